@@ -1,0 +1,105 @@
+"""Value types shared by several event payloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Money = Annotated[Decimal, Field(max_digits=18, decimal_places=2)]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
+ShortText = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=4000)]
+
+
+class Payload(BaseModel):
+    """Base of every payload: unknown fields from a newer producer are ignored, never fatal."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ItemKind(StrEnum):
+    PRODUCT = "product"  # stocked, shipped from a warehouse
+    SERVICE = "service"  # not stocked
+
+
+class Address(Payload):
+    name: ShortText | None = None
+    line1: ShortText
+    line2: ShortText | None = None
+    postal_code: Annotated[str, Field(max_length=20)]
+    city: ShortText
+    region: ShortText | None = None
+    country: CountryCode
+
+
+class CustomerRef(Payload):
+    id: str
+    name: ShortText
+    email: ShortText | None = None
+
+
+class PaymentTerms(Payload):
+    """Days until an invoice is due, with the wording printed on documents."""
+
+    days: Annotated[int, Field(ge=0, le=365)] = 30
+    text: ShortText | None = None
+
+
+class OrderLine(Payload):
+    line_no: Annotated[int, Field(ge=1)]
+    sku: Sku
+    kind: ItemKind
+    description: LongText
+    quantity: Quantity
+    unit_price: Money
+    discount_percent: Percent = Decimal("0")
+    tax_rate: Percent
+    net_amount: Money
+    tax_amount: Money
+    gross_amount: Money
+
+
+class TaxLine(Payload):
+    rate: Percent
+    base: Money
+    amount: Money
+
+
+class Totals(Payload):
+    net: Money
+    tax: Money
+    gross: Money
+    taxes: list[TaxLine] = Field(default_factory=list)
+
+
+class OrderSnapshot(Payload):
+    """Everything a downstream service needs to know about an order at one moment."""
+
+    order_id: str
+    number: str
+    customer: CustomerRef
+    contact: ShortText | None = None
+    order_date: date
+    currency: CurrencyCode
+    customer_reference: ShortText | None = None
+    description: LongText | None = None
+    opening_text: LongText | None = None
+    closing_text: LongText | None = None
+    payment_terms: PaymentTerms
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    lines: list[OrderLine]
+    totals: Totals
+
+
+class StockLine(Payload):
+    sku: Sku
+    quantity: Quantity

@@ -1,0 +1,258 @@
+"""Payloads of the suite's events, one model per CloudEvents `type`.
+
+Changes within a version are additive only (new optional fields); anything else is a new `.vN`
+type. `tests/test_schema_compatibility.py` enforces this against the committed JSON Schemas.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from contracts.common import (
+    Address,
+    CurrencyCode,
+    CustomerRef,
+    ItemKind,
+    LongText,
+    Money,
+    OrderSnapshot,
+    Payload,
+    PaymentTerms,
+    Percent,
+    Quantity,
+    ShortText,
+    Sku,
+    StockLine,
+    Totals,
+)
+
+# --- orders.inbound: other systems submit orders --------------------------------------------
+
+
+class SubmittedCustomer(Payload):
+    """The customer of a submitted order: matched by e-mail, created when unknown."""
+
+    name: ShortText = Field(min_length=1)
+    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+
+
+class SubmittedLine(Payload):
+    sku: Sku
+    kind: ItemKind = ItemKind.PRODUCT
+    description: LongText = ""
+    quantity: Quantity
+    unit_price: Money = Field(ge=0)
+    discount_percent: Percent = Decimal("0")
+    tax_rate: Percent = Decimal("0")
+
+
+class OrderSubmitted(Payload):
+    """An order placed in another system (a shop, an ERP). Deduplicated by `external_reference`."""
+
+    external_reference: ShortText = Field(min_length=1)
+    customer: SubmittedCustomer
+    currency: CurrencyCode
+    order_date: date | None = None
+    customer_reference: ShortText | None = None
+    description: LongText | None = None
+    payment_terms: PaymentTerms | None = None
+    lines: list[SubmittedLine] = Field(min_length=1, max_length=500)
+    confirm: bool = Field(default=False, description="Confirm the order at once")
+
+
+# --- orders.events ----------------------------------------------------------------------------
+
+
+class OrderCreated(Payload):
+    order: OrderSnapshot
+    external_reference: ShortText | None = None
+
+
+class OrderConfirmed(Payload):
+    """The order is open: inventory reserves its stocked lines, documents renders a confirmation."""
+
+    order: OrderSnapshot
+
+
+class OrderCancelled(Payload):
+    order_id: str
+    number: str
+    reason: LongText | None = None
+    previous_status: ShortText
+
+
+class OrderCompleted(Payload):
+    """Every stocked line is shipped: billing issues the invoice."""
+
+    order: OrderSnapshot
+
+
+# --- inventory.events -------------------------------------------------------------------------
+
+
+class Shortage(Payload):
+    sku: Sku
+    requested: Quantity
+    available: Decimal
+
+
+class StockReserved(Payload):
+    order_id: str
+    lines: list[StockLine]
+
+
+class StockReservationFailed(Payload):
+    """Nothing was reserved: the order is backordered until it is confirmed again."""
+
+    order_id: str
+    shortages: list[Shortage] = Field(min_length=1)
+
+
+class StockReleased(Payload):
+    order_id: str
+    lines: list[StockLine]
+
+
+class ShipmentDispatched(Payload):
+    order_id: str
+    shipment_id: str
+    lines: list[StockLine] = Field(min_length=1)
+    fully_shipped: bool = Field(description="Every reserved quantity of the order is now shipped")
+
+
+class AdjustmentKind(StrEnum):
+    RECEIPT = "receipt"
+    DAMAGE = "damage"
+    LOSS = "loss"
+    COUNT_CORRECTION = "count_correction"
+
+
+class StockAdjusted(Payload):
+    adjustment_id: str
+    sku: Sku
+    kind: AdjustmentKind
+    quantity_change: Decimal
+    on_hand: Decimal
+    reason: LongText
+
+
+# --- billing.events ---------------------------------------------------------------------------
+
+
+class InvoiceStatus(StrEnum):
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CREDITED = "credited"
+
+
+class InvoiceLine(Payload):
+    line_no: int
+    sku: Sku
+    description: LongText
+    quantity: Quantity
+    unit_price: Money
+    discount_percent: Percent
+    tax_rate: Percent
+    net_amount: Money
+    tax_amount: Money
+    gross_amount: Money
+
+
+class InvoiceIssued(Payload):
+    invoice_id: str
+    number: str
+    order_id: str
+    order_number: str
+    customer: CustomerRef
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    issue_date: date
+    due_date: date
+    currency: CurrencyCode
+    payment_terms: PaymentTerms
+    customer_reference: ShortText | None = None
+    opening_text: LongText | None = None
+    closing_text: LongText | None = None
+    lines: list[InvoiceLine]
+    totals: Totals
+
+
+class PaymentReceived(Payload):
+    payment_id: str
+    invoice_id: str
+    invoice_number: str
+    order_id: str
+    amount: Money
+    currency: CurrencyCode
+    paid_total: Money
+    balance: Money
+    status: InvoiceStatus
+    received_at: datetime
+
+
+# --- documents.events -------------------------------------------------------------------------
+
+
+class DocumentKind(StrEnum):
+    ORDER_CONFIRMATION = "order_confirmation"
+    INVOICE = "invoice"
+
+
+class DocumentGenerated(Payload):
+    document_id: str
+    order_id: str
+    kind: DocumentKind
+    reference: ShortText = Field(description="The order or invoice number the document shows")
+    filename: ShortText
+    content_type: ShortText = "application/pdf"
+    size: int
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    download_path: ShortText
+
+
+# --- the type catalogue ------------------------------------------------------------------------
+
+PREFIX = "suite"
+
+
+class EventType(StrEnum):
+    ORDER_SUBMITTED = f"{PREFIX}.order.submitted.v1"
+    ORDER_CREATED = f"{PREFIX}.order.created.v1"
+    ORDER_CONFIRMED = f"{PREFIX}.order.confirmed.v1"
+    ORDER_CANCELLED = f"{PREFIX}.order.cancelled.v1"
+    ORDER_COMPLETED = f"{PREFIX}.order.completed.v1"
+    STOCK_RESERVED = f"{PREFIX}.stock.reserved.v1"
+    STOCK_RESERVATION_FAILED = f"{PREFIX}.stock.reservation_failed.v1"
+    STOCK_RELEASED = f"{PREFIX}.stock.released.v1"
+    SHIPMENT_DISPATCHED = f"{PREFIX}.shipment.dispatched.v1"
+    STOCK_ADJUSTED = f"{PREFIX}.stock.adjusted.v1"
+    INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
+    PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
+    DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
+
+
+PAYLOADS: dict[EventType, type[BaseModel]] = {
+    EventType.ORDER_SUBMITTED: OrderSubmitted,
+    EventType.ORDER_CREATED: OrderCreated,
+    EventType.ORDER_CONFIRMED: OrderConfirmed,
+    EventType.ORDER_CANCELLED: OrderCancelled,
+    EventType.ORDER_COMPLETED: OrderCompleted,
+    EventType.STOCK_RESERVED: StockReserved,
+    EventType.STOCK_RESERVATION_FAILED: StockReservationFailed,
+    EventType.STOCK_RELEASED: StockReleased,
+    EventType.SHIPMENT_DISPATCHED: ShipmentDispatched,
+    EventType.STOCK_ADJUSTED: StockAdjusted,
+    EventType.INVOICE_ISSUED: InvoiceIssued,
+    EventType.PAYMENT_RECEIVED: PaymentReceived,
+    EventType.DOCUMENT_GENERATED: DocumentGenerated,
+}
+
+__all__ = ["PAYLOADS", "EventType", "Totals"]

@@ -1,0 +1,85 @@
+"""The topic catalogue: every topic of the suite, its partitions, its key and its event types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from contracts.events import EventType
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    key: str
+    event_types: tuple[EventType, ...]
+    description: str
+    dead_letter: bool = field(default=True, metadata={"doc": "has a <name>.dlq twin"})
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.name}.dlq"
+
+
+ORDERS_INBOUND = Topic(
+    name="orders.inbound",
+    partitions=6,
+    key="the sender's external reference",
+    event_types=(EventType.ORDER_SUBMITTED,),
+    description="Orders submitted by other systems (shops, ERPs)",
+)
+ORDERS_EVENTS = Topic(
+    name="orders.events",
+    partitions=6,
+    key="order id",
+    event_types=(
+        EventType.ORDER_CREATED,
+        EventType.ORDER_CONFIRMED,
+        EventType.ORDER_CANCELLED,
+        EventType.ORDER_COMPLETED,
+    ),
+    description="What happened to sales orders",
+)
+INVENTORY_EVENTS = Topic(
+    name="inventory.events",
+    partitions=6,
+    key="order id (sku for stock adjustments)",
+    event_types=(
+        EventType.STOCK_RESERVED,
+        EventType.STOCK_RESERVATION_FAILED,
+        EventType.STOCK_RELEASED,
+        EventType.SHIPMENT_DISPATCHED,
+        EventType.STOCK_ADJUSTED,
+    ),
+    description="Reservations, shipments and stock movements",
+)
+BILLING_EVENTS = Topic(
+    name="billing.events",
+    partitions=6,
+    key="order id",
+    event_types=(EventType.INVOICE_ISSUED, EventType.PAYMENT_RECEIVED),
+    description="Invoices and payments",
+)
+DOCUMENTS_EVENTS = Topic(
+    name="documents.events",
+    partitions=6,
+    key="order id",
+    event_types=(EventType.DOCUMENT_GENERATED,),
+    description="Rendered and stored documents",
+)
+
+CATALOGUE: tuple[Topic, ...] = (
+    ORDERS_INBOUND,
+    ORDERS_EVENTS,
+    INVENTORY_EVENTS,
+    BILLING_EVENTS,
+    DOCUMENTS_EVENTS,
+)
+
+
+def topic_of(event_type: EventType) -> Topic:
+    """The topic an event type is published on."""
+    for topic in CATALOGUE:
+        if event_type in topic.event_types:
+            return topic
+    raise KeyError(event_type)

@@ -1,0 +1,96 @@
+"""Database factories and the messaging tables every service's schema includes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A service's metadata, with the outbox, inbox and idempotency tables already in it."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    add_messaging_tables(metadata)
+    return metadata
+
+
+def add_messaging_tables(metadata: MetaData) -> None:
+    Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", String(200), nullable=False, unique=True),
+        Column("event_type", String(200), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("payload", Text, nullable=False),  # the exact bytes published, as UTF-8 JSON
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    )
+    Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", String(200), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
+    )
+    Table(
+        "idempotency_keys",
+        metadata,
+        Column("scope", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("body", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
+    )
+
+
+def make_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(database_url, pool_size=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The libpq-style DSN asyncpg wants, from an SQLAlchemy URL."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)

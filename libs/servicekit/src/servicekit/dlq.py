@@ -1,0 +1,157 @@
+"""Dead-letter topics: what a consumer could not process, with why, and how to replay it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from servicekit.settings import KafkaSettings
+
+ORIGINAL_TOPIC = "dlq-original-topic"
+ORIGINAL_PARTITION = "dlq-original-partition"
+ORIGINAL_OFFSET = "dlq-original-offset"
+CONSUMER = "dlq-consumer"
+ERROR = "dlq-error"
+ERROR_TYPE = "dlq-error-type"
+ATTEMPTS = "dlq-attempts"
+FAILED_AT = "dlq-failed-at"
+REPLAYED_FROM = "dlq-replayed-from"
+
+MAX_ERROR_LENGTH = 2000
+
+
+def dead_letter_headers(
+    record: ConsumerRecord[Any, Any], *, consumer: str, error: BaseException, attempts: int
+) -> list[tuple[str, bytes]]:
+    """The original message's headers plus ours, naming where it came from and why it failed."""
+    ours = {
+        ORIGINAL_TOPIC: record.topic,
+        ORIGINAL_PARTITION: str(record.partition),
+        ORIGINAL_OFFSET: str(record.offset),
+        CONSUMER: consumer,
+        ERROR: (str(error) or repr(error))[:MAX_ERROR_LENGTH],
+        ERROR_TYPE: type(error).__name__,
+        ATTEMPTS: str(attempts),
+        FAILED_AT: datetime.now(UTC).isoformat(),
+    }
+    kept = [(name, value) for name, value in (record.headers or ()) if name not in ours]
+    return kept + [(name, value.encode()) for name, value in ours.items()]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message of a dead-letter topic, as an operator sees it."""
+
+    dlq_topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, str]
+
+    @property
+    def original_topic(self) -> str:
+        return self.headers.get(ORIGINAL_TOPIC, self.dlq_topic.removesuffix(".dlq"))
+
+    @property
+    def error(self) -> str:
+        return self.headers.get(ERROR, "")
+
+    @classmethod
+    def from_record(cls, record: ConsumerRecord[Any, Any]) -> DeadLetter:
+        return cls(
+            dlq_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            value=record.value,
+            headers={name: value.decode(errors="replace") for name, value in record.headers or ()},
+        )
+
+
+async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[TopicPartition]:
+    """The partitions of `topic` (none when it does not exist)."""
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic, p["partition"])
+        for entry in described
+        if entry.get("error_code", 0) == 0
+        for p in sorted(entry.get("partitions", []), key=lambda p: p["partition"])
+    ]
+
+
+async def read_topic(
+    kafka: KafkaSettings, topic: str, *, wait_seconds: float = 10.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record in `topic` up to its current end, read without a consumer group."""
+    assigned = await topic_partitions(kafka, topic)
+    if not assigned:
+        return []
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        end = await consumer.end_offsets(assigned)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        pending = {tp for tp in assigned if end[tp] > 0}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while pending and loop.time() < deadline:
+            batch = await consumer.getmany(*pending, timeout_ms=500)
+            for tp, tp_records in batch.items():
+                records.extend(r for r in tp_records if r.offset < end[tp])
+                if tp_records and tp_records[-1].offset + 1 >= end[tp]:
+                    pending.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def read_dead_letters(
+    kafka: KafkaSettings, dlq_topic: str, *, wait_seconds: float = 10.0
+) -> list[DeadLetter]:
+    """Every message currently in `dlq_topic`, oldest first per partition (commits nothing)."""
+    records = await read_topic(kafka, dlq_topic, wait_seconds=wait_seconds)
+    letters = [DeadLetter.from_record(record) for record in records]
+    return sorted(letters, key=lambda letter: (letter.partition, letter.offset))
+
+
+async def replay(
+    kafka: KafkaSettings, letters: list[DeadLetter], *, producer: AIOKafkaProducer | None = None
+) -> int:
+    """Publish each dead letter again to its original topic, same key and value.
+
+    The event keeps its id, so a consumer that did process it meanwhile ignores the copy.
+    """
+    own = producer is None
+    if producer is None:
+        producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
+        await producer.start()
+    try:
+        for letter in letters:
+            headers = [
+                (name, value.encode())
+                for name, value in letter.headers.items()
+                if not name.startswith("dlq-")
+            ]
+            headers.append(
+                (REPLAYED_FROM, f"{letter.dlq_topic}/{letter.partition}/{letter.offset}".encode())
+            )
+            await producer.send_and_wait(
+                letter.original_topic, value=letter.value, key=letter.key, headers=headers
+            )
+        return len(letters)
+    finally:
+        if own:
+            await producer.stop()

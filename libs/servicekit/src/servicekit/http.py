@@ -1,0 +1,188 @@
+"""HTTP conventions shared by the services: RFC 9457 problems, Idempotency-Key, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error answered as `application/problem+json`."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extensions: Any
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extensions = extensions
+
+
+class NotFound(Problem):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(Problem):
+    """The request is valid but not in the resource's current state (an illegal transition)."""
+
+    status = 409
+    title = "Conflict"
+
+
+class InvalidInput(Problem):
+    status = 422
+    title = "Invalid input"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(message, errors=[{"field": field, "message": message}])
+
+
+def problem_response(
+    status: int, title: str, detail: str, instance: str, **extensions: Any
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Turn every error into problem+json; validation errors name the fields at fault."""
+
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(
+            exc.status, exc.title, exc.detail, request.url.path, errors=exc.errors, **exc.extensions
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"field": _field_path(error["loc"]), "message": error["msg"], "type": error["type"]}
+            for error in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors)
+        return problem_response(
+            422, "Invalid input", f"Invalid fields: {fields}", request.url.path, errors=errors
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem_response(
+            exc.status_code, _reason(exc.status_code), str(exc.detail), request.url.path
+        )
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+# --- Idempotency-Key ------------------------------------------------------------------------
+
+
+def request_fingerprint(body: Any) -> str:
+    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def idempotent(
+    session: AsyncSession,
+    metadata: MetaData,
+    *,
+    scope: str,
+    key: str | None,
+    body: Any,
+    create: Callable[[], Awaitable[tuple[int, Any]]],
+) -> tuple[int, Any]:
+    """Run `create` once per (scope, key); a retry with the same key returns the first response.
+
+    Call inside the creating transaction, so the stored response commits with what it created.
+    A key reused with a different body is refused (422) rather than silently ignored. When two
+    requests race with one key, the second fails on the primary key at flush and its transaction
+    rolls back: nothing is created twice.
+    """
+    if key is None:
+        return await create()
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput.field("header.Idempotency-Key", "must be 1 to 200 characters")
+    table = metadata.tables["idempotency_keys"]
+    fingerprint = request_fingerprint(body)
+    stored = (
+        await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))
+    ).first()
+    if stored is not None:
+        if stored.fingerprint != fingerprint:
+            raise InvalidInput.field(
+                "header.Idempotency-Key", "this key was already used with a different request"
+            )
+        return stored.status_code, stored.body
+    status, response = await create()
+    await session.execute(
+        insert(table).values(
+            scope=scope,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=status,
+            body=jsonable_encoder(response),
+        )
+    )
+    return status, response
+
+
+# --- cursor pagination ------------------------------------------------------------------------
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    raw = json.dumps(jsonable_encoder(position), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidInput.field("query.cursor", "not a cursor this service issued") from None
+    if not isinstance(position, dict):
+        raise InvalidInput.field("query.cursor", "not a cursor this service issued")
+    return position

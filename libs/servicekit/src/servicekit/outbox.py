@@ -1,0 +1,191 @@
+"""Transactional outbox: events join the caller's transaction; a relay publishes after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import MetaData, Table, func, select, text, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
+from servicekit.db import asyncpg_dsn
+from servicekit.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "outbox"
+
+
+async def add_to_outbox(
+    session: AsyncSession,
+    outbox: Table,
+    event: CloudEvent[Any],
+    *,
+    key: str | None = None,
+    topic: str | None = None,
+) -> None:
+    """Record `event` for publication; it is published only if the caller's transaction commits.
+
+    The topic comes from the catalogue unless given; the key defaults to the event's subject
+    (the order id for anything about an order): one order's events stay in one partition, in
+    order.
+    """
+    topic_name = topic or topic_of(EventType(event.type)).name
+    message_key = key or event.subject
+    if not message_key:
+        raise ValueError(f"event {event.type} has no subject and no key was given")
+    await session.execute(
+        outbox.insert().values(
+            event_id=event.id,
+            event_type=event.type,
+            topic=topic_name,  # the logical name; the relay adds the deployment's prefix
+            key=message_key,
+            payload=event.model_dump_json(),
+            headers={"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
+        )
+    )
+    # NOTIFY is transactional: the relay is woken only once this transaction commits.
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Kafka in id order and marks them after the broker acks.
+
+    Woken by LISTEN/NOTIFY, with polling as a fallback. Rows are claimed with
+    `FOR UPDATE SKIP LOCKED`, so several replicas share the work without publishing a row twice
+    concurrently. A crash between the broker's ack and the mark republishes the batch: delivery
+    is at-least-once, and consumers' inboxes make the effect exactly-once.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        metadata: MetaData,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        database_url: str,
+        producer: AIOKafkaProducer,
+        topic_prefix: str = "",
+        batch_size: int = 200,
+        poll_interval: float = 2.0,
+    ) -> None:
+        self.service = service
+        self.outbox = metadata.tables["outbox"]
+        self.sessionmaker = sessionmaker
+        self.database_url = database_url
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._producer = producer  # started and stopped by its owner
+        self.topic_prefix = topic_prefix
+        self._task: asyncio.Task[None] | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._last_gauges = 0.0
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task:
+            await self._task
+        await self._close_listener()
+
+    async def _run(self) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                await self._ensure_listener()
+                published = await self.publish_pending()
+                backoff = 0.5
+                await self._update_gauges()
+                if published >= self.batch_size:
+                    continue  # a full batch: there is likely more waiting
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                self._wake.clear()
+            except Exception:
+                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                await self._close_listener()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), backoff)
+                backoff = min(backoff * 2, 30.0)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        async with self.sessionmaker() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(self.outbox)
+                    .where(self.outbox.c.published_at.is_(None))
+                    .order_by(self.outbox.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._publish(rows)
+            await self._mark_published(session, [row.id for row in rows])
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(self.service, row.topic).inc()
+        return len(rows)
+
+    async def _publish(self, rows: Sequence[Row[Any]]) -> None:
+        # send() enqueues in call order, so rows of one key keep their order in the partition;
+        # waiting for every future means each row was acknowledged (acks=all) before marking.
+        futures = [
+            await self._producer.send(
+                self.topic_prefix + row.topic,
+                value=row.payload.encode(),
+                key=row.key.encode(),
+                headers=[(name, value.encode()) for name, value in row.headers.items()],
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*futures)
+
+    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
+        await session.execute(
+            update(self.outbox).where(self.outbox.c.id.in_(ids)).values(published_at=func.now())
+        )
+
+    async def _update_gauges(self) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._last_gauges < 5:
+            return
+        self._last_gauges = loop_time
+        async with self.sessionmaker() as session:
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(self.outbox.c.created_at)).where(
+                        self.outbox.c.published_at.is_(None)
+                    )
+                )
+            ).one()
+        OUTBOX_BACKLOG.labels(self.service).set(count)
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        self._listener = await asyncpg.connect(asyncpg_dsn(self.database_url))
+        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            self._listener = None

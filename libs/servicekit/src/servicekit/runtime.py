@@ -1,0 +1,272 @@
+"""The runtime every service is assembled from: database, broker, relay, consumers, HTTP app.
+
+A service's `bootstrap.py` describes itself with a `ServiceSpec`; `Runtime` turns that into a
+FastAPI app that serves its API, runs its worker (consumers + outbox relay), or both. No
+module-level state: tests build several runtimes in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts import EventType, Topic, event_model
+from servicekit.consumer import EventConsumer, Handler, RetryPolicy
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.http import install_problem_handlers
+from servicekit.observability import log_context
+from servicekit.outbox import OutboxRelay
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+HTTP_SECONDS = Histogram(
+    "suite_http_request_duration_seconds",
+    "HTTP requests by route and status",
+    ["service", "method", "route", "status"],
+)
+
+CORRELATION_HEADER = "X-Correlation-Id"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A topic a service consumes, with a handler per event type it cares about."""
+
+    topic: Topic
+    handlers: Mapping[EventType, Handler]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    version: str
+    metadata: MetaData
+    settings: ServiceSettings
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _: ()
+    publishes: Sequence[Topic] = ()
+    on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
+
+
+class Runtime:
+    """One process of one service: owns its engine, broker, producer, relay and consumers."""
+
+    def __init__(self, spec: ServiceSpec, *, api: bool = True, worker: bool = True) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.settings = spec.settings
+        self.metadata = spec.metadata
+        self.api = api
+        self.worker = worker
+        self.engine: AsyncEngine = make_engine(spec.settings.database_url)
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.broker = self._new_broker()
+        self.producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+        if worker:
+            self.consumers = self._register_consumers(self.broker)
+
+    # --- composition ------------------------------------------------------------------------
+
+    def _new_broker(self) -> KafkaBroker:
+        return KafkaBroker(
+            **self.settings.kafka.broker_options(),
+            client_id=self.name,
+            logger=logging.getLogger(f"{self.name}.broker"),
+            description=self.spec.description,
+        )
+
+    def _register_consumers(self, broker: KafkaBroker) -> list[EventConsumer]:
+        consumers = []
+        retry = RetryPolicy(
+            max_attempts=self.settings.consumer_max_attempts,
+            backoff_seconds=self.settings.consumer_backoff_seconds,
+            max_backoff_seconds=self.settings.consumer_max_backoff_seconds,
+        )
+        for subscription in self.spec.subscriptions(self):
+            consumer = EventConsumer(
+                service=self.name,
+                group_id=self.name,
+                topic=subscription.topic,
+                handlers=subscription.handlers,
+                metadata=self.metadata,
+                sessionmaker=self.sessionmaker,
+                retry=retry,
+                topic_prefix=self.settings.kafka.topic_prefix,
+            )
+            consumer.register(broker, self._started_producer)
+            consumers.append(consumer)
+        return consumers
+
+    def _started_producer(self) -> AIOKafkaProducer:
+        assert self.producer is not None, "the worker is not started"
+        return self.producer
+
+    def asyncapi(self) -> dict[str, Any]:
+        """This service's AsyncAPI 3.0 document: what it consumes and what it publishes."""
+        broker = self._new_broker()  # never started: only describes
+        self._register_consumers(broker)
+        for topic in self.spec.publishes:
+            for event_type in topic.event_types:
+                broker.publisher(
+                    self.settings.kafka.topic(topic.name),
+                    title=f"{self.name}:{topic.name}:{event_type.value}",
+                    description=f"{topic.description}. Key: {topic.key}.",
+                    schema=event_model(event_type),
+                )
+        spec = AsyncAPI(
+            broker,
+            title=self.spec.title,
+            version=self.spec.version,
+            description=self.spec.description,
+            schema_version="3.0.0",
+        )
+        document: dict[str, Any] = spec.to_specification().to_jsonable()
+        return document
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.broker.start()
+        if self.worker:
+            self.producer = AIOKafkaProducer(
+                **self.settings.kafka.client_options(),
+                client_id=f"{self.name}-producer",
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+            )
+            await self.producer.start()
+            self.relay = OutboxRelay(
+                service=self.name,
+                metadata=self.metadata,
+                sessionmaker=self.sessionmaker,
+                database_url=self.settings.database_url,
+                producer=self.producer,
+                topic_prefix=self.settings.kafka.topic_prefix,
+                batch_size=self.settings.outbox_batch_size,
+                poll_interval=self.settings.outbox_poll_interval_seconds,
+            )
+            await self.relay.start()
+        for hook in self.spec.on_startup:
+            await hook(self)
+
+    async def stop(self) -> None:
+        if self.relay:
+            await self.relay.stop()
+        await self.broker.stop()  # stops consuming first, so no dead letter is left half-sent
+        if self.producer:
+            await self.producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, str]:
+        timeout = self.settings.readiness_timeout_seconds
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            checks["kafka"] = "ok" if await self.broker.ping(timeout) else "unreachable"
+        except Exception as exc:
+            checks["kafka"] = f"unreachable: {type(exc).__name__}"
+        return checks
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def create_app(self) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(
+            title=self.spec.title,
+            version=self.spec.version,
+            description=self.spec.description,
+            lifespan=lifespan,
+        )
+        app.state.runtime = self
+        install_problem_handlers(app)
+        self._install_middleware(app)
+        app.include_router(self._operations_router())
+        if self.api:
+            for router in self.spec.routers:
+                app.include_router(router)
+        return app
+
+    def _install_middleware(self, app: FastAPI) -> None:
+        service = self.name
+
+        @app.middleware("http")
+        async def correlate_and_measure(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+            started = time.perf_counter()
+            with log_context(correlation_id=correlation_id[:200]):
+                response = await call_next(request)
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_SECONDS.labels(service, request.method, path, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+            response.headers[CORRELATION_HEADER] = correlation_id
+            return response
+
+    def _operations_router(self) -> APIRouter:
+        router = APIRouter(tags=["operations"])
+
+        @router.get("/health/live")
+        async def live() -> dict[str, str]:
+            """The process is up."""
+            return {"status": "ok"}
+
+        @router.get("/health/ready", responses={503: {"description": "A dependency is down"}})
+        async def ready() -> JSONResponse:
+            """The database and Kafka are reachable."""
+            checks = await self.readiness()
+            healthy = all(value == "ok" for value in checks.values())
+            return JSONResponse(
+                {"status": "ok" if healthy else "unavailable", "checks": checks},
+                status_code=200 if healthy else 503,
+            )
+
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        @router.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi() -> dict[str, Any]:
+            return self.asyncapi()
+
+        return router
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime

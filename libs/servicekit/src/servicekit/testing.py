@@ -1,0 +1,197 @@
+"""Where tests find a real Kafka broker and a real PostgreSQL server.
+
+In order: the environment (`KAFKA_BOOTSTRAP_SERVERS`, `POSTGRES_ADMIN_URL`); testcontainers when a
+Docker engine answers; otherwise the project's own local stack (`deploy/local/*.sh`), started
+here if it is not running and stopped again at the end of the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from servicekit.migrations import upgrade
+from servicekit.runtime import Runtime, ServiceSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+LOCAL_STACK = REPO_ROOT / "deploy" / "local"
+LOCAL_KAFKA = "127.0.0.1:19092"
+LOCAL_POSTGRES = "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
+
+
+@dataclass
+class Infrastructure:
+    kafka_bootstrap: str
+    postgres_admin_url: str  # libpq form: postgresql://user:password@host:port/db
+    description: list[str] = field(default_factory=list)
+    _cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for cleanup in reversed(self._cleanups):
+            with contextlib.suppress(Exception):
+                cleanup()
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=3)
+        client.ping()
+        return True
+    except Exception:
+        return False
+
+
+def _port_open(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    with contextlib.suppress(OSError), socket.create_connection((host, int(port)), timeout=1):
+        return True
+    return False
+
+
+def _local(script: str, *args: str) -> str:
+    result = subprocess.run(  # noqa: S603 - our own scripts, fixed arguments
+        ["bash", str(LOCAL_STACK / script), *args],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"deploy/local/{script} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout.strip()
+
+
+def start_infrastructure() -> Infrastructure:
+    infra = Infrastructure(kafka_bootstrap="", postgres_admin_url="")
+    env_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    env_postgres = os.environ.get("POSTGRES_ADMIN_URL")
+    docker = (not env_kafka or not env_postgres) and _docker_available()
+
+    if env_kafka:
+        infra.kafka_bootstrap = env_kafka
+        infra.description.append(f"Kafka from the environment at {env_kafka}")
+    elif docker:
+        from testcontainers.kafka import KafkaContainer
+
+        kafka_container = KafkaContainer("apache/kafka:4.1.0").with_kraft()
+        kafka_container.start()
+        infra._cleanups.append(kafka_container.stop)
+        infra.kafka_bootstrap = kafka_container.get_bootstrap_server()
+        infra.description.append(f"Kafka 4.1.0 in a container at {infra.kafka_bootstrap}")
+    else:
+        was_running = _port_open(LOCAL_KAFKA)
+        _local("kafka.sh", "fetch")
+        _local("kafka.sh", "start")
+        if not was_running:
+            infra._cleanups.append(lambda: print(_local("kafka.sh", "stop")))
+        infra.kafka_bootstrap = LOCAL_KAFKA
+        version = _local("kafka.sh", "version")
+        infra.description.append(
+            f"Apache Kafka {version} broker (KRaft, local stack) at {LOCAL_KAFKA}"
+        )
+
+    if env_postgres:
+        infra.postgres_admin_url = env_postgres
+        infra.description.append("PostgreSQL from the environment")
+    elif docker:
+        from testcontainers.postgres import PostgresContainer
+
+        pg_container = PostgresContainer("postgres:16", driver=None)
+        pg_container.start()
+        infra._cleanups.append(pg_container.stop)
+        infra.postgres_admin_url = pg_container.get_connection_url()
+        infra.description.append("PostgreSQL 16 in a container")
+    else:
+        was_running = _port_open("127.0.0.1:55432")
+        _local("postgres.sh", "start")
+        if not was_running:
+            infra._cleanups.append(lambda: print(_local("postgres.sh", "stop")))
+        infra.postgres_admin_url = LOCAL_POSTGRES
+        infra.description.append("PostgreSQL (local stack) at 127.0.0.1:55432")
+    return infra
+
+
+async def postgres_version(admin_url: str) -> str:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        version: str = await connection.fetchval("SHOW server_version")
+        return version
+    finally:
+        await connection.close()
+
+
+class TemporaryDatabases:
+    """Creates throwaway databases on the test server and drops them all at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.created: list[str] = []
+
+    async def create(self, label: str) -> str:
+        """A fresh, empty database; returns its SQLAlchemy asyncpg URL."""
+        name = f"test_{label}_{uuid.uuid4().hex[:10]}"
+        connection = await asyncpg.connect(self.admin_url)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+        self.created.append(name)
+        url = make_url(self.admin_url).set(drivername="postgresql+asyncpg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    async def drop_all(self) -> None:
+        connection = await asyncpg.connect(self.admin_url)
+        try:
+            for name in self.created:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+        self.created.clear()
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, within: float = 30.0, interval: float = 0.2
+) -> Any:
+    """Poll `probe` until it returns something truthy; fail with its last value on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    last: Any = None
+    while True:
+        last = await probe()
+        if last:
+            return last
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within}s (last value: {last!r})")
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def service_under_test(
+    spec: ServiceSpec, migrations_dir: Path
+) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """Migrate the service's database, start its runtime (API + worker) and give an HTTP client."""
+    await asyncio.to_thread(upgrade, migrations_dir, spec.settings.database_url)
+    runtime = Runtime(spec, api=True, worker=True)
+    app = runtime.create_app()
+    await runtime.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield runtime, client
+    finally:
+        await runtime.stop()

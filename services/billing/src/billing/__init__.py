@@ -1,0 +1,3 @@
+"""The billing service of the sales order suite."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,12 @@
+"""Settings of the orders service (environment variables `ORDERS_*`, Kafka from `KAFKA_*`)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+
+class OrdersSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+
+    database_url: str = "postgresql+asyncpg://orders:orders@127.0.0.1:55432/orders"
+    port: int = 8001
