@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -101,7 +102,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, _reason(exc.status_code), str(exc.detail), request.url.path
         )
 
+    async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, IntegrityError)
+        constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+        if constraint == "pk_idempotency_keys":
+            detail = "a request with this Idempotency-Key is in progress; retry it later"
+        else:
+            detail = "the request conflicts with data changed at the same time; retry it"
+        return problem_response(409, "Conflict", detail, request.url.path)
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
 

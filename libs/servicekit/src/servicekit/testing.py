@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from servicekit.migrations import upgrade
 from servicekit.runtime import Runtime, ServiceSpec
+from servicekit.settings import KafkaSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 LOCAL_STACK = REPO_ROOT / "deploy" / "local"
@@ -195,3 +198,103 @@ async def service_under_test(
             yield runtime, client
     finally:
         await runtime.stop()
+
+
+# --- the whole suite as separate processes (cross-service tests) ---------------------------
+
+SERVICES = ("orders", "inventory", "billing", "documents")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def run(self, *args: str) -> None:
+        with self.log_path.open("ab") as log:
+            subprocess.run(  # noqa: S603 - our own entry point
+                [sys.executable, "-m", f"{self.name}.entrypoints.cli", *args],
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                check=True,
+            )
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own entry point
+            [
+                sys.executable,
+                "-m",
+                f"{self.name}.entrypoints.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    async def wait_ready(self, within: float = 60.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
+            while True:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/health/ready")).status_code == 200:
+                        return
+                if loop.time() > deadline:
+                    raise RuntimeError(f"{self.name} not ready in {within}s:\n{self.log_tail()}")
+                await asyncio.sleep(0.3)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class Suite:
+    kafka: KafkaSettings
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def client(self, name: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url(name), timeout=30)
+
+    async def restart(self, name: str) -> None:
+        service = self.services[name]
+        service.stop()
+        service.start()
+        await service.wait_ready()

@@ -1,0 +1,44 @@
+# Entry points of the sales order suite. `make run` and `make test` set everything up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+SOURCES := libs/contracts/src libs/servicekit/src services/orders/src services/inventory/src \
+           services/billing/src services/documents/src
+
+.PHONY: help setup run up down status test lint format demo contracts
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## install uv, PostgreSQL, Java/Maven, the Kafka jars, fonts and the Python workspace
+	@bash deploy/local/setup.sh
+
+run: setup  ## start Kafka, PostgreSQL and the four services in the foreground (Ctrl-C stops all)
+	@bash deploy/local/stack.sh up --foreground
+
+up: setup  ## start everything in the background
+	@bash deploy/local/stack.sh up
+
+down:  ## stop the services, Kafka and PostgreSQL
+	@bash deploy/local/stack.sh down
+
+status:  ## show what is running
+	@bash deploy/local/stack.sh status
+
+test: setup  ## run every test against a real Kafka broker and PostgreSQL server
+	@PG_FAST=1 uv run --frozen pytest
+
+lint:  ## ruff, mypy and the event-contract compatibility check
+	uv run --frozen ruff check .
+	uv run --frozen ruff format --check .
+	uv run --frozen mypy $(SOURCES)
+	uv run --frozen suite-contracts check
+
+format:  ## apply ruff's fixes and formatting
+	uv run --frozen ruff check --fix .
+	uv run --frozen ruff format .
+
+demo:  ## walk one order through its whole life (needs `make up` or `make run`)
+	@uv run --frozen python scripts/demo.py
+
+contracts:  ## re-export the events' JSON Schemas after an (additive) contract change
+	uv run --frozen suite-contracts export

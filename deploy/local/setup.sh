@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the suite needs on a fresh machine, then the Python workspace:
+#   uv (from PyPI), the Debian packages for fonts (PDFs) and PostgreSQL, Java + Maven and the
+#   pinned Kafka jars (through kafka.sh). Safe to run again: it skips what is already there.
+set -euo pipefail
+SCRIPT_NAME=setup
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+# uv: the workspace's package manager. Installed from PyPI into the user's Python.
+if ! command -v uv >/dev/null 2>&1; then
+    command -v python3 >/dev/null 2>&1 || die "python3 is missing: install Python 3.11"
+    say "installing uv from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check uv >&2 \
+        || die "could not install uv with pip (python3 -m pip install uv)"
+    hash -r
+    command -v uv >/dev/null 2>&1 || die "uv was installed but is not on PATH"
+fi
+
+# The documents service embeds DejaVu Sans so any language renders in PDFs.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -z "${DOCUMENTS_FONT_PATH:-}" ]; then
+    if can_apt; then
+        apt_install fonts-dejavu-core
+    else
+        die "the DejaVu fonts are missing: install fonts-dejavu-core or set DOCUMENTS_FONT_PATH"
+    fi
+fi
+
+# PostgreSQL binaries (postgres.sh installs them too; doing it here keeps start-up quiet).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1 \
+    && [ "${SUITE_LOCAL_POSTGRES:-1}" != 0 ]; then
+    if can_apt; then
+        apt_install postgresql
+    else
+        die "PostgreSQL is missing: install the postgresql package"
+    fi
+fi
+
+# Java, Maven and the broker jars (only when the local Kafka is used).
+if [ "${SUITE_LOCAL_KAFKA:-1}" != 0 ]; then
+    bash "$LOCAL_DIR/kafka.sh" fetch
+fi
+
+say "syncing the Python workspace (uv sync --frozen)"
+(cd "$REPO_ROOT" && uv sync --frozen --quiet) || die "uv sync failed"
+say "ready"

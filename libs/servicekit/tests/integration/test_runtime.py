@@ -1,0 +1,143 @@
+"""A runtime assembled from a ServiceSpec, against the real servers: health, specs, idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import CloudEvent, EventType
+from contracts.topics import INVENTORY_EVENTS, ORDERS_EVENTS
+from servicekit.db import new_metadata
+from servicekit.http import idempotent
+from servicekit.runtime import Runtime, ServiceSpec, Subscription, runtime_of
+from servicekit.settings import KafkaSettings, ServiceSettings
+from servicekit.testing import TemporaryDatabases
+
+
+class NoteCreate(BaseModel):
+    text: str
+
+
+def build_spec(database_url: str, kafka: KafkaSettings) -> tuple[ServiceSpec, Table]:
+    metadata: MetaData = new_metadata()
+    notes = Table(
+        "notes", metadata, Column("id", String(36), primary_key=True), Column("text", String(200))
+    )
+    router = APIRouter()
+
+    @router.post("/notes", status_code=201)
+    async def create_note(
+        body: NoteCreate,
+        request: Request,
+        idempotency_key: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        runtime = runtime_of(request)
+
+        async def create() -> tuple[int, Any]:
+            note_id = str(uuid.uuid4())
+            await session.execute(notes.insert().values(id=note_id, text=body.text))
+            return 201, {"id": note_id, "text": body.text}
+
+        async with runtime.sessionmaker() as session, session.begin():
+            status, response = await idempotent(
+                session,
+                runtime.metadata,
+                scope="notes",
+                key=idempotency_key,
+                body=body.model_dump(),
+                create=create,
+            )
+        return JSONResponse(response, status_code=status)
+
+    async def ignore(event: CloudEvent[Any], session: AsyncSession) -> None:
+        return None
+
+    spec = ServiceSpec(
+        name="demo",
+        title="Demo service",
+        description="A service used to test the runtime",
+        version="1.0.0",
+        metadata=metadata,
+        settings=ServiceSettings(database_url=database_url, kafka=kafka),
+        routers=[router],
+        subscriptions=lambda _: [Subscription(ORDERS_EVENTS, {EventType.ORDER_CONFIRMED: ignore})],
+        publishes=[INVENTORY_EVENTS],
+    )
+    return spec, notes
+
+
+async def test_runtime_health_metrics_specs_and_idempotency(
+    databases: TemporaryDatabases, kafka: KafkaSettings
+) -> None:
+    import httpx
+
+    spec, notes = build_spec(await databases.create("runtime"), kafka)
+    runtime = Runtime(spec)
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(spec.metadata.create_all)
+    app = runtime.create_app()
+    await runtime.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            ready = await client.get("/health/ready")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
+            assert (await client.get("/health/live")).json() == {"status": "ok"}
+
+            racing = await asyncio.gather(
+                *(
+                    client.post("/notes", json={"text": "hi"}, headers={"Idempotency-Key": "k1"})
+                    for _ in range(3)
+                )
+            )
+            # A racing duplicate either waits and gets the stored answer, or is told to retry.
+            assert {r.status_code for r in racing} <= {201, 409}
+            created = {r.json()["id"] for r in racing if r.status_code == 201}
+            assert len(created) == 1
+            retry = await client.post(
+                "/notes", json={"text": "hi"}, headers={"Idempotency-Key": "k1"}
+            )
+            assert retry.status_code == 201
+            assert retry.json()["id"] in created
+            reused = await client.post(
+                "/notes", json={"text": "other"}, headers={"Idempotency-Key": "k1"}
+            )
+            assert reused.status_code == 422
+            assert reused.json()["errors"][0]["field"] == "header.Idempotency-Key"
+
+            metrics = (await client.get("/metrics")).text
+            assert "suite_http_request_duration_seconds" in metrics
+
+            asyncapi = (await client.get("/asyncapi.json")).json()
+            assert asyncapi["asyncapi"] == "3.0.0"
+            addresses = {c["address"] for c in asyncapi["channels"].values()}
+            assert kafka.topic("orders.events") in addresses
+            assert kafka.topic("inventory.events") in addresses
+    finally:
+        await runtime.stop()
+
+    async with runtime.sessionmaker() as session:
+        count = (await session.execute(select(func.count()).select_from(notes))).scalar_one()
+    await runtime.engine.dispose()
+    assert count == 1
+
+
+async def test_readiness_reports_an_unreachable_database(kafka: KafkaSettings) -> None:
+    spec, _ = build_spec("postgresql+asyncpg://nobody:x@127.0.0.1:1/none", kafka)
+    runtime = Runtime(spec, api=True, worker=False)
+    await runtime.broker.start()
+    try:
+        checks = await runtime.readiness()
+    finally:
+        await runtime.broker.stop()
+        await runtime.engine.dispose()
+    assert checks["kafka"] == "ok"
+    assert checks["database"].startswith("unreachable")

@@ -1,0 +1,135 @@
+"""Pure parts of the kit: parsing, retry timing, cursors, problem responses, Kafka settings."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from faststream.security import SASLScram512
+from pydantic import BaseModel, Field, ValidationError
+
+from contracts import EventType, new_event
+from contracts.events import StockReleased
+from servicekit.consumer import RetryPolicy, parse_event
+from servicekit.http import (
+    Conflict,
+    InvalidInput,
+    decode_cursor,
+    encode_cursor,
+    install_problem_handlers,
+)
+from servicekit.settings import KafkaSettings
+
+
+def released_event_json() -> bytes:
+    event = new_event(
+        EventType.STOCK_RELEASED,
+        StockReleased(order_id="o-1", lines=[]),
+        source="/inventory",
+        subject="o-1",
+    )
+    return event.model_dump_json().encode()
+
+
+def test_parse_event_types_the_payload() -> None:
+    event = parse_event(released_event_json())
+    assert isinstance(event.data, StockReleased)
+    assert event.subject == "o-1"
+    assert event.correlationid == event.id  # a new flow correlates with itself
+
+
+def test_parse_event_refuses_unknown_types_and_bad_payloads() -> None:
+    raw = json.loads(released_event_json())
+    with pytest.raises(ValueError, match="unknown event type"):
+        parse_event(json.dumps({**raw, "type": "suite.nope.v1"}).encode())
+    with pytest.raises(ValidationError, match="order_id"):
+        parse_event(json.dumps({**raw, "data": {"lines": []}}).encode())
+    with pytest.raises(ValidationError):
+        parse_event(b"{not json")
+    with pytest.raises(ValueError, match="empty"):
+        parse_event(b"")
+
+
+def test_parse_event_ignores_unknown_fields_from_newer_producers() -> None:
+    raw = json.loads(released_event_json())
+    raw["data"]["added_later"] = 1
+    raw["newextension"] = "x"
+    event = parse_event(json.dumps(raw).encode())
+    assert event.data == StockReleased(order_id="o-1", lines=[])
+
+
+def test_retry_backoff_doubles_up_to_the_cap() -> None:
+    policy = RetryPolicy(max_attempts=5, backoff_seconds=0.5, max_backoff_seconds=3)
+    assert [policy.delay(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def test_cursor_round_trip_and_garbage() -> None:
+    position = {"created_at": "2026-01-01T00:00:00+00:00", "id": "abc"}
+    assert decode_cursor(encode_cursor(position)) == position
+    assert decode_cursor(None) is None
+    with pytest.raises(InvalidInput) as caught:
+        decode_cursor("%%%not-a-cursor")
+    assert caught.value.errors == [
+        {"field": "query.cursor", "message": "not a cursor this service issued"}
+    ]
+
+
+class Thing(BaseModel):
+    quantity: int = Field(gt=0)
+
+
+def problem_app() -> httpx.AsyncClient:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/things")
+    async def create(thing: Thing) -> Thing:
+        return thing
+
+    @app.post("/things/{name}/close")
+    async def close(name: str) -> None:
+        raise Conflict(f"thing {name} is already closed", current_status="closed")
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def test_validation_errors_are_problem_json_naming_the_field() -> None:
+    async with problem_app() as client:
+        response = await client.post("/things", json={"quantity": 0})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["title"] == "Invalid input"
+    assert [e["field"] for e in body["errors"]] == ["body.quantity"]
+
+
+async def test_domain_conflicts_and_unknown_routes_are_problem_json() -> None:
+    async with problem_app() as client:
+        conflict = await client.post("/things/a/close")
+        missing = await client.get("/nowhere")
+    assert conflict.status_code == 409
+    assert conflict.json()["current_status"] == "closed"
+    assert conflict.json()["detail"] == "thing a is already closed"
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_scram_settings_reach_both_clients() -> None:
+    settings = KafkaSettings(
+        bootstrap_servers="k1:9092,k2:9092",
+        security_protocol="SASL_PLAINTEXT",
+        sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="orders",
+        sasl_password="s3cret",
+        topic_prefix="staging.",
+    )
+    client = settings.client_options()
+    assert client["bootstrap_servers"] == ["k1:9092", "k2:9092"]
+    assert client["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert client["sasl_plain_password"] == "s3cret"
+    broker = settings.broker_options()
+    assert isinstance(broker["security"], SASLScram512)
+    assert "s3cret" not in repr(settings)
+    assert settings.topic("orders.events") == "staging.orders.events"
