@@ -3,7 +3,11 @@
 from billing import __version__
 from billing.adapters.tables import metadata
 from billing.config import BillingSettings
-from servicekit.runtime import ServiceSpec
+from billing.entrypoints.handlers import handle_order_completed
+from billing.entrypoints.http import router
+from contracts import EventType
+from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
+from servicekit.runtime import ServiceSpec, Subscription
 
 
 def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
@@ -14,4 +18,12 @@ def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
         version=__version__,
         metadata=metadata,
         settings=settings or BillingSettings(),
+        routers=[router],
+        subscriptions=lambda _runtime: [
+            Subscription(
+                topic=ORDERS_EVENTS,
+                handlers={EventType.ORDER_COMPLETED: handle_order_completed},
+            )
+        ],
+        publishes=[BILLING_EVENTS],
     )

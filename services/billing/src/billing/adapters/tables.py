@@ -1,5 +1,116 @@
 """Tables of the billing service's own database (outbox, inbox and idempotency keys included)."""
 
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
 from servicekit.db import new_metadata
 
 metadata = new_metadata()
+
+MONEY = Numeric(18, 2)
+QUANTITY = Numeric(15, 3)
+PERCENT = Numeric(7, 4)
+
+invoice_number_counters = Table(
+    "invoice_number_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_number", Integer, nullable=False),
+    CheckConstraint("last_number >= 1", name="positive"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("order_id", String(200), nullable=False, unique=True),  # one invoice per order
+    Column("order_number", String(200), nullable=False),
+    Column("customer_id", String(200), nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("customer_email", String(200)),
+    Column("billing_address", JSONB),
+    Column("shipping_address", JSONB),
+    Column("currency", String(3), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("payment_terms_text", String(200)),
+    Column("customer_reference", String(200)),
+    Column("opening_text", Text),
+    Column("closing_text", Text),
+    Column("net_total", MONEY, nullable=False),
+    Column("tax_total", MONEY, nullable=False),
+    Column("gross_total", MONEY, nullable=False),
+    Column("paid_total", MONEY, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('issued', 'partially_paid', 'paid')", name="status"),
+    # The last line of defence against an overpayment, whatever the code above does.
+    CheckConstraint("paid_total >= 0 AND paid_total <= gross_total", name="paid_within_gross"),
+    Index("ix_invoices_customer_id", "customer_id"),
+    Index("ix_invoices_status", "status"),
+    Index("ix_invoices_created_at_id", "created_at", "id"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id")),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    Column("unit_price", MONEY, nullable=False),
+    Column("discount_percent", PERCENT, nullable=False),
+    Column("tax_rate", PERCENT, nullable=False),
+    Column("net_amount", MONEY, nullable=False),
+    Column("tax_amount", MONEY, nullable=False),
+    Column("gross_amount", MONEY, nullable=False),
+    PrimaryKeyConstraint("invoice_id", "line_no"),
+)
+
+invoice_taxes = Table(
+    "invoice_taxes",
+    metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id")),
+    Column("rate", PERCENT, nullable=False),
+    Column("base", MONEY, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    PrimaryKeyConstraint("invoice_id", "rate"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "invoice_id",
+        String(36),
+        ForeignKey("invoices.id"),
+        nullable=False,
+        index=True,
+    ),
+    Column("amount", MONEY, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("reference", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount > 0", name="positive_amount"),
+    CheckConstraint("method IN ('bank_transfer', 'card', 'cash', 'other')", name="method"),
+)

@@ -1,0 +1,257 @@
+"""PostgreSQL storage of invoices and payments (SQLAlchemy Core) and the unit of work on it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.adapters.tables import (
+    invoice_lines,
+    invoice_number_counters,
+    invoice_taxes,
+    invoices,
+    metadata,
+    payments,
+)
+from billing.domain.model import (
+    Address,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentTerms,
+    TaxAmount,
+    Totals,
+    plain,
+)
+from billing.service_layer.unit_of_work import InvoiceFilter, Position
+from contracts import CloudEvent
+from servicekit.outbox import add_to_outbox
+
+
+def _address_to_json(address: Address | None) -> dict[str, Any] | None:
+    return dataclasses.asdict(address) if address is not None else None
+
+
+def _address_from_json(value: dict[str, Any] | None) -> Address | None:
+    return Address(**value) if value is not None else None
+
+
+class SqlInvoiceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
+        query = select(invoices).where(invoices.c.id == invoice_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return (await self._assemble([row]))[0]
+
+    async def lock(self, invoice_id: str) -> bool:
+        query = select(invoices.c.id).where(invoices.c.id == invoice_id).with_for_update()
+        return (await self.session.execute(query)).first() is not None
+
+    async def for_order(self, order_id: str) -> Invoice | None:
+        query = select(invoices).where(invoices.c.order_id == order_id)
+        row = (await self.session.execute(query)).mappings().first()
+        return (await self._assemble([row]))[0] if row is not None else None
+
+    async def next_sequence(self, year: int) -> int:
+        # The upsert takes the year's row lock until commit: concurrent issuers queue behind
+        # it, and a rolled-back transaction gives its number back.
+        statement = (
+            insert(invoice_number_counters)
+            .values(year=year, last_number=1)
+            .on_conflict_do_update(
+                index_elements=[invoice_number_counters.c.year],
+                set_={"last_number": invoice_number_counters.c.last_number + 1},
+            )
+            .returning(invoice_number_counters.c.last_number)
+        )
+        number: int = (await self.session.execute(statement)).scalar_one()
+        return number
+
+    async def add(self, invoice: Invoice) -> None:
+        created_at = (
+            await self.session.execute(
+                invoices.insert()
+                .values(
+                    id=invoice.id,
+                    number=invoice.number,
+                    order_id=invoice.order_id,
+                    order_number=invoice.order_number,
+                    customer_id=invoice.customer.id,
+                    customer_name=invoice.customer.name,
+                    customer_email=invoice.customer.email,
+                    billing_address=_address_to_json(invoice.billing_address),
+                    shipping_address=_address_to_json(invoice.shipping_address),
+                    currency=invoice.currency,
+                    issue_date=invoice.issue_date,
+                    due_date=invoice.due_date,
+                    payment_terms_days=invoice.payment_terms.days,
+                    payment_terms_text=invoice.payment_terms.text,
+                    customer_reference=invoice.customer_reference,
+                    opening_text=invoice.opening_text,
+                    closing_text=invoice.closing_text,
+                    net_total=invoice.totals.net,
+                    tax_total=invoice.totals.tax,
+                    gross_total=invoice.totals.gross,
+                    paid_total=invoice.paid_total,
+                    status=invoice.status.value,
+                )
+                .returning(invoices.c.created_at)
+            )
+        ).scalar_one()
+        invoice.created_at = created_at
+        await self.session.execute(
+            invoice_lines.insert(),
+            [{"invoice_id": invoice.id, **dataclasses.asdict(line)} for line in invoice.lines],
+        )
+        if invoice.totals.taxes:
+            await self.session.execute(
+                invoice_taxes.insert(),
+                [
+                    {"invoice_id": invoice.id, **dataclasses.asdict(tax)}
+                    for tax in invoice.totals.taxes
+                ],
+            )
+
+    async def add_payment(self, invoice: Invoice, payment: Payment) -> None:
+        await self.session.execute(
+            payments.insert().values(
+                id=payment.id,
+                invoice_id=invoice.id,
+                amount=payment.amount,
+                received_at=payment.received_at,
+                method=payment.method.value,
+                reference=payment.reference,
+            )
+        )
+        await self.session.execute(
+            update(invoices)
+            .where(invoices.c.id == invoice.id)
+            .values(
+                paid_total=invoice.paid_total, status=invoice.status.value, updated_at=func.now()
+            )
+        )
+
+    async def search(
+        self, where: InvoiceFilter, *, limit: int, after: Position | None = None
+    ) -> list[Invoice]:
+        query = select(invoices)
+        if where.order_id is not None:
+            query = query.where(invoices.c.order_id == where.order_id)
+        if where.status is not None:
+            query = query.where(invoices.c.status == where.status.value)
+        if where.customer_id is not None:
+            query = query.where(invoices.c.customer_id == where.customer_id)
+        if after is not None:
+            query = query.where(
+                tuple_(invoices.c.created_at, invoices.c.id) < tuple_(after.created_at, after.id)
+            )
+        query = query.order_by(invoices.c.created_at.desc(), invoices.c.id.desc()).limit(limit)
+        rows = (await self.session.execute(query)).mappings().all()
+        return await self._assemble(rows)
+
+    async def _assemble(self, rows: Sequence[RowMapping]) -> list[Invoice]:
+        """Invoices from their rows, with their lines, taxes and payments (3 queries)."""
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        lines: dict[str, list[InvoiceLine]] = defaultdict(list)
+        for line in (
+            await self.session.execute(
+                select(invoice_lines)
+                .where(invoice_lines.c.invoice_id.in_(ids))
+                .order_by(invoice_lines.c.invoice_id, invoice_lines.c.line_no)
+            )
+        ).mappings():
+            values = {k: v for k, v in line.items() if k != "invoice_id"}
+            for name in ("quantity", "discount_percent", "tax_rate"):  # 21.0000 -> 21
+                values[name] = plain(values[name])
+            lines[line["invoice_id"]].append(InvoiceLine(**values))
+        taxes: dict[str, list[TaxAmount]] = defaultdict(list)
+        for tax in (
+            await self.session.execute(
+                select(invoice_taxes)
+                .where(invoice_taxes.c.invoice_id.in_(ids))
+                .order_by(invoice_taxes.c.invoice_id, invoice_taxes.c.rate)
+            )
+        ).mappings():
+            taxes[tax["invoice_id"]].append(
+                TaxAmount(rate=plain(tax["rate"]), base=tax["base"], amount=tax["amount"])
+            )
+        paid: dict[str, list[Payment]] = defaultdict(list)
+        for payment in (
+            await self.session.execute(
+                select(payments)
+                .where(payments.c.invoice_id.in_(ids))
+                .order_by(payments.c.invoice_id, payments.c.created_at, payments.c.id)
+            )
+        ).mappings():
+            paid[payment["invoice_id"]].append(
+                Payment(
+                    id=payment["id"],
+                    amount=payment["amount"],
+                    received_at=payment["received_at"],
+                    method=PaymentMethod(payment["method"]),
+                    reference=payment["reference"],
+                )
+            )
+        return [
+            Invoice(
+                id=row["id"],
+                number=row["number"],
+                order_id=row["order_id"],
+                order_number=row["order_number"],
+                customer=Customer(
+                    id=row["customer_id"], name=row["customer_name"], email=row["customer_email"]
+                ),
+                billing_address=_address_from_json(row["billing_address"]),
+                shipping_address=_address_from_json(row["shipping_address"]),
+                currency=row["currency"],
+                issue_date=row["issue_date"],
+                due_date=row["due_date"],
+                payment_terms=PaymentTerms(
+                    days=row["payment_terms_days"], text=row["payment_terms_text"]
+                ),
+                customer_reference=row["customer_reference"],
+                opening_text=row["opening_text"],
+                closing_text=row["closing_text"],
+                lines=lines[row["id"]],
+                totals=Totals(
+                    net=row["net_total"],
+                    tax=row["tax_total"],
+                    gross=row["gross_total"],
+                    taxes=tuple(taxes[row["id"]]),
+                ),
+                status=InvoiceStatus(row["status"]),
+                paid_total=row["paid_total"],
+                payments=paid[row["id"]],
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
+
+
+class SqlUnitOfWork:
+    """The invoices and the outbox of one database session (its transaction is the caller's)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.invoices = SqlInvoiceRepository(session)
+        self._outbox = metadata.tables["outbox"]
+
+    async def emit(self, event: CloudEvent[Any]) -> None:
+        await add_to_outbox(self.session, self._outbox, event)

@@ -1,0 +1,31 @@
+"""Event handlers: what billing does when another service tells it something."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.adapters.repository import SqlUnitOfWork
+from billing.domain.model import UninvoiceableOrder
+from billing.service_layer import services
+from contracts import CloudEvent
+from contracts.events import OrderCompleted
+from servicekit.consumer import PermanentError
+
+
+async def handle_order_completed(event: CloudEvent[Any], session: AsyncSession) -> None:
+    """A completed order gets its invoice, dated today (UTC); a second delivery changes nothing."""
+    payload = event.data
+    if not isinstance(payload, OrderCompleted):
+        raise PermanentError(f"expected an OrderCompleted payload, got {type(payload).__name__}")
+    order = payload.order
+    try:
+        await services.issue_invoice(
+            SqlUnitOfWork(session), event, order, today=datetime.now(UTC).date()
+        )
+    except UninvoiceableOrder as exc:
+        raise PermanentError(
+            f"order {order.order_id} ({order.number}) cannot be invoiced: {exc}"
+        ) from exc

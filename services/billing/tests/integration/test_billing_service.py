@@ -1,0 +1,358 @@
+"""The billing service against a real Kafka broker and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
+
+from billing.adapters.tables import invoice_number_counters, invoices, metadata, payments
+from billing.bootstrap import build_spec
+from billing.config import BillingSettings
+from billing.entrypoints.cli import MIGRATIONS_DIR
+from contracts import CloudEvent, EventType, new_event
+from contracts.common import OrderSnapshot
+from contracts.events import OrderCompleted
+from servicekit import dlq
+from servicekit.runtime import Runtime
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, eventually, service_under_test
+
+
+def completed(order: OrderSnapshot) -> CloudEvent[Any]:
+    return new_event(
+        EventType.ORDER_COMPLETED,
+        OrderCompleted(order=order),
+        source="/orders",
+        subject=order.order_id,
+    )
+
+
+@dataclass
+class Billing:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+
+    async def publish(self, event: CloudEvent[Any] | bytes, key: str) -> None:
+        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
+        await self.producer.send_and_wait(
+            self.kafka.topic("orders.events"), value=value, key=key.encode()
+        )
+
+    async def processed(self, *event_ids: str) -> bool:
+        """True once every given event id is in the inbox (its effect committed)."""
+        inbox = metadata.tables["inbox"]
+        async with self.runtime.sessionmaker() as session:
+            rows = await session.execute(
+                select(inbox.c.event_id).where(inbox.c.event_id.in_(event_ids))
+            )
+            return len(rows.all()) == len(event_ids)
+
+    async def count(self, query: Any) -> int:
+        async with self.runtime.sessionmaker() as session:
+            return int((await session.execute(query)).scalar_one())
+
+    async def outbox_drained(self) -> bool:
+        outbox = metadata.tables["outbox"]
+        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        return await self.count(query) == 0
+
+    async def published(self, event_type: EventType) -> list[tuple[bytes, dict[str, Any]]]:
+        """(key, event) of every `event_type` on billing.events, once the outbox is drained."""
+        await eventually(self.outbox_drained)
+        records = await dlq.read_topic(self.kafka, self.kafka.topic("billing.events"))
+        found = [(r.key or b"", json.loads(r.value or b"{}")) for r in records]
+        return [(key, event) for key, event in found if event["type"] == event_type.value]
+
+    async def invoices_of(self, order_id: str) -> list[dict[str, Any]]:
+        response = await self.client.get("/invoices", params={"order_id": order_id})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def invoice_for(self, order: OrderSnapshot) -> dict[str, Any]:
+        async def one() -> dict[str, Any] | None:
+            found = await self.invoices_of(order.order_id)
+            return found[0] if found else None
+
+        invoice: dict[str, Any] = await eventually(one)
+        return invoice
+
+    async def pay(self, invoice_id: str, body: dict[str, Any], key: str | None = None) -> Any:
+        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+        return await self.client.post(
+            f"/invoices/{invoice_id}/payments", json=body, headers=headers
+        )
+
+    async def get(self, invoice_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/invoices/{invoice_id}")
+        assert response.status_code == 200, response.text
+        invoice: dict[str, Any] = response.json()
+        return invoice
+
+
+@pytest.fixture
+async def billing(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Billing]:
+    settings = BillingSettings(
+        database_url=await databases.create("billing"),
+        kafka=kafka,
+        outbox_poll_interval_seconds=0.5,
+        consumer_backoff_seconds=0.05,
+        json_logs=False,
+    )
+    async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
+        producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
+        await producer.start()
+        try:
+            yield Billing(runtime, client, kafka, producer)
+        finally:
+            await producer.stop()
+
+
+async def test_a_completed_order_gets_exactly_one_invoice_and_one_event(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order(payment_days=14)  # 110.00 + 23.10 tax = 133.10
+    first, again = completed(order), completed(order)  # the same fact under two event ids
+    for event in (first, first, again):  # the first one is also delivered twice
+        await billing.publish(event, order.order_id)
+    await eventually(lambda: billing.processed(first.id, again.id))
+
+    [invoice] = await billing.invoices_of(order.order_id)
+    today = datetime.now(UTC).date()
+    assert re.fullmatch(rf"INV-{today.year}-000001", invoice["number"])
+    assert invoice["status"] == "issued"
+    assert (invoice["order_id"], invoice["order_number"]) == (order.order_id, order.number)
+    assert invoice["customer"] == {
+        "id": "cust-1",
+        "name": "Ромашка Trading, S.L.",
+        "email": "ap@example.com",
+    }
+    assert invoice["billing_address"]["city"] == "Madrid"
+    assert invoice["issue_date"] == today.isoformat()
+    assert invoice["due_date"] == (today + timedelta(days=14)).isoformat()
+    assert invoice["payment_terms"] == {"days": 14, "text": "Net 14 days"}
+    assert invoice["totals"] == {
+        "net": "110.00",
+        "tax": "23.10",
+        "gross": "133.10",
+        "taxes": [{"rate": "21", "base": "110.00", "amount": "23.10"}],
+    }
+    assert (invoice["paid_total"], invoice["balance"], invoice["payments"]) == (
+        "0.00",
+        "133.10",
+        [],
+    )
+    lines = [(x["line_no"], x["sku"], x["quantity"], x["gross_amount"]) for x in invoice["lines"]]
+    assert lines == [
+        (1, "BOLT-M8", "10", "30.25"),
+        (2, "NUT-M8", "4", "6.05"),
+        (3, "INSTALL", "1", "96.80"),
+    ]
+    assert await billing.get(invoice["id"]) == invoice
+
+    [(key, issued)] = await billing.published(EventType.INVOICE_ISSUED)
+    assert key == order.order_id.encode()
+    assert issued["subject"] == order.order_id
+    assert (issued["correlationid"], issued["causationid"]) == (first.correlationid, first.id)
+    data = issued["data"]
+    assert (data["invoice_id"], data["number"]) == (invoice["id"], invoice["number"])
+    assert (data["totals"]["gross"], data["due_date"]) == ("133.10", invoice["due_date"])
+    assert (data["customer_reference"], data["opening_text"], data["closing_text"]) == (
+        "PO-4711",
+        "Thank you for your order.",
+        "Kind regards.",
+    )
+    assert await billing.count(select(func.count()).select_from(invoices)) == 1
+    counter = select(invoice_number_counters.c.last_number)
+    assert await billing.count(counter) == 1  # the duplicate took no number
+
+
+async def test_payments_settle_the_balance_once_each(billing: Billing, make_order: Any) -> None:
+    order = make_order()
+    await billing.publish(completed(order), order.order_id)
+    invoice = await billing.invoice_for(order)
+
+    key = str(uuid.uuid4())
+    first = await billing.pay(invoice["id"], {"amount": "100.00", "reference": "wire 1"}, key)
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (body["invoice_id"], body["amount"], body["currency"]) == (
+        invoice["id"],
+        "100.00",
+        "EUR",
+    )
+    assert (body["method"], body["reference"]) == ("bank_transfer", "wire 1")
+    assert body["invoice"] == {
+        "status": "partially_paid",
+        "paid_total": "100.00",
+        "balance": "33.10",
+    }
+
+    # A retry with the same key answers the first response and pays nothing more.
+    retry = await billing.pay(invoice["id"], {"amount": "100.00", "reference": "wire 1"}, key)
+    assert (retry.status_code, retry.json()) == (201, body)
+    reused = await billing.pay(invoice["id"], {"amount": "5.00"}, key)
+    assert reused.status_code == 422
+    assert reused.json()["errors"][0]["field"] == "header.Idempotency-Key"
+
+    # Above the balance: refused, and nothing changes.
+    too_much = await billing.pay(invoice["id"], {"amount": "33.11"})
+    assert too_much.status_code == 409
+    assert too_much.headers["content-type"] == "application/problem+json"
+    assert "exceeds the balance of 33.10" in too_much.json()["detail"]
+    after_refusal = await billing.get(invoice["id"])
+    assert (after_refusal["status"], after_refusal["paid_total"], after_refusal["balance"]) == (
+        "partially_paid",
+        "100.00",
+        "33.10",
+    )
+    assert [p["id"] for p in after_refusal["payments"]] == [body["id"]]
+
+    received_at = "2025-03-12T09:30:00+01:00"
+    last = await billing.pay(
+        invoice["id"], {"amount": "33.10", "method": "card", "received_at": received_at}
+    )
+    assert last.status_code == 201, last.text
+    assert last.json()["invoice"] == {"status": "paid", "paid_total": "133.10", "balance": "0.00"}
+    on_paid = await billing.pay(invoice["id"], {"amount": "0.01"})
+    assert on_paid.status_code == 409
+    assert "already paid" in on_paid.json()["detail"]
+
+    paid = await billing.get(invoice["id"])
+    assert (paid["status"], paid["paid_total"], paid["balance"]) == ("paid", "133.10", "0.00")
+    assert [(p["amount"], p["method"]) for p in paid["payments"]] == [
+        ("100.00", "bank_transfer"),
+        ("33.10", "card"),
+    ]
+    assert datetime.fromisoformat(paid["payments"][1]["received_at"]) == datetime.fromisoformat(
+        received_at
+    )
+    assert await billing.count(select(func.count()).select_from(payments)) == 2
+    paid_list = await billing.client.get("/invoices", params={"status": "paid"})
+    assert [i["id"] for i in paid_list.json()["items"]] == [invoice["id"]]
+
+    events = await billing.published(EventType.PAYMENT_RECEIVED)
+    assert [key for key, _ in events] == [order.order_id.encode()] * 2
+    assert [
+        (e["data"]["amount"], e["data"]["paid_total"], e["data"]["balance"], e["data"]["status"])
+        for _, e in events
+    ] == [("100.00", "100.00", "33.10", "partially_paid"), ("33.10", "133.10", "0.00", "paid")]
+    assert {e["data"]["invoice_number"] for _, e in events} == {invoice["number"]}
+    assert events[0][1]["data"]["payment_id"] == body["id"]
+
+
+async def test_concurrent_payments_neither_overpay_nor_pay_twice(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order()  # 133.10
+    await billing.publish(completed(order), order.order_id)
+    invoice = await billing.invoice_for(order)
+
+    responses = await asyncio.gather(
+        *(billing.pay(invoice["id"], {"amount": "50.00"}) for _ in range(6))
+    )
+    assert sorted(r.status_code for r in responses) == [201, 201, 409, 409, 409, 409]
+    settled = await billing.get(invoice["id"])
+    assert (settled["paid_total"], settled["balance"], len(settled["payments"])) == (
+        "100.00",
+        "33.10",
+        2,
+    )
+
+    # A client retrying while its first attempt is still running gets that attempt's answer.
+    key = str(uuid.uuid4())
+    retries = await asyncio.gather(
+        *(billing.pay(invoice["id"], {"amount": "33.10"}, key) for _ in range(4))
+    )
+    assert [r.status_code for r in retries] == [201] * 4
+    assert len({r.json()["id"] for r in retries}) == 1
+    paid = await billing.get(invoice["id"])
+    assert (paid["status"], paid["paid_total"], len(paid["payments"])) == ("paid", "133.10", 3)
+
+
+async def test_invalid_payment_bodies_name_the_field(billing: Billing, make_order: Any) -> None:
+    order = make_order()
+    await billing.publish(completed(order), order.order_id)
+    invoice = await billing.invoice_for(order)
+
+    for body, field in (
+        ({}, "body.amount"),
+        ({"amount": "-5.00"}, "body.amount"),
+        ({"amount": "0"}, "body.amount"),
+        ({"amount": "10.001"}, "body.amount"),
+        ({"amount": "10.00", "method": "cheque"}, "body.method"),
+        ({"amount": "10.00", "reference": "x" * 201}, "body.reference"),
+        ({"amount": "10.00", "received_at": "2025-03-12T09:30:00"}, "body.received_at"),
+        ({"amount": "10.00", "currency": "USD"}, "body.currency"),
+    ):
+        response = await billing.pay(invoice["id"], body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert field in [e["field"] for e in response.json()["errors"]], (body, response.text)
+
+    unknown = await billing.pay(str(uuid.uuid4()), {"amount": "1.00"})
+    assert unknown.status_code == 404
+    assert (await billing.get(invoice["id"]))["payments"] == []
+
+
+async def test_an_order_that_does_not_add_up_is_dead_lettered_and_the_next_is_invoiced(
+    billing: Billing, make_order: Any
+) -> None:
+    good = make_order()
+    bad = make_order()
+    bad = bad.model_copy(
+        update={"totals": bad.totals.model_copy(update={"gross": Decimal("133.11")})}
+    )
+    later = make_order([("SVC", "2", "45.00", "10", "21")], customer={"id": "c2", "name": "Two"})
+    refused = completed(bad)
+    await billing.publish(refused, bad.order_id)
+    await billing.publish(completed(good), good.order_id)
+    await billing.publish(completed(later), later.order_id)
+
+    await billing.invoice_for(good)
+    await billing.invoice_for(later)
+    letters = await eventually(
+        lambda: dlq.read_dead_letters(billing.kafka, billing.kafka.topic("orders.events.dlq"))
+    )
+    assert [json.loads(letter.value or b"{}")["id"] for letter in letters] == [refused.id]
+    [letter] = letters
+    assert letter.original_topic == billing.kafka.topic("orders.events")
+    assert letter.headers[dlq.ERROR_TYPE] == "PermanentError"
+    assert "totals.gross is 133.11, but the lines add up to 133.10" in letter.error
+    assert bad.number in letter.error
+    assert await billing.invoices_of(bad.order_id) == []
+
+    # Listing: newest first, paginated with an opaque cursor, filtered by customer.
+    page1 = (await billing.client.get("/invoices", params={"limit": 1})).json()
+    assert page1["next_cursor"]
+    page2 = (
+        await billing.client.get("/invoices", params={"limit": 1, "cursor": page1["next_cursor"]})
+    ).json()
+    assert page2["next_cursor"] is None
+    numbers = [page1["items"][0]["number"], page2["items"][0]["number"]]
+    assert numbers == sorted(numbers, reverse=True)
+    assert {page1["items"][0]["order_id"], page2["items"][0]["order_id"]} == {
+        good.order_id,
+        later.order_id,
+    }
+    by_customer = (await billing.client.get("/invoices", params={"customer_id": "c2"})).json()
+    assert [i["order_id"] for i in by_customer["items"]] == [later.order_id]
+    assert by_customer["items"][0]["totals"]["gross"] == "98.01"  # 81.00 net + 17.01 tax
+    bad_cursor = await billing.client.get("/invoices", params={"cursor": "not-a-cursor"})
+    assert bad_cursor.status_code == 422
+    bad_status = await billing.client.get("/invoices", params={"status": "credited"})
+    assert bad_status.status_code == 422
