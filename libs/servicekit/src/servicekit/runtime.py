@@ -63,6 +63,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _: ()
     publishes: Sequence[Topic] = ()
+    # checks run before anything connects (e.g. that the fonts a renderer needs exist)
     on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
 
 
@@ -146,36 +147,43 @@ class Runtime:
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.broker.start()
-        if self.worker:
-            self.producer = AIOKafkaProducer(
-                **self.settings.kafka.client_options(),
-                client_id=f"{self.name}-producer",
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-            )
-            await self.producer.start()
-            self.relay = OutboxRelay(
-                service=self.name,
-                metadata=self.metadata,
-                sessionmaker=self.sessionmaker,
-                database_url=self.settings.database_url,
-                producer=self.producer,
-                topic_prefix=self.settings.kafka.topic_prefix,
-                batch_size=self.settings.outbox_batch_size,
-                poll_interval=self.settings.outbox_poll_interval_seconds,
-            )
-            await self.relay.start()
+        """Run the start-up checks, then connect; on any failure undo what was started."""
         for hook in self.spec.on_startup:
             await hook(self)
+        try:
+            await self.broker.start()
+            if self.worker:
+                self.producer = AIOKafkaProducer(
+                    **self.settings.kafka.client_options(),
+                    client_id=f"{self.name}-producer",
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=5,
+                )
+                await self.producer.start()
+                self.relay = OutboxRelay(
+                    service=self.name,
+                    metadata=self.metadata,
+                    sessionmaker=self.sessionmaker,
+                    database_url=self.settings.database_url,
+                    producer=self.producer,
+                    topic_prefix=self.settings.kafka.topic_prefix,
+                    batch_size=self.settings.outbox_batch_size,
+                    poll_interval=self.settings.outbox_poll_interval_seconds,
+                )
+                await self.relay.start()
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
         if self.relay:
             await self.relay.stop()
+            self.relay = None
         await self.broker.stop()  # stops consuming first, so no dead letter is left half-sent
         if self.producer:
             await self.producer.stop()
+            self.producer = None
         await self.engine.dispose()
 
     async def readiness(self) -> dict[str, str]:

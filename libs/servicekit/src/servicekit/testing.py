@@ -191,8 +191,8 @@ async def service_under_test(
     await asyncio.to_thread(upgrade, migrations_dir, spec.settings.database_url)
     runtime = Runtime(spec, api=True, worker=True)
     app = runtime.create_app()
-    await runtime.start()
     try:
+        await runtime.start()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield runtime, client

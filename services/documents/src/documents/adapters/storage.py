@@ -1,0 +1,91 @@
+"""Where rendered files live: a small interface and its file-system implementation.
+
+Keys are relative, slash-separated paths such as `invoice/<id>/<sha256>.pdf`. An object store
+(S3, GCS) would implement the same three methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+
+
+class StoredObjectMissing(LookupError):
+    """No object is stored under the key."""
+
+
+class DocumentStorage(Protocol):
+    async def put(self, key: str, content: bytes) -> None:
+        """Store `content` under `key`, replacing what was there; all or nothing."""
+
+    async def get(self, key: str) -> bytes:
+        """The bytes stored under `key`; raises StoredObjectMissing."""
+
+    async def check(self) -> None:
+        """Raise if the storage cannot be used (run at startup)."""
+
+
+def validate_key(key: str) -> str:
+    if len(key) > 500 or not _KEY.match(key) or ".." in key.split("/"):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
+class FileSystemStorage:
+    """Files under one root directory; each write lands atomically (temporary file + rename)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path_of(self, key: str) -> Path:
+        return self.root.joinpath(*validate_key(key).split("/"))
+
+    async def put(self, key: str, content: bytes) -> None:
+        await asyncio.to_thread(self._write, self.path_of(key), content)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._read, self.path_of(key))
+
+    async def check(self) -> None:
+        await asyncio.to_thread(self._check)
+
+    def _check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise PermissionError(f"document storage directory {self.root} is not writable")
+
+    @staticmethod
+    def _write(path: Path, content: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.fchmod(descriptor, 0o644)  # mkstemp's 0600 would hide it from a separate API user
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        # Make the rename itself durable.
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    @staticmethod
+    def _read(path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise StoredObjectMissing(str(path)) from None

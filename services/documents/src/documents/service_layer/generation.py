@@ -1,0 +1,142 @@
+"""Generate a document: render it, store the file, record the row and announce it.
+
+Idempotent by construction. The document's id comes from the fact it shows (order id, kind,
+order or invoice number) and `(kind, reference)` is unique, so the same fact arriving again
+under any event id finds its row. Rendering is deterministic and the storage key is the content
+hash, so a retry after a crash rewrites the very same file, and a new rendition (an order
+confirmed again after a change) never overwrites the bytes the committed row points at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from contracts import CloudEvent, EventType
+from contracts.events import DocumentGenerated
+from contracts.events import DocumentKind as ContractKind
+from documents.adapters.storage import DocumentStorage, StoredObjectMissing
+from documents.domain.model import (
+    PDF,
+    Document,
+    PrintableDocument,
+    ReferenceTaken,
+    document_id,
+    filename_for,
+    storage_key,
+)
+from documents.service_layer.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SOURCE = "/documents"
+
+
+class Renderer(Protocol):
+    def render(self, document: PrintableDocument) -> bytes:
+        """The document's file (blocking; called in a worker thread)."""
+
+
+class Outcome(StrEnum):
+    CREATED = "created"  # a new document: row stored, event written
+    UPDATED = "updated"  # the same document with different content: new rendition, event
+    UNCHANGED = "unchanged"  # the same document, the same bytes: nothing to do
+    RESTORED = "restored"  # the same bytes, but the stored file was missing or damaged
+
+
+@dataclass(frozen=True)
+class Generated:
+    document: Document
+    outcome: Outcome
+
+
+async def generate_document(
+    uow: UnitOfWork,
+    printable: PrintableDocument,
+    *,
+    subject: str,
+    cause: CloudEvent[Any],
+    renderer: Renderer,
+    storage: DocumentStorage,
+) -> Generated:
+    """Render and store `printable`, caused by the event `cause` about order `subject`."""
+    kind, reference = printable.kind, printable.number
+    existing = await uow.documents.get_by_reference(kind, reference, for_update=True)
+    if existing is not None and existing.order_id != printable.order_id:
+        raise ReferenceTaken(
+            f"{kind.value} {reference} already belongs to order {existing.order_id}, "
+            f"not {printable.order_id}"
+        )
+    doc_id = existing.id if existing is not None else document_id(subject, kind, reference)
+
+    content = await asyncio.to_thread(renderer.render, printable)
+    sha256 = hashlib.sha256(content).hexdigest()
+    key = storage_key(kind, doc_id, sha256)
+
+    if existing is not None and existing.sha256 == sha256 and existing.storage_key == key:
+        if await _intact(storage, existing):
+            log.info("%s %s is already stored, unchanged", kind.value, reference)
+            return Generated(existing, Outcome.UNCHANGED)
+        log.warning("stored file of %s %s was missing or damaged: rewriting it", kind, reference)
+        await storage.put(key, content)
+        return Generated(existing, Outcome.RESTORED)
+
+    # The file first: if the transaction then fails, a retry renders the same bytes and
+    # rewrites the same key; the row never points at a file that is not there.
+    await storage.put(key, content)
+    if existing is None:
+        document = Document(
+            id=doc_id,
+            order_id=printable.order_id,
+            kind=kind,
+            reference=reference,
+            filename=filename_for(reference),
+            content_type=PDF,
+            size=len(content),
+            sha256=sha256,
+            storage_key=key,
+            source_event_id=cause.id,
+        )
+        await uow.documents.add(document)
+        outcome = Outcome.CREATED
+    else:
+        document = existing
+        document.size = len(content)
+        document.sha256 = sha256
+        document.storage_key = key
+        document.source_event_id = cause.id
+        await uow.documents.update(document)
+        outcome = Outcome.UPDATED
+    await uow.add_event(generated_event(document, cause))
+    log.info("%s %s %s (%d bytes)", kind.value, reference, outcome.value, len(content))
+    return Generated(document, outcome)
+
+
+def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[Any]:
+    """`suite.document.generated.v1` about `document`, keyed by its order id."""
+    payload = DocumentGenerated(
+        document_id=str(document.id),
+        order_id=document.order_id,
+        kind=ContractKind(document.kind.value),
+        reference=document.reference,
+        filename=document.filename,
+        content_type=document.content_type,
+        size=document.size,
+        sha256=document.sha256,
+        download_path=document.download_path,
+    )
+    return cause.caused(
+        EventType.DOCUMENT_GENERATED, payload, source=SOURCE, subject=document.order_id
+    )
+
+
+async def _intact(storage: DocumentStorage, document: Document) -> bool:
+    try:
+        content = await storage.get(document.storage_key)
+    except StoredObjectMissing:
+        return False
+    return hashlib.sha256(content).hexdigest() == document.sha256

@@ -1,0 +1,119 @@
+"""From event payloads (the public contracts) to what a document prints (the domain)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from contracts.common import Address, CustomerRef, OrderLine, OrderSnapshot, Totals
+from contracts.common import PaymentTerms as PaymentTermsPayload
+from contracts.events import InvoiceIssued, InvoiceLine
+from documents.domain.model import (
+    Customer,
+    DocumentKind,
+    PaymentTerms,
+    PostalAddress,
+    PrintableDocument,
+    PrintLine,
+    PrintTotals,
+    TaxAmount,
+)
+
+
+def order_confirmation(order: OrderSnapshot) -> PrintableDocument:
+    """The confirmation of an order, from the snapshot in `suite.order.confirmed.v1`."""
+    return PrintableDocument(
+        kind=DocumentKind.ORDER_CONFIRMATION,
+        number=order.number,
+        order_id=order.order_id,
+        currency=order.currency,
+        customer=_customer(
+            order.customer, order.contact, order.billing_address, order.shipping_address
+        ),
+        document_date=order.order_date,
+        payment_terms=_terms(order.payment_terms),
+        lines=_lines(order.lines),
+        totals=_totals(order.totals),
+        customer_reference=order.customer_reference,
+        description=order.description,
+        opening_text=order.opening_text,
+        closing_text=order.closing_text,
+    )
+
+
+def invoice(issued: InvoiceIssued) -> PrintableDocument:
+    """The invoice, from `suite.invoice.issued.v1`."""
+    return PrintableDocument(
+        kind=DocumentKind.INVOICE,
+        number=issued.number,
+        order_id=issued.order_id,
+        currency=issued.currency,
+        customer=_customer(issued.customer, None, issued.billing_address, issued.shipping_address),
+        document_date=issued.issue_date,
+        due_date=issued.due_date,
+        order_number=issued.order_number,
+        payment_terms=_terms(issued.payment_terms),
+        lines=_lines(issued.lines),
+        totals=_totals(issued.totals),
+        customer_reference=issued.customer_reference,
+        opening_text=issued.opening_text,
+        closing_text=issued.closing_text,
+    )
+
+
+def _customer(
+    customer: CustomerRef,
+    contact: str | None,
+    billing: Address | None,
+    shipping: Address | None,
+) -> Customer:
+    return Customer(
+        name=customer.name,
+        email=customer.email,
+        contact=contact,
+        billing_address=_address(billing),
+        shipping_address=_address(shipping),
+    )
+
+
+def _address(address: Address | None) -> PostalAddress | None:
+    if address is None:
+        return None
+    return PostalAddress(
+        name=address.name,
+        line1=address.line1,
+        line2=address.line2,
+        postal_code=address.postal_code,
+        city=address.city,
+        region=address.region,
+        country=address.country,
+    )
+
+
+def _terms(terms: PaymentTermsPayload) -> PaymentTerms:
+    return PaymentTerms(days=terms.days, text=terms.text)
+
+
+def _lines(lines: Iterable[OrderLine | InvoiceLine]) -> tuple[PrintLine, ...]:
+    return tuple(
+        PrintLine(
+            line_no=line.line_no,
+            sku=line.sku,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=line.tax_rate,
+            net_amount=line.net_amount,
+            tax_amount=line.tax_amount,
+        )
+        for line in sorted(lines, key=lambda line: line.line_no)
+    )
+
+
+def _totals(totals: Totals) -> PrintTotals:
+    return PrintTotals(
+        net=totals.net,
+        tax=totals.tax,
+        gross=totals.gross,
+        taxes=tuple(TaxAmount(rate=t.rate, base=t.base, amount=t.amount) for t in totals.taxes),
+    )

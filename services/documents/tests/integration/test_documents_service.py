@@ -1,0 +1,248 @@
+"""The documents service against a real Kafka broker and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import DocumentGenerated, OrderConfirmed
+from documents.adapters.tables import documents
+from documents.bootstrap import build_spec
+from documents.config import DocumentsSettings
+from documents.entrypoints.cli import MIGRATIONS_DIR
+from servicekit import dlq
+from servicekit.runtime import Runtime
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, eventually, service_under_test
+
+
+@dataclass
+class Service:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+    storage_dir: Path
+
+    async def publish(self, topic: str, event: CloudEvent[Any] | bytes, *, key: str) -> None:
+        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
+        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
+
+    async def documents_of(self, order_id: str) -> list[dict[str, Any]]:
+        response = await self.client.get("/documents", params={"order_id": order_id})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def row(self, document_id: str) -> Any:
+        async with self.runtime.sessionmaker() as session:
+            query = select(documents).where(documents.c.id == uuid.UUID(document_id))
+            return (await session.execute(query)).one()
+
+    async def count_rows(self) -> int:
+        async with self.runtime.sessionmaker() as session:
+            query = select(func.count()).select_from(documents)
+            return int((await session.execute(query)).scalar_one())
+
+    async def generated_events(self) -> list[tuple[bytes, CloudEvent[Any]]]:
+        records = await dlq.read_topic(self.kafka, self.kafka.topic("documents.events"))
+        return [
+            (record.key, CloudEvent[DocumentGenerated].model_validate_json(record.value))
+            for record in records
+        ]
+
+
+@pytest.fixture
+async def service(
+    databases: TemporaryDatabases, kafka: KafkaSettings, tmp_path: Path
+) -> AsyncIterator[Service]:
+    storage_dir = tmp_path / "documents"
+    settings = DocumentsSettings(
+        database_url=await databases.create("documents"),
+        kafka=kafka,
+        storage_dir=str(storage_dir),
+        company_name="Compañía Ejemplo S.L.",
+        consumer_backoff_seconds=0.05,
+        consumer_max_attempts=2,
+        outbox_poll_interval_seconds=0.5,
+    )
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
+            yield Service(runtime, client, kafka, producer, storage_dir)
+    finally:
+        await producer.stop()
+
+
+async def test_order_confirmation_is_rendered_stored_announced_and_served(
+    service: Service, order_builder
+) -> None:
+    order_id = str(uuid.uuid4())
+    order = order_builder(order_id, "SO-2026-000001", line_count=60)
+    event = new_event(
+        EventType.ORDER_CONFIRMED, OrderConfirmed(order=order), source="/orders", subject=order_id
+    )
+    await service.publish("orders.events", event, key=order_id)
+
+    [item] = await eventually(lambda: service.documents_of(order_id), within=30)
+    document_id = item["id"]
+    assert item["order_id"] == order_id
+    assert item["kind"] == "order_confirmation"
+    assert item["reference"] == "SO-2026-000001"
+    assert item["filename"] == "SO-2026-000001.pdf"
+    assert item["content_type"] == "application/pdf"
+    assert item["download_path"] == f"/documents/{document_id}/content"
+    assert (await service.client.get(f"/documents/{document_id}")).json() == item
+
+    # The stored file is the one the row describes.
+    row = await service.row(document_id)
+    assert row.source_event_id == event.id
+    stored = (service.storage_dir / row.storage_key).read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == item["sha256"] == row.sha256
+    assert len(stored) == item["size"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(stored)).pages)
+    assert "SO-2026-000001" in text
+    assert "ООО Ромашка" in text
+
+    # Announced on documents.events, keyed by the order id, caused by the confirmation.
+    async def announced() -> list[tuple[bytes, CloudEvent[Any]]]:
+        return await service.generated_events()
+
+    [(key, generated)] = await eventually(announced, within=20)
+    assert key == order_id.encode()
+    assert generated.type == EventType.DOCUMENT_GENERATED
+    assert generated.subject == order_id
+    assert generated.causationid == event.id
+    assert generated.correlationid == event.correlationid
+    assert generated.data.document_id == document_id
+    assert generated.data.sha256 == item["sha256"]
+    assert generated.data.size == item["size"]
+    assert generated.data.download_path == item["download_path"]
+
+    # Downloaded: the same bytes, as an attachment, with the checksum as ETag.
+    response = await service.client.get(item["download_path"])
+    assert response.status_code == 200
+    assert response.content == stored
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="SO-2026-000001.pdf"'
+    assert response.headers["etag"] == f'"{item["sha256"]}"'
+    unchanged = await service.client.get(
+        item["download_path"], headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+
+    # A damaged or vanished file is refused, never served.
+    path = service.storage_dir / row.storage_key
+    path.write_bytes(stored[:-10] + b"corrupted!")
+    damaged = await service.client.get(item["download_path"])
+    assert damaged.status_code == 500
+    assert damaged.headers["content-type"] == "application/problem+json"
+    assert "checksum" in damaged.json()["detail"]
+    path.unlink()
+    missing = await service.client.get(item["download_path"])
+    assert missing.status_code == 500
+    assert "missing" in missing.json()["detail"]
+
+    unknown = await service.client.get(f"/documents/{uuid.uuid4()}/content")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    bad_kind = await service.client.get("/documents", params={"kind": "receipt"})
+    assert bad_kind.status_code == 422
+
+
+async def test_invoices_are_idempotent_and_bad_events_are_dead_lettered(
+    service: Service, invoice_builder
+) -> None:
+    order_id = str(uuid.uuid4())
+    issued = invoice_builder(order_id, "INV-2026-000001", "SO-2026-000001", line_count=12)
+
+    def invoice_event(payload: Any, subject: str = order_id) -> CloudEvent[Any]:
+        return new_event(EventType.INVOICE_ISSUED, payload, source="/billing", subject=subject)
+
+    invalid = json.loads(invoice_event(issued).model_dump_json())
+    del invalid["data"]["totals"]  # fails the contract: dead-lettered by the consumer
+    invalid_bytes = json.dumps(invalid).encode()
+    first = invoice_event(issued)
+    same_fact = invoice_event(issued)  # a new event id for the same invoice
+    misaddressed = invoice_event(  # its subject is not its order: dead-lettered by the handler
+        invoice_builder(order_id, "INV-2026-000099", "SO-2026-000001", line_count=1),
+        subject="some-other-order",
+    )
+    second = invoice_event(
+        invoice_builder(order_id, "INV-2026-000002", "SO-2026-000001", line_count=2)
+    )
+    # One key, so one partition: they are consumed in this order.
+    for event in (invalid_bytes, first, first, same_fact, misaddressed, second):
+        await service.publish("billing.events", event, key=order_id)
+
+    async def both_invoices() -> list[dict[str, Any]] | None:
+        items = await service.documents_of(order_id)
+        references = {item["reference"] for item in items}
+        return items if references == {"INV-2026-000001", "INV-2026-000002"} else None
+
+    items = await eventually(both_invoices, within=40)
+    assert len(items) == 2
+    assert await service.count_rows() == 2
+    assert {i["kind"] for i in items} == {"invoice"}
+    invoice = next(i for i in items if i["reference"] == "INV-2026-000001")
+    assert invoice["filename"] == "INV-2026-000001.pdf"
+    row = await service.row(invoice["id"])
+    assert row.source_event_id == first.id  # the redelivery and the new event id changed nothing
+    content = (await service.client.get(invoice["download_path"])).content
+    assert hashlib.sha256(content).hexdigest() == invoice["sha256"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "Invoice" in text
+    assert "INV-2026-000001" in text
+
+    async def two_announcements() -> list[tuple[bytes, CloudEvent[Any]]] | None:
+        events = await service.generated_events()
+        return events if len(events) >= 2 else None
+
+    events = await eventually(two_announcements, within=20)
+    assert sorted(e.data.reference for _, e in events) == ["INV-2026-000001", "INV-2026-000002"]
+    assert {key for key, _ in events} == {order_id.encode()}
+
+    letters = await dlq.read_dead_letters(service.kafka, service.kafka.topic("billing.events.dlq"))
+    assert [letter.value for letter in letters] == [
+        invalid_bytes,
+        misaddressed.model_dump_json().encode(),
+    ]
+    assert "totals" in letters[0].error
+    assert "not the order id" in letters[1].error
+
+    # Pagination over the two documents.
+    page1 = (
+        await service.client.get("/documents", params={"order_id": order_id, "limit": 1})
+    ).json()
+    assert len(page1["items"]) == 1
+    assert page1["next_cursor"]
+    page2 = (
+        await service.client.get(
+            "/documents",
+            params={"order_id": order_id, "limit": 1, "cursor": page1["next_cursor"]},
+        )
+    ).json()
+    assert len(page2["items"]) == 1
+    assert page2["next_cursor"] is None
+    assert {page1["items"][0]["id"], page2["items"][0]["id"]} == {i["id"] for i in items}
+    invoices = (await service.client.get("/documents", params={"kind": "invoice"})).json()
+    assert len(invoices["items"]) == 2
+    confirmations = await service.client.get("/documents", params={"kind": "order_confirmation"})
+    assert confirmations.json() == {"items": [], "next_cursor": None}
+    bad_cursor = await service.client.get("/documents", params={"cursor": "nonsense"})
+    assert bad_cursor.status_code == 422

@@ -1,0 +1,200 @@
+"""The PDF renderer on its own: no broker, no database."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from documents.adapters.pdf import (
+    FontUnavailable,
+    Letterhead,
+    PdfRenderer,
+    format_amount,
+    format_percent,
+    format_quantity,
+    markup,
+    split_text,
+)
+from documents.bootstrap import build_renderer
+from documents.config import DocumentsSettings
+from documents.service_layer import printing
+
+MARKUP = "<b>bold?</b> & <font color=red>"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> PdfRenderer:
+    settings = DocumentsSettings(
+        company_name="Compañía Ejemplo S.L.",
+        company_address="Gran Vía 1\\n28013 Madrid\\nEspaña",
+        company_vat_id="ESB12345678",
+        company_bank_details="IBAN ES00 0000 0000 0000 0000 0000\nBIC EXAMPLEXXX",
+    )
+    return build_renderer(settings)
+
+
+def pdf_text(content: bytes) -> tuple[str, int]:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages), len(reader.pages)
+
+
+def font_names(content: bytes) -> set[str]:
+    """BaseFont names of every font the pages use, and whether each is embedded."""
+    reader = PdfReader(io.BytesIO(content))
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            names.add((str(font["/BaseFont"]), embedded))
+    return names
+
+
+def assert_only_embedded_dejavu(content: bytes) -> None:
+    fonts = font_names(content)
+    assert fonts, "no fonts found"
+    for name, embedded in fonts:
+        assert "DejaVuSans" in name, fonts
+        assert embedded, f"{name} is not embedded"
+    assert {name.split("+")[-1] for name, _ in fonts} == {"DejaVuSans", "DejaVuSans-Bold"}
+
+
+def test_order_confirmation_prints_every_script_literally(renderer, order_builder) -> None:
+    order = order_builder("order-1", "SO-2026-000001", line_count=60)
+    content = renderer.render(printing.order_confirmation(order))
+
+    assert content.startswith(b"%PDF-")
+    text, pages = pdf_text(content)
+    assert pages >= 2  # 60 lines do not fit on one page
+    assert "Order confirmation" in text
+    assert "SO-2026-000001" in text
+    assert "ООО Ромашка" in text
+    assert "Иван Петров" in text
+    assert "Москва" in text
+    assert "Señora Núñez, camión, pingüino" in text
+    assert MARKUP in text  # printed as typed, not interpreted as markup
+    assert f"{order.totals.gross:,.2f} EUR" in text
+    assert f"Page 1 of {pages}" in text
+    assert f"Page {pages} of {pages}" in text
+    assert "SKU-0060" in text  # the last line made it onto the last page
+    assert "Compañía Ejemplo S.L." in text
+    assert "14 días netos / 14 дней нетто" in text
+    assert_only_embedded_dejavu(content)
+
+
+def test_invoice_prints_dates_totals_and_tax_breakdown(renderer, invoice_builder) -> None:
+    issued = invoice_builder("order-1", "INV-2026-000001", "SO-2026-000001", line_count=60)
+    content = renderer.render(printing.invoice(issued))
+
+    text, pages = pdf_text(content)
+    assert pages >= 2
+    assert "Invoice" in text
+    assert "INV-2026-000001" in text
+    assert "SO-2026-000001" in text
+    assert "2026-03-20" in text  # issue date
+    assert "2026-04-19" in text  # due date
+    assert "ООО Ромашка" in text
+    assert "Señora Núñez, camión, pingüino" in text
+    assert MARKUP in text
+    gross = f"{issued.totals.gross:,.2f}"
+    assert f"{gross} EUR" in text
+    assert f"Please pay {gross} EUR by 2026-04-19" in text
+    for tax in issued.totals.taxes:
+        assert f"Tax {tax.rate.normalize():f} % on {tax.base:,.2f}" in text
+    assert "IBAN ES00" in text
+    assert "ESB12345678" in text
+    assert_only_embedded_dejavu(content)
+
+
+def test_the_table_header_repeats_on_every_page(renderer, order_builder) -> None:
+    content = renderer.render(printing.order_confirmation(order_builder("o", "SO-1")))
+    reader = PdfReader(io.BytesIO(content))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        assert "Unit price" in page.extract_text()
+
+
+def test_rendering_is_deterministic(renderer, invoice_builder) -> None:
+    printable = printing.invoice(invoice_builder("o", "INV-1", "SO-1", line_count=5))
+    assert renderer.render(printable) == renderer.render(printable)
+
+
+def test_a_huge_unbroken_description_still_fits(renderer, order_builder) -> None:
+    order = order_builder("o", "SO-LONG", line_count=2)
+    huge = "Ж" * 4000  # one "word" far taller than a page once wrapped in its column
+    line = order.lines[0].model_copy(update={"description": huge})
+    order = order.model_copy(update={"lines": [line, order.lines[1]]})
+    text, pages = pdf_text(renderer.render(printing.order_confirmation(order)))
+    assert pages >= 1
+    assert text.count("Ж") == 4000
+
+
+def test_no_lines_and_no_addresses(renderer, order_builder) -> None:
+    order = order_builder("o", "SO-EMPTY", line_count=0).model_copy(
+        update={"billing_address": None, "shipping_address": None, "opening_text": None}
+    )
+    text, pages = pdf_text(renderer.render(printing.order_confirmation(order)))
+    assert pages == 1
+    assert "No lines." in text
+    assert "Thank you for your order" in text
+
+
+def test_a_missing_font_names_the_file_and_the_package(tmp_path: Path) -> None:
+    missing = tmp_path / "NoSuchFont.ttf"
+    renderer = PdfRenderer(
+        Letterhead("X"),
+        font_path=missing,
+        bold_font_path="/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    )
+    with pytest.raises(FontUnavailable) as raised:
+        renderer.check_fonts()
+    message = str(raised.value)
+    assert str(missing) in message
+    assert "fonts-dejavu-core" in message
+    assert "DOCUMENTS_FONT_PATH" in message
+    assert isinstance(raised.value, OSError)  # the consumer retries, never dead-letters
+
+
+def test_an_unusable_font_file_is_reported(tmp_path: Path) -> None:
+    broken = tmp_path / "Broken.ttf"
+    broken.write_bytes(b"not a font")
+    renderer = PdfRenderer(Letterhead("X"), font_path=broken, bold_font_path=broken)
+    with pytest.raises(FontUnavailable, match="unusable"):
+        renderer.check_fonts()
+
+
+# --- text helpers -----------------------------------------------------------------------------
+
+
+def test_markup_escapes_user_text_and_keeps_line_breaks() -> None:
+    assert markup("<b>x</b> & <font>") == "&lt;b&gt;x&lt;/b&gt; &amp; &lt;font&gt;"
+    assert markup("a\r\nb\nc") == "a<br/>b<br/>c"
+    assert markup("bell\x07 and nul\x00") == "bell and nul"
+    assert markup(None) == ""
+
+
+def test_number_formats() -> None:
+    assert format_amount(Decimal("1234567.5")) == "1,234,567.50"
+    assert format_amount(Decimal("2.675")) == "2.68"  # half up, not banker's rounding
+    assert format_amount(Decimal("-3.005")) == "-3.01"
+    assert format_quantity(Decimal("10.500")) == "10.5"
+    assert format_quantity(Decimal("1000.000")) == "1,000"
+    assert format_percent(Decimal("19.0000")) == "19"
+    assert format_percent(Decimal("7.5000")) == "7.5"
+    assert format_percent(Decimal("100")) == "100"
+
+
+def test_split_text_bounds_every_piece() -> None:
+    text = "uno dos tres " * 200 + "\n" + "x" * 1500 + "\nfin"
+    pieces = split_text(text, limit=100)
+    assert all(len(piece) <= 100 for piece in pieces)
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
+        " ", ""
+    )
+    assert split_text("short\ntext", limit=100) == ["short\ntext"]
+    assert split_text("", limit=100) == [""]
