@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger(__name__)
 
 
 class Problem(Exception):
@@ -59,16 +62,23 @@ class InvalidInput(Problem):
 
 
 def problem_response(
-    status: int, title: str, detail: str, instance: str, **extensions: Any
+    status: int,
+    title: str,
+    detail: str,
+    instance: str,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": instance,
-    }
-    body.update({k: v for k, v in extensions.items() if v is not None})
+    """An RFC 9457 body; extension members never override the standard ones."""
+    body: dict[str, Any] = {k: v for k, v in (extensions or {}).items() if v is not None}
+    body.update(
+        {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": instance,
+        }
+    )
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
 
 
@@ -82,7 +92,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
         return problem_response(
-            exc.status, exc.title, exc.detail, request.url.path, errors=exc.errors, **exc.extensions
+            exc.status,
+            exc.title,
+            exc.detail,
+            request.url.path,
+            {**exc.extensions, "errors": exc.errors},
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -93,7 +107,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         fields = ", ".join(e["field"] for e in errors)
         return problem_response(
-            422, "Invalid input", f"Invalid fields: {fields}", request.url.path, errors=errors
+            422, "Invalid input", f"Invalid fields: {fields}", request.url.path, {"errors": errors}
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -111,7 +125,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail = "the request conflicts with data changed at the same time; retry it"
         return problem_response(409, "Conflict", detail, request.url.path)
 
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(
+            500,
+            "Internal Server Error",
+            "the service failed to handle the request; it has been logged",
+            request.url.path,
+        )
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -90,9 +90,14 @@ def problem_app() -> httpx.AsyncClient:
 
     @app.post("/things/{name}/close")
     async def close(name: str) -> None:
-        raise Conflict(f"thing {name} is already closed", current_status="closed")
+        raise Conflict(f"thing {name} is already closed", status="closed", action="close")
 
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    @app.get("/broken")
+    async def broken() -> None:
+        raise RuntimeError("bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
 async def test_validation_errors_are_problem_json_naming_the_field() -> None:
@@ -109,11 +114,16 @@ async def test_domain_conflicts_and_unknown_routes_are_problem_json() -> None:
     async with problem_app() as client:
         conflict = await client.post("/things/a/close")
         missing = await client.get("/nowhere")
+        broken = await client.get("/broken")
     assert conflict.status_code == 409
-    assert conflict.json()["current_status"] == "closed"
+    assert conflict.json()["status"] == 409  # an extension never overrides a standard member
+    assert conflict.json()["action"] == "close"
     assert conflict.json()["detail"] == "thing a is already closed"
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+    assert broken.status_code == 500
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert "bug" not in broken.text  # internals are logged, not shown
 
 
 def test_scram_settings_reach_both_clients() -> None:

@@ -1,0 +1,58 @@
+"""One running orders service (API + consumers + relay) per module, on real Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from contracts import CloudEvent
+from orders.bootstrap import build_spec
+from orders.config import OrdersSettings
+from orders.entrypoints.cli import MIGRATIONS_DIR
+from servicekit.runtime import Runtime
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, service_under_test
+from servicekit.topics import ensure_topics
+
+
+@dataclass
+class OrdersUnderTest:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+
+    async def send(self, topic: str, event: CloudEvent[Any] | bytes, key: str) -> None:
+        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
+        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
+
+
+@pytest.fixture(scope="module")
+async def orders_service(
+    kafka_bootstrap: str, databases: TemporaryDatabases
+) -> AsyncIterator[OrdersUnderTest]:
+    kafka = KafkaSettings(
+        bootstrap_servers=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
+    )
+    await ensure_topics(kafka)
+    settings = OrdersSettings(
+        database_url=await databases.create("orders"),
+        kafka=kafka,
+        outbox_poll_interval_seconds=0.5,
+        consumer_max_attempts=2,
+        consumer_backoff_seconds=0.05,
+        json_logs=False,
+    )
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
+            yield OrdersUnderTest(runtime, client, kafka, producer)
+    finally:
+        await producer.stop()

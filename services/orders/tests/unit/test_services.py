@@ -1,0 +1,302 @@
+"""The use cases against an in-memory unit of work: state, events and timeline together."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import (
+    DocumentGenerated,
+    InvoiceIssued,
+    OrderSubmitted,
+    PaymentReceived,
+    ShipmentDispatched,
+    StockReserved,
+)
+from orders.domain.model import (
+    Address,
+    Billing,
+    Fulfilment,
+    IllegalTransition,
+    InvalidOrder,
+    LineInput,
+    LineKind,
+    OrderStatus,
+)
+from orders.service_layer import services
+
+
+async def a_customer(uow: Any, **kwargs: Any) -> Any:
+    return await services.create_customer(
+        uow,
+        services.NewCustomer(
+            name=kwargs.get("name", "Acme"),
+            email=kwargs.get("email", "buyer@example.com"),
+            billing_address=kwargs.get("billing_address"),
+            shipping_address=kwargs.get("shipping_address"),
+        ),
+    )
+
+
+def lines(*kinds: str) -> list[LineInput]:
+    return [
+        LineInput(f"SKU-{i}", LineKind(kind), f"Item {i}", D("2"), D("10.00"), D("21"))
+        for i, kind in enumerate(kinds or ("product",))
+    ]
+
+
+async def an_order(uow: Any, *kinds: str, **kwargs: Any) -> Any:
+    customer = kwargs.pop("customer", None) or await a_customer(uow)
+    return await services.create_order(
+        uow,
+        services.NewOrder(customer_id=customer.id, currency="EUR", lines=lines(*kinds), **kwargs),
+        correlation_id="corr-1",
+    )
+
+
+def inventory_event(event_type: EventType, payload: Any, order_id: str) -> CloudEvent[Any]:
+    return new_event(event_type, payload, source="/inventory", subject=order_id)
+
+
+async def test_create_numbers_orders_and_emits_created(uow: Any) -> None:
+    first = await an_order(uow)
+    second = await an_order(uow)
+    year = datetime.now(UTC).year
+    assert first.number == f"SO-{year}-000001"
+    assert second.number == f"SO-{year}-000002"
+    assert first.status is OrderStatus.DRAFT
+    assert first.totals.gross == D("24.20")
+    created = uow.outbox[0]
+    assert created.type == EventType.ORDER_CREATED
+    assert created.subject == first.id
+    assert created.correlationid == "corr-1"
+    assert created.data.order.number == first.number
+    assert created.data.order.totals.gross == D("24.20")
+    [entry] = await uow.timeline(first.id)
+    assert entry.summary == f"Order {first.number} created: 1 line(s), 24.20 EUR"
+
+
+async def test_addresses_default_to_the_customers(uow: Any) -> None:
+    home = Address("Calle Mayor 1", "28013", "Madrid", "ES")
+    depot = Address("Polígono 7", "28500", "Arganda", "ES")
+    customer = await a_customer(uow, billing_address=home)
+    order = await an_order(uow, customer=customer)
+    assert (order.billing_address, order.shipping_address) == (home, home)
+    other = await an_order(uow, customer=customer, shipping_address=depot)
+    assert (other.billing_address, other.shipping_address) == (home, depot)
+
+
+async def test_unknown_customer_is_invalid_input(uow: Any) -> None:
+    with pytest.raises(InvalidOrder) as raised:
+        await services.create_order(
+            uow, services.NewOrder(customer_id=str(uuid.uuid4()), currency="EUR", lines=lines())
+        )
+    assert raised.value.field == "customer_id"
+    assert uow.outbox == []
+    assert uow.counters == {}
+
+
+async def test_confirm_emits_the_snapshot_and_a_refusal_emits_nothing(uow: Any) -> None:
+    order = await an_order(uow, "product", "service")
+    confirmed = await services.confirm_order(uow, order.id, correlation_id="corr-2")
+    assert (confirmed.status, confirmed.fulfilment) == (OrderStatus.OPEN, Fulfilment.RESERVING)
+    assert uow.published_types() == [EventType.ORDER_CREATED, EventType.ORDER_CONFIRMED]
+    assert len(uow.outbox[1].data.order.lines) == 2
+    with pytest.raises(IllegalTransition):
+        await services.confirm_order(uow, order.id)
+    assert len(uow.outbox) == 2
+    assert (await services.get_order(uow, order.id)).status is OrderStatus.OPEN
+
+
+async def test_cancel_reports_the_previous_status(uow: Any) -> None:
+    order = await an_order(uow)
+    await services.confirm_order(uow, order.id)
+    cancelled = await services.cancel_order(uow, order.id, "changed mind")
+    assert cancelled.status is OrderStatus.CANCELLED
+    event = uow.outbox[-1]
+    assert event.type == EventType.ORDER_CANCELLED
+    assert (event.data.previous_status, event.data.reason) == ("open", "changed mind")
+    assert (await uow.timeline(order.id))[-1].summary == "Order cancelled (was open): changed mind"
+
+
+async def test_revise_only_a_draft(uow: Any) -> None:
+    order = await an_order(uow)
+    revised = await services.revise_order(uow, order.id, {"contact": "Ana"}, lines("service"))
+    stored = await services.get_order(uow, order.id)
+    assert stored.contact == revised.contact == "Ana"
+    assert [line.kind for line in stored.lines] == [LineKind.SERVICE]
+    await services.confirm_order(uow, order.id)
+    with pytest.raises(IllegalTransition):
+        await services.revise_order(uow, order.id, {"contact": "Bob"}, None)
+    assert (await services.get_order(uow, order.id)).contact == "Ana"
+
+
+async def test_revise_to_another_customer_takes_its_addresses(uow: Any) -> None:
+    order = await an_order(uow)
+    home = Address("Main St 1", "10001", "New York", "US")
+    other = await a_customer(uow, email="other@example.com", billing_address=home)
+    revised = await services.revise_order(uow, order.id, {"customer_id": other.id}, None)
+    assert (revised.customer_id, revised.billing_address, revised.shipping_address) == (
+        other.id,
+        home,
+        home,
+    )
+    with pytest.raises(InvalidOrder):
+        await services.revise_order(uow, order.id, {"customer_id": str(uuid.uuid4())}, None)
+
+
+async def test_the_life_of_an_order_from_consumed_events(uow: Any) -> None:
+    order = await an_order(uow, "product", "service")
+    await services.confirm_order(uow, order.id)
+    with pytest.raises(IllegalTransition, match="not fully shipped"):
+        await services.complete_order(uow, order.id)
+
+    reserved = StockReserved(order_id=order.id, lines=[{"sku": "SKU-0", "quantity": "2"}])
+    await services.stock_reserved(
+        uow, inventory_event(EventType.STOCK_RESERVED, reserved, order.id)
+    )
+    shipped = ShipmentDispatched(
+        order_id=order.id,
+        shipment_id="SHP-1",
+        lines=[{"sku": "SKU-0", "quantity": "2"}],
+        fully_shipped=True,
+    )
+    event = inventory_event(EventType.SHIPMENT_DISPATCHED, shipped, order.id)
+    await services.shipment_dispatched(uow, event)
+    again = inventory_event(EventType.SHIPMENT_DISPATCHED, shipped, order.id)  # new id, same fact
+    state = await services.shipment_dispatched(uow, again)
+    assert state.fulfilment is Fulfilment.SHIPPED
+    assert [line.shipped_quantity for line in state.lines] == [D("2"), D("0")]
+
+    done = await services.complete_order(uow, order.id)
+    assert done.status is OrderStatus.CONCLUDED
+    assert uow.outbox[-1].type == EventType.ORDER_COMPLETED
+
+    summaries = [entry.summary for entry in await uow.timeline(order.id)]
+    assert "Stock reserved for 1 line(s)" in summaries
+    assert summaries.count("Shipment SHP-1 dispatched with 1 line(s): order fully shipped") == 2
+
+
+async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
+    order = await an_order(uow, "service")
+    await services.confirm_order(uow, order.id)
+    await services.complete_order(uow, order.id)
+    snapshot = uow.outbox[-1].data.order
+    issued = InvoiceIssued(
+        invoice_id="inv-1",
+        number="INV-2026-000001",
+        order_id=order.id,
+        order_number=order.number,
+        customer=snapshot.customer,
+        issue_date=datetime.now(UTC).date(),
+        due_date=datetime.now(UTC).date(),
+        currency="EUR",
+        payment_terms=snapshot.payment_terms,
+        lines=[],
+        totals=snapshot.totals,
+    )
+    await services.invoice_issued(
+        uow, new_event(EventType.INVOICE_ISSUED, issued, source="/billing", subject=order.id)
+    )
+    paid = PaymentReceived(
+        payment_id="p-1",
+        invoice_id="inv-1",
+        invoice_number="INV-2026-000001",
+        order_id=order.id,
+        amount=D("24.20"),
+        currency="EUR",
+        paid_total=D("24.20"),
+        balance=D("0.00"),
+        status="paid",
+        received_at=datetime.now(UTC),
+    )
+    state = await services.payment_received(
+        uow, new_event(EventType.PAYMENT_RECEIVED, paid, source="/billing", subject=order.id)
+    )
+    assert state.billing is Billing.PAID
+    generated = DocumentGenerated(
+        document_id="doc-1",
+        order_id=order.id,
+        kind="invoice",
+        reference="INV-2026-000001",
+        filename="INV-2026-000001.pdf",
+        size=1234,
+        sha256="0" * 64,
+        download_path="/documents/doc-1/content",
+    )
+    state = await services.document_generated(
+        uow,
+        new_event(EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id),
+    )
+    assert [d.document_id for d in state.documents] == ["doc-1"]
+    summaries = [entry.summary for entry in await uow.timeline(order.id)]
+    assert "Invoice INV-2026-000001 issued: 24.20 EUR" in summaries
+    assert "Invoice PDF generated (INV-2026-000001)" in summaries
+
+
+async def test_an_event_about_an_unknown_order_is_refused(uow: Any) -> None:
+    missing = str(uuid.uuid4())
+    reserved = StockReserved(order_id=missing, lines=[])
+    with pytest.raises(services.OrderNotFound):
+        await services.stock_reserved(
+            uow, inventory_event(EventType.STOCK_RESERVED, reserved, missing)
+        )
+
+
+def submission(reference: str, *, confirm: bool, email: str = "shop@example.com") -> Any:
+    payload = OrderSubmitted.model_validate(
+        {
+            "external_reference": reference,
+            "customer": {"name": "Web Buyer", "email": email},
+            "currency": "EUR",
+            "lines": [{"sku": "SKU-9", "quantity": "1", "unit_price": "9.99", "tax_rate": "21"}],
+            "confirm": confirm,
+        }
+    )
+    return new_event(
+        EventType.ORDER_SUBMITTED,
+        payload,
+        source="/webshop",
+        subject=reference,
+        correlation_id="shop-flow",
+    )
+
+
+async def test_a_submission_creates_one_order_however_often_it_comes(uow: Any) -> None:
+    known = await a_customer(uow, email="Shop@Example.com")
+    order = await services.submit_order(uow, submission("SHOP-1", confirm=True))
+    assert order is not None
+    assert order.customer_id == known.id  # matched by e-mail, whatever its case
+    assert order.external_reference == "SHOP-1"
+    assert (order.status, order.fulfilment) == (OrderStatus.OPEN, Fulfilment.RESERVING)
+    assert order.lines[0].description == "SKU-9"
+    assert await services.submit_order(uow, submission("SHOP-1", confirm=True)) is None
+    assert len(uow.orders.rows) == 1
+    created, confirmed = uow.outbox
+    assert (created.type, confirmed.type) == (EventType.ORDER_CREATED, EventType.ORDER_CONFIRMED)
+    assert created.data.external_reference == "SHOP-1"
+    assert {created.correlationid, confirmed.correlationid} == {"shop-flow"}
+    entries = await uow.timeline(order.id)
+    assert [e.type for e in entries] == [
+        EventType.ORDER_SUBMITTED,
+        EventType.ORDER_CREATED,
+        EventType.ORDER_CONFIRMED,
+    ]
+    assert entries[0].source == "/webshop"
+    assert entries[0].summary == "Order SHOP-1 submitted by /webshop"
+
+
+async def test_a_submission_from_a_new_customer_creates_the_customer(uow: Any) -> None:
+    order = await services.submit_order(
+        uow, submission("SHOP-2", confirm=False, email="new@example.com")
+    )
+    assert order is not None
+    assert order.status is OrderStatus.DRAFT
+    customer = await uow.customers.get(order.customer_id)
+    assert (customer.name, customer.email) == ("Web Buyer", "new@example.com")
+    assert uow.published_types() == [EventType.ORDER_CREATED]

@@ -1,0 +1,109 @@
+"""Line amounts and order totals: Decimal arithmetic, half-up rounding to the cent per line."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from orders.domain.totals import (
+    AmountTooLarge,
+    LineAmounts,
+    line_amounts,
+    plain,
+    round_money,
+    totals,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "rounded"),
+    [
+        ("0.005", "0.01"),  # half-up, not banker's rounding (which gives 0.00)
+        ("0.015", "0.02"),
+        ("0.025", "0.03"),  # banker's rounding would give 0.02
+        ("0.0049", "0.00"),
+        ("-0.005", "-0.01"),  # half away from zero
+        ("10", "10.00"),
+    ],
+)
+def test_money_rounds_half_up_to_the_cent(value: str, rounded: str) -> None:
+    result = round_money(D(value))
+    assert result == D(rounded)
+    assert str(result) == rounded
+
+
+def test_line_net_is_quantity_times_price_less_discount_rounded() -> None:
+    # 3 × 0.335 = 1.005 → 1.01; tax 21 % of 1.01 = 0.2121 → 0.21
+    assert line_amounts(D("3"), D("0.335"), D("0"), D("21")) == LineAmounts(
+        D("1.01"), D("0.21"), D("1.22")
+    )
+    # 2.5 × 19.99 = 49.975, less 10 % = 44.9775 → 44.98; 7 % tax = 3.1486 → 3.15
+    assert line_amounts(D("2.5"), D("19.99"), D("10"), D("7")) == LineAmounts(
+        D("44.98"), D("3.15"), D("48.13")
+    )
+
+
+def test_tax_is_computed_on_the_rounded_net() -> None:
+    # net 0.125 × 1 → 0.13 (rounded first); 50 % of 0.13 = 0.065 → 0.07
+    # (computing on the unrounded 0.125 would give 0.0625 → 0.06)
+    amounts = line_amounts(D("1"), D("0.125"), D("0"), D("50"))
+    assert (amounts.net, amounts.tax) == (D("0.13"), D("0.07"))
+
+
+def test_full_discount_and_zero_tax() -> None:
+    assert line_amounts(D("4"), D("12.50"), D("100"), D("21")) == LineAmounts(
+        D("0.00"), D("0.00"), D("0.00")
+    )
+    assert line_amounts(D("1.5"), D("3.33"), D("0"), D("0")).gross == D("5.00")  # 4.995
+
+
+def test_totals_sum_rounded_lines_and_break_tax_down_per_rate() -> None:
+    lines = [
+        (D("21"), line_amounts(D("10"), D("2.50"), D("0"), D("21"))),
+        (D("21"), line_amounts(D("4"), D("1.25"), D("0"), D("21"))),
+        (D("21.00"), line_amounts(D("1"), D("80.00"), D("0"), D("21"))),
+        (D("10"), line_amounts(D("3"), D("0.335"), D("0"), D("10"))),
+        (D("0"), line_amounts(D("1"), D("5"), D("0"), D("0"))),
+    ]
+    result = totals(lines)
+    assert result.net == D("116.01")
+    assert result.tax == D("23.20")  # 5.25 + 1.05 + 16.80 + 0.10 + 0
+    assert result.gross == result.net + result.tax == D("139.21")
+    assert [(t.rate, t.base, t.amount) for t in result.taxes] == [
+        (D("21"), D("110.00"), D("23.10")),  # 21 and 21.00 are one rate
+        (D("10"), D("1.01"), D("0.10")),
+        (D("0"), D("5.00"), D("0.00")),
+    ]
+    assert str(result.taxes[0].rate) == "21"
+
+
+def test_the_lead_example_adds_up() -> None:
+    lines = [
+        (D("21"), line_amounts(D("10"), D("2.50"), D("0"), D("21"))),
+        (D("21"), line_amounts(D("4"), D("1.25"), D("0"), D("21"))),
+        (D("21"), line_amounts(D("1"), D("80.00"), D("0"), D("21"))),
+    ]
+    assert totals(lines).gross == D("133.10")
+
+
+def test_per_line_rounding_can_differ_from_rounding_the_sum() -> None:
+    # Three lines of 0.333 net → 0.33 each → 0.99, not round(0.999) = 1.00
+    line = line_amounts(D("1"), D("0.333"), D("0"), D("0"))
+    assert totals([(D("0"), line)] * 3).net == D("0.99")
+
+
+def test_amounts_that_do_not_fit_are_refused() -> None:
+    with pytest.raises(AmountTooLarge):
+        line_amounts(D("999999999999.999"), D("9999999999999999.99"), D("0"), D("0"))
+    big = line_amounts(D("1"), D("9000000000000000.00"), D("0"), D("0"))
+    with pytest.raises(AmountTooLarge):
+        totals([(D("0"), big), (D("0"), big)])
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("10.000", "10"), ("10.500", "10.5"), ("0.125", "0.125"), ("21.0000", "21"), ("100", "100")],
+)
+def test_plain_drops_trailing_zeros_without_exponents(value: str, shown: str) -> None:
+    assert str(plain(D(value))) == shown
