@@ -38,7 +38,7 @@ format:  ## apply ruff's fixes and formatting
 	uv run --frozen ruff format .
 
 demo:  ## walk one order through its whole life (needs `make up` or `make run`)
-	@uv run --frozen python scripts/demo.py
+	@. deploy/local/env.sh && uv run --frozen python scripts/demo.py
 
 contracts:  ## re-export the events' JSON Schemas after an (additive) contract change
 	uv run --frozen suite-contracts export

@@ -14,8 +14,12 @@ from servicekit.testing import (
     TemporaryDatabases,
     postgres_version,
     start_infrastructure,
+    use_test_identity,
 )
 from servicekit.topics import ensure_topics
+
+# Services refuse to start without token verification; tests use the development mode.
+use_test_identity()
 
 _infrastructure: Infrastructure | None = None
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from servicekit.auth import AuthSettings, mint_token
+
 URLS = {
     name: os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{port}")
     for name, port in (
@@ -51,8 +53,36 @@ def step(text: str) -> None:
     print(f"\n== {text}")
 
 
+def headers_for(role: str) -> dict[str, str]:
+    """A development token per role (the local stack's shared-secret identity)."""
+    settings = AuthSettings()
+    if settings.dev_secret is None:
+        raise DemoError("AUTH_DEV_SECRET is not set: run `. deploy/local/env.sh` first")
+    token = mint_token(
+        settings.dev_secret.get_secret_value(),
+        subject=f"demo-{role}",
+        roles=[role],
+        issuer=settings.issuer,
+        audience=settings.audience,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def main() -> int:
-    clients = {name: httpx.AsyncClient(base_url=url, timeout=30) for name, url in URLS.items()}
+    roles = {
+        "orders": "sales",
+        "inventory": "warehouse",
+        "billing": "accounting",
+        "documents": "viewer",
+    }
+    try:
+        clients = {
+            name: httpx.AsyncClient(base_url=url, timeout=30, headers=headers_for(roles[name]))
+            for name, url in URLS.items()
+        }
+    except DemoError as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
     orders, inventory, billing, documents = (clients[n] for n in URLS)
     try:
         sku = f"DEMO-{uuid.uuid4().hex[:6].upper()}"

@@ -61,3 +61,10 @@ export INVENTORY_URL
 export BILLING_URL
 : "${DOCUMENTS_URL:=http://127.0.0.1:$SUITE_DOCUMENTS_PORT}"
 export DOCUMENTS_URL
+
+# Development identity: API tokens signed with a shared secret (`uv run suite-token --role sales`).
+# The services refuse this mode unless AUTH_ALLOW_DEV_SECRET=true; deployments use AUTH_JWKS_URL.
+: "${AUTH_DEV_SECRET:=local-development-only-secret-0123456789abcdef}"
+export AUTH_DEV_SECRET
+: "${AUTH_ALLOW_DEV_SECRET:=true}"
+export AUTH_ALLOW_DEV_SECRET

@@ -176,6 +176,14 @@ print_summary() {
         done
     fi
     printf '\nEnvironment for clients and tests: . deploy/local/env.sh\n'
+    if [ "$infra_only" = 0 ]; then
+        printf 'Every API call needs a bearer token. A development token for a role\n'
+        printf '(sales, warehouse, accounting, admin, integration, viewer):\n'
+        # shellcheck disable=SC2016  # printed for the user to run, not expanded here
+        printf '  TOKEN=$(uv run suite-token --role sales --subject alice)\n'
+        # shellcheck disable=SC2016
+        printf '  curl -H "Authorization: Bearer $TOKEN" %s/orders\n' "$ORDERS_URL"
+    fi
 }
 
 stop_services() {

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
+from servicekit.auth import current_actor
 from servicekit.db import asyncpg_dsn
 from servicekit.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 
@@ -38,6 +39,8 @@ async def add_to_outbox(
     (the order id for anything about an order): one order's events stay in one partition, in
     order.
     """
+    if event.actor is None and (actor := current_actor()) is not None:
+        event = event.model_copy(update={"actor": actor})  # who made the change, from the token
     topic_name = topic or topic_of(EventType(event.type)).name
     message_key = key or event.subject
     if not message_key:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -26,6 +26,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import EventType, Topic, event_model
+from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import EventConsumer, Handler, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.http import install_problem_handlers
@@ -222,9 +223,12 @@ class Runtime:
         install_problem_handlers(app)
         self._install_middleware(app)
         app.include_router(self._operations_router())
+        app.state.token_verifier = TokenVerifier(self.settings.auth)
         if self.api:
+            # Every API route needs a valid token with some role; each router or endpoint
+            # declares which roles may change things (servicekit.auth.require_for_changes).
             for router in self.spec.routers:
-                app.include_router(router)
+                app.include_router(router, dependencies=[Depends(require(*READ))])
         return app
 
     def _install_middleware(self, app: FastAPI) -> None:
@@ -264,7 +268,9 @@ class Runtime:
                 status_code=200 if healthy else 503,
             )
 
-        @router.get("/metrics", include_in_schema=False)
+        metrics_guard = [Depends(require(*READ))] if self.settings.auth.protect_metrics else []
+
+        @router.get("/metrics", include_in_schema=False, dependencies=metrics_guard)
         async def metrics() -> Response:
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.auth import AuthSettings
+
 
 class KafkaSettings(BaseSettings):
     """Kafka connection (`KAFKA_*`), identical for every service of one deployment."""
@@ -106,3 +108,4 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_seconds: float = Field(default=3.0, gt=0)
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -24,6 +24,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from servicekit.auth import AuthSettings, mint_token
 from servicekit.migrations import upgrade
 from servicekit.runtime import Runtime, ServiceSpec
 from servicekit.settings import KafkaSettings
@@ -183,6 +184,33 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+TEST_AUTH_SECRET = "test-only-shared-secret-not-for-production-use"  # noqa: S105
+
+
+def use_test_identity() -> None:
+    """Configure the development (shared-secret) token mode for this process and its children."""
+    os.environ.setdefault("AUTH_DEV_SECRET", TEST_AUTH_SECRET)
+    os.environ.setdefault("AUTH_ALLOW_DEV_SECRET", "true")
+
+
+def token(*roles: str, subject: str | None = None, ttl_seconds: int = 3600, **claims: str) -> str:
+    """A token for the test identity (see `use_test_identity`), signed like the IdP would."""
+    settings = AuthSettings()
+    assert settings.dev_secret is not None, "call use_test_identity() first"
+    return mint_token(
+        settings.dev_secret.get_secret_value(),
+        subject=subject or f"test-{'-'.join(roles)}",
+        roles=list(roles),
+        issuer=claims.get("issuer", settings.issuer),
+        audience=claims.get("audience", settings.audience),
+        ttl_seconds=ttl_seconds,
+    )
+
+
+def bearer(*roles: str, subject: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(*roles, subject=subject)}"}
+
+
 @contextlib.asynccontextmanager
 async def service_under_test(
     spec: ServiceSpec, migrations_dir: Path
@@ -194,7 +222,9 @@ async def service_under_test(
     try:
         await runtime.start()
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=bearer("admin")
+        ) as client:
             yield runtime, client
     finally:
         await runtime.stop()
@@ -290,8 +320,11 @@ class Suite:
     def url(self, name: str) -> str:
         return self.services[name].url
 
-    def client(self, name: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url(name), timeout=30)
+    def client(self, name: str, *roles: str) -> httpx.AsyncClient:
+        """An HTTP client for one service, acting with `roles` (admin by default)."""
+        return httpx.AsyncClient(
+            base_url=self.url(name), timeout=30, headers=bearer(*(roles or ("admin",)))
+        )
 
     async def restart(self, name: str) -> None:
         service = self.services[name]

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Column, MetaData, String, Table, func, select
@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent, EventType
 from contracts.topics import INVENTORY_EVENTS, ORDERS_EVENTS
+from servicekit.auth import Role, require_for_changes
 from servicekit.db import new_metadata
 from servicekit.http import idempotent
 from servicekit.runtime import Runtime, ServiceSpec, Subscription, runtime_of
 from servicekit.settings import KafkaSettings, ServiceSettings
-from servicekit.testing import TemporaryDatabases
+from servicekit.testing import TemporaryDatabases, bearer, token
 
 
 class NoteCreate(BaseModel):
@@ -32,7 +33,11 @@ def build_spec(database_url: str, kafka: KafkaSettings) -> tuple[ServiceSpec, Ta
     )
     router = APIRouter()
 
-    @router.post("/notes", status_code=201)
+    @router.get("/notes")
+    async def list_notes() -> list[str]:
+        return []
+
+    @router.post("/notes", status_code=201, dependencies=[Depends(require_for_changes(Role.SALES))])
     async def create_note(
         body: NoteCreate,
         request: Request,
@@ -86,7 +91,9 @@ async def test_runtime_health_metrics_specs_and_idempotency(
     await runtime.start()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=bearer("sales")
+        ) as client:
             ready = await client.get("/health/ready")
             assert ready.status_code == 200, ready.text
             assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
@@ -141,3 +148,43 @@ async def test_readiness_reports_an_unreachable_database(kafka: KafkaSettings) -
         await runtime.engine.dispose()
     assert checks["kafka"] == "ok"
     assert checks["database"].startswith("unreachable")
+
+
+async def test_tokens_and_roles(databases: TemporaryDatabases, kafka: KafkaSettings) -> None:
+    import httpx
+
+    spec, _ = build_spec(await databases.create("auth"), kafka)
+    runtime = Runtime(spec, api=True, worker=False)
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(spec.metadata.create_all)
+    app = runtime.create_app()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+
+        async def call(method: str, path: str, auth: str | None) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {auth}"} if auth else {}
+            return await client.request(
+                method, path, headers=headers, json={"text": "x"} if method == "POST" else None
+            )
+
+        assert (await call("GET", "/health/live", None)).status_code == 200
+        missing = await call("GET", "/notes", None)
+        assert missing.status_code == 401
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert (await call("GET", "/notes", token("viewer"))).status_code == 200
+        refused = await call("POST", "/notes", token("viewer"))
+        assert refused.status_code == 403
+        assert refused.json()["missing_scopes"] == ["sales"]
+        assert (await call("POST", "/notes", token("sales"))).status_code == 201
+        assert (await call("POST", "/notes", token("admin"))).status_code == 201
+        expired = await call("GET", "/notes", token("sales", ttl_seconds=-120))
+        assert (expired.status_code, expired.json()["detail"]) == (
+            401,
+            "the bearer token has expired",
+        )
+        elsewhere = await call("GET", "/notes", token("sales", audience="another-app"))
+        assert elsewhere.status_code == 401
+        assert "audience" in elsewhere.json()["detail"]
+        forged = token("sales")[:-4] + "AAAA"
+        assert (await call("GET", "/notes", forged)).status_code == 401
+    await runtime.engine.dispose()

@@ -109,6 +109,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
                     source=event.source,
                     event_id=event.id,
                     summary=summary,
+                    actor=event.actor,
                     data=event.data.model_dump(mode="json"),
                 ),
             )

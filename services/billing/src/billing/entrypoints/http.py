@@ -23,6 +23,7 @@ from billing.domain.model import (
 )
 from billing.service_layer import services
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
+from servicekit.auth import Role, require_for_changes
 from servicekit.http import (
     Conflict,
     InvalidInput,
@@ -256,7 +257,8 @@ def _position(cursor: str | None) -> Position | None:
 
 # --- routes -------------------------------------------------------------------------------------
 
-router = APIRouter(tags=["invoices"])
+# Reads need any role (checked by servicekit's runtime); recording payments needs accounting.
+router = APIRouter(tags=["invoices"], dependencies=[Depends(require_for_changes(Role.ACCOUNTING))])
 
 
 @router.get("/invoices", response_model=InvoicePage, responses={422: PROBLEM})

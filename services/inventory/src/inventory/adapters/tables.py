@@ -1,5 +1,175 @@
 """Tables of the inventory service's own database (outbox, inbox and idempotency keys included)."""
 
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    text,
+)
+
 from servicekit.db import new_metadata
 
 metadata = new_metadata()
+
+QUANTITY = Numeric(18, 3)
+
+
+def _timestamps() -> list[Column[object]]:
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("description", String(4000)),
+    *_timestamps(),
+    CheckConstraint("kind IN ('product', 'service')", name="kind"),
+    Index("ix_products_kind_sku", "kind", "sku"),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("sku", String(64), ForeignKey("products.sku"), nullable=False),
+    Column("on_hand", QUANTITY, nullable=False, server_default=text("0")),
+    Column("reserved", QUANTITY, nullable=False, server_default=text("0")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("warehouse", "sku", name="pk_stock_levels"),
+    # The last line of defence against overselling: the database refuses it too.
+    CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+    CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+)
+
+stock_adjustments = Table(
+    "stock_adjustments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("warehouse", String(32), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("quantity", QUANTITY, nullable=False),  # as requested (the count, for a correction)
+    Column("quantity_change", QUANTITY, nullable=False),
+    Column("on_hand", QUANTITY, nullable=False),
+    Column("reserved", QUANTITY, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ForeignKeyConstraint(
+        ["warehouse", "sku"],
+        ["stock_levels.warehouse", "stock_levels.sku"],
+        name="fk_stock_adjustments_stock_levels",
+    ),
+    Index("ix_stock_adjustments_sku", "sku", "created_at"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("warehouse", String(32), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("quantity_change", QUANTITY, nullable=False),  # of the balance the kind affects
+    Column("on_hand_change", QUANTITY, nullable=False),
+    Column("reserved_change", QUANTITY, nullable=False),
+    Column("on_hand", QUANTITY, nullable=False),  # after the movement
+    Column("reserved", QUANTITY, nullable=False),
+    Column("reason", String(500)),
+    Column("reference", String(200), nullable=False),  # adjustment, order or shipment id
+    Column("order_id", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ForeignKeyConstraint(
+        ["warehouse", "sku"],
+        ["stock_levels.warehouse", "stock_levels.sku"],
+        name="fk_stock_movements_stock_levels",
+    ),
+    Index("ix_stock_movements_sku_id", "sku", "id"),
+)
+
+# One row per confirmed order this service has acted on (or cancelled before that): it makes
+# a second delivery of the same fact a no-op, and `seq` orders backorders first come first served.
+order_demands = Table(
+    "order_demands",
+    metadata,
+    Column("order_id", String(200), primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("number", String(200)),
+    Column("status", String(16), nullable=False),
+    Column("correlation_id", String(200)),
+    Column("causation_id", String(200)),
+    *_timestamps(),
+    CheckConstraint("status IN ('backordered', 'reserved', 'cancelled')", name="status"),
+    Index(
+        "ix_order_demands_backordered",
+        "seq",
+        postgresql_where=text("status = 'backordered'"),
+    ),
+)
+
+reservation_lines = Table(
+    "reservation_lines",
+    metadata,
+    Column("order_id", String(200), ForeignKey("order_demands.order_id"), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("sku", String(64), nullable=False),  # may be unknown to the catalogue (backordered)
+    Column("quantity", QUANTITY, nullable=False),
+    Column("shipped_quantity", QUANTITY, nullable=False, server_default=text("0")),
+    Column("released_quantity", QUANTITY, nullable=False, server_default=text("0")),
+    Column("status", String(24), nullable=False),
+    *_timestamps(),
+    PrimaryKeyConstraint("order_id", "warehouse", "sku", name="pk_reservation_lines"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint(
+        "shipped_quantity >= 0 AND released_quantity >= 0 "
+        "AND shipped_quantity + released_quantity <= quantity",
+        name="within_quantity",
+    ),
+    Index("ix_reservation_lines_sku_status", "sku", "status"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("order_id", String(200), ForeignKey("order_demands.order_id"), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("fully_shipped", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_shipments_order_id", "order_id", "created_at", "id"),
+)
+
+shipment_lines = Table(
+    "shipment_lines",
+    metadata,
+    Column("shipment_id", String(36), ForeignKey("shipments.id"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    PrimaryKeyConstraint("shipment_id", "sku", name="pk_shipment_lines"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)

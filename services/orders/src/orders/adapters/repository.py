@@ -45,6 +45,7 @@ from orders.service_layer.unit_of_work import (
     OrderRepository,
     TimelineEntry,
 )
+from servicekit.auth import current_actor
 from servicekit.outbox import add_to_outbox
 
 
@@ -378,6 +379,8 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         return value
 
     async def publish(self, event: CloudEvent[Any], *, order_id: str, summary: str) -> None:
+        if event.actor is None and (actor := current_actor()) is not None:
+            event = event.model_copy(update={"actor": actor})  # the person behind the request
         await add_to_outbox(self.session, metadata.tables["outbox"], event, key=order_id)
         await self.record(event, order_id=order_id, summary=summary)
 
@@ -391,6 +394,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
                 source=event.source,
                 occurred_at=event.time,
                 summary=summary[:500],
+                actor=event.actor,
                 data=event.data.model_dump(mode="json"),
             )
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
@@ -409,6 +413,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
                 source=row.source,
                 event_id=row.event_id,
                 summary=row.summary,
+                actor=row.actor,
                 data=row.data,
             )
             for row in rows

@@ -144,6 +144,7 @@ order_timeline = Table(
     Column("source", String(500), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("summary", String(500), nullable=False),
+    Column("actor", String(200)),  # who caused it (token subject); other systems: see source
     Column("data", JSONB, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_order_timeline_order_id_occurred_at", "order_id", "occurred_at", "id"),

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from orders.adapters.repository import SqlUnitOfWork, canonical_id
@@ -30,6 +30,7 @@ from orders.domain.totals import plain
 from orders.entrypoints import schemas
 from orders.service_layer import services
 from orders.service_layer.unit_of_work import OrderFilters
+from servicekit.auth import Role, require
 from servicekit.http import (
     PROBLEM_JSON,
     Conflict,
@@ -59,6 +60,10 @@ IdempotencyKey = Annotated[
 ]
 
 router = APIRouter()
+
+# Who may change what (reads need any role: servicekit's runtime checks that for every route).
+SALES = [Depends(require(Role.SALES))]
+SALES_OR_INTEGRATION = [Depends(require(Role.SALES, Role.INTEGRATION))]
 
 
 @asynccontextmanager
@@ -183,6 +188,7 @@ async def _order_reads(uow: SqlUnitOfWork, orders: list[Order]) -> list[schemas.
 
 @router.post(
     "/customers",
+    dependencies=SALES_OR_INTEGRATION,
     status_code=201,
     response_model=schemas.CustomerRead,
     responses=PROBLEMS,
@@ -261,6 +267,7 @@ async def list_customers(
 
 @router.post(
     "/orders",
+    dependencies=SALES_OR_INTEGRATION,
     status_code=201,
     response_model=schemas.OrderRead,
     responses=PROBLEMS,
@@ -360,7 +367,11 @@ async def get_order(order_id: str, request: Request) -> schemas.OrderRead:
 
 
 @router.patch(
-    "/orders/{order_id}", response_model=schemas.OrderRead, responses=PROBLEMS, tags=["orders"]
+    "/orders/{order_id}",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+    tags=["orders"],
 )
 async def update_order(
     order_id: str, body: schemas.OrderUpdate, request: Request
@@ -393,6 +404,7 @@ async def _transition(request: Request, action: Any, *args: Any) -> schemas.Orde
 
 @router.post(
     "/orders/{order_id}/confirm",
+    dependencies=SALES,
     response_model=schemas.OrderRead,
     responses=PROBLEMS,
     tags=["orders"],
@@ -404,6 +416,7 @@ async def confirm_order(order_id: str, request: Request) -> schemas.OrderRead:
 
 @router.post(
     "/orders/{order_id}/cancel",
+    dependencies=SALES,
     response_model=schemas.OrderRead,
     responses=PROBLEMS,
     tags=["orders"],
@@ -418,6 +431,7 @@ async def cancel_order(
 
 @router.post(
     "/orders/{order_id}/complete",
+    dependencies=SALES,
     response_model=schemas.OrderRead,
     responses=PROBLEMS,
     tags=["orders"],

@@ -210,6 +210,7 @@ class TimelineEntryRead(BaseModel):
     source: str
     event_id: str
     summary: str
+    actor: str | None
     data: dict[str, Any]
 
 

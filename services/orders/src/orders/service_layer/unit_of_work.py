@@ -33,6 +33,7 @@ class TimelineEntry:
     source: str
     event_id: str
     summary: str
+    actor: str | None
     data: dict[str, Any]
 
 
