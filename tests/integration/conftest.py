@@ -14,7 +14,7 @@ from servicekit.testing import SERVICES, ServiceProcess, Suite, TemporaryDatabas
 from servicekit.topics import ensure_topics
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 async def suite(
     kafka_bootstrap: str, databases: TemporaryDatabases, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Suite]:
