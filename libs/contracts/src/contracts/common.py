@@ -80,6 +80,27 @@ class Totals(Payload):
     taxes: list[TaxLine] = Field(default_factory=list)
 
 
+class OpportunityRef(Payload):
+    """A CRM opportunity the order belongs to (an external reference)."""
+
+    id: ShortText
+    name: ShortText
+
+
+class RecurrenceFrequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+class RecurringBilling(Payload):
+    """Bill the order again every period from `start` until `end` (open-ended without it)."""
+
+    frequency: RecurrenceFrequency
+    start: date
+    end: date | None = None
+
+
 class OrderSnapshot(Payload):
     """Everything a downstream service needs to know about an order at one moment."""
 
@@ -98,6 +119,11 @@ class OrderSnapshot(Payload):
     shipping_address: Address | None = None
     lines: list[OrderLine]
     totals: Totals
+    # added in 1.1 (optional: absent from older producers)
+    stage: ShortText | None = None
+    opportunity: OpportunityRef | None = None
+    template_id: ShortText | None = Field(default=None, description="Document template to use")
+    recurring: RecurringBilling | None = None
 
 
 class StockLine(Payload):

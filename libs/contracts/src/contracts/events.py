@@ -94,6 +94,26 @@ class OrderCompleted(Payload):
     order: OrderSnapshot
 
 
+class OrderStageChanged(Payload):
+    """An open order moved along the administrator-defined pipeline (or was refused there)."""
+
+    order_id: str
+    number: str
+    from_stage: ShortText | None = None
+    to_stage: ShortText
+    reason: LongText | None = None
+
+
+class QuoteSent(Payload):
+    """A quote was sent to the customer: documents renders it. `content` is its order-shaped
+    content (its `order_id` and `number` are the quote's id and number)."""
+
+    quote_id: str
+    number: str
+    valid_until: date
+    content: OrderSnapshot
+
+
 # --- inventory.events -------------------------------------------------------------------------
 
 
@@ -218,6 +238,38 @@ class DocumentGenerated(Payload):
     download_path: ShortText
 
 
+class QuoteDocumentGenerated(Payload):
+    """The PDF of a quote (quotes are not orders: their documents have an event of their own)."""
+
+    document_id: str
+    quote_id: str
+    reference: ShortText
+    filename: ShortText
+    content_type: ShortText = "application/pdf"
+    size: int
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    download_path: ShortText
+
+
+class EmailStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # given up after the configured attempts; an operator can resend
+
+
+class DocumentEmailed(Payload):
+    """A document was e-mailed to a contact (or sending it failed for good)."""
+
+    email_id: str
+    document_id: str
+    order_id: str | None = None
+    quote_id: str | None = None
+    to: list[ShortText]
+    subject: ShortText
+    status: EmailStatus
+    attempts: int
+    error: LongText | None = None
+
+
 # --- the type catalogue ------------------------------------------------------------------------
 
 PREFIX = "suite"
@@ -229,6 +281,8 @@ class EventType(StrEnum):
     ORDER_CONFIRMED = f"{PREFIX}.order.confirmed.v1"
     ORDER_CANCELLED = f"{PREFIX}.order.cancelled.v1"
     ORDER_COMPLETED = f"{PREFIX}.order.completed.v1"
+    ORDER_STAGE_CHANGED = f"{PREFIX}.order.stage_changed.v1"
+    QUOTE_SENT = f"{PREFIX}.quote.sent.v1"
     STOCK_RESERVED = f"{PREFIX}.stock.reserved.v1"
     STOCK_RESERVATION_FAILED = f"{PREFIX}.stock.reservation_failed.v1"
     STOCK_RELEASED = f"{PREFIX}.stock.released.v1"
@@ -237,6 +291,8 @@ class EventType(StrEnum):
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
+    QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
+    DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
 
 
 PAYLOADS: dict[EventType, type[BaseModel]] = {
@@ -245,6 +301,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_CONFIRMED: OrderConfirmed,
     EventType.ORDER_CANCELLED: OrderCancelled,
     EventType.ORDER_COMPLETED: OrderCompleted,
+    EventType.ORDER_STAGE_CHANGED: OrderStageChanged,
+    EventType.QUOTE_SENT: QuoteSent,
     EventType.STOCK_RESERVED: StockReserved,
     EventType.STOCK_RESERVATION_FAILED: StockReservationFailed,
     EventType.STOCK_RELEASED: StockReleased,
@@ -253,6 +311,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
+    EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
+    EventType.DOCUMENT_EMAILED: DocumentEmailed,
 }
 
 __all__ = ["PAYLOADS", "EventType", "Totals"]

@@ -37,8 +37,10 @@ ORDERS_EVENTS = Topic(
         EventType.ORDER_CONFIRMED,
         EventType.ORDER_CANCELLED,
         EventType.ORDER_COMPLETED,
+        EventType.ORDER_STAGE_CHANGED,
+        EventType.QUOTE_SENT,
     ),
-    description="What happened to sales orders",
+    description="What happened to sales orders and quotes",
 )
 INVENTORY_EVENTS = Topic(
     name="inventory.events",
@@ -64,7 +66,11 @@ DOCUMENTS_EVENTS = Topic(
     name="documents.events",
     partitions=6,
     key="order id",
-    event_types=(EventType.DOCUMENT_GENERATED,),
+    event_types=(
+        EventType.DOCUMENT_GENERATED,
+        EventType.QUOTE_DOCUMENT_GENERATED,
+        EventType.DOCUMENT_EMAILED,
+    ),
     description="Rendered and stored documents",
 )
 
