@@ -21,6 +21,13 @@ unset _suite_root
 export KAFKA_PORT
 : "${KAFKA_CONTROLLER_PORT:=19093}"
 export KAFKA_CONTROLLER_PORT
+# A second listener that requires SCRAM-SHA-512 credentials (development values).
+: "${KAFKA_SASL_PORT:=19094}"
+export KAFKA_SASL_PORT
+: "${KAFKA_SCRAM_USER:=suite}"
+export KAFKA_SCRAM_USER
+: "${KAFKA_SCRAM_PASSWORD:=suite-local-scram-password}"
+export KAFKA_SCRAM_PASSWORD
 : "${POSTGRES_PORT:=55432}"
 export POSTGRES_PORT
 : "${POSTGRES_PASSWORD:=postgres}"

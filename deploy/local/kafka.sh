@@ -129,6 +129,7 @@ render_config() {
     mkdir -p "$KAFKA_DATA_DIR"
     sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
         -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+        -e "s|@KAFKA_SASL_PORT@|$KAFKA_SASL_PORT|g" \
         -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA_DIR|g" \
         "$LOCAL_DIR/kafka/server.properties.template" >"$KAFKA_CONFIG"
 }
@@ -141,14 +142,18 @@ format_storage() {
         if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$KAFKA_CONTROLLER_PORT" ]; then
             die "the data dir was formatted for controller port $(cat "$stamp"), not $KAFKA_CONTROLLER_PORT: run '$0 reset' first (deletes the topics)"
         fi
+        [ -f "$KAFKA_HOME/formatted-scram-user" ] ||
+            say "warning: this data dir has no SCRAM user (formatted by an older version); '$0 reset' adds it"
         return 0
     fi
     local cluster_id
     cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid | tail -n 1)"
     [ -n "$cluster_id" ] || die "could not generate a cluster id (see $KAFKA_LOG)"
     say "formatting KRaft storage in $KAFKA_DATA_DIR (cluster id $cluster_id)"
-    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG" --standalone >&2 ||
+    kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG" --standalone \
+        --add-scram "SCRAM-SHA-512=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]" >&2 ||
         die "formatting the KRaft storage failed (see $KAFKA_LOG)"
+    printf '%s\n' "$KAFKA_SCRAM_USER" >"$KAFKA_HOME/formatted-scram-user"
     printf '%s\n' "$cluster_id" >"$KAFKA_HOME/cluster.id"
     printf '%s\n' "$KAFKA_CONTROLLER_PORT" >"$stamp"
 }
@@ -226,9 +231,9 @@ cmd_start() {
         return 0
     fi
     local port
-    for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    for port in "$KAFKA_PORT" "$KAFKA_SASL_PORT" "$KAFKA_CONTROLLER_PORT"; do
         ! port_open 127.0.0.1 "$port" ||
-            die "port $port is already in use by another process; stop it or set KAFKA_PORT / KAFKA_CONTROLLER_PORT"
+            die "port $port is already in use by another process; stop it or set KAFKA_PORT / KAFKA_SASL_PORT / KAFKA_CONTROLLER_PORT"
     done
     fetched || cmd_fetch
     need_java
@@ -279,7 +284,8 @@ cmd_status() {
 
 cmd_reset() {
     cmd_stop
-    rm -rf "$KAFKA_DATA_DIR" "$KAFKA_HOME/cluster.id" "$KAFKA_HOME/formatted-controller-port"
+    rm -rf "$KAFKA_DATA_DIR" "$KAFKA_HOME/cluster.id" "$KAFKA_HOME/formatted-controller-port" \
+        "$KAFKA_HOME/formatted-scram-user"
     say "data deleted; the next start formats a fresh cluster"
 }
 

@@ -40,6 +40,8 @@ class Infrastructure:
     kafka_bootstrap: str
     postgres_admin_url: str  # libpq form: postgresql://user:password@host:port/db
     description: list[str] = field(default_factory=list)
+    # a listener requiring SCRAM credentials, when the broker has one (the local stack does)
+    kafka_scram: KafkaSettings | None = None
     _cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -89,6 +91,14 @@ def start_infrastructure() -> Infrastructure:
     if env_kafka:
         infra.kafka_bootstrap = env_kafka
         infra.description.append(f"Kafka from the environment at {env_kafka}")
+        if os.environ.get("TEST_KAFKA_SCRAM_BOOTSTRAP_SERVERS"):
+            infra.kafka_scram = KafkaSettings(
+                bootstrap_servers=os.environ["TEST_KAFKA_SCRAM_BOOTSTRAP_SERVERS"],
+                security_protocol="SASL_PLAINTEXT",
+                sasl_mechanism="SCRAM-SHA-512",
+                sasl_username=os.environ.get("TEST_KAFKA_SCRAM_USERNAME", "suite"),
+                sasl_password=os.environ.get("TEST_KAFKA_SCRAM_PASSWORD", ""),
+            )
     elif docker:
         from testcontainers.kafka import KafkaContainer
 
@@ -104,6 +114,13 @@ def start_infrastructure() -> Infrastructure:
         if not was_running:
             infra._cleanups.append(lambda: print(_local("kafka.sh", "stop")))
         infra.kafka_bootstrap = LOCAL_KAFKA
+        infra.kafka_scram = KafkaSettings(
+            bootstrap_servers=f"127.0.0.1:{os.environ.get('KAFKA_SASL_PORT', '19094')}",
+            security_protocol="SASL_PLAINTEXT",
+            sasl_mechanism="SCRAM-SHA-512",
+            sasl_username=os.environ.get("KAFKA_SCRAM_USER", "suite"),
+            sasl_password=os.environ.get("KAFKA_SCRAM_PASSWORD", "suite-local-scram-password"),
+        )
         version = _local("kafka.sh", "version")
         infra.description.append(
             f"Apache Kafka {version} broker (KRaft, local stack) at {LOCAL_KAFKA}"
