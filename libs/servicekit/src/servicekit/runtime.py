@@ -24,12 +24,13 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import EventType, Topic, event_model
 from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import EventConsumer, Handler, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.http import install_problem_handlers
+from servicekit.http import install_problem_handlers, problem_response
 from servicekit.observability import log_context
 from servicekit.outbox import OutboxRelay
 from servicekit.settings import ServiceSettings
@@ -233,6 +234,7 @@ class Runtime:
 
     def _install_middleware(self, app: FastAPI) -> None:
         service = self.name
+        app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_request_bytes)
 
         @app.middleware("http")
         async def correlate_and_measure(
@@ -279,6 +281,50 @@ class Runtime:
             return self.asyncapi()
 
         return router
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `max_bytes` with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413,
+            "Content Too Large",
+            f"the request body exceeds {self.max_bytes} bytes",
+            scope.get("path", ""),
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -185,6 +185,32 @@ async def test_tokens_and_roles(databases: TemporaryDatabases, kafka: KafkaSetti
         elsewhere = await call("GET", "/notes", token("sales", audience="another-app"))
         assert elsewhere.status_code == 401
         assert "audience" in elsewhere.json()["detail"]
+        huge = await client.post(
+            "/notes",
+            content=b"{" + b" " * 2_000_000 + b"}",
+            headers={
+                "Authorization": f"Bearer {token('sales')}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert huge.status_code == 413
+        assert huge.headers["content-type"] == "application/problem+json"
+
+        async def streamed() -> Any:  # no Content-Length: counted while it arrives
+            yield b'{"text": "'
+            for _ in range(40):
+                yield b"x" * 50_000
+            yield b'"}'
+
+        chunked = await client.post(
+            "/notes",
+            content=streamed(),
+            headers={
+                "Authorization": f"Bearer {token('sales')}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert chunked.status_code == 413
         forged = token("sales")[:-4] + "AAAA"
         assert (await call("GET", "/notes", forged)).status_code == 401
     await runtime.engine.dispose()
