@@ -299,19 +299,23 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _TooLarge
+            if received > self.max_bytes and not refused:
+                refused = True
+                await self._refuse(scope, receive, send)
+                return {"type": "http.disconnect"}  # the app stops reading and gives up
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # whatever the app answers after the refusal is dropped
+                await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -321,10 +325,6 @@ class BodySizeLimit:
             scope.get("path", ""),
         )
         await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def runtime_of(request: Request) -> Runtime:
