@@ -56,6 +56,7 @@ class ConsumerLagMonitor:
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._reported: set[tuple[str, int]] = set()
+        self._missing: set[str | None] = set()
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -110,16 +111,20 @@ class ConsumerLagMonitor:
     async def _partitions(self, admin: AIOKafkaAdminClient) -> list[TopicPartition]:
         described = await admin.describe_topics(self.topics)
         partitions = []
+        missing = set()
         for entry in described:
             if entry.get("error_code", 0) != 0:
-                log.warning(
-                    "topic %s cannot be described (error code %s): no lag for it",
-                    entry.get("topic"),
-                    entry.get("error_code"),
-                )
+                missing.add(entry.get("topic"))
+                if entry.get("topic") not in self._missing:  # say it once, not every round
+                    log.warning(
+                        "topic %s cannot be described (error code %s): no lag for it",
+                        entry.get("topic"),
+                        entry.get("error_code"),
+                    )
                 continue
             for partition in entry.get("partitions", []):
                 partitions.append(TopicPartition(entry["topic"], partition["partition"]))
+        self._missing = missing
         return sorted(partitions)
 
     def _publish(self, lags: dict[TopicPartition, int]) -> None:

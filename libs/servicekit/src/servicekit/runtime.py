@@ -31,6 +31,7 @@ from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import EventConsumer, Handler, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.http import install_problem_handlers, problem_response
+from servicekit.lag import ConsumerLagMonitor
 from servicekit.observability import log_context
 from servicekit.outbox import OutboxRelay
 from servicekit.settings import ServiceSettings
@@ -84,6 +85,7 @@ class Runtime:
         self.broker = self._new_broker()
         self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
+        self.lag_monitor: ConsumerLagMonitor | None = None
         self.consumers: list[EventConsumer] = []
         if worker:
             self.consumers = self._register_consumers(self.broker)
@@ -174,11 +176,23 @@ class Runtime:
                     poll_interval=self.settings.outbox_poll_interval_seconds,
                 )
                 await self.relay.start()
+                if self.consumers:
+                    self.lag_monitor = ConsumerLagMonitor(
+                        self.name,
+                        self.settings.kafka,
+                        self.name,
+                        [consumer.topic_name for consumer in self.consumers],
+                        interval=self.settings.lag_interval_seconds,
+                    )
+                    await self.lag_monitor.start()
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
+        if self.lag_monitor:
+            await self.lag_monitor.stop()
+            self.lag_monitor = None
         if self.relay:
             await self.relay.stop()
             self.relay = None

@@ -106,6 +106,7 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_max_backoff_seconds: float = Field(default=10.0, ge=0)
     readiness_timeout_seconds: float = Field(default=3.0, gt=0)
+    lag_interval_seconds: float = Field(default=15.0, gt=0, description="consumer lag metric")
     max_request_bytes: int = Field(default=1_048_576, ge=1024, description="413 above this")
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)

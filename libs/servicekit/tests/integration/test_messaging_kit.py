@@ -344,3 +344,41 @@ async def test_events_with_one_key_arrive_in_order(kit: Kit, consuming: Any) -> 
         await relay.stop()
     assert [n for n in seen if n.startswith("step-")] == notes
     assert [n for n in seen if n.startswith("other-")] == ["other-a", "other-b"]
+
+
+async def test_consumer_lag_counts_what_the_group_has_not_committed(
+    kit: Kit, consuming: Any
+) -> None:
+    from servicekit.lag import ConsumerLagMonitor
+
+    topic = kit.kafka.topic("orders.events")
+    order_id = str(uuid.uuid4())  # one key: every message lands in one partition
+    for note in ("a", "b", "c"):
+        event = cancelled(order_id, note)
+        await kit.producer.send_and_wait(
+            topic, value=event.model_dump_json().encode(), key=order_id.encode()
+        )
+    consumer = await consuming(recording_handler(kit))
+    monitor = ConsumerLagMonitor("kit", kit.kafka, consumer.group_id, [topic], interval=60)
+    try:
+        await eventually(lambda: _all_consumed(kit, 3))
+        lags = await eventually(lambda: _lag_if_settled(monitor))
+    finally:
+        await monitor.stop()
+    assert len(lags) == ORDERS_EVENTS.partitions
+    assert set(lags.values()) == {0}
+
+    idle = ConsumerLagMonitor("kit", kit.kafka, "a-group-that-never-consumed", [topic], 60)
+    try:
+        assert sum((await idle.measure()).values()) == 3
+    finally:
+        await idle.stop()
+
+
+async def _all_consumed(kit: Kit, count: int) -> bool:
+    return len(await kit.effect_notes()) >= count
+
+
+async def _lag_if_settled(monitor: Any) -> dict[Any, int] | None:
+    lags: dict[Any, int] = await monitor.measure()
+    return lags if lags and sum(lags.values()) == 0 else None
