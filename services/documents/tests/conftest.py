@@ -1,13 +1,16 @@
-"""Builders of the event payloads the documents service consumes (contracts models)."""
+"""Builders of the event payloads the documents service consumes (contracts models), and small
+letterhead images."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 
 from contracts.common import (
     Address,
@@ -144,3 +147,22 @@ def order_builder() -> Callable[..., OrderSnapshot]:
 @pytest.fixture
 def invoice_builder() -> Callable[..., InvoiceIssued]:
     return build_invoice
+
+
+def image_bytes(kind: str, size: tuple[int, int] = (600, 120)) -> bytes:
+    """A small banner: blue, with an orange block (PNG or JPEG)."""
+    image = Image.new("RGB", size, "#1F4E79")
+    ImageDraw.Draw(image).rectangle([10, 10, size[0] // 3, size[1] - 10], fill="#F2A900")
+    buffer = io.BytesIO()
+    image.save(buffer, kind)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def png() -> bytes:
+    return image_bytes("PNG")
+
+
+@pytest.fixture(scope="session")
+def jpeg() -> bytes:
+    return image_bytes("JPEG")

@@ -68,6 +68,8 @@ class ServiceSpec:
     publishes: Sequence[Topic] = ()
     # checks run before anything connects (e.g. that the fonts a renderer needs exist)
     on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
+    # run first when the runtime stops (e.g. to stop a service's own background loop)
+    on_shutdown: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
 
 
 class Runtime:
@@ -190,6 +192,11 @@ class Runtime:
             raise
 
     async def stop(self) -> None:
+        for hook in self.spec.on_shutdown:
+            try:
+                await hook(self)
+            except Exception:
+                log.exception("a shutdown hook of %s failed", self.name)
         if self.lag_monitor:
             await self.lag_monitor.stop()
             self.lag_monitor = None

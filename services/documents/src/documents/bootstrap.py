@@ -1,15 +1,26 @@
 """The composition root of the documents service."""
 
+from __future__ import annotations
+
+import logging
+
 from contracts.events import EventType
 from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, ORDERS_EVENTS
 from documents import __version__
 from documents.adapters.pdf import Letterhead, PdfRenderer
+from documents.adapters.smtp import SmtpConfig, SmtpMailer
 from documents.adapters.storage import DocumentStorage, FileSystemStorage
 from documents.adapters.tables import metadata
 from documents.config import DocumentsSettings
+from documents.domain.emails import RetryPolicy
 from documents.entrypoints.handlers import DocumentHandlers
-from documents.entrypoints.http import build_router
+from documents.entrypoints.http import build_emails_router, build_router
+from documents.entrypoints.http_templates import build_templates_router
+from documents.entrypoints.sender import EmailSender
+from documents.service_layer.mailing import Mailer
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
+
+log = logging.getLogger(__name__)
 
 
 def build_renderer(settings: DocumentsSettings) -> PdfRenderer:
@@ -30,13 +41,48 @@ def build_renderer(settings: DocumentsSettings) -> PdfRenderer:
     )
 
 
+def build_mailer(settings: DocumentsSettings) -> SmtpMailer:
+    return SmtpMailer(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            use_tls=settings.smtp_use_tls,
+            timeout=settings.smtp_timeout,
+        )
+    )
+
+
+def build_sender(
+    settings: DocumentsSettings, storage: DocumentStorage, mailer: Mailer
+) -> EmailSender:
+    return EmailSender(
+        storage=storage,
+        mailer=mailer,
+        sender=settings.smtp_from,
+        policy=RetryPolicy(
+            max_attempts=settings.email_max_attempts,
+            backoff_seconds=settings.email_backoff_seconds,
+            max_backoff_seconds=settings.email_max_backoff_seconds,
+        ),
+        poll_interval=settings.email_poll_interval_seconds,
+        stop_timeout=settings.smtp_timeout + 5,
+    )
+
+
 def build_spec(
-    settings: DocumentsSettings | None = None, *, storage: DocumentStorage | None = None
+    settings: DocumentsSettings | None = None,
+    *,
+    storage: DocumentStorage | None = None,
+    mailer: Mailer | None = None,
 ) -> ServiceSpec:
     settings = settings or DocumentsSettings()
     renderer = build_renderer(settings)
     storage = storage or FileSystemStorage(settings.storage_dir)
     handlers = DocumentHandlers(renderer, storage)
+    sender = build_sender(settings, storage, mailer or build_mailer(settings))
 
     async def check_dependencies(runtime: Runtime) -> None:
         """Fail a worker's start with a clear message when the fonts or storage are unusable.
@@ -47,18 +93,43 @@ def build_spec(
             renderer.check_fonts()
             await storage.check()
 
+    async def start_sender(runtime: Runtime) -> None:
+        """Workers deliver queued e-mails in the background until the runtime stops."""
+        if runtime.worker:
+            await sender.start(runtime.sessionmaker)
+            log.info(
+                "e-mail sender started (SMTP %s:%d, from %s)",
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_from,
+            )
+
+    async def stop_sender(runtime: Runtime) -> None:
+        if runtime.worker:
+            await sender.stop()
+
     return ServiceSpec(
         name="documents",
         title="Documents service",
-        description="PDF order confirmations and invoices: rendering, storage and download.",
+        description=(
+            "PDF order confirmations, invoices and quotations in administrator-defined "
+            "templates: rendering, storage, download and e-mail."
+        ),
         version=__version__,
         metadata=metadata,
         settings=settings,
-        routers=[build_router(storage)],
+        routers=[
+            build_router(storage, sender),
+            build_emails_router(sender),
+            build_templates_router(),
+        ],
         subscriptions=lambda runtime: [
             Subscription(
                 topic=ORDERS_EVENTS,
-                handlers={EventType.ORDER_CONFIRMED: handlers.handle_order_confirmed},
+                handlers={
+                    EventType.ORDER_CONFIRMED: handlers.handle_order_confirmed,
+                    EventType.QUOTE_SENT: handlers.handle_quote_sent,
+                },
             ),
             Subscription(
                 topic=BILLING_EVENTS,
@@ -66,5 +137,6 @@ def build_spec(
             ),
         ],
         publishes=[DOCUMENTS_EVENTS],
-        on_startup=[check_dependencies],
+        on_startup=[check_dependencies, start_sender],
+        on_shutdown=[stop_sender],
     )

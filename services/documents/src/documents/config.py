@@ -1,8 +1,10 @@
 """Settings of the documents service (environment variables `DOCUMENTS_*`, Kafka from `KAFKA_*`)."""
 
+from __future__ import annotations
+
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -50,6 +52,43 @@ class DocumentsSettings(ServiceSettings):
         max_length=1000,
         description="Multi-line, printed under the payment terms of invoices (e.g. IBAN, BIC)",
     )
+
+    # A template carries its letterhead image in base64 (up to 1 MiB decoded, ~1.4 MB encoded).
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="413 above this")
+
+    # E-mail over SMTP.
+    smtp_host: str = Field(default="localhost", max_length=255)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = Field(default=None, max_length=200)
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool | None = Field(
+        default=None,
+        description="true: require STARTTLS; false: never; unset: upgrade when offered",
+    )
+    smtp_use_tls: bool = Field(default=False, description="Implicit TLS (SMTPS, port 465)")
+    smtp_from: str = Field(
+        default="documents@example.com",
+        max_length=200,
+        pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$",
+        description="The sender address of every e-mail",
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)
+    email_max_attempts: int = Field(default=5, ge=1, le=100)
+    email_backoff_seconds: float = Field(
+        default=30.0, ge=0, description="Wait after the first failed attempt; doubles after each"
+    )
+    email_max_backoff_seconds: float = Field(default=3600.0, ge=0)
+    email_poll_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the sender looks for due e-mails"
+    )
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> DocumentsSettings:
+        if self.smtp_use_tls and self.smtp_starttls:
+            raise ValueError(
+                "DOCUMENTS_SMTP_USE_TLS and DOCUMENTS_SMTP_STARTTLS exclude each other"
+            )
+        return self
 
     @property
     def company_address_lines(self) -> list[str]:

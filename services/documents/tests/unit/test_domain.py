@@ -76,7 +76,7 @@ def document(**changes: object) -> PrintableDocument:
     values: dict[str, object] = {
         "kind": DocumentKind.INVOICE,
         "number": "N",
-        "order_id": "o",
+        "subject_id": "o",
         "currency": "EUR",
         "customer": Customer(name="c"),
         "document_date": date(2026, 1, 1),

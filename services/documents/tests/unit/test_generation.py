@@ -285,7 +285,7 @@ def test_payload_mapping_keeps_what_is_printed(invoice_builder) -> None:
     issued = invoice_builder(ORDER, "INV-9", "SO-9", line_count=4)
     printable = printing.invoice(issued)
     assert printable.kind is DocumentKind.INVOICE
-    assert (printable.number, printable.order_number, printable.order_id) == (
+    assert (printable.number, printable.order_number, printable.subject_id) == (
         "INV-9",
         "SO-9",
         ORDER,

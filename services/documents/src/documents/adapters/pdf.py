@@ -1,4 +1,9 @@
-"""PDF rendering of order confirmations and invoices with reportlab's platypus.
+"""PDF rendering of order confirmations, invoices and quotations with reportlab's platypus.
+
+A document without a template look prints the built-in look: English labels, grey headings.
+A template's look changes the language of the labels, puts its letterhead image at the top of
+the first page, colours the title, the headings and the lines table's header row, adds its
+footer text to every page and overrides parts of the company block.
 
 Everything a user typed is escaped before it reaches reportlab's paragraph markup, so it prints
 literally. The text font is a TrueType font embedded in the file (DejaVu Sans by default), so
@@ -17,8 +22,8 @@ import hashlib
 import io
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +39,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -49,6 +55,7 @@ from documents.domain.model import (
     PrintLine,
     money,
 )
+from documents.domain.templates import CompanyDetails, is_dark
 
 FONT_PACKAGE = "fonts-dejavu-core"
 PAGE_SIZES = {"A4": A4, "LETTER": LETTER}
@@ -64,6 +71,8 @@ DESCRIPTION_CHUNK = 600  # characters per table row: keeps every row far shorter
 GREY = colors.HexColor("#555555")
 RULE = colors.HexColor("#BBBBBB")
 HEADER_FILL = colors.HexColor("#EDEDED")
+LETTERHEAD_MAX_HEIGHT = 30 * mm
+FOOTER_TEXT_LINES = 2
 
 
 class FontUnavailable(OSError):
@@ -88,6 +97,29 @@ class Letterhead:
     website: str | None = None
     vat_id: str | None = None
     bank_details: tuple[str, ...] = ()
+
+    def overridden(self, company: CompanyDetails) -> Letterhead:
+        """This block with a template's overrides applied (None keeps a value)."""
+        changes: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("name", company.name),
+                ("email", company.email),
+                ("phone", company.phone),
+                ("website", company.website),
+                ("vat_id", company.vat_id),
+            )
+            if value
+        }
+        if company.address:
+            changes["address_lines"] = tuple(_text_lines(company.address))
+        if company.bank_details:
+            changes["bank_details"] = tuple(_text_lines(company.bank_details))
+        return replace(self, **changes) if changes else self
+
+
+def _text_lines(value: str) -> list[str]:
+    return [line.strip() for line in value.replace("\r\n", "\n").split("\n") if line.strip()]
 
 
 # --- text helpers -----------------------------------------------------------------------------
@@ -169,13 +201,22 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
     """Defers each page until the end, then stamps the footer with 'Page N of M'."""
 
     def __init__(
-        self, *args: Any, footer_left: str, footer_right: str, font: str, **kwargs: Any
+        self,
+        *args: Any,
+        footer_left: str,
+        footer_right: str,
+        font: str,
+        page_label: Callable[[int, int], str],
+        footer_text: tuple[str, ...] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
         self._footer_left = footer_left
         self._footer_right = footer_right
         self._footer_font = font
+        self._page_label = page_label
+        self._footer_text = footer_text
 
     def showPage(self) -> None:  # reportlab's name
         self._pages.append(dict(self.__dict__))
@@ -199,7 +240,10 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         self.setFont(self._footer_font, 7)
         self.setFillColor(GREY)
         self.drawString(left, y, self._footer_left)
-        self.drawRightString(right, y, f"{self._footer_right} · Page {number} of {total}")
+        page = self._page_label(number, total)
+        self.drawRightString(right, y, f"{self._footer_right} · {page}")
+        for index, line in enumerate(self._footer_text, start=1):
+            self.drawString(left, y - index * 3.2 * mm, line)
         self.restoreState()
 
 
@@ -255,7 +299,11 @@ class _Layout:
     def __init__(
         self, renderer: PdfRenderer, document: PrintableDocument, regular: str, bold: str
     ) -> None:
+        self.look = document.look
+        self.labels = document.labels
         self.letterhead = renderer.letterhead
+        if self.look is not None:
+            self.letterhead = self.letterhead.overridden(self.look.company)
         self.page_size = renderer.page_size
         self.doc = document
         self.regular = regular
@@ -268,12 +316,23 @@ class _Layout:
         self.strong = ParagraphStyle("strong", parent=self.base, fontName=bold)
         self.company = ParagraphStyle("company", parent=self.strong, fontSize=13, leading=16)
         self.title = ParagraphStyle("title", parent=self.strong, fontSize=16, leading=20)
+        primary = self.look.primary_color if self.look else None
+        accent = self.look.accent_color if self.look else None
+        if primary:
+            self.title.textColor = colors.HexColor(primary)
         self.heading = ParagraphStyle(
-            "heading", parent=self.strong, fontSize=8, leading=10, textColor=GREY
+            "heading",
+            parent=self.strong,
+            fontSize=8,
+            leading=10,
+            textColor=colors.HexColor(primary) if primary else GREY,
         )
+        self.header_fill = colors.HexColor(accent) if accent else HEADER_FILL
         self.cell = ParagraphStyle("cell", parent=self.base, fontSize=8, leading=10)
         self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
         self.head = ParagraphStyle("head", parent=self.cell, fontName=bold)
+        if accent and is_dark(accent):
+            self.head.textColor = colors.white
         self.head_right = ParagraphStyle("head_right", parent=self.head, alignment=TA_RIGHT)
         self.total_right = ParagraphStyle("total_right", parent=self.cell_right, fontName=bold)
 
@@ -301,6 +360,8 @@ class _Layout:
             footer_left=self._footer_left(),
             footer_right=f"{self.doc.title} {self.doc.number}",
             font=self.regular,
+            page_label=self.labels.page_of,
+            footer_text=self._footer_text(),
         )
         template.build(
             self.story(),
@@ -312,24 +373,42 @@ class _Layout:
 
     def story(self) -> list[Flowable]:
         doc = self.doc
-        story: list[Flowable] = [self._letterhead(), Spacer(1, 8 * mm), self._parties()]
+        story: list[Flowable] = []
+        if self.look is not None and self.look.letterhead is not None:
+            story += [self._letterhead_image(), Spacer(1, 4 * mm)]
+        story += [self._letterhead(), Spacer(1, 8 * mm), self._parties()]
         story.append(Spacer(1, 6 * mm))
-        for text in (doc.description, doc.opening_text or self._default_opening()):
+        for text in (doc.description, doc.opening or self._default_opening()):
             if text:
                 story += [Paragraph(markup(text), self.base), Spacer(1, 3 * mm)]
         story += [Spacer(1, 2 * mm), self._lines_table(), Spacer(1, 4 * mm)]
         story.append(KeepTogether([self._totals_table()]))
         story += [Spacer(1, 6 * mm), *self._payment()]
-        if doc.closing_text:
-            story += [Spacer(1, 4 * mm), Paragraph(markup(doc.closing_text), self.base)]
+        if doc.closing:
+            story += [Spacer(1, 4 * mm), Paragraph(markup(doc.closing), self.base)]
         return story
 
     def _default_opening(self) -> str:
-        if self.doc.kind is DocumentKind.INVOICE:
-            return "We invoice you for the following items."
-        return "Thank you for your order. We confirm it as follows."
+        return {
+            DocumentKind.ORDER_CONFIRMATION: self.labels.opening_order_confirmation,
+            DocumentKind.INVOICE: self.labels.opening_invoice,
+            DocumentKind.QUOTE: self.labels.opening_quotation,
+        }[self.doc.kind]
 
     # --- blocks ----------------------------------------------------------------------------
+
+    def _letterhead_image(self) -> Image:
+        """The template's image at the top, scaled to fit the text width and at most 30 mm."""
+        assert self.look is not None
+        assert self.look.letterhead is not None
+        image = self.look.letterhead
+        scale = min(self.width / image.width, LETTERHEAD_MAX_HEIGHT / image.height)
+        return Image(
+            io.BytesIO(image.content),
+            width=image.width * scale,
+            height=image.height * scale,
+            hAlign="LEFT",
+        )
 
     def _letterhead(self) -> Table:
         head = self.letterhead
@@ -339,24 +418,30 @@ class _Layout:
         contact = [value for value in (head.phone, head.email, head.website) if value]
         if contact:
             company.append(Paragraph(markup(" · ".join(contact)), self.small))
+        labels = self.labels
         if head.vat_id:
-            company.append(Paragraph(markup(f"VAT ID: {head.vat_id}"), self.small))
+            company.append(Paragraph(markup(f"{labels.vat_id}: {head.vat_id}"), self.small))
 
         doc = self.doc
         facts: list[tuple[str, str]] = []
         if doc.kind is DocumentKind.INVOICE:
-            facts.append(("Invoice no.", doc.number))
-            facts.append(("Issue date", doc.document_date.isoformat()))
+            facts.append((labels.invoice_no, doc.number))
+            facts.append((labels.issue_date, doc.document_date.isoformat()))
             if doc.due_date:
-                facts.append(("Due date", doc.due_date.isoformat()))
+                facts.append((labels.due_date, doc.due_date.isoformat()))
             if doc.order_number:
-                facts.append(("Order no.", doc.order_number))
+                facts.append((labels.order_no, doc.order_number))
+        elif doc.kind is DocumentKind.QUOTE:
+            facts.append((labels.quotation_no, doc.number))
+            facts.append((labels.quotation_date, doc.document_date.isoformat()))
+            if doc.valid_until:
+                facts.append((labels.valid_until, doc.valid_until.isoformat()))
         else:
-            facts.append(("Order no.", doc.number))
-            facts.append(("Order date", doc.document_date.isoformat()))
+            facts.append((labels.order_no, doc.number))
+            facts.append((labels.order_date, doc.document_date.isoformat()))
         if doc.customer_reference:
-            facts.append(("Your reference", doc.customer_reference))
-        facts.append(("Currency", doc.currency))
+            facts.append((labels.your_reference, doc.customer_reference))
+        facts.append((labels.currency, doc.currency))
         meta = Table(
             [
                 [Paragraph(markup(label), self.small_grey), Paragraph(markup(value), self.cell)]
@@ -372,13 +457,14 @@ class _Layout:
 
     def _parties(self) -> Table:
         customer = self.doc.customer
-        label = "BILL TO" if self.doc.kind is DocumentKind.INVOICE else "CUSTOMER"
+        labels = self.labels
+        label = labels.bill_to if self.doc.kind is DocumentKind.INVOICE else labels.customer
         bill: list[Flowable] = [
-            Paragraph(label, self.heading),
+            Paragraph(markup(label), self.heading),
             Paragraph(markup(customer.name), self.strong),
         ]
         if customer.contact:
-            bill.append(Paragraph(markup(f"Attn. {customer.contact}"), self.base))
+            bill.append(Paragraph(markup(f"{labels.attention} {customer.contact}"), self.base))
         if customer.billing_address:
             bill.append(self._address(customer.billing_address, skip_name=customer.name))
         if customer.email:
@@ -386,7 +472,7 @@ class _Layout:
         ship: list[Flowable] = []
         if customer.shipping_address:
             ship = [
-                Paragraph("SHIP TO", self.heading),
+                Paragraph(markup(labels.ship_to), self.heading),
                 self._address(customer.shipping_address, skip_name=None),
             ]
         table = Table([[bill, ship]], colWidths=[self.width * 0.55, self.width * 0.45])
@@ -404,19 +490,20 @@ class _Layout:
         widths = [8 * mm, 22 * mm, None, 14 * mm, 20 * mm, 14 * mm, 13 * mm, 23 * mm]
         fixed = sum(w for w in widths if w is not None)
         widths[2] = self.width - fixed
+        labels = self.labels
         header = [
-            Paragraph("No.", self.head),
-            Paragraph("SKU", self.head),
-            Paragraph("Description", self.head),
-            Paragraph("Qty", self.head_right),
-            Paragraph("Unit price", self.head_right),
-            Paragraph("Disc.%", self.head_right),
-            Paragraph("Tax %", self.head_right),
-            Paragraph(f"Net ({markup(currency)})", self.head_right),
+            Paragraph(markup(labels.column_no), self.head),
+            Paragraph(markup(labels.column_sku), self.head),
+            Paragraph(markup(labels.column_description), self.head),
+            Paragraph(markup(labels.column_quantity), self.head_right),
+            Paragraph(markup(labels.column_unit_price), self.head_right),
+            Paragraph(markup(labels.column_discount), self.head_right),
+            Paragraph(markup(labels.column_tax), self.head_right),
+            Paragraph(markup(labels.column_net.format(currency=currency)), self.head_right),
         ]
         rows: list[list[Any]] = [header]
         commands: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("BACKGROUND", (0, 0), (-1, 0), self.header_fill),
             ("LINEBELOW", (0, 0), (-1, 0), 0.75, GREY),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             *_cells(2.5, self.regular),
@@ -425,7 +512,8 @@ class _Layout:
             rows += self._line_rows(line)
             commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.25, RULE))
         if not self.doc.lines:
-            rows.append(["", "", Paragraph("No lines.", self.cell), "", "", "", "", ""])
+            no_lines = Paragraph(markup(labels.no_lines), self.cell)
+            rows.append(["", "", no_lines, "", "", "", "", ""])
         table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle(commands))
         return table
@@ -450,19 +538,23 @@ class _Layout:
 
     def _totals_table(self) -> Table:
         doc = self.doc
+        labels = self.labels
         currency = markup(doc.currency)
 
         def amount(value: Decimal, style: ParagraphStyle | None = None) -> Paragraph:
             return Paragraph(f"{format_amount(value)} {currency}", style or self.cell_right)
 
-        rows: list[list[Any]] = [[Paragraph("Net total", self.cell_right), amount(doc.totals.net)]]
+        def label(text: str, style: ParagraphStyle | None = None) -> Paragraph:
+            return Paragraph(markup(text), style or self.cell_right)
+
+        rows: list[list[Any]] = [[label(labels.net_total), amount(doc.totals.net)]]
         for tax in doc.taxes:
-            label = f"Tax {format_percent(tax.rate)} % on {format_amount(tax.base)}"
-            rows.append([Paragraph(label, self.cell_right), amount(tax.amount)])
-        rows.append([Paragraph("Total tax", self.cell_right), amount(doc.totals.tax)])
+            text = labels.tax_on.format(rate=format_percent(tax.rate), base=format_amount(tax.base))
+            rows.append([label(text), amount(tax.amount)])
+        rows.append([label(labels.total_tax), amount(doc.totals.tax)])
         rows.append(
             [
-                Paragraph(f"Total ({currency})", self.total_right),
+                label(labels.total.format(currency=doc.currency), self.total_right),
                 amount(doc.totals.gross, self.total_right),
             ]
         )
@@ -480,15 +572,17 @@ class _Layout:
 
     def _payment(self) -> list[Flowable]:
         doc = self.doc
+        labels = self.labels
         flowables: list[Flowable] = [
-            Paragraph("PAYMENT TERMS", self.heading),
-            Paragraph(markup(doc.payment_terms.wording()), self.base),
+            Paragraph(markup(labels.payment_terms), self.heading),
+            Paragraph(markup(doc.payment_terms.wording(labels)), self.base),
         ]
+        if doc.kind is DocumentKind.QUOTE and doc.valid_until:
+            validity = labels.quotation_valid_until.format(date=doc.valid_until.isoformat())
+            flowables.append(Paragraph(markup(validity), self.base))
         if doc.kind is DocumentKind.INVOICE:
-            due = f" by {doc.due_date.isoformat()}" if doc.due_date else ""
-            request = (
-                f"Please pay {format_amount(doc.totals.gross)} {doc.currency}{due}, "
-                f"quoting invoice number {doc.number}."
+            request = labels.payment_request(
+                format_amount(doc.totals.gross), doc.currency, doc.due_date, doc.number
             )
             flowables.append(Paragraph(markup(request), self.base))
             if self.letterhead.bank_details:
@@ -502,10 +596,18 @@ class _Layout:
         head = self.letterhead
         parts: Iterable[str | None] = (
             head.name,
-            f"VAT ID {head.vat_id}" if head.vat_id else None,
+            f"{self.labels.vat_id} {head.vat_id}" if head.vat_id else None,
             head.email,
         )
         return " · ".join(part for part in parts if part)
+
+    def _footer_text(self) -> tuple[str, ...]:
+        """The template's footer text: at most two lines, each cut to the page's width."""
+        if self.look is None or not self.look.footer_text:
+            return ()
+        cleaned = _CONTROL.sub("", self.look.footer_text)
+        lines = _text_lines(cleaned)[:FOOTER_TEXT_LINES]
+        return tuple(_fit(line, self.regular, 7, self.width) for line in lines)
 
     def _continuation_header(self, canvas: Any, _: Any) -> None:
         width, height = self.page_size
@@ -517,6 +619,15 @@ class _Layout:
             width - self.margin, height - 10 * mm, f"{self.doc.title} {self.doc.number}"
         )
         canvas.restoreState()
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """`text`, shortened with an ellipsis until it fits `width` points."""
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(f"{text}…", font, size) > width:
+        text = text[:-1]
+    return f"{text.rstrip()}…"
 
 
 def _cells(points: float, font: str) -> list[tuple[Any, ...]]:

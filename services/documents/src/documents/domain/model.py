@@ -1,9 +1,9 @@
 """Documents and what they print, in plain Python: no pydantic, no SQLAlchemy, no I/O.
 
-A `PrintableDocument` is everything a renderer needs for one order confirmation or invoice; a
-`Document` is the stored, rendered result. A document's identity is derived from the fact it
-shows (the order, the kind, the order or invoice number), so the same fact delivered twice maps
-to the same document.
+A `PrintableDocument` is everything a renderer needs for one order confirmation, invoice or
+quotation (with the template look it is printed in); a `Document` is the stored, rendered
+result. A document's identity is derived from the fact it shows (the order or quote, the kind,
+the order, invoice or quote number), so the same fact delivered twice maps to the same document.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from documents.domain.labels import Labels, labels_for
+from documents.domain.templates import Look
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 PDF = "application/pdf"
@@ -25,12 +28,27 @@ DOCUMENT_NAMESPACE = uuid.UUID("5f0c2c1e-2f7b-5a52-9a0e-6b1d0c3e8d41")
 
 
 class DocumentKind(StrEnum):
+    """What a document is. `quote` is this service's own: the public contract's DocumentKind
+    (of `document.generated`) knows only the first two; quotes have an event of their own."""
+
     ORDER_CONFIRMATION = "order_confirmation"
     INVOICE = "invoice"
+    QUOTE = "quote"
+
+    @property
+    def about_quote(self) -> bool:
+        return self is DocumentKind.QUOTE
+
+    def title_in(self, labels: Labels) -> str:
+        return {
+            DocumentKind.ORDER_CONFIRMATION: labels.order_confirmation,
+            DocumentKind.INVOICE: labels.invoice,
+            DocumentKind.QUOTE: labels.quotation,
+        }[self]
 
 
 class ReferenceTaken(Exception):
-    """The order or invoice number already names a document of another order."""
+    """The order, invoice or quote number already names a document of another order or quote."""
 
 
 def money(value: Decimal) -> Decimal:
@@ -39,7 +57,7 @@ def money(value: Decimal) -> Decimal:
 
 
 def document_id(subject: str, kind: DocumentKind, reference: str) -> uuid.UUID:
-    """The id of the document showing `reference` of `kind` for `subject` (the order id)."""
+    """The id of the document showing `reference` of `kind` for `subject` (order or quote id)."""
     return uuid.uuid5(DOCUMENT_NAMESPACE, f"{subject}\x1f{kind.value}\x1f{reference}")
 
 
@@ -68,10 +86,13 @@ def download_path(document: uuid.UUID) -> str:
 
 @dataclass
 class Document:
-    """A rendered document as stored: its metadata row."""
+    """A rendered document as stored: its metadata row.
+
+    A quotation belongs to a quote (`quote_id`), every other document to an order (`order_id`).
+    """
 
     id: uuid.UUID
-    order_id: str
+    order_id: str | None
     kind: DocumentKind
     reference: str
     filename: str
@@ -80,12 +101,27 @@ class Document:
     sha256: str
     storage_key: str
     source_event_id: str
+    quote_id: str | None = None
+    template_id: str | None = None  # the template the order or quote asked for, if any
+    language: str | None = None  # of the labels printed (None: the built-in English)
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
     @property
     def download_path(self) -> str:
         return download_path(self.id)
+
+    @property
+    def subject_id(self) -> str:
+        """The order or quote the document is about (the subject and key of its events)."""
+        subject = self.quote_id if self.kind.about_quote else self.order_id
+        assert subject is not None, f"document {self.id} has no order or quote"
+        return subject
+
+    @property
+    def title(self) -> str:
+        """e.g. `Order confirmation SO-2026-000001`, in the language it was printed in."""
+        return f"{self.kind.title_in(labels_for(self.language))} {self.reference}"
 
 
 # --- what a document prints -------------------------------------------------------------------
@@ -166,38 +202,55 @@ class PaymentTerms:
     days: int
     text: str | None = None
 
-    def wording(self) -> str:
+    def wording(self, labels: Labels | None = None) -> str:
         """The terms as printed: the agreed text, else a sentence from the number of days."""
-        if self.text:
-            return self.text
-        if self.days == 0:
-            return "Payable immediately upon receipt."
-        return f"Payable within {self.days} days."
+        return (labels or labels_for(None)).terms(self.days, self.text)
 
 
 @dataclass(frozen=True)
 class PrintableDocument:
-    """Everything one order confirmation or invoice shows."""
+    """Everything one order confirmation, invoice or quotation shows, and how it looks."""
 
     kind: DocumentKind
     number: str
-    order_id: str
+    subject_id: str  # the order id (the quote id of a quotation)
     currency: str
     customer: Customer
-    document_date: date  # the order date, or the invoice's issue date
+    document_date: date  # the order or quote date, or the invoice's issue date
     payment_terms: PaymentTerms
     lines: tuple[PrintLine, ...]
     totals: PrintTotals
     due_date: date | None = None
+    valid_until: date | None = None  # quotations
     order_number: str | None = None  # printed on invoices
     customer_reference: str | None = None
     description: str | None = None
     opening_text: str | None = None
     closing_text: str | None = None
+    template_id: str | None = None  # the template asked for (recorded with the document)
+    look: Look | None = None  # the template's look; None: the built-in look
+
+    @property
+    def labels(self) -> Labels:
+        return labels_for(self.look.language if self.look else None)
+
+    @property
+    def language(self) -> str | None:
+        return self.look.language if self.look else None
 
     @property
     def title(self) -> str:
-        return "Invoice" if self.kind is DocumentKind.INVOICE else "Order confirmation"
+        return self.kind.title_in(self.labels)
+
+    @property
+    def opening(self) -> str | None:
+        """The order's own opening text, else the template's default one."""
+        return self.opening_text or (self.look.default_opening_text if self.look else None)
+
+    @property
+    def closing(self) -> str | None:
+        """The order's own closing text, else the template's default one."""
+        return self.closing_text or (self.look.default_closing_text if self.look else None)
 
     @property
     def taxes(self) -> tuple[TaxAmount, ...]:

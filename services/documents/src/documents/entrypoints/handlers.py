@@ -4,6 +4,9 @@ A payload that fails validation never reaches these handlers (the consumer dead-
 Here, facts that can never become a document are dead-lettered too (PermanentError); a missing
 font or an unwritable storage directory raise OSError, which the consumer retries without end
 instead of dead-lettering every event while the deployment is broken.
+
+The template a document is printed in comes from the order's (or quote's) `template_id`; an
+invoice is printed in the template its order's confirmation asked for.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
-from contracts.events import InvoiceIssued, OrderConfirmed
+from contracts.events import InvoiceIssued, OrderConfirmed, QuoteSent
 from documents.adapters.pdf import RenderingFailed
 from documents.adapters.repository import SqlUnitOfWork
 from documents.adapters.storage import DocumentStorage
 from documents.domain.model import PrintableDocument, ReferenceTaken
 from documents.service_layer import printing
 from documents.service_layer.generation import Renderer, generate_document
+from documents.service_layer.templating import resolve_look
 from servicekit.consumer import PermanentError
 
 
@@ -35,28 +39,47 @@ class DocumentHandlers:
         data = event.data
         if not isinstance(data, OrderConfirmed):
             raise PermanentError(f"expected an OrderConfirmed payload, got {type(data).__name__}")
-        await self._generate(event, session, printing.order_confirmation(data.order))
+        uow = SqlUnitOfWork(session)
+        look = await resolve_look(uow, data.order.template_id)
+        await self._generate(event, uow, printing.order_confirmation(data.order, look), "order")
 
     async def handle_invoice_issued(self, event: CloudEvent[Any], session: AsyncSession) -> None:
         """Render and store the invoice."""
         data = event.data
         if not isinstance(data, InvoiceIssued):
             raise PermanentError(f"expected an InvoiceIssued payload, got {type(data).__name__}")
-        await self._generate(event, session, printing.invoice(data))
+        uow = SqlUnitOfWork(session)
+        template_id = await uow.documents.template_of_order(data.order_id)
+        look = await resolve_look(uow, template_id)
+        printable = printing.invoice(data, look, template_id=template_id)
+        await self._generate(event, uow, printable, "order")
+
+    async def handle_quote_sent(self, event: CloudEvent[Any], session: AsyncSession) -> None:
+        """Render and store the quotation."""
+        data = event.data
+        if not isinstance(data, QuoteSent):
+            raise PermanentError(f"expected a QuoteSent payload, got {type(data).__name__}")
+        uow = SqlUnitOfWork(session)
+        look = await resolve_look(uow, data.content.template_id)
+        await self._generate(event, uow, printing.quotation(data, look), "quote")
 
     async def _generate(
-        self, event: CloudEvent[Any], session: AsyncSession, printable: PrintableDocument
+        self,
+        event: CloudEvent[Any],
+        uow: SqlUnitOfWork,
+        printable: PrintableDocument,
+        owner: str,
     ) -> None:
-        subject = event.subject or printable.order_id
-        if subject != printable.order_id:
+        subject = event.subject or printable.subject_id
+        if subject != printable.subject_id:
             raise PermanentError(
-                f"event subject {subject!r} is not the order id {printable.order_id!r}"
+                f"event subject {subject!r} is not the {owner} id {printable.subject_id!r}"
             )
         if not printable.number.strip():
             raise PermanentError(f"the {printable.kind.value} has no number")
         try:
             await generate_document(
-                SqlUnitOfWork(session),
+                uow,
                 printable,
                 subject=subject,
                 cause=event,

@@ -1,10 +1,11 @@
 """Generate a document: render it, store the file, record the row and announce it.
 
-Idempotent by construction. The document's id comes from the fact it shows (order id, kind,
-order or invoice number) and `(kind, reference)` is unique, so the same fact arriving again
-under any event id finds its row. Rendering is deterministic and the storage key is the content
-hash, so a retry after a crash rewrites the very same file, and a new rendition (an order
-confirmed again after a change) never overwrites the bytes the committed row points at.
+Idempotent by construction. The document's id comes from the fact it shows (order or quote id,
+kind, order, invoice or quote number) and `(kind, reference)` is unique, so the same fact
+arriving again under any event id finds its row. Rendering is deterministic and the storage key
+is the content hash, so a retry after a crash rewrites the very same file, and a new rendition
+(an order confirmed again after a change) never overwrites the bytes the committed row points
+at.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from contracts import CloudEvent, EventType
-from contracts.events import DocumentGenerated
+from contracts.events import DocumentGenerated, QuoteDocumentGenerated
 from contracts.events import DocumentKind as ContractKind
 from documents.adapters.storage import DocumentStorage, StoredObjectMissing
 from documents.domain.model import (
     PDF,
     Document,
+    DocumentKind,
     PrintableDocument,
     ReferenceTaken,
     document_id,
@@ -63,13 +65,15 @@ async def generate_document(
     renderer: Renderer,
     storage: DocumentStorage,
 ) -> Generated:
-    """Render and store `printable`, caused by the event `cause` about order `subject`."""
+    """Render and store `printable`, caused by the event `cause` about order (or quote)
+    `subject`."""
     kind, reference = printable.kind, printable.number
+    owner = "quote" if kind.about_quote else "order"
     existing = await uow.documents.get_by_reference(kind, reference, for_update=True)
-    if existing is not None and existing.order_id != printable.order_id:
+    if existing is not None and existing.subject_id != printable.subject_id:
         raise ReferenceTaken(
-            f"{kind.value} {reference} already belongs to order {existing.order_id}, "
-            f"not {printable.order_id}"
+            f"{kind.value} {reference} already belongs to {owner} {existing.subject_id}, "
+            f"not {printable.subject_id}"
         )
     doc_id = existing.id if existing is not None else document_id(subject, kind, reference)
 
@@ -91,7 +95,8 @@ async def generate_document(
     if existing is None:
         document = Document(
             id=doc_id,
-            order_id=printable.order_id,
+            order_id=None if kind.about_quote else printable.subject_id,
+            quote_id=printable.subject_id if kind.about_quote else None,
             kind=kind,
             reference=reference,
             filename=filename_for(reference),
@@ -100,6 +105,8 @@ async def generate_document(
             sha256=sha256,
             storage_key=key,
             source_event_id=cause.id,
+            template_id=printable.template_id,
+            language=printable.language,
         )
         await uow.documents.add(document)
         outcome = Outcome.CREATED
@@ -109,6 +116,8 @@ async def generate_document(
         document.sha256 = sha256
         document.storage_key = key
         document.source_event_id = cause.id
+        document.template_id = printable.template_id
+        document.language = printable.language
         await uow.documents.update(document)
         outcome = Outcome.UPDATED
     await uow.add_event(generated_event(document, cause))
@@ -117,10 +126,25 @@ async def generate_document(
 
 
 def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[Any]:
-    """`suite.document.generated.v1` about `document`, keyed by its order id."""
+    """`suite.document.generated.v1` about `document`, keyed by its order id; for a quotation
+    `suite.quote.document_generated.v1`, keyed by its quote id."""
+    if document.kind is DocumentKind.QUOTE:
+        quote = QuoteDocumentGenerated(
+            document_id=str(document.id),
+            quote_id=document.subject_id,
+            reference=document.reference,
+            filename=document.filename,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            download_path=document.download_path,
+        )
+        return cause.caused(
+            EventType.QUOTE_DOCUMENT_GENERATED, quote, source=SOURCE, subject=document.subject_id
+        )
     payload = DocumentGenerated(
         document_id=str(document.id),
-        order_id=document.order_id,
+        order_id=document.subject_id,
         kind=ContractKind(document.kind.value),
         reference=document.reference,
         filename=document.filename,
@@ -130,7 +154,7 @@ def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[An
         download_path=document.download_path,
     )
     return cause.caused(
-        EventType.DOCUMENT_GENERATED, payload, source=SOURCE, subject=document.order_id
+        EventType.DOCUMENT_GENERATED, payload, source=SOURCE, subject=document.subject_id
     )
 
 

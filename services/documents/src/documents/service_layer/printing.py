@@ -1,4 +1,8 @@
-"""From event payloads (the public contracts) to what a document prints (the domain)."""
+"""From event payloads (the public contracts) to what a document prints (the domain).
+
+`look` is the template the document is printed in (None: the built-in look); `template_id` the
+template the order or quote asked for, recorded with the document.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Iterable
 
 from contracts.common import Address, CustomerRef, OrderLine, OrderSnapshot, Totals
 from contracts.common import PaymentTerms as PaymentTermsPayload
-from contracts.events import InvoiceIssued, InvoiceLine
+from contracts.events import InvoiceIssued, InvoiceLine, QuoteSent
 from documents.domain.model import (
     Customer,
     DocumentKind,
@@ -17,14 +21,15 @@ from documents.domain.model import (
     PrintTotals,
     TaxAmount,
 )
+from documents.domain.templates import Look
 
 
-def order_confirmation(order: OrderSnapshot) -> PrintableDocument:
+def order_confirmation(order: OrderSnapshot, look: Look | None = None) -> PrintableDocument:
     """The confirmation of an order, from the snapshot in `suite.order.confirmed.v1`."""
     return PrintableDocument(
         kind=DocumentKind.ORDER_CONFIRMATION,
         number=order.number,
-        order_id=order.order_id,
+        subject_id=order.order_id,
         currency=order.currency,
         customer=_customer(
             order.customer, order.contact, order.billing_address, order.shipping_address
@@ -37,15 +42,44 @@ def order_confirmation(order: OrderSnapshot) -> PrintableDocument:
         description=order.description,
         opening_text=order.opening_text,
         closing_text=order.closing_text,
+        template_id=order.template_id,
+        look=look,
     )
 
 
-def invoice(issued: InvoiceIssued) -> PrintableDocument:
-    """The invoice, from `suite.invoice.issued.v1`."""
+def quotation(sent: QuoteSent, look: Look | None = None) -> PrintableDocument:
+    """The quotation, from `suite.quote.sent.v1` (its content is order-shaped)."""
+    content = sent.content
+    return PrintableDocument(
+        kind=DocumentKind.QUOTE,
+        number=sent.number,
+        subject_id=sent.quote_id,
+        currency=content.currency,
+        customer=_customer(
+            content.customer, content.contact, content.billing_address, content.shipping_address
+        ),
+        document_date=content.order_date,
+        valid_until=sent.valid_until,
+        payment_terms=_terms(content.payment_terms),
+        lines=_lines(content.lines),
+        totals=_totals(content.totals),
+        customer_reference=content.customer_reference,
+        description=content.description,
+        opening_text=content.opening_text,
+        closing_text=content.closing_text,
+        template_id=content.template_id,
+        look=look,
+    )
+
+
+def invoice(
+    issued: InvoiceIssued, look: Look | None = None, *, template_id: str | None = None
+) -> PrintableDocument:
+    """The invoice, from `suite.invoice.issued.v1`, in the template of its order (if any)."""
     return PrintableDocument(
         kind=DocumentKind.INVOICE,
         number=issued.number,
-        order_id=issued.order_id,
+        subject_id=issued.order_id,
         currency=issued.currency,
         customer=_customer(issued.customer, None, issued.billing_address, issued.shipping_address),
         document_date=issued.issue_date,
@@ -57,6 +91,8 @@ def invoice(issued: InvoiceIssued) -> PrintableDocument:
         customer_reference=issued.customer_reference,
         opening_text=issued.opening_text,
         closing_text=issued.closing_text,
+        template_id=template_id,
+        look=look,
     )
 
 

@@ -1,7 +1,9 @@
-"""What the use cases need from persistence: a document repository and the outbox.
+"""What the use cases need from persistence: repositories of documents, templates and e-mails,
+and the outbox.
 
 The caller owns the transaction (the event consumer opens it with the inbox row; an HTTP view
-opens its own), so the document row and the events it causes commit together or not at all.
+or the e-mail sender opens its own), so the rows and the events they cause commit together or
+not at all.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from contracts import CloudEvent
+from documents.domain.emails import Email
 from documents.domain.model import Document, DocumentKind
+from documents.domain.templates import Template
+
+Position = tuple[datetime, uuid.UUID]  # (created_at, id): where a page of a list resumes
 
 
 class DocumentRepository(Protocol):
@@ -25,21 +31,73 @@ class DocumentRepository(Protocol):
 
     async def update(self, document: Document) -> None: ...
 
+    async def template_of_order(self, order_id: str) -> str | None:
+        """The template the order's confirmation was printed with (as the order asked)."""
+        ...
+
     async def list(
         self,
         *,
         order_id: str | None,
         kind: DocumentKind | None,
-        after: tuple[datetime, uuid.UUID] | None,
+        after: Position | None,
         limit: int,
+        quote_id: str | None = None,
     ) -> list[Document]:
         """Documents in creation order, resuming after the (created_at, id) given."""
         ...
 
 
+class TemplateRepository(Protocol):
+    async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None: ...
+
+    async def get_by_name(self, name: str) -> Template | None: ...
+
+    async def get_default(self) -> Template | None: ...
+
+    async def add(self, template: Template) -> None: ...
+
+    async def update(self, template: Template) -> None: ...
+
+    async def delete(self, template_id: uuid.UUID) -> None: ...
+
+    async def clear_default(self) -> None:
+        """No template is the default any more."""
+        ...
+
+    async def list(self, *, after: Position | None, limit: int) -> list[Template]: ...
+
+
+class EmailRepository(Protocol):
+    async def get(self, email_id: uuid.UUID, *, for_update: bool = False) -> Email | None: ...
+
+    async def add(self, email: Email) -> None: ...
+
+    async def update(self, email: Email) -> None: ...
+
+    async def claim_next_due(self, now: datetime) -> Email | None:
+        """The queued e-mail due first, locked for this transaction; rows other senders hold
+        are skipped (FOR UPDATE SKIP LOCKED)."""
+        ...
+
+    async def next_due_at(self) -> datetime | None:
+        """When the next queued e-mail is due, if any is queued."""
+        ...
+
+    async def list(
+        self, *, document_id: uuid.UUID | None, after: Position | None, limit: int
+    ) -> list[Email]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def documents(self) -> DocumentRepository: ...
+
+    @property
+    def templates(self) -> TemplateRepository: ...
+
+    @property
+    def emails(self) -> EmailRepository: ...
 
     async def add_event(self, event: CloudEvent[Any]) -> None:
         """Publish `event` if, and only if, the caller's transaction commits."""

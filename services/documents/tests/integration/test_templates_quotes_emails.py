@@ -1,0 +1,521 @@
+"""Templates, quotations and e-mail against real servers: Kafka, PostgreSQL and an SMTP server
+(aiosmtpd) started by the test on a local port."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import email
+import email.policy
+import io
+import logging
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from PIL import Image
+from pypdf import PdfReader
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import OrderConfirmed, QuoteSent
+from documents.bootstrap import build_spec
+from documents.config import DocumentsSettings
+from documents.entrypoints.cli import MIGRATIONS_DIR
+from servicekit import dlq
+from servicekit.consumer import parse_event
+from servicekit.runtime import Runtime
+from servicekit.settings import KafkaSettings
+from servicekit.testing import (
+    TemporaryDatabases,
+    bearer,
+    eventually,
+    free_port,
+    service_under_test,
+)
+
+SALES = bearer("sales", subject="alice")
+
+
+SMTP_USER, SMTP_PASSWORD = "mailer", "s3cret-Pa55word"
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+        self.logins: list[str] = []
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        if (
+            isinstance(data, LoginPassword)
+            and data.login.decode() == SMTP_USER
+            and data.password.decode() == SMTP_PASSWORD
+        ):
+            self.logins.append(SMTP_USER)
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        parsed = []
+        for envelope in self.envelopes:
+            assert isinstance(envelope.content, bytes)
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            parsed.append(message)
+        return parsed
+
+
+@contextlib.asynccontextmanager
+async def smtp_server(port: int, *, login: bool = False) -> AsyncIterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1:`port` (its own thread and event loop); with `login`, it
+    accepts mail only after AUTH with SMTP_USER/SMTP_PASSWORD."""
+    mailbox = Mailbox()
+    options: dict[str, Any] = {}
+    if login:  # over plain TCP: this test server has no certificate
+        options = {
+            "authenticator": mailbox.authenticate,
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield mailbox
+    finally:
+        await asyncio.to_thread(controller.stop)
+
+
+@dataclass
+class Service:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+
+    async def publish(self, topic: str, event: CloudEvent[Any], *, key: str) -> None:
+        value = event.model_dump_json().encode()
+        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
+
+    async def documents(self, **query: str) -> list[dict[str, Any]]:
+        response = await self.client.get("/documents", params=query)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def content(self, document: dict[str, Any]) -> bytes:
+        response = await self.client.get(document["download_path"])
+        assert response.status_code == 200, response.text
+        return response.content
+
+    async def events(self, event_type: EventType) -> list[tuple[bytes, CloudEvent[Any]]]:
+        records = await dlq.read_topic(self.kafka, self.kafka.topic("documents.events"))
+        events = [(record.key, parse_event(record.value)) for record in records]
+        return [(key, event) for key, event in events if event.type == event_type]
+
+    async def email(self, email_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/emails/{email_id}")
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()
+        return found
+
+
+@contextlib.asynccontextmanager
+async def documents_service(
+    databases: TemporaryDatabases,
+    kafka: KafkaSettings,
+    tmp_path: Path,
+    smtp_port: int,
+    **smtp: Any,
+) -> AsyncIterator[Service]:
+    settings = DocumentsSettings(
+        database_url=await databases.create("documents"),
+        kafka=kafka,
+        storage_dir=str(tmp_path / "documents"),
+        consumer_backoff_seconds=0.05,
+        consumer_max_attempts=2,
+        outbox_poll_interval_seconds=0.5,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_from="documents@example.com",
+        smtp_timeout=5,
+        email_max_attempts=3,
+        email_backoff_seconds=0.2,
+        email_max_backoff_seconds=0.4,
+        email_poll_interval_seconds=0.5,
+        **smtp,
+    )
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
+            yield Service(runtime, client, kafka, producer)
+    finally:
+        await producer.stop()
+
+
+def noise_png(side: int) -> bytes:
+    """An incompressible PNG of side x side pixels (about 3 bytes per pixel)."""
+    image = Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split()
+    )
+
+
+def confirmed(order: Any) -> CloudEvent[Any]:
+    return new_event(
+        EventType.ORDER_CONFIRMED,
+        OrderConfirmed(order=order),
+        source="/orders",
+        subject=order.order_id,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+async def test_a_document_is_emailed_over_smtp_with_its_pdf_attached(
+    databases: TemporaryDatabases,
+    kafka: KafkaSettings,
+    tmp_path: Path,
+    order_builder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    port = free_port()
+    login = {"smtp_username": SMTP_USER, "smtp_password": SMTP_PASSWORD}
+    async with (
+        smtp_server(port, login=True) as mailbox,
+        documents_service(databases, kafka, tmp_path, port, **login) as service,
+    ):
+        order_id = str(uuid.uuid4())
+        await service.publish(
+            "orders.events",
+            confirmed(order_builder(order_id, "SO-2026-000001", line_count=3)),
+            key=order_id,
+        )
+        [document] = await eventually(lambda: service.documents(order_id=order_id), within=30)
+        path = f"/documents/{document['id']}/email"
+        body = {
+            "to": ["buyer@example.org"],
+            "cc": ["boss@example.org"],
+            "message": "Estimada Sra. Núñez:\nadjuntamos la confirmación.\n\n— Ventas",
+        }
+
+        viewer = await service.client.post(path, json=body, headers=bearer("viewer"))
+        assert viewer.status_code == 403
+        for bad in (
+            {**body, "to": []},
+            {**body, "to": ["a@b"]},
+            {**body, "cc": ["x@y.org\r\nBcc: z@w.org"]},
+        ):
+            refused = await service.client.post(path, json=bad, headers=SALES)
+            assert refused.status_code == 422, refused.text
+        nul = await service.client.post(path, json={**body, "message": "a\x00b"}, headers=SALES)
+        assert nul.status_code == 422  # PostgreSQL text cannot hold it: refused, not a 500
+        assert (
+            await service.client.get("/documents", params={"order_id": "\x00"})
+        ).status_code == 422
+        unknown = await service.client.post(
+            f"/documents/{uuid.uuid4()}/email", json=body, headers=SALES
+        )
+        assert unknown.status_code == 404
+
+        headers = {**SALES, "Idempotency-Key": "mail-1"}
+        queued = await service.client.post(path, json=body, headers=headers)
+        assert queued.status_code == 202, queued.text
+        accepted = queued.json()
+        assert accepted["status"] == "queued"
+        assert accepted["subject"] == "Order confirmation SO-2026-000001"
+        assert accepted["requested_by"] == "alice"
+        repeated = await service.client.post(path, json=body, headers=headers)
+        assert repeated.status_code == 202
+        assert repeated.json()["id"] == accepted["id"]  # the same e-mail, not a second one
+
+        async def sent() -> dict[str, Any] | None:
+            found = await service.email(accepted["id"])
+            return found if found["status"] == "sent" else None
+
+        delivered = await eventually(sent, within=20)
+        assert delivered["attempts"] == 1
+        assert delivered["sent_at"]
+
+        # The SMTP server received exactly one message, after a login, the stored PDF attached.
+        assert mailbox.logins == [SMTP_USER]
+        [envelope] = mailbox.envelopes
+        assert envelope.mail_from == "documents@example.com"
+        assert sorted(envelope.rcpt_tos) == ["boss@example.org", "buyer@example.org"]
+        [message] = mailbox.messages()
+        assert message["Subject"] == "Order confirmation SO-2026-000001"
+        assert message["To"] == "buyer@example.org"
+        assert message["Cc"] == "boss@example.org"
+        assert message["Message-ID"] == f"<{accepted['id']}@example.com>"
+        text = message.get_body(("plain",))
+        assert text is not None
+        assert "adjuntamos la confirmación" in text.get_content()
+        [attachment] = list(message.iter_attachments())
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_filename() == "SO-2026-000001.pdf"
+        assert attachment.get_content() == await service.content(document)
+
+        async def announced() -> list[tuple[bytes, CloudEvent[Any]]]:
+            return await service.events(EventType.DOCUMENT_EMAILED)
+
+        [(key, event)] = await eventually(announced, within=20)
+        assert key == order_id.encode()
+        assert event.subject == order_id
+        assert event.actor == "alice"
+        assert event.data.status == "sent"
+        assert event.data.email_id == accepted["id"]
+        assert event.data.document_id == document["id"]
+        assert event.data.order_id == order_id
+        assert event.data.to == ["buyer@example.org"]
+        assert event.data.attempts == 1
+
+        listed = await service.client.get("/emails", params={"document_id": document["id"]})
+        assert [item["id"] for item in listed.json()["items"]] == [accepted["id"]]
+
+    # The sender stopped with the runtime: no task of it is left behind.
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "documents-email-sender"]
+    assert "e-mail sender started" in caplog.text
+    assert SMTP_PASSWORD not in caplog.text  # the password is never logged
+
+
+async def test_quotes_and_an_email_that_fails_until_the_server_is_up(
+    databases: TemporaryDatabases, kafka: KafkaSettings, tmp_path: Path, order_builder
+) -> None:
+    port = free_port()  # nothing listens here yet: the SMTP server is "down"
+    async with documents_service(databases, kafka, tmp_path, port) as service:
+        quote_id = str(uuid.uuid4())
+        content = order_builder(quote_id, "QT-2026-000042", line_count=4)
+        sent = QuoteSent(
+            quote_id=quote_id,
+            number="QT-2026-000042",
+            valid_until=date(2026, 5, 31),
+            content=content,
+        )
+        event = new_event(EventType.QUOTE_SENT, sent, source="/orders", subject=quote_id)
+        await service.publish("orders.events", event, key=quote_id)
+
+        # quote.sent -> a quotation PDF, stored, listed by quote and announced with its own event.
+        [document] = await eventually(lambda: service.documents(quote_id=quote_id), within=30)
+        assert document["kind"] == "quote"
+        assert document["order_id"] is None
+        assert document["quote_id"] == quote_id
+        assert document["filename"] == "QT-2026-000042.pdf"
+        assert await service.documents(kind="quote") == [document]
+        pdf = await service.content(document)
+        text = pdf_text(pdf)
+        assert "Quotation" in text
+        assert "QT-2026-000042" in text
+        assert "This quotation is valid until 2026-05-31." in text
+
+        async def quote_generated() -> list[tuple[bytes, CloudEvent[Any]]]:
+            return await service.events(EventType.QUOTE_DOCUMENT_GENERATED)
+
+        [(key, generated)] = await eventually(quote_generated, within=20)
+        assert key == quote_id.encode()
+        assert generated.subject == quote_id
+        assert generated.causationid == event.id
+        assert generated.data.quote_id == quote_id
+        assert generated.data.document_id == document["id"]
+        assert generated.data.sha256 == document["sha256"]
+        assert await service.events(EventType.DOCUMENT_GENERATED) == []
+
+        # The e-mail is tried, backs off, and ends failed with the error recorded.
+        queued = await service.client.post(
+            f"/documents/{document['id']}/email",
+            json={"to": ["buyer@example.org"], "subject": "Your quotation", "message": "Hello"},
+            headers=SALES,
+        )
+        assert queued.status_code == 202, queued.text
+        email_id = queued.json()["id"]
+
+        async def failed() -> dict[str, Any] | None:
+            found = await service.email(email_id)
+            return found if found["status"] == "failed" else None
+
+        gave_up = await eventually(failed, within=30)
+        assert gave_up["attempts"] == 3
+        assert "connect" in gave_up["last_error"].lower()
+        assert gave_up["next_attempt_at"] is None
+
+        async def emailed(count: int) -> list[tuple[bytes, CloudEvent[Any]]] | None:
+            found = await service.events(EventType.DOCUMENT_EMAILED)
+            return found if len(found) >= count else None
+
+        [(key, failure)] = await eventually(lambda: emailed(1), within=20)
+        assert key == quote_id.encode()
+        assert failure.data.status == "failed"
+        assert failure.data.quote_id == quote_id
+        assert failure.data.order_id is None
+        assert failure.data.attempts == 3
+        assert failure.data.error == gave_up["last_error"]
+        not_sales = await service.client.post(f"/emails/{email_id}/retry", headers=bearer("viewer"))
+        assert not_sales.status_code == 403
+
+        # Once the server is up, a retry by hand delivers it.
+        async with smtp_server(port) as mailbox:
+            retried = await service.client.post(f"/emails/{email_id}/retry", headers=SALES)
+            assert retried.status_code == 202, retried.text
+            assert retried.json()["status"] == "queued"
+            assert retried.json()["attempts"] == 0
+
+            async def delivered() -> dict[str, Any] | None:
+                found = await service.email(email_id)
+                return found if found["status"] == "sent" else None
+
+            await eventually(delivered, within=20)
+            [message] = mailbox.messages()
+            assert message["Subject"] == "Your quotation"
+            [attachment] = list(message.iter_attachments())
+            assert attachment.get_filename() == "QT-2026-000042.pdf"
+            assert attachment.get_content() == pdf
+
+        events = await eventually(lambda: emailed(2), within=20)
+        assert [e.data.status for _, e in events] == ["failed", "sent"]
+        again = await service.client.post(f"/emails/{email_id}/retry", headers=SALES)
+        assert again.status_code == 409
+
+
+async def test_templates_pick_the_language_and_letterhead_of_documents(
+    databases: TemporaryDatabases,
+    kafka: KafkaSettings,
+    tmp_path: Path,
+    order_builder,
+    invoice_builder,
+    png: bytes,
+) -> None:
+    async with documents_service(databases, kafka, tmp_path, free_port()) as service:
+        client = service.client  # an administrator
+        spanish = {
+            "name": "Iberia",
+            "language": "es",
+            "letterhead_image": base64.b64encode(png).decode(),
+            "footer_text": "Registro Mercantil de Madrid, Tomo 1234",
+            "primary_color": "#1f4e79",
+            "accent_color": "#C0392B",
+            "default_closing_text": "Un cordial saludo.",
+            "company": {"name": "Ejemplo Iberia S.L."},
+        }
+        forbidden = await client.post("/templates", json=spanish, headers=SALES)
+        assert forbidden.status_code == 403
+        for field, value in (
+            ("letterhead_image", base64.b64encode(b"\x89PNG\r\n\x1a\nbroken").decode()),
+            ("language", "de"),
+            ("primary_color", "blue"),
+        ):
+            refused = await client.post("/templates", json={**spanish, field: value})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["errors"][0]["field"].endswith(field)
+
+        created = await client.post("/templates", json=spanish, headers={"Idempotency-Key": "t-1"})
+        assert created.status_code == 201, created.text
+        template = created.json()
+        assert template["primary_color"] == "#1F4E79"
+        assert template["letterhead"]["content_type"] == "image/png"
+        assert template["is_default"] is False
+        image = await client.get(template["letterhead"]["path"], headers=SALES)
+        assert image.status_code == 200
+        assert image.content == png
+        assert image.headers["content-type"] == "image/png"
+
+        # PUT replaces the content; without letterhead_image the image is kept.
+        changed = {k: v for k, v in spanish.items() if k != "letterhead_image"}
+        changed["footer_text"] = "Registro Mercantil de Madrid, Tomo 5678"
+        updated = await client.put(f"/templates/{template['id']}", json=changed)
+        assert updated.status_code == 200, updated.text
+        assert updated.json()["letterhead"] == template["letterhead"]
+        made_default = await client.post(f"/templates/{template['id']}/default")
+        assert made_default.json()["is_default"] is True
+        assert (await client.delete(f"/templates/{template['id']}")).status_code == 409
+        # A photo-like image close to the 1 MiB limit fits in a request; a larger one is refused.
+        large, too_large = noise_png(560), noise_png(600)
+        assert 900_000 < len(large) < 1024 * 1024 < len(too_large)
+        spare = {"name": "Spare", "language": "ru"}
+        refused = await client.post(
+            "/templates", json={**spare, "letterhead_image": base64.b64encode(too_large).decode()}
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "body.letterhead_image"
+        other = await client.post(
+            "/templates", json={**spare, "letterhead_image": base64.b64encode(large).decode()}
+        )
+        assert other.status_code == 201, other.text
+        assert other.json()["letterhead"]["size"] == len(large)
+        assert (await client.delete(f"/templates/{other.json()['id']}")).status_code == 200
+        assert (await client.get(f"/templates/{other.json()['id']}")).status_code == 404
+        listed = await client.get("/templates", headers=bearer("viewer"))
+        assert [t["name"] for t in listed.json()["items"]] == ["Iberia"]
+
+        # An order naming the template, one naming an unknown template (-> the default), and
+        # one naming none (-> the built-in look).
+        chosen, unknown, plain = (str(uuid.uuid4()) for _ in range(3))
+        for order_id, number, template_id in (
+            (chosen, "SO-2026-000101", template["id"]),
+            (unknown, "SO-2026-000102", str(uuid.uuid4())),
+            (plain, "SO-2026-000103", None),
+        ):
+            order = order_builder(order_id, number, line_count=30).model_copy(
+                update={"template_id": template_id, "closing_text": None}
+            )
+            await service.publish("orders.events", confirmed(order), key=order_id)
+        # The invoice comes later (once the order is completed): its order's confirmation, and
+        # the template it asked for, are known by then.
+        await eventually(lambda: service.documents(order_id=chosen), within=30)
+        issued = invoice_builder(chosen, "INV-2026-000101", "SO-2026-000101", line_count=2)
+        invoice = new_event(EventType.INVOICE_ISSUED, issued, source="/billing", subject=chosen)
+        await service.publish("billing.events", invoice, key=chosen)
+
+        async def all_documents() -> dict[str, dict[str, Any]] | None:
+            found = {d["reference"]: d for d in await service.documents()}
+            return found if len(found) == 4 else None
+
+        documents = await eventually(all_documents, within=40)
+        confirmation = documents["SO-2026-000101"]
+        assert confirmation["language"] == "es"
+        assert confirmation["template_id"] == template["id"]
+        pdf = await service.content(confirmation)
+        reader = PdfReader(io.BytesIO(pdf))
+        assert len(reader.pages) >= 2
+        assert len(reader.pages[0].images) == 1  # the letterhead
+        text = pdf_text(pdf)
+        assert "Confirmación de pedido" in text
+        assert "Order confirmation" not in text
+        assert "Ejemplo Iberia S.L." in text
+        assert f"Página {len(reader.pages)} de {len(reader.pages)}" in text
+        assert text.count("Registro Mercantil de Madrid, Tomo 5678") == len(reader.pages)
+        assert "Un cordial saludo." in text  # the template's default closing text
+
+        invoice_text = pdf_text(await service.content(documents["INV-2026-000101"]))
+        assert "Factura" in invoice_text  # printed in the template of its order
+        assert documents["INV-2026-000101"]["language"] == "es"
+
+        fallback = pdf_text(await service.content(documents["SO-2026-000102"]))
+        assert "Confirmación de pedido" in fallback  # the default template
+
+        built_in = await service.content(documents["SO-2026-000103"])
+        assert "Order confirmation" in pdf_text(built_in)
+        assert documents["SO-2026-000103"]["language"] is None
+        assert len(PdfReader(io.BytesIO(built_in)).pages[0].images) == 0
