@@ -16,7 +16,7 @@ from servicekit.testing import (
     start_infrastructure,
     use_test_identity,
 )
-from servicekit.topics import ensure_topics
+from servicekit.topics import delete_topics, ensure_topics
 
 # Services refuse to start without token verification; tests use the development mode.
 use_test_identity()
@@ -64,13 +64,15 @@ async def databases(infrastructure: Infrastructure) -> AsyncIterator[TemporaryDa
 
 
 @pytest.fixture
-async def kafka(kafka_bootstrap: str) -> KafkaSettings:
+async def kafka(kafka_bootstrap: str) -> AsyncIterator[KafkaSettings]:
     """Kafka settings with a topic prefix of its own: each test sees only its own messages."""
     settings = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
     await ensure_topics(settings)
-    return settings
+    yield settings
+    # one broker, many tests: removing each test's topics keeps the partition count small
+    await delete_topics(settings)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from servicekit.settings import KafkaSettings
 from servicekit.testing import SERVICES, ServiceProcess, Suite, TemporaryDatabases, free_port
-from servicekit.topics import ensure_topics
+from servicekit.topics import delete_topics, ensure_topics
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +48,4 @@ async def suite(
     finally:
         for service in suite.services.values():
             service.stop()
+        await delete_topics(kafka)

@@ -41,6 +41,21 @@ async def ensure_topics(kafka: KafkaSettings, replication_factor: int = 1) -> li
         await admin.close()
 
 
+async def delete_topics(kafka: KafkaSettings) -> None:
+    """Delete the catalogue's topics under `kafka.topic_prefix` (tests clean up after them)."""
+    if not kafka.topic_prefix:
+        raise ValueError("refusing to delete the unprefixed (shared) topics")
+    admin = AIOKafkaAdminClient(**kafka.client_options())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        names = [t.name for t in planned_topics(1, kafka.topic_prefix) if t.name in existing]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
 async def broker_version(kafka: KafkaSettings) -> str:
     """The API version the broker reports, as aiokafka sees it (e.g. '4.1')."""
     admin = AIOKafkaAdminClient(**kafka.client_options())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,11 +20,11 @@ from servicekit.outbox import add_to_outbox
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 from servicekit.settings import KafkaSettings, ServiceSettings
 from servicekit.testing import Infrastructure, TemporaryDatabases, eventually
-from servicekit.topics import ensure_topics
+from servicekit.topics import delete_topics, ensure_topics
 
 
 @pytest.fixture
-async def scram(infrastructure: Infrastructure) -> KafkaSettings:
+async def scram(infrastructure: Infrastructure) -> AsyncIterator[KafkaSettings]:
     if infrastructure.kafka_scram is None:
         pytest.skip(
             "no SCRAM listener: the local stack has one, or set "
@@ -33,7 +34,8 @@ async def scram(infrastructure: Infrastructure) -> KafkaSettings:
         update={"topic_prefix": f"scram{uuid.uuid4().hex[:8]}."}
     )
     await ensure_topics(settings)
-    return settings
+    yield settings
+    await delete_topics(settings)
 
 
 async def test_a_service_runs_with_scram_credentials(

@@ -46,7 +46,11 @@ def subscriptions(_: Runtime) -> Sequence[Subscription]:
         ),
         Subscription(
             topic=DOCUMENTS_EVENTS,
-            handlers={EventType.DOCUMENT_GENERATED: handlers.handle_document_generated},
+            handlers={
+                EventType.DOCUMENT_GENERATED: handlers.handle_document_generated,
+                EventType.QUOTE_DOCUMENT_GENERATED: handlers.handle_quote_document_generated,
+                EventType.DOCUMENT_EMAILED: handlers.handle_document_emailed,
+            },
         ),
     ]
 
@@ -56,8 +60,8 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         name="orders",
         title="Orders service",
         description=(
-            "Customers and sales orders: status, fulfilment and billing state, "
-            "and the per-order timeline."
+            "Customers, quotes and sales orders: status, stage and approval, fulfilment and "
+            "billing state, and the per-order timeline."
         ),
         version=__version__,
         metadata=metadata,

@@ -10,3 +10,5 @@ class OrdersSettings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://orders:orders@127.0.0.1:55432/orders"
     port: int = 8001
+    # Where people download documents: PDF links of orders and quotes redirect there.
+    documents_url: str = "http://127.0.0.1:8004"

@@ -18,7 +18,7 @@ from orders.entrypoints.cli import MIGRATIONS_DIR
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, service_under_test
-from servicekit.topics import ensure_topics
+from servicekit.topics import delete_topics, ensure_topics
 
 
 @dataclass
@@ -56,3 +56,4 @@ async def orders_service(
             yield OrdersUnderTest(runtime, client, kafka, producer)
     finally:
         await producer.stop()
+        await delete_topics(kafka)

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from contracts import CloudEvent
-from orders.domain.model import Customer, Order
+from orders.domain.addresses import CustomerAddress
+from orders.domain.model import Customer, Opportunity, Order
+from orders.domain.pipeline import Stage
+from orders.domain.quote import OrderRef, Quote
 from orders.service_layer.unit_of_work import (
     AbstractUnitOfWork,
+    AddressRepository,
     CustomerRepository,
+    OpportunityRepository,
     OrderFilters,
     OrderRepository,
+    Position,
+    QuoteFilters,
+    QuoteRepository,
+    SavedFilter,
+    SavedFilterRepository,
+    StageRepository,
     TimelineEntry,
 )
 
@@ -26,9 +38,12 @@ class FakeCustomers(CustomerRepository):
     async def add(self, customer: Customer) -> None:
         self.rows[customer.id] = copy.deepcopy(customer)
 
-    async def get(self, customer_id: str) -> Customer | None:
+    async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None:
         found = self.rows.get(customer_id)
         return copy.deepcopy(found)
+
+    async def save(self, customer: Customer) -> None:
+        self.rows[customer.id] = copy.deepcopy(customer)
 
     async def get_many(self, customer_ids: set[str]) -> dict[str, Customer]:
         return {i: copy.deepcopy(self.rows[i]) for i in customer_ids if i in self.rows}
@@ -46,6 +61,28 @@ class FakeCustomers(CustomerRepository):
         if after:
             found = [c for c in found if (c.name, c.id) > after]
         return found[:limit]
+
+
+class FakeAddresses(AddressRepository):
+    def __init__(self) -> None:
+        self.rows: dict[str, CustomerAddress] = {}
+
+    async def of_customer(self, customer_id: str) -> list[CustomerAddress]:
+        mine = [a for a in self.rows.values() if a.customer_id == customer_id]
+        return sorted(mine, key=lambda a: (a.created_at, a.id))
+
+    async def get(self, address_id: str) -> CustomerAddress | None:
+        return self.rows.get(address_id)
+
+    async def save_all(
+        self, customer_id: str, addresses: list[CustomerAddress], removed: set[str]
+    ) -> None:
+        for address_id in removed:
+            self.rows.pop(address_id, None)
+        for address in addresses:
+            self.rows[address.id] = address
+        defaults = [(a.kind, a.customer_id) for a in self.rows.values() if a.is_default]
+        assert len(defaults) == len(set(defaults)), "one default per kind"
 
 
 class FakeOrders(OrderRepository):
@@ -74,50 +111,196 @@ class FakeOrders(OrderRepository):
         return None
 
     async def search(
-        self, filters: OrderFilters, *, limit: int, before: tuple[datetime, str] | None
+        self, filters: OrderFilters, *, limit: int, after: Position | None
     ) -> list[Order]:
         found = sorted(self.rows.values(), key=lambda o: (o.created_at, o.id), reverse=True)
         return found[:limit]
+
+    async def of_quote(self, quote_id: str) -> list[OrderRef]:
+        mine = sorted(
+            (o for o in self.rows.values() if o.quote_id == quote_id),
+            key=lambda o: (o.created_at, o.id),
+        )
+        return [OrderRef(o.id, o.number) for o in mine]
+
+
+class FakeQuotes(QuoteRepository):
+    def __init__(self, orders: FakeOrders) -> None:
+        self.rows: dict[str, Quote] = {}
+        self.orders = orders
+
+    async def add(self, quote: Quote) -> None:
+        assert quote.id not in self.rows
+        self.rows[quote.id] = copy.deepcopy(quote)
+
+    async def get(self, quote_id: str, *, for_update: bool = False) -> Quote | None:
+        found = copy.deepcopy(self.rows.get(quote_id))
+        if found is not None:  # as in the database: the orders that name the quote
+            found.orders = await self.orders.of_quote(quote_id)
+        return found
+
+    async def save(self, quote: Quote, *, lines: bool = False) -> None:
+        stored = copy.deepcopy(quote)
+        if not lines:
+            stored.lines = self.rows[quote.id].lines
+        self.rows[quote.id] = stored
+
+    async def search(
+        self, filters: QuoteFilters, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Quote]:
+        return sorted(self.rows.values(), key=lambda q: (q.created_at, q.id), reverse=True)
+
+
+class FakeOpportunities(OpportunityRepository):
+    def __init__(self) -> None:
+        self.rows: dict[str, Opportunity] = {}
+
+    async def get(self, opportunity_id: str) -> Opportunity | None:
+        return self.rows.get(opportunity_id)
+
+    async def upsert(self, opportunity: Opportunity) -> None:
+        known = self.rows.get(opportunity.id)
+        customer_id = opportunity.customer_id or (known.customer_id if known else None)
+        self.rows[opportunity.id] = Opportunity(opportunity.id, opportunity.name, customer_id)
+
+
+class FakeStages(StageRepository):
+    def __init__(self) -> None:
+        self.rows: list[Stage] = []
+
+    async def all(self) -> list[Stage]:
+        return sorted(self.rows, key=lambda s: s.position)
+
+    async def replace(self, stages: list[Stage]) -> None:
+        self.rows = list(stages)
+
+
+class FakeSavedFilters(SavedFilterRepository):
+    def __init__(self) -> None:
+        self.rows: dict[str, SavedFilter] = {}
+
+    async def add(self, saved: SavedFilter) -> bool:
+        if any((s.owner, s.name) == (saved.owner, saved.name) for s in self.rows.values()):
+            return False
+        self.rows[saved.id] = saved
+        return True
+
+    async def get(self, filter_id: str, owner: str) -> SavedFilter | None:
+        found = self.rows.get(filter_id)
+        return found if found and found.owner == owner else None
+
+    async def of_owner(
+        self, owner: str, *, limit: int, after: tuple[str, str] | None
+    ) -> list[SavedFilter]:
+        return sorted((s for s in self.rows.values() if s.owner == owner), key=lambda s: s.name)
+
+    async def delete(self, filter_id: str, owner: str) -> bool:
+        return self.rows.pop(filter_id, None) is not None
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         self.customers = FakeCustomers()
+        self.addresses = FakeAddresses()
         self.orders = FakeOrders()
+        self.quotes = FakeQuotes(self.orders)
+        self.opportunities = FakeOpportunities()
+        self.stages = FakeStages()
+        self.saved_filters = FakeSavedFilters()
         self.counters: dict[int, int] = {}
+        self.quote_counters: dict[int, int] = {}
         self.outbox: list[CloudEvent[Any]] = []
         self.entries: list[tuple[str, TimelineEntry]] = []
+        self.actor: str | None = None
 
     async def next_order_sequence(self, year: int) -> int:
         self.counters[year] = self.counters.get(year, 0) + 1
         return self.counters[year]
 
-    async def publish(self, event: CloudEvent[Any], *, order_id: str, summary: str) -> None:
-        assert event.subject == order_id
-        self.outbox.append(event)
-        await self.record(event, order_id=order_id, summary=summary)
+    async def next_quote_sequence(self, year: int) -> int:
+        self.quote_counters[year] = self.quote_counters.get(year, 0) + 1
+        return self.quote_counters[year]
 
-    async def record(self, event: CloudEvent[Any], *, order_id: str, summary: str) -> None:
+    async def publish(
+        self,
+        event: CloudEvent[Any],
+        *,
+        summary: str,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
+        assert event.subject == (order_id or quote_id)
+        if event.actor is None and self.actor is not None:
+            event = event.model_copy(update={"actor": self.actor})
+        self.outbox.append(event)
+        await self.record(event, summary=summary, order_id=order_id, quote_id=quote_id)
+
+    async def record(
+        self,
+        event: CloudEvent[Any],
+        *,
+        summary: str,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
         if any(entry.event_id == event.id for _, entry in self.entries):
             return
-        self.entries.append(
-            (
-                order_id,
-                TimelineEntry(
-                    occurred_at=event.time,
-                    type=event.type,
-                    source=event.source,
-                    event_id=event.id,
-                    summary=summary,
-                    actor=event.actor,
-                    data=event.data.model_dump(mode="json"),
-                ),
-            )
+        self._append(
+            order_id or quote_id,
+            TimelineEntry(
+                occurred_at=event.time,
+                type=event.type,
+                source=event.source,
+                event_id=event.id,
+                summary=summary,
+                actor=event.actor,
+                data=event.data.model_dump(mode="json"),
+            ),
         )
 
-    async def timeline(self, order_id: str) -> list[TimelineEntry]:
-        mine = [(i, e) for i, (o, e) in enumerate(self.entries) if o == order_id]
+    async def note(
+        self,
+        type: str,
+        *,
+        summary: str,
+        data: dict[str, Any],
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
+        entry = TimelineEntry(
+            occurred_at=datetime.now(UTC),
+            type=type,
+            source="/orders",
+            event_id=str(uuid.uuid4()),
+            summary=summary,
+            actor=self.actor,
+            data=data,
+        )
+        self._append(order_id or quote_id, entry)
+
+    def _append(self, subject: str | None, entry: TimelineEntry) -> None:
+        assert subject is not None
+        self.entries.append((subject, entry))
+
+    async def timeline(
+        self, order_id: str | None = None, *, quote_id: str | None = None
+    ) -> list[TimelineEntry]:
+        subject = order_id or quote_id
+        mine = [(i, e) for i, (o, e) in enumerate(self.entries) if o == subject]
         return [e for _, e in sorted(mine, key=lambda item: (item[1].occurred_at, item[0]))]
+
+    async def has_entry(
+        self,
+        type: str,
+        match: dict[str, str],
+        *,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> bool:
+        return any(
+            entry.type == type and all(entry.data.get(k) == v for k, v in match.items())
+            for entry in await self.timeline(order_id, quote_id=quote_id)
+        )
 
     def published_types(self) -> list[str]:
         return [event.type for event in self.outbox]

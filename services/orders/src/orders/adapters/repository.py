@@ -3,58 +3,52 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import delete, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
+from orders.adapters.orders_repository import SqlOrderRepository, SqlQuoteRepository
+from orders.adapters.rows import (
+    address_from_json,
+    address_to_json,
+    canonical_id,
+    escape_like,
+)
 from orders.adapters.tables import (
+    customer_addresses,
     customers,
     metadata,
-    order_documents,
-    order_lines,
+    opportunities,
     order_number_counters,
-    order_shipments,
     order_timeline,
-    orders,
+    quote_number_counters,
+    saved_filters,
+    stages,
 )
-from orders.domain.model import (
-    Address,
-    Billing,
-    Customer,
-    Document,
-    Fulfilment,
-    Line,
-    LineKind,
-    Order,
-    OrderStatus,
-    PaymentTerms,
-)
+from orders.domain.addresses import AddressKind, CustomerAddress
+from orders.domain.model import Customer, Opportunity
+from orders.domain.pipeline import Stage
 from orders.service_layer.unit_of_work import (
     AbstractUnitOfWork,
+    AddressRepository,
     CustomerRepository,
-    OrderFilters,
-    OrderRepository,
+    OpportunityRepository,
+    SavedFilter,
+    SavedFilterRepository,
+    StageRepository,
     TimelineEntry,
 )
 from servicekit.auth import current_actor
 from servicekit.outbox import add_to_outbox
 
+__all__ = ["SqlUnitOfWork", "canonical_id"]
 
-def address_to_json(address: Address | None) -> dict[str, Any] | None:
-    return None if address is None else asdict(address)
-
-
-def address_from_json(data: dict[str, Any] | None) -> Address | None:
-    return None if data is None else Address(**data)
+SOURCE = "/orders"
 
 
 def _customer(row: Row[Any]) -> Customer:
@@ -66,20 +60,6 @@ def _customer(row: Row[Any]) -> Customer:
         billing_address=address_from_json(row.billing_address),
         shipping_address=address_from_json(row.shipping_address),
     )
-
-
-def canonical_id(value: object) -> str | None:
-    """The canonical form of a UUID id, or None: anything else names nothing here."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SqlCustomerRepository(CustomerRepository):
@@ -98,14 +78,27 @@ class SqlCustomerRepository(CustomerRepository):
             )
         )
 
-    async def get(self, customer_id: str) -> Customer | None:
+    async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None:
         wanted = canonical_id(customer_id)
         if wanted is None:
             return None
-        row = (
-            await self.session.execute(select(customers).where(customers.c.id == wanted))
-        ).first()
+        query = select(customers).where(customers.c.id == wanted)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
         return None if row is None else _customer(row)
+
+    async def save(self, customer: Customer) -> None:
+        await self.session.execute(
+            customers.update()
+            .where(customers.c.id == customer.id)
+            .values(
+                name=customer.name,
+                email=customer.email,
+                billing_address=address_to_json(customer.billing_address),
+                shipping_address=address_to_json(customer.shipping_address),
+            )
+        )
 
     async def get_many(self, customer_ids: set[str]) -> dict[str, Customer]:
         wanted = sorted({c for c in map(canonical_id, customer_ids) if c is not None})
@@ -130,7 +123,7 @@ class SqlCustomerRepository(CustomerRepository):
     ) -> list[Customer]:
         query = select(customers).order_by(customers.c.name, customers.c.id).limit(limit)
         if q:
-            pattern = f"%{_escape_like(q)}%"
+            pattern = f"%{escape_like(q)}%"
             query = query.where(
                 or_(customers.c.name.ilike(pattern), customers.c.email.ilike(pattern))
             )
@@ -145,214 +138,207 @@ class SqlCustomerRepository(CustomerRepository):
         return [_customer(row) for row in await self.session.execute(query)]
 
 
-def _header_values(order: Order) -> dict[str, Any]:
-    totals = order.totals
-    return {
-        "number": order.number,
-        "customer_id": order.customer_id,
-        "status": order.status.value,
-        "fulfilment": order.fulfilment.value,
-        "billing": order.billing.value,
-        "currency": order.currency,
-        "order_date": order.order_date,
-        "contact": order.contact,
-        "customer_reference": order.customer_reference,
-        "description": order.description,
-        "opening_text": order.opening_text,
-        "closing_text": order.closing_text,
-        "payment_terms_days": order.payment_terms.days,
-        "payment_terms_text": order.payment_terms.text,
-        "billing_address": address_to_json(order.billing_address),
-        "shipping_address": address_to_json(order.shipping_address),
-        "net_total": totals.net,
-        "tax_total": totals.tax,
-        "gross_total": totals.gross,
-        "external_reference": order.external_reference,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
-
-
-def _line_values(order_id: str, line: Line) -> dict[str, Any]:
-    amounts = line.amounts
-    return {
-        "order_id": order_id,
-        "line_no": line.line_no,
-        "sku": line.sku,
-        "kind": line.kind.value,
-        "description": line.description,
-        "quantity": line.quantity,
-        "unit_price": line.unit_price,
-        "discount_percent": line.discount_percent,
-        "tax_rate": line.tax_rate,
-        "net_amount": amounts.net,
-        "tax_amount": amounts.tax,
-        "gross_amount": amounts.gross,
-        "shipped_quantity": line.shipped_quantity,
-    }
-
-
-def _line(row: Row[Any]) -> Line:
-    return Line(
-        line_no=row.line_no,
-        sku=row.sku,
-        kind=LineKind(row.kind),
-        description=row.description,
-        quantity=Decimal(row.quantity),
-        unit_price=Decimal(row.unit_price),
-        discount_percent=Decimal(row.discount_percent),
-        tax_rate=Decimal(row.tax_rate),
-        shipped_quantity=Decimal(row.shipped_quantity),
+def _address(row: Row[Any]) -> CustomerAddress:
+    address = address_from_json(row.address)
+    assert address is not None
+    return CustomerAddress(
+        id=row.id,
+        customer_id=row.customer_id,
+        kind=AddressKind(row.kind),
+        address=address,
+        label=row.label,
+        is_default=row.is_default,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
-class SqlOrderRepository(OrderRepository):
+class SqlAddressRepository(AddressRepository):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, order: Order) -> None:
-        await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
-        await self._insert_lines(order)
-        await self._save_children(order)
+    async def of_customer(self, customer_id: str) -> list[CustomerAddress]:
+        rows = await self.session.execute(
+            select(customer_addresses)
+            .where(customer_addresses.c.customer_id == customer_id)
+            .order_by(customer_addresses.c.created_at, customer_addresses.c.id)
+        )
+        return [_address(row) for row in rows]
 
-    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
-        wanted = canonical_id(order_id)
+    async def get(self, address_id: str) -> CustomerAddress | None:
+        wanted = canonical_id(address_id)
         if wanted is None:
             return None
-        query = select(orders).where(orders.c.id == wanted)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).first()
-        if row is None:
-            return None
-        return (await self._assemble([row]))[0]
-
-    async def find_by_external_reference(self, reference: str) -> Order | None:
         row = (
             await self.session.execute(
-                select(orders).where(orders.c.external_reference == reference)
+                select(customer_addresses).where(customer_addresses.c.id == wanted)
             )
         ).first()
-        return None if row is None else (await self._assemble([row]))[0]
+        return None if row is None else _address(row)
 
-    async def save(self, order: Order, *, lines: bool = False) -> None:
-        values = _header_values(order)
-        await self.session.execute(update(orders).where(orders.c.id == order.id).values(**values))
-        if lines:
+    async def save_all(
+        self, customer_id: str, addresses: list[CustomerAddress], removed: set[str]
+    ) -> None:
+        if removed:
             await self.session.execute(
-                delete(order_lines).where(order_lines.c.order_id == order.id)
-            )
-            await self._insert_lines(order)
-        await self._save_children(order)
-
-    async def search(
-        self, filters: OrderFilters, *, limit: int, before: tuple[datetime, str] | None
-    ) -> list[Order]:
-        query = select(orders).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
-        conditions = {
-            orders.c.status: filters.status and filters.status.value,
-            orders.c.fulfilment: filters.fulfilment and filters.fulfilment.value,
-            orders.c.billing: filters.billing and filters.billing.value,
-            orders.c.customer_id: filters.customer_id,
-            orders.c.external_reference: filters.external_reference,
-        }
-        for column, value in conditions.items():
-            if value is not None:
-                query = query.where(column == value)
-        if filters.date_from is not None:
-            query = query.where(orders.c.order_date >= filters.date_from)
-        if filters.date_to is not None:
-            query = query.where(orders.c.order_date <= filters.date_to)
-        if before is not None:
-            created_at, last_id = before
-            query = query.where(
-                tuple_(orders.c.created_at, orders.c.id)
-                < tuple_(
-                    literal(created_at, orders.c.created_at.type),
-                    literal(last_id, orders.c.id.type),
+                delete(customer_addresses).where(
+                    customer_addresses.c.customer_id == customer_id,
+                    customer_addresses.c.id.in_(sorted(removed)),
                 )
             )
-        rows = (await self.session.execute(query)).all()
-        return await self._assemble(rows)
-
-    async def _insert_lines(self, order: Order) -> None:
-        if order.lines:
+        # Non-defaults first: the unique index on defaults is checked row by row.
+        for address in sorted(addresses, key=lambda a: a.is_default):
+            values = {
+                "customer_id": address.customer_id,
+                "kind": address.kind.value,
+                "label": address.label,
+                "address": address_to_json(address.address),
+                "is_default": address.is_default,
+                "created_at": address.created_at,
+                "updated_at": address.updated_at,
+            }
             await self.session.execute(
-                order_lines.insert(), [_line_values(order.id, line) for line in order.lines]
-            )
-
-    async def _save_children(self, order: Order) -> None:
-        if order.shipment_ids:
-            await self.session.execute(
-                insert(order_shipments)
-                .values([{"order_id": order.id, "shipment_id": s} for s in order.shipment_ids])
-                .on_conflict_do_nothing()
-            )
-        if order.documents:
-            await self.session.execute(
-                insert(order_documents)
-                .values(
-                    [
-                        {"order_id": order.id, "position": position, **asdict(document)}
-                        for position, document in enumerate(order.documents)
-                    ]
-                )
-                .on_conflict_do_nothing()
+                insert(customer_addresses)
+                .values(id=address.id, **values)
+                .on_conflict_do_update(index_elements=[customer_addresses.c.id], set_=values)
             )
 
-    async def _assemble(self, rows: Sequence[Row[Any]]) -> list[Order]:
-        """Orders from their header rows, with lines, documents and shipments in 3 queries."""
-        ids = [row.id for row in rows]
-        if not ids:
-            return []
-        lines: dict[str, list[Line]] = defaultdict(list)
-        for line_row in await self.session.execute(
-            select(order_lines)
-            .where(order_lines.c.order_id.in_(ids))
-            .order_by(order_lines.c.order_id, order_lines.c.line_no)
-        ):
-            lines[line_row.order_id].append(_line(line_row))
-        documents: dict[str, list[Document]] = defaultdict(list)
-        for doc in await self.session.execute(
-            select(order_documents)
-            .where(order_documents.c.order_id.in_(ids))
-            .order_by(order_documents.c.order_id, order_documents.c.position)
-        ):
-            documents[doc.order_id].append(
-                Document(doc.document_id, doc.kind, doc.reference, doc.download_path)
+
+class SqlOpportunityRepository(OpportunityRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, opportunity_id: str) -> Opportunity | None:
+        row = (
+            await self.session.execute(
+                select(opportunities).where(opportunities.c.id == opportunity_id)
             )
-        shipments: dict[str, set[str]] = defaultdict(set)
-        for shipment in await self.session.execute(
-            select(order_shipments).where(order_shipments.c.order_id.in_(ids))
-        ):
-            shipments[shipment.order_id].add(shipment.shipment_id)
+        ).first()
+        return None if row is None else Opportunity(row.id, row.name, row.customer_id)
+
+    async def upsert(self, opportunity: Opportunity) -> None:
+        statement = insert(opportunities).values(
+            id=opportunity.id, name=opportunity.name, customer_id=opportunity.customer_id
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[opportunities.c.id],
+                set_={
+                    "name": statement.excluded.name,
+                    "customer_id": func.coalesce(
+                        statement.excluded.customer_id, opportunities.c.customer_id
+                    ),
+                    "updated_at": func.now(),
+                },
+            )
+        )
+
+
+class SqlStageRepository(StageRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self) -> list[Stage]:
+        rows = await self.session.execute(select(stages).order_by(stages.c.position))
         return [
-            Order(
-                id=row.id,
-                number=row.number,
-                customer_id=row.customer_id,
-                currency=row.currency,
-                order_date=row.order_date,
-                lines=lines[row.id],
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-                status=OrderStatus(row.status),
-                fulfilment=Fulfilment(row.fulfilment),
-                billing=Billing(row.billing),
-                contact=row.contact,
-                customer_reference=row.customer_reference,
-                description=row.description,
-                opening_text=row.opening_text,
-                closing_text=row.closing_text,
-                payment_terms=PaymentTerms(row.payment_terms_days, row.payment_terms_text),
-                billing_address=address_from_json(row.billing_address),
-                shipping_address=address_from_json(row.shipping_address),
-                external_reference=row.external_reference,
-                documents=documents[row.id],
-                shipment_ids=shipments[row.id],
+            Stage(
+                key=row.key,
+                name=row.name,
+                position=row.position,
+                required_fields=tuple(row.required_fields),
+                allowed_roles=tuple(row.allowed_roles),
+                is_approval=row.is_approval,
             )
             for row in rows
         ]
+
+    async def replace(self, new: list[Stage]) -> None:
+        # One administrator's list at a time: a concurrent replacement waits for this one.
+        await self.session.execute(select(func.pg_advisory_xact_lock(0x5354414745)))
+        await self.session.execute(delete(stages))
+        if new:
+            await self.session.execute(
+                stages.insert(),
+                [
+                    {
+                        "key": stage.key,
+                        "name": stage.name,
+                        "position": stage.position,
+                        "required_fields": list(stage.required_fields),
+                        "allowed_roles": list(stage.allowed_roles),
+                        "is_approval": stage.is_approval,
+                    }
+                    for stage in new
+                ],
+            )
+
+
+def _saved_filter(row: Row[Any]) -> SavedFilter:
+    return SavedFilter(row.id, row.owner, row.name, row.query, row.created_at)
+
+
+class SqlSavedFilterRepository(SavedFilterRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, saved: SavedFilter) -> bool:
+        inserted = await self.session.execute(
+            insert(saved_filters)
+            .values(
+                id=saved.id,
+                owner=saved.owner,
+                name=saved.name,
+                query=saved.query,
+                created_at=saved.created_at,
+            )
+            .on_conflict_do_nothing(constraint="uq_saved_filters_owner_name")
+            .returning(saved_filters.c.id)
+        )
+        return inserted.first() is not None
+
+    async def get(self, filter_id: str, owner: str) -> SavedFilter | None:
+        wanted = canonical_id(filter_id)
+        if wanted is None:
+            return None
+        row = (
+            await self.session.execute(
+                select(saved_filters).where(
+                    saved_filters.c.id == wanted, saved_filters.c.owner == owner
+                )
+            )
+        ).first()
+        return None if row is None else _saved_filter(row)
+
+    async def of_owner(
+        self, owner: str, *, limit: int, after: tuple[str, str] | None
+    ) -> list[SavedFilter]:
+        query = (
+            select(saved_filters)
+            .where(saved_filters.c.owner == owner)
+            .order_by(saved_filters.c.name, saved_filters.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            name, last_id = after
+            query = query.where(
+                tuple_(saved_filters.c.name, saved_filters.c.id)
+                > tuple_(
+                    literal(name, saved_filters.c.name.type),
+                    literal(last_id, saved_filters.c.id.type),
+                )
+            )
+        return [_saved_filter(row) for row in await self.session.execute(query)]
+
+    async def delete(self, filter_id: str, owner: str) -> bool:
+        wanted = canonical_id(filter_id)
+        if wanted is None:
+            return False
+        deleted = await self.session.execute(
+            delete(saved_filters)
+            .where(saved_filters.c.id == wanted, saved_filters.c.owner == owner)
+            .returning(saved_filters.c.id)
+        )
+        return deleted.first() is not None
 
 
 class SqlUnitOfWork(AbstractUnitOfWork):
@@ -361,34 +347,61 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.customers = SqlCustomerRepository(session)
+        self.addresses = SqlAddressRepository(session)
         self.orders = SqlOrderRepository(session)
+        self.quotes = SqlQuoteRepository(session)
+        self.opportunities = SqlOpportunityRepository(session)
+        self.stages = SqlStageRepository(session)
+        self.saved_filters = SqlSavedFilterRepository(session)
 
-    async def next_order_sequence(self, year: int) -> int:
-        # The upsert locks the year's row until commit: concurrent orders queue here, and a
+    async def _next(self, counters: Any, year: int) -> int:
+        # The upsert locks the year's row until commit: concurrent inserts queue here, and a
         # rollback releases the number for the next one.
         statement = (
-            insert(order_number_counters)
+            insert(counters)
             .values(year=year, last_value=1)
             .on_conflict_do_update(
-                index_elements=[order_number_counters.c.year],
-                set_={"last_value": order_number_counters.c.last_value + 1},
+                index_elements=[counters.c.year],
+                set_={"last_value": counters.c.last_value + 1},
             )
-            .returning(order_number_counters.c.last_value)
+            .returning(counters.c.last_value)
         )
         value: int = (await self.session.execute(statement)).scalar_one()
         return value
 
-    async def publish(self, event: CloudEvent[Any], *, order_id: str, summary: str) -> None:
+    async def next_order_sequence(self, year: int) -> int:
+        return await self._next(order_number_counters, year)
+
+    async def next_quote_sequence(self, year: int) -> int:
+        return await self._next(quote_number_counters, year)
+
+    async def publish(
+        self,
+        event: CloudEvent[Any],
+        *,
+        summary: str,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
         if event.actor is None and (actor := current_actor()) is not None:
             event = event.model_copy(update={"actor": actor})  # the person behind the request
-        await add_to_outbox(self.session, metadata.tables["outbox"], event, key=order_id)
-        await self.record(event, order_id=order_id, summary=summary)
+        key = order_id or quote_id
+        await add_to_outbox(self.session, metadata.tables["outbox"], event, key=key)
+        await self.record(event, summary=summary, order_id=order_id, quote_id=quote_id)
 
-    async def record(self, event: CloudEvent[Any], *, order_id: str, summary: str) -> None:
+    async def record(
+        self,
+        event: CloudEvent[Any],
+        *,
+        summary: str,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
         await self.session.execute(
             insert(order_timeline)
             .values(
                 order_id=order_id,
+                quote_id=quote_id,
                 event_id=event.id,
                 type=event.type,
                 source=event.source,
@@ -400,10 +413,40 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
         )
 
-    async def timeline(self, order_id: str) -> list[TimelineEntry]:
+    async def note(
+        self,
+        type: str,
+        *,
+        summary: str,
+        data: dict[str, Any],
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            order_timeline.insert().values(
+                order_id=order_id,
+                quote_id=quote_id,
+                event_id=str(uuid.uuid4()),
+                type=type,
+                source=SOURCE,
+                occurred_at=datetime.now(UTC),
+                summary=summary[:500],
+                actor=current_actor(),
+                data=data,
+            )
+        )
+
+    async def timeline(
+        self, order_id: str | None = None, *, quote_id: str | None = None
+    ) -> list[TimelineEntry]:
+        subject = (
+            order_timeline.c.order_id == order_id
+            if order_id is not None
+            else order_timeline.c.quote_id == quote_id
+        )
         rows = await self.session.execute(
             select(order_timeline)
-            .where(order_timeline.c.order_id == order_id)
+            .where(subject)
             .order_by(order_timeline.c.occurred_at, order_timeline.c.id)
         )
         return [
@@ -418,3 +461,21 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             )
             for row in rows
         ]
+
+    async def has_entry(
+        self,
+        type: str,
+        match: dict[str, str],
+        *,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> bool:
+        subject = (
+            order_timeline.c.order_id == order_id
+            if order_id is not None
+            else order_timeline.c.quote_id == quote_id
+        )
+        query = select(order_timeline.c.id).where(subject, order_timeline.c.type == type)
+        for name, value in match.items():
+            query = query.where(order_timeline.c.data[name].astext == value)
+        return (await self.session.execute(query.limit(1))).first() is not None

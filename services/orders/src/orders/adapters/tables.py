@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -15,8 +16,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -41,6 +44,65 @@ customers = Table(
 )
 Index("ix_customers_lower_email", func.lower(customers.c.email))
 
+# A customer's billing and shipping addresses; the default of each kind is also copied into
+# customers.billing_address / shipping_address (what orders take when they name none).
+customer_addresses = Table(
+    "customer_addresses",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("label", String(200)),
+    Column("address", JSONB, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("kind IN ('billing', 'shipping')", name="kind"),
+    Index("ix_customer_addresses_customer_id", "customer_id", "created_at", "id"),
+    Index(
+        "uq_customer_addresses_default",
+        "customer_id",
+        "kind",
+        unique=True,
+        postgresql_where=text("is_default"),
+    ),
+)
+
+# CRM opportunities, known from the orders and quotes that name them (the CRM owns them).
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The administrator-defined stages of open orders (replaced as a whole).
+stages = Table(
+    "stages",
+    metadata,
+    Column("key", String(50), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("position", Integer, nullable=False, unique=True),
+    Column("required_fields", JSONB, nullable=False),
+    Column("allowed_roles", JSONB, nullable=False),
+    Column("is_approval", Boolean, nullable=False),
+)
+
+# Order list queries saved by a user (the token subject), under a name unique per user.
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("query", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner", "name", name="uq_saved_filters_owner_name"),
+)
+
 # One row per year: locked and incremented in the transaction that inserts the order, so a
 # rolled-back order gives its number back and the sequence has no gaps.
 order_number_counters = Table(
@@ -55,7 +117,8 @@ orders = Table(
     metadata,
     Column("id", Uuid(as_uuid=False), primary_key=True),
     Column("number", String(32), nullable=False, unique=True),
-    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id"), nullable=False),
+    # NULL only for a draft copy whose customer is yet to be chosen
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id")),
     Column("status", String(20), nullable=False),
     Column("fulfilment", String(20), nullable=False),
     Column("billing", String(20), nullable=False),
@@ -66,7 +129,7 @@ orders = Table(
     Column("description", Text),
     Column("opening_text", Text),
     Column("closing_text", Text),
-    Column("payment_terms_days", Integer, nullable=False),
+    Column("payment_terms_days", Integer),  # NULL: not agreed (the default terms apply)
     Column("payment_terms_text", String(200)),
     Column("billing_address", JSONB),
     Column("shipping_address", JSONB),
@@ -76,7 +139,22 @@ orders = Table(
     Column("external_reference", String(200), unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("contract_number", String(200)),
+    Column("stage", String(50)),
+    Column("opportunity_id", String(200), ForeignKey("opportunities.id")),
+    Column("opportunity_name", String(200)),
+    Column("template_id", String(200)),
+    Column("recurring_frequency", String(10)),
+    Column("recurring_start", Date),
+    Column("recurring_end", Date),
+    Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id")),
+    Column("approval", JSONB),
+    Column("cancellation_reason", Text),
+    Column("archived_at", DateTime(timezone=True)),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
+    CheckConstraint(
+        "recurring_frequency IN ('monthly', 'quarterly', 'yearly')", name="recurring_frequency"
+    ),
     CheckConstraint(
         "fulfilment IN ('unreserved', 'reserving', 'reserved', 'backordered', "
         "'partially_shipped', 'shipped')",
@@ -89,6 +167,10 @@ orders = Table(
     Index("ix_orders_created_at_id", "created_at", "id"),
     Index("ix_orders_customer_id", "customer_id"),
     Index("ix_orders_order_date", "order_date"),
+    Index("ix_orders_gross_total_id", "gross_total", "id"),
+    Index("ix_orders_stage", "stage"),
+    Index("ix_orders_opportunity_id", "opportunity_id"),
+    Index("ix_orders_quote_id", "quote_id"),
 )
 
 order_lines = Table(
@@ -133,12 +215,14 @@ order_documents = Table(
     PrimaryKeyConstraint("order_id", "document_id", name="pk_order_documents"),
 )
 
-# Every event about an order, its own and the other services': the order's timeline.
+# Every event about an order (or a quote), its own and the other services': the timeline. Also
+# facts only this service records (types not starting with `suite.`, e.g. a quote accepted).
 order_timeline = Table(
     "order_timeline",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column("order_id", Uuid(as_uuid=False), ForeignKey("orders.id"), nullable=False),
+    Column("order_id", Uuid(as_uuid=False), ForeignKey("orders.id")),
+    Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id")),
     Column("event_id", String(200), nullable=False, unique=True),
     Column("type", String(200), nullable=False),
     Column("source", String(500), nullable=False),
@@ -147,5 +231,87 @@ order_timeline = Table(
     Column("actor", String(200)),  # who caused it (token subject); other systems: see source
     Column("data", JSONB, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("(order_id IS NULL) <> (quote_id IS NULL)", name="one_subject"),
     Index("ix_order_timeline_order_id_occurred_at", "order_id", "occurred_at", "id"),
+    Index("ix_order_timeline_quote_id_occurred_at", "quote_id", "occurred_at", "id"),
+)
+
+quote_number_counters = Table(
+    "quote_number_counters",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_value", Integer, nullable=False),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id"), nullable=False),
+    Column("status", String(20), nullable=False),  # as stored: `expired` is computed
+    Column("currency", String(3), nullable=False),
+    Column("quote_date", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("contact", String(200)),
+    Column("customer_reference", String(200)),
+    Column("description", Text),
+    Column("opening_text", Text),
+    Column("closing_text", Text),
+    Column("payment_terms_days", Integer),
+    Column("payment_terms_text", String(200)),
+    Column("billing_address", JSONB),
+    Column("shipping_address", JSONB),
+    Column("opportunity_id", String(200), ForeignKey("opportunities.id")),
+    Column("opportunity_name", String(200)),
+    Column("template_id", String(200)),
+    Column("recurring_frequency", String(10)),
+    Column("recurring_start", Date),
+    Column("recurring_end", Date),
+    Column("net_total", MONEY, nullable=False),
+    Column("tax_total", MONEY, nullable=False),
+    Column("gross_total", MONEY, nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("rejection_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('draft', 'sent', 'accepted', 'rejected')", name="status"),
+    CheckConstraint(
+        "recurring_frequency IN ('monthly', 'quarterly', 'yearly')", name="recurring_frequency"
+    ),
+    Index("ix_quotes_created_at_id", "created_at", "id"),
+    Index("ix_quotes_customer_id", "customer_id"),
+    Index("ix_quotes_opportunity_id", "opportunity_id"),
+)
+
+quote_lines = Table(
+    "quote_lines",
+    metadata,
+    Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    Column("unit_price", MONEY, nullable=False),
+    Column("discount_percent", PERCENT, nullable=False),
+    Column("tax_rate", PERCENT, nullable=False),
+    Column("net_amount", MONEY, nullable=False),
+    Column("tax_amount", MONEY, nullable=False),
+    Column("gross_amount", MONEY, nullable=False),
+    PrimaryKeyConstraint("quote_id", "line_no", name="pk_quote_lines"),
+    CheckConstraint("kind IN ('product', 'service')", name="kind"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+quote_documents = Table(
+    "quote_documents",
+    metadata,
+    Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id"), nullable=False),
+    Column("document_id", String(200), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("download_path", String(500), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("quote_id", "document_id", name="pk_quote_documents"),
 )

@@ -48,13 +48,28 @@ class LineKind(StrEnum):
 
 
 class IllegalTransition(Exception):
-    """The action is not allowed in the order's current state; nothing was changed."""
+    """The action is not allowed in the current state (of an order or a quote); nothing changed."""
 
-    def __init__(self, action: str, status: OrderStatus, reason: str | None = None) -> None:
+    def __init__(
+        self, action: str, status: StrEnum, reason: str | None = None, *, subject: str = "order"
+    ) -> None:
         self.action = action
         self.status = status
-        self.reason = reason or f"the order is {status.value}"
-        super().__init__(f"cannot {action} the order: {self.reason}")
+        self.reason = reason or f"the {subject} is {status.value}"
+        super().__init__(f"cannot {action} the {subject}: {self.reason}")
+
+
+class MissingFields(Exception):
+    """An action needs fields that are still empty; `fields` names every one of them."""
+
+    def __init__(self, action: str, fields: Sequence[str]) -> None:
+        self.action = action
+        self.fields = list(fields)
+        super().__init__(f"cannot {action}: missing {', '.join(self.fields)}")
+
+
+class NotAllowed(Exception):
+    """The caller's roles do not allow this action (a stage's `allowed_roles`)."""
 
 
 class InvalidOrder(ValueError):
@@ -81,6 +96,53 @@ class Address:
 class PaymentTerms:
     days: int = 30
     text: str | None = None
+
+
+DEFAULT_PAYMENT_TERMS = PaymentTerms()
+
+
+class RecurrenceFrequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """Bill the order again every period from `start`, until `end` (open-ended without it)."""
+
+    frequency: RecurrenceFrequency
+    start: date
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.end is not None and self.end <= self.start:
+            raise InvalidOrder("recurring.end", "must be after the start")
+
+
+@dataclass(frozen=True)
+class OpportunityRef:
+    """The CRM opportunity an order or quote belongs to (an id from the CRM, and its name)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """An opportunity as this service knows it: from the orders and quotes that named it."""
+
+    id: str
+    name: str
+    customer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    approved: bool
+    reason: str | None
+    actor: str | None
+    decided_at: datetime
 
 
 @dataclass
@@ -130,21 +192,39 @@ _BILLING_RANK = {
     Billing.CREDITED: 4,
 }
 
-EDITABLE_FIELDS = frozenset(
-    {
-        "customer_id",
-        "currency",
-        "order_date",
-        "contact",
-        "customer_reference",
-        "description",
-        "opening_text",
-        "closing_text",
-        "payment_terms",
-        "billing_address",
-        "shipping_address",
-    }
+# What an order and a quote have in common (besides their lines): a quote's content becomes an
+# order's on conversion, field by field.
+CONTENT_FIELDS = (
+    "customer_id",
+    "currency",
+    "contact",
+    "customer_reference",
+    "description",
+    "opening_text",
+    "closing_text",
+    "payment_terms",
+    "billing_address",
+    "shipping_address",
+    "opportunity",
+    "template_id",
+    "recurring",
 )
+
+EDITABLE_FIELDS = frozenset({*CONTENT_FIELDS, "order_date", "contract_number"})
+
+# The fields a stage may require before an order enters it. They stay editable while the order
+# is open (PATCH /orders/{id}/details), so a stage's requirements can be met after confirmation.
+STAGE_FIELDS = (
+    "contract_number",
+    "payment_terms",
+    "customer_reference",
+    "shipping_address",
+    "billing_address",
+    "contact",
+)
+
+# A copy keeps everything but these, which the user fills in for the new order.
+BLANKED_ON_COPY = frozenset({"customer_id", "contact", "opportunity"})
 
 
 def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> list[Line]:
@@ -188,7 +268,7 @@ def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> lis
 class Order:
     id: str
     number: str
-    customer_id: str
+    customer_id: str | None  # None only for a draft copy whose customer is yet to be chosen
     currency: str
     order_date: date
     lines: list[Line]
@@ -202,12 +282,21 @@ class Order:
     description: str | None = None
     opening_text: str | None = None
     closing_text: str | None = None
-    payment_terms: PaymentTerms = field(default_factory=PaymentTerms)
+    payment_terms: PaymentTerms | None = None  # None: not agreed (the default terms apply)
     billing_address: Address | None = None
     shipping_address: Address | None = None
     external_reference: str | None = None
     documents: list[Document] = field(default_factory=list)
     shipment_ids: set[str] = field(default_factory=set)
+    contract_number: str | None = None
+    opportunity: OpportunityRef | None = None
+    template_id: str | None = None
+    recurring: Recurring | None = None
+    quote_id: str | None = None
+    stage: str | None = None
+    approval: Approval | None = None
+    cancellation_reason: str | None = None
+    archived_at: datetime | None = None
 
     # --- derived ------------------------------------------------------------------------------
 
@@ -223,6 +312,26 @@ class Order:
     def has_products(self) -> bool:
         return bool(self.product_lines)
 
+    @property
+    def effective_payment_terms(self) -> PaymentTerms:
+        return self.payment_terms or DEFAULT_PAYMENT_TERMS
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    def missing(self, required: Iterable[str]) -> list[str]:
+        """Those of the `required` stage fields that are still empty, in STAGE_FIELDS order."""
+        wanted = set(required)
+        return [
+            name for name in STAGE_FIELDS if name in wanted and getattr(self, name) in (None, "")
+        ]
+
+    def latest_document(self, kind: str) -> Document | None:
+        """The most recently generated document of a kind (order_confirmation, invoice)."""
+        of_kind = [d for d in self.documents if d.kind == kind]
+        return of_kind[-1] if of_kind else None
+
     # --- changes people ask for ---------------------------------------------------------------
 
     def ensure_editable(self) -> None:
@@ -231,6 +340,26 @@ class Order:
             raise IllegalTransition(
                 "edit", self.status, f"the order is {self.status.value}; only a draft can be edited"
             )
+
+    def ensure_open(self, action: str) -> None:
+        if self.status is not OrderStatus.OPEN:
+            raise IllegalTransition(
+                action, self.status, f"the order is {self.status.value}; only an open order can"
+            )
+
+    def revise_details(self, changes: Mapping[str, object]) -> None:
+        """Fill in the fields a stage may require: while the order is a draft or open."""
+        if self.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
+            raise IllegalTransition(
+                "edit",
+                self.status,
+                f"the order is {self.status.value}; only a draft or open order can be completed",
+            )
+        unknown = set(changes) - set(STAGE_FIELDS)
+        if unknown:
+            raise InvalidOrder(sorted(unknown)[0], "cannot be changed once the order is open")
+        for name, value in changes.items():
+            setattr(self, name, value)
 
     def revise(self, changes: Mapping[str, object], lines: Sequence[LineInput] | None) -> None:
         """Change the header fields given and, if given, replace every line (draft only)."""
@@ -252,15 +381,18 @@ class Order:
         """
         if self.status is not OrderStatus.DRAFT:
             raise IllegalTransition("confirm", self.status)
+        if self.customer_id is None:
+            raise MissingFields("confirm the order", ["customer_id"])
         self.status = OrderStatus.OPEN
         self.fulfilment = Fulfilment.RESERVING if self.has_products else Fulfilment.UNRESERVED
 
-    def cancel(self) -> OrderStatus:
+    def cancel(self, reason: str | None = None) -> OrderStatus:
         """draft/open → cancelled; returns the status it had."""
         if self.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
             raise IllegalTransition("cancel", self.status)
         previous = self.status
         self.status = OrderStatus.CANCELLED
+        self.cancellation_reason = reason
         if self.fulfilment is Fulfilment.BACKORDERED:
             self.fulfilment = Fulfilment.UNRESERVED  # nothing was held: nothing to release
         return previous
@@ -276,6 +408,23 @@ class Order:
                 f"the order is open and not fully shipped (fulfilment: {self.fulfilment.value})",
             )
         self.status = OrderStatus.CONCLUDED
+
+    def archive(self, now: datetime) -> None:
+        """Hide a concluded or cancelled order from the default lists."""
+        if self.status not in (OrderStatus.CONCLUDED, OrderStatus.CANCELLED):
+            raise IllegalTransition(
+                "archive",
+                self.status,
+                f"the order is {self.status.value}; only concluded or cancelled orders can be",
+            )
+        if self.archived:
+            raise IllegalTransition("archive", self.status, "the order is already archived")
+        self.archived_at = now
+
+    def unarchive(self) -> None:
+        if not self.archived:
+            raise IllegalTransition("unarchive", self.status, "the order is not archived")
+        self.archived_at = None
 
     # --- facts reported by inventory ----------------------------------------------------------
 
@@ -371,11 +520,32 @@ class Order:
         return True
 
 
+def content_of(source: object, *, blank: frozenset[str] = frozenset()) -> dict[str, object]:
+    """The CONTENT_FIELDS of an order or a quote, with those in `blank` left empty."""
+    return {name: None if name in blank else getattr(source, name) for name in CONTENT_FIELDS}
+
+
+def line_inputs_of(lines: Iterable[Line]) -> list[LineInput]:
+    """Lines as given again (for a copy or a conversion): same items, prices and discounts."""
+    return [
+        LineInput(
+            sku=line.sku,
+            kind=line.kind,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            discount_percent=line.discount_percent,
+        )
+        for line in lines
+    ]
+
+
 @dataclass
 class Customer:
     id: str
     name: str
     email: str
     created_at: datetime
-    billing_address: Address | None = None
-    shipping_address: Address | None = None
+    billing_address: Address | None = None  # the default billing address (see AddressBook)
+    shipping_address: Address | None = None  # the default shipping address

@@ -1,25 +1,38 @@
-"""Human order numbers: `SO-<year>-<sequence, at least 6 digits>`, gapless per year."""
+"""Human numbers: `SO-<year>-<sequence>` for orders, `QT-<year>-<sequence>` for quotes.
+
+At least 6 digits, gapless per year and kind (the counters live in the database).
+"""
 
 from __future__ import annotations
 
 import re
 
 PREFIX = "SO"
-_PATTERN = re.compile(rf"^{PREFIX}-(\d{{4}})-(\d{{6,}})$")
+QUOTE_PREFIX = "QT"
+_PATTERN = re.compile(r"^([A-Z]{2})-(\d{4})-(\d{6,})$")
 
 
-def format_order_number(year: int, sequence: int) -> str:
-    """`format_order_number(2026, 42)` → `SO-2026-000042`."""
+def format_number(prefix: str, year: int, sequence: int) -> str:
+    """`format_number("QT", 2026, 42)` → `QT-2026-000042`."""
     if not 1 <= year <= 9999:
         raise ValueError(f"year out of range: {year}")
     if sequence < 1:
         raise ValueError(f"sequence must be positive: {sequence}")
-    return f"{PREFIX}-{year:04d}-{sequence:06d}"
+    return f"{prefix}-{year:04d}-{sequence:06d}"
 
 
-def parse_order_number(number: str) -> tuple[int, int]:
-    """The (year, sequence) of an order number; ValueError if it is not one."""
+def format_order_number(year: int, sequence: int) -> str:
+    """`format_order_number(2026, 42)` → `SO-2026-000042`."""
+    return format_number(PREFIX, year, sequence)
+
+
+def format_quote_number(year: int, sequence: int) -> str:
+    return format_number(QUOTE_PREFIX, year, sequence)
+
+
+def parse_order_number(number: str, prefix: str = PREFIX) -> tuple[int, int]:
+    """The (year, sequence) of an order (or, with its prefix, quote) number; ValueError if not."""
     match = _PATTERN.match(number)
-    if match is None:
+    if match is None or match.group(1) != prefix:
         raise ValueError(f"not an order number: {number!r}")
-    return int(match.group(1)), int(match.group(2))
+    return int(match.group(2)), int(match.group(3))

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters.repository import SqlUnitOfWork
-from orders.domain.model import InvalidOrder, Order
-from orders.service_layer import services
+from orders.domain.model import InvalidOrder
+from orders.service_layer import quotes, services
 from orders.service_layer.unit_of_work import AbstractUnitOfWork
 from servicekit.consumer import PermanentError
 
-UseCase = Callable[[AbstractUnitOfWork, CloudEvent[Any]], Awaitable[Order | None]]
+UseCase = Callable[[AbstractUnitOfWork, CloudEvent[Any]], Awaitable[object]]
 
 
 async def _run(use_case: UseCase, event: CloudEvent[Any], session: AsyncSession) -> None:
@@ -28,6 +28,10 @@ async def _run(use_case: UseCase, event: CloudEvent[Any], session: AsyncSession)
     except services.OrderNotFound as exc:
         raise PermanentError(
             f"{event.type} {event.id} is about order {exc.order_id}, unknown to this service"
+        ) from exc
+    except services.QuoteNotFound as exc:
+        raise PermanentError(
+            f"{event.type} {event.id} is about quote {exc.quote_id}, unknown to this service"
         ) from exc
     except InvalidOrder as exc:
         raise PermanentError(f"{event.type} {event.id} is invalid: {exc}") from exc
@@ -63,3 +67,11 @@ async def handle_payment_received(event: CloudEvent[Any], session: AsyncSession)
 
 async def handle_document_generated(event: CloudEvent[Any], session: AsyncSession) -> None:
     await _run(services.document_generated, event, session)
+
+
+async def handle_quote_document_generated(event: CloudEvent[Any], session: AsyncSession) -> None:
+    await _run(quotes.quote_document_generated, event, session)
+
+
+async def handle_document_emailed(event: CloudEvent[Any], session: AsyncSession) -> None:
+    await _run(services.document_emailed, event, session)

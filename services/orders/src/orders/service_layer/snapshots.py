@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from contracts.common import Address as AddressPayload
 from contracts.common import (
     CustomerRef,
     ItemKind,
+    OpportunityRef,
     OrderLine,
     OrderSnapshot,
+    RecurrenceFrequency,
+    RecurringBilling,
     TaxLine,
     Totals,
 )
 from contracts.common import PaymentTerms as PaymentTermsPayload
-from orders.domain.model import Address, Customer, Order
+from orders.domain.model import Address, Customer, Line, Order, Recurring
+from orders.domain.quote import Quote
+from orders.domain.totals import Totals as DomainTotals
 from orders.domain.totals import plain
 
 
@@ -44,8 +52,8 @@ def address_from_payload(payload: AddressPayload | None) -> Address | None:
     )
 
 
-def totals_payload(order: Order) -> Totals:
-    totals = order.totals
+def totals_payload(source: Order | Quote) -> Totals:
+    totals: DomainTotals = source.totals
     return Totals(
         net=totals.net,
         tax=totals.tax,
@@ -54,39 +62,71 @@ def totals_payload(order: Order) -> Totals:
     )
 
 
+def recurring_payload(recurring: Recurring | None) -> RecurringBilling | None:
+    if recurring is None:
+        return None
+    return RecurringBilling(
+        frequency=RecurrenceFrequency(recurring.frequency.value),
+        start=recurring.start,
+        end=recurring.end,
+    )
+
+
+def _line(line: Line) -> OrderLine:
+    return OrderLine(
+        line_no=line.line_no,
+        sku=line.sku,
+        kind=ItemKind(line.kind.value),
+        description=line.description,
+        quantity=plain(line.quantity),
+        unit_price=line.unit_price,
+        discount_percent=plain(line.discount_percent),
+        tax_rate=plain(line.tax_rate),
+        net_amount=line.amounts.net,
+        tax_amount=line.amounts.tax,
+        gross_amount=line.amounts.gross,
+    )
+
+
+def _content(
+    source: Order | Quote, customer: Customer, *, id: str, number: str, day: date
+) -> dict[str, Any]:
+    terms = source.effective_payment_terms
+    opportunity = source.opportunity
+    return {
+        "order_id": id,
+        "number": number,
+        "customer": CustomerRef(id=customer.id, name=customer.name, email=customer.email),
+        "contact": source.contact,
+        "order_date": day,
+        "currency": source.currency,
+        "customer_reference": source.customer_reference,
+        "description": source.description,
+        "opening_text": source.opening_text,
+        "closing_text": source.closing_text,
+        "payment_terms": PaymentTermsPayload(days=terms.days, text=terms.text),
+        "billing_address": address_payload(source.billing_address),
+        "shipping_address": address_payload(source.shipping_address),
+        "lines": [_line(line) for line in source.lines],
+        "totals": totals_payload(source),
+        "opportunity": (
+            OpportunityRef(id=opportunity.id, name=opportunity.name) if opportunity else None
+        ),
+        "template_id": source.template_id,
+        "recurring": recurring_payload(source.recurring),
+    }
+
+
 def snapshot(order: Order, customer: Customer) -> OrderSnapshot:
     """Everything a downstream service needs to know about the order now."""
     return OrderSnapshot(
-        order_id=order.id,
-        number=order.number,
-        customer=CustomerRef(id=customer.id, name=customer.name, email=customer.email),
-        contact=order.contact,
-        order_date=order.order_date,
-        currency=order.currency,
-        customer_reference=order.customer_reference,
-        description=order.description,
-        opening_text=order.opening_text,
-        closing_text=order.closing_text,
-        payment_terms=PaymentTermsPayload(
-            days=order.payment_terms.days, text=order.payment_terms.text
-        ),
-        billing_address=address_payload(order.billing_address),
-        shipping_address=address_payload(order.shipping_address),
-        lines=[
-            OrderLine(
-                line_no=line.line_no,
-                sku=line.sku,
-                kind=ItemKind(line.kind.value),
-                description=line.description,
-                quantity=plain(line.quantity),
-                unit_price=line.unit_price,
-                discount_percent=plain(line.discount_percent),
-                tax_rate=plain(line.tax_rate),
-                net_amount=line.amounts.net,
-                tax_amount=line.amounts.tax,
-                gross_amount=line.amounts.gross,
-            )
-            for line in order.lines
-        ],
-        totals=totals_payload(order),
+        **_content(order, customer, id=order.id, number=order.number, day=order.order_date),
+        stage=order.stage,
+    )
+
+
+def quote_snapshot(quote: Quote, customer: Customer) -> OrderSnapshot:
+    """A quote's content in the shape of an order (its id and number are the quote's)."""
+    return OrderSnapshot(
+        **_content(quote, customer, id=quote.id, number=quote.number, day=quote.quote_date)
     )

@@ -1,0 +1,416 @@
+"""Repositories of orders and quotes on PostgreSQL (they share their content columns)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.adapters.rows import (
+    approval_from_json,
+    approval_to_json,
+    canonical_id,
+    content_from_row,
+    content_values,
+    escape_like,
+    line_from_row,
+    line_values,
+)
+from orders.adapters.tables import (
+    order_documents,
+    order_lines,
+    order_shipments,
+    orders,
+    quote_documents,
+    quote_lines,
+    quotes,
+)
+from orders.domain.model import Billing, Document, Fulfilment, Line, Order, OrderStatus
+from orders.domain.quote import OrderRef, Quote, QuoteDocument, QuoteStatus
+from orders.service_layer.unit_of_work import (
+    Direction,
+    OrderFilters,
+    OrderRepository,
+    OrderSort,
+    Position,
+    QuoteFilters,
+    QuoteRepository,
+)
+
+SORT_COLUMNS = {
+    OrderSort.CREATED_AT: orders.c.created_at,
+    OrderSort.ORDER_DATE: orders.c.order_date,
+    OrderSort.NUMBER: orders.c.number,
+    OrderSort.GROSS: orders.c.gross_total,
+}
+
+
+def _text_match(q: str, *columns: Any) -> ColumnElement[bool]:
+    pattern = f"%{escape_like(q)}%"
+    return or_(*(column.ilike(pattern) for column in columns))
+
+
+def _header_values(order: Order) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "customer_id": order.customer_id,
+        "status": order.status.value,
+        "fulfilment": order.fulfilment.value,
+        "billing": order.billing.value,
+        "order_date": order.order_date,
+        **content_values(order),
+        "external_reference": order.external_reference,
+        "contract_number": order.contract_number,
+        "quote_id": order.quote_id,
+        "stage": order.stage,
+        "approval": approval_to_json(order.approval),
+        "cancellation_reason": order.cancellation_reason,
+        "archived_at": order.archived_at,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+class SqlOrderRepository(OrderRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, order: Order) -> None:
+        await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
+        await self._insert_lines(order)
+        await self._save_children(order)
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        wanted = canonical_id(order_id)
+        if wanted is None:
+            return None
+        query = select(orders).where(orders.c.id == wanted)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        return (await self._assemble([row]))[0]
+
+    async def find_by_external_reference(self, reference: str) -> Order | None:
+        row = (
+            await self.session.execute(
+                select(orders).where(orders.c.external_reference == reference)
+            )
+        ).first()
+        return None if row is None else (await self._assemble([row]))[0]
+
+    async def save(self, order: Order, *, lines: bool = False) -> None:
+        values = _header_values(order)
+        await self.session.execute(update(orders).where(orders.c.id == order.id).values(**values))
+        if lines:
+            await self.session.execute(
+                delete(order_lines).where(order_lines.c.order_id == order.id)
+            )
+            await self._insert_lines(order)
+        await self._save_children(order)
+
+    async def search(
+        self, filters: OrderFilters, *, limit: int, after: Position | None
+    ) -> list[Order]:
+        column = SORT_COLUMNS[filters.sort]
+        descending = filters.direction is Direction.DESC
+        query = (
+            select(orders)
+            .order_by(
+                column.desc() if descending else column.asc(),
+                orders.c.id.desc() if descending else orders.c.id.asc(),
+            )
+            .limit(limit)
+        )
+        for condition in _order_conditions(filters):
+            query = query.where(condition)
+        if after is not None:
+            value, last_id = after
+            here = tuple_(column, orders.c.id)
+            there = tuple_(literal(value, column.type), literal(last_id, orders.c.id.type))
+            query = query.where(here < there if descending else here > there)
+        rows = (await self.session.execute(query)).all()
+        return await self._assemble(rows)
+
+    async def of_quote(self, quote_id: str) -> list[OrderRef]:
+        return (await orders_of_quotes(self.session, [quote_id]))[quote_id]
+
+    async def _insert_lines(self, order: Order) -> None:
+        if order.lines:
+            await self.session.execute(
+                order_lines.insert(),
+                [line_values("order_id", order.id, line, order_lines) for line in order.lines],
+            )
+
+    async def _save_children(self, order: Order) -> None:
+        if order.shipment_ids:
+            await self.session.execute(
+                insert(order_shipments)
+                .values([{"order_id": order.id, "shipment_id": s} for s in order.shipment_ids])
+                .on_conflict_do_nothing()
+            )
+        if order.documents:
+            await self.session.execute(
+                insert(order_documents)
+                .values(
+                    [
+                        {"order_id": order.id, "position": position, **asdict(document)}
+                        for position, document in enumerate(order.documents)
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
+
+    async def _assemble(self, rows: Sequence[Row[Any]]) -> list[Order]:
+        """Orders from their header rows, with lines, documents and shipments in 3 queries."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        lines: dict[str, list[Line]] = defaultdict(list)
+        for line_row in await self.session.execute(
+            select(order_lines)
+            .where(order_lines.c.order_id.in_(ids))
+            .order_by(order_lines.c.order_id, order_lines.c.line_no)
+        ):
+            lines[line_row.order_id].append(line_from_row(line_row))
+        documents: dict[str, list[Document]] = defaultdict(list)
+        for doc in await self.session.execute(
+            select(order_documents)
+            .where(order_documents.c.order_id.in_(ids))
+            .order_by(order_documents.c.order_id, order_documents.c.position)
+        ):
+            documents[doc.order_id].append(
+                Document(doc.document_id, doc.kind, doc.reference, doc.download_path)
+            )
+        shipments: dict[str, set[str]] = defaultdict(set)
+        for shipment in await self.session.execute(
+            select(order_shipments).where(order_shipments.c.order_id.in_(ids))
+        ):
+            shipments[shipment.order_id].add(shipment.shipment_id)
+        return [
+            Order(
+                id=row.id,
+                number=row.number,
+                customer_id=row.customer_id,
+                order_date=row.order_date,
+                lines=lines[row.id],
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                status=OrderStatus(row.status),
+                fulfilment=Fulfilment(row.fulfilment),
+                billing=Billing(row.billing),
+                external_reference=row.external_reference,
+                documents=documents[row.id],
+                shipment_ids=shipments[row.id],
+                contract_number=row.contract_number,
+                quote_id=row.quote_id,
+                stage=row.stage,
+                approval=approval_from_json(row.approval),
+                cancellation_reason=row.cancellation_reason,
+                archived_at=row.archived_at,
+                **content_from_row(row),
+            )
+            for row in rows
+        ]
+
+
+def _order_conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    equal = {
+        orders.c.status: filters.status and filters.status.value,
+        orders.c.fulfilment: filters.fulfilment and filters.fulfilment.value,
+        orders.c.billing: filters.billing and filters.billing.value,
+        orders.c.customer_id: filters.customer_id,
+        orders.c.external_reference: filters.external_reference,
+        orders.c.stage: filters.stage,
+        orders.c.opportunity_id: filters.opportunity_id,
+    }
+    conditions += [column == value for column, value in equal.items() if value is not None]
+    if filters.date_from is not None:
+        conditions.append(orders.c.order_date >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(orders.c.order_date <= filters.date_to)
+    if filters.gross_min is not None:
+        conditions.append(orders.c.gross_total >= filters.gross_min)
+    if filters.gross_max is not None:
+        conditions.append(orders.c.gross_total <= filters.gross_max)
+    if filters.q:
+        conditions.append(
+            _text_match(
+                filters.q, orders.c.number, orders.c.description, orders.c.customer_reference
+            )
+        )
+    archived = orders.c.archived_at.is_not(None)
+    conditions.append(archived if filters.archived else ~archived)
+    return conditions
+
+
+async def orders_of_quotes(
+    session: AsyncSession, quote_ids: Sequence[str]
+) -> dict[str, list[OrderRef]]:
+    found: dict[str, list[OrderRef]] = {quote_id: [] for quote_id in quote_ids}
+    if not quote_ids:
+        return found
+    for row in await session.execute(
+        select(orders.c.quote_id, orders.c.id, orders.c.number)
+        .where(orders.c.quote_id.in_(list(quote_ids)))
+        .order_by(orders.c.created_at, orders.c.id)
+    ):
+        found[row.quote_id].append(OrderRef(row.id, row.number))
+    return found
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+
+def _quote_values(quote: Quote) -> dict[str, Any]:
+    return {
+        "number": quote.number,
+        "customer_id": quote.customer_id,
+        "status": quote.status.value,
+        "quote_date": quote.quote_date,
+        "valid_until": quote.valid_until,
+        **content_values(quote),
+        "sent_at": quote.sent_at,
+        "decided_at": quote.decided_at,
+        "rejection_reason": quote.rejection_reason,
+        "created_at": quote.created_at,
+        "updated_at": quote.updated_at,
+    }
+
+
+class SqlQuoteRepository(QuoteRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, quote: Quote) -> None:
+        await self.session.execute(quotes.insert().values(id=quote.id, **_quote_values(quote)))
+        await self._insert_lines(quote)
+        await self._save_documents(quote)
+
+    async def get(self, quote_id: str, *, for_update: bool = False) -> Quote | None:
+        wanted = canonical_id(quote_id)
+        if wanted is None:
+            return None
+        query = select(quotes).where(quotes.c.id == wanted)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (await self._assemble([row]))[0]
+
+    async def save(self, quote: Quote, *, lines: bool = False) -> None:
+        await self.session.execute(
+            update(quotes).where(quotes.c.id == quote.id).values(**_quote_values(quote))
+        )
+        if lines:
+            await self.session.execute(
+                delete(quote_lines).where(quote_lines.c.quote_id == quote.id)
+            )
+            await self._insert_lines(quote)
+        await self._save_documents(quote)
+
+    async def search(
+        self, filters: QuoteFilters, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Quote]:
+        query = select(quotes).order_by(quotes.c.created_at.desc(), quotes.c.id.desc()).limit(limit)
+        if filters.status is not None:
+            query = query.where(_quote_status_is(filters.status, filters))
+        if filters.customer_id is not None:
+            query = query.where(quotes.c.customer_id == filters.customer_id)
+        if filters.opportunity_id is not None:
+            query = query.where(quotes.c.opportunity_id == filters.opportunity_id)
+        if filters.q:
+            query = query.where(
+                _text_match(
+                    filters.q, quotes.c.number, quotes.c.description, quotes.c.customer_reference
+                )
+            )
+        if before is not None:
+            created_at, last_id = before
+            query = query.where(
+                tuple_(quotes.c.created_at, quotes.c.id)
+                < tuple_(
+                    literal(created_at, quotes.c.created_at.type),
+                    literal(last_id, quotes.c.id.type),
+                )
+            )
+        return await self._assemble((await self.session.execute(query)).all())
+
+    async def _insert_lines(self, quote: Quote) -> None:
+        if quote.lines:
+            await self.session.execute(
+                quote_lines.insert(),
+                [line_values("quote_id", quote.id, line, quote_lines) for line in quote.lines],
+            )
+
+    async def _save_documents(self, quote: Quote) -> None:
+        if quote.documents:
+            await self.session.execute(
+                insert(quote_documents)
+                .values(
+                    [
+                        {"quote_id": quote.id, "position": position, **asdict(document)}
+                        for position, document in enumerate(quote.documents)
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
+
+    async def _assemble(self, rows: Sequence[Row[Any]]) -> list[Quote]:
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        lines: dict[str, list[Line]] = defaultdict(list)
+        for line_row in await self.session.execute(
+            select(quote_lines)
+            .where(quote_lines.c.quote_id.in_(ids))
+            .order_by(quote_lines.c.quote_id, quote_lines.c.line_no)
+        ):
+            lines[line_row.quote_id].append(line_from_row(line_row))
+        documents: dict[str, list[QuoteDocument]] = defaultdict(list)
+        for doc in await self.session.execute(
+            select(quote_documents)
+            .where(quote_documents.c.quote_id.in_(ids))
+            .order_by(quote_documents.c.quote_id, quote_documents.c.position)
+        ):
+            documents[doc.quote_id].append(
+                QuoteDocument(doc.document_id, doc.reference, doc.download_path)
+            )
+        converted = await orders_of_quotes(self.session, ids)
+        return [
+            Quote(
+                id=row.id,
+                number=row.number,
+                customer_id=row.customer_id,
+                quote_date=row.quote_date,
+                valid_until=row.valid_until,
+                lines=lines[row.id],
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                status=QuoteStatus(row.status),
+                sent_at=row.sent_at,
+                decided_at=row.decided_at,
+                rejection_reason=row.rejection_reason,
+                orders=converted[row.id],
+                documents=documents[row.id],
+                **content_from_row(row),
+            )
+            for row in rows
+        ]
+
+
+def _quote_status_is(status: QuoteStatus, filters: QuoteFilters) -> ColumnElement[bool]:
+    today = filters.today
+    if status is QuoteStatus.EXPIRED:
+        return and_(quotes.c.status == "sent", quotes.c.valid_until < today)
+    if status is QuoteStatus.SENT:
+        return and_(quotes.c.status == "sent", quotes.c.valid_until >= today)
+    return quotes.c.status == status.value

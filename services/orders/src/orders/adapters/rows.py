@@ -1,0 +1,163 @@
+"""Domain values ↔ table rows, shared by the repositories of orders and quotes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Row
+
+from orders.domain.model import (
+    Address,
+    Approval,
+    Line,
+    LineKind,
+    OpportunityRef,
+    PaymentTerms,
+    RecurrenceFrequency,
+    Recurring,
+)
+from orders.domain.totals import ZERO, Totals
+
+
+def canonical_id(value: object) -> str | None:
+    """The canonical form of a UUID id, or None: anything else names nothing here."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def escape_like(text: str) -> str:
+    """`text` matched literally inside an (I)LIKE pattern (backslash is the escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def address_to_json(address: Address | None) -> dict[str, Any] | None:
+    return None if address is None else asdict(address)
+
+
+def address_from_json(data: dict[str, Any] | None) -> Address | None:
+    return None if data is None else Address(**data)
+
+
+def approval_to_json(approval: Approval | None) -> dict[str, Any] | None:
+    if approval is None:
+        return None
+    return {
+        "approved": approval.approved,
+        "reason": approval.reason,
+        "actor": approval.actor,
+        "decided_at": approval.decided_at.isoformat(),
+    }
+
+
+def approval_from_json(data: dict[str, Any] | None) -> Approval | None:
+    if data is None:
+        return None
+    return Approval(
+        approved=bool(data["approved"]),
+        reason=data.get("reason"),
+        actor=data.get("actor"),
+        decided_at=datetime.fromisoformat(data["decided_at"]),
+    )
+
+
+def content_values(source: Any) -> dict[str, Any]:
+    """The columns orders and quotes share (their content and totals)."""
+    terms: PaymentTerms | None = source.payment_terms
+    opportunity: OpportunityRef | None = source.opportunity
+    recurring: Recurring | None = source.recurring
+    totals: Totals = source.totals
+    return {
+        "currency": source.currency,
+        "contact": source.contact,
+        "customer_reference": source.customer_reference,
+        "description": source.description,
+        "opening_text": source.opening_text,
+        "closing_text": source.closing_text,
+        "payment_terms_days": terms.days if terms else None,
+        "payment_terms_text": terms.text if terms else None,
+        "billing_address": address_to_json(source.billing_address),
+        "shipping_address": address_to_json(source.shipping_address),
+        "opportunity_id": opportunity.id if opportunity else None,
+        "opportunity_name": opportunity.name if opportunity else None,
+        "template_id": source.template_id,
+        "recurring_frequency": recurring.frequency.value if recurring else None,
+        "recurring_start": recurring.start if recurring else None,
+        "recurring_end": recurring.end if recurring else None,
+        "net_total": totals.net,
+        "tax_total": totals.tax,
+        "gross_total": totals.gross,
+    }
+
+
+def content_from_row(row: Row[Any]) -> dict[str, Any]:
+    """The domain keyword arguments of the shared columns."""
+    terms = None
+    if row.payment_terms_days is not None:
+        terms = PaymentTerms(row.payment_terms_days, row.payment_terms_text)
+    opportunity = None
+    if row.opportunity_id is not None:
+        opportunity = OpportunityRef(row.opportunity_id, row.opportunity_name or "")
+    recurring = None
+    if row.recurring_frequency is not None:
+        recurring = Recurring(
+            RecurrenceFrequency(row.recurring_frequency), row.recurring_start, row.recurring_end
+        )
+    return {
+        "currency": row.currency,
+        "contact": row.contact,
+        "customer_reference": row.customer_reference,
+        "description": row.description,
+        "opening_text": row.opening_text,
+        "closing_text": row.closing_text,
+        "payment_terms": terms,
+        "billing_address": address_from_json(row.billing_address),
+        "shipping_address": address_from_json(row.shipping_address),
+        "opportunity": opportunity,
+        "template_id": row.template_id,
+        "recurring": recurring,
+    }
+
+
+def line_values(owner_column: str, owner_id: str, line: Line, table: Table) -> dict[str, Any]:
+    amounts = line.amounts
+    values = {
+        owner_column: owner_id,
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "kind": line.kind.value,
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount_percent": line.discount_percent,
+        "tax_rate": line.tax_rate,
+        "net_amount": amounts.net,
+        "tax_amount": amounts.tax,
+        "gross_amount": amounts.gross,
+    }
+    if "shipped_quantity" in table.c:
+        values["shipped_quantity"] = line.shipped_quantity
+    return values
+
+
+def line_from_row(row: Row[Any]) -> Line:
+    shipped = getattr(row, "shipped_quantity", None)
+    return Line(
+        line_no=row.line_no,
+        sku=row.sku,
+        kind=LineKind(row.kind),
+        description=row.description,
+        quantity=Decimal(row.quantity),
+        unit_price=Decimal(row.unit_price),
+        discount_percent=Decimal(row.discount_percent),
+        tax_rate=Decimal(row.tax_rate),
+        shipped_quantity=Decimal(shipped) if shipped is not None else ZERO,
+    )

@@ -1,0 +1,218 @@
+"""Customers over HTTP: the customers, their addresses and their orders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from orders.adapters.rows import canonical_id
+from orders.domain.model import Address
+from orders.entrypoints import mapping, schemas
+from orders.entrypoints.common import (
+    PROBLEMS,
+    SALES,
+    SALES_OR_INTEGRATION,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    position_of,
+    problems,
+    unit_of_work,
+)
+from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
+from orders.entrypoints.schemas import Storable
+from orders.service_layer import addresses, services
+from servicekit.http import InvalidInput, encode_cursor, idempotent
+from servicekit.runtime import runtime_of
+
+router = APIRouter(tags=["customers"])
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
+
+
+@router.post(
+    "/customers",
+    dependencies=SALES_OR_INTEGRATION,
+    status_code=201,
+    response_model=schemas.CustomerRead,
+    responses=PROBLEMS,
+)
+async def create_customer(
+    body: schemas.CustomerCreate, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Create a customer; the addresses given become its default billing/shipping addresses."""
+    async with unit_of_work(request) as uow:
+
+        async def create() -> tuple[int, Any]:
+            customer = await services.create_customer(
+                uow,
+                services.NewCustomer(
+                    name=body.name,
+                    email=body.email,
+                    billing_address=mapping.address(body.billing_address),
+                    shipping_address=mapping.address(body.shipping_address),
+                ),
+            )
+            return 201, mapping.customer_read(customer).model_dump(mode="json")
+
+        status, content = await idempotent(
+            uow.session,
+            runtime_of(request).metadata,
+            scope="customers",
+            key=idempotency_key,
+            body=body.model_dump(mode="json"),
+            create=create,
+        )
+    return JSONResponse(content, status_code=status)
+
+
+@router.get("/customers/{customer_id}", response_model=schemas.CustomerRead, responses=PROBLEMS)
+async def get_customer(customer_id: str, request: Request) -> schemas.CustomerRead:
+    """One customer, with its default billing and shipping addresses."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            return mapping.customer_read(await services.get_customer(uow, customer_id))
+
+
+@router.get("/customers", response_model=schemas.CustomerPage)
+async def list_customers(
+    request: Request,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the name or e-mail address"),
+        Storable,
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.CustomerPage:
+    """Customers by name, optionally those whose name or e-mail contains `q`."""
+    position = position_of(cursor)
+    after: tuple[str, str] | None = None
+    if position is not None:
+        name, last_id = position.get("name"), canonical_id(position.get("id"))
+        if not isinstance(name, str) or last_id is None:
+            raise InvalidInput.field("query.cursor", "not a cursor of this list")
+        after = (name, last_id)
+    async with unit_of_work(request) as uow:
+        found = await uow.customers.search(q=q, limit=limit + 1, after=after)
+    page = found[:limit]
+    next_cursor = (
+        encode_cursor({"name": page[-1].name, "id": page[-1].id}) if len(found) > limit else None
+    )
+    return schemas.CustomerPage(
+        items=[mapping.customer_read(c) for c in page], next_cursor=next_cursor
+    )
+
+
+@router.get("/customers/{customer_id}/orders", response_model=schemas.OrderPage, responses=PROBLEMS)
+async def customer_orders(
+    customer_id: str,
+    request: Request,
+    query: OrderQueryParams,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.OrderPage:
+    """The customer's orders, with the filters and sorts of GET /orders."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            customer = await services.get_customer(uow, customer_id)
+    return await order_page(request, filters_of(query, customer_id=customer.id), limit, cursor)
+
+
+# --- addresses -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/customers/{customer_id}/addresses",
+    dependencies=SALES,
+    status_code=201,
+    response_model=schemas.CustomerAddressRead,
+    responses=PROBLEMS,
+)
+async def add_address(
+    customer_id: str,
+    body: schemas.CustomerAddressCreate,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Add a billing or shipping address (the first of a kind is its default)."""
+    new = addresses.NewAddress(
+        kind=body.kind,
+        label=body.label,
+        is_default=body.is_default,
+        address=Address(**body.model_dump(include=set(ADDRESS_FIELDS))),
+    )
+    with problems():
+        async with unit_of_work(request) as uow:
+
+            async def create() -> tuple[int, Any]:
+                added = await addresses.add_address(uow, customer_id, new)
+                return 201, mapping.customer_address_read(added).model_dump(mode="json")
+
+            status, content = await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope="addresses",
+                key=idempotency_key,
+                body={"customer_id": customer_id, **body.model_dump(mode="json")},
+                create=create,
+            )
+    return JSONResponse(content, status_code=status)
+
+
+@router.get(
+    "/customers/{customer_id}/addresses",
+    response_model=schemas.CustomerAddressPage,
+    responses=PROBLEMS,
+)
+async def list_addresses(customer_id: str, request: Request) -> schemas.CustomerAddressPage:
+    """The customer's addresses, oldest first (never more than one page)."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            found = await addresses.list_addresses(uow, customer_id)
+    return schemas.CustomerAddressPage(
+        items=[mapping.customer_address_read(a) for a in found], next_cursor=None
+    )
+
+
+@router.patch(
+    "/customers/{customer_id}/addresses/{address_id}",
+    dependencies=SALES,
+    response_model=schemas.CustomerAddressRead,
+    responses=PROBLEMS,
+)
+async def change_address(
+    customer_id: str,
+    address_id: uuid.UUID,
+    body: schemas.CustomerAddressUpdate,
+    request: Request,
+) -> schemas.CustomerAddressRead:
+    """Change an address. Orders keep the copy they took."""
+    given = body.model_fields_set
+    changes: dict[str, object] = {
+        name: getattr(body, name) for name in given & {"kind", "label", "is_default"}
+    }
+    address_changes = {name: getattr(body, name) for name in given & set(ADDRESS_FIELDS)}
+    with problems():
+        async with unit_of_work(request) as uow:
+            changed = await addresses.change_address(
+                uow, customer_id, str(address_id), changes, address_changes
+            )
+            return mapping.customer_address_read(changed)
+
+
+@router.delete(
+    "/customers/{customer_id}/addresses/{address_id}",
+    dependencies=SALES,
+    status_code=204,
+    responses=PROBLEMS,
+)
+async def delete_address(customer_id: str, address_id: uuid.UUID, request: Request) -> Response:
+    """Delete an address; if it was the default, the oldest other one of its kind becomes it."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            await addresses.remove_address(uow, customer_id, str(address_id))
+    return Response(status_code=204)

@@ -1,0 +1,202 @@
+"""Saved order filters (per user) and the orders of a CRM opportunity."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
+
+from orders.adapters.rows import canonical_id
+from orders.entrypoints import schemas
+from orders.entrypoints.common import (
+    PROBLEMS,
+    SALES,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    position_of,
+    unit_of_work,
+)
+from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
+from orders.entrypoints.schemas import Storable
+from orders.service_layer.unit_of_work import SavedFilter
+from servicekit.auth import current_actor
+from servicekit.http import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    encode_cursor,
+    idempotent,
+)
+from servicekit.runtime import runtime_of
+
+router = APIRouter()
+
+OpportunityId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\s/?#]+$"), Storable]
+
+
+def _owner() -> str:
+    owner = current_actor()
+    assert owner is not None, "every API route is authenticated"
+    return owner
+
+
+def _read(saved: SavedFilter) -> schemas.SavedFilterRead:
+    return schemas.SavedFilterRead(
+        id=saved.id, name=saved.name, query=saved.query, created_at=saved.created_at
+    )
+
+
+@router.post(
+    "/saved-filters",
+    dependencies=SALES,
+    status_code=201,
+    response_model=schemas.SavedFilterRead,
+    responses=PROBLEMS,
+    tags=["saved filters"],
+)
+async def create_saved_filter(
+    body: schemas.SavedFilterCreate, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Save an order query (the parameters of GET /orders) under a name unique for you."""
+    owner = _owner()
+    saved = SavedFilter(
+        id=str(uuid.uuid4()),
+        owner=owner,
+        name=body.name,
+        query=body.query.model_dump(mode="json", exclude_defaults=True),
+        created_at=datetime.now(UTC),
+    )
+    async with unit_of_work(request) as uow:
+
+        async def create() -> tuple[int, Any]:
+            if not await uow.saved_filters.add(saved):
+                raise Conflict(f"you already have a saved filter named {body.name!r}")
+            return 201, _read(saved).model_dump(mode="json")
+
+        status, content = await idempotent(
+            uow.session,
+            runtime_of(request).metadata,
+            scope=f"saved-filters:{hashlib.sha256(owner.encode()).hexdigest()[:40]}",
+            key=idempotency_key,
+            body=body.model_dump(mode="json"),
+            create=create,
+        )
+    return JSONResponse(content, status_code=status)
+
+
+@router.get("/saved-filters", response_model=schemas.SavedFilterPage, tags=["saved filters"])
+async def list_saved_filters(
+    request: Request, limit: Limit = 50, cursor: Cursor = None
+) -> schemas.SavedFilterPage:
+    """Your saved filters, by name."""
+    position = position_of(cursor)
+    after: tuple[str, str] | None = None
+    if position is not None:
+        name, last_id = position.get("name"), canonical_id(position.get("id"))
+        if not isinstance(name, str) or last_id is None:
+            raise InvalidInput.field("query.cursor", "not a cursor of this list")
+        after = (name, last_id)
+    async with unit_of_work(request) as uow:
+        found = await uow.saved_filters.of_owner(_owner(), limit=limit + 1, after=after)
+    page = found[:limit]
+    next_cursor = (
+        encode_cursor({"name": page[-1].name, "id": page[-1].id}) if len(found) > limit else None
+    )
+    return schemas.SavedFilterPage(items=[_read(s) for s in page], next_cursor=next_cursor)
+
+
+async def _saved(request: Request, filter_id: str) -> SavedFilter:
+    async with unit_of_work(request) as uow:
+        saved = await uow.saved_filters.get(filter_id, _owner())
+    if saved is None:
+        raise NotFound(f"you have no saved filter {filter_id}")
+    return saved
+
+
+@router.get(
+    "/saved-filters/{filter_id}",
+    response_model=schemas.SavedFilterRead,
+    responses=PROBLEMS,
+    tags=["saved filters"],
+)
+async def get_saved_filter(filter_id: str, request: Request) -> schemas.SavedFilterRead:
+    """One of your saved filters."""
+    return _read(await _saved(request, filter_id))
+
+
+@router.get(
+    "/saved-filters/{filter_id}/orders",
+    response_model=schemas.OrderPage,
+    responses=PROBLEMS,
+    tags=["saved filters"],
+)
+async def saved_filter_orders(
+    filter_id: str, request: Request, limit: Limit = 50, cursor: Cursor = None
+) -> schemas.OrderPage:
+    """The orders the saved query finds now: the same as GET /orders with its parameters."""
+    saved = await _saved(request, filter_id)
+    query = schemas.OrderQuery.model_validate(saved.query)
+    return await order_page(request, filters_of(query), limit, cursor)
+
+
+@router.delete(
+    "/saved-filters/{filter_id}",
+    dependencies=SALES,
+    status_code=204,
+    responses=PROBLEMS,
+    tags=["saved filters"],
+)
+async def delete_saved_filter(filter_id: str, request: Request) -> Response:
+    """Delete one of your saved filters."""
+    async with unit_of_work(request) as uow:
+        deleted = await uow.saved_filters.delete(filter_id, _owner())
+    if not deleted:
+        raise NotFound(f"you have no saved filter {filter_id}")
+    return Response(status_code=204)
+
+
+# --- opportunities -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/opportunities/{opportunity_id}",
+    response_model=schemas.OpportunityRead,
+    responses=PROBLEMS,
+    tags=["opportunities"],
+)
+async def get_opportunity(
+    opportunity_id: OpportunityId, request: Request
+) -> schemas.OpportunityRead:
+    """An opportunity as known from the orders and quotes that named it."""
+    async with unit_of_work(request) as uow:
+        found = await uow.opportunities.get(opportunity_id)
+    if found is None:
+        raise NotFound(f"no order or quote names opportunity {opportunity_id!r}")
+    return schemas.OpportunityRead(id=found.id, name=found.name, customer_id=found.customer_id)
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/orders",
+    response_model=schemas.OrderPage,
+    responses=PROBLEMS,
+    tags=["opportunities"],
+)
+async def opportunity_orders(
+    opportunity_id: OpportunityId,
+    request: Request,
+    query: OrderQueryParams,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.OrderPage:
+    """The opportunity's orders (any number, at any time), with the filters of GET /orders."""
+    async with unit_of_work(request) as uow:
+        found = await uow.opportunities.get(opportunity_id)
+    if found is None:
+        raise NotFound(f"no order or quote names opportunity {opportunity_id!r}")
+    filters = filters_of(query, opportunity_id=found.id)
+    return await order_page(request, filters, limit, cursor)

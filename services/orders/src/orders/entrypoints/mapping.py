@@ -1,0 +1,258 @@
+"""Between the API's shapes (schemas) and the domain's."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from pydantic import BaseModel
+
+from orders.adapters.repository import SqlUnitOfWork
+from orders.domain.addresses import CustomerAddress
+from orders.domain.model import (
+    Address,
+    Customer,
+    Line,
+    LineInput,
+    LineKind,
+    OpportunityRef,
+    Order,
+    PaymentTerms,
+    Recurring,
+)
+from orders.domain.quote import Quote
+from orders.domain.totals import Totals, plain
+from orders.entrypoints import schemas
+from orders.service_layer import services
+
+
+def address(body: schemas.Address | None) -> Address | None:
+    return None if body is None else Address(**body.model_dump())
+
+
+def address_read(value: Address | None) -> schemas.Address | None:
+    return None if value is None else schemas.Address(**asdict(value))
+
+
+def line_inputs(lines: list[schemas.OrderLineCreate]) -> list[LineInput]:
+    return [
+        LineInput(
+            sku=line.sku,
+            kind=LineKind(line.kind.value),
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=line.tax_rate,
+        )
+        for line in lines
+    ]
+
+
+def terms(body: schemas.PaymentTerms | None) -> PaymentTerms | None:
+    return None if body is None else PaymentTerms(days=body.days, text=body.text)
+
+
+def recurring(body: schemas.Recurring | None) -> Recurring | None:
+    return None if body is None else Recurring(body.frequency, body.start, body.end)
+
+
+def opportunity(body: schemas.OpportunityIn | None) -> services.OpportunityInput | None:
+    if body is None:
+        return None
+    customer_id = str(body.customer_id) if body.customer_id else None
+    return services.OpportunityInput(body.id, body.name, customer_id)
+
+
+def content(body: schemas.ContentCreate) -> dict[str, Any]:
+    """The keyword arguments of services.NewContent from a creating request."""
+    return {
+        "customer_id": str(body.customer_id) if body.customer_id else None,
+        "currency": body.currency,
+        "lines": line_inputs(body.lines),
+        "contact": body.contact,
+        "customer_reference": body.customer_reference,
+        "description": body.description,
+        "opening_text": body.opening_text,
+        "closing_text": body.closing_text,
+        "payment_terms": terms(body.payment_terms),
+        "billing_address": address(body.billing_address),
+        "shipping_address": address(body.shipping_address),
+        "billing_address_id": str(body.billing_address_id) if body.billing_address_id else None,
+        "shipping_address_id": (
+            str(body.shipping_address_id) if body.shipping_address_id else None
+        ),
+        "opportunity": opportunity(body.opportunity),
+        "template_id": body.template_id,
+        "recurring": recurring(body.recurring),
+    }
+
+
+_CONVERTERS: dict[str, Any] = {
+    "billing_address": address,
+    "shipping_address": address,
+    "payment_terms": terms,
+    "recurring": recurring,
+    "opportunity": opportunity,
+    "customer_id": str,
+    "billing_address_id": str,
+    "shipping_address_id": str,
+}
+
+
+def changes(body: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH gave (not `lines`), as domain values; `null` clears."""
+    found: dict[str, Any] = {}
+    for name in body.model_fields_set - {"lines"}:
+        value = getattr(body, name)
+        convert = _CONVERTERS.get(name)
+        found[name] = convert(value) if convert is not None and value is not None else value
+    return found
+
+
+def customer_read(customer: Customer) -> schemas.CustomerRead:
+    return schemas.CustomerRead(
+        id=customer.id,
+        name=customer.name,
+        email=customer.email,
+        billing_address=address_read(customer.billing_address),
+        shipping_address=address_read(customer.shipping_address),
+        created_at=customer.created_at,
+    )
+
+
+def customer_address_read(found: CustomerAddress) -> schemas.CustomerAddressRead:
+    return schemas.CustomerAddressRead(
+        id=found.id,
+        customer_id=found.customer_id,
+        kind=found.kind,
+        label=found.label,
+        is_default=found.is_default,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+        **asdict(found.address),
+    )
+
+
+def _customer_ref(customer: Customer | None) -> schemas.CustomerRef | None:
+    if customer is None:
+        return None
+    return schemas.CustomerRef(id=customer.id, name=customer.name, email=customer.email)
+
+
+def _opportunity_ref(value: OpportunityRef | None) -> schemas.OpportunityRef | None:
+    return None if value is None else schemas.OpportunityRef(id=value.id, name=value.name)
+
+
+def _recurring_read(value: Recurring | None) -> schemas.RecurringRead | None:
+    if value is None:
+        return None
+    return schemas.RecurringRead(frequency=value.frequency, start=value.start, end=value.end)
+
+
+def _totals_read(totals: Totals) -> schemas.TotalsRead:
+    return schemas.TotalsRead(
+        net=totals.net,
+        tax=totals.tax,
+        gross=totals.gross,
+        taxes=[schemas.TaxLineRead(**asdict(tax)) for tax in totals.taxes],
+    )
+
+
+def _line_fields(line: Line) -> dict[str, Any]:
+    return {
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "kind": line.kind.value,
+        "description": line.description,
+        "quantity": plain(line.quantity),
+        "unit_price": line.unit_price,
+        "discount_percent": plain(line.discount_percent),
+        "tax_rate": plain(line.tax_rate),
+        "net_amount": line.amounts.net,
+        "tax_amount": line.amounts.tax,
+        "gross_amount": line.amounts.gross,
+    }
+
+
+def _content_read(source: Order | Quote, customer: Customer | None) -> dict[str, Any]:
+    effective = source.effective_payment_terms
+    return {
+        "customer": _customer_ref(customer),
+        "contact": source.contact,
+        "currency": source.currency,
+        "customer_reference": source.customer_reference,
+        "description": source.description,
+        "opening_text": source.opening_text,
+        "closing_text": source.closing_text,
+        "payment_terms": schemas.PaymentTerms(days=effective.days, text=effective.text),
+        "payment_terms_agreed": source.payment_terms is not None,
+        "billing_address": address_read(source.billing_address),
+        "shipping_address": address_read(source.shipping_address),
+        "opportunity": _opportunity_ref(source.opportunity),
+        "template_id": source.template_id,
+        "recurring": _recurring_read(source.recurring),
+        "totals": _totals_read(source.totals),
+    }
+
+
+def order_read(order: Order, customer: Customer | None) -> schemas.OrderRead:
+    return schemas.OrderRead(
+        id=order.id,
+        number=order.number,
+        status=order.status,
+        fulfilment=order.fulfilment,
+        billing=order.billing,
+        stage=order.stage,
+        order_date=order.order_date,
+        contract_number=order.contract_number,
+        lines=[
+            schemas.OrderLineRead(
+                **_line_fields(line), shipped_quantity=plain(line.shipped_quantity)
+            )
+            for line in order.lines
+        ],
+        documents=[schemas.DocumentRead(**asdict(d)) for d in order.documents],
+        external_reference=order.external_reference,
+        quote_id=order.quote_id,
+        approval=schemas.ApprovalRead(**asdict(order.approval)) if order.approval else None,
+        cancellation_reason=order.cancellation_reason,
+        archived=order.archived,
+        archived_at=order.archived_at,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        **_content_read(order, customer),
+    )
+
+
+async def order_reads(uow: SqlUnitOfWork, orders: list[Order]) -> list[schemas.OrderRead]:
+    wanted = {order.customer_id for order in orders if order.customer_id is not None}
+    customers = await uow.customers.get_many(wanted)
+    return [
+        order_read(order, customers.get(order.customer_id) if order.customer_id else None)
+        for order in orders
+    ]
+
+
+def quote_read(quote: Quote, customer: Customer) -> schemas.QuoteRead:
+    return schemas.QuoteRead(
+        id=quote.id,
+        number=quote.number,
+        status=quote.status_on(services.utcnow().date()),
+        quote_date=quote.quote_date,
+        valid_until=quote.valid_until,
+        lines=[schemas.QuoteLineRead(**_line_fields(line)) for line in quote.lines],
+        orders=[schemas.OrderRefRead(id=o.id, number=o.number) for o in quote.orders],
+        documents=[schemas.QuoteDocumentRead(**asdict(d)) for d in quote.documents],
+        sent_at=quote.sent_at,
+        decided_at=quote.decided_at,
+        rejection_reason=quote.rejection_reason,
+        created_at=quote.created_at,
+        updated_at=quote.updated_at,
+        **_content_read(quote, customer),
+    )
+
+
+async def quote_reads(uow: SqlUnitOfWork, quotes: list[Quote]) -> list[schemas.QuoteRead]:
+    customers = await uow.customers.get_many({quote.customer_id for quote in quotes})
+    return [quote_read(quote, customers[quote.customer_id]) for quote in quotes]

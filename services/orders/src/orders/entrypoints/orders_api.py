@@ -1,0 +1,355 @@
+"""Orders over HTTP: create, copy, list, edit, transitions, archive, PDF and timeline."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from orders.adapters.rows import canonical_id
+from orders.domain.model import Order
+from orders.entrypoints import mapping, schemas
+from orders.entrypoints.common import (
+    PROBLEMS,
+    SALES,
+    SALES_OR_INTEGRATION,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    position_of,
+    problems,
+    unit_of_work,
+)
+from orders.service_layer import services
+from orders.service_layer.unit_of_work import OrderFilters, OrderSort, Position
+from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
+from servicekit.observability import current_correlation_id
+from servicekit.runtime import runtime_of
+
+router = APIRouter(tags=["orders"])
+
+OrderQueryParams = Annotated[schemas.OrderQuery, Query()]
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+def filters_of(query: schemas.OrderQuery, **overrides: Any) -> OrderFilters:
+    values = query.model_dump(exclude_none=True)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "customer_id" in values:
+        values["customer_id"] = str(values["customer_id"])
+    return OrderFilters(**values)
+
+
+def _position(filters: OrderFilters, cursor: str | None) -> Position | None:
+    """Where the previous page ended; a cursor of another sort is refused."""
+    position = position_of(cursor)
+    if position is None:
+        return None
+    if "sort" not in position:  # the first version's cursors: by creation, newest first
+        position = {
+            "sort": OrderSort.CREATED_AT.value,
+            "direction": "desc",
+            "value": position.get("created_at"),
+            "id": position.get("id"),
+        }
+    last_id = canonical_id(position.get("id"))
+    raw = position.get("value")
+    same_order = (position.get("sort"), position.get("direction")) == (
+        filters.sort.value,
+        filters.direction.value,
+    )
+    value = _sort_value(filters.sort, raw) if isinstance(raw, str) else None
+    if not same_order or last_id is None or value is None:
+        raise InvalidInput.field("query.cursor", "not a cursor of this list and sort")
+    return value, last_id
+
+
+def _sort_value(sort: OrderSort, raw: str) -> Any:
+    """The sort column's value from its cursor form (None if it is not one)."""
+    try:
+        if sort is OrderSort.CREATED_AT:
+            moment = datetime.fromisoformat(raw)
+            return moment if moment.tzinfo is not None else None
+        if sort is OrderSort.ORDER_DATE:
+            return date.fromisoformat(raw)
+        if sort is OrderSort.GROSS:
+            return Decimal(raw)
+    except (ValueError, InvalidOperation):
+        return None
+    return raw
+
+
+def _cursor_value(order: Order, sort: OrderSort) -> str:
+    if sort is OrderSort.CREATED_AT:
+        return order.created_at.isoformat()
+    if sort is OrderSort.ORDER_DATE:
+        return order.order_date.isoformat()
+    if sort is OrderSort.GROSS:
+        return str(order.totals.gross)
+    return order.number
+
+
+async def order_page(
+    request: Request, filters: OrderFilters, limit: int, cursor: str | None
+) -> schemas.OrderPage:
+    """One page of orders in the filters' sort; `next_cursor` continues in the same sort."""
+    after = _position(filters, cursor)
+    async with unit_of_work(request) as uow:
+        found = await uow.orders.search(filters, limit=limit + 1, after=after)
+        page = found[:limit]
+        items = await mapping.order_reads(uow, page)
+    next_cursor = None
+    if len(found) > limit:
+        next_cursor = encode_cursor(
+            {
+                "sort": filters.sort.value,
+                "direction": filters.direction.value,
+                "value": _cursor_value(page[-1], filters.sort),
+                "id": page[-1].id,
+            }
+        )
+    return schemas.OrderPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/orders", response_model=schemas.OrderPage, responses=PROBLEMS)
+async def list_orders(
+    request: Request, query: OrderQueryParams, limit: Limit = 50, cursor: Cursor = None
+) -> schemas.OrderPage:
+    """Orders, filtered and sorted (newest first by default); archived ones only on request."""
+    return await order_page(request, filters_of(query), limit, cursor)
+
+
+# --- one order -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/orders",
+    dependencies=SALES_OR_INTEGRATION,
+    status_code=201,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def create_order(
+    body: schemas.OrderCreate, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Create a draft order (numbered, totals computed here); emits order.created.
+
+    Without `customer_id`, the customer of the `opportunity` is taken when known.
+    """
+    new = services.NewOrder(
+        **mapping.content(body),
+        order_date=body.order_date,
+        contract_number=body.contract_number,
+    )
+    with problems():
+        async with unit_of_work(request) as uow:
+
+            async def create() -> tuple[int, Any]:
+                order = await services.create_order(
+                    uow, new, correlation_id=current_correlation_id()
+                )
+                return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
+
+            status, content = await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope="orders",
+                key=idempotency_key,
+                body=body.model_dump(mode="json"),
+                create=create,
+            )
+    return JSONResponse(content, status_code=status)
+
+
+@router.post(
+    "/orders/{order_id}/copy",
+    dependencies=SALES,
+    status_code=201,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def copy_order(
+    order_id: str, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """A new draft with the order's lines, prices and texts; customer, contact and opportunity
+    are left blank to fill in (PATCH) before confirming."""
+    with problems():
+        async with unit_of_work(request) as uow:
+
+            async def create() -> tuple[int, Any]:
+                order = await services.copy_order(
+                    uow, order_id, correlation_id=current_correlation_id()
+                )
+                return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
+
+            status, content = await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope="orders.copy",
+                key=idempotency_key,
+                body={"order_id": order_id},
+                create=create,
+            )
+    return JSONResponse(content, status_code=status)
+
+
+@router.get("/orders/{order_id}", response_model=schemas.OrderRead, responses=PROBLEMS)
+async def get_order(order_id: str, request: Request) -> schemas.OrderRead:
+    """One order with its lines, totals, state and documents."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            return (await mapping.order_reads(uow, [await services.get_order(uow, order_id)]))[0]
+
+
+@router.patch(
+    "/orders/{order_id}", dependencies=SALES, response_model=schemas.OrderRead, responses=PROBLEMS
+)
+async def update_order(
+    order_id: str, body: schemas.OrderUpdate, request: Request
+) -> schemas.OrderRead:
+    """Change a draft order; given lines replace all its lines. 409 once confirmed."""
+    lines = mapping.line_inputs(body.lines) if body.lines is not None else None
+    with problems():
+        async with unit_of_work(request) as uow:
+            order = await services.revise_order(
+                uow,
+                order_id,
+                mapping.changes(body),
+                lines,
+                correlation_id=current_correlation_id(),
+            )
+            return (await mapping.order_reads(uow, [order]))[0]
+
+
+@router.patch(
+    "/orders/{order_id}/details",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def update_order_details(
+    order_id: str, body: schemas.OrderDetailsUpdate, request: Request
+) -> schemas.OrderRead:
+    """Fill in the fields stages may require (contract number, payment terms, customer
+    reference, contact, addresses) while the order is a draft or open."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            order = await services.revise_details(uow, order_id, mapping.changes(body))
+            return (await mapping.order_reads(uow, [order]))[0]
+
+
+async def _transition(request: Request, action: Any, *args: Any) -> schemas.OrderRead:
+    with problems():
+        async with unit_of_work(request) as uow:
+            order = await action(uow, *args, correlation_id=current_correlation_id())
+            return (await mapping.order_reads(uow, [order]))[0]
+
+
+@router.post(
+    "/orders/{order_id}/confirm",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def confirm_order(order_id: str, request: Request) -> schemas.OrderRead:
+    """draft → open: stock gets reserved; emits order.confirmed. 422 without a customer."""
+    return await _transition(request, services.confirm_order, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def cancel_order(
+    order_id: str, request: Request, body: schemas.OrderCancel | None = None
+) -> schemas.OrderRead:
+    """draft/open → cancelled: reserved stock is released; emits order.cancelled."""
+    reason = body.reason if body is not None else None
+    return await _transition(request, services.cancel_order, order_id, reason)
+
+
+@router.post(
+    "/orders/{order_id}/complete",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def complete_order(order_id: str, request: Request) -> schemas.OrderRead:
+    """open → concluded once fully shipped (services only: at once); emits order.completed."""
+    return await _transition(request, services.complete_order, order_id)
+
+
+async def _archive(request: Request, order_id: str, archived: bool) -> schemas.OrderRead:
+    with problems():
+        async with unit_of_work(request) as uow:
+            order = await services.archive_order(uow, order_id, archived=archived)
+            return (await mapping.order_reads(uow, [order]))[0]
+
+
+@router.post(
+    "/orders/{order_id}/archive",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def archive_order(order_id: str, request: Request) -> schemas.OrderRead:
+    """Hide a concluded or cancelled order from the default lists (409 otherwise)."""
+    return await _archive(request, order_id, True)
+
+
+@router.post(
+    "/orders/{order_id}/unarchive",
+    dependencies=SALES,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def unarchive_order(order_id: str, request: Request) -> schemas.OrderRead:
+    """Show an archived order in the default lists again."""
+    return await _archive(request, order_id, False)
+
+
+@router.get(
+    "/orders/{order_id}/pdf",
+    status_code=307,
+    response_class=RedirectResponse,
+    responses={307: {"description": "To the document's download URL"}, **PROBLEMS},
+)
+async def order_pdf(
+    order_id: str,
+    request: Request,
+    kind: Literal["order_confirmation", "invoice"] = "order_confirmation",
+) -> RedirectResponse:
+    """Redirect to the latest PDF of the order (its confirmation, or its invoice)."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            order = await services.get_order(uow, order_id)
+    document = order.latest_document(kind)
+    if document is None:
+        label = kind.replace("_", " ")
+        raise NotFound(f"no {label} PDF of order {order.number} exists yet")
+    return redirect_to_document(request, document.download_path)
+
+
+def redirect_to_document(request: Request, download_path: str) -> RedirectResponse:
+    base: str = runtime_of(request).settings.documents_url  # type: ignore[attr-defined]
+    return RedirectResponse(f"{base.rstrip('/')}{download_path}", status_code=307)
+
+
+@router.get("/orders/{order_id}/timeline", response_model=schemas.TimelineRead, responses=PROBLEMS)
+async def order_timeline(order_id: str, request: Request) -> schemas.TimelineRead:
+    """Every event about the order, from every service, oldest first."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            order = await services.get_order(uow, order_id)
+            entries = await uow.timeline(order.id)
+    return schemas.TimelineRead(
+        items=[schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
+    )

@@ -1,0 +1,236 @@
+"""Quotes over HTTP: create, list, edit, send, accept, reject, convert, PDF and timeline."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from orders.adapters.rows import canonical_id
+from orders.domain.quote import QuoteStatus
+from orders.entrypoints import mapping, schemas
+from orders.entrypoints.common import (
+    PROBLEMS,
+    SALES,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    position_of,
+    problems,
+    unit_of_work,
+)
+from orders.entrypoints.orders_api import redirect_to_document
+from orders.entrypoints.schemas import Storable
+from orders.service_layer import quotes
+from orders.service_layer.unit_of_work import QuoteFilters
+from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
+from servicekit.observability import current_correlation_id
+from servicekit.runtime import runtime_of
+
+router = APIRouter(tags=["quotes"])
+
+
+@router.post(
+    "/quotes",
+    dependencies=SALES,
+    status_code=201,
+    response_model=schemas.QuoteRead,
+    responses=PROBLEMS,
+)
+async def create_quote(
+    body: schemas.QuoteCreate, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Create a draft quote (QT-<year>-<number>), valid 30 days unless `valid_until` is given."""
+    new = quotes.NewQuote(
+        **mapping.content(body), quote_date=body.quote_date, valid_until=body.valid_until
+    )
+    with problems():
+        async with unit_of_work(request) as uow:
+
+            async def create() -> tuple[int, Any]:
+                quote = await quotes.create_quote(uow, new)
+                return 201, (await mapping.quote_reads(uow, [quote]))[0].model_dump(mode="json")
+
+            status, content = await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope="quotes",
+                key=idempotency_key,
+                body=body.model_dump(mode="json"),
+                create=create,
+            )
+    return JSONResponse(content, status_code=status)
+
+
+@router.get("/quotes", response_model=schemas.QuotePage, responses=PROBLEMS)
+async def list_quotes(
+    request: Request,
+    status: QuoteStatus | None = None,
+    customer_id: uuid.UUID | None = None,
+    opportunity_id: Annotated[str | None, Query(max_length=200), Storable] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of number, description, reference"),
+        Storable,
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.QuotePage:
+    """Quotes, newest first; `status=expired` finds sent quotes past their validity date."""
+    position = position_of(cursor)
+    before: tuple[datetime, str] | None = None
+    if position is not None:
+        try:
+            created_at = datetime.fromisoformat(position["created_at"])
+        except (KeyError, TypeError, ValueError):
+            created_at = None
+        last_id = canonical_id(position.get("id"))
+        if created_at is None or created_at.tzinfo is None or last_id is None:
+            raise InvalidInput.field("query.cursor", "not a cursor of this list")
+        before = (created_at, last_id)
+    filters = QuoteFilters(
+        status=status,
+        customer_id=str(customer_id) if customer_id else None,
+        opportunity_id=opportunity_id,
+        q=q,
+        today=quotes.today(),
+    )
+    async with unit_of_work(request) as uow:
+        found = await uow.quotes.search(filters, limit=limit + 1, before=before)
+        page = found[:limit]
+        items = await mapping.quote_reads(uow, page)
+    next_cursor = None
+    if len(found) > limit:
+        next_cursor = encode_cursor({"created_at": page[-1].created_at, "id": page[-1].id})
+    return schemas.QuotePage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/quotes/{quote_id}", response_model=schemas.QuoteRead, responses=PROBLEMS)
+async def get_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
+    """One quote, with the orders made from it and its documents."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            return (await mapping.quote_reads(uow, [await quotes.get_quote(uow, quote_id)]))[0]
+
+
+@router.patch(
+    "/quotes/{quote_id}", dependencies=SALES, response_model=schemas.QuoteRead, responses=PROBLEMS
+)
+async def update_quote(
+    quote_id: str, body: schemas.QuoteUpdate, request: Request
+) -> schemas.QuoteRead:
+    """Change a draft quote; given lines replace all its lines. 409 once sent."""
+    lines = mapping.line_inputs(body.lines) if body.lines is not None else None
+    with problems():
+        async with unit_of_work(request) as uow:
+            quote = await quotes.revise_quote(uow, quote_id, mapping.changes(body), lines)
+            return (await mapping.quote_reads(uow, [quote]))[0]
+
+
+async def _step(request: Request, action: Any, *args: Any, **kwargs: Any) -> schemas.QuoteRead:
+    with problems():
+        async with unit_of_work(request) as uow:
+            quote = await action(uow, *args, **kwargs)
+            return (await mapping.quote_reads(uow, [quote]))[0]
+
+
+@router.post(
+    "/quotes/{quote_id}/send",
+    dependencies=SALES,
+    response_model=schemas.QuoteRead,
+    responses=PROBLEMS,
+)
+async def send_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
+    """draft → sent; emits quote.sent (the documents service renders its PDF)."""
+    return await _step(
+        request, quotes.send_quote, quote_id, correlation_id=current_correlation_id()
+    )
+
+
+@router.post(
+    "/quotes/{quote_id}/accept",
+    dependencies=SALES,
+    response_model=schemas.QuoteRead,
+    responses=PROBLEMS,
+)
+async def accept_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
+    """sent → accepted (409 once expired)."""
+    return await _step(request, quotes.accept_quote, quote_id)
+
+
+@router.post(
+    "/quotes/{quote_id}/reject",
+    dependencies=SALES,
+    response_model=schemas.QuoteRead,
+    responses=PROBLEMS,
+)
+async def reject_quote(
+    quote_id: str, request: Request, body: schemas.QuoteReject | None = None
+) -> schemas.QuoteRead:
+    """sent → rejected, with an optional reason (409 once expired)."""
+    reason = body.reason if body is not None else None
+    return await _step(request, quotes.reject_quote, quote_id, reason)
+
+
+@router.post(
+    "/quotes/{quote_id}/convert",
+    dependencies=SALES,
+    status_code=201,
+    response_model=schemas.OrderRead,
+    responses=PROBLEMS,
+)
+async def convert_quote(
+    quote_id: str, request: Request, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """An accepted quote → a new draft order with all its content; emits order.created."""
+    with problems():
+        async with unit_of_work(request) as uow:
+
+            async def create() -> tuple[int, Any]:
+                _, order = await quotes.convert_quote(
+                    uow, quote_id, correlation_id=current_correlation_id()
+                )
+                return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
+
+            status, content = await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope="quotes.convert",
+                key=idempotency_key,
+                body={"quote_id": quote_id},
+                create=create,
+            )
+    return JSONResponse(content, status_code=status)
+
+
+@router.get(
+    "/quotes/{quote_id}/pdf",
+    status_code=307,
+    response_class=RedirectResponse,
+    responses={307: {"description": "To the document's download URL"}, **PROBLEMS},
+)
+async def quote_pdf(quote_id: str, request: Request) -> RedirectResponse:
+    """Redirect to the latest PDF of the quote (rendered once it is sent)."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            quote = await quotes.get_quote(uow, quote_id)
+    document = quote.latest_document
+    if document is None:
+        raise NotFound(f"no PDF of quote {quote.number} exists yet")
+    return redirect_to_document(request, document.download_path)
+
+
+@router.get("/quotes/{quote_id}/timeline", response_model=schemas.TimelineRead, responses=PROBLEMS)
+async def quote_timeline(quote_id: str, request: Request) -> schemas.TimelineRead:
+    """What happened to the quote, oldest first."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            quote = await quotes.get_quote(uow, quote_id)
+            entries = await uow.timeline(quote_id=quote.id)
+    return schemas.TimelineRead(
+        items=[schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
+    )

@@ -1,0 +1,213 @@
+"""Use cases of quotes: create, revise, send (quote.sent), accept, reject, convert to orders.
+
+Only sending is an event on the bus (documents renders the quote); the other steps are facts
+this service records on the quote's timeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import QuoteDocumentGenerated, QuoteSent
+from orders.domain.model import (
+    InvalidOrder,
+    LineInput,
+    Order,
+    build_lines,
+    content_of,
+    line_inputs_of,
+)
+from orders.domain.numbering import format_quote_number
+from orders.domain.quote import OrderRef, Quote, QuoteDocument
+from orders.service_layer import services
+from orders.service_layer.services import (
+    SOURCE,
+    NewContent,
+    QuoteNotFound,
+    resolve_content,
+    utcnow,
+)
+from orders.service_layer.snapshots import quote_snapshot
+from orders.service_layer.unit_of_work import AbstractUnitOfWork
+
+DEFAULT_VALIDITY = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class NewQuote(NewContent):
+    quote_date: date | None = None
+    valid_until: date | None = None  # default: 30 days after the quote date
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+async def get_quote(uow: AbstractUnitOfWork, quote_id: str, *, for_update: bool = False) -> Quote:
+    quote = await uow.quotes.get(quote_id, for_update=for_update)
+    if quote is None:
+        raise QuoteNotFound(quote_id)
+    return quote
+
+
+async def create_quote(uow: AbstractUnitOfWork, new: NewQuote) -> Quote:
+    """A draft quote with the next quote number of the year."""
+    resolved = await resolve_content(uow, new)
+    lines = build_lines(new.lines)
+    now = utcnow()
+    quote_date = new.quote_date or now.date()
+    try:
+        valid_until = new.valid_until or quote_date + DEFAULT_VALIDITY
+    except OverflowError:
+        raise InvalidOrder("valid_until", "give a validity date for so late a quote") from None
+    quote = Quote(
+        id=str(uuid.uuid4()),
+        number=format_quote_number(now.year, await uow.next_quote_sequence(now.year)),
+        quote_date=quote_date,
+        valid_until=valid_until,
+        lines=lines,
+        created_at=now,
+        updated_at=now,
+        **resolved.fields(new),
+    )
+    await uow.quotes.add(quote)
+    await uow.note(
+        "orders.quote.created",
+        summary=(
+            f"Quote {quote.number} created: {len(lines)} line(s), "
+            f"{quote.totals.gross} {quote.currency}, valid until {quote.valid_until}"
+        ),
+        data={"quote_id": quote.id, "number": quote.number},
+        quote_id=quote.id,
+    )
+    return quote
+
+
+async def revise_quote(
+    uow: AbstractUnitOfWork,
+    quote_id: str,
+    changes: Mapping[str, Any],
+    lines: Sequence[LineInput] | None,
+) -> Quote:
+    """Change a draft quote (its content, dates and, if given, all its lines)."""
+    quote = await get_quote(uow, quote_id, for_update=True)
+    quote.ensure_editable(today())
+    resolved = await services.resolve_changes(uow, quote.customer_id, changes)
+    quote.revise(resolved, lines, today())
+    quote.updated_at = utcnow()
+    await uow.quotes.save(quote, lines=lines is not None)
+    return quote
+
+
+async def send_quote(
+    uow: AbstractUnitOfWork, quote_id: str, *, correlation_id: str | None = None
+) -> Quote:
+    """draft → sent; emits quote.sent (documents renders the quote's PDF)."""
+    quote = await get_quote(uow, quote_id, for_update=True)
+    now = utcnow()
+    quote.send(now.date(), now)
+    quote.updated_at = now
+    await uow.quotes.save(quote)
+    customer = await services.get_customer(uow, quote.customer_id)
+    event = new_event(
+        EventType.QUOTE_SENT,
+        QuoteSent(
+            quote_id=quote.id,
+            number=quote.number,
+            valid_until=quote.valid_until,
+            content=quote_snapshot(quote, customer),
+        ),
+        source=SOURCE,
+        subject=quote.id,
+        correlation_id=correlation_id,
+    )
+    await uow.publish(
+        event,
+        summary=f"Quote sent to {customer.name}, valid until {quote.valid_until}",
+        quote_id=quote.id,
+    )
+    return quote
+
+
+async def accept_quote(uow: AbstractUnitOfWork, quote_id: str) -> Quote:
+    """sent → accepted (not once expired)."""
+    quote = await get_quote(uow, quote_id, for_update=True)
+    now = utcnow()
+    quote.accept(now.date(), now)
+    quote.updated_at = now
+    await uow.quotes.save(quote)
+    await uow.note(
+        "orders.quote.accepted",
+        summary="Quote accepted",
+        data={"quote_id": quote.id, "number": quote.number},
+        quote_id=quote.id,
+    )
+    return quote
+
+
+async def reject_quote(uow: AbstractUnitOfWork, quote_id: str, reason: str | None) -> Quote:
+    """sent → rejected (not once expired)."""
+    quote = await get_quote(uow, quote_id, for_update=True)
+    now = utcnow()
+    quote.reject(now.date(), now, reason)
+    quote.updated_at = now
+    await uow.quotes.save(quote)
+    await uow.note(
+        "orders.quote.rejected",
+        summary="Quote rejected" + (f": {reason}" if reason else ""),
+        data={"quote_id": quote.id, "number": quote.number, "reason": reason},
+        quote_id=quote.id,
+    )
+    return quote
+
+
+async def convert_quote(
+    uow: AbstractUnitOfWork, quote_id: str, *, correlation_id: str | None = None
+) -> tuple[Quote, Order]:
+    """An accepted quote → a new draft order with all its content (still editable).
+
+    Emits order.created; the quote lists the order and the order names the quote.
+    """
+    quote = await get_quote(uow, quote_id, for_update=True)
+    quote.ensure_convertible(today())
+    customer = await services.get_customer(uow, quote.customer_id)
+    order = await services.new_order(
+        uow,
+        content_of(quote),
+        lines=build_lines(line_inputs_of(quote.lines)),
+        quote_id=quote.id,
+    )
+    await uow.orders.add(order)
+    await services.announce_order(
+        uow,
+        order,
+        customer,
+        f"{services.created_summary(order)}, from quote {quote.number}",
+        correlation_id=correlation_id,
+    )
+    quote.add_order(OrderRef(order.id, order.number))
+    quote.updated_at = utcnow()
+    await uow.quotes.save(quote)
+    await uow.note(
+        "orders.quote.converted",
+        summary=f"Converted to order {order.number}",
+        data={"quote_id": quote.id, "order_id": order.id, "order_number": order.number},
+        quote_id=quote.id,
+    )
+    return quote, order
+
+
+async def quote_document_generated(uow: AbstractUnitOfWork, event: CloudEvent[Any]) -> Quote:
+    """Remember the quote's PDF (once per document id) and put it on the quote's timeline."""
+    data: QuoteDocumentGenerated = event.data
+    quote = await get_quote(uow, data.quote_id, for_update=True)
+    if quote.add_document(QuoteDocument(data.document_id, data.reference, data.download_path)):
+        quote.updated_at = utcnow()
+        await uow.quotes.save(quote)
+    await uow.record(event, summary=f"Quote PDF generated ({data.reference})", quote_id=quote.id)
+    return quote
