@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SOURCES := libs/contracts/src libs/servicekit/src services/orders/src services/inventory/src \
            services/billing/src services/documents/src
 
-.PHONY: help setup run up down status test lint format demo contracts
+.PHONY: help setup run up down status test lint format demo contracts validate
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,3 +42,6 @@ demo:  ## walk one order through its whole life (needs `make up` or `make run`)
 
 contracts:  ## re-export the events' JSON Schemas after an (additive) contract change
 	uv run --frozen suite-contracts export
+
+validate:  ## check Dockerfile, compose, Kubernetes manifests, alerts, dashboards, AsyncAPI docs
+	@bash deploy/validate.sh
