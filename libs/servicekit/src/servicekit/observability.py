@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 from pythonjsonlogger.json import JsonFormatter
@@ -107,3 +109,57 @@ OUTBOX_BACKLOG = Gauge("suite_outbox_backlog", "Outbox events not yet published"
 OUTBOX_OLDEST_AGE = Gauge(
     "suite_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event", ["service"]
 )
+
+
+# Business signals. Counted when the fact is published (the relay), so every service's own facts
+# are counted exactly where they are decided.
+ORDERS_CONFIRMED = Counter("suite_orders_confirmed", "Orders confirmed", ["service"])
+ORDERS_BACKORDERED = Counter(
+    "suite_orders_backordered", "Confirmed orders whose stock could not be reserved", ["service"]
+)
+SHIPMENTS = Counter("suite_shipments", "Shipments dispatched", ["service"])
+ORDERS_COMPLETED = Counter("suite_orders_completed", "Orders completed", ["service"])
+INVOICES_ISSUED = Counter("suite_invoices_issued", "Invoices issued", ["service"])
+DOCUMENTS_RENDERED = Counter(
+    "suite_documents_rendered", "PDF documents rendered and stored", ["service", "kind"]
+)
+_BUSINESS_COUNTERS = {
+    "suite.order.confirmed.v1": ORDERS_CONFIRMED,
+    "suite.stock.reservation_failed.v1": ORDERS_BACKORDERED,
+    "suite.shipment.dispatched.v1": SHIPMENTS,
+    "suite.order.completed.v1": ORDERS_COMPLETED,
+    "suite.invoice.issued.v1": INVOICES_ISSUED,
+}
+
+
+def count_business_event(service: str, event_type: str, payload: str) -> None:
+    """Count a published fact in the business counter it belongs to, if any."""
+    counter = _BUSINESS_COUNTERS.get(event_type)
+    if counter is not None:
+        counter.labels(service).inc()
+    elif event_type == "suite.document.generated.v1":
+        kind = str(json.loads(payload).get("data", {}).get("kind", "unknown"))
+        DOCUMENTS_RENDERED.labels(service, kind).inc()
+    elif event_type == "suite.quote.document_generated.v1":
+        DOCUMENTS_RENDERED.labels(service, "quote").inc()
+
+
+ORDER_STAGE_SECONDS = Histogram(
+    "suite_order_stage_seconds",
+    "Time an order spends between two steps of its life, as the orders service sees them",
+    ["stage"],
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 86400, 7 * 86400),
+)
+# stage name -> (the event that ends it, the event that started it)
+_PIPELINE_STAGES = {
+    "suite.stock.reserved.v1": ("confirmation_to_reservation", "suite.order.confirmed.v1"),
+    "suite.order.completed.v1": ("shipment_to_completion", "suite.shipment.dispatched.v1"),
+    "suite.invoice.issued.v1": ("completion_to_invoice", "suite.order.completed.v1"),
+}
+
+
+def pipeline_stage_of(event: Any) -> tuple[str, str] | None:
+    """(stage name, type of the event that started it) for an event that ends a stage."""
+    if event.type == "suite.document.generated.v1" and getattr(event.data, "kind", "") == "invoice":
+        return "invoice_to_pdf", "suite.invoice.issued.v1"
+    return _PIPELINE_STAGES.get(event.type)

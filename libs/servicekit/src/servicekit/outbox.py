@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
 from servicekit.auth import current_actor
 from servicekit.db import asyncpg_dsn
-from servicekit.observability import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from servicekit.observability import (
+    OUTBOX_BACKLOG,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISHED,
+    count_business_event,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +148,7 @@ class OutboxRelay:
             await self._mark_published(session, [row.id for row in rows])
         for row in rows:
             OUTBOX_PUBLISHED.labels(self.service, row.topic).inc()
+            count_business_event(self.service, row.event_type, row.payload)
         return len(rows)
 
     async def _publish(self, rows: Sequence[Row[Any]]) -> None:

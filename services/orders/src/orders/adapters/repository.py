@@ -44,6 +44,7 @@ from orders.service_layer.unit_of_work import (
     TimelineEntry,
 )
 from servicekit.auth import current_actor
+from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 from servicekit.outbox import add_to_outbox
 
 __all__ = ["SqlUnitOfWork", "canonical_id"]
@@ -397,7 +398,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         order_id: str | None = None,
         quote_id: str | None = None,
     ) -> None:
-        await self.session.execute(
+        recorded = await self.session.execute(
             insert(order_timeline)
             .values(
                 order_id=order_id,
@@ -411,7 +412,29 @@ class SqlUnitOfWork(AbstractUnitOfWork):
                 data=event.data.model_dump(mode="json"),
             )
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
+            .returning(order_timeline.c.id)
         )
+        if order_id is not None and recorded.first() is not None:
+            await self._observe_pipeline_stage(order_id, event)
+
+    async def _observe_pipeline_stage(self, order_id: str, event: CloudEvent[Any]) -> None:
+        """Time from the step before to this one (e.g. confirmation to reservation), once."""
+        stage = pipeline_stage_of(event)
+        if stage is None:
+            return
+        name, previous_type = stage
+        started = (
+            await self.session.execute(
+                select(func.max(order_timeline.c.occurred_at)).where(
+                    order_timeline.c.order_id == order_id,
+                    order_timeline.c.type == previous_type,
+                )
+            )
+        ).scalar_one_or_none()
+        if started is not None:
+            ORDER_STAGE_SECONDS.labels(name).observe(
+                max((event.time - started).total_seconds(), 0.0)
+            )
 
     async def note(
         self,
