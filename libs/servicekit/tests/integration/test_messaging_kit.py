@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -292,16 +293,54 @@ async def test_replayed_dead_letter_is_processed_once(kit: Kit, consuming: Any) 
     await kit.producer.send_and_wait(
         topic, value=flaky.model_dump_json().encode(), key=str(flaky.subject).encode()
     )
-    await consuming(handle, max_attempts=2)
+    consumer = await consuming(handle, max_attempts=2)
     letters = await eventually(lambda: _letters_if(kit.kafka, topic + ".dlq", expected=1))
+
+    listed = await operator_command(kit, "suite-dlq", "list", "orders.events")
+    assert "dependency misconfigured" in listed
+    assert "attempts=2" in listed
 
     state["broken"] = False  # the operator fixed the cause, then replays twice by mistake
     assert await dlq.replay(kit.kafka, letters) == 1
-    assert await dlq.replay(kit.kafka, letters) == 1
+    replayed = await operator_command(kit, "suite-dlq", "replay", "orders.events", "--all")
+    assert "replayed 1 message(s)" in replayed
 
     await eventually(lambda: kit.count("inbox"))
     await eventually(lambda: _offsets_at_least(kit, topic, 3))
     assert await kit.effect_notes() == ["flaky"]
+
+    lag = await operator_command(kit, "suite-ops", "lag", "--group", consumer.group_id)
+    assert f"{topic}\t" in lag
+    assert "lag=0" in lag
+    backlog = await operator_command(kit, "suite-ops", "outbox", "--service", "orders")
+    assert "orders\tunpublished=0" in backlog
+
+
+async def operator_command(kit: Kit, *argv: str) -> str:
+    """Run an operator command as an operator would, pointed at this test's environment."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kit.kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": kit.kafka.topic_prefix,
+        "ORDERS_DATABASE_URL": kit.engine.url.render_as_string(hide_password=False),
+    }
+    executable = str(Path(sys.executable).with_name(argv[0]))
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [executable, *argv[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 async def _offsets_at_least(kit: Kit, topic: str, count: int) -> bool:
