@@ -111,6 +111,8 @@ class EventConsumer:
     ) -> None:
         """Subscribe on `broker`; dead letters go through the given (started) producer."""
         self._producer = dead_letter_producer
+        # A series that exists at 0 lets `rate()`-based alerts see the very first dead letter.
+        DEAD_LETTERED.labels(self.service, self.topic_name)
         types = ", ".join(sorted(t.value for t in self.handlers))
         subscriber = broker.subscriber(
             self.topic_name,
