@@ -13,8 +13,11 @@ if ! command -v uv >/dev/null 2>&1; then
     say "installing uv from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check uv >&2 \
         || die "could not install uv with pip (python3 -m pip install uv)"
+    # pyenv-managed Pythons expose new console scripts only after a rehash
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi
     hash -r
-    command -v uv >/dev/null 2>&1 || die "uv was installed but is not on PATH"
+    command -v uv >/dev/null 2>&1 ||
+        die "uv was installed but is not on PATH (add $(python3 -m site --user-base)/bin to PATH)"
 fi
 
 # The documents service embeds DejaVu Sans so any language renders in PDFs.
