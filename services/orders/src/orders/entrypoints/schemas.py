@@ -83,6 +83,17 @@ StageField = Literal[
 assert set(StageField.__args__) == set(STAGE_FIELDS)  # type: ignore[attr-defined]
 
 
+def _reject_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
+def not_null(*fields: str) -> Any:
+    """A validator for PATCH fields that may be omitted but not set to null."""
+    return field_validator(*fields)(_reject_null)
+
+
 class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -188,12 +199,7 @@ class CustomerAddressUpdate(RequestBody):
     region: ShortText | None = None
     country: CountryCode | None = None
 
-    @field_validator("kind", "is_default", "line1", "postal_code", "city", "country")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    _not_null = not_null("kind", "is_default", "line1", "postal_code", "city", "country")
 
 
 class CustomerAddressRead(BaseModel):
@@ -294,26 +300,16 @@ class ContentUpdate(RequestBody):
     recurring: Recurring | None = None
     lines: Lines | None = None
 
-    @field_validator(
+    _not_null = not_null(
         "customer_id", "currency", "billing_address_id", "shipping_address_id", "lines"
     )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
 
 
 class OrderUpdate(ContentUpdate):
     order_date: date | None = None
     contract_number: ShortText | None = None
 
-    @field_validator("order_date")
-    @classmethod
-    def _date_not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    _date_not_null = not_null("order_date")
 
 
 class OrderDetailsUpdate(RequestBody):
@@ -328,12 +324,7 @@ class OrderDetailsUpdate(RequestBody):
     shipping_address: Address | None = None
     shipping_address_id: uuid.UUID | None = None
 
-    @field_validator("billing_address_id", "shipping_address_id")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    _not_null = not_null("billing_address_id", "shipping_address_id")
 
 
 class OrderCancel(RequestBody):
@@ -494,12 +485,7 @@ class QuoteUpdate(ContentUpdate):
     quote_date: date | None = None
     valid_until: date | None = None
 
-    @field_validator("quote_date", "valid_until")
-    @classmethod
-    def _date_not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+    _date_not_null = not_null("quote_date", "valid_until")
 
 
 class QuoteReject(RequestBody):
