@@ -24,6 +24,7 @@ from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.outbox import OutboxRelay, add_to_outbox
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually
+from servicekit.unit_of_work import RecordsEvents, SqlUnitOfWorkBase
 
 
 def effects_table(metadata: MetaData) -> Table:
@@ -171,6 +172,27 @@ async def test_committed_event_is_published_once_and_rolled_back_never(kit: Kit)
     assert ids == [kept.id]
     assert records[0].key == str(kept.subject).encode()
     assert dict(records[0].headers)["ce_type"] == EventType.ORDER_CANCELLED.value.encode()
+
+
+async def test_unit_of_work_records_events_in_the_callers_transaction(kit: Kit) -> None:
+    order_id = str(uuid.uuid4())
+    by_subject, by_key, rolled_back = (cancelled(order_id, n) for n in ("a", "b", "gone"))
+    async with kit.sessionmaker() as session:
+        uow: RecordsEvents = SqlUnitOfWorkBase(session, kit.metadata)
+        await uow.record(by_subject)
+        await uow.record(by_key, key="customer-7")
+        await session.commit()
+    async with kit.sessionmaker() as session:
+        await SqlUnitOfWorkBase(session, kit.metadata.tables["outbox"]).record(rolled_back)
+        await session.rollback()
+
+    outbox = kit.metadata.tables["outbox"]
+    async with kit.sessionmaker() as session:
+        rows = (await session.execute(select(outbox).order_by(outbox.c.id))).all()
+    assert [(row.event_id, row.key, row.topic) for row in rows] == [
+        (by_subject.id, order_id, "orders.events"),
+        (by_key.id, "customer-7", "orders.events"),
+    ]
 
 
 class CrashBeforeMarking(OutboxRelay):

@@ -1,0 +1,42 @@
+"""The part every service's unit of work shares: recording events in the outbox.
+
+A service's service layer declares its unit-of-work Protocol by extending `RecordsEvents`;
+its `adapters/unit_of_work.py` builds `SqlUnitOfWork` on `SqlUnitOfWorkBase` and adds the
+repositories. The transaction belongs to the caller (a consumer or an HTTP dependency): the
+unit of work only writes into the session it was given.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import CloudEvent
+from servicekit.outbox import add_to_outbox
+
+
+class RecordsEvents(Protocol):
+    """A unit of work that records events for publication with the state it changes."""
+
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
+        """Record `event`; it is published only if the caller's transaction commits."""
+        ...
+
+
+class SqlUnitOfWorkBase:
+    """The caller's session and the service's outbox; subclasses add their repositories."""
+
+    def __init__(self, session: AsyncSession, outbox: Table | MetaData) -> None:
+        self.session = session
+        # Either the outbox table itself or the service's MetaData that declares it.
+        self.outbox = outbox.tables["outbox"] if isinstance(outbox, MetaData) else outbox
+
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
+        """Write `event` to the outbox in the caller's transaction.
+
+        The key defaults to the event's subject (the order id for anything about an order),
+        so one aggregate's events keep their order in one partition.
+        """
+        await add_to_outbox(self.session, self.outbox, event, key=key)
