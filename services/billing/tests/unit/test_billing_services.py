@@ -67,7 +67,7 @@ class FakeUnitOfWork:
         self.invoices = FakeInvoices()
         self.events: list[CloudEvent[Any]] = []
 
-    async def emit(self, event: CloudEvent[Any]) -> None:
+    async def record(self, event: CloudEvent[Any]) -> None:
         self.events.append(event)
 
 
@@ -214,7 +214,7 @@ async def test_payments_move_the_invoice_to_partially_paid_then_paid(
     assert data[0].received_at == received
 
 
-async def test_an_overpayment_is_refused_and_nothing_is_stored_or_emitted(
+async def test_an_overpayment_is_refused_and_nothing_is_stored_or_recorded(
     uow: FakeUnitOfWork, make_order: Any, completed_event: Any
 ) -> None:
     invoice = await issue(uow, make_order(), completed_event)

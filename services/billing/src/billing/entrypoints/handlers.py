@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.repository import SqlUnitOfWork
+from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.domain.model import UninvoiceableOrder
 from billing.service_layer import services
 from contracts import CloudEvent

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.repository import SqlUnitOfWork
+from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.domain.model import (
     Address,
     Invoice,

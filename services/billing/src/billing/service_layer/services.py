@@ -79,7 +79,7 @@ async def issue_invoice(
         totals=totals,
     )
     await uow.invoices.add(invoice)
-    await uow.emit(
+    await uow.record(
         cause.caused(
             EventType.INVOICE_ISSUED,
             invoice_issued(invoice),
@@ -224,7 +224,7 @@ async def record_payment(
     )
     invoice.receive(payment)
     await uow.invoices.add_payment(invoice, payment)
-    await uow.emit(
+    await uow.record(
         new_event(
             EventType.PAYMENT_RECEIVED,
             payment_received(invoice, payment),

@@ -62,6 +62,6 @@ class UnitOfWork(Protocol):
     @property
     def invoices(self) -> InvoiceRepository: ...
 
-    async def emit(self, event: CloudEvent[Any]) -> None:
+    async def record(self, event: CloudEvent[Any]) -> None:
         """Write `event` to the outbox, in the caller's transaction."""
         ...

@@ -1,4 +1,4 @@
-"""PostgreSQL storage of invoices and payments (SQLAlchemy Core) and the unit of work on it."""
+"""PostgreSQL storage of the invoice aggregate: invoices, their lines, taxes and payments."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from billing.adapters.tables import (
     invoice_number_counters,
     invoice_taxes,
     invoices,
-    metadata,
     payments,
 )
 from billing.domain.model import (
@@ -33,8 +32,6 @@ from billing.domain.model import (
     plain,
 )
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
-from contracts import CloudEvent
-from servicekit.outbox import add_to_outbox
 
 
 def _address_to_json(address: Address | None) -> dict[str, Any] | None:
@@ -243,15 +240,3 @@ class SqlInvoiceRepository:
             )
             for row in rows
         ]
-
-
-class SqlUnitOfWork:
-    """The invoices and the outbox of one database session (its transaction is the caller's)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.invoices = SqlInvoiceRepository(session)
-        self._outbox = metadata.tables["outbox"]
-
-    async def emit(self, event: CloudEvent[Any]) -> None:
-        await add_to_outbox(self.session, self._outbox, event)
