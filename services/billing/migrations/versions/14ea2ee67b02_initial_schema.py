@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from servicekit.migrations import create_messaging_tables, drop_messaging_tables
+
 revision: str = "14ea2ee67b02"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -18,37 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("scope", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column("body", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_keys"),
-    )
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(length=200), nullable=False),
-        sa.Column("event_id", sa.String(length=200), nullable=False),
-        sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("partition", sa.Integer(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "processed_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
-    )
+    create_messaging_tables()
     op.create_table(
         "invoice_number_counters",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
@@ -106,37 +78,6 @@ def upgrade() -> None:
     op.create_index("ix_invoices_created_at_id", "invoices", ["created_at", "id"], unique=False)
     op.create_index("ix_invoices_customer_id", "invoices", ["customer_id"], unique=False)
     op.create_index("ix_invoices_status", "invoices", ["status"], unique=False)
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.String(length=200), nullable=False),
-        sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column(
-            "headers",
-            postgresql.JSONB(astext_type=sa.Text()),
-            server_default=sa.text("'{}'::jsonb"),
-            nullable=False,
-        ),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
-    )
-    op.create_index(
-        "ix_outbox_unpublished",
-        "outbox",
-        ["id"],
-        unique=False,
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
     op.create_table(
         "invoice_lines",
         sa.Column("invoice_id", sa.String(length=36), nullable=False),
@@ -197,16 +138,9 @@ def downgrade() -> None:
     op.drop_table("payments")
     op.drop_table("invoice_taxes")
     op.drop_table("invoice_lines")
-    op.drop_index(
-        "ix_outbox_unpublished",
-        table_name="outbox",
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
-    op.drop_table("outbox")
     op.drop_index("ix_invoices_status", table_name="invoices")
     op.drop_index("ix_invoices_customer_id", table_name="invoices")
     op.drop_index("ix_invoices_created_at_id", table_name="invoices")
     op.drop_table("invoices")
     op.drop_table("invoice_number_counters")
-    op.drop_table("inbox")
-    op.drop_table("idempotency_keys")
+    drop_messaging_tables()

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from servicekit.migrations import create_messaging_tables, drop_messaging_tables
+
 revision: str = 'ebe77abed777'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -18,25 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('idempotency_keys',
-    sa.Column('scope', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('status_code', sa.Integer(), nullable=False),
-    sa.Column('body', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('scope', 'key', name='pk_idempotency_keys')
-    )
-    op.create_table('inbox',
-    sa.Column('consumer', sa.String(length=200), nullable=False),
-    sa.Column('event_id', sa.String(length=200), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('partition', sa.Integer(), nullable=False),
-    sa.Column('offset', sa.BigInteger(), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('consumer', 'event_id', name='pk_inbox')
-    )
+    create_messaging_tables()
     op.create_table('order_demands',
     sa.Column('order_id', sa.String(length=200), nullable=False),
     sa.Column('seq', sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -51,20 +35,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('seq', name=op.f('uq_order_demands_seq'))
     )
     op.create_index('ix_order_demands_backordered', 'order_demands', ['seq'], unique=False, postgresql_where=sa.text("status = 'backordered'"))
-    op.create_table('outbox',
-    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-    sa.Column('event_id', sa.String(length=200), nullable=False),
-    sa.Column('event_type', sa.String(length=200), nullable=False),
-    sa.Column('topic', sa.String(length=200), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('headers', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
-    )
-    op.create_index('ix_outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('products',
     sa.Column('sku', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -183,9 +153,6 @@ def downgrade() -> None:
     op.drop_table('warehouses')
     op.drop_index('ix_products_kind_sku', table_name='products')
     op.drop_table('products')
-    op.drop_index('ix_outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
-    op.drop_table('outbox')
     op.drop_index('ix_order_demands_backordered', table_name='order_demands', postgresql_where=sa.text("status = 'backordered'"))
     op.drop_table('order_demands')
-    op.drop_table('inbox')
-    op.drop_table('idempotency_keys')
+    drop_messaging_tables()
