@@ -9,7 +9,7 @@ from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, ORDERS_EVENTS
 from documents import __version__
 from documents.adapters.pdf import Letterhead, PdfRenderer
 from documents.adapters.smtp import SmtpConfig, SmtpMailer
-from documents.adapters.storage import DocumentStorage, FileSystemStorage
+from documents.adapters.storage import FileSystemStorage
 from documents.adapters.tables import metadata
 from documents.config import DocumentsSettings
 from documents.domain.emails import RetryPolicy
@@ -17,7 +17,7 @@ from documents.entrypoints.handlers import DocumentHandlers
 from documents.entrypoints.http import build_emails_router, build_router
 from documents.entrypoints.http_templates import build_templates_router
 from documents.entrypoints.sender import EmailSender
-from documents.service_layer.mailing import Mailer
+from documents.service_layer.ports import DocumentStorage, Mailer
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
 log = logging.getLogger(__name__)

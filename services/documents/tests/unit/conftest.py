@@ -130,7 +130,7 @@ class FakeUnitOfWork:
     emails: FakeEmails = field(default_factory=FakeEmails)
     events: list[CloudEvent[Any]] = field(default_factory=list)
 
-    async def add_event(self, event: CloudEvent[Any]) -> None:
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.events.append(event)
 
 

@@ -66,7 +66,7 @@ class FakeUnitOfWork:
     documents: FakeRepository = field(default_factory=FakeRepository)
     events: list[CloudEvent[Any]] = field(default_factory=list)
 
-    async def add_event(self, event: CloudEvent[Any]) -> None:
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.events.append(event)
 
 

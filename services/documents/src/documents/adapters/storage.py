@@ -1,4 +1,4 @@
-"""Where rendered files live: a small interface and its file-system implementation.
+"""Where rendered files live: the file-system implementation of the `DocumentStorage` port.
 
 Keys are relative, slash-separated paths such as `invoice/<id>/<sha256>.pdf`. An object store
 (S3, GCS) would implement the same three methods.
@@ -12,24 +12,12 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Protocol
+
+from documents.service_layer.ports import StoredObjectMissing
+
+__all__ = ["FileSystemStorage", "StoredObjectMissing", "validate_key"]
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
-
-
-class StoredObjectMissing(LookupError):
-    """No object is stored under the key."""
-
-
-class DocumentStorage(Protocol):
-    async def put(self, key: str, content: bytes) -> None:
-        """Store `content` under `key`, replacing what was there; all or nothing."""
-
-    async def get(self, key: str) -> bytes:
-        """The bytes stored under `key`; raises StoredObjectMissing."""
-
-    async def check(self) -> None:
-        """Raise if the storage cannot be used (run at startup)."""
 
 
 def validate_key(key: str) -> str:

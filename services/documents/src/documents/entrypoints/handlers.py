@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent
 from contracts.events import InvoiceIssued, OrderConfirmed, QuoteSent
 from documents.adapters.pdf import RenderingFailed
-from documents.adapters.repository import SqlUnitOfWork
-from documents.adapters.storage import DocumentStorage
+from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.model import PrintableDocument, ReferenceTaken
 from documents.service_layer import printing
-from documents.service_layer.generation import Renderer, generate_document
+from documents.service_layer.generation import generate_document
+from documents.service_layer.ports import DocumentStorage, Renderer
 from documents.service_layer.templating import resolve_look
 from servicekit.consumer import PermanentError
 

@@ -17,8 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from documents.adapters.repository import SqlDocumentRepository, SqlUnitOfWork
-from documents.adapters.storage import DocumentStorage
+from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import (
     EMAIL_ADDRESS,
     MAX_MESSAGE,
@@ -36,6 +35,7 @@ from documents.service_layer.mailing import (
     queue_email,
     retry_email,
 )
+from documents.service_layer.ports import DocumentStorage
 from documents.service_layer.reading import ContentUnavailable, document_content
 from servicekit.auth import Role, current_actor, require
 from servicekit.http import (
@@ -177,7 +177,7 @@ DocumentId = Annotated[uuid.UUID, Path(description="The document's id")]
 
 
 async def _document(session: AsyncSession, document_id: uuid.UUID) -> Document:
-    document = await SqlDocumentRepository(session).get(document_id)
+    document = await SqlUnitOfWork(session).documents.get(document_id)
     if document is None:
         raise NotFound(f"document {document_id} does not exist")
     return document
@@ -296,7 +296,7 @@ def build_router(storage: DocumentStorage, sender: EmailSender | None = None) ->
         cursor: Cursor = None,
     ) -> DocumentList:
         """Documents, oldest first, optionally of one order or quote and/or one kind."""
-        found = await SqlDocumentRepository(session).list(
+        found = await SqlUnitOfWork(session).documents.list(
             order_id=order_id,
             quote_id=quote_id,
             kind=kind,

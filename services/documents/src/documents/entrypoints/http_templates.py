@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from documents.adapters.images import decode_letterhead
-from documents.adapters.repository import SqlUnitOfWork
+from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.labels import SUPPORTED_LANGUAGES, UnsupportedLanguage, check_language
 from documents.domain.templates import (
     MAX_IMAGE_BYTES,

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from documents.adapters.repository import SqlUnitOfWork
-from documents.adapters.storage import DocumentStorage
+from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import Email, RetryPolicy
-from documents.service_layer.mailing import Mailer, send_next_email
+from documents.service_layer.mailing import send_next_email
+from documents.service_layer.ports import DocumentStorage, Mailer
 
 log = logging.getLogger(__name__)
 

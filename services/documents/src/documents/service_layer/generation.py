@@ -15,12 +15,11 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from contracts import CloudEvent, EventType
 from contracts.events import DocumentGenerated, QuoteDocumentGenerated
 from contracts.events import DocumentKind as ContractKind
-from documents.adapters.storage import DocumentStorage, StoredObjectMissing
 from documents.domain.model import (
     PDF,
     Document,
@@ -31,16 +30,12 @@ from documents.domain.model import (
     filename_for,
     storage_key,
 )
+from documents.service_layer.ports import DocumentStorage, Renderer, StoredObjectMissing
 from documents.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 SOURCE = "/documents"
-
-
-class Renderer(Protocol):
-    def render(self, document: PrintableDocument) -> bytes:
-        """The document's file (blocking; called in a worker thread)."""
 
 
 class Outcome(StrEnum):
@@ -120,7 +115,7 @@ async def generate_document(
         document.language = printable.language
         await uow.documents.update(document)
         outcome = Outcome.UPDATED
-    await uow.add_event(generated_event(document, cause))
+    await uow.record(generated_event(document, cause))
     log.info("%s %s %s (%d bytes)", kind.value, reference, outcome.value, len(content))
     return Generated(document, outcome)
 

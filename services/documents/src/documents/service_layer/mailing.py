@@ -16,12 +16,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import DocumentEmailed
 from contracts.events import EmailStatus as ContractEmailStatus
-from documents.adapters.storage import DocumentStorage
 from documents.domain.emails import (
     Email,
     EmailStatus,
@@ -30,6 +29,7 @@ from documents.domain.emails import (
     message_id,
 )
 from documents.domain.model import Document
+from documents.service_layer.ports import DocumentStorage, Mailer
 from documents.service_layer.reading import document_content
 from documents.service_layer.unit_of_work import UnitOfWork
 from servicekit.observability import log_context
@@ -38,11 +38,6 @@ log = logging.getLogger(__name__)
 
 SOURCE = "/documents"
 MAX_SUBJECT = 200
-
-
-class Mailer(Protocol):
-    async def send(self, email: OutgoingEmail) -> None:
-        """Deliver the message to the mail server; raise on any failure."""
 
 
 class DocumentNotFound(LookupError):
@@ -166,7 +161,7 @@ async def _attempt(
         log.info("e-mail %s sent (attempt %d)", email.id, email.attempts)
     await uow.emails.update(email)
     if email.status is not EmailStatus.QUEUED:
-        await uow.add_event(emailed_event(email))
+        await uow.record(emailed_event(email))
 
 
 def compose(email: Email, document: Document, content: bytes, sender: str) -> OutgoingEmail:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from documents.adapters.storage import DocumentStorage, StoredObjectMissing
 from documents.domain.model import Document
+from documents.service_layer.ports import DocumentStorage, StoredObjectMissing
 
 
 class ContentUnavailable(Exception):

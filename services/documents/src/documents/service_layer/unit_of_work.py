@@ -1,5 +1,5 @@
 """What the use cases need from persistence: repositories of documents, templates and e-mails,
-and the outbox.
+and the outbox, as Protocols (`adapters/unit_of_work.py` implements them on SQLAlchemy).
 
 The caller owns the transaction (the event consumer opens it with the inbox row; an HTTP view
 or the e-mail sender opens its own), so the rows and the events they cause commit together or
@@ -99,5 +99,7 @@ class UnitOfWork(Protocol):
     @property
     def emails(self) -> EmailRepository: ...
 
-    async def add_event(self, event: CloudEvent[Any]) -> None:
-        """Publish `event` if, and only if, the caller's transaction commits."""
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
+        """Record `event` in the outbox: it is published if, and only if, the caller's
+        transaction commits (keyed by its subject unless `key` is given)."""
+        ...

@@ -1,0 +1,129 @@
+"""Documents (the metadata rows of rendered files) on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import RowMapping, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from documents.adapters.repositories.paging import page_of
+from documents.adapters.tables import documents
+from documents.domain.model import Document, DocumentKind
+from documents.service_layer.unit_of_work import Position
+
+
+def _document(row: RowMapping) -> Document:
+    return Document(
+        id=row["id"],
+        order_id=row["order_id"],
+        kind=DocumentKind(row["kind"]),
+        reference=row["reference"],
+        filename=row["filename"],
+        content_type=row["content_type"],
+        size=row["size"],
+        sha256=row["sha256"],
+        storage_key=row["storage_key"],
+        source_event_id=row["source_event_id"],
+        quote_id=row["quote_id"],
+        template_id=row["template_id"],
+        language=row["language"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+class SqlDocumentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, document_id: uuid.UUID) -> Document | None:
+        row = (
+            (await self.session.execute(select(documents).where(documents.c.id == document_id)))
+            .mappings()
+            .first()
+        )
+        return _document(row) if row else None
+
+    async def get_by_reference(
+        self, kind: DocumentKind, reference: str, *, for_update: bool = False
+    ) -> Document | None:
+        query = select(documents).where(
+            documents.c.kind == kind.value, documents.c.reference == reference
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return _document(row) if row else None
+
+    async def add(self, document: Document) -> None:
+        row = (
+            await self.session.execute(
+                documents.insert()
+                .values(
+                    id=document.id,
+                    order_id=document.order_id,
+                    quote_id=document.quote_id,
+                    kind=document.kind.value,
+                    reference=document.reference,
+                    filename=document.filename,
+                    content_type=document.content_type,
+                    size=document.size,
+                    sha256=document.sha256,
+                    storage_key=document.storage_key,
+                    source_event_id=document.source_event_id,
+                    template_id=document.template_id,
+                    language=document.language,
+                )
+                .returning(documents.c.created_at, documents.c.updated_at)
+            )
+        ).one()
+        document.created_at, document.updated_at = row.created_at, row.updated_at
+
+    async def update(self, document: Document) -> None:
+        row = (
+            await self.session.execute(
+                documents.update()
+                .where(documents.c.id == document.id)
+                .values(
+                    filename=document.filename,
+                    content_type=document.content_type,
+                    size=document.size,
+                    sha256=document.sha256,
+                    storage_key=document.storage_key,
+                    source_event_id=document.source_event_id,
+                    template_id=document.template_id,
+                    language=document.language,
+                    updated_at=func.now(),
+                )
+                .returning(documents.c.updated_at)
+            )
+        ).one()
+        document.updated_at = row.updated_at
+
+    async def template_of_order(self, order_id: str) -> str | None:
+        query = select(documents.c.template_id).where(
+            documents.c.order_id == order_id,
+            documents.c.kind == DocumentKind.ORDER_CONFIRMATION.value,
+        )
+        template_id: str | None = (await self.session.execute(query)).scalars().first()
+        return template_id
+
+    async def list(
+        self,
+        *,
+        order_id: str | None,
+        kind: DocumentKind | None,
+        after: Position | None,
+        limit: int,
+        quote_id: str | None = None,
+    ) -> list[Document]:
+        query = page_of(documents, after, limit)
+        if order_id is not None:
+            query = query.where(documents.c.order_id == order_id)
+        if quote_id is not None:
+            query = query.where(documents.c.quote_id == quote_id)
+        if kind is not None:
+            query = query.where(documents.c.kind == kind.value)
+        rows = (await self.session.execute(query)).mappings().all()
+        return [_document(row) for row in rows]

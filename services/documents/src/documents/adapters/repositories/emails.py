@@ -1,0 +1,121 @@
+"""E-mails of documents (the e-mail outbox) on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from documents.adapters.repositories.paging import page_of
+from documents.adapters.tables import emails
+from documents.domain.emails import Email, EmailStatus
+from documents.service_layer.unit_of_work import Position
+
+
+def _email(row: RowMapping) -> Email:
+    return Email(
+        id=row["id"],
+        document_id=row["document_id"],
+        to=list(row["recipients"]),
+        cc=list(row["cc"]),
+        subject=row["subject"],
+        message=row["message"],
+        order_id=row["order_id"],
+        quote_id=row["quote_id"],
+        status=EmailStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_attempt_at=row["last_attempt_at"],
+        last_error=row["last_error"],
+        sent_at=row["sent_at"],
+        requested_by=row["requested_by"],
+        correlation_id=row["correlation_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _email_state(email: Email) -> dict[str, Any]:
+    return {
+        "status": email.status.value,
+        "attempts": email.attempts,
+        "next_attempt_at": email.next_attempt_at,
+        "last_attempt_at": email.last_attempt_at,
+        "last_error": email.last_error,
+        "sent_at": email.sent_at,
+    }
+
+
+class SqlEmailRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, email_id: uuid.UUID, *, for_update: bool = False) -> Email | None:
+        query = select(emails).where(emails.c.id == email_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).mappings().first()
+        return _email(row) if row else None
+
+    async def add(self, email: Email) -> None:
+        row = (
+            await self.session.execute(
+                emails.insert()
+                .values(
+                    id=email.id,
+                    document_id=email.document_id,
+                    order_id=email.order_id,
+                    quote_id=email.quote_id,
+                    recipients=email.to,
+                    cc=email.cc,
+                    subject=email.subject,
+                    message=email.message,
+                    requested_by=email.requested_by,
+                    correlation_id=email.correlation_id,
+                    **_email_state(email),
+                )
+                .returning(emails.c.created_at, emails.c.updated_at)
+            )
+        ).one()
+        email.created_at, email.updated_at = row.created_at, row.updated_at
+
+    async def update(self, email: Email) -> None:
+        row = (
+            await self.session.execute(
+                emails.update()
+                .where(emails.c.id == email.id)
+                .values(**_email_state(email), updated_at=func.now())
+                .returning(emails.c.updated_at)
+            )
+        ).one()
+        email.updated_at = row.updated_at
+
+    async def claim_next_due(self, now: datetime) -> Email | None:
+        query = (
+            select(emails)
+            .where(emails.c.status == EmailStatus.QUEUED.value, emails.c.next_attempt_at <= now)
+            .order_by(emails.c.next_attempt_at, emails.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        row = (await self.session.execute(query)).mappings().first()
+        return _email(row) if row else None
+
+    async def next_due_at(self) -> datetime | None:
+        query = select(func.min(emails.c.next_attempt_at)).where(
+            emails.c.status == EmailStatus.QUEUED.value
+        )
+        due: datetime | None = (await self.session.execute(query)).scalar_one()
+        return due
+
+    async def list(
+        self, *, document_id: uuid.UUID | None, after: Position | None, limit: int
+    ) -> list[Email]:
+        query = page_of(emails, after, limit)
+        if document_id is not None:
+            query = query.where(emails.c.document_id == document_id)
+        rows = (await self.session.execute(query)).mappings().all()
+        return [_email(row) for row in rows]
