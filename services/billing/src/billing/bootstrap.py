@@ -3,8 +3,8 @@
 from billing import __version__
 from billing.adapters.tables import metadata
 from billing.config import BillingSettings
+from billing.entrypoints import invoices_api, payments_api
 from billing.entrypoints.handlers import handle_order_completed
-from billing.entrypoints.http import router
 from contracts import EventType
 from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
 from servicekit.runtime import ServiceSpec, Subscription
@@ -18,7 +18,7 @@ def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
         version=__version__,
         metadata=metadata,
         settings=settings or BillingSettings(),
-        routers=[router],
+        routers=[invoices_api.router, payments_api.router],
         subscriptions=lambda _runtime: [
             Subscription(
                 topic=ORDERS_EVENTS,

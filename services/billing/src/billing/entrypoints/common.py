@@ -1,0 +1,26 @@
+"""What every route module shares: the unit of work of a request, roles, problem responses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from billing.adapters.unit_of_work import SqlUnitOfWork
+from servicekit.auth import Role, require_for_changes
+from servicekit.runtime import runtime_of
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+# Reads need any role (checked by servicekit's runtime); recording payments needs accounting.
+ACCOUNTING_FOR_CHANGES = [Depends(require_for_changes(Role.ACCOUNTING))]
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[SqlUnitOfWork]:
+    """The request's own session; a route that changes state opens its transaction."""
+    async with runtime_of(request).sessionmaker() as session:
+        yield SqlUnitOfWork(session)
+
+
+UnitOfWorkDep = Annotated[SqlUnitOfWork, Depends(_unit_of_work)]

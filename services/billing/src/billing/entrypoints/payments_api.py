@@ -1,0 +1,68 @@
+"""Payments received against an invoice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse
+
+from billing.domain.model import PaymentRefused
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, PROBLEM, UnitOfWorkDep
+from billing.entrypoints.payments_schemas import PaymentCreate, PaymentRead
+from billing.service_layer import services
+from servicekit.http import Conflict, NotFound, idempotent
+from servicekit.observability import current_correlation_id
+from servicekit.runtime import runtime_of
+
+router = APIRouter(tags=["payments"], dependencies=ACCOUNTING_FOR_CHANGES)
+
+
+@router.post(
+    "/invoices/{invoice_id}/payments",
+    status_code=201,
+    response_model=PaymentRead,
+    responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+)
+async def create_payment(
+    request: Request,
+    invoice_id: str,
+    body: PaymentCreate,
+    uow: UnitOfWorkDep,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Record a payment; partial payments keep a balance. Above the balance, or on a paid
+    invoice: 409 and nothing changes."""
+    new = services.NewPayment(
+        amount=body.amount,
+        received_at=body.received_at or datetime.now(UTC),
+        method=body.method,
+        reference=body.reference,
+    )
+
+    async def create() -> tuple[int, Any]:
+        try:
+            invoice, payment = await services.record_payment(
+                uow, invoice_id, new, correlation_id=current_correlation_id()
+            )
+        except services.InvoiceNotFound:
+            raise NotFound(f"no invoice {invoice_id}") from None
+        except PaymentRefused as exc:
+            raise Conflict(str(exc)) from exc
+        return 201, PaymentRead.of(invoice, payment).model_dump(mode="json")
+
+    async with uow.session.begin():
+        # Lock the invoice first: a retry racing its original waits here, then finds the
+        # stored response instead of paying twice.
+        if not await uow.invoices.lock(invoice_id):
+            raise NotFound(f"no invoice {invoice_id}")
+        status, response = await idempotent(
+            uow.session,
+            runtime_of(request).metadata,
+            scope="invoice-payments",
+            key=idempotency_key,
+            body={"invoice_id": invoice_id, **body.model_dump(mode="json")},
+            create=create,
+        )
+    return JSONResponse(response, status_code=status)
