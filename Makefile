@@ -1,7 +1,7 @@
 # Entry points of the sales order suite. `make run` and `make test` set everything up themselves.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-SOURCES := libs/contracts/src libs/servicekit/src services/orders/src services/inventory/src \
+SOURCES := libs/contracts/src libs/servicekit/src libs/pricing/src services/orders/src services/inventory/src \
            services/billing/src services/documents/src
 
 .PHONY: help setup run up down status test lint format demo contracts validate

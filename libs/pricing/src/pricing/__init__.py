@@ -1,0 +1,55 @@
+"""Money arithmetic of the sales order suite, in one place for orders, billing and documents.
+
+Line net, discount, tax per line and per rate, document totals, the rounding rule (each line
+rounded half up to the currency's minor unit, then summed) and ISO 4217 currencies.
+"""
+
+from pricing.amounts import (
+    CENT,
+    EXACT,
+    HUNDRED,
+    MAX_AMOUNT,
+    ZERO,
+    AmountTooLarge,
+    LineAmounts,
+    TaxLine,
+    Totals,
+    check_amount,
+    document_totals,
+    line_amounts,
+    plain,
+    round_money,
+    tax_breakdown,
+)
+from pricing.currency import (
+    STORAGE_DECIMALS,
+    UnknownCurrency,
+    amount_decimals,
+    is_currency,
+    minor_units,
+    validate_currency,
+)
+
+__all__ = [
+    "CENT",
+    "EXACT",
+    "HUNDRED",
+    "MAX_AMOUNT",
+    "STORAGE_DECIMALS",
+    "ZERO",
+    "AmountTooLarge",
+    "LineAmounts",
+    "TaxLine",
+    "Totals",
+    "UnknownCurrency",
+    "amount_decimals",
+    "check_amount",
+    "document_totals",
+    "is_currency",
+    "line_amounts",
+    "minor_units",
+    "plain",
+    "round_money",
+    "tax_breakdown",
+    "validate_currency",
+]
