@@ -6,26 +6,20 @@ it), so the rows and the events they cause commit together or not at all.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import CloudEvent
 from documents.adapters.repositories.documents import SqlDocumentRepository
 from documents.adapters.repositories.emails import SqlEmailRepository
 from documents.adapters.repositories.templates import SqlTemplateRepository
 from documents.adapters.tables import metadata
-from servicekit.outbox import add_to_outbox
+from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(SqlUnitOfWorkBase):
     """Implements `service_layer.unit_of_work.UnitOfWork`; the caller commits."""
 
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+        super().__init__(session, metadata)
         self.documents = SqlDocumentRepository(session)
         self.templates = SqlTemplateRepository(session)
         self.emails = SqlEmailRepository(session)
-
-    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
-        await add_to_outbox(self.session, metadata.tables["outbox"], event, key=key)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from contracts import CloudEvent
 from documents.domain.emails import Email
 from documents.domain.model import Document, DocumentKind
 from documents.domain.templates import Template
+from servicekit.unit_of_work import RecordsEvents
 
 Position = tuple[datetime, uuid.UUID]  # (created_at, id): where a page of a list resumes
 
@@ -89,7 +89,9 @@ class EmailRepository(Protocol):
     ) -> list[Email]: ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(RecordsEvents, Protocol):
+    """The repositories, and `record(event)` (from `RecordsEvents`) for the outbox."""
+
     @property
     def documents(self) -> DocumentRepository: ...
 
@@ -98,8 +100,3 @@ class UnitOfWork(Protocol):
 
     @property
     def emails(self) -> EmailRepository: ...
-
-    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
-        """Record `event` in the outbox: it is published if, and only if, the caller's
-        transaction commits (keyed by its subject unless `key` is given)."""
-        ...
