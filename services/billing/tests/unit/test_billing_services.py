@@ -67,7 +67,7 @@ class FakeUnitOfWork:
         self.invoices = FakeInvoices()
         self.events: list[CloudEvent[Any]] = []
 
-    async def record(self, event: CloudEvent[Any]) -> None:
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.events.append(event)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from billing.domain.model import Invoice, InvoiceStatus, Payment
-from contracts import CloudEvent
+from servicekit.unit_of_work import RecordsEvents
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,9 @@ class InvoiceRepository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(RecordsEvents, Protocol):
+    """The invoices, and `record(event)` to write an event to the outbox in the caller's
+    transaction."""
+
     @property
     def invoices(self) -> InvoiceRepository: ...
-
-    async def record(self, event: CloudEvent[Any]) -> None:
-        """Write `event` to the outbox, in the caller's transaction."""
-        ...
