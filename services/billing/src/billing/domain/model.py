@@ -1,13 +1,14 @@
-"""Invoices and payments: pure Python, Decimal arithmetic with explicit half-up rounding.
+"""Invoices and payments: pure Python; the money arithmetic is the suite's one `pricing` module.
 
-Amounts follow one convention, everywhere in the suite's invoices:
+Amounts follow one convention, everywhere in the suite (docs/adr/0005-one-rounding-rule.md):
 
-- a line's net is `quantity * unit_price * (100 - discount_percent) / 100`, rounded to the cent;
-- a line's tax is `net * tax_rate / 100`, rounded to the cent; its gross is `net + tax`;
+- a line's net is `quantity * unit_price * (100 - discount_percent) / 100`, rounded half up;
+- a line's tax is `net * tax_rate / 100`, rounded half up; its gross is `net + tax`;
 - per tax rate, the base is the sum of the nets and the amount the sum of the line taxes;
 - the invoice's net, tax and gross are the sums of its lines'.
 
-So the lines, the tax breakdown and the totals printed on an invoice always add up.
+So the lines, the tax breakdown and the totals printed on an invoice always add up, and agree
+with the order's own totals.
 """
 
 from __future__ import annotations
@@ -15,27 +16,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-HUNDRED = Decimal("100")
-# Enough digits for quantity x price x percentage without a silent rounding before ours (the
-# default context keeps 28 significant digits; 15-digit quantities times 18-digit prices need more).
-EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
+# The suite's one money module; these names stay importable from here (explicit re-exports).
+from pricing import CENT as CENT
+from pricing import EXACT as EXACT
+from pricing import ZERO as ZERO
+from pricing import AmountTooLarge, TaxLine, document_totals, round_money
+from pricing import LineAmounts as LineAmounts
+from pricing import line_amounts as line_amounts
+from pricing import plain as plain
 
-
-def money(value: Decimal) -> Decimal:
-    """Round an amount to the cent, half up (0.005 → 0.01)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def plain(value: Decimal) -> Decimal:
-    """A quantity or percentage without trailing zeros, never in exponent form (10.500 → 10.5)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+money = round_money  # an amount rounded half up to the cent (0.005 → 0.01)
+TaxAmount = TaxLine  # one rate of the invoice's tax breakdown: rate, base, amount
 
 
 class BillingError(Exception):
@@ -114,23 +108,6 @@ def invoice_number(year: int, sequence: int) -> str:
 
 
 @dataclass(frozen=True)
-class LineAmounts:
-    net: Decimal
-    tax: Decimal
-    gross: Decimal
-
-
-def line_amounts(
-    quantity: Decimal, unit_price: Decimal, discount_percent: Decimal, tax_rate: Decimal
-) -> LineAmounts:
-    """Net, tax and gross of one line, each rounded to the cent (half up)."""
-    with localcontext(EXACT):
-        net = money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
-        tax = money(net * tax_rate / HUNDRED)
-        return LineAmounts(net=net, tax=tax, gross=net + tax)
-
-
-@dataclass(frozen=True)
 class InvoiceLine:
     line_no: int
     sku: str
@@ -154,9 +131,10 @@ class InvoiceLine:
         unit_price: Decimal,
         discount_percent: Decimal,
         tax_rate: Decimal,
+        currency: str | None = None,
     ) -> InvoiceLine:
         """A line whose amounts are computed here from quantity, price, discount and rate."""
-        amounts = line_amounts(quantity, unit_price, discount_percent, tax_rate)
+        amounts = line_amounts(quantity, unit_price, discount_percent, tax_rate, currency=currency)
         return cls(
             line_no=line_no,
             sku=sku,
@@ -172,13 +150,6 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
-class TaxAmount:
-    rate: Decimal
-    base: Decimal
-    amount: Decimal
-
-
-@dataclass(frozen=True)
 class Totals:
     net: Decimal
     tax: Decimal
@@ -187,23 +158,19 @@ class Totals:
 
     @classmethod
     def of(cls, lines: Iterable[InvoiceLine]) -> Totals:
-        """The totals of `lines` and their breakdown per tax rate (ascending rate)."""
-        rates: dict[Decimal, Decimal] = {}  # 21 and 21.00 are one rate: keep the first spelling
-        bases: dict[Decimal, Decimal] = {}
-        amounts: dict[Decimal, Decimal] = {}
-        net = tax = ZERO
-        for line in lines:
-            net += line.net_amount
-            tax += line.tax_amount
-            key = line.tax_rate.normalize()
-            rates.setdefault(key, line.tax_rate)
-            bases[key] = bases.get(key, ZERO) + line.net_amount
-            amounts[key] = amounts.get(key, ZERO) + line.tax_amount
-        taxes = tuple(
-            TaxAmount(rate=rates[key], base=money(bases[key]), amount=money(amounts[key]))
-            for key in sorted(bases)
+        """The totals of `lines` and their breakdown per tax rate (ascending rate).
+
+        21 and 21.00 are one rate (the first spelling is kept). Raises `AmountTooLarge` when a
+        total cannot be stored.
+        """
+        totals = document_totals(
+            (
+                (line.tax_rate, LineAmounts(line.net_amount, line.tax_amount, line.gross_amount))
+                for line in lines
+            ),
+            subject="invoice",
         )
-        return cls(net=money(net), tax=money(tax), gross=money(net + tax), taxes=taxes)
+        return cls(net=totals.net, tax=totals.tax, gross=totals.gross, taxes=totals.taxes)
 
 
 @dataclass(frozen=True)
@@ -223,12 +190,13 @@ class StatedLine:
 
 
 def reconcile(
-    stated_lines: Sequence[StatedLine], stated: Totals
+    stated_lines: Sequence[StatedLine], stated: Totals, *, currency: str | None = None
 ) -> tuple[list[InvoiceLine], Totals]:
     """Recompute every amount of an order and check it against what the order stated.
 
-    Returns the invoice lines and totals; raises `UninvoiceableOrder` naming the first
-    difference found.
+    Amounts are rounded to `currency`'s minor unit (to the cent without one), as the order
+    rounded them. Returns the invoice lines and totals; raises `UninvoiceableOrder` naming the
+    first difference found.
     """
     if not stated_lines:
         raise UninvoiceableOrder("the order has no lines")
@@ -238,15 +206,19 @@ def reconcile(
         if given.line_no in seen:
             raise UninvoiceableOrder(f"line number {given.line_no} appears twice")
         seen.add(given.line_no)
-        line = InvoiceLine.priced(
-            line_no=given.line_no,
-            sku=given.sku,
-            description=given.description,
-            quantity=given.quantity,
-            unit_price=given.unit_price,
-            discount_percent=given.discount_percent,
-            tax_rate=given.tax_rate,
-        )
+        try:
+            line = InvoiceLine.priced(
+                line_no=given.line_no,
+                sku=given.sku,
+                description=given.description,
+                quantity=given.quantity,
+                unit_price=given.unit_price,
+                discount_percent=given.discount_percent,
+                tax_rate=given.tax_rate,
+                currency=currency,
+            )
+        except AmountTooLarge as exc:
+            raise UninvoiceableOrder(f"line {given.line_no} ({given.sku}): {exc}") from None
         for name in ("net_amount", "tax_amount", "gross_amount"):
             expected, actual = getattr(line, name), getattr(given, name)
             if expected != actual:
@@ -256,7 +228,10 @@ def reconcile(
                 )
         lines.append(line)
     lines.sort(key=lambda line: line.line_no)
-    totals = Totals.of(lines)
+    try:
+        totals = Totals.of(lines)
+    except AmountTooLarge as exc:
+        raise UninvoiceableOrder(str(exc)) from None
     for name in ("net", "tax", "gross"):
         expected, actual = getattr(totals, name), getattr(stated, name)
         if expected != actual:
