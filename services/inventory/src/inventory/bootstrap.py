@@ -1,13 +1,27 @@
-"""The composition root of the inventory service."""
+"""The composition root of the inventory service: its routes, subscriptions and tables."""
 
 from contracts import EventType
 from contracts.topics import INVENTORY_EVENTS, ORDERS_EVENTS
 from inventory import __version__
 from inventory.adapters.tables import metadata
 from inventory.config import InventorySettings
+from inventory.entrypoints import (
+    adjustments_api,
+    products_api,
+    reservations_api,
+    shipments_api,
+    stock_api,
+)
 from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
-from inventory.entrypoints.http import ROUTERS
 from servicekit.runtime import ServiceSpec, Subscription
+
+ROUTERS = (
+    products_api.router,
+    adjustments_api.router,
+    stock_api.router,
+    reservations_api.router,
+    shipments_api.router,
+)
 
 
 def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:

@@ -23,13 +23,16 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.common import CustomerRef, ItemKind, OrderLine, OrderSnapshot, PaymentTerms, Totals
 from contracts.events import OrderCancelled, OrderConfirmed
 from inventory.adapters.tables import order_demands, reservation_lines, stock_levels
+from inventory.adapters.transaction import in_transaction
+from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.bootstrap import build_spec
 from inventory.config import InventorySettings
+from inventory.domain.commands import AdjustStock
 from inventory.domain.model import AdjustmentKind
+from inventory.domain.records import Adjustment
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
 from inventory.service_layer import stock
-from inventory.service_layer.transaction import in_transaction
 from servicekit import dlq
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
@@ -481,7 +484,10 @@ async def test_mixed_concurrent_traffic_keeps_the_books(
         await in_transaction(
             sessions,
             lambda s: stock.adjust_stock(
-                s, sku=code, kind=AdjustmentKind.RECEIPT, quantity=D(2), reason="delivery"
+                SqlUnitOfWork(s),
+                AdjustStock(
+                    sku=code, kind=AdjustmentKind.RECEIPT, quantity=D(2), reason="delivery"
+                ),
             ),
         )
 
@@ -536,9 +542,10 @@ async def test_an_order_backordered_while_a_receipt_waits_is_still_served(
     order = confirmed([(present, "product", "1"), (missing, "product", "1")])
     sessions = inventory.runtime.sessionmaker
 
-    def receive(session: AsyncSession) -> Awaitable[stock.Adjustment]:
+    def receive(session: AsyncSession) -> Awaitable[Adjustment]:
         return stock.adjust_stock(
-            session, sku=missing, kind=AdjustmentKind.RECEIPT, quantity=D(1), reason="delivery"
+            SqlUnitOfWork(session),
+            AdjustStock(sku=missing, kind=AdjustmentKind.RECEIPT, quantity=D(1), reason="delivery"),
         )
 
     async with sessions() as first, first.begin():

@@ -25,7 +25,7 @@ from inventory.domain.model import (
     shortages,
     tidy,
 )
-from inventory.entrypoints.schemas import StockAdjustmentCreate
+from inventory.entrypoints.adjustments_schemas import StockAdjustmentCreate
 
 D = Decimal
 

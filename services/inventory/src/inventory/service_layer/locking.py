@@ -3,9 +3,10 @@
 Every use case locks stock levels first (one statement, in SKU order), then order demands, then
 reservation lines, and never waits for a stock level after that. The SKUs to lock are learnt
 from unlocked reads; when a re-read under the locks shows that one more SKU is needed (an order
-was backordered or reserved meanwhile), the attempt raises `MoreLocksNeeded`: its savepoint is
-rolled back, which releases every lock it took, and it starts again with the larger set. Waiting
-only in that order is what makes deadlocks impossible, rather than merely retried.
+was backordered or reserved meanwhile), the attempt raises `MoreLocksNeeded`: its savepoint (of
+the unit of work) is rolled back, which releases every lock it took, and it starts again with
+the larger set. Waiting only in that order is what makes deadlocks impossible, rather than
+merely retried.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from inventory.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class LockSetKeptChanging(RuntimeError):
 
 
 async def with_restarts(
-    session: AsyncSession,
+    uow: UnitOfWork,
     attempt: Callable[[set[str]], Awaitable[T]],
     *,
     limit: int = 10,
@@ -43,7 +44,7 @@ async def with_restarts(
     extra: set[str] = set()
     for _ in range(limit):
         try:
-            async with session.begin_nested():
+            async with uow.savepoint():
                 return await attempt(set(extra))
         except MoreLocksNeeded as more:
             log.info("starting again with more locks: %s", more)

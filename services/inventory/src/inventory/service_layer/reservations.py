@@ -1,24 +1,23 @@
 """Use cases of reservations: reserve a confirmed order, release a cancelled one, backorders.
 
-Each function runs inside the caller's transaction and writes its events to the outbox there.
+Each runs in the caller's transaction (through the unit of work) and records its events there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
-
-from sqlalchemy import and_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.common import StockLine
+from contracts.events import (
+    OrderCancelled,
+    OrderConfirmed,
+    StockReleased,
+    StockReservationFailed,
+    StockReserved,
+)
 from contracts.events import Shortage as ShortagePayload
-from contracts.events import StockReleased, StockReservationFailed, StockReserved
-from inventory.adapters import repository
-from inventory.adapters.tables import reservation_lines
 from inventory.domain.model import (
     ZERO,
     Backorder,
@@ -33,8 +32,10 @@ from inventory.domain.model import (
     reserve_all_or_none,
     tidy,
 )
+from inventory.domain.records import ReservationRecord
+from inventory.service_layer.events import SOURCE, stock_lines
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
-from inventory.service_layer.messages import SOURCE, emit
+from inventory.service_layer.ports import Page, UnitOfWork
 
 
 class ReservationOutcome(StrEnum):
@@ -44,12 +45,8 @@ class ReservationOutcome(StrEnum):
     BACKORDERED = "backordered"
 
 
-def _stock_lines(quantities: Mapping[str, Decimal]) -> list[StockLine]:
-    return [StockLine(sku=sku, quantity=tidy(q)) for sku, q in sorted(quantities.items())]
-
-
 async def _record_reservations(
-    session: AsyncSession,
+    uow: UnitOfWork,
     order_id: str,
     demand: Mapping[str, Decimal],
     levels: Mapping[str, StockLevel],
@@ -58,9 +55,8 @@ async def _record_reservations(
     """Persist levels already reserved in memory, with one ledger row per SKU."""
     for sku in sorted(demand):
         level = levels[sku]
-        await repository.save_level(session, level)
-        await repository.add_movement(
-            session,
+        await uow.stock.save(level)
+        await uow.stock.add_movement(
             level,
             MovementKind.RESERVATION,
             on_hand_change=ZERO,
@@ -71,43 +67,47 @@ async def _record_reservations(
         )
 
 
-async def reserve_order(
-    session: AsyncSession,
+async def _claim(
+    uow: UnitOfWork,
+    cause: CloudEvent[OrderConfirmed] | CloudEvent[OrderCancelled],
     *,
     order_id: str,
     number: str | None,
-    lines: Iterable[tuple[str, str, Decimal]],
-    cause: CloudEvent[Any],
-) -> ReservationOutcome:
-    """Reserve every stocked line of a confirmed order, or nothing and backorder it.
-
-    `lines` are (sku, kind, quantity). Emits stock.reserved, or stock.reservation_failed with
-    the shortages; an order already acted on (or without stocked lines) changes nothing.
-    """
-    lines = list(lines)
-    kinds = await repository.product_kinds(
-        session, {sku for sku, kind, _ in lines if kind == ItemKind.PRODUCT.value}
-    )
-    services = [sku for sku, kind in kinds.items() if kind == ItemKind.SERVICE.value]
-    demand = product_demand(lines, services)
-    if not demand:
-        return ReservationOutcome.NOTHING_TO_RESERVE
-    levels = await repository.lock_levels(session, demand)
-    claimed = await repository.claim_demand(
-        session,
+    status: DemandStatus,
+) -> bool:
+    return await uow.reservations.claim_demand(
         order_id=order_id,
         number=number,
-        status=DemandStatus.RESERVED,
+        status=status,
         correlation_id=cause.correlationid or cause.id,
         causation_id=cause.id,
     )
-    if not claimed:
+
+
+async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> ReservationOutcome:
+    """Reserve every stocked line of a confirmed order, or nothing and backorder it.
+
+    Records stock.reserved, or stock.reservation_failed with the shortages; an order already
+    acted on (or without stocked lines) changes nothing.
+    """
+    order = cause.data.order
+    order_id, number = order.order_id, order.number
+    lines = [(line.sku, line.kind.value, line.quantity) for line in order.lines]
+    kinds = await uow.products.kinds(
+        {sku for sku, kind, _ in lines if kind == ItemKind.PRODUCT.value}
+    )
+    services = [sku for sku, kind in kinds.items() if kind is ItemKind.SERVICE]
+    demand = product_demand(lines, services)
+    if not demand:
+        return ReservationOutcome.NOTHING_TO_RESERVE
+    levels = await uow.stock.lock(demand)
+    if not await _claim(uow, cause, order_id=order_id, number=number, status=DemandStatus.RESERVED):
         return ReservationOutcome.ALREADY_HANDLED
 
     missing = reserve_all_or_none(demand, levels)
     if missing:
-        await repository.set_demand_status(session, order_id, DemandStatus.BACKORDERED)
-        await repository.insert_lines(session, order_id, demand, LineStatus.BACKORDERED)
+        await uow.reservations.set_demand_status(order_id, DemandStatus.BACKORDERED)
+        await uow.reservations.add_lines(order_id, demand, LineStatus.BACKORDERED)
         payload = StockReservationFailed(
             order_id=order_id,
             shortages=[
@@ -118,59 +118,48 @@ async def reserve_order(
         failed = cause.caused(
             EventType.STOCK_RESERVATION_FAILED, payload, source=SOURCE, subject=order_id
         )
-        await emit(session, failed)
+        await uow.record(failed)
         return ReservationOutcome.BACKORDERED
 
     await _record_reservations(
-        session, order_id, demand, levels, reason=f"order {number or order_id} confirmed"
+        uow, order_id, demand, levels, reason=f"order {number or order_id} confirmed"
     )
-    await repository.insert_lines(session, order_id, demand, LineStatus.RESERVED)
-    reserved = StockReserved(order_id=order_id, lines=_stock_lines(demand))
-    await emit(
-        session, cause.caused(EventType.STOCK_RESERVED, reserved, source=SOURCE, subject=order_id)
+    await uow.reservations.add_lines(order_id, demand, LineStatus.RESERVED)
+    reserved = StockReserved(order_id=order_id, lines=stock_lines(demand))
+    await uow.record(
+        cause.caused(EventType.STOCK_RESERVED, reserved, source=SOURCE, subject=order_id)
     )
     return ReservationOutcome.RESERVED
 
 
-async def release_order(
-    session: AsyncSession,
-    *,
-    order_id: str,
-    number: str | None,
-    reason: str | None,
-    cause: CloudEvent[Any],
-) -> dict[str, Decimal]:
+async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> dict[str, Decimal]:
     """Release what a cancelled order still holds, drop its backorder; returns what was released.
 
-    Emits stock.released when something was released, and offers the freed stock to the
+    Records stock.released when something was released, and offers the freed stock to the
     orders waiting for it. A cancellation that arrives before (or instead of) the confirmation
     is remembered, so a late confirmation reserves nothing.
     """
+    order_id, number, reason = cause.data.order_id, cause.data.number, cause.data.reason
 
     async def attempt(extra: set[str]) -> dict[str, Decimal]:
         # Unlocked reads tell which SKUs to lock; the locks are then taken in the global order.
-        held = await repository.load_lines(session, order_id)
+        held = await uow.reservations.lines(order_id)
         open_skus = {sku for sku, line in held.items() if line.open > 0}
-        waiting = await repository.backorders_involving(session, open_skus)
+        waiting = await uow.reservations.backorders_involving(open_skus)
         locked = open_skus | extra | {sku for order in waiting for sku in order.demand}
-        levels = await repository.lock_levels(session, locked)
-        demand = await repository.lock_demand(session, order_id)
+        levels = await uow.stock.lock(locked)
+        demand = await uow.reservations.lock_demand(order_id)
         if demand is None:
-            remembered = await repository.claim_demand(
-                session,
-                order_id=order_id,
-                number=number,
-                status=DemandStatus.CANCELLED,
-                correlation_id=cause.correlationid or cause.id,
-                causation_id=cause.id,
+            remembered = await _claim(
+                uow, cause, order_id=order_id, number=number, status=DemandStatus.CANCELLED
             )
             if not remembered:  # the confirmation committed meanwhile: start again
                 raise MoreLocksNeeded()
             return {}
-        if demand.status == DemandStatus.CANCELLED.value:
+        if demand.status is DemandStatus.CANCELLED:
             return {}
 
-        lines = await repository.load_lines(session, order_id, for_update=True)
+        lines = await uow.reservations.lines(order_id, for_update=True)
         late = {sku for sku, line in lines.items() if line.open > 0} - locked
         if late:  # reserved after the unlocked read
             raise MoreLocksNeeded(late)
@@ -183,10 +172,9 @@ async def release_order(
             amount = line.release_open()
             level.release(amount)
             released[sku] = amount
-            await repository.save_line(session, line)
-            await repository.save_level(session, level)
-            await repository.add_movement(
-                session,
+            await uow.reservations.save_line(line)
+            await uow.stock.save(level)
+            await uow.stock.add_movement(
                 level,
                 MovementKind.RELEASE,
                 on_hand_change=ZERO,
@@ -195,28 +183,28 @@ async def release_order(
                 order_id=order_id,
                 reason=text,
             )
-        await repository.delete_backordered_lines(session, order_id)
-        await repository.set_demand_status(session, order_id, DemandStatus.CANCELLED)
+        await uow.reservations.drop_backordered_lines(order_id)
+        await uow.reservations.set_demand_status(order_id, DemandStatus.CANCELLED)
         if released:
-            payload = StockReleased(order_id=order_id, lines=_stock_lines(released))
+            payload = StockReleased(order_id=order_id, lines=stock_lines(released))
             event = cause.caused(EventType.STOCK_RELEASED, payload, source=SOURCE, subject=order_id)
-            await emit(session, event)
+            await uow.record(event)
             await retry_backorders(
-                session, released, levels, locked, causation_id=event.id, actor=cause.actor
+                uow, released, levels, locked, causation_id=event.id, actor=cause.actor
             )
         return released
 
-    return await with_restarts(session, attempt)
+    return await with_restarts(uow, attempt)
 
 
-async def skus_to_lock_for_increase(session: AsyncSession, sku: str) -> set[str]:
+async def skus_to_lock_for_increase(uow: UnitOfWork, sku: str) -> set[str]:
     """`sku` and every SKU that the orders waiting for it need (read without locks)."""
-    waiting = await repository.backorders_involving(session, [sku])
+    waiting = await uow.reservations.backorders_involving([sku])
     return {sku, *(other for order in waiting for other in order.demand)}
 
 
 async def retry_backorders(
-    session: AsyncSession,
+    uow: UnitOfWork,
     skus: Collection[str],
     levels: dict[str, StockLevel],
     locked: Collection[str],
@@ -231,72 +219,55 @@ async def retry_backorders(
     needs a SKU outside `locked` raises MoreLocksNeeded: the caller starts again with it.
     Returns the ids of the orders reserved.
     """
-    waiting = await repository.backorders_involving(session, skus)
+    waiting = await uow.reservations.backorders_involving(skus)
     if not waiting:
         return []
     needed = {sku for order in waiting for sku in order.demand} - set(locked)
     if needed:  # an order was backordered after the caller's unlocked read
         raise MoreLocksNeeded(needed)
-    demands = await repository.lock_backordered_demands(session, [o.order_id for o in waiting])
+    demands = await uow.reservations.lock_backordered_demands([o.order_id for o in waiting])
     candidates = [order for order in waiting if order.order_id in demands]
     fulfilled = fulfil_backorders(candidates, levels)
     for order in fulfilled:
-        row = demands[order.order_id]
+        demand = demands[order.order_id]
         await _record_reservations(
-            session,
+            uow,
             order.order_id,
             order.demand,
             levels,
-            reason=f"backordered order {row.number or order.order_id} reserved",
+            reason=f"backordered order {demand.number or order.order_id} reserved",
         )
-        await _mark_lines_reserved(session, order)
-        await repository.set_demand_status(session, order.order_id, DemandStatus.RESERVED)
+        await _mark_lines_reserved(uow, order)
+        await uow.reservations.set_demand_status(order.order_id, DemandStatus.RESERVED)
         event = new_event(
             EventType.STOCK_RESERVED,
-            StockReserved(order_id=order.order_id, lines=_stock_lines(order.demand)),
+            StockReserved(order_id=order.order_id, lines=stock_lines(order.demand)),
             source=SOURCE,
             subject=order.order_id,
-            correlation_id=row.correlation_id,
+            correlation_id=demand.correlation_id,
             causation_id=causation_id,
             actor=actor,
         )
-        await emit(session, event)
+        await uow.record(event)
     return [order.order_id for order in fulfilled]
 
 
-async def _mark_lines_reserved(session: AsyncSession, order: Backorder) -> None:
+async def _mark_lines_reserved(uow: UnitOfWork, order: Backorder) -> None:
     for sku in order.demand:
         line = ReservationLine(order_id=order.order_id, sku=sku, quantity=order.demand[sku])
-        await repository.save_line(session, line)
+        await uow.reservations.save_line(line)
 
 
 async def list_lines(
-    session: AsyncSession,
+    uow: UnitOfWork,
     *,
     limit: int,
     order_id: str | None = None,
     sku: str | None = None,
     status: LineStatus | None = None,
     after: tuple[str, str] | None = None,
-) -> tuple[list[Any], bool]:
+) -> Page[ReservationRecord]:
     """Reservation lines (backordered ones included) in (order id, SKU) order."""
-    query = (
-        select(reservation_lines)
-        .order_by(reservation_lines.c.order_id, reservation_lines.c.sku)
-        .limit(limit + 1)
+    return await uow.reservations.page(
+        limit=limit, order_id=order_id, sku=sku, status=status, after=after
     )
-    conditions = []
-    if order_id is not None:
-        conditions.append(reservation_lines.c.order_id == order_id)
-    if sku is not None:
-        conditions.append(reservation_lines.c.sku == sku)
-    if status is not None:
-        conditions.append(reservation_lines.c.status == status.value)
-    if after is not None:
-        conditions.append(
-            tuple_(reservation_lines.c.order_id, reservation_lines.c.sku) > tuple_(*after)
-        )
-    if conditions:
-        query = query.where(and_(*conditions))
-    rows = (await session.execute(query)).all()
-    return list(rows[:limit]), len(rows) > limit

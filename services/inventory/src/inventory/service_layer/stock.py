@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import EventType, new_event
 from contracts.events import AdjustmentKind as AdjustmentKindPayload
 from contracts.events import StockAdjusted
-from inventory.adapters import repository
-from inventory.adapters.tables import stock_adjustments, stock_movements
+from inventory.domain.commands import AdjustStock
 from inventory.domain.model import (
-    MAIN_WAREHOUSE,
     AdjustmentKind,
     ItemKind,
     MovementKind,
@@ -26,72 +18,52 @@ from inventory.domain.model import (
     UnknownProduct,
     tidy,
 )
+from inventory.domain.records import Adjustment, Movement
+from inventory.service_layer.events import SOURCE
 from inventory.service_layer.locking import with_restarts
-from inventory.service_layer.messages import SOURCE, emit
+from inventory.service_layer.ports import Page, UnitOfWork
 from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
 
 
-@dataclass(frozen=True)
-class Adjustment:
-    id: str
-    sku: str
-    kind: AdjustmentKind
-    quantity_change: Decimal
-    on_hand: Decimal
-    reserved: Decimal
-    reason: str
-    created_at: datetime
-    reserved_orders: tuple[str, ...] = ()
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
-
-async def _stocked_product(session: AsyncSession, sku: str) -> None:
-    product = await repository.get_product(session, sku)
+async def _known_product(uow: UnitOfWork, sku: str) -> ItemKind:
+    product = await uow.products.get(sku)
     if product is None:
         raise UnknownProduct(sku)
-    if product.kind != ItemKind.PRODUCT.value:
+    return product.kind
+
+
+async def _stocked_product(uow: UnitOfWork, sku: str) -> None:
+    if await _known_product(uow, sku) is not ItemKind.PRODUCT:
         raise NotStocked(sku)
 
 
-async def adjust_stock(
-    session: AsyncSession,
-    *,
-    sku: str,
-    kind: AdjustmentKind,
-    quantity: Decimal,
-    reason: str,
-    correlation_id: str | None = None,
-    actor: str | None = None,
-) -> Adjustment:
-    """Receive, write off or count stock; emits stock.adjusted.
+async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
+    """Receive, write off or count stock; records stock.adjusted.
 
     When on_hand grows, the orders backordered on this SKU are retried, oldest first, in this
-    same transaction (each one reserved emits stock.reserved).
+    same transaction (each one reserved records stock.reserved).
     """
-    await _stocked_product(session, sku)
-    await repository.ensure_level(session, sku)
+    sku, kind, quantity = command.sku, command.kind, command.quantity
+    await _stocked_product(uow, sku)
+    await uow.stock.ensure(sku)
     may_increase = kind in (AdjustmentKind.RECEIPT, AdjustmentKind.COUNT_CORRECTION)
 
     async def attempt(extra: set[str]) -> Adjustment:
         locked = {sku}
         if may_increase:
-            locked |= extra | await skus_to_lock_for_increase(session, sku)
-        levels = await repository.lock_levels(session, locked)
+            locked |= extra | await skus_to_lock_for_increase(uow, sku)
+        levels = await uow.stock.lock(locked)
         level = levels[sku]
         change = level.apply_adjustment(kind, quantity)
         adjustment_id = str(uuid.uuid4())
-        await repository.save_level(session, level)
-        await repository.add_movement(
-            session,
+        await uow.stock.save(level)
+        await uow.stock.add_movement(
             level,
             MovementKind(kind.value),
             on_hand_change=change,
             reserved_change=Decimal(0),
             reference=adjustment_id,
-            reason=reason,
+            reason=command.reason,
         )
         event = new_event(
             EventType.STOCK_ADJUSTED,
@@ -101,36 +73,27 @@ async def adjust_stock(
                 kind=AdjustmentKindPayload(kind.value),
                 quantity_change=tidy(change),
                 on_hand=tidy(level.on_hand),
-                reason=reason,
+                reason=command.reason,
             ),
             source=SOURCE,
             subject=sku,
-            correlation_id=correlation_id,
-            actor=actor,
+            correlation_id=command.correlation_id,
+            actor=command.actor,
         )
-        await emit(session, event, key=sku)
+        await uow.record(event, key=sku)
         reserved_orders: list[str] = []
         if change > 0:
             reserved_orders = await retry_backorders(
-                session, [sku], levels, locked, causation_id=event.id, actor=actor
+                uow, [sku], levels, locked, causation_id=event.id, actor=command.actor
             )
-        created_at = (
-            await session.execute(
-                stock_adjustments.insert()
-                .values(
-                    id=adjustment_id,
-                    warehouse=level.warehouse,
-                    sku=sku,
-                    kind=kind.value,
-                    quantity=quantity,
-                    quantity_change=change,
-                    on_hand=level.on_hand,
-                    reserved=level.reserved,
-                    reason=reason,
-                )
-                .returning(stock_adjustments.c.created_at)
-            )
-        ).scalar_one()
+        created_at = await uow.adjustments.add(
+            adjustment_id=adjustment_id,
+            level=level,
+            kind=kind,
+            quantity=quantity,
+            quantity_change=change,
+            reason=command.reason,
+        )
         return Adjustment(
             id=adjustment_id,
             sku=sku,
@@ -138,35 +101,24 @@ async def adjust_stock(
             quantity_change=change,
             on_hand=level.on_hand,
             reserved=level.reserved,
-            reason=reason,
+            reason=command.reason,
             created_at=created_at,
             reserved_orders=tuple(reserved_orders),
         )
 
-    return await with_restarts(session, attempt)
+    return await with_restarts(uow, attempt)
 
 
-async def get_stock(session: AsyncSession, sku: str) -> StockLevel:
+async def get_stock(uow: UnitOfWork, sku: str) -> StockLevel:
     """The level of a stocked product (all zeros before its first receipt)."""
-    await _stocked_product(session, sku)
-    level = await repository.get_level(session, sku)
+    await _stocked_product(uow, sku)
+    level = await uow.stock.get(sku)
     return level or StockLevel(sku=sku, on_hand=Decimal(0), reserved=Decimal(0))
 
 
 async def list_movements(
-    session: AsyncSession, sku: str, *, limit: int, after_id: int | None = None
-) -> tuple[list[Any], bool]:
+    uow: UnitOfWork, sku: str, *, limit: int, after_id: int | None = None
+) -> Page[Movement]:
     """The ledger of one SKU, oldest first; returns the page and whether more follow."""
-    product = await repository.get_product(session, sku)
-    if product is None:
-        raise UnknownProduct(sku)
-    query = (
-        select(stock_movements)
-        .where(stock_movements.c.sku == sku, stock_movements.c.warehouse == MAIN_WAREHOUSE)
-        .order_by(stock_movements.c.id)
-        .limit(limit + 1)
-    )
-    if after_id is not None:
-        query = query.where(stock_movements.c.id > after_id)
-    rows = (await session.execute(query)).all()
-    return list(rows[:limit]), len(rows) > limit
+    await _known_product(uow, sku)
+    return await uow.stock.movements(sku, limit=limit, after_id=after_id)

@@ -1,0 +1,235 @@
+"""Order demands and reservation lines in SQL.
+
+Order demands are locked `FOR NO KEY UPDATE`, so the foreign keys of new reservation lines and
+shipments (which take `FOR KEY SHARE`) never wait for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.adapters.tables import order_demands, reservation_lines
+from inventory.domain.model import (
+    MAIN_WAREHOUSE,
+    Backorder,
+    DemandStatus,
+    LineStatus,
+    ReservationLine,
+)
+from inventory.domain.records import OrderDemand, ReservationRecord
+from inventory.service_layer.ports import Page
+
+
+def _demand(row: Row[Any]) -> OrderDemand:
+    return OrderDemand(
+        order_id=row.order_id,
+        number=row.number,
+        status=DemandStatus(row.status),
+        correlation_id=row.correlation_id,
+    )
+
+
+def _line(row: Row[Any]) -> ReservationLine:
+    return ReservationLine(
+        order_id=row.order_id,
+        sku=row.sku,
+        quantity=row.quantity,
+        shipped=row.shipped_quantity,
+        released=row.released_quantity,
+        backordered=row.status == LineStatus.BACKORDERED.value,
+    )
+
+
+def _record(row: Row[Any]) -> ReservationRecord:
+    return ReservationRecord(
+        order_id=row.order_id,
+        sku=row.sku,
+        warehouse=row.warehouse,
+        quantity=row.quantity,
+        shipped_quantity=row.shipped_quantity,
+        released_quantity=row.released_quantity,
+        status=LineStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlReservationRepository:
+    def __init__(self, session: AsyncSession, warehouse: str = MAIN_WAREHOUSE) -> None:
+        self.session = session
+        self.warehouse = warehouse
+
+    # --- order demands ---------------------------------------------------------------------------
+
+    async def claim_demand(
+        self,
+        *,
+        order_id: str,
+        number: str | None,
+        status: DemandStatus,
+        correlation_id: str | None,
+        causation_id: str | None,
+    ) -> bool:
+        claimed = await self.session.execute(
+            insert(order_demands)
+            .values(
+                order_id=order_id,
+                number=number,
+                status=status.value,
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+            )
+            .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
+            .returning(order_demands.c.seq)
+        )
+        return claimed.first() is not None
+
+    async def lock_demand(self, order_id: str) -> OrderDemand | None:
+        row = (
+            await self.session.execute(
+                select(order_demands)
+                .where(order_demands.c.order_id == order_id)
+                .with_for_update(key_share=True)
+            )
+        ).first()
+        return _demand(row) if row is not None else None
+
+    async def set_demand_status(self, order_id: str, status: DemandStatus) -> None:
+        await self.session.execute(
+            update(order_demands)
+            .where(order_demands.c.order_id == order_id)
+            .values(status=status.value, updated_at=func.now())
+        )
+
+    async def lock_backordered_demands(self, order_ids: Collection[str]) -> dict[str, OrderDemand]:
+        if not order_ids:
+            return {}
+        rows = await self.session.execute(
+            select(order_demands)
+            .where(
+                order_demands.c.order_id.in_(sorted(order_ids)),
+                order_demands.c.status == DemandStatus.BACKORDERED.value,
+            )
+            .order_by(order_demands.c.seq)
+            .with_for_update(key_share=True)
+        )
+        return {row.order_id: _demand(row) for row in rows}
+
+    # --- reservation lines -----------------------------------------------------------------------
+
+    async def lines(self, order_id: str, *, for_update: bool = False) -> dict[str, ReservationLine]:
+        query = (
+            select(reservation_lines)
+            .where(
+                reservation_lines.c.order_id == order_id,
+                reservation_lines.c.warehouse == self.warehouse,
+            )
+            .order_by(reservation_lines.c.sku)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return {row.sku: _line(row) for row in await self.session.execute(query)}
+
+    async def add_lines(
+        self, order_id: str, demand: Mapping[str, Decimal], status: LineStatus
+    ) -> None:
+        await self.session.execute(
+            reservation_lines.insert(),
+            [
+                {
+                    "order_id": order_id,
+                    "warehouse": self.warehouse,
+                    "sku": sku,
+                    "quantity": amount,
+                    "status": status.value,
+                }
+                for sku, amount in sorted(demand.items())
+            ],
+        )
+
+    async def save_line(self, line: ReservationLine) -> None:
+        await self.session.execute(
+            update(reservation_lines)
+            .where(
+                reservation_lines.c.order_id == line.order_id,
+                reservation_lines.c.warehouse == self.warehouse,
+                reservation_lines.c.sku == line.sku,
+            )
+            .values(
+                shipped_quantity=line.shipped,
+                released_quantity=line.released,
+                status=line.status.value,
+                updated_at=func.now(),
+            )
+        )
+
+    async def drop_backordered_lines(self, order_id: str) -> None:
+        await self.session.execute(
+            reservation_lines.delete().where(
+                reservation_lines.c.order_id == order_id,
+                reservation_lines.c.status == LineStatus.BACKORDERED.value,
+            )
+        )
+
+    async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
+        if not skus:
+            return []
+        waiting = (
+            select(order_demands.c.order_id, order_demands.c.seq)
+            .join(reservation_lines, reservation_lines.c.order_id == order_demands.c.order_id)
+            .where(
+                order_demands.c.status == DemandStatus.BACKORDERED.value,
+                reservation_lines.c.status == LineStatus.BACKORDERED.value,
+                reservation_lines.c.sku.in_(sorted(skus)),
+            )
+            .distinct()
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(waiting.c.seq, reservation_lines.c.order_id, reservation_lines.c.sku)
+            .add_columns(reservation_lines.c.quantity)
+            .join(reservation_lines, reservation_lines.c.order_id == waiting.c.order_id)
+            .where(reservation_lines.c.status == LineStatus.BACKORDERED.value)
+            .order_by(waiting.c.seq, reservation_lines.c.sku)
+        )
+        demands: dict[str, dict[str, Decimal]] = {}
+        for _seq, order_id, sku, amount in rows:
+            demands.setdefault(order_id, {})[sku] = amount
+        return [Backorder(order_id=order_id, demand=demand) for order_id, demand in demands.items()]
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        order_id: str | None,
+        sku: str | None,
+        status: LineStatus | None,
+        after: tuple[str, str] | None,
+    ) -> Page[ReservationRecord]:
+        query = (
+            select(reservation_lines)
+            .order_by(reservation_lines.c.order_id, reservation_lines.c.sku)
+            .limit(limit + 1)
+        )
+        conditions = []
+        if order_id is not None:
+            conditions.append(reservation_lines.c.order_id == order_id)
+        if sku is not None:
+            conditions.append(reservation_lines.c.sku == sku)
+        if status is not None:
+            conditions.append(reservation_lines.c.status == status.value)
+        if after is not None:
+            conditions.append(
+                tuple_(reservation_lines.c.order_id, reservation_lines.c.sku) > tuple_(*after)
+            )
+        if conditions:
+            query = query.where(and_(*conditions))
+        rows = (await self.session.execute(query)).all()
+        return [_record(row) for row in rows[:limit]], len(rows) > limit

@@ -1,0 +1,125 @@
+"""Stock levels and their ledger (stock movements) in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.adapters.tables import stock_levels, stock_movements
+from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel, ledger_change
+from inventory.domain.records import Movement
+from inventory.service_layer.ports import Page
+
+
+def _level(row: Row[Any]) -> StockLevel:
+    return StockLevel(
+        sku=row.sku, on_hand=row.on_hand, reserved=row.reserved, warehouse=row.warehouse
+    )
+
+
+def _movement(row: Row[Any]) -> Movement:
+    return Movement(
+        id=row.id,
+        sku=row.sku,
+        warehouse=row.warehouse,
+        kind=MovementKind(row.kind),
+        quantity_change=row.quantity_change,
+        on_hand_change=row.on_hand_change,
+        reserved_change=row.reserved_change,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        reason=row.reason,
+        reference=row.reference,
+        order_id=row.order_id,
+        created_at=row.created_at,
+    )
+
+
+class SqlStockLevelRepository:
+    def __init__(self, session: AsyncSession, warehouse: str = MAIN_WAREHOUSE) -> None:
+        self.session = session
+        self.warehouse = warehouse
+
+    async def ensure(self, sku: str) -> None:
+        await self.session.execute(
+            insert(stock_levels).values(warehouse=self.warehouse, sku=sku).on_conflict_do_nothing()
+        )
+
+    async def get(self, sku: str) -> StockLevel | None:
+        row = (
+            await self.session.execute(
+                select(stock_levels).where(
+                    stock_levels.c.warehouse == self.warehouse, stock_levels.c.sku == sku
+                )
+            )
+        ).first()
+        return _level(row) if row is not None else None
+
+    async def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
+        """SELECT … ORDER BY sku FOR UPDATE.
+
+        PostgreSQL locks the rows as the sorted result is produced, so two transactions asking
+        for overlapping SKUs always queue in the same order instead of deadlocking.
+        """
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(stock_levels)
+            .where(stock_levels.c.warehouse == self.warehouse, stock_levels.c.sku.in_(wanted))
+            .order_by(stock_levels.c.sku)
+            .with_for_update()
+        )
+        return {row.sku: _level(row) for row in rows}
+
+    async def save(self, level: StockLevel) -> None:
+        await self.session.execute(
+            update(stock_levels)
+            .where(stock_levels.c.warehouse == level.warehouse, stock_levels.c.sku == level.sku)
+            .values(on_hand=level.on_hand, reserved=level.reserved, updated_at=func.now())
+        )
+
+    async def add_movement(
+        self,
+        level: StockLevel,
+        kind: MovementKind,
+        *,
+        on_hand_change: Decimal,
+        reserved_change: Decimal,
+        reference: str,
+        reason: str | None = None,
+        order_id: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            stock_movements.insert().values(
+                warehouse=level.warehouse,
+                sku=level.sku,
+                kind=kind.value,
+                quantity_change=ledger_change(kind, on_hand_change, reserved_change),
+                on_hand_change=on_hand_change,
+                reserved_change=reserved_change,
+                on_hand=level.on_hand,
+                reserved=level.reserved,
+                reason=reason[:500] if reason else None,
+                reference=reference,
+                order_id=order_id,
+            )
+        )
+
+    async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
+        query = (
+            select(stock_movements)
+            .where(stock_movements.c.sku == sku, stock_movements.c.warehouse == self.warehouse)
+            .order_by(stock_movements.c.id)
+            .limit(limit + 1)
+        )
+        if after_id is not None:
+            query = query.where(stock_movements.c.id > after_id)
+        rows = (await self.session.execute(query)).all()
+        return [_movement(row) for row in rows[:limit]], len(rows) > limit

@@ -1,0 +1,36 @@
+"""What people ask of the inventory over HTTP; events from other services arrive as events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from inventory.domain.model import AdjustmentKind, ItemKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpsertProduct:
+    sku: str
+    name: str
+    kind: ItemKind
+    description: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdjustStock:
+    """Receive, write off or count stock; `actor` and `correlation_id` go into the event."""
+
+    sku: str
+    kind: AdjustmentKind
+    quantity: Decimal
+    reason: str
+    correlation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DispatchShipment:
+    order_id: str
+    lines: tuple[tuple[str, Decimal], ...]
+    correlation_id: str | None = None
+    actor: str | None = None

@@ -1,0 +1,100 @@
+"""What the inventory keeps and shows besides the rules' state: catalogue entries, ledger rows,
+adjustments, demands, reservation lines as listed, and shipments. Plain values, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from inventory.domain.model import (
+    AdjustmentKind,
+    DemandStatus,
+    ItemKind,
+    LineStatus,
+    MovementKind,
+)
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    kind: ItemKind
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One row of the stock ledger: the change and the level it left behind."""
+
+    id: int
+    sku: str
+    warehouse: str
+    kind: MovementKind
+    quantity_change: Decimal  # of the balance the kind affects
+    on_hand_change: Decimal
+    reserved_change: Decimal
+    on_hand: Decimal
+    reserved: Decimal
+    reason: str | None
+    reference: str
+    order_id: str | None
+    created_at: datetime
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    id: str
+    sku: str
+    kind: AdjustmentKind
+    quantity_change: Decimal
+    on_hand: Decimal
+    reserved: Decimal
+    reason: str
+    created_at: datetime
+    reserved_orders: tuple[str, ...] = ()
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class OrderDemand:
+    """That the inventory acted on an order, and how it stands: reserved, waiting or cancelled."""
+
+    order_id: str
+    number: str | None
+    status: DemandStatus
+    correlation_id: str | None
+
+
+@dataclass(frozen=True)
+class ReservationRecord:
+    """A reservation line as listed: what one order holds (or waits for) of one SKU."""
+
+    order_id: str
+    sku: str
+    warehouse: str
+    quantity: Decimal
+    shipped_quantity: Decimal
+    released_quantity: Decimal
+    status: LineStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    order_id: str
+    lines: dict[str, Decimal]
+    fully_shipped: bool
+    created_at: datetime

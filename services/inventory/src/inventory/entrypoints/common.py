@@ -1,0 +1,126 @@
+"""What every route module shares: the request's unit of work, roles, refusals as problems,
+cursors, and the pieces of the bodies (SKU, quantities out, pages)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, PlainSerializer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.adapters.transaction import in_transaction
+from inventory.adapters.unit_of_work import SqlUnitOfWork
+from inventory.domain.model import DomainError, UnknownProduct, tidy
+from inventory.service_layer.ports import UnitOfWork
+from servicekit.api import ErrorTable, described_problems, problems_from
+from servicekit.auth import Role, require
+from servicekit.http import Conflict, InvalidInput, NotFound, decode_cursor, idempotent
+from servicekit.runtime import Runtime, runtime_of
+
+# --- dependencies -------------------------------------------------------------------------------
+
+
+def _runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+async def _unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+    """A unit of work over the request's own session, for reading."""
+    async with runtime.sessionmaker() as session:
+        yield SqlUnitOfWork(session)
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"
+SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
+
+# Reading is open to every role (the runtime checks the token); changing stock is warehouse work.
+WAREHOUSE_ONLY = [Depends(require(Role.WAREHOUSE))]
+
+PROBLEMS = described_problems(
+    {
+        404: "Unknown resource",
+        409: "Refused in the current state; nothing changed",
+        422: "Invalid input; `errors` name the fields",
+    }
+)
+
+# Domain refusals as problems: unknown product → 404, any other rule → 409 (naming the SKU).
+REFUSALS: ErrorTable = {
+    UnknownProduct: lambda exc: NotFound(str(exc), sku=exc.sku),
+    DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),
+}
+
+
+def cursor_fields(cursor: str | None, *names: str) -> tuple[Any, ...] | None:
+    """The position a `cursor` of this list holds, as the values of `names`."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    if set(position) != set(names):
+        raise InvalidInput.field("query.cursor", "not a cursor of this list")
+    return tuple(position[name] for name in names)
+
+
+T = TypeVar("T")
+
+
+async def change(runtime: Runtime, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """`work` in a transaction of its own (rerun on a deadlock), with refusals as problems."""
+
+    async def attempt(session: AsyncSession) -> T:
+        with problems_from(REFUSALS):
+            return await work(SqlUnitOfWork(session))
+
+    return await in_transaction(runtime.sessionmaker, attempt)
+
+
+async def create_once(
+    runtime: Runtime,
+    *,
+    scope: str,
+    idempotency_key: str | None,
+    body: BaseModel,
+    create: Callable[[UnitOfWork], Awaitable[BaseModel]],
+) -> JSONResponse:
+    """201 with what `create` made, made once per Idempotency-Key (a retry gets the first)."""
+
+    async def attempt(session: AsyncSession) -> tuple[int, Any]:
+        async def created() -> tuple[int, Any]:
+            with problems_from(REFUSALS):
+                read = await create(SqlUnitOfWork(session))
+            return 201, read.model_dump(mode="json")
+
+        return await idempotent(
+            session,
+            runtime.metadata,
+            scope=scope,
+            key=idempotency_key,
+            body=body.model_dump(mode="json"),
+            create=created,
+        )
+
+    status, content = await in_transaction(runtime.sessionmaker, attempt)
+    return JSONResponse(content, status_code=status)
+
+
+# --- body pieces --------------------------------------------------------------------------------
+
+Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=SKU_PATTERN)]
+# Out: a decimal string without trailing zeros ("10", "2.5"), never in exponent notation.
+QuantityOut = Annotated[Decimal, PlainSerializer(lambda q: str(tidy(q)), return_type=str)]
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")

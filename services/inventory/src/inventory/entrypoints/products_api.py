@@ -1,0 +1,72 @@
+"""The catalogue: products (stocked) and services (not stocked)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from inventory.domain.commands import UpsertProduct
+from inventory.domain.model import ItemKind
+from inventory.domain.records import Product
+from inventory.entrypoints.common import (
+    PROBLEMS,
+    WAREHOUSE_ONLY,
+    Page,
+    RuntimeDep,
+    SkuPath,
+    UnitOfWorkDep,
+    change,
+    cursor_fields,
+)
+from inventory.entrypoints.products_schemas import ProductRead, ProductUpdate
+from inventory.service_layer import catalogue
+from servicekit.api import Cursor, Limit
+from servicekit.http import NotFound, encode_cursor
+
+router = APIRouter(tags=["catalogue"], responses=PROBLEMS)
+
+
+def _read(product: Product) -> ProductRead:
+    return ProductRead.model_validate(product, from_attributes=True)
+
+
+@router.get("/products")
+async def list_products(
+    uow: UnitOfWorkDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    kind: ItemKind | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in SKU/name")] = None,
+) -> Page[ProductRead]:
+    """Products and services in SKU order."""
+    after = cursor_fields(cursor, "sku")
+    found, more = await catalogue.list_products(
+        uow, limit=limit, after_sku=after[0] if after else None, kind=kind, text=q
+    )
+    next_cursor = encode_cursor({"sku": found[-1].sku}) if more and found else None
+    return Page[ProductRead](items=[_read(p) for p in found], next_cursor=next_cursor)
+
+
+@router.get("/products/{sku:path}")
+async def get_product(sku: SkuPath, uow: UnitOfWorkDep) -> ProductRead:
+    """One product or service."""
+    product = await catalogue.get_product(uow, sku)
+    if product is None:
+        raise NotFound(f"no product with SKU {sku!r}", sku=sku)
+    return _read(product)
+
+
+@router.put(
+    "/products/{sku:path}",
+    responses={201: {"description": "Created", "model": ProductRead}},
+    dependencies=WAREHOUSE_ONLY,
+)
+async def put_product(
+    sku: SkuPath, body: ProductUpdate, runtime: RuntimeDep, response: Response
+) -> ProductRead:
+    """Create the product (201) or replace its fields (200)."""
+    command = UpsertProduct(sku=sku, name=body.name, kind=body.kind, description=body.description)
+    product, created = await change(runtime, lambda uow: catalogue.upsert_product(uow, command))
+    response.status_code = 201 if created else 200
+    return _read(product)

@@ -1,0 +1,88 @@
+"""Shipments: reserved stock leaves the warehouse for an order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from inventory.domain.commands import DispatchShipment
+from inventory.entrypoints.common import (
+    PROBLEMS,
+    WAREHOUSE_ONLY,
+    Page,
+    RuntimeDep,
+    UnitOfWorkDep,
+    create_once,
+    cursor_fields,
+)
+from inventory.entrypoints.shipments_schemas import ShipmentCreate, ShipmentRead
+from inventory.service_layer import shipments
+from inventory.service_layer.ports import UnitOfWork
+from servicekit.api import Cursor, IdempotencyKey, Limit
+from servicekit.auth import current_actor
+from servicekit.http import InvalidInput, NotFound, encode_cursor
+from servicekit.observability import current_correlation_id
+
+router = APIRouter(tags=["shipments"], responses=PROBLEMS)
+
+
+@router.post(
+    "/shipments", status_code=201, response_model=ShipmentRead, dependencies=WAREHOUSE_ONLY
+)
+async def create_shipment(
+    body: ShipmentCreate, runtime: RuntimeDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Ship reserved stock of an order (partial shipments allowed); 409 names an SKU over."""
+    command = DispatchShipment(
+        order_id=body.order_id,
+        lines=tuple((line.sku, line.quantity) for line in body.lines),
+        correlation_id=current_correlation_id(),
+        actor=current_actor(),
+    )
+
+    async def create(uow: UnitOfWork) -> ShipmentRead:
+        return ShipmentRead.of(await shipments.dispatch_shipment(uow, command))
+
+    return await create_once(
+        runtime, scope="shipments", idempotency_key=idempotency_key, body=body, create=create
+    )
+
+
+@router.get("/shipments")
+async def list_shipments(
+    uow: UnitOfWorkDep,
+    order_id: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ShipmentRead]:
+    """Shipments, oldest first."""
+    after = cursor_fields(cursor, "created_at", "id")
+    position = None
+    if after is not None:
+        try:
+            position = (datetime.fromisoformat(str(after[0])), str(after[1]))
+        except ValueError:
+            raise InvalidInput.field("query.cursor", "not a cursor of this list") from None
+    found, more = await shipments.list_shipments(
+        uow, limit=limit, order_id=order_id, after=position
+    )
+    next_cursor = (
+        encode_cursor({"created_at": found[-1].created_at.isoformat(), "id": found[-1].id})
+        if more and found
+        else None
+    )
+    return Page[ShipmentRead](items=[ShipmentRead.of(s) for s in found], next_cursor=next_cursor)
+
+
+@router.get("/shipments/{shipment_id}")
+async def get_shipment(
+    shipment_id: Annotated[str, Path(max_length=36)], uow: UnitOfWorkDep
+) -> ShipmentRead:
+    """One shipment."""
+    shipment = await shipments.get_shipment(uow, shipment_id)
+    if shipment is None:
+        raise NotFound(f"no shipment {shipment_id!r}")
+    return ShipmentRead.of(shipment)

@@ -1,0 +1,49 @@
+"""Bodies of the shipment routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from inventory.domain.records import Shipment
+from inventory.entrypoints.common import QuantityOut, Sku
+from servicekit.api import RequestBody
+
+OrderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+QuantityIn = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
+
+
+class ShipmentLineCreate(RequestBody):
+    sku: Sku
+    quantity: QuantityIn
+
+
+class ShipmentCreate(RequestBody):
+    order_id: OrderId
+    lines: list[ShipmentLineCreate] = Field(min_length=1, max_length=500)
+
+
+class ShipmentLineRead(BaseModel):
+    sku: str
+    quantity: QuantityOut
+
+
+class ShipmentRead(BaseModel):
+    id: str
+    order_id: str
+    lines: list[ShipmentLineRead]
+    fully_shipped: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, shipment: Shipment) -> ShipmentRead:
+        return cls(
+            id=shipment.id,
+            order_id=shipment.order_id,
+            lines=[ShipmentLineRead(sku=sku, quantity=q) for sku, q in shipment.lines.items()],
+            fully_shipped=shipment.fully_shipped,
+            created_at=shipment.created_at,
+        )

@@ -1,0 +1,37 @@
+"""Bodies of the stock routes: levels and the ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from inventory.domain.model import MovementKind
+from inventory.entrypoints.common import QuantityOut
+
+
+class StockRead(BaseModel):
+    sku: str
+    on_hand: QuantityOut
+    reserved: QuantityOut
+    available: QuantityOut
+
+
+class MovementRead(BaseModel):
+    id: int
+    sku: str
+    warehouse: str
+    kind: MovementKind
+    quantity_change: QuantityOut = Field(
+        description="Change of the balance the movement is about: reserved for reservations "
+        "and releases, on hand otherwise"
+    )
+    on_hand_change: QuantityOut
+    reserved_change: QuantityOut
+    on_hand: QuantityOut = Field(description="On hand after the movement")
+    reserved: QuantityOut = Field(description="Reserved after the movement")
+    available: QuantityOut
+    reason: str | None
+    reference: str = Field(description="The adjustment, order or shipment id")
+    order_id: str | None
+    created_at: datetime

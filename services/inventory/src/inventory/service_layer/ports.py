@@ -1,0 +1,210 @@
+"""What the use cases need from storage: one repository per aggregate, and the unit of work.
+
+The SQL adapters (`inventory.adapters`) work inside the caller's transaction; the unit tests use
+in-memory fakes, and one contract test suite holds both to the same behaviour.
+
+Lock order, everywhere: stock levels (in SKU order) → order demands → reservation lines (see
+`service_layer.locking`). The `lock…` methods and `for_update=True` take row locks held until
+the caller's transaction ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from inventory.domain.model import (
+    AdjustmentKind,
+    Backorder,
+    DemandStatus,
+    ItemKind,
+    LineStatus,
+    MovementKind,
+    ReservationLine,
+    StockLevel,
+)
+from inventory.domain.records import (
+    Movement,
+    OrderDemand,
+    Product,
+    ReservationRecord,
+    Shipment,
+)
+from servicekit.unit_of_work import RecordsEvents
+
+T = TypeVar("T")
+
+# A page of a list: the items and whether more follow.
+Page = tuple[list[T], bool]
+
+
+class ProductRepository(Protocol):
+    """The catalogue: products (stocked) and services (not stocked). Never deleted."""
+
+    async def get(self, sku: str, *, for_update: bool = False) -> Product | None: ...
+
+    async def kinds(self, skus: Collection[str]) -> dict[str, ItemKind]:
+        """The kind of each of `skus` the catalogue knows."""
+        ...
+
+    async def add(
+        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+    ) -> Product | None:
+        """Create the product; None when its SKU exists already (nothing changes then)."""
+        ...
+
+    async def update(
+        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+    ) -> Product: ...
+
+    async def page(
+        self, *, limit: int, after_sku: str | None, kind: ItemKind | None, text: str | None
+    ) -> Page[Product]:
+        """In SKU order after `after_sku`; `text` is found in the SKU, name or description."""
+        ...
+
+
+class StockLevelRepository(Protocol):
+    """What the warehouse holds per SKU, and the ledger of every change to it."""
+
+    async def ensure(self, sku: str) -> None:
+        """Give a product its (empty) stock level, if it has none yet."""
+        ...
+
+    async def get(self, sku: str) -> StockLevel | None: ...
+
+    async def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
+        """Lock the levels of `skus` (those that exist) in SKU order, so lockers queue alike."""
+        ...
+
+    async def save(self, level: StockLevel) -> None: ...
+
+    async def add_movement(
+        self,
+        level: StockLevel,
+        kind: MovementKind,
+        *,
+        on_hand_change: Decimal,
+        reserved_change: Decimal,
+        reference: str,
+        reason: str | None = None,
+        order_id: str | None = None,
+    ) -> None:
+        """Write one ledger row: the change and the level it left (`level` is already after)."""
+        ...
+
+    async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
+        """The ledger of one SKU, oldest first."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    """Order demands (one per order acted on) and their reservation lines."""
+
+    async def claim_demand(
+        self,
+        *,
+        order_id: str,
+        number: str | None,
+        status: DemandStatus,
+        correlation_id: str | None,
+        causation_id: str | None,
+    ) -> bool:
+        """Record that this order was acted on; False when it already was (the same fact again)."""
+        ...
+
+    async def lock_demand(self, order_id: str) -> OrderDemand | None: ...
+
+    async def set_demand_status(self, order_id: str, status: DemandStatus) -> None: ...
+
+    async def lines(self, order_id: str, *, for_update: bool = False) -> dict[str, ReservationLine]:
+        """The order's lines by SKU, in SKU order."""
+        ...
+
+    async def add_lines(
+        self, order_id: str, demand: Mapping[str, Decimal], status: LineStatus
+    ) -> None: ...
+
+    async def save_line(self, line: ReservationLine) -> None: ...
+
+    async def drop_backordered_lines(self, order_id: str) -> None: ...
+
+    async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
+        """The waiting orders that need any of `skus`, oldest first, each with its whole demand."""
+        ...
+
+    async def lock_backordered_demands(self, order_ids: Collection[str]) -> dict[str, OrderDemand]:
+        """Lock the demands of `order_ids` still backordered (re-checked under the lock)."""
+        ...
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        order_id: str | None,
+        sku: str | None,
+        status: LineStatus | None,
+        after: tuple[str, str] | None,
+    ) -> Page[ReservationRecord]:
+        """Lines (backordered ones included) in (order id, SKU) order after `after`."""
+        ...
+
+
+class ShipmentRepository(Protocol):
+    async def add(
+        self, *, shipment_id: str, order_id: str, lines: Mapping[str, Decimal], fully_shipped: bool
+    ) -> datetime:
+        """Store the shipment; returns its creation time."""
+        ...
+
+    async def get(self, shipment_id: str) -> Shipment | None: ...
+
+    async def page(
+        self, *, limit: int, order_id: str | None, after: tuple[datetime, str] | None
+    ) -> Page[Shipment]:
+        """Oldest first (by creation time, then id) after `after`."""
+        ...
+
+
+class AdjustmentRepository(Protocol):
+    async def add(
+        self,
+        *,
+        adjustment_id: str,
+        level: StockLevel,
+        kind: AdjustmentKind,
+        quantity: Decimal,
+        quantity_change: Decimal,
+        reason: str,
+    ) -> datetime:
+        """Store the adjustment with the level it left; returns its creation time."""
+        ...
+
+
+class UnitOfWork(RecordsEvents, Protocol):
+    """The repositories of one transaction, and the outbox its commit writes with them
+    (`record(event)`). The transaction belongs to the caller; a use case only reads and writes
+    through this.
+    """
+
+    @property
+    def products(self) -> ProductRepository: ...
+
+    @property
+    def stock(self) -> StockLevelRepository: ...
+
+    @property
+    def reservations(self) -> ReservationRepository: ...
+
+    @property
+    def shipments(self) -> ShipmentRepository: ...
+
+    @property
+    def adjustments(self) -> AdjustmentRepository: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A part that an exception undoes, locks it took included, leaving the rest alone."""
+        ...
