@@ -1,0 +1,34 @@
+"""What differs between the kinds of document: one subclass per kind, in a module of its own
+(`order_confirmation.py`, `quotation.py`, `invoice.py`). Everything else is laid out alike."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+from documents.adapters.pdf.letterhead import Letterhead
+from documents.adapters.pdf.styles import Styles
+from documents.domain.labels import Labels
+from documents.domain.model import PrintableDocument
+
+
+class KindLayout:
+    """The parts of a document its kind decides; the defaults suit most kinds."""
+
+    def facts(self, doc: PrintableDocument, labels: Labels) -> list[tuple[str, str]]:
+        """The number and dates under the title (the customer's reference and the currency
+        follow on every kind)."""
+        raise NotImplementedError
+
+    def default_opening(self, labels: Labels) -> str:
+        """The opening text when neither the order nor the template has one."""
+        raise NotImplementedError
+
+    def party_label(self, labels: Labels) -> str:
+        """The heading above the customer's name and billing address."""
+        return labels.customer
+
+    def payment_notes(
+        self, doc: PrintableDocument, labels: Labels, letterhead: Letterhead, styles: Styles
+    ) -> list[Flowable]:
+        """What follows the payment terms."""
+        return []

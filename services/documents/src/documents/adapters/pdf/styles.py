@@ -1,0 +1,62 @@
+"""Colours and paragraph styles of a document: the built-in look, or a template's colours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+
+from documents.domain.templates import Look, is_dark
+
+GREY = colors.HexColor("#555555")
+RULE = colors.HexColor("#BBBBBB")
+HEADER_FILL = colors.HexColor("#EDEDED")
+
+
+class Styles:
+    """The paragraph styles of one render, in the embedded fonts and the template's colours:
+    the primary colour for the title and headings, the accent colour for the lines table's
+    header row (with white text on a dark accent)."""
+
+    def __init__(self, regular: str, bold: str, look: Look | None) -> None:
+        self.regular = regular
+        self.bold = bold
+        self.base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=12)
+        self.small = ParagraphStyle("small", parent=self.base, fontSize=7.5, leading=9.5)
+        self.small_grey = ParagraphStyle("small_grey", parent=self.small, textColor=GREY)
+        self.strong = ParagraphStyle("strong", parent=self.base, fontName=bold)
+        self.company = ParagraphStyle("company", parent=self.strong, fontSize=13, leading=16)
+        self.title = ParagraphStyle("title", parent=self.strong, fontSize=16, leading=20)
+        primary = look.primary_color if look else None
+        accent = look.accent_color if look else None
+        if primary:
+            self.title.textColor = colors.HexColor(primary)
+        self.heading = ParagraphStyle(
+            "heading",
+            parent=self.strong,
+            fontSize=8,
+            leading=10,
+            textColor=colors.HexColor(primary) if primary else GREY,
+        )
+        self.header_fill = colors.HexColor(accent) if accent else HEADER_FILL
+        self.cell = ParagraphStyle("cell", parent=self.base, fontSize=8, leading=10)
+        self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
+        self.head = ParagraphStyle("head", parent=self.cell, fontName=bold)
+        if accent and is_dark(accent):
+            self.head.textColor = colors.white
+        self.head_right = ParagraphStyle("head_right", parent=self.head, alignment=TA_RIGHT)
+        self.total_right = ParagraphStyle("total_right", parent=self.cell_right, fontName=bold)
+
+
+def cells(points: float, font: str) -> list[tuple[Any, ...]]:
+    """Table style commands: the same padding in every cell, and the embedded font for plain
+    strings (reportlab's default, Helvetica, is neither embedded nor Unicode)."""
+    return [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("LEFTPADDING", (0, 0), (-1, -1), points),
+        ("RIGHTPADDING", (0, 0), (-1, -1), points),
+        ("TOPPADDING", (0, 0), (-1, -1), points),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), points),
+    ]

@@ -1,0 +1,78 @@
+"""Text as reportlab prints it: user text escaped into paragraph markup, numbers formatted,
+long text cut into pieces a table row can hold, a line shortened to fit a width."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase import pdfmetrics
+
+from documents.domain.model import money
+
+# Characters that are not allowed in XML (reportlab parses paragraphs as XML-ish markup).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+DESCRIPTION_CHUNK = 600  # characters per table row: keeps every row far shorter than a page
+
+
+def markup(value: str | None) -> str:
+    """User text as paragraph markup that prints literally: escaped, line breaks kept."""
+    if not value:
+        return ""
+    cleaned = CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return escape(cleaned).replace("\t", " ").replace("\n", "<br/>")
+
+
+def text_lines(value: str) -> list[str]:
+    """The non-blank lines of a multi-line setting, stripped."""
+    return [line.strip() for line in value.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def format_amount(value: Decimal) -> str:
+    """1234.5 -> '1,234.50' (rounded half up to cents)."""
+    return f"{money(value):,.2f}"
+
+
+def format_quantity(value: Decimal) -> str:
+    """10.500 -> '10.5', 1000 -> '1,000': never in exponent notation."""
+    normalized = value.normalize()
+    return f"{normalized:,f}"
+
+
+def format_percent(value: Decimal) -> str:
+    """19.0000 -> '19', 7.5000 -> '7.5'."""
+    return f"{value.normalize():f}"
+
+
+def split_text(text: str, limit: int = DESCRIPTION_CHUNK) -> list[str]:
+    """Split long text into pieces of at most `limit` characters, at line breaks or spaces."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in text.replace("\r\n", "\n").split("\n"):
+        while len(paragraph) > limit:
+            cut = paragraph.rfind(" ", limit // 2, limit)
+            cut = cut if cut > 0 else limit
+            head, paragraph = paragraph[:cut], paragraph[cut:].lstrip(" ")
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        candidate = f"{current}\n{paragraph}" if current else paragraph
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = paragraph
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """`text`, shortened with an ellipsis until it fits `width` points."""
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(f"{text}…", font, size) > width:
+        text = text[:-1]
+    return f"{text.rstrip()}…"
