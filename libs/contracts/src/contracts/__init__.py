@@ -3,16 +3,20 @@
 from contracts.envelope import CONTENT_TYPE, CloudEvent, RawEnvelope, event_model, new_event
 from contracts.events import PAYLOADS, EventType
 from contracts.topics import CATALOGUE, Topic, topic_of
+from contracts.typed import EVENT_MODELS, SuiteEvent, parse_event
 
 __all__ = [
     "CATALOGUE",
     "CONTENT_TYPE",
+    "EVENT_MODELS",
     "PAYLOADS",
     "CloudEvent",
     "EventType",
     "RawEnvelope",
+    "SuiteEvent",
     "Topic",
     "event_model",
     "new_event",
+    "parse_event",
     "topic_of",
 ]

@@ -43,6 +43,15 @@ class CloudEvent(BaseModel, Generic[DataT]):
     )
     data: DataT
 
+    def __eq__(self, other: object) -> bool:
+        # Equal by content, whatever the model: the typed event a consumer parses (see
+        # `contracts.typed`) equals the same event built as `CloudEvent[Any]` by `new_event`.
+        if not isinstance(other, CloudEvent):
+            return NotImplemented
+        return (
+            self.__dict__ == other.__dict__ and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
     def caused(
         self,
         event_type: str,
@@ -89,10 +98,10 @@ def new_event(
 
 def event_model(event_type: str) -> type[CloudEvent[Any]]:
     """The pydantic model of a whole event of one type (envelope + its payload)."""
-    from contracts.events import PAYLOADS, EventType
+    from contracts.events import EventType
+    from contracts.typed import EVENT_MODELS
 
-    payload = PAYLOADS[EventType(event_type)]
-    return CloudEvent[payload]  # type: ignore[valid-type]
+    return EVENT_MODELS[EventType(event_type)]
 
 
 class RawEnvelope(BaseModel):

@@ -20,7 +20,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts import PAYLOADS, CloudEvent, EventType, RawEnvelope, Topic
+import contracts
+from contracts import CloudEvent, EventType, Topic
 from servicekit.dlq import dead_letter_headers
 from servicekit.observability import (
     DEAD_LETTERED,
@@ -33,6 +34,9 @@ from servicekit.observability import (
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[None]]
+"""Runs in the transaction that records the event in the inbox. The event it receives is the
+typed model of the type it is registered for, so it may be annotated with its payload:
+`async def handle(event: CloudEvent[OrderCompleted], session: AsyncSession) -> None`."""
 
 
 class PermanentError(Exception):
@@ -40,16 +44,9 @@ class PermanentError(Exception):
 
 
 def parse_event(value: bytes | None) -> CloudEvent[Any]:
-    """Bytes from Kafka to a typed event; raises ValueError/ValidationError on anything invalid."""
-    if not value:
-        raise ValueError("empty message")
-    envelope = RawEnvelope.model_validate_json(value)
-    try:
-        payload_model = PAYLOADS[EventType(envelope.type)]
-    except ValueError:
-        raise ValueError(f"unknown event type {envelope.type!r}") from None
-    data = payload_model.model_validate(envelope.data)
-    return CloudEvent[Any].model_validate({**envelope.model_dump(), "data": data})
+    """Bytes from Kafka to the typed event of its `type`; raises ValueError/ValidationError on
+    anything invalid (see `contracts.parse_event`)."""
+    return contracts.parse_event(value)
 
 
 def _is_infrastructure_error(exc: BaseException) -> bool:

@@ -15,7 +15,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from contracts import CloudEvent, EventType, new_event
+from contracts import EVENT_MODELS, CloudEvent, EventType, new_event
 from contracts.events import OrderCancelled
 from contracts.topics import ORDERS_EVENTS
 from servicekit import dlq
@@ -112,7 +112,9 @@ async def read_topic(kafka: KafkaSettings, topic: str) -> list[Any]:
 
 
 def recording_handler(kit: Kit, fail_on: str | None = None, permanent_on: str | None = None) -> Any:
-    async def handle(event: CloudEvent[Any], session: AsyncSession) -> None:
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        # The consumer hands over the typed event of the type the handler is registered for.
+        assert type(event) is EVENT_MODELS[EventType.ORDER_CANCELLED]
         note = event.data.reason
         if note == permanent_on:
             raise PermanentError(f"cannot handle {note}")

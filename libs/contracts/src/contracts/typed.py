@@ -1,0 +1,64 @@
+"""Whole events, typed: one CloudEvent model per `EventType`, their union, and parsing into it.
+
+Each model is generated from the `PAYLOADS` catalogue: `CloudEvent[<payload>]` with `type`
+narrowed to its one value. They form a pydantic union discriminated by the CloudEvents `type`,
+so one validation picks the right model and checks the envelope and payload together. A parsed
+event is an instance of `CloudEvent[<payload>]`; a handler annotated
+`event: CloudEvent[OrderCompleted]` reads `event.data` as an `OrderCompleted`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+
+from pydantic import Field, RootModel, ValidationError, create_model
+
+from contracts.envelope import CloudEvent
+from contracts.events import PAYLOADS, EventType
+
+
+def _typed_model(event_type: EventType) -> type[CloudEvent[Any]]:
+    payload = PAYLOADS[event_type]
+    generic: type[CloudEvent[Any]] = CloudEvent[payload]  # type: ignore[valid-type]
+    type_field = generic.model_fields["type"]
+    only_this_type: Any = Literal[event_type.value]  # built at runtime, opaque to mypy
+    model: type[CloudEvent[Any]] = create_model(
+        f"{payload.__name__}Event",
+        __base__=generic,
+        __module__=__name__,
+        type=(only_this_type, Field(description=type_field.description)),
+    )
+    return model
+
+
+EVENT_MODELS: dict[EventType, type[CloudEvent[Any]]] = {
+    event_type: _typed_model(event_type) for event_type in EventType
+}
+"""The model of a whole event (envelope and payload) of each type."""
+
+if TYPE_CHECKING:
+    AnyEvent = CloudEvent[Any]
+else:
+    AnyEvent = Annotated[Union[tuple(EVENT_MODELS.values())], Field(discriminator="type")]  # noqa: UP007
+
+
+class SuiteEvent(RootModel[AnyEvent]):
+    """Any event of the suite; validation dispatches on `type` to that type's model."""
+
+
+def parse_event(value: bytes | str | None) -> CloudEvent[Any]:
+    """JSON to the typed event of its `type`.
+
+    Raises ValueError for an empty message or an unknown type, pydantic's ValidationError
+    (a ValueError too) for invalid JSON, envelope or payload; the message names the field.
+    """
+    if not value:
+        raise ValueError("empty message")
+    try:
+        return SuiteEvent.model_validate_json(value).root
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "union_tag_invalid":
+            tag = first.get("ctx", {}).get("tag")
+            raise ValueError(f"unknown event type {tag!r}") from None
+        raise
