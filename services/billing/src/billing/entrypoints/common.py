@@ -1,17 +1,18 @@
-"""What every route module shares: the unit of work of a request, roles, problem responses."""
+"""What every route module shares: the unit of work of a request and who may change things."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from billing.adapters.unit_of_work import SqlUnitOfWork
+from servicekit.api import NO_NUL
 from servicekit.auth import Role, require_for_changes
 from servicekit.runtime import runtime_of
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+InvoiceId = Annotated[str, Path(pattern=NO_NUL)]
 
 # Reads need any role (checked by servicekit's runtime); recording payments needs accounting.
 ACCOUNTING_FOR_CHANGES = [Depends(require_for_changes(Role.ACCOUNTING))]

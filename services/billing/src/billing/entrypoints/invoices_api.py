@@ -2,61 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from billing.domain.model import InvoiceStatus
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, PROBLEM, UnitOfWorkDep
+from billing.domain.model import Invoice, InvoiceStatus
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
 from billing.entrypoints.invoices_schemas import InvoicePage, InvoiceRead
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
-from servicekit.http import InvalidInput, NotFound, decode_cursor, encode_cursor
+from servicekit.api import Cursor, Limit, Storable, problem_responses
+from servicekit.http import NotFound
+from servicekit.pagination import created_at_and_id, cursor_position, page_of
 
 router = APIRouter(tags=["invoices"], dependencies=ACCOUNTING_FOR_CHANGES)
 
 
-def _position(cursor: str | None) -> Position | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    try:
-        return Position(
-            created_at=datetime.fromisoformat(position["created_at"]), id=str(position["id"])
-        )
-    except (KeyError, TypeError, ValueError):
-        raise InvalidInput.field("query.cursor", "not a cursor this service issued") from None
+def _position(position: dict[str, Any]) -> Position:
+    created_at, invoice_id = created_at_and_id(position)
+    return Position(created_at=created_at, id=invoice_id)
 
 
-@router.get("/invoices", response_model=InvoicePage, responses={422: PROBLEM})
+def _position_of(invoice: Invoice) -> dict[str, Any]:
+    return {"created_at": invoice.created_at, "id": invoice.id}
+
+
+@router.get("/invoices", response_model=InvoicePage, responses=problem_responses(422))
 async def list_invoices(
     uow: UnitOfWorkDep,
-    order_id: Annotated[str | None, Query(max_length=200)] = None,
+    order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     status: InvoiceStatus | None = None,
-    customer_id: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> InvoicePage:
     """Invoices, newest first, filtered by order, status or customer."""
-    after = _position(cursor)
+    after = cursor_position(cursor, _position)
     found = await uow.invoices.search(
         InvoiceFilter(order_id=order_id, status=status, customer_id=customer_id),
         limit=limit + 1,
         after=after,
     )
-    page = found[:limit]
-    next_cursor = None
-    if len(found) > limit and page[-1].created_at is not None:
-        next_cursor = encode_cursor(
-            {"created_at": page[-1].created_at.isoformat(), "id": page[-1].id}
-        )
+    page, next_cursor = page_of(found, limit, _position_of)
     return InvoicePage(
         items=[InvoiceRead.model_validate(invoice) for invoice in page], next_cursor=next_cursor
     )
 
 
-@router.get("/invoices/{invoice_id}", response_model=InvoiceRead, responses={404: PROBLEM})
-async def get_invoice(invoice_id: str, uow: UnitOfWorkDep) -> InvoiceRead:
+@router.get("/invoices/{invoice_id}", response_model=InvoiceRead, responses=problem_responses(404))
+async def get_invoice(invoice_id: InvoiceId, uow: UnitOfWorkDep) -> InvoiceRead:
     """One invoice with its lines, totals, payments and balance."""
     invoice = await uow.invoices.get(invoice_id)
     if invoice is None:

@@ -3,34 +3,40 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from billing.domain.model import PaymentRefused
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, PROBLEM, UnitOfWorkDep
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
 from billing.entrypoints.payments_schemas import PaymentCreate, PaymentRead
 from billing.service_layer import services
+from servicekit.api import ErrorTable, IdempotencyKey, problem_responses, problems_from
 from servicekit.http import Conflict, NotFound, idempotent
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["payments"], dependencies=ACCOUNTING_FOR_CHANGES)
 
+REFUSALS: ErrorTable = {
+    services.InvoiceNotFound: lambda exc: NotFound(f"no invoice {exc}"),
+    PaymentRefused: Conflict,
+}
+
 
 @router.post(
     "/invoices/{invoice_id}/payments",
     status_code=201,
     response_model=PaymentRead,
-    responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+    responses=problem_responses(404, 409, 422),
 )
 async def create_payment(
     request: Request,
-    invoice_id: str,
+    invoice_id: InvoiceId,
     body: PaymentCreate,
     uow: UnitOfWorkDep,
-    idempotency_key: Annotated[str | None, Header()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record a payment; partial payments keep a balance. Above the balance, or on a paid
     invoice: 409 and nothing changes."""
@@ -42,14 +48,10 @@ async def create_payment(
     )
 
     async def create() -> tuple[int, Any]:
-        try:
+        with problems_from(REFUSALS):
             invoice, payment = await services.record_payment(
                 uow, invoice_id, new, correlation_id=current_correlation_id()
             )
-        except services.InvoiceNotFound:
-            raise NotFound(f"no invoice {invoice_id}") from None
-        except PaymentRefused as exc:
-            raise Conflict(str(exc)) from exc
         return 201, PaymentRead.of(invoice, payment).model_dump(mode="json")
 
     async with uow.session.begin():

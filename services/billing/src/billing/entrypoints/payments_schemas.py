@@ -6,18 +6,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from billing.domain.model import Invoice, InvoiceStatus, Payment, PaymentMethod
 from billing.entrypoints.invoices_schemas import ReadModel
+from servicekit.api import RequestBody
 
 PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
 
 
-class PaymentCreate(BaseModel):
+class PaymentCreate(RequestBody):
     """A payment received against an invoice."""
-
-    model_config = ConfigDict(extra="forbid")
 
     amount: PositiveMoney
     received_at: AwareDatetime | None = Field(
