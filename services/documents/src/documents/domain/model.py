@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from documents.domain.labels import Labels, labels_for
 from documents.domain.templates import Look
+from pricing import LineAmounts, TaxLine, round_money
+from pricing import tax_breakdown as breakdown_by_rate
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
 PDF = "application/pdf"
 
 # Fixed forever: changing it would give every existing document a new id.
@@ -52,8 +52,8 @@ class ReferenceTaken(Exception):
 
 
 def money(value: Decimal) -> Decimal:
-    """An amount with exactly two decimal places (ROUND_HALF_UP)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """An amount as printed: rounded half up to exactly two decimal places (the suite's rule)."""
+    return round_money(value)
 
 
 def document_id(subject: str, kind: DocumentKind, reference: str) -> uuid.UUID:
@@ -168,11 +168,7 @@ class PrintLine:
     tax_amount: Decimal
 
 
-@dataclass(frozen=True)
-class TaxAmount:
-    rate: Decimal
-    base: Decimal
-    amount: Decimal
+TaxAmount = TaxLine  # one rate of the tax breakdown: rate, base, amount (the `pricing` one)
 
 
 @dataclass(frozen=True)
@@ -184,17 +180,18 @@ class PrintTotals:
 
 
 def tax_breakdown(lines: Iterable[PrintLine]) -> tuple[TaxAmount, ...]:
-    """Net base and tax per rate, ascending by rate: for payloads that carry no breakdown."""
-    bases: dict[Decimal, Decimal] = {}
-    amounts: dict[Decimal, Decimal] = {}
-    for line in lines:
-        rate = line.tax_rate.normalize()
-        bases[rate] = bases.get(rate, ZERO) + line.net_amount
-        amounts[rate] = amounts.get(rate, ZERO) + line.tax_amount
+    """Net base and tax per rate, ascending by rate: for payloads that carry no breakdown.
+
+    The sums of the printed line amounts, as `pricing` breaks down an order or an invoice.
+    """
+    by_rate = breakdown_by_rate((line.tax_rate, _printed_amounts(line)) for line in lines)
     return tuple(
-        TaxAmount(rate=rate, base=money(bases[rate]), amount=money(amounts[rate]))
-        for rate in sorted(bases)
+        TaxAmount(rate=tax.rate.normalize(), base=tax.base, amount=tax.amount) for tax in by_rate
     )
+
+
+def _printed_amounts(line: PrintLine) -> LineAmounts:
+    return LineAmounts(line.net_amount, line.tax_amount, line.net_amount + line.tax_amount)
 
 
 @dataclass(frozen=True)
