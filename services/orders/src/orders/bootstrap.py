@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 
-from contracts import EventType
 from contracts.topics import (
     BILLING_EVENTS,
     DOCUMENTS_EVENTS,
@@ -13,7 +12,7 @@ from contracts.topics import (
 from orders import __version__
 from orders.adapters.tables import metadata
 from orders.config import OrdersSettings
-from orders.entrypoints import handlers
+from orders.entrypoints.handlers import HANDLERS
 from orders.entrypoints.http import router
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
@@ -25,33 +24,10 @@ def subscriptions(_: Runtime) -> Sequence[Subscription]:
     """
     return [
         Subscription(
-            topic=ORDERS_INBOUND,
-            handlers={EventType.ORDER_SUBMITTED: handlers.handle_order_submitted},
-        ),
-        Subscription(
-            topic=INVENTORY_EVENTS,
-            handlers={
-                EventType.STOCK_RESERVED: handlers.handle_stock_reserved,
-                EventType.STOCK_RESERVATION_FAILED: handlers.handle_stock_reservation_failed,
-                EventType.STOCK_RELEASED: handlers.handle_stock_released,
-                EventType.SHIPMENT_DISPATCHED: handlers.handle_shipment_dispatched,
-            },
-        ),
-        Subscription(
-            topic=BILLING_EVENTS,
-            handlers={
-                EventType.INVOICE_ISSUED: handlers.handle_invoice_issued,
-                EventType.PAYMENT_RECEIVED: handlers.handle_payment_received,
-            },
-        ),
-        Subscription(
-            topic=DOCUMENTS_EVENTS,
-            handlers={
-                EventType.DOCUMENT_GENERATED: handlers.handle_document_generated,
-                EventType.QUOTE_DOCUMENT_GENERATED: handlers.handle_quote_document_generated,
-                EventType.DOCUMENT_EMAILED: handlers.handle_document_emailed,
-            },
-        ),
+            topic=topic,
+            handlers={t: h for t, h in HANDLERS.items() if t in topic.event_types},
+        )
+        for topic in (ORDERS_INBOUND, INVENTORY_EVENTS, BILLING_EVENTS, DOCUMENTS_EVENTS)
     ]
 
 

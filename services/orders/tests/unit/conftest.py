@@ -14,24 +14,11 @@ from orders.domain.addresses import CustomerAddress
 from orders.domain.model import Customer, Opportunity, Order
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote
-from orders.service_layer.unit_of_work import (
-    AbstractUnitOfWork,
-    AddressRepository,
-    CustomerRepository,
-    OpportunityRepository,
-    OrderFilters,
-    OrderRepository,
-    Position,
-    QuoteFilters,
-    QuoteRepository,
-    SavedFilter,
-    SavedFilterRepository,
-    StageRepository,
-    TimelineEntry,
-)
+from orders.service_layer.ports import OrderFilters, Position, QuoteFilters, SavedFilter
+from orders.service_layer.unit_of_work import TimelineEntry, UnitOfWork
 
 
-class FakeCustomers(CustomerRepository):
+class FakeCustomers:
     def __init__(self) -> None:
         self.rows: dict[str, Customer] = {}
 
@@ -63,7 +50,7 @@ class FakeCustomers(CustomerRepository):
         return found[:limit]
 
 
-class FakeAddresses(AddressRepository):
+class FakeAddresses:
     def __init__(self) -> None:
         self.rows: dict[str, CustomerAddress] = {}
 
@@ -85,7 +72,7 @@ class FakeAddresses(AddressRepository):
         assert len(defaults) == len(set(defaults)), "one default per kind"
 
 
-class FakeOrders(OrderRepository):
+class FakeOrders:
     def __init__(self) -> None:
         self.rows: dict[str, Order] = {}
 
@@ -124,7 +111,7 @@ class FakeOrders(OrderRepository):
         return [OrderRef(o.id, o.number) for o in mine]
 
 
-class FakeQuotes(QuoteRepository):
+class FakeQuotes:
     def __init__(self, orders: FakeOrders) -> None:
         self.rows: dict[str, Quote] = {}
         self.orders = orders
@@ -151,7 +138,7 @@ class FakeQuotes(QuoteRepository):
         return sorted(self.rows.values(), key=lambda q: (q.created_at, q.id), reverse=True)
 
 
-class FakeOpportunities(OpportunityRepository):
+class FakeOpportunities:
     def __init__(self) -> None:
         self.rows: dict[str, Opportunity] = {}
 
@@ -164,7 +151,7 @@ class FakeOpportunities(OpportunityRepository):
         self.rows[opportunity.id] = Opportunity(opportunity.id, opportunity.name, customer_id)
 
 
-class FakeStages(StageRepository):
+class FakeStages:
     def __init__(self) -> None:
         self.rows: list[Stage] = []
 
@@ -175,7 +162,7 @@ class FakeStages(StageRepository):
         self.rows = list(stages)
 
 
-class FakeSavedFilters(SavedFilterRepository):
+class FakeSavedFilters:
     def __init__(self) -> None:
         self.rows: dict[str, SavedFilter] = {}
 
@@ -198,7 +185,7 @@ class FakeSavedFilters(SavedFilterRepository):
         return self.rows.pop(filter_id, None) is not None
 
 
-class FakeUnitOfWork(AbstractUnitOfWork):
+class FakeUnitOfWork:
     def __init__(self) -> None:
         self.customers = FakeCustomers()
         self.addresses = FakeAddresses()
@@ -221,7 +208,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.quote_counters[year] = self.quote_counters.get(year, 0) + 1
         return self.quote_counters[year]
 
-    async def publish(
+    async def record(
         self,
         event: CloudEvent[Any],
         *,
@@ -233,9 +220,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         if event.actor is None and self.actor is not None:
             event = event.model_copy(update={"actor": self.actor})
         self.outbox.append(event)
-        await self.record(event, summary=summary, order_id=order_id, quote_id=quote_id)
+        await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)
 
-    async def record(
+    async def note_received(
         self,
         event: CloudEvent[Any],
         *,
@@ -306,6 +293,12 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         return [event.type for event in self.outbox]
 
 
+def fake_unit_of_work() -> FakeUnitOfWork:
+    fake = FakeUnitOfWork()
+    _checked: UnitOfWork = fake  # mypy: the fake satisfies the port
+    return fake
+
+
 @pytest.fixture
 def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
+    return fake_unit_of_work()

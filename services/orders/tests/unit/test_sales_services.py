@@ -25,15 +25,16 @@ from orders.domain.model import (
 )
 from orders.domain.pipeline import Stage
 from orders.domain.quote import QuoteStatus
-from orders.service_layer import addresses, pipeline, quotes, services
+from orders.service_layer import addresses, customers, orders, pipeline, quotes, reactions
+from orders.service_layer.content import OpportunityInput
 
 HOME = Address("Calle Mayor 1", "28013", "Madrid", "ES")
 DEPOT = Address("Polígono 7", "28500", "Arganda", "ES")
 
 
 async def a_customer(uow: Any, email: str = "buyer@example.com") -> Any:
-    return await services.create_customer(
-        uow, services.NewCustomer(name="Acme", email=email, billing_address=HOME)
+    return await customers.create_customer(
+        uow, customers.NewCustomer(name="Acme", email=email, billing_address=HOME)
     )
 
 
@@ -53,7 +54,7 @@ def content(customer_id: str | None, **extra: Any) -> dict[str, Any]:
         "closing_text": "Bye",
         "payment_terms": PaymentTerms(14, "Net 14"),
         "shipping_address": DEPOT,
-        "opportunity": services.OpportunityInput("OPP-1", "Deal"),
+        "opportunity": OpportunityInput("OPP-1", "Deal"),
         "template_id": "tpl-1",
         "recurring": Recurring(RecurrenceFrequency.YEARLY, date(2027, 1, 1)),
         **extra,
@@ -113,46 +114,46 @@ async def test_an_accepted_quote_converts_into_a_draft_with_its_content(uow: Any
 
 async def test_a_copy_is_announced_once_it_has_a_customer(uow: Any) -> None:
     customer = await a_customer(uow)
-    original = await services.create_order(uow, services.NewOrder(**content(customer.id)))
-    copy = await services.copy_order(uow, original.id)
+    original = await orders.create_order(uow, orders.NewOrder(**content(customer.id)))
+    copy = await orders.copy_order(uow, original.id)
     assert (copy.customer_id, copy.contact, copy.opportunity) == (None, None, None)
     assert (copy.description, copy.payment_terms) == (original.description, original.payment_terms)
     assert uow.published_types() == [EventType.ORDER_CREATED]  # the original's only
     with pytest.raises(MissingFields):
-        await services.confirm_order(uow, copy.id)
+        await orders.confirm_order(uow, copy.id)
 
-    await services.revise_order(uow, copy.id, {"description": "Still no customer"}, None)
+    await orders.revise_order(uow, copy.id, {"description": "Still no customer"}, None)
     assert uow.published_types() == [EventType.ORDER_CREATED]
-    revised = await services.revise_order(uow, copy.id, {"customer_id": customer.id}, None)
+    revised = await orders.revise_order(uow, copy.id, {"customer_id": customer.id}, None)
     assert revised.billing_address == HOME  # the new customer's addresses, as on a new order
     assert uow.published_types() == [EventType.ORDER_CREATED, EventType.ORDER_CREATED]
     assert uow.outbox[-1].subject == copy.id
-    await services.revise_order(uow, copy.id, {"contact": "Luis"}, None)
+    await orders.revise_order(uow, copy.id, {"contact": "Luis"}, None)
     assert len(uow.outbox) == 2
-    confirmed = await services.confirm_order(uow, copy.id)
+    confirmed = await orders.confirm_order(uow, copy.id)
     assert confirmed.status is OrderStatus.OPEN
 
 
 async def test_an_opportunity_remembers_its_customer_for_later_orders(uow: Any) -> None:
     customer = await a_customer(uow)
-    opportunity = services.OpportunityInput("OPP-9", "Fleet")
+    opportunity = OpportunityInput("OPP-9", "Fleet")
     with pytest.raises(InvalidOrder) as raised:
-        await services.create_order(
+        await orders.create_order(
             uow,
-            services.NewOrder(
+            orders.NewOrder(
                 customer_id=None, currency="EUR", lines=lines(), opportunity=opportunity
             ),
         )
     assert raised.value.field == "customer_id"
-    await services.create_order(
+    await orders.create_order(
         uow,
-        services.NewOrder(
+        orders.NewOrder(
             customer_id=customer.id, currency="EUR", lines=lines(), opportunity=opportunity
         ),
     )
-    later = await services.create_order(
+    later = await orders.create_order(
         uow,
-        services.NewOrder(customer_id=None, currency="EUR", lines=lines(), opportunity=opportunity),
+        orders.NewOrder(customer_id=None, currency="EUR", lines=lines(), opportunity=opportunity),
     )
     assert later.customer_id == customer.id
     assert (await uow.opportunities.get("OPP-9")).customer_id == customer.id
@@ -167,10 +168,10 @@ async def test_stage_changes_and_a_refused_approval_are_published(uow: Any) -> N
         ],
     )
     customer = await a_customer(uow)
-    order = await services.create_order(
-        uow, services.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
+    order = await orders.create_order(
+        uow, orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
     )
-    await services.confirm_order(uow, order.id)
+    await orders.confirm_order(uow, order.id)
     uow.actor = "alice"
     moved = await pipeline.move_order(uow, order.id, "review", "ready", {"sales"})
     assert moved.stage == "review"
@@ -204,19 +205,19 @@ async def test_addresses_keep_the_customers_defaults_in_step(uow: Any) -> None:
     depot = await addresses.add_address(
         uow, customer.id, addresses.NewAddress(AddressKind.SHIPPING, DEPOT, "Depot")
     )
-    assert (await services.get_customer(uow, customer.id)).shipping_address == DEPOT
+    assert (await customers.get_customer(uow, customer.id)).shipping_address == DEPOT
     await addresses.change_address(uow, customer.id, depot.id, {}, {"city": "Getafe"})
-    stored = await services.get_customer(uow, customer.id)
+    stored = await customers.get_customer(uow, customer.id)
     assert stored.shipping_address is not None
     assert stored.shipping_address.city == "Getafe"
     await addresses.remove_address(uow, customer.id, depot.id)
-    assert (await services.get_customer(uow, customer.id)).shipping_address is None
+    assert (await customers.get_customer(uow, customer.id)).shipping_address is None
 
 
 async def test_an_emailed_document_is_recorded_once_with_its_label(uow: Any) -> None:
     customer = await a_customer(uow)
-    order = await services.create_order(
-        uow, services.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
+    order = await orders.create_order(
+        uow, orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
     )
     generated = DocumentGenerated(
         document_id="doc-1",
@@ -228,7 +229,7 @@ async def test_an_emailed_document_is_recorded_once_with_its_label(uow: Any) -> 
         sha256="0" * 64,
         download_path="/documents/doc-1/content",
     )
-    await services.document_generated(
+    await reactions.document_generated(
         uow,
         new_event(EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id),
     )
@@ -242,7 +243,7 @@ async def test_an_emailed_document_is_recorded_once_with_its_label(uow: Any) -> 
         attempts=1,
     )
     for _ in range(2):  # the same e-mail reported twice, under two event ids
-        await services.document_emailed(
+        await reactions.document_emailed(
             uow,
             new_event(EventType.DOCUMENT_EMAILED, payload, source="/documents", subject=order.id),
         )
@@ -250,8 +251,8 @@ async def test_an_emailed_document_is_recorded_once_with_its_label(uow: Any) -> 
         e.summary for e in await uow.timeline(order.id) if e.type == EventType.DOCUMENT_EMAILED
     ]
     assert summaries == ["Invoice e-mailed to ana@example.com, luis@example.com"]
-    with pytest.raises(services.OrderNotFound):
-        await services.document_emailed(
+    with pytest.raises(orders.OrderNotFound):
+        await reactions.document_emailed(
             uow,
             new_event(
                 EventType.DOCUMENT_EMAILED,

@@ -28,13 +28,13 @@ from orders.domain.model import (
     LineKind,
     OrderStatus,
 )
-from orders.service_layer import services
+from orders.service_layer import customers, inbound, orders, reactions
 
 
 async def a_customer(uow: Any, **kwargs: Any) -> Any:
-    return await services.create_customer(
+    return await customers.create_customer(
         uow,
-        services.NewCustomer(
+        customers.NewCustomer(
             name=kwargs.get("name", "Acme"),
             email=kwargs.get("email", "buyer@example.com"),
             billing_address=kwargs.get("billing_address"),
@@ -52,9 +52,9 @@ def lines(*kinds: str) -> list[LineInput]:
 
 async def an_order(uow: Any, *kinds: str, **kwargs: Any) -> Any:
     customer = kwargs.pop("customer", None) or await a_customer(uow)
-    return await services.create_order(
+    return await orders.create_order(
         uow,
-        services.NewOrder(customer_id=customer.id, currency="EUR", lines=lines(*kinds), **kwargs),
+        orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines(*kinds), **kwargs),
         correlation_id="corr-1",
     )
 
@@ -93,8 +93,8 @@ async def test_addresses_default_to_the_customers(uow: Any) -> None:
 
 async def test_unknown_customer_is_invalid_input(uow: Any) -> None:
     with pytest.raises(InvalidOrder) as raised:
-        await services.create_order(
-            uow, services.NewOrder(customer_id=str(uuid.uuid4()), currency="EUR", lines=lines())
+        await orders.create_order(
+            uow, orders.NewOrder(customer_id=str(uuid.uuid4()), currency="EUR", lines=lines())
         )
     assert raised.value.field == "customer_id"
     assert uow.outbox == []
@@ -103,20 +103,20 @@ async def test_unknown_customer_is_invalid_input(uow: Any) -> None:
 
 async def test_confirm_emits_the_snapshot_and_a_refusal_emits_nothing(uow: Any) -> None:
     order = await an_order(uow, "product", "service")
-    confirmed = await services.confirm_order(uow, order.id, correlation_id="corr-2")
+    confirmed = await orders.confirm_order(uow, order.id, correlation_id="corr-2")
     assert (confirmed.status, confirmed.fulfilment) == (OrderStatus.OPEN, Fulfilment.RESERVING)
     assert uow.published_types() == [EventType.ORDER_CREATED, EventType.ORDER_CONFIRMED]
     assert len(uow.outbox[1].data.order.lines) == 2
     with pytest.raises(IllegalTransition):
-        await services.confirm_order(uow, order.id)
+        await orders.confirm_order(uow, order.id)
     assert len(uow.outbox) == 2
-    assert (await services.get_order(uow, order.id)).status is OrderStatus.OPEN
+    assert (await orders.get_order(uow, order.id)).status is OrderStatus.OPEN
 
 
 async def test_cancel_reports_the_previous_status(uow: Any) -> None:
     order = await an_order(uow)
-    await services.confirm_order(uow, order.id)
-    cancelled = await services.cancel_order(uow, order.id, "changed mind")
+    await orders.confirm_order(uow, order.id)
+    cancelled = await orders.cancel_order(uow, order.id, "changed mind")
     assert cancelled.status is OrderStatus.CANCELLED
     event = uow.outbox[-1]
     assert event.type == EventType.ORDER_CANCELLED
@@ -126,38 +126,38 @@ async def test_cancel_reports_the_previous_status(uow: Any) -> None:
 
 async def test_revise_only_a_draft(uow: Any) -> None:
     order = await an_order(uow)
-    revised = await services.revise_order(uow, order.id, {"contact": "Ana"}, lines("service"))
-    stored = await services.get_order(uow, order.id)
+    revised = await orders.revise_order(uow, order.id, {"contact": "Ana"}, lines("service"))
+    stored = await orders.get_order(uow, order.id)
     assert stored.contact == revised.contact == "Ana"
     assert [line.kind for line in stored.lines] == [LineKind.SERVICE]
-    await services.confirm_order(uow, order.id)
+    await orders.confirm_order(uow, order.id)
     with pytest.raises(IllegalTransition):
-        await services.revise_order(uow, order.id, {"contact": "Bob"}, None)
-    assert (await services.get_order(uow, order.id)).contact == "Ana"
+        await orders.revise_order(uow, order.id, {"contact": "Bob"}, None)
+    assert (await orders.get_order(uow, order.id)).contact == "Ana"
 
 
 async def test_revise_to_another_customer_takes_its_addresses(uow: Any) -> None:
     order = await an_order(uow)
     home = Address("Main St 1", "10001", "New York", "US")
     other = await a_customer(uow, email="other@example.com", billing_address=home)
-    revised = await services.revise_order(uow, order.id, {"customer_id": other.id}, None)
+    revised = await orders.revise_order(uow, order.id, {"customer_id": other.id}, None)
     assert (revised.customer_id, revised.billing_address, revised.shipping_address) == (
         other.id,
         home,
         home,
     )
     with pytest.raises(InvalidOrder):
-        await services.revise_order(uow, order.id, {"customer_id": str(uuid.uuid4())}, None)
+        await orders.revise_order(uow, order.id, {"customer_id": str(uuid.uuid4())}, None)
 
 
 async def test_the_life_of_an_order_from_consumed_events(uow: Any) -> None:
     order = await an_order(uow, "product", "service")
-    await services.confirm_order(uow, order.id)
+    await orders.confirm_order(uow, order.id)
     with pytest.raises(IllegalTransition, match="not fully shipped"):
-        await services.complete_order(uow, order.id)
+        await orders.complete_order(uow, order.id)
 
     reserved = StockReserved(order_id=order.id, lines=[{"sku": "SKU-0", "quantity": "2"}])
-    await services.stock_reserved(
+    await reactions.stock_reserved(
         uow, inventory_event(EventType.STOCK_RESERVED, reserved, order.id)
     )
     shipped = ShipmentDispatched(
@@ -167,13 +167,13 @@ async def test_the_life_of_an_order_from_consumed_events(uow: Any) -> None:
         fully_shipped=True,
     )
     event = inventory_event(EventType.SHIPMENT_DISPATCHED, shipped, order.id)
-    await services.shipment_dispatched(uow, event)
+    await reactions.shipment_dispatched(uow, event)
     again = inventory_event(EventType.SHIPMENT_DISPATCHED, shipped, order.id)  # new id, same fact
-    state = await services.shipment_dispatched(uow, again)
+    state = await reactions.shipment_dispatched(uow, again)
     assert state.fulfilment is Fulfilment.SHIPPED
     assert [line.shipped_quantity for line in state.lines] == [D("2"), D("0")]
 
-    done = await services.complete_order(uow, order.id)
+    done = await orders.complete_order(uow, order.id)
     assert done.status is OrderStatus.CONCLUDED
     assert uow.outbox[-1].type == EventType.ORDER_COMPLETED
 
@@ -184,8 +184,8 @@ async def test_the_life_of_an_order_from_consumed_events(uow: Any) -> None:
 
 async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
     order = await an_order(uow, "service")
-    await services.confirm_order(uow, order.id)
-    await services.complete_order(uow, order.id)
+    await orders.confirm_order(uow, order.id)
+    await orders.complete_order(uow, order.id)
     snapshot = uow.outbox[-1].data.order
     issued = InvoiceIssued(
         invoice_id="inv-1",
@@ -200,7 +200,7 @@ async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
         lines=[],
         totals=snapshot.totals,
     )
-    await services.invoice_issued(
+    await reactions.invoice_issued(
         uow, new_event(EventType.INVOICE_ISSUED, issued, source="/billing", subject=order.id)
     )
     paid = PaymentReceived(
@@ -215,7 +215,7 @@ async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
         status="paid",
         received_at=datetime.now(UTC),
     )
-    state = await services.payment_received(
+    state = await reactions.payment_received(
         uow, new_event(EventType.PAYMENT_RECEIVED, paid, source="/billing", subject=order.id)
     )
     assert state.billing is Billing.PAID
@@ -229,7 +229,7 @@ async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
         sha256="0" * 64,
         download_path="/documents/doc-1/content",
     )
-    state = await services.document_generated(
+    state = await reactions.document_generated(
         uow,
         new_event(EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id),
     )
@@ -242,8 +242,8 @@ async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
 async def test_an_event_about_an_unknown_order_is_refused(uow: Any) -> None:
     missing = str(uuid.uuid4())
     reserved = StockReserved(order_id=missing, lines=[])
-    with pytest.raises(services.OrderNotFound):
-        await services.stock_reserved(
+    with pytest.raises(orders.OrderNotFound):
+        await reactions.stock_reserved(
             uow, inventory_event(EventType.STOCK_RESERVED, reserved, missing)
         )
 
@@ -269,13 +269,13 @@ def submission(reference: str, *, confirm: bool, email: str = "shop@example.com"
 
 async def test_a_submission_creates_one_order_however_often_it_comes(uow: Any) -> None:
     known = await a_customer(uow, email="Shop@Example.com")
-    order = await services.submit_order(uow, submission("SHOP-1", confirm=True))
+    order = await inbound.submit_order(uow, submission("SHOP-1", confirm=True))
     assert order is not None
     assert order.customer_id == known.id  # matched by e-mail, whatever its case
     assert order.external_reference == "SHOP-1"
     assert (order.status, order.fulfilment) == (OrderStatus.OPEN, Fulfilment.RESERVING)
     assert order.lines[0].description == "SKU-9"
-    assert await services.submit_order(uow, submission("SHOP-1", confirm=True)) is None
+    assert await inbound.submit_order(uow, submission("SHOP-1", confirm=True)) is None
     assert len(uow.orders.rows) == 1
     created, confirmed = uow.outbox
     assert (created.type, confirmed.type) == (EventType.ORDER_CREATED, EventType.ORDER_CONFIRMED)
@@ -292,7 +292,7 @@ async def test_a_submission_creates_one_order_however_often_it_comes(uow: Any) -
 
 
 async def test_a_submission_from_a_new_customer_creates_the_customer(uow: Any) -> None:
-    order = await services.submit_order(
+    order = await inbound.submit_order(
         uow, submission("SHOP-2", confirm=False, email="new@example.com")
     )
     assert order is not None

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, or_
 from sqlalchemy.engine import Row
 
 from orders.domain.model import (
@@ -37,6 +37,12 @@ def canonical_id(value: object) -> str | None:
 def escape_like(text: str) -> str:
     """`text` matched literally inside an (I)LIKE pattern (backslash is the escape)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def text_match(q: str, *columns: Any) -> ColumnElement[bool]:
+    """Any of the columns contains `q` (case-insensitively, taken literally)."""
+    pattern = f"%{escape_like(q)}%"
+    return or_(*(column.ilike(pattern) for column in columns))
 
 
 def address_to_json(address: Address | None) -> dict[str, Any] | None:

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
-from orders.adapters.repository import SqlUnitOfWork
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressNotFound
 from orders.domain.model import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
 from orders.entrypoints.schemas import storable
-from orders.service_layer import services
+from orders.service_layer.customers import CustomerNotFound
+from orders.service_layer.orders import OrderNotFound
+from orders.service_layer.quotes import QuoteNotFound
 from servicekit.auth import Forbidden, Role, require
 from servicekit.http import PROBLEM_JSON, Conflict, InvalidInput, NotFound, decode_cursor
 from servicekit.runtime import runtime_of
@@ -63,9 +65,9 @@ def problems(field_prefix: str = "body.") -> Iterator[None]:
     try:
         yield
     except (
-        services.OrderNotFound,
-        services.CustomerNotFound,
-        services.QuoteNotFound,
+        OrderNotFound,
+        CustomerNotFound,
+        QuoteNotFound,
         AddressNotFound,
     ) as exc:
         raise NotFound(str(exc)) from None

@@ -24,7 +24,7 @@ from orders.entrypoints.common import (
 )
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
 from orders.entrypoints.schemas import Storable
-from orders.service_layer import addresses, services
+from orders.service_layer import addresses, customers
 from servicekit.http import InvalidInput, encode_cursor, idempotent
 from servicekit.runtime import runtime_of
 
@@ -47,9 +47,9 @@ async def create_customer(
     async with unit_of_work(request) as uow:
 
         async def create() -> tuple[int, Any]:
-            customer = await services.create_customer(
+            customer = await customers.create_customer(
                 uow,
-                services.NewCustomer(
+                customers.NewCustomer(
                     name=body.name,
                     email=body.email,
                     billing_address=mapping.address(body.billing_address),
@@ -74,7 +74,7 @@ async def get_customer(customer_id: str, request: Request) -> schemas.CustomerRe
     """One customer, with its default billing and shipping addresses."""
     with problems():
         async with unit_of_work(request) as uow:
-            return mapping.customer_read(await services.get_customer(uow, customer_id))
+            return mapping.customer_read(await customers.get_customer(uow, customer_id))
 
 
 @router.get("/customers", response_model=schemas.CustomerPage)
@@ -118,7 +118,7 @@ async def customer_orders(
     """The customer's orders, with the filters and sorts of GET /orders."""
     with problems():
         async with unit_of_work(request) as uow:
-            customer = await services.get_customer(uow, customer_id)
+            customer = await customers.get_customer(uow, customer_id)
     return await order_page(request, filters_of(query, customer_id=customer.id), limit, cursor)
 
 

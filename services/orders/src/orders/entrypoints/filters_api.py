@@ -23,7 +23,7 @@ from orders.entrypoints.common import (
 )
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
 from orders.entrypoints.schemas import Storable
-from orders.service_layer.unit_of_work import SavedFilter
+from orders.service_layer.ports import SavedFilter
 from servicekit.auth import current_actor
 from servicekit.http import (
     Conflict,

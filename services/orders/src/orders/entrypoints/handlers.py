@@ -1,77 +1,68 @@
-"""Event handlers: what other services and systems tell us about orders.
+"""Event handlers: what other services and systems tell us about orders and quotes.
 
-Each runs inside the consumer's transaction (with the inbox row). An event about an order this
-service does not have, or an inbound order that breaks our rules, can never succeed: it is
-dead-lettered at once (PermanentError) rather than retried.
+Each event type has one use case; the consumer parses the payload with the model of its type,
+so the use case receives a typed event. Each runs inside the consumer's transaction (with the
+inbox row). An event about an order this service does not have, or an inbound order that
+breaks our rules, can never succeed: it is dead-lettered at once (PermanentError) rather than
+retried.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import CloudEvent
-from orders.adapters.repository import SqlUnitOfWork
+from contracts import CloudEvent, EventType
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.model import InvalidOrder
-from orders.service_layer import quotes, services
-from orders.service_layer.unit_of_work import AbstractUnitOfWork
-from servicekit.consumer import PermanentError
+from orders.service_layer import inbound, reactions
+from orders.service_layer.orders import OrderNotFound
+from orders.service_layer.quotes import QuoteNotFound
+from orders.service_layer.unit_of_work import UnitOfWork
+from servicekit.consumer import Handler, PermanentError
 
-UseCase = Callable[[AbstractUnitOfWork, CloudEvent[Any]], Awaitable[object]]
-
-
-async def _run(use_case: UseCase, event: CloudEvent[Any], session: AsyncSession) -> None:
-    try:
-        await use_case(SqlUnitOfWork(session), event)
-    except services.OrderNotFound as exc:
-        raise PermanentError(
-            f"{event.type} {event.id} is about order {exc.order_id}, unknown to this service"
-        ) from exc
-    except services.QuoteNotFound as exc:
-        raise PermanentError(
-            f"{event.type} {event.id} is about quote {exc.quote_id}, unknown to this service"
-        ) from exc
-    except InvalidOrder as exc:
-        raise PermanentError(f"{event.type} {event.id} is invalid: {exc}") from exc
+Payload = TypeVar("Payload", bound=BaseModel)
 
 
-async def handle_order_submitted(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.submit_order, event, session)
+def handler(
+    use_case: Callable[[UnitOfWork, CloudEvent[Payload]], Awaitable[object]],
+) -> Callable[[CloudEvent[Payload], AsyncSession], Awaitable[None]]:
+    """The consumer's handler running `use_case` on the session's unit of work."""
+
+    async def handle(event: CloudEvent[Payload], session: AsyncSession) -> None:
+        try:
+            await use_case(SqlUnitOfWork(session), event)
+        except OrderNotFound as exc:
+            raise PermanentError(
+                f"{event.type} {event.id} is about order {exc.order_id}, unknown to this service"
+            ) from exc
+        except QuoteNotFound as exc:
+            raise PermanentError(
+                f"{event.type} {event.id} is about quote {exc.quote_id}, unknown to this service"
+            ) from exc
+        except InvalidOrder as exc:
+            raise PermanentError(f"{event.type} {event.id} is invalid: {exc}") from exc
+
+    return handle
 
 
-async def handle_stock_reserved(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.stock_reserved, event, session)
+# The use case of every event type this service consumes.
+HANDLERS: dict[EventType, Handler] = {
+    EventType.ORDER_SUBMITTED: handler(inbound.submit_order),
+    EventType.STOCK_RESERVED: handler(reactions.stock_reserved),
+    EventType.STOCK_RESERVATION_FAILED: handler(reactions.stock_reservation_failed),
+    EventType.STOCK_RELEASED: handler(reactions.stock_released),
+    EventType.SHIPMENT_DISPATCHED: handler(reactions.shipment_dispatched),
+    EventType.INVOICE_ISSUED: handler(reactions.invoice_issued),
+    EventType.PAYMENT_RECEIVED: handler(reactions.payment_received),
+    EventType.DOCUMENT_GENERATED: handler(reactions.document_generated),
+    EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
+    EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),
+}
 
 
-async def handle_stock_reservation_failed(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.stock_reservation_failed, event, session)
-
-
-async def handle_stock_released(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.stock_released, event, session)
-
-
-async def handle_shipment_dispatched(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.shipment_dispatched, event, session)
-
-
-async def handle_invoice_issued(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.invoice_issued, event, session)
-
-
-async def handle_payment_received(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.payment_received, event, session)
-
-
-async def handle_document_generated(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.document_generated, event, session)
-
-
-async def handle_quote_document_generated(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(quotes.quote_document_generated, event, session)
-
-
-async def handle_document_emailed(event: CloudEvent[Any], session: AsyncSession) -> None:
-    await _run(services.document_emailed, event, session)
+def handlers_for(*types: EventType) -> dict[EventType, Handler]:
+    return {event_type: HANDLERS[event_type] for event_type in types}

@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from orders.adapters.repository import SqlUnitOfWork
 from orders.domain.addresses import CustomerAddress
 from orders.domain.model import (
     Address,
@@ -23,7 +22,9 @@ from orders.domain.model import (
 from orders.domain.quote import Quote
 from orders.domain.totals import Totals, plain
 from orders.entrypoints import schemas
-from orders.service_layer import services
+from orders.service_layer.content import OpportunityInput
+from orders.service_layer.events import utcnow
+from orders.service_layer.unit_of_work import UnitOfWork
 
 
 def address(body: schemas.Address | None) -> Address | None:
@@ -57,15 +58,15 @@ def recurring(body: schemas.Recurring | None) -> Recurring | None:
     return None if body is None else Recurring(body.frequency, body.start, body.end)
 
 
-def opportunity(body: schemas.OpportunityIn | None) -> services.OpportunityInput | None:
+def opportunity(body: schemas.OpportunityIn | None) -> OpportunityInput | None:
     if body is None:
         return None
     customer_id = str(body.customer_id) if body.customer_id else None
-    return services.OpportunityInput(body.id, body.name, customer_id)
+    return OpportunityInput(body.id, body.name, customer_id)
 
 
 def content(body: schemas.ContentCreate) -> dict[str, Any]:
-    """The keyword arguments of services.NewContent from a creating request."""
+    """The keyword arguments of content.NewContent from a creating request."""
     return {
         "customer_id": str(body.customer_id) if body.customer_id else None,
         "currency": body.currency,
@@ -225,7 +226,7 @@ def order_read(order: Order, customer: Customer | None) -> schemas.OrderRead:
     )
 
 
-async def order_reads(uow: SqlUnitOfWork, orders: list[Order]) -> list[schemas.OrderRead]:
+async def order_reads(uow: UnitOfWork, orders: list[Order]) -> list[schemas.OrderRead]:
     wanted = {order.customer_id for order in orders if order.customer_id is not None}
     customers = await uow.customers.get_many(wanted)
     return [
@@ -238,7 +239,7 @@ def quote_read(quote: Quote, customer: Customer) -> schemas.QuoteRead:
     return schemas.QuoteRead(
         id=quote.id,
         number=quote.number,
-        status=quote.status_on(services.utcnow().date()),
+        status=quote.status_on(utcnow().date()),
         quote_date=quote.quote_date,
         valid_until=quote.valid_until,
         lines=[schemas.QuoteLineRead(**_line_fields(line)) for line in quote.lines],
@@ -253,6 +254,6 @@ def quote_read(quote: Quote, customer: Customer) -> schemas.QuoteRead:
     )
 
 
-async def quote_reads(uow: SqlUnitOfWork, quotes: list[Quote]) -> list[schemas.QuoteRead]:
+async def quote_reads(uow: UnitOfWork, quotes: list[Quote]) -> list[schemas.QuoteRead]:
     customers = await uow.customers.get_many({quote.customer_id for quote in quotes})
     return [quote_read(quote, customers[quote.customer_id]) for quote in quotes]

@@ -24,8 +24,8 @@ from orders.entrypoints.common import (
     problems,
     unit_of_work,
 )
-from orders.service_layer import services
-from orders.service_layer.unit_of_work import OrderFilters, OrderSort, Position
+from orders.service_layer import orders, timeline
+from orders.service_layer.ports import OrderFilters, OrderSort, Position
 from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import runtime_of
@@ -142,7 +142,7 @@ async def create_order(
 
     Without `customer_id`, the customer of the `opportunity` is taken when known.
     """
-    new = services.NewOrder(
+    new = orders.NewOrder(
         **mapping.content(body),
         order_date=body.order_date,
         contract_number=body.contract_number,
@@ -151,9 +151,7 @@ async def create_order(
         async with unit_of_work(request) as uow:
 
             async def create() -> tuple[int, Any]:
-                order = await services.create_order(
-                    uow, new, correlation_id=current_correlation_id()
-                )
+                order = await orders.create_order(uow, new, correlation_id=current_correlation_id())
                 return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
 
             status, content = await idempotent(
@@ -183,7 +181,7 @@ async def copy_order(
         async with unit_of_work(request) as uow:
 
             async def create() -> tuple[int, Any]:
-                order = await services.copy_order(
+                order = await orders.copy_order(
                     uow, order_id, correlation_id=current_correlation_id()
                 )
                 return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
@@ -204,7 +202,7 @@ async def get_order(order_id: str, request: Request) -> schemas.OrderRead:
     """One order with its lines, totals, state and documents."""
     with problems():
         async with unit_of_work(request) as uow:
-            return (await mapping.order_reads(uow, [await services.get_order(uow, order_id)]))[0]
+            return (await mapping.order_reads(uow, [await orders.get_order(uow, order_id)]))[0]
 
 
 @router.patch(
@@ -217,7 +215,7 @@ async def update_order(
     lines = mapping.line_inputs(body.lines) if body.lines is not None else None
     with problems():
         async with unit_of_work(request) as uow:
-            order = await services.revise_order(
+            order = await orders.revise_order(
                 uow,
                 order_id,
                 mapping.changes(body),
@@ -240,7 +238,7 @@ async def update_order_details(
     reference, contact, addresses) while the order is a draft or open."""
     with problems():
         async with unit_of_work(request) as uow:
-            order = await services.revise_details(uow, order_id, mapping.changes(body))
+            order = await orders.revise_details(uow, order_id, mapping.changes(body))
             return (await mapping.order_reads(uow, [order]))[0]
 
 
@@ -259,7 +257,7 @@ async def _transition(request: Request, action: Any, *args: Any) -> schemas.Orde
 )
 async def confirm_order(order_id: str, request: Request) -> schemas.OrderRead:
     """draft → open: stock gets reserved; emits order.confirmed. 422 without a customer."""
-    return await _transition(request, services.confirm_order, order_id)
+    return await _transition(request, orders.confirm_order, order_id)
 
 
 @router.post(
@@ -273,7 +271,7 @@ async def cancel_order(
 ) -> schemas.OrderRead:
     """draft/open → cancelled: reserved stock is released; emits order.cancelled."""
     reason = body.reason if body is not None else None
-    return await _transition(request, services.cancel_order, order_id, reason)
+    return await _transition(request, orders.cancel_order, order_id, reason)
 
 
 @router.post(
@@ -284,13 +282,13 @@ async def cancel_order(
 )
 async def complete_order(order_id: str, request: Request) -> schemas.OrderRead:
     """open → concluded once fully shipped (services only: at once); emits order.completed."""
-    return await _transition(request, services.complete_order, order_id)
+    return await _transition(request, orders.complete_order, order_id)
 
 
 async def _archive(request: Request, order_id: str, archived: bool) -> schemas.OrderRead:
     with problems():
         async with unit_of_work(request) as uow:
-            order = await services.archive_order(uow, order_id, archived=archived)
+            order = await orders.archive_order(uow, order_id, archived=archived)
             return (await mapping.order_reads(uow, [order]))[0]
 
 
@@ -330,7 +328,7 @@ async def order_pdf(
     """Redirect to the latest PDF of the order (its confirmation, or its invoice)."""
     with problems():
         async with unit_of_work(request) as uow:
-            order = await services.get_order(uow, order_id)
+            order = await orders.get_order(uow, order_id)
     document = order.latest_document(kind)
     if document is None:
         label = kind.replace("_", " ")
@@ -348,8 +346,7 @@ async def order_timeline(order_id: str, request: Request) -> schemas.TimelineRea
     """Every event about the order, from every service, oldest first."""
     with problems():
         async with unit_of_work(request) as uow:
-            order = await services.get_order(uow, order_id)
-            entries = await uow.timeline(order.id)
+            entries = await timeline.order_timeline(uow, order_id)
     return schemas.TimelineRead(
         items=[schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
     )

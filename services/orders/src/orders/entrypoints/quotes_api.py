@@ -25,8 +25,8 @@ from orders.entrypoints.common import (
 )
 from orders.entrypoints.orders_api import redirect_to_document
 from orders.entrypoints.schemas import Storable
-from orders.service_layer import quotes
-from orders.service_layer.unit_of_work import QuoteFilters
+from orders.service_layer import quotes, timeline
+from orders.service_layer.ports import QuoteFilters
 from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import runtime_of
@@ -229,8 +229,7 @@ async def quote_timeline(quote_id: str, request: Request) -> schemas.TimelineRea
     """What happened to the quote, oldest first."""
     with problems():
         async with unit_of_work(request) as uow:
-            quote = await quotes.get_quote(uow, quote_id)
-            entries = await uow.timeline(quote_id=quote.id)
+            entries = await timeline.quote_timeline(uow, quote_id)
     return schemas.TimelineRead(
         items=[schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
     )

@@ -30,7 +30,7 @@ from contracts.common import (
 from orders.domain.addresses import AddressKind
 from orders.domain.model import STAGE_FIELDS, Billing, Fulfilment, OrderStatus, RecurrenceFrequency
 from orders.domain.quote import QuoteStatus
-from orders.service_layer.unit_of_work import Direction, OrderSort
+from orders.service_layer.ports import Direction, OrderSort
 from servicekit.auth import Role
 
 

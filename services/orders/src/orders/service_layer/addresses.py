@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 
 from orders.domain.addresses import AddressBook, AddressKind, CustomerAddress
 from orders.domain.model import Address, Customer
-from orders.service_layer.services import CustomerNotFound, utcnow
-from orders.service_layer.unit_of_work import AbstractUnitOfWork
+from orders.service_layer.customers import CustomerNotFound
+from orders.service_layer.events import utcnow
+from orders.service_layer.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class NewAddress:
     is_default: bool = False
 
 
-async def _book(uow: AbstractUnitOfWork, customer_id: str) -> tuple[Customer, AddressBook]:
+async def _book(uow: UnitOfWork, customer_id: str) -> tuple[Customer, AddressBook]:
     """The customer (locked: its address changes queue up) and its addresses."""
     customer = await uow.customers.get(customer_id, for_update=True)
     if customer is None:
@@ -28,7 +29,7 @@ async def _book(uow: AbstractUnitOfWork, customer_id: str) -> tuple[Customer, Ad
     return customer, AddressBook(customer.id, await uow.addresses.of_customer(customer.id))
 
 
-async def _store(uow: AbstractUnitOfWork, customer: Customer, book: AddressBook) -> None:
+async def _store(uow: UnitOfWork, customer: Customer, book: AddressBook) -> None:
     await uow.addresses.save_all(customer.id, book.addresses, book.removed)
     billing = book.default(AddressKind.BILLING)
     shipping = book.default(AddressKind.SHIPPING)
@@ -37,16 +38,14 @@ async def _store(uow: AbstractUnitOfWork, customer: Customer, book: AddressBook)
     await uow.customers.save(customer)
 
 
-async def list_addresses(uow: AbstractUnitOfWork, customer_id: str) -> list[CustomerAddress]:
+async def list_addresses(uow: UnitOfWork, customer_id: str) -> list[CustomerAddress]:
     customer = await uow.customers.get(customer_id)
     if customer is None:
         raise CustomerNotFound(customer_id)
     return await uow.addresses.of_customer(customer.id)
 
 
-async def add_address(
-    uow: AbstractUnitOfWork, customer_id: str, new: NewAddress
-) -> CustomerAddress:
+async def add_address(uow: UnitOfWork, customer_id: str, new: NewAddress) -> CustomerAddress:
     """Add an address; the first of its kind (or one marked default) is the default."""
     customer, book = await _book(uow, customer_id)
     now = utcnow()
@@ -67,7 +66,7 @@ async def add_address(
 
 
 async def change_address(
-    uow: AbstractUnitOfWork,
+    uow: UnitOfWork,
     customer_id: str,
     address_id: str,
     changes: Mapping[str, object],
@@ -84,7 +83,7 @@ async def change_address(
     return changed
 
 
-async def remove_address(uow: AbstractUnitOfWork, customer_id: str, address_id: str) -> None:
+async def remove_address(uow: UnitOfWork, customer_id: str, address_id: str) -> None:
     customer, book = await _book(uow, customer_id)
     book.remove(address_id)
     await _store(uow, customer, book)

@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from contracts import EventType
-from contracts.events import OrderCancelled, OrderStageChanged
+from contracts.events import OrderStageChanged
 from orders.domain import pipeline
 from orders.domain.model import Order
 from orders.domain.pipeline import Pipeline, Stage
-from orders.service_layer.services import get_order, order_event, utcnow
-from orders.service_layer.unit_of_work import AbstractUnitOfWork
+from orders.service_layer.events import order_event, utcnow
+from orders.service_layer.orders import get_order, record_cancelled
+from orders.service_layer.unit_of_work import UnitOfWork
 
 
-async def replace_stages(uow: AbstractUnitOfWork, stages: list[Stage]) -> list[Stage]:
+async def replace_stages(uow: UnitOfWork, stages: list[Stage]) -> list[Stage]:
     """Replace the whole list. Orders in a stage that disappears keep its key as a label."""
     checked = Pipeline.checked(stages)
     await uow.stages.replace(checked.stages)
     return checked.stages
 
 
-async def current_pipeline(uow: AbstractUnitOfWork) -> Pipeline:
+async def current_pipeline(uow: UnitOfWork) -> Pipeline:
     return Pipeline(await uow.stages.all())
 
 
@@ -32,7 +33,7 @@ def _label(stages: Pipeline, key: str | None) -> str:
 
 
 async def _stage_changed(
-    uow: AbstractUnitOfWork,
+    uow: UnitOfWork,
     order: Order,
     stages: Pipeline,
     previous: str | None,
@@ -41,7 +42,7 @@ async def _stage_changed(
     correlation_id: str | None,
 ) -> None:
     assert order.stage is not None
-    await uow.publish(
+    await uow.record(
         order_event(
             EventType.ORDER_STAGE_CHANGED,
             OrderStageChanged(
@@ -61,7 +62,7 @@ async def _stage_changed(
 
 
 async def move_order(
-    uow: AbstractUnitOfWork,
+    uow: UnitOfWork,
     order_id: str,
     stage: str,
     reason: str | None,
@@ -69,7 +70,7 @@ async def move_order(
     *,
     correlation_id: str | None = None,
 ) -> Order:
-    """Move an open order into a stage; emits order.stage_changed."""
+    """Move an open order into a stage; records order.stage_changed."""
     order = await get_order(uow, order_id, for_update=True)
     stages = await current_pipeline(uow)
     previous = pipeline.move_to_stage(order, stages, stage, roles)
@@ -81,7 +82,7 @@ async def move_order(
 
 
 async def decide_approval(
-    uow: AbstractUnitOfWork,
+    uow: UnitOfWork,
     order_id: str,
     *,
     approved: bool,
@@ -104,20 +105,5 @@ async def decide_approval(
         summary = f"Approved: stage {_label(stages, previous)} → {_label(stages, order.stage)}"
         await _stage_changed(uow, order, stages, previous, reason, summary, correlation_id)
         return order
-    await uow.publish(
-        order_event(
-            EventType.ORDER_CANCELLED,
-            OrderCancelled(
-                order_id=order.id,
-                number=order.number,
-                reason=order.cancellation_reason,
-                previous_status="open",
-            ),
-            order,
-            correlation_id=correlation_id,
-            cause=None,
-        ),
-        order_id=order.id,
-        summary=f"Order cancelled (was open): {order.cancellation_reason}",
-    )
+    await record_cancelled(uow, order, "open", correlation_id=correlation_id)
     return order

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from contracts import CloudEvent, EventType, new_event
-from contracts.events import QuoteDocumentGenerated, QuoteSent
+from contracts import EventType, new_event
+from contracts.events import QuoteSent
 from orders.domain.model import (
     InvalidOrder,
     LineInput,
@@ -23,19 +23,21 @@ from orders.domain.model import (
     line_inputs_of,
 )
 from orders.domain.numbering import format_quote_number
-from orders.domain.quote import OrderRef, Quote, QuoteDocument
-from orders.service_layer import services
-from orders.service_layer.services import (
-    SOURCE,
-    NewContent,
-    QuoteNotFound,
-    resolve_content,
-    utcnow,
-)
+from orders.domain.quote import OrderRef, Quote
+from orders.service_layer.content import NewContent, resolve_changes, resolve_content
+from orders.service_layer.customers import get_customer
+from orders.service_layer.events import SOURCE, utcnow
+from orders.service_layer.orders import announce_order, created_summary, new_order
 from orders.service_layer.snapshots import quote_snapshot
-from orders.service_layer.unit_of_work import AbstractUnitOfWork
+from orders.service_layer.unit_of_work import UnitOfWork
 
 DEFAULT_VALIDITY = timedelta(days=30)
+
+
+class QuoteNotFound(LookupError):
+    def __init__(self, quote_id: str) -> None:
+        self.quote_id = quote_id
+        super().__init__(f"no quote {quote_id}")
 
 
 @dataclass(frozen=True)
@@ -48,14 +50,14 @@ def today() -> date:
     return utcnow().date()
 
 
-async def get_quote(uow: AbstractUnitOfWork, quote_id: str, *, for_update: bool = False) -> Quote:
+async def get_quote(uow: UnitOfWork, quote_id: str, *, for_update: bool = False) -> Quote:
     quote = await uow.quotes.get(quote_id, for_update=for_update)
     if quote is None:
         raise QuoteNotFound(quote_id)
     return quote
 
 
-async def create_quote(uow: AbstractUnitOfWork, new: NewQuote) -> Quote:
+async def create_quote(uow: UnitOfWork, new: NewQuote) -> Quote:
     """A draft quote with the next quote number of the year."""
     resolved = await resolve_content(uow, new)
     lines = build_lines(new.lines)
@@ -89,7 +91,7 @@ async def create_quote(uow: AbstractUnitOfWork, new: NewQuote) -> Quote:
 
 
 async def revise_quote(
-    uow: AbstractUnitOfWork,
+    uow: UnitOfWork,
     quote_id: str,
     changes: Mapping[str, Any],
     lines: Sequence[LineInput] | None,
@@ -97,23 +99,21 @@ async def revise_quote(
     """Change a draft quote (its content, dates and, if given, all its lines)."""
     quote = await get_quote(uow, quote_id, for_update=True)
     quote.ensure_editable(today())
-    resolved = await services.resolve_changes(uow, quote.customer_id, changes)
+    resolved = await resolve_changes(uow, quote.customer_id, changes)
     quote.revise(resolved, lines, today())
     quote.updated_at = utcnow()
     await uow.quotes.save(quote, lines=lines is not None)
     return quote
 
 
-async def send_quote(
-    uow: AbstractUnitOfWork, quote_id: str, *, correlation_id: str | None = None
-) -> Quote:
-    """draft → sent; emits quote.sent (documents renders the quote's PDF)."""
+async def send_quote(uow: UnitOfWork, quote_id: str, *, correlation_id: str | None = None) -> Quote:
+    """draft → sent; records quote.sent (documents renders the quote's PDF)."""
     quote = await get_quote(uow, quote_id, for_update=True)
     now = utcnow()
     quote.send(now.date(), now)
     quote.updated_at = now
     await uow.quotes.save(quote)
-    customer = await services.get_customer(uow, quote.customer_id)
+    customer = await get_customer(uow, quote.customer_id)
     event = new_event(
         EventType.QUOTE_SENT,
         QuoteSent(
@@ -126,7 +126,7 @@ async def send_quote(
         subject=quote.id,
         correlation_id=correlation_id,
     )
-    await uow.publish(
+    await uow.record(
         event,
         summary=f"Quote sent to {customer.name}, valid until {quote.valid_until}",
         quote_id=quote.id,
@@ -134,7 +134,7 @@ async def send_quote(
     return quote
 
 
-async def accept_quote(uow: AbstractUnitOfWork, quote_id: str) -> Quote:
+async def accept_quote(uow: UnitOfWork, quote_id: str) -> Quote:
     """sent → accepted (not once expired)."""
     quote = await get_quote(uow, quote_id, for_update=True)
     now = utcnow()
@@ -150,7 +150,7 @@ async def accept_quote(uow: AbstractUnitOfWork, quote_id: str) -> Quote:
     return quote
 
 
-async def reject_quote(uow: AbstractUnitOfWork, quote_id: str, reason: str | None) -> Quote:
+async def reject_quote(uow: UnitOfWork, quote_id: str, reason: str | None) -> Quote:
     """sent → rejected (not once expired)."""
     quote = await get_quote(uow, quote_id, for_update=True)
     now = utcnow()
@@ -167,27 +167,27 @@ async def reject_quote(uow: AbstractUnitOfWork, quote_id: str, reason: str | Non
 
 
 async def convert_quote(
-    uow: AbstractUnitOfWork, quote_id: str, *, correlation_id: str | None = None
+    uow: UnitOfWork, quote_id: str, *, correlation_id: str | None = None
 ) -> tuple[Quote, Order]:
     """An accepted quote → a new draft order with all its content (still editable).
 
-    Emits order.created; the quote lists the order and the order names the quote.
+    Records order.created; the quote lists the order and the order names the quote.
     """
     quote = await get_quote(uow, quote_id, for_update=True)
     quote.ensure_convertible(today())
-    customer = await services.get_customer(uow, quote.customer_id)
-    order = await services.new_order(
+    customer = await get_customer(uow, quote.customer_id)
+    order = await new_order(
         uow,
         content_of(quote),
         lines=build_lines(line_inputs_of(quote.lines)),
         quote_id=quote.id,
     )
     await uow.orders.add(order)
-    await services.announce_order(
+    await announce_order(
         uow,
         order,
         customer,
-        f"{services.created_summary(order)}, from quote {quote.number}",
+        f"{created_summary(order)}, from quote {quote.number}",
         correlation_id=correlation_id,
     )
     quote.add_order(OrderRef(order.id, order.number))
@@ -200,14 +200,3 @@ async def convert_quote(
         quote_id=quote.id,
     )
     return quote, order
-
-
-async def quote_document_generated(uow: AbstractUnitOfWork, event: CloudEvent[Any]) -> Quote:
-    """Remember the quote's PDF (once per document id) and put it on the quote's timeline."""
-    data: QuoteDocumentGenerated = event.data
-    quote = await get_quote(uow, data.quote_id, for_update=True)
-    if quote.add_document(QuoteDocument(data.document_id, data.reference, data.download_path)):
-        quote.updated_at = utcnow()
-        await uow.quotes.save(quote)
-    await uow.record(event, summary=f"Quote PDF generated ({data.reference})", quote_id=quote.id)
-    return quote

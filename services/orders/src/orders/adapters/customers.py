@@ -1,0 +1,168 @@
+"""The customers and their address books on PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.adapters.rows import address_from_json, address_to_json, canonical_id, escape_like
+from orders.adapters.tables import customer_addresses, customers
+from orders.domain.addresses import AddressKind, CustomerAddress
+from orders.domain.model import Customer
+
+
+def _customer(row: Row[Any]) -> Customer:
+    return Customer(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        created_at=row.created_at,
+        billing_address=address_from_json(row.billing_address),
+        shipping_address=address_from_json(row.shipping_address),
+    )
+
+
+class SqlCustomerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, customer: Customer) -> None:
+        await self.session.execute(
+            customers.insert().values(
+                id=customer.id,
+                name=customer.name,
+                email=customer.email,
+                billing_address=address_to_json(customer.billing_address),
+                shipping_address=address_to_json(customer.shipping_address),
+                created_at=customer.created_at,
+            )
+        )
+
+    async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None:
+        wanted = canonical_id(customer_id)
+        if wanted is None:
+            return None
+        query = select(customers).where(customers.c.id == wanted)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else _customer(row)
+
+    async def save(self, customer: Customer) -> None:
+        await self.session.execute(
+            customers.update()
+            .where(customers.c.id == customer.id)
+            .values(
+                name=customer.name,
+                email=customer.email,
+                billing_address=address_to_json(customer.billing_address),
+                shipping_address=address_to_json(customer.shipping_address),
+            )
+        )
+
+    async def get_many(self, customer_ids: set[str]) -> dict[str, Customer]:
+        wanted = sorted({c for c in map(canonical_id, customer_ids) if c is not None})
+        if not wanted:
+            return {}
+        rows = await self.session.execute(select(customers).where(customers.c.id.in_(wanted)))
+        return {row.id: _customer(row) for row in rows}
+
+    async def find_by_email(self, email: str) -> Customer | None:
+        row = (
+            await self.session.execute(
+                select(customers)
+                .where(func.lower(customers.c.email) == email.lower())
+                .order_by(customers.c.created_at, customers.c.id)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else _customer(row)
+
+    async def search(
+        self, *, q: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[Customer]:
+        query = select(customers).order_by(customers.c.name, customers.c.id).limit(limit)
+        if q:
+            pattern = f"%{escape_like(q)}%"
+            query = query.where(
+                or_(customers.c.name.ilike(pattern), customers.c.email.ilike(pattern))
+            )
+        if after is not None:
+            name, last_id = after
+            query = query.where(
+                tuple_(customers.c.name, customers.c.id)
+                > tuple_(
+                    literal(name, customers.c.name.type), literal(last_id, customers.c.id.type)
+                )
+            )
+        return [_customer(row) for row in await self.session.execute(query)]
+
+
+def _address(row: Row[Any]) -> CustomerAddress:
+    address = address_from_json(row.address)
+    assert address is not None
+    return CustomerAddress(
+        id=row.id,
+        customer_id=row.customer_id,
+        kind=AddressKind(row.kind),
+        address=address,
+        label=row.label,
+        is_default=row.is_default,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlAddressRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_customer(self, customer_id: str) -> list[CustomerAddress]:
+        rows = await self.session.execute(
+            select(customer_addresses)
+            .where(customer_addresses.c.customer_id == customer_id)
+            .order_by(customer_addresses.c.created_at, customer_addresses.c.id)
+        )
+        return [_address(row) for row in rows]
+
+    async def get(self, address_id: str) -> CustomerAddress | None:
+        wanted = canonical_id(address_id)
+        if wanted is None:
+            return None
+        row = (
+            await self.session.execute(
+                select(customer_addresses).where(customer_addresses.c.id == wanted)
+            )
+        ).first()
+        return None if row is None else _address(row)
+
+    async def save_all(
+        self, customer_id: str, addresses: list[CustomerAddress], removed: set[str]
+    ) -> None:
+        if removed:
+            await self.session.execute(
+                delete(customer_addresses).where(
+                    customer_addresses.c.customer_id == customer_id,
+                    customer_addresses.c.id.in_(sorted(removed)),
+                )
+            )
+        # Non-defaults first: the unique index on defaults is checked row by row.
+        for address in sorted(addresses, key=lambda a: a.is_default):
+            values = {
+                "customer_id": address.customer_id,
+                "kind": address.kind.value,
+                "label": address.label,
+                "address": address_to_json(address.address),
+                "is_default": address.is_default,
+                "created_at": address.created_at,
+                "updated_at": address.updated_at,
+            }
+            await self.session.execute(
+                insert(customer_addresses)
+                .values(id=address.id, **values)
+                .on_conflict_do_update(index_elements=[customer_addresses.c.id], set_=values)
+            )

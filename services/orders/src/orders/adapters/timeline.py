@@ -1,0 +1,137 @@
+"""The per-order (and per-quote) timeline on PostgreSQL: events of every service, and facts
+only this service knows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import CloudEvent
+from orders.adapters.tables import order_timeline
+from orders.service_layer.unit_of_work import TimelineEntry
+from servicekit.auth import current_actor
+from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
+
+SOURCE = "/orders"
+
+
+def _subject(order_id: str | None, quote_id: str | None) -> Any:
+    if order_id is not None:
+        return order_timeline.c.order_id == order_id
+    return order_timeline.c.quote_id == quote_id
+
+
+class SqlTimeline:
+    """The timeline part of the unit of work (SqlUnitOfWork builds on it)."""
+
+    session: AsyncSession
+
+    async def note_received(
+        self,
+        event: CloudEvent[Any],
+        *,
+        summary: str,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
+        recorded = await self.session.execute(
+            insert(order_timeline)
+            .values(
+                order_id=order_id,
+                quote_id=quote_id,
+                event_id=event.id,
+                type=event.type,
+                source=event.source,
+                occurred_at=event.time,
+                summary=summary[:500],
+                actor=event.actor,
+                data=event.data.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
+            .returning(order_timeline.c.id)
+        )
+        if order_id is not None and recorded.first() is not None:
+            await self._observe_pipeline_stage(order_id, event)
+
+    async def _observe_pipeline_stage(self, order_id: str, event: CloudEvent[Any]) -> None:
+        """Time from the step before to this one (e.g. confirmation to reservation), once."""
+        stage = pipeline_stage_of(event)
+        if stage is None:
+            return
+        name, previous_type = stage
+        started = (
+            await self.session.execute(
+                select(func.max(order_timeline.c.occurred_at)).where(
+                    order_timeline.c.order_id == order_id,
+                    order_timeline.c.type == previous_type,
+                )
+            )
+        ).scalar_one_or_none()
+        if started is not None:
+            ORDER_STAGE_SECONDS.labels(name).observe(
+                max((event.time - started).total_seconds(), 0.0)
+            )
+
+    async def note(
+        self,
+        type: str,
+        *,
+        summary: str,
+        data: dict[str, Any],
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            order_timeline.insert().values(
+                order_id=order_id,
+                quote_id=quote_id,
+                event_id=str(uuid.uuid4()),
+                type=type,
+                source=SOURCE,
+                occurred_at=datetime.now(UTC),
+                summary=summary[:500],
+                actor=current_actor(),
+                data=data,
+            )
+        )
+
+    async def timeline(
+        self, order_id: str | None = None, *, quote_id: str | None = None
+    ) -> list[TimelineEntry]:
+        rows = await self.session.execute(
+            select(order_timeline)
+            .where(_subject(order_id, quote_id))
+            .order_by(order_timeline.c.occurred_at, order_timeline.c.id)
+        )
+        return [
+            TimelineEntry(
+                occurred_at=row.occurred_at,
+                type=row.type,
+                source=row.source,
+                event_id=row.event_id,
+                summary=row.summary,
+                actor=row.actor,
+                data=row.data,
+            )
+            for row in rows
+        ]
+
+    async def has_entry(
+        self,
+        type: str,
+        match: dict[str, str],
+        *,
+        order_id: str | None = None,
+        quote_id: str | None = None,
+    ) -> bool:
+        query = select(order_timeline.c.id).where(
+            _subject(order_id, quote_id), order_timeline.c.type == type
+        )
+        for name, value in match.items():
+            query = query.where(order_timeline.c.data[name].astext == value)
+        return (await self.session.execute(query.limit(1))).first() is not None

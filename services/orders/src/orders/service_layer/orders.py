@@ -1,0 +1,318 @@
+"""Use cases of an order's life as people drive it: create, copy, revise, confirm, cancel,
+complete, archive. Each changes the order and records its events in the same unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from contracts import CloudEvent, EventType
+from contracts.events import OrderCancelled, OrderCompleted, OrderConfirmed, OrderCreated
+from orders.domain.model import (
+    BLANKED_ON_COPY,
+    Customer,
+    InvalidOrder,
+    LineInput,
+    Order,
+    build_lines,
+    content_of,
+    line_inputs_of,
+)
+from orders.domain.numbering import format_order_number
+from orders.service_layer.content import NewContent, resolve_changes, resolve_content
+from orders.service_layer.customers import CustomerNotFound
+from orders.service_layer.events import order_event, utcnow
+from orders.service_layer.snapshots import snapshot
+from orders.service_layer.unit_of_work import UnitOfWork
+
+
+class OrderNotFound(LookupError):
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"no order {order_id}")
+
+
+@dataclass(frozen=True)
+class NewOrder(NewContent):
+    order_date: date | None = None
+    contract_number: str | None = None
+
+
+async def get_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Order:
+    order = await uow.orders.get(order_id, for_update=for_update)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+async def customer_of(uow: UnitOfWork, order: Order) -> Customer:
+    if order.customer_id is None:
+        raise InvalidOrder("customer_id", "the order has no customer yet")
+    customer = await uow.customers.get(order.customer_id)
+    if customer is None:  # the foreign key makes this impossible in the database
+        raise CustomerNotFound(order.customer_id)
+    return customer
+
+
+def created_summary(order: Order) -> str:
+    gross = order.totals.gross
+    return f"Order {order.number} created: {len(order.lines)} line(s), {gross} {order.currency}"
+
+
+async def announce_order(
+    uow: UnitOfWork,
+    order: Order,
+    customer: Customer,
+    summary: str,
+    *,
+    correlation_id: str | None,
+    cause: CloudEvent[Any] | None = None,
+) -> None:
+    """Record order.created: the order exists with a customer (copies: once one is chosen)."""
+    await uow.record(
+        order_event(
+            EventType.ORDER_CREATED,
+            OrderCreated(
+                order=snapshot(order, customer), external_reference=order.external_reference
+            ),
+            order,
+            correlation_id=correlation_id,
+            cause=cause,
+        ),
+        order_id=order.id,
+        summary=summary,
+    )
+
+
+async def new_order(uow: UnitOfWork, fields: dict[str, Any], **extra: Any) -> Order:
+    """An order with the next number of the year (not stored yet)."""
+    now = utcnow()
+    sequence = await uow.next_order_sequence(now.year)
+    extra.setdefault("order_date", now.date())
+    return Order(
+        id=str(uuid.uuid4()),
+        number=format_order_number(now.year, sequence),
+        created_at=now,
+        updated_at=now,
+        **fields,
+        **extra,
+    )
+
+
+async def create_order(
+    uow: UnitOfWork,
+    new: NewOrder,
+    *,
+    correlation_id: str | None = None,
+    cause: CloudEvent[Any] | None = None,
+    external_reference: str | None = None,
+) -> Order:
+    """A draft with the next number of the year; records order.created."""
+    resolved = await resolve_content(uow, new)
+    lines = build_lines(new.lines)
+    order = await new_order(
+        uow,
+        resolved.fields(new),
+        lines=lines,
+        order_date=new.order_date or utcnow().date(),
+        contract_number=new.contract_number,
+        external_reference=external_reference,
+    )
+    await uow.orders.add(order)
+    summary = created_summary(order)
+    if external_reference:
+        summary += f", external reference {external_reference}"
+    await announce_order(
+        uow, order, resolved.customer, summary, correlation_id=correlation_id, cause=cause
+    )
+    return order
+
+
+async def copy_order(uow: UnitOfWork, order_id: str, *, correlation_id: str | None = None) -> Order:
+    """A new draft with the lines, prices and texts of another order (in any status).
+
+    Customer, contact and opportunity are left blank for the user to fill in: order.created is
+    recorded once the copy has a customer.
+    """
+    source = await get_order(uow, order_id)
+    fields = content_of(source, blank=BLANKED_ON_COPY)
+    order = await new_order(
+        uow,
+        fields,
+        lines=build_lines(line_inputs_of(source.lines)),
+        contract_number=source.contract_number,
+    )
+    await uow.orders.add(order)
+    data = {"order_id": order.id, "number": order.number, "copied_from": source.number}
+    await uow.note(
+        "orders.order.copied",
+        summary=f"{created_summary(order)}, as a copy of {source.number}",
+        data=data,
+        order_id=order.id,
+    )
+    await uow.note(
+        "orders.order.copied_to",
+        summary=f"Copied to order {order.number}",
+        data=data,
+        order_id=source.id,
+    )
+    return order
+
+
+async def revise_order(
+    uow: UnitOfWork,
+    order_id: str,
+    changes: Mapping[str, Any],
+    lines: Sequence[LineInput] | None,
+    *,
+    correlation_id: str | None = None,
+) -> Order:
+    """Change a draft: the header fields given, and all lines if lines are given.
+
+    A copy that gets its customer here is announced (order.created) now.
+    """
+    order = await get_order(uow, order_id, for_update=True)
+    order.ensure_editable()
+    had_customer = order.customer_id is not None
+    order.revise(await resolve_changes(uow, order.customer_id, changes), lines)
+    order.updated_at = utcnow()
+    await uow.orders.save(order, lines=lines is not None)
+    if not had_customer and order.customer_id is not None:
+        customer = await customer_of(uow, order)
+        summary = f"{created_summary(order)}; customer {customer.name} chosen"
+        await announce_order(uow, order, customer, summary, correlation_id=correlation_id)
+    return order
+
+
+async def revise_details(uow: UnitOfWork, order_id: str, changes: Mapping[str, Any]) -> Order:
+    """Fill in the fields a stage may require (draft or open orders)."""
+    order = await get_order(uow, order_id, for_update=True)
+    resolved = await resolve_changes(uow, order.customer_id, changes)
+    order.revise_details(resolved)
+    order.updated_at = utcnow()
+    await uow.orders.save(order)
+    if resolved:
+        await uow.note(
+            "orders.order.details_changed",
+            summary=f"Details changed: {', '.join(sorted(resolved))}",
+            data={"order_id": order.id, "fields": sorted(resolved)},
+            order_id=order.id,
+        )
+    return order
+
+
+async def confirm_order(
+    uow: UnitOfWork,
+    order_id: str,
+    *,
+    correlation_id: str | None = None,
+    cause: CloudEvent[Any] | None = None,
+) -> Order:
+    """draft → open; records order.confirmed with the full snapshot."""
+    order = await get_order(uow, order_id, for_update=True)
+    order.confirm()
+    order.updated_at = utcnow()
+    await uow.orders.save(order)
+    products = len(order.product_lines)
+    summary = "Order confirmed"
+    if products:
+        summary += f": stock to be reserved for {products} line(s)"
+    await uow.record(
+        order_event(
+            EventType.ORDER_CONFIRMED,
+            OrderConfirmed(order=snapshot(order, await customer_of(uow, order))),
+            order,
+            correlation_id=correlation_id,
+            cause=cause,
+        ),
+        order_id=order.id,
+        summary=summary,
+    )
+    return order
+
+
+async def record_cancelled(
+    uow: UnitOfWork, order: Order, previous_status: str, *, correlation_id: str | None
+) -> None:
+    """Record order.cancelled (inventory releases what it reserved for the order)."""
+    reason = order.cancellation_reason
+    summary = f"Order cancelled (was {previous_status})"
+    if reason:
+        summary += f": {reason}"
+    await uow.record(
+        order_event(
+            EventType.ORDER_CANCELLED,
+            OrderCancelled(
+                order_id=order.id,
+                number=order.number,
+                reason=reason,
+                previous_status=previous_status,
+            ),
+            order,
+            correlation_id=correlation_id,
+            cause=None,
+        ),
+        order_id=order.id,
+        summary=summary,
+    )
+
+
+async def cancel_order(
+    uow: UnitOfWork,
+    order_id: str,
+    reason: str | None,
+    *,
+    correlation_id: str | None = None,
+) -> Order:
+    """draft/open → cancelled; records order.cancelled."""
+    order = await get_order(uow, order_id, for_update=True)
+    previous = order.cancel(reason)
+    order.updated_at = utcnow()
+    await uow.orders.save(order)
+    await record_cancelled(uow, order, previous.value, correlation_id=correlation_id)
+    return order
+
+
+async def complete_order(
+    uow: UnitOfWork, order_id: str, *, correlation_id: str | None = None
+) -> Order:
+    """open → concluded once shipped (services only: at once); records order.completed."""
+    order = await get_order(uow, order_id, for_update=True)
+    order.complete()
+    order.updated_at = utcnow()
+    await uow.orders.save(order)
+    await uow.record(
+        order_event(
+            EventType.ORDER_COMPLETED,
+            OrderCompleted(order=snapshot(order, await customer_of(uow, order))),
+            order,
+            correlation_id=correlation_id,
+            cause=None,
+        ),
+        order_id=order.id,
+        summary=f"Order completed: {order.totals.gross} {order.currency} to invoice",
+    )
+    return order
+
+
+async def archive_order(uow: UnitOfWork, order_id: str, *, archived: bool) -> Order:
+    """Hide a concluded or cancelled order from the default lists (or show it again)."""
+    order = await get_order(uow, order_id, for_update=True)
+    now = utcnow()
+    if archived:
+        order.archive(now)
+    else:
+        order.unarchive()
+    order.updated_at = now
+    await uow.orders.save(order)
+    action = "archived" if archived else "unarchived"
+    await uow.note(
+        f"orders.order.{action}",
+        summary=f"Order {action}",
+        data={"order_id": order.id, "number": order.number},
+        order_id=order.id,
+    )
+    return order

@@ -1,0 +1,175 @@
+"""What the use cases need from storage: one repository Protocol per aggregate, and the
+query values they take. The SQL adapters (adapters/) and the unit tests' fakes implement them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from orders.domain.addresses import CustomerAddress
+from orders.domain.model import Billing, Customer, Fulfilment, Opportunity, Order, OrderStatus
+from orders.domain.pipeline import Stage
+from orders.domain.quote import OrderRef, Quote, QuoteStatus
+
+
+class OrderSort(StrEnum):
+    CREATED_AT = "created_at"
+    ORDER_DATE = "order_date"
+    NUMBER = "number"
+    GROSS = "gross"
+
+
+class Direction(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: OrderStatus | None = None
+    fulfilment: Fulfilment | None = None
+    billing: Billing | None = None
+    customer_id: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    external_reference: str | None = None
+    stage: str | None = None
+    opportunity_id: str | None = None
+    gross_min: Decimal | None = None
+    gross_max: Decimal | None = None
+    q: str | None = None  # part of the number, description or customer reference
+    archived: bool = False  # False: active orders only; True: archived ones only
+    sort: OrderSort = OrderSort.CREATED_AT
+    direction: Direction = Direction.DESC
+
+
+# Where a page ended: the sort column's value of the last order, and its id (the tie-breaker).
+Position = tuple[Any, str]
+
+
+@dataclass(frozen=True)
+class QuoteFilters:
+    status: QuoteStatus | None = None  # `expired` and `sent` as of `today`
+    customer_id: str | None = None
+    opportunity_id: str | None = None
+    q: str | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class SavedFilter:
+    id: str
+    owner: str
+    name: str
+    query: dict[str, Any]
+    created_at: datetime
+
+
+class CustomerRepository(Protocol):
+    async def add(self, customer: Customer) -> None: ...
+
+    async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None: ...
+
+    async def save(self, customer: Customer) -> None:
+        """Store the customer's name, e-mail and default addresses."""
+        ...
+
+    async def get_many(self, customer_ids: set[str]) -> dict[str, Customer]: ...
+
+    async def find_by_email(self, email: str) -> Customer | None:
+        """The oldest customer with this e-mail address, compared case-insensitively."""
+        ...
+
+    async def search(
+        self, *, q: str | None, limit: int, after: tuple[str, str] | None
+    ) -> list[Customer]:
+        """Customers by name then id, after the (name, id) position given."""
+        ...
+
+
+class AddressRepository(Protocol):
+    async def of_customer(self, customer_id: str) -> list[CustomerAddress]:
+        """Every address of the customer, oldest first."""
+        ...
+
+    async def get(self, address_id: str) -> CustomerAddress | None: ...
+
+    async def save_all(
+        self, customer_id: str, addresses: list[CustomerAddress], removed: set[str]
+    ) -> None:
+        """Store the customer's addresses as given, and delete the `removed` ones."""
+        ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order) -> None: ...
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        """The order (None if unknown); `for_update` locks it until the transaction ends."""
+        ...
+
+    async def save(self, order: Order, *, lines: bool = False) -> None:
+        """Store the order's header, documents and shipments (and its lines if `lines`)."""
+        ...
+
+    async def find_by_external_reference(self, reference: str) -> Order | None: ...
+
+    async def search(
+        self, filters: OrderFilters, *, limit: int, after: Position | None
+    ) -> list[Order]:
+        """Orders in the filters' sort order (id breaks ties), strictly after the position."""
+        ...
+
+    async def of_quote(self, quote_id: str) -> list[OrderRef]:
+        """The orders converted from a quote, oldest first."""
+        ...
+
+
+class QuoteRepository(Protocol):
+    async def add(self, quote: Quote) -> None: ...
+
+    async def get(self, quote_id: str, *, for_update: bool = False) -> Quote | None: ...
+
+    async def save(self, quote: Quote, *, lines: bool = False) -> None: ...
+
+    async def search(
+        self, filters: QuoteFilters, *, limit: int, before: tuple[datetime, str] | None
+    ) -> list[Quote]:
+        """Newest first (created_at, id descending), strictly before the position given."""
+        ...
+
+
+class OpportunityRepository(Protocol):
+    async def get(self, opportunity_id: str) -> Opportunity | None: ...
+
+    async def upsert(self, opportunity: Opportunity) -> None:
+        """Insert, or update its name and (when given) its customer."""
+        ...
+
+
+class StageRepository(Protocol):
+    async def all(self) -> list[Stage]:
+        """Every stage by position."""
+        ...
+
+    async def replace(self, stages: list[Stage]) -> None: ...
+
+
+class SavedFilterRepository(Protocol):
+    async def add(self, saved: SavedFilter) -> bool:
+        """Store it; False when the owner already has a filter of that name."""
+        ...
+
+    async def get(self, filter_id: str, owner: str) -> SavedFilter | None: ...
+
+    async def of_owner(
+        self, owner: str, *, limit: int, after: tuple[str, str] | None
+    ) -> list[SavedFilter]:
+        """The owner's filters by name then id, after the (name, id) position given."""
+        ...
+
+    async def delete(self, filter_id: str, owner: str) -> bool: ...

@@ -1,0 +1,185 @@
+"""What other services report about our orders and quotes: fulfilment (inventory), billing
+and documents. Each applies the fact (only forwards) and puts it on the timeline, once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from contracts import CloudEvent
+from contracts.events import (
+    DocumentEmailed,
+    DocumentGenerated,
+    InvoiceIssued,
+    PaymentReceived,
+    QuoteDocumentGenerated,
+    ShipmentDispatched,
+    StockReleased,
+    StockReservationFailed,
+    StockReserved,
+)
+from orders.domain.model import Document, Order
+from orders.domain.quote import Quote, QuoteDocument
+from orders.domain.totals import plain
+from orders.service_layer.events import utcnow
+from orders.service_layer.orders import get_order
+from orders.service_layer.quotes import get_quote
+from orders.service_layer.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_LABELS = {"order_confirmation": "Order confirmation", "invoice": "Invoice"}
+
+
+def _document_label(kind: str) -> str:
+    return DOCUMENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+async def _apply(
+    uow: UnitOfWork,
+    event: CloudEvent[Any],
+    order_id: str,
+    change: Callable[[Order], bool],
+    summary: str,
+    *,
+    lines: bool = False,
+) -> Order:
+    """Apply one consumed event to its order and put it on the timeline, in one transaction."""
+    order = await get_order(uow, order_id, for_update=True)
+    if change(order):
+        order.updated_at = utcnow()
+        await uow.orders.save(order, lines=lines)
+    else:
+        log.info("%s %s changes nothing on order %s", event.type, event.id, order.number)
+    await uow.note_received(event, order_id=order.id, summary=summary)
+    return order
+
+
+# --- fulfilment (inventory) ----------------------------------------------------------------------
+
+
+async def stock_reserved(uow: UnitOfWork, event: CloudEvent[StockReserved]) -> Order:
+    data = event.data
+    summary = f"Stock reserved for {len(data.lines)} line(s)"
+    return await _apply(uow, event, data.order_id, Order.stock_reserved, summary)
+
+
+async def stock_reservation_failed(
+    uow: UnitOfWork, event: CloudEvent[StockReservationFailed]
+) -> Order:
+    data = event.data
+    shortages = ", ".join(
+        f"{s.sku} ({plain(s.requested)} requested, {plain(s.available)} available)"
+        for s in data.shortages
+    )
+    summary = f"Stock reservation failed, order backordered: {shortages}"
+    return await _apply(uow, event, data.order_id, Order.reservation_failed, summary)
+
+
+async def stock_released(uow: UnitOfWork, event: CloudEvent[StockReleased]) -> Order:
+    data = event.data
+    summary = f"Stock released for {len(data.lines)} line(s)"
+    return await _apply(uow, event, data.order_id, Order.stock_released, summary)
+
+
+async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatched]) -> Order:
+    data = event.data
+    shipped = [(line.sku, line.quantity) for line in data.lines]
+    state = "order fully shipped" if data.fully_shipped else "order partially shipped"
+    summary = f"Shipment {data.shipment_id} dispatched with {len(data.lines)} line(s): {state}"
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.shipment_dispatched(data.shipment_id, shipped, data.fully_shipped),
+        summary,
+        lines=True,
+    )
+
+
+# --- billing -------------------------------------------------------------------------------------
+
+
+async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> Order:
+    data = event.data
+    summary = f"Invoice {data.number} issued: {data.totals.gross} {data.currency}"
+    return await _apply(uow, event, data.order_id, Order.invoice_issued, summary)
+
+
+async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) -> Order:
+    data = event.data
+    summary = (
+        f"Payment of {data.amount} {data.currency} received for invoice {data.invoice_number}: "
+        f"balance {data.balance} {data.currency}"
+    )
+    status = data.status.value
+    return await _apply(
+        uow, event, data.order_id, lambda order: order.payment_received(status), summary
+    )
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+async def document_generated(uow: UnitOfWork, event: CloudEvent[DocumentGenerated]) -> Order:
+    data = event.data
+    kind = data.kind.value
+    document = Document(
+        document_id=data.document_id,
+        kind=kind,
+        reference=data.reference,
+        download_path=data.download_path,
+    )
+    summary = f"{_document_label(kind)} PDF generated ({data.reference})"
+    return await _apply(
+        uow, event, data.order_id, lambda order: order.add_document(document), summary
+    )
+
+
+async def quote_document_generated(
+    uow: UnitOfWork, event: CloudEvent[QuoteDocumentGenerated]
+) -> Quote:
+    """Remember the quote's PDF (once per document id) and put it on the quote's timeline."""
+    data = event.data
+    quote = await get_quote(uow, data.quote_id, for_update=True)
+    if quote.add_document(QuoteDocument(data.document_id, data.reference, data.download_path)):
+        quote.updated_at = utcnow()
+        await uow.quotes.save(quote)
+    await uow.note_received(
+        event, summary=f"Quote PDF generated ({data.reference})", quote_id=quote.id
+    )
+    return quote
+
+
+async def document_emailed(uow: UnitOfWork, event: CloudEvent[DocumentEmailed]) -> None:
+    """Put an e-mailed document (or a failed e-mail) on its order's or quote's timeline.
+
+    The same e-mail's outcome reported twice (under another event id) is recorded once.
+    """
+    data = event.data
+    order_id, quote_id, label = None, None, "Document"
+    if data.order_id is not None:
+        order = await get_order(uow, data.order_id)
+        order_id = order.id
+        kind = next((d.kind for d in order.documents if d.document_id == data.document_id), None)
+        if kind is not None:
+            label = _document_label(kind)
+    elif data.quote_id is not None:
+        quote = await get_quote(uow, data.quote_id)
+        quote_id, label = quote.id, f"Quote {quote.number}"
+    else:
+        log.info("e-mail %s is about no order and no quote: not recorded", data.email_id)
+        return
+    match = {"email_id": data.email_id, "status": data.status.value}
+    if await uow.has_entry(event.type, match, order_id=order_id, quote_id=quote_id):
+        log.info("e-mail %s (%s) already recorded", data.email_id, data.status.value)
+        return
+    to = ", ".join(data.to)
+    if data.status.value == "sent":
+        summary = f"{label} e-mailed to {to}"
+    else:
+        summary = f"E-mail to {to} failed after {data.attempts} attempts: {data.error or ''}"
+    await uow.note_received(
+        event, summary=summary.rstrip(": "), order_id=order_id, quote_id=quote_id
+    )
