@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,12 +14,9 @@ from contracts.events import OrderCompleted
 from servicekit.consumer import PermanentError
 
 
-async def handle_order_completed(event: CloudEvent[Any], session: AsyncSession) -> None:
+async def handle_order_completed(event: CloudEvent[OrderCompleted], session: AsyncSession) -> None:
     """A completed order gets its invoice, dated today (UTC); a second delivery changes nothing."""
-    payload = event.data
-    if not isinstance(payload, OrderCompleted):
-        raise PermanentError(f"expected an OrderCompleted payload, got {type(payload).__name__}")
-    order = payload.order
+    order = event.data.order
     try:
         await services.issue_invoice(
             SqlUnitOfWork(session), event, order, today=datetime.now(UTC).date()
