@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import RowMapping, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import (
@@ -32,6 +31,7 @@ from billing.domain.model import (
     plain,
 )
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
+from servicekit.numbering import next_in_year
 
 
 def _address_to_json(address: Address | None) -> dict[str, Any] | None:
@@ -65,19 +65,7 @@ class SqlInvoiceRepository:
         return (await self._assemble([row]))[0] if row is not None else None
 
     async def next_sequence(self, year: int) -> int:
-        # The upsert takes the year's row lock until commit: concurrent issuers queue behind
-        # it, and a rolled-back transaction gives its number back.
-        statement = (
-            insert(invoice_number_counters)
-            .values(year=year, last_number=1)
-            .on_conflict_do_update(
-                index_elements=[invoice_number_counters.c.year],
-                set_={"last_number": invoice_number_counters.c.last_number + 1},
-            )
-            .returning(invoice_number_counters.c.last_number)
-        )
-        number: int = (await self.session.execute(statement)).scalar_one()
-        return number
+        return await next_in_year(self.session, invoice_number_counters, year)
 
     async def add(self, invoice: Invoice) -> None:
         created_at = (

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.db import new_metadata
+from servicekit.numbering import yearly_counter_table
 
 metadata = new_metadata()
 
@@ -25,12 +26,9 @@ MONEY = Numeric(18, 2)
 QUANTITY = Numeric(15, 3)
 PERCENT = Numeric(7, 4)
 
-invoice_number_counters = Table(
-    "invoice_number_counters",
-    metadata,
-    Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("last_number", Integer, nullable=False),
-    CheckConstraint("last_number >= 1", name="positive"),
+# The gapless yearly counter behind invoice numbers (one row per year).
+invoice_number_counters = yearly_counter_table(
+    "invoice_number_counters", metadata, value_column="last_number"
 )
 
 invoices = Table(
