@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,9 @@ import pytest
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import OrderSnapshot
 from contracts.events import OrderCompleted
+
+# Both test folders import `billing_fakes` from here (pytest does not put test folders on the path).
+sys.path.insert(0, str(Path(__file__).parent))
 
 Line = tuple[str, str, str, str, str]  # sku, quantity, unit price, discount %, tax rate %
 

@@ -2,74 +2,24 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from billing_fakes import FakeUnitOfWork
 
 from billing.domain.model import (
     Invoice,
     InvoiceStatus,
-    Payment,
     PaymentExceedsBalance,
     UninvoiceableOrder,
 )
 from billing.service_layer import services
-from billing.service_layer.unit_of_work import InvoiceFilter, Position
 from contracts import CloudEvent, EventType
 from contracts.common import OrderSnapshot
 from contracts.events import InvoiceIssued, PaymentReceived
-
-
-class FakeInvoices:
-    """Stores copies, as a database would: what the use case does not save is not kept."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, Invoice] = {}
-        self.counters: dict[int, int] = {}
-
-    async def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
-        found = self.rows.get(invoice_id)
-        return copy.deepcopy(found) if found else None
-
-    async def lock(self, invoice_id: str) -> bool:
-        return invoice_id in self.rows
-
-    async def for_order(self, order_id: str) -> Invoice | None:
-        for invoice in self.rows.values():
-            if invoice.order_id == order_id:
-                return copy.deepcopy(invoice)
-        return None
-
-    async def next_sequence(self, year: int) -> int:
-        self.counters[year] = self.counters.get(year, 0) + 1
-        return self.counters[year]
-
-    async def add(self, invoice: Invoice) -> None:
-        assert all(i.order_id != invoice.order_id for i in self.rows.values()), "unique order_id"
-        invoice.created_at = datetime.now(UTC)
-        self.rows[invoice.id] = copy.deepcopy(invoice)
-
-    async def add_payment(self, invoice: Invoice, payment: Payment) -> None:
-        self.rows[invoice.id] = copy.deepcopy(invoice)
-
-    async def search(
-        self, where: InvoiceFilter, *, limit: int, after: Position | None = None
-    ) -> list[Invoice]:
-        return list(self.rows.values())[:limit]
-
-
-class FakeUnitOfWork:
-    def __init__(self) -> None:
-        self.invoices = FakeInvoices()
-        self.events: list[CloudEvent[Any]] = []
-
-    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
-        self.events.append(event)
-
 
 TODAY = date(2025, 3, 10)
 

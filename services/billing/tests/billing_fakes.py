@@ -1,0 +1,97 @@
+"""The in-memory unit of work of the billing tests: fake repositories behind the service layer's
+Protocols.
+
+The unit tests run the use cases on it; `integration/test_repository_contract.py` runs the same
+cases on it and on the SQL adapters against PostgreSQL, so it cannot drift from the real thing.
+It lives beside `conftest.py` (which puts this folder on the import path) so both folders import
+the one fake.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from billing.domain.model import Invoice, Payment
+from billing.service_layer.unit_of_work import InvoiceFilter, Position
+from contracts import CloudEvent
+
+
+class FakeInvoices:
+    """Stores copies, as a database would: what the use case does not save is not kept."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Invoice] = {}
+        self.counters: dict[int, int] = {}
+
+    async def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
+        found = self.rows.get(invoice_id)
+        return copy.deepcopy(found) if found else None
+
+    async def lock(self, invoice_id: str) -> bool:
+        return invoice_id in self.rows
+
+    async def for_order(self, order_id: str) -> Invoice | None:
+        for invoice in self.rows.values():
+            if invoice.order_id == order_id:
+                return copy.deepcopy(invoice)
+        return None
+
+    async def next_sequence(self, year: int) -> int:
+        self.counters[year] = self.counters.get(year, 0) + 1
+        return self.counters[year]
+
+    async def add(self, invoice: Invoice) -> None:
+        assert all(i.order_id != invoice.order_id for i in self.rows.values()), "unique order_id"
+        invoice.created_at = datetime.now(UTC)
+        self.rows[invoice.id] = copy.deepcopy(invoice)
+
+    async def add_payment(self, invoice: Invoice, payment: Payment) -> None:
+        # Like the SQL adapter: the payment, the paid total and the status; nothing else.
+        stored = self.rows[invoice.id]
+        stored.payments.append(copy.deepcopy(payment))
+        stored.paid_total = invoice.paid_total
+        stored.status = invoice.status
+
+    async def search(
+        self, where: InvoiceFilter, *, limit: int, after: Position | None = None
+    ) -> list[Invoice]:
+        def position(invoice: Invoice) -> tuple[datetime, str]:
+            assert invoice.created_at is not None, "stored invoices have their creation time"
+            return invoice.created_at, invoice.id
+
+        def wanted(invoice: Invoice) -> bool:
+            return (
+                where.order_id in (None, invoice.order_id)
+                and where.status in (None, invoice.status)
+                and where.customer_id in (None, invoice.customer.id)
+                and (after is None or position(invoice) < (after.created_at, after.id))
+            )
+
+        found = sorted(filter(wanted, self.rows.values()), key=position, reverse=True)
+        return [copy.deepcopy(invoice) for invoice in found[:limit]]
+
+
+class FakeUnitOfWork:
+    """The invoices and the recorded events; changes are kept at once unless `transaction()`
+    (what the caller's database transaction does) rolls them back."""
+
+    def __init__(self) -> None:
+        self.invoices = FakeInvoices()
+        self.events: list[CloudEvent[Any]] = []
+
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
+        self.events.append(event)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[FakeUnitOfWork]:
+        """All of the block's changes, or none of them if it raises."""
+        saved = copy.deepcopy((self.invoices.rows, self.invoices.counters, self.events))
+        try:
+            yield self
+        except BaseException:
+            self.invoices.rows, self.invoices.counters, self.events = saved
+            raise
