@@ -1,0 +1,400 @@
+"""The in-memory unit of work of the inventory tests: fake repositories behind the same Protocols
+as the SQL adapters.
+
+The service-layer unit tests run on it; `integration/test_repository_contract.py` runs the same
+cases against it and against PostgreSQL, so it cannot drift from the SQL adapters. It lives here
+rather than in `unit/` so that both folders share the one fake (tests import no test modules).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from contracts import CloudEvent
+from inventory.domain.model import (
+    AdjustmentKind,
+    Backorder,
+    DemandStatus,
+    ItemKind,
+    LineStatus,
+    MovementKind,
+    ReservationLine,
+    StockLevel,
+    ledger_change,
+)
+from inventory.domain.records import (
+    Movement,
+    OrderDemand,
+    Product,
+    ReservationRecord,
+    Shipment,
+)
+from inventory.service_layer.ports import Page, UnitOfWork
+
+
+class Clock:
+    """PostgreSQL's now(): the same instant for everything one transaction writes."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+
+def _page(items: list[Any], limit: int) -> Page[Any]:
+    return items[:limit], len(items) > limit
+
+
+class FakeProducts:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.rows: dict[str, Product] = {}
+
+    async def get(self, sku: str, *, for_update: bool = False) -> Product | None:
+        return self.rows.get(sku)
+
+    async def kinds(self, skus: Collection[str]) -> dict[str, ItemKind]:
+        return {sku: self.rows[sku].kind for sku in sorted(skus) if sku in self.rows}
+
+    async def add(
+        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+    ) -> Product | None:
+        if sku in self.rows:
+            return None
+        now = self.clock.now
+        self.rows[sku] = Product(sku, name, kind, description, created_at=now, updated_at=now)
+        return self.rows[sku]
+
+    async def update(
+        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+    ) -> Product:
+        current = self.rows[sku]
+        self.rows[sku] = replace(
+            current, name=name, kind=kind, description=description, updated_at=self.clock.now
+        )
+        return self.rows[sku]
+
+    async def page(
+        self, *, limit: int, after_sku: str | None, kind: ItemKind | None, text: str | None
+    ) -> Page[Product]:
+        def found(product: Product) -> bool:
+            fields = (product.sku, product.name, product.description or "")
+            return not text or any(text.lower() in field.lower() for field in fields)
+
+        return _page(
+            [
+                product
+                for sku, product in sorted(self.rows.items())
+                if (after_sku is None or sku > after_sku)
+                and (kind is None or product.kind is kind)
+                and found(product)
+            ],
+            limit,
+        )
+
+
+class FakeStockLevels:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.levels: dict[str, StockLevel] = {}
+        self.ledger: list[Movement] = []
+
+    async def ensure(self, sku: str) -> None:
+        self.levels.setdefault(sku, StockLevel(sku=sku, on_hand=Decimal(0), reserved=Decimal(0)))
+
+    async def get(self, sku: str) -> StockLevel | None:
+        level = self.levels.get(sku)
+        return replace(level) if level is not None else None
+
+    async def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
+        return {sku: replace(self.levels[sku]) for sku in sorted(set(skus)) if sku in self.levels}
+
+    async def save(self, level: StockLevel) -> None:
+        if level.sku in self.levels:
+            self.levels[level.sku] = replace(level)
+
+    async def add_movement(
+        self,
+        level: StockLevel,
+        kind: MovementKind,
+        *,
+        on_hand_change: Decimal,
+        reserved_change: Decimal,
+        reference: str,
+        reason: str | None = None,
+        order_id: str | None = None,
+    ) -> None:
+        self.ledger.append(
+            Movement(
+                id=len(self.ledger) + 1,
+                sku=level.sku,
+                warehouse=level.warehouse,
+                kind=kind,
+                quantity_change=ledger_change(kind, on_hand_change, reserved_change),
+                on_hand_change=on_hand_change,
+                reserved_change=reserved_change,
+                on_hand=level.on_hand,
+                reserved=level.reserved,
+                reason=reason[:500] if reason else None,
+                reference=reference,
+                order_id=order_id,
+                created_at=self.clock.now,
+            )
+        )
+
+    async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
+        return _page(
+            [m for m in self.ledger if m.sku == sku and (after_id is None or m.id > after_id)],
+            limit,
+        )
+
+
+@dataclass
+class _Demand:
+    seq: int
+    demand: OrderDemand
+
+
+class FakeReservations:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.demands: dict[str, _Demand] = {}
+        self.records: dict[tuple[str, str], ReservationRecord] = {}
+        self.sequence = itertools.count(1)
+
+    async def claim_demand(
+        self,
+        *,
+        order_id: str,
+        number: str | None,
+        status: DemandStatus,
+        correlation_id: str | None,
+        causation_id: str | None,
+    ) -> bool:
+        seq = next(self.sequence)  # consumed even on a conflict, as an identity column does
+        if order_id in self.demands:
+            return False
+        self.demands[order_id] = _Demand(seq, OrderDemand(order_id, number, status, correlation_id))
+        return True
+
+    async def lock_demand(self, order_id: str) -> OrderDemand | None:
+        found = self.demands.get(order_id)
+        return found.demand if found is not None else None
+
+    async def set_demand_status(self, order_id: str, status: DemandStatus) -> None:
+        if order_id in self.demands:
+            held = self.demands[order_id]
+            held.demand = replace(held.demand, status=status)
+
+    async def lock_backordered_demands(self, order_ids: Collection[str]) -> dict[str, OrderDemand]:
+        waiting = sorted(
+            (self.demands[order_id] for order_id in order_ids if order_id in self.demands),
+            key=lambda held: held.seq,
+        )
+        return {
+            held.demand.order_id: held.demand
+            for held in waiting
+            if held.demand.status is DemandStatus.BACKORDERED
+        }
+
+    def _of(self, order_id: str) -> list[ReservationRecord]:
+        return [self.records[key] for key in sorted(self.records) if key[0] == order_id]
+
+    async def lines(self, order_id: str, *, for_update: bool = False) -> dict[str, ReservationLine]:
+        return {
+            record.sku: ReservationLine(
+                order_id=record.order_id,
+                sku=record.sku,
+                quantity=record.quantity,
+                shipped=record.shipped_quantity,
+                released=record.released_quantity,
+                backordered=record.status is LineStatus.BACKORDERED,
+            )
+            for record in self._of(order_id)
+        }
+
+    async def add_lines(
+        self, order_id: str, demand: Mapping[str, Decimal], status: LineStatus
+    ) -> None:
+        if order_id not in self.demands:
+            raise LookupError(f"no demand of order {order_id}")  # the foreign key
+        now = self.clock.now
+        for sku, amount in sorted(demand.items()):
+            if (order_id, sku) in self.records:
+                raise LookupError(f"line {order_id}/{sku} exists")  # the primary key
+            self.records[order_id, sku] = ReservationRecord(
+                order_id, sku, "MAIN", amount, Decimal(0), Decimal(0), status, now, now
+            )
+
+    async def save_line(self, line: ReservationLine) -> None:
+        key = (line.order_id, line.sku)
+        if key in self.records:
+            self.records[key] = replace(
+                self.records[key],
+                shipped_quantity=line.shipped,
+                released_quantity=line.released,
+                status=line.status,
+                updated_at=self.clock.now,
+            )
+
+    async def drop_backordered_lines(self, order_id: str) -> None:
+        for record in self._of(order_id):
+            if record.status is LineStatus.BACKORDERED:
+                del self.records[order_id, record.sku]
+
+    async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
+        waiting = []
+        for held in sorted(self.demands.values(), key=lambda held: held.seq):
+            if held.demand.status is not DemandStatus.BACKORDERED:
+                continue
+            demand = {
+                record.sku: record.quantity
+                for record in self._of(held.demand.order_id)
+                if record.status is LineStatus.BACKORDERED
+            }
+            if set(demand) & set(skus):
+                waiting.append(Backorder(order_id=held.demand.order_id, demand=demand))
+        return waiting
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        order_id: str | None,
+        sku: str | None,
+        status: LineStatus | None,
+        after: tuple[str, str] | None,
+    ) -> Page[ReservationRecord]:
+        return _page(
+            [
+                record
+                for key, record in sorted(self.records.items())
+                if (order_id is None or record.order_id == order_id)
+                and (sku is None or record.sku == sku)
+                and (status is None or record.status is status)
+                and (after is None or key > after)
+            ],
+            limit,
+        )
+
+
+class FakeShipments:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.rows: dict[str, Shipment] = {}
+
+    async def add(
+        self, *, shipment_id: str, order_id: str, lines: Mapping[str, Decimal], fully_shipped: bool
+    ) -> datetime:
+        self.rows[shipment_id] = Shipment(
+            shipment_id, order_id, dict(sorted(lines.items())), fully_shipped, self.clock.now
+        )
+        return self.clock.now
+
+    async def get(self, shipment_id: str) -> Shipment | None:
+        return self.rows.get(shipment_id)
+
+    async def page(
+        self, *, limit: int, order_id: str | None, after: tuple[datetime, str] | None
+    ) -> Page[Shipment]:
+        ordered = sorted(self.rows.values(), key=lambda s: (s.created_at, s.id))
+        return _page(
+            [
+                s
+                for s in ordered
+                if (order_id is None or s.order_id == order_id)
+                and (after is None or (s.created_at, s.id) > after)
+            ],
+            limit,
+        )
+
+
+@dataclass(frozen=True)
+class StoredAdjustment:
+    id: str
+    level: StockLevel
+    kind: AdjustmentKind
+    quantity: Decimal
+    quantity_change: Decimal
+    reason: str
+
+
+class FakeAdjustments:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.rows: list[StoredAdjustment] = []
+
+    async def add(
+        self,
+        *,
+        adjustment_id: str,
+        level: StockLevel,
+        kind: AdjustmentKind,
+        quantity: Decimal,
+        quantity_change: Decimal,
+        reason: str,
+    ) -> datetime:
+        self.rows.append(
+            StoredAdjustment(adjustment_id, replace(level), kind, quantity, quantity_change, reason)
+        )
+        return self.clock.now
+
+
+class FakeUnitOfWork:
+    """Everything in memory; `events` holds what `record` was given, in order."""
+
+    def __init__(self) -> None:
+        self.clock = Clock()
+        self.products = FakeProducts(self.clock)
+        self.stock = FakeStockLevels(self.clock)
+        self.reservations = FakeReservations(self.clock)
+        self.shipments = FakeShipments(self.clock)
+        self.adjustments = FakeAdjustments(self.clock)
+        self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
+
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
+        self.recorded.append((event, key or event.subject))
+
+    @property
+    def events(self) -> list[CloudEvent[Any]]:
+        return [event for event, _key in self.recorded]
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Undo everything done inside when it raises, as ROLLBACK TO SAVEPOINT does (sequences
+        are not rolled back, in PostgreSQL either)."""
+        repositories = (self.products, self.stock, self.reservations, self.shipments)
+        saved = [(repo, _state(repo)) for repo in (*repositories, self.adjustments)]
+        recorded = list(self.recorded)
+        try:
+            yield
+        except BaseException:
+            for repo, state in saved:
+                vars(repo).update(state)
+            self.recorded = recorded
+            raise
+
+
+def _state(repository: object) -> dict[str, Any]:
+    """A deep copy of what a fake repository holds (its clock and sequence stay shared)."""
+    return {
+        name: copy.deepcopy(value)
+        for name, value in vars(repository).items()
+        if name not in ("clock", "sequence")
+    }
+
+
+def _satisfies_the_port(uow: FakeUnitOfWork) -> UnitOfWork:
+    return uow  # mypy checks the fake against the Protocols here
+
+
+@pytest.fixture
+def fake_uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()

@@ -1,0 +1,412 @@
+"""One contract for the repositories: every case runs on the in-memory fake of the unit tests
+and on the SQL adapters against a migrated PostgreSQL database, so the fake cannot drift.
+
+Each SQL case runs in a transaction that is rolled back at its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from contracts import EventType, new_event
+from contracts.events import StockReleased
+from inventory.adapters.unit_of_work import SqlUnitOfWork
+from inventory.domain.model import (
+    AdjustmentKind,
+    Backorder,
+    DemandStatus,
+    ItemKind,
+    LineStatus,
+    MovementKind,
+    ReservationLine,
+    StockLevel,
+)
+from inventory.entrypoints.cli import MIGRATIONS_DIR
+from inventory.service_layer.ports import UnitOfWork
+from servicekit.migrations import upgrade
+from servicekit.testing import TemporaryDatabases
+
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+async def contract_sessions(
+    databases: TemporaryDatabases,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    url = await databases.create("inventory_contract")
+    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
+    engine = create_async_engine(url)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+@pytest.fixture(params=["fake", "sql"])
+async def uow(
+    request: pytest.FixtureRequest,
+    fake_uow: UnitOfWork,
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[UnitOfWork]:
+    if request.param == "fake":
+        yield fake_uow
+        return
+    async with contract_sessions() as session:
+        await session.begin()
+        try:
+            yield SqlUnitOfWork(session)
+        finally:
+            await session.rollback()
+
+
+def code(label: str = "P") -> str:
+    return f"{label}-{uuid.uuid4().hex[:8].upper()}"
+
+
+async def stocked(uow: UnitOfWork, sku: str, on_hand: str = "0", reserved: str = "0") -> None:
+    await uow.products.add(sku=sku, name=sku, kind=ItemKind.PRODUCT, description=None)
+    await uow.stock.ensure(sku)
+    await uow.stock.save(StockLevel(sku=sku, on_hand=D(on_hand), reserved=D(reserved)))
+
+
+async def claim(uow: UnitOfWork, order_id: str, status: DemandStatus, number: str = "") -> bool:
+    return await uow.reservations.claim_demand(
+        order_id=order_id,
+        number=number or None,
+        status=status,
+        correlation_id=f"flow-{order_id}",
+        causation_id=None,
+    )
+
+
+# --- products -----------------------------------------------------------------------------------
+
+
+async def test_a_product_is_added_once_then_updated(uow: UnitOfWork) -> None:
+    sku = code()
+    added = await uow.products.add(sku=sku, name="Cable", kind=ItemKind.PRODUCT, description=None)
+    assert added is not None
+    assert (added.sku, added.name, added.kind, added.description) == (
+        sku,
+        "Cable",
+        ItemKind.PRODUCT,
+        None,
+    )
+    again = await uow.products.add(sku=sku, name="Other", kind=ItemKind.SERVICE, description="x")
+    assert again is None
+    assert await uow.products.get(sku) == added  # the second add changed nothing
+    assert await uow.products.get(code("NONE")) is None
+
+    updated = await uow.products.update(
+        sku=sku, name="Cable 2m", kind=ItemKind.SERVICE, description="Black"
+    )
+    assert (updated.name, updated.kind, updated.description) == (
+        "Cable 2m",
+        ItemKind.SERVICE,
+        "Black",
+    )
+    assert updated.created_at == added.created_at
+    assert await uow.products.get(sku, for_update=True) == updated
+
+
+async def test_product_kinds_name_only_known_skus(uow: UnitOfWork) -> None:
+    stocked_sku, service = code("STOCK"), code("SRV")
+    await uow.products.add(sku=stocked_sku, name="a", kind=ItemKind.PRODUCT, description=None)
+    await uow.products.add(sku=service, name="b", kind=ItemKind.SERVICE, description=None)
+    kinds = await uow.products.kinds({stocked_sku, service, code("GHOST")})
+    assert kinds == {stocked_sku: ItemKind.PRODUCT, service: ItemKind.SERVICE}
+    assert await uow.products.kinds(set()) == {}
+
+
+async def test_products_page_in_sku_order_with_filters(uow: UnitOfWork) -> None:
+    prefix = f"T{uuid.uuid4().hex[:6].upper()}"
+    for suffix, kind, description in [
+        ("C", ItemKind.PRODUCT, None),
+        ("A", ItemKind.PRODUCT, "50% off_now"),
+        ("B", ItemKind.SERVICE, None),
+    ]:
+        await uow.products.add(
+            sku=f"{prefix}-{suffix}", name=f"Item {suffix}", kind=kind, description=description
+        )
+
+    first, more = await uow.products.page(limit=2, after_sku=None, kind=None, text=prefix.lower())
+    assert [p.sku for p in first] == [f"{prefix}-A", f"{prefix}-B"]
+    assert more
+    rest, more = await uow.products.page(limit=2, after_sku=first[-1].sku, kind=None, text=prefix)
+    assert ([p.sku for p in rest], more) == ([f"{prefix}-C"], False)
+
+    services, _ = await uow.products.page(
+        limit=10, after_sku=None, kind=ItemKind.SERVICE, text=prefix
+    )
+    assert [p.sku for p in services] == [f"{prefix}-B"]
+    literal, _ = await uow.products.page(limit=10, after_sku=None, kind=None, text="50% off_")
+    assert f"{prefix}-A" in [p.sku for p in literal]
+    wildcard, _ = await uow.products.page(limit=10, after_sku=None, kind=None, text="5_%")
+    assert f"{prefix}-A" not in [p.sku for p in wildcard]  # % and _ are no wildcards
+
+
+# --- stock levels and the ledger ----------------------------------------------------------------
+
+
+async def test_a_level_starts_empty_and_is_saved(uow: UnitOfWork) -> None:
+    sku = code()
+    await uow.products.add(sku=sku, name=sku, kind=ItemKind.PRODUCT, description=None)
+    assert await uow.stock.get(sku) is None
+    await uow.stock.ensure(sku)
+    assert await uow.stock.get(sku) == StockLevel(sku=sku, on_hand=D(0), reserved=D(0))
+    await uow.stock.save(StockLevel(sku=sku, on_hand=D("7.5"), reserved=D(2)))
+    await uow.stock.ensure(sku)  # a second time changes nothing
+    assert await uow.stock.get(sku) == StockLevel(sku=sku, on_hand=D("7.5"), reserved=D(2))
+
+
+async def test_lock_returns_the_existing_levels_in_sku_order(uow: UnitOfWork) -> None:
+    b, a = code("B"), code("A")
+    await stocked(uow, b, "3")
+    await stocked(uow, a, "1", "1")
+    locked = await uow.stock.lock([b, code("GHOST"), a, b])
+    assert list(locked) == sorted([a, b])
+    assert locked[a] == StockLevel(sku=a, on_hand=D(1), reserved=D(1))
+    locked[b].on_hand = D(99)  # the levels are copies: changing one saves nothing
+    assert (await uow.stock.get(b)) == StockLevel(sku=b, on_hand=D(3), reserved=D(0))
+    assert await uow.stock.lock([]) == {}
+
+
+async def test_the_ledger_keeps_each_change_with_the_level_it_left(uow: UnitOfWork) -> None:
+    sku = code()
+    await stocked(uow, sku, "10", "4")
+    level = StockLevel(sku=sku, on_hand=D(10), reserved=D(4))
+    await uow.stock.add_movement(
+        level,
+        MovementKind.RECEIPT,
+        on_hand_change=D(10),
+        reserved_change=D(0),
+        reference="adj-1",
+        reason="x" * 600,
+    )
+    await uow.stock.add_movement(
+        level,
+        MovementKind.RESERVATION,
+        on_hand_change=D(0),
+        reserved_change=D(4),
+        reference="order-1",
+        order_id="order-1",
+        reason="order confirmed",
+    )
+    await uow.stock.add_movement(
+        level, MovementKind.SHIPMENT, on_hand_change=D(-1), reserved_change=D(-1), reference="s-1"
+    )
+    everything, more = await uow.stock.movements(sku, limit=10, after_id=None)
+    assert not more
+    assert [(m.kind, m.quantity_change, m.on_hand, m.reserved) for m in everything] == [
+        (MovementKind.RECEIPT, D(10), D(10), D(4)),
+        (MovementKind.RESERVATION, D(4), D(10), D(4)),  # about reserved: the reserved change
+        (MovementKind.SHIPMENT, D(-1), D(10), D(4)),
+    ]
+    assert everything[0].reason == "x" * 500
+    assert (everything[1].reference, everything[1].order_id) == ("order-1", "order-1")
+    assert everything[2].reason is None
+    assert everything[0].id < everything[1].id < everything[2].id
+    page, more = await uow.stock.movements(sku, limit=1, after_id=everything[0].id)
+    assert ([m.id for m in page], more) == ([everything[1].id], True)
+    assert await uow.stock.movements(code("NONE"), limit=5, after_id=None) == ([], False)
+
+
+# --- order demands and reservation lines --------------------------------------------------------
+
+
+async def test_a_demand_is_claimed_once_and_changes_status(uow: UnitOfWork) -> None:
+    order = code("SO")
+    assert await uow.reservations.lock_demand(order) is None
+    assert await claim(uow, order, DemandStatus.RESERVED, number="SO-1")
+    assert not await claim(uow, order, DemandStatus.CANCELLED)
+    demand = await uow.reservations.lock_demand(order)
+    assert demand is not None
+    assert (demand.number, demand.status, demand.correlation_id) == (
+        "SO-1",
+        DemandStatus.RESERVED,
+        f"flow-{order}",
+    )
+    await uow.reservations.set_demand_status(order, DemandStatus.CANCELLED)
+    cancelled = await uow.reservations.lock_demand(order)
+    assert cancelled is not None
+    assert cancelled.status is DemandStatus.CANCELLED
+
+
+async def test_lines_are_added_saved_and_backordered_ones_dropped(uow: UnitOfWork) -> None:
+    order, other = code("SO"), code("SO")
+    await claim(uow, order, DemandStatus.RESERVED)
+    await claim(uow, other, DemandStatus.BACKORDERED)
+    await uow.reservations.add_lines(order, {"B": D(3), "A": D("1.5")}, LineStatus.RESERVED)
+    await uow.reservations.add_lines(other, {"A": D(2)}, LineStatus.BACKORDERED)
+
+    lines = await uow.reservations.lines(order, for_update=True)
+    assert list(lines) == ["A", "B"]
+    assert lines["A"] == ReservationLine(order_id=order, sku="A", quantity=D("1.5"))
+    waiting = await uow.reservations.lines(other)
+    assert waiting["A"].backordered
+    assert waiting["A"].open == 0
+
+    lines["B"].ship(D(1))
+    await uow.reservations.save_line(lines["B"])
+    lines["A"].release_open()
+    await uow.reservations.save_line(lines["A"])
+    saved = await uow.reservations.lines(order)
+    assert (saved["B"].shipped, saved["B"].status) == (D(1), LineStatus.PARTIALLY_SHIPPED)
+    assert (saved["A"].released, saved["A"].status) == (D("1.5"), LineStatus.RELEASED)
+
+    await uow.reservations.drop_backordered_lines(order)  # has none: nothing changes
+    assert len(await uow.reservations.lines(order)) == 2
+    await uow.reservations.drop_backordered_lines(other)
+    assert await uow.reservations.lines(other) == {}
+    assert await uow.reservations.lines(code("NONE")) == {}
+
+
+async def test_backorders_come_oldest_first_with_their_whole_demand(uow: UnitOfWork) -> None:
+    scarce, plenty = code("SCARCE"), code("PLENTY")
+    first, second, reserved, elsewhere = (code("SO") for _ in range(4))
+    for order in (first, second, elsewhere):
+        await claim(uow, order, DemandStatus.BACKORDERED)
+    await claim(uow, reserved, DemandStatus.RESERVED)
+    await uow.reservations.add_lines(first, {scarce: D(5), plenty: D(1)}, LineStatus.BACKORDERED)
+    await uow.reservations.add_lines(second, {scarce: D(2)}, LineStatus.BACKORDERED)
+    await uow.reservations.add_lines(reserved, {scarce: D(1)}, LineStatus.RESERVED)
+    await uow.reservations.add_lines(elsewhere, {code("OTHER"): D(1)}, LineStatus.BACKORDERED)
+
+    assert await uow.reservations.backorders_involving([scarce]) == [
+        Backorder(order_id=first, demand={plenty: D(1), scarce: D(5)}),
+        Backorder(order_id=second, demand={scarce: D(2)}),
+    ]
+    assert [b.order_id for b in await uow.reservations.backorders_involving([plenty])] == [first]
+    assert await uow.reservations.backorders_involving([]) == []
+
+    await uow.reservations.set_demand_status(second, DemandStatus.RESERVED)
+    locked = await uow.reservations.lock_backordered_demands([second, first, reserved])
+    assert list(locked) == [first]  # still backordered, re-checked under the lock
+    assert locked[first].correlation_id == f"flow-{first}"
+    assert await uow.reservations.lock_backordered_demands([]) == {}
+
+
+async def test_reservation_lines_page_in_order_and_sku_order(uow: UnitOfWork) -> None:
+    order_a, order_b = sorted(code("SO") for _ in range(2))
+    await claim(uow, order_a, DemandStatus.RESERVED)
+    await claim(uow, order_b, DemandStatus.BACKORDERED)
+    await uow.reservations.add_lines(order_a, {"Y": D(1), "X": D(2)}, LineStatus.RESERVED)
+    await uow.reservations.add_lines(order_b, {"X": D(3)}, LineStatus.BACKORDERED)
+
+    ours = {order_a, order_b}
+    everything, _ = await uow.reservations.page(
+        limit=500, order_id=None, sku=None, status=None, after=None
+    )
+    assert [(r.order_id, r.sku) for r in everything if r.order_id in ours] == [
+        (order_a, "X"),
+        (order_a, "Y"),
+        (order_b, "X"),
+    ]
+    first, more = await uow.reservations.page(
+        limit=1, order_id=order_a, sku=None, status=None, after=None
+    )
+    assert ([(r.sku, r.quantity, r.status) for r in first], more) == (
+        [("X", D(2), LineStatus.RESERVED)],
+        True,
+    )
+    rest, more = await uow.reservations.page(
+        limit=5, order_id=order_a, sku=None, status=None, after=(order_a, "X")
+    )
+    assert ([r.sku for r in rest], more) == (["Y"], False)
+    waiting, _ = await uow.reservations.page(
+        limit=5, order_id=None, sku="X", status=LineStatus.BACKORDERED, after=(order_a, "Y")
+    )
+    assert [(r.order_id, r.warehouse) for r in waiting] == [(order_b, "MAIN")]
+
+
+# --- shipments and adjustments ------------------------------------------------------------------
+
+
+async def test_shipments_are_stored_with_their_lines_and_paged(uow: UnitOfWork) -> None:
+    order, other = code("SO"), code("SO")
+    await claim(uow, order, DemandStatus.RESERVED)
+    await claim(uow, other, DemandStatus.RESERVED)
+    ids = sorted(str(uuid.uuid4()) for _ in range(3))
+    created = await uow.shipments.add(
+        shipment_id=ids[1], order_id=order, lines={"B": D(1), "A": D(2)}, fully_shipped=False
+    )
+    assert isinstance(created, datetime)
+    await uow.shipments.add(
+        shipment_id=ids[0], order_id=order, lines={"A": D(1)}, fully_shipped=True
+    )
+    await uow.shipments.add(
+        shipment_id=ids[2], order_id=other, lines={"C": D(1)}, fully_shipped=True
+    )
+
+    shipment = await uow.shipments.get(ids[1])
+    assert shipment is not None
+    assert (shipment.order_id, list(shipment.lines.items()), shipment.fully_shipped) == (
+        order,
+        [("A", D(2)), ("B", D(1))],
+        False,
+    )
+    assert shipment.created_at == created
+    assert await uow.shipments.get(str(uuid.uuid4())) is None
+
+    first, more = await uow.shipments.page(limit=1, order_id=order, after=None)
+    assert ([s.id for s in first], more) == ([ids[0]], True)  # one transaction: by id
+    rest, more = await uow.shipments.page(
+        limit=5, order_id=order, after=(first[0].created_at, first[0].id)
+    )
+    assert ([s.id for s in rest], more) == ([ids[1]], False)
+
+
+async def test_an_adjustment_is_stored_at_the_time_of_its_transaction(uow: UnitOfWork) -> None:
+    sku = code()
+    await stocked(uow, sku, "5")
+    product = await uow.products.get(sku)
+    created = await uow.adjustments.add(
+        adjustment_id=str(uuid.uuid4()),
+        level=StockLevel(sku=sku, on_hand=D(5), reserved=D(0)),
+        kind=AdjustmentKind.RECEIPT,
+        quantity=D(5),
+        quantity_change=D(5),
+        reason="delivery",
+    )
+    assert product is not None
+    assert created == product.created_at
+
+
+# --- the savepoint ------------------------------------------------------------------------------
+
+
+class Undo(Exception):
+    pass
+
+
+async def test_a_failed_savepoint_undoes_only_what_it_did(uow: UnitOfWork) -> None:
+    kept, undone, order = code("KEPT"), code("UNDONE"), code("SO")
+    await stocked(uow, kept, "1")
+
+    async def change_then_fail() -> None:
+        async with uow.savepoint():
+            await stocked(uow, undone, "5")
+            await uow.stock.save(StockLevel(sku=kept, on_hand=D(9), reserved=D(0)))
+            await claim(uow, order, DemandStatus.RESERVED)
+            await uow.reservations.add_lines(order, {kept: D(1)}, LineStatus.RESERVED)
+            released = StockReleased(order_id=order, lines=[])
+            await uow.record(
+                new_event(EventType.STOCK_RELEASED, released, source="/inventory", subject=order)
+            )
+            raise Undo
+
+    with pytest.raises(Undo):
+        await change_then_fail()
+    assert await uow.products.get(undone) is None
+    assert await uow.stock.get(kept) == StockLevel(sku=kept, on_hand=D(1), reserved=D(0))
+    assert await uow.reservations.lock_demand(order) is None
+    assert await uow.reservations.lines(order) == {}
+
+    async with uow.savepoint():
+        await claim(uow, order, DemandStatus.BACKORDERED)
+    assert await uow.reservations.lock_demand(order) is not None  # a savepoint that ends keeps

@@ -1,0 +1,328 @@
+"""The inventory's use cases on the in-memory unit of work: reserve on confirmation (and
+backorder), release on cancellation, ship, adjust, and the catalogue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.common import CustomerRef, OrderLine, OrderSnapshot, PaymentTerms, Totals
+from contracts.common import ItemKind as LineKind
+from contracts.events import OrderCancelled, OrderConfirmed
+from inventory.domain.commands import AdjustStock, DispatchShipment, UpsertProduct
+from inventory.domain.model import (
+    AdjustmentKind,
+    DemandStatus,
+    ItemKind,
+    LineStatus,
+    MovementKind,
+    NotStocked,
+    ShipmentExceedsReservation,
+    StockLevel,
+    StockRuleViolation,
+    UnknownProduct,
+)
+from inventory.service_layer import catalogue, reservations, shipments, stock
+from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
+from inventory.service_layer.reservations import ReservationOutcome
+
+D = Decimal
+ZERO = D(0)
+
+
+def confirmation(*lines: tuple[str, str], services: tuple[str, ...] = ()) -> CloudEvent[Any]:
+    """suite.order.confirmed.v1 of a new order: (sku, quantity) product lines, then services."""
+    order_id = str(uuid.uuid4())
+    kinds = [(sku, LineKind.PRODUCT, q) for sku, q in lines]
+    kinds += [(sku, LineKind.SERVICE, "1") for sku in services]
+    money = {"unit_price": D(1), "tax_rate": ZERO, "net_amount": D(1), "tax_amount": ZERO}
+    order = OrderSnapshot(
+        order_id=order_id,
+        number=f"SO-{order_id[:4]}",
+        customer=CustomerRef(id="c", name="Customer"),
+        order_date=date(2026, 3, 1),
+        currency="EUR",
+        payment_terms=PaymentTerms(),
+        lines=[
+            OrderLine(
+                line_no=n,
+                sku=sku,
+                kind=kind,
+                description=sku,
+                quantity=D(q),
+                gross_amount=D(1),
+                **money,
+            )
+            for n, (sku, kind, q) in enumerate(kinds, start=1)
+        ],
+        totals=Totals(net=D(1), tax=ZERO, gross=D(1)),
+    )
+    return new_event(
+        EventType.ORDER_CONFIRMED, OrderConfirmed(order=order), source="/orders", subject=order_id
+    )
+
+
+def cancellation(confirmed: CloudEvent[Any]) -> CloudEvent[Any]:
+    order_id = str(confirmed.subject)
+    payload = OrderCancelled(
+        order_id=order_id, number=f"SO-{order_id[:4]}", reason="customer", previous_status="open"
+    )
+    return new_event(EventType.ORDER_CANCELLED, payload, source="/orders", subject=order_id)
+
+
+async def product(
+    uow: Any, sku: str, on_hand: str = "0", kind: ItemKind = ItemKind.PRODUCT
+) -> None:
+    await catalogue.upsert_product(uow, UpsertProduct(sku=sku, name=sku, kind=kind))
+    if D(on_hand) > 0:
+        await stock.adjust_stock(uow, receipt(sku, on_hand))
+
+
+def receipt(sku: str, quantity: str) -> AdjustStock:
+    return AdjustStock(sku=sku, kind=AdjustmentKind.RECEIPT, quantity=D(quantity), reason="in")
+
+
+async def level(uow: Any, sku: str) -> tuple[Decimal, Decimal]:
+    found = await stock.get_stock(uow, sku)
+    return found.on_hand, found.reserved
+
+
+def types(uow: Any, subject: str | None = None) -> list[str]:
+    return [e.type for e in uow.events if subject is None or e.subject == subject]
+
+
+# --- reserve on confirmation --------------------------------------------------------------------
+
+
+async def test_a_confirmed_order_reserves_its_product_lines(fake_uow: Any) -> None:
+    await product(fake_uow, "BOLT", "10")
+    await product(fake_uow, "NUT", "5")
+    await product(fake_uow, "INSTALL", kind=ItemKind.SERVICE)
+    order = confirmation(("BOLT", "3"), ("NUT", "2.5"), ("BOLT", "1"), ("INSTALL", "1"))
+
+    outcome = await reservations.reserve_order(fake_uow, order)
+
+    assert outcome is ReservationOutcome.RESERVED
+    assert await level(fake_uow, "BOLT") == (D(10), D(4))
+    assert await level(fake_uow, "NUT") == (D(5), D("2.5"))
+    [reserved] = [e for e in fake_uow.events if e.subject == order.subject]
+    assert reserved.type == EventType.STOCK_RESERVED.value
+    assert (reserved.causationid, reserved.correlationid) == (order.id, order.correlationid)
+    assert [(line.sku, line.quantity) for line in reserved.data.lines] == [
+        ("BOLT", D(4)),
+        ("NUT", D("2.5")),
+    ]
+    lines, _ = await reservations.list_lines(fake_uow, limit=10, order_id=str(order.subject))
+    assert {(r.sku, r.status) for r in lines} == {
+        ("BOLT", LineStatus.RESERVED),
+        ("NUT", LineStatus.RESERVED),
+    }
+    ledger, _ = await stock.list_movements(fake_uow, "BOLT", limit=10)
+    assert [(m.kind, m.quantity_change) for m in ledger] == [
+        (MovementKind.RECEIPT, D(10)),
+        (MovementKind.RESERVATION, D(4)),
+    ]
+
+
+async def test_the_same_confirmation_again_changes_nothing(fake_uow: Any) -> None:
+    await product(fake_uow, "BOLT", "10")
+    order = confirmation(("BOLT", "2"))
+    await reservations.reserve_order(fake_uow, order)
+    redelivered = order.model_copy(update={"id": str(uuid.uuid4())})
+
+    assert await reservations.reserve_order(fake_uow, redelivered) is (
+        ReservationOutcome.ALREADY_HANDLED
+    )
+    assert await level(fake_uow, "BOLT") == (D(10), D(2))
+    assert types(fake_uow, order.subject) == [EventType.STOCK_RESERVED.value]
+    services_only = confirmation(services=("TRAVEL",))
+    outcome = await reservations.reserve_order(fake_uow, services_only)
+    assert outcome is ReservationOutcome.NOTHING_TO_RESERVE
+    assert await fake_uow.reservations.lock_demand(str(services_only.subject)) is None
+
+
+async def test_a_shortage_backorders_everything_until_a_receipt(fake_uow: Any) -> None:
+    await product(fake_uow, "SCARCE", "3")
+    await product(fake_uow, "PLENTY", "50")
+    order = confirmation(("PLENTY", "5"), ("SCARCE", "5"), ("GHOST", "1"))
+
+    assert await reservations.reserve_order(fake_uow, order) is ReservationOutcome.BACKORDERED
+
+    [failed] = [e for e in fake_uow.events if e.subject == order.subject]
+    assert failed.type == EventType.STOCK_RESERVATION_FAILED.value
+    assert [(s.sku, s.requested, s.available) for s in failed.data.shortages] == [
+        ("GHOST", D(1), ZERO),
+        ("SCARCE", D(5), D(3)),
+    ]
+    assert await level(fake_uow, "PLENTY") == (D(50), ZERO)  # nothing reserved at all
+
+    await product(fake_uow, "GHOST", "1")  # arrives, but SCARCE is still short
+    assert types(fake_uow, order.subject) == [EventType.STOCK_RESERVATION_FAILED.value]
+    adjustment = await stock.adjust_stock(fake_uow, receipt("SCARCE", "2"))
+
+    assert adjustment.reserved_orders == (order.subject,)
+    assert (adjustment.on_hand, adjustment.reserved) == (D(5), D(5))
+    served = fake_uow.events[-1]
+    assert (served.type, served.correlationid) == (
+        EventType.STOCK_RESERVED.value,
+        order.correlationid,
+    )
+    assert [line.sku for line in served.data.lines] == ["GHOST", "PLENTY", "SCARCE"]
+    demand = await fake_uow.reservations.lock_demand(str(order.subject))
+    assert demand.status is DemandStatus.RESERVED
+
+
+# --- release on cancellation --------------------------------------------------------------------
+
+
+async def test_a_cancellation_releases_and_serves_the_waiting_order(fake_uow: Any) -> None:
+    await product(fake_uow, "CODE", "10")
+    first, waiting = confirmation(("CODE", "8")), confirmation(("CODE", "5"))
+    await reservations.reserve_order(fake_uow, first)
+    assert await reservations.reserve_order(fake_uow, waiting) is ReservationOutcome.BACKORDERED
+
+    released = await reservations.release_order(fake_uow, cancellation(first))
+
+    assert released == {"CODE": D(8)}
+    assert types(fake_uow, first.subject)[-1] == EventType.STOCK_RELEASED.value
+    assert types(fake_uow, waiting.subject)[-1] == EventType.STOCK_RESERVED.value
+    assert await level(fake_uow, "CODE") == (D(10), D(5))
+    lines = await fake_uow.reservations.lines(str(first.subject))
+    assert (lines["CODE"].status, lines["CODE"].released) == (LineStatus.RELEASED, D(8))
+    assert await reservations.release_order(fake_uow, cancellation(first)) == {}  # again: no-op
+
+
+async def test_cancelling_a_backorder_drops_it_without_an_event(fake_uow: Any) -> None:
+    await product(fake_uow, "CODE", "1")
+    never = confirmation(("CODE", "50"))
+    await reservations.reserve_order(fake_uow, never)
+
+    assert await reservations.release_order(fake_uow, cancellation(never)) == {}
+
+    assert await fake_uow.reservations.lines(str(never.subject)) == {}
+    assert types(fake_uow, never.subject) == [EventType.STOCK_RESERVATION_FAILED.value]
+
+
+async def test_a_cancellation_before_the_confirmation_is_remembered(fake_uow: Any) -> None:
+    await product(fake_uow, "CODE", "10")
+    order = confirmation(("CODE", "2"))
+    assert await reservations.release_order(fake_uow, cancellation(order)) == {}
+
+    outcome = await reservations.reserve_order(fake_uow, order)  # arrives late
+
+    assert outcome is ReservationOutcome.ALREADY_HANDLED
+    assert await level(fake_uow, "CODE") == (D(10), ZERO)
+
+
+# --- ship ---------------------------------------------------------------------------------------
+
+
+async def test_partial_then_full_shipment_and_over_shipping(fake_uow: Any) -> None:
+    await product(fake_uow, "BOLT", "100")
+    await product(fake_uow, "NUT", "50")
+    order = confirmation(("BOLT", "10"), ("NUT", "4"))
+    order_id = str(order.subject)
+    await reservations.reserve_order(fake_uow, order)
+
+    def shipment(*lines: tuple[str, str]) -> DispatchShipment:
+        return DispatchShipment(order_id=order_id, lines=tuple((s, D(q)) for s, q in lines))
+
+    first = await shipments.dispatch_shipment(fake_uow, shipment(("BOLT", "6")))
+    assert (first.lines, first.fully_shipped) == ({"BOLT": D(6)}, False)
+    with pytest.raises(ShipmentExceedsReservation) as over:
+        await shipments.dispatch_shipment(fake_uow, shipment(("NUT", "1"), ("BOLT", "4.5")))
+    assert over.value.sku == "BOLT"
+    assert await level(fake_uow, "BOLT") == (D(94), D(4))
+    assert await level(fake_uow, "NUT") == (D(50), D(4))  # nothing of the refused one shipped
+
+    second = await shipments.dispatch_shipment(fake_uow, shipment(("BOLT", "4"), ("NUT", "4")))
+    assert second.fully_shipped
+    assert await level(fake_uow, "BOLT") == (D(90), ZERO)
+    dispatched = [e for e in fake_uow.events if e.type == EventType.SHIPMENT_DISPATCHED.value]
+    assert [(e.subject, e.data.shipment_id) for e in dispatched] == [
+        (order_id, first.id),
+        (order_id, second.id),
+    ]
+    listed, more = await shipments.list_shipments(fake_uow, limit=10, order_id=order_id)
+    assert ({s.id for s in listed}, more) == ({first.id, second.id}, False)
+    assert await shipments.get_shipment(fake_uow, second.id) == second
+
+
+# --- adjust -------------------------------------------------------------------------------------
+
+
+async def test_adjustments_never_go_below_zero_or_below_reserved(fake_uow: Any) -> None:
+    await product(fake_uow, "CABLE", "5")
+    await reservations.reserve_order(fake_uow, confirmation(("CABLE", "2")))
+
+    with pytest.raises(StockRuleViolation):
+        await stock.adjust_stock(
+            fake_uow,
+            AdjustStock(sku="CABLE", kind=AdjustmentKind.DAMAGE, quantity=D(4), reason="dropped"),
+        )
+    counted = await stock.adjust_stock(
+        fake_uow,
+        AdjustStock(
+            sku="CABLE", kind=AdjustmentKind.COUNT_CORRECTION, quantity=D(2), reason="count"
+        ),
+    )
+    assert (counted.quantity_change, counted.on_hand, counted.available) == (D(-3), D(2), ZERO)
+    adjusted = [e for e in fake_uow.events if e.type == EventType.STOCK_ADJUSTED.value]
+    assert [(key, e.data.on_hand) for e, key in fake_uow.recorded if e in adjusted] == [
+        ("CABLE", D(5)),
+        ("CABLE", D(2)),
+    ]
+
+
+async def test_only_known_stocked_products_are_adjusted(fake_uow: Any) -> None:
+    await product(fake_uow, "TRAVEL", kind=ItemKind.SERVICE)
+    with pytest.raises(UnknownProduct):
+        await stock.adjust_stock(fake_uow, receipt("NOPE", "1"))
+    with pytest.raises(NotStocked):
+        await stock.adjust_stock(fake_uow, receipt("TRAVEL", "1"))
+    with pytest.raises(NotStocked):
+        await stock.get_stock(fake_uow, "TRAVEL")
+    assert fake_uow.events == []
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+async def test_a_product_with_stock_cannot_become_a_service(fake_uow: Any) -> None:
+    command = UpsertProduct(sku="CABLE", name="Cable", kind=ItemKind.PRODUCT)
+    created, is_new = await catalogue.upsert_product(fake_uow, command)
+    assert is_new
+    assert await stock.get_stock(fake_uow, "CABLE") == StockLevel("CABLE", ZERO, ZERO)
+    await stock.adjust_stock(fake_uow, receipt("CABLE", "1"))
+
+    as_service = UpsertProduct(sku="CABLE", name="Cable", kind=ItemKind.SERVICE)
+    with pytest.raises(StockRuleViolation):
+        await catalogue.upsert_product(fake_uow, as_service)
+    renamed, is_new = await catalogue.upsert_product(
+        fake_uow, UpsertProduct(sku="CABLE", name="Cable 2m", kind=ItemKind.PRODUCT)
+    )
+    assert (renamed.name, renamed.created_at, is_new) == ("Cable 2m", created.created_at, False)
+
+
+# --- restarts with more locks -------------------------------------------------------------------
+
+
+async def test_a_restart_undoes_the_attempt_and_locks_more(fake_uow: Any) -> None:
+    await product(fake_uow, "A", "1")
+    asked: list[set[str]] = []
+
+    async def attempt(extra: set[str]) -> str:
+        asked.append(extra)
+        await stock.adjust_stock(fake_uow, receipt("A", "1"))  # undone by the restart
+        if not extra:
+            raise MoreLocksNeeded({"B"})
+        return "done"
+
+    assert await with_restarts(fake_uow, attempt) == "done"
+    assert asked == [set(), {"B"}]
+    assert await level(fake_uow, "A") == (D(2), ZERO)  # one receipt kept, not two
