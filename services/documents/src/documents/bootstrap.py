@@ -13,10 +13,11 @@ from documents.adapters.storage import FileSystemStorage
 from documents.adapters.tables import metadata
 from documents.config import DocumentsSettings
 from documents.domain.emails import RetryPolicy
+from documents.entrypoints.documents_api import build_documents_router
+from documents.entrypoints.emails_api import build_emails_router
 from documents.entrypoints.handlers import DocumentHandlers
-from documents.entrypoints.http import build_emails_router, build_router
-from documents.entrypoints.http_templates import build_templates_router
 from documents.entrypoints.sender import EmailSender
+from documents.entrypoints.templates_api import build_templates_router
 from documents.service_layer.ports import DocumentStorage, Mailer
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
@@ -119,8 +120,8 @@ def build_spec(
         metadata=metadata,
         settings=settings,
         routers=[
-            build_router(storage, sender),
-            build_emails_router(sender),
+            build_documents_router(storage, sender.wake),
+            build_emails_router(sender.wake),
             build_templates_router(),
         ],
         subscriptions=lambda runtime: [

@@ -1,6 +1,7 @@
 """Handlers of the events the documents service consumes (run by the kit: inbox, retries, DLQ).
 
-A payload that fails validation never reaches these handlers (the consumer dead-letters it).
+The kit parses each event into the payload model of its type (an invalid payload or an unknown
+type is dead-lettered first), so a handler receives exactly the event it is registered for.
 Here, facts that can never become a document are dead-lettered too (PermanentError); a missing
 font or an unwritable storage directory raise OSError, which the consumer retries without end
 instead of dead-lettering every event while the deployment is broken.
@@ -24,6 +25,7 @@ from documents.service_layer import printing
 from documents.service_layer.generation import generate_document
 from documents.service_layer.ports import DocumentStorage, Renderer
 from documents.service_layer.templating import resolve_look
+from documents.service_layer.unit_of_work import UnitOfWork
 from servicekit.consumer import PermanentError
 
 
@@ -34,39 +36,36 @@ class DocumentHandlers:
         self.renderer = renderer
         self.storage = storage
 
-    async def handle_order_confirmed(self, event: CloudEvent[Any], session: AsyncSession) -> None:
+    async def handle_order_confirmed(
+        self, event: CloudEvent[OrderConfirmed], session: AsyncSession
+    ) -> None:
         """Render and store the order confirmation."""
-        data = event.data
-        if not isinstance(data, OrderConfirmed):
-            raise PermanentError(f"expected an OrderConfirmed payload, got {type(data).__name__}")
         uow = SqlUnitOfWork(session)
-        look = await resolve_look(uow, data.order.template_id)
-        await self._generate(event, uow, printing.order_confirmation(data.order, look), "order")
+        order = event.data.order
+        look = await resolve_look(uow, order.template_id)
+        await self._generate(event, uow, printing.order_confirmation(order, look), "order")
 
-    async def handle_invoice_issued(self, event: CloudEvent[Any], session: AsyncSession) -> None:
-        """Render and store the invoice."""
-        data = event.data
-        if not isinstance(data, InvoiceIssued):
-            raise PermanentError(f"expected an InvoiceIssued payload, got {type(data).__name__}")
+    async def handle_invoice_issued(
+        self, event: CloudEvent[InvoiceIssued], session: AsyncSession
+    ) -> None:
+        """Render and store the invoice, in the template its order's confirmation asked for."""
         uow = SqlUnitOfWork(session)
-        template_id = await uow.documents.template_of_order(data.order_id)
+        issued = event.data
+        template_id = await uow.documents.template_of_order(issued.order_id)
         look = await resolve_look(uow, template_id)
-        printable = printing.invoice(data, look, template_id=template_id)
+        printable = printing.invoice(issued, look, template_id=template_id)
         await self._generate(event, uow, printable, "order")
 
-    async def handle_quote_sent(self, event: CloudEvent[Any], session: AsyncSession) -> None:
+    async def handle_quote_sent(self, event: CloudEvent[QuoteSent], session: AsyncSession) -> None:
         """Render and store the quotation."""
-        data = event.data
-        if not isinstance(data, QuoteSent):
-            raise PermanentError(f"expected a QuoteSent payload, got {type(data).__name__}")
         uow = SqlUnitOfWork(session)
-        look = await resolve_look(uow, data.content.template_id)
-        await self._generate(event, uow, printing.quotation(data, look), "quote")
+        look = await resolve_look(uow, event.data.content.template_id)
+        await self._generate(event, uow, printing.quotation(event.data, look), "quote")
 
     async def _generate(
         self,
         event: CloudEvent[Any],
-        uow: SqlUnitOfWork,
+        uow: UnitOfWork,
         printable: PrintableDocument,
         owner: str,
     ) -> None:
