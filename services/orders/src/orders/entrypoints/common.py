@@ -11,10 +11,10 @@ from fastapi import Depends, Header, Query, Request
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressNotFound
 from orders.domain.model import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
-from orders.entrypoints.schemas import storable
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.orders import OrderNotFound
 from orders.service_layer.quotes import QuoteNotFound
+from servicekit.api import storable
 from servicekit.auth import Forbidden, Role, require
 from servicekit.http import PROBLEM_JSON, Conflict, InvalidInput, NotFound, decode_cursor
 from servicekit.runtime import runtime_of

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from orders.adapters.rows import canonical_id
 from orders.domain.model import Address
-from orders.entrypoints import mapping, schemas
+from orders.entrypoints import customers_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
@@ -23,8 +23,8 @@ from orders.entrypoints.common import (
     unit_of_work,
 )
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
-from orders.entrypoints.schemas import Storable
 from orders.service_layer import addresses, customers
+from servicekit.api import Storable
 from servicekit.http import InvalidInput, encode_cursor, idempotent
 from servicekit.runtime import runtime_of
 
@@ -37,11 +37,11 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "region", "co
     "/customers",
     dependencies=SALES_OR_INTEGRATION,
     status_code=201,
-    response_model=schemas.CustomerRead,
+    response_model=customers_schemas.CustomerRead,
     responses=PROBLEMS,
 )
 async def create_customer(
-    body: schemas.CustomerCreate, request: Request, idempotency_key: IdempotencyKey = None
+    body: customers_schemas.CustomerCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create a customer; the addresses given become its default billing/shipping addresses."""
     async with unit_of_work(request) as uow:
@@ -69,15 +69,17 @@ async def create_customer(
     return JSONResponse(content, status_code=status)
 
 
-@router.get("/customers/{customer_id}", response_model=schemas.CustomerRead, responses=PROBLEMS)
-async def get_customer(customer_id: str, request: Request) -> schemas.CustomerRead:
+@router.get(
+    "/customers/{customer_id}", response_model=customers_schemas.CustomerRead, responses=PROBLEMS
+)
+async def get_customer(customer_id: str, request: Request) -> customers_schemas.CustomerRead:
     """One customer, with its default billing and shipping addresses."""
     with problems():
         async with unit_of_work(request) as uow:
             return mapping.customer_read(await customers.get_customer(uow, customer_id))
 
 
-@router.get("/customers", response_model=schemas.CustomerPage)
+@router.get("/customers", response_model=customers_schemas.CustomerPage)
 async def list_customers(
     request: Request,
     q: Annotated[
@@ -87,7 +89,7 @@ async def list_customers(
     ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> schemas.CustomerPage:
+) -> customers_schemas.CustomerPage:
     """Customers by name, optionally those whose name or e-mail contains `q`."""
     position = position_of(cursor)
     after: tuple[str, str] | None = None
@@ -102,19 +104,21 @@ async def list_customers(
     next_cursor = (
         encode_cursor({"name": page[-1].name, "id": page[-1].id}) if len(found) > limit else None
     )
-    return schemas.CustomerPage(
+    return customers_schemas.CustomerPage(
         items=[mapping.customer_read(c) for c in page], next_cursor=next_cursor
     )
 
 
-@router.get("/customers/{customer_id}/orders", response_model=schemas.OrderPage, responses=PROBLEMS)
+@router.get(
+    "/customers/{customer_id}/orders", response_model=orders_schemas.OrderPage, responses=PROBLEMS
+)
 async def customer_orders(
     customer_id: str,
     request: Request,
     query: OrderQueryParams,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> schemas.OrderPage:
+) -> orders_schemas.OrderPage:
     """The customer's orders, with the filters and sorts of GET /orders."""
     with problems():
         async with unit_of_work(request) as uow:
@@ -129,12 +133,12 @@ async def customer_orders(
     "/customers/{customer_id}/addresses",
     dependencies=SALES,
     status_code=201,
-    response_model=schemas.CustomerAddressRead,
+    response_model=customers_schemas.CustomerAddressRead,
     responses=PROBLEMS,
 )
 async def add_address(
     customer_id: str,
-    body: schemas.CustomerAddressCreate,
+    body: customers_schemas.CustomerAddressCreate,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -165,15 +169,17 @@ async def add_address(
 
 @router.get(
     "/customers/{customer_id}/addresses",
-    response_model=schemas.CustomerAddressPage,
+    response_model=customers_schemas.CustomerAddressPage,
     responses=PROBLEMS,
 )
-async def list_addresses(customer_id: str, request: Request) -> schemas.CustomerAddressPage:
+async def list_addresses(
+    customer_id: str, request: Request
+) -> customers_schemas.CustomerAddressPage:
     """The customer's addresses, oldest first (never more than one page)."""
     with problems():
         async with unit_of_work(request) as uow:
             found = await addresses.list_addresses(uow, customer_id)
-    return schemas.CustomerAddressPage(
+    return customers_schemas.CustomerAddressPage(
         items=[mapping.customer_address_read(a) for a in found], next_cursor=None
     )
 
@@ -181,15 +187,15 @@ async def list_addresses(customer_id: str, request: Request) -> schemas.Customer
 @router.patch(
     "/customers/{customer_id}/addresses/{address_id}",
     dependencies=SALES,
-    response_model=schemas.CustomerAddressRead,
+    response_model=customers_schemas.CustomerAddressRead,
     responses=PROBLEMS,
 )
 async def change_address(
     customer_id: str,
     address_id: uuid.UUID,
-    body: schemas.CustomerAddressUpdate,
+    body: customers_schemas.CustomerAddressUpdate,
     request: Request,
-) -> schemas.CustomerAddressRead:
+) -> customers_schemas.CustomerAddressRead:
     """Change an address. Orders keep the copy they took."""
     given = body.model_fields_set
     changes: dict[str, object] = {

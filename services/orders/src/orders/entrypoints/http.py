@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from orders.entrypoints import customers_api, filters_api, orders_api, pipeline_api, quotes_api
+from orders.entrypoints import (
+    customers_api,
+    opportunities_api,
+    orders_api,
+    quotes_api,
+    saved_filters_api,
+    stages_api,
+)
 
 router = APIRouter()
 for part in (
     customers_api.router,
     quotes_api.router,
     orders_api.router,
-    pipeline_api.router,
-    filters_api.router,
+    stages_api.router,
+    saved_filters_api.router,
+    opportunities_api.router,
 ):
     router.include_router(part)

@@ -21,21 +21,27 @@ from orders.domain.model import (
 )
 from orders.domain.quote import Quote
 from orders.domain.totals import Totals, plain
-from orders.entrypoints import schemas
+from orders.entrypoints import (
+    content_schemas,
+    customers_schemas,
+    orders_schemas,
+    quotes_schemas,
+    shared_schemas,
+)
 from orders.service_layer.content import OpportunityInput
 from orders.service_layer.events import utcnow
 from orders.service_layer.unit_of_work import UnitOfWork
 
 
-def address(body: schemas.Address | None) -> Address | None:
+def address(body: shared_schemas.Address | None) -> Address | None:
     return None if body is None else Address(**body.model_dump())
 
 
-def address_read(value: Address | None) -> schemas.Address | None:
-    return None if value is None else schemas.Address(**asdict(value))
+def address_read(value: Address | None) -> shared_schemas.Address | None:
+    return None if value is None else shared_schemas.Address(**asdict(value))
 
 
-def line_inputs(lines: list[schemas.OrderLineCreate]) -> list[LineInput]:
+def line_inputs(lines: list[content_schemas.OrderLineCreate]) -> list[LineInput]:
     return [
         LineInput(
             sku=line.sku,
@@ -50,22 +56,22 @@ def line_inputs(lines: list[schemas.OrderLineCreate]) -> list[LineInput]:
     ]
 
 
-def terms(body: schemas.PaymentTerms | None) -> PaymentTerms | None:
+def terms(body: shared_schemas.PaymentTerms | None) -> PaymentTerms | None:
     return None if body is None else PaymentTerms(days=body.days, text=body.text)
 
 
-def recurring(body: schemas.Recurring | None) -> Recurring | None:
+def recurring(body: shared_schemas.Recurring | None) -> Recurring | None:
     return None if body is None else Recurring(body.frequency, body.start, body.end)
 
 
-def opportunity(body: schemas.OpportunityIn | None) -> OpportunityInput | None:
+def opportunity(body: content_schemas.OpportunityIn | None) -> OpportunityInput | None:
     if body is None:
         return None
     customer_id = str(body.customer_id) if body.customer_id else None
     return OpportunityInput(body.id, body.name, customer_id)
 
 
-def content(body: schemas.ContentCreate) -> dict[str, Any]:
+def content(body: content_schemas.ContentCreate) -> dict[str, Any]:
     """The keyword arguments of content.NewContent from a creating request."""
     return {
         "customer_id": str(body.customer_id) if body.customer_id else None,
@@ -111,8 +117,8 @@ def changes(body: BaseModel) -> dict[str, Any]:
     return found
 
 
-def customer_read(customer: Customer) -> schemas.CustomerRead:
-    return schemas.CustomerRead(
+def customer_read(customer: Customer) -> customers_schemas.CustomerRead:
+    return customers_schemas.CustomerRead(
         id=customer.id,
         name=customer.name,
         email=customer.email,
@@ -122,8 +128,8 @@ def customer_read(customer: Customer) -> schemas.CustomerRead:
     )
 
 
-def customer_address_read(found: CustomerAddress) -> schemas.CustomerAddressRead:
-    return schemas.CustomerAddressRead(
+def customer_address_read(found: CustomerAddress) -> customers_schemas.CustomerAddressRead:
+    return customers_schemas.CustomerAddressRead(
         id=found.id,
         customer_id=found.customer_id,
         kind=found.kind,
@@ -135,28 +141,30 @@ def customer_address_read(found: CustomerAddress) -> schemas.CustomerAddressRead
     )
 
 
-def _customer_ref(customer: Customer | None) -> schemas.CustomerRef | None:
+def _customer_ref(customer: Customer | None) -> content_schemas.CustomerRef | None:
     if customer is None:
         return None
-    return schemas.CustomerRef(id=customer.id, name=customer.name, email=customer.email)
+    return content_schemas.CustomerRef(id=customer.id, name=customer.name, email=customer.email)
 
 
-def _opportunity_ref(value: OpportunityRef | None) -> schemas.OpportunityRef | None:
-    return None if value is None else schemas.OpportunityRef(id=value.id, name=value.name)
+def _opportunity_ref(value: OpportunityRef | None) -> content_schemas.OpportunityRef | None:
+    return None if value is None else content_schemas.OpportunityRef(id=value.id, name=value.name)
 
 
-def _recurring_read(value: Recurring | None) -> schemas.RecurringRead | None:
+def _recurring_read(value: Recurring | None) -> content_schemas.RecurringRead | None:
     if value is None:
         return None
-    return schemas.RecurringRead(frequency=value.frequency, start=value.start, end=value.end)
+    return content_schemas.RecurringRead(
+        frequency=value.frequency, start=value.start, end=value.end
+    )
 
 
-def _totals_read(totals: Totals) -> schemas.TotalsRead:
-    return schemas.TotalsRead(
+def _totals_read(totals: Totals) -> content_schemas.TotalsRead:
+    return content_schemas.TotalsRead(
         net=totals.net,
         tax=totals.tax,
         gross=totals.gross,
-        taxes=[schemas.TaxLineRead(**asdict(tax)) for tax in totals.taxes],
+        taxes=[content_schemas.TaxLineRead(**asdict(tax)) for tax in totals.taxes],
     )
 
 
@@ -186,7 +194,7 @@ def _content_read(source: Order | Quote, customer: Customer | None) -> dict[str,
         "description": source.description,
         "opening_text": source.opening_text,
         "closing_text": source.closing_text,
-        "payment_terms": schemas.PaymentTerms(days=effective.days, text=effective.text),
+        "payment_terms": shared_schemas.PaymentTerms(days=effective.days, text=effective.text),
         "payment_terms_agreed": source.payment_terms is not None,
         "billing_address": address_read(source.billing_address),
         "shipping_address": address_read(source.shipping_address),
@@ -197,8 +205,8 @@ def _content_read(source: Order | Quote, customer: Customer | None) -> dict[str,
     }
 
 
-def order_read(order: Order, customer: Customer | None) -> schemas.OrderRead:
-    return schemas.OrderRead(
+def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderRead:
+    return orders_schemas.OrderRead(
         id=order.id,
         number=order.number,
         status=order.status,
@@ -208,15 +216,15 @@ def order_read(order: Order, customer: Customer | None) -> schemas.OrderRead:
         order_date=order.order_date,
         contract_number=order.contract_number,
         lines=[
-            schemas.OrderLineRead(
+            orders_schemas.OrderLineRead(
                 **_line_fields(line), shipped_quantity=plain(line.shipped_quantity)
             )
             for line in order.lines
         ],
-        documents=[schemas.DocumentRead(**asdict(d)) for d in order.documents],
+        documents=[orders_schemas.DocumentRead(**asdict(d)) for d in order.documents],
         external_reference=order.external_reference,
         quote_id=order.quote_id,
-        approval=schemas.ApprovalRead(**asdict(order.approval)) if order.approval else None,
+        approval=orders_schemas.ApprovalRead(**asdict(order.approval)) if order.approval else None,
         cancellation_reason=order.cancellation_reason,
         archived=order.archived,
         archived_at=order.archived_at,
@@ -226,7 +234,7 @@ def order_read(order: Order, customer: Customer | None) -> schemas.OrderRead:
     )
 
 
-async def order_reads(uow: UnitOfWork, orders: list[Order]) -> list[schemas.OrderRead]:
+async def order_reads(uow: UnitOfWork, orders: list[Order]) -> list[orders_schemas.OrderRead]:
     wanted = {order.customer_id for order in orders if order.customer_id is not None}
     customers = await uow.customers.get_many(wanted)
     return [
@@ -235,16 +243,16 @@ async def order_reads(uow: UnitOfWork, orders: list[Order]) -> list[schemas.Orde
     ]
 
 
-def quote_read(quote: Quote, customer: Customer) -> schemas.QuoteRead:
-    return schemas.QuoteRead(
+def quote_read(quote: Quote, customer: Customer) -> quotes_schemas.QuoteRead:
+    return quotes_schemas.QuoteRead(
         id=quote.id,
         number=quote.number,
         status=quote.status_on(utcnow().date()),
         quote_date=quote.quote_date,
         valid_until=quote.valid_until,
-        lines=[schemas.QuoteLineRead(**_line_fields(line)) for line in quote.lines],
-        orders=[schemas.OrderRefRead(id=o.id, number=o.number) for o in quote.orders],
-        documents=[schemas.QuoteDocumentRead(**asdict(d)) for d in quote.documents],
+        lines=[quotes_schemas.QuoteLineRead(**_line_fields(line)) for line in quote.lines],
+        orders=[quotes_schemas.OrderRefRead(id=o.id, number=o.number) for o in quote.orders],
+        documents=[quotes_schemas.QuoteDocumentRead(**asdict(d)) for d in quote.documents],
         sent_at=quote.sent_at,
         decided_at=quote.decided_at,
         rejection_reason=quote.rejection_reason,
@@ -254,6 +262,6 @@ def quote_read(quote: Quote, customer: Customer) -> schemas.QuoteRead:
     )
 
 
-async def quote_reads(uow: UnitOfWork, quotes: list[Quote]) -> list[schemas.QuoteRead]:
+async def quote_reads(uow: UnitOfWork, quotes: list[Quote]) -> list[quotes_schemas.QuoteRead]:
     customers = await uow.customers.get_many({quote.customer_id for quote in quotes})
     return [quote_read(quote, customers[quote.customer_id]) for quote in quotes]

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from orders.adapters.rows import canonical_id
 from orders.domain.model import Order
-from orders.entrypoints import mapping, schemas
+from orders.entrypoints import content_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
@@ -32,13 +32,13 @@ from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["orders"])
 
-OrderQueryParams = Annotated[schemas.OrderQuery, Query()]
+OrderQueryParams = Annotated[orders_schemas.OrderQuery, Query()]
 
 
 # --- lists ---------------------------------------------------------------------------------------
 
 
-def filters_of(query: schemas.OrderQuery, **overrides: Any) -> OrderFilters:
+def filters_of(query: orders_schemas.OrderQuery, **overrides: Any) -> OrderFilters:
     values = query.model_dump(exclude_none=True)
     values.update({k: v for k, v in overrides.items() if v is not None})
     if "customer_id" in values:
@@ -97,7 +97,7 @@ def _cursor_value(order: Order, sort: OrderSort) -> str:
 
 async def order_page(
     request: Request, filters: OrderFilters, limit: int, cursor: str | None
-) -> schemas.OrderPage:
+) -> orders_schemas.OrderPage:
     """One page of orders in the filters' sort; `next_cursor` continues in the same sort."""
     after = _position(filters, cursor)
     async with unit_of_work(request) as uow:
@@ -114,13 +114,13 @@ async def order_page(
                 "id": page[-1].id,
             }
         )
-    return schemas.OrderPage(items=items, next_cursor=next_cursor)
+    return orders_schemas.OrderPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/orders", response_model=schemas.OrderPage, responses=PROBLEMS)
+@router.get("/orders", response_model=orders_schemas.OrderPage, responses=PROBLEMS)
 async def list_orders(
     request: Request, query: OrderQueryParams, limit: Limit = 50, cursor: Cursor = None
-) -> schemas.OrderPage:
+) -> orders_schemas.OrderPage:
     """Orders, filtered and sorted (newest first by default); archived ones only on request."""
     return await order_page(request, filters_of(query), limit, cursor)
 
@@ -132,11 +132,11 @@ async def list_orders(
     "/orders",
     dependencies=SALES_OR_INTEGRATION,
     status_code=201,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
 async def create_order(
-    body: schemas.OrderCreate, request: Request, idempotency_key: IdempotencyKey = None
+    body: orders_schemas.OrderCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create a draft order (numbered, totals computed here); emits order.created.
 
@@ -169,7 +169,7 @@ async def create_order(
     "/orders/{order_id}/copy",
     dependencies=SALES,
     status_code=201,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
 async def copy_order(
@@ -197,8 +197,8 @@ async def copy_order(
     return JSONResponse(content, status_code=status)
 
 
-@router.get("/orders/{order_id}", response_model=schemas.OrderRead, responses=PROBLEMS)
-async def get_order(order_id: str, request: Request) -> schemas.OrderRead:
+@router.get("/orders/{order_id}", response_model=orders_schemas.OrderRead, responses=PROBLEMS)
+async def get_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """One order with its lines, totals, state and documents."""
     with problems():
         async with unit_of_work(request) as uow:
@@ -206,11 +206,14 @@ async def get_order(order_id: str, request: Request) -> schemas.OrderRead:
 
 
 @router.patch(
-    "/orders/{order_id}", dependencies=SALES, response_model=schemas.OrderRead, responses=PROBLEMS
+    "/orders/{order_id}",
+    dependencies=SALES,
+    response_model=orders_schemas.OrderRead,
+    responses=PROBLEMS,
 )
 async def update_order(
-    order_id: str, body: schemas.OrderUpdate, request: Request
-) -> schemas.OrderRead:
+    order_id: str, body: orders_schemas.OrderUpdate, request: Request
+) -> orders_schemas.OrderRead:
     """Change a draft order; given lines replace all its lines. 409 once confirmed."""
     lines = mapping.line_inputs(body.lines) if body.lines is not None else None
     with problems():
@@ -228,12 +231,12 @@ async def update_order(
 @router.patch(
     "/orders/{order_id}/details",
     dependencies=SALES,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
 async def update_order_details(
-    order_id: str, body: schemas.OrderDetailsUpdate, request: Request
-) -> schemas.OrderRead:
+    order_id: str, body: orders_schemas.OrderDetailsUpdate, request: Request
+) -> orders_schemas.OrderRead:
     """Fill in the fields stages may require (contract number, payment terms, customer
     reference, contact, addresses) while the order is a draft or open."""
     with problems():
@@ -242,7 +245,7 @@ async def update_order_details(
             return (await mapping.order_reads(uow, [order]))[0]
 
 
-async def _transition(request: Request, action: Any, *args: Any) -> schemas.OrderRead:
+async def _transition(request: Request, action: Any, *args: Any) -> orders_schemas.OrderRead:
     with problems():
         async with unit_of_work(request) as uow:
             order = await action(uow, *args, correlation_id=current_correlation_id())
@@ -252,10 +255,10 @@ async def _transition(request: Request, action: Any, *args: Any) -> schemas.Orde
 @router.post(
     "/orders/{order_id}/confirm",
     dependencies=SALES,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
-async def confirm_order(order_id: str, request: Request) -> schemas.OrderRead:
+async def confirm_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """draft → open: stock gets reserved; emits order.confirmed. 422 without a customer."""
     return await _transition(request, orders.confirm_order, order_id)
 
@@ -263,12 +266,12 @@ async def confirm_order(order_id: str, request: Request) -> schemas.OrderRead:
 @router.post(
     "/orders/{order_id}/cancel",
     dependencies=SALES,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
 async def cancel_order(
-    order_id: str, request: Request, body: schemas.OrderCancel | None = None
-) -> schemas.OrderRead:
+    order_id: str, request: Request, body: orders_schemas.OrderCancel | None = None
+) -> orders_schemas.OrderRead:
     """draft/open → cancelled: reserved stock is released; emits order.cancelled."""
     reason = body.reason if body is not None else None
     return await _transition(request, orders.cancel_order, order_id, reason)
@@ -277,15 +280,15 @@ async def cancel_order(
 @router.post(
     "/orders/{order_id}/complete",
     dependencies=SALES,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
-async def complete_order(order_id: str, request: Request) -> schemas.OrderRead:
+async def complete_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """open → concluded once fully shipped (services only: at once); emits order.completed."""
     return await _transition(request, orders.complete_order, order_id)
 
 
-async def _archive(request: Request, order_id: str, archived: bool) -> schemas.OrderRead:
+async def _archive(request: Request, order_id: str, archived: bool) -> orders_schemas.OrderRead:
     with problems():
         async with unit_of_work(request) as uow:
             order = await orders.archive_order(uow, order_id, archived=archived)
@@ -295,10 +298,10 @@ async def _archive(request: Request, order_id: str, archived: bool) -> schemas.O
 @router.post(
     "/orders/{order_id}/archive",
     dependencies=SALES,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
-async def archive_order(order_id: str, request: Request) -> schemas.OrderRead:
+async def archive_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """Hide a concluded or cancelled order from the default lists (409 otherwise)."""
     return await _archive(request, order_id, True)
 
@@ -306,10 +309,10 @@ async def archive_order(order_id: str, request: Request) -> schemas.OrderRead:
 @router.post(
     "/orders/{order_id}/unarchive",
     dependencies=SALES,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
-async def unarchive_order(order_id: str, request: Request) -> schemas.OrderRead:
+async def unarchive_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """Show an archived order in the default lists again."""
     return await _archive(request, order_id, False)
 
@@ -341,12 +344,14 @@ def redirect_to_document(request: Request, download_path: str) -> RedirectRespon
     return RedirectResponse(f"{base.rstrip('/')}{download_path}", status_code=307)
 
 
-@router.get("/orders/{order_id}/timeline", response_model=schemas.TimelineRead, responses=PROBLEMS)
-async def order_timeline(order_id: str, request: Request) -> schemas.TimelineRead:
+@router.get(
+    "/orders/{order_id}/timeline", response_model=content_schemas.TimelineRead, responses=PROBLEMS
+)
+async def order_timeline(order_id: str, request: Request) -> content_schemas.TimelineRead:
     """Every event about the order, from every service, oldest first."""
     with problems():
         async with unit_of_work(request) as uow:
             entries = await timeline.order_timeline(uow, order_id)
-    return schemas.TimelineRead(
-        items=[schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
+    return content_schemas.TimelineRead(
+        items=[content_schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
     )

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from orders.adapters.rows import canonical_id
 from orders.domain.quote import QuoteStatus
-from orders.entrypoints import mapping, schemas
+from orders.entrypoints import content_schemas, mapping, orders_schemas, quotes_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
@@ -24,9 +24,9 @@ from orders.entrypoints.common import (
     unit_of_work,
 )
 from orders.entrypoints.orders_api import redirect_to_document
-from orders.entrypoints.schemas import Storable
 from orders.service_layer import quotes, timeline
 from orders.service_layer.ports import QuoteFilters
+from servicekit.api import Storable
 from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import runtime_of
@@ -38,11 +38,11 @@ router = APIRouter(tags=["quotes"])
     "/quotes",
     dependencies=SALES,
     status_code=201,
-    response_model=schemas.QuoteRead,
+    response_model=quotes_schemas.QuoteRead,
     responses=PROBLEMS,
 )
 async def create_quote(
-    body: schemas.QuoteCreate, request: Request, idempotency_key: IdempotencyKey = None
+    body: quotes_schemas.QuoteCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create a draft quote (QT-<year>-<number>), valid 30 days unless `valid_until` is given."""
     new = quotes.NewQuote(
@@ -66,7 +66,7 @@ async def create_quote(
     return JSONResponse(content, status_code=status)
 
 
-@router.get("/quotes", response_model=schemas.QuotePage, responses=PROBLEMS)
+@router.get("/quotes", response_model=quotes_schemas.QuotePage, responses=PROBLEMS)
 async def list_quotes(
     request: Request,
     status: QuoteStatus | None = None,
@@ -79,7 +79,7 @@ async def list_quotes(
     ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> schemas.QuotePage:
+) -> quotes_schemas.QuotePage:
     """Quotes, newest first; `status=expired` finds sent quotes past their validity date."""
     position = position_of(cursor)
     before: tuple[datetime, str] | None = None
@@ -106,11 +106,11 @@ async def list_quotes(
     next_cursor = None
     if len(found) > limit:
         next_cursor = encode_cursor({"created_at": page[-1].created_at, "id": page[-1].id})
-    return schemas.QuotePage(items=items, next_cursor=next_cursor)
+    return quotes_schemas.QuotePage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/quotes/{quote_id}", response_model=schemas.QuoteRead, responses=PROBLEMS)
-async def get_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
+@router.get("/quotes/{quote_id}", response_model=quotes_schemas.QuoteRead, responses=PROBLEMS)
+async def get_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """One quote, with the orders made from it and its documents."""
     with problems():
         async with unit_of_work(request) as uow:
@@ -118,11 +118,14 @@ async def get_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
 
 
 @router.patch(
-    "/quotes/{quote_id}", dependencies=SALES, response_model=schemas.QuoteRead, responses=PROBLEMS
+    "/quotes/{quote_id}",
+    dependencies=SALES,
+    response_model=quotes_schemas.QuoteRead,
+    responses=PROBLEMS,
 )
 async def update_quote(
-    quote_id: str, body: schemas.QuoteUpdate, request: Request
-) -> schemas.QuoteRead:
+    quote_id: str, body: quotes_schemas.QuoteUpdate, request: Request
+) -> quotes_schemas.QuoteRead:
     """Change a draft quote; given lines replace all its lines. 409 once sent."""
     lines = mapping.line_inputs(body.lines) if body.lines is not None else None
     with problems():
@@ -131,7 +134,9 @@ async def update_quote(
             return (await mapping.quote_reads(uow, [quote]))[0]
 
 
-async def _step(request: Request, action: Any, *args: Any, **kwargs: Any) -> schemas.QuoteRead:
+async def _step(
+    request: Request, action: Any, *args: Any, **kwargs: Any
+) -> quotes_schemas.QuoteRead:
     with problems():
         async with unit_of_work(request) as uow:
             quote = await action(uow, *args, **kwargs)
@@ -141,10 +146,10 @@ async def _step(request: Request, action: Any, *args: Any, **kwargs: Any) -> sch
 @router.post(
     "/quotes/{quote_id}/send",
     dependencies=SALES,
-    response_model=schemas.QuoteRead,
+    response_model=quotes_schemas.QuoteRead,
     responses=PROBLEMS,
 )
-async def send_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
+async def send_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """draft → sent; emits quote.sent (the documents service renders its PDF)."""
     return await _step(
         request, quotes.send_quote, quote_id, correlation_id=current_correlation_id()
@@ -154,10 +159,10 @@ async def send_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
 @router.post(
     "/quotes/{quote_id}/accept",
     dependencies=SALES,
-    response_model=schemas.QuoteRead,
+    response_model=quotes_schemas.QuoteRead,
     responses=PROBLEMS,
 )
-async def accept_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
+async def accept_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """sent → accepted (409 once expired)."""
     return await _step(request, quotes.accept_quote, quote_id)
 
@@ -165,12 +170,12 @@ async def accept_quote(quote_id: str, request: Request) -> schemas.QuoteRead:
 @router.post(
     "/quotes/{quote_id}/reject",
     dependencies=SALES,
-    response_model=schemas.QuoteRead,
+    response_model=quotes_schemas.QuoteRead,
     responses=PROBLEMS,
 )
 async def reject_quote(
-    quote_id: str, request: Request, body: schemas.QuoteReject | None = None
-) -> schemas.QuoteRead:
+    quote_id: str, request: Request, body: quotes_schemas.QuoteReject | None = None
+) -> quotes_schemas.QuoteRead:
     """sent → rejected, with an optional reason (409 once expired)."""
     reason = body.reason if body is not None else None
     return await _step(request, quotes.reject_quote, quote_id, reason)
@@ -180,7 +185,7 @@ async def reject_quote(
     "/quotes/{quote_id}/convert",
     dependencies=SALES,
     status_code=201,
-    response_model=schemas.OrderRead,
+    response_model=orders_schemas.OrderRead,
     responses=PROBLEMS,
 )
 async def convert_quote(
@@ -224,12 +229,14 @@ async def quote_pdf(quote_id: str, request: Request) -> RedirectResponse:
     return redirect_to_document(request, document.download_path)
 
 
-@router.get("/quotes/{quote_id}/timeline", response_model=schemas.TimelineRead, responses=PROBLEMS)
-async def quote_timeline(quote_id: str, request: Request) -> schemas.TimelineRead:
+@router.get(
+    "/quotes/{quote_id}/timeline", response_model=content_schemas.TimelineRead, responses=PROBLEMS
+)
+async def quote_timeline(quote_id: str, request: Request) -> content_schemas.TimelineRead:
     """What happened to the quote, oldest first."""
     with problems():
         async with unit_of_work(request) as uow:
             entries = await timeline.quote_timeline(uow, quote_id)
-    return schemas.TimelineRead(
-        items=[schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
+    return content_schemas.TimelineRead(
+        items=[content_schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
     )

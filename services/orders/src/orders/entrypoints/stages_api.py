@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from orders.domain.pipeline import Stage
-from orders.entrypoints import mapping, schemas
+from orders.entrypoints import mapping, orders_schemas, stages_schemas
 from orders.entrypoints.common import ADMIN, PROBLEMS, problems, unit_of_work
 from orders.service_layer import pipeline
 from servicekit.auth import Principal, authenticate
@@ -18,10 +18,10 @@ router = APIRouter(tags=["stages"])
 Caller = Annotated[Principal, Depends(authenticate)]
 
 
-def _stages_read(stages: list[Stage]) -> schemas.StagesRead:
-    return schemas.StagesRead(
+def _stages_read(stages: list[Stage]) -> stages_schemas.StagesRead:
+    return stages_schemas.StagesRead(
         stages=[
-            schemas.StageRead(
+            stages_schemas.StageRead(
                 key=stage.key,
                 name=stage.name,
                 position=stage.position,
@@ -34,15 +34,17 @@ def _stages_read(stages: list[Stage]) -> schemas.StagesRead:
     )
 
 
-@router.get("/stages", response_model=schemas.StagesRead)
-async def get_stages(request: Request) -> schemas.StagesRead:
+@router.get("/stages", response_model=stages_schemas.StagesRead)
+async def get_stages(request: Request) -> stages_schemas.StagesRead:
     """The stages of open orders, by position."""
     async with unit_of_work(request) as uow:
         return _stages_read(await uow.stages.all())
 
 
-@router.put("/stages", dependencies=ADMIN, response_model=schemas.StagesRead, responses=PROBLEMS)
-async def put_stages(body: schemas.StagesPut, request: Request) -> schemas.StagesRead:
+@router.put(
+    "/stages", dependencies=ADMIN, response_model=stages_schemas.StagesRead, responses=PROBLEMS
+)
+async def put_stages(body: stages_schemas.StagesPut, request: Request) -> stages_schemas.StagesRead:
     """Replace the whole list (administrators). Keys and positions are unique; at most one
     stage is the approval stage."""
     stages = [
@@ -61,10 +63,12 @@ async def put_stages(body: schemas.StagesPut, request: Request) -> schemas.Stage
             return _stages_read(await pipeline.replace_stages(uow, stages))
 
 
-@router.post("/orders/{order_id}/stage", response_model=schemas.OrderRead, responses=PROBLEMS)
+@router.post(
+    "/orders/{order_id}/stage", response_model=orders_schemas.OrderRead, responses=PROBLEMS
+)
 async def move_order(
-    order_id: str, body: schemas.StageMove, request: Request, caller: Caller
-) -> schemas.OrderRead:
+    order_id: str, body: stages_schemas.StageMove, request: Request, caller: Caller
+) -> orders_schemas.OrderRead:
     """Move an open order into a stage: 403 unless the caller's role is allowed there, 422
     naming every required field still empty, 409 for an unknown stage or an order not open.
     Emits order.stage_changed."""
@@ -81,10 +85,12 @@ async def move_order(
             return (await mapping.order_reads(uow, [order]))[0]
 
 
-@router.post("/orders/{order_id}/approval", response_model=schemas.OrderRead, responses=PROBLEMS)
+@router.post(
+    "/orders/{order_id}/approval", response_model=orders_schemas.OrderRead, responses=PROBLEMS
+)
 async def decide_approval(
-    order_id: str, body: schemas.ApprovalDecision, request: Request, caller: Caller
-) -> schemas.OrderRead:
+    order_id: str, body: stages_schemas.ApprovalDecision, request: Request, caller: Caller
+) -> orders_schemas.OrderRead:
     """Approve an open order (it enters the approval stage; order.stage_changed) or refuse it
     with a reason (it is cancelled; order.cancelled). Roles: those of the approval stage."""
     with problems():

@@ -1,17 +1,17 @@
-"""Saved order filters (per user) and the orders of a CRM opportunity."""
+"""Saved order filters over HTTP (each user's own) and the orders they find."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from orders.adapters.rows import canonical_id
-from orders.entrypoints import schemas
+from orders.entrypoints import orders_schemas, saved_filters_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
@@ -21,8 +21,7 @@ from orders.entrypoints.common import (
     position_of,
     unit_of_work,
 )
-from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
-from orders.entrypoints.schemas import Storable
+from orders.entrypoints.orders_api import filters_of, order_page
 from orders.service_layer.ports import SavedFilter
 from servicekit.auth import current_actor
 from servicekit.http import (
@@ -34,9 +33,7 @@ from servicekit.http import (
 )
 from servicekit.runtime import runtime_of
 
-router = APIRouter()
-
-OpportunityId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\s/?#]+$"), Storable]
+router = APIRouter(tags=["saved filters"])
 
 
 def _owner() -> str:
@@ -45,8 +42,8 @@ def _owner() -> str:
     return owner
 
 
-def _read(saved: SavedFilter) -> schemas.SavedFilterRead:
-    return schemas.SavedFilterRead(
+def _read(saved: SavedFilter) -> saved_filters_schemas.SavedFilterRead:
+    return saved_filters_schemas.SavedFilterRead(
         id=saved.id, name=saved.name, query=saved.query, created_at=saved.created_at
     )
 
@@ -55,12 +52,13 @@ def _read(saved: SavedFilter) -> schemas.SavedFilterRead:
     "/saved-filters",
     dependencies=SALES,
     status_code=201,
-    response_model=schemas.SavedFilterRead,
+    response_model=saved_filters_schemas.SavedFilterRead,
     responses=PROBLEMS,
-    tags=["saved filters"],
 )
 async def create_saved_filter(
-    body: schemas.SavedFilterCreate, request: Request, idempotency_key: IdempotencyKey = None
+    body: saved_filters_schemas.SavedFilterCreate,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Save an order query (the parameters of GET /orders) under a name unique for you."""
     owner = _owner()
@@ -89,10 +87,10 @@ async def create_saved_filter(
     return JSONResponse(content, status_code=status)
 
 
-@router.get("/saved-filters", response_model=schemas.SavedFilterPage, tags=["saved filters"])
+@router.get("/saved-filters", response_model=saved_filters_schemas.SavedFilterPage)
 async def list_saved_filters(
     request: Request, limit: Limit = 50, cursor: Cursor = None
-) -> schemas.SavedFilterPage:
+) -> saved_filters_schemas.SavedFilterPage:
     """Your saved filters, by name."""
     position = position_of(cursor)
     after: tuple[str, str] | None = None
@@ -107,7 +105,9 @@ async def list_saved_filters(
     next_cursor = (
         encode_cursor({"name": page[-1].name, "id": page[-1].id}) if len(found) > limit else None
     )
-    return schemas.SavedFilterPage(items=[_read(s) for s in page], next_cursor=next_cursor)
+    return saved_filters_schemas.SavedFilterPage(
+        items=[_read(s) for s in page], next_cursor=next_cursor
+    )
 
 
 async def _saved(request: Request, filter_id: str) -> SavedFilter:
@@ -120,27 +120,27 @@ async def _saved(request: Request, filter_id: str) -> SavedFilter:
 
 @router.get(
     "/saved-filters/{filter_id}",
-    response_model=schemas.SavedFilterRead,
+    response_model=saved_filters_schemas.SavedFilterRead,
     responses=PROBLEMS,
-    tags=["saved filters"],
 )
-async def get_saved_filter(filter_id: str, request: Request) -> schemas.SavedFilterRead:
+async def get_saved_filter(
+    filter_id: str, request: Request
+) -> saved_filters_schemas.SavedFilterRead:
     """One of your saved filters."""
     return _read(await _saved(request, filter_id))
 
 
 @router.get(
     "/saved-filters/{filter_id}/orders",
-    response_model=schemas.OrderPage,
+    response_model=orders_schemas.OrderPage,
     responses=PROBLEMS,
-    tags=["saved filters"],
 )
 async def saved_filter_orders(
     filter_id: str, request: Request, limit: Limit = 50, cursor: Cursor = None
-) -> schemas.OrderPage:
+) -> orders_schemas.OrderPage:
     """The orders the saved query finds now: the same as GET /orders with its parameters."""
     saved = await _saved(request, filter_id)
-    query = schemas.OrderQuery.model_validate(saved.query)
+    query = orders_schemas.OrderQuery.model_validate(saved.query)
     return await order_page(request, filters_of(query), limit, cursor)
 
 
@@ -149,7 +149,6 @@ async def saved_filter_orders(
     dependencies=SALES,
     status_code=204,
     responses=PROBLEMS,
-    tags=["saved filters"],
 )
 async def delete_saved_filter(filter_id: str, request: Request) -> Response:
     """Delete one of your saved filters."""
@@ -158,45 +157,3 @@ async def delete_saved_filter(filter_id: str, request: Request) -> Response:
     if not deleted:
         raise NotFound(f"you have no saved filter {filter_id}")
     return Response(status_code=204)
-
-
-# --- opportunities -------------------------------------------------------------------------------
-
-
-@router.get(
-    "/opportunities/{opportunity_id}",
-    response_model=schemas.OpportunityRead,
-    responses=PROBLEMS,
-    tags=["opportunities"],
-)
-async def get_opportunity(
-    opportunity_id: OpportunityId, request: Request
-) -> schemas.OpportunityRead:
-    """An opportunity as known from the orders and quotes that named it."""
-    async with unit_of_work(request) as uow:
-        found = await uow.opportunities.get(opportunity_id)
-    if found is None:
-        raise NotFound(f"no order or quote names opportunity {opportunity_id!r}")
-    return schemas.OpportunityRead(id=found.id, name=found.name, customer_id=found.customer_id)
-
-
-@router.get(
-    "/opportunities/{opportunity_id}/orders",
-    response_model=schemas.OrderPage,
-    responses=PROBLEMS,
-    tags=["opportunities"],
-)
-async def opportunity_orders(
-    opportunity_id: OpportunityId,
-    request: Request,
-    query: OrderQueryParams,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> schemas.OrderPage:
-    """The opportunity's orders (any number, at any time), with the filters of GET /orders."""
-    async with unit_of_work(request) as uow:
-        found = await uow.opportunities.get(opportunity_id)
-    if found is None:
-        raise NotFound(f"no order or quote names opportunity {opportunity_id!r}")
-    filters = filters_of(query, opportunity_id=found.id)
-    return await order_page(request, filters, limit, cursor)

@@ -1,0 +1,91 @@
+"""Bodies of the customers API: customers and their addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    Field,
+)
+
+from contracts.common import (
+    CountryCode,
+    ShortText,
+)
+from orders.domain.addresses import AddressKind
+from orders.entrypoints.shared_schemas import (
+    Address,
+    Email,
+    Name,
+    Page,
+    RequestBody,
+    not_null,
+)
+
+
+class CustomerCreate(RequestBody):
+    name: Name
+    email: Email
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+
+
+class CustomerRead(BaseModel):
+    id: str
+    name: str
+    email: str
+    billing_address: Address | None
+    shipping_address: Address | None
+    created_at: datetime
+
+
+class CustomerPage(Page[CustomerRead]):
+    pass
+
+
+class CustomerAddressCreate(Address):
+    kind: AddressKind
+    label: ShortText | None = None
+    is_default: bool = Field(
+        default=False, description="The first address of a kind is its default anyway"
+    )
+
+
+class CustomerAddressUpdate(RequestBody):
+    """Any field; `is_default: true` makes it the default of its kind."""
+
+    kind: AddressKind | None = None
+    label: ShortText | None = None
+    is_default: bool | None = None
+    name: ShortText | None = None
+    line1: Name | None = None
+    line2: ShortText | None = None
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    city: Name | None = None
+    region: ShortText | None = None
+    country: CountryCode | None = None
+
+    _not_null = not_null("kind", "is_default", "line1", "postal_code", "city", "country")
+
+
+class CustomerAddressRead(BaseModel):
+    id: str
+    customer_id: str
+    kind: AddressKind
+    label: str | None
+    is_default: bool
+    name: str | None
+    line1: str
+    line2: str | None
+    postal_code: str
+    city: str
+    region: str | None
+    country: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerAddressPage(Page[CustomerAddressRead]):
+    pass

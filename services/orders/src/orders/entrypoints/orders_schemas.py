@@ -1,0 +1,155 @@
+"""Bodies of the orders API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+)
+
+from contracts.common import (
+    LongText,
+    Money,
+    ShortText,
+)
+from orders.domain.model import Billing, Fulfilment, OrderStatus
+from orders.entrypoints.content_schemas import (
+    ContentCreate,
+    ContentUpdate,
+    CustomerRef,
+    LineRead,
+    OpportunityRef,
+    RecurringRead,
+    TotalsRead,
+)
+from orders.entrypoints.shared_schemas import (
+    Address,
+    OpportunityId,
+    Page,
+    PaymentTerms,
+    RequestBody,
+    not_null,
+)
+from orders.entrypoints.stages_schemas import (
+    StageKey,
+)
+from orders.service_layer.ports import Direction, OrderSort
+from servicekit.api import RequestBody as StorableBody
+
+
+class OrderCreate(ContentCreate):
+    order_date: date | None = None
+    contract_number: ShortText | None = None
+
+
+class OrderUpdate(ContentUpdate):
+    order_date: date | None = None
+    contract_number: ShortText | None = None
+
+    _date_not_null = not_null("order_date")
+
+
+class OrderDetailsUpdate(RequestBody):
+    """The fields a stage may require: editable while the order is a draft or open."""
+
+    contract_number: ShortText | None = None
+    payment_terms: PaymentTerms | None = None
+    customer_reference: ShortText | None = None
+    contact: ShortText | None = None
+    billing_address: Address | None = None
+    billing_address_id: uuid.UUID | None = None
+    shipping_address: Address | None = None
+    shipping_address_id: uuid.UUID | None = None
+
+    _not_null = not_null("billing_address_id", "shipping_address_id")
+
+
+class OrderCancel(RequestBody):
+    reason: LongText | None = None
+
+
+class ApprovalRead(BaseModel):
+    approved: bool
+    reason: str | None
+    actor: str | None
+    decided_at: datetime
+
+
+class OrderLineRead(LineRead):
+    shipped_quantity: Decimal
+
+
+class DocumentRead(BaseModel):
+    document_id: str
+    kind: str
+    reference: str
+    download_path: str
+
+
+class OrderRead(BaseModel):
+    id: str
+    number: str = Field(examples=["SO-2026-000042"])
+    status: OrderStatus
+    fulfilment: Fulfilment
+    billing: Billing
+    stage: str | None
+    customer: CustomerRef | None = Field(description="null only on a copy not yet completed")
+    contact: str | None
+    order_date: date
+    currency: str
+    customer_reference: str | None
+    description: str | None
+    opening_text: str | None
+    closing_text: str | None
+    payment_terms: PaymentTerms = Field(description="As agreed, else the default terms")
+    payment_terms_agreed: bool
+    billing_address: Address | None
+    shipping_address: Address | None
+    contract_number: str | None
+    opportunity: OpportunityRef | None
+    template_id: str | None
+    recurring: RecurringRead | None
+    lines: list[OrderLineRead]
+    totals: TotalsRead
+    documents: list[DocumentRead]
+    external_reference: str | None
+    quote_id: str | None
+    approval: ApprovalRead | None
+    cancellation_reason: str | None
+    archived: bool
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderPage(Page[OrderRead]):
+    pass
+
+
+class OrderQuery(StorableBody):
+    """The filters and the sort of order lists (also what a saved filter stores)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: OrderStatus | None = None
+    stage: StageKey | None = None
+    fulfilment: Fulfilment | None = None
+    billing: Billing | None = None
+    customer_id: uuid.UUID | None = None
+    opportunity_id: OpportunityId | None = None
+    date_from: date | None = Field(default=None, description="Order date on or after")
+    date_to: date | None = Field(default=None, description="Order date on or before")
+    gross_min: Money | None = Field(default=None, description="Gross total at least")
+    gross_max: Money | None = Field(default=None, description="Gross total at most")
+    q: ShortText | None = Field(
+        default=None, description="Part of the number, description or customer reference"
+    )
+    external_reference: ShortText | None = None
+    archived: bool = Field(default=False, description="true: archived orders only")
+    sort: OrderSort = OrderSort.CREATED_AT
+    direction: Direction = Direction.DESC
