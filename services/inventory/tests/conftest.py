@@ -21,22 +21,21 @@ import pytest
 
 from contracts import CloudEvent
 from inventory.domain.model import (
-    AdjustmentKind,
     Backorder,
     DemandStatus,
     ItemKind,
     LineStatus,
-    MovementKind,
     ReservationLine,
     StockLevel,
-    ledger_change,
 )
 from inventory.domain.records import (
     Movement,
     OrderDemand,
     Product,
+    ReservationFilter,
     ReservationRecord,
     Shipment,
+    StockChange,
 )
 from inventory.service_layer.ports import Page, UnitOfWork
 
@@ -120,31 +119,21 @@ class FakeStockLevels:
         if level.sku in self.levels:
             self.levels[level.sku] = replace(level)
 
-    async def add_movement(
-        self,
-        level: StockLevel,
-        kind: MovementKind,
-        *,
-        on_hand_change: Decimal,
-        reserved_change: Decimal,
-        reference: str,
-        reason: str | None = None,
-        order_id: str | None = None,
-    ) -> None:
+    async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         self.ledger.append(
             Movement(
                 id=len(self.ledger) + 1,
                 sku=level.sku,
                 warehouse=level.warehouse,
-                kind=kind,
-                quantity_change=ledger_change(kind, on_hand_change, reserved_change),
-                on_hand_change=on_hand_change,
-                reserved_change=reserved_change,
+                kind=change.kind,
+                quantity_change=change.quantity_change,
+                on_hand_change=change.on_hand_change,
+                reserved_change=change.reserved_change,
                 on_hand=level.on_hand,
                 reserved=level.reserved,
-                reason=reason[:500] if reason else None,
-                reference=reference,
-                order_id=order_id,
+                reason=change.reason[:500] if change.reason else None,
+                reference=change.reference,
+                order_id=change.order_id,
                 created_at=self.clock.now,
             )
         )
@@ -169,19 +158,11 @@ class FakeReservations:
         self.records: dict[tuple[str, str], ReservationRecord] = {}
         self.sequence = itertools.count(1)
 
-    async def claim_demand(
-        self,
-        *,
-        order_id: str,
-        number: str | None,
-        status: DemandStatus,
-        correlation_id: str | None,
-        causation_id: str | None,
-    ) -> bool:
+    async def claim_demand(self, demand: OrderDemand, *, causation_id: str | None) -> bool:
         seq = next(self.sequence)  # consumed even on a conflict, as an identity column does
-        if order_id in self.demands:
+        if demand.order_id in self.demands:
             return False
-        self.demands[order_id] = _Demand(seq, OrderDemand(order_id, number, status, correlation_id))
+        self.demands[demand.order_id] = _Demand(seq, demand)
         return True
 
     async def lock_demand(self, order_id: str) -> OrderDemand | None:
@@ -264,21 +245,15 @@ class FakeReservations:
         return waiting
 
     async def page(
-        self,
-        *,
-        limit: int,
-        order_id: str | None,
-        sku: str | None,
-        status: LineStatus | None,
-        after: tuple[str, str] | None,
+        self, where: ReservationFilter, *, limit: int, after: tuple[str, str] | None
     ) -> Page[ReservationRecord]:
         return _page(
             [
                 record
                 for key, record in sorted(self.records.items())
-                if (order_id is None or record.order_id == order_id)
-                and (sku is None or record.sku == sku)
-                and (status is None or record.status is status)
+                if where.order_id in (None, record.order_id)
+                and where.sku in (None, record.sku)
+                and where.status in (None, record.status)
                 and (after is None or key > after)
             ],
             limit,
@@ -316,34 +291,13 @@ class FakeShipments:
         )
 
 
-@dataclass(frozen=True)
-class StoredAdjustment:
-    id: str
-    level: StockLevel
-    kind: AdjustmentKind
-    quantity: Decimal
-    quantity_change: Decimal
-    reason: str
-
-
 class FakeAdjustments:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.rows: list[StoredAdjustment] = []
+        self.rows: list[tuple[StockLevel, StockChange, Decimal]] = []
 
-    async def add(
-        self,
-        *,
-        adjustment_id: str,
-        level: StockLevel,
-        kind: AdjustmentKind,
-        quantity: Decimal,
-        quantity_change: Decimal,
-        reason: str,
-    ) -> datetime:
-        self.rows.append(
-            StoredAdjustment(adjustment_id, replace(level), kind, quantity, quantity_change, reason)
-        )
+    async def add(self, level: StockLevel, change: StockChange, *, quantity: Decimal) -> datetime:
+        self.rows.append((replace(level), change, quantity))
         return self.clock.now
 
 

@@ -19,7 +19,6 @@ from contracts import EventType, new_event
 from contracts.events import StockReleased
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import (
-    AdjustmentKind,
     Backorder,
     DemandStatus,
     ItemKind,
@@ -28,6 +27,7 @@ from inventory.domain.model import (
     ReservationLine,
     StockLevel,
 )
+from inventory.domain.records import OrderDemand, ReservationFilter, StockChange
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.migrations import upgrade
@@ -75,13 +75,8 @@ async def stocked(uow: UnitOfWork, sku: str, on_hand: str = "0", reserved: str =
 
 
 async def claim(uow: UnitOfWork, order_id: str, status: DemandStatus, number: str = "") -> bool:
-    return await uow.reservations.claim_demand(
-        order_id=order_id,
-        number=number or None,
-        status=status,
-        correlation_id=f"flow-{order_id}",
-        causation_id=None,
-    )
+    demand = OrderDemand(order_id, number or None, status, correlation_id=f"flow-{order_id}")
+    return await uow.reservations.claim_demand(demand, causation_id=None)
 
 
 # --- products -----------------------------------------------------------------------------------
@@ -181,25 +176,12 @@ async def test_the_ledger_keeps_each_change_with_the_level_it_left(uow: UnitOfWo
     await stocked(uow, sku, "10", "4")
     level = StockLevel(sku=sku, on_hand=D(10), reserved=D(4))
     await uow.stock.add_movement(
-        level,
-        MovementKind.RECEIPT,
-        on_hand_change=D(10),
-        reserved_change=D(0),
-        reference="adj-1",
-        reason="x" * 600,
+        level, StockChange(MovementKind.RECEIPT, D(10), D(0), "adj-1", reason="x" * 600)
     )
     await uow.stock.add_movement(
-        level,
-        MovementKind.RESERVATION,
-        on_hand_change=D(0),
-        reserved_change=D(4),
-        reference="order-1",
-        order_id="order-1",
-        reason="order confirmed",
+        level, StockChange.of_order(MovementKind.RESERVATION, "order-1", D(4), "order confirmed")
     )
-    await uow.stock.add_movement(
-        level, MovementKind.SHIPMENT, on_hand_change=D(-1), reserved_change=D(-1), reference="s-1"
-    )
+    await uow.stock.add_movement(level, StockChange(MovementKind.SHIPMENT, D(-1), D(-1), "s-1"))
     everything, more = await uow.stock.movements(sku, limit=10, after_id=None)
     assert not more
     assert [(m.kind, m.quantity_change, m.on_hand, m.reserved) for m in everything] == [
@@ -299,27 +281,25 @@ async def test_reservation_lines_page_in_order_and_sku_order(uow: UnitOfWork) ->
     await uow.reservations.add_lines(order_b, {"X": D(3)}, LineStatus.BACKORDERED)
 
     ours = {order_a, order_b}
-    everything, _ = await uow.reservations.page(
-        limit=500, order_id=None, sku=None, status=None, after=None
-    )
+    everything, _ = await uow.reservations.page(ReservationFilter(), limit=500, after=None)
     assert [(r.order_id, r.sku) for r in everything if r.order_id in ours] == [
         (order_a, "X"),
         (order_a, "Y"),
         (order_b, "X"),
     ]
     first, more = await uow.reservations.page(
-        limit=1, order_id=order_a, sku=None, status=None, after=None
+        ReservationFilter(order_id=order_a), limit=1, after=None
     )
     assert ([(r.sku, r.quantity, r.status) for r in first], more) == (
         [("X", D(2), LineStatus.RESERVED)],
         True,
     )
     rest, more = await uow.reservations.page(
-        limit=5, order_id=order_a, sku=None, status=None, after=(order_a, "X")
+        ReservationFilter(order_id=order_a), limit=5, after=(order_a, "X")
     )
     assert ([r.sku for r in rest], more) == (["Y"], False)
     waiting, _ = await uow.reservations.page(
-        limit=5, order_id=None, sku="X", status=LineStatus.BACKORDERED, after=(order_a, "Y")
+        ReservationFilter(sku="X", status=LineStatus.BACKORDERED), limit=5, after=(order_a, "Y")
     )
     assert [(r.order_id, r.warehouse) for r in waiting] == [(order_b, "MAIN")]
 
@@ -365,14 +345,9 @@ async def test_an_adjustment_is_stored_at_the_time_of_its_transaction(uow: UnitO
     sku = code()
     await stocked(uow, sku, "5")
     product = await uow.products.get(sku)
-    created = await uow.adjustments.add(
-        adjustment_id=str(uuid.uuid4()),
-        level=StockLevel(sku=sku, on_hand=D(5), reserved=D(0)),
-        kind=AdjustmentKind.RECEIPT,
-        quantity=D(5),
-        quantity_change=D(5),
-        reason="delivery",
-    )
+    receipt = StockChange(MovementKind.RECEIPT, D(5), D(0), str(uuid.uuid4()), "delivery")
+    level = StockLevel(sku=sku, on_hand=D(5), reserved=D(0))
+    created = await uow.adjustments.add(level, receipt, quantity=D(5))
     assert product is not None
     assert created == product.created_at
 

@@ -27,6 +27,7 @@ from inventory.domain.model import (
     StockRuleViolation,
     UnknownProduct,
 )
+from inventory.domain.records import ReservationFilter
 from inventory.service_layer import catalogue, reservations, shipments, stock
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
 from inventory.service_layer.reservations import ReservationOutcome
@@ -117,7 +118,8 @@ async def test_a_confirmed_order_reserves_its_product_lines(fake_uow: Any) -> No
         ("BOLT", D(4)),
         ("NUT", D("2.5")),
     ]
-    lines, _ = await reservations.list_lines(fake_uow, limit=10, order_id=str(order.subject))
+    where = ReservationFilter(order_id=str(order.subject))
+    lines, _ = await reservations.list_lines(fake_uow, where, limit=10)
     assert {(r.sku, r.status) for r in lines} == {
         ("BOLT", LineStatus.RESERVED),
         ("NUT", LineStatus.RESERVED),

@@ -8,36 +8,28 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.adapters.tables import stock_adjustments
-from inventory.domain.model import AdjustmentKind, StockLevel
+from inventory.domain.model import StockLevel
+from inventory.domain.records import StockChange
 
 
 class SqlAdjustmentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(
-        self,
-        *,
-        adjustment_id: str,
-        level: StockLevel,
-        kind: AdjustmentKind,
-        quantity: Decimal,
-        quantity_change: Decimal,
-        reason: str,
-    ) -> datetime:
+    async def add(self, level: StockLevel, change: StockChange, *, quantity: Decimal) -> datetime:
         created_at: datetime = (
             await self.session.execute(
                 stock_adjustments.insert()
                 .values(
-                    id=adjustment_id,
+                    id=change.reference,
                     warehouse=level.warehouse,
                     sku=level.sku,
-                    kind=kind.value,
+                    kind=change.kind.value,
                     quantity=quantity,
-                    quantity_change=quantity_change,
+                    quantity_change=change.on_hand_change,
                     on_hand=level.on_hand,
                     reserved=level.reserved,
-                    reason=reason,
+                    reason=change.reason,
                 )
                 .returning(stock_adjustments.c.created_at)
             )

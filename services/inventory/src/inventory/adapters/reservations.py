@@ -23,7 +23,7 @@ from inventory.domain.model import (
     LineStatus,
     ReservationLine,
 )
-from inventory.domain.records import OrderDemand, ReservationRecord
+from inventory.domain.records import OrderDemand, ReservationFilter, ReservationRecord
 from inventory.service_layer.ports import Page
 
 
@@ -68,22 +68,14 @@ class SqlReservationRepository:
 
     # --- order demands ---------------------------------------------------------------------------
 
-    async def claim_demand(
-        self,
-        *,
-        order_id: str,
-        number: str | None,
-        status: DemandStatus,
-        correlation_id: str | None,
-        causation_id: str | None,
-    ) -> bool:
+    async def claim_demand(self, demand: OrderDemand, *, causation_id: str | None) -> bool:
         claimed = await self.session.execute(
             insert(order_demands)
             .values(
-                order_id=order_id,
-                number=number,
-                status=status.value,
-                correlation_id=correlation_id,
+                order_id=demand.order_id,
+                number=demand.number,
+                status=demand.status.value,
+                correlation_id=demand.correlation_id,
                 causation_id=causation_id,
             )
             .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
@@ -205,13 +197,7 @@ class SqlReservationRepository:
         return [Backorder(order_id=order_id, demand=demand) for order_id, demand in demands.items()]
 
     async def page(
-        self,
-        *,
-        limit: int,
-        order_id: str | None,
-        sku: str | None,
-        status: LineStatus | None,
-        after: tuple[str, str] | None,
+        self, where: ReservationFilter, *, limit: int, after: tuple[str, str] | None
     ) -> Page[ReservationRecord]:
         query = (
             select(reservation_lines)
@@ -219,12 +205,12 @@ class SqlReservationRepository:
             .limit(limit + 1)
         )
         conditions = []
-        if order_id is not None:
-            conditions.append(reservation_lines.c.order_id == order_id)
-        if sku is not None:
-            conditions.append(reservation_lines.c.sku == sku)
-        if status is not None:
-            conditions.append(reservation_lines.c.status == status.value)
+        if where.order_id is not None:
+            conditions.append(reservation_lines.c.order_id == where.order_id)
+        if where.sku is not None:
+            conditions.append(reservation_lines.c.sku == where.sku)
+        if where.status is not None:
+            conditions.append(reservation_lines.c.status == where.status.value)
         if after is not None:
             conditions.append(
                 tuple_(reservation_lines.c.order_id, reservation_lines.c.sku) > tuple_(*after)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -12,8 +11,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.adapters.tables import stock_levels, stock_movements
-from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel, ledger_change
-from inventory.domain.records import Movement
+from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
+from inventory.domain.records import Movement, StockChange
 from inventory.service_layer.ports import Page
 
 
@@ -85,30 +84,20 @@ class SqlStockLevelRepository:
             .values(on_hand=level.on_hand, reserved=level.reserved, updated_at=func.now())
         )
 
-    async def add_movement(
-        self,
-        level: StockLevel,
-        kind: MovementKind,
-        *,
-        on_hand_change: Decimal,
-        reserved_change: Decimal,
-        reference: str,
-        reason: str | None = None,
-        order_id: str | None = None,
-    ) -> None:
+    async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         await self.session.execute(
             stock_movements.insert().values(
                 warehouse=level.warehouse,
                 sku=level.sku,
-                kind=kind.value,
-                quantity_change=ledger_change(kind, on_hand_change, reserved_change),
-                on_hand_change=on_hand_change,
-                reserved_change=reserved_change,
+                kind=change.kind.value,
+                quantity_change=change.quantity_change,
+                on_hand_change=change.on_hand_change,
+                reserved_change=change.reserved_change,
                 on_hand=level.on_hand,
                 reserved=level.reserved,
-                reason=reason[:500] if reason else None,
-                reference=reference,
-                order_id=order_id,
+                reason=change.reason[:500] if change.reason else None,
+                reference=change.reference,
+                order_id=change.order_id,
             )
         )
 

@@ -54,14 +54,6 @@ class MovementKind(StrEnum):
     SHIPMENT = "shipment"
 
 
-def ledger_change(kind: MovementKind, on_hand_change: Decimal, reserved_change: Decimal) -> Decimal:
-    """The change of the balance a movement is about: reserved for reservations and releases,
-    on hand otherwise."""
-    if kind in (MovementKind.RESERVATION, MovementKind.RELEASE):
-        return reserved_change
-    return on_hand_change
-
-
 class LineStatus(StrEnum):
     BACKORDERED = "backordered"
     RESERVED = "reserved"

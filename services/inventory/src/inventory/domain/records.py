@@ -27,6 +27,33 @@ class Product:
 
 
 @dataclass(frozen=True)
+class StockChange:
+    """A change of one stock level, as its ledger row will tell it."""
+
+    kind: MovementKind
+    on_hand_change: Decimal
+    reserved_change: Decimal
+    reference: str  # the adjustment, order or shipment id
+    reason: str | None = None
+    order_id: str | None = None
+
+    @classmethod
+    def of_order(
+        cls, kind: MovementKind, order_id: str, reserved_change: Decimal, reason: str
+    ) -> StockChange:
+        """A reservation or release: only what is reserved for the order changes."""
+        return cls(kind, Decimal(0), reserved_change, order_id, reason, order_id)
+
+    @property
+    def quantity_change(self) -> Decimal:
+        """Of the balance the change is about: reserved for reservations and releases, on hand
+        otherwise."""
+        if self.kind in (MovementKind.RESERVATION, MovementKind.RELEASE):
+            return self.reserved_change
+        return self.on_hand_change
+
+
+@dataclass(frozen=True)
 class Movement:
     """One row of the stock ledger: the change and the level it left behind."""
 
@@ -89,6 +116,15 @@ class ReservationRecord:
     status: LineStatus
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ReservationFilter:
+    """Which reservation lines a list shows; a field left None matches every line."""
+
+    order_id: str | None = None
+    sku: str | None = None
+    status: LineStatus | None = None
 
 
 @dataclass(frozen=True)

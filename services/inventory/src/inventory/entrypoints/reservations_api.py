@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from inventory.domain.model import LineStatus
+from inventory.domain.records import ReservationFilter
 from inventory.entrypoints.common import PROBLEMS, Page, UnitOfWorkDep, cursor_fields
 from inventory.entrypoints.reservations_schemas import ReservationRead
 from inventory.service_layer import reservations
@@ -29,10 +30,8 @@ async def list_reservations(
     after = cursor_fields(cursor, "order_id", "sku")
     found, more = await reservations.list_lines(
         uow,
+        ReservationFilter(order_id=order_id, sku=sku, status=status),
         limit=limit,
-        order_id=order_id,
-        sku=sku,
-        status=status,
         after=(str(after[0]), str(after[1])) if after else None,
     )
     items = [ReservationRead.model_validate(line, from_attributes=True) for line in found]

@@ -17,12 +17,10 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from inventory.domain.model import (
-    AdjustmentKind,
     Backorder,
     DemandStatus,
     ItemKind,
     LineStatus,
-    MovementKind,
     ReservationLine,
     StockLevel,
 )
@@ -30,8 +28,10 @@ from inventory.domain.records import (
     Movement,
     OrderDemand,
     Product,
+    ReservationFilter,
     ReservationRecord,
     Shipment,
+    StockChange,
 )
 from servicekit.unit_of_work import RecordsEvents
 
@@ -82,17 +82,7 @@ class StockLevelRepository(Protocol):
 
     async def save(self, level: StockLevel) -> None: ...
 
-    async def add_movement(
-        self,
-        level: StockLevel,
-        kind: MovementKind,
-        *,
-        on_hand_change: Decimal,
-        reserved_change: Decimal,
-        reference: str,
-        reason: str | None = None,
-        order_id: str | None = None,
-    ) -> None:
+    async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         """Write one ledger row: the change and the level it left (`level` is already after)."""
         ...
 
@@ -104,15 +94,7 @@ class StockLevelRepository(Protocol):
 class ReservationRepository(Protocol):
     """Order demands (one per order acted on) and their reservation lines."""
 
-    async def claim_demand(
-        self,
-        *,
-        order_id: str,
-        number: str | None,
-        status: DemandStatus,
-        correlation_id: str | None,
-        causation_id: str | None,
-    ) -> bool:
+    async def claim_demand(self, demand: OrderDemand, *, causation_id: str | None) -> bool:
         """Record that this order was acted on; False when it already was (the same fact again)."""
         ...
 
@@ -141,13 +123,7 @@ class ReservationRepository(Protocol):
         ...
 
     async def page(
-        self,
-        *,
-        limit: int,
-        order_id: str | None,
-        sku: str | None,
-        status: LineStatus | None,
-        after: tuple[str, str] | None,
+        self, where: ReservationFilter, *, limit: int, after: tuple[str, str] | None
     ) -> Page[ReservationRecord]:
         """Lines (backordered ones included) in (order id, SKU) order after `after`."""
         ...
@@ -170,17 +146,9 @@ class ShipmentRepository(Protocol):
 
 
 class AdjustmentRepository(Protocol):
-    async def add(
-        self,
-        *,
-        adjustment_id: str,
-        level: StockLevel,
-        kind: AdjustmentKind,
-        quantity: Decimal,
-        quantity_change: Decimal,
-        reason: str,
-    ) -> datetime:
-        """Store the adjustment with the level it left; returns its creation time."""
+    async def add(self, level: StockLevel, change: StockChange, *, quantity: Decimal) -> datetime:
+        """Store the adjustment that made `change` (its reference is the adjustment id), with the
+        level it left and the `quantity` asked for; returns its creation time."""
         ...
 
 

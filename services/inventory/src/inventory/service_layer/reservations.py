@@ -19,7 +19,6 @@ from contracts.events import (
 )
 from contracts.events import Shortage as ShortagePayload
 from inventory.domain.model import (
-    ZERO,
     Backorder,
     DemandStatus,
     ItemKind,
@@ -32,7 +31,12 @@ from inventory.domain.model import (
     reserve_all_or_none,
     tidy,
 )
-from inventory.domain.records import ReservationRecord
+from inventory.domain.records import (
+    OrderDemand,
+    ReservationFilter,
+    ReservationRecord,
+    StockChange,
+)
 from inventory.service_layer.events import SOURCE, stock_lines
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
@@ -57,13 +61,7 @@ async def _record_reservations(
         level = levels[sku]
         await uow.stock.save(level)
         await uow.stock.add_movement(
-            level,
-            MovementKind.RESERVATION,
-            on_hand_change=ZERO,
-            reserved_change=demand[sku],
-            reference=order_id,
-            order_id=order_id,
-            reason=reason,
+            level, StockChange.of_order(MovementKind.RESERVATION, order_id, demand[sku], reason)
         )
 
 
@@ -75,13 +73,8 @@ async def _claim(
     number: str | None,
     status: DemandStatus,
 ) -> bool:
-    return await uow.reservations.claim_demand(
-        order_id=order_id,
-        number=number,
-        status=status,
-        correlation_id=cause.correlationid or cause.id,
-        causation_id=cause.id,
-    )
+    demand = OrderDemand(order_id, number, status, correlation_id=cause.correlationid or cause.id)
+    return await uow.reservations.claim_demand(demand, causation_id=cause.id)
 
 
 async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> ReservationOutcome:
@@ -175,13 +168,7 @@ async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> d
             await uow.reservations.save_line(line)
             await uow.stock.save(level)
             await uow.stock.add_movement(
-                level,
-                MovementKind.RELEASE,
-                on_hand_change=ZERO,
-                reserved_change=-amount,
-                reference=order_id,
-                order_id=order_id,
-                reason=text,
+                level, StockChange.of_order(MovementKind.RELEASE, order_id, -amount, text)
             )
         await uow.reservations.drop_backordered_lines(order_id)
         await uow.reservations.set_demand_status(order_id, DemandStatus.CANCELLED)
@@ -260,14 +247,10 @@ async def _mark_lines_reserved(uow: UnitOfWork, order: Backorder) -> None:
 
 async def list_lines(
     uow: UnitOfWork,
+    where: ReservationFilter,
     *,
     limit: int,
-    order_id: str | None = None,
-    sku: str | None = None,
-    status: LineStatus | None = None,
     after: tuple[str, str] | None = None,
 ) -> Page[ReservationRecord]:
     """Reservation lines (backordered ones included) in (order id, SKU) order."""
-    return await uow.reservations.page(
-        limit=limit, order_id=order_id, sku=sku, status=status, after=after
-    )
+    return await uow.reservations.page(where, limit=limit, after=after)

@@ -9,7 +9,7 @@ from contracts import EventType, new_event
 from contracts.events import ShipmentDispatched
 from inventory.domain.commands import DispatchShipment
 from inventory.domain.model import MovementKind, aggregate, ship
-from inventory.domain.records import Shipment
+from inventory.domain.records import Shipment, StockChange
 from inventory.service_layer.events import SOURCE, stock_lines
 from inventory.service_layer.ports import Page, UnitOfWork
 
@@ -36,14 +36,10 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
     for sku, amount in plan.lines.items():
         await uow.reservations.save_line(held[sku])
         await uow.stock.save(levels[sku])
+        reason = f"shipment {shipment_id} of order {order_id}"
         await uow.stock.add_movement(
             levels[sku],
-            MovementKind.SHIPMENT,
-            on_hand_change=-amount,
-            reserved_change=-amount,
-            reference=shipment_id,
-            order_id=order_id,
-            reason=f"shipment {shipment_id} of order {order_id}",
+            StockChange(MovementKind.SHIPMENT, -amount, -amount, shipment_id, reason, order_id),
         )
     event = new_event(
         EventType.SHIPMENT_DISPATCHED,

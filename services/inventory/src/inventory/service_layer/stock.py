@@ -18,7 +18,7 @@ from inventory.domain.model import (
     UnknownProduct,
     tidy,
 )
-from inventory.domain.records import Adjustment, Movement
+from inventory.domain.records import Adjustment, Movement, StockChange
 from inventory.service_layer.events import SOURCE
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
@@ -57,14 +57,9 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
         change = level.apply_adjustment(kind, quantity)
         adjustment_id = str(uuid.uuid4())
         await uow.stock.save(level)
-        await uow.stock.add_movement(
-            level,
-            MovementKind(kind.value),
-            on_hand_change=change,
-            reserved_change=Decimal(0),
-            reference=adjustment_id,
-            reason=command.reason,
-        )
+        movement = MovementKind(kind.value)
+        stock_change = StockChange(movement, change, Decimal(0), adjustment_id, command.reason)
+        await uow.stock.add_movement(level, stock_change)
         event = new_event(
             EventType.STOCK_ADJUSTED,
             StockAdjusted(
@@ -86,14 +81,7 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
             reserved_orders = await retry_backorders(
                 uow, [sku], levels, locked, causation_id=event.id, actor=command.actor
             )
-        created_at = await uow.adjustments.add(
-            adjustment_id=adjustment_id,
-            level=level,
-            kind=kind,
-            quantity=quantity,
-            quantity_change=change,
-            reason=command.reason,
-        )
+        created_at = await uow.adjustments.add(level, stock_change, quantity=quantity)
         return Adjustment(
             id=adjustment_id,
             sku=sku,
