@@ -1,17 +1,22 @@
-"""Builders of the event payloads the documents service consumes (contracts models), and small
-letterhead images."""
+"""Builders of the event payloads the documents service consumes (contracts models), small
+letterhead images, and the in-memory fakes of the ports (for unit tests and the repository
+contract)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from datetime import date, timedelta
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from PIL import Image, ImageDraw
 
+from contracts import CloudEvent
 from contracts.common import (
     Address,
     CustomerRef,
@@ -23,12 +28,19 @@ from contracts.common import (
     Totals,
 )
 from contracts.events import InvoiceIssued, InvoiceLine
+from documents.domain.emails import Email, EmailStatus, OutgoingEmail
+from documents.domain.model import Document, DocumentKind, PrintableDocument
+from documents.domain.templates import Template
+from documents.service_layer.ports import DocumentStorage, Mailer, Renderer, StoredObjectMissing
+from documents.service_layer.unit_of_work import Position, UnitOfWork
 
 CENT = Decimal("0.01")
 MARKUP = "<b>bold?</b> & <font color=red>"
 SPANISH = "Señora Núñez, camión, pingüino"
 COMPANY_RU = "ООО Ромашка"
 CONTACT_RU = "Иван Петров"
+
+Row = TypeVar("Row", Document, Template, Email)
 
 
 def _money(value: Decimal) -> Decimal:
@@ -166,3 +178,267 @@ def png() -> bytes:
 @pytest.fixture(scope="session")
 def jpeg() -> bytes:
     return image_bytes("JPEG")
+
+
+# --- in-memory fakes of the ports ---------------------------------------------------------------
+# They implement the service layer's Protocols (`_fakes_are_ports` lets mypy check it), and
+# integration/test_repository_contract.py runs the same cases on them and on PostgreSQL.
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _paged(rows: Iterable[Row], after: Position | None, limit: int) -> list[Row]:
+    """Like the SQL keyset page: by (created_at, id), after the position, at most `limit`."""
+    ordered = sorted(rows, key=lambda row: (row.created_at or _now(), row.id))
+    if after is not None:
+        ordered = [row for row in ordered if (row.created_at or _now(), row.id) > after]
+    return [replace(row) for row in ordered[:limit]]
+
+
+class FakeDocuments:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Document] = {}
+
+    async def get(self, document_id: uuid.UUID) -> Document | None:
+        row = self.rows.get(document_id)
+        return replace(row) if row else None
+
+    async def get_by_reference(
+        self, kind: DocumentKind, reference: str, *, for_update: bool = False
+    ) -> Document | None:
+        for row in self.rows.values():
+            if row.kind is kind and row.reference == reference:
+                return replace(row)
+        return None
+
+    async def add(self, document: Document) -> None:
+        assert document.id not in self.rows
+        assert await self.get_by_reference(document.kind, document.reference) is None
+        document.created_at = document.updated_at = _now()
+        self.rows[document.id] = replace(document)
+
+    async def update(self, document: Document) -> None:
+        """Like the SQL update: the rendition's fields change, the owner and number do not."""
+        row = self.rows[document.id]
+        document.updated_at = _now()
+        self.rows[document.id] = replace(
+            row,
+            filename=document.filename,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            storage_key=document.storage_key,
+            source_event_id=document.source_event_id,
+            template_id=document.template_id,
+            language=document.language,
+            updated_at=document.updated_at,
+        )
+
+    async def template_of_order(self, order_id: str) -> str | None:
+        for row in self.rows.values():
+            if row.order_id == order_id and row.kind is DocumentKind.ORDER_CONFIRMATION:
+                return row.template_id
+        return None
+
+    async def list(
+        self,
+        *,
+        order_id: str | None,
+        kind: DocumentKind | None,
+        after: Position | None,
+        limit: int,
+        quote_id: str | None = None,
+    ) -> list[Document]:
+        rows = [
+            row
+            for row in self.rows.values()
+            if (order_id is None or row.order_id == order_id)
+            and (quote_id is None or row.quote_id == quote_id)
+            and (kind is None or row.kind is kind)
+        ]
+        return _paged(rows, after, limit)
+
+
+class FakeTemplates:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Template] = {}
+
+    async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
+        row = self.rows.get(template_id)
+        return replace(row) if row else None
+
+    async def get_by_name(self, name: str) -> Template | None:
+        return next((replace(t) for t in self.rows.values() if t.name == name), None)
+
+    async def get_default(self) -> Template | None:
+        return next((replace(t) for t in self.rows.values() if t.is_default), None)
+
+    async def add(self, template: Template) -> None:
+        assert template.id not in self.rows
+        assert await self.get_by_name(template.name) is None, "template names are unique"
+        template.created_at = template.updated_at = _now()
+        self._store(template)
+
+    async def update(self, template: Template) -> None:
+        assert template.id in self.rows
+        template.updated_at = _now()
+        self._store(template)
+
+    def _store(self, template: Template) -> None:
+        self.rows[template.id] = replace(template)
+        assert sum(t.is_default for t in self.rows.values()) <= 1, "two default templates"
+
+    async def delete(self, template_id: uuid.UUID) -> None:
+        self.rows.pop(template_id, None)
+
+    async def clear_default(self) -> None:
+        for key, template in self.rows.items():
+            if template.is_default:
+                self.rows[key] = replace(template, is_default=False, updated_at=_now())
+
+    async def list(self, *, after: Position | None, limit: int) -> list[Template]:
+        return _paged(self.rows.values(), after, limit)
+
+
+class FakeEmails:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Email] = {}
+
+    async def get(self, email_id: uuid.UUID, *, for_update: bool = False) -> Email | None:
+        row = self.rows.get(email_id)
+        return replace(row) if row else None
+
+    async def add(self, email: Email) -> None:
+        assert email.id not in self.rows
+        email.created_at = email.updated_at = _now()
+        self.rows[email.id] = replace(email, to=list(email.to), cc=list(email.cc))
+
+    async def update(self, email: Email) -> None:
+        """Like the SQL update: only the delivery state changes."""
+        row = self.rows[email.id]
+        email.updated_at = _now()
+        self.rows[email.id] = replace(
+            row,
+            status=email.status,
+            attempts=email.attempts,
+            next_attempt_at=email.next_attempt_at,
+            last_attempt_at=email.last_attempt_at,
+            last_error=email.last_error,
+            sent_at=email.sent_at,
+            updated_at=email.updated_at,
+        )
+
+    async def claim_next_due(self, now: datetime) -> Email | None:
+        due = [
+            e
+            for e in self.rows.values()
+            if e.status is EmailStatus.QUEUED
+            and e.next_attempt_at is not None
+            and e.next_attempt_at <= now
+        ]
+        due.sort(key=lambda e: (e.next_attempt_at or now, e.id))
+        return replace(due[0]) if due else None
+
+    async def next_due_at(self) -> datetime | None:
+        queued = [e.next_attempt_at for e in self.rows.values() if e.status is EmailStatus.QUEUED]
+        return min((at for at in queued if at), default=None)
+
+    async def list(
+        self, *, document_id: uuid.UUID | None, after: Position | None, limit: int
+    ) -> list[Email]:
+        rows = [
+            row
+            for row in self.rows.values()
+            if document_id is None or row.document_id == document_id
+        ]
+        return _paged(rows, after, limit)
+
+
+@dataclass
+class FakeUnitOfWork:
+    documents: FakeDocuments = field(default_factory=FakeDocuments)
+    templates: FakeTemplates = field(default_factory=FakeTemplates)
+    emails: FakeEmails = field(default_factory=FakeEmails)
+    events: list[CloudEvent[Any]] = field(default_factory=list)
+
+    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
+        self.events.append(event)
+
+
+class FakeStorage:
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    async def put(self, key: str, content: bytes) -> None:
+        self.objects[key] = content
+
+    async def get(self, key: str) -> bytes:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise StoredObjectMissing(key) from None
+
+    async def check(self) -> None:
+        return None
+
+
+class FakeMailer:
+    """Fails the first `failures` messages (like a server that is down), then delivers."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.sent: list[OutgoingEmail] = []
+        self.tries = 0
+
+    async def send(self, email: OutgoingEmail) -> None:
+        self.tries += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionRefusedError("[Errno 111] Connect call failed ('127.0.0.1', 2525)")
+        self.sent.append(email)
+
+
+class FakeRenderer:
+    """Deterministic bytes from what the document prints; records the rendering thread."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def render(self, document: PrintableDocument) -> bytes:
+        self.threads.append(threading.get_ident())
+        return f"%PDF-fake {document!r}".encode()
+
+
+def _fakes_are_ports(
+    uow: FakeUnitOfWork, storage: FakeStorage, mailer: FakeMailer, renderer: FakeRenderer
+) -> tuple[UnitOfWork, DocumentStorage, Mailer, Renderer]:
+    """Never called: mypy checks here that every fake implements its Protocol."""
+    return uow, storage, mailer, renderer
+
+
+@pytest.fixture
+def fake_uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture
+def new_fake_uow() -> type[FakeUnitOfWork]:
+    """For a test that needs a second, separate unit of work."""
+    return FakeUnitOfWork
+
+
+@pytest.fixture
+def fake_storage() -> FakeStorage:
+    return FakeStorage()
+
+
+@pytest.fixture
+def fake_renderer() -> FakeRenderer:
+    return FakeRenderer()
+
+
+@pytest.fixture
+def make_mailer() -> type[FakeMailer]:
+    return FakeMailer

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +12,9 @@ import pytest
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import DocumentGenerated, InvoiceIssued, OrderConfirmed
-from documents.adapters.storage import StoredObjectMissing
 from documents.domain.model import (
     Document,
     DocumentKind,
-    PrintableDocument,
     ReferenceTaken,
     document_id,
     storage_key,
@@ -30,87 +26,19 @@ from documents.service_layer.reading import ContentUnavailable, document_content
 ORDER = "9d0f5c8e-0000-4000-8000-000000000001"
 
 
-class FakeRepository:
-    def __init__(self) -> None:
-        self.rows: dict[uuid.UUID, Document] = {}
-
-    async def get(self, document_id: uuid.UUID) -> Document | None:
-        row = self.rows.get(document_id)
-        return replace(row) if row else None
-
-    async def get_by_reference(
-        self, kind: DocumentKind, reference: str, *, for_update: bool = False
-    ) -> Document | None:
-        for row in self.rows.values():
-            if row.kind is kind and row.reference == reference:
-                return replace(row)
-        return None
-
-    async def add(self, document: Document) -> None:
-        assert document.id not in self.rows
-        assert await self.get_by_reference(document.kind, document.reference) is None
-        document.created_at = document.updated_at = datetime.now(UTC)
-        self.rows[document.id] = replace(document)
-
-    async def update(self, document: Document) -> None:
-        assert document.id in self.rows
-        document.updated_at = datetime.now(UTC)
-        self.rows[document.id] = replace(document)
-
-    async def list(self, **_: Any) -> list[Document]:
-        return list(self.rows.values())
-
-
-@dataclass
-class FakeUnitOfWork:
-    documents: FakeRepository = field(default_factory=FakeRepository)
-    events: list[CloudEvent[Any]] = field(default_factory=list)
-
-    async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
-        self.events.append(event)
-
-
-class FakeStorage:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    async def put(self, key: str, content: bytes) -> None:
-        self.objects[key] = content
-
-    async def get(self, key: str) -> bytes:
-        try:
-            return self.objects[key]
-        except KeyError:
-            raise StoredObjectMissing(key) from None
-
-    async def check(self) -> None:
-        return None
-
-
-class FakeRenderer:
-    """Deterministic bytes from what the document prints; records the rendering thread."""
-
-    def __init__(self) -> None:
-        self.threads: list[int] = []
-
-    def render(self, document: PrintableDocument) -> bytes:
-        self.threads.append(threading.get_ident())
-        return f"%PDF-fake {document!r}".encode()
+@pytest.fixture
+def uow(fake_uow):
+    return fake_uow
 
 
 @pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
+def storage(fake_storage):
+    return fake_storage
 
 
 @pytest.fixture
-def storage() -> FakeStorage:
-    return FakeStorage()
-
-
-@pytest.fixture
-def renderer() -> FakeRenderer:
-    return FakeRenderer()
+def renderer(fake_renderer):
+    return fake_renderer
 
 
 def confirmed(order: Any) -> CloudEvent[Any]:
@@ -233,12 +161,12 @@ async def test_a_damaged_stored_file_is_restored_without_a_new_event(
 
 
 async def test_a_retry_after_a_crash_rewrites_the_same_file(
-    uow, storage, renderer, order_builder
+    uow, storage, renderer, order_builder, new_fake_uow
 ) -> None:
     order = order_builder(ORDER, "SO-2026-000001", line_count=3)
     event = confirmed(order)
     # The crashed attempt stored the file, then its transaction never committed: no row.
-    crashed = await generate(FakeUnitOfWork(), storage, renderer, event)
+    crashed = await generate(new_fake_uow(), storage, renderer, event)
 
     retried = await generate(uow, storage, renderer, event)
 
