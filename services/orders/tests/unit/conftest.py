@@ -11,7 +11,8 @@ import pytest
 
 from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
-from orders.domain.model import Customer, Opportunity, Order
+from orders.domain.customer import Customer, Opportunity
+from orders.domain.order import Order
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote
 from orders.service_layer.ports import OrderFilters, Position, QuoteFilters, SavedFilter

@@ -10,18 +10,9 @@ from typing import Any
 
 import pytest
 
-from orders.domain.model import (
-    Billing,
-    Document,
-    Fulfilment,
-    IllegalTransition,
-    InvalidOrder,
-    LineInput,
-    LineKind,
-    Order,
-    OrderStatus,
-    build_lines,
-)
+from orders.domain.content import LineInput, LineKind, build_lines
+from orders.domain.errors import IllegalTransition, InvalidOrder
+from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

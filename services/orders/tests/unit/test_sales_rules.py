@@ -9,25 +9,20 @@ from decimal import Decimal as D
 import pytest
 
 from orders.domain.addresses import AddressBook, AddressKind, CustomerAddress
-from orders.domain.model import (
-    BLANKED_ON_COPY,
+from orders.domain.content import (
     CONTENT_FIELDS,
     Address,
-    IllegalTransition,
-    InvalidOrder,
     LineInput,
     LineKind,
-    MissingFields,
-    NotAllowed,
     OpportunityRef,
-    Order,
-    OrderStatus,
     PaymentTerms,
     RecurrenceFrequency,
     Recurring,
     build_lines,
     content_of,
 )
+from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
+from orders.domain.order import BLANKED_ON_COPY, Order, OrderStatus
 from orders.domain.pipeline import Pipeline, Stage, decide_approval, move_to_stage
 from orders.domain.quote import Quote, QuoteStatus
 

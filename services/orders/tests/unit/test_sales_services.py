@@ -12,17 +12,16 @@ import pytest
 from contracts import EventType, new_event
 from contracts.events import DocumentEmailed, DocumentGenerated
 from orders.domain.addresses import AddressKind
-from orders.domain.model import (
+from orders.domain.content import (
     Address,
-    InvalidOrder,
     LineInput,
     LineKind,
-    MissingFields,
-    OrderStatus,
     PaymentTerms,
     RecurrenceFrequency,
     Recurring,
 )
+from orders.domain.errors import InvalidOrder, MissingFields
+from orders.domain.order import OrderStatus
 from orders.domain.pipeline import Stage
 from orders.domain.quote import QuoteStatus
 from orders.service_layer import addresses, customers, orders, pipeline, quotes, reactions

@@ -18,16 +18,9 @@ from contracts.events import (
     ShipmentDispatched,
     StockReserved,
 )
-from orders.domain.model import (
-    Address,
-    Billing,
-    Fulfilment,
-    IllegalTransition,
-    InvalidOrder,
-    LineInput,
-    LineKind,
-    OrderStatus,
-)
+from orders.domain.content import Address, LineInput, LineKind
+from orders.domain.errors import IllegalTransition, InvalidOrder
+from orders.domain.order import Billing, Fulfilment, OrderStatus
 from orders.service_layer import customers, inbound, orders, reactions
 
 

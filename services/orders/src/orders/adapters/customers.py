@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orders.adapters.rows import address_from_json, address_to_json, canonical_id, escape_like
 from orders.adapters.tables import customer_addresses, customers
 from orders.domain.addresses import AddressKind, CustomerAddress
-from orders.domain.model import Customer
+from orders.domain.customer import Customer
 
 
 def _customer(row: Row[Any]) -> Customer:

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.tables import opportunities
-from orders.domain.model import Opportunity
+from orders.domain.customer import Opportunity
 
 
 class SqlOpportunityRepository:

@@ -23,7 +23,8 @@ from orders.adapters.rows import (
     text_match,
 )
 from orders.adapters.tables import order_documents, order_lines, order_shipments, orders
-from orders.domain.model import Billing, Document, Fulfilment, Line, Order, OrderStatus
+from orders.domain.content import Line
+from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
 

@@ -23,7 +23,7 @@ from orders.adapters.rows import (
     text_match,
 )
 from orders.adapters.tables import quote_documents, quote_lines, quotes
-from orders.domain.model import Line
+from orders.domain.content import Line
 from orders.domain.quote import Quote, QuoteDocument, QuoteStatus
 from orders.service_layer.ports import QuoteFilters
 

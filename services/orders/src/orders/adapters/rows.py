@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, or_
 from sqlalchemy.engine import Row
 
-from orders.domain.model import (
+from orders.domain.content import (
     Address,
-    Approval,
     Line,
     LineKind,
     OpportunityRef,
@@ -21,6 +20,7 @@ from orders.domain.model import (
     RecurrenceFrequency,
     Recurring,
 )
+from orders.domain.order import Approval
 from orders.domain.totals import ZERO, Totals
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from orders.domain.model import Address, InvalidOrder
+from orders.domain.content import Address
+from orders.domain.errors import InvalidOrder
 
 
 class AddressKind(StrEnum):

@@ -13,16 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orders.domain.model import (
-    STAGE_FIELDS,
-    Approval,
-    IllegalTransition,
-    InvalidOrder,
-    MissingFields,
-    NotAllowed,
-    Order,
-    OrderStatus,
-)
+from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
+from orders.domain.order import STAGE_FIELDS, Approval, Order, OrderStatus
 
 ADMIN = "admin"
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")

@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from orders.domain.model import (
+from orders.domain.content import (
     CONTENT_FIELDS,
     DEFAULT_PAYMENT_TERMS,
     Address,
-    IllegalTransition,
-    InvalidOrder,
     Line,
     LineInput,
     OpportunityRef,
@@ -26,6 +24,7 @@ from orders.domain.model import (
     Recurring,
     build_lines,
 )
+from orders.domain.errors import IllegalTransition, InvalidOrder
 from orders.domain.totals import Totals, totals
 
 

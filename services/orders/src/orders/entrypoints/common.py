@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Query, Request
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressNotFound
-from orders.domain.model import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
+from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.orders import OrderNotFound
 from orders.service_layer.quotes import QuoteNotFound

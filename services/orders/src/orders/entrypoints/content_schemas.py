@@ -21,7 +21,7 @@ from contracts.common import (
     ShortText,
     Sku,
 )
-from orders.domain.model import RecurrenceFrequency
+from orders.domain.content import RecurrenceFrequency
 from orders.entrypoints.shared_schemas import (
     Address,
     Name,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from orders.adapters.rows import canonical_id
-from orders.domain.model import Address
+from orders.domain.content import Address
 from orders.entrypoints import customers_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
     PROBLEMS,

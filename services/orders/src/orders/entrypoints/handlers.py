@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent, EventType
 from orders.adapters.unit_of_work import SqlUnitOfWork
-from orders.domain.model import InvalidOrder
+from orders.domain.errors import InvalidOrder
 from orders.service_layer import inbound, reactions
 from orders.service_layer.orders import OrderNotFound
 from orders.service_layer.quotes import QuoteNotFound

@@ -8,17 +8,17 @@ from typing import Any
 from pydantic import BaseModel
 
 from orders.domain.addresses import CustomerAddress
-from orders.domain.model import (
+from orders.domain.content import (
     Address,
-    Customer,
     Line,
     LineInput,
     LineKind,
     OpportunityRef,
-    Order,
     PaymentTerms,
     Recurring,
 )
+from orders.domain.customer import Customer
+from orders.domain.order import Order
 from orders.domain.quote import Quote
 from orders.domain.totals import Totals, plain
 from orders.entrypoints import (

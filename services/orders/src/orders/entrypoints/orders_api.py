@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from orders.adapters.rows import canonical_id
-from orders.domain.model import Order
+from orders.domain.order import Order
 from orders.entrypoints import content_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
     PROBLEMS,

@@ -17,7 +17,7 @@ from contracts.common import (
     Money,
     ShortText,
 )
-from orders.domain.model import Billing, Fulfilment, OrderStatus
+from orders.domain.order import Billing, Fulfilment, OrderStatus
 from orders.entrypoints.content_schemas import (
     ContentCreate,
     ContentUpdate,

@@ -18,7 +18,7 @@ from contracts.common import (
     Money,
     ShortText,
 )
-from orders.domain.model import RecurrenceFrequency
+from orders.domain.content import RecurrenceFrequency
 from servicekit.api import RequestBody as StorableBody
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -12,7 +12,7 @@ from pydantic import (
 from contracts.common import (
     LongText,
 )
-from orders.domain.model import STAGE_FIELDS
+from orders.domain.order import STAGE_FIELDS
 from orders.entrypoints.shared_schemas import (
     Name,
     RequestBody,

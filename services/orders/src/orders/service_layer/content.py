@@ -8,16 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from orders.domain.addresses import AddressKind
-from orders.domain.model import (
-    Address,
-    Customer,
-    InvalidOrder,
-    LineInput,
-    Opportunity,
-    OpportunityRef,
-    PaymentTerms,
-    Recurring,
-)
+from orders.domain.content import Address, LineInput, OpportunityRef, PaymentTerms, Recurring
+from orders.domain.customer import Customer, Opportunity
+from orders.domain.errors import InvalidOrder
 from orders.service_layer.unit_of_work import UnitOfWork
 
 

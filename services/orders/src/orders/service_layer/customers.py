@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from orders.domain.addresses import AddressBook, AddressKind, CustomerAddress
-from orders.domain.model import Address, Customer
+from orders.domain.content import Address
+from orders.domain.customer import Customer
 from orders.service_layer.events import utcnow
 from orders.service_layer.unit_of_work import UnitOfWork
 

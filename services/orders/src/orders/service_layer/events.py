@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from contracts import CloudEvent, EventType, new_event
-from orders.domain.model import Order
+from orders.domain.order import Order
 
 SOURCE = "/orders"
 

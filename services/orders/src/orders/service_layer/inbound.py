@@ -6,7 +6,8 @@ import logging
 
 from contracts import CloudEvent
 from contracts.events import OrderSubmitted
-from orders.domain.model import LineInput, LineKind, Order, PaymentTerms
+from orders.domain.content import LineInput, LineKind, PaymentTerms
+from orders.domain.order import Order
 from orders.service_layer.customers import NewCustomer, create_customer
 from orders.service_layer.orders import NewOrder, confirm_order, create_order
 from orders.service_layer.snapshots import address_from_payload

@@ -11,17 +11,11 @@ from typing import Any
 
 from contracts import CloudEvent, EventType
 from contracts.events import OrderCancelled, OrderCompleted, OrderConfirmed, OrderCreated
-from orders.domain.model import (
-    BLANKED_ON_COPY,
-    Customer,
-    InvalidOrder,
-    LineInput,
-    Order,
-    build_lines,
-    content_of,
-    line_inputs_of,
-)
+from orders.domain.content import LineInput, build_lines, content_of, line_inputs_of
+from orders.domain.customer import Customer
+from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_order_number
+from orders.domain.order import BLANKED_ON_COPY, Order
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.events import order_event, utcnow

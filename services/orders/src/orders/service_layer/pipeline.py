@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from contracts import EventType
 from contracts.events import OrderStageChanged
 from orders.domain import pipeline
-from orders.domain.model import Order
+from orders.domain.order import Order
 from orders.domain.pipeline import Pipeline, Stage
 from orders.service_layer.events import order_event, utcnow
 from orders.service_layer.orders import get_order, record_cancelled

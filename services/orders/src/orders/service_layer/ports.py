@@ -11,7 +11,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from orders.domain.addresses import CustomerAddress
-from orders.domain.model import Billing, Customer, Fulfilment, Opportunity, Order, OrderStatus
+from orders.domain.customer import Customer, Opportunity
+from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote, QuoteStatus
 

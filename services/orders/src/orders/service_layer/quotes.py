@@ -14,15 +14,10 @@ from typing import Any
 
 from contracts import EventType, new_event
 from contracts.events import QuoteSent
-from orders.domain.model import (
-    InvalidOrder,
-    LineInput,
-    Order,
-    build_lines,
-    content_of,
-    line_inputs_of,
-)
+from orders.domain.content import LineInput, build_lines, content_of, line_inputs_of
+from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_quote_number
+from orders.domain.order import Order
 from orders.domain.quote import OrderRef, Quote
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import get_customer

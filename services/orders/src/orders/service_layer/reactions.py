@@ -19,7 +19,7 @@ from contracts.events import (
     StockReservationFailed,
     StockReserved,
 )
-from orders.domain.model import Document, Order
+from orders.domain.order import Document, Order
 from orders.domain.quote import Quote, QuoteDocument
 from orders.domain.totals import plain
 from orders.service_layer.events import utcnow

@@ -18,7 +18,9 @@ from contracts.common import (
     Totals,
 )
 from contracts.common import PaymentTerms as PaymentTermsPayload
-from orders.domain.model import Address, Customer, Line, Order, Recurring
+from orders.domain.content import Address, Line, Recurring
+from orders.domain.customer import Customer
+from orders.domain.order import Order
 from orders.domain.quote import Quote
 from orders.domain.totals import Totals as DomainTotals
 from orders.domain.totals import plain

@@ -13,9 +13,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from orders.domain.totals import ZERO, LineAmounts, Totals, line_amounts, totals
-
-MAX_LINES = 500
+from orders.domain.content import (
+    CONTENT_FIELDS,
+    DEFAULT_PAYMENT_TERMS,
+    Address,
+    Line,
+    LineInput,
+    LineKind,
+    OpportunityRef,
+    PaymentTerms,
+    Recurring,
+    build_lines,
+)
+from orders.domain.errors import (
+    IllegalTransition,
+    InvalidOrder,
+    MissingFields,
+)
+from orders.domain.totals import ZERO, Totals, totals
 
 
 class OrderStatus(StrEnum):
@@ -42,137 +57,12 @@ class Billing(StrEnum):
     CREDITED = "credited"
 
 
-class LineKind(StrEnum):
-    PRODUCT = "product"
-    SERVICE = "service"
-
-
-class IllegalTransition(Exception):
-    """The action is not allowed in the current state (of an order or a quote); nothing changed."""
-
-    def __init__(
-        self, action: str, status: StrEnum, reason: str | None = None, *, subject: str = "order"
-    ) -> None:
-        self.action = action
-        self.status = status
-        self.reason = reason or f"the {subject} is {status.value}"
-        super().__init__(f"cannot {action} the {subject}: {self.reason}")
-
-
-class MissingFields(Exception):
-    """An action needs fields that are still empty; `fields` names every one of them."""
-
-    def __init__(self, action: str, fields: Sequence[str]) -> None:
-        self.action = action
-        self.fields = list(fields)
-        super().__init__(f"cannot {action}: missing {', '.join(self.fields)}")
-
-
-class NotAllowed(Exception):
-    """The caller's roles do not allow this action (a stage's `allowed_roles`)."""
-
-
-class InvalidOrder(ValueError):
-    """The order's content breaks a rule; `field` names the offending input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
-
-
-@dataclass(frozen=True)
-class Address:
-    line1: str
-    postal_code: str
-    city: str
-    country: str
-    name: str | None = None
-    line2: str | None = None
-    region: str | None = None
-
-
-@dataclass(frozen=True)
-class PaymentTerms:
-    days: int = 30
-    text: str | None = None
-
-
-DEFAULT_PAYMENT_TERMS = PaymentTerms()
-
-
-class RecurrenceFrequency(StrEnum):
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    YEARLY = "yearly"
-
-
-@dataclass(frozen=True)
-class Recurring:
-    """Bill the order again every period from `start`, until `end` (open-ended without it)."""
-
-    frequency: RecurrenceFrequency
-    start: date
-    end: date | None = None
-
-    def __post_init__(self) -> None:
-        if self.end is not None and self.end <= self.start:
-            raise InvalidOrder("recurring.end", "must be after the start")
-
-
-@dataclass(frozen=True)
-class OpportunityRef:
-    """The CRM opportunity an order or quote belongs to (an id from the CRM, and its name)."""
-
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Opportunity:
-    """An opportunity as this service knows it: from the orders and quotes that named it."""
-
-    id: str
-    name: str
-    customer_id: str | None = None
-
-
 @dataclass(frozen=True)
 class Approval:
     approved: bool
     reason: str | None
     actor: str | None
     decided_at: datetime
-
-
-@dataclass
-class Line:
-    line_no: int
-    sku: str
-    kind: LineKind
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    tax_rate: Decimal
-    discount_percent: Decimal = ZERO
-    shipped_quantity: Decimal = ZERO
-
-    @property
-    def amounts(self) -> LineAmounts:
-        return line_amounts(self.quantity, self.unit_price, self.discount_percent, self.tax_rate)
-
-
-@dataclass(frozen=True)
-class LineInput:
-    """A line as a person or another system gives it (amounts are always computed here)."""
-
-    sku: str
-    kind: LineKind
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    tax_rate: Decimal
-    discount_percent: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -192,25 +82,9 @@ _BILLING_RANK = {
     Billing.CREDITED: 4,
 }
 
-# What an order and a quote have in common (besides their lines): a quote's content becomes an
-# order's on conversion, field by field.
-CONTENT_FIELDS = (
-    "customer_id",
-    "currency",
-    "contact",
-    "customer_reference",
-    "description",
-    "opening_text",
-    "closing_text",
-    "payment_terms",
-    "billing_address",
-    "shipping_address",
-    "opportunity",
-    "template_id",
-    "recurring",
-)
 
 EDITABLE_FIELDS = frozenset({*CONTENT_FIELDS, "order_date", "contract_number"})
+
 
 # The fields a stage may require before an order enters it. They stay editable while the order
 # is open (PATCH /orders/{id}/details), so a stage's requirements can be met after confirmation.
@@ -223,45 +97,9 @@ STAGE_FIELDS = (
     "contact",
 )
 
+
 # A copy keeps everything but these, which the user fills in for the new order.
 BLANKED_ON_COPY = frozenset({"customer_id", "contact", "opportunity"})
-
-
-def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> list[Line]:
-    """Number the lines from 1 and check each one's content and computed amounts."""
-    if not 1 <= len(inputs) <= MAX_LINES:
-        raise InvalidOrder(field_prefix, f"an order has 1 to {MAX_LINES} lines")
-    lines = []
-    for index, given in enumerate(inputs):
-        where = f"{field_prefix}.{index}"
-        if given.quantity <= 0:
-            raise InvalidOrder(f"{where}.quantity", "must be greater than 0")
-        if given.unit_price < 0:
-            raise InvalidOrder(f"{where}.unit_price", "must not be negative")
-        if not 0 <= given.discount_percent <= 100:
-            raise InvalidOrder(f"{where}.discount_percent", "must be between 0 and 100")
-        if not 0 <= given.tax_rate <= 100:
-            raise InvalidOrder(f"{where}.tax_rate", "must be between 0 and 100")
-        line = Line(
-            line_no=index + 1,
-            sku=given.sku,
-            kind=given.kind,
-            description=given.description,
-            quantity=given.quantity,
-            unit_price=given.unit_price,
-            discount_percent=given.discount_percent,
-            tax_rate=given.tax_rate,
-        )
-        try:
-            line.amounts  # noqa: B018 - computing is the check
-        except ValueError as exc:
-            raise InvalidOrder(where, str(exc)) from None
-        lines.append(line)
-    try:
-        totals((line.tax_rate, line.amounts) for line in lines)
-    except ValueError as exc:
-        raise InvalidOrder(field_prefix, str(exc)) from None
-    return lines
 
 
 @dataclass
@@ -518,34 +356,3 @@ class Order:
             return False
         self.documents.append(document)
         return True
-
-
-def content_of(source: object, *, blank: frozenset[str] = frozenset()) -> dict[str, object]:
-    """The CONTENT_FIELDS of an order or a quote, with those in `blank` left empty."""
-    return {name: None if name in blank else getattr(source, name) for name in CONTENT_FIELDS}
-
-
-def line_inputs_of(lines: Iterable[Line]) -> list[LineInput]:
-    """Lines as given again (for a copy or a conversion): same items, prices and discounts."""
-    return [
-        LineInput(
-            sku=line.sku,
-            kind=line.kind,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            tax_rate=line.tax_rate,
-            discount_percent=line.discount_percent,
-        )
-        for line in lines
-    ]
-
-
-@dataclass
-class Customer:
-    id: str
-    name: str
-    email: str
-    created_at: datetime
-    billing_address: Address | None = None  # the default billing address (see AddressBook)
-    shipping_address: Address | None = None  # the default shipping address

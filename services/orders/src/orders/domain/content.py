@@ -1,0 +1,176 @@
+"""What orders and quotes are made of: lines, addresses, payment terms, recurrence and the
+CRM opportunity; a quote's content becomes an order's on conversion, field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from orders.domain.errors import (
+    InvalidOrder,
+)
+from orders.domain.totals import ZERO, LineAmounts, line_amounts, totals
+
+MAX_LINES = 500
+
+
+class LineKind(StrEnum):
+    PRODUCT = "product"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    name: str | None = None
+    line2: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    days: int = 30
+    text: str | None = None
+
+
+DEFAULT_PAYMENT_TERMS = PaymentTerms()
+
+
+class RecurrenceFrequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """Bill the order again every period from `start`, until `end` (open-ended without it)."""
+
+    frequency: RecurrenceFrequency
+    start: date
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.end is not None and self.end <= self.start:
+            raise InvalidOrder("recurring.end", "must be after the start")
+
+
+@dataclass(frozen=True)
+class OpportunityRef:
+    """The CRM opportunity an order or quote belongs to (an id from the CRM, and its name)."""
+
+    id: str
+    name: str
+
+
+@dataclass
+class Line:
+    line_no: int
+    sku: str
+    kind: LineKind
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount_percent: Decimal = ZERO
+    shipped_quantity: Decimal = ZERO
+
+    @property
+    def amounts(self) -> LineAmounts:
+        return line_amounts(self.quantity, self.unit_price, self.discount_percent, self.tax_rate)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line as a person or another system gives it (amounts are always computed here)."""
+
+    sku: str
+    kind: LineKind
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount_percent: Decimal = ZERO
+
+
+# What an order and a quote have in common (besides their lines): a quote's content becomes an
+# order's on conversion, field by field.
+CONTENT_FIELDS = (
+    "customer_id",
+    "currency",
+    "contact",
+    "customer_reference",
+    "description",
+    "opening_text",
+    "closing_text",
+    "payment_terms",
+    "billing_address",
+    "shipping_address",
+    "opportunity",
+    "template_id",
+    "recurring",
+)
+
+
+def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> list[Line]:
+    """Number the lines from 1 and check each one's content and computed amounts."""
+    if not 1 <= len(inputs) <= MAX_LINES:
+        raise InvalidOrder(field_prefix, f"an order has 1 to {MAX_LINES} lines")
+    lines = []
+    for index, given in enumerate(inputs):
+        where = f"{field_prefix}.{index}"
+        if given.quantity <= 0:
+            raise InvalidOrder(f"{where}.quantity", "must be greater than 0")
+        if given.unit_price < 0:
+            raise InvalidOrder(f"{where}.unit_price", "must not be negative")
+        if not 0 <= given.discount_percent <= 100:
+            raise InvalidOrder(f"{where}.discount_percent", "must be between 0 and 100")
+        if not 0 <= given.tax_rate <= 100:
+            raise InvalidOrder(f"{where}.tax_rate", "must be between 0 and 100")
+        line = Line(
+            line_no=index + 1,
+            sku=given.sku,
+            kind=given.kind,
+            description=given.description,
+            quantity=given.quantity,
+            unit_price=given.unit_price,
+            discount_percent=given.discount_percent,
+            tax_rate=given.tax_rate,
+        )
+        try:
+            line.amounts  # noqa: B018 - computing is the check
+        except ValueError as exc:
+            raise InvalidOrder(where, str(exc)) from None
+        lines.append(line)
+    try:
+        totals((line.tax_rate, line.amounts) for line in lines)
+    except ValueError as exc:
+        raise InvalidOrder(field_prefix, str(exc)) from None
+    return lines
+
+
+def content_of(source: object, *, blank: frozenset[str] = frozenset()) -> dict[str, object]:
+    """The CONTENT_FIELDS of an order or a quote, with those in `blank` left empty."""
+    return {name: None if name in blank else getattr(source, name) for name in CONTENT_FIELDS}
+
+
+def line_inputs_of(lines: Iterable[Line]) -> list[LineInput]:
+    """Lines as given again (for a copy or a conversion): same items, prices and discounts."""
+    return [
+        LineInput(
+            sku=line.sku,
+            kind=line.kind,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            discount_percent=line.discount_percent,
+        )
+        for line in lines
+    ]
