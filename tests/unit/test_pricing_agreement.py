@@ -27,7 +27,9 @@ from contracts.events import InvoiceIssued, OrderCompleted
 from documents.adapters.pdf.text import format_amount
 from documents.domain.model import PrintableDocument, tax_breakdown
 from documents.service_layer import printing
-from orders.domain.model import Customer, LineInput, LineKind, Order, build_lines
+from orders.domain.content import LineInput, LineKind, build_lines
+from orders.domain.customer import Customer
+from orders.domain.order import Order
 from orders.service_layer.snapshots import snapshot
 
 # Currencies with 2 minor digits, none (JPY, KRW) and 3 (KWD: held with 2 decimals for now).
