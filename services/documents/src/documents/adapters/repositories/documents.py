@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from documents.adapters.repositories.paging import page_of
+from documents.adapters.repositories import rows
 from documents.adapters.tables import documents
 from documents.domain.model import Document, DocumentKind
 from documents.service_layer.unit_of_work import Position
@@ -33,17 +34,27 @@ def _document(row: RowMapping) -> Document:
     )
 
 
+def _rendition(document: Document) -> dict[str, Any]:
+    """What a new rendition changes (the owner, kind and number never change)."""
+    return {
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "storage_key": document.storage_key,
+        "source_event_id": document.source_event_id,
+        "template_id": document.template_id,
+        "language": document.language,
+    }
+
+
 class SqlDocumentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def get(self, document_id: uuid.UUID) -> Document | None:
-        row = (
-            (await self.session.execute(select(documents).where(documents.c.id == document_id)))
-            .mappings()
-            .first()
-        )
-        return _document(row) if row else None
+        query = select(documents).where(documents.c.id == document_id)
+        return await rows.first(self.session, query, _document)
 
     async def get_by_reference(
         self, kind: DocumentKind, reference: str, *, for_update: bool = False
@@ -53,53 +64,19 @@ class SqlDocumentRepository:
         )
         if for_update:
             query = query.with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
-        return _document(row) if row else None
+        return await rows.first(self.session, query, _document)
 
     async def add(self, document: Document) -> None:
-        row = (
-            await self.session.execute(
-                documents.insert()
-                .values(
-                    id=document.id,
-                    order_id=document.order_id,
-                    quote_id=document.quote_id,
-                    kind=document.kind.value,
-                    reference=document.reference,
-                    filename=document.filename,
-                    content_type=document.content_type,
-                    size=document.size,
-                    sha256=document.sha256,
-                    storage_key=document.storage_key,
-                    source_event_id=document.source_event_id,
-                    template_id=document.template_id,
-                    language=document.language,
-                )
-                .returning(documents.c.created_at, documents.c.updated_at)
-            )
-        ).one()
-        document.created_at, document.updated_at = row.created_at, row.updated_at
+        owner = {
+            "order_id": document.order_id,
+            "quote_id": document.quote_id,
+            "kind": document.kind.value,
+            "reference": document.reference,
+        }
+        await rows.insert(self.session, documents, document, {**owner, **_rendition(document)})
 
     async def update(self, document: Document) -> None:
-        row = (
-            await self.session.execute(
-                documents.update()
-                .where(documents.c.id == document.id)
-                .values(
-                    filename=document.filename,
-                    content_type=document.content_type,
-                    size=document.size,
-                    sha256=document.sha256,
-                    storage_key=document.storage_key,
-                    source_event_id=document.source_event_id,
-                    template_id=document.template_id,
-                    language=document.language,
-                    updated_at=func.now(),
-                )
-                .returning(documents.c.updated_at)
-            )
-        ).one()
-        document.updated_at = row.updated_at
+        await rows.update(self.session, documents, document, _rendition(document))
 
     async def template_of_order(self, order_id: str) -> str | None:
         query = select(documents.c.template_id).where(
@@ -118,12 +95,12 @@ class SqlDocumentRepository:
         limit: int,
         quote_id: str | None = None,
     ) -> list[Document]:
-        query = page_of(documents, after, limit)
+        query = rows.page_of(documents, after, limit)
         if order_id is not None:
             query = query.where(documents.c.order_id == order_id)
         if quote_id is not None:
             query = query.where(documents.c.quote_id == quote_id)
         if kind is not None:
             query = query.where(documents.c.kind == kind.value)
-        rows = (await self.session.execute(query)).mappings().all()
-        return [_document(row) for row in rows]
+        found = (await self.session.execute(query)).mappings().all()
+        return [_document(row) for row in found]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from documents.adapters.repositories.paging import page_of
+from documents.adapters.repositories import rows
 from documents.adapters.tables import emails
 from documents.domain.emails import Email, EmailStatus
 from documents.service_layer.unit_of_work import Position
@@ -57,41 +57,24 @@ class SqlEmailRepository:
         query = select(emails).where(emails.c.id == email_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
-        return _email(row) if row else None
+        return await rows.first(self.session, query, _email)
 
     async def add(self, email: Email) -> None:
-        row = (
-            await self.session.execute(
-                emails.insert()
-                .values(
-                    id=email.id,
-                    document_id=email.document_id,
-                    order_id=email.order_id,
-                    quote_id=email.quote_id,
-                    recipients=email.to,
-                    cc=email.cc,
-                    subject=email.subject,
-                    message=email.message,
-                    requested_by=email.requested_by,
-                    correlation_id=email.correlation_id,
-                    **_email_state(email),
-                )
-                .returning(emails.c.created_at, emails.c.updated_at)
-            )
-        ).one()
-        email.created_at, email.updated_at = row.created_at, row.updated_at
+        request = {
+            "document_id": email.document_id,
+            "order_id": email.order_id,
+            "quote_id": email.quote_id,
+            "recipients": email.to,
+            "cc": email.cc,
+            "subject": email.subject,
+            "message": email.message,
+            "requested_by": email.requested_by,
+            "correlation_id": email.correlation_id,
+        }
+        await rows.insert(self.session, emails, email, {**request, **_email_state(email)})
 
     async def update(self, email: Email) -> None:
-        row = (
-            await self.session.execute(
-                emails.update()
-                .where(emails.c.id == email.id)
-                .values(**_email_state(email), updated_at=func.now())
-                .returning(emails.c.updated_at)
-            )
-        ).one()
-        email.updated_at = row.updated_at
+        await rows.update(self.session, emails, email, _email_state(email))
 
     async def claim_next_due(self, now: datetime) -> Email | None:
         query = (
@@ -101,8 +84,7 @@ class SqlEmailRepository:
             .limit(1)
             .with_for_update(skip_locked=True)
         )
-        row = (await self.session.execute(query)).mappings().first()
-        return _email(row) if row else None
+        return await rows.first(self.session, query, _email)
 
     async def next_due_at(self) -> datetime | None:
         query = select(func.min(emails.c.next_attempt_at)).where(
@@ -114,8 +96,8 @@ class SqlEmailRepository:
     async def list(
         self, *, document_id: uuid.UUID | None, after: Position | None, limit: int
     ) -> list[Email]:
-        query = page_of(emails, after, limit)
+        query = rows.page_of(emails, after, limit)
         if document_id is not None:
             query = query.where(emails.c.document_id == document_id)
-        rows = (await self.session.execute(query)).mappings().all()
-        return [_email(row) for row in rows]
+        found = (await self.session.execute(query)).mappings().all()
+        return [_email(row) for row in found]

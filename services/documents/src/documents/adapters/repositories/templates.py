@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import RowMapping, false, func, select, true
+from sqlalchemy import RowMapping, Select, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from documents.adapters.repositories.paging import page_of
+from documents.adapters.repositories import rows
 from documents.adapters.tables import templates
 from documents.domain.templates import CompanyDetails, LetterheadImage, Look, Template
 from documents.service_layer.unit_of_work import Position
@@ -80,9 +80,8 @@ class SqlTemplateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _one(self, query: Any) -> Template | None:
-        row = (await self.session.execute(query)).mappings().first()
-        return _template(row) if row else None
+    async def _one(self, query: Select[Any]) -> Template | None:
+        return await rows.first(self.session, query, _template)
 
     async def get(self, template_id: uuid.UUID, *, for_update: bool = False) -> Template | None:
         query = select(templates).where(templates.c.id == template_id)
@@ -95,25 +94,10 @@ class SqlTemplateRepository:
         return await self._one(select(templates).where(templates.c.is_default.is_(true())))
 
     async def add(self, template: Template) -> None:
-        row = (
-            await self.session.execute(
-                templates.insert()
-                .values(id=template.id, **_template_values(template))
-                .returning(templates.c.created_at, templates.c.updated_at)
-            )
-        ).one()
-        template.created_at, template.updated_at = row.created_at, row.updated_at
+        await rows.insert(self.session, templates, template, _template_values(template))
 
     async def update(self, template: Template) -> None:
-        row = (
-            await self.session.execute(
-                templates.update()
-                .where(templates.c.id == template.id)
-                .values(**_template_values(template), updated_at=func.now())
-                .returning(templates.c.updated_at)
-            )
-        ).one()
-        template.updated_at = row.updated_at
+        await rows.update(self.session, templates, template, _template_values(template))
 
     async def delete(self, template_id: uuid.UUID) -> None:
         await self.session.execute(templates.delete().where(templates.c.id == template_id))
@@ -126,5 +110,5 @@ class SqlTemplateRepository:
         )
 
     async def list(self, *, after: Position | None, limit: int) -> list[Template]:
-        rows = (await self.session.execute(page_of(templates, after, limit))).mappings().all()
-        return [_template(row) for row in rows]
+        query = rows.page_of(templates, after, limit)
+        return [_template(row) for row in (await self.session.execute(query)).mappings().all()]
