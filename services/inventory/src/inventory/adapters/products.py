@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.adapters.rows import record_of
 from inventory.adapters.tables import products
 from inventory.domain.model import ItemKind
 from inventory.domain.records import Product
@@ -17,14 +18,7 @@ from inventory.service_layer.ports import Page
 
 
 def _product(row: Row[Any]) -> Product:
-    return Product(
-        sku=row.sku,
-        name=row.name,
-        kind=ItemKind(row.kind),
-        description=row.description,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return record_of(Product, row, kind=ItemKind(row.kind))
 
 
 def _contains(text: str) -> str:

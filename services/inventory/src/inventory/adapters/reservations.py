@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.adapters.rows import record_of
 from inventory.adapters.tables import order_demands, reservation_lines
 from inventory.domain.model import (
     MAIN_WAREHOUSE,
@@ -28,12 +29,7 @@ from inventory.service_layer.ports import Page
 
 
 def _demand(row: Row[Any]) -> OrderDemand:
-    return OrderDemand(
-        order_id=row.order_id,
-        number=row.number,
-        status=DemandStatus(row.status),
-        correlation_id=row.correlation_id,
-    )
+    return record_of(OrderDemand, row, status=DemandStatus(row.status))
 
 
 def _line(row: Row[Any]) -> ReservationLine:
@@ -48,17 +44,7 @@ def _line(row: Row[Any]) -> ReservationLine:
 
 
 def _record(row: Row[Any]) -> ReservationRecord:
-    return ReservationRecord(
-        order_id=row.order_id,
-        sku=row.sku,
-        warehouse=row.warehouse,
-        quantity=row.quantity,
-        shipped_quantity=row.shipped_quantity,
-        released_quantity=row.released_quantity,
-        status=LineStatus(row.status),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return record_of(ReservationRecord, row, status=LineStatus(row.status))
 
 
 class SqlReservationRepository:

@@ -11,6 +11,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.adapters.rows import record_of
 from inventory.adapters.tables import shipment_lines, shipments
 from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.records import Shipment
@@ -78,13 +79,4 @@ class SqlShipmentRepository:
                 )
             ).all():
                 lines[shipment_id][sku] = amount
-        return [
-            Shipment(
-                id=row.id,
-                order_id=row.order_id,
-                lines=lines[row.id],
-                fully_shipped=row.fully_shipped,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return [record_of(Shipment, row, lines=lines[row.id]) for row in rows]

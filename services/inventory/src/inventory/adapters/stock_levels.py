@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.adapters.rows import record_of
 from inventory.adapters.tables import stock_levels, stock_movements
 from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
 from inventory.domain.records import Movement, StockChange
@@ -17,27 +18,11 @@ from inventory.service_layer.ports import Page
 
 
 def _level(row: Row[Any]) -> StockLevel:
-    return StockLevel(
-        sku=row.sku, on_hand=row.on_hand, reserved=row.reserved, warehouse=row.warehouse
-    )
+    return record_of(StockLevel, row)
 
 
 def _movement(row: Row[Any]) -> Movement:
-    return Movement(
-        id=row.id,
-        sku=row.sku,
-        warehouse=row.warehouse,
-        kind=MovementKind(row.kind),
-        quantity_change=row.quantity_change,
-        on_hand_change=row.on_hand_change,
-        reserved_change=row.reserved_change,
-        on_hand=row.on_hand,
-        reserved=row.reserved,
-        reason=row.reason,
-        reference=row.reference,
-        order_id=row.order_id,
-        created_at=row.created_at,
-    )
+    return record_of(Movement, row, kind=MovementKind(row.kind))
 
 
 class SqlStockLevelRepository:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.sql.schema import SchemaItem
 
 from servicekit.db import new_metadata
 
@@ -25,10 +26,24 @@ metadata = new_metadata()
 QUANTITY = Numeric(18, 3)
 
 
+def _timestamp(name: str) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
 def _timestamps() -> list[Column[object]]:
+    return [_timestamp("created_at"), _timestamp("updated_at")]
+
+
+def _of_a_stock_level(table: str) -> list[SchemaItem]:
+    """The warehouse and SKU of a row about one stock level, and their foreign key."""
     return [
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("warehouse", String(32), nullable=False),
+        Column("sku", String(64), nullable=False),
+        ForeignKeyConstraint(
+            ["warehouse", "sku"],
+            ["stock_levels.warehouse", "stock_levels.sku"],
+            name=f"fk_{table}_stock_levels",
+        ),
     ]
 
 
@@ -49,7 +64,7 @@ warehouses = Table(
     metadata,
     Column("code", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _timestamp("created_at"),
 )
 
 stock_levels = Table(
@@ -59,7 +74,7 @@ stock_levels = Table(
     Column("sku", String(64), ForeignKey("products.sku"), nullable=False),
     Column("on_hand", QUANTITY, nullable=False, server_default=text("0")),
     Column("reserved", QUANTITY, nullable=False, server_default=text("0")),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _timestamp("updated_at"),
     PrimaryKeyConstraint("warehouse", "sku", name="pk_stock_levels"),
     # The last line of defence against overselling: the database refuses it too.
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
@@ -71,20 +86,14 @@ stock_adjustments = Table(
     "stock_adjustments",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("warehouse", String(32), nullable=False),
-    Column("sku", String(64), nullable=False),
+    *_of_a_stock_level("stock_adjustments"),
     Column("kind", String(32), nullable=False),
     Column("quantity", QUANTITY, nullable=False),  # as requested (the count, for a correction)
     Column("quantity_change", QUANTITY, nullable=False),
     Column("on_hand", QUANTITY, nullable=False),
     Column("reserved", QUANTITY, nullable=False),
     Column("reason", String(500), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    ForeignKeyConstraint(
-        ["warehouse", "sku"],
-        ["stock_levels.warehouse", "stock_levels.sku"],
-        name="fk_stock_adjustments_stock_levels",
-    ),
+    _timestamp("created_at"),
     Index("ix_stock_adjustments_sku", "sku", "created_at"),
 )
 
@@ -92,8 +101,7 @@ stock_movements = Table(
     "stock_movements",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column("warehouse", String(32), nullable=False),
-    Column("sku", String(64), nullable=False),
+    *_of_a_stock_level("stock_movements"),
     Column("kind", String(32), nullable=False),
     Column("quantity_change", QUANTITY, nullable=False),  # of the balance the kind affects
     Column("on_hand_change", QUANTITY, nullable=False),
@@ -103,12 +111,7 @@ stock_movements = Table(
     Column("reason", String(500)),
     Column("reference", String(200), nullable=False),  # adjustment, order or shipment id
     Column("order_id", String(200)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    ForeignKeyConstraint(
-        ["warehouse", "sku"],
-        ["stock_levels.warehouse", "stock_levels.sku"],
-        name="fk_stock_movements_stock_levels",
-    ),
+    _timestamp("created_at"),
     Index("ix_stock_movements_sku_id", "sku", "id"),
 )
 
@@ -160,7 +163,7 @@ shipments = Table(
     Column("order_id", String(200), ForeignKey("order_demands.order_id"), nullable=False),
     Column("warehouse", String(32), nullable=False),
     Column("fully_shipped", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    _timestamp("created_at"),
     Index("ix_shipments_order_id", "order_id", "created_at", "id"),
 )
 

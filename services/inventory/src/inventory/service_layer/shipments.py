@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from contracts import EventType, new_event
+from contracts import EventType
 from contracts.events import ShipmentDispatched
 from inventory.domain.commands import DispatchShipment
 from inventory.domain.model import MovementKind, aggregate, ship
 from inventory.domain.records import Shipment, StockChange
-from inventory.service_layer.events import SOURCE, stock_lines
+from inventory.service_layer.events import command_event, stock_lines
 from inventory.service_layer.ports import Page, UnitOfWork
 
 
@@ -41,7 +41,7 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
             levels[sku],
             StockChange(MovementKind.SHIPMENT, -amount, -amount, shipment_id, reason, order_id),
         )
-    event = new_event(
+    event = command_event(
         EventType.SHIPMENT_DISPATCHED,
         ShipmentDispatched(
             order_id=order_id,
@@ -49,10 +49,8 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
             lines=stock_lines(plan.lines),
             fully_shipped=plan.fully_shipped,
         ),
-        source=SOURCE,
         subject=order_id,
-        correlation_id=command.correlation_id,
-        actor=command.actor,
+        by=command,
     )
     await uow.record(event)
     return Shipment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from contracts import EventType, new_event
+from contracts import EventType
 from contracts.events import AdjustmentKind as AdjustmentKindPayload
 from contracts.events import StockAdjusted
 from inventory.domain.commands import AdjustStock
@@ -19,7 +19,7 @@ from inventory.domain.model import (
     tidy,
 )
 from inventory.domain.records import Adjustment, Movement, StockChange
-from inventory.service_layer.events import SOURCE
+from inventory.service_layer.events import command_event
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
 from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
@@ -60,7 +60,7 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
         movement = MovementKind(kind.value)
         stock_change = StockChange(movement, change, Decimal(0), adjustment_id, command.reason)
         await uow.stock.add_movement(level, stock_change)
-        event = new_event(
+        event = command_event(
             EventType.STOCK_ADJUSTED,
             StockAdjusted(
                 adjustment_id=adjustment_id,
@@ -70,10 +70,8 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
                 on_hand=tidy(level.on_hand),
                 reason=command.reason,
             ),
-            source=SOURCE,
             subject=sku,
-            correlation_id=command.correlation_id,
-            actor=command.actor,
+            by=command,
         )
         await uow.record(event, key=sku)
         reserved_orders: list[str] = []
