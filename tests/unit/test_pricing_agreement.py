@@ -10,6 +10,7 @@ their PDFs print. Every amount must come out identical everywhere.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -145,7 +146,7 @@ class Amounts:
         )
 
 
-def _taxes(taxes: Any) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
+def _taxes(taxes: Iterable[Any]) -> tuple[tuple[Decimal, Decimal, Decimal], ...]:
     return tuple(sorted((t.rate.normalize(), t.base, t.amount) for t in taxes))
 
 
@@ -158,22 +159,21 @@ def of_order(order: Order) -> Amounts:
     )
 
 
-def of_invoice(invoice: Invoice) -> Amounts:
-    totals = invoice.totals
+def _stated(lines: Iterable[Any], taxes: Iterable[Any], totals: Any) -> Amounts:
+    """The amounts of a document whose lines state `net_amount` and `tax_amount`."""
     return Amounts(
-        lines=tuple((line.line_no, line.net_amount, line.tax_amount) for line in invoice.lines),
-        taxes=_taxes(totals.taxes),
+        lines=tuple((line.line_no, line.net_amount, line.tax_amount) for line in lines),
+        taxes=_taxes(taxes),
         totals=(totals.net, totals.tax, totals.gross),
     )
+
+
+def of_invoice(invoice: Invoice) -> Amounts:
+    return _stated(invoice.lines, invoice.totals.taxes, invoice.totals)
 
 
 def of_document(document: PrintableDocument) -> Amounts:
-    totals = document.totals
-    return Amounts(
-        lines=tuple((line.line_no, line.net_amount, line.tax_amount) for line in document.lines),
-        taxes=_taxes(document.taxes),
-        totals=(totals.net, totals.tax, totals.gross),
-    )
+    return _stated(document.lines, document.taxes, document.totals)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
