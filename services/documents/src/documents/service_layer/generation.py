@@ -123,34 +123,24 @@ async def generate_document(
 def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[Any]:
     """`suite.document.generated.v1` about `document`, keyed by its order id; for a quotation
     `suite.quote.document_generated.v1`, keyed by its quote id."""
+    file = {
+        "document_id": str(document.id),
+        "reference": document.reference,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "download_path": document.download_path,
+    }
+    subject = document.subject_id
     if document.kind is DocumentKind.QUOTE:
-        quote = QuoteDocumentGenerated(
-            document_id=str(document.id),
-            quote_id=document.subject_id,
-            reference=document.reference,
-            filename=document.filename,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            download_path=document.download_path,
-        )
+        quote = QuoteDocumentGenerated(quote_id=subject, **file)
         return cause.caused(
-            EventType.QUOTE_DOCUMENT_GENERATED, quote, source=SOURCE, subject=document.subject_id
+            EventType.QUOTE_DOCUMENT_GENERATED, quote, source=SOURCE, subject=subject
         )
-    payload = DocumentGenerated(
-        document_id=str(document.id),
-        order_id=document.subject_id,
-        kind=ContractKind(document.kind.value),
-        reference=document.reference,
-        filename=document.filename,
-        content_type=document.content_type,
-        size=document.size,
-        sha256=document.sha256,
-        download_path=document.download_path,
-    )
-    return cause.caused(
-        EventType.DOCUMENT_GENERATED, payload, source=SOURCE, subject=document.subject_id
-    )
+    kind = ContractKind(document.kind.value)
+    payload = DocumentGenerated(order_id=subject, kind=kind, **file)
+    return cause.caused(EventType.DOCUMENT_GENERATED, payload, source=SOURCE, subject=subject)
 
 
 async def _intact(storage: DocumentStorage, document: Document) -> bool:

@@ -7,6 +7,7 @@ template the order or quote asked for, recorded with the document.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from contracts.common import Address, CustomerRef, OrderLine, OrderSnapshot, Totals
 from contracts.common import PaymentTerms as PaymentTermsPayload
@@ -26,40 +27,47 @@ from documents.domain.templates import Look
 
 def order_confirmation(order: OrderSnapshot, look: Look | None = None) -> PrintableDocument:
     """The confirmation of an order, from the snapshot in `suite.order.confirmed.v1`."""
-    return PrintableDocument(
+    return _of_order(
+        order,
+        look,
         kind=DocumentKind.ORDER_CONFIRMATION,
         number=order.number,
         subject_id=order.order_id,
-        currency=order.currency,
-        customer=_customer(
-            order.customer, order.contact, order.billing_address, order.shipping_address
-        ),
-        document_date=order.order_date,
-        payment_terms=_terms(order.payment_terms),
-        lines=_lines(order.lines),
-        totals=_totals(order.totals),
-        customer_reference=order.customer_reference,
-        description=order.description,
-        opening_text=order.opening_text,
-        closing_text=order.closing_text,
-        template_id=order.template_id,
-        look=look,
     )
 
 
 def quotation(sent: QuoteSent, look: Look | None = None) -> PrintableDocument:
     """The quotation, from `suite.quote.sent.v1` (its content is order-shaped)."""
-    content = sent.content
-    return PrintableDocument(
+    return _of_order(
+        sent.content,
+        look,
         kind=DocumentKind.QUOTE,
         number=sent.number,
         subject_id=sent.quote_id,
+        valid_until=sent.valid_until,
+    )
+
+
+def _of_order(
+    content: OrderSnapshot,
+    look: Look | None,
+    *,
+    kind: DocumentKind,
+    number: str,
+    subject_id: str,
+    valid_until: date | None = None,
+) -> PrintableDocument:
+    """What an order's (or a quote's order-shaped) content prints as a document of `kind`."""
+    return PrintableDocument(
+        kind=kind,
+        number=number,
+        subject_id=subject_id,
         currency=content.currency,
         customer=_customer(
             content.customer, content.contact, content.billing_address, content.shipping_address
         ),
         document_date=content.order_date,
-        valid_until=sent.valid_until,
+        valid_until=valid_until,
         payment_terms=_terms(content.payment_terms),
         lines=_lines(content.lines),
         totals=_totals(content.totals),
