@@ -34,6 +34,7 @@ from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
 from inventory.service_layer import stock
 from servicekit import dlq
+from servicekit.http import encode_cursor
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, bearer, eventually, service_under_test
@@ -660,3 +661,17 @@ async def test_catalogue_and_adjustment_validation(inventory: Harness) -> None:
     await inventory.adjust(code, "count_correction", "0", "stocktake")
     to_service = await client.put(f"/products/{code}", json={"name": "Cable", "kind": "service"})
     assert to_service.status_code == 200  # no stock left: it may become a service
+
+
+async def test_lists_refuse_foreign_cursors_and_unstorable_filters(inventory: Harness) -> None:
+    client = inventory.client
+    products_cursor = encode_cursor({"sku": "A"})
+    for path in ("/products", "/reservations", "/shipments", f"/stock/{sku('X')}/movements"):
+        for cursor in ("not-base64!", encode_cursor({"other": 1})):
+            refused = await client.get(path, params={"cursor": cursor})
+            assert refused.status_code == 422, (path, refused.text)
+            assert [e["field"] for e in refused.json()["errors"]] == ["query.cursor"]
+    assert (await client.get("/products", params={"cursor": products_cursor})).status_code == 200
+    for path, name in (("/products", "q"), ("/reservations", "sku"), ("/shipments", "order_id")):
+        refused = await client.get(path, params={name: "a\x00b"})
+        assert refused.status_code == 422, (path, refused.text)

@@ -1,5 +1,5 @@
 """What every route module shares: the request's unit of work, roles, refusals as problems,
-cursors, and the pieces of the bodies (SKU, quantities out, pages)."""
+and the pieces of the bodies (SKU, quantities out, pages)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, PlainSerializer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +16,9 @@ from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import DomainError, UnknownProduct, tidy
 from inventory.service_layer.ports import UnitOfWork
-from servicekit.api import ErrorTable, described_problems, problems_from
+from servicekit.api import ErrorTable, Storable, described_problems, problems_from
 from servicekit.auth import Role, require
-from servicekit.http import Conflict, InvalidInput, NotFound, decode_cursor, idempotent
+from servicekit.http import Conflict, NotFound, idempotent
 from servicekit.runtime import Runtime, runtime_of
 
 # --- dependencies -------------------------------------------------------------------------------
@@ -39,6 +39,10 @@ async def _unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
 
+# Text filters of lists: PostgreSQL cannot store (nor compare) NUL characters.
+OrderIdQuery = Annotated[str | None, Query(max_length=200), Storable]
+SkuQuery = Annotated[str | None, Query(max_length=64), Storable]
+
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 
@@ -58,16 +62,6 @@ REFUSALS: ErrorTable = {
     UnknownProduct: lambda exc: NotFound(str(exc), sku=exc.sku),
     DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),
 }
-
-
-def cursor_fields(cursor: str | None, *names: str) -> tuple[Any, ...] | None:
-    """The position a `cursor` of this list holds, as the values of `names`."""
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    if set(position) != set(names):
-        raise InvalidInput.field("query.cursor", "not a cursor of this list")
-    return tuple(position[name] for name in names)
 
 
 T = TypeVar("T")

@@ -17,12 +17,12 @@ from inventory.entrypoints.common import (
     SkuPath,
     UnitOfWorkDep,
     change,
-    cursor_fields,
 )
 from inventory.entrypoints.products_schemas import ProductRead, ProductUpdate
 from inventory.service_layer import catalogue
-from servicekit.api import Cursor, Limit
-from servicekit.http import NotFound, encode_cursor
+from servicekit.api import Cursor, Limit, Storable
+from servicekit.http import NotFound
+from servicekit.pagination import cursor_position, keys, next_cursor, text
 
 router = APIRouter(tags=["catalogue"], responses=PROBLEMS)
 
@@ -37,15 +37,19 @@ async def list_products(
     limit: Limit = 50,
     cursor: Cursor = None,
     kind: ItemKind | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in SKU/name")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in SKU/name"), Storable
+    ] = None,
 ) -> Page[ProductRead]:
     """Products and services in SKU order."""
-    after = cursor_fields(cursor, "sku")
+    after_sku = cursor_position(cursor, lambda position: text(keys("sku")(position)[0]))
     found, more = await catalogue.list_products(
-        uow, limit=limit, after_sku=after[0] if after else None, kind=kind, text=q
+        uow, limit=limit, after_sku=after_sku, kind=kind, text=q
     )
-    next_cursor = encode_cursor({"sku": found[-1].sku}) if more and found else None
-    return Page[ProductRead](items=[_read(p) for p in found], next_cursor=next_cursor)
+    return Page[ProductRead](
+        items=[_read(p) for p in found],
+        next_cursor=next_cursor(found, more, lambda last: {"sku": last.sku}),
+    )
 
 
 @router.get("/products/{sku:path}")

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from inventory.domain.commands import DispatchShipment
 from inventory.entrypoints.common import (
     PROBLEMS,
     WAREHOUSE_ONLY,
+    OrderIdQuery,
     Page,
     RuntimeDep,
     UnitOfWorkDep,
     create_once,
-    cursor_fields,
 )
 from inventory.entrypoints.shipments_schemas import ShipmentCreate, ShipmentRead
 from inventory.service_layer import shipments
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.api import Cursor, IdempotencyKey, Limit
 from servicekit.auth import current_actor
-from servicekit.http import InvalidInput, NotFound, encode_cursor
+from servicekit.http import NotFound
 from servicekit.observability import current_correlation_id
+from servicekit.pagination import (
+    created_at_and_id,
+    created_at_and_id_of,
+    cursor_position,
+    next_cursor,
+)
 
 router = APIRouter(tags=["shipments"], responses=PROBLEMS)
 
@@ -54,27 +59,18 @@ async def create_shipment(
 @router.get("/shipments")
 async def list_shipments(
     uow: UnitOfWorkDep,
-    order_id: Annotated[str | None, Query(max_length=200)] = None,
+    order_id: OrderIdQuery = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ShipmentRead]:
     """Shipments, oldest first."""
-    after = cursor_fields(cursor, "created_at", "id")
-    position = None
-    if after is not None:
-        try:
-            position = (datetime.fromisoformat(str(after[0])), str(after[1]))
-        except ValueError:
-            raise InvalidInput.field("query.cursor", "not a cursor of this list") from None
     found, more = await shipments.list_shipments(
-        uow, limit=limit, order_id=order_id, after=position
+        uow, limit=limit, order_id=order_id, after=cursor_position(cursor, created_at_and_id)
     )
-    next_cursor = (
-        encode_cursor({"created_at": found[-1].created_at.isoformat(), "id": found[-1].id})
-        if more and found
-        else None
+    return Page[ShipmentRead](
+        items=[ShipmentRead.of(s) for s in found],
+        next_cursor=next_cursor(found, more, created_at_and_id_of),
     )
-    return Page[ShipmentRead](items=[ShipmentRead.of(s) for s in found], next_cursor=next_cursor)
 
 
 @router.get("/shipments/{shipment_id}")

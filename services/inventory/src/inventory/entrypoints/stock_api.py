@@ -10,12 +10,12 @@ from inventory.entrypoints.common import (
     Page,
     SkuPath,
     UnitOfWorkDep,
-    cursor_fields,
 )
 from inventory.entrypoints.stock_schemas import MovementRead, StockRead
 from inventory.service_layer import stock
 from servicekit.api import Cursor, Limit, problems_from
-from servicekit.http import Conflict, NotFound, encode_cursor
+from servicekit.http import Conflict, NotFound
+from servicekit.pagination import cursor_position, keys, next_cursor
 
 router = APIRouter(tags=["stock"], responses=PROBLEMS)
 
@@ -25,14 +25,13 @@ async def list_movements(
     sku: SkuPath, uow: UnitOfWorkDep, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[MovementRead]:
     """The stock ledger of one SKU, oldest first: every change with the level it left."""
-    after = cursor_fields(cursor, "id")
+    after_id = cursor_position(cursor, lambda position: int(keys("id")(position)[0]))
     with problems_from(REFUSALS):
-        found, more = await stock.list_movements(
-            uow, sku, limit=limit, after_id=int(after[0]) if after else None
-        )
-    items = [MovementRead.model_validate(movement, from_attributes=True) for movement in found]
-    next_cursor = encode_cursor({"id": found[-1].id}) if more and found else None
-    return Page[MovementRead](items=items, next_cursor=next_cursor)
+        found, more = await stock.list_movements(uow, sku, limit=limit, after_id=after_id)
+    return Page[MovementRead](
+        items=[MovementRead.model_validate(movement, from_attributes=True) for movement in found],
+        next_cursor=next_cursor(found, more, lambda last: {"id": last.id}),
+    )
 
 
 @router.get("/stock/{sku:path}")
