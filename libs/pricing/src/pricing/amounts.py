@@ -53,6 +53,9 @@ def plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+_LINE_TOO_LARGE = "the line amount is too large"
+
+
 @dataclass(frozen=True)
 class LineAmounts:
     net: Decimal
@@ -81,9 +84,6 @@ def line_amounts(
         tax = round_money(net * tax_rate / HUNDRED, currency)
         gross = check_amount(net + tax, _LINE_TOO_LARGE)
     return LineAmounts(net=net, tax=tax, gross=gross)
-
-
-_LINE_TOO_LARGE = "the line amount is too large"
 
 
 @dataclass(frozen=True)
