@@ -7,6 +7,9 @@ A cursor is `servicekit.http.encode_cursor` of a small JSON object (e.g. the las
     after = cursor_position(cursor, created_at_and_id)           # None on the first page
     found = await uow.things.list(after=after, limit=limit + 1)   # one more than the page
     items, next_cursor = page_of(found, limit, created_at_and_id_of)
+    return ThingPage(items=[ThingRead.of(t) for t in items], next_cursor=next_cursor)
+
+where `class ThingPage(Page[ThingRead])` is the list's response schema.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import InvalidOperation
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, Field
 
 from servicekit.api import storable
 from servicekit.http import InvalidInput, decode_cursor, encode_cursor
 
 T = TypeVar("T")
 Item = TypeVar("Item")
+ReadT = TypeVar("ReadT", bound=BaseModel)
 
 NOT_THIS_LIST = "not a cursor of this list"
 
@@ -105,3 +111,10 @@ def page_of(
     """
     page = list(found[:limit])
     return page, next_cursor(page, len(found) > limit, position)
+
+
+class Page(BaseModel, Generic[ReadT]):
+    """One page of a list: the response schema of every list route (`class XPage(Page[XRead])`)."""
+
+    items: list[ReadT]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")

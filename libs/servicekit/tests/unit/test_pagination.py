@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from servicekit.http import InvalidInput, decode_cursor, encode_cursor
 from servicekit.pagination import (
+    Page,
     aware_datetime,
     created_at_and_id,
     created_at_and_id_of,
@@ -103,3 +105,28 @@ def test_next_cursor_needs_more_and_an_item() -> None:
     cursor = next_cursor([thing], True, lambda t: {"id": str(t.id)})
     assert cursor is not None
     assert decode_cursor(cursor) == {"id": str(thing.id)}
+
+
+class ThingRead(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+
+
+class ThingPage(Page[ThingRead]):
+    pass
+
+
+def test_a_page_schema_carries_its_items_and_cursor() -> None:
+    thing = Thing(uuid.uuid4(), T0)
+    items, cursor = page_of([thing, thing], 1, created_at_and_id_of)
+    page = ThingPage(
+        items=[ThingRead(id=t.id, created_at=t.created_at) for t in items], next_cursor=cursor
+    )
+    dumped = page.model_dump(mode="json")
+    assert dumped == {
+        "items": [{"id": str(thing.id), "created_at": "2026-03-01T12:30:00Z"}],
+        "next_cursor": cursor,
+    }
+    schema = ThingPage.model_json_schema()
+    assert schema["required"] == ["items", "next_cursor"]  # null at the end, never left out
+    assert "next page" in schema["properties"]["next_cursor"]["description"]
