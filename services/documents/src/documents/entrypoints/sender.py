@@ -1,4 +1,4 @@
-"""The e-mail sender: a background task of the worker that delivers queued e-mails.
+"""The e-mail sender: a background loop of the worker that delivers queued e-mails.
 
 It wakes when this process queues an e-mail, when the next queued e-mail is due, and at least
 every `DOCUMENTS_EMAIL_POLL_INTERVAL_SECONDS` (e-mails queued by another process, e.g. a
@@ -6,13 +6,11 @@ separate API replica). Each attempt runs in a transaction of its own that holds 
 row lock (`FOR UPDATE SKIP LOCKED`), so several workers share the queue without sending one
 e-mail twice at the same time. Stopping waits for the attempt in progress (at most the SMTP
 timeout), then cancels it; a cancelled attempt's transaction rolls back and the e-mail stays
-queued.
+queued. A failing round is logged and retried with a growing backoff (servicekit's loop).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,10 +21,9 @@ from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import Email, RetryPolicy
 from documents.service_layer.mailing import send_next_email
 from documents.service_layer.ports import DocumentStorage, Mailer
+from servicekit.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
-
-ERROR_BACKOFF_MAX = 30.0
 
 
 class EmailSender:
@@ -48,52 +45,44 @@ class EmailSender:
         self.sender = sender
         self.policy = policy
         self.poll_interval = poll_interval
-        self.stop_timeout = stop_timeout
         self.clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop(
+            "documents-email-sender",
+            self._round,
+            interval=poll_interval,
+            stop_timeout=stop_timeout,
+            logger=log,
+        )
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._loop.running
 
     def wake(self) -> None:
         """Look for due e-mails now (called after a request queued one)."""
-        self._wake.set()
+        self._loop.wake()
 
     async def start(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        if self.running:
-            return
         self._sessionmaker = sessionmaker
-        self._wake = asyncio.Event()  # bound to the loop that runs the sender
-        self._stopping = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="documents-email-sender")
+        await self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        self._wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), self.stop_timeout)
-        except TimeoutError:
-            log.warning("e-mail sender did not stop within %.0fs: cancelling", self.stop_timeout)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()
 
     async def send_due(self) -> list[Email]:
         """Attempt every e-mail due now, one transaction each; returns the attempted ones."""
         attempted: list[Email] = []
-        while not self._stopping.is_set():
+        while not self._loop.stopping:
             email = await self._attempt_one()
             if email is None:
                 break
             attempted.append(email)
         return attempted
+
+    async def _round(self) -> float:
+        await self.send_due()
+        return await self._seconds_until_next()
 
     async def _attempt_one(self) -> Email | None:
         assert self._sessionmaker is not None, "the sender is not started"
@@ -115,19 +104,3 @@ class EmailSender:
             return self.poll_interval
         wait = (due - self.clock()).total_seconds()
         return min(max(wait, 0.0), self.poll_interval)
-
-    async def _run(self) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                self._wake.clear()
-                await self.send_due()
-                wait = await self._seconds_until_next()
-                backoff = 0.5
-            except Exception:
-                log.exception("e-mail sender failed; retrying in %.1fs", backoff)
-                wait = backoff
-                backoff = min(backoff * 2, ERROR_BACKOFF_MAX)
-            if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)

@@ -23,6 +23,7 @@ from documents.domain.model import (
     TaxAmount,
 )
 from documents.domain.templates import Look
+from servicekit.mapping import copied, copied_or_none
 
 
 def order_confirmation(order: OrderSnapshot, look: Look | None = None) -> PrintableDocument:
@@ -114,44 +115,17 @@ def _customer(
         name=customer.name,
         email=customer.email,
         contact=contact,
-        billing_address=_address(billing),
-        shipping_address=_address(shipping),
-    )
-
-
-def _address(address: Address | None) -> PostalAddress | None:
-    if address is None:
-        return None
-    return PostalAddress(
-        name=address.name,
-        line1=address.line1,
-        line2=address.line2,
-        postal_code=address.postal_code,
-        city=address.city,
-        region=address.region,
-        country=address.country,
+        billing_address=copied_or_none(PostalAddress, billing),
+        shipping_address=copied_or_none(PostalAddress, shipping),
     )
 
 
 def _terms(terms: PaymentTermsPayload) -> PaymentTerms:
-    return PaymentTerms(days=terms.days, text=terms.text)
+    return copied(PaymentTerms, terms)
 
 
 def _lines(lines: Iterable[OrderLine | InvoiceLine]) -> tuple[PrintLine, ...]:
-    return tuple(
-        PrintLine(
-            line_no=line.line_no,
-            sku=line.sku,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            tax_rate=line.tax_rate,
-            net_amount=line.net_amount,
-            tax_amount=line.tax_amount,
-        )
-        for line in sorted(lines, key=lambda line: line.line_no)
-    )
+    return tuple(copied(PrintLine, line) for line in sorted(lines, key=lambda line: line.line_no))
 
 
 def _totals(totals: Totals) -> PrintTotals:
@@ -159,5 +133,5 @@ def _totals(totals: Totals) -> PrintTotals:
         net=totals.net,
         tax=totals.tax,
         gross=totals.gross,
-        taxes=tuple(TaxAmount(rate=t.rate, base=t.base, amount=t.amount) for t in totals.taxes),
+        taxes=tuple(copied(TaxAmount, tax) for tax in totals.taxes),
     )
