@@ -120,23 +120,8 @@ class FakeStockLevels:
             self.levels[level.sku] = replace(level)
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
-        self.ledger.append(
-            Movement(
-                id=len(self.ledger) + 1,
-                sku=level.sku,
-                warehouse=level.warehouse,
-                kind=change.kind,
-                quantity_change=change.quantity_change,
-                on_hand_change=change.on_hand_change,
-                reserved_change=change.reserved_change,
-                on_hand=level.on_hand,
-                reserved=level.reserved,
-                reason=change.reason[:500] if change.reason else None,
-                reference=change.reference,
-                order_id=change.order_id,
-                created_at=self.clock.now,
-            )
-        )
+        row = change.entry(level)
+        self.ledger.append(Movement(id=len(self.ledger) + 1, created_at=self.clock.now, **row))
 
     async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
         return _page(

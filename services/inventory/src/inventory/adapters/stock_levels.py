@@ -70,21 +70,7 @@ class SqlStockLevelRepository:
         )
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
-        await self.session.execute(
-            stock_movements.insert().values(
-                warehouse=level.warehouse,
-                sku=level.sku,
-                kind=change.kind.value,
-                quantity_change=change.quantity_change,
-                on_hand_change=change.on_hand_change,
-                reserved_change=change.reserved_change,
-                on_hand=level.on_hand,
-                reserved=level.reserved,
-                reason=change.reason[:500] if change.reason else None,
-                reference=change.reference,
-                order_id=change.order_id,
-            )
-        )
+        await self.session.execute(stock_movements.insert().values(change.entry(level)))
 
     async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
         query = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from inventory.domain.model import (
     AdjustmentKind,
@@ -13,6 +14,7 @@ from inventory.domain.model import (
     ItemKind,
     LineStatus,
     MovementKind,
+    StockLevel,
 )
 
 
@@ -51,6 +53,23 @@ class StockChange:
         if self.kind in (MovementKind.RESERVATION, MovementKind.RELEASE):
             return self.reserved_change
         return self.on_hand_change
+
+    def entry(self, level: StockLevel) -> dict[str, Any]:
+        """The fields of its ledger row but the row's id and time: the change, and the level it
+        left (`level`, already changed). The ledger keeps the first 500 characters of a reason."""
+        return {
+            "sku": level.sku,
+            "warehouse": level.warehouse,
+            "kind": self.kind,
+            "quantity_change": self.quantity_change,
+            "on_hand_change": self.on_hand_change,
+            "reserved_change": self.reserved_change,
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
+            "reason": self.reason[:500] if self.reason else None,
+            "reference": self.reference,
+            "order_id": self.order_id,
+        }
 
 
 @dataclass(frozen=True)
