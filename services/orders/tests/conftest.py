@@ -1,4 +1,9 @@
-"""An in-memory unit of work: the use cases run against it exactly as against PostgreSQL."""
+"""An in-memory unit of work: the use cases run against it exactly as against PostgreSQL.
+
+The service-layer unit tests run on it; `integration/test_repository_contract.py` runs the
+same cases against it and against the SQL adapters on PostgreSQL, so it cannot drift from them.
+It lives here, above `unit/` and `integration/`, so that both folders share the one fake.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,72 @@ from orders.domain.addresses import CustomerAddress
 from orders.domain.customer import Customer, Opportunity
 from orders.domain.order import Order
 from orders.domain.pipeline import Stage
-from orders.domain.quote import OrderRef, Quote
-from orders.service_layer.ports import OrderFilters, Position, QuoteFilters, SavedFilter
+from orders.domain.quote import OrderRef, Quote, QuoteStatus
+from orders.service_layer.ports import (
+    Direction,
+    OrderFilters,
+    OrderSort,
+    Position,
+    QuoteFilters,
+    SavedFilter,
+)
 from orders.service_layer.unit_of_work import TimelineEntry, UnitOfWork
+
+
+def _contains(q: str, *texts: str | None) -> bool:
+    """Like the SQL adapters' ILIKE '%q%': any text contains q, ignoring case."""
+    return any(q.lower() in text.lower() for text in texts if text is not None)
+
+
+def _sort_value(order: Order, sort: OrderSort) -> Any:
+    values = {
+        OrderSort.CREATED_AT: order.created_at,
+        OrderSort.ORDER_DATE: order.order_date,
+        OrderSort.NUMBER: order.number,
+        OrderSort.GROSS: order.totals.gross,
+    }
+    return values[sort]
+
+
+def _order_matches(order: Order, f: OrderFilters) -> bool:
+    opportunity_id = order.opportunity.id if order.opportunity else None
+    gross = order.totals.gross
+    equal = [
+        (f.status, order.status),
+        (f.fulfilment, order.fulfilment),
+        (f.billing, order.billing),
+        (f.customer_id, order.customer_id),
+        (f.external_reference, order.external_reference),
+        (f.stage, order.stage),
+        (f.opportunity_id, opportunity_id),
+    ]
+    return (
+        all(wanted is None or wanted == value for wanted, value in equal)
+        and (f.date_from is None or order.order_date >= f.date_from)
+        and (f.date_to is None or order.order_date <= f.date_to)
+        and (f.gross_min is None or gross >= f.gross_min)
+        and (f.gross_max is None or gross <= f.gross_max)
+        and (not f.q or _contains(f.q, order.number, order.description, order.customer_reference))
+        and (order.archived_at is not None) == f.archived
+    )
+
+
+def _quote_matches(quote: Quote, f: QuoteFilters) -> bool:
+    opportunity_id = quote.opportunity.id if quote.opportunity else None
+    if f.status is QuoteStatus.EXPIRED:
+        assert f.today is not None
+        status_ok = quote.status is QuoteStatus.SENT and quote.valid_until < f.today
+    elif f.status is QuoteStatus.SENT:
+        assert f.today is not None
+        status_ok = quote.status is QuoteStatus.SENT and quote.valid_until >= f.today
+    else:
+        status_ok = f.status is None or quote.status is f.status
+    return (
+        status_ok
+        and (f.customer_id is None or quote.customer_id == f.customer_id)
+        and (f.opportunity_id is None or opportunity_id == f.opportunity_id)
+        and (not f.q or _contains(f.q, quote.number, quote.description, quote.customer_reference))
+    )
 
 
 class FakeCustomers:
@@ -45,7 +113,7 @@ class FakeCustomers:
     ) -> list[Customer]:
         found = sorted(self.rows.values(), key=lambda c: (c.name, c.id))
         if q:
-            found = [c for c in found if q.lower() in c.name.lower() or q.lower() in c.email]
+            found = [c for c in found if _contains(q, c.name, c.email)]
         if after:
             found = [c for c in found if (c.name, c.id) > after]
         return found[:limit]
@@ -101,8 +169,21 @@ class FakeOrders:
     async def search(
         self, filters: OrderFilters, *, limit: int, after: Position | None
     ) -> list[Order]:
-        found = sorted(self.rows.values(), key=lambda o: (o.created_at, o.id), reverse=True)
-        return found[:limit]
+        descending = filters.direction is Direction.DESC
+
+        def position(order: Order) -> Position:
+            return _sort_value(order, filters.sort), order.id
+
+        found = sorted(
+            (o for o in self.rows.values() if _order_matches(o, filters)),
+            key=position,
+            reverse=descending,
+        )
+        if after is not None:
+            found = [
+                o for o in found if (position(o) < after if descending else position(o) > after)
+            ]
+        return copy.deepcopy(found[:limit])
 
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
         mine = sorted(
@@ -136,7 +217,14 @@ class FakeQuotes:
     async def search(
         self, filters: QuoteFilters, *, limit: int, before: tuple[datetime, str] | None
     ) -> list[Quote]:
-        return sorted(self.rows.values(), key=lambda q: (q.created_at, q.id), reverse=True)
+        found = sorted(
+            (q for q in self.rows.values() if _quote_matches(q, filters)),
+            key=lambda q: (q.created_at, q.id),
+            reverse=True,
+        )
+        if before is not None:
+            found = [q for q in found if (q.created_at, q.id) < before]
+        return [q for q in [await self.get(q.id) for q in found[:limit]] if q is not None]
 
 
 class FakeOpportunities:
@@ -180,9 +268,16 @@ class FakeSavedFilters:
     async def of_owner(
         self, owner: str, *, limit: int, after: tuple[str, str] | None
     ) -> list[SavedFilter]:
-        return sorted((s for s in self.rows.values() if s.owner == owner), key=lambda s: s.name)
+        found = sorted(
+            (s for s in self.rows.values() if s.owner == owner), key=lambda s: (s.name, s.id)
+        )
+        if after is not None:
+            found = [s for s in found if (s.name, s.id) > after]
+        return found[:limit]
 
     async def delete(self, filter_id: str, owner: str) -> bool:
+        if await self.get(filter_id, owner) is None:
+            return False
         return self.rows.pop(filter_id, None) is not None
 
 
@@ -240,7 +335,7 @@ class FakeUnitOfWork:
                 type=event.type,
                 source=event.source,
                 event_id=event.id,
-                summary=summary,
+                summary=summary[:500],  # as the column holds it
                 actor=event.actor,
                 data=event.data.model_dump(mode="json"),
             ),
@@ -260,7 +355,7 @@ class FakeUnitOfWork:
             type=type,
             source="/orders",
             event_id=str(uuid.uuid4()),
-            summary=summary,
+            summary=summary[:500],
             actor=self.actor,
             data=data,
         )

@@ -1,0 +1,549 @@
+"""One set of repository cases, run against the unit tests' in-memory fake and against the SQL
+adapters on a migrated PostgreSQL database: the fake behaves as the database does, or this fails.
+
+Every SQL case runs in a transaction that is rolled back at its end, so each starts empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import OrderCancelled, StockReleased
+from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.addresses import AddressKind, CustomerAddress
+from orders.domain.content import (
+    Address,
+    Line,
+    LineKind,
+    OpportunityRef,
+    PaymentTerms,
+    RecurrenceFrequency,
+    Recurring,
+)
+from orders.domain.customer import Customer, Opportunity
+from orders.domain.order import Approval, Billing, Document, Fulfilment, Order, OrderStatus
+from orders.domain.pipeline import Stage
+from orders.domain.quote import OrderRef, Quote, QuoteDocument, QuoteStatus
+from orders.entrypoints.cli import MIGRATIONS_DIR
+from orders.service_layer.ports import (
+    Direction,
+    OrderFilters,
+    OrderSort,
+    QuoteFilters,
+    SavedFilter,
+)
+from orders.service_layer.unit_of_work import UnitOfWork
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.migrations import upgrade
+from servicekit.testing import TemporaryDatabases
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+HOME = Address("Calle Mayor 1", "28013", "Madrid", "ES", name="Acme", region="Madrid")
+DEPOT = Address("Hafenstraße 5", "20457", "Hamburg", "DE")
+
+
+@pytest.fixture(scope="module")
+async def contract_sessions(
+    databases: TemporaryDatabases,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    url = await databases.create("orders_contract")
+    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
+    engine = make_engine(url, pool_size=2)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["fake", "sql"])
+async def store(
+    request: pytest.FixtureRequest,
+    uow: UnitOfWork,
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[UnitOfWork]:
+    """The same unit of work port: the in-memory fake, or SQL in a rolled-back transaction."""
+    if request.param == "fake":
+        yield uow
+        return
+    async with contract_sessions() as session:
+        transaction = await session.begin()
+        try:
+            yield SqlUnitOfWork(session)
+        finally:
+            await transaction.rollback()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def a_customer(name: str = "acme", email: str | None = None, **fields: Any) -> Customer:
+    fields.setdefault("created_at", T0)
+    return Customer(id=new_id(), name=name, email=email or f"{name}@example.com", **fields)
+
+
+def lines(*prices: str) -> list[Line]:
+    return [
+        Line(
+            line_no=number,
+            sku=f"SKU-{number}",
+            kind=LineKind.PRODUCT if number % 2 else LineKind.SERVICE,
+            description=f"Item {number}",
+            quantity=D("2.5"),
+            unit_price=D(price),
+            tax_rate=D("21"),
+            discount_percent=D("10") if number == 1 else D("0"),
+        )
+        for number, price in enumerate(prices or ("10.00",), start=1)
+    ]
+
+
+def an_order(customer: Customer, number: int, **fields: Any) -> Order:
+    fields.setdefault("created_at", T0 + timedelta(minutes=number))
+    fields.setdefault("updated_at", fields["created_at"])
+    fields.setdefault("order_date", date(2026, 3, number))
+    fields.setdefault("lines", lines())
+    return Order(
+        id=new_id(),
+        number=f"SO-2026-{number:06d}",
+        customer_id=customer.id,
+        currency="EUR",
+        **fields,
+    )
+
+
+def a_quote(customer: Customer, number: int, **fields: Any) -> Quote:
+    fields.setdefault("created_at", T0 + timedelta(minutes=number))
+    fields.setdefault("updated_at", fields["created_at"])
+    fields.setdefault("quote_date", date(2026, 3, 1))
+    fields.setdefault("valid_until", date(2026, 3, 31))
+    return Quote(
+        id=new_id(),
+        number=f"QT-2026-{number:06d}",
+        customer_id=customer.id,
+        currency="EUR",
+        lines=lines("99.90"),
+        **fields,
+    )
+
+
+async def customers(store: UnitOfWork, *names: str) -> list[Customer]:
+    made = [a_customer(name) for name in names]
+    for customer in made:
+        await store.customers.add(customer)
+    return made
+
+
+# --- customers and their addresses ---------------------------------------------------------------
+
+
+async def test_a_customer_reads_back_as_stored_and_saves_its_changes(store: UnitOfWork) -> None:
+    [acme, bolt] = await customers(store, "acme", "bolt")
+    assert await store.customers.get(acme.id) == acme
+    assert await store.customers.get_many({acme.id, bolt.id, new_id()}) == {
+        acme.id: acme,
+        bolt.id: bolt,
+    }
+    changed = replace(acme, name="acme ltd", billing_address=HOME, shipping_address=DEPOT)
+    await store.customers.save(changed)
+    assert await store.customers.get(acme.id, for_update=True) == changed
+    assert await store.customers.get(new_id()) is None
+    assert await store.customers.get("not-an-id") is None
+
+
+async def test_the_customer_of_an_email_is_the_oldest_ignoring_case(store: UnitOfWork) -> None:
+    older = a_customer("older", "Buyer@Example.com", created_at=T0)
+    newer = a_customer("newer", "buyer@example.com", created_at=T0 + timedelta(days=1))
+    for customer in (newer, older):
+        await store.customers.add(customer)
+    assert await store.customers.find_by_email("BUYER@example.COM") == older
+    assert await store.customers.find_by_email("nobody@example.com") is None
+
+
+async def test_customers_are_searched_by_name_or_email_and_paged(store: UnitOfWork) -> None:
+    [alpha, beta, gamma] = await customers(store, "alpha", "beta", "gamma")
+    assert await store.customers.search(q=None, limit=2, after=None) == [alpha, beta]
+    after_beta = (beta.name, beta.id)
+    assert await store.customers.search(q=None, limit=2, after=after_beta) == [gamma]
+    assert await store.customers.search(q="BET", limit=10, after=None) == [beta]
+    assert await store.customers.search(q="GAMMA@EXAMPLE", limit=10, after=None) == [gamma]
+    assert await store.customers.search(q="%", limit=10, after=None) == []
+
+
+async def test_addresses_are_kept_oldest_first_and_removed(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+
+    def address(kind: AddressKind, minutes: int, value: Address) -> CustomerAddress:
+        moment = T0 + timedelta(minutes=minutes)
+        return CustomerAddress(
+            id=new_id(),
+            customer_id=acme.id,
+            kind=kind,
+            address=value,
+            created_at=moment,
+            updated_at=moment,
+            label=f"label {minutes}",
+            is_default=minutes < 2,
+        )
+
+    billing = address(AddressKind.BILLING, 0, HOME)
+    shipping = address(AddressKind.SHIPPING, 1, DEPOT)
+    other = address(AddressKind.SHIPPING, 2, HOME)
+    await store.addresses.save_all(acme.id, [other, shipping, billing], set())
+    assert await store.addresses.of_customer(acme.id) == [billing, shipping, other]
+    assert await store.addresses.get(shipping.id) == shipping
+    moved = replace(other, label="warehouse", is_default=True)
+    await store.addresses.save_all(
+        acme.id, [billing, replace(shipping, is_default=False), moved], set()
+    )
+    await store.addresses.save_all(acme.id, [billing, moved], {shipping.id})
+    assert await store.addresses.of_customer(acme.id) == [billing, moved]
+    assert await store.addresses.get(shipping.id) is None
+    assert await store.addresses.get("not-an-id") is None
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+async def test_an_order_reads_back_whole_and_saves_its_changes(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    await store.opportunities.upsert(Opportunity("OPP-1", "Fleet", acme.id))
+    order = an_order(
+        acme,
+        1,
+        lines=lines("10.00", "0.01", "1234.56"),
+        contact="Ana",
+        customer_reference="PO-77",
+        description="Spring fleet",
+        opening_text="Dear Ana,",
+        closing_text="Regards",
+        payment_terms=PaymentTerms(14, "14 days net"),
+        billing_address=HOME,
+        shipping_address=DEPOT,
+        external_reference="EXT-1",
+        contract_number="C-1",
+        opportunity=OpportunityRef("OPP-1", "Fleet"),
+        template_id="classic",
+        recurring=Recurring(RecurrenceFrequency.MONTHLY, date(2026, 4, 1), date(2027, 4, 1)),
+    )
+    await store.orders.add(order)
+    assert await store.orders.get(order.id) == order
+
+    order.confirm()
+    order.stock_reserved()
+    order.shipment_dispatched("SHIP-1", [("SKU-1", D("1.5"))], False)
+    order.add_document(Document("DOC-1", "order_confirmation", "SO-2026-000001", "/d/1"))
+    order.stage = "execution"
+    order.approval = Approval(True, "fine", "boss", T0 + timedelta(hours=1))
+    order.updated_at = T0 + timedelta(hours=2)
+    await store.orders.save(order, lines=True)
+    assert await store.orders.get(order.id, for_update=True) == order
+    assert order.status is OrderStatus.OPEN
+    assert order.fulfilment is Fulfilment.PARTIALLY_SHIPPED
+
+
+async def test_saving_an_order_without_its_lines_keeps_the_stored_lines(
+    store: UnitOfWork,
+) -> None:
+    [acme] = await customers(store, "acme")
+    order = an_order(acme, 1)
+    await store.orders.add(order)
+    stored_lines = [replace(line) for line in order.lines]
+    order.lines[0].shipped_quantity = D("1")
+    order.billing = Billing.INVOICED
+    await store.orders.save(order)
+    found = await store.orders.get(order.id)
+    assert found is not None
+    assert found.lines == stored_lines
+    assert found.billing is Billing.INVOICED
+
+
+async def test_unknown_orders_are_none(store: UnitOfWork) -> None:
+    assert await store.orders.get(new_id()) is None
+    assert await store.orders.get("SO-2026-000001") is None
+    assert await store.orders.find_by_external_reference("EXT-404") is None
+
+
+async def test_an_order_is_found_by_its_external_reference(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    order = an_order(acme, 1, external_reference="EXT-9")
+    await store.orders.add(order)
+    await store.orders.add(an_order(acme, 2))
+    assert await store.orders.find_by_external_reference("EXT-9") == order
+
+
+async def test_orders_are_filtered(store: UnitOfWork) -> None:
+    [acme, bolt] = await customers(store, "acme", "bolt")
+    await store.opportunities.upsert(Opportunity("OPP-1", "Fleet", acme.id))
+    small = an_order(acme, 1, lines=lines("5.00"), description="Small Bolts")
+    large = an_order(
+        acme,
+        2,
+        lines=lines("500.00"),
+        status=OrderStatus.OPEN,
+        fulfilment=Fulfilment.RESERVED,
+        stage="execution",
+        opportunity=OpportunityRef("OPP-1", "Fleet"),
+        customer_reference="po-large",
+    )
+    other = an_order(bolt, 3, lines=lines("50.00"), billing=Billing.PAID)
+    archived = an_order(bolt, 4, status=OrderStatus.CONCLUDED, archived_at=T0 + timedelta(days=3))
+    for order in (small, large, other, archived):
+        await store.orders.add(order)
+
+    async def ids(**filters: Any) -> list[str]:
+        found = await store.orders.search(OrderFilters(**filters), limit=10, after=None)
+        return [order.number for order in found]
+
+    newest_first = [other.number, large.number, small.number]
+    assert await ids() == newest_first
+    assert await ids(archived=True) == [archived.number]
+    assert await ids(status=OrderStatus.OPEN) == [large.number]
+    assert await ids(fulfilment=Fulfilment.RESERVED) == [large.number]
+    assert await ids(billing=Billing.PAID) == [other.number]
+    assert await ids(customer_id=acme.id) == [large.number, small.number]
+    assert await ids(stage="execution", opportunity_id="OPP-1") == [large.number]
+    assert await ids(date_from=date(2026, 3, 2), date_to=date(2026, 3, 3)) == [
+        other.number,
+        large.number,
+    ]
+    assert await ids(gross_min=large.totals.gross) == [large.number]
+    assert await ids(gross_min=D("100"), gross_max=D("200")) == [other.number]
+    assert await ids(q="small bolts") == [small.number]
+    assert await ids(q="PO-LARGE") == [large.number]
+    assert await ids(q="000003") == [other.number]
+    assert await ids(q="_") == []
+    assert await ids(external_reference="EXT-404") == []
+
+
+@pytest.mark.parametrize(
+    ("sort", "direction"),
+    [(sort, direction) for sort in OrderSort for direction in Direction],
+)
+async def test_orders_are_sorted_and_paged_in_every_sort(
+    store: UnitOfWork, sort: OrderSort, direction: Direction
+) -> None:
+    [acme] = await customers(store, "acme")
+    # Two orders share each sort value, so the id decides between them.
+    made = [
+        an_order(
+            acme,
+            number,
+            lines=lines(("20.00", "10.00")[number % 2]),
+            order_date=date(2026, 3, 1 + number % 2),
+            created_at=T0 + timedelta(minutes=number % 2),
+        )
+        for number in range(1, 6)
+    ]
+    for order in made:
+        await store.orders.add(order)
+    filters = OrderFilters(sort=sort, direction=direction)
+    everything = await store.orders.search(filters, limit=10, after=None)
+
+    def values(order: Order) -> Any:
+        return {
+            OrderSort.CREATED_AT: order.created_at,
+            OrderSort.ORDER_DATE: order.order_date,
+            OrderSort.NUMBER: order.number,
+            OrderSort.GROSS: order.totals.gross,
+        }[sort]
+
+    expected = sorted(made, key=lambda o: (values(o), o.id), reverse=direction is Direction.DESC)
+    assert [o.id for o in everything] == [o.id for o in expected]
+    first = await store.orders.search(filters, limit=2, after=None)
+    rest = await store.orders.search(filters, limit=10, after=(values(first[-1]), first[-1].id))
+    assert [o.id for o in first + rest] == [o.id for o in expected]
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+
+async def test_a_quote_reads_back_whole_with_the_orders_made_from_it(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    quote = a_quote(
+        acme, 1, payment_terms=PaymentTerms(10), billing_address=HOME, description="Offer"
+    )
+    await store.quotes.add(quote)
+    assert await store.quotes.get(quote.id) == quote
+
+    quote.status = QuoteStatus.ACCEPTED
+    quote.sent_at = T0 + timedelta(hours=1)
+    quote.decided_at = T0 + timedelta(hours=2)
+    quote.add_document(QuoteDocument("DOC-Q", "QT-2026-000001", "/d/q"))
+    quote.lines = lines("1.00", "2.00")
+    await store.quotes.save(quote, lines=True)
+    first = an_order(acme, 1, quote_id=quote.id, created_at=T0 + timedelta(days=1))
+    second = an_order(acme, 2, quote_id=quote.id, created_at=T0 + timedelta(days=2))
+    for order in (second, first):
+        await store.orders.add(order)
+    refs = [OrderRef(first.id, first.number), OrderRef(second.id, second.number)]
+    assert await store.orders.of_quote(quote.id) == refs
+    assert await store.quotes.get(quote.id, for_update=True) == replace(quote, orders=refs)
+    assert await store.quotes.get(new_id()) is None
+
+
+async def test_quotes_are_filtered_newest_first_and_paged(store: UnitOfWork) -> None:
+    [acme, bolt] = await customers(store, "acme", "bolt")
+    await store.opportunities.upsert(Opportunity("OPP-2", "Renewal", None))
+    draft = a_quote(acme, 1, description="Draft Offer")
+    sent = a_quote(acme, 2, status=QuoteStatus.SENT, valid_until=date(2026, 3, 20))
+    expired = a_quote(bolt, 3, status=QuoteStatus.SENT, valid_until=date(2026, 3, 9))
+    won = a_quote(
+        bolt,
+        4,
+        status=QuoteStatus.ACCEPTED,
+        opportunity=OpportunityRef("OPP-2", "Renewal"),
+        customer_reference="Ref-Won",
+    )
+    for quote in (draft, sent, expired, won):
+        await store.quotes.add(quote)
+    today = date(2026, 3, 10)
+
+    async def numbers(**filters: Any) -> list[str]:
+        found = await store.quotes.search(
+            QuoteFilters(today=today, **filters), limit=10, before=None
+        )
+        return [quote.number for quote in found]
+
+    assert await numbers() == [won.number, expired.number, sent.number, draft.number]
+    assert await numbers(status=QuoteStatus.EXPIRED) == [expired.number]
+    assert await numbers(status=QuoteStatus.SENT) == [sent.number]
+    assert await numbers(status=QuoteStatus.DRAFT) == [draft.number]
+    assert await numbers(customer_id=acme.id) == [sent.number, draft.number]
+    assert await numbers(opportunity_id="OPP-2") == [won.number]
+    assert await numbers(q="draft offer") == [draft.number]
+    assert await numbers(q="REF-WON") == [won.number]
+    page = await store.quotes.search(QuoteFilters(), limit=2, before=None)
+    assert [q.number for q in page] == [won.number, expired.number]
+    rest = await store.quotes.search(
+        QuoteFilters(), limit=10, before=(page[-1].created_at, page[-1].id)
+    )
+    assert [q.number for q in rest] == [sent.number, draft.number]
+
+
+# --- opportunities, stages, saved filters, counters ----------------------------------------------
+
+
+async def test_an_opportunity_keeps_its_customer_when_named_without_one(
+    store: UnitOfWork,
+) -> None:
+    [acme] = await customers(store, "acme")
+    await store.opportunities.upsert(Opportunity("OPP-1", "Fleet", acme.id))
+    await store.opportunities.upsert(Opportunity("OPP-1", "Fleet 2026", None))
+    assert await store.opportunities.get("OPP-1") == Opportunity("OPP-1", "Fleet 2026", acme.id)
+    await store.opportunities.upsert(Opportunity("OPP-2", "Other", None))
+    assert await store.opportunities.get("OPP-2") == Opportunity("OPP-2", "Other", None)
+    assert await store.opportunities.get("OPP-404") is None
+
+
+async def test_stages_are_replaced_as_a_whole_and_read_by_position(store: UnitOfWork) -> None:
+    approval = Stage("approval", "Approval", 2, ("contract_number",), ("admin",), True)
+    execution = Stage("execution", "Execution", 1, ("payment_terms", "contact"), ("sales",))
+    await store.stages.replace([approval, execution])
+    assert await store.stages.all() == [execution, approval]
+    await store.stages.replace([approval])
+    assert await store.stages.all() == [approval]
+    await store.stages.replace([])
+    assert await store.stages.all() == []
+
+
+async def test_saved_filters_belong_to_their_owner(store: UnitOfWork) -> None:
+    def saved(owner: str, name: str) -> SavedFilter:
+        return SavedFilter(new_id(), owner, name, {"status": "open", "q": name}, T0)
+
+    open_ones, big, theirs = saved("ana", "open"), saved("ana", "big"), saved("bob", "open")
+    for one in (open_ones, big, theirs):
+        assert await store.saved_filters.add(one)
+    assert not await store.saved_filters.add(saved("ana", "open"))
+    assert await store.saved_filters.get(open_ones.id, "ana") == open_ones
+    assert await store.saved_filters.get(open_ones.id, "bob") is None
+    assert await store.saved_filters.get("not-an-id", "ana") is None
+    assert await store.saved_filters.of_owner("ana", limit=1, after=None) == [big]
+    assert await store.saved_filters.of_owner("ana", limit=5, after=("big", big.id)) == [open_ones]
+    assert not await store.saved_filters.delete(open_ones.id, "bob")
+    assert await store.saved_filters.delete(open_ones.id, "ana")
+    assert not await store.saved_filters.delete(open_ones.id, "ana")
+    assert await store.saved_filters.of_owner("ana", limit=5, after=None) == [big]
+
+
+async def test_numbers_count_per_year_and_per_kind(store: UnitOfWork) -> None:
+    assert [await store.next_order_sequence(2026) for _ in range(3)] == [1, 2, 3]
+    assert await store.next_order_sequence(2027) == 1
+    assert await store.next_quote_sequence(2026) == 1
+    assert await store.next_order_sequence(2026) == 4
+
+
+# --- the timeline --------------------------------------------------------------------------------
+
+
+def an_event(payload: Any, event_type: EventType, subject: str, at: datetime) -> CloudEvent[Any]:
+    event = new_event(event_type, payload, source="/elsewhere", subject=subject)
+    return event.model_copy(update={"time": at})
+
+
+async def test_the_timeline_is_in_event_time_then_recording_order(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    order = an_order(acme, 1)
+    await store.orders.add(order)
+    late = T0 + timedelta(hours=2)
+    ours = an_event(
+        OrderCancelled(order_id=order.id, number=order.number, previous_status="draft"),
+        EventType.ORDER_CANCELLED,
+        order.id,
+        late,
+    )
+    theirs = an_event(
+        StockReleased(order_id=order.id, lines=[]), EventType.STOCK_RELEASED, order.id, T0
+    )
+    same_time = an_event(
+        StockReleased(order_id=order.id, lines=[]), EventType.STOCK_RELEASED, order.id, late
+    )
+    await store.record(ours, summary="Order cancelled", order_id=order.id)
+    await store.note_received(theirs, summary="Stock released " + "x" * 600, order_id=order.id)
+    await store.note_received(same_time, summary="Released again", order_id=order.id)
+    await store.note_received(theirs, summary="Delivered twice", order_id=order.id)
+    await store.note(
+        "orders.order.archived", summary="Archived", data={"n": "1"}, order_id=order.id
+    )
+
+    entries = await store.timeline(order.id)
+    assert [(e.event_id, e.summary) for e in entries] == [
+        (theirs.id, ("Stock released " + "x" * 600)[:500]),
+        (ours.id, "Order cancelled"),
+        (same_time.id, "Released again"),
+        (entries[3].event_id, "Archived"),
+    ]
+    assert len(entries[0].summary) == 500
+    assert entries[1].type == EventType.ORDER_CANCELLED
+    assert entries[1].data == ours.data.model_dump(mode="json")
+    assert entries[3].type == "orders.order.archived"
+    assert entries[3].source == "/orders"
+    assert entries[3].occurred_at > late
+    assert await store.has_entry("orders.order.archived", {"n": "1"}, order_id=order.id)
+    assert not await store.has_entry("orders.order.archived", {"n": "2"}, order_id=order.id)
+    assert await store.has_entry(
+        EventType.STOCK_RELEASED, {"order_id": order.id}, order_id=order.id
+    )
+
+
+async def test_a_quote_has_a_timeline_of_its_own(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    quote = a_quote(acme, 1)
+    order = an_order(acme, 1)
+    await store.quotes.add(quote)
+    await store.orders.add(order)
+    await store.note("orders.quote.created", summary="Created", data={}, quote_id=quote.id)
+    await store.note("orders.order.copied", summary="Copied", data={}, order_id=order.id)
+    assert [e.summary for e in await store.timeline(quote_id=quote.id)] == ["Created"]
+    assert [e.summary for e in await store.timeline(order.id)] == ["Copied"]
+    assert not await store.has_entry("orders.order.copied", {}, quote_id=quote.id)
