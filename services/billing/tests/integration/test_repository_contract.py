@@ -1,0 +1,353 @@
+"""One contract for the storage ports: every case runs on the in-memory fake of the unit tests
+and on the SQL adapters against a migrated PostgreSQL database, so the fake cannot drift.
+
+Cases commit real transactions (numbers and creation times depend on them); the SQL database is
+emptied before each case, as a fresh fake is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+from typing import Any, Protocol
+
+import pytest
+from billing_fakes import FakeUnitOfWork
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from billing.adapters.tables import metadata
+from billing.adapters.unit_of_work import SqlUnitOfWork
+from billing.domain.model import (
+    Address,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentTerms,
+    Totals,
+)
+from billing.entrypoints.cli import MIGRATIONS_DIR
+from billing.service_layer import services
+from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
+from contracts import CloudEvent, EventType, new_event
+from servicekit.migrations import upgrade
+from servicekit.testing import TemporaryDatabases
+
+
+class Storage(Protocol):
+    """Where the units of work of a case keep their state."""
+
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work whose changes commit when the block ends, or roll back if it raises."""
+        ...
+
+    async def recorded(self) -> list[str]:
+        """The ids of the events recorded so far, in order."""
+        ...
+
+
+class FakeStorage:
+    def __init__(self) -> None:
+        self.uow = FakeUnitOfWork()
+
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        return self.uow.transaction()
+
+    async def recorded(self) -> list[str]:
+        return [event.id for event in self.uow.events]
+
+
+class SqlStorage:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[UnitOfWork]:
+        async with self.sessions() as session, session.begin():
+            yield SqlUnitOfWork(session)
+
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        return self._transaction()
+
+    async def recorded(self) -> list[str]:
+        outbox = metadata.tables["outbox"]
+        async with self.sessions() as session:
+            rows = await session.execute(select(outbox.c.event_id).order_by(outbox.c.id))
+            return list(rows.scalars())
+
+
+@pytest.fixture(scope="module")
+async def contract_sessions(
+    databases: TemporaryDatabases,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    url = await databases.create("billing_contract")
+    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
+    engine = create_async_engine(url)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+@pytest.fixture(params=["fake", "sql"])
+async def storage(
+    request: pytest.FixtureRequest, contract_sessions: async_sessionmaker[AsyncSession]
+) -> Storage:
+    if request.param == "fake":
+        return FakeStorage()
+    async with contract_sessions() as session, session.begin():
+        await session.execute(
+            text(
+                "TRUNCATE invoices, invoice_lines, invoice_taxes, payments, "
+                "invoice_number_counters, outbox"
+            )
+        )
+    return SqlStorage(contract_sessions)
+
+
+class Rollback(Exception):
+    """Raised to leave a transaction the way a failed use case does."""
+
+
+async def rolled_back(storage: Storage, work: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+    """Run `work` in a transaction that then fails, as a use case raising half-way does."""
+
+    async def then_fail() -> None:
+        async with storage.transaction() as uow:
+            await work(uow)
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        await then_fail()
+
+
+_numbers = itertools.count(1)
+
+
+def an_invoice(*, customer_id: str = "cust-1", order_id: str | None = None) -> Invoice:
+    """An invoice as the use case builds it: two tax rates, a discount, a fractional quantity."""
+    lines = [
+        InvoiceLine.priced(
+            line_no=1,
+            sku="BOLT-M8",
+            description="Hex bolt M8",
+            quantity=D("10"),
+            unit_price=D("2.50"),
+            discount_percent=D("0"),
+            tax_rate=D("21"),
+        ),
+        InvoiceLine.priced(
+            line_no=2,
+            sku="CABLE-3X1.5",
+            description="Cable by the metre",
+            quantity=D("12.5"),
+            unit_price=D("1.99"),
+            discount_percent=D("7.5"),
+            tax_rate=D("10"),
+        ),
+    ]
+    issued = date(2025, 3, 10)
+    terms = PaymentTerms(days=14, text="Net 14 days")
+    return Invoice(
+        id=str(uuid.uuid4()),
+        number=f"INV-2025-{next(_numbers):06d}",
+        order_id=order_id or str(uuid.uuid4()),
+        order_number="SO-2025-000042",
+        customer=Customer(id=customer_id, name="Ромашка Trading, S.L.", email=None),
+        billing_address=Address(
+            line1="Calle Mayor 1", postal_code="28013", city="Madrid", country="ES"
+        ),
+        shipping_address=Address(
+            name="Warehouse",
+            line1="Pol. Ind. 3",
+            line2="Nave 7",
+            postal_code="28500",
+            city="Arganda",
+            region="Madrid",
+            country="ES",
+        ),
+        currency="EUR",
+        issue_date=issued,
+        due_date=terms.due_date(issued),
+        payment_terms=terms,
+        customer_reference="PO-4711",
+        opening_text="Thank you for your order.",
+        closing_text=None,
+        lines=lines,
+        totals=Totals.of(lines),
+    )
+
+
+async def stored(storage: Storage, *invoices: Invoice) -> None:
+    """Each invoice added in a transaction of its own, as each completed order is."""
+    for invoice in invoices:
+        async with storage.transaction() as uow:
+            await uow.invoices.add(invoice)
+
+
+def issued(invoice: Invoice) -> CloudEvent[Any]:
+    return new_event(
+        EventType.INVOICE_ISSUED,
+        services.invoice_issued(invoice),
+        source=services.SOURCE,
+        subject=invoice.order_id,
+    )
+
+
+def a_payment(amount: str, reference: str | None = None) -> Payment:
+    return Payment(
+        id=str(uuid.uuid4()),
+        amount=D(amount),
+        received_at=datetime(2025, 3, 12, 9, 30, tzinfo=UTC),
+        method=PaymentMethod.CARD,
+        reference=reference,
+    )
+
+
+async def test_an_added_invoice_reads_back_whole(storage: Storage) -> None:
+    invoice = an_invoice()
+    async with storage.transaction() as uow:
+        await uow.invoices.add(invoice)
+        assert invoice.created_at is not None  # the store says when it was created
+
+    async with storage.transaction() as uow:
+        assert await uow.invoices.get(invoice.id) == invoice
+        assert await uow.invoices.get(invoice.id, for_update=True) == invoice
+        assert await uow.invoices.get(str(uuid.uuid4())) is None
+
+
+async def test_lock_says_whether_the_invoice_exists(storage: Storage) -> None:
+    invoice = an_invoice()
+    await stored(storage, invoice)
+    async with storage.transaction() as uow:
+        assert await uow.invoices.lock(invoice.id) is True
+        assert await uow.invoices.lock(str(uuid.uuid4())) is False
+
+
+async def test_for_order_finds_the_one_invoice_of_an_order(storage: Storage) -> None:
+    invoice, other = an_invoice(), an_invoice()
+    await stored(storage, invoice, other)
+    async with storage.transaction() as uow:
+        assert await uow.invoices.for_order(invoice.order_id) == invoice
+        assert await uow.invoices.for_order(str(uuid.uuid4())) is None
+
+
+async def test_numbers_are_gapless_per_year_even_after_a_rollback(storage: Storage) -> None:
+    async with storage.transaction() as uow:
+        assert await uow.invoices.next_sequence(2025) == 1
+    taken: list[int] = []
+
+    async def take_one(uow: UnitOfWork) -> None:
+        taken.append(await uow.invoices.next_sequence(2025))
+
+    await rolled_back(storage, take_one)
+    assert taken == [2]
+    async with storage.transaction() as uow:
+        assert await uow.invoices.next_sequence(2025) == 2  # the rolled-back number, again
+        assert await uow.invoices.next_sequence(2026) == 1  # each year counts from 1
+        assert await uow.invoices.next_sequence(2025) == 3
+
+
+async def test_a_rolled_back_transaction_leaves_no_invoice_and_no_event(
+    storage: Storage,
+) -> None:
+    invoice = an_invoice()
+
+    async def issue(uow: UnitOfWork) -> None:
+        await uow.invoices.add(invoice)
+        await uow.record(issued(invoice))
+
+    await rolled_back(storage, issue)
+    async with storage.transaction() as uow:
+        assert await uow.invoices.get(invoice.id) is None
+        assert await uow.invoices.for_order(invoice.order_id) is None
+    assert await storage.recorded() == []
+
+
+async def test_recorded_events_commit_with_the_transaction(storage: Storage) -> None:
+    invoice = an_invoice()
+    first, second = issued(invoice), issued(invoice)
+    async with storage.transaction() as uow:
+        await uow.invoices.add(invoice)
+        await uow.record(first)
+        await uow.record(second)
+    assert await storage.recorded() == [first.id, second.id]
+
+
+async def test_add_payment_stores_the_payment_the_paid_total_and_the_status(
+    storage: Storage,
+) -> None:
+    invoice = an_invoice()
+    await stored(storage, invoice)
+    gross = invoice.totals.gross
+    payments = [a_payment("10.00", "wire 1"), a_payment(str(gross - D("10.00")))]
+    expected = [(InvoiceStatus.PARTIALLY_PAID, D("10.00")), (InvoiceStatus.PAID, gross)]
+    for payment, (status, paid_total) in zip(payments, expected, strict=True):
+        async with storage.transaction() as uow:
+            current = await uow.invoices.get(invoice.id, for_update=True)
+            assert current is not None
+            current.receive(payment)
+            await uow.invoices.add_payment(current, payment)
+        async with storage.transaction() as uow:
+            after = await uow.invoices.get(invoice.id)
+            assert after is not None
+            assert (after.status, after.paid_total) == (status, paid_total)
+
+    async with storage.transaction() as uow:
+        found = await uow.invoices.get(invoice.id)
+    assert found is not None
+    assert found.payments == payments
+    assert found.balance == 0
+    # Only the payment and the balance changed: the invoice is otherwise as it was issued.
+    assert (found.lines, found.totals, found.number) == (
+        invoice.lines,
+        invoice.totals,
+        invoice.number,
+    )
+
+
+async def test_search_pages_newest_first_and_filters(storage: Storage) -> None:
+    invoices = [an_invoice(customer_id="c1" if n % 2 else "c2") for n in range(5)]
+    await stored(storage, *invoices)
+    paid = invoices[1]
+    async with storage.transaction() as uow:
+        current = await uow.invoices.get(paid.id, for_update=True)
+        assert current is not None
+        payment = a_payment("1.00")
+        current.receive(payment)
+        await uow.invoices.add_payment(current, payment)
+
+    newest_first = sorted(invoices, key=lambda i: (i.created_at, i.id), reverse=True)
+    everything = InvoiceFilter()
+    pages: list[list[str]] = []
+    after: Position | None = None
+    async with storage.transaction() as uow:
+        for _ in range(len(invoices)):  # bounded: a cursor that never moves must fail, not hang
+            page = await uow.invoices.search(everything, limit=2, after=after)
+            if not page:
+                break
+            pages.append([i.id for i in page])
+            last = page[-1]
+            assert last.created_at is not None
+            after = Position(created_at=last.created_at, id=last.id)
+
+        ids = [i.id for i in newest_first]
+        assert pages == [ids[0:2], ids[2:4], ids[4:5]]
+        assert [i.id for i in await uow.invoices.search(everything, limit=10)] == ids
+
+        def found(**where: Any) -> Any:
+            return uow.invoices.search(InvoiceFilter(**where), limit=10)
+
+        by_c1 = [i.id for i in newest_first if i.customer.id == "c1"]
+        assert [i.id for i in await found(customer_id="c1")] == by_c1
+        assert [i.id for i in await found(order_id=paid.order_id)] == [paid.id]
+        partially_paid = await found(status=InvoiceStatus.PARTIALLY_PAID)
+        assert [(i.id, i.paid_total) for i in partially_paid] == [(paid.id, D("1.00"))]
+        assert await found(status=InvoiceStatus.PAID) == []
+        assert await found(customer_id="c2", order_id=paid.order_id) == []
