@@ -35,7 +35,7 @@ from billing.domain.model import (
     Totals,
 )
 from billing.entrypoints.cli import MIGRATIONS_DIR
-from billing.service_layer import services
+from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
 from contracts import CloudEvent, EventType, new_event
 from servicekit.migrations import upgrade
@@ -194,8 +194,8 @@ async def stored(storage: Storage, *invoices: Invoice) -> None:
 def issued(invoice: Invoice) -> CloudEvent[Any]:
     return new_event(
         EventType.INVOICE_ISSUED,
-        services.invoice_issued(invoice),
-        source=services.SOURCE,
+        invoice_issued(invoice),
+        source=SOURCE,
         subject=invoice.order_id,
     )
 

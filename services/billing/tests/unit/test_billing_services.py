@@ -16,7 +16,8 @@ from billing.domain.model import (
     PaymentExceedsBalance,
     UninvoiceableOrder,
 )
-from billing.service_layer import services
+from billing.service_layer import invoicing
+from billing.service_layer.payments import InvoiceNotFound, NewPayment, record_payment
 from contracts import CloudEvent, EventType
 from contracts.common import OrderSnapshot
 from contracts.events import InvoiceIssued, PaymentReceived
@@ -35,7 +36,7 @@ async def issue(
     event: Callable[[OrderSnapshot], CloudEvent[Any]],
     today: date = TODAY,
 ) -> Invoice | None:
-    return await services.issue_invoice(uow, event(order), order, today=today)
+    return await invoicing.issue_invoice(uow, event(order), order, today=today)
 
 
 async def test_a_completed_order_gets_one_invoice_and_one_event(
@@ -45,7 +46,7 @@ async def test_a_completed_order_gets_one_invoice_and_one_event(
         [("BOLT", "10", "2.50", "0", "21"), ("NUT", "3", "1.99", "5", "10")], payment_days=30
     )
     cause = completed_event(order)
-    invoice = await services.issue_invoice(uow, cause, order, today=TODAY)
+    invoice = await invoicing.issue_invoice(uow, cause, order, today=TODAY)
 
     assert invoice is not None
     assert invoice.number == "INV-2025-000001"
@@ -131,18 +132,18 @@ async def test_payments_move_the_invoice_to_partially_paid_then_paid(
     assert invoice.totals.gross == D("133.10")
     received = datetime(2025, 3, 12, 9, 30, tzinfo=UTC)
 
-    first, p1 = await services.record_payment(
-        uow, invoice.id, services.NewPayment(amount=D("100.00"), received_at=received)
+    first, p1 = await record_payment(
+        uow, invoice.id, NewPayment(amount=D("100.00"), received_at=received)
     )
     assert (first.status, first.paid_total, first.balance) == (
         InvoiceStatus.PARTIALLY_PAID,
         D("100.00"),
         D("33.10"),
     )
-    last, p2 = await services.record_payment(
+    last, p2 = await record_payment(
         uow,
         invoice.id,
-        services.NewPayment(amount=D("33.10"), received_at=received, reference="wire 2"),
+        NewPayment(amount=D("33.10"), received_at=received, reference="wire 2"),
         correlation_id="corr-1",
     )
     assert (last.status, last.paid_total, last.balance) == (InvoiceStatus.PAID, D("133.10"), D("0"))
@@ -170,14 +171,10 @@ async def test_an_overpayment_is_refused_and_nothing_is_stored_or_recorded(
     invoice = await issue(uow, make_order(), completed_event)
     assert invoice is not None
     now = datetime.now(UTC)
-    await services.record_payment(
-        uow, invoice.id, services.NewPayment(amount=D("33.10"), received_at=now)
-    )
+    await record_payment(uow, invoice.id, NewPayment(amount=D("33.10"), received_at=now))
     events_before = len(uow.events)
     with pytest.raises(PaymentExceedsBalance):
-        await services.record_payment(
-            uow, invoice.id, services.NewPayment(amount=D("100.01"), received_at=now)
-        )
+        await record_payment(uow, invoice.id, NewPayment(amount=D("100.01"), received_at=now))
     stored = await uow.invoices.get(invoice.id)
     assert stored is not None
     assert (stored.status, stored.paid_total, len(stored.payments)) == (
@@ -189,7 +186,7 @@ async def test_an_overpayment_is_refused_and_nothing_is_stored_or_recorded(
 
 
 async def test_a_payment_on_an_unknown_invoice_is_not_found(uow: FakeUnitOfWork) -> None:
-    with pytest.raises(services.InvoiceNotFound):
-        await services.record_payment(
-            uow, "nope", services.NewPayment(amount=D("1.00"), received_at=datetime.now(UTC))
+    with pytest.raises(InvoiceNotFound):
+        await record_payment(
+            uow, "nope", NewPayment(amount=D("1.00"), received_at=datetime.now(UTC))
         )

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.domain.model import UninvoiceableOrder
-from billing.service_layer import services
+from billing.service_layer import invoicing
 from contracts import CloudEvent
 from contracts.events import OrderCompleted
 from servicekit.consumer import PermanentError
@@ -18,7 +18,7 @@ async def handle_order_completed(event: CloudEvent[OrderCompleted], session: Asy
     """A completed order gets its invoice, dated today (UTC); a second delivery changes nothing."""
     order = event.data.order
     try:
-        await services.issue_invoice(
+        await invoicing.issue_invoice(
             SqlUnitOfWork(session), event, order, today=datetime.now(UTC).date()
         )
     except UninvoiceableOrder as exc:

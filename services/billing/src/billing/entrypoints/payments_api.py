@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from billing.domain.model import PaymentRefused
 from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
 from billing.entrypoints.payments_schemas import PaymentCreate, PaymentRead
-from billing.service_layer import services
+from billing.service_layer import payments
 from servicekit.api import ErrorTable, IdempotencyKey, problem_responses, problems_from
 from servicekit.http import Conflict, NotFound, idempotent
 from servicekit.observability import current_correlation_id
@@ -20,7 +20,7 @@ from servicekit.runtime import runtime_of
 router = APIRouter(tags=["payments"], dependencies=ACCOUNTING_FOR_CHANGES)
 
 REFUSALS: ErrorTable = {
-    services.InvoiceNotFound: lambda exc: NotFound(f"no invoice {exc}"),
+    payments.InvoiceNotFound: lambda exc: NotFound(f"no invoice {exc}"),
     PaymentRefused: Conflict,
 }
 
@@ -40,7 +40,7 @@ async def create_payment(
 ) -> JSONResponse:
     """Record a payment; partial payments keep a balance. Above the balance, or on a paid
     invoice: 409 and nothing changes."""
-    new = services.NewPayment(
+    new = payments.NewPayment(
         amount=body.amount,
         received_at=body.received_at or datetime.now(UTC),
         method=body.method,
@@ -49,7 +49,7 @@ async def create_payment(
 
     async def create() -> tuple[int, Any]:
         with problems_from(REFUSALS):
-            invoice, payment = await services.record_payment(
+            invoice, payment = await payments.record_payment(
                 uow, invoice_id, new, correlation_id=current_correlation_id()
             )
         return 201, PaymentRead.of(invoice, payment).model_dump(mode="json")

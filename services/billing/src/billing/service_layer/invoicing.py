@@ -1,25 +1,19 @@
-"""Use cases: issue the invoice of a completed order, record a payment.
-
-Each changes state and writes the events it causes through the same unit of work, so both
-commit in the caller's one transaction.
-"""
+"""Issuing: a completed order gets its one invoice, numbered without gaps in its year."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from billing.domain import model
-from billing.domain.model import Invoice, Payment, PaymentMethod, UninvoiceableOrder
+from billing.domain.model import Invoice, UninvoiceableOrder
+from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import UnitOfWork
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts import common as c
-from contracts import events as e
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -27,15 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Value = TypeVar("Value", bound="DataclassInstance")
 
-SOURCE = "/billing"
 MAX_ID_LENGTH = 200
-
-
-class InvoiceNotFound(Exception):
-    pass
-
-
-# --- issuing ------------------------------------------------------------------------------------
 
 
 async def issue_invoice(
@@ -110,77 +96,3 @@ def _address(address: c.Address | None) -> model.Address | None:
 def _copied(kind: type[Value], source: object) -> Value:
     """A domain value whose every field is the attribute of that name on `source` (a payload)."""
     return kind(**{field.name: getattr(source, field.name) for field in dataclasses.fields(kind)})
-
-
-def invoice_issued(invoice: Invoice) -> e.InvoiceIssued:
-    """The payload announcing `invoice`: everything the documents service prints.
-
-    The payload's fields have the invoice's names (but `invoice_id`); the rest is left out.
-    """
-    return e.InvoiceIssued.model_validate({**dataclasses.asdict(invoice), "invoice_id": invoice.id})
-
-
-# --- payments -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewPayment:
-    amount: Decimal
-    received_at: datetime
-    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
-    reference: str | None = None
-
-
-async def record_payment(
-    uow: UnitOfWork, invoice_id: str, new: NewPayment, *, correlation_id: str | None = None
-) -> tuple[Invoice, Payment]:
-    """Apply a payment to the invoice, locked until commit so concurrent payments queue.
-
-    Raises `InvoiceNotFound`, or a `PaymentRefused` (paid invoice, amount above the balance)
-    after which nothing has changed.
-    """
-    invoice = await uow.invoices.get(invoice_id, for_update=True)
-    if invoice is None:
-        raise InvoiceNotFound(invoice_id)
-    payment = Payment(
-        id=str(uuid.uuid4()),
-        amount=new.amount,
-        received_at=new.received_at,
-        method=new.method,
-        reference=new.reference,
-    )
-    invoice.receive(payment)
-    await uow.invoices.add_payment(invoice, payment)
-    await uow.record(
-        new_event(
-            EventType.PAYMENT_RECEIVED,
-            payment_received(invoice, payment),
-            source=SOURCE,
-            subject=invoice.order_id,
-            correlation_id=correlation_id,
-        )
-    )
-    log.info(
-        "payment of %s %s on invoice %s: %s, balance %s",
-        payment.amount,
-        invoice.currency,
-        invoice.number,
-        invoice.status.value,
-        invoice.balance,
-    )
-    return invoice, payment
-
-
-def payment_received(invoice: Invoice, payment: Payment) -> e.PaymentReceived:
-    return e.PaymentReceived(
-        payment_id=payment.id,
-        invoice_id=invoice.id,
-        invoice_number=invoice.number,
-        order_id=invoice.order_id,
-        amount=payment.amount,
-        currency=invoice.currency,
-        paid_total=invoice.paid_total,
-        balance=invoice.balance,
-        status=e.InvoiceStatus(invoice.status.value),
-        received_at=payment.received_at,
-    )
