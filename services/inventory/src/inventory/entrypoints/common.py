@@ -1,11 +1,11 @@
 """What every route module shares: the request's unit of work, roles, refusals as problems,
-and the pieces of the bodies (SKU, quantities out, pages)."""
+and the pieces of the bodies (SKU, quantities out)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -111,10 +111,3 @@ async def create_once(
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 # Out: a decimal string without trailing zeros ("10", "2.5"), never in exponent notation.
 QuantityOut = Annotated[Decimal, PlainSerializer(lambda q: str(tidy(q)), return_type=str)]
-
-ItemT = TypeVar("ItemT", bound=BaseModel)
-
-
-class Page(BaseModel, Generic[ItemT]):
-    items: list[ItemT]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")

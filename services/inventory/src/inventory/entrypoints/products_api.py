@@ -12,13 +12,12 @@ from inventory.domain.records import Product
 from inventory.entrypoints.common import (
     PROBLEMS,
     WAREHOUSE_ONLY,
-    Page,
     RuntimeDep,
     SkuPath,
     UnitOfWorkDep,
     change,
 )
-from inventory.entrypoints.products_schemas import ProductRead, ProductUpdate
+from inventory.entrypoints.products_schemas import ProductPage, ProductRead, ProductUpdate
 from inventory.service_layer import catalogue
 from servicekit.api import Cursor, Limit, Storable
 from servicekit.http import NotFound
@@ -40,13 +39,13 @@ async def list_products(
     q: Annotated[
         str | None, Query(max_length=200, description="Text in SKU/name"), Storable
     ] = None,
-) -> Page[ProductRead]:
+) -> ProductPage:
     """Products and services in SKU order."""
     after_sku = cursor_position(cursor, lambda position: text(keys("sku")(position)[0]))
     found, more = await catalogue.list_products(
         uow, limit=limit, after_sku=after_sku, kind=kind, text=q
     )
-    return Page[ProductRead](
+    return ProductPage(
         items=[_read(p) for p in found],
         next_cursor=next_cursor(found, more, lambda last: {"sku": last.sku}),
     )

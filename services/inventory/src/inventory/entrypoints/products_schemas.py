@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from inventory.domain.model import ItemKind
 from servicekit.api import RequestBody
+from servicekit.pagination import Page
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=4000)]
@@ -29,3 +30,7 @@ class ProductRead(BaseModel):
     description: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class ProductPage(Page[ProductRead]):
+    """A page of products and services, in SKU order."""

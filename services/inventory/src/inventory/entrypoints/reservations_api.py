@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from inventory.domain.model import LineStatus
 from inventory.domain.records import ReservationFilter
-from inventory.entrypoints.common import PROBLEMS, OrderIdQuery, Page, SkuQuery, UnitOfWorkDep
-from inventory.entrypoints.reservations_schemas import ReservationRead
+from inventory.entrypoints.common import PROBLEMS, OrderIdQuery, SkuQuery, UnitOfWorkDep
+from inventory.entrypoints.reservations_schemas import ReservationPage, ReservationRead
 from inventory.service_layer import reservations
 from servicekit.api import Cursor, Limit
 from servicekit.pagination import cursor_position, keys, next_cursor, text
@@ -25,7 +25,7 @@ async def list_reservations(
     status: LineStatus | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ReservationRead]:
+) -> ReservationPage:
     """What orders hold per SKU; a backordered order's lines have status `backordered`."""
     found, more = await reservations.list_lines(
         uow,
@@ -33,7 +33,7 @@ async def list_reservations(
         limit=limit,
         after=cursor_position(cursor, _order_and_sku),
     )
-    return Page[ReservationRead](
+    return ReservationPage(
         items=[ReservationRead.model_validate(line, from_attributes=True) for line in found],
         next_cursor=next_cursor(
             found, more, lambda last: {"order_id": last.order_id, "sku": last.sku}

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from inventory.domain.model import LineStatus
 from inventory.entrypoints.common import QuantityOut
+from servicekit.pagination import Page
 
 
 class ReservationRead(BaseModel):
@@ -20,3 +21,7 @@ class ReservationRead(BaseModel):
     status: LineStatus = Field(description="`backordered`: waiting for stock, nothing reserved")
     created_at: datetime
     updated_at: datetime
+
+
+class ReservationPage(Page[ReservationRead]):
+    """A page of reservation lines, in (order id, SKU) order."""

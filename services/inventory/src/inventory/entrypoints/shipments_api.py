@@ -12,12 +12,11 @@ from inventory.entrypoints.common import (
     PROBLEMS,
     WAREHOUSE_ONLY,
     OrderIdQuery,
-    Page,
     RuntimeDep,
     UnitOfWorkDep,
     create_once,
 )
-from inventory.entrypoints.shipments_schemas import ShipmentCreate, ShipmentRead
+from inventory.entrypoints.shipments_schemas import ShipmentCreate, ShipmentPage, ShipmentRead
 from inventory.service_layer import shipments
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.api import Cursor, IdempotencyKey, Limit
@@ -62,12 +61,12 @@ async def list_shipments(
     order_id: OrderIdQuery = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ShipmentRead]:
+) -> ShipmentPage:
     """Shipments, oldest first."""
     found, more = await shipments.list_shipments(
         uow, limit=limit, order_id=order_id, after=cursor_position(cursor, created_at_and_id)
     )
-    return Page[ShipmentRead](
+    return ShipmentPage(
         items=[ShipmentRead.of(s) for s in found],
         next_cursor=next_cursor(found, more, created_at_and_id_of),
     )

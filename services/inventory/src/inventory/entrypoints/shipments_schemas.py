@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from inventory.domain.records import Shipment
 from inventory.entrypoints.common import QuantityOut, Sku
 from servicekit.api import RequestBody
+from servicekit.pagination import Page
 
 OrderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 QuantityIn = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
@@ -47,3 +48,7 @@ class ShipmentRead(BaseModel):
             fully_shipped=shipment.fully_shipped,
             created_at=shipment.created_at,
         )
+
+
+class ShipmentPage(Page[ShipmentRead]):
+    """A page of shipments, oldest first."""

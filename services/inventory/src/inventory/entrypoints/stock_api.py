@@ -7,11 +7,10 @@ from fastapi import APIRouter
 from inventory.entrypoints.common import (
     PROBLEMS,
     REFUSALS,
-    Page,
     SkuPath,
     UnitOfWorkDep,
 )
-from inventory.entrypoints.stock_schemas import MovementRead, StockRead
+from inventory.entrypoints.stock_schemas import MovementPage, MovementRead, StockRead
 from inventory.service_layer import stock
 from servicekit.api import Cursor, Limit, problems_from
 from servicekit.http import Conflict, NotFound
@@ -23,12 +22,12 @@ router = APIRouter(tags=["stock"], responses=PROBLEMS)
 @router.get("/stock/{sku:path}/movements")
 async def list_movements(
     sku: SkuPath, uow: UnitOfWorkDep, limit: Limit = 50, cursor: Cursor = None
-) -> Page[MovementRead]:
+) -> MovementPage:
     """The stock ledger of one SKU, oldest first: every change with the level it left."""
     after_id = cursor_position(cursor, lambda position: int(keys("id")(position)[0]))
     with problems_from(REFUSALS):
         found, more = await stock.list_movements(uow, sku, limit=limit, after_id=after_id)
-    return Page[MovementRead](
+    return MovementPage(
         items=[MovementRead.model_validate(movement, from_attributes=True) for movement in found],
         next_cursor=next_cursor(found, more, lambda last: {"id": last.id}),
     )

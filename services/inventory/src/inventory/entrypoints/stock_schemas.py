@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from inventory.domain.model import MovementKind
 from inventory.entrypoints.common import QuantityOut
+from servicekit.pagination import Page
 
 
 class StockRead(BaseModel):
@@ -35,3 +36,7 @@ class MovementRead(BaseModel):
     reference: str = Field(description="The adjustment, order or shipment id")
     order_id: str | None
     created_at: datetime
+
+
+class MovementPage(Page[MovementRead]):
+    """A page of ledger rows of one SKU, oldest first."""
