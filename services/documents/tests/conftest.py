@@ -1,22 +1,28 @@
 """Builders of the event payloads the documents service consumes (contracts models), small
-letterhead images, and the in-memory fakes of the ports (for unit tests and the repository
-contract)."""
+letterhead images, the in-memory fakes of the ports (for unit tests and the repository
+contract), and the running service of the integration tests."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from PIL import Image, ImageDraw
+from sqlalchemy import func, select
 
-from contracts import CloudEvent
+from contracts import CloudEvent, EventType
 from contracts.common import (
     Address,
     CustomerRef,
@@ -27,12 +33,21 @@ from contracts.common import (
     TaxLine,
     Totals,
 )
-from contracts.events import InvoiceIssued, InvoiceLine
+from contracts.events import DocumentGenerated, InvoiceIssued, InvoiceLine
+from documents.adapters.tables import documents as documents_table
+from documents.bootstrap import build_spec
+from documents.config import DocumentsSettings
 from documents.domain.emails import Email, EmailStatus, OutgoingEmail
 from documents.domain.model import Document, DocumentKind, PrintableDocument
 from documents.domain.templates import Template
+from documents.entrypoints.cli import MIGRATIONS_DIR
 from documents.service_layer.ports import DocumentStorage, Mailer, Renderer, StoredObjectMissing
 from documents.service_layer.unit_of_work import Position, UnitOfWork
+from servicekit import dlq
+from servicekit.consumer import parse_event
+from servicekit.runtime import Runtime
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, service_under_test
 
 CENT = Decimal("0.01")
 MARKUP = "<b>bold?</b> & <font color=red>"
@@ -442,3 +457,99 @@ def fake_renderer() -> FakeRenderer:
 @pytest.fixture
 def make_mailer() -> type[FakeMailer]:
     return FakeMailer
+
+
+# --- the running service (integration tests) ---------------------------------------------------
+
+
+@dataclass
+class RunningService:
+    """The documents service (API and worker) on a fresh database, and a producer to feed it."""
+
+    runtime: Runtime
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+    storage_dir: Path
+
+    async def publish(self, topic: str, event: CloudEvent[Any] | bytes, *, key: str) -> None:
+        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
+        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
+
+    async def documents(self, **query: str) -> list[dict[str, Any]]:
+        response = await self.client.get("/documents", params=query)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def documents_of(self, order_id: str) -> list[dict[str, Any]]:
+        return await self.documents(order_id=order_id)
+
+    async def content(self, document: dict[str, Any]) -> bytes:
+        response = await self.client.get(document["download_path"])
+        assert response.status_code == 200, response.text
+        return response.content
+
+    async def email(self, email_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/emails/{email_id}")
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()
+        return found
+
+    async def row(self, document_id: str) -> Any:
+        """The document's row, read from the database directly."""
+        async with self.runtime.sessionmaker() as session:
+            query = select(documents_table).where(documents_table.c.id == uuid.UUID(document_id))
+            return (await session.execute(query)).one()
+
+    async def count_rows(self) -> int:
+        async with self.runtime.sessionmaker() as session:
+            query = select(func.count()).select_from(documents_table)
+            return int((await session.execute(query)).scalar_one())
+
+    async def events(self, event_type: EventType) -> list[tuple[bytes, CloudEvent[Any]]]:
+        """The events of `event_type` on documents.events, with their keys."""
+        records = await dlq.read_topic(self.kafka, self.kafka.topic("documents.events"))
+        events = [(record.key, parse_event(record.value)) for record in records]
+        return [(key, event) for key, event in events if event.type == event_type]
+
+    async def generated_events(self) -> list[tuple[bytes, CloudEvent[Any]]]:
+        """Every event on documents.events, read as `document.generated`."""
+        records = await dlq.read_topic(self.kafka, self.kafka.topic("documents.events"))
+        return [
+            (record.key, CloudEvent[DocumentGenerated].model_validate_json(record.value))
+            for record in records
+        ]
+
+
+@contextlib.asynccontextmanager
+async def _running_service(
+    databases: TemporaryDatabases, kafka: KafkaSettings, tmp_path: Path, **settings: Any
+) -> AsyncIterator[RunningService]:
+    storage_dir = tmp_path / "documents"
+    spec = build_spec(
+        DocumentsSettings(
+            database_url=await databases.create("documents"),
+            kafka=kafka,
+            storage_dir=str(storage_dir),
+            consumer_backoff_seconds=0.05,
+            consumer_max_attempts=2,
+            outbox_poll_interval_seconds=0.5,
+            **settings,
+        )
+    )
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        async with service_under_test(spec, MIGRATIONS_DIR) as (runtime, client):
+            yield RunningService(runtime, client, kafka, producer, storage_dir)
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+def start_service(
+    databases: TemporaryDatabases, kafka: KafkaSettings, tmp_path: Path
+) -> Callable[..., contextlib.AbstractAsyncContextManager[RunningService]]:
+    """`async with start_service(**settings) as service:` (DocumentsSettings overrides)."""
+    return functools.partial(_running_service, databases, kafka, tmp_path)

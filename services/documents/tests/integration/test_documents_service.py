@@ -7,89 +7,25 @@ import io
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from pypdf import PdfReader
-from sqlalchemy import func, select
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import DocumentGenerated, OrderConfirmed
-from documents.adapters.tables import documents
-from documents.bootstrap import build_spec
-from documents.config import DocumentsSettings
-from documents.entrypoints.cli import MIGRATIONS_DIR
+from contracts.events import OrderConfirmed
 from servicekit import dlq
-from servicekit.runtime import Runtime
-from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually, service_under_test
-
-
-@dataclass
-class Service:
-    runtime: Runtime
-    client: httpx.AsyncClient
-    kafka: KafkaSettings
-    producer: AIOKafkaProducer
-    storage_dir: Path
-
-    async def publish(self, topic: str, event: CloudEvent[Any] | bytes, *, key: str) -> None:
-        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
-        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
-
-    async def documents_of(self, order_id: str) -> list[dict[str, Any]]:
-        response = await self.client.get("/documents", params={"order_id": order_id})
-        assert response.status_code == 200, response.text
-        items: list[dict[str, Any]] = response.json()["items"]
-        return items
-
-    async def row(self, document_id: str) -> Any:
-        async with self.runtime.sessionmaker() as session:
-            query = select(documents).where(documents.c.id == uuid.UUID(document_id))
-            return (await session.execute(query)).one()
-
-    async def count_rows(self) -> int:
-        async with self.runtime.sessionmaker() as session:
-            query = select(func.count()).select_from(documents)
-            return int((await session.execute(query)).scalar_one())
-
-    async def generated_events(self) -> list[tuple[bytes, CloudEvent[Any]]]:
-        records = await dlq.read_topic(self.kafka, self.kafka.topic("documents.events"))
-        return [
-            (record.key, CloudEvent[DocumentGenerated].model_validate_json(record.value))
-            for record in records
-        ]
+from servicekit.testing import eventually
 
 
 @pytest.fixture
-async def service(
-    databases: TemporaryDatabases, kafka: KafkaSettings, tmp_path: Path
-) -> AsyncIterator[Service]:
-    storage_dir = tmp_path / "documents"
-    settings = DocumentsSettings(
-        database_url=await databases.create("documents"),
-        kafka=kafka,
-        storage_dir=str(storage_dir),
-        company_name="Compañía Ejemplo S.L.",
-        consumer_backoff_seconds=0.05,
-        consumer_max_attempts=2,
-        outbox_poll_interval_seconds=0.5,
-    )
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
-            yield Service(runtime, client, kafka, producer, storage_dir)
-    finally:
-        await producer.stop()
+async def service(start_service) -> AsyncIterator[Any]:
+    async with start_service(company_name="Compañía Ejemplo S.L.") as running:
+        yield running
 
 
 async def test_order_confirmation_is_rendered_stored_announced_and_served(
-    service: Service, order_builder
+    service: Any, order_builder
 ) -> None:
     order_id = str(uuid.uuid4())
     order = order_builder(order_id, "SO-2026-000001", line_count=60)
@@ -166,7 +102,7 @@ async def test_order_confirmation_is_rendered_stored_announced_and_served(
 
 
 async def test_invoices_are_idempotent_and_bad_events_are_dead_lettered(
-    service: Service, invoice_builder
+    service: Any, invoice_builder
 ) -> None:
     order_id = str(uuid.uuid4())
     issued = invoice_builder(order_id, "INV-2026-000001", "SO-2026-000001", line_count=12)

@@ -13,15 +13,11 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from PIL import Image
@@ -29,19 +25,10 @@ from pypdf import PdfReader
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import OrderConfirmed, QuoteSent
-from documents.bootstrap import build_spec
-from documents.config import DocumentsSettings
-from documents.entrypoints.cli import MIGRATIONS_DIR
-from servicekit import dlq
-from servicekit.consumer import parse_event
-from servicekit.runtime import Runtime
-from servicekit.settings import KafkaSettings
 from servicekit.testing import (
-    TemporaryDatabases,
     bearer,
     eventually,
     free_port,
-    service_under_test,
 )
 
 SALES = bearer("sales", subject="alice")
@@ -103,55 +90,9 @@ async def smtp_server(port: int, *, login: bool = False) -> AsyncIterator[Mailbo
         await asyncio.to_thread(controller.stop)
 
 
-@dataclass
-class Service:
-    runtime: Runtime
-    client: httpx.AsyncClient
-    kafka: KafkaSettings
-    producer: AIOKafkaProducer
-
-    async def publish(self, topic: str, event: CloudEvent[Any], *, key: str) -> None:
-        value = event.model_dump_json().encode()
-        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
-
-    async def documents(self, **query: str) -> list[dict[str, Any]]:
-        response = await self.client.get("/documents", params=query)
-        assert response.status_code == 200, response.text
-        items: list[dict[str, Any]] = response.json()["items"]
-        return items
-
-    async def content(self, document: dict[str, Any]) -> bytes:
-        response = await self.client.get(document["download_path"])
-        assert response.status_code == 200, response.text
-        return response.content
-
-    async def events(self, event_type: EventType) -> list[tuple[bytes, CloudEvent[Any]]]:
-        records = await dlq.read_topic(self.kafka, self.kafka.topic("documents.events"))
-        events = [(record.key, parse_event(record.value)) for record in records]
-        return [(key, event) for key, event in events if event.type == event_type]
-
-    async def email(self, email_id: str) -> dict[str, Any]:
-        response = await self.client.get(f"/emails/{email_id}")
-        assert response.status_code == 200, response.text
-        found: dict[str, Any] = response.json()
-        return found
-
-
-@contextlib.asynccontextmanager
-async def documents_service(
-    databases: TemporaryDatabases,
-    kafka: KafkaSettings,
-    tmp_path: Path,
-    smtp_port: int,
-    **smtp: Any,
-) -> AsyncIterator[Service]:
-    settings = DocumentsSettings(
-        database_url=await databases.create("documents"),
-        kafka=kafka,
-        storage_dir=str(tmp_path / "documents"),
-        consumer_backoff_seconds=0.05,
-        consumer_max_attempts=2,
-        outbox_poll_interval_seconds=0.5,
+def documents_service(start_service, smtp_port: int, **smtp: Any) -> Any:
+    """The service, sending e-mail to 127.0.0.1:`smtp_port` and retrying fast."""
+    return start_service(
         smtp_host="127.0.0.1",
         smtp_port=smtp_port,
         smtp_from="documents@example.com",
@@ -162,13 +103,6 @@ async def documents_service(
         email_poll_interval_seconds=0.5,
         **smtp,
     )
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
-            yield Service(runtime, client, kafka, producer)
-    finally:
-        await producer.stop()
 
 
 def noise_png(side: int) -> bytes:
@@ -196,9 +130,7 @@ def confirmed(order: Any) -> CloudEvent[Any]:
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 async def test_a_document_is_emailed_over_smtp_with_its_pdf_attached(
-    databases: TemporaryDatabases,
-    kafka: KafkaSettings,
-    tmp_path: Path,
+    start_service,
     order_builder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -207,7 +139,7 @@ async def test_a_document_is_emailed_over_smtp_with_its_pdf_attached(
     login = {"smtp_username": SMTP_USER, "smtp_password": SMTP_PASSWORD}
     async with (
         smtp_server(port, login=True) as mailbox,
-        documents_service(databases, kafka, tmp_path, port, **login) as service,
+        documents_service(start_service, port, **login) as service,
     ):
         order_id = str(uuid.uuid4())
         await service.publish(
@@ -303,10 +235,10 @@ async def test_a_document_is_emailed_over_smtp_with_its_pdf_attached(
 
 
 async def test_quotes_and_an_email_that_fails_until_the_server_is_up(
-    databases: TemporaryDatabases, kafka: KafkaSettings, tmp_path: Path, order_builder
+    start_service, order_builder
 ) -> None:
     port = free_port()  # nothing listens here yet: the SMTP server is "down"
-    async with documents_service(databases, kafka, tmp_path, port) as service:
+    async with documents_service(start_service, port) as service:
         quote_id = str(uuid.uuid4())
         content = order_builder(quote_id, "QT-2026-000042", line_count=4)
         sent = QuoteSent(
@@ -400,14 +332,12 @@ async def test_quotes_and_an_email_that_fails_until_the_server_is_up(
 
 
 async def test_templates_pick_the_language_and_letterhead_of_documents(
-    databases: TemporaryDatabases,
-    kafka: KafkaSettings,
-    tmp_path: Path,
+    start_service,
     order_builder,
     invoice_builder,
     png: bytes,
 ) -> None:
-    async with documents_service(databases, kafka, tmp_path, free_port()) as service:
+    async with documents_service(start_service, free_port()) as service:
         client = service.client  # an administrator
         spanish = {
             "name": "Iberia",
