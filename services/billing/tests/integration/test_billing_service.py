@@ -15,28 +15,19 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from billing_builders import completed
 from sqlalchemy import func, select
 
 from billing.adapters.tables import invoice_number_counters, invoices, metadata, payments
 from billing.bootstrap import build_spec
 from billing.config import BillingSettings
 from billing.entrypoints.cli import MIGRATIONS_DIR
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts.common import OrderSnapshot
-from contracts.events import OrderCompleted
 from servicekit import dlq
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually, service_under_test
-
-
-def completed(order: OrderSnapshot) -> CloudEvent[Any]:
-    return new_event(
-        EventType.ORDER_COMPLETED,
-        OrderCompleted(order=order),
-        source="/orders",
-        subject=order.order_id,
-    )
 
 
 @dataclass

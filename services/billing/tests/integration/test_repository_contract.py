@@ -12,6 +12,7 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from typing import Any, Protocol
@@ -153,6 +154,7 @@ def an_invoice(*, customer_id: str = "cust-1", order_id: str | None = None) -> I
         ),
     ]
     issued = date(2025, 3, 10)
+    head_office = Address(line1="Calle Mayor 1", postal_code="28013", city="Madrid", country="ES")
     terms = PaymentTerms(days=14, text="Net 14 days")
     return Invoice(
         id=str(uuid.uuid4()),
@@ -160,18 +162,8 @@ def an_invoice(*, customer_id: str = "cust-1", order_id: str | None = None) -> I
         order_id=order_id or str(uuid.uuid4()),
         order_number="SO-2025-000042",
         customer=Customer(id=customer_id, name="Ромашка Trading, S.L.", email=None),
-        billing_address=Address(
-            line1="Calle Mayor 1", postal_code="28013", city="Madrid", country="ES"
-        ),
-        shipping_address=Address(
-            name="Warehouse",
-            line1="Pol. Ind. 3",
-            line2="Nave 7",
-            postal_code="28500",
-            city="Arganda",
-            region="Madrid",
-            country="ES",
-        ),
+        billing_address=head_office,
+        shipping_address=replace(head_office, name="Warehouse", line2="Nave 7", region="Madrid"),
         currency="EUR",
         issue_date=issued,
         due_date=terms.due_date(issued),

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, func, select, tuple_, update
+from sqlalchemy import ColumnElement, RowMapping, Table, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import (
@@ -154,46 +154,9 @@ class SqlInvoiceRepository:
         if not rows:
             return []
         ids = [row["id"] for row in rows]
-        lines: dict[str, list[InvoiceLine]] = defaultdict(list)
-        for line in (
-            await self.session.execute(
-                select(invoice_lines)
-                .where(invoice_lines.c.invoice_id.in_(ids))
-                .order_by(invoice_lines.c.invoice_id, invoice_lines.c.line_no)
-            )
-        ).mappings():
-            values = {k: v for k, v in line.items() if k != "invoice_id"}
-            for name in ("quantity", "discount_percent", "tax_rate"):  # 21.0000 -> 21
-                values[name] = plain(values[name])
-            lines[line["invoice_id"]].append(InvoiceLine(**values))
-        taxes: dict[str, list[TaxAmount]] = defaultdict(list)
-        for tax in (
-            await self.session.execute(
-                select(invoice_taxes)
-                .where(invoice_taxes.c.invoice_id.in_(ids))
-                .order_by(invoice_taxes.c.invoice_id, invoice_taxes.c.rate)
-            )
-        ).mappings():
-            taxes[tax["invoice_id"]].append(
-                TaxAmount(rate=plain(tax["rate"]), base=tax["base"], amount=tax["amount"])
-            )
-        paid: dict[str, list[Payment]] = defaultdict(list)
-        for payment in (
-            await self.session.execute(
-                select(payments)
-                .where(payments.c.invoice_id.in_(ids))
-                .order_by(payments.c.invoice_id, payments.c.created_at, payments.c.id)
-            )
-        ).mappings():
-            paid[payment["invoice_id"]].append(
-                Payment(
-                    id=payment["id"],
-                    amount=payment["amount"],
-                    received_at=payment["received_at"],
-                    method=PaymentMethod(payment["method"]),
-                    reference=payment["reference"],
-                )
-            )
+        lines = await self._children(invoice_lines, ids, invoice_lines.c.line_no)
+        taxes = await self._children(invoice_taxes, ids, invoice_taxes.c.rate)
+        paid = await self._children(payments, ids, payments.c.created_at, payments.c.id)
         return [
             Invoice(
                 id=row["id"],
@@ -214,17 +177,52 @@ class SqlInvoiceRepository:
                 customer_reference=row["customer_reference"],
                 opening_text=row["opening_text"],
                 closing_text=row["closing_text"],
-                lines=lines[row["id"]],
+                lines=[_line(line) for line in lines[row["id"]]],
                 totals=Totals(
                     net=row["net_total"],
                     tax=row["tax_total"],
                     gross=row["gross_total"],
-                    taxes=tuple(taxes[row["id"]]),
+                    taxes=tuple(_tax(tax) for tax in taxes[row["id"]]),
                 ),
                 status=InvoiceStatus(row["status"]),
                 paid_total=row["paid_total"],
-                payments=paid[row["id"]],
+                payments=[_payment(payment) for payment in paid[row["id"]]],
                 created_at=row["created_at"],
             )
             for row in rows
         ]
+
+    async def _children(
+        self, table: Table, invoice_ids: list[str], *order_by: ColumnElement[Any]
+    ) -> dict[str, list[RowMapping]]:
+        """The rows of `table` that belong to these invoices, by invoice, in `order_by` order."""
+        query = (
+            select(table)
+            .where(table.c.invoice_id.in_(invoice_ids))
+            .order_by(table.c.invoice_id, *order_by)
+        )
+        found: dict[str, list[RowMapping]] = defaultdict(list)
+        for row in (await self.session.execute(query)).mappings():
+            found[row["invoice_id"]].append(row)
+        return found
+
+
+def _line(row: RowMapping) -> InvoiceLine:
+    values = {name: value for name, value in row.items() if name != "invoice_id"}
+    for name in ("quantity", "discount_percent", "tax_rate"):  # 21.0000 -> 21
+        values[name] = plain(values[name])
+    return InvoiceLine(**values)
+
+
+def _tax(row: RowMapping) -> TaxAmount:
+    return TaxAmount(rate=plain(row["rate"]), base=row["base"], amount=row["amount"])
+
+
+def _payment(row: RowMapping) -> Payment:
+    return Payment(
+        id=row["id"],
+        amount=row["amount"],
+        received_at=row["received_at"],
+        method=PaymentMethod(row["method"]),
+        reference=row["reference"],
+    )

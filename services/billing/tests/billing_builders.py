@@ -1,0 +1,96 @@
+"""Builders shared by the billing tests: completed orders whose amounts add up (or not)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.common import OrderSnapshot
+from contracts.events import OrderCompleted
+
+Line = tuple[str, str, str, str, str]  # sku, quantity, unit price, discount %, tax rate %
+
+
+def _cent(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def build_order(
+    lines: list[Line] | None = None,
+    *,
+    order_id: str | None = None,
+    payment_days: int = 14,
+    **overrides: Any,
+) -> OrderSnapshot:
+    """A completed order's snapshot, its amounts computed independently of the billing code."""
+    lines = lines or [
+        ("BOLT-M8", "10", "2.50", "0", "21"),
+        ("NUT-M8", "4", "1.25", "0", "21"),
+        ("INSTALL", "1", "80.00", "0", "21"),
+    ]  # 110.00 net + 23.10 tax = 133.10
+    order_lines: list[dict[str, str | int]] = []
+    per_rate: dict[str, tuple[Decimal, Decimal]] = {}
+    for no, (sku, quantity, price, discount, rate) in enumerate(lines, start=1):
+        net = _cent(Decimal(quantity) * Decimal(price) * (100 - Decimal(discount)) / 100)
+        tax = _cent(net * Decimal(rate) / 100)
+        base, amount = per_rate.get(rate, (Decimal("0"), Decimal("0")))
+        per_rate[rate] = (base + net, amount + tax)
+        order_lines.append(
+            {
+                "line_no": no,
+                "sku": sku,
+                "kind": "product",
+                "description": f"Item {sku}",
+                "quantity": quantity,
+                "unit_price": price,
+                "discount_percent": discount,
+                "tax_rate": rate,
+                "net_amount": str(net),
+                "tax_amount": str(tax),
+                "gross_amount": str(net + tax),
+            }
+        )
+    net_total = sum((Decimal(str(line["net_amount"])) for line in order_lines), Decimal("0.00"))
+    tax_total = sum((Decimal(str(line["tax_amount"])) for line in order_lines), Decimal("0.00"))
+    order_id = order_id or str(uuid.uuid4())
+    data: dict[str, Any] = {
+        "order_id": order_id,
+        "number": f"SO-{order_id[:8].upper()}",
+        "customer": {"id": "cust-1", "name": "Ромашка Trading, S.L.", "email": "ap@example.com"},
+        "order_date": date(2025, 3, 1).isoformat(),
+        "currency": "EUR",
+        "customer_reference": "PO-4711",
+        "opening_text": "Thank you for your order.",
+        "closing_text": "Kind regards.",
+        "payment_terms": {"days": payment_days, "text": f"Net {payment_days} days"},
+        "billing_address": {
+            "line1": "Calle Mayor 1",
+            "postal_code": "28013",
+            "city": "Madrid",
+            "country": "ES",
+        },
+        "lines": order_lines,
+        "totals": {
+            "net": str(net_total),
+            "tax": str(tax_total),
+            "gross": str(net_total + tax_total),
+            "taxes": [
+                {"rate": rate, "base": str(base), "amount": str(amount)}
+                for rate, (base, amount) in per_rate.items()
+            ],
+        },
+    }
+    data.update(overrides)
+    return OrderSnapshot.model_validate(data)
+
+
+def completed(order: OrderSnapshot) -> CloudEvent[Any]:
+    return new_event(
+        EventType.ORDER_COMPLETED,
+        OrderCompleted(order=order),
+        source="/orders",
+        subject=order.order_id,
+    )
