@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -101,13 +101,11 @@ class EventConsumer:
         self.inbox = metadata.tables["inbox"]
         self.sessionmaker = sessionmaker
         self.retry = retry or RetryPolicy()
-        self._producer: Callable[[], AIOKafkaProducer] | None = None
+        self._broker: KafkaBroker | None = None
 
-    def register(
-        self, broker: KafkaBroker, dead_letter_producer: Callable[[], AIOKafkaProducer]
-    ) -> None:
-        """Subscribe on `broker`; dead letters go through the given (started) producer."""
-        self._producer = dead_letter_producer
+    def register(self, broker: KafkaBroker) -> None:
+        """Subscribe on `broker`; dead letters are published through it too."""
+        self._broker = broker
         # A series that exists at 0 lets `rate()`-based alerts see the very first dead letter.
         DEAD_LETTERED.labels(self.service, self.topic_name)
         types = ", ".join(sorted(t.value for t in self.handlers))
@@ -219,7 +217,7 @@ class EventConsumer:
         attempts: int,
         event_type: str,
     ) -> None:
-        assert self._producer is not None, "register() the consumer first"
+        assert self._broker is not None, "register() the consumer first"
         log.error(
             "dead-lettering %s/%s@%s: %s",
             record.topic,
@@ -228,9 +226,10 @@ class EventConsumer:
             error,
             extra={"error": json.dumps(str(error))[:500]},
         )
-        await self._producer().send_and_wait(
+        # Waits for the acknowledgement: only then may the caller commit the offset.
+        await self._broker.publish(
+            record.value,
             self.dlq_name,
-            value=record.value,
             key=record.key,
             headers=dead_letter_headers(
                 record, consumer=self.group_id, error=error, attempts=attempts

@@ -27,8 +27,11 @@ MAX_ERROR_LENGTH = 2000
 
 def dead_letter_headers(
     record: ConsumerRecord[Any, Any], *, consumer: str, error: BaseException, attempts: int
-) -> list[tuple[str, bytes]]:
-    """The original message's headers plus ours, naming where it came from and why it failed."""
+) -> dict[str, str]:
+    """The original message's headers plus ours, naming where it came from and why it failed.
+
+    Text, as the broker publishes headers (and as `replay` reads them back).
+    """
     ours = {
         ORIGINAL_TOPIC: record.topic,
         ORIGINAL_PARTITION: str(record.partition),
@@ -39,8 +42,12 @@ def dead_letter_headers(
         ATTEMPTS: str(attempts),
         FAILED_AT: datetime.now(UTC).isoformat(),
     }
-    kept = [(name, value) for name, value in (record.headers or ()) if name not in ours]
-    return kept + [(name, value.encode()) for name, value in ours.items()]
+    kept = {
+        name: value.decode(errors="replace")
+        for name, value in (record.headers or ())
+        if name not in ours
+    }
+    return kept | ours
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
 from sqlalchemy import MetaData, Table, func, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +29,11 @@ from servicekit.observability import (
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "outbox"
+
+# What the relay's guarantees need from the process's one Kafka producer (the broker's): the
+# broker retries without duplicating or reordering, and acknowledges once every in-sync replica
+# has the record. Pass these to `KafkaBroker(...)`.
+RELIABLE_PRODUCER_OPTIONS: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
 
 
 async def add_to_outbox(
@@ -67,6 +73,9 @@ async def add_to_outbox(
 class OutboxRelay:
     """Publishes committed outbox rows to Kafka in id order and marks them after the broker acks.
 
+    It publishes through the process's FastStream broker (started by its owner, built with
+    `RELIABLE_PRODUCER_OPTIONS`), so a service runs one Kafka producer.
+
     Woken by LISTEN/NOTIFY, with polling as a fallback. Rows are claimed with
     `FOR UPDATE SKIP LOCKED`, so several replicas share the work without publishing a row twice
     concurrently. A crash between the broker's ack and the mark republishes the batch: delivery
@@ -80,7 +89,7 @@ class OutboxRelay:
         metadata: MetaData,
         sessionmaker: async_sessionmaker[AsyncSession],
         database_url: str,
-        producer: AIOKafkaProducer,
+        broker: KafkaBroker,
         topic_prefix: str = "",
         batch_size: int = 200,
         poll_interval: float = 2.0,
@@ -93,7 +102,7 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._producer = producer  # started and stopped by its owner
+        self._broker = broker  # started and stopped by its owner
         self.topic_prefix = topic_prefix
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -152,18 +161,21 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: Sequence[Row[Any]]) -> None:
-        # send() enqueues in call order, so rows of one key keep their order in the partition;
-        # waiting for every future means each row was acknowledged (acks=all) before marking.
-        futures = [
-            await self._producer.send(
+        # With no_confirm, publish() only enqueues, in call order: rows of one key keep their
+        # order in the partition, and the batch travels together. Waiting for every confirmation
+        # means each row was acknowledged (acks=all) before the caller marks them.
+        confirmations = [
+            await self._broker.publish(
+                row.payload.encode(),
                 self.topic_prefix + row.topic,
-                value=row.payload.encode(),
                 key=row.key.encode(),
-                headers=[(name, value.encode()) for name, value in row.headers.items()],
+                headers=row.headers,
+                correlation_id=_correlation_id(row),
+                no_confirm=True,
             )
             for row in rows
         ]
-        await asyncio.gather(*futures)
+        await asyncio.gather(*confirmations)
 
     async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
         await session.execute(
@@ -198,3 +210,9 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await self._listener.close()
             self._listener = None
+
+
+def _correlation_id(row: Row[Any]) -> str | None:
+    """The event's CloudEvents correlation id, for FastStream's `correlation_id` header."""
+    correlation_id = json.loads(row.payload).get("correlationid")
+    return str(correlation_id) if correlation_id else None

@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
@@ -33,7 +32,7 @@ from servicekit.db import make_engine, make_sessionmaker
 from servicekit.http import install_problem_handlers, problem_response
 from servicekit.lag import ConsumerLagMonitor
 from servicekit.observability import log_context
-from servicekit.outbox import OutboxRelay
+from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,11 @@ class ServiceSpec:
 
 
 class Runtime:
-    """One process of one service: owns its engine, broker, producer, relay and consumers."""
+    """One process of one service: owns its engine, broker, relay and consumers.
+
+    The broker is the process's one Kafka client for producing: the outbox relay and the dead
+    letters publish through it.
+    """
 
     def __init__(self, spec: ServiceSpec, *, api: bool = True, worker: bool = True) -> None:
         self.spec = spec
@@ -85,7 +88,6 @@ class Runtime:
         self.engine: AsyncEngine = make_engine(spec.settings.database_url)
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         self.broker = self._new_broker()
-        self.producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.lag_monitor: ConsumerLagMonitor | None = None
         self.consumers: list[EventConsumer] = []
@@ -97,6 +99,8 @@ class Runtime:
     def _new_broker(self) -> KafkaBroker:
         return KafkaBroker(
             **self.settings.kafka.broker_options(),
+            **RELIABLE_PRODUCER_OPTIONS,
+            linger_ms=5,  # a relay batch leaves in few requests
             client_id=self.name,
             logger=logging.getLogger(f"{self.name}.broker"),
             description=self.spec.description,
@@ -120,13 +124,9 @@ class Runtime:
                 retry=retry,
                 topic_prefix=self.settings.kafka.topic_prefix,
             )
-            consumer.register(broker, self._started_producer)
+            consumer.register(broker)
             consumers.append(consumer)
         return consumers
-
-    def _started_producer(self) -> AIOKafkaProducer:
-        assert self.producer is not None, "the worker is not started"
-        return self.producer
 
     def asyncapi(self) -> dict[str, Any]:
         """This service's AsyncAPI 3.0 document: what it consumes and what it publishes."""
@@ -159,20 +159,12 @@ class Runtime:
         try:
             await self.broker.start()
             if self.worker:
-                self.producer = AIOKafkaProducer(
-                    **self.settings.kafka.client_options(),
-                    client_id=f"{self.name}-producer",
-                    acks="all",
-                    enable_idempotence=True,
-                    linger_ms=5,
-                )
-                await self.producer.start()
                 self.relay = OutboxRelay(
                     service=self.name,
                     metadata=self.metadata,
                     sessionmaker=self.sessionmaker,
                     database_url=self.settings.database_url,
-                    producer=self.producer,
+                    broker=self.broker,
                     topic_prefix=self.settings.kafka.topic_prefix,
                     batch_size=self.settings.outbox_batch_size,
                     poll_interval=self.settings.outbox_poll_interval_seconds,
@@ -203,10 +195,8 @@ class Runtime:
         if self.relay:
             await self.relay.stop()
             self.relay = None
-        await self.broker.stop()  # stops consuming first, so no dead letter is left half-sent
-        if self.producer:
-            await self.producer.stop()
-            self.producer = None
+        # Stops consuming first, then its producer: no dead letter is left half-sent.
+        await self.broker.stop()
         await self.engine.dispose()
 
     async def readiness(self) -> dict[str, str]:

@@ -21,7 +21,7 @@ from contracts.topics import ORDERS_EVENTS
 from servicekit import dlq
 from servicekit.consumer import EventConsumer, PermanentError, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
-from servicekit.outbox import OutboxRelay, add_to_outbox
+from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay, add_to_outbox
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually
 from servicekit.unit_of_work import RecordsEvents, SqlUnitOfWorkBase
@@ -44,7 +44,8 @@ class Kit:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     kafka: KafkaSettings
-    producer: AIOKafkaProducer
+    producer: AIOKafkaProducer  # writes test input straight to Kafka
+    broker: KafkaBroker  # the relay publishes through it, as in a service
 
     def relay(self, cls: type[OutboxRelay] = OutboxRelay) -> OutboxRelay:
         return cls(
@@ -52,7 +53,7 @@ class Kit:
             metadata=self.metadata,
             sessionmaker=self.sessionmaker,
             database_url=self.engine.url.render_as_string(hide_password=False),
-            producer=self.producer,
+            broker=self.broker,
             topic_prefix=self.kafka.topic_prefix,
             poll_interval=0.5,
         )
@@ -82,7 +83,10 @@ async def kit(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncItera
         await connection.run_sync(metadata.create_all)
     producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
     await producer.start()
-    yield Kit(metadata, effects, engine, make_sessionmaker(engine), kafka, producer)
+    broker = KafkaBroker(**kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
+    await broker.start()
+    yield Kit(metadata, effects, engine, make_sessionmaker(engine), kafka, producer, broker)
+    await broker.stop()
     await producer.stop()
     await engine.dispose()
 
@@ -131,7 +135,7 @@ async def consuming(kit: Kit) -> AsyncIterator[Any]:
     brokers: list[KafkaBroker] = []
 
     async def start(handler: Any, max_attempts: int = 3) -> EventConsumer:
-        broker = KafkaBroker(**kit.kafka.broker_options())
+        broker = KafkaBroker(**kit.kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
         consumer = EventConsumer(
             service="kit",
             group_id=f"kit-{uuid.uuid4().hex[:6]}",
@@ -142,7 +146,7 @@ async def consuming(kit: Kit) -> AsyncIterator[Any]:
             retry=RetryPolicy(max_attempts=max_attempts, backoff_seconds=0.05),
             topic_prefix=kit.kafka.topic_prefix,
         )
-        consumer.register(broker, lambda: kit.producer)
+        consumer.register(broker)
         await broker.start()
         brokers.append(broker)
         return consumer
@@ -174,6 +178,7 @@ async def test_committed_event_is_published_once_and_rolled_back_never(kit: Kit)
     assert ids == [kept.id]
     assert records[0].key == str(kept.subject).encode()
     assert dict(records[0].headers)["ce_type"] == EventType.ORDER_CANCELLED.value.encode()
+    assert dict(records[0].headers)["correlation_id"] == str(kept.correlationid).encode()
 
 
 async def test_unit_of_work_records_events_in_the_callers_transaction(kit: Kit) -> None:
