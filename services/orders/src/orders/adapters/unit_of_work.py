@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
@@ -19,6 +17,7 @@ from orders.adapters.stages import SqlStageRepository
 from orders.adapters.tables import metadata, order_number_counters, quote_number_counters
 from orders.adapters.timeline import SqlTimeline
 from servicekit.auth import current_actor
+from servicekit.numbering import next_in_year
 from servicekit.outbox import add_to_outbox
 
 
@@ -35,26 +34,12 @@ class SqlUnitOfWork(SqlTimeline):
         self.stages = SqlStageRepository(session)
         self.saved_filters = SqlSavedFilterRepository(session)
 
-    async def _next(self, counters: Table, year: int) -> int:
-        # The upsert locks the year's row until commit: concurrent inserts queue here, and a
-        # rollback releases the number for the next one.
-        statement = (
-            insert(counters)
-            .values(year=year, last_value=1)
-            .on_conflict_do_update(
-                index_elements=[counters.c.year],
-                set_={"last_value": counters.c.last_value + 1},
-            )
-            .returning(counters.c.last_value)
-        )
-        value: int = (await self.session.execute(statement)).scalar_one()
-        return value
-
     async def next_order_sequence(self, year: int) -> int:
-        return await self._next(order_number_counters, year)
+        # Gapless: the year's row stays locked until commit; a rollback gives the number back.
+        return await next_in_year(self.session, order_number_counters, year)
 
     async def next_quote_sequence(self, year: int) -> int:
-        return await self._next(quote_number_counters, year)
+        return await next_in_year(self.session, quote_number_counters, year)
 
     async def record(
         self,

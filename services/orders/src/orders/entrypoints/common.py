@@ -1,55 +1,42 @@
-"""What every route module shares: the transaction, error mapping, parameters and roles."""
+"""What every route module shares: the transaction, error mapping, cursors, creating once and
+roles. List parameters and the idempotency key come from servicekit.api."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
+from typing import Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from orders.adapters.rows import canonical_id
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressNotFound
 from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.orders import OrderNotFound
 from orders.service_layer.quotes import QuoteNotFound
-from servicekit.api import storable
+from servicekit.api import ErrorTable, described_problems, problems_from
 from servicekit.auth import Forbidden, Role, require
-from servicekit.http import PROBLEM_JSON, Conflict, InvalidInput, NotFound, decode_cursor
+from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.pagination import keys, text
 from servicekit.runtime import runtime_of
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, "content": {PROBLEM_JSON: {}}}
-    for status, text in (
-        (403, "The caller's role may not do this"),
-        (404, "No such resource"),
-        (409, "Not allowed in the current state"),
-        (422, "Invalid input or missing fields; `errors` names the fields"),
-    )
-}
-
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Cursor = Annotated[str | None, Query(max_length=500, description="`next_cursor` of a page")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(description="Retrying with the same key returns the first response, once created"),
-]
+PROBLEMS = described_problems(
+    {
+        403: "The caller's role may not do this",
+        404: "No such resource",
+        409: "Not allowed in the current state",
+        422: "Invalid input or missing fields; `errors` names the fields",
+    }
+)
 
 # Who may change what (reads need any role: servicekit's runtime checks that for every route).
 SALES = [Depends(require(Role.SALES))]
 SALES_OR_INTEGRATION = [Depends(require(Role.SALES, Role.INTEGRATION))]
 ADMIN = [Depends(require(Role.ADMIN))]
-
-
-def position_of(cursor: str | None) -> dict[str, Any] | None:
-    """A cursor's content (None for the first page); 422 unless this service could issue it."""
-    position = decode_cursor(cursor)
-    try:
-        storable(position)
-    except ValueError:
-        raise InvalidInput.field("query.cursor", "not a cursor this service issued") from None
-    return position
 
 
 @asynccontextmanager
@@ -59,26 +46,58 @@ async def unit_of_work(request: Request) -> AsyncIterator[SqlUnitOfWork]:
         yield SqlUnitOfWork(session)
 
 
-@contextmanager
-def problems(field_prefix: str = "body.") -> Iterator[None]:
+def problems(field_prefix: str = "body.") -> AbstractContextManager[None]:
     """Domain and use-case errors as HTTP problems (raised after the rollback)."""
-    try:
-        yield
-    except (
-        OrderNotFound,
-        CustomerNotFound,
-        QuoteNotFound,
-        AddressNotFound,
-    ) as exc:
-        raise NotFound(str(exc)) from None
-    except IllegalTransition as exc:
-        raise Conflict(str(exc), current_status=exc.status.value, action=exc.action) from None
-    except InvalidOrder as exc:
-        raise InvalidInput.field(f"{field_prefix}{exc.field}", exc.message) from None
-    except MissingFields as exc:
-        raise InvalidInput(
-            str(exc),
-            errors=[{"field": name, "message": "required"} for name in exc.fields],
-        ) from None
-    except NotAllowed as exc:
-        raise Forbidden(str(exc)) from None
+    table: ErrorTable = {
+        OrderNotFound: NotFound,
+        CustomerNotFound: NotFound,
+        QuoteNotFound: NotFound,
+        AddressNotFound: NotFound,
+        IllegalTransition: lambda exc: Conflict(
+            str(exc), current_status=exc.status.value, action=exc.action
+        ),
+        InvalidOrder: lambda exc: InvalidInput.field(f"{field_prefix}{exc.field}", exc.message),
+        MissingFields: lambda exc: InvalidInput(
+            str(exc), errors=[{"field": name, "message": "required"} for name in exc.fields]
+        ),
+        NotAllowed: Forbidden,
+    }
+    return problems_from(table)
+
+
+def an_id(value: Any) -> str:
+    """An id read back from a cursor (ValueError unless it is one)."""
+    found = canonical_id(value)
+    if found is None:
+        raise ValueError("not an id")
+    return found
+
+
+def name_and_id(position: dict[str, Any]) -> tuple[str, str]:
+    """The cursor position of lists by name: `{"name": ..., "id": ...}`."""
+    name, last_id = keys("name", "id")(position)
+    return text(name), an_id(last_id)
+
+
+def name_and_id_of(item: Any) -> dict[str, Any]:
+    return {"name": item.name, "id": item.id}
+
+
+async def created_once(
+    request: Request,
+    uow: SqlUnitOfWork,
+    *,
+    scope: str,
+    key: str | None,
+    body: Any,
+    create: Callable[[], Awaitable[BaseModel]],
+) -> JSONResponse:
+    """201 with what `create` made; a retry with the same Idempotency-Key gets that again."""
+
+    async def respond() -> tuple[int, Any]:
+        return 201, (await create()).model_dump(mode="json")
+
+    status, content = await idempotent(
+        uow.session, runtime_of(request).metadata, scope=scope, key=key, body=body, create=respond
+    )
+    return JSONResponse(content, status_code=status)

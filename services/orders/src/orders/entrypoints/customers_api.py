@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from orders.adapters.rows import canonical_id
 from orders.domain.content import Address
 from orders.entrypoints import customers_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
     SALES_OR_INTEGRATION,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    position_of,
+    created_once,
+    name_and_id,
+    name_and_id_of,
     problems,
     unit_of_work,
 )
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
 from orders.service_layer import addresses, customers
-from servicekit.api import Storable
-from servicekit.http import InvalidInput, encode_cursor, idempotent
-from servicekit.runtime import runtime_of
+from servicekit.api import Cursor, IdempotencyKey, Limit, Storable
+from servicekit.pagination import cursor_position, page_of
 
 router = APIRouter(tags=["customers"])
 
@@ -46,7 +44,7 @@ async def create_customer(
     """Create a customer; the addresses given become its default billing/shipping addresses."""
     async with unit_of_work(request) as uow:
 
-        async def create() -> tuple[int, Any]:
+        async def create() -> BaseModel:
             customer = await customers.create_customer(
                 uow,
                 customers.NewCustomer(
@@ -56,17 +54,16 @@ async def create_customer(
                     shipping_address=mapping.address(body.shipping_address),
                 ),
             )
-            return 201, mapping.customer_read(customer).model_dump(mode="json")
+            return mapping.customer_read(customer)
 
-        status, content = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
+        return await created_once(
+            request,
+            uow,
             scope="customers",
             key=idempotency_key,
             body=body.model_dump(mode="json"),
             create=create,
         )
-    return JSONResponse(content, status_code=status)
 
 
 @router.get(
@@ -91,19 +88,10 @@ async def list_customers(
     cursor: Cursor = None,
 ) -> customers_schemas.CustomerPage:
     """Customers by name, optionally those whose name or e-mail contains `q`."""
-    position = position_of(cursor)
-    after: tuple[str, str] | None = None
-    if position is not None:
-        name, last_id = position.get("name"), canonical_id(position.get("id"))
-        if not isinstance(name, str) or last_id is None:
-            raise InvalidInput.field("query.cursor", "not a cursor of this list")
-        after = (name, last_id)
+    after = cursor_position(cursor, name_and_id)
     async with unit_of_work(request) as uow:
         found = await uow.customers.search(q=q, limit=limit + 1, after=after)
-    page = found[:limit]
-    next_cursor = (
-        encode_cursor({"name": page[-1].name, "id": page[-1].id}) if len(found) > limit else None
-    )
+    page, next_cursor = page_of(found, limit, name_and_id_of)
     return customers_schemas.CustomerPage(
         items=[mapping.customer_read(c) for c in page], next_cursor=next_cursor
     )
@@ -152,19 +140,18 @@ async def add_address(
     with problems():
         async with unit_of_work(request) as uow:
 
-            async def create() -> tuple[int, Any]:
+            async def create() -> BaseModel:
                 added = await addresses.add_address(uow, customer_id, new)
-                return 201, mapping.customer_address_read(added).model_dump(mode="json")
+                return mapping.customer_address_read(added)
 
-            status, content = await idempotent(
-                uow.session,
-                runtime_of(request).metadata,
+            return await created_once(
+                request,
+                uow,
                 scope="addresses",
                 key=idempotency_key,
                 body={"customer_id": customer_id, **body.model_dump(mode="json")},
                 create=create,
             )
-    return JSONResponse(content, status_code=status)
 
 
 @router.get(

@@ -19,10 +19,10 @@ from orders.entrypoints.shared_schemas import (
     Address,
     Email,
     Name,
-    Page,
     RequestBody,
     not_null,
 )
+from servicekit.pagination import Page
 
 
 class CustomerCreate(RequestBody):

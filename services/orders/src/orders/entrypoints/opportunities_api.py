@@ -7,14 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from orders.entrypoints import content_schemas, orders_schemas
-from orders.entrypoints.common import (
-    PROBLEMS,
-    Cursor,
-    Limit,
-    unit_of_work,
-)
+from orders.entrypoints.common import PROBLEMS, unit_of_work
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
-from servicekit.api import Storable
+from servicekit.api import Cursor, Limit, Storable
 from servicekit.http import (
     NotFound,
 )

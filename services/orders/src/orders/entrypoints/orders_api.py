@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel
 
-from orders.adapters.rows import canonical_id
 from orders.domain.order import Order
 from orders.entrypoints import content_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
     SALES_OR_INTEGRATION,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    position_of,
+    an_id,
+    created_once,
     problems,
     unit_of_work,
 )
 from orders.service_layer import orders, timeline
 from orders.service_layer.ports import OrderFilters, OrderSort, Position
-from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
+from servicekit.api import Cursor, IdempotencyKey, Limit
+from servicekit.http import NotFound
 from servicekit.observability import current_correlation_id
+from servicekit.pagination import aware_datetime, cursor_position, page_of, text
 from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["orders"])
@@ -48,40 +48,31 @@ def filters_of(query: orders_schemas.OrderQuery, **overrides: Any) -> OrderFilte
 
 def _position(filters: OrderFilters, cursor: str | None) -> Position | None:
     """Where the previous page ended; a cursor of another sort is refused."""
-    position = position_of(cursor)
-    if position is None:
-        return None
-    if "sort" not in position:  # the first version's cursors: by creation, newest first
-        position = {
-            "sort": OrderSort.CREATED_AT.value,
-            "direction": "desc",
-            "value": position.get("created_at"),
-            "id": position.get("id"),
-        }
-    last_id = canonical_id(position.get("id"))
-    raw = position.get("value")
-    same_order = (position.get("sort"), position.get("direction")) == (
-        filters.sort.value,
-        filters.direction.value,
-    )
-    value = _sort_value(filters.sort, raw) if isinstance(raw, str) else None
-    if not same_order or last_id is None or value is None:
-        raise InvalidInput.field("query.cursor", "not a cursor of this list and sort")
-    return value, last_id
+
+    def read(position: dict[str, Any]) -> Position:
+        if "sort" not in position:  # the first version's cursors: by creation, newest first
+            position = {
+                "sort": OrderSort.CREATED_AT.value,
+                "direction": "desc",
+                "value": position.get("created_at"),
+                "id": position.get("id"),
+            }
+        sort = (position.get("sort"), position.get("direction"))
+        if sort != (filters.sort.value, filters.direction.value):
+            raise ValueError("a cursor of another sort")
+        return _sort_value(filters.sort, text(position["value"])), an_id(position["id"])
+
+    return cursor_position(cursor, read)
 
 
 def _sort_value(sort: OrderSort, raw: str) -> Any:
-    """The sort column's value from its cursor form (None if it is not one)."""
-    try:
-        if sort is OrderSort.CREATED_AT:
-            moment = datetime.fromisoformat(raw)
-            return moment if moment.tzinfo is not None else None
-        if sort is OrderSort.ORDER_DATE:
-            return date.fromisoformat(raw)
-        if sort is OrderSort.GROSS:
-            return Decimal(raw)
-    except (ValueError, InvalidOperation):
-        return None
+    """The sort column's value from its cursor form (ValueError if it is not one)."""
+    if sort is OrderSort.CREATED_AT:
+        return aware_datetime(raw)
+    if sort is OrderSort.ORDER_DATE:
+        return date.fromisoformat(raw)
+    if sort is OrderSort.GROSS:
+        return Decimal(raw)
     return raw
 
 
@@ -100,20 +91,19 @@ async def order_page(
 ) -> orders_schemas.OrderPage:
     """One page of orders in the filters' sort; `next_cursor` continues in the same sort."""
     after = _position(filters, cursor)
+
+    def position_of(order: Order) -> dict[str, Any]:
+        return {
+            "sort": filters.sort.value,
+            "direction": filters.direction.value,
+            "value": _cursor_value(order, filters.sort),
+            "id": order.id,
+        }
+
     async with unit_of_work(request) as uow:
         found = await uow.orders.search(filters, limit=limit + 1, after=after)
-        page = found[:limit]
+        page, next_cursor = page_of(found, limit, position_of)
         items = await mapping.order_reads(uow, page)
-    next_cursor = None
-    if len(found) > limit:
-        next_cursor = encode_cursor(
-            {
-                "sort": filters.sort.value,
-                "direction": filters.direction.value,
-                "value": _cursor_value(page[-1], filters.sort),
-                "id": page[-1].id,
-            }
-        )
     return orders_schemas.OrderPage(items=items, next_cursor=next_cursor)
 
 
@@ -150,19 +140,18 @@ async def create_order(
     with problems():
         async with unit_of_work(request) as uow:
 
-            async def create() -> tuple[int, Any]:
+            async def create() -> BaseModel:
                 order = await orders.create_order(uow, new, correlation_id=current_correlation_id())
-                return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
+                return (await mapping.order_reads(uow, [order]))[0]
 
-            status, content = await idempotent(
-                uow.session,
-                runtime_of(request).metadata,
+            return await created_once(
+                request,
+                uow,
                 scope="orders",
                 key=idempotency_key,
                 body=body.model_dump(mode="json"),
                 create=create,
             )
-    return JSONResponse(content, status_code=status)
 
 
 @router.post(
@@ -180,21 +169,20 @@ async def copy_order(
     with problems():
         async with unit_of_work(request) as uow:
 
-            async def create() -> tuple[int, Any]:
+            async def create() -> BaseModel:
                 order = await orders.copy_order(
                     uow, order_id, correlation_id=current_correlation_id()
                 )
-                return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
+                return (await mapping.order_reads(uow, [order]))[0]
 
-            status, content = await idempotent(
-                uow.session,
-                runtime_of(request).metadata,
+            return await created_once(
+                request,
+                uow,
                 scope="orders.copy",
                 key=idempotency_key,
                 body={"order_id": order_id},
                 create=create,
             )
-    return JSONResponse(content, status_code=status)
 
 
 @router.get("/orders/{order_id}", response_model=orders_schemas.OrderRead, responses=PROBLEMS)

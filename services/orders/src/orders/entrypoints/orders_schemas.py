@@ -30,7 +30,6 @@ from orders.entrypoints.content_schemas import (
 from orders.entrypoints.shared_schemas import (
     Address,
     OpportunityId,
-    Page,
     PaymentTerms,
     RequestBody,
     not_null,
@@ -40,6 +39,7 @@ from orders.entrypoints.stages_schemas import (
 )
 from orders.service_layer.ports import Direction, OrderSort
 from servicekit.api import RequestBody as StorableBody
+from servicekit.pagination import Page
 
 
 class OrderCreate(ContentCreate):

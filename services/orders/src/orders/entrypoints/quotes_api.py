@@ -9,29 +9,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel
 
-from orders.adapters.rows import canonical_id
 from orders.domain.quote import QuoteStatus
 from orders.entrypoints import content_schemas, mapping, orders_schemas, quotes_schemas
-from orders.entrypoints.common import (
-    PROBLEMS,
-    SALES,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    position_of,
-    problems,
-    unit_of_work,
-)
+from orders.entrypoints.common import PROBLEMS, SALES, an_id, created_once, problems, unit_of_work
 from orders.entrypoints.orders_api import redirect_to_document
 from orders.service_layer import quotes, timeline
 from orders.service_layer.ports import QuoteFilters
-from servicekit.api import Storable
-from servicekit.http import InvalidInput, NotFound, encode_cursor, idempotent
+from servicekit.api import Cursor, IdempotencyKey, Limit, Storable
+from servicekit.http import NotFound
 from servicekit.observability import current_correlation_id
-from servicekit.runtime import runtime_of
+from servicekit.pagination import created_at_and_id, created_at_and_id_of, cursor_position, page_of
 
 router = APIRouter(tags=["quotes"])
+
+
+def _created_at_and_id(position: dict[str, Any]) -> tuple[datetime, str]:
+    created_at, last_id = created_at_and_id(position)
+    return created_at, an_id(last_id)
 
 
 @router.post(
@@ -51,19 +47,18 @@ async def create_quote(
     with problems():
         async with unit_of_work(request) as uow:
 
-            async def create() -> tuple[int, Any]:
+            async def create() -> BaseModel:
                 quote = await quotes.create_quote(uow, new)
-                return 201, (await mapping.quote_reads(uow, [quote]))[0].model_dump(mode="json")
+                return (await mapping.quote_reads(uow, [quote]))[0]
 
-            status, content = await idempotent(
-                uow.session,
-                runtime_of(request).metadata,
+            return await created_once(
+                request,
+                uow,
                 scope="quotes",
                 key=idempotency_key,
                 body=body.model_dump(mode="json"),
                 create=create,
             )
-    return JSONResponse(content, status_code=status)
 
 
 @router.get("/quotes", response_model=quotes_schemas.QuotePage, responses=PROBLEMS)
@@ -81,17 +76,7 @@ async def list_quotes(
     cursor: Cursor = None,
 ) -> quotes_schemas.QuotePage:
     """Quotes, newest first; `status=expired` finds sent quotes past their validity date."""
-    position = position_of(cursor)
-    before: tuple[datetime, str] | None = None
-    if position is not None:
-        try:
-            created_at = datetime.fromisoformat(position["created_at"])
-        except (KeyError, TypeError, ValueError):
-            created_at = None
-        last_id = canonical_id(position.get("id"))
-        if created_at is None or created_at.tzinfo is None or last_id is None:
-            raise InvalidInput.field("query.cursor", "not a cursor of this list")
-        before = (created_at, last_id)
+    before = cursor_position(cursor, _created_at_and_id)
     filters = QuoteFilters(
         status=status,
         customer_id=str(customer_id) if customer_id else None,
@@ -101,11 +86,8 @@ async def list_quotes(
     )
     async with unit_of_work(request) as uow:
         found = await uow.quotes.search(filters, limit=limit + 1, before=before)
-        page = found[:limit]
+        page, next_cursor = page_of(found, limit, created_at_and_id_of)
         items = await mapping.quote_reads(uow, page)
-    next_cursor = None
-    if len(found) > limit:
-        next_cursor = encode_cursor({"created_at": page[-1].created_at, "id": page[-1].id})
     return quotes_schemas.QuotePage(items=items, next_cursor=next_cursor)
 
 
@@ -195,21 +177,20 @@ async def convert_quote(
     with problems():
         async with unit_of_work(request) as uow:
 
-            async def create() -> tuple[int, Any]:
+            async def create() -> BaseModel:
                 _, order = await quotes.convert_quote(
                     uow, quote_id, correlation_id=current_correlation_id()
                 )
-                return 201, (await mapping.order_reads(uow, [order]))[0].model_dump(mode="json")
+                return (await mapping.order_reads(uow, [order]))[0]
 
-            status, content = await idempotent(
-                uow.session,
-                runtime_of(request).metadata,
+            return await created_once(
+                request,
+                uow,
                 scope="quotes.convert",
                 key=idempotency_key,
                 body={"quote_id": quote_id},
                 create=create,
             )
-    return JSONResponse(content, status_code=status)
 
 
 @router.get(

@@ -24,11 +24,11 @@ from orders.entrypoints.content_schemas import (
 )
 from orders.entrypoints.shared_schemas import (
     Address,
-    Page,
     PaymentTerms,
     RequestBody,
     not_null,
 )
+from servicekit.pagination import Page
 
 
 class QuoteCreate(ContentCreate):

@@ -5,33 +5,29 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from orders.adapters.rows import canonical_id
 from orders.entrypoints import orders_schemas, saved_filters_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
-    Cursor,
-    IdempotencyKey,
-    Limit,
-    position_of,
+    created_once,
+    name_and_id,
+    name_and_id_of,
     unit_of_work,
 )
 from orders.entrypoints.orders_api import filters_of, order_page
 from orders.service_layer.ports import SavedFilter
+from servicekit.api import Cursor, IdempotencyKey, Limit
 from servicekit.auth import current_actor
 from servicekit.http import (
     Conflict,
-    InvalidInput,
     NotFound,
-    encode_cursor,
-    idempotent,
 )
-from servicekit.runtime import runtime_of
+from servicekit.pagination import cursor_position, page_of
 
 router = APIRouter(tags=["saved filters"])
 
@@ -71,20 +67,19 @@ async def create_saved_filter(
     )
     async with unit_of_work(request) as uow:
 
-        async def create() -> tuple[int, Any]:
+        async def create() -> BaseModel:
             if not await uow.saved_filters.add(saved):
                 raise Conflict(f"you already have a saved filter named {body.name!r}")
-            return 201, _read(saved).model_dump(mode="json")
+            return _read(saved)
 
-        status, content = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
+        return await created_once(
+            request,
+            uow,
             scope=f"saved-filters:{hashlib.sha256(owner.encode()).hexdigest()[:40]}",
             key=idempotency_key,
             body=body.model_dump(mode="json"),
             create=create,
         )
-    return JSONResponse(content, status_code=status)
 
 
 @router.get("/saved-filters", response_model=saved_filters_schemas.SavedFilterPage)
@@ -92,19 +87,10 @@ async def list_saved_filters(
     request: Request, limit: Limit = 50, cursor: Cursor = None
 ) -> saved_filters_schemas.SavedFilterPage:
     """Your saved filters, by name."""
-    position = position_of(cursor)
-    after: tuple[str, str] | None = None
-    if position is not None:
-        name, last_id = position.get("name"), canonical_id(position.get("id"))
-        if not isinstance(name, str) or last_id is None:
-            raise InvalidInput.field("query.cursor", "not a cursor of this list")
-        after = (name, last_id)
+    after = cursor_position(cursor, name_and_id)
     async with unit_of_work(request) as uow:
         found = await uow.saved_filters.of_owner(_owner(), limit=limit + 1, after=after)
-    page = found[:limit]
-    next_cursor = (
-        encode_cursor({"name": page[-1].name, "id": page[-1].id}) if len(found) > limit else None
-    )
+    page, next_cursor = page_of(found, limit, name_and_id_of)
     return saved_filters_schemas.SavedFilterPage(
         items=[_read(s) for s in page], next_cursor=next_cursor
     )

@@ -15,9 +15,9 @@ from orders.entrypoints.orders_schemas import (
     OrderQuery,
 )
 from orders.entrypoints.shared_schemas import (
-    Page,
     RequestBody,
 )
+from servicekit.pagination import Page
 
 
 class SavedQuery(OrderQuery):

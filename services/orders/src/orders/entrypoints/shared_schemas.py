@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -88,13 +87,3 @@ class Recurring(RequestBody):
         if value is not None and start is not None and value <= start:
             raise ValueError("must be after the start")
         return value
-
-
-Item = TypeVar("Item", bound=BaseModel)
-
-
-class Page(BaseModel, Generic[Item]):
-    """One page of a list; `next_cursor` (when not null) asks for the next one."""
-
-    items: list[Item]
-    next_cursor: str | None
