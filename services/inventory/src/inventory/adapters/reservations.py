@@ -33,10 +33,9 @@ def _demand(row: Row[Any]) -> OrderDemand:
 
 
 def _line(row: Row[Any]) -> ReservationLine:
-    return ReservationLine(
-        order_id=row.order_id,
-        sku=row.sku,
-        quantity=row.quantity,
+    return record_of(
+        ReservationLine,
+        row,
         shipped=row.shipped_quantity,
         released=row.released_quantity,
         backordered=row.status == LineStatus.BACKORDERED.value,
