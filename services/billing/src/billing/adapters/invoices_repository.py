@@ -31,15 +31,12 @@ from billing.domain.model import (
     plain,
 )
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
+from servicekit.mapping import copied_or_none
 from servicekit.numbering import next_in_year
 
 
 def _address_to_json(address: Address | None) -> dict[str, Any] | None:
     return dataclasses.asdict(address) if address is not None else None
-
-
-def _address_from_json(value: dict[str, Any] | None) -> Address | None:
-    return Address(**value) if value is not None else None
 
 
 class SqlInvoiceRepository:
@@ -166,8 +163,8 @@ class SqlInvoiceRepository:
                 customer=Customer(
                     id=row["customer_id"], name=row["customer_name"], email=row["customer_email"]
                 ),
-                billing_address=_address_from_json(row["billing_address"]),
-                shipping_address=_address_from_json(row["shipping_address"]),
+                billing_address=copied_or_none(Address, row["billing_address"]),
+                shipping_address=copied_or_none(Address, row["shipping_address"]),
                 currency=row["currency"],
                 issue_date=row["issue_date"],
                 due_date=row["due_date"],

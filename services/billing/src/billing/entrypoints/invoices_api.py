@@ -43,9 +43,7 @@ async def list_invoices(
         after=after,
     )
     page, next_cursor = page_of(found, limit, _position_of)
-    return InvoicePage(
-        items=[InvoiceRead.model_validate(invoice) for invoice in page], next_cursor=next_cursor
-    )
+    return InvoicePage(items=[InvoiceRead.of(invoice) for invoice in page], next_cursor=next_cursor)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceRead, responses=problem_responses(404))
@@ -54,4 +52,4 @@ async def get_invoice(invoice_id: InvoiceId, uow: UnitOfWorkDep) -> InvoiceRead:
     invoice = await uow.invoices.get(invoice_id)
     if invoice is None:
         raise NotFound(f"no invoice {invoice_id}")
-    return InvoiceRead.model_validate(invoice)
+    return InvoiceRead.of(invoice)

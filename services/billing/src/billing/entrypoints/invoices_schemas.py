@@ -1,43 +1,21 @@
-"""What the invoices API answers: an invoice with its lines, totals, payments and balance."""
+"""What the invoices API answers: an invoice with its lines, totals, payments and balance.
+
+The customer, the addresses and the payment terms are answered as the events carry them.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
-from billing.domain.model import InvoiceStatus, PaymentMethod
-
-
-class ReadModel(BaseModel):
-    """A response read straight from the domain objects' attributes (same names, same types)."""
-
-    model_config = ConfigDict(from_attributes=True)
+from billing.domain.model import Invoice, InvoiceStatus, PaymentMethod
+from contracts.common import Address, CustomerRef, PaymentTerms
+from servicekit.pagination import Page
 
 
-class CustomerRead(ReadModel):
-    id: str
-    name: str
-    email: str | None
-
-
-class AddressRead(ReadModel):
-    name: str | None
-    line1: str
-    line2: str | None
-    postal_code: str
-    city: str
-    region: str | None
-    country: str
-
-
-class PaymentTermsRead(ReadModel):
-    days: int
-    text: str | None
-
-
-class InvoiceLineRead(ReadModel):
+class InvoiceLineRead(BaseModel):
     line_no: int
     sku: str
     description: str
@@ -50,20 +28,20 @@ class InvoiceLineRead(ReadModel):
     gross_amount: Decimal
 
 
-class TaxRead(ReadModel):
+class TaxRead(BaseModel):
     rate: Decimal
     base: Decimal
     amount: Decimal
 
 
-class TotalsRead(ReadModel):
+class TotalsRead(BaseModel):
     net: Decimal
     tax: Decimal
     gross: Decimal
     taxes: list[TaxRead]
 
 
-class InvoicePaymentRead(ReadModel):
+class InvoicePaymentRead(BaseModel):
     """A payment as the invoice lists it."""
 
     id: str
@@ -73,19 +51,19 @@ class InvoicePaymentRead(ReadModel):
     reference: str | None
 
 
-class InvoiceRead(ReadModel):
+class InvoiceRead(BaseModel):
     id: str
     number: str
     order_id: str
     order_number: str
     status: InvoiceStatus
-    customer: CustomerRead
-    billing_address: AddressRead | None
-    shipping_address: AddressRead | None
+    customer: CustomerRef
+    billing_address: Address | None
+    shipping_address: Address | None
     currency: str
     issue_date: date
     due_date: date
-    payment_terms: PaymentTermsRead
+    payment_terms: PaymentTerms
     customer_reference: str | None
     lines: list[InvoiceLineRead]
     totals: TotalsRead
@@ -94,7 +72,11 @@ class InvoiceRead(ReadModel):
     payments: list[InvoicePaymentRead]
     created_at: datetime | None
 
+    @classmethod
+    def of(cls, invoice: Invoice) -> InvoiceRead:
+        """Read from the invoice's attributes of the same names, nested values too."""
+        return cls.model_validate(invoice, from_attributes=True)
 
-class InvoicePage(BaseModel):
-    items: list[InvoiceRead]
-    next_cursor: str | None
+
+class InvoicePage(Page[InvoiceRead]):
+    pass

@@ -9,7 +9,6 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field
 
 from billing.domain.model import Invoice, InvoiceStatus, Payment, PaymentMethod
-from billing.entrypoints.invoices_schemas import ReadModel
 from servicekit.api import RequestBody
 
 PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
@@ -26,7 +25,7 @@ class PaymentCreate(RequestBody):
     reference: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
-class InvoiceBalanceRead(ReadModel):
+class InvoiceBalanceRead(BaseModel):
     status: InvoiceStatus
     paid_total: Decimal
     balance: Decimal
@@ -52,5 +51,5 @@ class PaymentRead(BaseModel):
             received_at=payment.received_at,
             method=payment.method,
             reference=payment.reference,
-            invoice=InvoiceBalanceRead.model_validate(invoice),
+            invoice=InvoiceBalanceRead.model_validate(invoice, from_attributes=True),
         )

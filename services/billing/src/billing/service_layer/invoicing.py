@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from billing.domain import model
 from billing.domain.model import Invoice, UninvoiceableOrder
@@ -14,12 +13,9 @@ from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import UnitOfWork
 from contracts import CloudEvent, EventType
 from contracts import common as c
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+from servicekit.mapping import copied, copied_or_none
 
 log = logging.getLogger(__name__)
-Value = TypeVar("Value", bound="DataclassInstance")
 
 MAX_ID_LENGTH = 200
 
@@ -45,18 +41,18 @@ async def issue_invoice(
         if not value or len(value) > MAX_ID_LENGTH:
             raise UninvoiceableOrder(f"{name} must be 1 to {MAX_ID_LENGTH} characters")
     lines, totals = model.reconcile(
-        [_copied(model.StatedLine, line) for line in order.lines], _stated_totals(order.totals)
+        [copied(model.StatedLine, line) for line in order.lines], _stated_totals(order.totals)
     )
-    terms = _copied(model.PaymentTerms, order.payment_terms)
+    terms = copied(model.PaymentTerms, order.payment_terms)
     sequence = await uow.invoices.next_sequence(today.year)
     invoice = Invoice(
         id=str(uuid.uuid4()),
         number=model.invoice_number(today.year, sequence),
         order_id=order.order_id,
         order_number=order.number,
-        customer=_copied(model.Customer, order.customer),
-        billing_address=_address(order.billing_address),
-        shipping_address=_address(order.shipping_address),
+        customer=copied(model.Customer, order.customer),
+        billing_address=copied_or_none(model.Address, order.billing_address),
+        shipping_address=copied_or_none(model.Address, order.shipping_address),
         currency=order.currency,
         issue_date=today,
         due_date=terms.due_date(today),
@@ -85,14 +81,5 @@ def _stated_totals(totals: c.Totals) -> model.Totals:
         net=totals.net,
         tax=totals.tax,
         gross=totals.gross,
-        taxes=tuple(_copied(model.TaxAmount, tax) for tax in totals.taxes),
+        taxes=tuple(copied(model.TaxAmount, tax) for tax in totals.taxes),
     )
-
-
-def _address(address: c.Address | None) -> model.Address | None:
-    return None if address is None else _copied(model.Address, address)
-
-
-def _copied(kind: type[Value], source: object) -> Value:
-    """A domain value whose every field is the attribute of that name on `source` (a payload)."""
-    return kind(**{field.name: getattr(source, field.name) for field in dataclasses.fields(kind)})
