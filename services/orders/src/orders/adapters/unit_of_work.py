@@ -18,14 +18,14 @@ from orders.adapters.tables import metadata, order_number_counters, quote_number
 from orders.adapters.timeline import SqlTimeline
 from servicekit.auth import current_actor
 from servicekit.numbering import next_in_year
-from servicekit.outbox import add_to_outbox
+from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
-class SqlUnitOfWork(SqlTimeline):
+class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
     """Repositories and messaging tables on one session; the caller owns the transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+        super().__init__(session, metadata)
         self.customers = SqlCustomerRepository(session)
         self.addresses = SqlAddressRepository(session)
         self.orders = SqlOrderRepository(session)
@@ -45,12 +45,14 @@ class SqlUnitOfWork(SqlTimeline):
         self,
         event: CloudEvent[Any],
         *,
-        summary: str,
+        key: str | None = None,
+        summary: str = "",
         order_id: str | None = None,
         quote_id: str | None = None,
     ) -> None:
+        """Write the event to the outbox and put it on its order's (or quote's) timeline."""
         if event.actor is None and (actor := current_actor()) is not None:
             event = event.model_copy(update={"actor": actor})  # the person behind the request
-        key = order_id or quote_id
-        await add_to_outbox(self.session, metadata.tables["outbox"], event, key=key)
-        await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)
+        await super().record(event, key=key or order_id or quote_id)
+        if order_id is not None or quote_id is not None:
+            await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)
