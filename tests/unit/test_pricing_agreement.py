@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from billing.domain.model import Invoice
-from billing.service_layer import services as billing
+from billing.service_layer.invoicing import issue_invoice
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import OrderSnapshot
 from contracts.events import InvoiceIssued, OrderCompleted
@@ -111,7 +111,7 @@ def _issue_invoice(order: OrderSnapshot) -> tuple[Invoice, InvoiceIssued]:
         EventType.ORDER_COMPLETED, OrderCompleted(order=order), source="/orders", subject="o"
     )
     uow = _UnitOfWork()
-    asyncio.run(billing.issue_invoice(uow, completed, order, today=TODAY))  # type: ignore[arg-type]
+    asyncio.run(issue_invoice(uow, completed, order, today=TODAY))  # type: ignore[arg-type]
     [invoice] = uow.invoices.added
     [issued] = uow.recorded
     assert isinstance(issued.data, InvoiceIssued)
