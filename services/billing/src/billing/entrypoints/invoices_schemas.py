@@ -1,6 +1,6 @@
 """What the invoices API answers: an invoice with its lines, totals, payments and balance.
 
-The customer, the addresses and the payment terms are answered as the events carry them.
+The customer, addresses, payment terms, lines and totals are answered as the events carry them.
 """
 
 from __future__ import annotations
@@ -11,34 +11,9 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from billing.domain.model import Invoice, InvoiceStatus, PaymentMethod
-from contracts.common import Address, CustomerRef, PaymentTerms
+from contracts.common import Address, CustomerRef, PaymentTerms, Totals
+from contracts.events import InvoiceLine
 from servicekit.pagination import Page
-
-
-class InvoiceLineRead(BaseModel):
-    line_no: int
-    sku: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    gross_amount: Decimal
-
-
-class TaxRead(BaseModel):
-    rate: Decimal
-    base: Decimal
-    amount: Decimal
-
-
-class TotalsRead(BaseModel):
-    net: Decimal
-    tax: Decimal
-    gross: Decimal
-    taxes: list[TaxRead]
 
 
 class InvoicePaymentRead(BaseModel):
@@ -65,8 +40,8 @@ class InvoiceRead(BaseModel):
     due_date: date
     payment_terms: PaymentTerms
     customer_reference: str | None
-    lines: list[InvoiceLineRead]
-    totals: TotalsRead
+    lines: list[InvoiceLine]
+    totals: Totals
     paid_total: Decimal
     balance: Decimal
     payments: list[InvoicePaymentRead]
