@@ -133,25 +133,19 @@ _numbers = itertools.count(1)
 
 def an_invoice(*, customer_id: str = "cust-1", order_id: str | None = None) -> Invoice:
     """An invoice as the use case builds it: two tax rates, a discount, a fractional quantity."""
+    # sku, quantity, unit price, discount %, tax rate %
+    stated = [("BOLT-M8", "10", "2.50", "0", "21"), ("CABLE-3X1.5", "12.5", "1.99", "7.5", "10")]
     lines = [
         InvoiceLine.priced(
-            line_no=1,
-            sku="BOLT-M8",
-            description="Hex bolt M8",
-            quantity=D("10"),
-            unit_price=D("2.50"),
-            discount_percent=D("0"),
-            tax_rate=D("21"),
-        ),
-        InvoiceLine.priced(
-            line_no=2,
-            sku="CABLE-3X1.5",
-            description="Cable by the metre",
-            quantity=D("12.5"),
-            unit_price=D("1.99"),
-            discount_percent=D("7.5"),
-            tax_rate=D("10"),
-        ),
+            line_no=no,
+            sku=sku,
+            description=f"Item {sku}",
+            quantity=D(quantity),
+            unit_price=D(price),
+            discount_percent=D(discount),
+            tax_rate=D(rate),
+        )
+        for no, (sku, quantity, price, discount, rate) in enumerate(stated, start=1)
     ]
     issued = date(2025, 3, 10)
     head_office = Address(line1="Calle Mayor 1", postal_code="28013", city="Madrid", country="ES")
