@@ -8,13 +8,14 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,13 @@ class Conflict(Problem):
 
     status = 409
     title = "Conflict"
+
+
+class PreconditionFailed(Problem):
+    """An `If-Match` precondition failed: the resource changed since the client read it."""
+
+    status = 412
+    title = "Precondition Failed"
 
 
 class InvalidInput(Problem):
@@ -153,9 +161,37 @@ def _reason(status: int) -> str:
 # --- Idempotency-Key ------------------------------------------------------------------------
 
 
+IDEMPOTENCY_TTL = timedelta(hours=24)
+"""How long an Idempotency-Key is remembered unless the service configures otherwise."""
+
+IDEMPOTENCY_TTL_INFO = "servicekit.idempotency_ttl"
+"""The `session.info` entry (a timedelta) with the service's own TTL; the runtime's
+sessionmaker sets it from the service settings (`info={IDEMPOTENCY_TTL_INFO: ttl}`)."""
+
+
 def request_fingerprint(body: Any) -> str:
     canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_scope(scope: str, subject: str | None) -> str:
+    """The stored scope of a key: the route's `scope` and who asked.
+
+    Two callers using the same key do not see each other's responses. The subject is stored as
+    a SHA-256 digest: it fits the column whatever its length and keeps user ids out of a table
+    that is not about users. Without a subject (no token) the scope is the route's alone.
+    """
+    if subject is None:
+        return scope
+    scoped = f"{scope}#{hashlib.sha256(subject.encode()).hexdigest()}"
+    return scoped if len(scoped) <= 200 else hashlib.sha256(scoped.encode()).hexdigest()
+
+
+def idempotency_ttl(session: AsyncSession) -> timedelta:
+    """The TTL the service configured on its sessionmaker, else `IDEMPOTENCY_TTL`."""
+    ttl = session.info.get(IDEMPOTENCY_TTL_INFO, IDEMPOTENCY_TTL)
+    assert isinstance(ttl, timedelta)
+    return ttl
 
 
 async def idempotent(
@@ -166,23 +202,43 @@ async def idempotent(
     key: str | None,
     body: Any,
     create: Callable[[], Awaitable[tuple[int, Any]]],
+    ttl: timedelta | None = None,
 ) -> tuple[int, Any]:
-    """Run `create` once per (scope, key); a retry with the same key returns the first response.
+    """Run `create` once per (caller, scope, key); a retry with the same key returns the first
+    response.
 
-    Call inside the creating transaction, so the stored response commits with what it created.
-    A key reused with a different body is refused (422) rather than silently ignored. When two
-    requests race with one key, the second fails on the primary key at flush and its transaction
-    rolls back: nothing is created twice.
+    The caller is the subject of the request's token (`servicekit.auth.current_actor()`), so
+    two users who happen to pick the same key each get what they asked for. A key is remembered
+    for `ttl` (default: the service's setting, see `idempotency_ttl`); after that it counts as
+    new. Call inside the creating transaction, so the stored response commits with what it
+    created. A key reused with a different body is refused (422) rather than silently ignored.
+    When two requests race with one key, the second fails on the primary key at flush and its
+    transaction rolls back: nothing is created twice.
     """
+    # Imported here: servicekit.auth builds on this module's Problem.
+    from servicekit.auth import current_actor
+
     if key is None:
         return await create()
     if not 1 <= len(key) <= 200:
         raise InvalidInput.field("header.Idempotency-Key", "must be 1 to 200 characters")
     table = metadata.tables["idempotency_keys"]
+    scope = idempotency_scope(scope, current_actor())
+    this_key = (table.c.scope == scope, table.c.key == key)
+    expired = table.c.created_at < func.now() - (ttl or idempotency_ttl(session))
     fingerprint = request_fingerprint(body)
     stored = (
-        await session.execute(select(table).where(table.c.scope == scope, table.c.key == key))
+        await session.execute(
+            select(
+                table.c.fingerprint, table.c.status_code, table.c.body, expired.label("expired")
+            ).where(*this_key)
+        )
     ).first()
+    if stored is not None and stored.expired:
+        # Forgotten: the key starts afresh. (A racing request doing the same finds the row
+        # gone, then meets this one's new row on the primary key, as for any race.)
+        await session.execute(delete(table).where(*this_key, expired))
+        stored = None
     if stored is not None:
         if stored.fingerprint != fingerprint:
             raise InvalidInput.field(

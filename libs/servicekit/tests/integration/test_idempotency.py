@@ -1,0 +1,147 @@
+"""Idempotency-Key on a real PostgreSQL server: per caller and route, fingerprinted, expiring."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from servicekit.auth import acting_as
+from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.http import IDEMPOTENCY_TTL_INFO, InvalidInput, idempotent
+from servicekit.testing import TemporaryDatabases
+
+
+@dataclass
+class Notes:
+    metadata: MetaData
+    notes: Table
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def create(
+        self, text: str, *, subject: str | None, key: str | None, scope: str = "notes"
+    ) -> tuple[int, Any]:
+        """What a creating endpoint does: make a note once per key, in one transaction."""
+
+        async with self.sessionmaker() as session, session.begin():
+
+            async def create() -> tuple[int, Any]:
+                note_id = str(uuid.uuid4())
+                await session.execute(self.notes.insert().values(id=note_id, text=text))
+                return 201, {"id": note_id, "text": text}
+
+            with acting_as(subject):
+                return await idempotent(
+                    session,
+                    self.metadata,
+                    scope=scope,
+                    key=key,
+                    body={"text": text},
+                    create=create,
+                )
+
+    async def count(self) -> int:
+        async with self.sessionmaker() as session:
+            found = await session.execute(select(func.count()).select_from(self.notes))
+            return int(found.scalar_one())
+
+    async def age_keys(self, by: timedelta) -> None:
+        keys = self.metadata.tables["idempotency_keys"]
+        async with self.sessionmaker() as session, session.begin():
+            await session.execute(update(keys).values(created_at=keys.c.created_at - by))
+
+
+@pytest.fixture
+async def notes(databases: TemporaryDatabases) -> AsyncIterator[Notes]:
+    metadata = new_metadata()
+    table = Table(
+        "notes", metadata, Column("id", String(36), primary_key=True), Column("text", String(200))
+    )
+    engine = make_engine(await databases.create("idempotency"))
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    yield Notes(metadata, table, engine, make_sessionmaker(engine))
+    await engine.dispose()
+
+
+async def test_a_retry_by_the_same_caller_gets_the_first_response(notes: Notes) -> None:
+    first = await notes.create("hello", subject="alice", key="k-1")
+    assert await notes.create("hello", subject="alice", key="k-1") == first
+    assert first[0] == 201
+    assert await notes.count() == 1
+
+
+async def test_the_same_key_from_two_subjects_creates_twice(notes: Notes) -> None:
+    alice = await notes.create("hello", subject="alice", key="shared-key")
+    bob = await notes.create("hello", subject="bob", key="shared-key")
+    assert alice[1]["id"] != bob[1]["id"]
+    assert await notes.count() == 2
+    # and each still gets its own response back on a retry
+    assert await notes.create("hello", subject="bob", key="shared-key") == bob
+    assert await notes.create("hello", subject="alice", key="shared-key") == alice
+
+
+async def test_the_same_key_on_two_routes_creates_twice(notes: Notes) -> None:
+    await notes.create("hello", subject="alice", key="k-1", scope="notes")
+    await notes.create("hello", subject="alice", key="k-1", scope="drafts")
+    assert await notes.count() == 2
+
+
+async def test_a_long_subject_and_scope_still_fit_the_column(notes: Notes) -> None:
+    subject = "x" * 1000
+    first = await notes.create("hello", subject=subject, key="k", scope="s" * 180)
+    assert await notes.create("hello", subject=subject, key="k", scope="s" * 180) == first
+    assert await notes.count() == 1
+
+
+async def test_the_same_key_with_another_body_is_refused(notes: Notes) -> None:
+    await notes.create("hello", subject="alice", key="k-1")
+    with pytest.raises(InvalidInput) as refused:
+        await notes.create("something else", subject="alice", key="k-1")
+    assert refused.value.status == 422
+    assert refused.value.errors == [
+        {
+            "field": "header.Idempotency-Key",
+            "message": "this key was already used with a different request",
+        }
+    ]
+    assert await notes.count() == 1
+
+
+async def test_an_expired_key_counts_as_new(notes: Notes) -> None:
+    first = await notes.create("hello", subject="alice", key="k-1")
+    await notes.age_keys(timedelta(hours=23))
+    assert await notes.create("hello", subject="alice", key="k-1") == first  # still remembered
+    await notes.age_keys(timedelta(hours=2))  # now 25 hours old: past the default 24 hours
+    again = await notes.create("hello", subject="alice", key="k-1")
+    assert again[1]["id"] != first[1]["id"]
+    assert await notes.count() == 2
+    # the new record replaced the old one: a retry now gets the new response
+    assert await notes.create("hello", subject="alice", key="k-1") == again
+    # an expired key may even come back with another body
+    await notes.age_keys(timedelta(days=2))
+    other = await notes.create("other text", subject="alice", key="k-1")
+    assert other[1]["text"] == "other text"
+
+
+async def test_the_service_configures_how_long_keys_live(notes: Notes) -> None:
+    notes.sessionmaker.configure(info={IDEMPOTENCY_TTL_INFO: timedelta(hours=1)})
+    first = await notes.create("hello", subject="alice", key="k-1")
+    await notes.age_keys(timedelta(minutes=59))
+    assert await notes.create("hello", subject="alice", key="k-1") == first
+    await notes.age_keys(timedelta(minutes=2))
+    assert await notes.create("hello", subject="alice", key="k-1") != first
+    assert await notes.count() == 2
+
+
+async def test_without_a_key_every_request_creates(notes: Notes) -> None:
+    await notes.create("hello", subject="alice", key=None)
+    await notes.create("hello", subject="alice", key=None)
+    assert await notes.count() == 2
