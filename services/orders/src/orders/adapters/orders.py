@@ -4,26 +4,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, literal, select, tuple_, update
+from sqlalchemy import ColumnElement, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orders.adapters.children import (
+    add_documents,
+    documents_of,
+    insert_lines,
+    lines_of,
+    replace_lines,
+)
 from orders.adapters.rows import (
     approval_from_json,
     approval_to_json,
     canonical_id,
     content_from_row,
     content_values,
-    line_from_row,
-    line_values,
     text_match,
 )
 from orders.adapters.tables import order_documents, order_lines, order_shipments, orders
-from orders.domain.content import Line
 from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
@@ -63,7 +66,7 @@ class SqlOrderRepository:
 
     async def add(self, order: Order) -> None:
         await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
-        await self._insert_lines(order)
+        await insert_lines(self.session, order_lines, "order_id", order.id, order.lines)
         await self._save_children(order)
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
@@ -90,10 +93,7 @@ class SqlOrderRepository:
         values = _header_values(order)
         await self.session.execute(update(orders).where(orders.c.id == order.id).values(**values))
         if lines:
-            await self.session.execute(
-                delete(order_lines).where(order_lines.c.order_id == order.id)
-            )
-            await self._insert_lines(order)
+            await replace_lines(self.session, order_lines, "order_id", order.id, order.lines)
         await self._save_children(order)
 
     async def search(
@@ -122,13 +122,6 @@ class SqlOrderRepository:
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
         return (await orders_of_quotes(self.session, [quote_id]))[quote_id]
 
-    async def _insert_lines(self, order: Order) -> None:
-        if order.lines:
-            await self.session.execute(
-                order_lines.insert(),
-                [line_values("order_id", order.id, line, order_lines) for line in order.lines],
-            )
-
     async def _save_children(self, order: Order) -> None:
         if order.shipment_ids:
             await self.session.execute(
@@ -136,39 +129,21 @@ class SqlOrderRepository:
                 .values([{"order_id": order.id, "shipment_id": s} for s in order.shipment_ids])
                 .on_conflict_do_nothing()
             )
-        if order.documents:
-            await self.session.execute(
-                insert(order_documents)
-                .values(
-                    [
-                        {"order_id": order.id, "position": position, **asdict(document)}
-                        for position, document in enumerate(order.documents)
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
+        await add_documents(self.session, order_documents, "order_id", order.id, order.documents)
 
     async def _assemble(self, rows: Sequence[Row[Any]]) -> list[Order]:
         """Orders from their header rows, with lines, documents and shipments in 3 queries."""
         ids = [row.id for row in rows]
         if not ids:
             return []
-        lines: dict[str, list[Line]] = defaultdict(list)
-        for line_row in await self.session.execute(
-            select(order_lines)
-            .where(order_lines.c.order_id.in_(ids))
-            .order_by(order_lines.c.order_id, order_lines.c.line_no)
-        ):
-            lines[line_row.order_id].append(line_from_row(line_row))
-        documents: dict[str, list[Document]] = defaultdict(list)
-        for doc in await self.session.execute(
-            select(order_documents)
-            .where(order_documents.c.order_id.in_(ids))
-            .order_by(order_documents.c.order_id, order_documents.c.position)
-        ):
-            documents[doc.order_id].append(
-                Document(doc.document_id, doc.kind, doc.reference, doc.download_path)
-            )
+        lines = await lines_of(self.session, order_lines, "order_id", ids)
+        documents = await documents_of(
+            self.session,
+            order_documents,
+            "order_id",
+            ids,
+            lambda row: Document(row.document_id, row.kind, row.reference, row.download_path),
+        )
         shipments: dict[str, set[str]] = defaultdict(set)
         for shipment in await self.session.execute(
             select(order_shipments).where(order_shipments.c.order_id.in_(ids))

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, literal, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, and_, literal, select, tuple_, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orders.adapters.children import (
+    add_documents,
+    documents_of,
+    insert_lines,
+    lines_of,
+    replace_lines,
+)
 from orders.adapters.orders import orders_of_quotes
 from orders.adapters.rows import (
     canonical_id,
     content_from_row,
     content_values,
-    line_from_row,
-    line_values,
     text_match,
 )
 from orders.adapters.tables import quote_documents, quote_lines, quotes
-from orders.domain.content import Line
 from orders.domain.quote import Quote, QuoteDocument, QuoteStatus
 from orders.service_layer.ports import QuoteFilters
 
@@ -50,8 +51,8 @@ class SqlQuoteRepository:
 
     async def add(self, quote: Quote) -> None:
         await self.session.execute(quotes.insert().values(id=quote.id, **_quote_values(quote)))
-        await self._insert_lines(quote)
-        await self._save_documents(quote)
+        await insert_lines(self.session, quote_lines, "quote_id", quote.id, quote.lines)
+        await add_documents(self.session, quote_documents, "quote_id", quote.id, quote.documents)
 
     async def get(self, quote_id: str, *, for_update: bool = False) -> Quote | None:
         wanted = canonical_id(quote_id)
@@ -68,11 +69,8 @@ class SqlQuoteRepository:
             update(quotes).where(quotes.c.id == quote.id).values(**_quote_values(quote))
         )
         if lines:
-            await self.session.execute(
-                delete(quote_lines).where(quote_lines.c.quote_id == quote.id)
-            )
-            await self._insert_lines(quote)
-        await self._save_documents(quote)
+            await replace_lines(self.session, quote_lines, "quote_id", quote.id, quote.lines)
+        await add_documents(self.session, quote_documents, "quote_id", quote.id, quote.documents)
 
     async def search(
         self, filters: QuoteFilters, *, limit: int, before: tuple[datetime, str] | None
@@ -101,46 +99,18 @@ class SqlQuoteRepository:
             )
         return await self._assemble((await self.session.execute(query)).all())
 
-    async def _insert_lines(self, quote: Quote) -> None:
-        if quote.lines:
-            await self.session.execute(
-                quote_lines.insert(),
-                [line_values("quote_id", quote.id, line, quote_lines) for line in quote.lines],
-            )
-
-    async def _save_documents(self, quote: Quote) -> None:
-        if quote.documents:
-            await self.session.execute(
-                insert(quote_documents)
-                .values(
-                    [
-                        {"quote_id": quote.id, "position": position, **asdict(document)}
-                        for position, document in enumerate(quote.documents)
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
-
     async def _assemble(self, rows: Sequence[Row[Any]]) -> list[Quote]:
         ids = [row.id for row in rows]
         if not ids:
             return []
-        lines: dict[str, list[Line]] = defaultdict(list)
-        for line_row in await self.session.execute(
-            select(quote_lines)
-            .where(quote_lines.c.quote_id.in_(ids))
-            .order_by(quote_lines.c.quote_id, quote_lines.c.line_no)
-        ):
-            lines[line_row.quote_id].append(line_from_row(line_row))
-        documents: dict[str, list[QuoteDocument]] = defaultdict(list)
-        for doc in await self.session.execute(
-            select(quote_documents)
-            .where(quote_documents.c.quote_id.in_(ids))
-            .order_by(quote_documents.c.quote_id, quote_documents.c.position)
-        ):
-            documents[doc.quote_id].append(
-                QuoteDocument(doc.document_id, doc.reference, doc.download_path)
-            )
+        lines = await lines_of(self.session, quote_lines, "quote_id", ids)
+        documents = await documents_of(
+            self.session,
+            quote_documents,
+            "quote_id",
+            ids,
+            lambda row: QuoteDocument(row.document_id, row.reference, row.download_path),
+        )
         converted = await orders_of_quotes(self.session, ids)
         return [
             Quote(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
@@ -23,6 +23,9 @@ from servicekit.auth import Forbidden, Role, require
 from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
 from servicekit.pagination import keys, text
 from servicekit.runtime import runtime_of
+
+Entity = TypeVar("Entity")
+Read = TypeVar("Read", bound=BaseModel)
 
 PROBLEMS = described_problems(
     {
@@ -63,6 +66,19 @@ def problems(field_prefix: str = "body.") -> AbstractContextManager[None]:
         NotAllowed: Forbidden,
     }
     return problems_from(table)
+
+
+async def run_use_case(
+    request: Request,
+    read: Callable[[SqlUnitOfWork, Entity], Awaitable[Read]],
+    use_case: Callable[..., Awaitable[Entity]],
+    *args: Any,
+    **kwargs: Any,
+) -> Read:
+    """Run `use_case(uow, *args, **kwargs)` in one transaction and `read` what it returns."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            return await read(uow, await use_case(uow, *args, **kwargs))
 
 
 def an_id(value: Any) -> str:

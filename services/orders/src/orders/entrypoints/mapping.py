@@ -265,3 +265,11 @@ def quote_read(quote: Quote, customer: Customer) -> quotes_schemas.QuoteRead:
 async def quote_reads(uow: UnitOfWork, quotes: list[Quote]) -> list[quotes_schemas.QuoteRead]:
     customers = await uow.customers.get_many({quote.customer_id for quote in quotes})
     return [quote_read(quote, customers[quote.customer_id]) for quote in quotes]
+
+
+async def read_order(uow: UnitOfWork, order: Order) -> orders_schemas.OrderRead:
+    return (await order_reads(uow, [order]))[0]
+
+
+async def read_quote(uow: UnitOfWork, quote: Quote) -> quotes_schemas.QuoteRead:
+    return (await quote_reads(uow, [quote]))[0]

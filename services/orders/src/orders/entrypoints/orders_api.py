@@ -20,6 +20,7 @@ from orders.entrypoints.common import (
     an_id,
     created_once,
     problems,
+    run_use_case,
     unit_of_work,
 )
 from orders.service_layer import orders, timeline
@@ -142,7 +143,7 @@ async def create_order(
 
             async def create() -> BaseModel:
                 order = await orders.create_order(uow, new, correlation_id=current_correlation_id())
-                return (await mapping.order_reads(uow, [order]))[0]
+                return await mapping.read_order(uow, order)
 
             return await created_once(
                 request,
@@ -173,7 +174,7 @@ async def copy_order(
                 order = await orders.copy_order(
                     uow, order_id, correlation_id=current_correlation_id()
                 )
-                return (await mapping.order_reads(uow, [order]))[0]
+                return await mapping.read_order(uow, order)
 
             return await created_once(
                 request,
@@ -188,9 +189,7 @@ async def copy_order(
 @router.get("/orders/{order_id}", response_model=orders_schemas.OrderRead, responses=PROBLEMS)
 async def get_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """One order with its lines, totals, state and documents."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            return (await mapping.order_reads(uow, [await orders.get_order(uow, order_id)]))[0]
+    return await run_use_case(request, mapping.read_order, orders.get_order, order_id)
 
 
 @router.patch(
@@ -204,16 +203,15 @@ async def update_order(
 ) -> orders_schemas.OrderRead:
     """Change a draft order; given lines replace all its lines. 409 once confirmed."""
     lines = mapping.line_inputs(body.lines) if body.lines is not None else None
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await orders.revise_order(
-                uow,
-                order_id,
-                mapping.changes(body),
-                lines,
-                correlation_id=current_correlation_id(),
-            )
-            return (await mapping.order_reads(uow, [order]))[0]
+    return await run_use_case(
+        request,
+        mapping.read_order,
+        orders.revise_order,
+        order_id,
+        mapping.changes(body),
+        lines,
+        correlation_id=current_correlation_id(),
+    )
 
 
 @router.patch(
@@ -227,17 +225,15 @@ async def update_order_details(
 ) -> orders_schemas.OrderRead:
     """Fill in the fields stages may require (contract number, payment terms, customer
     reference, contact, addresses) while the order is a draft or open."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await orders.revise_details(uow, order_id, mapping.changes(body))
-            return (await mapping.order_reads(uow, [order]))[0]
+    return await run_use_case(
+        request, mapping.read_order, orders.revise_details, order_id, mapping.changes(body)
+    )
 
 
 async def _transition(request: Request, action: Any, *args: Any) -> orders_schemas.OrderRead:
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await action(uow, *args, correlation_id=current_correlation_id())
-            return (await mapping.order_reads(uow, [order]))[0]
+    return await run_use_case(
+        request, mapping.read_order, action, *args, correlation_id=current_correlation_id()
+    )
 
 
 @router.post(
@@ -277,10 +273,9 @@ async def complete_order(order_id: str, request: Request) -> orders_schemas.Orde
 
 
 async def _archive(request: Request, order_id: str, archived: bool) -> orders_schemas.OrderRead:
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await orders.archive_order(uow, order_id, archived=archived)
-            return (await mapping.order_reads(uow, [order]))[0]
+    return await run_use_case(
+        request, mapping.read_order, orders.archive_order, order_id, archived=archived
+    )
 
 
 @router.post(

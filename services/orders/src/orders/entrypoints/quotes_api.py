@@ -13,7 +13,15 @@ from pydantic import BaseModel
 
 from orders.domain.quote import QuoteStatus
 from orders.entrypoints import content_schemas, mapping, orders_schemas, quotes_schemas
-from orders.entrypoints.common import PROBLEMS, SALES, an_id, created_once, problems, unit_of_work
+from orders.entrypoints.common import (
+    PROBLEMS,
+    SALES,
+    an_id,
+    created_once,
+    problems,
+    run_use_case,
+    unit_of_work,
+)
 from orders.entrypoints.orders_api import redirect_to_document
 from orders.service_layer import quotes, timeline
 from orders.service_layer.ports import QuoteFilters
@@ -49,7 +57,7 @@ async def create_quote(
 
             async def create() -> BaseModel:
                 quote = await quotes.create_quote(uow, new)
-                return (await mapping.quote_reads(uow, [quote]))[0]
+                return await mapping.read_quote(uow, quote)
 
             return await created_once(
                 request,
@@ -94,9 +102,7 @@ async def list_quotes(
 @router.get("/quotes/{quote_id}", response_model=quotes_schemas.QuoteRead, responses=PROBLEMS)
 async def get_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """One quote, with the orders made from it and its documents."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            return (await mapping.quote_reads(uow, [await quotes.get_quote(uow, quote_id)]))[0]
+    return await run_use_case(request, mapping.read_quote, quotes.get_quote, quote_id)
 
 
 @router.patch(
@@ -110,19 +116,9 @@ async def update_quote(
 ) -> quotes_schemas.QuoteRead:
     """Change a draft quote; given lines replace all its lines. 409 once sent."""
     lines = mapping.line_inputs(body.lines) if body.lines is not None else None
-    with problems():
-        async with unit_of_work(request) as uow:
-            quote = await quotes.revise_quote(uow, quote_id, mapping.changes(body), lines)
-            return (await mapping.quote_reads(uow, [quote]))[0]
-
-
-async def _step(
-    request: Request, action: Any, *args: Any, **kwargs: Any
-) -> quotes_schemas.QuoteRead:
-    with problems():
-        async with unit_of_work(request) as uow:
-            quote = await action(uow, *args, **kwargs)
-            return (await mapping.quote_reads(uow, [quote]))[0]
+    return await run_use_case(
+        request, mapping.read_quote, quotes.revise_quote, quote_id, mapping.changes(body), lines
+    )
 
 
 @router.post(
@@ -133,8 +129,12 @@ async def _step(
 )
 async def send_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """draft → sent; emits quote.sent (the documents service renders its PDF)."""
-    return await _step(
-        request, quotes.send_quote, quote_id, correlation_id=current_correlation_id()
+    return await run_use_case(
+        request,
+        mapping.read_quote,
+        quotes.send_quote,
+        quote_id,
+        correlation_id=current_correlation_id(),
     )
 
 
@@ -146,7 +146,7 @@ async def send_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRea
 )
 async def accept_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """sent → accepted (409 once expired)."""
-    return await _step(request, quotes.accept_quote, quote_id)
+    return await run_use_case(request, mapping.read_quote, quotes.accept_quote, quote_id)
 
 
 @router.post(
@@ -160,7 +160,7 @@ async def reject_quote(
 ) -> quotes_schemas.QuoteRead:
     """sent → rejected, with an optional reason (409 once expired)."""
     reason = body.reason if body is not None else None
-    return await _step(request, quotes.reject_quote, quote_id, reason)
+    return await run_use_case(request, mapping.read_quote, quotes.reject_quote, quote_id, reason)
 
 
 @router.post(
@@ -181,7 +181,7 @@ async def convert_quote(
                 _, order = await quotes.convert_quote(
                     uow, quote_id, correlation_id=current_correlation_id()
                 )
-                return (await mapping.order_reads(uow, [order]))[0]
+                return await mapping.read_order(uow, order)
 
             return await created_once(
                 request,

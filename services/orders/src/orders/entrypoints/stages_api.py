@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from orders.domain.pipeline import Stage
 from orders.entrypoints import mapping, orders_schemas, stages_schemas
-from orders.entrypoints.common import ADMIN, PROBLEMS, problems, unit_of_work
+from orders.entrypoints.common import ADMIN, PROBLEMS, problems, run_use_case, unit_of_work
 from orders.service_layer import pipeline
 from servicekit.auth import Principal, authenticate
 from servicekit.observability import current_correlation_id
@@ -72,17 +72,16 @@ async def move_order(
     """Move an open order into a stage: 403 unless the caller's role is allowed there, 422
     naming every required field still empty, 409 for an unknown stage or an order not open.
     Emits order.stage_changed."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await pipeline.move_order(
-                uow,
-                order_id,
-                body.stage,
-                body.reason,
-                caller.roles,
-                correlation_id=current_correlation_id(),
-            )
-            return (await mapping.order_reads(uow, [order]))[0]
+    return await run_use_case(
+        request,
+        mapping.read_order,
+        pipeline.move_order,
+        order_id,
+        body.stage,
+        body.reason,
+        caller.roles,
+        correlation_id=current_correlation_id(),
+    )
 
 
 @router.post(
@@ -93,15 +92,14 @@ async def decide_approval(
 ) -> orders_schemas.OrderRead:
     """Approve an open order (it enters the approval stage; order.stage_changed) or refuse it
     with a reason (it is cancelled; order.cancelled). Roles: those of the approval stage."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await pipeline.decide_approval(
-                uow,
-                order_id,
-                approved=body.approved,
-                reason=body.reason,
-                roles=caller.roles,
-                actor=caller.subject,
-                correlation_id=current_correlation_id(),
-            )
-            return (await mapping.order_reads(uow, [order]))[0]
+    return await run_use_case(
+        request,
+        mapping.read_order,
+        pipeline.decide_approval,
+        order_id,
+        approved=body.approved,
+        reason=body.reason,
+        roles=caller.roles,
+        actor=caller.subject,
+        correlation_id=current_correlation_id(),
+    )

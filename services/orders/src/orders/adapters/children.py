@@ -1,0 +1,84 @@
+"""What orders and quotes both keep as child rows of their own: lines and documents.
+
+`owner` names the table's column holding the order's (or quote's) id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.adapters.rows import line_from_row, line_values
+from orders.domain.content import Line
+
+Child = TypeVar("Child")
+
+
+async def insert_lines(
+    session: AsyncSession, table: Table, owner: str, owner_id: str, lines: Sequence[Line]
+) -> None:
+    if lines:
+        await session.execute(
+            table.insert(), [line_values(owner, owner_id, line, table) for line in lines]
+        )
+
+
+async def replace_lines(
+    session: AsyncSession, table: Table, owner: str, owner_id: str, lines: Sequence[Line]
+) -> None:
+    await session.execute(delete(table).where(table.c[owner] == owner_id))
+    await insert_lines(session, table, owner, owner_id, lines)
+
+
+async def lines_of(
+    session: AsyncSession, table: Table, owner: str, ids: Sequence[str]
+) -> dict[str, list[Line]]:
+    """The lines of each owner, by line number."""
+    found: dict[str, list[Line]] = defaultdict(list)
+    column = table.c[owner]
+    for row in await session.execute(
+        select(table).where(column.in_(ids)).order_by(column, table.c.line_no)
+    ):
+        found[getattr(row, owner)].append(line_from_row(row))
+    return found
+
+
+async def add_documents(
+    session: AsyncSession, table: Table, owner: str, owner_id: str, documents: Sequence[Any]
+) -> None:
+    """Store the documents not stored yet (a document keeps its first position)."""
+    if documents:
+        await session.execute(
+            insert(table)
+            .values(
+                [
+                    {owner: owner_id, "position": position, **asdict(document)}
+                    for position, document in enumerate(documents)
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def documents_of(
+    session: AsyncSession,
+    table: Table,
+    owner: str,
+    ids: Sequence[str],
+    document: Callable[[Row[Any]], Child],
+) -> dict[str, list[Child]]:
+    """The documents of each owner, in the order they were added."""
+    found: dict[str, list[Child]] = defaultdict(list)
+    column = table.c[owner]
+    for row in await session.execute(
+        select(table).where(column.in_(ids)).order_by(column, table.c.position)
+    ):
+        found[getattr(row, owner)].append(document(row))
+    return found
