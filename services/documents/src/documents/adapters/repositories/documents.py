@@ -12,26 +12,11 @@ from documents.adapters.repositories import rows
 from documents.adapters.tables import documents
 from documents.domain.model import Document, DocumentKind
 from documents.service_layer.unit_of_work import Position
+from servicekit.mapping import copied
 
 
 def _document(row: RowMapping) -> Document:
-    return Document(
-        id=row["id"],
-        order_id=row["order_id"],
-        kind=DocumentKind(row["kind"]),
-        reference=row["reference"],
-        filename=row["filename"],
-        content_type=row["content_type"],
-        size=row["size"],
-        sha256=row["sha256"],
-        storage_key=row["storage_key"],
-        source_event_id=row["source_event_id"],
-        quote_id=row["quote_id"],
-        template_id=row["template_id"],
-        language=row["language"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return copied(Document, {**row, "kind": DocumentKind(row["kind"])})
 
 
 def _rendition(document: Document) -> dict[str, Any]:

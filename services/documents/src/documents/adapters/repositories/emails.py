@@ -13,28 +13,18 @@ from documents.adapters.repositories import rows
 from documents.adapters.tables import emails
 from documents.domain.emails import Email, EmailStatus
 from documents.service_layer.unit_of_work import Position
+from servicekit.mapping import copied
 
 
 def _email(row: RowMapping) -> Email:
-    return Email(
-        id=row["id"],
-        document_id=row["document_id"],
-        to=list(row["recipients"]),
-        cc=list(row["cc"]),
-        subject=row["subject"],
-        message=row["message"],
-        order_id=row["order_id"],
-        quote_id=row["quote_id"],
-        status=EmailStatus(row["status"]),
-        attempts=row["attempts"],
-        next_attempt_at=row["next_attempt_at"],
-        last_attempt_at=row["last_attempt_at"],
-        last_error=row["last_error"],
-        sent_at=row["sent_at"],
-        requested_by=row["requested_by"],
-        correlation_id=row["correlation_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+    return copied(
+        Email,
+        {
+            **row,
+            "to": list(row["recipients"]),
+            "cc": list(row["cc"]),
+            "status": EmailStatus(row["status"]),
+        },
     )
 
 
