@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -14,15 +15,27 @@ from contracts.events import QuoteDocumentGenerated, QuoteSent
 from documents.domain.model import DocumentKind, PrintableDocument, ReferenceTaken, document_id
 from documents.domain.templates import LetterheadImage, Look
 from documents.service_layer import printing, templating
-from documents.service_layer.generation import Outcome, generate_document
+from documents.service_layer.generation import Generated, Outcome, generate_document
 from documents.service_layer.templating import TemplateConflict, TemplateNotFound
 
 IMAGE = LetterheadImage(content=b"png", content_type="image/png", width=10, height=2)
 
 
-class EchoRenderer:
-    def render(self, document: PrintableDocument) -> bytes:
-        return f"%PDF-fake {document!r}".encode()
+@pytest.fixture
+def generate(fake_uow, fake_storage, fake_renderer):
+    """generate_document on the fakes: `await generate(printable, subject, cause)`."""
+
+    async def run(printable: PrintableDocument, subject: str, cause: Any) -> Generated:
+        return await generate_document(
+            fake_uow,
+            printable,
+            subject=subject,
+            cause=cause,
+            renderer=fake_renderer,
+            storage=fake_storage,
+        )
+
+    return run
 
 
 async def test_templates_are_administered(fake_uow) -> None:
@@ -88,19 +101,12 @@ def quote_sent(order, quote_id: str = "quote-1", number: str = "QT-2026-000001")
 
 
 async def test_a_quote_becomes_a_quote_document_with_its_own_event(
-    fake_uow, fake_storage, order_builder
+    fake_uow, generate, order_builder
 ) -> None:
     sent = quote_sent(order_builder("ignored", "ignored", line_count=2))
     event = new_event(EventType.QUOTE_SENT, sent, source="/orders", subject="quote-1")
     look = Look(language="es")
-    result = await generate_document(
-        fake_uow,
-        printing.quotation(sent, look),
-        subject="quote-1",
-        cause=event,
-        renderer=EchoRenderer(),
-        storage=fake_storage,
-    )
+    result = await generate(printing.quotation(sent, look), "quote-1", event)
 
     assert result.outcome is Outcome.CREATED
     document = result.document
@@ -129,41 +135,20 @@ async def test_a_quote_becomes_a_quote_document_with_its_own_event(
     # Another quote with the same number is refused; the same quote again changes nothing.
     other = quote_sent(order_builder("x", "x", line_count=1), quote_id="quote-2")
     with pytest.raises(ReferenceTaken, match="already belongs to quote quote-1"):
-        await generate_document(
-            fake_uow,
-            printing.quotation(other),
-            subject="quote-2",
-            cause=event,
-            renderer=EchoRenderer(),
-            storage=fake_storage,
-        )
-    again = await generate_document(
-        fake_uow,
-        printing.quotation(sent, look),
-        subject="quote-1",
-        cause=event,
-        renderer=EchoRenderer(),
-        storage=fake_storage,
-    )
+        await generate(printing.quotation(other), "quote-2", event)
+    again = await generate(printing.quotation(sent, look), "quote-1", event)
     assert again.outcome is Outcome.UNCHANGED
     assert len(fake_uow.events) == 1
 
 
 async def test_an_order_confirmation_records_its_template(
-    fake_uow, fake_storage, order_builder
+    fake_uow, generate, order_builder
 ) -> None:
     order = order_builder("order-1", "SO-1", line_count=1).model_copy(
         update={"template_id": "tpl-1"}
     )
     event = new_event(EventType.ORDER_CONFIRMED, order, source="/orders", subject="order-1")
-    await generate_document(
-        fake_uow,
-        printing.order_confirmation(order, Look(language="ru")),
-        subject="order-1",
-        cause=event,
-        renderer=EchoRenderer(),
-        storage=fake_storage,
-    )
+    await generate(printing.order_confirmation(order, Look(language="ru")), "order-1", event)
     assert await fake_uow.documents.template_of_order("order-1") == "tpl-1"
     [document] = fake_uow.documents.rows.values()
     assert (document.template_id, document.language) == ("tpl-1", "ru")
