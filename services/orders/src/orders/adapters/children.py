@@ -41,13 +41,7 @@ async def lines_of(
     session: AsyncSession, table: Table, owner: str, ids: Sequence[str]
 ) -> dict[str, list[Line]]:
     """The lines of each owner, by line number."""
-    found: dict[str, list[Line]] = defaultdict(list)
-    column = table.c[owner]
-    for row in await session.execute(
-        select(table).where(column.in_(ids)).order_by(column, table.c.line_no)
-    ):
-        found[getattr(row, owner)].append(line_from_row(row))
-    return found
+    return await _children_of(session, table, owner, ids, "line_no", line_from_row)
 
 
 async def add_documents(
@@ -75,10 +69,21 @@ async def documents_of(
     document: Callable[[Row[Any]], Child],
 ) -> dict[str, list[Child]]:
     """The documents of each owner, in the order they were added."""
+    return await _children_of(session, table, owner, ids, "position", document)
+
+
+async def _children_of(
+    session: AsyncSession,
+    table: Table,
+    owner: str,
+    ids: Sequence[str],
+    order_by: str,
+    child: Callable[[Row[Any]], Child],
+) -> dict[str, list[Child]]:
     found: dict[str, list[Child]] = defaultdict(list)
     column = table.c[owner]
     for row in await session.execute(
-        select(table).where(column.in_(ids)).order_by(column, table.c.position)
+        select(table).where(column.in_(ids)).order_by(column, table.c[order_by])
     ):
-        found[getattr(row, owner)].append(document(row))
+        found[getattr(row, owner)].append(child(row))
     return found

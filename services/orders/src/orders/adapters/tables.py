@@ -1,5 +1,7 @@
 """Tables of the orders service's own database (outbox, inbox and idempotency keys included)."""
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -30,6 +32,55 @@ metadata = new_metadata()
 MONEY = Numeric(18, 2)
 QUANTITY = Numeric(15, 3)
 PERCENT = Numeric(7, 4)
+
+
+def _content_columns() -> list[Column[Any] | CheckConstraint]:
+    """The columns orders and quotes share: their content and totals (rows.content_values)."""
+    return [
+        Column("currency", String(3), nullable=False),
+        Column("contact", String(200)),
+        Column("customer_reference", String(200)),
+        Column("description", Text),
+        Column("opening_text", Text),
+        Column("closing_text", Text),
+        Column("payment_terms_days", Integer),  # NULL: not agreed (the default terms apply)
+        Column("payment_terms_text", String(200)),
+        Column("billing_address", JSONB),
+        Column("shipping_address", JSONB),
+        Column("opportunity_id", String(200), ForeignKey("opportunities.id")),
+        Column("opportunity_name", String(200)),
+        Column("template_id", String(200)),
+        Column("recurring_frequency", String(10)),
+        Column("recurring_start", Date),
+        Column("recurring_end", Date),
+        Column("net_total", MONEY, nullable=False),
+        Column("tax_total", MONEY, nullable=False),
+        Column("gross_total", MONEY, nullable=False),
+        CheckConstraint(
+            "recurring_frequency IN ('monthly', 'quarterly', 'yearly')", name="recurring_frequency"
+        ),
+    ]
+
+
+def _line_columns(owner: str, owner_table: str) -> list[Column[Any] | CheckConstraint]:
+    """The columns of an order's or a quote's lines (rows.line_values)."""
+    return [
+        Column(owner, Uuid(as_uuid=False), ForeignKey(f"{owner_table}.id"), nullable=False),
+        Column("line_no", Integer, nullable=False),
+        Column("sku", String(64), nullable=False),
+        Column("kind", String(10), nullable=False),
+        Column("description", Text, nullable=False),
+        Column("quantity", QUANTITY, nullable=False),
+        Column("unit_price", MONEY, nullable=False),
+        Column("discount_percent", PERCENT, nullable=False),
+        Column("tax_rate", PERCENT, nullable=False),
+        Column("net_amount", MONEY, nullable=False),
+        Column("tax_amount", MONEY, nullable=False),
+        Column("gross_amount", MONEY, nullable=False),
+        CheckConstraint("kind IN ('product', 'service')", name="kind"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    ]
+
 
 customers = Table(
     "customers",
@@ -122,39 +173,18 @@ orders = Table(
     Column("status", String(20), nullable=False),
     Column("fulfilment", String(20), nullable=False),
     Column("billing", String(20), nullable=False),
-    Column("currency", String(3), nullable=False),
     Column("order_date", Date, nullable=False),
-    Column("contact", String(200)),
-    Column("customer_reference", String(200)),
-    Column("description", Text),
-    Column("opening_text", Text),
-    Column("closing_text", Text),
-    Column("payment_terms_days", Integer),  # NULL: not agreed (the default terms apply)
-    Column("payment_terms_text", String(200)),
-    Column("billing_address", JSONB),
-    Column("shipping_address", JSONB),
-    Column("net_total", MONEY, nullable=False),
-    Column("tax_total", MONEY, nullable=False),
-    Column("gross_total", MONEY, nullable=False),
+    *_content_columns(),
     Column("external_reference", String(200), unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("contract_number", String(200)),
     Column("stage", String(50)),
-    Column("opportunity_id", String(200), ForeignKey("opportunities.id")),
-    Column("opportunity_name", String(200)),
-    Column("template_id", String(200)),
-    Column("recurring_frequency", String(10)),
-    Column("recurring_start", Date),
-    Column("recurring_end", Date),
     Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id")),
     Column("approval", JSONB),
     Column("cancellation_reason", Text),
     Column("archived_at", DateTime(timezone=True)),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
-    CheckConstraint(
-        "recurring_frequency IN ('monthly', 'quarterly', 'yearly')", name="recurring_frequency"
-    ),
     CheckConstraint(
         "fulfilment IN ('unreserved', 'reserving', 'reserved', 'backordered', "
         "'partially_shipped', 'shipped')",
@@ -176,22 +206,9 @@ orders = Table(
 order_lines = Table(
     "order_lines",
     metadata,
-    Column("order_id", Uuid(as_uuid=False), ForeignKey("orders.id"), nullable=False),
-    Column("line_no", Integer, nullable=False),
-    Column("sku", String(64), nullable=False),
-    Column("kind", String(10), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("quantity", QUANTITY, nullable=False),
-    Column("unit_price", MONEY, nullable=False),
-    Column("discount_percent", PERCENT, nullable=False),
-    Column("tax_rate", PERCENT, nullable=False),
-    Column("net_amount", MONEY, nullable=False),
-    Column("tax_amount", MONEY, nullable=False),
-    Column("gross_amount", MONEY, nullable=False),
+    *_line_columns("order_id", "orders"),
     Column("shipped_quantity", QUANTITY, nullable=False),
     PrimaryKeyConstraint("order_id", "line_no", name="pk_order_lines"),
-    CheckConstraint("kind IN ('product', 'service')", name="kind"),
-    CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
 # Shipments already counted into the lines' shipped quantities: each counts once.
@@ -250,36 +267,15 @@ quotes = Table(
     Column("number", String(32), nullable=False, unique=True),
     Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id"), nullable=False),
     Column("status", String(20), nullable=False),  # as stored: `expired` is computed
-    Column("currency", String(3), nullable=False),
     Column("quote_date", Date, nullable=False),
     Column("valid_until", Date, nullable=False),
-    Column("contact", String(200)),
-    Column("customer_reference", String(200)),
-    Column("description", Text),
-    Column("opening_text", Text),
-    Column("closing_text", Text),
-    Column("payment_terms_days", Integer),
-    Column("payment_terms_text", String(200)),
-    Column("billing_address", JSONB),
-    Column("shipping_address", JSONB),
-    Column("opportunity_id", String(200), ForeignKey("opportunities.id")),
-    Column("opportunity_name", String(200)),
-    Column("template_id", String(200)),
-    Column("recurring_frequency", String(10)),
-    Column("recurring_start", Date),
-    Column("recurring_end", Date),
-    Column("net_total", MONEY, nullable=False),
-    Column("tax_total", MONEY, nullable=False),
-    Column("gross_total", MONEY, nullable=False),
+    *_content_columns(),
     Column("sent_at", DateTime(timezone=True)),
     Column("decided_at", DateTime(timezone=True)),
     Column("rejection_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("status IN ('draft', 'sent', 'accepted', 'rejected')", name="status"),
-    CheckConstraint(
-        "recurring_frequency IN ('monthly', 'quarterly', 'yearly')", name="recurring_frequency"
-    ),
     Index("ix_quotes_created_at_id", "created_at", "id"),
     Index("ix_quotes_customer_id", "customer_id"),
     Index("ix_quotes_opportunity_id", "opportunity_id"),
@@ -288,21 +284,8 @@ quotes = Table(
 quote_lines = Table(
     "quote_lines",
     metadata,
-    Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id"), nullable=False),
-    Column("line_no", Integer, nullable=False),
-    Column("sku", String(64), nullable=False),
-    Column("kind", String(10), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("quantity", QUANTITY, nullable=False),
-    Column("unit_price", MONEY, nullable=False),
-    Column("discount_percent", PERCENT, nullable=False),
-    Column("tax_rate", PERCENT, nullable=False),
-    Column("net_amount", MONEY, nullable=False),
-    Column("tax_amount", MONEY, nullable=False),
-    Column("gross_amount", MONEY, nullable=False),
+    *_line_columns("quote_id", "quotes"),
     PrimaryKeyConstraint("quote_id", "line_no", name="pk_quote_lines"),
-    CheckConstraint("kind IN ('product', 'service')", name="kind"),
-    CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
 quote_documents = Table(
