@@ -40,6 +40,7 @@ WORKDIR /app
 COPY uv.lock pyproject.toml ./
 COPY libs/contracts/pyproject.toml libs/contracts/
 COPY libs/servicekit/pyproject.toml libs/servicekit/
+COPY libs/pricing/pyproject.toml libs/pricing/
 COPY services/orders/pyproject.toml services/orders/
 COPY services/inventory/pyproject.toml services/inventory/
 COPY services/billing/pyproject.toml services/billing/
@@ -50,10 +51,11 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # Then the sources: the shared libraries and this one service (migrations included).
 COPY libs/contracts/ libs/contracts/
 COPY libs/servicekit/ libs/servicekit/
+COPY libs/pricing/ libs/pricing/
 COPY services/${SERVICE}/ services/${SERVICE}/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --package "${SERVICE}" \
-    && python -m compileall -q libs/contracts/src libs/servicekit/src "services/${SERVICE}" \
+    && python -m compileall -q libs/contracts/src libs/servicekit/src libs/pricing/src "services/${SERVICE}" \
     && /app/.venv/bin/python -c "import ${SERVICE}.entrypoints.cli, servicekit.topics, servicekit.dlq_cli"
 
 # --- runtime: Python, the environment and the sources; no compiler, no uv ---

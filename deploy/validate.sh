@@ -320,7 +320,7 @@ image_dry_run() {
     done
     (cd "$dir" && UV_PROJECT_ENVIRONMENT="$dir/.venv" uv sync --frozen --quiet --no-dev \
         --no-install-workspace --package "$service") || return 1
-    for member in libs/contracts libs/servicekit "services/$service"; do
+    for member in libs/contracts libs/servicekit libs/pricing "services/$service"; do
         tar -C "$ROOT" --exclude=tests --exclude=__pycache__ --exclude=.venv -cf - "$member" | tar -C "$dir" -xf -
     done
     (cd "$dir" && UV_PROJECT_ENVIRONMENT="$dir/.venv" uv sync --frozen --quiet --no-dev \
