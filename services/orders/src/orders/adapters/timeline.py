@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters.tables import order_timeline
+from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
-
-SOURCE = "/orders"
 
 
 def _subject(order_id: str | None, quote_id: str | None) -> Any:

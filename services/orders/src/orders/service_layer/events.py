@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from contracts import CloudEvent, EventType, new_event
 from orders.domain.order import Order
+from orders.service_layer.unit_of_work import UnitOfWork
 
 SOURCE = "/orders"
 
@@ -17,17 +18,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def order_event(
+async def record_order_event(
+    uow: UnitOfWork,
+    order: Order,
     event_type: EventType,
     payload: BaseModel,
-    order: Order,
     *,
+    summary: str,
     correlation_id: str | None,
-    cause: CloudEvent[Any] | None,
-) -> CloudEvent[Any]:
-    """An event about the order: caused by `cause` when one is given, else a new chain."""
+    cause: CloudEvent[Any] | None = None,
+) -> None:
+    """Record an event about the order (outbox and timeline): caused by `cause` when one is
+    given, else the start of a new chain."""
     if cause is not None:
-        return cause.caused(event_type, payload, source=SOURCE, subject=order.id)
-    return new_event(
-        event_type, payload, source=SOURCE, subject=order.id, correlation_id=correlation_id
-    )
+        event = cause.caused(event_type, payload, source=SOURCE, subject=order.id)
+    else:
+        event = new_event(
+            event_type, payload, source=SOURCE, subject=order.id, correlation_id=correlation_id
+        )
+    await uow.record(event, order_id=order.id, summary=summary)

@@ -18,7 +18,7 @@ from orders.domain.numbering import format_order_number
 from orders.domain.order import BLANKED_ON_COPY, Order
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import CustomerNotFound
-from orders.service_layer.events import order_event, utcnow
+from orders.service_layer.events import record_order_event, utcnow
 from orders.service_layer.snapshots import snapshot
 from orders.service_layer.unit_of_work import UnitOfWork
 
@@ -66,18 +66,14 @@ async def announce_order(
     cause: CloudEvent[Any] | None = None,
 ) -> None:
     """Record order.created: the order exists with a customer (copies: once one is chosen)."""
-    await uow.record(
-        order_event(
-            EventType.ORDER_CREATED,
-            OrderCreated(
-                order=snapshot(order, customer), external_reference=order.external_reference
-            ),
-            order,
-            correlation_id=correlation_id,
-            cause=cause,
-        ),
-        order_id=order.id,
+    await record_order_event(
+        uow,
+        order,
+        EventType.ORDER_CREATED,
+        OrderCreated(order=snapshot(order, customer), external_reference=order.external_reference),
         summary=summary,
+        correlation_id=correlation_id,
+        cause=cause,
     )
 
 
@@ -214,16 +210,14 @@ async def confirm_order(
     summary = "Order confirmed"
     if products:
         summary += f": stock to be reserved for {products} line(s)"
-    await uow.record(
-        order_event(
-            EventType.ORDER_CONFIRMED,
-            OrderConfirmed(order=snapshot(order, await customer_of(uow, order))),
-            order,
-            correlation_id=correlation_id,
-            cause=cause,
-        ),
-        order_id=order.id,
+    await record_order_event(
+        uow,
+        order,
+        EventType.ORDER_CONFIRMED,
+        OrderConfirmed(order=snapshot(order, await customer_of(uow, order))),
         summary=summary,
+        correlation_id=correlation_id,
+        cause=cause,
     )
     return order
 
@@ -236,21 +230,18 @@ async def record_cancelled(
     summary = f"Order cancelled (was {previous_status})"
     if reason:
         summary += f": {reason}"
-    await uow.record(
-        order_event(
-            EventType.ORDER_CANCELLED,
-            OrderCancelled(
-                order_id=order.id,
-                number=order.number,
-                reason=reason,
-                previous_status=previous_status,
-            ),
-            order,
-            correlation_id=correlation_id,
-            cause=None,
+    await record_order_event(
+        uow,
+        order,
+        EventType.ORDER_CANCELLED,
+        OrderCancelled(
+            order_id=order.id,
+            number=order.number,
+            reason=reason,
+            previous_status=previous_status,
         ),
-        order_id=order.id,
         summary=summary,
+        correlation_id=correlation_id,
     )
 
 
@@ -278,16 +269,13 @@ async def complete_order(
     order.complete()
     order.updated_at = utcnow()
     await uow.orders.save(order)
-    await uow.record(
-        order_event(
-            EventType.ORDER_COMPLETED,
-            OrderCompleted(order=snapshot(order, await customer_of(uow, order))),
-            order,
-            correlation_id=correlation_id,
-            cause=None,
-        ),
-        order_id=order.id,
+    await record_order_event(
+        uow,
+        order,
+        EventType.ORDER_COMPLETED,
+        OrderCompleted(order=snapshot(order, await customer_of(uow, order))),
         summary=f"Order completed: {order.totals.gross} {order.currency} to invoice",
+        correlation_id=correlation_id,
     )
     return order
 

@@ -9,7 +9,7 @@ from contracts.events import OrderStageChanged
 from orders.domain import pipeline
 from orders.domain.order import Order
 from orders.domain.pipeline import Pipeline, Stage
-from orders.service_layer.events import order_event, utcnow
+from orders.service_layer.events import record_order_event, utcnow
 from orders.service_layer.orders import get_order, record_cancelled
 from orders.service_layer.unit_of_work import UnitOfWork
 
@@ -42,22 +42,19 @@ async def _stage_changed(
     correlation_id: str | None,
 ) -> None:
     assert order.stage is not None
-    await uow.record(
-        order_event(
-            EventType.ORDER_STAGE_CHANGED,
-            OrderStageChanged(
-                order_id=order.id,
-                number=order.number,
-                from_stage=previous,
-                to_stage=order.stage,
-                reason=reason,
-            ),
-            order,
-            correlation_id=correlation_id,
-            cause=None,
+    await record_order_event(
+        uow,
+        order,
+        EventType.ORDER_STAGE_CHANGED,
+        OrderStageChanged(
+            order_id=order.id,
+            number=order.number,
+            from_stage=previous,
+            to_stage=order.stage,
+            reason=reason,
         ),
-        order_id=order.id,
         summary=summary + (f": {reason}" if reason else ""),
+        correlation_id=correlation_id,
     )
 
 
