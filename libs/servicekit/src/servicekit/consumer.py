@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import time
+import typing
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import contracts
-from contracts import CloudEvent, EventType, Topic
+from contracts import PAYLOADS, CloudEvent, EventType, Topic
 from servicekit.dlq import dead_letter_headers
 from servicekit.observability import (
     DEAD_LETTERED,
@@ -47,6 +49,32 @@ def parse_event(value: bytes | None) -> CloudEvent[Any]:
     """Bytes from Kafka to the typed event of its `type`; raises ValueError/ValidationError on
     anything invalid (see `contracts.parse_event`)."""
     return contracts.parse_event(value)
+
+
+def check_handler_payload(event_type: EventType, handler: Handler) -> None:
+    """Refuse a handler annotated `CloudEvent[X]` registered for a type whose payload is not X.
+
+    A wiring slip that would otherwise fail on the first event; handlers annotated otherwise
+    (`CloudEvent[Any]`, a union, unresolvable names) are not checked.
+    """
+    try:
+        first = next(iter(inspect.signature(handler).parameters))
+        annotation = typing.get_type_hints(handler).get(first)
+    except Exception:
+        return
+    generic = getattr(annotation, "__pydantic_generic_metadata__", None) or {}
+    expected = (generic.get("args") or (Any,))[0]
+    payload = PAYLOADS[event_type]
+    if (
+        generic.get("origin") is CloudEvent
+        and expected is not Any
+        and isinstance(expected, type)
+        and not issubclass(payload, expected)
+    ):
+        raise ValueError(
+            f"{getattr(handler, '__qualname__', handler)} takes {expected.__name__}, "
+            f"but {event_type.value} carries {payload.__name__}"
+        )
 
 
 def _is_infrastructure_error(exc: BaseException) -> bool:
@@ -92,6 +120,8 @@ class EventConsumer:
         unknown = set(handlers) - set(topic.event_types)
         if unknown:
             raise ValueError(f"{topic.name} carries no {sorted(unknown)}")
+        for event_type, handler in handlers.items():
+            check_handler_payload(event_type, handler)
         self.service = service
         self.group_id = group_id
         self.topic = topic
