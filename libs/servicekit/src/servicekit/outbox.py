@@ -214,5 +214,8 @@ class OutboxRelay:
 
 def _correlation_id(row: Row[Any]) -> str | None:
     """The event's CloudEvents correlation id, for FastStream's `correlation_id` header."""
-    correlation_id = json.loads(row.payload).get("correlationid")
+    try:
+        correlation_id = json.loads(row.payload).get("correlationid")
+    except (ValueError, AttributeError):
+        return None  # only a header is lost: the row is still published as it is
     return str(correlation_id) if correlation_id else None
