@@ -33,7 +33,10 @@ Cursor = Annotated[str | None, Query(max_length=1000, description="`next_cursor`
 # problem's `errors` (`header.Idempotency-Key`), the same for every service.
 IdempotencyKey = Annotated[
     str | None,
-    Header(description="Retrying with the same key returns the first response, once created"),
+    Header(
+        description="Retrying with the same key returns the first response, once created. "
+        "Keys are per caller and route, and expire (24 hours unless configured otherwise)"
+    ),
 ]
 """`idempotency_key: IdempotencyKey = None`: pass it on to `servicekit.http.idempotent`."""
 

@@ -146,6 +146,7 @@ class RetentionPruner:
             self._round,
             interval=self.policy.interval_seconds,
             max_backoff=max(self.policy.interval_seconds, 30.0),
+            stop_timeout=10.0,  # a batch is short; do not hold up a shutdown for a slow one
             logger=log,
         )
 
