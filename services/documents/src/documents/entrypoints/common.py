@@ -17,6 +17,7 @@ from documents.domain.emails import IllegalTransition
 from documents.service_layer.mailing import DocumentNotFound, EmailNotFound
 from documents.service_layer.templating import TemplateConflict, TemplateNotFound
 from documents.service_layer.unit_of_work import UnitOfWork
+from servicekit import concurrency
 from servicekit.api import ErrorTable, problems_from
 from servicekit.auth import Role, require
 from servicekit.http import Conflict, NotFound, idempotent
@@ -109,16 +110,11 @@ async def create_once(
 # --- stored files -------------------------------------------------------------------------------
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 weak comparison of an If-None-Match header with our ETag."""
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
-
-
 def file_headers(sha256: str) -> dict[str, str]:
     """Caching headers of a stored file: its checksum is its ETag."""
     return {"ETag": f'"{sha256}"', "Cache-Control": "private, no-cache"}
 
 
 def not_modified(sha256: str, if_none_match: str | None) -> bool:
-    return bool(if_none_match) and _matches(if_none_match or "", f'"{sha256}"')
+    """The client's copy (If-None-Match, RFC 9110 weak comparison) is this file: answer 304."""
+    return concurrency.not_modified(if_none_match, f'"{sha256}"')
