@@ -14,7 +14,6 @@ keeps its last values meanwhile.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
+from servicekit.background import BackgroundLoop
 from servicekit.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -54,42 +54,37 @@ class ConsumerLagMonitor:
         self.interval = interval
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
         self._reported: set[tuple[str, int]] = set()
         self._missing: set[str | None] = set()
+        self._loop = BackgroundLoop(
+            f"{service}-consumer-lag", self._round, interval=interval, stop_timeout=0, logger=log
+        )
 
     # --- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Start measuring in the background (returns at once; Kafka may still be away)."""
-        if self._task is None and self.topics:
-            self._task = asyncio.create_task(self._run(), name=f"{self.service}-consumer-lag")
+        if self.topics:
+            await self._loop.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._loop.stop()  # a round only reads: cancel it rather than wait
         await self._close_clients()
 
     # --- measuring --------------------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.measure()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "could not measure the consumer lag of %s: %s: %s",
-                    self.group_id,
-                    type(exc).__name__,
-                    exc,
-                )
-                await self._close_clients()  # reconnect from scratch next round
-            await asyncio.sleep(self.interval)
+    async def _round(self) -> None:
+        try:
+            await self.measure()
+        except Exception as exc:
+            # Routine while Kafka is away: one line a round, not a traceback.
+            log.warning(
+                "could not measure the consumer lag of %s: %s: %s",
+                self.group_id,
+                type(exc).__name__,
+                exc,
+            )
+            await self._close_clients()  # reconnect from scratch next round
 
     async def measure(self) -> dict[TopicPartition, int]:
         """One round: compute the lag of every partition, set the gauge, return the values."""

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
 from servicekit.auth import current_actor
+from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
 from servicekit.observability import (
     OUTBOX_BACKLOG,
@@ -100,44 +101,30 @@ class OutboxRelay:
         self.database_url = database_url
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._broker = broker  # started and stopped by its owner
         self.topic_prefix = topic_prefix
-        self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
         self._last_gauges = 0.0
+        self._loop = BackgroundLoop(
+            f"{service}-outbox-relay",
+            self._round,
+            interval=poll_interval,
+            on_error=self._close_listener,  # the next round listens on a fresh connection
+            logger=log,
+        )
 
     async def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name=f"{self.service}-outbox-relay")
+        await self._loop.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task:
-            await self._task
+        await self._loop.stop()
         await self._close_listener()
 
-    async def _run(self) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                await self._ensure_listener()
-                published = await self.publish_pending()
-                backoff = 0.5
-                await self._update_gauges()
-                if published >= self.batch_size:
-                    continue  # a full batch: there is likely more waiting
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-                self._wake.clear()
-            except Exception:
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                await self._close_listener()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), backoff)
-                backoff = min(backoff * 2, 30.0)
+    async def _round(self) -> float | None:
+        await self._ensure_listener()
+        published = await self.publish_pending()
+        await self._update_gauges()
+        return 0 if published >= self.batch_size else None  # a full batch: likely more waiting
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many were published."""
@@ -203,7 +190,7 @@ class OutboxRelay:
         if self._listener is not None and not self._listener.is_closed():
             return
         self._listener = await asyncpg.connect(asyncpg_dsn(self.database_url))
-        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._loop.wake())
 
     async def _close_listener(self) -> None:
         if self._listener is not None:
