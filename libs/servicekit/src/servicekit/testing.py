@@ -18,13 +18,16 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.auth import AuthSettings, mint_token
+from servicekit.db import make_engine, make_sessionmaker
 from servicekit.migrations import upgrade
 from servicekit.runtime import Runtime, ServiceSpec
 from servicekit.settings import KafkaSettings
@@ -183,6 +186,61 @@ class TemporaryDatabases:
         finally:
             await connection.close()
         self.created.clear()
+
+
+@contextlib.asynccontextmanager
+async def migrated_sessions(
+    databases: TemporaryDatabases, migrations_dir: Path, label: str
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A fresh database migrated with a service's migrations, as a sessionmaker (as the
+    service makes it); the engine is disposed of afterwards."""
+    url = await databases.create(label)
+    await asyncio.to_thread(upgrade, migrations_dir, url)
+    engine = make_engine(url, pool_size=5)
+    try:
+        yield make_sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+UnitOfWorkT = TypeVar("UnitOfWorkT")
+
+
+@contextlib.asynccontextmanager
+async def fake_or_sql(
+    kind: str,
+    fake: UnitOfWorkT,
+    sessions: async_sessionmaker[AsyncSession],
+    sql: Callable[[AsyncSession], UnitOfWorkT],
+) -> AsyncIterator[UnitOfWorkT]:
+    """The unit of work a repository contract test runs on (`kind` "fake" or "sql"): the fake
+    as it is, or the SQL one on a session whose transaction is rolled back afterwards.
+
+        @pytest.fixture(params=["fake", "sql"])
+        async def uow(request, fake_uow, contract_sessions):
+            async with fake_or_sql(request.param, fake_uow, contract_sessions, SqlUnitOfWork) as u:
+                yield u
+    """
+    if kind == "fake":
+        yield fake
+        return
+    async with sessions() as session:
+        await session.begin()
+        try:
+            yield sql(session)
+        finally:
+            await session.rollback()
+
+
+@contextlib.asynccontextmanager
+async def input_producer(kafka: KafkaSettings) -> AsyncIterator[AIOKafkaProducer]:
+    """A started producer (acks=all, idempotent) for writing test input to Kafka."""
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
 
 
 async def eventually(
