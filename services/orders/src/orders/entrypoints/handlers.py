@@ -62,7 +62,3 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),
 }
-
-
-def handlers_for(*types: EventType) -> dict[EventType, Handler]:
-    return {event_type: HANDLERS[event_type] for event_type in types}

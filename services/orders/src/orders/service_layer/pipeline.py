@@ -35,7 +35,6 @@ def _label(stages: Pipeline, key: str | None) -> str:
 async def _stage_changed(
     uow: UnitOfWork,
     order: Order,
-    stages: Pipeline,
     previous: str | None,
     reason: str | None,
     summary: str,
@@ -74,7 +73,7 @@ async def move_order(
     order.updated_at = utcnow()
     await uow.orders.save(order)
     summary = f"Stage {_label(stages, previous)} → {_label(stages, stage)}"
-    await _stage_changed(uow, order, stages, previous, reason, summary, correlation_id)
+    await _stage_changed(uow, order, previous, reason, summary, correlation_id)
     return order
 
 
@@ -100,7 +99,7 @@ async def decide_approval(
     await uow.orders.save(order)
     if approved:
         summary = f"Approved: stage {_label(stages, previous)} → {_label(stages, order.stage)}"
-        await _stage_changed(uow, order, stages, previous, reason, summary, correlation_id)
+        await _stage_changed(uow, order, previous, reason, summary, correlation_id)
         return order
     await record_cancelled(uow, order, "open", correlation_id=correlation_id)
     return order
