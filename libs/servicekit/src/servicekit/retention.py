@@ -49,6 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.background import BackgroundLoop
 from servicekit.http import IDEMPOTENCY_TTL
+from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,17 @@ class RetentionPolicy:
     idempotency: timedelta = IDEMPOTENCY_TTL  # after the first request
     batch_size: int = 1000
     interval_seconds: float = 600.0
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> RetentionPolicy:
+        """The policy a service's settings (`<SERVICE>_RETENTION_*`) describe."""
+        return cls(
+            outbox=timedelta(days=settings.retention_outbox_days),
+            inbox=timedelta(days=settings.retention_inbox_days),
+            idempotency=timedelta(hours=settings.idempotency_ttl_hours),
+            batch_size=settings.retention_batch_size,
+            interval_seconds=settings.retention_interval_seconds,
+        )
 
     def __post_init__(self) -> None:
         if min(self.outbox, self.inbox, self.idempotency) <= timedelta(0):

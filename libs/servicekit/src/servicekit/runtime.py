@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -29,10 +30,11 @@ from contracts import EventType, Topic, event_model
 from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import EventConsumer, Handler, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.http import install_problem_handlers, problem_response
+from servicekit.http import IDEMPOTENCY_TTL_INFO, install_problem_handlers, problem_response
 from servicekit.lag import ConsumerLagMonitor
 from servicekit.observability import log_context
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
+from servicekit.retention import RetentionPolicy, RetentionPruner
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -87,9 +89,13 @@ class Runtime:
         self.worker = worker
         self.engine: AsyncEngine = make_engine(spec.settings.database_url)
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        # servicekit.http.idempotent() reads the service's key lifetime from its session
+        idempotency_ttl = timedelta(hours=spec.settings.idempotency_ttl_hours)
+        self.sessionmaker.configure(info={IDEMPOTENCY_TTL_INFO: idempotency_ttl})
         self.broker = self._new_broker()
         self.relay: OutboxRelay | None = None
         self.lag_monitor: ConsumerLagMonitor | None = None
+        self.pruner: RetentionPruner | None = None
         self.consumers: list[EventConsumer] = []
         if worker:
             self.consumers = self._register_consumers(self.broker)
@@ -170,6 +176,13 @@ class Runtime:
                     poll_interval=self.settings.outbox_poll_interval_seconds,
                 )
                 await self.relay.start()
+                self.pruner = RetentionPruner(
+                    service=self.name,
+                    metadata=self.metadata,
+                    sessionmaker=self.sessionmaker,
+                    policy=RetentionPolicy.of(self.settings),
+                )
+                await self.pruner.start()
                 if self.consumers:
                     self.lag_monitor = ConsumerLagMonitor(
                         self.name,
@@ -192,6 +205,9 @@ class Runtime:
         if self.lag_monitor:
             await self.lag_monitor.stop()
             self.lag_monitor = None
+        if self.pruner:
+            await self.pruner.stop()
+            self.pruner = None
         if self.relay:
             await self.relay.stop()
             self.relay = None

@@ -108,6 +108,16 @@ class ServiceSettings(BaseSettings):
     readiness_timeout_seconds: float = Field(default=3.0, gt=0)
     lag_interval_seconds: float = Field(default=15.0, gt=0, description="consumer lag metric")
     max_request_bytes: int = Field(default=1_048_576, ge=1024, description="413 above this")
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="how long an Idempotency-Key is remembered"
+    )
+    # Retention (servicekit.retention, run by workers); docs/operating.md says how to choose.
+    retention_outbox_days: float = Field(default=7.0, gt=0, description="after publication")
+    retention_inbox_days: float = Field(
+        default=45.0, gt=0, description="beyond dead-letter plus event topic retention"
+    )
+    retention_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    retention_interval_seconds: float = Field(default=600.0, gt=0)
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

@@ -21,9 +21,11 @@ from contracts.events import OrderCancelled
 from contracts.topics import ORDERS_EVENTS
 from servicekit.consumer import EventConsumer, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.http import IDEMPOTENCY_TTL_INFO
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS
 from servicekit.retention import RetentionPolicy, RetentionPruner
-from servicekit.settings import KafkaSettings
+from servicekit.runtime import Runtime, ServiceSpec
+from servicekit.settings import KafkaSettings, ServiceSettings
 from servicekit.testing import TemporaryDatabases, eventually
 
 NOW = datetime.now(UTC)
@@ -286,3 +288,40 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
 
 async def _true(value: float | None) -> bool:
     return bool(value)
+
+
+async def test_a_worker_runs_the_job_with_the_service_settings(
+    databases: TemporaryDatabases, kafka: KafkaSettings
+) -> None:
+    settings = ServiceSettings(
+        database_url=await databases.create("retention_runtime"),
+        kafka=kafka,
+        idempotency_ttl_hours=2,
+        retention_inbox_days=10,
+    )
+    spec = ServiceSpec(
+        name=f"pruned-{uuid.uuid4().hex[:6]}",
+        title="Pruned",
+        description="A service whose worker prunes",
+        version="1.0.0",
+        metadata=new_metadata(),
+        settings=settings,
+    )
+    runtime = Runtime(spec, api=False, worker=True)
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(spec.metadata.create_all)
+    tables = Tables(spec.metadata, Table("none", MetaData()), runtime.engine, runtime.sessionmaker)
+    await tables.insert("inbox", inbox_row("eleven-days", processed=11 * DAY))
+    await tables.insert("inbox", inbox_row("nine-days", processed=9 * DAY))
+    async with runtime.sessionmaker() as session:
+        assert session.info[IDEMPOTENCY_TTL_INFO] == timedelta(hours=2)
+    await runtime.start()
+    try:
+        assert runtime.pruner is not None
+        assert runtime.pruner.policy.inbox == timedelta(days=10)
+        assert runtime.pruner.policy.idempotency == timedelta(hours=2)
+        await eventually(lambda: _is(tables.count("inbox"), 1), within=10)
+        assert await tables.remaining("inbox", "event_id") == ["nine-days"]
+    finally:
+        await runtime.stop()
+    assert runtime.pruner is None
