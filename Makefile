@@ -12,11 +12,17 @@ help:  ## list the targets
 setup:  ## install uv, PostgreSQL, Java/Maven, the Kafka jars, fonts and the Python workspace
 	@bash deploy/local/setup.sh
 
-run: setup  ## start Kafka, PostgreSQL and the four services in the foreground (Ctrl-C stops all)
-	@bash deploy/local/stack.sh up --foreground
+# `make run|up TOPOLOGY=split WORKERS=2`: each service as an API process and WORKERS worker
+# processes, as deployed (SUITE_TOPOLOGY / SUITE_WORKER_REPLICAS in the environment work too).
+TOPOLOGY ?= $(SUITE_TOPOLOGY)
+WORKERS ?= $(SUITE_WORKER_REPLICAS)
+SHAPE := SUITE_TOPOLOGY="$(TOPOLOGY)" SUITE_WORKER_REPLICAS="$(WORKERS)"
 
-up: setup  ## start everything in the background
-	@bash deploy/local/stack.sh up
+run: setup  ## start Kafka, PostgreSQL and the four services in the foreground (Ctrl-C stops all)
+	@$(SHAPE) bash deploy/local/stack.sh up --foreground
+
+up: setup  ## start everything in the background (TOPOLOGY=split WORKERS=2: API + worker processes)
+	@$(SHAPE) bash deploy/local/stack.sh up
 
 down:  ## stop the services, Kafka and PostgreSQL
 	@bash deploy/local/stack.sh down

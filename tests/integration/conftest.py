@@ -1,11 +1,21 @@
-"""The four services as separate processes, on their own databases and topic prefix."""
+"""The four services as separate processes, on their own databases and topic prefix.
+
+Two shapes: `suite` runs one `serve` process (API + worker) per service; `split_suite` runs them
+as deployed, an `api` process and `SPLIT_WORKER_REPLICAS` `worker` processes per service, so
+two relays share each outbox and two consumers share each consumer group.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -13,24 +23,52 @@ from servicekit.settings import KafkaSettings
 from servicekit.testing import SERVICES, ServiceProcess, Suite, TemporaryDatabases, free_port
 from servicekit.topics import delete_topics, ensure_topics
 
+SPLIT_WORKER_REPLICAS = 2
 
-@pytest.fixture(scope="session")
-async def suite(
-    kafka_bootstrap: str, databases: TemporaryDatabases, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Suite]:
-    """Migrate and start the four services (API + worker each) as separate processes."""
+
+@dataclass
+class CommandProcess(ServiceProcess):
+    """A service process running one command of its CLI: `serve`, `api` or `worker`."""
+
+    command: str = "serve"
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    *("-m", f"{self.name}.entrypoints.cli", self.command),
+                    *("--host", "127.0.0.1", "--port", str(self.port)),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
+
+
+@dataclass
+class SplitSuite(Suite):
+    """The suite whose `services` are the API processes, with the worker replicas beside them."""
+
+    workers: dict[str, list[ServiceProcess]] = field(default_factory=dict)
+
+
+@contextlib.asynccontextmanager
+async def running_suite(
+    kafka_bootstrap: str, databases: TemporaryDatabases, workdir: Path, *, worker_replicas: int
+) -> AsyncIterator[SplitSuite]:
+    """Migrate and start the four services; `worker_replicas` 0 means one `serve` process each."""
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=f"e2e{uuid.uuid4().hex[:8]}."
     )
     await ensure_topics(kafka)
-    workdir = tmp_path_factory.mktemp("suite")
     base_env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
         "DOCUMENTS_STORAGE_DIR": str(workdir / "documents"),
     }
-    suite = Suite(kafka=kafka)
+    suite = SplitSuite(kafka=kafka)
     for name in SERVICES:
         env = {
             **base_env,
@@ -38,14 +76,50 @@ async def suite(
             f"{name.upper()}_OUTBOX_POLL_INTERVAL_SECONDS": "1",
             f"{name.upper()}_JSON_LOGS": "true",
         }
-        suite.services[name] = ServiceProcess(name, free_port(), env, workdir / f"{name}.log")
+        if not worker_replicas:
+            suite.services[name] = ServiceProcess(name, free_port(), env, workdir / f"{name}.log")
+            continue
+        suite.services[name] = CommandProcess(
+            name, free_port(), env, workdir / f"{name}-api.log", command="api"
+        )
+        suite.workers[name] = [
+            CommandProcess(
+                name, free_port(), env, workdir / f"{name}-worker-{i}.log", command="worker"
+            )
+            for i in range(1, worker_replicas + 1)
+        ]
+    processes = [
+        *suite.services.values(),
+        *(worker for replicas in suite.workers.values() for worker in replicas),
+    ]
     await asyncio.gather(*(asyncio.to_thread(s.run, "migrate") for s in suite.services.values()))
-    for service in suite.services.values():
-        service.start()
+    for process in processes:
+        process.start()
     try:
-        await asyncio.gather(*(s.wait_ready() for s in suite.services.values()))
+        await asyncio.gather(*(process.wait_ready() for process in processes))
         yield suite
     finally:
-        for service in suite.services.values():
-            service.stop()
+        await asyncio.gather(*(asyncio.to_thread(process.stop) for process in processes))
         await delete_topics(kafka)
+
+
+@pytest.fixture(scope="session")
+async def suite(
+    kafka_bootstrap: str, databases: TemporaryDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Suite]:
+    """The four services, one `serve` process (API + worker) each."""
+    workdir = tmp_path_factory.mktemp("suite")
+    async with running_suite(kafka_bootstrap, databases, workdir, worker_replicas=0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def split_suite(
+    kafka_bootstrap: str, databases: TemporaryDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[SplitSuite]:
+    """The four services as deployed: an `api` process and two `worker` processes each."""
+    workdir = tmp_path_factory.mktemp("split-suite")
+    async with running_suite(
+        kafka_bootstrap, databases, workdir, worker_replicas=SPLIT_WORKER_REPLICAS
+    ) as running:
+        yield running
