@@ -17,7 +17,7 @@ from orders.config import OrdersSettings
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, service_under_test
+from servicekit.testing import TemporaryDatabases, input_producer, service_under_test
 from servicekit.topics import delete_topics, ensure_topics
 
 
@@ -49,11 +49,11 @@ async def orders_service(
         consumer_backoff_seconds=0.05,
         json_logs=False,
     )
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
-    await producer.start()
     try:
-        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
+        async with (
+            service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
+            input_producer(kafka) as producer,
+        ):
             yield OrdersUnderTest(runtime, client, kafka, producer)
     finally:
-        await producer.stop()
         await delete_topics(kafka)

@@ -6,7 +6,6 @@ Every SQL case runs in a transaction that is rolled back at its end, so each sta
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -43,9 +42,7 @@ from orders.service_layer.ports import (
     SavedFilter,
 )
 from orders.service_layer.unit_of_work import UnitOfWork
-from servicekit.db import make_engine, make_sessionmaker
-from servicekit.migrations import upgrade
-from servicekit.testing import TemporaryDatabases
+from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 HOME = Address("Calle Mayor 1", "28013", "Madrid", "ES", name="Acme", region="Madrid")
@@ -56,13 +53,8 @@ DEPOT = Address("Hafenstraße 5", "20457", "Hamburg", "DE")
 async def contract_sessions(
     databases: TemporaryDatabases,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = await databases.create("orders_contract")
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    engine = make_engine(url, pool_size=2)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
+    async with migrated_sessions(databases, MIGRATIONS_DIR, "orders_contract") as sessions:
+        yield sessions
 
 
 @pytest.fixture(params=["fake", "sql"])
@@ -72,15 +64,8 @@ async def store(
     contract_sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[UnitOfWork]:
     """The same unit of work port: the in-memory fake, or SQL in a rolled-back transaction."""
-    if request.param == "fake":
-        yield uow
-        return
-    async with contract_sessions() as session:
-        transaction = await session.begin()
-        try:
-            yield SqlUnitOfWork(session)
-        finally:
-            await transaction.rollback()
+    async with fake_or_sql(request.param, uow, contract_sessions, SqlUnitOfWork) as store:
+        yield store
 
 
 def new_id() -> str:

@@ -22,6 +22,7 @@ from orders.domain.content import (
 )
 from orders.domain.order import Approval
 from orders.domain.totals import ZERO, Totals
+from servicekit.mapping import copied_or_none
 
 
 def canonical_id(value: object) -> str | None:
@@ -50,7 +51,7 @@ def address_to_json(address: Address | None) -> dict[str, Any] | None:
 
 
 def address_from_json(data: dict[str, Any] | None) -> Address | None:
-    return None if data is None else Address(**data)
+    return copied_or_none(Address, data)
 
 
 def approval_to_json(approval: Approval | None) -> dict[str, Any] | None:

@@ -31,14 +31,15 @@ from orders.entrypoints import (
 from orders.service_layer.content import OpportunityInput
 from orders.service_layer.events import utcnow
 from orders.service_layer.unit_of_work import UnitOfWork
+from servicekit.mapping import copied_or_none
 
 
 def address(body: shared_schemas.Address | None) -> Address | None:
-    return None if body is None else Address(**body.model_dump())
+    return copied_or_none(Address, body)
 
 
 def address_read(value: Address | None) -> shared_schemas.Address | None:
-    return None if value is None else shared_schemas.Address(**asdict(value))
+    return copied_or_none(shared_schemas.Address, value)
 
 
 def line_inputs(lines: list[content_schemas.OrderLineCreate]) -> list[LineInput]:
@@ -57,7 +58,7 @@ def line_inputs(lines: list[content_schemas.OrderLineCreate]) -> list[LineInput]
 
 
 def terms(body: shared_schemas.PaymentTerms | None) -> PaymentTerms | None:
-    return None if body is None else PaymentTerms(days=body.days, text=body.text)
+    return copied_or_none(PaymentTerms, body)
 
 
 def recurring(body: shared_schemas.Recurring | None) -> Recurring | None:

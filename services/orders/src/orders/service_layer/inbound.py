@@ -6,12 +6,12 @@ import logging
 
 from contracts import CloudEvent
 from contracts.events import OrderSubmitted
-from orders.domain.content import LineInput, LineKind, PaymentTerms
+from orders.domain.content import Address, LineInput, LineKind, PaymentTerms
 from orders.domain.order import Order
 from orders.service_layer.customers import NewCustomer, create_customer
 from orders.service_layer.orders import NewOrder, confirm_order, create_order
-from orders.service_layer.snapshots import address_from_payload
 from orders.service_layer.unit_of_work import UnitOfWork
+from servicekit.mapping import copied_or_none
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +40,19 @@ async def submit_order(uow: UnitOfWork, event: CloudEvent[OrderSubmitted]) -> Or
             NewCustomer(
                 name=submitted.name,
                 email=submitted.email,
-                billing_address=address_from_payload(submitted.billing_address),
-                shipping_address=address_from_payload(submitted.shipping_address),
+                billing_address=copied_or_none(Address, submitted.billing_address),
+                shipping_address=copied_or_none(Address, submitted.shipping_address),
             ),
         )
-    terms = data.payment_terms
     new = NewOrder(
         customer_id=customer.id,
         currency=data.currency,
         order_date=data.order_date,
         customer_reference=data.customer_reference,
         description=data.description,
-        payment_terms=PaymentTerms(terms.days, terms.text) if terms else None,
-        billing_address=address_from_payload(submitted.billing_address),
-        shipping_address=address_from_payload(submitted.shipping_address),
+        payment_terms=copied_or_none(PaymentTerms, data.payment_terms),
+        billing_address=copied_or_none(Address, submitted.billing_address),
+        shipping_address=copied_or_none(Address, submitted.shipping_address),
         lines=[
             LineInput(
                 sku=line.sku,

@@ -18,40 +18,13 @@ from contracts.common import (
     Totals,
 )
 from contracts.common import PaymentTerms as PaymentTermsPayload
-from orders.domain.content import Address, Line, Recurring
+from orders.domain.content import Line, Recurring
 from orders.domain.customer import Customer
 from orders.domain.order import Order
 from orders.domain.quote import Quote
 from orders.domain.totals import Totals as DomainTotals
 from orders.domain.totals import plain
-
-
-def address_payload(address: Address | None) -> AddressPayload | None:
-    if address is None:
-        return None
-    return AddressPayload(
-        name=address.name,
-        line1=address.line1,
-        line2=address.line2,
-        postal_code=address.postal_code,
-        city=address.city,
-        region=address.region,
-        country=address.country,
-    )
-
-
-def address_from_payload(payload: AddressPayload | None) -> Address | None:
-    if payload is None:
-        return None
-    return Address(
-        name=payload.name,
-        line1=payload.line1,
-        line2=payload.line2,
-        postal_code=payload.postal_code,
-        city=payload.city,
-        region=payload.region,
-        country=payload.country,
-    )
+from servicekit.mapping import copied_or_none
 
 
 def totals_payload(source: Order | Quote) -> Totals:
@@ -107,8 +80,8 @@ def _content(
         "opening_text": source.opening_text,
         "closing_text": source.closing_text,
         "payment_terms": PaymentTermsPayload(days=terms.days, text=terms.text),
-        "billing_address": address_payload(source.billing_address),
-        "shipping_address": address_payload(source.shipping_address),
+        "billing_address": copied_or_none(AddressPayload, source.billing_address),
+        "shipping_address": copied_or_none(AddressPayload, source.shipping_address),
         "lines": [_line(line) for line in source.lines],
         "totals": totals_payload(source),
         "opportunity": (
