@@ -10,7 +10,7 @@ retried.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, get_type_hints
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +46,8 @@ def handler(
         except InvalidOrder as exc:
             raise PermanentError(f"{event.type} {event.id} is invalid: {exc}") from exc
 
+    # The use case's event type, so that the consumer's start-up check sees the payload.
+    handle.__annotations__["event"] = get_type_hints(use_case)["event"]
     return handle
 
 
