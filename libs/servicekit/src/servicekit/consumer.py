@@ -1,17 +1,31 @@
-"""Idempotent consumers: inbox in the effect's transaction, retries, dead letters, late commits."""
+"""Idempotent consumers: inbox in the effect's transaction, retries, dead letters, late commits.
+
+What happens to a failed attempt depends on what failed (`classify_failure`, by SQLSTATE where the
+database said one; docs/adr/0002):
+- a conflict (40001 serialization failure, 40P01 deadlock) reruns the transaction at once, a few
+  times with a small jittered wait, then with backoff; it is never dead-lettered;
+- the database being away (connection loss, class 08, 57P01/57P02/57P03, 53300) pauses the
+  consumer with capped exponential backoff until it is back; the message stays unacknowledged;
+- a permanent failure (data errors 22xxx, constraint violations 23xxx, `PermanentError`, a
+  validation error) is dead-lettered at once with its reason;
+- anything else is retried `max_attempts` times with backoff, then dead-lettered.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import json
 import logging
+import random
 import time
 import typing
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -21,6 +35,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, RetryCallState
 
 import contracts
 from contracts import PAYLOADS, CloudEvent, EventType, Topic
@@ -77,8 +92,47 @@ def check_handler_payload(event_type: EventType, handler: Handler) -> None:
         )
 
 
-def _is_infrastructure_error(exc: BaseException) -> bool:
-    """Database unreachable: wait for it rather than dead-letter every message meanwhile."""
+class FailureKind(enum.Enum):
+    CONFLICT = "conflict"  # the transaction lost a race: run it again at once
+    UNAVAILABLE = "unavailable"  # the database is away: wait for it, never dead-letter
+    PERMANENT = "permanent"  # can never succeed as it is: dead-letter at once
+    UNKNOWN = "unknown"  # retry a few times, then dead-letter
+
+
+_CONFLICT_STATES = frozenset({"40001", "40P01"})
+# admin/crash shutdown, starting up, too many connections; plus all of class 08 (connection)
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+_UNAVAILABLE_CLASSES = frozenset({"08"})
+# data exceptions, integrity constraint violations
+_PERMANENT_CLASSES = frozenset({"22", "23"})
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, the driver error SQLAlchemy wraps (`orig`) and their explicit causes."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for inner in (getattr(current, "orig", None), current.__cause__):
+            if isinstance(inner, BaseException):
+                pending.append(inner)
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The SQLSTATE PostgreSQL reported, read through SQLAlchemy's and asyncpg's wrappers."""
+    for cause in _causes(exc):
+        state = getattr(cause, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+    return None
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """Database unreachable without a SQLSTATE: connect refused, connection closed, timeout."""
     if isinstance(exc, (OperationalError, InterfaceError)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
@@ -86,14 +140,99 @@ def _is_infrastructure_error(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError))
 
 
+def classify_failure(exc: BaseException) -> FailureKind:
+    """What a failed attempt to handle an event calls for (see the module's docstring)."""
+    if isinstance(exc, (PermanentError, ValidationError)):
+        return FailureKind.PERMANENT
+    state = sqlstate_of(exc)
+    if state is not None:
+        if state in _CONFLICT_STATES:
+            return FailureKind.CONFLICT
+        if state in _UNAVAILABLE_STATES or state[:2] in _UNAVAILABLE_CLASSES:
+            return FailureKind.UNAVAILABLE
+        if state[:2] in _PERMANENT_CLASSES:
+            return FailureKind.PERMANENT
+    # asyncpg refuses a value its column type cannot take before sending it: no SQLSTATE, an
+    # InterfaceError that is also a ValueError (asyncpg.exceptions._base.DataError)
+    if any(
+        isinstance(cause, asyncpg.InterfaceError) and isinstance(cause, ValueError)
+        for cause in _causes(exc)
+    ):
+        return FailureKind.PERMANENT
+    if _is_connection_error(exc):
+        return FailureKind.UNAVAILABLE
+    return FailureKind.UNKNOWN
+
+
 @dataclass
 class RetryPolicy:
-    max_attempts: int = 5
+    max_attempts: int = 5  # attempts of an unknown failure before the dead letter
     backoff_seconds: float = 0.2
     max_backoff_seconds: float = 10.0
+    conflict_retries: int = 5  # 40001/40P01: immediate (jittered) reruns before backing off
+    conflict_jitter_seconds: float = 0.05
+    # The database is away: one delivery waits this long, then is handed back (nack) and read
+    # again, so the consumer keeps polling within Kafka's max.poll.interval.ms (5 minutes).
+    hold_seconds: float = 60.0
 
     def delay(self, attempt: int) -> float:
         return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds))
+
+    def jittered_delay(self, attempt: int) -> float:
+        """`delay` between half and all of it, so replicas do not retry in step."""
+        return self.delay(attempt) * random.uniform(0.5, 1.0)
+
+
+class HandBack(Exception):
+    """A transient failure outlasted one hold: hand the message back (nack), never dead-letter."""
+
+
+@dataclass
+class _Outage:
+    """Consecutive attempts that found the database away, across messages and deliveries."""
+
+    failures: int = 0
+
+
+class _Attempts:
+    """One delivery's failed attempts, by kind: tenacity asks it whether, when and how long."""
+
+    def __init__(self, policy: RetryPolicy, outage: _Outage) -> None:
+        self.policy = policy
+        self.outage = outage
+        self.total = 0
+        self.by_kind: dict[FailureKind, int] = dict.fromkeys(FailureKind, 0)
+        self.last_kind = FailureKind.UNKNOWN
+
+    def should_retry(self, state: RetryCallState) -> bool:
+        outcome = state.outcome
+        if outcome is None or not outcome.failed:
+            return False
+        error = outcome.exception()
+        assert error is not None  # a failed outcome holds its exception
+        self.total += 1
+        self.last_kind = classify_failure(error)
+        self.by_kind[self.last_kind] += 1
+        if self.last_kind is FailureKind.UNAVAILABLE:
+            self.outage.failures += 1
+        return self.last_kind is not FailureKind.PERMANENT
+
+    def wait(self, state: RetryCallState) -> float:
+        if self.last_kind is FailureKind.CONFLICT:
+            conflicts = self.by_kind[FailureKind.CONFLICT]
+            if conflicts <= self.policy.conflict_retries:
+                return random.uniform(0, self.policy.conflict_jitter_seconds)
+            return self.policy.jittered_delay(conflicts - self.policy.conflict_retries)
+        if self.last_kind is FailureKind.UNAVAILABLE:
+            # counted across deliveries: the pause keeps growing while the outage lasts
+            return self.policy.jittered_delay(self.outage.failures)
+        return self.policy.delay(self.by_kind[FailureKind.UNKNOWN])
+
+    def should_stop(self, state: RetryCallState) -> bool:
+        if self.last_kind is FailureKind.UNKNOWN:
+            return self.by_kind[FailureKind.UNKNOWN] >= self.policy.max_attempts
+        held = (state.seconds_since_start or 0.0) + (state.upcoming_sleep or 0.0)
+        return held > self.policy.hold_seconds
 
 
 class EventConsumer:
@@ -131,6 +270,7 @@ class EventConsumer:
         self.inbox = metadata.tables["inbox"]
         self.sessionmaker = sessionmaker
         self.retry = retry or RetryPolicy()
+        self._outage = _Outage()
         self._broker: KafkaBroker | None = None
 
     def register(self, broker: KafkaBroker) -> None:
@@ -153,6 +293,12 @@ class EventConsumer:
         record: ConsumerRecord[bytes, bytes] = msg.raw_message
         try:
             await self.process(record)
+        except HandBack as exc:
+            # Read again after one more pause; the poll in between keeps the group membership.
+            log.warning("handing %s@%s back: %s", record.topic, record.offset, exc)
+            await asyncio.sleep(self.retry.jittered_delay(self._outage.failures))
+            await msg.nack()
+            return
         except Exception:
             # Not even the dead letter could be written: leave the offset uncommitted and seek
             # back, so the message is read again rather than lost.
@@ -186,35 +332,45 @@ class EventConsumer:
     async def _handle_with_retries(
         self, record: ConsumerRecord[bytes, bytes], event: CloudEvent[Any], handler: Handler
     ) -> None:
-        attempt = 0
-        while True:
-            attempt += 1
-            started = time.perf_counter()
-            try:
-                outcome = await self._handle_once(record, event, handler)
-            except PermanentError as exc:
-                await self.dead_letter(record, exc, attempts=attempt, event_type=event.type)
-                return
-            except Exception as exc:
-                if _is_infrastructure_error(exc):
-                    delay = self.retry.delay(attempt)
-                    log.warning("infrastructure error, retrying in %.1fs: %s", delay, exc)
-                    await asyncio.sleep(delay)
-                    attempt = min(attempt, self.retry.max_attempts - 1)  # never dead-letter for it
-                    continue
-                if attempt >= self.retry.max_attempts:
-                    log.exception("giving up on %s after %d attempts", event.type, attempt)
-                    await self.dead_letter(record, exc, attempts=attempt, event_type=event.type)
-                    return
-                EVENT_RETRIES.labels(self.service, record.topic).inc()
-                log.warning("attempt %d of %s failed: %s", attempt, event.type, exc)
-                await asyncio.sleep(self.retry.delay(attempt))
-                continue
-            HANDLER_SECONDS.labels(self.service, record.topic, event.type).observe(
-                time.perf_counter() - started
+        attempts = _Attempts(self.retry, self._outage)
+
+        def before_sleep(state: RetryCallState) -> None:
+            EVENT_RETRIES.labels(self.service, record.topic).inc()
+            error = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "attempt %d of %s failed (%s), retrying in %.2fs: %s",
+                attempts.total,
+                event.type,
+                attempts.last_kind.value,
+                state.upcoming_sleep,
+                error,
             )
-            EVENTS_CONSUMED.labels(self.service, record.topic, event.type, outcome).inc()
+
+        retrying = AsyncRetrying(
+            retry=attempts.should_retry,
+            wait=attempts.wait,
+            stop=attempts.should_stop,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        started = time.perf_counter()
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    started = time.perf_counter()
+                    outcome = await self._handle_once(record, event, handler)
+        except Exception as exc:
+            if attempts.last_kind in (FailureKind.UNAVAILABLE, FailureKind.CONFLICT):
+                raise HandBack(f"{event.type} {event.id}: {exc}") from exc
+            if attempts.last_kind is FailureKind.UNKNOWN:
+                log.exception("giving up on %s after %d attempts", event.type, attempts.total)
+            await self.dead_letter(record, exc, attempts=attempts.total, event_type=event.type)
             return
+        self._outage.failures = 0
+        HANDLER_SECONDS.labels(self.service, record.topic, event.type).observe(
+            time.perf_counter() - started
+        )
+        EVENTS_CONSUMED.labels(self.service, record.topic, event.type, outcome).inc()
 
     async def _handle_once(
         self, record: ConsumerRecord[bytes, bytes], event: CloudEvent[Any], handler: Handler
