@@ -163,8 +163,10 @@ class Runtime:
         for hook in self.spec.on_startup:
             await hook(self)
         try:
-            await self.broker.start()
+            # An API process only writes to its database (the outbox): it needs no broker, so a
+            # Kafka outage neither stops it from starting nor makes it unready.
             if self.worker:
+                await self.broker.start()
                 self.relay = OutboxRelay(
                     service=self.name,
                     metadata=self.metadata,
@@ -215,7 +217,13 @@ class Runtime:
         await self.broker.stop()
         await self.engine.dispose()
 
+    @property
+    def required_checks(self) -> frozenset[str]:
+        """What this process needs to do its work: an API its database, a worker also Kafka."""
+        return frozenset({"database", "kafka"} if self.worker else {"database"})
+
     async def readiness(self) -> dict[str, str]:
+        """Each dependency's state; Kafka's only where this process holds a connection to it."""
         timeout = self.settings.readiness_timeout_seconds
         checks: dict[str, str] = {}
         try:
@@ -224,6 +232,8 @@ class Runtime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
+        if not self.worker and not self.broker.running:
+            return checks
         try:
             checks["kafka"] = "ok" if await self.broker.ping(timeout) else "unreachable"
         except Exception as exc:
@@ -269,13 +279,21 @@ class Runtime:
         ) -> Response:
             correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
             started = time.perf_counter()
+
+            def observe(status: int) -> None:
+                path = getattr(request.scope.get("route"), "path", "unmatched")
+                HTTP_SECONDS.labels(service, request.method, path, str(status)).observe(
+                    time.perf_counter() - started
+                )
+
             with log_context(correlation_id=correlation_id[:200]):
-                response = await call_next(request)
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            HTTP_SECONDS.labels(service, request.method, path, str(response.status_code)).observe(
-                time.perf_counter() - started
-            )
+                try:
+                    response = await call_next(request)
+                except Exception:
+                    # Unexpected: the outermost handler answers 500 after this middleware.
+                    observe(500)
+                    raise
+            observe(response.status_code)
             response.headers[CORRELATION_HEADER] = correlation_id
             return response
 
@@ -289,9 +307,9 @@ class Runtime:
 
         @router.get("/health/ready", responses={503: {"description": "A dependency is down"}})
         async def ready() -> JSONResponse:
-            """The database and Kafka are reachable."""
+            """What this process needs is reachable: the database, and Kafka for a worker."""
             checks = await self.readiness()
-            healthy = all(value == "ok" for value in checks.values())
+            healthy = all(checks.get(name) == "ok" for name in self.required_checks)
             return JSONResponse(
                 {"status": "ok" if healthy else "unavailable", "checks": checks},
                 status_code=200 if healthy else 503,
