@@ -37,7 +37,13 @@ from servicekit import dlq
 from servicekit.http import encode_cursor
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, bearer, eventually, service_under_test
+from servicekit.testing import (
+    TemporaryDatabases,
+    bearer,
+    eventually,
+    input_producer,
+    service_under_test,
+)
 
 D = Decimal
 GROUP = "inventory"
@@ -46,11 +52,17 @@ GROUP = "inventory"
 class Harness:
     """The running service, a producer onto orders.events, and readers of what came out."""
 
-    def __init__(self, runtime: Runtime, client: httpx.AsyncClient, kafka: KafkaSettings) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        client: httpx.AsyncClient,
+        kafka: KafkaSettings,
+        producer: AIOKafkaProducer,
+    ) -> None:
         self.runtime = runtime
         self.client = client
         self.kafka = kafka
-        self.producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
+        self.producer = producer
         self.published = 0
 
     async def publish(self, *events: CloudEvent[Any]) -> None:
@@ -152,13 +164,11 @@ async def inventory(databases: TemporaryDatabases, kafka: KafkaSettings) -> Asyn
         consumer_backoff_seconds=0.05,
         json_logs=False,
     )
-    async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
-        harness = Harness(runtime, client, kafka)
-        await harness.producer.start()
-        try:
-            yield harness
-        finally:
-            await harness.producer.stop()
+    async with (
+        service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
+        input_producer(kafka) as producer,
+    ):
+        yield Harness(runtime, client, kafka, producer)
 
 
 def sku(label: str = "P") -> str:

@@ -6,14 +6,13 @@ Each SQL case runs in a transaction that is rolled back at its end.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import EventType, new_event
 from contracts.events import StockReleased
@@ -30,8 +29,7 @@ from inventory.domain.model import (
 from inventory.domain.records import OrderDemand, ReservationFilter, StockChange
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
-from servicekit.migrations import upgrade
-from servicekit.testing import TemporaryDatabases
+from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
 
 D = Decimal
 
@@ -40,11 +38,8 @@ D = Decimal
 async def contract_sessions(
     databases: TemporaryDatabases,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = await databases.create("inventory_contract")
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    engine = create_async_engine(url)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with migrated_sessions(databases, MIGRATIONS_DIR, "inventory_contract") as sessions:
+        yield sessions
 
 
 @pytest.fixture(params=["fake", "sql"])
@@ -53,15 +48,8 @@ async def uow(
     fake_uow: UnitOfWork,
     contract_sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[UnitOfWork]:
-    if request.param == "fake":
-        yield fake_uow
-        return
-    async with contract_sessions() as session:
-        await session.begin()
-        try:
-            yield SqlUnitOfWork(session)
-        finally:
-            await session.rollback()
+    async with fake_or_sql(request.param, fake_uow, contract_sessions, SqlUnitOfWork) as chosen:
+        yield chosen
 
 
 def code(label: str = "P") -> str:
