@@ -1,0 +1,231 @@
+"""Failed attempts by kind, against real Kafka and PostgreSQL: conflicts rerun, data errors are
+dead-lettered with their reason, a database that is starting up is waited for (docs/adr/0002)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import OrderCancelled
+from contracts.topics import ORDERS_EVENTS
+from servicekit import dlq
+from servicekit.consumer import EventConsumer, RetryPolicy
+from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, eventually
+
+Handle = Callable[[CloudEvent[OrderCancelled], AsyncSession], Awaitable[None]]
+
+
+@dataclass
+class Setup:
+    metadata: MetaData
+    effects: Table
+    counters: Table
+    engine: AsyncEngine
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+
+    @property
+    def topic(self) -> str:
+        return self.kafka.topic("orders.events")
+
+    async def send(self, note: str, order_id: str) -> CloudEvent[Any]:
+        event = new_event(
+            EventType.ORDER_CANCELLED,
+            OrderCancelled(order_id=order_id, number="SO-1", reason=note, previous_status="open"),
+            source="/tests/failures",
+            subject=order_id,
+        )
+        await self.producer.send_and_wait(
+            self.topic, value=event.model_dump_json().encode(), key=order_id.encode()
+        )
+        return event
+
+    async def notes(self) -> list[str]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(select(self.effects.c.note).order_by("seq"))
+            return list(rows.scalars())
+
+    async def letters(self, expected: int) -> list[dlq.DeadLetter]:
+        letters = await dlq.read_dead_letters(self.kafka, self.topic + ".dlq", wait_seconds=1)
+        return letters if len(letters) >= expected else []
+
+
+@pytest.fixture
+async def setup(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Setup]:
+    metadata = new_metadata()
+    effects = Table(
+        "effects",
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(200), nullable=False, unique=True),
+        Column("note", String(200), nullable=False),
+    )
+    counters = Table(
+        "counters",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("value", Integer, nullable=False),
+    )
+    engine = make_engine(await databases.create("failures"))
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.execute(counters.insert().values(id=1, value=0))
+    producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
+    await producer.start()
+    yield Setup(metadata, effects, counters, engine, kafka, producer)
+    await producer.stop()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def consume(setup: Setup) -> AsyncIterator[Callable[..., Awaitable[EventConsumer]]]:
+    brokers: list[KafkaBroker] = []
+
+    async def start(handle: Handle, engine: AsyncEngine | None = None, **policy: Any) -> Any:
+        broker = KafkaBroker(**setup.kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
+        consumer = EventConsumer(
+            service="failures",
+            group_id=f"failures-{uuid.uuid4().hex[:6]}",
+            topic=ORDERS_EVENTS,
+            handlers={EventType.ORDER_CANCELLED: handle},
+            metadata=setup.metadata,
+            sessionmaker=make_sessionmaker(engine or setup.engine),
+            retry=RetryPolicy(**{"max_attempts": 2, "backoff_seconds": 0.05, **policy}),
+            topic_prefix=setup.kafka.topic_prefix,
+        )
+        consumer.register(broker)
+        await broker.start()
+        brokers.append(broker)
+        return consumer
+
+    yield start
+    for broker in brokers:
+        await broker.stop()
+
+
+def retries_counted(topic: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "suite_event_retries_total", {"service": "failures", "topic": topic}
+    )
+    return value or 0.0
+
+
+async def test_a_real_serialization_failure_is_rerun_and_succeeds(
+    setup: Setup, consume: Any
+) -> None:
+    serializable = setup.engine.execution_options(isolation_level="SERIALIZABLE")
+    attempts: list[str] = []
+
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        attempts.append(event.id)
+        counters = setup.counters
+        current = (
+            await session.execute(select(counters.c.value).where(counters.c.id == 1))
+        ).scalar_one()
+        if len(attempts) == 1:  # another transaction changes the row this one has read
+            async with setup.engine.begin() as other:
+                await other.execute(counters.update().values(value=counters.c.value + 100))
+        await session.execute(counters.update().values(value=current + 1))
+        await session.execute(setup.effects.insert().values(event_id=event.id, note="counted"))
+
+    before = retries_counted(setup.topic)
+    await consume(handle, engine=serializable)
+    event = await setup.send("count me", str(uuid.uuid4()))
+
+    assert await eventually(setup.notes) == ["counted"]
+    assert attempts == [event.id, event.id]  # the first lost with 40001, the rerun committed
+    async with setup.engine.connect() as connection:
+        value = (await connection.execute(text("SELECT value FROM counters"))).scalar_one()
+    assert value == 101  # the rerun read the other transaction's write
+    assert retries_counted(setup.topic) == before + 1
+    assert await setup.letters(expected=1) == []
+
+
+async def test_data_errors_are_dead_lettered_with_their_reason(setup: Setup, consume: Any) -> None:
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        note = event.data.reason or ""
+        if note == "not a number":  # 22P02 from the server
+            await session.execute(
+                text("SELECT CAST(CAST(:value AS text) AS integer)"), {"value": note}
+            )
+        if note == "wrong type":  # refused by asyncpg before it is sent: no SQLSTATE
+            await session.execute(text("SELECT CAST(:value AS integer)"), {"value": note})
+        if note == "duplicate":  # 23505: the effect of another event id, inserted twice
+            await session.execute(setup.effects.insert().values(event_id="twice", note=note))
+            await session.execute(setup.effects.insert().values(event_id="twice", note=note))
+        await session.execute(setup.effects.insert().values(event_id=event.id, note=note))
+
+    await consume(handle, max_attempts=5)
+    order_id = str(uuid.uuid4())
+    for note in ("not a number", "wrong type", "duplicate", "fine"):
+        await setup.send(note, order_id)
+
+    assert await eventually(setup.notes) == ["fine"]
+    letters = await eventually(lambda: setup.letters(expected=3))
+    by_offset = sorted(letters, key=lambda letter: int(letter.headers[dlq.ORIGINAL_OFFSET]))
+    not_a_number, wrong_type, duplicate = by_offset
+    # no retries: none of them can ever succeed
+    assert {letter.headers[dlq.ATTEMPTS] for letter in letters} == {"1"}
+    assert "invalid input syntax for type integer" in not_a_number.error
+    assert "invalid input for query argument" in wrong_type.error
+    assert "duplicate key value violates unique constraint" in duplicate.error
+
+
+def starting_up() -> DBAPIError:
+    """57P03 as SQLAlchemy raises it when a connection is refused while PostgreSQL starts."""
+    error = asyncpg.exceptions.CannotConnectNowError("the database system is starting up")
+    adapted = AsyncAdapt_asyncpg_dbapi.Error(str(error), error)  # type: ignore[no-untyped-call]
+    adapted.__cause__ = error
+    wrapped = DBAPIError.instance(None, None, adapted, AsyncAdapt_asyncpg_dbapi.Error)
+    assert isinstance(wrapped, DBAPIError)
+    wrapped.__cause__ = adapted
+    return wrapped
+
+
+async def test_a_database_starting_up_pauses_the_consumer_and_nothing_is_dead_lettered(
+    setup: Setup, consume: Any
+) -> None:
+    away_until = asyncio.get_running_loop().time() + 2.0
+    attempts: list[str] = []
+
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        attempts.append(event.data.reason or "")
+        if asyncio.get_running_loop().time() < away_until:
+            raise starting_up()
+        await session.execute(
+            setup.effects.insert().values(event_id=event.id, note=event.data.reason)
+        )
+
+    # Two attempts for an unknown error; a short hold, so the delivery is handed back (nack) at
+    # least once and read again while the database is still away.
+    await consume(handle, max_attempts=2, max_backoff_seconds=0.4, hold_seconds=0.5)
+    order_id = str(uuid.uuid4())
+    for note in ("first", "second"):
+        await setup.send(note, order_id)
+
+    async def both() -> list[str] | None:
+        notes = await setup.notes()
+        return notes if len(notes) == 2 else None
+
+    assert await eventually(both, within=30) == ["first", "second"]
+    assert attempts.count("first") > 2  # far beyond max_attempts, and not spinning:
+    assert attempts.count("first") < 40  # the pauses grow up to max_backoff_seconds
+    assert attempts.count("second") == 1  # behind it, in order, once the database is back
+    assert await setup.letters(expected=1) == []
