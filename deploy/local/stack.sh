@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite on one machine without Docker: Kafka, PostgreSQL, the topics and the four
-# services, each service in the background with its log and pid file in the state dir.
+# services, each service process in the background with its log and pid file in the state dir.
 #
 #   stack.sh up [--foreground] [--infra-only]
 #       start everything and wait until every service process answers /health/ready.
