@@ -55,7 +55,16 @@ def add_messaging_tables(metadata: MetaData) -> None:
         Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
+        # Set when Kafka refused the row for good (too large, invalid topic): the row is parked,
+        # rows of its key wait behind it until an operator retries it (ADR 7).
+        Column("failed_at", DateTime(timezone=True)),
+        Column("error", Text),
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+        Index(
+            "ix_outbox_parked",
+            "key",
+            postgresql_where=text("failed_at IS NOT NULL AND published_at IS NULL"),
+        ),
     )
     Table(
         "inbox",

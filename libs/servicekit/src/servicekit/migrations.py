@@ -131,3 +131,32 @@ def drop_messaging_tables() -> None:
     op.drop_table("outbox")
     op.drop_table("inbox")
     op.drop_table("idempotency_keys")
+
+
+def add_outbox_parking() -> None:
+    """Outbox rows Kafka refuses for good are parked with their error (ADR 7): `failed_at`,
+    `error`, and an index on the keys of parked rows, whose later rows wait behind them.
+
+    Frozen like `create_messaging_tables`; every service's migration after its initial one
+    calls it. Adding nullable columns without a default does not rewrite the table.
+    """
+    op.add_column("outbox", sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("outbox", sa.Column("error", sa.Text(), nullable=True))
+    op.create_index(
+        "ix_outbox_parked",
+        "outbox",
+        ["key"],
+        unique=False,
+        postgresql_where=sa.text("failed_at IS NOT NULL AND published_at IS NULL"),
+    )
+
+
+def drop_outbox_parking() -> None:
+    """Undo `add_outbox_parking`."""
+    op.drop_index(
+        "ix_outbox_parked",
+        table_name="outbox",
+        postgresql_where=sa.text("failed_at IS NOT NULL AND published_at IS NULL"),
+    )
+    op.drop_column("outbox", "error")
+    op.drop_column("outbox", "failed_at")

@@ -105,9 +105,35 @@ OUTBOX_PUBLISHED = Counter(
     "Outbox events published and acknowledged by Kafka",
     ["service", "topic"],
 )
-OUTBOX_BACKLOG = Gauge("suite_outbox_backlog", "Outbox events not yet published", ["service"])
+# The outbox gauges are read from the database on a clock of their own: they keep moving while
+# Kafka is down, when they matter most.
+OUTBOX_BACKLOG = Gauge(
+    "suite_outbox_backlog",
+    "Outbox events waiting to be published (parked ones excluded)",
+    ["service"],
+)
 OUTBOX_OLDEST_AGE = Gauge(
-    "suite_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox event", ["service"]
+    "suite_outbox_oldest_age_seconds",
+    "Age of the oldest outbox event waiting to be published (parked ones excluded)",
+    ["service"],
+)
+OUTBOX_PARKED = Gauge(
+    "suite_outbox_parked_rows",
+    "Outbox events Kafka refused for good, waiting for an operator (suite-ops outbox retry)",
+    ["service"],
+)
+OUTBOX_PARKED_TOTAL = Counter(
+    "suite_outbox_parked_total",
+    "Outbox events parked after a permanent refusal",
+    ["service", "topic"],
+)
+OUTBOX_MEASURED = Gauge(
+    "suite_outbox_measured_timestamp_seconds",
+    "When the outbox gauges were last read from the database (Unix time)",
+    ["service"],
+)
+OUTBOX_SHARDS_HELD = Gauge(
+    "suite_outbox_shards_held", "Outbox shards this relay published in its last round", ["service"]
 )
 
 

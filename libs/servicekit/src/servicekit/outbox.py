@@ -4,26 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import math
+import random
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+from aiokafka.errors import (
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from faststream.kafka import KafkaBroker
-from sqlalchemy import MetaData, Table, func, select, text, update
+from sqlalchemy import MetaData, Table, and_, func, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Select
 
 from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
 from servicekit.auth import current_actor
 from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
+from servicekit.http import InvalidInput
 from servicekit.observability import (
     OUTBOX_BACKLOG,
+    OUTBOX_MEASURED,
     OUTBOX_OLDEST_AGE,
+    OUTBOX_PARKED,
+    OUTBOX_PARKED_TOTAL,
     OUTBOX_PUBLISHED,
+    OUTBOX_SHARDS_HELD,
     count_business_event,
 )
 
@@ -33,8 +49,63 @@ NOTIFY_CHANNEL = "outbox"
 
 # What the relay's guarantees need from the process's one Kafka producer (the broker's): the
 # broker retries without duplicating or reordering, and acknowledges once every in-sync replica
-# has the record. Pass these to `KafkaBroker(...)`.
-RELIABLE_PRODUCER_OPTIONS: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
+# has the record; batches travel zstd-compressed (cramjam, aiokafka's `zstd` extra). Pass these
+# to `KafkaBroker(...)`.
+RELIABLE_PRODUCER_OPTIONS: dict[str, Any] = {
+    "acks": "all",
+    "enable_idempotence": True,
+    "compression_type": "zstd",
+}
+
+# The largest event `record` accepts, serialized (UTF-8 JSON). Below the producer's
+# `max_request_size` (1 MiB) with room for the key and headers, so an event written is an event
+# the broker can take.
+MAX_EVENT_BYTES = 1_000_000
+
+# The outbox is split into SHARDS by a hash of the message key; a relay publishes a shard's rows
+# only while it holds the shard's advisory lock (ADR 7). The hash is computed, never stored, so
+# the number can change between releases (all relays of a service must agree on it).
+SHARDS = 32
+_SHARD_OF_KEY = "get_byte(decode(md5(key), 'hex'), 0) % 32"  # md5's first byte: 0..255
+# Advisory lock keys (int4, int4): (space, shard) for shards, (space, SHARDS) for "a relay runs".
+RELAY_LOCK_SPACE = int.from_bytes(b"outb", "big")
+_PRESENCE = SHARDS
+
+# Refusals that publishing the same row again cannot cure: such a row is parked (ADR 7).
+PERMANENT_REFUSALS: tuple[type[Exception], ...] = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    UnicodeError,  # the payload or a header cannot be encoded
+)
+
+
+def shard_of(key: str) -> int:
+    """The shard of a message key, as the relay's SQL computes it."""
+    return hashlib.md5(key.encode(), usedforsecurity=False).digest()[0] % SHARDS
+
+
+class EventTooLarge(InvalidInput):
+    """An event whose serialized form exceeds `MAX_EVENT_BYTES`: the broker would refuse it.
+
+    A 422 problem, so an API refuses the request that caused it, naming the limit.
+    """
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        message = (
+            f"the {event_type} event this request causes would be {size:,} bytes; "
+            f"the limit is {limit:,} bytes"
+        )
+        super().__init__(
+            message,
+            errors=[{"field": "body", "message": message}],
+            limit_bytes=limit,
+            size_bytes=size,
+        )
+        self.event_type = event_type
+        self.size = size
+        self.limit = limit
 
 
 async def add_to_outbox(
@@ -44,12 +115,13 @@ async def add_to_outbox(
     *,
     key: str | None = None,
     topic: str | None = None,
+    max_bytes: int = MAX_EVENT_BYTES,
 ) -> None:
     """Record `event` for publication; it is published only if the caller's transaction commits.
 
     The topic comes from the catalogue unless given; the key defaults to the event's subject
     (the order id for anything about an order): one order's events stay in one partition, in
-    order.
+    order. An event larger than `max_bytes` serialized raises `EventTooLarge`.
     """
     if event.actor is None and (actor := current_actor()) is not None:
         event = event.model_copy(update={"actor": actor})  # who made the change, from the token
@@ -57,13 +129,16 @@ async def add_to_outbox(
     message_key = key or event.subject
     if not message_key:
         raise ValueError(f"event {event.type} has no subject and no key was given")
+    payload = event.model_dump_json()
+    if (size := len(payload.encode())) > max_bytes:
+        raise EventTooLarge(event.type, size, max_bytes)
     await session.execute(
         outbox.insert().values(
             event_id=event.id,
             event_type=event.type,
             topic=topic_name,  # the logical name; the relay adds the deployment's prefix
             key=message_key,
-            payload=event.model_dump_json(),
+            payload=payload,
             headers={"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
         )
     )
@@ -71,16 +146,32 @@ async def add_to_outbox(
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
+@dataclass
+class _Outcome:
+    """What became of one batch: rows Kafka acknowledged, rows parked with their error."""
+
+    published: list[Row[Any]] = field(default_factory=list)
+    parked: list[tuple[Row[Any], str]] = field(default_factory=list)
+
+
 class OutboxRelay:
-    """Publishes committed outbox rows to Kafka in id order and marks them after the broker acks.
+    """Publishes committed outbox rows to Kafka, each key's rows in id order, and marks them
+    after the broker acks.
 
     It publishes through the process's FastStream broker (started by its owner, built with
     `RELIABLE_PRODUCER_OPTIONS`), so a service runs one Kafka producer.
 
-    Woken by LISTEN/NOTIFY, with polling as a fallback. Rows are claimed with
-    `FOR UPDATE SKIP LOCKED`, so several replicas share the work without publishing a row twice
-    concurrently. A crash between the broker's ack and the mark republishes the batch: delivery
-    is at-least-once, and consumers' inboxes make the effect exactly-once.
+    Woken by LISTEN/NOTIFY, with polling as a fallback. Any number of replicas share the work by
+    shards of the key space (ADR 7): each batch runs in a transaction that first takes the
+    transaction-level advisory locks of up to its fair share of shards (SHARDS divided by the
+    relays running, counted by a shared advisory lock each holds on its listening connection),
+    skipping shards another relay holds, then publishes those shards' oldest rows. One key's rows
+    are so published by one transaction at a time, in id order, and a relay that dies releases
+    its shards with its transaction. A crash between the broker's ack and the mark republishes
+    the batch: delivery is at-least-once, and consumers' inboxes make the effect exactly-once.
+
+    A row Kafka refuses for good (`PERMANENT_REFUSALS`) is parked (`failed_at`, `error`); the
+    later rows of its key wait behind it, other keys keep flowing.
     """
 
     def __init__(
@@ -94,6 +185,7 @@ class OutboxRelay:
         topic_prefix: str = "",
         batch_size: int = 200,
         poll_interval: float = 2.0,
+        gauge_interval: float = 5.0,
     ) -> None:
         self.service = service
         self.outbox = metadata.tables["outbox"]
@@ -104,7 +196,7 @@ class OutboxRelay:
         self._broker = broker  # started and stopped by its owner
         self.topic_prefix = topic_prefix
         self._listener: asyncpg.Connection | None = None
-        self._last_gauges = 0.0
+        self._batch_was_full = False
         self._loop = BackgroundLoop(
             f"{service}-outbox-relay",
             self._round,
@@ -112,91 +204,206 @@ class OutboxRelay:
             on_error=self._close_listener,  # the next round listens on a fresh connection
             logger=log,
         )
+        # The gauges have a loop of their own: they keep moving while publishing fails.
+        self._gauges = BackgroundLoop(
+            f"{service}-outbox-gauges", self._measure, interval=gauge_interval, logger=log
+        )
 
     async def start(self) -> None:
         await self._loop.start()
+        await self._gauges.start()
 
     async def stop(self) -> None:
         await self._loop.stop()
+        await self._gauges.stop()
         await self._close_listener()
 
     async def _round(self) -> float | None:
         await self._ensure_listener()
-        published = await self.publish_pending()
-        await self._update_gauges()
-        return 0 if published >= self.batch_size else None  # a full batch: likely more waiting
+        await self.publish_pending()
+        return 0 if self._batch_was_full else None  # a full batch: likely more waiting
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; returns how many were published."""
+        """Publish one batch of this relay's shards; returns how many rows were published."""
         async with self.sessionmaker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(self.outbox)
-                    .where(self.outbox.c.published_at.is_(None))
-                    .order_by(self.outbox.c.id)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            shards = await self._lock_shards(session)
+            OUTBOX_SHARDS_HELD.labels(self.service).set(len(shards))
+            rows = (await session.execute(self._next_rows(shards))).all() if shards else []
+            self._batch_was_full = len(rows) >= self.batch_size
             if not rows:
                 return 0
-            await self._publish(rows)
-            await self._mark_published(session, [row.id for row in rows])
-        for row in rows:
+            outcome = await self._publish(rows)
+            if outcome.parked:
+                await self._park(session, outcome.parked)
+            if outcome.published:
+                await self._mark_published(session, [row.id for row in outcome.published])
+        for row, error in outcome.parked:
+            OUTBOX_PARKED_TOTAL.labels(self.service, row.topic).inc()
+            log.error(
+                "outbox row %s (%s, key %s) parked: Kafka refused it for good: %s",
+                row.id,
+                row.event_type,
+                row.key,
+                error,
+            )
+        for row in outcome.published:
             OUTBOX_PUBLISHED.labels(self.service, row.topic).inc()
             count_business_event(self.service, row.event_type, row.payload)
-        return len(rows)
+        return len(outcome.published)
 
-    async def _publish(self, rows: Sequence[Row[Any]]) -> None:
+    async def _lock_shards(self, session: AsyncSession) -> list[int]:
+        """Take the transaction's advisory locks of up to a fair share of free shards."""
+        relays = (
+            await session.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    "                 WHERE datname = current_database())"
+                    " AND classid = CAST(:space AS oid) AND objid = CAST(:presence AS oid)"
+                    " AND objsubid = 2"
+                ),
+                {"space": RELAY_LOCK_SPACE, "presence": _PRESENCE},
+            )
+        ).scalar_one()
+        share = math.ceil(SHARDS / max(int(relays), 1))
+        # A random order of trial spreads the shards evenly over the relays. LIMIT stops the
+        # scan, so no more locks are taken than the share.
+        order = random.sample(range(SHARDS), SHARDS)
+        locked = await session.execute(
+            text(
+                "SELECT shard FROM unnest(CAST(:order AS integer[])) AS shard"
+                " WHERE pg_try_advisory_xact_lock(:space, shard) LIMIT :share"
+            ),
+            {"order": order, "space": RELAY_LOCK_SPACE, "share": share},
+        )
+        return sorted(locked.scalars())
+
+    def _next_rows(self, shards: list[int]) -> Select[Any]:
+        """The oldest publishable rows of `shards`: not published, not parked, and not behind
+        a parked row of their key."""
+        outbox = self.outbox
+        parked = outbox.alias("parked")
+        behind_parked = (
+            select(parked.c.id)
+            .where(
+                parked.c.key == outbox.c.key,
+                parked.c.failed_at.is_not(None),
+                parked.c.published_at.is_(None),
+                parked.c.id < outbox.c.id,
+            )
+            .exists()
+        )
+        return (
+            select(outbox)
+            .where(
+                outbox.c.published_at.is_(None),
+                outbox.c.failed_at.is_(None),
+                text(f"{_SHARD_OF_KEY} = ANY(CAST(:shards AS integer[]))").bindparams(
+                    shards=shards
+                ),
+                ~behind_parked,
+            )
+            .order_by(outbox.c.id)
+            .limit(self.batch_size)
+            # Relays never contend for rows (the shard locks keep them apart); this only makes
+            # a relay of an earlier release, which claims rows by row locks, wait for us.
+            .with_for_update(of=outbox)
+        )
+
+    async def _publish(self, rows: Sequence[Row[Any]]) -> _Outcome:
         # With no_confirm, publish() only enqueues, in call order: rows of one key keep their
         # order in the partition, and the batch travels together. Waiting for every confirmation
         # means each row was acknowledged (acks=all) before the caller marks them.
-        confirmations = [
-            await self._broker.publish(
-                row.payload.encode(),
-                self.topic_prefix + row.topic,
-                key=row.key.encode(),
-                headers=row.headers,
-                correlation_id=_correlation_id(row),
-                no_confirm=True,
-            )
-            for row in rows
-        ]
-        await asyncio.gather(*confirmations)
+        outcome = _Outcome()
+        held_back: set[str] = set()  # keys with a row parked in this batch: the rest waits
+        sent: list[tuple[Row[Any], Awaitable[Any]]] = []
+        for row in rows:
+            if row.key in held_back:
+                continue
+            try:
+                confirmation = await self._broker.publish(
+                    row.payload.encode(),
+                    self.topic_prefix + row.topic,
+                    key=row.key.encode(),
+                    headers=row.headers,
+                    correlation_id=_correlation_id(row),
+                    no_confirm=True,
+                )
+            except PERMANENT_REFUSALS as exc:  # refused before sending, e.g. too large
+                outcome.parked.append((row, _describe(exc)))
+                held_back.add(row.key)
+                continue
+            sent.append((row, confirmation))
+        results = await asyncio.gather(*(c for _, c in sent), return_exceptions=True)
+        for (row, _), result in zip(sent, results, strict=True):
+            if isinstance(result, PERMANENT_REFUSALS):
+                # Refused by the broker after sending: later rows of its key may already be out.
+                outcome.parked.append((row, _describe(result)))
+            elif isinstance(result, BaseException):
+                raise result  # transient: nothing is marked, the batch is sent again
+            else:
+                outcome.published.append(row)
+        return outcome
 
     async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
         await session.execute(
             update(self.outbox).where(self.outbox.c.id.in_(ids)).values(published_at=func.now())
         )
 
-    async def _update_gauges(self) -> None:
-        loop_time = asyncio.get_running_loop().time()
-        if loop_time - self._last_gauges < 5:
-            return
-        self._last_gauges = loop_time
-        async with self.sessionmaker() as session:
-            count, oldest = (
-                await session.execute(
-                    select(func.count(), func.min(self.outbox.c.created_at)).where(
-                        self.outbox.c.published_at.is_(None)
-                    )
-                )
-            ).one()
-        OUTBOX_BACKLOG.labels(self.service).set(count)
+    async def _park(self, session: AsyncSession, parked: list[tuple[Row[Any], str]]) -> None:
+        for row, error in parked:
+            await session.execute(
+                update(self.outbox)
+                .where(self.outbox.c.id == row.id)
+                .values(failed_at=func.now(), error=error)
+            )
+
+    async def _measure(self) -> None:
+        """Set the outbox gauges from the database, whatever Kafka is doing."""
+        backlog, oldest, parked = await outbox_state(self.sessionmaker, self.outbox)
+        OUTBOX_BACKLOG.labels(self.service).set(backlog)
         age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
+        OUTBOX_PARKED.labels(self.service).set(parked)
+        OUTBOX_MEASURED.labels(self.service).set_to_current_time()
 
     async def _ensure_listener(self) -> None:
         if self._listener is not None and not self._listener.is_closed():
             return
         self._listener = await asyncpg.connect(asyncpg_dsn(self.database_url))
         await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._loop.wake())
+        # Held while this connection lives: the other relays count it to size their share.
+        await self._listener.execute(
+            "SELECT pg_advisory_lock_shared($1, $2)", RELAY_LOCK_SPACE, _PRESENCE
+        )
 
     async def _close_listener(self) -> None:
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.close()
             self._listener = None
+
+
+async def outbox_state(
+    sessionmaker: async_sessionmaker[AsyncSession], outbox: Table
+) -> tuple[int, datetime | None, int]:
+    """(rows waiting to be published, creation time of the oldest, parked rows)."""
+    waiting = and_(outbox.c.published_at.is_(None), outbox.c.failed_at.is_(None))
+    async with sessionmaker() as session:
+        backlog, oldest, parked = (
+            await session.execute(
+                select(
+                    func.count().filter(waiting),
+                    func.min(outbox.c.created_at).filter(waiting),
+                    func.count().filter(outbox.c.failed_at.is_not(None)),
+                ).where(outbox.c.published_at.is_(None))
+            )
+        ).one()
+    return int(backlog), oldest, int(parked)
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 def _correlation_id(row: Row[Any]) -> str | None:
