@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SOURCES := libs/contracts/src libs/servicekit/src libs/pricing/src services/orders/src services/inventory/src \
            services/billing/src services/documents/src
 
-.PHONY: help setup run up down status test lint format demo contracts validate
+.PHONY: help setup run up down status test lint format demo bench contracts validate
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,11 @@ format:  ## apply ruff's fixes and formatting
 
 demo:  ## walk one order through its whole life (needs `make up` or `make run`)
 	@. deploy/local/env.sh && uv run --frozen python scripts/demo.py
+
+# `make bench QUICK=1` is the tiny run CI may call; `make bench JSON=bench.json` keeps the figures.
+bench:  ## measure the running suite against same-run floors (needs `make up`; QUICK=1, JSON=FILE)
+	@. deploy/local/env.sh && uv run --frozen python scripts/bench.py $(if $(QUICK),--quick) \
+		$(if $(JSON),--json $(JSON)) $(BENCH_ARGS)
 
 contracts:  ## re-export the events' JSON Schemas after an (additive) contract change
 	uv run --frozen suite-contracts export

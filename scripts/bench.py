@@ -1,0 +1,1312 @@
+"""Measure the running suite against floors taken on the same box in the same run.
+
+Usage: `make bench` while `make up` runs (`make bench QUICK=1` for a tiny run that finishes in
+seconds, `make bench JSON=bench.json` to keep the figures), or
+`uv run python scripts/bench.py [--quick] [--json FILE]` with `. deploy/local/env.sh` sourced.
+
+Floors: PostgreSQL (pgbench TPC-B when installed, else an asyncpg insert loop; plus the latency of
+a one-row transaction), a raw aiokafka producer (1 KiB, acks=all, idempotent) and the one-hop
+latency produce → consume on a topic of its own (deleted afterwards), and a raw reportlab loop
+rendering a one-page invoice like the documents service's. The suite: order create over HTTP,
+confirm → reserved for a burst and for single orders, the full life of N orders at once, PDFs/s,
+and the CPU seconds and peak RSS of every service process. Every figure is printed next to its
+floor and the ratio of the two; `--json` writes the same. Figures are never asserted.
+
+Only loopback addresses are used; every loop is bounded and every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import io
+import ipaddress
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from demo import URLS, DemoError, headers_for, ok
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KAFKA_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "POSTGRES_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
+)
+RUN_DIR = Path(os.environ.get("SUITE_STATE_DIR", str(REPO_ROOT / ".local"))) / "run"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+BENCH_DATABASE = "suite_bench_floor"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+MIB = 1024 * 1024
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    """How much each measurement does; `quick()` is the tiny version CI may run."""
+
+    burst_orders: int = 300
+    single_orders: int = 30
+    life_orders: int = 200
+    http_concurrency: int = 32
+    kafka_messages: int = 20_000
+    kafka_hops: int = 200
+    pg_seconds: int = 10
+    pg_clients: int = 8
+    pg_transactions: int = 200
+    pdfs: int = 100
+    poll_interval: float = 0.1
+    settle_seconds: float = 2.0
+    phase_timeout: float = 300.0
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(
+            burst_orders=10,
+            single_orders=3,
+            life_orders=5,
+            kafka_messages=1_000,
+            kafka_hops=20,
+            pg_seconds=2,
+            pg_transactions=30,
+            pdfs=5,
+            settle_seconds=0.5,
+            phase_timeout=40.0,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (p99 of 30 samples is the largest)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": percentile(seconds, 0.50) * 1000,
+        "p99_ms": percentile(seconds, 0.99) * 1000,
+        "mean_ms": statistics.fmean(seconds) * 1000 if seconds else float("nan"),
+        "samples": len(seconds),
+    }
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_remote_addresses() -> None:
+    """The bench loads what it talks to: it only ever talks to this machine."""
+    hosts = {name: urlsplit(url).hostname for name, url in URLS.items()}
+    hosts["postgres"] = urlsplit(POSTGRES_ADMIN_URL).hostname
+    for index, server in enumerate(KAFKA_BOOTSTRAP.split(",")):
+        hosts[f"kafka #{index + 1}"] = server.rsplit(":", 1)[0]
+    remote = {name: host for name, host in hosts.items() if not is_loopback(host)}
+    if remote:
+        raise BenchError(f"the bench only runs against loopback addresses; not: {remote}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Service processes: CPU seconds and peak RSS, read from /proc
+
+
+@dataclasses.dataclass
+class ProcessStat:
+    pid: int
+    ppid: int
+    name: str
+    cpu_seconds: float
+    rss_bytes: int
+
+
+def read_stat(pid: int) -> ProcessStat | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces: split after the last one.
+    name = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    # fields[0] is field 3 of proc(5): ppid 4, utime 14, stime 15, cutime 16, cstime 17, rss 24
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return ProcessStat(
+        pid=pid,
+        ppid=int(fields[1]),
+        name=name,
+        cpu_seconds=ticks / CLOCK_TICKS,
+        rss_bytes=int(fields[21]) * PAGE_BYTES,
+    )
+
+
+def all_processes() -> list[ProcessStat]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = read_stat(int(entry.name))
+            if stat is not None:
+                found.append(stat)
+    return found
+
+
+def service_pid_files() -> dict[str, int]:
+    """The services' launcher pids from stack.sh's pid files (`orders`, `orders-worker-1`, …)."""
+    pids: dict[str, int] = {}
+    if not RUN_DIR.is_dir():
+        return pids
+    for file in sorted(RUN_DIR.glob("*.pid")):
+        if file.stem.startswith("kafka"):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(file.read_text().split()[0])
+            if Path(f"/proc/{pid}").exists():
+                pids[file.stem] = pid
+    return pids
+
+
+@dataclasses.dataclass
+class ProcessUsage:
+    launcher_pid: int
+    cpu_seconds: float = 0.0
+    peak_rss_bytes: int = 0
+    pids: set[int] = dataclasses.field(default_factory=set)
+
+
+class ProcessSampler:
+    """Samples every service's process tree (the `uv run` launcher and the Python under it).
+
+    CPU counts the whole tree, children that already exited included (their time is in their
+    parent's cutime); RSS leaves out the launcher, which only waits.
+    """
+
+    def __init__(self, launchers: dict[str, int], interval: float = 0.5) -> None:
+        self.launchers = launchers
+        self.interval = interval
+        self.usage = {name: ProcessUsage(pid) for name, pid in launchers.items()}
+        self.marks: dict[str, dict[str, float]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def sample(self) -> dict[str, float]:
+        processes = all_processes()
+        children: dict[int, list[ProcessStat]] = {}
+        by_pid = {stat.pid: stat for stat in processes}
+        for stat in processes:
+            children.setdefault(stat.ppid, []).append(stat)
+        cpu: dict[str, float] = {}
+        for name, usage in self.usage.items():
+            root = by_pid.get(usage.launcher_pid)
+            if root is None:
+                continue
+            tree, stack = [], [root]
+            while stack:
+                stat = stack.pop()
+                tree.append(stat)
+                stack.extend(children.get(stat.pid, []))
+            usage.pids.update(stat.pid for stat in tree)
+            usage.cpu_seconds = sum(stat.cpu_seconds for stat in tree)
+            rss = sum(stat.rss_bytes for stat in tree if stat.name != "uv")
+            usage.peak_rss_bytes = max(usage.peak_rss_bytes, rss)
+            cpu[name] = usage.cpu_seconds
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        cpu["bench client"] = own.ru_utime + own.ru_stime
+        return cpu
+
+    def mark(self, label: str) -> None:
+        self.marks[label] = self.sample()
+
+    def between(self, start: str, end: str) -> dict[str, float]:
+        first, last = self.marks[start], self.marks[end]
+        return {name: last[name] - first[name] for name in last if name in first}
+
+    async def _run(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(self.interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+# ---------------------------------------------------------------------------------------------
+# Floors
+
+
+async def pg_connect(database: str | None = None) -> asyncpg.Connection:
+    url = POSTGRES_ADMIN_URL
+    if database is not None:
+        url = urlsplit(url)._replace(path=f"/{database}").geturl()
+    return await asyncio.wait_for(asyncpg.connect(url), timeout=10)
+
+
+def pgbench_path() -> str | None:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    return str(candidates[-1]) if candidates else None
+
+
+async def run_pgbench(pgbench: str, args: list[str], limit_seconds: float) -> str:
+    url = urlsplit(POSTGRES_ADMIN_URL)
+    env = {
+        **os.environ,
+        "PGHOST": url.hostname or "127.0.0.1",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": url.username or "postgres",
+        "PGPASSWORD": url.password or "",
+        "PGDATABASE": BENCH_DATABASE,
+    }
+    process = await asyncio.create_subprocess_exec(
+        pgbench,
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=limit_seconds)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        command = " ".join(args)
+        raise BenchError(f"pgbench {command} did not finish in {limit_seconds:.0f} s") from None
+    text = output.decode(errors="replace")
+    if process.returncode != 0:
+        raise BenchError(f"pgbench {' '.join(args)} failed:\n{text[-1500:]}")
+    return text
+
+
+async def one_row_transaction(connection: asyncpg.Connection) -> float:
+    """Insert one row and commit; how long that took."""
+    started = now()
+    async with connection.transaction():
+        await connection.execute("INSERT INTO bench_rows (payload) VALUES ($1)", "x" * 100)
+    return now() - started
+
+
+def pgbench_figures(output: str) -> tuple[float, float]:
+    """tps and the average latency in ms from pgbench's report."""
+    tps = re.search(r"tps = ([0-9.]+)", output)
+    latency = re.search(r"latency average = ([0-9.]+) ms", output)
+    if tps is None or latency is None:
+        raise BenchError(f"no tps or latency in pgbench's output:\n{output[-1500:]}")
+    return float(tps.group(1)), float(latency.group(1))
+
+
+async def insert_loop(connection: asyncpg.Connection, until: float) -> int:
+    """One-row transactions back to back until `until`; how many."""
+    count = 0
+    while now() < until:
+        await one_row_transaction(connection)
+        count += 1
+    return count
+
+
+async def postgres_floor(sizes: Sizes) -> dict[str, Any]:
+    """TPC-B tps (pgbench, else concurrent asyncpg inserts) and one-row transaction latency."""
+    admin = await pg_connect()
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        result: dict[str, Any] = {}
+        connections = [await pg_connect(BENCH_DATABASE) for _ in range(sizes.pg_clients)]
+        try:
+            await connections[0].execute(
+                "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload text NOT NULL)"
+            )
+            # Latency of a lone transaction: one connection, nothing else running.
+            latencies = [
+                await one_row_transaction(connections[0]) for _ in range(sizes.pg_transactions)
+            ]
+            result["transaction"] = latency_summary(latencies)
+            pgbench = pgbench_path()
+            if pgbench is not None:
+                timeout = sizes.pg_seconds + 120
+                await run_pgbench(pgbench, ["-i", "-q", "-s", "1"], timeout)
+                clients = str(sizes.pg_clients)
+                output = await run_pgbench(
+                    pgbench, ["-c", clients, "-j", "2", "-T", str(sizes.pg_seconds)], timeout
+                )
+                tps, latency = pgbench_figures(output)
+                result["throughput"] = {
+                    "tool": f"pgbench TPC-B, scale 1, {clients} clients, {sizes.pg_seconds} s",
+                    "tps": tps,
+                    "latency_average_ms": latency,
+                }
+                # One client alone: what one TPC-B transaction costs when nothing queues.
+                seconds = str(max(1, sizes.pg_seconds // 2))
+                output = await run_pgbench(pgbench, ["-c", "1", "-T", seconds], timeout)
+                _, result["tpcb_one_client_ms"] = pgbench_figures(output)
+            else:
+                until = now() + sizes.pg_seconds
+                started = now()
+                runs = await asyncio.gather(*(insert_loop(c, until) for c in connections))
+                elapsed = now() - started
+                result["throughput"] = {
+                    "tool": f"asyncpg one-row inserts, {sizes.pg_clients} connections "
+                    "(pgbench not installed)",
+                    "tps": sum(runs) / elapsed,
+                    "latency_average_ms": None,
+                }
+        finally:
+            for connection in connections:
+                await connection.close()
+        return result
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        await admin.close()
+
+
+async def kafka_floor(sizes: Sizes) -> dict[str, Any]:
+    """A raw idempotent producer's throughput and the one-hop latency on a topic of its own."""
+    topic = f"bench-floor-{uuid.uuid4().hex[:12]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA_BOOTSTRAP, request_timeout_ms=15_000)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+        producer = AIOKafkaProducer(
+            bootstrap_servers=KAFKA_BOOTSTRAP,
+            acks="all",
+            enable_idempotence=True,
+            request_timeout_ms=30_000,
+        )
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=KAFKA_BOOTSTRAP,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=100,
+        )
+        await producer.start()
+        await consumer.start()
+        try:
+            payload = os.urandom(512).hex().encode()  # 1 KiB
+            keys = [str(uuid.uuid4()).encode() for _ in range(64)]
+            await producer.send_and_wait(topic, payload, key=keys[0])  # metadata and warm-up
+            started = now()
+            pending = [
+                await producer.send(topic, payload, key=keys[index % len(keys)])
+                for index in range(sizes.kafka_messages)
+            ]
+            await asyncio.wait_for(asyncio.gather(*pending), timeout=120)
+            elapsed = now() - started
+
+            partition = TopicPartition(topic, 0)
+            consumer.assign([partition])
+            await consumer.seek_to_end(partition)
+            hops: list[float] = []
+            for _ in range(sizes.kafka_hops):
+                sent = now()
+                await producer.send(topic, payload, key=keys[0])
+                await asyncio.wait_for(consumer.getone(partition), timeout=10)
+                hops.append(now() - sent)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+        return {
+            "topic": topic,
+            "messages": sizes.kafka_messages,
+            "message_bytes": len(payload),
+            "producer_msgs_per_s": sizes.kafka_messages / elapsed,
+            "one_hop": latency_summary(hops),
+        }
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.delete_topics([topic])
+        await admin.close()
+
+
+def reportlab_invoice(regular: str, bold: str, number: int) -> bytes:
+    """A one-page invoice built the way the documents service builds one (platypus, embedded
+    TrueType fonts, a facts table, two address columns, the lines, the totals, a footer)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    base = ParagraphStyle("base", fontName=regular, fontSize=9.5, leading=12.5)
+    strong = ParagraphStyle("strong", parent=base, fontName=bold)
+    small = ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=colors.grey)
+    title = ParagraphStyle("title", parent=base, fontName=bold, fontSize=18, leading=22)
+    right = ParagraphStyle("right", parent=base, alignment=2)
+    width = A4[0] - 36 * mm
+    grid = [("FONTNAME", (0, 0), (-1, -1), regular), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+
+    facts = Table(
+        [
+            [Paragraph(label, small), Paragraph(value, base)]
+            for label, value in (
+                ("Invoice no.", f"INV-2026-{number:06d}"),
+                ("Issue date", "2026-12-01"),
+                ("Due date", "2026-12-31"),
+                ("Order no.", f"SO-2026-{number:06d}"),
+                ("Currency", "EUR"),
+            )
+        ],
+        colWidths=[26 * mm, None],
+    )
+    company = [
+        Paragraph("Example Trading GmbH", strong),
+        Paragraph("Hauptstraße 5<br/>10115 Berlin<br/>Germany<br/>VAT DE123456789", base),
+    ]
+    head = Table(
+        [[company, [Paragraph("Invoice", title), Spacer(1, 2 * mm), facts]]],
+        colWidths=[width * 0.55, width * 0.45],
+    )
+    head.setStyle(TableStyle(grid))
+    bill = [
+        Paragraph("Bill to", strong),
+        Paragraph("Ferretería Núñez y Ко", strong),
+        Paragraph("Calle Mayor 1<br/>28013 Madrid<br/>Spain", base),
+        Paragraph("compras@example.com", small),
+    ]
+    ship = [Paragraph("Ship to", strong), Paragraph("Calle Mayor 1<br/>28013 Madrid", base)]
+    parties = Table([[bill, ship]], colWidths=[width * 0.55, width * 0.45])
+    parties.setStyle(TableStyle(grid))
+    rows: list[list[Any]] = [
+        [Paragraph(text, strong) for text in ("#", "SKU", "Description", "Qty", "Price", "Net")],
+        [
+            Paragraph("1", base),
+            Paragraph("DRILL-18V", base),
+            Paragraph("Cordless drill 18 V", base),
+            Paragraph("3", right),
+            Paragraph("89.90", right),
+            Paragraph("269.70", right),
+        ],
+        [
+            Paragraph("2", base),
+            Paragraph("SETUP", base),
+            Paragraph("Installation and training", base),
+            Paragraph("1", right),
+            Paragraph("120.00", right),
+            Paragraph("120.00", right),
+        ],
+    ]
+    lines = Table(rows, colWidths=[8 * mm, 24 * mm, None, 14 * mm, 22 * mm, 24 * mm])
+    lines.setStyle(
+        TableStyle(
+            [
+                *grid,
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+            ]
+        )
+    )
+    totals = Table(
+        [
+            [Paragraph(label, base), Paragraph(amount, right)]
+            for label, amount in (
+                ("Net", "389.70"),
+                ("VAT 21 % on 389.70", "81.84"),
+                ("Total EUR", "471.54"),
+            )
+        ],
+        colWidths=[50 * mm, 30 * mm],
+        hAlign="RIGHT",
+    )
+    totals.setStyle(TableStyle(grid))
+
+    def footer(canvas: Any, _: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(regular, 7.5)
+        canvas.drawString(
+            18 * mm, 12 * mm, "Example Trading GmbH · IBAN DE02 1001 0010 0123 4567 89"
+        )
+        canvas.drawRightString(A4[0] - 18 * mm, 12 * mm, "Page 1 of 1")
+        canvas.restoreState()
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=16 * mm,
+        bottomMargin=22 * mm,
+        title=f"Invoice INV-2026-{number:06d}",
+        invariant=1,
+    )
+    story = [
+        head,
+        Spacer(1, 8 * mm),
+        parties,
+        Spacer(1, 6 * mm),
+        Paragraph("Thank you for your order. We invoice you as follows.", base),
+        Spacer(1, 5 * mm),
+        lines,
+        Spacer(1, 4 * mm),
+        totals,
+        Spacer(1, 6 * mm),
+        Paragraph("Payment terms", strong),
+        Paragraph("Net 30 days", base),
+        Paragraph("Please pay EUR 471.54 by 2026-12-31 quoting the invoice number.", base),
+    ]
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def reportlab_floor(sizes: Sizes) -> dict[str, Any]:
+    """PDFs/s of a plain loop in this process, one core, nothing in the way."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    regular, bold = "Helvetica", "Helvetica-Bold"
+    font = Path(os.environ.get("DOCUMENTS_FONT_PATH", str(FONT_DIR / "DejaVuSans.ttf")))
+    font_bold = Path(
+        os.environ.get("DOCUMENTS_FONT_BOLD_PATH", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    )
+    if font.is_file() and font_bold.is_file():
+        regular, bold = "BenchSans", "BenchSans-Bold"
+        pdfmetrics.registerFont(TTFont(regular, str(font)))
+        pdfmetrics.registerFont(TTFont(bold, str(font_bold)))
+    reportlab_invoice(regular, bold, 0)  # fonts parsed, caches warm, as in a running service
+    started = now()
+    size = 0
+    for number in range(1, sizes.pdfs + 1):
+        size = len(reportlab_invoice(regular, bold, number))
+    elapsed = now() - started
+    return {
+        "pdfs": sizes.pdfs,
+        "pdfs_per_s": sizes.pdfs / elapsed,
+        "ms_per_pdf": elapsed / sizes.pdfs * 1000,
+        "pdf_bytes": size,
+        "font": regular,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The suite over HTTP
+
+
+class Api:
+    """One service's HTTP client; at most `concurrency` requests in flight."""
+
+    def __init__(self, service: str, role: str, concurrency: int) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=URLS[service],
+            headers=headers_for(role),
+            timeout=30,
+            limits=httpx.Limits(max_connections=concurrency + 4),
+        )
+        self.gate = asyncio.Semaphore(concurrency)
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        async with self.gate:
+            return ok(await self.client.request(method, path, **kwargs))
+
+    async def timed(self, method: str, path: str, **kwargs: Any) -> tuple[Any, float, float]:
+        """The answer, when the request went out (after waiting for the gate) and its latency."""
+        async with self.gate:
+            started = now()
+            body = ok(await self.client.request(method, path, **kwargs))
+            return body, started, now() - started
+
+    async def pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every item of a list, page after page (bounded)."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(1000):
+            paging = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+            page = await self.call("GET", path, params={**params, **paging})
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+        raise BenchError(f"more than 1000 pages of {path}")
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class Watcher:
+    """A background task that polls a service while someone waits for something to show up."""
+
+    def __init__(self, label: str, interval: float) -> None:
+        self.label = label
+        self.interval = interval
+        self.polls = 0
+        self.poll_seconds = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def waiting_futures(self) -> list[asyncio.Future[float]]:
+        raise NotImplementedError
+
+    async def poll(self) -> float:
+        """Look once and resolve what showed up; returns how long to pause before the next look."""
+        raise NotImplementedError
+
+    def _ensure_running(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            pause = self.interval
+            if self.waiting_futures():
+                sent = now()
+                try:
+                    pause = await self.poll()
+                except (DemoError, BenchError, httpx.HTTPError) as exc:
+                    for future in self.waiting_futures():
+                        if not future.done():
+                            future.set_exception(BenchError(f"polling {self.label}: {exc}"))
+                    self.clear()
+                self.polls += 1
+                self.poll_seconds += now() - sent
+            await asyncio.sleep(pause)
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+class PendingWatcher(Watcher):
+    """Polls a list of orders in one state (e.g. `fulfilment=reserving`); an order that was
+    expected to leave it and no longer shows up has moved on. Lists of pending orders stay short,
+    so polling costs the services little."""
+
+    def __init__(self, api: Api, path: str, params: dict[str, Any], interval: float) -> None:
+        super().__init__(f"orders {params}", interval)
+        self.api, self.path, self.params = api, path, params
+        self.waiting: dict[str, tuple[float, asyncio.Future[float]]] = {}
+
+    def expect(self, order_id: str) -> asyncio.Future[float]:
+        """Call once the order is in the state; resolves with when it was seen out of it."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting[order_id] = (now(), future)
+        self._ensure_running()
+        return future
+
+    def waiting_futures(self) -> list[asyncio.Future[float]]:
+        return [future for _, future in self.waiting.values()]
+
+    def clear(self) -> None:
+        self.waiting.clear()
+
+    async def poll(self) -> float:
+        sent = now()
+        present = {order["id"] for order in await self.api.pages(self.path, self.params)}
+        seen = now()
+        for order_id, (since, future) in list(self.waiting.items()):
+            # A poll sent before the order entered the state proves nothing.
+            if since < sent and order_id not in present:
+                del self.waiting[order_id]
+                if not future.done():
+                    future.set_result(seen)
+        # The service being measured answers the polls: a slow answer (a long list, a busy
+        # service) spaces them out, up to a second apart.
+        return max(self.interval, min(1.0, 2 * (seen - sent)))
+
+
+class DocumentWatcher(Watcher):
+    """Follows the documents service's list (oldest first) from where it stood at the start:
+    which PDFs exist for which order, when they were created and when the bench saw them."""
+
+    def __init__(self, api: Api, interval: float) -> None:
+        super().__init__("documents", interval)
+        self.api = api
+        self.seen: set[str] = set()
+        self.by_order: dict[str, dict[str, tuple[datetime, float]]] = {}
+        self.waiting: list[tuple[str, frozenset[str], asyncio.Future[float]]] = []
+        self.resume: str | None = None
+
+    async def catch_up(self, *, record: bool) -> None:
+        """Reads the pages from the last (partial) page on; only full pages move the start."""
+        for _ in range(10_000):
+            paging = {"limit": 200} | ({"cursor": self.resume} if self.resume else {})
+            page = await self.api.call("GET", "/documents", params=paging)
+            seen_at = now()
+            for item in page["items"]:
+                if item["id"] in self.seen:
+                    continue
+                self.seen.add(item["id"])
+                if record and item["order_id"]:
+                    created = datetime.fromisoformat(item["created_at"])
+                    kinds = self.by_order.setdefault(item["order_id"], {})
+                    kinds[item["kind"]] = (created, seen_at)
+            if not page["next_cursor"]:
+                return
+            self.resume = page["next_cursor"]
+        raise BenchError("more than 10000 pages of documents")
+
+    def expect(self, order_id: str, kinds: Iterable[str]) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting.append((order_id, frozenset(kinds), future))
+        self._ensure_running()
+        return future
+
+    def created(self, order_ids: Iterable[str], kind: str | None = None) -> list[datetime]:
+        return [
+            created
+            for order_id in order_ids
+            for document_kind, (created, _) in self.by_order.get(order_id, {}).items()
+            if kind is None or document_kind == kind
+        ]
+
+    def waiting_futures(self) -> list[asyncio.Future[float]]:
+        return [future for *_, future in self.waiting]
+
+    def clear(self) -> None:
+        self.waiting.clear()
+
+    async def poll(self) -> float:
+        await self.catch_up(record=True)
+        still = []
+        for order_id, kinds, future in self.waiting:
+            have = self.by_order.get(order_id, {})
+            if not kinds <= have.keys():
+                still.append((order_id, kinds, future))
+            elif not future.done():
+                future.set_result(max(have[kind][1] for kind in kinds))
+        self.waiting = still
+        return self.interval
+
+
+def pdfs_per_second(created: list[datetime]) -> float | None:
+    """Documents' own pace: PDFs after the first over the time between first and last."""
+    if len(created) < 2:
+        return None
+    span = (max(created) - min(created)).total_seconds()
+    return (len(created) - 1) / span if span > 0 else None
+
+
+def order_line(sku: str, kind: str, description: str, unit_price: str) -> dict[str, str]:
+    return {
+        "sku": sku,
+        "kind": kind,
+        "description": description,
+        "quantity": "1",
+        "unit_price": unit_price,
+        "tax_rate": "21",
+    }
+
+
+class Suite:
+    """The four services over HTTP, with one product in stock and one customer per scenario."""
+
+    def __init__(self, sizes: Sizes) -> None:
+        self.sizes = sizes
+        concurrency = sizes.http_concurrency
+        self.orders = Api("orders", "sales", concurrency)
+        self.inventory = Api("inventory", "warehouse", concurrency)
+        # The watchers poll on connections of their own, not queued behind the load.
+        self.observer = Api("orders", "viewer", 4)
+        self.documents = Api("documents", "viewer", 4)
+        self.sku = f"BENCH-{uuid.uuid4().hex[:8].upper()}"
+        self.docs = DocumentWatcher(self.documents, sizes.poll_interval)
+        self.watchers: list[Watcher] = [self.docs]
+
+    async def aclose(self) -> None:
+        await self.docs.stop()
+        for api in (self.orders, self.inventory, self.observer, self.documents):
+            await api.aclose()
+
+    async def prepare(self) -> None:
+        sizes = self.sizes
+        units = (sizes.burst_orders + sizes.single_orders + sizes.life_orders) * 2 + 10
+        await self.inventory.call(
+            "PUT", f"/products/{self.sku}", json={"name": "Bench drill", "kind": "product"}
+        )
+        await self.inventory.call(
+            "POST",
+            "/stock/adjustments",
+            json={"sku": self.sku, "kind": "receipt", "quantity": str(units), "reason": "bench"},
+        )
+        await self.docs.catch_up(record=False)
+
+    async def new_customer(self, label: str) -> str:
+        customer = await self.orders.call(
+            "POST",
+            "/customers",
+            json={
+                "name": f"Bench {label} {uuid.uuid4().hex[:6]}",
+                "email": "bench@example.com",
+                "billing_address": {
+                    "line1": "Calle Mayor 1",
+                    "postal_code": "28013",
+                    "city": "Madrid",
+                    "country": "ES",
+                },
+            },
+        )
+        return str(customer["id"])
+
+    def order_body(self, customer_id: str) -> dict[str, Any]:
+        return {
+            "customer_id": customer_id,
+            "currency": "EUR",
+            "customer_reference": "BENCH",
+            "payment_terms": {"days": 30, "text": "Net 30 days"},
+            "lines": [
+                order_line(self.sku, "product", "Cordless drill 18 V", "89.90"),
+                order_line("SETUP", "service", "Installation and training", "120.00"),
+            ],
+        }
+
+    async def create_order(self, customer_id: str) -> tuple[str, float]:
+        body, _, latency = await self.orders.timed(
+            "POST",
+            "/orders",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json=self.order_body(customer_id),
+        )
+        return str(body["id"]), latency
+
+    async def confirm(self, order_id: str) -> float:
+        """Confirms; returns when the request went out."""
+        _, started, _ = await self.orders.timed("POST", f"/orders/{order_id}/confirm")
+        return started
+
+    def watcher(self, customer_id: str, **state: str) -> PendingWatcher:
+        path = f"/customers/{customer_id}/orders"
+        watcher = PendingWatcher(self.observer, path, state, self.sizes.poll_interval)
+        self.watchers.append(watcher)
+        return watcher
+
+    def still_waiting(self) -> str:
+        """What the watchers still wait for (said when a phase times out)."""
+        counts = [
+            f"{len(pending)} orders on {watcher.label}"
+            for watcher in self.watchers
+            if (pending := [f for f in watcher.waiting_futures() if not f.done()])
+        ]
+        return "; ".join(counts)
+
+    async def settle(self) -> None:
+        await asyncio.sleep(self.sizes.settle_seconds)
+
+    # --- scenarios -----------------------------------------------------------------------
+
+    async def create_and_burst(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Order create req/s at the HTTP concurrency; then all those orders confirmed at once."""
+        sizes = self.sizes
+        customer = await self.new_customer("burst")
+        started = now()
+        created = await asyncio.gather(
+            *(self.create_order(customer) for _ in range(sizes.burst_orders))
+        )
+        create_elapsed = now() - started
+        create = {
+            "orders": sizes.burst_orders,
+            "concurrency": sizes.http_concurrency,
+            "req_per_s": sizes.burst_orders / create_elapsed,
+            "latency": latency_summary([latency for _, latency in created]),
+        }
+        await self.settle()
+
+        reserving = self.watcher(customer, fulfilment="reserving")
+        order_ids = [order_id for order_id, _ in created]
+
+        async def confirm_one(order_id: str) -> tuple[float, float, float]:
+            sent = await self.confirm(order_id)
+            accepted = now()
+            return sent, accepted, await reserving.expect(order_id)
+
+        try:
+            started = now()
+            timings = await asyncio.gather(*(confirm_one(order_id) for order_id in order_ids))
+        finally:
+            await reserving.stop()
+        last = max(reserved for _, _, reserved in timings)
+        reserved = await self.orders.pages(
+            f"/customers/{customer}/orders", {"fulfilment": "reserved"}
+        )
+        if len(reserved) != len(order_ids):
+            raise BenchError(f"burst: {len(reserved)} of {len(order_ids)} orders reserved")
+        # The burst's order confirmations are rendered before anything else is measured.
+        await asyncio.gather(
+            *(self.docs.expect(order_id, {"order_confirmation"}) for order_id in order_ids)
+        )
+        burst = {
+            "orders": len(order_ids),
+            "orders_per_s": len(order_ids) / (last - started),
+            "seconds": last - started,
+            "confirms_accepted_after_s": max(a for _, a, _ in timings) - started,
+            "latency": latency_summary([r - s for s, _, r in timings]),
+            "polls": reserving.polls,
+            "poll_seconds": reserving.poll_seconds,
+            "confirmation_pdfs_per_s": pdfs_per_second(self.docs.created(order_ids)),
+        }
+        return create, burst
+
+    async def single_orders(self) -> dict[str, Any]:
+        """Confirm → reserved for one order at a time, nothing else running; polled every 10 ms."""
+        customer = await self.new_customer("single")
+        latencies = []
+        for _ in range(self.sizes.single_orders):
+            order_id, _ = await self.create_order(customer)
+            await self.settle()
+            sent = await self.confirm(order_id)
+            for _ in range(3000):
+                order = await self.orders.call("GET", f"/orders/{order_id}")
+                if order["fulfilment"] == "reserved":
+                    latencies.append(now() - sent)
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise BenchError(f"order {order_id} not reserved within 30 s")
+            await self.docs.expect(order_id, {"order_confirmation"})
+        return {"orders": self.sizes.single_orders, "latency": latency_summary(latencies)}
+
+    async def life(self) -> dict[str, Any]:
+        """N orders at once through create → confirm → reserved → ship → complete → invoiced,
+        with the order confirmation and the invoice as PDFs."""
+        sizes = self.sizes
+        customer = await self.new_customer("life")
+        reserving = self.watcher(customer, fulfilment="reserving")
+        shipping = self.watcher(customer, fulfilment="reserved")
+        invoicing = self.watcher(customer, status="concluded", billing="not_invoiced")
+        order_ids: list[str] = []
+
+        async def one_life() -> float:
+            begun = now()
+            order_id, _ = await self.create_order(customer)
+            order_ids.append(order_id)
+            await self.confirm(order_id)
+            await reserving.expect(order_id)
+            await self.inventory.call(
+                "POST",
+                "/shipments",
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                json={"order_id": order_id, "lines": [{"sku": self.sku, "quantity": "1"}]},
+            )
+            await shipping.expect(order_id)
+            await self.orders.call("POST", f"/orders/{order_id}/complete")
+            await invoicing.expect(order_id)
+            await self.docs.expect(order_id, {"order_confirmation", "invoice"})
+            return now() - begun
+
+        started = now()
+        try:
+            durations = await asyncio.gather(*(one_life() for _ in range(sizes.life_orders)))
+        finally:
+            for watcher in (reserving, shipping, invoicing):
+                await watcher.stop()
+        elapsed = now() - started
+        return {
+            "orders": sizes.life_orders,
+            "orders_per_s": sizes.life_orders / elapsed,
+            "seconds": elapsed,
+            "latency": latency_summary(durations),
+            "pdfs": len(self.docs.created(order_ids)),
+            "pdfs_per_s": pdfs_per_second(self.docs.created(order_ids)),
+            "polls": sum(w.polls for w in (reserving, shipping, invoicing)),
+            "poll_seconds": sum(w.poll_seconds for w in (reserving, shipping, invoicing)),
+        }
+
+
+async def refuse_unless_running() -> None:
+    """Every service must answer /health/ready; the bench never starts anything itself."""
+    down = []
+    async with httpx.AsyncClient(timeout=3) as client:
+        for name, url in URLS.items():
+            try:
+                if (await client.get(f"{url}/health/ready")).status_code != 200:
+                    down.append(f"{name} ({url}: not ready)")
+            except httpx.HTTPError:
+                down.append(f"{name} ({url}: no answer)")
+    if down:
+        raise BenchError(
+            "the suite is not running: " + ", ".join(down) + ". Start it with `make up` first."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+@dataclasses.dataclass
+class Row:
+    figure: str
+    value: float | None
+    unit: str
+    floor: str = ""
+    floor_value: float | None = None
+    floor_unit: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.floor_value:
+            return None
+        return self.value / self.floor_value
+
+    def as_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "ratio": self.ratio}
+
+
+def number(value: float | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def rows_of(floors: dict[str, Any], suite: dict[str, Any], cpu_per_order: float) -> list[Row]:
+    pg, kafka, pdf = floors["postgres"], floors["kafka"], floors["reportlab"]
+    tps = pg["throughput"]["tps"]
+    pg_tool = "PostgreSQL TPC-B" if "pgbench" in pg["throughput"]["tool"] else "PG inserts"
+    producer = kafka["producer_msgs_per_s"]
+    hop, row_txn = kafka["one_hop"]["p50_ms"], pg["transaction"]["p50_ms"]
+    txn = pg.get("tpcb_one_client_ms") or row_txn
+    # Confirm → reserved needs two Kafka hops (orders → inventory → orders) and three
+    # transactions (confirm, reserve, record the reservation), each of a few statements.
+    path_floor = 2 * hop + 3 * txn
+    path_floor_name = "2 hops + 3 " + ("TPC-B txns" if "tpcb_one_client_ms" in pg else "row txns")
+    create, burst, single, life = (suite[k] for k in ("create", "burst", "single", "life"))
+    burst_n, life_n = burst["orders"], life["orders"]
+    return [
+        Row("PostgreSQL: " + pg["throughput"]["tool"], tps, "tps"),
+        Row("PostgreSQL: TPC-B transaction, 1 client, mean", pg.get("tpcb_one_client_ms"), "ms"),
+        Row("PostgreSQL: one-row transaction, p50", row_txn, "ms"),
+        Row("Kafka: producer, 1 KiB, acks=all, idempotent", producer, "msg/s"),
+        Row("Kafka: one hop produce → consume, p50", hop, "ms"),
+        Row("Kafka: one hop produce → consume, p99", kafka["one_hop"]["p99_ms"], "ms"),
+        Row("reportlab: one-page invoice, one core", pdf["pdfs_per_s"], "PDFs/s"),
+        Row(
+            f"order create over HTTP, {create['concurrency']} concurrent",
+            create["req_per_s"],
+            "req/s",
+            pg_tool,
+            tps,
+            "tps",
+        ),
+        Row(
+            f"confirm → reserved, burst of {burst_n}",
+            burst["orders_per_s"],
+            "orders/s",
+            "Kafka producer",
+            producer,
+            "msg/s",
+        ),
+        Row(f"confirm → reserved, burst of {burst_n}, p50", burst["latency"]["p50_ms"], "ms"),
+        Row(f"confirm → reserved, burst of {burst_n}, p99", burst["latency"]["p99_ms"], "ms"),
+        Row(
+            "confirm → reserved, one order, p50",
+            single["latency"]["p50_ms"],
+            "ms",
+            path_floor_name,
+            path_floor,
+            "ms",
+        ),
+        Row(
+            "confirm → reserved, one order, p99",
+            single["latency"]["p99_ms"],
+            "ms",
+            path_floor_name,
+            path_floor,
+            "ms",
+        ),
+        Row(
+            f"full life, {life_n} orders at once",
+            life["orders_per_s"],
+            "orders/s",
+            pg_tool,
+            tps,
+            "tps",
+        ),
+        Row(f"full life, {life_n} orders, per order p50", life["latency"]["p50_ms"], "ms"),
+        Row(f"full life, {life_n} orders, per order p99", life["latency"]["p99_ms"], "ms"),
+        Row("full life: service CPU per order", cpu_per_order * 1000, "ms"),
+        Row(
+            "PDFs rendered during the full life",
+            life["pdfs_per_s"],
+            "PDFs/s",
+            "reportlab loop",
+            pdf["pdfs_per_s"],
+            "PDFs/s",
+        ),
+        Row(
+            f"order confirmations after the burst of {burst_n}",
+            burst["confirmation_pdfs_per_s"],
+            "PDFs/s",
+            "reportlab loop",
+            pdf["pdfs_per_s"],
+            "PDFs/s",
+        ),
+    ]
+
+
+def print_report(rows: list[Row], processes: dict[str, dict[str, float]]) -> None:
+    print()
+    print(f"{'figure':<52} {'value':>10} {'unit':<9} {'floor':<25} {'floor':>9} {'ratio':>9}")
+    print("-" * 119)
+    for row in rows:
+        ratio = row.ratio
+        print(
+            f"{row.figure:<52} {number(row.value):>10} {row.unit:<9} {row.floor:<25} "
+            f"{number(row.floor_value):>9} {'' if ratio is None else f'{ratio:.3g}×':>9}"
+        )
+    print()
+    print(f"{'process':<22} {'CPU s (run)':>12} {'CPU s (life)':>13} {'peak RSS MiB':>13}")
+    print("-" * 63)
+    for name, usage in processes.items():
+        rss = usage.get("peak_rss_mib")
+        print(
+            f"{name:<22} {usage['cpu_seconds']:>12.1f} {usage['cpu_seconds_life']:>13.1f} "
+            f"{'' if rss is None else f'{rss:.0f}':>13}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+async def phase(
+    label: str, sizes: Sizes, sampler: ProcessSampler, work: Callable[[], Awaitable[Any]]
+) -> Any:
+    print(f"bench: {label}", file=sys.stderr, flush=True)
+    sampler.mark(f"{label} start")
+    try:
+        async with asyncio.timeout(sizes.phase_timeout):
+            result = await work()
+    except TimeoutError:
+        raise BenchError(f"{label} did not finish within {sizes.phase_timeout:.0f} s") from None
+    sampler.mark(f"{label} end")
+    return result
+
+
+async def bench(sizes: Sizes) -> dict[str, Any]:
+    refuse_remote_addresses()
+    await refuse_unless_running()
+    launchers = service_pid_files()
+    if not launchers:
+        print(
+            f"bench: no service pid files in {RUN_DIR}: CPU and memory are not measured",
+            file=sys.stderr,
+        )
+    load_before = os.getloadavg()
+    sampler = ProcessSampler(launchers)
+    sampler.start()
+    sampler.mark("run start")
+    started = datetime.now().astimezone()
+    suite = Suite(sizes)
+    try:
+        floors = {
+            "postgres": await phase(
+                "postgres floor", sizes, sampler, lambda: postgres_floor(sizes)
+            ),
+            "kafka": await phase("kafka floor", sizes, sampler, lambda: kafka_floor(sizes)),
+            "reportlab": await phase(
+                "reportlab floor", sizes, sampler, lambda: asyncio.to_thread(reportlab_floor, sizes)
+            ),
+        }
+        await suite.prepare()
+        create, burst = await phase("create + burst", sizes, sampler, suite.create_and_burst)
+        single = await phase("single orders", sizes, sampler, suite.single_orders)
+        await suite.settle()
+        life = await phase("full life", sizes, sampler, suite.life)
+        sampler.mark("run end")
+    except BenchError as exc:
+        if waiting := suite.still_waiting():
+            raise BenchError(f"{exc} (still waiting: {waiting})") from None
+        raise
+    finally:
+        await suite.aclose()
+        await sampler.stop()
+    results = {"create": create, "burst": burst, "single": single, "life": life}
+    run_cpu = sampler.between("run start", "run end")
+    life_cpu = sampler.between("full life start", "full life end")
+    services_life_cpu = sum(cpu for name, cpu in life_cpu.items() if name != "bench client")
+    processes: dict[str, dict[str, float]] = {}
+    for name, cpu in run_cpu.items():
+        processes[name] = {"cpu_seconds": cpu, "cpu_seconds_life": life_cpu.get(name, 0.0)}
+        if name in sampler.usage:
+            processes[name]["peak_rss_mib"] = sampler.usage[name].peak_rss_bytes / MIB
+    rows = rows_of(floors, results, services_life_cpu / life["orders"])
+    print_report(rows, processes)
+    return {
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+        },
+        "sizes": dataclasses.asdict(sizes),
+        "rows": [row.as_json() for row in rows],
+        "floors": floors,
+        "suite": results,
+        "processes": processes,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a tiny run (CI keeps it working)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
+    parser.add_argument("--orders", type=int, help="orders in the create/confirm burst")
+    parser.add_argument("--life-orders", type=int, help="orders in the full-life run")
+    parser.add_argument("--single-orders", type=int, help="orders confirmed one at a time")
+    args = parser.parse_args()
+    sizes = Sizes.quick() if args.quick else Sizes()
+    overrides = {
+        "burst_orders": args.orders,
+        "life_orders": args.life_orders,
+        "single_orders": args.single_orders,
+    }
+    sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v})
+    try:
+        report = asyncio.run(bench(sizes))
+    except (BenchError, DemoError, httpx.HTTPError, OSError, asyncpg.PostgresError) as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        print(f"\nbench: figures written to {args.json}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
