@@ -87,6 +87,9 @@ class Runtime:
         self.metadata = spec.metadata
         self.api = api
         self.worker = worker
+        # Environments sharing a cluster through a topic prefix must not share consumer groups
+        # either; without a prefix the group is the service's name, as it always was.
+        self.consumer_group = spec.settings.kafka.topic_prefix + spec.name
         self.engine: AsyncEngine = make_engine(spec.settings.database_url)
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         # servicekit.http.idempotent() reads the service's key lifetime from its session
@@ -122,7 +125,7 @@ class Runtime:
         for subscription in self.spec.subscriptions(self):
             consumer = EventConsumer(
                 service=self.name,
-                group_id=self.name,
+                group_id=self.consumer_group,
                 topic=subscription.topic,
                 handlers=subscription.handlers,
                 metadata=self.metadata,
@@ -189,7 +192,7 @@ class Runtime:
                     self.lag_monitor = ConsumerLagMonitor(
                         self.name,
                         self.settings.kafka,
-                        self.name,
+                        self.consumer_group,
                         [consumer.topic_name for consumer in self.consumers],
                         interval=self.settings.lag_interval_seconds,
                     )

@@ -46,7 +46,7 @@ from servicekit.testing import (
 )
 
 D = Decimal
-GROUP = "inventory"
+GROUP = "inventory"  # the consumer group, after the topic prefix
 
 
 class Harness:
@@ -79,7 +79,7 @@ class Harness:
         admin = AIOKafkaAdminClient(**self.kafka.client_options())
         await admin.start()
         try:
-            offsets = await admin.list_consumer_group_offsets(GROUP)
+            offsets = await admin.list_consumer_group_offsets(self.kafka.topic_prefix + GROUP)
         finally:
             await admin.close()
         topic = self.kafka.topic("orders.events")
