@@ -46,7 +46,8 @@ def handler(
         except InvalidOrder as exc:
             raise PermanentError(f"{event.type} {event.id} is invalid: {exc}") from exc
 
-    # The use case's event type, so that the consumer's start-up check sees the payload.
+    # Named and typed after the use case: the consumer's start-up check sees the payload.
+    handle.__qualname__ = handle.__name__ = f"handle_{use_case.__name__}"
     handle.__annotations__["event"] = get_type_hints(use_case)["event"]
     return handle
 
