@@ -16,9 +16,9 @@ CONTENT_TYPE = "application/cloudevents+json"
 class CloudEvent(BaseModel, Generic[DataT]):
     """A CloudEvents 1.0 event whose `data` is one of the suite's payload models.
 
-    `correlationid`, `causationid` and `actor` are CloudEvents extension attributes (lower-case
-    alphanumerics, as the specification requires). Unknown attributes are kept, so a consumer
-    built against this version still reads events from a newer producer.
+    `correlationid`, `causationid`, `actor` and `sequence` are CloudEvents extension attributes
+    (lower-case alphanumerics, as the specification requires). Unknown attributes are kept, so a
+    consumer built against this version still reads events from a newer producer.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -40,6 +40,16 @@ class CloudEvent(BaseModel, Generic[DataT]):
     )
     actor: str | None = Field(
         default=None, max_length=200, description="Who caused the change: a user or a system"
+    )
+    sequence: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Position of this event among its producer's events about the same subject (message"
+            " key): 1, 2, 3... without gaps, in the order the producer committed them. A consumer"
+            " applies an event whose sequence is not above the last it applied as stale. Absent"
+            " from events of producers that do not number them."
+        ),
     )
     data: DataT
 
@@ -119,4 +129,5 @@ class RawEnvelope(BaseModel):
     correlationid: str | None = None
     causationid: str | None = None
     actor: str | None = None
+    sequence: int | None = Field(default=None, ge=1)
     data: dict[str, Any]

@@ -124,6 +124,9 @@ class Shortage(Payload):
 
 
 class StockReserved(Payload):
+    """Every stocked line of the order is reserved. No lines: nothing of the order is stocked
+    (its products are all services), so its reservation step is complete at once."""
+
     order_id: str
     lines: list[StockLine]
 
