@@ -209,7 +209,8 @@ class _Attempts:
         if outcome is None or not outcome.failed:
             return False
         error = outcome.exception()
-        assert error is not None  # a failed outcome holds its exception
+        if not isinstance(error, Exception):
+            return False  # cancellation and interpreter exit go through, never retried
         self.total += 1
         self.last_kind = classify_failure(error)
         self.by_kind[self.last_kind] += 1
