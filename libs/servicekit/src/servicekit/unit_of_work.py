@@ -4,6 +4,9 @@ A service's service layer declares its unit-of-work Protocol by extending `Recor
 its `adapters/unit_of_work.py` builds `SqlUnitOfWork` on `SqlUnitOfWorkBase` and adds the
 repositories. The transaction belongs to the caller (a consumer or an HTTP dependency): the
 unit of work only writes into the session it was given.
+
+A service whose metadata declares the event sequence counters (`servicekit.sequencing`) has
+every event it records numbered per subject: the CloudEvents `sequence` attribute.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from servicekit.outbox import add_to_outbox
+from servicekit.sequencing import EVENT_SEQUENCES, next_event_sequence
 
 
 class RecordsEvents(Protocol):
@@ -32,11 +36,26 @@ class SqlUnitOfWorkBase:
         self.session = session
         # Either the outbox table itself or the service's MetaData that declares it.
         self.outbox = outbox.tables["outbox"] if isinstance(outbox, MetaData) else outbox
+        # The per-subject counters, if the service's metadata declares them (it opts in).
+        self.sequences: Table | None = self.outbox.metadata.tables.get(EVENT_SEQUENCES)
+
+    async def sequenced(self, event: CloudEvent[Any], *, key: str | None = None) -> CloudEvent[Any]:
+        """`event` numbered with the next sequence of its key (default: its subject).
+
+        Unchanged if it already carries one, or if the service keeps no counters. The counter
+        row stays locked until the transaction ends, so the numbers follow the commits.
+        """
+        message_key = key or event.subject
+        if self.sequences is None or event.sequence is not None or not message_key:
+            return event
+        sequence = await next_event_sequence(self.session, self.sequences, message_key)
+        return event.model_copy(update={"sequence": sequence})
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
-        """Write `event` to the outbox in the caller's transaction.
+        """Write `event` to the outbox in the caller's transaction, numbered (`sequenced`).
 
         The key defaults to the event's subject (the order id for anything about an order),
         so one aggregate's events keep their order in one partition.
         """
+        event = await self.sequenced(event, key=key)
         await add_to_outbox(self.session, self.outbox, event, key=key)

@@ -1,0 +1,65 @@
+"""Per-subject event sequences: each event a service records about one subject (message key,
+the order id for anything about an order) is numbered 1, 2, 3... in that service's database.
+
+The number comes from an upsert of the key's counter row, which holds its row lock until the
+transaction ends. Two transactions recording events about one order therefore take their numbers
+in the order they commit, and a rolled-back transaction gives its number back: per producer and
+per subject the sequence has no gaps and follows the commits. A consumer that keeps the last
+sequence it applied per producer can tell a stale event (delivered late, or replayed under a new
+id) from a new one (ADR 8).
+
+Opt-in per service: its `adapters/tables.py` calls `add_event_sequences_table(metadata)`, and a
+migration calls `create_event_sequences_table()`; `SqlUnitOfWorkBase.record` then stamps every
+event it records.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy import BigInteger, CheckConstraint, Column, MetaData, String, Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+EVENT_SEQUENCES = "event_sequences"
+
+
+def add_event_sequences_table(metadata: MetaData) -> Table:
+    """Declare the counters: one row per message key with the last sequence it was given."""
+    return Table(
+        EVENT_SEQUENCES,
+        metadata,
+        Column("key", String(200), primary_key=True),
+        Column("last", BigInteger, nullable=False),
+        CheckConstraint("last >= 1", name="positive"),
+    )
+
+
+async def next_event_sequence(session: AsyncSession, sequences: Table, key: str) -> int:
+    """The next sequence of `key` (1 for its first event), taken in the session's transaction."""
+    last = sequences.c["last"]
+    statement = (
+        insert(sequences)
+        .values(key=key, last=1)
+        .on_conflict_do_update(index_elements=[sequences.c["key"]], set_={"last": last + 1})
+        .returning(last)
+    )
+    sequence: int = (await session.execute(statement)).scalar_one()
+    return sequence
+
+
+def create_event_sequences_table() -> None:
+    """Create the counters (call from a migration's `upgrade()`). Frozen as migrations must be:
+    a later change to the table needs a helper of its own."""
+    op.create_table(
+        EVENT_SEQUENCES,
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("last", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("last >= 1", name=op.f("ck_event_sequences_positive")),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_event_sequences")),
+    )
+
+
+def drop_event_sequences_table() -> None:
+    """Undo `create_event_sequences_table`."""
+    op.drop_table(EVENT_SEQUENCES)
