@@ -5,9 +5,7 @@ client can see changes, with no version column to maintain:
 
     @router.get("/things/{thing_id}")
     async def get_thing(thing_id: str, response: Response) -> ThingRead:
-        read = ThingRead.of(await things.get(thing_id))
-        response.headers["ETag"] = entity_tag(read)
-        return read
+        return tagged(response, ThingRead.of(await things.get(thing_id)))  # sets `ETag`
 
     @router.patch("/things/{thing_id}")
     async def change_thing(thing_id: str, body: ThingUpdate, if_match: IfMatch = None) -> ...:
@@ -27,12 +25,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
 from fastapi.encoders import jsonable_encoder
 
 from servicekit.http import PreconditionFailed
+
+R = TypeVar("R")
 
 IfMatch = Annotated[
     str | None,
@@ -69,6 +69,12 @@ def entity_tag(representation: Any, *, weak: bool = False) -> str:
     """
     canonical = json.dumps(jsonable_encoder(representation), sort_keys=True, separators=(",", ":"))
     return str(EntityTag(hashlib.sha256(canonical.encode()).hexdigest()[:32], weak))
+
+
+def tagged(response: Response, representation: R) -> R:
+    """Put the representation's `ETag` on the response; returns the representation."""
+    response.headers["ETag"] = entity_tag(representation)
+    return representation
 
 
 # entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc = %x21 / %x23-7E / obs-text (RFC 9110 8.8.3).

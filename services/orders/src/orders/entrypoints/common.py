@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -18,8 +18,9 @@ from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields,
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.orders import OrderNotFound
 from orders.service_layer.quotes import QuoteNotFound
-from servicekit.api import ErrorTable, described_problems, problems_from
+from servicekit.api import ErrorTable, described_problems, problem_responses, problems_from
 from servicekit.auth import Forbidden, Role, require
+from servicekit.concurrency import entity_tag, require_match, tagged
 from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
 from servicekit.pagination import keys, text
 from servicekit.runtime import runtime_of
@@ -35,6 +36,8 @@ PROBLEMS = described_problems(
         422: "Invalid input or missing fields; `errors` names the fields",
     }
 )
+# Routes that honour If-Match also answer 412.
+CONDITIONAL_PROBLEMS = {**PROBLEMS, **problem_responses(412)}
 
 # Who may change what (reads need any role: servicekit's runtime checks that for every route).
 SALES = [Depends(require(Role.SALES))]
@@ -79,6 +82,30 @@ async def run_use_case(
     with problems():
         async with unit_of_work(request) as uow:
             return await read(uow, await use_case(uow, *args, **kwargs))
+
+
+async def run_conditional_change(
+    request: Request,
+    response: Response,
+    if_match: str | None,
+    read: Callable[[SqlUnitOfWork, Entity], Awaitable[Read]],
+    current: Callable[[SqlUnitOfWork], Awaitable[Entity]],
+    use_case: Callable[..., Awaitable[Entity]],
+    *args: Any,
+    **kwargs: Any,
+) -> Read:
+    """`run_use_case` for a change a client may base on a read (`If-Match`: 412 when stale).
+
+    `current(uow)` locks and loads the resource: the tag is compared under the lock the change
+    holds, so of two changes based on the same read only the first goes through. The answer
+    carries the changed resource's `ETag`.
+    """
+    with problems():
+        async with unit_of_work(request) as uow:
+            if if_match is not None:
+                require_match(if_match, entity_tag(await read(uow, await current(uow))))
+            changed = await read(uow, await use_case(uow, *args, **kwargs))
+    return tagged(response, changed)
 
 
 def an_id(value: Any) -> str:

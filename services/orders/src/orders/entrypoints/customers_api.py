@@ -24,6 +24,7 @@ from orders.entrypoints.common import (
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
 from orders.service_layer import addresses, customers
 from servicekit.api import Cursor, IdempotencyKey, Limit, Storable
+from servicekit.concurrency import tagged
 from servicekit.pagination import cursor_position, page_of
 
 router = APIRouter(tags=["customers"])
@@ -69,11 +70,14 @@ async def create_customer(
 @router.get(
     "/customers/{customer_id}", response_model=customers_schemas.CustomerRead, responses=PROBLEMS
 )
-async def get_customer(customer_id: str, request: Request) -> customers_schemas.CustomerRead:
-    """One customer, with its default billing and shipping addresses."""
+async def get_customer(
+    customer_id: str, request: Request, response: Response
+) -> customers_schemas.CustomerRead:
+    """One customer, with its default billing and shipping addresses; `ETag` of this content."""
     with problems():
         async with unit_of_work(request) as uow:
-            return mapping.customer_read(await customers.get_customer(uow, customer_id))
+            read = mapping.customer_read(await customers.get_customer(uow, customer_id))
+    return tagged(response, read)
 
 
 @router.get("/customers", response_model=customers_schemas.CustomerPage)

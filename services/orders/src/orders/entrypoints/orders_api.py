@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
 
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.order import Order
 from orders.entrypoints import content_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
+    CONDITIONAL_PROBLEMS,
     PROBLEMS,
     SALES,
     SALES_OR_INTEGRATION,
     an_id,
     created_once,
     problems,
+    run_conditional_change,
     run_use_case,
     unit_of_work,
 )
 from orders.service_layer import orders, timeline
 from orders.service_layer.ports import OrderFilters, OrderSort, Position
 from servicekit.api import Cursor, IdempotencyKey, Limit
+from servicekit.concurrency import IfMatch, tagged
 from servicekit.http import NotFound
 from servicekit.observability import current_correlation_id
 from servicekit.pagination import aware_datetime, cursor_position, page_of, text
@@ -187,27 +192,55 @@ async def copy_order(
 
 
 @router.get("/orders/{order_id}", response_model=orders_schemas.OrderRead, responses=PROBLEMS)
-async def get_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
-    """One order with its lines, totals, state and documents."""
-    return await run_use_case(request, mapping.read_order, orders.get_order, order_id)
+async def get_order(
+    order_id: str, request: Request, response: Response
+) -> orders_schemas.OrderRead:
+    """One order with its lines, totals, state and documents; `ETag` for `If-Match`."""
+    read = await run_use_case(request, mapping.read_order, orders.get_order, order_id)
+    return tagged(response, read)
+
+
+async def _change(
+    request: Request,
+    response: Response,
+    if_match: str | None,
+    order_id: str,
+    use_case: Callable[..., Awaitable[Order]],
+    *args: Any,
+    **kwargs: Any,
+) -> orders_schemas.OrderRead:
+    """`use_case(uow, order_id, ...)`, unless `If-Match` names another version (412)."""
+
+    async def locked(uow: SqlUnitOfWork) -> Order:
+        return await orders.get_order(uow, order_id, for_update=True)
+
+    return await run_conditional_change(
+        request, response, if_match, mapping.read_order, locked, use_case, order_id, *args, **kwargs
+    )
 
 
 @router.patch(
     "/orders/{order_id}",
     dependencies=SALES,
     response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
+    responses=CONDITIONAL_PROBLEMS,
 )
 async def update_order(
-    order_id: str, body: orders_schemas.OrderUpdate, request: Request
+    order_id: str,
+    body: orders_schemas.OrderUpdate,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> orders_schemas.OrderRead:
-    """Change a draft order; given lines replace all its lines. 409 once confirmed."""
+    """Change a draft order; given lines replace all its lines. 409 once confirmed; 412 when
+    `If-Match` is not the order's current `ETag`."""
     lines = mapping.line_inputs(body.lines) if body.lines is not None else None
-    return await run_use_case(
+    return await _change(
         request,
-        mapping.read_order,
-        orders.revise_order,
+        response,
+        if_match,
         order_id,
+        orders.revise_order,
         mapping.changes(body),
         lines,
         correlation_id=current_correlation_id(),
@@ -218,15 +251,19 @@ async def update_order(
     "/orders/{order_id}/details",
     dependencies=SALES,
     response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
+    responses=CONDITIONAL_PROBLEMS,
 )
 async def update_order_details(
-    order_id: str, body: orders_schemas.OrderDetailsUpdate, request: Request
+    order_id: str,
+    body: orders_schemas.OrderDetailsUpdate,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> orders_schemas.OrderRead:
     """Fill in the fields stages may require (contract number, payment terms, customer
-    reference, contact, addresses) while the order is a draft or open."""
-    return await run_use_case(
-        request, mapping.read_order, orders.revise_details, order_id, mapping.changes(body)
+    reference, contact, addresses) while the order is a draft or open; 412 as for PATCH."""
+    return await _change(
+        request, response, if_match, order_id, orders.revise_details, mapping.changes(body)
     )
 
 
