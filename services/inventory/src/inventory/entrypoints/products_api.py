@@ -19,7 +19,9 @@ from inventory.entrypoints.common import (
 )
 from inventory.entrypoints.products_schemas import ProductPage, ProductRead, ProductUpdate
 from inventory.service_layer import catalogue
-from servicekit.api import Cursor, Limit, Storable
+from inventory.service_layer.ports import UnitOfWork
+from servicekit.api import Cursor, Limit, Storable, problem_responses
+from servicekit.concurrency import IfMatch, entity_tag, require_match, tagged
 from servicekit.http import NotFound
 from servicekit.pagination import cursor_position, keys, next_cursor, text
 
@@ -52,24 +54,36 @@ async def list_products(
 
 
 @router.get("/products/{sku:path}")
-async def get_product(sku: SkuPath, uow: UnitOfWorkDep) -> ProductRead:
-    """One product or service."""
+async def get_product(sku: SkuPath, uow: UnitOfWorkDep, response: Response) -> ProductRead:
+    """One product or service; its `ETag` makes a later PUT conditional (`If-Match`)."""
     product = await catalogue.get_product(uow, sku)
     if product is None:
         raise NotFound(f"no product with SKU {sku!r}", sku=sku)
-    return _read(product)
+    return tagged(response, _read(product))
 
 
 @router.put(
     "/products/{sku:path}",
-    responses={201: {"description": "Created", "model": ProductRead}},
+    responses={201: {"description": "Created", "model": ProductRead}, **problem_responses(412)},
     dependencies=WAREHOUSE_ONLY,
 )
 async def put_product(
-    sku: SkuPath, body: ProductUpdate, runtime: RuntimeDep, response: Response
+    sku: SkuPath,
+    body: ProductUpdate,
+    runtime: RuntimeDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ProductRead:
-    """Create the product (201) or replace its fields (200)."""
+    """Create the product (201) or replace its fields (200). With `If-Match`, only a product
+    still as read is replaced: 412 if it changed since (or does not exist), nothing changes."""
     command = UpsertProduct(sku=sku, name=body.name, kind=body.kind, description=body.description)
-    product, created = await change(runtime, lambda uow: catalogue.upsert_product(uow, command))
+
+    async def upsert(uow: UnitOfWork) -> tuple[Product, bool]:
+        if if_match is not None:  # compared under the lock the replacement then holds
+            current = await catalogue.get_product(uow, sku, for_update=True)
+            require_match(if_match, None if current is None else entity_tag(_read(current)))
+        return await catalogue.upsert_product(uow, command)
+
+    product, created = await change(runtime, upsert)
     response.status_code = 201 if created else 200
-    return _read(product)
+    return tagged(response, _read(product))

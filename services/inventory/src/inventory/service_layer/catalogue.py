@@ -32,8 +32,9 @@ async def upsert_product(uow: UnitOfWork, command: UpsertProduct) -> tuple[Produ
     return product, created is not None
 
 
-async def get_product(uow: UnitOfWork, sku: str) -> Product | None:
-    return await uow.products.get(sku)
+async def get_product(uow: UnitOfWork, sku: str, *, for_update: bool = False) -> Product | None:
+    """The product (None if unknown); `for_update` locks it until the transaction ends."""
+    return await uow.products.get(sku, for_update=for_update)
 
 
 async def list_products(
