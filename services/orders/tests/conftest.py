@@ -293,6 +293,7 @@ class FakeUnitOfWork:
         self.counters: dict[int, int] = {}
         self.quote_counters: dict[int, int] = {}
         self.outbox: list[CloudEvent[Any]] = []
+        self.event_sequences: dict[str, int] = {}
         self.entries: list[tuple[str, TimelineEntry]] = []
         self.actor: str | None = None
 
@@ -315,6 +316,10 @@ class FakeUnitOfWork:
         assert event.subject == (order_id or quote_id)
         if event.actor is None and self.actor is not None:
             event = event.model_copy(update={"actor": self.actor})
+        if event.sequence is None:  # numbered per subject, as servicekit's record does
+            subject = order_id or quote_id or ""
+            self.event_sequences[subject] = self.event_sequences.get(subject, 0) + 1
+            event = event.model_copy(update={"sequence": self.event_sequences[subject]})
         self.outbox.append(event)
         await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)
 
@@ -325,6 +330,7 @@ class FakeUnitOfWork:
         summary: str,
         order_id: str | None = None,
         quote_id: str | None = None,
+        stale: bool = False,
     ) -> None:
         if any(entry.event_id == event.id for _, entry in self.entries):
             return
@@ -338,6 +344,8 @@ class FakeUnitOfWork:
                 summary=summary[:500],  # as the column holds it
                 actor=event.actor,
                 data=event.data.model_dump(mode="json"),
+                sequence=event.sequence,
+                stale=stale,
             ),
         )
 

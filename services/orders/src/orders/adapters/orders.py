@@ -55,6 +55,7 @@ def _header_values(order: Order) -> dict[str, Any]:
         "approval": approval_to_json(order.approval),
         "cancellation_reason": order.cancellation_reason,
         "archived_at": order.archived_at,
+        "applied_sequences": order.applied_sequences,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
     }
@@ -170,6 +171,7 @@ class SqlOrderRepository:
                 approval=approval_from_json(row.approval),
                 cancellation_reason=row.cancellation_reason,
                 archived_at=row.archived_at,
+                applied_sequences=dict(row.applied_sequences),
                 **content_from_row(row),
             )
             for row in rows

@@ -26,8 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.db import new_metadata
+from servicekit.sequencing import add_event_sequences_table
 
 metadata = new_metadata()
+# Our events about an order (or quote) are numbered per subject (CloudEvents `sequence`).
+event_sequences = add_event_sequences_table(metadata)
 
 MONEY = Numeric(18, 2)
 QUANTITY = Numeric(15, 3)
@@ -184,6 +187,9 @@ orders = Table(
     Column("approval", JSONB),
     Column("cancellation_reason", Text),
     Column("archived_at", DateTime(timezone=True)),
+    # The last sequence applied per producing service (event source), e.g. {"/inventory": 4}:
+    # an event numbered at or below it is stale and changes no state.
+    Column("applied_sequences", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
     CheckConstraint(
         "fulfilment IN ('unreserved', 'reserving', 'reserved', 'backordered', "
@@ -248,6 +254,9 @@ order_timeline = Table(
     Column("actor", String(200)),  # who caused it (token subject); other systems: see source
     Column("data", JSONB, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sequence", BigInteger),  # the event's CloudEvents `sequence`, if it has one
+    # Received after a newer event of its producer: recorded, not applied.
+    Column("stale", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("(order_id IS NULL) <> (quote_id IS NULL)", name="one_subject"),
     Index("ix_order_timeline_order_id_occurred_at", "order_id", "occurred_at", "id"),
     Index("ix_order_timeline_quote_id_occurred_at", "quote_id", "occurred_at", "id"),

@@ -37,6 +37,7 @@ class SqlTimeline:
         summary: str,
         order_id: str | None = None,
         quote_id: str | None = None,
+        stale: bool = False,
     ) -> None:
         recorded = await self.session.execute(
             insert(order_timeline)
@@ -50,11 +51,13 @@ class SqlTimeline:
                 summary=summary[:500],
                 actor=event.actor,
                 data=event.data.model_dump(mode="json"),
+                sequence=event.sequence,
+                stale=stale,
             )
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
             .returning(order_timeline.c.id)
         )
-        if order_id is not None and recorded.first() is not None:
+        if order_id is not None and recorded.first() is not None and not stale:
             await self._observe_pipeline_stage(order_id, event)
 
     async def _observe_pipeline_stage(self, order_id: str, event: CloudEvent[Any]) -> None:
@@ -116,6 +119,8 @@ class SqlTimeline:
                 summary=row.summary,
                 actor=row.actor,
                 data=row.data,
+                sequence=row.sequence,
+                stale=row.stale,
             )
             for row in rows
         ]

@@ -53,6 +53,8 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         """Write the event to the outbox and put it on its order's (or quote's) timeline."""
         if event.actor is None and (actor := current_actor()) is not None:
             event = event.model_copy(update={"actor": actor})  # the person behind the request
-        await super().record(event, key=key or order_id or quote_id)
+        key = key or order_id or quote_id
+        event = await self.sequenced(event, key=key)  # numbered once: the timeline shows it too
+        await super().record(event, key=key)
         if order_id is not None or quote_id is not None:
             await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)

@@ -135,6 +135,8 @@ class Order:
     approval: Approval | None = None
     cancellation_reason: str | None = None
     archived_at: datetime | None = None
+    # The last sequence applied per producer (event source): its events only move forwards.
+    applied_sequences: dict[str, int] = field(default_factory=dict)
 
     # --- derived ------------------------------------------------------------------------------
 
@@ -264,6 +266,20 @@ class Order:
             raise IllegalTransition("unarchive", self.status, "the order is not archived")
         self.archived_at = None
 
+    # --- facts reported by other services -----------------------------------------------------
+
+    def takes_sequence(self, source: str, sequence: int | None) -> bool:
+        """Whether an event numbered `sequence` by `source` is newer than every event of that
+        source applied so far (then it is remembered). An older or repeated number is stale:
+        its fact was overtaken and must not move the state back. Unnumbered events (producers
+        that do not number them) are taken as they come."""
+        if sequence is None:
+            return True
+        if sequence <= self.applied_sequences.get(source, 0):
+            return False
+        self.applied_sequences[source] = sequence
+        return True
+
     # --- facts reported by inventory ----------------------------------------------------------
 
     def _tracks_stock(self) -> bool:
@@ -307,15 +323,25 @@ class Order:
         return True
 
     def shipment_dispatched(
-        self, shipment_id: str, shipped: Iterable[tuple[str, Decimal]], fully_shipped: bool
+        self,
+        shipment_id: str,
+        shipped: Iterable[tuple[str, Decimal]],
+        fully_shipped: bool,
+        *,
+        stale: bool = False,
     ) -> bool:
-        """Add a shipment's quantities to the lines of its SKUs (each shipment counts once)."""
+        """Add a shipment's quantities to the lines of its SKUs (each shipment counts once).
+
+        A stale report (overtaken by a later event of inventory) still counts its goods, which
+        did leave, but leaves the fulfilment where the later event put it.
+        """
         if shipment_id in self.shipment_ids or not self.has_products:
             return False
         self.shipment_ids.add(shipment_id)
         for sku, quantity in shipped:
             self._add_shipped(sku, quantity)
-        self.fulfilment = Fulfilment.SHIPPED if fully_shipped else Fulfilment.PARTIALLY_SHIPPED
+        if not stale:
+            self.fulfilment = Fulfilment.SHIPPED if fully_shipped else Fulfilment.PARTIALLY_SHIPPED
         return True
 
     def _add_shipped(self, sku: str, quantity: Decimal) -> None:

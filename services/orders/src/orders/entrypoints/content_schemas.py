@@ -182,6 +182,13 @@ class TimelineEntryRead(BaseModel):
     summary: str
     actor: str | None
     data: dict[str, Any]
+    sequence: int | None = Field(
+        default=None, description="The event's per-order number from its producer, if it has one"
+    )
+    stale: bool = Field(
+        default=False,
+        description="Received after a newer event of its producer: recorded, not applied",
+    )
 
 
 class TimelineRead(BaseModel):

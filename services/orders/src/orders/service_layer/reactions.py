@@ -1,5 +1,9 @@
 """What other services report about our orders and quotes: fulfilment (inventory), billing
-and documents. Each applies the fact (only forwards) and puts it on the timeline, once."""
+and documents. Each applies the fact (only forwards) and puts it on the timeline, once.
+
+Fulfilment and billing follow their producer's per-order `sequence`: an event numbered at or
+below the last one applied from the same producer (delivered late, or replayed under a new id)
+is put on the timeline marked stale and does not move the state back."""
 
 from __future__ import annotations
 
@@ -44,15 +48,38 @@ async def _apply(
     summary: str,
     *,
     lines: bool = False,
+    in_sequence: bool = False,
+    stale_change: Callable[[Order], bool] | None = None,
 ) -> Order:
-    """Apply one consumed event to its order and put it on the timeline, in one transaction."""
+    """Apply one consumed event to its order and put it on the timeline, in one transaction.
+
+    `in_sequence`: the state it drives only moves forwards along its producer's sequence. A
+    stale event changes nothing (or only `stale_change`, for facts that add up rather than
+    replace, like a shipment's quantities) and is put on the timeline marked stale.
+    """
     order = await get_order(uow, order_id, for_update=True)
-    if change(order):
+    fresh = not in_sequence or order.takes_sequence(event.source, event.sequence)
+    if fresh:
+        changed = change(order)
+    else:
+        changed = stale_change(order) if stale_change is not None else False
+        log.info(
+            "%s %s is stale for order %s (sequence %s of %s; %s already applied)",
+            event.type,
+            event.id,
+            order.number,
+            event.sequence,
+            event.source,
+            order.applied_sequences.get(event.source),
+        )
+        summary = f"Stale, not applied (overtaken by a later event): {summary}"
+    if changed:
         order.updated_at = utcnow()
-        await uow.orders.save(order, lines=lines)
     else:
         log.info("%s %s changes nothing on order %s", event.type, event.id, order.number)
-    await uow.note_received(event, order_id=order.id, summary=summary)
+    if changed or (in_sequence and fresh and event.sequence is not None):
+        await uow.orders.save(order, lines=lines and changed)  # the sequence moved on
+    await uow.note_received(event, order_id=order.id, summary=summary, stale=not fresh)
     return order
 
 
@@ -61,8 +88,11 @@ async def _apply(
 
 async def stock_reserved(uow: UnitOfWork, event: CloudEvent[StockReserved]) -> Order:
     data = event.data
-    summary = f"Stock reserved for {len(data.lines)} line(s)"
-    return await _apply(uow, event, data.order_id, Order.stock_reserved, summary)
+    if data.lines:
+        summary = f"Stock reserved for {len(data.lines)} line(s)"
+    else:
+        summary = "Nothing to reserve: no line of the order is stocked"
+    return await _apply(uow, event, data.order_id, Order.stock_reserved, summary, in_sequence=True)
 
 
 async def stock_reservation_failed(
@@ -74,13 +104,15 @@ async def stock_reservation_failed(
         for s in data.shortages
     )
     summary = f"Stock reservation failed, order backordered: {shortages}"
-    return await _apply(uow, event, data.order_id, Order.reservation_failed, summary)
+    return await _apply(
+        uow, event, data.order_id, Order.reservation_failed, summary, in_sequence=True
+    )
 
 
 async def stock_released(uow: UnitOfWork, event: CloudEvent[StockReleased]) -> Order:
     data = event.data
     summary = f"Stock released for {len(data.lines)} line(s)"
-    return await _apply(uow, event, data.order_id, Order.stock_released, summary)
+    return await _apply(uow, event, data.order_id, Order.stock_released, summary, in_sequence=True)
 
 
 async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatched]) -> Order:
@@ -95,6 +127,10 @@ async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatc
         lambda order: order.shipment_dispatched(data.shipment_id, shipped, data.fully_shipped),
         summary,
         lines=True,
+        in_sequence=True,
+        stale_change=lambda order: order.shipment_dispatched(
+            data.shipment_id, shipped, data.fully_shipped, stale=True
+        ),
     )
 
 
@@ -104,7 +140,7 @@ async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatc
 async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> Order:
     data = event.data
     summary = f"Invoice {data.number} issued: {data.totals.gross} {data.currency}"
-    return await _apply(uow, event, data.order_id, Order.invoice_issued, summary)
+    return await _apply(uow, event, data.order_id, Order.invoice_issued, summary, in_sequence=True)
 
 
 async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) -> Order:
@@ -115,7 +151,12 @@ async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) 
     )
     status = data.status.value
     return await _apply(
-        uow, event, data.order_id, lambda order: order.payment_received(status), summary
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.payment_received(status),
+        summary,
+        in_sequence=True,
     )
 
 

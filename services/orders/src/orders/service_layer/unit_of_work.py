@@ -31,6 +31,8 @@ class TimelineEntry:
     summary: str
     actor: str | None
     data: dict[str, Any]
+    sequence: int | None = None  # the event's per-subject number from its producer, if any
+    stale: bool = False  # received after a newer event of its producer: recorded, not applied
 
 
 class UnitOfWork(Protocol):
@@ -82,8 +84,10 @@ class UnitOfWork(Protocol):
         summary: str,
         order_id: str | None = None,
         quote_id: str | None = None,
+        stale: bool = False,
     ) -> None:
-        """Put an event from elsewhere on the order's (or quote's) timeline, once per event id."""
+        """Put an event from elsewhere on the order's (or quote's) timeline, once per event id
+        (`stale`: it was overtaken by a newer event of its producer and changed nothing)."""
         ...
 
     async def note(

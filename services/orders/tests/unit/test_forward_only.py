@@ -1,0 +1,144 @@
+"""Fulfilment and billing follow their producer's per-order sequence: a stale event (delivered
+late, or replayed under a new id) is on the timeline, marked stale, and moves nothing back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal as D
+from typing import Any
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import PaymentReceived, ShipmentDispatched, StockReleased, StockReserved
+from orders.domain.content import LineInput, LineKind
+from orders.domain.order import Billing, Fulfilment, OrderStatus
+from orders.service_layer import customers, orders, reactions
+
+
+async def an_order(uow: Any) -> Any:
+    """A draft of two units of the stocked product SKU-0."""
+    buyer = await customers.create_customer(
+        uow, customers.NewCustomer(name="Acme", email="buyer@example.com")
+    )
+    line = LineInput("SKU-0", LineKind.PRODUCT, "Widget", D("2"), D("10.00"), D("21"))
+    new = orders.NewOrder(customer_id=buyer.id, currency="EUR", lines=[line])
+    return await orders.create_order(uow, new, correlation_id=None)
+
+
+def numbered(
+    event_type: EventType, payload: Any, order_id: str, sequence: int | None, source: str
+) -> CloudEvent[Any]:
+    event = new_event(event_type, payload, source=source, subject=order_id)
+    return event.model_copy(update={"sequence": sequence})
+
+
+def shipment(order_id: str, shipment_id: str, quantity: str, *, fully: bool) -> ShipmentDispatched:
+    return ShipmentDispatched(
+        order_id=order_id,
+        shipment_id=shipment_id,
+        lines=[{"sku": "SKU-0", "quantity": quantity}],
+        fully_shipped=fully,
+    )
+
+
+def dispatched(payload: ShipmentDispatched, sequence: int | None) -> CloudEvent[Any]:
+    return numbered(
+        EventType.SHIPMENT_DISPATCHED, payload, payload.order_id, sequence, "/inventory"
+    )
+
+
+async def a_reserved_order(uow: Any) -> Any:
+    order = await an_order(uow)
+    await orders.confirm_order(uow, order.id)
+    reserved = StockReserved(order_id=order.id, lines=[{"sku": "SKU-0", "quantity": "2"}])
+    await reactions.stock_reserved(
+        uow, numbered(EventType.STOCK_RESERVED, reserved, order.id, 1, "/inventory")
+    )
+    return order
+
+
+async def test_an_earlier_shipment_delivered_after_the_last_counts_but_leaves_it_shipped(
+    uow: Any,
+) -> None:
+    order = await a_reserved_order(uow)
+    first = shipment(order.id, "SHP-1", "1", fully=False)
+    last = shipment(order.id, "SHP-2", "1", fully=True)
+
+    await reactions.shipment_dispatched(uow, dispatched(last, 3))
+    state = await reactions.shipment_dispatched(uow, dispatched(first, 2))  # overtaken
+
+    assert state.fulfilment is Fulfilment.SHIPPED
+    assert state.lines[0].shipped_quantity == D("2")  # the goods of both shipments left
+    assert state.applied_sequences == {"/inventory": 3}
+    done = await orders.complete_order(uow, order.id)
+    assert done.status is OrderStatus.CONCLUDED
+
+    entries = [e for e in await uow.timeline(order.id) if e.type == EventType.SHIPMENT_DISPATCHED]
+    assert [(e.sequence, e.stale) for e in entries] == [(3, False), (2, True)]
+    assert entries[1].summary.startswith("Stale, not applied")
+
+
+async def test_a_replay_under_a_new_id_is_recorded_stale_and_changes_nothing(uow: Any) -> None:
+    order = await a_reserved_order(uow)
+    partial = shipment(order.id, "SHP-1", "1", fully=False)
+    await reactions.shipment_dispatched(uow, dispatched(partial, 2))
+    released = StockReleased(order_id=order.id, lines=[{"sku": "SKU-0", "quantity": "1"}])
+
+    # The reservation reported again with its old number, and a release older than the shipment.
+    reserved = StockReserved(order_id=order.id, lines=[{"sku": "SKU-0", "quantity": "2"}])
+    await reactions.stock_reserved(
+        uow, numbered(EventType.STOCK_RESERVED, reserved, order.id, 1, "/inventory")
+    )
+    state = await reactions.stock_released(
+        uow, numbered(EventType.STOCK_RELEASED, released, order.id, 2, "/inventory")
+    )
+
+    assert state.fulfilment is Fulfilment.PARTIALLY_SHIPPED
+    assert state.lines[0].shipped_quantity == D("1")
+    stale = [e.type for e in await uow.timeline(order.id) if e.stale]
+    assert stale == [EventType.STOCK_RESERVED, EventType.STOCK_RELEASED]
+
+
+async def test_a_stale_event_from_one_producer_is_judged_by_its_own_numbers(uow: Any) -> None:
+    order = await a_reserved_order(uow)  # inventory is at 1
+    await orders.cancel_order(uow, order.id, reason="no longer needed")
+    paid = PaymentReceived(
+        payment_id="p-1",
+        invoice_id="inv-1",
+        invoice_number="INV-2026-000001",
+        order_id=order.id,
+        amount=D("10.00"),
+        currency="EUR",
+        paid_total=D("10.00"),
+        balance=D("14.20"),
+        status="partially_paid",
+        received_at=datetime.now(UTC),
+    )
+    # Billing's first number is 1 too: another producer's sequence is its own.
+    state = await reactions.payment_received(
+        uow, numbered(EventType.PAYMENT_RECEIVED, paid, order.id, 1, "/billing")
+    )
+    assert state.billing is Billing.PARTIALLY_PAID
+    assert state.applied_sequences == {"/inventory": 1, "/billing": 1}
+
+
+async def test_unnumbered_events_are_applied_as_they_come(uow: Any) -> None:
+    order = await a_reserved_order(uow)  # inventory is at 1
+    await reactions.shipment_dispatched(
+        uow, dispatched(shipment(order.id, "SHP-2", "1", fully=True), None)
+    )
+    state = await reactions.shipment_dispatched(
+        uow, dispatched(shipment(order.id, "SHP-1", "1", fully=False), None)
+    )
+    # Without numbers the last delivered wins, as before sequences existed.
+    assert state.fulfilment is Fulfilment.PARTIALLY_SHIPPED
+    assert state.applied_sequences == {"/inventory": 1}
+    assert not any(e.stale for e in await uow.timeline(order.id))
+
+
+async def test_our_own_events_are_numbered_per_order(uow: Any) -> None:
+    order = await an_order(uow)
+    other = await an_order(uow)
+    await orders.confirm_order(uow, order.id)
+    numbers = [(e.subject == order.id, e.sequence) for e in uow.outbox]
+    assert numbers == [(True, 1), (False, 1), (True, 2)]
+    assert other.id != order.id
