@@ -19,8 +19,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.db import new_metadata
 from servicekit.numbering import yearly_counter_table
+from servicekit.sequencing import add_event_sequences_table
 
 metadata = new_metadata()
+# Our events about an order are numbered per order (CloudEvents `sequence`): orders applies
+# billing states only forwards along them.
+event_sequences = add_event_sequences_table(metadata)
 
 MONEY = Numeric(18, 2)
 QUANTITY = Numeric(15, 3)
