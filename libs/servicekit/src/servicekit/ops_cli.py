@@ -1,4 +1,9 @@
-"""`suite-ops lag|outbox`: consumer lag per partition and outbox backlog, for any environment.
+"""`suite-ops lag|outbox`: consumer lag per partition, outbox backlog and parked outbox rows.
+
+    suite-ops lag [--group orders]
+    suite-ops outbox [--service orders]                 # backlog, oldest age, parked rows
+    suite-ops outbox retry --service orders ID [ID...]  # parked rows back into the queue
+    suite-ops outbox retry --service orders --all
 
 Kafka settings come from `KAFKA_*`; each service's database from `<SERVICE>_DATABASE_URL`.
 Dead letters have their own command: `suite-dlq list|replay`.
@@ -11,12 +16,14 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import text
+from sqlalchemy import func, select, update
 
-from servicekit.db import make_engine
+from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.outbox import NOTIFY_CHANNEL, outbox_state
 from servicekit.settings import KafkaSettings
 
 SERVICES = ("orders", "inventory", "billing", "documents")
@@ -41,20 +48,76 @@ async def consumer_lag(kafka: KafkaSettings, group: str) -> list[tuple[str, int,
         await admin.close()
 
 
-async def outbox_backlog(database_url: str) -> tuple[int, float]:
-    """(unpublished events, age in seconds of the oldest one) of one service's outbox."""
+OUTBOX = new_metadata().tables["outbox"]
+_PARKED = (OUTBOX.c.published_at.is_(None), OUTBOX.c.failed_at.is_not(None))
+
+
+async def outbox_backlog(database_url: str) -> tuple[int, float, list[dict[str, Any]]]:
+    """(events waiting, age in seconds of the oldest one, parked rows) of one service's outbox."""
     engine = make_engine(database_url, pool_size=1)
     try:
+        count, oldest, _ = await outbox_state(make_sessionmaker(engine), OUTBOX)
         async with engine.connect() as connection:
-            count, oldest = (
-                await connection.execute(
-                    text("SELECT count(*), min(created_at) FROM outbox WHERE published_at IS NULL")
+            parked = await connection.execute(
+                select(
+                    OUTBOX.c.id,
+                    OUTBOX.c.key,
+                    OUTBOX.c.event_type,
+                    OUTBOX.c.topic,
+                    OUTBOX.c.failed_at,
+                    OUTBOX.c.error,
                 )
-            ).one()
+                .where(*_PARKED)
+                .order_by(OUTBOX.c.id)
+            )
+            parked_rows = [dict(row) for row in parked.mappings()]
     finally:
         await engine.dispose()
     age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
-    return int(count), age
+    return count, age, parked_rows
+
+
+async def retry_parked(database_url: str, ids: list[int] | None) -> int:
+    """Put parked rows (all of them when `ids` is None) back in the queue; returns how many."""
+    engine = make_engine(database_url, pool_size=1)
+    chosen = () if ids is None else (OUTBOX.c.id.in_(ids),)
+    try:
+        async with engine.begin() as connection:
+            retried = await connection.execute(
+                update(OUTBOX).where(*_PARKED, *chosen).values(failed_at=None, error=None)
+            )
+            # Wakes the relays at commit, as a newly written event does.
+            await connection.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+    finally:
+        await engine.dispose()
+    return int(retried.rowcount)
+
+
+def _database_url(service: str) -> str | None:
+    url = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if not url:
+        print(f"{service}\t(no {service.upper()}_DATABASE_URL)", file=sys.stderr)
+    return url
+
+
+async def _outbox(args: argparse.Namespace) -> int:
+    exit_code = 0
+    for service in args.service or SERVICES:
+        if not (url := _database_url(service)):
+            exit_code = 2
+            continue
+        if args.action == "retry":
+            retried = await retry_parked(url, None if args.all else args.ids)
+            print(f"{service}\tretried {retried} parked row(s)")
+            continue
+        count, age, parked = await outbox_backlog(url)
+        print(f"{service}\tunpublished={count}\toldest_age_seconds={age:.1f}\tparked={len(parked)}")
+        for row in parked:
+            print(
+                f"{service}\tparked id={row['id']}\tkey={row['key']}\ttype={row['event_type']}"
+                f"\tfailed_at={row['failed_at'].isoformat()}\terror={row['error']}"
+            )
+    return exit_code
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -67,16 +130,7 @@ async def _run(args: argparse.Namespace) -> int:
                 total += lag
         print(f"total lag: {total}", file=sys.stderr)
         return 0
-    exit_code = 0
-    for service in args.service or SERVICES:
-        url = os.environ.get(f"{service.upper()}_DATABASE_URL")
-        if not url:
-            print(f"{service}\t(no {service.upper()}_DATABASE_URL)", file=sys.stderr)
-            exit_code = 2
-            continue
-        count, age = await outbox_backlog(url)
-        print(f"{service}\tunpublished={count}\toldest_age_seconds={age:.1f}")
-    return exit_code
+    return await _outbox(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,9 +138,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     lag = sub.add_parser("lag", help="consumer lag per partition of the services' groups")
     lag.add_argument("--group", action="append", help="a consumer group (default: all four)")
-    outbox = sub.add_parser("outbox", help="unpublished outbox events and the oldest one's age")
+    outbox = sub.add_parser(
+        "outbox", help="outbox events waiting, the oldest one's age, and parked rows"
+    )
     outbox.add_argument("--service", action="append", choices=SERVICES)
-    return asyncio.run(_run(parser.parse_args(argv)))
+    actions = outbox.add_subparsers(dest="action")
+    retry = actions.add_parser("retry", help="put parked rows back in the queue (after a fix)")
+    retry.add_argument("--service", action="append", choices=SERVICES, required=True)
+    chosen = retry.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("ids", nargs="*", type=int, default=[], help="ids of parked rows")
+    chosen.add_argument("--all", action="store_true", help="every parked row")
+    args = parser.parse_args(argv)
+    if getattr(args, "action", None) == "retry" and not args.all and not args.ids:
+        parser.error("outbox retry: give row ids or --all")
+    return asyncio.run(_run(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,312 @@
+"""Several outbox relays on one outbox, and parked rows: real Kafka and PostgreSQL (ADR 7)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
+from sqlalchemy import MetaData, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.events import OrderCancelled
+from servicekit import dlq
+from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.outbox import (
+    MAX_EVENT_BYTES,
+    RELIABLE_PRODUCER_OPTIONS,
+    EventTooLarge,
+    OutboxRelay,
+    add_to_outbox,
+)
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, eventually
+
+ORDERS = 1000
+EVENTS_PER_ORDER = 5
+
+
+@dataclass
+class Outbox:
+    metadata: MetaData
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    kafka: KafkaSettings
+    brokers: list[KafkaBroker] = field(default_factory=list)
+
+    async def broker(self, **options: Any) -> KafkaBroker:
+        broker = KafkaBroker(**self.kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS, **options)
+        await broker.start()
+        self.brokers.append(broker)
+        return broker
+
+    async def relay(self, name: str, **broker_options: Any) -> OutboxRelay:
+        return OutboxRelay(
+            service=name,  # the metrics' label: tells the relays apart
+            metadata=self.metadata,
+            sessionmaker=self.sessionmaker,
+            database_url=self.engine.url.render_as_string(hide_password=False),
+            broker=await self.broker(**broker_options),
+            topic_prefix=self.kafka.topic_prefix,
+            poll_interval=0.2,
+            gauge_interval=0.2,
+        )
+
+    async def unpublished(self) -> int:
+        outbox = self.metadata.tables["outbox"]
+        async with self.sessionmaker() as session:
+            query = select(func.count()).where(outbox.c.published_at.is_(None))
+            return int((await session.execute(query)).scalar_one())
+
+
+@pytest.fixture
+async def outbox(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Outbox]:
+    metadata = new_metadata()
+    engine = make_engine(await databases.create("relays"))
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    kit = Outbox(metadata, engine, make_sessionmaker(engine), kafka)
+    yield kit
+    for broker in kit.brokers:
+        await broker.stop()
+    await engine.dispose()
+
+
+def step(order_id: str, note: str) -> CloudEvent[Any]:
+    return new_event(
+        EventType.ORDER_CANCELLED,
+        # Not validated: the oversized tests need notes longer than the contract allows.
+        OrderCancelled.model_construct(
+            order_id=order_id, number="SO-1", reason=note, previous_status="open"
+        ),
+        source="/tests/relays",
+        subject=order_id,
+    )
+
+
+async def write(kit: Outbox, events: list[CloudEvent[Any]], **options: Any) -> None:
+    async with kit.sessionmaker() as session, session.begin():
+        for event in events:
+            await add_to_outbox(session, kit.metadata.tables["outbox"], event, **options)
+
+
+async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    async def probe() -> bool:
+        return condition()
+
+    await eventually(probe, within=within)
+
+
+def published_by(relay: OutboxRelay) -> float:
+    value = REGISTRY.get_sample_value(
+        "suite_outbox_published_total", {"service": relay.service, "topic": "orders.events"}
+    )
+    return value or 0.0
+
+
+def gauge(name: str, relay: OutboxRelay) -> float | None:
+    return REGISTRY.get_sample_value(name, {"service": relay.service})
+
+
+async def notes_by_order(kit: Outbox) -> dict[str, list[str]]:
+    """Each order's notes in the order a consumer first sees them (copies are ignored, as the
+    consumers' inboxes ignore them)."""
+    records = await dlq.read_topic(kit.kafka, kit.kafka.topic("orders.events"), wait_seconds=20)
+    seen: set[str] = set()
+    notes: dict[str, list[str]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        event = json.loads(record.value)
+        if event["id"] not in seen:
+            seen.add(event["id"])
+            notes[event["subject"]].append(event["data"]["reason"])
+    return notes
+
+
+# A relay in a process of its own, so that it can die by SIGKILL: it says when it has marked rows.
+RELAY_PROCESS = """
+import asyncio, os, sys
+from faststream.kafka import KafkaBroker
+from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
+from servicekit.settings import KafkaSettings
+
+class Reporting(OutboxRelay):
+    async def _mark_published(self, session, ids):
+        await super()._mark_published(session, ids)
+        print("marked", len(ids), flush=True)
+
+async def main():
+    kafka = KafkaSettings()
+    broker = KafkaBroker(**kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
+    await broker.start()
+    url = os.environ["RELAY_DATABASE_URL"]
+    engine = make_engine(url)
+    relay = Reporting(service="relay-process", metadata=new_metadata(),
+        sessionmaker=make_sessionmaker(engine), database_url=url, broker=broker,
+        topic_prefix=kafka.topic_prefix, poll_interval=0.2)
+    await relay.start()
+    print("started", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def relay_process(kit: Outbox) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kit.kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": kit.kafka.topic_prefix,
+        "RELAY_DATABASE_URL": kit.engine.url.render_as_string(hide_password=False),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", RELAY_PROCESS, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert await asyncio.wait_for(process.stdout.readline(), 30) == b"started\n"
+    return process
+
+
+async def test_two_relays_keep_each_orders_events_in_order_when_one_dies(
+    outbox: Outbox,
+) -> None:
+    first = await outbox.relay("relay-a")
+    second = await relay_process(outbox)
+    assert second.stdout is not None
+    await first.start()
+    orders = [str(uuid.uuid4()) for _ in range(ORDERS)]
+    try:
+        # 50 transactions of 20 orders x 5 steps, the orders' steps interleaved by id.
+        for chunk in range(0, ORDERS, 20):
+            batch = orders[chunk : chunk + 20]
+            await write(outbox, [step(o, str(n)) for n in range(EVENTS_PER_ORDER) for o in batch])
+            if chunk == ORDERS // 2:
+                # The second relay has published some rows; it dies by SIGKILL, possibly
+                # between the broker's acks and its commit.
+                line = await asyncio.wait_for(second.stdout.readline(), 20)
+                assert line.startswith(b"marked ")
+                second.kill()
+                await second.wait()
+        await eventually(lambda: _none_left(outbox), within=40)
+    finally:
+        await first.stop()
+        if second.returncode is None:
+            second.kill()
+            await second.wait()
+
+    notes = await notes_by_order(outbox)
+    expected = [str(n) for n in range(EVENTS_PER_ORDER)]
+    out_of_order = {o: notes[o] for o in orders if notes[o] != expected}
+    assert out_of_order == {}, f"{len(out_of_order)} orders out of order or incomplete"
+    assert published_by(first) > 0  # the survivor took over the dead relay's shards
+
+
+async def _none_left(kit: Outbox) -> bool:
+    return await kit.unpublished() == 0
+
+
+async def test_oversized_row_is_parked_and_other_keys_keep_flowing(outbox: Outbox) -> None:
+    # The relay's producer takes 50 kB; a 100 kB event is refused before it is sent.
+    small = await outbox.relay("relay-small", max_request_size=50_000)
+    blocked, other = str(uuid.uuid4()), str(uuid.uuid4())
+    await write(outbox, [step(blocked, "big " + "x" * 100_000), step(blocked, "after the big one")])
+    await write(outbox, [step(other, f"other-{n}") for n in range(3)])
+    await small.start()
+    try:
+        await eventually(lambda: _published_notes(outbox, other, 3), within=10)
+        await until(lambda: gauge("suite_outbox_parked_rows", small) == 1)
+        assert await outbox.unpublished() == 2  # the parked row and the one of its key behind it
+        assert gauge("suite_outbox_backlog", small) == 1  # the row waiting behind the parked one
+        listed = await operator(outbox, "outbox", "--service", "orders")
+        assert "orders\tunpublished=1\t" in listed
+        assert "\tparked=1" in listed
+        assert "MessageSizeTooLargeError" in listed
+        parked_id = int(listed.split("parked id=")[1].split("\t")[0])
+    finally:
+        await small.stop()
+
+    # The operator raises the limit (here: a relay with the default producer) and retries.
+    retried = await operator(outbox, "outbox", "retry", "--service", "orders", str(parked_id))
+    assert "retried 1 parked row(s)" in retried
+    relay = await outbox.relay("relay-default")
+    await relay.start()
+    try:
+        await eventually(lambda: _none_left(outbox), within=10)
+    finally:
+        await relay.stop()
+    notes = await notes_by_order(outbox)
+    assert [n[:4] for n in notes[blocked]] == ["big ", "afte"]  # order of the key held
+    assert notes[other] == ["other-0", "other-1", "other-2"]
+
+
+async def _published_notes(kit: Outbox, key: str, count: int) -> bool:
+    outbox = kit.metadata.tables["outbox"]
+    async with kit.sessionmaker() as session:
+        query = select(func.count()).where(outbox.c.key == key, outbox.c.published_at.is_not(None))
+        return int((await session.execute(query)).scalar_one()) == count
+
+
+async def test_gauges_keep_moving_while_kafka_refuses_everything(outbox: Outbox) -> None:
+    # Nothing listens on this port: every publication fails, the gauges still follow the table.
+    broker = KafkaBroker("127.0.0.1:1", **RELIABLE_PRODUCER_OPTIONS)
+    relay = OutboxRelay(
+        service="relay-no-kafka",
+        metadata=outbox.metadata,
+        sessionmaker=outbox.sessionmaker,
+        database_url=outbox.engine.url.render_as_string(hide_password=False),
+        broker=broker,
+        poll_interval=0.2,
+        gauge_interval=0.2,
+    )
+    await relay.start()
+    try:
+        await write(outbox, [step(str(uuid.uuid4()), "waiting")])
+        await until(lambda: gauge("suite_outbox_backlog", relay) == 1)
+        first_age = gauge("suite_outbox_oldest_age_seconds", relay)
+        assert first_age is not None
+        await write(outbox, [step(str(uuid.uuid4()), "waiting too")])
+        await until(lambda: gauge("suite_outbox_backlog", relay) == 2)
+        assert (gauge("suite_outbox_oldest_age_seconds", relay) or 0) > first_age
+    finally:
+        await relay.stop()
+
+
+async def test_record_refuses_an_event_over_the_limit_naming_it(outbox: Outbox) -> None:
+    order_id = str(uuid.uuid4())
+    with pytest.raises(EventTooLarge) as refused:
+        await write(outbox, [step(order_id, "x" * MAX_EVENT_BYTES)])
+    assert refused.value.status == 422
+    assert refused.value.limit == MAX_EVENT_BYTES
+    assert f"{MAX_EVENT_BYTES:,} bytes" in refused.value.detail
+    assert await outbox.unpublished() == 0  # nothing written
+
+
+async def operator(kit: Outbox, *argv: str) -> str:
+    """`suite-ops ...` as an operator runs it, pointed at this test's database as orders'."""
+    env = {
+        **os.environ,
+        "ORDERS_DATABASE_URL": kit.engine.url.render_as_string(hide_password=False),
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).with_name("suite-ops")), *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
