@@ -216,6 +216,24 @@ async def test_a_cancellation_before_the_confirmation_is_remembered(fake_uow: An
     assert await level(fake_uow, "CODE") == (D(10), ZERO)
 
 
+async def test_an_order_of_services_only_has_nothing_to_reserve_at_once(fake_uow: Any) -> None:
+    await product(fake_uow, "INSTALL", kind=ItemKind.SERVICE)
+    order = confirmation(("INSTALL", "1"), services=("TRAVEL",))  # a product line, not stocked
+
+    outcome = await reservations.reserve_order(fake_uow, order)
+
+    assert outcome is ReservationOutcome.NOTHING_TO_RESERVE
+    answer = [e for e in fake_uow.events if e.subject == order.subject]
+    assert [(e.type, e.data.lines, e.causationid) for e in answer] == [
+        (EventType.STOCK_RESERVED.value, [], order.id)
+    ]
+    cancelled_first = confirmation(("INSTALL", "2"))
+    await reservations.release_order(fake_uow, cancellation(cancelled_first))
+    outcome = await reservations.reserve_order(fake_uow, cancelled_first)  # arrives late
+    assert outcome is ReservationOutcome.ALREADY_HANDLED
+    assert types(fake_uow, cancelled_first.subject) == []
+
+
 # --- ship ---------------------------------------------------------------------------------------
 
 

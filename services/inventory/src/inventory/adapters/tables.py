@@ -20,8 +20,12 @@ from sqlalchemy import (
 from sqlalchemy.sql.schema import SchemaItem
 
 from servicekit.db import new_metadata
+from servicekit.sequencing import add_event_sequences_table
 
 metadata = new_metadata()
+# Our events are numbered per subject (CloudEvents `sequence`): orders applies fulfilment only
+# forwards along an order's numbers.
+event_sequences = add_event_sequences_table(metadata)
 
 QUANTITY = Numeric(18, 3)
 

@@ -81,17 +81,20 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
     """Reserve every stocked line of a confirmed order, or nothing and backorder it.
 
     Records stock.reserved, or stock.reservation_failed with the shortages; an order already
-    acted on (or without stocked lines) changes nothing.
+    acted on changes nothing. An order with product lines none of which is stocked (all are
+    services here) is answered at once with a stock.reserved without lines: nothing to reserve,
+    the order waits for no reservation. An order of service lines only expects no answer.
     """
     order = cause.data.order
     order_id, number = order.order_id, order.number
     lines = [(line.sku, line.kind.value, line.quantity) for line in order.lines]
-    kinds = await uow.products.kinds(
-        {sku for sku, kind, _ in lines if kind == ItemKind.PRODUCT.value}
-    )
+    product_skus = {sku for sku, kind, _ in lines if kind == ItemKind.PRODUCT.value}
+    kinds = await uow.products.kinds(product_skus)
     services = [sku for sku, kind in kinds.items() if kind is ItemKind.SERVICE]
     demand = product_demand(lines, services)
     if not demand:
+        if product_skus:  # the order waits for an answer about its product lines
+            return await _nothing_to_reserve(uow, cause)
         return ReservationOutcome.NOTHING_TO_RESERVE
     levels = await uow.stock.lock(demand)
     if not await _claim(uow, cause, order_id=order_id, number=number, status=DemandStatus.RESERVED):
@@ -123,6 +126,21 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
         cause.caused(EventType.STOCK_RESERVED, reserved, source=SOURCE, subject=order_id)
     )
     return ReservationOutcome.RESERVED
+
+
+async def _nothing_to_reserve(
+    uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]
+) -> ReservationOutcome:
+    """Answer an order whose product lines are all services here: a stock.reserved without
+    lines, unless its cancellation came first (remembered as its demand)."""
+    order_id = cause.data.order.order_id
+    if await uow.reservations.lock_demand(order_id) is not None:
+        return ReservationOutcome.ALREADY_HANDLED
+    nothing = StockReserved(order_id=order_id, lines=[])
+    await uow.record(
+        cause.caused(EventType.STOCK_RESERVED, nothing, source=SOURCE, subject=order_id)
+    )
+    return ReservationOutcome.NOTHING_TO_RESERVE
 
 
 async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> dict[str, Decimal]:
