@@ -33,7 +33,10 @@ PROBLEMS = described_problems(
         403: "The caller's role may not do this",
         404: "No such resource",
         409: "Not allowed in the current state",
-        422: "Invalid input or missing fields; `errors` names the fields",
+        422: (
+            "Invalid input or missing fields; `errors` names the fields. A change whose event"
+            " would exceed the event size limit is refused too, naming `limit_bytes`"
+        ),
     }
 )
 # Routes that honour If-Match also answer 412.
