@@ -532,3 +532,36 @@ async def test_a_quote_has_a_timeline_of_its_own(store: UnitOfWork) -> None:
     assert [e.summary for e in await store.timeline(quote_id=quote.id)] == ["Created"]
     assert [e.summary for e in await store.timeline(order.id)] == ["Copied"]
     assert not await store.has_entry("orders.order.copied", {}, quote_id=quote.id)
+
+
+async def test_event_numbers_and_stale_entries_read_back(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    order, other = an_order(acme, 1), an_order(acme, 2)
+    for each in (order, other):
+        await store.orders.add(each)
+    cancelled = OrderCancelled(order_id=order.id, number=order.number, previous_status="draft")
+    for subject in (order.id, other.id, order.id):  # our events: numbered per order
+        await store.record(
+            an_event(
+                cancelled.model_copy(update={"order_id": subject}),
+                EventType.ORDER_CANCELLED,
+                subject,
+                T0,
+            ),
+            summary="Order cancelled",
+            order_id=subject,
+        )
+    late = an_event(
+        StockReleased(order_id=order.id, lines=[]), EventType.STOCK_RELEASED, order.id, T0
+    ).model_copy(update={"sequence": 4})
+    await store.note_received(late, summary="Stale", order_id=order.id, stale=True)
+
+    entries = await store.timeline(order.id)
+    assert [(e.sequence, e.stale) for e in entries] == [(1, False), (2, False), (4, True)]
+    assert [e.sequence for e in await store.timeline(other.id)] == [1]
+
+    order.applied_sequences = {"/inventory": 4, "/billing": 2}
+    await store.orders.save(order)
+    found = await store.orders.get(order.id)
+    assert found is not None
+    assert found.applied_sequences == {"/inventory": 4, "/billing": 2}
