@@ -3,12 +3,13 @@ roles. List parameters and the idempotency key come from servicekit.api."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 
 from orders.adapters.rows import canonical_id
@@ -48,6 +49,16 @@ SALES_OR_INTEGRATION = [Depends(require(Role.SALES, Role.INTEGRATION))]
 ADMIN = [Depends(require(Role.ADMIN))]
 
 
+def creating(
+    router: APIRouter, path: str, read: type[BaseModel], *, dependencies: Sequence[Any] = SALES
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """The route of a POST that creates what `read` describes (201, once per Idempotency-Key,
+    see `created_once`); sales may create unless `dependencies` says who else."""
+    return router.post(
+        path, dependencies=dependencies, status_code=201, response_model=read, responses=PROBLEMS
+    )
+
+
 @asynccontextmanager
 async def unit_of_work(request: Request) -> AsyncIterator[SqlUnitOfWork]:
     """One transaction: committed when the block ends, rolled back if it raises."""
@@ -72,6 +83,15 @@ def problems(field_prefix: str = "body.") -> AbstractContextManager[None]:
         NotAllowed: Forbidden,
     }
     return problems_from(table)
+
+
+async def run_query(
+    request: Request, use_case: Callable[..., Awaitable[Entity]], *args: Any, **kwargs: Any
+) -> Entity:
+    """`use_case(uow, *args, **kwargs)` in one transaction, its errors as problems."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            return await use_case(uow, *args, **kwargs)
 
 
 async def run_use_case(
@@ -131,19 +151,26 @@ def name_and_id_of(item: Any) -> dict[str, Any]:
 
 async def created_once(
     request: Request,
-    uow: SqlUnitOfWork,
     *,
     scope: str,
     key: str | None,
     body: Any,
-    create: Callable[[], Awaitable[BaseModel]],
+    create: Callable[[SqlUnitOfWork], Awaitable[BaseModel]],
 ) -> JSONResponse:
-    """201 with what `create` made; a retry with the same Idempotency-Key gets that again."""
+    """201 with what `create(uow)` made in one transaction; a retry with the same
+    Idempotency-Key gets that again."""
+    with problems():
+        async with unit_of_work(request) as uow:
 
-    async def respond() -> tuple[int, Any]:
-        return 201, (await create()).model_dump(mode="json")
+            async def respond() -> tuple[int, Any]:
+                return 201, (await create(uow)).model_dump(mode="json")
 
-    status, content = await idempotent(
-        uow.session, runtime_of(request).metadata, scope=scope, key=key, body=body, create=respond
-    )
+            status, content = await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope=scope,
+                key=key,
+                body=body,
+                create=respond,
+            )
     return JSONResponse(content, status_code=status)

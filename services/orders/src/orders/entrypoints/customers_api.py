@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import Address
 from orders.entrypoints import customers_schemas, mapping, orders_schemas
 from orders.entrypoints.common import (
@@ -16,9 +17,10 @@ from orders.entrypoints.common import (
     SALES,
     SALES_OR_INTEGRATION,
     created_once,
+    creating,
     name_and_id,
     name_and_id_of,
-    problems,
+    run_query,
     unit_of_work,
 )
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
@@ -32,39 +34,28 @@ router = APIRouter(tags=["customers"])
 ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
 
 
-@router.post(
-    "/customers",
-    dependencies=SALES_OR_INTEGRATION,
-    status_code=201,
-    response_model=customers_schemas.CustomerRead,
-    responses=PROBLEMS,
-)
+@creating(router, "/customers", customers_schemas.CustomerRead, dependencies=SALES_OR_INTEGRATION)
 async def create_customer(
     body: customers_schemas.CustomerCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """Create a customer; the addresses given become its default billing/shipping addresses."""
-    async with unit_of_work(request) as uow:
+    new = customers.NewCustomer(
+        name=body.name,
+        email=body.email,
+        billing_address=mapping.address(body.billing_address),
+        shipping_address=mapping.address(body.shipping_address),
+    )
 
-        async def create() -> BaseModel:
-            customer = await customers.create_customer(
-                uow,
-                customers.NewCustomer(
-                    name=body.name,
-                    email=body.email,
-                    billing_address=mapping.address(body.billing_address),
-                    shipping_address=mapping.address(body.shipping_address),
-                ),
-            )
-            return mapping.customer_read(customer)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        return mapping.customer_read(await customers.create_customer(uow, new))
 
-        return await created_once(
-            request,
-            uow,
-            scope="customers",
-            key=idempotency_key,
-            body=body.model_dump(mode="json"),
-            create=create,
-        )
+    return await created_once(
+        request,
+        scope="customers",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
 
 
 @router.get(
@@ -74,10 +65,8 @@ async def get_customer(
     customer_id: str, request: Request, response: Response
 ) -> customers_schemas.CustomerRead:
     """One customer, with its default billing and shipping addresses; `ETag` of this content."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            read = mapping.customer_read(await customers.get_customer(uow, customer_id))
-    return tagged(response, read)
+    customer = await run_query(request, customers.get_customer, customer_id)
+    return tagged(response, mapping.customer_read(customer))
 
 
 @router.get("/customers", response_model=customers_schemas.CustomerPage)
@@ -112,22 +101,14 @@ async def customer_orders(
     cursor: Cursor = None,
 ) -> orders_schemas.OrderPage:
     """The customer's orders, with the filters and sorts of GET /orders."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            customer = await customers.get_customer(uow, customer_id)
+    customer = await run_query(request, customers.get_customer, customer_id)
     return await order_page(request, filters_of(query, customer_id=customer.id), limit, cursor)
 
 
 # --- addresses -----------------------------------------------------------------------------------
 
 
-@router.post(
-    "/customers/{customer_id}/addresses",
-    dependencies=SALES,
-    status_code=201,
-    response_model=customers_schemas.CustomerAddressRead,
-    responses=PROBLEMS,
-)
+@creating(router, "/customers/{customer_id}/addresses", customers_schemas.CustomerAddressRead)
 async def add_address(
     customer_id: str,
     body: customers_schemas.CustomerAddressCreate,
@@ -141,21 +122,17 @@ async def add_address(
         is_default=body.is_default,
         address=Address(**body.model_dump(include=set(ADDRESS_FIELDS))),
     )
-    with problems():
-        async with unit_of_work(request) as uow:
 
-            async def create() -> BaseModel:
-                added = await addresses.add_address(uow, customer_id, new)
-                return mapping.customer_address_read(added)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        return mapping.customer_address_read(await addresses.add_address(uow, customer_id, new))
 
-            return await created_once(
-                request,
-                uow,
-                scope="addresses",
-                key=idempotency_key,
-                body={"customer_id": customer_id, **body.model_dump(mode="json")},
-                create=create,
-            )
+    return await created_once(
+        request,
+        scope="addresses",
+        key=idempotency_key,
+        body={"customer_id": customer_id, **body.model_dump(mode="json")},
+        create=create,
+    )
 
 
 @router.get(
@@ -167,9 +144,7 @@ async def list_addresses(
     customer_id: str, request: Request
 ) -> customers_schemas.CustomerAddressPage:
     """The customer's addresses, oldest first (never more than one page)."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            found = await addresses.list_addresses(uow, customer_id)
+    found = await run_query(request, addresses.list_addresses, customer_id)
     return customers_schemas.CustomerAddressPage(
         items=[mapping.customer_address_read(a) for a in found], next_cursor=None
     )
@@ -193,12 +168,10 @@ async def change_address(
         name: getattr(body, name) for name in given & {"kind", "label", "is_default"}
     }
     address_changes = {name: getattr(body, name) for name in given & set(ADDRESS_FIELDS)}
-    with problems():
-        async with unit_of_work(request) as uow:
-            changed = await addresses.change_address(
-                uow, customer_id, str(address_id), changes, address_changes
-            )
-            return mapping.customer_address_read(changed)
+    changed = await run_query(
+        request, addresses.change_address, customer_id, str(address_id), changes, address_changes
+    )
+    return mapping.customer_address_read(changed)
 
 
 @router.delete(
@@ -209,7 +182,5 @@ async def change_address(
 )
 async def delete_address(customer_id: str, address_id: uuid.UUID, request: Request) -> Response:
     """Delete an address; if it was the default, the oldest other one of its kind becomes it."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            await addresses.remove_address(uow, customer_id, str(address_id))
+    await run_query(request, addresses.remove_address, customer_id, str(address_id))
     return Response(status_code=204)

@@ -30,7 +30,7 @@ from orders.entrypoints import (
 )
 from orders.service_layer.content import OpportunityInput
 from orders.service_layer.events import utcnow
-from orders.service_layer.unit_of_work import UnitOfWork
+from orders.service_layer.unit_of_work import TimelineEntry, UnitOfWork
 from servicekit.mapping import copied_or_none
 
 
@@ -274,3 +274,9 @@ async def read_order(uow: UnitOfWork, order: Order) -> orders_schemas.OrderRead:
 
 async def read_quote(uow: UnitOfWork, quote: Quote) -> quotes_schemas.QuoteRead:
     return (await quote_reads(uow, [quote]))[0]
+
+
+def timeline_read(entries: list[TimelineEntry]) -> content_schemas.TimelineRead:
+    return content_schemas.TimelineRead(
+        items=[content_schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
+    )

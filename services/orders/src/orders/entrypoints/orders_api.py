@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
@@ -22,8 +22,9 @@ from orders.entrypoints.common import (
     SALES_OR_INTEGRATION,
     an_id,
     created_once,
-    problems,
+    creating,
     run_conditional_change,
+    run_query,
     run_use_case,
     unit_of_work,
 )
@@ -124,13 +125,7 @@ async def list_orders(
 # --- one order -----------------------------------------------------------------------------------
 
 
-@router.post(
-    "/orders",
-    dependencies=SALES_OR_INTEGRATION,
-    status_code=201,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@creating(router, "/orders", orders_schemas.OrderRead, dependencies=SALES_OR_INTEGRATION)
 async def create_order(
     body: orders_schemas.OrderCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -143,52 +138,38 @@ async def create_order(
         order_date=body.order_date,
         contract_number=body.contract_number,
     )
-    with problems():
-        async with unit_of_work(request) as uow:
 
-            async def create() -> BaseModel:
-                order = await orders.create_order(uow, new, correlation_id=current_correlation_id())
-                return await mapping.read_order(uow, order)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        order = await orders.create_order(uow, new, correlation_id=current_correlation_id())
+        return await mapping.read_order(uow, order)
 
-            return await created_once(
-                request,
-                uow,
-                scope="orders",
-                key=idempotency_key,
-                body=body.model_dump(mode="json"),
-                create=create,
-            )
+    return await created_once(
+        request,
+        scope="orders",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
 
 
-@router.post(
-    "/orders/{order_id}/copy",
-    dependencies=SALES,
-    status_code=201,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@creating(router, "/orders/{order_id}/copy", orders_schemas.OrderRead)
 async def copy_order(
     order_id: str, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """A new draft with the order's lines, prices and texts; customer, contact and opportunity
     are left blank to fill in (PATCH) before confirming."""
-    with problems():
-        async with unit_of_work(request) as uow:
 
-            async def create() -> BaseModel:
-                order = await orders.copy_order(
-                    uow, order_id, correlation_id=current_correlation_id()
-                )
-                return await mapping.read_order(uow, order)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        order = await orders.copy_order(uow, order_id, correlation_id=current_correlation_id())
+        return await mapping.read_order(uow, order)
 
-            return await created_once(
-                request,
-                uow,
-                scope="orders.copy",
-                key=idempotency_key,
-                body={"order_id": order_id},
-                create=create,
-            )
+    return await created_once(
+        request,
+        scope="orders.copy",
+        key=idempotency_key,
+        body={"order_id": order_id},
+        create=create,
+    )
 
 
 @router.get("/orders/{order_id}", response_model=orders_schemas.OrderRead, responses=PROBLEMS)
@@ -267,29 +248,26 @@ async def update_order_details(
     )
 
 
+def _order_action(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A POST by sales that changes one order and answers with it."""
+    return router.post(
+        path, dependencies=SALES, response_model=orders_schemas.OrderRead, responses=PROBLEMS
+    )
+
+
 async def _transition(request: Request, action: Any, *args: Any) -> orders_schemas.OrderRead:
     return await run_use_case(
         request, mapping.read_order, action, *args, correlation_id=current_correlation_id()
     )
 
 
-@router.post(
-    "/orders/{order_id}/confirm",
-    dependencies=SALES,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@_order_action("/orders/{order_id}/confirm")
 async def confirm_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """draft → open: stock gets reserved; emits order.confirmed. 422 without a customer."""
     return await _transition(request, orders.confirm_order, order_id)
 
 
-@router.post(
-    "/orders/{order_id}/cancel",
-    dependencies=SALES,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@_order_action("/orders/{order_id}/cancel")
 async def cancel_order(
     order_id: str, request: Request, body: orders_schemas.OrderCancel | None = None
 ) -> orders_schemas.OrderRead:
@@ -298,12 +276,7 @@ async def cancel_order(
     return await _transition(request, orders.cancel_order, order_id, reason)
 
 
-@router.post(
-    "/orders/{order_id}/complete",
-    dependencies=SALES,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@_order_action("/orders/{order_id}/complete")
 async def complete_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """open → concluded once fully shipped (services only: at once); emits order.completed."""
     return await _transition(request, orders.complete_order, order_id)
@@ -315,23 +288,13 @@ async def _archive(request: Request, order_id: str, archived: bool) -> orders_sc
     )
 
 
-@router.post(
-    "/orders/{order_id}/archive",
-    dependencies=SALES,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@_order_action("/orders/{order_id}/archive")
 async def archive_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """Hide a concluded or cancelled order from the default lists (409 otherwise)."""
     return await _archive(request, order_id, True)
 
 
-@router.post(
-    "/orders/{order_id}/unarchive",
-    dependencies=SALES,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@_order_action("/orders/{order_id}/unarchive")
 async def unarchive_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """Show an archived order in the default lists again."""
     return await _archive(request, order_id, False)
@@ -349,9 +312,7 @@ async def order_pdf(
     kind: Literal["order_confirmation", "invoice"] = "order_confirmation",
 ) -> RedirectResponse:
     """Redirect to the latest PDF of the order (its confirmation, or its invoice)."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            order = await orders.get_order(uow, order_id)
+    order = await run_query(request, orders.get_order, order_id)
     document = order.latest_document(kind)
     if document is None:
         label = kind.replace("_", " ")
@@ -369,9 +330,4 @@ def redirect_to_document(request: Request, download_path: str) -> RedirectRespon
 )
 async def order_timeline(order_id: str, request: Request) -> content_schemas.TimelineRead:
     """Every event about the order, from every service, oldest first."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            entries = await timeline.order_timeline(uow, order_id)
-    return content_schemas.TimelineRead(
-        items=[content_schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
-    )
+    return mapping.timeline_read(await run_query(request, timeline.order_timeline, order_id))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.quote import QuoteStatus
 from orders.entrypoints import content_schemas, mapping, orders_schemas, quotes_schemas
 from orders.entrypoints.common import (
@@ -18,7 +20,8 @@ from orders.entrypoints.common import (
     SALES,
     an_id,
     created_once,
-    problems,
+    creating,
+    run_query,
     run_use_case,
     unit_of_work,
 )
@@ -38,13 +41,14 @@ def _created_at_and_id(position: dict[str, Any]) -> tuple[datetime, str]:
     return created_at, an_id(last_id)
 
 
-@router.post(
-    "/quotes",
-    dependencies=SALES,
-    status_code=201,
-    response_model=quotes_schemas.QuoteRead,
-    responses=PROBLEMS,
-)
+def _quote_action(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A POST by sales that changes one quote and answers with it."""
+    return router.post(
+        path, dependencies=SALES, response_model=quotes_schemas.QuoteRead, responses=PROBLEMS
+    )
+
+
+@creating(router, "/quotes", quotes_schemas.QuoteRead)
 async def create_quote(
     body: quotes_schemas.QuoteCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -52,21 +56,17 @@ async def create_quote(
     new = quotes.NewQuote(
         **mapping.content(body), quote_date=body.quote_date, valid_until=body.valid_until
     )
-    with problems():
-        async with unit_of_work(request) as uow:
 
-            async def create() -> BaseModel:
-                quote = await quotes.create_quote(uow, new)
-                return await mapping.read_quote(uow, quote)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        return await mapping.read_quote(uow, await quotes.create_quote(uow, new))
 
-            return await created_once(
-                request,
-                uow,
-                scope="quotes",
-                key=idempotency_key,
-                body=body.model_dump(mode="json"),
-                create=create,
-            )
+    return await created_once(
+        request,
+        scope="quotes",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
 
 
 @router.get("/quotes", response_model=quotes_schemas.QuotePage, responses=PROBLEMS)
@@ -121,12 +121,7 @@ async def update_quote(
     )
 
 
-@router.post(
-    "/quotes/{quote_id}/send",
-    dependencies=SALES,
-    response_model=quotes_schemas.QuoteRead,
-    responses=PROBLEMS,
-)
+@_quote_action("/quotes/{quote_id}/send")
 async def send_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """draft → sent; emits quote.sent (the documents service renders its PDF)."""
     return await run_use_case(
@@ -138,23 +133,13 @@ async def send_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRea
     )
 
 
-@router.post(
-    "/quotes/{quote_id}/accept",
-    dependencies=SALES,
-    response_model=quotes_schemas.QuoteRead,
-    responses=PROBLEMS,
-)
+@_quote_action("/quotes/{quote_id}/accept")
 async def accept_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
     """sent → accepted (409 once expired)."""
     return await run_use_case(request, mapping.read_quote, quotes.accept_quote, quote_id)
 
 
-@router.post(
-    "/quotes/{quote_id}/reject",
-    dependencies=SALES,
-    response_model=quotes_schemas.QuoteRead,
-    responses=PROBLEMS,
-)
+@_quote_action("/quotes/{quote_id}/reject")
 async def reject_quote(
     quote_id: str, request: Request, body: quotes_schemas.QuoteReject | None = None
 ) -> quotes_schemas.QuoteRead:
@@ -163,34 +148,25 @@ async def reject_quote(
     return await run_use_case(request, mapping.read_quote, quotes.reject_quote, quote_id, reason)
 
 
-@router.post(
-    "/quotes/{quote_id}/convert",
-    dependencies=SALES,
-    status_code=201,
-    response_model=orders_schemas.OrderRead,
-    responses=PROBLEMS,
-)
+@creating(router, "/quotes/{quote_id}/convert", orders_schemas.OrderRead)
 async def convert_quote(
     quote_id: str, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     """An accepted quote → a new draft order with all its content; emits order.created."""
-    with problems():
-        async with unit_of_work(request) as uow:
 
-            async def create() -> BaseModel:
-                _, order = await quotes.convert_quote(
-                    uow, quote_id, correlation_id=current_correlation_id()
-                )
-                return await mapping.read_order(uow, order)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        _, order = await quotes.convert_quote(
+            uow, quote_id, correlation_id=current_correlation_id()
+        )
+        return await mapping.read_order(uow, order)
 
-            return await created_once(
-                request,
-                uow,
-                scope="quotes.convert",
-                key=idempotency_key,
-                body={"quote_id": quote_id},
-                create=create,
-            )
+    return await created_once(
+        request,
+        scope="quotes.convert",
+        key=idempotency_key,
+        body={"quote_id": quote_id},
+        create=create,
+    )
 
 
 @router.get(
@@ -201,9 +177,7 @@ async def convert_quote(
 )
 async def quote_pdf(quote_id: str, request: Request) -> RedirectResponse:
     """Redirect to the latest PDF of the quote (rendered once it is sent)."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            quote = await quotes.get_quote(uow, quote_id)
+    quote = await run_query(request, quotes.get_quote, quote_id)
     document = quote.latest_document
     if document is None:
         raise NotFound(f"no PDF of quote {quote.number} exists yet")
@@ -215,9 +189,4 @@ async def quote_pdf(quote_id: str, request: Request) -> RedirectResponse:
 )
 async def quote_timeline(quote_id: str, request: Request) -> content_schemas.TimelineRead:
     """What happened to the quote, oldest first."""
-    with problems():
-        async with unit_of_work(request) as uow:
-            entries = await timeline.quote_timeline(uow, quote_id)
-    return content_schemas.TimelineRead(
-        items=[content_schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
-    )
+    return mapping.timeline_read(await run_query(request, timeline.quote_timeline, quote_id))

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.entrypoints import orders_schemas, saved_filters_schemas
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
     created_once,
+    creating,
     name_and_id,
     name_and_id_of,
     unit_of_work,
@@ -44,13 +46,7 @@ def _read(saved: SavedFilter) -> saved_filters_schemas.SavedFilterRead:
     )
 
 
-@router.post(
-    "/saved-filters",
-    dependencies=SALES,
-    status_code=201,
-    response_model=saved_filters_schemas.SavedFilterRead,
-    responses=PROBLEMS,
-)
+@creating(router, "/saved-filters", saved_filters_schemas.SavedFilterRead)
 async def create_saved_filter(
     body: saved_filters_schemas.SavedFilterCreate,
     request: Request,
@@ -65,21 +61,19 @@ async def create_saved_filter(
         query=body.query.model_dump(mode="json", exclude_defaults=True),
         created_at=datetime.now(UTC),
     )
-    async with unit_of_work(request) as uow:
 
-        async def create() -> BaseModel:
-            if not await uow.saved_filters.add(saved):
-                raise Conflict(f"you already have a saved filter named {body.name!r}")
-            return _read(saved)
+    async def create(uow: SqlUnitOfWork) -> BaseModel:
+        if not await uow.saved_filters.add(saved):
+            raise Conflict(f"you already have a saved filter named {body.name!r}")
+        return _read(saved)
 
-        return await created_once(
-            request,
-            uow,
-            scope=f"saved-filters:{hashlib.sha256(owner.encode()).hexdigest()[:40]}",
-            key=idempotency_key,
-            body=body.model_dump(mode="json"),
-            create=create,
-        )
+    return await created_once(
+        request,
+        scope=f"saved-filters:{hashlib.sha256(owner.encode()).hexdigest()[:40]}",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=create,
+    )
 
 
 @router.get("/saved-filters", response_model=saved_filters_schemas.SavedFilterPage)
