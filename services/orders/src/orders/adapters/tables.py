@@ -85,6 +85,30 @@ def _line_columns(owner: str, owner_table: str) -> list[Column[Any] | CheckConst
     ]
 
 
+def _document_columns(owner: str, owner_table: str, *kind: Column[Any]) -> list[Column[Any]]:
+    """The columns of the documents rendered for an order or a quote (children.add_documents);
+    `kind` is the order's column telling a confirmation from an invoice."""
+    return [
+        Column(owner, Uuid(as_uuid=False), ForeignKey(f"{owner_table}.id"), nullable=False),
+        Column("document_id", String(200), nullable=False),
+        *kind,
+        Column("reference", String(200), nullable=False),
+        Column("download_path", String(500), nullable=False),
+        Column("position", Integer, nullable=False),
+    ]
+
+
+def _year_counters(name: str) -> Table:
+    """One row per year: locked and incremented in the transaction that inserts the numbered
+    row, so a rolled-back insert gives its number back and the sequence has no gaps."""
+    return Table(
+        name,
+        metadata,
+        Column("year", Integer, primary_key=True, autoincrement=False),
+        Column("last_value", Integer, nullable=False),
+    )
+
+
 customers = Table(
     "customers",
     metadata,
@@ -157,14 +181,7 @@ saved_filters = Table(
     UniqueConstraint("owner", "name", name="uq_saved_filters_owner_name"),
 )
 
-# One row per year: locked and incremented in the transaction that inserts the order, so a
-# rolled-back order gives its number back and the sequence has no gaps.
-order_number_counters = Table(
-    "order_number_counters",
-    metadata,
-    Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("last_value", Integer, nullable=False),
-)
+order_number_counters = _year_counters("order_number_counters")
 
 orders = Table(
     "orders",
@@ -229,12 +246,7 @@ order_shipments = Table(
 order_documents = Table(
     "order_documents",
     metadata,
-    Column("order_id", Uuid(as_uuid=False), ForeignKey("orders.id"), nullable=False),
-    Column("document_id", String(200), nullable=False),
-    Column("kind", String(50), nullable=False),
-    Column("reference", String(200), nullable=False),
-    Column("download_path", String(500), nullable=False),
-    Column("position", Integer, nullable=False),
+    *_document_columns("order_id", "orders", Column("kind", String(50), nullable=False)),
     PrimaryKeyConstraint("order_id", "document_id", name="pk_order_documents"),
 )
 
@@ -262,12 +274,7 @@ order_timeline = Table(
     Index("ix_order_timeline_quote_id_occurred_at", "quote_id", "occurred_at", "id"),
 )
 
-quote_number_counters = Table(
-    "quote_number_counters",
-    metadata,
-    Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("last_value", Integer, nullable=False),
-)
+quote_number_counters = _year_counters("quote_number_counters")
 
 quotes = Table(
     "quotes",
@@ -300,10 +307,6 @@ quote_lines = Table(
 quote_documents = Table(
     "quote_documents",
     metadata,
-    Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id"), nullable=False),
-    Column("document_id", String(200), nullable=False),
-    Column("reference", String(200), nullable=False),
-    Column("download_path", String(500), nullable=False),
-    Column("position", Integer, nullable=False),
+    *_document_columns("quote_id", "quotes"),
     PrimaryKeyConstraint("quote_id", "document_id", name="pk_quote_documents"),
 )
