@@ -71,6 +71,21 @@ _SHARD_OF_KEY = "get_byte(decode(md5(key), 'hex'), 0) % 32"  # md5's first byte:
 RELAY_LOCK_SPACE = int.from_bytes(b"outb", "big")
 _PRESENCE = SHARDS
 
+# How many relays run (each holds the shared presence lock while it lives), and the shards of the
+# oldest waiting rows, oldest first. The SQL is a constant: nothing in it comes from input.
+_RELAYS_AND_WAITING_SHARDS = text(
+    "SELECT"  # noqa: S608 (a constant: the shard expression is ours)
+    " (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    "  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    "  AND classid = CAST(:space AS oid) AND objid = CAST(:presence AS oid) AND objsubid = 2),"
+    " ARRAY(SELECT shard FROM"
+    f"  (SELECT {_SHARD_OF_KEY} AS shard, min(id) AS oldest FROM"
+    "    (SELECT id, key FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
+    "     ORDER BY id LIMIT :window) AS oldest_rows"
+    "   GROUP BY 1) AS shards"
+    "  ORDER BY oldest)"
+).bindparams(space=RELAY_LOCK_SPACE, presence=_PRESENCE)
+
 # Refusals that publishing the same row again cannot cure: such a row is parked (ADR 7).
 PERMANENT_REFUSALS: tuple[type[Exception], ...] = (
     MessageSizeTooLargeError,
@@ -252,23 +267,17 @@ class OutboxRelay:
         return len(outcome.published)
 
     async def _lock_shards(self, session: AsyncSession) -> list[int]:
-        """Take the transaction's advisory locks of up to a fair share of free shards."""
-        relays = (
-            await session.execute(
-                text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                    " AND database = (SELECT oid FROM pg_database"
-                    "                 WHERE datname = current_database())"
-                    " AND classid = CAST(:space AS oid) AND objid = CAST(:presence AS oid)"
-                    " AND objsubid = 2"
-                ),
-                {"space": RELAY_LOCK_SPACE, "presence": _PRESENCE},
-            )
-        ).scalar_one()
+        """Take the transaction's advisory locks of up to a fair share of free shards, those of
+        the oldest waiting rows first."""
+        relays, waiting = (
+            await session.execute(_RELAYS_AND_WAITING_SHARDS, {"window": 4 * self.batch_size})
+        ).one()
         share = math.ceil(SHARDS / max(int(relays), 1))
-        # A random order of trial spreads the shards evenly over the relays. LIMIT stops the
-        # scan, so no more locks are taken than the share.
-        order = random.sample(range(SHARDS), SHARDS)
+        # The shards with the oldest rows first (the oldest row waits least), then the others in
+        # a random order, which spreads them evenly over the relays. LIMIT stops the scan, so no
+        # more locks are taken than the share.
+        rest = [shard for shard in range(SHARDS) if shard not in waiting]
+        order = [*waiting, *random.sample(rest, len(rest))]
         locked = await session.execute(
             text(
                 "SELECT shard FROM unnest(CAST(:order AS integer[])) AS shard"
