@@ -9,7 +9,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orders.adapters.rows import address_from_json, address_to_json, canonical_id, escape_like
+from orders.adapters.rows import (
+    address_from_json,
+    address_to_json,
+    canonical_id,
+    escape_like,
+    row_by_id,
+)
 from orders.adapters.tables import customer_addresses, customers
 from orders.domain.addresses import AddressKind, CustomerAddress
 from orders.domain.customer import Customer
@@ -43,13 +49,7 @@ class SqlCustomerRepository:
         )
 
     async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None:
-        wanted = canonical_id(customer_id)
-        if wanted is None:
-            return None
-        query = select(customers).where(customers.c.id == wanted)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).first()
+        row = await row_by_id(self.session, customers, customer_id, for_update=for_update)
         return None if row is None else _customer(row)
 
     async def save(self, customer: Customer) -> None:
@@ -130,14 +130,7 @@ class SqlAddressRepository:
         return [_address(row) for row in rows]
 
     async def get(self, address_id: str) -> CustomerAddress | None:
-        wanted = canonical_id(address_id)
-        if wanted is None:
-            return None
-        row = (
-            await self.session.execute(
-                select(customer_addresses).where(customer_addresses.c.id == wanted)
-            )
-        ).first()
+        row = await row_by_id(self.session, customer_addresses, address_id)
         return None if row is None else _address(row)
 
     async def save_all(

@@ -21,9 +21,9 @@ from orders.adapters.children import (
 from orders.adapters.rows import (
     approval_from_json,
     approval_to_json,
-    canonical_id,
     content_from_row,
     content_values,
+    row_by_id,
     text_match,
 )
 from orders.adapters.tables import order_documents, order_lines, order_shipments, orders
@@ -71,16 +71,8 @@ class SqlOrderRepository:
         await self._save_children(order)
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
-        wanted = canonical_id(order_id)
-        if wanted is None:
-            return None
-        query = select(orders).where(orders.c.id == wanted)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).first()
-        if row is None:
-            return None
-        return (await self._assemble([row]))[0]
+        row = await row_by_id(self.session, orders, order_id, for_update=for_update)
+        return None if row is None else (await self._assemble([row]))[0]
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
         row = (

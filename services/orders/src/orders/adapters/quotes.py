@@ -19,9 +19,9 @@ from orders.adapters.children import (
 )
 from orders.adapters.orders import orders_of_quotes
 from orders.adapters.rows import (
-    canonical_id,
     content_from_row,
     content_values,
+    row_by_id,
     text_match,
 )
 from orders.adapters.tables import quote_documents, quote_lines, quotes
@@ -55,13 +55,7 @@ class SqlQuoteRepository:
         await add_documents(self.session, quote_documents, "quote_id", quote.id, quote.documents)
 
     async def get(self, quote_id: str, *, for_update: bool = False) -> Quote | None:
-        wanted = canonical_id(quote_id)
-        if wanted is None:
-            return None
-        query = select(quotes).where(quotes.c.id == wanted)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self.session.execute(query)).first()
+        row = await row_by_id(self.session, quotes, quote_id, for_update=for_update)
         return None if row is None else (await self._assemble([row]))[0]
 
     async def save(self, quote: Quote, *, lines: bool = False) -> None:

@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_
+from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.domain.content import (
     Address,
@@ -33,6 +34,24 @@ def canonical_id(value: object) -> str | None:
         return str(uuid.UUID(value))
     except ValueError:
         return None
+
+
+async def row_by_id(
+    session: AsyncSession,
+    table: Table,
+    row_id: str,
+    *conditions: ColumnElement[bool],
+    for_update: bool = False,
+) -> Row[Any] | None:
+    """The row of `table` with this id that meets `conditions` (locked if `for_update`), or None:
+    also when `row_id` is no id at all."""
+    wanted = canonical_id(row_id)
+    if wanted is None:
+        return None
+    query = select(table).where(table.c.id == wanted, *conditions)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
 
 
 def escape_like(text: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orders.adapters.rows import canonical_id
+from orders.adapters.rows import canonical_id, row_by_id
 from orders.adapters.tables import saved_filters
 from orders.service_layer.ports import SavedFilter
 
@@ -38,16 +38,9 @@ class SqlSavedFilterRepository:
         return inserted.first() is not None
 
     async def get(self, filter_id: str, owner: str) -> SavedFilter | None:
-        wanted = canonical_id(filter_id)
-        if wanted is None:
-            return None
-        row = (
-            await self.session.execute(
-                select(saved_filters).where(
-                    saved_filters.c.id == wanted, saved_filters.c.owner == owner
-                )
-            )
-        ).first()
+        row = await row_by_id(
+            self.session, saved_filters, filter_id, saved_filters.c.owner == owner
+        )
         return None if row is None else _saved_filter(row)
 
     async def of_owner(
