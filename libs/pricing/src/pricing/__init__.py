@@ -2,6 +2,7 @@
 
 Line net, discount, tax per line and per rate, document totals, the rounding rule (each line
 rounded half up to the currency's minor unit, then summed) and ISO 4217 currencies.
+The address and payment terms of a sales document (`pricing.sales`) are shared here too.
 """
 
 from pricing.amounts import (
@@ -21,6 +22,7 @@ from pricing.amounts import (
     round_money,
     tax_breakdown,
 )
+from pricing.sales import Address, PaymentTerms, due_date
 from pricing.currency import (
     STORAGE_DECIMALS,
     UnknownCurrency,
@@ -37,14 +39,17 @@ __all__ = [
     "MAX_AMOUNT",
     "STORAGE_DECIMALS",
     "ZERO",
+    "Address",
     "AmountTooLarge",
     "LineAmounts",
+    "PaymentTerms",
     "TaxLine",
     "Totals",
     "UnknownCurrency",
     "amount_decimals",
     "check_amount",
     "document_totals",
+    "due_date",
     "is_currency",
     "line_amounts",
     "minor_units",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -25,8 +25,12 @@ from pricing import EXACT as EXACT
 from pricing import ZERO as ZERO
 from pricing import AmountTooLarge, TaxLine, document_totals, round_money
 from pricing import LineAmounts as LineAmounts
+from pricing import Totals as PricingTotals
 from pricing import line_amounts as line_amounts
 from pricing import plain as plain
+from pricing.sales import Address as Address
+from pricing.sales import PaymentTerms as PaymentTerms
+from pricing.sales import due_date as due_date
 
 money = round_money  # an amount rounded half up to the cent (0.005 → 0.01)
 TaxAmount = TaxLine  # one rate of the invoice's tax breakdown: rate, base, amount
@@ -71,33 +75,6 @@ class Customer:
     id: str
     name: str
     email: str | None = None
-
-
-@dataclass(frozen=True)
-class Address:
-    line1: str
-    postal_code: str
-    city: str
-    country: str
-    name: str | None = None
-    line2: str | None = None
-    region: str | None = None
-
-
-@dataclass(frozen=True)
-class PaymentTerms:
-    days: int = 30
-    text: str | None = None
-
-    def due_date(self, issue_date: date) -> date:
-        return due_date(issue_date, self.days)
-
-
-def due_date(issue_date: date, days: int) -> date:
-    """The day an invoice issued on `issue_date` with `days` payment terms falls due."""
-    if days < 0:
-        raise ValueError("payment terms cannot be negative")
-    return issue_date + timedelta(days=days)
 
 
 def invoice_number(year: int, sequence: int) -> str:
@@ -149,12 +126,8 @@ class InvoiceLine:
         )
 
 
-@dataclass(frozen=True)
-class Totals:
-    net: Decimal
-    tax: Decimal
-    gross: Decimal
-    taxes: tuple[TaxAmount, ...] = ()
+class Totals(PricingTotals):
+    """The suite's totals (net, tax, gross, tax breakdown), computed from invoice lines."""
 
     @classmethod
     def of(cls, lines: Iterable[InvoiceLine]) -> Totals:

@@ -18,8 +18,10 @@ from enum import StrEnum
 
 from documents.domain.labels import Labels, labels_for
 from documents.domain.templates import Look
-from pricing import LineAmounts, TaxLine, round_money
+from pricing import LineAmounts, TaxLine, Totals, round_money
 from pricing import tax_breakdown as breakdown_by_rate
+from pricing.sales import Address
+from pricing.sales import PaymentTerms as SalesPaymentTerms
 
 PDF = "application/pdf"
 
@@ -127,23 +129,7 @@ class Document:
 # --- what a document prints -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PostalAddress:
-    line1: str
-    postal_code: str
-    city: str
-    country: str
-    name: str | None = None
-    line2: str | None = None
-    region: str | None = None
-
-    def lines(self) -> list[str]:
-        """The address as printed, one entry per line."""
-        city = " ".join(part for part in (self.postal_code, self.city) if part)
-        if self.region:
-            city = f"{city}, {self.region}"
-        candidates = [self.name, self.line1, self.line2, city, self.country]
-        return [line for line in candidates if line]
+PostalAddress = Address  # the suite's one postal address (`pricing.sales`), printable as lines
 
 
 @dataclass(frozen=True)
@@ -171,12 +157,7 @@ class PrintLine:
 TaxAmount = TaxLine  # one rate of the tax breakdown: rate, base, amount (the `pricing` one)
 
 
-@dataclass(frozen=True)
-class PrintTotals:
-    net: Decimal
-    tax: Decimal
-    gross: Decimal
-    taxes: tuple[TaxAmount, ...] = ()
+PrintTotals = Totals  # net, tax, gross and the breakdown per rate (the `pricing` one)
 
 
 def tax_breakdown(lines: Iterable[PrintLine]) -> tuple[TaxAmount, ...]:
@@ -194,10 +175,8 @@ def _printed_amounts(line: PrintLine) -> LineAmounts:
     return LineAmounts(line.net_amount, line.tax_amount, line.net_amount + line.tax_amount)
 
 
-@dataclass(frozen=True)
-class PaymentTerms:
-    days: int
-    text: str | None = None
+class PaymentTerms(SalesPaymentTerms):
+    """The suite's payment terms (`pricing.sales`), with their printed wording."""
 
     def wording(self, labels: Labels | None = None) -> str:
         """The terms as printed: the agreed text, else a sentence from the number of days."""

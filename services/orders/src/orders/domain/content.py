@@ -13,6 +13,8 @@ from orders.domain.errors import (
     InvalidOrder,
 )
 from orders.domain.totals import ZERO, LineAmounts, line_amounts, totals
+from pricing.sales import Address as Address  # the suite's one address and payment terms
+from pricing.sales import PaymentTerms as PaymentTerms
 
 MAX_LINES = 500
 
@@ -20,23 +22,6 @@ MAX_LINES = 500
 class LineKind(StrEnum):
     PRODUCT = "product"
     SERVICE = "service"
-
-
-@dataclass(frozen=True)
-class Address:
-    line1: str
-    postal_code: str
-    city: str
-    country: str
-    name: str | None = None
-    line2: str | None = None
-    region: str | None = None
-
-
-@dataclass(frozen=True)
-class PaymentTerms:
-    days: int = 30
-    text: str | None = None
 
 
 DEFAULT_PAYMENT_TERMS = PaymentTerms()

@@ -1,0 +1,46 @@
+"""The values every sales document carries besides its amounts: postal address and payment terms.
+
+Orders, billing and documents each state them in their pure domains; they are one concept, kept
+once here (plain frozen dataclasses, no pydantic) beside the money arithmetic that the same
+documents share. The event payloads of `contracts` spell the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    name: str | None = None
+    line2: str | None = None
+    region: str | None = None
+
+    def lines(self) -> list[str]:
+        """The address as printed, one entry per line."""
+        city = " ".join(part for part in (self.postal_code, self.city) if part)
+        if self.region:
+            city = f"{city}, {self.region}"
+        candidates = [self.name, self.line1, self.line2, city, self.country]
+        return [line for line in candidates if line]
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    days: int = 30
+    text: str | None = None
+
+    def due_date(self, issue_date: date) -> date:
+        return due_date(issue_date, self.days)
+
+
+def due_date(issue_date: date, days: int) -> date:
+    """The day a document issued on `issue_date` with `days` payment terms falls due."""
+    if days < 0:
+        raise ValueError("payment terms cannot be negative")
+    return issue_date + timedelta(days=days)
