@@ -185,9 +185,12 @@ def _line_fields(line: Line) -> dict[str, Any]:
     }
 
 
-def _content_read(source: Order | Quote, customer: Customer | None) -> dict[str, Any]:
+def _shared_read(source: Order | Quote, customer: Customer | None) -> dict[str, Any]:
+    """The fields an order's and a quote's answers share: identity, content, totals, times."""
     effective = source.effective_payment_terms
     return {
+        "id": source.id,
+        "number": source.number,
         "customer": _customer_ref(customer),
         "contact": source.contact,
         "currency": source.currency,
@@ -203,13 +206,13 @@ def _content_read(source: Order | Quote, customer: Customer | None) -> dict[str,
         "template_id": source.template_id,
         "recurring": _recurring_read(source.recurring),
         "totals": _totals_read(source.totals),
+        "created_at": source.created_at,
+        "updated_at": source.updated_at,
     }
 
 
 def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderRead:
     return orders_schemas.OrderRead(
-        id=order.id,
-        number=order.number,
         status=order.status,
         fulfilment=order.fulfilment,
         billing=order.billing,
@@ -229,9 +232,7 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
         cancellation_reason=order.cancellation_reason,
         archived=order.archived,
         archived_at=order.archived_at,
-        created_at=order.created_at,
-        updated_at=order.updated_at,
-        **_content_read(order, customer),
+        **_shared_read(order, customer),
     )
 
 
@@ -246,8 +247,6 @@ async def order_reads(uow: UnitOfWork, orders: list[Order]) -> list[orders_schem
 
 def quote_read(quote: Quote, customer: Customer) -> quotes_schemas.QuoteRead:
     return quotes_schemas.QuoteRead(
-        id=quote.id,
-        number=quote.number,
         status=quote.status_on(utcnow().date()),
         quote_date=quote.quote_date,
         valid_until=quote.valid_until,
@@ -257,9 +256,7 @@ def quote_read(quote: Quote, customer: Customer) -> quotes_schemas.QuoteRead:
         sent_at=quote.sent_at,
         decided_at=quote.decided_at,
         rejection_reason=quote.rejection_reason,
-        created_at=quote.created_at,
-        updated_at=quote.updated_at,
-        **_content_read(quote, customer),
+        **_shared_read(quote, customer),
     )
 
 
