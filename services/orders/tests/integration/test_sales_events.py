@@ -36,6 +36,16 @@ async def a_customer(client: Any) -> dict[str, Any]:
     return customer
 
 
+async def a_draft(client: Any, collection: str) -> dict[str, Any]:
+    """A new customer's draft of LINES; `collection` is "/orders" or "/quotes"."""
+    customer = await a_customer(client)
+    body = {"customer_id": customer["id"], "currency": "EUR", "lines": LINES}
+    response = await client.post(collection, json=body)
+    assert response.status_code == 201, response.text
+    draft: dict[str, Any] = response.json()
+    return draft
+
+
 def generated(order_id: str, document_id: str, kind: str, reference: str) -> Any:
     payload = DocumentGenerated(
         document_id=document_id,
@@ -78,12 +88,7 @@ async def test_order_pdf_redirects_to_its_latest_document_and_emails_reach_the_t
     orders_service: Any,
 ) -> None:
     service, client = orders_service, orders_service.client
-    customer = await a_customer(client)
-    order = (
-        await client.post(
-            "/orders", json={"customer_id": customer["id"], "currency": "EUR", "lines": LINES}
-        )
-    ).json()
+    order = await a_draft(client, "/orders")
     await client.post(f"/orders/{order['id']}/confirm")
     missing = await client.get(f"/orders/{order['id']}/pdf")
     assert missing.status_code == 404
@@ -148,12 +153,7 @@ async def test_order_pdf_redirects_to_its_latest_document_and_emails_reach_the_t
 
 async def test_a_sent_quote_gets_its_pdf_from_the_documents_events(orders_service: Any) -> None:
     service, client = orders_service, orders_service.client
-    customer = await a_customer(client)
-    quote = (
-        await client.post(
-            "/quotes", json={"customer_id": customer["id"], "currency": "EUR", "lines": LINES}
-        )
-    ).json()
+    quote = await a_draft(client, "/quotes")
     await client.post(f"/quotes/{quote['id']}/send")
     assert (await client.get(f"/quotes/{quote['id']}/pdf")).status_code == 404
 
