@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import MetaData, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
@@ -27,9 +27,11 @@ from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.outbox import (
     MAX_EVENT_BYTES,
     RELIABLE_PRODUCER_OPTIONS,
+    SHARDS,
     EventTooLarge,
     OutboxRelay,
     add_to_outbox,
+    shard_of,
 )
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually
@@ -291,6 +293,21 @@ async def test_record_refuses_an_event_over_the_limit_naming_it(outbox: Outbox) 
     assert refused.value.limit == MAX_EVENT_BYTES
     assert f"{MAX_EVENT_BYTES:,} bytes" in refused.value.detail
     assert await outbox.unpublished() == 0  # nothing written
+
+
+async def test_keys_spread_over_every_shard_as_python_and_sql_agree(outbox: Outbox) -> None:
+    keys = [str(uuid.uuid4()) for _ in range(400)]
+    async with outbox.sessionmaker() as session:
+        computed = await session.execute(
+            text(
+                "SELECT key, get_byte(decode(md5(key), 'hex'), 0) % 32"
+                " FROM unnest(CAST(:keys AS text[])) AS key"
+            ),
+            {"keys": keys},
+        )
+        by_sql = {key: shard for key, shard in computed}
+    assert by_sql == {key: shard_of(key) for key in keys}
+    assert set(by_sql.values()) == set(range(SHARDS))
 
 
 async def operator(kit: Outbox, *argv: str) -> str:
