@@ -1,10 +1,16 @@
-"""Alembic helpers: each service's `migrations/env.py` is two lines calling `run_env`, and its
-initial migration creates the messaging tables with `create_messaging_tables`."""
+"""Alembic helpers: each service's `migrations/env.py` is two lines calling `run_env`, its
+initial migration creates the messaging tables with `create_messaging_tables`, and its tables
+take the column groups they share with other services' tables from the `*_columns` helpers.
+
+Every helper here is frozen, as migrations must be: revisions already applied call them, so
+what a helper creates never changes. A different shape needs a new helper, never an edit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command, context, op
@@ -160,3 +166,59 @@ def drop_outbox_parking() -> None:
     )
     op.drop_column("outbox", "error")
     op.drop_column("outbox", "failed_at")
+
+
+def timestamp_columns(*names: str, default_now: bool = True) -> list[sa.Column[Any]]:
+    """Not-null `timestamptz` columns, `created_at` and `updated_at` unless other names are
+    given, with `DEFAULT now()` unless `default_now=False`. Frozen (see the module docstring).
+    """
+    default = sa.text("now()") if default_now else None
+    return [
+        sa.Column(name, sa.DateTime(timezone=True), server_default=default, nullable=False)
+        for name in names or ("created_at", "updated_at")
+    ]
+
+
+def address_columns() -> list[sa.Column[Any]]:
+    """`billing_address` and `shipping_address`: nullable JSONB. Frozen."""
+    return [
+        sa.Column(name, postgresql.JSONB(astext_type=sa.Text()), nullable=True)
+        for name in ("billing_address", "shipping_address")
+    ]
+
+
+def letter_text_columns() -> list[sa.Column[Any]]:
+    """`opening_text` and `closing_text` around a document's lines: nullable text. Frozen."""
+    return [sa.Column(name, sa.Text(), nullable=True) for name in ("opening_text", "closing_text")]
+
+
+def payment_terms_columns(*, days_nullable: bool) -> list[sa.Column[Any]]:
+    """`payment_terms_days` (integer) and `payment_terms_text` (nullable varchar(200)). Frozen."""
+    return [
+        sa.Column("payment_terms_days", sa.Integer(), nullable=days_nullable),
+        sa.Column("payment_terms_text", sa.String(length=200), nullable=True),
+    ]
+
+
+def totals_columns() -> list[sa.Column[Any]]:
+    """A document's `net_total`, `tax_total` and `gross_total`: not-null numeric(18, 2). Frozen."""
+    return [
+        sa.Column(name, sa.Numeric(precision=18, scale=2), nullable=False)
+        for name in ("net_total", "tax_total", "gross_total")
+    ]
+
+
+def priced_line_columns() -> list[sa.Column[Any]]:
+    """A priced line's quantity, unit price, discount and tax rate (percent) and its net, tax and
+    gross amounts, all not null. Frozen."""
+    money = sa.Numeric(precision=18, scale=2)
+    percent = sa.Numeric(precision=7, scale=4)
+    return [
+        sa.Column("quantity", sa.Numeric(precision=15, scale=3), nullable=False),
+        sa.Column("unit_price", money, nullable=False),
+        sa.Column("discount_percent", percent, nullable=False),
+        sa.Column("tax_rate", percent, nullable=False),
+        sa.Column("net_amount", money, nullable=False),
+        sa.Column("tax_amount", money, nullable=False),
+        sa.Column("gross_amount", money, nullable=False),
+    ]

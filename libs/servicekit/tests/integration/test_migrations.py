@@ -7,14 +7,19 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import CreateColumn
 
 from contracts import EventType, new_event
 from contracts.events import OrderCancelled
+from servicekit import migrations
 from servicekit.db import new_metadata
 from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
 from servicekit.unit_of_work import SqlUnitOfWorkBase
@@ -38,6 +43,62 @@ async def test_migrated_messaging_tables_match_the_declared_ones(
     ):
         connection = await session.connection()
         assert await connection.run_sync(differences) == []
+
+
+# What each column helper creates, pinned: applied migrations call them, so they never change.
+PINNED_COLUMNS: list[tuple[list[sa.Column[Any]], list[str]]] = [
+    (
+        migrations.timestamp_columns(),
+        [
+            "created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL",
+            "updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL",
+        ],
+    ),
+    (
+        migrations.timestamp_columns("recorded_at", default_now=False),
+        ["recorded_at TIMESTAMP WITH TIME ZONE NOT NULL"],
+    ),
+    (migrations.address_columns(), ["billing_address JSONB", "shipping_address JSONB"]),
+    (migrations.letter_text_columns(), ["opening_text TEXT", "closing_text TEXT"]),
+    (
+        migrations.payment_terms_columns(days_nullable=False),
+        ["payment_terms_days INTEGER NOT NULL", "payment_terms_text VARCHAR(200)"],
+    ),
+    (
+        migrations.payment_terms_columns(days_nullable=True),
+        ["payment_terms_days INTEGER", "payment_terms_text VARCHAR(200)"],
+    ),
+    (
+        migrations.totals_columns(),
+        [
+            "net_total NUMERIC(18, 2) NOT NULL",
+            "tax_total NUMERIC(18, 2) NOT NULL",
+            "gross_total NUMERIC(18, 2) NOT NULL",
+        ],
+    ),
+    (
+        migrations.priced_line_columns(),
+        [
+            "quantity NUMERIC(15, 3) NOT NULL",
+            "unit_price NUMERIC(18, 2) NOT NULL",
+            "discount_percent NUMERIC(7, 4) NOT NULL",
+            "tax_rate NUMERIC(7, 4) NOT NULL",
+            "net_amount NUMERIC(18, 2) NOT NULL",
+            "tax_amount NUMERIC(18, 2) NOT NULL",
+            "gross_amount NUMERIC(18, 2) NOT NULL",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("columns", "ddl"), PINNED_COLUMNS)
+def test_column_helpers_create_what_applied_migrations_created(
+    columns: list[sa.Column[Any]], ddl: list[str]
+) -> None:
+    # A failure here means a helper changed under migrations already applied: write a new one.
+    sa.Table("pinned", sa.MetaData(), *columns)
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    assert [str(CreateColumn(column).compile(dialect=dialect)) for column in columns] == ddl
 
 
 async def test_contract_units_of_work_leave_nothing_behind(databases: TemporaryDatabases) -> None:
