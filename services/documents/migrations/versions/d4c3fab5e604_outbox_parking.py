@@ -1,23 +1,10 @@
-"""outbox rows refused by Kafka for good are parked with their error
-
-Revision ID: d4c3fab5e604
-Revises: da1993c8acf9
-Create Date: 2026-12-01 06:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""outbox rows refused by Kafka for good are parked with their error"""
 
 from servicekit.migrations import add_outbox_parking, drop_outbox_parking
 
-revision: str = "d4c3fab5e604"
-down_revision: str | None = "da1993c8acf9"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "d4c3fab5e604"
+down_revision = "da1993c8acf9"
 
-
-def upgrade() -> None:
-    add_outbox_parking()
-
-
-def downgrade() -> None:
-    drop_outbox_parking()
+# Alembic calls these; the shared helpers are the whole revision.
+upgrade = add_outbox_parking
+downgrade = drop_outbox_parking

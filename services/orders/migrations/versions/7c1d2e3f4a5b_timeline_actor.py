@@ -1,19 +1,10 @@
-"""timeline entries name their actor
-
-Revision ID: 7c1d2e3f4a5b
-Revises: 665fafb9ec61
-Create Date: 2026-11-23 13:20:00.000000
-"""
-
-from collections.abc import Sequence
+"""timeline entries name their actor"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "7c1d2e3f4a5b"
-down_revision: str | None = "665fafb9ec61"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "7c1d2e3f4a5b"
+down_revision = "665fafb9ec61"
 
 
 def upgrade() -> None:

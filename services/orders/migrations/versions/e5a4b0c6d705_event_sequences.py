@@ -1,11 +1,4 @@
-"""events are numbered per subject; orders apply other services' events only forwards
-
-Revision ID: e5a4b0c6d705
-Revises: a1f0c7e2b301
-Create Date: 2026-12-01 06:40:00.000000
-"""
-
-from collections.abc import Sequence
+"""events are numbered per subject; orders apply other services' events only forwards"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,10 +6,8 @@ from sqlalchemy.dialects import postgresql
 
 from servicekit.sequencing import create_event_sequences_table, drop_event_sequences_table
 
-revision: str = "e5a4b0c6d705"
-down_revision: str | None = "a1f0c7e2b301"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "e5a4b0c6d705"
+down_revision = "a1f0c7e2b301"
 
 
 def upgrade() -> None:
