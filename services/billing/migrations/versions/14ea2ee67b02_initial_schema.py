@@ -1,26 +1,16 @@
-"""Initial schema: invoices, their lines and taxes, payments, number counters, outbox/inbox.
-
-Revision ID: 14ea2ee67b02
-Revises:
-Create Date: 2026-11-23 12:33:46.373781
-"""
-
-from collections.abc import Sequence
+"""Initial schema: invoices, their lines and taxes, payments, number counters, outbox/inbox."""
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from servicekit.migrations import create_messaging_tables, drop_messaging_tables
+from servicekit import migrations as shared
 
-revision: str = "14ea2ee67b02"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "14ea2ee67b02"
+down_revision = None
 
 
 def upgrade() -> None:
-    create_messaging_tables()
+    shared.create_messaging_tables()
     op.create_table(
         "invoice_number_counters",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
@@ -37,33 +27,17 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(length=200), nullable=False),
         sa.Column("customer_name", sa.String(length=200), nullable=False),
         sa.Column("customer_email", sa.String(length=200), nullable=True),
-        sa.Column("billing_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("shipping_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        *shared.address_columns(),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("issue_date", sa.Date(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
-        sa.Column("payment_terms_days", sa.Integer(), nullable=False),
-        sa.Column("payment_terms_text", sa.String(length=200), nullable=True),
+        *shared.payment_terms_columns(days_nullable=False),
         sa.Column("customer_reference", sa.String(length=200), nullable=True),
-        sa.Column("opening_text", sa.Text(), nullable=True),
-        sa.Column("closing_text", sa.Text(), nullable=True),
-        sa.Column("net_total", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("tax_total", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("gross_total", sa.Numeric(precision=18, scale=2), nullable=False),
+        *shared.letter_text_columns(),
+        *shared.totals_columns(),
         sa.Column("paid_total", sa.Numeric(precision=18, scale=2), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        *shared.timestamp_columns(),
         sa.CheckConstraint(
             "status IN ('issued', 'partially_paid', 'paid')", name=op.f("ck_invoices_status")
         ),
@@ -84,13 +58,7 @@ def upgrade() -> None:
         sa.Column("line_no", sa.Integer(), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("quantity", sa.Numeric(precision=15, scale=3), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("discount_percent", sa.Numeric(precision=7, scale=4), nullable=False),
-        sa.Column("tax_rate", sa.Numeric(precision=7, scale=4), nullable=False),
-        sa.Column("net_amount", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("tax_amount", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("gross_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        *shared.priced_line_columns(),
         sa.ForeignKeyConstraint(
             ["invoice_id"], ["invoices.id"], name=op.f("fk_invoice_lines_invoice_id_invoices")
         ),
@@ -115,12 +83,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("method", sa.String(length=20), nullable=False),
         sa.Column("reference", sa.String(length=200), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        *shared.timestamp_columns("created_at"),
         sa.CheckConstraint(
             "method IN ('bank_transfer', 'card', 'cash', 'other')", name=op.f("ck_payments_method")
         ),
@@ -143,4 +106,4 @@ def downgrade() -> None:
     op.drop_index("ix_invoices_created_at_id", table_name="invoices")
     op.drop_table("invoices")
     op.drop_table("invoice_number_counters")
-    drop_messaging_tables()
+    shared.drop_messaging_tables()

@@ -1,26 +1,16 @@
-"""initial schema: documents, messaging (outbox, inbox, idempotency keys)
-
-Revision ID: 91943bcbe091
-Revises:
-Create Date: 2026-11-23 12:39:49.609817
-"""
-
-from collections.abc import Sequence
+"""initial schema: documents, messaging (outbox, inbox, idempotency keys)"""
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from servicekit.migrations import create_messaging_tables, drop_messaging_tables
+from servicekit import migrations as shared
 
-revision: str = '91943bcbe091'
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "91943bcbe091"
+down_revision = None
 
 
 def upgrade() -> None:
-    create_messaging_tables()
+    shared.create_messaging_tables()
     op.create_table('documents',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('order_id', sa.String(length=200), nullable=False),
@@ -32,8 +22,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('storage_key', sa.String(length=500), nullable=False),
     sa.Column('source_event_id', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns(),
     sa.CheckConstraint("kind IN ('order_confirmation', 'invoice')", name=op.f('ck_documents_kind')),
     sa.CheckConstraint('size >= 0', name=op.f('ck_documents_size')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
@@ -47,4 +36,4 @@ def downgrade() -> None:
     op.drop_index('ix_documents_order_id_created_at', table_name='documents')
     op.drop_index('ix_documents_created_at', table_name='documents')
     op.drop_table('documents')
-    drop_messaging_tables()
+    shared.drop_messaging_tables()

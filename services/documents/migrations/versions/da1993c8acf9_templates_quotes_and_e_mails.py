@@ -1,20 +1,13 @@
-"""templates, quotes and e-mails: document templates, quotation documents, the e-mail outbox
-
-Revision ID: da1993c8acf9
-Revises: 91943bcbe091
-Create Date: 2026-11-23 13:08:27.060227
-"""
-
-from collections.abc import Sequence
+"""templates, quotes and e-mails: document templates, quotation documents, the e-mail outbox"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'da1993c8acf9'
-down_revision: str | None = '91943bcbe091'
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from servicekit import migrations as shared
+
+revision = "da1993c8acf9"
+down_revision = "91943bcbe091"
 
 
 def upgrade() -> None:
@@ -58,8 +51,7 @@ def upgrade() -> None:
     sa.Column('company_vat_id', sa.String(length=100), nullable=True),
     sa.Column('company_bank_details', sa.String(length=1000), nullable=True),
     sa.Column('is_default', sa.Boolean(), server_default=sa.text('false'), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns(),
     sa.CheckConstraint('(letterhead_image IS NULL) = (letterhead_content_type IS NULL)', name=op.f('ck_templates_letterhead')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_templates')),
     sa.UniqueConstraint('name', name='uq_templates_name')
@@ -86,8 +78,7 @@ def upgrade() -> None:
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('requested_by', sa.String(length=200), nullable=True),
     sa.Column('correlation_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns(),
     sa.CheckConstraint("status <> 'queued' OR next_attempt_at IS NOT NULL", name=op.f('ck_emails_queued_when')),
     sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name=op.f('ck_emails_status')),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_emails_attempts')),

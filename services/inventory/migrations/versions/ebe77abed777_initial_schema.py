@@ -1,26 +1,16 @@
-"""initial schema: catalogue, stock levels and ledger, reservations, shipments, messaging
-
-Revision ID: ebe77abed777
-Revises:
-Create Date: 2026-11-23 12:32:37.059796
-"""
-
-from collections.abc import Sequence
+"""initial schema: catalogue, stock levels and ledger, reservations, shipments, messaging"""
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from servicekit.migrations import create_messaging_tables, drop_messaging_tables
+from servicekit import migrations as shared
 
-revision: str = 'ebe77abed777'
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "ebe77abed777"
+down_revision = None
 
 
 def upgrade() -> None:
-    create_messaging_tables()
+    shared.create_messaging_tables()
     op.create_table('order_demands',
     sa.Column('order_id', sa.String(length=200), nullable=False),
     sa.Column('seq', sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -28,8 +18,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('correlation_id', sa.String(length=200), nullable=True),
     sa.Column('causation_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns(),
     sa.CheckConstraint("status IN ('backordered', 'reserved', 'cancelled')", name=op.f('ck_order_demands_status')),
     sa.PrimaryKeyConstraint('order_id', name=op.f('pk_order_demands')),
     sa.UniqueConstraint('seq', name=op.f('uq_order_demands_seq'))
@@ -40,8 +29,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('description', sa.String(length=4000), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns(),
     sa.CheckConstraint("kind IN ('product', 'service')", name=op.f('ck_products_kind')),
     sa.PrimaryKeyConstraint('sku', name=op.f('pk_products'))
     )
@@ -49,7 +37,7 @@ def upgrade() -> None:
     op.create_table('warehouses',
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns("created_at"),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_warehouses'))
     )
     # The default warehouse every stock level lives in until more warehouses are added.
@@ -65,8 +53,7 @@ def upgrade() -> None:
     sa.Column('shipped_quantity', sa.Numeric(precision=18, scale=3), server_default=sa.text('0'), nullable=False),
     sa.Column('released_quantity', sa.Numeric(precision=18, scale=3), server_default=sa.text('0'), nullable=False),
     sa.Column('status', sa.String(length=24), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns(),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_reservation_lines_quantity_positive')),
     sa.CheckConstraint('shipped_quantity >= 0 AND released_quantity >= 0 AND shipped_quantity + released_quantity <= quantity', name=op.f('ck_reservation_lines_within_quantity')),
     sa.ForeignKeyConstraint(['order_id'], ['order_demands.order_id'], name=op.f('fk_reservation_lines_order_id_order_demands')),
@@ -78,7 +65,7 @@ def upgrade() -> None:
     sa.Column('order_id', sa.String(length=200), nullable=False),
     sa.Column('warehouse', sa.String(length=32), nullable=False),
     sa.Column('fully_shipped', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns("created_at"),
     sa.ForeignKeyConstraint(['order_id'], ['order_demands.order_id'], name=op.f('fk_shipments_order_id_order_demands')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shipments'))
     )
@@ -88,7 +75,7 @@ def upgrade() -> None:
     sa.Column('sku', sa.String(length=64), nullable=False),
     sa.Column('on_hand', sa.Numeric(precision=18, scale=3), server_default=sa.text('0'), nullable=False),
     sa.Column('reserved', sa.Numeric(precision=18, scale=3), server_default=sa.text('0'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns("updated_at"),
     sa.CheckConstraint('on_hand >= 0', name=op.f('ck_stock_levels_on_hand_not_negative')),
     sa.CheckConstraint('reserved <= on_hand', name=op.f('ck_stock_levels_reserved_within_on_hand')),
     sa.CheckConstraint('reserved >= 0', name=op.f('ck_stock_levels_reserved_not_negative')),
@@ -114,7 +101,7 @@ def upgrade() -> None:
     sa.Column('on_hand', sa.Numeric(precision=18, scale=3), nullable=False),
     sa.Column('reserved', sa.Numeric(precision=18, scale=3), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns("created_at"),
     sa.ForeignKeyConstraint(['warehouse', 'sku'], ['stock_levels.warehouse', 'stock_levels.sku'], name='fk_stock_adjustments_stock_levels'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_adjustments'))
     )
@@ -132,7 +119,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('reference', sa.String(length=200), nullable=False),
     sa.Column('order_id', sa.String(length=200), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    *shared.timestamp_columns("created_at"),
     sa.ForeignKeyConstraint(['warehouse', 'sku'], ['stock_levels.warehouse', 'stock_levels.sku'], name='fk_stock_movements_stock_levels'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_movements'))
     )
@@ -155,4 +142,4 @@ def downgrade() -> None:
     op.drop_table('products')
     op.drop_index('ix_order_demands_backordered', table_name='order_demands', postgresql_where=sa.text("status = 'backordered'"))
     op.drop_table('order_demands')
-    drop_messaging_tables()
+    shared.drop_messaging_tables()

@@ -2,22 +2,16 @@
 templates and recurring billing on orders; timeline entries about quotes.
 
 Existing customers' billing and shipping addresses become their default addresses.
-
-Revision ID: 0d7915570fe2
-Revises: 7c1d2e3f4a5b
-Create Date: 2026-11-23 13:05:22.341259
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0d7915570fe2"
-down_revision: str | None = "7c1d2e3f4a5b"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from servicekit import migrations as shared
+
+revision = "0d7915570fe2"
+down_revision = "7c1d2e3f4a5b"
 
 
 def upgrade() -> None:
@@ -56,8 +50,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=200), nullable=True),
         sa.Column("address", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        *shared.timestamp_columns(default_now=False),
         sa.CheckConstraint(
             "kind IN ('billing', 'shipping')", name=op.f("ck_customer_addresses_kind")
         ),
@@ -86,18 +79,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=200), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("customer_id", sa.Uuid(as_uuid=False), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        *shared.timestamp_columns(),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_opportunities_customer_id_customers")
         ),
@@ -115,26 +97,20 @@ def upgrade() -> None:
         sa.Column("contact", sa.String(length=200), nullable=True),
         sa.Column("customer_reference", sa.String(length=200), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("opening_text", sa.Text(), nullable=True),
-        sa.Column("closing_text", sa.Text(), nullable=True),
-        sa.Column("payment_terms_days", sa.Integer(), nullable=True),
-        sa.Column("payment_terms_text", sa.String(length=200), nullable=True),
-        sa.Column("billing_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("shipping_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        *shared.letter_text_columns(),
+        *shared.payment_terms_columns(days_nullable=True),
+        *shared.address_columns(),
         sa.Column("opportunity_id", sa.String(length=200), nullable=True),
         sa.Column("opportunity_name", sa.String(length=200), nullable=True),
         sa.Column("template_id", sa.String(length=200), nullable=True),
         sa.Column("recurring_frequency", sa.String(length=10), nullable=True),
         sa.Column("recurring_start", sa.Date(), nullable=True),
         sa.Column("recurring_end", sa.Date(), nullable=True),
-        sa.Column("net_total", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("tax_total", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("gross_total", sa.Numeric(precision=18, scale=2), nullable=False),
+        *shared.totals_columns(),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rejection_reason", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        *shared.timestamp_columns(default_now=False),
         sa.CheckConstraint(
             "recurring_frequency IN ('monthly', 'quarterly', 'yearly')",
             name=op.f("ck_quotes_recurring_frequency"),
@@ -175,13 +151,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("quantity", sa.Numeric(precision=15, scale=3), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("discount_percent", sa.Numeric(precision=7, scale=4), nullable=False),
-        sa.Column("tax_rate", sa.Numeric(precision=7, scale=4), nullable=False),
-        sa.Column("net_amount", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("tax_amount", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("gross_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        *shared.priced_line_columns(),
         sa.CheckConstraint("kind IN ('product', 'service')", name=op.f("ck_quote_lines_kind")),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_quote_lines_quantity_positive")),
         sa.ForeignKeyConstraint(

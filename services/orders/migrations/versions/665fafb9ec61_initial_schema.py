@@ -1,40 +1,26 @@
 """Initial schema: customers, orders and their lines, documents, shipments and timeline,
 the per-year order number counters, and the outbox, inbox and idempotency keys.
-
-Revision ID: 665fafb9ec61
-Revises:
-Create Date: 2026-11-23 12:43:54.378374
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from servicekit.migrations import create_messaging_tables, drop_messaging_tables
+from servicekit import migrations as shared
 
-revision: str = "665fafb9ec61"
-down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "665fafb9ec61"
+down_revision = None
 
 
 def upgrade() -> None:
-    create_messaging_tables()
+    shared.create_messaging_tables()
     op.create_table(
         "customers",
         sa.Column("id", sa.Uuid(as_uuid=False), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("email", sa.String(length=200), nullable=False),
-        sa.Column("billing_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("shipping_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        *shared.address_columns(),
+        *shared.timestamp_columns("created_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
     )
     op.create_index(
@@ -60,18 +46,12 @@ def upgrade() -> None:
         sa.Column("contact", sa.String(length=200), nullable=True),
         sa.Column("customer_reference", sa.String(length=200), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("opening_text", sa.Text(), nullable=True),
-        sa.Column("closing_text", sa.Text(), nullable=True),
-        sa.Column("payment_terms_days", sa.Integer(), nullable=False),
-        sa.Column("payment_terms_text", sa.String(length=200), nullable=True),
-        sa.Column("billing_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("shipping_address", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("net_total", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("tax_total", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("gross_total", sa.Numeric(precision=18, scale=2), nullable=False),
+        *shared.letter_text_columns(),
+        *shared.payment_terms_columns(days_nullable=False),
+        *shared.address_columns(),
+        *shared.totals_columns(),
         sa.Column("external_reference", sa.String(length=200), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        *shared.timestamp_columns(default_now=False),
         sa.CheckConstraint(
             "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'paid', 'credited')",
             name=op.f("ck_orders_billing"),
@@ -113,13 +93,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("quantity", sa.Numeric(precision=15, scale=3), nullable=False),
-        sa.Column("unit_price", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("discount_percent", sa.Numeric(precision=7, scale=4), nullable=False),
-        sa.Column("tax_rate", sa.Numeric(precision=7, scale=4), nullable=False),
-        sa.Column("net_amount", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("tax_amount", sa.Numeric(precision=18, scale=2), nullable=False),
-        sa.Column("gross_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        *shared.priced_line_columns(),
         sa.Column("shipped_quantity", sa.Numeric(precision=15, scale=3), nullable=False),
         sa.CheckConstraint("kind IN ('product', 'service')", name=op.f("ck_order_lines_kind")),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_order_lines_quantity_positive")),
@@ -147,12 +121,7 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("summary", sa.String(length=500), nullable=False),
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column(
-            "recorded_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
+        *shared.timestamp_columns("recorded_at"),
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_order_timeline_order_id_orders")
         ),
@@ -181,4 +150,4 @@ def downgrade() -> None:
     op.drop_index("ix_customers_name_id", table_name="customers")
     op.drop_index("ix_customers_lower_email", table_name="customers")
     op.drop_table("customers")
-    drop_messaging_tables()
+    shared.drop_messaging_tables()
