@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -20,17 +21,7 @@ Caller = Annotated[Principal, Depends(authenticate)]
 
 def _stages_read(stages: list[Stage]) -> stages_schemas.StagesRead:
     return stages_schemas.StagesRead(
-        stages=[
-            stages_schemas.StageRead(
-                key=stage.key,
-                name=stage.name,
-                position=stage.position,
-                required_fields=list(stage.required_fields),
-                allowed_roles=list(stage.allowed_roles),
-                is_approval=stage.is_approval,
-            )
-            for stage in stages
-        ]
+        stages=[stages_schemas.StageRead(**asdict(stage)) for stage in stages]
     )
 
 
