@@ -7,9 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts.common import OrderSnapshot
-from contracts.events import OrderCompleted
+from servicekit.testing import order_event
 
 Line = tuple[str, str, str, str, str]  # sku, quantity, unit price, discount %, tax rate %
 
@@ -88,9 +88,4 @@ def build_order(
 
 
 def completed(order: OrderSnapshot) -> CloudEvent[Any]:
-    return new_event(
-        EventType.ORDER_COMPLETED,
-        OrderCompleted(order=order),
-        source="/orders",
-        subject=order.order_id,
-    )
+    return order_event(EventType.ORDER_COMPLETED, order)

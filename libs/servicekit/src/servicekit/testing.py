@@ -23,9 +23,13 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
+from pydantic import BaseModel
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts.common import OrderSnapshot
+from contracts.envelope import CloudEvent, new_event
+from contracts.events import PAYLOADS, EventType
 from servicekit.auth import AuthSettings, mint_token
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.migrations import upgrade
@@ -241,6 +245,16 @@ async def input_producer(kafka: KafkaSettings) -> AsyncIterator[AIOKafkaProducer
         yield producer
     finally:
         await producer.stop()
+
+
+def from_orders(event_type: EventType, payload: BaseModel, subject: str) -> CloudEvent[Any]:
+    """An event as the orders service publishes it: source `/orders`, the order as subject."""
+    return new_event(event_type, payload, source="/orders", subject=subject)
+
+
+def order_event(event_type: EventType, order: OrderSnapshot) -> CloudEvent[Any]:
+    """An orders event whose payload is the whole order (`order.confirmed`, `order.completed`)."""
+    return from_orders(event_type, PAYLOADS[event_type](order=order), order.order_id)
 
 
 async def eventually(

@@ -7,7 +7,6 @@ emptied before each case, as a fresh fake is.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,7 +19,7 @@ from typing import Any, Protocol
 import pytest
 from billing_fakes import FakeUnitOfWork
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.adapters.tables import metadata
 from billing.adapters.unit_of_work import SqlUnitOfWork
@@ -39,8 +38,7 @@ from billing.entrypoints.cli import MIGRATIONS_DIR
 from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
 from contracts import CloudEvent, EventType, new_event
-from servicekit.migrations import upgrade
-from servicekit.testing import TemporaryDatabases
+from servicekit.testing import TemporaryDatabases, migrated_sessions
 
 
 class Storage(Protocol):
@@ -89,11 +87,8 @@ class SqlStorage:
 async def contract_sessions(
     databases: TemporaryDatabases,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = await databases.create("billing_contract")
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    engine = create_async_engine(url)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with migrated_sessions(databases, MIGRATIONS_DIR, "billing_contract") as sessions:
+        yield sessions
 
 
 @pytest.fixture(params=["fake", "sql"])

@@ -13,9 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import OrderConfirmed
 from servicekit import dlq
-from servicekit.testing import eventually
+from servicekit.testing import eventually, order_event
 
 
 @pytest.fixture
@@ -29,9 +28,7 @@ async def test_order_confirmation_is_rendered_stored_announced_and_served(
 ) -> None:
     order_id = str(uuid.uuid4())
     order = order_builder(order_id, "SO-2026-000001", line_count=60)
-    event = new_event(
-        EventType.ORDER_CONFIRMED, OrderConfirmed(order=order), source="/orders", subject=order_id
-    )
+    event = order_event(EventType.ORDER_CONFIRMED, order)
     await service.publish("orders.events", event, key=order_id)
 
     [item] = await eventually(lambda: service.documents_of(order_id), within=30)

@@ -6,14 +6,13 @@ Each SQL case runs in a transaction that is rolled back at its end.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import Email, EmailStatus, RetryPolicy
@@ -21,8 +20,7 @@ from documents.domain.model import Document, DocumentKind, document_id, storage_
 from documents.domain.templates import CompanyDetails, LetterheadImage, Look, Template
 from documents.entrypoints.cli import MIGRATIONS_DIR
 from documents.service_layer.unit_of_work import UnitOfWork
-from servicekit.migrations import upgrade
-from servicekit.testing import TemporaryDatabases
+from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EVERYTHING = 1000
@@ -32,11 +30,8 @@ EVERYTHING = 1000
 async def contract_sessions(
     databases: TemporaryDatabases,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    url = await databases.create("documents_contract")
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
-    engine = create_async_engine(url)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with migrated_sessions(databases, MIGRATIONS_DIR, "documents_contract") as sessions:
+        yield sessions
 
 
 @pytest.fixture(params=["fake", "sql"])
@@ -45,15 +40,8 @@ async def uow(
     fake_uow: UnitOfWork,
     contract_sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[UnitOfWork]:
-    if request.param == "fake":
-        yield fake_uow
-        return
-    async with contract_sessions() as session:
-        await session.begin()
-        try:
-            yield SqlUnitOfWork(session)
-        finally:
-            await session.rollback()
+    async with fake_or_sql(request.param, fake_uow, contract_sessions, SqlUnitOfWork) as chosen:
+        yield chosen
 
 
 def a_document(

@@ -24,11 +24,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import OrderConfirmed, QuoteSent
+from contracts.events import QuoteSent
 from servicekit.testing import (
     bearer,
     eventually,
     free_port,
+    order_event,
 )
 
 SALES = bearer("sales", subject="alice")
@@ -120,12 +121,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def confirmed(order: Any) -> CloudEvent[Any]:
-    return new_event(
-        EventType.ORDER_CONFIRMED,
-        OrderConfirmed(order=order),
-        source="/orders",
-        subject=order.order_id,
-    )
+    return order_event(EventType.ORDER_CONFIRMED, order)
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import DocumentGenerated, InvoiceIssued, OrderConfirmed
+from contracts.events import DocumentGenerated, InvoiceIssued
 from documents.domain.model import (
     Document,
     DocumentKind,
@@ -22,6 +22,7 @@ from documents.domain.model import (
 from documents.service_layer import printing
 from documents.service_layer.generation import Outcome, generate_document
 from documents.service_layer.reading import ContentUnavailable, document_content
+from servicekit.testing import order_event
 
 ORDER = "9d0f5c8e-0000-4000-8000-000000000001"
 
@@ -42,12 +43,7 @@ def renderer(fake_renderer):
 
 
 def confirmed(order: Any) -> CloudEvent[Any]:
-    return new_event(
-        EventType.ORDER_CONFIRMED,
-        OrderConfirmed(order=order),
-        source="/orders",
-        subject=order.order_id,
-    )
+    return order_event(EventType.ORDER_CONFIRMED, order)
 
 
 async def generate(uow, storage, renderer, event: CloudEvent[Any]):

@@ -19,9 +19,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts.common import CustomerRef, ItemKind, OrderLine, OrderSnapshot, PaymentTerms, Totals
-from contracts.events import OrderCancelled, OrderConfirmed
+from contracts.events import OrderCancelled
 from inventory.adapters.tables import order_demands, reservation_lines, stock_levels
 from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
@@ -41,7 +41,9 @@ from servicekit.testing import (
     TemporaryDatabases,
     bearer,
     eventually,
+    from_orders,
     input_producer,
+    order_event,
     service_under_test,
 )
 
@@ -203,23 +205,14 @@ def confirmed(lines: list[tuple[str, str, str]], order_id: str | None = None) ->
         ],
         totals=Totals(net=one, tax=D(0), gross=one),
     )
-    return new_event(
-        EventType.ORDER_CONFIRMED,
-        OrderConfirmed(order=snapshot),
-        source="/orders",
-        subject=order_id,
-    )
+    return order_event(EventType.ORDER_CONFIRMED, snapshot)
 
 
 def cancelled(order_id: str) -> CloudEvent[Any]:
-    return new_event(
-        EventType.ORDER_CANCELLED,
-        OrderCancelled(
-            order_id=order_id, number=f"SO-{order_id[:8]}", reason="test", previous_status="open"
-        ),
-        source="/orders",
-        subject=order_id,
+    cancellation = OrderCancelled(
+        order_id=order_id, number=f"SO-{order_id[:8]}", reason="test", previous_status="open"
     )
+    return from_orders(EventType.ORDER_CANCELLED, cancellation, order_id)
 
 
 def again(event: CloudEvent[Any]) -> CloudEvent[Any]:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts.common import ItemKind as LineKind
 from contracts.common import OrderSnapshot
-from contracts.events import OrderCancelled, OrderConfirmed
+from contracts.events import OrderCancelled
 from inventory.domain.commands import AdjustStock, DispatchShipment, UpsertProduct
 from inventory.domain.model import (
     AdjustmentKind,
@@ -30,6 +30,7 @@ from inventory.domain.records import ReservationFilter
 from inventory.service_layer import catalogue, reservations, shipments, stock
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
 from inventory.service_layer.reservations import ReservationOutcome
+from servicekit.testing import from_orders, order_event
 
 D = Decimal
 ZERO = D(0)
@@ -58,9 +59,7 @@ def confirmation(*lines: tuple[str, str], services: tuple[str, ...] = ()) -> Clo
             ],
         }
     )
-    return new_event(
-        EventType.ORDER_CONFIRMED, OrderConfirmed(order=order), source="/orders", subject=order_id
-    )
+    return order_event(EventType.ORDER_CONFIRMED, order)
 
 
 def cancellation(confirmed: CloudEvent[Any]) -> CloudEvent[Any]:
@@ -68,7 +67,7 @@ def cancellation(confirmed: CloudEvent[Any]) -> CloudEvent[Any]:
     payload = OrderCancelled(
         order_id=order_id, number=f"SO-{order_id[:4]}", reason="customer", previous_status="open"
     )
-    return new_event(EventType.ORDER_CANCELLED, payload, source="/orders", subject=order_id)
+    return from_orders(EventType.ORDER_CANCELLED, payload, order_id)
 
 
 async def product(
