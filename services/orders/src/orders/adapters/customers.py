@@ -32,6 +32,16 @@ def _customer(row: Row[Any]) -> Customer:
     )
 
 
+def _changeable_values(customer: Customer) -> dict[str, Any]:
+    """The columns a customer's later changes write (id and creation time never change)."""
+    return {
+        "name": customer.name,
+        "email": customer.email,
+        "billing_address": address_to_json(customer.billing_address),
+        "shipping_address": address_to_json(customer.shipping_address),
+    }
+
+
 class SqlCustomerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -39,12 +49,7 @@ class SqlCustomerRepository:
     async def add(self, customer: Customer) -> None:
         await self.session.execute(
             customers.insert().values(
-                id=customer.id,
-                name=customer.name,
-                email=customer.email,
-                billing_address=address_to_json(customer.billing_address),
-                shipping_address=address_to_json(customer.shipping_address),
-                created_at=customer.created_at,
+                id=customer.id, created_at=customer.created_at, **_changeable_values(customer)
             )
         )
 
@@ -56,12 +61,7 @@ class SqlCustomerRepository:
         await self.session.execute(
             customers.update()
             .where(customers.c.id == customer.id)
-            .values(
-                name=customer.name,
-                email=customer.email,
-                billing_address=address_to_json(customer.billing_address),
-                shipping_address=address_to_json(customer.shipping_address),
-            )
+            .values(**_changeable_values(customer))
         )
 
     async def get_many(self, customer_ids: set[str]) -> dict[str, Customer]:
