@@ -129,11 +129,7 @@ def create_messaging_tables() -> None:
 
 def drop_messaging_tables() -> None:
     """Undo `create_messaging_tables` (call from the initial migration's downgrade)."""
-    op.drop_index(
-        "ix_outbox_unpublished",
-        table_name="outbox",
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
     op.drop_table("outbox")
     op.drop_table("inbox")
     op.drop_table("idempotency_keys")
@@ -159,11 +155,7 @@ def add_outbox_parking() -> None:
 
 def drop_outbox_parking() -> None:
     """Undo `add_outbox_parking`."""
-    op.drop_index(
-        "ix_outbox_parked",
-        table_name="outbox",
-        postgresql_where=sa.text("failed_at IS NOT NULL AND published_at IS NULL"),
-    )
+    op.drop_index("ix_outbox_parked", table_name="outbox")
     op.drop_column("outbox", "error")
     op.drop_column("outbox", "failed_at")
 
