@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import IllegalTransition
@@ -57,14 +57,6 @@ def _created_at_and_uuid(position: dict[str, Any]) -> tuple[datetime, uuid.UUID]
 def position(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     """The (created_at, id) a page resumes after; a cursor that is not ours is a 422."""
     return cursor_position(cursor, _created_at_and_uuid)
-
-
-ItemT = TypeVar("ItemT", bound=BaseModel)
-
-
-class Page(BaseModel, Generic[ItemT]):
-    items: list[ItemT]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
 
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from documents.domain.model import DocumentKind
-from documents.entrypoints.common import Page
+from servicekit.pagination import Page
 
 
 class DocumentRead(BaseModel):

@@ -11,8 +11,8 @@ from fastapi import Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from documents.domain.emails import EMAIL_ADDRESS, MAX_MESSAGE, MAX_RECIPIENTS, EmailStatus
-from documents.entrypoints.common import Page
 from servicekit.api import RequestBody
+from servicekit.pagination import Page
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

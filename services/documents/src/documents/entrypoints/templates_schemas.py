@@ -18,8 +18,8 @@ from documents.domain.templates import (
     Template,
     check_colour,
 )
-from documents.entrypoints.common import Page
 from servicekit.api import RequestBody
+from servicekit.pagination import Page
 
 COLOUR = r"^#[0-9A-Fa-f]{6}$"
 MAX_BASE64 = (MAX_IMAGE_BYTES + 2) // 3 * 4 + 200  # room for a data: prefix and line breaks
