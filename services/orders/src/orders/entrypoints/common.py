@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 
@@ -57,6 +57,22 @@ def creating(
     return router.post(
         path, dependencies=dependencies, status_code=201, response_model=read, responses=PROBLEMS
     )
+
+
+def pdf_redirect(router: APIRouter, path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """The route of a GET answered with a 307 to a PDF of the documents service (see
+    `redirect_to_document`), or a 404 while there is none."""
+    return router.get(
+        path,
+        status_code=307,
+        response_class=RedirectResponse,
+        responses={307: {"description": "To the document's download URL"}, **PROBLEMS},
+    )
+
+
+def redirect_to_document(request: Request, download_path: str) -> RedirectResponse:
+    base: str = runtime_of(request).settings.documents_url  # type: ignore[attr-defined]
+    return RedirectResponse(f"{base.rstrip('/')}{download_path}", status_code=307)
 
 
 @asynccontextmanager

@@ -23,6 +23,8 @@ from orders.entrypoints.common import (
     an_id,
     created_once,
     creating,
+    pdf_redirect,
+    redirect_to_document,
     run_conditional_change,
     run_query,
     run_use_case,
@@ -35,7 +37,6 @@ from servicekit.concurrency import IfMatch, tagged
 from servicekit.http import NotFound
 from servicekit.observability import current_correlation_id
 from servicekit.pagination import aware_datetime, cursor_position, page_of, text
-from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["orders"])
 
@@ -300,12 +301,7 @@ async def unarchive_order(order_id: str, request: Request) -> orders_schemas.Ord
     return await _archive(request, order_id, False)
 
 
-@router.get(
-    "/orders/{order_id}/pdf",
-    status_code=307,
-    response_class=RedirectResponse,
-    responses={307: {"description": "To the document's download URL"}, **PROBLEMS},
-)
+@pdf_redirect(router, "/orders/{order_id}/pdf")
 async def order_pdf(
     order_id: str,
     request: Request,
@@ -318,11 +314,6 @@ async def order_pdf(
         label = kind.replace("_", " ")
         raise NotFound(f"no {label} PDF of order {order.number} exists yet")
     return redirect_to_document(request, document.download_path)
-
-
-def redirect_to_document(request: Request, download_path: str) -> RedirectResponse:
-    base: str = runtime_of(request).settings.documents_url  # type: ignore[attr-defined]
-    return RedirectResponse(f"{base.rstrip('/')}{download_path}", status_code=307)
 
 
 @router.get(

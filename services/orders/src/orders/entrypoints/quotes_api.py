@@ -21,11 +21,12 @@ from orders.entrypoints.common import (
     an_id,
     created_once,
     creating,
+    pdf_redirect,
+    redirect_to_document,
     run_query,
     run_use_case,
     unit_of_work,
 )
-from orders.entrypoints.orders_api import redirect_to_document
 from orders.service_layer import quotes, timeline
 from orders.service_layer.ports import QuoteFilters
 from servicekit.api import Cursor, IdempotencyKey, Limit, Storable
@@ -169,12 +170,7 @@ async def convert_quote(
     )
 
 
-@router.get(
-    "/quotes/{quote_id}/pdf",
-    status_code=307,
-    response_class=RedirectResponse,
-    responses={307: {"description": "To the document's download URL"}, **PROBLEMS},
-)
+@pdf_redirect(router, "/quotes/{quote_id}/pdf")
 async def quote_pdf(quote_id: str, request: Request) -> RedirectResponse:
     """Redirect to the latest PDF of the quote (rendered once it is sent)."""
     quote = await run_query(request, quotes.get_quote, quote_id)
