@@ -65,9 +65,11 @@ def _content_columns() -> list[Column[Any] | CheckConstraint]:
     ]
 
 
-def _line_columns(owner: str, owner_table: str) -> list[Column[Any] | CheckConstraint]:
-    """The columns of an order's or a quote's lines (rows.line_values)."""
-    return [
+def _lines_table(name: str, owner: str, owner_table: str, *extra: Column[Any]) -> Table:
+    """The lines of an order or a quote (rows.line_values), keyed by their number."""
+    return Table(
+        name,
+        metadata,
         Column(owner, Uuid(as_uuid=False), ForeignKey(f"{owner_table}.id"), nullable=False),
         Column("line_no", Integer, nullable=False),
         Column("sku", String(64), nullable=False),
@@ -82,20 +84,25 @@ def _line_columns(owner: str, owner_table: str) -> list[Column[Any] | CheckConst
         Column("gross_amount", MONEY, nullable=False),
         CheckConstraint("kind IN ('product', 'service')", name="kind"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
-    ]
+        *extra,
+        PrimaryKeyConstraint(owner, "line_no", name=f"pk_{name}"),
+    )
 
 
-def _document_columns(owner: str, owner_table: str, *kind: Column[Any]) -> list[Column[Any]]:
-    """The columns of the documents rendered for an order or a quote (children.add_documents);
-    `kind` is the order's column telling a confirmation from an invoice."""
-    return [
+def _documents_table(name: str, owner: str, owner_table: str, *kind: Column[Any]) -> Table:
+    """The documents rendered for an order or a quote (children.add_documents); `kind` is the
+    order's column telling a confirmation from an invoice."""
+    return Table(
+        name,
+        metadata,
         Column(owner, Uuid(as_uuid=False), ForeignKey(f"{owner_table}.id"), nullable=False),
         Column("document_id", String(200), nullable=False),
         *kind,
         Column("reference", String(200), nullable=False),
         Column("download_path", String(500), nullable=False),
         Column("position", Integer, nullable=False),
-    ]
+        PrimaryKeyConstraint(owner, "document_id", name=f"pk_{name}"),
+    )
 
 
 def _year_counters(name: str) -> Table:
@@ -226,12 +233,8 @@ orders = Table(
     Index("ix_orders_quote_id", "quote_id"),
 )
 
-order_lines = Table(
-    "order_lines",
-    metadata,
-    *_line_columns("order_id", "orders"),
-    Column("shipped_quantity", QUANTITY, nullable=False),
-    PrimaryKeyConstraint("order_id", "line_no", name="pk_order_lines"),
+order_lines = _lines_table(
+    "order_lines", "order_id", "orders", Column("shipped_quantity", QUANTITY, nullable=False)
 )
 
 # Shipments already counted into the lines' shipped quantities: each counts once.
@@ -243,11 +246,8 @@ order_shipments = Table(
     PrimaryKeyConstraint("order_id", "shipment_id", name="pk_order_shipments"),
 )
 
-order_documents = Table(
-    "order_documents",
-    metadata,
-    *_document_columns("order_id", "orders", Column("kind", String(50), nullable=False)),
-    PrimaryKeyConstraint("order_id", "document_id", name="pk_order_documents"),
+order_documents = _documents_table(
+    "order_documents", "order_id", "orders", Column("kind", String(50), nullable=False)
 )
 
 # Every event about an order (or a quote), its own and the other services': the timeline. Also
@@ -297,16 +297,6 @@ quotes = Table(
     Index("ix_quotes_opportunity_id", "opportunity_id"),
 )
 
-quote_lines = Table(
-    "quote_lines",
-    metadata,
-    *_line_columns("quote_id", "quotes"),
-    PrimaryKeyConstraint("quote_id", "line_no", name="pk_quote_lines"),
-)
+quote_lines = _lines_table("quote_lines", "quote_id", "quotes")
 
-quote_documents = Table(
-    "quote_documents",
-    metadata,
-    *_document_columns("quote_id", "quotes"),
-    PrimaryKeyConstraint("quote_id", "document_id", name="pk_quote_documents"),
-)
+quote_documents = _documents_table("quote_documents", "quote_id", "quotes")
