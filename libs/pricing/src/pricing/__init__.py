@@ -22,7 +22,6 @@ from pricing.amounts import (
     round_money,
     tax_breakdown,
 )
-from pricing.sales import Address, PaymentTerms, due_date
 from pricing.currency import (
     STORAGE_DECIMALS,
     UnknownCurrency,
@@ -31,6 +30,7 @@ from pricing.currency import (
     minor_units,
     validate_currency,
 )
+from pricing.sales import Address, PaymentTerms, PricedLine, due_date
 
 __all__ = [
     "CENT",
@@ -43,6 +43,7 @@ __all__ = [
     "AmountTooLarge",
     "LineAmounts",
     "PaymentTerms",
+    "PricedLine",
     "TaxLine",
     "Totals",
     "UnknownCurrency",

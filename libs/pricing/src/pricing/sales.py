@@ -1,4 +1,4 @@
-"""The values every sales document carries besides its amounts: postal address and payment terms.
+"""The values every sales document carries: its priced lines, postal addresses, payment terms.
 
 Orders, billing and documents each state them in their pure domains; they are one concept, kept
 once here (plain frozen dataclasses, no pydantic) beside the money arithmetic that the same
@@ -9,6 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line of a sales document: what is sold, how many, at which price, discount and tax
+    rate, and the amounts it came to (each rounded as `pricing.line_amounts` rounds them)."""
+
+    line_no: int
+    sku: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    gross_amount: Decimal
 
 
 @dataclass(frozen=True)

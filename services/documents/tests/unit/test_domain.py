@@ -56,6 +56,7 @@ def line(rate: str, net: str, tax: str) -> PrintLine:
         tax_rate=Decimal(rate),
         net_amount=Decimal(net),
         tax_amount=Decimal(tax),
+        gross_amount=Decimal(net) + Decimal(tax),
     )
 
 

@@ -30,6 +30,7 @@ from pricing import line_amounts as line_amounts
 from pricing import plain as plain
 from pricing.sales import Address as Address
 from pricing.sales import PaymentTerms as PaymentTerms
+from pricing.sales import PricedLine
 from pricing.sales import due_date as due_date
 
 money = round_money  # an amount rounded half up to the cent (0.005 → 0.01)
@@ -84,18 +85,8 @@ def invoice_number(year: int, sequence: int) -> str:
     return f"INV-{year:04d}-{sequence:06d}"
 
 
-@dataclass(frozen=True)
-class InvoiceLine:
-    line_no: int
-    sku: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    gross_amount: Decimal
+class InvoiceLine(PricedLine):
+    """A line of an invoice; `priced` computes its amounts."""
 
     @classmethod
     def priced(
@@ -146,20 +137,8 @@ class Totals(PricingTotals):
         return cls(net=totals.net, tax=totals.tax, gross=totals.gross, taxes=totals.taxes)
 
 
-@dataclass(frozen=True)
-class StatedLine:
+class StatedLine(PricedLine):
     """A line as the order stated it: its inputs and the amounts the order computed."""
-
-    line_no: int
-    sku: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
-    gross_amount: Decimal
 
 
 def reconcile(

@@ -20,7 +20,7 @@ from documents.domain.labels import Labels, labels_for
 from documents.domain.templates import Look
 from pricing import LineAmounts, TaxLine, Totals, round_money
 from pricing import tax_breakdown as breakdown_by_rate
-from pricing.sales import Address
+from pricing.sales import Address, PricedLine
 from pricing.sales import PaymentTerms as SalesPaymentTerms
 
 PDF = "application/pdf"
@@ -141,17 +141,7 @@ class Customer:
     shipping_address: PostalAddress | None = None
 
 
-@dataclass(frozen=True)
-class PrintLine:
-    line_no: int
-    sku: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate: Decimal
-    net_amount: Decimal
-    tax_amount: Decimal
+PrintLine = PricedLine  # a line as printed: inputs and amounts, as the payload stated them
 
 
 TaxAmount = TaxLine  # one rate of the tax breakdown: rate, base, amount (the `pricing` one)
