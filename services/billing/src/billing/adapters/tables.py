@@ -8,7 +8,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from servicekit.columns import MONEY, PERCENT, QUANTITY
 from servicekit.db import new_metadata
 from servicekit.numbering import yearly_counter_table
 from servicekit.sequencing import add_event_sequences_table
@@ -26,9 +26,6 @@ metadata = new_metadata()
 # billing states only forwards along them.
 event_sequences = add_event_sequences_table(metadata)
 
-MONEY = Numeric(18, 2)
-QUANTITY = Numeric(15, 3)
-PERCENT = Numeric(7, 4)
 
 # The gapless yearly counter behind invoice numbers (one row per year).
 invoice_number_counters = yearly_counter_table(

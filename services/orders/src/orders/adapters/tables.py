@@ -13,7 +13,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -25,16 +24,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from servicekit.columns import MONEY, PERCENT, QUANTITY
 from servicekit.db import new_metadata
 from servicekit.sequencing import add_event_sequences_table
 
 metadata = new_metadata()
 # Our events about an order (or quote) are numbered per subject (CloudEvents `sequence`).
 event_sequences = add_event_sequences_table(metadata)
-
-MONEY = Numeric(18, 2)
-QUANTITY = Numeric(15, 3)
-PERCENT = Numeric(7, 4)
 
 
 def _content_columns() -> list[Column[Any] | CheckConstraint]:
