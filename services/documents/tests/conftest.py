@@ -47,7 +47,12 @@ from servicekit import dlq
 from servicekit.consumer import parse_event
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, service_under_test
+from servicekit.testing import (
+    TemporaryDatabases,
+    input_producer,
+    service_under_test,
+    settings_for_test,
+)
 
 CENT = Decimal("0.01")
 MARKUP = "<b>bold?</b> & <font color=red>"
@@ -528,23 +533,21 @@ async def _running_service(
 ) -> AsyncIterator[RunningService]:
     storage_dir = tmp_path / "documents"
     spec = build_spec(
-        DocumentsSettings(
-            database_url=await databases.create("documents"),
-            kafka=kafka,
+        await settings_for_test(
+            DocumentsSettings,
+            databases,
+            kafka,
+            "documents",
             storage_dir=str(storage_dir),
-            consumer_backoff_seconds=0.05,
             consumer_max_attempts=2,
-            outbox_poll_interval_seconds=0.5,
             **settings,
         )
     )
-    producer = AIOKafkaProducer(**kafka.client_options(), acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        async with service_under_test(spec, MIGRATIONS_DIR) as (runtime, client):
-            yield RunningService(runtime, client, kafka, producer, storage_dir)
-    finally:
-        await producer.stop()
+    async with (
+        input_producer(kafka) as producer,
+        service_under_test(spec, MIGRATIONS_DIR) as (runtime, client),
+    ):
+        yield RunningService(runtime, client, kafka, producer, storage_dir)
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from servicekit.auth import AuthSettings, mint_token
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.migrations import upgrade
 from servicekit.runtime import Runtime, ServiceSpec
-from servicekit.settings import KafkaSettings
+from servicekit.settings import KafkaSettings, ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 LOCAL_STACK = REPO_ROOT / "deploy" / "local"
@@ -234,6 +234,29 @@ async def fake_or_sql(
             yield sql(session)
         finally:
             await session.rollback()
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+# Quick rounds for tests: the relay polls the outbox twice a second, a consumer retries at once.
+TEST_SERVICE_SETTINGS: dict[str, Any] = {
+    "outbox_poll_interval_seconds": 0.5,
+    "consumer_backoff_seconds": 0.05,
+    "json_logs": False,
+}
+
+
+async def settings_for_test(
+    kind: type[SettingsT],
+    databases: TemporaryDatabases,
+    kafka: KafkaSettings,
+    name: str,
+    **overrides: Any,
+) -> SettingsT:
+    """A service's settings in a test: a fresh database labelled `name`, the test broker,
+    quick outbox and retry rounds (`TEST_SERVICE_SETTINGS`); `overrides` set the rest."""
+    values = TEST_SERVICE_SETTINGS | overrides
+    return kind(database_url=await databases.create(name), kafka=kafka, **values)
 
 
 @contextlib.asynccontextmanager

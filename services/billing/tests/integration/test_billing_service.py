@@ -27,7 +27,13 @@ from contracts.common import OrderSnapshot
 from servicekit import dlq
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually, service_under_test
+from servicekit.testing import (
+    TemporaryDatabases,
+    eventually,
+    input_producer,
+    service_under_test,
+    settings_for_test,
+)
 
 
 @dataclass
@@ -97,20 +103,12 @@ class Billing:
 
 @pytest.fixture
 async def billing(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Billing]:
-    settings = BillingSettings(
-        database_url=await databases.create("billing"),
-        kafka=kafka,
-        outbox_poll_interval_seconds=0.5,
-        consumer_backoff_seconds=0.05,
-        json_logs=False,
-    )
-    async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client):
-        producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
-        await producer.start()
-        try:
-            yield Billing(runtime, client, kafka, producer)
-        finally:
-            await producer.stop()
+    settings = await settings_for_test(BillingSettings, databases, kafka, "billing")
+    async with (
+        service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
+        input_producer(kafka) as producer,
+    ):
+        yield Billing(runtime, client, kafka, producer)
 
 
 async def test_a_completed_order_gets_exactly_one_invoice_and_one_event(

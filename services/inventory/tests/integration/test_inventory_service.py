@@ -45,6 +45,7 @@ from servicekit.testing import (
     input_producer,
     order_event,
     service_under_test,
+    settings_for_test,
 )
 
 D = Decimal
@@ -159,13 +160,7 @@ class Harness:
 
 @pytest.fixture
 async def inventory(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Harness]:
-    settings = InventorySettings(
-        database_url=await databases.create("inventory"),
-        kafka=kafka,
-        outbox_poll_interval_seconds=0.5,
-        consumer_backoff_seconds=0.05,
-        json_logs=False,
-    )
+    settings = await settings_for_test(InventorySettings, databases, kafka, "inventory")
     async with (
         service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
         input_producer(kafka) as producer,
