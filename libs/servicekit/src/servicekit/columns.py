@@ -1,12 +1,38 @@
-"""Column types of the numbers on a sales document, the same in every service that stores them.
+"""Columns of the numbers on a sales document, the same in every service that stores them.
 
 Orders stores what billing later reconciles to the cent, so an amount, a quantity or a
-percentage must hold the same digits in both databases.
+percentage must hold the same digits in both databases, and a priced line or a document's
+totals the same columns.
 """
 
-from sqlalchemy import Numeric
+from typing import Any
+
+from sqlalchemy import Column, Numeric
 
 # 16 digits before the point, 2 after: `pricing.MAX_AMOUNT`, `pricing.STORAGE_DECIMALS`.
 MONEY = Numeric(18, 2)
 QUANTITY = Numeric(15, 3)
 PERCENT = Numeric(7, 4)
+
+
+def line_amount_columns() -> list[Column[Any]]:
+    """A priced line's numbers (`pricing.sales.PricedLine`): quantity, unit price, discount and
+    tax rate, and the net, tax and gross amounts. New columns each call, for one table."""
+    return [
+        Column("quantity", QUANTITY, nullable=False),
+        Column("unit_price", MONEY, nullable=False),
+        Column("discount_percent", PERCENT, nullable=False),
+        Column("tax_rate", PERCENT, nullable=False),
+        Column("net_amount", MONEY, nullable=False),
+        Column("tax_amount", MONEY, nullable=False),
+        Column("gross_amount", MONEY, nullable=False),
+    ]
+
+
+def totals_columns() -> list[Column[Any]]:
+    """A document's totals: `net_total`, `tax_total`, `gross_total`."""
+    return [
+        Column("net_total", MONEY, nullable=False),
+        Column("tax_total", MONEY, nullable=False),
+        Column("gross_total", MONEY, nullable=False),
+    ]

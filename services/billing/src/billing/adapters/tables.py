@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from servicekit.columns import MONEY, PERCENT, QUANTITY
+from servicekit.columns import MONEY, PERCENT, line_amount_columns, totals_columns
 from servicekit.db import new_metadata
 from servicekit.numbering import yearly_counter_table
 from servicekit.sequencing import add_event_sequences_table
@@ -52,9 +52,7 @@ invoices = Table(
     Column("customer_reference", String(200)),
     Column("opening_text", Text),
     Column("closing_text", Text),
-    Column("net_total", MONEY, nullable=False),
-    Column("tax_total", MONEY, nullable=False),
-    Column("gross_total", MONEY, nullable=False),
+    *totals_columns(),
     Column("paid_total", MONEY, nullable=False),
     Column("status", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -74,13 +72,7 @@ invoice_lines = Table(
     Column("line_no", Integer, nullable=False),
     Column("sku", String(64), nullable=False),
     Column("description", Text, nullable=False),
-    Column("quantity", QUANTITY, nullable=False),
-    Column("unit_price", MONEY, nullable=False),
-    Column("discount_percent", PERCENT, nullable=False),
-    Column("tax_rate", PERCENT, nullable=False),
-    Column("net_amount", MONEY, nullable=False),
-    Column("tax_amount", MONEY, nullable=False),
-    Column("gross_amount", MONEY, nullable=False),
+    *line_amount_columns(),
     PrimaryKeyConstraint("invoice_id", "line_no"),
 )
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from servicekit.columns import MONEY, PERCENT, QUANTITY
+from servicekit.columns import QUANTITY, line_amount_columns, totals_columns
 from servicekit.db import new_metadata
 from servicekit.sequencing import add_event_sequences_table
 
@@ -52,9 +52,7 @@ def _content_columns() -> list[Column[Any] | CheckConstraint]:
         Column("recurring_frequency", String(10)),
         Column("recurring_start", Date),
         Column("recurring_end", Date),
-        Column("net_total", MONEY, nullable=False),
-        Column("tax_total", MONEY, nullable=False),
-        Column("gross_total", MONEY, nullable=False),
+        *totals_columns(),
         CheckConstraint(
             "recurring_frequency IN ('monthly', 'quarterly', 'yearly')", name="recurring_frequency"
         ),
@@ -71,13 +69,7 @@ def _lines_table(name: str, owner: str, owner_table: str, *extra: Column[Any]) -
         Column("sku", String(64), nullable=False),
         Column("kind", String(10), nullable=False),
         Column("description", Text, nullable=False),
-        Column("quantity", QUANTITY, nullable=False),
-        Column("unit_price", MONEY, nullable=False),
-        Column("discount_percent", PERCENT, nullable=False),
-        Column("tax_rate", PERCENT, nullable=False),
-        Column("net_amount", MONEY, nullable=False),
-        Column("tax_amount", MONEY, nullable=False),
-        Column("gross_amount", MONEY, nullable=False),
+        *line_amount_columns(),
         CheckConstraint("kind IN ('product', 'service')", name="kind"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         *extra,
