@@ -259,6 +259,45 @@ async def settings_for_test(
     return kind(database_url=await databases.create(name), kafka=kafka, **values)
 
 
+def contract_sessions_fixture(migrations_dir: Path, label: str) -> Any:
+    """The `contract_sessions` fixture of a repository contract suite, to bind under that name:
+    one database per test module, migrated with the service's migrations (`migrated_sessions`).
+
+        contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "inventory_contract")
+    """
+    import pytest  # only tests call this; servicekit itself does not depend on pytest
+
+    @pytest.fixture(scope="module")
+    async def contract_sessions(
+        databases: TemporaryDatabases,
+    ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+        async with migrated_sessions(databases, migrations_dir, label) as sessions:
+            yield sessions
+
+    return contract_sessions
+
+
+def fake_or_sql_fixture(sql: Callable[[AsyncSession], Any]) -> Any:
+    """The `uow` fixture of a repository contract suite, to bind under that name: every case
+    runs twice, on the `fake_uow` fixture and on `sql(session)` in a rolled-back transaction of
+    `contract_sessions` (`fake_or_sql`).
+
+        uow = fake_or_sql_fixture(SqlUnitOfWork)
+    """
+    import pytest  # only tests call this; servicekit itself does not depend on pytest
+
+    @pytest.fixture(params=["fake", "sql"])
+    async def uow(
+        request: pytest.FixtureRequest,
+        fake_uow: Any,
+        contract_sessions: async_sessionmaker[AsyncSession],
+    ) -> AsyncIterator[Any]:
+        async with fake_or_sql(request.param, fake_uow, contract_sessions, sql) as chosen:
+            yield chosen
+
+    return uow
+
+
 @contextlib.asynccontextmanager
 async def input_producer(kafka: KafkaSettings) -> AsyncIterator[AIOKafkaProducer]:
     """A started producer (acks=all, idempotent) for writing test input to Kafka."""

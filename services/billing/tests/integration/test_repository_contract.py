@@ -38,7 +38,7 @@ from billing.entrypoints.cli import MIGRATIONS_DIR
 from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
 from contracts import CloudEvent, EventType, new_event
-from servicekit.testing import TemporaryDatabases, migrated_sessions
+from servicekit.testing import contract_sessions_fixture
 
 
 class Storage(Protocol):
@@ -83,12 +83,7 @@ class SqlStorage:
             return list(rows.scalars())
 
 
-@pytest.fixture(scope="module")
-async def contract_sessions(
-    databases: TemporaryDatabases,
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with migrated_sessions(databases, MIGRATIONS_DIR, "billing_contract") as sessions:
-        yield sessions
+contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "billing_contract")
 
 
 @pytest.fixture(params=["fake", "sql"])

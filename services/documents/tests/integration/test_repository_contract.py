@@ -7,12 +7,8 @@ Each SQL case runs in a transaction that is rolled back at its end.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import Email, EmailStatus, RetryPolicy
@@ -20,28 +16,14 @@ from documents.domain.model import Document, DocumentKind, document_id, storage_
 from documents.domain.templates import CompanyDetails, LetterheadImage, Look, Template
 from documents.entrypoints.cli import MIGRATIONS_DIR
 from documents.service_layer.unit_of_work import UnitOfWork
-from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
+from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EVERYTHING = 1000
 
 
-@pytest.fixture(scope="module")
-async def contract_sessions(
-    databases: TemporaryDatabases,
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with migrated_sessions(databases, MIGRATIONS_DIR, "documents_contract") as sessions:
-        yield sessions
-
-
-@pytest.fixture(params=["fake", "sql"])
-async def uow(
-    request: pytest.FixtureRequest,
-    fake_uow: UnitOfWork,
-    contract_sessions: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[UnitOfWork]:
-    async with fake_or_sql(request.param, fake_uow, contract_sessions, SqlUnitOfWork) as chosen:
-        yield chosen
+contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "documents_contract")
+uow = fake_or_sql_fixture(SqlUnitOfWork)
 
 
 def a_document(

@@ -7,12 +7,10 @@ Each SQL case runs in a transaction that is rolled back at its end.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import EventType, new_event
 from contracts.events import StockReleased
@@ -29,27 +27,13 @@ from inventory.domain.model import (
 from inventory.domain.records import OrderDemand, ReservationFilter, StockChange
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
-from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
+from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
 
 D = Decimal
 
 
-@pytest.fixture(scope="module")
-async def contract_sessions(
-    databases: TemporaryDatabases,
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with migrated_sessions(databases, MIGRATIONS_DIR, "inventory_contract") as sessions:
-        yield sessions
-
-
-@pytest.fixture(params=["fake", "sql"])
-async def uow(
-    request: pytest.FixtureRequest,
-    fake_uow: UnitOfWork,
-    contract_sessions: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[UnitOfWork]:
-    async with fake_or_sql(request.param, fake_uow, contract_sessions, SqlUnitOfWork) as chosen:
-        yield chosen
+contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "inventory_contract")
+uow = fake_or_sql_fixture(SqlUnitOfWork)
 
 
 def code(label: str = "P") -> str:
