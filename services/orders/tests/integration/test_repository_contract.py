@@ -42,19 +42,14 @@ from orders.service_layer.ports import (
     SavedFilter,
 )
 from orders.service_layer.unit_of_work import UnitOfWork
-from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
+from servicekit.testing import contract_sessions_fixture, fake_or_sql
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 HOME = Address("Calle Mayor 1", "28013", "Madrid", "ES", name="Acme", region="Madrid")
 DEPOT = Address("Hafenstraße 5", "20457", "Hamburg", "DE")
 
 
-@pytest.fixture(scope="module")
-async def contract_sessions(
-    databases: TemporaryDatabases,
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with migrated_sessions(databases, MIGRATIONS_DIR, "orders_contract") as sessions:
-        yield sessions
+contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "orders_contract")
 
 
 @pytest.fixture(params=["fake", "sql"])
