@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Self
+
+from pricing.amounts import line_amounts
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,35 @@ class PricedLine:
     net_amount: Decimal
     tax_amount: Decimal
     gross_amount: Decimal
+
+    @classmethod
+    def priced(
+        cls,
+        *,
+        line_no: int,
+        sku: str,
+        description: str,
+        quantity: Decimal,
+        unit_price: Decimal,
+        discount_percent: Decimal,
+        tax_rate: Decimal,
+        currency: str | None = None,
+    ) -> Self:
+        """A line whose amounts are computed here from quantity, price, discount and rate,
+        rounded to `currency`'s minor unit (`line_amounts`)."""
+        amounts = line_amounts(quantity, unit_price, discount_percent, tax_rate, currency=currency)
+        return cls(
+            line_no=line_no,
+            sku=sku,
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            discount_percent=discount_percent,
+            tax_rate=tax_rate,
+            net_amount=amounts.net,
+            tax_amount=amounts.tax,
+            gross_amount=amounts.gross,
+        )
 
 
 @dataclass(frozen=True)

@@ -86,35 +86,7 @@ def invoice_number(year: int, sequence: int) -> str:
 
 
 class InvoiceLine(PricedLine):
-    """A line of an invoice; `priced` computes its amounts."""
-
-    @classmethod
-    def priced(
-        cls,
-        *,
-        line_no: int,
-        sku: str,
-        description: str,
-        quantity: Decimal,
-        unit_price: Decimal,
-        discount_percent: Decimal,
-        tax_rate: Decimal,
-        currency: str | None = None,
-    ) -> InvoiceLine:
-        """A line whose amounts are computed here from quantity, price, discount and rate."""
-        amounts = line_amounts(quantity, unit_price, discount_percent, tax_rate, currency=currency)
-        return cls(
-            line_no=line_no,
-            sku=sku,
-            description=description,
-            quantity=quantity,
-            unit_price=unit_price,
-            discount_percent=discount_percent,
-            tax_rate=tax_rate,
-            net_amount=amounts.net,
-            tax_amount=amounts.tax,
-            gross_amount=amounts.gross,
-        )
+    """A line of an invoice; `InvoiceLine.priced(...)` computes its amounts (`pricing`)."""
 
 
 class Totals(PricingTotals):
