@@ -2,8 +2,9 @@
 
 A service's service layer declares its unit-of-work Protocol by extending `RecordsEvents`;
 its `adapters/unit_of_work.py` builds `SqlUnitOfWork` on `SqlUnitOfWorkBase` and adds the
-repositories. The transaction belongs to the caller (a consumer or an HTTP dependency): the
-unit of work only writes into the session it was given.
+repositories (each a `SqlRepository` on the same session). The transaction belongs to the
+caller (a consumer or an HTTP dependency): the unit of work only writes into the session it was
+given.
 
 A service whose metadata declares the event sequence counters (`servicekit.sequencing`) has
 every event it records numbered per subject: the CloudEvents `sequence` attribute.
@@ -27,6 +28,14 @@ class RecordsEvents(Protocol):
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         """Record `event`; it is published only if the caller's transaction commits."""
         ...
+
+
+class SqlRepository:
+    """A SQL repository: it reads and writes in the caller's session (the unit of work's), so
+    its rows commit or roll back with everything else of the use case."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
 
 class SqlUnitOfWorkBase:

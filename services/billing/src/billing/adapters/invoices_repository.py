@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, Table, func, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.tables import (
     invoice_lines,
@@ -33,16 +32,14 @@ from billing.domain.model import (
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
 from servicekit.mapping import copied_or_none
 from servicekit.numbering import next_in_year
+from servicekit.unit_of_work import SqlRepository
 
 
 def _address_to_json(address: Address | None) -> dict[str, Any] | None:
     return dataclasses.asdict(address) if address is not None else None
 
 
-class SqlInvoiceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlInvoiceRepository(SqlRepository):
     async def get(self, invoice_id: str, *, for_update: bool = False) -> Invoice | None:
         query = select(invoices).where(invoices.c.id == invoice_id)
         if for_update:

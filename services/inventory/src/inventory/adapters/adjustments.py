@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from inventory.adapters.tables import stock_adjustments
 from inventory.domain.model import StockLevel
 from inventory.domain.records import StockChange
+from servicekit.unit_of_work import SqlRepository
 
 
-class SqlAdjustmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlAdjustmentRepository(SqlRepository):
     async def add(self, level: StockLevel, change: StockChange, *, quantity: Decimal) -> datetime:
         created_at: datetime = (
             await self.session.execute(

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.adapters.rows import record_of
 from inventory.adapters.tables import products
 from inventory.domain.model import ItemKind
 from inventory.domain.records import Product
 from inventory.service_layer.ports import Page
+from servicekit.unit_of_work import SqlRepository
 
 
 def _product(row: Row[Any]) -> Product:
@@ -26,10 +26,7 @@ def _contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-class SqlProductRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlProductRepository(SqlRepository):
     async def get(self, sku: str, *, for_update: bool = False) -> Product | None:
         query = select(products).where(products.c.sku == sku)
         if for_update:

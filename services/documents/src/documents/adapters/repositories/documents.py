@@ -6,13 +6,13 @@ import uuid
 from typing import Any
 
 from sqlalchemy import RowMapping, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from documents.adapters.repositories import rows
 from documents.adapters.tables import documents
 from documents.domain.model import Document, DocumentKind
 from documents.service_layer.unit_of_work import Position
 from servicekit.mapping import copied
+from servicekit.unit_of_work import SqlRepository
 
 
 def _document(row: RowMapping) -> Document:
@@ -33,10 +33,7 @@ def _rendition(document: Document) -> dict[str, Any]:
     }
 
 
-class SqlDocumentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlDocumentRepository(SqlRepository):
     async def get(self, document_id: uuid.UUID) -> Document | None:
         query = select(documents).where(documents.c.id == document_id)
         return await rows.first(self.session, query, _document)

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from documents.adapters.repositories import rows
 from documents.adapters.tables import emails
 from documents.domain.emails import Email, EmailStatus
 from documents.service_layer.unit_of_work import Position
 from servicekit.mapping import copied
+from servicekit.unit_of_work import SqlRepository
 
 
 def _email(row: RowMapping) -> Email:
@@ -39,10 +39,7 @@ def _email_state(email: Email) -> dict[str, Any]:
     }
 
 
-class SqlEmailRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlEmailRepository(SqlRepository):
     async def get(self, email_id: uuid.UUID, *, for_update: bool = False) -> Email | None:
         query = select(emails).where(emails.c.id == email_id)
         if for_update:

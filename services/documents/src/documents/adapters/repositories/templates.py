@@ -6,12 +6,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import RowMapping, Select, false, func, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from documents.adapters.repositories import rows
 from documents.adapters.tables import templates
 from documents.domain.templates import CompanyDetails, LetterheadImage, Look, Template
 from documents.service_layer.unit_of_work import Position
+from servicekit.unit_of_work import SqlRepository
 
 
 def _template(row: RowMapping) -> Template:
@@ -76,10 +76,7 @@ def _template_values(template: Template) -> dict[str, Any]:
     }
 
 
-class SqlTemplateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlTemplateRepository(SqlRepository):
     async def _one(self, query: Select[Any]) -> Template | None:
         return await rows.first(self.session, query, _template)
 
