@@ -49,8 +49,7 @@ from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
 from servicekit.testing import (
     TemporaryDatabases,
-    input_producer,
-    service_under_test,
+    service_with_input,
     settings_for_test,
 )
 
@@ -543,10 +542,7 @@ async def _running_service(
             **settings,
         )
     )
-    async with (
-        input_producer(kafka) as producer,
-        service_under_test(spec, MIGRATIONS_DIR) as (runtime, client),
-    ):
+    async with service_with_input(spec, MIGRATIONS_DIR) as (runtime, client, producer):
         yield RunningService(runtime, client, kafka, producer, storage_dir)
 
 

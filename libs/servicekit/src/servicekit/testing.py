@@ -381,6 +381,19 @@ async def service_under_test(
         await runtime.stop()
 
 
+@contextlib.asynccontextmanager
+async def service_with_input(
+    spec: ServiceSpec, migrations_dir: Path
+) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient, AIOKafkaProducer]]:
+    """`service_under_test` and an `input_producer` on its broker, for writing the events it
+    consumes: the running service, its HTTP client and the producer."""
+    async with (
+        service_under_test(spec, migrations_dir) as (runtime, client),
+        input_producer(spec.settings.kafka) as producer,
+    ):
+        yield runtime, client, producer
+
+
 # --- the whole suite as separate processes (cross-service tests) ---------------------------
 
 SERVICES = ("orders", "inventory", "billing", "documents")

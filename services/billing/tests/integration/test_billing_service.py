@@ -30,8 +30,7 @@ from servicekit.settings import KafkaSettings
 from servicekit.testing import (
     TemporaryDatabases,
     eventually,
-    input_producer,
-    service_under_test,
+    service_with_input,
     settings_for_test,
 )
 
@@ -104,10 +103,8 @@ class Billing:
 @pytest.fixture
 async def billing(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Billing]:
     settings = await settings_for_test(BillingSettings, databases, kafka, "billing")
-    async with (
-        service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
-        input_producer(kafka) as producer,
-    ):
+    spec = build_spec(settings)
+    async with service_with_input(spec, MIGRATIONS_DIR) as (runtime, client, producer):
         yield Billing(runtime, client, kafka, producer)
 
 

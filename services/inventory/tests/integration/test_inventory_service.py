@@ -42,9 +42,8 @@ from servicekit.testing import (
     bearer,
     eventually,
     from_orders,
-    input_producer,
     order_event,
-    service_under_test,
+    service_with_input,
     settings_for_test,
 )
 
@@ -161,10 +160,8 @@ class Harness:
 @pytest.fixture
 async def inventory(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Harness]:
     settings = await settings_for_test(InventorySettings, databases, kafka, "inventory")
-    async with (
-        service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
-        input_producer(kafka) as producer,
-    ):
+    spec = build_spec(settings)
+    async with service_with_input(spec, MIGRATIONS_DIR) as (runtime, client, producer):
         yield Harness(runtime, client, kafka, producer)
 
 
