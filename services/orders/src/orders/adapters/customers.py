@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import delete, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.rows import (
     address_from_json,
@@ -19,6 +18,7 @@ from orders.adapters.rows import (
 from orders.adapters.tables import customer_addresses, customers
 from orders.domain.addresses import AddressKind, CustomerAddress
 from orders.domain.customer import Customer
+from servicekit.unit_of_work import SqlRepository
 
 
 def _customer(row: Row[Any]) -> Customer:
@@ -42,10 +42,7 @@ def _changeable_values(customer: Customer) -> dict[str, Any]:
     }
 
 
-class SqlCustomerRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlCustomerRepository(SqlRepository):
     async def add(self, customer: Customer) -> None:
         await self.session.execute(
             customers.insert().values(
@@ -117,10 +114,7 @@ def _address(row: Row[Any]) -> CustomerAddress:
     )
 
 
-class SqlAddressRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlAddressRepository(SqlRepository):
     async def of_customer(self, customer_id: str) -> list[CustomerAddress]:
         rows = await self.session.execute(
             select(customer_addresses)

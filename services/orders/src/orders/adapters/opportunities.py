@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.tables import opportunities
 from orders.domain.customer import Opportunity
+from servicekit.unit_of_work import SqlRepository
 
 
-class SqlOpportunityRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlOpportunityRepository(SqlRepository):
     async def get(self, opportunity_id: str) -> Opportunity | None:
         row = (
             await self.session.execute(

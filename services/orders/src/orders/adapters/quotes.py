@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal, select, tuple_, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.children import (
     add_documents,
@@ -27,6 +26,7 @@ from orders.adapters.rows import (
 from orders.adapters.tables import quote_documents, quote_lines, quotes
 from orders.domain.quote import Quote, QuoteDocument, QuoteStatus
 from orders.service_layer.ports import QuoteFilters
+from servicekit.unit_of_work import SqlRepository
 
 
 def _quote_values(quote: Quote) -> dict[str, Any]:
@@ -45,10 +45,7 @@ def _quote_values(quote: Quote) -> dict[str, Any]:
     }
 
 
-class SqlQuoteRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlQuoteRepository(SqlRepository):
     async def add(self, quote: Quote) -> None:
         await self.session.execute(quotes.insert().values(id=quote.id, **_quote_values(quote)))
         await insert_lines(self.session, quote_lines, "quote_id", quote.id, quote.lines)

@@ -7,21 +7,18 @@ from typing import Any
 from sqlalchemy import delete, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.rows import canonical_id, row_by_id
 from orders.adapters.tables import saved_filters
 from orders.service_layer.ports import SavedFilter
+from servicekit.unit_of_work import SqlRepository
 
 
 def _saved_filter(row: Row[Any]) -> SavedFilter:
     return SavedFilter(row.id, row.owner, row.name, row.query, row.created_at)
 
 
-class SqlSavedFilterRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlSavedFilterRepository(SqlRepository):
     async def add(self, saved: SavedFilter) -> bool:
         inserted = await self.session.execute(
             insert(saved_filters)

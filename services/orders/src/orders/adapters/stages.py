@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.tables import stages
 from orders.domain.pipeline import Stage
+from servicekit.unit_of_work import SqlRepository
 
 
-class SqlStageRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlStageRepository(SqlRepository):
     async def all(self) -> list[Stage]:
         rows = await self.session.execute(select(stages).order_by(stages.c.position))
         return [
