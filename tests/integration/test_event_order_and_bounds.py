@@ -1,6 +1,7 @@
 """State derived from events never moves backwards, an order with nothing to reserve is reserved
-at once, and an order whose event would be too large for the broker is refused at the API
-without holding up the orders behind it. The four services run as separate processes."""
+at once and completes without a shipment, and an order whose event would be too large for the
+broker is refused at the API without holding up the orders behind it. The four services run as
+separate processes."""
 
 from __future__ import annotations
 
@@ -28,6 +29,19 @@ async def service_sku(suite: Suite) -> str:
     return code
 
 
+async def reserved_with_nothing_to_reserve(
+    suite: Suite, code: str, buyer: dict[str, Any], quantity: str
+) -> dict[str, Any]:
+    """A confirmed order of one product line of the service SKU `code`: inventory answers
+    "nothing to reserve" (a stock.reserved without lines) and the order is reserved."""
+    order = await lifecycle.create_order(
+        suite, buyer["id"], [lifecycle.product_line(code, quantity)]
+    )
+    confirmed = await lifecycle.order_action(suite, order["id"], "confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    return await lifecycle.order_reaches(suite, order["id"], within=30, fulfilment="reserved")
+
+
 async def timeline(suite: Suite, order_id: str) -> list[dict[str, Any]]:
     async with suite.client("orders") as orders:
         response = await orders.get(f"/orders/{order_id}/timeline")
@@ -37,14 +51,11 @@ async def timeline(suite: Suite, order_id: str) -> list[dict[str, Any]]:
 
 
 async def test_a_stale_shipment_after_the_last_leaves_the_order_shipped(suite: Suite) -> None:
-    # An order of two units of a product line that inventory knows as a service: inventory
-    # answers "nothing to reserve" (a stock.reserved without lines) and the order is reserved.
+    # An order of two units of a product line that inventory knows as a service.
     code = await service_sku(suite)
-    buyer = await lifecycle.customer(suite)
-    order = await lifecycle.create_order(suite, buyer["id"], [lifecycle.product_line(code, "2")])
-    confirmed = await lifecycle.order_action(suite, order["id"], "confirm")
-    assert confirmed.status_code == 200, confirmed.text
-    await lifecycle.order_reaches(suite, order["id"], within=30, fulfilment="reserved")
+    order = await reserved_with_nothing_to_reserve(
+        suite, code, await lifecycle.customer(suite), "2"
+    )
     reserved = [
         e for e in await timeline(suite, order["id"]) if e["type"] == "suite.stock.reserved.v1"
     ]
@@ -89,6 +100,24 @@ async def test_a_stale_shipment_after_the_last_leaves_the_order_shipped(suite: S
     assert completed.status_code == 200, completed.text
     await lifecycle.order_reaches(suite, order["id"], within=60, billing="invoiced")
     assert len(await lifecycle.invoices_of(suite, order["id"])) == 1
+
+
+async def test_an_order_with_nothing_to_reserve_completes_and_is_invoiced(suite: Suite) -> None:
+    # Product lines whose SKU inventory knows as a service: nothing is reserved, nothing will be
+    # shipped, so the order completes once reserved and billing invoices it.
+    code = await service_sku(suite)
+    buyer = await lifecycle.customer(suite)
+    order = await reserved_with_nothing_to_reserve(suite, code, buyer, "2")
+    completed = await lifecycle.order_action(suite, order["id"], "complete")
+    assert completed.status_code == 200, completed.text
+    await lifecycle.order_reaches(suite, order["id"], within=60, billing="invoiced")
+    assert len(await lifecycle.invoices_of(suite, order["id"])) == 1
+
+    # Cancelled instead, such an order holds nothing: no release comes, and none is needed.
+    other = await reserved_with_nothing_to_reserve(suite, code, buyer, "1")
+    cancelled = await lifecycle.order_action(suite, other["id"], "cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["fulfilment"] == "unreserved"
 
 
 async def test_an_order_too_large_for_the_broker_is_refused_and_the_next_reserves(

@@ -560,3 +560,18 @@ async def test_event_numbers_and_stale_entries_read_back(store: UnitOfWork) -> N
     found = await store.orders.get(order.id)
     assert found is not None
     assert found.applied_sequences == {"/inventory": 4, "/billing": 2}
+
+
+async def test_nothing_to_ship_reads_back(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    order = an_order(acme, 1)
+    await store.orders.add(order)
+    added = await store.orders.get(order.id)
+    assert added is not None
+    assert added.nothing_to_ship is False
+
+    order.nothing_to_ship = True
+    await store.orders.save(order)
+    found = await store.orders.get(order.id)
+    assert found is not None
+    assert found.nothing_to_ship is True

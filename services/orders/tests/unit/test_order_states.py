@@ -231,6 +231,38 @@ def test_a_reservation_after_cancelling_is_followed_by_its_release() -> None:
     assert order.fulfilment is Fulfilment.UNRESERVED
 
 
+def test_nothing_to_reserve_reserves_and_lets_the_order_complete_without_a_shipment() -> None:
+    order = confirmed(product("SETUP"), service())  # inventory knows SETUP as a service
+    assert order.stock_reserved(nothing_to_reserve=True) is True
+    assert (order.fulfilment, order.nothing_to_ship) == (Fulfilment.RESERVED, True)
+    assert order.stock_reserved(nothing_to_reserve=True) is False  # repeated: no change
+    order.complete()
+    assert (order.status, order.fulfilment) == (OrderStatus.CONCLUDED, Fulfilment.RESERVED)
+
+
+def test_a_reservation_with_lines_still_waits_for_the_shipment() -> None:
+    order = confirmed()
+    order.stock_reserved()
+    assert order.nothing_to_ship is False
+    with pytest.raises(IllegalTransition):
+        order.complete()
+
+
+def test_cancelling_an_order_with_nothing_to_ship_leaves_nothing_reserved() -> None:
+    order = confirmed()
+    order.stock_reserved(nothing_to_reserve=True)
+    order.cancel()  # inventory holds nothing: no release will come
+    assert (order.status, order.fulfilment) == (OrderStatus.CANCELLED, Fulfilment.UNRESERVED)
+
+
+def test_nothing_to_reserve_after_cancelling_leaves_nothing_reserved() -> None:
+    order = confirmed()
+    order.cancel()  # inventory had not answered yet
+    assert order.stock_reserved(nothing_to_reserve=True) is True
+    assert (order.fulfilment, order.nothing_to_ship) == (Fulfilment.UNRESERVED, True)
+    assert order.stock_reserved(nothing_to_reserve=True) is False
+
+
 def test_release_unreserves_but_never_unships() -> None:
     order = confirmed()
     order.stock_reserved()

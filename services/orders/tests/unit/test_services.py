@@ -175,6 +175,41 @@ async def test_the_life_of_an_order_from_consumed_events(uow: Any) -> None:
     assert summaries.count("Shipment SHP-1 dispatched with 1 line(s): order fully shipped") == 2
 
 
+async def test_an_order_inventory_has_nothing_to_reserve_for_completes_once_reserved(
+    uow: Any,
+) -> None:
+    # Its product line's SKU is a service in inventory's catalogue: nothing will be shipped.
+    order = await an_order(uow, "product")
+    await orders.confirm_order(uow, order.id)
+    nothing = StockReserved(order_id=order.id, lines=[])
+    state = await reactions.stock_reserved(
+        uow, inventory_event(EventType.STOCK_RESERVED, nothing, order.id)
+    )
+    assert (state.fulfilment, state.nothing_to_ship) == (Fulfilment.RESERVED, True)
+
+    done = await orders.complete_order(uow, order.id)
+    assert (done.status, done.fulfilment) == (OrderStatus.CONCLUDED, Fulfilment.RESERVED)
+    assert uow.outbox[-1].type == EventType.ORDER_COMPLETED
+    summaries = [entry.summary for entry in await uow.timeline(order.id)]
+    assert "Nothing to reserve: no line of the order is stocked" in summaries
+
+
+async def test_cancelling_an_order_with_nothing_to_ship_leaves_it_unreserved(uow: Any) -> None:
+    order = await an_order(uow, "product")
+    await orders.confirm_order(uow, order.id)
+    nothing = StockReserved(order_id=order.id, lines=[])
+    await reactions.stock_reserved(
+        uow, inventory_event(EventType.STOCK_RESERVED, nothing, order.id)
+    )
+    cancelled = await orders.cancel_order(uow, order.id, reason=None)
+    assert (cancelled.status, cancelled.fulfilment) == (
+        OrderStatus.CANCELLED,
+        Fulfilment.UNRESERVED,
+    )
+    stored = await orders.get_order(uow, order.id)
+    assert stored.fulfilment is Fulfilment.UNRESERVED
+
+
 async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
     order = await an_order(uow, "service")
     await orders.confirm_order(uow, order.id)

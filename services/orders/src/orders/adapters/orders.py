@@ -56,6 +56,7 @@ def _header_values(order: Order) -> dict[str, Any]:
         "cancellation_reason": order.cancellation_reason,
         "archived_at": order.archived_at,
         "applied_sequences": order.applied_sequences,
+        "nothing_to_ship": order.nothing_to_ship,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
     }
@@ -164,6 +165,7 @@ class SqlOrderRepository:
                 cancellation_reason=row.cancellation_reason,
                 archived_at=row.archived_at,
                 applied_sequences=dict(row.applied_sequences),
+                nothing_to_ship=row.nothing_to_ship,
                 **content_from_row(row),
             )
             for row in rows

@@ -137,6 +137,9 @@ class Order:
     archived_at: datetime | None = None
     # The last sequence applied per producer (event source): its events only move forwards.
     applied_sequences: dict[str, int] = field(default_factory=dict)
+    # Inventory answered "nothing to reserve": it stocks none of the product lines (its
+    # catalogue knows them as services), so nothing will be shipped and none is awaited.
+    nothing_to_ship: bool = False
 
     # --- derived ------------------------------------------------------------------------------
 
@@ -233,15 +236,17 @@ class Order:
         previous = self.status
         self.status = OrderStatus.CANCELLED
         self.cancellation_reason = reason
-        if self.fulfilment is Fulfilment.BACKORDERED:
+        if self.fulfilment is Fulfilment.BACKORDERED or self._reserved_with_nothing_to_ship():
             self.fulfilment = Fulfilment.UNRESERVED  # nothing was held: nothing to release
         return previous
 
     def complete(self) -> None:
-        """open → concluded, once every stocked line is shipped (at once for services only)."""
+        """open → concluded, once every stocked line is shipped (at once for services only;
+        once reserved when inventory had nothing to reserve, as nothing will be shipped)."""
         if self.status is not OrderStatus.OPEN:
             raise IllegalTransition("complete", self.status)
-        if self.has_products and self.fulfilment is not Fulfilment.SHIPPED:
+        ready = self.fulfilment is Fulfilment.SHIPPED or self._reserved_with_nothing_to_ship()
+        if self.has_products and not ready:
             raise IllegalTransition(
                 "complete",
                 self.status,
@@ -285,7 +290,12 @@ class Order:
     def _tracks_stock(self) -> bool:
         return self.status is not OrderStatus.DRAFT and self.has_products
 
-    def stock_reserved(self) -> bool:
+    def _reserved_with_nothing_to_ship(self) -> bool:
+        return self.nothing_to_ship and self.fulfilment is Fulfilment.RESERVED
+
+    def stock_reserved(self, *, nothing_to_reserve: bool = False) -> bool:
+        """Inventory reserved the order's stocked lines, or had none to reserve (a reservation
+        without lines): then nothing will be shipped, and none is awaited to complete."""
         if not self._tracks_stock():
             return False
         if self.fulfilment not in (
@@ -294,8 +304,14 @@ class Order:
             Fulfilment.BACKORDERED,
         ):
             return False  # already reserved, or shipping: a repeated fact changes nothing
-        self.fulfilment = Fulfilment.RESERVED
-        return True
+        before = (self.fulfilment, self.nothing_to_ship)
+        self.nothing_to_ship = nothing_to_reserve
+        if nothing_to_reserve and self.status is OrderStatus.CANCELLED:
+            # Cancelled while inventory looked: nothing is held, and nothing will be released.
+            self.fulfilment = Fulfilment.UNRESERVED
+        else:
+            self.fulfilment = Fulfilment.RESERVED
+        return (self.fulfilment, self.nothing_to_ship) != before
 
     def reservation_failed(self) -> bool:
         if not self._tracks_stock():

@@ -92,7 +92,15 @@ async def stock_reserved(uow: UnitOfWork, event: CloudEvent[StockReserved]) -> O
         summary = f"Stock reserved for {len(data.lines)} line(s)"
     else:
         summary = "Nothing to reserve: no line of the order is stocked"
-    return await _apply(uow, event, data.order_id, Order.stock_reserved, summary, in_sequence=True)
+    nothing_to_reserve = not data.lines  # then nothing will be shipped either
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.stock_reserved(nothing_to_reserve=nothing_to_reserve),
+        summary,
+        in_sequence=True,
+    )
 
 
 async def stock_reservation_failed(
