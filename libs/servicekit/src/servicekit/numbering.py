@@ -16,6 +16,11 @@ from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# The pure formatter lives in `servicekit.numbers` (domains import it from there).
+from servicekit.numbers import format_yearly_number
+
+__all__ = ["YEAR", "format_yearly_number", "next_in_year", "yearly_counter_table"]
+
 YEAR = "year"
 
 
@@ -57,12 +62,3 @@ async def next_in_year(session: AsyncSession, counters: Table, year: int) -> int
     )
     number: int = (await session.execute(statement)).scalar_one()
     return number
-
-
-def format_yearly_number(prefix: str, year: int, sequence: int) -> str:
-    """`format_yearly_number("INV", 2026, 42)` → `INV-2026-000042` (at least six digits)."""
-    if not 1 <= year <= 9999:
-        raise ValueError(f"year out of range: {year}")
-    if sequence < 1:
-        raise ValueError(f"sequence must be positive (numbers start at 1): {sequence}")
-    return f"{prefix}-{year:04d}-{sequence:06d}"

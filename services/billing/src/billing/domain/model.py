@@ -32,6 +32,7 @@ from pricing.sales import Address as Address
 from pricing.sales import PaymentTerms as PaymentTerms
 from pricing.sales import PricedLine
 from pricing.sales import due_date as due_date
+from servicekit.numbers import format_yearly_number
 
 money = round_money  # an amount rounded half up to the cent (0.005 → 0.01)
 TaxAmount = TaxLine  # one rate of the invoice's tax breakdown: rate, base, amount
@@ -80,9 +81,7 @@ class Customer:
 
 def invoice_number(year: int, sequence: int) -> str:
     """`INV-<year>-<6 digits>`: the `sequence`-th invoice issued in `year` (gapless, from 1)."""
-    if sequence < 1:
-        raise ValueError("invoice sequence numbers start at 1")
-    return f"INV-{year:04d}-{sequence:06d}"
+    return format_yearly_number("INV", year, sequence)
 
 
 class InvoiceLine(PricedLine):
