@@ -1,4 +1,7 @@
-"""Line amounts and order totals: Decimal arithmetic, half-up rounding to the cent per line."""
+"""Line amounts and order totals as orders computes them.
+
+The arithmetic is `pricing`'s, the suite's one money module, tested in libs/pricing/tests; these
+are orders' own examples and its tax breakdown, highest rate first."""
 
 from __future__ import annotations
 
@@ -6,14 +9,21 @@ from decimal import Decimal as D
 
 import pytest
 
+import pricing
+from orders.domain import totals as orders_totals
 from orders.domain.totals import (
     AmountTooLarge,
     LineAmounts,
     line_amounts,
-    plain,
     round_money,
     totals,
 )
+
+
+def test_orders_compute_amounts_with_pricing() -> None:
+    # One rounding rule for the suite (ADR 5): orders have no arithmetic of their own.
+    for name in ("line_amounts", "round_money", "plain", "AmountTooLarge", "LineAmounts", "Totals"):
+        assert getattr(orders_totals, name) is getattr(pricing, name)
 
 
 @pytest.mark.parametrize(
@@ -38,17 +48,6 @@ def test_line_net_is_quantity_times_price_less_discount_rounded() -> None:
     assert line_amounts(D("3"), D("0.335"), D("0"), D("21")) == LineAmounts(
         D("1.01"), D("0.21"), D("1.22")
     )
-    # 2.5 × 19.99 = 49.975, less 10 % = 44.9775 → 44.98; 7 % tax = 3.1486 → 3.15
-    assert line_amounts(D("2.5"), D("19.99"), D("10"), D("7")) == LineAmounts(
-        D("44.98"), D("3.15"), D("48.13")
-    )
-
-
-def test_tax_is_computed_on_the_rounded_net() -> None:
-    # net 0.125 × 1 → 0.13 (rounded first); 50 % of 0.13 = 0.065 → 0.07
-    # (computing on the unrounded 0.125 would give 0.0625 → 0.06)
-    amounts = line_amounts(D("1"), D("0.125"), D("0"), D("50"))
-    assert (amounts.net, amounts.tax) == (D("0.13"), D("0.07"))
 
 
 def test_full_discount_and_zero_tax() -> None:
@@ -99,11 +98,3 @@ def test_amounts_that_do_not_fit_are_refused() -> None:
     big = line_amounts(D("1"), D("9000000000000000.00"), D("0"), D("0"))
     with pytest.raises(AmountTooLarge):
         totals([(D("0"), big), (D("0"), big)])
-
-
-@pytest.mark.parametrize(
-    ("value", "shown"),
-    [("10.000", "10"), ("10.500", "10.5"), ("0.125", "0.125"), ("21.0000", "21"), ("100", "100")],
-)
-def test_plain_drops_trailing_zeros_without_exponents(value: str, shown: str) -> None:
-    assert str(plain(D(value))) == shown
