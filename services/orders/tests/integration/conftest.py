@@ -17,7 +17,7 @@ from orders.config import OrdersSettings
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, input_producer, service_under_test
+from servicekit.testing import TemporaryDatabases, service_with_input, settings_for_test
 from servicekit.topics import delete_topics, ensure_topics
 
 
@@ -41,19 +41,12 @@ async def orders_service(
         bootstrap_servers=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
     await ensure_topics(kafka)
-    settings = OrdersSettings(
-        database_url=await databases.create("orders"),
-        kafka=kafka,
-        outbox_poll_interval_seconds=0.5,
-        consumer_max_attempts=2,
-        consumer_backoff_seconds=0.05,
-        json_logs=False,
+    settings = await settings_for_test(
+        OrdersSettings, databases, kafka, "orders", consumer_max_attempts=2
     )
+    spec = build_spec(settings)
     try:
-        async with (
-            service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, client),
-            input_producer(kafka) as producer,
-        ):
+        async with service_with_input(spec, MIGRATIONS_DIR) as (runtime, client, producer):
             yield OrdersUnderTest(runtime, client, kafka, producer)
     finally:
         await delete_topics(kafka)
