@@ -309,6 +309,23 @@ async def input_producer(kafka: KafkaSettings) -> AsyncIterator[AIOKafkaProducer
         await producer.stop()
 
 
+async def run_console_script(argv: list[str], env: dict[str, str]) -> str:
+    """Run one of the workspace's console scripts (`argv[0]`, e.g. `suite-ops`) as an operator
+    would, with `env` added to this process's environment; its stdout, once it succeeded."""
+    executable = str(Path(sys.executable).with_name(argv[0]))
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [executable, *argv[1:]],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def from_orders(event_type: EventType, payload: BaseModel, subject: str) -> CloudEvent[Any]:
     """An event as the orders service publishes it: source `/orders`, the order as subject."""
     return new_event(event_type, payload, source="/orders", subject=subject)

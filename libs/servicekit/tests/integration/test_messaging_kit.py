@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -23,7 +22,7 @@ from servicekit.consumer import EventConsumer, PermanentError, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay, add_to_outbox
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually
+from servicekit.testing import TemporaryDatabases, eventually, run_console_script
 from servicekit.unit_of_work import RecordsEvents, SqlUnitOfWorkBase
 
 
@@ -347,29 +346,12 @@ async def test_replayed_dead_letter_is_processed_once(kit: Kit, consuming: Any) 
 
 async def operator_command(kit: Kit, *argv: str) -> str:
     """Run an operator command as an operator would, pointed at this test's environment."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     env = {
-        **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kit.kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": kit.kafka.topic_prefix,
         "ORDERS_DATABASE_URL": kit.engine.url.render_as_string(hide_password=False),
     }
-    executable = str(Path(sys.executable).with_name(argv[0]))
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [executable, *argv[1:]],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return await run_console_script(list(argv), env)
 
 
 async def _offsets_at_least(kit: Kit, topic: str, count: int) -> bool:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +32,7 @@ from servicekit.outbox import (
     shard_of,
 )
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually
+from servicekit.testing import TemporaryDatabases, eventually, run_console_script
 
 ORDERS = 1000
 EVENTS_PER_ORDER = 5
@@ -312,18 +310,5 @@ async def test_keys_spread_over_every_shard_as_python_and_sql_agree(outbox: Outb
 
 async def operator(kit: Outbox, *argv: str) -> str:
     """`suite-ops ...` as an operator runs it, pointed at this test's database as orders'."""
-    env = {
-        **os.environ,
-        "ORDERS_DATABASE_URL": kit.engine.url.render_as_string(hide_password=False),
-    }
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [str(Path(sys.executable).with_name("suite-ops")), *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    database_url = kit.engine.url.render_as_string(hide_password=False)
+    return await run_console_script(["suite-ops", *argv], {"ORDERS_DATABASE_URL": database_url})
