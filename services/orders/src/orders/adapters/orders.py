@@ -30,6 +30,7 @@ from orders.adapters.tables import order_documents, order_lines, order_shipments
 from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
+from servicekit.unit_of_work import SqlRepository
 
 SORT_COLUMNS = {
     OrderSort.CREATED_AT: orders.c.created_at,
@@ -62,10 +63,7 @@ def _header_values(order: Order) -> dict[str, Any]:
     }
 
 
-class SqlOrderRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class SqlOrderRepository(SqlRepository):
     async def add(self, order: Order) -> None:
         await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
         await insert_lines(self.session, order_lines, "order_id", order.id, order.lines)

@@ -7,27 +7,20 @@ from __future__ import annotations
 
 import re
 
+from servicekit.numbers import format_yearly_number
+
 PREFIX = "SO"
 QUOTE_PREFIX = "QT"
 _PATTERN = re.compile(r"^([A-Z]{2})-(\d{4})-(\d{6,})$")
 
 
-def format_number(prefix: str, year: int, sequence: int) -> str:
-    """`format_number("QT", 2026, 42)` → `QT-2026-000042`."""
-    if not 1 <= year <= 9999:
-        raise ValueError(f"year out of range: {year}")
-    if sequence < 1:
-        raise ValueError(f"sequence must be positive: {sequence}")
-    return f"{prefix}-{year:04d}-{sequence:06d}"
-
-
 def format_order_number(year: int, sequence: int) -> str:
     """`format_order_number(2026, 42)` → `SO-2026-000042`."""
-    return format_number(PREFIX, year, sequence)
+    return format_yearly_number(PREFIX, year, sequence)
 
 
 def format_quote_number(year: int, sequence: int) -> str:
-    return format_number(QUOTE_PREFIX, year, sequence)
+    return format_yearly_number(QUOTE_PREFIX, year, sequence)
 
 
 def parse_order_number(number: str, prefix: str = PREFIX) -> tuple[int, int]:
