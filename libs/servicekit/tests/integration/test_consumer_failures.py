@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
@@ -25,7 +24,6 @@ from contracts.topics import ORDERS_EVENTS
 from servicekit import dlq
 from servicekit.consumer import EventConsumer, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
-from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually
 
@@ -95,11 +93,10 @@ async def setup(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIte
 
 
 @pytest.fixture
-async def consume(setup: Setup) -> AsyncIterator[Callable[..., Awaitable[EventConsumer]]]:
-    brokers: list[KafkaBroker] = []
-
+def consume(
+    setup: Setup, start_consumer: Callable[[EventConsumer], Awaitable[EventConsumer]]
+) -> Callable[..., Awaitable[EventConsumer]]:
     async def start(handle: Handle, engine: AsyncEngine | None = None, **policy: Any) -> Any:
-        broker = KafkaBroker(**setup.kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
         consumer = EventConsumer(
             service="failures",
             group_id=f"failures-{uuid.uuid4().hex[:6]}",
@@ -110,14 +107,9 @@ async def consume(setup: Setup) -> AsyncIterator[Callable[..., Awaitable[EventCo
             retry=RetryPolicy(**{"max_attempts": 2, "backoff_seconds": 0.05, **policy}),
             topic_prefix=setup.kafka.topic_prefix,
         )
-        consumer.register(broker)
-        await broker.start()
-        brokers.append(broker)
-        return consumer
+        return await start_consumer(consumer)
 
-    yield start
-    for broker in brokers:
-        await broker.stop()
+    return start
 
 
 def retries_counted(topic: str) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,12 +129,10 @@ def recording_handler(kit: Kit, fail_on: str | None = None, permanent_on: str | 
 
 
 @pytest.fixture
-async def consuming(kit: Kit) -> AsyncIterator[Any]:
+def consuming(kit: Kit, start_consumer: Callable[[EventConsumer], Awaitable[EventConsumer]]) -> Any:
     """Start an EventConsumer on orders.events with the given handler; stop it afterwards."""
-    brokers: list[KafkaBroker] = []
 
     async def start(handler: Any, max_attempts: int = 3) -> EventConsumer:
-        broker = KafkaBroker(**kit.kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
         consumer = EventConsumer(
             service="kit",
             group_id=f"kit-{uuid.uuid4().hex[:6]}",
@@ -145,14 +143,9 @@ async def consuming(kit: Kit) -> AsyncIterator[Any]:
             retry=RetryPolicy(max_attempts=max_attempts, backoff_seconds=0.05),
             topic_prefix=kit.kafka.topic_prefix,
         )
-        consumer.register(broker)
-        await broker.start()
-        brokers.append(broker)
-        return consumer
+        return await start_consumer(consumer)
 
-    yield start
-    for broker in brokers:
-        await broker.stop()
+    return start
 
 
 async def test_committed_event_is_published_once_and_rolled_back_never(kit: Kit) -> None:
