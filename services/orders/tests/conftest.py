@@ -406,3 +406,9 @@ def fake_unit_of_work() -> FakeUnitOfWork:
 @pytest.fixture
 def uow() -> FakeUnitOfWork:
     return fake_unit_of_work()
+
+
+@pytest.fixture
+def fake_uow(uow: FakeUnitOfWork) -> FakeUnitOfWork:
+    """The fake under the name servicekit.testing's contract fixtures ask for."""
+    return uow

@@ -7,14 +7,12 @@ Every SQL case runs in a transaction that is rolled back at its end, so each sta
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import OrderCancelled, StockReleased
@@ -42,7 +40,7 @@ from orders.service_layer.ports import (
     SavedFilter,
 )
 from orders.service_layer.unit_of_work import UnitOfWork
-from servicekit.testing import contract_sessions_fixture, fake_or_sql
+from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 HOME = Address("Calle Mayor 1", "28013", "Madrid", "ES", name="Acme", region="Madrid")
@@ -50,17 +48,8 @@ DEPOT = Address("Hafenstraße 5", "20457", "Hamburg", "DE")
 
 
 contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "orders_contract")
-
-
-@pytest.fixture(params=["fake", "sql"])
-async def store(
-    request: pytest.FixtureRequest,
-    uow: UnitOfWork,
-    contract_sessions: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[UnitOfWork]:
-    """The same unit of work port: the in-memory fake, or SQL in a rolled-back transaction."""
-    async with fake_or_sql(request.param, uow, contract_sessions, SqlUnitOfWork) as store:
-        yield store
+# The same unit of work port: the in-memory fake (`fake_uow`), or SQL in a rolled-back transaction.
+store = fake_or_sql_fixture(SqlUnitOfWork)
 
 
 def new_id() -> str:
