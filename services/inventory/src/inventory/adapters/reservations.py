@@ -13,12 +13,10 @@ from typing import Any
 from sqlalchemy import and_, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.adapters.rows import record_of
+from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import order_demands, reservation_lines
 from inventory.domain.model import (
-    MAIN_WAREHOUSE,
     Backorder,
     DemandStatus,
     LineStatus,
@@ -46,11 +44,7 @@ def _record(row: Row[Any]) -> ReservationRecord:
     return record_of(ReservationRecord, row, status=LineStatus(row.status))
 
 
-class SqlReservationRepository:
-    def __init__(self, session: AsyncSession, warehouse: str = MAIN_WAREHOUSE) -> None:
-        self.session = session
-        self.warehouse = warehouse
-
+class SqlReservationRepository(WarehouseRepository):
     # --- order demands ---------------------------------------------------------------------------
 
     async def claim_demand(self, demand: OrderDemand, *, causation_id: str | None) -> bool:

@@ -1,4 +1,5 @@
-"""Rows to the values the repositories return."""
+"""What the SQL repositories share: rows to the values they return, and the warehouse they
+work in."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.domain.model import MAIN_WAREHOUSE
+from servicekit.unit_of_work import SqlRepository
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -23,3 +28,11 @@ def record_of(cls: type[T], row: Row[Any], **converted: Any) -> T:
         if field.name not in converted and field.name in columns
     }
     return cls(**values, **converted)
+
+
+class WarehouseRepository(SqlRepository):
+    """A SQL repository of one warehouse's rows (the main one: there is no other yet)."""
+
+    def __init__(self, session: AsyncSession, warehouse: str = MAIN_WAREHOUSE) -> None:
+        super().__init__(session)
+        self.warehouse = warehouse

@@ -9,20 +9,14 @@ from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.adapters.rows import record_of
+from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import shipment_lines, shipments
-from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.records import Shipment
 from inventory.service_layer.ports import Page
 
 
-class SqlShipmentRepository:
-    def __init__(self, session: AsyncSession, warehouse: str = MAIN_WAREHOUSE) -> None:
-        self.session = session
-        self.warehouse = warehouse
-
+class SqlShipmentRepository(WarehouseRepository):
     async def add(
         self, *, shipment_id: str, order_id: str, lines: Mapping[str, Decimal], fully_shipped: bool
     ) -> datetime:

@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.adapters.rows import record_of
+from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import stock_levels, stock_movements
-from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
+from inventory.domain.model import MovementKind, StockLevel
 from inventory.domain.records import Movement, StockChange
 from inventory.service_layer.ports import Page
 
@@ -25,11 +24,7 @@ def _movement(row: Row[Any]) -> Movement:
     return record_of(Movement, row, kind=MovementKind(row.kind))
 
 
-class SqlStockLevelRepository:
-    def __init__(self, session: AsyncSession, warehouse: str = MAIN_WAREHOUSE) -> None:
-        self.session = session
-        self.warehouse = warehouse
-
+class SqlStockLevelRepository(WarehouseRepository):
     async def ensure(self, sku: str) -> None:
         await self.session.execute(
             insert(stock_levels).values(warehouse=self.warehouse, sku=sku).on_conflict_do_nothing()
