@@ -216,6 +216,35 @@ def _paged(rows: Iterable[Row], after: Position | None, limit: int) -> list[Row]
     return [replace(row) for row in ordered[:limit]]
 
 
+def _update(rows: dict[uuid.UUID, Row], item: Row, changing: tuple[str, ...]) -> None:
+    """Like the SQL update: only the `changing` fields of the stored row take `item`'s values,
+    and both are stamped now."""
+    item.updated_at = _now()
+    changed = {name: getattr(item, name) for name in changing}
+    rows[item.id] = replace(rows[item.id], **changed, updated_at=item.updated_at)
+
+
+# What the SQL updates change (the adapters' `_rendition` and `_email_state`).
+RENDITION = (
+    "filename",
+    "content_type",
+    "size",
+    "sha256",
+    "storage_key",
+    "source_event_id",
+    "template_id",
+    "language",
+)
+DELIVERY_STATE = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_attempt_at",
+    "last_error",
+    "sent_at",
+)
+
+
 class FakeDocuments:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, Document] = {}
@@ -240,20 +269,7 @@ class FakeDocuments:
 
     async def update(self, document: Document) -> None:
         """Like the SQL update: the rendition's fields change, the owner and number do not."""
-        row = self.rows[document.id]
-        document.updated_at = _now()
-        self.rows[document.id] = replace(
-            row,
-            filename=document.filename,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            storage_key=document.storage_key,
-            source_event_id=document.source_event_id,
-            template_id=document.template_id,
-            language=document.language,
-            updated_at=document.updated_at,
-        )
+        _update(self.rows, document, RENDITION)
 
     async def template_of_order(self, order_id: str) -> str | None:
         for row in self.rows.values():
@@ -336,18 +352,7 @@ class FakeEmails:
 
     async def update(self, email: Email) -> None:
         """Like the SQL update: only the delivery state changes."""
-        row = self.rows[email.id]
-        email.updated_at = _now()
-        self.rows[email.id] = replace(
-            row,
-            status=email.status,
-            attempts=email.attempts,
-            next_attempt_at=email.next_attempt_at,
-            last_attempt_at=email.last_attempt_at,
-            last_error=email.last_error,
-            sent_at=email.sent_at,
-            updated_at=email.updated_at,
-        )
+        _update(self.rows, email, DELIVERY_STATE)
 
     async def claim_next_due(self, now: datetime) -> Email | None:
         due = [
