@@ -112,6 +112,9 @@ class Runtime:
             linger_ms=5,  # a relay batch leaves in few requests
             client_id=self.name,
             logger=logging.getLogger(f"{self.name}.broker"),
+            # "Received"/"Processed" for every message at debug: at info they were nine lines in
+            # ten a service wrote. A handler's failure is still logged as an error.
+            log_level=logging.DEBUG,
             description=self.spec.description,
         )
 
