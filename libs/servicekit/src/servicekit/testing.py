@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.common import OrderSnapshot
 from contracts.envelope import CloudEvent, new_event
-from contracts.events import PAYLOADS, EventType
+from contracts.events import PAYLOADS, EventType, OrderCancelled
 from servicekit.auth import AuthSettings, mint_token
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.migrations import upgrade
@@ -334,6 +334,14 @@ def from_orders(event_type: EventType, payload: BaseModel, subject: str) -> Clou
 def order_event(event_type: EventType, order: OrderSnapshot) -> CloudEvent[Any]:
     """An orders event whose payload is the whole order (`order.confirmed`, `order.completed`)."""
     return from_orders(event_type, PAYLOADS[event_type](order=order), order.order_id)
+
+
+def order_cancelled(order_id: str, reason: str | None = "test") -> CloudEvent[Any]:
+    """A plain `order.cancelled` from orders: the kit's tests consume it as any input event."""
+    cancelled = OrderCancelled(
+        order_id=order_id, number="SO-1", reason=reason, previous_status="open"
+    )
+    return from_orders(EventType.ORDER_CANCELLED, cancelled, order_id)
 
 
 async def eventually(

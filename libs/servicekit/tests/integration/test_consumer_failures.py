@@ -18,14 +18,14 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts.events import OrderCancelled
 from contracts.topics import ORDERS_EVENTS
 from servicekit import dlq
 from servicekit.consumer import EventConsumer, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually
+from servicekit.testing import TemporaryDatabases, eventually, order_cancelled
 
 Handle = Callable[[CloudEvent[OrderCancelled], AsyncSession], Awaitable[None]]
 
@@ -44,12 +44,7 @@ class Setup:
         return self.kafka.topic("orders.events")
 
     async def send(self, note: str, order_id: str) -> CloudEvent[Any]:
-        event = new_event(
-            EventType.ORDER_CANCELLED,
-            OrderCancelled(order_id=order_id, number="SO-1", reason=note, previous_status="open"),
-            source="/tests/failures",
-            subject=order_id,
-        )
+        event = order_cancelled(order_id, reason=note)
         await self.producer.send_and_wait(
             self.topic, value=event.model_dump_json().encode(), key=order_id.encode()
         )

@@ -17,11 +17,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.schema import CreateColumn
 
-from contracts import EventType, new_event
-from contracts.events import OrderCancelled
 from servicekit import migrations
 from servicekit.db import new_metadata
-from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions
+from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions, order_cancelled
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -105,12 +103,7 @@ async def test_contract_units_of_work_leave_nothing_behind(databases: TemporaryD
     outbox = new_metadata().tables["outbox"]
     fake = object()
     order_id = str(uuid.uuid4())
-    event = new_event(
-        EventType.ORDER_CANCELLED,
-        OrderCancelled(order_id=order_id, number="SO-1", reason="test", previous_status="open"),
-        source="/tests/kit",
-        subject=order_id,
-    )
+    event = order_cancelled(order_id)
 
     def sql(session: AsyncSession) -> object:
         return SqlUnitOfWorkBase(session, outbox)

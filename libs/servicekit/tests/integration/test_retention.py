@@ -16,8 +16,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from contracts import EventType, new_event
-from contracts.events import OrderCancelled
+from contracts import EventType
 from contracts.topics import ORDERS_EVENTS
 from servicekit.consumer import EventConsumer, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
@@ -26,7 +25,7 @@ from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS
 from servicekit.retention import RetentionPolicy, RetentionPruner
 from servicekit.runtime import Runtime, ServiceSpec
 from servicekit.settings import KafkaSettings, ServiceSettings
-from servicekit.testing import TemporaryDatabases, eventually
+from servicekit.testing import TemporaryDatabases, eventually, order_cancelled
 
 NOW = datetime.now(UTC)
 
@@ -239,12 +238,7 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
 ) -> None:
     service = f"retention-{uuid.uuid4().hex[:6]}"
     order_id = str(uuid.uuid4())
-    event = new_event(
-        EventType.ORDER_CANCELLED,
-        OrderCancelled(order_id=order_id, number="SO-1", reason="test", previous_status="open"),
-        source="/tests/retention",
-        subject=order_id,
-    )
+    event = order_cancelled(order_id)
 
     async def handle(received: Any, session: AsyncSession) -> None:
         await session.execute(tables.effects.insert().values(event_id=received.id))
