@@ -2,14 +2,17 @@
 
 The service-layer unit tests run on it; `integration/test_repository_contract.py` runs the
 same cases against it and against the SQL adapters on PostgreSQL, so it cannot drift from them.
-It lives here, above `unit/` and `integration/`, so that both folders share the one fake.
+It lives here, above `unit/` and `integration/`, so that both folders share the one fake and
+the builders of `orders_builders`.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +32,10 @@ from orders.service_layer.ports import (
     SavedFilter,
 )
 from orders.service_layer.unit_of_work import TimelineEntry, UnitOfWork
+
+# Both test folders import `orders_builders` from here (pytest does not put test folders on the
+# import path).
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 def _contains(q: str, *texts: str | None) -> bool:

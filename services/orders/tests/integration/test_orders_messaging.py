@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from orders_builders import document_generated, payment_received, shipment_dispatched
+
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import (
-    DocumentGenerated,
-    InvoiceIssued,
-    OrderSubmitted,
-    PaymentReceived,
-    ShipmentDispatched,
-    StockReserved,
-)
+from contracts.events import InvoiceIssued, OrderSubmitted, StockReserved
 from servicekit import dlq
 from servicekit.testing import eventually
 
@@ -78,12 +72,7 @@ async def order_matches(service: Any, order_id: str, **expected: Any) -> dict[st
 def shipment(order_id: str, shipment_id: str, lines: list[tuple[str, str]], full: bool) -> Any:
     return event(
         EventType.SHIPMENT_DISPATCHED,
-        ShipmentDispatched(
-            order_id=order_id,
-            shipment_id=shipment_id,
-            lines=[{"sku": sku, "quantity": qty} for sku, qty in lines],
-            fully_shipped=full,
-        ).model_dump(mode="json"),
+        shipment_dispatched(order_id, shipment_id, lines, fully=full).model_dump(mode="json"),
         "/inventory",
         order_id,
     )
@@ -162,17 +151,13 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
         ("20.00", "20.00", "16.30", "partially_paid"),
         ("16.30", "36.30", "0.00", "paid"),
     ):
-        payment = PaymentReceived(
-            payment_id=str(uuid.uuid4()),
-            invoice_id="inv-1",
-            invoice_number="INV-2026-000001",
-            order_id=order_id,
-            amount=amount,
-            currency="EUR",
+        payment = payment_received(
+            order_id,
+            amount,
             paid_total=paid_total,
             balance=balance,
             status=status,
-            received_at=datetime.now(UTC),
+            payment_id=str(uuid.uuid4()),
         )
         await service.send(
             "billing.events",
@@ -184,15 +169,8 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
         await order_matches(service, order_id, billing=status)
 
     document_id = str(uuid.uuid4())
-    generated = DocumentGenerated(
-        document_id=document_id,
-        order_id=order_id,
-        kind="order_confirmation",
-        reference=number,
-        filename=f"{number}.pdf",
-        size=2048,
-        sha256="a" * 64,
-        download_path=f"/documents/{document_id}/content",
+    generated = document_generated(
+        order_id, number, kind="order_confirmation", document_id=document_id
     )
     await service.send(
         "documents.events",

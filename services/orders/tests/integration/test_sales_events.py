@@ -7,8 +7,10 @@ import json
 import uuid
 from typing import Any
 
+from orders_builders import document_generated
+
 from contracts import EventType, new_event
-from contracts.events import DocumentEmailed, DocumentGenerated, QuoteDocumentGenerated
+from contracts.events import DocumentEmailed, QuoteDocumentGenerated
 from servicekit import dlq
 from servicekit.testing import eventually
 
@@ -47,16 +49,7 @@ async def a_draft(client: Any, collection: str) -> dict[str, Any]:
 
 
 def generated(order_id: str, document_id: str, kind: str, reference: str) -> Any:
-    payload = DocumentGenerated(
-        document_id=document_id,
-        order_id=order_id,
-        kind=kind,
-        reference=reference,
-        filename=f"{reference}.pdf",
-        size=2048,
-        sha256="a" * 64,
-        download_path=f"/documents/{document_id}/content",
-    )
+    payload = document_generated(order_id, reference, kind=kind, document_id=document_id)
     return new_event(EventType.DOCUMENT_GENERATED, payload, source="/documents", subject=order_id)
 
 

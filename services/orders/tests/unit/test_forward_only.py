@@ -3,12 +3,13 @@ late, or replayed under a new id) is on the timeline, marked stale, and moves no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal as D
 from typing import Any
 
+from orders_builders import payment_received, shipment_dispatched
+
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import PaymentReceived, ShipmentDispatched, StockReleased, StockReserved
+from contracts.events import ShipmentDispatched, StockReleased, StockReserved
 from orders.domain.content import LineInput, LineKind
 from orders.domain.order import Billing, Fulfilment, OrderStatus
 from orders.service_layer import customers, orders, reactions
@@ -32,12 +33,7 @@ def numbered(
 
 
 def shipment(order_id: str, shipment_id: str, quantity: str, *, fully: bool) -> ShipmentDispatched:
-    return ShipmentDispatched(
-        order_id=order_id,
-        shipment_id=shipment_id,
-        lines=[{"sku": "SKU-0", "quantity": quantity}],
-        fully_shipped=fully,
-    )
+    return shipment_dispatched(order_id, shipment_id, [("SKU-0", quantity)], fully=fully)
 
 
 def dispatched(payload: ShipmentDispatched, sequence: int | None) -> CloudEvent[Any]:
@@ -101,17 +97,8 @@ async def test_a_replay_under_a_new_id_is_recorded_stale_and_changes_nothing(uow
 async def test_a_stale_event_from_one_producer_is_judged_by_its_own_numbers(uow: Any) -> None:
     order = await a_reserved_order(uow)  # inventory is at 1
     await orders.cancel_order(uow, order.id, reason="no longer needed")
-    paid = PaymentReceived(
-        payment_id="p-1",
-        invoice_id="inv-1",
-        invoice_number="INV-2026-000001",
-        order_id=order.id,
-        amount=D("10.00"),
-        currency="EUR",
-        paid_total=D("10.00"),
-        balance=D("14.20"),
-        status="partially_paid",
-        received_at=datetime.now(UTC),
+    paid = payment_received(
+        order.id, "10.00", paid_total="10.00", balance="14.20", status="partially_paid"
     )
     # Billing's first number is 1 too: another producer's sequence is its own.
     state = await reactions.payment_received(

@@ -8,9 +8,10 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from orders_builders import document_generated
 
 from contracts import EventType, new_event
-from contracts.events import DocumentEmailed, DocumentGenerated
+from contracts.events import DocumentEmailed
 from orders.domain.addresses import AddressKind
 from orders.domain.content import (
     Address,
@@ -218,16 +219,7 @@ async def test_an_emailed_document_is_recorded_once_with_its_label(uow: Any) -> 
     order = await orders.create_order(
         uow, orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
     )
-    generated = DocumentGenerated(
-        document_id="doc-1",
-        order_id=order.id,
-        kind="invoice",
-        reference="INV-1",
-        filename="INV-1.pdf",
-        size=1,
-        sha256="0" * 64,
-        download_path="/documents/doc-1/content",
-    )
+    generated = document_generated(order.id, "INV-1")
     await reactions.document_generated(
         uow,
         new_event(EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id),

@@ -8,14 +8,12 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from orders_builders import document_generated, payment_received, shipment_dispatched
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import (
-    DocumentGenerated,
     InvoiceIssued,
     OrderSubmitted,
-    PaymentReceived,
-    ShipmentDispatched,
     StockReserved,
 )
 from orders.domain.content import Address, LineInput, LineKind
@@ -153,12 +151,7 @@ async def test_the_life_of_an_order_from_consumed_events(uow: Any) -> None:
     await reactions.stock_reserved(
         uow, inventory_event(EventType.STOCK_RESERVED, reserved, order.id)
     )
-    shipped = ShipmentDispatched(
-        order_id=order.id,
-        shipment_id="SHP-1",
-        lines=[{"sku": "SKU-0", "quantity": "2"}],
-        fully_shipped=True,
-    )
+    shipped = shipment_dispatched(order.id, "SHP-1", [("SKU-0", "2")], fully=True)
     event = inventory_event(EventType.SHIPMENT_DISPATCHED, shipped, order.id)
     await reactions.shipment_dispatched(uow, event)
     again = inventory_event(EventType.SHIPMENT_DISPATCHED, shipped, order.id)  # new id, same fact
@@ -231,32 +224,12 @@ async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
     await reactions.invoice_issued(
         uow, new_event(EventType.INVOICE_ISSUED, issued, source="/billing", subject=order.id)
     )
-    paid = PaymentReceived(
-        payment_id="p-1",
-        invoice_id="inv-1",
-        invoice_number="INV-2026-000001",
-        order_id=order.id,
-        amount=D("24.20"),
-        currency="EUR",
-        paid_total=D("24.20"),
-        balance=D("0.00"),
-        status="paid",
-        received_at=datetime.now(UTC),
-    )
+    paid = payment_received(order.id, "24.20", paid_total="24.20", balance="0.00", status="paid")
     state = await reactions.payment_received(
         uow, new_event(EventType.PAYMENT_RECEIVED, paid, source="/billing", subject=order.id)
     )
     assert state.billing is Billing.PAID
-    generated = DocumentGenerated(
-        document_id="doc-1",
-        order_id=order.id,
-        kind="invoice",
-        reference="INV-2026-000001",
-        filename="INV-2026-000001.pdf",
-        size=1234,
-        sha256="0" * 64,
-        download_path="/documents/doc-1/content",
-    )
+    generated = document_generated(order.id, "INV-2026-000001")
     state = await reactions.document_generated(
         uow,
         new_event(EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id),
