@@ -32,6 +32,18 @@ class OrdersUnderTest:
         value = event if isinstance(event, bytes) else event.model_dump_json().encode()
         await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
 
+    async def created(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST `body` to `path`, which must answer 201 Created; the created resource."""
+        response = await self.client.post(path, json=body)
+        assert response.status_code == 201, response.text
+        resource: dict[str, Any] = response.json()
+        return resource
+
+    async def new_customer(self, name: str, **fields: Any) -> dict[str, Any]:
+        """A new customer called `name`, with an e-mail address no other test uses."""
+        email = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
+        return await self.created("/customers", {"name": name, "email": email, **fields})
+
 
 @pytest.fixture(scope="module")
 async def orders_service(

@@ -17,12 +17,7 @@ BRUSSELS = {"line1": "1 Tag Street", "postal_code": "1000", "city": "Brussels", 
 
 
 async def a_customer(service: Any) -> dict[str, Any]:
-    email = f"etag-{uuid.uuid4().hex[:8]}@example.com"
-    response = await service.client.post(
-        "/customers", json={"name": "Tags Ltd", "email": email, "billing_address": BRUSSELS}
-    )
-    assert response.status_code == 201, response.text
-    customer: dict[str, Any] = response.json()
+    customer: dict[str, Any] = await service.new_customer("Tags Ltd", billing_address=BRUSSELS)
     return customer
 
 
@@ -37,9 +32,7 @@ def a_draft(customer_id: str, description: str = "Washers") -> dict[str, Any]:
 
 async def a_draft_order(service: Any) -> dict[str, Any]:
     customer = await a_customer(service)
-    response = await service.client.post("/orders", json=a_draft(customer["id"]))
-    assert response.status_code == 201, response.text
-    order: dict[str, Any] = response.json()
+    order: dict[str, Any] = await service.created("/orders", a_draft(customer["id"]))
     return order
 
 

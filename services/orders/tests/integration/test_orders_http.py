@@ -14,23 +14,11 @@ from servicekit.testing import eventually
 PROBLEM_JSON = "application/problem+json"
 
 
-async def new_customer(service: Any, **extra: Any) -> dict[str, Any]:
-    response = await service.client.post(
-        "/customers",
-        json={
-            "name": extra.pop("name", "Ромашка Trading, S.L."),
-            "email": f"buyer-{uuid.uuid4().hex[:8]}@example.com",
-            "billing_address": {
-                "line1": "Calle Mayor 1",
-                "postal_code": "28013",
-                "city": "Madrid",
-                "country": "ES",
-            },
-            **extra,
-        },
-    )
-    assert response.status_code == 201, response.text
-    customer: dict[str, Any] = response.json()
+MADRID = {"line1": "Calle Mayor 1", "postal_code": "28013", "city": "Madrid", "country": "ES"}
+
+
+async def new_customer(service: Any, name: str = "Ромашка Trading, S.L.") -> dict[str, Any]:
+    customer: dict[str, Any] = await service.new_customer(name, billing_address=MADRID)
     return customer
 
 
@@ -71,9 +59,7 @@ def order_body(customer_id: str, **extra: Any) -> dict[str, Any]:
 
 
 async def new_order(service: Any, customer_id: str, **extra: Any) -> dict[str, Any]:
-    response = await service.client.post("/orders", json=order_body(customer_id, **extra))
-    assert response.status_code == 201, response.text
-    order: dict[str, Any] = response.json()
+    order: dict[str, Any] = await service.created("/orders", order_body(customer_id, **extra))
     return order
 
 

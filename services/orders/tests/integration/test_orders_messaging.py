@@ -15,16 +15,11 @@ from servicekit.testing import eventually
 
 
 async def create_confirmed_order(service: Any) -> dict[str, Any]:
-    client = service.client
-    customer = await client.post(
-        "/customers",
-        json={"name": "Tornillos Pérez", "email": f"p-{uuid.uuid4().hex[:6]}@example.com"},
-    )
-    assert customer.status_code == 201, customer.text
-    order = await client.post(
+    customer = await service.new_customer("Tornillos Pérez")
+    order = await service.created(
         "/orders",
-        json={
-            "customer_id": customer.json()["id"],
+        {
+            "customer_id": customer["id"],
             "currency": "EUR",
             "lines": [
                 {
@@ -46,8 +41,7 @@ async def create_confirmed_order(service: Any) -> dict[str, Any]:
             ],
         },
     )
-    assert order.status_code == 201, order.text
-    confirmed = await client.post(f"/orders/{order.json()['id']}/confirm")
+    confirmed = await service.client.post(f"/orders/{order['id']}/confirm")
     assert confirmed.status_code == 200, confirmed.text
     result: dict[str, Any] = confirmed.json()
     return result

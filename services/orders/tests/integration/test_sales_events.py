@@ -28,23 +28,16 @@ LINES = [
 ]
 
 
-async def a_customer(client: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/customers",
-        json={"name": "Bombas Lema", "email": f"b-{uuid.uuid4().hex[:6]}@example.com"},
-    )
-    assert response.status_code == 201, response.text
-    customer: dict[str, Any] = response.json()
+async def a_customer(service: Any) -> dict[str, Any]:
+    customer: dict[str, Any] = await service.new_customer("Bombas Lema")
     return customer
 
 
-async def a_draft(client: Any, collection: str) -> dict[str, Any]:
+async def a_draft(service: Any, collection: str) -> dict[str, Any]:
     """A new customer's draft of LINES; `collection` is "/orders" or "/quotes"."""
-    customer = await a_customer(client)
+    customer = await a_customer(service)
     body = {"customer_id": customer["id"], "currency": "EUR", "lines": LINES}
-    response = await client.post(collection, json=body)
-    assert response.status_code == 201, response.text
-    draft: dict[str, Any] = response.json()
+    draft: dict[str, Any] = await service.created(collection, body)
     return draft
 
 
@@ -81,7 +74,7 @@ async def test_order_pdf_redirects_to_its_latest_document_and_emails_reach_the_t
     orders_service: Any,
 ) -> None:
     service, client = orders_service, orders_service.client
-    order = await a_draft(client, "/orders")
+    order = await a_draft(service, "/orders")
     await client.post(f"/orders/{order['id']}/confirm")
     missing = await client.get(f"/orders/{order['id']}/pdf")
     assert missing.status_code == 404
@@ -146,7 +139,7 @@ async def test_order_pdf_redirects_to_its_latest_document_and_emails_reach_the_t
 
 async def test_a_sent_quote_gets_its_pdf_from_the_documents_events(orders_service: Any) -> None:
     service, client = orders_service, orders_service.client
-    quote = await a_draft(client, "/quotes")
+    quote = await a_draft(service, "/quotes")
     await client.post(f"/quotes/{quote['id']}/send")
     assert (await client.get(f"/quotes/{quote['id']}/pdf")).status_code == 404
 
@@ -209,7 +202,7 @@ async def test_recurring_billing_template_and_opportunity_travel_in_order_confir
     orders_service: Any,
 ) -> None:
     service, client = orders_service, orders_service.client
-    customer = await a_customer(client)
+    customer = await a_customer(service)
     bad = await client.post(
         "/orders",
         json={

@@ -72,25 +72,13 @@ def full_content(customer_id: str | None, marker: str) -> dict[str, Any]:
     }
 
 
-async def new_customer(client: Any, **extra: Any) -> dict[str, Any]:
-    response = await client.post(
-        "/customers",
-        json={
-            "name": extra.pop("name", "Talleres Ruiz"),
-            "email": f"buyer-{tag()}@example.com",
-            "billing_address": MADRID,
-            **extra,
-        },
-    )
-    assert response.status_code == 201, response.text
-    customer: dict[str, Any] = response.json()
+async def new_customer(service: Any, name: str = "Talleres Ruiz") -> dict[str, Any]:
+    customer: dict[str, Any] = await service.new_customer(name, billing_address=MADRID)
     return customer
 
 
-async def new_order(client: Any, body: dict[str, Any]) -> dict[str, Any]:
-    response = await client.post("/orders", json=body)
-    assert response.status_code == 201, response.text
-    order: dict[str, Any] = response.json()
+async def new_order(service: Any, body: dict[str, Any]) -> dict[str, Any]:
+    order: dict[str, Any] = await service.created("/orders", body)
     return order
 
 
@@ -102,7 +90,7 @@ async def test_a_quote_is_sent_accepted_and_converted_into_an_order_with_all_its
     orders_service: Any,
 ) -> None:
     client, marker = orders_service.client, tag()
-    customer = await new_customer(client)
+    customer = await new_customer(orders_service)
     body = full_content(customer["id"], marker) | {"valid_until": "2099-12-31"}
     assert (await client.post("/quotes", json=body, headers=bearer("viewer"))).status_code == 403
     created = await client.post("/quotes", json=body)
@@ -172,9 +160,9 @@ async def test_a_copy_blanks_customer_contact_and_opportunity_and_needs_a_custom
     orders_service: Any,
 ) -> None:
     client, marker = orders_service.client, tag()
-    customer = await new_customer(client)
+    customer = await new_customer(orders_service)
     original = await new_order(
-        client, full_content(customer["id"], marker) | {"contract_number": "C-1"}
+        orders_service, full_content(customer["id"], marker) | {"contract_number": "C-1"}
     )
     copied = await client.post(f"/orders/{original['id']}/copy")
     assert copied.status_code == 201, copied.text
@@ -193,7 +181,7 @@ async def test_a_copy_blanks_customer_contact_and_opportunity_and_needs_a_custom
     assert [e["field"] for e in refused.json()["errors"]] == ["customer_id"]
     assert (await client.get(f"/orders/{copy['id']}")).json()["status"] == "draft"
 
-    other = await new_customer(client, name="Otra Empresa")
+    other = await new_customer(orders_service, name="Otra Empresa")
     filled = await client.patch(f"/orders/{copy['id']}", json={"customer_id": other["id"]})
     assert filled.status_code == 200, filled.text
     assert filled.json()["customer"]["id"] == other["id"]
@@ -213,10 +201,10 @@ async def test_an_opportunitys_customer_prefills_its_orders_which_it_lists(
     orders_service: Any,
 ) -> None:
     client, marker = orders_service.client, tag()
-    customer = await new_customer(client)
+    customer = await new_customer(orders_service)
     opportunity = {"id": f"OPP-{marker}", "name": "Fleet renewal"}
     first = await new_order(
-        client,
+        orders_service,
         {
             "customer_id": customer["id"],
             "currency": "EUR",
@@ -225,7 +213,7 @@ async def test_an_opportunitys_customer_prefills_its_orders_which_it_lists(
         },
     )
     second = await new_order(
-        client, {"currency": "EUR", "opportunity": opportunity, "lines": lines("9.99")}
+        orders_service, {"currency": "EUR", "opportunity": opportunity, "lines": lines("9.99")}
     )
     assert second["customer"]["id"] == customer["id"]
     assert second["opportunity"] == opportunity
@@ -256,7 +244,7 @@ async def test_an_order_keeps_its_copy_of_an_address_the_customer_changes_later(
     orders_service: Any,
 ) -> None:
     client = orders_service.client
-    customer = await new_customer(client)
+    customer = await new_customer(orders_service)
     base = f"/customers/{customer['id']}/addresses"
     [billing] = (await client.get(base)).json()["items"]
     assert (billing["kind"], billing["is_default"], billing["line1"]) == (
@@ -274,7 +262,7 @@ async def test_an_order_keeps_its_copy_of_an_address_the_customer_changes_later(
     assert second.json()["is_default"] is False
 
     order = await new_order(
-        client,
+        orders_service,
         {
             "customer_id": customer["id"],
             "currency": "EUR",
@@ -352,9 +340,9 @@ async def test_stages_need_their_fields_and_roles_and_a_refused_approval_cancels
         "execution",
     ]
 
-    customer = await new_customer(client)
+    customer = await new_customer(orders_service)
     order = await new_order(
-        client, {"customer_id": customer["id"], "currency": "EUR", "lines": lines()}
+        orders_service, {"customer_id": customer["id"], "currency": "EUR", "lines": lines()}
     )
     path = f"/orders/{order['id']}"
     draft_move = await client.post(f"{path}/stage", json={"stage": "qualification"}, headers=alice)
@@ -425,7 +413,7 @@ async def test_stages_need_their_fields_and_roles_and_a_refused_approval_cancels
 
     # A refused approval cancels the order with the reason (and inventory is told).
     other = await new_order(
-        client, {"customer_id": customer["id"], "currency": "EUR", "lines": lines()}
+        orders_service, {"customer_id": customer["id"], "currency": "EUR", "lines": lines()}
     )
     await client.post(f"/orders/{other['id']}/confirm")
     no_reason = await client.post(
@@ -456,7 +444,7 @@ async def test_stages_need_their_fields_and_roles_and_a_refused_approval_cancels
 
 async def test_filters_sorting_saved_filters_and_archiving(orders_service: Any) -> None:
     client, marker = orders_service.client, tag()
-    customer = await new_customer(client, name=f"Lister {marker}")
+    customer = await new_customer(orders_service, name=f"Lister {marker}")
 
     def body(price: str, description: str, reference: str | None = None) -> dict[str, Any]:
         return {
@@ -467,9 +455,9 @@ async def test_filters_sorting_saved_filters_and_archiving(orders_service: Any) 
             "lines": lines(price),
         }
 
-    small = await new_order(client, body("10.00", "Spare parts"))
-    large = await new_order(client, body("500.00", "Boiler 100% replacement", "REF_A"))
-    medium = await new_order(client, body("80.00", "Boiler service", "REF-B"))
+    small = await new_order(orders_service, body("10.00", "Spare parts"))
+    large = await new_order(orders_service, body("500.00", "Boiler 100% replacement", "REF_A"))
+    medium = await new_order(orders_service, body("80.00", "Boiler service", "REF-B"))
     mine = {"customer_id": customer["id"]}
 
     async def ids(**params: Any) -> list[str]:
