@@ -1,13 +1,43 @@
-"""What other services publish about an order, as the orders tests feed it in: inventory's
-shipments, billing's payments and documents' PDFs, with the details no test looks at filled in."""
+"""Test data the orders tests share: a customer and a draft order made through the use cases,
+and what other services publish about an order (inventory's shipments, billing's payments,
+documents' PDFs), with the details no test looks at filled in."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal as D
+from typing import Any
 
 from contracts.events import DocumentGenerated, PaymentReceived, ShipmentDispatched
+from orders.domain.content import LineInput, LineKind
+from orders.domain.customer import Customer
+from orders.domain.order import Order
+from orders.service_layer import customers, orders
+from orders.service_layer.unit_of_work import UnitOfWork
+
+
+async def a_customer(uow: UnitOfWork, **fields: Any) -> Customer:
+    """Acme, buyer@example.com, unless `fields` say otherwise (addresses, name, e-mail)."""
+    given = {"name": "Acme", "email": "buyer@example.com"} | fields
+    return await customers.create_customer(uow, customers.NewCustomer(**given))
+
+
+def lines(*kinds: str) -> list[LineInput]:
+    """One line per kind (a product if none is given): SKU-0, SKU-1, ..., 2 × 10.00 at 21 % tax."""
+    return [
+        LineInput(f"SKU-{i}", LineKind(kind), f"Item {i}", D("2"), D("10.00"), D("21"))
+        for i, kind in enumerate(kinds or ("product",))
+    ]
+
+
+async def an_order(
+    uow: UnitOfWork, *kinds: str, customer: Customer | None = None, **fields: Any
+) -> Order:
+    """A draft in EUR of `lines(*kinds)` for `customer` (a new Acme if none), correlation corr-1."""
+    buyer = customer or await a_customer(uow)
+    new = orders.NewOrder(customer_id=buyer.id, currency="EUR", lines=lines(*kinds), **fields)
+    return await orders.create_order(uow, new, correlation_id="corr-1")
 
 
 def shipment_dispatched(
@@ -37,10 +67,10 @@ def payment_received(
         invoice_id="inv-1",
         invoice_number="INV-2026-000001",
         order_id=order_id,
-        amount=Decimal(amount),
+        amount=D(amount),
         currency="EUR",
-        paid_total=Decimal(paid_total),
-        balance=Decimal(balance),
+        paid_total=D(paid_total),
+        balance=D(balance),
         status=status,
         received_at=datetime.now(UTC),
     )

@@ -6,23 +6,12 @@ from __future__ import annotations
 from decimal import Decimal as D
 from typing import Any
 
-from orders_builders import payment_received, shipment_dispatched
+from orders_builders import an_order, payment_received, shipment_dispatched
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import ShipmentDispatched, StockReleased, StockReserved
-from orders.domain.content import LineInput, LineKind
 from orders.domain.order import Billing, Fulfilment, OrderStatus
-from orders.service_layer import customers, orders, reactions
-
-
-async def an_order(uow: Any) -> Any:
-    """A draft of two units of the stocked product SKU-0."""
-    buyer = await customers.create_customer(
-        uow, customers.NewCustomer(name="Acme", email="buyer@example.com")
-    )
-    line = LineInput("SKU-0", LineKind.PRODUCT, "Widget", D("2"), D("10.00"), D("21"))
-    new = orders.NewOrder(customer_id=buyer.id, currency="EUR", lines=[line])
-    return await orders.create_order(uow, new, correlation_id=None)
+from orders.service_layer import orders, reactions
 
 
 def numbered(

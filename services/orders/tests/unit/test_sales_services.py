@@ -8,7 +8,7 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from orders_builders import document_generated
+from orders_builders import a_customer, document_generated
 
 from contracts import EventType, new_event
 from contracts.events import DocumentEmailed
@@ -30,12 +30,6 @@ from orders.service_layer.content import OpportunityInput
 
 HOME = Address("Calle Mayor 1", "28013", "Madrid", "ES")
 DEPOT = Address("Polígono 7", "28500", "Arganda", "ES")
-
-
-async def a_customer(uow: Any, email: str = "buyer@example.com") -> Any:
-    return await customers.create_customer(
-        uow, customers.NewCustomer(name="Acme", email=email, billing_address=HOME)
-    )
 
 
 def lines() -> list[LineInput]:
@@ -62,7 +56,7 @@ def content(customer_id: str | None, **extra: Any) -> dict[str, Any]:
 
 
 async def test_an_accepted_quote_converts_into_a_draft_with_its_content(uow: Any) -> None:
-    customer = await a_customer(uow)
+    customer = await a_customer(uow, billing_address=HOME)
     quote = await quotes.create_quote(uow, quotes.NewQuote(**content(customer.id)))
     assert quote.number.startswith("QT-")
     assert quote.number.endswith("-000001")
@@ -113,7 +107,7 @@ async def test_an_accepted_quote_converts_into_a_draft_with_its_content(uow: Any
 
 
 async def test_a_copy_is_announced_once_it_has_a_customer(uow: Any) -> None:
-    customer = await a_customer(uow)
+    customer = await a_customer(uow, billing_address=HOME)
     original = await orders.create_order(uow, orders.NewOrder(**content(customer.id)))
     copy = await orders.copy_order(uow, original.id)
     assert (copy.customer_id, copy.contact, copy.opportunity) == (None, None, None)
@@ -135,7 +129,7 @@ async def test_a_copy_is_announced_once_it_has_a_customer(uow: Any) -> None:
 
 
 async def test_an_opportunity_remembers_its_customer_for_later_orders(uow: Any) -> None:
-    customer = await a_customer(uow)
+    customer = await a_customer(uow, billing_address=HOME)
     opportunity = OpportunityInput("OPP-9", "Fleet")
     with pytest.raises(InvalidOrder) as raised:
         await orders.create_order(
@@ -167,7 +161,7 @@ async def test_stage_changes_and_a_refused_approval_are_published(uow: Any) -> N
             Stage("approval", "Approval", 2, allowed_roles=("accounting",), is_approval=True),
         ],
     )
-    customer = await a_customer(uow)
+    customer = await a_customer(uow, billing_address=HOME)
     order = await orders.create_order(
         uow, orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
     )
@@ -199,7 +193,7 @@ async def test_stage_changes_and_a_refused_approval_are_published(uow: Any) -> N
 
 
 async def test_addresses_keep_the_customers_defaults_in_step(uow: Any) -> None:
-    customer = await a_customer(uow)
+    customer = await a_customer(uow, billing_address=HOME)
     [billing] = await addresses.list_addresses(uow, customer.id)
     assert (billing.kind, billing.is_default, billing.address) == (AddressKind.BILLING, True, HOME)
     depot = await addresses.add_address(
@@ -215,7 +209,7 @@ async def test_addresses_keep_the_customers_defaults_in_step(uow: Any) -> None:
 
 
 async def test_an_emailed_document_is_recorded_once_with_its_label(uow: Any) -> None:
-    customer = await a_customer(uow)
+    customer = await a_customer(uow, billing_address=HOME)
     order = await orders.create_order(
         uow, orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines())
     )

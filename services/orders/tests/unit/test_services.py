@@ -8,7 +8,14 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from orders_builders import document_generated, payment_received, shipment_dispatched
+from orders_builders import (
+    a_customer,
+    an_order,
+    document_generated,
+    lines,
+    payment_received,
+    shipment_dispatched,
+)
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import (
@@ -16,38 +23,10 @@ from contracts.events import (
     OrderSubmitted,
     StockReserved,
 )
-from orders.domain.content import Address, LineInput, LineKind
+from orders.domain.content import Address, LineKind
 from orders.domain.errors import IllegalTransition, InvalidOrder
 from orders.domain.order import Billing, Fulfilment, OrderStatus
-from orders.service_layer import customers, inbound, orders, reactions
-
-
-async def a_customer(uow: Any, **kwargs: Any) -> Any:
-    return await customers.create_customer(
-        uow,
-        customers.NewCustomer(
-            name=kwargs.get("name", "Acme"),
-            email=kwargs.get("email", "buyer@example.com"),
-            billing_address=kwargs.get("billing_address"),
-            shipping_address=kwargs.get("shipping_address"),
-        ),
-    )
-
-
-def lines(*kinds: str) -> list[LineInput]:
-    return [
-        LineInput(f"SKU-{i}", LineKind(kind), f"Item {i}", D("2"), D("10.00"), D("21"))
-        for i, kind in enumerate(kinds or ("product",))
-    ]
-
-
-async def an_order(uow: Any, *kinds: str, **kwargs: Any) -> Any:
-    customer = kwargs.pop("customer", None) or await a_customer(uow)
-    return await orders.create_order(
-        uow,
-        orders.NewOrder(customer_id=customer.id, currency="EUR", lines=lines(*kinds), **kwargs),
-        correlation_id="corr-1",
-    )
+from orders.service_layer import inbound, orders, reactions
 
 
 def inventory_event(event_type: EventType, payload: Any, order_id: str) -> CloudEvent[Any]:
