@@ -16,6 +16,7 @@ from orders.adapters.tables import order_timeline
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
+from servicekit.mapping import copied
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 
 
@@ -110,20 +111,8 @@ class SqlTimeline:
             .where(_subject(order_id, quote_id))
             .order_by(order_timeline.c.occurred_at, order_timeline.c.id)
         )
-        return [
-            TimelineEntry(
-                occurred_at=row.occurred_at,
-                type=row.type,
-                source=row.source,
-                event_id=row.event_id,
-                summary=row.summary,
-                actor=row.actor,
-                data=row.data,
-                sequence=row.sequence,
-                stale=row.stale,
-            )
-            for row in rows
-        ]
+        # Every field of an entry is the same-named column.
+        return [copied(TimelineEntry, row) for row in rows]
 
     async def has_entry(
         self,
