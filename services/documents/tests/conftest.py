@@ -4,6 +4,7 @@ contract), and the running service of the integration tests."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import io
@@ -430,7 +431,10 @@ class FakeRenderer:
     def __init__(self) -> None:
         self.threads: list[int] = []
 
-    def render(self, document: PrintableDocument) -> bytes:
+    async def render(self, document: PrintableDocument) -> bytes:
+        return await asyncio.to_thread(self._render, document)
+
+    def _render(self, document: PrintableDocument) -> bytes:
         self.threads.append(threading.get_ident())
         return f"%PDF-fake {document!r}".encode()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from contracts.events import EventType
 from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, ORDERS_EVENTS
 from documents import __version__
-from documents.adapters.pdf import Letterhead, PdfRenderer
+from documents.adapters.pdf import Letterhead, PdfRenderer, PooledRenderer
 from documents.adapters.smtp import SmtpConfig, SmtpMailer
 from documents.adapters.storage import FileSystemStorage
 from documents.adapters.tables import metadata
@@ -40,6 +41,10 @@ def build_renderer(settings: DocumentsSettings) -> PdfRenderer:
         bold_font_path=settings.font_bold_path,
         page_size=settings.page_size,
     )
+
+
+def build_pooled_renderer(settings: DocumentsSettings) -> PooledRenderer:
+    return PooledRenderer(build_renderer(settings), processes=settings.render_processes)
 
 
 def build_mailer(settings: DocumentsSettings) -> SmtpMailer:
@@ -80,7 +85,7 @@ def build_spec(
     mailer: Mailer | None = None,
 ) -> ServiceSpec:
     settings = settings or DocumentsSettings()
-    renderer = build_renderer(settings)
+    renderer = build_pooled_renderer(settings)
     storage = storage or FileSystemStorage(settings.storage_dir)
     handlers = DocumentHandlers(renderer, storage)
     sender = build_sender(settings, storage, mailer or build_mailer(settings))
@@ -93,6 +98,14 @@ def build_spec(
         if runtime.worker:
             renderer.check_fonts()
             await storage.check()
+
+    async def start_rendering(runtime: Runtime) -> None:
+        """Workers render in a process pool that lives as long as the runtime."""
+        if runtime.worker:
+            renderer.start()
+
+    async def stop_rendering(runtime: Runtime) -> None:
+        await asyncio.to_thread(renderer.stop)  # waits for the workers to exit
 
     async def start_sender(runtime: Runtime) -> None:
         """Workers deliver queued e-mails in the background until the runtime stops."""
@@ -138,6 +151,6 @@ def build_spec(
             ),
         ],
         publishes=[DOCUMENTS_EVENTS],
-        on_startup=[check_dependencies, start_sender],
-        on_shutdown=[stop_sender],
+        on_startup=[check_dependencies, start_rendering, start_sender],
+        on_shutdown=[stop_sender, stop_rendering],
     )

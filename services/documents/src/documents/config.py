@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -35,6 +36,11 @@ class DocumentsSettings(ServiceSettings):
     )
     font_bold_path: str = f"{DEJAVU_DIR}/DejaVuSans-Bold.ttf"
     page_size: Literal["A4", "LETTER"] = "A4"
+    render_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        description="Worker processes rendering PDFs (default: the CPU count); 0 or 1: inline",
+    )
 
     # The letterhead printed on every document.
     company_name: str = Field(default="Example Company Ltd.", max_length=200)

@@ -10,7 +10,6 @@ at.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ async def generate_document(
         )
     doc_id = existing.id if existing is not None else document_id(subject, kind, reference)
 
-    content = await asyncio.to_thread(renderer.render, printable)
+    content = await renderer.render(printable)
     sha256 = hashlib.sha256(content).hexdigest()
     key = storage_key(kind, doc_id, sha256)
 

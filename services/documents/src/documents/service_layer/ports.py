@@ -14,8 +14,8 @@ class StoredObjectMissing(LookupError):
 
 
 class Renderer(Protocol):
-    def render(self, document: PrintableDocument) -> bytes:
-        """The document's file (blocking; called in a worker thread)."""
+    async def render(self, document: PrintableDocument) -> bytes:
+        """The document's file, rendered off the event loop (a worker process or thread)."""
         ...
 
 

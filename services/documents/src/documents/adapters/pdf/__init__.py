@@ -4,7 +4,8 @@ Layout primitives: `fonts` (the embedded TrueType fonts), `text` (escaping and n
 `styles` (colours and paragraph styles), `tables` (facts, lines, totals), `letterhead` (the
 company block, the template's image, the footer), `canvas` (page numbers). `layout` assembles
 a document from them; what differs per kind of document lives in one module per kind
-(`order_confirmation`, `quotation`, `invoice`). `renderer` is the entry point.
+(`order_confirmation`, `quotation`, `invoice`). `renderer` is the entry point; `pool` runs it
+in worker processes.
 
 A document without a template look prints the built-in look: English labels, grey headings.
 A template's look changes the language of the labels, puts its letterhead image at the top of
@@ -20,6 +21,7 @@ makes a redelivered event a no-op and lets the checksum identify a rendition.
 
 from documents.adapters.pdf.fonts import FontUnavailable, register_font
 from documents.adapters.pdf.letterhead import Letterhead
+from documents.adapters.pdf.pool import PooledRenderer, RendererUnavailable
 from documents.adapters.pdf.renderer import PAGE_SIZES, PdfRenderer, RenderingFailed
 from documents.adapters.pdf.text import (
     format_amount,
@@ -34,6 +36,8 @@ __all__ = [
     "FontUnavailable",
     "Letterhead",
     "PdfRenderer",
+    "PooledRenderer",
+    "RendererUnavailable",
     "RenderingFailed",
     "format_amount",
     "format_percent",

@@ -2,7 +2,8 @@
 `Renderer` port).
 
 reportlab keeps fonts in a process-wide registry and is not documented as thread-safe, so renders
-are serialized by a lock; callers run `render` in a worker thread (`asyncio.to_thread`).
+are serialized by a lock within a process; `pool.PooledRenderer` runs `render` in worker
+processes (or in a worker thread when inline).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ class PdfRenderer:
         self.bold_font_path = Path(bold_font_path)
         self.page_size = PAGE_SIZES[page_size]
         self._fonts: tuple[str, str] | None = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # Registered fonts live in one process's registry: a copy in another process (a pool
+        # worker) registers them again.
+        return {**self.__dict__, "_fonts": None}
 
     def check_fonts(self) -> None:
         """Load the fonts now: raises FontUnavailable naming the missing file and package."""

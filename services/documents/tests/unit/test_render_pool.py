@@ -1,0 +1,54 @@
+"""PDFs rendered in worker processes: the same bytes and errors as inline, and a dead worker
+process is a transient error."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from documents.adapters.pdf import PooledRenderer, RendererUnavailable, RenderingFailed
+from documents.bootstrap import build_renderer
+from documents.config import DocumentsSettings
+from documents.service_layer import printing
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[PooledRenderer]:
+    renderer = PooledRenderer(build_renderer(DocumentsSettings()), processes=2)
+    renderer.start()
+    yield renderer
+    renderer.stop()
+
+
+async def test_the_pool_renders_the_same_bytes_as_inline(pool, order_builder) -> None:
+    inline = PooledRenderer(pool.renderer, processes=0)
+    printable = printing.order_confirmation(order_builder("order-1", "SO-1", line_count=40))
+    assert await pool.render(printable) == await inline.render(printable)
+
+
+async def test_a_layout_error_in_a_worker_is_a_rendering_failure(order_builder) -> None:
+    renderer = build_renderer(DocumentsSettings())
+    renderer.page_size = (0.0, 0.0)  # nothing fits on the page
+    broken = PooledRenderer(renderer, processes=2)
+    try:
+        with pytest.raises(RenderingFailed, match="SO-2"):
+            await broken.render(printing.order_confirmation(order_builder("order-2", "SO-2")))
+    finally:
+        broken.stop()
+
+
+async def test_a_dead_worker_is_retried_and_the_pool_replaced(pool, order_builder) -> None:
+    printable = printing.order_confirmation(order_builder("order-3", "SO-3"))
+    expected = await pool.render(printable)
+    executor = pool._pool
+    assert executor is not None
+    for process in list(executor._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+    with pytest.raises(RendererUnavailable) as raised:
+        await pool.render(printable)
+    assert isinstance(raised.value, OSError)  # the consumer retries, never dead-letters
+    assert pool._pool is not executor
+    assert await pool.render(printable) == expected
