@@ -102,7 +102,7 @@ def build_spec(
     async def start_rendering(runtime: Runtime) -> None:
         """Workers render in a process pool that lives as long as the runtime."""
         if runtime.worker:
-            renderer.start()
+            await asyncio.to_thread(renderer.start)
 
     async def stop_rendering(runtime: Runtime) -> None:
         await asyncio.to_thread(renderer.stop)  # waits for the workers to exit

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -38,6 +39,10 @@ def _start_worker(renderer: PdfRenderer) -> None:
     _worker_renderer = renderer
 
 
+def _ready() -> bool:
+    return _worker_renderer is not None
+
+
 def _render_in_worker(document: PrintableDocument) -> bytes:
     assert _worker_renderer is not None, "the pool's initializer did not run"
     return _worker_renderer.render(document)
@@ -50,6 +55,7 @@ class PooledRenderer:
         self.renderer = renderer
         self.processes = processes
         self._pool: ProcessPoolExecutor | None = None
+        self._starting = threading.Lock()
 
     @property
     def pooled(self) -> bool:
@@ -59,9 +65,21 @@ class PooledRenderer:
         self.renderer.check_fonts()
 
     def start(self) -> None:
-        """Start the worker processes (a no-op inline or when already started)."""
-        if self.pooled and self._pool is None:
-            self._pool = self._new_pool()
+        """Start every worker process now, fonts registered (blocking; a no-op inline or when
+        already started): the first PDFs do not wait for processes to start, and a font that
+        a worker cannot load fails the start."""
+        with self._starting:
+            if not self.pooled or self._pool is not None:
+                return
+            pool = self._new_pool()
+            try:
+                # The pool starts a process per task submitted while none is idle.
+                for started in [pool.submit(_ready) for _ in range(self.processes)]:
+                    started.result()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            self._pool = pool
             log.info("rendering PDFs in %d processes", self.processes)
 
     def stop(self) -> None:
@@ -83,7 +101,7 @@ class PooledRenderer:
         if not self.pooled:
             return await asyncio.to_thread(self.renderer.render, document)
         if self._pool is None:
-            self.start()
+            await asyncio.to_thread(self.start)
         pool = self._pool
         assert pool is not None
         try:
