@@ -7,8 +7,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
-import random
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +20,7 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from faststream.kafka import KafkaBroker
-from sqlalchemy import MetaData, Table, and_, func, select, text, update
+from sqlalchemy import MetaData, Table, and_, func, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
@@ -71,20 +69,44 @@ _SHARD_OF_KEY = "get_byte(decode(md5(key), 'hex'), 0) % 32"  # md5's first byte:
 RELAY_LOCK_SPACE = int.from_bytes(b"outb", "big")
 _PRESENCE = SHARDS
 
-# How many relays run (each holds the shared presence lock while it lives), and the shards of the
-# oldest waiting rows, oldest first. The SQL is a constant: nothing in it comes from input.
-_RELAYS_AND_WAITING_SHARDS = text(
-    "SELECT"  # noqa: S608 (a constant: the shard expression is ours)
-    " (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+# One statement takes a batch's shards: it counts the relays running (each holds the shared
+# presence lock while it lives) to size this relay's fair share, orders the shards those of the
+# oldest waiting rows first, then the others at random (spreading them evenly over the relays),
+# and takes the transaction's advisory locks of free shards in that order until it holds its
+# share. The order is a MATERIALIZED CTE so that it is complete before the outer WHERE tries
+# the locks (the planner pushes no qual into it; pushed into a plain subquery, the lock function
+# would run on every shard before the sort), and the LIMIT stops the tries at the share. The SQL
+# is a constant: nothing in it comes from input.
+_LOCK_SHARDS = text(
+    "WITH relays AS ("  # noqa: S608 (a constant: the shard expression is ours)
+    " SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted"
     "  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    "  AND classid = CAST(:space AS oid) AND objid = CAST(:presence AS oid) AND objsubid = 2),"
-    " ARRAY(SELECT shard FROM"
-    f"  (SELECT {_SHARD_OF_KEY} AS shard, min(id) AS oldest FROM"
-    "    (SELECT id, key FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
-    "     ORDER BY id LIMIT :window) AS oldest_rows"
-    "   GROUP BY 1) AS shards"
-    "  ORDER BY oldest)"
-).bindparams(space=RELAY_LOCK_SPACE, presence=_PRESENCE)
+    f"  AND classid = CAST({RELAY_LOCK_SPACE} AS oid) AND objid = CAST({_PRESENCE} AS oid)"
+    " AND objsubid = 2),"
+    " waiting AS ("
+    f" SELECT {_SHARD_OF_KEY} AS shard, min(id) AS oldest FROM"
+    "  (SELECT id, key FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
+    "   ORDER BY id LIMIT :window) AS oldest_rows"
+    "  GROUP BY 1),"
+    " ordered AS MATERIALIZED ("
+    f" SELECT candidate.shard FROM generate_series(0, {SHARDS - 1}) AS candidate(shard)"
+    "  LEFT JOIN waiting ON waiting.shard = candidate.shard"
+    "  ORDER BY waiting.oldest NULLS LAST, random())"
+    " SELECT shard FROM ordered"
+    f" WHERE pg_try_advisory_xact_lock({RELAY_LOCK_SPACE}, shard)"
+    f" LIMIT (SELECT CAST(ceil({SHARDS} / CAST(greatest(n, 1) AS numeric)) AS integer) FROM relays)"
+)
+
+# Marking and parking are one statement per batch whatever its size, with the ids (and errors)
+# as arrays: the SQL text never changes, so it is prepared once per connection.
+_MARK_PUBLISHED = text(
+    "UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))"
+)
+_PARK = text(
+    "UPDATE outbox SET failed_at = now(), error = parked.error"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(:errors AS text[])) AS parked(id, error)"
+    " WHERE outbox.id = parked.id"
+)
 
 # Refusals that publishing the same row again cannot cure: such a row is parked (ADR 7).
 PERMANENT_REFUSALS: tuple[type[Exception], ...] = (
@@ -268,23 +290,8 @@ class OutboxRelay:
 
     async def _lock_shards(self, session: AsyncSession) -> list[int]:
         """Take the transaction's advisory locks of up to a fair share of free shards, those of
-        the oldest waiting rows first."""
-        relays, waiting = (
-            await session.execute(_RELAYS_AND_WAITING_SHARDS, {"window": 4 * self.batch_size})
-        ).one()
-        share = math.ceil(SHARDS / max(int(relays), 1))
-        # The shards with the oldest rows first (the oldest row waits least), then the others in
-        # a random order, which spreads them evenly over the relays. LIMIT stops the scan, so no
-        # more locks are taken than the share.
-        rest = [shard for shard in range(SHARDS) if shard not in waiting]
-        order = [*waiting, *random.sample(rest, len(rest))]
-        locked = await session.execute(
-            text(
-                "SELECT shard FROM unnest(CAST(:order AS integer[])) AS shard"
-                " WHERE pg_try_advisory_xact_lock(:space, shard) LIMIT :share"
-            ),
-            {"order": order, "space": RELAY_LOCK_SPACE, "share": share},
-        )
+        the oldest waiting rows first (one statement, `_LOCK_SHARDS`)."""
+        locked = await session.execute(_LOCK_SHARDS, {"window": 4 * self.batch_size})
         return sorted(locked.scalars())
 
     def _next_rows(self, shards: list[int]) -> Select[Any]:
@@ -355,17 +362,12 @@ class OutboxRelay:
         return outcome
 
     async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
-        await session.execute(
-            update(self.outbox).where(self.outbox.c.id.in_(ids)).values(published_at=func.now())
-        )
+        await session.execute(_MARK_PUBLISHED, {"ids": ids})
 
     async def _park(self, session: AsyncSession, parked: list[tuple[Row[Any], str]]) -> None:
-        for row, error in parked:
-            await session.execute(
-                update(self.outbox)
-                .where(self.outbox.c.id == row.id)
-                .values(failed_at=func.now(), error=error)
-            )
+        await session.execute(
+            _PARK, {"ids": [row.id for row, _ in parked], "errors": [error for _, error in parked]}
+        )
 
     async def _measure(self) -> None:
         """Set the outbox gauges from the database, whatever Kafka is doing."""

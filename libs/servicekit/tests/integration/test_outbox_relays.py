@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import MetaData, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
@@ -312,3 +312,36 @@ async def operator(kit: Outbox, *argv: str) -> str:
     """`suite-ops ...` as an operator runs it, pointed at this test's database as orders'."""
     database_url = kit.engine.url.render_as_string(hide_password=False)
     return await run_console_script(["suite-ops", *argv], {"ORDERS_DATABASE_URL": database_url})
+
+
+async def test_a_batch_takes_the_same_few_statements_whatever_its_size(outbox: Outbox) -> None:
+    """Shards locked in one statement, rows read in one, marked in one, parked in one: a batch
+    of 150 rows, two of them refused, costs what a batch of one does."""
+    small = await outbox.relay("relay-statements", max_request_size=50_000)
+    refused = [str(uuid.uuid4()), str(uuid.uuid4())]
+    await write(outbox, [step(str(uuid.uuid4()), f"n-{n}") for n in range(148)])
+    await write(outbox, [step(key, "big " + "x" * 100_000) for key in refused])
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(outbox.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await small.publish_pending() == 148
+    finally:
+        event.remove(outbox.engine.sync_engine, "before_cursor_execute", count)
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(statements) == 4, statements  # lock shards, read rows, park, mark
+    assert len(updates) == 2
+    table = outbox.metadata.tables["outbox"]
+    async with outbox.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(table.c.key, table.c.published_at, table.c.failed_at, table.c.error)
+            )
+        ).all()
+    assert sum(row.published_at is not None for row in rows) == 148
+    parked = {row.key: row.error for row in rows if row.failed_at is not None}
+    assert set(parked) == set(refused)
+    assert all(error.startswith("MessageSizeTooLargeError") for error in parked.values())
