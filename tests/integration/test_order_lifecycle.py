@@ -193,10 +193,18 @@ async def test_full_life_of_an_order(suite: Suite) -> None:
     assert premature.status_code == 409
     assert premature.headers["content-type"] == "application/problem+json"
 
-    assert (await ship(suite, order["id"], [(bolts, "6")])).status_code == 201
+    first = await ship(suite, order["id"], [(bolts, "6")])
+    assert first.status_code == 201, first.text
     await order_reaches(suite, order["id"], fulfilment="partially_shipped")
+    too_late = await order_action(suite, order["id"], "cancel")
+    assert too_late.status_code == 409, too_late.text  # goods have left: no cancelling
+    assert too_late.json()["shipment_ids"] == [first.json()["id"]]
     assert (await ship(suite, order["id"], [(bolts, "4"), (nuts, "4")])).status_code == 201
     await order_reaches(suite, order["id"], fulfilment="shipped")
+    all_shipped = await order_action(suite, order["id"], "cancel")
+    assert all_shipped.status_code == 409, all_shipped.text
+    assert len(all_shipped.json()["shipment_ids"]) == 2
+    assert (await get_order(suite, order["id"]))["status"] == "open"  # the refusal changed nothing
     assert await stock(suite, bolts) == {
         "on_hand": Decimal("90"),
         "reserved": Decimal("0"),

@@ -89,6 +89,8 @@ ILLEGAL: list[tuple[str, OrderStatus, Fulfilment]] = [
     ("confirm", OrderStatus.CANCELLED, Fulfilment.UNRESERVED),
     ("confirm", OrderStatus.CANCELLED, Fulfilment.BACKORDERED),
     ("cancel", OrderStatus.CONCLUDED, Fulfilment.SHIPPED),
+    ("cancel", OrderStatus.OPEN, Fulfilment.SHIPPED),
+    ("cancel", OrderStatus.OPEN, Fulfilment.PARTIALLY_SHIPPED),
     ("cancel", OrderStatus.CANCELLED, Fulfilment.UNRESERVED),
     ("complete", OrderStatus.DRAFT, Fulfilment.UNRESERVED),
     *[("complete", OrderStatus.OPEN, f) for f in Fulfilment if f is not Fulfilment.SHIPPED],
@@ -120,6 +122,27 @@ def test_illegal_transition_is_refused_and_changes_nothing(
     assert raised.value.status is status
     assert status.value in str(raised.value)
     assert raised.value.action == action
+
+
+def test_an_order_with_shipped_goods_cannot_be_cancelled_and_names_the_shipments() -> None:
+    order = make_order(status=OrderStatus.OPEN, fulfilment=Fulfilment.RESERVED)
+    order.shipment_dispatched("shp-2", [("BOLT", D("4"))], fully_shipped=False)
+    order.shipment_dispatched("shp-1", [("BOLT", D("6"))], fully_shipped=True)
+    before = copy.deepcopy(order)
+    with pytest.raises(IllegalTransition, match=r"shipments: shp-1, shp-2") as raised:
+        order.cancel("too late")
+    assert raised.value.details == {"shipment_ids": ["shp-1", "shp-2"]}
+    assert order == before
+
+
+def test_a_stale_shipment_still_blocks_cancellation() -> None:
+    """A shipment reported out of order leaves the fulfilment alone, but its goods did leave."""
+    order = make_order(status=OrderStatus.OPEN, fulfilment=Fulfilment.RESERVED)
+    order.shipment_dispatched("shp-1", [("BOLT", D("3"))], fully_shipped=False, stale=True)
+    assert order.fulfilment is Fulfilment.RESERVED
+    with pytest.raises(IllegalTransition, match="shp-1"):
+        order.cancel()
+    assert order.status is OrderStatus.OPEN
 
 
 def test_refused_completion_says_what_is_missing() -> None:

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 
 class IllegalTransition(Exception):
-    """The action is not allowed in the current state (of an order or a quote); nothing changed."""
+    """The action is not allowed in the current state (of an order or a quote); nothing changed.
+
+    `details` are facts that explain the refusal (e.g. the shipments that already left).
+    """
 
     def __init__(
-        self, action: str, status: StrEnum, reason: str | None = None, *, subject: str = "order"
+        self,
+        action: str,
+        status: StrEnum,
+        reason: str | None = None,
+        *,
+        subject: str = "order",
+        details: Mapping[str, object] | None = None,
     ) -> None:
         self.action = action
         self.status = status
+        self.details = dict(details or {})
         self.reason = reason or f"the {subject} is {status.value}"
         super().__init__(f"cannot {action} the {subject}: {self.reason}")
 

@@ -229,10 +229,33 @@ class Order:
         self.status = OrderStatus.OPEN
         self.fulfilment = Fulfilment.RESERVING if self.has_products else Fulfilment.UNRESERVED
 
+    @property
+    def has_shipped(self) -> bool:
+        """Whether any goods of the order have left a warehouse (a shipment was reported)."""
+        return (
+            bool(self.shipment_ids)
+            or self.fulfilment in (Fulfilment.PARTIALLY_SHIPPED, Fulfilment.SHIPPED)
+            or any(line.shipped_quantity > 0 for line in self.product_lines)
+        )
+
     def cancel(self, reason: str | None = None) -> OrderStatus:
-        """draft/open → cancelled; returns the status it had."""
+        """draft/open → cancelled while nothing has shipped; returns the status it had.
+
+        Once goods have left (fully or partially shipped) the order can no longer be cancelled:
+        what shipped is to be invoiced, so the refusal names the shipments.
+        """
         if self.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
             raise IllegalTransition("cancel", self.status)
+        if self.has_shipped:
+            shipments = sorted(self.shipment_ids)
+            raise IllegalTransition(
+                "cancel",
+                self.status,
+                f"the order is {self.status.value} and {self.fulfilment.value}: goods have "
+                f"shipped (shipments: {', '.join(shipments) or 'reported'}), so it can only "
+                "be completed",
+                details={"shipment_ids": shipments},
+            )
         previous = self.status
         self.status = OrderStatus.CANCELLED
         self.cancellation_reason = reason

@@ -90,7 +90,7 @@ def problems(field_prefix: str = "body.") -> AbstractContextManager[None]:
         QuoteNotFound: NotFound,
         AddressNotFound: NotFound,
         IllegalTransition: lambda exc: Conflict(
-            str(exc), current_status=exc.status.value, action=exc.action
+            str(exc), current_status=exc.status.value, action=exc.action, **exc.details
         ),
         InvalidOrder: lambda exc: InvalidInput.field(f"{field_prefix}{exc.field}", exc.message),
         MissingFields: lambda exc: InvalidInput(
