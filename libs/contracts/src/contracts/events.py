@@ -273,6 +273,18 @@ class DocumentEmailed(Payload):
     error: LongText | None = None
 
 
+# --- orders.events: webhooks ----------------------------------------------------------------
+
+
+class WebhookDisabled(Payload):
+    """A webhook subscription was disabled after repeated failed deliveries (key: its id)."""
+
+    subscription_id: str
+    url: LongText
+    reason: LongText
+    consecutive_failures: int
+
+
 # --- the type catalogue ------------------------------------------------------------------------
 
 PREFIX = "suite"
@@ -296,6 +308,7 @@ class EventType(StrEnum):
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
     DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
+    WEBHOOK_DISABLED = f"{PREFIX}.webhook.disabled.v1"
 
 
 PAYLOADS: dict[EventType, type[BaseModel]] = {
@@ -316,6 +329,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
     EventType.DOCUMENT_EMAILED: DocumentEmailed,
+    EventType.WEBHOOK_DISABLED: WebhookDisabled,
 }
 
 __all__ = ["PAYLOADS", "EventType", "Totals"]

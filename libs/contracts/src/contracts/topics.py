@@ -39,6 +39,7 @@ ORDERS_EVENTS = Topic(
         EventType.ORDER_COMPLETED,
         EventType.ORDER_STAGE_CHANGED,
         EventType.QUOTE_SENT,
+        EventType.WEBHOOK_DISABLED,
     ),
     description="What happened to sales orders and quotes",
 )

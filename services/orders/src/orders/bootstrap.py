@@ -14,6 +14,7 @@ from orders.adapters.tables import metadata
 from orders.config import OrdersSettings
 from orders.entrypoints.handlers import HANDLERS
 from orders.entrypoints.http import router
+from orders.entrypoints.webhook_dispatcher import WebhookDispatcher
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
 
@@ -32,6 +33,17 @@ def subscriptions(_: Runtime) -> Sequence[Subscription]:
 
 
 def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
+    settings = settings or OrdersSettings()
+    dispatcher = WebhookDispatcher(settings.webhooks)
+
+    async def start_dispatcher(runtime: Runtime) -> None:
+        """Workers send the webhook deliveries in the background until the runtime stops."""
+        if runtime.worker:
+            await dispatcher.start(runtime.sessionmaker)
+
+    async def stop_dispatcher(runtime: Runtime) -> None:
+        await dispatcher.stop()
+
     return ServiceSpec(
         name="orders",
         title="Orders service",
@@ -41,8 +53,10 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         ),
         version=__version__,
         metadata=metadata,
-        settings=settings or OrdersSettings(),
+        settings=settings,
         routers=[router],
         subscriptions=subscriptions,
         publishes=[ORDERS_EVENTS],
+        on_startup=[start_dispatcher],
+        on_shutdown=[stop_dispatcher],
     )

@@ -1,8 +1,10 @@
 """Settings of the orders service (environment variables `ORDERS_*`, Kafka from `KAFKA_*`)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
+from servicekit.webhooks import WebhookSettings
 
 
 class OrdersSettings(ServiceSettings):
@@ -12,3 +14,5 @@ class OrdersSettings(ServiceSettings):
     port: int = 8001
     # Where people download documents: PDF links of orders and quotes redirect there.
     documents_url: str = "http://127.0.0.1:8004"
+    # Webhooks to other systems (`WEBHOOK_*`: targets allowed, timeout, retries, retention).
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)

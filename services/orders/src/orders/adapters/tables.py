@@ -290,3 +290,55 @@ quotes = Table(
 quote_lines = _lines_table("quote_lines", "quote_id", "quotes")
 
 quote_documents = _documents_table("quote_documents", "quote_id", "quotes")
+
+# Webhooks (orders.adapters.webhooks): the subscriptions, and their delivery outbox and log.
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("event_types", JSONB, nullable=False),  # a list of CloudEvents types
+    Column("secret", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("description", String(500)),
+    Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
+    Column("disabled_reason", String(500)),
+    Column("created_by", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_webhook_subscriptions_created_at_id", "created_at", "id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column(
+        "subscription_id",
+        Uuid(as_uuid=False),
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", String(200), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("order_id", String(200)),  # the event's subject: an order's (or a quote's) id
+    Column("payload", Text, nullable=False),  # the body, byte for byte the same every attempt
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("last_status_code", Integer),
+    Column("last_error", String(1000)),
+    Column("response_ms", Integer),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("subscription_id", "event_id", name="uq_webhook_deliveries_event"),
+    CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="delivery_status"),
+    Index("ix_webhook_deliveries_subscription", "subscription_id", "created_at", "id"),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index("ix_webhook_deliveries_created_at", "created_at"),
+)

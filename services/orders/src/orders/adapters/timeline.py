@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters.tables import order_timeline
+from orders.adapters.webhooks import enqueue_deliveries
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
@@ -58,7 +59,10 @@ class SqlTimeline:
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
             .returning(order_timeline.c.id)
         )
-        if order_id is not None and recorded.first() is not None and not stale:
+        if recorded.first() is None or stale:
+            return  # seen before, or overtaken: neither measured nor sent again
+        await enqueue_deliveries(self.session, event, subject=order_id or quote_id)
+        if order_id is not None:
             await self._observe_pipeline_stage(order_id, event)
 
     async def _observe_pipeline_stage(self, order_id: str, event: CloudEvent[Any]) -> None:

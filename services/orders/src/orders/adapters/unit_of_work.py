@@ -16,6 +16,7 @@ from orders.adapters.saved_filters import SqlSavedFilterRepository
 from orders.adapters.stages import SqlStageRepository
 from orders.adapters.tables import metadata, order_number_counters, quote_number_counters
 from orders.adapters.timeline import SqlTimeline
+from orders.adapters.webhooks import SqlWebhookRepository
 from servicekit.auth import current_actor
 from servicekit.numbering import next_in_year
 from servicekit.unit_of_work import SqlUnitOfWorkBase
@@ -33,6 +34,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.opportunities = SqlOpportunityRepository(session)
         self.stages = SqlStageRepository(session)
         self.saved_filters = SqlSavedFilterRepository(session)
+        self.webhooks = SqlWebhookRepository(session)
 
     async def next_order_sequence(self, year: int) -> int:
         # Gapless: the year's row stays locked until commit; a rollback gives the number back.

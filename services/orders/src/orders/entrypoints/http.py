@@ -1,4 +1,5 @@
-"""The HTTP API: customers, quotes, orders, stages, saved filters (thin views per module)."""
+"""The HTTP API: customers, quotes, orders, stages, saved filters, webhooks (thin views per
+module)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from orders.entrypoints import (
     quotes_api,
     saved_filters_api,
     stages_api,
+    webhooks_api,
 )
 
 router = APIRouter()
@@ -21,5 +23,6 @@ for part in (
     stages_api.router,
     saved_filters_api.router,
     opportunities_api.router,
+    webhooks_api.router,
 ):
     router.include_router(part)

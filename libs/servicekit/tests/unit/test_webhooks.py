@@ -1,0 +1,108 @@
+"""Outgoing webhooks: Standard Webhooks signatures, target checks, backoff."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from servicekit.webhooks import (
+    UnsafeTarget,
+    WebhookSettings,
+    check_target,
+    new_secret,
+    resolve_target,
+    retry_delay,
+    signed_headers,
+)
+
+STRICT = WebhookSettings()
+OPEN = WebhookSettings(allow_private_targets=True, allow_http=True)
+
+
+def test_a_signature_verifies_with_the_reference_library_and_by_hand() -> None:
+    secret = new_secret()
+    body = '{"type":"suite.order.created.v1","data":{"number":"SO-1"}}'
+    headers = signed_headers(secret, "msg_1", body, datetime.now(UTC))
+
+    assert Webhook(secret).verify(body, headers) == {
+        "type": "suite.order.created.v1",
+        "data": {"number": "SO-1"},
+    }
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"msg_1.{headers['webhook-timestamp']}.{body}".encode()
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{expected}"
+    assert headers["webhook-id"] == "msg_1"
+
+
+def test_a_changed_body_or_another_secret_does_not_verify() -> None:
+    secret = new_secret()
+    headers = signed_headers(secret, "msg_1", '{"a":1}', datetime.now(UTC))
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify('{"a":2}', headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify('{"a":1}', headers)
+
+
+def test_secrets_are_fresh_and_in_the_standard_form() -> None:
+    first, second = new_secret(), new_secret()
+    assert first != second
+    assert first.startswith("whsec_")
+    assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://hooks.example.com/x", "must be an https URL"),
+        ("ftp://hooks.example.com/x", "must be an https URL"),
+        ("https://127.0.0.1/x", "loopback"),
+        ("https://localhost:8443/x", "loopback"),
+        ("https://[::1]/x", "loopback"),
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+        ("https://10.1.2.3/x", "private"),
+        ("https://192.168.0.10/x", "private"),
+        ("https://172.16.5.4/x", "private"),
+        ("https://[::ffff:10.0.0.1]/x", "private"),
+        ("https://0.0.0.0/x", "not a public address"),
+        ("https://100.64.0.1/x", "not a public address"),
+        ("https://user:pw@hooks.example.com/x", "credentials"),
+        ("https:///x", "has no host"),
+    ],
+)
+def test_unsafe_targets_are_refused(url: str, reason: str) -> None:
+    with pytest.raises(UnsafeTarget, match=reason):
+        check_target(url, STRICT)
+
+
+def test_public_https_targets_pass_and_configuration_can_open_the_rest() -> None:
+    assert check_target("https://93.184.215.14/hooks", STRICT) == ("93.184.215.14", 443)
+    assert check_target("https://hooks.example.com:8443/x", STRICT) == ("hooks.example.com", 8443)
+    assert check_target("http://127.0.0.1:9000/x", OPEN) == ("127.0.0.1", 9000)
+    with pytest.raises(UnsafeTarget, match="https or http"):
+        check_target("ftp://127.0.0.1/x", OPEN)
+
+
+async def test_a_name_resolving_to_a_private_address_is_refused() -> None:
+    async def internal(host: str, port: int) -> list[str]:
+        return ["93.184.215.14", "10.0.0.5"]
+
+    async def public(host: str, port: int) -> list[str]:
+        return ["93.184.215.14"]
+
+    with pytest.raises(UnsafeTarget, match=r"resolves to 10\.0\.0\.5, a private address"):
+        await resolve_target("https://hooks.example.com/x", STRICT, internal)
+    await resolve_target("https://hooks.example.com/x", STRICT, public)
+    await resolve_target("https://hooks.example.com/x", OPEN, internal)
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    settings = WebhookSettings(first_backoff_seconds=30, max_backoff_seconds=300)
+    assert [retry_delay(n, settings) for n in (1, 2, 3, 4, 5, 6)] == [
+        timedelta(seconds=s) for s in (30, 60, 120, 240, 300, 300)
+    ]

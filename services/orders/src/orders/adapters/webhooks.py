@@ -1,0 +1,238 @@
+"""Webhook subscriptions and their delivery outbox on PostgreSQL.
+
+`enqueue_deliveries` runs in the transaction that records a fact: one delivery row per active
+subscription that wants its type, so a fact and its deliveries commit (or roll back) together.
+The dispatcher claims due rows with a lease (`claim_due`): it sends outside any transaction,
+and a dispatcher that dies leaves rows that fall due again when their lease runs out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import CloudEvent
+from orders.adapters.tables import webhook_deliveries, webhook_subscriptions
+from orders.domain.webhooks import WEBHOOK_EVENT_TYPES, Delivery, DeliveryStatus, Subscription
+from orders.service_layer.webhooks import DueDelivery
+from servicekit.mapping import copied
+from servicekit.unit_of_work import SqlRepository
+
+_WANTED_TYPES = frozenset(WEBHOOK_EVENT_TYPES)
+
+
+async def enqueue_deliveries(
+    session: AsyncSession, event: CloudEvent[Any], *, subject: str | None
+) -> None:
+    """A pending delivery of `event` for each active subscription to its type (once each)."""
+    if event.type not in _WANTED_TYPES:
+        return
+    subscriptions = webhook_subscriptions.c
+    wanting = select(
+        func.gen_random_uuid(),
+        subscriptions.id,
+        literal(event.id),
+        literal(event.type),
+        literal(subject),
+        literal(event.model_dump_json()),
+        literal(DeliveryStatus.PENDING.value),
+        func.now(),
+    ).where(
+        subscriptions.active,
+        subscriptions.event_types.contains(literal([event.type], JSONB)),
+    )
+    columns = webhook_deliveries.c
+    await session.execute(
+        insert(webhook_deliveries)
+        .from_select(
+            [
+                columns.id,
+                columns.subscription_id,
+                columns.event_id,
+                columns.event_type,
+                columns.order_id,
+                columns.payload,
+                columns.status,
+                columns.next_attempt_at,
+            ],
+            wanting,
+        )
+        .on_conflict_do_nothing(constraint="uq_webhook_deliveries_event")
+    )
+
+
+def _subscription_values(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "url": subscription.url,
+        "event_types": list(subscription.event_types),
+        "secret": subscription.secret,
+        "active": subscription.active,
+        "description": subscription.description,
+        "consecutive_failures": subscription.consecutive_failures,
+        "disabled_reason": subscription.disabled_reason,
+    }
+
+
+def _delivery_values(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "last_attempt_at": delivery.last_attempt_at,
+        "last_status_code": delivery.last_status_code,
+        "last_error": delivery.last_error,
+        "response_ms": delivery.response_ms,
+        "delivered_at": delivery.delivered_at,
+    }
+
+
+def _delivery(row: Any) -> Delivery:
+    delivery = copied(Delivery, row)
+    delivery.status = DeliveryStatus(row.status)
+    return delivery
+
+
+class SqlWebhookRepository(SqlRepository):
+    async def add(self, subscription: Subscription) -> None:
+        await self.session.execute(
+            webhook_subscriptions.insert().values(
+                id=subscription.id,
+                created_by=subscription.created_by,
+                **_subscription_values(subscription),
+            )
+        )
+
+    async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
+        query = select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_id)
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        return None if row is None else copied(Subscription, row)
+
+    async def save(self, subscription: Subscription) -> None:
+        await self.session.execute(
+            update(webhook_subscriptions)
+            .where(webhook_subscriptions.c.id == subscription.id)
+            .values(updated_at=func.now(), **_subscription_values(subscription))
+        )
+
+    async def remove(self, subscription_id: str) -> bool:
+        removed = await self.session.execute(
+            delete(webhook_subscriptions)
+            .where(webhook_subscriptions.c.id == subscription_id)
+            .returning(webhook_subscriptions.c.id)
+        )
+        return removed.first() is not None
+
+    async def list_all(
+        self, *, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Subscription]:
+        columns = webhook_subscriptions.c
+        query = select(webhook_subscriptions).order_by(columns.created_at, columns.id)
+        if after is not None:
+            query = query.where(func.row(columns.created_at, columns.id) > func.row(*after))
+        rows = await self.session.execute(query.limit(limit))
+        return [copied(Subscription, row) for row in rows]
+
+    async def deliveries(
+        self,
+        subscription_id: str,
+        *,
+        status: DeliveryStatus | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Delivery]:
+        """The subscription's delivery log, newest first."""
+        columns = webhook_deliveries.c
+        query = (
+            select(webhook_deliveries)
+            .where(columns.subscription_id == subscription_id)
+            .order_by(columns.created_at.desc(), columns.id.desc())
+        )
+        if status is not None:
+            query = query.where(columns.status == status.value)
+        if after is not None:
+            query = query.where(func.row(columns.created_at, columns.id) < func.row(*after))
+        return [_delivery(row) for row in await self.session.execute(query.limit(limit))]
+
+    async def delivery(
+        self, subscription_id: str, delivery_id: str, *, lock: bool = False
+    ) -> Delivery | None:
+        columns = webhook_deliveries.c
+        query = select(webhook_deliveries).where(
+            columns.subscription_id == subscription_id, columns.id == delivery_id
+        )
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        return None if row is None else _delivery(row)
+
+    async def save_delivery(self, delivery: Delivery) -> None:
+        await self.session.execute(
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id == delivery.id)
+            .values(**_delivery_values(delivery))
+        )
+
+    async def claim_due(self, limit: int, lease: timedelta) -> list[DueDelivery]:
+        """Up to `limit` due deliveries of active subscriptions, leased for `lease`.
+
+        Rows another dispatcher is claiming are skipped; a claimed row is not due again before
+        its lease ends, by which time its attempt has been recorded (or its dispatcher died).
+        """
+        deliveries, subscriptions = webhook_deliveries.c, webhook_subscriptions.c
+        due = (
+            select(deliveries.id)
+            .join(webhook_subscriptions, subscriptions.id == deliveries.subscription_id)
+            .where(
+                deliveries.status == DeliveryStatus.PENDING.value,
+                deliveries.next_attempt_at <= func.now(),
+                subscriptions.active,
+            )
+            .order_by(deliveries.next_attempt_at)
+            .limit(limit)
+            .with_for_update(of=webhook_deliveries, skip_locked=True)
+        )
+        claimed = (
+            await self.session.execute(
+                update(webhook_deliveries)
+                .where(deliveries.id.in_(due.scalar_subquery()))
+                .values(next_attempt_at=func.now() + lease)
+                .returning(deliveries.id)
+            )
+        ).scalars()
+        rows = await self.session.execute(
+            select(webhook_deliveries, subscriptions.url, subscriptions.secret)
+            .join(webhook_subscriptions, subscriptions.id == deliveries.subscription_id)
+            .where(deliveries.id.in_(list(claimed)))
+        )
+        return [DueDelivery(_delivery(row), row.url, row.secret) for row in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        deliveries, subscriptions = webhook_deliveries.c, webhook_subscriptions.c
+        due: datetime | None = (
+            await self.session.execute(
+                select(func.min(deliveries.next_attempt_at))
+                .join(webhook_subscriptions, subscriptions.id == deliveries.subscription_id)
+                .where(deliveries.status == DeliveryStatus.PENDING.value, subscriptions.active)
+            )
+        ).scalar_one_or_none()
+        return due
+
+    async def prune(self, before: datetime, batch: int) -> int:
+        """Forget up to `batch` finished deliveries created before `before`; how many."""
+        columns = webhook_deliveries.c
+        oldest = (
+            select(columns.id)
+            .where(
+                columns.created_at < before,
+                columns.status != DeliveryStatus.PENDING.value,
+            )
+            .limit(batch)
+        )
+        pruned = await self.session.execute(
+            delete(webhook_deliveries)
+            .where(columns.id.in_(oldest.scalar_subquery()))
+            .returning(columns.id)
+        )
+        return len(pruned.all())
