@@ -219,6 +219,47 @@ class PaymentReceived(Payload):
     balance: Money
     status: InvoiceStatus
     received_at: datetime
+    allocation_id: str | None = Field(
+        default=None,
+        description="The allocation settling the invoice, when the payment settled several "
+        "invoices or was customer credit (otherwise the payment's own id)",
+    )
+    customer_id: str | None = None
+    method: ShortText | None = None
+    reference: ShortText | None = None
+
+
+class PaymentReversed(Payload):
+    """A payment was reversed (bounced, returned): what it settled on one invoice is open again.
+    One event per invoice the payment was allocated to."""
+
+    payment_id: str
+    allocation_id: str
+    invoice_id: str
+    invoice_number: str
+    order_id: str
+    customer_id: str
+    amount: Money = Field(description="What the invoice owes again")
+    currency: CurrencyCode
+    paid_total: Money
+    balance: Money
+    status: InvoiceStatus
+    reason: LongText
+    reversed_at: datetime
+
+
+class RefundPaid(Payload):
+    """Customer credit (overpayments, credit notes) was paid back to the customer."""
+
+    refund_id: str
+    customer_id: str
+    amount: Money
+    currency: CurrencyCode
+    method: ShortText
+    reference: ShortText | None = None
+    reason: LongText | None = None
+    paid_at: datetime
+    credit_left: Money = Field(description="The customer's credit in the currency after it")
 
 
 # --- documents.events -------------------------------------------------------------------------
@@ -305,6 +346,8 @@ class EventType(StrEnum):
     STOCK_ADJUSTED = f"{PREFIX}.stock.adjusted.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
+    PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
+    REFUND_PAID = f"{PREFIX}.refund.paid.v1"
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
     DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
@@ -326,6 +369,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.STOCK_ADJUSTED: StockAdjusted,
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
+    EventType.PAYMENT_REVERSED: PaymentReversed,
+    EventType.REFUND_PAID: RefundPaid,
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
     EventType.DOCUMENT_EMAILED: DocumentEmailed,

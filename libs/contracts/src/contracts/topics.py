@@ -59,9 +59,14 @@ INVENTORY_EVENTS = Topic(
 BILLING_EVENTS = Topic(
     name="billing.events",
     partitions=6,
-    key="order id",
-    event_types=(EventType.INVOICE_ISSUED, EventType.PAYMENT_RECEIVED),
-    description="Invoices and payments",
+    key="order id (customer id for refunds)",
+    event_types=(
+        EventType.INVOICE_ISSUED,
+        EventType.PAYMENT_RECEIVED,
+        EventType.PAYMENT_REVERSED,
+        EventType.REFUND_PAID,
+    ),
+    description="Invoices, payments, reversals and refunds",
 )
 DOCUMENTS_EVENTS = Topic(
     name="documents.events",

@@ -3,7 +3,7 @@
 from billing import __version__
 from billing.adapters.tables import metadata
 from billing.config import BillingSettings
-from billing.entrypoints import invoices_api, payments_api
+from billing.entrypoints import customer_payments_api, invoices_api, payments_api, refunds_api
 from billing.entrypoints.handlers import handle_order_completed
 from contracts import EventType
 from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
@@ -18,7 +18,12 @@ def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
         version=__version__,
         metadata=metadata,
         settings=settings or BillingSettings(),
-        routers=[invoices_api.router, payments_api.router],
+        routers=[
+            invoices_api.router,
+            payments_api.router,
+            customer_payments_api.router,
+            refunds_api.router,
+        ],
         subscriptions=lambda _runtime: [
             Subscription(
                 topic=ORDERS_EVENTS,

@@ -6,106 +6,18 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
-import pytest
-from aiokafka import AIOKafkaProducer
 from billing_builders import completed
+from billing_harness import Billing
 from sqlalchemy import func, select
 
-from billing.adapters.tables import invoice_number_counters, invoices, metadata, payments
-from billing.bootstrap import build_spec
-from billing.config import BillingSettings
-from billing.entrypoints.cli import MIGRATIONS_DIR
-from contracts import CloudEvent, EventType
-from contracts.common import OrderSnapshot
+from billing.adapters.tables import invoice_number_counters, invoices, payments
+from contracts import EventType
 from servicekit import dlq
-from servicekit.runtime import Runtime
-from servicekit.settings import KafkaSettings
-from servicekit.testing import (
-    TemporaryDatabases,
-    eventually,
-    service_with_input,
-    settings_for_test,
-)
-
-
-@dataclass
-class Billing:
-    runtime: Runtime
-    client: httpx.AsyncClient
-    kafka: KafkaSettings
-    producer: AIOKafkaProducer
-
-    async def publish(self, event: CloudEvent[Any] | bytes, key: str) -> None:
-        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
-        await self.producer.send_and_wait(
-            self.kafka.topic("orders.events"), value=value, key=key.encode()
-        )
-
-    async def processed(self, *event_ids: str) -> bool:
-        """True once every given event id is in the inbox (its effect committed)."""
-        inbox = metadata.tables["inbox"]
-        async with self.runtime.sessionmaker() as session:
-            rows = await session.execute(
-                select(inbox.c.event_id).where(inbox.c.event_id.in_(event_ids))
-            )
-            return len(rows.all()) == len(event_ids)
-
-    async def count(self, query: Any) -> int:
-        async with self.runtime.sessionmaker() as session:
-            return int((await session.execute(query)).scalar_one())
-
-    async def outbox_drained(self) -> bool:
-        outbox = metadata.tables["outbox"]
-        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-        return await self.count(query) == 0
-
-    async def published(self, event_type: EventType) -> list[tuple[bytes, dict[str, Any]]]:
-        """(key, event) of every `event_type` on billing.events, once the outbox is drained."""
-        await eventually(self.outbox_drained)
-        records = await dlq.read_topic(self.kafka, self.kafka.topic("billing.events"))
-        found = [(r.key or b"", json.loads(r.value or b"{}")) for r in records]
-        return [(key, event) for key, event in found if event["type"] == event_type.value]
-
-    async def invoices_of(self, order_id: str) -> list[dict[str, Any]]:
-        response = await self.client.get("/invoices", params={"order_id": order_id})
-        assert response.status_code == 200, response.text
-        items: list[dict[str, Any]] = response.json()["items"]
-        return items
-
-    async def invoice_for(self, order: OrderSnapshot) -> dict[str, Any]:
-        async def one() -> dict[str, Any] | None:
-            found = await self.invoices_of(order.order_id)
-            return found[0] if found else None
-
-        invoice: dict[str, Any] = await eventually(one)
-        return invoice
-
-    async def pay(self, invoice_id: str, body: dict[str, Any], key: str | None = None) -> Any:
-        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
-        return await self.client.post(
-            f"/invoices/{invoice_id}/payments", json=body, headers=headers
-        )
-
-    async def get(self, invoice_id: str) -> dict[str, Any]:
-        response = await self.client.get(f"/invoices/{invoice_id}")
-        assert response.status_code == 200, response.text
-        invoice: dict[str, Any] = response.json()
-        return invoice
-
-
-@pytest.fixture
-async def billing(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIterator[Billing]:
-    settings = await settings_for_test(BillingSettings, databases, kafka, "billing")
-    spec = build_spec(settings)
-    async with service_with_input(spec, MIGRATIONS_DIR) as (runtime, client, producer):
-        yield Billing(runtime, client, kafka, producer)
+from servicekit.testing import eventually
 
 
 async def test_a_completed_order_gets_exactly_one_invoice_and_one_event(

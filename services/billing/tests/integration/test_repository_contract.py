@@ -96,7 +96,7 @@ async def storage(
         await session.execute(
             text(
                 "TRUNCATE invoices, invoice_lines, invoice_taxes, payments, "
-                "invoice_number_counters, outbox"
+                "invoice_number_counters, outbox, customer_payments, refunds, refund_parts"
             )
         )
     return SqlStorage(contract_sessions)
@@ -177,8 +177,10 @@ def issued(invoice: Invoice) -> CloudEvent[Any]:
 
 
 def a_payment(amount: str, reference: str | None = None) -> Payment:
+    payment_id = str(uuid.uuid4())
     return Payment(
-        id=str(uuid.uuid4()),
+        id=payment_id,
+        payment_id=payment_id,  # recorded on one invoice: a customer payment of its own
         amount=D(amount),
         received_at=datetime(2025, 3, 12, 9, 30, tzinfo=UTC),
         method=PaymentMethod.CARD,

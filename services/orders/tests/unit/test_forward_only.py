@@ -3,13 +3,14 @@ late, or replayed under a new id) is on the timeline, marked stale, and moves no
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal as D
 from typing import Any
 
 from orders_builders import an_order, payment_received, shipment_dispatched
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import ShipmentDispatched, StockReleased, StockReserved
+from contracts.events import PaymentReversed, ShipmentDispatched, StockReleased, StockReserved
 from orders.domain.order import Billing, Fulfilment, OrderStatus
 from orders.service_layer import orders, reactions
 
@@ -118,3 +119,36 @@ async def test_our_own_events_are_numbered_per_order(uow: Any) -> None:
     numbers = [(e.subject == order.id, e.sequence) for e in uow.outbox]
     assert numbers == [(True, 1), (False, 1), (True, 2)]
     assert other.id != order.id
+
+
+async def test_a_reversed_payment_moves_billing_back_only_in_billing_sequence(uow: Any) -> None:
+    order = await a_reserved_order(uow)
+    paid = payment_received(order.id, "24.20", paid_total="24.20", balance="0.00", status="paid")
+    await reactions.payment_received(
+        uow, numbered(EventType.PAYMENT_RECEIVED, paid, order.id, 2, "/billing")
+    )
+    reversed_ = PaymentReversed(
+        payment_id="p-1",
+        allocation_id="a-1",
+        invoice_id="inv-1",
+        invoice_number="INV-2026-000001",
+        order_id=order.id,
+        customer_id="c-1",
+        amount=D("24.20"),
+        currency="EUR",
+        paid_total=D("0.00"),
+        balance=D("24.20"),
+        status="issued",
+        reason="cheque bounced",
+        reversed_at=datetime.now(UTC),
+    )
+    stale = await reactions.payment_reversed(
+        uow, numbered(EventType.PAYMENT_REVERSED, reversed_, order.id, 1, "/billing")
+    )
+    assert stale.billing is Billing.PAID  # older than the payment it would undo
+    state = await reactions.payment_reversed(
+        uow, numbered(EventType.PAYMENT_REVERSED, reversed_, order.id, 3, "/billing")
+    )
+    assert state.billing is Billing.INVOICED
+    entries = [e.summary for e in await uow.timeline(order.id)]
+    assert any("reversed on invoice INV-2026-000001 (cheque bounced)" in s for s in entries)

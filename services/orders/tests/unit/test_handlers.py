@@ -23,4 +23,5 @@ def test_every_event_about_orders_is_subscribed_to_once() -> None:
     assert sorted(subscribed) == sorted(HANDLERS)
     topics = (ORDERS_INBOUND, INVENTORY_EVENTS, BILLING_EVENTS, DOCUMENTS_EVENTS)
     consumed = {t for topic in topics for t in topic.event_types}
-    assert consumed - set(HANDLERS) == {EventType.STOCK_ADJUSTED}  # about a SKU, not an order
+    # About a SKU or a customer, not an order.
+    assert consumed - set(HANDLERS) == {EventType.STOCK_ADJUSTED, EventType.REFUND_PAID}

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, Table, func, select, tuple_, update
 
+from billing.adapters.payment_tables import customer_payments
 from billing.adapters.tables import (
     invoice_lines,
     invoice_number_counters,
@@ -107,9 +108,25 @@ class SqlInvoiceRepository(SqlRepository):
             )
 
     async def add_payment(self, invoice: Invoice, payment: Payment) -> None:
+        # A payment recorded on one invoice is a customer payment of the same id, allocated
+        # wholly to it (payments_repository).
+        await self.session.execute(
+            customer_payments.insert().values(
+                id=payment.payment_id or payment.id,
+                customer_id=invoice.customer.id,
+                currency=invoice.currency,
+                amount=payment.amount,
+                refunded_total=0,
+                received_at=payment.received_at,
+                method=payment.method.value,
+                reference=payment.reference,
+                status="received",
+            )
+        )
         await self.session.execute(
             payments.insert().values(
                 id=payment.id,
+                payment_id=payment.payment_id or payment.id,
                 invoice_id=invoice.id,
                 amount=payment.amount,
                 received_at=payment.received_at,
@@ -219,4 +236,6 @@ def _payment(row: RowMapping) -> Payment:
         received_at=row["received_at"],
         method=PaymentMethod(row["method"]),
         reference=row["reference"],
+        payment_id=row["payment_id"],
+        reversed_at=row["reversed_at"],
     )

@@ -102,6 +102,12 @@ payments = Table(
     Column("method", String(20), nullable=False),
     Column("reference", String(200)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Each row is an allocation of a customer payment (payment_tables.customer_payments) to
+    # the invoice; a reversed payment's allocations keep their row, marked reversed.
+    Column(
+        "payment_id", String(36), ForeignKey("customer_payments.id"), nullable=False, index=True
+    ),
+    Column("reversed_at", DateTime(timezone=True)),
     CheckConstraint("amount > 0", name="positive_amount"),
     CheckConstraint("method IN ('bank_transfer', 'card', 'cash', 'other')", name="method"),
 )

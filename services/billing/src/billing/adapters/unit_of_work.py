@@ -9,13 +9,15 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.invoices_repository import SqlInvoiceRepository
+from billing.adapters.payments_repository import SqlPaymentRepository
 from billing.adapters.tables import metadata
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
 class SqlUnitOfWork(SqlUnitOfWorkBase):
-    """The invoices and the outbox of one database session (its transaction is the caller's)."""
+    """The invoices, payments and outbox of one session (its transaction is the caller's)."""
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, metadata)
         self.invoices = SqlInvoiceRepository(session)
+        self.payments = SqlPaymentRepository(session)

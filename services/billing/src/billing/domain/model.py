@@ -202,6 +202,10 @@ class Payment:
     received_at: datetime
     method: PaymentMethod = PaymentMethod.BANK_TRANSFER
     reference: str | None = None
+    # The customer payment this is an allocation of (`domain.payment`; the same id when it was
+    # recorded on this invoice alone), and when that payment was reversed.
+    payment_id: str | None = None
+    reversed_at: datetime | None = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.domain.model import Invoice, InvoiceStatus, PaymentMethod
 from contracts.common import Address, CustomerRef, PaymentTerms, Totals
@@ -24,6 +24,12 @@ class InvoicePaymentRead(BaseModel):
     received_at: datetime
     method: PaymentMethod
     reference: str | None
+    payment_id: str | None = Field(
+        default=None, description="The customer payment this is part of (GET /payments/{id})"
+    )
+    reversed_at: datetime | None = Field(
+        default=None, description="Set when the payment was reversed (it no longer counts)"
+    )
 
 
 class InvoiceRead(BaseModel):

@@ -39,8 +39,10 @@ async def record_payment(
     invoice = await uow.invoices.get(invoice_id, for_update=True)
     if invoice is None:
         raise InvoiceNotFound(invoice_id)
+    payment_id = str(uuid.uuid4())
     payment = Payment(
-        id=str(uuid.uuid4()),
+        id=payment_id,
+        payment_id=payment_id,  # a customer payment of its own, allocated wholly to the invoice
         amount=new.amount,
         received_at=new.received_at,
         method=new.method,

@@ -416,6 +416,18 @@ class Order:
         self.billing = target
         return True
 
+    def payment_reversed(self, invoice_status: str) -> bool:
+        """Follow the invoice's status after a reversed payment: the one fact that moves billing
+        back (a paid invoice owes again). Only ever applied in billing's sequence."""
+        try:
+            target = Billing.INVOICED if invoice_status == "issued" else Billing(invoice_status)
+        except ValueError:
+            return False
+        if target is self.billing or self.billing is Billing.NOT_INVOICED:
+            return False
+        self.billing = target
+        return True
+
     def add_document(self, document: Document) -> bool:
         if any(d.document_id == document.document_id for d in self.documents):
             return False

@@ -61,6 +61,7 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.SHIPMENT_DISPATCHED: handler(reactions.shipment_dispatched),
     EventType.INVOICE_ISSUED: handler(reactions.invoice_issued),
     EventType.PAYMENT_RECEIVED: handler(reactions.payment_received),
+    EventType.PAYMENT_REVERSED: handler(reactions.payment_reversed),
     EventType.DOCUMENT_GENERATED: handler(reactions.document_generated),
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),

@@ -17,6 +17,7 @@ from contracts.events import (
     DocumentGenerated,
     InvoiceIssued,
     PaymentReceived,
+    PaymentReversed,
     QuoteDocumentGenerated,
     ShipmentDispatched,
     StockReleased,
@@ -163,6 +164,23 @@ async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) 
         event,
         data.order_id,
         lambda order: order.payment_received(status),
+        summary,
+        in_sequence=True,
+    )
+
+
+async def payment_reversed(uow: UnitOfWork, event: CloudEvent[PaymentReversed]) -> Order:
+    data = event.data
+    summary = (
+        f"Payment of {data.amount} {data.currency} reversed on invoice {data.invoice_number} "
+        f"({data.reason}): balance {data.balance} {data.currency}"
+    )
+    status = data.status.value
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.payment_reversed(status),
         summary,
         in_sequence=True,
     )

@@ -1,0 +1,86 @@
+"""The billing service under test: its runtime, HTTP client and the producer of its input, with
+the reads the integration tests share (inbox, outbox, published events, invoices)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import func, select
+
+from billing.adapters.tables import metadata
+from contracts import CloudEvent, EventType
+from contracts.common import OrderSnapshot
+from servicekit import dlq
+from servicekit.runtime import Runtime
+from servicekit.settings import KafkaSettings
+from servicekit.testing import eventually
+
+
+@dataclass
+class Billing:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    kafka: KafkaSettings
+    producer: AIOKafkaProducer
+
+    async def publish(self, event: CloudEvent[Any] | bytes, key: str) -> None:
+        value = event if isinstance(event, bytes) else event.model_dump_json().encode()
+        await self.producer.send_and_wait(
+            self.kafka.topic("orders.events"), value=value, key=key.encode()
+        )
+
+    async def processed(self, *event_ids: str) -> bool:
+        """True once every given event id is in the inbox (its effect committed)."""
+        inbox = metadata.tables["inbox"]
+        async with self.runtime.sessionmaker() as session:
+            rows = await session.execute(
+                select(inbox.c.event_id).where(inbox.c.event_id.in_(event_ids))
+            )
+            return len(rows.all()) == len(event_ids)
+
+    async def count(self, query: Any) -> int:
+        async with self.runtime.sessionmaker() as session:
+            return int((await session.execute(query)).scalar_one())
+
+    async def outbox_drained(self) -> bool:
+        outbox = metadata.tables["outbox"]
+        query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+        return await self.count(query) == 0
+
+    async def published(self, event_type: EventType) -> list[tuple[bytes, dict[str, Any]]]:
+        """(key, event) of every `event_type` on billing.events, once the outbox is drained."""
+        await eventually(self.outbox_drained)
+        records = await dlq.read_topic(self.kafka, self.kafka.topic("billing.events"))
+        found = [(r.key or b"", json.loads(r.value or b"{}")) for r in records]
+        return [(key, event) for key, event in found if event["type"] == event_type.value]
+
+    async def invoices_of(self, order_id: str) -> list[dict[str, Any]]:
+        response = await self.client.get("/invoices", params={"order_id": order_id})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def invoice_for(self, order: OrderSnapshot) -> dict[str, Any]:
+        async def one() -> dict[str, Any] | None:
+            found = await self.invoices_of(order.order_id)
+            return found[0] if found else None
+
+        invoice: dict[str, Any] = await eventually(one)
+        return invoice
+
+    async def pay(self, invoice_id: str, body: dict[str, Any], key: str | None = None) -> Any:
+        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+        return await self.client.post(
+            f"/invoices/{invoice_id}/payments", json=body, headers=headers
+        )
+
+    async def get(self, invoice_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/invoices/{invoice_id}")
+        assert response.status_code == 200, response.text
+        invoice: dict[str, Any] = response.json()
+        return invoice
