@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 SOURCES := libs/contracts/src libs/servicekit/src libs/pricing/src services/orders/src services/inventory/src \
-           services/billing/src services/documents/src
+           services/billing/src services/documents/src services/console/src
 
 .PHONY: help setup run up down status test lint format demo bench contracts validate
 

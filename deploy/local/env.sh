@@ -42,6 +42,9 @@ export SUITE_INVENTORY_PORT
 export SUITE_BILLING_PORT
 : "${SUITE_DOCUMENTS_PORT:=8004}"
 export SUITE_DOCUMENTS_PORT
+# HTTP port of the web console.
+: "${SUITE_CONSOLE_PORT:=8000}"
+export SUITE_CONSOLE_PORT
 
 # What the services read.
 : "${KAFKA_BOOTSTRAP_SERVERS:=127.0.0.1:$KAFKA_PORT}"
@@ -68,6 +71,11 @@ export INVENTORY_URL
 export BILLING_URL
 : "${DOCUMENTS_URL:=http://127.0.0.1:$SUITE_DOCUMENTS_PORT}"
 export DOCUMENTS_URL
+: "${CONSOLE_URL:=http://127.0.0.1:$SUITE_CONSOLE_PORT}"
+export CONSOLE_URL
+# The console is served over plain HTTP locally: its session cookie cannot be Secure here.
+: "${CONSOLE_COOKIE_SECURE:=false}"
+export CONSOLE_COOKIE_SECURE
 
 # Development identity: API tokens signed with a shared secret (`uv run suite-token --role sales`).
 # The services refuse this mode unless AUTH_ALLOW_DEV_SECRET=true; deployments use AUTH_JWKS_URL.

@@ -26,7 +26,8 @@ SCRIPT_NAME=stack
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
-SERVICES=(orders inventory billing documents)
+# The console (the web front end) last: it owns no database and has no worker.
+SERVICES=(orders inventory billing documents console)
 FOREGROUND=0
 : "${SUITE_LOCAL_KAFKA:=1}"
 : "${SUITE_LOCAL_POSTGRES:=1}"
@@ -117,6 +118,7 @@ planned_processes() {
             continue
         fi
         printf '%s %s\n' "$svc-api" "$port"
+        [ "$svc" != console ] || continue
         for ((replica = 1; replica <= SUITE_WORKER_REPLICAS; replica++)); do
             printf '%s %s\n' "$svc-worker-$replica" "$((port + SUITE_WORKER_PORT_STEP * replica))"
         done
@@ -236,7 +238,8 @@ start_services() {
         while read -r name port <&3; do
             [ "$(process_service "$name")" = "$svc" ] || continue
             # Once per service, before any of its processes starts.
-            [ "$started" = 1 ] || migrate_service "$svc" "$(process_log "$name")"
+            # (the console owns no database: nothing to migrate)
+            [ "$started" = 1 ] || [ "$svc" = console ] || migrate_service "$svc" "$(process_log "$name")"
             started=1
             start_process "$name" "$port"
         done 3<"$PLAN_FILE"
@@ -297,6 +300,7 @@ print_summary() {
         printf '  TOKEN=$(uv run suite-token --role sales --subject alice)\n'
         # shellcheck disable=SC2016
         printf '  curl -H "Authorization: Bearer $TOKEN" %s/orders\n' "$ORDERS_URL"
+        printf 'The web console: %s (locally, sign in by picking a role and a name)\n' "$CONSOLE_URL"
     fi
 }
 

@@ -1,0 +1,102 @@
+"""Invoices and payments: the invoice list, an invoice's card, recording a payment."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from console.entrypoints.web import (
+    Api,
+    CurrentUser,
+    check_csrf,
+    error_page,
+    render,
+    safe_next,
+    see_other,
+)
+from console.service_layer.ports import Json, ServiceError
+
+router = APIRouter(dependencies=[Depends(check_csrf)])
+
+PAGE_SIZE = 25
+INVOICE_STATUSES = ("issued", "partially_paid", "paid")
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "other")
+
+
+@router.get("/invoices")
+async def invoices_list(
+    request: Request,
+    user: CurrentUser,
+    api: Api,
+    status: str = "",
+    cursor: str | None = None,
+) -> Response:
+    params = {"status": status if status in INVOICE_STATUSES else None, "cursor": cursor}
+    try:
+        page = await api.list_invoices(user.token, {**params, "limit": PAGE_SIZE})
+    except ServiceError as error:
+        return error_page(request, error)
+    return render(
+        request,
+        "invoices/list.html",
+        {"page": page, "status": status, "statuses": INVOICE_STATUSES},
+    )
+
+
+async def _invoice_context(api: Api, token: str, invoice_id: str) -> dict[str, object]:
+    invoice = await api.get_invoice(token, invoice_id)
+    documents = await api.list_documents(
+        token, {"order_id": invoice["order_id"], "kind": "invoice", "limit": 50}
+    )
+    pdfs: list[Json] = [
+        d for d in documents.get("items", []) if d.get("reference") == invoice.get("number")
+    ] or documents.get("items", [])
+    return {
+        "invoice": invoice,
+        "documents": pdfs,
+        "methods": PAYMENT_METHODS,
+        "payment_key": str(uuid.uuid4()),
+    }
+
+
+@router.get("/invoices/{invoice_id}")
+async def invoice_card(request: Request, invoice_id: str, user: CurrentUser, api: Api) -> Response:
+    try:
+        context = await _invoice_context(api, user.token, invoice_id)
+    except ServiceError as error:
+        return error_page(request, error)
+    return render(request, "invoices/card.html", context)
+
+
+@router.post("/invoices/{invoice_id}/payments")
+async def record_payment(
+    request: Request,
+    invoice_id: str,
+    user: CurrentUser,
+    api: Api,
+    amount: Annotated[str, Form(max_length=40)] = "",
+    method: Annotated[str, Form(max_length=40)] = "bank_transfer",
+    reference: Annotated[str, Form(max_length=200)] = "",
+    idempotency_key: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    body: Json = {"amount": amount.strip(), "method": method, "reference": reference or None}
+    try:
+        await api.record_payment(user.token, invoice_id, body, idempotency_key or str(uuid.uuid4()))
+    except ServiceError as error:
+        if error.status in (401, 404) or error.status >= 500:
+            return error_page(request, error)
+        try:
+            context = await _invoice_context(api, user.token, invoice_id)
+        except ServiceError as again:
+            return error_page(request, again)
+        return render(
+            request,
+            "invoices/card.html",
+            {**context, "problem": error, "field_errors": error.field_errors(), "amount": amount},
+            status_code=error.status,
+        )
+    return see_other(request, safe_next(next, f"/invoices/{invoice_id}"), flash="Payment recorded.")

@@ -1,0 +1,295 @@
+"""Orders: the list with the API's filters and paging, the card with its live timeline and
+actions, and the new-order form with customer search and item look-up."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from console.domain import orders as rules
+from console.domain.user import User
+from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render, see_other
+from console.service_layer.ports import Json, ServiceError, SuiteApi
+
+router = APIRouter(dependencies=[Depends(check_csrf)])
+
+PAGE_SIZE = 25
+FILTERS = ("status", "fulfilment", "billing", "q", "date_from", "date_to", "sort", "direction")
+NEW_ORDER_LINES = 3
+MAX_LINES = 50
+LINE_FIELDS = (
+    "sku",
+    "kind",
+    "description",
+    "quantity",
+    "unit_price",
+    "discount_percent",
+    "tax_rate",
+)
+
+
+@router.get("/")
+async def home(user: CurrentUser, request: Request) -> Response:
+    return see_other(request, "/orders")
+
+
+@router.get("/orders")
+async def orders_list(request: Request, user: CurrentUser, api: Api) -> Response:
+    query = request.query_params
+    filters = {name: query.get(name, "") for name in FILTERS}
+    params: dict[str, str | int | None] = {
+        **filters,
+        "limit": PAGE_SIZE,
+        "cursor": query.get("cursor"),
+    }
+    problem: ServiceError | None = None
+    try:
+        page = await api.list_orders(user.token, params)
+    except ServiceError as error:
+        if error.status != 422:
+            return error_page(request, error)
+        page, problem = {"items": [], "next_cursor": None}, error
+    return render(
+        request,
+        "orders/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "problem": problem,
+            "first_query": _query(filters),
+            "next_query": _query({**filters, "cursor": page.get("next_cursor")}),
+            "statuses": rules.STATUSES,
+            "fulfilments": rules.FULFILMENTS,
+            "billings": rules.BILLINGS,
+            "sorts": rules.SORTS,
+        },
+    )
+
+
+def _query(values: dict[str, Any]) -> str:
+    return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+# --- new order ---------------------------------------------------------------------------------
+
+
+def _line_count(value: Any) -> int:
+    """How many line rows the form has (what a person could not have sent is the default)."""
+    try:
+        count = int(str(value))
+    except ValueError:
+        count = NEW_ORDER_LINES
+    return min(MAX_LINES, max(NEW_ORDER_LINES, count))
+
+
+def _lines_from(form: Any, count: int) -> list[dict[str, str]]:
+    return [
+        {name: str(form.get(f"lines-{i}-{name}", "") or "").strip() for name in LINE_FIELDS}
+        for i in range(count)
+    ]
+
+
+async def _look_up(api: SuiteApi, token: str, line: dict[str, str]) -> dict[str, Any]:
+    """Item look-up for one line: the product by SKU (else the SKUs matching the text typed,
+    by name), its availability, and its description and kind when the line has none."""
+    info: dict[str, Any] = {"matches": [], "stock": None, "product": None}
+    text = line["sku"]
+    if not text:
+        return info
+    product = await api.get_product(token, text)
+    if product is None:
+        page = await api.list_products(token, {"q": text, "limit": 10})
+        info["matches"] = page.get("items", [])
+        if len(info["matches"]) == 1:
+            product = info["matches"][0]
+            line["sku"] = product["sku"]
+    if product is not None:
+        info["product"] = product
+        line["description"] = line["description"] or str(product.get("name", ""))
+        line["kind"] = line["kind"] or str(product.get("kind", "product"))
+        price = product.get("list_price") or product.get("price")
+        if price is not None and not line["unit_price"]:
+            line["unit_price"] = str(price.get("amount") if isinstance(price, dict) else price)
+        if product.get("kind", "product") == "product":
+            info["stock"] = await api.get_stock(token, product["sku"])
+    return info
+
+
+async def _customer_choices(api: SuiteApi, token: str, q: str) -> list[Json]:
+    page = await api.list_customers(token, {"q": q, "limit": 10})
+    items: list[Json] = page.get("items", [])
+    return items
+
+
+async def _new_order_page(
+    request: Request,
+    user: User,
+    api: SuiteApi,
+    form: Any,
+    *,
+    problem: ServiceError | None = None,
+    status_code: int = 200,
+) -> Response:
+    count = _line_count(form.get("line_count"))
+    if form.get("add_line"):
+        count = min(MAX_LINES, count + 1)
+    lines = _lines_from(form, count)
+    customer_q = str(form.get("customer_q", "") or "")
+    customer_id = str(form.get("customer_id", "") or "")
+    customers, *lookups = await asyncio.gather(
+        _customer_choices(api, user.token, customer_q),
+        *(_look_up(api, user.token, line) for line in lines),
+    )
+    if customer_id and not any(c["id"] == customer_id for c in customers):
+        try:
+            customers.insert(0, await api.get_customer(user.token, customer_id))
+        except ServiceError:
+            customer_id = ""
+    return render(
+        request,
+        "orders/new.html",
+        {
+            "lines": list(zip(lines, lookups, strict=True)),
+            "line_count": count,
+            "customers": customers,
+            "customer_q": customer_q,
+            "customer_id": customer_id,
+            "currency": str(form.get("currency", "") or "EUR"),
+            "customer_reference": str(form.get("customer_reference", "") or ""),
+            "idempotency_key": str(form.get("idempotency_key", "") or uuid.uuid4()),
+            "problem": problem,
+            "field_errors": problem.field_errors() if problem else {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/orders/new")
+async def new_order(request: Request, user: CurrentUser, api: Api) -> Response:
+    try:
+        return await _new_order_page(request, user, api, request.query_params)
+    except ServiceError as error:
+        return error_page(request, error)
+
+
+@router.post("/orders/new")
+async def create_order(request: Request, user: CurrentUser, api: Api) -> Response:
+    form = await request.form()
+    if form.get("look_up") or form.get("add_line"):  # the no-JavaScript refresh of the form
+        return await _new_order_page(request, user, api, form)
+    count = _line_count(form.get("line_count"))
+    body: Json = {
+        "customer_id": form.get("customer_id") or None,
+        "currency": str(form.get("currency", "")).strip().upper(),
+        "customer_reference": form.get("customer_reference") or None,
+        "lines": [
+            {
+                "sku": line["sku"],
+                "kind": line["kind"] or "product",
+                "description": line["description"],
+                "quantity": line["quantity"],
+                "unit_price": line["unit_price"],
+                "discount_percent": line["discount_percent"] or "0",
+                "tax_rate": line["tax_rate"],
+            }
+            for line in _lines_from(form, count)
+            if line["sku"]
+        ],
+    }
+    try:
+        order = await api.create_order(user.token, body, str(form.get("idempotency_key")))
+    except ServiceError as error:
+        if error.status in (401, 403) or error.status >= 500:
+            return error_page(request, error)
+        return await _new_order_page(request, user, api, form, problem=error, status_code=422)
+    return see_other(request, f"/orders/{order['id']}", flash=f"Order {order['number']} created.")
+
+
+# --- the order card ----------------------------------------------------------------------------
+
+
+async def _card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, Any]:
+    order, timeline = await asyncio.gather(
+        api.get_order(user.token, order_id), api.order_timeline(user.token, order_id)
+    )
+    invoices: list[Json] = []
+    if order.get("billing") not in (None, "not_invoiced"):
+        invoices = (await api.list_invoices(user.token, {"order_id": order_id})).get("items", [])
+    return {
+        "order": order,
+        "timeline": timeline,
+        "invoices": invoices,
+        "actions": rules.actions_for(order, user.roles),
+        "may_cancel": rules.CANCEL in rules.actions_for(order, user.roles),
+        "may_pay": user.may("accounting"),
+        "settled": rules.is_settled(order),
+        "action_key": str(uuid.uuid4()),
+    }
+
+
+@router.get("/orders/{order_id}")
+async def order_card(request: Request, order_id: str, user: CurrentUser, api: Api) -> Response:
+    try:
+        context = await _card_context(api, user, order_id)
+    except ServiceError as error:
+        return error_page(request, error)
+    return render(request, "orders/card.html", context)
+
+
+@router.get("/orders/{order_id}/live")
+async def order_live(request: Request, order_id: str, user: CurrentUser, api: Api) -> Response:
+    """The part of the card that follows the order through the services (polled by htmx)."""
+    try:
+        context = await _card_context(api, user, order_id)
+    except ServiceError as error:
+        return error_page(request, error)
+    return render(request, "orders/_live.html", context)
+
+
+@router.post("/orders/{order_id}/{action}")
+async def order_action(
+    request: Request,
+    order_id: str,
+    action: str,
+    user: CurrentUser,
+    api: Api,
+    reason: Annotated[str | None, Form(max_length=4000)] = None,
+    idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """Confirm, cancel, complete (orders) or ship what is left (inventory); a refusal is shown
+    on the card in the service's words, and changes nothing."""
+    try:
+        if action == rules.SHIP.name:
+            order = await api.get_order(user.token, order_id)
+            body: Json = {"order_id": order_id, "lines": rules.remaining(order)}
+            await api.create_shipment(user.token, body, idempotency_key or str(uuid.uuid4()))
+            message = "Shipment recorded."
+        elif action in (rules.CONFIRM.name, rules.COMPLETE.name, rules.CANCEL.name):
+            payload: Json = {"reason": reason or None} if action == rules.CANCEL.name else {}
+            await api.order_action(user.token, order_id, action, payload)
+            message = {"confirm": "Order confirmed.", "complete": "Order completed."}.get(
+                action, "Order cancelled."
+            )
+        else:
+            return render(
+                request, "error.html", {"error": ServiceError(404, "Not found")}, status_code=404
+            )
+    except ServiceError as error:
+        if error.status in (401, 404) or error.status >= 500:
+            return error_page(request, error)
+        try:
+            context = await _card_context(api, user, order_id)
+        except ServiceError as again:
+            return error_page(request, again)
+        return render(
+            request,
+            "orders/card.html",
+            {**context, "problem": error},
+            status_code=409 if error.status == 409 else error.status,
+        )
+    return see_other(request, f"/orders/{order_id}", flash=message)

@@ -1,0 +1,128 @@
+"""What every page shares: templates, the signed-in user, CSRF tokens, redirects, errors."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from console.domain import orders as order_rules
+from console.domain.user import User
+from console.service_layer.ports import ServiceError, SuiteApi
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.globals.update(tone=order_rules.tone, label=order_rules.label)
+
+
+class SignInRequired(Exception):
+    """No (valid) session: the person is sent to the sign-in page, then back."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class CsrfRefused(Exception):
+    """A form post without this session's CSRF token: refused, nothing is called."""
+
+
+def suite_api(request: Request) -> SuiteApi:
+    api: SuiteApi = request.app.state.suite_api
+    return api
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token (created on first use)."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's token in the form or a header."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not (isinstance(expected, str) and sent and hmac.compare_digest(expected, sent)):
+        raise CsrfRefused
+
+
+def local_path(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+async def current_user(request: Request) -> User:
+    user = User.from_session(request.session.get("user"))
+    if user is None:
+        raise SignInRequired(local_path(request))
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+Api = Annotated[SuiteApi, Depends(suite_api)]
+
+
+def safe_next(value: str | None, default: str = "/orders") -> str:
+    """Only a path of this console: never an open redirect to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    user = User.from_session(request.session.get("user"))
+    flash = request.session.pop("flash", None)
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"user": user, "csrf_token": csrf_token(request), "flash": flash, **(context or {})},
+        status_code=status_code,
+    )
+
+
+def see_other(request: Request, url: str, flash: str | None = None) -> Response:
+    """After a successful post: the page to show next (a full navigation under htmx too)."""
+    if flash:
+        request.session["flash"] = flash
+    if request.headers.get("HX-Request"):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def sign_in_redirect(request: Request, next_url: str) -> Response:
+    url = f"/sign-in?next={quote(safe_next(next_url), safe='/')}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, error: ServiceError) -> Response:
+    """A service's refusal in words, never a stack trace."""
+    if error.status == 401:  # the token expired or was revoked: sign in again
+        request.session.pop("user", None)
+        return sign_in_redirect(request, local_path(request))
+    status = error.status if 400 <= error.status < 600 else 502
+    return render(request, "error.html", {"error": error}, status_code=status)

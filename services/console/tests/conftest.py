@@ -1,0 +1,243 @@
+"""The console's unit tests: the app with an in-memory `SuiteApi` in place of the services."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from console.bootstrap import build_app
+from console.config import ConsoleSettings
+from console.service_layer.ports import Download, Json, Params, ServiceError
+
+DEV_SECRET = "unit-test-development-secret-0123456789abcdef"
+
+
+def order_doc(status: str = "draft", fulfilment: str = "unreserved", **extra: Any) -> Json:
+    order_id = extra.pop("id", str(uuid.uuid4()))
+    return {
+        "id": order_id,
+        "number": extra.pop("number", "SO-2026-00001"),
+        "status": status,
+        "fulfilment": fulfilment,
+        "billing": extra.pop("billing", "not_invoiced"),
+        "stage": None,
+        "customer": {"id": "c1", "name": "Acme GmbH", "email": "buy@acme.example"},
+        "order_date": "2026-12-01",
+        "currency": "EUR",
+        "customer_reference": None,
+        "payment_terms": {"days": 14, "text": None},
+        "billing_address": None,
+        "shipping_address": None,
+        "lines": extra.pop(
+            "lines",
+            [
+                {
+                    "line_no": 1,
+                    "sku": "WIDGET",
+                    "kind": "product",
+                    "description": "Widget",
+                    "quantity": "3",
+                    "unit_price": "10.00",
+                    "discount_percent": "0",
+                    "tax_rate": "20",
+                    "net_amount": "30.00",
+                    "tax_amount": "6.00",
+                    "gross_amount": "36.00",
+                    "shipped_quantity": "1",
+                }
+            ],
+        ),
+        "totals": {"net": "30.00", "tax": "6.00", "gross": "36.00", "taxes": []},
+        "documents": [],
+        **extra,
+    }
+
+
+class FakeSuiteApi:
+    """Answers from dicts; records each call as (method, token, arguments)."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Json] = {}
+        self.customers: dict[str, Json] = {
+            "c1": {
+                "id": "c1",
+                "name": "Acme GmbH",
+                "email": "buy@acme.example",
+                "billing_address": None,
+                "shipping_address": None,
+                "created_at": "2026-11-30T10:00:00Z",
+            },
+        }
+        self.products: dict[str, Json] = {
+            "WIDGET": {"sku": "WIDGET", "name": "Widget", "kind": "product", "description": None},
+            "SETUP": {
+                "sku": "SETUP",
+                "name": "Set-up service",
+                "kind": "service",
+                "description": None,
+            },
+        }
+        self.stock: dict[str, Json] = {
+            "WIDGET": {"sku": "WIDGET", "on_hand": "10", "reserved": "2", "available": "8"}
+        }
+        self.invoices: dict[str, Json] = {}
+        self.documents: dict[str, Json] = {}
+        self.timeline: list[Json] = []
+        self.calls: list[tuple[str, str, tuple[Any, ...]]] = []
+        self.refuse: dict[str, ServiceError] = {}
+        self.next_cursor: str | None = None
+
+    def _call(self, method: str, token: str, *args: Any) -> None:
+        self.calls.append((method, token, args))
+        if method in self.refuse:
+            raise self.refuse[method]
+
+    def called(self, method: str) -> list[tuple[Any, ...]]:
+        return [args for name, _, args in self.calls if name == method]
+
+    async def list_orders(self, token: str, params: Params) -> Json:
+        self._call("list_orders", token, dict(params))
+        items = [
+            o
+            for o in self.orders.values()
+            if not params.get("status") or o["status"] == params["status"]
+        ]
+        return {"items": items, "next_cursor": self.next_cursor}
+
+    async def get_order(self, token: str, order_id: str) -> Json:
+        self._call("get_order", token, order_id)
+        if order_id not in self.orders:
+            raise ServiceError(404, "Not Found", f"order {order_id} not found")
+        return self.orders[order_id]
+
+    async def create_order(self, token: str, body: Json, idempotency_key: str) -> Json:
+        self._call("create_order", token, body, idempotency_key)
+        order = order_doc(customer_id=body["customer_id"])
+        self.orders[order["id"]] = order
+        return order
+
+    async def order_action(self, token: str, order_id: str, action: str, body: Json) -> Json:
+        self._call("order_action", token, order_id, action, body)
+        return self.orders[order_id]
+
+    async def order_timeline(self, token: str, order_id: str) -> list[Json]:
+        self._call("order_timeline", token, order_id)
+        return self.timeline
+
+    async def list_customers(self, token: str, params: Params) -> Json:
+        self._call("list_customers", token, dict(params))
+        q = str(params.get("q") or "").lower()
+        return {
+            "items": [c for c in self.customers.values() if q in c["name"].lower()],
+            "next_cursor": None,
+        }
+
+    async def get_customer(self, token: str, customer_id: str) -> Json:
+        self._call("get_customer", token, customer_id)
+        return self.customers[customer_id]
+
+    async def create_customer(self, token: str, body: Json, idempotency_key: str) -> Json:
+        self._call("create_customer", token, body, idempotency_key)
+        customer = {
+            "id": str(uuid.uuid4()),
+            **body,
+            "billing_address": None,
+            "shipping_address": None,
+            "created_at": "2026-12-01T10:00:00Z",
+        }
+        self.customers[customer["id"]] = customer
+        return customer
+
+    async def customer_orders(self, token: str, customer_id: str, params: Params) -> Json:
+        self._call("customer_orders", token, customer_id, dict(params))
+        return {"items": list(self.orders.values()), "next_cursor": None}
+
+    async def list_products(self, token: str, params: Params) -> Json:
+        self._call("list_products", token, dict(params))
+        q = str(params.get("q") or "").lower()
+        items = [
+            p for p in self.products.values() if q in p["sku"].lower() or q in p["name"].lower()
+        ]
+        return {"items": items, "next_cursor": None}
+
+    async def get_product(self, token: str, sku: str) -> Json | None:
+        self._call("get_product", token, sku)
+        return self.products.get(sku)
+
+    async def get_stock(self, token: str, sku: str) -> Json | None:
+        self._call("get_stock", token, sku)
+        return self.stock.get(sku)
+
+    async def create_shipment(self, token: str, body: Json, idempotency_key: str) -> Json:
+        self._call("create_shipment", token, body, idempotency_key)
+        return {"id": "s1", **body}
+
+    async def list_invoices(self, token: str, params: Params) -> Json:
+        self._call("list_invoices", token, dict(params))
+        return {"items": list(self.invoices.values()), "next_cursor": None}
+
+    async def get_invoice(self, token: str, invoice_id: str) -> Json:
+        self._call("get_invoice", token, invoice_id)
+        return self.invoices[invoice_id]
+
+    async def record_payment(
+        self, token: str, invoice_id: str, body: Json, idempotency_key: str
+    ) -> Json:
+        self._call("record_payment", token, invoice_id, body, idempotency_key)
+        return {"id": "p1", **body}
+
+    async def list_documents(self, token: str, params: Params) -> Json:
+        self._call("list_documents", token, dict(params))
+        return {"items": list(self.documents.values()), "next_cursor": None}
+
+    async def document_content(self, token: str, document_id: str) -> Download:
+        self._call("document_content", token, document_id)
+        return Download(b"%PDF-1.7 fake", "application/pdf", "INV-1.pdf")
+
+
+@pytest.fixture
+def settings() -> ConsoleSettings:
+    return ConsoleSettings(dev_secret=DEV_SECRET, allow_dev_secret=True, cookie_secure=False)
+
+
+@pytest.fixture
+def fake_api() -> FakeSuiteApi:
+    return FakeSuiteApi()
+
+
+@pytest.fixture
+async def client(
+    settings: ConsoleSettings, fake_api: FakeSuiteApi
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(settings, fake_api)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as client:
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+SignIn = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def sign_in(client: httpx.AsyncClient) -> SignIn:
+    async def sign_in(*roles: str, name: str = "alice") -> httpx.Response:
+        page = await client.get("/sign-in")
+        response = await client.post(
+            "/sign-in/dev",
+            data={"csrf_token": csrf_of(page.text), "name": name, "role": list(roles)},
+        )
+        assert response.status_code == 303, response.text
+        return response
+
+    return sign_in
