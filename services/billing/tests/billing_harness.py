@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from billing_builders import completed
 from sqlalchemy import func, select
 
 from billing.adapters.tables import metadata
@@ -84,3 +85,32 @@ class Billing:
         assert response.status_code == 200, response.text
         invoice: dict[str, Any] = response.json()
         return invoice
+
+
+CUSTOMER = {"id": "cust-pay", "name": "Payer Ltd", "email": "ap@payer.example"}
+
+
+async def invoices(
+    billing: Billing, make_order: Any, *days: int, customer: dict[str, str] = CUSTOMER, **kw: Any
+) -> list[dict[str, Any]]:
+    """One invoice of 133.10 per payment term, for `customer` (issued today, due in `days`)."""
+    orders = [make_order(payment_days=d, customer=customer, **kw) for d in days]
+    for order in orders:
+        await billing.publish(completed(order), order.order_id)
+    return [await billing.invoice_for(order) for order in orders]
+
+
+async def post(billing: Billing, path: str, body: dict[str, Any], key: str | None = None) -> Any:
+    headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+    return await billing.client.post(path, json=body, headers=headers)
+
+
+async def credit(billing: Billing, customer_id: str = CUSTOMER["id"]) -> list[dict[str, str]]:
+    response = await billing.client.get(f"/customers/{customer_id}/credit")
+    assert response.status_code == 200, response.text
+    found: list[dict[str, str]] = response.json()["credit"]
+    return found
+
+
+def balances(*found: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(i["status"], i["paid_total"], i["balance"]) for i in found]

@@ -3,7 +3,13 @@
 from billing import __version__
 from billing.adapters.tables import metadata
 from billing.config import BillingSettings
-from billing.entrypoints import customer_payments_api, invoices_api, payments_api, refunds_api
+from billing.entrypoints import (
+    customer_payments_api,
+    invoices_api,
+    payments_api,
+    receivables_api,
+    refunds_api,
+)
 from billing.entrypoints.handlers import handle_order_completed
 from contracts import EventType
 from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
@@ -23,6 +29,7 @@ def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
             payments_api.router,
             customer_payments_api.router,
             refunds_api.router,
+            receivables_api.router,
         ],
         subscriptions=lambda _runtime: [
             Subscription(

@@ -7,40 +7,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from billing_builders import completed
-from billing_harness import Billing
+from billing_harness import CUSTOMER, Billing, balances, credit, invoices, post
 from sqlalchemy import func, select
 
 from billing.adapters.payment_tables import customer_payments, refunds
 from contracts import EventType
-
-CUSTOMER = {"id": "cust-pay", "name": "Payer Ltd", "email": "ap@payer.example"}
-
-
-async def invoices(
-    billing: Billing, make_order: Any, *days: int, customer: dict[str, str] = CUSTOMER, **kw: Any
-) -> list[dict[str, Any]]:
-    """One invoice of 133.10 per payment term, for `customer` (issued today, due in `days`)."""
-    orders = [make_order(payment_days=d, customer=customer, **kw) for d in days]
-    for order in orders:
-        await billing.publish(completed(order), order.order_id)
-    return [await billing.invoice_for(order) for order in orders]
-
-
-async def post(billing: Billing, path: str, body: dict[str, Any], key: str | None = None) -> Any:
-    headers = {"Idempotency-Key": key or str(uuid.uuid4())}
-    return await billing.client.post(path, json=body, headers=headers)
-
-
-async def credit(billing: Billing, customer_id: str = CUSTOMER["id"]) -> list[dict[str, str]]:
-    response = await billing.client.get(f"/customers/{customer_id}/credit")
-    assert response.status_code == 200, response.text
-    found: list[dict[str, str]] = response.json()["credit"]
-    return found
-
-
-def balances(*found: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(i["status"], i["paid_total"], i["balance"]) for i in found]
 
 
 async def test_one_payment_settles_three_invoices_oldest_first_and_the_rest_is_refunded(

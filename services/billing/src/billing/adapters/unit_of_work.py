@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.invoices_repository import SqlInvoiceRepository
 from billing.adapters.payments_repository import SqlPaymentRepository
+from billing.adapters.receivables_repository import SqlReceivables
 from billing.adapters.tables import metadata
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
@@ -21,3 +22,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         super().__init__(session, metadata)
         self.invoices = SqlInvoiceRepository(session)
         self.payments = SqlPaymentRepository(session)
+        self.receivables = SqlReceivables(session)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -263,23 +263,3 @@ def draw_credit(
 
 def credit_of(payments: Iterable[CustomerPayment]) -> Decimal:
     return money(sum((p.unallocated for p in payments), ZERO))
-
-
-# --- receivables ageing ----------------------------------------------------------------------
-
-AGEING_BUCKETS = ("current", "1_30", "31_60", "61_90", "over_90")
-
-
-def ageing_bucket(due_date: date, as_of: date) -> str:
-    """The bucket of an open amount due on `due_date`, seen on `as_of`: `current` (not yet
-    overdue), `1_30`, `31_60`, `61_90` or `over_90` days past due."""
-    overdue = (as_of - due_date).days
-    if overdue <= 0:
-        return "current"
-    if overdue <= 30:
-        return "1_30"
-    if overdue <= 60:
-        return "31_60"
-    if overdue <= 90:
-        return "61_90"
-    return "over_90"

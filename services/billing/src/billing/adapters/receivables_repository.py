@@ -1,0 +1,208 @@
+"""Receivables read from PostgreSQL: open amounts as of a date, aged; a customer's movements.
+
+An invoice's open amount on a date is its gross total less its allocations received by the end
+of that day and not reversed by then (dates in UTC), so the answer for a past date does not
+change with what happened after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from billing.adapters.payment_tables import customer_payments, refunds
+from billing.adapters.tables import invoices, payments
+from billing.domain.receivables import AGEING, Ageing, Entry, EntryKind, OpenItem
+from billing.service_layer.receivables import ReceivablesFilter
+from servicekit.unit_of_work import SqlRepository
+
+
+def utc_date(column: Any) -> ColumnElement[date]:
+    return cast(func.timezone("UTC", column), Date)
+
+
+def _open_invoices(as_of: date, where: ReceivablesFilter) -> Any:
+    """Invoices issued by `as_of` with their open amount on that day (those owing nothing
+    left out), as a subquery."""
+    counted = and_(
+        utc_date(payments.c.received_at) <= as_of,
+        or_(payments.c.reversed_at.is_(None), utc_date(payments.c.reversed_at) > as_of),
+    )
+    paid = func.coalesce(func.sum(payments.c.amount).filter(counted), 0)
+    query = (
+        select(
+            invoices.c.id,
+            invoices.c.number,
+            invoices.c.order_id,
+            invoices.c.customer_id,
+            invoices.c.customer_name,
+            invoices.c.currency,
+            invoices.c.issue_date,
+            invoices.c.due_date,
+            invoices.c.gross_total,
+            (invoices.c.gross_total - paid).label("open"),
+        )
+        .select_from(invoices.outerjoin(payments, payments.c.invoice_id == invoices.c.id))
+        .where(invoices.c.issue_date <= as_of)
+        .group_by(invoices.c.id)
+        .having(invoices.c.gross_total - paid > 0)
+    )
+    if where.customer_id is not None:
+        query = query.where(invoices.c.customer_id == where.customer_id)
+    if where.currency is not None:
+        query = query.where(invoices.c.currency == where.currency)
+    return query.subquery("open_invoices")
+
+
+def _bucket_sums(open_: Any, as_of: date) -> list[ColumnElement[Any]]:
+    """One sum per ageing bucket (`domain.receivables.AGEING`), of the open amounts."""
+    overdue = cast(literal(as_of, Date) - open_.c.due_date, Integer)
+    sums: list[ColumnElement[Any]] = []
+    for name, low, high in AGEING:
+        conditions = []
+        if low is not None:
+            conditions.append(overdue >= low)
+        if high is not None:
+            conditions.append(overdue <= high)
+        sums.append(
+            func.coalesce(func.sum(case((and_(*conditions), open_.c.open), else_=0)), 0).label(name)
+        )
+    return sums
+
+
+def _ageing(row: Any, *, per_customer: bool) -> Ageing:
+    return Ageing(
+        currency=row.currency,
+        customer_id=row.customer_id if per_customer else None,
+        customer_name=row.customer_name if per_customer else None,
+        invoices=row.invoices,
+        **{name: getattr(row, name) for name, _, _ in AGEING},
+    )
+
+
+def _payments_on(customer_id: str, until: date, kind: EntryKind, at: Any) -> Select[Any]:
+    """The customer's payments as movements of `kind`, dated by the column `at`."""
+    return select(
+        utc_date(at).label("on"),
+        literal(kind.value).label("kind"),
+        customer_payments.c.id,
+        func.coalesce(
+            customer_payments.c.reference, cast(customer_payments.c.method, String)
+        ).label("reference"),
+        customer_payments.c.currency,
+        customer_payments.c.amount,
+    ).where(customer_payments.c.customer_id == customer_id, utc_date(at) <= until)
+
+
+class SqlReceivables(SqlRepository):
+    async def ageing(
+        self,
+        as_of: date,
+        where: ReceivablesFilter,
+        *,
+        limit: int,
+        after: tuple[str, str] | None = None,
+    ) -> list[Ageing]:
+        open_ = _open_invoices(as_of, where)
+        query: Select[Any] = select(
+            open_.c.customer_id,
+            func.max(open_.c.customer_name).label("customer_name"),
+            open_.c.currency,
+            func.count().label("invoices"),
+            *_bucket_sums(open_, as_of),
+        ).group_by(open_.c.customer_id, open_.c.currency)
+        if after is not None:
+            query = query.where(tuple_(open_.c.customer_id, open_.c.currency) > tuple_(*after))
+        query = query.order_by(open_.c.customer_id, open_.c.currency).limit(limit)
+        rows = (await self.session.execute(query)).all()
+        return [_ageing(row, per_customer=True) for row in rows]
+
+    async def ageing_totals(self, as_of: date, where: ReceivablesFilter) -> list[Ageing]:
+        open_ = _open_invoices(as_of, where)
+        query = (
+            select(
+                open_.c.currency,
+                func.count().label("invoices"),
+                *_bucket_sums(open_, as_of),
+            )
+            .group_by(open_.c.currency)
+            .order_by(open_.c.currency)
+        )
+        rows = (await self.session.execute(query)).all()
+        return [_ageing(row, per_customer=False) for row in rows]
+
+    async def open_items(self, as_of: date, where: ReceivablesFilter) -> list[OpenItem]:
+        open_ = _open_invoices(as_of, where)
+        query = select(open_).order_by(open_.c.currency, open_.c.due_date, open_.c.number)
+        return [
+            OpenItem(
+                invoice_id=row.id,
+                number=row.number,
+                order_id=row.order_id,
+                customer_id=row.customer_id,
+                customer_name=row.customer_name,
+                currency=row.currency,
+                issue_date=row.issue_date,
+                due_date=row.due_date,
+                gross=row.gross_total,
+                open=row.open,
+            )
+            for row in (await self.session.execute(query)).all()
+        ]
+
+    async def entries(self, customer_id: str, until: date) -> list[Entry]:
+        """Every movement on the customer's account up to `until` (inclusive)."""
+        parts: Sequence[Select[Any]] = (
+            select(
+                invoices.c.issue_date.label("on"),
+                literal(EntryKind.INVOICE.value).label("kind"),
+                invoices.c.id,
+                invoices.c.number.label("reference"),
+                invoices.c.currency,
+                invoices.c.gross_total.label("amount"),
+            ).where(invoices.c.customer_id == customer_id, invoices.c.issue_date <= until),
+            _payments_on(customer_id, until, EntryKind.PAYMENT, customer_payments.c.received_at),
+            _payments_on(
+                customer_id, until, EntryKind.PAYMENT_REVERSED, customer_payments.c.reversed_at
+            ),
+            select(
+                utc_date(refunds.c.paid_at).label("on"),
+                literal(EntryKind.REFUND.value).label("kind"),
+                refunds.c.id,
+                func.coalesce(refunds.c.reference, cast(refunds.c.method, String)).label(
+                    "reference"
+                ),
+                refunds.c.currency,
+                refunds.c.amount,
+            ).where(refunds.c.customer_id == customer_id, utc_date(refunds.c.paid_at) <= until),
+        )
+        rows = (await self.session.execute(union_all(*parts))).all()
+        return [
+            Entry(
+                on=row.on,
+                kind=EntryKind(row.kind),
+                id=row.id,
+                reference=row.reference,
+                currency=row.currency,
+                amount=row.amount,
+            )
+            for row in rows
+        ]
