@@ -16,3 +16,5 @@ class OrdersSettings(ServiceSettings):
     documents_url: str = "http://127.0.0.1:8004"
     # Webhooks to other systems (`WEBHOOK_*`: targets allowed, timeout, retries, retention).
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    # CSV imports: the most rows one file may have (a larger one is refused whole).
+    import_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)

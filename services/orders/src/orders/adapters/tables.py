@@ -342,3 +342,16 @@ webhook_deliveries = Table(
     ),
     Index("ix_webhook_deliveries_created_at", "created_at"),
 )
+
+# What other systems call our records (orders.adapters.imports): a CSV import of a row whose
+# reference is known already creates nothing. `kind`: customer, ...
+external_references = Table(
+    "external_references",
+    metadata,
+    Column("kind", String(20), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("entity_id", Uuid(as_uuid=False), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("kind", "reference"),
+    Index("ix_external_references_entity", "kind", "entity_id"),
+)

@@ -1,5 +1,5 @@
-"""The HTTP API: customers, quotes, orders, stages, saved filters, webhooks (thin views per
-module)."""
+"""The HTTP API: customers, quotes, orders, stages, saved filters, webhooks, CSV imports and
+exports (thin views per module)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from fastapi import APIRouter
 
 from orders.entrypoints import (
     customers_api,
+    exports_api,
+    imports_api,
     opportunities_api,
     orders_api,
     quotes_api,
@@ -24,5 +26,7 @@ for part in (
     saved_filters_api.router,
     opportunities_api.router,
     webhooks_api.router,
+    imports_api.router,
+    exports_api.router,
 ):
     router.include_router(part)

@@ -1,0 +1,62 @@
+"""External references on PostgreSQL: what other systems call our records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import select
+
+from orders.adapters.tables import customers, external_references
+from servicekit.unit_of_work import SqlRepository
+
+
+class SqlExternalReferences(SqlRepository):
+    async def known(self, kind: str, references: Collection[str]) -> dict[str, str]:
+        """The references among `references` that name a record already: reference -> id.
+
+        A reference that is the id of an existing customer names that customer: an export of
+        records created here (whose reference is their id) imports back without duplicates.
+        """
+        if not references:
+            return {}
+        table = external_references.c
+        rows = await self.session.execute(
+            select(table.reference, table.entity_id).where(
+                table.kind == kind, table.reference.in_(list(references))
+            )
+        )
+        found = {row.reference: row.entity_id for row in rows}
+        if kind == "customer":
+            ids = [ref for ref in references if ref not in found and _is_uuid(ref)]
+            if ids:
+                existing = await self.session.execute(
+                    select(customers.c.id).where(customers.c.id.in_(ids))
+                )
+                found.update({customer_id: customer_id for customer_id in existing.scalars()})
+        return found
+
+    async def add(self, kind: str, reference: str, entity_id: str) -> None:
+        await self.session.execute(
+            external_references.insert().values(kind=kind, reference=reference, entity_id=entity_id)
+        )
+
+    async def of_entities(self, kind: str, ids: Collection[str]) -> dict[str, str]:
+        """The references of these records: id -> reference (records without one left out)."""
+        if not ids:
+            return {}
+        table = external_references.c
+        rows = await self.session.execute(
+            select(table.entity_id, table.reference).where(
+                table.kind == kind, table.entity_id.in_(list(ids))
+            )
+        )
+        return {row.entity_id: row.reference for row in rows}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,94 @@
+"""Customers as CSV rows: the columns of an import and of an export, which are the same.
+
+An export imports back unchanged: its `external_reference` is the customer's reference, or its
+id when it has none (an id names its customer on import).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from orders.domain.customer import Customer
+from orders.entrypoints import mapping
+from orders.entrypoints.customers_schemas import CustomerCreate
+from orders.service_layer.customers import NewCustomer
+from orders.service_layer.imports import CustomerRow, duplicate_references
+from servicekit.csvfiles import CellError, Row, row_errors
+
+ADDRESS_PARTS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
+KINDS = ("billing", "shipping")
+REFERENCE = "external_reference"
+COLUMNS = (
+    REFERENCE,
+    "name",
+    "email",
+    *(f"{kind}_{part}" for kind in KINDS for part in ADDRESS_PARTS),
+)
+REQUIRED = (REFERENCE, "name", "email")
+MAX_REFERENCE = 200
+
+
+def _nested(values: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": values.get("name"), "email": values.get("email")}
+    for kind in KINDS:
+        address = {
+            part: values[f"{kind}_{part}"] for part in ADDRESS_PARTS if f"{kind}_{part}" in values
+        }
+        if address:
+            body[f"{kind}_address"] = address
+    return body
+
+
+def _column_of(location: tuple[Any, ...]) -> str | None:
+    head = str(location[0]) if location else ""
+    for kind in KINDS:
+        if head == f"{kind}_address":
+            return f"{kind}_{location[1]}" if len(location) > 1 else f"{kind}_line1"
+    return head if head in COLUMNS else None
+
+
+def parse_rows(rows: list[Row]) -> tuple[list[CustomerRow], list[CellError]]:
+    """The valid rows as new customers, and every error of the others by line and column."""
+    parsed: list[CustomerRow] = []
+    errors: list[CellError] = []
+    for row in rows:
+        row_failed: list[CellError] = []
+        if row.extra_cells:
+            row_failed.append(CellError(row.line, None, "more cells than the header has columns"))
+        reference = row.values.get(REFERENCE, "")
+        if not reference:
+            row_failed.append(CellError(row.line, REFERENCE, "required"))
+        elif len(reference) > MAX_REFERENCE:
+            message = f"at most {MAX_REFERENCE} characters"
+            row_failed.append(CellError(row.line, REFERENCE, message))
+        try:
+            body = CustomerCreate.model_validate(_nested(row.values))
+        except ValidationError as exc:
+            row_failed += row_errors(row.line, exc, _column_of)
+        else:
+            if not row_failed:
+                parsed.append(CustomerRow(row.line, reference, _new_customer(body)))
+        errors += row_failed
+    referenced = [(r.line, r.values[REFERENCE]) for r in rows if r.values.get(REFERENCE)]
+    errors += duplicate_references(referenced, REFERENCE)
+    errors.sort(key=lambda error: error.line)
+    return parsed, errors
+
+
+def _new_customer(body: CustomerCreate) -> NewCustomer:
+    return NewCustomer(
+        name=body.name,
+        email=body.email,
+        billing_address=mapping.address(body.billing_address),
+        shipping_address=mapping.address(body.shipping_address),
+    )
+
+
+def export_row(customer: Customer, reference: str | None) -> list[Any]:
+    """A customer's cells, in `COLUMNS` order."""
+    cells: list[Any] = [reference or customer.id, customer.name, customer.email]
+    for address in (customer.billing_address, customer.shipping_address):
+        cells += [getattr(address, part, None) for part in ADDRESS_PARTS]
+    return cells

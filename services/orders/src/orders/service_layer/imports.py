@@ -1,0 +1,74 @@
+"""Importing records from other systems' files: all or nothing, idempotent by their reference.
+
+The entrypoint reads and validates the file (every row's errors by line and column); the use
+case here gets the valid rows, skips those whose external reference is known already and, unless
+it is a dry run, creates the rest in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from orders.service_layer.customers import NewCustomer, create_customer
+from orders.service_layer.unit_of_work import UnitOfWork
+from servicekit.csvfiles import CellError, ImportReport
+
+CUSTOMER = "customer"
+
+Progress = Callable[[int], object]
+"""Told how many rows are done so far (a background import shows it)."""
+
+
+class ExternalReferences(Protocol):
+    async def known(self, kind: str, references: Collection[str]) -> dict[str, str]:
+        """reference -> the id of the record it names, for those known."""
+        ...
+
+    async def add(self, kind: str, reference: str, entity_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    line: int
+    reference: str
+    customer: NewCustomer
+
+
+def duplicate_references(rows: Sequence[tuple[int, str]], column: str) -> list[CellError]:
+    """An error on every row whose reference an earlier row of the file has already."""
+    first_line: dict[str, int] = {}
+    errors = []
+    for line, reference in rows:
+        if reference in first_line:
+            message = f"the same reference as line {first_line[reference]}"
+            errors.append(CellError(line, column, message))
+        else:
+            first_line[reference] = line
+    return errors
+
+
+async def import_customers(
+    uow: UnitOfWork,
+    references: ExternalReferences,
+    rows: Sequence[CustomerRow],
+    report: ImportReport,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create the customers whose reference is unknown (none in a dry run or with errors).
+
+    `report.created` counts them (in a dry run: those a real run would create), `existing` the
+    rows left alone because their reference names a customer already."""
+    known = await references.known(CUSTOMER, [row.reference for row in rows])
+    new = [row for row in rows if row.reference not in known]
+    report.existing = len(rows) - len(new)
+    report.created = len(new) if report.ok else 0  # in a dry run: would be created
+    if report.dry_run or not report.ok:
+        return report
+    for done, row in enumerate(new, start=1):
+        customer = await create_customer(uow, row.customer)
+        await references.add(CUSTOMER, row.reference, customer.id)
+        if progress is not None and done % 100 == 0:
+            progress(done)
+    return report
