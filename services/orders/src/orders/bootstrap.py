@@ -14,6 +14,7 @@ from orders.adapters.tables import metadata
 from orders.config import OrdersSettings
 from orders.entrypoints.handlers import HANDLERS
 from orders.entrypoints.http import router
+from orders.entrypoints.import_runner import ImportRunner
 from orders.entrypoints.webhook_dispatcher import WebhookDispatcher
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
@@ -35,13 +36,16 @@ def subscriptions(_: Runtime) -> Sequence[Subscription]:
 def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
     settings = settings or OrdersSettings()
     dispatcher = WebhookDispatcher(settings.webhooks)
+    importer = ImportRunner(max_rows=settings.import_max_rows)
 
-    async def start_dispatcher(runtime: Runtime) -> None:
-        """Workers send the webhook deliveries in the background until the runtime stops."""
+    async def start_background(runtime: Runtime) -> None:
+        """Workers send webhook deliveries and run queued imports until the runtime stops."""
         if runtime.worker:
             await dispatcher.start(runtime.sessionmaker)
+            await importer.start(runtime.sessionmaker)
 
-    async def stop_dispatcher(runtime: Runtime) -> None:
+    async def stop_background(runtime: Runtime) -> None:
+        await importer.stop()
         await dispatcher.stop()
 
     return ServiceSpec(
@@ -57,6 +61,6 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         routers=[router],
         subscriptions=subscriptions,
         publishes=[ORDERS_EVENTS],
-        on_startup=[start_dispatcher],
-        on_shutdown=[stop_dispatcher],
+        on_startup=[start_background],
+        on_shutdown=[stop_background],
     )

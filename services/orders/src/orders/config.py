@@ -18,3 +18,5 @@ class OrdersSettings(ServiceSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     # CSV imports: the most rows one file may have (a larger one is refused whole).
     import_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Files with more rows are imported in the background (202, then GET /imports/{id}).
+    import_sync_rows: int = Field(default=2_000, ge=0)

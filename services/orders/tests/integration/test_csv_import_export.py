@@ -7,6 +7,8 @@ import io
 import uuid
 from typing import Any
 
+from servicekit.testing import eventually
+
 CSV = {"content-type": "text/csv"}
 HEADER = (
     "external_reference;name;email;billing_line1;billing_postal_code;billing_city;billing_country"
@@ -156,3 +158,33 @@ async def test_orders_export_with_the_list_filters(orders_service: Any) -> None:
         orders_service, "/exports/orders.csv", q="PO-9", customer_id=customer["id"]
     )
     assert [r["id"] for r in only] == [second["id"]]
+
+
+async def test_a_file_is_imported_in_the_background_with_progress_and_report(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    marker = uuid.uuid4().hex[:8]
+
+    async def finished(job_id: str) -> dict[str, Any] | None:
+        job: dict[str, Any] = (await client.get(f"/imports/{job_id}")).json()
+        return job if job["finished_at"] else None
+
+    bad = customers_file(marker, 300, {7: f"{marker}-0007;Kunde;kaputt;Weg;1;Berlin;DE"})
+    refused = await client.post("/imports/customers?background=true", content=bad, headers=CSV)
+    assert refused.status_code == 202, refused.text
+    job = await eventually(lambda: finished(refused.json()["id"]))
+    assert (job["status"], job["processed_rows"]) == ("failed", 0)
+    assert [(e["line"], e["column"]) for e in job["report"]["errors"]] == [(9, "email")]
+    assert await exported(orders_service, "/exports/customers.csv", q=marker) == []
+
+    queued = await client.post(
+        "/imports/customers?background=true", content=customers_file(marker, 1200), headers=CSV
+    )
+    assert queued.status_code == 202, queued.text
+    assert queued.headers["location"] == f"/imports/{queued.json()['id']}"
+    assert (queued.json()["total_rows"], queued.json()["dry_run"]) == (1200, False)
+    job = await eventually(lambda: finished(queued.json()["id"]), within=120)
+    assert (job["status"], job["processed_rows"]) == ("succeeded", 1200)
+    assert (job["report"]["created"], job["report"]["errors"]) == (1200, [])
+    assert len(await exported(orders_service, "/exports/customers.csv", q=marker)) == 1200

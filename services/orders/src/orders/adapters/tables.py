@@ -355,3 +355,25 @@ external_references = Table(
     PrimaryKeyConstraint("kind", "reference"),
     Index("ix_external_references_entity", "kind", "entity_id"),
 )
+
+# CSV imports run in the background (orders.adapters.imports): the file, its progress, its report.
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("content", Text, nullable=False),  # the file (UTF-8); emptied once finished
+    Column("total_rows", Integer, nullable=False),
+    Column("processed_rows", Integer, nullable=False, server_default=text("0")),
+    Column("report", JSONB),
+    Column("created_by", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint(
+        "status IN ('queued', 'running', 'succeeded', 'failed')", name="import_job_status"
+    ),
+    Index("ix_import_jobs_waiting", "created_at", postgresql_where=text("finished_at IS NULL")),
+)

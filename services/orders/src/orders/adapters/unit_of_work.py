@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
-from orders.adapters.imports import SqlExternalReferences
+from orders.adapters.imports import SqlExternalReferences, SqlImportJobs
 from orders.adapters.opportunities import SqlOpportunityRepository
 from orders.adapters.orders import SqlOrderRepository
 from orders.adapters.quotes import SqlQuoteRepository
@@ -37,6 +37,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.saved_filters = SqlSavedFilterRepository(session)
         self.webhooks = SqlWebhookRepository(session)
         self.references = SqlExternalReferences(session)
+        self.import_jobs = SqlImportJobs(session)
 
     async def next_order_sequence(self, year: int) -> int:
         # Gapless: the year's row stays locked until commit; a rollback gives the number back.

@@ -10,12 +10,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.customer import Customer
 from orders.entrypoints import mapping
 from orders.entrypoints.customers_schemas import CustomerCreate
 from orders.service_layer.customers import NewCustomer
-from orders.service_layer.imports import CustomerRow, duplicate_references
-from servicekit.csvfiles import CellError, Row, row_errors
+from orders.service_layer.imports import (
+    CustomerRow,
+    Progress,
+    duplicate_references,
+    import_customers,
+)
+from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table, row_errors
 
 ADDRESS_PARTS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
 KINDS = ("billing", "shipping")
@@ -92,3 +98,17 @@ def export_row(customer: Customer, reference: str | None) -> list[Any]:
     for address in (customer.billing_address, customer.shipping_address):
         cells += [getattr(address, part, None) for part in ADDRESS_PARTS]
     return cells
+
+
+def read(data: bytes, max_rows: int) -> Table:
+    """The file's rows, or `CsvRejected` when it cannot be a customers file at all."""
+    return read_table(data, required=REQUIRED, known=COLUMNS, max_rows=max_rows)
+
+
+async def run_import(
+    uow: SqlUnitOfWork, table: Table, *, dry_run: bool, progress: Progress | None = None
+) -> ImportReport:
+    """Check every row and, in a real run without errors, create the new customers."""
+    rows, errors = parse_rows(table.rows)
+    report = ImportReport(dry_run=dry_run, rows=len(table.rows), errors=errors)
+    return await import_customers(uow, uow.references, rows, report, progress)

@@ -1,19 +1,22 @@
 """CSV imports over HTTP: a dry run reports every row's errors and writes nothing; a real run
-writes all rows or none."""
+writes all rows or none. Large files (or on request) are processed in the background."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from orders.config import OrdersSettings
 from orders.entrypoints import csv_customers
 from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, unit_of_work
-from orders.entrypoints.imports_schemas import ImportReportRead
-from orders.service_layer import imports
-from servicekit.csvfiles import ImportReport, read_table
-from servicekit.http import InvalidInput
+from orders.entrypoints.imports_schemas import ImportJobRead, ImportReportRead
+from orders.service_layer.imports import CUSTOMER, ImportJob
+from servicekit.auth import current_actor
+from servicekit.csvfiles import ImportReport, decode
+from servicekit.http import InvalidInput, NotFound
 from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["imports"])
@@ -30,6 +33,13 @@ CSV_BODY: dict[str, Any] = {
 DryRun = Annotated[
     bool, Query(description="Report what would happen, every row's errors included; write nothing")
 ]
+Background = Annotated[
+    bool,
+    Query(
+        description="Answer 202 at once and import in the background (GET /imports/{id} for "
+        "progress and report); files over ORDERS_IMPORT_SYNC_ROWS rows always are"
+    ),
+]
 
 
 class ImportFailed(InvalidInput):
@@ -45,36 +55,61 @@ class ImportFailed(InvalidInput):
         )
 
 
-def _max_rows(request: Request) -> int:
+def _settings(request: Request) -> OrdersSettings:
     settings = runtime_of(request).settings
     assert isinstance(settings, OrdersSettings)
-    return settings.import_max_rows
+    return settings
 
 
 @router.post(
     "/imports/customers",
     dependencies=SALES_OR_INTEGRATION,
     response_model=ImportReportRead,
-    responses=PROBLEMS,
+    responses={**PROBLEMS, 202: {"model": ImportJobRead, "description": "Queued"}},
     openapi_extra=CSV_BODY,
 )
-async def import_customers(request: Request, dry_run: DryRun = False) -> ImportReportRead:
+async def import_customers(
+    request: Request, dry_run: DryRun = False, background: Background = False
+) -> Any:
     """Customers from CSV: `external_reference`, `name`, `email` and optional `billing_*` /
     `shipping_*` address columns (`name`, `line1`, `line2`, `postal_code`, `city`, `region`,
     `country`). A row whose reference is known already is left as it is.
 
     422 when the file is not UTF-8, lacks a required column or has too many rows; in a real run
     also when any row is bad (the report in `report`, nothing written)."""
-    table = read_table(
-        await request.body(),
-        required=csv_customers.REQUIRED,
-        known=csv_customers.COLUMNS,
-        max_rows=_max_rows(request),
-    )
-    rows, errors = csv_customers.parse_rows(table.rows)
-    report = ImportReport(dry_run=dry_run, rows=len(table.rows), errors=errors)
+    settings = _settings(request)
+    data = await request.body()
+    table = csv_customers.read(data, settings.import_max_rows)
+    if background or len(table.rows) > settings.import_sync_rows:
+        job = ImportJob(
+            id=str(uuid.uuid4()),
+            kind=CUSTOMER,
+            dry_run=dry_run,
+            content=decode(data),
+            total_rows=len(table.rows),
+            created_by=current_actor(),
+        )
+        async with unit_of_work(request) as uow:
+            await uow.import_jobs.add(job)
+            queued = await uow.import_jobs.get(job.id)
+        assert queued is not None
+        return JSONResponse(
+            ImportJobRead.of(queued).model_dump(mode="json"),
+            status_code=202,
+            headers={"Location": f"/imports/{job.id}"},
+        )
     async with unit_of_work(request) as uow:
-        await imports.import_customers(uow, uow.references, rows, report)
+        report = await csv_customers.run_import(uow, table, dry_run=dry_run)
         if not report.ok and not dry_run:
             raise ImportFailed(report)  # rolls back (though nothing was written)
     return ImportReportRead.of(report)
+
+
+@router.get("/imports/{job_id}", response_model=ImportJobRead, responses=PROBLEMS)
+async def get_import(job_id: uuid.UUID, request: Request) -> ImportJobRead:
+    """A background import: its status, rows written so far, and its report once finished."""
+    async with unit_of_work(request) as uow:
+        job = await uow.import_jobs.get(str(job_id))
+    if job is None:
+        raise NotFound(f"no import {job_id}")
+    return ImportJobRead.of(job)

@@ -7,9 +7,11 @@ it is a dry run, creates the rest in the caller's one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
 
 from orders.service_layer.customers import NewCustomer, create_customer
 from orders.service_layer.unit_of_work import UnitOfWork
@@ -17,8 +19,10 @@ from servicekit.csvfiles import CellError, ImportReport
 
 CUSTOMER = "customer"
 
-Progress = Callable[[int], object]
-"""Told how many rows are done so far (a background import shows it)."""
+Progress = Callable[[int], Awaitable[None]]
+"""Told how many rows are written so far (a background import shows it)."""
+
+PROGRESS_EVERY = 100
 
 
 class ExternalReferences(Protocol):
@@ -27,6 +31,31 @@ class ExternalReferences(Protocol):
         ...
 
     async def add(self, kind: str, reference: str, entity_id: str) -> None: ...
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # imported (or, in a dry run, checked without errors)
+    FAILED = "failed"  # refused: the report (or `error`) says why; nothing written
+
+
+@dataclass
+class ImportJob:
+    """An import processed in the background: its file, its progress, at last its report."""
+
+    id: str
+    kind: str
+    dry_run: bool
+    content: str
+    total_rows: int
+    status: JobStatus = JobStatus.QUEUED
+    processed_rows: int = 0
+    report: dict[str, Any] | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +98,6 @@ async def import_customers(
     for done, row in enumerate(new, start=1):
         customer = await create_customer(uow, row.customer)
         await references.add(CUSTOMER, row.reference, customer.id)
-        if progress is not None and done % 100 == 0:
-            progress(done)
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            await progress(report.existing + done)
     return report
