@@ -32,9 +32,10 @@ from orders.domain.content import LineInput, LineKind, build_lines
 from orders.domain.customer import Customer
 from orders.domain.order import Order
 from orders.service_layer.snapshots import snapshot
+from pricing import minor_units
 
-# Currencies with 2 minor digits, none (JPY, KRW) and 3 (KWD: held with 2 decimals for now).
-CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "JPY", "KRW", "KWD")
+# Currencies with 2 minor digits, none (JPY, KRW), 3 (KWD, BHD) and 4 (CLF).
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "JPY", "KRW", "KWD", "BHD", "CLF")
 COMMON_RATES = ("0", "2.1", "5", "5.5", "7", "7.7", "10", "19", "20", "21", "21.00", "25")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -45,10 +46,12 @@ def _decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places)
 
 
-# Inputs as the orders API accepts them: quantities > 0 with up to 3 decimals, prices with 2,
-# percentages from 0 to 100 with up to 4.
+# Inputs as the orders API accepts them: quantities > 0 with up to 3 decimals, prices and
+# percentages with up to 4 (percentages from 0 to 100).
 quantities = st.one_of(_decimals("0.001", "20", 3), _decimals("1", "100000", 3))
-unit_prices = st.one_of(_decimals("0", "50", 2), _decimals("0", "1000000", 2))
+unit_prices = st.one_of(
+    _decimals("0", "50", 2), _decimals("0", "1000000", 2), _decimals("0", "100", 4)
+)
 discounts = st.one_of(
     st.just(Decimal(0)), _decimals("0", "100", 2), _decimals("0", "100", 4), st.just(Decimal(100))
 )
@@ -137,12 +140,16 @@ class Amounts:
     taxes: tuple[tuple[Decimal, Decimal, Decimal], ...]  # rate, base, tax (ascending rate)
     totals: tuple[Decimal, Decimal, Decimal]  # net, tax, gross
 
-    def printed(self) -> tuple[Any, ...]:
+    def printed(self, currency: str) -> tuple[Any, ...]:
         """The same amounts as the PDFs print them."""
+
+        def amount(value: Decimal) -> str:
+            return format_amount(value, currency)
+
         return (
-            [(no, format_amount(net), format_amount(tax)) for no, net, tax in self.lines],
-            [(rate, format_amount(b), format_amount(a)) for rate, b, a in self.taxes],
-            [format_amount(value) for value in self.totals],
+            [(no, amount(net), amount(tax)) for no, net, tax in self.lines],
+            [(rate, amount(b), amount(a)) for rate, b, a in self.taxes],
+            [amount(value) for value in self.totals],
         )
 
 
@@ -190,7 +197,16 @@ def test_order_invoice_and_printed_documents_agree_to_the_minor_unit(order: Orde
     assert of_invoice(invoice) == ordered
     assert of_document(invoice_document) == ordered
     assert of_document(confirmation) == ordered
-    assert of_document(invoice_document).printed() == ordered.printed()
+    currency = order.currency
+    assert of_document(invoice_document).printed(currency) == ordered.printed(currency)
     # A payload without a breakdown gets one computed from its printed lines: the same one.
-    assert _taxes(tax_breakdown(invoice_document.lines)) == ordered.taxes
-    assert invoice.currency == invoice_document.currency == order.currency
+    assert _taxes(tax_breakdown(invoice_document.lines, currency)) == ordered.taxes
+    assert invoice.currency == invoice_document.currency == currency
+    # Every amount is written with exactly the currency's minor digits (JPY 1235, BHD 1.245).
+    for held in (ordered, of_invoice(invoice)):
+        amounts = [
+            *held.totals,
+            *(value for _, base, tax in held.taxes for value in (base, tax)),
+            *(value for _, net, tax in held.lines for value in (net, tax)),
+        ]
+        assert {-value.as_tuple().exponent for value in amounts} == {minor_units(currency)}

@@ -12,6 +12,7 @@ from pricing import (
     TaxLine,
     check_amount,
     document_totals,
+    in_currency,
     line_amounts,
     plain,
     round_money,
@@ -37,12 +38,14 @@ def test_money_rounds_half_up_to_the_cent_without_a_currency(value: str, rounded
 @pytest.mark.parametrize(
     ("value", "currency", "rounded"),
     [
-        ("1234.5", "JPY", "1235.00"),  # no minor unit: whole yen, still shown with 2 decimals
-        ("1234.49", "JPY", "1234.00"),
-        ("-0.5", "KRW", "-1.00"),
-        ("1.2345", "KWD", "1.23"),  # 3 minor digits: capped at the storage's 2 decimals
-        ("1.005", "XAU", "1.01"),  # no minor unit defined by ISO: the storage's 2 decimals
-        ("1.005", "ABC", "1.01"),  # not ISO 4217 (the API accepts it today): 2 decimals
+        ("1234.5", "JPY", "1235"),  # no minor unit: whole yen
+        ("1234.49", "JPY", "1234"),
+        ("-0.5", "KRW", "-1"),
+        ("1.2345", "KWD", "1.235"),  # 3 minor digits: fils
+        ("1.0005", "BHD", "1.001"),
+        ("1.00005", "CLF", "1.0001"),  # 4 minor digits
+        ("1.005", "XAU", "1.01"),  # no minor unit defined by ISO: 2 decimals
+        ("1.005", "ABC", "1.01"),  # not ISO 4217 (refused where money enters): 2 decimals
     ],
 )
 def test_money_rounds_to_the_currency_minor_unit(value: str, currency: str, rounded: str) -> None:
@@ -66,7 +69,39 @@ def test_line_in_a_currency_without_minor_unit() -> None:
     # 3 × 333.5 = 1000.5 → 1001 yen; 10 % = 100.1 → 100 yen
     amounts = line_amounts(D("3"), D("333.5"), D("0"), D("10"), currency="JPY")
     assert amounts == LineAmounts(D("1001"), D("100"), D("1101"))
-    assert str(amounts.gross) == "1101.00"
+    assert str(amounts.gross) == "1101"
+
+
+def test_line_in_a_currency_with_three_minor_digits() -> None:
+    # 3 × 0.415 = 1.245 dinars exactly (not 1.25); 10 % = 0.1245 → 0.125
+    amounts = line_amounts(D("3"), D("0.415"), D("0"), D("10"), currency="BHD")
+    assert amounts == LineAmounts(D("1.245"), D("0.125"), D("1.370"))
+    assert str(amounts.gross) == "1.370"
+
+
+def test_totals_are_expressed_in_the_currency_minor_unit() -> None:
+    yen = line_amounts(D("2"), D("500"), D("0"), D("10"), currency="JPY")
+    totals = document_totals([(D("10"), yen)], currency="JPY")
+    assert [str(v) for v in (totals.net, totals.tax, totals.gross)] == ["1000", "100", "1100"]
+    assert [str(totals.taxes[0].base), str(totals.taxes[0].amount)] == ["1000", "100"]
+    assert str(document_totals([], currency="BHD").gross) == "0.000"
+
+
+@pytest.mark.parametrize(
+    ("stored", "currency", "shown"),
+    [
+        ("12.5000", "EUR", "12.50"),
+        ("1235.0000", "JPY", "1235"),
+        ("1.2450", "BHD", "1.245"),
+        ("0.1250", "EUR", "0.125"),  # a unit price finer than the cent keeps its digits
+        ("100.5000", "JPY", "100.5"),
+        ("7.0000", None, "7.00"),
+    ],
+)
+def test_stored_values_read_back_in_the_currency_form(
+    stored: str, currency: str | None, shown: str
+) -> None:
+    assert str(in_currency(D(stored), currency)) == shown
 
 
 def test_amounts_that_do_not_fit_are_refused() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pricing import (
+    DEFAULT_DECIMALS,
     STORAGE_DECIMALS,
     UnknownCurrency,
     amount_decimals,
@@ -46,14 +47,13 @@ def test_valid_codes_are_returned_unchanged() -> None:
     [
         ("EUR", 2),
         ("JPY", 0),
-        ("KWD", STORAGE_DECIMALS),  # 3 minor digits do not fit NUMERIC(18, 2) yet
-        ("CLF", STORAGE_DECIMALS),
-        ("XAU", STORAGE_DECIMALS),
-        ("ABC", STORAGE_DECIMALS),
-        (None, STORAGE_DECIMALS),
+        ("KWD", 3),
+        ("BHD", 3),
+        ("CLF", STORAGE_DECIMALS),  # 4 minor digits, the most ISO 4217 has: NUMERIC(20, 4)
+        ("XAU", DEFAULT_DECIMALS),
+        ("ABC", DEFAULT_DECIMALS),
+        (None, DEFAULT_DECIMALS),
     ],
 )
-def test_amounts_are_rounded_to_the_minor_unit_capped_by_the_storage(
-    code: str | None, decimals: int
-) -> None:
+def test_amounts_are_rounded_to_the_currency_minor_unit(code: str | None, decimals: int) -> None:
     assert amount_decimals(code) == decimals

@@ -14,8 +14,8 @@ from servicekit.testing import order_event
 Line = tuple[str, str, str, str, str]  # sku, quantity, unit price, discount %, tax rate %
 
 
-def _cent(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+# Minor digits of the currencies the tests use, stated here rather than asked of `pricing`.
+MINOR_DIGITS = {"EUR": 2, "USD": 2, "JPY": 0, "BHD": 3}
 
 
 def build_order(
@@ -23,9 +23,16 @@ def build_order(
     *,
     order_id: str | None = None,
     payment_days: int = 14,
+    currency: str = "EUR",
     **overrides: Any,
 ) -> OrderSnapshot:
-    """A completed order's snapshot, its amounts computed independently of the billing code."""
+    """A completed order's snapshot, its amounts computed independently of the billing code
+    (rounded half up to `currency`'s minor unit)."""
+    unit = Decimal(1).scaleb(-MINOR_DIGITS[currency])
+
+    def _cent(value: Decimal) -> Decimal:
+        return value.quantize(unit, rounding=ROUND_HALF_UP)
+
     lines = lines or [
         ("BOLT-M8", "10", "2.50", "0", "21"),
         ("NUT-M8", "4", "1.25", "0", "21"),
@@ -53,15 +60,15 @@ def build_order(
                 "gross_amount": str(net + tax),
             }
         )
-    net_total = sum((Decimal(str(line["net_amount"])) for line in order_lines), Decimal("0.00"))
-    tax_total = sum((Decimal(str(line["tax_amount"])) for line in order_lines), Decimal("0.00"))
+    net_total = sum((Decimal(str(line["net_amount"])) for line in order_lines), unit * 0)
+    tax_total = sum((Decimal(str(line["tax_amount"])) for line in order_lines), unit * 0)
     order_id = order_id or str(uuid.uuid4())
     data: dict[str, Any] = {
         "order_id": order_id,
         "number": f"SO-{order_id[:8].upper()}",
         "customer": {"id": "cust-1", "name": "Ромашка Trading, S.L.", "email": "ap@example.com"},
         "order_date": date(2025, 3, 1).isoformat(),
-        "currency": "EUR",
+        "currency": currency,
         "customer_reference": "PO-4711",
         "opening_text": "Thank you for your order.",
         "closing_text": "Kind regards.",

@@ -7,12 +7,21 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Money = Annotated[Decimal, Field(max_digits=18, decimal_places=2)]
+from pricing import validate_currency
+
+# Up to 4 decimals: the largest ISO 4217 minor unit (JPY has 0, EUR 2, BHD 3, CLF 4). Amounts
+# are rounded to their currency's minor unit by `pricing`.
+Money = Annotated[Decimal, Field(max_digits=20, decimal_places=4)]
 Quantity = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+# A code ISO 4217 knows (`pricing.validate_currency`): XXQ is refused wherever money enters.
+CurrencyCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"),
+    AfterValidator(validate_currency),
+]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
 ShortText = Annotated[str, Field(max_length=200)]

@@ -206,6 +206,8 @@ class InvoiceIssued(Payload):
     closing_text: LongText | None = None
     lines: list[InvoiceLine]
     totals: Totals
+    # optional (absent from older producers): `paid` when there is nothing to pay, else `issued`
+    status: InvoiceStatus | None = None
 
 
 class PaymentReceived(Payload):

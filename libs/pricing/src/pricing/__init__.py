@@ -17,12 +17,14 @@ from pricing.amounts import (
     Totals,
     check_amount,
     document_totals,
+    in_currency,
     line_amounts,
     plain,
     round_money,
     tax_breakdown,
 )
 from pricing.currency import (
+    DEFAULT_DECIMALS,
     STORAGE_DECIMALS,
     UnknownCurrency,
     amount_decimals,
@@ -34,6 +36,7 @@ from pricing.sales import Address, PaymentTerms, PricedLine, due_date
 
 __all__ = [
     "CENT",
+    "DEFAULT_DECIMALS",
     "EXACT",
     "HUNDRED",
     "MAX_AMOUNT",
@@ -51,6 +54,7 @@ __all__ = [
     "check_amount",
     "document_totals",
     "due_date",
+    "in_currency",
     "is_currency",
     "line_amounts",
     "minor_units",

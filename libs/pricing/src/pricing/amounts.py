@@ -14,10 +14,11 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from pricing.currency import amount_decimals
 
-CENT = Decimal("0.01")  # the scale every amount is expressed in (NUMERIC(18, 2))
+CENT = Decimal("0.01")  # the minor unit of an amount without a currency
 HUNDRED = Decimal(100)
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("9999999999999999.99")  # what a NUMERIC(18, 2) column holds
+# The largest amount the suite stores: 16 digits before the point, as NUMERIC(20, 4) holds them.
+MAX_AMOUNT = Decimal("9999999999999999.99")
 
 # Room for quantity × price × percentage without any silent rounding (the default context keeps
 # only 28 significant digits; a 15-digit quantity times an 18-digit price needs 33).
@@ -25,18 +26,27 @@ EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
 
 
 class AmountTooLarge(ValueError):
-    """A computed amount does not fit in 18 digits with 2 decimals."""
+    """A computed amount does not fit in 16 digits before the point."""
 
 
 def round_money(value: Decimal, currency: str | None = None) -> Decimal:
-    """Round half away from zero to the currency's minor unit (0.005 → 0.01; JPY 0.5 → 1.00).
-
-    The result always has 2 decimals, the storage's scale, whatever the currency's minor unit;
-    without a currency it is rounded to the cent.
+    """Round half away from zero to the currency's minor unit (0.005 → 0.01; JPY 0.5 → 1;
+    BHD 1.2345 → 1.235), expressed with exactly that many decimals; without a currency, to
+    the cent.
     """
     unit = Decimal(1).scaleb(-amount_decimals(currency))
-    rounded = value.quantize(unit, rounding=ROUND_HALF_UP, context=EXACT)
-    return rounded.quantize(CENT, context=EXACT)
+    return value.quantize(unit, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def in_currency(value: Decimal, currency: str | None = None) -> Decimal:
+    """A stored amount or price as the currency writes it: at least its minor unit's decimals,
+    no trailing zeros beyond them (NUMERIC(20, 4) answers EUR 12.5 as 12.5000: 12.50; JPY
+    1235.0000: 1235; a price of EUR 0.1250: 0.125). Never rounds."""
+    decimals = amount_decimals(currency)
+    exponent = value.normalize(EXACT).as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimals:
+        return value.normalize(EXACT)
+    return value.quantize(Decimal(1).scaleb(-decimals), context=EXACT)
 
 
 def check_amount(value: Decimal, message: str) -> Decimal:
@@ -103,7 +113,9 @@ class Totals:
     taxes: tuple[TaxLine, ...] = ()
 
 
-def tax_breakdown(lines: Iterable[tuple[Decimal, LineAmounts]]) -> tuple[TaxLine, ...]:
+def tax_breakdown(
+    lines: Iterable[tuple[Decimal, LineAmounts]], *, currency: str | None = None
+) -> tuple[TaxLine, ...]:
     """One tax line per rate, ascending by rate, from `(tax_rate, amounts)` pairs.
 
     21 and 21.00 are one rate (the first spelling is kept). Each rate's tax is the sum of the
@@ -119,28 +131,31 @@ def tax_breakdown(lines: Iterable[tuple[Decimal, LineAmounts]]) -> tuple[TaxLine
             bases[key] = bases.get(key, ZERO) + line.net
             amounts[key] = amounts.get(key, ZERO) + line.tax
     return tuple(
-        TaxLine(rate=rates[key], base=_scaled(bases[key]), amount=_scaled(amounts[key]))
+        TaxLine(
+            rate=rates[key],
+            base=round_money(bases[key], currency),
+            amount=round_money(amounts[key], currency),
+        )
         for key in sorted(bases)
     )
 
 
 def document_totals(
-    lines: Iterable[tuple[Decimal, LineAmounts]], *, subject: str = "order"
+    lines: Iterable[tuple[Decimal, LineAmounts]],
+    *,
+    subject: str = "order",
+    currency: str | None = None,
 ) -> Totals:
-    """Net, tax and gross of a document as sums of its rounded lines, with the tax breakdown.
+    """Net, tax and gross of a document as sums of its rounded lines, with the tax breakdown,
+    in `currency`'s minor unit (a no-op on sums of amounts already rounded to it).
 
     Each item is `(tax_rate, amounts)`. Raises `AmountTooLarge` when a total cannot be stored.
     """
     items = list(lines)
     with localcontext(EXACT):
-        net = _scaled(sum((line.net for _, line in items), ZERO))
-        tax = _scaled(sum((line.tax for _, line in items), ZERO))
+        net = round_money(sum((line.net for _, line in items), ZERO), currency)
+        tax = round_money(sum((line.tax for _, line in items), ZERO), currency)
         gross = net + tax
     for value in (net, tax, gross):
         check_amount(value, f"the {subject} total {gross} is too large")
-    return Totals(net=net, tax=tax, gross=gross, taxes=tax_breakdown(items))
-
-
-def _scaled(total: Decimal) -> Decimal:
-    """A sum of amounts in the storage's scale (a no-op for sums of already rounded amounts)."""
-    return total.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
+    return Totals(net=net, tax=tax, gross=gross, taxes=tax_breakdown(items, currency=currency))

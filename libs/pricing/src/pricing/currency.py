@@ -1,9 +1,8 @@
 """Currencies: ISO 4217 codes and their minor units, from the maintained `iso4217` data package.
 
-Amounts are stored with 2 decimals (NUMERIC(18, 2)) everywhere in the suite, so an amount is
-rounded to the currency's minor unit only where that is at most 2 decimals (JPY: 0, EUR: 2).
-Currencies with 3 or 4 minor digits (BHD, KWD, CLF ...) are rounded to 2 decimals until the
-storage is widened; see docs/adr/0005-one-rounding-rule.md.
+Amounts are stored with up to 4 decimals (NUMERIC(20, 4)), the most ISO 4217 gives a currency
+(CLF), so every amount is rounded to its currency's own minor unit: JPY 0, EUR 2, BHD 3; see
+docs/adr/0005-one-rounding-rule.md.
 """
 
 from __future__ import annotations
@@ -12,8 +11,11 @@ from functools import cache
 
 from iso4217 import Currency
 
-# Decimal places of every amount column (NUMERIC(18, 2)) and of the `Money` contract type.
-STORAGE_DECIMALS = 2
+# Decimal places of every amount column (NUMERIC(20, 4)) and of the `Money` contract type: the
+# largest minor unit ISO 4217 defines (CLF, UYW).
+STORAGE_DECIMALS = 4
+# Decimals of an amount without a currency, or in a code ISO 4217 gives no minor unit (XAU).
+DEFAULT_DECIMALS = 2
 
 
 class UnknownCurrency(ValueError):
@@ -54,16 +56,16 @@ def minor_units(code: str) -> int | None:
 
 
 def amount_decimals(code: str | None) -> int:
-    """How many decimals an amount in `code` is rounded to.
+    """How many decimals an amount in `code` is rounded to: the currency's minor units (EUR 2,
+    JPY 0, BHD 3).
 
-    The currency's minor units, capped at what the storage holds (2). Without a currency, for a
-    code ISO 4217 does not know or one without minor units, the storage's 2 decimals: the
-    suite's behaviour before currencies were considered, which its API still accepts.
+    Without a currency, for a code ISO 4217 does not know or one without minor units (XAU),
+    2 decimals: the suite's behaviour before currencies were considered.
     """
     if code is None:
-        return STORAGE_DECIMALS
+        return DEFAULT_DECIMALS
     currency = _currency(code)
     exponent = currency.exponent if currency is not None else None
     if exponent is None:
-        return STORAGE_DECIMALS
+        return DEFAULT_DECIMALS
     return min(exponent, STORAGE_DECIMALS)

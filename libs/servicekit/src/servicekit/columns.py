@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import Column, Numeric
 
-# 16 digits before the point, 2 after: `pricing.MAX_AMOUNT`, `pricing.STORAGE_DECIMALS`.
-MONEY = Numeric(18, 2)
+# 16 digits before the point (`pricing.MAX_AMOUNT`), 4 after: the largest ISO 4217 minor unit
+# (`pricing.STORAGE_DECIMALS`); each amount is rounded to its currency's own.
+MONEY = Numeric(20, 4)
 QUANTITY = Numeric(15, 3)
 PERCENT = Numeric(7, 4)
 

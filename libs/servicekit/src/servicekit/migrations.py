@@ -199,3 +199,31 @@ def priced_line_columns() -> list[sa.Column[Any]]:
         sa.Column("tax_amount", money, nullable=False),
         sa.Column("gross_amount", money, nullable=False),
     ]
+
+
+# The money columns of a priced line (`priced_line_columns`) and of a document's totals.
+LINE_MONEY_COLUMNS = ("unit_price", "net_amount", "tax_amount", "gross_amount")
+TOTALS_MONEY_COLUMNS = ("net_total", "tax_total", "gross_total")
+
+
+_NARROW_MONEY = sa.Numeric(precision=18, scale=2)
+_WIDE_MONEY = sa.Numeric(precision=20, scale=4)
+
+
+def widen_money_columns(columns: dict[str, tuple[str, ...]]) -> None:
+    """Alter money columns (`{table: column names}`) from numeric(18, 2) to numeric(20, 4): the
+    same 16 digits before the point, room for every ISO 4217 minor unit after it. Frozen."""
+    _alter_money_columns(columns, _NARROW_MONEY, _WIDE_MONEY)
+
+
+def narrow_money_columns(columns: dict[str, tuple[str, ...]]) -> None:
+    """Undo `widen_money_columns`: back to numeric(18, 2), amounts rounded to the cent. Frozen."""
+    _alter_money_columns(columns, _WIDE_MONEY, _NARROW_MONEY)
+
+
+def _alter_money_columns(
+    columns: dict[str, tuple[str, ...]], old: sa.Numeric[Any], new: sa.Numeric[Any]
+) -> None:
+    for table, names in columns.items():
+        for name in names:
+            op.alter_column(table, name, type_=new, existing_type=old, existing_nullable=False)

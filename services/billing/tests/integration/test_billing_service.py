@@ -254,3 +254,61 @@ async def test_an_order_that_does_not_add_up_is_dead_lettered_and_the_next_is_in
     assert bad_cursor.status_code == 422
     bad_status = await billing.client.get("/invoices", params={"status": "credited"})
     assert bad_status.status_code == 422
+
+
+async def test_amounts_are_in_each_currency_minor_unit(billing: Billing, make_order: Any) -> None:
+    # JPY has no minor unit: 3 × 333.5 = 1000.5 → 1001 yen, 10 % → 100 yen.
+    yen = make_order([("GADGET", "3", "333.5", "0", "10")], currency="JPY")
+    # BHD has 3: 3 × 0.415 = 1.245 dinars (not 1.25), 10 % = 0.1245 → 0.125.
+    dinar = make_order([("TEA", "3", "0.415", "0", "10")], currency="BHD")
+    for order in (yen, dinar):
+        await billing.publish(completed(order), order.order_id)
+
+    def at_ten_percent(net: str, tax: str, gross: str) -> dict[str, Any]:
+        taxes = [{"rate": "10", "base": net, "amount": tax}]
+        return {"net": net, "tax": tax, "gross": gross, "taxes": taxes}
+
+    in_yen = await billing.invoice_for(yen)
+    assert in_yen["totals"] == at_ten_percent("1001", "100", "1101")
+    assert (in_yen["lines"][0]["unit_price"], in_yen["balance"]) == ("333.5", "1101")
+    in_dinars = await billing.invoice_for(dinar)
+    assert in_dinars["totals"] == at_ten_percent("1.245", "0.125", "1.370")
+
+    # A payment in fils is taken; a fraction of a yen is not (422 naming the amount).
+    paid = await billing.pay(in_dinars["id"], {"amount": "1.005"})
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["invoice"]["balance"] == "0.365"
+    fraction = await billing.pay(in_yen["id"], {"amount": "100.5"})
+    assert fraction.status_code == 422, fraction.text
+    assert [e["field"] for e in fraction.json()["errors"]] == ["body.amount"]
+    assert (await billing.get(in_yen["id"]))["payments"] == []
+
+
+async def test_a_zero_total_invoice_is_paid_when_issued(billing: Billing, make_order: Any) -> None:
+    order = make_order([("FREEBIE", "1", "10.00", "100", "21")])  # 100 % discount: nothing to pay
+    await billing.publish(completed(order), order.order_id)
+    invoice = await billing.invoice_for(order)
+    assert (invoice["status"], invoice["totals"]["gross"], invoice["balance"]) == (
+        "paid",
+        "0.00",
+        "0.00",
+    )
+    [(_, issued)] = await billing.published(EventType.INVOICE_ISSUED)
+    assert issued["data"]["status"] == "paid"
+    refused = await billing.pay(invoice["id"], {"amount": "1.00"})
+    assert refused.status_code == 409
+
+
+async def test_an_order_in_an_unknown_currency_is_dead_lettered(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order()
+    event = json.loads(completed(order).model_dump_json())
+    event["data"]["order"]["currency"] = "XXQ"
+    await billing.publish(json.dumps(event).encode(), order.order_id)
+    letters = await eventually(
+        lambda: dlq.read_dead_letters(billing.kafka, billing.kafka.topic("orders.events.dlq"))
+    )
+    assert [json.loads(letter.value or b"{}")["id"] for letter in letters] == [event["id"]]
+    assert "'XXQ' is not an ISO 4217 currency code" in letters[0].error
+    assert await billing.invoices_of(order.order_id) == []

@@ -203,9 +203,19 @@ async def test_invalid_requests_are_problems_naming_the_field(
     assert [e["field"] for e in response.json()["errors"]] == ["body.lines.0.quantity"]
 
     body = order_body(customer["id"], surprise=True)
-    body["lines"][1]["unit_price"] = "1.001"
+    body["lines"][1]["unit_price"] = "1.00001"  # prices have up to 4 decimals
     fields = {e["field"] for e in (await client.post("/orders", json=body)).json()["errors"]}
     assert fields == {"body.surprise", "body.lines.1.unit_price"}
+
+    for currency in ("XXQ", "eur"):  # not an ISO 4217 code
+        body = order_body(customer["id"], currency=currency)
+        refused = await client.post("/orders", json=body)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["body.currency"]
+    assert (
+        "'XXQ' is not an ISO 4217 currency code"
+        in (await client.post("/orders", json=order_body(customer["id"], currency="XXQ"))).text
+    )
 
     unknown = await client.post("/orders", json=order_body(str(uuid.uuid4())))
     assert unknown.status_code == 422
@@ -219,6 +229,39 @@ async def test_invalid_requests_are_problems_naming_the_field(
         assert missing.status_code == 404, path
         assert missing.headers["content-type"] == PROBLEM_JSON
     assert (await client.post(f"/orders/{uuid.uuid4()}/confirm")).status_code == 404
+
+
+async def test_amounts_are_in_each_currency_minor_unit(orders_service: Any) -> None:
+    customer = await new_customer(orders_service)
+    line = {"sku": "TEA", "kind": "product", "description": "Tea", "tax_rate": "10"}
+    # JPY has no minor unit: 3 × 333.5 = 1000.5 → 1001 yen; BHD has 3: 3 × 0.415 = 1.245.
+    yen = await new_order(
+        orders_service,
+        customer["id"],
+        currency="JPY",
+        lines=[{**line, "quantity": "3", "unit_price": "333.5"}],
+    )
+    dinars = await new_order(
+        orders_service,
+        customer["id"],
+        currency="BHD",
+        lines=[{**line, "quantity": "3", "unit_price": "0.415"}],
+    )
+    for order, net, tax, gross, price in (
+        (yen, "1001", "100", "1101", "333.5"),
+        (dinars, "1.245", "0.125", "1.370", "0.415"),
+    ):
+        again = (await orders_service.client.get(f"/orders/{order['id']}")).json()
+        for answer in (order, again):  # as computed, and as read back from NUMERIC(20, 4)
+            totals = answer["totals"]
+            assert (totals["net"], totals["tax"], totals["gross"]) == (net, tax, gross)
+            [first] = answer["lines"]
+            assert (first["unit_price"], first["gross_amount"]) == (price, gross)
+
+    # Changing the currency of a draft reprices its lines in the new minor unit.
+    changed = await orders_service.client.patch(f"/orders/{yen['id']}", json={"currency": "EUR"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["totals"]["gross"] == "1100.55"  # 1000.50 net + 100.05 tax
 
 
 async def test_lists_filter_and_page(orders_service: Any) -> None:

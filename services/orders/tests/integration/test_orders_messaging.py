@@ -255,7 +255,7 @@ async def test_inbound_orders_are_created_once_and_bad_ones_dead_lettered(
     reference, later = f"SHOP-{uuid.uuid4().hex[:8]}", f"SHOP-{uuid.uuid4().hex[:8]}"
     submitted = submission(reference, confirm=True)
     invalid = {**json.loads(submitted.model_dump_json()), "id": str(uuid.uuid4())}
-    invalid["data"] = {**invalid["data"], "currency": "euro", "external_reference": "BAD-1"}
+    invalid["data"] = {**invalid["data"], "currency": "XXQ", "external_reference": "BAD-1"}
     resubmitted = submission(reference, confirm=True)  # another event id, the same order
 
     await service.send("orders.inbound", json.dumps(invalid).encode(), reference)
@@ -296,6 +296,7 @@ async def test_inbound_orders_are_created_once_and_bad_ones_dead_lettered(
     letters = await dlq.read_dead_letters(service.kafka, service.kafka.topic("orders.inbound.dlq"))
     assert [json.loads(letter.value or b"{}")["id"] for letter in letters] == [invalid["id"]]
     assert "currency" in letters[0].error
+    assert "'XXQ' is not an ISO 4217 currency code" in letters[0].error
 
 
 async def test_an_event_about_an_unknown_order_is_dead_lettered(orders_service: Any) -> None:

@@ -31,6 +31,7 @@ from billing.domain.model import (
     plain,
 )
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
+from pricing import in_currency
 from servicekit.mapping import copied_or_none
 from servicekit.numbering import next_in_year
 from servicekit.unit_of_work import SqlRepository
@@ -168,40 +169,7 @@ class SqlInvoiceRepository(SqlRepository):
         lines = await self._children(invoice_lines, ids, invoice_lines.c.line_no)
         taxes = await self._children(invoice_taxes, ids, invoice_taxes.c.rate)
         paid = await self._children(payments, ids, payments.c.created_at, payments.c.id)
-        return [
-            Invoice(
-                id=row["id"],
-                number=row["number"],
-                order_id=row["order_id"],
-                order_number=row["order_number"],
-                customer=Customer(
-                    id=row["customer_id"], name=row["customer_name"], email=row["customer_email"]
-                ),
-                billing_address=copied_or_none(Address, row["billing_address"]),
-                shipping_address=copied_or_none(Address, row["shipping_address"]),
-                currency=row["currency"],
-                issue_date=row["issue_date"],
-                due_date=row["due_date"],
-                payment_terms=PaymentTerms(
-                    days=row["payment_terms_days"], text=row["payment_terms_text"]
-                ),
-                customer_reference=row["customer_reference"],
-                opening_text=row["opening_text"],
-                closing_text=row["closing_text"],
-                lines=[_line(line) for line in lines[row["id"]]],
-                totals=Totals(
-                    net=row["net_total"],
-                    tax=row["tax_total"],
-                    gross=row["gross_total"],
-                    taxes=tuple(_tax(tax) for tax in taxes[row["id"]]),
-                ),
-                status=InvoiceStatus(row["status"]),
-                paid_total=row["paid_total"],
-                payments=[_payment(payment) for payment in paid[row["id"]]],
-                created_at=row["created_at"],
-            )
-            for row in rows
-        ]
+        return [_invoice(row, lines, taxes, paid) for row in rows]
 
     async def _children(
         self, table: Table, invoice_ids: list[str], *order_by: ColumnElement[Any]
@@ -218,21 +186,67 @@ class SqlInvoiceRepository(SqlRepository):
         return found
 
 
-def _line(row: RowMapping) -> InvoiceLine:
+def _invoice(
+    row: RowMapping,
+    lines: dict[str, list[RowMapping]],
+    taxes: dict[str, list[RowMapping]],
+    paid: dict[str, list[RowMapping]],
+) -> Invoice:
+    """An invoice from its row and its children's rows; every amount in its currency's form
+    (NUMERIC(20, 4) answers JPY 1235 as 1235.0000)."""
+    currency = row["currency"]
+    return Invoice(
+        id=row["id"],
+        number=row["number"],
+        order_id=row["order_id"],
+        order_number=row["order_number"],
+        customer=Customer(
+            id=row["customer_id"], name=row["customer_name"], email=row["customer_email"]
+        ),
+        billing_address=copied_or_none(Address, row["billing_address"]),
+        shipping_address=copied_or_none(Address, row["shipping_address"]),
+        currency=currency,
+        issue_date=row["issue_date"],
+        due_date=row["due_date"],
+        payment_terms=PaymentTerms(days=row["payment_terms_days"], text=row["payment_terms_text"]),
+        customer_reference=row["customer_reference"],
+        opening_text=row["opening_text"],
+        closing_text=row["closing_text"],
+        lines=[_line(line, currency) for line in lines[row["id"]]],
+        totals=Totals(
+            net=in_currency(row["net_total"], currency),
+            tax=in_currency(row["tax_total"], currency),
+            gross=in_currency(row["gross_total"], currency),
+            taxes=tuple(_tax(tax, currency) for tax in taxes[row["id"]]),
+        ),
+        status=InvoiceStatus(row["status"]),
+        paid_total=in_currency(row["paid_total"], currency),
+        payments=[_payment(payment, currency) for payment in paid[row["id"]]],
+        created_at=row["created_at"],
+    )
+
+
+def _line(row: RowMapping, currency: str) -> InvoiceLine:
     values = {name: value for name, value in row.items() if name != "invoice_id"}
     for name in ("quantity", "discount_percent", "tax_rate"):  # 21.0000 -> 21
         values[name] = plain(values[name])
+    for name in ("unit_price", "net_amount", "tax_amount", "gross_amount"):
+        values[name] = in_currency(values[name], currency)
     return InvoiceLine(**values)
 
 
-def _tax(row: RowMapping) -> TaxAmount:
-    return TaxAmount(rate=plain(row["rate"]), base=row["base"], amount=row["amount"])
+def _tax(row: RowMapping, currency: str) -> TaxAmount:
+    return TaxAmount(
+        rate=plain(row["rate"]),
+        base=in_currency(row["base"], currency),
+        amount=in_currency(row["amount"], currency),
+    )
 
 
-def _payment(row: RowMapping) -> Payment:
+def _payment(row: RowMapping, currency: str) -> Payment:
     return Payment(
         id=row["id"],
-        amount=row["amount"],
+        amount=in_currency(row["amount"], currency),
         received_at=row["received_at"],
         method=PaymentMethod(row["method"]),
         reference=row["reference"],

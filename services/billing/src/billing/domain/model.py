@@ -34,7 +34,7 @@ from pricing.sales import PricedLine
 from pricing.sales import due_date as due_date
 from servicekit.numbers import format_yearly_number
 
-money = round_money  # an amount rounded half up to the cent (0.005 → 0.01)
+money = round_money  # an amount rounded half up to a currency's minor unit (cent without one)
 TaxAmount = TaxLine  # one rate of the invoice's tax breakdown: rate, base, amount
 
 
@@ -50,6 +50,10 @@ class PaymentRefused(BillingError):
     """The payment cannot be recorded on the invoice in its current state."""
 
 
+class InvalidPaymentAmount(BillingError, ValueError):
+    """The amount is not positive, or not in whole minor units of the invoice's currency."""
+
+
 class InvoiceAlreadyPaid(PaymentRefused):
     pass
 
@@ -61,7 +65,7 @@ class PaymentExceedsBalance(PaymentRefused):
 class InvoiceStatus(StrEnum):
     ISSUED = "issued"
     PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
+    PAID = "paid"  # also an invoice of nothing (a zero total), at once when it is issued
     # "credited" (credit notes) is not implemented yet.
 
 
@@ -92,8 +96,9 @@ class Totals(PricingTotals):
     """The suite's totals (net, tax, gross, tax breakdown), computed from invoice lines."""
 
     @classmethod
-    def of(cls, lines: Iterable[InvoiceLine]) -> Totals:
-        """The totals of `lines` and their breakdown per tax rate (ascending rate).
+    def of(cls, lines: Iterable[InvoiceLine], *, currency: str | None = None) -> Totals:
+        """The totals of `lines` and their breakdown per tax rate (ascending rate), in
+        `currency`'s minor unit.
 
         21 and 21.00 are one rate (the first spelling is kept). Raises `AmountTooLarge` when a
         total cannot be stored.
@@ -104,6 +109,7 @@ class Totals(PricingTotals):
                 for line in lines
             ),
             subject="invoice",
+            currency=currency,
         )
         return cls(net=totals.net, tax=totals.tax, gross=totals.gross, taxes=totals.taxes)
 
@@ -152,7 +158,7 @@ def reconcile(
         lines.append(line)
     lines.sort(key=lambda line: line.line_no)
     try:
-        totals = Totals.of(lines)
+        totals = Totals.of(lines, currency=currency)
     except AmountTooLarge as exc:
         raise UninvoiceableOrder(str(exc)) from None
     for name in ("net", "tax", "gross"):
@@ -233,9 +239,13 @@ class Invoice:
     payments: list[Payment] = field(default_factory=list)
     created_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        if self.status is InvoiceStatus.ISSUED and self.totals.gross == 0:
+            self.status = InvoiceStatus.PAID  # nothing to pay: settled when issued
+
     @property
     def balance(self) -> Decimal:
-        return money(self.totals.gross - self.paid_total)
+        return money(self.totals.gross - self.paid_total, self.currency)
 
     def receive(self, payment: Payment) -> None:
         """Apply a payment: partial payments keep a balance; the last one settles it.
@@ -244,8 +254,10 @@ class Invoice:
         a payment above the balance.
         """
         amount = payment.amount
-        if amount <= 0 or money(amount) != amount:
-            raise ValueError("a payment amount must be positive with at most 2 decimal places")
+        if amount <= 0 or money(amount, self.currency) != amount:
+            raise InvalidPaymentAmount(
+                f"a payment amount must be positive, in whole minor units of {self.currency}"
+            )
         if self.status is InvoiceStatus.PAID:
             raise InvoiceAlreadyPaid(f"invoice {self.number} is already paid")
         if amount > self.balance:
@@ -253,6 +265,6 @@ class Invoice:
                 f"the payment of {amount} {self.currency} exceeds the balance of "
                 f"{self.balance} {self.currency} of invoice {self.number}"
             )
-        self.paid_total = money(self.paid_total + amount)
+        self.paid_total = money(self.paid_total + amount, self.currency)
         self.payments.append(payment)
         self.status = InvoiceStatus.PAID if self.balance == 0 else InvoiceStatus.PARTIALLY_PAID

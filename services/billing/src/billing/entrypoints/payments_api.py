@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from billing.domain.model import PaymentRefused
+from billing.domain.model import InvalidPaymentAmount, PaymentRefused
 from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
 from billing.entrypoints.payments_schemas import PaymentCreate, PaymentRead
 from billing.service_layer import payments
 from servicekit.api import ErrorTable, IdempotencyKey, problem_responses, problems_from
-from servicekit.http import Conflict, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import runtime_of
 
@@ -21,6 +21,7 @@ router = APIRouter(tags=["payments"], dependencies=ACCOUNTING_FOR_CHANGES)
 
 REFUSALS: ErrorTable = {
     payments.InvoiceNotFound: lambda exc: NotFound(f"no invoice {exc}"),
+    InvalidPaymentAmount: lambda exc: InvalidInput.field("body.amount", str(exc)),
     PaymentRefused: Conflict,
 }
 

@@ -11,7 +11,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 from billing.domain.model import Invoice, InvoiceStatus, Payment, PaymentMethod
 from servicekit.api import RequestBody
 
-PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
+# In whole minor units of the invoice's currency (checked against the invoice: JPY 0, BHD 3).
+PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=4)]
 
 
 class PaymentCreate(RequestBody):

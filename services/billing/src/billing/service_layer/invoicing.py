@@ -41,7 +41,9 @@ async def issue_invoice(
         if not value or len(value) > MAX_ID_LENGTH:
             raise UninvoiceableOrder(f"{name} must be 1 to {MAX_ID_LENGTH} characters")
     lines, totals = model.reconcile(
-        [copied(model.StatedLine, line) for line in order.lines], _stated_totals(order.totals)
+        [copied(model.StatedLine, line) for line in order.lines],
+        _stated_totals(order.totals),
+        currency=order.currency,
     )
     terms = copied(model.PaymentTerms, order.payment_terms)
     sequence = await uow.invoices.next_sequence(today.year)

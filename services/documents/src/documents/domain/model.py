@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from documents.domain.labels import Labels, labels_for
 from documents.domain.templates import Look
-from pricing import LineAmounts, TaxLine, Totals, round_money
+from pricing import LineAmounts, TaxLine, Totals, in_currency, round_money
 from pricing import tax_breakdown as breakdown_by_rate
 from pricing.sales import Address, PricedLine
 from pricing.sales import PaymentTerms as SalesPaymentTerms
@@ -53,9 +53,15 @@ class ReferenceTaken(Exception):
     """The order, invoice or quote number already names a document of another order or quote."""
 
 
-def money(value: Decimal) -> Decimal:
-    """An amount as printed: rounded half up to exactly two decimal places (the suite's rule)."""
-    return round_money(value)
+def money(value: Decimal, currency: str | None = None) -> Decimal:
+    """An amount as printed: rounded half up to the currency's minor unit, with exactly that
+    many decimals (EUR 2, JPY 0, BHD 3; 2 without a currency): the suite's rule."""
+    return round_money(value, currency)
+
+
+def price(value: Decimal, currency: str | None = None) -> Decimal:
+    """A unit price as printed: at least the currency's decimals, finer digits kept (0.125)."""
+    return in_currency(value, currency)
 
 
 def document_id(subject: str, kind: DocumentKind, reference: str) -> uuid.UUID:
@@ -150,12 +156,14 @@ TaxAmount = TaxLine  # one rate of the tax breakdown: rate, base, amount (the `p
 PrintTotals = Totals  # net, tax, gross and the breakdown per rate (the `pricing` one)
 
 
-def tax_breakdown(lines: Iterable[PrintLine]) -> tuple[TaxAmount, ...]:
+def tax_breakdown(lines: Iterable[PrintLine], currency: str | None = None) -> tuple[TaxAmount, ...]:
     """Net base and tax per rate, ascending by rate: for payloads that carry no breakdown.
 
     The sums of the printed line amounts, as `pricing` breaks down an order or an invoice.
     """
-    by_rate = breakdown_by_rate((line.tax_rate, _printed_amounts(line)) for line in lines)
+    by_rate = breakdown_by_rate(
+        ((line.tax_rate, _printed_amounts(line)) for line in lines), currency=currency
+    )
     return tuple(
         TaxAmount(rate=tax.rate.normalize(), base=tax.base, amount=tax.amount) for tax in by_rate
     )
@@ -221,4 +229,4 @@ class PrintableDocument:
     @property
     def taxes(self) -> tuple[TaxAmount, ...]:
         """The tax breakdown per rate: the payload's own, else computed from the lines."""
-        return self.totals.taxes or tax_breakdown(self.lines)
+        return self.totals.taxes or tax_breakdown(self.lines, self.currency)

@@ -4,7 +4,7 @@ CRM opportunity; a quote's content becomes an order's on conversion, field by fi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -12,7 +12,7 @@ from enum import StrEnum
 from orders.domain.errors import (
     InvalidOrder,
 )
-from orders.domain.totals import ZERO, LineAmounts, line_amounts, totals
+from orders.domain.totals import ZERO, LineAmounts, in_currency, line_amounts, totals
 from pricing.sales import Address as Address  # the suite's one address and payment terms
 from pricing.sales import PaymentTerms as PaymentTerms
 
@@ -65,10 +65,26 @@ class Line:
     tax_rate: Decimal
     discount_percent: Decimal = ZERO
     shipped_quantity: Decimal = ZERO
+    # The order's (or quote's) currency: its amounts are rounded to the currency's minor unit.
+    currency: str | None = None
 
     @property
     def amounts(self) -> LineAmounts:
-        return line_amounts(self.quantity, self.unit_price, self.discount_percent, self.tax_rate)
+        return line_amounts(
+            self.quantity,
+            self.unit_price,
+            self.discount_percent,
+            self.tax_rate,
+            currency=self.currency,
+        )
+
+
+def in_currency_of(lines: Iterable[Line], currency: str) -> list[Line]:
+    """The lines priced in `currency` (their owner's), unit prices written in its form."""
+    return [
+        replace(line, currency=currency, unit_price=in_currency(line.unit_price, currency))
+        for line in lines
+    ]
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,10 @@ CONTENT_FIELDS = (
 )
 
 
-def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> list[Line]:
-    """Number the lines from 1 and check each one's content and computed amounts."""
+def build_lines(
+    inputs: Sequence[LineInput], field_prefix: str = "lines", *, currency: str | None = None
+) -> list[Line]:
+    """Number the lines from 1 and check each one's content and its amounts in `currency`."""
     if not 1 <= len(inputs) <= MAX_LINES:
         raise InvalidOrder(field_prefix, f"an order has 1 to {MAX_LINES} lines")
     lines = []
@@ -127,6 +145,7 @@ def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> lis
             unit_price=given.unit_price,
             discount_percent=given.discount_percent,
             tax_rate=given.tax_rate,
+            currency=currency,
         )
         try:
             line.amounts  # noqa: B018 - computing is the check
@@ -134,7 +153,7 @@ def build_lines(inputs: Sequence[LineInput], field_prefix: str = "lines") -> lis
             raise InvalidOrder(where, str(exc)) from None
         lines.append(line)
     try:
-        totals((line.tax_rate, line.amounts) for line in lines)
+        totals(((line.tax_rate, line.amounts) for line in lines), currency=currency)
     except ValueError as exc:
         raise InvalidOrder(field_prefix, str(exc)) from None
     return lines

@@ -24,6 +24,7 @@ from orders.domain.content import (
     PaymentTerms,
     Recurring,
     build_lines,
+    in_currency_of,
 )
 from orders.domain.errors import (
     IllegalTransition,
@@ -141,11 +142,16 @@ class Order:
     # catalogue knows them as services), so nothing will be shipped and none is awaited.
     nothing_to_ship: bool = False
 
+    def __post_init__(self) -> None:
+        self.lines = in_currency_of(self.lines, self.currency)
+
     # --- derived ------------------------------------------------------------------------------
 
     @property
     def totals(self) -> Totals:
-        return totals((line.tax_rate, line.amounts) for line in self.lines)
+        return totals(
+            ((line.tax_rate, line.amounts) for line in self.lines), currency=self.currency
+        )
 
     @property
     def product_lines(self) -> list[Line]:
@@ -210,11 +216,12 @@ class Order:
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise InvalidOrder(sorted(unknown)[0], "cannot be changed")
-        new_lines = build_lines(lines) if lines is not None else None
+        currency = changes.get("currency", self.currency)
+        assert isinstance(currency, str)
+        new_lines = build_lines(lines, currency=currency) if lines is not None else None
         for name, value in changes.items():
             setattr(self, name, value)
-        if new_lines is not None:
-            self.lines = new_lines
+        self.lines = in_currency_of(new_lines if new_lines is not None else self.lines, currency)
 
     def confirm(self) -> None:
         """draft → open; stocked lines are now to be reserved.
@@ -399,7 +406,10 @@ class Order:
 
     # --- facts reported by billing and documents ----------------------------------------------
 
-    def invoice_issued(self) -> bool:
+    def invoice_issued(self, invoice_status: str | None = None) -> bool:
+        """The order is invoiced; a zero-total invoice is `paid` as soon as it is issued."""
+        if invoice_status is not None and invoice_status != "issued":
+            return self.payment_received(invoice_status)
         if self.billing is not Billing.NOT_INVOICED:
             return False
         self.billing = Billing.INVOICED

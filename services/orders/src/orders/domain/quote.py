@@ -23,6 +23,7 @@ from orders.domain.content import (
     PaymentTerms,
     Recurring,
     build_lines,
+    in_currency_of,
 )
 from orders.domain.errors import IllegalTransition, InvalidOrder
 from orders.domain.totals import Totals, totals
@@ -83,10 +84,13 @@ class Quote:
 
     def __post_init__(self) -> None:
         check_validity(self.quote_date, self.valid_until)
+        self.lines = in_currency_of(self.lines, self.currency)
 
     @property
     def totals(self) -> Totals:
-        return totals((line.tax_rate, line.amounts) for line in self.lines)
+        return totals(
+            ((line.tax_rate, line.amounts) for line in self.lines), currency=self.currency
+        )
 
     @property
     def effective_payment_terms(self) -> PaymentTerms:
@@ -120,11 +124,12 @@ class Quote:
         assert isinstance(quote_date, date)
         assert isinstance(valid_until, date)
         check_validity(quote_date, valid_until)
-        new_lines = build_lines(lines) if lines is not None else None
+        currency = changes.get("currency", self.currency)
+        assert isinstance(currency, str)
+        new_lines = build_lines(lines, currency=currency) if lines is not None else None
         for name, value in changes.items():
             setattr(self, name, value)
-        if new_lines is not None:
-            self.lines = new_lines
+        self.lines = in_currency_of(new_lines if new_lines is not None else self.lines, currency)
 
     def send(self, today: date, now: datetime) -> None:
         """draft → sent, while it is still valid."""

@@ -22,6 +22,7 @@ from pricing import (
     TaxLine,
     Totals,
     document_totals,
+    in_currency,
     line_amounts,
     plain,
     round_money,
@@ -37,6 +38,7 @@ __all__ = [
     "LineAmounts",
     "TaxLine",
     "Totals",
+    "in_currency",
     "line_amounts",
     "plain",
     "round_money",
@@ -44,13 +46,13 @@ __all__ = [
 ]
 
 
-def totals(lines: Iterable[tuple[Decimal, LineAmounts]]) -> Totals:
+def totals(lines: Iterable[tuple[Decimal, LineAmounts]], *, currency: str | None = None) -> Totals:
     """Sum the already rounded line amounts; one tax line per rate, highest rate first.
 
     Each item is `(tax_rate, amounts)`. Summing rounded line amounts (rather than rounding a
     per-rate total) keeps the document's lines and its totals adding up to the cent.
     """
-    result = document_totals(lines, subject="order")
+    result = document_totals(lines, subject="order", currency=currency)
     taxes = tuple(
         TaxLine(rate=plain(tax.rate), base=tax.base, amount=tax.amount)
         for tax in reversed(result.taxes)

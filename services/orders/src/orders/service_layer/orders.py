@@ -102,7 +102,7 @@ async def create_order(
 ) -> Order:
     """A draft with the next number of the year; records order.created."""
     resolved = await resolve_content(uow, new)
-    lines = build_lines(new.lines)
+    lines = build_lines(new.lines, currency=new.currency)
     order = await new_order(
         uow,
         resolved.fields(new),
@@ -132,7 +132,7 @@ async def copy_order(uow: UnitOfWork, order_id: str, *, correlation_id: str | No
     order = await new_order(
         uow,
         fields,
-        lines=build_lines(line_inputs_of(source.lines)),
+        lines=build_lines(line_inputs_of(source.lines), currency=source.currency),
         contract_number=source.contract_number,
     )
     await uow.orders.add(order)

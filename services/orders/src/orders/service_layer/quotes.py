@@ -55,7 +55,7 @@ async def get_quote(uow: UnitOfWork, quote_id: str, *, for_update: bool = False)
 async def create_quote(uow: UnitOfWork, new: NewQuote) -> Quote:
     """A draft quote with the next quote number of the year."""
     resolved = await resolve_content(uow, new)
-    lines = build_lines(new.lines)
+    lines = build_lines(new.lines, currency=new.currency)
     now = utcnow()
     quote_date = new.quote_date or now.date()
     try:
@@ -174,7 +174,7 @@ async def convert_quote(
     order = await new_order(
         uow,
         content_of(quote),
-        lines=build_lines(line_inputs_of(quote.lines)),
+        lines=build_lines(line_inputs_of(quote.lines), currency=quote.currency),
         quote_id=quote.id,
     )
     await uow.orders.add(order)

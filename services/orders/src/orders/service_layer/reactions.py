@@ -149,7 +149,15 @@ async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatc
 async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> Order:
     data = event.data
     summary = f"Invoice {data.number} issued: {data.totals.gross} {data.currency}"
-    return await _apply(uow, event, data.order_id, Order.invoice_issued, summary, in_sequence=True)
+    status = data.status.value if data.status is not None else None
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.invoice_issued(status),
+        summary,
+        in_sequence=True,
+    )
 
 
 async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) -> Order:

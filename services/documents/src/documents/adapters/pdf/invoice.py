@@ -36,7 +36,7 @@ class InvoiceLayout(KindLayout):
         self, doc: PrintableDocument, labels: Labels, letterhead: Letterhead, styles: Styles
     ) -> list[Flowable]:
         request = labels.payment_request(
-            format_amount(doc.totals.gross), doc.currency, doc.due_date, doc.number
+            format_amount(doc.totals.gross, doc.currency), doc.currency, doc.due_date, doc.number
         )
         notes: list[Flowable] = [Paragraph(markup(request), styles.base)]
         if letterhead.bank_details:

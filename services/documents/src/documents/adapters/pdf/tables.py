@@ -15,6 +15,7 @@ from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
 from documents.adapters.pdf.text import (
     format_amount,
     format_percent,
+    format_price,
     format_quantity,
     markup,
     split_text,
@@ -69,7 +70,7 @@ def lines_table(doc: PrintableDocument, labels: Labels, styles: Styles, width: f
         *cells(2.5, styles.regular),
     ]
     for line in doc.lines:
-        rows += line_rows(line, styles)
+        rows += line_rows(line, styles, doc.currency)
         commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.25, RULE))
     if not doc.lines:
         rows.append(_description_only(Paragraph(markup(labels.no_lines), styles.cell)))
@@ -85,7 +86,7 @@ def _description_only(description: Paragraph) -> list[Any]:
     return row
 
 
-def line_rows(line: PrintLine, styles: Styles) -> list[list[Any]]:
+def line_rows(line: PrintLine, styles: Styles, currency: str | None = None) -> list[list[Any]]:
     """One line: its first row, then a row for each further piece of a long description."""
     pieces = split_text(line.description)
     first = [
@@ -93,10 +94,10 @@ def line_rows(line: PrintLine, styles: Styles) -> list[list[Any]]:
         Paragraph(markup(line.sku), styles.cell),
         Paragraph(markup(pieces[0]), styles.cell),
         Paragraph(format_quantity(line.quantity), styles.cell_right),
-        Paragraph(format_amount(line.unit_price), styles.cell_right),
+        Paragraph(format_price(line.unit_price, currency), styles.cell_right),
         Paragraph(format_percent(line.discount_percent), styles.cell_right),
         Paragraph(format_percent(line.tax_rate), styles.cell_right),
-        Paragraph(format_amount(line.net_amount), styles.cell_right),
+        Paragraph(format_amount(line.net_amount, currency), styles.cell_right),
     ]
     more = [_description_only(Paragraph(markup(piece), styles.cell)) for piece in pieces[1:]]
     return [first, *more]
@@ -107,14 +108,18 @@ def totals_table(doc: PrintableDocument, labels: Labels, styles: Styles) -> Tabl
     currency = markup(doc.currency)
 
     def amount(value: Decimal, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(f"{format_amount(value)} {currency}", style or styles.cell_right)
+        return Paragraph(
+            f"{format_amount(value, doc.currency)} {currency}", style or styles.cell_right
+        )
 
     def label(text: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(markup(text), style or styles.cell_right)
 
     rows: list[list[Any]] = [[label(labels.net_total), amount(doc.totals.net)]]
     for tax in doc.taxes:
-        text = labels.tax_on.format(rate=format_percent(tax.rate), base=format_amount(tax.base))
+        text = labels.tax_on.format(
+            rate=format_percent(tax.rate), base=format_amount(tax.base, doc.currency)
+        )
         rows.append([label(text), amount(tax.amount)])
     rows.append([label(labels.total_tax), amount(doc.totals.tax)])
     rows.append(

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics
 
-from documents.domain.model import money
+from documents.domain.model import money, price
 
 # Characters that are not allowed in XML (reportlab parses paragraphs as XML-ish markup).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -29,9 +29,15 @@ def text_lines(value: str) -> list[str]:
     return [line.strip() for line in value.replace("\r\n", "\n").split("\n") if line.strip()]
 
 
-def format_amount(value: Decimal) -> str:
-    """1234.5 -> '1,234.50' (rounded half up to cents)."""
-    return f"{money(value):,.2f}"
+def format_amount(value: Decimal, currency: str | None = None) -> str:
+    """1234.5 -> '1,234.50'; rounded half up to the currency's minor unit (JPY '1,235', BHD
+    '1,234.500'), to cents without one."""
+    return f"{money(value, currency):,f}"
+
+
+def format_price(value: Decimal, currency: str | None = None) -> str:
+    """A unit price: 1234.5 -> '1,234.50', 0.125 -> '0.125', JPY 1200 -> '1,200'."""
+    return f"{price(value, currency):,f}"
 
 
 def format_quantity(value: Decimal) -> str:
