@@ -4,7 +4,7 @@ CRM opportunity; a quote's content becomes an order's on conversion, field by fi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -66,7 +66,8 @@ class Line:
     discount_percent: Decimal = ZERO
     shipped_quantity: Decimal = ZERO
     # The order's (or quote's) currency: its amounts are rounded to the currency's minor unit.
-    currency: str | None = None
+    # Its owner's, not part of what the line is (lines compare without it).
+    currency: str | None = field(default=None, compare=False)
 
     @property
     def amounts(self) -> LineAmounts:
