@@ -8,13 +8,16 @@ from servicekit.migrations import (
 )
 
 revision = "b7e1a3c90d21"
-down_revision = "f6b5c1d7e806"
+down_revision = "a1f0c2b7d914"
 
 COLUMNS = {
     "invoices": (*TOTALS_MONEY_COLUMNS, "paid_total"),
     "invoice_lines": LINE_MONEY_COLUMNS,
     "invoice_taxes": ("base", "amount"),
     "payments": ("amount",),
+    "customer_payments": ("amount", "refunded_total"),
+    "refunds": ("amount",),
+    "refund_parts": ("amount",),
 }
 
 

@@ -8,7 +8,7 @@ from servicekit.migrations import (
 )
 
 revision = "c2f8d4e6a913"
-down_revision = "4e239712a1de"
+down_revision = "181451fb1b1b"
 
 COLUMNS = {
     "orders": TOTALS_MONEY_COLUMNS,

@@ -21,6 +21,7 @@ from billing.domain.payment import (
     RefundPart,
 )
 from billing.service_layer.customer_payments import PaymentFilter, PaymentPosition
+from pricing import in_currency
 from servicekit.unit_of_work import SqlRepository
 
 # What each payment has allocated (reversed allocations no longer count).
@@ -138,7 +139,9 @@ class SqlPaymentRepository(SqlRepository):
             .order_by(customer_payments.c.currency)
         )
         rows = (await self.session.execute(query)).all()
-        return {row.currency: row.credit for row in rows if row.credit > 0}
+        return {
+            row.currency: in_currency(row.credit, row.currency) for row in rows if row.credit > 0
+        }
 
     async def open_invoice_ids(self, customer_id: str, currency: str) -> list[str]:
         query = select(invoices.c.id).where(
@@ -225,6 +228,7 @@ class SqlPaymentRepository(SqlRepository):
     async def _refunds(self, rows: Sequence[RowMapping]) -> list[Refund]:
         if not rows:
             return []
+        currency_of = {row["id"]: row["currency"] for row in rows}
         parts: dict[str, list[RefundPart]] = defaultdict(list)
         query = (
             select(refund_parts)
@@ -233,14 +237,17 @@ class SqlPaymentRepository(SqlRepository):
         )
         for part in (await self.session.execute(query)).mappings():
             parts[part["refund_id"]].append(
-                RefundPart(payment_id=part["payment_id"], amount=part["amount"])
+                RefundPart(
+                    payment_id=part["payment_id"],
+                    amount=in_currency(part["amount"], currency_of[part["refund_id"]]),
+                )
             )
         return [
             Refund(
                 id=row["id"],
                 customer_id=row["customer_id"],
                 currency=row["currency"],
-                amount=row["amount"],
+                amount=in_currency(row["amount"], row["currency"]),
                 paid_at=row["paid_at"],
                 method=PaymentMethod(row["method"]),
                 reference=row["reference"],
@@ -270,6 +277,7 @@ class SqlPaymentRepository(SqlRepository):
             .where(payments.c.payment_id.in_([row["id"] for row in rows]))
             .order_by(payments.c.payment_id, payments.c.created_at, invoices.c.number)
         )
+        currency_of = {row["id"]: row["currency"] for row in rows}
         allocations: dict[str, list[Allocation]] = defaultdict(list)
         for found in (await self.session.execute(query)).mappings():
             allocations[found["payment_id"]].append(
@@ -278,7 +286,7 @@ class SqlPaymentRepository(SqlRepository):
                     invoice_id=found["invoice_id"],
                     invoice_number=found["number"],
                     order_id=found["order_id"],
-                    amount=found["amount"],
+                    amount=in_currency(found["amount"], currency_of[found["payment_id"]]),
                     allocated_at=found["received_at"],
                     reversed_at=found["reversed_at"],
                 )
@@ -288,13 +296,13 @@ class SqlPaymentRepository(SqlRepository):
                 id=row["id"],
                 customer_id=row["customer_id"],
                 currency=row["currency"],
-                amount=row["amount"],
+                amount=in_currency(row["amount"], row["currency"]),
                 received_at=row["received_at"],
                 method=PaymentMethod(row["method"]),
                 reference=row["reference"],
                 status=PaymentStatus(row["status"]),
                 allocations=allocations[row["id"]],
-                refunded_total=row["refunded_total"],
+                refunded_total=in_currency(row["refunded_total"], row["currency"]),
                 reversed_at=row["reversed_at"],
                 reversal_reason=row["reversal_reason"],
                 created_at=row["created_at"],

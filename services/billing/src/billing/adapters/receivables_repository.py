@@ -32,6 +32,7 @@ from billing.adapters.payment_tables import customer_payments, refunds
 from billing.adapters.tables import invoices, payments
 from billing.domain.receivables import AGEING, Ageing, Entry, EntryKind, OpenItem
 from billing.service_layer.receivables import ReceivablesFilter
+from pricing import in_currency
 from servicekit.unit_of_work import SqlRepository
 
 
@@ -94,7 +95,7 @@ def _ageing(row: Any, *, per_customer: bool) -> Ageing:
         customer_id=row.customer_id if per_customer else None,
         customer_name=row.customer_name if per_customer else None,
         invoices=row.invoices,
-        **{name: getattr(row, name) for name, _, _ in AGEING},
+        **{name: in_currency(getattr(row, name), row.currency) for name, _, _ in AGEING},
     )
 
 
@@ -162,8 +163,8 @@ class SqlReceivables(SqlRepository):
                 currency=row.currency,
                 issue_date=row.issue_date,
                 due_date=row.due_date,
-                gross=row.gross_total,
-                open=row.open,
+                gross=in_currency(row.gross_total, row.currency),
+                open=in_currency(row.open, row.currency),
             )
             for row in (await self.session.execute(query)).all()
         ]
@@ -202,7 +203,7 @@ class SqlReceivables(SqlRepository):
                 id=row.id,
                 reference=row.reference,
                 currency=row.currency,
-                amount=row.amount,
+                amount=in_currency(row.amount, row.currency),
             )
             for row in rows
         ]
