@@ -8,7 +8,7 @@ from servicekit.migrations import (
 )
 
 revision = "c2f8d4e6a913"
-down_revision = "5b7e2c9d1a40"
+down_revision = "8c3d5e7f9a21"
 
 COLUMNS = {
     "orders": TOTALS_MONEY_COLUMNS,
