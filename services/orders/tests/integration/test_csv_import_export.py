@@ -188,3 +188,71 @@ async def test_a_file_is_imported_in_the_background_with_progress_and_report(
     assert (job["status"], job["processed_rows"]) == ("succeeded", 1200)
     assert (job["report"]["created"], job["report"]["errors"]) == (1200, [])
     assert len(await exported(orders_service, "/exports/customers.csv", q=marker)) == 1200
+
+
+ORDERS_HEADER = (
+    "external_reference,customer,currency,order_date,customer_reference,"
+    "sku,line_description,quantity,unit_price,tax_rate"
+)
+
+
+async def test_orders_import_one_row_per_line_dry_run_then_once(orders_service: Any) -> None:
+    client = orders_service.client
+    marker = uuid.uuid4().hex[:8]
+    customers = customers_file(marker, 2)
+    assert (await client.post("/imports/customers", content=customers, headers=CSV)).is_success
+    by_id = await orders_service.new_customer(f"Direkt {marker}")
+
+    def orders_file(*broken: str) -> bytes:
+        rows = [
+            ORDERS_HEADER,
+            f"{marker}-A,{marker}-0000,EUR,2026-03-01,PO-1,BOLT-10,Bolts,10,2.50,21",
+            f"{marker}-A,{marker}-0000,EUR,2026-03-01,PO-1,NUT-4,Nuts,4,1.25,21",
+            f"{marker}-B,{by_id['id']},EUR,,,INSTALL,Installation,1,80.00,10",
+            f"{marker}-A,,,,,WASHER,Washers,100,0.05,21",
+            *broken,
+        ]
+        return ("\n".join(rows) + "\n").encode()
+
+    bad = orders_file(
+        f"{marker}-C,nobody,EUR,,,BOLT-10,Bolts,1,2.50,21",
+        f"{marker}-D,{marker}-0001,EUR,,,BOLT-10,Bolts,zero,2.50,21",
+        f"{marker}-D,{marker}-0001,USD,,,NUT-4,Nuts,1,1.25,21",
+    )
+    dry = await client.post("/imports/orders?dry_run=true", content=bad, headers=CSV)
+    assert dry.status_code == 200, dry.text
+    assert [(e["line"], e["column"]) for e in dry.json()["errors"]] == [
+        (6, "customer"),
+        (7, "quantity"),
+        (8, "currency"),
+    ]
+    real = await client.post("/imports/orders", content=bad, headers=CSV)
+    assert real.status_code == 422
+
+    async def imported() -> list[dict[str, Any]]:
+        response = await client.get("/orders", params={"external_reference": f"{marker}-A"})
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    assert await imported() == []
+
+    good = orders_file()
+    would = await client.post("/imports/orders?dry_run=true", content=good, headers=CSV)
+    assert (would.json()["created"], would.json()["errors"]) == (2, [])
+    assert await imported() == []
+
+    done = await client.post("/imports/orders", content=good, headers=CSV)
+    assert done.status_code == 200, done.text
+    assert (done.json()["rows"], done.json()["created"], done.json()["existing"]) == (4, 2, 0)
+    [order] = await imported()
+    assert [line["sku"] for line in order["lines"]] == ["BOLT-10", "NUT-4", "WASHER"]
+    assert (order["status"], order["order_date"], order["customer_reference"]) == (
+        "draft",
+        "2026-03-01",
+        "PO-1",
+    )
+    assert order["totals"]["net"] == "35.00"
+
+    again = await client.post("/imports/orders", content=good, headers=CSV)
+    assert (again.json()["created"], again.json()["existing"]) == (0, 2)
+    assert len(await imported()) == 1

@@ -14,8 +14,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.imports import SqlImportJobs
-from orders.adapters.unit_of_work import SqlUnitOfWork
-from orders.entrypoints import csv_customers
+from orders.entrypoints.importing import IMPORTERS, import_table
 from orders.entrypoints.imports_schemas import ImportReportRead
 from orders.service_layer.imports import ImportJob, JobStatus, Progress
 from servicekit.background import BackgroundLoop
@@ -24,14 +23,6 @@ from servicekit.csvfiles import CsvRejected, ImportReport
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=5)
-
-
-class _Refused(Exception):
-    """Rolls the import's transaction back: the report has errors."""
-
-    def __init__(self, report: ImportReport) -> None:
-        super().__init__("the import has errors")
-        self.report = report
 
 
 class ImportRunner:
@@ -70,6 +61,11 @@ class ImportRunner:
             report = await self._imported(job, progress)
         except CsvRejected as exc:
             job.status, job.report = JobStatus.FAILED, {"error": exc.detail}
+        except Exception:
+            # Not retried: a job that fails this way would fail again, every round.
+            log.exception("import %s failed", job.id)
+            job.status = JobStatus.FAILED
+            job.report = {"error": "the import failed unexpectedly; the error has been logged"}
         else:
             job.status = JobStatus.SUCCEEDED if report.ok else JobStatus.FAILED
             job.processed_rows = report.rows if report.ok else 0
@@ -80,16 +76,9 @@ class ImportRunner:
         return job
 
     async def _imported(self, job: ImportJob, progress: Progress) -> ImportReport:
-        """The import's report; its writes committed only when it has no errors."""
+        """The import's report; its writes committed only in a real run without errors."""
         assert self._sessionmaker is not None
-        table = csv_customers.read(job.content.encode(), self.max_rows)
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                report = await csv_customers.run_import(
-                    SqlUnitOfWork(session), table, dry_run=job.dry_run, progress=progress
-                )
-                if not report.ok:
-                    raise _Refused(report)
-        except _Refused as refused:
-            return refused.report
-        return report
+        table = IMPORTERS[job.kind].read(job.content.encode(), self.max_rows)
+        return await import_table(
+            self._sessionmaker, job.kind, table, dry_run=job.dry_run, progress=progress
+        )

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from orders.config import OrdersSettings
-from orders.entrypoints import csv_customers
-from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, unit_of_work
+from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, problems, unit_of_work
+from orders.entrypoints.importing import IMPORTERS, import_table
 from orders.entrypoints.imports_schemas import ImportJobRead, ImportReportRead
-from orders.service_layer.imports import CUSTOMER, ImportJob
+from orders.service_layer.imports import CUSTOMER, ORDER, ImportJob
 from servicekit.auth import current_actor
 from servicekit.csvfiles import ImportReport, decode
 from servicekit.http import InvalidInput, NotFound
@@ -61,29 +61,14 @@ def _settings(request: Request) -> OrdersSettings:
     return settings
 
 
-@router.post(
-    "/imports/customers",
-    dependencies=SALES_OR_INTEGRATION,
-    response_model=ImportReportRead,
-    responses={**PROBLEMS, 202: {"model": ImportJobRead, "description": "Queued"}},
-    openapi_extra=CSV_BODY,
-)
-async def import_customers(
-    request: Request, dry_run: DryRun = False, background: Background = False
-) -> Any:
-    """Customers from CSV: `external_reference`, `name`, `email` and optional `billing_*` /
-    `shipping_*` address columns (`name`, `line1`, `line2`, `postal_code`, `city`, `region`,
-    `country`). A row whose reference is known already is left as it is.
-
-    422 when the file is not UTF-8, lacks a required column or has too many rows; in a real run
-    also when any row is bad (the report in `report`, nothing written)."""
+async def _import(request: Request, kind: str, dry_run: bool, background: bool) -> Any:
     settings = _settings(request)
     data = await request.body()
-    table = csv_customers.read(data, settings.import_max_rows)
+    table = IMPORTERS[kind].read(data, settings.import_max_rows)
     if background or len(table.rows) > settings.import_sync_rows:
         job = ImportJob(
             id=str(uuid.uuid4()),
-            kind=CUSTOMER,
+            kind=kind,
             dry_run=dry_run,
             content=decode(data),
             total_rows=len(table.rows),
@@ -98,11 +83,47 @@ async def import_customers(
             status_code=202,
             headers={"Location": f"/imports/{job.id}"},
         )
-    async with unit_of_work(request) as uow:
-        report = await csv_customers.run_import(uow, table, dry_run=dry_run)
-        if not report.ok and not dry_run:
-            raise ImportFailed(report)  # rolls back (though nothing was written)
+    with problems():
+        report = await import_table(runtime_of(request).sessionmaker, kind, table, dry_run=dry_run)
+    if not report.ok and not dry_run:
+        raise ImportFailed(report)
     return ImportReportRead.of(report)
+
+
+IMPORT_ROUTE: dict[str, Any] = {
+    "dependencies": SALES_OR_INTEGRATION,
+    "response_model": ImportReportRead,
+    "responses": {**PROBLEMS, 202: {"model": ImportJobRead, "description": "Queued"}},
+    "openapi_extra": CSV_BODY,
+}
+
+
+@router.post("/imports/customers", **IMPORT_ROUTE)
+async def import_customers(
+    request: Request, dry_run: DryRun = False, background: Background = False
+) -> Any:
+    """Customers from CSV: `external_reference`, `name`, `email` and optional `billing_*` /
+    `shipping_*` address columns (`name`, `line1`, `line2`, `postal_code`, `city`, `region`,
+    `country`). A row whose reference is known already is left as it is.
+
+    422 when the file is not UTF-8, lacks a required column or has too many rows; in a real run
+    also when any row is bad (the report in `report`, nothing written)."""
+    return await _import(request, CUSTOMER, dry_run, background)
+
+
+@router.post("/imports/orders", **IMPORT_ROUTE)
+async def import_orders(
+    request: Request, dry_run: DryRun = False, background: Background = False
+) -> Any:
+    """Draft orders from CSV, one row per line: `external_reference` (the rows sharing one are
+    one order), `customer` (its external reference or id), `currency`, `sku`, `quantity`,
+    `unit_price`, `tax_rate`; optional `order_date`, `customer_reference`, `description`,
+    `contract_number`, `payment_terms_days` (the order's, from its first row), `kind`
+    (product), `line_description` (the SKU), `discount_percent` (0). An order whose reference
+    is known already is left as it is; each created one records order.created.
+
+    A dry run creates them and rolls back: it reports what only creating finds, too."""
+    return await _import(request, ORDER, dry_run, background)
 
 
 @router.get("/imports/{job_id}", response_model=ImportJobRead, responses=PROBLEMS)

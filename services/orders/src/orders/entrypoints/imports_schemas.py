@@ -34,7 +34,7 @@ class ImportReportRead(BaseModel):
             existing=report.existing,
             errors=[
                 CellErrorRead(line=e.line, column=e.column, message=e.message)
-                for e in report.errors
+                for e in sorted(report.errors, key=lambda error: error.line)
             ],
         )
 

@@ -8,16 +8,19 @@ it is a dry run, creates the rest in the caller's one transaction.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from orders.service_layer.customers import NewCustomer, create_customer
+from orders.domain.errors import InvalidOrder
+from orders.service_layer.customers import CustomerNotFound, NewCustomer, create_customer
+from orders.service_layer.orders import NewOrder, create_order
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.csvfiles import CellError, ImportReport
 
 CUSTOMER = "customer"
+ORDER = "order"
 
 Progress = Callable[[int], Awaitable[None]]
 """Told how many rows are written so far (a background import shows it)."""
@@ -100,4 +103,60 @@ async def import_customers(
         await references.add(CUSTOMER, row.reference, customer.id)
         if progress is not None and done % PROGRESS_EVERY == 0:
             await progress(report.existing + done)
+    return report
+
+
+@dataclass(frozen=True)
+class OrderGroup:
+    """The rows of one order (one row per line), checked: the order as far as the file says."""
+
+    reference: str
+    line: int  # its first row's line
+    customer: str  # the customer's external reference, or its id
+    order: NewOrder  # customer_id left None: resolved here
+    line_of_row: tuple[int, ...]  # the line of each of its rows, in line order
+
+
+def _order_error(group: OrderGroup, field: str, message: str) -> CellError:
+    """An error of `create_order` (whose field is e.g. `lines.2.sku`) by line and column."""
+    parts = field.split(".")
+    if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
+        index = int(parts[1])
+        line = group.line_of_row[index] if index < len(group.line_of_row) else group.line
+        return CellError(line, parts[2] if len(parts) > 2 else None, message)
+    column = {"customer_id": "customer"}.get(field, field)
+    return CellError(group.line, column, message)
+
+
+async def import_orders(
+    uow: UnitOfWork,
+    references: ExternalReferences,
+    groups: Sequence[OrderGroup],
+    report: ImportReport,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create a draft order per group whose external reference is unknown, each recording
+    order.created. The caller commits only a real run without errors: a dry run does all of
+    it and rolls back, so it finds what only creating finds (e.g. an archived customer)."""
+    customers = await references.known(CUSTOMER, {group.customer for group in groups})
+    for group in groups:
+        if group.customer not in customers:
+            message = "no customer has this external reference or id"
+            report.errors.append(CellError(group.line, "customer", message))
+    new = [g for g in groups if await uow.orders.find_by_external_reference(g.reference) is None]
+    report.existing = len(groups) - len(new)
+    if not report.ok:
+        return report
+    for done, group in enumerate(new, start=1):
+        order = replace(group.order, customer_id=customers[group.customer])
+        try:
+            await create_order(uow, order, external_reference=group.reference)
+        except InvalidOrder as exc:
+            report.errors.append(_order_error(group, exc.field, exc.message))
+        except CustomerNotFound as exc:
+            report.errors.append(_order_error(group, "customer_id", str(exc)))
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            await progress(report.existing + done)
+    report.created = len(new) if report.ok else 0
+    report.errors.sort(key=lambda error: error.line)
     return report

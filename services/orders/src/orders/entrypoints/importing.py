@@ -1,0 +1,53 @@
+"""Running a CSV import of any kind, in the request or in the background: one transaction that
+commits only a real run without errors (a dry run does the work, then rolls it back)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.entrypoints import csv_customers, csv_orders
+from orders.service_layer.imports import CUSTOMER, ORDER, Progress
+from servicekit.csvfiles import ImportReport, Table
+
+
+@dataclass(frozen=True)
+class Importer:
+    read: Callable[[bytes, int], Table]  # the file's rows, or CsvRejected
+    run: Callable[..., Awaitable[ImportReport]]  # (uow, table, *, dry_run, progress)
+
+
+IMPORTERS = {
+    CUSTOMER: Importer(csv_customers.read, csv_customers.run_import),
+    ORDER: Importer(csv_orders.read, csv_orders.run_import),
+}
+
+
+class _RolledBack(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("rolled back")
+        self.report = report
+
+
+async def import_table(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    kind: str,
+    table: Table,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """The import's report; what it wrote is committed only in a real run without errors."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            report = await IMPORTERS[kind].run(
+                SqlUnitOfWork(session), table, dry_run=dry_run, progress=progress
+            )
+            if dry_run or not report.ok:
+                raise _RolledBack(report)
+    except _RolledBack as done:
+        return done.report
+    return report
