@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import copy
 import itertools
+import sys
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +40,12 @@ from inventory.domain.records import (
     StockChange,
 )
 from inventory.service_layer.ports import Page, UnitOfWork
+
+# Both test folders import `purchasing_fakes` from here (pytest does not put test folders on the
+# import path).
+sys.path.insert(0, str(Path(__file__).parent))
+
+from purchasing_fakes import FakePurchaseOrders, FakeVendors
 
 
 class Clock:
@@ -296,6 +304,8 @@ class FakeUnitOfWork:
         self.reservations = FakeReservations(self.clock)
         self.shipments = FakeShipments(self.clock)
         self.adjustments = FakeAdjustments(self.clock)
+        self.vendors = FakeVendors(self.clock)
+        self.purchase_orders = FakePurchaseOrders(self.clock)
         self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -309,7 +319,14 @@ class FakeUnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """Undo everything done inside when it raises, as ROLLBACK TO SAVEPOINT does (sequences
         are not rolled back, in PostgreSQL either)."""
-        repositories = (self.products, self.stock, self.reservations, self.shipments)
+        repositories = (
+            self.products,
+            self.stock,
+            self.reservations,
+            self.shipments,
+            self.vendors,
+            self.purchase_orders,
+        )
         saved = [(repo, _state(repo)) for repo in (*repositories, self.adjustments)]
         recorded = list(self.recorded)
         try:

@@ -166,6 +166,45 @@ class StockAdjusted(Payload):
     reason: LongText
 
 
+class PurchaseOrderLine(Payload):
+    sku: Sku
+    quantity: Quantity
+    unit_price: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+    expected_date: date | None = None
+
+
+class PurchaseOrderSent(Payload):
+    """A purchase order went to its vendor: all a document or an integration needs of it."""
+
+    purchase_order_id: str
+    number: ShortText
+    vendor_id: str
+    vendor_name: ShortText
+    vendor_email: ShortText | None = None
+    currency: CurrencyCode
+    warehouse: ShortText
+    expected_date: date | None = None
+    lines: list[PurchaseOrderLine] = Field(min_length=1)
+    total: Money
+
+
+class PurchaseOrderCancelled(Payload):
+    purchase_order_id: str
+    number: ShortText
+
+
+class GoodsReceived(Payload):
+    """Goods arrived against a purchase order; `reserved_orders` are the backorders they served."""
+
+    receipt_id: str
+    purchase_order_id: str
+    number: ShortText
+    warehouse: ShortText
+    lines: list[StockLine] = Field(min_length=1)
+    fully_received: bool
+    reserved_orders: list[str] = Field(default_factory=list)
+
+
 # --- billing.events ---------------------------------------------------------------------------
 
 
@@ -346,6 +385,9 @@ class EventType(StrEnum):
     STOCK_RELEASED = f"{PREFIX}.stock.released.v1"
     SHIPMENT_DISPATCHED = f"{PREFIX}.shipment.dispatched.v1"
     STOCK_ADJUSTED = f"{PREFIX}.stock.adjusted.v1"
+    PURCHASE_ORDER_SENT = f"{PREFIX}.purchase_order.sent.v1"
+    PURCHASE_ORDER_CANCELLED = f"{PREFIX}.purchase_order.cancelled.v1"
+    GOODS_RECEIVED = f"{PREFIX}.goods.received.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
@@ -369,6 +411,9 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.STOCK_RELEASED: StockReleased,
     EventType.SHIPMENT_DISPATCHED: ShipmentDispatched,
     EventType.STOCK_ADJUSTED: StockAdjusted,
+    EventType.PURCHASE_ORDER_SENT: PurchaseOrderSent,
+    EventType.PURCHASE_ORDER_CANCELLED: PurchaseOrderCancelled,
+    EventType.GOODS_RECEIVED: GoodsReceived,
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.PAYMENT_REVERSED: PaymentReversed,

@@ -46,15 +46,18 @@ ORDERS_EVENTS = Topic(
 INVENTORY_EVENTS = Topic(
     name="inventory.events",
     partitions=6,
-    key="order id (sku for stock adjustments)",
+    key="order id (sku for stock adjustments, purchase order id for purchasing)",
     event_types=(
         EventType.STOCK_RESERVED,
         EventType.STOCK_RESERVATION_FAILED,
         EventType.STOCK_RELEASED,
         EventType.SHIPMENT_DISPATCHED,
         EventType.STOCK_ADJUSTED,
+        EventType.PURCHASE_ORDER_SENT,
+        EventType.PURCHASE_ORDER_CANCELLED,
+        EventType.GOODS_RECEIVED,
     ),
-    description="Reservations, shipments and stock movements",
+    description="Reservations, shipments, stock movements, purchase orders and receipts",
 )
 BILLING_EVENTS = Topic(
     name="billing.events",

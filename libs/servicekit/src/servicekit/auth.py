@@ -32,6 +32,7 @@ class Role(StrEnum):
     SALES = "sales"  # customers, quotes, orders
     WAREHOUSE = "warehouse"  # products, stock, shipments
     ACCOUNTING = "accounting"  # invoices, payments
+    PURCHASING = "purchasing"  # vendors, purchase orders
     ADMIN = "admin"  # configuration; may do everything
     INTEGRATION = "integration"  # read access plus submitting orders
     VIEWER = "viewer"  # read only

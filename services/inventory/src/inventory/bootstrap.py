@@ -8,9 +8,11 @@ from inventory.config import InventorySettings
 from inventory.entrypoints import (
     adjustments_api,
     products_api,
+    purchase_orders_api,
     reservations_api,
     shipments_api,
     stock_api,
+    vendors_api,
 )
 from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
 from servicekit.runtime import ServiceSpec, Subscription
@@ -21,6 +23,8 @@ ROUTERS = (
     stock_api.router,
     reservations_api.router,
     shipments_api.router,
+    vendors_api.router,
+    purchase_orders_api.router,
 )
 
 
@@ -28,7 +32,7 @@ def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="inventory",
         title="Inventory service",
-        description="Products, stock levels, reservations, shipments and adjustments.",
+        description="Products, stock levels, reservations, shipments, adjustments and purchasing.",
         version=__version__,
         metadata=metadata,
         settings=settings or InventorySettings(),

@@ -9,10 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.adapters.adjustments import SqlAdjustmentRepository
 from inventory.adapters.products import SqlProductRepository
+from inventory.adapters.purchase_orders import SqlPurchaseOrderRepository
 from inventory.adapters.reservations import SqlReservationRepository
 from inventory.adapters.shipments import SqlShipmentRepository
 from inventory.adapters.stock_levels import SqlStockLevelRepository
 from inventory.adapters.tables import metadata
+from inventory.adapters.vendors import SqlVendorRepository
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -26,6 +28,8 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.reservations = SqlReservationRepository(session)
         self.shipments = SqlShipmentRepository(session)
         self.adjustments = SqlAdjustmentRepository(session)
+        self.vendors = SqlVendorRepository(session)
+        self.purchase_orders = SqlPurchaseOrderRepository(session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

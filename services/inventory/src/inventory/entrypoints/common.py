@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import DomainError, UnknownProduct, tidy
+from inventory.domain.purchasing import NotPurchasable, UnknownPurchaseOrder, UnknownVendor
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.api import ErrorTable, Storable, described_problems, problems_from
 from servicekit.auth import Role, require
-from servicekit.http import Conflict, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
 from servicekit.runtime import Runtime, runtime_of
 
 # --- dependencies -------------------------------------------------------------------------------
@@ -46,8 +47,10 @@ SkuQuery = Annotated[str | None, Query(max_length=64), Storable]
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 
-# Reading is open to every role (the runtime checks the token); changing stock is warehouse work.
+# Reading is open to every role (the runtime checks the token); changing stock is warehouse work,
+# buying is purchasing's.
 WAREHOUSE_ONLY = [Depends(require(Role.WAREHOUSE))]
+PURCHASING_ONLY = [Depends(require(Role.PURCHASING))]
 
 PROBLEMS = described_problems(
     {
@@ -57,9 +60,13 @@ PROBLEMS = described_problems(
     }
 )
 
-# Domain refusals as problems: unknown product → 404, any other rule → 409 (naming the SKU).
+# Domain refusals as problems: unknown product, vendor or purchase order → 404, a line that
+# cannot be bought → 422 naming its field, any other rule → 409 (naming the SKU).
 REFUSALS: ErrorTable = {
     UnknownProduct: lambda exc: NotFound(str(exc), sku=exc.sku),
+    UnknownVendor: lambda exc: NotFound(str(exc)),
+    UnknownPurchaseOrder: lambda exc: NotFound(str(exc)),
+    NotPurchasable: lambda exc: InvalidInput.field(exc.field, str(exc)),
     DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),
 }
 

@@ -33,6 +33,7 @@ from inventory.domain.records import (
     Shipment,
     StockChange,
 )
+from inventory.service_layer.purchasing_ports import PurchaseOrderRepository, VendorRepository
 from servicekit.unit_of_work import RecordsEvents
 
 T = TypeVar("T")
@@ -172,6 +173,12 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def adjustments(self) -> AdjustmentRepository: ...
+
+    @property
+    def vendors(self) -> VendorRepository: ...
+
+    @property
+    def purchase_orders(self) -> PurchaseOrderRepository: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part that an exception undoes, locks it took included, leaving the rest alone."""

@@ -1,0 +1,280 @@
+"""Use cases of purchasing: vendors, purchase orders, and receipts that serve backorders.
+
+A receipt increases on-hand in the purchase order's warehouse and, in the same transaction,
+reserves for the orders waiting for those SKUs, oldest confirmation first (as a stock receipt
+adjustment does). Its locks follow the global order: stock levels first, then the purchase order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from contracts import EventType
+from contracts.events import (
+    GoodsReceived,
+    PurchaseOrderCancelled,
+    PurchaseOrderSent,
+)
+from contracts.events import PurchaseOrderLine as PurchaseOrderLinePayload
+from inventory.domain.model import (
+    MAIN_WAREHOUSE,
+    AdjustmentKind,
+    ItemKind,
+    MovementKind,
+    aggregate,
+    tidy,
+)
+from inventory.domain.purchasing import (
+    CreatePurchaseOrder,
+    NotPurchasable,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseOrderAction,
+    PurchaseOrderStatus,
+    Receipt,
+    ReceiveGoods,
+    UnknownPurchaseOrder,
+    UnknownVendor,
+    Vendor,
+    VendorDetails,
+)
+from inventory.domain.records import StockChange
+from inventory.service_layer.events import command_event, stock_lines
+from inventory.service_layer.locking import with_restarts
+from inventory.service_layer.ports import Page, UnitOfWork
+from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
+
+Today = Callable[[], date]
+
+# --- vendors ------------------------------------------------------------------------------------
+
+
+async def _check_supplies(uow: UnitOfWork, details: VendorDetails) -> None:
+    kinds = await uow.products.kinds([item.sku for item in details.supplies])
+    for index, item in enumerate(details.supplies):
+        _purchasable(f"supplies[{index}].sku", item.sku, kinds.get(item.sku))
+
+
+def _purchasable(field: str, sku: str, kind: ItemKind | None) -> None:
+    if kind is None:
+        raise NotPurchasable(field, sku, "no product with this SKU")
+    if kind is not ItemKind.PRODUCT:
+        raise NotPurchasable(field, sku, "a service is not stocked, so it is not purchased")
+
+
+async def create_vendor(uow: UnitOfWork, details: VendorDetails) -> Vendor:
+    await _check_supplies(uow, details)
+    return await uow.vendors.add(str(uuid.uuid4()), details)
+
+
+async def replace_vendor(uow: UnitOfWork, vendor_id: str, details: VendorDetails) -> Vendor:
+    await _check_supplies(uow, details)
+    vendor = await uow.vendors.replace(vendor_id, details)
+    if vendor is None:
+        raise UnknownVendor(vendor_id)
+    return vendor
+
+
+async def get_vendor(uow: UnitOfWork, vendor_id: str) -> Vendor:
+    vendor = await uow.vendors.get(vendor_id)
+    if vendor is None:
+        raise UnknownVendor(vendor_id)
+    return vendor
+
+
+async def list_vendors(
+    uow: UnitOfWork, *, limit: int, after: tuple[str, str] | None = None, text: str | None = None
+) -> Page[Vendor]:
+    return await uow.vendors.page(limit=limit, after=after, text=text)
+
+
+# --- purchase orders ----------------------------------------------------------------------------
+
+
+async def create_purchase_order(
+    uow: UnitOfWork, command: CreatePurchaseOrder, *, today: Today = date.today
+) -> PurchaseOrder:
+    """A draft purchase order; prices and dates the lines leave out come from the vendor."""
+    vendor = await uow.vendors.get(command.vendor_id)
+    if vendor is None:
+        raise NotPurchasable("vendor_id", command.vendor_id, "no vendor with this id")
+    kinds = await uow.products.kinds([line.sku for line in command.lines])
+    lines = []
+    for index, line in enumerate(command.lines):
+        _purchasable(f"lines[{index}].sku", line.sku, kinds.get(line.sku))
+        supplied = vendor.supplied(line.sku)
+        unit_price = line.unit_price
+        if unit_price is None:
+            if supplied is None:
+                raise NotPurchasable(
+                    f"lines[{index}].unit_price",
+                    line.sku,
+                    "no unit price given and the vendor has no purchase price for it",
+                )
+            unit_price = supplied.purchase_price
+        expected = line.expected_date or command.expected_date
+        if expected is None and supplied is not None:
+            expected = today() + timedelta(days=supplied.lead_time_days)
+        lines.append(
+            PurchaseLine(
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=unit_price,
+                expected_date=expected,
+                allow_over_receipt=line.allow_over_receipt,
+            )
+        )
+    order = PurchaseOrder(
+        id=str(uuid.uuid4()),
+        number=await uow.purchase_orders.next_number(today().year),
+        vendor_id=vendor.id,
+        currency=command.currency or vendor.currency,
+        warehouse=command.warehouse or MAIN_WAREHOUSE,
+        status=PurchaseOrderStatus.DRAFT,
+        lines=lines,
+        expected_date=command.expected_date,
+        notes=command.notes,
+    )
+    return await uow.purchase_orders.add(order)
+
+
+async def get_purchase_order(
+    uow: UnitOfWork, purchase_order_id: str, *, for_update: bool = False
+) -> PurchaseOrder:
+    order = await uow.purchase_orders.get(purchase_order_id, for_update=for_update)
+    if order is None:
+        raise UnknownPurchaseOrder(purchase_order_id)
+    return order
+
+
+async def list_purchase_orders(
+    uow: UnitOfWork,
+    *,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+    vendor_id: str | None = None,
+    status: PurchaseOrderStatus | None = None,
+) -> Page[PurchaseOrder]:
+    return await uow.purchase_orders.page(
+        limit=limit, after=after, vendor_id=vendor_id, status=status
+    )
+
+
+async def send_purchase_order(uow: UnitOfWork, action: PurchaseOrderAction) -> PurchaseOrder:
+    """draft → sent; records purchase_order.sent with everything its document needs."""
+    order = await get_purchase_order(uow, action.purchase_order_id, for_update=True)
+    vendor = await get_vendor(uow, order.vendor_id)
+    order.send()
+    order = await uow.purchase_orders.save(order)
+    payload = PurchaseOrderSent(
+        purchase_order_id=order.id,
+        number=order.number,
+        vendor_id=vendor.id,
+        vendor_name=vendor.name,
+        vendor_email=vendor.email,
+        currency=order.currency,
+        warehouse=order.warehouse,
+        expected_date=order.expected_date,
+        lines=[
+            PurchaseOrderLinePayload(
+                sku=line.sku,
+                quantity=tidy(line.quantity),
+                unit_price=line.unit_price,
+                expected_date=line.expected_date,
+            )
+            for line in order.lines
+        ],
+        total=order.total,
+    )
+    await uow.record(
+        command_event(EventType.PURCHASE_ORDER_SENT, payload, subject=order.id, by=action)
+    )
+    return order
+
+
+async def cancel_purchase_order(uow: UnitOfWork, action: PurchaseOrderAction) -> PurchaseOrder:
+    """draft or sent → cancelled, while nothing has been received."""
+    order = await get_purchase_order(uow, action.purchase_order_id, for_update=True)
+    was_sent = order.status is PurchaseOrderStatus.SENT
+    order.cancel()
+    order = await uow.purchase_orders.save(order)
+    if was_sent:  # the vendor was told of it: tell the others it is off
+        payload = PurchaseOrderCancelled(purchase_order_id=order.id, number=order.number)
+        await uow.record(
+            command_event(EventType.PURCHASE_ORDER_CANCELLED, payload, subject=order.id, by=action)
+        )
+    return order
+
+
+async def receive_goods(uow: UnitOfWork, command: ReceiveGoods) -> Receipt:
+    """Receive against a purchase order: on-hand grows, backorders are served oldest first.
+
+    Writes a receipt row per SKU in the stock ledger and records goods.received (naming the
+    orders it served) and stock.reserved for each of them.
+    """
+    quantities = aggregate(command.lines)
+    await get_purchase_order(uow, command.purchase_order_id)  # 404 before any lock
+    for sku in quantities:
+        if await uow.products.get(sku) is not None:
+            await uow.stock.ensure(sku)
+
+    async def attempt(extra: set[str]) -> Receipt:
+        locked = set(quantities) | extra
+        for sku in quantities:
+            locked |= await skus_to_lock_for_increase(uow, sku)
+        levels = await uow.stock.lock(locked)
+        order = await get_purchase_order(uow, command.purchase_order_id, for_update=True)
+        received = order.receive(quantities)
+        receipt_id = str(uuid.uuid4())
+        reason = f"purchase order {order.number} received"
+        for sku, amount in received.items():
+            level = levels[sku]
+            change = level.apply_adjustment(AdjustmentKind.RECEIPT, amount)
+            await uow.stock.save(level)
+            stock_change = StockChange(MovementKind.RECEIPT, change, Decimal(0), receipt_id, reason)
+            await uow.stock.add_movement(level, stock_change)
+        order = await uow.purchase_orders.save(order)
+        created_at = await uow.purchase_orders.add_receipt(
+            receipt_id=receipt_id, order=order, lines=received
+        )
+        event = command_event(
+            EventType.GOODS_RECEIVED,
+            GoodsReceived(
+                receipt_id=receipt_id,
+                purchase_order_id=order.id,
+                number=order.number,
+                warehouse=order.warehouse,
+                lines=stock_lines(received),
+                fully_received=order.status is PurchaseOrderStatus.RECEIVED,
+            ),
+            subject=order.id,
+            by=command,
+        )
+        served = await retry_backorders(
+            uow, list(received), levels, locked, causation_id=event.id, actor=command.actor
+        )
+        data = event.data.model_copy(update={"reserved_orders": served})
+        await uow.record(event.model_copy(update={"data": data}))
+        return Receipt(
+            id=receipt_id,
+            purchase_order_id=order.id,
+            warehouse=order.warehouse,
+            lines=received,
+            created_at=created_at,
+            reserved_orders=tuple(served),
+        )
+
+    return await with_restarts(uow, attempt)
+
+
+async def list_receipts(uow: UnitOfWork, purchase_order_id: str) -> list[Receipt]:
+    await get_purchase_order(uow, purchase_order_id)
+    return await uow.purchase_orders.receipts(purchase_order_id)
+
+
+async def incoming(uow: UnitOfWork, sku: str) -> Decimal:
+    """What open purchase orders still expect of `sku`."""
+    return (await uow.purchase_orders.incoming([sku])).get(sku, Decimal(0))

@@ -1,0 +1,83 @@
+"""What the purchasing use cases need from storage: vendors and purchase orders with receipts.
+
+The SQL adapters are `inventory.adapters.vendors` and `inventory.adapters.purchase_orders`; the
+unit tests' fakes keep the same behaviour (the repository contract tests hold both to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from inventory.domain.purchasing import (
+    PurchaseOrder,
+    PurchaseOrderStatus,
+    Receipt,
+    Vendor,
+    VendorDetails,
+)
+
+T = TypeVar("T")
+
+Page = tuple[list[T], bool]
+
+
+class VendorRepository(Protocol):
+    async def add(self, vendor_id: str, details: VendorDetails) -> Vendor: ...
+
+    async def replace(self, vendor_id: str, details: VendorDetails) -> Vendor | None:
+        """Replace every field and the supplied products; None for an unknown vendor."""
+        ...
+
+    async def get(self, vendor_id: str) -> Vendor | None: ...
+
+    async def page(
+        self, *, limit: int, after: tuple[str, str] | None, text: str | None
+    ) -> Page[Vendor]:
+        """In (name, id) order after `after`; `text` is found in the name or e-mail."""
+        ...
+
+
+class PurchaseOrderRepository(Protocol):
+    async def next_number(self, year: int) -> str:
+        """The next gapless number of `year` (PO-2026-000001), in the caller's transaction."""
+        ...
+
+    async def add(self, order: PurchaseOrder) -> PurchaseOrder:
+        """Store a new purchase order; returns it as stored (with its times)."""
+        ...
+
+    async def get(
+        self, purchase_order_id: str, *, for_update: bool = False
+    ) -> PurchaseOrder | None: ...
+
+    async def save(self, order: PurchaseOrder) -> PurchaseOrder:
+        """Store its status and what its lines have received; returns it as stored."""
+        ...
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        vendor_id: str | None,
+        status: PurchaseOrderStatus | None,
+    ) -> Page[PurchaseOrder]:
+        """Oldest first (creation time, then id) after `after`."""
+        ...
+
+    async def add_receipt(
+        self, *, receipt_id: str, order: PurchaseOrder, lines: Mapping[str, Decimal]
+    ) -> datetime:
+        """Store a receipt into the order's warehouse; returns its creation time."""
+        ...
+
+    async def receipts(self, purchase_order_id: str) -> list[Receipt]:
+        """The order's receipts, oldest first."""
+        ...
+
+    async def incoming(self, skus: Collection[str]) -> dict[str, Decimal]:
+        """Per SKU, what sent and partially received purchase orders still expect."""
+        ...
