@@ -4,8 +4,9 @@
 #
 #   docker build --build-arg SERVICE=orders -t sales-order-suite/orders .
 #
-# SERVICE is one of orders, inventory, billing, documents. The entrypoint is the service's own
-# command line, so one image runs every process of the service:
+# SERVICE is one of orders, inventory, billing, documents, console. The entrypoint is the service's
+# own command line, so one image runs every process of the service (the console, which has no
+# database and no worker, runs `serve`):
 #
 #   docker run IMAGE api        HTTP API            docker run IMAGE migrate    Alembic upgrade
 #   docker run IMAGE worker     consumers + relay   docker run IMAGE asyncapi   AsyncAPI document
@@ -25,8 +26,8 @@ FROM ${PYTHON_IMAGE} AS builder
 ARG SERVICE
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN case "${SERVICE}" in \
-        orders|inventory|billing|documents) ;; \
-        *) echo "build with --build-arg SERVICE=orders|inventory|billing|documents" >&2; exit 1 ;; \
+        orders|inventory|billing|documents|console) ;; \
+        *) echo "build with --build-arg SERVICE=orders|inventory|billing|documents|console" >&2; exit 1 ;; \
     esac
 COPY --from=uv /uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE=1 \
@@ -45,6 +46,7 @@ COPY services/orders/pyproject.toml services/orders/
 COPY services/inventory/pyproject.toml services/inventory/
 COPY services/billing/pyproject.toml services/billing/
 COPY services/documents/pyproject.toml services/documents/
+COPY services/console/pyproject.toml services/console/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace --package "${SERVICE}"
 
@@ -87,6 +89,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     INVENTORY_HOST=0.0.0.0 INVENTORY_PORT=8000 \
     BILLING_HOST=0.0.0.0 BILLING_PORT=8000 \
     DOCUMENTS_HOST=0.0.0.0 DOCUMENTS_PORT=8000 \
+    CONSOLE_HOST=0.0.0.0 CONSOLE_PORT=8000 \
     DOCUMENTS_STORAGE_DIR=/var/lib/documents
 
 LABEL org.opencontainers.image.title="sales-order-suite ${SERVICE}" \

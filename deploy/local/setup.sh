@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the suite needs on a fresh machine, then the Python workspace:
-#   uv (from PyPI), the Debian packages for fonts (PDFs) and PostgreSQL, Java + Maven and the
-#   pinned Kafka jars (through kafka.sh). Safe to run again: it skips what is already there.
+#   uv (from PyPI), the Debian packages for fonts (PDFs), PostgreSQL and Chromium (the console's
+#   browser tests), Java + Maven and the pinned Kafka jars (through kafka.sh). Safe to run again: it skips what is already there.
 set -euo pipefail
 SCRIPT_NAME=setup
 # shellcheck source=lib.sh
@@ -26,6 +26,16 @@ if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -z "${DOCUMENTS
         apt_install fonts-dejavu-core
     else
         die "the DejaVu fonts are missing: install fonts-dejavu-core or set DOCUMENTS_FONT_PATH"
+    fi
+fi
+
+# The web console's browser tests drive headless Chromium from the distribution's packages
+# (Playwright is pointed at /usr/bin/chromium; its own browser download is never used).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if can_apt; then
+        apt_install chromium chromium-driver
+    else
+        say "warning: Chromium is missing (packages chromium and chromium-driver): the console's browser tests will fail"
     fi
 fi
 

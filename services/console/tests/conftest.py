@@ -191,6 +191,27 @@ class FakeSuiteApi:
         self._call("record_payment", token, invoice_id, body, idempotency_key)
         return {"id": "p1", **body}
 
+    async def list_receivables(self, token: str, params: Params) -> Json:
+        self._call("list_receivables", token, dict(params))
+        ageing = {
+            "customer_id": "c1",
+            "customer_name": "Acme GmbH",
+            "currency": "EUR",
+            "current": "10.00",
+            "days_1_30": "0.00",
+            "days_31_60": "5.00",
+            "days_61_90": "0.00",
+            "days_over_90": "0.00",
+            "total": "15.00",
+            "invoices": 2,
+        }
+        return {
+            "as_of": "2026-12-01",
+            "items": [ageing],
+            "totals": [{**ageing, "customer_id": None}],
+            "next_cursor": None,
+        }
+
     async def list_documents(self, token: str, params: Params) -> Json:
         self._call("list_documents", token, dict(params))
         return {"items": list(self.documents.values()), "next_cursor": None}

@@ -308,6 +308,7 @@ async def test_every_page_has_a_strict_policy_and_no_inline_script_or_style(
         "/customers",
         "/products",
         "/invoices",
+        "/receivables",
     ):
         page = await client.get(path)
         assert page.status_code == 200, path
@@ -345,3 +346,14 @@ async def test_products_show_their_stock(client, fake_api, sign_in):
     page = await client.get("/products")
     assert re.search(r"WIDGET.*?<td class=\"num\">10</td>.*?>2<.*?>8<", page.text, re.S)
     assert fake_api.called("get_stock") == [("WIDGET",)]  # services have no stock
+
+
+async def test_receivables_are_aged_per_customer_with_totals(client, fake_api, sign_in):
+    await sign_in("accounting")
+    page = await client.get("/receivables?as_of=2026-12-01&currency=eur")
+    assert page.status_code == 200
+    ((params,),) = fake_api.called("list_receivables")
+    assert (params["as_of"], params["currency"]) == ("2026-12-01", "EUR")
+    assert 'href="/customers/c1">Acme GmbH' in page.text
+    assert "All customers" in page.text
+    assert "15.00" in page.text

@@ -67,7 +67,7 @@ class HttpSuiteApi:
         try:
             found: Json = await self._json(service, "GET", path, token)
         except ServiceError as exc:
-            if exc.status == 404:
+            if exc.status in (404, 422):  # none, or not even a valid key (a name typed)
                 return None
             raise
         return found
@@ -151,6 +151,10 @@ class HttpSuiteApi:
             "billing", "POST", path, token, json=body, idempotency_key=idempotency_key
         )
         return payment
+
+    async def list_receivables(self, token: str, params: Params) -> Json:
+        page: Json = await self._json("billing", "GET", "/receivables", token, params=params)
+        return page
 
     # documents
     async def list_documents(self, token: str, params: Params) -> Json:

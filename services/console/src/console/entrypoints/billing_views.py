@@ -46,6 +46,31 @@ async def invoices_list(
     )
 
 
+@router.get("/receivables")
+async def receivables(
+    request: Request,
+    user: CurrentUser,
+    api: Api,
+    as_of: str = "",
+    currency: str = "",
+    cursor: str | None = None,
+) -> Response:
+    """What customers owe as of a day, in buckets of days past due, with totals per currency."""
+    params = {"as_of": as_of, "currency": currency.upper(), "cursor": cursor, "limit": PAGE_SIZE}
+    problem: ServiceError | None = None
+    try:
+        page = await api.list_receivables(user.token, params)
+    except ServiceError as error:
+        if error.status != 422:
+            return error_page(request, error)
+        page, problem = {"items": [], "totals": [], "next_cursor": None}, error
+    return render(
+        request,
+        "invoices/receivables.html",
+        {"page": page, "as_of": as_of, "currency": currency, "problem": problem},
+    )
+
+
 async def _invoice_context(api: Api, token: str, invoice_id: str) -> dict[str, object]:
     invoice = await api.get_invoice(token, invoice_id)
     documents = await api.list_documents(

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="nothing to do: the console owns no database")
     args = parser.parse_args(argv)
     configure_logging("console", settings.log_level, json_logs=settings.json_logs)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per call to a service
     if args.command == "migrate":
         logging.getLogger("console").info("the console owns no database: nothing to migrate")
         return 0

@@ -19,7 +19,17 @@ from console.service_layer.ports import Json, ServiceError, SuiteApi
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
 PAGE_SIZE = 25
-FILTERS = ("status", "fulfilment", "billing", "q", "date_from", "date_to", "sort", "direction")
+FILTERS = (
+    "status",
+    "fulfilment",
+    "billing",
+    "q",
+    "customer_id",
+    "date_from",
+    "date_to",
+    "sort",
+    "direction",
+)
 NEW_ORDER_LINES = 3
 MAX_LINES = 50
 LINE_FIELDS = (
