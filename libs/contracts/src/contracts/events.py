@@ -289,6 +289,38 @@ class PaymentReversed(Payload):
     reversed_at: datetime
 
 
+class InvoiceOverdue(Payload):
+    """An invoice was not paid by its due date (found by billing's daily collection run)."""
+
+    invoice_id: str
+    invoice_number: str
+    order_id: str
+    customer_id: str
+    currency: CurrencyCode
+    due_date: date
+    balance: Money
+    days_past_due: int
+    overdue_on: date = Field(description="The day of the run that found it overdue")
+
+
+class DunningLevelReached(Payload):
+    """An overdue invoice reached a dunning level (reminder, second reminder, final notice...):
+    documents e-mails the invoice again with the level's text."""
+
+    invoice_id: str
+    invoice_number: str
+    order_id: str
+    customer: CustomerRef
+    currency: CurrencyCode
+    due_date: date
+    balance: Money
+    days_past_due: int
+    level: int = Field(ge=1)
+    name: ShortText
+    text: LongText
+    reached_on: date
+
+
 class RefundPaid(Payload):
     """Customer credit (overpayments, credit notes) was paid back to the customer."""
 
@@ -392,6 +424,8 @@ class EventType(StrEnum):
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
     REFUND_PAID = f"{PREFIX}.refund.paid.v1"
+    INVOICE_OVERDUE = f"{PREFIX}.invoice.overdue.v1"
+    DUNNING_LEVEL_REACHED = f"{PREFIX}.invoice.dunning_level_reached.v1"
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
     DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
@@ -418,6 +452,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.PAYMENT_REVERSED: PaymentReversed,
     EventType.REFUND_PAID: RefundPaid,
+    EventType.INVOICE_OVERDUE: InvoiceOverdue,
+    EventType.DUNNING_LEVEL_REACHED: DunningLevelReached,
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
     EventType.DOCUMENT_EMAILED: DocumentEmailed,

@@ -68,8 +68,10 @@ BILLING_EVENTS = Topic(
         EventType.PAYMENT_RECEIVED,
         EventType.PAYMENT_REVERSED,
         EventType.REFUND_PAID,
+        EventType.INVOICE_OVERDUE,
+        EventType.DUNNING_LEVEL_REACHED,
     ),
-    description="Invoices, payments, reversals and refunds",
+    description="Invoices, payments, reversals, refunds, overdue invoices and dunning",
 )
 DOCUMENTS_EVENTS = Topic(
     name="documents.events",

@@ -1,35 +1,45 @@
 """The composition root of the billing service."""
 
+from datetime import UTC, datetime
+
 from billing import __version__
 from billing.adapters.tables import metadata
 from billing.config import BillingSettings
 from billing.entrypoints import (
+    collection_api,
     customer_payments_api,
     invoices_api,
     payments_api,
     receivables_api,
     refunds_api,
 )
+from billing.entrypoints.collection import Clock, CollectionLoop
 from billing.entrypoints.handlers import handle_order_completed
 from contracts import EventType
 from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
 from servicekit.runtime import ServiceSpec, Subscription
 
 
-def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
+def build_spec(
+    settings: BillingSettings | None = None, *, clock: Clock = lambda: datetime.now(UTC)
+) -> ServiceSpec:
+    """The billing service; `clock` dates the daily collection run (tests pass their own)."""
+    settings = settings or BillingSettings()
+    collection = CollectionLoop(settings, clock)
     return ServiceSpec(
         name="billing",
         title="Billing service",
         description="Invoices, payments and balances.",
         version=__version__,
         metadata=metadata,
-        settings=settings or BillingSettings(),
+        settings=settings,
         routers=[
             invoices_api.router,
             payments_api.router,
             customer_payments_api.router,
             refunds_api.router,
             receivables_api.router,
+            collection_api.router,
         ],
         subscriptions=lambda _runtime: [
             Subscription(
@@ -38,4 +48,6 @@ def build_spec(settings: BillingSettings | None = None) -> ServiceSpec:
             )
         ],
         publishes=[BILLING_EVENTS],
+        on_startup=[collection.start],
+        on_shutdown=[collection.stop],
     )

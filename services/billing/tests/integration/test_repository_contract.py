@@ -96,7 +96,8 @@ async def storage(
         await session.execute(
             text(
                 "TRUNCATE invoices, invoice_lines, invoice_taxes, payments, "
-                "invoice_number_counters, outbox, customer_payments, refunds, refund_parts"
+                "invoice_number_counters, outbox, customer_payments, refunds, refund_parts "
+                "CASCADE"  # and every table that refers to these
             )
         )
     return SqlStorage(contract_sessions)

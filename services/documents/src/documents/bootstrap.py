@@ -17,6 +17,7 @@ from documents.domain.emails import RetryPolicy
 from documents.entrypoints.documents_api import build_documents_router
 from documents.entrypoints.emails_api import build_emails_router
 from documents.entrypoints.handlers import DocumentHandlers
+from documents.entrypoints.reminders import handle_dunning_level_reached
 from documents.entrypoints.sender import EmailSender
 from documents.entrypoints.templates_api import build_templates_router
 from documents.service_layer.ports import DocumentStorage, Mailer
@@ -147,7 +148,10 @@ def build_spec(
             ),
             Subscription(
                 topic=BILLING_EVENTS,
-                handlers={EventType.INVOICE_ISSUED: handlers.handle_invoice_issued},
+                handlers={
+                    EventType.INVOICE_ISSUED: handlers.handle_invoice_issued,
+                    EventType.DUNNING_LEVEL_REACHED: handle_dunning_level_reached,
+                },
             ),
         ],
         publishes=[DOCUMENTS_EVENTS],

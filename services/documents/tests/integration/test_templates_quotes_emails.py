@@ -24,7 +24,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import QuoteSent
+from contracts.events import DunningLevelReached, QuoteSent
 from servicekit.testing import (
     bearer,
     eventually,
@@ -445,3 +445,57 @@ async def test_templates_pick_the_language_and_letterhead_of_documents(
         assert "Order confirmation" in pdf_text(built_in)
         assert documents["SO-2026-000103"]["language"] is None
         assert len(PdfReader(io.BytesIO(built_in)).pages[0].images) == 0
+
+
+async def test_a_dunning_level_reached_mails_the_invoice_again_with_the_level_text(
+    start_service, invoice_builder
+) -> None:
+    port = free_port()
+    async with smtp_server(port) as mailbox, documents_service(start_service, port) as service:
+        issued = invoice_builder(
+            str(uuid.uuid4()), "INV-2026-000042", "SO-2026-000042", line_count=3
+        )
+        await service.publish(
+            "billing.events",
+            new_event(EventType.INVOICE_ISSUED, issued, source="/billing", subject=issued.order_id),
+            key=issued.order_id,
+        )
+        [document] = await eventually(lambda: service.documents_of(issued.order_id), within=30)
+        reminder = DunningLevelReached(
+            invoice_id=issued.invoice_id,
+            invoice_number=issued.number,
+            order_id=issued.order_id,
+            customer={"id": "c-1", "name": "Payer", "email": "ap@payer.example"},
+            currency=issued.currency,
+            due_date=issued.due_date,
+            balance=issued.totals.gross,
+            days_past_due=21,
+            level=2,
+            name="Second reminder",
+            text="We have not yet received payment of the invoice below.",
+            reached_on=date(2026, 2, 1),
+        )
+        event = new_event(
+            EventType.DUNNING_LEVEL_REACHED, reminder, source="/billing", subject=issued.order_id
+        )
+        await service.publish("billing.events", event, key=issued.order_id)
+
+        async def received() -> list[EmailMessage] | None:
+            return mailbox.messages() or None
+
+        [message] = await eventually(received, within=30)
+        assert message["Subject"] == f"Second reminder: invoice {issued.number}"
+        assert message["To"] == "ap@payer.example"
+        body = message.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
+        assert "We have not yet received payment" in text
+        assert f"{issued.totals.gross} {issued.currency} open, 21 days past due" in text
+        [attachment] = list(message.iter_attachments())
+        assert attachment.get_content() == await service.content(document)
+
+        async def emailed() -> list[tuple[bytes, CloudEvent[Any]]] | None:
+            return await service.events(EventType.DOCUMENT_EMAILED) or None
+
+        [(key, announced)] = await eventually(emailed, within=20)
+        assert (key, announced.data.status) == (issued.order_id.encode(), "sent")

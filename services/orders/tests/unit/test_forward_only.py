@@ -3,14 +3,21 @@ late, or replayed under a new id) is on the timeline, marked stale, and moves no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from typing import Any
 
 from orders_builders import an_order, payment_received, shipment_dispatched
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import PaymentReversed, ShipmentDispatched, StockReleased, StockReserved
+from contracts.events import (
+    DunningLevelReached,
+    InvoiceOverdue,
+    PaymentReversed,
+    ShipmentDispatched,
+    StockReleased,
+    StockReserved,
+)
 from orders.domain.order import Billing, Fulfilment, OrderStatus
 from orders.service_layer import orders, reactions
 
@@ -152,3 +159,49 @@ async def test_a_reversed_payment_moves_billing_back_only_in_billing_sequence(uo
     assert state.billing is Billing.INVOICED
     entries = [e.summary for e in await uow.timeline(order.id)]
     assert any("reversed on invoice INV-2026-000001 (cheque bounced)" in s for s in entries)
+
+
+async def test_an_overdue_invoice_makes_the_order_overdue_until_it_is_paid(uow: Any) -> None:
+    order = await a_reserved_order(uow)
+    overdue = InvoiceOverdue(
+        invoice_id="inv-1",
+        invoice_number="INV-2026-000001",
+        order_id=order.id,
+        customer_id="c-1",
+        currency="EUR",
+        due_date=date(2026, 3, 1),
+        balance=D("24.20"),
+        days_past_due=1,
+        overdue_on=date(2026, 3, 2),
+    )
+    state = await reactions.invoice_overdue(
+        uow, numbered(EventType.INVOICE_OVERDUE, overdue, order.id, 2, "/billing")
+    )
+    assert state.billing is Billing.OVERDUE
+    part = payment_received(
+        order.id, "4.20", paid_total="4.20", balance="20.00", status="partially_paid"
+    )
+    state = await reactions.payment_received(
+        uow, numbered(EventType.PAYMENT_RECEIVED, part, order.id, 3, "/billing")
+    )
+    assert state.billing is Billing.OVERDUE  # still owing after its due date
+    reminder = DunningLevelReached(
+        **overdue.model_dump(exclude={"customer_id", "overdue_on"}),
+        customer={"id": "c-1", "name": "C"},
+        level=1,
+        name="Payment reminder",
+        text="Please pay.",
+        reached_on=date(2026, 3, 8),
+    )
+    state = await reactions.dunning_level_reached(
+        uow, numbered(EventType.DUNNING_LEVEL_REACHED, reminder, order.id, 4, "/billing")
+    )
+    assert state.billing is Billing.OVERDUE
+    rest = payment_received(order.id, "20.00", paid_total="24.20", balance="0.00", status="paid")
+    state = await reactions.payment_received(
+        uow, numbered(EventType.PAYMENT_RECEIVED, rest, order.id, 5, "/billing")
+    )
+    assert state.billing is Billing.PAID
+    summaries = [e.summary for e in await uow.timeline(order.id)]
+    assert any("Invoice INV-2026-000001 overdue" in s for s in summaries)
+    assert any("Dunning level 1 (Payment reminder)" in s for s in summaries)

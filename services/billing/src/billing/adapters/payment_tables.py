@@ -1,4 +1,5 @@
-"""Tables of the payment aggregate: customer payments and refunds of customer credit.
+"""Tables of the payment aggregate (customer payments, refunds of customer credit) and of the
+collection of overdue invoices.
 
 A payment's allocations to invoices are rows of `tables.payments` (what each invoice lists as
 its payments), linked by `payment_id`.
@@ -7,9 +8,11 @@ its payments), linked by `payment_id`.
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -71,4 +74,28 @@ refund_parts = Table(
     Column("amount", MONEY, nullable=False),
     CheckConstraint("amount > 0", name="positive_amount"),
     PrimaryKeyConstraint("refund_id", "payment_id"),
+)
+
+# The daily collection run: one row per day, claimed by the first worker (the primary key makes
+# a second worker's claim wait for the first's commit, then find the day taken).
+collection_runs = Table(
+    "collection_runs",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("overdue", Integer, nullable=False),
+    Column("reminders", Integer, nullable=False),
+    Column("ran_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The collection steps an invoice reached: 0 overdue, then each dunning level, once each.
+collection_steps = Table(
+    "collection_steps",
+    metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("reached_on", Date, nullable=False),
+    Column("days_past_due", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("invoice_id", "step"),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.collection_repository import SqlCollection
 from billing.adapters.invoices_repository import SqlInvoiceRepository
 from billing.adapters.payments_repository import SqlPaymentRepository
 from billing.adapters.receivables_repository import SqlReceivables
@@ -23,3 +24,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.invoices = SqlInvoiceRepository(session)
         self.payments = SqlPaymentRepository(session)
         self.receivables = SqlReceivables(session)
+        self.collection = SqlCollection(session)

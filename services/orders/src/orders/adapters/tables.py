@@ -211,7 +211,7 @@ orders = Table(
         name="fulfilment",
     ),
     CheckConstraint(
-        "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'paid', 'credited')",
+        "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'overdue', 'paid', 'credited')",
         name="billing",
     ),
     Index("ix_orders_created_at_id", "created_at", "id"),

@@ -54,6 +54,7 @@ class Billing(StrEnum):
     NOT_INVOICED = "not_invoiced"
     INVOICED = "invoiced"
     PARTIALLY_PAID = "partially_paid"
+    OVERDUE = "overdue"  # not paid by the invoice's due date (until it is paid)
     PAID = "paid"
     CREDITED = "credited"
 
@@ -79,8 +80,9 @@ _BILLING_RANK = {
     Billing.NOT_INVOICED: 0,
     Billing.INVOICED: 1,
     Billing.PARTIALLY_PAID: 2,
-    Billing.PAID: 3,
-    Billing.CREDITED: 4,
+    Billing.OVERDUE: 3,  # a part payment of an overdue invoice leaves it overdue
+    Billing.PAID: 4,
+    Billing.CREDITED: 5,
 }
 
 
@@ -426,6 +428,10 @@ class Order:
         self.billing = target
         return True
 
+    def invoice_overdue(self) -> bool:
+        """The invoice was not paid by its due date: overdue until it is paid."""
+        return self.payment_received(Billing.OVERDUE.value)
+
     def payment_reversed(self, invoice_status: str) -> bool:
         """Follow the invoice's status after a reversed payment: the one fact that moves billing
         back (a paid invoice owes again). Only ever applied in billing's sequence."""
@@ -433,8 +439,8 @@ class Order:
             target = Billing.INVOICED if invoice_status == "issued" else Billing(invoice_status)
         except ValueError:
             return False
-        if target is self.billing or self.billing is Billing.NOT_INVOICED:
-            return False
+        if target is self.billing or self.billing in (Billing.NOT_INVOICED, Billing.OVERDUE):
+            return False  # an overdue invoice that owes more again is still overdue
         self.billing = target
         return True
 

@@ -62,6 +62,8 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.INVOICE_ISSUED: handler(reactions.invoice_issued),
     EventType.PAYMENT_RECEIVED: handler(reactions.payment_received),
     EventType.PAYMENT_REVERSED: handler(reactions.payment_reversed),
+    EventType.INVOICE_OVERDUE: handler(reactions.invoice_overdue),
+    EventType.DUNNING_LEVEL_REACHED: handler(reactions.dunning_level_reached),
     EventType.DOCUMENT_GENERATED: handler(reactions.document_generated),
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),

@@ -15,7 +15,9 @@ from contracts import CloudEvent
 from contracts.events import (
     DocumentEmailed,
     DocumentGenerated,
+    DunningLevelReached,
     InvoiceIssued,
+    InvoiceOverdue,
     PaymentReceived,
     PaymentReversed,
     QuoteDocumentGenerated,
@@ -192,6 +194,25 @@ async def payment_reversed(uow: UnitOfWork, event: CloudEvent[PaymentReversed]) 
         summary,
         in_sequence=True,
     )
+
+
+async def invoice_overdue(uow: UnitOfWork, event: CloudEvent[InvoiceOverdue]) -> Order:
+    data = event.data
+    summary = (
+        f"Invoice {data.invoice_number} overdue: {data.balance} {data.currency} open, "
+        f"due {data.due_date.isoformat()}"
+    )
+    return await _apply(uow, event, data.order_id, Order.invoice_overdue, summary, in_sequence=True)
+
+
+async def dunning_level_reached(uow: UnitOfWork, event: CloudEvent[DunningLevelReached]) -> Order:
+    """On the timeline only: the billing state stays overdue."""
+    data = event.data
+    summary = (
+        f"Dunning level {data.level} ({data.name}) for invoice {data.invoice_number}: "
+        f"{data.balance} {data.currency} open, {data.days_past_due} days past due"
+    )
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
 
 
 # --- documents -----------------------------------------------------------------------------------
