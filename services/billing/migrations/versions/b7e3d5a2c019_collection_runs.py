@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e3d5a2c019"
-down_revision = "a1f0c2b7d914"
+down_revision = "b7e1a3c90d21"
 
 
 def upgrade() -> None:

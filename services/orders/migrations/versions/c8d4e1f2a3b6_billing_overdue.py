@@ -3,7 +3,7 @@
 from alembic import op
 
 revision = "c8d4e1f2a3b6"
-down_revision = "181451fb1b1b"
+down_revision = "c2f8d4e6a913"
 
 BEFORE = "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'paid', 'credited')"
 AFTER = "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'overdue', 'paid', 'credited')"

@@ -11,6 +11,7 @@ from billing.adapters.payment_tables import collection_runs, collection_steps
 from billing.adapters.tables import invoices
 from billing.domain.dunning import Receivable, Step
 from billing.domain.payment import OPEN_STATUSES
+from pricing import in_currency
 from servicekit.unit_of_work import SqlRepository
 
 
@@ -57,7 +58,7 @@ class SqlCollection(SqlRepository):
                 customer_email=row.customer_email,
                 currency=row.currency,
                 due_date=row.due_date,
-                balance=row.gross_total - row.paid_total,
+                balance=in_currency(row.gross_total - row.paid_total, row.currency),
                 last_step=row.last,
             )
             for row in (await self.session.execute(query)).all()
