@@ -19,11 +19,12 @@ import pytest
 
 from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
-from orders.domain.customer import Customer, Opportunity
+from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Order
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote, QuoteStatus
 from orders.service_layer.ports import (
+    CustomerFilters,
     Direction,
     OrderFilters,
     OrderSort,
@@ -53,6 +54,15 @@ def _sort_value(order: Order, sort: OrderSort) -> Any:
     return values[sort]
 
 
+def _owned_matches(record: Customer | Order | Quote, f: Any) -> bool:
+    """Like adapters.ownership: the owner and team filters, and what the viewer sees."""
+    return (
+        (f.owner is None or record.owner == f.owner)
+        and (f.team is None or record.team == f.team)
+        and f.viewer.sees(record.owner, record.team)
+    )
+
+
 def _order_matches(order: Order, f: OrderFilters) -> bool:
     opportunity_id = order.opportunity.id if order.opportunity else None
     gross = order.totals.gross
@@ -73,6 +83,7 @@ def _order_matches(order: Order, f: OrderFilters) -> bool:
         and (f.gross_max is None or gross <= f.gross_max)
         and (not f.q or _contains(f.q, order.number, order.description, order.customer_reference))
         and (order.archived_at is not None) == f.archived
+        and _owned_matches(order, f)
     )
 
 
@@ -91,12 +102,14 @@ def _quote_matches(quote: Quote, f: QuoteFilters) -> bool:
         and (f.customer_id is None or quote.customer_id == f.customer_id)
         and (f.opportunity_id is None or opportunity_id == f.opportunity_id)
         and (not f.q or _contains(f.q, quote.number, quote.description, quote.customer_reference))
+        and _owned_matches(quote, f)
     )
 
 
 class FakeCustomers:
     def __init__(self) -> None:
         self.rows: dict[str, Customer] = {}
+        self.named: Any = None  # whether an order or quote names a customer (set by the UoW)
 
     async def add(self, customer: Customer) -> None:
         self.rows[customer.id] = copy.deepcopy(customer)
@@ -115,15 +128,66 @@ class FakeCustomers:
         matches = [c for c in self.rows.values() if c.email.lower() == email.lower()]
         return copy.deepcopy(min(matches, key=lambda c: c.created_at)) if matches else None
 
+    async def with_tax_id_or_email(
+        self, tax_id: str | None, email: str | None, *, besides: str | None = None
+    ) -> list[Customer]:
+        found = [
+            c
+            for c in self.rows.values()
+            if c.id != besides
+            and ((tax_id and c.tax_id == tax_id) or (email and c.email.lower() == email.lower()))
+        ]
+        return copy.deepcopy(sorted(found, key=lambda c: c.created_at))
+
+    async def has_orders(self, customer_id: str) -> bool:
+        return bool(self.named is not None and self.named(customer_id))
+
+    async def delete(self, customer_id: str) -> None:
+        self.rows.pop(customer_id, None)
+
     async def search(
-        self, *, q: str | None, limit: int, after: tuple[str, str] | None
+        self, filters: CustomerFilters, *, limit: int, after: tuple[str, str] | None
     ) -> list[Customer]:
         found = sorted(self.rows.values(), key=lambda c: (c.name, c.id))
-        if q:
-            found = [c for c in found if _contains(q, c.name, c.email)]
+        if filters.q:
+            found = [c for c in found if _contains(filters.q, c.name, c.email)]
+        found = [
+            c
+            for c in found
+            if _owned_matches(c, filters)
+            and (filters.group is None or c.group == filters.group)
+            and (c.archived_at is not None) == filters.archived
+        ]
         if after:
             found = [c for c in found if (c.name, c.id) > after]
         return found[:limit]
+
+
+class FakeCustomerGroups:
+    def __init__(self, customers: FakeCustomers) -> None:
+        self.rows: dict[str, CustomerGroup] = {}
+        self.customers = customers
+
+    async def add(self, group: CustomerGroup) -> bool:
+        if group.code in self.rows:
+            return False
+        self.rows[group.code] = group
+        return True
+
+    async def get(self, code: str, *, for_update: bool = False) -> CustomerGroup | None:
+        return self.rows.get(code)
+
+    async def all(self) -> list[CustomerGroup]:
+        return sorted(self.rows.values(), key=lambda g: g.code)
+
+    async def save(self, group: CustomerGroup) -> None:
+        self.rows[group.code] = group
+
+    async def in_use(self, code: str) -> bool:
+        return any(c.group == code for c in self.customers.rows.values())
+
+    async def delete(self, code: str) -> None:
+        self.rows.pop(code, None)
 
 
 class FakeAddresses:
@@ -291,9 +355,14 @@ class FakeSavedFilters:
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.customers = FakeCustomers()
+        self.customer_groups = FakeCustomerGroups(self.customers)
         self.addresses = FakeAddresses()
         self.orders = FakeOrders()
         self.quotes = FakeQuotes(self.orders)
+        self.customers.named = lambda customer_id: any(
+            record.customer_id == customer_id
+            for record in [*self.orders.rows.values(), *self.quotes.rows.values()]
+        )
         self.opportunities = FakeOpportunities()
         self.stages = FakeStages()
         self.saved_filters = FakeSavedFilters()
@@ -364,6 +433,7 @@ class FakeUnitOfWork:
         data: dict[str, Any],
         order_id: str | None = None,
         quote_id: str | None = None,
+        customer_id: str | None = None,
     ) -> None:
         entry = TimelineEntry(
             occurred_at=datetime.now(UTC),
@@ -374,16 +444,20 @@ class FakeUnitOfWork:
             actor=self.actor,
             data=data,
         )
-        self._append(order_id or quote_id, entry)
+        self._append(order_id or quote_id or customer_id, entry)
 
     def _append(self, subject: str | None, entry: TimelineEntry) -> None:
         assert subject is not None
         self.entries.append((subject, entry))
 
     async def timeline(
-        self, order_id: str | None = None, *, quote_id: str | None = None
+        self,
+        order_id: str | None = None,
+        *,
+        quote_id: str | None = None,
+        customer_id: str | None = None,
     ) -> list[TimelineEntry]:
-        subject = order_id or quote_id
+        subject = order_id or quote_id or customer_id
         mine = [(i, e) for i, (o, e) in enumerate(self.entries) if o == subject]
         return [e for _, e in sorted(mine, key=lambda item: (item[1].occurred_at, item[0]))]
 

@@ -5,7 +5,8 @@ public key (RS256/ES256): signature, expiry, issuer and audience. A shared-secre
 exists for local development only and is refused unless `AUTH_ALLOW_DEV_SECRET=true`.
 
 Roles come from the `roles` claim (a list) or from `scope` (space-separated); `admin` may do
-everything. The subject (`sub`) becomes the actor of every change and of the events it causes.
+everything. The subject (`sub`) becomes the actor of every change and of the events it causes;
+the optional `team` claim names the caller's team (record-level visibility may use it).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class AuthSettings(BaseSettings):
 class Principal:
     subject: str
     roles: frozenset[str]
+    team: str | None = None
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return Role.ADMIN in self.roles or bool(self.roles & roles)
@@ -151,7 +153,12 @@ class TokenVerifier:
         if isinstance(roles, str):
             roles = roles.split()
         scopes = str(claims.get("scope", "")).split()
-        return Principal(subject=str(claims["sub"]), roles=frozenset([*roles, *scopes]))
+        team = claims.get("team")
+        return Principal(
+            subject=str(claims["sub"]),
+            roles=frozenset([*roles, *scopes]),
+            team=str(team) if team else None,
+        )
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
         if self._jwks is not None:
@@ -221,10 +228,11 @@ def mint_token(
     audience: str = "sales-order-suite",
     ttl_seconds: int = 8 * 3600,
     algorithm: str = "HS256",
+    team: str | None = None,
 ) -> str:
     """Issue a token (development and tests only; production tokens come from the IdP)."""
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "sub": subject,
         "roles": roles,
         "iss": issuer,
@@ -232,6 +240,8 @@ def mint_token(
         "iat": now,
         "exp": now + ttl_seconds,
     }
+    if team is not None:
+        claims["team"] = team
     token: str = jwt.encode(claims, secret_or_private_key, algorithm=algorithm)
     return token
 

@@ -369,7 +369,13 @@ def use_test_identity() -> None:
     os.environ.setdefault("AUTH_ALLOW_DEV_SECRET", "true")
 
 
-def token(*roles: str, subject: str | None = None, ttl_seconds: int = 3600, **claims: str) -> str:
+def token(
+    *roles: str,
+    subject: str | None = None,
+    ttl_seconds: int = 3600,
+    team: str | None = None,
+    **claims: str,
+) -> str:
     """A token for the test identity (see `use_test_identity`), signed like the IdP would."""
     settings = AuthSettings()
     assert settings.dev_secret is not None, "call use_test_identity() first"
@@ -380,11 +386,12 @@ def token(*roles: str, subject: str | None = None, ttl_seconds: int = 3600, **cl
         issuer=claims.get("issuer", settings.issuer),
         audience=claims.get("audience", settings.audience),
         ttl_seconds=ttl_seconds,
+        team=team,
     )
 
 
-def bearer(*roles: str, subject: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(*roles, subject=subject)}"}
+def bearer(*roles: str, subject: str | None = None, team: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(*roles, subject=subject, team=team)}"}
 
 
 @contextlib.asynccontextmanager

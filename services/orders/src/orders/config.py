@@ -3,6 +3,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from orders.domain.ownership import Visibility
 from servicekit.settings import ServiceSettings
 from servicekit.webhooks import WebhookSettings
 
@@ -20,3 +21,7 @@ class OrdersSettings(ServiceSettings):
     import_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
     # Files with more rows are imported in the background (202, then GET /imports/{id}).
     import_sync_rows: int = Field(default=2_000, ge=0)
+    # Which customers, quotes and orders each role sees: `own`, `team` or `all`, e.g.
+    # ORDERS_VISIBILITY='{"sales": "own", "sales_manager": "team"}'. A caller gets the widest of
+    # their roles; roles not listed (and admin) see all.
+    visibility: dict[str, Visibility] = Field(default_factory=dict)

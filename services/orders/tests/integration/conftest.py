@@ -46,15 +46,21 @@ class OrdersUnderTest:
 
 
 @pytest.fixture(scope="module")
+def orders_settings() -> dict[str, Any]:
+    """Settings of the service under test beyond the test defaults (a module may override)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 async def orders_service(
-    kafka_bootstrap: str, databases: TemporaryDatabases
+    kafka_bootstrap: str, databases: TemporaryDatabases, orders_settings: dict[str, Any]
 ) -> AsyncIterator[OrdersUnderTest]:
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
     await ensure_topics(kafka)
     settings = await settings_for_test(
-        OrdersSettings, databases, kafka, "orders", consumer_max_attempts=2
+        OrdersSettings, databases, kafka, "orders", consumer_max_attempts=2, **orders_settings
     )
     spec = build_spec(settings)
     try:

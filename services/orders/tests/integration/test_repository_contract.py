@@ -27,12 +27,14 @@ from orders.domain.content import (
     RecurrenceFrequency,
     Recurring,
 )
-from orders.domain.customer import Customer, Opportunity
+from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Approval, Billing, Document, Fulfilment, Order, OrderStatus
+from orders.domain.ownership import Viewer, Visibility
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote, QuoteDocument, QuoteStatus
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from orders.service_layer.ports import (
+    CustomerFilters,
     Direction,
     OrderFilters,
     OrderSort,
@@ -116,6 +118,74 @@ async def customers(store: UnitOfWork, *names: str) -> list[Customer]:
 # --- customers and their addresses ---------------------------------------------------------------
 
 
+async def test_customer_groups_tax_ids_duplicates_and_deletion(store: UnitOfWork) -> None:
+    group = CustomerGroup("retail", "Retail", None, T0)
+    assert await store.customer_groups.add(group)
+    assert not await store.customer_groups.add(replace(group, name="Again"))
+    await store.customer_groups.save(replace(group, name="Shops", description="B2C"))
+    assert await store.customer_groups.all() == [CustomerGroup("retail", "Shops", "B2C", T0)]
+    assert not await store.customer_groups.in_use("retail")
+    acme = a_customer("acme", "Buyer@Example.com", group="retail", tax_id="DE136695976")
+    bolt = a_customer("bolt", "buyer@example.com", created_at=T0 + timedelta(days=1))
+    unused = a_customer("unused", archived_at=T0, updated_at=T0)
+    for customer in (acme, bolt, unused):
+        await store.customers.add(customer)
+    assert await store.customers.get(unused.id) == unused
+    assert await store.customer_groups.in_use("retail")
+    assert await store.customers.with_tax_id_or_email("DE136695976", None) == [acme]
+    assert await store.customers.with_tax_id_or_email(None, "BUYER@example.com") == [acme, bolt]
+    assert await store.customers.with_tax_id_or_email(
+        "DE136695976", "buyer@example.com", besides=acme.id
+    ) == [bolt]
+    assert await store.customers.with_tax_id_or_email(None, None) == []
+    archived = CustomerFilters(archived=True)
+    assert await store.customers.search(archived, limit=10, after=None) == [unused]
+    assert await store.customers.search(CustomerFilters(group="retail"), limit=10, after=None) == [
+        acme
+    ]
+    await store.orders.add(an_order(acme, 1))
+    assert await store.customers.has_orders(acme.id)
+    assert not await store.customers.has_orders(bolt.id)
+    await store.quotes.add(a_quote(bolt, 1))
+    assert await store.customers.has_orders(bolt.id)
+    await store.note("orders.customer.archived", summary="x", data={}, customer_id=unused.id)
+    await store.customers.delete(unused.id)
+    assert await store.customers.get(unused.id) is None
+    await store.customer_groups.delete("retail_unknown")
+    assert await store.customer_groups.get("retail") is not None
+
+
+async def test_owned_records_are_filtered_by_owner_team_and_viewer(store: UnitOfWork) -> None:
+    owners = [("alice", "north"), ("bob", "north"), ("carol", "south"), (None, None)]
+    made = [a_customer(f"c{i}", owner=o, team=t) for i, (o, t) in enumerate(owners)]
+    for customer in made:
+        await store.customers.add(customer)
+    for number, customer in enumerate(made, start=1):
+        await store.orders.add(an_order(customer, number, owner=customer.owner, team=customer.team))
+        await store.quotes.add(a_quote(customer, number, owner=customer.owner, team=customer.team))
+    alice = Viewer("alice", "north", Visibility.OWN)
+    manager = Viewer("nina", "north", Visibility.TEAM)
+    everyone = Viewer(None, None, Visibility.ALL)
+    cases: list[tuple[dict[str, Any], set[str | None]]] = [
+        ({"viewer": alice}, {"alice"}),
+        ({"viewer": manager}, {"alice", "bob"}),
+        ({"viewer": everyone}, {"alice", "bob", "carol", None}),
+        ({"viewer": everyone, "team": "north"}, {"alice", "bob"}),
+        ({"viewer": manager, "owner": "bob"}, {"bob"}),
+        ({"viewer": manager, "owner": "carol"}, set()),
+        ({"viewer": Viewer(None, None, Visibility.TEAM)}, set()),
+    ]
+    for filters, expected in cases:
+        found_orders = await store.orders.search(OrderFilters(**filters), limit=10, after=None)
+        assert {o.owner for o in found_orders} == expected, filters
+        found_quotes = await store.quotes.search(QuoteFilters(**filters), limit=10, before=None)
+        assert {q.owner for q in found_quotes} == expected, filters
+        found = await store.customers.search(CustomerFilters(**filters), limit=10, after=None)
+        assert {c.owner for c in found} == expected, filters
+    [order] = await store.orders.search(OrderFilters(viewer=alice), limit=10, after=None)
+    assert (order.owner, order.team) == ("alice", "north")
+
+
 async def test_a_customer_reads_back_as_stored_and_saves_its_changes(store: UnitOfWork) -> None:
     [acme, bolt] = await customers(store, "acme", "bolt")
     assert await store.customers.get(acme.id) == acme
@@ -141,12 +211,14 @@ async def test_the_customer_of_an_email_is_the_oldest_ignoring_case(store: UnitO
 
 async def test_customers_are_searched_by_name_or_email_and_paged(store: UnitOfWork) -> None:
     [alpha, beta, gamma] = await customers(store, "alpha", "beta", "gamma")
-    assert await store.customers.search(q=None, limit=2, after=None) == [alpha, beta]
+    assert await store.customers.search(CustomerFilters(), limit=2, after=None) == [alpha, beta]
     after_beta = (beta.name, beta.id)
-    assert await store.customers.search(q=None, limit=2, after=after_beta) == [gamma]
-    assert await store.customers.search(q="BET", limit=10, after=None) == [beta]
-    assert await store.customers.search(q="GAMMA@EXAMPLE", limit=10, after=None) == [gamma]
-    assert await store.customers.search(q="%", limit=10, after=None) == []
+    assert await store.customers.search(CustomerFilters(), limit=2, after=after_beta) == [gamma]
+    assert await store.customers.search(CustomerFilters(q="BET"), limit=10, after=None) == [beta]
+    assert await store.customers.search(
+        CustomerFilters(q="GAMMA@EXAMPLE"), limit=10, after=None
+    ) == [gamma]
+    assert await store.customers.search(CustomerFilters(q="%"), limit=10, after=None) == []
 
 
 async def test_addresses_are_kept_oldest_first_and_removed(store: UnitOfWork) -> None:

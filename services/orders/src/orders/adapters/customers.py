@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, tuple_
+from sqlalchemy import delete, exists, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
+from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     address_from_json,
     address_to_json,
@@ -15,9 +16,17 @@ from orders.adapters.rows import (
     escape_like,
     row_by_id,
 )
-from orders.adapters.tables import customer_addresses, customers
+from orders.adapters.tables import (
+    customer_addresses,
+    customers,
+    opportunities,
+    order_timeline,
+    orders,
+    quotes,
+)
 from orders.domain.addresses import AddressKind, CustomerAddress
 from orders.domain.customer import Customer
+from orders.service_layer.ports import CustomerFilters
 from servicekit.unit_of_work import SqlRepository
 
 
@@ -29,6 +38,12 @@ def _customer(row: Row[Any]) -> Customer:
         created_at=row.created_at,
         billing_address=address_from_json(row.billing_address),
         shipping_address=address_from_json(row.shipping_address),
+        owner=row.owner,
+        team=row.team,
+        group=row.group_code,
+        tax_id=row.tax_id,
+        archived_at=row.archived_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -39,6 +54,12 @@ def _changeable_values(customer: Customer) -> dict[str, Any]:
         "email": customer.email,
         "billing_address": address_to_json(customer.billing_address),
         "shipping_address": address_to_json(customer.shipping_address),
+        "owner": customer.owner,
+        "team": customer.team,
+        "group_code": customer.group,
+        "tax_id": customer.tax_id,
+        "archived_at": customer.archived_at,
+        "updated_at": customer.updated_at,
     }
 
 
@@ -79,15 +100,55 @@ class SqlCustomerRepository(SqlRepository):
         ).first()
         return None if row is None else _customer(row)
 
+    async def with_tax_id_or_email(
+        self, tax_id: str | None, email: str | None, *, besides: str | None = None
+    ) -> list[Customer]:
+        matches = []
+        if tax_id:
+            matches.append(customers.c.tax_id == tax_id)
+        if email:
+            matches.append(func.lower(customers.c.email) == email.lower())
+        if not matches:
+            return []
+        query = select(customers).where(or_(*matches)).order_by(customers.c.created_at)
+        if besides is not None:
+            query = query.where(customers.c.id != besides)
+        return [_customer(row) for row in await self.session.execute(query.limit(20))]
+
+    async def has_orders(self, customer_id: str) -> bool:
+        named = or_(
+            exists().where(orders.c.customer_id == customer_id),
+            exists().where(quotes.c.customer_id == customer_id),
+        )
+        return bool((await self.session.execute(select(named))).scalar())
+
+    async def delete(self, customer_id: str) -> None:
+        await self.session.execute(
+            opportunities.update()
+            .where(opportunities.c.customer_id == customer_id)
+            .values(customer_id=None)
+        )
+        for table in (customer_addresses, order_timeline):
+            await self.session.execute(delete(table).where(table.c.customer_id == customer_id))
+        await self.session.execute(delete(customers).where(customers.c.id == customer_id))
+
     async def search(
-        self, *, q: str | None, limit: int, after: tuple[str, str] | None
+        self, filters: CustomerFilters, *, limit: int, after: tuple[str, str] | None
     ) -> list[Customer]:
         query = select(customers).order_by(customers.c.name, customers.c.id).limit(limit)
-        if q:
-            pattern = f"%{escape_like(q)}%"
+        if filters.q:
+            pattern = f"%{escape_like(filters.q)}%"
             query = query.where(
                 or_(customers.c.name.ilike(pattern), customers.c.email.ilike(pattern))
             )
+        if filters.group is not None:
+            query = query.where(customers.c.group_code == filters.group)
+        archived = customers.c.archived_at.is_not(None)
+        query = query.where(archived if filters.archived else ~archived)
+        for condition in ownership_conditions(
+            customers, owner=filters.owner, team=filters.team, viewer=filters.viewer
+        ):
+            query = query.where(condition)
         if after is not None:
             name, last_id = after
             query = query.where(

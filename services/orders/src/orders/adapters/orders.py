@@ -18,6 +18,7 @@ from orders.adapters.children import (
     lines_of,
     replace_lines,
 )
+from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     approval_from_json,
     approval_to_json,
@@ -58,6 +59,8 @@ def _header_values(order: Order) -> dict[str, Any]:
         "archived_at": order.archived_at,
         "applied_sequences": order.applied_sequences,
         "nothing_to_ship": order.nothing_to_ship,
+        "owner": order.owner,
+        "team": order.team,
         "created_at": order.created_at,
         "updated_at": order.updated_at,
     }
@@ -164,6 +167,8 @@ class SqlOrderRepository(SqlRepository):
                 archived_at=row.archived_at,
                 applied_sequences=dict(row.applied_sequences),
                 nothing_to_ship=row.nothing_to_ship,
+                owner=row.owner,
+                team=row.team,
                 **content_from_row(row),
             )
             for row in rows
@@ -198,6 +203,9 @@ def _order_conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:
         )
     archived = orders.c.archived_at.is_not(None)
     conditions.append(archived if filters.archived else ~archived)
+    conditions += ownership_conditions(
+        orders, owner=filters.owner, team=filters.team, viewer=filters.viewer
+    )
     return conditions
 
 

@@ -17,6 +17,7 @@ from orders.adapters.children import (
     replace_lines,
 )
 from orders.adapters.orders import orders_of_quotes
+from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     content_from_row,
     content_values,
@@ -40,6 +41,8 @@ def _quote_values(quote: Quote) -> dict[str, Any]:
         "sent_at": quote.sent_at,
         "decided_at": quote.decided_at,
         "rejection_reason": quote.rejection_reason,
+        "owner": quote.owner,
+        "team": quote.team,
         "created_at": quote.created_at,
         "updated_at": quote.updated_at,
     }
@@ -79,6 +82,10 @@ class SqlQuoteRepository(SqlRepository):
                     filters.q, quotes.c.number, quotes.c.description, quotes.c.customer_reference
                 )
             )
+        for condition in ownership_conditions(
+            quotes, owner=filters.owner, team=filters.team, viewer=filters.viewer
+        ):
+            query = query.where(condition)
         if before is not None:
             created_at, last_id = before
             query = query.where(
@@ -119,6 +126,8 @@ class SqlQuoteRepository(SqlRepository):
                 rejection_reason=row.rejection_reason,
                 orders=converted[row.id],
                 documents=documents[row.id],
+                owner=row.owner,
+                team=row.team,
                 **content_from_row(row),
             )
             for row in rows

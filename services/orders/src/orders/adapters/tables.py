@@ -93,6 +93,16 @@ def _documents_table(name: str, owner: str, owner_table: str, *kind: Column[Any]
     )
 
 
+def _ownership_columns(table: str) -> list[Column[Any] | Index]:
+    """The owner (token subject) and team of a customer, quote or order (domain.ownership)."""
+    return [
+        Column("owner", String(200)),
+        Column("team", String(200)),
+        Index(f"ix_{table}_owner", "owner"),
+        Index(f"ix_{table}_team", "team"),
+    ]
+
+
 def _year_counters(name: str) -> Table:
     """One row per year: locked and incremented in the transaction that inserts the numbered
     row, so a rolled-back insert gives its number back and the sequence has no gaps."""
@@ -104,6 +114,16 @@ def _year_counters(name: str) -> Table:
     )
 
 
+# Groups of customers (wholesale, retail, ...): price lists are keyed on the code.
+customer_groups = Table(
+    "customer_groups",
+    metadata,
+    Column("code", String(50), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 customers = Table(
     "customers",
     metadata,
@@ -113,7 +133,14 @@ customers = Table(
     Column("billing_address", JSONB),
     Column("shipping_address", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    *_ownership_columns("customers"),
+    Column("group_code", String(50), ForeignKey("customer_groups.code")),
+    Column("tax_id", String(50)),
+    Column("archived_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
     Index("ix_customers_name_id", "name", "id"),
+    Index("ix_customers_group_code", "group_code"),
+    Index("ix_customers_tax_id", "tax_id"),
 )
 Index("ix_customers_lower_email", func.lower(customers.c.email))
 
@@ -204,6 +231,7 @@ orders = Table(
     Column("applied_sequences", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     # Inventory had nothing to reserve (it stocks none of the product lines): none is shipped.
     Column("nothing_to_ship", Boolean, nullable=False, server_default=text("false")),
+    *_ownership_columns("orders"),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
     CheckConstraint(
         "fulfilment IN ('unreserved', 'reserving', 'reserved', 'backordered', "
@@ -248,6 +276,7 @@ order_timeline = Table(
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("order_id", Uuid(as_uuid=False), ForeignKey("orders.id")),
     Column("quote_id", Uuid(as_uuid=False), ForeignKey("quotes.id")),
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id")),
     Column("event_id", String(200), nullable=False, unique=True),
     Column("type", String(200), nullable=False),
     Column("source", String(500), nullable=False),
@@ -259,9 +288,12 @@ order_timeline = Table(
     Column("sequence", BigInteger),  # the event's CloudEvents `sequence`, if it has one
     # Received after a newer event of its producer: recorded, not applied.
     Column("stale", Boolean, nullable=False, server_default=text("false")),
-    CheckConstraint("(order_id IS NULL) <> (quote_id IS NULL)", name="one_subject"),
+    CheckConstraint(
+        "num_nonnulls(order_id, quote_id, customer_id) = 1", name="one_subject_of_three"
+    ),
     Index("ix_order_timeline_order_id_occurred_at", "order_id", "occurred_at", "id"),
     Index("ix_order_timeline_quote_id_occurred_at", "quote_id", "occurred_at", "id"),
+    Index("ix_order_timeline_customer_id_occurred_at", "customer_id", "occurred_at", "id"),
 )
 
 quote_number_counters = _year_counters("quote_number_counters")
@@ -281,6 +313,7 @@ quotes = Table(
     Column("rejection_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    *_ownership_columns("quotes"),
     CheckConstraint("status IN ('draft', 'sent', 'accepted', 'rejected')", name="status"),
     Index("ix_quotes_created_at_id", "created_at", "id"),
     Index("ix_quotes_customer_id", "customer_id"),

@@ -21,9 +21,11 @@ from servicekit.mapping import copied
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 
 
-def _subject(order_id: str | None, quote_id: str | None) -> Any:
+def _subject(order_id: str | None, quote_id: str | None, customer_id: str | None = None) -> Any:
     if order_id is not None:
         return order_timeline.c.order_id == order_id
+    if customer_id is not None:
+        return order_timeline.c.customer_id == customer_id
     return order_timeline.c.quote_id == quote_id
 
 
@@ -92,11 +94,13 @@ class SqlTimeline:
         data: dict[str, Any],
         order_id: str | None = None,
         quote_id: str | None = None,
+        customer_id: str | None = None,
     ) -> None:
         await self.session.execute(
             order_timeline.insert().values(
                 order_id=order_id,
                 quote_id=quote_id,
+                customer_id=customer_id,
                 event_id=str(uuid.uuid4()),
                 type=type,
                 source=SOURCE,
@@ -108,11 +112,15 @@ class SqlTimeline:
         )
 
     async def timeline(
-        self, order_id: str | None = None, *, quote_id: str | None = None
+        self,
+        order_id: str | None = None,
+        *,
+        quote_id: str | None = None,
+        customer_id: str | None = None,
     ) -> list[TimelineEntry]:
         rows = await self.session.execute(
             select(order_timeline)
-            .where(_subject(order_id, quote_id))
+            .where(_subject(order_id, quote_id, customer_id))
             .order_by(order_timeline.c.occurred_at, order_timeline.c.id)
         )
         # Every field of an entry is the same-named column.

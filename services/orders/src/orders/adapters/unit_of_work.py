@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
+from orders.adapters.customer_groups import SqlCustomerGroupRepository
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
 from orders.adapters.imports import SqlExternalReferences, SqlImportJobs
 from orders.adapters.opportunities import SqlOpportunityRepository
@@ -30,6 +31,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         super().__init__(session, metadata)
         self.customers = SqlCustomerRepository(session)
         self.addresses = SqlAddressRepository(session)
+        self.customer_groups = SqlCustomerGroupRepository(session)
         self.orders = SqlOrderRepository(session)
         self.quotes = SqlQuoteRepository(session)
         self.opportunities = SqlOpportunityRepository(session)

@@ -48,3 +48,7 @@ class InvalidOrder(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class Conflicting(Exception):
+    """Refused because of other records: a duplicate, or records that still name this one."""

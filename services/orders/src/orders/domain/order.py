@@ -143,6 +143,8 @@ class Order:
     # Inventory answered "nothing to reserve": it stocks none of the product lines (its
     # catalogue knows them as services), so nothing will be shipped and none is awaited.
     nothing_to_ship: bool = False
+    owner: str | None = None  # the responsible user (token subject); see domain.ownership
+    team: str | None = None
 
     def __post_init__(self) -> None:
         self.lines = in_currency_of(self.lines, self.currency)

@@ -81,6 +81,8 @@ class Quote:
     rejection_reason: str | None = None
     orders: list[OrderRef] = field(default_factory=list)
     documents: list[QuoteDocument] = field(default_factory=list)
+    owner: str | None = None  # the responsible user (token subject); see domain.ownership
+    team: str | None = None
 
     def __post_init__(self) -> None:
         check_validity(self.quote_date, self.valid_until)

@@ -11,7 +11,13 @@ from pydantic import BaseModel
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import Address
-from orders.entrypoints import customers_schemas, mapping, orders_schemas
+from orders.entrypoints import (
+    content_schemas,
+    customer_changes_api,
+    customers_schemas,
+    mapping,
+    orders_schemas,
+)
 from orders.entrypoints.common import (
     PROBLEMS,
     SALES,
@@ -24,7 +30,10 @@ from orders.entrypoints.common import (
     unit_of_work,
 )
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
-from orders.service_layer import addresses, customers
+from orders.entrypoints.ownership_schemas import OwnerParam, TeamParam
+from orders.service_layer import addresses, customers, timeline
+from orders.service_layer.ownership import current_viewer
+from orders.service_layer.ports import CustomerFilters
 from servicekit.api import Cursor, IdempotencyKey, Limit, Storable
 from servicekit.concurrency import tagged
 from servicekit.pagination import cursor_position, page_of
@@ -34,20 +43,26 @@ router = APIRouter(tags=["customers"])
 ADDRESS_FIELDS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
 
 
-@creating(router, "/customers", customers_schemas.CustomerRead, dependencies=SALES_OR_INTEGRATION)
+@creating(
+    router, "/customers", customers_schemas.CustomerWritten, dependencies=SALES_OR_INTEGRATION
+)
 async def create_customer(
     body: customers_schemas.CustomerCreate, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    """Create a customer; the addresses given become its default billing/shipping addresses."""
+    """Create a customer; the addresses given become its default billing/shipping addresses.
+    `warnings` name other customers with the same tax id or e-mail address."""
     new = customers.NewCustomer(
         name=body.name,
         email=body.email,
         billing_address=mapping.address(body.billing_address),
         shipping_address=mapping.address(body.shipping_address),
+        group=body.group,
+        tax_id=body.tax_id,
     )
 
     async def create(uow: SqlUnitOfWork) -> BaseModel:
-        return mapping.customer_read(await customers.create_customer(uow, new))
+        customer = await customers.create_customer(uow, new)
+        return await customer_changes_api.created_with_warnings(uow, customer)  # type: ignore[no-any-return]
 
     return await created_once(
         request,
@@ -65,7 +80,7 @@ async def get_customer(
     customer_id: str, request: Request, response: Response
 ) -> customers_schemas.CustomerRead:
     """One customer, with its default billing and shipping addresses; `ETag` of this content."""
-    customer = await run_query(request, customers.get_customer, customer_id)
+    customer = await run_query(request, customers.find_customer, customer_id)
     return tagged(response, mapping.customer_read(customer))
 
 
@@ -77,13 +92,27 @@ async def list_customers(
         Query(max_length=200, description="Part of the name or e-mail address"),
         Storable,
     ] = None,
+    owner: OwnerParam = None,
+    team: TeamParam = None,
+    group: Annotated[str | None, Query(max_length=50), Storable] = None,
+    archived: Annotated[bool, Query(description="true: archived customers only")] = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> customers_schemas.CustomerPage:
-    """Customers by name, optionally those whose name or e-mail contains `q`."""
+    """Customers by name, optionally those whose name or e-mail contains `q`; only those the
+    caller may see."""
     after = cursor_position(cursor, name_and_id)
+    viewer = current_viewer()
+    filters = CustomerFilters(
+        q=q,
+        owner=viewer.resolve_owner(owner),
+        team=team,
+        group=group,
+        archived=archived,
+        viewer=viewer,
+    )
     async with unit_of_work(request) as uow:
-        found = await uow.customers.search(q=q, limit=limit + 1, after=after)
+        found = await uow.customers.search(filters, limit=limit + 1, after=after)
     page, next_cursor = page_of(found, limit, name_and_id_of)
     return customers_schemas.CustomerPage(
         items=[mapping.customer_read(c) for c in page], next_cursor=next_cursor
@@ -101,8 +130,19 @@ async def customer_orders(
     cursor: Cursor = None,
 ) -> orders_schemas.OrderPage:
     """The customer's orders, with the filters and sorts of GET /orders."""
-    customer = await run_query(request, customers.get_customer, customer_id)
+    customer = await run_query(request, customers.find_customer, customer_id)
     return await order_page(request, filters_of(query, customer_id=customer.id), limit, cursor)
+
+
+@router.get(
+    "/customers/{customer_id}/timeline",
+    response_model=content_schemas.TimelineRead,
+    responses=PROBLEMS,
+)
+async def customer_timeline(customer_id: str, request: Request) -> content_schemas.TimelineRead:
+    """What happened to the customer (reassignments, notes), oldest first."""
+    entries = await run_query(request, timeline.customer_timeline, customer_id)
+    return mapping.timeline_read(entries)
 
 
 # --- addresses -----------------------------------------------------------------------------------

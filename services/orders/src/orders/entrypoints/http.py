@@ -3,23 +3,28 @@ exports (thin views per module)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from orders.entrypoints import (
+    customer_changes_api,
     customers_api,
     exports_api,
     imports_api,
     opportunities_api,
     orders_api,
+    ownership_api,
     quotes_api,
     saved_filters_api,
     stages_api,
     webhooks_api,
 )
 
-router = APIRouter()
+# Every route sees customers, quotes and orders as the caller may (ownership_api).
+router = APIRouter(dependencies=[Depends(ownership_api.see_as_caller)])
 for part in (
+    ownership_api.router,  # before the routes whose paths would take `reassign` for an id
     customers_api.router,
+    customer_changes_api.router,
     quotes_api.router,
     orders_api.router,
     stages_api.router,

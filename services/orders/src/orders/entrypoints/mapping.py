@@ -125,7 +125,14 @@ def customer_read(customer: Customer) -> customers_schemas.CustomerRead:
         email=customer.email,
         billing_address=address_read(customer.billing_address),
         shipping_address=address_read(customer.shipping_address),
+        owner=customer.owner,
+        team=customer.team,
+        group=customer.group,
+        tax_id=customer.tax_id,
+        archived=customer.archived_at is not None,
+        archived_at=customer.archived_at,
         created_at=customer.created_at,
+        updated_at=customer.updated_at or customer.created_at,
     )
 
 
@@ -191,6 +198,8 @@ def _shared_read(source: Order | Quote, customer: Customer | None) -> dict[str, 
     return {
         "id": source.id,
         "number": source.number,
+        "owner": source.owner,
+        "team": source.team,
         "customer": _customer_ref(customer),
         "contact": source.contact,
         "currency": source.currency,

@@ -31,6 +31,7 @@ from orders.entrypoints.common import (
     unit_of_work,
 )
 from orders.service_layer import orders, timeline
+from orders.service_layer.ownership import current_viewer
 from orders.service_layer.ports import OrderFilters, OrderSort, Position
 from servicekit.api import Cursor, IdempotencyKey, Limit
 from servicekit.concurrency import IfMatch, tagged
@@ -47,11 +48,14 @@ OrderQueryParams = Annotated[orders_schemas.OrderQuery, Query()]
 
 
 def filters_of(query: orders_schemas.OrderQuery, **overrides: Any) -> OrderFilters:
+    """The query's filters, limited to what the caller may see (`owner=me`: the caller's)."""
     values = query.model_dump(exclude_none=True)
     values.update({k: v for k, v in overrides.items() if v is not None})
     if "customer_id" in values:
         values["customer_id"] = str(values["customer_id"])
-    return OrderFilters(**values)
+    viewer = current_viewer()
+    values["owner"] = viewer.resolve_owner(values.get("owner"))
+    return OrderFilters(**values, viewer=viewer)
 
 
 def _position(filters: OrderFilters, cursor: str | None) -> Position | None:

@@ -94,6 +94,8 @@ class DocumentRead(BaseModel):
 class OrderRead(BaseModel):
     id: str
     number: str = Field(examples=["SO-2026-000042"])
+    owner: str | None = Field(description="The responsible user (token subject)")
+    team: str | None
     status: OrderStatus
     fulfilment: Fulfilment
     billing: Billing
@@ -153,3 +155,5 @@ class OrderQuery(StorableBody):
     archived: bool = Field(default=False, description="true: archived orders only")
     sort: OrderSort = OrderSort.CREATED_AT
     direction: Direction = Direction.DESC
+    owner: ShortText | None = Field(default=None, description="The owner's subject; `me`: yours")
+    team: ShortText | None = None

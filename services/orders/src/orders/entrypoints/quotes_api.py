@@ -27,7 +27,9 @@ from orders.entrypoints.common import (
     run_use_case,
     unit_of_work,
 )
+from orders.entrypoints.ownership_schemas import OwnerParam, TeamParam
 from orders.service_layer import quotes, timeline
+from orders.service_layer.ownership import current_viewer
 from orders.service_layer.ports import QuoteFilters
 from servicekit.api import Cursor, IdempotencyKey, Limit, Storable
 from servicekit.http import NotFound
@@ -81,17 +83,23 @@ async def list_quotes(
         Query(max_length=200, description="Part of number, description, reference"),
         Storable,
     ] = None,
+    owner: OwnerParam = None,
+    team: TeamParam = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> quotes_schemas.QuotePage:
     """Quotes, newest first; `status=expired` finds sent quotes past their validity date."""
     before = cursor_position(cursor, _created_at_and_id)
+    viewer = current_viewer()
     filters = QuoteFilters(
         status=status,
         customer_id=str(customer_id) if customer_id else None,
         opportunity_id=opportunity_id,
         q=q,
         today=quotes.today(),
+        owner=viewer.resolve_owner(owner),
+        team=team,
+        viewer=viewer,
     )
     async with unit_of_work(request) as uow:
         found = await uow.quotes.search(filters, limit=limit + 1, before=before)

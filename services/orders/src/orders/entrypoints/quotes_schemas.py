@@ -64,6 +64,8 @@ class QuoteLineRead(LineRead):
 
 class QuoteRead(BaseModel):
     id: str
+    owner: str | None = Field(description="The responsible user (token subject)")
+    team: str | None
     number: str = Field(examples=["QT-2026-000007"])
     status: QuoteStatus = Field(description="`expired`: sent, and past its validity date")
     customer: CustomerRef

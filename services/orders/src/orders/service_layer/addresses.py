@@ -11,6 +11,7 @@ from orders.domain.content import Address
 from orders.domain.customer import Customer
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.events import utcnow
+from orders.service_layer.ownership import visible
 from orders.service_layer.unit_of_work import UnitOfWork
 
 
@@ -24,7 +25,7 @@ class NewAddress:
 
 async def _book(uow: UnitOfWork, customer_id: str) -> tuple[Customer, AddressBook]:
     """The customer (locked: its address changes queue up) and its addresses."""
-    customer = await uow.customers.get(customer_id, for_update=True)
+    customer = visible(await uow.customers.get(customer_id, for_update=True))
     if customer is None:
         raise CustomerNotFound(customer_id)
     return customer, AddressBook(customer.id, await uow.addresses.of_customer(customer.id))
@@ -40,7 +41,7 @@ async def _store(uow: UnitOfWork, customer: Customer, book: AddressBook) -> None
 
 
 async def list_addresses(uow: UnitOfWork, customer_id: str) -> list[CustomerAddress]:
-    customer = await uow.customers.get(customer_id)
+    customer = visible(await uow.customers.get(customer_id))
     if customer is None:
         raise CustomerNotFound(customer_id)
     return await uow.addresses.of_customer(customer.id)

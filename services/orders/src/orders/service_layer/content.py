@@ -122,9 +122,11 @@ async def resolve_content(uow: UnitOfWork, new: NewContent) -> ResolvedContent:
             "customer_id", "required, unless an opportunity with a known customer is given"
         )
     customer = await uow.customers.get(customer_id)
+    field = "customer_id" if new.customer_id else "opportunity.customer_id"
     if customer is None:
-        field = "customer_id" if new.customer_id else "opportunity.customer_id"
         raise InvalidOrder(field, "no customer has this id")
+    if customer.archived_at is not None:
+        raise InvalidOrder(field, "the customer is archived")
     billing = await pick_address(
         uow, customer.id, AddressKind.BILLING, new.billing_address, new.billing_address_id
     )
@@ -156,6 +158,8 @@ async def resolve_changes(
         new_customer = await uow.customers.get(customer_id) if customer_id else None
         if new_customer is None:
             raise InvalidOrder("customer_id", "no customer has this id")
+        if new_customer.archived_at is not None:
+            raise InvalidOrder("customer_id", "the customer is archived")
     for kind in AddressKind:
         address_id = changes.pop(f"{kind.value}_address_id", None)
         if address_id is not None:

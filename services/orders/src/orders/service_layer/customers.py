@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from orders.domain.addresses import AddressBook, AddressKind, CustomerAddress
 from orders.domain.content import Address
 from orders.domain.customer import Customer
+from orders.domain.tax_ids import normalised_tax_id
+from orders.service_layer.customer_groups import require_group
 from orders.service_layer.events import utcnow
+from orders.service_layer.ownership import default_owner, visible
 from orders.service_layer.unit_of_work import UnitOfWork
 
 
@@ -24,11 +27,20 @@ class NewCustomer:
     email: str
     billing_address: Address | None = None
     shipping_address: Address | None = None
+    group: str | None = None
+    tax_id: str | None = None
 
 
 async def create_customer(uow: UnitOfWork, new: NewCustomer) -> Customer:
-    """A customer; the addresses given become its default billing and shipping addresses."""
+    """A customer; the addresses given become its default billing and shipping addresses. Its
+    group must exist; its tax id is checked for the billing address's country."""
+    await require_group(uow, new.group)
+    tax_id = None
+    if new.tax_id is not None:
+        country = new.billing_address.country if new.billing_address else None
+        tax_id = normalised_tax_id(new.tax_id, country)
     now = utcnow()
+    owner, team = default_owner()
     customer = Customer(
         id=str(uuid.uuid4()),
         name=new.name,
@@ -36,6 +48,11 @@ async def create_customer(uow: UnitOfWork, new: NewCustomer) -> Customer:
         created_at=now,
         billing_address=new.billing_address,
         shipping_address=new.shipping_address,
+        owner=owner,
+        team=team,
+        group=new.group,
+        tax_id=tax_id,
+        updated_at=now,
     )
     await uow.customers.add(customer)
     book = AddressBook(customer.id, [])
@@ -61,7 +78,16 @@ async def create_customer(uow: UnitOfWork, new: NewCustomer) -> Customer:
 
 
 async def get_customer(uow: UnitOfWork, customer_id: str) -> Customer:
+    """The customer, whoever owns it (what orders and quotes name)."""
     customer = await uow.customers.get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer
+
+
+async def find_customer(uow: UnitOfWork, customer_id: str, *, for_update: bool = False) -> Customer:
+    """The customer as the current viewer asks for it: one they may not see is unknown."""
+    customer = visible(await uow.customers.get(customer_id, for_update=for_update))
     if customer is None:
         raise CustomerNotFound(customer_id)
     return customer

@@ -19,6 +19,7 @@ from orders.domain.order import BLANKED_ON_COPY, Order
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.events import record_order_event, utcnow
+from orders.service_layer.ownership import default_owner, visible
 from orders.service_layer.snapshots import snapshot
 from orders.service_layer.unit_of_work import UnitOfWork
 
@@ -36,8 +37,8 @@ class NewOrder(NewContent):
 
 
 async def get_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Order:
-    order = await uow.orders.get(order_id, for_update=for_update)
-    if order is None:
+    order = visible(await uow.orders.get(order_id, for_update=for_update))
+    if order is None:  # or not the viewer's to see: its existence is not revealed
         raise OrderNotFound(order_id)
     return order
 
@@ -82,6 +83,9 @@ async def new_order(uow: UnitOfWork, fields: dict[str, Any], **extra: Any) -> Or
     now = utcnow()
     sequence = await uow.next_order_sequence(now.year)
     extra.setdefault("order_date", now.date())
+    owner, team = default_owner()
+    extra.setdefault("owner", owner)
+    extra.setdefault("team", team)
     return Order(
         id=str(uuid.uuid4()),
         number=format_order_number(now.year, sequence),
@@ -111,6 +115,8 @@ async def create_order(
         contract_number=new.contract_number,
         external_reference=external_reference,
     )
+    if order.owner is None:  # submitted by another system: the customer's owner takes it
+        order.owner, order.team = resolved.customer.owner, resolved.customer.team
     await uow.orders.add(order)
     summary = created_summary(order)
     if external_reference:

@@ -11,8 +11,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from orders.domain.addresses import CustomerAddress
-from orders.domain.customer import Customer, Opportunity
+from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
+from orders.domain.ownership import EVERYONE, Viewer
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote, QuoteStatus
 
@@ -46,6 +47,9 @@ class OrderFilters:
     archived: bool = False  # False: active orders only; True: archived ones only
     sort: OrderSort = OrderSort.CREATED_AT
     direction: Direction = Direction.DESC
+    owner: str | None = None  # `me` is resolved to the viewer before the query
+    team: str | None = None
+    viewer: Viewer = EVERYONE  # only what the viewer may see
 
 
 # Where a page ended: the sort column's value of the last order, and its id (the tie-breaker).
@@ -59,6 +63,19 @@ class QuoteFilters:
     opportunity_id: str | None = None
     q: str | None = None
     today: date | None = None
+    owner: str | None = None
+    team: str | None = None
+    viewer: Viewer = EVERYONE
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str | None = None  # part of the name or e-mail address
+    owner: str | None = None
+    team: str | None = None
+    group: str | None = None
+    archived: bool = False  # False: active customers only; True: archived ones only
+    viewer: Viewer = EVERYONE
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,7 @@ class CustomerRepository(Protocol):
     async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None: ...
 
     async def save(self, customer: Customer) -> None:
-        """Store the customer's name, e-mail and default addresses."""
+        """Store the customer's changeable fields (all but id and creation time)."""
         ...
 
     async def get_many(self, customer_ids: set[str]) -> dict[str, Customer]: ...
@@ -85,11 +102,47 @@ class CustomerRepository(Protocol):
         """The oldest customer with this e-mail address, compared case-insensitively."""
         ...
 
+    async def with_tax_id_or_email(
+        self, tax_id: str | None, email: str | None, *, besides: str | None = None
+    ) -> list[Customer]:
+        """Customers (other than `besides`) with this tax id or e-mail (case-insensitive)."""
+        ...
+
+    async def has_orders(self, customer_id: str) -> bool:
+        """Whether any order or quote names the customer."""
+        ...
+
+    async def delete(self, customer_id: str) -> None:
+        """Delete the customer with its addresses and timeline (it has no orders)."""
+        ...
+
     async def search(
-        self, *, q: str | None, limit: int, after: tuple[str, str] | None
+        self, filters: CustomerFilters, *, limit: int, after: tuple[str, str] | None
     ) -> list[Customer]:
         """Customers by name then id, after the (name, id) position given."""
         ...
+
+
+class CustomerGroupRepository(Protocol):
+    async def add(self, group: CustomerGroup) -> bool:
+        """Store it; False when a group has this code already."""
+        ...
+
+    async def get(self, code: str, *, for_update: bool = False) -> CustomerGroup | None: ...
+
+    async def all(self) -> list[CustomerGroup]:
+        """Every group by code."""
+        ...
+
+    async def save(self, group: CustomerGroup) -> None:
+        """Store its name and description (the code never changes)."""
+        ...
+
+    async def in_use(self, code: str) -> bool:
+        """Whether a customer (archived or not) is in the group."""
+        ...
+
+    async def delete(self, code: str) -> None: ...
 
 
 class AddressRepository(Protocol):

@@ -23,6 +23,7 @@ from orders.service_layer.content import NewContent, resolve_changes, resolve_co
 from orders.service_layer.customers import get_customer
 from orders.service_layer.events import SOURCE, utcnow
 from orders.service_layer.orders import announce_order, created_summary, new_order
+from orders.service_layer.ownership import default_owner, visible
 from orders.service_layer.snapshots import quote_snapshot
 from orders.service_layer.unit_of_work import UnitOfWork
 
@@ -46,7 +47,7 @@ def today() -> date:
 
 
 async def get_quote(uow: UnitOfWork, quote_id: str, *, for_update: bool = False) -> Quote:
-    quote = await uow.quotes.get(quote_id, for_update=for_update)
+    quote = visible(await uow.quotes.get(quote_id, for_update=for_update))
     if quote is None:
         raise QuoteNotFound(quote_id)
     return quote
@@ -62,6 +63,7 @@ async def create_quote(uow: UnitOfWork, new: NewQuote) -> Quote:
         valid_until = new.valid_until or quote_date + DEFAULT_VALIDITY
     except OverflowError:
         raise InvalidOrder("valid_until", "give a validity date for so late a quote") from None
+    owner, team = default_owner()
     quote = Quote(
         id=str(uuid.uuid4()),
         number=format_quote_number(now.year, await uow.next_quote_sequence(now.year)),
@@ -70,6 +72,8 @@ async def create_quote(uow: UnitOfWork, new: NewQuote) -> Quote:
         lines=lines,
         created_at=now,
         updated_at=now,
+        owner=owner,
+        team=team,
         **resolved.fields(new),
     )
     await uow.quotes.add(quote)

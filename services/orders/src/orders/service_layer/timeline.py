@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orders.service_layer.customers import find_customer
 from orders.service_layer.orders import get_order
 from orders.service_layer.quotes import get_quote
 from orders.service_layer.unit_of_work import TimelineEntry, UnitOfWork
@@ -17,3 +18,9 @@ async def quote_timeline(uow: UnitOfWork, quote_id: str) -> list[TimelineEntry]:
     """The quote's timeline, oldest first (QuoteNotFound for an unknown quote)."""
     quote = await get_quote(uow, quote_id)
     return await uow.timeline(quote_id=quote.id)
+
+
+async def customer_timeline(uow: UnitOfWork, customer_id: str) -> list[TimelineEntry]:
+    """The customer's own timeline (reassignments, notes), oldest first."""
+    customer = await find_customer(uow, customer_id)
+    return await uow.timeline(customer_id=customer.id)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from contracts import CloudEvent
 from orders.service_layer.ports import (
     AddressRepository,
+    CustomerGroupRepository,
     CustomerRepository,
     OpportunityRepository,
     OrderRepository,
@@ -42,6 +43,9 @@ class UnitOfWork(Protocol):
 
     @property
     def addresses(self) -> AddressRepository: ...
+
+    @property
+    def customer_groups(self) -> CustomerGroupRepository: ...
 
     @property
     def orders(self) -> OrderRepository: ...
@@ -98,14 +102,20 @@ class UnitOfWork(Protocol):
         data: dict[str, Any],
         order_id: str | None = None,
         quote_id: str | None = None,
+        customer_id: str | None = None,
     ) -> None:
-        """Put a fact only this service knows (not an event on the bus) on the timeline."""
+        """Put a fact only this service knows (not an event on the bus) on the timeline (of an
+        order, a quote or a customer)."""
         ...
 
     async def timeline(
-        self, order_id: str | None = None, *, quote_id: str | None = None
+        self,
+        order_id: str | None = None,
+        *,
+        quote_id: str | None = None,
+        customer_id: str | None = None,
     ) -> list[TimelineEntry]:
-        """The order's (or quote's) timeline by event time, then by the order it was recorded."""
+        """The order's (quote's, customer's) timeline by event time, then by recording order."""
         ...
 
     async def has_entry(

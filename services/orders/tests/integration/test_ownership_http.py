@@ -1,0 +1,148 @@
+"""Owners and visibility through the HTTP API of a running service (real Kafka, PostgreSQL):
+two salespeople each see only their own customers, quotes and orders, their manager both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from servicekit.testing import bearer
+
+ALICE = bearer("sales", subject="alice", team="north")
+BOB = bearer("sales", subject="bob", team="north")
+CAROL = bearer("sales", subject="carol", team="south")
+MANAGER = bearer("sales", "sales_manager", subject="nina", team="north")
+
+LINE = {
+    "sku": "SRV-1",
+    "kind": "service",
+    "description": "Work",
+    "quantity": "1",
+    "unit_price": "10.00",
+    "tax_rate": "21",
+}
+
+
+@pytest.fixture(scope="module")
+def orders_settings() -> dict[str, Any]:
+    return {"visibility": {"sales": "own", "sales_manager": "team"}}
+
+
+async def _created(client: Any, path: str, body: dict[str, Any], who: dict[str, str]) -> Any:
+    response = await client.post(path, json=body, headers=who)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def _deal(client: Any, who: dict[str, str], name: str) -> tuple[Any, Any, Any]:
+    """A customer, a quote and an order, all made by `who`."""
+    customer = await _created(
+        client, "/customers", {"name": name, "email": f"{name}@example.com"}, who
+    )
+    content = {"customer_id": customer["id"], "currency": "EUR", "lines": [LINE]}
+    quote = await _created(client, "/quotes", content, who)
+    order = await _created(client, "/orders", content, who)
+    return customer, quote, order
+
+
+async def _ids(client: Any, path: str, who: dict[str, str]) -> set[str]:
+    response = await client.get(path, headers=who)
+    assert response.status_code == 200, response.text
+    return {item["id"] for item in response.json()["items"]}
+
+
+async def test_each_salesperson_sees_their_own_and_the_manager_the_teams(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    a_customer, a_quote, a_order = await _deal(client, ALICE, "alpha")
+    b_customer, b_quote, b_order = await _deal(client, BOB, "beta")
+    _, _, c_order = await _deal(client, CAROL, "gamma")
+    assert (a_order["owner"], a_order["team"]) == ("alice", "north")
+
+    assert await _ids(client, "/orders", ALICE) == {a_order["id"]}
+    assert await _ids(client, "/orders", BOB) == {b_order["id"]}
+    assert await _ids(client, "/orders", MANAGER) == {a_order["id"], b_order["id"]}
+    assert await _ids(client, "/orders?owner=me", MANAGER) == set()
+    assert await _ids(client, "/orders?team=south", MANAGER) == set()
+    assert c_order["id"] in await _ids(client, "/orders?team=south", orders_service.client.headers)
+    assert await _ids(client, "/quotes", ALICE) == {a_quote["id"]}
+    assert await _ids(client, "/quotes", MANAGER) == {a_quote["id"], b_quote["id"]}
+    assert await _ids(client, "/customers", BOB) == {b_customer["id"]}
+    assert await _ids(client, "/customers", MANAGER) == {a_customer["id"], b_customer["id"]}
+    assert await _ids(client, f"/customers/{a_customer['id']}/orders", MANAGER) == {a_order["id"]}
+
+    # Another's record is not there at all: 404, for reads and for changes.
+    for path in (
+        f"/orders/{a_order['id']}",
+        f"/orders/{a_order['id']}/timeline",
+        f"/quotes/{a_quote['id']}",
+        f"/customers/{a_customer['id']}",
+        f"/customers/{a_customer['id']}/orders",
+    ):
+        response = await client.get(path, headers=BOB)
+        assert response.status_code == 404, path
+    response = await client.post(f"/orders/{a_order['id']}/confirm", headers=BOB)
+    assert response.status_code == 404
+    response = await client.get(f"/orders/{a_order['id']}", headers=MANAGER)
+    assert response.status_code == 200
+    response = await client.get(f"/orders/{a_order['id']}", headers=CAROL)
+    assert response.status_code == 404
+
+    # A saved filter runs with the visibility of whoever runs it.
+    saved = await _created(client, "/saved-filters", {"name": "mine", "query": {}}, BOB)
+    response = await client.get(f"/saved-filters/{saved['id']}/orders", headers=BOB)
+    assert {o["id"] for o in response.json()["items"]} == {b_order["id"]}
+
+
+async def test_reassignment_single_and_bulk_is_on_the_timeline_with_the_actor(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    customer, quote, first = await _deal(client, ALICE, "delta")
+    second = await _created(
+        client,
+        "/orders",
+        {"customer_id": customer["id"], "currency": "EUR", "lines": [LINE]},
+        ALICE,
+    )
+
+    response = await client.post(
+        "/orders/reassign",
+        json={"ids": [first["id"], second["id"]], "owner": "bob"},
+        headers=MANAGER,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == [
+        {"id": first["id"], "owner": "bob", "team": "north"},
+        {"id": second["id"], "owner": "bob", "team": "north"},
+    ]
+    assert {first["id"], second["id"]} <= await _ids(client, "/orders?owner=me", BOB)
+    assert await _ids(client, "/orders?owner=me", ALICE) & {first["id"], second["id"]} == set()
+    timeline = (await client.get(f"/orders/{first['id']}/timeline", headers=BOB)).json()
+    [entry] = [e for e in timeline["items"] if e["type"] == "orders.order.reassigned"]
+    assert (entry["actor"], entry["summary"]) == ("nina", "Reassigned from alice to bob")
+
+    # Alice no longer sees them; a bulk change naming one she cannot see changes nothing.
+    response = await client.post(
+        "/orders/reassign", json={"ids": [first["id"]], "owner": "alice"}, headers=ALICE
+    )
+    assert response.status_code == 404
+
+    response = await client.post(
+        f"/quotes/{quote['id']}/reassign", json={"owner": "carol", "team": "south"}, headers=ALICE
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["owner"], response.json()["team"]) == ("carol", "south")
+    assert quote["id"] in await _ids(client, "/quotes", CAROL)
+
+    response = await client.post(
+        f"/customers/{customer['id']}/reassign", json={"owner": "bob"}, headers=ALICE
+    )
+    assert response.status_code == 200, response.text
+    timeline = (await client.get(f"/customers/{customer['id']}/timeline", headers=BOB)).json()
+    assert [e["summary"] for e in timeline["items"]] == ["Reassigned from alice to bob"]
+
+    response = await client.post(f"/orders/{first['id']}/reassign", json={"owner": ""}, headers=BOB)
+    assert response.status_code == 422
