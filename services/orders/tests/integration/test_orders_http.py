@@ -317,4 +317,5 @@ async def test_lists_filter_and_page(orders_service: Any) -> None:
     assert [c["id"] for c in rest.json()["items"]] == [first.json()["id"]]
     found = (await client.get("/customers", params={"q": f"{marker} twin"})).json()
     assert [c["id"] for c in found["items"]] == [first.json()["id"]]
-    assert (await client.get(f"/customers/{customer['id']}")).json() == customer
+    created = {name: value for name, value in customer.items() if name != "warnings"}
+    assert (await client.get(f"/customers/{customer['id']}")).json() == created
