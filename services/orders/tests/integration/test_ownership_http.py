@@ -90,6 +90,14 @@ async def test_each_salesperson_sees_their_own_and_the_manager_the_teams(
     response = await client.get(f"/orders/{a_order['id']}", headers=CAROL)
     assert response.status_code == 404
 
+    # Exports hold what the caller sees too.
+    exported = (await client.get("/exports/orders.csv", headers=ALICE)).text
+    assert a_order["number"] in exported
+    assert b_order["number"] not in exported
+    exported = (await client.get("/exports/customers.csv", headers=BOB)).text
+    assert "beta@example.com" in exported
+    assert "alpha@example.com" not in exported
+
     # A saved filter runs with the visibility of whoever runs it.
     saved = await _created(client, "/saved-filters", {"name": "mine", "query": {}}, BOB)
     response = await client.get(f"/saved-filters/{saved['id']}/orders", headers=BOB)

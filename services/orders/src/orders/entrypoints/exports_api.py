@@ -18,7 +18,8 @@ from orders.domain.order import Order
 from orders.entrypoints import csv_customers
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of
 from orders.service_layer.imports import CUSTOMER
-from orders.service_layer.ports import OrderFilters, OrderSort, Position
+from orders.service_layer.ownership import current_viewer
+from orders.service_layer.ports import CustomerFilters, OrderFilters, OrderSort, Position
 from servicekit.api import Storable
 from servicekit.csvfiles import stream_csv
 from servicekit.runtime import runtime_of
@@ -69,15 +70,16 @@ async def export_customers(
     ] = None,
 ) -> StreamingResponse:
     """Customers by name, in the columns `POST /imports/customers` reads: an export imports
-    back unchanged."""
+    back unchanged. Only the active customers the caller may see."""
     sessionmaker = runtime_of(request).sessionmaker
+    filters = CustomerFilters(q=q, viewer=current_viewer())  # taken now: rows stream later
 
     async def rows() -> AsyncIterator[list[Any]]:
         after: tuple[str, str] | None = None
         while True:
             async with sessionmaker() as session, session.begin():
                 uow = SqlUnitOfWork(session)
-                page = await uow.customers.search(q=q, limit=PAGE, after=after)
+                page = await uow.customers.search(filters, limit=PAGE, after=after)
                 references = await uow.references.of_entities(CUSTOMER, [c.id for c in page])
             for customer in page:
                 yield csv_customers.export_row(customer, references.get(customer.id))
