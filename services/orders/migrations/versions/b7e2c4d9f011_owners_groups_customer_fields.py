@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e2c4d9f011"
-down_revision = "8c3d5e7f9a21"
+down_revision = "c2f8d4e6a913"
 
 OWNED = ("customers", "quotes", "orders")
 
