@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b7e2c4d9f011"
-down_revision = "c2f8d4e6a913"
+down_revision = "c8d4e1f2a3b6"
 
 OWNED = ("customers", "quotes", "orders")
 
