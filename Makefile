@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SOURCES := libs/contracts/src libs/servicekit/src libs/pricing/src services/orders/src services/inventory/src \
            services/billing/src services/documents/src services/console/src
 
-.PHONY: help setup run up down status test lint format demo bench contracts validate
+.PHONY: help setup run up down status test lint format demo bench contracts validate rules
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ bench:  ## measure the running suite against same-run floors (needs `make up`; Q
 
 contracts:  ## re-export the events' JSON Schemas after an (additive) contract change
 	uv run --frozen suite-contracts export
+
+rules:  ## regenerate the PrometheusRule of the Kubernetes manifests from deploy/prometheus/alerts.yml
+	uv run --frozen python deploy/prometheus/prometheusrule.py
 
 validate:  ## check Dockerfile, compose, Kubernetes manifests, alerts, dashboards, AsyncAPI docs
 	@bash deploy/validate.sh

@@ -8,7 +8,10 @@
 #   deploy/k8s            kustomize build of the base, both overlays and the optional manifests;
 #                         the Kubernetes JSON schemas (kubernetes-validate, offline, strict); the
 #                         suite's rules (restricted security context, probes, resources, HPA, PDBs,
-#                         network policies, no committed Secret); Strimzi topics = the catalogue
+#                         network policies, no committed Secret, migrations in init containers,
+#                         preStop, HPA-owned API replicas); Strimzi topics = the catalogue; the
+#                         network policies evaluated against deploy/k8s/tests/flows.yaml; Strimzi's
+#                         Kafka version, CloudNativePG backups, kube-prometheus wiring, runbooks
 #   deploy/prometheus     promtool check config / check rules / test rules (unit tests)
 #   deploy/grafana        dashboards: JSON, uids, data sources, every PromQL expression parsed
 #   AsyncAPI              each service's document (`<service> asyncapi`) validated by the
@@ -379,6 +382,9 @@ for name, svc in services.items():
             problems.append(f"{name}: capabilities not dropped")
         if name.endswith(("-api", "-worker")) and "healthcheck" not in svc:
             problems.append(f"{name}: no healthcheck")
+    logging = svc.get("logging", {})
+    if logging.get("driver") != "json-file" or not logging.get("options", {}).get("max-size"):
+        problems.append(f"{name}: its log is unbounded (logging: json-file with max-size)")
 if services.get("kafka", {}).get("image") != "apache/kafka:4.1.0":
     problems.append("kafka must run apache/kafka:4.1.0")
 if not services.get("postgres", {}).get("image", "").startswith("postgres:16"):
@@ -411,6 +417,8 @@ note "Kubernetes manifests"
 # The development overlay generates Secrets from git-ignored env files: build a copy in which
 # missing ones come from their committed *.env.example.
 cp -r deploy/k8s "$WORK/k8s"
+# optional/prometheus-operator generates the dashboards' ConfigMaps from deploy/grafana.
+cp -r deploy/grafana "$WORK/grafana"
 for example in "$WORK"/k8s/overlays/*/secrets/*.env.example; do
     [[ -e "$example" ]] || continue
     [[ -e "${example%.example}" ]] || cp "$example" "${example%.example}"
@@ -430,7 +438,7 @@ kube_schemas() {
     local rc=$?
     cat "$log"
     # Custom resources have no schema here: tolerated for the operators the suite documents.
-    if grep -v -E "^WARN .*Couldn't find schema for kind [A-Za-z]+ with api version (kafka\.strimzi\.io|postgresql\.cnpg\.io|monitoring\.coreos\.com)/" "$log" | grep -q .; then
+    if grep -v -E "^WARN .*Couldn't find schema for kind [A-Za-z]+ with api version (kafka\.strimzi\.io|postgresql\.cnpg\.io|barmancloud\.cnpg\.io|monitoring\.coreos\.com)/" "$log" | grep -q .; then
         return 1
     fi
     [[ $rc == 0 ]] || ! grep -q "^ERROR" "$log"
@@ -520,12 +528,33 @@ for overlay in ("overlays/development", "overlays/production"):
             secrets = [e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e]
             if not any(s.startswith(f"{name}-database") for s in secrets):
                 problems.append(f"{overlay}: {name}-{component} does not read the {name}-database Secret")
-        job = by.get(("Job", f"{name}-migrate"))
-        if not job or job["spec"]["template"]["spec"]["containers"][0].get("args") != ["migrate"]:
-            problems.append(f"{overlay}: no migration Job {name}-migrate")
+            # Migrations before the container serves (ADR 14): an init container per pod.
+            init = dep["spec"]["template"]["spec"].get("initContainers", [])
+            if not init or init[0].get("args") != ["migrate"] or init[0].get("image") != c.get("image"):
+                problems.append(f"{overlay}: {name}-{component} does not migrate first (init container)")
+            elif not any(e.get("secretRef", {}).get("name", "").startswith(f"{name}-database") for e in init[0]["envFrom"]):
+                problems.append(f"{overlay}: {name}-{component}: the migrate init container does not read {name}-database")
+        if ("Job", f"{name}-migrate") in by:
+            problems.append(f"{overlay}: a migration Job {name}-migrate beside the init containers")
         hpa = by.get(("HorizontalPodAutoscaler", f"{name}-api"))
         if not hpa or hpa["spec"]["scaleTargetRef"]["name"] != f"{name}-api":
             problems.append(f"{overlay}: no HorizontalPodAutoscaler for {name}-api")
+        else:
+            spec = hpa["spec"]
+            if not 1 <= spec["minReplicas"] <= spec["maxReplicas"]:
+                problems.append(f"{overlay}: {name}-api HPA bounds {spec['minReplicas']}..{spec['maxReplicas']}")
+        api = by.get(("Deployment", f"{name}-api"))
+        if api:
+            # The HPA owns the count: a `replicas` here would reset it on every apply.
+            if "replicas" in api["spec"]:
+                problems.append(f"{overlay}: {name}-api sets replicas although its HPA scales it")
+            pod = api["spec"]["template"]["spec"]
+            sleep = pod["containers"][0].get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+            if sleep < 5:
+                problems.append(f"{overlay}: {name}-api has no preStop pause before SIGTERM (endpoints drain)")
+            # preStop + uvicorn's graceful shutdown (servicekit.cli.GRACEFUL_SHUTDOWN_SECONDS = 20)
+            if pod.get("terminationGracePeriodSeconds", 30) < sleep + 20 + 5:
+                problems.append(f"{overlay}: {name}-api: terminationGracePeriodSeconds leaves no time to drain")
         if ("Service", f"{name}-api") not in by:
             problems.append(f"{overlay}: no Service {name}-api")
         workers = by.get(("Deployment", f"{name}-worker"), {}).get("spec", {}).get("replicas", 1)
@@ -539,6 +568,10 @@ for overlay in ("overlays/development", "overlays/production"):
             wanted = [{f"sales-order-suite/database-{name}": "true"}, {"sales-order-suite/kafka": "true"}]
             if peers != wanted:
                 problems.append(f"{overlay}: {name}-egress reaches {peers}, not only its database and Kafka")
+    for hpa in (d for d in docs if d["kind"] == "HorizontalPodAutoscaler"):
+        target = by.get(("Deployment", hpa["spec"]["scaleTargetRef"]["name"]), {})
+        if "replicas" in target.get("spec", {}):
+            problems.append(f"{overlay}: {hpa['spec']['scaleTargetRef']['name']} sets replicas although an HPA scales it")
     deny = by.get(("NetworkPolicy", "default-deny"))
     if not deny or deny["spec"].get("podSelector") != {} or set(deny["spec"]["policyTypes"]) != {"Ingress", "Egress"}:
         problems.append(f"{overlay}: no default-deny NetworkPolicy")
@@ -577,6 +610,84 @@ sys.exit(1 if problems else 0)
 PY
 }
 check "Strimzi KafkaTopics match the topic catalogue (libs/contracts)" strimzi_topics
+
+# The production overlay plus the CloudNativePG clusters (same namespace), evaluated against the
+# flows the suite needs and must not have (deploy/k8s/tests/flows.yaml).
+network_flows() {
+    requires "$PY" || return 1
+    "$PY" deploy/k8s/tests/check_flows.py deploy/k8s/tests/flows.yaml \
+        "$WORK/rendered-overlays-production.yaml" "$WORK/rendered-optional-cloudnative-pg.yaml"
+}
+check "NetworkPolicies allow exactly the flows of deploy/k8s/tests/flows.yaml (production + CloudNativePG)" network_flows
+
+operators_rules() {
+    requires "$PY" || return 1
+    "$PY" - "$WORK" <<'PY'
+import json, re, sys, yaml
+from pathlib import Path
+
+work = Path(sys.argv[1])
+def load(target):
+    return [d for d in yaml.safe_load_all((work / f"rendered-optional-{target}.yaml").read_text()) if d]
+problems = []
+
+# Strimzi runs the Kafka version of the local stack and of Compose.
+local = re.search(r"<kafka.version>([^<]+)</kafka.version>", Path("deploy/local/kafka/pom.xml").read_text()).group(1)
+compose = re.search(r"image: apache/kafka:(\S+)", Path("docker-compose.yml").read_text()).group(1)
+for k in (d for d in load("strimzi") if d["kind"] == "Kafka"):
+    if k["spec"]["kafka"].get("version") != local:
+        problems.append(f"Strimzi Kafka {k['spec']['kafka'].get('version')}, the local stack runs {local}")
+if compose != local:
+    problems.append(f"Compose runs Kafka {compose}, the local stack {local}")
+
+# CloudNativePG: every cluster archives to an ObjectStore and has a ScheduledBackup.
+cnpg = load("cloudnative-pg")
+stores = {d["metadata"]["name"] for d in cnpg if d["kind"] == "ObjectStore"}
+scheduled = {d["spec"]["cluster"]["name"] for d in cnpg if d["kind"] == "ScheduledBackup"}
+for c in (d for d in cnpg if d["kind"] == "Cluster"):
+    name = c["metadata"]["name"]
+    plugins = [p for p in c["spec"].get("plugins", []) if p.get("isWALArchiver")]
+    if not plugins or plugins[0].get("parameters", {}).get("barmanObjectName") not in stores:
+        problems.append(f"CloudNativePG cluster {name} archives its WAL to no ObjectStore")
+    if name not in scheduled:
+        problems.append(f"CloudNativePG cluster {name} has no ScheduledBackup")
+for s in (d for d in cnpg if d["kind"] == "ObjectStore"):
+    creds = s["spec"]["configuration"].get("s3Credentials", {})
+    if not creds or any("name" not in ref for ref in creds.values()):
+        problems.append(f"ObjectStore {s['metadata']['name']}: credentials not from a Secret")
+
+# kube-prometheus-stack: release label, rules = alerts.yml, dashboards = the committed files.
+prom = load("prometheus-operator")
+for d in prom:
+    if d["kind"] in ("PodMonitor", "PrometheusRule") and "release" not in d["metadata"].get("labels", {}):
+        problems.append(f"{d['kind']} {d['metadata']['name']} lacks the release label kube-prometheus-stack selects on")
+rules = [d for d in prom if d["kind"] == "PrometheusRule"]
+alerts = yaml.safe_load(Path("deploy/prometheus/alerts.yml").read_text())
+if len(rules) != 1 or rules[0]["spec"]["groups"] != alerts["groups"]:
+    problems.append("the PrometheusRule is not alerts.yml: run `make rules`")
+boards = {p.name: json.loads(p.read_text()) for p in Path("deploy/grafana/dashboards").glob("*.json")}
+shipped = {}
+for d in prom:
+    if d["kind"] == "ConfigMap" and d["metadata"].get("labels", {}).get("grafana_dashboard") == "1":
+        shipped |= {k: json.loads(v) for k, v in d["data"].items()}
+if shipped != boards:
+    problems.append(f"dashboard ConfigMaps {sorted(shipped)} differ from deploy/grafana/dashboards {sorted(boards)}")
+
+# Every alert has a runbook.
+for group in alerts["groups"]:
+    for rule in group["rules"]:
+        url = rule.get("annotations", {}).get("runbook_url", "")
+        if not url.endswith(f"/runbooks/{rule['alert']}.md"):
+            problems.append(f"alert {rule['alert']}: runbook_url {url!r} is not .../runbooks/{rule['alert']}.md")
+        if not Path(f"docs/runbooks/{rule['alert']}.md").is_file():
+            problems.append(f"alert {rule['alert']}: no docs/runbooks/{rule['alert']}.md")
+print("\n".join(problems) or f"Kafka {local}; {len(scheduled)} backed-up clusters; {len(shipped)} dashboards; runbooks complete")
+sys.exit(1 if problems else 0)
+PY
+}
+check "Operators: Strimzi's Kafka version, CloudNativePG backups, kube-prometheus wiring, runbooks" operators_rules
+check "the PrometheusRule is generated from deploy/prometheus/alerts.yml (make rules)" \
+    uv run --frozen --quiet python deploy/prometheus/prometheusrule.py --check
 
 # --- Prometheus --------------------------------------------------------------------------------
 note "Prometheus"

@@ -237,6 +237,10 @@ start_services() {
         # fd 3, so no command in the loop can read the plan as its stdin
         while read -r name port <&3; do
             [ "$(process_service "$name")" = "$svc" ] || continue
+            # One previous run's log is kept as *.1, so a process's log never grows past two runs.
+            if [ -z "$(process_pid "$name")" ] && [ -f "$(process_log "$name")" ]; then
+                mv -f "$(process_log "$name")" "$(process_log "$name").1"
+            fi
             # Once per service, before any of its processes starts.
             # (the console owns no database: nothing to migrate)
             [ "$started" = 1 ] || [ "$svc" = console ] || migrate_service "$svc" "$(process_log "$name")"

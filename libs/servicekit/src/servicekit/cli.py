@@ -16,6 +16,9 @@ from servicekit.observability import configure_logging
 from servicekit.runtime import Runtime, ServiceSpec
 
 MODES = {"serve": (True, True), "api": (True, False), "worker": (False, True)}
+# After SIGTERM, requests in hand get this long to finish (the Kubernetes APIs' grace period
+# covers their preStop pause plus this; deploy/validate.sh checks it).
+GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def run_service_cli(
@@ -57,5 +60,12 @@ def run_service_cli(
         return 0
     api, worker = MODES[args.command]
     app = Runtime(spec, api=api, worker=worker).create_app()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,  # servicekit's own access log: JSON with the route and the trace id
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
     return 0

@@ -20,6 +20,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+# The advisory lock `migrate` holds while it migrates a service's database (its own database, so
+# one constant serves every service).
+MIGRATION_LOCK_KEY = 0x5A1E5_0DE5
+
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     config = Config()
@@ -45,6 +49,10 @@ def run_env(metadata: MetaData) -> None:
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadata)
         with context.begin_transaction():
+            # Pods starting at once (each runs `migrate` in its init container) take turns:
+            # the lock ends with the transaction, and the next one reads the version table
+            # only after it, so it finds the migrations applied and does nothing.
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             context.run_migrations()
 
     async def online() -> None:

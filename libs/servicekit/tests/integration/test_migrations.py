@@ -3,6 +3,7 @@ and the testing helpers give contract tests a migrated database."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.schema import CreateColumn
 
 from servicekit import migrations
@@ -118,3 +119,20 @@ async def test_contract_units_of_work_leave_nothing_behind(databases: TemporaryD
             assert (await uow.session.execute(count)).scalar_one() == 1
         async with sessions() as session:
             assert (await session.execute(count)).scalar_one() == 0  # rolled back
+
+
+async def test_pods_migrating_at_once_take_turns(databases: TemporaryDatabases) -> None:
+    # Every pod of a service runs `migrate` in its init container; several start together in a
+    # rollout. Without the advisory lock they create the same tables at once and all but one
+    # fail on "already exists".
+    url = await databases.create("kit_concurrent")
+    await asyncio.gather(
+        *(asyncio.to_thread(migrations.upgrade, MIGRATIONS, url) for _ in range(4))
+    )
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            versions = await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+            assert len(versions.all()) == 1
+    finally:
+        await engine.dispose()
