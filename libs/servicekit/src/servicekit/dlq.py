@@ -97,41 +97,90 @@ async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[TopicPartit
     ]
 
 
-async def read_topic(
-    kafka: KafkaSettings, topic: str, *, wait_seconds: float = 10.0
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record in `topic` up to its current end, read without a consumer group."""
+@dataclass(frozen=True)
+class TopicScan:
+    """What a read of a topic up to its end found, and how much of the topic that was."""
+
+    topic: str
+    records: list[ConsumerRecord[bytes, bytes]]
+    beginning: dict[int, int]  # partition -> first offset still in the log
+    end: dict[int, int]  # partition -> end offset when the read began
+    reached: dict[int, int]  # partition -> offset the read got to
+
+    @property
+    def available(self) -> int:
+        """Messages held up to the end offsets (retention may have removed earlier ones)."""
+        return sum(self.end[p] - self.beginning[p] for p in self.end)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every partition was read up to its end offset."""
+        return all(self.reached[p] >= self.end[p] for p in self.end)
+
+    def shortfall(self) -> list[str]:
+        """`partition P: read up to offset X of Y` for each partition read only in part."""
+        return [
+            f"partition {p}: read up to offset {self.reached[p]} of {self.end[p]}"
+            for p in sorted(self.end)
+            if self.reached[p] < self.end[p]
+        ]
+
+
+async def scan_topic(kafka: KafkaSettings, topic: str, *, wait_seconds: float = 10.0) -> TopicScan:
+    """Every record in `topic` up to its end offsets, read without a consumer group, within
+    `wait_seconds`; the scan says how far each partition was read."""
     assigned = await topic_partitions(kafka, topic)
     if not assigned:
-        return []
+        return TopicScan(topic, [], {}, {}, {})
     consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
+        beginning = await consumer.beginning_offsets(assigned)
         end = await consumer.end_offsets(assigned)
+        reached = {tp: beginning[tp] for tp in assigned}
         records: list[ConsumerRecord[bytes, bytes]] = []
-        pending = {tp for tp in assigned if end[tp] > 0}
+        pending = {tp for tp in assigned if end[tp] > beginning[tp]}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
         while pending and loop.time() < deadline:
             batch = await consumer.getmany(*pending, timeout_ms=500)
             for tp, tp_records in batch.items():
                 records.extend(r for r in tp_records if r.offset < end[tp])
-                if tp_records and tp_records[-1].offset + 1 >= end[tp]:
+                if tp_records:
+                    reached[tp] = min(tp_records[-1].offset + 1, end[tp])
+                if reached[tp] >= end[tp]:
                     pending.discard(tp)
-        return records
+        return TopicScan(
+            topic,
+            records,
+            {tp.partition: beginning[tp] for tp in assigned},
+            {tp.partition: end[tp] for tp in assigned},
+            {tp.partition: max(reached[tp], beginning[tp]) for tp in assigned},
+        )
     finally:
         await consumer.stop()
+
+
+async def read_topic(
+    kafka: KafkaSettings, topic: str, *, wait_seconds: float = 10.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record in `topic` up to its current end, read without a consumer group."""
+    return (await scan_topic(kafka, topic, wait_seconds=wait_seconds)).records
+
+
+def dead_letters_of(scan: TopicScan) -> list[DeadLetter]:
+    """The scanned records as dead letters, oldest first per partition."""
+    letters = [DeadLetter.from_record(record) for record in scan.records]
+    return sorted(letters, key=lambda letter: (letter.partition, letter.offset))
 
 
 async def read_dead_letters(
     kafka: KafkaSettings, dlq_topic: str, *, wait_seconds: float = 10.0
 ) -> list[DeadLetter]:
     """Every message currently in `dlq_topic`, oldest first per partition (commits nothing)."""
-    records = await read_topic(kafka, dlq_topic, wait_seconds=wait_seconds)
-    letters = [DeadLetter.from_record(record) for record in records]
-    return sorted(letters, key=lambda letter: (letter.partition, letter.offset))
+    return dead_letters_of(await scan_topic(kafka, dlq_topic, wait_seconds=wait_seconds))
 
 
 async def replay(

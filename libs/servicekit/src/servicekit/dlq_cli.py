@@ -1,53 +1,152 @@
 """`suite-dlq list|replay`: inspect a dead-letter topic and send its messages back.
 
+    suite-dlq list orders.inbound [--json] [--value-chars 500] [--wait 10]
+    suite-dlq replay orders.inbound --all | --offset N [--offset M ...] [--wait 10]
+
 Topics are named as in the catalogue (`orders.inbound`); the `.dlq` suffix and the deployment's
 `KAFKA_TOPIC_PREFIX` are added here. Connection settings come from `KAFKA_*`.
+
+Both read the dead-letter topic up to its end offsets within `--wait` seconds and say how much they
+read. A partial read is an error (exit 3): `list` prints what it got and says what is missing,
+`replay` replays nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
+from typing import Any
 
-from servicekit.dlq import ATTEMPTS, CONSUMER, ERROR_TYPE, FAILED_AT, read_dead_letters, replay
+from servicekit.dlq import (
+    ATTEMPTS,
+    CONSUMER,
+    ERROR_TYPE,
+    FAILED_AT,
+    ORIGINAL_OFFSET,
+    ORIGINAL_PARTITION,
+    DeadLetter,
+    TopicScan,
+    dead_letters_of,
+    replay,
+    scan_topic,
+)
 from servicekit.settings import KafkaSettings
+
+PARTIAL_READ = 3
+
+
+def _text(data: bytes | None, limit: int) -> str | None:
+    if data is None:
+        return None
+    text = data.decode(errors="replace")
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def as_json(letter: DeadLetter, value_chars: int) -> dict[str, Any]:
+    """One dead letter for `list --json`: where it is, where it came from, why, key and value."""
+    return {
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "original": {
+            "topic": letter.original_topic,
+            "partition": letter.headers.get(ORIGINAL_PARTITION),
+            "offset": letter.headers.get(ORIGINAL_OFFSET),
+        },
+        "consumer": letter.headers.get(CONSUMER),
+        "error_type": letter.headers.get(ERROR_TYPE),
+        "error": letter.error,
+        "attempts": letter.headers.get(ATTEMPTS),
+        "failed_at": letter.headers.get(FAILED_AT),
+        "key": _text(letter.key, value_chars),
+        "value": _text(letter.value, value_chars),
+        "headers": letter.headers,
+    }
+
+
+def _as_line(letter: DeadLetter, value_chars: int) -> str:
+    original = (
+        f"{letter.original_topic}/{letter.headers.get(ORIGINAL_PARTITION, '?')}"
+        f"/{letter.headers.get(ORIGINAL_OFFSET, '?')}"
+    )
+    return (
+        f"{letter.partition}/{letter.offset}\t{letter.headers.get(FAILED_AT, '')}\t"
+        f"{letter.headers.get(CONSUMER, '')}\t{letter.headers.get(ERROR_TYPE, '')}"
+        f"\tattempts={letter.headers.get(ATTEMPTS, '?')}\tfrom={original}"
+        f"\t{letter.error[:200]}\n\tkey={_text(letter.key, value_chars)}"
+        f"\n\tvalue={_text(letter.value, value_chars)}"
+    )
+
+
+def _report(scan: TopicScan, wait: float) -> str:
+    read = len(scan.records)
+    if scan.complete:
+        return f"read all {read} message(s) of {scan.topic}"
+    return (
+        f"PARTIAL READ: {read} of {scan.available} message(s) of {scan.topic} within {wait:g} s "
+        f"({'; '.join(scan.shortfall())}); retry, or give more --wait"
+    )
 
 
 async def _run(args: argparse.Namespace) -> int:
     kafka = KafkaSettings()
     dlq_topic = kafka.topic(args.topic if args.topic.endswith(".dlq") else f"{args.topic}.dlq")
-    letters = await read_dead_letters(kafka, dlq_topic)
+    scan = await scan_topic(kafka, dlq_topic, wait_seconds=args.wait)
+    letters = dead_letters_of(scan)
+    report = _report(scan, args.wait)
     if args.command == "list":
-        for letter in letters:
-            print(
-                f"{letter.partition}/{letter.offset}\t{letter.headers.get(FAILED_AT, '')}\t"
-                f"{letter.headers.get(CONSUMER, '')}\t{letter.headers.get(ERROR_TYPE, '')}"
-                f"\tattempts={letter.headers.get(ATTEMPTS, '?')}\t{letter.error[:200]}"
-            )
-        print(f"{len(letters)} message(s) in {dlq_topic}", file=sys.stderr)
-        return 0
-    chosen = (
-        letters if args.all else [letter for letter in letters if letter.offset in set(args.offset)]
-    )
+        if args.json:
+            document = {
+                "topic": dlq_topic,
+                "complete": scan.complete,
+                "read": len(letters),
+                "available": scan.available,
+                "messages": [as_json(letter, args.value_chars) for letter in letters],
+            }
+            json.dump(document, sys.stdout, indent=2)
+            print()
+        else:
+            for letter in letters:
+                print(_as_line(letter, args.value_chars))
+        print(report, file=sys.stderr)
+        return 0 if scan.complete else PARTIAL_READ
+    if not scan.complete:
+        print(f"{report}\nnothing replayed", file=sys.stderr)
+        return PARTIAL_READ
+    wanted = set(args.offset)
+    chosen = letters if args.all else [letter for letter in letters if letter.offset in wanted]
+    missing = wanted - {letter.offset for letter in chosen}
+    if missing:
+        print(f"no message at offset(s) {sorted(missing)} of {dlq_topic}", file=sys.stderr)
     if not chosen:
         print("nothing to replay (give --all or existing --offset values)", file=sys.stderr)
         return 1
     count = await replay(kafka, chosen)
-    print(f"replayed {count} message(s) from {dlq_topic} to their original topics")
-    return 0
+    print(f"{report}; replayed {count} message(s) to their original topics")
+    return 1 if missing else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="suite-dlq", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="suite-dlq", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    listing = sub.add_parser("list", help="list dead letters with their errors")
+    listing = sub.add_parser("list", help="list dead letters: key, value, origin and error")
     listing.add_argument("topic", help="e.g. orders.inbound")
+    listing.add_argument("--json", action="store_true", help="one JSON document")
+    listing.add_argument(
+        "--value-chars", type=int, default=500, help="keys and values cut to this many characters"
+    )
     again = sub.add_parser("replay", help="publish dead letters again to their original topic")
     again.add_argument("topic")
     which = again.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true")
     which.add_argument("--offset", type=int, action="append", default=[])
+    for command in (listing, again):
+        command.add_argument(
+            "--wait", type=float, default=10.0, help="seconds to read the topic (default 10)"
+        )
     return asyncio.run(_run(parser.parse_args(argv)))
 
 

@@ -1,6 +1,6 @@
 """`suite-ops lag|outbox`: consumer lag per partition, outbox backlog and parked outbox rows.
 
-    suite-ops lag [--group orders]
+    suite-ops lag [--group orders] [--topic orders.events]  # committed=- : never committed
     suite-ops outbox [--service orders]                 # backlog, oldest age, parked rows
     suite-ops outbox retry --service orders ID [ID...]  # parked rows back into the queue
     suite-ops outbox retry --service orders --all
@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
 from sqlalchemy import func, select, update
 
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
@@ -29,19 +32,57 @@ from servicekit.settings import KafkaSettings
 SERVICES = ("orders", "inventory", "billing", "documents")
 
 
-async def consumer_lag(kafka: KafkaSettings, group: str) -> list[tuple[str, int, int, int]]:
-    """(topic, partition, committed offset, lag) for every partition the group has committed."""
+async def subscribed_topics(admin: AIOKafkaAdminClient, group: str) -> set[str]:
+    """The topics the group's current members subscribe to (none when nobody is in the group)."""
+    topics: set[str] = set()
+    for response in await admin.describe_consumer_groups([group]):
+        for described in response.to_object().get("groups", []):
+            for member in described.get("members", []):
+                with contextlib.suppress(Exception):  # another protocol's metadata: skip it
+                    metadata = ConsumerProtocolMemberMetadata.decode(member["member_metadata"])
+                    topics.update(metadata.subscription)
+    return topics
+
+
+async def consumer_lag(
+    kafka: KafkaSettings, group: str, topics: Sequence[str] = ()
+) -> list[tuple[str, int, int | None, int]]:
+    """(topic, partition, committed offset or None, lag) of every partition the group consumes.
+
+    The partitions are those of the topics the group has committed on, its members subscribe to,
+    and `topics`. A partition without a committed offset counts from its beginning, where the
+    suite's consumers start (`auto_offset_reset="earliest"`): a group that never committed shows
+    everything as lag, not nothing.
+    """
     admin = AIOKafkaAdminClient(**kafka.client_options())
     consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await admin.start()
     await consumer.start()
     try:
-        committed = await admin.list_consumer_group_offsets(group)
-        partitions = sorted(tp for tp, meta in committed.items() if meta.offset >= 0)
-        end = await consumer.end_offsets(partitions) if partitions else {}
+        committed = {
+            tp: meta.offset
+            for tp, meta in (await admin.list_consumer_group_offsets(group)).items()
+            if meta.offset >= 0
+        }
+        wanted = {tp.topic for tp in committed} | await subscribed_topics(admin, group)
+        wanted |= set(topics)
+        partitions = set(committed)
+        for entry in await admin.describe_topics(sorted(wanted)) if wanted else []:
+            if entry.get("error_code", 0) == 0:
+                for partition in entry.get("partitions", []):
+                    partitions.add(TopicPartition(entry["topic"], partition["partition"]))
+        ordered = sorted(partitions)
+        end = await consumer.end_offsets(ordered) if ordered else {}
+        uncommitted = [tp for tp in ordered if tp not in committed]
+        beginning = await consumer.beginning_offsets(uncommitted) if uncommitted else {}
         return [
-            (tp.topic, tp.partition, committed[tp].offset, max(end[tp] - committed[tp].offset, 0))
-            for tp in partitions
+            (
+                tp.topic,
+                tp.partition,
+                committed.get(tp),
+                max(end[tp] - committed.get(tp, beginning.get(tp, 0)), 0),
+            )
+            for tp in ordered
         ]
     finally:
         await consumer.stop()
@@ -124,9 +165,11 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "lag":
         kafka = KafkaSettings()
         total = 0
-        for group in args.group or SERVICES:
-            for topic, partition, offset, lag in await consumer_lag(kafka, group):
-                print(f"{group}\t{topic}\t{partition}\tcommitted={offset}\tlag={lag}")
+        topics = [kafka.topic(name) for name in args.topic or ()]
+        for group in args.group or [kafka.topic_prefix + s for s in SERVICES]:
+            for topic, partition, offset, lag in await consumer_lag(kafka, group, topics):
+                committed = "-" if offset is None else offset
+                print(f"{group}\t{topic}\t{partition}\tcommitted={committed}\tlag={lag}")
                 total += lag
         print(f"total lag: {total}", file=sys.stderr)
         return 0
@@ -138,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     lag = sub.add_parser("lag", help="consumer lag per partition of the services' groups")
     lag.add_argument("--group", action="append", help="a consumer group (default: all four)")
+    lag.add_argument(
+        "--topic",
+        action="append",
+        help="a catalogue topic to include even if the group has neither committed on it nor a "
+        "member subscribed to it (e.g. orders.events)",
+    )
     outbox = sub.add_parser(
         "outbox", help="outbox events waiting, the oldest one's age, and parked rows"
     )

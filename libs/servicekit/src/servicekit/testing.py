@@ -309,11 +309,13 @@ async def input_producer(kafka: KafkaSettings) -> AsyncIterator[AIOKafkaProducer
         await producer.stop()
 
 
-async def run_console_script(argv: list[str], env: dict[str, str]) -> str:
+async def console_script_result(
+    argv: list[str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """Run one of the workspace's console scripts (`argv[0]`, e.g. `suite-ops`) as an operator
-    would, with `env` added to this process's environment; its stdout, once it succeeded."""
+    would, with `env` added to this process's environment; whatever its exit status."""
     executable = str(Path(sys.executable).with_name(argv[0]))
-    result = await asyncio.to_thread(
+    return await asyncio.to_thread(
         subprocess.run,
         [executable, *argv[1:]],
         env={**os.environ, **env},
@@ -322,6 +324,11 @@ async def run_console_script(argv: list[str], env: dict[str, str]) -> str:
         timeout=60,
         check=False,
     )
+
+
+async def run_console_script(argv: list[str], env: dict[str, str]) -> str:
+    """`console_script_result`'s stdout, once the command succeeded."""
+    result = await console_script_result(argv, env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -22,7 +22,12 @@ from servicekit.consumer import EventConsumer, PermanentError, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay, add_to_outbox
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually, run_console_script
+from servicekit.testing import (
+    TemporaryDatabases,
+    console_script_result,
+    eventually,
+    run_console_script,
+)
 from servicekit.unit_of_work import RecordsEvents, SqlUnitOfWorkBase
 
 
@@ -320,10 +325,32 @@ async def test_replayed_dead_letter_is_processed_once(kit: Kit, consuming: Any) 
     listed = await operator_command(kit, "suite-dlq", "list", "orders.events")
     assert "dependency misconfigured" in listed
     assert "attempts=2" in listed
+    assert f"key={flaky.subject}" in listed
+    as_json = json.loads(
+        await operator_command(kit, "suite-dlq", "list", "orders.events", "--json")
+    )
+    assert as_json["complete"] is True
+    assert as_json["read"] == as_json["available"] == 1
+    (message,) = as_json["messages"]
+    assert message["key"] == flaky.subject
+    assert json.loads(message["value"])["id"] == flaky.id
+    assert (message["original"]["topic"], message["original"]["offset"]) == (topic, "0")
+    assert message["error"] == "dependency misconfigured"
+    assert message["headers"]["dlq-consumer"] == consumer.group_id
+
+    # A read cut short (here: no time at all) is reported, and replay then replays nothing.
+    partial = await console_script_result(
+        ["suite-dlq", "replay", "orders.events", "--all", "--wait", "0"], operator_env(kit)
+    )
+    assert partial.returncode == 3
+    assert "PARTIAL READ: 0 of 1 message(s)" in partial.stderr
+    assert "nothing replayed" in partial.stderr
+    assert len(await read_topic(kit.kafka, topic)) == 1
 
     state["broken"] = False  # the operator fixed the cause, then replays twice by mistake
     assert await dlq.replay(kit.kafka, letters) == 1
     replayed = await operator_command(kit, "suite-dlq", "replay", "orders.events", "--all")
+    assert "read all 1 message(s)" in replayed
     assert "replayed 1 message(s)" in replayed
 
     await eventually(lambda: kit.count("inbox"))
@@ -337,14 +364,59 @@ async def test_replayed_dead_letter_is_processed_once(kit: Kit, consuming: Any) 
     assert "orders\tunpublished=0" in backlog
 
 
-async def operator_command(kit: Kit, *argv: str) -> str:
-    """Run an operator command as an operator would, pointed at this test's environment."""
-    env = {
+def operator_env(kit: Kit) -> dict[str, str]:
+    return {
         "KAFKA_BOOTSTRAP_SERVERS": kit.kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": kit.kafka.topic_prefix,
         "ORDERS_DATABASE_URL": kit.engine.url.render_as_string(hide_password=False),
     }
-    return await run_console_script(list(argv), env)
+
+
+async def operator_command(kit: Kit, *argv: str) -> str:
+    """Run an operator command as an operator would, pointed at this test's environment."""
+    return await run_console_script(list(argv), operator_env(kit))
+
+
+async def test_lag_of_a_group_that_never_committed(kit: Kit) -> None:
+    topic = kit.kafka.topic("orders.events")
+    order_id = str(uuid.uuid4())  # one key: the three messages land in one partition
+    for note in ("a", "b", "c"):
+        event = cancelled(order_id, note)
+        await kit.producer.send_and_wait(
+            topic, value=event.model_dump_json().encode(), key=order_id.encode()
+        )
+
+    # Nobody in the group, nothing committed: the topic is named, every partition is listed.
+    idle = f"kit-idle-{uuid.uuid4().hex[:6]}"
+    lag = await operator_command(
+        kit, "suite-ops", "lag", "--group", idle, "--topic", "orders.events"
+    )
+    lines = [line.split("\t") for line in lag.splitlines()]
+    assert len(lines) == ORDERS_EVENTS.partitions
+    assert {line[3] for line in lines} == {"committed=-"}
+    assert sum(int(line[4].removeprefix("lag=")) for line in lines) == 3
+
+    # A member that subscribed but never committed: its subscription names the topic.
+    group = f"kit-member-{uuid.uuid4().hex[:6]}"
+    member = AIOKafkaConsumer(
+        topic,
+        **kit.kafka.client_options(),
+        group_id=group,
+        enable_auto_commit=False,
+    )
+    await member.start()
+    try:
+        await eventually(lambda: _assigned(member))
+        lag = await operator_command(kit, "suite-ops", "lag", "--group", group)
+    finally:
+        await member.stop()
+    lines = [line.split("\t") for line in lag.splitlines()]
+    assert len(lines) == ORDERS_EVENTS.partitions
+    assert sum(int(line[4].removeprefix("lag=")) for line in lines) == 3
+
+
+async def _assigned(consumer: AIOKafkaConsumer) -> bool:
+    return bool(consumer.assignment())
 
 
 async def _offsets_at_least(kit: Kit, topic: str, count: int) -> bool:
