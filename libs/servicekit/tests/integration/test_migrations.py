@@ -4,6 +4,7 @@ and the testing helpers give contract tests a migrated database."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ from sqlalchemy.schema import CreateColumn
 
 from servicekit import migrations
 from servicekit.db import new_metadata
-from servicekit.testing import TemporaryDatabases, fake_or_sql, migrated_sessions, order_cancelled
+from servicekit.testing import (
+    TemporaryDatabases,
+    eventually,
+    fake_or_sql,
+    migrated_sessions,
+    order_cancelled,
+)
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -121,16 +128,38 @@ async def test_contract_units_of_work_leave_nothing_behind(databases: TemporaryD
             assert (await session.execute(count)).scalar_one() == 0  # rolled back
 
 
-async def test_pods_migrating_at_once_take_turns(databases: TemporaryDatabases) -> None:
+async def test_a_migration_waits_for_the_one_in_progress(databases: TemporaryDatabases) -> None:
     # Every pod of a service runs `migrate` in its init container; several start together in a
-    # rollout. Without the advisory lock they create the same tables at once and all but one
-    # fail on "already exists".
-    url = await databases.create("kit_concurrent")
-    await asyncio.gather(
-        *(asyncio.to_thread(migrations.upgrade, MIGRATIONS, url) for _ in range(4))
-    )
+    # rollout. They take turns under an advisory lock, or they would create the same tables at
+    # once and all but one fail on "already exists". Here the test holds the lock, as a pod
+    # migrating would: the migration (a process, like a pod) waits, then runs once it is free.
+    url = await databases.create("kit_turns")
     engine = create_async_engine(url)
+    script = "import sys; from servicekit import migrations; migrations.upgrade(*sys.argv[1:])"
     try:
+        async with engine.connect() as holder:
+            await holder.execute(select(func.pg_advisory_lock(migrations.MIGRATION_LOCK_KEY)))
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", script, str(MIGRATIONS), url, stderr=asyncio.subprocess.PIPE
+            )
+
+            async def waiting() -> bool:
+                async with engine.connect() as probe:
+                    rows = await probe.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                            " AND NOT granted"
+                        )
+                    )
+                    return bool(rows.scalar_one())
+
+            await eventually(waiting)
+            async with engine.connect() as probe:
+                tables = await probe.execute(sa.text("SELECT to_regclass('alembic_version')"))
+                assert tables.scalar_one() is None  # nothing migrated while the lock is held
+            await holder.execute(select(func.pg_advisory_unlock(migrations.MIGRATION_LOCK_KEY)))
+            _, stderr = await process.communicate()
+            assert process.returncode == 0, stderr.decode()[-1000:]
         async with engine.connect() as connection:
             versions = await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
             assert len(versions.all()) == 1
