@@ -114,3 +114,21 @@ async def credit(billing: Billing, customer_id: str = CUSTOMER["id"]) -> list[di
 
 def balances(*found: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(i["status"], i["paid_total"], i["balance"]) for i in found]
+
+
+async def receive(billing: Billing, amount: str, **fields: Any) -> dict[str, Any]:
+    """A payment of CUSTOMER in EUR (allocated oldest first unless `allocations` is given)."""
+    body = {"customer_id": CUSTOMER["id"], "currency": "EUR", "amount": amount, **fields}
+    response = await post(billing, "/payments", body)
+    assert response.status_code == 201, response.text
+    payment: dict[str, Any] = response.json()
+    return payment
+
+
+async def refund(billing: Billing, amount: str, **fields: Any) -> dict[str, Any]:
+    """A refund of CUSTOMER's EUR credit."""
+    body = {"customer_id": CUSTOMER["id"], "currency": "EUR", "amount": amount, **fields}
+    response = await post(billing, "/refunds", body)
+    assert response.status_code == 201, response.text
+    refunded: dict[str, Any] = response.json()
+    return refunded

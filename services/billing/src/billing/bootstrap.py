@@ -8,6 +8,7 @@ from billing.config import BillingSettings
 from billing.entrypoints import (
     collection_api,
     customer_payments_api,
+    exports_api,
     invoices_api,
     payments_api,
     receivables_api,
@@ -40,6 +41,7 @@ def build_spec(
             refunds_api.router,
             receivables_api.router,
             collection_api.router,
+            exports_api.router,
         ],
         subscriptions=lambda _runtime: [
             Subscription(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from billing_harness import CUSTOMER, Billing, invoices, post
+from billing_harness import CUSTOMER, Billing, invoices, post, receive, refund
 
 # Invoices issued today, due in these many days; seen 120 days from now they are this far past
 # due: 0, 1, 30, 31, 60, 61, 90, 91 days (each bucket's boundaries).
@@ -80,24 +80,8 @@ async def test_a_statement_lists_every_movement_with_the_running_balance(
     today = datetime.now(UTC).date()
     first, second = await invoices(billing, make_order, 10, 20)
     now = datetime.now(UTC).isoformat()
-    paid = await post(
-        billing,
-        "/payments",
-        {
-            "customer_id": CUSTOMER["id"],
-            "currency": "EUR",
-            "amount": "300.00",
-            "reference": "wire 42",
-            "received_at": now,
-        },
-    )
-    assert paid.status_code == 201, paid.text
-    refund = await post(
-        billing,
-        "/refunds",
-        {"customer_id": CUSTOMER["id"], "currency": "EUR", "amount": "10.00", "paid_at": now},
-    )
-    assert refund.status_code == 201, refund.text
+    await receive(billing, "300.00", reference="wire 42", received_at=now)
+    await refund(billing, "10.00", paid_at=now)
 
     response = await billing.client.get(
         f"/customers/{CUSTOMER['id']}/statement",
