@@ -45,7 +45,7 @@ from inventory.service_layer.ports import Page, UnitOfWork
 # import path).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from purchasing_fakes import FakePurchaseOrders, FakeVendors
+from purchasing_fakes import FakePurchaseOrders, FakeReturns, FakeVendors
 
 
 class Clock:
@@ -306,6 +306,7 @@ class FakeUnitOfWork:
         self.adjustments = FakeAdjustments(self.clock)
         self.vendors = FakeVendors(self.clock)
         self.purchase_orders = FakePurchaseOrders(self.clock)
+        self.returns = FakeReturns(self.clock)
         self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -326,6 +327,7 @@ class FakeUnitOfWork:
             self.shipments,
             self.vendors,
             self.purchase_orders,
+            self.returns,
         )
         saved = [(repo, _state(repo)) for repo in (*repositories, self.adjustments)]
         recorded = list(self.recorded)

@@ -1,4 +1,4 @@
-"""In-memory vendors and purchase orders behind the purchasing Protocols, for the unit tests and
+"""In-memory vendors, purchase orders and returns behind their Protocols, for the unit tests and
 the repository contract (`integration/test_purchasing_contract.py` holds them to the SQL)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from inventory.domain.purchasing import (
     Vendor,
     VendorDetails,
 )
+from inventory.domain.returns import ReturnAuthorisation, ReturnStatus
 from inventory.service_layer.purchasing_ports import Page
 from servicekit.numbers import format_yearly_number
 
@@ -156,3 +157,64 @@ class FakePurchaseOrders:
                 if line.sku in skus and line.open > 0:
                     due[line.sku] = due.get(line.sku, Decimal(0)) + line.open
         return due
+
+
+class FakeReturns:
+    def __init__(self, clock: Now) -> None:
+        self.clock = clock
+        self.rows: dict[str, ReturnAuthorisation] = {}
+        self.last_numbers: dict[int, int] = {}
+
+    async def next_number(self, year: int) -> str:
+        self.last_numbers[year] = self.last_numbers.get(year, 0) + 1
+        return format_yearly_number("RMA", year, self.last_numbers[year])
+
+    async def add(self, rma: ReturnAuthorisation) -> ReturnAuthorisation:
+        stored = copy.deepcopy(rma)
+        stored.lines = dict(sorted(stored.lines.items()))
+        stored.created_at = self.clock.now
+        self.rows[rma.id] = stored
+        return copy.deepcopy(stored)
+
+    async def get(self, return_id: str, *, for_update: bool = False) -> ReturnAuthorisation | None:
+        rma = self.rows.get(return_id)
+        return copy.deepcopy(rma) if rma is not None else None
+
+    async def save(self, rma: ReturnAuthorisation) -> ReturnAuthorisation:
+        stored = copy.deepcopy(rma)
+        if stored.status is ReturnStatus.RECEIVED and stored.received_at is None:
+            stored.received_at = self.clock.now
+        if stored.dispositions is not None:
+            stored.dispositions = dict(sorted(stored.dispositions.items()))
+        self.rows[rma.id] = stored
+        return copy.deepcopy(stored)
+
+    async def returned(self, order_id: str) -> dict[str, Decimal]:
+        taken: dict[str, Decimal] = {}
+        for rma in self.rows.values():
+            if rma.order_id == order_id and rma.status is not ReturnStatus.CANCELLED:
+                for sku, quantity in rma.lines.items():
+                    taken[sku] = taken.get(sku, Decimal(0)) + quantity
+        return taken
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        order_id: str | None,
+        status: ReturnStatus | None,
+    ) -> Page[ReturnAuthorisation]:
+        def key(rma: ReturnAuthorisation) -> tuple[datetime, str]:
+            return rma.created_at or datetime.min.replace(tzinfo=UTC), rma.id
+
+        return _page(
+            [
+                copy.deepcopy(r)
+                for r in sorted(self.rows.values(), key=key)
+                if (after is None or key(r) > after)
+                and order_id in (None, r.order_id)
+                and status in (None, r.status)
+            ],
+            limit,
+        )

@@ -205,6 +205,39 @@ class GoodsReceived(Payload):
     reserved_orders: list[str] = Field(default_factory=list)
 
 
+class ReturnAuthorised(Payload):
+    """The customer may send these shipped goods back."""
+
+    return_id: str
+    number: ShortText
+    order_id: str
+    reason: LongText
+    lines: list[StockLine] = Field(min_length=1)
+
+
+class ReturnDisposition(StrEnum):
+    RESTOCK = "restock"
+    SCRAP = "scrap"
+
+
+class ReturnedLine(Payload):
+    sku: Sku
+    quantity: Quantity
+    disposition: ReturnDisposition
+
+
+class ReturnReceived(Payload):
+    """The goods came back: billing credits every returned line, restocked or scrapped."""
+
+    return_id: str
+    number: ShortText
+    order_id: str
+    reason: LongText
+    lines: list[ReturnedLine] = Field(min_length=1)
+    note: LongText | None = None
+    reserved_orders: list[str] = Field(default_factory=list)
+
+
 # --- billing.events ---------------------------------------------------------------------------
 
 
@@ -420,6 +453,8 @@ class EventType(StrEnum):
     PURCHASE_ORDER_SENT = f"{PREFIX}.purchase_order.sent.v1"
     PURCHASE_ORDER_CANCELLED = f"{PREFIX}.purchase_order.cancelled.v1"
     GOODS_RECEIVED = f"{PREFIX}.goods.received.v1"
+    RETURN_AUTHORISED = f"{PREFIX}.return.authorised.v1"
+    RETURN_RECEIVED = f"{PREFIX}.return.received.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
@@ -448,6 +483,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.PURCHASE_ORDER_SENT: PurchaseOrderSent,
     EventType.PURCHASE_ORDER_CANCELLED: PurchaseOrderCancelled,
     EventType.GOODS_RECEIVED: GoodsReceived,
+    EventType.RETURN_AUTHORISED: ReturnAuthorised,
+    EventType.RETURN_RECEIVED: ReturnReceived,
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.PAYMENT_REVERSED: PaymentReversed,

@@ -56,8 +56,10 @@ INVENTORY_EVENTS = Topic(
         EventType.PURCHASE_ORDER_SENT,
         EventType.PURCHASE_ORDER_CANCELLED,
         EventType.GOODS_RECEIVED,
+        EventType.RETURN_AUTHORISED,
+        EventType.RETURN_RECEIVED,
     ),
-    description="Reservations, shipments, stock movements, purchase orders and receipts",
+    description="Reservations, shipments, stock movements, purchase orders, receipts and returns",
 )
 BILLING_EVENTS = Topic(
     name="billing.events",

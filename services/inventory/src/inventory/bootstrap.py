@@ -10,6 +10,7 @@ from inventory.entrypoints import (
     products_api,
     purchase_orders_api,
     reservations_api,
+    returns_api,
     shipments_api,
     stock_api,
     vendors_api,
@@ -25,6 +26,7 @@ ROUTERS = (
     shipments_api.router,
     vendors_api.router,
     purchase_orders_api.router,
+    returns_api.router,
 )
 
 
@@ -32,7 +34,9 @@ def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="inventory",
         title="Inventory service",
-        description="Products, stock levels, reservations, shipments, adjustments and purchasing.",
+        description=(
+            "Products, stock levels, reservations, shipments, adjustments, purchasing and returns."
+        ),
         version=__version__,
         metadata=metadata,
         settings=settings or InventorySettings(),

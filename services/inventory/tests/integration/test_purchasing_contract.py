@@ -1,4 +1,4 @@
-"""The purchasing repositories' contract: each case on the in-memory fake and on the SQL
+"""The purchasing and returns repositories' contract: each case on the in-memory fake and on the SQL
 adapters against a migrated PostgreSQL database (rolled back at its end)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from inventory.adapters.unit_of_work import SqlUnitOfWork
-from inventory.domain.model import ItemKind
+from inventory.domain.model import DemandStatus, ItemKind
 from inventory.domain.purchasing import (
     PurchaseLine,
     PurchaseOrder,
@@ -17,6 +17,8 @@ from inventory.domain.purchasing import (
     SuppliedProduct,
     VendorDetails,
 )
+from inventory.domain.records import OrderDemand
+from inventory.domain.returns import Disposition, ReturnAuthorisation, ReturnStatus
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
@@ -136,3 +138,45 @@ async def test_purchase_orders_keep_lines_receipts_and_incoming(uow: UnitOfWork)
     )
     assert none == []
     assert await uow.purchase_orders.get(str(uuid.uuid4())) is None
+
+
+async def test_returns_keep_their_lines_dispositions_and_what_they_take_back(
+    uow: UnitOfWork,
+) -> None:
+    bolt, nut = await product(uow, "BOLT"), await product(uow, "NUT")
+    order_id = code("order")
+    await uow.reservations.claim_demand(
+        OrderDemand(order_id, None, DemandStatus.RESERVED, correlation_id=None), causation_id=None
+    )
+    number = await uow.returns.next_number(2026)
+    rma = ReturnAuthorisation(
+        id=str(uuid.uuid4()),
+        number=number,
+        order_id=order_id,
+        reason="wrong size",
+        lines={bolt: D(2), nut: D("0.5")},
+    )
+    stored = await uow.returns.add(rma)
+    assert stored.created_at is not None
+    assert replace(stored, created_at=None) == rma
+    assert await uow.returns.returned(order_id) == {bolt: D(2), nut: D("0.5")}
+
+    stored.receive({bolt: Disposition.RESTOCK, nut: Disposition.SCRAP}, "nut bent")
+    received = await uow.returns.save(stored)
+    assert received.received_at is not None
+    assert (received.status, received.dispositions, received.note) == (
+        ReturnStatus.RECEIVED,
+        {bolt: Disposition.RESTOCK, nut: Disposition.SCRAP},
+        "nut bent",
+    )
+    cancelled = await uow.returns.add(
+        replace(rma, id=str(uuid.uuid4()), number=await uow.returns.next_number(2026))
+    )
+    cancelled.cancel()
+    await uow.returns.save(cancelled)
+    assert await uow.returns.returned(order_id) == {bolt: D(2), nut: D("0.5")}  # not the cancelled
+    found, _ = await uow.returns.page(
+        limit=10, after=None, order_id=order_id, status=ReturnStatus.RECEIVED
+    )
+    assert [r.id for r in found] == [rma.id]
+    assert await uow.returns.get(str(uuid.uuid4())) is None

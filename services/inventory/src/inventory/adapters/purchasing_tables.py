@@ -1,4 +1,5 @@
-"""Tables of purchasing: vendors, the products they supply, purchase orders and receipts."""
+"""Tables of purchasing (vendors, the products they supply, purchase orders and receipts) and of
+customers' returns."""
 
 from sqlalchemy import (
     Boolean,
@@ -116,3 +117,35 @@ purchase_receipt_lines = Table(
 )
 
 purchase_order_number_counters = yearly_counter_table("purchase_order_number_counters", metadata)
+
+# --- returns (RMA) ------------------------------------------------------------------------------
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("order_id", String(200), ForeignKey("order_demands.order_id"), nullable=False),
+    Column("reason", String(4000), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", String(4000)),
+    Column("received_at", DateTime(timezone=True)),
+    *timestamps(),
+    CheckConstraint("status IN ('authorised', 'received', 'cancelled')", name="status"),
+    Index("ix_returns_order", "order_id", "created_at"),
+    Index("ix_returns_created", "created_at", "id"),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", String(36), ForeignKey("returns.id"), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    Column("disposition", String(16)),  # set when the return is received
+    PrimaryKeyConstraint("return_id", "sku", name="pk_return_lines"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("disposition IN ('restock', 'scrap')", name="disposition"),
+)
+
+return_number_counters = yearly_counter_table("return_number_counters", metadata)

@@ -11,6 +11,7 @@ from inventory.adapters.adjustments import SqlAdjustmentRepository
 from inventory.adapters.products import SqlProductRepository
 from inventory.adapters.purchase_orders import SqlPurchaseOrderRepository
 from inventory.adapters.reservations import SqlReservationRepository
+from inventory.adapters.returns import SqlReturnRepository
 from inventory.adapters.shipments import SqlShipmentRepository
 from inventory.adapters.stock_levels import SqlStockLevelRepository
 from inventory.adapters.tables import metadata
@@ -30,6 +31,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.adjustments = SqlAdjustmentRepository(session)
         self.vendors = SqlVendorRepository(session)
         self.purchase_orders = SqlPurchaseOrderRepository(session)
+        self.returns = SqlReturnRepository(session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

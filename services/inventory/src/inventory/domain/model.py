@@ -52,6 +52,8 @@ class MovementKind(StrEnum):
     RESERVATION = "reservation"
     RELEASE = "release"
     SHIPMENT = "shipment"
+    RETURN = "return"  # a customer's return put back on hand
+    SCRAP = "scrap"  # a customer's return written off: on hand does not change
 
 
 class LineStatus(StrEnum):

@@ -16,6 +16,7 @@ from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import DomainError, UnknownProduct, tidy
 from inventory.domain.purchasing import NotPurchasable, UnknownPurchaseOrder, UnknownVendor
+from inventory.domain.returns import DispositionMismatch, UnknownReturn
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.api import ErrorTable, Storable, described_problems, problems_from
 from servicekit.auth import Role, require
@@ -48,9 +49,10 @@ SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=SKU_PATTERN)]
 
 # Reading is open to every role (the runtime checks the token); changing stock is warehouse work,
-# buying is purchasing's.
+# buying is purchasing's, opening a customer's return is sales'.
 WAREHOUSE_ONLY = [Depends(require(Role.WAREHOUSE))]
 PURCHASING_ONLY = [Depends(require(Role.PURCHASING))]
+SALES_ONLY = [Depends(require(Role.SALES))]
 
 PROBLEMS = described_problems(
     {
@@ -60,12 +62,15 @@ PROBLEMS = described_problems(
     }
 )
 
-# Domain refusals as problems: unknown product, vendor or purchase order → 404, a line that
-# cannot be bought → 422 naming its field, any other rule → 409 (naming the SKU).
+# Domain refusals as problems: unknown product, vendor, purchase order or return → 404, a line
+# that cannot be bought or a receipt of a return that misses a line → 422 naming the field, any
+# other rule → 409 (naming the SKU).
 REFUSALS: ErrorTable = {
     UnknownProduct: lambda exc: NotFound(str(exc), sku=exc.sku),
     UnknownVendor: lambda exc: NotFound(str(exc)),
     UnknownPurchaseOrder: lambda exc: NotFound(str(exc)),
+    UnknownReturn: lambda exc: NotFound(str(exc)),
+    DispositionMismatch: lambda exc: InvalidInput.field("lines", str(exc)),
     NotPurchasable: lambda exc: InvalidInput.field(exc.field, str(exc)),
     DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),
 }

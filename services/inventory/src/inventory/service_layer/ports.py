@@ -33,7 +33,11 @@ from inventory.domain.records import (
     Shipment,
     StockChange,
 )
-from inventory.service_layer.purchasing_ports import PurchaseOrderRepository, VendorRepository
+from inventory.service_layer.purchasing_ports import (
+    PurchaseOrderRepository,
+    ReturnRepository,
+    VendorRepository,
+)
 from servicekit.unit_of_work import RecordsEvents
 
 T = TypeVar("T")
@@ -179,6 +183,9 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def purchase_orders(self) -> PurchaseOrderRepository: ...
+
+    @property
+    def returns(self) -> ReturnRepository: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part that an exception undoes, locks it took included, leaving the rest alone."""

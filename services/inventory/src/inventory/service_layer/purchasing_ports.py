@@ -1,6 +1,7 @@
-"""What the purchasing use cases need from storage: vendors and purchase orders with receipts.
+"""What the purchasing and returns use cases need from storage: vendors, purchase orders with
+their receipts, and customers' returns.
 
-The SQL adapters are `inventory.adapters.vendors` and `inventory.adapters.purchase_orders`; the
+The SQL adapters are `inventory.adapters.vendors`, `.purchase_orders` and `.returns`; the
 unit tests' fakes keep the same behaviour (the repository contract tests hold both to it).
 """
 
@@ -18,6 +19,7 @@ from inventory.domain.purchasing import (
     Vendor,
     VendorDetails,
 )
+from inventory.domain.returns import ReturnAuthorisation, ReturnStatus
 
 T = TypeVar("T")
 
@@ -80,4 +82,35 @@ class PurchaseOrderRepository(Protocol):
 
     async def incoming(self, skus: Collection[str]) -> dict[str, Decimal]:
         """Per SKU, what sent and partially received purchase orders still expect."""
+        ...
+
+
+class ReturnRepository(Protocol):
+    async def next_number(self, year: int) -> str:
+        """The next gapless number of `year` (RMA-2026-000001), in the caller's transaction."""
+        ...
+
+    async def add(self, rma: ReturnAuthorisation) -> ReturnAuthorisation: ...
+
+    async def get(
+        self, return_id: str, *, for_update: bool = False
+    ) -> ReturnAuthorisation | None: ...
+
+    async def save(self, rma: ReturnAuthorisation) -> ReturnAuthorisation:
+        """Store its status, note and the lines' dispositions; returns it as stored."""
+        ...
+
+    async def returned(self, order_id: str) -> dict[str, Decimal]:
+        """Per SKU, what the order's returns, cancelled ones aside, take back."""
+        ...
+
+    async def page(
+        self,
+        *,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        order_id: str | None,
+        status: ReturnStatus | None,
+    ) -> Page[ReturnAuthorisation]:
+        """Oldest first (creation time, then id) after `after`."""
         ...

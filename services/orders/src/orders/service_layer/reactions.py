@@ -21,6 +21,8 @@ from contracts.events import (
     PaymentReceived,
     PaymentReversed,
     QuoteDocumentGenerated,
+    ReturnAuthorised,
+    ReturnReceived,
     ShipmentDispatched,
     StockReleased,
     StockReservationFailed,
@@ -37,6 +39,7 @@ from orders.service_layer.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 DOCUMENT_LABELS = {"order_confirmation": "Order confirmation", "invoice": "Invoice"}
+RETURN_OUTCOMES = {"restock": "restocked", "scrap": "scrapped"}
 
 
 def _document_label(kind: str) -> str:
@@ -142,6 +145,29 @@ async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatc
         stale_change=lambda order: order.shipment_dispatched(
             data.shipment_id, shipped, data.fully_shipped, stale=True
         ),
+    )
+
+
+async def return_authorised(uow: UnitOfWork, event: CloudEvent[ReturnAuthorised]) -> None:
+    """A customer's return was authorised: on the order's timeline (it changes no state here)."""
+    data = event.data
+    goods = ", ".join(f"{plain(line.quantity)} {line.sku}" for line in data.lines)
+    order = await get_order(uow, data.order_id)
+    summary = f"Return {data.number} authorised: {goods} ({data.reason})"
+    await uow.note_received(event, order_id=order.id, summary=summary)
+
+
+async def return_received(uow: UnitOfWork, event: CloudEvent[ReturnReceived]) -> None:
+    """The returned goods came back, restocked or scrapped: on the order's timeline (billing
+    credits them)."""
+    data = event.data
+    goods = ", ".join(
+        f"{plain(line.quantity)} {line.sku} {RETURN_OUTCOMES[line.disposition.value]}"
+        for line in data.lines
+    )
+    order = await get_order(uow, data.order_id)
+    await uow.note_received(
+        event, order_id=order.id, summary=f"Return {data.number} received: {goods}"
     )
 
 

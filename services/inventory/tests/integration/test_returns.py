@@ -1,0 +1,177 @@
+"""Customers' returns over HTTP against a real Kafka broker and PostgreSQL: authorised within
+what shipped, restocked (serving a waiting order) or scrapped (the ledger only)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from purchasing_builders import confirmed
+
+from contracts import EventType
+from inventory.bootstrap import build_spec
+from inventory.config import InventorySettings
+from inventory.entrypoints.cli import MIGRATIONS_DIR
+from servicekit import dlq
+from servicekit.settings import KafkaSettings
+from servicekit.testing import (
+    TemporaryDatabases,
+    eventually,
+    service_with_input,
+    settings_for_test,
+)
+
+
+class Warehouse:
+    def __init__(
+        self, client: httpx.AsyncClient, kafka: KafkaSettings, producer: AIOKafkaProducer
+    ) -> None:
+        self.client = client
+        self.kafka = kafka
+        self.producer = producer
+
+    async def events_about(self, order_id: str, count: int) -> list[dict[str, Any]]:
+        async def probe() -> list[dict[str, Any]] | None:
+            records = await dlq.read_topic(
+                self.kafka, self.kafka.topic("inventory.events"), wait_seconds=2
+            )
+            found = [json.loads(r.value) for r in records if r.key.decode() == order_id]
+            return found if len(found) >= count else None
+
+        result: list[dict[str, Any]] = await eventually(probe, within=30, interval=0.3)
+        return result
+
+    async def shipped_order(self, sku: str, on_hand: str, ship: str) -> str:
+        """A product with stock, an order of `ship` of it confirmed (over Kafka) and shipped."""
+        put = await self.client.put(f"/products/{sku}", json={"name": sku, "kind": "product"})
+        assert put.status_code == 201, put.text
+        receipt = await self.client.post(
+            "/stock/adjustments",
+            json={"sku": sku, "kind": "receipt", "quantity": on_hand, "reason": "in"},
+        )
+        assert receipt.status_code == 201, receipt.text
+        order_id = str(uuid.uuid4())
+        event = confirmed(order_id, sku, ship)
+        await self.producer.send_and_wait(
+            self.kafka.topic("orders.events"),
+            value=event.model_dump_json().encode(),
+            key=order_id.encode(),
+        )
+        await self.events_about(order_id, 1)  # reserved
+        shipped = await self.client.post(
+            "/shipments", json={"order_id": order_id, "lines": [{"sku": sku, "quantity": ship}]}
+        )
+        assert shipped.status_code == 201, shipped.text
+        return order_id
+
+    async def stock(self, sku: str) -> dict[str, str]:
+        body: dict[str, str] = (await self.client.get(f"/stock/{sku}")).json()
+        return body
+
+
+@pytest.fixture
+async def warehouse(
+    databases: TemporaryDatabases, kafka: KafkaSettings
+) -> AsyncIterator[Warehouse]:
+    settings = await settings_for_test(InventorySettings, databases, kafka, "inventory")
+    async with service_with_input(build_spec(settings), MIGRATIONS_DIR) as (_, client, producer):
+        yield Warehouse(client, kafka, producer)
+
+
+async def test_a_return_restocked_serves_a_waiting_order_and_a_scrapped_one_keeps_on_hand(
+    warehouse: Warehouse,
+) -> None:
+    bolt = f"BOLT-{uuid.uuid4().hex[:6].upper()}"
+    order_id = await warehouse.shipped_order(bolt, on_hand="5", ship="5")
+    too_many = await warehouse.client.post(
+        "/returns",
+        json={"order_id": order_id, "reason": "damaged", "lines": [{"sku": bolt, "quantity": "6"}]},
+    )
+    assert (too_many.status_code, too_many.headers["content-type"]) == (
+        409,
+        "application/problem+json",
+    )
+    assert "only 5 was shipped and not yet returned" in too_many.json()["detail"]
+
+    authorised = await warehouse.client.post(
+        "/returns",
+        json={"order_id": order_id, "reason": "damaged", "lines": [{"sku": bolt, "quantity": "3"}]},
+    )
+    assert authorised.status_code == 201, authorised.text
+    rma = authorised.json()
+    assert (rma["status"], rma["lines"]) == (
+        "authorised",
+        [{"sku": bolt, "quantity": "3", "disposition": None}],
+    )
+    # An order waiting for the goods: the restocked return serves it.
+    waiting = str(uuid.uuid4())
+    event = confirmed(waiting, bolt, "2")
+    await warehouse.producer.send_and_wait(
+        warehouse.kafka.topic("orders.events"),
+        value=event.model_dump_json().encode(),
+        key=waiting.encode(),
+    )
+    [failed] = await warehouse.events_about(waiting, 1)
+    assert failed["type"] == EventType.STOCK_RESERVATION_FAILED.value
+
+    incomplete = await warehouse.client.post(
+        f"/returns/{rma['id']}/receive", json={"lines": [{"sku": "OTHER", "disposition": "scrap"}]}
+    )
+    assert incomplete.status_code == 422
+    assert incomplete.json()["errors"][0]["field"] == "lines"
+    received = await warehouse.client.post(
+        f"/returns/{rma['id']}/receive", json={"lines": [{"sku": bolt, "disposition": "restock"}]}
+    )
+    assert received.status_code == 200, received.text
+    assert received.json()["lines"][0]["disposition"] == "restock"
+    assert await warehouse.stock(bolt) == {
+        "sku": bolt,
+        "on_hand": "3",
+        "reserved": "2",
+        "available": "1",
+    }
+    again = await warehouse.client.post(
+        f"/returns/{rma['id']}/receive", json={"lines": [{"sku": bolt, "disposition": "restock"}]}
+    )
+    assert again.status_code == 409  # received once
+
+    scrap = await warehouse.client.post(
+        "/returns",
+        json={"order_id": order_id, "reason": "broken", "lines": [{"sku": bolt, "quantity": "2"}]},
+    )
+    scrapped = await warehouse.client.post(
+        f"/returns/{scrap.json()['id']}/receive",
+        json={"lines": [{"sku": bolt, "disposition": "scrap"}], "note": "crushed in transit"},
+    )
+    assert scrapped.status_code == 200, scrapped.text
+    assert (await warehouse.stock(bolt))["on_hand"] == "3"  # unchanged
+    ledger = (await warehouse.client.get(f"/stock/{bolt}/movements")).json()["items"]
+    assert [(m["kind"], m["on_hand_change"], m["reference"]) for m in ledger[-3:]] == [
+        ("return", "3", rma["id"]),
+        ("reservation", "0", waiting),
+        ("scrap", "0", scrap.json()["id"]),
+    ]
+    assert "crushed in transit" in ledger[-1]["reason"]
+    nothing_left = await warehouse.client.post(
+        "/returns",
+        json={"order_id": order_id, "reason": "x", "lines": [{"sku": bolt, "quantity": "0.001"}]},
+    )
+    assert nothing_left.status_code == 409
+
+    events = await warehouse.events_about(
+        order_id, 6
+    )  # reserved, shipped, 2 × (authorised, received)
+    types = [e["type"] for e in events]
+    assert types.count(EventType.RETURN_AUTHORISED.value) == 2
+    received_events = [e for e in events if e["type"] == EventType.RETURN_RECEIVED.value]
+    assert [
+        ([line["disposition"] for line in e["data"]["lines"]], e["data"]["reserved_orders"])
+        for e in received_events
+    ] == [(["restock"], [waiting]), (["scrap"], [])]
+    listed = (await warehouse.client.get("/returns", params={"order_id": order_id})).json()
+    assert [r["status"] for r in listed["items"]] == ["received", "received"]

@@ -1,0 +1,66 @@
+"""Customers' returns, reported by inventory, are on the order's timeline; one about an order
+this service does not know can never succeed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from orders_builders import an_order
+
+from contracts import EventType, new_event
+from contracts.events import ReturnAuthorised, ReturnReceived
+from orders.service_layer import reactions
+from orders.service_layer.orders import OrderNotFound
+
+
+async def test_a_return_authorised_then_received_is_on_the_timeline(uow: Any) -> None:
+    order = await an_order(uow)
+    authorised = ReturnAuthorised(
+        return_id="r-1",
+        number="RMA-2026-000001",
+        order_id=order.id,
+        reason="wrong size",
+        lines=[{"sku": "SKU-0", "quantity": "2"}],
+    )
+    received = ReturnReceived(
+        return_id="r-1",
+        number="RMA-2026-000001",
+        order_id=order.id,
+        reason="wrong size",
+        lines=[
+            {"sku": "SKU-0", "quantity": "1.5", "disposition": "restock"},
+            {"sku": "SKU-1", "quantity": "0.5", "disposition": "scrap"},
+        ],
+    )
+    await reactions.return_authorised(
+        uow,
+        new_event(EventType.RETURN_AUTHORISED, authorised, source="/inventory", subject=order.id),
+    )
+    await reactions.return_received(
+        uow, new_event(EventType.RETURN_RECEIVED, received, source="/inventory", subject=order.id)
+    )
+
+    summaries = [
+        e.summary
+        for e in await uow.timeline(order.id)
+        if e.type in (EventType.RETURN_AUTHORISED, EventType.RETURN_RECEIVED)
+    ]
+    assert summaries == [
+        "Return RMA-2026-000001 authorised: 2 SKU-0 (wrong size)",
+        "Return RMA-2026-000001 received: 1.5 SKU-0 restocked, 0.5 SKU-1 scrapped",
+    ]
+
+
+async def test_a_return_of_an_unknown_order_is_refused(uow: Any) -> None:
+    payload = ReturnAuthorised(
+        return_id="r-2",
+        number="RMA-2026-000002",
+        order_id=str(uuid.uuid4()),
+        reason="x",
+        lines=[{"sku": "SKU-0", "quantity": "1"}],
+    )
+    event = new_event(EventType.RETURN_AUTHORISED, payload, source="/inventory", subject="o")
+    with pytest.raises(OrderNotFound):
+        await reactions.return_authorised(uow, event)
