@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import Invoice
-from billing.service_layer.invoicing import issue_invoice
+from billing.service_layer.order_invoicing import BillableOrder, order_completed
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import OrderSnapshot
 from contracts.events import InvoiceIssued, OrderCompleted
@@ -100,9 +101,23 @@ class _Invoices:
         self.added.append(invoice)
 
 
+class _BillableOrders:
+    """An order billing has not invoiced before."""
+
+    async def lock(self, order_id: str) -> BillableOrder:
+        return BillableOrder(order_id)
+
+    async def save(self, order: BillableOrder) -> None:
+        pass
+
+    async def invoiced(self, order_id: str) -> dict[int, Any]:
+        return {}
+
+
 class _UnitOfWork:
     def __init__(self) -> None:
         self.invoices = _Invoices()
+        self.billable_orders = _BillableOrders()
         self.recorded: list[CloudEvent[Any]] = []
 
     async def record(self, event: CloudEvent[Any], **_: Any) -> None:
@@ -114,7 +129,14 @@ def _issue_invoice(order: OrderSnapshot) -> tuple[Invoice, InvoiceIssued]:
         EventType.ORDER_COMPLETED, OrderCompleted(order=order), source="/orders", subject="o"
     )
     uow = _UnitOfWork()
-    asyncio.run(issue_invoice(uow, completed, order, today=TODAY))  # type: ignore[arg-type]
+    completing = order_completed(
+        uow,  # type: ignore[arg-type]
+        completed,
+        order,
+        today=TODAY,
+        default_policy=InvoicingPolicy.ON_COMPLETION,
+    )
+    asyncio.run(completing)
     [invoice] = uow.invoices.added
     [issued] = uow.recorded
     assert isinstance(issued.data, InvoiceIssued)

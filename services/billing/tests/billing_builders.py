@@ -7,8 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from contracts import CloudEvent, EventType
-from contracts.common import OrderSnapshot
+from contracts import CloudEvent, EventType, new_event
+from contracts.common import OrderSnapshot, StockLine
+from contracts.events import ShipmentDispatched
 from servicekit.testing import order_event
 
 Line = tuple[str, str, str, str, str]  # sku, quantity, unit price, discount %, tax rate %
@@ -96,3 +97,18 @@ def build_order(
 
 def completed(order: OrderSnapshot) -> CloudEvent[Any]:
     return order_event(EventType.ORDER_COMPLETED, order)
+
+
+def confirmed(order: OrderSnapshot) -> CloudEvent[Any]:
+    return order_event(EventType.ORDER_CONFIRMED, order)
+
+
+def shipped(order_id: str, shipment_id: str, *lines: tuple[str, str]) -> CloudEvent[Any]:
+    """inventory's shipment.dispatched for `(sku, quantity)` lines of the order."""
+    payload = ShipmentDispatched(
+        order_id=order_id,
+        shipment_id=shipment_id,
+        lines=[StockLine(sku=sku, quantity=Decimal(quantity)) for sku, quantity in lines],
+        fully_shipped=False,
+    )
+    return new_event(EventType.SHIPMENT_DISPATCHED, payload, source="/inventory", subject=order_id)

@@ -13,9 +13,12 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from billing.domain.invoicing_policy import Invoiced
 from billing.domain.model import Invoice, Payment
+from billing.service_layer.order_invoicing import BillableOrder
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
 from contracts import CloudEvent
 
@@ -45,7 +48,6 @@ class FakeInvoices:
         return self.counters[year]
 
     async def add(self, invoice: Invoice) -> None:
-        assert all(i.order_id != invoice.order_id for i in self.rows.values()), "unique order_id"
         invoice.created_at = datetime.now(UTC)
         self.rows[invoice.id] = copy.deepcopy(invoice)
 
@@ -75,12 +77,61 @@ class FakeInvoices:
         return [copy.deepcopy(invoice) for invoice in found[:limit]]
 
 
+class FakeBillableOrders:
+    """What billing knows about orders; invoiced quantities come from the fake invoices."""
+
+    def __init__(self, invoices: FakeInvoices) -> None:
+        self.invoices = invoices
+        self.rows: dict[str, BillableOrder] = {}
+        self.shipments: dict[tuple[str, str, str], Decimal] = {}
+
+    async def lock(self, order_id: str) -> BillableOrder:
+        return self.rows.setdefault(order_id, BillableOrder(order_id))
+
+    async def get(self, order_id: str) -> BillableOrder | None:
+        return self.rows.get(order_id)
+
+    async def save(self, order: BillableOrder) -> None:
+        self.rows[order.order_id] = order
+
+    async def add_shipment(
+        self, order_id: str, shipment_id: str, lines: list[tuple[str, Decimal]]
+    ) -> None:
+        if any(key[:2] == (order_id, shipment_id) for key in self.shipments):
+            return
+        for sku, quantity in lines:
+            key = (order_id, shipment_id, sku)
+            self.shipments[key] = self.shipments.get(key, Decimal(0)) + quantity
+
+    async def shipped(self, order_id: str) -> dict[str, Decimal]:
+        found: dict[str, Decimal] = {}
+        for (order, _, sku), quantity in self.shipments.items():
+            if order == order_id:
+                found[sku] = found.get(sku, Decimal(0)) + quantity
+        return found
+
+    async def invoiced(self, order_id: str) -> dict[int, Invoiced]:
+        found: dict[int, Invoiced] = {}
+        for invoice in self.invoices.rows.values():
+            if invoice.order_id != order_id:
+                continue
+            for line in invoice.lines:
+                was = found.get(line.line_no, Invoiced())
+                found[line.line_no] = Invoiced(
+                    was.quantity + line.quantity,
+                    was.net + line.net_amount,
+                    was.tax + line.tax_amount,
+                )
+        return found
+
+
 class FakeUnitOfWork:
     """The invoices and the recorded events; changes are kept at once unless `transaction()`
     (what the caller's database transaction does) rolls them back."""
 
     def __init__(self) -> None:
         self.invoices = FakeInvoices()
+        self.billable_orders = FakeBillableOrders(self.invoices)
         self.events: list[CloudEvent[Any]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -89,9 +140,18 @@ class FakeUnitOfWork:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeUnitOfWork]:
         """All of the block's changes, or none of them if it raises."""
-        saved = copy.deepcopy((self.invoices.rows, self.invoices.counters, self.events))
+        orders = self.billable_orders
+        saved = copy.deepcopy(
+            (self.invoices.rows, self.invoices.counters, self.events, orders.rows, orders.shipments)
+        )
         try:
             yield self
         except BaseException:
-            self.invoices.rows, self.invoices.counters, self.events = saved
+            (
+                self.invoices.rows,
+                self.invoices.counters,
+                self.events,
+                orders.rows,
+                orders.shipments,
+            ) = saved
             raise

@@ -29,11 +29,11 @@ class Billing:
     kafka: KafkaSettings
     producer: AIOKafkaProducer
 
-    async def publish(self, event: CloudEvent[Any] | bytes, key: str) -> None:
+    async def publish(
+        self, event: CloudEvent[Any] | bytes, key: str, topic: str = "orders.events"
+    ) -> None:
         value = event if isinstance(event, bytes) else event.model_dump_json().encode()
-        await self.producer.send_and_wait(
-            self.kafka.topic("orders.events"), value=value, key=key.encode()
-        )
+        await self.producer.send_and_wait(self.kafka.topic(topic), value=value, key=key.encode())
 
     async def processed(self, *event_ids: str) -> bool:
         """True once every given event id is in the inbox (its effect committed)."""

@@ -280,6 +280,10 @@ class InvoiceIssued(Payload):
     totals: Totals
     # optional (absent from older producers): `paid` when there is nothing to pay, else `issued`
     status: InvoiceStatus | None = None
+    # optional: the order's gross total, and the gross of all its invoices with this one (an
+    # order may be invoiced in parts: on delivery, down payments, by hand)
+    order_total: Money | None = None
+    invoiced_total: Money | None = None
 
 
 class PaymentReceived(Payload):

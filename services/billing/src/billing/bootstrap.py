@@ -10,14 +10,15 @@ from billing.entrypoints import (
     customer_payments_api,
     exports_api,
     invoices_api,
+    order_invoicing_api,
     payments_api,
     receivables_api,
     refunds_api,
 )
 from billing.entrypoints.collection import Clock, CollectionLoop
-from billing.entrypoints.handlers import handle_order_completed
+from billing.entrypoints.handlers import Handlers
 from contracts import EventType
-from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
+from contracts.topics import BILLING_EVENTS, INVENTORY_EVENTS, ORDERS_EVENTS
 from servicekit.runtime import ServiceSpec, Subscription
 
 
@@ -27,6 +28,7 @@ def build_spec(
     """The billing service; `clock` dates the daily collection run (tests pass their own)."""
     settings = settings or BillingSettings()
     collection = CollectionLoop(settings, clock)
+    handlers = Handlers(default_policy=settings.invoicing_policy)
     return ServiceSpec(
         name="billing",
         title="Billing service",
@@ -36,6 +38,7 @@ def build_spec(
         settings=settings,
         routers=[
             invoices_api.router,
+            order_invoicing_api.router,
             payments_api.router,
             customer_payments_api.router,
             refunds_api.router,
@@ -46,8 +49,16 @@ def build_spec(
         subscriptions=lambda _runtime: [
             Subscription(
                 topic=ORDERS_EVENTS,
-                handlers={EventType.ORDER_COMPLETED: handle_order_completed},
-            )
+                handlers={
+                    EventType.ORDER_CREATED: handlers.order_known,
+                    EventType.ORDER_CONFIRMED: handlers.order_known,
+                    EventType.ORDER_COMPLETED: handlers.order_completed,
+                },
+            ),
+            Subscription(
+                topic=INVENTORY_EVENTS,
+                handlers={EventType.SHIPMENT_DISPATCHED: handlers.shipment_dispatched},
+            ),
         ],
         publishes=[BILLING_EVENTS],
         on_startup=[collection.start],

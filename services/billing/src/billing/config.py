@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from billing.domain.dunning import DEFAULT_LEVELS, DunningLevel, check_levels
+from billing.domain.invoicing_policy import InvoicingPolicy
 from servicekit.settings import ServiceSettings
 
 
@@ -24,6 +25,9 @@ class BillingSettings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://billing:billing@127.0.0.1:55432/billing"
     port: int = 8003
+    # How an order is invoiced unless it was given a policy of its own (PUT
+    # /orders/{id}/invoicing-policy): on_completion, on_delivery or manual.
+    invoicing_policy: InvoicingPolicy = InvoicingPolicy.ON_COMPLETION
     # The daily collection run (overdue invoices, dunning): how often a worker checks whether
     # today's run is still to do, and whether workers run it at all.
     collection_enabled: bool = True

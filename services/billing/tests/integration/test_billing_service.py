@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from billing_builders import completed
+from billing_builders import completed, confirmed, shipped
 from billing_harness import Billing
 from sqlalchemy import func, select
 
@@ -312,3 +312,83 @@ async def test_an_order_in_an_unknown_currency_is_dead_lettered(
     assert [json.loads(letter.value or b"{}")["id"] for letter in letters] == [event["id"]]
     assert "'XXQ' is not an ISO 4217 currency code" in letters[0].error
     assert await billing.invoices_of(order.order_id) == []
+
+
+async def test_on_delivery_two_partial_shipments_invoice_exactly_the_order(
+    billing: Billing, make_order: Any
+) -> None:
+    # 3 × 0.333 (1.00 + 0.21 as a whole; 0.33 + 0.07 a third) and a service line: 61.71
+    order = make_order([("WIDGET", "3", "0.333", "0", "21"), ("SETUP", "1", "50.00", "0", "21")])
+    put = await billing.client.put(
+        f"/orders/{order.order_id}/invoicing-policy", json={"policy": "on_delivery"}
+    )
+    assert put.status_code == 200, put.text
+    assert (put.json()["policy"], put.json()["own_policy"], put.json()["state"]) == (
+        "on_delivery",
+        True,
+        "not_invoiced",
+    )
+    await billing.publish(confirmed(order), order.order_id)
+    first = shipped(order.order_id, "S1", ("WIDGET", "1"))
+    second = shipped(order.order_id, "S2", ("WIDGET", "2"))
+    for event in (first, first, second):  # the first one delivered twice
+        await billing.publish(event, order.order_id, topic="inventory.events")
+    await eventually(lambda: billing.processed(first.id, second.id))
+
+    invoices = sorted(await billing.invoices_of(order.order_id), key=lambda i: i["number"])
+    assert [[(x["sku"], x["quantity"]) for x in i["lines"]] for i in invoices] == [
+        [("WIDGET", "1")],
+        [("WIDGET", "2")],
+    ]
+    assert [i["totals"]["gross"] for i in invoices] == ["0.40", "0.81"]
+    progress = (await billing.client.get(f"/orders/{order.order_id}/invoicing")).json()
+    assert (progress["state"], progress["invoiced_total"], progress["uninvoiced_total"]) == (
+        "partially_invoiced",
+        "1.21",
+        "60.50",
+    )
+
+    done = completed(order)
+    await billing.publish(done, order.order_id)
+    await eventually(lambda: billing.processed(done.id))
+    invoices = sorted(await billing.invoices_of(order.order_id), key=lambda i: i["number"])
+    assert [x["sku"] for x in invoices[-1]["lines"]] == ["SETUP"]  # only what was left
+    assert sum(Decimal(i["totals"]["gross"]) for i in invoices) == Decimal("61.71")
+    progress = (await billing.client.get(f"/orders/{order.order_id}/invoicing")).json()
+    assert (progress["state"], progress["uninvoiced_total"]) == ("invoiced", "0.00")
+    assert [(x["sku"], x["shipped"], x["invoiced"]) for x in progress["lines"]] == [
+        ("WIDGET", "3", "3"),
+        ("SETUP", "0", "1"),
+    ]
+    issued = [event["data"] for _, event in await billing.published(EventType.INVOICE_ISSUED)]
+    assert [(d["order_total"], d["invoiced_total"]) for d in issued] == [
+        ("61.71", "0.40"),
+        ("61.71", "1.21"),
+        ("61.71", "61.71"),
+    ]
+
+
+async def test_a_manual_order_is_not_invoiced_on_completion(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order()
+    put = await billing.client.put(
+        f"/orders/{order.order_id}/invoicing-policy", json={"policy": "manual"}
+    )
+    assert put.status_code == 200, put.text
+    bad = await billing.client.put(
+        f"/orders/{order.order_id}/invoicing-policy", json={"policy": "weekly"}
+    )
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["body.policy"]
+    done = completed(order)
+    await billing.publish(done, order.order_id)
+    await eventually(lambda: billing.processed(done.id))
+    assert await billing.invoices_of(order.order_id) == []
+    progress = (await billing.client.get(f"/orders/{order.order_id}/invoicing")).json()
+    assert (progress["policy"], progress["state"], progress["uninvoiced_total"]) == (
+        "manual",
+        "not_invoiced",
+        "133.10",
+    )
+    assert (await billing.client.get("/orders/unknown/invoicing")).status_code == 404

@@ -10,19 +10,34 @@ from typing import Any
 import pytest
 from billing_fakes import FakeUnitOfWork
 
+from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import (
     Invoice,
     InvoiceStatus,
     PaymentExceedsBalance,
     UninvoiceableOrder,
 )
-from billing.service_layer import invoicing
+from billing.service_layer import order_invoicing
 from billing.service_layer.payments import InvoiceNotFound, NewPayment, record_payment
 from contracts import CloudEvent, EventType
 from contracts.common import OrderSnapshot
 from contracts.events import InvoiceIssued, PaymentReceived
 
 TODAY = date(2025, 3, 10)
+
+
+async def complete(
+    uow: FakeUnitOfWork,
+    cause: CloudEvent[Any],
+    order: OrderSnapshot,
+    *,
+    today: date,
+    policy: InvoicingPolicy = InvoicingPolicy.ON_COMPLETION,
+) -> Invoice | None:
+    """What billing does with order.completed."""
+    return await order_invoicing.order_completed(
+        uow, cause, order, today=today, default_policy=policy
+    )
 
 
 @pytest.fixture
@@ -36,7 +51,7 @@ async def issue(
     event: Callable[[OrderSnapshot], CloudEvent[Any]],
     today: date = TODAY,
 ) -> Invoice | None:
-    return await invoicing.issue_invoice(uow, event(order), order, today=today)
+    return await complete(uow, event(order), order, today=today)
 
 
 async def test_a_completed_order_gets_one_invoice_and_one_event(
@@ -46,7 +61,7 @@ async def test_a_completed_order_gets_one_invoice_and_one_event(
         [("BOLT", "10", "2.50", "0", "21"), ("NUT", "3", "1.99", "5", "10")], payment_days=30
     )
     cause = completed_event(order)
-    invoice = await invoicing.issue_invoice(uow, cause, order, today=TODAY)
+    invoice = await complete(uow, cause, order, today=TODAY)
 
     assert invoice is not None
     assert invoice.number == "INV-2025-000001"

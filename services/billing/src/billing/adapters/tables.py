@@ -37,7 +37,7 @@ invoices = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("number", String(32), nullable=False, unique=True),
-    Column("order_id", String(200), nullable=False, unique=True),  # one invoice per order
+    Column("order_id", String(200), nullable=False, index=True),  # per policy, one or more
     Column("order_number", String(200), nullable=False),
     Column("customer_id", String(200), nullable=False),
     Column("customer_name", String(200), nullable=False),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.collection_repository import SqlCollection
+from billing.adapters.billable_orders_repository import SqlBillableOrders
 from billing.adapters.invoices_repository import SqlInvoiceRepository
 from billing.adapters.payments_repository import SqlPaymentRepository
 from billing.adapters.receivables_repository import SqlReceivables
@@ -25,3 +26,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.payments = SqlPaymentRepository(session)
         self.receivables = SqlReceivables(session)
         self.collection = SqlCollection(session)
+        self.billable_orders = SqlBillableOrders(session)

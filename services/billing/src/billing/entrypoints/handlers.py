@@ -1,27 +1,90 @@
-"""Event handlers: what billing does when another service tells it something."""
+"""Event handlers: what billing does when another service tells it something.
+
+The invoicing policy an order has not been given its own is the service's default
+(`BILLING_INVOICING_POLICY`); the handlers are built with it (`Handlers(settings)`).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.unit_of_work import SqlUnitOfWork
-from billing.domain.model import UninvoiceableOrder
-from billing.service_layer import invoicing
+from billing.domain.invoicing_policy import InvoicingPolicy
+from billing.domain.model import Invoice, UninvoiceableOrder
+from billing.service_layer import order_invoicing
 from contracts import CloudEvent
-from contracts.events import OrderCompleted
+from contracts.common import OrderSnapshot
+from contracts.events import OrderCompleted, OrderConfirmed, OrderCreated, ShipmentDispatched
 from servicekit.consumer import PermanentError
 
 
-async def handle_order_completed(event: CloudEvent[OrderCompleted], session: AsyncSession) -> None:
-    """A completed order gets its invoice, dated today (UTC); a second delivery changes nothing."""
-    order = event.data.order
+@asynccontextmanager
+async def _refusing(order_id: str, number: str | None = None) -> AsyncIterator[None]:
+    """An order whose amounts do not add up goes to the dead-letter topic with the reason."""
     try:
-        await invoicing.issue_invoice(
-            SqlUnitOfWork(session), event, order, today=datetime.now(UTC).date()
-        )
+        yield
     except UninvoiceableOrder as exc:
-        raise PermanentError(
-            f"order {order.order_id} ({order.number}) cannot be invoiced: {exc}"
-        ) from exc
+        name = f"{order_id} ({number})" if number else order_id
+        raise PermanentError(f"order {name} cannot be invoiced: {exc}") from exc
+
+
+class OrderUseCase(Protocol):
+    def __call__(
+        self,
+        uow: order_invoicing.OrderInvoicingUnitOfWork,
+        cause: CloudEvent[Any],
+        order: OrderSnapshot,
+        *,
+        today: date,
+        default_policy: InvoicingPolicy,
+    ) -> Awaitable[Invoice | None]: ...
+
+
+@dataclass(frozen=True)
+class Handlers:
+    default_policy: InvoicingPolicy = InvoicingPolicy.ON_COMPLETION
+
+    async def order_completed(
+        self, event: CloudEvent[OrderCompleted], session: AsyncSession
+    ) -> None:
+        """A completed order gets an invoice for what is not invoiced yet (per its policy),
+        dated today (UTC); a second delivery changes nothing."""
+        await self._about_order(order_invoicing.order_completed, event, session)
+
+    async def order_known(
+        self, event: CloudEvent[OrderCreated] | CloudEvent[OrderConfirmed], session: AsyncSession
+    ) -> None:
+        """Keep the order's latest snapshot (and, on delivery, invoice what shipped before)."""
+        await self._about_order(order_invoicing.order_known, event, session)
+
+    async def _about_order(
+        self, use_case: OrderUseCase, event: CloudEvent[Any], session: AsyncSession
+    ) -> None:
+        order: OrderSnapshot = event.data.order
+        async with _refusing(order.order_id, order.number):
+            await use_case(
+                SqlUnitOfWork(session),
+                event,
+                order,
+                today=_today(),
+                default_policy=self.default_policy,
+            )
+
+    async def shipment_dispatched(
+        self, event: CloudEvent[ShipmentDispatched], session: AsyncSession
+    ) -> None:
+        """Record the shipped quantities; on delivery, invoice them."""
+        async with _refusing(event.data.order_id):
+            await order_invoicing.shipment_dispatched(
+                SqlUnitOfWork(session), event, today=_today(), default_policy=self.default_policy
+            )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()

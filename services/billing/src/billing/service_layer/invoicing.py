@@ -1,10 +1,15 @@
-"""Issuing: a completed order gets its one invoice, numbered without gaps in its year."""
+"""Issuing: an invoice for chosen lines of an order, numbered without gaps in its year.
+
+Which lines and quantities an order's invoices take is decided by its invoicing policy
+(`order_invoicing`); this is the one way any of them is issued.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from billing.domain import model
@@ -13,6 +18,7 @@ from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import UnitOfWork
 from contracts import CloudEvent, EventType
 from contracts import common as c
+from pricing import AmountTooLarge
 from servicekit.mapping import copied, copied_or_none
 
 log = logging.getLogger(__name__)
@@ -20,19 +26,7 @@ log = logging.getLogger(__name__)
 MAX_ID_LENGTH = 200
 
 
-async def issue_invoice(
-    uow: UnitOfWork, cause: CloudEvent[Any], order: c.OrderSnapshot, *, today: date
-) -> Invoice | None:
-    """Issue the one invoice of a completed order, dated `today`; None if it already has one.
-
-    Raises `UninvoiceableOrder` when the order's amounts do not add up (nothing is stored).
-    """
-    existing = await uow.invoices.for_order(order.order_id)
-    if existing is not None:
-        log.info(
-            "order %s already has invoice %s: nothing to issue", order.order_id, existing.number
-        )
-        return None
+def check_ids(order: c.OrderSnapshot) -> None:
     for name, value in (
         ("order_id", order.order_id),
         ("number", order.number),
@@ -40,11 +34,27 @@ async def issue_invoice(
     ):
         if not value or len(value) > MAX_ID_LENGTH:
             raise UninvoiceableOrder(f"{name} must be 1 to {MAX_ID_LENGTH} characters")
-    lines, totals = model.reconcile(
-        [copied(model.StatedLine, line) for line in order.lines],
-        _stated_totals(order.totals),
-        currency=order.currency,
-    )
+
+
+async def issue_for(
+    uow: UnitOfWork,
+    cause: CloudEvent[Any],
+    order: c.OrderSnapshot,
+    lines: list[model.InvoiceLine],
+    *,
+    invoiced_before: Decimal,
+    today: date,
+) -> Invoice:
+    """Issue an invoice of `lines` of the order, dated `today`, and record invoice.issued
+    (with the order's gross total and what its invoices add up to with this one).
+
+    Raises `UninvoiceableOrder` when the order's identifiers cannot be stored.
+    """
+    check_ids(order)
+    try:
+        totals = model.Totals.of(lines, currency=order.currency)
+    except AmountTooLarge as exc:
+        raise UninvoiceableOrder(str(exc)) from None
     terms = copied(model.PaymentTerms, order.payment_terms)
     sequence = await uow.invoices.next_sequence(today.year)
     invoice = Invoice(
@@ -66,22 +76,14 @@ async def issue_invoice(
         totals=totals,
     )
     await uow.invoices.add(invoice)
+    payload = invoice_issued(invoice).model_copy(
+        update={
+            "order_total": order.totals.gross,
+            "invoiced_total": model.money(invoiced_before + totals.gross, order.currency),
+        }
+    )
     await uow.record(
-        cause.caused(
-            EventType.INVOICE_ISSUED,
-            invoice_issued(invoice),
-            source=SOURCE,
-            subject=invoice.order_id,
-        )
+        cause.caused(EventType.INVOICE_ISSUED, payload, source=SOURCE, subject=invoice.order_id)
     )
     log.info("issued invoice %s for order %s", invoice.number, invoice.order_id)
     return invoice
-
-
-def _stated_totals(totals: c.Totals) -> model.Totals:
-    return model.Totals(
-        net=totals.net,
-        tax=totals.tax,
-        gross=totals.gross,
-        taxes=tuple(copied(model.TaxAmount, tax) for tax in totals.taxes),
-    )

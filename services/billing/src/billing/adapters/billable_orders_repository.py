@@ -1,0 +1,100 @@
+"""PostgreSQL storage of what billing knows about orders: snapshot, policy, shipped and
+invoiced quantities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from billing.adapters.order_tables import billable_orders, order_shipments
+from billing.adapters.tables import invoice_lines, invoices
+from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy
+from billing.service_layer.order_invoicing import BillableOrder
+from servicekit.unit_of_work import SqlRepository
+
+
+class SqlBillableOrders(SqlRepository):
+    async def lock(self, order_id: str) -> BillableOrder:
+        await self.session.execute(
+            insert(billable_orders).values(order_id=order_id).on_conflict_do_nothing()
+        )
+        query = select(billable_orders).where(billable_orders.c.order_id == order_id)
+        row = (await self.session.execute(query.with_for_update())).mappings().one()
+        return _billable(row)
+
+    async def get(self, order_id: str) -> BillableOrder | None:
+        query = select(billable_orders).where(billable_orders.c.order_id == order_id)
+        row = (await self.session.execute(query)).mappings().first()
+        return _billable(row) if row is not None else None
+
+    async def save(self, order: BillableOrder) -> None:
+        await self.session.execute(
+            billable_orders.update()
+            .where(billable_orders.c.order_id == order.order_id)
+            .values(
+                snapshot=order.snapshot,
+                policy=order.policy.value if order.policy is not None else None,
+                updated_at=func.now(),
+            )
+        )
+
+    async def add_shipment(
+        self, order_id: str, shipment_id: str, lines: Iterable[tuple[str, Decimal]]
+    ) -> None:
+        totals: dict[str, Decimal] = {}
+        for sku, quantity in lines:
+            totals[sku] = totals.get(sku, Decimal(0)) + quantity
+        if totals:
+            await self.session.execute(
+                insert(order_shipments)
+                .values(
+                    [
+                        {
+                            "order_id": order_id,
+                            "shipment_id": shipment_id,
+                            "sku": sku,
+                            "quantity": q,
+                        }
+                        for sku, q in totals.items()
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
+
+    async def shipped(self, order_id: str) -> dict[str, Decimal]:
+        query = (
+            select(order_shipments.c.sku, func.sum(order_shipments.c.quantity))
+            .where(order_shipments.c.order_id == order_id)
+            .group_by(order_shipments.c.sku)
+        )
+        return {sku: Decimal(total) for sku, total in (await self.session.execute(query)).all()}
+
+    async def invoiced(self, order_id: str) -> dict[int, Invoiced]:
+        query = (
+            select(
+                invoice_lines.c.line_no,
+                func.sum(invoice_lines.c.quantity),
+                func.sum(invoice_lines.c.net_amount),
+                func.sum(invoice_lines.c.tax_amount),
+            )
+            .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
+            .where(invoices.c.order_id == order_id)
+            .group_by(invoice_lines.c.line_no)
+        )
+        return {
+            line_no: Invoiced(quantity=Decimal(q), net=Decimal(net), tax=Decimal(tax))
+            for line_no, q, net, tax in (await self.session.execute(query)).all()
+        }
+
+
+def _billable(row: Any) -> BillableOrder:
+    policy = row["policy"]
+    return BillableOrder(
+        order_id=row["order_id"],
+        snapshot=row["snapshot"],
+        policy=InvoicingPolicy(policy) if policy is not None else None,
+    )

@@ -1,0 +1,266 @@
+"""Invoicing by policy: what billing knows about each order (its latest snapshot, its policy,
+the quantities shipped) and the invoices that policy issues, each for what is not invoiced yet.
+
+- order.created / order.confirmed keep the order's snapshot (and invoice shipments that
+  arrived before it, under `on_delivery`);
+- shipment.dispatched records the quantities shipped and, under `on_delivery`, invoices them;
+- order.completed invoices whatever is not invoiced yet (nothing under `manual`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from billing.domain import invoicing_policy as policies
+from billing.domain import model
+from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy, InvoicingState
+from billing.domain.model import Invoice
+from billing.service_layer.invoicing import issue_for
+from billing.service_layer.unit_of_work import UnitOfWork
+from contracts import CloudEvent
+from contracts import common as c
+from contracts.events import ShipmentDispatched
+from servicekit.mapping import copied
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BillableOrder:
+    """An order as billing knows it: its latest snapshot (JSON) and its own policy, if set."""
+
+    order_id: str
+    snapshot: dict[str, Any] | None = None
+    policy: InvoicingPolicy | None = None
+
+    def policy_or(self, default: InvoicingPolicy) -> InvoicingPolicy:
+        return self.policy or default
+
+    @property
+    def order(self) -> c.OrderSnapshot | None:
+        return c.OrderSnapshot.model_validate(self.snapshot) if self.snapshot else None
+
+
+class BillableOrderRepository(Protocol):
+    async def lock(self, order_id: str) -> BillableOrder:
+        """The order (created empty if unknown), locked until commit: invoicing one order is
+        serialised."""
+        ...
+
+    async def get(self, order_id: str) -> BillableOrder | None: ...
+
+    async def save(self, order: BillableOrder) -> None: ...
+
+    async def add_shipment(
+        self, order_id: str, shipment_id: str, lines: list[tuple[str, Decimal]]
+    ) -> None:
+        """Record a shipment's quantities per SKU; the same shipment again changes nothing."""
+        ...
+
+    async def shipped(self, order_id: str) -> dict[str, Decimal]:
+        """The quantity shipped per SKU, over all the order's shipments."""
+        ...
+
+    async def invoiced(self, order_id: str) -> dict[int, Invoiced]:
+        """Per order line number, what the order's invoices took."""
+        ...
+
+
+class OrderInvoicingUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def billable_orders(self) -> BillableOrderRepository: ...
+
+
+def stated_lines(order: c.OrderSnapshot) -> list[model.InvoiceLine]:
+    """The order's lines, their amounts checked (`UninvoiceableOrder` when they do not add up)."""
+    lines, _ = model.reconcile(
+        [copied(model.StatedLine, line) for line in order.lines],
+        model.Totals(
+            net=order.totals.net,
+            tax=order.totals.tax,
+            gross=order.totals.gross,
+            taxes=tuple(copied(model.TaxAmount, tax) for tax in order.totals.taxes),
+        ),
+        currency=order.currency,
+    )
+    return lines
+
+
+async def order_known(
+    uow: OrderInvoicingUnitOfWork,
+    cause: CloudEvent[Any],
+    order: c.OrderSnapshot,
+    *,
+    today: date,
+    default_policy: InvoicingPolicy,
+) -> Invoice | None:
+    """Keep the order's latest snapshot; under `on_delivery`, invoice what shipped before."""
+    billable = await uow.billable_orders.lock(order.order_id)
+    billable = replace(billable, snapshot=order.model_dump(mode="json"))
+    await uow.billable_orders.save(billable)
+    if billable.policy_or(default_policy) is not InvoicingPolicy.ON_DELIVERY:
+        return None
+    return await _invoice_shipped(uow, cause, order, today=today)
+
+
+async def shipment_dispatched(
+    uow: OrderInvoicingUnitOfWork,
+    cause: CloudEvent[ShipmentDispatched],
+    *,
+    today: date,
+    default_policy: InvoicingPolicy,
+) -> Invoice | None:
+    """Record what shipped; under `on_delivery`, invoice the shipped quantities not invoiced."""
+    data = cause.data
+    billable = await uow.billable_orders.lock(data.order_id)
+    await uow.billable_orders.add_shipment(
+        data.order_id, data.shipment_id, [(line.sku, line.quantity) for line in data.lines]
+    )
+    order = billable.order
+    if order is None or billable.policy_or(default_policy) is not InvoicingPolicy.ON_DELIVERY:
+        return None
+    return await _invoice_shipped(uow, cause, order, today=today)
+
+
+async def order_completed(
+    uow: OrderInvoicingUnitOfWork,
+    cause: CloudEvent[Any],
+    order: c.OrderSnapshot,
+    *,
+    today: date,
+    default_policy: InvoicingPolicy,
+) -> Invoice | None:
+    """Invoice whatever the completed order has not had invoiced (nothing under `manual`)."""
+    lines = stated_lines(order)
+    billable = await uow.billable_orders.lock(order.order_id)
+    billable = replace(billable, snapshot=order.model_dump(mode="json"))
+    await uow.billable_orders.save(billable)
+    if billable.policy_or(default_policy) is InvoicingPolicy.MANUAL:
+        log.info("order %s is invoiced manually: nothing issued on completion", order.order_id)
+        return None
+    invoiced = await uow.billable_orders.invoiced(order.order_id)
+    return await _issue(
+        uow, cause, order, lines, invoiced, policies.remaining(lines, invoiced), today
+    )
+
+
+async def _invoice_shipped(
+    uow: OrderInvoicingUnitOfWork, cause: CloudEvent[Any], order: c.OrderSnapshot, *, today: date
+) -> Invoice | None:
+    lines = stated_lines(order)
+    shipped = policies.shipped_per_line(lines, await uow.billable_orders.shipped(order.order_id))
+    invoiced = await uow.billable_orders.invoiced(order.order_id)
+    not_invoiced = policies.shipped_not_invoiced(shipped, invoiced)
+    return await _issue(uow, cause, order, lines, invoiced, not_invoiced, today)
+
+
+async def _issue(
+    uow: OrderInvoicingUnitOfWork,
+    cause: CloudEvent[Any],
+    order: c.OrderSnapshot,
+    lines: list[model.InvoiceLine],
+    invoiced: dict[int, Invoiced],
+    quantities: dict[int, Decimal],
+    today: date,
+) -> Invoice | None:
+    """An invoice for `quantities` of the order's lines, capped at what is left; None when
+    nothing is left to invoice."""
+    chosen = policies.invoice_lines(lines, invoiced, quantities, currency=order.currency)
+    if not chosen:
+        log.info("order %s: nothing left to invoice", order.order_id)
+        return None
+    before = sum((line.net + line.tax for line in invoiced.values()), Decimal(0))
+    return await issue_for(
+        uow,
+        cause,
+        order,
+        [copied(model.InvoiceLine, line) for line in chosen],
+        invoiced_before=before,
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class LineProgress:
+    line_no: int
+    sku: str
+    quantity: Decimal
+    shipped: Decimal
+    invoiced: Decimal
+
+
+@dataclass(frozen=True)
+class InvoicingProgress:
+    """How far an order is invoiced: by its policy, in its currency."""
+
+    order_id: str
+    policy: InvoicingPolicy
+    own_policy: bool
+    currency: str | None
+    order_total: Decimal | None
+    invoiced_total: Decimal
+    uninvoiced_total: Decimal | None
+    state: InvoicingState
+    lines: list[LineProgress]
+
+
+class OrderUnknown(Exception):
+    pass
+
+
+async def set_policy(uow: OrderInvoicingUnitOfWork, order_id: str, policy: InvoicingPolicy) -> None:
+    """Give the order a policy of its own (also before billing has heard of the order).
+
+    It applies to what happens next: what earlier events invoiced stays invoiced.
+    """
+    billable = await uow.billable_orders.lock(order_id)
+    await uow.billable_orders.save(replace(billable, policy=policy))
+
+
+async def progress(
+    uow: OrderInvoicingUnitOfWork, order_id: str, *, default_policy: InvoicingPolicy
+) -> InvoicingProgress:
+    """The order's invoiced and uninvoiced amounts and quantities; `OrderUnknown` if billing
+    has heard nothing of it."""
+    billable = await uow.billable_orders.get(order_id)
+    if billable is None:
+        raise OrderUnknown(order_id)
+    order = billable.order
+    invoiced = await uow.billable_orders.invoiced(order_id)
+    invoiced_gross = sum((line.net + line.tax for line in invoiced.values()), Decimal(0))
+    lines: list[LineProgress] = []
+    total: Decimal | None = None
+    if order is not None:
+        invoiced_gross = model.money(invoiced_gross, order.currency)
+        total = order.totals.gross
+        shipped = policies.shipped_per_line(
+            [copied(model.StatedLine, line) for line in order.lines],
+            await uow.billable_orders.shipped(order_id),
+        )
+        lines = [
+            LineProgress(
+                line_no=line.line_no,
+                sku=line.sku,
+                quantity=model.plain(line.quantity),
+                shipped=model.plain(shipped.get(line.line_no, Decimal(0))),
+                invoiced=model.plain(invoiced.get(line.line_no, Invoiced()).quantity),
+            )
+            for line in order.lines
+        ]
+    return InvoicingProgress(
+        order_id=order_id,
+        policy=billable.policy_or(default_policy),
+        own_policy=billable.policy is not None,
+        currency=order.currency if order is not None else None,
+        order_total=total,
+        invoiced_total=invoiced_gross,
+        uninvoiced_total=model.money(total - invoiced_gross, order.currency)
+        if order is not None and total is not None
+        else None,
+        state=policies.state_of(total or Decimal(0), invoiced_gross, bool(invoiced)),
+        lines=lines,
+    )
