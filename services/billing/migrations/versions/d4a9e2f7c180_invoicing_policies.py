@@ -6,7 +6,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "d4a9e2f7c180"
-down_revision = "b7e1a3c90d21"
+down_revision = "b7e3d5a2c019"
 
 
 def upgrade() -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.adapters.collection_repository import SqlCollection
 from billing.adapters.billable_orders_repository import SqlBillableOrders
+from billing.adapters.collection_repository import SqlCollection
 from billing.adapters.invoices_repository import SqlInvoiceRepository
 from billing.adapters.payments_repository import SqlPaymentRepository
 from billing.adapters.receivables_repository import SqlReceivables
