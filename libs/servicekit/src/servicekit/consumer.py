@@ -9,6 +9,12 @@ database said one; docs/adr/0002):
 - a permanent failure (data errors 22xxx, constraint violations 23xxx, `PermanentError`, a
   validation error) is dead-lettered at once with its reason;
 - anything else is retried `max_attempts` times with backoff, then dead-lettered.
+
+With `batch_size` > 1 the consumer reads up to that many records at once (a FastStream batch
+subscriber) and handles them in ONE transaction: their inbox rows inserted by one statement,
+the handlers run one after the other in offset order, one commit, then the offsets. If anything
+in the batch fails, the transaction is rolled back and the batch is handled again one record at
+a time, as above: a poison record is so isolated and dead-lettered, and the others take effect.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ import logging
 import random
 import time
 import typing
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -31,7 +37,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -41,6 +47,7 @@ import contracts
 from contracts import PAYLOADS, CloudEvent, EventType, Topic
 from servicekit.dlq import dead_letter_headers
 from servicekit.observability import (
+    BATCHES_HANDLED_ONE_BY_ONE,
     DEAD_LETTERED,
     EVENT_RETRIES,
     EVENTS_CONSUMED,
@@ -54,6 +61,21 @@ Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[None]]
 """Runs in the transaction that records the event in the inbox. The event it receives is the
 typed model of the type it is registered for, so it may be annotated with its payload:
 `async def handle(event: CloudEvent[OrderCompleted], session: AsyncSession) -> None`."""
+
+
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+# A batch's inbox rows in one statement, the batch's columns as arrays: the SQL text is the same
+# for any batch, so each connection prepares it once. RETURNING names the rows inserted; the
+# others were already there (duplicates).
+_CLAIM_BATCH = text(
+    'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset")'
+    " SELECT CAST(:consumer AS varchar), claimed.* FROM unnest("
+    "  CAST(:event_ids AS varchar[]), CAST(:event_types AS varchar[]),"
+    "  CAST(:topics AS varchar[]), CAST(:partitions AS integer[]), CAST(:offsets AS bigint[])"
+    " ) AS claimed"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 class PermanentError(Exception):
@@ -243,6 +265,10 @@ class EventConsumer:
     inbox, else run the handler and record the id in the same transaction. Offsets are committed
     only after that commit (or after the dead letter is acknowledged by Kafka), so a crash
     redelivers, and the inbox makes the redelivery a no-op.
+
+    With `batch_size` > 1, records are read in batches of up to that many and each batch is
+    handled in one transaction (see the module's docstring); `batch_timeout_ms` is how long a
+    read waits for the first record (an idle read also sleeps that long after it).
     """
 
     def __init__(
@@ -256,7 +282,11 @@ class EventConsumer:
         sessionmaker: async_sessionmaker[AsyncSession],
         retry: RetryPolicy | None = None,
         topic_prefix: str = "",
+        batch_size: int = 1,
+        batch_timeout_ms: int = 10,
     ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
         unknown = set(handlers) - set(topic.event_types)
         if unknown:
             raise ValueError(f"{topic.name} carries no {sorted(unknown)}")
@@ -271,6 +301,8 @@ class EventConsumer:
         self.inbox = metadata.tables["inbox"]
         self.sessionmaker = sessionmaker
         self.retry = retry or RetryPolicy()
+        self.batch_size = batch_size
+        self.batch_timeout_ms = batch_timeout_ms
         self._outage = _Outage()
         self._broker: KafkaBroker | None = None
 
@@ -280,39 +312,134 @@ class EventConsumer:
         # A series that exists at 0 lets `rate()`-based alerts see the very first dead letter.
         DEAD_LETTERED.labels(self.service, self.topic_name)
         types = ", ".join(sorted(t.value for t in self.handlers))
-        subscriber = broker.subscriber(
-            self.topic_name,
-            group_id=self.group_id,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
-            title=f"{self.service}:{self.topic_name}",
-            description=f"{self.topic.description}. Handles: {types}. Key: {self.topic.key}.",
-        )
-        subscriber(self.on_message)
+        options: dict[str, Any] = {
+            "group_id": self.group_id,
+            "ack_policy": AckPolicy.MANUAL,
+            "auto_offset_reset": "earliest",
+            "title": f"{self.service}:{self.topic_name}",
+            "description": f"{self.topic.description}. Handles: {types}. Key: {self.topic.key}.",
+        }
+        if self.batch_size > 1:
+            batch_subscriber = broker.subscriber(
+                self.topic_name,
+                batch=True,
+                max_records=self.batch_size,
+                batch_timeout_ms=self.batch_timeout_ms,
+                **options,
+            )
+            batch_subscriber(self.on_batch)
+        else:
+            subscriber = broker.subscriber(self.topic_name, **options)
+            subscriber(self.on_message)
 
     async def on_message(self, msg: KafkaMessage) -> None:
-        record: ConsumerRecord[bytes, bytes] = msg.raw_message
+        record: Record = msg.raw_message
+        await self._settle(
+            msg, self.process(record), f"{record.topic}/{record.partition}@{record.offset}"
+        )
+
+    async def on_batch(self, msg: KafkaMessage) -> None:
+        records: tuple[Record, ...] = msg.raw_message
+        first, last = records[0], records[-1]
+        where = f"{len(records)} records of {first.topic} ({first.offset}..{last.offset})"
+        await self._settle(msg, self.process_batch(records), where)
+
+    async def _settle(self, msg: KafkaMessage, work: Awaitable[None], where: str) -> None:
+        """Commit the offsets of `msg` (a record or a batch) once `work` is done, or seek back."""
         try:
-            await self.process(record)
+            await work
         except HandBack as exc:
             # Read again after one more pause; the poll in between keeps the group membership.
-            log.warning("handing %s@%s back: %s", record.topic, record.offset, exc)
+            log.warning("handing %s back: %s", where, exc)
             await asyncio.sleep(self.retry.jittered_delay(self._outage.failures))
             await msg.nack()
             return
         except Exception:
             # Not even the dead letter could be written: leave the offset uncommitted and seek
             # back, so the message is read again rather than lost.
-            log.exception(
-                "could not process or dead-letter %s/%s@%s",
-                record.topic,
-                record.partition,
-                record.offset,
-            )
+            log.exception("could not process or dead-letter %s", where)
             await asyncio.sleep(self.retry.delay(self.retry.max_attempts))
             await msg.nack()
             return
         await msg.ack()
+
+    async def process_batch(self, records: Sequence[Record]) -> None:
+        """Handle a batch in one transaction; if anything in it fails, one record at a time."""
+        events: list[tuple[Record, CloudEvent[Any]]] = []
+        for record in records:
+            try:
+                events.append((record, parse_event(record.value)))
+            except (ValidationError, ValueError, UnicodeDecodeError):
+                break  # `process` dead-letters it, in its place among the others
+        else:
+            work = [
+                (record, event, handler)
+                for record, event in events
+                if (handler := self.handlers.get(EventType(event.type))) is not None
+            ]
+            try:
+                outcomes = await self._handle_batch_once(work) if work else {}
+            except Exception as exc:
+                BATCHES_HANDLED_ONE_BY_ONE.labels(self.service, records[0].topic).inc()
+                EVENT_RETRIES.labels(self.service, records[0].topic).inc()
+                log.warning(
+                    "a batch of %d from %s failed (%s: %s); handling it one record at a time",
+                    len(records),
+                    records[0].topic,
+                    type(exc).__name__,
+                    exc,
+                )
+            else:
+                self._outage.failures = 0
+                for record, event in events:
+                    result, seconds = outcomes.get(id(record), ("ignored", 0.0))
+                    if result == "processed":
+                        HANDLER_SECONDS.labels(self.service, record.topic, event.type).observe(
+                            seconds
+                        )
+                    EVENTS_CONSUMED.labels(self.service, record.topic, event.type, result).inc()
+                return
+        for record in records:
+            await self.process(record)
+
+    async def _handle_batch_once(
+        self, work: Sequence[tuple[Record, CloudEvent[Any], Handler]]
+    ) -> dict[int, tuple[str, float]]:
+        """One transaction: the batch's inbox rows, then each new event's handler in order.
+
+        Returns, by `id(record)`, `processed` or `duplicate` and the seconds its handler took.
+        """
+        first_copies = {event.id: (record, event) for record, event, _ in reversed(work)}
+        outcomes: dict[int, tuple[str, float]] = {}
+        async with self.sessionmaker() as session, session.begin():
+            claimed = set(
+                (
+                    await session.execute(
+                        _CLAIM_BATCH,
+                        {
+                            "consumer": self.group_id,
+                            "event_ids": list(first_copies),
+                            "event_types": [e.type for _, e in first_copies.values()],
+                            "topics": [r.topic for r, _ in first_copies.values()],
+                            "partitions": [r.partition for r, _ in first_copies.values()],
+                            "offsets": [r.offset for r, _ in first_copies.values()],
+                        },
+                    )
+                ).scalars()
+            )
+            for record, event, handler in work:
+                if event.id not in claimed:  # in the inbox already, or an earlier copy here
+                    log.info("duplicate %s %s ignored", event.type, event.id)
+                    outcomes[id(record)] = ("duplicate", 0.0)
+                    continue
+                claimed.discard(event.id)
+                with log_context(
+                    order_id=event.subject, correlation_id=event.correlationid, event_id=event.id
+                ):
+                    started = time.perf_counter()
+                    await handler(event, session)
+                outcomes[id(record)] = ("processed", time.perf_counter() - started)
+        return outcomes
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Handle one record to completion: processed, skipped or dead-lettered."""

@@ -139,6 +139,11 @@ EVENT_RETRIES = Counter(
     "Handler attempts that failed and were retried",
     ["service", "topic"],
 )
+BATCHES_HANDLED_ONE_BY_ONE = Counter(
+    "suite_consumer_batches_one_by_one_total",
+    "Batches whose transaction failed and that were handled again one record at a time",
+    ["service", "topic"],
+)
 DEAD_LETTERED = Counter(
     "suite_events_dead_lettered_total",
     "Messages sent to a dead-letter topic",

@@ -135,6 +135,8 @@ class Runtime:
                 sessionmaker=self.sessionmaker,
                 retry=retry,
                 topic_prefix=self.settings.kafka.topic_prefix,
+                batch_size=self.settings.consumer_batch_size,
+                batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
             )
             consumer.register(broker)
             consumers.append(consumer)

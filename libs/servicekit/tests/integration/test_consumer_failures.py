@@ -1,9 +1,12 @@
 """Failed attempts by kind, against real Kafka and PostgreSQL: conflicts rerun, data errors are
-dead-lettered with their reason, a database that is starting up is waited for (docs/adr/0002)."""
+dead-lettered with their reason, a database that is starting up is waited for (docs/adr/0002) -
+each for a consumer of one record at a time and for one of batches. Then batches of their own:
+one transaction and one inbox statement per batch, a poison record isolated."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -13,7 +16,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from prometheus_client import REGISTRY
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -22,7 +25,7 @@ from contracts import CloudEvent, EventType
 from contracts.events import OrderCancelled
 from contracts.topics import ORDERS_EVENTS
 from servicekit import dlq
-from servicekit.consumer import EventConsumer, RetryPolicy
+from servicekit.consumer import EventConsumer, PermanentError, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually, order_cancelled
@@ -88,11 +91,14 @@ async def setup(databases: TemporaryDatabases, kafka: KafkaSettings) -> AsyncIte
 
 
 @pytest.fixture
-def consume(
+def start(
     setup: Setup, start_consumer: Callable[[EventConsumer], Awaitable[EventConsumer]]
 ) -> Callable[..., Awaitable[EventConsumer]]:
-    async def start(handle: Handle, engine: AsyncEngine | None = None, **policy: Any) -> Any:
+    async def start(
+        handle: Handle, engine: AsyncEngine | None = None, batch: int = 1, **policy: Any
+    ) -> Any:
         consumer = EventConsumer(
+            batch_size=batch,
             service="failures",
             group_id=f"failures-{uuid.uuid4().hex[:6]}",
             topic=ORDERS_EVENTS,
@@ -105,6 +111,14 @@ def consume(
         return await start_consumer(consumer)
 
     return start
+
+
+@pytest.fixture(params=[1, 50], ids=["one-by-one", "batches"])
+def consume(
+    start: Callable[..., Awaitable[EventConsumer]], request: pytest.FixtureRequest
+) -> Callable[..., Awaitable[EventConsumer]]:
+    """A consumer of one record at a time, then one of batches of up to 50."""
+    return functools.partial(start, batch=request.param)
 
 
 def retries_counted(topic: str) -> float:
@@ -216,3 +230,117 @@ async def test_a_database_starting_up_pauses_the_consumer_and_nothing_is_dead_le
     assert attempts.count("first") < 40  # the pauses grow up to max_backoff_seconds
     assert attempts.count("second") == 1  # behind it, in order, once the database is back
     assert await setup.letters(expected=1) == []
+
+
+def batches_one_by_one(topic: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "suite_consumer_batches_one_by_one_total", {"service": "failures", "topic": topic}
+    )
+    return value or 0.0
+
+
+async def inbox_rows(setup: Setup) -> int:
+    async with setup.engine.connect() as connection:
+        return int((await connection.execute(text("SELECT count(*) FROM inbox"))).scalar_one())
+
+
+async def test_a_batch_is_one_transaction_with_one_inbox_statement(
+    setup: Setup, start: Any
+) -> None:
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        await session.execute(
+            setup.effects.insert().values(event_id=event.id, note=event.data.reason)
+        )
+
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    sent = []
+    for n in range(10):  # two orders' events interleaved, all sent before the consumer starts
+        sent.append(await setup.send(f"a{n}", first))
+        sent.append(await setup.send(f"b{n}", second))
+    copy = sent[3]  # a copy of an event, as a relay that crashed before marking sends it
+    await setup.producer.send_and_wait(
+        setup.topic, value=copy.model_dump_json().encode(), key=first.encode()
+    )
+    inbox_statements: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO inbox"):
+            inbox_statements.append(statement)
+
+    engine = setup.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        await start(handle, batch=50)
+
+        async def all_handled() -> list[str] | None:
+            notes = await setup.notes()
+            return notes if len(notes) == 20 else None
+
+        notes = await eventually(all_handled)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert [n for n in notes if n[0] == "a"] == [f"a{n}" for n in range(10)]  # per key, in order
+    assert [n for n in notes if n[0] == "b"] == [f"b{n}" for n in range(10)]
+    assert await inbox_rows(setup) == 20  # the copy changed nothing
+    # 21 records in a few batches, one inbox statement each (in one transaction with the effects)
+    assert 1 <= len(inbox_statements) <= 10
+    assert await setup.letters(expected=1) == []
+
+
+async def test_a_poison_record_in_a_batch_is_dead_lettered_and_the_rest_take_effect(
+    setup: Setup, start: Any
+) -> None:
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        note = event.data.reason or ""
+        await session.execute(setup.effects.insert().values(event_id=event.id, note=note))
+        if note == "poison":
+            raise PermanentError("this one can never be handled")
+
+    order_id, other = str(uuid.uuid4()), str(uuid.uuid4())
+    for note in ("one", "two", "poison", "three"):
+        await setup.send(note, order_id)
+        await setup.send(f"other {note}", other)
+    before = batches_one_by_one(setup.topic)
+    await start(handle, batch=50)
+
+    async def all_but_poison() -> list[str] | None:
+        notes = await setup.notes()
+        return notes if len(notes) == 7 else None
+
+    notes = await eventually(all_but_poison)
+    assert [n for n in notes if not n.startswith("other")] == ["one", "two", "three"]
+    assert [n for n in notes if n.startswith("other")] == [
+        f"other {n}" for n in ("one", "two", "poison", "three")
+    ]
+    letters = await eventually(lambda: setup.letters(expected=1))
+    assert len(letters) == 1
+    assert "this one can never be handled" in letters[0].error
+    assert await inbox_rows(setup) == 7  # the poison's inbox row went with its transaction
+    assert batches_one_by_one(setup.topic) == before + 1  # its batch, once
+
+
+async def test_an_invalid_record_in_a_batch_is_dead_lettered_and_the_rest_take_effect(
+    setup: Setup, start: Any
+) -> None:
+    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
+        await session.execute(
+            setup.effects.insert().values(event_id=event.id, note=event.data.reason)
+        )
+
+    order_id = str(uuid.uuid4())
+    await setup.send("one", order_id)
+    await setup.producer.send_and_wait(setup.topic, value=b"{not json", key=order_id.encode())
+    await setup.send("two", order_id)
+    before = batches_one_by_one(setup.topic)
+    await start(handle, batch=50)
+
+    async def both() -> list[str] | None:
+        notes = await setup.notes()
+        return notes if len(notes) == 2 else None
+
+    assert await eventually(both) == ["one", "two"]
+    letters = await eventually(lambda: setup.letters(expected=1))
+    assert len(letters) == 1
+    assert letters[0].headers[dlq.ORIGINAL_OFFSET] == "1"
+    assert await inbox_rows(setup) == 2
+    assert batches_one_by_one(setup.topic) == before  # handled one by one without a first try
