@@ -244,22 +244,29 @@ async def inbox_rows(setup: Setup) -> int:
         return int((await connection.execute(text("SELECT count(*) FROM inbox"))).scalar_one())
 
 
-async def test_a_batch_is_one_transaction_with_one_inbox_statement(
-    setup: Setup, start: Any
-) -> None:
+def noting(setup: Setup) -> Handle:
+    """A handler whose effect is a row with the event's note."""
+
     async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
         await session.execute(
             setup.effects.insert().values(event_id=event.id, note=event.data.reason)
         )
 
+    return handle
+
+
+async def test_a_batch_is_one_transaction_with_one_inbox_statement(
+    setup: Setup, start: Any
+) -> None:
+    handle = noting(setup)
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     sent = []
     for n in range(10):  # two orders' events interleaved, all sent before the consumer starts
         sent.append(await setup.send(f"a{n}", first))
         sent.append(await setup.send(f"b{n}", second))
-    copy = sent[3]  # a copy of an event, as a relay that crashed before marking sends it
+    copy = sent[3]  # a copy of b1, as a relay that crashed before marking sends it: same key
     await setup.producer.send_and_wait(
-        setup.topic, value=copy.model_dump_json().encode(), key=first.encode()
+        setup.topic, value=copy.model_dump_json().encode(), key=second.encode()
     )
     inbox_statements: list[str] = []
 
@@ -322,11 +329,7 @@ async def test_a_poison_record_in_a_batch_is_dead_lettered_and_the_rest_take_eff
 async def test_an_invalid_record_in_a_batch_is_dead_lettered_and_the_rest_take_effect(
     setup: Setup, start: Any
 ) -> None:
-    async def handle(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
-        await session.execute(
-            setup.effects.insert().values(event_id=event.id, note=event.data.reason)
-        )
-
+    handle = noting(setup)
     order_id = str(uuid.uuid4())
     await setup.send("one", order_id)
     await setup.producer.send_and_wait(setup.topic, value=b"{not json", key=order_id.encode())
