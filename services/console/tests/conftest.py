@@ -91,6 +91,7 @@ class FakeSuiteApi:
         self.calls: list[tuple[str, str, tuple[Any, ...]]] = []
         self.refuse: dict[str, ServiceError] = {}
         self.next_cursor: str | None = None
+        self.saved_filters: dict[str, Json] = {}
 
     def _call(self, method: str, token: str, *args: Any) -> None:
         self.calls.append((method, token, args))
@@ -157,6 +158,35 @@ class FakeSuiteApi:
         self._call("customer_orders", token, customer_id, dict(params))
         return {"items": list(self.orders.values()), "next_cursor": None}
 
+    async def list_quotes(self, token: str, params: Params) -> Json:
+        self._call("list_quotes", token, dict(params))
+        quote = {
+            "id": "q1",
+            "number": "QU-1",
+            "quote_date": "2026-12-01",
+            "valid_until": "2026-12-31",
+            "currency": "EUR",
+            "status": "sent",
+            "customer": self.customers["c1"],
+            "orders": [{"id": "o9", "number": "SO-9"}],
+            "totals": {"gross": "12.00"},
+        }
+        return {"items": [quote], "next_cursor": None}
+
+    async def list_saved_filters(self, token: str) -> Json:
+        self._call("list_saved_filters", token)
+        return {"items": list(self.saved_filters.values()), "next_cursor": None}
+
+    async def create_saved_filter(self, token: str, body: Json, idempotency_key: str) -> Json:
+        self._call("create_saved_filter", token, body, idempotency_key)
+        saved = {"id": f"f{len(self.saved_filters) + 1}", **body}
+        self.saved_filters[saved["id"]] = saved
+        return saved
+
+    async def saved_filter_orders(self, token: str, filter_id: str, params: Params) -> Json:
+        self._call("saved_filter_orders", token, filter_id, dict(params))
+        return {"items": list(self.orders.values()), "next_cursor": None}
+
     async def list_products(self, token: str, params: Params) -> Json:
         self._call("list_products", token, dict(params))
         q = str(params.get("q") or "").lower()
@@ -176,6 +206,59 @@ class FakeSuiteApi:
     async def create_shipment(self, token: str, body: Json, idempotency_key: str) -> Json:
         self._call("create_shipment", token, body, idempotency_key)
         return {"id": "s1", **body}
+
+    async def list_shipments(self, token: str, params: Params) -> Json:
+        self._call("list_shipments", token, dict(params))
+        return {
+            "items": [
+                {
+                    "id": "s1",
+                    "created_at": "2026-12-01T11:00:00Z",
+                    "lines": [{"sku": "WIDGET", "quantity": "1"}],
+                }
+            ],
+            "next_cursor": None,
+        }
+
+    async def stock_movements(self, token: str, sku: str, params: Params) -> Json:
+        self._call("stock_movements", token, sku, dict(params))
+        return {
+            "items": [
+                {
+                    "created_at": "2026-12-01T09:00:00Z",
+                    "kind": "receipt",
+                    "quantity_change": "10",
+                    "on_hand": "10",
+                    "available": "10",
+                    "reason": "opening stock",
+                    "reference": None,
+                    "order_id": None,
+                }
+            ],
+            "next_cursor": None,
+        }
+
+    async def adjust_stock(self, token: str, body: Json, idempotency_key: str) -> Json:
+        self._call("adjust_stock", token, body, idempotency_key)
+        return body
+
+    async def list_purchase_orders(self, token: str, params: Params) -> Json:
+        self._call("list_purchase_orders", token, dict(params))
+        po = {
+            "id": "p1",
+            "number": "PO-1",
+            "vendor_id": "v1",
+            "currency": "EUR",
+            "status": "partially_received",
+            "expected_date": None,
+            "total": "99.00",
+            "lines": [{"sku": "WIDGET", "quantity": "10", "received": "4"}],
+        }
+        return {"items": [po], "next_cursor": None}
+
+    async def list_vendors(self, token: str, params: Params) -> Json:
+        self._call("list_vendors", token, dict(params))
+        return {"items": [{"id": "v1", "name": "Bolts & Co"}], "next_cursor": None}
 
     async def list_invoices(self, token: str, params: Params) -> Json:
         self._call("list_invoices", token, dict(params))
@@ -219,6 +302,12 @@ class FakeSuiteApi:
     async def document_content(self, token: str, document_id: str) -> Download:
         self._call("document_content", token, document_id)
         return Download(b"%PDF-1.7 fake", "application/pdf", "INV-1.pdf")
+
+    async def email_document(
+        self, token: str, document_id: str, body: Json, idempotency_key: str
+    ) -> Json:
+        self._call("email_document", token, document_id, body, idempotency_key)
+        return {"id": "e1", **body}
 
 
 @pytest.fixture

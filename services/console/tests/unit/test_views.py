@@ -309,6 +309,8 @@ async def test_every_page_has_a_strict_policy_and_no_inline_script_or_style(
         "/products",
         "/invoices",
         "/receivables",
+        "/quotes",
+        "/purchase-orders",
     ):
         page = await client.get(path)
         assert page.status_code == 200, path
@@ -357,3 +359,128 @@ async def test_receivables_are_aged_per_customer_with_totals(client, fake_api, s
     assert 'href="/customers/c1">Acme GmbH' in page.text
     assert "All customers" in page.text
     assert "15.00" in page.text
+
+
+async def test_filters_are_saved_and_a_saved_filter_lists_its_orders(client, fake_api, sign_in):
+    await sign_in("sales")
+    page = await client.get("/orders?status=open&q=acme")
+    assert 'name="status" value="open"' in page.text  # the form saves what is shown
+    response = await client.post(
+        "/orders/saved-filters",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "name": "Open Acme",
+            "status": "open",
+            "q": "acme",
+            "idempotency_key": "sf-1",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/orders?saved=f1"
+    assert fake_api.called("create_saved_filter") == [
+        ({"name": "Open Acme", "query": {"status": "open", "q": "acme"}}, "sf-1")
+    ]
+    page = await client.get("/orders?saved=f1")
+    assert "Open Acme" in page.text
+    assert fake_api.called("saved_filter_orders") == [("f1", {"limit": 25, "cursor": None})]
+
+
+async def test_warehouse_adjusts_stock_on_the_product_card(client, fake_api, sign_in):
+    await sign_in("warehouse")
+    card = await client.get("/products/WIDGET")
+    assert "opening stock" in card.text
+    response = await client.post(
+        "/products/WIDGET/adjustments",
+        data={
+            "csrf_token": csrf_of(card.text),
+            "kind": "damage",
+            "quantity": "2",
+            "reason": "dropped",
+            "idempotency_key": "adj-1",
+        },
+    )
+    assert response.status_code == 303
+    assert fake_api.called("adjust_stock") == [
+        ({"sku": "WIDGET", "kind": "damage", "quantity": "2", "reason": "dropped"}, "adj-1")
+    ]
+    fake_api.refuse["adjust_stock"] = ServiceError(
+        422,
+        "Invalid input",
+        "Invalid fields: body.reason",
+        [{"field": "body.reason", "message": "Field required"}],
+    )
+    response = await client.post(
+        "/products/WIDGET/adjustments",
+        data={"csrf_token": csrf_of(card.text), "kind": "receipt", "quantity": "1"},
+    )
+    assert response.status_code == 422
+    assert "Field required" in response.text
+
+
+async def test_a_viewer_gets_no_adjustment_or_e_mail_forms(client, fake_api, sign_in):
+    await sign_in("viewer")
+    assert "Adjust stock" not in (await client.get("/products/WIDGET")).text
+    order = order_doc(
+        "open",
+        "shipped",
+        documents=[
+            {
+                "document_id": "d1",
+                "kind": "order_confirmation",
+                "reference": "SO-1",
+                "download_path": "/documents/d1/content",
+            }
+        ],
+    )
+    fake_api.orders[order["id"]] = order
+    card = await client.get(f"/orders/{order['id']}")
+    assert "/documents/d1/email" not in card.text
+    assert "1 × WIDGET" in card.text  # its shipments
+
+
+async def test_sales_e_mails_the_latest_document_to_the_customer(client, fake_api, sign_in):
+    await sign_in("sales")
+    order = order_doc(
+        "open",
+        "reserved",
+        documents=[
+            {
+                "document_id": "d1",
+                "kind": "order_confirmation",
+                "reference": "SO-1",
+                "download_path": "/documents/d1/content",
+            }
+        ],
+    )
+    fake_api.orders[order["id"]] = order
+    card = await client.get(f"/orders/{order['id']}")
+    assert 'value="buy@acme.example"' in card.text
+    response = await client.post(
+        "/documents/d1/email",
+        data={
+            "csrf_token": csrf_of(card.text),
+            "to": "a@x.example; b@x.example",
+            "message": "Here it is",
+            "idempotency_key": "m-1",
+            "next": f"/orders/{order['id']}",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/orders/{order['id']}"
+    assert fake_api.called("email_document") == [
+        ("d1", {"to": ["a@x.example", "b@x.example"], "message": "Here it is"}, "m-1")
+    ]
+
+
+async def test_quotes_and_purchase_orders_are_listed(client, fake_api, sign_in):
+    await sign_in("viewer")
+    page = await client.get("/quotes?status=sent&q=acme")
+    ((params,),) = fake_api.called("list_quotes")
+    assert params == {"status": "sent", "q": "acme", "cursor": None, "limit": 25}
+    assert 'href="/orders/o9">SO-9' in page.text
+    assert 'data-state="sent"' in page.text
+    page = await client.get("/purchase-orders?status=bogus")
+    ((po_params,),) = fake_api.called("list_purchase_orders")
+    assert po_params["status"] is None  # a status the service does not know is not sent
+    assert "Bolts &amp; Co" in page.text
+    assert "4 / 10" in page.text

@@ -117,6 +117,26 @@ class HttpSuiteApi:
         page: Json = await self._json("orders", "GET", path, token, params=params)
         return page
 
+    async def list_quotes(self, token: str, params: Params) -> Json:
+        page: Json = await self._json("orders", "GET", "/quotes", token, params=params)
+        return page
+
+    async def list_saved_filters(self, token: str) -> Json:
+        params = {"limit": 100}
+        page: Json = await self._json("orders", "GET", "/saved-filters", token, params=params)
+        return page
+
+    async def create_saved_filter(self, token: str, body: Json, idempotency_key: str) -> Json:
+        saved: Json = await self._json(
+            "orders", "POST", "/saved-filters", token, json=body, idempotency_key=idempotency_key
+        )
+        return saved
+
+    async def saved_filter_orders(self, token: str, filter_id: str, params: Params) -> Json:
+        path = f"/saved-filters/{_seg(filter_id)}/orders"
+        page: Json = await self._json("orders", "GET", path, token, params=params)
+        return page
+
     # inventory
     async def list_products(self, token: str, params: Params) -> Json:
         page: Json = await self._json("inventory", "GET", "/products", token, params=params)
@@ -133,6 +153,34 @@ class HttpSuiteApi:
             "inventory", "POST", "/shipments", token, json=body, idempotency_key=idempotency_key
         )
         return shipment
+
+    async def list_shipments(self, token: str, params: Params) -> Json:
+        page: Json = await self._json("inventory", "GET", "/shipments", token, params=params)
+        return page
+
+    async def stock_movements(self, token: str, sku: str, params: Params) -> Json:
+        path = f"/stock/{_seg(sku)}/movements"
+        page: Json = await self._json("inventory", "GET", path, token, params=params)
+        return page
+
+    async def adjust_stock(self, token: str, body: Json, idempotency_key: str) -> Json:
+        adjustment: Json = await self._json(
+            "inventory",
+            "POST",
+            "/stock/adjustments",
+            token,
+            json=body,
+            idempotency_key=idempotency_key,
+        )
+        return adjustment
+
+    async def list_purchase_orders(self, token: str, params: Params) -> Json:
+        page: Json = await self._json("inventory", "GET", "/purchase-orders", token, params=params)
+        return page
+
+    async def list_vendors(self, token: str, params: Params) -> Json:
+        page: Json = await self._json("inventory", "GET", "/vendors", token, params=params)
+        return page
 
     # billing
     async def list_invoices(self, token: str, params: Params) -> Json:
@@ -171,6 +219,15 @@ class HttpSuiteApi:
             response.headers.get("content-type", "application/octet-stream"),
             filename or f"{document_id}.pdf",
         )
+
+    async def email_document(
+        self, token: str, document_id: str, body: Json, idempotency_key: str
+    ) -> Json:
+        path = f"/documents/{_seg(document_id)}/email"
+        email: Json = await self._json(
+            "documents", "POST", path, token, json=body, idempotency_key=idempotency_key
+        )
+        return email
 
 
 def _seg(value: str) -> str:

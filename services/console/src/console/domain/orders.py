@@ -35,6 +35,12 @@ TONES: dict[str, str] = {
     "paid": "good",
     "overdue": "bad",
     "credited": "neutral",
+    "sent": "progress",
+    "accepted": "good",
+    "rejected": "bad",
+    "expired": "neutral",
+    "partially_received": "progress",
+    "received": "good",
 }
 
 SHIPPED_OR_SHIPPING = ("partially_shipped", "shipped")

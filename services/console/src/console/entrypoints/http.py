@@ -17,6 +17,8 @@ from console.entrypoints import (
     documents_views,
     orders_views,
     products_views,
+    purchasing_views,
+    quotes_views,
     signin_views,
 )
 from console.entrypoints.web import (
@@ -139,7 +141,9 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
         signin_views,
         orders_views,
         customers_views,
+        quotes_views,
         products_views,
+        purchasing_views,
         billing_views,
         documents_views,
     ):

@@ -52,18 +52,23 @@ async def home(user: CurrentUser, request: Request) -> Response:
 async def orders_list(request: Request, user: CurrentUser, api: Api) -> Response:
     query = request.query_params
     filters = {name: query.get(name, "") for name in FILTERS}
-    params: dict[str, str | int | None] = {
-        **filters,
-        "limit": PAGE_SIZE,
-        "cursor": query.get("cursor"),
-    }
+    saved_id = query.get("saved", "")
+    paging: dict[str, str | int | None] = {"limit": PAGE_SIZE, "cursor": query.get("cursor")}
     problem: ServiceError | None = None
     try:
-        page = await api.list_orders(user.token, params)
+        if saved_id:
+            page = await api.saved_filter_orders(user.token, saved_id, paging)
+        else:
+            page = await api.list_orders(user.token, {**filters, **paging})
     except ServiceError as error:
         if error.status != 422:
             return error_page(request, error)
         page, problem = {"items": [], "next_cursor": None}, error
+    try:
+        saved_filters: list[Json] = (await api.list_saved_filters(user.token)).get("items", [])
+    except ServiceError:
+        saved_filters = []  # the list still works without them
+    base = {"saved": saved_id} if saved_id else filters
     return render(
         request,
         "orders/list.html",
@@ -71,13 +76,37 @@ async def orders_list(request: Request, user: CurrentUser, api: Api) -> Response
             "page": page,
             "filters": filters,
             "problem": problem,
-            "first_query": _query(filters),
-            "next_query": _query({**filters, "cursor": page.get("next_cursor")}),
+            "saved_id": saved_id,
+            "saved_filters": saved_filters,
+            "saved_name": next((f["name"] for f in saved_filters if f["id"] == saved_id), ""),
+            "first_query": _query(base),
+            "next_query": _query({**base, "cursor": page.get("next_cursor")}),
             "statuses": rules.STATUSES,
             "fulfilments": rules.FULFILMENTS,
             "billings": rules.BILLINGS,
             "sorts": rules.SORTS,
+            "filter_key": str(uuid.uuid4()),
         },
+    )
+
+
+@router.post("/orders/saved-filters")
+async def save_filter(request: Request, user: CurrentUser, api: Api) -> Response:
+    """The list's current filters under a name, shared through the orders service."""
+    form = await request.form()
+    filters = {name: str(form.get(name, "") or "") for name in FILTERS}
+    body: Json = {
+        "name": str(form.get("name", "")).strip(),
+        "query": {name: value for name, value in filters.items() if value},
+    }
+    try:
+        saved = await api.create_saved_filter(
+            user.token, body, str(form.get("idempotency_key") or uuid.uuid4())
+        )
+    except ServiceError as error:
+        return error_page(request, error)
+    return see_other(
+        request, f"/orders?saved={saved['id']}", flash=f"Filter {saved['name']} saved."
     )
 
 
@@ -230,10 +259,16 @@ async def _card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, A
     invoices: list[Json] = []
     if order.get("billing") not in (None, "not_invoiced"):
         invoices = (await api.list_invoices(user.token, {"order_id": order_id})).get("items", [])
+    shipments: list[Json] = []
+    if order.get("fulfilment") in rules.SHIPPED_OR_SHIPPING:
+        page = await api.list_shipments(user.token, {"order_id": order_id, "limit": 50})
+        shipments = page.get("items", [])
     return {
         "order": order,
         "timeline": timeline,
         "invoices": invoices,
+        "shipments": shipments,
+        "may_email": user.may("sales"),
         "actions": rules.actions_for(order, user.roles),
         "may_cancel": rules.CANCEL in rules.actions_for(order, user.roles),
         "may_pay": user.may("accounting"),

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render
+from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render, see_other
 from console.service_layer.ports import Json, ServiceError
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
 PAGE_SIZE = 25
 KINDS = ("product", "service")
+ADJUSTMENTS = ("receipt", "damage", "loss", "count_correction")
 
 
 @router.get("/products")
@@ -54,13 +57,64 @@ async def products_list(
     )
 
 
+async def _product_context(api: Api, token: str, sku: str) -> dict[str, object] | None:
+    product = await api.get_product(token, sku)
+    if product is None:
+        return None
+    stock: Json | None = None
+    movements: Json = {"items": []}
+    if product.get("kind") == "product":
+        stock, movements = await asyncio.gather(
+            api.get_stock(token, sku), api.stock_movements(token, sku, {"limit": PAGE_SIZE})
+        )
+    return {
+        "product": product,
+        "stock": stock,
+        "movements": movements.get("items", []),
+        "adjustments": ADJUSTMENTS,
+        "adjustment_key": str(uuid.uuid4()),
+    }
+
+
 @router.get("/products/{sku}")
 async def product_card(request: Request, sku: str, user: CurrentUser, api: Api) -> Response:
     try:
-        product = await api.get_product(user.token, sku)
-        stock = await api.get_stock(user.token, sku) if product else None
+        context = await _product_context(api, user.token, sku)
     except ServiceError as error:
         return error_page(request, error)
-    if product is None:
+    if context is None:
         return error_page(request, ServiceError(404, "Not found", f"No product {sku}."))
-    return render(request, "products/card.html", {"product": product, "stock": stock})
+    return render(request, "products/card.html", context)
+
+
+@router.post("/products/{sku}/adjustments")
+async def adjust_stock(
+    request: Request,
+    sku: str,
+    user: CurrentUser,
+    api: Api,
+    kind: Annotated[str, Form(max_length=40)] = "receipt",
+    quantity: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    idempotency_key: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Receive, write off or count stock (warehouse); a refusal is shown by its field."""
+    body = {"sku": sku, "kind": kind, "quantity": quantity.strip(), "reason": reason.strip()}
+    try:
+        await api.adjust_stock(user.token, body, idempotency_key or str(uuid.uuid4()))
+    except ServiceError as error:
+        if error.status != 422:
+            return error_page(request, error)
+        try:
+            context = await _product_context(api, user.token, sku)
+        except ServiceError as again:
+            return error_page(request, again)
+        if context is None:
+            return error_page(request, error)
+        return render(
+            request,
+            "products/card.html",
+            {**context, "problem": error, "field_errors": error.field_errors(), "form": body},
+            status_code=422,
+        )
+    return see_other(request, f"/products/{sku}", flash="Stock adjusted.")
