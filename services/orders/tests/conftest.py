@@ -19,6 +19,7 @@ import pytest
 
 from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
+from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Order
 from orders.domain.pipeline import Stage
@@ -190,6 +191,24 @@ class FakeCustomerGroups:
         self.rows.pop(code, None)
 
 
+class FakeContacts:
+    def __init__(self) -> None:
+        self.rows: dict[str, Contact] = {}
+
+    async def of_customer(self, customer_id: str) -> list[Contact]:
+        mine = [c for c in self.rows.values() if c.customer_id == customer_id]
+        return copy.deepcopy(sorted(mine, key=lambda c: (c.name, c.id)))
+
+    async def get(self, contact_id: str) -> Contact | None:
+        return copy.deepcopy(self.rows.get(contact_id))
+
+    async def save(self, contact: Contact) -> None:
+        self.rows[contact.id] = copy.deepcopy(contact)
+
+    async def delete(self, contact_id: str) -> None:
+        self.rows.pop(contact_id, None)
+
+
 class FakeAddresses:
     def __init__(self) -> None:
         self.rows: dict[str, CustomerAddress] = {}
@@ -357,6 +376,7 @@ class FakeUnitOfWork:
         self.customers = FakeCustomers()
         self.customer_groups = FakeCustomerGroups(self.customers)
         self.addresses = FakeAddresses()
+        self.contacts = FakeContacts()
         self.orders = FakeOrders()
         self.quotes = FakeQuotes(self.orders)
         self.customers.named = lambda customer_id: any(

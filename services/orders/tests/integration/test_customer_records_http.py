@@ -132,3 +132,35 @@ async def test_archived_customers_leave_the_lists_and_are_deleted_only_without_o
     unused = await orders_service.new_customer("Short-lived")
     assert (await client.delete(f"/customers/{unused['id']}")).status_code == 204
     assert (await client.get(f"/customers/{unused['id']}")).status_code == 404
+
+
+async def test_contacts_are_records_and_an_order_picks_one(orders_service: Any) -> None:
+    client = orders_service.client
+    customer = await orders_service.new_customer("With contacts")
+    ana = await orders_service.created(
+        f"/customers/{customer['id']}/contacts",
+        {"name": "Ana Ruiz", "email": "ana@example.com", "phone": "+34 600 000 000"},
+    )
+    assert ana["label"] == "Ana Ruiz <ana@example.com>"
+    changed = await client.patch(
+        f"/customers/{customer['id']}/contacts/{ana['id']}", json={"position": "Buyer"}
+    )
+    assert changed.json()["position"] == "Buyer"
+    listed = await client.get(f"/customers/{customer['id']}/contacts")
+    assert [c["id"] for c in listed.json()["items"]] == [ana["id"]]
+
+    body = {"customer_id": customer["id"], "currency": "EUR", "lines": [LINE]}
+    order = await orders_service.created("/orders", {**body, "contact_id": ana["id"]})
+    assert order["contact"] == "Ana Ruiz <ana@example.com>"
+    other = await orders_service.new_customer("Someone else")
+    body = {**body, "customer_id": other["id"], "contact_id": ana["id"]}
+    refused = await client.post("/orders", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.contact_id"
+
+    deleted = await client.delete(f"/customers/{customer['id']}/contacts/{ana['id']}")
+    assert deleted.status_code == 204
+    again = await client.delete(f"/customers/{customer['id']}/contacts/{ana['id']}")
+    assert again.status_code == 404
+    kept = await client.get(f"/orders/{order['id']}")
+    assert kept.json()["contact"] == "Ana Ruiz <ana@example.com>"

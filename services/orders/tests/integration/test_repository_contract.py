@@ -18,6 +18,7 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.events import OrderCancelled, StockReleased
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressKind, CustomerAddress
+from orders.domain.contacts import Contact
 from orders.domain.content import (
     Address,
     Line,
@@ -153,6 +154,21 @@ async def test_customer_groups_tax_ids_duplicates_and_deletion(store: UnitOfWork
     assert await store.customers.get(unused.id) is None
     await store.customer_groups.delete("retail_unknown")
     assert await store.customer_groups.get("retail") is not None
+
+
+async def test_contacts_are_stored_by_customer_and_name(store: UnitOfWork) -> None:
+    [acme, bolt] = await customers(store, "acme", "bolt")
+    zoe = Contact(new_id(), acme.id, "Zoe", T0, T0, email="z@x.com", phone="1", position="CEO")
+    ana = Contact(new_id(), acme.id, "Ana", T0, T0)
+    for contact in (zoe, ana, Contact(new_id(), bolt.id, "Bea", T0, T0)):
+        await store.contacts.save(contact)
+    assert await store.contacts.of_customer(acme.id) == [ana, zoe]
+    changed = replace(ana, email="ana@x.com", updated_at=T0 + timedelta(hours=1))
+    await store.contacts.save(changed)
+    assert await store.contacts.get(ana.id) == changed
+    await store.contacts.delete(zoe.id)
+    assert await store.contacts.of_customer(acme.id) == [changed]
+    assert await store.contacts.get("not-an-id") is None
 
 
 async def test_owned_records_are_filtered_by_owner_team_and_viewer(store: UnitOfWork) -> None:

@@ -18,6 +18,7 @@ from orders.adapters.rows import (
 )
 from orders.adapters.tables import (
     customer_addresses,
+    customer_contacts,
     customers,
     opportunities,
     order_timeline,
@@ -128,7 +129,7 @@ class SqlCustomerRepository(SqlRepository):
             .where(opportunities.c.customer_id == customer_id)
             .values(customer_id=None)
         )
-        for table in (customer_addresses, order_timeline):
+        for table in (customer_addresses, customer_contacts, order_timeline):
             await self.session.execute(delete(table).where(table.c.customer_id == customer_id))
         await self.session.execute(delete(customers).where(customers.c.id == customer_id))
 

@@ -168,6 +168,21 @@ customer_addresses = Table(
     ),
 )
 
+# A customer's contact people (an order or quote picking one keeps a copy of its label).
+customer_contacts = Table(
+    "customer_contacts",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(200)),
+    Column("phone", String(50)),
+    Column("position", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_customer_contacts_customer_id", "customer_id", "name", "id"),
+)
+
 # CRM opportunities, known from the orders and quotes that name them (the CRM owns them).
 opportunities = Table(
     "opportunities",

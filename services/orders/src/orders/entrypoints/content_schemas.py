@@ -84,6 +84,9 @@ class ContentCreate(RequestBody):
     )
     currency: CurrencyCode
     contact: ShortText | None = None
+    contact_id: uuid.UUID | None = Field(
+        default=None, description="Copy this contact of the customer into `contact` instead"
+    )
     customer_reference: ShortText | None = None
     description: LongText | None = None
     opening_text: LongText | None = None
@@ -116,6 +119,7 @@ class ContentUpdate(RequestBody):
     customer_id: uuid.UUID | None = None
     currency: CurrencyCode | None = None
     contact: ShortText | None = None
+    contact_id: uuid.UUID | None = None
     customer_reference: ShortText | None = None
     description: LongText | None = None
     opening_text: LongText | None = None
@@ -131,7 +135,12 @@ class ContentUpdate(RequestBody):
     lines: Lines | None = None
 
     _not_null = not_null(
-        "customer_id", "currency", "billing_address_id", "shipping_address_id", "lines"
+        "customer_id",
+        "currency",
+        "billing_address_id",
+        "shipping_address_id",
+        "contact_id",
+        "lines",
     )
 
 

@@ -23,14 +23,14 @@ from orders.entrypoints.common import (
 from orders.service_layer import customer_changes, customer_groups, customers
 from orders.service_layer.customer_changes import DuplicateWarning
 from orders.service_layer.customer_groups import GroupNotFound
-from servicekit.api import problems_from
+from servicekit.api import ErrorTable, problems_from
 from servicekit.concurrency import IfMatch, entity_tag, require_match
 from servicekit.http import Conflict, NotFound
 
 router = APIRouter(tags=["customers"])
 
 # Beside the service's common problems (common.problems).
-CONFLICTS = {Conflicting: Conflict, GroupNotFound: NotFound}
+CONFLICTS: ErrorTable = {Conflicting: Conflict, GroupNotFound: NotFound}
 
 
 def written(

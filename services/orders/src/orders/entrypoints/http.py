@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from orders.entrypoints import (
+    contacts_api,
     customer_changes_api,
     customers_api,
     exports_api,
@@ -25,6 +26,7 @@ for part in (
     ownership_api.router,  # before the routes whose paths would take `reassign` for an id
     customers_api.router,
     customer_changes_api.router,
+    contacts_api.router,
     quotes_api.router,
     orders_api.router,
     stages_api.router,

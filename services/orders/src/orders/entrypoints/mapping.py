@@ -79,6 +79,7 @@ def content(body: content_schemas.ContentCreate) -> dict[str, Any]:
         "currency": body.currency,
         "lines": line_inputs(body.lines),
         "contact": body.contact,
+        "contact_id": str(body.contact_id) if body.contact_id else None,
         "customer_reference": body.customer_reference,
         "description": body.description,
         "opening_text": body.opening_text,
@@ -105,6 +106,7 @@ _CONVERTERS: dict[str, Any] = {
     "customer_id": str,
     "billing_address_id": str,
     "shipping_address_id": str,
+    "contact_id": str,
 }
 
 

@@ -61,12 +61,13 @@ class OrderDetailsUpdate(RequestBody):
     payment_terms: PaymentTerms | None = None
     customer_reference: ShortText | None = None
     contact: ShortText | None = None
+    contact_id: uuid.UUID | None = None
     billing_address: Address | None = None
     billing_address_id: uuid.UUID | None = None
     shipping_address: Address | None = None
     shipping_address_id: uuid.UUID | None = None
 
-    _not_null = not_null("billing_address_id", "shipping_address_id")
+    _not_null = not_null("billing_address_id", "shipping_address_id", "contact_id")
 
 
 class OrderCancel(RequestBody):

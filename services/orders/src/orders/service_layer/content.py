@@ -11,6 +11,7 @@ from orders.domain.addresses import AddressKind
 from orders.domain.content import Address, LineInput, OpportunityRef, PaymentTerms, Recurring
 from orders.domain.customer import Customer, Opportunity
 from orders.domain.errors import InvalidOrder
+from orders.service_layer.contacts import pick_contact
 from orders.service_layer.unit_of_work import UnitOfWork
 
 
@@ -43,6 +44,7 @@ class NewContent:
     opportunity: OpportunityInput | None = None
     template_id: str | None = None
     recurring: Recurring | None = None
+    contact_id: str | None = None  # one of the customer's contacts, copied into `contact`
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,14 @@ class ResolvedContent:
     billing_address: Address | None
     shipping_address: Address | None
     opportunity: OpportunityRef | None
+    contact: str | None = None
 
     def fields(self, new: NewContent) -> dict[str, Any]:
         """The domain content fields (CONTENT_FIELDS) of a new order or quote."""
         return {
             "customer_id": self.customer.id,
             "currency": new.currency,
-            "contact": new.contact,
+            "contact": self.contact,
             "customer_reference": new.customer_reference,
             "description": new.description,
             "opening_text": new.opening_text,
@@ -138,7 +141,8 @@ async def resolve_content(uow: UnitOfWork, new: NewContent) -> ResolvedContent:
     opportunity = None
     if new.opportunity is not None:
         opportunity = await remember_opportunity(uow, new.opportunity, customer.id)
-    return ResolvedContent(customer, billing, shipping, opportunity)
+    contact = await pick_contact(uow, customer.id, new.contact, new.contact_id)
+    return ResolvedContent(customer, billing, shipping, opportunity, contact)
 
 
 async def resolve_changes(
@@ -166,6 +170,11 @@ async def resolve_changes(
             changes[f"{kind.value}_address"] = await pick_address(
                 uow, customer_id, kind, changes.get(f"{kind.value}_address"), address_id
             )
+    contact_id = changes.pop("contact_id", None)
+    if contact_id is not None:
+        changes["contact"] = await pick_contact(
+            uow, customer_id, changes.get("contact"), contact_id
+        )
     if new_customer is not None:
         # Addresses not given follow the new customer, as they would on a new order.
         changes.setdefault("billing_address", new_customer.billing_address)

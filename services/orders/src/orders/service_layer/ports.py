@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from orders.domain.addresses import CustomerAddress
+from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
 from orders.domain.ownership import EVERYONE, Viewer
@@ -143,6 +144,20 @@ class CustomerGroupRepository(Protocol):
         ...
 
     async def delete(self, code: str) -> None: ...
+
+
+class ContactRepository(Protocol):
+    async def of_customer(self, customer_id: str) -> list[Contact]:
+        """The customer's contacts by name."""
+        ...
+
+    async def get(self, contact_id: str) -> Contact | None: ...
+
+    async def save(self, contact: Contact) -> None:
+        """Insert or update it."""
+        ...
+
+    async def delete(self, contact_id: str) -> None: ...
 
 
 class AddressRepository(Protocol):

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from contracts import CloudEvent
 from orders.service_layer.ports import (
     AddressRepository,
+    ContactRepository,
     CustomerGroupRepository,
     CustomerRepository,
     OpportunityRepository,
@@ -46,6 +47,9 @@ class UnitOfWork(Protocol):
 
     @property
     def customer_groups(self) -> CustomerGroupRepository: ...
+
+    @property
+    def contacts(self) -> ContactRepository: ...
 
     @property
     def orders(self) -> OrderRepository: ...
