@@ -121,26 +121,36 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
         "payment_terms": order["payment_terms"],
         "totals": order["totals"],
     }
-    issued = event(
-        EventType.INVOICE_ISSUED,
-        InvoiceIssued.model_validate(
-            {
-                "invoice_id": "inv-1",
-                "number": "INV-2026-000001",
-                "order_id": order_id,
-                "order_number": number,
-                "issue_date": "2026-03-01",
-                "due_date": "2026-03-31",
-                "currency": "EUR",
-                "lines": [],
-                **snapshot,
-            }
-        ).model_dump(mode="json"),
-        "/billing",
-        order_id,
-    )
-    await service.send("billing.events", issued, order_id)
-    await order_matches(service, order_id, billing="invoiced")
+
+    def invoice(number: str, invoiced_total: str) -> Any:
+        return event(
+            EventType.INVOICE_ISSUED,
+            InvoiceIssued.model_validate(
+                {
+                    "invoice_id": f"inv-{number}",
+                    "number": number,
+                    "order_id": order_id,
+                    "order_number": number,
+                    "issue_date": "2026-03-01",
+                    "due_date": "2026-03-31",
+                    "currency": "EUR",
+                    "lines": [],
+                    **snapshot,
+                    "order_total": "36.30",
+                    "invoiced_total": invoiced_total,
+                }
+            ).model_dump(mode="json"),
+            "/billing",
+            order_id,
+        )
+
+    # Invoiced in two parts (as on delivery): partially, then fully.
+    await service.send("billing.events", invoice("INV-2026-000000", "10.00"), order_id)
+    part = await order_matches(service, order_id, billing="partially_invoiced")
+    assert (part["invoiced_total"], part["uninvoiced_total"]) == ("10.00", "26.30")
+    await service.send("billing.events", invoice("INV-2026-000001", "36.30"), order_id)
+    whole = await order_matches(service, order_id, billing="invoiced")
+    assert (whole["invoiced_total"], whole["uninvoiced_total"]) == ("36.30", "0.00")
     for amount, paid_total, balance, status in (
         ("20.00", "20.00", "16.30", "partially_paid"),
         ("16.30", "36.30", "0.00", "paid"),
@@ -201,6 +211,7 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
         EventType.SHIPMENT_DISPATCHED,  # the same shipment under a second event id
         EventType.SHIPMENT_DISPATCHED,
         EventType.ORDER_COMPLETED,
+        EventType.INVOICE_ISSUED,
         EventType.INVOICE_ISSUED,
         EventType.PAYMENT_RECEIVED,
         EventType.PAYMENT_RECEIVED,

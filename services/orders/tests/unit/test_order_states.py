@@ -346,6 +346,23 @@ def test_invoice_then_payments() -> None:
     assert order.billing is Billing.INVOICED
 
 
+def test_invoiced_in_parts_then_in_full() -> None:
+    order = make_order(status=OrderStatus.OPEN, fulfilment=Fulfilment.PARTIALLY_SHIPPED)
+    gross = order.totals.gross
+    part = (gross / 4).quantize(D("0.01"))
+    assert order.invoice_issued("issued", part) is True
+    assert (order.billing, order.invoiced_total, order.uninvoiced_total) == (
+        Billing.PARTIALLY_INVOICED,
+        part,
+        gross - part,
+    )
+    assert order.invoice_issued("issued", part) is False  # the same fact again
+    assert order.invoice_issued("issued", gross) is True
+    assert (order.billing, order.uninvoiced_total) == (Billing.INVOICED, 0)
+    assert order.invoice_issued("issued", part) is False  # a stale one never goes back
+    assert (order.billing, order.invoiced_total) == (Billing.INVOICED, gross)
+
+
 def test_documents_are_listed_once() -> None:
     order = make_order()
     doc = Document("d-1", "order_confirmation", "SO-2026-000001", "/documents/d-1/content")

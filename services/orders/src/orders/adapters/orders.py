@@ -31,6 +31,7 @@ from orders.adapters.tables import order_documents, order_lines, order_shipments
 from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
+from pricing import in_currency
 from servicekit.unit_of_work import SqlRepository
 
 SORT_COLUMNS = {
@@ -59,6 +60,7 @@ def _header_values(order: Order) -> dict[str, Any]:
         "archived_at": order.archived_at,
         "applied_sequences": order.applied_sequences,
         "nothing_to_ship": order.nothing_to_ship,
+        "invoiced_total": order.invoiced_total,
         "owner": order.owner,
         "team": order.team,
         "created_at": order.created_at,
@@ -167,6 +169,11 @@ class SqlOrderRepository(SqlRepository):
                 archived_at=row.archived_at,
                 applied_sequences=dict(row.applied_sequences),
                 nothing_to_ship=row.nothing_to_ship,
+                invoiced_total=(
+                    in_currency(row.invoiced_total, row.currency)
+                    if row.invoiced_total is not None
+                    else None
+                ),
                 owner=row.owner,
                 team=row.team,
                 **content_from_row(row),

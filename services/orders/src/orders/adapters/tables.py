@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from servicekit.columns import QUANTITY, line_amount_columns, totals_columns
+from servicekit.columns import MONEY, QUANTITY, line_amount_columns, totals_columns
 from servicekit.db import new_metadata
 from servicekit.sequencing import add_event_sequences_table
 
@@ -246,6 +246,8 @@ orders = Table(
     Column("applied_sequences", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     # Inventory had nothing to reserve (it stocks none of the product lines): none is shipped.
     Column("nothing_to_ship", Boolean, nullable=False, server_default=text("false")),
+    # The gross its invoices add up to, as billing last reported it (None: not invoiced).
+    Column("invoiced_total", MONEY),
     *_ownership_columns("orders"),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
     CheckConstraint(
@@ -254,7 +256,8 @@ orders = Table(
         name="fulfilment",
     ),
     CheckConstraint(
-        "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'overdue', 'paid', 'credited')",
+        "billing IN ('not_invoiced', 'partially_invoiced', 'invoiced', 'partially_paid', "
+        "'overdue', 'paid', 'credited')",
         name="billing",
     ),
     Index("ix_orders_created_at_id", "created_at", "id"),

@@ -52,6 +52,7 @@ class Fulfilment(StrEnum):
 
 class Billing(StrEnum):
     NOT_INVOICED = "not_invoiced"
+    PARTIALLY_INVOICED = "partially_invoiced"  # invoiced in part (on delivery, by hand)
     INVOICED = "invoiced"
     PARTIALLY_PAID = "partially_paid"
     OVERDUE = "overdue"  # not paid by the invoice's due date (until it is paid)
@@ -78,11 +79,12 @@ class Document:
 # The billing states a payment can move to, and how far along each is: never go back.
 _BILLING_RANK = {
     Billing.NOT_INVOICED: 0,
-    Billing.INVOICED: 1,
-    Billing.PARTIALLY_PAID: 2,
-    Billing.OVERDUE: 3,  # a part payment of an overdue invoice leaves it overdue
-    Billing.PAID: 4,
-    Billing.CREDITED: 5,
+    Billing.PARTIALLY_INVOICED: 1,
+    Billing.INVOICED: 2,
+    Billing.PARTIALLY_PAID: 3,
+    Billing.OVERDUE: 4,  # a part payment of an overdue invoice leaves it overdue
+    Billing.PAID: 5,
+    Billing.CREDITED: 6,
 }
 
 
@@ -145,6 +147,8 @@ class Order:
     nothing_to_ship: bool = False
     owner: str | None = None  # the responsible user (token subject); see domain.ownership
     team: str | None = None
+    # The gross its invoices add up to, as billing last reported it.
+    invoiced_total: Decimal | None = None
 
     def __post_init__(self) -> None:
         self.lines = in_currency_of(self.lines, self.currency)
@@ -410,14 +414,32 @@ class Order:
 
     # --- facts reported by billing and documents ----------------------------------------------
 
-    def invoice_issued(self, invoice_status: str | None = None) -> bool:
-        """The order is invoiced; a zero-total invoice is `paid` as soon as it is issued."""
+    def invoice_issued(
+        self, invoice_status: str | None = None, invoiced_total: Decimal | None = None
+    ) -> bool:
+        """The order is invoiced, in part while its invoices add up to less than its gross
+        total; a zero-total invoice is `paid` as soon as it is issued."""
+        changed = False
+        if invoiced_total is not None and (
+            self.invoiced_total is None or invoiced_total > self.invoiced_total
+        ):
+            self.invoiced_total = invoiced_total
+            changed = True
         if invoice_status is not None and invoice_status != "issued":
-            return self.payment_received(invoice_status)
-        if self.billing is not Billing.NOT_INVOICED:
-            return False
-        self.billing = Billing.INVOICED
+            return self.payment_received(invoice_status) or changed
+        in_part = self.invoiced_total is not None and self.invoiced_total < self.totals.gross
+        target = Billing.PARTIALLY_INVOICED if in_part else Billing.INVOICED
+        if _BILLING_RANK[target] <= _BILLING_RANK[self.billing]:
+            return changed
+        self.billing = target
         return True
+
+    @property
+    def uninvoiced_total(self) -> Decimal | None:
+        """What its invoices have not taken yet (None until billing reported a total)."""
+        if self.invoiced_total is None:
+            return None
+        return self.totals.gross - self.invoiced_total
 
     def payment_received(self, invoice_status: str) -> bool:
         """Follow the invoice's status after a payment (issued/partially_paid/paid/credited)."""

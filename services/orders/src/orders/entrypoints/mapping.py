@@ -227,6 +227,8 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
         status=order.status,
         fulfilment=order.fulfilment,
         billing=order.billing,
+        invoiced_total=order.invoiced_total,
+        uninvoiced_total=order.uninvoiced_total,
         stage=order.stage,
         order_date=order.order_date,
         contract_number=order.contract_number,

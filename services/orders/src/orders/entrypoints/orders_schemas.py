@@ -100,6 +100,12 @@ class OrderRead(BaseModel):
     status: OrderStatus
     fulfilment: Fulfilment
     billing: Billing
+    invoiced_total: Decimal | None = Field(
+        default=None, description="The gross its invoices add up to (null: not invoiced)"
+    )
+    uninvoiced_total: Decimal | None = Field(
+        default=None, description="What its invoices have not taken yet (null: not invoiced)"
+    )
     stage: str | None
     customer: CustomerRef | None = Field(description="null only on a copy not yet completed")
     contact: str | None

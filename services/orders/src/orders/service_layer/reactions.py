@@ -182,7 +182,7 @@ async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> O
         uow,
         event,
         data.order_id,
-        lambda order: order.invoice_issued(status),
+        lambda order: order.invoice_issued(status, data.invoiced_total),
         summary,
         in_sequence=True,
     )
