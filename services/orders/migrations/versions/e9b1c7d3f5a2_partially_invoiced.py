@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e9b1c7d3f5a2"
-down_revision = "b7e2c4d9f011"
+down_revision = "d3a9e5b7c102"
 
 BEFORE = "billing IN ('not_invoiced', 'invoiced', 'partially_paid', 'overdue', 'paid', 'credited')"
 AFTER = (
