@@ -92,6 +92,7 @@ class FakeSuiteApi:
         self.refuse: dict[str, ServiceError] = {}
         self.next_cursor: str | None = None
         self.saved_filters: dict[str, Json] = {}
+        self.stages: list[Json] = []
 
     def _call(self, method: str, token: str, *args: Any) -> None:
         self.calls.append((method, token, args))
@@ -172,6 +173,10 @@ class FakeSuiteApi:
             "totals": {"gross": "12.00"},
         }
         return {"items": [quote], "next_cursor": None}
+
+    async def list_stages(self, token: str) -> Json:
+        self._call("list_stages", token)
+        return {"stages": self.stages}
 
     async def list_saved_filters(self, token: str) -> Json:
         self._call("list_saved_filters", token)

@@ -484,3 +484,68 @@ async def test_quotes_and_purchase_orders_are_listed(client, fake_api, sign_in):
     assert po_params["status"] is None  # a status the service does not know is not sent
     assert "Bolts &amp; Co" in page.text
     assert "4 / 10" in page.text
+
+
+STAGES = [
+    {
+        "key": "approval",
+        "name": "Approval",
+        "position": 1,
+        "required_fields": [],
+        "allowed_roles": ["admin"],
+        "is_approval": True,
+    },
+    {
+        "key": "execution",
+        "name": "Execution",
+        "position": 2,
+        "required_fields": ["contract_number"],
+        "allowed_roles": [],
+        "is_approval": False,
+    },
+]
+
+
+async def test_sales_moves_an_open_order_through_the_stages(client, fake_api, sign_in):
+    await sign_in("sales")
+    fake_api.stages = STAGES
+    order = order_doc("open", "reserved", approval=None)
+    fake_api.orders[order["id"]] = order
+    card = await client.get(f"/orders/{order['id']}")
+    assert '<option value="execution"' in card.text
+    assert '<option value="approval"' not in card.text  # approval is decided, not chosen
+    assert "Approve" not in card.text  # the approval stage is for admins here
+    fake_api.refuse["order_action"] = ServiceError(
+        422,
+        "Invalid input",
+        "fields required by the stage execution",
+        [{"field": "contract_number", "message": "required before execution"}],
+    )
+    response = await client.post(
+        f"/orders/{order['id']}/stage",
+        data={"csrf_token": csrf_of(card.text), "stage": "execution", "reason": "signed"},
+    )
+    assert response.status_code == 422
+    assert "required before execution" in response.text
+    assert fake_api.called("order_action") == [
+        (order["id"], "stage", {"stage": "execution", "reason": "signed"})
+    ]
+
+
+async def test_an_approver_approves_or_refuses(client, fake_api, sign_in):
+    await sign_in("admin")
+    fake_api.stages = STAGES
+    order = order_doc("open", "reserved", approval=None)
+    fake_api.orders[order["id"]] = order
+    card = await client.get(f"/orders/{order['id']}")
+    assert "Approval (Approval)" in card.text
+    for decision in ("approve", "refuse"):
+        response = await client.post(
+            f"/orders/{order['id']}/approval",
+            data={"csrf_token": csrf_of(card.text), "decision": decision, "reason": "ok"},
+        )
+        assert response.status_code == 303
+    assert [args[1:] for args in fake_api.called("order_action")] == [
+        ("approval", {"approved": True, "reason": "ok"}),
+        ("approval", {"approved": False, "reason": "ok"}),
+    ]

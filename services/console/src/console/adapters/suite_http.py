@@ -121,6 +121,10 @@ class HttpSuiteApi:
         page: Json = await self._json("orders", "GET", "/quotes", token, params=params)
         return page
 
+    async def list_stages(self, token: str) -> Json:
+        stages: Json = await self._json("orders", "GET", "/stages", token)
+        return stages
+
     async def list_saved_filters(self, token: str) -> Json:
         params = {"limit": 100}
         page: Json = await self._json("orders", "GET", "/saved-filters", token, params=params)

@@ -259,6 +259,13 @@ async def _card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, A
     invoices: list[Json] = []
     if order.get("billing") not in (None, "not_invoiced"):
         invoices = (await api.list_invoices(user.token, {"order_id": order_id})).get("items", [])
+    stages: list[Json] = []
+    if order.get("status") == "open":
+        try:
+            stages = (await api.list_stages(user.token)).get("stages", [])
+        except ServiceError:
+            stages = []  # the card works without them
+    approval = next((stage for stage in stages if stage.get("is_approval")), None)
     shipments: list[Json] = []
     if order.get("fulfilment") in rules.SHIPPED_OR_SHIPPING:
         page = await api.list_shipments(user.token, {"order_id": order_id, "limit": 50})
@@ -268,6 +275,12 @@ async def _card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, A
         "timeline": timeline,
         "invoices": invoices,
         "shipments": shipments,
+        "stages": [stage for stage in stages if not stage.get("is_approval")],
+        "may_stage": user.may("sales"),
+        "approval_stage": approval,
+        "may_approve": approval is not None
+        and order.get("approval") is None
+        and user.may(*(approval.get("allowed_roles") or ["sales"])),
         "may_email": user.may("sales"),
         "actions": rules.actions_for(order, user.roles),
         "may_cancel": rules.CANCEL in rules.actions_for(order, user.roles),
@@ -305,11 +318,25 @@ async def order_action(
     api: Api,
     reason: Annotated[str | None, Form(max_length=4000)] = None,
     idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
+    stage: Annotated[str | None, Form(max_length=50)] = None,
+    decision: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
-    """Confirm, cancel, complete (orders) or ship what is left (inventory); a refusal is shown
-    on the card in the service's words, and changes nothing."""
+    """Confirm, cancel, complete, move to a stage, approve or refuse (orders) or ship what is
+    left (inventory); a refusal is shown on the card in the service's words, and changes
+    nothing."""
     try:
-        if action == rules.SHIP.name:
+        if action == "stage":
+            await api.order_action(
+                user.token, order_id, "stage", {"stage": stage or "", "reason": reason or None}
+            )
+            message = "Stage changed."
+        elif action == "approval":
+            approved = decision == "approve"
+            await api.order_action(
+                user.token, order_id, "approval", {"approved": approved, "reason": reason or None}
+            )
+            message = "Order approved." if approved else "Order refused."
+        elif action == rules.SHIP.name:
             order = await api.get_order(user.token, order_id)
             body: Json = {"order_id": order_id, "lines": rules.remaining(order)}
             await api.create_shipment(user.token, body, idempotency_key or str(uuid.uuid4()))
