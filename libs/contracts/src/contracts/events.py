@@ -94,6 +94,18 @@ class OrderCompleted(Payload):
     order: OrderSnapshot
 
 
+class OrderMilestone(Payload):
+    """A fact about an order its people and other systems want to hear of: it became
+    backordered, fully shipped or paid (the type says which), caused by inventory's or
+    billing's event (`causationid`)."""
+
+    order_id: str
+    number: str
+    customer_id: str | None = None
+    fulfilment: ShortText
+    billing: ShortText
+
+
 class OrderStageChanged(Payload):
     """An open order moved along the administrator-defined pipeline (or was refused there)."""
 
@@ -469,6 +481,9 @@ class EventType(StrEnum):
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
     DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
     WEBHOOK_DISABLED = f"{PREFIX}.webhook.disabled.v1"
+    ORDER_BACKORDERED = f"{PREFIX}.order.backordered.v1"
+    ORDER_SHIPPED = f"{PREFIX}.order.shipped.v1"
+    ORDER_PAID = f"{PREFIX}.order.paid.v1"
 
 
 PAYLOADS: dict[EventType, type[BaseModel]] = {
@@ -499,6 +514,9 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
     EventType.DOCUMENT_EMAILED: DocumentEmailed,
     EventType.WEBHOOK_DISABLED: WebhookDisabled,
+    EventType.ORDER_BACKORDERED: OrderMilestone,
+    EventType.ORDER_SHIPPED: OrderMilestone,
+    EventType.ORDER_PAID: OrderMilestone,
 }
 
 __all__ = ["PAYLOADS", "EventType", "Totals"]

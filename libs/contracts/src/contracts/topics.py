@@ -40,6 +40,9 @@ ORDERS_EVENTS = Topic(
         EventType.ORDER_STAGE_CHANGED,
         EventType.QUOTE_SENT,
         EventType.WEBHOOK_DISABLED,
+        EventType.ORDER_BACKORDERED,
+        EventType.ORDER_SHIPPED,
+        EventType.ORDER_PAID,
     ),
     description="What happened to sales orders and quotes",
 )

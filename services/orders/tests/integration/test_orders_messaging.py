@@ -210,11 +210,13 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
         EventType.SHIPMENT_DISPATCHED,
         EventType.SHIPMENT_DISPATCHED,  # the same shipment under a second event id
         EventType.SHIPMENT_DISPATCHED,
+        EventType.ORDER_SHIPPED,  # the milestone, caused by the shipment that completed it
         EventType.ORDER_COMPLETED,
         EventType.INVOICE_ISSUED,
         EventType.INVOICE_ISSUED,
         EventType.PAYMENT_RECEIVED,
         EventType.PAYMENT_RECEIVED,
+        EventType.ORDER_PAID,
         EventType.DOCUMENT_GENERATED,
     ]
     assert len({entry["event_id"] for entry in timeline}) == len(timeline)

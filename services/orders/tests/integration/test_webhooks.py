@@ -20,15 +20,17 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from standardwebhooks.webhooks import Webhook
 
-from contracts import EventType
+from contracts import EventType, new_event
+from contracts.events import StockReservationFailed
 from orders.bootstrap import build_spec
 from orders.config import OrdersSettings
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from servicekit import dlq
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually, service_under_test, settings_for_test
+from servicekit.testing import TemporaryDatabases, eventually, service_with_input, settings_for_test
 from servicekit.topics import delete_topics, ensure_topics
 from servicekit.webhooks import WebhookSettings
 
@@ -105,6 +107,7 @@ def receiver() -> Iterator[Receiver]:
 class Service:
     client: httpx.AsyncClient
     kafka: KafkaSettings
+    producer: AIOKafkaProducer
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +130,12 @@ async def service(kafka_bootstrap: str, databases: TemporaryDatabases) -> AsyncI
         OrdersSettings, databases, kafka, "orders", webhooks=webhooks
     )
     try:
-        async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (_, client):
-            yield Service(client, kafka)
+        async with service_with_input(build_spec(settings), MIGRATIONS_DIR) as (
+            _,
+            client,
+            producer,
+        ):
+            yield Service(client, kafka, producer)
     finally:
         await delete_topics(kafka)
 
@@ -308,3 +315,30 @@ async def _async(value: Any) -> Any:
 
 async def _succeeded(service: Service, subscription_id: str) -> list[dict[str, Any]]:
     return [d for d in await deliveries(service, subscription_id) if d["status"] == "succeeded"]
+
+
+async def test_an_order_backordered_by_inventory_is_a_webhook_of_its_own(
+    service: Service, receiver: Receiver
+) -> None:
+    path = path_of("ok")
+    subscription = await subscribe(service, receiver.url(path), EventType.ORDER_BACKORDERED.value)
+    order = await new_order(service)
+    confirmed = await service.client.post(f"/orders/{order['id']}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    failed = StockReservationFailed(
+        order_id=order["id"], shortages=[{"sku": "BOLT-10", "requested": "3", "available": "1"}]
+    )
+    cause = new_event(
+        EventType.STOCK_RESERVATION_FAILED, failed, source="/inventory", subject=order["id"]
+    )
+    await service.producer.send_and_wait(
+        service.kafka.topic("inventory.events"),
+        value=cause.model_dump_json().encode(),
+        key=order["id"].encode(),
+    )
+
+    [got] = await eventually(lambda: _async(receiver.at(path)))
+    event = Webhook(subscription["secret"]).verify(got.body, got.headers)
+    assert (event["type"], event["subject"]) == (EventType.ORDER_BACKORDERED.value, order["id"])
+    assert event["causationid"] == cause.id
+    assert event["data"]["fulfilment"] == "backordered"

@@ -32,6 +32,7 @@ from orders.domain.order import Document, Order
 from orders.domain.quote import Quote, QuoteDocument
 from orders.domain.totals import plain
 from orders.service_layer.events import utcnow
+from orders.service_layer.milestones import record_milestones
 from orders.service_layer.orders import get_order
 from orders.service_layer.quotes import get_quote
 from orders.service_layer.unit_of_work import UnitOfWork
@@ -64,6 +65,7 @@ async def _apply(
     replace, like a shipment's quantities) and is put on the timeline marked stale.
     """
     order = await get_order(uow, order_id, for_update=True)
+    fulfilment_before, billing_before = order.fulfilment, order.billing
     fresh = not in_sequence or order.takes_sequence(event.source, event.sequence)
     if fresh:
         changed = change(order)
@@ -86,6 +88,14 @@ async def _apply(
     if changed or (in_sequence and fresh and event.sequence is not None):
         await uow.orders.save(order, lines=lines and changed)  # the sequence moved on
     await uow.note_received(event, order_id=order.id, summary=summary, stale=not fresh)
+    if changed:  # backordered, fully shipped, paid: an event of ours (and a webhook type)
+        await record_milestones(
+            uow,
+            order,
+            fulfilment_before=fulfilment_before,
+            billing_before=billing_before,
+            cause=event,
+        )
     return order
 
 
