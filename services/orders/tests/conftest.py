@@ -19,6 +19,7 @@ import pytest
 
 from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
+from orders.domain.attachments import StoredFile, Subject
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Order
@@ -189,6 +190,26 @@ class FakeCustomerGroups:
 
     async def delete(self, code: str) -> None:
         self.rows.pop(code, None)
+
+
+class FakeAttachments:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[StoredFile, bytes]] = {}
+
+    async def add(self, stored: StoredFile, content: bytes) -> None:
+        self.rows[stored.id] = (stored, content)
+
+    async def of_subject(self, subject: Subject, subject_id: str) -> list[StoredFile]:
+        mine = [
+            f for f, _ in self.rows.values() if (f.subject, f.subject_id) == (subject, subject_id)
+        ]
+        return sorted(mine, key=lambda f: (f.created_at, f.id))
+
+    async def get(self, file_id: str) -> tuple[StoredFile, bytes] | None:
+        return self.rows.get(file_id)
+
+    async def delete(self, file_id: str) -> None:
+        self.rows.pop(file_id, None)
 
 
 class FakeContacts:
@@ -377,6 +398,7 @@ class FakeUnitOfWork:
         self.customer_groups = FakeCustomerGroups(self.customers)
         self.addresses = FakeAddresses()
         self.contacts = FakeContacts()
+        self.attachments = FakeAttachments()
         self.orders = FakeOrders()
         self.quotes = FakeQuotes(self.orders)
         self.customers.named = lambda customer_id: any(

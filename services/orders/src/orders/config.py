@@ -3,6 +3,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from orders.domain.attachments import DEFAULT_TYPES
 from orders.domain.ownership import Visibility
 from servicekit.settings import ServiceSettings
 from servicekit.webhooks import WebhookSettings
@@ -25,3 +26,7 @@ class OrdersSettings(ServiceSettings):
     # ORDERS_VISIBILITY='{"sales": "own", "sales_manager": "team"}'. A caller gets the widest of
     # their roles; roles not listed (and admin) see all.
     visibility: dict[str, Visibility] = Field(default_factory=dict)
+    # Files attached to orders, quotes and customers: the largest accepted (413 beyond) and
+    # the media types accepted (415 otherwise), e.g. ORDERS_FILE_TYPES='["application/pdf"]'.
+    file_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
+    file_types: list[str] = Field(default_factory=lambda: list(DEFAULT_TYPES))

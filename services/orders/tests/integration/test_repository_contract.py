@@ -18,6 +18,7 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.events import OrderCancelled, StockReleased
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressKind, CustomerAddress
+from orders.domain.attachments import StoredFile, Subject
 from orders.domain.contacts import Contact
 from orders.domain.content import (
     Address,
@@ -169,6 +170,25 @@ async def test_contacts_are_stored_by_customer_and_name(store: UnitOfWork) -> No
     await store.contacts.delete(zoe.id)
     assert await store.contacts.of_customer(acme.id) == [changed]
     assert await store.contacts.get("not-an-id") is None
+
+
+async def test_files_are_kept_per_subject_with_their_content(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+
+    def a_file(minutes: int, subject: Subject = Subject.CUSTOMER) -> StoredFile:
+        moment = T0 + timedelta(minutes=minutes)
+        return StoredFile(
+            new_id(), subject, acme.id, "a.pdf", "application/pdf", 3, "ab", None, moment
+        )
+
+    later, earlier, other = a_file(2), a_file(1), a_file(0, Subject.ORDER)
+    for stored in (later, earlier, other):
+        await store.attachments.add(stored, b"%PD")
+    assert await store.attachments.of_subject(Subject.CUSTOMER, acme.id) == [earlier, later]
+    assert await store.attachments.get(later.id) == (later, b"%PD")
+    await store.attachments.delete(later.id)
+    assert await store.attachments.get(later.id) is None
+    assert await store.attachments.get("not-an-id") is None
 
 
 async def test_owned_records_are_filtered_by_owner_team_and_viewer(store: UnitOfWork) -> None:

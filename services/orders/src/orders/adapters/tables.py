@@ -13,6 +13,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -181,6 +182,24 @@ customer_contacts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_customer_contacts_customer_id", "customer_id", "name", "id"),
+)
+
+# Files attached to an order, a quote or a customer (domain.attachments), content included.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("subject", String(10), nullable=False),
+    Column("subject_id", Uuid(as_uuid=False), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(200), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("subject IN ('order', 'quote', 'customer')", name="subject"),
+    Index("ix_attachments_subject", "subject", "subject_id", "created_at"),
 )
 
 # CRM opportunities, known from the orders and quotes that name them (the CRM owns them).

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
+from orders.adapters.attachments import SqlAttachmentRepository
 from orders.adapters.contacts import SqlContactRepository
 from orders.adapters.customer_groups import SqlCustomerGroupRepository
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
@@ -34,6 +35,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.addresses = SqlAddressRepository(session)
         self.customer_groups = SqlCustomerGroupRepository(session)
         self.contacts = SqlContactRepository(session)
+        self.attachments = SqlAttachmentRepository(session)
         self.orders = SqlOrderRepository(session)
         self.quotes = SqlQuoteRepository(session)
         self.opportunities = SqlOpportunityRepository(session)

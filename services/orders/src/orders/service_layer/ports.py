@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from orders.domain.addresses import CustomerAddress
+from orders.domain.attachments import StoredFile, Subject
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
@@ -158,6 +159,18 @@ class ContactRepository(Protocol):
         ...
 
     async def delete(self, contact_id: str) -> None: ...
+
+
+class AttachmentRepository(Protocol):
+    async def add(self, stored: StoredFile, content: bytes) -> None: ...
+
+    async def of_subject(self, subject: Subject, subject_id: str) -> list[StoredFile]:
+        """The files of the order, quote or customer, oldest first (without their content)."""
+        ...
+
+    async def get(self, file_id: str) -> tuple[StoredFile, bytes] | None: ...
+
+    async def delete(self, file_id: str) -> None: ...
 
 
 class AddressRepository(Protocol):

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from contracts import CloudEvent
 from orders.service_layer.ports import (
     AddressRepository,
+    AttachmentRepository,
     ContactRepository,
     CustomerGroupRepository,
     CustomerRepository,
@@ -50,6 +51,9 @@ class UnitOfWork(Protocol):
 
     @property
     def contacts(self) -> ContactRepository: ...
+
+    @property
+    def attachments(self) -> AttachmentRepository: ...
 
     @property
     def orders(self) -> OrderRepository: ...
