@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e6b1f3c8d204"
-down_revision = "d3a9e5b7c102"
+down_revision = "e9b1c7d3f5a2"
 
 
 def upgrade() -> None:
