@@ -392,3 +392,46 @@ async def test_a_manual_order_is_not_invoiced_on_completion(
         "133.10",
     )
     assert (await billing.client.get("/orders/unknown/invoicing")).status_code == 404
+
+
+async def test_a_manual_invoice_takes_chosen_quantities_never_beyond_what_is_left(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order()  # BOLT-M8 10, NUT-M8 4, INSTALL 1: 133.10
+    await billing.client.put(
+        f"/orders/{order.order_id}/invoicing-policy", json={"policy": "manual"}
+    )
+    event = confirmed(order)
+    await billing.publish(event, order.order_id)
+    await eventually(lambda: billing.processed(event.id))
+    path = f"/orders/{order.order_id}/invoices"
+    body = {"lines": [{"line_no": 1, "quantity": "4"}, {"line_no": 3, "quantity": "1"}]}
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    created = await billing.client.post(path, json=body, headers=key)
+    assert created.status_code == 201, created.text
+    invoice = created.json()
+    assert [(x["sku"], x["quantity"], x["gross_amount"]) for x in invoice["lines"]] == [
+        ("BOLT-M8", "4", "12.10"),
+        ("INSTALL", "1", "96.80"),
+    ]
+    again = await billing.client.post(path, json=body, headers=key)  # a retry: the same answer
+    assert (again.status_code, again.json()["id"]) == (201, invoice["id"])
+
+    beyond = await billing.client.post(path, json={"lines": [{"line_no": 3, "quantity": "1"}]})
+    assert beyond.status_code == 409, beyond.text
+    assert "only 0 is not invoiced" in beyond.json()["detail"]
+    unknown = await billing.client.post(path, json={"lines": [{"line_no": 9, "quantity": "1"}]})
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["body.lines.0.line_no"]
+    nobody = await billing.client.post(
+        "/orders/nobody/invoices", json={"lines": [{"line_no": 1, "quantity": "1"}]}
+    )
+    assert nobody.status_code == 404
+    assert len(await billing.invoices_of(order.order_id)) == 1
+
+    progress = (await billing.client.get(f"/orders/{order.order_id}/invoicing")).json()
+    assert (progress["state"], progress["invoiced_total"], progress["uninvoiced_total"]) == (
+        "partially_invoiced",
+        "108.90",
+        "24.20",
+    )

@@ -154,3 +154,25 @@ async def test_an_order_own_policy_beats_the_default(make_order: Any, own: Invoi
         assert done.totals.gross == order.totals.gross
     progress = await order_invoicing.progress(uow, order.order_id, default_policy=ON_DELIVERY)
     assert (progress.policy, progress.own_policy) == (own, True)
+
+
+async def test_a_manual_invoice_on_delivery_takes_only_what_shipped(make_order: Any) -> None:
+    uow = FakeUnitOfWork()
+    order = make_order(THIRDS)
+    policy = {"today": TODAY, "default_policy": ON_DELIVERY}
+    await order_invoicing.set_policy(uow, order.order_id, InvoicingPolicy.MANUAL)
+    await order_invoicing.order_known(uow, confirmed(order), order, **policy)
+    await order_invoicing.shipment_dispatched(
+        uow, shipped(order.order_id, "S1", ("WIDGET", "2")), **policy
+    )
+    assert uow.invoices.rows == {}  # manual: the shipment invoiced nothing
+    await order_invoicing.set_policy(uow, order.order_id, ON_DELIVERY)
+    with pytest.raises(order_invoicing.BeyondInvoiceable, match="only 2 is shipped"):
+        await order_invoicing.invoice_manually(uow, order.order_id, [(1, D(3))], **policy)
+    with pytest.raises(order_invoicing.UnknownLine):
+        await order_invoicing.invoice_manually(uow, order.order_id, [(7, D(1))], **policy)
+    invoice = await order_invoicing.invoice_manually(
+        uow, order.order_id, [(1, D(1)), (1, D(1))], **policy
+    )
+    assert [(x.line_no, x.quantity) for x in invoice.lines] == [(1, D(2))]
+    assert len(uow.invoices.rows) == 1

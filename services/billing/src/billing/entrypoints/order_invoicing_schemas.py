@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.domain.invoicing_policy import InvoicingPolicy, InvoicingState
+from contracts.common import Quantity
 from servicekit.api import RequestBody
 
 
 class InvoicingPolicyUpdate(RequestBody):
     policy: InvoicingPolicy
+
+
+class ManualLine(RequestBody):
+    line_no: Annotated[int, Field(ge=1)]
+    quantity: Quantity
+
+
+class ManualInvoiceCreate(RequestBody):
+    """Which quantities of which order lines to invoice now."""
+
+    lines: Annotated[list[ManualLine], Field(min_length=1, max_length=500)]
 
 
 class LineProgressRead(BaseModel):

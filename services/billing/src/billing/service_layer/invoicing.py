@@ -16,7 +16,7 @@ from billing.domain import model
 from billing.domain.model import Invoice, UninvoiceableOrder
 from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import UnitOfWork
-from contracts import CloudEvent, EventType
+from contracts import CloudEvent, EventType, new_event
 from contracts import common as c
 from pricing import AmountTooLarge
 from servicekit.mapping import copied, copied_or_none
@@ -38,15 +38,17 @@ def check_ids(order: c.OrderSnapshot) -> None:
 
 async def issue_for(
     uow: UnitOfWork,
-    cause: CloudEvent[Any],
+    cause: CloudEvent[Any] | None,
     order: c.OrderSnapshot,
     lines: list[model.InvoiceLine],
     *,
     invoiced_before: Decimal,
     today: date,
+    correlation_id: str | None = None,
 ) -> Invoice:
     """Issue an invoice of `lines` of the order, dated `today`, and record invoice.issued
-    (with the order's gross total and what its invoices add up to with this one).
+    (with the order's gross total and what its invoices add up to with this one), caused by
+    `cause` (an event), else by a request (`correlation_id`).
 
     Raises `UninvoiceableOrder` when the order's identifiers cannot be stored.
     """
@@ -82,8 +84,18 @@ async def issue_for(
             "invoiced_total": model.money(invoiced_before + totals.gross, order.currency),
         }
     )
-    await uow.record(
-        cause.caused(EventType.INVOICE_ISSUED, payload, source=SOURCE, subject=invoice.order_id)
-    )
+    if cause is not None:
+        event = cause.caused(
+            EventType.INVOICE_ISSUED, payload, source=SOURCE, subject=invoice.order_id
+        )
+    else:
+        event = new_event(
+            EventType.INVOICE_ISSUED,
+            payload,
+            source=SOURCE,
+            subject=invoice.order_id,
+            correlation_id=correlation_id,
+        )
+    await uow.record(event)
     log.info("issued invoice %s for order %s", invoice.number, invoice.order_id)
     return invoice

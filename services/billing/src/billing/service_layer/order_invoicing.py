@@ -160,12 +160,13 @@ async def _invoice_shipped(
 
 async def _issue(
     uow: OrderInvoicingUnitOfWork,
-    cause: CloudEvent[Any],
+    cause: CloudEvent[Any] | None,
     order: c.OrderSnapshot,
     lines: list[model.InvoiceLine],
     invoiced: dict[int, Invoiced],
     quantities: dict[int, Decimal],
     today: date,
+    correlation_id: str | None = None,
 ) -> Invoice | None:
     """An invoice for `quantities` of the order's lines, capped at what is left; None when
     nothing is left to invoice."""
@@ -181,6 +182,7 @@ async def _issue(
         [copied(model.InvoiceLine, line) for line in chosen],
         invoiced_before=before,
         today=today,
+        correlation_id=correlation_id,
     )
 
 
@@ -210,6 +212,62 @@ class InvoicingProgress:
 
 class OrderUnknown(Exception):
     pass
+
+
+class BeyondInvoiceable(model.BillingError):
+    """A manual invoice asks for more of a line than may be invoiced: nothing is issued."""
+
+
+class UnknownLine(model.BillingError):
+    def __init__(self, index: int, line_no: int) -> None:
+        super().__init__(f"the order has no line {line_no}")
+        self.index = index
+
+
+async def invoice_manually(
+    uow: OrderInvoicingUnitOfWork,
+    order_id: str,
+    quantities: list[tuple[int, Decimal]],
+    *,
+    today: date,
+    default_policy: InvoicingPolicy,
+    correlation_id: str | None = None,
+) -> Invoice:
+    """An invoice of the chosen quantities of the order's lines, issued at once.
+
+    Never beyond what the order's policy allows: under `on_delivery` what shipped and is not
+    invoiced, else what is not invoiced yet (`BeyondInvoiceable`, 409). `OrderUnknown` when
+    billing knows no snapshot of the order; `UnknownLine` names the line asked for.
+    """
+    billable = await uow.billable_orders.lock(order_id)
+    order = billable.order
+    if order is None:
+        raise OrderUnknown(order_id)
+    lines = stated_lines(order)
+    invoiced = await uow.billable_orders.invoiced(order_id)
+    if billable.policy_or(default_policy) is InvoicingPolicy.ON_DELIVERY:
+        shipped = policies.shipped_per_line(lines, await uow.billable_orders.shipped(order_id))
+        allowed = policies.shipped_not_invoiced(shipped, invoiced)
+        what = "shipped and not invoiced"
+    else:
+        allowed = policies.remaining(lines, invoiced)
+        what = "not invoiced"
+    wanted: dict[int, Decimal] = {}
+    for index, (line_no, quantity) in enumerate(quantities):
+        if line_no not in allowed:
+            raise UnknownLine(index, line_no)
+        wanted[line_no] = wanted.get(line_no, Decimal(0)) + quantity
+    for line_no, quantity in wanted.items():
+        if quantity > allowed[line_no]:
+            raise BeyondInvoiceable(
+                f"line {line_no}: {model.plain(quantity)} asked, but only "
+                f"{model.plain(allowed[line_no])} is {what}"
+            )
+    invoice = await _issue(
+        uow, None, order, lines, invoiced, wanted, today, correlation_id=correlation_id
+    )
+    assert invoice is not None  # every quantity asked for is positive and allowed
+    return invoice
 
 
 async def set_policy(uow: OrderInvoicingUnitOfWork, order_id: str, policy: InvoicingPolicy) -> None:
