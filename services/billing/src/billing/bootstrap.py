@@ -8,6 +8,7 @@ from billing.config import BillingSettings
 from billing.entrypoints import (
     collection_api,
     customer_payments_api,
+    einvoice_api,
     exports_api,
     invoices_api,
     order_invoicing_api,
@@ -45,6 +46,7 @@ def build_spec(
             receivables_api.router,
             collection_api.router,
             exports_api.router,
+            einvoice_api.router,
         ],
         subscriptions=lambda _runtime: [
             Subscription(

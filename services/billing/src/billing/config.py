@@ -2,9 +2,10 @@
 
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from billing.domain.company import Company, checked_bic, checked_iban, checked_vat_id
 from billing.domain.dunning import DEFAULT_LEVELS, DunningLevel, check_levels
 from billing.domain.invoicing_policy import InvoicingPolicy
 from servicekit.settings import ServiceSettings
@@ -44,6 +45,32 @@ class BillingSettings(ServiceSettings):
             for level in DEFAULT_LEVELS
         ]
     )
+
+    # The seller on electronic invoices (all but the BIC and e-mail needed for them).
+    company_legal_name: str | None = None
+    company_vat_id: Annotated[str, AfterValidator(checked_vat_id)] | None = None
+    company_address_line1: str | None = None
+    company_postal_code: str | None = None
+    company_city: str | None = None
+    company_country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+    company_iban: Annotated[str, AfterValidator(checked_iban)] | None = None
+    company_bic: Annotated[str, AfterValidator(checked_bic)] | None = None
+
+    @property
+    def company(self) -> Company | None:
+        """The seller, or None while any required part is left out."""
+        required = (
+            self.company_legal_name,
+            self.company_vat_id,
+            self.company_address_line1,
+            self.company_postal_code,
+            self.company_city,
+            self.company_country,
+            self.company_iban,
+        )
+        if any(value is None for value in required):
+            return None
+        return Company(*required, bic=self.company_bic)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _levels_in_order(self) -> Self:

@@ -1,0 +1,62 @@
+"""An invoice's e-invoice over HTTP: valid Factur-X CII XML, or 409 without company data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from billing_harness import Billing, invoices
+from drafthorse.utils import validate_xml
+from lxml import etree
+
+from billing.adapters.einvoice import PROFILE
+from billing.bootstrap import build_spec
+from billing.config import BillingSettings
+from billing.entrypoints.cli import MIGRATIONS_DIR
+from servicekit.settings import KafkaSettings
+from servicekit.testing import TemporaryDatabases, service_with_input, settings_for_test
+
+COMPANY = {
+    "company_legal_name": "Suite Supplies S.L.",
+    "company_vat_id": "ESB58378431",
+    "company_address_line1": "Gran Via 1",
+    "company_postal_code": "28013",
+    "company_city": "Madrid",
+    "company_country": "ES",
+    "company_iban": "ES9121000418450200051332",
+}
+
+
+@pytest.fixture
+async def billing_with_company(
+    databases: TemporaryDatabases, kafka: KafkaSettings
+) -> AsyncIterator[Billing]:
+    settings = await settings_for_test(BillingSettings, databases, kafka, "billing")
+    spec = build_spec(BillingSettings.model_validate({**settings.model_dump(), **COMPANY}))
+    async with service_with_input(spec, MIGRATIONS_DIR) as (runtime, client, producer):
+        yield Billing(runtime, client, kafka, producer)
+
+
+async def test_an_invoice_as_a_valid_factur_x_xml(
+    billing_with_company: Billing, make_order: Any
+) -> None:
+    billing = billing_with_company
+    [invoice] = await invoices(billing, make_order, 14)
+    response = await billing.client.get(f"/invoices/{invoice['id']}/einvoice.xml")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    validate_xml(response.content, PROFILE)
+    root = etree.fromstring(response.content)
+    [grand] = root.xpath("//*[local-name()='GrandTotalAmount']/text()")
+    assert Decimal(grand) == Decimal(invoice["totals"]["gross"])
+    missing = await billing.client.get("/invoices/no-such-invoice/einvoice.xml")
+    assert missing.status_code == 404
+
+
+async def test_without_company_data_there_is_no_einvoice(billing: Billing, make_order: Any) -> None:
+    [invoice] = await invoices(billing, make_order, 14)
+    response = await billing.client.get(f"/invoices/{invoice['id']}/einvoice.xml")
+    assert response.status_code == 409
+    assert "BILLING_COMPANY_" in response.json()["detail"]
