@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from billing.adapters.einvoice import PROFILE, NotInvoiceable, cii_xml
 from billing.config import BillingSettings
 from billing.domain.company import Company
+from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import Invoice
-from billing.service_layer import invoicing
+from billing.service_layer import order_invoicing
 
 COMPANY = Company(
     legal_name="Suite Supplies S.L.",
@@ -44,8 +45,12 @@ async def an_invoice(make_order: Any, completed_event: Any, **overrides: Any) ->
         ],
         **overrides,
     )
-    invoice = await invoicing.issue_invoice(
-        FakeUnitOfWork(), completed_event(order), order, today=date(2025, 3, 10)
+    invoice = await order_invoicing.order_completed(
+        FakeUnitOfWork(),
+        completed_event(order),
+        order,
+        today=date(2025, 3, 10),
+        default_policy=InvoicingPolicy.ON_COMPLETION,
     )
     assert invoice is not None
     return invoice
