@@ -256,3 +256,36 @@ async def test_orders_import_one_row_per_line_dry_run_then_once(orders_service: 
     again = await client.post("/imports/orders", content=good, headers=CSV)
     assert (again.json()["created"], again.json()["existing"]) == (0, 2)
     assert len(await imported()) == 1
+
+
+async def test_contacts_import_names_customers_by_reference_or_id(orders_service: Any) -> None:
+    client = orders_service.client
+    marker = uuid.uuid4().hex[:8]
+    customers = customers_file(marker, 1)
+    assert (await client.post("/imports/customers", content=customers, headers=CSV)).is_success
+    by_id = await orders_service.new_customer(f"Kontakt {marker}")
+    rows = [
+        "external_reference\tcustomer\tname\temail\tphone\tposition",
+        f"{marker}-c1\t{marker}-0000\tAnna Schmidt\tanna@example.com\t+49 30 123\tEinkauf",
+        f"{marker}-c2\t{by_id['id']}\tBen Weber\t\t\t",
+    ]
+    good = ("\n".join(rows) + "\n").encode()
+    bad = ("\n".join([*rows, f"{marker}-c3\tnobody\tCarla\tnot-mail\t\t"]) + "\n").encode()
+
+    dry = await client.post("/imports/contacts?dry_run=true", content=bad, headers=CSV)
+    assert [(e["line"], e["column"]) for e in dry.json()["errors"]] == [
+        (4, "email"),
+    ]
+    real = await client.post("/imports/contacts", content=bad, headers=CSV)
+    assert real.status_code == 422
+    nobody = ("\n".join([*rows, f"{marker}-c3\tnobody\tCarla\t\t\t"]) + "\n").encode()
+    unknown = await client.post("/imports/contacts?dry_run=true", content=nobody, headers=CSV)
+    assert [(e["line"], e["column"]) for e in unknown.json()["errors"]] == [(4, "customer")]
+
+    done = await client.post("/imports/contacts", content=good, headers=CSV)
+    assert done.status_code == 200, done.text
+    assert (done.json()["created"], done.json()["existing"]) == (2, 0)
+    again = await client.post("/imports/contacts", content=good, headers=CSV)
+    assert (again.json()["created"], again.json()["existing"]) == (0, 2)
+    contacts = (await client.get(f"/customers/{by_id['id']}/contacts")).json()["items"]
+    assert [(c["name"], c["email"]) for c in contacts] == [("Ben Weber", None)]

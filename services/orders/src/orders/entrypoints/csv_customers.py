@@ -8,24 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.customer import Customer
 from orders.entrypoints import mapping
+from orders.entrypoints.csv_rows import REFERENCE, checked_rows
 from orders.entrypoints.customers_schemas import CustomerCreate
 from orders.service_layer.customers import NewCustomer
 from orders.service_layer.imports import (
     CustomerRow,
     Progress,
-    duplicate_references,
     import_customers,
 )
-from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table, row_errors
+from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
 
 ADDRESS_PARTS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
 KINDS = ("billing", "shipping")
-REFERENCE = "external_reference"
 COLUMNS = (
     REFERENCE,
     "name",
@@ -33,7 +30,6 @@ COLUMNS = (
     *(f"{kind}_{part}" for kind in KINDS for part in ADDRESS_PARTS),
 )
 REQUIRED = (REFERENCE, "name", "email")
-MAX_REFERENCE = 200
 
 
 def _nested(values: dict[str, str]) -> dict[str, Any]:
@@ -57,30 +53,8 @@ def _column_of(location: tuple[Any, ...]) -> str | None:
 
 def parse_rows(rows: list[Row]) -> tuple[list[CustomerRow], list[CellError]]:
     """The valid rows as new customers, and every error of the others by line and column."""
-    parsed: list[CustomerRow] = []
-    errors: list[CellError] = []
-    for row in rows:
-        row_failed: list[CellError] = []
-        if row.extra_cells:
-            row_failed.append(CellError(row.line, None, "more cells than the header has columns"))
-        reference = row.values.get(REFERENCE, "")
-        if not reference:
-            row_failed.append(CellError(row.line, REFERENCE, "required"))
-        elif len(reference) > MAX_REFERENCE:
-            message = f"at most {MAX_REFERENCE} characters"
-            row_failed.append(CellError(row.line, REFERENCE, message))
-        try:
-            body = CustomerCreate.model_validate(_nested(row.values))
-        except ValidationError as exc:
-            row_failed += row_errors(row.line, exc, _column_of)
-        else:
-            if not row_failed:
-                parsed.append(CustomerRow(row.line, reference, _new_customer(body)))
-        errors += row_failed
-    referenced = [(r.line, r.values[REFERENCE]) for r in rows if r.values.get(REFERENCE)]
-    errors += duplicate_references(referenced, REFERENCE)
-    errors.sort(key=lambda error: error.line)
-    return parsed, errors
+    valid, errors = checked_rows(rows, CustomerCreate, _nested, _column_of)
+    return [CustomerRow(row.line, ref, _new_customer(body)) for row, ref, body in valid], errors
 
 
 def _new_customer(body: CustomerCreate) -> NewCustomer:

@@ -13,12 +13,12 @@ from pydantic import ValidationError
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.entrypoints import mapping
+from orders.entrypoints.csv_rows import REFERENCE, reference_errors
 from orders.entrypoints.orders_schemas import OrderCreate
 from orders.service_layer.imports import OrderGroup, Progress, import_orders
 from orders.service_layer.orders import NewOrder
 from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
 
-REFERENCE = "external_reference"
 ORDER_COLUMNS = (
     REFERENCE,
     "customer",
@@ -32,7 +32,6 @@ ORDER_COLUMNS = (
 LINE_COLUMNS = ("sku", "kind", "line_description", "quantity", "unit_price", "discount_percent")
 COLUMNS = (*ORDER_COLUMNS, *LINE_COLUMNS, "tax_rate")
 REQUIRED = (REFERENCE, "customer", "currency", "sku", "quantity", "unit_price", "tax_rate")
-MAX_REFERENCE = 200
 
 
 def read(data: bytes, max_rows: int) -> Table:
@@ -107,15 +106,10 @@ def parse_groups(rows: list[Row]) -> tuple[list[OrderGroup], list[CellError]]:
     errors: list[CellError] = []
     by_reference: dict[str, list[Row]] = {}
     for row in rows:
-        if row.extra_cells:
-            errors.append(CellError(row.line, None, "more cells than the header has columns"))
-        reference = row.values.get(REFERENCE, "")
-        if not reference:
-            errors.append(CellError(row.line, REFERENCE, "required"))
-        elif len(reference) > MAX_REFERENCE:
-            errors.append(CellError(row.line, REFERENCE, f"at most {MAX_REFERENCE} characters"))
-        else:
-            by_reference.setdefault(reference, []).append(row)
+        failed = reference_errors(row)
+        if not any(error.column == REFERENCE for error in failed):
+            by_reference.setdefault(row.values[REFERENCE], []).append(row)
+        errors += failed
     groups = []
     for reference, group_rows in by_reference.items():
         failed = _differing(group_rows)

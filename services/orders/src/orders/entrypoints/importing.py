@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
-from orders.entrypoints import csv_customers, csv_orders
-from orders.service_layer.imports import CUSTOMER, ORDER, Progress
+from orders.entrypoints import csv_contacts, csv_customers, csv_orders
+from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, Progress
 from servicekit.csvfiles import ImportReport, Table
 
 
@@ -22,6 +22,7 @@ class Importer:
 
 IMPORTERS = {
     CUSTOMER: Importer(csv_customers.read, csv_customers.run_import),
+    CONTACT: Importer(csv_contacts.read, csv_contacts.run_import),
     ORDER: Importer(csv_orders.read, csv_orders.run_import),
 }
 

@@ -13,7 +13,7 @@ from orders.config import OrdersSettings
 from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, problems, unit_of_work
 from orders.entrypoints.importing import IMPORTERS, import_table
 from orders.entrypoints.imports_schemas import ImportJobRead, ImportReportRead
-from orders.service_layer.imports import CUSTOMER, ORDER, ImportJob
+from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, ImportJob
 from servicekit.auth import current_actor
 from servicekit.csvfiles import ImportReport, decode
 from servicekit.http import InvalidInput, NotFound
@@ -109,6 +109,16 @@ async def import_customers(
     422 when the file is not UTF-8, lacks a required column or has too many rows; in a real run
     also when any row is bad (the report in `report`, nothing written)."""
     return await _import(request, CUSTOMER, dry_run, background)
+
+
+@router.post("/imports/contacts", **IMPORT_ROUTE)
+async def import_contacts(
+    request: Request, dry_run: DryRun = False, background: Background = False
+) -> Any:
+    """Contacts of customers from CSV: `external_reference`, `customer` (the customer's external
+    reference or id), `name`; optional `email`, `phone`, `position`. A row whose reference is
+    known already is left as it is."""
+    return await _import(request, CONTACT, dry_run, background)
 
 
 @router.post("/imports/orders", **IMPORT_ROUTE)

@@ -14,12 +14,14 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from orders.domain.errors import InvalidOrder
+from orders.service_layer.contacts import NewContact, add_contact
 from orders.service_layer.customers import CustomerNotFound, NewCustomer, create_customer
 from orders.service_layer.orders import NewOrder, create_order
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.csvfiles import CellError, ImportReport
 
 CUSTOMER = "customer"
+CONTACT = "contact"
 ORDER = "order"
 
 Progress = Callable[[int], Awaitable[None]]
@@ -159,4 +161,40 @@ async def import_orders(
             await progress(report.existing + done)
     report.created = len(new) if report.ok else 0
     report.errors.sort(key=lambda error: error.line)
+    return report
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    line: int
+    reference: str
+    customer: str  # the customer's external reference, or its id
+    contact: NewContact
+
+
+async def import_contacts(
+    uow: UnitOfWork,
+    references: ExternalReferences,
+    rows: Sequence[ContactRow],
+    report: ImportReport,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Add the contacts whose reference is unknown to their customers (named by reference or
+    id); nothing in a dry run or with errors."""
+    customers = await references.known(CUSTOMER, {row.customer for row in rows})
+    for row in rows:
+        if row.customer not in customers:
+            message = "no customer has this external reference or id"
+            report.errors.append(CellError(row.line, "customer", message))
+    known = await references.known(CONTACT, [row.reference for row in rows])
+    new = [row for row in rows if row.reference not in known]
+    report.existing = len(rows) - len(new)
+    report.created = len(new) if report.ok else 0
+    if report.dry_run or not report.ok:
+        return report
+    for done, row in enumerate(new, start=1):
+        contact = await add_contact(uow, customers[row.customer], row.contact)
+        await references.add(CONTACT, row.reference, contact.id)
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            await progress(report.existing + done)
     return report
