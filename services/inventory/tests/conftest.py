@@ -31,6 +31,7 @@ from inventory.domain.model import (
     StockLevel,
 )
 from inventory.domain.records import (
+    Carriage,
     Movement,
     OrderDemand,
     Product,
@@ -259,15 +260,32 @@ class FakeShipments:
         self.rows: dict[str, Shipment] = {}
 
     async def add(
-        self, *, shipment_id: str, order_id: str, lines: Mapping[str, Decimal], fully_shipped: bool
+        self,
+        *,
+        shipment_id: str,
+        order_id: str,
+        lines: Mapping[str, Decimal],
+        fully_shipped: bool,
+        carriage: Carriage | None = None,
     ) -> datetime:
+        carriage = carriage or Carriage()
         self.rows[shipment_id] = Shipment(
-            shipment_id, order_id, dict(sorted(lines.items())), fully_shipped, self.clock.now
+            shipment_id,
+            order_id,
+            dict(sorted(lines.items())),
+            fully_shipped,
+            self.clock.now,
+            carrier=carriage.carrier,
+            tracking_number=carriage.tracking_number,
+            shipping_date=carriage.shipping_date,
         )
         return self.clock.now
 
-    async def get(self, shipment_id: str) -> Shipment | None:
+    async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:
         return self.rows.get(shipment_id)
+
+    async def mark_delivered(self, shipment_id: str, delivered_at: datetime) -> None:
+        self.rows[shipment_id] = replace(self.rows[shipment_id], delivered_at=delivered_at)
 
     async def page(
         self, *, limit: int, order_id: str | None, after: tuple[datetime, str] | None

@@ -160,6 +160,19 @@ class ShipmentDispatched(Payload):
     shipment_id: str
     lines: list[StockLine] = Field(min_length=1)
     fully_shipped: bool = Field(description="Every reserved quantity of the order is now shipped")
+    carrier: ShortText | None = None
+    tracking_number: ShortText | None = None
+    shipping_date: date | None = None
+
+
+class ShipmentDelivered(Payload):
+    """The carrier delivered a shipment to the customer."""
+
+    order_id: str
+    shipment_id: str
+    delivered_at: datetime
+    carrier: ShortText | None = None
+    tracking_number: ShortText | None = None
 
 
 class AdjustmentKind(StrEnum):
@@ -465,6 +478,7 @@ class EventType(StrEnum):
     STOCK_RESERVATION_FAILED = f"{PREFIX}.stock.reservation_failed.v1"
     STOCK_RELEASED = f"{PREFIX}.stock.released.v1"
     SHIPMENT_DISPATCHED = f"{PREFIX}.shipment.dispatched.v1"
+    SHIPMENT_DELIVERED = f"{PREFIX}.shipment.delivered.v1"
     STOCK_ADJUSTED = f"{PREFIX}.stock.adjusted.v1"
     PURCHASE_ORDER_SENT = f"{PREFIX}.purchase_order.sent.v1"
     PURCHASE_ORDER_CANCELLED = f"{PREFIX}.purchase_order.cancelled.v1"
@@ -498,6 +512,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.STOCK_RESERVATION_FAILED: StockReservationFailed,
     EventType.STOCK_RELEASED: StockReleased,
     EventType.SHIPMENT_DISPATCHED: ShipmentDispatched,
+    EventType.SHIPMENT_DELIVERED: ShipmentDelivered,
     EventType.STOCK_ADJUSTED: StockAdjusted,
     EventType.PURCHASE_ORDER_SENT: PurchaseOrderSent,
     EventType.PURCHASE_ORDER_CANCELLED: PurchaseOrderCancelled,

@@ -55,6 +55,7 @@ INVENTORY_EVENTS = Topic(
         EventType.STOCK_RESERVATION_FAILED,
         EventType.STOCK_RELEASED,
         EventType.SHIPMENT_DISPATCHED,
+        EventType.SHIPMENT_DELIVERED,
         EventType.STOCK_ADJUSTED,
         EventType.PURCHASE_ORDER_SENT,
         EventType.PURCHASE_ORDER_CANCELLED,

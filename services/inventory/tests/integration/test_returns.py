@@ -1,5 +1,6 @@
-"""Customers' returns over HTTP against a real Kafka broker and PostgreSQL: authorised within
-what shipped, restocked (serving a waiting order) or scrapped (the ledger only)."""
+"""Deliveries and customers' returns over HTTP against a real Kafka broker and PostgreSQL: a
+shipment with its carrier confirmed delivered once, never before it left; returns authorised
+within what shipped, restocked (serving a waiting order) or scrapped (the ledger only)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ class Warehouse:
         result: list[dict[str, Any]] = await eventually(probe, within=30, interval=0.3)
         return result
 
-    async def shipped_order(self, sku: str, on_hand: str, ship: str) -> str:
+    async def shipped_order(
+        self, sku: str, on_hand: str, ship: str, carriage: dict[str, str] | None = None
+    ) -> str:
         """A product with stock, an order of `ship` of it confirmed (over Kafka) and shipped."""
         put = await self.client.put(f"/products/{sku}", json={"name": sku, "kind": "product"})
         assert put.status_code == 201, put.text
@@ -64,7 +67,9 @@ class Warehouse:
         )
         await self.events_about(order_id, 1)  # reserved
         shipped = await self.client.post(
-            "/shipments", json={"order_id": order_id, "lines": [{"sku": sku, "quantity": ship}]}
+            "/shipments",
+            json={"order_id": order_id, "lines": [{"sku": sku, "quantity": ship}]}
+            | (carriage or {}),
         )
         assert shipped.status_code == 201, shipped.text
         return order_id
@@ -175,3 +180,43 @@ async def test_a_return_restocked_serves_a_waiting_order_and_a_scrapped_one_keep
     ] == [(["restock"], [waiting]), (["scrap"], [])]
     listed = (await warehouse.client.get("/returns", params={"order_id": order_id})).json()
     assert [r["status"] for r in listed["items"]] == ["received", "received"]
+
+
+async def test_a_shipment_with_its_carrier_is_delivered_once_and_never_before_it_left(
+    warehouse: Warehouse,
+) -> None:
+    nut = f"NUT-{uuid.uuid4().hex[:6].upper()}"
+    carriage = {"carrier": "DHL", "tracking_number": "JD0001", "shipping_date": "2026-12-02"}
+    order_id = await warehouse.shipped_order(nut, on_hand="2", ship="2", carriage=carriage)
+    [shipment] = (await warehouse.client.get("/shipments", params={"order_id": order_id})).json()[
+        "items"
+    ]
+    assert {k: shipment[k] for k in carriage} == carriage
+    assert shipment["delivered_at"] is None
+
+    early = await warehouse.client.post(
+        f"/shipments/{shipment['id']}/delivered", json={"delivered_at": "2026-12-01T18:00:00Z"}
+    )
+    assert early.status_code == 409
+    assert "left on 2026-12-02" in early.json()["detail"]
+    delivered = await warehouse.client.post(
+        f"/shipments/{shipment['id']}/delivered", json={"delivered_at": "2026-12-03T10:30:00Z"}
+    )
+    assert delivered.status_code == 200, delivered.text
+    assert delivered.json()["delivered_at"] == "2026-12-03T10:30:00Z"
+    twice = await warehouse.client.post(f"/shipments/{shipment['id']}/delivered", json={})
+    assert twice.status_code == 409
+    unknown = await warehouse.client.post(f"/shipments/{uuid.uuid4()}/delivered", json={})
+    assert unknown.status_code == 404
+
+    events = await warehouse.events_about(order_id, 3)
+    dispatched = next(e for e in events if e["type"] == EventType.SHIPMENT_DISPATCHED.value)
+    assert (dispatched["data"]["carrier"], dispatched["data"]["shipping_date"]) == (
+        "DHL",
+        "2026-12-02",
+    )
+    [arrived] = [e for e in events if e["type"] == EventType.SHIPMENT_DELIVERED.value]
+    assert (arrived["data"]["shipment_id"], arrived["data"]["tracking_number"]) == (
+        shipment["id"],
+        "JD0001",
+    )

@@ -1,16 +1,17 @@
-"""Customers' returns, reported by inventory, are on the order's timeline; one about an order
-this service does not know can never succeed."""
+"""Deliveries and customers' returns, reported by inventory, are on the order's timeline; one
+about an order this service does not know can never succeed."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from orders_builders import an_order
 
 from contracts import EventType, new_event
-from contracts.events import ReturnAuthorised, ReturnReceived
+from contracts.events import ReturnAuthorised, ReturnReceived, ShipmentDelivered
 from orders.service_layer import reactions
 from orders.service_layer.orders import OrderNotFound
 
@@ -64,3 +65,20 @@ async def test_a_return_of_an_unknown_order_is_refused(uow: Any) -> None:
     event = new_event(EventType.RETURN_AUTHORISED, payload, source="/inventory", subject="o")
     with pytest.raises(OrderNotFound):
         await reactions.return_authorised(uow, event)
+
+
+async def test_a_delivery_is_on_the_timeline_with_its_carrier(uow: Any) -> None:
+    order = await an_order(uow)
+    delivered = ShipmentDelivered(
+        order_id=order.id,
+        shipment_id="shp-1",
+        delivered_at=datetime(2026, 12, 3, 10, 30, tzinfo=UTC),
+        carrier="DHL",
+        tracking_number="JD0001",
+    )
+    await reactions.shipment_delivered(
+        uow,
+        new_event(EventType.SHIPMENT_DELIVERED, delivered, source="/inventory", subject=order.id),
+    )
+    [entry] = [e for e in await uow.timeline(order.id) if e.type == EventType.SHIPMENT_DELIVERED]
+    assert entry.summary == "Shipment shp-1 delivered on 2026-12-03 (DHL, tracking JD0001)"

@@ -7,19 +7,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import shipment_lines, shipments
-from inventory.domain.records import Shipment
+from inventory.domain.records import Carriage, Shipment
 from inventory.service_layer.ports import Page
 
 
 class SqlShipmentRepository(WarehouseRepository):
     async def add(
-        self, *, shipment_id: str, order_id: str, lines: Mapping[str, Decimal], fully_shipped: bool
+        self,
+        *,
+        shipment_id: str,
+        order_id: str,
+        lines: Mapping[str, Decimal],
+        fully_shipped: bool,
+        carriage: Carriage | None = None,
     ) -> datetime:
+        carriage = carriage or Carriage()
         created_at: datetime = (
             await self.session.execute(
                 shipments.insert()
@@ -28,6 +35,9 @@ class SqlShipmentRepository(WarehouseRepository):
                     order_id=order_id,
                     warehouse=self.warehouse,
                     fully_shipped=fully_shipped,
+                    carrier=carriage.carrier,
+                    tracking_number=carriage.tracking_number,
+                    shipping_date=carriage.shipping_date,
                 )
                 .returning(shipments.c.created_at)
             )
@@ -38,13 +48,19 @@ class SqlShipmentRepository(WarehouseRepository):
         )
         return created_at
 
-    async def get(self, shipment_id: str) -> Shipment | None:
-        row = (
-            await self.session.execute(select(shipments).where(shipments.c.id == shipment_id))
-        ).first()
+    async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:
+        query = select(shipments).where(shipments.c.id == shipment_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
         if row is None:
             return None
         return (await self._with_lines([row]))[0]
+
+    async def mark_delivered(self, shipment_id: str, delivered_at: datetime) -> None:
+        await self.session.execute(
+            update(shipments).where(shipments.c.id == shipment_id).values(delivered_at=delivered_at)
+        )
 
     async def page(
         self, *, limit: int, order_id: str | None, after: tuple[datetime, str] | None

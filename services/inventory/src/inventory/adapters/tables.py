@@ -5,6 +5,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -167,6 +168,10 @@ shipments = Table(
     Column("order_id", String(200), ForeignKey("order_demands.order_id"), nullable=False),
     Column("warehouse", String(32), nullable=False),
     Column("fully_shipped", Boolean, nullable=False),
+    Column("carrier", String(200)),
+    Column("tracking_number", String(200)),
+    Column("shipping_date", Date),
+    Column("delivered_at", DateTime(timezone=True)),
     _timestamp("created_at"),
     Index("ix_shipments_order_id", "order_id", "created_at", "id"),
 )

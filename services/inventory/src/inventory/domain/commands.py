@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from inventory.domain.model import AdjustmentKind, ItemKind
+from inventory.domain.records import Carriage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,5 +34,16 @@ class AdjustStock:
 class DispatchShipment:
     order_id: str
     lines: tuple[tuple[str, Decimal], ...]
+    carriage: Carriage = field(default_factory=Carriage)
+    correlation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmDelivery:
+    """The carrier delivered the shipment, at `delivered_at` (None: now)."""
+
+    shipment_id: str
+    delivered_at: datetime | None = None
     correlation_id: str | None = None
     actor: str | None = None

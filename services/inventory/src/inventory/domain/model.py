@@ -89,6 +89,16 @@ class NotStocked(DomainError):
         self.sku = sku
 
 
+class UnknownShipment(DomainError):
+    def __init__(self, shipment_id: str) -> None:
+        super().__init__(f"no shipment {shipment_id!r}")
+        self.shipment_id = shipment_id
+
+
+class DeliveryRefused(DomainError):
+    """Delivered twice, or before it was shipped (409)."""
+
+
 class StockRuleViolation(DomainError):
     """The change would leave on_hand negative, below what is reserved, or overbooked."""
 

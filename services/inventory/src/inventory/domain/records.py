@@ -4,7 +4,7 @@ adjustments, demands, reservation lines as listed, and shipments. Plain values, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -153,3 +153,16 @@ class Shipment:
     lines: dict[str, Decimal]
     fully_shipped: bool
     created_at: datetime
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipping_date: date | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Carriage:
+    """How a shipment travels: who carries it, its tracking number, the day it leaves."""
+
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipping_date: date | None = None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
-from inventory.domain.model import DomainError, UnknownProduct, tidy
+from inventory.domain.model import DomainError, UnknownProduct, UnknownShipment, tidy
 from inventory.domain.purchasing import NotPurchasable, UnknownPurchaseOrder, UnknownVendor
 from inventory.domain.returns import DispositionMismatch, UnknownReturn
 from inventory.service_layer.ports import UnitOfWork
@@ -70,6 +70,7 @@ REFUSALS: ErrorTable = {
     UnknownVendor: lambda exc: NotFound(str(exc)),
     UnknownPurchaseOrder: lambda exc: NotFound(str(exc)),
     UnknownReturn: lambda exc: NotFound(str(exc)),
+    UnknownShipment: lambda exc: NotFound(str(exc)),
     DispositionMismatch: lambda exc: InvalidInput.field("lines", str(exc)),
     NotPurchasable: lambda exc: InvalidInput.field(exc.field, str(exc)),
     DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),

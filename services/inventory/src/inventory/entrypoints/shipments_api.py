@@ -7,16 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from inventory.domain.commands import DispatchShipment
+from inventory.domain.commands import ConfirmDelivery, DispatchShipment
+from inventory.domain.records import Carriage
 from inventory.entrypoints.common import (
     PROBLEMS,
     WAREHOUSE_ONLY,
     OrderIdQuery,
     RuntimeDep,
     UnitOfWorkDep,
+    change,
     create_once,
 )
-from inventory.entrypoints.shipments_schemas import ShipmentCreate, ShipmentPage, ShipmentRead
+from inventory.entrypoints.shipments_schemas import (
+    DeliveryConfirmation,
+    ShipmentCreate,
+    ShipmentPage,
+    ShipmentRead,
+)
 from inventory.service_layer import shipments
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.api import Cursor, IdempotencyKey, Limit
@@ -43,6 +50,11 @@ async def create_shipment(
     command = DispatchShipment(
         order_id=body.order_id,
         lines=tuple((line.sku, line.quantity) for line in body.lines),
+        carriage=Carriage(
+            carrier=body.carrier,
+            tracking_number=body.tracking_number,
+            shipping_date=body.shipping_date,
+        ),
         correlation_id=current_correlation_id(),
         actor=current_actor(),
     )
@@ -81,3 +93,22 @@ async def get_shipment(
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id!r}")
     return ShipmentRead.of(shipment)
+
+
+@router.post("/shipments/{shipment_id}/delivered", dependencies=WAREHOUSE_ONLY)
+async def confirm_delivery(
+    shipment_id: Annotated[str, Path(max_length=36)],
+    body: DeliveryConfirmation,
+    runtime: RuntimeDep,
+) -> ShipmentRead:
+    """The carrier delivered it: emits shipment.delivered. 409 when already delivered or for a
+    time before it was shipped; 404 for an unknown shipment."""
+    command = ConfirmDelivery(
+        shipment_id=shipment_id,
+        delivered_at=body.delivered_at,
+        correlation_id=current_correlation_id(),
+        actor=current_actor(),
+    )
+    return ShipmentRead.of(
+        await change(runtime, lambda uow: shipments.confirm_delivery(uow, command))
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from inventory.domain.records import Shipment
 from inventory.entrypoints.common import QuantityOut, Sku
@@ -14,6 +14,7 @@ from servicekit.api import RequestBody
 from servicekit.pagination import Page
 
 OrderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 QuantityIn = Annotated[Decimal, Field(gt=0, max_digits=15, decimal_places=3)]
 
 
@@ -25,6 +26,13 @@ class ShipmentLineCreate(RequestBody):
 class ShipmentCreate(RequestBody):
     order_id: OrderId
     lines: list[ShipmentLineCreate] = Field(min_length=1, max_length=500)
+    carrier: Text200 | None = None
+    tracking_number: Text200 | None = None
+    shipping_date: date | None = Field(default=None, description="The day it leaves")
+
+
+class DeliveryConfirmation(RequestBody):
+    delivered_at: AwareDatetime | None = Field(default=None, description="Left out: now")
 
 
 class ShipmentLineRead(BaseModel):
@@ -37,6 +45,10 @@ class ShipmentRead(BaseModel):
     order_id: str
     lines: list[ShipmentLineRead]
     fully_shipped: bool
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipping_date: date | None = None
+    delivered_at: datetime | None = None
     created_at: datetime
 
     @classmethod
@@ -46,6 +58,10 @@ class ShipmentRead(BaseModel):
             order_id=shipment.order_id,
             lines=[ShipmentLineRead(sku=sku, quantity=q) for sku, q in shipment.lines.items()],
             fully_shipped=shipment.fully_shipped,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            shipping_date=shipment.shipping_date,
+            delivered_at=shipment.delivered_at,
             created_at=shipment.created_at,
         )
 

@@ -25,6 +25,7 @@ from inventory.domain.model import (
     StockLevel,
 )
 from inventory.domain.records import (
+    Carriage,
     Movement,
     OrderDemand,
     Product,
@@ -136,12 +137,20 @@ class ReservationRepository(Protocol):
 
 class ShipmentRepository(Protocol):
     async def add(
-        self, *, shipment_id: str, order_id: str, lines: Mapping[str, Decimal], fully_shipped: bool
+        self,
+        *,
+        shipment_id: str,
+        order_id: str,
+        lines: Mapping[str, Decimal],
+        fully_shipped: bool,
+        carriage: Carriage | None = None,
     ) -> datetime:
         """Store the shipment; returns its creation time."""
         ...
 
-    async def get(self, shipment_id: str) -> Shipment | None: ...
+    async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None: ...
+
+    async def mark_delivered(self, shipment_id: str, delivered_at: datetime) -> None: ...
 
     async def page(
         self, *, limit: int, order_id: str | None, after: tuple[datetime, str] | None

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 
 from contracts import EventType
-from contracts.events import ShipmentDispatched
-from inventory.domain.commands import DispatchShipment
-from inventory.domain.model import MovementKind, aggregate, ship
+from contracts.events import ShipmentDelivered, ShipmentDispatched
+from inventory.domain.commands import ConfirmDelivery, DispatchShipment
+from inventory.domain.model import (
+    DeliveryRefused,
+    MovementKind,
+    UnknownShipment,
+    aggregate,
+    ship,
+)
 from inventory.domain.records import Shipment, StockChange
 from inventory.service_layer.events import command_event, stock_lines
 from inventory.service_layer.ports import Page, UnitOfWork
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipment:
@@ -32,6 +44,7 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
         order_id=order_id,
         lines=plan.lines,
         fully_shipped=plan.fully_shipped,
+        carriage=command.carriage,
     )
     for sku, amount in plan.lines.items():
         await uow.reservations.save_line(held[sku])
@@ -48,6 +61,9 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
             shipment_id=shipment_id,
             lines=stock_lines(plan.lines),
             fully_shipped=plan.fully_shipped,
+            carrier=command.carriage.carrier,
+            tracking_number=command.carriage.tracking_number,
+            shipping_date=command.carriage.shipping_date,
         ),
         subject=order_id,
         by=command,
@@ -59,11 +75,47 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
         lines=plan.lines,
         fully_shipped=plan.fully_shipped,
         created_at=created_at,
+        carrier=command.carriage.carrier,
+        tracking_number=command.carriage.tracking_number,
+        shipping_date=command.carriage.shipping_date,
     )
 
 
 async def get_shipment(uow: UnitOfWork, shipment_id: str) -> Shipment | None:
     return await uow.shipments.get(shipment_id)
+
+
+async def confirm_delivery(
+    uow: UnitOfWork, command: ConfirmDelivery, *, now: Callable[[], datetime] = utcnow
+) -> Shipment:
+    """The carrier delivered the shipment; records shipment.delivered. 409 when it was already
+    delivered, or for a delivery before it was shipped (its shipping date, else its creation)."""
+    shipment = await uow.shipments.get(command.shipment_id, for_update=True)
+    if shipment is None:
+        raise UnknownShipment(command.shipment_id)
+    if shipment.delivered_at is not None:
+        raise DeliveryRefused(
+            f"shipment {shipment.id} was already delivered at {shipment.delivered_at.isoformat()}"
+        )
+    delivered_at = command.delivered_at or now()
+    shipped_on = shipment.shipping_date or shipment.created_at.date()
+    if delivered_at.date() < shipped_on:
+        raise DeliveryRefused(
+            f"shipment {shipment.id} left on {shipped_on.isoformat()}: it cannot have been "
+            f"delivered on {delivered_at.date().isoformat()}"
+        )
+    await uow.shipments.mark_delivered(shipment.id, delivered_at)
+    payload = ShipmentDelivered(
+        order_id=shipment.order_id,
+        shipment_id=shipment.id,
+        delivered_at=delivered_at,
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+    )
+    await uow.record(
+        command_event(EventType.SHIPMENT_DELIVERED, payload, subject=shipment.order_id, by=command)
+    )
+    return replace(shipment, delivered_at=delivered_at)
 
 
 async def list_shipments(

@@ -59,6 +59,7 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.STOCK_RESERVATION_FAILED: handler(reactions.stock_reservation_failed),
     EventType.STOCK_RELEASED: handler(reactions.stock_released),
     EventType.SHIPMENT_DISPATCHED: handler(reactions.shipment_dispatched),
+    EventType.SHIPMENT_DELIVERED: handler(reactions.shipment_delivered),
     EventType.RETURN_AUTHORISED: handler(reactions.return_authorised),
     EventType.RETURN_RECEIVED: handler(reactions.return_received),
     EventType.INVOICE_ISSUED: handler(reactions.invoice_issued),

@@ -23,6 +23,7 @@ from contracts.events import (
     QuoteDocumentGenerated,
     ReturnAuthorised,
     ReturnReceived,
+    ShipmentDelivered,
     ShipmentDispatched,
     StockReleased,
     StockReservationFailed,
@@ -144,6 +145,8 @@ async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatc
     shipped = [(line.sku, line.quantity) for line in data.lines]
     state = "order fully shipped" if data.fully_shipped else "order partially shipped"
     summary = f"Shipment {data.shipment_id} dispatched with {len(data.lines)} line(s): {state}"
+    if data.carrier or data.tracking_number:
+        summary += f" ({_carriage(data.carrier, data.tracking_number)})"
     return await _apply(
         uow,
         event,
@@ -156,6 +159,22 @@ async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatc
             data.shipment_id, shipped, data.fully_shipped, stale=True
         ),
     )
+
+
+def _carriage(carrier: str | None, tracking_number: str | None) -> str:
+    return ", ".join(
+        part for part in (carrier, tracking_number and f"tracking {tracking_number}") if part
+    )
+
+
+async def shipment_delivered(uow: UnitOfWork, event: CloudEvent[ShipmentDelivered]) -> None:
+    """The carrier delivered a shipment: on the order's timeline (it changes no state here)."""
+    data = event.data
+    order = await get_order(uow, data.order_id)
+    summary = f"Shipment {data.shipment_id} delivered on {data.delivered_at.date().isoformat()}"
+    if data.carrier or data.tracking_number:
+        summary += f" ({_carriage(data.carrier, data.tracking_number)})"
+    await uow.note_received(event, order_id=order.id, summary=summary)
 
 
 async def return_authorised(uow: UnitOfWork, event: CloudEvent[ReturnAuthorised]) -> None:
