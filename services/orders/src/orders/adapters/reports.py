@@ -1,0 +1,166 @@
+"""The sales reports' queries over this service's tables (orders, lines, timeline).
+
+Every query keeps to confirmed orders (open or concluded) that the viewer may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import EventType
+from orders.adapters.ownership import ownership_conditions
+from orders.adapters.tables import customers, order_lines, order_timeline, orders
+from orders.domain.ownership import Viewer
+from orders.domain.reports import ReportFilters, SalesBy
+
+CONFIRMED = ("open", "concluded")
+MILESTONES = {
+    "confirmed": EventType.ORDER_CONFIRMED.value,
+    "shipped": EventType.ORDER_SHIPPED.value,
+    "invoiced": EventType.INVOICE_ISSUED.value,
+    "paid": EventType.ORDER_PAID.value,
+}
+
+
+def _scope(filters: ReportFilters, viewer: Viewer) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [orders.c.status.in_(CONFIRMED)]
+    if filters.date_from is not None:
+        conditions.append(orders.c.order_date >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(orders.c.order_date <= filters.date_to)
+    if filters.customer_id is not None:
+        conditions.append(orders.c.customer_id == filters.customer_id)
+    if filters.currency is not None:
+        conditions.append(orders.c.currency == filters.currency)
+    if filters.sku is not None:
+        has_sku = select(order_lines.c.order_id).where(
+            order_lines.c.order_id == orders.c.id, order_lines.c.sku == filters.sku
+        )
+        conditions.append(has_sku.exists())
+    conditions += ownership_conditions(
+        orders, owner=filters.owner, team=filters.team, viewer=viewer
+    )
+    return conditions
+
+
+class SqlSalesReports:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def sales(
+        self, by: SalesBy, filters: ReportFilters, viewer: Viewer
+    ) -> list[dict[str, Any]]:
+        """Order intake per key and currency: orders, net and gross (products: their lines)."""
+        query: Select[Any]
+        if by is SalesBy.PRODUCT:
+            query = (
+                select(
+                    order_lines.c.sku.label("key"),
+                    func.min(order_lines.c.description).label("label"),
+                    orders.c.currency,
+                    func.count(func.distinct(orders.c.id)).label("orders"),
+                    func.sum(order_lines.c.quantity).label("quantity"),
+                    func.sum(order_lines.c.net_amount).label("net"),
+                    func.sum(order_lines.c.gross_amount).label("gross"),
+                )
+                .select_from(order_lines.join(orders, orders.c.id == order_lines.c.order_id))
+                .group_by(order_lines.c.sku, orders.c.currency)
+            )
+            if filters.sku is not None:
+                query = query.where(order_lines.c.sku == filters.sku)
+        else:
+            key, label, source = self._key(by)
+            query = (
+                select(
+                    key.label("key"),
+                    label.label("label"),
+                    orders.c.currency,
+                    func.count(orders.c.id).label("orders"),
+                    func.sum(orders.c.net_total).label("net"),
+                    func.sum(orders.c.gross_total).label("gross"),
+                )
+                .select_from(source)
+                .group_by(key, label, orders.c.currency)
+            )
+        query = query.where(*_scope(filters, viewer)).order_by("key", orders.c.currency)
+        return [dict(row._mapping) for row in await self.session.execute(query)]
+
+    @staticmethod
+    def _key(by: SalesBy) -> tuple[ColumnElement[Any], ColumnElement[Any], Any]:
+        if by is SalesBy.PERIOD:
+            month = func.to_char(orders.c.order_date, "YYYY-MM")
+            return month, month, orders
+        if by is SalesBy.OWNER:
+            owner = func.coalesce(orders.c.owner, "")
+            return owner, owner, orders
+        joined = orders.outerjoin(customers, customers.c.id == orders.c.customer_id)
+        return orders.c.customer_id, func.coalesce(customers.c.name, ""), joined
+
+    async def milestones(
+        self, filters: ReportFilters, viewer: Viewer
+    ) -> list[dict[str, datetime | None]]:
+        """Per order, when it was first confirmed, shipped, invoiced and paid."""
+        columns = [
+            func.min(order_timeline.c.occurred_at)
+            .filter(order_timeline.c.type == event_type, ~order_timeline.c.stale)
+            .label(name)
+            for name, event_type in MILESTONES.items()
+        ]
+        query = (
+            select(orders.c.id, *columns)
+            .select_from(orders.join(order_timeline, order_timeline.c.order_id == orders.c.id))
+            .where(*_scope(filters, viewer))
+            .group_by(orders.c.id)
+        )
+        return [dict(row._mapping) for row in await self.session.execute(query)]
+
+    async def fill(self, filters: ReportFilters, viewer: Viewer) -> dict[str, Any]:
+        """Ordered and shipped quantities of the product lines, and lines shipped complete."""
+        query = (
+            select(
+                func.count().label("lines"),
+                func.count()
+                .filter(order_lines.c.shipped_quantity >= order_lines.c.quantity)
+                .label("lines_complete"),
+                func.coalesce(func.sum(order_lines.c.quantity), 0).label("ordered"),
+                func.coalesce(
+                    func.sum(func.least(order_lines.c.shipped_quantity, order_lines.c.quantity)), 0
+                ).label("shipped"),
+            )
+            .select_from(order_lines.join(orders, orders.c.id == order_lines.c.order_id))
+            .where(order_lines.c.kind == "product", *_scope(filters, viewer))
+        )
+        if filters.sku is not None:
+            query = query.where(order_lines.c.sku == filters.sku)
+        return dict((await self.session.execute(query)).one()._mapping)
+
+    async def backorders(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]:
+        """Open backordered orders, with when their reservation last failed."""
+        since = (
+            select(func.max(order_timeline.c.occurred_at))
+            .where(
+                order_timeline.c.order_id == orders.c.id,
+                order_timeline.c.type == EventType.STOCK_RESERVATION_FAILED.value,
+            )
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                orders.c.id,
+                orders.c.number,
+                orders.c.customer_id,
+                orders.c.owner,
+                orders.c.currency,
+                orders.c.gross_total,
+                func.coalesce(since, orders.c.updated_at).label("since"),
+            )
+            .where(orders.c.status == "open", orders.c.fulfilment == "backordered")
+            .where(*_scope(filters, viewer))
+            .order_by("since", orders.c.id)
+        )
+        return (await self.session.execute(query)).all()

@@ -1,0 +1,145 @@
+"""The sales reports through the HTTP API of a running service (real Kafka and PostgreSQL):
+each salesperson's figures are their own, their manager's both; JSON and CSV; fill rate,
+cycle time and backorders from what inventory reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from orders_builders import shipment_dispatched
+
+from contracts import EventType, new_event
+from contracts.events import StockReservationFailed
+from servicekit.testing import bearer, eventually
+
+ALICE = bearer("sales", subject="alice", team="north")
+BOB = bearer("sales", subject="bob", team="north")
+MANAGER = bearer("sales", "sales_manager", subject="nina", team="north")
+
+
+@pytest.fixture(scope="module")
+def orders_settings() -> dict[str, Any]:
+    return {"visibility": {"sales": "own", "sales_manager": "team"}}
+
+
+def _line(sku: str, quantity: str, price: str) -> dict[str, str]:
+    return {
+        "sku": sku,
+        "kind": "product",
+        "description": f"Item {sku}",
+        "quantity": quantity,
+        "unit_price": price,
+        "tax_rate": "0",
+    }
+
+
+async def _confirmed(client: Any, who: dict[str, str], lines: list[dict[str, str]]) -> Any:
+    customer = (
+        await client.post(
+            "/customers",
+            json={"name": who["Authorization"][-6:], "email": "r@example.com"},
+            headers=who,
+        )
+    ).json()
+    body = {"customer_id": customer["id"], "currency": "EUR", "lines": lines}
+    order = (await client.post("/orders", json=body, headers=who)).json()
+    confirmed = await client.post(f"/orders/{order['id']}/confirm", headers=who)
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed.json()
+
+
+async def test_reports_hold_what_the_caller_sees(orders_service: Any) -> None:
+    client = orders_service.client
+    alices = await _confirmed(client, ALICE, [_line("A-1", "10", "5.00")])
+    bobs = await _confirmed(client, BOB, [_line("B-1", "4", "25.00"), _line("A-1", "2", "5.00")])
+
+    async def sales(who: dict[str, str], by: str) -> list[dict[str, Any]]:
+        response = await client.get("/reports/sales", params={"by": by}, headers=who)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    assert [(r["key"], r["orders"], r["net"]) for r in await sales(ALICE, "owner")] == [
+        ("alice", 1, "50.00")
+    ]
+    assert [(r["key"], r["net"]) for r in await sales(MANAGER, "owner")] == [
+        ("alice", "50.00"),
+        ("bob", "110.00"),
+    ]
+    products = {r["key"]: r for r in await sales(MANAGER, "product")}
+    assert (products["A-1"]["orders"], products["A-1"]["quantity"]) == (2, "12.000")
+    by_month = await sales(BOB, "period")
+    assert [(r["orders"], r["gross"], r["average_order_value"]) for r in by_month] == [
+        (1, "110.00", "110.00")
+    ]
+    customers = await sales(ALICE, "customer")
+    assert [r["key"] for r in customers] == [alices["customer"]["id"]]
+
+    exported = await client.get(
+        "/reports/sales", params={"by": "owner", "format": "csv"}, headers=MANAGER
+    )
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["key"], r["net"]) for r in rows] == [("alice", "50.00"), ("bob", "110.00")]
+
+    # Bob's order: A-1 ships in full, B-1 half; Alice's is short of stock.
+    await orders_service.send(
+        "inventory.events",
+        new_event(
+            EventType.SHIPMENT_DISPATCHED,
+            shipment_dispatched(bobs["id"], "shp-1", [("A-1", "2"), ("B-1", "2")], fully=False),
+            source="/inventory",
+            subject=bobs["id"],
+        ),
+        bobs["id"],
+    )
+    failed = StockReservationFailed(
+        order_id=alices["id"], shortages=[{"sku": "A-1", "requested": "10", "available": "0"}]
+    )
+    await orders_service.send(
+        "inventory.events",
+        new_event(
+            EventType.STOCK_RESERVATION_FAILED, failed, source="/inventory", subject=alices["id"]
+        ),
+        alices["id"],
+    )
+
+    async def fill(who: dict[str, str]) -> dict[str, Any]:
+        figures: dict[str, Any] = (await client.get("/reports/fill-rate", headers=who)).json()
+        return figures
+
+    bob_fill = await eventually(
+        lambda: _when(fill(BOB), lambda f: f["shipped_quantity"] == "4.000")
+    )
+    assert (bob_fill["ordered_quantity"], bob_fill["fill_rate"]) == ("6.000", "0.6667")
+    assert (bob_fill["lines"], bob_fill["lines_complete"]) == (2, 1)
+    team_fill = await fill(MANAGER)
+    assert (team_fill["ordered_quantity"], team_fill["shipped_quantity"]) == ("16.000", "4.000")
+
+    backorders = await eventually(
+        lambda: _when(
+            client.get("/reports/backorders", headers=MANAGER),
+            lambda r: r.json()["items"],
+        )
+    )
+    body = backorders.json()
+    assert [i["number"] for i in body["items"]] == [alices["number"]]
+    assert body["buckets"] == {"0-7": 1, "8-30": 0, "31+": 0}
+    assert (await client.get("/reports/backorders", headers=BOB)).json()["items"] == []
+
+    cycle = (await client.get("/reports/cycle-time", headers=MANAGER)).json()["items"]
+    assert [s["step"] for s in cycle] == [
+        "confirmed_to_shipped",
+        "shipped_to_invoiced",
+        "invoiced_to_paid",
+        "confirmed_to_paid",
+    ]
+    assert all(s["orders"] == 0 for s in cycle)  # nothing fully shipped yet
+
+
+async def _when(probe: Any, ready: Any) -> Any:
+    found = await probe
+    return found if ready(found) else None
