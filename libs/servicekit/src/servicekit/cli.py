@@ -14,6 +14,7 @@ from alembic import command as alembic_command
 from servicekit.migrations import alembic_config, upgrade
 from servicekit.observability import configure_logging
 from servicekit.runtime import Runtime, ServiceSpec
+from servicekit.tracing import configure_tracing
 
 MODES = {"serve": (True, True), "api": (True, False), "worker": (False, True)}
 # After SIGTERM, requests in hand get this long to finish (the Kubernetes APIs' grace period
@@ -59,6 +60,7 @@ def run_service_cli(
         print()
         return 0
     api, worker = MODES[args.command]
+    configure_tracing(spec.name)  # only where OTEL_EXPORTER_OTLP_ENDPOINT is set
     app = Runtime(spec, api=api, worker=worker).create_app()
     uvicorn.run(
         app,

@@ -54,6 +54,7 @@ from servicekit.observability import (
     HANDLER_SECONDS,
     log_context,
 )
+from servicekit.tracing import consuming
 
 log = logging.getLogger(__name__)
 
@@ -452,8 +453,11 @@ class EventConsumer:
         if handler is None:
             EVENTS_CONSUMED.labels(self.service, record.topic, event.type, "ignored").inc()
             return
-        with log_context(
-            order_id=event.subject, correlation_id=event.correlationid, event_id=event.id
+        with (
+            consuming(record.topic, event, record.headers, self.group_id),
+            log_context(
+                order_id=event.subject, correlation_id=event.correlationid, event_id=event.id
+            ),
         ):
             await self._handle_with_retries(record, event, handler)
 

@@ -1,4 +1,4 @@
-"""Structured JSON logs carrying the order and correlation ids, and the Prometheus metrics."""
+"""Structured JSON logs carrying the order, correlation and trace ids, and the Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
+
+from servicekit.tracing import current_trace_id
 
 _order_id: ContextVar[str | None] = ContextVar("order_id", default=None)
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -96,6 +98,7 @@ class JsonLineFormatter(logging.Formatter):
             "order_id": _order_id.get(),
             "correlation_id": _correlation_id.get(),
             "event_id": _event_id.get(),
+            "trace_id": current_trace_id(),
         }
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRIBUTES:

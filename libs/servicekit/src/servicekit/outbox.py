@@ -40,6 +40,7 @@ from servicekit.observability import (
     OUTBOX_SHARDS_HELD,
     count_business_event,
 )
+from servicekit.tracing import publishing, trace_extension
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,8 @@ async def add_to_outbox(
     """
     if event.actor is None and (actor := current_actor()) is not None:
         event = event.model_copy(update={"actor": actor})  # who made the change, from the token
+    if (trace_context := trace_extension()) and not (event.model_extra or {}).get("traceparent"):
+        event = event.model_copy(update=trace_context)  # CloudEvents distributed tracing
     topic_name = topic or topic_of(EventType(event.type)).name
     message_key = key or event.subject
     if not message_key:
@@ -337,14 +340,16 @@ class OutboxRelay:
             if row.key in held_back:
                 continue
             try:
-                confirmation = await self._broker.publish(
-                    row.payload.encode(),
-                    self.topic_prefix + row.topic,
-                    key=row.key.encode(),
-                    headers=row.headers,
-                    correlation_id=_correlation_id(row),
-                    no_confirm=True,
-                )
+                topic = self.topic_prefix + row.topic
+                with publishing(topic, row.payload, row.headers) as headers:
+                    confirmation = await self._broker.publish(
+                        row.payload.encode(),
+                        topic,
+                        key=row.key.encode(),
+                        headers=headers,
+                        correlation_id=_correlation_id(row),
+                        no_confirm=True,
+                    )
             except PERMANENT_REFUSALS as exc:  # refused before sending, e.g. too large
                 outcome.parked.append((row, _describe(exc)))
                 held_back.add(row.key)

@@ -36,8 +36,13 @@ from servicekit.observability import log_context
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
 from servicekit.retention import RetentionPolicy, RetentionPruner
 from servicekit.settings import ServiceSettings
+from servicekit.tracing import instrument_app
 
 log = logging.getLogger(__name__)
+
+# One JSON line per request (probes and scrapes excluded), in the trace of the request.
+access_log = logging.getLogger("servicekit.access")
+_UNLOGGED_ROUTES = ("/health/", "/metrics")
 
 HTTP_SECONDS = Histogram(
     "suite_http_request_duration_seconds",
@@ -268,6 +273,7 @@ class Runtime:
         app.state.runtime = self
         install_problem_handlers(app)
         self._install_middleware(app)
+        instrument_app(app, self.engine)  # spans for requests and statements, if tracing
         app.include_router(self._operations_router())
         app.state.token_verifier = TokenVerifier(self.settings.auth)
         if self.api:
@@ -290,9 +296,23 @@ class Runtime:
 
             def observe(status: int) -> None:
                 path = getattr(request.scope.get("route"), "path", "unmatched")
-                HTTP_SECONDS.labels(service, request.method, path, str(status)).observe(
-                    time.perf_counter() - started
-                )
+                seconds = time.perf_counter() - started
+                HTTP_SECONDS.labels(service, request.method, path, str(status)).observe(seconds)
+                if not path.startswith(_UNLOGGED_ROUTES):
+                    access_log.info(
+                        "%s %s %d",
+                        request.method,
+                        request.url.path,
+                        status,
+                        extra={
+                            "http_method": request.method,
+                            "http_path": request.url.path,
+                            "http_route": path,
+                            "http_status": status,
+                            "duration_ms": round(seconds * 1000, 1),
+                            "client": request.client.host if request.client else None,
+                        },
+                    )
 
             with log_context(correlation_id=correlation_id[:200]):
                 try:
@@ -301,7 +321,7 @@ class Runtime:
                     # Unexpected: the outermost handler answers 500 after this middleware.
                     observe(500)
                     raise
-            observe(response.status_code)
+                observe(response.status_code)  # the access log line carries the correlation id
             response.headers[CORRELATION_HEADER] = correlation_id
             return response
 

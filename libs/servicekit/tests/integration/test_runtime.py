@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import uuid
 from typing import Annotated, Any
 
@@ -17,6 +19,7 @@ from contracts.topics import INVENTORY_EVENTS, ORDERS_EVENTS
 from servicekit.auth import Role, require_for_changes
 from servicekit.db import new_metadata
 from servicekit.http import idempotent
+from servicekit.observability import JsonLineFormatter
 from servicekit.runtime import Runtime, ServiceSpec, Subscription, runtime_of
 from servicekit.settings import KafkaSettings, ServiceSettings
 from servicekit.testing import TemporaryDatabases, bearer, token
@@ -78,6 +81,18 @@ def build_spec(database_url: str, kafka: KafkaSettings) -> tuple[ServiceSpec, Ta
     return spec, notes
 
 
+class AccessLines(logging.Handler):
+    """The access log's records as the JSON lines the services write, formatted as they come."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonLineFormatter("kit"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
 async def test_runtime_health_metrics_specs_and_idempotency(
     databases: TemporaryDatabases, kafka: KafkaSettings
 ) -> None:
@@ -88,6 +103,9 @@ async def test_runtime_health_metrics_specs_and_idempotency(
     async with runtime.engine.begin() as connection:
         await connection.run_sync(spec.metadata.create_all)
     app = runtime.create_app()
+    access = AccessLines()
+    logging.getLogger("servicekit.access").addHandler(access)
+    logging.getLogger("servicekit.access").setLevel(logging.INFO)  # as configure_logging sets
     await runtime.start()
     try:
         transport = httpx.ASGITransport(app=app)
@@ -123,12 +141,28 @@ async def test_runtime_health_metrics_specs_and_idempotency(
             metrics = (await client.get("/metrics")).text
             assert "suite_http_request_duration_seconds" in metrics
 
+            # One JSON access line per request, probes and scrapes excepted.
+            refused = await client.post(
+                "/notes", json={"text": 1}, headers={"X-Correlation-Id": "corr-access"}
+            )
+            assert refused.status_code == 422
+            line = json.loads(access.lines[-1])
+            assert line["logger"] == "servicekit.access"
+            assert line["message"] == "POST /notes 422"
+            assert (line["http_route"], line["http_status"]) == ("/notes", 422)
+            assert line["correlation_id"] == "corr-access"
+            assert line["duration_ms"] >= 0
+            assert "trace_id" in line
+            assert not [raw for raw in access.lines if "/health/" in raw or "/metrics" in raw]
+
             asyncapi = (await client.get("/asyncapi.json")).json()
             assert asyncapi["asyncapi"] == "3.0.0"
             addresses = {c["address"] for c in asyncapi["channels"].values()}
             assert kafka.topic("orders.events") in addresses
             assert kafka.topic("inventory.events") in addresses
     finally:
+        logging.getLogger("servicekit.access").removeHandler(access)
+        logging.getLogger("servicekit.access").setLevel(logging.NOTSET)
         await runtime.stop()
 
     async with runtime.sessionmaker() as session:

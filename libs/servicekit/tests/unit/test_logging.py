@@ -105,3 +105,15 @@ def test_plain_text_logs_name_the_service_and_the_order(written: Callable[[], st
 
     text = written()
     assert "[orders] orders: confirmed (order=o-9 correlation=None)" in text
+
+
+def test_a_line_written_inside_a_span_carries_its_trace_id(written: Callable[[], str]) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    configure_logging("orders", "INFO")
+    logging.getLogger("orders").info("outside")
+    with TracerProvider().get_tracer("test").start_as_current_span("request") as span:
+        logging.getLogger("orders").info("inside")
+    outside, inside = (json.loads(line) for line in written().splitlines())
+    assert outside["trace_id"] is None
+    assert inside["trace_id"] == format(span.get_span_context().trace_id, "032x")
