@@ -44,10 +44,14 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 @contextlib.asynccontextmanager
 async def two_services(
-    databases: TemporaryDatabases, kafka: KafkaSettings
+    databases: TemporaryDatabases, kafka: KafkaSettings, batch_size: int
 ) -> AsyncIterator[tuple[Any, Any]]:
-    orders_settings = await settings_for_test(OrdersSettings, databases, kafka, "orders")
-    inventory_settings = await settings_for_test(InventorySettings, databases, kafka, "inventory")
+    orders_settings = await settings_for_test(
+        OrdersSettings, databases, kafka, "orders", consumer_batch_size=batch_size
+    )
+    inventory_settings = await settings_for_test(
+        InventorySettings, databases, kafka, "inventory", consumer_batch_size=batch_size
+    )
     async with (
         service_under_test(orders_spec(orders_settings), ORDERS_MIGRATIONS) as (_, orders),
         service_under_test(inventory_spec(inventory_settings), INVENTORY_MIGRATIONS) as (
@@ -80,13 +84,19 @@ def consumed_by(span: ReadableSpan, topic: str, group: str) -> bool:
     )
 
 
+# Consumers handle batches in one transaction (the default) or one record at a time (the
+# fallback when a batch fails): both paths continue the trace.
+@pytest.mark.parametrize("batch_size", [100, 1])
 async def test_an_order_confirmation_is_one_trace_across_orders_and_inventory(
-    databases: TemporaryDatabases, kafka: KafkaSettings, spans: InMemorySpanExporter
+    databases: TemporaryDatabases,
+    kafka: KafkaSettings,
+    spans: InMemorySpanExporter,
+    batch_size: int,
 ) -> None:
     def is_back_in_orders(span: ReadableSpan) -> bool:  # the reservation, handled by orders
         return consumed_by(span, kafka.topic("inventory.events"), kafka.topic("orders"))
 
-    async with two_services(databases, kafka) as (orders, inventory):
+    async with two_services(databases, kafka, batch_size) as (orders, inventory):
         code = f"SKU-{uuid.uuid4().hex[:8].upper()}"
         created = await inventory.put(f"/products/{code}", json={"name": "W", "kind": "product"})
         assert created.status_code in (200, 201), created.text

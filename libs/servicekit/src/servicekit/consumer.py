@@ -434,8 +434,13 @@ class EventConsumer:
                     outcomes[id(record)] = ("duplicate", 0.0)
                     continue
                 claimed.discard(event.id)
-                with log_context(
-                    order_id=event.subject, correlation_id=event.correlationid, event_id=event.id
+                with (
+                    consuming(record.topic, event, record.headers, self.group_id),
+                    log_context(
+                        order_id=event.subject,
+                        correlation_id=event.correlationid,
+                        event_id=event.id,
+                    ),
                 ):
                     started = time.perf_counter()
                     await handler(event, session)

@@ -1,4 +1,4 @@
-"""Structured JSON logs carrying the order, correlation and trace ids, and the Prometheus metrics."""
+"""JSON logs carrying the order, correlation and trace ids, and the Prometheus metrics."""
 
 from __future__ import annotations
 

@@ -273,7 +273,7 @@ class Runtime:
         app.state.runtime = self
         install_problem_handlers(app)
         self._install_middleware(app)
-        instrument_app(app, self.engine)  # spans for requests and statements, if tracing
+        instrument_app(app)  # spans for its requests, if this process traces
         app.include_router(self._operations_router())
         app.state.token_verifier = TokenVerifier(self.settings.auth)
         if self.api:

@@ -8,8 +8,8 @@ an exporter of their own to `configure_tracing`.
 
 How the context travels:
 
-- FastAPI requests and SQLAlchemy statements get spans from the OpenTelemetry instrumentation
-  packages; so do aiokafka's sends and receives.
+- FastAPI requests, asyncpg statements (what SQLAlchemy sends) and aiokafka's sends and
+  receives get spans from the OpenTelemetry instrumentation packages.
 - An event recorded into the outbox carries the current span's context in the CloudEvents
   distributed tracing extension, `traceparent` (and `tracestate`), in the stored JSON.
 - The relay publishes each row under a PRODUCER span whose parent is that context, and the Kafka
@@ -78,8 +78,10 @@ def configure_tracing(service: str, exporter: SpanExporter | None = None) -> boo
         trace.set_tracer_provider(_provider)
     _provider.add_span_processor(BatchSpanProcessor(exporter))
     from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     AIOKafkaInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
     _enabled = True
     log.info("tracing to %s", type(exporter).__name__)
     return True
@@ -96,21 +98,20 @@ def disable_tracing() -> None:
     if not _enabled:
         return
     from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
     AIOKafkaInstrumentor().uninstrument()
+    AsyncPGInstrumentor().uninstrument()  # type: ignore[no-untyped-call]
     _enabled = False
 
 
-def instrument_app(app: Any, engine: Any) -> None:
-    """Spans for the app's requests and the engine's statements (when this process traces)."""
+def instrument_app(app: Any) -> None:
+    """Spans for the app's requests, probes and scrapes excepted (when this process traces)."""
     if not _enabled:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="/health/.*,/metrics")
-    # The package declares SQLAlchemy < 2.1 although its engine events are those of 2.1 too.
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
 
 
 def current_trace_id() -> str | None:
