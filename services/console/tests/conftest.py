@@ -279,6 +279,22 @@ class FakeSuiteApi:
         self._call("record_payment", token, invoice_id, body, idempotency_key)
         return {"id": "p1", **body}
 
+    async def list_payments(self, token: str, params: Params) -> Json:
+        self._call("list_payments", token, dict(params))
+        payment = {
+            "id": "p1",
+            "customer_id": "c1-0000-0000",
+            "currency": "EUR",
+            "amount": "50.00",
+            "received_at": "2026-12-01T10:00:00Z",
+            "method": "card",
+            "reference": "stmt 7",
+            "status": "received",
+            "unallocated": "14.00",
+            "allocations": [{"invoice_id": "i1", "invoice_number": "INV-1", "amount": "36.00"}],
+        }
+        return {"items": [payment], "next_cursor": None}
+
     async def list_receivables(self, token: str, params: Params) -> Json:
         self._call("list_receivables", token, dict(params))
         ageing = {

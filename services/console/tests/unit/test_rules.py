@@ -125,3 +125,19 @@ def test_the_vendored_htmx_is_the_recorded_one():
     recorded = re.findall(r"`([0-9a-f]{64})`", row)
     assert recorded == [hashlib.sha256((STATIC_DIR / "htmx.min.js").read_bytes()).hexdigest()]
     assert "2.0.11" in row
+
+
+def test_each_catalogue_translates_every_message_the_templates_use():
+    from console.entrypoints.i18n import LANGUAGES, translations
+    from console.entrypoints.web import TEMPLATES_DIR
+
+    used = {
+        match
+        for path in TEMPLATES_DIR.rglob("*.html")
+        for match in re.findall(r'_\("([^"]+)"\)', path.read_text())
+    }
+    assert "Orders" in used
+    for language in set(LANGUAGES) - {"en"}:
+        catalogue = translations(language)
+        untranslated = sorted(m for m in used if catalogue.gettext(m) == m and m != "Roles")
+        assert untranslated == [], language

@@ -311,6 +311,7 @@ async def test_every_page_has_a_strict_policy_and_no_inline_script_or_style(
         "/receivables",
         "/quotes",
         "/purchase-orders",
+        "/payments",
     ):
         page = await client.get(path)
         assert page.status_code == 200, path
@@ -549,3 +550,43 @@ async def test_an_approver_approves_or_refuses(client, fake_api, sign_in):
         ("approval", {"approved": True, "reason": "ok"}),
         ("approval", {"approved": False, "reason": "ok"}),
     ]
+
+
+async def test_the_browsers_language_is_used_until_the_person_chooses_one(
+    client, fake_api, sign_in
+):
+    await sign_in("viewer")
+    fake_api.orders = {o["id"]: o for o in (order_doc("open", "partially_shipped"),)}
+    page = await client.get("/orders", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert '<html lang="ru">' in page.text
+    assert "Заказы" in page.text
+    assert "отгружен частично" in page.text  # the state badge
+    assert "36,00" in page.text  # money as Russian writes it
+    page = await client.post(
+        "/language", data={"csrf_token": csrf_of(page.text), "language": "es", "next": "/orders"}
+    )
+    assert page.status_code == 303
+    page = await client.get("/orders", headers={"Accept-Language": "ru"})
+    assert '<html lang="es">' in page.text
+    assert "Pedidos" in page.text
+    assert "36,00" in page.text
+    page = await client.get("/orders", headers={"Accept-Language": "de-DE,fr"})
+    assert '<html lang="es">' in page.text  # the choice stays
+
+
+async def test_english_when_the_browser_asks_for_nothing_we_have(client, fake_api, sign_in):
+    await sign_in("viewer")
+    fake_api.orders = {o["id"]: o for o in (order_doc("open", "reserved"),)}
+    page = await client.get("/orders", headers={"Accept-Language": "de-DE,fr;q=0.8"})
+    assert '<html lang="en">' in page.text
+    assert "€36.00" in page.text
+
+
+async def test_payments_list_what_they_settled_and_the_credit_left(client, fake_api, sign_in):
+    await sign_in("accounting")
+    page = await client.get("/payments?status=received&currency=eur")
+    ((params,),) = fake_api.called("list_payments")
+    assert (params["status"], params["currency"]) == ("received", "EUR")
+    assert 'href="/invoices/i1">INV-1' in page.text
+    assert "€50.00" in page.text
+    assert "€14.00" in page.text

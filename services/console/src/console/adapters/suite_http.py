@@ -204,6 +204,10 @@ class HttpSuiteApi:
         )
         return payment
 
+    async def list_payments(self, token: str, params: Params) -> Json:
+        page: Json = await self._json("billing", "GET", "/payments", token, params=params)
+        return page
+
     async def list_receivables(self, token: str, params: Params) -> Json:
         page: Json = await self._json("billing", "GET", "/receivables", token, params=params)
         return page

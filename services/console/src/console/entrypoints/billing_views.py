@@ -24,6 +24,7 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 PAGE_SIZE = 25
 INVOICE_STATUSES = ("issued", "partially_paid", "paid")
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "other")
+PAYMENT_STATUSES = ("received", "reversed")
 
 
 @router.get("/invoices")
@@ -43,6 +44,42 @@ async def invoices_list(
         request,
         "invoices/list.html",
         {"page": page, "status": status, "statuses": INVOICE_STATUSES},
+    )
+
+
+@router.get("/payments")
+async def payments_list(
+    request: Request,
+    user: CurrentUser,
+    api: Api,
+    status: str = "",
+    currency: str = "",
+    cursor: str | None = None,
+) -> Response:
+    """Payments received, newest first, with what they settled and what is left as credit."""
+    params = {
+        "status": status if status in PAYMENT_STATUSES else None,
+        "currency": currency.upper() or None,
+        "cursor": cursor,
+        "limit": PAGE_SIZE,
+    }
+    problem: ServiceError | None = None
+    try:
+        page = await api.list_payments(user.token, params)
+    except ServiceError as error:
+        if error.status != 422:
+            return error_page(request, error)
+        page, problem = {"items": [], "next_cursor": None}, error
+    return render(
+        request,
+        "invoices/payments.html",
+        {
+            "page": page,
+            "status": status,
+            "currency": currency,
+            "statuses": PAYMENT_STATUSES,
+            "problem": problem,
+        },
     )
 
 

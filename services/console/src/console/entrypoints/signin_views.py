@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from console.config import ConsoleSettings
 from console.domain.user import ROLES, User
+from console.entrypoints.i18n import LANGUAGES
 from console.entrypoints.web import check_csrf, render, safe_next, see_other
 from servicekit.auth import mint_token
 
@@ -157,6 +158,18 @@ def user_from_tokens(token: dict[str, Any], roles_claim: str) -> User:
     subject = str(claims.get("sub", ""))
     name = str(claims.get("name") or claims.get("preferred_username") or subject)
     return User(subject, name, frozenset(str(r) for r in roles or []), access_token)
+
+
+@router.post("/language")
+async def choose_language(
+    request: Request,
+    language: Annotated[str, Form(max_length=10)],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """The person's choice of language, kept in their session (else the browser's is used)."""
+    if language in LANGUAGES:
+        request.session["lang"] = language
+    return see_other(request, safe_next(next))
 
 
 @router.post("/sign-out")

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from console.domain import orders as order_rules
 from console.domain.user import User
+from console.entrypoints.i18n import LANGUAGES, Formatting, negotiate
 from console.service_layer.ports import ServiceError, SuiteApi
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -25,7 +26,9 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
-templates.env.globals.update(tone=order_rules.tone, label=order_rules.label)
+templates.env.globals.update(
+    tone=order_rules.tone, label=order_rules.label, _=lambda text: text, lang="en"
+)
 
 
 class SignInRequired(Exception):
@@ -95,11 +98,31 @@ def render(
 ) -> Response:
     user = User.from_session(request.session.get("user"))
     flash = request.session.pop("flash", None)
+    fmt = formatting(request)
     return templates.TemplateResponse(
         request,
         name,
-        {"user": user, "csrf_token": csrf_token(request), "flash": flash, **(context or {})},
+        {
+            "user": user,
+            "csrf_token": csrf_token(request),
+            "flash": flash,
+            "lang": fmt.language,
+            "languages": LANGUAGES,
+            "_": fmt.gettext(),
+            "label": fmt.label,
+            "money": fmt.money,
+            "number": fmt.number,
+            "day": fmt.day,
+            **(context or {}),
+        },
         status_code=status_code,
+    )
+
+
+def formatting(request: Request) -> Formatting:
+    """The person's language: chosen in the console, else from Accept-Language."""
+    return Formatting(
+        negotiate(request.session.get("lang"), request.headers.get("Accept-Language"))
     )
 
 
