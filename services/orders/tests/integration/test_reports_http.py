@@ -140,6 +140,51 @@ async def test_reports_hold_what_the_caller_sees(orders_service: Any) -> None:
     assert all(s["orders"] == 0 for s in cycle)  # nothing fully shipped yet
 
 
+async def test_quote_conversion_per_owner(orders_service: Any) -> None:
+    client = orders_service.client
+    service_line = {**_line("S-1", "1", "100.00"), "kind": "service"}
+
+    async def quote(who: dict[str, str], *steps: str) -> None:
+        customer = (
+            await client.post(
+                "/customers", json={"name": "Q", "email": "q@example.com"}, headers=who
+            )
+        ).json()
+        body = {"customer_id": customer["id"], "currency": "EUR", "lines": [service_line]}
+        made = (await client.post("/quotes", json=body, headers=who)).json()
+        for step in steps:
+            response = await client.post(f"/quotes/{made['id']}/{step}", headers=who)
+            assert response.status_code in (200, 201), response.text
+
+    await quote(ALICE, "send", "accept", "convert")
+    await quote(ALICE, "send")
+    await quote(ALICE)
+    await quote(BOB, "send", "reject")
+
+    async def conversion(who: dict[str, str]) -> dict[str, Any]:
+        found: dict[str, Any] = (await client.get("/reports/quote-conversion", headers=who)).json()
+        return found
+
+    alices = await conversion(ALICE)
+    assert {k: alices[k] for k in ("quotes", "sent", "accepted", "converted")} == {
+        "quotes": 3,
+        "sent": 2,
+        "accepted": 1,
+        "converted": 1,
+    }
+    assert alices["conversion_rate"] == "0.5000"
+    team = await conversion(MANAGER)
+    assert (team["quotes"], team["sent"], team["rejected"], team["conversion_rate"]) == (
+        4,
+        3,
+        1,
+        "0.3333",
+    )
+    exported = await client.get("/reports/quote-conversion?format=csv", headers=BOB)
+    [row] = list(csv.DictReader(io.StringIO(exported.text)))
+    assert (row["quotes"], row["rejected"], row["conversion_rate"]) == ("1", "1", "0.0000")
+
+
 async def _when(probe: Any, ready: Any) -> Any:
     found = await probe
     return found if ready(found) else None

@@ -6,7 +6,7 @@ Every query keeps to confirmed orders (open or concluded) that the viewer may se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import EventType
 from orders.adapters.ownership import ownership_conditions
-from orders.adapters.tables import customers, order_lines, order_timeline, orders
+from orders.adapters.tables import customers, order_lines, order_timeline, orders, quotes
 from orders.domain.ownership import Viewer
 from orders.domain.reports import ReportFilters, SalesBy
 
@@ -164,3 +164,30 @@ class SqlSalesReports:
             .order_by("since", orders.c.id)
         )
         return (await self.session.execute(query)).all()
+
+    async def quotes(self, filters: ReportFilters, viewer: Viewer, today: date) -> dict[str, Any]:
+        """Quotes by quote date: how many were made, sent, accepted, rejected, expired and
+        converted into at least one order."""
+        conditions: list[ColumnElement[bool]] = ownership_conditions(
+            quotes, owner=filters.owner, team=filters.team, viewer=viewer
+        )
+        if filters.date_from is not None:
+            conditions.append(quotes.c.quote_date >= filters.date_from)
+        if filters.date_to is not None:
+            conditions.append(quotes.c.quote_date <= filters.date_to)
+        if filters.customer_id is not None:
+            conditions.append(quotes.c.customer_id == filters.customer_id)
+        if filters.currency is not None:
+            conditions.append(quotes.c.currency == filters.currency)
+        converted = select(orders.c.id).where(orders.c.quote_id == quotes.c.id).exists()
+        query = select(
+            func.count().label("quotes"),
+            func.count().filter(quotes.c.sent_at.is_not(None)).label("sent"),
+            func.count().filter(quotes.c.status == "accepted").label("accepted"),
+            func.count().filter(quotes.c.status == "rejected").label("rejected"),
+            func.count()
+            .filter(quotes.c.status == "sent", quotes.c.valid_until < today)
+            .label("expired"),
+            func.count().filter(converted).label("converted"),
+        ).where(*conditions)
+        return dict((await self.session.execute(query)).one()._mapping)

@@ -18,7 +18,7 @@ from orders.adapters.reports import SqlSalesReports
 from orders.domain.reports import ReportFilters, SalesBy
 from orders.entrypoints.common import PROBLEMS, unit_of_work
 from orders.entrypoints.ownership_schemas import OwnerParam, TeamParam
-from orders.service_layer import reports
+from orders.service_layer import quotes, reports
 from orders.service_layer.ownership import current_viewer
 from servicekit.api import Storable
 
@@ -77,6 +77,11 @@ def _answer(name: str, rows: Sequence[dict[str, Any]], format: Format, extra: An
     )
 
 
+def _answer_one(name: str, row: dict[str, Any], format: Format) -> Any:
+    """A report of one row: the row as JSON, or a CSV of one line."""
+    return JSONResponse(_encoded(row)) if format == "json" else _answer(name, [row], format)
+
+
 @router.get("/reports/sales", responses=ANSWERS)
 async def sales_report(
     request: Request, filters: Filters, by: SalesBy = SalesBy.PERIOD, format: Format = "json"
@@ -103,9 +108,7 @@ async def fill_rate_report(request: Request, filters: Filters, format: Format = 
     complete."""
     async with unit_of_work(request) as uow:
         row = await reports.fill_rate(SqlSalesReports(uow.session), filters, current_viewer())
-    if format == "json":
-        return JSONResponse(_encoded(row))
-    return _answer("fill-rate", [row], format)
+    return _answer_one("fill-rate", row, format)
 
 
 @router.get("/reports/backorders", responses=ANSWERS)
@@ -116,3 +119,16 @@ async def backorders_report(request: Request, filters: Filters, format: Format =
             SqlSalesReports(uow.session), filters, current_viewer(), datetime.now(UTC)
         )
     return _answer("backorders", found["items"], format, {"buckets": found["buckets"]})
+
+
+@router.get("/reports/quote-conversion", responses=ANSWERS)
+async def quote_conversion_report(
+    request: Request, filters: Filters, format: Format = "json"
+) -> Any:
+    """Quotes by quote date: made, sent, accepted, rejected, expired, converted, and the
+    conversion rate (accepted over sent)."""
+    async with unit_of_work(request) as uow:
+        row = await reports.quote_conversion(
+            SqlSalesReports(uow.session), filters, current_viewer(), quotes.today()
+        )
+    return _answer_one("quote-conversion", row, format)

@@ -4,7 +4,7 @@ time; fill rate; backorder ageing), always as the viewer may see the orders."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -39,6 +39,10 @@ class SalesReports(Protocol):
     async def fill(self, filters: ReportFilters, viewer: Viewer) -> dict[str, Any]: ...
 
     async def backorders(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]: ...
+
+    async def quotes(
+        self, filters: ReportFilters, viewer: Viewer, today: date
+    ) -> dict[str, Any]: ...
 
 
 async def sales(
@@ -123,3 +127,14 @@ async def backorders(
     for item in items:
         buckets[item["bucket"]] += 1
     return {"items": items, "buckets": buckets}
+
+
+async def quote_conversion(
+    reports: SalesReports, filters: ReportFilters, viewer: Viewer, today: date
+) -> dict[str, Any]:
+    """Quotes by quote date, and the conversion rate: accepted over sent (a sent quote that
+    is still open counts against it until it is decided or expires)."""
+    figures = await reports.quotes(filters, viewer, today)
+    sent = figures["sent"]
+    rate = (Decimal(figures["accepted"]) / sent).quantize(Decimal("0.0001")) if sent else None
+    return {**figures, "conversion_rate": rate}
