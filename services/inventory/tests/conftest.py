@@ -46,7 +46,7 @@ from inventory.service_layer.ports import Page, UnitOfWork
 # import path).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from purchasing_fakes import FakePurchaseOrders, FakeReturns, FakeVendors
+from purchasing_fakes import FakePurchaseOrders, FakeReorderPoints, FakeReturns, FakeVendors
 
 
 class Clock:
@@ -325,6 +325,7 @@ class FakeUnitOfWork:
         self.vendors = FakeVendors(self.clock)
         self.purchase_orders = FakePurchaseOrders(self.clock)
         self.returns = FakeReturns(self.clock)
+        self.reorder_points = FakeReorderPoints()
         self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -346,6 +347,7 @@ class FakeUnitOfWork:
             self.vendors,
             self.purchase_orders,
             self.returns,
+            self.reorder_points,
         )
         saved = [(repo, _state(repo)) for repo in (*repositories, self.adjustments)]
         recorded = list(self.recorded)

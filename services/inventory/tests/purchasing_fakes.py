@@ -13,9 +13,11 @@ from typing import Any, Protocol
 
 from inventory.domain.purchasing import (
     OPEN,
+    Offer,
     PurchaseOrder,
     PurchaseOrderStatus,
     Receipt,
+    ReorderPoint,
     Vendor,
     VendorDetails,
 )
@@ -55,6 +57,15 @@ class FakeVendors:
     async def get(self, vendor_id: str) -> Vendor | None:
         return self.rows.get(vendor_id)
 
+    async def offers(self, skus: Collection[str]) -> dict[str, list[Offer]]:
+        found: dict[str, list[Offer]] = {}
+        for vendor in self.rows.values():
+            for item in vendor.supplies:
+                if item.sku in skus:
+                    offer = Offer(vendor.id, item.purchase_price, item.lead_time_days)
+                    found.setdefault(item.sku, []).append(offer)
+        return found
+
     async def page(
         self, *, limit: int, after: tuple[str, str] | None, text: str | None
     ) -> Page[Vendor]:
@@ -69,6 +80,20 @@ class FakeVendors:
             ],
             limit,
         )
+
+
+class FakeReorderPoints:
+    def __init__(self) -> None:
+        self.rows: dict[str, ReorderPoint] = {}
+
+    async def set(self, point: ReorderPoint) -> None:
+        self.rows[point.sku] = point
+
+    async def all(self) -> list[ReorderPoint]:
+        return [self.rows[sku] for sku in sorted(self.rows)]
+
+    async def lock_drafting(self) -> None:
+        return None  # one unit of work at a time in memory
 
 
 def _fields(details: VendorDetails) -> dict[str, Any]:
@@ -148,10 +173,11 @@ class FakePurchaseOrders:
     async def receipts(self, purchase_order_id: str) -> list[Receipt]:
         return [r for r in self.receipt_rows if r.purchase_order_id == purchase_order_id]
 
-    async def incoming(self, skus: Collection[str]) -> dict[str, Decimal]:
+    async def incoming(self, skus: Collection[str], *, drafts: bool = False) -> dict[str, Decimal]:
+        statuses = (*OPEN, *((PurchaseOrderStatus.DRAFT,) if drafts else ()))
         due: dict[str, Decimal] = {}
         for order in self.rows.values():
-            if order.status not in OPEN:
+            if order.status not in statuses:
                 continue
             for line in order.lines:
                 if line.sku in skus and line.open > 0:

@@ -13,6 +13,7 @@ from inventory.entrypoints import (
     returns_api,
     shipments_api,
     stock_api,
+    suggestions_api,
     vendors_api,
 )
 from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
@@ -27,6 +28,7 @@ ROUTERS = (
     vendors_api.router,
     purchase_orders_api.router,
     returns_api.router,
+    suggestions_api.router,
 )
 
 

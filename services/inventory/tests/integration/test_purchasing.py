@@ -280,3 +280,40 @@ async def test_concurrent_receipts_and_confirmations_never_leave_available_negat
     # 12 units hold eight orders of 1.5 whatever the timing: a receipt serves the waiting orders
     # and a confirmation takes what is available, so none waits while 1.5 is free.
     assert len(reserved_orders) == 8
+
+
+async def test_the_suggested_purchase_list_becomes_draft_purchase_orders_once(
+    purchasing: Purchasing,
+) -> None:
+    bolt = code("BOLT")
+    await purchasing.product(bolt)
+    vendor_id = await vendor_of(purchasing, bolt, price="0.4")
+    point = await purchasing.client.put(
+        f"/reorder-points/{bolt}", json={"reorder_point": "10", "reorder_quantity": "25"}
+    )
+    assert point.status_code == 200, point.text
+    unknown = await purchasing.client.put(
+        "/reorder-points/GHOST-9", json={"reorder_point": "1", "reorder_quantity": "1"}
+    )
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "sku")
+
+    [suggestion] = [
+        s for s in (await purchasing.client.get("/purchase-suggestions")).json() if s["sku"] == bolt
+    ]
+    assert (suggestion["quantity"], suggestion["vendor_id"], suggestion["on_order"]) == (
+        "25",
+        vendor_id,
+        "0",
+    )
+    drafted = await purchasing.client.post("/purchase-suggestions/drafts")
+    assert drafted.status_code == 201, drafted.text
+    [draft] = [po for po in drafted.json() if po["vendor_id"] == vendor_id]
+    assert (draft["status"], draft["lines"][0]["quantity"], draft["total"]) == (
+        "draft",
+        "25",
+        "10.00",
+    )
+    again = await purchasing.client.post("/purchase-suggestions/drafts")
+    assert [po for po in again.json() if po["vendor_id"] == vendor_id] == []
+    remaining = (await purchasing.client.get("/purchase-suggestions")).json()
+    assert bolt not in {s["sku"] for s in remaining}

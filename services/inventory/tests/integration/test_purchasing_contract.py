@@ -11,9 +11,11 @@ from decimal import Decimal
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import DemandStatus, ItemKind
 from inventory.domain.purchasing import (
+    Offer,
     PurchaseLine,
     PurchaseOrder,
     PurchaseOrderStatus,
+    ReorderPoint,
     SuppliedProduct,
     VendorDetails,
 )
@@ -180,3 +182,32 @@ async def test_returns_keep_their_lines_dispositions_and_what_they_take_back(
     )
     assert [r.id for r in found] == [rma.id]
     assert await uow.returns.get(str(uuid.uuid4())) is None
+
+
+async def test_reorder_points_offers_and_what_drafts_bring(uow: UnitOfWork) -> None:
+    bolt, nut = await product(uow, "BOLT"), await product(uow, "NUT")
+    await uow.reorder_points.set(ReorderPoint(bolt, D(10), D(5)))
+    await uow.reorder_points.set(ReorderPoint(bolt, D(12), D("2.5")))  # replaced
+    await uow.reorder_points.set(ReorderPoint(nut, D(0), D(1)))
+    await uow.reorder_points.lock_drafting()
+    mine = [p for p in await uow.reorder_points.all() if p.sku in (bolt, nut)]
+    assert mine == [ReorderPoint(bolt, D(12), D("2.5")), ReorderPoint(nut, D(0), D(1))]
+
+    details = VendorDetails(
+        name="V", currency="EUR", supplies=(SuppliedProduct(bolt, D("0.25"), 4),)
+    )
+    vendor = await uow.vendors.add(str(uuid.uuid4()), details)
+    assert await uow.vendors.offers([bolt, nut]) == {bolt: [Offer(vendor.id, D("0.25"), 4)]}
+
+    draft = PurchaseOrder(
+        id=str(uuid.uuid4()),
+        number=await uow.purchase_orders.next_number(2026),
+        vendor_id=vendor.id,
+        currency="EUR",
+        warehouse="MAIN",
+        status=PurchaseOrderStatus.DRAFT,
+        lines=[PurchaseLine(bolt, D(3), D(1))],
+    )
+    await uow.purchase_orders.add(draft)
+    assert await uow.purchase_orders.incoming([bolt]) == {}
+    assert await uow.purchase_orders.incoming([bolt], drafts=True) == {bolt: D(3)}

@@ -18,6 +18,7 @@ from inventory.domain.purchasing import (
     CreatePurchaseOrder,
     NotOnPurchaseOrder,
     NotPurchasable,
+    Offer,
     PurchaseLine,
     PurchaseLineInput,
     PurchaseOrder,
@@ -26,9 +27,11 @@ from inventory.domain.purchasing import (
     PurchaseOrderStatus,
     ReceiptExceedsOrder,
     ReceiveGoods,
+    ReorderPoint,
     SuppliedProduct,
     UnknownPurchaseOrder,
     VendorDetails,
+    suggestions,
 )
 from inventory.service_layer import catalogue, purchasing, reservations, stock
 
@@ -276,3 +279,53 @@ async def test_sending_records_the_document_and_cancelling_a_sent_order_tells_it
         )
     assert await purchasing.incoming(fake_uow, "BOLT") == D(0)
     assert uuid.UUID(po.id)
+
+
+# --- the suggested purchase list ----------------------------------------------------------------
+
+
+def test_suggestions_buy_up_to_the_point_and_at_least_the_quantity_from_the_cheapest() -> None:
+    points = [
+        ReorderPoint("A", D(10), D(4)),  # 3 + 2 = 5 < 10: up to the point, 5
+        ReorderPoint("B", D(10), D(20)),  # 9 < 10: at least the reorder quantity, 20
+        ReorderPoint("C", D(5), D(5)),  # 5 + 0 = 5: not below
+        ReorderPoint("D", D(1), D(1)),  # no vendor supplies it
+    ]
+    offers = {
+        "A": [Offer("v2", D("1.10"), 9), Offer("v1", D("1.10"), 3), Offer("v3", D(2), 1)],
+        "B": [Offer("v3", D("0.5"), 30)],
+    }
+    found = suggestions(points, {"A": D(3), "B": D(9), "C": D(5)}, {"A": D(2)}, offers)
+    assert [(s.sku, s.quantity, s.offer.vendor_id if s.offer else None) for s in found] == [
+        ("A", D(5), "v1"),  # equal price: the quicker vendor
+        ("B", D(20), "v3"),
+        ("D", D(1), None),
+    ]
+
+
+async def test_suggestions_become_one_draft_per_vendor_once(fake_uow: Any) -> None:
+    for sku in ("BOLT", "NUT", "WASHER"):
+        await _product(fake_uow, sku)
+    cheap = await _vendor(
+        fake_uow, SuppliedProduct("BOLT", D("0.1"), 2), SuppliedProduct("NUT", D(1), 2)
+    )
+    await _vendor(
+        fake_uow, SuppliedProduct("BOLT", D("0.2"), 1), SuppliedProduct("WASHER", D(3), 5)
+    )
+    for sku, point, quantity in (("BOLT", "10", "50"), ("NUT", "5", "1"), ("WASHER", "2", "3")):
+        await purchasing.set_reorder_point(fake_uow, ReorderPoint(sku, D(point), D(quantity)))
+    with pytest.raises(NotPurchasable):
+        await purchasing.set_reorder_point(fake_uow, ReorderPoint("GHOST", D(1), D(1)))
+
+    drafts = await purchasing.draft_suggested_purchases(fake_uow, today=today)
+    by_vendor = {
+        po.vendor_id: [(line.sku, line.quantity, line.unit_price) for line in po.lines]
+        for po in drafts
+    }
+    assert by_vendor[cheap] == [("BOLT", D(50), D("0.1")), ("NUT", D(5), D(1))]
+    assert [lines for vendor, lines in by_vendor.items() if vendor != cheap] == [
+        [("WASHER", D(3), D(3))]
+    ]
+    assert all(po.status is PurchaseOrderStatus.DRAFT for po in drafts)
+    assert await purchasing.suggest_purchases(fake_uow) == []  # the drafts are on order
+    assert await purchasing.draft_suggested_purchases(fake_uow, today=today) == []

@@ -173,8 +173,10 @@ class SqlPurchaseOrderRepository(SqlRepository):
             for row in rows
         ]
 
-    async def incoming(self, skus: Collection[str]) -> dict[str, Decimal]:
-        """Per SKU, what open purchase orders still expect (a SKU expecting nothing is left out)."""
+    async def incoming(self, skus: Collection[str], *, drafts: bool = False) -> dict[str, Decimal]:
+        """Per SKU, what open purchase orders (and drafts, if asked) still expect; a SKU
+        expecting nothing is left out."""
+        statuses = [*OPEN, *((PurchaseOrderStatus.DRAFT,) if drafts else ())]
         if not skus:
             return {}
         open_quantity = func.greatest(
@@ -185,7 +187,7 @@ class SqlPurchaseOrderRepository(SqlRepository):
             .join(purchase_orders, purchase_orders.c.id == purchase_order_lines.c.purchase_order_id)
             .where(
                 purchase_order_lines.c.sku.in_(sorted(skus)),
-                purchase_orders.c.status.in_([status.value for status in OPEN]),
+                purchase_orders.c.status.in_([status.value for status in statuses]),
             )
             .group_by(purchase_order_lines.c.sku)
         )

@@ -149,3 +149,16 @@ return_lines = Table(
 )
 
 return_number_counters = yearly_counter_table("return_number_counters", metadata)
+
+# --- reorder points -----------------------------------------------------------------------------
+
+reorder_points = Table(
+    "reorder_points",
+    metadata,
+    Column("sku", String(64), ForeignKey("products.sku"), primary_key=True),
+    Column("reorder_point", QUANTITY, nullable=False),
+    Column("reorder_quantity", QUANTITY, nullable=False),
+    *timestamps(),
+    CheckConstraint("reorder_point >= 0", name="point_not_negative"),
+    CheckConstraint("reorder_quantity > 0", name="quantity_positive"),
+)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.adapters.adjustments import SqlAdjustmentRepository
 from inventory.adapters.products import SqlProductRepository
 from inventory.adapters.purchase_orders import SqlPurchaseOrderRepository
+from inventory.adapters.reorder_points import SqlReorderPointRepository
 from inventory.adapters.reservations import SqlReservationRepository
 from inventory.adapters.returns import SqlReturnRepository
 from inventory.adapters.shipments import SqlShipmentRepository
@@ -32,6 +33,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.vendors = SqlVendorRepository(session)
         self.purchase_orders = SqlPurchaseOrderRepository(session)
         self.returns = SqlReturnRepository(session)
+        self.reorder_points = SqlReorderPointRepository(session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.engine import Row
 
 from inventory.adapters.purchasing_tables import vendor_products, vendors
-from inventory.domain.purchasing import SuppliedProduct, Vendor, VendorDetails
+from inventory.domain.purchasing import Offer, SuppliedProduct, Vendor, VendorDetails
 from inventory.service_layer.ports import Page
 from servicekit.unit_of_work import SqlRepository
 
@@ -71,6 +72,16 @@ class SqlVendorRepository(SqlRepository):
             )
         rows = list((await self.session.execute(query)).all())
         return await self._with_supplies(rows[:limit]), len(rows) > limit
+
+    async def offers(self, skus: Collection[str]) -> dict[str, list[Offer]]:
+        found: dict[str, list[Offer]] = {}
+        if skus:
+            for row in await self.session.execute(
+                select(vendor_products).where(vendor_products.c.sku.in_(sorted(skus)))
+            ):
+                offer = Offer(row.vendor_id, row.purchase_price, row.lead_time_days)
+                found.setdefault(row.sku, []).append(offer)
+        return found
 
     async def _write_supplies(self, vendor_id: str, supplies: tuple[SuppliedProduct, ...]) -> None:
         if supplies:

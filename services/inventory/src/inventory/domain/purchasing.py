@@ -283,3 +283,66 @@ class PurchaseOrderAction:
     purchase_order_id: str
     correlation_id: str | None = None
     actor: str | None = None
+
+
+# --- reordering ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReorderPoint:
+    """Buy `reorder_quantity` (at least) once available plus on order drops below the point."""
+
+    sku: str
+    reorder_point: Decimal
+    reorder_quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Offer:
+    vendor_id: str
+    purchase_price: Decimal
+    lead_time_days: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A product to buy: how much, and from whom (None: no vendor supplies it)."""
+
+    sku: str
+    available: Decimal
+    on_order: Decimal
+    reorder_point: Decimal
+    quantity: Decimal
+    offer: Offer | None
+
+
+def suggestions(
+    points: list[ReorderPoint],
+    available: Mapping[str, Decimal],
+    on_order: Mapping[str, Decimal],
+    offers: Mapping[str, list[Offer]],
+) -> list[Suggestion]:
+    """What to buy, in SKU order: every product whose available stock plus what purchase
+    orders (drafts included) still bring is below its reorder point. It is bought up to the
+    point, and at least its reorder quantity, from the cheapest vendor (then the quickest)."""
+    found = []
+    for point in sorted(points, key=lambda p: p.sku):
+        projected = available.get(point.sku, ZERO) + on_order.get(point.sku, ZERO)
+        if projected >= point.reorder_point:
+            continue
+        best = min(
+            offers.get(point.sku, []),
+            key=lambda o: (o.purchase_price, o.lead_time_days, o.vendor_id),
+            default=None,
+        )
+        found.append(
+            Suggestion(
+                sku=point.sku,
+                available=available.get(point.sku, ZERO),
+                on_order=on_order.get(point.sku, ZERO),
+                reorder_point=point.reorder_point,
+                quantity=max(point.reorder_quantity, point.reorder_point - projected),
+                offer=best,
+            )
+        )
+    return found

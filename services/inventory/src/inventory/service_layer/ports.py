@@ -36,6 +36,7 @@ from inventory.domain.records import (
 )
 from inventory.service_layer.purchasing_ports import (
     PurchaseOrderRepository,
+    ReorderPointRepository,
     ReturnRepository,
     VendorRepository,
 )
@@ -195,6 +196,9 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def returns(self) -> ReturnRepository: ...
+
+    @property
+    def reorder_points(self) -> ReorderPointRepository: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part that an exception undoes, locks it took included, leaving the rest alone."""

@@ -31,15 +31,19 @@ from inventory.domain.purchasing import (
     CreatePurchaseOrder,
     NotPurchasable,
     PurchaseLine,
+    PurchaseLineInput,
     PurchaseOrder,
     PurchaseOrderAction,
     PurchaseOrderStatus,
     Receipt,
     ReceiveGoods,
+    ReorderPoint,
+    Suggestion,
     UnknownPurchaseOrder,
     UnknownVendor,
     Vendor,
     VendorDetails,
+    suggestions,
 )
 from inventory.domain.records import StockChange
 from inventory.service_layer.events import command_event, stock_lines
@@ -278,3 +282,57 @@ async def list_receipts(uow: UnitOfWork, purchase_order_id: str) -> list[Receipt
 async def incoming(uow: UnitOfWork, sku: str) -> Decimal:
     """What open purchase orders still expect of `sku`."""
     return (await uow.purchase_orders.incoming([sku])).get(sku, Decimal(0))
+
+
+# --- the suggested purchase list ----------------------------------------------------------------
+
+
+async def set_reorder_point(uow: UnitOfWork, point: ReorderPoint) -> ReorderPoint:
+    kinds = await uow.products.kinds([point.sku])
+    _purchasable("sku", point.sku, kinds.get(point.sku))
+    await uow.reorder_points.set(point)
+    return point
+
+
+async def suggest_purchases(uow: UnitOfWork) -> list[Suggestion]:
+    """Every product below its reorder point, counting what purchase orders (drafts too) bring."""
+    points = await uow.reorder_points.all()
+    skus = [point.sku for point in points]
+    available = {}
+    for sku in skus:
+        level = await uow.stock.get(sku)
+        available[sku] = level.available if level is not None else Decimal(0)
+    on_order = await uow.purchase_orders.incoming(skus, drafts=True)
+    return suggestions(points, available, on_order, await uow.vendors.offers(skus))
+
+
+async def draft_suggested_purchases(
+    uow: UnitOfWork,
+    *,
+    correlation_id: str | None = None,
+    actor: str | None = None,
+    today: Today = date.today,
+) -> list[PurchaseOrder]:
+    """One draft purchase order per vendor for the suggestions a vendor supplies (the rest stay
+    suggestions). Asked twice, the second finds the drafts on order and drafts nothing."""
+    await uow.reorder_points.lock_drafting()
+    by_vendor: dict[str, list[PurchaseLineInput]] = {}
+    for suggestion in await suggest_purchases(uow):
+        if suggestion.offer is not None:
+            line = PurchaseLineInput(
+                sku=suggestion.sku,
+                quantity=suggestion.quantity,
+                unit_price=suggestion.offer.purchase_price,
+            )
+            by_vendor.setdefault(suggestion.offer.vendor_id, []).append(line)
+    drafts = []
+    for vendor_id in sorted(by_vendor):
+        command = CreatePurchaseOrder(
+            vendor_id=vendor_id,
+            lines=tuple(by_vendor[vendor_id]),
+            notes="Drafted from the suggested purchase list",
+            correlation_id=correlation_id,
+            actor=actor,
+        )
+        drafts.append(await create_purchase_order(uow, command, today=today))
+    return drafts

@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from inventory.domain.purchasing import (
+    Offer,
     PurchaseOrder,
     PurchaseOrderStatus,
     Receipt,
+    ReorderPoint,
     Vendor,
     VendorDetails,
 )
@@ -39,6 +41,24 @@ class VendorRepository(Protocol):
         self, *, limit: int, after: tuple[str, str] | None, text: str | None
     ) -> Page[Vendor]:
         """In (name, id) order after `after`; `text` is found in the name or e-mail."""
+        ...
+
+    async def offers(self, skus: Collection[str]) -> dict[str, list[Offer]]:
+        """Per SKU, every vendor's price and lead time for it."""
+        ...
+
+
+class ReorderPointRepository(Protocol):
+    async def set(self, point: ReorderPoint) -> None:
+        """Create or replace the product's reorder point."""
+        ...
+
+    async def all(self) -> list[ReorderPoint]:
+        """Every reorder point, in SKU order."""
+        ...
+
+    async def lock_drafting(self) -> None:
+        """Serialise turning suggestions into drafts, until the transaction ends."""
         ...
 
 
@@ -80,8 +100,9 @@ class PurchaseOrderRepository(Protocol):
         """The order's receipts, oldest first."""
         ...
 
-    async def incoming(self, skus: Collection[str]) -> dict[str, Decimal]:
-        """Per SKU, what sent and partially received purchase orders still expect."""
+    async def incoming(self, skus: Collection[str], *, drafts: bool = False) -> dict[str, Decimal]:
+        """Per SKU, what sent and partially received purchase orders (and drafts, if asked)
+        still expect."""
         ...
 
 
