@@ -198,3 +198,44 @@ def test_split_text_bounds_every_piece() -> None:
     )
     assert split_text("short\ntext", limit=100) == ["short\ntext"]
     assert split_text("", limit=100) == [""]
+
+
+@pytest.mark.parametrize(
+    ("currency", "price", "net", "tax", "gross"),
+    [
+        ("JPY", "333.5", "1,001", "100", "1,101"),  # no minor unit: whole yen, no decimals
+        ("BHD", "0.415", "1.245", "0.125", "1.370"),  # 3 minor digits: fils
+    ],
+)
+def test_amounts_are_printed_with_the_currency_minor_digits(
+    renderer, invoice_builder, currency: str, price: str, net: str, tax: str, gross: str
+) -> None:
+    issued = invoice_builder("order-1", "INV-2026-000002", "SO-2026-000002", line_count=1)
+    plain = {"net": net.replace(",", ""), "tax": tax, "gross": gross.replace(",", "")}
+    line = issued.lines[0].model_copy(
+        update={
+            "quantity": Decimal(3),
+            "unit_price": Decimal(price),
+            "discount_percent": Decimal(0),
+            "tax_rate": Decimal(10),
+            "net_amount": Decimal(plain["net"]),
+            "tax_amount": Decimal(plain["tax"]),
+            "gross_amount": Decimal(plain["gross"]),
+        }
+    )
+    totals = issued.totals.model_copy(
+        update={
+            "net": Decimal(plain["net"]),
+            "tax": Decimal(plain["tax"]),
+            "gross": Decimal(plain["gross"]),
+            "taxes": [],
+        }
+    )
+    issued = issued.model_copy(update={"currency": currency, "lines": [line], "totals": totals})
+    text, _ = pdf_text(renderer.render(printing.invoice(issued)))
+    assert f"{gross} {currency}" in text
+    assert f"Please pay {gross} {currency}" in text
+    assert f"Tax 10 % on {net}" in text  # the breakdown computed from the printed lines
+    assert price in text
+    assert format_amount(Decimal("1234.5"), "JPY") == "1,235"
+    assert format_amount(Decimal("1.2345"), "BHD") == "1.235"
