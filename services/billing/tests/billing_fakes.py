@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -84,6 +84,7 @@ class FakeBillableOrders:
         self.invoices = invoices
         self.rows: dict[str, BillableOrder] = {}
         self.shipments: dict[tuple[str, str, str], Decimal] = {}
+        self.recurring: dict[tuple[str, date], str] = {}
 
     async def lock(self, order_id: str) -> BillableOrder:
         return self.rows.setdefault(order_id, BillableOrder(order_id))
@@ -112,8 +113,9 @@ class FakeBillableOrders:
 
     async def invoiced(self, order_id: str) -> dict[int, Invoiced]:
         found: dict[int, Invoiced] = {}
+        periodic = set(self.recurring.values())
         for invoice in self.invoices.rows.values():
-            if invoice.order_id != order_id:
+            if invoice.order_id != order_id or invoice.id in periodic:
                 continue
             for line in invoice.lines:
                 was = found.get(line.line_no, Invoiced())
@@ -123,6 +125,20 @@ class FakeBillableOrders:
                     was.tax + line.tax_amount,
                 )
         return found
+
+    async def recurring_candidates(self) -> list[str]:
+        return sorted(
+            order.order_id
+            for order in self.rows.values()
+            if order.status in ("open", "concluded") and (order.snapshot or {}).get("recurring")
+        )
+
+    async def recurring_periods(self, order_id: str) -> set[date]:
+        return {period for order, period in self.recurring if order == order_id}
+
+    async def add_recurring(self, order_id: str, period_start: date, invoice_id: str) -> None:
+        assert (order_id, period_start) not in self.recurring, "unique order and period"
+        self.recurring[(order_id, period_start)] = invoice_id
 
 
 class FakeUnitOfWork:
@@ -142,7 +158,14 @@ class FakeUnitOfWork:
         """All of the block's changes, or none of them if it raises."""
         orders = self.billable_orders
         saved = copy.deepcopy(
-            (self.invoices.rows, self.invoices.counters, self.events, orders.rows, orders.shipments)
+            (
+                self.invoices.rows,
+                self.invoices.counters,
+                self.events,
+                orders.rows,
+                orders.shipments,
+                orders.recurring,
+            )
         )
         try:
             yield self
@@ -153,5 +176,6 @@ class FakeUnitOfWork:
                 self.events,
                 orders.rows,
                 orders.shipments,
+                orders.recurring,
             ) = saved
             raise

@@ -309,6 +309,8 @@ class InvoiceIssued(Payload):
     # order may be invoiced in parts: on delivery, down payments, by hand)
     order_total: Money | None = None
     invoiced_total: Money | None = None
+    # optional: the period a recurring invoice bills (its first day); None for other invoices
+    period_start: date | None = None
 
 
 class PaymentReceived(Payload):

@@ -18,6 +18,7 @@ from billing.entrypoints import (
 )
 from billing.entrypoints.collection import Clock, CollectionLoop
 from billing.entrypoints.handlers import Handlers
+from billing.entrypoints.recurring import RecurringLoop
 from contracts import EventType
 from contracts.topics import BILLING_EVENTS, INVENTORY_EVENTS, ORDERS_EVENTS
 from servicekit.runtime import ServiceSpec, Subscription
@@ -29,6 +30,7 @@ def build_spec(
     """The billing service; `clock` dates the daily collection run (tests pass their own)."""
     settings = settings or BillingSettings()
     collection = CollectionLoop(settings, clock)
+    recurring = RecurringLoop(settings, clock)
     handlers = Handlers(default_policy=settings.invoicing_policy)
     return ServiceSpec(
         name="billing",
@@ -52,8 +54,9 @@ def build_spec(
             Subscription(
                 topic=ORDERS_EVENTS,
                 handlers={
-                    EventType.ORDER_CREATED: handlers.order_known,
-                    EventType.ORDER_CONFIRMED: handlers.order_known,
+                    EventType.ORDER_CREATED: handlers.order_created,
+                    EventType.ORDER_CONFIRMED: handlers.order_confirmed,
+                    EventType.ORDER_CANCELLED: handlers.order_cancelled,
                     EventType.ORDER_COMPLETED: handlers.order_completed,
                 },
             ),
@@ -63,6 +66,6 @@ def build_spec(
             ),
         ],
         publishes=[BILLING_EVENTS],
-        on_startup=[collection.start],
-        on_shutdown=[collection.stop],
+        on_startup=[collection.start, recurring.start],
+        on_shutdown=[collection.stop, recurring.stop],
     )

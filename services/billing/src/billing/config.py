@@ -29,6 +29,9 @@ class BillingSettings(ServiceSettings):
     # How an order is invoiced unless it was given a policy of its own (PUT
     # /orders/{id}/invoicing-policy): on_completion, on_delivery or manual.
     invoicing_policy: InvoicingPolicy = InvoicingPolicy.ON_COMPLETION
+    # The recurring invoices job: how often a worker issues the periods due, and whether at all.
+    recurring_enabled: bool = True
+    recurring_interval_seconds: float = Field(default=900.0, gt=0)
     # The daily collection run (overdue invoices, dunning): how often a worker checks whether
     # today's run is still to do, and whether workers run it at all.
     collection_enabled: bool = True

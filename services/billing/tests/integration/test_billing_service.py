@@ -15,6 +15,9 @@ from billing_harness import Billing
 from sqlalchemy import func, select
 
 from billing.adapters.tables import invoice_number_counters, invoices, payments
+from billing.adapters.unit_of_work import SqlUnitOfWork
+from billing.domain.recurrence import periods_due
+from billing.service_layer.recurring import run_recurring
 from contracts import EventType
 from servicekit import dlq
 from servicekit.testing import eventually
@@ -435,3 +438,30 @@ async def test_a_manual_invoice_takes_chosen_quantities_never_beyond_what_is_lef
         "108.90",
         "24.20",
     )
+
+
+async def test_recurring_invoices_once_per_period_with_two_workers_at_once(
+    billing: Billing, make_order: Any
+) -> None:
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=75)
+    order = make_order(recurring={"frequency": "monthly", "start": start.isoformat()})
+    event = confirmed(order)
+    await billing.publish(event, order.order_id)
+    await eventually(lambda: billing.processed(event.id))
+
+    async def worker() -> int:
+        async with billing.runtime.sessionmaker() as session, session.begin():
+            run = await run_recurring(SqlUnitOfWork(session), today)
+        return len(run.issued)
+
+    counts = await asyncio.gather(worker(), worker())  # two workers at once
+    counts.append(await worker())  # and a run again later
+    due = periods_due("monthly", start, None, today)
+    assert len(due) >= 3
+    invoices = await billing.invoices_of(order.order_id)
+    assert len(invoices) == len(due)  # whoever issued them (the service's own job may too)
+    assert sum(counts) <= len(due)
+    assert {i["totals"]["gross"] for i in invoices} == {"133.10"}
+    issued = [e["data"] for _, e in await billing.published(EventType.INVOICE_ISSUED)]
+    assert sorted(d["period_start"] for d in issued) == [p.isoformat() for p in due]

@@ -4,13 +4,14 @@ invoiced quantities."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from billing.adapters.order_tables import billable_orders, order_shipments
+from billing.adapters.order_tables import billable_orders, order_shipments, recurring_invoices
 from billing.adapters.tables import invoice_lines, invoices
 from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy
 from billing.service_layer.order_invoicing import BillableOrder
@@ -38,6 +39,7 @@ class SqlBillableOrders(SqlRepository):
             .values(
                 snapshot=order.snapshot,
                 policy=order.policy.value if order.policy is not None else None,
+                status=order.status,
                 updated_at=func.now(),
             )
         )
@@ -82,13 +84,41 @@ class SqlBillableOrders(SqlRepository):
                 func.sum(invoice_lines.c.tax_amount),
             )
             .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
-            .where(invoices.c.order_id == order_id)
+            .where(
+                invoices.c.order_id == order_id,
+                invoices.c.id.not_in(select(recurring_invoices.c.invoice_id)),
+            )
             .group_by(invoice_lines.c.line_no)
         )
         return {
             line_no: Invoiced(quantity=Decimal(q), net=Decimal(net), tax=Decimal(tax))
             for line_no, q, net, tax in (await self.session.execute(query)).all()
         }
+
+    async def recurring_candidates(self) -> list[str]:
+        query = (
+            select(billable_orders.c.order_id)
+            .where(
+                billable_orders.c.status.in_(("open", "concluded")),
+                billable_orders.c.snapshot["recurring"].is_not(None),
+                func.jsonb_typeof(billable_orders.c.snapshot["recurring"]) == "object",
+            )
+            .order_by(billable_orders.c.order_id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def recurring_periods(self, order_id: str) -> set[date]:
+        query = select(recurring_invoices.c.period_start).where(
+            recurring_invoices.c.order_id == order_id
+        )
+        return set((await self.session.execute(query)).scalars())
+
+    async def add_recurring(self, order_id: str, period_start: date, invoice_id: str) -> None:
+        await self.session.execute(
+            recurring_invoices.insert().values(
+                order_id=order_id, period_start=period_start, invoice_id=invoice_id
+            )
+        )
 
 
 def _billable(row: Any) -> BillableOrder:
@@ -97,4 +127,5 @@ def _billable(row: Any) -> BillableOrder:
         order_id=row["order_id"],
         snapshot=row["snapshot"],
         policy=InvoicingPolicy(policy) if policy is not None else None,
+        status=row["status"],
     )

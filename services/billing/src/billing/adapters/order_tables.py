@@ -4,7 +4,9 @@ invoicing policy, and the quantities its shipments took (from inventory's events
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Date,
     DateTime,
+    ForeignKey,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -24,8 +26,23 @@ billable_orders = Table(
     Column("snapshot", JSONB),
     # None: the service's default policy (BILLING_INVOICING_POLICY).
     Column("policy", String(20)),
+    # The order's status as its events told it (draft, open, concluded, cancelled): recurring
+    # invoices are issued for open and concluded orders, never for drafts or cancelled ones.
+    Column("status", String(20)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("policy IN ('on_completion', 'on_delivery', 'manual')", name="policy"),
+    CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
+)
+
+# One invoice per recurring order and period, whatever the number of workers or runs.
+recurring_invoices = Table(
+    "recurring_invoices",
+    metadata,
+    Column("order_id", String(200), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("order_id", "period_start"),
 )
 
 order_shipments = Table(

@@ -3,45 +3,28 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
 from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.config import BillingSettings
+from billing.entrypoints.worker_jobs import Clock, WorkerJob
 from billing.service_layer.collection import run_collection
-from servicekit.background import BackgroundLoop
-from servicekit.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+__all__ = ["Clock", "CollectionLoop"]
 
 
-class CollectionLoop:
+class CollectionLoop(WorkerJob):
     """Checks every `collection_interval_seconds` whether the clock's day has been run."""
 
     def __init__(self, settings: BillingSettings, clock: Clock) -> None:
-        self.settings = settings
-        self.clock = clock
-        self.runtime: Runtime | None = None
-        self._loop = BackgroundLoop(
+        async def collect(uow: SqlUnitOfWork) -> None:
+            await run_collection(uow, clock().date(), settings.levels)
+
+        super().__init__(
             "billing-collection",
-            self._round,
+            collect,
+            enabled=settings.collection_enabled,
             interval=settings.collection_interval_seconds,
-            stop_timeout=30,
             logger=log,
         )
-
-    async def _round(self) -> None:
-        assert self.runtime is not None, "started with a runtime"
-        async with self.runtime.sessionmaker() as session, session.begin():
-            await run_collection(SqlUnitOfWork(session), self.clock().date(), self.settings.levels)
-
-    async def start(self, runtime: Runtime) -> None:
-        if runtime.worker and self.settings.collection_enabled:
-            self.runtime = runtime
-            await self._loop.start()
-
-    async def stop(self, runtime: Runtime) -> None:
-        if self._loop.running:
-            await self._loop.stop()

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,13 @@ from billing.domain.model import Invoice, UninvoiceableOrder
 from billing.service_layer import order_invoicing
 from contracts import CloudEvent
 from contracts.common import OrderSnapshot
-from contracts.events import OrderCompleted, OrderConfirmed, OrderCreated, ShipmentDispatched
+from contracts.events import (
+    OrderCancelled,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderCreated,
+    ShipmentDispatched,
+)
 from servicekit.consumer import PermanentError
 
 
@@ -57,11 +64,23 @@ class Handlers:
         dated today (UTC); a second delivery changes nothing."""
         await self._about_order(order_invoicing.order_completed, event, session)
 
-    async def order_known(
-        self, event: CloudEvent[OrderCreated] | CloudEvent[OrderConfirmed], session: AsyncSession
+    async def order_created(self, event: CloudEvent[OrderCreated], session: AsyncSession) -> None:
+        """Keep the draft's snapshot."""
+        await self._about_order(
+            partial(order_invoicing.order_known, status="draft"), event, session
+        )
+
+    async def order_confirmed(
+        self, event: CloudEvent[OrderConfirmed], session: AsyncSession
     ) -> None:
-        """Keep the order's latest snapshot (and, on delivery, invoice what shipped before)."""
-        await self._about_order(order_invoicing.order_known, event, session)
+        """Keep the open order's snapshot (and, on delivery, invoice what shipped before)."""
+        await self._about_order(partial(order_invoicing.order_known, status="open"), event, session)
+
+    async def order_cancelled(
+        self, event: CloudEvent[OrderCancelled], session: AsyncSession
+    ) -> None:
+        """A cancelled order gets no more recurring invoices."""
+        await order_invoicing.order_cancelled(SqlUnitOfWork(session), event.data.order_id)
 
     async def _about_order(
         self, use_case: OrderUseCase, event: CloudEvent[Any], session: AsyncSession

@@ -45,6 +45,7 @@ async def issue_for(
     invoiced_before: Decimal,
     today: date,
     correlation_id: str | None = None,
+    period_start: date | None = None,
 ) -> Invoice:
     """Issue an invoice of `lines` of the order, dated `today`, and record invoice.issued
     (with the order's gross total and what its invoices add up to with this one), caused by
@@ -82,6 +83,7 @@ async def issue_for(
         update={
             "order_total": order.totals.gross,
             "invoiced_total": model.money(invoiced_before + totals.gross, order.currency),
+            "period_start": period_start,
         }
     )
     if cause is not None:

@@ -36,6 +36,7 @@ class BillableOrder:
     order_id: str
     snapshot: dict[str, Any] | None = None
     policy: InvoicingPolicy | None = None
+    status: str | None = None  # draft, open, concluded, cancelled (as the order's events said)
 
     def policy_or(self, default: InvoicingPolicy) -> InvoicingPolicy:
         return self.policy or default
@@ -66,8 +67,18 @@ class BillableOrderRepository(Protocol):
         ...
 
     async def invoiced(self, order_id: str) -> dict[int, Invoiced]:
-        """Per order line number, what the order's invoices took."""
+        """Per order line number, what the order's invoices took (recurring ones aside)."""
         ...
+
+    async def recurring_candidates(self) -> list[str]:
+        """The open or concluded orders with recurring billing settings."""
+        ...
+
+    async def recurring_periods(self, order_id: str) -> set[date]:
+        """The periods the order already has its recurring invoice for."""
+        ...
+
+    async def add_recurring(self, order_id: str, period_start: date, invoice_id: str) -> None: ...
 
 
 class OrderInvoicingUnitOfWork(UnitOfWork, Protocol):
@@ -97,11 +108,15 @@ async def order_known(
     *,
     today: date,
     default_policy: InvoicingPolicy,
+    status: str = "open",
 ) -> Invoice | None:
-    """Keep the order's latest snapshot; under `on_delivery`, invoice what shipped before."""
+    """Keep the order's latest snapshot and status; under `on_delivery`, invoice what shipped
+    before."""
     billable = await uow.billable_orders.lock(order.order_id)
-    billable = replace(billable, snapshot=order.model_dump(mode="json"))
+    billable = replace(billable, snapshot=order.model_dump(mode="json"), status=status)
     await uow.billable_orders.save(billable)
+    if order.recurring is not None:
+        return None  # invoiced per period (`recurring`)
     if billable.policy_or(default_policy) is not InvoicingPolicy.ON_DELIVERY:
         return None
     return await _invoice_shipped(uow, cause, order, today=today)
@@ -123,6 +138,8 @@ async def shipment_dispatched(
     order = billable.order
     if order is None or billable.policy_or(default_policy) is not InvoicingPolicy.ON_DELIVERY:
         return None
+    if order.recurring is not None:
+        return None  # invoiced per period (`recurring`)
     return await _invoice_shipped(uow, cause, order, today=today)
 
 
@@ -137,8 +154,11 @@ async def order_completed(
     """Invoice whatever the completed order has not had invoiced (nothing under `manual`)."""
     lines = stated_lines(order)
     billable = await uow.billable_orders.lock(order.order_id)
-    billable = replace(billable, snapshot=order.model_dump(mode="json"))
+    billable = replace(billable, snapshot=order.model_dump(mode="json"), status="concluded")
     await uow.billable_orders.save(billable)
+    if order.recurring is not None:
+        log.info("order %s is billed per period: nothing issued on completion", order.order_id)
+        return None
     if billable.policy_or(default_policy) is InvoicingPolicy.MANUAL:
         log.info("order %s is invoiced manually: nothing issued on completion", order.order_id)
         return None
@@ -322,3 +342,9 @@ async def progress(
         state=policies.state_of(total or Decimal(0), invoiced_gross, bool(invoiced)),
         lines=lines,
     )
+
+
+async def order_cancelled(uow: OrderInvoicingUnitOfWork, order_id: str) -> None:
+    """A cancelled order gets no more recurring invoices."""
+    billable = await uow.billable_orders.lock(order_id)
+    await uow.billable_orders.save(replace(billable, status="cancelled"))
