@@ -1300,7 +1300,7 @@ def main() -> int:
     try:
         report = asyncio.run(bench(sizes))
     except (BenchError, DemoError, httpx.HTTPError, OSError, asyncpg.PostgresError) as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
+        print(f"bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
