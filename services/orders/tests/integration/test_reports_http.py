@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from orders_builders import shipment_dispatched
+from orders_builders import payment_received, shipment_dispatched
 
 from contracts import EventType, new_event
-from contracts.events import StockReservationFailed
+from contracts.common import CustomerRef, PaymentTerms, Totals
+from contracts.events import InvoiceIssued, StockReservationFailed
 from servicekit.testing import bearer, eventually
 
 ALICE = bearer("sales", subject="alice", team="north")
@@ -183,6 +186,49 @@ async def test_quote_conversion_per_owner(orders_service: Any) -> None:
     exported = await client.get("/reports/quote-conversion?format=csv", headers=BOB)
     [row] = list(csv.DictReader(io.StringIO(exported.text)))
     assert (row["quotes"], row["rejected"], row["conversion_rate"]) == ("1", "1", "0.0000")
+
+
+async def test_receivables_per_owner_from_billing_events(orders_service: Any) -> None:
+    client = orders_service.client
+    service_line = {**_line("S-9", "1", "100.00"), "kind": "service"}
+    order = await _confirmed(client, ALICE, [service_line])
+    issued = InvoiceIssued(
+        invoice_id="inv-1",
+        number="INV-2026-000001",
+        order_id=order["id"],
+        order_number=order["number"],
+        customer=CustomerRef(id=order["customer"]["id"], name="R"),
+        issue_date=date.today(),
+        due_date=date.today(),
+        currency="EUR",
+        payment_terms=PaymentTerms(),
+        lines=[],
+        totals=Totals(net=D("100.00"), tax=D("0.00"), gross=D("100.00")),
+    )
+    paid = payment_received(
+        order["id"], "60.00", paid_total="60.00", balance="40.00", status="partially_paid"
+    )
+    for event_type, payload in (
+        (EventType.INVOICE_ISSUED, issued),
+        (EventType.PAYMENT_RECEIVED, paid),
+    ):
+        event = new_event(event_type, payload, source="/billing", subject=order["id"])
+        await orders_service.send("billing.events", event, order["id"])
+
+    async def receivables(who: dict[str, str]) -> Any:
+        found = (await client.get("/reports/receivables", headers=who)).json()["items"]
+        return found if found and found[0]["open"] == "40.00" else None
+
+    [row] = await eventually(lambda: receivables(ALICE))
+    assert row == {
+        "owner": "alice",
+        "currency": "EUR",
+        "invoices": 1,
+        "net": "100.00",
+        "gross": "100.00",
+        "open": "40.00",
+    }
+    assert (await client.get("/reports/receivables", headers=BOB)).json()["items"] == []
 
 
 async def _when(probe: Any, ready: Any) -> Any:

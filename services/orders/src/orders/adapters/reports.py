@@ -19,6 +19,11 @@ from orders.domain.ownership import Viewer
 from orders.domain.reports import ReportFilters, SalesBy
 
 CONFIRMED = ("open", "concluded")
+BILLING_FACTS = (
+    EventType.INVOICE_ISSUED.value,
+    EventType.PAYMENT_RECEIVED.value,
+    EventType.PAYMENT_REVERSED.value,
+)
 MILESTONES = {
     "confirmed": EventType.ORDER_CONFIRMED.value,
     "shipped": EventType.ORDER_SHIPPED.value,
@@ -191,3 +196,22 @@ class SqlSalesReports:
             func.count().filter(converted).label("converted"),
         ).where(*conditions)
         return dict((await self.session.execute(query)).one()._mapping)
+
+    async def billing_facts(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]:
+        """The invoices issued and the payments received or reversed on the orders, in the
+        order they happened: `(owner, type, data)`."""
+        query = (
+            select(
+                func.coalesce(orders.c.owner, "").label("owner"),
+                order_timeline.c.type,
+                order_timeline.c.data,
+            )
+            .select_from(orders.join(order_timeline, order_timeline.c.order_id == orders.c.id))
+            .where(
+                order_timeline.c.type.in_(BILLING_FACTS),
+                ~order_timeline.c.stale,
+                *_scope(filters, viewer),
+            )
+            .order_by(order_timeline.c.occurred_at, order_timeline.c.id)
+        )
+        return (await self.session.execute(query)).all()

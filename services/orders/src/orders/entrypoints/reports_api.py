@@ -132,3 +132,12 @@ async def quote_conversion_report(
             SqlSalesReports(uow.session), filters, current_viewer(), quotes.today()
         )
     return _answer_one("quote-conversion", row, format)
+
+
+@router.get("/reports/receivables", responses=ANSWERS)
+async def receivables_report(request: Request, filters: Filters, format: Format = "json") -> Any:
+    """Per owner and currency: invoices issued on their orders, invoiced net and gross, and
+    what is still open (credit notes are not deducted: this service does not hear of them)."""
+    async with unit_of_work(request) as uow:
+        rows = await reports.receivables(SqlSalesReports(uow.session), filters, current_viewer())
+    return _answer("receivables", rows, format)
