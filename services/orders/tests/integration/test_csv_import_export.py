@@ -289,3 +289,34 @@ async def test_contacts_import_names_customers_by_reference_or_id(orders_service
     assert (again.json()["created"], again.json()["existing"]) == (0, 2)
     contacts = (await client.get(f"/customers/{by_id['id']}/contacts")).json()["items"]
     assert [(c["name"], c["email"]) for c in contacts] == [("Ben Weber", None)]
+
+
+async def test_quotes_export_with_the_list_filters(orders_service: Any) -> None:
+    customer = await orders_service.new_customer("Angebot AG")
+    body = {
+        "customer_id": customer["id"],
+        "currency": "EUR",
+        "lines": [
+            {
+                "sku": "INSTALL",
+                "kind": "service",
+                "description": "Installation",
+                "quantity": "2",
+                "unit_price": "50.00",
+                "tax_rate": "10",
+            }
+        ],
+    }
+    first = await orders_service.created("/quotes", body)
+    second = await orders_service.created("/quotes", {**body, "customer_reference": "RFQ-7"})
+
+    rows = await exported(orders_service, "/exports/quotes.csv", customer_id=customer["id"])
+    assert [r["number"] for r in rows] == [second["number"], first["number"]]  # newest first
+    assert (rows[0]["status"], rows[0]["gross_total"], rows[0]["customer_reference"]) == (
+        "draft",
+        "110.00",
+        "RFQ-7",
+    )
+    sent = await exported(orders_service, "/exports/quotes.csv", status="sent")
+    assert all(r["status"] == "sent" for r in sent)
+    assert first["id"] not in {r["id"] for r in sent}

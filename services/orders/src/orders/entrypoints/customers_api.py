@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -84,9 +84,7 @@ async def get_customer(
     return tagged(response, mapping.customer_read(customer))
 
 
-@router.get("/customers", response_model=customers_schemas.CustomerPage)
-async def list_customers(
-    request: Request,
+async def customer_filters(
     q: Annotated[
         str | None,
         Query(max_length=200, description="Part of the name or e-mail address"),
@@ -96,14 +94,10 @@ async def list_customers(
     team: TeamParam = None,
     group: Annotated[str | None, Query(max_length=50), Storable] = None,
     archived: Annotated[bool, Query(description="true: archived customers only")] = False,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> customers_schemas.CustomerPage:
-    """Customers by name, optionally those whose name or e-mail contains `q`; only those the
-    caller may see."""
-    after = cursor_position(cursor, name_and_id)
+) -> CustomerFilters:
+    """The filters of customer lists, limited to what the caller may see."""
     viewer = current_viewer()
-    filters = CustomerFilters(
+    return CustomerFilters(
         q=q,
         owner=viewer.resolve_owner(owner),
         team=team,
@@ -111,6 +105,18 @@ async def list_customers(
         archived=archived,
         viewer=viewer,
     )
+
+
+CustomerQuery = Annotated[CustomerFilters, Depends(customer_filters)]
+
+
+@router.get("/customers", response_model=customers_schemas.CustomerPage)
+async def list_customers(
+    request: Request, filters: CustomerQuery, limit: Limit = 50, cursor: Cursor = None
+) -> customers_schemas.CustomerPage:
+    """Customers by name, optionally those whose name or e-mail contains `q`; only those the
+    caller may see."""
+    after = cursor_position(cursor, name_and_id)
     async with unit_of_work(request) as uow:
         found = await uow.customers.search(filters, limit=limit + 1, after=after)
     page, next_cursor = page_of(found, limit, name_and_id_of)

@@ -8,19 +8,22 @@ repeats for rows that do not change meanwhile).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.order import Order
+from orders.domain.quote import Quote
 from orders.entrypoints import csv_customers
+from orders.entrypoints.customers_api import CustomerQuery
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of
+from orders.entrypoints.quotes_api import QuoteQuery
+from orders.service_layer import quotes
 from orders.service_layer.imports import CUSTOMER
-from orders.service_layer.ownership import current_viewer
-from orders.service_layer.ports import CustomerFilters, OrderFilters, OrderSort, Position
-from servicekit.api import Storable
+from orders.service_layer.ports import OrderFilters, OrderSort, Position
 from servicekit.csvfiles import stream_csv
 from servicekit.runtime import runtime_of
 
@@ -31,6 +34,7 @@ CSV_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
 }
 
+AMOUNT_COLUMNS = ("currency", "net_total", "tax_total", "gross_total")
 ORDER_COLUMNS = (
     "id",
     "number",
@@ -40,10 +44,7 @@ ORDER_COLUMNS = (
     "stage",
     "order_date",
     "customer_id",
-    "currency",
-    "net_total",
-    "tax_total",
-    "gross_total",
+    *AMOUNT_COLUMNS,
     "customer_reference",
     "external_reference",
     "contract_number",
@@ -61,18 +62,10 @@ def _csv(filename: str, header: Sequence[str], rows: AsyncIterator[list[Any]]) -
 
 
 @router.get("/exports/customers.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
-async def export_customers(
-    request: Request,
-    q: Annotated[
-        str | None,
-        Query(max_length=200, description="Part of the name or e-mail address"),
-        Storable,
-    ] = None,
-) -> StreamingResponse:
-    """Customers by name, in the columns `POST /imports/customers` reads: an export imports
-    back unchanged. Only the active customers the caller may see."""
+async def export_customers(request: Request, filters: CustomerQuery) -> StreamingResponse:
+    """Customers by name with the filters of `GET /customers` (only those the caller may see),
+    in the columns `POST /imports/customers` reads: an export imports back unchanged."""
     sessionmaker = runtime_of(request).sessionmaker
-    filters = CustomerFilters(q=q, viewer=current_viewer())  # taken now: rows stream later
 
     async def rows() -> AsyncIterator[list[Any]]:
         after: tuple[str, str] | None = None
@@ -141,3 +134,57 @@ async def export_orders(request: Request, query: OrderQueryParams) -> StreamingR
             after = _after(page[-1], filters.sort)
 
     return _csv("orders.csv", ORDER_COLUMNS, rows())
+
+
+QUOTE_COLUMNS = (
+    "id",
+    "number",
+    "status",
+    "quote_date",
+    "valid_until",
+    "customer_id",
+    *AMOUNT_COLUMNS,
+    "customer_reference",
+    "owner",
+    "created_at",
+)
+
+
+def _quote_row(quote: Quote) -> list[Any]:
+    totals = quote.totals
+    return [
+        quote.id,
+        quote.number,
+        quote.status_on(quotes.today()).value,
+        quote.quote_date.isoformat(),
+        quote.valid_until.isoformat(),
+        quote.customer_id,
+        quote.currency,
+        totals.net,
+        totals.tax,
+        totals.gross,
+        quote.customer_reference,
+        quote.owner,
+        quote.created_at.isoformat(),
+    ]
+
+
+@router.get("/exports/quotes.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_quotes(request: Request, filters: QuoteQuery) -> StreamingResponse:
+    """Quotes, newest first, with the filters of `GET /quotes` (only those the caller may see)."""
+    sessionmaker = runtime_of(request).sessionmaker
+
+    async def rows() -> AsyncIterator[list[Any]]:
+        before: tuple[datetime, str] | None = None
+        while True:
+            async with sessionmaker() as session, session.begin():
+                page = await SqlUnitOfWork(session).quotes.search(
+                    filters, limit=PAGE, before=before
+                )
+            for quote in page:
+                yield _quote_row(quote)
+            if len(page) < PAGE:
+                return
+            before = (page[-1].created_at, page[-1].id)
+
+    return _csv("quotes.csv", QUOTE_COLUMNS, rows())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
@@ -72,9 +72,7 @@ async def create_quote(
     )
 
 
-@router.get("/quotes", response_model=quotes_schemas.QuotePage, responses=PROBLEMS)
-async def list_quotes(
-    request: Request,
+async def quote_filters(
     status: QuoteStatus | None = None,
     customer_id: uuid.UUID | None = None,
     opportunity_id: Annotated[str | None, Query(max_length=200), Storable] = None,
@@ -85,13 +83,10 @@ async def list_quotes(
     ] = None,
     owner: OwnerParam = None,
     team: TeamParam = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> quotes_schemas.QuotePage:
-    """Quotes, newest first; `status=expired` finds sent quotes past their validity date."""
-    before = cursor_position(cursor, _created_at_and_id)
+) -> QuoteFilters:
+    """The filters of quote lists, limited to what the caller may see."""
     viewer = current_viewer()
-    filters = QuoteFilters(
+    return QuoteFilters(
         status=status,
         customer_id=str(customer_id) if customer_id else None,
         opportunity_id=opportunity_id,
@@ -101,6 +96,17 @@ async def list_quotes(
         team=team,
         viewer=viewer,
     )
+
+
+QuoteQuery = Annotated[QuoteFilters, Depends(quote_filters)]
+
+
+@router.get("/quotes", response_model=quotes_schemas.QuotePage, responses=PROBLEMS)
+async def list_quotes(
+    request: Request, filters: QuoteQuery, limit: Limit = 50, cursor: Cursor = None
+) -> quotes_schemas.QuotePage:
+    """Quotes, newest first; `status=expired` finds sent quotes past their validity date."""
+    before = cursor_position(cursor, _created_at_and_id)
     async with unit_of_work(request) as uow:
         found = await uow.quotes.search(filters, limit=limit + 1, before=before)
         page, next_cursor = page_of(found, limit, created_at_and_id_of)
