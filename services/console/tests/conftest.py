@@ -174,6 +174,40 @@ class FakeSuiteApi:
         }
         return {"items": [quote], "next_cursor": None}
 
+    async def sales_report(self, token: str, params: Params) -> Json:
+        self._call("sales_report", token, dict(params))
+        return {
+            "items": [
+                {
+                    "key": "2026-11",
+                    "label": "2026-11",
+                    "currency": "EUR",
+                    "orders": 2,
+                    "net": "100.00",
+                    "gross": "120.00",
+                    "average_order_value": "60.00",
+                },
+                {
+                    "key": "2026-12",
+                    "label": "2026-12",
+                    "currency": "EUR",
+                    "orders": 1,
+                    "net": "50.00",
+                    "gross": "60.00",
+                    "average_order_value": "60.00",
+                },
+                {
+                    "key": "2026-12",
+                    "label": "2026-12",
+                    "currency": "JPY",
+                    "orders": 1,
+                    "net": "900",
+                    "gross": "990",
+                    "average_order_value": "990",
+                },
+            ]
+        }
+
     async def list_stages(self, token: str) -> Json:
         self._call("list_stages", token)
         return {"stages": self.stages}

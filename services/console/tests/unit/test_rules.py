@@ -141,3 +141,17 @@ def test_each_catalogue_translates_every_message_the_templates_use():
         catalogue = translations(language)
         untranslated = sorted(m for m in used if catalogue.gettext(m) == m and m != "Roles")
         assert untranslated == [], language
+
+
+def test_bars_are_shares_of_the_largest_in_their_currency():
+    from decimal import Decimal
+
+    from console.domain.charts import bar_widths
+
+    rows = [
+        {"currency": "EUR", "gross": "50"},
+        {"currency": "EUR", "gross": "200"},
+        {"currency": "USD", "gross": "0"},
+        {"currency": "EUR", "gross": "not a number"},
+    ]
+    assert bar_widths(rows) == [Decimal("25.0"), Decimal("100.0"), Decimal(0), Decimal(0)]

@@ -312,6 +312,7 @@ async def test_every_page_has_a_strict_policy_and_no_inline_script_or_style(
         "/quotes",
         "/purchase-orders",
         "/payments",
+        "/reports/sales",
     ):
         page = await client.get(path)
         assert page.status_code == 200, path
@@ -590,3 +591,14 @@ async def test_payments_list_what_they_settled_and_the_credit_left(client, fake_
     assert 'href="/invoices/i1">INV-1' in page.text
     assert "€50.00" in page.text
     assert "€14.00" in page.text
+
+
+async def test_the_sales_report_is_a_table_and_a_chart_per_currency(client, fake_api, sign_in):
+    await sign_in("sales")
+    page = await client.get("/reports/sales?by=nonsense&currency=eur&date_from=2026-11-01")
+    ((params,),) = fake_api.called("sales_report")
+    assert params == {"by": "period", "date_from": "2026-11-01", "date_to": "", "currency": "EUR"}
+    widths = re.findall(r'<rect class="bar"[^>]*width="([0-9.]+)"', page.text)
+    assert widths == ["100.0", "50.0", "100.0"]  # yen are compared with yen only
+    assert "€120.00" in page.text
+    assert "¥990" in page.text

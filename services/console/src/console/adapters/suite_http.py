@@ -121,6 +121,10 @@ class HttpSuiteApi:
         page: Json = await self._json("orders", "GET", "/quotes", token, params=params)
         return page
 
+    async def sales_report(self, token: str, params: Params) -> Json:
+        report: Json = await self._json("orders", "GET", "/reports/sales", token, params=params)
+        return report
+
     async def list_stages(self, token: str) -> Json:
         stages: Json = await self._json("orders", "GET", "/stages", token)
         return stages

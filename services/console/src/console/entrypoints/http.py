@@ -19,6 +19,7 @@ from console.entrypoints import (
     products_views,
     purchasing_views,
     quotes_views,
+    reports_views,
     signin_views,
 )
 from console.entrypoints.web import (
@@ -145,6 +146,7 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
         products_views,
         purchasing_views,
         billing_views,
+        reports_views,
         documents_views,
     ):
         app.include_router(module.router)
