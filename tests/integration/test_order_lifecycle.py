@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -415,3 +416,62 @@ async def test_a_restarted_service_catches_up(suite: Suite) -> None:
     assert (await order_action(suite, order["id"], "complete")).status_code == 200
     await order_reaches(suite, order["id"], billing="invoiced")
     assert len(await invoices_of(suite, order["id"])) == 1
+
+
+async def test_one_payment_for_two_orders_a_bounce_then_dunning(suite: Suite) -> None:
+    buyer = await customer(suite)
+    service = {
+        "sku": "CONSULT",
+        "kind": "service",
+        "description": "Consulting",
+        "quantity": "1",
+        "unit_price": "100.00",
+        "tax_rate": "21",
+    }
+    orders = [await create_order(suite, buyer["id"], [service]) for _ in range(2)]
+    for order in orders:
+        assert (await order_action(suite, order["id"], "confirm")).status_code == 200
+        await order_reaches(suite, order["id"], status="open")
+        completed = await order_action(suite, order["id"], "complete")
+        assert completed.status_code == 200, completed.text
+        await order_reaches(suite, order["id"], billing="invoiced")
+
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    async with suite.client("billing") as billing:
+        body = {"customer_id": buyer["id"], "currency": "EUR", "amount": "250.00"}
+        paid = await billing.post("/payments", json=body, headers=key)
+        assert paid.status_code == 201, paid.text
+        assert (paid.json()["allocated_total"], paid.json()["unallocated"]) == ("242.00", "8.00")
+    for order in orders:
+        await order_reaches(suite, order["id"], billing="paid")
+
+    async with suite.client("billing") as billing:
+        bounced = await billing.post(
+            f"/payments/{paid.json()['id']}/reversal", json={"reason": "returned by the bank"}
+        )
+        assert bounced.status_code == 200, bounced.text
+    for order in orders:
+        await order_reaches(suite, order["id"], billing="invoiced")
+
+    # 21 days after the due date (14 days): overdue, then the second reminder at once.
+    day = (datetime.now(UTC).date() + timedelta(days=14 + 21)).isoformat()
+    async with suite.client("billing") as billing:
+        run = await billing.post("/collection-runs", json={"day": day})
+        assert run.status_code == 200, run.text
+        assert (run.json()["overdue"], run.json()["reminders"]) == (2, 2)
+    await order_reaches(suite, orders[0]["id"], billing="overdue")
+    async with suite.client("orders") as client:
+
+        async def timeline() -> list[str] | None:
+            response = await client.get(f"/orders/{orders[0]['id']}/timeline")
+            types = [entry["type"] for entry in response.json()["items"]]
+            return types if EventType.DUNNING_LEVEL_REACHED.value in types else None
+
+        types = await eventually(timeline, within=60)
+    for expected in (
+        EventType.PAYMENT_RECEIVED,
+        EventType.PAYMENT_REVERSED,
+        EventType.INVOICE_OVERDUE,
+        EventType.DUNNING_LEVEL_REACHED,
+    ):
+        assert expected.value in types

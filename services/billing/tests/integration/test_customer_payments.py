@@ -3,6 +3,7 @@ settling several invoices, credit, its application and refund, reversals."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -237,3 +238,18 @@ async def test_bad_allocations_are_refused_and_record_nothing(
     unknown = await post(billing, f"/payments/{uuid.uuid4()}/reversal", {"reason": "x"})
     assert unknown.status_code == 404
     assert Decimal((await billing.get(mine["id"]))["balance"]) == Decimal("133.10")
+
+
+async def test_concurrent_payments_settle_each_invoice_once_and_keep_the_rest_as_credit(
+    billing: Billing, make_order: Any
+) -> None:
+    settled = await invoices(billing, make_order, 10, 20, 30)  # 3 x 133.10 = 399.30
+    body = {"customer_id": CUSTOMER["id"], "currency": "EUR", "amount": "150.00"}
+    responses = await asyncio.gather(*(post(billing, "/payments", body) for _ in range(4)))
+    assert [r.status_code for r in responses] == [201] * 4
+    allocated = sum(Decimal(r.json()["allocated_total"]) for r in responses)
+    assert allocated == Decimal("399.30")
+    assert (
+        balances(*[await billing.get(i["id"]) for i in settled]) == [("paid", "133.10", "0.00")] * 3
+    )
+    assert await credit(billing) == [{"currency": "EUR", "amount": "200.70"}]
