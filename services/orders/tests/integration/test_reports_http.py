@@ -73,6 +73,8 @@ async def test_reports_hold_what_the_caller_sees(orders_service: Any) -> None:
         ("bob", "110.00"),
     ]
     products = {r["key"]: r for r in await sales(MANAGER, "product")}
+    top = await client.get("/reports/sales", params={"by": "product", "top": 1}, headers=MANAGER)
+    assert [r["key"] for r in top.json()["items"]] == ["B-1"]  # 100.00 before A-1's 60.00
     assert (products["A-1"]["orders"], products["A-1"]["quantity"]) == (2, "12.000")
     by_month = await sales(BOB, "period")
     assert [(r["orders"], r["gross"], r["average_order_value"]) for r in by_month] == [

@@ -84,12 +84,21 @@ def _answer_one(name: str, row: dict[str, Any], format: Format) -> Any:
 
 @router.get("/reports/sales", responses=ANSWERS)
 async def sales_report(
-    request: Request, filters: Filters, by: SalesBy = SalesBy.PERIOD, format: Format = "json"
+    request: Request,
+    filters: Filters,
+    by: SalesBy = SalesBy.PERIOD,
+    top: Annotated[
+        int | None, Query(ge=1, le=1000, description="Only the largest by net per currency")
+    ] = None,
+    format: Format = "json",
 ) -> Any:
     """Order intake (confirmed orders, by order date) per month, owner, customer or product, per
-    currency: orders, net, gross and the average order value."""
+    currency: orders, net, gross and the average order value; `top=10&by=customer`: the top
+    customers."""
     async with unit_of_work(request) as uow:
-        rows = await reports.sales(SqlSalesReports(uow.session), by, filters, current_viewer())
+        rows = await reports.sales(
+            SqlSalesReports(uow.session), by, filters, current_viewer(), top=top
+        )
     return _answer(f"sales-by-{by.value}", rows, format)
 
 

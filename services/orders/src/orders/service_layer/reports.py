@@ -52,11 +52,25 @@ class SalesReports(Protocol):
 
 
 async def sales(
-    reports: SalesReports, by: SalesBy, filters: ReportFilters, viewer: Viewer
+    reports: SalesReports,
+    by: SalesBy,
+    filters: ReportFilters,
+    viewer: Viewer,
+    *,
+    top: int | None = None,
 ) -> list[dict[str, Any]]:
     """One row per key and currency: `{key, label, currency, orders, net, gross}` (and the
-    `quantity` of a product); the average order value per row."""
+    `quantity` of a product); the average order value per row. `top`: only the largest by net
+    of each currency (top customers, top products), largest first."""
     rows = await reports.sales(by, filters, viewer)
+    if top is not None:
+        kept: list[dict[str, Any]] = []
+        taken: dict[str, int] = {}
+        for row in sorted(rows, key=lambda r: (r["currency"], -Decimal(r["net"]))):
+            if taken.get(row["currency"], 0) < top:
+                kept.append(row)
+                taken[row["currency"]] = taken.get(row["currency"], 0) + 1
+        rows = kept
     for row in rows:
         currency = row["currency"]
         gross = Decimal(row["gross"])
