@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from contracts import CloudEvent
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
     Backorder,
     DemandStatus,
@@ -39,6 +40,8 @@ from inventory.domain.records import (
     ReservationRecord,
     Shipment,
     StockChange,
+    StockFilter,
+    StockOverviewRow,
 )
 from inventory.service_layer.ports import Page, UnitOfWork
 
@@ -60,6 +63,9 @@ def _page(items: list[Any], limit: int) -> Page[Any]:
     return items[:limit], len(items) > limit
 
 
+NO_DETAILS = CatalogueDetails()
+
+
 class FakeProducts:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -72,29 +78,59 @@ class FakeProducts:
         return {sku: self.rows[sku].kind for sku in sorted(skus) if sku in self.rows}
 
     async def add(
-        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+        self,
+        *,
+        sku: str,
+        name: str,
+        kind: ItemKind,
+        description: str | None,
+        details: CatalogueDetails = NO_DETAILS,
     ) -> Product | None:
         if sku in self.rows:
             return None
         now = self.clock.now
-        self.rows[sku] = Product(sku, name, kind, description, created_at=now, updated_at=now)
+        self.rows[sku] = Product(
+            sku, name, kind, description, created_at=now, updated_at=now, details=details
+        )
         return self.rows[sku]
 
     async def update(
-        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+        self,
+        *,
+        sku: str,
+        name: str,
+        kind: ItemKind,
+        description: str | None,
+        details: CatalogueDetails = NO_DETAILS,
     ) -> Product:
         current = self.rows[sku]
         self.rows[sku] = replace(
-            current, name=name, kind=kind, description=description, updated_at=self.clock.now
+            current,
+            name=name,
+            kind=kind,
+            description=description,
+            details=details,
+            updated_at=self.clock.now,
         )
         return self.rows[sku]
 
     async def page(
-        self, *, limit: int, after_sku: str | None, kind: ItemKind | None, text: str | None
+        self,
+        *,
+        limit: int,
+        after_sku: str | None,
+        kind: ItemKind | None,
+        text: str | None,
+        active: bool | None = None,
     ) -> Page[Product]:
         def found(product: Product) -> bool:
+            if not text:
+                return True
             fields = (product.sku, product.name, product.description or "")
-            return not text or any(text.lower() in field.lower() for field in fields)
+            return (
+                any(text.lower() in field.lower() for field in fields)
+                or product.details.barcode == text.strip()
+            )
 
         return _page(
             [
@@ -102,6 +138,7 @@ class FakeProducts:
                 for sku, product in sorted(self.rows.items())
                 if (after_sku is None or sku > after_sku)
                 and (kind is None or product.kind is kind)
+                and (active is None or product.details.active is active)
                 and found(product)
             ],
             limit,
@@ -137,6 +174,37 @@ class FakeStockLevels:
             [m for m in self.ledger if m.sku == sku and (after_id is None or m.id > after_id)],
             limit,
         )
+
+
+class FakeStockOverview:
+    def __init__(self, products: FakeProducts, stock: FakeStockLevels) -> None:
+        self.products = products
+        self.stock = stock
+
+    async def page(
+        self, where: StockFilter, *, limit: int, after: tuple[str, str] | None
+    ) -> Page[StockOverviewRow]:
+        rows = []
+        for sku, level in sorted(self.stock.levels.items()):
+            product = self.products.rows[sku]
+            text = (where.text or "").lower()
+            if (
+                (after is None or (sku, level.warehouse) > after)
+                and (where.warehouse is None or level.warehouse == where.warehouse)
+                and (where.available_below is None or level.available < where.available_below)
+                and (
+                    not text
+                    or text in sku.lower()
+                    or text in product.name.lower()
+                    or product.details.barcode == text.strip()
+                )
+            ):
+                rows.append(
+                    StockOverviewRow(
+                        sku, product.name, level.warehouse, level.on_hand, level.reserved
+                    )
+                )
+        return _page(rows, limit)
 
 
 @dataclass
@@ -326,6 +394,7 @@ class FakeUnitOfWork:
         self.purchase_orders = FakePurchaseOrders(self.clock)
         self.returns = FakeReturns(self.clock)
         self.reorder_points = FakeReorderPoints()
+        self.stock_overview = FakeStockOverview(self.products, self.stock)
         self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:

@@ -263,6 +263,37 @@ class ReturnReceived(Payload):
     reserved_orders: list[str] = Field(default_factory=list)
 
 
+class ListPrice(Payload):
+    currency: CurrencyCode
+    amount: Money = Field(ge=0)
+
+
+class ProductChanged(Payload):
+    """A catalogue entry as it now is (created or replaced): the whole entry, so a consumer's
+    view needs nothing else. Subject and key: the SKU."""
+
+    sku: Sku
+    name: ShortText
+    kind: ItemKind
+    description: LongText | None = None
+    list_prices: list[ListPrice] = Field(default_factory=list)
+    unit_of_measure: Annotated[str, Field(max_length=32)] = "unit"
+    tax_category: Annotated[str, Field(max_length=32)] = "standard"
+    active: bool = True
+    barcode: Annotated[str | None, Field(pattern=r"^[0-9]{8,14}$")] = None
+
+
+class StockLevelChanged(Payload):
+    """What a warehouse now holds of a SKU, after any movement (receipt, reservation, release,
+    shipment...). Subject and key: the SKU; its `sequence` orders the levels of one SKU."""
+
+    sku: Sku
+    warehouse: Annotated[str, Field(max_length=32)]
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+
+
 # --- billing.events ---------------------------------------------------------------------------
 
 
@@ -487,6 +518,8 @@ class EventType(StrEnum):
     GOODS_RECEIVED = f"{PREFIX}.goods.received.v1"
     RETURN_AUTHORISED = f"{PREFIX}.return.authorised.v1"
     RETURN_RECEIVED = f"{PREFIX}.return.received.v1"
+    PRODUCT_CHANGED = f"{PREFIX}.product.changed.v1"
+    STOCK_LEVEL_CHANGED = f"{PREFIX}.stock.level_changed.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
@@ -521,6 +554,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.GOODS_RECEIVED: GoodsReceived,
     EventType.RETURN_AUTHORISED: ReturnAuthorised,
     EventType.RETURN_RECEIVED: ReturnReceived,
+    EventType.PRODUCT_CHANGED: ProductChanged,
+    EventType.STOCK_LEVEL_CHANGED: StockLevelChanged,
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.PAYMENT_REVERSED: PaymentReversed,

@@ -49,7 +49,7 @@ ORDERS_EVENTS = Topic(
 INVENTORY_EVENTS = Topic(
     name="inventory.events",
     partitions=6,
-    key="order id (sku for stock adjustments, purchase order id for purchasing)",
+    key="order id (sku for adjustments, levels and products; purchase order id for purchasing)",
     event_types=(
         EventType.STOCK_RESERVED,
         EventType.STOCK_RESERVATION_FAILED,
@@ -62,8 +62,13 @@ INVENTORY_EVENTS = Topic(
         EventType.GOODS_RECEIVED,
         EventType.RETURN_AUTHORISED,
         EventType.RETURN_RECEIVED,
+        EventType.PRODUCT_CHANGED,
+        EventType.STOCK_LEVEL_CHANGED,
     ),
-    description="Reservations, shipments, stock movements, purchase orders, receipts and returns",
+    description=(
+        "Reservations, shipments, stock movements and levels, the catalogue, purchase orders, "
+        "receipts and returns"
+    ),
 )
 BILLING_EVENTS = Topic(
     name="billing.events",

@@ -670,3 +670,86 @@ async def test_lists_refuse_foreign_cursors_and_unstorable_filters(inventory: Ha
     for path, name in (("/products", "q"), ("/reservations", "sku"), ("/shipments", "order_id")):
         refused = await client.get(path, params={name: "a\x00b"})
         assert refused.status_code == 422, (path, refused.text)
+
+
+async def test_catalogue_details_events_and_stock_at_a_glance(inventory: Harness) -> None:
+    client = inventory.client
+    code, other = sku("GL"), sku("GL")
+    entry = {
+        "name": "Hex bolt M8",
+        "kind": "product",
+        "list_prices": [
+            {"currency": "JPY", "amount": "55.5"},
+            {"currency": "EUR", "amount": "0.35"},
+        ],
+        "unit_of_measure": "pcs",
+        "barcode": "4006-3813-3393-1",
+    }
+    created = await client.put(f"/products/{code}", json=entry)
+    assert created.status_code == 201, created.text
+    product = created.json()
+    assert product["list_prices"] == [
+        {"currency": "EUR", "amount": "0.35"},
+        {"currency": "JPY", "amount": "56"},  # to the yen
+    ]
+    assert (product["barcode"], product["unit_of_measure"], product["active"]) == (
+        "4006381333931",
+        "pcs",
+        True,
+    )
+    for bad, field in (
+        ({"barcode": "4006381333932"}, "body.barcode"),
+        ({"list_prices": [{"currency": "EUR", "amount": "1"}] * 2}, "body.list_prices.1.currency"),
+        ({"list_prices": [{"currency": "ZZZ", "amount": "1"}]}, "body.list_prices.0.currency"),
+    ):
+        refused = await client.put(f"/products/{code}", json={**entry, **bad})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == field
+    assert (await client.get(f"/products/{code}")).json()["barcode"] == "4006381333931"
+    await client.put(
+        f"/products/{other}", json={"name": "Washer", "kind": "product", "active": False}
+    )
+    by_barcode = (await client.get("/products", params={"q": "4006381333931"})).json()["items"]
+    assert [p["sku"] for p in by_barcode] == [code]
+    inactive = (await client.get("/products", params={"active": "false"})).json()["items"]
+    assert other in [p["sku"] for p in inactive]
+    assert code not in [p["sku"] for p in inactive]
+
+    assert (await inventory.adjust(code, "receipt", "10", "delivery")).status_code == 201
+    assert (await inventory.adjust(other, "receipt", "2", "delivery")).status_code == 201
+    order = confirmed([(code, "product", "7")])
+    await inventory.publish(order)
+    await inventory.events_of(order.subject or "")
+
+    stock = (await client.get("/stock", params={"q": "GL-"})).json()
+    rows = {row["sku"]: row for row in stock["items"]}
+    assert rows[code] == {
+        "sku": code,
+        "name": "Hex bolt M8",
+        "warehouse": "MAIN",
+        "on_hand": "10",
+        "reserved": "7",
+        "available": "3",
+        "incoming": "0",
+    }
+    low = (await client.get("/stock", params={"q": "GL-", "available_below": "3"})).json()
+    assert [row["sku"] for row in low["items"]] == [other]
+    page = (await client.get("/stock", params={"q": "GL-", "limit": 1})).json()
+    rest = (
+        await client.get("/stock", params={"q": "GL-", "limit": 1, "cursor": page["next_cursor"]})
+    ).json()
+    assert page["items"][0]["sku"] < rest["items"][0]["sku"]
+    assert (await client.get("/stock", params={"warehouse": "ELSEWHERE"})).json()["items"] == []
+
+    events = await inventory.events()
+    changed = [e for e in events if e["type"] == EventType.PRODUCT_CHANGED and e["subject"] == code]
+    assert changed[0]["data"]["list_prices"] == [
+        {"currency": "EUR", "amount": "0.35"},
+        {"currency": "JPY", "amount": "56"},
+    ]
+    levels = [
+        (e["sequence"], e["data"]["available"])
+        for e in events
+        if e["type"] == EventType.STOCK_LEVEL_CHANGED and e["subject"] == code
+    ]
+    assert [available for _, available in sorted(levels)] == ["10", "3"]  # receipt, reservation

@@ -11,10 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from stdnum import ean
 
 from contracts import EventType, new_event
 from contracts.events import StockReleased
 from inventory.adapters.unit_of_work import SqlUnitOfWork
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
     Backorder,
     DemandStatus,
@@ -24,7 +26,7 @@ from inventory.domain.model import (
     ReservationLine,
     StockLevel,
 )
-from inventory.domain.records import OrderDemand, ReservationFilter, StockChange
+from inventory.domain.records import OrderDemand, ReservationFilter, StockChange, StockFilter
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
@@ -117,7 +119,68 @@ async def test_products_page_in_sku_order_with_filters(uow: UnitOfWork) -> None:
     assert f"{prefix}-A" not in [p.sku for p in wildcard]  # % and _ are no wildcards
 
 
+async def test_catalogue_details_are_kept_and_searched(uow: UnitOfWork) -> None:
+    sku, barcode = code("EAN"), f"40{uuid.uuid4().int % 10**10:010d}"
+    barcode += str(ean.calc_check_digit(barcode))
+    details = CatalogueDetails(
+        list_prices={"EUR": Decimal("12.50"), "JPY": Decimal("1800.00")},
+        unit_of_measure="kg",
+        tax_category="reduced",
+        active=False,
+        barcode=barcode,
+    )
+    added = await uow.products.add(
+        sku=sku, name="Flour", kind=ItemKind.PRODUCT, description=None, details=details
+    )
+    assert added is not None
+    assert added.details == details
+    assert (await uow.products.get(sku)) == added
+    by_barcode, _ = await uow.products.page(limit=10, after_sku=None, kind=None, text=barcode)
+    assert [p.sku for p in by_barcode] == [sku]
+    inactive, _ = await uow.products.page(
+        limit=10, after_sku=None, kind=None, text=sku, active=False
+    )
+    active, _ = await uow.products.page(limit=10, after_sku=None, kind=None, text=sku, active=True)
+    assert ([p.sku for p in inactive], active) == ([sku], [])
+
+    plain = await uow.products.update(
+        sku=sku, name="Flour", kind=ItemKind.PRODUCT, description=None
+    )
+    assert plain.details == CatalogueDetails()  # a replacement without details resets them
+
+
 # --- stock levels and the ledger ----------------------------------------------------------------
+
+
+async def test_the_stock_overview_lists_levels_by_sku_with_filters(uow: UnitOfWork) -> None:
+    prefix = f"OV{uuid.uuid4().hex[:6].upper()}"
+    for suffix, on_hand, reserved in (("A", "10", "8"), ("B", "5", "0"), ("C", "1", "1")):
+        sku = f"{prefix}-{suffix}"
+        await uow.products.add(
+            sku=sku, name=f"Part {suffix}", kind=ItemKind.PRODUCT, description=None
+        )
+        await uow.stock.ensure(sku)
+        await uow.stock.save(StockLevel(sku, Decimal(on_hand), Decimal(reserved)))
+
+    first, more = await uow.stock_overview.page(StockFilter(text=prefix), limit=2, after=None)
+    assert [(r.sku, r.warehouse, r.available) for r in first] == [
+        (f"{prefix}-A", "MAIN", Decimal(2)),
+        (f"{prefix}-B", "MAIN", Decimal(5)),
+    ]
+    assert first[0].name == "Part A"
+    assert more
+    rest, more = await uow.stock_overview.page(
+        StockFilter(text=prefix), limit=2, after=(first[-1].sku, first[-1].warehouse)
+    )
+    assert ([r.sku for r in rest], more) == ([f"{prefix}-C"], False)
+    low, _ = await uow.stock_overview.page(
+        StockFilter(text=prefix, available_below=Decimal(3), warehouse="MAIN"), limit=10, after=None
+    )
+    assert [r.sku for r in low] == [f"{prefix}-A", f"{prefix}-C"]
+    elsewhere, _ = await uow.stock_overview.page(
+        StockFilter(text=prefix, warehouse="NOWHERE"), limit=10, after=None
+    )
+    assert elsewhere == []
 
 
 async def test_a_level_starts_empty_and_is_saved(uow: UnitOfWork) -> None:

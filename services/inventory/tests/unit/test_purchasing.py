@@ -153,7 +153,8 @@ async def test_a_purchase_order_takes_prices_and_dates_from_the_vendor(fake_uow:
         (D("0.05"), date(2027, 1, 4)),
     ]
     assert po.total == D("12.84")
-    assert fake_uow.events == []  # a draft tells nobody
+    told = [e for e in fake_uow.events if e.type != EventType.PRODUCT_CHANGED.value]
+    assert told == []  # a draft tells nobody
 
     no_price = CreatePurchaseOrder(
         vendor_id=vendor_id, lines=(PurchaseLineInput(sku="NUT", quantity=D(1)),)
@@ -261,7 +262,7 @@ async def test_sending_records_the_document_and_cancelling_a_sent_order_tells_it
         fake_uow, PurchaseOrderAction(purchase_order_id=po.id)
     )
     assert po.sent_at is not None
-    [sent] = fake_uow.events
+    [sent] = [e for e in fake_uow.events if e.type != EventType.PRODUCT_CHANGED.value]
     assert sent.type == EventType.PURCHASE_ORDER_SENT
     assert (sent.subject, sent.data.vendor_email, sent.data.total) == (
         po.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -11,17 +12,37 @@ from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import record_of
 from inventory.adapters.tables import products
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import ItemKind
 from inventory.domain.records import Product
 from inventory.service_layer.ports import Page
 from servicekit.unit_of_work import SqlRepository
 
+NO_DETAILS = CatalogueDetails()
+
 
 def _product(row: Row[Any]) -> Product:
-    return record_of(Product, row, kind=ItemKind(row.kind))
+    details = CatalogueDetails(
+        list_prices={currency: Decimal(amount) for currency, amount in row.list_prices.items()},
+        unit_of_measure=row.unit_of_measure,
+        tax_category=row.tax_category,
+        active=row.active,
+        barcode=row.barcode,
+    )
+    return record_of(Product, row, kind=ItemKind(row.kind), details=details)
 
 
-def _contains(text: str) -> str:
+def _columns(details: CatalogueDetails) -> dict[str, Any]:
+    return {
+        "list_prices": {currency: str(amount) for currency, amount in details.list_prices.items()},
+        "unit_of_measure": details.unit_of_measure,
+        "tax_category": details.tax_category,
+        "active": details.active,
+        "barcode": details.barcode,
+    }
+
+
+def contains(text: str) -> str:
     """A LIKE pattern finding `text` literally (its %, _ and \\ escaped)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -43,12 +64,24 @@ class SqlProductRepository(SqlRepository):
         return {sku: ItemKind(kind) for sku, kind in rows}
 
     async def add(
-        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+        self,
+        *,
+        sku: str,
+        name: str,
+        kind: ItemKind,
+        description: str | None,
+        details: CatalogueDetails = NO_DETAILS,
     ) -> Product | None:
         row = (
             await self.session.execute(
                 insert(products)
-                .values(sku=sku, name=name, kind=kind.value, description=description)
+                .values(
+                    sku=sku,
+                    name=name,
+                    kind=kind.value,
+                    description=description,
+                    **_columns(details),
+                )
                 .on_conflict_do_nothing(index_elements=[products.c.sku])
                 .returning(*products.c)
             )
@@ -56,33 +89,54 @@ class SqlProductRepository(SqlRepository):
         return _product(row) if row is not None else None
 
     async def update(
-        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+        self,
+        *,
+        sku: str,
+        name: str,
+        kind: ItemKind,
+        description: str | None,
+        details: CatalogueDetails = NO_DETAILS,
     ) -> Product:
         row = (
             await self.session.execute(
                 update(products)
                 .where(products.c.sku == sku)
-                .values(name=name, kind=kind.value, description=description, updated_at=func.now())
+                .values(
+                    name=name,
+                    kind=kind.value,
+                    description=description,
+                    updated_at=func.now(),
+                    **_columns(details),
+                )
                 .returning(*products.c)
             )
         ).one()
         return _product(row)
 
     async def page(
-        self, *, limit: int, after_sku: str | None, kind: ItemKind | None, text: str | None
+        self,
+        *,
+        limit: int,
+        after_sku: str | None,
+        kind: ItemKind | None,
+        text: str | None,
+        active: bool | None = None,
     ) -> Page[Product]:
         query = select(products).order_by(products.c.sku).limit(limit + 1)
         if after_sku is not None:
             query = query.where(products.c.sku > after_sku)
         if kind is not None:
             query = query.where(products.c.kind == kind.value)
+        if active is not None:
+            query = query.where(products.c.active.is_(active))
         if text:
-            pattern = _contains(text)
+            pattern = contains(text)
             query = query.where(
                 or_(
                     products.c.sku.ilike(pattern, escape="\\"),
                     products.c.name.ilike(pattern, escape="\\"),
                     products.c.description.ilike(pattern, escape="\\"),
+                    products.c.barcode == text.strip(),
                 )
             )
         rows = (await self.session.execute(query)).all()

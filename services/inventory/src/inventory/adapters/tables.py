@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.schema import SchemaItem
 
 from servicekit.db import new_metadata
@@ -60,8 +61,15 @@ products = Table(
     Column("kind", String(16), nullable=False),
     Column("description", String(4000)),
     *_timestamps(),
+    # The commercial side: {currency: amount as a decimal string}, sold per unit_of_measure.
+    Column("list_prices", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("unit_of_measure", String(32), nullable=False, server_default="unit"),
+    Column("tax_category", String(32), nullable=False, server_default="standard"),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("barcode", String(14)),  # a valid GTIN (EAN-8/UPC-A/EAN-13/GTIN-14)
     CheckConstraint("kind IN ('product', 'service')", name="kind"),
     Index("ix_products_kind_sku", "kind", "sku"),
+    Index("ix_products_barcode", "barcode"),
 )
 
 warehouses = Table(

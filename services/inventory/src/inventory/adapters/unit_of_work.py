@@ -15,6 +15,7 @@ from inventory.adapters.reservations import SqlReservationRepository
 from inventory.adapters.returns import SqlReturnRepository
 from inventory.adapters.shipments import SqlShipmentRepository
 from inventory.adapters.stock_levels import SqlStockLevelRepository
+from inventory.adapters.stock_overview import SqlStockOverview
 from inventory.adapters.tables import metadata
 from inventory.adapters.vendors import SqlVendorRepository
 from servicekit.unit_of_work import SqlUnitOfWorkBase
@@ -34,6 +35,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.purchase_orders = SqlPurchaseOrderRepository(session)
         self.returns = SqlReturnRepository(session)
         self.reorder_points = SqlReorderPointRepository(session)
+        self.stock_overview = SqlStockOverview(session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

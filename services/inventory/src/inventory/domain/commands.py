@@ -6,16 +6,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import AdjustmentKind, ItemKind
 from inventory.domain.records import Carriage
 
 
 @dataclass(frozen=True, kw_only=True)
 class UpsertProduct:
+    """Create or replace a catalogue entry; `actor` and `correlation_id` go into its event."""
+
     sku: str
     name: str
     kind: ItemKind
     description: str | None = None
+    details: CatalogueDetails = field(default_factory=CatalogueDetails)
+    correlation_id: str | None = None
+    actor: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

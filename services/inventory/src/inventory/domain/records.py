@@ -3,11 +3,12 @@ adjustments, demands, reservation lines as listed, and shipments. Plain values, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
     AdjustmentKind,
     DemandStatus,
@@ -26,6 +27,7 @@ class Product:
     description: str | None
     created_at: datetime
     updated_at: datetime
+    details: CatalogueDetails = field(default_factory=CatalogueDetails)
 
 
 @dataclass(frozen=True)
@@ -166,3 +168,28 @@ class Carriage:
     carrier: str | None = None
     tracking_number: str | None = None
     shipping_date: date | None = None
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    """Which stock levels the overview lists; a field left None matches every level."""
+
+    warehouse: str | None = None
+    text: str | None = None  # in the SKU or name, or the exact barcode
+    available_below: Decimal | None = None  # low stock: available under this
+
+
+@dataclass(frozen=True)
+class StockOverviewRow:
+    """One product's stock in one warehouse, as the overview lists it."""
+
+    sku: str
+    name: str
+    warehouse: str
+    on_hand: Decimal
+    reserved: Decimal
+    incoming: Decimal = Decimal(0)  # what open purchase orders still expect
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved

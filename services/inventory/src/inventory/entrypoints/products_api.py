@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from inventory.domain.catalogue import CatalogueDetails, InvalidCatalogueEntry, gtin, list_prices
 from inventory.domain.commands import UpsertProduct
 from inventory.domain.model import ItemKind
 from inventory.domain.records import Product
@@ -17,19 +18,57 @@ from inventory.entrypoints.common import (
     UnitOfWorkDep,
     change,
 )
-from inventory.entrypoints.products_schemas import ProductPage, ProductRead, ProductUpdate
+from inventory.entrypoints.products_schemas import (
+    ListPriceRead,
+    ProductPage,
+    ProductRead,
+    ProductUpdate,
+)
 from inventory.service_layer import catalogue
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.api import Cursor, Limit, Storable, problem_responses
+from servicekit.auth import current_actor
 from servicekit.concurrency import IfMatch, entity_tag, require_match, tagged
-from servicekit.http import NotFound
+from servicekit.http import InvalidInput, NotFound
+from servicekit.observability import current_correlation_id
 from servicekit.pagination import cursor_position, keys, next_cursor, text
 
 router = APIRouter(tags=["catalogue"], responses=PROBLEMS)
 
 
 def _read(product: Product) -> ProductRead:
-    return ProductRead.model_validate(product, from_attributes=True)
+    details = product.details
+    return ProductRead(
+        sku=product.sku,
+        name=product.name,
+        kind=product.kind,
+        description=product.description,
+        list_prices=[
+            ListPriceRead(currency=currency, amount=str(amount))
+            for currency, amount in details.list_prices.items()
+        ],
+        unit_of_measure=details.unit_of_measure,
+        tax_category=details.tax_category,
+        active=details.active,
+        barcode=details.barcode,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
+
+
+def _details(body: ProductUpdate) -> CatalogueDetails:
+    """The body's commercial fields, checked: ISO 4217 currencies, a valid GTIN (422 naming
+    the field otherwise)."""
+    try:
+        return CatalogueDetails(
+            list_prices=list_prices((p.currency, p.amount) for p in body.list_prices),
+            unit_of_measure=body.unit_of_measure,
+            tax_category=body.tax_category,
+            active=body.active,
+            barcode=gtin(body.barcode) if body.barcode else None,
+        )
+    except InvalidCatalogueEntry as exc:
+        raise InvalidInput.field(f"body.{exc.field}", exc.message) from None
 
 
 @router.get("/products")
@@ -39,13 +78,16 @@ async def list_products(
     cursor: Cursor = None,
     kind: ItemKind | None = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Text in SKU/name"), Storable
+        str | None,
+        Query(max_length=200, description="Text in SKU/name/description, or the barcode"),
+        Storable,
     ] = None,
+    active: bool | None = None,
 ) -> ProductPage:
     """Products and services in SKU order."""
     after_sku = cursor_position(cursor, lambda position: text(keys("sku")(position)[0]))
     found, more = await catalogue.list_products(
-        uow, limit=limit, after_sku=after_sku, kind=kind, text=q
+        uow, limit=limit, after_sku=after_sku, kind=kind, text=q, active=active
     )
     return ProductPage(
         items=[_read(p) for p in found],
@@ -76,7 +118,15 @@ async def put_product(
 ) -> ProductRead:
     """Create the product (201) or replace its fields (200). With `If-Match`, only a product
     still as read is replaced: 412 if it changed since (or does not exist), nothing changes."""
-    command = UpsertProduct(sku=sku, name=body.name, kind=body.kind, description=body.description)
+    command = UpsertProduct(
+        sku=sku,
+        name=body.name,
+        kind=body.kind,
+        description=body.description,
+        details=_details(body),
+        correlation_id=current_correlation_id(),
+        actor=current_actor(),
+    )
 
     async def upsert(uow: UnitOfWork) -> tuple[Product, bool]:
         if if_match is not None:  # compared under the lock the replacement then holds

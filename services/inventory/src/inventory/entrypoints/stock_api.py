@@ -2,21 +2,76 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from decimal import Decimal
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Query
+
+from inventory.domain.records import StockFilter
 from inventory.entrypoints.common import (
     PROBLEMS,
     REFUSALS,
     SkuPath,
     UnitOfWorkDep,
 )
-from inventory.entrypoints.stock_schemas import MovementPage, MovementRead, StockRead
+from inventory.entrypoints.stock_schemas import (
+    MovementPage,
+    MovementRead,
+    StockLevelRead,
+    StockPage,
+    StockRead,
+)
 from inventory.service_layer import stock
-from servicekit.api import Cursor, Limit, problems_from
+from servicekit.api import Cursor, Limit, Storable, problems_from
 from servicekit.http import Conflict, NotFound
-from servicekit.pagination import cursor_position, keys, next_cursor
+from servicekit.pagination import cursor_position, keys, next_cursor, text
 
 router = APIRouter(tags=["stock"], responses=PROBLEMS)
+
+
+def _sku_and_warehouse(position: dict[str, Any]) -> tuple[str, str]:
+    sku, warehouse = keys("sku", "warehouse")(position)
+    return text(sku), text(warehouse)
+
+
+@router.get("/stock")
+async def list_stock(
+    uow: UnitOfWorkDep,
+    warehouse: Annotated[str | None, Query(max_length=32), Storable] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Text in SKU or name, or the barcode"),
+        Storable,
+    ] = None,
+    available_below: Annotated[
+        Decimal | None,
+        Query(ge=0, max_digits=15, decimal_places=3, description="Low stock: available under it"),
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> StockPage:
+    """Stock at a glance: on hand, reserved, available and incoming of every stocked product
+    per warehouse, filterable and paginated."""
+    after = cursor_position(cursor, _sku_and_warehouse)
+    where = StockFilter(warehouse=warehouse, text=q, available_below=available_below)
+    found, more = await stock.overview(uow, where, limit=limit, after=after)
+    return StockPage(
+        items=[
+            StockLevelRead(
+                sku=row.sku,
+                name=row.name,
+                warehouse=row.warehouse,
+                on_hand=row.on_hand,
+                reserved=row.reserved,
+                available=row.available,
+                incoming=row.incoming,
+            )
+            for row in found
+        ],
+        next_cursor=next_cursor(
+            found, more, lambda last: {"sku": last.sku, "warehouse": last.warehouse}
+        ),
+    )
 
 
 @router.get("/stock/{sku:path}/movements")

@@ -18,6 +18,24 @@ class StockRead(BaseModel):
     available: QuantityOut
 
 
+class StockLevelRead(BaseModel):
+    """One product's stock in one warehouse."""
+
+    sku: str
+    name: str
+    warehouse: str
+    on_hand: QuantityOut
+    reserved: QuantityOut
+    available: QuantityOut
+    incoming: QuantityOut = Field(
+        description="What open purchase orders still expect of the SKU for the warehouse"
+    )
+
+
+class StockPage(Page[StockLevelRead]):
+    """A page of stock levels in (SKU, warehouse) order."""
+
+
 class MovementRead(BaseModel):
     id: int
     sku: str

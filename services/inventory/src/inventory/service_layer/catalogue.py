@@ -2,19 +2,46 @@
 
 from __future__ import annotations
 
+from contracts import EventType
+from contracts.common import ItemKind as ItemKindPayload
+from contracts.events import ListPrice, ProductChanged
 from inventory.domain.commands import UpsertProduct
 from inventory.domain.model import ItemKind, StockRuleViolation
 from inventory.domain.records import Product
+from inventory.service_layer.events import command_event
 from inventory.service_layer.ports import Page, UnitOfWork
+
+
+def product_changed(product: Product) -> ProductChanged:
+    """The whole catalogue entry, as consumers' views keep it."""
+    details = product.details
+    return ProductChanged(
+        sku=product.sku,
+        name=product.name,
+        kind=ItemKindPayload(product.kind.value),
+        description=product.description,
+        list_prices=[
+            ListPrice(currency=currency, amount=amount)
+            for currency, amount in details.list_prices.items()
+        ],
+        unit_of_measure=details.unit_of_measure,
+        tax_category=details.tax_category,
+        active=details.active,
+        barcode=details.barcode,
+    )
 
 
 async def upsert_product(uow: UnitOfWork, command: UpsertProduct) -> tuple[Product, bool]:
     """Create the product or replace its fields; returns it and whether it was created.
 
-    A stocked product that still holds or reserves stock cannot become a service.
+    A stocked product that still holds or reserves stock cannot become a service. Records
+    product.changed with the whole entry.
     """
     sku, name, kind, description = command.sku, command.name, command.kind, command.description
-    created = await uow.products.add(sku=sku, name=name, kind=kind, description=description)
+    details = command.details
+    created = await uow.products.add(
+        sku=sku, name=name, kind=kind, description=description, details=details
+    )
     if created is None:
         current = await uow.products.get(sku, for_update=True)
         assert current is not None  # it conflicted, and products are never deleted
@@ -24,11 +51,17 @@ async def upsert_product(uow: UnitOfWork, command: UpsertProduct) -> tuple[Produ
                 raise StockRuleViolation(
                     sku, "a product with stock on hand or reserved cannot become a service"
                 )
-        product = await uow.products.update(sku=sku, name=name, kind=kind, description=description)
+        product = await uow.products.update(
+            sku=sku, name=name, kind=kind, description=description, details=details
+        )
     else:
         product = created
     if kind is ItemKind.PRODUCT:
         await uow.stock.ensure(sku)
+    event = command_event(
+        EventType.PRODUCT_CHANGED, product_changed(product), subject=sku, by=command
+    )
+    await uow.record(event, key=sku)
     return product, created is not None
 
 
@@ -44,6 +77,9 @@ async def list_products(
     after_sku: str | None = None,
     kind: ItemKind | None = None,
     text: str | None = None,
+    active: bool | None = None,
 ) -> Page[Product]:
     """Products in SKU order after `after_sku`; returns the page and whether more follow."""
-    return await uow.products.page(limit=limit, after_sku=after_sku, kind=kind, text=text)
+    return await uow.products.page(
+        limit=limit, after_sku=after_sku, kind=kind, text=text, active=active
+    )

@@ -10,7 +10,9 @@ from pydantic import BaseModel
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
-from inventory.domain.model import tidy
+from contracts.events import StockLevelChanged
+from inventory.domain.model import StockLevel, tidy
+from servicekit.unit_of_work import RecordsEvents
 
 SOURCE = "/inventory"
 
@@ -41,3 +43,17 @@ def command_event(
 
 def stock_lines(quantities: Mapping[str, Decimal]) -> list[StockLine]:
     return [StockLine(sku=sku, quantity=tidy(q)) for sku, q in sorted(quantities.items())]
+
+
+async def record_level(uow: RecordsEvents, level: StockLevel) -> None:
+    """Record stock.level_changed: what the warehouse now holds of the SKU (keyed by SKU, so
+    the levels of one SKU reach consumers in the order they were committed)."""
+    payload = StockLevelChanged(
+        sku=level.sku,
+        warehouse=level.warehouse,
+        on_hand=tidy(level.on_hand),
+        reserved=tidy(level.reserved),
+        available=tidy(level.available),
+    )
+    event = new_event(EventType.STOCK_LEVEL_CHANGED, payload, source=SOURCE, subject=level.sku)
+    await uow.record(event, key=level.sku)

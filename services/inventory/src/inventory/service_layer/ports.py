@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
     Backorder,
     DemandStatus,
@@ -33,6 +34,8 @@ from inventory.domain.records import (
     ReservationRecord,
     Shipment,
     StockChange,
+    StockFilter,
+    StockOverviewRow,
 )
 from inventory.service_layer.purchasing_ports import (
     PurchaseOrderRepository,
@@ -58,19 +61,38 @@ class ProductRepository(Protocol):
         ...
 
     async def add(
-        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+        self,
+        *,
+        sku: str,
+        name: str,
+        kind: ItemKind,
+        description: str | None,
+        details: CatalogueDetails = ...,
     ) -> Product | None:
         """Create the product; None when its SKU exists already (nothing changes then)."""
         ...
 
     async def update(
-        self, *, sku: str, name: str, kind: ItemKind, description: str | None
+        self,
+        *,
+        sku: str,
+        name: str,
+        kind: ItemKind,
+        description: str | None,
+        details: CatalogueDetails = ...,
     ) -> Product: ...
 
     async def page(
-        self, *, limit: int, after_sku: str | None, kind: ItemKind | None, text: str | None
+        self,
+        *,
+        limit: int,
+        after_sku: str | None,
+        kind: ItemKind | None,
+        text: str | None,
+        active: bool | None = None,
     ) -> Page[Product]:
-        """In SKU order after `after_sku`; `text` is found in the SKU, name or description."""
+        """In SKU order after `after_sku`; `text` is found in the SKU, name or description, or
+        is the barcode; `active` keeps only the items sold (True) or withdrawn (False)."""
         ...
 
 
@@ -95,6 +117,16 @@ class StockLevelRepository(Protocol):
 
     async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
         """The ledger of one SKU, oldest first."""
+        ...
+
+
+class StockOverview(Protocol):
+    """Stock at a glance: every stocked product's level per warehouse, with its name."""
+
+    async def page(
+        self, where: StockFilter, *, limit: int, after: tuple[str, str] | None
+    ) -> Page[StockOverviewRow]:
+        """In (SKU, warehouse) order after `after`."""
         ...
 
 
@@ -199,6 +231,9 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def reorder_points(self) -> ReorderPointRepository: ...
+
+    @property
+    def stock_overview(self) -> StockOverview: ...
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part that an exception undoes, locks it took included, leaving the rest alone."""

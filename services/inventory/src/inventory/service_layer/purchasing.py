@@ -46,7 +46,7 @@ from inventory.domain.purchasing import (
     suggestions,
 )
 from inventory.domain.records import StockChange
-from inventory.service_layer.events import command_event, stock_lines
+from inventory.service_layer.events import command_event, record_level, stock_lines
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
 from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
@@ -238,6 +238,7 @@ async def receive_goods(uow: UnitOfWork, command: ReceiveGoods) -> Receipt:
             level = levels[sku]
             change = level.apply_adjustment(AdjustmentKind.RECEIPT, amount)
             await uow.stock.save(level)
+            await record_level(uow, level)
             stock_change = StockChange(MovementKind.RECEIPT, change, Decimal(0), receipt_id, reason)
             await uow.stock.add_movement(level, stock_change)
         order = await uow.purchase_orders.save(order)

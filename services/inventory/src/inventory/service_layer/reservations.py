@@ -37,7 +37,7 @@ from inventory.domain.records import (
     ReservationRecord,
     StockChange,
 )
-from inventory.service_layer.events import SOURCE, stock_lines
+from inventory.service_layer.events import SOURCE, record_level, stock_lines
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
 
@@ -60,6 +60,7 @@ async def _record_reservations(
     for sku in sorted(demand):
         level = levels[sku]
         await uow.stock.save(level)
+        await record_level(uow, level)
         await uow.stock.add_movement(
             level, StockChange.of_order(MovementKind.RESERVATION, order_id, demand[sku], reason)
         )
@@ -185,6 +186,7 @@ async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> d
             released[sku] = amount
             await uow.reservations.save_line(line)
             await uow.stock.save(level)
+            await record_level(uow, level)
             await uow.stock.add_movement(
                 level, StockChange.of_order(MovementKind.RELEASE, order_id, -amount, text)
             )

@@ -26,7 +26,7 @@ from inventory.domain.returns import (
     UnknownReturn,
     check_returnable,
 )
-from inventory.service_layer.events import command_event, stock_lines
+from inventory.service_layer.events import command_event, record_level, stock_lines
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
 from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
@@ -118,6 +118,8 @@ async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> ReturnAutho
                 why = f"{reason} (scrapped: {command.note})" if command.note else reason
                 movement = StockChange(MovementKind.SCRAP, Decimal(0), Decimal(0), rma.id, why)
             await uow.stock.save(level)
+            if movement.on_hand_change:
+                await record_level(uow, level)
             await uow.stock.add_movement(level, movement)
         rma = await uow.returns.save(rma)
         event = command_event(

@@ -18,7 +18,7 @@ from inventory.domain.model import (
     ship,
 )
 from inventory.domain.records import Shipment, StockChange
-from inventory.service_layer.events import command_event, stock_lines
+from inventory.service_layer.events import command_event, record_level, stock_lines
 from inventory.service_layer.ports import Page, UnitOfWork
 
 
@@ -49,6 +49,7 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
     for sku, amount in plan.lines.items():
         await uow.reservations.save_line(held[sku])
         await uow.stock.save(levels[sku])
+        await record_level(uow, levels[sku])
         reason = f"shipment {shipment_id} of order {order_id}"
         await uow.stock.add_movement(
             levels[sku],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from contracts.events import AdjustmentKind as AdjustmentKindPayload
 from contracts.events import StockAdjusted
 from inventory.domain.commands import AdjustStock
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     AdjustmentKind,
     ItemKind,
     MovementKind,
@@ -18,8 +20,14 @@ from inventory.domain.model import (
     UnknownProduct,
     tidy,
 )
-from inventory.domain.records import Adjustment, Movement, StockChange
-from inventory.service_layer.events import command_event
+from inventory.domain.records import (
+    Adjustment,
+    Movement,
+    StockChange,
+    StockFilter,
+    StockOverviewRow,
+)
+from inventory.service_layer.events import command_event, record_level
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
 from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
@@ -57,6 +65,7 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
         change = level.apply_adjustment(kind, quantity)
         adjustment_id = str(uuid.uuid4())
         await uow.stock.save(level)
+        await record_level(uow, level)
         movement = MovementKind(kind.value)
         stock_change = StockChange(movement, change, Decimal(0), adjustment_id, command.reason)
         await uow.stock.add_movement(level, stock_change)
@@ -108,3 +117,20 @@ async def list_movements(
     """The ledger of one SKU, oldest first; returns the page and whether more follow."""
     await _known_product(uow, sku)
     return await uow.stock.movements(sku, limit=limit, after_id=after_id)
+
+
+async def overview(
+    uow: UnitOfWork, where: StockFilter, *, limit: int, after: tuple[str, str] | None = None
+) -> Page[StockOverviewRow]:
+    """Stock at a glance: every stocked product per warehouse, in (SKU, warehouse) order, with
+    what open purchase orders still expect as `incoming` (all to the main warehouse: there is
+    no other yet)."""
+    found, more = await uow.stock_overview.page(where, limit=limit, after=after)
+    expected = await uow.purchase_orders.incoming({row.sku for row in found})
+    rows = [
+        dataclasses.replace(row, incoming=expected.get(row.sku, Decimal(0)))
+        if row.warehouse == MAIN_WAREHOUSE
+        else row
+        for row in found
+    ]
+    return rows, more
