@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import sys
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Collection
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,11 @@ from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
 from orders.domain.contacts import Contact
+from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Order
 from orders.domain.pipeline import Stage
+from orders.domain.price_lists import PriceList
 from orders.domain.quote import OrderRef, Quote, QuoteStatus
 from orders.service_layer.ports import (
     CustomerFilters,
@@ -392,8 +395,114 @@ class FakeSavedFilters:
         return self.rows.pop(filter_id, None) is not None
 
 
+class FakeCatalogue:
+    def __init__(self) -> None:
+        self.rows: dict[str, CatalogueItem] = {}
+        self.levels: dict[tuple[str, str], StockAvailability] = {}
+
+    async def get(self, sku: str, *, for_update: bool = False) -> CatalogueItem | None:
+        return self.rows.get(sku)
+
+    async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]:
+        return {sku: self.rows[sku] for sku in sorted(skus) if sku in self.rows}
+
+    async def put(self, item: CatalogueItem) -> None:
+        self.rows[item.sku] = item
+
+    async def level(self, sku: str, warehouse: str) -> StockAvailability | None:
+        return self.levels.get((sku, warehouse))
+
+    async def put_level(self, level: StockAvailability) -> None:
+        self.levels[(level.sku, level.warehouse)] = level
+
+    async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
+        found: dict[str, list[StockAvailability]] = {}
+        for (sku, _), level in sorted(self.levels.items()):
+            if sku in skus:
+                found.setdefault(sku, []).append(level)
+        return {sku: Availability(tuple(levels)) for sku, levels in found.items()}
+
+    async def search(
+        self, *, text: str | None, active: bool | None, limit: int, after_sku: str | None
+    ) -> tuple[list[CatalogueItem], bool]:
+        def matches(item: CatalogueItem) -> bool:
+            if not text:
+                return True
+            words = (item.sku.lower(), item.name.lower())
+            return any(text.lower() in w for w in words) or item.barcode == text.strip()
+
+        found = [
+            item
+            for sku, item in sorted(self.rows.items())
+            if (after_sku is None or sku > after_sku)
+            and (active is None or item.active is active)
+            and matches(item)
+        ]
+        return found[:limit], len(found) > limit
+
+
+class FakePriceLists:
+    def __init__(self) -> None:
+        self.rows: dict[str, PriceList] = {}
+
+    async def add(self, price_list: PriceList) -> None:
+        self.rows[price_list.id] = price_list
+
+    async def replace(self, price_list: PriceList) -> None:
+        self.rows[price_list.id] = price_list
+
+    async def delete(self, price_list_id: str) -> None:
+        self.rows.pop(price_list_id, None)
+
+    async def get(self, price_list_id: str, *, for_update: bool = False) -> PriceList | None:
+        return self.rows.get(price_list_id)
+
+    async def lock_target(self, target: tuple[str, str], currency: str) -> None:
+        return None
+
+    async def of_target(self, target: tuple[str, str], currency: str) -> list[PriceList]:
+        return [p for p in self.rows.values() if (p.target, p.currency) == (target, currency)]
+
+    async def valid_for(
+        self, *, customer_id: str, customer_group: str | None, currency: str, day: date
+    ) -> list[PriceList]:
+        return [
+            p
+            for p in self.rows.values()
+            if p.currency == currency
+            and p.valid_on(day)
+            and (
+                p.customer_id == customer_id
+                or (customer_group is not None and p.customer_group == customer_group)
+            )
+        ]
+
+    async def page(
+        self,
+        *,
+        customer_id: str | None,
+        customer_group: str | None,
+        currency: str | None,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> tuple[list[PriceList], bool]:
+        found = sorted(self.rows.values(), key=lambda p: (p.created_at, p.id), reverse=True)
+        found = [
+            p
+            for p in found
+            if (customer_id is None or p.customer_id == customer_id)
+            and (customer_group is None or p.customer_group == customer_group)
+            and (currency is None or p.currency == currency)
+            and (after is None or (p.created_at, p.id) < after)
+        ]
+        return found[:limit], len(found) > limit
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
+        self.catalogue = FakeCatalogue()
+        self.price_lists = FakePriceLists()
+        self.catalogue_required = False  # unit tests name SKUs no catalogue event announced
         self.customers = FakeCustomers()
         self.customer_groups = FakeCustomerGroups(self.customers)
         self.addresses = FakeAddresses()

@@ -12,22 +12,26 @@ from contracts.topics import (
 from orders import __version__
 from orders.adapters.tables import metadata
 from orders.config import OrdersSettings
-from orders.entrypoints.handlers import HANDLERS
+from orders.entrypoints.handlers import handlers_for
 from orders.entrypoints.http import router
 from orders.entrypoints.import_runner import ImportRunner
 from orders.entrypoints.webhook_dispatcher import WebhookDispatcher
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
 
-def subscriptions(_: Runtime) -> Sequence[Subscription]:
-    """Inbound orders, and every fact other services report about our orders.
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    """Inbound orders, every fact other services report about our orders, and the catalogue
+    (products and stock levels) for the catalogue view.
 
-    stock.adjusted is about a SKU, not an order: not consumed.
+    stock.adjusted is about a SKU and told again by stock.level_changed: not consumed.
     """
+    settings = runtime.settings
+    assert isinstance(settings, OrdersSettings)
+    handlers = handlers_for(catalogue_required=settings.catalogue_required)
     return [
         Subscription(
             topic=topic,
-            handlers={t: h for t, h in HANDLERS.items() if t in topic.event_types},
+            handlers={t: h for t, h in handlers.items() if t in topic.event_types},
         )
         for topic in (ORDERS_INBOUND, INVENTORY_EVENTS, BILLING_EVENTS, DOCUMENTS_EVENTS)
     ]
@@ -36,7 +40,9 @@ def subscriptions(_: Runtime) -> Sequence[Subscription]:
 def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
     settings = settings or OrdersSettings()
     dispatcher = WebhookDispatcher(settings.webhooks)
-    importer = ImportRunner(max_rows=settings.import_max_rows)
+    importer = ImportRunner(
+        max_rows=settings.import_max_rows, catalogue_required=settings.catalogue_required
+    )
 
     async def start_background(runtime: Runtime) -> None:
         """Workers send webhook deliveries and run queued imports until the runtime stops."""

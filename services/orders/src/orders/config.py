@@ -30,3 +30,6 @@ class OrdersSettings(ServiceSettings):
     # the media types accepted (415 otherwise), e.g. ORDERS_FILE_TYPES='["application/pdf"]'.
     file_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
     file_types: list[str] = Field(default_factory=lambda: list(DEFAULT_TYPES))
+    # Product lines must name an item of the catalogue view (fed by inventory's product events):
+    # an unknown SKU is refused. Off, an unknown SKU is taken as given (an inactive one never).
+    catalogue_required: bool = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -51,16 +52,17 @@ def orders_settings() -> dict[str, Any]:
     return {}
 
 
-@pytest.fixture(scope="module")
-async def orders_service(
-    kafka_bootstrap: str, databases: TemporaryDatabases, orders_settings: dict[str, Any]
+@contextlib.asynccontextmanager
+async def orders_running(
+    kafka_bootstrap: str, databases: TemporaryDatabases, **overrides: Any
 ) -> AsyncIterator[OrdersUnderTest]:
+    """The orders service on its own database and topic prefix, with `overrides` set."""
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
     await ensure_topics(kafka)
     settings = await settings_for_test(
-        OrdersSettings, databases, kafka, "orders", consumer_max_attempts=2, **orders_settings
+        OrdersSettings, databases, kafka, "orders", consumer_max_attempts=2, **overrides
     )
     spec = build_spec(settings)
     try:
@@ -68,3 +70,23 @@ async def orders_service(
             yield OrdersUnderTest(runtime, client, kafka, producer)
     finally:
         await delete_topics(kafka)
+
+
+@pytest.fixture(scope="module")
+async def orders_service(
+    kafka_bootstrap: str, databases: TemporaryDatabases, orders_settings: dict[str, Any]
+) -> AsyncIterator[OrdersUnderTest]:
+    """Orders alone: its lines may name SKUs no catalogue event announced (nothing feeds the
+    catalogue view here unless a test publishes product events)."""
+    settings = {"catalogue_required": False, **orders_settings}
+    async with orders_running(kafka_bootstrap, databases, **settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def strict_orders_service(
+    kafka_bootstrap: str, databases: TemporaryDatabases
+) -> AsyncIterator[OrdersUnderTest]:
+    """Orders as deployed: order lines must name items of the catalogue view."""
+    async with orders_running(kafka_bootstrap, databases) as running:
+        yield running

@@ -127,7 +127,7 @@ async def service(kafka_bootstrap: str, databases: TemporaryDatabases) -> AsyncI
         poll_interval_seconds=0.1,
     )
     settings = await settings_for_test(
-        OrdersSettings, databases, kafka, "orders", webhooks=webhooks
+        OrdersSettings, databases, kafka, "orders", webhooks=webhooks, catalogue_required=False
     )
     try:
         async with service_with_input(build_spec(settings), MIGRATIONS_DIR) as (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import get_type_hints
 
 from contracts import PAYLOADS, EventType
 from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, INVENTORY_EVENTS, ORDERS_INBOUND
 from orders.bootstrap import subscriptions
+from orders.config import OrdersSettings
 from orders.entrypoints.handlers import HANDLERS
 from servicekit.consumer import check_handler_payload
 
@@ -19,7 +21,8 @@ def test_each_handler_takes_the_payload_of_its_event_type() -> None:
 
 
 def test_every_event_about_orders_is_subscribed_to_once() -> None:
-    subscribed = [t for s in subscriptions(None) for t in s.handlers]  # type: ignore[arg-type]
+    runtime = SimpleNamespace(settings=OrdersSettings())
+    subscribed = [t for s in subscriptions(runtime) for t in s.handlers]  # type: ignore[arg-type]
     assert sorted(subscribed) == sorted(HANDLERS)
     topics = (ORDERS_INBOUND, INVENTORY_EVENTS, BILLING_EVENTS, DOCUMENTS_EVENTS)
     consumed = {t for topic in topics for t in topic.event_types}

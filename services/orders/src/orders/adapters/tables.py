@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from servicekit.columns import MONEY, QUANTITY, line_amount_columns, totals_columns
+from servicekit.columns import MONEY, PERCENT, QUANTITY, line_amount_columns, totals_columns
 from servicekit.db import new_metadata
 from servicekit.sequencing import add_event_sequences_table
 
@@ -446,4 +446,73 @@ import_jobs = Table(
         "status IN ('queued', 'running', 'succeeded', 'failed')", name="import_job_status"
     ),
     Index("ix_import_jobs_waiting", "created_at", postgresql_where=text("finished_at IS NULL")),
+)
+
+# --- the catalogue view, kept from inventory's events (product.changed, stock.level_changed) ---
+
+catalogue_items = Table(
+    "catalogue_items",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("description", Text),
+    Column("list_prices", JSONB, nullable=False),  # {currency: amount as a decimal string}
+    Column("unit_of_measure", String(32), nullable=False),
+    Column("tax_category", String(32), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("barcode", String(14)),
+    Column("sequence", BigInteger),  # of the product event applied last (per SKU)
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_catalogue_items_barcode", "barcode"),
+)
+
+catalogue_stock = Table(
+    "catalogue_stock",
+    metadata,
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("on_hand", QUANTITY, nullable=False),
+    Column("reserved", QUANTITY, nullable=False),
+    Column("available", QUANTITY, nullable=False),
+    Column("sequence", BigInteger),  # of the stock-level event applied last (per SKU)
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("sku", "warehouse", name="pk_catalogue_stock"),
+)
+
+# --- price lists (per customer or customer group, one currency, validity, quantity breaks) ---
+
+price_lists = Table(
+    "price_lists",
+    metadata,
+    Column("id", Uuid(as_uuid=False), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("customer_id", Uuid(as_uuid=False), ForeignKey("customers.id")),
+    Column("customer_group", String(50)),  # the group's code
+    Column("valid_from", Date),  # NULL: always (until valid_to)
+    Column("valid_to", Date),  # NULL: open-ended
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("(customer_id IS NULL) <> (customer_group IS NULL)", name="one_target"),
+    Index("ix_price_lists_customer", "customer_id", "currency"),
+    Index("ix_price_lists_group", "customer_group", "currency"),
+    Index("ix_price_lists_created_at_id", "created_at", "id"),
+)
+
+price_list_entries = Table(
+    "price_list_entries",
+    metadata,
+    Column(
+        "price_list_id",
+        Uuid(as_uuid=False),
+        ForeignKey("price_lists.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("sku", String(64), nullable=False),
+    Column("min_quantity", QUANTITY, nullable=False),
+    Column("unit_price", MONEY),
+    Column("discount_percent", PERCENT),
+    PrimaryKeyConstraint("price_list_id", "sku", "min_quantity", name="pk_price_list_entries"),
+    CheckConstraint("(unit_price IS NULL) <> (discount_percent IS NULL)", name="one_price"),
 )

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent
 from orders.adapters.attachments import SqlAttachmentRepository
 from orders.adapters.contacts import SqlContactRepository
+from orders.adapters.catalogue import SqlCatalogueRepository
 from orders.adapters.customer_groups import SqlCustomerGroupRepository
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
 from orders.adapters.imports import SqlExternalReferences, SqlImportJobs
 from orders.adapters.opportunities import SqlOpportunityRepository
 from orders.adapters.orders import SqlOrderRepository
+from orders.adapters.price_lists import SqlPriceListRepository
 from orders.adapters.quotes import SqlQuoteRepository
 from orders.adapters.saved_filters import SqlSavedFilterRepository
 from orders.adapters.stages import SqlStageRepository
@@ -29,8 +31,11 @@ from servicekit.unit_of_work import SqlUnitOfWorkBase
 class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
     """Repositories and messaging tables on one session; the caller owns the transaction."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, catalogue_required: bool = True) -> None:
         super().__init__(session, metadata)
+        self.catalogue = SqlCatalogueRepository(session)
+        self.price_lists = SqlPriceListRepository(session)
+        self.catalogue_required = catalogue_required
         self.customers = SqlCustomerRepository(session)
         self.addresses = SqlAddressRepository(session)
         self.customer_groups = SqlCustomerGroupRepository(session)

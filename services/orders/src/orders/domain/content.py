@@ -90,13 +90,15 @@ def in_currency_of(lines: Iterable[Line], currency: str) -> list[Line]:
 
 @dataclass(frozen=True)
 class LineInput:
-    """A line as a person or another system gives it (amounts are always computed here)."""
+    """A line as a person or another system gives it (amounts are always computed here).
+
+    Without a unit price (None) the catalogue prices it before the lines are built."""
 
     sku: str
     kind: LineKind
     description: str
     quantity: Decimal
-    unit_price: Decimal
+    unit_price: Decimal | None
     tax_rate: Decimal
     discount_percent: Decimal = ZERO
 
@@ -131,6 +133,8 @@ def build_lines(
         where = f"{field_prefix}.{index}"
         if given.quantity <= 0:
             raise InvalidOrder(f"{where}.quantity", "must be greater than 0")
+        if given.unit_price is None:
+            raise InvalidOrder(f"{where}.unit_price", "required: the catalogue has no price")
         if given.unit_price < 0:
             raise InvalidOrder(f"{where}.unit_price", "must not be negative")
         if not 0 <= given.discount_percent <= 100:

@@ -16,8 +16,11 @@ from orders.adapters.rows import canonical_id
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressNotFound
 from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields, NotAllowed
+from orders.domain.price_lists import OverlappingPriceList
+from orders.service_layer.catalogue import ItemNotFound
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.orders import OrderNotFound
+from orders.service_layer.price_lists import PriceListNotFound
 from orders.service_layer.quotes import QuoteNotFound
 from servicekit.api import ErrorTable, described_problems, problem_responses, problems_from
 from servicekit.auth import Forbidden, Role, require
@@ -79,7 +82,10 @@ def redirect_to_document(request: Request, download_path: str) -> RedirectRespon
 async def unit_of_work(request: Request) -> AsyncIterator[SqlUnitOfWork]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     async with runtime_of(request).sessionmaker() as session, session.begin():
-        yield SqlUnitOfWork(session)
+        yield SqlUnitOfWork(
+            session,
+            catalogue_required=runtime_of(request).settings.catalogue_required,  # type: ignore[attr-defined]
+        )
 
 
 def problems(field_prefix: str = "body.") -> AbstractContextManager[None]:
@@ -87,6 +93,9 @@ def problems(field_prefix: str = "body.") -> AbstractContextManager[None]:
     table: ErrorTable = {
         OrderNotFound: NotFound,
         CustomerNotFound: NotFound,
+        ItemNotFound: NotFound,
+        PriceListNotFound: NotFound,
+        OverlappingPriceList: lambda exc: Conflict(str(exc), price_list_id=exc.other_id),
         QuoteNotFound: NotFound,
         AddressNotFound: NotFound,
         IllegalTransition: lambda exc: Conflict(

@@ -65,9 +65,14 @@ class OpportunityRead(BaseModel):
 class OrderLineCreate(RequestBody):
     sku: Sku
     kind: ItemKind
-    description: Annotated[LongText, Field(min_length=1)]
+    description: Annotated[LongText, Field(min_length=1)] | None = Field(
+        default=None, description="Without it, the catalogue item's name"
+    )
     quantity: Quantity
-    unit_price: Price
+    unit_price: Price | None = Field(
+        default=None,
+        description="Without it, the customer's price from the catalogue (list price)",
+    )
     discount_percent: Percent = Decimal("0")
     tax_rate: Percent
 

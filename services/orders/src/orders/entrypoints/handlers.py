@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent, EventType
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.errors import InvalidOrder
-from orders.service_layer import inbound, reactions
+from orders.service_layer import catalogue, inbound, reactions
 from orders.service_layer.orders import OrderNotFound
 from orders.service_layer.quotes import QuoteNotFound
 from orders.service_layer.unit_of_work import UnitOfWork
@@ -29,12 +29,14 @@ Payload = TypeVar("Payload", bound=BaseModel)
 
 def handler(
     use_case: Callable[[UnitOfWork, CloudEvent[Payload]], Awaitable[object]],
+    *,
+    catalogue_required: bool = True,
 ) -> Callable[[CloudEvent[Payload], AsyncSession], Awaitable[None]]:
     """The consumer's handler running `use_case` on the session's unit of work."""
 
     async def handle(event: CloudEvent[Payload], session: AsyncSession) -> None:
         try:
-            await use_case(SqlUnitOfWork(session), event)
+            await use_case(SqlUnitOfWork(session, catalogue_required=catalogue_required), event)
         except OrderNotFound as exc:
             raise PermanentError(
                 f"{event.type} {event.id} is about order {exc.order_id}, unknown to this service"
@@ -52,7 +54,18 @@ def handler(
     return handle
 
 
-# The use case of every event type this service consumes.
+def handlers_for(*, catalogue_required: bool) -> dict[EventType, Handler]:
+    """The use case of every event type this service consumes; inbound orders' lines must name
+    catalogue items when `catalogue_required` (ORDERS_CATALOGUE_REQUIRED)."""
+    return {
+        **HANDLERS,
+        EventType.ORDER_SUBMITTED: handler(
+            inbound.submit_order, catalogue_required=catalogue_required
+        ),
+    }
+
+
+# The use case of every event type this service consumes (with the default settings).
 HANDLERS: dict[EventType, Handler] = {
     EventType.ORDER_SUBMITTED: handler(inbound.submit_order),
     EventType.STOCK_RESERVED: handler(reactions.stock_reserved),
@@ -70,4 +83,6 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.DOCUMENT_GENERATED: handler(reactions.document_generated),
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),
+    EventType.PRODUCT_CHANGED: handler(catalogue.product_changed),
+    EventType.STOCK_LEVEL_CHANGED: handler(catalogue.stock_level_changed),
 }

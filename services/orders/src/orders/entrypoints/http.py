@@ -12,9 +12,11 @@ from orders.entrypoints import (
     exports_api,
     imports_api,
     notes_api,
+    items_api,
     opportunities_api,
     orders_api,
     ownership_api,
+    price_lists_api,
     quotes_api,
     reports_api,
     saved_filters_api,
@@ -39,5 +41,7 @@ for part in (
     webhooks_api.router,
     imports_api.router,
     exports_api.router,
+    items_api.router,
+    price_lists_api.router,
 ):
     router.include_router(part)

@@ -26,8 +26,11 @@ STALE_AFTER = timedelta(minutes=5)
 
 
 class ImportRunner:
-    def __init__(self, *, max_rows: int, poll_interval: float = 2.0) -> None:
+    def __init__(
+        self, *, max_rows: int, poll_interval: float = 2.0, catalogue_required: bool = True
+    ) -> None:
         self.max_rows = max_rows
+        self.catalogue_required = catalogue_required
         self._loop = BackgroundLoop(
             "orders-import-runner", self._round, interval=poll_interval, logger=log
         )
@@ -80,5 +83,10 @@ class ImportRunner:
         assert self._sessionmaker is not None
         table = IMPORTERS[job.kind].read(job.content.encode(), self.max_rows)
         return await import_table(
-            self._sessionmaker, job.kind, table, dry_run=job.dry_run, progress=progress
+            self._sessionmaker,
+            job.kind,
+            table,
+            dry_run=job.dry_run,
+            progress=progress,
+            catalogue_required=self.catalogue_required,
         )

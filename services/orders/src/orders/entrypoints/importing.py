@@ -40,13 +40,14 @@ async def import_table(
     *,
     dry_run: bool,
     progress: Progress | None = None,
+    catalogue_required: bool = True,
 ) -> ImportReport:
-    """The import's report; what it wrote is committed only in a real run without errors."""
+    """The import's report; what it wrote is committed only in a real run without errors.
+    Order lines are checked against the catalogue view as over HTTP (`catalogue_required`)."""
     try:
         async with sessionmaker() as session, session.begin():
-            report = await IMPORTERS[kind].run(
-                SqlUnitOfWork(session), table, dry_run=dry_run, progress=progress
-            )
+            uow = SqlUnitOfWork(session, catalogue_required=catalogue_required)
+            report = await IMPORTERS[kind].run(uow, table, dry_run=dry_run, progress=progress)
             if dry_run or not report.ok:
                 raise _RolledBack(report)
     except _RolledBack as done:

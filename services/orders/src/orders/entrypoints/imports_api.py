@@ -84,7 +84,14 @@ async def _import(request: Request, kind: str, dry_run: bool, background: bool) 
             headers={"Location": f"/imports/{job.id}"},
         )
     with problems():
-        report = await import_table(runtime_of(request).sessionmaker, kind, table, dry_run=dry_run)
+        runtime = runtime_of(request)
+        report = await import_table(
+            runtime.sessionmaker,
+            kind,
+            table,
+            dry_run=dry_run,
+            catalogue_required=runtime.settings.catalogue_required,  # type: ignore[attr-defined]
+        )
     if not report.ok and not dry_run:
         raise ImportFailed(report)
     return ImportReportRead.of(report)

@@ -47,7 +47,7 @@ def line_inputs(lines: list[content_schemas.OrderLineCreate]) -> list[LineInput]
         LineInput(
             sku=line.sku,
             kind=LineKind(line.kind.value),
-            description=line.description,
+            description=line.description or "",
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,

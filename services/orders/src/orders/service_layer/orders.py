@@ -16,6 +16,7 @@ from orders.domain.customer import Customer
 from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_order_number
 from orders.domain.order import BLANKED_ON_COPY, Order
+from orders.service_layer.catalogue import price_lines
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.events import record_order_event, utcnow
@@ -106,12 +107,18 @@ async def create_order(
 ) -> Order:
     """A draft with the next number of the year; records order.created."""
     resolved = await resolve_content(uow, new)
-    lines = build_lines(new.lines, currency=new.currency)
+    order_date = new.order_date or utcnow().date()
+    lines = build_lines(
+        await price_lines(
+            uow, new.lines, new.currency, customer_id=resolved.customer.id, day=order_date
+        ),
+        currency=new.currency,
+    )
     order = await new_order(
         uow,
         resolved.fields(new),
         lines=lines,
-        order_date=new.order_date or utcnow().date(),
+        order_date=order_date,
         contract_number=new.contract_number,
         external_reference=external_reference,
     )
@@ -173,6 +180,14 @@ async def revise_order(
     order = await get_order(uow, order_id, for_update=True)
     order.ensure_editable()
     had_customer = order.customer_id is not None
+    if lines is not None:
+        lines = await price_lines(
+            uow,
+            lines,
+            changes.get("currency") or order.currency,
+            customer_id=changes.get("customer_id") or order.customer_id,
+            day=changes.get("order_date") or order.order_date,
+        )
     order.revise(await resolve_changes(uow, order.customer_id, changes), lines)
     order.updated_at = utcnow()
     await uow.orders.save(order, lines=lines is not None)

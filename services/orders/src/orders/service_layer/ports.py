@@ -4,6 +4,7 @@ query values they take. The SQL adapters (adapters/) and the unit tests' fakes i
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,10 +14,12 @@ from typing import Any, Protocol
 from orders.domain.addresses import CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
 from orders.domain.contacts import Contact
+from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
 from orders.domain.ownership import EVERYONE, Viewer
 from orders.domain.pipeline import Stage
+from orders.domain.price_lists import PriceList
 from orders.domain.quote import OrderRef, Quote, QuoteStatus
 
 
@@ -255,3 +258,68 @@ class SavedFilterRepository(Protocol):
         ...
 
     async def delete(self, filter_id: str, owner: str) -> bool: ...
+
+
+class CatalogueRepository(Protocol):
+    """The catalogue view: items by SKU, and what each warehouse holds of them."""
+
+    async def get(self, sku: str, *, for_update: bool = False) -> CatalogueItem | None: ...
+
+    async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]: ...
+
+    async def put(self, item: CatalogueItem) -> None:
+        """Create or replace the item."""
+        ...
+
+    async def level(self, sku: str, warehouse: str) -> StockAvailability | None: ...
+
+    async def put_level(self, level: StockAvailability) -> None: ...
+
+    async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
+        """Per SKU, its levels in warehouse order (an SKU without levels is left out)."""
+        ...
+
+    async def search(
+        self, *, text: str | None, active: bool | None, limit: int, after_sku: str | None
+    ) -> tuple[list[CatalogueItem], bool]:
+        """In SKU order after `after_sku`; `text` in the SKU or name, or the barcode."""
+        ...
+
+
+class PriceListRepository(Protocol):
+    """Price lists with their breaks."""
+
+    async def add(self, price_list: PriceList) -> None: ...
+
+    async def replace(self, price_list: PriceList) -> None: ...
+
+    async def delete(self, price_list_id: str) -> None: ...
+
+    async def get(self, price_list_id: str, *, for_update: bool = False) -> PriceList | None: ...
+
+    async def lock_target(self, target: tuple[str, str], currency: str) -> None:
+        """Serialise changes to the lists of one customer (or group) and currency until the
+        transaction ends, so two overlapping lists cannot be stored at once."""
+        ...
+
+    async def of_target(self, target: tuple[str, str], currency: str) -> list[PriceList]:
+        """Every list of the customer (("customer", id)) or group (("group", code))."""
+        ...
+
+    async def valid_for(
+        self, *, customer_id: str, customer_group: str | None, currency: str, day: date
+    ) -> list[PriceList]:
+        """The lists of the customer and of its group in `currency` valid on `day`."""
+        ...
+
+    async def page(
+        self,
+        *,
+        customer_id: str | None,
+        customer_group: str | None,
+        currency: str | None,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> tuple[list[PriceList], bool]:
+        """Newest first (creation time, then id)."""
+        ...

@@ -19,6 +19,7 @@ from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_quote_number
 from orders.domain.order import Order
 from orders.domain.quote import OrderRef, Quote
+from orders.service_layer.catalogue import price_lines
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import get_customer
 from orders.service_layer.events import SOURCE, utcnow
@@ -56,9 +57,14 @@ async def get_quote(uow: UnitOfWork, quote_id: str, *, for_update: bool = False)
 async def create_quote(uow: UnitOfWork, new: NewQuote) -> Quote:
     """A draft quote with the next quote number of the year."""
     resolved = await resolve_content(uow, new)
-    lines = build_lines(new.lines, currency=new.currency)
     now = utcnow()
     quote_date = new.quote_date or now.date()
+    lines = build_lines(
+        await price_lines(
+            uow, new.lines, new.currency, customer_id=resolved.customer.id, day=quote_date
+        ),
+        currency=new.currency,
+    )
     try:
         valid_until = new.valid_until or quote_date + DEFAULT_VALIDITY
     except OverflowError:
@@ -99,6 +105,14 @@ async def revise_quote(
     quote = await get_quote(uow, quote_id, for_update=True)
     quote.ensure_editable(today())
     resolved = await resolve_changes(uow, quote.customer_id, changes)
+    if lines is not None:
+        lines = await price_lines(
+            uow,
+            lines,
+            changes.get("currency") or quote.currency,
+            customer_id=changes.get("customer_id") or quote.customer_id,
+            day=changes.get("quote_date") or quote.quote_date,
+        )
     quote.revise(resolved, lines, today())
     quote.updated_at = utcnow()
     await uow.quotes.save(quote, lines=lines is not None)

@@ -15,10 +15,12 @@ from orders.service_layer.ports import (
     AddressRepository,
     AttachmentRepository,
     ContactRepository,
+    CatalogueRepository,
     CustomerGroupRepository,
     CustomerRepository,
     OpportunityRepository,
     OrderRepository,
+    PriceListRepository,
     QuoteRepository,
     SavedFilterRepository,
     StageRepository,
@@ -69,6 +71,17 @@ class UnitOfWork(Protocol):
 
     @property
     def saved_filters(self) -> SavedFilterRepository: ...
+
+    @property
+    def catalogue(self) -> CatalogueRepository: ...
+
+    @property
+    def price_lists(self) -> PriceListRepository: ...
+
+    @property
+    def catalogue_required(self) -> bool:
+        """Whether order lines must name an item the catalogue view knows."""
+        ...
 
     async def next_order_sequence(self, year: int) -> int:
         """Take the next number of the year's counter (released again if the work rolls back)."""

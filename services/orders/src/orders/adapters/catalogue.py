@@ -1,0 +1,138 @@
+"""The catalogue view in SQL: items and their stock per warehouse."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+
+from orders.adapters.rows import text_match
+from orders.adapters.tables import catalogue_items, catalogue_stock
+from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
+from servicekit.unit_of_work import SqlRepository
+
+
+def _item(row: Row[Any]) -> CatalogueItem:
+    return CatalogueItem(
+        sku=row.sku,
+        name=row.name,
+        kind=row.kind,
+        description=row.description,
+        list_prices={currency: Decimal(amount) for currency, amount in row.list_prices.items()},
+        unit_of_measure=row.unit_of_measure,
+        tax_category=row.tax_category,
+        active=row.active,
+        barcode=row.barcode,
+        sequence=row.sequence,
+    )
+
+
+def _level(row: Row[Any]) -> StockAvailability:
+    return StockAvailability(
+        sku=row.sku,
+        warehouse=row.warehouse,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        available=row.available,
+        sequence=row.sequence,
+    )
+
+
+class SqlCatalogueRepository(SqlRepository):
+    async def get(self, sku: str, *, for_update: bool = False) -> CatalogueItem | None:
+        query = select(catalogue_items).where(catalogue_items.c.sku == sku)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else _item(row)
+
+    async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]:
+        if not skus:
+            return {}
+        rows = await self.session.execute(
+            select(catalogue_items).where(catalogue_items.c.sku.in_(sorted(skus)))
+        )
+        return {row.sku: _item(row) for row in rows}
+
+    async def put(self, item: CatalogueItem) -> None:
+        values = {
+            "sku": item.sku,
+            "name": item.name,
+            "kind": item.kind,
+            "description": item.description,
+            "list_prices": {c: str(a) for c, a in sorted(item.list_prices.items())},
+            "unit_of_measure": item.unit_of_measure,
+            "tax_category": item.tax_category,
+            "active": item.active,
+            "barcode": item.barcode,
+            "sequence": item.sequence,
+        }
+        statement = insert(catalogue_items).values(values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[catalogue_items.c.sku],
+                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
+            )
+        )
+
+    async def level(self, sku: str, warehouse: str) -> StockAvailability | None:
+        row = (
+            await self.session.execute(
+                select(catalogue_stock)
+                .where(catalogue_stock.c.sku == sku, catalogue_stock.c.warehouse == warehouse)
+                .with_for_update()
+            )
+        ).first()
+        return None if row is None else _level(row)
+
+    async def put_level(self, level: StockAvailability) -> None:
+        values = {
+            "sku": level.sku,
+            "warehouse": level.warehouse,
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
+            "available": level.available,
+            "sequence": level.sequence,
+        }
+        statement = insert(catalogue_stock).values(values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                constraint="pk_catalogue_stock",
+                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
+            )
+        )
+
+    async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
+        if not skus:
+            return {}
+        rows = await self.session.execute(
+            select(catalogue_stock)
+            .where(catalogue_stock.c.sku.in_(sorted(skus)))
+            .order_by(catalogue_stock.c.sku, catalogue_stock.c.warehouse)
+        )
+        levels: dict[str, list[StockAvailability]] = {}
+        for row in rows:
+            levels.setdefault(row.sku, []).append(_level(row))
+        return {sku: Availability(tuple(found)) for sku, found in levels.items()}
+
+    async def search(
+        self, *, text: str | None, active: bool | None, limit: int, after_sku: str | None
+    ) -> tuple[list[CatalogueItem], bool]:
+        query = select(catalogue_items).order_by(catalogue_items.c.sku).limit(limit + 1)
+        if after_sku is not None:
+            query = query.where(catalogue_items.c.sku > after_sku)
+        if active is not None:
+            query = query.where(catalogue_items.c.active.is_(active))
+        if text:
+            query = query.where(
+                or_(
+                    text_match(text, catalogue_items.c.sku, catalogue_items.c.name),
+                    catalogue_items.c.barcode == text.strip(),
+                )
+            )
+        rows = (await self.session.execute(query)).all()
+        return [_item(row) for row in rows[:limit]], len(rows) > limit
