@@ -861,6 +861,10 @@ class Suite:
             "/stock/adjustments",
             json={"sku": self.sku, "kind": "receipt", "quantity": str(units), "reason": "bench"},
         )
+        for _ in range(120):  # product lines name items orders' catalogue view knows
+            if (await self.orders.client.get(f"/items/{self.sku}")).status_code == 200:
+                break
+            await asyncio.sleep(0.5)
         await self.docs.catch_up(record=False)
 
     async def new_customer(self, label: str) -> str:

@@ -49,6 +49,16 @@ async def wait_for(client: httpx.AsyncClient, path: str, what: str, **expected: 
     raise DemoError(f"timed out waiting for {what} ({expected}); last state: {body}")
 
 
+async def wait_for_item(client: httpx.AsyncClient, sku: str) -> Any:
+    """The item once orders' catalogue view knows it (inventory's events reached orders)."""
+    for _ in range(120):
+        response = await client.get(f"/items/{sku}")
+        if response.status_code == 200:
+            return response.json()
+        await asyncio.sleep(0.5)
+    raise DemoError(f"timed out waiting for orders' catalogue view to know {sku}")
+
+
 def step(text: str) -> None:
     print(f"\n== {text}")
 
@@ -99,6 +109,8 @@ async def main() -> int:
             )
         )
         print(ok(await inventory.get(f"/stock/{sku}")))
+        item = await wait_for_item(orders, sku)
+        print(f"orders' catalogue view: {item['name']}, available {item['availability']}")
 
         step("Customer")
         customer = ok(

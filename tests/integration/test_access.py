@@ -10,6 +10,7 @@ import pytest
 
 from contracts import EventType
 from servicekit.testing import Suite, eventually
+from tests.integration import test_order_lifecycle as lifecycle
 
 # (role, service, allowed call, refused call); a call is (method, path, json body)
 Call = tuple[str, str, dict[str, Any] | None]
@@ -108,6 +109,7 @@ async def test_the_timeline_names_who_did_what(suite: Suite) -> None:
             "/stock/adjustments",
             json={"sku": sku, "kind": "receipt", "quantity": "5", "reason": "stock"},
         )
+    await lifecycle.catalogued(suite, sku)  # product lines name items orders knows
     async with suite.client("orders", "sales") as orders:
         customer = (await orders.post("/customers", json=customer_body())).json()
         order = (

@@ -20,6 +20,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from servicekit.testing import ServiceProcess, Suite, eventually, free_port
+from tests.integration import test_order_lifecycle as lifecycle
 
 CHROMIUM = os.environ.get("CONSOLE_TEST_CHROMIUM", "/usr/bin/chromium")
 # As the machine's closed network wants: no background connections, no sandbox as root.
@@ -120,6 +121,7 @@ async def a_product(suite: Suite, on_hand: str = "100") -> str:
             json={"sku": sku, "kind": "receipt", "quantity": on_hand, "reason": "opening stock"},
         )
         assert response.status_code == 201, response.text
+    await lifecycle.catalogued(suite, sku)  # product lines name items orders knows
     return sku
 
 

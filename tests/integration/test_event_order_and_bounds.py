@@ -26,6 +26,7 @@ async def service_sku(suite: Suite) -> str:
             f"/products/{code}", json={"name": "Setup", "kind": "service"}
         )
         assert created.status_code in (200, 201), created.text
+    await lifecycle.catalogued(suite, code)  # product lines name items orders knows
     return code
 
 

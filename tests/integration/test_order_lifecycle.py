@@ -24,10 +24,32 @@ def sku() -> str:
     return f"SKU-{uuid.uuid4().hex[:8].upper()}"
 
 
-async def stocked_product(suite: Suite, quantity: str, name: str = "Widget") -> str:
+async def catalogued(suite: Suite, code: str, **expected: Any) -> dict[str, Any]:
+    """The item as orders' catalogue view shows it, once inventory's events reached it (and it
+    has the `expected` fields): product lines may only name items orders knows."""
+
+    async def probe() -> dict[str, Any] | None:
+        async with suite.client("orders") as orders:
+            response = await orders.get(f"/items/{code}", params={"currency": "EUR"})
+        if response.status_code != 200:
+            return None
+        item: dict[str, Any] = response.json()
+        return item if all(item[k] == v for k, v in expected.items()) else None
+
+    found: dict[str, Any] = await eventually(probe, within=60)
+    return found
+
+
+async def stocked_product(
+    suite: Suite, quantity: str, name: str = "Widget", **catalogue: Any
+) -> str:
+    """A new product with `quantity` received, known to orders' catalogue view; `catalogue`:
+    list prices, barcode... as PUT /products takes them."""
     code = sku()
     async with suite.client("inventory") as inventory:
-        created = await inventory.put(f"/products/{code}", json={"name": name, "kind": "product"})
+        created = await inventory.put(
+            f"/products/{code}", json={"name": name, "kind": "product", **catalogue}
+        )
         assert created.status_code in (200, 201), created.text
         if Decimal(quantity) > 0:
             receipt = await inventory.post(
@@ -40,6 +62,7 @@ async def stocked_product(suite: Suite, quantity: str, name: str = "Widget") -> 
                 },
             )
             assert receipt.status_code == 201, receipt.text
+    await catalogued(suite, code)
     return code
 
 
