@@ -21,8 +21,8 @@ import pytest
 from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
-from orders.domain.contacts import Contact
 from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
+from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Order
 from orders.domain.pipeline import Stage

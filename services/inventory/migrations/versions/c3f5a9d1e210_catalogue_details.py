@@ -5,7 +5,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "c3f5a9d1e210"
-down_revision = "d5e1a7c3b409"
+down_revision = "f7a3c9e5d611"
 
 
 def upgrade() -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from servicekit.columns import QUANTITY
 
 revision = "b8d3e6f1a402"
-down_revision = "b7e2c4d9f011"
+down_revision = "e6b1f3c8d204"
 
 
 def upgrade() -> None:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters.attachments import SqlAttachmentRepository
-from orders.adapters.contacts import SqlContactRepository
 from orders.adapters.catalogue import SqlCatalogueRepository
+from orders.adapters.contacts import SqlContactRepository
 from orders.adapters.customer_groups import SqlCustomerGroupRepository
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
 from orders.adapters.imports import SqlExternalReferences, SqlImportJobs

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from orders.domain.addresses import CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
-from orders.domain.contacts import Contact
 from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
+from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
 from orders.domain.ownership import EVERYONE, Viewer

@@ -14,8 +14,8 @@ from contracts import CloudEvent
 from orders.service_layer.ports import (
     AddressRepository,
     AttachmentRepository,
-    ContactRepository,
     CatalogueRepository,
+    ContactRepository,
     CustomerGroupRepository,
     CustomerRepository,
     OpportunityRepository,
