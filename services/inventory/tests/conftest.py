@@ -177,9 +177,12 @@ class FakeStockLevels:
 
 
 class FakeStockOverview:
-    def __init__(self, products: FakeProducts, stock: FakeStockLevels) -> None:
+    def __init__(
+        self, products: FakeProducts, stock: FakeStockLevels, points: FakeReorderPoints
+    ) -> None:
         self.products = products
         self.stock = stock
+        self.points = points
 
     async def page(
         self, where: StockFilter, *, limit: int, after: tuple[str, str] | None
@@ -188,6 +191,10 @@ class FakeStockOverview:
         for sku, level in sorted(self.stock.levels.items()):
             product = self.products.rows[sku]
             text = (where.text or "").lower()
+            point = self.points.rows.get(sku)
+            reorder_point = point.reorder_point if point is not None else None
+            if where.low_stock and (reorder_point is None or level.available >= reorder_point):
+                continue
             if (
                 (after is None or (sku, level.warehouse) > after)
                 and (where.warehouse is None or level.warehouse == where.warehouse)
@@ -201,7 +208,12 @@ class FakeStockOverview:
             ):
                 rows.append(
                     StockOverviewRow(
-                        sku, product.name, level.warehouse, level.on_hand, level.reserved
+                        sku,
+                        product.name,
+                        level.warehouse,
+                        level.on_hand,
+                        level.reserved,
+                        reorder_point=reorder_point,
                     )
                 )
         return _page(rows, limit)
@@ -394,7 +406,7 @@ class FakeUnitOfWork:
         self.purchase_orders = FakePurchaseOrders(self.clock)
         self.returns = FakeReturns(self.clock)
         self.reorder_points = FakeReorderPoints()
-        self.stock_overview = FakeStockOverview(self.products, self.stock)
+        self.stock_overview = FakeStockOverview(self.products, self.stock, self.reorder_points)
         self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:

@@ -731,6 +731,7 @@ async def test_catalogue_details_events_and_stock_at_a_glance(inventory: Harness
         "reserved": "7",
         "available": "3",
         "incoming": "0",
+        "reorder_point": None,
     }
     low = (await client.get("/stock", params={"q": "GL-", "available_below": "3"})).json()
     assert [row["sku"] for row in low["items"]] == [other]

@@ -26,6 +26,7 @@ from inventory.domain.model import (
     ReservationLine,
     StockLevel,
 )
+from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import OrderDemand, ReservationFilter, StockChange, StockFilter
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
@@ -177,6 +178,12 @@ async def test_the_stock_overview_lists_levels_by_sku_with_filters(uow: UnitOfWo
         StockFilter(text=prefix, available_below=Decimal(3), warehouse="MAIN"), limit=10, after=None
     )
     assert [r.sku for r in low] == [f"{prefix}-A", f"{prefix}-C"]
+    for suffix in ("A", "B"):  # A has 2 available, B 5: only A is under its point
+        await uow.reorder_points.set(ReorderPoint(f"{prefix}-{suffix}", Decimal(5), Decimal(10)))
+    short, _ = await uow.stock_overview.page(
+        StockFilter(text=prefix, low_stock=True), limit=10, after=None
+    )
+    assert [(r.sku, r.reorder_point) for r in short] == [(f"{prefix}-A", Decimal(5))]
     elsewhere, _ = await uow.stock_overview.page(
         StockFilter(text=prefix, warehouse="NOWHERE"), limit=10, after=None
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, tuple_
 
 from inventory.adapters.products import contains
+from inventory.adapters.purchasing_tables import reorder_points
 from inventory.adapters.tables import products, stock_levels
 from inventory.domain.records import StockFilter, StockOverviewRow
 from inventory.service_layer.ports import Page
@@ -22,8 +23,10 @@ class SqlStockOverview(SqlRepository):
                 stock_levels.c.warehouse,
                 stock_levels.c.on_hand,
                 stock_levels.c.reserved,
+                reorder_points.c.reorder_point,
             )
             .join(products, products.c.sku == stock_levels.c.sku)
+            .outerjoin(reorder_points, reorder_points.c.sku == stock_levels.c.sku)
             .order_by(stock_levels.c.sku, stock_levels.c.warehouse)
             .limit(limit + 1)
         )
@@ -31,9 +34,11 @@ class SqlStockOverview(SqlRepository):
             query = query.where(tuple_(stock_levels.c.sku, stock_levels.c.warehouse) > after)
         if where.warehouse is not None:
             query = query.where(stock_levels.c.warehouse == where.warehouse)
+        available = stock_levels.c.on_hand - stock_levels.c.reserved
         if where.available_below is not None:
-            available = stock_levels.c.on_hand - stock_levels.c.reserved
             query = query.where(available < where.available_below)
+        if where.low_stock:
+            query = query.where(available < reorder_points.c.reorder_point)
         if where.text:
             pattern = contains(where.text)
             query = query.where(
@@ -45,7 +50,14 @@ class SqlStockOverview(SqlRepository):
             )
         rows = (await self.session.execute(query)).all()
         found = [
-            StockOverviewRow(row.sku, row.name, row.warehouse, row.on_hand, row.reserved)
+            StockOverviewRow(
+                row.sku,
+                row.name,
+                row.warehouse,
+                row.on_hand,
+                row.reserved,
+                reorder_point=row.reorder_point,
+            )
             for row in rows[:limit]
         ]
         return found, len(rows) > limit

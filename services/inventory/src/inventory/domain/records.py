@@ -176,7 +176,8 @@ class StockFilter:
 
     warehouse: str | None = None
     text: str | None = None  # in the SKU or name, or the exact barcode
-    available_below: Decimal | None = None  # low stock: available under this
+    available_below: Decimal | None = None  # available under this
+    low_stock: bool = False  # only levels whose available is under the product's reorder point
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class StockOverviewRow:
     on_hand: Decimal
     reserved: Decimal
     incoming: Decimal = Decimal(0)  # what open purchase orders still expect
+    reorder_point: Decimal | None = None
 
     @property
     def available(self) -> Decimal:

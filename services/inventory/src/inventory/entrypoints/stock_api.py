@@ -45,15 +45,20 @@ async def list_stock(
     ] = None,
     available_below: Annotated[
         Decimal | None,
-        Query(ge=0, max_digits=15, decimal_places=3, description="Low stock: available under it"),
+        Query(ge=0, max_digits=15, decimal_places=3, description="Only available under it"),
     ] = None,
+    low_stock: Annotated[
+        bool, Query(description="Only products whose available is under their reorder point")
+    ] = False,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> StockPage:
     """Stock at a glance: on hand, reserved, available and incoming of every stocked product
     per warehouse, filterable and paginated."""
     after = cursor_position(cursor, _sku_and_warehouse)
-    where = StockFilter(warehouse=warehouse, text=q, available_below=available_below)
+    where = StockFilter(
+        warehouse=warehouse, text=q, available_below=available_below, low_stock=low_stock
+    )
     found, more = await stock.overview(uow, where, limit=limit, after=after)
     return StockPage(
         items=[
@@ -65,6 +70,7 @@ async def list_stock(
                 reserved=row.reserved,
                 available=row.available,
                 incoming=row.incoming,
+                reorder_point=row.reorder_point,
             )
             for row in found
         ],

@@ -30,6 +30,7 @@ class StockLevelRead(BaseModel):
     incoming: QuantityOut = Field(
         description="What open purchase orders still expect of the SKU for the warehouse"
     )
+    reorder_point: QuantityOut | None = Field(description="None: the product has none")
 
 
 class StockPage(Page[StockLevelRead]):
