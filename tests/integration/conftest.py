@@ -96,8 +96,8 @@ async def running_suite(
     for process in processes:
         process.start()
     try:
-        # generous: on a busy machine (two cores, many processes) a start can take over a minute
-        await asyncio.gather(*(process.wait_ready(180) for process in processes))
+        # generous: on a busy machine (two cores, many processes) a start took over three minutes
+        await asyncio.gather(*(process.wait_ready(300) for process in processes))
         yield suite
     finally:
         await asyncio.gather(*(asyncio.to_thread(process.stop) for process in processes))
