@@ -3,9 +3,9 @@ customer groups price lists key on."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.customer import Customer, CustomerGroup
@@ -108,6 +108,9 @@ async def delete_customer(customer_id: str, request: Request) -> Response:
     return Response(status_code=204)
 
 
+# A group's code in a path: what a group may be called (anything else names no group).
+CodeParam = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9_.-]+$")]
+
 # --- groups --------------------------------------------------------------------------------------
 
 
@@ -147,7 +150,7 @@ async def list_groups(request: Request) -> customers_schemas.CustomerGroupPage:
     response_model=customers_schemas.CustomerGroupRead,
     responses=PROBLEMS,
 )
-async def get_group(code: str, request: Request) -> customers_schemas.CustomerGroupRead:
+async def get_group(code: CodeParam, request: Request) -> customers_schemas.CustomerGroupRead:
     with problems_from(CONFLICTS):
         return _group_read(await run_query(request, customer_groups.get_group, code))
 
@@ -159,7 +162,7 @@ async def get_group(code: str, request: Request) -> customers_schemas.CustomerGr
     responses=PROBLEMS,
 )
 async def change_group(
-    code: str, body: customers_schemas.CustomerGroupUpdate, request: Request
+    code: CodeParam, body: customers_schemas.CustomerGroupUpdate, request: Request
 ) -> customers_schemas.CustomerGroupRead:
     """Rename the group or change its description (its code never changes)."""
     clear = "description" in body.model_fields_set
@@ -171,7 +174,7 @@ async def change_group(
 
 
 @router.delete("/customer-groups/{code}", dependencies=ADMIN, status_code=204, responses=PROBLEMS)
-async def delete_group(code: str, request: Request) -> Response:
+async def delete_group(code: CodeParam, request: Request) -> Response:
     """Delete a group no customer is in (409 otherwise)."""
     with problems_from(CONFLICTS):
         await run_query(request, customer_groups.delete_group, code)
