@@ -594,22 +594,21 @@ strimzi_topics() {
         "$WORK/rendered-optional-strimzi.yaml" >"$WORK/strimzi-topics.json" || return 1
     uv run --frozen --quiet python - "$WORK/strimzi-topics.json" <<'PY'
 import json, sys
-from contracts import CATALOGUE
+from servicekit.topics import TopicPolicy, planned_topics
 
-declared = {t["spec"]["topicName"]: t["spec"]["partitions"] for t in json.load(open(sys.argv[1]))}
-wanted = {}
-for topic in CATALOGUE:
-    wanted[topic.name] = topic.partitions
-    if topic.dead_letter:
-        wanted[topic.dlq] = 1
-problems = [f"{n}: catalogue says {p} partitions, Strimzi declares {declared.get(n)}"
+# What `suite-topics` plans with the manifests' replication factor: partitions, replicas, configs.
+declared = {t["spec"]["topicName"]: (t["spec"]["partitions"], t["spec"]["replicas"],
+            {k: str(v) for k, v in t["spec"].get("config", {}).items()}) for t in json.load(open(sys.argv[1]))}
+wanted = {t.name: (t.num_partitions, t.replication_factor, dict(t.topic_configs))
+          for t in planned_topics(policy=TopicPolicy(replication_factor=3))}
+problems = [f"{n}: suite-topics plans {p}, Strimzi declares {declared.get(n)}"
             for n, p in wanted.items() if declared.get(n) != p]
 problems += [f"{n}: declared for Strimzi, not in the catalogue" for n in declared if n not in wanted]
 print("\n".join(problems) or f"{len(wanted)} topics match the catalogue")
 sys.exit(1 if problems else 0)
 PY
 }
-check "Strimzi KafkaTopics match the topic catalogue (libs/contracts)" strimzi_topics
+check "Strimzi KafkaTopics match the topic catalogue and suite-topics' settings" strimzi_topics
 
 # The production overlay plus the CloudNativePG clusters (same namespace), evaluated against the
 # flows the suite needs and must not have (deploy/k8s/tests/flows.yaml).
