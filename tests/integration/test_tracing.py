@@ -94,7 +94,10 @@ async def test_an_order_confirmation_is_one_trace_across_orders_and_inventory(
     batch_size: int,
 ) -> None:
     def is_back_in_orders(span: ReadableSpan) -> bool:  # the reservation, handled by orders
-        return consumed_by(span, kafka.topic("inventory.events"), kafka.topic("orders"))
+        return (
+            consumed_by(span, kafka.topic("inventory.events"), kafka.topic("orders"))
+            and (span.attributes or {}).get("cloudevents.event_type") == "suite.stock.reserved.v1"
+        )
 
     async with two_services(databases, kafka, batch_size) as (orders, inventory):
         code = f"SKU-{uuid.uuid4().hex[:8].upper()}"
