@@ -284,3 +284,31 @@ def test_payment_amounts_must_be_positive_cents(amount: str) -> None:
     with pytest.raises(ValueError, match="positive"):
         inv.receive(payment(amount))
     assert inv.paid_total == 0
+
+
+def test_a_customer_payment_in_dinars_keeps_its_fils() -> None:
+    from dataclasses import replace
+
+    from billing.domain.payment import Allocation, CustomerPayment, credit_of, plan_oldest_first
+
+    priced = InvoiceLine.priced(
+        line_no=1,
+        sku="TEA",
+        description="Tea",
+        quantity=D(3),
+        unit_price=D("0.415"),
+        discount_percent=D(0),
+        tax_rate=D(10),
+        currency="BHD",
+    )
+    inv = replace(invoice([priced]), currency="BHD", totals=Totals.of([priced], currency="BHD"))
+    paid = CustomerPayment(
+        id="cp", customer_id="c", currency="BHD", amount=D("2.005"), received_at=datetime.now(UTC)
+    )
+    [(planned, amount)] = plan_oldest_first([inv], paid.amount)
+    assert amount == D("1.370")
+    paid.allocate(
+        planned, D("1.005"), Allocation("a", inv.id, inv.number, "o", D("1.005"), paid.received_at)
+    )
+    assert (inv.paid_total, inv.balance) == (D("1.005"), D("0.365"))  # not rounded to 1.01
+    assert (paid.unallocated, credit_of([paid], "BHD")) == (D("1.000"), D("1.000"))

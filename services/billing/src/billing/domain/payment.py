@@ -94,14 +94,16 @@ class CustomerPayment:
     @property
     def allocated_total(self) -> Decimal:
         """What the payment settles on invoices (nothing once reversed)."""
-        return money(sum((a.amount for a in self.allocations if a.reversed_at is None), ZERO))
+        return money(
+            sum((a.amount for a in self.allocations if a.reversed_at is None), ZERO), self.currency
+        )
 
     @property
     def unallocated(self) -> Decimal:
         """The customer's credit from this payment: neither allocated nor refunded."""
         if self.status is PaymentStatus.REVERSED:
             return ZERO
-        return money(self.amount - self.allocated_total - self.refunded_total)
+        return money(self.amount - self.allocated_total - self.refunded_total, self.currency)
 
     def allocate(self, invoice: Invoice, amount: Decimal, allocation: Allocation) -> None:
         """Settle `amount` of `invoice` from what the payment has left.
@@ -124,7 +126,7 @@ class CustomerPayment:
                 f"allocating {amount} {self.currency} exceeds the open amount of "
                 f"{invoice.balance} {self.currency} of invoice {invoice.number}"
             )
-        invoice.paid_total = money(invoice.paid_total + amount)
+        invoice.paid_total = money(invoice.paid_total + amount, invoice.currency)
         invoice.status = (
             InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.PARTIALLY_PAID
         )
@@ -136,7 +138,7 @@ class CustomerPayment:
                 f"refunding {amount} {self.currency} exceeds the {self.unallocated} "
                 f"{self.currency} left of payment {self.id}"
             )
-        self.refunded_total = money(self.refunded_total + amount)
+        self.refunded_total = money(self.refunded_total + amount, self.currency)
 
     def reverse(self, reason: str, at: datetime) -> list[Allocation]:
         """Mark the payment reversed; the allocations to take back from their invoices.
@@ -182,7 +184,7 @@ def check_allocatable(invoice: Invoice, customer_id: str, currency: str) -> None
 
 def take_back(invoice: Invoice, amount: Decimal) -> None:
     """Reopen `amount` of `invoice` that a reversed allocation had settled."""
-    invoice.paid_total = money(invoice.paid_total - amount)
+    invoice.paid_total = money(invoice.paid_total - amount, invoice.currency)
     invoice.status = (
         InvoiceStatus.ISSUED if invoice.paid_total == 0 else InvoiceStatus.PARTIALLY_PAID
     )
@@ -209,7 +211,7 @@ def plan_oldest_first(
             break
         amount = min(left, invoice.balance)
         plan.append((invoice, amount))
-        left = money(left - amount)
+        left = money(left - amount, invoice.currency)
     return plan
 
 
@@ -244,7 +246,7 @@ def draw_credit(
 
     Raises `InsufficientCredit` when their credit together is less than `amount`.
     """
-    available = credit_of(payments)
+    available = credit_of(payments, currency)
     if amount > available:
         raise InsufficientCredit(
             f"{amount} {currency} exceeds the customer's credit of {available} {currency}"
@@ -257,9 +259,10 @@ def draw_credit(
         take = min(left, payment.unallocated)
         if take > 0:
             drawn.append((payment, take))
-            left = money(left - take)
+            left = money(left - take, currency)
     return drawn
 
 
-def credit_of(payments: Iterable[CustomerPayment]) -> Decimal:
-    return money(sum((p.unallocated for p in payments), ZERO))
+def credit_of(payments: Iterable[CustomerPayment], currency: str | None = None) -> Decimal:
+    """The payments' credit together, in `currency`'s minor unit (the payments')."""
+    return money(sum((p.unallocated for p in payments), ZERO), currency)

@@ -67,7 +67,7 @@ class Ageing:
 
     @property
     def total(self) -> Decimal:
-        return money(sum((getattr(self, name) for name in BUCKETS), ZERO))
+        return money(sum((getattr(self, name) for name in BUCKETS), ZERO), self.currency)
 
 
 class EntryKind(StrEnum):
@@ -136,8 +136,10 @@ def statements(entries: Iterable[Entry], start: date) -> list[Statement]:
     for entry in ordered:
         statement = by_currency.setdefault(entry.currency, Statement(entry.currency, ZERO))
         if entry.on < start:
-            statement.opening_balance = money(statement.opening_balance + entry.change)
+            statement.opening_balance = money(
+                statement.opening_balance + entry.change, entry.currency
+            )
         else:
-            balance = money(statement.closing_balance + entry.change)
+            balance = money(statement.closing_balance + entry.change, entry.currency)
             statement.lines.append(StatementLine(entry, balance))
     return [by_currency[c] for c in sorted(by_currency)]

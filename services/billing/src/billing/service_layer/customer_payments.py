@@ -221,7 +221,7 @@ async def apply_credit(
     made = await _allocate(
         uow, payments, requested, at, correlation_id, customer_id=customer_id, currency=currency
     )
-    return made, credit_of(payments)
+    return made, credit_of(payments, currency)
 
 
 async def _allocate(
@@ -236,7 +236,7 @@ async def _allocate(
 ) -> list[Allocation]:
     """Allocate what `payments` have left, in their order, to the requested invoices (or the
     customer's open invoices, oldest due first); the allocations made."""
-    available = credit_of(payments)
+    available = credit_of(payments, currency)
     if requested is None:
         ids = await uow.payments.open_invoice_ids(customer_id, currency)
         invoices = [await _invoice(uow, invoice_id) for invoice_id in sorted(ids)]
@@ -272,7 +272,7 @@ async def _allocate(
                 uow, EventType.PAYMENT_RECEIVED, received, invoice.order_id, correlation_id
             )
             made.append(allocation)
-            left = money(left - part)
+            left = money(left - part, invoice.currency)
             if payment.unallocated == 0:
                 queue.pop(0)
     return made
@@ -293,7 +293,7 @@ async def _requested_plan(
                 field=f"allocations.{index}.invoice_id",
             )
         seen.add(item.invoice_id)
-    total = money(sum((item.amount for item in requested), Decimal(0)))
+    total = money(sum((item.amount for item in requested), Decimal(0)), currency)
     if total > available:
         raise AllocationRefused(
             f"the allocations add up to {total} {currency}, more than the {available} "
@@ -369,7 +369,7 @@ async def refund_credit(
         payment.refund(amount)
         refund.parts.append(RefundPart(payment_id=payment.id, amount=amount))
     await uow.payments.add_refund(refund, [payment for payment, _ in drawn])
-    left = credit_of(payments)
+    left = credit_of(payments, refund.currency)
     paid = e.RefundPaid(
         refund_id=refund.id,
         customer_id=refund.customer_id,
