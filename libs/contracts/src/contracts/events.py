@@ -96,7 +96,7 @@ class OrderCompleted(Payload):
 
 class OrderMilestone(Payload):
     """A fact about an order its people and other systems want to hear of: it became
-    backordered, fully shipped or paid (the type says which), caused by inventory's or
+    backordered, fully shipped, overdue or paid (the type says which), caused by inventory's or
     billing's event (`causationid`)."""
 
     order_id: str
@@ -533,6 +533,7 @@ class EventType(StrEnum):
     ORDER_BACKORDERED = f"{PREFIX}.order.backordered.v1"
     ORDER_SHIPPED = f"{PREFIX}.order.shipped.v1"
     ORDER_PAID = f"{PREFIX}.order.paid.v1"
+    ORDER_OVERDUE = f"{PREFIX}.order.overdue.v1"
 
 
 PAYLOADS: dict[EventType, type[BaseModel]] = {
@@ -569,6 +570,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_BACKORDERED: OrderMilestone,
     EventType.ORDER_SHIPPED: OrderMilestone,
     EventType.ORDER_PAID: OrderMilestone,
+    EventType.ORDER_OVERDUE: OrderMilestone,
 }
 
 __all__ = ["PAYLOADS", "EventType", "Totals"]

@@ -43,6 +43,7 @@ ORDERS_EVENTS = Topic(
         EventType.ORDER_BACKORDERED,
         EventType.ORDER_SHIPPED,
         EventType.ORDER_PAID,
+        EventType.ORDER_OVERDUE,
     ),
     description="What happened to sales orders and quotes",
 )

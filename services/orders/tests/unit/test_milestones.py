@@ -8,12 +8,17 @@ from typing import Any
 from orders_builders import an_order, payment_received, shipment_dispatched
 
 from contracts import EventType, new_event
-from contracts.events import InvoiceIssued, StockReservationFailed, StockReserved
+from contracts.events import InvoiceIssued, InvoiceOverdue, StockReservationFailed, StockReserved
 from orders.service_layer import orders, reactions
 
 
 def milestones(uow: Any) -> list[Any]:
-    kinds = {EventType.ORDER_BACKORDERED, EventType.ORDER_SHIPPED, EventType.ORDER_PAID}
+    kinds = {
+        EventType.ORDER_BACKORDERED,
+        EventType.ORDER_SHIPPED,
+        EventType.ORDER_PAID,
+        EventType.ORDER_OVERDUE,
+    }
     return [event for event in uow.outbox if event.type in kinds]
 
 
@@ -83,3 +88,42 @@ async def test_paid_in_full_but_not_partially(uow: Any) -> None:
     [paid_event] = milestones(uow)
     assert paid_event.type == EventType.ORDER_PAID
     assert paid_event.data.billing == "paid"
+
+
+async def test_overdue_once(uow: Any) -> None:
+    order = await an_order(uow, "service")
+    await orders.confirm_order(uow, order.id)
+    await orders.complete_order(uow, order.id)
+    snapshot = uow.outbox[-1].data.order
+    issued = InvoiceIssued(
+        invoice_id="inv-1",
+        number="INV-2026-000001",
+        order_id=order.id,
+        order_number=order.number,
+        customer=snapshot.customer,
+        issue_date=snapshot.order_date,
+        due_date=snapshot.order_date,
+        currency="EUR",
+        payment_terms=snapshot.payment_terms,
+        lines=[],
+        totals=snapshot.totals,
+    )
+    await reactions.invoice_issued(
+        uow, new_event(EventType.INVOICE_ISSUED, issued, source="/billing", subject=order.id)
+    )
+    overdue = InvoiceOverdue(
+        invoice_id="inv-1",
+        invoice_number="INV-2026-000001",
+        order_id=order.id,
+        customer_id=snapshot.customer.id,
+        currency="EUR",
+        due_date=snapshot.order_date,
+        balance=snapshot.totals.gross,
+        days_past_due=3,
+        overdue_on=snapshot.order_date,
+    )
+    for _ in range(2):  # the next day's run finds it again: one milestone
+        await reactions.invoice_overdue(
+            uow, new_event(EventType.INVOICE_OVERDUE, overdue, source="/billing", subject=order.id)
+        )
+    assert [event.type for event in milestones(uow)] == [EventType.ORDER_OVERDUE]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from contracts import EventType
+from contracts.topics import ORDERS_EVENTS
 from orders.domain.webhooks import WEBHOOK_EVENT_TYPES, Delivery, DeliveryStatus, Subscription
+from orders.entrypoints.handlers import HANDLERS
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -68,6 +70,19 @@ def test_a_subscription_is_disabled_after_consecutive_failures_and_enabling_rese
     subscription.enable()
     assert subscription.active
     assert (subscription.consecutive_failures, subscription.disabled_reason) == (0, None)
+
+
+def test_the_webhook_catalogue_is_what_lands_on_order_timelines() -> None:
+    ours = {t.value for t in ORDERS_EVENTS.event_types} - {EventType.WEBHOOK_DISABLED.value}
+    # Not about an order: a submission becomes one; products and stock levels feed the
+    # catalogue view, not a timeline.
+    not_about_an_order = {
+        EventType.ORDER_SUBMITTED.value,
+        EventType.PRODUCT_CHANGED.value,
+        EventType.STOCK_LEVEL_CHANGED.value,
+    }
+    consumed = {t.value for t in HANDLERS} - not_about_an_order
+    assert set(WEBHOOK_EVENT_TYPES) == ours | consumed
 
 
 def test_the_webhook_catalogue_has_the_order_facts_but_not_the_inputs() -> None:

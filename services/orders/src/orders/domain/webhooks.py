@@ -14,15 +14,33 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from contracts import EventType
+from contracts.topics import ORDERS_EVENTS
 
 # The facts a subscription may ask for: every event the service records on an order's or a
-# quote's timeline, its own and those the other services report about the order. The webhook
-# body is the event itself (CloudEvents JSON), described by the published JSON Schemas.
+# quote's timeline, its own and those the other services report about the order (the types its
+# consumers handle; a unit test keeps the two lists equal). The webhook body is the event itself
+# (CloudEvents JSON), described by the published JSON Schemas.
+REPORTED_TO_ORDERS: tuple[EventType, ...] = (
+    EventType.STOCK_RESERVED,
+    EventType.STOCK_RESERVATION_FAILED,
+    EventType.STOCK_RELEASED,
+    EventType.SHIPMENT_DISPATCHED,
+    EventType.SHIPMENT_DELIVERED,
+    EventType.RETURN_AUTHORISED,
+    EventType.RETURN_RECEIVED,
+    EventType.INVOICE_ISSUED,
+    EventType.INVOICE_OVERDUE,
+    EventType.DUNNING_LEVEL_REACHED,
+    EventType.PAYMENT_RECEIVED,
+    EventType.PAYMENT_REVERSED,
+    EventType.DOCUMENT_GENERATED,
+    EventType.QUOTE_DOCUMENT_GENERATED,
+    EventType.DOCUMENT_EMAILED,
+)
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(
     t.value
-    for t in EventType
-    if t not in (EventType.ORDER_SUBMITTED, EventType.STOCK_ADJUSTED)
-    and not t.value.startswith("suite.webhook.")
+    for t in (*ORDERS_EVENTS.event_types, *REPORTED_TO_ORDERS)
+    if t is not EventType.WEBHOOK_DISABLED
 )
 
 

@@ -1,6 +1,7 @@
 """Milestones of an order that people and other systems want to hear of: it became
-backordered, fully shipped or paid. Each is recorded as an event of ours (on orders.events, on
-the timeline and so as a webhook type), caused by the fact another service reported."""
+backordered, fully shipped, overdue or paid. Each is recorded as an event of ours (on
+orders.events, on the timeline and so as a webhook type), caused by the fact another service
+reported."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ FULFILMENT_MILESTONES = {
     Fulfilment.BACKORDERED: (EventType.ORDER_BACKORDERED, "Order backordered"),
     Fulfilment.SHIPPED: (EventType.ORDER_SHIPPED, "Order fully shipped"),
 }
-BILLING_MILESTONES = {Billing.PAID: (EventType.ORDER_PAID, "Order paid in full")}
+BILLING_MILESTONES = {
+    Billing.PAID: (EventType.ORDER_PAID, "Order paid in full"),
+    Billing.OVERDUE: (EventType.ORDER_OVERDUE, "Order overdue"),
+}
 
 
 async def record_milestones(
