@@ -481,8 +481,12 @@ async def test_one_payment_for_two_orders_a_bounce_then_dunning(suite: Suite) ->
     async with suite.client("billing") as billing:
         run = await billing.post("/collection-runs", json={"day": day})
         assert run.status_code == 200, run.text
-        assert (run.json()["overdue"], run.json()["reminders"]) == (2, 2)
-    await order_reaches(suite, orders[0]["id"], billing="overdue")
+        # The run collects every unpaid invoice of the suite (other tests leave some): these
+        # two are among them, as both orders show.
+        assert run.json()["overdue"] >= 2
+        assert run.json()["reminders"] >= 2
+    for order in orders:
+        await order_reaches(suite, order["id"], billing="overdue")
     async with suite.client("orders") as client:
 
         async def timeline() -> list[str] | None:
