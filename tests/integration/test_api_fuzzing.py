@@ -22,6 +22,9 @@ def schemathesis_command() -> list[str]:
     return [found]
 
 
+# Orders alone has over a hundred operations: more than the suite-wide 5-minute test budget on a
+# loaded machine.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("service", SERVICES)
 async def test_openapi_contract_holds_under_generated_requests(suite: Suite, service: str) -> None:
     command = [
@@ -44,7 +47,7 @@ async def test_openapi_contract_holds_under_generated_requests(suite: Suite, ser
         "all",
     ]
     result = await asyncio.to_thread(
-        subprocess.run, command, capture_output=True, text=True, timeout=600, check=False
+        subprocess.run, command, capture_output=True, text=True, timeout=840, check=False
     )
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, f"schemathesis found problems in {service}:\n{report}"

@@ -82,6 +82,14 @@ async def test_reports_hold_what_the_caller_sees(orders_service: Any) -> None:
     ]
     customers = await sales(ALICE, "customer")
     assert [r["key"] for r in customers] == [alices["customer"]["id"]]
+    # A SKU filter keeps the orders (and, where a report reads lines, the lines) of that SKU.
+    of_b1 = await client.get(
+        "/reports/sales", params={"by": "product", "sku": "B-1"}, headers=MANAGER
+    )
+    assert of_b1.status_code == 200, of_b1.text
+    assert {r["key"]: r["orders"] for r in of_b1.json()["items"]} == {"B-1": 1}
+    filled = await client.get("/reports/fill-rate", params={"sku": "B-1"}, headers=MANAGER)
+    assert (filled.status_code, filled.json()["ordered_quantity"]) == (200, "4.000")
 
     exported = await client.get(
         "/reports/sales", params={"by": "owner", "format": "csv"}, headers=MANAGER

@@ -43,8 +43,13 @@ def _scope(filters: ReportFilters, viewer: Viewer) -> list[ColumnElement[bool]]:
     if filters.currency is not None:
         conditions.append(orders.c.currency == filters.currency)
     if filters.sku is not None:
-        has_sku = select(order_lines.c.order_id).where(
-            order_lines.c.order_id == orders.c.id, order_lines.c.sku == filters.sku
+        # Its own alias, correlated to the order only: a report that selects from order_lines
+        # too (by product, fill rate) must not have it swallowed by auto-correlation.
+        matching = order_lines.alias("matching_lines")
+        has_sku = (
+            select(matching.c.order_id)
+            .where(matching.c.order_id == orders.c.id, matching.c.sku == filters.sku)
+            .correlate(orders)
         )
         conditions.append(has_sku.exists())
     conditions += ownership_conditions(
