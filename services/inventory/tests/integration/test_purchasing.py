@@ -191,12 +191,16 @@ async def test_a_purchase_order_received_in_two_parts_serves_three_backorders_in
 async def test_bad_purchasing_input_names_the_field_and_changes_nothing(
     purchasing: Purchasing,
 ) -> None:
-    bolt, install = code("BOLT"), code("INSTALL")
+    bolt, install, withdrawn = code("BOLT"), code("INSTALL"), code("OLD")
     await purchasing.product(bolt)
     service = await purchasing.client.put(
         f"/products/{install}", json={"name": "x", "kind": "service"}
     )
     assert service.status_code == 201
+    inactive = await purchasing.client.put(
+        f"/products/{withdrawn}", json={"name": "x", "kind": "product", "active": False}
+    )
+    assert inactive.status_code == 201, inactive.text
     bad_currency = await purchasing.client.post("/vendors", json={"name": "V", "currency": "XXQ"})
     assert bad_currency.status_code == 422
     assert "currency" in json.dumps(bad_currency.json()["errors"])
@@ -216,6 +220,7 @@ async def test_bad_purchasing_input_names_the_field_and_changes_nothing(
     for lines, field in (
         ([{"sku": "GHOST-1", "quantity": "1", "unit_price": "1"}], "lines[0].sku"),
         ([{"sku": bolt, "quantity": "1"}, {"sku": install, "quantity": "1"}], "lines[1].sku"),
+        ([{"sku": bolt, "quantity": "1"}, {"sku": withdrawn, "quantity": "1"}], "lines[1].sku"),
     ):
         refused = await purchasing.client.post(
             "/purchase-orders", json={"vendor_id": vendor_id, "lines": lines}

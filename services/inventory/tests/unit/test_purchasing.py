@@ -12,6 +12,7 @@ import pytest
 from purchasing_builders import confirmed
 
 from contracts import EventType
+from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.commands import UpsertProduct
 from inventory.domain.model import ItemKind, MovementKind
 from inventory.domain.purchasing import (
@@ -190,6 +191,32 @@ async def test_services_unknown_products_and_vendors_are_refused(fake_uow: Any) 
         await purchasing.receive_goods(
             fake_uow, ReceiveGoods(purchase_order_id="nope", lines=(("X", D(1)),))
         )
+
+
+async def test_an_inactive_product_is_refused_on_a_purchase_order_and_not_suggested(
+    fake_uow: Any,
+) -> None:
+    await _product(fake_uow, "BOLT")
+    await _product(fake_uow, "OLD")
+    vendor_id = await _vendor(fake_uow, SuppliedProduct("OLD", D(2), 1))
+    withdrawn = CatalogueDetails(active=False)
+    await catalogue.upsert_product(
+        fake_uow, UpsertProduct(sku="OLD", name="Old", kind=ItemKind.PRODUCT, details=withdrawn)
+    )
+    lines = (
+        PurchaseLineInput(sku="BOLT", quantity=D(1), unit_price=D(1)),
+        PurchaseLineInput(sku="OLD", quantity=D(1)),
+    )
+    with pytest.raises(NotPurchasable) as refused:
+        await purchasing.create_purchase_order(
+            fake_uow, CreatePurchaseOrder(vendor_id=vendor_id, lines=lines), today=today
+        )
+    assert (refused.value.field, refused.value.sku) == ("lines[1].sku", "OLD")
+    assert "inactive" in str(refused.value)
+
+    await purchasing.set_reorder_point(fake_uow, ReorderPoint("OLD", D(5), D(5)))
+    assert await purchasing.suggest_purchases(fake_uow) == []
+    assert await purchasing.draft_suggested_purchases(fake_uow, today=today) == []
 
 
 async def test_receipts_in_two_parts_serve_three_backorders_in_confirmation_order(

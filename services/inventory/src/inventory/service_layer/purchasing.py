@@ -69,6 +69,13 @@ def _purchasable(field: str, sku: str, kind: ItemKind | None) -> None:
         raise NotPurchasable(field, sku, "a service is not stocked, so it is not purchased")
 
 
+async def _active(uow: UnitOfWork, field: str, sku: str) -> None:
+    """A withdrawn (inactive) product is no longer bought: 422 naming the line."""
+    product = await uow.products.get(sku)
+    if product is not None and not product.details.active:
+        raise NotPurchasable(field, sku, "the product is inactive, so it is not purchased")
+
+
 async def create_vendor(uow: UnitOfWork, details: VendorDetails) -> Vendor:
     await _check_supplies(uow, details)
     return await uow.vendors.add(str(uuid.uuid4()), details)
@@ -109,6 +116,7 @@ async def create_purchase_order(
     lines = []
     for index, line in enumerate(command.lines):
         _purchasable(f"lines[{index}].sku", line.sku, kinds.get(line.sku))
+        await _active(uow, f"lines[{index}].sku", line.sku)
         supplied = vendor.supplied(line.sku)
         unit_price = line.unit_price
         if unit_price is None:
@@ -296,8 +304,13 @@ async def set_reorder_point(uow: UnitOfWork, point: ReorderPoint) -> ReorderPoin
 
 
 async def suggest_purchases(uow: UnitOfWork) -> list[Suggestion]:
-    """Every product below its reorder point, counting what purchase orders (drafts too) bring."""
-    points = await uow.reorder_points.all()
+    """Every active product below its reorder point, counting what purchase orders (drafts too)
+    bring."""
+    points = []
+    for point in await uow.reorder_points.all():  # a withdrawn product is not bought again
+        product = await uow.products.get(point.sku)
+        if product is None or product.details.active:
+            points.append(point)
     skus = [point.sku for point in points]
     available = {}
     for sku in skus:
