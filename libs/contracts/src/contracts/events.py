@@ -304,6 +304,11 @@ class InvoiceStatus(StrEnum):
     CREDITED = "credited"
 
 
+class InvoiceKind(StrEnum):
+    STANDARD = "standard"
+    DOWN_PAYMENT = "down_payment"
+
+
 class InvoiceLine(Payload):
     line_no: int
     sku: Sku
@@ -342,6 +347,65 @@ class InvoiceIssued(Payload):
     invoiced_total: Money | None = None
     # optional: the period a recurring invoice bills (its first day); None for other invoices
     period_start: date | None = None
+    # optional: `down_payment` for a down-payment invoice (deducted from the order's later
+    # invoices); None or `standard` for the others
+    kind: InvoiceKind | None = None
+    # optional: what this invoice deducted of the order's down payments (gross, positive)
+    down_payment_deducted: Money | None = None
+
+
+class InvoiceDrafted(Payload):
+    """A draft invoice of an order was created or changed (`invoice.draft_updated`): not an
+    invoice yet (no number, nothing owed); its amounts are what issuing it now would invoice."""
+
+    draft_id: str
+    order_id: str
+    order_number: str
+    customer: CustomerRef
+    currency: CurrencyCode
+    lines: list[InvoiceLine]
+    totals: Totals
+
+
+class InvoiceDraftDiscarded(Payload):
+    """A draft invoice was discarded: it was never issued and never will be."""
+
+    draft_id: str
+    order_id: str
+    order_number: str
+    reason: LongText | None = None
+
+
+class DownPaymentDeducted(Payload):
+    """An invoice deducted (part of) the order's down payments as negative lines."""
+
+    invoice_id: str
+    invoice_number: str
+    order_id: str
+    currency: CurrencyCode
+    amount: Money = Field(description="The gross deducted on this invoice (positive)")
+    remaining: Money = Field(description="What of the order's down payments is still to deduct")
+    down_payment_numbers: list[ShortText] = Field(
+        default_factory=list, description="The down-payment invoices the order has"
+    )
+
+
+class RecurringScheduleStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class RecurringScheduleChanged(Payload):
+    """An order's recurring invoicing was paused, resumed or ended (its schedule's new state)."""
+
+    order_id: str
+    order_number: str | None = None
+    status: RecurringScheduleStatus
+    frequency: ShortText | None = None
+    ends_on: date | None = Field(
+        default=None, description="The schedule's end (exclusive): no period starts on or after"
+    )
 
 
 class PaymentReceived(Payload):
@@ -534,6 +598,13 @@ class EventType(StrEnum):
     ORDER_SHIPPED = f"{PREFIX}.order.shipped.v1"
     ORDER_PAID = f"{PREFIX}.order.paid.v1"
     ORDER_OVERDUE = f"{PREFIX}.order.overdue.v1"
+    INVOICE_DRAFTED = f"{PREFIX}.invoice.drafted.v1"
+    INVOICE_DRAFT_UPDATED = f"{PREFIX}.invoice.draft_updated.v1"
+    INVOICE_DRAFT_DISCARDED = f"{PREFIX}.invoice.draft_discarded.v1"
+    DOWN_PAYMENT_DEDUCTED = f"{PREFIX}.invoice.down_payment_deducted.v1"
+    RECURRING_SCHEDULE_PAUSED = f"{PREFIX}.recurring_schedule.paused.v1"
+    RECURRING_SCHEDULE_RESUMED = f"{PREFIX}.recurring_schedule.resumed.v1"
+    RECURRING_SCHEDULE_ENDED = f"{PREFIX}.recurring_schedule.ended.v1"
 
 
 PAYLOADS: dict[EventType, type[BaseModel]] = {
@@ -571,6 +642,13 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_SHIPPED: OrderMilestone,
     EventType.ORDER_PAID: OrderMilestone,
     EventType.ORDER_OVERDUE: OrderMilestone,
+    EventType.INVOICE_DRAFTED: InvoiceDrafted,
+    EventType.INVOICE_DRAFT_UPDATED: InvoiceDrafted,
+    EventType.INVOICE_DRAFT_DISCARDED: InvoiceDraftDiscarded,
+    EventType.DOWN_PAYMENT_DEDUCTED: DownPaymentDeducted,
+    EventType.RECURRING_SCHEDULE_PAUSED: RecurringScheduleChanged,
+    EventType.RECURRING_SCHEDULE_RESUMED: RecurringScheduleChanged,
+    EventType.RECURRING_SCHEDULE_ENDED: RecurringScheduleChanged,
 }
 
 __all__ = ["PAYLOADS", "EventType", "Totals"]

@@ -82,6 +82,13 @@ BILLING_EVENTS = Topic(
         EventType.REFUND_PAID,
         EventType.INVOICE_OVERDUE,
         EventType.DUNNING_LEVEL_REACHED,
+        EventType.INVOICE_DRAFTED,
+        EventType.INVOICE_DRAFT_UPDATED,
+        EventType.INVOICE_DRAFT_DISCARDED,
+        EventType.DOWN_PAYMENT_DEDUCTED,
+        EventType.RECURRING_SCHEDULE_PAUSED,
+        EventType.RECURRING_SCHEDULE_RESUMED,
+        EventType.RECURRING_SCHEDULE_ENDED,
     ),
     description="Invoices, payments, reversals, refunds, overdue invoices and dunning",
 )

@@ -10,6 +10,7 @@ from billing.entrypoints import (
     customer_payments_api,
     einvoice_api,
     exports_api,
+    invoice_drafts_api,
     invoices_api,
     order_invoicing_api,
     payments_api,
@@ -42,6 +43,7 @@ def build_spec(
         routers=[
             invoices_api.router,
             order_invoicing_api.router,
+            invoice_drafts_api.router,
             payments_api.router,
             customer_payments_api.router,
             refunds_api.router,

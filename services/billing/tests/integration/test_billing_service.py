@@ -412,13 +412,18 @@ async def test_a_manual_invoice_takes_chosen_quantities_never_beyond_what_is_lef
     key = {"Idempotency-Key": str(uuid.uuid4())}
     created = await billing.client.post(path, json=body, headers=key)
     assert created.status_code == 201, created.text
-    invoice = created.json()
+    draft = created.json()  # a draft first: no number, nothing owed
+    assert (draft["status"], draft["invoice_id"]) == ("draft", None)
+    again = await billing.client.post(path, json=body, headers=key)  # a retry: the same answer
+    assert (again.status_code, again.json()["id"]) == (201, draft["id"])
+    issued = await billing.client.post(f"/invoice-drafts/{draft['id']}/issue")
+    assert issued.status_code == 201, issued.text
+    invoice = issued.json()
+    assert invoice["id"] == draft["id"]
     assert [(x["sku"], x["quantity"], x["gross_amount"]) for x in invoice["lines"]] == [
         ("BOLT-M8", "4", "12.10"),
         ("INSTALL", "1", "96.80"),
     ]
-    again = await billing.client.post(path, json=body, headers=key)  # a retry: the same answer
-    assert (again.status_code, again.json()["id"]) == (201, invoice["id"])
 
     beyond = await billing.client.post(path, json={"lines": [{"line_no": 3, "quantity": "1"}]})
     assert beyond.status_code == 409, beyond.text

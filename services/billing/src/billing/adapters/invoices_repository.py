@@ -212,7 +212,7 @@ def _invoice(
         customer_reference=row["customer_reference"],
         opening_text=row["opening_text"],
         closing_text=row["closing_text"],
-        lines=[_line(line, currency) for line in lines[row["id"]]],
+        lines=[line_of(line, currency) for line in lines[row["id"]]],
         totals=Totals(
             net=in_currency(row["net_total"], currency),
             tax=in_currency(row["tax_total"], currency),
@@ -226,8 +226,10 @@ def _invoice(
     )
 
 
-def _line(row: RowMapping, currency: str) -> InvoiceLine:
-    values = {name: value for name, value in row.items() if name != "invoice_id"}
+def line_of(row: RowMapping, currency: str, parent: str = "invoice_id") -> InvoiceLine:
+    """An invoice line from its row (of `invoice_lines` or a table of the same columns under
+    another `parent` key), in its currency's form."""
+    values = {name: value for name, value in row.items() if name != parent}
     for name in ("quantity", "discount_percent", "tax_rate"):  # 21.0000 -> 21
         values[name] = plain(values[name])
     for name in ("unit_price", "net_amount", "tax_amount", "gross_amount"):

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Integer,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -54,4 +55,42 @@ order_shipments = Table(
     Column("quantity", QUANTITY, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("order_id", "shipment_id", "sku"),
+)
+
+# The invoice lines that are not order lines: a down-payment invoice's lines (`down_payment`)
+# and the negative lines deducting down payments on the order's later invoices (`deduction`).
+# Invoiced quantities leave them out; what is left to deduct is their sum per tax rate.
+down_payment_lines = Table(
+    "down_payment_lines",
+    metadata,
+    Column("invoice_id", String(36), ForeignKey("invoices.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("order_id", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("invoice_id", "line_no"),
+    CheckConstraint("kind IN ('down_payment', 'deduction')", name="kind"),
+)
+
+# The state of an order's recurring invoicing (no row: `active`). `ended` issues no period
+# starting on or after `ends_on`, for good.
+recurring_schedules = Table(
+    "recurring_schedules",
+    metadata,
+    Column("order_id", String(200), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("ends_on", Date),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('active', 'paused', 'ended')", name="status"),
+)
+
+# Each pause of an order's recurring invoicing: no period starting from `paused_on` until
+# `resumed_on` (open while paused) is ever invoiced.
+recurring_pauses = Table(
+    "recurring_pauses",
+    metadata,
+    Column("order_id", String(200), nullable=False),
+    Column("paused_on", Date, nullable=False),
+    Column("resumed_on", Date),
+    PrimaryKeyConstraint("order_id", "paused_on"),
 )

@@ -21,12 +21,6 @@ class ManualLine(RequestBody):
     quantity: Quantity
 
 
-class ManualInvoiceCreate(RequestBody):
-    """Which quantities of which order lines to invoice now."""
-
-    lines: Annotated[list[ManualLine], Field(min_length=1, max_length=500)]
-
-
 class LineProgressRead(BaseModel):
     line_no: int
     sku: str

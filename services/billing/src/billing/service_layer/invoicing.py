@@ -46,12 +46,14 @@ async def issue_for(
     today: date,
     correlation_id: str | None = None,
     period_start: date | None = None,
+    invoice_id: str | None = None,
 ) -> Invoice:
     """Issue an invoice of `lines` of the order, dated `today`, and record invoice.issued
     (with the order's gross total and what its invoices add up to with this one), caused by
     `cause` (an event), else by a request (`correlation_id`).
 
-    Raises `UninvoiceableOrder` when the order's identifiers cannot be stored.
+    The invoice gets `invoice_id` (an issued draft's), else a new id. Raises
+    `UninvoiceableOrder` when the order's identifiers cannot be stored.
     """
     check_ids(order)
     try:
@@ -61,7 +63,7 @@ async def issue_for(
     terms = copied(model.PaymentTerms, order.payment_terms)
     sequence = await uow.invoices.next_sequence(today.year)
     invoice = Invoice(
-        id=str(uuid.uuid4()),
+        id=invoice_id or str(uuid.uuid4()),
         number=model.invoice_number(today.year, sequence),
         order_id=order.order_id,
         order_number=order.number,

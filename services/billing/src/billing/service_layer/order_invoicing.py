@@ -187,6 +187,7 @@ async def _issue(
     quantities: dict[int, Decimal],
     today: date,
     correlation_id: str | None = None,
+    invoice_id: str | None = None,
 ) -> Invoice | None:
     """An invoice for `quantities` of the order's lines, capped at what is left; None when
     nothing is left to invoice."""
@@ -203,6 +204,7 @@ async def _issue(
         invoiced_before=before,
         today=today,
         correlation_id=correlation_id,
+        invoice_id=invoice_id,
     )
 
 
@@ -244,29 +246,33 @@ class UnknownLine(model.BillingError):
         self.index = index
 
 
-async def invoice_manually(
+class OrderNotInvoiceable(model.BillingError):
+    """The order was cancelled: nothing more is invoiced by hand."""
+
+
+async def chosen_quantities(
     uow: OrderInvoicingUnitOfWork,
-    order_id: str,
+    billable: BillableOrder,
     quantities: list[tuple[int, Decimal]],
     *,
-    today: date,
     default_policy: InvoicingPolicy,
-    correlation_id: str | None = None,
-) -> Invoice:
-    """An invoice of the chosen quantities of the order's lines, issued at once.
-
-    Never beyond what the order's policy allows: under `on_delivery` what shipped and is not
+) -> tuple[c.OrderSnapshot, list[model.InvoiceLine], dict[int, Invoiced], dict[int, Decimal]]:
+    """The order, its lines, what they had invoiced and the quantities asked for by line, once
+    checked against what the order's policy allows: under `on_delivery` what shipped and is not
     invoiced, else what is not invoiced yet (`BeyondInvoiceable`, 409). `OrderUnknown` when
-    billing knows no snapshot of the order; `UnknownLine` names the line asked for.
-    """
-    billable = await uow.billable_orders.lock(order_id)
+    billing knows no snapshot of the order; `UnknownLine` names the line asked for;
+    `OrderNotInvoiceable` for a cancelled order. The caller holds the order's lock."""
     order = billable.order
     if order is None:
-        raise OrderUnknown(order_id)
+        raise OrderUnknown(billable.order_id)
+    if billable.status == "cancelled":
+        raise OrderNotInvoiceable(f"order {order.number} is cancelled")
     lines = stated_lines(order)
-    invoiced = await uow.billable_orders.invoiced(order_id)
+    invoiced = await uow.billable_orders.invoiced(order.order_id)
     if billable.policy_or(default_policy) is InvoicingPolicy.ON_DELIVERY:
-        shipped = policies.shipped_per_line(lines, await uow.billable_orders.shipped(order_id))
+        shipped = policies.shipped_per_line(
+            lines, await uow.billable_orders.shipped(order.order_id)
+        )
         allowed = policies.shipped_not_invoiced(shipped, invoiced)
         what = "shipped and not invoiced"
     else:
@@ -283,8 +289,35 @@ async def invoice_manually(
                 f"line {line_no}: {model.plain(quantity)} asked, but only "
                 f"{model.plain(allowed[line_no])} is {what}"
             )
+    return order, lines, invoiced, wanted
+
+
+async def invoice_manually(
+    uow: OrderInvoicingUnitOfWork,
+    order_id: str,
+    quantities: list[tuple[int, Decimal]],
+    *,
+    today: date,
+    default_policy: InvoicingPolicy,
+    correlation_id: str | None = None,
+    invoice_id: str | None = None,
+) -> Invoice:
+    """An invoice of the chosen quantities of the order's lines, issued at once (the checks of
+    `chosen_quantities`); it gets `invoice_id` (an issued draft's) when given."""
+    billable = await uow.billable_orders.lock(order_id)
+    order, lines, invoiced, wanted = await chosen_quantities(
+        uow, billable, quantities, default_policy=default_policy
+    )
     invoice = await _issue(
-        uow, None, order, lines, invoiced, wanted, today, correlation_id=correlation_id
+        uow,
+        None,
+        order,
+        lines,
+        invoiced,
+        wanted,
+        today,
+        correlation_id=correlation_id,
+        invoice_id=invoice_id,
     )
     assert invoice is not None  # every quantity asked for is positive and allowed
     return invoice

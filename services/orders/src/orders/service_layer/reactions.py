@@ -15,12 +15,17 @@ from contracts import CloudEvent
 from contracts.events import (
     DocumentEmailed,
     DocumentGenerated,
+    DownPaymentDeducted,
     DunningLevelReached,
+    InvoiceDraftDiscarded,
+    InvoiceDrafted,
     InvoiceIssued,
+    InvoiceKind,
     InvoiceOverdue,
     PaymentReceived,
     PaymentReversed,
     QuoteDocumentGenerated,
+    RecurringScheduleChanged,
     ReturnAuthorised,
     ReturnReceived,
     ShipmentDelivered,
@@ -205,7 +210,10 @@ async def return_received(uow: UnitOfWork, event: CloudEvent[ReturnReceived]) ->
 
 async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> Order:
     data = event.data
-    summary = f"Invoice {data.number} issued: {data.totals.gross} {data.currency}"
+    label = "Down-payment invoice" if data.kind is InvoiceKind.DOWN_PAYMENT else "Invoice"
+    summary = f"{label} {data.number} issued: {data.totals.gross} {data.currency}"
+    if data.down_payment_deducted:
+        summary += f" (down payment of {data.down_payment_deducted} deducted)"
     status = data.status.value if data.status is not None else None
     return await _apply(
         uow,
@@ -215,6 +223,50 @@ async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> O
         summary,
         in_sequence=True,
     )
+
+
+async def invoice_drafted(uow: UnitOfWork, event: CloudEvent[InvoiceDrafted]) -> Order:
+    """On the timeline only: a draft is not an invoice (the billing state does not move)."""
+    data = event.data
+    summary = f"Draft invoice: {data.totals.gross} {data.currency}"
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
+
+
+async def invoice_draft_updated(uow: UnitOfWork, event: CloudEvent[InvoiceDrafted]) -> Order:
+    data = event.data
+    summary = f"Draft invoice changed: {data.totals.gross} {data.currency}"
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
+
+
+async def invoice_draft_discarded(
+    uow: UnitOfWork, event: CloudEvent[InvoiceDraftDiscarded]
+) -> Order:
+    data = event.data
+    summary = "Draft invoice discarded" + (f": {data.reason}" if data.reason else "")
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
+
+
+async def down_payment_deducted(uow: UnitOfWork, event: CloudEvent[DownPaymentDeducted]) -> Order:
+    data = event.data
+    summary = (
+        f"Down payment of {data.amount} {data.currency} deducted on invoice "
+        f"{data.invoice_number}: {data.remaining} {data.currency} left to deduct"
+    )
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
+
+
+async def recurring_schedule_changed(
+    uow: UnitOfWork, event: CloudEvent[RecurringScheduleChanged]
+) -> Order:
+    """On the timeline only: the recurring invoicing was paused, resumed or ended."""
+    data = event.data
+    summary = f"Recurring invoicing {RECURRING_STATES[data.status.value]}"
+    if data.ends_on is not None:
+        summary += f" (no period from {data.ends_on.isoformat()})"
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
+
+
+RECURRING_STATES = {"active": "resumed", "paused": "paused", "ended": "ended"}
 
 
 async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) -> Order:
