@@ -94,6 +94,19 @@ class OrderCompleted(Payload):
     order: OrderSnapshot
 
 
+class OrderClosedShort(Payload):
+    """An open, partially shipped order ends early: the unshipped remainder is cancelled.
+    Inventory releases what it still holds for the order and answers with stock.released
+    (even when nothing was left to release); the order then completes with what shipped."""
+
+    order_id: str
+    number: str
+    reason: LongText | None = None
+    remainder: list[StockLine] = Field(
+        default_factory=list, description="The quantities per SKU that will not be shipped"
+    )
+
+
 class OrderMilestone(Payload):
     """A fact about an order its people and other systems want to hear of: it became
     backordered, fully shipped, overdue or paid (the type says which), caused by inventory's or
@@ -569,6 +582,7 @@ class EventType(StrEnum):
     ORDER_CONFIRMED = f"{PREFIX}.order.confirmed.v1"
     ORDER_CANCELLED = f"{PREFIX}.order.cancelled.v1"
     ORDER_COMPLETED = f"{PREFIX}.order.completed.v1"
+    ORDER_CLOSED_SHORT = f"{PREFIX}.order.closed_short.v1"
     ORDER_STAGE_CHANGED = f"{PREFIX}.order.stage_changed.v1"
     QUOTE_SENT = f"{PREFIX}.quote.sent.v1"
     STOCK_RESERVED = f"{PREFIX}.stock.reserved.v1"
@@ -613,6 +627,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_CONFIRMED: OrderConfirmed,
     EventType.ORDER_CANCELLED: OrderCancelled,
     EventType.ORDER_COMPLETED: OrderCompleted,
+    EventType.ORDER_CLOSED_SHORT: OrderClosedShort,
     EventType.ORDER_STAGE_CHANGED: OrderStageChanged,
     EventType.QUOTE_SENT: QuoteSent,
     EventType.STOCK_RESERVED: StockReserved,

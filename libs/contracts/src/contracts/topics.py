@@ -37,6 +37,7 @@ ORDERS_EVENTS = Topic(
         EventType.ORDER_CONFIRMED,
         EventType.ORDER_CANCELLED,
         EventType.ORDER_COMPLETED,
+        EventType.ORDER_CLOSED_SHORT,
         EventType.ORDER_STAGE_CHANGED,
         EventType.QUOTE_SENT,
         EventType.WEBHOOK_DISABLED,

@@ -16,7 +16,11 @@ from inventory.entrypoints import (
     suggestions_api,
     vendors_api,
 )
-from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
+from inventory.entrypoints.handlers import (
+    handle_order_cancelled,
+    handle_order_closed_short,
+    handle_order_confirmed,
+)
 from servicekit.runtime import ServiceSpec, Subscription
 
 ROUTERS = (
@@ -49,6 +53,7 @@ def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
                 handlers={
                     EventType.ORDER_CONFIRMED: handle_order_confirmed,
                     EventType.ORDER_CANCELLED: handle_order_cancelled,
+                    EventType.ORDER_CLOSED_SHORT: handle_order_closed_short,
                 },
             )
         ],

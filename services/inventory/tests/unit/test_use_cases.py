@@ -12,7 +12,7 @@ import pytest
 from contracts import CloudEvent, EventType
 from contracts.common import ItemKind as LineKind
 from contracts.common import OrderSnapshot
-from contracts.events import OrderCancelled
+from contracts.events import OrderCancelled, OrderClosedShort
 from inventory.domain.commands import AdjustStock, DispatchShipment, UpsertProduct
 from inventory.domain.model import (
     AdjustmentKind,
@@ -231,6 +231,29 @@ async def test_an_order_of_services_only_has_nothing_to_reserve_at_once(fake_uow
     outcome = await reservations.reserve_order(fake_uow, cancelled_first)  # arrives late
     assert outcome is ReservationOutcome.ALREADY_HANDLED
     assert types(fake_uow, cancelled_first.subject) == []
+
+
+async def test_closing_short_releases_the_unshipped_remainder_and_always_answers(
+    fake_uow: Any,
+) -> None:
+    await product(fake_uow, "BOLT", "10")
+    order = confirmation(("BOLT", "6"))
+    order_id = str(order.subject)
+    await reservations.reserve_order(fake_uow, order)
+    await shipments.dispatch_shipment(
+        fake_uow, DispatchShipment(order_id=order_id, lines=(("BOLT", D(4)),))
+    )
+    payload = OrderClosedShort(order_id=order_id, number="SO-1", remainder=[])
+    closed = from_orders(EventType.ORDER_CLOSED_SHORT, payload, order_id)
+
+    assert await reservations.release_order(fake_uow, closed) == {"BOLT": D(2)}
+    assert await level(fake_uow, "BOLT") == (D(6), ZERO)
+    released = [e for e in fake_uow.events if e.type == EventType.STOCK_RELEASED.value]
+    assert [(line.sku, line.quantity) for line in released[0].data.lines] == [("BOLT", D(2))]
+
+    # Nothing left to release: still answered (the order completes on that answer).
+    assert await reservations.release_order(fake_uow, closed) == {}
+    assert types(fake_uow, order_id)[-2:] == [EventType.STOCK_RELEASED.value] * 2
 
 
 # --- ship ---------------------------------------------------------------------------------------

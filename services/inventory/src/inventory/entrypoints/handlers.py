@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
-from contracts.events import OrderCancelled, OrderConfirmed
+from contracts.events import OrderCancelled, OrderClosedShort, OrderConfirmed
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.service_layer import reservations
 
@@ -21,4 +21,11 @@ async def handle_order_confirmed(event: CloudEvent[OrderConfirmed], session: Asy
 
 async def handle_order_cancelled(event: CloudEvent[OrderCancelled], session: AsyncSession) -> None:
     """Release what the order still holds and drop its backorder."""
+    await reservations.release_order(SqlUnitOfWork(session), event)
+
+
+async def handle_order_closed_short(
+    event: CloudEvent[OrderClosedShort], session: AsyncSession
+) -> None:
+    """Release the remainder the order still holds; answer with stock.released (always)."""
     await reservations.release_order(SqlUnitOfWork(session), event)

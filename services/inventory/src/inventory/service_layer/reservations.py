@@ -12,6 +12,7 @@ from enum import StrEnum
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import (
     OrderCancelled,
+    OrderClosedShort,
     OrderConfirmed,
     StockReleased,
     StockReservationFailed,
@@ -68,7 +69,7 @@ async def _record_reservations(
 
 async def _claim(
     uow: UnitOfWork,
-    cause: CloudEvent[OrderConfirmed] | CloudEvent[OrderCancelled],
+    cause: CloudEvent[OrderConfirmed] | CloudEvent[OrderCancelled] | CloudEvent[OrderClosedShort],
     *,
     order_id: str,
     number: str | None,
@@ -144,14 +145,28 @@ async def _nothing_to_reserve(
     return ReservationOutcome.NOTHING_TO_RESERVE
 
 
-async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> dict[str, Decimal]:
-    """Release what a cancelled order still holds, drop its backorder; returns what was released.
+async def release_order(
+    uow: UnitOfWork, cause: CloudEvent[OrderCancelled] | CloudEvent[OrderClosedShort]
+) -> dict[str, Decimal]:
+    """Release what a cancelled (or closed short) order still holds, drop its backorder;
+    returns what was released.
 
     Records stock.released when something was released, and offers the freed stock to the
     orders waiting for it. A cancellation that arrives before (or instead of) the confirmation
-    is remembered, so a late confirmation reserves nothing.
+    is remembered, so a late confirmation reserves nothing. An order closed short waits for
+    the answer to complete: it gets its stock.released even when nothing was left to release.
     """
     order_id, number, reason = cause.data.order_id, cause.data.number, cause.data.reason
+    closing = isinstance(cause.data, OrderClosedShort)
+    ended = "closed short" if closing else "cancelled"
+
+    async def answer(released: dict[str, Decimal]) -> str | None:
+        if not released and not closing:
+            return None
+        payload = StockReleased(order_id=order_id, lines=stock_lines(released))
+        event = cause.caused(EventType.STOCK_RELEASED, payload, source=SOURCE, subject=order_id)
+        await uow.record(event)
+        return event.id
 
     async def attempt(extra: set[str]) -> dict[str, Decimal]:
         # Unlocked reads tell which SKUs to lock; the locks are then taken in the global order.
@@ -167,15 +182,17 @@ async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> d
             )
             if not remembered:  # the confirmation committed meanwhile: start again
                 raise MoreLocksNeeded()
+            await answer({})
             return {}
         if demand.status is DemandStatus.CANCELLED:
+            await answer({})
             return {}
 
         lines = await uow.reservations.lines(order_id, for_update=True)
         late = {sku for sku, line in lines.items() if line.open > 0} - locked
         if late:  # reserved after the unlocked read
             raise MoreLocksNeeded(late)
-        text = f"order {number or order_id} cancelled" + (f": {reason}" if reason else "")
+        text = f"order {number or order_id} {ended}" + (f": {reason}" if reason else "")
         released: dict[str, Decimal] = {}
         for sku, line in lines.items():
             if line.open <= 0:
@@ -192,12 +209,10 @@ async def release_order(uow: UnitOfWork, cause: CloudEvent[OrderCancelled]) -> d
             )
         await uow.reservations.drop_backordered_lines(order_id)
         await uow.reservations.set_demand_status(order_id, DemandStatus.CANCELLED)
-        if released:
-            payload = StockReleased(order_id=order_id, lines=stock_lines(released))
-            event = cause.caused(EventType.STOCK_RELEASED, payload, source=SOURCE, subject=order_id)
-            await uow.record(event)
+        event_id = await answer(released)
+        if released and event_id is not None:
             await retry_backorders(
-                uow, released, levels, locked, causation_id=event.id, actor=cause.actor
+                uow, released, levels, locked, causation_id=event_id, actor=cause.actor
             )
         return released
 

@@ -61,6 +61,7 @@ def _header_values(order: Order) -> dict[str, Any]:
         "applied_sequences": order.applied_sequences,
         "nothing_to_ship": order.nothing_to_ship,
         "invoiced_total": order.invoiced_total,
+        "closed_short_at": order.closed_short_at,
         "owner": order.owner,
         "team": order.team,
         "created_at": order.created_at,
@@ -169,6 +170,7 @@ class SqlOrderRepository(SqlRepository):
                 archived_at=row.archived_at,
                 applied_sequences=dict(row.applied_sequences),
                 nothing_to_ship=row.nothing_to_ship,
+                closed_short_at=row.closed_short_at,
                 invoiced_total=(
                     in_currency(row.invoiced_total, row.currency)
                     if row.invoiced_total is not None

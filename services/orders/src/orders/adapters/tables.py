@@ -267,6 +267,8 @@ orders = Table(
     Column("nothing_to_ship", Boolean, nullable=False, server_default=text("false")),
     # The gross its invoices add up to, as billing last reported it (None: not invoiced).
     Column("invoiced_total", MONEY),
+    # Closed short: the unshipped remainder is cancelled; completes once inventory released it.
+    Column("closed_short_at", DateTime(timezone=True)),
     *_ownership_columns("orders"),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
     CheckConstraint(
@@ -289,7 +291,12 @@ orders = Table(
 )
 
 order_lines = _lines_table(
-    "order_lines", "order_id", "orders", Column("shipped_quantity", QUANTITY, nullable=False)
+    "order_lines",
+    "order_id",
+    "orders",
+    Column("shipped_quantity", QUANTITY, nullable=False),
+    # The unshipped remainder an order closed short cancelled (domain.order.close_short).
+    Column("cancelled_quantity", QUANTITY, nullable=False, server_default=text("0")),
 )
 
 # Shipments already counted into the lines' shipped quantities: each counts once.

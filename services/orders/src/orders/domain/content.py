@@ -65,14 +65,21 @@ class Line:
     tax_rate: Decimal
     discount_percent: Decimal = ZERO
     shipped_quantity: Decimal = ZERO
+    # What an order closed short no longer delivers (the unshipped remainder it cancelled).
+    cancelled_quantity: Decimal = ZERO
     # The order's (or quote's) currency: its amounts are rounded to the currency's minor unit.
     # Its owner's, not part of what the line is (lines compare without it).
     currency: str | None = field(default=None, compare=False)
 
     @property
+    def due_quantity(self) -> Decimal:
+        """What the line delivers and bills: the quantity ordered less what was cancelled."""
+        return self.quantity - self.cancelled_quantity
+
+    @property
     def amounts(self) -> LineAmounts:
         return line_amounts(
-            self.quantity,
+            self.due_quantity,
             self.unit_price,
             self.discount_percent,
             self.tax_rate,

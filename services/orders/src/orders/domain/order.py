@@ -149,6 +149,9 @@ class Order:
     team: str | None = None
     # The gross its invoices add up to, as billing last reported it.
     invoiced_total: Decimal | None = None
+    # Closed short: the unshipped remainder is cancelled, the order completes once inventory
+    # released what it still held (see close_short).
+    closed_short_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.lines = in_currency_of(self.lines, self.currency)
@@ -278,11 +281,66 @@ class Order:
             self.fulfilment = Fulfilment.UNRESERVED  # nothing was held: nothing to release
         return previous
 
+    def close_short(self, now: datetime, reason: str | None = None) -> list[tuple[str, Decimal]]:
+        """End an open, partially shipped order early: the unshipped remainder is cancelled.
+
+        Returns the remainder per SKU (what inventory is to release). The order stays open
+        until inventory answers that it released what it held (`finish_close_short`), so a
+        shipment already on its way still counts. Only a partially shipped order can: with
+        nothing shipped it is cancelled instead, fully shipped it is completed.
+        """
+        self.ensure_open("close short")
+        if self.closed_short_at is not None:
+            raise IllegalTransition(
+                "close short", self.status, "the order is already being closed short"
+            )
+        if not self.has_shipped:
+            raise IllegalTransition(
+                "close short",
+                self.status,
+                f"nothing of the order has shipped (fulfilment: {self.fulfilment.value}); "
+                "cancel it instead",
+            )
+        if self.fulfilment is Fulfilment.SHIPPED:
+            raise IllegalTransition(
+                "close short", self.status, "the order is fully shipped; complete it instead"
+            )
+        remainder: dict[str, Decimal] = {}
+        for line in self.product_lines:
+            rest = line.due_quantity - line.shipped_quantity
+            if rest > 0:
+                remainder[line.sku] = remainder.get(line.sku, ZERO) + rest
+        self.closed_short_at = now
+        self.cancellation_reason = reason
+        return sorted(remainder.items())
+
+    @property
+    def closing_short(self) -> bool:
+        """Closed short and waiting for inventory to release the remainder."""
+        return self.closed_short_at is not None and self.status is OrderStatus.OPEN
+
+    def finish_close_short(self) -> bool:
+        """Inventory released what the order held: each product line now delivers what
+        shipped (the rest is cancelled) and the order is concluded, to be invoiced for that."""
+        if not self.closing_short:
+            return False
+        for line in self.product_lines:
+            line.cancelled_quantity = max(line.quantity - line.shipped_quantity, ZERO)
+        self.fulfilment = Fulfilment.SHIPPED
+        self.status = OrderStatus.CONCLUDED
+        return True
+
     def complete(self) -> None:
         """open → concluded, once every stocked line is shipped (at once for services only;
         once reserved when inventory had nothing to reserve, as nothing will be shipped)."""
         if self.status is not OrderStatus.OPEN:
             raise IllegalTransition("complete", self.status)
+        if self.closing_short:
+            raise IllegalTransition(
+                "complete",
+                self.status,
+                "the order is being closed short: it completes once its stock is released",
+            )
         ready = self.fulfilment is Fulfilment.SHIPPED or self._reserved_with_nothing_to_ship()
         if self.has_products and not ready:
             raise IllegalTransition(

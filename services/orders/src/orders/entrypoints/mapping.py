@@ -234,7 +234,9 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
         contract_number=order.contract_number,
         lines=[
             orders_schemas.OrderLineRead(
-                **_line_fields(line), shipped_quantity=plain(line.shipped_quantity)
+                **_line_fields(line),
+                shipped_quantity=plain(line.shipped_quantity),
+                cancelled_quantity=plain(line.cancelled_quantity),
             )
             for line in order.lines
         ],
@@ -243,6 +245,7 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
         quote_id=order.quote_id,
         approval=orders_schemas.ApprovalRead(**asdict(order.approval)) if order.approval else None,
         cancellation_reason=order.cancellation_reason,
+        closed_short_at=order.closed_short_at,
         archived=order.archived,
         archived_at=order.archived_at,
         **_shared_read(order, customer),

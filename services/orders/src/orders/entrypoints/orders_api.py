@@ -281,6 +281,17 @@ async def cancel_order(
     return await _transition(request, orders.cancel_order, order_id, reason)
 
 
+@_order_action("/orders/{order_id}/close-short")
+async def close_short_order(
+    order_id: str, request: Request, body: orders_schemas.OrderCloseShort | None = None
+) -> orders_schemas.OrderRead:
+    """End an open, partially shipped order early: the unshipped remainder is cancelled and
+    its stock released; the order then completes and is invoiced for what shipped. Emits
+    order.closed_short; 409 when nothing shipped, everything shipped or not open."""
+    reason = body.reason if body is not None else None
+    return await _transition(request, orders.close_short_order, order_id, reason)
+
+
 @_order_action("/orders/{order_id}/complete")
 async def complete_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
     """open → concluded once fully shipped (services only: at once); emits order.completed."""

@@ -74,6 +74,12 @@ class OrderCancel(RequestBody):
     reason: LongText | None = None
 
 
+class OrderCloseShort(RequestBody):
+    reason: LongText | None = Field(
+        default=None, description="Why the unshipped remainder is cancelled"
+    )
+
+
 class ApprovalRead(BaseModel):
     approved: bool
     reason: str | None
@@ -83,6 +89,10 @@ class ApprovalRead(BaseModel):
 
 class OrderLineRead(LineRead):
     shipped_quantity: Decimal
+    cancelled_quantity: Decimal = Field(
+        default=Decimal(0),
+        description="The unshipped remainder cancelled when the order was closed short",
+    )
 
 
 class DocumentRead(BaseModel):
@@ -130,6 +140,10 @@ class OrderRead(BaseModel):
     quote_id: str | None
     approval: ApprovalRead | None
     cancellation_reason: str | None
+    closed_short_at: datetime | None = Field(
+        default=None,
+        description="When the order was closed short (it completes once its stock is released)",
+    )
     archived: bool
     archived_at: datetime | None
     created_at: datetime

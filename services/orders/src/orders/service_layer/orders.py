@@ -10,12 +10,20 @@ from datetime import date
 from typing import Any
 
 from contracts import CloudEvent, EventType
-from contracts.events import OrderCancelled, OrderCompleted, OrderConfirmed, OrderCreated
+from contracts.common import StockLine
+from contracts.events import (
+    OrderCancelled,
+    OrderClosedShort,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderCreated,
+)
 from orders.domain.content import LineInput, build_lines, content_of, line_inputs_of
 from orders.domain.customer import Customer
 from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_order_number
 from orders.domain.order import BLANKED_ON_COPY, Order
+from orders.domain.totals import plain
 from orders.service_layer.catalogue import price_lines
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import CustomerNotFound
@@ -290,12 +298,62 @@ async def complete_order(
     order.complete()
     order.updated_at = utcnow()
     await uow.orders.save(order)
+    await record_completed(uow, order, correlation_id=correlation_id)
+    return order
+
+
+async def record_completed(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    correlation_id: str | None = None,
+    cause: CloudEvent[Any] | None = None,
+) -> None:
+    """Record order.completed with the snapshot billing invoices (what the lines deliver)."""
+    summary = f"Order completed: {order.totals.gross} {order.currency} to invoice"
+    if order.closed_short_at is not None:
+        summary = f"Order completed after closing short: {order.totals.gross} {order.currency} "
+        summary += "to invoice for what shipped"
     await record_order_event(
         uow,
         order,
         EventType.ORDER_COMPLETED,
         OrderCompleted(order=snapshot(order, await customer_of(uow, order))),
-        summary=f"Order completed: {order.totals.gross} {order.currency} to invoice",
+        summary=summary,
+        correlation_id=correlation_id,
+        cause=cause,
+    )
+
+
+async def close_short_order(
+    uow: UnitOfWork,
+    order_id: str,
+    reason: str | None,
+    *,
+    correlation_id: str | None = None,
+) -> Order:
+    """End an open, partially shipped order early; records order.closed_short. Inventory
+    releases the remainder, and its stock.released completes the order (reactions)."""
+    order = await get_order(uow, order_id, for_update=True)
+    now = utcnow()
+    remainder = order.close_short(now, reason)
+    order.updated_at = now
+    await uow.orders.save(order)
+    cancelled = ", ".join(f"{plain(quantity)} {sku}" for sku, quantity in remainder)
+    summary = f"Order closed short: the unshipped remainder is cancelled ({cancelled or 'none'})"
+    if reason:
+        summary += f": {reason}"
+    await record_order_event(
+        uow,
+        order,
+        EventType.ORDER_CLOSED_SHORT,
+        OrderClosedShort(
+            order_id=order.id,
+            number=order.number,
+            reason=reason,
+            remainder=[StockLine(sku=sku, quantity=quantity) for sku, quantity in remainder],
+        ),
+        summary=summary,
         correlation_id=correlation_id,
     )
     return order

@@ -39,7 +39,7 @@ from orders.domain.quote import Quote, QuoteDocument
 from orders.domain.totals import plain
 from orders.service_layer.events import utcnow
 from orders.service_layer.milestones import record_milestones
-from orders.service_layer.orders import get_order
+from orders.service_layer.orders import get_order, record_completed
 from orders.service_layer.quotes import get_quote
 from orders.service_layer.unit_of_work import UnitOfWork
 
@@ -140,9 +140,23 @@ async def stock_reservation_failed(
 
 
 async def stock_released(uow: UnitOfWork, event: CloudEvent[StockReleased]) -> Order:
+    """Stock released: after a cancellation, or after closing short, which then completes the
+    order with what shipped (order.completed: billing invoices that)."""
     data = event.data
     summary = f"Stock released for {len(data.lines)} line(s)"
-    return await _apply(uow, event, data.order_id, Order.stock_released, summary, in_sequence=True)
+    finished: list[bool] = []
+
+    def release(order: Order) -> bool:
+        released = order.stock_released()
+        if order.finish_close_short():
+            finished.append(True)
+            return True
+        return released
+
+    order = await _apply(uow, event, data.order_id, release, summary, lines=True, in_sequence=True)
+    if finished:
+        await record_completed(uow, order, correlation_id=event.correlationid, cause=event)
+    return order
 
 
 async def shipment_dispatched(uow: UnitOfWork, event: CloudEvent[ShipmentDispatched]) -> Order:

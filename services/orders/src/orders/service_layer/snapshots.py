@@ -53,7 +53,7 @@ def _line(line: Line) -> OrderLine:
         sku=line.sku,
         kind=ItemKind(line.kind.value),
         description=line.description,
-        quantity=plain(line.quantity),
+        quantity=plain(line.due_quantity),
         unit_price=line.unit_price,
         discount_percent=plain(line.discount_percent),
         tax_rate=plain(line.tax_rate),
@@ -82,7 +82,8 @@ def _content(
         "payment_terms": PaymentTermsPayload(days=terms.days, text=terms.text),
         "billing_address": copied_or_none(AddressPayload, source.billing_address),
         "shipping_address": copied_or_none(AddressPayload, source.shipping_address),
-        "lines": [_line(line) for line in source.lines],
+        # A line an order closed short cancelled whole delivers nothing: it is not billed.
+        "lines": [_line(line) for line in source.lines if line.due_quantity > 0],
         "totals": totals_payload(source),
         "opportunity": (
             OpportunityRef(id=opportunity.id, name=opportunity.name) if opportunity else None
