@@ -129,6 +129,27 @@ class OrderStageChanged(Payload):
     reason: LongText | None = None
 
 
+class FieldChange(Payload):
+    """One field an order revision changed: `field` names it (`order_date`, `lines.3.quantity`,
+    `lines.4` for a line added or removed), `before` and `after` are its values as text (null:
+    absent)."""
+
+    field: ShortText
+    before: LongText | None = None
+    after: LongText | None = None
+
+
+class OrderRevised(Payload):
+    """A confirmed (open) order was changed: `order` is its content now, `revision` counts the
+    changes (1 for the first one after confirmation). Inventory reserves or releases the
+    difference to what it holds; documents renders the confirmation again as this revision."""
+
+    order: OrderSnapshot
+    revision: int = Field(ge=1)
+    changes: list[FieldChange] = Field(default_factory=list)
+    actor: ShortText | None = None
+
+
 class QuoteSent(Payload):
     """A quote was sent to the customer: documents renders it. `content` is its order-shaped
     content (its `order_id` and `number` are the quote's id and number)."""
@@ -166,6 +187,20 @@ class StockReservationFailed(Payload):
 class StockReleased(Payload):
     order_id: str
     lines: list[StockLine]
+
+
+class StockReservationChanged(Payload):
+    """What an order holds changed after a revision (`revision`) or because stock it waited
+    for arrived (no `revision`): `reserved` and `released` are this change's quantities,
+    `waiting` everything of the order still waiting for stock (backordered), and
+    `fully_reserved` whether nothing is waiting any more."""
+
+    order_id: str
+    revision: int | None = None
+    reserved: list[StockLine] = Field(default_factory=list)
+    released: list[StockLine] = Field(default_factory=list)
+    waiting: list[StockLine] = Field(default_factory=list)
+    fully_reserved: bool
 
 
 class ShipmentDispatched(Payload):
@@ -584,10 +619,12 @@ class EventType(StrEnum):
     ORDER_COMPLETED = f"{PREFIX}.order.completed.v1"
     ORDER_CLOSED_SHORT = f"{PREFIX}.order.closed_short.v1"
     ORDER_STAGE_CHANGED = f"{PREFIX}.order.stage_changed.v1"
+    ORDER_REVISED = f"{PREFIX}.order.revised.v1"
     QUOTE_SENT = f"{PREFIX}.quote.sent.v1"
     STOCK_RESERVED = f"{PREFIX}.stock.reserved.v1"
     STOCK_RESERVATION_FAILED = f"{PREFIX}.stock.reservation_failed.v1"
     STOCK_RELEASED = f"{PREFIX}.stock.released.v1"
+    STOCK_RESERVATION_CHANGED = f"{PREFIX}.stock.reservation_changed.v1"
     SHIPMENT_DISPATCHED = f"{PREFIX}.shipment.dispatched.v1"
     SHIPMENT_DELIVERED = f"{PREFIX}.shipment.delivered.v1"
     STOCK_ADJUSTED = f"{PREFIX}.stock.adjusted.v1"
@@ -629,10 +666,12 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_COMPLETED: OrderCompleted,
     EventType.ORDER_CLOSED_SHORT: OrderClosedShort,
     EventType.ORDER_STAGE_CHANGED: OrderStageChanged,
+    EventType.ORDER_REVISED: OrderRevised,
     EventType.QUOTE_SENT: QuoteSent,
     EventType.STOCK_RESERVED: StockReserved,
     EventType.STOCK_RESERVATION_FAILED: StockReservationFailed,
     EventType.STOCK_RELEASED: StockReleased,
+    EventType.STOCK_RESERVATION_CHANGED: StockReservationChanged,
     EventType.SHIPMENT_DISPATCHED: ShipmentDispatched,
     EventType.SHIPMENT_DELIVERED: ShipmentDelivered,
     EventType.STOCK_ADJUSTED: StockAdjusted,

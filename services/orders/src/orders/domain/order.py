@@ -434,6 +434,24 @@ class Order:
         self.fulfilment = Fulfilment.UNRESERVED
         return True
 
+    def reservation_changed(self, *, fully_reserved: bool, holds_stock: bool) -> bool:
+        """Inventory changed what it holds for the order after a revision (or reserved what a
+        revision left waiting): reserved when nothing waits any more, else backordered. Once
+        goods have left, shipping says where the order stands and this changes nothing."""
+        if not self._tracks_stock() or self.status is not OrderStatus.OPEN:
+            return False
+        before = (self.fulfilment, self.nothing_to_ship)
+        if holds_stock:
+            self.nothing_to_ship = False
+        if self.fulfilment in (
+            Fulfilment.UNRESERVED,
+            Fulfilment.RESERVING,
+            Fulfilment.RESERVED,
+            Fulfilment.BACKORDERED,
+        ):
+            self.fulfilment = Fulfilment.RESERVED if fully_reserved else Fulfilment.BACKORDERED
+        return (self.fulfilment, self.nothing_to_ship) != before
+
     def shipment_dispatched(
         self,
         shipment_id: str,

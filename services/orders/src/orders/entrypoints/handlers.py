@@ -71,6 +71,7 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.STOCK_RESERVED: handler(reactions.stock_reserved),
     EventType.STOCK_RESERVATION_FAILED: handler(reactions.stock_reservation_failed),
     EventType.STOCK_RELEASED: handler(reactions.stock_released),
+    EventType.STOCK_RESERVATION_CHANGED: handler(reactions.stock_reservation_changed),
     EventType.SHIPMENT_DISPATCHED: handler(reactions.shipment_dispatched),
     EventType.SHIPMENT_DELIVERED: handler(reactions.shipment_delivered),
     EventType.RETURN_AUTHORISED: handler(reactions.return_authorised),

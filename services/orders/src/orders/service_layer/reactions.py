@@ -31,6 +31,7 @@ from contracts.events import (
     ShipmentDelivered,
     ShipmentDispatched,
     StockReleased,
+    StockReservationChanged,
     StockReservationFailed,
     StockReserved,
 )
@@ -106,6 +107,40 @@ async def _apply(
 
 
 # --- fulfilment (inventory) ----------------------------------------------------------------------
+
+
+def _quantities(lines: list[Any]) -> str:
+    return ", ".join(f"{line.sku} {plain(line.quantity)}" for line in lines)
+
+
+async def stock_reservation_changed(
+    uow: UnitOfWork, event: CloudEvent[StockReservationChanged]
+) -> Order:
+    """What inventory holds changed after a revision, or what a revision left waiting arrived."""
+    data = event.data
+    parts = [
+        f"{label} {_quantities(lines)}"
+        for label, lines in (
+            ("reserved", data.reserved),
+            ("released", data.released),
+            ("waiting for stock", data.waiting),
+        )
+        if lines
+    ]
+    head = f"Revision {data.revision}: " if data.revision is not None else "Waiting stock: "
+    summary = head + ("; ".join(parts) or "no change to the reservation")
+    summary += "; fully reserved" if data.fully_reserved else "; backordered"
+    holds_stock = bool(data.reserved or data.waiting)
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.reservation_changed(
+            fully_reserved=data.fully_reserved, holds_stock=holds_stock
+        ),
+        summary[:500],
+        in_sequence=True,
+    )
 
 
 async def stock_reserved(uow: UnitOfWork, event: CloudEvent[StockReserved]) -> Order:

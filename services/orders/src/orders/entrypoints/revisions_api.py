@@ -1,0 +1,102 @@
+"""Order revisions over HTTP: change a confirmed order, list what changed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.content import LineKind
+from orders.domain.order import Order
+from orders.domain.revisions import RevisedLine, Revision
+from orders.entrypoints import mapping, orders_schemas, revisions_schemas
+from orders.entrypoints.common import (
+    CONDITIONAL_PROBLEMS,
+    PROBLEMS,
+    SALES,
+    run_conditional_change,
+    run_query,
+)
+from orders.service_layer import orders, revisions
+from servicekit.concurrency import IfMatch
+from servicekit.observability import current_correlation_id
+
+router = APIRouter(tags=["orders"])
+
+
+def revised_lines(body: revisions_schemas.RevisionCreate) -> list[RevisedLine] | None:
+    if body.lines is None:
+        return None
+    return [
+        RevisedLine(
+            line_no=line.line_no,
+            sku=line.sku,
+            kind=LineKind(line.kind.value) if line.kind is not None else None,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=line.tax_rate,
+        )
+        for line in body.lines
+    ]
+
+
+def revision_read(revision: Revision) -> revisions_schemas.RevisionRead:
+    return revisions_schemas.RevisionRead(
+        revision=revision.revision,
+        revised_at=revision.revised_at,
+        actor=revision.actor,
+        changes=[
+            revisions_schemas.FieldChangeRead(field=c.field, before=c.before, after=c.after)
+            for c in revision.changes
+        ],
+    )
+
+
+@router.post(
+    "/orders/{order_id}/revisions",
+    dependencies=SALES,
+    response_model=orders_schemas.OrderRead,
+    responses=CONDITIONAL_PROBLEMS,
+)
+async def revise_order(
+    order_id: str,
+    body: revisions_schemas.RevisionCreate,
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> orders_schemas.OrderRead:
+    """Change a confirmed (open) order: quantities, prices, lines added or removed, its date.
+
+    Inventory reserves or releases the difference; the confirmation PDF is rendered again as
+    this revision; the timeline shows each changed field and who changed it. 409 unless the
+    order is open, or below a shipped quantity; 412 when `If-Match` is stale; 422 naming the
+    field when nothing changes or a line is invalid."""
+    header = {"order_date": body.order_date} if body.order_date is not None else {}
+
+    async def locked(uow: SqlUnitOfWork) -> Order:
+        return await orders.get_order(uow, order_id, for_update=True)
+
+    return await run_conditional_change(
+        request,
+        response,
+        if_match,
+        mapping.read_order,
+        locked,
+        revisions.revise_confirmed_order,
+        order_id,
+        header,
+        revised_lines(body),
+        correlation_id=current_correlation_id(),
+    )
+
+
+@router.get(
+    "/orders/{order_id}/revisions",
+    response_model=revisions_schemas.RevisionList,
+    responses=PROBLEMS,
+)
+async def list_revisions(order_id: str, request: Request) -> revisions_schemas.RevisionList:
+    """The order's revisions, oldest first, each with what changed and who changed it."""
+    found = await run_query(request, revisions.order_revisions, order_id)
+    return revisions_schemas.RevisionList(items=[revision_read(r) for r in found])
