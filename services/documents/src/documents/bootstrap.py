@@ -143,6 +143,7 @@ def build_spec(
                 topic=ORDERS_EVENTS,
                 handlers={
                     EventType.ORDER_CONFIRMED: handlers.handle_order_confirmed,
+                    EventType.ORDER_REVISED: handlers.handle_order_revised,
                     EventType.QUOTE_SENT: handlers.handle_quote_sent,
                 },
             ),

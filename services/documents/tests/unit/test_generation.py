@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import DocumentGenerated, InvoiceIssued
+from contracts.events import DocumentGenerated, InvoiceIssued, OrderRevised
 from documents.domain.model import (
     Document,
     DocumentKind,
@@ -221,3 +221,26 @@ def test_payload_mapping_keeps_what_is_printed(invoice_builder) -> None:
     assert printable.customer.billing_address is not None
     assert printable.customer.billing_address.city == "Москва"
     assert isinstance(printable.lines[0].quantity, Decimal)
+
+
+async def test_a_revision_is_a_new_confirmation_and_the_earlier_one_is_kept(
+    uow, storage, renderer, order_builder
+) -> None:
+    order = order_builder(ORDER, "SO-2026-000001", line_count=2)
+    first = await generate(uow, storage, renderer, confirmed(order))
+    changed = order_builder(ORDER, "SO-2026-000001", line_count=3)
+    revised = new_event(
+        EventType.ORDER_REVISED,
+        OrderRevised(order=changed, revision=2),
+        source="/orders",
+        subject=ORDER,
+    )
+    printable = printing.revised_order_confirmation(revised.data)
+    second = await generate_document(
+        uow, printable, subject=ORDER, cause=revised, renderer=renderer, storage=storage
+    )
+    assert second.outcome is Outcome.CREATED
+    assert second.document.reference == "SO-2026-000001-R2"
+    assert second.document.kind is DocumentKind.ORDER_CONFIRMATION
+    assert set(uow.documents.rows) == {first.document.id, second.document.id}
+    assert [e.data.reference for e in uow.events] == ["SO-2026-000001", "SO-2026-000001-R2"]

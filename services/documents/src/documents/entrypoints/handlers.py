@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
-from contracts.events import InvoiceIssued, OrderConfirmed, QuoteSent
+from contracts.events import InvoiceIssued, OrderConfirmed, OrderRevised, QuoteSent
 from documents.adapters.pdf import RenderingFailed
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.model import PrintableDocument, ReferenceTaken
@@ -44,6 +44,15 @@ class DocumentHandlers:
         order = event.data.order
         look = await resolve_look(uow, order.template_id)
         await self._generate(event, uow, printing.order_confirmation(order, look), "order")
+
+    async def handle_order_revised(
+        self, event: CloudEvent[OrderRevised], session: AsyncSession
+    ) -> None:
+        """Render and store the confirmation again, as the order's new revision."""
+        uow = SqlUnitOfWork(session)
+        look = await resolve_look(uow, event.data.order.template_id)
+        printable = printing.revised_order_confirmation(event.data, look)
+        await self._generate(event, uow, printable, "order")
 
     async def handle_invoice_issued(
         self, event: CloudEvent[InvoiceIssued], session: AsyncSession

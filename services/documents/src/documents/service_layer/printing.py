@@ -11,7 +11,7 @@ from datetime import date
 
 from contracts.common import Address, CustomerRef, OrderLine, OrderSnapshot, Totals
 from contracts.common import PaymentTerms as PaymentTermsPayload
-from contracts.events import InvoiceIssued, InvoiceLine, QuoteSent
+from contracts.events import InvoiceIssued, InvoiceLine, OrderRevised, QuoteSent
 from documents.domain.model import (
     Customer,
     DocumentKind,
@@ -35,6 +35,25 @@ def order_confirmation(order: OrderSnapshot, look: Look | None = None) -> Printa
         number=order.number,
         subject_id=order.order_id,
     )
+
+
+def revised_order_confirmation(
+    revised: OrderRevised, look: Look | None = None
+) -> PrintableDocument:
+    """The confirmation of a revised order, from `suite.order.revised.v1`: a document of its
+    own (`SO-2026-000042-R2`), so the earlier confirmations are kept."""
+    order = revised.order
+    return _of_order(
+        order,
+        look,
+        kind=DocumentKind.ORDER_CONFIRMATION,
+        number=revision_reference(order.number, revised.revision),
+        subject_id=order.order_id,
+    )
+
+
+def revision_reference(number: str, revision: int) -> str:
+    return f"{number}-R{revision}"
 
 
 def quotation(sent: QuoteSent, look: Look | None = None) -> PrintableDocument:
