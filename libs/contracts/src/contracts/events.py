@@ -496,6 +496,40 @@ class PaymentReversed(Payload):
     reversed_at: datetime
 
 
+class CreditNoteLine(InvoiceLine):
+    """A line of a credit note: part of an invoice line (`invoice_line_no`), or an amount."""
+
+    invoice_line_no: int | None = Field(
+        default=None, description="The invoice line it credits; None for a credit of an amount"
+    )
+
+
+class CreditNoteIssued(Payload):
+    """A credit note corrects an issued invoice (never edited): it reduces what the invoice
+    still owes; what it credits beyond that becomes the customer's credit."""
+
+    credit_note_id: str
+    number: str
+    invoice_id: str
+    invoice_number: str
+    order_id: str
+    order_number: str
+    customer: CustomerRef
+    billing_address: Address | None = None
+    issue_date: date
+    currency: CurrencyCode
+    reason: LongText
+    lines: list[CreditNoteLine]
+    totals: Totals
+    applied_amount: Money = Field(description="What it took off the invoice's open amount")
+    customer_credit: Money = Field(description="What it left as the customer's credit")
+    invoice_status: InvoiceStatus = Field(description="The invoice's status after it")
+    invoice_credited_total: Money = Field(description="The invoice's credit notes together")
+    invoice_balance: Money = Field(description="What the invoice still owes after it")
+    return_id: str | None = Field(default=None, description="The return it credits, if any")
+    return_number: ShortText | None = None
+
+
 class InvoiceOverdue(Payload):
     """An invoice was not paid by its due date (found by billing's daily collection run)."""
 
@@ -640,6 +674,7 @@ class EventType(StrEnum):
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
     REFUND_PAID = f"{PREFIX}.refund.paid.v1"
     INVOICE_OVERDUE = f"{PREFIX}.invoice.overdue.v1"
+    CREDIT_NOTE_ISSUED = f"{PREFIX}.credit_note.issued.v1"
     DUNNING_LEVEL_REACHED = f"{PREFIX}.invoice.dunning_level_reached.v1"
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
@@ -687,6 +722,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.PAYMENT_REVERSED: PaymentReversed,
     EventType.REFUND_PAID: RefundPaid,
     EventType.INVOICE_OVERDUE: InvoiceOverdue,
+    EventType.CREDIT_NOTE_ISSUED: CreditNoteIssued,
     EventType.DUNNING_LEVEL_REACHED: DunningLevelReached,
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,

@@ -92,8 +92,9 @@ BILLING_EVENTS = Topic(
         EventType.RECURRING_SCHEDULE_PAUSED,
         EventType.RECURRING_SCHEDULE_RESUMED,
         EventType.RECURRING_SCHEDULE_ENDED,
+        EventType.CREDIT_NOTE_ISSUED,
     ),
-    description="Invoices, payments, reversals, refunds, overdue invoices and dunning",
+    description="Invoices, credit notes, payments, reversals, refunds, overdue invoices, dunning",
 )
 DOCUMENTS_EVENTS = Topic(
     name="documents.events",

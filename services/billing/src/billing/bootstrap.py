@@ -7,6 +7,7 @@ from billing.adapters.tables import metadata
 from billing.config import BillingSettings
 from billing.entrypoints import (
     collection_api,
+    credit_notes_api,
     customer_payments_api,
     einvoice_api,
     exports_api,
@@ -42,6 +43,7 @@ def build_spec(
         settings=settings,
         routers=[
             invoices_api.router,
+            credit_notes_api.router,
             order_invoicing_api.router,
             invoice_drafts_api.router,
             payments_api.router,
@@ -64,7 +66,10 @@ def build_spec(
             ),
             Subscription(
                 topic=INVENTORY_EVENTS,
-                handlers={EventType.SHIPMENT_DISPATCHED: handlers.shipment_dispatched},
+                handlers={
+                    EventType.SHIPMENT_DISPATCHED: handlers.shipment_dispatched,
+                    EventType.RETURN_RECEIVED: handlers.return_received,
+                },
             ),
         ],
         publishes=[BILLING_EVENTS],

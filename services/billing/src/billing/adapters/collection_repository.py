@@ -58,7 +58,9 @@ class SqlCollection(SqlRepository):
                 customer_email=row.customer_email,
                 currency=row.currency,
                 due_date=row.due_date,
-                balance=in_currency(row.gross_total - row.paid_total, row.currency),
+                balance=in_currency(
+                    row.gross_total - row.paid_total - row.credit_applied, row.currency
+                ),
                 last_step=row.last,
             )
             for row in (await self.session.execute(query)).all()

@@ -223,6 +223,8 @@ def _invoice(
         paid_total=in_currency(row["paid_total"], currency),
         payments=[_payment(payment, currency) for payment in paid[row["id"]]],
         created_at=row["created_at"],
+        credited_total=in_currency(row["credited_total"], currency),
+        credit_applied=in_currency(row["credit_applied"], currency),
     )
 
 

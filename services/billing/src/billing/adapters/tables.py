@@ -54,12 +54,21 @@ invoices = Table(
     Column("closing_text", Text),
     *totals_columns(),
     Column("paid_total", MONEY, nullable=False),
+    # What its credit notes add up to, and the part that took off what it owed (credit notes).
+    Column("credited_total", MONEY, nullable=False, server_default="0"),
+    Column("credit_applied", MONEY, nullable=False, server_default="0"),
     Column("status", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("status IN ('issued', 'partially_paid', 'paid')", name="status"),
+    CheckConstraint("status IN ('issued', 'partially_paid', 'paid', 'credited')", name="status"),
     # The last line of defence against an overpayment, whatever the code above does.
     CheckConstraint("paid_total >= 0 AND paid_total <= gross_total", name="paid_within_gross"),
+    # ... and against crediting more than the invoice, or than it owed.
+    CheckConstraint(
+        "credited_total <= gross_total AND credit_applied >= 0 AND credit_applied <= "
+        "credited_total AND paid_total + credit_applied <= gross_total",
+        name="credited_within_gross",
+    ),
     Index("ix_invoices_customer_id", "customer_id"),
     Index("ix_invoices_status", "status"),
     Index("ix_invoices_created_at_id", "created_at", "id"),

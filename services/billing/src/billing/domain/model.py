@@ -66,7 +66,7 @@ class InvoiceStatus(StrEnum):
     ISSUED = "issued"
     PARTIALLY_PAID = "partially_paid"
     PAID = "paid"  # also an invoice of nothing (a zero total), at once when it is issued
-    # "credited" (credit notes) is not implemented yet.
+    CREDITED = "credited"  # its credit notes add up to its total (domain.credit_notes)
 
 
 class PaymentMethod(StrEnum):
@@ -238,6 +238,10 @@ class Invoice:
     paid_total: Decimal = ZERO
     payments: list[Payment] = field(default_factory=list)
     created_at: datetime | None = None
+    # Its credit notes together, and the part of them that took off what it owed (the rest
+    # became the customer's credit): `domain.credit_notes`.
+    credited_total: Decimal = ZERO
+    credit_applied: Decimal = ZERO
 
     def __post_init__(self) -> None:
         if self.status is InvoiceStatus.ISSUED and self.totals.gross == 0:
@@ -245,7 +249,17 @@ class Invoice:
 
     @property
     def balance(self) -> Decimal:
-        return money(self.totals.gross - self.paid_total, self.currency)
+        """What it still owes: its total less its payments and the credit notes applied."""
+        return money(self.totals.gross - self.paid_total - self.credit_applied, self.currency)
+
+    def settled_status(self) -> InvoiceStatus:
+        """The status its amounts give: owing (issued, partially paid), else credited when its
+        credit notes add up to its total, else paid."""
+        if self.balance > 0:
+            return InvoiceStatus.PARTIALLY_PAID if self.paid_total > 0 else InvoiceStatus.ISSUED
+        if self.totals.gross > 0 and self.credited_total >= self.totals.gross:
+            return InvoiceStatus.CREDITED
+        return InvoiceStatus.PAID
 
     def receive(self, payment: Payment) -> None:
         """Apply a payment: partial payments keep a balance; the last one settles it.
@@ -258,8 +272,8 @@ class Invoice:
             raise InvalidPaymentAmount(
                 f"a payment amount must be positive, in whole minor units of {self.currency}"
             )
-        if self.status is InvoiceStatus.PAID:
-            raise InvoiceAlreadyPaid(f"invoice {self.number} is already paid")
+        if self.status in (InvoiceStatus.PAID, InvoiceStatus.CREDITED):
+            raise InvoiceAlreadyPaid(f"invoice {self.number} is already {self.status.value}")
         if amount > self.balance:
             raise PaymentExceedsBalance(
                 f"the payment of {amount} {self.currency} exceeds the balance of "
@@ -267,4 +281,4 @@ class Invoice:
             )
         self.paid_total = money(self.paid_total + amount, self.currency)
         self.payments.append(payment)
-        self.status = InvoiceStatus.PAID if self.balance == 0 else InvoiceStatus.PARTIALLY_PAID
+        self.status = self.settled_status()

@@ -127,9 +127,7 @@ class CustomerPayment:
                 f"{invoice.balance} {self.currency} of invoice {invoice.number}"
             )
         invoice.paid_total = money(invoice.paid_total + amount, invoice.currency)
-        invoice.status = (
-            InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.PARTIALLY_PAID
-        )
+        invoice.status = invoice.settled_status()
         self.allocations.append(allocation)
 
     def refund(self, amount: Decimal) -> None:
@@ -185,9 +183,7 @@ def check_allocatable(invoice: Invoice, customer_id: str, currency: str) -> None
 def take_back(invoice: Invoice, amount: Decimal) -> None:
     """Reopen `amount` of `invoice` that a reversed allocation had settled."""
     invoice.paid_total = money(invoice.paid_total - amount, invoice.currency)
-    invoice.status = (
-        InvoiceStatus.ISSUED if invoice.paid_total == 0 else InvoiceStatus.PARTIALLY_PAID
-    )
+    invoice.status = invoice.settled_status()
 
 
 def oldest_first(invoices: Iterable[Invoice]) -> list[Invoice]:

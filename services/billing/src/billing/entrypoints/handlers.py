@@ -16,9 +16,10 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.unit_of_work import SqlUnitOfWork
+from billing.domain.credit_notes import CreditRefused, InvalidCredit
 from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import Invoice, UninvoiceableOrder
-from billing.service_layer import order_invoicing
+from billing.service_layer import credit_notes, order_invoicing
 from contracts import CloudEvent
 from contracts.common import OrderSnapshot
 from contracts.events import (
@@ -26,6 +27,7 @@ from contracts.events import (
     OrderCompleted,
     OrderConfirmed,
     OrderCreated,
+    ReturnReceived,
     ShipmentDispatched,
 )
 from servicekit.consumer import PermanentError
@@ -103,6 +105,19 @@ class Handlers:
             await order_invoicing.shipment_dispatched(
                 SqlUnitOfWork(session), event, today=_today(), default_policy=self.default_policy
             )
+
+    async def return_received(
+        self, event: CloudEvent[ReturnReceived], session: AsyncSession
+    ) -> None:
+        """Credit the returned lines at their invoiced prices (one credit note per return and
+        invoice); a return that cannot be credited goes to the dead-letter topic."""
+        try:
+            await credit_notes.return_received(SqlUnitOfWork(session), event, today=_today())
+        except (CreditRefused, InvalidCredit) as exc:
+            raise PermanentError(
+                f"return {event.data.number} of order {event.data.order_id} cannot be "
+                f"credited: {exc}"
+            ) from exc
 
 
 def _today() -> date:

@@ -49,6 +49,9 @@ class InvoiceRead(BaseModel):
     lines: list[InvoiceLine]
     totals: Totals
     paid_total: Decimal
+    credited_total: Decimal = Field(
+        default=Decimal(0), description="Its credit notes together (GET /credit-notes)"
+    )
     balance: Decimal
     payments: list[InvoicePaymentRead]
     created_at: datetime | None

@@ -80,6 +80,7 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.PAYMENT_RECEIVED: handler(reactions.payment_received),
     EventType.PAYMENT_REVERSED: handler(reactions.payment_reversed),
     EventType.INVOICE_OVERDUE: handler(reactions.invoice_overdue),
+    EventType.CREDIT_NOTE_ISSUED: handler(reactions.credit_note_issued),
     EventType.DUNNING_LEVEL_REACHED: handler(reactions.dunning_level_reached),
     EventType.INVOICE_DRAFTED: handler(reactions.invoice_drafted),
     EventType.INVOICE_DRAFT_UPDATED: handler(reactions.invoice_draft_updated),

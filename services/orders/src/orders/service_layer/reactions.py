@@ -13,6 +13,7 @@ from typing import Any
 
 from contracts import CloudEvent
 from contracts.events import (
+    CreditNoteIssued,
     DocumentEmailed,
     DocumentGenerated,
     DownPaymentDeducted,
@@ -347,6 +348,27 @@ async def payment_reversed(uow: UnitOfWork, event: CloudEvent[PaymentReversed]) 
         event,
         data.order_id,
         lambda order: order.payment_reversed(status),
+        summary,
+        in_sequence=True,
+    )
+
+
+async def credit_note_issued(uow: UnitOfWork, event: CloudEvent[CreditNoteIssued]) -> Order:
+    """A credit note on one of the order's invoices: the order follows the invoice's status
+    (`credited` once its credit notes add up to its total; `paid` when nothing is owed)."""
+    data = event.data
+    summary = (
+        f"Credit note {data.number} for invoice {data.invoice_number}: {data.totals.gross} "
+        f"{data.currency} ({data.reason}); balance {data.invoice_balance} {data.currency}"
+    )
+    if data.customer_credit > 0:
+        summary += f", {data.customer_credit} {data.currency} customer credit"
+    status = data.invoice_status.value
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.payment_received(status),
         summary,
         in_sequence=True,
     )
