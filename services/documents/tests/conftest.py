@@ -40,6 +40,7 @@ from documents.bootstrap import build_spec
 from documents.config import DocumentsSettings
 from documents.domain.emails import Email, EmailStatus, OutgoingEmail
 from documents.domain.model import Document, DocumentKind, PrintableDocument
+from documents.domain.notifications import NotificationPreferences
 from documents.domain.templates import Template
 from documents.entrypoints.cli import MIGRATIONS_DIR
 from documents.service_layer.ports import DocumentStorage, Mailer, Renderer, StoredObjectMissing
@@ -381,11 +382,25 @@ class FakeEmails:
         return _paged(rows, after, limit)
 
 
+class FakeNotificationPreferences:
+    def __init__(self) -> None:
+        self.rows: dict[str, NotificationPreferences] = {}
+
+    async def get(self, user: str) -> NotificationPreferences:
+        return self.rows.get(user, NotificationPreferences(user))
+
+    async def save(self, preferences: NotificationPreferences) -> None:
+        self.rows[preferences.user] = preferences
+
+
 @dataclass
 class FakeUnitOfWork:
     documents: FakeDocuments = field(default_factory=FakeDocuments)
     templates: FakeTemplates = field(default_factory=FakeTemplates)
     emails: FakeEmails = field(default_factory=FakeEmails)
+    notification_preferences: FakeNotificationPreferences = field(
+        default_factory=FakeNotificationPreferences
+    )
     events: list[CloudEvent[Any]] = field(default_factory=list)
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:

@@ -110,13 +110,15 @@ class OrderClosedShort(Payload):
 class OrderMilestone(Payload):
     """A fact about an order its people and other systems want to hear of: it became
     backordered, fully shipped, overdue or paid (the type says which), caused by inventory's or
-    billing's event (`causationid`)."""
+    billing's event (`causationid`). `owner` (a user) is e-mailed about it by documents, unless
+    they opted out there."""
 
     order_id: str
     number: str
     customer_id: str | None = None
     fulfilment: ShortText
     billing: ShortText
+    owner: ShortText | None = None
 
 
 class OrderStageChanged(Payload):
@@ -628,6 +630,19 @@ class DocumentEmailed(Payload):
     error: LongText | None = None
 
 
+class NotificationEmailed(Payload):
+    """An order's owner was e-mailed about a milestone (or sending failed for good)."""
+
+    email_id: str
+    order_id: str
+    milestone: ShortText  # the milestone's event type, e.g. suite.order.shipped.v1
+    to: list[ShortText]
+    subject: ShortText
+    status: EmailStatus
+    attempts: int
+    error: LongText | None = None
+
+
 # --- orders.events: webhooks ----------------------------------------------------------------
 
 
@@ -679,6 +694,7 @@ class EventType(StrEnum):
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
     DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
+    NOTIFICATION_EMAILED = f"{PREFIX}.notification.emailed.v1"
     WEBHOOK_DISABLED = f"{PREFIX}.webhook.disabled.v1"
     ORDER_BACKORDERED = f"{PREFIX}.order.backordered.v1"
     ORDER_SHIPPED = f"{PREFIX}.order.shipped.v1"
@@ -727,6 +743,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
     EventType.DOCUMENT_EMAILED: DocumentEmailed,
+    EventType.NOTIFICATION_EMAILED: NotificationEmailed,
     EventType.WEBHOOK_DISABLED: WebhookDisabled,
     EventType.ORDER_BACKORDERED: OrderMilestone,
     EventType.ORDER_SHIPPED: OrderMilestone,

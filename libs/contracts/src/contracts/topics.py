@@ -104,8 +104,9 @@ DOCUMENTS_EVENTS = Topic(
         EventType.DOCUMENT_GENERATED,
         EventType.QUOTE_DOCUMENT_GENERATED,
         EventType.DOCUMENT_EMAILED,
+        EventType.NOTIFICATION_EMAILED,
     ),
-    description="Rendered and stored documents",
+    description="Rendered and stored documents, e-mails sent",
 )
 
 CATALOGUE: tuple[Topic, ...] = (

@@ -17,9 +17,12 @@ from documents.domain.emails import RetryPolicy
 from documents.entrypoints.documents_api import build_documents_router
 from documents.entrypoints.emails_api import build_emails_router
 from documents.entrypoints.handlers import DocumentHandlers
+from documents.entrypoints.notifications import handle_order_milestone
+from documents.entrypoints.notifications_api import build_notifications_router
 from documents.entrypoints.reminders import handle_dunning_level_reached
 from documents.entrypoints.sender import EmailSender
 from documents.entrypoints.templates_api import build_templates_router
+from documents.service_layer.notifications import NOTIFIED_MILESTONES
 from documents.service_layer.ports import DocumentStorage, Mailer
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
@@ -137,6 +140,7 @@ def build_spec(
             build_documents_router(storage, sender.wake),
             build_emails_router(sender.wake),
             build_templates_router(),
+            build_notifications_router(),
         ],
         subscriptions=lambda runtime: [
             Subscription(
@@ -145,6 +149,7 @@ def build_spec(
                     EventType.ORDER_CONFIRMED: handlers.handle_order_confirmed,
                     EventType.ORDER_REVISED: handlers.handle_order_revised,
                     EventType.QUOTE_SENT: handlers.handle_quote_sent,
+                    **dict.fromkeys(NOTIFIED_MILESTONES, handle_order_milestone),
                 },
             ),
             Subscription(

@@ -1,5 +1,5 @@
-"""Templates, quotations and e-mail against real servers: Kafka, PostgreSQL and an SMTP server
-(aiosmtpd) started by the test on a local port."""
+"""Templates, quotations, e-mail and milestone notifications against real servers: Kafka,
+PostgreSQL and an SMTP server (aiosmtpd) started by the test on a local port."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import DunningLevelReached, QuoteSent
+from contracts.events import DunningLevelReached, OrderMilestone, QuoteSent
 from servicekit.testing import (
     bearer,
     eventually,
@@ -499,3 +499,64 @@ async def test_a_dunning_level_reached_mails_the_invoice_again_with_the_level_te
 
         [(key, announced)] = await eventually(emailed, within=20)
         assert (key, announced.data.status) == (issued.order_id.encode(), "sent")
+
+
+def milestone(order_id: str, number: str, *, owner: str | None) -> OrderMilestone:
+    return OrderMilestone(
+        order_id=order_id, number=number, fulfilment="shipped", billing="none", owner=owner
+    )
+
+
+async def test_the_owner_is_e_mailed_once_unless_opted_out_and_the_outcome_announced(
+    start_service,
+) -> None:
+    port = free_port()
+    alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+    async with smtp_server(port) as mailbox, documents_service(start_service, port) as service:
+        settings = {"email": "alice@sales.example", "opted_out": ["paid"]}
+        put = await service.client.put(
+            "/me/notifications", json=settings, headers=bearer("sales", subject=alice)
+        )
+        assert put.status_code == 200, put.text
+        got = await service.client.get("/me/notifications", headers=bearer("sales", subject=alice))
+        assert got.json() == {
+            **settings,
+            "milestones": ["backordered", "shipped", "overdue", "paid"],
+        }
+        bad = await service.client.put(
+            "/me/notifications",
+            json={"email": "not an address", "opted_out": ["delivered"]},
+            headers=bearer("sales", subject=bob),
+        )
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} == {"body.email", "body.opted_out.0"}
+
+        order_id = str(uuid.uuid4())
+        unheard = [  # no owner; an owner without an address; a milestone alice opted out of
+            (EventType.ORDER_SHIPPED, milestone(str(uuid.uuid4()), "SO-2026-000070", owner=None)),
+            (EventType.ORDER_SHIPPED, milestone(str(uuid.uuid4()), "SO-2026-000071", owner=bob)),
+            (EventType.ORDER_PAID, milestone(str(uuid.uuid4()), "SO-2026-000073", owner=alice)),
+        ]
+        heard = (EventType.ORDER_SHIPPED, milestone(order_id, "SO-2026-000072", owner=alice))
+        for event_type, payload in [*unheard, heard]:
+            event = new_event(event_type, payload, source="/orders", subject=payload.order_id)
+            for _ in range(2):  # delivered twice: the inbox lets it through once
+                # One key for all: one partition, so the last is handled after the others.
+                await service.publish("orders.events", event, key=order_id)
+
+        async def emailed() -> list[tuple[bytes, CloudEvent[Any]]] | None:
+            return await service.events(EventType.NOTIFICATION_EMAILED) or None
+
+        [(key, announced)] = await eventually(emailed, within=30)
+        assert key == order_id.encode()
+        assert announced.data.status == "sent"
+        assert announced.data.milestone == EventType.ORDER_SHIPPED
+        assert announced.data.to == ["alice@sales.example"]
+
+        [message] = mailbox.messages()  # nothing for the three before it
+        assert message["To"] == "alice@sales.example"
+        assert message["Subject"] == "Order SO-2026-000072 is fully shipped"
+        assert list(message.iter_attachments()) == []
+        body = message.get_body(("plain",))
+        assert body is not None
+        assert "Every line of order SO-2026-000072 has been shipped." in body.get_content()

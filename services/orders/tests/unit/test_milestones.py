@@ -8,8 +8,15 @@ from typing import Any
 from orders_builders import an_order, payment_received, shipment_dispatched
 
 from contracts import EventType, new_event
-from contracts.events import InvoiceIssued, InvoiceOverdue, StockReservationFailed, StockReserved
+from contracts.events import (
+    InvoiceIssued,
+    InvoiceOverdue,
+    NotificationEmailed,
+    StockReservationFailed,
+    StockReserved,
+)
 from orders.service_layer import orders, reactions
+from servicekit.auth import acting_as
 
 
 def milestones(uow: Any) -> list[Any]:
@@ -23,7 +30,8 @@ def milestones(uow: Any) -> list[Any]:
 
 
 async def test_backordered_then_fully_shipped_each_once(uow: Any) -> None:
-    order = await an_order(uow, "product")
+    with acting_as("alice"):
+        order = await an_order(uow, "product")
     await orders.confirm_order(uow, order.id)
     failed = StockReservationFailed(
         order_id=order.id, shortages=[{"sku": "SKU-0", "requested": "2", "available": "0"}]
@@ -36,6 +44,7 @@ async def test_backordered_then_fully_shipped_each_once(uow: Any) -> None:
     assert backordered.type == EventType.ORDER_BACKORDERED
     assert (backordered.causationid, backordered.subject) == (cause.id, order.id)
     assert backordered.data.fulfilment == "backordered"
+    assert backordered.data.owner == "alice"  # documents e-mails her, unless she opted out
 
     reserved = StockReserved(order_id=order.id, lines=[{"sku": "SKU-0", "quantity": "2"}])
     await reactions.stock_reserved(
@@ -127,3 +136,25 @@ async def test_overdue_once(uow: Any) -> None:
             uow, new_event(EventType.INVOICE_OVERDUE, overdue, source="/billing", subject=order.id)
         )
     assert [event.type for event in milestones(uow)] == [EventType.ORDER_OVERDUE]
+
+
+async def test_the_owner_s_notification_lands_on_the_timeline_once(uow: Any) -> None:
+    order = await an_order(uow, "service")
+    emailed = NotificationEmailed(
+        email_id="e-1",
+        order_id=order.id,
+        milestone=EventType.ORDER_PAID,
+        to=["alice@sales.example"],
+        subject=f"Order {order.number} is paid",
+        status="sent",
+        attempts=1,
+    )
+    for _ in range(2):  # the same outcome under two event ids
+        event = new_event(
+            EventType.NOTIFICATION_EMAILED, emailed, source="/documents", subject=order.id
+        )
+        await reactions.notification_emailed(uow, event)
+    found = [e.summary for e in await uow.timeline(order.id) if e.type == event.type]
+    assert found == [
+        f"Owner notified by e-mail (alice@sales.example): Order {order.number} is paid"
+    ]

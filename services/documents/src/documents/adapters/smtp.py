@@ -1,4 +1,4 @@
-"""Sending e-mails over SMTP (aiosmtplib): plain-text message, the document attached."""
+"""Sending e-mails over SMTP (aiosmtplib): plain-text message, the document (if any) attached."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class SmtpConfig:
 
 
 def build_message(email: OutgoingEmail) -> EmailMessage:
-    """The MIME message: headers, the text, the document as an `application/pdf` attachment.
+    """The MIME message: headers, the text, the document (if any) as an attachment.
 
     The default policy refuses line breaks in header values, so nothing typed by a user can
     add a header.
@@ -39,10 +39,11 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
         message["Cc"] = ", ".join(email.cc)
     message["Subject"] = email.subject
     message.set_content(email.body)
-    maintype, _, subtype = email.content_type.partition("/")
-    message.add_attachment(
-        email.content, maintype=maintype, subtype=subtype, filename=email.filename
-    )
+    if email.filename is not None:
+        maintype, _, subtype = email.content_type.partition("/")
+        message.add_attachment(
+            email.content, maintype=maintype, subtype=subtype, filename=email.filename
+        )
     return message
 
 

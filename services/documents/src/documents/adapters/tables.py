@@ -104,7 +104,9 @@ emails = Table(
     "emails",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("document_id", Uuid, ForeignKey("documents.id"), nullable=False),
+    # No document: a notification of an order's milestone (its event type) to the owner.
+    Column("document_id", Uuid, ForeignKey("documents.id"), nullable=True),
+    Column("milestone", String(200), nullable=True),
     Column("order_id", String(200), nullable=True),
     Column("quote_id", String(200), nullable=True),
     Column("recipients", JSONB, nullable=False),  # the To addresses
@@ -123,6 +125,9 @@ emails = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
     CheckConstraint("attempts >= 0", name="attempts"),
+    CheckConstraint(
+        "document_id IS NOT NULL OR milestone IS NOT NULL", name="document_or_milestone"
+    ),
     CheckConstraint("status <> 'queued' OR next_attempt_at IS NOT NULL", name="queued_when"),
     # The sender's claim: queued e-mails by due time.
     Index(
@@ -133,4 +138,14 @@ emails = Table(
     ),
     Index("ix_emails_document_id_created_at", "document_id", "created_at", "id"),
     Index("ix_emails_created_at", "created_at", "id"),
+)
+
+# Each user's address for milestone notifications and the milestones they opted out of.
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("user_id", String(200), primary_key=True),
+    Column("email", String(200), nullable=True),
+    Column("opted_out", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -38,13 +38,14 @@ class IllegalTransition(Exception):
 @dataclass
 class Email:
     id: uuid.UUID
-    document_id: uuid.UUID
+    document_id: uuid.UUID | None  # None: a milestone notification, nothing attached
     to: list[str]
     subject: str
     message: str
     cc: list[str] = field(default_factory=list)
     order_id: str | None = None
     quote_id: str | None = None
+    milestone: str | None = None  # the event type of the order milestone it notifies of
     status: EmailStatus = EmailStatus.QUEUED
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -105,7 +106,7 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    """One message as handed to a mailer: the document attached."""
+    """One message as handed to a mailer: the document attached, if it is about one."""
 
     message_id: str
     sender: str
@@ -113,9 +114,9 @@ class OutgoingEmail:
     cc: tuple[str, ...]
     subject: str
     body: str
-    filename: str
-    content_type: str
-    content: bytes = field(repr=False)
+    filename: str | None = None  # None: nothing attached
+    content_type: str = "application/pdf"
+    content: bytes = field(default=b"", repr=False)
 
     @property
     def recipients(self) -> tuple[str, ...]:

@@ -51,12 +51,16 @@ class EmailCreate(RequestBody):
 
 
 class EmailRead(BaseModel):
-    """One e-mail of a document and where its delivery stands."""
+    """One e-mail (of a document, or an order owner's milestone notification) and where its
+    delivery stands."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    document_id: uuid.UUID
+    document_id: uuid.UUID | None = Field(description="None for a milestone notification")
+    milestone: str | None = Field(
+        default=None, description="The order milestone's event type, for a notification"
+    )
     order_id: str | None
     quote_id: str | None
     to: list[str]

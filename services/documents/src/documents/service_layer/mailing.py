@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from contracts import CloudEvent, EventType, new_event
-from contracts.events import DocumentEmailed
+from contracts.events import DocumentEmailed, NotificationEmailed
 from contracts.events import EmailStatus as ContractEmailStatus
 from documents.domain.emails import (
     Email,
@@ -135,11 +135,8 @@ async def _attempt(
     policy: RetryPolicy,
     clock: Callable[[], datetime],
 ) -> None:
-    document = await uow.documents.get(email.document_id)
-    assert document is not None, "emails.document_id references documents.id"
     try:
-        content = await document_content(document, storage)
-        await mailer.send(compose(email, document, content, sender))
+        await mailer.send(await _message(uow, email, storage, sender))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}".strip()
         email.attempt_failed(error, clock(), policy)
@@ -164,14 +161,30 @@ async def _attempt(
         await uow.record(emailed_event(email))
 
 
-def compose(email: Email, document: Document, content: bytes, sender: str) -> OutgoingEmail:
-    return OutgoingEmail(
+async def _message(
+    uow: UnitOfWork, email: Email, storage: DocumentStorage, sender: str
+) -> OutgoingEmail:
+    """The message to send: the document's verified content attached, if it is about one."""
+    if email.document_id is None:
+        return compose(email, None, b"", sender)
+    document = await uow.documents.get(email.document_id)
+    assert document is not None, "emails.document_id references documents.id"
+    return compose(email, document, await document_content(document, storage), sender)
+
+
+def compose(email: Email, document: Document | None, content: bytes, sender: str) -> OutgoingEmail:
+    message = OutgoingEmail(
         message_id=message_id(email.id, sender),
         sender=sender,
         to=tuple(email.to),
         cc=tuple(email.cc),
         subject=email.subject,
         body=email.message,
+    )
+    if document is None:
+        return message
+    return replace(
+        message,
         filename=document.filename,
         content_type=document.content_type,
         content=content,
@@ -179,17 +192,15 @@ def compose(email: Email, document: Document, content: bytes, sender: str) -> Ou
 
 
 def emailed_event(email: Email) -> CloudEvent[Any]:
-    """`suite.document.emailed.v1`: the final outcome, keyed by the order (or quote) id."""
+    """The final outcome, keyed by the order (or quote) id: `suite.document.emailed.v1`, or
+    `suite.notification.emailed.v1` for a milestone notification."""
+    if email.document_id is None:
+        return _notification_emailed(email)
     payload = DocumentEmailed(
-        email_id=str(email.id),
         document_id=str(email.document_id),
         order_id=email.order_id,
         quote_id=email.quote_id,
-        to=list(email.to),
-        subject=email.subject,
-        status=ContractEmailStatus(email.status.value),
-        attempts=email.attempts,
-        error=email.last_error if email.status is EmailStatus.FAILED else None,
+        **_outcome(email),
     )
     return new_event(
         EventType.DOCUMENT_EMAILED,
@@ -198,4 +209,31 @@ def emailed_event(email: Email) -> CloudEvent[Any]:
         subject=email.subject_id,
         correlation_id=email.correlation_id,
         actor=email.requested_by,
+    )
+
+
+def _outcome(email: Email) -> dict[str, Any]:
+    """What every e-mail's final outcome event says of it."""
+    return {
+        "email_id": str(email.id),
+        "to": list(email.to),
+        "subject": email.subject,
+        "status": ContractEmailStatus(email.status.value),
+        "attempts": email.attempts,
+        "error": email.last_error if email.status is EmailStatus.FAILED else None,
+    }
+
+
+def _notification_emailed(email: Email) -> CloudEvent[Any]:
+    assert email.order_id is not None, "a notification is about an order"
+    assert email.milestone is not None, "a notification names its milestone"
+    payload = NotificationEmailed(
+        order_id=email.order_id, milestone=email.milestone, **_outcome(email)
+    )
+    return new_event(
+        EventType.NOTIFICATION_EMAILED,
+        payload,
+        source=SOURCE,
+        subject=email.order_id,
+        correlation_id=email.correlation_id,
     )

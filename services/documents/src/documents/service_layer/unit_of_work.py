@@ -14,6 +14,7 @@ from typing import Protocol
 
 from documents.domain.emails import Email
 from documents.domain.model import Document, DocumentKind
+from documents.domain.notifications import NotificationPreferences
 from documents.domain.templates import Template
 from servicekit.unit_of_work import RecordsEvents
 
@@ -89,6 +90,14 @@ class EmailRepository(Protocol):
     ) -> list[Email]: ...
 
 
+class NotificationPreferenceRepository(Protocol):
+    async def get(self, user: str) -> NotificationPreferences:
+        """The user's preferences; the defaults (no address, nothing opted out) if never set."""
+        ...
+
+    async def save(self, preferences: NotificationPreferences) -> None: ...
+
+
 class UnitOfWork(RecordsEvents, Protocol):
     """The repositories, and `record(event)` (from `RecordsEvents`) for the outbox."""
 
@@ -100,3 +109,6 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def emails(self) -> EmailRepository: ...
+
+    @property
+    def notification_preferences(self) -> NotificationPreferenceRepository: ...

@@ -45,6 +45,7 @@ REPORTED_TO_ORDERS: tuple[EventType, ...] = (
     EventType.DOCUMENT_GENERATED,
     EventType.QUOTE_DOCUMENT_GENERATED,
     EventType.DOCUMENT_EMAILED,
+    EventType.NOTIFICATION_EMAILED,
 )
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(
     t.value

@@ -92,6 +92,7 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.DOCUMENT_GENERATED: handler(reactions.document_generated),
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),
+    EventType.NOTIFICATION_EMAILED: handler(reactions.notification_emailed),
     EventType.PRODUCT_CHANGED: handler(catalogue.product_changed),
     EventType.STOCK_LEVEL_CHANGED: handler(catalogue.stock_level_changed),
 }

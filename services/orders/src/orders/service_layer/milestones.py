@@ -47,6 +47,7 @@ async def record_milestones(
             customer_id=order.customer_id,
             fulfilment=order.fulfilment.value,
             billing=order.billing.value,
+            owner=order.owner,
         )
         await record_order_event(
             uow,

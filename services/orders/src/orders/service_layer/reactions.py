@@ -23,6 +23,7 @@ from contracts.events import (
     InvoiceIssued,
     InvoiceKind,
     InvoiceOverdue,
+    NotificationEmailed,
     PaymentReceived,
     PaymentReversed,
     QuoteDocumentGenerated,
@@ -424,6 +425,22 @@ async def quote_document_generated(
         event, summary=f"Quote PDF generated ({data.reference})", quote_id=quote.id
     )
     return quote
+
+
+async def notification_emailed(uow: UnitOfWork, event: CloudEvent[NotificationEmailed]) -> None:
+    """Put a milestone notification's outcome on the order's timeline (once per e-mail)."""
+    data = event.data
+    order = await get_order(uow, data.order_id)
+    match = {"email_id": data.email_id, "status": data.status.value}
+    if await uow.has_entry(event.type, match, order_id=order.id):
+        log.info("notification %s (%s) already recorded", data.email_id, data.status.value)
+        return
+    to = ", ".join(data.to)
+    if data.status.value == "sent":
+        summary = f"Owner notified by e-mail ({to}): {data.subject}"
+    else:
+        summary = f"Notification to {to} failed after {data.attempts} attempts: {data.error or ''}"
+    await uow.note_received(event, summary=summary.rstrip(": "), order_id=order.id)
 
 
 async def document_emailed(uow: UnitOfWork, event: CloudEvent[DocumentEmailed]) -> None:

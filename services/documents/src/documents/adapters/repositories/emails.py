@@ -49,6 +49,7 @@ class SqlEmailRepository(SqlRepository):
     async def add(self, email: Email) -> None:
         request = {
             "document_id": email.document_id,
+            "milestone": email.milestone,
             "order_id": email.order_id,
             "quote_id": email.quote_id,
             "recipients": email.to,

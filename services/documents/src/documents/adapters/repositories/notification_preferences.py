@@ -1,0 +1,32 @@
+"""Users' notification preferences on PostgreSQL (a row once a user changes the defaults)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from documents.adapters.tables import notification_preferences
+from documents.domain.notifications import Milestone, NotificationPreferences
+from servicekit.unit_of_work import SqlRepository
+
+
+class SqlNotificationPreferences(SqlRepository):
+    async def get(self, user: str) -> NotificationPreferences:
+        query = select(notification_preferences).where(notification_preferences.c.user_id == user)
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return NotificationPreferences(user)
+        opted_out = frozenset(Milestone(value) for value in row.opted_out)
+        return NotificationPreferences(user, row.email, opted_out)
+
+    async def save(self, preferences: NotificationPreferences) -> None:
+        values = {
+            "email": preferences.email,
+            "opted_out": sorted(preferences.opted_out),
+            "updated_at": func.now(),
+        }
+        await self.session.execute(
+            insert(notification_preferences)
+            .values(user_id=preferences.user, **values)
+            .on_conflict_do_update(index_elements=["user_id"], set_=values)
+        )
