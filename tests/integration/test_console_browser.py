@@ -250,14 +250,14 @@ async def test_warehouse_ships_and_an_accountant_records_the_payment_and_opens_t
     page = accountant.page
     await page.goto(f"/orders/{order['id']}")
     await page.get_by_role("link", name=re.compile(r"^INV")).click()
-    await expect(page.get_by_test_id("balance")).to_have_text("30.00")
+    await expect(page.get_by_test_id("balance")).to_have_text("€30.00")
     await expect(page.get_by_label("Amount (EUR)")).to_have_value("30.00")
     await page.get_by_label("Method").select_option("bank_transfer")
     await page.get_by_label("Reference").fill("statement 42")
     await accountant.shot("invoice")
     await page.get_by_role("button", name="Record payment").click()
     await expect(page.get_by_role("status")).to_have_text("Payment recorded.")
-    await expect(page.get_by_test_id("balance")).to_have_text("0.00")
+    await expect(page.get_by_test_id("balance")).to_have_text("€0.00")
     await expect(page.get_by_test_id("payments")).to_contain_text("statement 42")
     await accountant.shot("paid")
 

@@ -93,6 +93,9 @@ class FakeSuiteApi:
         self.next_cursor: str | None = None
         self.saved_filters: dict[str, Json] = {}
         self.stages: list[Json] = []
+        # the generic calls: answers and refusals by "<service> <path>"
+        self.resources: dict[str, Any] = {}
+        self.results: dict[str, Any] = {}
 
     def _call(self, method: str, token: str, *args: Any) -> None:
         self.calls.append((method, token, args))
@@ -101,6 +104,66 @@ class FakeSuiteApi:
 
     def called(self, method: str) -> list[tuple[Any, ...]]:
         return [args for name, _, args in self.calls if name == method]
+
+    def commands(self) -> list[tuple[str, str, Any]]:
+        """(method, "<service> <path>", body) of each command sent."""
+        return [
+            (args[3], f"{args[0]} {args[1]}", args[2])
+            for name, _, args in self.calls
+            if name == "command"
+        ]
+
+    def _refused(self, key: str) -> None:
+        """Refusals of reads are keyed "GET <service> <path>", of commands "<service> <path>"."""
+        if key in self.refuse:
+            raise self.refuse[key]
+
+    async def read(self, token: str, service: str, path: str, params: Params | None = None) -> Any:
+        self._call("read", token, service, path, dict(params or {}))
+        self._refused(f"GET {service} {path}")
+        key = f"{service} {path}"
+        if key in self.resources:
+            return self.resources[key]
+        if path.endswith(("/notes", "/files", "/deliveries", "/receipts")) or path in (
+            "/refunds",
+            "/webhooks",
+            "/price-lists",
+            "/vendors",
+            "/purchase-orders",
+        ):
+            return [] if path.endswith("/receipts") else {"items": [], "next_cursor": None}
+        raise ServiceError(404, "Not Found", f"nothing at {path}")
+
+    async def command(
+        self,
+        token: str,
+        service: str,
+        path: str,
+        body: Json | None = None,
+        *,
+        method: str = "POST",
+        idempotency_key: str | None = None,
+    ) -> Any:
+        self._call("command", token, service, path, body, method, idempotency_key)
+        self._refused(f"{service} {path}")
+        return self.results.get(f"{service} {path}", {})
+
+    async def download(self, token: str, service: str, path: str) -> Download:
+        self._call("download", token, service, path)
+        self._refused(f"GET {service} {path}")
+        return Download(b"file content", "text/plain", "notes.txt")
+
+    async def upload(
+        self,
+        token: str,
+        service: str,
+        path: str,
+        upload: Download,
+        params: Params | None = None,
+    ) -> Any:
+        self._call("upload", token, service, path, upload, dict(params or {}))
+        self._refused(f"{service} {path}")
+        return {"id": "f1", "filename": upload.filename}
 
     async def list_orders(self, token: str, params: Params) -> Json:
         self._call("list_orders", token, dict(params))

@@ -127,22 +127,6 @@ def test_the_vendored_htmx_is_the_recorded_one():
     assert "2.0.11" in row
 
 
-def test_each_catalogue_translates_every_message_the_templates_use():
-    from console.entrypoints.i18n import LANGUAGES, translations
-    from console.entrypoints.web import TEMPLATES_DIR
-
-    used = {
-        match
-        for path in TEMPLATES_DIR.rglob("*.html")
-        for match in re.findall(r'_\("([^"]+)"\)', path.read_text())
-    }
-    assert "Orders" in used
-    for language in set(LANGUAGES) - {"en"}:
-        catalogue = translations(language)
-        untranslated = sorted(m for m in used if catalogue.gettext(m) == m and m != "Roles")
-        assert untranslated == [], language
-
-
 def test_bars_are_shares_of_the_largest_in_their_currency():
     from decimal import Decimal
 

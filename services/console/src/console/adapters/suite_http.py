@@ -8,7 +8,7 @@ from urllib.parse import quote
 import httpx
 
 from console.config import ConsoleSettings
-from console.service_layer.ports import Download, Json, Params, ServiceError
+from console.service_layer.ports import SERVICES, Download, Json, Params, Service, ServiceError
 
 
 def _clean(params: Params) -> dict[str, str | int]:
@@ -20,13 +20,17 @@ class HttpSuiteApi:
         self, settings: ConsoleSettings, transport: httpx.AsyncBaseTransport | None = None
     ):
         timeout = httpx.Timeout(settings.request_timeout_seconds)
-        self._clients = {
+        self._clients: dict[str, httpx.AsyncClient] = {
             name: httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport)
-            for name, url in (
-                ("orders", settings.orders_url),
-                ("inventory", settings.inventory_url),
-                ("billing", settings.billing_url),
-                ("documents", settings.documents_url),
+            for name, url in zip(
+                SERVICES,
+                (
+                    settings.orders_url,
+                    settings.inventory_url,
+                    settings.billing_url,
+                    settings.documents_url,
+                ),
+                strict=True,
             )
         }
 
@@ -44,13 +48,21 @@ class HttpSuiteApi:
         params: Params | None = None,
         json: Json | None = None,
         idempotency_key: str | None = None,
+        upload: Download | None = None,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        if upload is not None:
+            headers["Content-Type"] = upload.content_type
         try:
             response = await self._clients[service].request(
-                method, path, params=_clean(params or {}), json=json, headers=headers
+                method,
+                path,
+                params=_clean(params or {}),
+                json=json,
+                content=upload.content if upload is not None else None,
+                headers=headers,
             )
         except httpx.HTTPError as exc:
             raise ServiceError(
@@ -71,6 +83,46 @@ class HttpSuiteApi:
                 return None
             raise
         return found
+
+    async def read(
+        self, token: str, service: Service, path: str, params: Params | None = None
+    ) -> Any:
+        return await self._json(service, "GET", path, token, params=params)
+
+    async def command(
+        self,
+        token: str,
+        service: Service,
+        path: str,
+        body: Json | None = None,
+        *,
+        method: str = "POST",
+        idempotency_key: str | None = None,
+    ) -> Any:
+        response = await self._call(
+            service, method, path, token, json=body, idempotency_key=idempotency_key
+        )
+        return response.json() if response.content else {}
+
+    async def download(self, token: str, service: Service, path: str) -> Download:
+        response = await self._call(service, "GET", path, token)
+        disposition = response.headers.get("content-disposition", "")
+        filename = disposition.partition("filename=")[2].split(";")[0].strip('"')
+        return Download(
+            response.content,
+            response.headers.get("content-type", "application/octet-stream"),
+            filename or path.rsplit("/", 1)[-1],
+        )
+
+    async def upload(
+        self,
+        token: str,
+        service: Service,
+        path: str,
+        upload: Download,
+        params: Params | None = None,
+    ) -> Any:
+        return await self._json(service, "POST", path, token, params=params, upload=upload)
 
     # orders
     async def list_orders(self, token: str, params: Params) -> Json:
@@ -222,15 +274,10 @@ class HttpSuiteApi:
         return page
 
     async def document_content(self, token: str, document_id: str) -> Download:
-        path = f"/documents/{_seg(document_id)}/content"
-        response = await self._call("documents", "GET", path, token)
-        disposition = response.headers.get("content-disposition", "")
-        filename = disposition.partition("filename=")[2].split(";")[0].strip('"')
-        return Download(
-            response.content,
-            response.headers.get("content-type", "application/octet-stream"),
-            filename or f"{document_id}.pdf",
-        )
+        found = await self.download(token, "documents", f"/documents/{_seg(document_id)}/content")
+        if found.filename == "content":
+            return Download(found.content, found.content_type, f"{document_id}.pdf")
+        return found
 
     async def email_document(
         self, token: str, document_id: str, body: Json, idempotency_key: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ROLES = ("sales", "warehouse", "accounting", "admin", "integration", "viewer")
+ROLES = ("sales", "warehouse", "accounting", "purchasing", "admin", "integration", "viewer")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from console.entrypoints.i18n import N_
 from console.entrypoints.web import (
     Api,
     CurrentUser,
@@ -161,4 +162,6 @@ async def record_payment(
             {**context, "problem": error, "field_errors": error.field_errors(), "amount": amount},
             status_code=error.status,
         )
-    return see_other(request, safe_next(next, f"/invoices/{invoice_id}"), flash="Payment recorded.")
+    return see_other(
+        request, safe_next(next, f"/invoices/{invoice_id}"), flash=N_("Payment recorded.")
+    )

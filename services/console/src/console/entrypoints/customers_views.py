@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from console.entrypoints.i18n import N_
 from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render, see_other
 from console.service_layer.ports import ServiceError
 
@@ -60,7 +61,7 @@ async def create_customer(
             },
             status_code=422,
         )
-    return see_other(request, f"/customers/{customer['id']}", flash="Customer created.")
+    return see_other(request, f"/customers/{customer['id']}", flash=N_("Customer created."))
 
 
 @router.get("/customers/{customer_id}")

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from console.entrypoints.i18n import N_
 from console.entrypoints.web import (
     Api,
     CurrentUser,
@@ -65,4 +66,4 @@ async def email_document(
         )
     except ServiceError as error:
         return error_page(request, error)
-    return see_other(request, safe_next(next), flash="The e-mail is on its way.")
+    return see_other(request, safe_next(next), flash=N_("The e-mail is on its way."))

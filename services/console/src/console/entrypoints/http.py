@@ -12,16 +12,22 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from console.config import ConsoleSettings
 from console.entrypoints import (
+    accounts_views,
     billing_views,
     customers_views,
     documents_views,
+    invoicing_views,
+    order_notes_views,
     orders_views,
+    price_lists_views,
     products_views,
     purchasing_views,
     quotes_views,
     reports_views,
     signin_views,
+    webhooks_views,
 )
+from console.entrypoints.i18n import N_
 from console.entrypoints.web import (
     STATIC_DIR,
     CsrfRefused,
@@ -117,9 +123,11 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
     async def on_csrf_refused(request: Request, exc: Exception) -> Response:
         error = ServiceError(
             403,
-            "Refused",
-            "This form did not come from this console's page (or the page is too old). "
-            "Reload the page and try again.",
+            N_("Refused"),
+            N_(
+                "This form did not come from this console's page (or the page is too old). "
+                "Reload the page and try again."
+            ),
         )
         return render(request, "error.html", {"error": error}, status_code=403)
 
@@ -140,8 +148,13 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (
         signin_views,
+        order_notes_views,  # before orders_views: its /orders/{id}/{action} takes any segment
+        invoicing_views,
         orders_views,
         customers_views,
+        accounts_views,
+        price_lists_views,
+        webhooks_views,
         quotes_views,
         products_views,
         purchasing_views,

@@ -13,8 +13,17 @@ from fastapi.responses import Response
 
 from console.domain import orders as rules
 from console.domain.user import User
-from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render, see_other
-from console.service_layer.ports import Json, ServiceError, SuiteApi
+from console.entrypoints.i18n import N_
+from console.entrypoints.web import (
+    Api,
+    CurrentUser,
+    check_csrf,
+    error_page,
+    refusal,
+    render,
+    see_other,
+)
+from console.service_layer.ports import Json, ServiceError, SuiteApi, path
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
@@ -106,7 +115,10 @@ async def save_filter(request: Request, user: CurrentUser, api: Api) -> Response
     except ServiceError as error:
         return error_page(request, error)
     return see_other(
-        request, f"/orders?saved={saved['id']}", flash=f"Filter {saved['name']} saved."
+        request,
+        f"/orders?saved={saved['id']}",
+        flash=N_("Filter %(name)s saved."),
+        name=saved["name"],
     )
 
 
@@ -246,13 +258,18 @@ async def create_order(request: Request, user: CurrentUser, api: Api) -> Respons
         if error.status in (401, 403) or error.status >= 500:
             return error_page(request, error)
         return await _new_order_page(request, user, api, form, problem=error, status_code=422)
-    return see_other(request, f"/orders/{order['id']}", flash=f"Order {order['number']} created.")
+    return see_other(
+        request,
+        f"/orders/{order['id']}",
+        flash=N_("Order %(number)s created."),
+        number=order["number"],
+    )
 
 
 # --- the order card ----------------------------------------------------------------------------
 
 
-async def _card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, Any]:
+async def card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, Any]:
     order, timeline = await asyncio.gather(
         api.get_order(user.token, order_id), api.order_timeline(user.token, order_id)
     )
@@ -290,12 +307,37 @@ async def _card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, A
     }
 
 
+async def notes_context(api: SuiteApi, token: str, order_id: str) -> dict[str, Any]:
+    """The order's notes and files, for its card (left out when the service refuses them)."""
+    try:
+        notes = await api.read(token, "orders", path("/orders/{}/notes", order_id))
+        files = await api.read(token, "orders", path("/orders/{}/files", order_id))
+    except ServiceError:
+        notes, files = {}, {}
+    return {"notes": notes.get("items", []), "files": files.get("items", [])}
+
+
+async def card_again(
+    request: Request, user: User, api: SuiteApi, order_id: str, error: ServiceError
+) -> Response:
+    """The order's card again, with a service's refusal of what was asked on it."""
+    try:
+        context = await card_context(api, user, order_id)
+    except ServiceError as again:
+        return error_page(request, again)
+    context.update(await notes_context(api, user.token, order_id))
+    return render(
+        request, "orders/card.html", {**context, **refusal(error)}, status_code=error.status
+    )
+
+
 @router.get("/orders/{order_id}")
 async def order_card(request: Request, order_id: str, user: CurrentUser, api: Api) -> Response:
     try:
-        context = await _card_context(api, user, order_id)
+        context = await card_context(api, user, order_id)
     except ServiceError as error:
         return error_page(request, error)
+    context.update(await notes_context(api, user.token, order_id))
     return render(request, "orders/card.html", context)
 
 
@@ -303,7 +345,7 @@ async def order_card(request: Request, order_id: str, user: CurrentUser, api: Ap
 async def order_live(request: Request, order_id: str, user: CurrentUser, api: Api) -> Response:
     """The part of the card that follows the order through the services (polled by htmx)."""
     try:
-        context = await _card_context(api, user, order_id)
+        context = await card_context(api, user, order_id)
     except ServiceError as error:
         return error_page(request, error)
     return render(request, "orders/_live.html", context)
@@ -329,39 +371,34 @@ async def order_action(
             await api.order_action(
                 user.token, order_id, "stage", {"stage": stage or "", "reason": reason or None}
             )
-            message = "Stage changed."
+            message = N_("Stage changed.")
         elif action == "approval":
             approved = decision == "approve"
             await api.order_action(
                 user.token, order_id, "approval", {"approved": approved, "reason": reason or None}
             )
-            message = "Order approved." if approved else "Order refused."
+            message = N_("Order approved.") if approved else N_("Order refused.")
         elif action == rules.SHIP.name:
             order = await api.get_order(user.token, order_id)
             body: Json = {"order_id": order_id, "lines": rules.remaining(order)}
             await api.create_shipment(user.token, body, idempotency_key or str(uuid.uuid4()))
-            message = "Shipment recorded."
+            message = N_("Shipment recorded.")
         elif action in (rules.CONFIRM.name, rules.COMPLETE.name, rules.CANCEL.name):
             payload: Json = {"reason": reason or None} if action == rules.CANCEL.name else {}
             await api.order_action(user.token, order_id, action, payload)
-            message = {"confirm": "Order confirmed.", "complete": "Order completed."}.get(
-                action, "Order cancelled."
-            )
+            message = {
+                "confirm": N_("Order confirmed."),
+                "complete": N_("Order completed."),
+            }.get(action, N_("Order cancelled."))
         else:
             return render(
-                request, "error.html", {"error": ServiceError(404, "Not found")}, status_code=404
+                request,
+                "error.html",
+                {"error": ServiceError(404, N_("Not found"))},
+                status_code=404,
             )
     except ServiceError as error:
         if error.status in (401, 404) or error.status >= 500:
             return error_page(request, error)
-        try:
-            context = await _card_context(api, user, order_id)
-        except ServiceError as again:
-            return error_page(request, again)
-        return render(
-            request,
-            "orders/card.html",
-            {**context, "problem": error},
-            status_code=409 if error.status == 409 else error.status,
-        )
+        return await card_again(request, user, api, order_id, error)
     return see_other(request, f"/orders/{order_id}", flash=message)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from console.entrypoints.i18n import N_
 from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render, see_other
 from console.service_layer.ports import Json, ServiceError
 
@@ -83,7 +84,7 @@ async def product_card(request: Request, sku: str, user: CurrentUser, api: Api) 
     except ServiceError as error:
         return error_page(request, error)
     if context is None:
-        return error_page(request, ServiceError(404, "Not found", f"No product {sku}."))
+        return error_page(request, ServiceError(404, N_("Not found"), N_("No such product.")))
     return render(request, "products/card.html", context)
 
 
@@ -117,4 +118,4 @@ async def adjust_stock(
             {**context, "problem": error, "field_errors": error.field_errors(), "form": body},
             status_code=422,
         )
-    return see_other(request, f"/products/{sku}", flash="Stock adjusted.")
+    return see_other(request, f"/products/{sku}", flash=N_("Stock adjusted."))

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 
 from console.config import ConsoleSettings
 from console.domain.user import ROLES, User
-from console.entrypoints.i18n import LANGUAGES
-from console.entrypoints.web import check_csrf, render, safe_next, see_other
+from console.entrypoints.i18n import LANGUAGES, N_
+from console.entrypoints.web import check_csrf, formatting, render, safe_next, see_other
 from servicekit.auth import mint_token
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
@@ -76,7 +76,7 @@ async def dev_sign_in(
     """Development only: a token for the chosen roles, signed with the development secret."""
     settings = _settings(request)
     if not settings.dev_sign_in or settings.dev_secret is None:
-        return render(request, "sign_in.html", {"message": "Not available."}, status_code=404)
+        return render(request, "sign_in.html", {"message": N_("Not available.")}, status_code=404)
     roles = sorted({r for r in role if r in ROLES})
     if not roles:
         return render(
@@ -86,7 +86,7 @@ async def dev_sign_in(
                 "next": safe_next(next),
                 "dev_sign_in": True,
                 "roles": ROLES,
-                "message": "Pick at least one role.",
+                "message": N_("Pick at least one role."),
             },
             status_code=422,
         )
@@ -107,7 +107,7 @@ async def dev_sign_in(
 async def oidc_sign_in(request: Request, next: str | None = None) -> Response:
     oauth: OAuth | None = request.app.state.oauth
     if oauth is None:
-        return render(request, "sign_in.html", {"message": "Not available."}, status_code=404)
+        return render(request, "sign_in.html", {"message": N_("Not available.")}, status_code=404)
     request.session["next"] = safe_next(next)
     redirect_uri = str(request.url_for("oidc_callback"))
     response: Response = await oauth.create_client(OIDC_CLIENT).authorize_redirect(
@@ -120,7 +120,7 @@ async def oidc_sign_in(request: Request, next: str | None = None) -> Response:
 async def oidc_callback(request: Request) -> Response:
     oauth: OAuth | None = request.app.state.oauth
     if oauth is None:
-        return render(request, "sign_in.html", {"message": "Not available."}, status_code=404)
+        return render(request, "sign_in.html", {"message": N_("Not available.")}, status_code=404)
     settings = _settings(request)
     try:
         token: dict[str, Any] = await oauth.create_client(OIDC_CLIENT).authorize_access_token(
@@ -133,7 +133,9 @@ async def oidc_callback(request: Request) -> Response:
             {
                 "oidc": True,
                 "oidc_name": settings.oidc_name,
-                "message": f"Sign-in failed: {exc.description or exc.error}",
+                "message": formatting(request).translate(
+                    N_("Sign-in failed: %(reason)s"), {"reason": exc.description or exc.error}
+                ),
             },
             status_code=400,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -99,6 +100,8 @@ def render(
     user = User.from_session(request.session.get("user"))
     flash = request.session.pop("flash", None)
     fmt = formatting(request)
+    if isinstance(flash, list) and len(flash) == 2:  # [message, parameters] from see_other
+        flash = fmt.translate(str(flash[0]), flash[1])
     return templates.TemplateResponse(
         request,
         name,
@@ -112,7 +115,9 @@ def render(
             "label": fmt.label,
             "money": fmt.money,
             "number": fmt.number,
+            "percent": fmt.percent,
             "day": fmt.day,
+            "moment": fmt.moment,
             **(context or {}),
         },
         status_code=status_code,
@@ -126,10 +131,11 @@ def formatting(request: Request) -> Formatting:
     )
 
 
-def see_other(request: Request, url: str, flash: str | None = None) -> Response:
-    """After a successful post: the page to show next (a full navigation under htmx too)."""
+def see_other(request: Request, url: str, flash: str | None = None, **params: Any) -> Response:
+    """After a successful post: the page to show next (a full navigation under htmx too), with
+    a message (`N_`-marked, `%(name)s` parameters) shown there in the person's language."""
     if flash:
-        request.session["flash"] = flash
+        request.session["flash"] = [flash, params]
     if request.headers.get("HX-Request"):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
@@ -149,3 +155,48 @@ def error_page(request: Request, error: ServiceError) -> Response:
         return sign_in_redirect(request, local_path(request))
     status = error.status if 400 <= error.status < 600 else 502
     return render(request, "error.html", {"error": error}, status_code=status)
+
+
+Refused = Callable[[ServiceError], Awaitable[Response]]
+
+
+async def perform(
+    request: Request,
+    action: Callable[[], Awaitable[Any]],
+    *,
+    then: str | Callable[[Any], str],
+    flash: str,
+    refused: Refused,
+    **params: Any,
+) -> Response:
+    """Run a service command; on success go to `then` (a URL, or made from the answer) with a
+    message, else show `refused(error)`: the page again with the service's words, next to the
+    field a 422 names. An expired sign-in or a broken service gets the error page."""
+    try:
+        result = await action()
+    except ServiceError as error:
+        if error.status == 401 or error.status >= 500:
+            return error_page(request, error)
+        return await refused(error)
+    return see_other(request, then(result) if callable(then) else then, flash, **params)
+
+
+def refusal(error: ServiceError | None) -> dict[str, Any]:
+    """What a page shows of a refusal: the problem above, the field messages next to fields."""
+    if error is None:
+        return {"problem": None, "field_errors": {}}
+    return {"problem": error, "field_errors": error.field_errors()}
+
+
+def status_of(error: ServiceError | None) -> int:
+    return 200 if error is None else error.status
+
+
+def name_lines(error: ServiceError, keys: list[str], prefix: str) -> ServiceError:
+    """`lines.N.…` of a refusal names the N-th line sent: renamed `<prefix>.<key of line N>`, so
+    the message stands next to that line's field of the form."""
+    for problem in error.errors:
+        name = str(problem.get("field", "")).removeprefix("body.").split(".")
+        if len(name) > 1 and name[0] == "lines" and name[1].isdigit() and int(name[1]) < len(keys):
+            problem["field"] = f"{prefix}.{keys[int(name[1])]}"
+    return error

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
 
 Json = dict[str, Any]
 Params = Mapping[str, str | int | None]
+Service = Literal["orders", "inventory", "billing", "documents"]
+SERVICES: tuple[Service, ...] = ("orders", "inventory", "billing", "documents")
+
+
+def path(template: str, *segments: object) -> str:
+    """`path("/quotes/{}/send", quote_id)`: each segment quoted, so whatever a person typed
+    cannot reach another route."""
+    return template.format(*(quote(str(segment), safe="") for segment in segments))
 
 
 @dataclass
@@ -47,6 +56,30 @@ class Download:
 
 
 class SuiteApi(Protocol):
+    # any resource of the four services: the pages call `read`/`command` with the path
+    async def read(
+        self, token: str, service: Service, path: str, params: Params | None = None
+    ) -> Any: ...
+    async def command(
+        self,
+        token: str,
+        service: Service,
+        path: str,
+        body: Json | None = None,
+        *,
+        method: str = "POST",
+        idempotency_key: str | None = None,
+    ) -> Any: ...
+    async def download(self, token: str, service: Service, path: str) -> Download: ...
+    async def upload(
+        self,
+        token: str,
+        service: Service,
+        path: str,
+        upload: Download,
+        params: Params | None = None,
+    ) -> Any: ...
+
     # orders
     async def list_orders(self, token: str, params: Params) -> Json: ...
     async def get_order(self, token: str, order_id: str) -> Json: ...
