@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from billing.domain.down_payments import RateLeft, left_to_deduct
 from billing.domain.invoicing_policy import Invoiced
 from billing.domain.model import Invoice, Payment
+from billing.service_layer.down_payments import MarkedKind
 from billing.service_layer.order_invoicing import BillableOrder
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
 from contracts import CloudEvent
@@ -77,11 +79,44 @@ class FakeInvoices:
         return [copy.deepcopy(invoice) for invoice in found[:limit]]
 
 
-class FakeBillableOrders:
-    """What billing knows about orders; invoiced quantities come from the fake invoices."""
+class FakeDownPayments:
+    """The marks on down-payment and deduction lines; amounts come from the fake invoices."""
 
     def __init__(self, invoices: FakeInvoices) -> None:
         self.invoices = invoices
+        self.marks: dict[tuple[str, int], tuple[str, MarkedKind]] = {}
+
+    async def mark(
+        self, order_id: str, invoice_id: str, line_nos: list[int], kind: MarkedKind
+    ) -> None:
+        for no in line_nos:
+            assert (invoice_id, no) not in self.marks, "one mark per line"
+            self.marks[(invoice_id, no)] = (order_id, kind)
+
+    async def left(self, order_id: str) -> list[RateLeft]:
+        return left_to_deduct(
+            (line.tax_rate, line.net_amount, line.tax_amount)
+            for invoice in self.invoices.rows.values()
+            for line in invoice.lines
+            if self.marks.get((invoice.id, line.line_no), ("",))[0] == order_id
+        )
+
+    async def numbers(self, order_id: str) -> list[str]:
+        ids = {
+            invoice_id
+            for (invoice_id, _), (order, kind) in self.marks.items()
+            if order == order_id and kind is MarkedKind.DOWN_PAYMENT
+        }
+        found = [self.invoices.rows[i] for i in ids]
+        return [i.number for i in sorted(found, key=lambda i: (i.created_at, i.number))]
+
+
+class FakeBillableOrders:
+    """What billing knows about orders; invoiced quantities come from the fake invoices."""
+
+    def __init__(self, invoices: FakeInvoices, down_payments: FakeDownPayments) -> None:
+        self.invoices = invoices
+        self.down_payments = down_payments
         self.rows: dict[str, BillableOrder] = {}
         self.shipments: dict[tuple[str, str, str], Decimal] = {}
         self.recurring: dict[tuple[str, date], str] = {}
@@ -118,6 +153,8 @@ class FakeBillableOrders:
             if invoice.order_id != order_id or invoice.id in periodic:
                 continue
             for line in invoice.lines:
+                if (invoice.id, line.line_no) in self.down_payments.marks:
+                    continue  # a down payment's line, or one deducting down payments
                 was = found.get(line.line_no, Invoiced())
                 found[line.line_no] = Invoiced(
                     was.quantity + line.quantity,
@@ -147,7 +184,8 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.invoices = FakeInvoices()
-        self.billable_orders = FakeBillableOrders(self.invoices)
+        self.down_payments = FakeDownPayments(self.invoices)
+        self.billable_orders = FakeBillableOrders(self.invoices, self.down_payments)
         self.events: list[CloudEvent[Any]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -165,6 +203,7 @@ class FakeUnitOfWork:
                 orders.rows,
                 orders.shipments,
                 orders.recurring,
+                self.down_payments.marks,
             )
         )
         try:
@@ -177,5 +216,6 @@ class FakeUnitOfWork:
                 orders.rows,
                 orders.shipments,
                 orders.recurring,
+                self.down_payments.marks,
             ) = saved
             raise

@@ -8,10 +8,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from billing.adapters.order_tables import billable_orders, order_shipments, recurring_invoices
+from billing.adapters.order_tables import (
+    billable_orders,
+    down_payment_lines,
+    order_shipments,
+    recurring_invoices,
+)
 from billing.adapters.tables import invoice_lines, invoices
 from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy
 from billing.service_layer.order_invoicing import BillableOrder
@@ -87,6 +92,10 @@ class SqlBillableOrders(SqlRepository):
             .where(
                 invoices.c.order_id == order_id,
                 invoices.c.id.not_in(select(recurring_invoices.c.invoice_id)),
+                ~exists().where(  # down payments and their deductions are no order lines
+                    down_payment_lines.c.invoice_id == invoice_lines.c.invoice_id,
+                    down_payment_lines.c.line_no == invoice_lines.c.line_no,
+                ),
             )
             .group_by(invoice_lines.c.line_no)
         )

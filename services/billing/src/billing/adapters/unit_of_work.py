@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.billable_orders_repository import SqlBillableOrders
 from billing.adapters.collection_repository import SqlCollection
 from billing.adapters.credit_notes_repository import SqlCreditNoteRepository
+from billing.adapters.down_payments_repository import SqlDownPayments
 from billing.adapters.drafts_repository import SqlInvoiceDrafts
 from billing.adapters.invoices_repository import SqlInvoiceRepository
 from billing.adapters.payments_repository import SqlPaymentRepository
@@ -31,3 +32,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.billable_orders = SqlBillableOrders(session)
         self.credit_notes = SqlCreditNoteRepository(session)
         self.invoice_drafts = SqlInvoiceDrafts(session)
+        self.down_payments = SqlDownPayments(session)

@@ -39,3 +39,6 @@ class OrderInvoicingRead(BaseModel):
     uninvoiced_total: Decimal | None
     state: InvoicingState
     lines: list[LineProgressRead]
+    down_payment_left: Decimal = Field(
+        description="What down-payment invoices took that later invoices did not deduct yet"
+    )

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from billing.domain import model
 from billing.domain.model import Invoice, UninvoiceableOrder
-from billing.service_layer.events import SOURCE, invoice_issued
+from billing.service_layer.down_payments import event_of
+from billing.service_layer.events import invoice_issued
 from billing.service_layer.unit_of_work import UnitOfWork
-from contracts import CloudEvent, EventType, new_event
+from contracts import CloudEvent, EventType
 from contracts import common as c
 from pricing import AmountTooLarge
 from servicekit.mapping import copied, copied_or_none
@@ -47,12 +49,14 @@ async def issue_for(
     correlation_id: str | None = None,
     period_start: date | None = None,
     invoice_id: str | None = None,
+    announce: Mapping[str, Any] | None = None,
 ) -> Invoice:
     """Issue an invoice of `lines` of the order, dated `today`, and record invoice.issued
     (with the order's gross total and what its invoices add up to with this one), caused by
     `cause` (an event), else by a request (`correlation_id`).
 
-    The invoice gets `invoice_id` (an issued draft's), else a new id. Raises
+    The invoice gets `invoice_id` (an issued draft's), else a new id; `announce` adds optional
+    fields to its event (`kind`, `down_payment_deducted`). Raises
     `UninvoiceableOrder` when the order's identifiers cannot be stored.
     """
     check_ids(order)
@@ -86,20 +90,11 @@ async def issue_for(
             "order_total": order.totals.gross,
             "invoiced_total": model.money(invoiced_before + totals.gross, order.currency),
             "period_start": period_start,
+            **(announce or {}),
         }
     )
-    if cause is not None:
-        event = cause.caused(
-            EventType.INVOICE_ISSUED, payload, source=SOURCE, subject=invoice.order_id
-        )
-    else:
-        event = new_event(
-            EventType.INVOICE_ISSUED,
-            payload,
-            source=SOURCE,
-            subject=invoice.order_id,
-            correlation_id=correlation_id,
-        )
-    await uow.record(event)
+    await uow.record(
+        event_of(cause, EventType.INVOICE_ISSUED, payload, invoice.order_id, correlation_id)
+    )
     log.info("issued invoice %s for order %s", invoice.number, invoice.order_id)
     return invoice

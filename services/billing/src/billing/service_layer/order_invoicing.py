@@ -19,8 +19,9 @@ from billing.domain import invoicing_policy as policies
 from billing.domain import model
 from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy, InvoicingState
 from billing.domain.model import Invoice
+from billing.service_layer import down_payments
+from billing.service_layer.down_payments import DownPaymentsUnitOfWork
 from billing.service_layer.invoicing import issue_for
-from billing.service_layer.unit_of_work import UnitOfWork
 from contracts import CloudEvent
 from contracts import common as c
 from contracts.events import ShipmentDispatched
@@ -81,7 +82,7 @@ class BillableOrderRepository(Protocol):
     async def add_recurring(self, order_id: str, period_start: date, invoice_id: str) -> None: ...
 
 
-class OrderInvoicingUnitOfWork(UnitOfWork, Protocol):
+class OrderInvoicingUnitOfWork(DownPaymentsUnitOfWork, Protocol):
     @property
     def billable_orders(self) -> BillableOrderRepository: ...
 
@@ -195,17 +196,25 @@ async def _issue(
     if not chosen:
         log.info("order %s: nothing left to invoice", order.order_id)
         return None
-    before = sum((line.net + line.tax for line in invoiced.values()), Decimal(0))
-    return await issue_for(
+    lines_now = [copied(model.InvoiceLine, line) for line in chosen]
+    deduction, left = await down_payments.deduction(uow, order, lines_now)
+    before = sum((line.net + line.tax for line in invoiced.values()), down_payments.gross_of(left))
+    invoice = await issue_for(
         uow,
         cause,
         order,
-        [copied(model.InvoiceLine, line) for line in chosen],
+        lines_now + deduction,
         invoiced_before=before,
         today=today,
         correlation_id=correlation_id,
         invoice_id=invoice_id,
+        announce={"down_payment_deducted": down_payments.deducted_amount(deduction, order.currency)}
+        if deduction
+        else None,
     )
+    if deduction:
+        await down_payments.deducted(uow, cause, invoice, deduction, left, correlation_id)
+    return invoice
 
 
 @dataclass(frozen=True)
@@ -230,6 +239,8 @@ class InvoicingProgress:
     uninvoiced_total: Decimal | None
     state: InvoicingState
     lines: list[LineProgress]
+    # what the order's down-payment invoices took that its later invoices did not deduct yet
+    down_payment_left: Decimal = Decimal(0)
 
 
 class OrderUnknown(Exception):
@@ -374,6 +385,10 @@ async def progress(
         else None,
         state=policies.state_of(total or Decimal(0), invoiced_gross, bool(invoiced)),
         lines=lines,
+        down_payment_left=model.money(
+            down_payments.gross_of(await uow.down_payments.left(order_id)),
+            order.currency if order is not None else None,
+        ),
     )
 
 
