@@ -438,7 +438,8 @@ async def test_accounting_invoices_chosen_quantities_by_hand(client, fake_api, s
             {"line_no": 1, "sku": "WIDGET", "quantity": "3", "shipped": "1", "invoiced": "0"}
         ],
     }
-    fake_api.results[f"billing /orders/{oid}/invoices"] = {"id": "i9"}
+    fake_api.results[f"billing /orders/{oid}/invoices"] = {"id": "i9", "status": "draft"}
+    fake_api.results["billing /invoice-drafts/i9/issue"] = {"id": "i9", "number": "INV-1"}
     await sign_in("sales")
     page = await client.get(f"/orders/{oid}/invoicing")
     assert 'name="invoice-1"' not in page.text
@@ -454,6 +455,7 @@ async def test_accounting_invoices_chosen_quantities_by_hand(client, fake_api, s
     )
     assert fake_api.commands() == [
         ("POST", f"billing /orders/{oid}/invoices", {"lines": [{"line_no": "1", "quantity": "1"}]}),
+        ("POST", "billing /invoice-drafts/i9/issue", None),
         ("PUT", f"billing /orders/{oid}/invoicing-policy", {"policy": "on_delivery"}),
     ]
     fake_api.refuse[f"billing /orders/{oid}/invoices"] = ServiceError(

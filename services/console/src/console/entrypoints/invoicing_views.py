@@ -83,7 +83,8 @@ async def change_policy(
 
 @router.post("/orders/{order_id}/invoicing/invoices")
 async def invoice_now(request: Request, order_id: str, user: CurrentUser, api: Api) -> Response:
-    """A manual invoice of the quantities given per line (empty lines are left out)."""
+    """A manual invoice of the quantities given per line (empty lines are left out): drafted,
+    then issued at once."""
     form = await request.form()
     wanted = {
         key.removeprefix("invoice-"): str(value).strip()
@@ -103,9 +104,17 @@ async def invoice_now(request: Request, order_id: str, user: CurrentUser, api: A
     def opened(invoice: Any) -> str:
         return f"/invoices/{invoice['id']}"
 
+    async def draft_and_issue() -> Any:
+        # billing makes a manual invoice a draft first; issuing it numbers it (the same id)
+        draft = await api.command(
+            user.token, "billing", target, {"lines": lines}, idempotency_key=key
+        )
+        issue = path("/invoice-drafts/{}/issue", draft["id"])
+        return await api.command(user.token, "billing", issue, None, idempotency_key=f"{key}-issue")
+
     return await perform(
         request,
-        lambda: api.command(user.token, "billing", target, {"lines": lines}, idempotency_key=key),
+        draft_and_issue,
         then=opened,
         flash=N_("Invoice issued."),
         refused=refused,
