@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from servicekit.testing import eventually
@@ -320,3 +321,69 @@ async def test_quotes_export_with_the_list_filters(orders_service: Any) -> None:
     sent = await exported(orders_service, "/exports/quotes.csv", status="sent")
     assert all(r["status"] == "sent" for r in sent)
     assert first["id"] not in {r["id"] for r in sent}
+
+
+async def test_price_lists_import_one_row_per_break_dry_run_overlap_then_once(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    marker = uuid.uuid4().hex[:8]
+    customer = await orders_service.new_customer(f"Preise {marker}")
+    header = "external_reference,name,currency,customer,valid_from,valid_to,sku,min_quantity,"
+    header += "unit_price,discount_percent"
+    rows = [
+        f"{marker}-a,Contract 2026,EUR,{customer['id']},2026-01-01,2026-06-30,BOLT,0,2.10,",
+        f"{marker}-a,,,,,,BOLT,100,1.90,",
+        f"{marker}-a,,,,,,NUT,0,,15",
+        f"{marker}-b,Contract H2,EUR,{customer['id']},2026-07-01,2026-12-31,BOLT,0,2.00,",
+    ]
+    good = ("\n".join([header, *rows]) + "\n").encode()
+    # Line 6: overlaps list a; line 7: another currency on a later row, and a negative price.
+    bad_rows = [
+        *rows,
+        f"{marker}-c,Overlap,EUR,{customer['id']},2026-03-01,,BOLT,0,1.00,",
+        f"{marker}-b,,USD,,,,NUT,0,-1,",
+    ]
+    bad = ("\n".join([header, *bad_rows]) + "\n").encode()
+
+    dry = await client.post("/imports/price-lists?dry_run=true", content=bad, headers=CSV)
+    assert dry.status_code == 200, dry.text
+    assert [(e["line"], e["column"]) for e in dry.json()["errors"]] == [
+        (7, "currency"),
+        (7, "unit_price"),
+    ]
+    overlapping = [*rows, bad_rows[4]]
+    overlap = ("\n".join([header, *overlapping]) + "\n").encode()
+    dry = await client.post("/imports/price-lists?dry_run=true", content=overlap, headers=CSV)
+    [error] = dry.json()["errors"]
+    assert (error["line"], error["column"]) == (6, "valid_from")
+    assert "may not overlap" in error["message"]
+    refused = await client.post("/imports/price-lists", content=overlap, headers=CSV)
+    assert refused.status_code == 422
+    listed = await client.get("/price-lists", params={"customer_id": customer["id"]})
+    assert listed.json()["items"] == []  # nothing written by the dry runs or the refused run
+
+    done = await client.post("/imports/price-lists", content=good, headers=CSV)
+    assert done.status_code == 200, done.text
+    assert (done.json()["created"], done.json()["existing"]) == (2, 0)
+    again = await client.post("/imports/price-lists", content=good, headers=CSV)
+    assert (again.json()["created"], again.json()["existing"]) == (0, 2)
+    lists = (await client.get("/price-lists", params={"customer_id": customer["id"]})).json()
+    first_half = next(p for p in lists["items"] if p["name"] == "Contract 2026")
+
+    def amount(value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    assert [
+        (
+            e["sku"],
+            Decimal(e["min_quantity"]),
+            amount(e["unit_price"]),
+            amount(e["discount_percent"]),
+        )
+        for e in first_half["entries"]
+    ] == [
+        ("BOLT", 0, Decimal("2.10"), None),
+        ("BOLT", 100, Decimal("1.90"), None),
+        ("NUT", 0, None, 15),
+    ]

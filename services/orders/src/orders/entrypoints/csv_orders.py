@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.entrypoints import mapping
-from orders.entrypoints.csv_rows import REFERENCE, reference_errors
+from orders.entrypoints.csv_rows import REFERENCE, differing, grouped_by_reference
 from orders.entrypoints.orders_schemas import OrderCreate
 from orders.service_layer.imports import OrderGroup, Progress, import_orders
 from orders.service_layer.orders import NewOrder
@@ -89,30 +89,12 @@ def _errors_of(rows: Sequence[Row], exc: ValidationError) -> list[CellError]:
     return errors
 
 
-def _differing(rows: Sequence[Row]) -> list[CellError]:
-    first = rows[0]
-    errors = []
-    for row in rows[1:]:
-        for column in ORDER_COLUMNS:
-            value = row.values.get(column)
-            if value is not None and value != first.values.get(column):
-                message = f"differs from line {first.line}, the order's first row"
-                errors.append(CellError(row.line, column, message))
-    return errors
-
-
 def parse_groups(rows: list[Row]) -> tuple[list[OrderGroup], list[CellError]]:
     """The file's orders, and every error by line and column."""
-    errors: list[CellError] = []
-    by_reference: dict[str, list[Row]] = {}
-    for row in rows:
-        failed = reference_errors(row)
-        if not any(error.column == REFERENCE for error in failed):
-            by_reference.setdefault(row.values[REFERENCE], []).append(row)
-        errors += failed
+    by_reference, errors = grouped_by_reference(rows)
     groups = []
     for reference, group_rows in by_reference.items():
-        failed = _differing(group_rows)
+        failed = differing(group_rows, ORDER_COLUMNS, "order")
         customer = group_rows[0].values.get("customer")
         if not customer:
             failed.append(CellError(group_rows[0].line, "customer", "required"))

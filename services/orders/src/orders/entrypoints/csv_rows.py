@@ -3,7 +3,7 @@ schema: what every such import (customers, contacts) reads the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -55,3 +55,30 @@ def checked_rows(
     errors += duplicate_references(referenced, REFERENCE)
     errors.sort(key=lambda error: error.line)
     return valid, errors
+
+
+def grouped_by_reference(rows: list[Row]) -> tuple[dict[str, list[Row]], list[CellError]]:
+    """The rows of each reference (one record over several rows, e.g. an order's lines), and
+    the errors of the rows without a usable reference."""
+    errors: list[CellError] = []
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        failed = reference_errors(row)
+        if not any(error.column == REFERENCE for error in failed):
+            groups.setdefault(row.values[REFERENCE], []).append(row)
+        errors += failed
+    return groups, errors
+
+
+def differing(rows: Sequence[Row], columns: Sequence[str], record: str) -> list[CellError]:
+    """An error on each later row of a record giving another value in one of the record's own
+    `columns` than its first row does."""
+    first = rows[0]
+    errors = []
+    for row in rows[1:]:
+        for column in columns:
+            value = row.values.get(column)
+            if value is not None and value != first.values.get(column):
+                message = f"differs from line {first.line}, the {record}'s first row"
+                errors.append(CellError(row.line, column, message))
+    return errors

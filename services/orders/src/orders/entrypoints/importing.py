@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
-from orders.entrypoints import csv_contacts, csv_customers, csv_orders
-from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, Progress
+from orders.entrypoints import csv_contacts, csv_customers, csv_orders, csv_price_lists
+from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST, Progress
 from servicekit.csvfiles import ImportReport, Table
 
 
@@ -24,6 +24,7 @@ IMPORTERS = {
     CUSTOMER: Importer(csv_customers.read, csv_customers.run_import),
     CONTACT: Importer(csv_contacts.read, csv_contacts.run_import),
     ORDER: Importer(csv_orders.read, csv_orders.run_import),
+    PRICE_LIST: Importer(csv_price_lists.read, csv_price_lists.run_import),
 }
 
 

@@ -13,7 +13,7 @@ from orders.config import OrdersSettings
 from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, problems, unit_of_work
 from orders.entrypoints.importing import IMPORTERS, import_table
 from orders.entrypoints.imports_schemas import ImportJobRead, ImportReportRead
-from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, ImportJob
+from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST, ImportJob
 from servicekit.auth import current_actor
 from servicekit.csvfiles import ImportReport, decode
 from servicekit.http import InvalidInput, NotFound
@@ -141,6 +141,19 @@ async def import_orders(
 
     A dry run creates them and rolls back: it reports what only creating finds, too."""
     return await _import(request, ORDER, dry_run, background)
+
+
+@router.post("/imports/price-lists", **IMPORT_ROUTE)
+async def import_price_lists(
+    request: Request, dry_run: DryRun = False, background: Background = False
+) -> Any:
+    """Price lists from CSV, one row per price break: `external_reference` (the rows sharing
+    one are one list), `name`, `currency`, `sku`, and either `customer` (its external reference
+    or id) or `customer_group` (its code); optional `valid_from`, `valid_to` (the list's, from
+    its first row), `min_quantity` (0) and `unit_price` or `discount_percent`. A list whose
+    reference is known already is left as it is; one overlapping another list of the same
+    customer (group) and currency is an error, as over HTTP. Sales and admin write price lists."""
+    return await _import(request, PRICE_LIST, dry_run, background)
 
 
 @router.get("/imports/{job_id}", response_model=ImportJobRead, responses=PROBLEMS)

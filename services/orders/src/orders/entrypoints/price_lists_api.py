@@ -66,7 +66,7 @@ async def _as_read(_: SqlUnitOfWork, price_list: PriceList) -> PriceListRead:
     return _read(price_list)
 
 
-def _new(body: PriceListWrite) -> price_lists.NewPriceList:
+def new_price_list(body: PriceListWrite) -> price_lists.NewPriceList:
     return price_lists.NewPriceList(
         name=body.name,
         currency=body.currency,
@@ -87,7 +87,7 @@ async def create_price_list(
 ) -> JSONResponse:
     """Create a price list; 409 when another list of the same customer (or group) and currency
     is valid on some same day."""
-    new = _new(body)
+    new = new_price_list(body)
 
     async def create(uow: SqlUnitOfWork) -> BaseModel:
         return _read(await price_lists.create_price_list(uow, new))
@@ -146,7 +146,7 @@ async def replace_price_list(
 ) -> PriceListRead:
     """Replace the whole list (409 when it would overlap another)."""
     return await run_use_case(
-        request, _as_read, price_lists.replace_price_list, str(price_list_id), _new(body)
+        request, _as_read, price_lists.replace_price_list, str(price_list_id), new_price_list(body)
     )
 
 

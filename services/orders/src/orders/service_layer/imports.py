@@ -14,15 +14,18 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from orders.domain.errors import InvalidOrder
+from orders.domain.price_lists import InvalidPriceList, OverlappingPriceList
 from orders.service_layer.contacts import NewContact, add_contact
 from orders.service_layer.customers import CustomerNotFound, NewCustomer, create_customer
 from orders.service_layer.orders import NewOrder, create_order
+from orders.service_layer.price_lists import NewPriceList, create_price_list
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.csvfiles import CellError, ImportReport
 
 CUSTOMER = "customer"
 CONTACT = "contact"
 ORDER = "order"
+PRICE_LIST = "price_list"
 
 Progress = Callable[[int], Awaitable[None]]
 """Told how many rows are written so far (a background import shows it)."""
@@ -119,10 +122,13 @@ class OrderGroup:
     line_of_row: tuple[int, ...]  # the line of each of its rows, in line order
 
 
-def _order_error(group: OrderGroup, field: str, message: str) -> CellError:
-    """An error of `create_order` (whose field is e.g. `lines.2.sku`) by line and column."""
+def _group_error(
+    group: OrderGroup | PriceListGroup, items: str, field: str, message: str
+) -> CellError:
+    """An error of the use case creating a group's record (whose field is e.g. `lines.2.sku`,
+    one of its `items` of one row each) by line and column."""
     parts = field.split(".")
-    if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
+    if parts[0] == items and len(parts) > 1 and parts[1].isdigit():
         index = int(parts[1])
         line = group.line_of_row[index] if index < len(group.line_of_row) else group.line
         return CellError(line, parts[2] if len(parts) > 2 else None, message)
@@ -154,9 +160,9 @@ async def import_orders(
         try:
             await create_order(uow, order, external_reference=group.reference)
         except InvalidOrder as exc:
-            report.errors.append(_order_error(group, exc.field, exc.message))
+            report.errors.append(_group_error(group, "lines", exc.field, exc.message))
         except CustomerNotFound as exc:
-            report.errors.append(_order_error(group, "customer_id", str(exc)))
+            report.errors.append(_group_error(group, "lines", "customer_id", str(exc)))
         if progress is not None and done % PROGRESS_EVERY == 0:
             await progress(report.existing + done)
     report.created = len(new) if report.ok else 0
@@ -197,4 +203,54 @@ async def import_contacts(
         await references.add(CONTACT, row.reference, contact.id)
         if progress is not None and done % PROGRESS_EVERY == 0:
             await progress(report.existing + done)
+    return report
+
+
+@dataclass(frozen=True)
+class PriceListGroup:
+    """The rows of one price list (one row per price break), checked."""
+
+    reference: str
+    line: int  # its first row's line
+    customer: str | None  # the customer's external reference or id; None for a group's list
+    price_list: NewPriceList  # customer_id left None: resolved here
+    line_of_row: tuple[int, ...]
+
+
+async def import_price_lists(
+    uow: UnitOfWork,
+    references: ExternalReferences,
+    groups: Sequence[PriceListGroup],
+    report: ImportReport,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create the price lists whose reference is unknown, with every check of the API (an
+    overlap with another list included, those of the same file too). The caller commits only
+    a real run without errors: a dry run does it all and rolls back."""
+    customers = await references.known(CUSTOMER, {g.customer for g in groups if g.customer})
+    for group in groups:
+        if group.customer is not None and group.customer not in customers:
+            message = "no customer has this external reference or id"
+            report.errors.append(CellError(group.line, "customer", message))
+    known = await references.known(PRICE_LIST, [group.reference for group in groups])
+    new = [group for group in groups if group.reference not in known]
+    report.existing = len(groups) - len(new)
+    if not report.ok:
+        return report
+    for done, group in enumerate(new, start=1):
+        customer_id = customers[group.customer] if group.customer is not None else None
+        try:
+            created = await create_price_list(
+                uow, replace(group.price_list, customer_id=customer_id)
+            )
+        except InvalidPriceList as exc:
+            report.errors.append(_group_error(group, "entries", exc.field, exc.message))
+        except OverlappingPriceList as exc:
+            report.errors.append(CellError(group.line, "valid_from", str(exc)))
+        else:
+            await references.add(PRICE_LIST, group.reference, created.id)
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            await progress(report.existing + done)
+    report.created = len(new) if report.ok else 0
+    report.errors.sort(key=lambda error: error.line)
     return report
