@@ -578,6 +578,79 @@ class RefundPaid(Payload):
     credit_left: Money = Field(description="The customer's credit in the currency after it")
 
 
+class StatementAmount(Payload):
+    currency: CurrencyCode
+    amount: Money
+
+
+class StatementEntry(Payload):
+    """One movement on a customer's account, with the balance after it."""
+
+    on: date
+    kind: ShortText = Field(description="invoice, payment, payment_reversed, refund, ...")
+    reference: ShortText = Field(description="The invoice number, payment reference, ...")
+    debit: Money
+    credit: Money
+    balance: Money
+
+
+class StatementAccount(Payload):
+    """A customer's account in one currency over the statement's period."""
+
+    currency: CurrencyCode
+    opening_balance: Money
+    entries: list[StatementEntry] = Field(default_factory=list)
+    closing_balance: Money = Field(description="What the customer owes; negative: credit")
+
+
+class StatementOpenItem(Payload):
+    """An invoice still open at the statement's end."""
+
+    invoice_id: str
+    invoice_number: ShortText
+    order_id: str
+    currency: CurrencyCode
+    issue_date: date
+    due_date: date
+    gross: Money
+    open: Money
+    days_past_due: int = Field(ge=0)
+
+
+class StatementPrepared(Payload):
+    """Billing prepared a customer's statement for a period, on request: the documents service
+    renders it as a PDF (documents never asks billing; everything it prints is here)."""
+
+    statement_id: str
+    customer_id: str
+    customer_name: ShortText | None = None
+    period_start: date
+    period_end: date
+    accounts: list[StatementAccount] = Field(default_factory=list)
+    open_items: list[StatementOpenItem] = Field(default_factory=list)
+    credit: list[StatementAmount] = Field(default_factory=list)
+    owner: ShortText | None = Field(default=None, description="The customer's owner, if known")
+    team: ShortText | None = Field(default=None, description="The customer's team, if known")
+
+
+class EInvoicePrepared(Payload):
+    """Billing prepared an invoice (or credit note) in EN 16931 form: the documents service
+    embeds the CII XML in the document's PDF, making it a Factur-X PDF/A-3."""
+
+    invoice_id: str
+    invoice_number: ShortText
+    order_id: str
+    document_type: Annotated[str, Field(pattern=r"^[0-9]{3}$")] = Field(
+        description="UNTDID 1001: 380 commercial invoice, 381 credit note"
+    )
+    currency: CurrencyCode
+    net_total: Money
+    tax_total: Money
+    gross_total: Money
+    profile: ShortText = Field(description="The CII guideline, e.g. urn:cen.eu:en16931:2017")
+    xml: Annotated[str, Field(max_length=800_000)] = Field(description="The CII XML (UTF-8)")
+
+
 # --- documents.events -------------------------------------------------------------------------
 
 
@@ -614,6 +687,34 @@ class QuoteDocumentGenerated(Payload):
 class EmailStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # given up after the configured attempts; an operator can resend
+
+
+class StatementDocumentGenerated(Payload):
+    """The PDF of a customer's statement (about a customer, not an order)."""
+
+    document_id: str
+    statement_id: str
+    customer_id: str
+    filename: ShortText
+    content_type: ShortText = "application/pdf"
+    size: int
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    download_path: ShortText
+
+
+class EInvoiceGenerated(Payload):
+    """A Factur-X PDF/A-3 (the invoice's PDF with its CII XML embedded) was stored."""
+
+    document_id: str
+    order_id: str
+    invoice_id: str
+    reference: ShortText = Field(description="The invoice or credit note number")
+    document_type: Annotated[str, Field(pattern=r"^[0-9]{3}$")]
+    filename: ShortText
+    content_type: ShortText = "application/pdf"
+    size: int
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    download_path: ShortText
 
 
 class DocumentEmailed(Payload):
@@ -707,6 +808,10 @@ class EventType(StrEnum):
     RECURRING_SCHEDULE_PAUSED = f"{PREFIX}.recurring_schedule.paused.v1"
     RECURRING_SCHEDULE_RESUMED = f"{PREFIX}.recurring_schedule.resumed.v1"
     RECURRING_SCHEDULE_ENDED = f"{PREFIX}.recurring_schedule.ended.v1"
+    STATEMENT_PREPARED = f"{PREFIX}.statement.prepared.v1"
+    EINVOICE_PREPARED = f"{PREFIX}.einvoice.prepared.v1"
+    STATEMENT_DOCUMENT_GENERATED = f"{PREFIX}.statement.document_generated.v1"
+    EINVOICE_GENERATED = f"{PREFIX}.einvoice.generated.v1"
 
 
 PAYLOADS: dict[EventType, type[BaseModel]] = {
@@ -756,6 +861,10 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.RECURRING_SCHEDULE_PAUSED: RecurringScheduleChanged,
     EventType.RECURRING_SCHEDULE_RESUMED: RecurringScheduleChanged,
     EventType.RECURRING_SCHEDULE_ENDED: RecurringScheduleChanged,
+    EventType.STATEMENT_PREPARED: StatementPrepared,
+    EventType.EINVOICE_PREPARED: EInvoicePrepared,
+    EventType.STATEMENT_DOCUMENT_GENERATED: StatementDocumentGenerated,
+    EventType.EINVOICE_GENERATED: EInvoiceGenerated,
 }
 
 __all__ = ["PAYLOADS", "EventType", "Totals"]

@@ -77,7 +77,7 @@ INVENTORY_EVENTS = Topic(
 BILLING_EVENTS = Topic(
     name="billing.events",
     partitions=6,
-    key="order id (customer id for refunds)",
+    key="order id (customer id for refunds and statements)",
     event_types=(
         EventType.INVOICE_ISSUED,
         EventType.PAYMENT_RECEIVED,
@@ -93,18 +93,25 @@ BILLING_EVENTS = Topic(
         EventType.RECURRING_SCHEDULE_RESUMED,
         EventType.RECURRING_SCHEDULE_ENDED,
         EventType.CREDIT_NOTE_ISSUED,
+        EventType.STATEMENT_PREPARED,
+        EventType.EINVOICE_PREPARED,
     ),
-    description="Invoices, credit notes, payments, reversals, refunds, overdue invoices, dunning",
+    description=(
+        "Invoices, credit notes, payments, reversals, refunds, overdue invoices, dunning, "
+        "customer statements and e-invoices prepared for printing"
+    ),
 )
 DOCUMENTS_EVENTS = Topic(
     name="documents.events",
     partitions=6,
-    key="order id",
+    key="order id (customer id for statements)",
     event_types=(
         EventType.DOCUMENT_GENERATED,
         EventType.QUOTE_DOCUMENT_GENERATED,
         EventType.DOCUMENT_EMAILED,
         EventType.NOTIFICATION_EMAILED,
+        EventType.STATEMENT_DOCUMENT_GENERATED,
+        EventType.EINVOICE_GENERATED,
     ),
     description="Rendered and stored documents, e-mails sent",
 )

@@ -16,6 +16,7 @@ from billing.entrypoints import (
     invoices_api,
     order_invoicing_api,
     payments_api,
+    printing_api,
     receivables_api,
     refunds_api,
 )
@@ -55,6 +56,7 @@ def build_spec(
             collection_api.router,
             exports_api.router,
             einvoice_api.router,
+            printing_api.router,
         ],
         subscriptions=lambda _runtime: [
             Subscription(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from billing_harness import Billing, invoices
+from billing_harness import Billing, invoices, post
 from drafthorse.utils import validate_xml
 from lxml import etree
 
@@ -15,6 +16,7 @@ from billing.adapters.einvoice import PROFILE
 from billing.bootstrap import build_spec
 from billing.config import BillingSettings
 from billing.entrypoints.cli import MIGRATIONS_DIR
+from contracts import EventType
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, service_with_input, settings_for_test
 
@@ -60,3 +62,38 @@ async def test_without_company_data_there_is_no_einvoice(billing: Billing, make_
     response = await billing.client.get(f"/invoices/{invoice['id']}/einvoice.xml")
     assert response.status_code == 409
     assert "BILLING_COMPANY_" in response.json()["detail"]
+
+
+async def test_an_einvoice_request_carries_valid_cii_xml(
+    billing_with_company: Billing,
+    make_order: Any,
+) -> None:
+    billing = billing_with_company
+    [invoice] = await invoices(billing, make_order, 14)
+    key = str(uuid.uuid4())
+    response = await post(billing, f"/invoices/{invoice['id']}/einvoice", {}, key=key)
+    assert response.status_code == 202, response.text
+    assert response.json()["document_type"] == "380"
+    again = await post(billing, f"/invoices/{invoice['id']}/einvoice", {}, key=key)
+    assert again.json() == response.json()  # the same key: the first answer, no second event
+
+    [(event_key, event)] = await billing.published(EventType.EINVOICE_PREPARED)
+    assert event_key == invoice["order_id"].encode()
+    data = event["data"]
+    assert (data["invoice_number"], data["order_id"]) == (invoice["number"], invoice["order_id"])
+    assert data["gross_total"] == invoice["totals"]["gross"]
+    xml = data["xml"].encode()
+    validate_xml(xml, PROFILE)
+    [grand] = etree.fromstring(xml).xpath("//*[local-name()='GrandTotalAmount']/text()")
+    assert Decimal(grand) == Decimal(invoice["totals"]["gross"])
+
+    missing = await post(billing, "/invoices/no-such-invoice/einvoice", {})
+    assert missing.status_code == 404
+
+
+async def test_no_einvoice_request_without_company_data(billing: Billing, make_order: Any) -> None:
+    [invoice] = await invoices(billing, make_order, 14)
+    response = await post(billing, f"/invoices/{invoice['id']}/einvoice", {})
+    assert response.status_code == 409
+    assert "BILLING_COMPANY_" in response.json()["detail"]
+    assert await billing.published(EventType.EINVOICE_PREPARED) == []

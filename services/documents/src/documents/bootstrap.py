@@ -8,12 +8,15 @@ import logging
 from contracts.events import EventType
 from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, ORDERS_EVENTS
 from documents import __version__
+from documents.adapters.facturx import FacturXAssembler
 from documents.adapters.pdf import Letterhead, PdfRenderer, PooledRenderer
+from documents.adapters.pdf.statement import StatementRenderer
 from documents.adapters.smtp import SmtpConfig, SmtpMailer
 from documents.adapters.storage import FileSystemStorage
 from documents.adapters.tables import metadata
 from documents.config import DocumentsSettings
 from documents.domain.emails import RetryPolicy
+from documents.entrypoints.account_handlers import AccountDocumentHandlers
 from documents.entrypoints.documents_api import build_documents_router
 from documents.entrypoints.emails_api import build_emails_router
 from documents.entrypoints.handlers import DocumentHandlers
@@ -21,6 +24,7 @@ from documents.entrypoints.notifications import handle_order_milestone
 from documents.entrypoints.notifications_api import build_notifications_router
 from documents.entrypoints.reminders import handle_dunning_level_reached
 from documents.entrypoints.sender import EmailSender
+from documents.entrypoints.statements_api import build_statements_router
 from documents.entrypoints.templates_api import build_templates_router
 from documents.service_layer.notifications import NOTIFIED_MILESTONES
 from documents.service_layer.ports import DocumentStorage, Mailer
@@ -29,8 +33,8 @@ from servicekit.runtime import Runtime, ServiceSpec, Subscription
 log = logging.getLogger(__name__)
 
 
-def build_renderer(settings: DocumentsSettings) -> PdfRenderer:
-    letterhead = Letterhead(
+def build_letterhead(settings: DocumentsSettings) -> Letterhead:
+    return Letterhead(
         name=settings.company_name,
         address_lines=tuple(settings.company_address_lines),
         email=settings.company_email,
@@ -39,8 +43,20 @@ def build_renderer(settings: DocumentsSettings) -> PdfRenderer:
         vat_id=settings.company_vat_id,
         bank_details=tuple(settings.company_bank_details_lines),
     )
+
+
+def build_renderer(settings: DocumentsSettings) -> PdfRenderer:
     return PdfRenderer(
-        letterhead,
+        build_letterhead(settings),
+        font_path=settings.font_path,
+        bold_font_path=settings.font_bold_path,
+        page_size=settings.page_size,
+    )
+
+
+def build_statement_renderer(settings: DocumentsSettings) -> StatementRenderer:
+    return StatementRenderer(
+        build_letterhead(settings),
         font_path=settings.font_path,
         bold_font_path=settings.font_bold_path,
         page_size=settings.page_size,
@@ -92,6 +108,9 @@ def build_spec(
     renderer = build_pooled_renderer(settings)
     storage = storage or FileSystemStorage(settings.storage_dir)
     handlers = DocumentHandlers(renderer, storage)
+    account = AccountDocumentHandlers(
+        build_statement_renderer(settings), FacturXAssembler(), storage
+    )
     sender = build_sender(settings, storage, mailer or build_mailer(settings))
 
     async def check_dependencies(runtime: Runtime) -> None:
@@ -141,6 +160,7 @@ def build_spec(
             build_emails_router(sender.wake),
             build_templates_router(),
             build_notifications_router(),
+            build_statements_router(storage),
         ],
         subscriptions=lambda runtime: [
             Subscription(
@@ -157,6 +177,8 @@ def build_spec(
                 handlers={
                     EventType.INVOICE_ISSUED: handlers.handle_invoice_issued,
                     EventType.DUNNING_LEVEL_REACHED: handle_dunning_level_reached,
+                    EventType.STATEMENT_PREPARED: account.handle_statement_prepared,
+                    EventType.EINVOICE_PREPARED: account.handle_einvoice_prepared,
                 },
             ),
         ],

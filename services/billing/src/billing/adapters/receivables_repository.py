@@ -169,6 +169,16 @@ class SqlReceivables(SqlRepository):
             for row in (await self.session.execute(query)).all()
         ]
 
+    async def customer_name(self, customer_id: str) -> str | None:
+        query = (
+            select(invoices.c.customer_name)
+            .where(invoices.c.customer_id == customer_id)
+            .order_by(invoices.c.issue_date.desc(), invoices.c.created_at.desc())
+            .limit(1)
+        )
+        name: str | None = (await self.session.execute(query)).scalar_one_or_none()
+        return name
+
     async def entries(self, customer_id: str, until: date) -> list[Entry]:
         """Every movement on the customer's account up to `until` (inclusive)."""
         parts: Sequence[Select[Any]] = (

@@ -42,6 +42,10 @@ class ReceivablesView(Protocol):
         """Every movement on the customer's account up to `until`."""
         ...
 
+    async def customer_name(self, customer_id: str) -> str | None:
+        """The customer's name on their latest invoice (None: never invoiced)."""
+        ...
+
 
 class ReceivablesUnitOfWork(PaymentsUnitOfWork, Protocol):
     @property

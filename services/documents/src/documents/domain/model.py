@@ -31,11 +31,13 @@ DOCUMENT_NAMESPACE = uuid.UUID("5f0c2c1e-2f7b-5a52-9a0e-6b1d0c3e8d41")
 
 class DocumentKind(StrEnum):
     """What a document is. `quote` is this service's own: the public contract's DocumentKind
-    (of `document.generated`) knows only the first two; quotes have an event of their own."""
+    (of `document.generated`) knows only the first two; quotes and e-invoices (the invoice's
+    PDF with its CII XML embedded: Factur-X) have events of their own."""
 
     ORDER_CONFIRMATION = "order_confirmation"
     INVOICE = "invoice"
     QUOTE = "quote"
+    EINVOICE = "einvoice"
 
     @property
     def about_quote(self) -> bool:
@@ -46,6 +48,7 @@ class DocumentKind(StrEnum):
             DocumentKind.ORDER_CONFIRMATION: labels.order_confirmation,
             DocumentKind.INVOICE: labels.invoice,
             DocumentKind.QUOTE: labels.quotation,
+            DocumentKind.EINVOICE: labels.invoice,
         }[self]
 
 
