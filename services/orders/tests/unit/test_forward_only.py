@@ -12,6 +12,8 @@ from orders_builders import an_order, payment_received, shipment_dispatched
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import (
     DunningLevelReached,
+    EInvoiceGenerated,
+    EInvoicePrepared,
     InvoiceOverdue,
     PaymentReversed,
     ShipmentDispatched,
@@ -205,3 +207,43 @@ async def test_an_overdue_invoice_makes_the_order_overdue_until_it_is_paid(uow: 
     summaries = [e.summary for e in await uow.timeline(order.id)]
     assert any("Invoice INV-2026-000001 overdue" in s for s in summaries)
     assert any("Dunning level 1 (Payment reminder)" in s for s in summaries)
+
+
+async def test_an_einvoice_goes_on_the_timeline_and_among_the_documents(uow: Any) -> None:
+    order = await a_reserved_order(uow)
+    prepared = EInvoicePrepared(
+        invoice_id="inv-1",
+        invoice_number="INV-2026-000001",
+        order_id=order.id,
+        document_type="380",
+        currency="EUR",
+        net_total=D("20.00"),
+        tax_total=D("4.20"),
+        gross_total=D("24.20"),
+        profile="urn:cen.eu:en16931:2017",
+        xml="<rsm:CrossIndustryInvoice/>",
+    )
+    state = await reactions.einvoice_prepared(
+        uow, numbered(EventType.EINVOICE_PREPARED, prepared, order.id, 2, "/billing")
+    )
+    assert state.documents == []
+    generated = EInvoiceGenerated(
+        document_id="d-1",
+        order_id=order.id,
+        invoice_id="inv-1",
+        reference="INV-2026-000001",
+        document_type="380",
+        filename="INV-2026-000001-factur-x.pdf",
+        size=100,
+        sha256="0" * 64,
+        download_path="/documents/d-1/content",
+    )
+    event = new_event(
+        EventType.EINVOICE_GENERATED, generated, source="/documents", subject=order.id
+    )
+    state = await reactions.einvoice_generated(uow, event)
+    state = await reactions.einvoice_generated(uow, event.model_copy(update={"id": "again"}))
+    assert [(d.kind, d.reference) for d in state.documents] == [("einvoice", "INV-2026-000001")]
+    summaries = [e.summary for e in await uow.timeline(order.id)]
+    assert "E-invoice (EN 16931) requested for INV-2026-000001" in summaries
+    assert "Factur-X e-invoice generated (INV-2026-000001)" in summaries

@@ -46,6 +46,8 @@ REPORTED_TO_ORDERS: tuple[EventType, ...] = (
     EventType.QUOTE_DOCUMENT_GENERATED,
     EventType.DOCUMENT_EMAILED,
     EventType.NOTIFICATION_EMAILED,
+    EventType.EINVOICE_PREPARED,
+    EventType.EINVOICE_GENERATED,
 )
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(
     t.value

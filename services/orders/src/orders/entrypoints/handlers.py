@@ -93,6 +93,8 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),
     EventType.NOTIFICATION_EMAILED: handler(reactions.notification_emailed),
+    EventType.EINVOICE_PREPARED: handler(reactions.einvoice_prepared),
+    EventType.EINVOICE_GENERATED: handler(reactions.einvoice_generated),
     EventType.PRODUCT_CHANGED: handler(catalogue.product_changed),
     EventType.STOCK_LEVEL_CHANGED: handler(catalogue.stock_level_changed),
 }

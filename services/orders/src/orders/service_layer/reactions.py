@@ -18,6 +18,8 @@ from contracts.events import (
     DocumentGenerated,
     DownPaymentDeducted,
     DunningLevelReached,
+    EInvoiceGenerated,
+    EInvoicePrepared,
     InvoiceDraftDiscarded,
     InvoiceDrafted,
     InvoiceIssued,
@@ -48,7 +50,11 @@ from orders.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_LABELS = {"order_confirmation": "Order confirmation", "invoice": "Invoice"}
+DOCUMENT_LABELS = {
+    "order_confirmation": "Order confirmation",
+    "invoice": "Invoice",
+    "einvoice": "Factur-X e-invoice",
+}
 RETURN_OUTCOMES = {"restock": "restocked", "scrap": "scrapped"}
 
 
@@ -441,6 +447,28 @@ async def notification_emailed(uow: UnitOfWork, event: CloudEvent[NotificationEm
     else:
         summary = f"Notification to {to} failed after {data.attempts} attempts: {data.error or ''}"
     await uow.note_received(event, summary=summary.rstrip(": "), order_id=order.id)
+
+
+async def einvoice_prepared(uow: UnitOfWork, event: CloudEvent[EInvoicePrepared]) -> Order:
+    """On the timeline only: billing sent the invoice's CII XML to be embedded in its PDF."""
+    data = event.data
+    summary = f"E-invoice (EN 16931) requested for {data.invoice_number}"
+    return await _apply(uow, event, data.order_id, lambda _order: False, summary)
+
+
+async def einvoice_generated(uow: UnitOfWork, event: CloudEvent[EInvoiceGenerated]) -> Order:
+    """The invoice's Factur-X PDF is one of the order's documents."""
+    data = event.data
+    document = Document(
+        document_id=data.document_id,
+        kind="einvoice",
+        reference=data.reference,
+        download_path=data.download_path,
+    )
+    summary = f"Factur-X e-invoice generated ({data.reference})"
+    return await _apply(
+        uow, event, data.order_id, lambda order: order.add_document(document), summary
+    )
 
 
 async def document_emailed(uow: UnitOfWork, event: CloudEvent[DocumentEmailed]) -> None:
