@@ -3,7 +3,7 @@
 Billing never calls documents. It records an event carrying everything the document shows
 (`suite.statement.prepared.v1`, `suite.einvoice.prepared.v1`); documents renders or assembles
 the PDF from it, stores it and announces it. Nothing else changes in billing, so a request is
-only an event in the outbox (ADR 20).
+only an event in the outbox (ADR 22).
 """
 
 from __future__ import annotations
