@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7b2e9c41d0a6"
-down_revision = "d4c3fab5e604"
+down_revision = "a7c2e9f4b1d6"
 
 
 def upgrade() -> None:
