@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from servicekit.testing import bearer
+from servicekit.testing import bearer, eventually
 
 ALICE = bearer("sales", subject="alice", team="north")
 BOB = bearer("sales", subject="bob", team="north")
@@ -154,3 +154,44 @@ async def test_reassignment_single_and_bulk_is_on_the_timeline_with_the_actor(
 
     response = await client.post(f"/orders/{first['id']}/reassign", json={"owner": ""}, headers=BOB)
     assert response.status_code == 422
+
+
+async def test_imports_see_as_their_starter_and_background_ones_create_as_them(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    alices = await _created(
+        client, "/customers", {"name": "Alpha Imports", "email": "ai@example.com"}, ALICE
+    )
+    csv = {"content-type": "text/csv"}
+    contacts = f"external_reference,customer,name\nimp-c-{alices['id']},{alices['id']},Ann\n"
+    as_bob = await client.post(
+        "/imports/contacts?dry_run=true", content=contacts.encode(), headers={**BOB, **csv}
+    )
+    assert as_bob.status_code == 200, as_bob.text
+    [error] = as_bob.json()["errors"]  # alice's customer is unknown to bob, as in his lists
+    assert (error["line"], error["column"]) == (2, "customer")
+    as_alice = await client.post(
+        "/imports/contacts?dry_run=true", content=contacts.encode(), headers={**ALICE, **csv}
+    )
+    assert as_alice.json()["errors"] == []
+
+    reference = f"imp-{alices['id'][:8]}"
+    customers = (
+        f"external_reference,name,email\n{reference},Beta Imported,{reference}@example.com\n"
+    )
+    queued = await client.post(
+        "/imports/customers?background=true", content=customers.encode(), headers={**BOB, **csv}
+    )
+    assert queued.status_code == 202, queued.text
+
+    async def finished() -> Any:
+        job = (await client.get(queued.headers["location"], headers=BOB)).json()
+        return job if job["status"] in ("succeeded", "failed") else None
+
+    job = await eventually(finished, within=60)
+    assert job["status"] == "succeeded", job
+    found = await client.get("/customers", params={"q": "Beta Imported"}, headers=BOB)
+    [imported] = found.json()["items"]
+    assert (imported["owner"], imported["team"]) == ("bob", "north")
+    assert imported["id"] not in await _ids(client, "/customers", CAROL)

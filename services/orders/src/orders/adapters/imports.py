@@ -83,6 +83,8 @@ class SqlImportJobs(SqlRepository):
                 content=job.content,
                 total_rows=job.total_rows,
                 created_by=job.created_by,
+                created_by_team=job.created_by_team,
+                visibility=job.visibility,
             )
         )
 

@@ -445,7 +445,10 @@ import_jobs = Table(
     Column("total_rows", Integer, nullable=False),
     Column("processed_rows", Integer, nullable=False, server_default=text("0")),
     Column("report", JSONB),
+    # Who started it: the job runs as them (owner of what it creates, what they may see).
     Column("created_by", String(200)),
+    Column("created_by_team", String(200)),
+    Column("visibility", String(10)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("finished_at", DateTime(timezone=True)),

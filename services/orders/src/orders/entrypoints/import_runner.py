@@ -14,9 +14,12 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.imports import SqlImportJobs
+from orders.domain.ownership import EVERYONE, Viewer, Visibility
 from orders.entrypoints.importing import IMPORTERS, import_table
 from orders.entrypoints.imports_schemas import ImportReportRead
 from orders.service_layer.imports import ImportJob, JobStatus, Progress
+from orders.service_layer.ownership import looking_as
+from servicekit.auth import acting_as
 from servicekit.background import BackgroundLoop
 from servicekit.csvfiles import CsvRejected, ImportReport
 
@@ -82,11 +85,19 @@ class ImportRunner:
         """The import's report; its writes committed only in a real run without errors."""
         assert self._sessionmaker is not None
         table = IMPORTERS[job.kind].read(job.content.encode(), self.max_rows)
-        return await import_table(
-            self._sessionmaker,
-            job.kind,
-            table,
-            dry_run=job.dry_run,
-            progress=progress,
-            catalogue_required=self.catalogue_required,
-        )
+        # As the person who started it: they own what it creates and it sees what they see.
+        with acting_as(job.created_by), looking_as(_starter(job)):
+            return await import_table(
+                self._sessionmaker,
+                job.kind,
+                table,
+                dry_run=job.dry_run,
+                progress=progress,
+                catalogue_required=self.catalogue_required,
+            )
+
+
+def _starter(job: ImportJob) -> Viewer:
+    if job.created_by is None or job.visibility is None:  # queued before jobs said who
+        return EVERYONE
+    return Viewer(job.created_by, job.created_by_team, Visibility(job.visibility))

@@ -14,6 +14,7 @@ from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, problems, 
 from orders.entrypoints.importing import IMPORTERS, import_table
 from orders.entrypoints.imports_schemas import ImportJobRead, ImportReportRead
 from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST, ImportJob
+from orders.service_layer.ownership import current_viewer
 from servicekit.auth import current_actor
 from servicekit.csvfiles import ImportReport, decode
 from servicekit.http import InvalidInput, NotFound
@@ -73,6 +74,8 @@ async def _import(request: Request, kind: str, dry_run: bool, background: bool) 
             content=decode(data),
             total_rows=len(table.rows),
             created_by=current_actor(),
+            created_by_team=current_viewer().team,
+            visibility=current_viewer().visibility.value,
         )
         async with unit_of_work(request) as uow:
             await uow.import_jobs.add(job)

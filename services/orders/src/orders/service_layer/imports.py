@@ -18,6 +18,7 @@ from orders.domain.price_lists import InvalidPriceList, OverlappingPriceList
 from orders.service_layer.contacts import NewContact, add_contact
 from orders.service_layer.customers import CustomerNotFound, NewCustomer, create_customer
 from orders.service_layer.orders import NewOrder, create_order
+from orders.service_layer.ownership import visible
 from orders.service_layer.price_lists import NewPriceList, create_price_list
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.csvfiles import CellError, ImportReport
@@ -61,6 +62,8 @@ class ImportJob:
     processed_rows: int = 0
     report: dict[str, Any] | None = None
     created_by: str | None = None
+    created_by_team: str | None = None
+    visibility: str | None = None  # how far its creator sees (None: everything)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     finished_at: datetime | None = None
@@ -71,6 +74,16 @@ class CustomerRow:
     line: int
     reference: str
     customer: NewCustomer
+
+
+async def _visible_customers(
+    uow: UnitOfWork, references: ExternalReferences, names: Collection[str]
+) -> dict[str, str]:
+    """name (external reference or id) -> customer id, for the customers the person importing
+    may see; the others are as unknown to the file as they are to that person's lists."""
+    known = await references.known(CUSTOMER, names)
+    found = await uow.customers.get_many(set(known.values()))
+    return {name: id_ for name, id_ in known.items() if visible(found.get(id_)) is not None}
 
 
 def duplicate_references(rows: Sequence[tuple[int, str]], column: str) -> list[CellError]:
@@ -146,7 +159,7 @@ async def import_orders(
     """Create a draft order per group whose external reference is unknown, each recording
     order.created. The caller commits only a real run without errors: a dry run does all of
     it and rolls back, so it finds what only creating finds (e.g. an archived customer)."""
-    customers = await references.known(CUSTOMER, {group.customer for group in groups})
+    customers = await _visible_customers(uow, references, {group.customer for group in groups})
     for group in groups:
         if group.customer not in customers:
             message = "no customer has this external reference or id"
@@ -187,7 +200,7 @@ async def import_contacts(
 ) -> ImportReport:
     """Add the contacts whose reference is unknown to their customers (named by reference or
     id); nothing in a dry run or with errors."""
-    customers = await references.known(CUSTOMER, {row.customer for row in rows})
+    customers = await _visible_customers(uow, references, {row.customer for row in rows})
     for row in rows:
         if row.customer not in customers:
             message = "no customer has this external reference or id"
@@ -227,7 +240,8 @@ async def import_price_lists(
     """Create the price lists whose reference is unknown, with every check of the API (an
     overlap with another list included, those of the same file too). The caller commits only
     a real run without errors: a dry run does it all and rolls back."""
-    customers = await references.known(CUSTOMER, {g.customer for g in groups if g.customer})
+    named = {group.customer for group in groups if group.customer}
+    customers = await _visible_customers(uow, references, named)
     for group in groups:
         if group.customer is not None and group.customer not in customers:
             message = "no customer has this external reference or id"
