@@ -19,6 +19,7 @@ from typing import Any
 from billing.domain.down_payments import RateLeft, left_to_deduct
 from billing.domain.invoicing_policy import Invoiced
 from billing.domain.model import Invoice, Payment
+from billing.domain.schedules import Schedule
 from billing.service_layer.down_payments import MarkedKind
 from billing.service_layer.order_invoicing import BillableOrder
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
@@ -111,6 +112,19 @@ class FakeDownPayments:
         return [i.number for i in sorted(found, key=lambda i: (i.created_at, i.number))]
 
 
+class FakeSchedules:
+    """Recurring schedules: active with no pauses until saved otherwise."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Schedule] = {}
+
+    async def get(self, order_id: str) -> Schedule:
+        return copy.deepcopy(self.rows.get(order_id, Schedule(order_id)))
+
+    async def save(self, schedule: Schedule) -> None:
+        self.rows[schedule.order_id] = copy.deepcopy(schedule)
+
+
 class FakeBillableOrders:
     """What billing knows about orders; invoiced quantities come from the fake invoices."""
 
@@ -186,6 +200,7 @@ class FakeUnitOfWork:
         self.invoices = FakeInvoices()
         self.down_payments = FakeDownPayments(self.invoices)
         self.billable_orders = FakeBillableOrders(self.invoices, self.down_payments)
+        self.recurring_schedules = FakeSchedules()
         self.events: list[CloudEvent[Any]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -204,6 +219,7 @@ class FakeUnitOfWork:
                 orders.shipments,
                 orders.recurring,
                 self.down_payments.marks,
+                self.recurring_schedules.rows,
             )
         )
         try:
@@ -217,5 +233,6 @@ class FakeUnitOfWork:
                 orders.shipments,
                 orders.recurring,
                 self.down_payments.marks,
+                self.recurring_schedules.rows,
             ) = saved
             raise

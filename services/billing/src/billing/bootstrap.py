@@ -18,6 +18,7 @@ from billing.entrypoints import (
     payments_api,
     printing_api,
     receivables_api,
+    recurring_schedules_api,
     refunds_api,
 )
 from billing.entrypoints.collection import Clock, CollectionLoop
@@ -49,6 +50,7 @@ def build_spec(
             order_invoicing_api.router,
             invoice_drafts_api.router,
             down_payments_api.router,
+            recurring_schedules_api.router,
             payments_api.router,
             customer_payments_api.router,
             refunds_api.router,

@@ -11,7 +11,8 @@ from billing_fakes import FakeUnitOfWork
 
 from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.recurrence import periods_due
-from billing.service_layer import order_invoicing
+from billing.domain.schedules import ScheduleRefused, ScheduleStatus
+from billing.service_layer import order_invoicing, schedules
 from billing.service_layer.recurring import run_recurring
 from contracts import EventType
 from contracts.common import OrderSnapshot
@@ -99,3 +100,46 @@ async def test_drafts_and_cancelled_orders_get_no_recurring_invoice(make_order: 
     )
     await order_invoicing.order_cancelled(uow, cancelled.order_id)
     assert (await run_recurring(uow, today)).issued == []
+
+
+async def test_a_paused_schedule_skips_its_periods_and_an_ended_one_issues_no_more(
+    make_order: Any,
+) -> None:
+    uow = FakeUnitOfWork()
+    order = recurring(make_order)  # monthly from 15 January 2025, open-ended
+    await order_invoicing.order_known(
+        uow, confirmed(order), order, today=date(2025, 1, 2), default_policy=DEFAULT
+    )
+    await run_recurring(uow, date(2025, 1, 20))  # January
+    paused = await schedules.move(uow, order.order_id, "pause", date(2025, 2, 1))
+    assert paused.schedule.status is ScheduleStatus.PAUSED
+    assert (await run_recurring(uow, date(2025, 3, 20))).issued == []  # February, March skipped
+    with pytest.raises(ScheduleRefused):
+        await schedules.move(uow, order.order_id, "pause", date(2025, 3, 21))
+    await schedules.move(uow, order.order_id, "resume", date(2025, 4, 1))
+    resumed = await run_recurring(uow, date(2025, 4, 20))
+    assert [p for _, p, _ in resumed.issued] == [date(2025, 4, 15)]  # never caught up
+    await schedules.move(uow, order.order_id, "end", date(2025, 6, 1))
+    ended = await run_recurring(uow, date(2025, 12, 31))
+    assert [p for _, p, _ in ended.issued] == [date(2025, 5, 15)]  # none from 1 June
+    for how in ("pause", "resume", "end"):
+        with pytest.raises(ScheduleRefused):
+            await schedules.move(uow, order.order_id, how, date(2026, 1, 1))
+    moves = [e for e in uow.events if e.type.startswith("suite.recurring_schedule.")]
+    assert [(e.type, e.data.status, e.data.ends_on) for e in moves] == [
+        (EventType.RECURRING_SCHEDULE_PAUSED, "paused", None),
+        (EventType.RECURRING_SCHEDULE_RESUMED, "active", None),
+        (EventType.RECURRING_SCHEDULE_ENDED, "ended", date(2025, 6, 1)),
+    ]
+
+
+async def test_only_a_recurring_order_has_a_schedule(make_order: Any) -> None:
+    uow = FakeUnitOfWork()
+    order = make_order()
+    await order_invoicing.order_known(
+        uow, confirmed(order), order, today=date(2025, 1, 2), default_policy=DEFAULT
+    )
+    with pytest.raises(schedules.NotRecurring):
+        await schedules.move(uow, order.order_id, "pause", date(2025, 2, 1))
+    with pytest.raises(order_invoicing.OrderUnknown):
+        await schedules.schedule_of(uow, "nobody")

@@ -16,6 +16,7 @@ from billing.adapters.drafts_repository import SqlInvoiceDrafts
 from billing.adapters.invoices_repository import SqlInvoiceRepository
 from billing.adapters.payments_repository import SqlPaymentRepository
 from billing.adapters.receivables_repository import SqlReceivables
+from billing.adapters.schedules_repository import SqlRecurringSchedules
 from billing.adapters.tables import metadata
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
@@ -33,3 +34,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.credit_notes = SqlCreditNoteRepository(session)
         self.invoice_drafts = SqlInvoiceDrafts(session)
         self.down_payments = SqlDownPayments(session)
+        self.recurring_schedules = SqlRecurringSchedules(session)

@@ -17,7 +17,8 @@ from billing.domain import invoicing_policy as policies
 from billing.domain.model import Invoice, InvoiceLine, UninvoiceableOrder
 from billing.domain.recurrence import periods_due
 from billing.service_layer.invoicing import issue_for
-from billing.service_layer.order_invoicing import OrderInvoicingUnitOfWork, stated_lines
+from billing.service_layer.order_invoicing import stated_lines
+from billing.service_layer.schedules import SchedulesUnitOfWork
 from servicekit.mapping import copied
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class RecurringRun:
     refused: list[tuple[str, str]]  # order id, why
 
 
-async def run_recurring(uow: OrderInvoicingUnitOfWork, today: date) -> RecurringRun:
+async def run_recurring(uow: SchedulesUnitOfWork, today: date) -> RecurringRun:
     """Issue every recurring invoice due by `today` that is not issued yet."""
     issued: list[tuple[str, date, Invoice]] = []
     refused: list[tuple[str, str]] = []
@@ -40,10 +41,11 @@ async def run_recurring(uow: OrderInvoicingUnitOfWork, today: date) -> Recurring
             continue
         settings = order.recurring
         done = await uow.billable_orders.recurring_periods(order_id)
+        schedule = await uow.recurring_schedules.get(order_id)  # paused, ended: skipped
         due = [
             period
             for period in periods_due(settings.frequency.value, settings.start, settings.end, today)
-            if period not in done
+            if period not in done and schedule.invoices(period)
         ]
         if not due:
             continue
