@@ -76,6 +76,9 @@ class ServiceSpec:
     on_startup: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
     # run first when the runtime stops (e.g. to stop a service's own background loop)
     on_shutdown: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
+    # request body limits of their own, by path prefix (e.g. file uploads), instead of the
+    # settings' `max_request_bytes`
+    body_limits: Mapping[str, int] = field(default_factory=dict)
 
 
 class Runtime:
@@ -285,7 +288,11 @@ class Runtime:
 
     def _install_middleware(self, app: FastAPI) -> None:
         service = self.name
-        app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_request_bytes)
+        app.add_middleware(
+            BodySizeLimit,
+            max_bytes=self.settings.max_request_bytes,
+            by_prefix=self.spec.body_limits,
+        )
 
         @app.middleware("http")
         async def correlate_and_measure(
@@ -357,19 +364,30 @@ class Runtime:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413, whether announced or streamed."""
+    """Refuse request bodies over `max_bytes` with 413, whether announced or streamed; a path
+    starting with a prefix of `by_prefix` has that prefix's limit instead."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, by_prefix: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.by_prefix = dict(by_prefix or {})
+
+    def limit_of(self, path: str) -> int:
+        for prefix, limit in self.by_prefix.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_of(scope.get("path", ""))
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(scope, receive, send, max_bytes)
             return
         received = 0
         refused = False
@@ -378,9 +396,9 @@ class BodySizeLimit:
             nonlocal received, refused
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes and not refused:
+            if received > max_bytes and not refused:
                 refused = True
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, max_bytes)
                 return {"type": "http.disconnect"}  # the app stops reading and gives up
             return message
 
@@ -390,11 +408,11 @@ class BodySizeLimit:
 
         await self.app(scope, counting_receive, guarded_send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = problem_response(
             413,
             "Content Too Large",
-            f"the request body exceeds {self.max_bytes} bytes",
+            f"the request body exceeds {max_bytes} bytes",
             scope.get("path", ""),
         )
         await response(scope, receive, send)

@@ -69,4 +69,5 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         publishes=[ORDERS_EVENTS],
         on_startup=[start_background],
         on_shutdown=[stop_background],
+        body_limits={"/imports/": settings.import_max_bytes},
     )
