@@ -88,6 +88,10 @@ def test_unknown_and_repeated_lines_name_the_field() -> None:
     with pytest.raises(InvalidCredit) as twice:
         line_credits(invoice(), {}, [(2, D(1)), (2, D(1))])
     assert twice.value.field == "lines.1.line_no"
+    deducted = invoice(line(1, "A", "1", "100.00"), line(2, "DOWN-PAYMENT", "1", "-50.00"))
+    with pytest.raises(InvalidCredit) as deduction:
+        line_credits(deducted, {}, [(2, D(1))])
+    assert deduction.value.field == "lines.0.line_no"
     with pytest.raises(InvalidCredit) as empty:
         credit_totals([], "EUR")
     assert empty.value.field == "lines"

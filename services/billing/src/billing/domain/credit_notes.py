@@ -111,6 +111,11 @@ def line_credits(
             raise InvalidCredit(f"invoice {invoice.number} has no line {line_no}", field=where)
         if line_no in wanted:
             raise InvalidCredit(f"line {line_no} is named twice", field=where)
+        if line.gross_amount < 0:
+            raise InvalidCredit(
+                f"line {line_no} is a deduction (a down payment), not something to credit",
+                field=where,
+            )
         left = line.quantity - credited.get(line_no, Invoiced()).quantity
         if quantity > left:
             raise CreditRefused(
@@ -186,9 +191,12 @@ def credit_totals(lines: Sequence[CreditNoteLine], currency: str) -> Totals:
     if not lines:
         raise InvalidCredit("a credit note credits at least one line or an amount", field="lines")
     try:
-        return Totals.of(lines, currency=currency)
+        totals = Totals.of(lines, currency=currency)
     except AmountTooLarge as exc:
         raise InvalidCredit(str(exc), field="lines") from None
+    if totals.gross <= 0:
+        raise InvalidCredit("a credit note credits more than nothing", field="lines")
+    return totals
 
 
 @dataclass(frozen=True)
@@ -254,7 +262,7 @@ def plan_return(
             for line in invoice.lines:
                 if left <= 0:
                     break
-                if line.sku != item.sku:
+                if line.sku != item.sku or line.gross_amount <= 0:
                     continue
                 key = (invoice.id, line.line_no)
                 before = credited.get(invoice.id, {}).get(line.line_no, Invoiced()).quantity
