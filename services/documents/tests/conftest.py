@@ -34,7 +34,14 @@ from contracts.common import (
     TaxLine,
     Totals,
 )
-from contracts.events import DocumentGenerated, InvoiceIssued, InvoiceLine
+from contracts.events import (
+    CreditNoteIssued,
+    CreditNoteLine,
+    DocumentGenerated,
+    InvoiceIssued,
+    InvoiceLine,
+    InvoiceStatus,
+)
 from documents.adapters.tables import documents as documents_table
 from documents.bootstrap import build_spec
 from documents.config import DocumentsSettings
@@ -180,6 +187,41 @@ def order_builder() -> Callable[..., OrderSnapshot]:
 @pytest.fixture
 def invoice_builder() -> Callable[..., InvoiceIssued]:
     return build_invoice
+
+
+def build_credit_note(
+    invoice: InvoiceIssued, number: str, *, line_count: int = 2, credit: str = "0.00"
+) -> CreditNoteIssued:
+    """A credit note of the invoice's first `line_count` lines; `credit` of it was kept as the
+    customer's credit, the rest taken off what the invoice owed."""
+    lines = invoice.lines[:line_count]
+    totals = _totals([line.model_dump() for line in lines])
+    kept = Decimal(credit)
+    return CreditNoteIssued(
+        credit_note_id=f"cn-{number}",
+        number=number,
+        invoice_id=invoice.invoice_id,
+        invoice_number=invoice.number,
+        order_id=invoice.order_id,
+        order_number=invoice.order_number,
+        customer=invoice.customer,
+        billing_address=invoice.billing_address,
+        issue_date=invoice.issue_date + timedelta(days=5),
+        currency=invoice.currency,
+        reason="Goods returned damaged / товар повреждён",
+        lines=[CreditNoteLine(**line.model_dump(), invoice_line_no=line.line_no) for line in lines],
+        totals=totals,
+        applied_amount=totals.gross - kept,
+        customer_credit=kept,
+        invoice_status=InvoiceStatus.ISSUED,
+        invoice_credited_total=totals.gross,
+        invoice_balance=invoice.totals.gross - totals.gross,
+    )
+
+
+@pytest.fixture
+def credit_note_builder() -> Callable[..., CreditNoteIssued]:
+    return build_credit_note
 
 
 def image_bytes(kind: str, size: tuple[int, int] = (600, 120)) -> bytes:

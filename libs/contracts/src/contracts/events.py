@@ -657,6 +657,7 @@ class EInvoicePrepared(Payload):
 class DocumentKind(StrEnum):
     ORDER_CONFIRMATION = "order_confirmation"
     INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
 
 
 class DocumentGenerated(Payload):

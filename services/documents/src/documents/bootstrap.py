@@ -176,6 +176,7 @@ def build_spec(
                 topic=BILLING_EVENTS,
                 handlers={
                     EventType.INVOICE_ISSUED: handlers.handle_invoice_issued,
+                    EventType.CREDIT_NOTE_ISSUED: handlers.handle_credit_note_issued,
                     EventType.DUNNING_LEVEL_REACHED: handle_dunning_level_reached,
                     EventType.STATEMENT_PREPARED: account.handle_statement_prepared,
                     EventType.EINVOICE_PREPARED: account.handle_einvoice_prepared,

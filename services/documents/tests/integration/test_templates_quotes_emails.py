@@ -560,3 +560,59 @@ async def test_the_owner_is_e_mailed_once_unless_opted_out_and_the_outcome_annou
         body = message.get_body(("plain",))
         assert body is not None
         assert "Every line of order SO-2026-000072 has been shipped." in body.get_content()
+
+
+async def test_a_credit_note_is_rendered_listed_and_emailed_on_request(
+    start_service, invoice_builder, credit_note_builder
+) -> None:
+    port = free_port()
+    async with smtp_server(port) as mailbox, documents_service(start_service, port) as service:
+        order_id = str(uuid.uuid4())
+        issued = invoice_builder(order_id, "INV-2026-000007", "SO-2026-000007", line_count=3)
+        note = credit_note_builder(issued, "CN-2026-000003", line_count=1, credit="2.00")
+        for event_type, payload in (
+            (EventType.INVOICE_ISSUED, issued),
+            (EventType.CREDIT_NOTE_ISSUED, note),
+            (EventType.CREDIT_NOTE_ISSUED, note),  # the same note again: one document
+        ):
+            event = new_event(event_type, payload, source="/billing", subject=order_id)
+            await service.publish("billing.events", event, key=order_id)
+
+        async def both() -> list[dict[str, Any]] | None:
+            found = await service.documents(order_id=order_id)
+            return found if len(found) == 2 else None
+
+        await eventually(both, within=30)
+        [document] = await service.documents(order_id=order_id, kind="credit_note")
+        assert (document["reference"], document["filename"]) == (
+            "CN-2026-000003",
+            "CN-2026-000003.pdf",
+        )
+        text = pdf_text(await service.content(document))
+        assert "Credit note CN-2026-000003" in text
+        assert "Credits invoice INV-2026-000007" in text
+        assert "Reason: Goods returned damaged / товар повреждён" in text
+        assert "2.00 EUR is kept as credit in your favour." in text
+
+        path = f"/documents/{document['id']}/email"
+        body = {"to": ["buh@romashka.example"], "message": "Our credit note is attached."}
+        queued = await service.client.post(path, json=body, headers=bearer("accounting"))
+        assert queued.status_code == 202, queued.text
+        assert queued.json()["subject"] == "Credit note CN-2026-000003"
+
+        async def received() -> list[EmailMessage] | None:
+            return mailbox.messages() or None
+
+        [message] = await eventually(received, within=30)
+        assert message["Subject"] == "Credit note CN-2026-000003"
+        [attachment] = list(message.iter_attachments())
+        assert attachment.get_filename() == "CN-2026-000003.pdf"
+        assert attachment.get_content() == await service.content(document)
+
+        async def announced() -> list[tuple[bytes, CloudEvent[Any]]] | None:
+            found = await service.events(EventType.DOCUMENT_GENERATED)
+            return found if len(found) == 2 else None
+
+        events = await eventually(announced, within=20)
+        kinds = sorted((e.data.kind.value, e.data.reference) for _, e in events)
+        assert kinds == [("credit_note", "CN-2026-000003"), ("invoice", "INV-2026-000007")]

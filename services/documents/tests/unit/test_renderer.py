@@ -239,3 +239,29 @@ def test_amounts_are_printed_with_the_currency_minor_digits(
     assert price in text
     assert format_amount(Decimal("1234.5"), "JPY") == "1,235"
     assert format_amount(Decimal("1.2345"), "BHD") == "1.235"
+
+
+def test_credit_note_prints_the_invoice_it_credits_the_reason_and_the_settlement(
+    renderer, invoice_builder, credit_note_builder
+) -> None:
+    issued = invoice_builder("order-1", "INV-2026-000001", "SO-2026-000001", line_count=5)
+    note = credit_note_builder(issued, "CN-2026-000001", line_count=2, credit="1.00")
+    content = renderer.render(printing.credit_note(note))
+
+    text, _ = pdf_text(content)
+    assert "Credit note" in text
+    assert "CN-2026-000001" in text
+    assert "Credits invoice" in text
+    assert "INV-2026-000001" in text
+    assert "SO-2026-000001" in text
+    assert "2026-03-25" in text  # issue date
+    assert "Reason: Goods returned damaged / товар повреждён" in text
+    assert "We credit you for the following items." in text
+    gross = f"{note.totals.gross:,.2f}"
+    assert f"{gross} EUR" in text
+    deducted = f"{note.applied_amount:,.2f}"
+    assert f"{deducted} EUR is deducted from what invoice INV-2026-000001 still owes." in text
+    assert "1.00 EUR is kept as credit in your favour." in text
+    assert "Please pay" not in text
+    assert "PAYMENT TERMS" not in text
+    assert_only_embedded_dejavu(content)

@@ -48,7 +48,10 @@ documents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("kind", "reference", name="uq_documents_kind_reference"),
-    CheckConstraint("kind IN ('order_confirmation', 'invoice', 'quote', 'einvoice')", name="kind"),
+    CheckConstraint(
+        "kind IN ('order_confirmation', 'invoice', 'quote', 'einvoice', 'credit_note')",
+        name="kind",
+    ),
     CheckConstraint(
         "CASE WHEN kind = 'quote' THEN quote_id IS NOT NULL AND order_id IS NULL "
         "ELSE order_id IS NOT NULL AND quote_id IS NULL END",

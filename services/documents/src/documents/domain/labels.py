@@ -27,10 +27,16 @@ class Labels:
     language: str
     order_confirmation: str
     invoice: str
+    credit_note: str
     quotation: str
     order_no: str
     order_date: str
     invoice_no: str
+    credit_note_no: str
+    credited_invoice_no: str
+    reason: str  # {reason}
+    credit_deducted: str  # {amount} {currency} {number}: taken off what the invoice owes
+    credit_kept: str  # {amount} {currency}: kept as the customer's credit
     issue_date: str
     due_date: str
     quotation_no: str
@@ -65,6 +71,7 @@ class Labels:
     page: str  # {number} {total}
     opening_order_confirmation: str
     opening_invoice: str
+    opening_credit_note: str
     opening_quotation: str
 
     def page_of(self, number: int, total: int) -> str:
@@ -96,10 +103,16 @@ ENGLISH = Labels(
     language="en",
     order_confirmation="Order confirmation",
     invoice="Invoice",
+    credit_note="Credit note",
     quotation="Quotation",
     order_no="Order no.",
     order_date="Order date",
     invoice_no="Invoice no.",
+    credit_note_no="Credit note no.",
+    credited_invoice_no="Credits invoice",
+    reason="Reason: {reason}",
+    credit_deducted="{amount} {currency} is deducted from what invoice {number} still owes.",
+    credit_kept="{amount} {currency} is kept as credit in your favour.",
     issue_date="Issue date",
     due_date="Due date",
     quotation_no="Quotation no.",
@@ -134,6 +147,7 @@ ENGLISH = Labels(
     page="Page {number} of {total}",
     opening_order_confirmation="Thank you for your order. We confirm it as follows.",
     opening_invoice="We invoice you for the following items.",
+    opening_credit_note="We credit you for the following items.",
     opening_quotation="Thank you for your interest. We are pleased to quote as follows.",
 )
 
@@ -141,10 +155,16 @@ SPANISH = Labels(
     language="es",
     order_confirmation="Confirmación de pedido",
     invoice="Factura",
+    credit_note="Nota de crédito",
     quotation="Presupuesto",
     order_no="N.º de pedido",
     order_date="Fecha del pedido",
     invoice_no="N.º de factura",
+    credit_note_no="N.º de nota de crédito",
+    credited_invoice_no="Rectifica la factura",
+    reason="Motivo: {reason}",
+    credit_deducted="Se descuentan {amount} {currency} de lo pendiente de la factura {number}.",
+    credit_kept="{amount} {currency} quedan como saldo a su favor.",
     issue_date="Fecha de emisión",
     due_date="Vencimiento",
     quotation_no="N.º de presupuesto",
@@ -184,6 +204,7 @@ SPANISH = Labels(
     page="Página {number} de {total}",
     opening_order_confirmation="Gracias por su pedido. Se lo confirmamos como sigue.",
     opening_invoice="Le facturamos los siguientes artículos.",
+    opening_credit_note="Le abonamos los siguientes artículos.",
     opening_quotation="Gracias por su interés. Nos complace presentarle el siguiente presupuesto.",
 )
 
@@ -191,10 +212,16 @@ RUSSIAN = Labels(
     language="ru",
     order_confirmation="Подтверждение заказа",
     invoice="Счёт",
+    credit_note="Кредит-нота",
     quotation="Коммерческое предложение",
     order_no="№ заказа",
     order_date="Дата заказа",
     invoice_no="№ счёта",
+    credit_note_no="№ кредит-ноты",
+    credited_invoice_no="К счёту",
+    reason="Причина: {reason}",
+    credit_deducted="{amount} {currency} списано с задолженности по счёту {number}.",
+    credit_kept="{amount} {currency} зачтено в ваш кредит.",
     issue_date="Дата счёта",
     due_date="Оплатить до",
     quotation_no="№ предложения",
@@ -229,6 +256,7 @@ RUSSIAN = Labels(
     page="Страница {number} из {total}",
     opening_order_confirmation="Благодарим за заказ. Подтверждаем его в следующем составе.",
     opening_invoice="Выставляем счёт за следующие позиции.",
+    opening_credit_note="Возмещаем вам стоимость следующих позиций.",
     opening_quotation="Благодарим за интерес. Предлагаем вам следующее.",
 )
 

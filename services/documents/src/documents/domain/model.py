@@ -31,13 +31,14 @@ DOCUMENT_NAMESPACE = uuid.UUID("5f0c2c1e-2f7b-5a52-9a0e-6b1d0c3e8d41")
 
 class DocumentKind(StrEnum):
     """What a document is. `quote` is this service's own: the public contract's DocumentKind
-    (of `document.generated`) knows only the first two; quotes and e-invoices (the invoice's
-    PDF with its CII XML embedded: Factur-X) have events of their own."""
+    (of `document.generated`) knows the others but e-invoices; quotes and e-invoices (the
+    invoice's PDF with its CII XML embedded: Factur-X) have events of their own."""
 
     ORDER_CONFIRMATION = "order_confirmation"
     INVOICE = "invoice"
     QUOTE = "quote"
     EINVOICE = "einvoice"
+    CREDIT_NOTE = "credit_note"
 
     @property
     def about_quote(self) -> bool:
@@ -47,6 +48,7 @@ class DocumentKind(StrEnum):
         return {
             DocumentKind.ORDER_CONFIRMATION: labels.order_confirmation,
             DocumentKind.INVOICE: labels.invoice,
+            DocumentKind.CREDIT_NOTE: labels.credit_note,
             DocumentKind.QUOTE: labels.quotation,
             DocumentKind.EINVOICE: labels.invoice,
         }[self]
@@ -185,6 +187,16 @@ class PaymentTerms(SalesPaymentTerms):
 
 
 @dataclass(frozen=True)
+class Credited:
+    """What a credit note corrects: the invoice, why, and how its amount was settled."""
+
+    invoice_number: str
+    reason: str
+    deducted: Decimal  # off what the invoice still owed
+    kept_as_credit: Decimal  # the customer's credit
+
+
+@dataclass(frozen=True)
 class PrintableDocument:
     """Everything one order confirmation, invoice or quotation shows, and how it looks."""
 
@@ -206,6 +218,7 @@ class PrintableDocument:
     closing_text: str | None = None
     template_id: str | None = None  # the template asked for (recorded with the document)
     look: Look | None = None  # the template's look; None: the built-in look
+    credited: Credited | None = None  # credit notes
 
     @property
     def labels(self) -> Labels:

@@ -24,7 +24,9 @@ from servicekit.http import Conflict, NotFound, idempotent
 from servicekit.pagination import aware_datetime, cursor_position, text
 from servicekit.runtime import runtime_of
 
-SALES = [Depends(require(Role.SALES))]  # admin may do everything as well
+# Who sends documents: sales (confirmations, quotations) and accounting (invoices, credit
+# notes); admin may do everything as well.
+SENDERS = [Depends(require(Role.SALES, Role.ACCOUNTING))]
 
 # The use cases' refusals as problems.
 REFUSALS: ErrorTable = {

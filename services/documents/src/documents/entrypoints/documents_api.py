@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from documents.domain.model import Document, DocumentKind
 from documents.entrypoints.common import (
-    SALES,
+    SENDERS,
     IfNoneMatch,
     ReadingUnitOfWork,
     WakeSender,
@@ -110,7 +110,7 @@ def build_documents_router(storage: DocumentStorage, wake_sender: WakeSender) ->
         "/{document_id}/email",
         status_code=202,
         response_model=EmailRead,
-        dependencies=SALES,
+        dependencies=SENDERS,
         responses=described_problems({404: "No such document"}),
     )
     async def email_document(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from documents.entrypoints.common import (
-    SALES,
+    SENDERS,
     ReadingUnitOfWork,
     WakeSender,
     in_transaction,
@@ -53,7 +53,7 @@ def build_emails_router(wake_sender: WakeSender) -> APIRouter:
         "/{email_id}/retry",
         status_code=202,
         response_model=EmailRead,
-        dependencies=SALES,
+        dependencies=SENDERS,
         responses=described_problems({404: "No such e-mail", 409: "Not failed"}),
     )
     async def retry(request: Request, email_id: EmailId) -> EmailRead:

@@ -17,7 +17,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
-from contracts.events import InvoiceIssued, OrderConfirmed, OrderRevised, QuoteSent
+from contracts.events import (
+    CreditNoteIssued,
+    InvoiceIssued,
+    OrderConfirmed,
+    OrderRevised,
+    QuoteSent,
+)
 from documents.adapters.pdf import RenderingFailed
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.model import PrintableDocument, ReferenceTaken
@@ -63,6 +69,18 @@ class DocumentHandlers:
         template_id = await uow.documents.template_of_order(issued.order_id)
         look = await resolve_look(uow, template_id)
         printable = printing.invoice(issued, look, template_id=template_id)
+        await self._generate(event, uow, printable, "order")
+
+    async def handle_credit_note_issued(
+        self, event: CloudEvent[CreditNoteIssued], session: AsyncSession
+    ) -> None:
+        """Render and store the credit note, in the template its order's confirmation asked
+        for (as its invoice was)."""
+        uow = SqlUnitOfWork(session)
+        issued = event.data
+        template_id = await uow.documents.template_of_order(issued.order_id)
+        look = await resolve_look(uow, template_id)
+        printable = printing.credit_note(issued, look, template_id=template_id)
         await self._generate(event, uow, printable, "order")
 
     async def handle_quote_sent(self, event: CloudEvent[QuoteSent], session: AsyncSession) -> None:

@@ -11,8 +11,10 @@ from datetime import date
 
 from contracts.common import Address, CustomerRef, OrderLine, OrderSnapshot, Totals
 from contracts.common import PaymentTerms as PaymentTermsPayload
-from contracts.events import InvoiceIssued, InvoiceLine, OrderRevised, QuoteSent
+from contracts.events import CreditNoteIssued, InvoiceIssued, InvoiceLine, OrderRevised, QuoteSent
+from documents.domain.labels import labels_for
 from documents.domain.model import (
+    Credited,
     Customer,
     DocumentKind,
     PaymentTerms,
@@ -121,6 +123,35 @@ def invoice(
         closing_text=issued.closing_text,
         template_id=template_id,
         look=look,
+    )
+
+
+def credit_note(
+    issued: CreditNoteIssued, look: Look | None = None, *, template_id: str | None = None
+) -> PrintableDocument:
+    """The credit note, from `suite.credit_note.issued.v1`, in the template of its order (if
+    any): its reason above the lines, how it was settled under them."""
+    labels = labels_for(look.language if look else None)
+    return PrintableDocument(
+        kind=DocumentKind.CREDIT_NOTE,
+        number=issued.number,
+        subject_id=issued.order_id,
+        currency=issued.currency,
+        customer=_customer(issued.customer, None, issued.billing_address, None),
+        document_date=issued.issue_date,
+        order_number=issued.order_number,
+        payment_terms=PaymentTerms(days=0),
+        lines=_lines(issued.lines),
+        totals=_totals(issued.totals),
+        description=labels.reason.format(reason=issued.reason),
+        template_id=template_id,
+        look=look,
+        credited=Credited(
+            invoice_number=issued.invoice_number,
+            reason=issued.reason,
+            deducted=issued.applied_amount,
+            kept_as_credit=issued.customer_credit,
+        ),
     )
 
 

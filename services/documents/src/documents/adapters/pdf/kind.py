@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Paragraph
 
 from documents.adapters.pdf.letterhead import Letterhead
 from documents.adapters.pdf.styles import Styles
+from documents.adapters.pdf.text import markup
 from documents.domain.labels import Labels
 from documents.domain.model import PrintableDocument
 
@@ -26,6 +27,16 @@ class KindLayout:
     def party_label(self, labels: Labels) -> str:
         """The heading above the customer's name and billing address."""
         return labels.customer
+
+    def payment(
+        self, doc: PrintableDocument, labels: Labels, letterhead: Letterhead, styles: Styles
+    ) -> list[Flowable]:
+        """The closing section: the payment terms and what follows them."""
+        return [
+            Paragraph(markup(labels.payment_terms), styles.heading),
+            Paragraph(markup(doc.payment_terms.wording(labels)), styles.base),
+            *self.payment_notes(doc, labels, letterhead, styles),
+        ]
 
     def payment_notes(
         self, doc: PrintableDocument, labels: Labels, letterhead: Letterhead, styles: Styles

@@ -11,6 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from documents.adapters.pdf.canvas import NumberedCanvas
+from documents.adapters.pdf.credit_note import CreditNoteLayout
 from documents.adapters.pdf.invoice import InvoiceLayout
 from documents.adapters.pdf.kind import KindLayout
 from documents.adapters.pdf.letterhead import (
@@ -34,6 +35,7 @@ KINDS: dict[DocumentKind, KindLayout] = {
     DocumentKind.ORDER_CONFIRMATION: OrderConfirmationLayout(),
     DocumentKind.INVOICE: InvoiceLayout(),
     DocumentKind.QUOTE: QuotationLayout(),
+    DocumentKind.CREDIT_NOTE: CreditNoteLayout(),
 }
 
 
@@ -159,12 +161,7 @@ class DocumentLayout:
         return Paragraph(markup("\n".join(lines)), self.styles.base)
 
     def _payment(self) -> list[Flowable]:
-        doc, labels, styles = self.doc, self.labels, self.styles
-        return [
-            Paragraph(markup(labels.payment_terms), styles.heading),
-            Paragraph(markup(doc.payment_terms.wording(labels)), styles.base),
-            *self.kind.payment_notes(doc, labels, self.letterhead, styles),
-        ]
+        return self.kind.payment(self.doc, self.labels, self.letterhead, self.styles)
 
     def _continuation_header(self, canvas: Any, _: Any) -> None:
         width, height = self.page_size
