@@ -81,6 +81,36 @@ class DeadLetter:
         )
 
 
+def text_of(data: bytes | None, limit: int) -> str | None:
+    """A key or value as text, cut to `limit` characters (saying how long it was)."""
+    if data is None:
+        return None
+    text = data.decode(errors="replace")
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def letter_document(letter: DeadLetter, limit: int) -> dict[str, Any]:
+    """A dead letter as an operator reads it (`suite-dlq list --json`, `GET /admin/dead-letters/…`):
+    where it is, where it came from, why it failed, its key and value cut to `limit`."""
+    return {
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "original": {
+            "topic": letter.original_topic,
+            "partition": letter.headers.get(ORIGINAL_PARTITION),
+            "offset": letter.headers.get(ORIGINAL_OFFSET),
+        },
+        "consumer": letter.headers.get(CONSUMER),
+        "error_type": letter.headers.get(ERROR_TYPE),
+        "error": letter.error,
+        "attempts": letter.headers.get(ATTEMPTS),
+        "failed_at": letter.headers.get(FAILED_AT),
+        "key": text_of(letter.key, limit),
+        "value": text_of(letter.value, limit),
+        "headers": letter.headers,
+    }
+
+
 async def topic_partitions(kafka: KafkaSettings, topic: str) -> list[TopicPartition]:
     """The partitions of `topic` (none when it does not exist)."""
     admin = AIOKafkaAdminClient(**kafka.client_options())

@@ -29,40 +29,19 @@ from servicekit.dlq import (
     DeadLetter,
     TopicScan,
     dead_letters_of,
+    letter_document,
     replay,
     scan_topic,
+    text_of,
 )
 from servicekit.settings import KafkaSettings
 
 PARTIAL_READ = 3
 
 
-def _text(data: bytes | None, limit: int) -> str | None:
-    if data is None:
-        return None
-    text = data.decode(errors="replace")
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
-
-
 def as_json(letter: DeadLetter, value_chars: int) -> dict[str, Any]:
     """One dead letter for `list --json`: where it is, where it came from, why, key and value."""
-    return {
-        "partition": letter.partition,
-        "offset": letter.offset,
-        "original": {
-            "topic": letter.original_topic,
-            "partition": letter.headers.get(ORIGINAL_PARTITION),
-            "offset": letter.headers.get(ORIGINAL_OFFSET),
-        },
-        "consumer": letter.headers.get(CONSUMER),
-        "error_type": letter.headers.get(ERROR_TYPE),
-        "error": letter.error,
-        "attempts": letter.headers.get(ATTEMPTS),
-        "failed_at": letter.headers.get(FAILED_AT),
-        "key": _text(letter.key, value_chars),
-        "value": _text(letter.value, value_chars),
-        "headers": letter.headers,
-    }
+    return letter_document(letter, value_chars)
 
 
 def _as_line(letter: DeadLetter, value_chars: int) -> str:
@@ -74,8 +53,8 @@ def _as_line(letter: DeadLetter, value_chars: int) -> str:
         f"{letter.partition}/{letter.offset}\t{letter.headers.get(FAILED_AT, '')}\t"
         f"{letter.headers.get(CONSUMER, '')}\t{letter.headers.get(ERROR_TYPE, '')}"
         f"\tattempts={letter.headers.get(ATTEMPTS, '?')}\tfrom={original}"
-        f"\t{letter.error[:200]}\n\tkey={_text(letter.key, value_chars)}"
-        f"\n\tvalue={_text(letter.value, value_chars)}"
+        f"\t{letter.error[:200]}\n\tkey={text_of(letter.key, value_chars)}"
+        f"\n\tvalue={text_of(letter.value, value_chars)}"
     )
 
 

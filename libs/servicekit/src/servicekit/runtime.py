@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import EventType, Topic, event_model
+from servicekit.admin_api import admin_router
 from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import EventConsumer, Handler, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker
@@ -284,6 +285,7 @@ class Runtime:
             # declares which roles may change things (servicekit.auth.require_for_changes).
             for router in self.spec.routers:
                 app.include_router(router, dependencies=[Depends(require(*READ))])
+            app.include_router(admin_router(self))  # /admin: administrators only
         return app
 
     def _install_middleware(self, app: FastAPI) -> None:

@@ -652,3 +652,105 @@ async def test_each_new_page_is_labelled_and_in_the_chosen_language(client, fake
         named = __import__("re").search(r'id="([^"]+)"', field)
         labelled = "aria-label=" in field or (named and f'for="{named[1]}"' in page.text)
         assert labelled, field
+
+
+def admin_state(fake_api, service: str, *, parked: bool = False) -> None:
+    row = {
+        "id": 7,
+        "key": "o1",
+        "event_type": "suite.order.confirmed.v1",
+        "topic": "orders.events",
+        "failed_at": "2026-12-01T10:00:00Z",
+        "error": "RecordTooLargeError",
+    }
+    fake_api.resources[f"{service} /admin/outbox"] = {
+        "service": service,
+        "unpublished": 3,
+        "oldest_age_seconds": 1.5,
+        "parked": [row] if parked else [],
+    }
+    fake_api.resources[f"{service} /admin/consumer-lag"] = {
+        "service": service,
+        "group": service,
+        "total": 4,
+        "partitions": [{"topic": "orders.events", "partition": 0, "committed": 10, "lag": 4}],
+    }
+    fake_api.resources[f"{service} /admin/dead-letters"] = {
+        "service": service,
+        "topics": [
+            {"topic": "orders.events", "dead_letter_topic": "orders.events.dlq", "messages": 2}
+        ],
+    }
+
+
+async def test_operations_show_each_service_and_one_that_does_not_answer(client, fake_api, sign_in):
+    for service in ("orders", "inventory", "billing"):
+        admin_state(fake_api, service, parked=service == "orders")
+    fake_api.refuse["GET documents /admin/outbox"] = ServiceError(
+        503, "Service unavailable", "the documents service did not answer"
+    )
+    await sign_in("sales", "warehouse", "accounting")
+    assert (await client.get("/operations")).status_code == 403
+    assert not [c for c in fake_api.calls if c[0] == "read"]
+    await sign_in("admin")
+    page = await client.get("/operations")
+    assert page.status_code == 200
+    assert 'data-testid="lag-orders">4<' in page.text
+    assert 'href="/operations/billing/dead-letters/orders.events"' in page.text
+    assert "the documents service did not answer" in page.text
+    response = await client.post(
+        "/operations/orders/outbox/retry", data={"csrf_token": csrf_of(page.text), "row": "7"}
+    )
+    assert response.headers["location"] == "/operations"
+    await client.post("/operations/orders/outbox/retry", data={"csrf_token": csrf_of(page.text)})
+    assert fake_api.commands() == [
+        ("POST", "orders /admin/outbox/retry", {"ids": [7]}),
+        ("POST", "orders /admin/outbox/retry", {}),
+    ]
+    followed = await client.get("/operations")
+    assert "Parked rows of orders put back in the queue." in followed.text
+
+
+async def test_dead_letters_are_listed_and_one_is_replayed(client, fake_api, sign_in):
+    fake_api.resources["orders /admin/dead-letters/orders.inbound"] = {
+        "topic": "orders.inbound",
+        "dead_letter_topic": "orders.inbound.dlq",
+        "complete": True,
+        "available": 1,
+        "messages": [
+            {
+                "partition": 2,
+                "offset": 5,
+                "original": {"topic": "orders.inbound", "partition": "2", "offset": "40"},
+                "consumer": "orders",
+                "error_type": "ValidationError",
+                "error": "lines.0.sku: unknown SKU",
+                "attempts": "1",
+                "failed_at": "2026-12-01T10:00:00+00:00",
+                "key": "shop-1",
+                "value": '{"data": {}}',
+                "headers": {},
+            }
+        ],
+    }
+    await sign_in("admin")
+    page = await client.get("/operations/orders/dead-letters/orders.inbound")
+    assert "unknown SKU" in page.text
+    response = await client.post(
+        "/operations/orders/dead-letters/orders.inbound/replay",
+        data={"csrf_token": csrf_of(page.text), "partition": "2", "offset": "5"},
+    )
+    assert response.status_code == 303
+    assert fake_api.commands() == [
+        ("POST", "orders /admin/dead-letters/orders.inbound/replay", {"partition": 2, "offset": 5})
+    ]
+    fake_api.refuse["orders /admin/dead-letters/orders.inbound/replay"] = ServiceError(
+        404, "Not found", "no message at orders.inbound.dlq partition 2 offset 5"
+    )
+    response = await client.post(
+        "/operations/orders/dead-letters/orders.inbound/replay",
+        data={"csrf_token": csrf_of(page.text), "partition": "2", "offset": "5"},
+    )
+    assert response.status_code == 404
+    assert "no message at" in response.text
+    assert (await client.get("/operations/nowhere/dead-letters/x")).status_code == 404
