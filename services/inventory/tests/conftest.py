@@ -43,6 +43,7 @@ from inventory.domain.records import (
     StockFilter,
     StockOverviewRow,
 )
+from inventory.domain.revisions import Wait
 from inventory.service_layer.ports import Page, UnitOfWork
 
 # Both test folders import `purchasing_fakes` from here (pytest does not put test folders on the
@@ -382,6 +383,68 @@ class FakeShipments:
         )
 
 
+class FakeRevisions:
+    """Waits and whole-line writes over the fake reservations' records."""
+
+    def __init__(self, reservations: FakeReservations) -> None:
+        self.reservations = reservations
+        self.rows: dict[tuple[str, str], tuple[int, Decimal]] = {}  # (order, sku) → (seq, qty)
+        self.applied: dict[str, int] = {}
+        self.sequence = itertools.count(1)
+
+    async def applied_revision(self, order_id: str) -> int:
+        return self.applied.get(order_id, 0)
+
+    async def set_applied_revision(self, order_id: str, revision: int) -> None:
+        self.applied[order_id] = revision
+
+    async def waits(self, order_id: str, *, for_update: bool = False) -> dict[str, Decimal]:
+        return {
+            sku: qty for (order, sku), (_, qty) in sorted(self.rows.items()) if order == order_id
+        }
+
+    async def replace_waits(self, order_id: str, waits: Mapping[str, Decimal]) -> None:
+        for key in [key for key in self.rows if key[0] == order_id and key[1] not in waits]:
+            del self.rows[key]
+        for sku, quantity in waits.items():
+            seq = self.rows[order_id, sku][0] if (order_id, sku) in self.rows else None
+            self.rows[order_id, sku] = (seq or next(self.sequence), quantity)
+
+    async def drop_wait(self, wait: Wait) -> None:
+        self.rows.pop((wait.order_id, wait.sku), None)
+
+    async def waiting_for(self, skus: Collection[str]) -> list[Wait]:
+        reserved = {
+            order_id
+            for order_id, held in self.reservations.demands.items()
+            if held.demand.status is DemandStatus.RESERVED
+        }
+        found = sorted(
+            (seq, order_id, sku, qty)
+            for (order_id, sku), (seq, qty) in self.rows.items()
+            if sku in skus and order_id in reserved
+        )
+        return [Wait(order_id, sku, qty) for _, order_id, sku, qty in found]
+
+    async def put_line(self, line: ReservationLine) -> None:
+        now = self.reservations.clock.now
+        key = (line.order_id, line.sku)
+        created = (
+            self.reservations.records[key].created_at if key in self.reservations.records else now
+        )
+        self.reservations.records[key] = ReservationRecord(
+            line.order_id,
+            line.sku,
+            "MAIN",
+            line.quantity,
+            line.shipped,
+            line.released,
+            line.status,
+            created,
+            now,
+        )
+
+
 class FakeAdjustments:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -401,6 +464,7 @@ class FakeUnitOfWork:
         self.stock = FakeStockLevels(self.clock)
         self.reservations = FakeReservations(self.clock)
         self.shipments = FakeShipments(self.clock)
+        self.revisions = FakeRevisions(self.reservations)
         self.adjustments = FakeAdjustments(self.clock)
         self.vendors = FakeVendors(self.clock)
         self.purchase_orders = FakePurchaseOrders(self.clock)
@@ -425,6 +489,7 @@ class FakeUnitOfWork:
             self.stock,
             self.reservations,
             self.shipments,
+            self.revisions,
             self.vendors,
             self.purchase_orders,
             self.returns,
@@ -446,7 +511,7 @@ def _state(repository: object) -> dict[str, Any]:
     return {
         name: copy.deepcopy(value)
         for name, value in vars(repository).items()
-        if name not in ("clock", "sequence")
+        if name not in ("clock", "sequence", "reservations")
     }
 
 

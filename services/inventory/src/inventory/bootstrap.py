@@ -20,6 +20,7 @@ from inventory.entrypoints.handlers import (
     handle_order_cancelled,
     handle_order_closed_short,
     handle_order_confirmed,
+    handle_order_revised,
 )
 from servicekit.runtime import ServiceSpec, Subscription
 
@@ -54,6 +55,7 @@ def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
                     EventType.ORDER_CONFIRMED: handle_order_confirmed,
                     EventType.ORDER_CANCELLED: handle_order_cancelled,
                     EventType.ORDER_CLOSED_SHORT: handle_order_closed_short,
+                    EventType.ORDER_REVISED: handle_order_revised,
                 },
             )
         ],

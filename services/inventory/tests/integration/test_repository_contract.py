@@ -28,6 +28,7 @@ from inventory.domain.model import (
 )
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import OrderDemand, ReservationFilter, StockChange, StockFilter
+from inventory.domain.revisions import Wait
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
@@ -313,6 +314,42 @@ async def test_backorders_come_oldest_first_with_their_whole_demand(uow: UnitOfW
     assert list(locked) == [first]  # still backordered, re-checked under the lock
     assert locked[first].correlation_id == f"flow-{first}"
     assert await uow.reservations.lock_backordered_demands([]) == {}
+
+
+async def test_revision_waits_queue_oldest_first_for_reserved_orders(uow: UnitOfWork) -> None:
+    first, second, waiting = (str(uuid.uuid4()) for _ in range(3))
+    bolt, nut = code("BOLT"), code("NUT")
+    await stocked(uow, bolt)
+    await stocked(uow, nut)
+    await claim(uow, first, DemandStatus.RESERVED)
+    await claim(uow, second, DemandStatus.RESERVED)
+    await claim(uow, waiting, DemandStatus.BACKORDERED)
+    assert await uow.revisions.applied_revision(first) == 0
+    await uow.revisions.set_applied_revision(first, 2)
+    assert await uow.revisions.applied_revision(first) == 2
+
+    await uow.revisions.replace_waits(first, {bolt: D("2"), nut: D("1")})
+    await uow.revisions.replace_waits(second, {bolt: D("5")})
+    await uow.revisions.replace_waits(waiting, {bolt: D("7")})  # not a reserved order's
+    await uow.revisions.replace_waits(first, {bolt: D("3")})  # keeps its place, nut goes
+    assert await uow.revisions.waits(first, for_update=True) == {bolt: D("3")}
+    assert await uow.revisions.waiting_for([bolt, nut]) == [
+        Wait(first, bolt, D("3")),
+        Wait(second, bolt, D("5")),
+    ]
+    await uow.revisions.drop_wait(Wait(first, bolt, D("3")))
+    assert await uow.revisions.waits(first) == {}
+
+    await uow.revisions.put_line(ReservationLine(order_id=first, sku=bolt, quantity=D("4")))
+    await uow.revisions.put_line(
+        ReservationLine(order_id=first, sku=bolt, quantity=D("6"), shipped=D("1"))
+    )
+    line = (await uow.reservations.lines(first))[bolt]
+    assert (line.quantity, line.shipped, line.status) == (
+        D("6"),
+        D("1"),
+        LineStatus.PARTIALLY_SHIPPED,
+    )
 
 
 async def test_reservation_lines_page_in_order_and_sku_order(uow: UnitOfWork) -> None:

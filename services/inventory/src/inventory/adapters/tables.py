@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Identity,
     Index,
+    Integer,
     Numeric,
     PrimaryKeyConstraint,
     String,
@@ -139,6 +140,8 @@ order_demands = Table(
     Column("status", String(16), nullable=False),
     Column("correlation_id", String(200)),
     Column("causation_id", String(200)),
+    # The last revision of the order applied here (0: as confirmed): an older one is stale.
+    Column("revision", Integer, nullable=False, server_default=text("0")),
     *_timestamps(),
     CheckConstraint("status IN ('backordered', 'reserved', 'cancelled')", name="status"),
     Index(
@@ -167,6 +170,22 @@ reservation_lines = Table(
         name="within_quantity",
     ),
     Index("ix_reservation_lines_sku_status", "sku", "status"),
+)
+
+# What a revision of a reserved order could not reserve yet, per SKU: reserved (and the row
+# dropped) when stock arrives, oldest first by `seq`.
+reservation_waits = Table(
+    "reservation_waits",
+    metadata,
+    Column("order_id", String(200), ForeignKey("order_demands.order_id"), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    *_timestamps(),
+    PrimaryKeyConstraint("order_id", "warehouse", "sku", name="pk_reservation_waits"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_reservation_waits_sku_seq", "sku", "seq"),
 )
 
 shipments = Table(

@@ -13,6 +13,7 @@ from inventory.adapters.purchase_orders import SqlPurchaseOrderRepository
 from inventory.adapters.reorder_points import SqlReorderPointRepository
 from inventory.adapters.reservations import SqlReservationRepository
 from inventory.adapters.returns import SqlReturnRepository
+from inventory.adapters.revisions import SqlRevisionRepository
 from inventory.adapters.shipments import SqlShipmentRepository
 from inventory.adapters.stock_levels import SqlStockLevelRepository
 from inventory.adapters.stock_overview import SqlStockOverview
@@ -30,6 +31,7 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.stock = SqlStockLevelRepository(session)
         self.reservations = SqlReservationRepository(session)
         self.shipments = SqlShipmentRepository(session)
+        self.revisions = SqlRevisionRepository(session)
         self.adjustments = SqlAdjustmentRepository(session)
         self.vendors = SqlVendorRepository(session)
         self.purchase_orders = SqlPurchaseOrderRepository(session)

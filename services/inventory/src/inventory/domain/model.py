@@ -316,9 +316,10 @@ def check_shipment(requested: Mapping[str, Decimal], lines: Mapping[str, Reserva
 
 
 def fully_shipped(lines: Iterable[ReservationLine]) -> bool:
-    """True when the order has reserved lines and every reserved quantity is shipped."""
+    """True when the order has reserved lines and every reserved quantity is shipped (what was
+    released, by a revision that removed a line, is not to ship)."""
     held = [line for line in lines if not line.backordered]
-    return bool(held) and all(line.shipped >= line.quantity for line in held)
+    return bool(held) and all(line.shipped >= line.quantity - line.released for line in held)
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
-from contracts.events import OrderCancelled, OrderClosedShort, OrderConfirmed
+from contracts.events import OrderCancelled, OrderClosedShort, OrderConfirmed, OrderRevised
 from inventory.adapters.unit_of_work import SqlUnitOfWork
-from inventory.service_layer import reservations
+from inventory.service_layer import reservations, revisions
 
 
 async def handle_order_confirmed(event: CloudEvent[OrderConfirmed], session: AsyncSession) -> None:
@@ -29,3 +29,8 @@ async def handle_order_closed_short(
 ) -> None:
     """Release the remainder the order still holds; answer with stock.released (always)."""
     await reservations.release_order(SqlUnitOfWork(session), event)
+
+
+async def handle_order_revised(event: CloudEvent[OrderRevised], session: AsyncSession) -> None:
+    """Reserve or release the difference a revision of the order makes."""
+    await revisions.revise_reservation(SqlUnitOfWork(session), event)

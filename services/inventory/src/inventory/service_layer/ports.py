@@ -37,6 +37,7 @@ from inventory.domain.records import (
     StockFilter,
     StockOverviewRow,
 )
+from inventory.domain.revisions import Wait
 from inventory.service_layer.purchasing_ports import (
     PurchaseOrderRepository,
     ReorderPointRepository,
@@ -199,6 +200,35 @@ class AdjustmentRepository(Protocol):
         ...
 
 
+class RevisionRepository(Protocol):
+    """What revisions of reserved orders leave waiting for stock, and the lines they resize."""
+
+    async def applied_revision(self, order_id: str) -> int:
+        """The last revision of the order applied (0: none; read under the demand's lock)."""
+        ...
+
+    async def set_applied_revision(self, order_id: str, revision: int) -> None: ...
+
+    async def waits(self, order_id: str, *, for_update: bool = False) -> dict[str, Decimal]:
+        """What waits for the order, per SKU."""
+        ...
+
+    async def replace_waits(self, order_id: str, waits: Mapping[str, Decimal]) -> None:
+        """Make `waits` all that waits for the order (a SKU still waiting keeps its place)."""
+        ...
+
+    async def drop_wait(self, wait: Wait) -> None: ...
+
+    async def waiting_for(self, skus: Collection[str]) -> list[Wait]:
+        """The waits of reserved (not cancelled or backordered) orders for `skus`, oldest
+        first, locked (after the stock levels)."""
+        ...
+
+    async def put_line(self, line: ReservationLine) -> None:
+        """Write the order's line of its SKU whole, its quantity too; add it if it is new."""
+        ...
+
+
 class UnitOfWork(RecordsEvents, Protocol):
     """The repositories of one transaction, and the outbox its commit writes with them
     (`record(event)`). The transaction belongs to the caller; a use case only reads and writes
@@ -216,6 +246,9 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def shipments(self) -> ShipmentRepository: ...
+
+    @property
+    def revisions(self) -> RevisionRepository: ...
 
     @property
     def adjustments(self) -> AdjustmentRepository: ...

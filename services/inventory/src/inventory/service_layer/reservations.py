@@ -41,6 +41,7 @@ from inventory.domain.records import (
 from inventory.service_layer.events import SOURCE, record_level, stock_lines
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
+from inventory.service_layer.waits import serve_waits
 
 
 class ReservationOutcome(StrEnum):
@@ -208,6 +209,7 @@ async def release_order(
                 level, StockChange.of_order(MovementKind.RELEASE, order_id, -amount, text)
             )
         await uow.reservations.drop_backordered_lines(order_id)
+        await uow.revisions.replace_waits(order_id, {})  # what revisions left waiting
         await uow.reservations.set_demand_status(order_id, DemandStatus.CANCELLED)
         event_id = await answer(released)
         if released and event_id is not None:
@@ -241,6 +243,20 @@ async def retry_backorders(
     needs a SKU outside `locked` raises MoreLocksNeeded: the caller starts again with it.
     Returns the ids of the orders reserved.
     """
+    served = await _retry_backorders(uow, skus, levels, locked, causation_id, actor)
+    # Then what revisions of reserved orders wait for (of the SKUs the caller locked).
+    await serve_waits(uow, skus, levels, causation_id=causation_id, actor=actor)
+    return served
+
+
+async def _retry_backorders(
+    uow: UnitOfWork,
+    skus: Collection[str],
+    levels: dict[str, StockLevel],
+    locked: Collection[str],
+    causation_id: str,
+    actor: str | None,
+) -> list[str]:
     waiting = await uow.reservations.backorders_involving(skus)
     if not waiting:
         return []

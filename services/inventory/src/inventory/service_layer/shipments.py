@@ -37,6 +37,8 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
     levels = await uow.stock.lock(requested)
     held = await uow.reservations.lines(order_id, for_update=True)
     plan = ship(requested, held, levels)
+    # What a revision left waiting is still to ship.
+    plan.fully_shipped = plan.fully_shipped and not await uow.revisions.waits(order_id)
 
     shipment_id = str(uuid.uuid4())
     created_at = await uow.shipments.add(
