@@ -9,7 +9,9 @@ its `webhooks` modules); what does not depend on those tables lives here:
 - `check_target()` / `resolve_target()`: a target URL must be https (unless allowed) and must not
   point at loopback, link-local, private or otherwise non-public addresses (unless allowed): a
   subscription must not turn the service into a probe of its own network.
-- `post()`: one delivery attempt, redirects not followed, bounded by a total timeout.
+- `post()`: one delivery attempt to an address checked just before (no second look-up a
+  rebinding DNS server could answer otherwise), redirects not followed, bounded by a total
+  timeout.
 - `retry_delay()`: the exponential backoff between attempts.
 """
 
@@ -160,9 +162,7 @@ def check_target(url: str, settings: WebhookSettings) -> tuple[str, int]:
     Returns the host and port for `resolve_target`.
     """
     host, port = _host_of(url, settings)
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
+    if not _is_ip_literal(host):
         if host.lower() == "localhost" or host.lower().endswith(".localhost"):
             check_addresses(host, ["127.0.0.1"], settings)
         return host, port
@@ -170,16 +170,46 @@ def check_target(url: str, settings: WebhookSettings) -> tuple[str, int]:
     return host, port
 
 
-async def resolve_target(url: str, settings: WebhookSettings, resolver: Resolver = resolve) -> None:
-    """`check_target`, then every address of the host: raises `UnsafeTarget` when refused.
+async def resolve_target(
+    url: str, settings: WebhookSettings, resolver: Resolver = resolve
+) -> list[str]:
+    """`check_target`, then every address of the host: raises `UnsafeTarget` when refused;
+    returns the addresses checked (none where every address is allowed).
 
     Called when a subscription is saved and again before each attempt (a name may be re-pointed
-    at an internal address after it was accepted).
+    at an internal address after it was accepted); the attempt then connects to an address
+    checked here, never to what a second look-up might answer (`pinned`).
     """
     host, port = check_target(url, settings)
-    if settings.allow_private_targets:
-        return
-    check_addresses(host, await resolver(host, port), settings)
+    if settings.allow_private_targets:  # any address will do: nothing to check or pin
+        return []
+    addresses = await resolver(host, port)
+    check_addresses(host, addresses, settings)
+    return addresses
+
+
+def pinned(url: str, addresses: list[str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL to connect to one of the checked `addresses` instead of resolving the host
+    again (which could answer otherwise: DNS rebinding), with the `Host` header and the TLS
+    server name (SNI, and so the certificate checked) of the original host."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not addresses or host is None or _is_ip_literal(host):
+        return url, {}, {}
+    address = addresses[0]
+    netloc = f"[{address}]" if ":" in address else address
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"host": parts.netloc}, extensions
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -213,9 +243,14 @@ async def post(
 
     try:
         async with asyncio.timeout(settings.timeout_seconds):
-            await resolve_target(url, settings, resolver)
+            addresses = await resolve_target(url, settings, resolver)
+            target, host_header, extensions = pinned(url, addresses)
             response = await client.post(
-                url, content=body.encode(), headers=headers, follow_redirects=False
+                target,
+                content=body.encode(),
+                headers={**headers, **host_header},
+                extensions=extensions,
+                follow_redirects=False,
             )
     except UnsafeTarget as exc:
         return outcome(None, f"target refused: {exc}")

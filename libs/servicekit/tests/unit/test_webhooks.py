@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -15,6 +16,7 @@ from servicekit.webhooks import (
     WebhookSettings,
     check_target,
     new_secret,
+    post,
     resolve_target,
     retry_delay,
     signed_headers,
@@ -99,6 +101,60 @@ async def test_a_name_resolving_to_a_private_address_is_refused() -> None:
         await resolve_target("https://hooks.example.com/x", STRICT, internal)
     await resolve_target("https://hooks.example.com/x", STRICT, public)
     await resolve_target("https://hooks.example.com/x", OPEN, internal)
+
+
+async def test_an_attempt_connects_to_the_address_checked_not_to_a_second_look_up() -> None:
+    answers = iter([["93.184.215.14"], ["10.0.0.5"]])  # a rebinding DNS server
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return next(answers)
+
+    sent: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as client:
+        attempt = await post(
+            client, "https://hooks.example.com:8443/in?x=1", "{}", {}, STRICT, rebinding
+        )
+        assert attempt.delivered, attempt
+        [request] = sent
+        assert str(request.url) == "https://93.184.215.14:8443/in?x=1"
+        assert request.headers["host"] == "hooks.example.com:8443"
+        assert request.extensions["sni_hostname"] == "hooks.example.com"  # its certificate
+        refused = await post(
+            client, "https://hooks.example.com:8443/in", "{}", {}, STRICT, rebinding
+        )
+        assert not refused.delivered
+        assert (
+            refused.error
+            == "target refused: hooks.example.com resolves to 10.0.0.5, a private address"
+        )
+        assert len(sent) == 1
+
+
+async def test_an_ipv6_address_is_bracketed_and_a_literal_or_an_open_network_left_alone() -> None:
+    async def v6(host: str, port: int) -> list[str]:
+        return ["2606:2800:220:1:248:1893:25c8:1946"]
+
+    sent: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as client:
+        await post(client, "https://hooks.example.com/in", "{}", {}, STRICT, v6)
+        await post(client, "https://93.184.215.14/in", "{}", {}, STRICT, v6)
+        await post(client, "http://hooks.example.com/in", "{}", {}, OPEN, v6)
+    assert [str(r.url) for r in sent] == [
+        "https://[2606:2800:220:1:248:1893:25c8:1946]/in",
+        "https://93.184.215.14/in",
+        "http://hooks.example.com/in",  # every address allowed: nothing to pin
+    ]
+    assert sent[0].headers["host"] == "hooks.example.com"
 
 
 def test_backoff_doubles_up_to_its_cap() -> None:
