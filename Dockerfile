@@ -4,6 +4,9 @@
 #
 #   docker build --build-arg SERVICE=orders -t sales-order-suite/orders .
 #
+# Without a Docker engine or a registry, `make image` builds it with buildah and passes local
+# bases as PYTHON_IMAGE and UV_IMAGE (deploy/image/build.sh: Debian's packages, PyPI's uv).
+#
 # SERVICE is one of orders, inventory, billing, documents, console. The entrypoint is the service's
 # own command line, so one image runs every process of the service (the console, which has no
 # database and no worker, runs `serve`):

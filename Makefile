@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SOURCES := libs/contracts/src libs/servicekit/src libs/pricing/src services/orders/src services/inventory/src \
            services/billing/src services/documents/src services/console/src
 
-.PHONY: help setup run up down status test lint format demo bench contracts validate rules
+.PHONY: help setup run up down status test lint format demo bench contracts validate rules image
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ contracts:  ## re-export the events' JSON Schemas after an (additive) contract c
 
 rules:  ## regenerate the PrometheusRule of the Kubernetes manifests from deploy/prometheus/alerts.yml
 	uv run --frozen python deploy/prometheus/prometheusrule.py
+
+# `make image SERVICE=orders` builds one; `make image CHECK=1 SERVICE=orders` also runs its CLI inside it.
+image:  ## build the images with buildah, no Docker engine (SERVICE=orders: one; CHECK=1: run openapi + migrate in it)
+	@bash deploy/image/build.sh $(if $(CHECK),check) $(SERVICE)
 
 validate:  ## check Dockerfile, compose, Kubernetes manifests, alerts, dashboards, AsyncAPI docs
 	@bash deploy/validate.sh

@@ -2,7 +2,11 @@
 # Validates the deployment files without a Docker engine or a cluster:
 #
 #   the Dockerfile        hadolint; its uv steps replayed for every service (dependency layer
-#                         without sources, then the sources; the entrypoint and migrations found)
+#                         without sources, then the sources; the entrypoint and migrations found);
+#                         the orders image built for real by buildah (deploy/image/build.sh, on a
+#                         base made by mmdebstrap) and its command line run inside it: the OpenAPI
+#                         document, and `migrate` on a real PostgreSQL (POSTGRES_ADMIN_URL's, else
+#                         a private cluster)
 #   docker-compose.yml    loaded by compose-go, the library `docker compose` itself uses
 #                         (schema, interpolation, references), plus the suite's own rules
 #   deploy/k8s            kustomize build of the base, both overlays and the optional manifests;
@@ -16,10 +20,11 @@
 #   deploy/grafana        dashboards: JSON, uids, data sources, every PromQL expression parsed
 #   AsyncAPI              each service's document (`<service> asyncapi`) validated by the
 #                         AsyncAPI project's own CLI and parser
-#   shell scripts         shellcheck (this script, the init scripts)
+#   shell scripts         shellcheck (this script, the image build, the init scripts)
 #
 # Every tool is installed on first use into .local/tools/ (git-ignored; SUITE_TOOLS_DIR moves
-# it), at the versions pinned below, from PyPI, npm, the Go module proxy and Debian's packages.
+# it), at the versions pinned below, from PyPI, npm, the Go module proxy and Debian's packages;
+# buildah and mmdebstrap, which need root, from Debian's packages into the system.
 # Prints one PASS/FAIL line per check and exits non-zero when any check failed.
 #
 #   deploy/validate.sh            everything
@@ -221,13 +226,18 @@ install_asyncapi() {
     stamp asyncapi "$want"
 }
 
+# buildah and mmdebstrap (Debian's packages) build the images; apt-get runs alone.
+install_image_tools() { bash deploy/image/build.sh tools; }
+
 note "installing tools into ${TOOLS#"$ROOT"/} (first run only)"
-INSTALLERS=(install_uv_workspace install_python_tools install_kustomize install_composecheck install_promtool install_asyncapi)
+INSTALLERS=(install_uv_workspace install_image_tools install_python_tools install_kustomize install_composecheck install_promtool install_asyncapi)
 if [[ $OFFLINE == 1 ]]; then
     note "--offline: nothing installed"
 else
-    install_uv_workspace >"$WORK/logs/install_uv_workspace.log" 2>&1
-    echo $? >"$WORK/logs/install_uv_workspace.rc"
+    for installer in install_uv_workspace install_image_tools; do
+        "$installer" >"$WORK/logs/$installer.log" 2>&1
+        echo $? >"$WORK/logs/$installer.rc"
+    done
     # The two Go builds share the CPU; they run one after the other, beside the downloads.
     declare -A PIDS=()
     for installer in install_python_tools install_promtool install_asyncapi; do
@@ -269,6 +279,8 @@ tool_to() { local out="$1"; shift; requires "$1" && "$@" >"$out"; }
 note "shell scripts"
 check "shellcheck $SHELLCHECK_VERSION deploy/validate.sh" \
     tool "$VENV/bin/shellcheck" -x deploy/validate.sh
+check "shellcheck $SHELLCHECK_VERSION deploy/image/build.sh" \
+    tool "$VENV/bin/shellcheck" -x deploy/image/build.sh
 check "shellcheck $SHELLCHECK_VERSION deploy/k8s/overlays/development/infra/init-databases.sh" \
     tool "$VENV/bin/shellcheck" deploy/k8s/overlays/development/infra/init-databases.sh
 
@@ -349,6 +361,16 @@ PY
     "$dir/.venv/bin/$service" --help >/dev/null
 }
 check_each "image build steps (uv) for" image_dry_run "${SERVICES[@]}" console
+
+# The real thing for one service: buildah builds the image from the Dockerfile (chroot isolation,
+# base images made from Debian's packages and PyPI's uv, reused from buildah's storage), then runs
+# its command line inside it: `openapi`, and `migrate` on a throwaway PostgreSQL database.
+image_build_and_run() {
+    command -v buildah >/dev/null 2>&1 || { echo "buildah is missing (see tools: image_tools)"; return 1; }
+    bash deploy/image/build.sh check orders
+}
+check "image: buildah builds orders from the Dockerfile; in it, openapi and migrate on PostgreSQL" \
+    image_build_and_run
 
 # --- docker-compose.yml ------------------------------------------------------------------------
 note "docker-compose.yml"
