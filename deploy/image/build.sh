@@ -23,9 +23,10 @@
 #                 the version the default names, downloaded from PyPI, alone in an image.
 #
 # Settings: SUITE_IMAGE_REPO (localhost/sales-order-suite), SUITE_IMAGE_TAG (dev),
-# SUITE_IMAGE_CACHE (.local/images). A machine whose HTTPS traffic is re-signed by a proxy lends
-# its CA bundle (SUITE_BUILD_CA_FILE, else SSL_CERT_FILE when set) to the build's RUN steps, and
-# uv reads the system certificates then; the bundle is mounted, never stored in an image.
+# SUITE_IMAGE_CACHE (.local/images). The machine lends its CA bundle (SUITE_BUILD_CA_FILE, else
+# SSL_CERT_FILE, else Debian's /etc/ssl/certs/ca-certificates.crt) to the build's RUN steps and uv
+# trusts the system's certificates there, so a proxy that re-signs HTTPS traffic with a CA of the
+# machine's works; the bundle is mounted, never stored in an image.
 # buildah and mmdebstrap are installed from Debian's packages when missing (as root).
 set -euo pipefail
 
@@ -156,7 +157,7 @@ bases() {
 # --- service images ----------------------------------------------------------------------------
 build_service() {
     local service="$1" started=$SECONDS
-    local mounts=() ca="${SUITE_BUILD_CA_FILE:-${SSL_CERT_FILE:-}}"
+    local mounts=() ca="${SUITE_BUILD_CA_FILE:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
     if [[ -n "$ca" && -f "$ca" ]]; then
         mkdir -p "$CACHE"
         printf '# Mounted into the build by deploy/image/build.sh only.\nsystem-certs = true\n' >"$CACHE/uv.toml"
