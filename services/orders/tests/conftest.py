@@ -520,6 +520,7 @@ class FakeUnitOfWork:
         self.counters: dict[int, int] = {}
         self.quote_counters: dict[int, int] = {}
         self.outbox: list[CloudEvent[Any]] = []
+        self.customer_outbox: list[CloudEvent[Any]] = []
         self.event_sequences: dict[str, int] = {}
         self.entries: list[tuple[str, TimelineEntry]] = []
         self.actor: str | None = None
@@ -539,14 +540,18 @@ class FakeUnitOfWork:
         summary: str,
         order_id: str | None = None,
         quote_id: str | None = None,
+        key: str | None = None,
     ) -> None:
-        assert event.subject == (order_id or quote_id)
+        assert event.subject == (order_id or quote_id or key)
         if event.actor is None and self.actor is not None:
             event = event.model_copy(update={"actor": self.actor})
         if event.sequence is None:  # numbered per subject, as servicekit's record does
-            subject = order_id or quote_id or ""
+            subject = order_id or quote_id or key or ""
             self.event_sequences[subject] = self.event_sequences.get(subject, 0) + 1
             event = event.model_copy(update={"sequence": self.event_sequences[subject]})
+        if order_id is None and quote_id is None:
+            self.customer_outbox.append(event)  # about a customer: kept apart from the orders'
+            return
         self.outbox.append(event)
         await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)
 

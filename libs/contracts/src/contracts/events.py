@@ -757,6 +757,18 @@ class WebhookDisabled(Payload):
     consecutive_failures: int
 
 
+class CustomerChanged(Payload):
+    """A customer was created, renamed or reassigned: who owns it now (ADR 18). Other services
+    keep a view of customers' owners from it (billing: which salespeople see whose
+    receivables)."""
+
+    customer_id: str
+    name: ShortText
+    owner: ShortText | None = None
+    team: ShortText | None = None
+    archived: bool = False
+
+
 # --- the type catalogue ------------------------------------------------------------------------
 
 PREFIX = "suite"
@@ -809,6 +821,7 @@ class EventType(StrEnum):
     RECURRING_SCHEDULE_PAUSED = f"{PREFIX}.recurring_schedule.paused.v1"
     RECURRING_SCHEDULE_RESUMED = f"{PREFIX}.recurring_schedule.resumed.v1"
     RECURRING_SCHEDULE_ENDED = f"{PREFIX}.recurring_schedule.ended.v1"
+    CUSTOMER_CHANGED = f"{PREFIX}.customer.changed.v1"
     STATEMENT_PREPARED = f"{PREFIX}.statement.prepared.v1"
     EINVOICE_PREPARED = f"{PREFIX}.einvoice.prepared.v1"
     STATEMENT_DOCUMENT_GENERATED = f"{PREFIX}.statement.document_generated.v1"
@@ -862,6 +875,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.RECURRING_SCHEDULE_PAUSED: RecurringScheduleChanged,
     EventType.RECURRING_SCHEDULE_RESUMED: RecurringScheduleChanged,
     EventType.RECURRING_SCHEDULE_ENDED: RecurringScheduleChanged,
+    EventType.CUSTOMER_CHANGED: CustomerChanged,
     EventType.STATEMENT_PREPARED: StatementPrepared,
     EventType.EINVOICE_PREPARED: EInvoicePrepared,
     EventType.STATEMENT_DOCUMENT_GENERATED: StatementDocumentGenerated,

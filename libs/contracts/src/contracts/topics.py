@@ -31,7 +31,7 @@ ORDERS_INBOUND = Topic(
 ORDERS_EVENTS = Topic(
     name="orders.events",
     partitions=6,
-    key="order id",
+    key="order id (quote id for quotes, customer id for customers)",
     event_types=(
         EventType.ORDER_CREATED,
         EventType.ORDER_CONFIRMED,
@@ -46,8 +46,9 @@ ORDERS_EVENTS = Topic(
         EventType.ORDER_SHIPPED,
         EventType.ORDER_PAID,
         EventType.ORDER_OVERDUE,
+        EventType.CUSTOMER_CHANGED,
     ),
-    description="What happened to sales orders and quotes",
+    description="What happened to sales orders, quotes and customers",
 )
 INVENTORY_EVENTS = Topic(
     name="inventory.events",

@@ -68,6 +68,7 @@ def build_spec(
                     EventType.ORDER_CONFIRMED: handlers.order_confirmed,
                     EventType.ORDER_CANCELLED: handlers.order_cancelled,
                     EventType.ORDER_COMPLETED: handlers.order_completed,
+                    EventType.CUSTOMER_CHANGED: handlers.customer_changed,
                 },
             ),
             Subscription(

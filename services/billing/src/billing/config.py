@@ -9,6 +9,7 @@ from billing.domain.company import Company, checked_bic, checked_iban, checked_v
 from billing.domain.dunning import DEFAULT_LEVELS, DunningLevel, check_levels
 from billing.domain.invoicing_policy import InvoicingPolicy
 from servicekit.settings import ServiceSettings
+from servicekit.visibility import Visibility
 
 
 class DunningLevelSetting(BaseModel):
@@ -29,6 +30,10 @@ class BillingSettings(ServiceSettings):
     # How an order is invoiced unless it was given a policy of its own (PUT
     # /orders/{id}/invoicing-policy): on_completion, on_delivery or manual.
     invoicing_policy: InvoicingPolicy = InvoicingPolicy.ON_COMPLETION
+    # Which customers' receivables and statements each role reads: `own`, `team` or `all`, e.g.
+    # BILLING_VISIBILITY='{"sales": "own", "sales_manager": "team"}' (owners as orders says,
+    # ADR 18); a caller gets the widest of their roles; roles not listed (and admin) see all.
+    visibility: dict[str, Visibility] = Field(default_factory=dict)
     # The recurring invoices job: how often a worker issues the periods due, and whether at all.
     recurring_enabled: bool = True
     recurring_interval_seconds: float = Field(default=900.0, gt=0)

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
+from servicekit.visibility import Visibility
 
 DEJAVU_DIR = "/usr/share/fonts/truetype/dejavu"
 
@@ -25,6 +26,10 @@ class DocumentsSettings(ServiceSettings):
 
     database_url: str = "postgresql+asyncpg://documents:documents@127.0.0.1:55432/documents"
     port: int = 8004
+    # Which customers' statements each role reads: `own`, `team` or `all` (the customer's owner
+    # and team as billing sent them with the statement), e.g.
+    # DOCUMENTS_VISIBILITY='{"sales": "own", "sales_manager": "team"}'; roles not listed see all.
+    visibility: dict[str, Visibility] = Field(default_factory=dict)
 
     storage_dir: str = Field(
         default="./var/documents",

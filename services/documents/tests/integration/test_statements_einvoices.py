@@ -27,7 +27,7 @@ from contracts.events import (
     StatementPrepared,
 )
 from servicekit import dlq
-from servicekit.testing import eventually
+from servicekit.testing import bearer, eventually
 
 CII = (Path(__file__).parent.parent / "data" / "cii-en16931.xml").read_text()
 
@@ -230,3 +230,32 @@ async def test_an_invoice_pdf_becomes_a_factur_x_pdf_a3(service: Any, invoice_bu
     assert len(errors) == 2
     assert "not valid Factur-X" in errors[0]
     assert "no invoice PDF of INV-2026-999999" in errors[1]
+
+
+async def test_salespeople_read_the_statements_of_their_customers(start_service) -> None:
+    visibility = {"sales": "own", "sales_manager": "team"}
+    async with start_service(visibility=visibility) as service:
+        mine = _statement(f"cust-{uuid.uuid4()}").model_copy(
+            update={"owner": "alice", "team": "north"}
+        )
+        theirs = _statement(f"cust-{uuid.uuid4()}").model_copy(
+            update={"owner": "carol", "team": "south"}
+        )
+        for payload in (mine, theirs):
+            await service.publish("billing.events", _prepared(payload), key=payload.customer_id)
+
+        async def both() -> list[dict[str, Any]] | None:
+            items = (await service.client.get("/statements")).json()["items"]
+            return items if len(items) == 2 else None
+
+        await eventually(both, within=40)
+        alice = bearer("sales", subject="alice", team="north")
+        listed = await service.client.get("/statements", headers=alice)
+        assert [item["id"] for item in listed.json()["items"]] == [mine.statement_id]
+        hidden = await service.client.get(f"/statements/{theirs.statement_id}", headers=alice)
+        assert hidden.status_code == 404
+        content = f"/statements/{theirs.statement_id}/content"
+        assert (await service.client.get(content, headers=alice)).status_code == 404
+        manager = bearer("sales", "sales_manager", subject="mia", team="south")
+        listed = await service.client.get("/statements", headers=manager)
+        assert [item["id"] for item in listed.json()["items"]] == [theirs.statement_id]

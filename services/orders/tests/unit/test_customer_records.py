@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from orders_builders import a_customer, an_order
 
+from contracts import EventType
 from orders.domain.content import Address
 from orders.domain.errors import Conflicting, InvalidOrder
 from orders.domain.ownership import Viewer, Visibility
 from orders.domain.tax_ids import normalised_tax_id
-from orders.service_layer import customer_changes, customer_groups
+from orders.service_layer import customer_changes, customer_groups, reassignment
 from orders.service_layer.customer_groups import GroupNotFound
 from orders.service_layer.customers import CustomerNotFound, find_customer
 from orders.service_layer.ownership import looking_as
@@ -138,3 +139,25 @@ async def test_a_customer_with_orders_is_not_deleted(uow: Any) -> None:
     await customer_changes.delete_customer(uow, unused.id)
     with pytest.raises(CustomerNotFound):
         await find_customer(uow, unused.id)
+
+
+async def test_who_owns_a_customer_is_announced_on_every_change_of_it(uow: Any) -> None:
+    with looking_as(Viewer(subject="alice", team="north", visibility=Visibility.OWN)):
+        customer = await a_customer(uow)
+    await customer_changes.change_customer(uow, customer.id, {"name": "Renamed Ltd"})
+    await customer_changes.change_customer(uow, customer.id, {"group": None})  # not announced
+    await reassignment.reassign_customers(
+        uow, [customer.id], reassignment.Reassignment(owner="bob", team="south", change_team=True)
+    )
+    await customer_changes.archive_customer(uow, customer.id, archived=True)
+    facts = [
+        (e.type, e.subject, e.sequence, e.data.name, e.data.owner, e.data.team, e.data.archived)
+        for e in uow.customer_outbox
+    ]
+    changed, cid = EventType.CUSTOMER_CHANGED, customer.id
+    assert facts == [
+        (changed, cid, 1, customer.name, "alice", "north", False),
+        (changed, cid, 2, "Renamed Ltd", "alice", "north", False),
+        (changed, cid, 3, "Renamed Ltd", "bob", "south", False),
+        (changed, cid, 4, "Renamed Ltd", "bob", "south", True),
+    ]

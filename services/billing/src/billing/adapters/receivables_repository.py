@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from billing.adapters.customer_owners_repository import visible_customers
 from billing.adapters.payment_tables import customer_payments, refunds
 from billing.adapters.tables import invoices, payments
 from billing.domain.receivables import AGEING, Ageing, Entry, EntryKind, OpenItem
@@ -70,6 +71,8 @@ def _open_invoices(as_of: date, where: ReceivablesFilter) -> Any:
         query = query.where(invoices.c.customer_id == where.customer_id)
     if where.currency is not None:
         query = query.where(invoices.c.currency == where.currency)
+    if not where.viewer.sees_all:
+        query = query.where(visible_customers(invoices.c.customer_id, where.viewer))
     return query.subquery("open_invoices")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing.adapters.billable_orders_repository import SqlBillableOrders
 from billing.adapters.collection_repository import SqlCollection
 from billing.adapters.credit_notes_repository import SqlCreditNoteRepository
+from billing.adapters.customer_owners_repository import SqlCustomerOwners
 from billing.adapters.down_payments_repository import SqlDownPayments
 from billing.adapters.drafts_repository import SqlInvoiceDrafts
 from billing.adapters.invoices_repository import SqlInvoiceRepository
@@ -35,3 +36,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.invoice_drafts = SqlInvoiceDrafts(session)
         self.down_payments = SqlDownPayments(session)
         self.recurring_schedules = SqlRecurringSchedules(session)
+        self.customer_owners = SqlCustomerOwners(session)

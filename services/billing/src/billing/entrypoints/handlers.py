@@ -19,10 +19,11 @@ from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.domain.credit_notes import CreditRefused, InvalidCredit
 from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import Invoice, UninvoiceableOrder
-from billing.service_layer import credit_notes, order_invoicing
+from billing.service_layer import credit_notes, customer_owners, order_invoicing
 from contracts import CloudEvent
 from contracts.common import OrderSnapshot
 from contracts.events import (
+    CustomerChanged,
     OrderCancelled,
     OrderCompleted,
     OrderConfirmed,
@@ -77,6 +78,12 @@ class Handlers:
     ) -> None:
         """Keep the open order's snapshot (and, on delivery, invoice what shipped before)."""
         await self._about_order(partial(order_invoicing.order_known, status="open"), event, session)
+
+    async def customer_changed(
+        self, event: CloudEvent[CustomerChanged], session: AsyncSession
+    ) -> None:
+        """Keep who owns the customer (what salespeople may read of receivables)."""
+        await customer_owners.customer_changed(SqlUnitOfWork(session), event)
 
     async def order_cancelled(
         self, event: CloudEvent[OrderCancelled], session: AsyncSession

@@ -18,11 +18,13 @@ from billing.config import BillingSettings
 from billing.entrypoints.common import InvoiceId, UnitOfWorkDep
 from billing.entrypoints.customer_payments_api import once
 from billing.service_layer import printing
+from billing.service_layer.customer_owners import CustomerNotVisible, visible_owner
 from servicekit.api import NO_NUL, IdempotencyKey, problem_responses
 from servicekit.auth import Role, require
 from servicekit.http import Conflict, InvalidInput, NotFound
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import runtime_of
+from servicekit.viewing import CallerViewer as ViewerDep
 
 router = APIRouter(tags=["printing"])
 
@@ -64,23 +66,30 @@ class EInvoiceRequestRead(BaseModel):
     response_model=StatementRequestRead,
     response_model_by_alias=True,
     dependencies=[Depends(require(Role.ACCOUNTING, Role.SALES))],
-    responses=problem_responses(422),
+    responses=problem_responses(404, 422),
 )
 async def request_statement(
     request: Request,
     customer_id: CustomerId,
     body: StatementRequestCreate,
     uow: UnitOfWorkDep,
+    viewer: ViewerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Have the customer's statement over the period printed as a PDF by documents: open items,
-    payments, reversals, refunds, credit and balance per currency."""
+    payments, reversals, refunds, credit and balance per currency. A customer the caller may
+    not see (BILLING_VISIBILITY): 404. The statement carries the customer's owner and team, so
+    documents shows it to the same people."""
     end = body.to or datetime.now(UTC).date()
     start = body.from_ or end.replace(day=1)
     if start > end:
         raise InvalidInput.field("body.from", "must not be after `to`")
 
     async def create() -> tuple[int, Any]:
+        try:
+            known = await visible_owner(uow, customer_id, viewer)
+        except CustomerNotVisible:
+            raise NotFound(f"no customer {customer_id}") from None
         statement_id = str(uuid.uuid4())
         await printing.request_statement(
             uow,
@@ -88,6 +97,7 @@ async def request_statement(
             start,
             end,
             statement_id=statement_id,
+            owner=printing.Owner(known.owner, known.team) if known else None,
             correlation_id=current_correlation_id(),
         )
         read = StatementRequestRead(

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Path, Query
 from billing.domain.receivables import Ageing
 from billing.entrypoints.common import UnitOfWorkDep
 from billing.entrypoints.receivables_schemas import AgeingRead, ReceivablesPage, StatementRead
+from billing.service_layer.customer_owners import CustomerNotVisible, visible_owner
 from billing.service_layer.receivables import ReceivablesFilter, customer_statement
 from servicekit.api import NO_NUL, Cursor, Limit, Storable, problem_responses
-from servicekit.http import InvalidInput
+from servicekit.http import InvalidInput, NotFound
 from servicekit.pagination import cursor_position, keys, page_of, text
+from servicekit.viewing import CallerViewer as ViewerDep
 
 router = APIRouter(tags=["receivables"])
 
@@ -32,6 +34,7 @@ def _position_of(ageing: Ageing) -> dict[str, Any]:
 @router.get("/receivables", response_model=ReceivablesPage, responses=problem_responses(422))
 async def list_receivables(
     uow: UnitOfWorkDep,
+    viewer: ViewerDep,
     as_of: Annotated[date | None, Query(description="Today (UTC) if left out")] = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     currency: Currency = None,
@@ -39,9 +42,11 @@ async def list_receivables(
     cursor: Cursor = None,
 ) -> ReceivablesPage:
     """What each customer owed on `as_of`, per currency, in buckets of days past due (current,
-    1-30, 31-60, 61-90, over 90), by customer id; `totals` per currency over all of them."""
+    1-30, 31-60, 61-90, over 90), by customer id; `totals` per currency over all of them.
+    Only the customers the caller may see (BILLING_VISIBILITY: a salesperson's own or team's
+    customers, as orders says who owns them)."""
     day = as_of or datetime.now(UTC).date()
-    where = ReceivablesFilter(customer_id=customer_id, currency=currency)
+    where = ReceivablesFilter(customer_id=customer_id, currency=currency, viewer=viewer)
     after = cursor_position(cursor, _position)
     found = await uow.receivables.ageing(day, where, limit=limit + 1, after=after)
     page, next_cursor = page_of(found, limit, _position_of)
@@ -58,11 +63,12 @@ async def list_receivables(
     "/customers/{customer_id}/statement",
     response_model=StatementRead,
     response_model_by_alias=True,
-    responses=problem_responses(422),
+    responses=problem_responses(404, 422),
 )
 async def get_statement(
     customer_id: Annotated[str, Path(pattern=NO_NUL, max_length=200)],
     uow: UnitOfWorkDep,
+    viewer: ViewerDep,
     start: Annotated[
         date | None, Query(alias="from", description="The first of `to`'s month if left out")
     ] = None,
@@ -70,9 +76,13 @@ async def get_statement(
 ) -> StatementRead:
     """The customer's account per currency over the period: opening balance, every invoice,
     payment, reversal and refund with the running balance, closing balance; the invoices open
-    at its end and the customer's credit."""
+    at its end and the customer's credit. A customer the caller may not see: 404."""
     end = end or datetime.now(UTC).date()
     start = start or end.replace(day=1)
     if start > end:
         raise InvalidInput.field("query.from", "must not be after `to`")
+    try:
+        await visible_owner(uow, customer_id, viewer)
+    except CustomerNotVisible:
+        raise NotFound(f"no customer {customer_id}") from None
     return StatementRead.of(await customer_statement(uow, customer_id, start, end))

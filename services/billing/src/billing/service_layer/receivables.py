@@ -8,13 +8,16 @@ from decimal import Decimal
 from typing import Protocol
 
 from billing.domain.receivables import Ageing, Entry, OpenItem, Statement, statements
+from billing.service_layer.customer_owners import CustomerOwnersUnitOfWork
 from billing.service_layer.customer_payments import PaymentsUnitOfWork
+from servicekit.visibility import EVERYONE, Viewer
 
 
 @dataclass(frozen=True)
 class ReceivablesFilter:
     customer_id: str | None = None
     currency: str | None = None
+    viewer: Viewer = EVERYONE  # only the customers the viewer may see
 
 
 class ReceivablesView(Protocol):
@@ -47,7 +50,7 @@ class ReceivablesView(Protocol):
         ...
 
 
-class ReceivablesUnitOfWork(PaymentsUnitOfWork, Protocol):
+class ReceivablesUnitOfWork(PaymentsUnitOfWork, CustomerOwnersUnitOfWork, Protocol):
     @property
     def receivables(self) -> ReceivablesView: ...
 

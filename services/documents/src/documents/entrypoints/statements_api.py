@@ -24,13 +24,18 @@ from documents.service_layer.statements import StatementFilter
 from servicekit.api import NO_NUL, Cursor, Limit, described_problems
 from servicekit.http import NotFound
 from servicekit.pagination import created_at_and_id_of, page_of
+from servicekit.viewing import CallerViewer as ViewerDep
+from servicekit.visibility import Viewer
 
 log = logging.getLogger(__name__)
 
 
-async def _statement(uow: ReadingUnitOfWork, statement_id: StatementId) -> StatementDocument:
+async def _statement(
+    uow: ReadingUnitOfWork, statement_id: StatementId, viewer: Viewer
+) -> StatementDocument:
+    """The statement, if it is printed and the viewer may see its customer (else 404)."""
     statement = await uow.statements.get(statement_id)
-    if statement is None:
+    if statement is None or not viewer.sees(statement.owner, statement.team):
         raise NotFound(f"statement {statement_id} does not exist (or is not printed yet)")
     return statement
 
@@ -41,14 +46,16 @@ def build_statements_router(storage: DocumentStorage) -> APIRouter:
     @router.get("", response_model=StatementPage, response_model_by_alias=True)
     async def list_statements(
         uow: ReadingUnitOfWork,
+        viewer: ViewerDep,
         customer_id: Annotated[
             str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)
         ] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> StatementPage:
-        """Printed statements, oldest first, optionally of one customer."""
-        where = StatementFilter(customer_id=customer_id)
+        """Printed statements, oldest first, optionally of one customer; only those of the
+        customers the caller may see (DOCUMENTS_VISIBILITY)."""
+        where = StatementFilter(customer_id=customer_id, viewer=viewer)
         found = await uow.statements.list(where, after=position(cursor), limit=limit + 1)
         reads = [StatementRead.of(statement) for statement in found]
         items, next_cursor = page_of(reads, limit, created_at_and_id_of)
@@ -60,9 +67,11 @@ def build_statements_router(storage: DocumentStorage) -> APIRouter:
         response_model_by_alias=True,
         responses=described_problems({404: "No such statement, or not printed yet"}),
     )
-    async def get_statement(uow: ReadingUnitOfWork, statement_id: StatementId) -> StatementRead:
+    async def get_statement(
+        uow: ReadingUnitOfWork, viewer: ViewerDep, statement_id: StatementId
+    ) -> StatementRead:
         """One printed statement's metadata."""
-        return StatementRead.of(await _statement(uow, statement_id))
+        return StatementRead.of(await _statement(uow, statement_id, viewer))
 
     @router.get(
         "/{statement_id}/content",
@@ -76,10 +85,13 @@ def build_statements_router(storage: DocumentStorage) -> APIRouter:
         },
     )
     async def get_statement_content(
-        uow: ReadingUnitOfWork, statement_id: StatementId, if_none_match: IfNoneMatch = None
+        uow: ReadingUnitOfWork,
+        viewer: ViewerDep,
+        statement_id: StatementId,
+        if_none_match: IfNoneMatch = None,
     ) -> Response:
         """The statement's PDF, verified against its SHA-256 (which is also its ETag)."""
-        statement = await _statement(uow, statement_id)
+        statement = await _statement(uow, statement_id, viewer)
         await uow.session.close()
         headers = file_headers(statement.sha256)
         if not_modified(statement.sha256, if_none_match):

@@ -27,6 +27,7 @@ from documents.domain.statements import (
 )
 from documents.service_layer.ports import DocumentStorage
 from documents.service_layer.unit_of_work import Position, UnitOfWork
+from servicekit.visibility import EVERYONE, Viewer
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,11 @@ class StatementRenderer(Protocol):
 
 @dataclass(frozen=True)
 class StatementFilter:
-    """Which statements a list shows: one customer's; `visible_to` (owner, team) limits them to
-    the customers a salesperson (or their team) owns; None sees all."""
+    """Which statements a list shows: one customer's, and only those of customers the viewer
+    may see (their owner and team as billing sent them)."""
 
     customer_id: str | None = None
-    visible_to: tuple[str, str | None] | None = None
+    viewer: Viewer = EVERYONE
 
 
 class StatementRepository(Protocol):

@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.config import OrdersSettings
-from orders.domain.ownership import Viewer, visibility_of
 from orders.entrypoints import (
     customers_schemas,
     mapping,
@@ -24,6 +23,7 @@ from orders.service_layer import reassignment
 from orders.service_layer.ownership import look_as
 from servicekit.auth import Principal, authenticate
 from servicekit.runtime import runtime_of
+from servicekit.visibility import viewer_of
 
 router = APIRouter(tags=["owners"])
 
@@ -33,8 +33,7 @@ async def see_as_caller(
 ) -> None:
     """Every route sees customers, quotes and orders as the caller's roles allow."""
     settings: OrdersSettings = runtime_of(request).settings  # type: ignore[assignment]
-    visibility = visibility_of(principal.roles, settings.visibility)
-    look_as(Viewer(subject=principal.subject, team=principal.team, visibility=visibility))
+    look_as(viewer_of(principal, settings.visibility))
 
 
 def _reassignment(body: ownership_schemas.Reassign) -> reassignment.Reassignment:

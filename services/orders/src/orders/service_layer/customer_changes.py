@@ -11,7 +11,7 @@ from orders.domain.customer import Customer
 from orders.domain.errors import Conflicting
 from orders.domain.tax_ids import normalised_tax_id
 from orders.service_layer.customer_groups import require_group
-from orders.service_layer.customers import find_customer
+from orders.service_layer.customers import announce_customer, find_customer
 from orders.service_layer.events import utcnow
 from orders.service_layer.ownership import current_viewer
 from orders.service_layer.unit_of_work import UnitOfWork
@@ -80,6 +80,8 @@ async def change_customer(
             data={"customer_id": customer.id, "changes": changed},
             customer_id=customer.id,
         )
+        if "name" in changed:
+            await announce_customer(uow, customer)
     return customer
 
 
@@ -101,6 +103,7 @@ async def archive_customer(uow: UnitOfWork, customer_id: str, *, archived: bool)
         data={"customer_id": customer.id},
         customer_id=customer.id,
     )
+    await announce_customer(uow, customer)
     return customer
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from contracts import EventType, new_event
+from contracts.events import CustomerChanged
 from orders.domain.addresses import AddressBook, AddressKind, CustomerAddress
 from orders.domain.content import Address
 from orders.domain.customer import Customer
 from orders.domain.tax_ids import normalised_tax_id
 from orders.service_layer.customer_groups import require_group
-from orders.service_layer.events import utcnow
+from orders.service_layer.events import SOURCE, utcnow
 from orders.service_layer.ownership import default_owner, visible
 from orders.service_layer.unit_of_work import UnitOfWork
 
@@ -74,7 +76,22 @@ async def create_customer(uow: UnitOfWork, new: NewCustomer) -> Customer:
             )
     if book.addresses:
         await uow.addresses.save_all(customer.id, book.addresses, set())
+    await announce_customer(uow, customer)
     return customer
+
+
+async def announce_customer(uow: UnitOfWork, customer: Customer) -> None:
+    """Record `suite.customer.changed.v1`: the customer's name, owner and team now (keyed and
+    numbered per customer), for the services that keep a view of who owns a customer."""
+    changed = CustomerChanged(
+        customer_id=customer.id,
+        name=customer.name,
+        owner=customer.owner,
+        team=customer.team,
+        archived=customer.archived_at is not None,
+    )
+    event = new_event(EventType.CUSTOMER_CHANGED, changed, source=SOURCE, subject=customer.id)
+    await uow.record(event, summary="", key=customer.id)
 
 
 async def get_customer(uow: UnitOfWork, customer_id: str) -> Customer:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from orders.domain.customer import Customer
 from orders.domain.order import Order
 from orders.domain.quote import Quote
-from orders.service_layer.customers import find_customer
+from orders.service_layer.customers import announce_customer, find_customer
 from orders.service_layer.events import utcnow
 from orders.service_layer.orders import get_order
 from orders.service_layer.quotes import get_quote
@@ -43,6 +43,7 @@ async def _reassign(
     reassignment: Reassignment,
     find: Callable[..., Awaitable[Record]],
     save: Callable[[Record], Awaitable[None]],
+    announce: Callable[[UnitOfWork, Record], Awaitable[None]] | None = None,
 ) -> list[Record]:
     """`find(uow, id, for_update=True)` each record (visible to the caller, or it is unknown)."""
     changed: list[Record] = []
@@ -68,6 +69,8 @@ async def _reassign(
                 data=data,
                 **{f"{kind}_id": record.id},
             )
+            if announce is not None:
+                await announce(uow, record)
         changed.append(record)
     return changed
 
@@ -87,4 +90,6 @@ async def reassign_quotes(
 async def reassign_customers(
     uow: UnitOfWork, ids: Sequence[str], reassignment: Reassignment
 ) -> list[Customer]:
-    return await _reassign(uow, "customer", ids, reassignment, find_customer, uow.customers.save)
+    return await _reassign(
+        uow, "customer", ids, reassignment, find_customer, uow.customers.save, announce_customer
+    )

@@ -98,8 +98,10 @@ class UnitOfWork(Protocol):
         summary: str,
         order_id: str | None = None,
         quote_id: str | None = None,
+        key: str | None = None,
     ) -> None:
-        """Record an event of ours in the outbox and on the order's (or quote's) timeline."""
+        """Record an event of ours in the outbox and on the order's (or quote's) timeline;
+        `key` (default: the order or quote id) keys and numbers an event about neither."""
         ...
 
     async def note_received(

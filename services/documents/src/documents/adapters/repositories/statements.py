@@ -14,6 +14,7 @@ from documents.service_layer.statements import StatementFilter
 from documents.service_layer.unit_of_work import Position
 from servicekit.mapping import copied
 from servicekit.unit_of_work import SqlRepository
+from servicekit.visibility import Visibility
 
 
 def _statement(row: RowMapping) -> StatementDocument:
@@ -60,11 +61,11 @@ class SqlStatementRepository(SqlRepository):
         query = rows.page_of(statements, after, limit)
         if where.customer_id is not None:
             query = query.where(statements.c.customer_id == where.customer_id)
-        if where.visible_to is not None:
-            owner, team = where.visible_to
-            seen = [statements.c.owner == owner]
-            if team is not None:
-                seen.append(statements.c.team == team)
+        viewer = where.viewer
+        if not viewer.sees_all:
+            seen = [statements.c.owner == viewer.subject]
+            if viewer.visibility is Visibility.TEAM and viewer.team is not None:
+                seen.append(statements.c.team == viewer.team)
             query = query.where(or_(*seen))
         found = (await self.session.execute(query)).mappings().all()
         return [_statement(row) for row in found]
