@@ -20,7 +20,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Se
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from servicekit.http import InvalidInput
 
@@ -210,3 +210,43 @@ async def stream_csv(
     yield csv_line(list(header))
     async for row in rows:
         yield csv_line(cells(row))
+
+
+class CellErrorRead(BaseModel):
+    line: int = Field(description="The line of the file the row starts on (the header is 1)")
+    column: str | None = Field(description="null: the row as a whole")
+    message: str
+
+
+class ImportReportRead(BaseModel):
+    dry_run: bool
+    rows: int
+    created: int = Field(description="In a dry run: how many a real run would create")
+    existing: int = Field(description="Rows whose reference is known already: left unchanged")
+    errors: list[CellErrorRead]
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportReportRead:
+        return cls(
+            dry_run=report.dry_run,
+            rows=report.rows,
+            created=report.created,
+            existing=report.existing,
+            errors=[
+                CellErrorRead(line=e.line, column=e.column, message=e.message)
+                for e in sorted(report.errors, key=lambda error: error.line)
+            ],
+        )
+
+
+class ImportFailed(InvalidInput):
+    """A real run with bad rows: nothing written, the report names every error."""
+
+    def __init__(self, report: ImportReport) -> None:
+        read = ImportReportRead.of(report)
+        super().__init__(
+            f"{len({e.line for e in report.errors})} of {report.rows} rows have errors: "
+            "nothing was imported",
+            errors=[error.model_dump() for error in read.errors],
+            report=read.model_dump(),
+        )

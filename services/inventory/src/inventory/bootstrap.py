@@ -8,6 +8,7 @@ from inventory.config import InventorySettings
 from inventory.entrypoints import (
     adjustments_api,
     products_api,
+    products_import,
     purchase_orders_api,
     reservations_api,
     returns_api,
@@ -26,6 +27,7 @@ from servicekit.runtime import ServiceSpec, Subscription
 
 ROUTERS = (
     products_api.router,
+    products_import.router,
     adjustments_api.router,
     stock_api.router,
     reservations_api.router,

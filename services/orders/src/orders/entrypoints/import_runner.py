@@ -16,12 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orders.adapters.imports import SqlImportJobs
 from orders.domain.ownership import EVERYONE, Viewer, Visibility
 from orders.entrypoints.importing import IMPORTERS, import_table
-from orders.entrypoints.imports_schemas import ImportReportRead
 from orders.service_layer.imports import ImportJob, JobStatus, Progress
 from orders.service_layer.ownership import looking_as
 from servicekit.auth import acting_as
 from servicekit.background import BackgroundLoop
-from servicekit.csvfiles import CsvRejected, ImportReport
+from servicekit.csvfiles import CsvRejected, ImportReport, ImportReportRead
 
 log = logging.getLogger(__name__)
 

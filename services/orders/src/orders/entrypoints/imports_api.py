@@ -12,12 +12,12 @@ from fastapi.responses import JSONResponse
 from orders.config import OrdersSettings
 from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, problems, unit_of_work
 from orders.entrypoints.importing import IMPORTERS, import_table
-from orders.entrypoints.imports_schemas import ImportJobRead, ImportReportRead
+from orders.entrypoints.imports_schemas import ImportJobRead
 from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST, ImportJob
 from orders.service_layer.ownership import current_viewer
 from servicekit.auth import current_actor
-from servicekit.csvfiles import ImportReport, decode
-from servicekit.http import InvalidInput, NotFound
+from servicekit.csvfiles import ImportFailed, ImportReportRead, decode
+from servicekit.http import NotFound
 from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["imports"])
@@ -41,19 +41,6 @@ Background = Annotated[
         "progress and report); files over ORDERS_IMPORT_SYNC_ROWS rows always are"
     ),
 ]
-
-
-class ImportFailed(InvalidInput):
-    """A real run with bad rows: nothing written, the report names every error."""
-
-    def __init__(self, report: ImportReport) -> None:
-        read = ImportReportRead.of(report)
-        super().__init__(
-            f"{len({e.line for e in report.errors})} of {report.rows} rows have errors: "
-            "nothing was imported",
-            errors=[error.model_dump() for error in read.errors],
-            report=read.model_dump(),
-        )
 
 
 def _settings(request: Request) -> OrdersSettings:

@@ -1,4 +1,4 @@
-"""Bodies of the imports API: the report of an import (or of its dry run)."""
+"""Bodies of the imports API: an import job (the report of an import is servicekit's)."""
 
 from __future__ import annotations
 
@@ -8,35 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from orders.service_layer.imports import ImportJob, JobStatus
-from servicekit.csvfiles import ImportReport
 from servicekit.mapping import copied
-
-
-class CellErrorRead(BaseModel):
-    line: int = Field(description="The line of the file the row starts on (the header is 1)")
-    column: str | None = Field(description="null: the row as a whole")
-    message: str
-
-
-class ImportReportRead(BaseModel):
-    dry_run: bool
-    rows: int
-    created: int = Field(description="In a dry run: how many a real run would create")
-    existing: int = Field(description="Rows whose reference is known already: left unchanged")
-    errors: list[CellErrorRead]
-
-    @classmethod
-    def of(cls, report: ImportReport) -> ImportReportRead:
-        return cls(
-            dry_run=report.dry_run,
-            rows=report.rows,
-            created=report.created,
-            existing=report.existing,
-            errors=[
-                CellErrorRead(line=e.line, column=e.column, message=e.message)
-                for e in sorted(report.errors, key=lambda error: error.line)
-            ],
-        )
 
 
 class ImportJobRead(BaseModel):

@@ -1,0 +1,188 @@
+"""Products and services from CSV: one row per SKU. A dry run reports every row's errors by
+line and column and writes nothing; a real run creates all the new SKUs or nothing. A SKU the
+catalogue has already is left as it is (`existing`), so running a file twice creates nothing
+new; changing a product stays `PUT /products/{sku}`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import TypeAdapter, ValidationError
+
+from contracts.common import Sku
+from inventory.domain.catalogue import CatalogueDetails, InvalidCatalogueEntry, gtin, list_prices
+from inventory.domain.commands import UpsertProduct
+from inventory.entrypoints.common import PROBLEMS, WAREHOUSE_ONLY, RuntimeDep, change
+from inventory.entrypoints.products_schemas import ProductUpdate
+from inventory.service_layer import catalogue
+from inventory.service_layer.ports import UnitOfWork
+from servicekit.auth import current_actor
+from servicekit.csvfiles import (
+    CellError,
+    ImportFailed,
+    ImportReport,
+    ImportReportRead,
+    Row,
+    read_table,
+    row_errors,
+)
+from servicekit.observability import current_correlation_id
+from servicekit.runtime import Runtime
+
+router = APIRouter(tags=["catalogue"], responses=PROBLEMS)
+
+COLUMNS = (
+    "sku",
+    "name",
+    "kind",
+    "description",
+    "list_prices",
+    "unit_of_measure",
+    "tax_category",
+    "active",
+    "barcode",
+)
+MAX_ROWS = 10_000
+SKU = TypeAdapter(Sku)
+
+
+def _prices(cell: str) -> list[dict[str, str]]:
+    """`EUR 12.50 USD 13.90`: currency and amount pairs, separated by spaces."""
+    words = cell.split()
+    if len(words) % 2:
+        raise ValueError("give currency and amount pairs, e.g. `EUR 12.50 USD 13.90`")
+    return [{"currency": c, "amount": a} for c, a in zip(words[::2], words[1::2], strict=True)]
+
+
+def _column_of(location: tuple[Any, ...]) -> str | None:
+    head = str(location[0]) if location else ""
+    return head if head in COLUMNS else None
+
+
+def _command(row: Row) -> UpsertProduct:
+    """The row as the command `PUT /products/{sku}` would run; raises ValidationError,
+    ValueError (the list prices cell) or InvalidCatalogueEntry."""
+    values = row.values
+    body: dict[str, Any] = {name: values[name] for name in COLUMNS[1:] if name in values}
+    body["list_prices"] = _prices(values.get("list_prices", ""))
+    product = ProductUpdate.model_validate(body)
+    details = CatalogueDetails(
+        list_prices=list_prices((p.currency, p.amount) for p in product.list_prices),
+        unit_of_measure=product.unit_of_measure,
+        tax_category=product.tax_category,
+        active=product.active,
+        barcode=gtin(product.barcode) if product.barcode else None,
+    )
+    return UpsertProduct(
+        sku=values["sku"],
+        name=product.name,
+        kind=product.kind,
+        description=product.description,
+        details=details,
+        correlation_id=current_correlation_id(),
+        actor=current_actor(),
+    )
+
+
+def _row_errors(row: Row) -> tuple[UpsertProduct | None, list[CellError]]:
+    try:
+        SKU.validate_python(row.values.get("sku", ""))
+    except ValidationError as exc:
+        return None, [CellError(row.line, "sku", str(exc.errors()[0]["msg"]))]
+    try:
+        return _command(row), []
+    except ValidationError as exc:
+        return None, row_errors(row.line, exc, _column_of)
+    except InvalidCatalogueEntry as exc:
+        return None, [CellError(row.line, exc.field.split(".")[0], exc.message)]
+    except ValueError as exc:
+        return None, [CellError(row.line, "list_prices", str(exc))]
+
+
+def parse_rows(rows: list[Row]) -> tuple[list[UpsertProduct], list[CellError]]:
+    """Each valid row's command, and every error of the others by line and column."""
+    commands: list[UpsertProduct] = []
+    errors: list[CellError] = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.extra_cells:
+            errors.append(CellError(row.line, None, "more cells than the header has columns"))
+        sku = row.values.get("sku", "")
+        if sku in first_line:
+            errors.append(CellError(row.line, "sku", f"the same SKU as line {first_line[sku]}"))
+            continue
+        first_line[sku] = row.line
+        command, failed = _row_errors(row)
+        errors += failed
+        if command is not None and not row.extra_cells:
+            commands.append(command)
+    errors.sort(key=lambda error: error.line)
+    return commands, errors
+
+
+class _RolledBack(Exception):
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("rolled back")
+        self.report = report
+
+
+async def import_products(
+    runtime: Runtime, commands: list[UpsertProduct], report: ImportReport
+) -> ImportReport:
+    """Create the SKUs not in the catalogue yet, each recording product.changed; committed
+    only in a real run without errors."""
+
+    async def work(uow: UnitOfWork) -> ImportReport:
+        new = [c for c in commands if await catalogue.get_product(uow, c.sku) is None]
+        report.existing = len(commands) - len(new)
+        report.created = len(new) if report.ok else 0
+        if report.ok and not report.dry_run:
+            for command in new:
+                await catalogue.upsert_product(uow, command)
+        if report.dry_run or not report.ok:
+            raise _RolledBack(report)
+        return report
+
+    try:
+        return await change(runtime, work)
+    except _RolledBack as done:
+        return done.report
+
+
+@router.post(
+    "/imports/products",
+    dependencies=WAREHOUSE_ONLY,
+    response_model=ImportReportRead,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "UTF-8 CSV; the delimiter (, ; tab |) is detected; the first line "
+            "names the columns",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_products_csv(
+    request: Request,
+    runtime: RuntimeDep,
+    dry_run: Annotated[
+        bool, Query(description="Report what would happen, every row's errors included")
+    ] = False,
+) -> ImportReportRead:
+    """Products from CSV: `sku`, `name` (required), `kind` (product), `description`,
+    `list_prices` (currency and amount pairs: `EUR 12.50 USD 13.90`), `unit_of_measure`
+    (unit), `tax_category` (standard), `active` (true), `barcode` (a valid GTIN). A SKU the
+    catalogue has already is left as it is.
+
+    422 when the file is not UTF-8, lacks a required column or has too many rows; in a real
+    run also when any row is bad (the report in `report`, nothing written)."""
+    table = read_table(
+        await request.body(), required=("sku", "name"), known=COLUMNS, max_rows=MAX_ROWS
+    )
+    commands, errors = parse_rows(table.rows)
+    report = ImportReport(dry_run=dry_run, rows=len(table.rows), errors=errors)
+    report = await import_products(runtime, commands, report)
+    if not report.ok and not dry_run:
+        raise ImportFailed(report)
+    return ImportReportRead.of(report)
