@@ -24,6 +24,7 @@ import pytest
 from contracts import CloudEvent
 from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     Backorder,
     DemandStatus,
     ItemKind,
@@ -44,6 +45,7 @@ from inventory.domain.records import (
     StockOverviewRow,
 )
 from inventory.domain.revisions import Wait
+from inventory.domain.warehouses import Transfer, Warehouse
 from inventory.service_layer.ports import Page, UnitOfWork
 
 # Both test folders import `purchasing_fakes` from here (pytest does not put test folders on the
@@ -149,30 +151,113 @@ class FakeProducts:
 class FakeStockLevels:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.levels: dict[str, StockLevel] = {}
+        self.levels: dict[tuple[str, str], StockLevel] = {}  # (warehouse, sku) → level
         self.ledger: list[Movement] = []
 
-    async def ensure(self, sku: str) -> None:
-        self.levels.setdefault(sku, StockLevel(sku=sku, on_hand=Decimal(0), reserved=Decimal(0)))
+    async def ensure(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> None:
+        self.levels.setdefault(
+            (warehouse, sku),
+            StockLevel(sku=sku, on_hand=Decimal(0), reserved=Decimal(0), warehouse=warehouse),
+        )
 
-    async def get(self, sku: str) -> StockLevel | None:
-        level = self.levels.get(sku)
+    async def get(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> StockLevel | None:
+        level = self.levels.get((warehouse, sku))
         return replace(level) if level is not None else None
 
-    async def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
-        return {sku: replace(self.levels[sku]) for sku in sorted(set(skus)) if sku in self.levels}
+    async def lock(
+        self, skus: Iterable[str], warehouse: str = MAIN_WAREHOUSE
+    ) -> dict[str, StockLevel]:
+        locked = await self.lock_in((warehouse, sku) for sku in skus)
+        return {sku: level for (_warehouse, sku), level in locked.items()}
+
+    async def lock_in(self, places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
+        return {
+            place: replace(self.levels[place])
+            for place in sorted(set(places))
+            if place in self.levels
+        }
+
+    async def held_in(self, warehouse: str) -> list[StockLevel]:
+        return [
+            replace(level)
+            for (w, _sku), level in sorted(self.levels.items())
+            if w == warehouse and (level.on_hand > 0 or level.reserved > 0)
+        ]
 
     async def save(self, level: StockLevel) -> None:
-        if level.sku in self.levels:
-            self.levels[level.sku] = replace(level)
+        if (level.warehouse, level.sku) in self.levels:
+            self.levels[level.warehouse, level.sku] = replace(level)
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         row = change.entry(level)
         self.ledger.append(Movement(id=len(self.ledger) + 1, created_at=self.clock.now, **row))
 
-    async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
+    async def movements(
+        self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE
+    ) -> Page[Movement]:
         return _page(
-            [m for m in self.ledger if m.sku == sku and (after_id is None or m.id > after_id)],
+            [
+                m
+                for m in self.ledger
+                if m.sku == sku
+                and m.warehouse == warehouse
+                and (after_id is None or m.id > after_id)
+            ],
+            limit,
+        )
+
+
+class FakeWarehouses:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.rows: dict[str, Warehouse] = {
+            MAIN_WAREHOUSE: Warehouse(MAIN_WAREHOUSE, "Main warehouse", is_default=True)
+        }
+
+    async def all(self) -> list[Warehouse]:
+        return [replace(w) for _code, w in sorted(self.rows.items())]
+
+    async def get(self, code: str, *, for_update: bool = False) -> Warehouse | None:
+        found = self.rows.get(code)
+        return replace(found) if found is not None else None
+
+    async def add(self, warehouse: Warehouse) -> Warehouse | None:
+        if warehouse.code in self.rows:
+            return None
+        self.rows[warehouse.code] = replace(warehouse, created_at=self.clock.now)
+        return replace(self.rows[warehouse.code])
+
+    async def save(self, warehouse: Warehouse) -> None:
+        self.rows[warehouse.code] = replace(warehouse)
+
+
+class FakeTransfers:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.rows: dict[str, Transfer] = {}
+
+    async def add(self, transfer: Transfer) -> datetime:
+        self.rows[transfer.id] = replace(transfer, created_at=self.clock.now)
+        return self.clock.now
+
+    async def get(self, transfer_id: str, *, for_update: bool = False) -> Transfer | None:
+        found = self.rows.get(transfer_id)
+        return replace(found) if found is not None else None
+
+    async def save(self, transfer: Transfer) -> None:
+        self.rows[transfer.id] = replace(transfer)
+
+    async def page(
+        self, *, limit: int, status: str | None, after: tuple[datetime, str] | None
+    ) -> Page[Transfer]:
+        ordered = sorted(self.rows.values(), key=lambda t: (t.created_at or self.clock.now, t.id))
+        return _page(
+            [
+                t
+                for t in ordered
+                if (status is None or t.status.value == status)
+                and (after is None or (t.created_at or self.clock.now, t.id) > after)
+            ],
             limit,
         )
 
@@ -189,7 +274,9 @@ class FakeStockOverview:
         self, where: StockFilter, *, limit: int, after: tuple[str, str] | None
     ) -> Page[StockOverviewRow]:
         rows = []
-        for sku, level in sorted(self.stock.levels.items()):
+        for (_warehouse, sku), level in sorted(
+            self.stock.levels.items(), key=lambda item: (item[0][1], item[0][0])
+        ):
             product = self.products.rows[sku]
             text = (where.text or "").lower()
             point = self.points.rows.get(sku)
@@ -272,12 +359,17 @@ class FakeReservations:
                 shipped=record.shipped_quantity,
                 released=record.released_quantity,
                 backordered=record.status is LineStatus.BACKORDERED,
+                warehouse=record.warehouse,
             )
             for record in self._of(order_id)
         }
 
     async def add_lines(
-        self, order_id: str, demand: Mapping[str, Decimal], status: LineStatus
+        self,
+        order_id: str,
+        demand: Mapping[str, Decimal],
+        status: LineStatus,
+        warehouses: Mapping[str, str] | None = None,
     ) -> None:
         if order_id not in self.demands:
             raise LookupError(f"no demand of order {order_id}")  # the foreign key
@@ -285,8 +377,9 @@ class FakeReservations:
         for sku, amount in sorted(demand.items()):
             if (order_id, sku) in self.records:
                 raise LookupError(f"line {order_id}/{sku} exists")  # the primary key
+            where = (warehouses or {}).get(sku, MAIN_WAREHOUSE)
             self.records[order_id, sku] = ReservationRecord(
-                order_id, sku, "MAIN", amount, Decimal(0), Decimal(0), status, now, now
+                order_id, sku, where, amount, Decimal(0), Decimal(0), status, now, now
             )
 
     async def save_line(self, line: ReservationLine) -> None:
@@ -316,7 +409,13 @@ class FakeReservations:
                 if record.status is LineStatus.BACKORDERED
             }
             if set(demand) & set(skus):
-                waiting.append(Backorder(order_id=held.demand.order_id, demand=demand))
+                waiting.append(
+                    Backorder(
+                        order_id=held.demand.order_id,
+                        demand=demand,
+                        warehouse=held.demand.warehouse,
+                    )
+                )
         return waiting
 
     async def page(
@@ -348,6 +447,7 @@ class FakeShipments:
         lines: Mapping[str, Decimal],
         fully_shipped: bool,
         carriage: Carriage | None = None,
+        warehouse: str = MAIN_WAREHOUSE,
     ) -> datetime:
         carriage = carriage or Carriage()
         self.rows[shipment_id] = Shipment(
@@ -359,6 +459,7 @@ class FakeShipments:
             carrier=carriage.carrier,
             tracking_number=carriage.tracking_number,
             shipping_date=carriage.shipping_date,
+            warehouse=warehouse,
         )
         return self.clock.now
 
@@ -435,7 +536,7 @@ class FakeRevisions:
         self.reservations.records[key] = ReservationRecord(
             line.order_id,
             line.sku,
-            "MAIN",
+            line.warehouse,
             line.quantity,
             line.shipped,
             line.released,
@@ -471,6 +572,8 @@ class FakeUnitOfWork:
         self.returns = FakeReturns(self.clock)
         self.reorder_points = FakeReorderPoints()
         self.stock_overview = FakeStockOverview(self.products, self.stock, self.reorder_points)
+        self.warehouses = FakeWarehouses(self.clock)
+        self.transfers = FakeTransfers(self.clock)
         self.recorded: list[tuple[CloudEvent[Any], str | None]] = []
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
@@ -494,6 +597,8 @@ class FakeUnitOfWork:
             self.purchase_orders,
             self.returns,
             self.reorder_points,
+            self.warehouses,
+            self.transfers,
         )
         saved = [(repo, _state(repo)) for repo in (*repositories, self.adjustments)]
         recorded = list(self.recorded)

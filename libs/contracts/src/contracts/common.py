@@ -133,6 +133,13 @@ class OrderSnapshot(Payload):
     opportunity: OpportunityRef | None = None
     template_id: ShortText | None = Field(default=None, description="Document template to use")
     recurring: RecurringBilling | None = None
+    warehouse: Annotated[str | None, Field(max_length=32)] = Field(
+        default=None, description="Reserve and ship from this warehouse only (none: by the rule)"
+    )
+    split_allowed: bool | None = Field(
+        default=None,
+        description="Its SKUs may be reserved in different warehouses when no one covers all",
+    )
 
 
 class StockLine(Payload):

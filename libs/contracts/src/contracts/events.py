@@ -213,6 +213,9 @@ class ShipmentDispatched(Payload):
     carrier: ShortText | None = None
     tracking_number: ShortText | None = None
     shipping_date: date | None = None
+    warehouse: Annotated[str | None, Field(max_length=32)] = Field(
+        default=None, description="The warehouse it left from"
+    )
 
 
 class ShipmentDelivered(Payload):
@@ -331,6 +334,16 @@ class ProductChanged(Payload):
     tax_category: Annotated[str, Field(max_length=32)] = "standard"
     active: bool = True
     barcode: Annotated[str | None, Field(pattern=r"^[0-9]{8,14}$")] = None
+
+
+class TransferMoved(Payload):
+    """Stock sent between two warehouses (dispatched: it left the source and is in transit;
+    received: it is on hand at the destination). Subject and key: the transfer id."""
+
+    transfer_id: str
+    from_warehouse: Annotated[str, Field(max_length=32)]
+    to_warehouse: Annotated[str, Field(max_length=32)]
+    lines: list[StockLine] = Field(min_length=1)
 
 
 class StockLevelChanged(Payload):
@@ -798,6 +811,8 @@ class EventType(StrEnum):
     RETURN_RECEIVED = f"{PREFIX}.return.received.v1"
     PRODUCT_CHANGED = f"{PREFIX}.product.changed.v1"
     STOCK_LEVEL_CHANGED = f"{PREFIX}.stock.level_changed.v1"
+    TRANSFER_DISPATCHED = f"{PREFIX}.transfer.dispatched.v1"
+    TRANSFER_RECEIVED = f"{PREFIX}.transfer.received.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
@@ -852,6 +867,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.RETURN_RECEIVED: ReturnReceived,
     EventType.PRODUCT_CHANGED: ProductChanged,
     EventType.STOCK_LEVEL_CHANGED: StockLevelChanged,
+    EventType.TRANSFER_DISPATCHED: TransferMoved,
+    EventType.TRANSFER_RECEIVED: TransferMoved,
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.PAYMENT_REVERSED: PaymentReversed,

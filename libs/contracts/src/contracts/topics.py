@@ -53,7 +53,10 @@ ORDERS_EVENTS = Topic(
 INVENTORY_EVENTS = Topic(
     name="inventory.events",
     partitions=6,
-    key="order id (sku for adjustments, levels and products; purchase order id for purchasing)",
+    key=(
+        "order id (sku for adjustments, levels and products; purchase order id for purchasing; "
+        "transfer id for transfers)"
+    ),
     event_types=(
         EventType.STOCK_RESERVED,
         EventType.STOCK_RESERVATION_FAILED,
@@ -69,6 +72,8 @@ INVENTORY_EVENTS = Topic(
         EventType.RETURN_RECEIVED,
         EventType.PRODUCT_CHANGED,
         EventType.STOCK_LEVEL_CHANGED,
+        EventType.TRANSFER_DISPATCHED,
+        EventType.TRANSFER_RECEIVED,
     ),
     description=(
         "Reservations, shipments, stock movements and levels, the catalogue, purchase orders, "

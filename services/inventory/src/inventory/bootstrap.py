@@ -16,6 +16,7 @@ from inventory.entrypoints import (
     stock_api,
     suggestions_api,
     vendors_api,
+    warehouses_api,
 )
 from inventory.entrypoints.handlers import (
     handle_order_cancelled,
@@ -36,6 +37,7 @@ ROUTERS = (
     purchase_orders_api.router,
     returns_api.router,
     suggestions_api.router,
+    warehouses_api.router,
 )
 
 

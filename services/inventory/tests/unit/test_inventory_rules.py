@@ -152,8 +152,11 @@ def test_adjustment_body_requires_positive_quantity_except_for_a_count() -> None
         with pytest.raises(ValidationError) as invalid:
             StockAdjustmentCreate.model_validate({**body, "quantity": "1", field: value})
         assert [e["loc"] for e in invalid.value.errors()] == [(field,)]
-    with pytest.raises(ValidationError):
-        StockAdjustmentCreate.model_validate({**body, "quantity": "1", "warehouse": "X"})
+    with pytest.raises(ValidationError) as invalid:
+        StockAdjustmentCreate.model_validate({**body, "quantity": "1", "warehouse": "x y"})
+    assert [e["loc"] for e in invalid.value.errors()] == [("warehouse",)]
+    named = StockAdjustmentCreate.model_validate({**body, "quantity": "1", "warehouse": "WEST"})
+    assert named.warehouse == "WEST"
 
 
 # --- shipments ----------------------------------------------------------------------------------

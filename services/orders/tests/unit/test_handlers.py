@@ -26,9 +26,12 @@ def test_every_event_about_orders_is_subscribed_to_once() -> None:
     assert sorted(subscribed) == sorted(HANDLERS)
     topics = (ORDERS_INBOUND, INVENTORY_EVENTS, BILLING_EVENTS, DOCUMENTS_EVENTS)
     consumed = {t for topic in topics for t in topic.event_types}
-    # About a SKU, a customer (refunds, statements) or a purchase order, not a sales order.
+    # About a SKU, a customer (refunds, statements), a purchase order or a transfer, not a
+    # sales order.
     assert consumed - set(HANDLERS) == {
         EventType.STOCK_ADJUSTED,
+        EventType.TRANSFER_DISPATCHED,
+        EventType.TRANSFER_RECEIVED,
         EventType.REFUND_PAID,
         EventType.PURCHASE_ORDER_SENT,
         EventType.PURCHASE_ORDER_CANCELLED,

@@ -56,6 +56,7 @@ class SqlReservationRepository(WarehouseRepository):
                 status=demand.status.value,
                 correlation_id=demand.correlation_id,
                 causation_id=causation_id,
+                warehouse=demand.warehouse,
             )
             .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
             .returning(order_demands.c.seq)
@@ -98,10 +99,7 @@ class SqlReservationRepository(WarehouseRepository):
     async def lines(self, order_id: str, *, for_update: bool = False) -> dict[str, ReservationLine]:
         query = (
             select(reservation_lines)
-            .where(
-                reservation_lines.c.order_id == order_id,
-                reservation_lines.c.warehouse == self.warehouse,
-            )
+            .where(reservation_lines.c.order_id == order_id)
             .order_by(reservation_lines.c.sku)
         )
         if for_update:
@@ -109,14 +107,19 @@ class SqlReservationRepository(WarehouseRepository):
         return {row.sku: _line(row) for row in await self.session.execute(query)}
 
     async def add_lines(
-        self, order_id: str, demand: Mapping[str, Decimal], status: LineStatus
+        self,
+        order_id: str,
+        demand: Mapping[str, Decimal],
+        status: LineStatus,
+        warehouses: Mapping[str, str] | None = None,
     ) -> None:
+        where = warehouses or {}
         await self.session.execute(
             reservation_lines.insert(),
             [
                 {
                     "order_id": order_id,
-                    "warehouse": self.warehouse,
+                    "warehouse": where.get(sku, self.warehouse),
                     "sku": sku,
                     "quantity": amount,
                     "status": status.value,
@@ -130,7 +133,7 @@ class SqlReservationRepository(WarehouseRepository):
             update(reservation_lines)
             .where(
                 reservation_lines.c.order_id == line.order_id,
-                reservation_lines.c.warehouse == self.warehouse,
+                reservation_lines.c.warehouse == line.warehouse,
                 reservation_lines.c.sku == line.sku,
             )
             .values(
@@ -153,7 +156,7 @@ class SqlReservationRepository(WarehouseRepository):
         if not skus:
             return []
         waiting = (
-            select(order_demands.c.order_id, order_demands.c.seq)
+            select(order_demands.c.order_id, order_demands.c.seq, order_demands.c.warehouse)
             .join(reservation_lines, reservation_lines.c.order_id == order_demands.c.order_id)
             .where(
                 order_demands.c.status == DemandStatus.BACKORDERED.value,
@@ -165,15 +168,20 @@ class SqlReservationRepository(WarehouseRepository):
         )
         rows = await self.session.execute(
             select(waiting.c.seq, reservation_lines.c.order_id, reservation_lines.c.sku)
-            .add_columns(reservation_lines.c.quantity)
+            .add_columns(reservation_lines.c.quantity, waiting.c.warehouse)
             .join(reservation_lines, reservation_lines.c.order_id == waiting.c.order_id)
             .where(reservation_lines.c.status == LineStatus.BACKORDERED.value)
             .order_by(waiting.c.seq, reservation_lines.c.sku)
         )
         demands: dict[str, dict[str, Decimal]] = {}
-        for _seq, order_id, sku, amount in rows:
+        named: dict[str, str | None] = {}
+        for _seq, order_id, sku, amount, warehouse in rows:
             demands.setdefault(order_id, {})[sku] = amount
-        return [Backorder(order_id=order_id, demand=demand) for order_id, demand in demands.items()]
+            named[order_id] = warehouse
+        return [
+            Backorder(order_id=order_id, demand=demand, warehouse=named[order_id])
+            for order_id, demand in demands.items()
+        ]
 
     async def page(
         self, where: ReservationFilter, *, limit: int, after: tuple[str, str] | None

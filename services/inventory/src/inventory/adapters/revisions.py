@@ -99,7 +99,7 @@ class SqlRevisionRepository(WarehouseRepository):
             "status": line.status.value,
         }
         statement = insert(reservation_lines).values(
-            order_id=line.order_id, warehouse=self.warehouse, sku=line.sku, **values
+            order_id=line.order_id, warehouse=line.warehouse, sku=line.sku, **values
         )
         await self.session.execute(
             statement.on_conflict_do_update(

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import shipment_lines, shipments
+from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.records import Carriage, Shipment
 from inventory.service_layer.ports import Page
 
@@ -25,6 +26,7 @@ class SqlShipmentRepository(WarehouseRepository):
         lines: Mapping[str, Decimal],
         fully_shipped: bool,
         carriage: Carriage | None = None,
+        warehouse: str = MAIN_WAREHOUSE,
     ) -> datetime:
         carriage = carriage or Carriage()
         created_at: datetime = (
@@ -33,7 +35,7 @@ class SqlShipmentRepository(WarehouseRepository):
                 .values(
                     id=shipment_id,
                     order_id=order_id,
-                    warehouse=self.warehouse,
+                    warehouse=warehouse,
                     fully_shipped=fully_shipped,
                     carrier=carriage.carrier,
                     tracking_number=carriage.tracking_number,

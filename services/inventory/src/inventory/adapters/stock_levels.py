@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import stock_levels, stock_movements
-from inventory.domain.model import MovementKind, StockLevel
+from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
 from inventory.domain.records import Movement, StockChange
 from inventory.service_layer.ports import Page
 
@@ -25,37 +25,55 @@ def _movement(row: Row[Any]) -> Movement:
 
 
 class SqlStockLevelRepository(WarehouseRepository):
-    async def ensure(self, sku: str) -> None:
+    async def ensure(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> None:
         await self.session.execute(
-            insert(stock_levels).values(warehouse=self.warehouse, sku=sku).on_conflict_do_nothing()
+            insert(stock_levels).values(warehouse=warehouse, sku=sku).on_conflict_do_nothing()
         )
 
-    async def get(self, sku: str) -> StockLevel | None:
+    async def get(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> StockLevel | None:
         row = (
             await self.session.execute(
                 select(stock_levels).where(
-                    stock_levels.c.warehouse == self.warehouse, stock_levels.c.sku == sku
+                    stock_levels.c.warehouse == warehouse, stock_levels.c.sku == sku
                 )
             )
         ).first()
         return _level(row) if row is not None else None
 
-    async def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
+    async def lock(
+        self, skus: Iterable[str], warehouse: str = MAIN_WAREHOUSE
+    ) -> dict[str, StockLevel]:
         """SELECT … ORDER BY sku FOR UPDATE.
 
         PostgreSQL locks the rows as the sorted result is produced, so two transactions asking
         for overlapping SKUs always queue in the same order instead of deadlocking.
         """
-        wanted = sorted(set(skus))
+        locked = await self.lock_in((warehouse, sku) for sku in skus)
+        return {sku: level for (_warehouse, sku), level in locked.items()}
+
+    async def lock_in(self, places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
+        """SELECT … ORDER BY warehouse, sku FOR UPDATE: one order for every locker."""
+        wanted = sorted(set(places))
         if not wanted:
             return {}
         rows = await self.session.execute(
             select(stock_levels)
-            .where(stock_levels.c.warehouse == self.warehouse, stock_levels.c.sku.in_(wanted))
-            .order_by(stock_levels.c.sku)
+            .where(tuple_(stock_levels.c.warehouse, stock_levels.c.sku).in_(wanted))
+            .order_by(stock_levels.c.warehouse, stock_levels.c.sku)
             .with_for_update()
         )
-        return {row.sku: _level(row) for row in rows}
+        return {(row.warehouse, row.sku): _level(row) for row in rows}
+
+    async def held_in(self, warehouse: str) -> list[StockLevel]:
+        rows = await self.session.execute(
+            select(stock_levels)
+            .where(
+                stock_levels.c.warehouse == warehouse,
+                or_(stock_levels.c.on_hand > 0, stock_levels.c.reserved > 0),
+            )
+            .order_by(stock_levels.c.sku)
+        )
+        return [_level(row) for row in rows]
 
     async def save(self, level: StockLevel) -> None:
         await self.session.execute(
@@ -67,10 +85,12 @@ class SqlStockLevelRepository(WarehouseRepository):
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         await self.session.execute(stock_movements.insert().values(change.entry(level)))
 
-    async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
+    async def movements(
+        self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE
+    ) -> Page[Movement]:
         query = (
             select(stock_movements)
-            .where(stock_movements.c.sku == sku, stock_movements.c.warehouse == self.warehouse)
+            .where(stock_movements.c.sku == sku, stock_movements.c.warehouse == warehouse)
             .order_by(stock_movements.c.id)
             .limit(limit + 1)
         )

@@ -79,6 +79,11 @@ warehouses = Table(
     Column("code", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
     _timestamp("created_at"),
+    # The reservation rule (domain.warehouses.candidates): the default first, then by priority.
+    Column("priority", Integer, nullable=False, server_default=text("100")),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Index("uq_warehouses_default", "is_default", unique=True, postgresql_where=text("is_default")),
 )
 
 stock_levels = Table(
@@ -143,6 +148,7 @@ order_demands = Table(
     # The last revision of the order applied here (0: as confirmed): an older one is stale.
     Column("revision", Integer, nullable=False, server_default=text("0")),
     *_timestamps(),
+    Column("warehouse", String(32)),  # the warehouse the order named (NULL: any, by the rule)
     CheckConstraint("status IN ('backordered', 'reserved', 'cancelled')", name="status"),
     Index(
         "ix_order_demands_backordered",
@@ -210,5 +216,32 @@ shipment_lines = Table(
     Column("sku", String(64), nullable=False),
     Column("quantity", QUANTITY, nullable=False),
     PrimaryKeyConstraint("shipment_id", "sku", name="pk_shipment_lines"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# Stock sent from one warehouse to another: it left the source (a transfer_out ledger row) and
+# is on hand at the destination once received (a transfer_in row).
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("from_warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("to_warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("note", String(500)),
+    _timestamp("created_at"),
+    Column("received_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('in_transit', 'received')", name="status"),
+    CheckConstraint("from_warehouse <> to_warehouse", name="two_warehouses"),
+    Index("ix_transfers_created_at_id", "created_at", "id"),
+)
+
+transfer_lines = Table(
+    "transfer_lines",
+    metadata,
+    Column("transfer_id", String(36), ForeignKey("transfers.id"), nullable=False),
+    Column("sku", String(64), ForeignKey("products.sku"), nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    PrimaryKeyConstraint("transfer_id", "sku", name="pk_transfer_lines"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )

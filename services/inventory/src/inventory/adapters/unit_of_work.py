@@ -19,6 +19,7 @@ from inventory.adapters.stock_levels import SqlStockLevelRepository
 from inventory.adapters.stock_overview import SqlStockOverview
 from inventory.adapters.tables import metadata
 from inventory.adapters.vendors import SqlVendorRepository
+from inventory.adapters.warehouses import SqlTransferRepository, SqlWarehouseRepository
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -38,6 +39,8 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.returns = SqlReturnRepository(session)
         self.reorder_points = SqlReorderPointRepository(session)
         self.stock_overview = SqlStockOverview(session)
+        self.warehouses = SqlWarehouseRepository(session)
+        self.transfers = SqlTransferRepository(session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

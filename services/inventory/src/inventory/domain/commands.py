@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from inventory.domain.catalogue import CatalogueDetails
-from inventory.domain.model import AdjustmentKind, ItemKind
+from inventory.domain.model import MAIN_WAREHOUSE, AdjustmentKind, ItemKind
 from inventory.domain.records import Carriage
 
 
@@ -32,6 +32,7 @@ class AdjustStock:
     kind: AdjustmentKind
     quantity: Decimal
     reason: str
+    warehouse: str = MAIN_WAREHOUSE
     correlation_id: str | None = None
     actor: str | None = None
 
@@ -41,6 +42,7 @@ class DispatchShipment:
     order_id: str
     lines: tuple[tuple[str, Decimal], ...]
     carriage: Carriage = field(default_factory=Carriage)
+    warehouse: str | None = None  # None: where the lines are reserved (one warehouse)
     correlation_id: str | None = None
     actor: str | None = None
 
@@ -51,5 +53,33 @@ class ConfirmDelivery:
 
     shipment_id: str
     delivered_at: datetime | None = None
+    correlation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateWarehouse:
+    code: str
+    name: str
+    priority: int = 100
+    correlation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferStock:
+    """Send stock from one warehouse to another (it is in transit until received)."""
+
+    from_warehouse: str
+    to_warehouse: str
+    lines: tuple[tuple[str, Decimal], ...]
+    note: str | None = None
+    correlation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveTransfer:
+    transfer_id: str
     correlation_id: str | None = None
     actor: str | None = None

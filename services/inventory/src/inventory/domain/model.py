@@ -54,6 +54,8 @@ class MovementKind(StrEnum):
     SHIPMENT = "shipment"
     RETURN = "return"  # a customer's return put back on hand
     SCRAP = "scrap"  # a customer's return written off: on hand does not change
+    TRANSFER_OUT = "transfer_out"  # left for another warehouse (in transit)
+    TRANSFER_IN = "transfer_in"  # a transfer from another warehouse was received
 
 
 class LineStatus(StrEnum):
@@ -249,6 +251,7 @@ class Backorder:
 
     order_id: str
     demand: Mapping[str, Decimal]
+    warehouse: str | None = None  # the warehouse the order named (None: any, by the rule)
 
 
 def fulfil_backorders(
@@ -274,6 +277,7 @@ class ReservationLine:
     shipped: Decimal = ZERO
     released: Decimal = ZERO
     backordered: bool = False
+    warehouse: str = MAIN_WAREHOUSE  # where it is reserved (one warehouse per SKU of an order)
 
     @property
     def open(self) -> Decimal:

@@ -122,6 +122,7 @@ class OrderDemand:
     number: str | None
     status: DemandStatus
     correlation_id: str | None
+    warehouse: str | None = None  # the warehouse the order named (None: any, by the rule)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class Shipment:
     tracking_number: str | None = None
     shipping_date: date | None = None
     delivered_at: datetime | None = None
+    warehouse: str = "MAIN"  # the warehouse it left from
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from inventory.domain.model import ZERO, ReservationLine, StockLevel
+from inventory.domain.model import MAIN_WAREHOUSE, ZERO, ReservationLine, StockLevel
 
 
 @dataclass(frozen=True)
@@ -83,19 +83,36 @@ def plan_revision(
 
 
 def holding(
-    order_id: str, sku: str, line: ReservationLine | None, wanted: Decimal
+    order_id: str,
+    sku: str,
+    line: ReservationLine | None,
+    wanted: Decimal,
+    warehouse: str = MAIN_WAREHOUSE,
 ) -> ReservationLine:
     """The order's line of `sku` holding `wanted` (reserved + shipped); a line cut to nothing
-    is released (the row keeps its quantity, as a cancellation leaves it)."""
+    is released (the row keeps its quantity, as a cancellation leaves it). A new line is in
+    `warehouse`; an existing one stays where it is."""
     if line is None:
-        return ReservationLine(order_id=order_id, sku=sku, quantity=wanted)
+        return ReservationLine(order_id=order_id, sku=sku, quantity=wanted, warehouse=warehouse)
     if wanted == 0:
         released = ReservationLine(
-            order_id, sku, line.quantity, line.shipped, line.released, line.backordered
+            order_id,
+            sku,
+            line.quantity,
+            line.shipped,
+            line.released,
+            line.backordered,
+            warehouse=line.warehouse,
         )
         released.release_open()
         return released
-    return ReservationLine(order_id=order_id, sku=sku, quantity=wanted, shipped=line.shipped)
+    return ReservationLine(
+        order_id=order_id,
+        sku=sku,
+        quantity=wanted,
+        shipped=line.shipped,
+        warehouse=line.warehouse,
+    )
 
 
 def fulfil_waits(waits: Iterable[Wait], levels: Mapping[str, StockLevel]) -> list[Wait]:

@@ -32,6 +32,7 @@ async def create_adjustment(
         kind=body.kind,
         quantity=body.quantity,
         reason=body.reason,
+        warehouse=body.warehouse,
         correlation_id=current_correlation_id(),
         actor=current_actor(),
     )

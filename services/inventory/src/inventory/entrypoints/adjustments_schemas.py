@@ -23,6 +23,9 @@ class StockAdjustmentCreate(RequestBody):
         description="Received / written off (> 0), or the counted on-hand quantity (>= 0)"
     )
     reason: Reason
+    warehouse: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")] = Field(
+        default="MAIN", description="The warehouse whose stock changes (an active one)"
+    )
 
     @field_validator("quantity")
     @classmethod

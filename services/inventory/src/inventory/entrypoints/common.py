@@ -17,7 +17,9 @@ from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import DomainError, UnknownProduct, UnknownShipment, tidy
 from inventory.domain.purchasing import NotPurchasable, UnknownPurchaseOrder, UnknownVendor
 from inventory.domain.returns import DispositionMismatch, UnknownReturn
+from inventory.domain.warehouses import UnknownWarehouse
 from inventory.service_layer.ports import UnitOfWork
+from inventory.service_layer.warehouses import UnknownTransfer, WarehouseNotFound
 from servicekit.api import ErrorTable, Storable, described_problems, problems_from
 from servicekit.auth import Role, require
 from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
@@ -73,6 +75,9 @@ REFUSALS: ErrorTable = {
     UnknownShipment: lambda exc: NotFound(str(exc)),
     DispositionMismatch: lambda exc: InvalidInput.field("lines", str(exc)),
     NotPurchasable: lambda exc: InvalidInput.field(exc.field, str(exc)),
+    WarehouseNotFound: lambda exc: NotFound(str(exc)),
+    UnknownTransfer: lambda exc: NotFound(str(exc)),
+    UnknownWarehouse: lambda exc: InvalidInput.field(f"body.{exc.field}", str(exc)),
     DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),
 }
 

@@ -55,6 +55,7 @@ async def create_shipment(
             tracking_number=body.tracking_number,
             shipping_date=body.shipping_date,
         ),
+        warehouse=body.warehouse,
         correlation_id=current_correlation_id(),
         actor=current_actor(),
     )

@@ -29,6 +29,10 @@ class ShipmentCreate(RequestBody):
     carrier: Text200 | None = None
     tracking_number: Text200 | None = None
     shipping_date: date | None = Field(default=None, description="The day it leaves")
+    warehouse: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")] | None = Field(
+        default=None,
+        description="The warehouse it leaves from (default: where the lines are reserved)",
+    )
 
 
 class DeliveryConfirmation(RequestBody):
@@ -45,6 +49,7 @@ class ShipmentRead(BaseModel):
     order_id: str
     lines: list[ShipmentLineRead]
     fully_shipped: bool
+    warehouse: str = Field(default="MAIN", description="The warehouse it left from")
     carrier: str | None = None
     tracking_number: str | None = None
     shipping_date: date | None = None
@@ -58,6 +63,7 @@ class ShipmentRead(BaseModel):
             order_id=shipment.order_id,
             lines=[ShipmentLineRead(sku=sku, quantity=q) for sku, q in shipment.lines.items()],
             fully_shipped=shipment.fully_shipped,
+            warehouse=shipment.warehouse,
             carrier=shipment.carrier,
             tracking_number=shipment.tracking_number,
             shipping_date=shipment.shipping_date,

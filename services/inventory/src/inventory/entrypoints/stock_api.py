@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.records import StockFilter
 from inventory.entrypoints.common import (
     PROBLEMS,
@@ -80,14 +81,27 @@ async def list_stock(
     )
 
 
+WarehouseQuery = Annotated[
+    str,
+    Query(max_length=32, pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", description="Default: MAIN"),
+]
+
+
 @router.get("/stock/{sku:path}/movements")
 async def list_movements(
-    sku: SkuPath, uow: UnitOfWorkDep, limit: Limit = 50, cursor: Cursor = None
+    sku: SkuPath,
+    uow: UnitOfWorkDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    warehouse: WarehouseQuery = MAIN_WAREHOUSE,
 ) -> MovementPage:
-    """The stock ledger of one SKU, oldest first: every change with the level it left."""
+    """The stock ledger of one SKU in one warehouse, oldest first: every change with the level
+    it left."""
     after_id = cursor_position(cursor, lambda position: int(keys("id")(position)[0]))
     with problems_from(REFUSALS):
-        found, more = await stock.list_movements(uow, sku, limit=limit, after_id=after_id)
+        found, more = await stock.list_movements(
+            uow, sku, limit=limit, after_id=after_id, warehouse=warehouse
+        )
     return MovementPage(
         items=[MovementRead.model_validate(movement, from_attributes=True) for movement in found],
         next_cursor=next_cursor(found, more, lambda last: {"id": last.id}),
@@ -95,11 +109,14 @@ async def list_movements(
 
 
 @router.get("/stock/{sku:path}")
-async def get_stock(sku: SkuPath, uow: UnitOfWorkDep) -> StockRead:
-    """On hand, reserved and available (on hand - reserved) of one product."""
+async def get_stock(
+    sku: SkuPath, uow: UnitOfWorkDep, warehouse: WarehouseQuery = MAIN_WAREHOUSE
+) -> StockRead:
+    """On hand, reserved and available (on hand - reserved) of one product in one warehouse
+    (`GET /stock?q=` lists every warehouse)."""
     try:
         with problems_from(REFUSALS):
-            level = await stock.get_stock(uow, sku)
+            level = await stock.get_stock(uow, sku, warehouse)
     except Conflict as exc:  # a service: there is no stock to show
         raise NotFound(exc.detail, sku=sku) from exc
     return StockRead.model_validate(level, from_attributes=True)

@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 
 from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     Backorder,
     DemandStatus,
     ItemKind,
@@ -38,6 +39,7 @@ from inventory.domain.records import (
     StockOverviewRow,
 )
 from inventory.domain.revisions import Wait
+from inventory.domain.warehouses import Transfer, Warehouse
 from inventory.service_layer.purchasing_ports import (
     PurchaseOrderRepository,
     ReorderPointRepository,
@@ -98,16 +100,28 @@ class ProductRepository(Protocol):
 
 
 class StockLevelRepository(Protocol):
-    """What the warehouse holds per SKU, and the ledger of every change to it."""
+    """What each warehouse holds per SKU, and the ledger of every change to it. `warehouse`
+    defaults to the main one."""
 
-    async def ensure(self, sku: str) -> None:
-        """Give a product its (empty) stock level, if it has none yet."""
+    async def ensure(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> None:
+        """Give a product its (empty) stock level in the warehouse, if it has none yet."""
         ...
 
-    async def get(self, sku: str) -> StockLevel | None: ...
+    async def get(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> StockLevel | None: ...
 
-    async def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
+    async def lock(
+        self, skus: Iterable[str], warehouse: str = MAIN_WAREHOUSE
+    ) -> dict[str, StockLevel]:
         """Lock the levels of `skus` (those that exist) in SKU order, so lockers queue alike."""
+        ...
+
+    async def lock_in(self, places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], StockLevel]:
+        """Lock the levels of (warehouse, SKU) pairs (those that exist) in one statement, in
+        (warehouse, SKU) order, so lockers of several warehouses queue alike too."""
+        ...
+
+    async def held_in(self, warehouse: str) -> list[StockLevel]:
+        """The warehouse's levels with anything on hand or reserved."""
         ...
 
     async def save(self, level: StockLevel) -> None: ...
@@ -116,8 +130,42 @@ class StockLevelRepository(Protocol):
         """Write one ledger row: the change and the level it left (`level` is already after)."""
         ...
 
-    async def movements(self, sku: str, *, limit: int, after_id: int | None) -> Page[Movement]:
-        """The ledger of one SKU, oldest first."""
+    async def movements(
+        self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE
+    ) -> Page[Movement]:
+        """The ledger of one SKU in one warehouse, oldest first."""
+        ...
+
+
+class WarehouseRepository(Protocol):
+    """The warehouses. Never deleted: deactivated."""
+
+    async def all(self) -> list[Warehouse]:
+        """Every warehouse, by code."""
+        ...
+
+    async def get(self, code: str, *, for_update: bool = False) -> Warehouse | None: ...
+
+    async def add(self, warehouse: Warehouse) -> Warehouse | None:
+        """Create it; None when the code exists already (nothing changes then)."""
+        ...
+
+    async def save(self, warehouse: Warehouse) -> None: ...
+
+
+class TransferRepository(Protocol):
+    async def add(self, transfer: Transfer) -> datetime:
+        """Store a transfer; returns its creation time."""
+        ...
+
+    async def get(self, transfer_id: str, *, for_update: bool = False) -> Transfer | None: ...
+
+    async def save(self, transfer: Transfer) -> None: ...
+
+    async def page(
+        self, *, limit: int, status: str | None, after: tuple[datetime, str] | None
+    ) -> Page[Transfer]:
+        """Oldest first (creation time, id) after `after`."""
         ...
 
 
@@ -143,12 +191,18 @@ class ReservationRepository(Protocol):
     async def set_demand_status(self, order_id: str, status: DemandStatus) -> None: ...
 
     async def lines(self, order_id: str, *, for_update: bool = False) -> dict[str, ReservationLine]:
-        """The order's lines by SKU, in SKU order."""
+        """The order's lines by SKU, in SKU order (each SKU of an order is in one warehouse)."""
         ...
 
     async def add_lines(
-        self, order_id: str, demand: Mapping[str, Decimal], status: LineStatus
-    ) -> None: ...
+        self,
+        order_id: str,
+        demand: Mapping[str, Decimal],
+        status: LineStatus,
+        warehouses: Mapping[str, str] | None = None,
+    ) -> None:
+        """Lines of `demand`, each in the warehouse `warehouses` gives its SKU (main: none)."""
+        ...
 
     async def save_line(self, line: ReservationLine) -> None: ...
 
@@ -178,6 +232,7 @@ class ShipmentRepository(Protocol):
         lines: Mapping[str, Decimal],
         fully_shipped: bool,
         carriage: Carriage | None = None,
+        warehouse: str = MAIN_WAREHOUSE,
     ) -> datetime:
         """Store the shipment; returns its creation time."""
         ...
@@ -264,6 +319,12 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def reorder_points(self) -> ReorderPointRepository: ...
+
+    @property
+    def warehouses(self) -> WarehouseRepository: ...
+
+    @property
+    def transfers(self) -> TransferRepository: ...
 
     @property
     def stock_overview(self) -> StockOverview: ...

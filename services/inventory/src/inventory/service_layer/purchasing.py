@@ -228,16 +228,17 @@ async def receive_goods(uow: UnitOfWork, command: ReceiveGoods) -> Receipt:
     orders it served) and stock.reserved for each of them.
     """
     quantities = aggregate(command.lines)
-    await get_purchase_order(uow, command.purchase_order_id)  # 404 before any lock
+    first_look = await get_purchase_order(uow, command.purchase_order_id)  # 404 before locks
+    warehouse = first_look.warehouse  # the goods go where the purchase order sends them
     for sku in quantities:
         if await uow.products.get(sku) is not None:
-            await uow.stock.ensure(sku)
+            await uow.stock.ensure(sku, warehouse)
 
     async def attempt(extra: set[str]) -> Receipt:
         locked = set(quantities) | extra
         for sku in quantities:
             locked |= await skus_to_lock_for_increase(uow, sku)
-        levels = await uow.stock.lock(locked)
+        levels = await uow.stock.lock(locked, warehouse)
         order = await get_purchase_order(uow, command.purchase_order_id, for_update=True)
         received = order.receive(quantities)
         receipt_id = str(uuid.uuid4())
@@ -267,7 +268,13 @@ async def receive_goods(uow: UnitOfWork, command: ReceiveGoods) -> Receipt:
             by=command,
         )
         served = await retry_backorders(
-            uow, list(received), levels, locked, causation_id=event.id, actor=command.actor
+            uow,
+            list(received),
+            levels,
+            locked,
+            causation_id=event.id,
+            actor=command.actor,
+            warehouse=warehouse,
         )
         data = event.data.model_copy(update={"reserved_orders": served})
         await uow.record(event.model_copy(update={"data": data}))

@@ -20,16 +20,15 @@ from contracts.events import (
 )
 from contracts.events import Shortage as ShortagePayload
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     Backorder,
     DemandStatus,
     ItemKind,
     LineStatus,
     MovementKind,
-    ReservationLine,
     StockLevel,
     fulfil_backorders,
     product_demand,
-    reserve_all_or_none,
     tidy,
 )
 from inventory.domain.records import (
@@ -38,6 +37,7 @@ from inventory.domain.records import (
     ReservationRecord,
     StockChange,
 )
+from inventory.domain.warehouses import allocate, best_available, candidates
 from inventory.service_layer.events import SOURCE, record_level, stock_lines
 from inventory.service_layer.locking import MoreLocksNeeded, with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
@@ -75,8 +75,15 @@ async def _claim(
     order_id: str,
     number: str | None,
     status: DemandStatus,
+    warehouse: str | None = None,
 ) -> bool:
-    demand = OrderDemand(order_id, number, status, correlation_id=cause.correlationid or cause.id)
+    demand = OrderDemand(
+        order_id,
+        number,
+        status,
+        correlation_id=cause.correlationid or cause.id,
+        warehouse=warehouse,
+    )
     return await uow.reservations.claim_demand(demand, causation_id=cause.id)
 
 
@@ -99,19 +106,37 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
         if product_skus:  # the order waits for an answer about its product lines
             return await _nothing_to_reserve(uow, cause)
         return ReservationOutcome.NOTHING_TO_RESERVE
-    levels = await uow.stock.lock(demand)
-    if not await _claim(uow, cause, order_id=order_id, number=number, status=DemandStatus.RESERVED):
+    # The warehouses it may come from, in the order of the rule (ADR 20), all locked at once.
+    named = order.warehouse
+    tried = candidates(await uow.warehouses.all(), named)
+    locked = await uow.stock.lock_in((w, sku) for w in tried for sku in demand)
+    claimed = await _claim(
+        uow,
+        cause,
+        order_id=order_id,
+        number=number,
+        status=DemandStatus.RESERVED,
+        warehouse=named,
+    )
+    if not claimed:
         return ReservationOutcome.ALREADY_HANDLED
 
-    missing = reserve_all_or_none(demand, levels)
-    if missing:
+    plan = allocate(demand, locked, tried, split=bool(order.split_allowed))
+    if plan is None:
         await uow.reservations.set_demand_status(order_id, DemandStatus.BACKORDERED)
-        await uow.reservations.add_lines(order_id, demand, LineStatus.BACKORDERED)
+        waiting_in = named or (tried[0] if tried else MAIN_WAREHOUSE)
+        await uow.reservations.add_lines(
+            order_id, demand, LineStatus.BACKORDERED, {sku: waiting_in for sku in demand}
+        )
+        # Short: what no single warehouse covers (or, when each SKU is covered somewhere but
+        # no warehouse covers them all and the order may not be split, every SKU).
+        best = best_available(demand, locked, tried)
+        short = [sku for sku in sorted(demand) if demand[sku] > best[sku]] or sorted(demand)
         payload = StockReservationFailed(
             order_id=order_id,
             shortages=[
-                ShortagePayload(sku=s.sku, requested=tidy(s.requested), available=tidy(s.available))
-                for s in missing
+                ShortagePayload(sku=sku, requested=tidy(demand[sku]), available=tidy(best[sku]))
+                for sku in short
             ],
         )
         failed = cause.caused(
@@ -120,10 +145,13 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
         await uow.record(failed)
         return ReservationOutcome.BACKORDERED
 
+    levels = {sku: locked[(plan[sku], sku)] for sku in sorted(demand)}
+    for sku in sorted(demand):
+        levels[sku].reserve(demand[sku])
     await _record_reservations(
         uow, order_id, demand, levels, reason=f"order {number or order_id} confirmed"
     )
-    await uow.reservations.add_lines(order_id, demand, LineStatus.RESERVED)
+    await uow.reservations.add_lines(order_id, demand, LineStatus.RESERVED, plan)
     reserved = StockReserved(order_id=order_id, lines=stock_lines(demand))
     await uow.record(
         cause.caused(EventType.STOCK_RESERVED, reserved, source=SOURCE, subject=order_id)
@@ -170,12 +198,14 @@ async def release_order(
         return event.id
 
     async def attempt(extra: set[str]) -> dict[str, Decimal]:
-        # Unlocked reads tell which SKUs to lock; the locks are then taken in the global order.
+        # Unlocked reads tell which levels to lock (in the warehouses the order is reserved
+        # in); the locks are then taken in the global order, in one statement.
         held = await uow.reservations.lines(order_id)
         open_skus = {sku for sku, line in held.items() if line.open > 0}
+        places = {held[sku].warehouse for sku in open_skus} or {MAIN_WAREHOUSE}
         waiting = await uow.reservations.backorders_involving(open_skus)
         locked = open_skus | extra | {sku for order in waiting for sku in order.demand}
-        levels = await uow.stock.lock(locked)
+        levels = await uow.stock.lock_in((w, sku) for w in places for sku in locked)
         demand = await uow.reservations.lock_demand(order_id)
         if demand is None:
             remembered = await _claim(
@@ -190,18 +220,24 @@ async def release_order(
             return {}
 
         lines = await uow.reservations.lines(order_id, for_update=True)
-        late = {sku for sku, line in lines.items() if line.open > 0} - locked
+        late = {
+            sku
+            for sku, line in lines.items()
+            if line.open > 0 and (line.warehouse, sku) not in levels
+        }
         if late:  # reserved after the unlocked read
             raise MoreLocksNeeded(late)
         text = f"order {number or order_id} {ended}" + (f": {reason}" if reason else "")
         released: dict[str, Decimal] = {}
+        freed: dict[str, dict[str, Decimal]] = {}  # warehouse → SKU → released there
         for sku, line in lines.items():
             if line.open <= 0:
                 continue
-            level = levels[sku]
+            level = levels[(line.warehouse, sku)]
             amount = line.release_open()
             level.release(amount)
             released[sku] = amount
+            freed.setdefault(line.warehouse, {})[sku] = amount
             await uow.reservations.save_line(line)
             await uow.stock.save(level)
             await record_level(uow, level)
@@ -213,9 +249,17 @@ async def release_order(
         await uow.reservations.set_demand_status(order_id, DemandStatus.CANCELLED)
         event_id = await answer(released)
         if released and event_id is not None:
-            await retry_backorders(
-                uow, released, levels, locked, causation_id=event_id, actor=cause.actor
-            )
+            for warehouse, skus in sorted(freed.items()):
+                here = {sku: lv for (w, sku), lv in levels.items() if w == warehouse}
+                await retry_backorders(
+                    uow,
+                    skus,
+                    here,
+                    locked,
+                    causation_id=event_id,
+                    actor=cause.actor,
+                    warehouse=warehouse,
+                )
         return released
 
     return await with_restarts(uow, attempt)
@@ -235,17 +279,23 @@ async def retry_backorders(
     *,
     causation_id: str,
     actor: str | None = None,
+    warehouse: str = MAIN_WAREHOUSE,
 ) -> list[str]:
-    """More of `skus` is available: reserve for the orders waiting for them, oldest first.
+    """More of `skus` is available in `warehouse`: reserve for the orders waiting for them,
+    oldest first, from that warehouse.
 
-    Each waiting order is reserved whole or not at all, and gets its stock.reserved event.
-    `levels` are the levels the caller locked (it asked for `locked`). A waiting order that
-    needs a SKU outside `locked` raises MoreLocksNeeded: the caller starts again with it.
+    Each waiting order is reserved whole or not at all, and gets its stock.reserved event; an
+    order that named another warehouse keeps waiting for that one. `levels` are the levels of
+    `warehouse` the caller locked (it asked for `locked`). A waiting order that needs a SKU
+    outside `locked` raises MoreLocksNeeded: the caller starts again with it.
     Returns the ids of the orders reserved.
     """
-    served = await _retry_backorders(uow, skus, levels, locked, causation_id, actor)
-    # Then what revisions of reserved orders wait for (of the SKUs the caller locked).
-    await serve_waits(uow, skus, levels, causation_id=causation_id, actor=actor)
+    served = await _retry_backorders(uow, skus, levels, locked, causation_id, actor, warehouse)
+    # Then what revisions of reserved orders wait for (of the SKUs the caller locked), for
+    # the orders whose lines are in this warehouse.
+    await serve_waits(
+        uow, skus, levels, causation_id=causation_id, actor=actor, warehouse=warehouse
+    )
     return served
 
 
@@ -256,8 +306,13 @@ async def _retry_backorders(
     locked: Collection[str],
     causation_id: str,
     actor: str | None,
+    warehouse: str,
 ) -> list[str]:
-    waiting = await uow.reservations.backorders_involving(skus)
+    waiting = [
+        order
+        for order in await uow.reservations.backorders_involving(skus)
+        if order.warehouse in (None, warehouse)
+    ]
     if not waiting:
         return []
     needed = {sku for order in waiting for sku in order.demand} - set(locked)
@@ -275,7 +330,7 @@ async def _retry_backorders(
             levels,
             reason=f"backordered order {demand.number or order.order_id} reserved",
         )
-        await _mark_lines_reserved(uow, order)
+        await _mark_lines_reserved(uow, order, warehouse)
         await uow.reservations.set_demand_status(order.order_id, DemandStatus.RESERVED)
         event = new_event(
             EventType.STOCK_RESERVED,
@@ -290,10 +345,12 @@ async def _retry_backorders(
     return [order.order_id for order in fulfilled]
 
 
-async def _mark_lines_reserved(uow: UnitOfWork, order: Backorder) -> None:
-    for sku in order.demand:
-        line = ReservationLine(order_id=order.order_id, sku=sku, quantity=order.demand[sku])
-        await uow.reservations.save_line(line)
+async def _mark_lines_reserved(uow: UnitOfWork, order: Backorder, warehouse: str) -> None:
+    """The waiting lines become reserved lines, in the warehouse that reserved them."""
+    await uow.reservations.drop_backordered_lines(order.order_id)
+    await uow.reservations.add_lines(
+        order.order_id, order.demand, LineStatus.RESERVED, {sku: warehouse for sku in order.demand}
+    )
 
 
 async def list_lines(

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from contracts import EventType
 from contracts.events import ReturnAuthorised, ReturnDisposition, ReturnedLine, ReturnReceived
-from inventory.domain.model import AdjustmentKind, MovementKind, aggregate, tidy
+from inventory.domain.model import MAIN_WAREHOUSE, AdjustmentKind, MovementKind, aggregate, tidy
 from inventory.domain.records import StockChange
 from inventory.domain.returns import (
     AuthoriseReturn,
@@ -96,8 +96,13 @@ async def cancel_return(uow: UnitOfWork, return_id: str) -> ReturnAuthorisation:
 async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> ReturnAuthorisation:
     """The goods came back: restock or scrap each line; records return.received."""
     first_look = await get_return(uow, command.return_id)
+    # The goods go back to the warehouse the order's line was reserved (and shipped) in.
+    held = await uow.reservations.lines(first_look.order_id)
+    where = {
+        sku: held[sku].warehouse if sku in held else MAIN_WAREHOUSE for sku in first_look.lines
+    }
     for sku in first_look.lines:
-        await uow.stock.ensure(sku)  # the ledger row of a scrapped line needs the level too
+        await uow.stock.ensure(sku, where[sku])  # a scrapped line's ledger row needs it too
     dispositions = dict(command.dispositions)
 
     async def attempt(extra: set[str]) -> ReturnAuthorisation:
@@ -105,7 +110,9 @@ async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> ReturnAutho
         for sku, disposition in dispositions.items():
             if disposition is Disposition.RESTOCK:
                 locked |= await skus_to_lock_for_increase(uow, sku)
-        levels = await uow.stock.lock(locked)
+        places = set(where.values())
+        locked_in = await uow.stock.lock_in((w, sku) for w in places for sku in locked)
+        levels = {sku: locked_in[(where[sku], sku)] for sku in first_look.lines}
         rma = await get_return(uow, command.return_id, for_update=True)
         rma.receive(dispositions, command.note)
         reason = f"return {rma.number}: {rma.reason}"
@@ -143,9 +150,19 @@ async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> ReturnAutho
             by=command,
         )
         restocked = rma.restocked()
-        served = await retry_backorders(
-            uow, list(restocked), levels, locked, causation_id=event.id, actor=command.actor
-        )
+        served: list[str] = []
+        for warehouse in sorted(places):
+            here = [sku for sku in restocked if where[sku] == warehouse]
+            if here:
+                served += await retry_backorders(
+                    uow,
+                    here,
+                    {sku: lv for (w, sku), lv in locked_in.items() if w == warehouse},
+                    locked,
+                    causation_id=event.id,
+                    actor=command.actor,
+                    warehouse=warehouse,
+                )
         data = event.data.model_copy(update={"reserved_orders": served})
         await uow.record(event.model_copy(update={"data": data}))
         return rma

@@ -28,6 +28,7 @@ from decimal import Decimal
 from contracts import CloudEvent, EventType
 from contracts.events import OrderRevised, StockReservationChanged
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     ZERO,
     DemandStatus,
     ItemKind,
@@ -93,7 +94,12 @@ async def revise_reservation(
         skus = {*demand, *held, *await uow.revisions.waits(order_id)}
         waiting_orders = await uow.reservations.backorders_involving(skus)
         locked = skus | extra | {sku for other in waiting_orders for sku in other.demand}
-        levels = await uow.stock.lock(locked)
+        # A SKU the order holds stays in its warehouse; a new one goes where the order is held
+        # (its first line's warehouse), else where it named, else the default warehouse.
+        home = next(iter(held.values())).warehouse if held else order.warehouse or MAIN_WAREHOUSE
+        where = {sku: held[sku].warehouse if sku in held else home for sku in locked}
+        places = await uow.stock.lock_in((where[sku], sku) for sku in locked)
+        levels = {sku: places[(where[sku], sku)] for sku in locked if (where[sku], sku) in places}
         current = await uow.reservations.lock_demand(order_id)
         if current is None:
             claimed = await uow.reservations.claim_demand(
@@ -102,7 +108,7 @@ async def revise_reservation(
             )
             if not claimed:  # the order was acted on meanwhile: start again
                 raise MoreLocksNeeded()
-            return (await _whole(uow, order_id, demand, levels, text, answer)).data
+            return (await _whole(uow, order_id, demand, levels, text, answer, home)).data
         if current.status is DemandStatus.CANCELLED:
             log.info("%s: the order is cancelled here, nothing to change", text)
             return None
@@ -111,15 +117,16 @@ async def revise_reservation(
             return None
         if current.status is DemandStatus.BACKORDERED:
             await uow.reservations.drop_backordered_lines(order_id)
-            return (await _whole(uow, order_id, demand, levels, text, answer)).data
+            return (await _whole(uow, order_id, demand, levels, text, answer, home)).data
 
         held = await uow.reservations.lines(order_id, for_update=True)
-        late = set(held) - locked
+        late = {sku for sku, line in held.items() if (line.warehouse, sku) not in places}
         if late:  # reserved after the unlocked read
             raise MoreLocksNeeded(late)
         waits = await uow.revisions.waits(order_id, for_update=True)
         plan = plan_revision(order_id, demand, held, waits, levels)
         for sku, line in sorted(plan.lines.items()):
+            line.warehouse = where[sku]  # a new line: where its level was locked
             await uow.revisions.put_line(line)
             change = plan.reserved.get(sku, ZERO) - plan.released.get(sku, ZERO)
             kind = MovementKind.RESERVATION if change > 0 else MovementKind.RELEASE
@@ -132,7 +139,13 @@ async def revise_reservation(
         event = await answer(plan.reserved, plan.released, plan.waiting)
         if plan.released:
             await retry_backorders(
-                uow, plan.released, levels, locked, causation_id=event.id, actor=cause.actor
+                uow,
+                plan.released,
+                levels,
+                locked,
+                causation_id=event.id,
+                actor=cause.actor,
+                warehouse=home,
             )
         return event.data
 
@@ -146,15 +159,20 @@ async def _whole(
     levels: dict[str, StockLevel],
     text: str,
     answer: Answer,
+    warehouse: str,
 ) -> CloudEvent[StockReservationChanged]:
     """An order holding nothing yet: reserve its whole demand, or let it all wait (backordered,
     first come first served like a confirmation that did not fit)."""
     if demand and reserve_all_or_none(demand, levels):
         await uow.reservations.set_demand_status(order_id, DemandStatus.BACKORDERED)
-        await uow.reservations.add_lines(order_id, demand, LineStatus.BACKORDERED)
+        await uow.reservations.add_lines(
+            order_id, demand, LineStatus.BACKORDERED, {sku: warehouse for sku in demand}
+        )
         return await answer({}, {}, demand)
     await _record_reservations(uow, order_id, demand, levels, reason=text)
     if demand:
-        await uow.reservations.add_lines(order_id, demand, LineStatus.RESERVED)
+        await uow.reservations.add_lines(
+            order_id, demand, LineStatus.RESERVED, {sku: warehouse for sku in demand}
+        )
     await uow.reservations.set_demand_status(order_id, DemandStatus.RESERVED)
     return await answer(demand, {}, {})

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from contracts import EventType
 from contracts.events import ShipmentDelivered, ShipmentDispatched
 from inventory.domain.commands import ConfirmDelivery, DispatchShipment
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     DeliveryRefused,
     MovementKind,
+    StockRuleViolation,
     UnknownShipment,
     aggregate,
+    fully_shipped,
     ship,
 )
 from inventory.domain.records import Shipment, StockChange
@@ -34,11 +38,13 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
     """
     order_id = command.order_id
     requested = aggregate(command.lines)
-    levels = await uow.stock.lock(requested)
+    warehouse = command.warehouse or await _leaves_from(uow, order_id, requested)
+    levels = await uow.stock.lock(requested, warehouse)
     held = await uow.reservations.lines(order_id, for_update=True)
-    plan = ship(requested, held, levels)
-    # What a revision left waiting is still to ship.
-    plan.fully_shipped = plan.fully_shipped and not await uow.revisions.waits(order_id)
+    here = {sku: line for sku, line in held.items() if line.warehouse == warehouse}
+    plan = ship(requested, here, levels)
+    # Every line of the order, anywhere; what a revision left waiting is still to ship.
+    plan.fully_shipped = fully_shipped(held.values()) and not await uow.revisions.waits(order_id)
 
     shipment_id = str(uuid.uuid4())
     created_at = await uow.shipments.add(
@@ -47,6 +53,7 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
         lines=plan.lines,
         fully_shipped=plan.fully_shipped,
         carriage=command.carriage,
+        warehouse=warehouse,
     )
     for sku, amount in plan.lines.items():
         await uow.reservations.save_line(held[sku])
@@ -67,6 +74,7 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
             carrier=command.carriage.carrier,
             tracking_number=command.carriage.tracking_number,
             shipping_date=command.carriage.shipping_date,
+            warehouse=warehouse,
         ),
         subject=order_id,
         by=command,
@@ -81,7 +89,22 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
         carrier=command.carriage.carrier,
         tracking_number=command.carriage.tracking_number,
         shipping_date=command.carriage.shipping_date,
+        warehouse=warehouse,
     )
+
+
+async def _leaves_from(uow: UnitOfWork, order_id: str, requested: Mapping[str, Decimal]) -> str:
+    """The one warehouse the requested lines are reserved in (a shipment leaves one place);
+    lines reserved in several → refused (409): ship them separately, naming the warehouse."""
+    held = await uow.reservations.lines(order_id)
+    places = sorted({held[sku].warehouse for sku in requested if sku in held})
+    if len(places) > 1:
+        raise StockRuleViolation(
+            sorted(requested)[0],
+            f"the lines are reserved in {', '.join(places)}: a shipment leaves one warehouse, "
+            "ship them separately naming it",
+        )
+    return places[0] if places else MAIN_WAREHOUSE
 
 
 async def get_shipment(uow: UnitOfWork, shipment_id: str) -> Shipment | None:

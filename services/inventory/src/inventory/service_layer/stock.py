@@ -27,6 +27,7 @@ from inventory.domain.records import (
     StockFilter,
     StockOverviewRow,
 )
+from inventory.domain.warehouses import UnknownWarehouse, WarehouseRefused
 from inventory.service_layer.events import command_event, record_level
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
@@ -51,16 +52,17 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
     When on_hand grows, the orders backordered on this SKU are retried, oldest first, in this
     same transaction (each one reserved records stock.reserved).
     """
-    sku, kind, quantity = command.sku, command.kind, command.quantity
+    sku, kind, quantity, warehouse = command.sku, command.kind, command.quantity, command.warehouse
     await _stocked_product(uow, sku)
-    await uow.stock.ensure(sku)
+    await _usable(uow, warehouse)
+    await uow.stock.ensure(sku, warehouse)
     may_increase = kind in (AdjustmentKind.RECEIPT, AdjustmentKind.COUNT_CORRECTION)
 
     async def attempt(extra: set[str]) -> Adjustment:
         locked = {sku}
         if may_increase:
             locked |= extra | await skus_to_lock_for_increase(uow, sku)
-        levels = await uow.stock.lock(locked)
+        levels = await uow.stock.lock(locked, warehouse)
         level = levels[sku]
         change = level.apply_adjustment(kind, quantity)
         adjustment_id = str(uuid.uuid4())
@@ -86,7 +88,13 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
         reserved_orders: list[str] = []
         if change > 0:
             reserved_orders = await retry_backorders(
-                uow, [sku], levels, locked, causation_id=event.id, actor=command.actor
+                uow,
+                [sku],
+                levels,
+                locked,
+                causation_id=event.id,
+                actor=command.actor,
+                warehouse=warehouse,
             )
         created_at = await uow.adjustments.add(level, stock_change, quantity=quantity)
         return Adjustment(
@@ -104,19 +112,42 @@ async def adjust_stock(uow: UnitOfWork, command: AdjustStock) -> Adjustment:
     return await with_restarts(uow, attempt)
 
 
-async def get_stock(uow: UnitOfWork, sku: str) -> StockLevel:
-    """The level of a stocked product (all zeros before its first receipt)."""
+async def _usable(uow: UnitOfWork, warehouse: str) -> None:
+    """Stock moves only in a known, active warehouse (422 / 409 otherwise)."""
+    found = await uow.warehouses.get(warehouse)
+    if found is None:
+        raise UnknownWarehouse(warehouse)
+    if not found.active:
+        raise WarehouseRefused(warehouse, "it is inactive")
+
+
+async def _known_warehouse(uow: UnitOfWork, warehouse: str) -> None:
+    if warehouse != MAIN_WAREHOUSE and await uow.warehouses.get(warehouse) is None:
+        raise UnknownWarehouse(warehouse)
+
+
+async def get_stock(uow: UnitOfWork, sku: str, warehouse: str = MAIN_WAREHOUSE) -> StockLevel:
+    """The level of a stocked product in a warehouse (all zeros before its first receipt)."""
     await _stocked_product(uow, sku)
-    level = await uow.stock.get(sku)
-    return level or StockLevel(sku=sku, on_hand=Decimal(0), reserved=Decimal(0))
+    await _known_warehouse(uow, warehouse)
+    level = await uow.stock.get(sku, warehouse)
+    return level or StockLevel(
+        sku=sku, on_hand=Decimal(0), reserved=Decimal(0), warehouse=warehouse
+    )
 
 
 async def list_movements(
-    uow: UnitOfWork, sku: str, *, limit: int, after_id: int | None = None
+    uow: UnitOfWork,
+    sku: str,
+    *,
+    limit: int,
+    after_id: int | None = None,
+    warehouse: str = MAIN_WAREHOUSE,
 ) -> Page[Movement]:
-    """The ledger of one SKU, oldest first; returns the page and whether more follow."""
+    """The ledger of one SKU in a warehouse, oldest first; the page and whether more follow."""
     await _known_product(uow, sku)
-    return await uow.stock.movements(sku, limit=limit, after_id=after_id)
+    await _known_warehouse(uow, warehouse)
+    return await uow.stock.movements(sku, limit=limit, after_id=after_id, warehouse=warehouse)
 
 
 async def overview(

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from contracts import EventType, new_event
 from contracts.events import StockReservationChanged
-from inventory.domain.model import MovementKind, StockLevel
+from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
 from inventory.domain.records import StockChange
 from inventory.domain.revisions import entitled, fulfil_waits, holding
 from inventory.service_layer.events import SOURCE, record_level, stock_lines
@@ -27,17 +27,23 @@ async def serve_waits(
     *,
     causation_id: str,
     actor: str | None = None,
+    warehouse: str = MAIN_WAREHOUSE,
 ) -> list[str]:
-    """Reserve what revisions left waiting for `skus` (those of `levels`), each wait whole or
-    not at all; records stock.reservation_changed per order served. Returns their ids."""
-    waits = await uow.revisions.waiting_for([sku for sku in skus if sku in levels])
+    """Reserve what revisions left waiting for `skus` (those of `levels`, in `warehouse`),
+    each wait whole or not at all, for the orders whose line of the SKU is in that warehouse;
+    records stock.reservation_changed per order served. Returns their ids."""
+    waits = []
+    for wait in await uow.revisions.waiting_for([sku for sku in skus if sku in levels]):
+        held = (await uow.reservations.lines(wait.order_id)).get(wait.sku)
+        if (held.warehouse if held is not None else MAIN_WAREHOUSE) == warehouse:
+            waits.append(wait)
     served = fulfil_waits(waits, levels)
     reserved: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for wait in served:
         lines = await uow.reservations.lines(wait.order_id, for_update=True)
         line = lines.get(wait.sku)
         await uow.revisions.put_line(
-            holding(wait.order_id, wait.sku, line, entitled(line) + wait.quantity)
+            holding(wait.order_id, wait.sku, line, entitled(line) + wait.quantity, warehouse)
         )
         await uow.revisions.drop_wait(wait)
         reason = f"order {wait.order_id}: a revision's waiting quantity reserved"

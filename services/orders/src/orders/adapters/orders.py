@@ -62,6 +62,8 @@ def _header_values(order: Order) -> dict[str, Any]:
         "nothing_to_ship": order.nothing_to_ship,
         "invoiced_total": order.invoiced_total,
         "closed_short_at": order.closed_short_at,
+        "warehouse": order.warehouse,
+        "split_allowed": order.split_allowed,
         "owner": order.owner,
         "team": order.team,
         "created_at": order.created_at,
@@ -171,6 +173,8 @@ class SqlOrderRepository(SqlRepository):
                 applied_sequences=dict(row.applied_sequences),
                 nothing_to_ship=row.nothing_to_ship,
                 closed_short_at=row.closed_short_at,
+                warehouse=row.warehouse,
+                split_allowed=row.split_allowed,
                 invoiced_total=(
                     in_currency(row.invoiced_total, row.currency)
                     if row.invoiced_total is not None

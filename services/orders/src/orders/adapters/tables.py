@@ -269,6 +269,9 @@ orders = Table(
     Column("invoiced_total", MONEY),
     # Closed short: the unshipped remainder is cancelled; completes once inventory released it.
     Column("closed_short_at", DateTime(timezone=True)),
+    # Reserve and ship from this warehouse only (NULL: inventory's rule); may it be split.
+    Column("warehouse", String(32)),
+    Column("split_allowed", Boolean, nullable=False, server_default=text("false")),
     *_ownership_columns("orders"),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
     CheckConstraint(

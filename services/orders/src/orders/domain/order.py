@@ -88,7 +88,9 @@ _BILLING_RANK = {
 }
 
 
-EDITABLE_FIELDS = frozenset({*CONTENT_FIELDS, "order_date", "contract_number"})
+EDITABLE_FIELDS = frozenset(
+    {*CONTENT_FIELDS, "order_date", "contract_number", "warehouse", "split_allowed"}
+)
 
 
 # The fields a stage may require before an order enters it. They stay editable while the order
@@ -149,6 +151,10 @@ class Order:
     team: str | None = None
     # The gross its invoices add up to, as billing last reported it.
     invoiced_total: Decimal | None = None
+    # Where inventory reserves it: this warehouse only, or (None) by its rule; whether its
+    # SKUs may then be reserved in different warehouses.
+    warehouse: str | None = None
+    split_allowed: bool = False
     # Closed short: the unshipped remainder is cancelled, the order completes once inventory
     # released what it still held (see close_short).
     closed_short_at: datetime | None = None

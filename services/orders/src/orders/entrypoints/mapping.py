@@ -232,6 +232,8 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
         stage=order.stage,
         order_date=order.order_date,
         contract_number=order.contract_number,
+        warehouse=order.warehouse,
+        split_allowed=order.split_allowed,
         lines=[
             orders_schemas.OrderLineRead(
                 **_line_fields(line),

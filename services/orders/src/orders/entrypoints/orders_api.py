@@ -142,6 +142,8 @@ async def create_order(
         **mapping.content(body),
         order_date=body.order_date,
         contract_number=body.contract_number,
+        warehouse=body.warehouse,
+        split_allowed=body.split_allowed,
     )
 
     async def create(uow: SqlUnitOfWork) -> BaseModel:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -41,15 +42,29 @@ from orders.service_layer.ports import Direction, OrderSort
 from servicekit.api import RequestBody as StorableBody
 from servicekit.pagination import Page
 
+WarehouseCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["MAIN"])]
+
 
 class OrderCreate(ContentCreate):
     order_date: date | None = None
     contract_number: ShortText | None = None
+    warehouse: WarehouseCode | None = Field(
+        default=None,
+        description="Reserve and ship from this warehouse only (default: inventory's rule)",
+    )
+    split_allowed: bool = Field(
+        default=False,
+        description="Its SKUs may be reserved in different warehouses when no one has them all",
+    )
 
 
 class OrderUpdate(ContentUpdate):
     order_date: date | None = None
     contract_number: ShortText | None = None
+    warehouse: WarehouseCode | None = None
+    split_allowed: bool | None = None
+
+    _split_not_null = not_null("split_allowed")
 
     _date_not_null = not_null("order_date")
 
@@ -140,6 +155,10 @@ class OrderRead(BaseModel):
     quote_id: str | None
     approval: ApprovalRead | None
     cancellation_reason: str | None
+    warehouse: str | None = Field(
+        default=None, description="The warehouse it is reserved and shipped from (null: any)"
+    )
+    split_allowed: bool = False
     closed_short_at: datetime | None = Field(
         default=None,
         description="When the order was closed short (it completes once its stock is released)",

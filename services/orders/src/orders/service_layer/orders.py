@@ -43,6 +43,8 @@ class OrderNotFound(LookupError):
 class NewOrder(NewContent):
     order_date: date | None = None
     contract_number: str | None = None
+    warehouse: str | None = None  # reserve and ship from this one only (None: by the rule)
+    split_allowed: bool = False
 
 
 async def get_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Order:
@@ -128,6 +130,8 @@ async def create_order(
         lines=lines,
         order_date=order_date,
         contract_number=new.contract_number,
+        warehouse=new.warehouse,
+        split_allowed=new.split_allowed,
         external_reference=external_reference,
     )
     if order.owner is None:  # submitted by another system: the customer's owner takes it
@@ -155,6 +159,8 @@ async def copy_order(uow: UnitOfWork, order_id: str, *, correlation_id: str | No
         fields,
         lines=build_lines(line_inputs_of(source.lines), currency=source.currency),
         contract_number=source.contract_number,
+        warehouse=source.warehouse,
+        split_allowed=source.split_allowed,
     )
     await uow.orders.add(order)
     data = {"order_id": order.id, "number": order.number, "copied_from": source.number}

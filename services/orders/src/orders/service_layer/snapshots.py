@@ -98,6 +98,8 @@ def snapshot(order: Order, customer: Customer) -> OrderSnapshot:
     return OrderSnapshot(
         **_content(order, customer, id=order.id, number=order.number, day=order.order_date),
         stage=order.stage,
+        warehouse=order.warehouse,
+        split_allowed=order.split_allowed or None,
     )
 
 
