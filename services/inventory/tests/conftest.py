@@ -32,6 +32,7 @@ from inventory.domain.model import (
     ReservationLine,
     StockLevel,
 )
+from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import (
     Carriage,
     Movement,
@@ -153,6 +154,8 @@ class FakeStockLevels:
         self.clock = clock
         self.levels: dict[tuple[str, str], StockLevel] = {}  # (warehouse, sku) → level
         self.ledger: list[Movement] = []
+        self.low: set[tuple[str, str]] = set()  # below their reorder point
+        self.points: FakeReorderPoints | None = None  # the unit of work's, for the low flag
 
     async def ensure(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> None:
         self.levels.setdefault(
@@ -187,6 +190,19 @@ class FakeStockLevels:
     async def save(self, level: StockLevel) -> None:
         if (level.warehouse, level.sku) in self.levels:
             self.levels[level.warehouse, level.sku] = replace(level)
+
+    async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
+        point = self.points.rows.get(level.sku) if self.points is not None else None
+        if point is None:
+            return None
+        place = (level.warehouse, level.sku)
+        if level.available >= point.reorder_point:
+            self.low.discard(place)
+            return None
+        if place in self.low:
+            return None
+        self.low.add(place)
+        return point
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         row = change.entry(level)
@@ -571,6 +587,7 @@ class FakeUnitOfWork:
         self.purchase_orders = FakePurchaseOrders(self.clock)
         self.returns = FakeReturns(self.clock)
         self.reorder_points = FakeReorderPoints()
+        self.stock.points = self.reorder_points
         self.stock_overview = FakeStockOverview(self.products, self.stock, self.reorder_points)
         self.warehouses = FakeWarehouses(self.clock)
         self.transfers = FakeTransfers(self.clock)
@@ -616,7 +633,7 @@ def _state(repository: object) -> dict[str, Any]:
     return {
         name: copy.deepcopy(value)
         for name, value in vars(repository).items()
-        if name not in ("clock", "sequence", "reservations")
+        if name not in ("clock", "sequence", "reservations", "points")
     }
 
 

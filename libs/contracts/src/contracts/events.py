@@ -336,6 +336,20 @@ class ProductChanged(Payload):
     barcode: Annotated[str | None, Field(pattern=r"^[0-9]{8,14}$")] = None
 
 
+class StockLow(Payload):
+    """A warehouse's available stock of a SKU dropped below the product's reorder point (once
+    per drop: it is announced again only after available got back to the point or above).
+    Subject and key: the SKU."""
+
+    sku: Sku
+    warehouse: Annotated[str, Field(max_length=32)]
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    reorder_point: Decimal
+    reorder_quantity: Decimal | None = None
+
+
 class TransferMoved(Payload):
     """Stock sent between two warehouses (dispatched: it left the source and is in transit;
     received: it is on hand at the destination). Subject and key: the transfer id."""
@@ -811,6 +825,7 @@ class EventType(StrEnum):
     RETURN_RECEIVED = f"{PREFIX}.return.received.v1"
     PRODUCT_CHANGED = f"{PREFIX}.product.changed.v1"
     STOCK_LEVEL_CHANGED = f"{PREFIX}.stock.level_changed.v1"
+    STOCK_LOW = f"{PREFIX}.stock.low.v1"
     TRANSFER_DISPATCHED = f"{PREFIX}.transfer.dispatched.v1"
     TRANSFER_RECEIVED = f"{PREFIX}.transfer.received.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
@@ -867,6 +882,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.RETURN_RECEIVED: ReturnReceived,
     EventType.PRODUCT_CHANGED: ProductChanged,
     EventType.STOCK_LEVEL_CHANGED: StockLevelChanged,
+    EventType.STOCK_LOW: StockLow,
     EventType.TRANSFER_DISPATCHED: TransferMoved,
     EventType.TRANSFER_RECEIVED: TransferMoved,
     EventType.INVOICE_ISSUED: InvoiceIssued,

@@ -72,6 +72,7 @@ INVENTORY_EVENTS = Topic(
         EventType.RETURN_RECEIVED,
         EventType.PRODUCT_CHANGED,
         EventType.STOCK_LEVEL_CHANGED,
+        EventType.STOCK_LOW,
         EventType.TRANSFER_DISPATCHED,
         EventType.TRANSFER_RECEIVED,
     ),

@@ -206,6 +206,11 @@ INVOICES_ISSUED = Counter("suite_invoices_issued", "Invoices issued", ["service"
 DOCUMENTS_RENDERED = Counter(
     "suite_documents_rendered", "PDF documents rendered and stored", ["service", "kind"]
 )
+STOCK_LOW = Counter(
+    "suite_stock_low",
+    "Times a warehouse's available stock of a SKU dropped below the product's reorder point",
+    ["service", "warehouse"],
+)
 _BUSINESS_COUNTERS = {
     "suite.order.confirmed.v1": ORDERS_CONFIRMED,
     "suite.stock.reservation_failed.v1": ORDERS_BACKORDERED,
@@ -225,6 +230,9 @@ def count_business_event(service: str, event_type: str, payload: str) -> None:
         DOCUMENTS_RENDERED.labels(service, kind).inc()
     elif event_type == "suite.quote.document_generated.v1":
         DOCUMENTS_RENDERED.labels(service, "quote").inc()
+    elif event_type == "suite.stock.low.v1":
+        warehouse = str(json.loads(payload).get("data", {}).get("warehouse", "unknown"))
+        STOCK_LOW.labels(service, warehouse).inc()
 
 
 ORDER_STAGE_SECONDS = Histogram(

@@ -5,6 +5,7 @@ concurrency, shipments naming their warehouse, transfers in transit then receive
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -271,3 +272,35 @@ async def test_concurrent_confirmations_across_two_warehouses_never_oversell(
     assert any(row.status == "backordered" for row in rows)
     named = {str(o.subject) for i, o in enumerate(orders) if i % 5 == 0}
     assert all(row.warehouse == "SOUTH" for row in rows if row.order_id in named)
+
+
+async def test_low_stock_is_recorded_once_per_drop(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    runtime, client = service
+    nut = sku("NUT")
+    assert (
+        await client.put(f"/products/{nut}", json={"name": nut, "kind": "product"})
+    ).status_code == 201
+    await receive(client, nut, "10", "MAIN")
+    point = await client.put(
+        f"/reorder-points/{nut}", json={"reorder_point": "5", "reorder_quantity": "20"}
+    )
+    assert point.status_code == 200, point.text
+    for quantity in ("4", "2", "1"):  # 6, then 4 (below: announced), then 3 (still below)
+        loss = await client.post(
+            "/stock/adjustments",
+            json={"sku": nut, "kind": "loss", "quantity": quantity, "reason": "lost"},
+        )
+        assert loss.status_code == 201, loss.text
+    outbox = runtime.metadata.tables["outbox"]
+    async with runtime.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(outbox.c.payload).where(outbox.c.event_type == "suite.stock.low.v1")
+            )
+        ).all()
+    lows = [json.loads(row.payload)["data"] for row in rows]
+    assert [(e["sku"], e["warehouse"], e["available"]) for e in lows if e["sku"] == nut] == [
+        (nut, "MAIN", "4")
+    ]

@@ -30,6 +30,7 @@ def test_every_event_about_orders_is_subscribed_to_once() -> None:
     # sales order.
     assert consumed - set(HANDLERS) == {
         EventType.STOCK_ADJUSTED,
+        EventType.STOCK_LOW,
         EventType.TRANSFER_DISPATCHED,
         EventType.TRANSFER_RECEIVED,
         EventType.REFUND_PAID,

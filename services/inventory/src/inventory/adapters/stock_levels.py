@@ -9,9 +9,11 @@ from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
+from inventory.adapters.purchasing_tables import reorder_points
 from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import stock_levels, stock_movements
 from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
+from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import Movement, StockChange
 from inventory.service_layer.ports import Page
 
@@ -81,6 +83,32 @@ class SqlStockLevelRepository(WarehouseRepository):
             .where(stock_levels.c.warehouse == level.warehouse, stock_levels.c.sku == level.sku)
             .values(on_hand=level.on_hand, reserved=level.reserved, updated_at=func.now())
         )
+
+    async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
+        row = (
+            await self.session.execute(
+                select(reorder_points).where(reorder_points.c.sku == level.sku)
+            )
+        ).first()
+        if row is None:
+            return None  # no reorder point: never low
+        here = (stock_levels.c.warehouse == level.warehouse, stock_levels.c.sku == level.sku)
+        if level.available >= row.reorder_point:
+            await self.session.execute(
+                update(stock_levels)
+                .where(*here, stock_levels.c.low_since.is_not(None))
+                .values(low_since=None)
+            )
+            return None
+        dropped = await self.session.execute(
+            update(stock_levels)
+            .where(*here, stock_levels.c.low_since.is_(None))
+            .values(low_since=func.now())
+            .returning(stock_levels.c.sku)
+        )
+        if dropped.first() is None:
+            return None  # it was below already
+        return ReorderPoint(row.sku, row.reorder_point, row.reorder_quantity)
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         await self.session.execute(stock_movements.insert().values(change.entry(level)))

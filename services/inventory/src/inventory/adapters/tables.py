@@ -94,6 +94,9 @@ stock_levels = Table(
     Column("on_hand", QUANTITY, nullable=False, server_default=text("0")),
     Column("reserved", QUANTITY, nullable=False, server_default=text("0")),
     _timestamp("updated_at"),
+    # Since when available is below the product's reorder point (NULL: not below): stock.low
+    # is announced when it drops below, once, until it is back at the point or above.
+    Column("low_since", DateTime(timezone=True)),
     PrimaryKeyConstraint("warehouse", "sku", name="pk_stock_levels"),
     # The last line of defence against overselling: the database refuses it too.
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),

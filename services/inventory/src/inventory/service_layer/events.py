@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
-from contracts.events import StockLevelChanged
+from contracts.events import StockLevelChanged, StockLow
 from inventory.domain.model import StockLevel, tidy
-from servicekit.unit_of_work import RecordsEvents
+from inventory.service_layer.ports import UnitOfWork
 
 SOURCE = "/inventory"
 
@@ -45,9 +45,10 @@ def stock_lines(quantities: Mapping[str, Decimal]) -> list[StockLine]:
     return [StockLine(sku=sku, quantity=tidy(q)) for sku, q in sorted(quantities.items())]
 
 
-async def record_level(uow: RecordsEvents, level: StockLevel) -> None:
+async def record_level(uow: UnitOfWork, level: StockLevel) -> None:
     """Record stock.level_changed: what the warehouse now holds of the SKU (keyed by SKU, so
-    the levels of one SKU reach consumers in the order they were committed)."""
+    the levels of one SKU reach consumers in the order they were committed); and stock.low
+    when available has just dropped below the product's reorder point."""
     payload = StockLevelChanged(
         sku=level.sku,
         warehouse=level.warehouse,
@@ -57,3 +58,16 @@ async def record_level(uow: RecordsEvents, level: StockLevel) -> None:
     )
     event = new_event(EventType.STOCK_LEVEL_CHANGED, payload, source=SOURCE, subject=level.sku)
     await uow.record(event, key=level.sku)
+    point = await uow.stock.dropped_below_reorder_point(level)
+    if point is not None:
+        low = StockLow(
+            sku=level.sku,
+            warehouse=level.warehouse,
+            on_hand=tidy(level.on_hand),
+            reserved=tidy(level.reserved),
+            available=tidy(level.available),
+            reorder_point=tidy(point.reorder_point),
+            reorder_quantity=tidy(point.reorder_quantity),
+        )
+        alert = new_event(EventType.STOCK_LOW, low, source=SOURCE, subject=level.sku)
+        await uow.record(alert, key=level.sku)

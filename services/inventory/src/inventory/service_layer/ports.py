@@ -26,6 +26,7 @@ from inventory.domain.model import (
     ReservationLine,
     StockLevel,
 )
+from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import (
     Carriage,
     Movement,
@@ -125,6 +126,11 @@ class StockLevelRepository(Protocol):
         ...
 
     async def save(self, level: StockLevel) -> None: ...
+
+    async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
+        """Remember whether the (locked, saved) level's available is below its product's
+        reorder point; the reorder point when it has just dropped below it, else None."""
+        ...
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         """Write one ledger row: the change and the level it left (`level` is already after)."""
