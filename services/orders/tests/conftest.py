@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Collection
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -503,6 +504,7 @@ class FakeUnitOfWork:
         self.catalogue = FakeCatalogue()
         self.price_lists = FakePriceLists()
         self.catalogue_required = False  # unit tests name SKUs no catalogue event announced
+        self.tax_rates: dict[str, Decimal] = {}
         self.customers = FakeCustomers()
         self.customer_groups = FakeCustomerGroups(self.customers)
         self.addresses = FakeAddresses()

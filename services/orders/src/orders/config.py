@@ -1,5 +1,8 @@
 """Settings of the orders service (environment variables `ORDERS_*`, Kafka from `KAFKA_*`)."""
 
+from decimal import Decimal
+from typing import Annotated
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -36,3 +39,7 @@ class OrdersSettings(ServiceSettings):
     # Product lines must name an item of the catalogue view (fed by inventory's product events):
     # an unknown SKU is refused. Off, an unknown SKU is taken as given (an inactive one never).
     catalogue_required: bool = True
+    # The tax rate (percent) of each tax category of the catalogue, for order and quote lines
+    # that give none, e.g. ORDERS_TAX_RATES='{"standard": "21", "reduced": "10", "zero": "0"}'.
+    # A line without a rate whose item's category is not listed is refused (422).
+    tax_rates: dict[str, Annotated[Decimal, Field(ge=0, le=100)]] = Field(default_factory=dict)

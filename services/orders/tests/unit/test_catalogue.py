@@ -117,3 +117,30 @@ async def test_an_order_is_created_with_catalogue_prices_and_nothing_on_refusal(
     with pytest.raises(InvalidOrder) as raised:
         await orders.create_order(uow, refused)
     assert raised.value.field == "lines.0.sku"
+
+
+async def test_a_line_without_tax_rate_takes_the_rate_of_its_tax_category(uow: Any) -> None:
+    await catalogue.product_changed(
+        uow, product("BOOK", tax_category="reduced", list_prices=EUR_4_20)
+    )
+    await catalogue.product_changed(uow, product("BOLT", list_prices=EUR_4_20))  # standard
+    await catalogue.product_changed(uow, product("GIFT", tax_category="exempt"))
+    uow.tax_rates = {"standard": D("21"), "reduced": D("10")}
+    untaxed = [
+        LineInput("BOOK", LineKind.PRODUCT, "", D("1"), None, None),
+        LineInput("BOLT", LineKind.PRODUCT, "", D("1"), None, None),
+        LineInput("BOLT", LineKind.PRODUCT, "", D("1"), None, D("0")),  # given: kept
+    ]
+    priced = await catalogue.price_lines(uow, untaxed, "EUR", customer_id=None, day=None)
+    assert [p.tax_rate for p in priced] == [D("10"), D("21"), D("0")]
+
+    for sku, reason in (("GIFT", "tax category 'exempt'"), ("NOBODY", "not in the catalogue")):
+        with pytest.raises(InvalidOrder, match=reason) as refused:
+            await catalogue.price_lines(
+                uow,
+                [LineInput(sku, LineKind.SERVICE, "x", D("1"), D("1"), None)],
+                "EUR",
+                customer_id=None,
+                day=None,
+            )
+        assert refused.value.field == "lines.0.tax_rate"

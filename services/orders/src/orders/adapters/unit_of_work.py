@@ -3,6 +3,8 @@ caller's session. The caller (an HTTP dependency or the consumer) owns the trans
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,8 +33,15 @@ from servicekit.unit_of_work import SqlUnitOfWorkBase
 class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
     """Repositories and messaging tables on one session; the caller owns the transaction."""
 
-    def __init__(self, session: AsyncSession, *, catalogue_required: bool = True) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        catalogue_required: bool = True,
+        tax_rates: Mapping[str, Decimal] | None = None,
+    ) -> None:
         super().__init__(session, metadata)
+        self.tax_rates: Mapping[str, Decimal] = tax_rates or {}
         self.catalogue = SqlCatalogueRepository(session)
         self.price_lists = SqlPriceListRepository(session)
         self.catalogue_required = catalogue_required

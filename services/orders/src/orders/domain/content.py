@@ -99,14 +99,15 @@ def in_currency_of(lines: Iterable[Line], currency: str) -> list[Line]:
 class LineInput:
     """A line as a person or another system gives it (amounts are always computed here).
 
-    Without a unit price (None) the catalogue prices it before the lines are built."""
+    Without a unit price (None) the catalogue prices it before the lines are built; without a
+    tax rate (None) the rate of its item's tax category is taken (ORDERS_TAX_RATES)."""
 
     sku: str
     kind: LineKind
     description: str
     quantity: Decimal
     unit_price: Decimal | None
-    tax_rate: Decimal
+    tax_rate: Decimal | None
     discount_percent: Decimal = ZERO
 
 
@@ -146,6 +147,8 @@ def build_lines(
             raise InvalidOrder(f"{where}.unit_price", "must not be negative")
         if not 0 <= given.discount_percent <= 100:
             raise InvalidOrder(f"{where}.discount_percent", "must be between 0 and 100")
+        if given.tax_rate is None:
+            raise InvalidOrder(f"{where}.tax_rate", "required: no tax rate for the item")
         if not 0 <= given.tax_rate <= 100:
             raise InvalidOrder(f"{where}.tax_rate", "must be between 0 and 100")
         line = Line(

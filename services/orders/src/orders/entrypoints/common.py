@@ -85,6 +85,7 @@ async def unit_of_work(request: Request) -> AsyncIterator[SqlUnitOfWork]:
         yield SqlUnitOfWork(
             session,
             catalogue_required=runtime_of(request).settings.catalogue_required,  # type: ignore[attr-defined]
+            tax_rates=runtime_of(request).settings.tax_rates,  # type: ignore[attr-defined]
         )
 
 

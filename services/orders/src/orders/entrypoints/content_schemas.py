@@ -74,7 +74,10 @@ class OrderLineCreate(RequestBody):
         description="Without it, the customer's price from the catalogue (list price)",
     )
     discount_percent: Percent = Decimal("0")
-    tax_rate: Percent
+    tax_rate: Percent | None = Field(
+        default=None,
+        description="Without it, the rate of the item's tax category (ORDERS_TAX_RATES)",
+    )
 
 
 Lines = Annotated[list[OrderLineCreate], Field(min_length=1, max_length=500)]

@@ -78,6 +78,19 @@ async def stock_level_changed(uow: UnitOfWork, event: CloudEvent[StockLevelChang
 # --- used by order entry ----------------------------------------------------------------------
 
 
+def _tax_rate(uow: UnitOfWork, item: CatalogueItem | None, sku: str, where: str) -> Decimal:
+    """The rate of the item's tax category, as configured (ORDERS_TAX_RATES)."""
+    if item is None:
+        raise InvalidOrder(f"{where}.tax_rate", f"required: SKU {sku!r} is not in the catalogue")
+    rate = uow.tax_rates.get(item.tax_category)
+    if rate is None:
+        raise InvalidOrder(
+            f"{where}.tax_rate",
+            f"required: no tax rate is configured for tax category {item.tax_category!r}",
+        )
+    return rate
+
+
 @dataclass(frozen=True)
 class ItemOffer:
     """An item as order entry sees it: what it is, what it costs the customer, what is there."""
@@ -129,9 +142,13 @@ async def price_lines(
     when it has none: the customer's price for its quantity on `day` (price list, else list
     price).
 
+    A line without a tax rate takes the rate of its item's tax category (the unit of work's
+    `tax_rates`).
+
     Refused (InvalidOrder naming the line's field): an inactive SKU; an unknown one on a
     product line when the unit of work's `catalogue_required`; a line without a price whose
-    item has no price in `currency`.
+    item has no price in `currency`; a line without a tax rate whose item is unknown or whose
+    tax category has no configured rate.
     """
     require_known = uow.catalogue_required
     known = await uow.catalogue.items({line.sku for line in lines})
@@ -144,6 +161,8 @@ async def price_lines(
             item = orderable(item, line.sku, f"{where}.sku")
         if not line.description:
             line = dataclasses.replace(line, description=item.name if item else line.sku)
+        if line.tax_rate is None:
+            line = dataclasses.replace(line, tax_rate=_tax_rate(uow, item, line.sku, where))
         if line.unit_price is not None:
             priced.append(line)
             continue

@@ -6,8 +6,10 @@ unit tests use an in-memory fake. Whatever a use case writes here commits or rol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from contracts import CloudEvent
@@ -81,6 +83,11 @@ class UnitOfWork(Protocol):
     @property
     def catalogue_required(self) -> bool:
         """Whether order lines must name an item the catalogue view knows."""
+        ...
+
+    @property
+    def tax_rates(self) -> Mapping[str, Decimal]:
+        """The tax rate of each tax category, for lines that give none."""
         ...
 
     async def next_order_sequence(self, year: int) -> int:
