@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7a2e9c4b311"
-down_revision = "c3f5a9d1e210"
+down_revision = "a7d2c4e8f913"
 
 
 def upgrade() -> None:

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a8e3c6f2d905"
-down_revision = "f1c5a2d8e604"
+down_revision = "b8d3f6a2c915"
 
 
 def upgrade() -> None:
