@@ -1,9 +1,11 @@
 """Products from CSV over HTTP on a running service (real PostgreSQL and Kafka): a dry run
 reports every bad row by line and column and writes nothing; a real run is all or nothing and
-creates each SKU once."""
+creates each SKU once; the export writes the import's columns."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import AsyncIterator
 
@@ -91,6 +93,38 @@ async def test_a_dry_run_reports_every_bad_row_and_a_fixed_file_imports_once(
         "reduced",
         True,
     )
+    exported = await client.get("/exports/products.csv", params={"q": tag})
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert list(csv.DictReader(io.StringIO(exported.text))) == [
+        {
+            "sku": f"BOLT-{tag}",
+            "name": "Bolt M8",
+            "kind": "product",
+            "description": "",
+            "list_prices": "EUR 0.25 USD 0.27",
+            "unit_of_measure": "unit",
+            "tax_category": "standard",
+            "active": "true",
+            "barcode": "4006381333931",
+        },
+        {
+            "sku": f"HOUR-{tag}",
+            "name": "Fitting",
+            "kind": "service",
+            "description": "",
+            "list_prices": "EUR 60.00",
+            "unit_of_measure": "h",
+            "tax_category": "reduced",
+            "active": "true",
+            "barcode": "",
+        },
+    ]
+    reimported = await client.post(
+        "/imports/products?dry_run=true", content=exported.content, headers=CSV
+    )
+    assert (reimported.json()["errors"], reimported.json()["existing"]) == ([], 2)
+
     sales = bearer("sales", subject="sam")
     refused = await client.post(
         "/imports/products", content=a_file(*good), headers={**CSV, **sales}

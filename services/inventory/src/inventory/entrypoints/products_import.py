@@ -1,4 +1,7 @@
-"""Products and services from CSV: one row per SKU. A dry run reports every row's errors by
+"""Products and services to and from CSV: one row per SKU. `GET /exports/products.csv` writes
+the columns the import reads, so an export imports back unchanged.
+
+Import: A dry run reports every row's errors by
 line and column and writes nothing; a real run creates all the new SKUs or nothing. A SKU the
 catalogue has already is left as it is (`existing`), so running a file twice creates nothing
 new; changing a product stays `PUT /products/{sku}`."""
@@ -8,11 +11,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
 from contracts.common import Sku
+from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.catalogue import CatalogueDetails, InvalidCatalogueEntry, gtin, list_prices
 from inventory.domain.commands import UpsertProduct
+from inventory.domain.model import ItemKind
+from inventory.domain.records import Product
 from inventory.entrypoints.common import PROBLEMS, WAREHOUSE_ONLY, RuntimeDep, change
 from inventory.entrypoints.products_schemas import ProductUpdate
 from inventory.service_layer import catalogue
@@ -26,6 +33,7 @@ from servicekit.csvfiles import (
     Row,
     read_table,
     row_errors,
+    stream_csv,
 )
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import Runtime
@@ -186,3 +194,62 @@ async def import_products_csv(
     if not report.ok and not dry_run:
         raise ImportFailed(report)
     return ImportReportRead.of(report)
+
+
+EXPORT_PAGE = 500
+
+
+def export_row(product: Product) -> list[Any]:
+    details = product.details
+    prices = " ".join(f"{currency} {amount}" for currency, amount in details.list_prices.items())
+    return [
+        product.sku,
+        product.name,
+        product.kind.value,
+        product.description,
+        prices,
+        details.unit_of_measure,
+        details.tax_category,
+        "true" if details.active else "false",
+        details.barcode,
+    ]
+
+
+@router.get(
+    "/exports/products.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def export_products(
+    runtime: RuntimeDep,
+    kind: ItemKind | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    active: bool | None = None,
+) -> StreamingResponse:
+    """Products in SKU order with the filters of `GET /products`, in the columns `POST
+    /imports/products` reads; streamed a page at a time, each page read in a short
+    transaction of its own."""
+
+    async def rows() -> Any:
+        after: str | None = None
+        while True:
+            async with runtime.sessionmaker() as session, session.begin():
+                page, more = await catalogue.list_products(
+                    SqlUnitOfWork(session),
+                    limit=EXPORT_PAGE,
+                    after_sku=after,
+                    kind=kind,
+                    text=q,
+                    active=active,
+                )
+            for product in page:
+                yield export_row(product)
+            if not more or not page:
+                return
+            after = page[-1].sku
+
+    return StreamingResponse(
+        stream_csv(COLUMNS, rows()),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
+    )
