@@ -130,6 +130,8 @@ class FakeSuiteApi:
             "/price-lists",
             "/vendors",
             "/purchase-orders",
+            "/invoice-drafts",
+            "/credit-notes",
         ):
             return [] if path.endswith("/receipts") else {"items": [], "next_cursor": None}
         raise ServiceError(404, "Not Found", f"nothing at {path}")

@@ -4,6 +4,8 @@ whom, and what is sent to which service."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from console.service_layer.ports import ServiceError
@@ -626,9 +628,13 @@ async def test_webhooks_for_administrators_with_the_secret_shown_once(client, fa
         "/reports/fill-rate",
         "/reports/backorders",
         "/webhooks",
+        "/operations",
+        "/credit-notes",
     ],
 )
 async def test_each_new_page_is_labelled_and_in_the_chosen_language(client, fake_api, sign_in, url):
+    for service in ("orders", "inventory", "billing", "documents"):
+        admin_state(fake_api, service, parked=True)
     fake_api.resources.update(
         {
             "orders /quotes/q1": quote_doc("sent"),
@@ -646,10 +652,9 @@ async def test_each_new_page_is_labelled_and_in_the_chosen_language(client, fake
     page = await client.get(url, headers={"Accept-Language": "ru"})
     assert page.status_code == 200, page.text
     assert '<html lang="ru">' in page.text
-    for field in __import__("re").findall(
-        r'<input (?![^>]*type="(?:hidden|submit)")[^>]*>', page.text
-    ):
-        named = __import__("re").search(r'id="([^"]+)"', field)
+    assert not re.search(r"<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=", page.text), url
+    for field in re.findall(r'<input (?![^>]*type="(?:hidden|submit)")[^>]*>', page.text):
+        named = re.search(r'id="([^"]+)"', field)
         labelled = "aria-label=" in field or (named and f'for="{named[1]}"' in page.text)
         assert labelled, field
 
@@ -754,3 +759,185 @@ async def test_dead_letters_are_listed_and_one_is_replayed(client, fake_api, sig
     assert response.status_code == 404
     assert "no message at" in response.text
     assert (await client.get("/operations/nowhere/dead-letters/x")).status_code == 404
+
+
+async def test_drafts_made_elsewhere_are_issued_or_discarded_by_accounting(
+    client, fake_api, sign_in
+):
+    order = order_doc("open", "reserved")
+    oid = order["id"]
+    fake_api.orders[oid] = order
+    fake_api.resources[f"billing /orders/{oid}/invoicing"] = {
+        "order_id": oid,
+        "policy": "manual",
+        "currency": "EUR",
+        "lines": [],
+    }
+    draft = {
+        "id": "d1",
+        "status": "draft",
+        "currency": "EUR",
+        "created_at": "2026-12-01T10:00:00Z",
+        "totals": {"gross": "12.00"},
+        "lines": [{"sku": "WIDGET", "quantity": "1"}],
+    }
+    gone = {**draft, "id": "d0", "status": "discarded"}
+    fake_api.resources["billing /invoice-drafts"] = {"items": [draft, gone], "next_cursor": None}
+    fake_api.results["billing /invoice-drafts/d1/issue"] = {"id": "d1", "number": "INV-7"}
+    await sign_in("viewer")
+    page = await client.get(f"/orders/{oid}/invoicing")
+    assert "€12.00" in page.text
+    assert "/drafts/d1/issue" not in page.text
+    await sign_in("accounting")
+    page = await client.get(f"/orders/{oid}/invoicing")
+    assert "/drafts/d0/" not in page.text  # only open drafts
+    token = csrf_of(page.text)
+    issued = await client.post(
+        f"/orders/{oid}/invoicing/drafts/d1/issue", data={"csrf_token": token}
+    )
+    assert issued.headers["location"] == "/invoices/d1"
+    discarded = await client.post(
+        f"/orders/{oid}/invoicing/drafts/d1/discard", data={"csrf_token": token}
+    )
+    assert discarded.headers["location"] == f"/orders/{oid}/invoicing"
+    assert [c[:2] for c in fake_api.commands()] == [
+        ("POST", "billing /invoice-drafts/d1/issue"),
+        ("POST", "billing /invoice-drafts/d1/discard"),
+    ]
+
+
+def invoice_doc():
+    return {
+        "id": "i1",
+        "number": "INV-1",
+        "order_id": "o1",
+        "order_number": "SO-1",
+        "status": "issued",
+        "customer": {"id": "c1", "name": "Acme", "email": "a@b.c"},
+        "billing_address": None,
+        "currency": "EUR",
+        "issue_date": "2026-12-01",
+        "due_date": "2026-12-15",
+        "lines": [
+            {
+                "line_no": 1,
+                "sku": "WIDGET",
+                "description": "Widget",
+                "quantity": "3",
+                "unit_price": "10.00",
+                "net_amount": "30.00",
+            }
+        ],
+        "paid_total": "0.00",
+        "balance": "36.00",
+        "payments": [],
+        "totals": {"gross": "36.00"},
+    }
+
+
+def credit_note_doc():
+    return {
+        "id": "n1",
+        "number": "CN-2026-000001",
+        "invoice_id": "i1",
+        "invoice_number": "INV-1",
+        "order_id": "o1",
+        "order_number": "SO-1",
+        "customer": {"id": "c1", "name": "Acme"},
+        "billing_address": None,
+        "currency": "EUR",
+        "issue_date": "2026-12-02",
+        "reason": "Damaged",
+        "lines": [],
+        "totals": {"gross": "12.00"},
+        "applied_amount": "12.00",
+        "customer_credit": "0.00",
+        "return_number": None,
+    }
+
+
+async def test_accounting_credits_an_invoice_by_line_or_by_amount(client, fake_api, sign_in):
+    fake_api.invoices["i1"] = invoice_doc()
+    fake_api.resources["billing /credit-notes"] = {"items": [credit_note_doc()]}
+    fake_api.results["billing /invoices/i1/credit-notes"] = {"id": "n2"}
+    await sign_in("sales")
+    card = await client.get("/invoices/i1")
+    assert 'href="/credit-notes/n1"' in card.text
+    assert 'data-testid="credit-form"' not in card.text
+    await sign_in("accounting")
+    card = await client.get("/invoices/i1")
+    token = csrf_of(card.text)
+    response = await client.post(
+        "/invoices/i1/credit-notes",
+        data={"csrf_token": token, "reason": "Damaged", "credit-1": "1", "amount": "5"},
+    )
+    assert response.headers["location"] == "/credit-notes/n2"
+    await client.post(
+        "/invoices/i1/credit-notes",
+        data={"csrf_token": token, "reason": "Goodwill", "credit-1": "", "amount": "5.00"},
+    )
+    assert [c[2] for c in fake_api.commands()] == [
+        {"reason": "Damaged", "lines": [{"line_no": "1", "quantity": "1"}]},
+        {"reason": "Goodwill", "amount": "5.00", "tax_rate": None},
+    ]
+    fake_api.refuse["billing /invoices/i1/credit-notes"] = ServiceError(
+        409,
+        "Conflict",
+        "more than the line has left to credit",
+        errors=[{"field": "body.lines.0.quantity", "message": "at most 2"}],
+    )
+    response = await client.post(
+        "/invoices/i1/credit-notes",
+        data={"csrf_token": token, "reason": "Again", "credit-1": "3"},
+    )
+    assert response.status_code == 409
+    assert 'id="err-credit-1"' in response.text
+    assert 'value="Again"' in response.text
+
+
+async def test_credit_notes_are_listed_and_shown_with_their_pdf(client, fake_api, sign_in):
+    fake_api.resources["billing /credit-notes"] = {"items": [credit_note_doc()]}
+    fake_api.resources["billing /credit-notes/n1"] = credit_note_doc()
+    fake_api.documents["d9"] = {
+        "id": "d9",
+        "reference": "CN-2026-000001",
+        "filename": "CN-2026-000001.pdf",
+    }
+    await sign_in("viewer")
+    page = await client.get("/credit-notes", headers={"Accept-Language": "es"})
+    assert "Notas de crédito" in page.text
+    assert "12,00\xa0€" in page.text
+    card = await client.get("/credit-notes/n1")
+    assert 'href="/documents/d9/content"' in card.text
+    assert "Damaged" in card.text
+
+
+async def test_a_statement_is_printed_as_a_pdf_and_listed(client, fake_api, sign_in):
+    fake_api.resources["billing /customers/c1/statement"] = statement()
+    fake_api.resources["documents /statements"] = {
+        "items": [
+            {
+                "id": "s1",
+                "from": "2026-11-01",
+                "to": "2026-11-30",
+                "created_at": "2026-12-01T10:00:00Z",
+            }
+        ]
+    }
+    await sign_in("viewer")
+    page = await client.get("/customers/c1/statement")
+    assert 'href="/statements/s1/content"' in page.text
+    assert "/statement/pdf" not in page.text
+    await sign_in("accounting")
+    page = await client.get("/customers/c1/statement?date_from=2026-11-01&date_to=2026-11-30")
+    response = await client.post(
+        "/customers/c1/statement/pdf",
+        data={"csrf_token": csrf_of(page.text), "date_from": "2026-11-01", "date_to": ""},
+    )
+    assert response.headers["location"] == "/customers/c1/statement"
+    assert fake_api.commands() == [
+        ("POST", "billing /customers/c1/statements", {"from": "2026-11-01", "to": None})
+    ]
+    pdf = await client.get("/statements/s1/content")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-security-policy"] == "frame-ancestors 'self'"

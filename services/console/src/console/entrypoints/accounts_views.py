@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from console.domain.user import User
 from console.entrypoints.billing_views import PAYMENT_METHODS
 from console.entrypoints.i18n import N_
 from console.entrypoints.web import (
@@ -24,7 +25,7 @@ from console.entrypoints.web import (
     render,
     status_of,
 )
-from console.service_layer.ports import Json, ServiceError, path
+from console.service_layer.ports import Json, ServiceError, SuiteApi, path
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
@@ -39,10 +40,27 @@ async def statement(
     date_to: str = "",
 ) -> Response:
     """The period defaults to this month so far (the billing service's rule)."""
-    problem: ServiceError | None = None
+    return await _statement_page(request, customer_id, user, api, date_from, date_to)
+
+
+async def _statement_page(
+    request: Request,
+    customer_id: str,
+    user: User,
+    api: SuiteApi,
+    date_from: str,
+    date_to: str,
+    problem: ServiceError | None = None,
+) -> Response:
     params = {"from": date_from, "to": date_to}
     try:
         customer = await api.get_customer(user.token, customer_id)
+        try:  # the PDFs printed so far (documents); the page works without them
+            printed = await api.read(
+                user.token, "documents", "/statements", {"customer_id": customer_id}
+            )
+        except ServiceError:
+            printed = {}
         try:
             found = await api.read(
                 user.token, "billing", path("/customers/{}/statement", customer_id), params
@@ -50,12 +68,14 @@ async def statement(
         except ServiceError as error:
             if error.status != 422:
                 raise
-            found, problem = {"accounts": [], "open_items": [], "credit": []}, error
+            found, problem = {"accounts": [], "open_items": [], "credit": []}, problem or error
     except ServiceError as error:
         return error_page(request, error)
     context = {
         "customer": customer,
         "statement": found,
+        "printed": printed.get("items", []),
+        "may_print": user.may("accounting", "sales"),
         "date_from": date_from,
         "date_to": date_to,
         **refusal(problem),
@@ -199,4 +219,49 @@ async def reverse_payment(
         then=f"/customers/{customer_id}/credit",
         flash=N_("Payment reversed."),
         refused=_credit_action(request, user, api, customer_id, form),
+    )
+
+
+@router.post("/customers/{customer_id}/statement/pdf")
+async def print_statement(
+    request: Request,
+    customer_id: str,
+    user: CurrentUser,
+    api: Api,
+    date_from: Annotated[str, Form(max_length=10)] = "",
+    date_to: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Billing has the statement printed by documents; the PDF is listed once it is made."""
+    body: Json = {"from": date_from or None, "to": date_to or None}
+    back = f"/customers/{customer_id}/statement"
+    return await perform(
+        request,
+        lambda: api.command(
+            user.token, "billing", path("/customers/{}/statements", customer_id), body
+        ),
+        then=back,
+        flash=N_("The statement is being printed; its PDF appears below in a moment."),
+        refused=lambda error: _statement_page(
+            request, customer_id, user, api, date_from, date_to, error
+        ),
+    )
+
+
+@router.get("/statements/{statement_id}/content")
+async def statement_pdf(
+    request: Request, statement_id: str, user: CurrentUser, api: Api
+) -> Response:
+    try:
+        found = await api.download(
+            user.token, "documents", path("/statements/{}/content", statement_id)
+        )
+    except ServiceError as error:
+        return error_page(request, error)
+    return Response(
+        found.content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": "inline",
+            "Content-Security-Policy": "frame-ancestors 'self'",
+        },
     )

@@ -109,7 +109,7 @@ async def receivables(
     )
 
 
-async def _invoice_context(api: Api, token: str, invoice_id: str) -> dict[str, object]:
+async def invoice_context(api: Api, token: str, invoice_id: str) -> dict[str, object]:
     invoice = await api.get_invoice(token, invoice_id)
     documents = await api.list_documents(
         token, {"order_id": invoice["order_id"], "kind": "invoice", "limit": 50}
@@ -117,18 +117,24 @@ async def _invoice_context(api: Api, token: str, invoice_id: str) -> dict[str, o
     pdfs: list[Json] = [
         d for d in documents.get("items", []) if d.get("reference") == invoice.get("number")
     ] or documents.get("items", [])
+    try:
+        notes = await api.read(token, "billing", "/credit-notes", {"invoice_id": invoice_id})
+    except ServiceError:
+        notes = {}  # the card works without them
     return {
         "invoice": invoice,
         "documents": pdfs,
         "methods": PAYMENT_METHODS,
         "payment_key": str(uuid.uuid4()),
+        "credit_notes": notes.get("items", []),
+        "credit_form": {},
     }
 
 
 @router.get("/invoices/{invoice_id}")
 async def invoice_card(request: Request, invoice_id: str, user: CurrentUser, api: Api) -> Response:
     try:
-        context = await _invoice_context(api, user.token, invoice_id)
+        context = await invoice_context(api, user.token, invoice_id)
     except ServiceError as error:
         return error_page(request, error)
     return render(request, "invoices/card.html", context)
@@ -153,7 +159,7 @@ async def record_payment(
         if error.status in (401, 404) or error.status >= 500:
             return error_page(request, error)
         try:
-            context = await _invoice_context(api, user.token, invoice_id)
+            context = await invoice_context(api, user.token, invoice_id)
         except ServiceError as again:
             return error_page(request, again)
         return render(

@@ -14,6 +14,7 @@ from console.config import ConsoleSettings
 from console.entrypoints import (
     accounts_views,
     billing_views,
+    credit_notes_views,
     customers_views,
     documents_views,
     invoicing_views,
@@ -161,6 +162,7 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
         products_views,
         purchasing_views,
         billing_views,
+        credit_notes_views,
         reports_views,
         documents_views,
     ):

@@ -1,5 +1,6 @@
 """An order's invoicing (billing): its policy, what is invoiced and what is not per line, and a
-manual invoice of chosen quantities (accounting)."""
+manual invoice of chosen quantities (accounting): made as a draft, then issued (numbered) or
+discarded."""
 
 from __future__ import annotations
 
@@ -39,15 +40,17 @@ async def _invoicing_page(
     wanted: dict[str, str] | None = None,
 ) -> Response:
     try:
-        order, invoicing = await asyncio.gather(
+        order, invoicing, drafts = await asyncio.gather(
             api.get_order(user.token, order_id),
             api.read(user.token, "billing", path("/orders/{}/invoicing", order_id)),
+            api.read(user.token, "billing", "/invoice-drafts", {"order_id": order_id}),
         )
     except ServiceError as error:
         return error_page(request, error)
     context = {
         "order": order,
         "invoicing": invoicing,
+        "drafts": [d for d in drafts.get("items", []) if d.get("status") == "draft"],
         "policies": POLICIES,
         "may_invoice": user.may("accounting"),
         "wanted": wanted or {},
@@ -118,4 +121,30 @@ async def invoice_now(request: Request, order_id: str, user: CurrentUser, api: A
         then=opened,
         flash=N_("Invoice issued."),
         refused=refused,
+    )
+
+
+@router.post("/orders/{order_id}/invoicing/drafts/{draft_id}/{step}")
+async def draft_step(
+    request: Request,
+    order_id: str,
+    draft_id: str,
+    step: str,
+    user: CurrentUser,
+    api: Api,
+    idempotency_key: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Issue a draft (it becomes the invoice of the same id, numbered now) or discard it."""
+    if step not in ("issue", "discard"):
+        return error_page(request, ServiceError(404, N_("Not found")))
+    target = path("/invoice-drafts/{}/" + step, draft_id)
+    issuing = step == "issue"
+    return await perform(
+        request,
+        lambda: api.command(user.token, "billing", target, idempotency_key=idempotency_key or None),
+        then=(lambda invoice: f"/invoices/{invoice['id']}")
+        if issuing
+        else f"/orders/{order_id}/invoicing",
+        flash=N_("Invoice issued.") if issuing else N_("Draft discarded."),
+        refused=lambda error: _invoicing_page(request, user, api, order_id, error),
     )
