@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import Integer, Numeric, String, cast, literal, null, select, union_all
 
+from billing.adapters.credit_note_tables import credit_note_lines, credit_notes
 from billing.adapters.payment_tables import customer_payments, refunds
-from billing.adapters.receivables_repository import utc_date
+from billing.adapters.receivables_repository import money_received, utc_date
 from billing.adapters.tables import invoice_lines, invoices
 from billing.domain.ledger import COLUMNS, LedgerRow
 from pricing import in_currency, plain
@@ -24,8 +25,9 @@ def _none(type_: Any) -> Any:
 
 
 def _movements(table: Any, kind: str, at: Any, sign: int, start: date, end: date) -> Any:
-    """Payments, reversals or refunds as ledger rows: one per movement, dated by `at`."""
-    return select(
+    """Payments, reversals or refunds as ledger rows: one per movement, dated by `at` (the
+    credit a credit note left is no payment: the credit note's lines are its rows)."""
+    query = select(
         utc_date(at).label("date"),
         literal(kind).label("type"),
         table.c.id.label("document_id"),
@@ -41,6 +43,42 @@ def _movements(table: Any, kind: str, at: Any, sign: int, start: date, end: date
         table.c.method,
         table.c.reference,
     ).where(utc_date(at).between(start, end))
+    if table is customer_payments:
+        query = query.where(money_received(customer_payments.c.id))
+    return query
+
+
+def _credit_note_lines(start: date, end: date) -> Any:
+    """Credit note lines as ledger rows: amounts negative (they take off what was invoiced),
+    the credited invoice's number as the reference."""
+    return (
+        select(
+            credit_notes.c.issue_date.label("date"),
+            literal("credit_note").label("type"),
+            credit_notes.c.id.label("document_id"),
+            credit_notes.c.number,
+            credit_notes.c.order_id,
+            invoices.c.order_number,
+            credit_notes.c.customer_id,
+            invoices.c.customer_name,
+            credit_notes.c.currency,
+            credit_note_lines.c.line_no,
+            credit_note_lines.c.sku,
+            credit_note_lines.c.description,
+            credit_note_lines.c.quantity,
+            credit_note_lines.c.unit_price,
+            credit_note_lines.c.discount_percent,
+            credit_note_lines.c.tax_rate,
+            (-credit_note_lines.c.net_amount).label("net_amount"),
+            (-credit_note_lines.c.tax_amount).label("tax_amount"),
+            (-credit_note_lines.c.gross_amount).label("gross_amount"),
+            _none(_TEXT).label("method"),
+            invoices.c.number.label("reference"),
+        )
+        .join(credit_note_lines, credit_note_lines.c.credit_note_id == credit_notes.c.id)
+        .join(invoices, invoices.c.id == credit_notes.c.invoice_id)
+        .where(credit_notes.c.issue_date.between(start, end))
+    )
 
 
 class SqlLedger(SqlRepository):
@@ -74,6 +112,7 @@ class SqlLedger(SqlRepository):
         )
         every = union_all(
             lines,
+            _credit_note_lines(start, end),
             _movements(
                 customer_payments, "payment", customer_payments.c.received_at, -1, start, end
             ),

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from billing.adapters.credit_note_tables import credit_notes
 from billing.adapters.customer_owners_repository import visible_customers
 from billing.adapters.payment_tables import customer_payments, refunds
 from billing.adapters.tables import invoices, payments
@@ -41,14 +42,30 @@ def utc_date(column: Any) -> ColumnElement[date]:
     return cast(func.timezone("UTC", column), Date)
 
 
+def money_received(payment_id: Any) -> ColumnElement[bool]:
+    """`payment_id` is money the customer paid, not the credit a credit note left (ADR 21): the
+    credit note itself is the movement on the customer's account."""
+    from_notes = select(credit_notes.c.credit_payment_id).where(
+        credit_notes.c.credit_payment_id.is_not(None)
+    )
+    condition: ColumnElement[bool] = payment_id.not_in(from_notes)
+    return condition
+
+
 def _open_invoices(as_of: date, where: ReceivablesFilter) -> Any:
-    """Invoices issued by `as_of` with their open amount on that day (those owing nothing
-    left out), as a subquery."""
+    """Invoices issued by `as_of` with their open amount on that day: gross, less what was paid
+    and not reversed by then, less what credit notes issued by then took off (those owing
+    nothing left out), as a subquery."""
     counted = and_(
         utc_date(payments.c.received_at) <= as_of,
         or_(payments.c.reversed_at.is_(None), utc_date(payments.c.reversed_at) > as_of),
     )
-    paid = func.coalesce(func.sum(payments.c.amount).filter(counted), 0)
+    credited = (
+        select(func.coalesce(func.sum(credit_notes.c.applied_amount), 0))
+        .where(credit_notes.c.invoice_id == invoices.c.id, credit_notes.c.issue_date <= as_of)
+        .scalar_subquery()
+    )
+    paid = func.coalesce(func.sum(payments.c.amount).filter(counted), 0) + credited
     query = (
         select(
             invoices.c.id,
@@ -113,7 +130,11 @@ def _payments_on(customer_id: str, until: date, kind: EntryKind, at: Any) -> Sel
         ).label("reference"),
         customer_payments.c.currency,
         customer_payments.c.amount,
-    ).where(customer_payments.c.customer_id == customer_id, utc_date(at) <= until)
+    ).where(
+        customer_payments.c.customer_id == customer_id,
+        utc_date(at) <= until,
+        money_received(customer_payments.c.id),
+    )
 
 
 class SqlReceivables(SqlRepository):
@@ -207,6 +228,14 @@ class SqlReceivables(SqlRepository):
                 refunds.c.currency,
                 refunds.c.amount,
             ).where(refunds.c.customer_id == customer_id, utc_date(refunds.c.paid_at) <= until),
+            select(
+                credit_notes.c.issue_date.label("on"),
+                literal(EntryKind.CREDIT_NOTE.value).label("kind"),
+                credit_notes.c.id,
+                credit_notes.c.number.label("reference"),
+                credit_notes.c.currency,
+                credit_notes.c.gross_total.label("amount"),
+            ).where(credit_notes.c.customer_id == customer_id, credit_notes.c.issue_date <= until),
         )
         rows = (await self.session.execute(union_all(*parts))).all()
         return [

@@ -1,9 +1,10 @@
-"""The hand-over to bookkeeping: every invoice line, payment, reversal and refund of a period as
-rows of one documented column set. Pure Python.
+"""The hand-over to bookkeeping: every invoice line, credit note line, payment, reversal and
+refund of a period as rows of one documented column set. Pure Python.
 
 Signs are those of the customer's account: what raises what customers owe is positive
-(invoice lines, payment reversals, refunds), what lowers it negative (payments). So the invoice
-rows of a period add up to what was invoiced, and all rows to the change of the receivables.
+(invoice lines, payment reversals, refunds), what lowers it negative (credit note lines,
+payments). So the invoice and credit note rows of a period add up to what was invoiced less
+what was credited, and all rows to the change of the receivables.
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     PAYMENT_REVERSED = "payment_reversed"
     REFUND = "refund"
+    CREDIT_NOTE = "credit_note"  # its whole amount: what it took off an invoice and the credit
 
 
 # What each kind does to what the customer owes: invoices and money paid back raise it.
