@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import functools
 import io
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -61,6 +62,9 @@ from servicekit.testing import (
     service_with_input,
     settings_for_test,
 )
+
+# The tests' helper modules (`smtp_testing`) import by name under --import-mode=importlib.
+sys.path.insert(0, str(Path(__file__).parent))
 
 CENT = Decimal("0.01")
 MARKUP = "<b>bold?</b> & <font color=red>"
@@ -329,12 +333,14 @@ class FakeDocuments:
         after: Position | None,
         limit: int,
         quote_id: str | None = None,
+        purchase_order_id: str | None = None,
     ) -> list[Document]:
         rows = [
             row
             for row in self.rows.values()
             if (order_id is None or row.order_id == order_id)
             and (quote_id is None or row.quote_id == quote_id)
+            and (purchase_order_id is None or row.purchase_order_id == purchase_order_id)
             and (kind is None or row.kind is kind)
         ]
         return _paged(rows, after, limit)
@@ -435,6 +441,23 @@ class FakeNotificationPreferences:
         self.rows[preferences.user] = preferences
 
 
+class FakeOrderSnapshots:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[OrderSnapshot, int | None]] = {}
+
+    async def get(self, order_id: str) -> OrderSnapshot | None:
+        kept = self.rows.get(order_id)
+        return kept[0] if kept else None
+
+    async def keep(self, snapshot: OrderSnapshot, sequence: int | None) -> bool:
+        kept = self.rows.get(snapshot.order_id)
+        previous = kept[1] if kept is not None else None
+        if previous is not None and sequence is not None and sequence <= previous:
+            return False  # forwards only, as the SQL repository
+        self.rows[snapshot.order_id] = (snapshot, sequence)
+        return True
+
+
 @dataclass
 class FakeUnitOfWork:
     documents: FakeDocuments = field(default_factory=FakeDocuments)
@@ -443,6 +466,7 @@ class FakeUnitOfWork:
     notification_preferences: FakeNotificationPreferences = field(
         default_factory=FakeNotificationPreferences
     )
+    order_snapshots: FakeOrderSnapshots = field(default_factory=FakeOrderSnapshots)
     events: list[CloudEvent[Any]] = field(default_factory=list)
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:

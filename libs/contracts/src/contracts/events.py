@@ -249,6 +249,8 @@ class PurchaseOrderLine(Payload):
     quantity: Quantity
     unit_price: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
     expected_date: date | None = None
+    description: ShortText | None = Field(default=None, description="The product's name")
+    vendor_sku: ShortText | None = Field(default=None, description="The vendor's own code")
 
 
 class PurchaseOrderSent(Payload):
@@ -264,6 +266,10 @@ class PurchaseOrderSent(Payload):
     expected_date: date | None = None
     lines: list[PurchaseOrderLine] = Field(min_length=1)
     total: Money
+    vendor_contact: ShortText | None = None
+    vendor_address: Address | None = None
+    payment_terms_days: int | None = Field(default=None, ge=0)
+    notes: LongText | None = None
 
 
 class PurchaseOrderCancelled(Payload):
@@ -712,6 +718,34 @@ class QuoteDocumentGenerated(Payload):
     download_path: ShortText
 
 
+class PurchaseOrderDocumentGenerated(Payload):
+    """The PDF of a purchase order (key and subject: the purchase order id)."""
+
+    document_id: str
+    purchase_order_id: str
+    reference: ShortText = Field(description="The purchase order number")
+    filename: ShortText
+    content_type: ShortText = "application/pdf"
+    size: int
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    download_path: ShortText
+
+
+class DeliveryNoteGenerated(Payload):
+    """The delivery note (packing slip) of one shipment of an order: lines and quantities, no
+    prices (key and subject: the order id)."""
+
+    document_id: str
+    order_id: str
+    shipment_id: str
+    reference: ShortText = Field(description="The delivery note's number")
+    filename: ShortText
+    content_type: ShortText = "application/pdf"
+    size: int
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    download_path: ShortText
+
+
 class EmailStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # given up after the configured attempts; an operator can resend
@@ -757,6 +791,10 @@ class DocumentEmailed(Payload):
     status: EmailStatus
     attempts: int
     error: LongText | None = None
+    purchase_order_id: str | None = Field(
+        default=None,
+        description="The purchase order of a purchase order's PDF (e-mailed to its vendor)",
+    )
 
 
 class NotificationEmailed(Payload):
@@ -837,6 +875,8 @@ class EventType(StrEnum):
     DUNNING_LEVEL_REACHED = f"{PREFIX}.invoice.dunning_level_reached.v1"
     DOCUMENT_GENERATED = f"{PREFIX}.document.generated.v1"
     QUOTE_DOCUMENT_GENERATED = f"{PREFIX}.quote.document_generated.v1"
+    PURCHASE_ORDER_DOCUMENT_GENERATED = f"{PREFIX}.purchase_order.document_generated.v1"
+    DELIVERY_NOTE_GENERATED = f"{PREFIX}.delivery_note.generated.v1"
     DOCUMENT_EMAILED = f"{PREFIX}.document.emailed.v1"
     NOTIFICATION_EMAILED = f"{PREFIX}.notification.emailed.v1"
     WEBHOOK_DISABLED = f"{PREFIX}.webhook.disabled.v1"
@@ -894,6 +934,8 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.DUNNING_LEVEL_REACHED: DunningLevelReached,
     EventType.DOCUMENT_GENERATED: DocumentGenerated,
     EventType.QUOTE_DOCUMENT_GENERATED: QuoteDocumentGenerated,
+    EventType.PURCHASE_ORDER_DOCUMENT_GENERATED: PurchaseOrderDocumentGenerated,
+    EventType.DELIVERY_NOTE_GENERATED: DeliveryNoteGenerated,
     EventType.DOCUMENT_EMAILED: DocumentEmailed,
     EventType.NOTIFICATION_EMAILED: NotificationEmailed,
     EventType.WEBHOOK_DISABLED: WebhookDisabled,

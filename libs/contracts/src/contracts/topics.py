@@ -119,6 +119,8 @@ DOCUMENTS_EVENTS = Topic(
         EventType.NOTIFICATION_EMAILED,
         EventType.STATEMENT_DOCUMENT_GENERATED,
         EventType.EINVOICE_GENERATED,
+        EventType.PURCHASE_ORDER_DOCUMENT_GENERATED,
+        EventType.DELIVERY_NOTE_GENERATED,
     ),
     description="Rendered and stored documents, e-mails sent",
 )

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from contracts.events import EventType
-from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, ORDERS_EVENTS
+from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, INVENTORY_EVENTS, ORDERS_EVENTS
 from documents import __version__
 from documents.adapters.facturx import FacturXAssembler
 from documents.adapters.pdf import Letterhead, PdfRenderer, PooledRenderer
@@ -25,6 +25,7 @@ from documents.entrypoints.notifications_api import build_notifications_router
 from documents.entrypoints.reminders import handle_dunning_level_reached
 from documents.entrypoints.sender import EmailSender
 from documents.entrypoints.statements_api import build_statements_router
+from documents.entrypoints.supply_handlers import SupplyHandlers
 from documents.entrypoints.templates_api import build_templates_router
 from documents.service_layer.notifications import NOTIFIED_MILESTONES
 from documents.service_layer.ports import DocumentStorage, Mailer
@@ -111,6 +112,7 @@ def build_spec(
     account = AccountDocumentHandlers(
         build_statement_renderer(settings), FacturXAssembler(), storage
     )
+    supply = SupplyHandlers(handlers)
     sender = build_sender(settings, storage, mailer or build_mailer(settings))
 
     async def check_dependencies(runtime: Runtime) -> None:
@@ -149,8 +151,8 @@ def build_spec(
         name="documents",
         title="Documents service",
         description=(
-            "PDF order confirmations, invoices and quotations in administrator-defined "
-            "templates: rendering, storage, download and e-mail."
+            "PDF order confirmations, invoices, quotations, purchase orders and delivery notes "
+            "in administrator-defined templates: rendering, storage, download and e-mail."
         ),
         version=__version__,
         metadata=metadata,
@@ -180,6 +182,13 @@ def build_spec(
                     EventType.DUNNING_LEVEL_REACHED: handle_dunning_level_reached,
                     EventType.STATEMENT_PREPARED: account.handle_statement_prepared,
                     EventType.EINVOICE_PREPARED: account.handle_einvoice_prepared,
+                },
+            ),
+            Subscription(
+                topic=INVENTORY_EVENTS,
+                handlers={
+                    EventType.PURCHASE_ORDER_SENT: supply.handle_purchase_order_sent,
+                    EventType.SHIPMENT_DISPATCHED: supply.handle_shipment_dispatched,
                 },
             ),
         ],

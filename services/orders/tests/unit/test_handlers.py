@@ -39,4 +39,5 @@ def test_every_event_about_orders_is_subscribed_to_once() -> None:
         EventType.GOODS_RECEIVED,
         EventType.STATEMENT_PREPARED,
         EventType.STATEMENT_DOCUMENT_GENERATED,
+        EventType.PURCHASE_ORDER_DOCUMENT_GENERATED,
     }

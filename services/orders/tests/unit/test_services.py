@@ -19,6 +19,7 @@ from orders_builders import (
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import (
+    DeliveryNoteGenerated,
     InvoiceIssued,
     OrderSubmitted,
     StockReserved,
@@ -217,6 +218,26 @@ async def test_billing_and_documents_from_consumed_events(uow: Any) -> None:
     summaries = [entry.summary for entry in await uow.timeline(order.id)]
     assert "Invoice INV-2026-000001 issued: 24.20 EUR" in summaries
     assert "Invoice PDF generated (INV-2026-000001)" in summaries
+    note = DeliveryNoteGenerated(
+        document_id="doc-2",
+        order_id=order.id,
+        shipment_id="ship-1",
+        reference="DN-SO-1-ship-1",
+        filename="DN-SO-1-ship-1.pdf",
+        size=1024,
+        sha256="b" * 64,
+        download_path="/documents/doc-2/content",
+    )
+    event = new_event(
+        EventType.DELIVERY_NOTE_GENERATED, note, source="/documents", subject=order.id
+    )
+    state = await reactions.delivery_note_generated(uow, event)
+    assert [(d.document_id, d.kind) for d in state.documents] == [
+        ("doc-1", "invoice"),
+        ("doc-2", "delivery_note"),
+    ]
+    summaries = [entry.summary for entry in await uow.timeline(order.id)]
+    assert "Delivery note PDF generated (DN-SO-1-ship-1, shipment ship-1)" in summaries
 
 
 async def test_an_event_about_an_unknown_order_is_refused(uow: Any) -> None:

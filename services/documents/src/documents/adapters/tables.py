@@ -29,6 +29,17 @@ from servicekit.db import new_metadata
 
 metadata = new_metadata()
 
+# Which kinds of document exist, and whose each one is: a quotation is a quote's, a purchase
+# order's PDF a purchase order's, every other document an order's.
+KINDS = "kind IN ('order_confirmation', 'invoice', 'quote', 'purchase_order', 'delivery_note')"
+OWNER = (
+    "CASE WHEN kind = 'quote' THEN quote_id IS NOT NULL AND order_id IS NULL "
+    "AND purchase_order_id IS NULL "
+    "WHEN kind = 'purchase_order' THEN purchase_order_id IS NOT NULL AND order_id IS NULL "
+    "AND quote_id IS NULL "
+    "ELSE order_id IS NOT NULL AND quote_id IS NULL AND purchase_order_id IS NULL END"
+)
+
 documents = Table(
     "documents",
     metadata,
@@ -48,15 +59,9 @@ documents = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("kind", "reference", name="uq_documents_kind_reference"),
-    CheckConstraint(
-        "kind IN ('order_confirmation', 'invoice', 'quote', 'einvoice', 'credit_note')",
-        name="kind",
-    ),
-    CheckConstraint(
-        "CASE WHEN kind = 'quote' THEN quote_id IS NOT NULL AND order_id IS NULL "
-        "ELSE order_id IS NOT NULL AND quote_id IS NULL END",
-        name="owner",
-    ),
+    Column("purchase_order_id", String(200), nullable=True),  # set for purchase orders only
+    CheckConstraint(KINDS, name="kind"),
+    CheckConstraint(OWNER, name="owner"),
     CheckConstraint("size >= 0", name="size"),
     Index("ix_documents_order_id_created_at", "order_id", "created_at", "id"),
     Index(
@@ -67,6 +72,24 @@ documents = Table(
         postgresql_where=text("quote_id IS NOT NULL"),
     ),
     Index("ix_documents_created_at", "created_at", "id"),
+    Index(
+        "ix_documents_purchase_order_id_created_at",
+        "purchase_order_id",
+        "created_at",
+        "id",
+        postgresql_where=text("purchase_order_id IS NOT NULL"),
+    ),
+)
+
+# The orders as their last confirmation described them, kept for the delivery notes of their
+# shipments (`suite.shipment.dispatched.v1` names the order and the SKUs only).
+order_snapshots = Table(
+    "order_snapshots",
+    metadata,
+    Column("order_id", String(200), primary_key=True),
+    Column("snapshot", JSONB, nullable=False),  # contracts' OrderSnapshot as JSON
+    Column("sequence", BigInteger, nullable=True),  # the per-order sequence of its event
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 templates = Table(
@@ -112,6 +135,7 @@ emails = Table(
     Column("milestone", String(200), nullable=True),
     Column("order_id", String(200), nullable=True),
     Column("quote_id", String(200), nullable=True),
+    Column("purchase_order_id", String(200), nullable=True),
     Column("recipients", JSONB, nullable=False),  # the To addresses
     Column("cc", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("subject", String(200), nullable=False),

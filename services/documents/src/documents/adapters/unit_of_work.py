@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from documents.adapters.repositories.documents import SqlDocumentRepository
 from documents.adapters.repositories.emails import SqlEmailRepository
 from documents.adapters.repositories.notification_preferences import SqlNotificationPreferences
+from documents.adapters.repositories.order_snapshots import SqlOrderSnapshotRepository
 from documents.adapters.repositories.statements import SqlStatementRepository
 from documents.adapters.repositories.templates import SqlTemplateRepository
 from documents.adapters.tables import metadata
@@ -27,3 +28,4 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.emails = SqlEmailRepository(session)
         self.notification_preferences = SqlNotificationPreferences(session)
         self.statements = SqlStatementRepository(session)
+        self.order_snapshots = SqlOrderSnapshotRepository(session)

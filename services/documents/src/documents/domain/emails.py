@@ -56,12 +56,14 @@ class Email:
     correlation_id: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    purchase_order_id: str | None = None  # a purchase order's PDF e-mailed to its vendor
 
     @property
     def subject_id(self) -> str:
-        """The order or quote the e-mailed document is about (the subject of its events)."""
-        subject = self.quote_id or self.order_id
-        assert subject is not None, f"e-mail {self.id} has no order or quote"
+        """The order, quote or purchase order the e-mailed document is about (the subject of
+        its events)."""
+        subject = self.quote_id or self.order_id or self.purchase_order_id
+        assert subject is not None, f"e-mail {self.id} has no order, quote or purchase order"
         return subject
 
     def delivered(self, now: datetime) -> None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from documents.domain.labels import Labels, labels_for
+from documents.domain.supply import SupplyDetails, supply_labels
 from documents.domain.templates import Look
 from pricing import LineAmounts, TaxLine, Totals, in_currency, round_money
 from pricing import tax_breakdown as breakdown_by_rate
@@ -39,18 +40,31 @@ class DocumentKind(StrEnum):
     QUOTE = "quote"
     EINVOICE = "einvoice"
     CREDIT_NOTE = "credit_note"
+    PURCHASE_ORDER = "purchase_order"  # of a purchase order, for its vendor (`domain/supply.py`)
+    DELIVERY_NOTE = "delivery_note"  # of one shipment of an order (`domain/supply.py`)
 
     @property
     def about_quote(self) -> bool:
         return self is DocumentKind.QUOTE
 
+    @property
+    def about_purchase_order(self) -> bool:
+        return self is DocumentKind.PURCHASE_ORDER
+
+    @property
+    def about_order(self) -> bool:
+        return not (self.about_quote or self.about_purchase_order)
+
     def title_in(self, labels: Labels) -> str:
+        supply = supply_labels(labels.language)
         return {
             DocumentKind.ORDER_CONFIRMATION: labels.order_confirmation,
             DocumentKind.INVOICE: labels.invoice,
             DocumentKind.CREDIT_NOTE: labels.credit_note,
             DocumentKind.QUOTE: labels.quotation,
             DocumentKind.EINVOICE: labels.invoice,
+            DocumentKind.PURCHASE_ORDER: supply.purchase_order,
+            DocumentKind.DELIVERY_NOTE: supply.delivery_note,
         }[self]
 
 
@@ -101,7 +115,8 @@ def download_path(document: uuid.UUID) -> str:
 class Document:
     """A rendered document as stored: its metadata row.
 
-    A quotation belongs to a quote (`quote_id`), every other document to an order (`order_id`).
+    A quotation belongs to a quote (`quote_id`), a purchase order's PDF to the purchase order
+    (`purchase_order_id`), every other document to an order (`order_id`).
     """
 
     id: uuid.UUID
@@ -119,6 +134,7 @@ class Document:
     language: str | None = None  # of the labels printed (None: the built-in English)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    purchase_order_id: str | None = None  # set for purchase orders only
 
     @property
     def download_path(self) -> str:
@@ -126,9 +142,13 @@ class Document:
 
     @property
     def subject_id(self) -> str:
-        """The order or quote the document is about (the subject and key of its events)."""
-        subject = self.quote_id if self.kind.about_quote else self.order_id
-        assert subject is not None, f"document {self.id} has no order or quote"
+        """The order, quote or purchase order the document is about (the subject and key of
+        its events)."""
+        if self.kind.about_purchase_order:
+            subject = self.purchase_order_id
+        else:
+            subject = self.quote_id if self.kind.about_quote else self.order_id
+        assert subject is not None, f"document {self.id} has no order, quote or purchase order"
         return subject
 
     @property
@@ -202,7 +222,7 @@ class PrintableDocument:
 
     kind: DocumentKind
     number: str
-    subject_id: str  # the order id (the quote id of a quotation)
+    subject_id: str  # the order id (the quote id of a quotation, the purchase order's id)
     currency: str
     customer: Customer
     document_date: date  # the order or quote date, or the invoice's issue date
@@ -219,6 +239,7 @@ class PrintableDocument:
     template_id: str | None = None  # the template asked for (recorded with the document)
     look: Look | None = None  # the template's look; None: the built-in look
     credited: Credited | None = None  # credit notes
+    supply: SupplyDetails | None = None  # purchase orders and delivery notes
 
     @property
     def labels(self) -> Labels:

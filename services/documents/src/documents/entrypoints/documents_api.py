@@ -57,14 +57,17 @@ def build_documents_router(storage: DocumentStorage, wake_sender: WakeSender) ->
         uow: ReadingUnitOfWork,
         order_id: OwnerId = None,
         quote_id: OwnerId = None,
+        purchase_order_id: OwnerId = None,
         kind: Annotated[DocumentKind | None, Query()] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> DocumentPage:
-        """Documents, oldest first, optionally of one order or quote and/or one kind."""
+        """Documents, oldest first, optionally of one order, quote or purchase order and/or one
+        kind."""
         found = await uow.documents.list(
             order_id=order_id,
             quote_id=quote_id,
+            purchase_order_id=purchase_order_id,
             kind=kind,
             after=position(cursor),
             limit=limit + 1,

@@ -14,13 +14,17 @@ from servicekit.pagination import Page
 
 
 class DocumentRead(BaseModel):
-    """A generated document: of an order (`order_id`) or, for a quotation, of a quote."""
+    """A generated document: of an order (`order_id`), of a quote (a quotation) or of a
+    purchase order."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    order_id: str | None = Field(description="The order; null for a quotation")
+    order_id: str | None = Field(description="The order; null for a quotation or a purchase order")
     quote_id: str | None = Field(default=None, description="The quote of a quotation")
+    purchase_order_id: str | None = Field(
+        default=None, description="The purchase order of a purchase order's PDF"
+    )
     kind: DocumentKind
     reference: str = Field(description="The order, invoice or quote number the document shows")
     filename: str

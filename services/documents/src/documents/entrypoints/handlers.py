@@ -28,8 +28,9 @@ from documents.adapters.pdf import RenderingFailed
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.model import PrintableDocument, ReferenceTaken
 from documents.service_layer import printing
-from documents.service_layer.generation import generate_document
+from documents.service_layer.generation import Generated, generate_document
 from documents.service_layer.ports import DocumentStorage, Renderer
+from documents.service_layer.supply import keep_order
 from documents.service_layer.templating import resolve_look
 from documents.service_layer.unit_of_work import UnitOfWork
 from servicekit.consumer import PermanentError
@@ -48,8 +49,9 @@ class DocumentHandlers:
         """Render and store the order confirmation."""
         uow = SqlUnitOfWork(session)
         order = event.data.order
+        await keep_order(uow, order, event.sequence)  # for the delivery notes of its shipments
         look = await resolve_look(uow, order.template_id)
-        await self._generate(event, uow, printing.order_confirmation(order, look), "order")
+        await self.generate(event, uow, printing.order_confirmation(order, look), "order")
 
     async def handle_order_revised(
         self, event: CloudEvent[OrderRevised], session: AsyncSession
@@ -69,7 +71,7 @@ class DocumentHandlers:
         template_id = await uow.documents.template_of_order(issued.order_id)
         look = await resolve_look(uow, template_id)
         printable = printing.invoice(issued, look, template_id=template_id)
-        await self._generate(event, uow, printable, "order")
+        await self.generate(event, uow, printable, "order")
 
     async def handle_credit_note_issued(
         self, event: CloudEvent[CreditNoteIssued], session: AsyncSession
@@ -81,21 +83,21 @@ class DocumentHandlers:
         template_id = await uow.documents.template_of_order(issued.order_id)
         look = await resolve_look(uow, template_id)
         printable = printing.credit_note(issued, look, template_id=template_id)
-        await self._generate(event, uow, printable, "order")
+        await self.generate(event, uow, printable, "order")
 
     async def handle_quote_sent(self, event: CloudEvent[QuoteSent], session: AsyncSession) -> None:
         """Render and store the quotation."""
         uow = SqlUnitOfWork(session)
         look = await resolve_look(uow, event.data.content.template_id)
-        await self._generate(event, uow, printing.quotation(event.data, look), "quote")
+        await self.generate(event, uow, printing.quotation(event.data, look), "quote")
 
-    async def _generate(
+    async def generate(
         self,
         event: CloudEvent[Any],
         uow: UnitOfWork,
         printable: PrintableDocument,
         owner: str,
-    ) -> None:
+    ) -> Generated:
         subject = event.subject or printable.subject_id
         if subject != printable.subject_id:
             raise PermanentError(
@@ -104,7 +106,7 @@ class DocumentHandlers:
         if not printable.number.strip():
             raise PermanentError(f"the {printable.kind.value} has no number")
         try:
-            await generate_document(
+            return await generate_document(
                 uow,
                 printable,
                 subject=subject,

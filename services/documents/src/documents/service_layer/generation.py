@@ -17,7 +17,12 @@ from enum import StrEnum
 from typing import Any
 
 from contracts import CloudEvent, EventType
-from contracts.events import DocumentGenerated, QuoteDocumentGenerated
+from contracts.events import (
+    DeliveryNoteGenerated,
+    DocumentGenerated,
+    PurchaseOrderDocumentGenerated,
+    QuoteDocumentGenerated,
+)
 from contracts.events import DocumentKind as ContractKind
 from documents.domain.model import (
     PDF,
@@ -63,6 +68,8 @@ async def generate_document(
     `subject`."""
     kind, reference = printable.kind, printable.number
     owner = "quote" if kind.about_quote else "order"
+    if kind.about_purchase_order:
+        owner = "purchase order"
     existing = await uow.documents.get_by_reference(kind, reference, for_update=True)
     if existing is not None and existing.subject_id != printable.subject_id:
         raise ReferenceTaken(
@@ -89,8 +96,9 @@ async def generate_document(
     if existing is None:
         document = Document(
             id=doc_id,
-            order_id=None if kind.about_quote else printable.subject_id,
+            order_id=printable.subject_id if kind.about_order else None,
             quote_id=printable.subject_id if kind.about_quote else None,
+            purchase_order_id=printable.subject_id if kind.about_purchase_order else None,
             kind=kind,
             reference=reference,
             filename=filename_for(reference),
@@ -121,7 +129,10 @@ async def generate_document(
 
 def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[Any]:
     """`suite.document.generated.v1` about `document`, keyed by its order id; for a quotation
-    `suite.quote.document_generated.v1`, keyed by its quote id."""
+    `suite.quote.document_generated.v1`, keyed by its quote id; for a purchase order
+    `suite.purchase_order.document_generated.v1`, keyed by its id; for a delivery note
+    `suite.delivery_note.generated.v1` (naming the shipment that caused it), keyed by the
+    order id."""
     file = {
         "document_id": str(document.id),
         "reference": document.reference,
@@ -137,6 +148,14 @@ def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[An
         return cause.caused(
             EventType.QUOTE_DOCUMENT_GENERATED, quote, source=SOURCE, subject=subject
         )
+    if document.kind is DocumentKind.PURCHASE_ORDER:
+        po = PurchaseOrderDocumentGenerated(purchase_order_id=subject, **file)
+        return cause.caused(
+            EventType.PURCHASE_ORDER_DOCUMENT_GENERATED, po, source=SOURCE, subject=subject
+        )
+    if document.kind is DocumentKind.DELIVERY_NOTE:
+        note = DeliveryNoteGenerated(order_id=subject, shipment_id=cause.data.shipment_id, **file)
+        return cause.caused(EventType.DELIVERY_NOTE_GENERATED, note, source=SOURCE, subject=subject)
     kind = ContractKind(document.kind.value)
     payload = DocumentGenerated(order_id=subject, kind=kind, **file)
     return cause.caused(EventType.DOCUMENT_GENERATED, payload, source=SOURCE, subject=subject)

@@ -82,6 +82,7 @@ async def queue_email(
         message=request.message,
         order_id=document.order_id,
         quote_id=document.quote_id,
+        purchase_order_id=document.purchase_order_id,
         next_attempt_at=now or utcnow(),
         requested_by=requested_by,
         correlation_id=correlation_id,
@@ -192,14 +193,16 @@ def compose(email: Email, document: Document | None, content: bytes, sender: str
 
 
 def emailed_event(email: Email) -> CloudEvent[Any]:
-    """The final outcome, keyed by the order (or quote) id: `suite.document.emailed.v1`, or
-    `suite.notification.emailed.v1` for a milestone notification."""
+    """The final outcome, keyed by the order (quote, purchase order) id:
+    `suite.document.emailed.v1`, or `suite.notification.emailed.v1` for a milestone
+    notification."""
     if email.document_id is None:
         return _notification_emailed(email)
     payload = DocumentEmailed(
         document_id=str(email.document_id),
         order_id=email.order_id,
         quote_id=email.quote_id,
+        purchase_order_id=email.purchase_order_id,
         **_outcome(email),
     )
     return new_event(

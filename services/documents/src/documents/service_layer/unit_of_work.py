@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
+from contracts.common import OrderSnapshot
 from documents.domain.emails import Email
 from documents.domain.model import Document, DocumentKind
 from documents.domain.notifications import NotificationPreferences
@@ -44,8 +45,20 @@ class DocumentRepository(Protocol):
         after: Position | None,
         limit: int,
         quote_id: str | None = None,
+        purchase_order_id: str | None = None,
     ) -> list[Document]:
         """Documents in creation order, resuming after the (created_at, id) given."""
+        ...
+
+
+class OrderSnapshotRepository(Protocol):
+    """The orders as their last confirmation described them (what a delivery note prints)."""
+
+    async def get(self, order_id: str) -> OrderSnapshot | None: ...
+
+    async def keep(self, snapshot: OrderSnapshot, sequence: int | None) -> bool:
+        """Keep `snapshot` unless a later one (higher per-order sequence) is kept already;
+        True when it was kept."""
         ...
 
 
@@ -112,3 +125,4 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def notification_preferences(self) -> NotificationPreferenceRepository: ...
+    def order_snapshots(self) -> OrderSnapshotRepository: ...

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from contracts import EventType
+from contracts.common import Address
 from contracts.events import (
     GoodsReceived,
     PurchaseOrderCancelled,
@@ -181,24 +182,34 @@ async def send_purchase_order(uow: UnitOfWork, action: PurchaseOrderAction) -> P
     vendor = await get_vendor(uow, order.vendor_id)
     order.send()
     order = await uow.purchase_orders.save(order)
+    lines = []
+    for line in order.lines:
+        product = await uow.products.get(line.sku)
+        supplied = vendor.supplied(line.sku)
+        lines.append(
+            PurchaseOrderLinePayload(
+                sku=line.sku,
+                quantity=tidy(line.quantity),
+                unit_price=line.unit_price,
+                expected_date=line.expected_date,
+                description=product.name if product is not None else None,
+                vendor_sku=supplied.vendor_sku if supplied is not None else None,
+            )
+        )
     payload = PurchaseOrderSent(
         purchase_order_id=order.id,
         number=order.number,
         vendor_id=vendor.id,
         vendor_name=vendor.name,
         vendor_email=vendor.email,
+        vendor_contact=vendor.contact_name,
+        vendor_address=Address.model_validate(vendor.address) if vendor.address else None,
+        payment_terms_days=vendor.payment_terms_days,
+        notes=order.notes,
         currency=order.currency,
         warehouse=order.warehouse,
         expected_date=order.expected_date,
-        lines=[
-            PurchaseOrderLinePayload(
-                sku=line.sku,
-                quantity=tidy(line.quantity),
-                unit_price=line.unit_price,
-                expected_date=line.expected_date,
-            )
-            for line in order.lines
-        ],
+        lines=lines,
         total=order.total,
     )
     await uow.record(

@@ -48,6 +48,7 @@ REPORTED_TO_ORDERS: tuple[EventType, ...] = (
     EventType.NOTIFICATION_EMAILED,
     EventType.EINVOICE_PREPARED,
     EventType.EINVOICE_GENERATED,
+    EventType.DELIVERY_NOTE_GENERATED,
 )
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(
     t.value

@@ -91,6 +91,7 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.RECURRING_SCHEDULE_ENDED: handler(reactions.recurring_schedule_changed),
     EventType.DOCUMENT_GENERATED: handler(reactions.document_generated),
     EventType.QUOTE_DOCUMENT_GENERATED: handler(reactions.quote_document_generated),
+    EventType.DELIVERY_NOTE_GENERATED: handler(reactions.delivery_note_generated),
     EventType.DOCUMENT_EMAILED: handler(reactions.document_emailed),
     EventType.NOTIFICATION_EMAILED: handler(reactions.notification_emailed),
     EventType.EINVOICE_PREPARED: handler(reactions.einvoice_prepared),

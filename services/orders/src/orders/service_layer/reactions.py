@@ -14,6 +14,7 @@ from typing import Any
 from contracts import CloudEvent
 from contracts.events import (
     CreditNoteIssued,
+    DeliveryNoteGenerated,
     DocumentEmailed,
     DocumentGenerated,
     DownPaymentDeducted,
@@ -54,6 +55,7 @@ DOCUMENT_LABELS = {
     "order_confirmation": "Order confirmation",
     "invoice": "Invoice",
     "einvoice": "Factur-X e-invoice",
+    "delivery_note": "Delivery note",
 }
 RETURN_OUTCOMES = {"restock": "restocked", "scrap": "scrapped"}
 
@@ -413,6 +415,23 @@ async def document_generated(uow: UnitOfWork, event: CloudEvent[DocumentGenerate
         download_path=data.download_path,
     )
     summary = f"{_document_label(kind)} PDF generated ({data.reference})"
+    return await _apply(
+        uow, event, data.order_id, lambda order: order.add_document(document), summary
+    )
+
+
+async def delivery_note_generated(
+    uow: UnitOfWork, event: CloudEvent[DeliveryNoteGenerated]
+) -> Order:
+    """A shipment's delivery note: among the order's documents and on its timeline."""
+    data = event.data
+    document = Document(
+        document_id=data.document_id,
+        kind="delivery_note",
+        reference=data.reference,
+        download_path=data.download_path,
+    )
+    summary = f"Delivery note PDF generated ({data.reference}, shipment {data.shipment_id})"
     return await _apply(
         uow, event, data.order_id, lambda order: order.add_document(document), summary
     )

@@ -1,12 +1,14 @@
 """What differs between the kinds of document: one subclass per kind, in a module of its own
-(`order_confirmation.py`, `quotation.py`, `invoice.py`). Everything else is laid out alike."""
+(`order_confirmation.py`, `quotation.py`, `invoice.py`, `purchase_order.py`, `delivery_note.py`).
+Everything else is laid out alike."""
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable, KeepTogether, Paragraph
 
 from documents.adapters.pdf.letterhead import Letterhead
 from documents.adapters.pdf.styles import Styles
+from documents.adapters.pdf.tables import lines_table, totals_table
 from documents.adapters.pdf.text import markup
 from documents.domain.labels import Labels
 from documents.domain.model import PrintableDocument
@@ -43,3 +45,13 @@ class KindLayout:
     ) -> list[Flowable]:
         """What follows the payment terms."""
         return []
+
+    def lines(
+        self, doc: PrintableDocument, labels: Labels, styles: Styles, width: float
+    ) -> list[Flowable]:
+        """The lines table (by default: with prices, discount, tax and net amounts)."""
+        return [lines_table(doc, labels, styles, width)]
+
+    def totals(self, doc: PrintableDocument, labels: Labels, styles: Styles) -> list[Flowable]:
+        """What follows the lines (by default: the totals with the tax per rate)."""
+        return [KeepTogether([totals_table(doc, labels, styles)])]

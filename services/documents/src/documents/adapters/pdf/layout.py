@@ -8,10 +8,11 @@ import io
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from documents.adapters.pdf.canvas import NumberedCanvas
 from documents.adapters.pdf.credit_note import CreditNoteLayout
+from documents.adapters.pdf.delivery_note import DeliveryNoteLayout
 from documents.adapters.pdf.invoice import InvoiceLayout
 from documents.adapters.pdf.kind import KindLayout
 from documents.adapters.pdf.letterhead import (
@@ -22,9 +23,10 @@ from documents.adapters.pdf.letterhead import (
     letterhead_image,
 )
 from documents.adapters.pdf.order_confirmation import OrderConfirmationLayout
+from documents.adapters.pdf.purchase_order import PurchaseOrderLayout
 from documents.adapters.pdf.quotation import QuotationLayout
 from documents.adapters.pdf.styles import GREY, Styles
-from documents.adapters.pdf.tables import facts_table, lines_table, totals_table, two_columns
+from documents.adapters.pdf.tables import facts_table, two_columns
 from documents.adapters.pdf.text import markup
 from documents.domain.model import DocumentKind, PostalAddress, PrintableDocument
 
@@ -36,6 +38,8 @@ KINDS: dict[DocumentKind, KindLayout] = {
     DocumentKind.INVOICE: InvoiceLayout(),
     DocumentKind.QUOTE: QuotationLayout(),
     DocumentKind.CREDIT_NOTE: CreditNoteLayout(),
+    DocumentKind.PURCHASE_ORDER: PurchaseOrderLayout(),
+    DocumentKind.DELIVERY_NOTE: DeliveryNoteLayout(),
 }
 
 
@@ -110,11 +114,13 @@ class DocumentLayout:
                 story += [Paragraph(markup(text), styles.base), Spacer(1, 3 * mm)]
         story += [
             Spacer(1, 2 * mm),
-            lines_table(doc, self.labels, styles, self.width),
+            *self.kind.lines(doc, self.labels, styles, self.width),
             Spacer(1, 4 * mm),
         ]
-        story.append(KeepTogether([totals_table(doc, self.labels, styles)]))
-        story += [Spacer(1, 6 * mm), *self._payment()]
+        story += self.kind.totals(doc, self.labels, styles)
+        payment = self._payment()
+        if payment:
+            story += [Spacer(1, 6 * mm), *payment]
         if doc.closing:
             story += [Spacer(1, 4 * mm), Paragraph(markup(doc.closing), styles.base)]
         return story

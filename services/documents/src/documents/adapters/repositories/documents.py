@@ -52,6 +52,7 @@ class SqlDocumentRepository(SqlRepository):
         owner = {
             "order_id": document.order_id,
             "quote_id": document.quote_id,
+            "purchase_order_id": document.purchase_order_id,
             "kind": document.kind.value,
             "reference": document.reference,
         }
@@ -76,12 +77,15 @@ class SqlDocumentRepository(SqlRepository):
         after: Position | None,
         limit: int,
         quote_id: str | None = None,
+        purchase_order_id: str | None = None,
     ) -> list[Document]:
         query = rows.page_of(documents, after, limit)
         if order_id is not None:
             query = query.where(documents.c.order_id == order_id)
         if quote_id is not None:
             query = query.where(documents.c.quote_id == quote_id)
+        if purchase_order_id is not None:
+            query = query.where(documents.c.purchase_order_id == purchase_order_id)
         if kind is not None:
             query = query.where(documents.c.kind == kind.value)
         found = (await self.session.execute(query)).mappings().all()

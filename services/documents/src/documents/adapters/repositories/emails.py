@@ -52,6 +52,7 @@ class SqlEmailRepository(SqlRepository):
             "milestone": email.milestone,
             "order_id": email.order_id,
             "quote_id": email.quote_id,
+            "purchase_order_id": email.purchase_order_id,
             "recipients": email.to,
             "cc": email.cc,
             "subject": email.subject,
