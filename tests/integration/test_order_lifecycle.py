@@ -253,11 +253,12 @@ async def test_full_life_of_an_order(suite: Suite) -> None:
             assert paid.status_code == 201, paid.text
     await order_reaches(suite, order["id"], billing="paid")
 
-    async def two_documents() -> list[dict[str, Any]] | None:
+    async def four_documents() -> list[dict[str, Any]] | None:
         found = await documents_of(suite, order["id"])
-        return found if len(found) == 2 else None
+        return found if len(found) == 4 else None
 
-    documents = {d["kind"]: d for d in await eventually(two_documents, within=60)}
+    found = await eventually(four_documents, within=60)
+    documents = {d["kind"]: d for d in found if d["kind"] != "delivery_note"}
     assert set(documents) == {"order_confirmation", "invoice"}
     for kind, document in documents.items():
         text = await pdf_text(suite, document)
@@ -265,6 +266,19 @@ async def test_full_life_of_an_order(suite: Suite) -> None:
         assert "Ромашка Trading" in text, kind
         assert "133.10" in text, kind
     assert invoice["number"] in await pdf_text(suite, documents["invoice"])
+    # One delivery note per shipment: its lines and quantities, never a price.
+    notes = [d for d in found if d["kind"] == "delivery_note"]
+    texts = [" ".join((await pdf_text(suite, note)).split()) for note in notes]
+    [bolts_only] = [text for text in texts if nuts not in text]  # the first shipment
+    [both] = [text for text in texts if nuts in text]
+    assert bolts in bolts_only
+    assert bolts in both
+    for text in texts:
+        assert "Delivery note" in text
+        assert order["number"] in text
+        assert "Ромашка Trading" in text
+        for price in ("2.50", "1.25", "25.00", "133.10", "Unit price"):
+            assert price not in text, price
 
     async with suite.client("orders") as orders:
         timeline = (await orders.get(f"/orders/{order['id']}/timeline")).json()["items"]

@@ -58,9 +58,10 @@ class DocumentHandlers:
     ) -> None:
         """Render and store the confirmation again, as the order's new revision."""
         uow = SqlUnitOfWork(session)
+        await keep_order(uow, event.data.order, event.sequence)  # its shipments print this one
         look = await resolve_look(uow, event.data.order.template_id)
         printable = printing.revised_order_confirmation(event.data, look)
-        await self._generate(event, uow, printable, "order")
+        await self.generate(event, uow, printable, "order")
 
     async def handle_invoice_issued(
         self, event: CloudEvent[InvoiceIssued], session: AsyncSession

@@ -125,4 +125,6 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def notification_preferences(self) -> NotificationPreferenceRepository: ...
+
+    @property
     def order_snapshots(self) -> OrderSnapshotRepository: ...
