@@ -173,11 +173,13 @@ class FakePurchaseOrders:
     async def receipts(self, purchase_order_id: str) -> list[Receipt]:
         return [r for r in self.receipt_rows if r.purchase_order_id == purchase_order_id]
 
-    async def incoming(self, skus: Collection[str], *, drafts: bool = False) -> dict[str, Decimal]:
+    async def incoming(
+        self, skus: Collection[str], *, drafts: bool = False, warehouse: str | None = None
+    ) -> dict[str, Decimal]:
         statuses = (*OPEN, *((PurchaseOrderStatus.DRAFT,) if drafts else ()))
         due: dict[str, Decimal] = {}
         for order in self.rows.values():
-            if order.status not in statuses:
+            if order.status not in statuses or warehouse not in (None, order.warehouse):
                 continue
             for line in order.lines:
                 if line.sku in skus and line.open > 0:

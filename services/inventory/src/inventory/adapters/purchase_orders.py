@@ -173,7 +173,9 @@ class SqlPurchaseOrderRepository(SqlRepository):
             for row in rows
         ]
 
-    async def incoming(self, skus: Collection[str], *, drafts: bool = False) -> dict[str, Decimal]:
+    async def incoming(
+        self, skus: Collection[str], *, drafts: bool = False, warehouse: str | None = None
+    ) -> dict[str, Decimal]:
         """Per SKU, what open purchase orders (and drafts, if asked) still expect; a SKU
         expecting nothing is left out."""
         statuses = [*OPEN, *((PurchaseOrderStatus.DRAFT,) if drafts else ())]
@@ -182,7 +184,7 @@ class SqlPurchaseOrderRepository(SqlRepository):
         open_quantity = func.greatest(
             purchase_order_lines.c.quantity - purchase_order_lines.c.received, 0
         )
-        rows = await self.session.execute(
+        query = (
             select(purchase_order_lines.c.sku, func.sum(open_quantity))
             .join(purchase_orders, purchase_orders.c.id == purchase_order_lines.c.purchase_order_id)
             .where(
@@ -191,6 +193,9 @@ class SqlPurchaseOrderRepository(SqlRepository):
             )
             .group_by(purchase_order_lines.c.sku)
         )
+        if warehouse is not None:
+            query = query.where(purchase_orders.c.warehouse == warehouse)
+        rows = await self.session.execute(query)
         return {sku: total for sku, total in rows if total > 0}
 
     async def _with_lines(self, rows: list[Row[Any]]) -> list[PurchaseOrder]:

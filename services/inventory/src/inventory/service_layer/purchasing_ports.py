@@ -100,9 +100,11 @@ class PurchaseOrderRepository(Protocol):
         """The order's receipts, oldest first."""
         ...
 
-    async def incoming(self, skus: Collection[str], *, drafts: bool = False) -> dict[str, Decimal]:
+    async def incoming(
+        self, skus: Collection[str], *, drafts: bool = False, warehouse: str | None = None
+    ) -> dict[str, Decimal]:
         """Per SKU, what sent and partially received purchase orders (and drafts, if asked)
-        still expect."""
+        still expect (into `warehouse` only, if given)."""
         ...
 
 

@@ -154,14 +154,16 @@ async def overview(
     uow: UnitOfWork, where: StockFilter, *, limit: int, after: tuple[str, str] | None = None
 ) -> Page[StockOverviewRow]:
     """Stock at a glance: every stocked product per warehouse, in (SKU, warehouse) order, with
-    what open purchase orders still expect as `incoming` (all to the main warehouse: there is
-    no other yet)."""
+    what open purchase orders still expect into that warehouse as `incoming`."""
     found, more = await uow.stock_overview.page(where, limit=limit, after=after)
-    expected = await uow.purchase_orders.incoming({row.sku for row in found})
+    expected = {
+        warehouse: await uow.purchase_orders.incoming(
+            {row.sku for row in found if row.warehouse == warehouse}, warehouse=warehouse
+        )
+        for warehouse in sorted({row.warehouse for row in found})
+    }
     rows = [
-        dataclasses.replace(row, incoming=expected.get(row.sku, Decimal(0)))
-        if row.warehouse == MAIN_WAREHOUSE
-        else row
+        dataclasses.replace(row, incoming=expected[row.warehouse].get(row.sku, Decimal(0)))
         for row in found
     ]
     return rows, more
