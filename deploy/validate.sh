@@ -741,7 +741,8 @@ suite_outbox_backlog suite_outbox_oldest_age_seconds suite_http_request_duration
 suite_consumer_lag suite_orders_confirmed_total suite_orders_backordered_total suite_shipments_total
 suite_orders_completed_total suite_invoices_issued_total suite_documents_rendered_total
 suite_order_stage_seconds suite_outbox_parked_rows suite_outbox_parked_total suite_outbox_measured_timestamp_seconds
-suite_outbox_shards_held suite_rows_pruned_total suite_table_rows suite_table_bytes"
+suite_outbox_shards_held suite_rows_pruned_total suite_table_rows suite_table_bytes
+suite_sales_revenue_net suite_sales_credited_net suite_sales_intake_net"
 export KNOWN_METRICS
 
 # --- Grafana -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from orders.config import OrdersSettings
 from orders.entrypoints.handlers import handlers_for
 from orders.entrypoints.http import router
 from orders.entrypoints.import_runner import ImportRunner
+from orders.entrypoints.sales_metrics import SalesMetrics
 from orders.entrypoints.webhook_dispatcher import WebhookDispatcher
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
@@ -44,13 +45,18 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         max_rows=settings.import_max_rows, catalogue_required=settings.catalogue_required
     )
 
+    sales = SalesMetrics(settings.sales_metrics_interval_seconds)
+
     async def start_background(runtime: Runtime) -> None:
-        """Workers send webhook deliveries and run queued imports until the runtime stops."""
+        """Workers send webhook deliveries, run queued imports and keep the sales gauges fresh
+        until the runtime stops."""
         if runtime.worker:
             await dispatcher.start(runtime.sessionmaker)
             await importer.start(runtime.sessionmaker)
+            await sales.start(runtime.sessionmaker)
 
     async def stop_background(runtime: Runtime) -> None:
+        await sales.stop()
         await importer.stop()
         await dispatcher.stop()
 

@@ -43,3 +43,5 @@ class OrdersSettings(ServiceSettings):
     # that give none, e.g. ORDERS_TAX_RATES='{"standard": "21", "reduced": "10", "zero": "0"}'.
     # A line without a rate whose item's category is not listed is refused (422).
     tax_rates: dict[str, Annotated[Decimal, Field(ge=0, le=100)]] = Field(default_factory=dict)
+    # How often workers set the sales gauges (suite_sales_*) from the sales read model.
+    sales_metrics_interval_seconds: float = Field(default=30.0, gt=0)

@@ -529,3 +529,40 @@ price_list_entries = Table(
     PrimaryKeyConstraint("price_list_id", "sku", "min_quantity", name="pk_price_list_entries"),
     CheckConstraint("(unit_price IS NULL) <> (discount_percent IS NULL)", name="one_price"),
 )
+
+# The sales read model (adapters/sales_model.py): fed by the events about orders, invoices and
+# credit notes (the same events the topics keep), so it can be rebuilt from the topics. No
+# foreign keys: it stands on the events alone.
+sales_intake = Table(
+    "sales_intake",
+    metadata,
+    Column("order_id", Uuid(as_uuid=False), primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("customer_id", Uuid(as_uuid=False), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("confirmed_on", Date, nullable=False),
+    Column("net", MONEY, nullable=False),
+    Column("gross", MONEY, nullable=False),
+    Column("cancelled", Boolean, nullable=False, server_default=text("false")),
+    Column("sequence", BigInteger),  # the last order event applied (only forwards)
+    Index("ix_sales_intake_confirmed_on", "confirmed_on"),
+)
+
+# One row per invoice (+) and per credit note (−): revenue net of credit notes.
+sales_revenue = Table(
+    "sales_revenue",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("document_id", String(200), nullable=False),
+    Column("number", String(64), nullable=False),
+    Column("order_id", Uuid(as_uuid=False), nullable=False),
+    Column("customer_id", Uuid(as_uuid=False), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("net", MONEY, nullable=False),  # negative for a credit note
+    Column("gross", MONEY, nullable=False),
+    PrimaryKeyConstraint("kind", "document_id", name="pk_sales_revenue"),
+    CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+    Index("ix_sales_revenue_issued_on", "issued_on"),
+    Index("ix_sales_revenue_order_id", "order_id"),
+)

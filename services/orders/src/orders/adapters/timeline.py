@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
+from orders.adapters import sales_model
 from orders.adapters.tables import order_timeline
 from orders.adapters.webhooks import enqueue_deliveries
 from orders.service_layer.events import SOURCE
@@ -61,8 +62,11 @@ class SqlTimeline:
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
             .returning(order_timeline.c.id)
         )
-        if recorded.first() is None or stale:
-            return  # seen before, or overtaken: neither measured nor sent again
+        if recorded.first() is None:
+            return  # seen before: applied once already
+        await sales_model.project(self.session, event)  # idempotent, forwards only: stale too
+        if stale:
+            return  # overtaken: neither measured nor sent again
         await enqueue_deliveries(self.session, event, subject=order_id or quote_id)
         if order_id is not None:
             await self._observe_pipeline_stage(order_id, event)

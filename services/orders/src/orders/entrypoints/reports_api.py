@@ -59,7 +59,7 @@ def _encoded(value: Any) -> Any:
     return jsonable_encoder(value, custom_encoder={Decimal: str})
 
 
-def _answer(name: str, rows: Sequence[dict[str, Any]], format: Format, extra: Any = None) -> Any:
+def answer(name: str, rows: Sequence[dict[str, Any]], format: Format, extra: Any = None) -> Any:
     if format == "json":
         body = {"items": rows} if extra is None else {**extra, "items": rows}
         return JSONResponse(_encoded(body))
@@ -79,7 +79,7 @@ def _answer(name: str, rows: Sequence[dict[str, Any]], format: Format, extra: An
 
 def _answer_one(name: str, row: dict[str, Any], format: Format) -> Any:
     """A report of one row: the row as JSON, or a CSV of one line."""
-    return JSONResponse(_encoded(row)) if format == "json" else _answer(name, [row], format)
+    return JSONResponse(_encoded(row)) if format == "json" else answer(name, [row], format)
 
 
 @router.get("/reports/sales", responses=ANSWERS)
@@ -99,7 +99,7 @@ async def sales_report(
         rows = await reports.sales(
             SqlSalesReports(uow.session), by, filters, current_viewer(), top=top
         )
-    return _answer(f"sales-by-{by.value}", rows, format)
+    return answer(f"sales-by-{by.value}", rows, format)
 
 
 @router.get("/reports/cycle-time", responses=ANSWERS)
@@ -108,7 +108,7 @@ async def cycle_time_report(request: Request, filters: Filters, format: Format =
     paid: p50 and p90 over the orders that made each step."""
     async with unit_of_work(request) as uow:
         rows = await reports.cycle_time(SqlSalesReports(uow.session), filters, current_viewer())
-    return _answer("cycle-time", rows, format)
+    return answer("cycle-time", rows, format)
 
 
 @router.get("/reports/fill-rate", responses=ANSWERS)
@@ -127,7 +127,7 @@ async def backorders_report(request: Request, filters: Filters, format: Format =
         found = await reports.backorders(
             SqlSalesReports(uow.session), filters, current_viewer(), datetime.now(UTC)
         )
-    return _answer("backorders", found["items"], format, {"buckets": found["buckets"]})
+    return answer("backorders", found["items"], format, {"buckets": found["buckets"]})
 
 
 @router.get("/reports/quote-conversion", responses=ANSWERS)
@@ -149,4 +149,4 @@ async def receivables_report(request: Request, filters: Filters, format: Format 
     what is still open (credit notes are not deducted: this service does not hear of them)."""
     async with unit_of_work(request) as uow:
         rows = await reports.receivables(SqlSalesReports(uow.session), filters, current_viewer())
-    return _answer("receivables", rows, format)
+    return answer("receivables", rows, format)

@@ -1,0 +1,171 @@
+"""The sales read model: order intake and revenue net of credit notes, fed by events.
+
+Two tables (adapters/tables.py) hold what the sales figures need, written only from events:
+
+- `sales_intake`, one row per confirmed order: its net and gross as confirmed and then revised
+  (`order.confirmed`, `order.revised`), `cancelled` after `order.cancelled`; an order's events
+  apply only forwards along its sequence;
+- `sales_revenue`, one row per invoice (`invoice.issued`, +) and per credit note
+  (`credit_note.issued`, −), keyed by the document, so one fact counts once under any event id.
+
+Live, `project` runs in the transaction that puts the event on the order's timeline, once per
+event id: with the consumer's inbox (billing's events) or with the outbox row (our own), so the
+model is exactly-once like every consumer. Because every write is idempotent and only moves
+forwards, the same events can be applied again in any interleaving with the live ones:
+`rebuild` empties the tables and replays `orders.events` and `billing.events` from their earliest
+offsets, while the service keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts import CloudEvent, EventType, parse_event
+from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
+from orders.adapters.tables import sales_intake, sales_revenue
+from servicekit.dlq import scan_topic
+from servicekit.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+INTAKE_TYPES = {EventType.ORDER_CONFIRMED.value, EventType.ORDER_REVISED.value}
+PROJECTED = {
+    *INTAKE_TYPES,
+    EventType.ORDER_CANCELLED.value,
+    EventType.INVOICE_ISSUED.value,
+    EventType.CREDIT_NOTE_ISSUED.value,
+}
+TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name)
+
+
+async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
+    """Apply one event to the read model (events of other types are ignored)."""
+    kind, data = event.type, event.data
+    if kind in INTAKE_TYPES:
+        await _intake(session, event)
+    elif kind == EventType.ORDER_CANCELLED.value:
+        await session.execute(
+            update(sales_intake)
+            .where(sales_intake.c.order_id == data.order_id, _older_than(event))
+            .values(cancelled=True, sequence=event.sequence)
+        )
+    elif kind == EventType.INVOICE_ISSUED.value:
+        await _revenue(session, "invoice", data.invoice_id, data, sign=1)
+    elif kind == EventType.CREDIT_NOTE_ISSUED.value:
+        await _revenue(session, "credit_note", data.credit_note_id, data, sign=-1)
+
+
+def _older_than(event: CloudEvent[Any]) -> Any:
+    """The row was written by an older event of the order (or by one without a number)."""
+    if event.sequence is None:
+        return sales_intake.c.sequence.is_(None)
+    return or_(sales_intake.c.sequence.is_(None), sales_intake.c.sequence < event.sequence)
+
+
+async def _intake(session: AsyncSession, event: CloudEvent[Any]) -> None:
+    order = event.data.order
+    values = {
+        "number": order.number,
+        "customer_id": order.customer.id,
+        "currency": order.currency,
+        "confirmed_on": order.order_date,
+        "net": order.totals.net,
+        "gross": order.totals.gross,
+        "sequence": event.sequence,
+    }
+    statement = insert(sales_intake).values(order_id=order.order_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[sales_intake.c.order_id],
+            set_={name: statement.excluded[name] for name in values},
+            where=_older_than(event),
+        )
+    )
+
+
+async def _revenue(
+    session: AsyncSession, kind: str, document_id: str, data: Any, *, sign: int
+) -> None:
+    await session.execute(
+        insert(sales_revenue)
+        .values(
+            kind=kind,
+            document_id=document_id,
+            number=data.number,
+            order_id=data.order_id,
+            customer_id=data.customer.id,
+            currency=data.currency,
+            issued_on=data.issue_date,
+            net=sign * Decimal(data.totals.net),
+            gross=sign * Decimal(data.totals.gross),
+        )
+        .on_conflict_do_nothing(index_elements=[sales_revenue.c.kind, sales_revenue.c.document_id])
+    )
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    records: int  # read from the topics
+    applied: int  # of the projected types
+    unreadable: int  # not an event of the suite (the consumers dead-letter those)
+
+
+async def reset(session: AsyncSession) -> None:
+    """Empty the read model."""
+    await session.execute(delete(sales_intake))
+    await session.execute(delete(sales_revenue))
+
+
+async def rebuild(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    kafka: KafkaSettings,
+    *,
+    wait_seconds: float = 300.0,
+) -> Rebuilt:
+    """Empty the read model and apply every event the topics still hold, from their earliest
+    offsets up to their ends as they were when the reading started.
+
+    The topics are read without a consumer group (partitions assigned, nothing committed): the
+    service's own consumers and their offsets are left alone, and it may keep running. Raises
+    RuntimeError when a topic could not be read to its end within `wait_seconds`.
+    """
+    async with sessionmaker() as session, session.begin():
+        await reset(session)
+    records = applied = unreadable = 0
+    for topic in TOPICS:
+        scan = await scan_topic(kafka, kafka.topic(topic), wait_seconds=wait_seconds)
+        if scan.shortfall():
+            raise RuntimeError(f"{topic} not read to its end: {'; '.join(scan.shortfall())}")
+        events = []
+        for record in scan.records:
+            records += 1
+            try:
+                event = parse_event(record.value)
+            except ValueError:
+                unreadable += 1
+                continue
+            if event.type in PROJECTED:
+                events.append(event)
+        await _apply_all(sessionmaker, events)
+        applied += len(events)
+        log.info("sales read model: %d events of %s applied", len(events), topic)
+    return Rebuilt(records, applied, unreadable)
+
+
+async def _apply_all(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    events: Sequence[CloudEvent[Any]],
+    batch: int = 500,
+) -> None:
+    for start in range(0, len(events), batch):
+        async with sessionmaker() as session, session.begin():
+            for event in events[start : start + batch]:
+                await project(session, event)

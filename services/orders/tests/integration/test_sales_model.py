@@ -1,0 +1,161 @@
+"""The sales read model on a running orders service (real Kafka and PostgreSQL): fed by the
+order events and billing's invoices and credit notes, exactly once, its figures over HTTP and
+as metrics, and a rebuild from the topics that equals the live model."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from contracts import EventType, new_event
+from contracts.common import CustomerRef, PaymentTerms, Totals
+from contracts.events import CreditNoteIssued, InvoiceIssued
+from contracts.topics import BILLING_EVENTS
+from orders.adapters import sales_model
+from orders.adapters.tables import sales_intake, sales_revenue
+from orders.entrypoints import sales_metrics
+from servicekit.testing import bearer, eventually
+
+ALICE = bearer("sales", subject="alice")
+BOB = bearer("sales", subject="bob")
+LINE = {"sku": "S-1", "kind": "service", "description": "Work", "tax_rate": "21"}
+
+
+@pytest.fixture(scope="module")
+def orders_settings() -> dict[str, Any]:
+    return {"visibility": {"sales": "own"}}
+
+
+async def confirmed(client: Any, who: dict[str, str], quantity: str) -> dict[str, Any]:
+    customer = (
+        await client.post(
+            "/customers", json={"name": "Buyer", "email": "b@example.com"}, headers=who
+        )
+    ).json()
+    body = {
+        "customer_id": customer["id"],
+        "currency": "EUR",
+        "lines": [{**LINE, "quantity": quantity, "unit_price": "100.00"}],
+    }
+    order = (await client.post("/orders", json=body, headers=who)).json()
+    response = await client.post(f"/orders/{order['id']}/confirm", headers=who)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def billing_events(order: dict[str, Any]) -> list[Any]:
+    """An invoice of 200.00 net and a credit note of 50.00 net for the order."""
+    customer = CustomerRef(id=order["customer"]["id"], name="Buyer")
+    today = date.today()
+    invoice = InvoiceIssued(
+        invoice_id=f"inv-{order['id']}",
+        number="INV-1",
+        order_id=order["id"],
+        order_number=order["number"],
+        customer=customer,
+        issue_date=today,
+        due_date=today,
+        currency="EUR",
+        payment_terms=PaymentTerms(),
+        lines=[],
+        totals=Totals(net=D("200.00"), tax=D("42.00"), gross=D("242.00")),
+    )
+    credit = CreditNoteIssued(
+        credit_note_id=f"cn-{order['id']}",
+        number="CN-1",
+        invoice_id=invoice.invoice_id,
+        invoice_number="INV-1",
+        order_id=order["id"],
+        order_number=order["number"],
+        customer=customer,
+        issue_date=today,
+        currency="EUR",
+        reason="damaged",
+        lines=[],
+        totals=Totals(net=D("50.00"), tax=D("10.50"), gross=D("60.50")),
+        applied_amount=D("60.50"),
+        customer_credit=D("0.00"),
+        invoice_status="partially_paid",
+        invoice_credited_total=D("60.50"),
+        invoice_balance=D("181.50"),
+    )
+    return [
+        new_event(EventType.INVOICE_ISSUED, invoice, source="/billing", subject=order["id"]),
+        new_event(EventType.CREDIT_NOTE_ISSUED, credit, source="/billing", subject=order["id"]),
+    ]
+
+
+async def model(orders_service: Any) -> tuple[list[Any], list[Any]]:
+    async with orders_service.runtime.sessionmaker() as session:
+        intake = (await session.execute(select(sales_intake).order_by("order_id"))).all()
+        revenue = (
+            await session.execute(select(sales_revenue).order_by("kind", "document_id"))
+        ).all()
+    return [tuple(row) for row in intake], [tuple(row) for row in revenue]
+
+
+async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    alices = await confirmed(client, ALICE, "1")
+    revised = await client.post(
+        f"/orders/{alices['id']}/revisions",
+        json={"lines": [{"line_no": 1, "quantity": "2"}]},
+        headers=ALICE,
+    )
+    assert revised.status_code == 200, revised.text
+    bobs = await confirmed(client, BOB, "3")
+    cancelled = await confirmed(client, BOB, "5")
+    assert (await client.post(f"/orders/{cancelled['id']}/cancel", headers=BOB)).status_code == 200
+    events = billing_events(alices)
+    for event in [*events, events[0].model_copy(update={"id": "the-same-invoice-again"})]:
+        await orders_service.send(BILLING_EVENTS.name, event, alices["id"])
+
+    async def revenue(who: dict[str, str]) -> Any:
+        found = (await client.get("/reports/revenue?by=owner", headers=who)).json()["items"]
+        return found if found and found[0]["credit_notes"] == 1 else None
+
+    [row] = await eventually(lambda: revenue(ALICE))
+    assert row == {
+        "key": "alice",
+        "label": "alice",
+        "currency": "EUR",
+        "invoices": 1,  # the same invoice twice counts once
+        "credit_notes": 1,
+        "invoiced_net": "200.00",
+        "credited_net": "50.00",
+        "net": "150.00",
+        "gross": "181.50",
+    }
+    assert (await client.get("/reports/revenue", headers=BOB)).json()["items"] == []
+    intake = (await client.get("/reports/intake?by=owner")).json()["items"]  # admin: all
+    by_owner = {r["key"]: (r["orders"], r["net"]) for r in intake}
+    assert by_owner == {"alice": (1, "200.00"), "bob": (1, "300.00")}  # revised; cancelled out
+    refused = await client.get("/reports/revenue?by=product")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "query.by"
+
+    await sales_metrics.refresh(orders_service.runtime.sessionmaker)
+    metrics = (await client.get("/metrics")).text
+    assert 'suite_sales_revenue_net{currency="EUR"} 150.0' in metrics
+
+    # Rebuilt from the topics (our own events as the relay published them, billing's as sent),
+    # the read model is what the live one is.
+    async def published() -> bool:
+        live = await model(orders_service)
+        return len(live[0]) == 3
+
+    await eventually(published)
+    live = await model(orders_service)
+    rebuilt = await sales_model.rebuild(
+        orders_service.runtime.sessionmaker, orders_service.kafka, wait_seconds=60
+    )
+    assert rebuilt.applied >= 8  # 3 confirmed, 1 revised, 1 cancelled, 3 from billing
+    assert await model(orders_service) == live
+    assert bobs["id"] in {row[0] for row in live[0]}
