@@ -1,5 +1,5 @@
 """The command line of the orders service: `orders serve|api|worker|migrate|...`, and
-`orders rebuild-sales-model` (the sales read model again from the topics, ADR 25)."""
+`orders rebuild-sales-model` (the sales read model again from the topics, ADR 27)."""
 
 import asyncio
 import sys
