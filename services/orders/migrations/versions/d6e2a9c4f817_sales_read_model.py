@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d6e2a9c4f817"
-down_revision = "b8d3f6a2c915"
+down_revision = "a8e3c6f2d905"
 
 MONEY = sa.Numeric(20, 4)
 
