@@ -34,7 +34,9 @@ from billing.domain.model import (
     PaymentTerms,
     Totals,
 )
+from billing.domain.schedules import Pause, Schedule, ScheduleStatus
 from billing.entrypoints.cli import MIGRATIONS_DIR
+from billing.service_layer.down_payments import MarkedKind
 from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
 from contracts import CloudEvent, EventType, new_event
@@ -330,3 +332,69 @@ async def test_search_pages_newest_first_and_filters(storage: Storage) -> None:
         assert [(i.id, i.paid_total) for i in partially_paid] == [(paid.id, D("1.00"))]
         assert await found(status=InvoiceStatus.PAID) == []
         assert await found(customer_id="c2", order_id=paid.order_id) == []
+
+
+async def test_marked_lines_are_what_is_left_to_deduct_and_never_invoiced(
+    storage: Storage,
+) -> None:
+    order_id = str(uuid.uuid4())
+    down, later = an_invoice(order_id=order_id), an_invoice(order_id=order_id)
+    # the later invoice's line 3 deducts the down payment's 21 % part, in full
+    first = down.lines[0]
+    later.lines.append(
+        replace(
+            first,
+            line_no=3,
+            unit_price=-first.net_amount,
+            net_amount=-first.net_amount,
+            tax_amount=-first.tax_amount,
+            gross_amount=-first.gross_amount,
+        )
+    )
+    later.totals = Totals.of(later.lines)
+    await stored(storage, down, later)
+    async with storage.transaction() as uow:
+        repo: Any = uow
+        await repo.down_payments.mark(order_id, down.id, [1, 2], MarkedKind.DOWN_PAYMENT)
+        await repo.down_payments.mark(order_id, later.id, [3], MarkedKind.DEDUCTION)
+    async with storage.transaction() as uow:
+        repo = uow
+        left = await repo.down_payments.left(order_id)
+        second = down.lines[1]
+        assert [(x.rate, x.net, x.tax) for x in left] == [
+            (D(10), second.net_amount, second.tax_amount)
+        ]
+        assert await repo.down_payments.numbers(order_id) == [down.number]
+        assert await repo.down_payments.left(str(uuid.uuid4())) == []
+        invoiced = await repo.billable_orders.invoiced(order_id)
+        assert set(invoiced) == {1, 2}  # the later invoice's own lines only
+        assert invoiced[1].quantity == later.lines[0].quantity
+
+
+async def test_a_schedule_reads_back_as_saved(storage: Storage) -> None:
+    order_id = str(uuid.uuid4())
+    async with storage.transaction() as uow:
+        repo: Any = uow
+        assert await repo.recurring_schedules.get(order_id) == Schedule(order_id)
+        schedule = Schedule(order_id)
+        schedule.pause(date(2025, 2, 1))
+        await repo.recurring_schedules.save(schedule)
+    async with storage.transaction() as uow:
+        repo = uow
+        found = await repo.recurring_schedules.get(order_id)
+        assert found == schedule
+        found.resume(date(2025, 3, 1))
+        found.pause(date(2025, 5, 1))
+        found.end(date(2025, 6, 1))
+        await repo.recurring_schedules.save(found)
+    async with storage.transaction() as uow:
+        repo = uow
+        assert await repo.recurring_schedules.get(order_id) == Schedule(
+            order_id,
+            status=ScheduleStatus.ENDED,
+            ends_on=date(2025, 6, 1),
+            pauses=[
+                Pause(date(2025, 2, 1), date(2025, 3, 1)),
+                Pause(date(2025, 5, 1), date(2025, 6, 1)),
+            ],
+        )
