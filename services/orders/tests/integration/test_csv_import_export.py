@@ -323,6 +323,10 @@ async def test_quotes_export_with_the_list_filters(orders_service: Any) -> None:
     assert first["id"] not in {r["id"] for r in sent}
 
 
+async def exported_rows(orders_service: Any, customer_id: str) -> list[dict[str, str]]:
+    return await exported(orders_service, "/exports/price-lists.csv", customer_id=customer_id)
+
+
 async def test_price_lists_import_one_row_per_break_dry_run_overlap_then_once(
     orders_service: Any,
 ) -> None:
@@ -387,3 +391,16 @@ async def test_price_lists_import_one_row_per_break_dry_run_overlap_then_once(
         ("BOLT", 100, Decimal("1.90"), None),
         ("NUT", 0, None, 15),
     ]
+
+    exported = await exported_rows(orders_service, customer["id"])
+    assert [(r["external_reference"], r["sku"], r["valid_to"]) for r in exported] == [
+        (f"{marker}-b", "BOLT", "2026-12-31"),
+        (f"{marker}-a", "BOLT", "2026-06-30"),
+        (f"{marker}-a", "BOLT", "2026-06-30"),
+        (f"{marker}-a", "NUT", "2026-06-30"),
+    ]
+    response = await client.get("/exports/price-lists.csv", params={"customer_id": customer["id"]})
+    back = await client.post(
+        "/imports/price-lists?dry_run=true", content=response.content, headers=CSV
+    )
+    assert (back.json()["errors"], back.json()["existing"]) == ([], 2)

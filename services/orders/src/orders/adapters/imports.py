@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from orders.adapters.tables import customers, external_references, import_jobs
+from orders.adapters.tables import customers, external_references, import_jobs, price_lists
 from orders.service_layer.imports import ImportJob, JobStatus
 from servicekit.mapping import copied
 from servicekit.unit_of_work import SqlRepository
@@ -19,8 +19,9 @@ class SqlExternalReferences(SqlRepository):
     async def known(self, kind: str, references: Collection[str]) -> dict[str, str]:
         """The references among `references` that name a record already: reference -> id.
 
-        A reference that is the id of an existing customer names that customer: an export of
-        records created here (whose reference is their id) imports back without duplicates.
+        A reference that is the id of an existing customer (price list) names that record: an
+        export of records created here (whose reference is their id) imports back without
+        duplicates.
         """
         if not references:
             return {}
@@ -31,13 +32,14 @@ class SqlExternalReferences(SqlRepository):
             )
         )
         found = {row.reference: row.entity_id for row in rows}
-        if kind == "customer":
+        table_of_kind = {"customer": customers, "price_list": price_lists}.get(kind)
+        if table_of_kind is not None:
             ids = [ref for ref in references if ref not in found and _is_uuid(ref)]
             if ids:
                 existing = await self.session.execute(
-                    select(customers.c.id).where(customers.c.id.in_(ids))
+                    select(table_of_kind.c.id).where(table_of_kind.c.id.in_(ids))
                 )
-                found.update({customer_id: customer_id for customer_id in existing.scalars()})
+                found.update({entity_id: entity_id for entity_id in existing.scalars()})
         return found
 
     async def add(self, kind: str, reference: str, entity_id: str) -> None:

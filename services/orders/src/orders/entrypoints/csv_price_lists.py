@@ -1,6 +1,7 @@
-"""Price lists as CSV rows: one row per price break; the rows sharing an `external_reference`
-are one list. The list's own columns (name, currency, customer or customer group, validity)
-are read from its first row; a later row of the same list that gives another value is an error.
+"""Price lists as CSV rows (import and export): one row per price break; the rows sharing
+an `external_reference` are one list. The list's own columns (name, currency, customer or
+customer group, validity) are read from its first row; a later row of the same list that gives
+another value is an error.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.price_lists import PriceList
 from orders.entrypoints.csv_rows import differing, grouped_by_reference
 from orders.entrypoints.price_lists_api import new_price_list
 from orders.entrypoints.price_lists_schemas import PriceListWrite
@@ -99,3 +101,20 @@ async def run_import(
     groups, errors = parse_groups(table.rows)
     report = ImportReport(dry_run=dry_run, rows=len(table.rows), errors=errors)
     return await import_price_lists(uow, uow.references, groups, report, progress)
+
+
+def export_rows(price_list: PriceList, reference: str | None) -> list[list[Any]]:
+    """The list's rows in the import's columns (its external reference, else its id)."""
+    head = [
+        reference or price_list.id,
+        price_list.name,
+        price_list.currency,
+        price_list.customer_id,
+        price_list.customer_group,
+        price_list.valid_from.isoformat() if price_list.valid_from else None,
+        price_list.valid_to.isoformat() if price_list.valid_to else None,
+    ]
+    return [
+        [*head, entry.sku, entry.min_quantity, entry.unit_price, entry.discount_percent]
+        for entry in price_list.entries
+    ] or [[*head, None, None, None, None]]

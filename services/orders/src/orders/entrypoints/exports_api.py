@@ -7,23 +7,25 @@ repeats for rows that do not change meanwhile).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.order import Order
 from orders.domain.quote import Quote
-from orders.entrypoints import csv_customers
+from orders.entrypoints import csv_customers, csv_price_lists
 from orders.entrypoints.customers_api import CustomerQuery
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of
 from orders.entrypoints.quotes_api import QuoteQuery
 from orders.service_layer import quotes
-from orders.service_layer.imports import CUSTOMER
+from orders.service_layer.imports import CUSTOMER, PRICE_LIST
 from orders.service_layer.ports import OrderFilters, OrderSort, Position
+from servicekit.api import Storable
 from servicekit.csvfiles import stream_csv
 from servicekit.runtime import runtime_of
 
@@ -188,3 +190,38 @@ async def export_quotes(request: Request, filters: QuoteQuery) -> StreamingRespo
             before = (page[-1].created_at, page[-1].id)
 
     return _csv("quotes.csv", QUOTE_COLUMNS, rows())
+
+
+@router.get("/exports/price-lists.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_price_lists(
+    request: Request,
+    customer_id: uuid.UUID | None = None,
+    customer_group: Annotated[str | None, Query(max_length=50), Storable] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+) -> StreamingResponse:
+    """Price lists, newest first, with the filters of `GET /price-lists`, one row per price
+    break in the columns `POST /imports/price-lists` reads: an export imports back unchanged."""
+    sessionmaker = runtime_of(request).sessionmaker
+
+    async def rows() -> AsyncIterator[list[Any]]:
+        after: tuple[datetime, str] | None = None
+        while True:
+            async with sessionmaker() as session, session.begin():
+                uow = SqlUnitOfWork(session)
+                page, more = await uow.price_lists.page(
+                    customer_id=str(customer_id) if customer_id else None,
+                    customer_group=customer_group,
+                    currency=currency,
+                    limit=PAGE,
+                    after=after,
+                )
+                ids = [p.id for p in page]
+                references = await uow.references.of_entities(PRICE_LIST, ids)
+            for price_list in page:
+                for row in csv_price_lists.export_rows(price_list, references.get(price_list.id)):
+                    yield row
+            if not more or not page:
+                return
+            after = (page[-1].created_at, page[-1].id)
+
+    return _csv("price-lists.csv", csv_price_lists.COLUMNS, rows())
