@@ -25,6 +25,17 @@ from servicekit.topics import delete_topics, ensure_topics
 
 SPLIT_WORKER_REPLICAS = 2
 
+# The first test of a module also waits for the suite to start (each process up to 300 s on a
+# loaded machine): the project-wide 300 s per test would cut it before its readiness wait ends.
+SUITE_TEST_TIMEOUT = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SUITE_TEST_TIMEOUT))
+
 
 @dataclass
 class CommandProcess(ServiceProcess):
