@@ -97,3 +97,41 @@ async def test_no_einvoice_request_without_company_data(billing: Billing, make_o
     assert response.status_code == 409
     assert "BILLING_COMPANY_" in response.json()["detail"]
     assert await billing.published(EventType.EINVOICE_PREPARED) == []
+
+
+async def test_a_credit_note_request_carries_valid_cii_xml_of_type_381(
+    billing_with_company: Billing, make_order: Any
+) -> None:
+    billing = billing_with_company
+    [invoice] = await invoices(billing, make_order, 14)
+    credited = await post(
+        billing,
+        f"/invoices/{invoice['id']}/credit-notes",
+        {"reason": "damaged", "lines": [{"line_no": 1, "quantity": "1"}]},
+    )
+    assert credited.status_code == 201, credited.text
+    note = credited.json()
+    response = await post(billing, f"/credit-notes/{note['id']}/einvoice", {})
+    assert response.status_code == 202, response.text
+    assert (response.json()["document_type"], response.json()["invoice_number"]) == (
+        "381",
+        note["number"],
+    )
+    [(key, event)] = await billing.published(EventType.EINVOICE_PREPARED)
+    assert key == invoice["order_id"].encode()
+    data = event["data"]
+    assert (data["invoice_id"], data["document_type"]) == (note["id"], "381")
+    assert data["gross_total"] == note["totals"]["gross"]
+    xml = data["xml"].encode()
+    validate_xml(xml, PROFILE)
+    root = etree.fromstring(xml)
+
+    def text(name: str) -> list[str]:
+        found: list[str] = root.xpath(f"//*[local-name()='{name}']/text()")
+        return found
+
+    assert text("TypeCode")[0] == "381"
+    assert text("IssuerAssignedID")[-1] == invoice["number"]  # the credited invoice
+    assert Decimal(text("GrandTotalAmount")[0]) == Decimal(note["totals"]["gross"])
+    unknown = await post(billing, "/credit-notes/no-such-note/einvoice", {})
+    assert unknown.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import uuid
 from datetime import date
@@ -16,6 +17,7 @@ from contracts.events import EInvoicePrepared
 from documents.adapters.pdf.statement import StatementRenderer
 from documents.bootstrap import build_statement_renderer
 from documents.config import DocumentsSettings
+from documents.domain.model import Document, DocumentKind
 from documents.domain.statements import (
     PrintableStatement,
     StatementAccount,
@@ -105,3 +107,41 @@ async def test_no_einvoice_without_the_printed_invoice(fake_uow: Any, fake_stora
     with pytest.raises(EInvoiceRefused, match="325"):
         await make_einvoice(fake_uow, other_type, assembler=_Assembler(), storage=fake_storage)
     assert fake_uow.events == []
+
+
+async def test_a_credit_note_einvoice_embeds_in_the_credit_note_pdf(
+    fake_uow: Any, fake_storage: Any
+) -> None:
+    pdf = b"%PDF-credit-note"
+    await fake_storage.put("credit_note/x/sha.pdf", pdf)
+    printed = Document(
+        id=uuid.uuid4(),
+        order_id="o-1",
+        kind=DocumentKind.CREDIT_NOTE,
+        reference="CN-2026-000001",
+        filename="CN-2026-000001.pdf",
+        content_type="application/pdf",
+        size=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        storage_key="credit_note/x/sha.pdf",
+        source_event_id="e-1",
+    )
+    await fake_uow.documents.add(printed)
+    payload = EInvoicePrepared(
+        invoice_id="cn-1",
+        invoice_number="CN-2026-000001",
+        order_id="o-1",
+        document_type="381",
+        currency="EUR",
+        net_total=Decimal("1.00"),
+        tax_total=Decimal("0.00"),
+        gross_total=Decimal("1.00"),
+        profile="urn:cen.eu:en16931:2017",
+        xml="<x/>",
+    )
+    event = new_event(EventType.EINVOICE_PREPARED, payload, source="/billing", subject="o-1")
+    document = await make_einvoice(fake_uow, event, assembler=_Assembler(), storage=fake_storage)
+    assert (document.kind, document.reference) == (DocumentKind.EINVOICE, "CN-2026-000001")
+    assert await fake_storage.get(document.storage_key) == pdf + b"<x/>"
+    [announced] = fake_uow.events
+    assert (announced.type, announced.data.document_type) == (EventType.EINVOICE_GENERATED, "381")

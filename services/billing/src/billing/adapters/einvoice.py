@@ -3,6 +3,7 @@ built and checked against the profile's XML schema by `drafthorse`."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from drafthorse.models.accounting import ApplicableTradeTax
@@ -13,11 +14,13 @@ from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
 from billing.domain.company import Company
+from billing.domain.credit_notes import CreditNote
 from billing.domain.model import Address, Invoice, InvoiceLine, plain
 
 PROFILE = "FACTUR-X_EN16931"
 GUIDELINE = "urn:cen.eu:en16931:2017"
 COMMERCIAL_INVOICE = "380"  # UNTDID 1001
+CREDIT_NOTE = "381"
 SEPA_CREDIT_TRANSFER = "58"  # UNTDID 4461
 UNIT = "C62"  # UN/ECE Rec 20: one (unit)
 
@@ -57,10 +60,16 @@ def _line(line: InvoiceLine) -> LineItem:
     return item
 
 
-def cii_xml(invoice: Invoice, company: Company) -> bytes:
+def cii_xml(
+    invoice: Invoice,
+    company: Company,
+    *,
+    type_code: str = COMMERCIAL_INVOICE,
+    referenced: Invoice | None = None,
+) -> bytes:
     """The invoice as Factur-X CII XML (EN 16931 profile), validated against its XSD
     (`drafthorse` raises when it does not conform). Raises `NotInvoiceable` without a buyer
-    address."""
+    address. A credit note is `type_code` 381 naming the invoice it credits (`referenced`)."""
     buyer_address = invoice.billing_address or invoice.shipping_address
     if buyer_address is None:
         raise NotInvoiceable(f"invoice {invoice.number} has no billing address (EN 16931 BT-55)")
@@ -68,7 +77,7 @@ def cii_xml(invoice: Invoice, company: Company) -> bytes:
     doc = Document()
     doc.context.guideline_parameter.id = GUIDELINE
     doc.header.id = invoice.number
-    doc.header.type_code = COMMERCIAL_INVOICE
+    doc.header.type_code = type_code
     doc.header.issue_date_time = invoice.issue_date
     for text in (invoice.opening_text, invoice.closing_text):
         if text:
@@ -94,6 +103,9 @@ def cii_xml(invoice: Invoice, company: Company) -> bytes:
     settlement = doc.trade.settlement
     settlement.currency_code = currency
     settlement.payment_reference = invoice.number
+    if referenced is not None:  # BT-25, BT-26: the preceding invoice
+        settlement.invoice_referenced_document.issuer_assigned_id = referenced.number
+        settlement.invoice_referenced_document.issue_date_time = referenced.issue_date
     means = PaymentMeans()
     means.type_code = SEPA_CREDIT_TRANSFER
     means.payee_account.iban = company.iban
@@ -127,3 +139,25 @@ def cii_xml(invoice: Invoice, company: Company) -> bytes:
     totals.due_amount = invoice.balance
     xml: bytes = doc.serialize(schema=PROFILE)
     return xml
+
+
+def credit_note_xml(note: CreditNote, invoice: Invoice, company: Company) -> bytes:
+    """The credit note as Factur-X CII XML (type 381, EN 16931): its lines and totals, the
+    credited invoice's parties and terms, and a reference to that invoice."""
+    as_document = replace(
+        invoice,
+        id=note.id,
+        number=note.number,
+        issue_date=note.issue_date,
+        due_date=max(note.issue_date, invoice.due_date),
+        lines=list(note.lines),
+        totals=note.totals,
+        billing_address=note.billing_address or invoice.billing_address,
+        opening_text=note.reason,
+        closing_text=None,
+        paid_total=Decimal("0"),
+        credited_total=Decimal("0"),
+        credit_applied=Decimal("0"),
+        payments=[],
+    )
+    return cii_xml(as_document, company, type_code=CREDIT_NOTE, referenced=invoice)

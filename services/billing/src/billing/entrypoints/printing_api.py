@@ -6,6 +6,7 @@ prints it and serves it (`GET /statements/{id}`, `GET /documents?kind=einvoice&o
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.adapters.einvoice import NotInvoiceable, cii_xml
+from billing.adapters.einvoice import CREDIT_NOTE, NotInvoiceable, cii_xml, credit_note_xml
 from billing.config import BillingSettings
 from billing.entrypoints.common import InvoiceId, UnitOfWorkDep
 from billing.entrypoints.customer_payments_api import once
@@ -158,3 +159,57 @@ async def request_einvoice(
         return 202, read.model_dump(mode="json")
 
     return await once(request, uow, "einvoices", idempotency_key, {"id": invoice_id}, create)
+
+
+@router.post(
+    "/credit-notes/{credit_note_id}/einvoice",
+    status_code=202,
+    response_model=EInvoiceRequestRead,
+    dependencies=[Depends(require(Role.ACCOUNTING))],
+    responses=problem_responses(404, 409),
+)
+async def request_credit_note_einvoice(
+    request: Request,
+    credit_note_id: Annotated[str, Path(pattern=NO_NUL, max_length=36)],
+    uow: UnitOfWorkDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Have documents embed the credit note's CII XML (EN 16931, type 381, naming the invoice it
+    credits) in the credit note's PDF: a Factur-X PDF/A-3. 409 without company data or a buyer
+    address; 404 for an unknown credit note."""
+    settings = runtime_of(request).spec.settings
+    assert isinstance(settings, BillingSettings)
+
+    async def create() -> tuple[int, Any]:
+        note = await uow.credit_notes.get(credit_note_id)
+        invoice = await uow.invoices.get(note.invoice_id) if note is not None else None
+        if note is None or invoice is None:
+            raise NotFound(f"no credit note {credit_note_id}")
+        if settings.company is None:
+            raise Conflict(
+                "the company's legal name, VAT id, address and IBAN are not configured "
+                "(BILLING_COMPANY_*)"
+            )
+        try:
+            xml = credit_note_xml(note, invoice, settings.company)
+        except NotInvoiceable as exc:
+            raise Conflict(str(exc)) from None
+        prepared = await printing.request_einvoice(
+            uow,
+            replace(invoice, id=note.id, number=note.number, totals=note.totals),
+            xml,
+            document_type=CREDIT_NOTE,
+            correlation_id=current_correlation_id(),
+        )
+        read = EInvoiceRequestRead(
+            invoice_id=note.id,
+            invoice_number=note.number,
+            order_id=note.order_id,
+            document_type=prepared.document_type,
+            documents_path=f"/documents?kind=einvoice&order_id={note.order_id}",
+        )
+        return 202, read.model_dump(mode="json")
+
+    return await once(
+        request, uow, "einvoices", idempotency_key, {"credit_note_id": credit_note_id}, create
+    )

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 SOURCE = "/documents"
 
 # UNTDID 1001 document type -> the kind of the PDF the XML is embedded in
-PRINTED_KIND = {"380": DocumentKind.INVOICE}
+PRINTED_KIND = {"380": DocumentKind.INVOICE, "381": DocumentKind.CREDIT_NOTE}
 
 
 class EInvoiceRefused(Exception):
@@ -61,7 +61,8 @@ async def make_einvoice(
         raise EInvoiceRefused(f"document type {prepared.document_type} is not printed here")
     printed = await uow.documents.get_by_reference(kind, prepared.invoice_number)
     if printed is None:
-        raise EInvoiceRefused(f"no {kind.value} PDF of {prepared.invoice_number} was printed")
+        label = "invoice" if kind is DocumentKind.INVOICE else kind.value.replace("_", " ")
+        raise EInvoiceRefused(f"no {label} PDF of {prepared.invoice_number} was printed")
     if printed.order_id != prepared.order_id:
         raise EInvoiceRefused(
             f"{kind.value} {prepared.invoice_number} belongs to order {printed.order_id}, "
