@@ -121,6 +121,16 @@ async def test_warehouses_transfers_and_the_reservation_rule(
         "EAST",
     ]
     assert (await client.get("/warehouses/NOPE")).status_code == 404
+    assert (await client.patch("/warehouses/NOPE", json={"priority": 1})).status_code == 404
+    moved = await client.patch("/warehouses/EAST", json={"priority": 5})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["priority"] == 5
+    assert [w["code"] for w in (await client.get("/warehouses")).json()["items"]] == [
+        "MAIN",
+        "EAST",
+        "WEST",
+    ]
+    await client.patch("/warehouses/EAST", json={"priority": 20})
 
     bolt = sku("BOLT")
     assert (

@@ -246,3 +246,6 @@ async def test_a_warehouse_holding_stock_cannot_be_deactivated(fake_uow: Any) ->
         )
     listed = [w.code for w in await warehouses.list_warehouses(fake_uow)]
     assert listed == ["MAIN", "WEST", "EAST"]
+    await warehouses.update_warehouse(fake_uow, "EAST", name="East depot", priority=1)
+    east_now = await warehouses.find_warehouse(fake_uow, "EAST")
+    assert (east_now.name, east_now.priority, east_now.active) == ("East depot", 1, False)

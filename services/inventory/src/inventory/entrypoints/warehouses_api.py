@@ -26,6 +26,7 @@ from inventory.entrypoints.warehouses_schemas import (
     WarehouseCreate,
     WarehouseList,
     WarehouseRead,
+    WarehouseUpdate,
 )
 from inventory.service_layer import warehouses
 from inventory.service_layer.ports import UnitOfWork
@@ -78,6 +79,18 @@ async def list_warehouses(uow: UnitOfWorkDep) -> WarehouseList:
 async def get_warehouse(code: CodePath, uow: UnitOfWorkDep) -> WarehouseRead:
     with problems_from(REFUSALS):
         return WarehouseRead.of(await warehouses.find_warehouse(uow, code))
+
+
+@router.patch("/warehouses/{code}", dependencies=WAREHOUSE_ONLY)
+async def update_warehouse(
+    code: CodePath, body: WarehouseUpdate, runtime: RuntimeDep
+) -> WarehouseRead:
+    """Rename a warehouse or change its `priority` in the reservation rule; 404 unknown."""
+    found = await change(
+        runtime,
+        lambda uow: warehouses.update_warehouse(uow, code, name=body.name, priority=body.priority),
+    )
+    return WarehouseRead.of(found)
 
 
 @router.post("/warehouses/{code}/deactivate", dependencies=WAREHOUSE_ONLY)

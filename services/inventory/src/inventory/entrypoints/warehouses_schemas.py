@@ -27,6 +27,11 @@ class WarehouseCreate(RequestBody):
     )
 
 
+class WarehouseUpdate(RequestBody):
+    name: Text200 | None = None
+    priority: Annotated[int, Field(ge=0, le=10000)] | None = None
+
+
 class WarehouseRead(BaseModel):
     code: str
     name: str

@@ -90,6 +90,21 @@ async def active_warehouse(uow: UnitOfWork, code: str, field: str = "warehouse")
     return found
 
 
+async def update_warehouse(
+    uow: UnitOfWork, code: str, *, name: str | None = None, priority: int | None = None
+) -> Warehouse:
+    """Rename a warehouse or change its place in the reservation rule (`priority`)."""
+    warehouse = await uow.warehouses.get(code, for_update=True)
+    if warehouse is None:
+        raise WarehouseNotFound(code)
+    if name is not None:
+        warehouse.name = name
+    if priority is not None:
+        warehouse.priority = priority
+    await uow.warehouses.save(warehouse)
+    return warehouse
+
+
 async def deactivate_warehouse(uow: UnitOfWork, code: str) -> Warehouse:
     """No more reservations, receipts or transfers in it. Refused (409) while it holds stock
     (on hand or reserved) and for the default warehouse."""
