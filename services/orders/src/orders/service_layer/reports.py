@@ -165,7 +165,7 @@ async def receivables(
 ) -> list[dict[str, Any]]:
     """Per owner and currency: invoices issued on their orders, invoiced net and gross, and
     what is still open (each invoice's balance after its latest payment or reversal, else its
-    gross). Credit notes are not reported to this service and are not deducted."""
+    gross). Credit notes are not deducted here (revenue net of them: the sales read model)."""
     invoices: dict[str, dict[str, Any]] = {}
     for owner, kind, data in await reports.billing_facts(filters, viewer):
         if kind == INVOICE_ISSUED:
