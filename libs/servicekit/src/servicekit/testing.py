@@ -497,7 +497,8 @@ class ServiceProcess:
             self.process.wait()
         self.process = None
 
-    async def wait_ready(self, within: float = 60.0) -> None:
+    # As long as a first start may take on a loaded 2-core machine (imports, migrations).
+    async def wait_ready(self, within: float = 300.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
