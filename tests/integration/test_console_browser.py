@@ -352,3 +352,53 @@ async def test_the_order_list_is_filtered_and_paged(suite: Suite, sign_in):
 async def _has(suite: Suite, order_id: str, **expected: str) -> bool:
     order = await order_state(suite, order_id)
     return all(order.get(key) == value for key, value in expected.items())
+
+
+async def test_a_quote_is_sent_accepted_and_converted_and_an_administrator_sees_operations(
+    suite: Suite, sign_in
+):
+    customer, sku = await a_customer(suite), await a_product(suite)
+    async with suite.client("orders", "sales") as orders:
+        response = await orders.post(
+            "/quotes",
+            json={
+                "customer_id": customer["id"],
+                "currency": "EUR",
+                "lines": [
+                    {
+                        "sku": sku,
+                        "kind": "product",
+                        "description": "Console bolt",
+                        "quantity": "4",
+                        "unit_price": "12.50",
+                        "tax_rate": "20",
+                    }
+                ],
+            },
+        )
+        assert response.status_code == 201, response.text
+        quote = response.json()
+
+    sales = await sign_in("sales", "sam")
+    page = sales.page
+    await page.goto(f"/quotes/{quote['id']}")
+    await expect(page.get_by_test_id("gross")).to_have_text("€60.00")
+    await page.get_by_role("button", name="Send to the customer").click()
+    await expect(page.get_by_role("status")).to_have_text("Quote sent.")
+    await expect(page.get_by_test_id("status")).to_have_text("sent")
+    await page.get_by_role("button", name="Accepted by the customer").click()
+    await expect(page.get_by_test_id("status")).to_have_text("accepted")
+    await sales.shot("quote-accepted")
+    await page.get_by_role("button", name="Convert into an order").click()
+    await expect(page).to_have_url(re.compile(r"/orders/[0-9a-f-]{36}$"))
+    await expect(page.get_by_test_id("status")).to_have_text("draft")
+    await expect(page.get_by_test_id("gross")).to_have_text("€60.00")
+    await sales.shot("order-from-quote")
+    await expect(page.get_by_role("link", name="Operations")).to_have_count(0)
+
+    admin = await sign_in("admin", "ada")
+    await admin.page.goto("/operations")
+    for service in suite.services:
+        await expect(admin.page.get_by_test_id(f"service-{service}")).to_be_visible()
+        await expect(admin.page.get_by_test_id(f"lag-{service}")).to_be_visible()
+    await admin.shot("operations")

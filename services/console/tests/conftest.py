@@ -124,7 +124,9 @@ class FakeSuiteApi:
         key = f"{service} {path}"
         if key in self.resources:
             return self.resources[key]
-        if path.endswith(("/notes", "/files", "/deliveries", "/receipts")) or path in (
+        if path.endswith(
+            ("/notes", "/files", "/deliveries", "/receipts", "/revisions")
+        ) or path in (
             "/refunds",
             "/webhooks",
             "/price-lists",
@@ -132,6 +134,8 @@ class FakeSuiteApi:
             "/purchase-orders",
             "/invoice-drafts",
             "/credit-notes",
+            "/warehouses",
+            "/transfers",
         ):
             return [] if path.endswith("/receipts") else {"items": [], "next_cursor": None}
         raise ServiceError(404, "Not Found", f"nothing at {path}")

@@ -630,6 +630,7 @@ async def test_webhooks_for_administrators_with_the_secret_shown_once(client, fa
         "/webhooks",
         "/operations",
         "/credit-notes",
+        "/warehouses",
     ],
 )
 async def test_each_new_page_is_labelled_and_in_the_chosen_language(client, fake_api, sign_in, url):
@@ -941,3 +942,112 @@ async def test_a_statement_is_printed_as_a_pdf_and_listed(client, fake_api, sign
     pdf = await client.get("/statements/s1/content")
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-security-policy"] == "frame-ancestors 'self'"
+
+
+async def test_warehouses_and_transfers(client, fake_api, sign_in):
+    fake_api.resources["inventory /warehouses"] = {
+        "items": [
+            {"code": "MAIN", "name": "Main", "priority": 0, "is_default": True, "active": True},
+            {"code": "EAST", "name": "East", "priority": 10, "is_default": False, "active": True},
+        ]
+    }
+    fake_api.resources["inventory /transfers"] = {
+        "items": [
+            {
+                "id": "t1",
+                "from_warehouse": "MAIN",
+                "to_warehouse": "EAST",
+                "status": "in_transit",
+                "lines": [{"sku": "WIDGET", "quantity": "5"}],
+                "note": None,
+                "created_at": "2026-12-01T10:00:00Z",
+            }
+        ]
+    }
+    await sign_in("viewer")
+    page = await client.get("/warehouses")
+    assert "5 × WIDGET" in page.text
+    assert 'action="/transfers/t1/receive"' not in page.text
+    await sign_in("warehouse")
+    page = await client.get("/warehouses")
+    assert 'action="/warehouses/EAST/deactivate"' in page.text
+    assert 'action="/warehouses/MAIN/deactivate"' not in page.text  # the default stays
+    token = csrf_of(page.text)
+    await client.post(
+        "/transfers",
+        data={
+            "csrf_token": token,
+            "from_warehouse": "MAIN",
+            "to_warehouse": "EAST",
+            "lines": "WIDGET 3\nBOLT; 2\n",
+        },
+    )
+    await client.post("/transfers/t1/receive", data={"csrf_token": token})
+    fake_api.refuse["inventory /warehouses/EAST/deactivate"] = ServiceError(
+        409, "Conflict", "warehouse EAST still holds stock"
+    )
+    refused = await client.post("/warehouses/EAST/deactivate", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert "still holds stock" in refused.text
+    sent = fake_api.commands()
+    assert sent[0][1:] == (
+        "inventory /transfers",
+        {
+            "from_warehouse": "MAIN",
+            "to_warehouse": "EAST",
+            "lines": [{"sku": "WIDGET", "quantity": "3"}, {"sku": "BOLT", "quantity": "2"}],
+            "note": None,
+        },
+    )
+    assert sent[1][1] == "inventory /transfers/t1/receive"
+
+
+async def test_an_open_order_is_revised_and_its_revisions_listed(client, fake_api, sign_in):
+    order = order_doc("open", "reserved")
+    oid = order["id"]
+    fake_api.orders[oid] = order
+    fake_api.resources[f"orders /orders/{oid}/revisions"] = {
+        "items": [
+            {
+                "revision": 1,
+                "revised_at": "2026-12-01T12:00:00Z",
+                "actor": "sam",
+                "changes": [{"field": "lines.1.quantity", "before": "2", "after": "3"}],
+            }
+        ]
+    }
+    await sign_in("viewer")
+    page = await client.get(f"/orders/{oid}/revisions")
+    assert "lines.1.quantity" in page.text
+    assert 'data-testid="revise"' not in page.text
+    await sign_in("sales")
+    card = await client.get(f"/orders/{oid}")
+    assert f'href="/orders/{oid}/revisions"' in card.text
+    page = await client.get(f"/orders/{oid}/revisions")
+    token = csrf_of(page.text)
+    response = await client.post(
+        f"/orders/{oid}/revisions",
+        data={"csrf_token": token, "keep-1": "1", "quantity-1": "5", "unit_price-1": "10.00"},
+    )
+    assert response.headers["location"] == f"/orders/{oid}/revisions"
+    assert fake_api.commands() == [
+        (
+            "POST",
+            f"orders /orders/{oid}/revisions",
+            {"lines": [{"line_no": 1, "quantity": "5", "unit_price": "10.00"}]},
+        )
+    ]
+    assert fake_api.called("order_action") == []  # not taken for an order action
+    fake_api.refuse[f"orders /orders/{oid}/revisions"] = ServiceError(
+        409,
+        "Conflict",
+        "below what shipped",
+        errors=[{"field": "body.lines.0.quantity", "message": "at least 1"}],
+    )
+    response = await client.post(
+        f"/orders/{oid}/revisions",
+        data={"csrf_token": token, "keep-1": "1", "quantity-1": "0"},
+    )
+    assert response.status_code == 409
+    assert 'id="err-line-1"' in response.text
+    assert 'value="0"' in response.text

@@ -26,7 +26,9 @@ from console.entrypoints import (
     purchasing_views,
     quotes_views,
     reports_views,
+    revisions_views,
     signin_views,
+    warehouses_views,
     webhooks_views,
 )
 from console.entrypoints.i18n import N_
@@ -151,6 +153,7 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
     for module in (
         signin_views,
         order_notes_views,  # before orders_views: its /orders/{id}/{action} takes any segment
+        revisions_views,
         invoicing_views,
         orders_views,
         customers_views,
@@ -160,6 +163,7 @@ def create_app(settings: ConsoleSettings, api: SuiteApi | None = None) -> FastAP
         operations_views,
         quotes_views,
         products_views,
+        warehouses_views,
         purchasing_views,
         billing_views,
         credit_notes_views,
