@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -82,3 +83,29 @@ async def test_a_delivery_is_on_the_timeline_with_its_carrier(uow: Any) -> None:
     )
     [entry] = [e for e in await uow.timeline(order.id) if e.type == EventType.SHIPMENT_DELIVERED]
     assert entry.summary == "Shipment shp-1 delivered on 2026-12-03 (DHL, tracking JD0001)"
+
+
+async def test_the_order_shows_what_came_back_per_line_once_per_return(uow: Any) -> None:
+    order = await an_order(uow, "product", "product")
+    received = ReturnReceived(
+        return_id="r-3",
+        number="RMA-2026-000003",
+        order_id=order.id,
+        reason="damaged",
+        lines=[
+            {"sku": "SKU-0", "quantity": "1.5", "disposition": "restock"},
+            {"sku": "SKU-1", "quantity": "0.5", "disposition": "scrap"},
+            {"sku": "NOT-ON-IT", "quantity": "1", "disposition": "scrap"},
+        ],
+    )
+    for _ in range(2):  # the same return reported twice (another event id): counted once
+        event = new_event(
+            EventType.RETURN_RECEIVED, received, source="/inventory", subject=order.id
+        )
+        state = await reactions.return_received(uow, event)
+    assert [(line.sku, line.returned_quantity) for line in state.lines] == [
+        ("SKU-0", Decimal("1.5")),
+        ("SKU-1", Decimal("0.5")),
+    ]
+    stored = await uow.orders.get(order.id)
+    assert [line.returned_quantity for line in stored.lines] == [Decimal("1.5"), Decimal("0.5")]

@@ -172,12 +172,14 @@ def line_values(owner_column: str, owner_id: str, line: Line, table: Table) -> d
     if "shipped_quantity" in table.c:
         values["shipped_quantity"] = line.shipped_quantity
         values["cancelled_quantity"] = line.cancelled_quantity
+        values["returned_quantity"] = line.returned_quantity
     return values
 
 
 def line_from_row(row: Row[Any]) -> Line:
     shipped = getattr(row, "shipped_quantity", None)
     cancelled = getattr(row, "cancelled_quantity", None)
+    returned = getattr(row, "returned_quantity", None)
     return Line(
         line_no=row.line_no,
         sku=row.sku,
@@ -189,4 +191,5 @@ def line_from_row(row: Row[Any]) -> Line:
         tax_rate=Decimal(row.tax_rate),
         shipped_quantity=Decimal(shipped) if shipped is not None else ZERO,
         cancelled_quantity=Decimal(cancelled) if cancelled is not None else ZERO,
+        returned_quantity=Decimal(returned) if returned is not None else ZERO,
     )

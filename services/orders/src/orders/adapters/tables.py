@@ -300,6 +300,8 @@ order_lines = _lines_table(
     Column("shipped_quantity", QUANTITY, nullable=False),
     # The unshipped remainder an order closed short cancelled (domain.order.close_short).
     Column("cancelled_quantity", QUANTITY, nullable=False, server_default=text("0")),
+    # Received back from the customer (inventory's return.received).
+    Column("returned_quantity", QUANTITY, nullable=False, server_default=text("0")),
 )
 
 # Shipments already counted into the lines' shipped quantities: each counts once.

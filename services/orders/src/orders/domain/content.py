@@ -67,6 +67,8 @@ class Line:
     shipped_quantity: Decimal = ZERO
     # What an order closed short no longer delivers (the unshipped remainder it cancelled).
     cancelled_quantity: Decimal = ZERO
+    # What came back from the customer and was received by the warehouse (inventory's returns).
+    returned_quantity: Decimal = ZERO
     # The order's (or quote's) currency: its amounts are rounded to the currency's minor unit.
     # Its owner's, not part of what the line is (lines compare without it).
     currency: str | None = field(default=None, compare=False)

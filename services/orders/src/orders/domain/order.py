@@ -494,6 +494,23 @@ class Order:
                 return
         candidates[-1].shipped_quantity += remaining  # shipped more than ordered: keep the truth
 
+    def goods_returned(self, returned: Iterable[tuple[str, Decimal]]) -> bool:
+        """Add a received return's quantities to the lines of its SKUs: first to the first line
+        with shipped goods not yet returned, the rest to the last line of the SKU."""
+        changed = False
+        for sku, quantity in returned:
+            candidates = [line for line in self.product_lines if line.sku == sku]
+            if not candidates:
+                continue
+            remaining = quantity
+            for line in candidates:
+                taken = min(max(line.shipped_quantity - line.returned_quantity, ZERO), remaining)
+                line.returned_quantity += taken
+                remaining -= taken
+            candidates[-1].returned_quantity += remaining  # more than shipped: keep the truth
+            changed = True
+        return changed
+
     # --- facts reported by billing and documents ----------------------------------------------
 
     def invoice_issued(

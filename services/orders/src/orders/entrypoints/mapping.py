@@ -239,6 +239,7 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
                 **_line_fields(line),
                 shipped_quantity=plain(line.shipped_quantity),
                 cancelled_quantity=plain(line.cancelled_quantity),
+                returned_quantity=plain(line.returned_quantity),
             )
             for line in order.lines
         ],

@@ -108,6 +108,9 @@ class OrderLineRead(LineRead):
         default=Decimal(0),
         description="The unshipped remainder cancelled when the order was closed short",
     )
+    returned_quantity: Decimal = Field(
+        default=Decimal(0), description="What came back from the customer (received returns)"
+    )
 
 
 class DocumentRead(BaseModel):

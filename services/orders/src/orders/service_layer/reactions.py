@@ -250,17 +250,23 @@ async def return_authorised(uow: UnitOfWork, event: CloudEvent[ReturnAuthorised]
     await uow.note_received(event, order_id=order.id, summary=summary)
 
 
-async def return_received(uow: UnitOfWork, event: CloudEvent[ReturnReceived]) -> None:
-    """The returned goods came back, restocked or scrapped: on the order's timeline (billing
-    credits them)."""
+async def return_received(uow: UnitOfWork, event: CloudEvent[ReturnReceived]) -> Order:
+    """The returned goods came back, restocked or scrapped: the order's lines count them as
+    returned (each return once) and it is on the order's timeline (billing credits them)."""
     data = event.data
     goods = ", ".join(
         f"{plain(line.quantity)} {line.sku} {RETURN_OUTCOMES[line.disposition.value]}"
         for line in data.lines
     )
-    order = await get_order(uow, data.order_id)
-    await uow.note_received(
-        event, order_id=order.id, summary=f"Return {data.number} received: {goods}"
+    counted = await uow.has_entry(event.type, {"return_id": data.return_id}, order_id=data.order_id)
+    returned = [(line.sku, line.quantity) for line in data.lines]
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: not counted and order.goods_returned(returned),
+        f"Return {data.number} received: {goods}",
+        lines=True,
     )
 
 
