@@ -52,6 +52,7 @@ def shipped(order_id: str, *lines: tuple[str, str]) -> ShipmentDispatched:
         lines=[StockLine(sku=sku, quantity=D(quantity)) for sku, quantity in lines],
         fully_shipped=False,
         carrier="GLS",
+        warehouse="EAST",
     )
 
 
@@ -96,7 +97,7 @@ def test_a_delivery_note_prints_the_shipped_lines_without_any_price(
     text = text_of(render(note))
     assert order.lines[1].sku in text
     assert order.lines[0].sku not in text
-    for expected in ("SO-2026-000042", "GLS", "SHIP TO", "Calle de Alcalá 42"):
+    for expected in ("SO-2026-000042", "GLS", "Shipped from EAST", "SHIP TO", "Calle de Alcalá 42"):
         assert expected in text, expected
     for word in ("Unit price", "Total", "PAYMENT TERMS", f"{order.lines[1].unit_price:,f}"):
         assert word not in text, word

@@ -17,7 +17,7 @@ from datetime import date
 class SupplyDetails:
     """What a purchase order or a delivery note prints beyond a sales document's fields."""
 
-    warehouse: str | None = None  # where a purchase order's goods are to be delivered
+    warehouse: str | None = None  # where a purchase order's goods go; where a shipment left from
     expected_date: date | None = None  # of a purchase order
     order_number: str | None = None  # the order a delivery note ships
     shipment_id: str | None = None
@@ -43,6 +43,7 @@ class SupplyLabels:
     delivery_note_no: str
     shipment: str
     shipping_date: str
+    shipped_from: str
     carrier: str
     tracking_number: str
     opening_delivery_note: str
@@ -63,6 +64,7 @@ SUPPLY_LABELS: dict[str, SupplyLabels] = {
         delivery_note_no="Delivery note no.",
         shipment="Shipment",
         shipping_date="Shipping date",
+        shipped_from="Shipped from",
         carrier="Carrier",
         tracking_number="Tracking no.",
         opening_delivery_note="Please find enclosed the following items of your order.",
@@ -81,6 +83,7 @@ SUPPLY_LABELS: dict[str, SupplyLabels] = {
         delivery_note_no="N.º de albarán",
         shipment="Envío",
         shipping_date="Fecha de envío",
+        shipped_from="Enviado desde",
         carrier="Transportista",
         tracking_number="N.º de seguimiento",
         opening_delivery_note="Le enviamos los siguientes artículos de su pedido.",
@@ -99,6 +102,7 @@ SUPPLY_LABELS: dict[str, SupplyLabels] = {
         delivery_note_no="№ накладной",
         shipment="Отгрузка",
         shipping_date="Дата отгрузки",
+        shipped_from="Склад отгрузки",
         carrier="Перевозчик",
         tracking_number="Трек-номер",
         opening_delivery_note="Направляем вам следующие позиции вашего заказа.",

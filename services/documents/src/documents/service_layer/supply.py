@@ -134,6 +134,7 @@ def delivery_note(
         look=look,
         supply=SupplyDetails(
             order_number=order.number,
+            warehouse=shipped.warehouse,
             shipment_id=shipped.shipment_id,
             shipping_date=shipped.shipping_date,
             carrier=shipped.carrier,

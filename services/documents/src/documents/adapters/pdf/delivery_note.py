@@ -26,6 +26,8 @@ class DeliveryNoteLayout(KindLayout):
             facts.append((labels.order_no, details.order_number))
         if details.shipping_date:
             facts.append((words.shipping_date, details.shipping_date.isoformat()))
+        if details.warehouse:
+            facts.append((words.shipped_from, details.warehouse))
         if details.carrier:
             facts.append((words.carrier, details.carrier))
         if details.tracking_number:
