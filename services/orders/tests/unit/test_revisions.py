@@ -11,7 +11,7 @@ from orders_builders import an_order, shipment_dispatched
 
 from contracts import EventType, new_event
 from contracts.common import StockLine
-from contracts.events import StockReservationChanged
+from contracts.events import ReturnReceived, StockReservationChanged
 from orders.domain.content import LineKind
 from orders.domain.errors import IllegalTransition, InvalidOrder
 from orders.domain.order import Fulfilment, OrderStatus
@@ -103,6 +103,30 @@ async def test_a_revision_never_goes_below_what_has_shipped(uow: Any) -> None:
         [RevisedLine(line_no=1, quantity=D("1")), RevisedLine(line_no=2, quantity=D("1"))],
     )
     assert done.fulfilment is Fulfilment.SHIPPED
+
+
+async def test_a_revision_keeps_what_came_back(uow: Any) -> None:
+    order = await an_open_order(uow, "product")
+    ship = shipment_dispatched(order.id, "s-1", [("SKU-0", "2")], fully=True)
+    await reactions.shipment_dispatched(
+        uow,
+        new_event(EventType.SHIPMENT_DISPATCHED, ship, source="/inventory", subject=order.id),
+    )
+    returned = ReturnReceived(
+        return_id="r-1",
+        number="RMA-2026-000001",
+        order_id=order.id,
+        reason="damaged",
+        lines=[{"sku": "SKU-0", "quantity": "1", "disposition": "restock"}],
+    )
+    await reactions.return_received(
+        uow, new_event(EventType.RETURN_RECEIVED, returned, source="/inventory", subject=order.id)
+    )
+    revised = await revisions.revise_confirmed_order(
+        uow, order.id, {}, [RevisedLine(line_no=1, quantity=D("3"))]
+    )
+    line = revised.lines[0]
+    assert (line.quantity, line.shipped_quantity, line.returned_quantity) == (D(3), D(2), D(1))
 
 
 async def test_only_open_orders_are_revised(uow: Any) -> None:

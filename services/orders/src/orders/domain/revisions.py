@@ -179,7 +179,8 @@ def revise(
 
 
 def _numbered(order: Order, kept: Sequence[int | None], lines: Sequence[Line]) -> list[Line]:
-    """The revision's lines with the numbers and shipped quantities of the lines they keep;
+    """The revision's lines with the numbers, shipped and returned quantities of the lines they
+    keep;
     new lines are numbered after the highest number the order ever used here."""
     current = {line.line_no: line for line in order.lines}
     next_no = max(current, default=0) + 1
@@ -202,7 +203,14 @@ def _numbered(order: Order, kept: Sequence[int | None], lines: Sequence[Line]) -
                     "shipped_quantity": str(plain(old.shipped_quantity)),
                 },
             )
-        numbered.append(replace(line, line_no=line_no, shipped_quantity=old.shipped_quantity))
+        numbered.append(
+            replace(
+                line,
+                line_no=line_no,
+                shipped_quantity=old.shipped_quantity,
+                returned_quantity=old.returned_quantity,
+            )
+        )
     removed = set(current) - {n for n in kept if n is not None}
     for line_no in sorted(removed):
         old = current[line_no]
