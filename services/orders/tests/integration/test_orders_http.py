@@ -116,6 +116,7 @@ async def test_create_and_confirm_publish_keyed_events_and_fill_the_timeline(
         "tax_amount": "7.00",
         "gross_amount": "77.00",
         "shipped_quantity": "0",
+        "cancelled_quantity": "0",
     }
 
     confirmed = await client.post(f"/orders/{order['id']}/confirm", json={})

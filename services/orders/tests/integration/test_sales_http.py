@@ -83,7 +83,9 @@ async def new_order(service: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def without_shipped(order_lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in line.items() if k != "shipped_quantity"} for line in order_lines]
+    """An order's lines as a quote's: without what only orders have (shipped, cancelled)."""
+    only_orders = ("shipped_quantity", "cancelled_quantity")
+    return [{k: v for k, v in line.items() if k not in only_orders} for line in order_lines]
 
 
 async def test_a_quote_is_sent_accepted_and_converted_into_an_order_with_all_its_content(
