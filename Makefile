@@ -57,8 +57,9 @@ contracts:  ## re-export the events' JSON Schemas after an (additive) contract c
 rules:  ## regenerate the PrometheusRule of the Kubernetes manifests from deploy/prometheus/alerts.yml
 	uv run --frozen python deploy/prometheus/prometheusrule.py
 
-# `make image SERVICE=orders` builds one; `make image CHECK=1 SERVICE=orders` also runs its CLI inside it.
-image:  ## build the images with buildah, no Docker engine (SERVICE=orders: one; CHECK=1: run openapi + migrate in it)
+# `make image SERVICE=orders` builds one; `make image CHECK=1 SERVICE=orders` also runs its CLI inside it
+# (openapi, migrate on PostgreSQL, the API's /health/ready).
+image:  ## build the images with buildah, no Docker engine (SERVICE=orders: one; CHECK=1: run its CLI in it)
 	@bash deploy/image/build.sh $(if $(CHECK),check) $(SERVICE)
 
 validate:  ## check Dockerfile, compose, Kubernetes manifests, alerts, dashboards, AsyncAPI docs

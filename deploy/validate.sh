@@ -5,8 +5,8 @@
 #                         without sources, then the sources; the entrypoint and migrations found);
 #                         the orders image built for real by buildah (deploy/image/build.sh, on a
 #                         base made by mmdebstrap) and its command line run inside it: the OpenAPI
-#                         document, and `migrate` on a real PostgreSQL (POSTGRES_ADMIN_URL's, else
-#                         a private cluster)
+#                         document, `migrate` on a real PostgreSQL (POSTGRES_ADMIN_URL's, else
+#                         a private cluster), the API's /health/ready
 #   docker-compose.yml    loaded by compose-go, the library `docker compose` itself uses
 #                         (schema, interpolation, references), plus the suite's own rules
 #   deploy/k8s            kustomize build of the base, both overlays and the optional manifests;
@@ -375,12 +375,13 @@ check_each "image build steps (uv) for" image_dry_run "${SERVICES[@]}" console
 
 # The real thing for one service: buildah builds the image from the Dockerfile (chroot isolation,
 # base images made from Debian's packages and PyPI's uv, reused from buildah's storage), then runs
-# its command line inside it: `openapi`, and `migrate` on a throwaway PostgreSQL database.
+# its command line inside it: `openapi`, `migrate` on a throwaway PostgreSQL database, and `api`
+# answering /health/ready.
 image_build_and_run() {
     command -v buildah >/dev/null 2>&1 || { echo "buildah is missing (see tools: image_tools)"; return 1; }
     bash deploy/image/build.sh check orders
 }
-check "image: buildah builds orders from the Dockerfile; in it, openapi and migrate on PostgreSQL" \
+check "image: buildah builds orders from the Dockerfile; in it, openapi, migrate on PostgreSQL, api ready" \
     image_build_and_run
 
 # --- docker-compose.yml ------------------------------------------------------------------------

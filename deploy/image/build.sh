@@ -5,7 +5,8 @@
 #   deploy/image/build.sh [SERVICE...]      build localhost/sales-order-suite/<service>:dev
 #                                           (every service when none is named)
 #   deploy/image/build.sh check SERVICE     build it, then run its command line inside the image:
-#                                           print the OpenAPI document, migrate a real database
+#                                           print the OpenAPI document, migrate a real database,
+#                                           start the API and get its /health/ready
 #   deploy/image/build.sh base [--refresh]  only the two base images (--refresh: from today's packages)
 #   deploy/image/build.sh tools             only install buildah and mmdebstrap
 #
@@ -183,23 +184,29 @@ build_service() {
 # Runs the image's entrypoint command (`suite-service ARGS`) as the image's user, in a chroot, on
 # the host's network.
 CONTAINER=""
+IN_IMAGE_ENV=(--env AUTH_DEV_SECRET=image-check-documents-only-0123456789abcdef --env AUTH_ALLOW_DEV_SECRET=true)
 in_image() {
-    buildah run --isolation chroot \
-        --env AUTH_DEV_SECRET=image-check-documents-only-0123456789abcdef \
-        --env AUTH_ALLOW_DEV_SECRET=true \
-        "${RUN_ENV[@]}" "$CONTAINER" -- "$@"
+    buildah run --isolation chroot "${IN_IMAGE_ENV[@]}" "${RUN_ENV[@]}" "$CONTAINER" -- "$@"
 }
 
 PRIVATE_PG=""
-cleanup_check() {
+API_PID=""
+cleanup_check() {  # best effort, every step: it runs on EXIT, also after a failure
+    set +e
+    if [[ -n "$API_PID" ]]; then
+        kill -TERM "$API_PID" 2>/dev/null
+        wait "$API_PID" 2>/dev/null
+    fi
+    API_PID=""
     [[ -n "$CONTAINER" ]] && buildah rm "$CONTAINER" >/dev/null 2>&1
     if [[ -n "$PRIVATE_PG" ]]; then
         SUITE_STATE_DIR="$PRIVATE_PG" bash deploy/local/postgres.sh reset >/dev/null 2>&1
         rm -rf "$PRIVATE_PG"
     fi
     if [[ -n "${CHECK_DB:-}" && -n "${POSTGRES_ADMIN_URL:-}" ]]; then
-        psql "$POSTGRES_ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $CHECK_DB" >/dev/null 2>&1
+        psql "$POSTGRES_ADMIN_URL" -X -q -c "DROP DATABASE IF EXISTS $CHECK_DB WITH (FORCE)" >/dev/null 2>&1
     fi
+    [[ -n "$WORK" ]] && rm -rf "$WORK"
     return 0
 }
 
@@ -234,7 +241,7 @@ check_service() {
     WORK="$(mktemp -d "${TMPDIR:-/tmp}/suite-image-check.XXXXXX")"
     work="$WORK"
     RUN_ENV=()
-    trap 'cleanup_check; rm -rf "$WORK"' EXIT
+    trap cleanup_check EXIT
     CONTAINER="$(buildah from --pull-never "$image")"
 
     local user entrypoint
@@ -271,6 +278,35 @@ PY
     [[ -n "$head" && "$applied" == "$head" ]] ||
         die "$image migrated its database to '$applied', its migrations' head is '$head'"
     say "$image: migrate to $head ($((SECONDS - started)) s, $(grep -c 'Running upgrade' "$work/migrate.log") migrations)"
+
+    # The API process itself: it must answer its readiness probe (the database reached).
+    started=$SECONDS
+    local port
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    # buildah itself in the background (not a function, whose subshell would get the signal): on
+    # SIGTERM it stops the process it runs.
+    buildah run --isolation chroot "${IN_IMAGE_ENV[@]}" "${RUN_ENV[@]}" "$CONTAINER" -- \
+        suite-service api --host 127.0.0.1 --port "$port" >"$work/api.log" 2>&1 &
+    API_PID=$!
+    if ! python3 - "$port" <<'PY'; then
+import json, sys, time, urllib.request
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health/ready", timeout=5) as answer:
+            body = json.load(answer)
+            sys.exit(0 if body["checks"]["database"] == "ok" else 1)
+    except OSError:
+        time.sleep(1)
+sys.exit(1)
+PY
+        tail -n 30 "$work/api.log" >&2
+        die "suite-service api in $image did not answer /health/ready"
+    fi
+    kill -TERM "$API_PID" 2>/dev/null || true
+    wait "$API_PID" 2>/dev/null || true  # buildah reports the stopped process as status 1
+    API_PID=""
+    say "$image: api answers /health/ready ($((SECONDS - started)) s)"
 }
 
 # --- main --------------------------------------------------------------------------------------
