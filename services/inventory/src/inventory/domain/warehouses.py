@@ -1,7 +1,7 @@
 """Warehouses, the rule that picks where an order is reserved, and transfers between them.
 
 Pure Python, like the rest of the domain: the service layer loads and locks, asks these rules,
-and persists the outcome (ADR 20 records the reservation rule).
+and persists the outcome (ADR 25 records the reservation rule).
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
         if product_skus:  # the order waits for an answer about its product lines
             return await _nothing_to_reserve(uow, cause)
         return ReservationOutcome.NOTHING_TO_RESERVE
-    # The warehouses it may come from, in the order of the rule (ADR 20), all locked at once.
+    # The warehouses it may come from, in the order of the rule (ADR 25), all locked at once.
     named = order.warehouse
     tried = candidates(await uow.warehouses.all(), named)
     locked = await uow.stock.lock_in((w, sku) for w in tried for sku in demand)
