@@ -25,7 +25,7 @@ def names(actions):
         ("draft", "unreserved", ["confirm", "cancel"]),
         ("open", "reserving", ["cancel"]),
         ("open", "reserved", ["ship", "cancel"]),
-        ("open", "partially_shipped", ["ship"]),
+        ("open", "partially_shipped", ["ship", "close-short"]),
         ("open", "shipped", ["complete"]),
         ("concluded", "shipped", []),
         ("cancelled", "unreserved", []),
@@ -33,6 +33,11 @@ def names(actions):
 )
 def test_the_state_admits_these_actions(status, fulfilment, expected):
     assert names(rules.available_actions(order_doc(status, fulfilment))) == expected
+
+
+def test_an_order_closed_short_is_not_closed_short_again():
+    order = order_doc("open", "partially_shipped", closed_short_at="2026-12-01T10:00:00Z")
+    assert names(rules.available_actions(order)) == ["ship"]
 
 
 def test_roles_choose_among_them():

@@ -140,6 +140,26 @@ async def test_sales_may_confirm_a_draft_and_warehouse_may_ship_a_reserved_order
     )
 
 
+async def test_sales_closes_a_partially_shipped_order_short(client, fake_api, sign_in):
+    await sign_in("warehouse")
+    order = order_doc("open", "partially_shipped")
+    fake_api.orders[order["id"]] = order
+    card = await client.get(f"/orders/{order['id']}")
+    assert "close-short" not in card.text  # a sales decision
+
+    await sign_in("sales")
+    card = await client.get(f"/orders/{order['id']}")
+    assert f'action="/orders/{order["id"]}/close-short"' in card.text
+    response = await client.post(
+        f"/orders/{order['id']}/close-short",
+        data={"csrf_token": csrf_of(card.text), "reason": "the customer waits no longer"},
+    )
+    assert response.status_code == 303
+    assert fake_api.called("order_action") == [
+        (order["id"], "close-short", {"reason": "the customer waits no longer"})
+    ]
+
+
 async def test_a_refused_action_shows_the_services_words_on_the_card(client, fake_api, sign_in):
     await sign_in("sales")
     order = order_doc("draft")

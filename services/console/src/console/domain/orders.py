@@ -58,6 +58,8 @@ CONFIRM = Action("confirm", "Confirm", ("sales",))
 CANCEL = Action("cancel", "Cancel order", ("sales",), needs_reason=True)
 SHIP = Action("ship", "Ship what is left", ("warehouse",))
 COMPLETE = Action("complete", "Complete", ("sales",))
+# Cancel the unshipped rest of a partially shipped order: it completes with what shipped.
+CLOSE_SHORT = Action("close-short", "Close short", ("sales",), needs_reason=True)
 
 
 def tone(value: str | None) -> str:
@@ -80,6 +82,8 @@ def available_actions(order: Mapping[str, Any]) -> list[Action]:
         actions.append(COMPLETE)
     if status in ("draft", "open") and fulfilment not in SHIPPED_OR_SHIPPING:
         actions.append(CANCEL)
+    if status == "open" and fulfilment == "partially_shipped" and not order.get("closed_short_at"):
+        actions.append(CLOSE_SHORT)
     return actions
 
 

@@ -54,7 +54,7 @@ VOCABULARY = (
     N_("created at"), N_("order date"), N_("number"), N_("gross"), N_("period"),
     N_("customer"), N_("owner"), N_("month"), N_("week"), N_("day"),
     # the order actions
-    N_("Confirm"), N_("Cancel order"), N_("Ship what is left"), N_("Complete"),
+    N_("Confirm"), N_("Cancel order"), N_("Ship what is left"), N_("Complete"), N_("Close short"),
     # problem titles the services answer with
     N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"), N_("Conflict"),
     N_("Precondition Failed"), N_("Unprocessable Entity"), N_("Unprocessable Content"),

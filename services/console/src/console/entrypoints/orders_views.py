@@ -301,6 +301,7 @@ async def card_context(api: SuiteApi, user: User, order_id: str) -> dict[str, An
         "may_email": user.may("sales"),
         "actions": rules.actions_for(order, user.roles),
         "may_cancel": rules.CANCEL in rules.actions_for(order, user.roles),
+        "may_close_short": rules.CLOSE_SHORT in rules.actions_for(order, user.roles),
         "may_pay": user.may("accounting"),
         "settled": rules.is_settled(order),
         "action_key": str(uuid.uuid4()),
@@ -363,8 +364,8 @@ async def order_action(
     stage: Annotated[str | None, Form(max_length=50)] = None,
     decision: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
-    """Confirm, cancel, complete, move to a stage, approve or refuse (orders) or ship what is
-    left (inventory); a refusal is shown on the card in the service's words, and changes
+    """Confirm, cancel, complete, close short, move to a stage, approve or refuse (orders) or
+    ship what is left (inventory); a refusal is shown on the card in the service's words, and changes
     nothing."""
     try:
         if action == "stage":
@@ -390,6 +391,9 @@ async def order_action(
                 "confirm": N_("Order confirmed."),
                 "complete": N_("Order completed."),
             }.get(action, N_("Order cancelled."))
+        elif action == rules.CLOSE_SHORT.name:
+            await api.order_action(user.token, order_id, action, {"reason": reason or None})
+            message = N_("Order closed short: it completes with what has shipped.")
         else:
             return render(
                 request,
