@@ -365,8 +365,8 @@ async def order_action(
     decision: Annotated[str | None, Form(max_length=10)] = None,
 ) -> Response:
     """Confirm, cancel, complete, close short, move to a stage, approve or refuse (orders) or
-    ship what is left (inventory); a refusal is shown on the card in the service's words, and changes
-    nothing."""
+    ship what is left (inventory); a refusal is shown on the card in the service's words, and
+    changes nothing."""
     try:
         if action == "stage":
             await api.order_action(
