@@ -114,10 +114,21 @@ class _BillableOrders:
         return {}
 
 
+class _DownPayments:
+    """An order without down payments: nothing to deduct."""
+
+    async def left(self, order_id: str) -> list[Any]:
+        return []
+
+    async def numbers(self, order_id: str) -> list[str]:
+        return []
+
+
 class _UnitOfWork:
     def __init__(self) -> None:
         self.invoices = _Invoices()
         self.billable_orders = _BillableOrders()
+        self.down_payments = _DownPayments()
         self.recorded: list[CloudEvent[Any]] = []
 
     async def record(self, event: CloudEvent[Any], **_: Any) -> None:

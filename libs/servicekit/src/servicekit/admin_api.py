@@ -58,7 +58,7 @@ class OutboxRead(BaseModel):
 class OutboxRetry(BaseModel):
     model_config = {"extra": "forbid"}
 
-    ids: list[Annotated[int, Field(ge=1)]] | None = Field(
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
         default=None, max_length=1000, description="Parked rows to retry; left out: all of them"
     )
 

@@ -448,6 +448,12 @@ async def test_the_owner_is_e_mailed_once_unless_opted_out_and_the_outcome_annou
         )
         assert bad.status_code == 422
         assert {e["field"] for e in bad.json()["errors"]} == {"body.email", "body.opted_out.0"}
+        too_long = await service.client.put(
+            "/me/notifications",
+            json={"email": f"{'a' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 30}.example"},  # 221
+            headers=bearer("sales", subject=bob),
+        )
+        assert too_long.status_code == 422, too_long.text
 
         order_id = str(uuid.uuid4())
         unheard = [  # no owner; an owner without an address; a milestone alice opted out of

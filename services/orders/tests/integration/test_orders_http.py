@@ -117,6 +117,7 @@ async def test_create_and_confirm_publish_keyed_events_and_fill_the_timeline(
         "gross_amount": "77.00",
         "shipped_quantity": "0",
         "cancelled_quantity": "0",
+        "returned_quantity": "0",
     }
 
     confirmed = await client.post(f"/orders/{order['id']}/confirm", json={})

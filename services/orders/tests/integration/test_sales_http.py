@@ -83,8 +83,9 @@ async def new_order(service: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def without_shipped(order_lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """An order's lines as a quote's: without what only orders have (shipped, cancelled)."""
-    only_orders = ("shipped_quantity", "cancelled_quantity")
+    """An order's lines as a quote's: without what only orders have (shipped, cancelled,
+    returned)."""
+    only_orders = ("shipped_quantity", "cancelled_quantity", "returned_quantity")
     return [{k: v for k, v in line.items() if k not in only_orders} for line in order_lines]
 
 

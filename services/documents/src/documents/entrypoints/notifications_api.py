@@ -15,7 +15,7 @@ from documents.entrypoints.common import ReadingUnitOfWork, in_transaction
 from documents.service_layer.unit_of_work import UnitOfWork
 from servicekit.auth import current_actor
 
-Address = Annotated[str, Field(max_length=254, pattern=EMAIL_ADDRESS.pattern)]
+Address = Annotated[str, Field(max_length=200, pattern=EMAIL_ADDRESS.pattern)]  # its column
 
 
 class NotificationSettings(BaseModel):
