@@ -17,8 +17,10 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
+from aiokafka.errors import KafkaError
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from servicekit.db import make_sessionmaker, new_metadata
 from servicekit.dlq import DeadLetter, topic_partitions
@@ -86,6 +88,16 @@ async def subscribed_topics(admin: AIOKafkaAdminClient, group: str) -> set[str]:
     return topics
 
 
+def _retriable(exc: BaseException) -> bool:
+    return isinstance(exc, KafkaError) and exc.retriable
+
+
+# A partition whose leader is moving, or a group coordinator still loading, answers with a
+# retriable error for a moment (a freshly created topic does so routinely): ask again briefly
+# before telling the operator that Kafka did not answer.
+KAFKA_ANSWER_ATTEMPTS = 5
+
+
 async def consumer_lag(
     kafka: KafkaSettings, group: str, topics: Sequence[str] = ()
 ) -> list[tuple[str, int, int | None, int]]:
@@ -94,8 +106,22 @@ async def consumer_lag(
     The partitions are those of the topics the group has committed on, its members subscribe to,
     and `topics`. A partition without a committed offset counts from its beginning, where the
     suite's consumers start (`auto_offset_reset="earliest"`): a group that never committed shows
-    everything as lag, not nothing.
+    everything as lag, not nothing. Retriable Kafka errors are retried a few times.
     """
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(_retriable),
+        stop=stop_after_attempt(KAFKA_ANSWER_ATTEMPTS),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        reraise=True,
+    ):
+        with attempt:
+            return await _consumer_lag_once(kafka, group, topics)
+    raise AssertionError("unreachable: the last attempt re-raises")  # pragma: no cover
+
+
+async def _consumer_lag_once(
+    kafka: KafkaSettings, group: str, topics: Sequence[str]
+) -> list[tuple[str, int, int | None, int]]:
     admin = AIOKafkaAdminClient(**kafka.client_options())
     consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False)
     await admin.start()

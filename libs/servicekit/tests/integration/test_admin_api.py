@@ -151,7 +151,9 @@ async def test_consumer_lag_dead_letters_and_one_replayed(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://t", headers=bearer("admin"), timeout=30
         ) as client:
-            lag = (await client.get("/admin/consumer-lag")).json()
+            answer = await client.get("/admin/consumer-lag")
+            assert answer.status_code == 200, answer.text
+            lag = answer.json()
             assert lag["group"] == runtime.consumer_group
             assert lag["total"] == 3  # nothing consumed yet: everything is lag
             assert {p["topic"] for p in lag["partitions"]} == {events}
