@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -26,6 +27,9 @@ from servicekit.db import make_sessionmaker, new_metadata
 from servicekit.dlq import DeadLetter, topic_partitions
 from servicekit.outbox import NOTIFY_CHANNEL, outbox_state
 from servicekit.settings import KafkaSettings
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 OUTBOX = new_metadata().tables["outbox"]
 
@@ -98,6 +102,27 @@ def _retriable(exc: BaseException) -> bool:
 KAFKA_ANSWER_ATTEMPTS = 5
 
 
+def asks_kafka_again(
+    question: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R]]:
+    """`question` retried a few times on a retriable Kafka error; the last error propagates."""
+
+    @functools.wraps(question)
+    async def asked(*args: P.args, **kwargs: P.kwargs) -> R:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_retriable),
+            stop=stop_after_attempt(KAFKA_ANSWER_ATTEMPTS),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        ):
+            with attempt:
+                return await question(*args, **kwargs)
+        raise AssertionError("unreachable: the last attempt re-raises")  # pragma: no cover
+
+    return asked
+
+
+@asks_kafka_again
 async def consumer_lag(
     kafka: KafkaSettings, group: str, topics: Sequence[str] = ()
 ) -> list[tuple[str, int, int | None, int]]:
@@ -106,17 +131,9 @@ async def consumer_lag(
     The partitions are those of the topics the group has committed on, its members subscribe to,
     and `topics`. A partition without a committed offset counts from its beginning, where the
     suite's consumers start (`auto_offset_reset="earliest"`): a group that never committed shows
-    everything as lag, not nothing. Retriable Kafka errors are retried a few times.
+    everything as lag, not nothing.
     """
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(_retriable),
-        stop=stop_after_attempt(KAFKA_ANSWER_ATTEMPTS),
-        wait=wait_exponential(multiplier=0.2, max=2),
-        reraise=True,
-    ):
-        with attempt:
-            return await _consumer_lag_once(kafka, group, topics)
-    raise AssertionError("unreachable: the last attempt re-raises")  # pragma: no cover
+    return await _consumer_lag_once(kafka, group, topics)
 
 
 async def _consumer_lag_once(
@@ -157,6 +174,7 @@ async def _consumer_lag_once(
         await admin.close()
 
 
+@asks_kafka_again
 async def message_count(kafka: KafkaSettings, topic: str) -> int:
     """How many messages `topic` holds (end minus first offset still kept, every partition);
     0 when it does not exist."""
@@ -173,6 +191,7 @@ async def message_count(kafka: KafkaSettings, topic: str) -> int:
     return sum(max(end[tp] - beginning[tp], 0) for tp in partitions)
 
 
+@asks_kafka_again
 async def read_message(
     kafka: KafkaSettings, topic: str, partition: int, offset: int, *, wait_seconds: float = 5.0
 ) -> DeadLetter | None:

@@ -1,4 +1,4 @@
-"""The operator's consumer-lag question survives Kafka's momentary, retriable answers."""
+"""Operator questions to Kafka (here: consumer lag) survive its momentary, retriable answers."""
 
 from __future__ import annotations
 
