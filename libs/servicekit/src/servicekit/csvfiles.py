@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from servicekit.http import InvalidInput
+
+T = TypeVar("T")
+P = TypeVar("P")
 
 DELIMITERS = ",;\t|"
 MAX_CELL = 10_000
@@ -210,6 +214,58 @@ async def stream_csv(
     yield csv_line(list(header))
     async for row in rows:
         yield csv_line(cells(row))
+
+
+EXPORT_PAGE = 500  # rows read per transaction by an export
+
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
+}
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: AsyncIterable[Sequence[Any]]
+) -> StreamingResponse:
+    """An export as a download named `filename`, streamed as its rows are read."""
+    return StreamingResponse(
+        stream_csv(header, rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def paged(
+    read_page: Callable[[P | None], Awaitable[tuple[Sequence[T], bool]]],
+    position: Callable[[T], P],
+) -> AsyncIterator[T]:
+    """Every item of a keyset-paginated list: `read_page(after)` answers a page and whether more
+    follow (`after` is None for the first page, then `position(last item)`). Each page should be
+    read in a short transaction of its own, so a long export holds none open."""
+    after: P | None = None
+    while True:
+        page, more = await read_page(after)
+        for item in page:
+            yield item
+        if not more or not page:
+            return
+        after = position(page[-1])
+
+
+async def rows_of(
+    items: AsyncIterable[T], row: Callable[[T], Sequence[Any]]
+) -> AsyncIterator[Sequence[Any]]:
+    """The rows of an export, one per item: `row(item)`."""
+    async for item in items:
+        yield row(item)
+
+
+async def line_rows_of(
+    items: AsyncIterable[T], rows: Callable[[T], Iterable[Sequence[Any]]]
+) -> AsyncIterator[Sequence[Any]]:
+    """The rows of an export, any number per item (one per line, say): `rows(item)`."""
+    async for item in items:
+        for row in rows(item):
+            yield row
 
 
 class CellErrorRead(BaseModel):

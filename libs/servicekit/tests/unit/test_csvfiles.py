@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from servicekit.csvfiles import CsvRejected, cells, read_table, stream_csv
+from servicekit.csvfiles import (
+    CsvRejected,
+    cells,
+    line_rows_of,
+    paged,
+    read_table,
+    stream_csv,
+)
 
 COLUMNS = {"ref", "name", "note"}
 
@@ -79,3 +86,18 @@ async def test_an_export_reads_back_as_it_was_written() -> None:
         {"ref": "A", "name": 'Smith; "Jr"', "note": "line\nbreak"},
         {"ref": "B", "name": "=cmd"},
     ]
+
+
+async def test_paged_reads_every_page_after_the_last_item_of_the_previous() -> None:
+    asked: list[int | None] = []
+
+    async def read(after: int | None) -> tuple[list[int], bool]:
+        asked.append(after)
+        start = 0 if after is None else after + 1
+        page = [n for n in range(start, min(start + 2, 5))]
+        return page, start + 2 < 5
+
+    items = [n async for n in paged(read, lambda n: n)]
+    assert (items, asked) == ([0, 1, 2, 3, 4], [None, 1, 3])
+    lines = [row async for row in line_rows_of(paged(read, lambda n: n), lambda n: [[n]] * n)]
+    assert len(lines) == 0 + 1 + 2 + 3 + 4

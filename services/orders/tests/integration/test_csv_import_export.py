@@ -8,7 +8,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from servicekit.testing import eventually
+from servicekit.testing import bearer, eventually
 
 CSV = {"content-type": "text/csv"}
 HEADER = (
@@ -290,6 +290,34 @@ async def test_contacts_import_names_customers_by_reference_or_id(orders_service
     assert (again.json()["created"], again.json()["existing"]) == (0, 2)
     contacts = (await client.get(f"/customers/{by_id['id']}/contacts")).json()["items"]
     assert [(c["name"], c["email"]) for c in contacts] == [("Ben Weber", None)]
+
+
+async def test_contacts_export_with_the_customer_filters_imports_back(orders_service: Any) -> None:
+    client = orders_service.client
+    marker = uuid.uuid4().hex[:8]
+    first = await orders_service.new_customer(f"Export {marker} Eins")
+    other = await orders_service.new_customer(f"Anders {marker}")
+    for customer, name in ((first, "=Zoe Admin"), (first, "Ann Buyer"), (other, "Olga")):
+        path = f"/customers/{customer['id']}/contacts"
+        body = {"name": name, "email": f"{name[-5:].strip().lower()}@example.com"}
+        assert (await client.post(path, json=body)).status_code == 201
+
+    rows = await exported(orders_service, "/exports/contacts.csv", q=f"Export {marker}")
+    assert [(r["customer"], r["name"]) for r in rows] == [
+        (first["id"], "'=Zoe Admin"),  # defused for spreadsheets, restored on import
+        (first["id"], "Ann Buyer"),
+    ]
+    assert rows[1]["email"] == "buyer@example.com"
+    every = await client.get("/exports/contacts.csv", params={"q": marker})
+    assert every.headers["content-disposition"] == 'attachment; filename="contacts.csv"'
+    again = await client.post("/imports/contacts", content=every.content, headers=CSV)
+    assert (again.json()["created"], again.json()["existing"], again.json()["errors"]) == (
+        0,
+        3,
+        [],
+    )
+    refused = await client.get("/exports/contacts.csv", headers=bearer())
+    assert refused.status_code == 403
 
 
 async def test_quotes_export_with_the_list_filters(orders_service: Any) -> None:

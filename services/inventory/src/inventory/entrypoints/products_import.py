@@ -26,14 +26,18 @@ from inventory.service_layer import catalogue
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.auth import current_actor
 from servicekit.csvfiles import (
+    CSV_ANSWER,
+    EXPORT_PAGE,
     CellError,
     ImportFailed,
     ImportReport,
     ImportReportRead,
     Row,
+    csv_response,
+    paged,
     read_table,
     row_errors,
-    stream_csv,
+    rows_of,
 )
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import Runtime
@@ -196,9 +200,6 @@ async def import_products_csv(
     return ImportReportRead.of(report)
 
 
-EXPORT_PAGE = 500
-
-
 def export_row(product: Product) -> list[Any]:
     details = product.details
     prices = " ".join(f"{currency} {amount}" for currency, amount in details.list_prices.items())
@@ -215,11 +216,7 @@ def export_row(product: Product) -> list[Any]:
     ]
 
 
-@router.get(
-    "/exports/products.csv",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
-)
+@router.get("/exports/products.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 async def export_products(
     runtime: RuntimeDep,
     kind: ItemKind | None = None,
@@ -230,26 +227,16 @@ async def export_products(
     /imports/products` reads; streamed a page at a time, each page read in a short
     transaction of its own."""
 
-    async def rows() -> Any:
-        after: str | None = None
-        while True:
-            async with runtime.sessionmaker() as session, session.begin():
-                page, more = await catalogue.list_products(
-                    SqlUnitOfWork(session),
-                    limit=EXPORT_PAGE,
-                    after_sku=after,
-                    kind=kind,
-                    text=q,
-                    active=active,
-                )
-            for product in page:
-                yield export_row(product)
-            if not more or not page:
-                return
-            after = page[-1].sku
+    async def read(after: str | None) -> tuple[list[Product], bool]:
+        async with runtime.sessionmaker() as session, session.begin():
+            return await catalogue.list_products(
+                SqlUnitOfWork(session),
+                limit=EXPORT_PAGE,
+                after_sku=after,
+                kind=kind,
+                text=q,
+                active=active,
+            )
 
-    return StreamingResponse(
-        stream_csv(COLUMNS, rows()),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="products.csv"'},
-    )
+    found = paged(read, lambda product: product.sku)
+    return csv_response("products.csv", COLUMNS, rows_of(found, export_row))

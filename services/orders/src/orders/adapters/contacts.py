@@ -21,6 +21,19 @@ class SqlContactRepository(SqlRepository):
         )
         return [copied(Contact, row) for row in rows]
 
+    async def of_customers(self, customer_ids: list[str]) -> list[Contact]:
+        """The contacts of these customers, by customer (in `customer_ids` order) and name."""
+        if not customer_ids:
+            return []
+        rows = await self.session.execute(
+            select(customer_contacts)
+            .where(customer_contacts.c.customer_id.in_(customer_ids))
+            .order_by(customer_contacts.c.name, customer_contacts.c.id)
+        )
+        order = {customer_id: index for index, customer_id in enumerate(customer_ids)}
+        found = [copied(Contact, row) for row in rows]
+        return sorted(found, key=lambda contact: order[contact.customer_id])
+
     async def get(self, contact_id: str) -> Contact | None:
         row = await row_by_id(self.session, customer_contacts, contact_id)
         return None if row is None else copied(Contact, row)

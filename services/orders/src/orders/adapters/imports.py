@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from orders.adapters.tables import customers, external_references, import_jobs, price_lists
+from orders.adapters.tables import (
+    customer_contacts,
+    customers,
+    external_references,
+    import_jobs,
+    price_lists,
+)
 from orders.service_layer.imports import ImportJob, JobStatus
 from servicekit.mapping import copied
 from servicekit.unit_of_work import SqlRepository
@@ -19,9 +25,9 @@ class SqlExternalReferences(SqlRepository):
     async def known(self, kind: str, references: Collection[str]) -> dict[str, str]:
         """The references among `references` that name a record already: reference -> id.
 
-        A reference that is the id of an existing customer (price list) names that record: an
-        export of records created here (whose reference is their id) imports back without
-        duplicates.
+        A reference that is the id of an existing customer (price list, contact) names that
+        record: an export of records created here (whose reference is their id) imports back
+        without duplicates.
         """
         if not references:
             return {}
@@ -32,7 +38,11 @@ class SqlExternalReferences(SqlRepository):
             )
         )
         found = {row.reference: row.entity_id for row in rows}
-        table_of_kind = {"customer": customers, "price_list": price_lists}.get(kind)
+        table_of_kind = {
+            "customer": customers,
+            "price_list": price_lists,
+            "contact": customer_contacts,
+        }.get(kind)
         if table_of_kind is not None:
             ids = [ref for ref in references if ref not in found and _is_uuid(ref)]
             if ids:

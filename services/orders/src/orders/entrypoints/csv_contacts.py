@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.contacts import Contact
 from orders.entrypoints.contacts_schemas import ContactCreate
 from orders.entrypoints.csv_rows import REFERENCE, checked_rows
 from orders.service_layer.contacts import NewContact
@@ -15,6 +16,11 @@ from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
 FIELDS = ("name", "email", "phone", "position")
 COLUMNS = (REFERENCE, "customer", *FIELDS)
 REQUIRED = (REFERENCE, "customer", "name")
+
+
+def export_row(contact: Contact, reference: str, customer: str) -> list[Any]:
+    """A contact's cells in `COLUMNS` order (`reference`: its own, `customer`: its customer's)."""
+    return [reference, customer, contact.name, contact.email, contact.phone, contact.position]
 
 
 def read(data: bytes, max_rows: int) -> Table:

@@ -8,33 +8,32 @@ repeats for rows that do not change meanwhile).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.customer import Customer
 from orders.domain.order import Order
+from orders.domain.price_lists import PriceList
 from orders.domain.quote import Quote
-from orders.entrypoints import csv_customers, csv_price_lists
+from orders.entrypoints import csv_contacts, csv_customers, csv_price_lists
 from orders.entrypoints.customers_api import CustomerQuery
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of
 from orders.entrypoints.quotes_api import QuoteQuery
 from orders.service_layer import quotes
-from orders.service_layer.imports import CUSTOMER, PRICE_LIST
+from orders.service_layer.imports import CONTACT, CUSTOMER, PRICE_LIST
 from orders.service_layer.ports import OrderFilters, OrderSort, Position
 from servicekit.api import Storable
-from servicekit.csvfiles import stream_csv
+from servicekit.csvfiles import CSV_ANSWER, EXPORT_PAGE, csv_response, line_rows_of, paged, rows_of
 from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["exports"])
 
-PAGE = 500
-CSV_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
-}
+PAGE = EXPORT_PAGE
+T = TypeVar("T")
 
 AMOUNT_COLUMNS = ("currency", "net_total", "tax_total", "gross_total")
 ORDER_COLUMNS = (
@@ -55,12 +54,11 @@ ORDER_COLUMNS = (
 )
 
 
-def _csv(filename: str, header: Sequence[str], rows: AsyncIterator[list[Any]]) -> StreamingResponse:
-    return StreamingResponse(
-        stream_csv(header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+_WithRows = tuple[T, list[list[Any]]]  # a record and its rows, read in one transaction
+
+
+def _second(pair: tuple[Any, Any]) -> Any:
+    return pair[1]
 
 
 @router.get("/exports/customers.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
@@ -69,20 +67,44 @@ async def export_customers(request: Request, filters: CustomerQuery) -> Streamin
     in the columns `POST /imports/customers` reads: an export imports back unchanged."""
     sessionmaker = runtime_of(request).sessionmaker
 
-    async def rows() -> AsyncIterator[list[Any]]:
-        after: tuple[str, str] | None = None
-        while True:
-            async with sessionmaker() as session, session.begin():
-                uow = SqlUnitOfWork(session)
-                page = await uow.customers.search(filters, limit=PAGE, after=after)
-                references = await uow.references.of_entities(CUSTOMER, [c.id for c in page])
-            for customer in page:
-                yield csv_customers.export_row(customer, references.get(customer.id))
-            if len(page) < PAGE:
-                return
-            after = (page[-1].name, page[-1].id)
+    async def read(after: tuple[str, str] | None) -> tuple[list[tuple[Customer, list[Any]]], bool]:
+        async with sessionmaker() as session, session.begin():
+            uow = SqlUnitOfWork(session)
+            page = await uow.customers.search(filters, limit=PAGE, after=after)
+            references = await uow.references.of_entities(CUSTOMER, [c.id for c in page])
+        rows = [csv_customers.export_row(c, references.get(c.id)) for c in page]
+        return list(zip(page, rows, strict=True)), len(page) == PAGE
 
-    return _csv("customers.csv", csv_customers.COLUMNS, rows())
+    pairs = paged(read, lambda pair: (pair[0].name, pair[0].id))
+    return csv_response("customers.csv", csv_customers.COLUMNS, rows_of(pairs, _second))
+
+
+@router.get("/exports/contacts.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_contacts(request: Request, filters: CustomerQuery) -> StreamingResponse:
+    """The contacts of the customers `GET /customers` lists with these filters (only those the
+    caller may see), by customer name, in the columns `POST /imports/contacts` reads: an export
+    imports back unchanged (a contact's id names it where it has no external reference)."""
+    sessionmaker = runtime_of(request).sessionmaker
+
+    async def read(
+        after: tuple[str, str] | None,
+    ) -> tuple[list[_WithRows[Customer]], bool]:
+        async with sessionmaker() as session, session.begin():
+            uow = SqlUnitOfWork(session)
+            page = await uow.customers.search(filters, limit=PAGE, after=after)
+            ids = [c.id for c in page]
+            found = await uow.contacts.of_customers(ids)
+            customer_refs = await uow.references.of_entities(CUSTOMER, ids)
+            contact_refs = await uow.references.of_entities(CONTACT, [c.id for c in found])
+        rows: dict[str, list[list[Any]]] = {customer_id: [] for customer_id in ids}
+        for contact in found:
+            customer = customer_refs.get(contact.customer_id) or contact.customer_id
+            reference = contact_refs.get(contact.id) or contact.id
+            rows[contact.customer_id].append(csv_contacts.export_row(contact, reference, customer))
+        return [(c, rows[c.id]) for c in page], len(page) == PAGE
+
+    found = paged(read, lambda pair: (pair[0].name, pair[0].id))
+    return csv_response("contacts.csv", csv_contacts.COLUMNS, line_rows_of(found, _second))
 
 
 def _after(order: Order, sort: OrderSort) -> Position:
@@ -124,18 +146,13 @@ async def export_orders(request: Request, query: OrderQueryParams) -> StreamingR
     filters: OrderFilters = filters_of(query)
     sessionmaker = runtime_of(request).sessionmaker
 
-    async def rows() -> AsyncIterator[list[Any]]:
-        after: Position | None = None
-        while True:
-            async with sessionmaker() as session, session.begin():
-                page = await SqlUnitOfWork(session).orders.search(filters, limit=PAGE, after=after)
-            for order in page:
-                yield _order_row(order)
-            if len(page) < PAGE:
-                return
-            after = _after(page[-1], filters.sort)
+    async def read(after: Position | None) -> tuple[list[Order], bool]:
+        async with sessionmaker() as session, session.begin():
+            page = await SqlUnitOfWork(session).orders.search(filters, limit=PAGE, after=after)
+        return page, len(page) == PAGE
 
-    return _csv("orders.csv", ORDER_COLUMNS, rows())
+    found = paged(read, lambda order: _after(order, filters.sort))
+    return csv_response("orders.csv", ORDER_COLUMNS, rows_of(found, _order_row))
 
 
 QUOTE_COLUMNS = (
@@ -176,20 +193,13 @@ async def export_quotes(request: Request, filters: QuoteQuery) -> StreamingRespo
     """Quotes, newest first, with the filters of `GET /quotes` (only those the caller may see)."""
     sessionmaker = runtime_of(request).sessionmaker
 
-    async def rows() -> AsyncIterator[list[Any]]:
-        before: tuple[datetime, str] | None = None
-        while True:
-            async with sessionmaker() as session, session.begin():
-                page = await SqlUnitOfWork(session).quotes.search(
-                    filters, limit=PAGE, before=before
-                )
-            for quote in page:
-                yield _quote_row(quote)
-            if len(page) < PAGE:
-                return
-            before = (page[-1].created_at, page[-1].id)
+    async def read(before: tuple[datetime, str] | None) -> tuple[list[Quote], bool]:
+        async with sessionmaker() as session, session.begin():
+            page = await SqlUnitOfWork(session).quotes.search(filters, limit=PAGE, before=before)
+        return page, len(page) == PAGE
 
-    return _csv("quotes.csv", QUOTE_COLUMNS, rows())
+    found = paged(read, lambda quote: (quote.created_at, quote.id))
+    return csv_response("quotes.csv", QUOTE_COLUMNS, rows_of(found, _quote_row))
 
 
 @router.get("/exports/price-lists.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
@@ -203,25 +213,20 @@ async def export_price_lists(
     break in the columns `POST /imports/price-lists` reads: an export imports back unchanged."""
     sessionmaker = runtime_of(request).sessionmaker
 
-    async def rows() -> AsyncIterator[list[Any]]:
-        after: tuple[datetime, str] | None = None
-        while True:
-            async with sessionmaker() as session, session.begin():
-                uow = SqlUnitOfWork(session)
-                page, more = await uow.price_lists.page(
-                    customer_id=str(customer_id) if customer_id else None,
-                    customer_group=customer_group,
-                    currency=currency,
-                    limit=PAGE,
-                    after=after,
-                )
-                ids = [p.id for p in page]
-                references = await uow.references.of_entities(PRICE_LIST, ids)
-            for price_list in page:
-                for row in csv_price_lists.export_rows(price_list, references.get(price_list.id)):
-                    yield row
-            if not more or not page:
-                return
-            after = (page[-1].created_at, page[-1].id)
+    async def read(
+        after: tuple[datetime, str] | None,
+    ) -> tuple[list[tuple[PriceList, list[list[Any]]]], bool]:
+        async with sessionmaker() as session, session.begin():
+            uow = SqlUnitOfWork(session)
+            page, more = await uow.price_lists.page(
+                customer_id=str(customer_id) if customer_id else None,
+                customer_group=customer_group,
+                currency=currency,
+                limit=PAGE,
+                after=after,
+            )
+            references = await uow.references.of_entities(PRICE_LIST, [p.id for p in page])
+        return [(p, csv_price_lists.export_rows(p, references.get(p.id))) for p in page], more
 
-    return _csv("price-lists.csv", csv_price_lists.COLUMNS, rows())
+    found = paged(read, lambda pair: (pair[0].created_at, pair[0].id))
+    return csv_response("price-lists.csv", csv_price_lists.COLUMNS, line_rows_of(found, _second))
