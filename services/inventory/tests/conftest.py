@@ -192,7 +192,9 @@ class FakeStockLevels:
             self.levels[level.warehouse, level.sku] = replace(level)
 
     async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
-        point = self.points.rows.get(level.sku) if self.points is not None else None
+        point = (
+            self.points.effective(level.sku, level.warehouse) if self.points is not None else None
+        )
         if point is None:
             return None
         place = (level.warehouse, level.sku)
@@ -295,7 +297,7 @@ class FakeStockOverview:
         ):
             product = self.products.rows[sku]
             text = (where.text or "").lower()
-            point = self.points.rows.get(sku)
+            point = self.points.effective(sku, level.warehouse)
             reorder_point = point.reorder_point if point is not None else None
             if where.low_stock and (reorder_point is None or level.available >= reorder_point):
                 continue

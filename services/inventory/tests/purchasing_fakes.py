@@ -84,13 +84,26 @@ class FakeVendors:
 
 class FakeReorderPoints:
     def __init__(self) -> None:
-        self.rows: dict[str, ReorderPoint] = {}
+        self.rows: dict[str, ReorderPoint] = {}  # the products' points
+        self.own: dict[tuple[str, str], ReorderPoint] = {}  # (warehouse, sku) → its own point
+
+    def effective(self, sku: str, warehouse: str) -> ReorderPoint | None:
+        return self.own.get((warehouse, sku)) or self.rows.get(sku)
 
     async def set(self, point: ReorderPoint) -> None:
-        self.rows[point.sku] = point
+        if point.warehouse is None:
+            self.rows[point.sku] = point
+        else:
+            self.own[point.warehouse, point.sku] = point
+
+    async def remove(self, sku: str, warehouse: str | None) -> bool:
+        if warehouse is None:
+            return self.rows.pop(sku, None) is not None
+        return self.own.pop((warehouse, sku), None) is not None
 
     async def all(self) -> list[ReorderPoint]:
-        return [self.rows[sku] for sku in sorted(self.rows)]
+        points = [*self.rows.values(), *self.own.values()]
+        return sorted(points, key=lambda p: (p.sku, p.warehouse or ""))
 
     async def lock_drafting(self) -> None:
         return None  # one unit of work at a time in memory

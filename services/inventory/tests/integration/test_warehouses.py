@@ -93,6 +93,20 @@ async def receive(client: httpx.AsyncClient, code: str, quantity: str, warehouse
     assert response.status_code == 201, response.text
 
 
+async def stock_lows(runtime: Runtime) -> list[dict[str, Any]]:
+    """The stock.low events in the outbox, oldest first."""
+    outbox = runtime.metadata.tables["outbox"]
+    async with runtime.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(outbox.c.payload)
+                .where(outbox.c.event_type == "suite.stock.low.v1")
+                .order_by(outbox.c.id)
+            )
+        ).all()
+    return [json.loads(row.payload)["data"] for row in rows]
+
+
 async def level(client: httpx.AsyncClient, code: str, warehouse: str) -> tuple[D, D]:
     response = await client.get(f"/stock/{code}", params={"warehouse": warehouse})
     assert response.status_code == 200, response.text
@@ -303,14 +317,88 @@ async def test_low_stock_is_recorded_once_per_drop(
             json={"sku": nut, "kind": "loss", "quantity": quantity, "reason": "lost"},
         )
         assert loss.status_code == 201, loss.text
-    outbox = runtime.metadata.tables["outbox"]
-    async with runtime.sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(outbox.c.payload).where(outbox.c.event_type == "suite.stock.low.v1")
-            )
-        ).all()
-    lows = [json.loads(row.payload)["data"] for row in rows]
+    lows = await stock_lows(runtime)
     assert [(e["sku"], e["warehouse"], e["available"]) for e in lows if e["sku"] == nut] == [
         (nut, "MAIN", "4")
     ]
+
+
+async def test_reorder_points_per_warehouse_and_the_drafts_into_that_warehouse(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    runtime, client = service
+    bolt, east = sku("BOLT"), sku("EAST")
+    assert (
+        await client.put(f"/products/{bolt}", json={"name": bolt, "kind": "product"})
+    ).status_code == 201
+    assert (
+        await client.post("/warehouses", json={"code": east, "name": "East"})
+    ).status_code == 201
+    vendor = await client.post(
+        "/vendors",
+        json={
+            "name": f"Vendor {bolt}",
+            "currency": "EUR",
+            "email": "sales@bolt.test",
+            "supplies": [{"sku": bolt, "purchase_price": "2", "lead_time_days": 3}],
+        },
+    )
+    assert vendor.status_code == 201, vendor.text
+    vendor_id = vendor.json()["id"]
+    await receive(client, bolt, "6", "MAIN")
+    await receive(client, bolt, "6", east)
+
+    general = await client.put(
+        f"/reorder-points/{bolt}", json={"reorder_point": "5", "reorder_quantity": "10"}
+    )
+    assert general.json() == {
+        "sku": bolt,
+        "reorder_point": "5",
+        "reorder_quantity": "10",
+        "warehouse": None,
+    }
+    own = await client.put(
+        f"/reorder-points/{bolt}",
+        params={"warehouse": east},
+        json={"reorder_point": "8", "reorder_quantity": "4"},
+    )
+    assert (own.status_code, own.json()["warehouse"]) == (200, east), own.text
+    unknown = await client.put(
+        f"/reorder-points/{bolt}",
+        params={"warehouse": "NOWHERE"},
+        json={"reorder_point": "1", "reorder_quantity": "1"},
+    )
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "query.warehouse")
+    listed = await client.get("/reorder-points", params={"sku": bolt})
+    assert [(p["warehouse"], p["reorder_point"]) for p in listed.json()["items"]] == [
+        (None, "5"),
+        (east, "8"),
+    ]
+
+    # 6 in each: EAST is below its own 8, MAIN not below the product's 5.
+    low = await client.get("/stock", params={"q": bolt, "low_stock": "true"})
+    assert [(r["warehouse"], r["reorder_point"]) for r in low.json()["items"]] == [(east, "8")]
+    rows = (await client.get("/stock", params={"q": bolt})).json()["items"]
+    assert {r["warehouse"]: r["reorder_point"] for r in rows} == {"MAIN": "5", east: "8"}
+    suggested = [s for s in (await client.get("/purchase-suggestions")).json() if s["sku"] == bolt]
+    assert [(s["warehouse"], s["quantity"]) for s in suggested] == [(east, "4")]
+    drafted = await client.post("/purchase-suggestions/drafts")
+    assert drafted.status_code == 201, drafted.text
+    [draft] = [po for po in drafted.json() if po["vendor_id"] == vendor_id]
+    assert (draft["warehouse"], draft["lines"][0]["quantity"]) == (east, "4")
+
+    # A loss in EAST below its own point announces stock.low with EAST's point.
+    loss = await client.post(
+        "/stock/adjustments",
+        json={"sku": bolt, "kind": "loss", "quantity": "1", "reason": "x", "warehouse": east},
+    )
+    assert loss.status_code == 201, loss.text
+    lows = await stock_lows(runtime)
+    assert [(e["warehouse"], e["reorder_point"]) for e in lows if e["sku"] == bolt] == [(east, "8")]
+
+    removed = await client.delete(f"/reorder-points/{bolt}", params={"warehouse": east})
+    assert removed.status_code == 204
+    again = await client.delete(f"/reorder-points/{bolt}", params={"warehouse": east})
+    assert again.status_code == 404
+    rows = (await client.get("/stock", params={"q": bolt})).json()["items"]
+    assert {r["warehouse"]: r["reorder_point"] for r in rows} == {"MAIN": "5", east: "5"}

@@ -52,3 +52,21 @@ async def test_low_stock_is_announced_once_per_drop_per_warehouse(fake_uow: Any)
 
     await stock.adjust_stock(fake_uow, adjust(AdjustmentKind.RECEIPT, "1", "WEST"))  # its own
     assert lows(fake_uow)[-1] == ("WEST", D(1), D(5))
+
+
+async def test_a_warehouse_s_own_point_decides_its_low_stock(fake_uow: Any) -> None:
+    await catalogue.upsert_product(
+        fake_uow, UpsertProduct(sku="BOLT", name="Bolt", kind=ItemKind.PRODUCT)
+    )
+    await warehouses.create_warehouse(fake_uow, CreateWarehouse(code="WEST", name="West"))
+    await fake_uow.reorder_points.set(ReorderPoint("BOLT", D(5), D(20)))
+    await fake_uow.reorder_points.set(ReorderPoint("BOLT", D(2), D(3), "WEST"))
+    await stock.adjust_stock(fake_uow, adjust(AdjustmentKind.RECEIPT, "4", "WEST"))  # 4 >= 2
+    await stock.adjust_stock(fake_uow, adjust(AdjustmentKind.RECEIPT, "4"))  # MAIN: 4 < 5
+    assert lows(fake_uow) == [("MAIN", D(4), D(5))]
+    await stock.adjust_stock(fake_uow, adjust(AdjustmentKind.LOSS, "3", "WEST"))  # 1 < 2
+    assert lows(fake_uow)[-1] == ("WEST", D(1), D(2))
+    assert [e.data.reorder_quantity for e in fake_uow.events if e.type == "suite.stock.low.v1"] == [
+        D(20),
+        D(3),
+    ]

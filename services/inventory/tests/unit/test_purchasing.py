@@ -13,8 +13,8 @@ from purchasing_builders import confirmed
 
 from contracts import EventType
 from inventory.domain.catalogue import CatalogueDetails
-from inventory.domain.commands import UpsertProduct
-from inventory.domain.model import ItemKind, MovementKind
+from inventory.domain.commands import AdjustStock, CreateWarehouse, UpsertProduct
+from inventory.domain.model import AdjustmentKind, ItemKind, MovementKind
 from inventory.domain.purchasing import (
     CreatePurchaseOrder,
     NotOnPurchaseOrder,
@@ -31,10 +31,13 @@ from inventory.domain.purchasing import (
     ReorderPoint,
     SuppliedProduct,
     UnknownPurchaseOrder,
+    UnknownReorderPoint,
     VendorDetails,
+    points_per_warehouse,
     suggestions,
 )
-from inventory.service_layer import catalogue, purchasing, reservations, stock
+from inventory.domain.warehouses import UnknownWarehouse
+from inventory.service_layer import catalogue, purchasing, reservations, stock, warehouses
 
 D = Decimal
 TODAY = date(2026, 12, 1)
@@ -323,7 +326,9 @@ def test_suggestions_buy_up_to_the_point_and_at_least_the_quantity_from_the_chea
         "A": [Offer("v2", D("1.10"), 9), Offer("v1", D("1.10"), 3), Offer("v3", D(2), 1)],
         "B": [Offer("v3", D("0.5"), 30)],
     }
-    found = suggestions(points, {"A": D(3), "B": D(9), "C": D(5)}, {"A": D(2)}, offers)
+    placed = points_per_warehouse(points, ["MAIN"], "MAIN", set())
+    available = {("MAIN", "A"): D(3), ("MAIN", "B"): D(9), ("MAIN", "C"): D(5)}
+    found = suggestions(placed, available, {("MAIN", "A"): D(2)}, offers)
     assert [(s.sku, s.quantity, s.offer.vendor_id if s.offer else None) for s in found] == [
         ("A", D(5), "v1"),  # equal price: the quicker vendor
         ("B", D(20), "v3"),
@@ -357,3 +362,53 @@ async def test_suggestions_become_one_draft_per_vendor_once(fake_uow: Any) -> No
     assert all(po.status is PurchaseOrderStatus.DRAFT for po in drafts)
     assert await purchasing.suggest_purchases(fake_uow) == []  # the drafts are on order
     assert await purchasing.draft_suggested_purchases(fake_uow, today=today) == []
+
+
+def test_a_warehouse_s_own_point_wins_and_the_product_s_is_the_fallback() -> None:
+    points = [
+        ReorderPoint("BOLT", D(10), D(5)),  # the product's
+        ReorderPoint("BOLT", D(2), D(1), "EAST"),  # EAST's own
+        ReorderPoint("NUT", D(4), D(4), "WEST"),  # only WEST's own
+        ReorderPoint("NUT", D(9), D(9), "GONE"),  # an inactive warehouse: left out
+    ]
+    stocked = {("WEST", "BOLT")}  # BOLT has a level in WEST, none in NORTH
+    placed = points_per_warehouse(points, ["EAST", "MAIN", "NORTH", "WEST"], "MAIN", stocked)
+    assert [(p.sku, p.warehouse, p.reorder_point) for p in placed] == [
+        ("BOLT", "EAST", D(2)),
+        ("BOLT", "MAIN", D(10)),  # the default warehouse falls back
+        ("BOLT", "WEST", D(10)),  # stocked there: falls back
+        ("NUT", "WEST", D(4)),
+    ]
+
+
+async def test_suggestions_per_warehouse_become_drafts_into_that_warehouse(fake_uow: Any) -> None:
+    await _product(fake_uow, "BOLT")
+    vendor = await _vendor(fake_uow, SuppliedProduct("BOLT", D(1), 2))
+    await warehouses.create_warehouse(fake_uow, CreateWarehouse(code="EAST", name="East"))
+    await stock.adjust_stock(
+        fake_uow,
+        AdjustStock(
+            sku="BOLT", kind=AdjustmentKind.RECEIPT, quantity=D(3), reason="t", warehouse="EAST"
+        ),
+    )
+    await purchasing.set_reorder_point(fake_uow, ReorderPoint("BOLT", D(2), D(10)))
+    await purchasing.set_reorder_point(fake_uow, ReorderPoint("BOLT", D(8), D(6), "EAST"))
+    with pytest.raises(UnknownWarehouse):
+        await purchasing.set_reorder_point(fake_uow, ReorderPoint("BOLT", D(1), D(1), "NOPE"))
+
+    found = await purchasing.suggest_purchases(fake_uow)
+    assert [(s.warehouse, s.available, s.reorder_point, s.quantity) for s in found] == [
+        ("EAST", D(3), D(8), D(6)),  # its own point: 3 < 8, at least 6
+        ("MAIN", D(0), D(2), D(10)),  # the product's point
+    ]
+    drafts = await purchasing.draft_suggested_purchases(fake_uow, today=today)
+    assert sorted((po.warehouse, po.vendor_id, po.lines[0].quantity) for po in drafts) == [
+        ("EAST", vendor, D(6)),
+        ("MAIN", vendor, D(10)),
+    ]
+    assert await purchasing.suggest_purchases(fake_uow) == []  # each warehouse has its draft
+
+    await purchasing.remove_reorder_point(fake_uow, "BOLT", "EAST")  # back to the product's
+    assert [p.warehouse for p in await purchasing.list_reorder_points(fake_uow)] == [None]
+    with pytest.raises(UnknownReorderPoint):
+        await purchasing.remove_reorder_point(fake_uow, "BOLT", "EAST")

@@ -162,3 +162,18 @@ reorder_points = Table(
     CheckConstraint("reorder_point >= 0", name="point_not_negative"),
     CheckConstraint("reorder_quantity > 0", name="quantity_positive"),
 )
+
+# A SKU's own reorder point in one warehouse; reorder_points (per product) is the fallback of the
+# warehouses without one.
+warehouse_reorder_points = Table(
+    "warehouse_reorder_points",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("sku", String(64), ForeignKey("products.sku"), nullable=False),
+    Column("reorder_point", QUANTITY, nullable=False),
+    Column("reorder_quantity", QUANTITY, nullable=False),
+    *timestamps(),
+    PrimaryKeyConstraint("warehouse", "sku", name="pk_warehouse_reorder_points"),
+    CheckConstraint("reorder_point >= 0", name="point_not_negative"),
+    CheckConstraint("reorder_quantity > 0", name="quantity_positive"),
+)

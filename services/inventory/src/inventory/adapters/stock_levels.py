@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
-from inventory.adapters.purchasing_tables import reorder_points
+from inventory.adapters.reorder_points import effective_point
 from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import stock_levels, stock_movements
 from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
@@ -85,11 +85,7 @@ class SqlStockLevelRepository(WarehouseRepository):
         )
 
     async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
-        row = (
-            await self.session.execute(
-                select(reorder_points).where(reorder_points.c.sku == level.sku)
-            )
-        ).first()
+        row = (await self.session.execute(effective_point(level.sku, level.warehouse))).first()
         if row is None:
             return None  # no reorder point: never low
         here = (stock_levels.c.warehouse == level.warehouse, stock_levels.c.sku == level.sku)

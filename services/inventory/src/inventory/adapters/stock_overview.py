@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select, tuple_
 
 from inventory.adapters.products import contains
-from inventory.adapters.purchasing_tables import reorder_points
+from inventory.adapters.reorder_points import point_column
 from inventory.adapters.tables import products, stock_levels
 from inventory.domain.records import StockFilter, StockOverviewRow
 from inventory.service_layer.ports import Page
@@ -16,6 +16,7 @@ class SqlStockOverview(SqlRepository):
     async def page(
         self, where: StockFilter, *, limit: int, after: tuple[str, str] | None
     ) -> Page[StockOverviewRow]:
+        reorder_point = point_column(stock_levels.c.sku, stock_levels.c.warehouse)
         query = (
             select(
                 stock_levels.c.sku,
@@ -23,10 +24,9 @@ class SqlStockOverview(SqlRepository):
                 stock_levels.c.warehouse,
                 stock_levels.c.on_hand,
                 stock_levels.c.reserved,
-                reorder_points.c.reorder_point,
+                reorder_point.label("reorder_point"),
             )
             .join(products, products.c.sku == stock_levels.c.sku)
-            .outerjoin(reorder_points, reorder_points.c.sku == stock_levels.c.sku)
             .order_by(stock_levels.c.sku, stock_levels.c.warehouse)
             .limit(limit + 1)
         )
@@ -38,7 +38,7 @@ class SqlStockOverview(SqlRepository):
         if where.available_below is not None:
             query = query.where(available < where.available_below)
         if where.low_stock:
-            query = query.where(available < reorder_points.c.reorder_point)
+            query = query.where(available < reorder_point)
         if where.text:
             pattern = contains(where.text)
             query = query.where(

@@ -8,7 +8,7 @@ line still expects, unless the line allows over-receipt. Plain Python, no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -38,6 +38,13 @@ class UnknownPurchaseOrder(DomainError):
     def __init__(self, purchase_order_id: str) -> None:
         super().__init__(f"no purchase order {purchase_order_id!r}")
         self.purchase_order_id = purchase_order_id
+
+
+class UnknownReorderPoint(DomainError):
+    def __init__(self, sku: str, warehouse: str | None) -> None:
+        where = f" in warehouse {warehouse}" if warehouse is not None else ""
+        super().__init__(f"no reorder point for {sku!r}{where}")
+        self.sku = sku
 
 
 class PurchaseOrderStateError(DomainError):
@@ -290,11 +297,15 @@ class PurchaseOrderAction:
 
 @dataclass(frozen=True)
 class ReorderPoint:
-    """Buy `reorder_quantity` (at least) once available plus on order drops below the point."""
+    """Buy `reorder_quantity` (at least) once available plus on order drops below the point.
+
+    `warehouse` None: the product's own point, the fallback of every warehouse that has none
+    of its own; otherwise the point of the SKU in that warehouse."""
 
     sku: str
     reorder_point: Decimal
     reorder_quantity: Decimal
+    warehouse: str | None = None
 
 
 @dataclass(frozen=True)
@@ -306,7 +317,7 @@ class Offer:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A product to buy: how much, and from whom (None: no vendor supplies it)."""
+    """A product to buy for a warehouse: how much, and from whom (None: no vendor supplies it)."""
 
     sku: str
     available: Decimal
@@ -314,20 +325,49 @@ class Suggestion:
     reorder_point: Decimal
     quantity: Decimal
     offer: Offer | None
+    warehouse: str
+
+
+Place = tuple[str, str]  # (warehouse, sku)
+
+
+def points_per_warehouse(
+    points: list[ReorderPoint], warehouses: list[str], default: str, stocked: set[Place]
+) -> list[ReorderPoint]:
+    """The point each (SKU, warehouse) is held to, in (SKU, warehouse) order.
+
+    A warehouse's own point wins. The product's point (`warehouse` None) is the fallback: in
+    the default warehouse, and in any other of `warehouses` (the active ones) where the SKU is
+    stocked (`stocked`: it has a stock level there). Points of warehouses not in `warehouses`
+    are left out."""
+    own = {(p.warehouse, p.sku): p for p in points if p.warehouse is not None}
+    general = {p.sku: p for p in points if p.warehouse is None}
+    found = []
+    for sku in sorted({p.sku for p in points}):
+        for warehouse in sorted(warehouses):
+            point = own.get((warehouse, sku))
+            falls_back = warehouse == default or (warehouse, sku) in stocked
+            if point is None and sku in general and falls_back:
+                point = replace(general[sku], warehouse=warehouse)
+            if point is not None:
+                found.append(point)
+    return found
 
 
 def suggestions(
     points: list[ReorderPoint],
-    available: Mapping[str, Decimal],
-    on_order: Mapping[str, Decimal],
+    available: Mapping[Place, Decimal],
+    on_order: Mapping[Place, Decimal],
     offers: Mapping[str, list[Offer]],
 ) -> list[Suggestion]:
-    """What to buy, in SKU order: every product whose available stock plus what purchase
-    orders (drafts included) still bring is below its reorder point. It is bought up to the
-    point, and at least its reorder quantity, from the cheapest vendor (then the quickest)."""
+    """What to buy, in (SKU, warehouse) order: every point (per warehouse, see
+    `points_per_warehouse`) whose warehouse's available stock plus what purchase orders into it
+    (drafts included) still bring is below it. It is bought up to the point, and at least its
+    reorder quantity, from the cheapest vendor (then the quickest)."""
     found = []
-    for point in sorted(points, key=lambda p: p.sku):
-        projected = available.get(point.sku, ZERO) + on_order.get(point.sku, ZERO)
+    for point in sorted(points, key=lambda p: (p.sku, p.warehouse or "")):
+        place = (point.warehouse or "", point.sku)
+        projected = available.get(place, ZERO) + on_order.get(place, ZERO)
         if projected >= point.reorder_point:
             continue
         best = min(
@@ -338,11 +378,12 @@ def suggestions(
         found.append(
             Suggestion(
                 sku=point.sku,
-                available=available.get(point.sku, ZERO),
-                on_order=on_order.get(point.sku, ZERO),
+                available=available.get(place, ZERO),
+                on_order=on_order.get(place, ZERO),
                 reorder_point=point.reorder_point,
                 quantity=max(point.reorder_quantity, point.reorder_point - projected),
                 offer=best,
+                warehouse=point.warehouse or "",
             )
         )
     return found

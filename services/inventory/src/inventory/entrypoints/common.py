@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import DomainError, UnknownProduct, UnknownShipment, tidy
-from inventory.domain.purchasing import NotPurchasable, UnknownPurchaseOrder, UnknownVendor
+from inventory.domain.purchasing import (
+    NotPurchasable,
+    UnknownPurchaseOrder,
+    UnknownReorderPoint,
+    UnknownVendor,
+)
 from inventory.domain.returns import DispositionMismatch, UnknownReturn
 from inventory.domain.warehouses import UnknownWarehouse
 from inventory.service_layer.ports import UnitOfWork
@@ -71,13 +76,17 @@ REFUSALS: ErrorTable = {
     UnknownProduct: lambda exc: NotFound(str(exc), sku=exc.sku),
     UnknownVendor: lambda exc: NotFound(str(exc)),
     UnknownPurchaseOrder: lambda exc: NotFound(str(exc)),
+    UnknownReorderPoint: lambda exc: NotFound(str(exc), sku=exc.sku),
     UnknownReturn: lambda exc: NotFound(str(exc)),
     UnknownShipment: lambda exc: NotFound(str(exc)),
     DispositionMismatch: lambda exc: InvalidInput.field("lines", str(exc)),
     NotPurchasable: lambda exc: InvalidInput.field(exc.field, str(exc)),
     WarehouseNotFound: lambda exc: NotFound(str(exc)),
     UnknownTransfer: lambda exc: NotFound(str(exc)),
-    UnknownWarehouse: lambda exc: InvalidInput.field(f"body.{exc.field}", str(exc)),
+    # A field that names its place (query.warehouse) as it is; a bare one is the body's.
+    UnknownWarehouse: lambda exc: InvalidInput.field(
+        exc.field if "." in exc.field else f"body.{exc.field}", str(exc)
+    ),
     DomainError: lambda exc: Conflict(str(exc), sku=getattr(exc, "sku", None)),
 }
 

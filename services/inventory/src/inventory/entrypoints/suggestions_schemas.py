@@ -22,14 +22,24 @@ class ReorderPointRead(BaseModel):
     sku: Sku
     reorder_point: QuantityOut
     reorder_quantity: QuantityOut
+    warehouse: str | None = Field(
+        default=None,
+        description="The warehouse of the SKU's own point; null: the product's point, the "
+        "fallback of every warehouse without its own",
+    )
 
     @classmethod
     def of(cls, point: ReorderPoint) -> ReorderPointRead:
         return cls.model_validate(point, from_attributes=True)
 
 
+class ReorderPointList(BaseModel):
+    items: list[ReorderPointRead]
+
+
 class SuggestionRead(BaseModel):
     sku: str
+    warehouse: str = Field(description="The warehouse that is short; the draft goes there")
     available: QuantityOut
     on_order: QuantityOut = Field(description="What purchase orders, drafts too, still bring")
     reorder_point: QuantityOut
@@ -43,6 +53,7 @@ class SuggestionRead(BaseModel):
         offer = suggestion.offer
         return cls(
             sku=suggestion.sku,
+            warehouse=suggestion.warehouse,
             available=suggestion.available,
             on_order=suggestion.on_order,
             reorder_point=suggestion.reorder_point,

@@ -41,12 +41,15 @@ from inventory.domain.purchasing import (
     ReorderPoint,
     Suggestion,
     UnknownPurchaseOrder,
+    UnknownReorderPoint,
     UnknownVendor,
     Vendor,
     VendorDetails,
+    points_per_warehouse,
     suggestions,
 )
 from inventory.domain.records import StockChange
+from inventory.domain.warehouses import UnknownWarehouse
 from inventory.service_layer.events import command_event, record_level, stock_lines
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
@@ -315,27 +318,56 @@ async def incoming(uow: UnitOfWork, sku: str) -> Decimal:
 
 
 async def set_reorder_point(uow: UnitOfWork, point: ReorderPoint) -> ReorderPoint:
+    """The product's point (`warehouse` None) or the SKU's own in a warehouse; 422 for an
+    unknown product, a service or an unknown warehouse (`field` names the query parameter)."""
     kinds = await uow.products.kinds([point.sku])
     _purchasable("sku", point.sku, kinds.get(point.sku))
+    if point.warehouse is not None and await uow.warehouses.get(point.warehouse) is None:
+        raise UnknownWarehouse(point.warehouse, "query.warehouse")
     await uow.reorder_points.set(point)
     return point
 
 
+async def remove_reorder_point(uow: UnitOfWork, sku: str, warehouse: str | None) -> None:
+    """Drop a point; a warehouse without its own falls back to the product's. 404: none."""
+    if not await uow.reorder_points.remove(sku, warehouse):
+        raise UnknownReorderPoint(sku, warehouse)
+
+
+async def list_reorder_points(
+    uow: UnitOfWork, *, sku: str | None = None, warehouse: str | None = None
+) -> list[ReorderPoint]:
+    """The points set (the product's and the warehouses' own), in (SKU, warehouse) order."""
+    return [
+        point
+        for point in await uow.reorder_points.all()
+        if (sku is None or point.sku == sku) and (warehouse is None or point.warehouse == warehouse)
+    ]
+
+
 async def suggest_purchases(uow: UnitOfWork) -> list[Suggestion]:
-    """Every active product below its reorder point, counting what purchase orders (drafts too)
-    bring."""
+    """Per active warehouse, every active product below its point there (the warehouse's own,
+    else the product's: in the default warehouse and wherever the SKU is stocked), counting
+    what purchase orders into that warehouse (drafts too) bring."""
     points = []
     for point in await uow.reorder_points.all():  # a withdrawn product is not bought again
         product = await uow.products.get(point.sku)
         if product is None or product.details.active:
             points.append(point)
-    skus = [point.sku for point in points]
-    available = {}
-    for sku in skus:
-        level = await uow.stock.get(sku)
-        available[sku] = level.available if level is not None else Decimal(0)
-    on_order = await uow.purchase_orders.incoming(skus, drafts=True)
-    return suggestions(points, available, on_order, await uow.vendors.offers(skus))
+    skus = sorted({point.sku for point in points})
+    active = [w for w in await uow.warehouses.all() if w.active]
+    default = next((w.code for w in active if w.is_default), MAIN_WAREHOUSE)
+    available: dict[tuple[str, str], Decimal] = {}
+    on_order: dict[tuple[str, str], Decimal] = {}
+    for warehouse in active:
+        for sku in skus:
+            level = await uow.stock.get(sku, warehouse.code)
+            if level is not None:
+                available[warehouse.code, sku] = level.available
+        expected = await uow.purchase_orders.incoming(skus, drafts=True, warehouse=warehouse.code)
+        on_order.update({(warehouse.code, sku): q for sku, q in expected.items()})
+    placed = points_per_warehouse(points, [w.code for w in active], default, set(available))
+    return suggestions(placed, available, on_order, await uow.vendors.offers(skus))
 
 
 async def draft_suggested_purchases(
@@ -345,10 +377,11 @@ async def draft_suggested_purchases(
     actor: str | None = None,
     today: Today = date.today,
 ) -> list[PurchaseOrder]:
-    """One draft purchase order per vendor for the suggestions a vendor supplies (the rest stay
-    suggestions). Asked twice, the second finds the drafts on order and drafts nothing."""
+    """One draft purchase order per vendor and warehouse for the suggestions a vendor supplies
+    (the rest stay suggestions), delivered to the warehouse that is short. Asked twice, the
+    second finds the drafts on order and drafts nothing."""
     await uow.reorder_points.lock_drafting()
-    by_vendor: dict[str, list[PurchaseLineInput]] = {}
+    by_vendor: dict[tuple[str, str], list[PurchaseLineInput]] = {}
     for suggestion in await suggest_purchases(uow):
         if suggestion.offer is not None:
             line = PurchaseLineInput(
@@ -356,12 +389,14 @@ async def draft_suggested_purchases(
                 quantity=suggestion.quantity,
                 unit_price=suggestion.offer.purchase_price,
             )
-            by_vendor.setdefault(suggestion.offer.vendor_id, []).append(line)
+            key = (suggestion.offer.vendor_id, suggestion.warehouse)
+            by_vendor.setdefault(key, []).append(line)
     drafts = []
-    for vendor_id in sorted(by_vendor):
+    for vendor_id, warehouse in sorted(by_vendor):
         command = CreatePurchaseOrder(
             vendor_id=vendor_id,
-            lines=tuple(by_vendor[vendor_id]),
+            lines=tuple(by_vendor[vendor_id, warehouse]),
+            warehouse=warehouse,
             notes="Drafted from the suggested purchase list",
             correlation_id=correlation_id,
             actor=actor,

@@ -50,11 +50,17 @@ class VendorRepository(Protocol):
 
 class ReorderPointRepository(Protocol):
     async def set(self, point: ReorderPoint) -> None:
-        """Create or replace the product's reorder point."""
+        """Create or replace the product's reorder point (`warehouse` None) or its own point in
+        `point.warehouse`."""
+        ...
+
+    async def remove(self, sku: str, warehouse: str | None) -> bool:
+        """Drop the product's point (`warehouse` None) or the warehouse's own; False: none."""
         ...
 
     async def all(self) -> list[ReorderPoint]:
-        """Every reorder point, in SKU order."""
+        """Every reorder point, the product's and the warehouses' own, in (SKU, warehouse)
+        order (the product's first)."""
         ...
 
     async def lock_drafting(self) -> None:
