@@ -85,6 +85,13 @@ def _order_matches(order: Order, f: OrderFilters) -> bool:
         all(wanted is None or wanted == value for wanted, value in equal)
         and (f.date_from is None or order.order_date >= f.date_from)
         and (f.date_to is None or order.order_date <= f.date_to)
+        and (
+            f.promised_before is None
+            or (
+                order.promised_delivery_date is not None
+                and order.promised_delivery_date < f.promised_before
+            )
+        )
         and (f.gross_min is None or gross >= f.gross_min)
         and (f.gross_max is None or gross <= f.gross_max)
         and (not f.q or _contains(f.q, order.number, order.description, order.customer_reference))

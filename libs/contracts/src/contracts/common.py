@@ -74,6 +74,13 @@ class OrderLine(Payload):
     net_amount: Money
     tax_amount: Money
     gross_amount: Money
+    # added later (optional: absent from older producers; absent: the order's dates)
+    requested_delivery_date: date | None = Field(
+        default=None, description="When the customer wants this line"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None, description="When this line is promised"
+    )
 
 
 class TaxLine(Payload):
@@ -139,6 +146,12 @@ class OrderSnapshot(Payload):
     split_allowed: bool | None = Field(
         default=None,
         description="Its SKUs may be reserved in different warehouses when no one covers all",
+    )
+    requested_delivery_date: date | None = Field(
+        default=None, description="When the customer wants the goods"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None, description="When delivery is promised (a line may have its own)"
     )
 
 

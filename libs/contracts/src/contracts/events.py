@@ -51,6 +51,8 @@ class SubmittedLine(Payload):
     unit_price: Money = Field(ge=0)
     discount_percent: Percent = Decimal("0")
     tax_rate: Percent = Decimal("0")
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
 
 
 class OrderSubmitted(Payload):
@@ -65,6 +67,12 @@ class OrderSubmitted(Payload):
     payment_terms: PaymentTerms | None = None
     lines: list[SubmittedLine] = Field(min_length=1, max_length=500)
     confirm: bool = Field(default=False, description="Confirm the order at once")
+    requested_delivery_date: date | None = Field(
+        default=None, description="When the customer wants the goods"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None, description="When delivery is promised (not before the order date)"
+    )
 
 
 # --- orders.events ----------------------------------------------------------------------------

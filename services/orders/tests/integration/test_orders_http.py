@@ -118,6 +118,8 @@ async def test_create_and_confirm_publish_keyed_events_and_fill_the_timeline(
         "shipped_quantity": "0",
         "cancelled_quantity": "0",
         "returned_quantity": "0",
+        "requested_delivery_date": None,
+        "promised_delivery_date": None,
     }
 
     confirmed = await client.post(f"/orders/{order['id']}/confirm", json={})

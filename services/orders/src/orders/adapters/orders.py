@@ -64,6 +64,8 @@ def _header_values(order: Order) -> dict[str, Any]:
         "closed_short_at": order.closed_short_at,
         "warehouse": order.warehouse,
         "split_allowed": order.split_allowed,
+        "requested_delivery_date": order.requested_delivery_date,
+        "promised_delivery_date": order.promised_delivery_date,
         "owner": order.owner,
         "team": order.team,
         "created_at": order.created_at,
@@ -175,6 +177,8 @@ class SqlOrderRepository(SqlRepository):
                 closed_short_at=row.closed_short_at,
                 warehouse=row.warehouse,
                 split_allowed=row.split_allowed,
+                requested_delivery_date=row.requested_delivery_date,
+                promised_delivery_date=row.promised_delivery_date,
                 invoiced_total=(
                     in_currency(row.invoiced_total, row.currency)
                     if row.invoiced_total is not None
@@ -204,6 +208,8 @@ def _order_conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:
         conditions.append(orders.c.order_date >= filters.date_from)
     if filters.date_to is not None:
         conditions.append(orders.c.order_date <= filters.date_to)
+    if filters.promised_before is not None:
+        conditions.append(orders.c.promised_delivery_date < filters.promised_before)
     if filters.gross_min is not None:
         conditions.append(orders.c.gross_total >= filters.gross_min)
     if filters.gross_max is not None:

@@ -168,6 +168,8 @@ def line_values(owner_column: str, owner_id: str, line: Line, table: Table) -> d
         "net_amount": amounts.net,
         "tax_amount": amounts.tax,
         "gross_amount": amounts.gross,
+        "requested_delivery_date": line.requested_delivery_date,
+        "promised_delivery_date": line.promised_delivery_date,
     }
     if "shipped_quantity" in table.c:
         values["shipped_quantity"] = line.shipped_quantity
@@ -192,4 +194,6 @@ def line_from_row(row: Row[Any]) -> Line:
         shipped_quantity=Decimal(shipped) if shipped is not None else ZERO,
         cancelled_quantity=Decimal(cancelled) if cancelled is not None else ZERO,
         returned_quantity=Decimal(returned) if returned is not None else ZERO,
+        requested_delivery_date=row.requested_delivery_date,
+        promised_delivery_date=row.promised_delivery_date,
     )

@@ -71,6 +71,9 @@ def _lines_table(name: str, owner: str, owner_table: str, *extra: Column[Any]) -
         Column("kind", String(10), nullable=False),
         Column("description", Text, nullable=False),
         *line_amount_columns(),
+        # When the customer asked for the line and when it was promised (NULL: the order's).
+        Column("requested_delivery_date", Date),
+        Column("promised_delivery_date", Date),
         CheckConstraint("kind IN ('product', 'service')", name="kind"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         *extra,
@@ -272,6 +275,9 @@ orders = Table(
     # Reserve and ship from this warehouse only (NULL: inventory's rule); may it be split.
     Column("warehouse", String(32)),
     Column("split_allowed", Boolean, nullable=False, server_default=text("false")),
+    # When the customer asked for the goods and when they were promised (order level).
+    Column("requested_delivery_date", Date),
+    Column("promised_delivery_date", Date),
     *_ownership_columns("orders"),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
     CheckConstraint(
@@ -291,6 +297,7 @@ orders = Table(
     Index("ix_orders_stage", "stage"),
     Index("ix_orders_opportunity_id", "opportunity_id"),
     Index("ix_orders_quote_id", "quote_id"),
+    Index("ix_orders_promised_delivery_date", "promised_delivery_date"),
 )
 
 order_lines = _lines_table(

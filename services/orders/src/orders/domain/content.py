@@ -3,7 +3,7 @@ CRM opportunity; a quote's content becomes an order's on conversion, field by fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -69,6 +69,9 @@ class Line:
     cancelled_quantity: Decimal = ZERO
     # What came back from the customer and was received by the warehouse (inventory's returns).
     returned_quantity: Decimal = ZERO
+    # When the customer asked for this line and when it was promised (None: the order's dates).
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
     # The order's (or quote's) currency: its amounts are rounded to the currency's minor unit.
     # Its owner's, not part of what the line is (lines compare without it).
     currency: str | None = field(default=None, compare=False)
@@ -111,6 +114,33 @@ class LineInput:
     unit_price: Decimal | None
     tax_rate: Decimal | None
     discount_percent: Decimal = ZERO
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
+
+
+# The delivery dates an order (header) and each of its lines may carry.
+DELIVERY_DATE_FIELDS = ("requested_delivery_date", "promised_delivery_date")
+
+
+def check_delivery_dates(
+    order_date: date,
+    dates: Mapping[str, date | None],
+    lines: Sequence[Line],
+    field_prefix: str = "lines",
+) -> None:
+    """Delivery dates are on or after the order date: the header's (`dates`) and each line's
+    (InvalidOrder naming the first that is not, e.g. `lines.0.promised_delivery_date`).
+    A promise later than what the customer requested is allowed: that is what it records."""
+    found = [(name, value) for name, value in dates.items()]
+    for index, line in enumerate(lines):
+        found += [
+            (f"{field_prefix}.{index}.{name}", getattr(line, name)) for name in DELIVERY_DATE_FIELDS
+        ]
+    for name, value in found:
+        if value is not None and value < order_date:
+            raise InvalidOrder(
+                name, f"must not be before the order date ({order_date.isoformat()})"
+            )
 
 
 # What an order and a quote have in common (besides their lines): a quote's content becomes an
@@ -162,6 +192,8 @@ def build_lines(
             unit_price=given.unit_price,
             discount_percent=given.discount_percent,
             tax_rate=given.tax_rate,
+            requested_delivery_date=given.requested_delivery_date,
+            promised_delivery_date=given.promised_delivery_date,
             currency=currency,
         )
         try:
@@ -181,8 +213,9 @@ def content_of(source: object, *, blank: frozenset[str] = frozenset()) -> dict[s
     return {name: None if name in blank else getattr(source, name) for name in CONTENT_FIELDS}
 
 
-def line_inputs_of(lines: Iterable[Line]) -> list[LineInput]:
-    """Lines as given again (for a copy or a conversion): same items, prices and discounts."""
+def line_inputs_of(lines: Iterable[Line], *, dates: bool = True) -> list[LineInput]:
+    """Lines as given again (for a copy or a conversion): same items, prices and discounts,
+    and their delivery dates unless `dates` is false (a copy is delivered when it says)."""
     return [
         LineInput(
             sku=line.sku,
@@ -192,6 +225,8 @@ def line_inputs_of(lines: Iterable[Line]) -> list[LineInput]:
             unit_price=line.unit_price,
             tax_rate=line.tax_rate,
             discount_percent=line.discount_percent,
+            requested_delivery_date=line.requested_delivery_date if dates else None,
+            promised_delivery_date=line.promised_delivery_date if dates else None,
         )
         for line in lines
     ]

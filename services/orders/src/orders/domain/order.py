@@ -16,6 +16,7 @@ from enum import StrEnum
 from orders.domain.content import (
     CONTENT_FIELDS,
     DEFAULT_PAYMENT_TERMS,
+    DELIVERY_DATE_FIELDS,
     Address,
     Line,
     LineInput,
@@ -24,6 +25,7 @@ from orders.domain.content import (
     PaymentTerms,
     Recurring,
     build_lines,
+    check_delivery_dates,
     in_currency_of,
 )
 from orders.domain.errors import (
@@ -89,7 +91,14 @@ _BILLING_RANK = {
 
 
 EDITABLE_FIELDS = frozenset(
-    {*CONTENT_FIELDS, "order_date", "contract_number", "warehouse", "split_allowed"}
+    {
+        *CONTENT_FIELDS,
+        "order_date",
+        "contract_number",
+        "warehouse",
+        "split_allowed",
+        *DELIVERY_DATE_FIELDS,
+    }
 )
 
 
@@ -155,6 +164,10 @@ class Order:
     # SKUs may then be reserved in different warehouses.
     warehouse: str | None = None
     split_allowed: bool = False
+    # When the customer asked for the goods and when they were promised (a line may carry its
+    # own); on or after the order date (content.check_delivery_dates).
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
     # Closed short: the unshipped remainder is cancelled, the order completes once inventory
     # released what it still held (see close_short).
     closed_short_at: datetime | None = None
@@ -236,9 +249,25 @@ class Order:
         currency = changes.get("currency", self.currency)
         assert isinstance(currency, str)
         new_lines = build_lines(lines, currency=currency) if lines is not None else None
+        if new_lines is not None or {"order_date", *DELIVERY_DATE_FIELDS} & set(changes):
+            self.check_delivery_dates(changes, new_lines)
         for name, value in changes.items():
             setattr(self, name, value)
         self.lines = in_currency_of(new_lines if new_lines is not None else self.lines, currency)
+
+    def check_delivery_dates(
+        self, changes: Mapping[str, object], lines: Sequence[Line] | None = None
+    ) -> None:
+        """The delivery dates the order would have with `changes` (and `lines` if given) are
+        on or after its order date (InvalidOrder naming the first that is not)."""
+        order_date = changes.get("order_date", self.order_date)
+        assert isinstance(order_date, date)
+        dates = {name: changes.get(name, getattr(self, name)) for name in DELIVERY_DATE_FIELDS}
+        check_delivery_dates(
+            order_date,
+            {name: value for name, value in dates.items() if isinstance(value, date)},
+            self.lines if lines is None else lines,
+        )
 
     def confirm(self) -> None:
         """draft → open; stocked lines are now to be reserved.

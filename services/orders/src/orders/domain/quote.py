@@ -23,6 +23,7 @@ from orders.domain.content import (
     PaymentTerms,
     Recurring,
     build_lines,
+    check_delivery_dates,
     in_currency_of,
 )
 from orders.domain.errors import IllegalTransition, InvalidOrder
@@ -129,6 +130,8 @@ class Quote:
         currency = changes.get("currency", self.currency)
         assert isinstance(currency, str)
         new_lines = build_lines(lines, currency=currency) if lines is not None else None
+        if new_lines is not None or "quote_date" in changes:
+            check_delivery_dates(quote_date, {}, self.lines if new_lines is None else new_lines)
         for name, value in changes.items():
             setattr(self, name, value)
         self.lines = in_currency_of(new_lines if new_lines is not None else self.lines, currency)

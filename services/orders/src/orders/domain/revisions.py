@@ -14,14 +14,20 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from orders.domain.content import Line, LineInput, LineKind, in_currency_of
+from orders.domain.content import (
+    DELIVERY_DATE_FIELDS,
+    Line,
+    LineInput,
+    LineKind,
+    in_currency_of,
+)
 from orders.domain.errors import IllegalTransition, InvalidOrder
 from orders.domain.order import Fulfilment, Order, OrderStatus
 from orders.domain.totals import plain
 
-# The header fields a revision may change (besides the lines). Delivery dates join them once
-# orders carry them.
-REVISABLE_HEADER_FIELDS = ("order_date",)
+# The header fields a revision may change (besides the lines): the order date and the
+# delivery dates (a promise moved after confirmation).
+REVISABLE_HEADER_FIELDS = ("order_date", *DELIVERY_DATE_FIELDS)
 
 # What a line is, as a revision compares it (shipped quantities are not the revision's to set).
 LINE_FIELDS = (
@@ -32,6 +38,7 @@ LINE_FIELDS = (
     "unit_price",
     "discount_percent",
     "tax_rate",
+    *DELIVERY_DATE_FIELDS,
 )
 
 
@@ -48,6 +55,9 @@ class RevisedLine:
     unit_price: Decimal | None = None
     discount_percent: Decimal | None = None
     tax_rate: Decimal | None = None
+    # Not given (None): a kept line keeps its dates (a revision does not clear a line's date).
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,10 @@ def line_inputs(order: Order, revised: Sequence[RevisedLine]) -> list[LineInput]
                     if given.discount_percent is None
                     else given.discount_percent
                 ),
+                requested_delivery_date=(
+                    given.requested_delivery_date or old.requested_delivery_date
+                ),
+                promised_delivery_date=given.promised_delivery_date or old.promised_delivery_date,
             )
         )
     return inputs
@@ -137,6 +151,8 @@ def _new_line(given: RevisedLine, where: str) -> LineInput:
         unit_price=given.unit_price,
         tax_rate=tax_rate,
         discount_percent=given.discount_percent or Decimal(0),
+        requested_delivery_date=given.requested_delivery_date,
+        promised_delivery_date=given.promised_delivery_date,
     )
 
 
@@ -169,7 +185,10 @@ def revise(
         new_lines = _numbered(order, kept, lines)
         changes += _line_changes(order.lines, new_lines)
     if not changes:
-        raise InvalidOrder("lines" if lines is not None else "order_date", "changes nothing")
+        raise InvalidOrder(
+            "lines" if lines is not None else next(iter(header), "order_date"), "changes nothing"
+        )
+    order.check_delivery_dates(header, lines)
     for name, value in header.items():
         setattr(order, name, value)
     if new_lines is not None:

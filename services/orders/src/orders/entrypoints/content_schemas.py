@@ -78,6 +78,13 @@ class OrderLineCreate(RequestBody):
         default=None,
         description="Without it, the rate of the item's tax category (ORDERS_TAX_RATES)",
     )
+    requested_delivery_date: date | None = Field(
+        default=None, description="When the customer wants this line (default: the order's)"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None,
+        description="When this line is promised (default: the order's); not before the order date",
+    )
 
 
 Lines = Annotated[list[OrderLineCreate], Field(min_length=1, max_length=500)]
@@ -189,6 +196,12 @@ class LineRead(BaseModel):
     net_amount: Decimal
     tax_amount: Decimal
     gross_amount: Decimal
+    requested_delivery_date: date | None = Field(
+        default=None, description="When the customer wants this line (null: the order's date)"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None, description="When this line is promised (null: the order's date)"
+    )
 
 
 class TimelineEntryRead(BaseModel):

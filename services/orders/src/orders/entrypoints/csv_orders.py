@@ -28,6 +28,8 @@ ORDER_COLUMNS = (
     "description",
     "contract_number",
     "payment_terms_days",
+    "requested_delivery_date",
+    "promised_delivery_date",
 )
 LINE_COLUMNS = ("sku", "kind", "line_description", "quantity", "unit_price", "discount_percent")
 COLUMNS = (*ORDER_COLUMNS, *LINE_COLUMNS, "tax_rate")
@@ -54,7 +56,14 @@ def _body(rows: Sequence[Row]) -> dict[str, Any]:
     first = rows[0].values
     body: dict[str, Any] = {
         name: first[name]
-        for name in ("currency", "order_date", "customer_reference", "description")
+        for name in (
+            "currency",
+            "order_date",
+            "customer_reference",
+            "description",
+            "requested_delivery_date",
+            "promised_delivery_date",
+        )
         if name in first
     }
     if "contract_number" in first:
@@ -112,7 +121,11 @@ def parse_groups(rows: list[Row]) -> tuple[list[OrderGroup], list[CellError]]:
 
 def _group(reference: str, customer: str, rows: Sequence[Row], body: OrderCreate) -> OrderGroup:
     order = NewOrder(
-        **mapping.content(body), order_date=body.order_date, contract_number=body.contract_number
+        **mapping.content(body),
+        order_date=body.order_date,
+        contract_number=body.contract_number,
+        requested_delivery_date=body.requested_delivery_date,
+        promised_delivery_date=body.promised_delivery_date,
     )
     return OrderGroup(
         reference=reference,

@@ -52,6 +52,8 @@ def line_inputs(lines: list[content_schemas.OrderLineCreate]) -> list[LineInput]
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
             tax_rate=line.tax_rate,
+            requested_delivery_date=line.requested_delivery_date,
+            promised_delivery_date=line.promised_delivery_date,
         )
         for line in lines
     ]
@@ -191,6 +193,8 @@ def _line_fields(line: Line) -> dict[str, Any]:
         "net_amount": line.amounts.net,
         "tax_amount": line.amounts.tax,
         "gross_amount": line.amounts.gross,
+        "requested_delivery_date": line.requested_delivery_date,
+        "promised_delivery_date": line.promised_delivery_date,
     }
 
 
@@ -234,6 +238,8 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
         contract_number=order.contract_number,
         warehouse=order.warehouse,
         split_allowed=order.split_allowed,
+        requested_delivery_date=order.requested_delivery_date,
+        promised_delivery_date=order.promised_delivery_date,
         lines=[
             orders_schemas.OrderLineRead(
                 **_line_fields(line),

@@ -144,6 +144,8 @@ async def create_order(
         contract_number=body.contract_number,
         warehouse=body.warehouse,
         split_allowed=body.split_allowed,
+        requested_delivery_date=body.requested_delivery_date,
+        promised_delivery_date=body.promised_delivery_date,
     )
 
     async def create(uow: SqlUnitOfWork) -> BaseModel:

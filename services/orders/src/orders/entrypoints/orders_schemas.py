@@ -56,6 +56,14 @@ class OrderCreate(ContentCreate):
         default=False,
         description="Its SKUs may be reserved in different warehouses when no one has them all",
     )
+    requested_delivery_date: date | None = Field(
+        default=None,
+        description="When the customer wants the goods (not before the order date)",
+    )
+    promised_delivery_date: date | None = Field(
+        default=None,
+        description="When delivery is promised (not before the order date; lines may differ)",
+    )
 
 
 class OrderUpdate(ContentUpdate):
@@ -63,6 +71,8 @@ class OrderUpdate(ContentUpdate):
     contract_number: ShortText | None = None
     warehouse: WarehouseCode | None = None
     split_allowed: bool | None = None
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
 
     _split_not_null = not_null("split_allowed")
 
@@ -162,6 +172,12 @@ class OrderRead(BaseModel):
         default=None, description="The warehouse it is reserved and shipped from (null: any)"
     )
     split_allowed: bool = False
+    requested_delivery_date: date | None = Field(
+        default=None, description="When the customer wants the goods"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None, description="When delivery is promised (a line may have its own)"
+    )
     closed_short_at: datetime | None = Field(
         default=None,
         description="When the order was closed short (it completes once its stock is released)",
@@ -189,6 +205,10 @@ class OrderQuery(StorableBody):
     opportunity_id: OpportunityId | None = None
     date_from: date | None = Field(default=None, description="Order date on or after")
     date_to: date | None = Field(default=None, description="Order date on or before")
+    promised_before: date | None = Field(
+        default=None,
+        description="Promised for delivery (the order's promised date) before this day",
+    )
     gross_min: Money | None = Field(default=None, description="Gross total at least")
     gross_max: Money | None = Field(default=None, description="Gross total at most")
     q: ShortText | None = Field(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import LineKind
 from orders.domain.order import Order
-from orders.domain.revisions import RevisedLine, Revision
+from orders.domain.revisions import REVISABLE_HEADER_FIELDS, RevisedLine, Revision
 from orders.entrypoints import mapping, orders_schemas, revisions_schemas
 from orders.entrypoints.common import (
     CONDITIONAL_PROBLEMS,
@@ -36,6 +36,8 @@ def revised_lines(body: revisions_schemas.RevisionCreate) -> list[RevisedLine] |
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
             tax_rate=line.tax_rate,
+            requested_delivery_date=line.requested_delivery_date,
+            promised_delivery_date=line.promised_delivery_date,
         )
         for line in body.lines
     ]
@@ -66,13 +68,18 @@ async def revise_order(
     response: Response,
     if_match: IfMatch = None,
 ) -> orders_schemas.OrderRead:
-    """Change a confirmed (open) order: quantities, prices, lines added or removed, its date.
+    """Change a confirmed (open) order: quantities, prices, lines added or removed, its date,
+    its and its lines' requested and promised delivery dates (`null` clears the order's).
 
     Inventory reserves or releases the difference; the confirmation PDF is rendered again as
     this revision; the timeline shows each changed field and who changed it. 409 unless the
     order is open, or below a shipped quantity; 412 when `If-Match` is stale; 422 naming the
     field when nothing changes or a line is invalid."""
-    header = {"order_date": body.order_date} if body.order_date is not None else {}
+    header = {
+        name: getattr(body, name)
+        for name in REVISABLE_HEADER_FIELDS
+        if name in body.model_fields_set
+    }
 
     async def locked(uow: SqlUnitOfWork) -> Order:
         return await orders.get_order(uow, order_id, for_update=True)

@@ -26,6 +26,12 @@ class RevisionLine(RequestBody):
     unit_price: Price | None = None
     discount_percent: Percent | None = None
     tax_rate: Percent | None = None
+    requested_delivery_date: date | None = Field(
+        default=None, description="Not given: a kept line keeps its date"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None, description="Not given: a kept line keeps its date"
+    )
 
 
 class RevisionCreate(RequestBody):
@@ -34,6 +40,13 @@ class RevisionCreate(RequestBody):
 
     lines: Annotated[list[RevisionLine], Field(min_length=1, max_length=500)] | None = None
     order_date: date | None = None
+    requested_delivery_date: date | None = Field(
+        default=None, description="The order's; `null` clears it"
+    )
+    promised_delivery_date: date | None = Field(
+        default=None,
+        description="The order's promise, moved (not before the order date); `null` clears it",
+    )
 
     _not_null = not_null("lines", "order_date")
 

@@ -62,9 +62,13 @@ async def submit_order(uow: UnitOfWork, event: CloudEvent[OrderSubmitted]) -> Or
                 unit_price=line.unit_price,
                 discount_percent=line.discount_percent,
                 tax_rate=line.tax_rate,
+                requested_delivery_date=line.requested_delivery_date,
+                promised_delivery_date=line.promised_delivery_date,
             )
             for line in data.lines
         ],
+        requested_delivery_date=data.requested_delivery_date,
+        promised_delivery_date=data.promised_delivery_date,
     )
     order = await create_order(uow, new, cause=event, external_reference=data.external_reference)
     await uow.note_received(

@@ -18,7 +18,13 @@ from contracts.events import (
     OrderConfirmed,
     OrderCreated,
 )
-from orders.domain.content import LineInput, build_lines, content_of, line_inputs_of
+from orders.domain.content import (
+    LineInput,
+    build_lines,
+    check_delivery_dates,
+    content_of,
+    line_inputs_of,
+)
 from orders.domain.customer import Customer
 from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_order_number
@@ -45,6 +51,8 @@ class NewOrder(NewContent):
     contract_number: str | None = None
     warehouse: str | None = None  # reserve and ship from this one only (None: by the rule)
     split_allowed: bool = False
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
 
 
 async def get_order(uow: UnitOfWork, order_id: str, *, for_update: bool = False) -> Order:
@@ -124,6 +132,11 @@ async def create_order(
         ),
         currency=new.currency,
     )
+    dates = {
+        "requested_delivery_date": new.requested_delivery_date,
+        "promised_delivery_date": new.promised_delivery_date,
+    }
+    check_delivery_dates(order_date, dates, lines)
     order = await new_order(
         uow,
         resolved.fields(new),
@@ -133,6 +146,7 @@ async def create_order(
         warehouse=new.warehouse,
         split_allowed=new.split_allowed,
         external_reference=external_reference,
+        **dates,
     )
     if order.owner is None:  # submitted by another system: the customer's owner takes it
         order.owner, order.team = resolved.customer.owner, resolved.customer.team
@@ -157,7 +171,8 @@ async def copy_order(uow: UnitOfWork, order_id: str, *, correlation_id: str | No
     order = await new_order(
         uow,
         fields,
-        lines=build_lines(line_inputs_of(source.lines), currency=source.currency),
+        # Not its delivery dates: they were promised for the source order.
+        lines=build_lines(line_inputs_of(source.lines, dates=False), currency=source.currency),
         contract_number=source.contract_number,
         warehouse=source.warehouse,
         split_allowed=source.split_allowed,

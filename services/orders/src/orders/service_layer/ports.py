@@ -43,6 +43,7 @@ class OrderFilters:
     customer_id: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    promised_before: date | None = None  # the order's promised delivery date is before it
     external_reference: str | None = None
     stage: str | None = None
     opportunity_id: str | None = None

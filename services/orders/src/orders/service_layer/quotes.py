@@ -14,7 +14,13 @@ from typing import Any
 
 from contracts import EventType, new_event
 from contracts.events import QuoteSent
-from orders.domain.content import LineInput, build_lines, content_of, line_inputs_of
+from orders.domain.content import (
+    LineInput,
+    build_lines,
+    check_delivery_dates,
+    content_of,
+    line_inputs_of,
+)
 from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_quote_number
 from orders.domain.order import Order
@@ -65,6 +71,7 @@ async def create_quote(uow: UnitOfWork, new: NewQuote) -> Quote:
         ),
         currency=new.currency,
     )
+    check_delivery_dates(quote_date, {}, lines)
     try:
         valid_until = new.valid_until or quote_date + DEFAULT_VALIDITY
     except OverflowError:

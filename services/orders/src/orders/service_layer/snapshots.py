@@ -60,6 +60,8 @@ def _line(line: Line) -> OrderLine:
         net_amount=line.amounts.net,
         tax_amount=line.amounts.tax,
         gross_amount=line.amounts.gross,
+        requested_delivery_date=line.requested_delivery_date,
+        promised_delivery_date=line.promised_delivery_date,
     )
 
 
@@ -100,6 +102,8 @@ def snapshot(order: Order, customer: Customer) -> OrderSnapshot:
         stage=order.stage,
         warehouse=order.warehouse,
         split_allowed=order.split_allowed or None,
+        requested_delivery_date=order.requested_delivery_date,
+        promised_delivery_date=order.promised_delivery_date,
     )
 
 
