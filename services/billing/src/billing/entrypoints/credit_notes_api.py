@@ -9,7 +9,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from billing.domain.credit_notes import CreditNote, CreditRefused, InvalidCredit
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
+from billing.entrypoints.common import (
+    ACCOUNTING_FOR_CHANGES,
+    InvoiceId,
+    UnitOfWorkDep,
+    created_once,
+)
 from billing.entrypoints.credit_notes_schemas import (
     CreditNoteCreate,
     CreditNotePage,
@@ -29,12 +34,10 @@ from servicekit.api import (
     Limit,
     Storable,
     problem_responses,
-    problems_from,
 )
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound
 from servicekit.observability import current_correlation_id
 from servicekit.pagination import created_at_and_id, cursor_position, page_of
-from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["credit notes"], dependencies=ACCOUNTING_FOR_CHANGES)
 
@@ -80,26 +83,24 @@ async def create_credit_note(
     wanted = _request(body)
 
     async def create() -> tuple[int, Any]:
-        with problems_from(REFUSALS):
-            note = await use_cases.issue_credit_note(
-                uow,
-                invoice_id,
-                wanted,
-                today=datetime.now(UTC).date(),
-                correlation_id=current_correlation_id(),
-            )
+        note = await use_cases.issue_credit_note(
+            uow,
+            invoice_id,
+            wanted,
+            today=datetime.now(UTC).date(),
+            correlation_id=current_correlation_id(),
+        )
         return 201, CreditNoteRead.of(note).model_dump(mode="json")
 
-    async with uow.session.begin():
-        status, response = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
-            scope="credit-notes",
-            key=idempotency_key,
-            body={"invoice_id": invoice_id, **body.model_dump(mode="json")},
-            create=create,
-        )
-    return JSONResponse(response, status_code=status)
+    return await created_once(
+        request,
+        uow,
+        scope="credit-notes",
+        key=idempotency_key,
+        body={"invoice_id": invoice_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
+    )
 
 
 def _position(position: dict[str, Any]) -> CreditNotePosition:

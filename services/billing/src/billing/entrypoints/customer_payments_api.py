@@ -3,7 +3,6 @@ reversals; the customer's credit and its application to invoices."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from billing.domain.payment import (
     PaymentStatus,
     Refund,
 )
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep, created_once
 from billing.entrypoints.customer_payments_schemas import (
     AllocationsCreate,
     CreditApplication,
@@ -45,12 +44,10 @@ from servicekit.api import (
     Limit,
     Storable,
     problem_responses,
-    problems_from,
 )
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound
 from servicekit.observability import current_correlation_id
 from servicekit.pagination import created_at_and_id, cursor_position, page_of
-from servicekit.runtime import runtime_of
 
 
 def position_of(item: CustomerPayment | Refund) -> dict[str, Any]:
@@ -74,32 +71,6 @@ def _requested(body: AllocationsCreate) -> list[Requested] | None:
     if body.allocations is None:
         return None
     return [Requested(invoice_id=a.invoice_id, amount=a.amount) for a in body.allocations]
-
-
-async def once(
-    request: Request,
-    uow: UnitOfWorkDep,
-    scope: str,
-    key: str | None,
-    body: dict[str, Any],
-    create: Callable[[], Awaitable[tuple[int, Any]]],
-) -> JSONResponse:
-    """Run `create` in one transaction, once per idempotency key; refusals as problems."""
-
-    async def refused_as_problems() -> tuple[int, Any]:
-        with problems_from(REFUSALS):
-            return await create()
-
-    async with uow.session.begin():
-        status, response = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
-            scope=scope,
-            key=key,
-            body=body,
-            create=refused_as_problems,
-        )
-    return JSONResponse(response, status_code=status)
 
 
 @router.post(
@@ -134,8 +105,14 @@ async def create_customer_payment(
         )
         return 201, CustomerPaymentRead.of(payment).model_dump(mode="json")
 
-    return await once(
-        request, uow, "payments", idempotency_key, body.model_dump(mode="json"), create
+    return await created_once(
+        request,
+        uow,
+        scope="payments",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=create,
+        refusals=REFUSALS,
     )
 
 
@@ -200,13 +177,14 @@ async def allocate_customer_payment(
         )
         return 200, CustomerPaymentRead.of(payment).model_dump(mode="json")
 
-    return await once(
+    return await created_once(
         request,
         uow,
-        "payment-allocations",
-        idempotency_key,
-        {"payment_id": payment_id, **body.model_dump(mode="json")},
-        create,
+        scope="payment-allocations",
+        key=idempotency_key,
+        body={"payment_id": payment_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
     )
 
 
@@ -236,13 +214,14 @@ async def reverse_customer_payment(
         )
         return 200, CustomerPaymentRead.of(payment).model_dump(mode="json")
 
-    return await once(
+    return await created_once(
         request,
         uow,
-        "payment-reversals",
-        idempotency_key,
-        {"payment_id": payment_id, **body.model_dump(mode="json")},
-        create,
+        scope="payment-reversals",
+        key=idempotency_key,
+        body={"payment_id": payment_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
     )
 
 
@@ -295,11 +274,12 @@ async def apply_customer_credit(
         )
         return 200, read.model_dump(mode="json")
 
-    return await once(
+    return await created_once(
         request,
         uow,
-        "credit-allocations",
-        idempotency_key,
-        {"customer_id": customer_id, **body.model_dump(mode="json")},
-        create,
+        scope="credit-allocations",
+        key=idempotency_key,
+        body={"customer_id": customer_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
     )

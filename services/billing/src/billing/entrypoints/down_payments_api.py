@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from billing.domain.down_payments import DownPaymentRefused
 from billing.domain.model import UninvoiceableOrder
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep, created_once
 from billing.entrypoints.invoices_schemas import InvoiceRead
 from billing.service_layer import order_invoicing
 from billing.service_layer.down_payment_invoices import issue_down_payment
@@ -24,11 +24,9 @@ from servicekit.api import (
     IdempotencyKey,
     RequestBody,
     problem_responses,
-    problems_from,
 )
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound
 from servicekit.observability import current_correlation_id
-from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["down payments"], dependencies=ACCOUNTING_FOR_CHANGES)
 
@@ -74,24 +72,22 @@ async def create_down_payment(
     the field; a cancelled order or one billed per period: 409."""
 
     async def create() -> tuple[int, Any]:
-        with problems_from(REFUSALS):
-            invoice = await issue_down_payment(
-                uow,
-                order_id,
-                percent=body.percent,
-                amount=body.amount,
-                today=datetime.now(UTC).date(),
-                correlation_id=current_correlation_id(),
-            )
+        invoice = await issue_down_payment(
+            uow,
+            order_id,
+            percent=body.percent,
+            amount=body.amount,
+            today=datetime.now(UTC).date(),
+            correlation_id=current_correlation_id(),
+        )
         return 201, InvoiceRead.of(invoice).model_dump(mode="json")
 
-    async with uow.session.begin():
-        status, response = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
-            scope="order-down-payments",
-            key=idempotency_key,
-            body={"order_id": order_id, **body.model_dump(mode="json")},
-            create=create,
-        )
-    return JSONResponse(response, status_code=status)
+    return await created_once(
+        request,
+        uow,
+        scope="order-down-payments",
+        key=idempotency_key,
+        body={"order_id": order_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
+    )

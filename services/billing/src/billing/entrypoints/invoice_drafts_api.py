@@ -13,7 +13,7 @@ from billing.config import BillingSettings
 from billing.domain.drafts import DraftNotEditable, DraftStatus, InvoiceDraft
 from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import UninvoiceableOrder
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep, created_once
 from billing.entrypoints.invoice_drafts_schemas import (
     InvoiceDraftCreate,
     InvoiceDraftDiscard,
@@ -35,7 +35,7 @@ from servicekit.api import (
     problems_from,
 )
 from servicekit.concurrency import IfMatch, entity_tag, require_match, tagged
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound
 from servicekit.observability import current_correlation_id
 from servicekit.pagination import created_at_and_id, cursor_position, page_of
 from servicekit.runtime import runtime_of
@@ -72,21 +72,6 @@ def _quantities(body: InvoiceDraftCreate) -> drafts.Quantities:
     return [(line.line_no, line.quantity) for line in body.lines]
 
 
-async def _idempotent(
-    request: Request, uow: UnitOfWorkDep, scope: str, key: str | None, body: Any, create: Any
-) -> JSONResponse:
-    async with uow.session.begin():
-        status, response = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
-            scope=scope,
-            key=key,
-            body=body,
-            create=create,
-        )
-    return JSONResponse(response, status_code=status)
-
-
 @router.post(
     "/orders/{order_id}/invoices",
     status_code=201,
@@ -105,18 +90,24 @@ async def create_invoice_draft(
     delivery: what shipped and is not invoiced; else what is not invoiced): 409, nothing kept."""
 
     async def create() -> tuple[int, Any]:
-        with problems_from(REFUSALS):
-            draft = await drafts.create_draft(
-                uow,
-                order_id,
-                _quantities(body),
-                default_policy=_default_policy(request),
-                correlation_id=current_correlation_id(),
-            )
+        draft = await drafts.create_draft(
+            uow,
+            order_id,
+            _quantities(body),
+            default_policy=_default_policy(request),
+            correlation_id=current_correlation_id(),
+        )
         return 201, InvoiceDraftRead.of(draft).model_dump(mode="json")
 
-    fingerprint = {"order_id": order_id, **body.model_dump(mode="json")}
-    return await _idempotent(request, uow, "order-invoices", idempotency_key, fingerprint, create)
+    return await created_once(
+        request,
+        uow,
+        scope="order-invoices",
+        key=idempotency_key,
+        body={"order_id": order_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
+    )
 
 
 def _position(position: dict[str, Any]) -> DraftPosition:
@@ -209,18 +200,24 @@ async def issue_invoice_draft(
     it was issued or discarded already, or when what it invoices is no longer invoiceable."""
 
     async def create() -> tuple[int, Any]:
-        with problems_from(REFUSALS):
-            invoice = await drafts.issue_draft(
-                uow,
-                draft_id,
-                today=_today(),
-                default_policy=_default_policy(request),
-                correlation_id=current_correlation_id(),
-            )
+        invoice = await drafts.issue_draft(
+            uow,
+            draft_id,
+            today=_today(),
+            default_policy=_default_policy(request),
+            correlation_id=current_correlation_id(),
+        )
         return 201, InvoiceRead.of(invoice).model_dump(mode="json")
 
-    scope = "invoice-draft-issue"
-    return await _idempotent(request, uow, scope, idempotency_key, {"draft": draft_id}, create)
+    return await created_once(
+        request,
+        uow,
+        scope="invoice-draft-issue",
+        key=idempotency_key,
+        body={"draft": draft_id},
+        create=create,
+        refusals=REFUSALS,
+    )
 
 
 @router.post(

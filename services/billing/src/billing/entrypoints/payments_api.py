@@ -9,13 +9,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from billing.domain.model import InvalidPaymentAmount, PaymentRefused
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
+from billing.entrypoints.common import (
+    ACCOUNTING_FOR_CHANGES,
+    InvoiceId,
+    UnitOfWorkDep,
+    created_once,
+)
 from billing.entrypoints.payments_schemas import PaymentCreate, PaymentRead
 from billing.service_layer import payments
-from servicekit.api import ErrorTable, IdempotencyKey, problem_responses, problems_from
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.api import ErrorTable, IdempotencyKey, problem_responses
+from servicekit.http import Conflict, InvalidInput, NotFound
 from servicekit.observability import current_correlation_id
-from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["payments"], dependencies=ACCOUNTING_FOR_CHANGES)
 
@@ -48,24 +52,25 @@ async def create_payment(
         reference=body.reference,
     )
 
-    async def create() -> tuple[int, Any]:
-        with problems_from(REFUSALS):
-            invoice, payment = await payments.record_payment(
-                uow, invoice_id, new, correlation_id=current_correlation_id()
-            )
-        return 201, PaymentRead.of(invoice, payment).model_dump(mode="json")
-
-    async with uow.session.begin():
-        # Lock the invoice first: a retry racing its original waits here, then finds the
-        # stored response instead of paying twice.
+    async def lock_invoice() -> None:
+        # A retry racing its original waits here, then finds the stored response instead of
+        # paying twice.
         if not await uow.invoices.lock(invoice_id):
             raise NotFound(f"no invoice {invoice_id}")
-        status, response = await idempotent(
-            uow.session,
-            runtime_of(request).metadata,
-            scope="invoice-payments",
-            key=idempotency_key,
-            body={"invoice_id": invoice_id, **body.model_dump(mode="json")},
-            create=create,
+
+    async def create() -> tuple[int, Any]:
+        invoice, payment = await payments.record_payment(
+            uow, invoice_id, new, correlation_id=current_correlation_id()
         )
-    return JSONResponse(response, status_code=status)
+        return 201, PaymentRead.of(invoice, payment).model_dump(mode="json")
+
+    return await created_once(
+        request,
+        uow,
+        scope="invoice-payments",
+        key=idempotency_key,
+        body={"invoice_id": invoice_id, **body.model_dump(mode="json")},
+        create=create,
+        refusals=REFUSALS,
+        first=lock_invoice,
+    )

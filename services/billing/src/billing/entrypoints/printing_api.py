@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from billing.adapters.einvoice import CREDIT_NOTE, NotInvoiceable, cii_xml, credit_note_xml
 from billing.config import BillingSettings
-from billing.entrypoints.common import InvoiceId, UnitOfWorkDep
-from billing.entrypoints.customer_payments_api import once
+from billing.entrypoints.common import InvoiceId, UnitOfWorkDep, created_once
+from billing.entrypoints.customer_payments_api import REFUSALS as PAYMENT_REFUSALS
 from billing.service_layer import printing
 from billing.service_layer.customer_owners import CustomerNotVisible, visible_owner
 from servicekit.api import NO_NUL, IdempotencyKey, problem_responses
@@ -111,7 +111,15 @@ async def request_statement(
         return 202, read.model_dump(mode="json", by_alias=True)
 
     fingerprint = {"customer_id": customer_id, "from": start.isoformat(), "to": end.isoformat()}
-    return await once(request, uow, "statements", idempotency_key, fingerprint, create)
+    return await created_once(
+        request,
+        uow,
+        scope="statements",
+        key=idempotency_key,
+        body=fingerprint,
+        create=create,
+        refusals=PAYMENT_REFUSALS,
+    )
 
 
 @router.post(
@@ -158,7 +166,15 @@ async def request_einvoice(
         )
         return 202, read.model_dump(mode="json")
 
-    return await once(request, uow, "einvoices", idempotency_key, {"id": invoice_id}, create)
+    return await created_once(
+        request,
+        uow,
+        scope="einvoices",
+        key=idempotency_key,
+        body={"id": invoice_id},
+        create=create,
+        refusals=PAYMENT_REFUSALS,
+    )
 
 
 @router.post(
@@ -210,6 +226,12 @@ async def request_credit_note_einvoice(
         )
         return 202, read.model_dump(mode="json")
 
-    return await once(
-        request, uow, "einvoices", idempotency_key, {"credit_note_id": credit_note_id}, create
+    return await created_once(
+        request,
+        uow,
+        scope="einvoices",
+        key=idempotency_key,
+        body={"credit_note_id": credit_note_id},
+        create=create,
+        refusals=PAYMENT_REFUSALS,
     )

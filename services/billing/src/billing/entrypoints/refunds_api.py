@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from billing.domain.payment import Refund
-from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep
-from billing.entrypoints.customer_payments_api import once, position_of
+from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, UnitOfWorkDep, created_once
+from billing.entrypoints.customer_payments_api import REFUSALS as PAYMENT_REFUSALS
+from billing.entrypoints.customer_payments_api import position_of
 from billing.entrypoints.customer_payments_schemas import RefundCreate, RefundPage, RefundRead
 from billing.service_layer import customer_payments as use_cases
 from billing.service_layer.customer_payments import PaymentPosition
@@ -49,8 +50,14 @@ async def create_refund(
         await use_cases.refund_credit(uow, refund, correlation_id=current_correlation_id())
         return 201, RefundRead.of(refund).model_dump(mode="json")
 
-    return await once(
-        request, uow, "refunds", idempotency_key, body.model_dump(mode="json"), create
+    return await created_once(
+        request,
+        uow,
+        scope="refunds",
+        key=idempotency_key,
+        body=body.model_dump(mode="json"),
+        create=create,
+        refusals=PAYMENT_REFUSALS,
     )
 
 
