@@ -128,3 +128,35 @@ async def test_a_down_payment_over_100_percent_or_above_the_order_is_refused(
     late = await billing.client.post(path, json={"percent": "1"})
     assert late.status_code == 409, late.text
     assert await _count(billing, order.order_id) == 1
+
+
+async def test_a_down_payment_credited_back_is_no_longer_deducted(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order()  # 133.10 at 21 %
+    await _known(billing, order)
+    created = await billing.client.post(
+        f"/orders/{order.order_id}/down-payments", json={"percent": "30"}
+    )
+    assert created.status_code == 201, created.text
+    down = created.json()  # 39.93
+    credit = await billing.client.post(
+        f"/invoices/{down['id']}/credit-notes",
+        json={"reason": "part of the down payment returned", "amount": "20.00"},
+    )
+    assert credit.status_code == 201, credit.text
+    assert credit.json()["totals"]["gross"] == "20.00"
+    progress = (await billing.client.get(f"/orders/{order.order_id}/invoicing")).json()
+    assert progress["down_payment_left"] == "19.93"  # 39.93 paid down, 20.00 given back
+
+    done = completed(order)
+    await billing.publish(done, order.order_id)
+    await eventually(lambda: billing.processed(done.id))
+    [final] = [i for i in await billing.invoices_of(order.order_id) if i["id"] != down["id"]]
+    assert [(x["sku"], x["gross_amount"]) for x in final["lines"]][-1] == (
+        "DOWN-PAYMENT",
+        "-19.93",
+    )
+    assert final["totals"]["gross"] == "113.17"  # 133.10 less what is left of the down payment
+    progress = (await billing.client.get(f"/orders/{order.order_id}/invoicing")).json()
+    assert progress["down_payment_left"] == "0.00"

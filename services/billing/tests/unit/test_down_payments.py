@@ -16,6 +16,7 @@ from billing.domain.down_payments import (
     RateLeft,
     deduction_lines,
     down_payment_lines,
+    left_to_deduct,
 )
 from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import TaxAmount
@@ -142,3 +143,16 @@ async def test_a_down_payment_beyond_the_order_is_refused(make_order: Any) -> No
     with pytest.raises(DownPaymentRefused):
         await issue_down_payment(uow, order.order_id, amount=D("0.001"), today=TODAY)
     assert len(uow.invoices.rows) == 1
+
+
+def test_a_rate_credited_back_beyond_what_was_left_leaves_nothing_to_deduct() -> None:
+    rate = D("21")
+    left = left_to_deduct(
+        [
+            (rate, D("33.00"), D("6.93")),  # the down payment
+            (rate, D("-33.00"), D("-6.93")),  # deducted by the final invoice
+            (rate, D("-10.00"), D("-2.10")),  # then credited back on its invoice
+            (D("7"), D("10.00"), D("0.70")),
+        ]
+    )
+    assert left == [RateLeft(rate=D("7"), net=D("10.00"), tax=D("0.70"))]

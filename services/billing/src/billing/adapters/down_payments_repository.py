@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
+from billing.adapters.credit_note_tables import credit_note_lines, credit_notes
 from billing.adapters.order_tables import down_payment_lines
 from billing.adapters.tables import invoice_lines, invoices
 from billing.domain.down_payments import RateLeft, left_to_deduct
@@ -27,7 +28,7 @@ class SqlDownPayments(SqlRepository):
             )
 
     async def left(self, order_id: str) -> list[RateLeft]:
-        query = (
+        marked = (
             select(invoice_lines.c.tax_rate, invoice_lines.c.net_amount, invoice_lines.c.tax_amount)
             .join(
                 down_payment_lines,
@@ -38,7 +39,26 @@ class SqlDownPayments(SqlRepository):
             )
             .where(down_payment_lines.c.order_id == order_id)
         )
-        rows = (await self.session.execute(query)).all()
+        # A credit note on a down-payment invoice gives that much of the down payment back:
+        # it is no longer there to deduct.
+        down_payment_invoices = (
+            select(down_payment_lines.c.invoice_id)
+            .where(
+                down_payment_lines.c.order_id == order_id,
+                down_payment_lines.c.kind == MarkedKind.DOWN_PAYMENT.value,
+            )
+            .distinct()
+        )
+        credited = (
+            select(
+                credit_note_lines.c.tax_rate,
+                -credit_note_lines.c.net_amount,
+                -credit_note_lines.c.tax_amount,
+            )
+            .join(credit_notes, credit_notes.c.id == credit_note_lines.c.credit_note_id)
+            .where(credit_notes.c.invoice_id.in_(down_payment_invoices))
+        )
+        rows = (await self.session.execute(marked.union_all(credited))).all()
         return left_to_deduct(
             (Decimal(rate).normalize(), Decimal(net), Decimal(tax)) for rate, net, tax in rows
         )

@@ -116,7 +116,8 @@ def left_to_deduct(
     marked: Iterable[tuple[Decimal, Decimal, Decimal]],
 ) -> list[RateLeft]:
     """Per tax rate, the sum of the order's down-payment lines and of the (negative) lines that
-    deducted them: what is left to deduct. `marked` holds (rate, net, tax) of each such line."""
+    deducted them or credited them back: what is left to deduct. `marked` holds (rate, net, tax)
+    of each such line. A rate credited back beyond what was left to deduct leaves nothing."""
     per_rate: dict[Decimal, tuple[Decimal, Decimal, Decimal]] = {}
     for rate, net, tax in marked:
         key = rate.normalize()
@@ -125,7 +126,7 @@ def left_to_deduct(
     return [
         RateLeft(rate=rate, net=net, tax=tax)
         for key, (rate, net, tax) in sorted(per_rate.items())
-        if net != 0 or tax != 0
+        if net + tax > 0
     ]
 
 
