@@ -7,6 +7,7 @@ from inventory.adapters.tables import metadata
 from inventory.config import InventorySettings
 from inventory.entrypoints import (
     adjustments_api,
+    exports_api,
     products_api,
     products_import,
     purchase_orders_api,
@@ -38,6 +39,7 @@ ROUTERS = (
     returns_api.router,
     suggestions_api.router,
     warehouses_api.router,
+    exports_api.router,
 )
 
 

@@ -4,88 +4,12 @@ within what shipped, restocked (serving a waiting order) or scrapped (the ledger
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
-import pytest
-from aiokafka import AIOKafkaProducer
 from purchasing_builders import confirmed
+from warehouse_client import Warehouse
 
 from contracts import EventType
-from inventory.bootstrap import build_spec
-from inventory.config import InventorySettings
-from inventory.entrypoints.cli import MIGRATIONS_DIR
-from servicekit import dlq
-from servicekit.settings import KafkaSettings
-from servicekit.testing import (
-    TemporaryDatabases,
-    eventually,
-    service_with_input,
-    settings_for_test,
-)
-
-
-class Warehouse:
-    def __init__(
-        self, client: httpx.AsyncClient, kafka: KafkaSettings, producer: AIOKafkaProducer
-    ) -> None:
-        self.client = client
-        self.kafka = kafka
-        self.producer = producer
-
-    async def events_about(self, order_id: str, count: int) -> list[dict[str, Any]]:
-        async def probe() -> list[dict[str, Any]] | None:
-            records = await dlq.read_topic(
-                self.kafka, self.kafka.topic("inventory.events"), wait_seconds=2
-            )
-            found = [json.loads(r.value) for r in records if r.key.decode() == order_id]
-            return found if len(found) >= count else None
-
-        result: list[dict[str, Any]] = await eventually(probe, within=30, interval=0.3)
-        return result
-
-    async def shipped_order(
-        self, sku: str, on_hand: str, ship: str, carriage: dict[str, str] | None = None
-    ) -> str:
-        """A product with stock, an order of `ship` of it confirmed (over Kafka) and shipped."""
-        put = await self.client.put(f"/products/{sku}", json={"name": sku, "kind": "product"})
-        assert put.status_code == 201, put.text
-        receipt = await self.client.post(
-            "/stock/adjustments",
-            json={"sku": sku, "kind": "receipt", "quantity": on_hand, "reason": "in"},
-        )
-        assert receipt.status_code == 201, receipt.text
-        order_id = str(uuid.uuid4())
-        event = confirmed(order_id, sku, ship)
-        await self.producer.send_and_wait(
-            self.kafka.topic("orders.events"),
-            value=event.model_dump_json().encode(),
-            key=order_id.encode(),
-        )
-        await self.events_about(order_id, 1)  # reserved
-        shipped = await self.client.post(
-            "/shipments",
-            json={"order_id": order_id, "lines": [{"sku": sku, "quantity": ship}]}
-            | (carriage or {}),
-        )
-        assert shipped.status_code == 201, shipped.text
-        return order_id
-
-    async def stock(self, sku: str) -> dict[str, str]:
-        body: dict[str, str] = (await self.client.get(f"/stock/{sku}")).json()
-        return body
-
-
-@pytest.fixture
-async def warehouse(
-    databases: TemporaryDatabases, kafka: KafkaSettings
-) -> AsyncIterator[Warehouse]:
-    settings = await settings_for_test(InventorySettings, databases, kafka, "inventory")
-    async with service_with_input(build_spec(settings), MIGRATIONS_DIR) as (_, client, producer):
-        yield Warehouse(client, kafka, producer)
 
 
 async def test_a_return_restocked_serves_a_waiting_order_and_a_scrapped_one_keeps_on_hand(

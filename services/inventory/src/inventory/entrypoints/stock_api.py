@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.records import StockFilter
@@ -35,9 +35,7 @@ def _sku_and_warehouse(position: dict[str, Any]) -> tuple[str, str]:
     return text(sku), text(warehouse)
 
 
-@router.get("/stock")
-async def list_stock(
-    uow: UnitOfWorkDep,
+def _stock_filter(
     warehouse: Annotated[str | None, Query(max_length=32), Storable] = None,
     q: Annotated[
         str | None,
@@ -51,15 +49,23 @@ async def list_stock(
     low_stock: Annotated[
         bool, Query(description="Only products whose available is under their reorder point")
     ] = False,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> StockFilter:
+    return StockFilter(
+        warehouse=warehouse, text=q, available_below=available_below, low_stock=low_stock
+    )
+
+
+# The filters of the stock overview (its list and its export).
+StockQuery = Annotated[StockFilter, Depends(_stock_filter)]
+
+
+@router.get("/stock")
+async def list_stock(
+    uow: UnitOfWorkDep, where: StockQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> StockPage:
     """Stock at a glance: on hand, reserved, available and incoming of every stocked product
     per warehouse, filterable and paginated."""
     after = cursor_position(cursor, _sku_and_warehouse)
-    where = StockFilter(
-        warehouse=warehouse, text=q, available_below=available_below, low_stock=low_stock
-    )
     found, more = await stock.overview(uow, where, limit=limit, after=after)
     return StockPage(
         items=[
