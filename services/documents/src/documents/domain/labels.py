@@ -73,6 +73,10 @@ class Labels:
     opening_invoice: str
     opening_credit_note: str
     opening_quotation: str
+    # Delivery dates (order confirmations): the order's, and a line's own promise under it.
+    requested_delivery: str
+    promised_delivery: str
+    line_promised_delivery: str  # {date}
 
     def page_of(self, number: int, total: int) -> str:
         return self.page.format(number=number, total=total)
@@ -134,6 +138,9 @@ ENGLISH = Labels(
     column_tax="Tax %",
     column_net="Net ({currency})",
     no_lines="No lines.",
+    requested_delivery="Requested delivery",
+    promised_delivery="Promised delivery",
+    line_promised_delivery="Promised delivery: {date}",
     net_total="Net total",
     tax_on="Tax {rate} % on {base}",
     total_tax="Total tax",
@@ -186,6 +193,9 @@ SPANISH = Labels(
     column_tax="Imp. %",
     column_net="Neto ({currency})",
     no_lines="Sin líneas.",
+    requested_delivery="Entrega solicitada",
+    promised_delivery="Entrega prometida",
+    line_promised_delivery="Entrega prometida: {date}",
     net_total="Total neto",
     tax_on="Impuesto {rate} % sobre {base}",
     total_tax="Total impuestos",
@@ -243,6 +253,9 @@ RUSSIAN = Labels(
     column_tax="Налог %",
     column_net="Нетто ({currency})",
     no_lines="Нет позиций.",
+    requested_delivery="Желаемая дата поставки",
+    promised_delivery="Обещанная дата поставки",
+    line_promised_delivery="Обещанная дата поставки: {date}",
     net_total="Итого без налога",
     tax_on="Налог {rate} % с {base}",
     total_tax="Итого налог",

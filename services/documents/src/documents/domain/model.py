@@ -240,6 +240,11 @@ class PrintableDocument:
     look: Look | None = None  # the template's look; None: the built-in look
     credited: Credited | None = None  # credit notes
     supply: SupplyDetails | None = None  # purchase orders and delivery notes
+    # Order confirmations: the order's delivery dates, and the lines promised on a day of their
+    # own (line number, date), printed under the line.
+    requested_delivery_date: date | None = None
+    promised_delivery_date: date | None = None
+    line_promises: tuple[tuple[int, date], ...] = ()
 
     @property
     def labels(self) -> Labels:

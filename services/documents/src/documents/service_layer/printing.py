@@ -99,6 +99,13 @@ def _of_order(
         closing_text=content.closing_text,
         template_id=content.template_id,
         look=look,
+        requested_delivery_date=content.requested_delivery_date,
+        promised_delivery_date=content.promised_delivery_date,
+        line_promises=tuple(
+            (line.line_no, line.promised_delivery_date)
+            for line in content.lines
+            if line.promised_delivery_date is not None
+        ),
     )
 
 

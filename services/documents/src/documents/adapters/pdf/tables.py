@@ -69,8 +69,13 @@ def lines_table(doc: PrintableDocument, labels: Labels, styles: Styles, width: f
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         *cells(2.5, styles.regular),
     ]
+    promises = dict(doc.line_promises)
     for line in doc.lines:
         rows += line_rows(line, styles, doc.currency)
+        promised = promises.get(line.line_no)
+        if promised is not None:
+            text = labels.line_promised_delivery.format(date=promised.isoformat())
+            rows.append(_description_only(Paragraph(markup(text), styles.cell)))
         commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.25, RULE))
     if not doc.lines:
         rows.append(_description_only(Paragraph(markup(labels.no_lines), styles.cell)))
