@@ -18,6 +18,7 @@ import csv
 import io
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 from fastapi.responses import StreamingResponse
@@ -179,14 +180,20 @@ def _message(error: Any) -> str:
 
 
 def cells(values: Sequence[Any]) -> list[str]:
-    """A row for export: None as an empty cell, everything else as its text.
+    """A row for export: None as an empty cell, a date or time in ISO 8601, everything else as
+    its text.
 
     A cell that a spreadsheet would take for a formula (starting with = + - @, tab or carriage
     return) is prefixed with a quote, as OWASP recommends against CSV injection.
     """
     out = []
     for value in values:
-        text = "" if value is None else str(value)
+        if value is None:
+            text = ""
+        elif isinstance(value, date):  # a datetime too
+            text = value.isoformat()
+        else:
+            text = str(value)
         if text[:1] in FORMULA_START and not _is_number(text):
             text = "'" + text
         out.append(text)

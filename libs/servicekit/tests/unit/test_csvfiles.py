@@ -101,3 +101,14 @@ async def test_paged_reads_every_page_after_the_last_item_of_the_previous() -> N
     assert (items, asked) == ([0, 1, 2, 3, 4], [None, 1, 3])
     lines = [row async for row in line_rows_of(paged(read, lambda n: n), lambda n: [[n]] * n)]
     assert len(lines) == 0 + 1 + 2 + 3 + 4
+
+
+def test_dates_and_times_are_written_in_iso_8601() -> None:
+    from datetime import UTC, date, datetime
+
+    moment = datetime(2026, 12, 1, 16, 5, tzinfo=UTC)
+    assert cells([date(2026, 12, 1), moment, None]) == [
+        "2026-12-01",
+        "2026-12-01T16:05:00+00:00",
+        "",
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from billing.domain.credit_notes import CreditNote, CreditRefused, InvalidCredit
@@ -112,20 +112,25 @@ def _position_of(note: CreditNote) -> dict[str, Any]:
     return {"created_at": note.created_at, "id": note.id}
 
 
-@router.get("/credit-notes", response_model=CreditNotePage, responses=problem_responses(422))
-async def list_credit_notes(
-    uow: UnitOfWorkDep,
+def _filter(
     invoice_id: Annotated[str | None, Query(max_length=36), Storable] = None,
     order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> CreditNoteFilter:
+    return CreditNoteFilter(invoice_id=invoice_id, order_id=order_id, customer_id=customer_id)
+
+
+# The filters of the credit notes (their list and their export).
+CreditNoteQuery = Annotated[CreditNoteFilter, Depends(_filter)]
+
+
+@router.get("/credit-notes", response_model=CreditNotePage, responses=problem_responses(422))
+async def list_credit_notes(
+    uow: UnitOfWorkDep, where: CreditNoteQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> CreditNotePage:
     """Credit notes, newest first, filtered by invoice, order or customer."""
     found = await uow.credit_notes.search(
-        CreditNoteFilter(invoice_id=invoice_id, order_id=order_id, customer_id=customer_id),
-        limit=limit + 1,
-        after=cursor_position(cursor, _position),
+        where, limit=limit + 1, after=cursor_position(cursor, _position)
     )
     page, next_cursor = page_of(found, limit, _position_of)
     return CreditNotePage(items=[CreditNoteRead.of(n) for n in page], next_cursor=next_cursor)

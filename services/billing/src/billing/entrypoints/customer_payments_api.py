@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from billing.domain.model import PaymentRefused
@@ -116,26 +116,29 @@ async def create_customer_payment(
     )
 
 
-@router.get("/payments", response_model=CustomerPaymentPage, responses=problem_responses(422))
-async def list_customer_payments(
-    uow: UnitOfWorkDep,
+def _filter(
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     status: PaymentStatus | None = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> PaymentFilter:
+    return PaymentFilter(
+        customer_id=customer_id,
+        currency=currency,
+        status=status.value if status is not None else None,
+    )
+
+
+# The filters of the payments (their list and their export).
+PaymentQuery = Annotated[PaymentFilter, Depends(_filter)]
+
+
+@router.get("/payments", response_model=CustomerPaymentPage, responses=problem_responses(422))
+async def list_customer_payments(
+    uow: UnitOfWorkDep, where: PaymentQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> CustomerPaymentPage:
     """Payments, newest first, filtered by customer, currency or status."""
     after = cursor_position(cursor, lambda p: PaymentPosition(*created_at_and_id(p)))
-    found = await uow.payments.search(
-        PaymentFilter(
-            customer_id=customer_id,
-            currency=currency,
-            status=status.value if status is not None else None,
-        ),
-        limit=limit + 1,
-        after=after,
-    )
+    found = await uow.payments.search(where, limit=limit + 1, after=after)
     page, next_cursor = page_of(found, limit, position_of)
     return CustomerPaymentPage(
         items=[CustomerPaymentRead.of(payment) for payment in page], next_cursor=next_cursor

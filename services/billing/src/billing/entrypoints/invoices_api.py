@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from billing.domain.model import Invoice, InvoiceStatus
 from billing.entrypoints.common import ACCOUNTING_FOR_CHANGES, InvoiceId, UnitOfWorkDep
@@ -26,22 +26,25 @@ def _position_of(invoice: Invoice) -> dict[str, Any]:
     return {"created_at": invoice.created_at, "id": invoice.id}
 
 
-@router.get("/invoices", response_model=InvoicePage, responses=problem_responses(422))
-async def list_invoices(
-    uow: UnitOfWorkDep,
+def _filter(
     order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     status: InvoiceStatus | None = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> InvoiceFilter:
+    return InvoiceFilter(order_id=order_id, status=status, customer_id=customer_id)
+
+
+# The filters of the invoices (their list and their export).
+InvoiceQuery = Annotated[InvoiceFilter, Depends(_filter)]
+
+
+@router.get("/invoices", response_model=InvoicePage, responses=problem_responses(422))
+async def list_invoices(
+    uow: UnitOfWorkDep, where: InvoiceQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> InvoicePage:
     """Invoices, newest first, filtered by order, status or customer."""
     after = cursor_position(cursor, _position)
-    found = await uow.invoices.search(
-        InvoiceFilter(order_id=order_id, status=status, customer_id=customer_id),
-        limit=limit + 1,
-        after=after,
-    )
+    found = await uow.invoices.search(where, limit=limit + 1, after=after)
     page, next_cursor = page_of(found, limit, _position_of)
     return InvoicePage(items=[InvoiceRead.of(invoice) for invoice in page], next_cursor=next_cursor)
 

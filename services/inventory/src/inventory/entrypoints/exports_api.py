@@ -8,7 +8,7 @@ their currency's minor unit (`2.50`, a price of `0.125` as it is): never rounded
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -56,10 +56,6 @@ def _reader(
 
 def _quantity(value: Decimal | None) -> Decimal | None:
     return None if value is None else plain(value)
-
-
-def _day(value: date | datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 # --- stock -----------------------------------------------------------------------------------
@@ -241,10 +237,10 @@ def _purchase_order_rows(order: PurchaseOrder) -> list[list[Any]]:
         order.status.value,
         order.warehouse,
         currency,
-        _day(order.expected_date),
+        order.expected_date,
         in_currency(order.total, currency),
     ]
-    tail = [_day(order.created_at), _day(order.sent_at)]
+    tail = [order.created_at, order.sent_at]
     return [
         [
             *head,
@@ -255,7 +251,7 @@ def _purchase_order_rows(order: PurchaseOrder) -> list[list[Any]]:
             in_currency(line.net(currency), currency),
             plain(line.received),
             plain(line.open),
-            _day(line.expected_date),
+            line.expected_date,
             *tail,
         ]
         for line_no, line in enumerate(order.lines, start=1)
@@ -314,8 +310,8 @@ def _shipment_rows(shipment: Shipment) -> list[list[Any]]:
             "true" if shipment.fully_shipped else "false",
             shipment.carrier,
             shipment.tracking_number,
-            _day(shipment.shipping_date),
-            _day(shipment.delivered_at),
+            shipment.shipping_date,
+            shipment.delivered_at,
             shipment.created_at.isoformat(),
         ]
         for sku, quantity in shipment.lines.items()
@@ -363,8 +359,8 @@ def _return_rows(rma: ReturnAuthorisation) -> list[list[Any]]:
             plain(quantity),
             chosen[sku].value if sku in chosen else None,
             rma.note,
-            _day(rma.created_at),
-            _day(rma.received_at),
+            rma.created_at,
+            rma.received_at,
         ]
         for sku, quantity in rma.lines.items()
     ]
