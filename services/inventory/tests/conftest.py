@@ -46,7 +46,7 @@ from inventory.domain.records import (
     StockOverviewRow,
 )
 from inventory.domain.revisions import Wait
-from inventory.domain.warehouses import Transfer, Warehouse
+from inventory.domain.warehouses import Transfer, TransferStatus, Warehouse
 from inventory.service_layer.ports import Page, UnitOfWork
 
 # Both test folders import `purchasing_fakes` from here (pytest does not put test folders on the
@@ -239,6 +239,9 @@ class FakeWarehouses:
         found = self.rows.get(code)
         return replace(found) if found is not None else None
 
+    async def lock_all(self) -> list[Warehouse]:
+        return await self.all()
+
     async def add(self, warehouse: Warehouse) -> Warehouse | None:
         if warehouse.code in self.rows:
             return None
@@ -264,6 +267,14 @@ class FakeTransfers:
 
     async def save(self, transfer: Transfer) -> None:
         self.rows[transfer.id] = replace(transfer)
+
+    async def in_transit_to(self, warehouse: str) -> list[str]:
+        ordered = sorted(self.rows.values(), key=lambda t: (t.created_at or self.clock.now, t.id))
+        return [
+            t.id
+            for t in ordered
+            if t.to_warehouse == warehouse and t.status is TransferStatus.IN_TRANSIT
+        ]
 
     async def page(
         self, *, limit: int, status: str | None, after: tuple[datetime, str] | None

@@ -374,6 +374,18 @@ class TransferMoved(Payload):
     lines: list[StockLine] = Field(min_length=1)
 
 
+class WarehouseChanged(Payload):
+    """A warehouse as it now is (created, renamed, reprioritised, made the default or no longer
+    the default, deactivated, reactivated): the whole entry, so a consumer's view needs nothing
+    else. Subject and key: the warehouse code."""
+
+    code: Annotated[str, Field(max_length=32)]
+    name: ShortText
+    priority: int = 100
+    is_default: bool = False
+    active: bool = True
+
+
 class StockLevelChanged(Payload):
     """What a warehouse now holds of a SKU, after any movement (receipt, reservation, release,
     shipment...). Subject and key: the SKU; its `sequence` orders the levels of one SKU."""
@@ -874,6 +886,7 @@ class EventType(StrEnum):
     STOCK_LOW = f"{PREFIX}.stock.low.v1"
     TRANSFER_DISPATCHED = f"{PREFIX}.transfer.dispatched.v1"
     TRANSFER_RECEIVED = f"{PREFIX}.transfer.received.v1"
+    WAREHOUSE_CHANGED = f"{PREFIX}.warehouse.changed.v1"
     INVOICE_ISSUED = f"{PREFIX}.invoice.issued.v1"
     PAYMENT_RECEIVED = f"{PREFIX}.payment.received.v1"
     PAYMENT_REVERSED = f"{PREFIX}.payment.reversed.v1"
@@ -933,6 +946,7 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.STOCK_LOW: StockLow,
     EventType.TRANSFER_DISPATCHED: TransferMoved,
     EventType.TRANSFER_RECEIVED: TransferMoved,
+    EventType.WAREHOUSE_CHANGED: WarehouseChanged,
     EventType.INVOICE_ISSUED: InvoiceIssued,
     EventType.PAYMENT_RECEIVED: PaymentReceived,
     EventType.PAYMENT_REVERSED: PaymentReversed,

@@ -75,10 +75,11 @@ INVENTORY_EVENTS = Topic(
         EventType.STOCK_LOW,
         EventType.TRANSFER_DISPATCHED,
         EventType.TRANSFER_RECEIVED,
+        EventType.WAREHOUSE_CHANGED,
     ),
     description=(
-        "Reservations, shipments, stock movements and levels, the catalogue, purchase orders, "
-        "receipts and returns"
+        "Reservations, shipments, stock movements and levels, the catalogue, warehouses, "
+        "purchase orders, receipts and returns"
     ),
 )
 BILLING_EVENTS = Topic(

@@ -402,3 +402,73 @@ async def test_reorder_points_per_warehouse_and_the_drafts_into_that_warehouse(
     assert again.status_code == 404
     rows = (await client.get("/stock", params={"q": bolt})).json()["items"]
     assert {r["warehouse"]: r["reorder_point"] for r in rows} == {"MAIN": "5", east: "5"}
+
+
+async def test_reactivation_and_a_new_default_warehouse_announced_as_warehouse_changed(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    runtime, client = service
+    for code in ("EAST", "WEST"):
+        created = await client.post("/warehouses", json={"code": code, "name": code.title()})
+        assert created.status_code == 201, created.text
+    bolt = sku("BOLT")
+    assert (
+        await client.put(f"/products/{bolt}", json={"name": bolt, "kind": "product"})
+    ).status_code == 201
+    await receive(client, bolt, "4", "MAIN")
+    sent = await client.post(
+        "/transfers",
+        json={
+            "from_warehouse": "MAIN",
+            "to_warehouse": "WEST",
+            "lines": [{"sku": bolt, "quantity": "1"}],
+        },
+    )
+    assert sent.status_code == 201, sent.text
+    on_the_way = await client.post("/warehouses/WEST/deactivate")
+    assert (on_the_way.status_code, "on their way" in on_the_way.json()["detail"]) == (409, True)
+
+    assert (await client.post("/warehouses/EAST/reactivate")).status_code == 409  # active
+    assert (await client.post("/warehouses/EAST/deactivate")).status_code == 200
+    assert (await client.post("/warehouses/EAST/make-default")).status_code == 409  # inactive
+    reactivated = await client.post("/warehouses/EAST/reactivate")
+    assert (reactivated.status_code, reactivated.json()["active"]) == (200, True)
+    assert (await client.post("/warehouses/NOPE/reactivate")).status_code == 404
+
+    # Two moves of the default at once: they queue, and exactly one default remains.
+    moves = await asyncio.gather(
+        client.post("/warehouses/EAST/make-default"),
+        client.post("/warehouses/WEST/make-default"),
+    )
+    assert [m.status_code for m in moves] == [200, 200]
+    listed = (await client.get("/warehouses")).json()["items"]
+    defaults = [w["code"] for w in listed if w["is_default"]]
+    assert defaults in (["EAST"], ["WEST"])
+    assert listed[0]["code"] == defaults[0]  # the default is tried first
+    refused = await client.post(f"/warehouses/{defaults[0]}/deactivate")
+    assert refused.status_code == 409
+
+    outbox = runtime.metadata.tables["outbox"]
+    async with runtime.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(outbox.c.payload)
+                .where(outbox.c.event_type == "suite.warehouse.changed.v1")
+                .order_by(outbox.c.id)
+            )
+        ).all()
+    changed = [json.loads(row.payload)["data"] for row in rows]
+    assert [(c["code"], c["active"]) for c in changed][:5] == [
+        ("EAST", True),  # created
+        ("WEST", True),
+        ("EAST", False),  # deactivated
+        ("EAST", True),  # reactivated
+        ("MAIN", True),  # no longer the default (first move)
+    ]
+    assert changed[-1] == {
+        "code": defaults[0],
+        "name": defaults[0].title(),
+        "priority": 100,
+        "is_default": True,
+        "active": True,
+    }

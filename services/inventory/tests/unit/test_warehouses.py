@@ -249,3 +249,67 @@ async def test_a_warehouse_holding_stock_cannot_be_deactivated(fake_uow: Any) ->
     await warehouses.update_warehouse(fake_uow, "EAST", name="East depot", priority=1)
     east_now = await warehouses.find_warehouse(fake_uow, "EAST")
     assert (east_now.name, east_now.priority, east_now.active) == ("East depot", 1, False)
+
+
+def announced(uow: Any) -> list[tuple[str, bool, bool]]:
+    """warehouse.changed as recorded: (code, is_default, active)."""
+    return [
+        (e.data.code, e.data.is_default, e.data.active)
+        for e in uow.events
+        if e.type == EventType.WAREHOUSE_CHANGED.value
+    ]
+
+
+async def test_reactivation_default_change_and_the_events_of_each(fake_uow: Any) -> None:
+    await setup(fake_uow, ("MAIN", "BOLT", "5"))
+    assert announced(fake_uow) == [("WEST", False, True), ("EAST", False, True)]
+    with pytest.raises(WarehouseRefused, match="active already"):
+        await warehouses.reactivate_warehouse(fake_uow, "EAST")
+    await warehouses.deactivate_warehouse(fake_uow, "EAST")
+    with pytest.raises(WarehouseRefused, match="inactive already"):
+        await warehouses.deactivate_warehouse(fake_uow, "EAST")
+    with pytest.raises(WarehouseRefused, match="reactivate it first"):
+        await warehouses.make_default(fake_uow, "EAST")
+    assert (await warehouses.reactivate_warehouse(fake_uow, "EAST")).active is True
+    assert announced(fake_uow)[-2:] == [("EAST", False, False), ("EAST", False, True)]
+
+    east = await warehouses.make_default(fake_uow, "EAST")
+    assert east.is_default is True
+    assert announced(fake_uow)[-2:] == [("MAIN", False, True), ("EAST", True, True)]
+    defaults = [w.code for w in await warehouses.list_warehouses(fake_uow) if w.is_default]
+    assert defaults == ["EAST"]
+    count = len(fake_uow.events)
+    await warehouses.make_default(fake_uow, "EAST")  # already: nothing changes
+    assert len(fake_uow.events) == count
+    with pytest.raises(WarehouseRefused, match="default"):
+        await warehouses.deactivate_warehouse(fake_uow, "EAST")
+    # The reservation rule now tries EAST first, then the old default.
+    await stock.adjust_stock(
+        fake_uow,
+        AdjustStock(
+            sku="BOLT", kind=AdjustmentKind.RECEIPT, quantity=D(3), reason="in", warehouse="EAST"
+        ),
+    )
+    first, second = confirmation(("BOLT", "2")), confirmation(("BOLT", "2"))
+    for order in (first, second):
+        assert await reservations.reserve_order(fake_uow, order) is ReservationOutcome.RESERVED
+    assert [await where(fake_uow, o) for o in (first, second)] == [
+        {"BOLT": "EAST"},
+        {"BOLT": "MAIN"},
+    ]
+
+
+async def test_a_warehouse_with_transfers_on_their_way_cannot_be_deactivated(
+    fake_uow: Any,
+) -> None:
+    await setup(fake_uow, ("MAIN", "BOLT", "5"))
+    sent = await warehouses.transfer_stock(
+        fake_uow,
+        TransferStock(from_warehouse="MAIN", to_warehouse="WEST", lines=(("BOLT", D(2)),)),
+    )
+    with pytest.raises(WarehouseRefused, match="on their way"):
+        await warehouses.deactivate_warehouse(fake_uow, "WEST")
+    await warehouses.receive_transfer(fake_uow, ReceiveTransfer(transfer_id=sent.id))
+    with pytest.raises(WarehouseRefused, match="still holds stock"):
+        await warehouses.deactivate_warehouse(fake_uow, "WEST")
+    assert sent.status is TransferStatus.IN_TRANSIT

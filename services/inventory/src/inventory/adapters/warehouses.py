@@ -30,6 +30,12 @@ class SqlWarehouseRepository(SqlRepository):
         row = (await self.session.execute(query)).first()
         return record_of(Warehouse, row) if row is not None else None
 
+    async def lock_all(self) -> list[Warehouse]:
+        rows = await self.session.execute(
+            select(warehouses).order_by(warehouses.c.code).with_for_update()
+        )
+        return [record_of(Warehouse, row) for row in rows]
+
     async def add(self, warehouse: Warehouse) -> Warehouse | None:
         row = (
             await self.session.execute(
@@ -51,7 +57,12 @@ class SqlWarehouseRepository(SqlRepository):
         await self.session.execute(
             update(warehouses)
             .where(warehouses.c.code == warehouse.code)
-            .values(name=warehouse.name, priority=warehouse.priority, active=warehouse.active)
+            .values(
+                name=warehouse.name,
+                priority=warehouse.priority,
+                active=warehouse.active,
+                is_default=warehouse.is_default,
+            )
         )
 
 
@@ -92,6 +103,17 @@ class SqlTransferRepository(SqlRepository):
             .where(transfers.c.id == transfer.id)
             .values(status=transfer.status.value, received_at=transfer.received_at)
         )
+
+    async def in_transit_to(self, warehouse: str) -> list[str]:
+        rows = await self.session.execute(
+            select(transfers.c.id)
+            .where(
+                transfers.c.to_warehouse == warehouse,
+                transfers.c.status == TransferStatus.IN_TRANSIT.value,
+            )
+            .order_by(transfers.c.created_at, transfers.c.id)
+        )
+        return [row.id for row in rows]
 
     async def page(
         self, *, limit: int, status: str | None, after: tuple[datetime, str] | None

@@ -67,6 +67,16 @@ class CreateWarehouse:
 
 
 @dataclass(frozen=True, kw_only=True)
+class WarehouseAction:
+    """Change one warehouse (rename, deactivate, reactivate, make it the default): who asked,
+    in which flow."""
+
+    code: str
+    correlation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class TransferStock:
     """Send stock from one warehouse to another (it is in transit until received)."""
 

@@ -42,15 +42,33 @@ class WarehouseRefused(DomainError):
         self.warehouse = code
 
 
-def deactivation_refusal(warehouse: Warehouse, holding: Sequence[StockLevel]) -> str | None:
-    """Why `warehouse` may not be deactivated (None: it may). `holding`: its levels."""
+def deactivation_refusal(
+    warehouse: Warehouse, holding: Sequence[StockLevel], in_transit: Sequence[str] = ()
+) -> str | None:
+    """Why `warehouse` may not be deactivated (None: it may). `holding`: its levels;
+    `in_transit`: the ids of the transfers on their way to it."""
+    if not warehouse.active:
+        return "it is inactive already"
     if warehouse.is_default:
-        return "the default warehouse cannot be deactivated"
+        return "the default warehouse cannot be deactivated: make another one the default first"
+    if in_transit:
+        more = f" and {len(in_transit) - 3} more" if len(in_transit) > 3 else ""
+        return (
+            f"transfers are on their way to it ({', '.join(in_transit[:3])}{more}): "
+            "receive them first"
+        )
     stocked = [level for level in holding if level.on_hand > 0 or level.reserved > 0]
     if stocked:
         skus = ", ".join(f"{tidy(lv.on_hand)} {lv.sku}" for lv in stocked[:5])
         more = f" and {len(stocked) - 5} more" if len(stocked) > 5 else ""
         return f"it still holds stock ({skus}{more}): transfer or write it off first"
+    return None
+
+
+def default_refusal(warehouse: Warehouse) -> str | None:
+    """Why `warehouse` may not become the default one (None: it may)."""
+    if not warehouse.active:
+        return "an inactive warehouse cannot be the default: reactivate it first"
     return None
 
 

@@ -1,4 +1,5 @@
-"""Warehouses (create, list, deactivate) and the transfers of stock between them."""
+"""Warehouses (create, list, rename, deactivate, reactivate, make the default) and the
+transfers of stock between them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from inventory.domain.commands import CreateWarehouse, ReceiveTransfer, TransferStock
+from inventory.domain.commands import (
+    CreateWarehouse,
+    ReceiveTransfer,
+    TransferStock,
+    WarehouseAction,
+)
 from inventory.domain.warehouses import TransferStatus
 from inventory.entrypoints.common import (
     PROBLEMS,
@@ -85,19 +91,51 @@ async def get_warehouse(code: CodePath, uow: UnitOfWorkDep) -> WarehouseRead:
 async def update_warehouse(
     code: CodePath, body: WarehouseUpdate, runtime: RuntimeDep
 ) -> WarehouseRead:
-    """Rename a warehouse or change its `priority` in the reservation rule; 404 unknown."""
+    """Rename a warehouse or change its `priority` in the reservation rule; 404 unknown.
+    Records warehouse.changed (an empty body announces the warehouse as it is)."""
+    by = _action(code)
     found = await change(
         runtime,
-        lambda uow: warehouses.update_warehouse(uow, code, name=body.name, priority=body.priority),
+        lambda uow: warehouses.update_warehouse(
+            uow, code, name=body.name, priority=body.priority, by=by
+        ),
     )
     return WarehouseRead.of(found)
+
+
+def _action(code: str) -> WarehouseAction:
+    return WarehouseAction(
+        code=code, correlation_id=current_correlation_id(), actor=current_actor()
+    )
 
 
 @router.post("/warehouses/{code}/deactivate", dependencies=WAREHOUSE_ONLY)
 async def deactivate_warehouse(code: CodePath, runtime: RuntimeDep) -> WarehouseRead:
     """No more reservations, receipts or transfers there; 409 while it holds stock (on hand
-    or reserved) and for the default warehouse."""
-    found = await change(runtime, lambda uow: warehouses.deactivate_warehouse(uow, code))
+    or reserved) or transfers are on their way to it, for the default warehouse, and when it is
+    inactive already. Records warehouse.changed."""
+    by = _action(code)
+    found = await change(runtime, lambda uow: warehouses.deactivate_warehouse(uow, code, by=by))
+    return WarehouseRead.of(found)
+
+
+@router.post("/warehouses/{code}/reactivate", dependencies=WAREHOUSE_ONLY)
+async def reactivate_warehouse(code: CodePath, runtime: RuntimeDep) -> WarehouseRead:
+    """A deactivated warehouse takes part again; 409 when it is active already. Records
+    warehouse.changed."""
+    by = _action(code)
+    found = await change(runtime, lambda uow: warehouses.reactivate_warehouse(uow, code, by=by))
+    return WarehouseRead.of(found)
+
+
+@router.post("/warehouses/{code}/make-default", dependencies=WAREHOUSE_ONLY)
+async def make_default_warehouse(code: CodePath, runtime: RuntimeDep) -> WarehouseRead:
+    """This warehouse becomes the default (tried first by the reservation rule; the product's
+    reorder point applies there) and the old default an ordinary one: there is always exactly
+    one. 409 for an inactive warehouse; already the default: 200, nothing changes. Records
+    warehouse.changed for both."""
+    by = _action(code)
+    found = await change(runtime, lambda uow: warehouses.make_default(uow, code, by=by))
     return WarehouseRead.of(found)
 
 

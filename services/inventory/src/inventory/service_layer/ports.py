@@ -152,6 +152,10 @@ class WarehouseRepository(Protocol):
 
     async def get(self, code: str, *, for_update: bool = False) -> Warehouse | None: ...
 
+    async def lock_all(self) -> list[Warehouse]:
+        """Every warehouse, locked until the transaction ends (in code order)."""
+        ...
+
     async def add(self, warehouse: Warehouse) -> Warehouse | None:
         """Create it; None when the code exists already (nothing changes then)."""
         ...
@@ -167,6 +171,10 @@ class TransferRepository(Protocol):
     async def get(self, transfer_id: str, *, for_update: bool = False) -> Transfer | None: ...
 
     async def save(self, transfer: Transfer) -> None: ...
+
+    async def in_transit_to(self, warehouse: str) -> list[str]:
+        """The ids of the transfers still on their way to `warehouse`, oldest first."""
+        ...
 
     async def page(
         self, *, limit: int, status: str | None, after: tuple[datetime, str] | None

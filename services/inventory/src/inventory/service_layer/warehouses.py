@@ -1,4 +1,5 @@
-"""Use cases of warehouses (create, list, deactivate) and of transfers between them.
+"""Use cases of warehouses (create, list, rename, deactivate, reactivate, make the default)
+and of transfers between them.
 
 A transfer takes the stock out of the source warehouse when it is dispatched (a transfer_out
 ledger row; it is in transit, on hand nowhere) and puts it on hand at the destination when it
@@ -13,8 +14,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from contracts import EventType
-from contracts.events import TransferMoved
-from inventory.domain.commands import CreateWarehouse, ReceiveTransfer, TransferStock
+from contracts.events import TransferMoved, WarehouseChanged
+from inventory.domain.commands import (
+    CreateWarehouse,
+    ReceiveTransfer,
+    TransferStock,
+    WarehouseAction,
+)
 from inventory.domain.model import ItemKind, MovementKind, NotStocked, UnknownProduct, aggregate
 from inventory.domain.records import StockChange
 from inventory.domain.warehouses import (
@@ -24,9 +30,10 @@ from inventory.domain.warehouses import (
     Warehouse,
     WarehouseRefused,
     deactivation_refusal,
+    default_refusal,
     take_for_transfer,
 )
-from inventory.service_layer.events import command_event, record_level, stock_lines
+from inventory.service_layer.events import Request, command_event, record_level, stock_lines
 from inventory.service_layer.locking import with_restarts
 from inventory.service_layer.ports import Page, UnitOfWork
 from inventory.service_layer.reservations import retry_backorders, skus_to_lock_for_increase
@@ -53,12 +60,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _changed(warehouse: Warehouse) -> WarehouseChanged:
+    return WarehouseChanged(
+        code=warehouse.code,
+        name=warehouse.name,
+        priority=warehouse.priority,
+        is_default=warehouse.is_default,
+        active=warehouse.active,
+    )
+
+
+async def _announce(uow: UnitOfWork, warehouse: Warehouse, by: Request) -> None:
+    """Record warehouse.changed: the warehouse as it now is (keyed by its code)."""
+    event = command_event(
+        EventType.WAREHOUSE_CHANGED, _changed(warehouse), subject=warehouse.code, by=by
+    )
+    await uow.record(event, key=warehouse.code)
+
+
 async def create_warehouse(uow: UnitOfWork, command: CreateWarehouse) -> Warehouse:
-    """A new, active warehouse (never the default: that is the one existing stock lives in)."""
+    """A new, active warehouse (not the default: `make_default` moves that); records
+    warehouse.changed."""
     wanted = Warehouse(code=command.code, name=command.name, priority=command.priority)
     created = await uow.warehouses.add(wanted)
     if created is None:
         raise WarehouseExists(command.code)
+    await _announce(uow, created, command)
     return created
 
 
@@ -90,32 +117,90 @@ async def active_warehouse(uow: UnitOfWork, code: str, field: str = "warehouse")
     return found
 
 
-async def update_warehouse(
-    uow: UnitOfWork, code: str, *, name: str | None = None, priority: int | None = None
-) -> Warehouse:
-    """Rename a warehouse or change its place in the reservation rule (`priority`)."""
+async def _locked(uow: UnitOfWork, code: str) -> Warehouse:
     warehouse = await uow.warehouses.get(code, for_update=True)
     if warehouse is None:
         raise WarehouseNotFound(code)
+    return warehouse
+
+
+async def update_warehouse(
+    uow: UnitOfWork,
+    code: str,
+    *,
+    name: str | None = None,
+    priority: int | None = None,
+    by: Request | None = None,
+) -> Warehouse:
+    """Rename a warehouse or change its place in the reservation rule (`priority`); records
+    warehouse.changed (an empty change announces the warehouse as it is)."""
+    warehouse = await _locked(uow, code)
     if name is not None:
         warehouse.name = name
     if priority is not None:
         warehouse.priority = priority
     await uow.warehouses.save(warehouse)
+    await _announce(uow, warehouse, by or WarehouseAction(code=code))
     return warehouse
 
 
-async def deactivate_warehouse(uow: UnitOfWork, code: str) -> Warehouse:
+async def deactivate_warehouse(
+    uow: UnitOfWork, code: str, *, by: Request | None = None
+) -> Warehouse:
     """No more reservations, receipts or transfers in it. Refused (409) while it holds stock
-    (on hand or reserved) and for the default warehouse."""
-    warehouse = await uow.warehouses.get(code, for_update=True)
+    (on hand or reserved) or transfers are on their way to it, for the default warehouse, and
+    when it is inactive already."""
+    warehouse = await _locked(uow, code)
+    refusal = deactivation_refusal(
+        warehouse, await uow.stock.held_in(code), await uow.transfers.in_transit_to(code)
+    )
+    return await _activate(uow, warehouse, False, refusal, by)
+
+
+async def reactivate_warehouse(
+    uow: UnitOfWork, code: str, *, by: Request | None = None
+) -> Warehouse:
+    """A deactivated warehouse takes part again (reservations, receipts, transfers); 409 when
+    it is active already."""
+    warehouse = await _locked(uow, code)
+    refusal = "it is active already" if warehouse.active else None
+    return await _activate(uow, warehouse, True, refusal, by)
+
+
+async def _activate(
+    uow: UnitOfWork, warehouse: Warehouse, active: bool, refusal: str | None, by: Request | None
+) -> Warehouse:
+    """Save and announce `warehouse` (de)activated, unless refused (409, nothing changes)."""
+    if refusal:
+        raise WarehouseRefused(warehouse.code, refusal)
+    warehouse.active = active
+    await uow.warehouses.save(warehouse)
+    await _announce(uow, warehouse, by or WarehouseAction(code=warehouse.code))
+    return warehouse
+
+
+async def make_default(uow: UnitOfWork, code: str, *, by: Request | None = None) -> Warehouse:
+    """`code` becomes the default warehouse (tried first by the reservation rule) and the old
+    default an ordinary one: exactly one default, moved in one transaction (every warehouse row
+    is locked, in code order, so two moves at once queue). 409 for an inactive warehouse; the
+    default already: nothing changes, nothing is recorded."""
+    found = {w.code: w for w in await uow.warehouses.lock_all()}
+    warehouse = found.get(code)
     if warehouse is None:
         raise WarehouseNotFound(code)
-    refusal = deactivation_refusal(warehouse, await uow.stock.held_in(code))
+    if warehouse.is_default:
+        return warehouse
+    refusal = default_refusal(warehouse)
     if refusal is not None:
         raise WarehouseRefused(code, refusal)
-    warehouse.active = False
+    action = by or WarehouseAction(code=code)
+    for old in [w for w in found.values() if w.is_default]:
+        old.is_default = False  # first: at most one default at any moment (a unique index)
+        await uow.warehouses.save(old)
+        await _announce(uow, old, action)
+    warehouse.is_default = True
     await uow.warehouses.save(warehouse)
+    await _announce(uow, warehouse, action)
     return warehouse
 
 
