@@ -151,18 +151,20 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
     await service.send("billing.events", invoice("INV-2026-000001", "36.30"), order_id)
     whole = await order_matches(service, order_id, billing="invoiced")
     assert (whole["invoiced_total"], whole["uninvoiced_total"]) == ("36.30", "0.00")
-    for amount, paid_total, balance, status in (
-        ("20.00", "20.00", "16.30", "partially_paid"),
-        ("16.30", "36.30", "0.00", "paid"),
+    # Each invoice paid in turn: the order is paid once both are.
+    for invoice_id, amount, status, order_billing in (
+        ("inv-INV-2026-000000", "10.00", "paid", "partially_paid"),
+        ("inv-INV-2026-000001", "20.00", "partially_paid", "partially_paid"),
+        ("inv-INV-2026-000001", "6.30", "paid", "paid"),
     ):
         payment = payment_received(
             order_id,
             amount,
-            paid_total=paid_total,
-            balance=balance,
+            paid_total=amount,
+            balance="0.00" if status == "paid" else "6.30",
             status=status,
             payment_id=str(uuid.uuid4()),
-        )
+        ).model_copy(update={"invoice_id": invoice_id})
         await service.send(
             "billing.events",
             event(
@@ -170,7 +172,7 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
             ),
             order_id,
         )
-        await order_matches(service, order_id, billing=status)
+        await order_matches(service, order_id, billing=order_billing)
 
     document_id = str(uuid.uuid4())
     generated = document_generated(
@@ -214,6 +216,7 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
         EventType.ORDER_COMPLETED,
         EventType.INVOICE_ISSUED,
         EventType.INVOICE_ISSUED,
+        EventType.PAYMENT_RECEIVED,
         EventType.PAYMENT_RECEIVED,
         EventType.PAYMENT_RECEIVED,
         EventType.ORDER_PAID,

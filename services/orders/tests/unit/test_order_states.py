@@ -12,7 +12,14 @@ import pytest
 
 from orders.domain.content import LineInput, LineKind, build_lines
 from orders.domain.errors import IllegalTransition, InvalidOrder
-from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
+from orders.domain.order import (
+    Billing,
+    Document,
+    Fulfilment,
+    Order,
+    OrderStatus,
+    billing_of_invoices,
+)
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -334,6 +341,52 @@ def test_billing_moves_forward_only() -> None:
     assert order.billing is Billing.PAID
     assert order.payment_received("credited") is True
     assert order.billing is Billing.CREDITED
+
+
+def test_an_order_with_several_invoices_is_paid_only_when_all_are() -> None:
+    order = make_order(status=OrderStatus.OPEN)
+    gross = order.totals.gross
+    down = (gross * D("0.3")).quantize(D("0.01"))
+    assert order.invoice_issued("issued", down, invoice_id="down") is True
+    assert order.billing is Billing.PARTIALLY_INVOICED
+    assert order.payment_received("paid", invoice_id="down") is True
+    assert order.billing is Billing.PARTIALLY_PAID  # most of the order is not even invoiced
+    assert order.invoice_issued("issued", gross, invoice_id="final") is True  # its total moved
+    assert order.billing is Billing.PARTIALLY_PAID  # the final invoice is owed
+    assert order.payment_received("paid", invoice_id="final") is True
+    assert order.billing is Billing.PAID
+    assert order.payment_reversed("issued", invoice_id="final") is True
+    assert order.billing is Billing.PARTIALLY_PAID
+    assert order.invoice_overdue("final") is True
+    assert order.billing is Billing.OVERDUE
+    assert order.payment_received("partially_paid", invoice_id="final") is False
+    assert order.billing is Billing.OVERDUE  # still owing after its due date
+    assert order.payment_received("paid", invoice_id="final") is True
+    assert order.billing is Billing.PAID
+    assert order.payment_received("credited", invoice_id="down") is False  # settled either way
+    assert order.payment_received("credited", invoice_id="final") is True
+    assert order.billing is Billing.CREDITED
+    assert order.invoice_states == {"down": "credited", "final": "credited"}
+
+
+@pytest.mark.parametrize(
+    ("statuses", "fully", "expected"),
+    [
+        ([], True, Billing.NOT_INVOICED),
+        (["issued"], False, Billing.PARTIALLY_INVOICED),
+        (["issued", "issued"], True, Billing.INVOICED),
+        (["paid", "issued"], True, Billing.PARTIALLY_PAID),
+        (["paid"], False, Billing.PARTIALLY_PAID),
+        (["paid", "credited"], True, Billing.PAID),
+        (["credited", "credited"], True, Billing.CREDITED),
+        (["paid", "overdue"], True, Billing.OVERDUE),
+        (["credited"], False, Billing.PARTIALLY_INVOICED),
+    ],
+)
+def test_the_billing_state_of_several_invoices(
+    statuses: list[str], fully: bool, expected: Billing
+) -> None:
+    assert billing_of_invoices(statuses, fully_invoiced=fully) is expected
 
 
 def test_invoice_then_payments() -> None:

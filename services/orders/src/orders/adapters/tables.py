@@ -266,6 +266,7 @@ orders = Table(
     # The last sequence applied per producing service (event source), e.g. {"/inventory": 4}:
     # an event numbered at or below it is stale and changes no state.
     Column("applied_sequences", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("invoice_states", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     # Inventory had nothing to reserve (it stocks none of the product lines): none is shipped.
     Column("nothing_to_ship", Boolean, nullable=False, server_default=text("false")),
     # The gross its invoices add up to, as billing last reported it (None: not invoiced).

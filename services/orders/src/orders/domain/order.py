@@ -90,6 +90,26 @@ _BILLING_RANK = {
 }
 
 
+_INVOICE_STATES = frozenset({"issued", "partially_paid", "paid", "credited", "overdue"})
+_SETTLED = frozenset({"paid", "credited"})
+
+
+def billing_of_invoices(statuses: Iterable[str], *, fully_invoiced: bool) -> Billing:
+    """An order's billing state from its invoices' statuses: overdue while one is; paid (or
+    credited, all of them) once every invoice is settled and the order wholly invoiced; else
+    partially paid once anything was paid, else invoiced (in part while not wholly)."""
+    found = list(statuses)
+    if not found:
+        return Billing.NOT_INVOICED
+    if "overdue" in found:
+        return Billing.OVERDUE
+    if fully_invoiced and all(status in _SETTLED for status in found):
+        return Billing.CREDITED if all(s == "credited" for s in found) else Billing.PAID
+    if any(status in ("paid", "partially_paid") for status in found):
+        return Billing.PARTIALLY_PAID
+    return Billing.INVOICED if fully_invoiced else Billing.PARTIALLY_INVOICED
+
+
 EDITABLE_FIELDS = frozenset(
     {
         *CONTENT_FIELDS,
@@ -160,6 +180,9 @@ class Order:
     team: str | None = None
     # The gross its invoices add up to, as billing last reported it.
     invoiced_total: Decimal | None = None
+    # Each of its invoices' last reported status (issued, partially_paid, paid, credited, or
+    # overdue until paid): the order's billing state is theirs taken together.
+    invoice_states: dict[str, str] = field(default_factory=dict)
     # Where inventory reserves it: this warehouse only, or (None) by its rule; whether its
     # SKUs may then be reserved in different warehouses.
     warehouse: str | None = None
@@ -543,7 +566,10 @@ class Order:
     # --- facts reported by billing and documents ----------------------------------------------
 
     def invoice_issued(
-        self, invoice_status: str | None = None, invoiced_total: Decimal | None = None
+        self,
+        invoice_status: str | None = None,
+        invoiced_total: Decimal | None = None,
+        invoice_id: str | None = None,
     ) -> bool:
         """The order is invoiced, in part while its invoices add up to less than its gross
         total; a zero-total invoice is `paid` as soon as it is issued."""
@@ -553,6 +579,8 @@ class Order:
         ):
             self.invoiced_total = invoiced_total
             changed = True
+        if invoice_id is not None:
+            return self._invoice_now(invoice_id, invoice_status or "issued") or changed
         if invoice_status is not None and invoice_status != "issued":
             return self.payment_received(invoice_status) or changed
         in_part = self.invoiced_total is not None and self.invoiced_total < self.totals.gross
@@ -569,8 +597,13 @@ class Order:
             return None
         return self.totals.gross - self.invoiced_total
 
-    def payment_received(self, invoice_status: str) -> bool:
+    def payment_received(self, invoice_status: str, invoice_id: str | None = None) -> bool:
         """Follow the invoice's status after a payment (issued/partially_paid/paid/credited)."""
+        if invoice_id is not None:
+            was = self.invoice_states.get(invoice_id)
+            if was == Billing.OVERDUE.value and invoice_status in ("issued", "partially_paid"):
+                return False  # a part payment of an overdue invoice leaves it overdue
+            return self._invoice_now(invoice_id, invoice_status)
         try:
             target = Billing.INVOICED if invoice_status == "issued" else Billing(invoice_status)
         except ValueError:
@@ -580,19 +613,38 @@ class Order:
         self.billing = target
         return True
 
-    def invoice_overdue(self) -> bool:
+    def invoice_overdue(self, invoice_id: str | None = None) -> bool:
         """The invoice was not paid by its due date: overdue until it is paid."""
+        if invoice_id is not None:
+            return self._invoice_now(invoice_id, Billing.OVERDUE.value)
         return self.payment_received(Billing.OVERDUE.value)
 
-    def payment_reversed(self, invoice_status: str) -> bool:
+    def payment_reversed(self, invoice_status: str, invoice_id: str | None = None) -> bool:
         """Follow the invoice's status after a reversed payment: the one fact that moves billing
         back (a paid invoice owes again). Only ever applied in billing's sequence."""
+        if invoice_id is not None:
+            if self.invoice_states.get(invoice_id) == Billing.OVERDUE.value:
+                return False  # an overdue invoice that owes more again is still overdue
+            return self._invoice_now(invoice_id, invoice_status)
         try:
             target = Billing.INVOICED if invoice_status == "issued" else Billing(invoice_status)
         except ValueError:
             return False
         if target is self.billing or self.billing in (Billing.NOT_INVOICED, Billing.OVERDUE):
             return False  # an overdue invoice that owes more again is still overdue
+        self.billing = target
+        return True
+
+    def _invoice_now(self, invoice_id: str, status: str) -> bool:
+        """One invoice's new status; the order's billing state follows all its invoices."""
+        if status not in _INVOICE_STATES:
+            return False
+        self.invoice_states[invoice_id] = status
+        target = billing_of_invoices(
+            self.invoice_states.values(), fully_invoiced=(self.uninvoiced_total or 0) <= 0
+        )
+        if target is self.billing:
+            return False
         self.billing = target
         return True
 

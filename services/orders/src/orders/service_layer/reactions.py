@@ -284,7 +284,7 @@ async def invoice_issued(uow: UnitOfWork, event: CloudEvent[InvoiceIssued]) -> O
         uow,
         event,
         data.order_id,
-        lambda order: order.invoice_issued(status, data.invoiced_total),
+        lambda order: order.invoice_issued(status, data.invoiced_total, data.invoice_id),
         summary,
         in_sequence=True,
     )
@@ -345,7 +345,7 @@ async def payment_received(uow: UnitOfWork, event: CloudEvent[PaymentReceived]) 
         uow,
         event,
         data.order_id,
-        lambda order: order.payment_received(status),
+        lambda order: order.payment_received(status, data.invoice_id),
         summary,
         in_sequence=True,
     )
@@ -362,15 +362,15 @@ async def payment_reversed(uow: UnitOfWork, event: CloudEvent[PaymentReversed]) 
         uow,
         event,
         data.order_id,
-        lambda order: order.payment_reversed(status),
+        lambda order: order.payment_reversed(status, data.invoice_id),
         summary,
         in_sequence=True,
     )
 
 
 async def credit_note_issued(uow: UnitOfWork, event: CloudEvent[CreditNoteIssued]) -> Order:
-    """A credit note on one of the order's invoices: the order follows the invoice's status
-    (`credited` once its credit notes add up to its total; `paid` when nothing is owed)."""
+    """A credit note on one of the order's invoices: the invoice is `credited` once its credit
+    notes add up to its total, `paid` when nothing is owed; the order follows all its invoices."""
     data = event.data
     summary = (
         f"Credit note {data.number} for invoice {data.invoice_number}: {data.totals.gross} "
@@ -383,7 +383,7 @@ async def credit_note_issued(uow: UnitOfWork, event: CloudEvent[CreditNoteIssued
         uow,
         event,
         data.order_id,
-        lambda order: order.payment_received(status),
+        lambda order: order.payment_received(status, data.invoice_id),
         summary,
         in_sequence=True,
     )
@@ -395,7 +395,14 @@ async def invoice_overdue(uow: UnitOfWork, event: CloudEvent[InvoiceOverdue]) ->
         f"Invoice {data.invoice_number} overdue: {data.balance} {data.currency} open, "
         f"due {data.due_date.isoformat()}"
     )
-    return await _apply(uow, event, data.order_id, Order.invoice_overdue, summary, in_sequence=True)
+    return await _apply(
+        uow,
+        event,
+        data.order_id,
+        lambda order: order.invoice_overdue(data.invoice_id),
+        summary,
+        in_sequence=True,
+    )
 
 
 async def dunning_level_reached(uow: UnitOfWork, event: CloudEvent[DunningLevelReached]) -> Order:
