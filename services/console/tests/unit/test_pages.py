@@ -1051,3 +1051,26 @@ async def test_an_open_order_is_revised_and_its_revisions_listed(client, fake_ap
     assert response.status_code == 409
     assert 'id="err-line-1"' in response.text
     assert 'value="0"' in response.text
+
+
+async def test_the_order_card_shows_the_delivery_dates(client, fake_api, sign_in):
+    line = order_doc()["lines"][0]
+    order = order_doc(
+        "open",
+        "reserved",
+        requested_delivery_date="2026-12-08",
+        promised_delivery_date="2026-12-10",
+        lines=[line, line | {"line_no": 2, "promised_delivery_date": "2026-12-15"}],
+    )
+    fake_api.orders[order["id"]] = order
+    await sign_in("viewer")
+    card = await client.get(f"/orders/{order['id']}")
+    dates = card.text.split('data-testid="delivery-dates">')[1].split("</p>")[0]
+    assert dates == "Requested delivery Dec 8, 2026 · Promised delivery Dec 10, 2026"
+    assert card.text.count("Promised delivery Dec 15, 2026") == 1  # line 2's own only
+    spanish = await client.get(f"/orders/{order['id']}", headers={"Accept-Language": "es"})
+    assert "Entrega prometida" in spanish.text
+    assert "Entrega solicitada" in spanish.text
+    plain = order_doc("open", "reserved")
+    fake_api.orders[plain["id"]] = plain
+    assert "delivery-dates" not in (await client.get(f"/orders/{plain['id']}")).text
