@@ -1,10 +1,10 @@
 """The sales read model on a running orders service (real Kafka and PostgreSQL): fed by the
-order events and billing's invoices and credit notes, exactly once, its figures over HTTP and
-as metrics, and a rebuild from the topics that equals the live model."""
+order events and billing's invoices, credit notes and payments, exactly once, its figures over
+HTTP and as metrics, and a rebuild from the topics that equals the live model."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from typing import Any
 
@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from contracts import EventType, new_event
 from contracts.common import CustomerRef, PaymentTerms, Totals
-from contracts.events import CreditNoteIssued, InvoiceIssued
+from contracts.events import CreditNoteIssued, InvoiceIssued, PaymentReceived, PaymentReversed
 from contracts.topics import BILLING_EVENTS
 from orders.adapters import sales_model
-from orders.adapters.tables import sales_intake, sales_revenue
+from orders.adapters.tables import sales_intake, sales_revenue, sales_settlements
 from orders.entrypoints import sales_metrics
 from servicekit.testing import bearer, eventually
 
@@ -49,7 +49,8 @@ async def confirmed(client: Any, who: dict[str, str], quantity: str) -> dict[str
 
 
 def billing_events(order: dict[str, Any]) -> list[Any]:
-    """An invoice of 200.00 net and a credit note of 50.00 net for the order."""
+    """An invoice of 200.00 net (242.00 gross) and a credit note of 50.00 net (60.50 gross) for
+    the order; a payment of 100.00, and one of 50.00 that is reversed."""
     customer = CustomerRef(id=order["customer"]["id"], name="Buyer")
     today = date.today()
     invoice = InvoiceIssued(
@@ -84,19 +85,66 @@ def billing_events(order: dict[str, Any]) -> list[Any]:
         invoice_credited_total=D("60.50"),
         invoice_balance=D("181.50"),
     )
+    now = datetime.now(UTC)
+    paid = {
+        "invoice_id": invoice.invoice_id,
+        "invoice_number": "INV-1",
+        "order_id": order["id"],
+        "currency": "EUR",
+        "customer_id": order["customer"]["id"],
+    }
+    payment = PaymentReceived(
+        **paid,
+        payment_id="pay-1",
+        amount=D("100.00"),
+        paid_total=D("100.00"),
+        balance=D("81.50"),
+        status="partially_paid",
+        received_at=now,
+    )
+    bounced = PaymentReceived(
+        **paid,
+        payment_id="pay-2",
+        allocation_id="alloc-2",
+        amount=D("50.00"),
+        paid_total=D("150.00"),
+        balance=D("31.50"),
+        status="partially_paid",
+        received_at=now,
+    )
+    reversal = PaymentReversed(
+        **paid,
+        payment_id="pay-2",
+        allocation_id="alloc-2",
+        amount=D("50.00"),
+        paid_total=D("100.00"),
+        balance=D("81.50"),
+        status="partially_paid",
+        reason="bounced",
+        reversed_at=now,
+    )
     return [
-        new_event(EventType.INVOICE_ISSUED, invoice, source="/billing", subject=order["id"]),
-        new_event(EventType.CREDIT_NOTE_ISSUED, credit, source="/billing", subject=order["id"]),
+        new_event(event_type, payload, source="/billing", subject=order["id"])
+        for event_type, payload in (
+            (EventType.INVOICE_ISSUED, invoice),
+            (EventType.CREDIT_NOTE_ISSUED, credit),
+            (EventType.PAYMENT_RECEIVED, payment),
+            (EventType.PAYMENT_RECEIVED, bounced),
+            (EventType.PAYMENT_REVERSED, reversal),
+        )
     ]
 
 
-async def model(orders_service: Any) -> tuple[list[Any], list[Any]]:
+async def model(orders_service: Any) -> tuple[list[Any], ...]:
     async with orders_service.runtime.sessionmaker() as session:
         intake = (await session.execute(select(sales_intake).order_by("order_id"))).all()
         revenue = (
             await session.execute(select(sales_revenue).order_by("kind", "document_id"))
         ).all()
-    return [tuple(row) for row in intake], [tuple(row) for row in revenue]
+        settlements = (
+            await session.execute(select(sales_settlements).order_by("kind", "invoice_id", "key"))
+        ).all()
+    return tuple([tuple(row) for row in rows] for rows in (intake, revenue, settlements))
 
 
 async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
@@ -114,7 +162,11 @@ async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
     cancelled = await confirmed(client, BOB, "5")
     assert (await client.post(f"/orders/{cancelled['id']}/cancel", headers=BOB)).status_code == 200
     events = billing_events(alices)
-    for event in [*events, events[0].model_copy(update={"id": "the-same-invoice-again"})]:
+    again = [
+        events[0].model_copy(update={"id": "the-same-invoice-again"}),
+        events[2].model_copy(update={"id": "the-same-payment-again"}),
+    ]
+    for event in [*events, *again]:
         await orders_service.send(BILLING_EVENTS.name, event, alices["id"])
 
     async def revenue(who: dict[str, str]) -> Any:
@@ -134,6 +186,23 @@ async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
         "gross": "181.50",
     }
     assert (await client.get("/reports/revenue", headers=BOB)).json()["items"] == []
+
+    async def receivables() -> Any:
+        found = (await client.get("/reports/receivables", headers=ALICE)).json()["items"]
+        return found if found and found[0]["open"] == "81.50" else None
+
+    # 242.00 invoiced, less the credit note's 60.50 and the payment of 100.00 (counted once);
+    # the other payment's 50.00 was reversed.
+    [row] = await eventually(receivables)
+    assert row == {
+        "owner": "alice",
+        "currency": "EUR",
+        "invoices": 1,
+        "net": "200.00",
+        "gross": "242.00",
+        "open": "81.50",
+    }
+    assert (await client.get("/reports/receivables", headers=BOB)).json()["items"] == []
     intake = (await client.get("/reports/intake?by=owner")).json()["items"]  # admin: all
     by_owner = {r["key"]: (r["orders"], r["net"]) for r in intake}
     assert by_owner == {"alice": (1, "200.00"), "bob": (1, "300.00")}  # revised; cancelled out
@@ -156,6 +225,7 @@ async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
     rebuilt = await sales_model.rebuild(
         orders_service.runtime.sessionmaker, orders_service.kafka, wait_seconds=60
     )
-    assert rebuilt.applied >= 8  # 3 confirmed, 1 revised, 1 cancelled, 3 from billing
+    assert rebuilt.applied >= 11  # 3 confirmed, 1 revised, 1 cancelled, 6 from billing
     assert await model(orders_service) == live
+    assert len(live[2]) == 4  # the credit note, two payments and a reversal
     assert bobs["id"] in {row[0] for row in live[0]}

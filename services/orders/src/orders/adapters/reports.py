@@ -1,4 +1,5 @@
-"""The sales reports' queries over this service's tables (orders, lines, timeline).
+"""The sales reports' queries over this service's tables (orders, lines, timeline) and the
+sales read model (adapters/sales_model.py).
 
 Every query keeps to confirmed orders (open or concluded) that the viewer may see.
 """
@@ -14,16 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import EventType
 from orders.adapters.ownership import ownership_conditions
-from orders.adapters.tables import customers, order_lines, order_timeline, orders, quotes
+from orders.adapters.tables import (
+    customers,
+    order_lines,
+    order_timeline,
+    orders,
+    quotes,
+    sales_revenue,
+    sales_settlements,
+)
 from orders.domain.ownership import Viewer
 from orders.domain.reports import ReportFilters, SalesBy
 
 CONFIRMED = ("open", "concluded")
-BILLING_FACTS = (
-    EventType.INVOICE_ISSUED.value,
-    EventType.PAYMENT_RECEIVED.value,
-    EventType.PAYMENT_REVERSED.value,
-)
 MILESTONES = {
     "confirmed": EventType.ORDER_CONFIRMED.value,
     "shipped": EventType.ORDER_SHIPPED.value,
@@ -202,21 +206,36 @@ class SqlSalesReports:
         ).where(*conditions)
         return dict((await self.session.execute(query)).one()._mapping)
 
-    async def billing_facts(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]:
-        """The invoices issued and the payments received or reversed on the orders, in the
-        order they happened: `(owner, type, data)`."""
+    async def receivables(self, filters: ReportFilters, viewer: Viewer) -> list[dict[str, Any]]:
+        """Per owner and currency, from the read model: invoices issued on their orders, their
+        net and gross, and what is still open (each invoice's gross plus its settlements:
+        payments and credit notes take off, reversals add back)."""
+        settled = (
+            select(
+                sales_settlements.c.invoice_id,
+                func.sum(sales_settlements.c.amount).label("amount"),
+            )
+            .group_by(sales_settlements.c.invoice_id)
+            .subquery()
+        )
+        invoice = sales_revenue
+        owner = func.coalesce(orders.c.owner, "")
         query = (
             select(
-                func.coalesce(orders.c.owner, "").label("owner"),
-                order_timeline.c.type,
-                order_timeline.c.data,
+                owner.label("owner"),
+                invoice.c.currency,
+                func.count().label("invoices"),
+                func.sum(invoice.c.net).label("net"),
+                func.sum(invoice.c.gross).label("gross"),
+                func.sum(invoice.c.gross + func.coalesce(settled.c.amount, 0)).label("open"),
             )
-            .select_from(orders.join(order_timeline, order_timeline.c.order_id == orders.c.id))
-            .where(
-                order_timeline.c.type.in_(BILLING_FACTS),
-                ~order_timeline.c.stale,
-                *_scope(filters, viewer),
+            .select_from(
+                invoice.join(orders, orders.c.id == invoice.c.order_id).outerjoin(
+                    settled, settled.c.invoice_id == invoice.c.document_id
+                )
             )
-            .order_by(order_timeline.c.occurred_at, order_timeline.c.id)
+            .where(invoice.c.kind == "invoice", *_scope(filters, viewer))
+            .group_by(owner, invoice.c.currency)
+            .order_by("owner", invoice.c.currency)
         )
-        return (await self.session.execute(query)).all()
+        return [dict(row._mapping) for row in await self.session.execute(query)]

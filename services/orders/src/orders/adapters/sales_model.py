@@ -6,7 +6,12 @@ Two tables (adapters/tables.py) hold what the sales figures need, written only f
   (`order.confirmed`, `order.revised`), `cancelled` after `order.cancelled`; an order's events
   apply only forwards along its sequence;
 - `sales_revenue`, one row per invoice (`invoice.issued`, +) and per credit note
-  (`credit_note.issued`, −), keyed by the document, so one fact counts once under any event id.
+  (`credit_note.issued`, −), keyed by the document, so one fact counts once under any event id;
+- `sales_settlements`, one row per fact that changed an invoice's open amount: a payment
+  allocated to it (`payment.received`, −), its reversal (`payment.reversed`, +), a credit note
+  (− what it took off the invoice), keyed by the allocation or the credit note. An invoice's
+  open amount is its gross plus its settlements: a sum, so the order they arrive in does not
+  matter.
 
 Live, `project` runs in the transaction that puts the event on the order's timeline, once per
 event id: with the consumer's inbox (billing's events) or with the outbox row (our own), so the
@@ -30,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, parse_event
 from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
-from orders.adapters.tables import sales_intake, sales_revenue
+from orders.adapters.tables import sales_intake, sales_revenue, sales_settlements
 from servicekit.dlq import scan_topic
 from servicekit.settings import KafkaSettings
 
@@ -42,6 +47,8 @@ PROJECTED = {
     EventType.ORDER_CANCELLED.value,
     EventType.INVOICE_ISSUED.value,
     EventType.CREDIT_NOTE_ISSUED.value,
+    EventType.PAYMENT_RECEIVED.value,
+    EventType.PAYMENT_REVERSED.value,
 }
 TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name)
 
@@ -61,6 +68,12 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
         await _revenue(session, "invoice", data.invoice_id, data, sign=1)
     elif kind == EventType.CREDIT_NOTE_ISSUED.value:
         await _revenue(session, "credit_note", data.credit_note_id, data, sign=-1)
+        await _settlement(session, "credit_note", data.credit_note_id, data, -data.applied_amount)
+    elif kind == EventType.PAYMENT_RECEIVED.value:
+        key = data.allocation_id or data.payment_id
+        await _settlement(session, "payment", key, data, -data.amount)
+    elif kind == EventType.PAYMENT_REVERSED.value:
+        await _settlement(session, "reversal", data.allocation_id, data, data.amount)
 
 
 def _older_than(event: CloudEvent[Any]) -> Any:
@@ -111,6 +124,29 @@ async def _revenue(
     )
 
 
+async def _settlement(
+    session: AsyncSession, kind: str, key: str, data: Any, amount: Decimal
+) -> None:
+    await session.execute(
+        insert(sales_settlements)
+        .values(
+            kind=kind,
+            key=key,
+            invoice_id=data.invoice_id,
+            order_id=data.order_id,
+            currency=data.currency,
+            amount=Decimal(amount),
+        )
+        .on_conflict_do_nothing(
+            index_elements=[
+                sales_settlements.c.kind,
+                sales_settlements.c.invoice_id,
+                sales_settlements.c.key,
+            ]
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Rebuilt:
     records: int  # read from the topics
@@ -122,6 +158,7 @@ async def reset(session: AsyncSession) -> None:
     """Empty the read model."""
     await session.execute(delete(sales_intake))
     await session.execute(delete(sales_revenue))
+    await session.execute(delete(sales_settlements))
 
 
 async def rebuild(

@@ -576,3 +576,19 @@ sales_revenue = Table(
     Index("ix_sales_revenue_issued_on", "issued_on"),
     Index("ix_sales_revenue_order_id", "order_id"),
 )
+
+# What changed an invoice's open amount after it was issued, one row per fact: a payment
+# allocated to it (−), its reversal (+), a credit note (− what it took off the invoice).
+sales_settlements = Table(
+    "sales_settlements",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("key", String(200), nullable=False),  # the allocation (or payment), credit note
+    Column("invoice_id", String(200), nullable=False),
+    Column("order_id", Uuid(as_uuid=False), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", MONEY, nullable=False),  # added to the invoice's open amount
+    PrimaryKeyConstraint("kind", "invoice_id", "key", name="pk_sales_settlements"),
+    CheckConstraint("kind IN ('payment', 'reversal', 'credit_note')", name="kind"),
+    Index("ix_sales_settlements_invoice_id", "invoice_id"),
+)

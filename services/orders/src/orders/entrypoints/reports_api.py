@@ -146,7 +146,7 @@ async def quote_conversion_report(
 @router.get("/reports/receivables", responses=ANSWERS)
 async def receivables_report(request: Request, filters: Filters, format: Format = "json") -> Any:
     """Per owner and currency: invoices issued on their orders, invoiced net and gross, and
-    what is still open (credit notes are not deducted here: see /reports/revenue)."""
+    what is still open net of payments and credit notes (the sales read model)."""
     async with unit_of_work(request) as uow:
         rows = await reports.receivables(SqlSalesReports(uow.session), filters, current_viewer())
     return answer("receivables", rows, format)

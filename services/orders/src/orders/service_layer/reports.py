@@ -8,7 +8,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from contracts import EventType
 from orders.domain.ownership import Viewer
 from orders.domain.reports import (
     AGE_BUCKETS,
@@ -19,9 +18,6 @@ from orders.domain.reports import (
     percentile,
 )
 from pricing.amounts import in_currency, round_money
-
-ZERO = Decimal(0)
-INVOICE_ISSUED = EventType.INVOICE_ISSUED.value
 
 STEPS = (
     ("confirmed_to_shipped", "confirmed", "shipped"),
@@ -48,7 +44,7 @@ class SalesReports(Protocol):
         self, filters: ReportFilters, viewer: Viewer, today: date
     ) -> dict[str, Any]: ...
 
-    async def billing_facts(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]: ...
+    async def receivables(self, filters: ReportFilters, viewer: Viewer) -> list[dict[str, Any]]: ...
 
 
 async def sales(
@@ -164,40 +160,9 @@ async def receivables(
     reports: SalesReports, filters: ReportFilters, viewer: Viewer
 ) -> list[dict[str, Any]]:
     """Per owner and currency: invoices issued on their orders, invoiced net and gross, and
-    what is still open (each invoice's balance after its latest payment or reversal, else its
-    gross). Credit notes are not deducted here (revenue net of them: the sales read model)."""
-    invoices: dict[str, dict[str, Any]] = {}
-    for owner, kind, data in await reports.billing_facts(filters, viewer):
-        if kind == INVOICE_ISSUED:
-            gross = Decimal(data["totals"]["gross"])
-            invoices[data["invoice_id"]] = {
-                "owner": owner,
-                "currency": data["currency"],
-                "net": Decimal(data["totals"]["net"]),
-                "gross": gross,
-                "open": gross,
-            }
-        elif data["invoice_id"] in invoices:  # a payment received or reversed
-            invoices[data["invoice_id"]]["open"] = Decimal(data["balance"])
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for invoice in invoices.values():
-        key = (invoice["owner"], invoice["currency"])
-        row = rows.setdefault(
-            key,
-            {
-                "owner": key[0],
-                "currency": key[1],
-                "invoices": 0,
-                "net": ZERO,
-                "gross": ZERO,
-                "open": ZERO,
-            },
-        )
-        row["invoices"] += 1
+    what is still open net of payments and credit notes (the sales read model)."""
+    rows = await reports.receivables(filters, viewer)
+    for row in rows:
         for figure in ("net", "gross", "open"):
-            row[figure] += invoice[figure]
-    found = [rows[key] for key in sorted(rows)]
-    for row in found:
-        for figure in ("net", "gross", "open"):
-            row[figure] = in_currency(row[figure], row["currency"])
-    return found
+            row[figure] = in_currency(Decimal(row[figure]), row["currency"])
+    return rows
