@@ -9,14 +9,26 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from orders_builders import payment_received, shipment_dispatched
 from sqlalchemy import select
 
 from contracts import EventType, new_event
 from contracts.common import CustomerRef, PaymentTerms, Totals
-from contracts.events import CreditNoteIssued, InvoiceIssued, PaymentReceived, PaymentReversed
-from contracts.topics import BILLING_EVENTS
+from contracts.events import (
+    CreditNoteIssued,
+    InvoiceIssued,
+    PaymentReceived,
+    PaymentReversed,
+    StockReserved,
+)
+from contracts.topics import BILLING_EVENTS, INVENTORY_EVENTS
 from orders.adapters import sales_model
-from orders.adapters.tables import sales_intake, sales_revenue, sales_settlements
+from orders.adapters.tables import (
+    sales_intake,
+    sales_milestones,
+    sales_revenue,
+    sales_settlements,
+)
 from orders.entrypoints import sales_metrics
 from servicekit.testing import bearer, eventually
 
@@ -30,7 +42,9 @@ def orders_settings() -> dict[str, Any]:
     return {"visibility": {"sales": "own"}}
 
 
-async def confirmed(client: Any, who: dict[str, str], quantity: str) -> dict[str, Any]:
+async def confirmed(
+    client: Any, who: dict[str, str], quantity: str, kind: str = "service"
+) -> dict[str, Any]:
     customer = (
         await client.post(
             "/customers", json={"name": "Buyer", "email": "b@example.com"}, headers=who
@@ -39,7 +53,7 @@ async def confirmed(client: Any, who: dict[str, str], quantity: str) -> dict[str
     body = {
         "customer_id": customer["id"],
         "currency": "EUR",
-        "lines": [{**LINE, "quantity": quantity, "unit_price": "100.00"}],
+        "lines": [{**LINE, "kind": kind, "quantity": quantity, "unit_price": "100.00"}],
     }
     order = (await client.post("/orders", json=body, headers=who)).json()
     response = await client.post(f"/orders/{order['id']}/confirm", headers=who)
@@ -144,7 +158,10 @@ async def model(orders_service: Any) -> tuple[list[Any], ...]:
         settlements = (
             await session.execute(select(sales_settlements).order_by("kind", "invoice_id", "key"))
         ).all()
-    return tuple([tuple(row) for row in rows] for rows in (intake, revenue, settlements))
+        milestones = (await session.execute(select(sales_milestones).order_by("order_id"))).all()
+    return tuple(
+        [tuple(row) for row in rows] for rows in (intake, revenue, settlements, milestones)
+    )
 
 
 async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
@@ -229,3 +246,73 @@ async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
     assert await model(orders_service) == live
     assert len(live[2]) == 4  # the credit note, two payments and a reversal
     assert bobs["id"] in {row[0] for row in live[0]}
+
+
+async def test_cycle_time_comes_from_the_milestones_and_a_rebuild_keeps_them(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    order = await confirmed(client, ALICE, "2", kind="product")
+    order_id = order["id"]
+    reserved = StockReserved(order_id=order_id, lines=[{"sku": "S-1", "quantity": "2"}])
+    shipped = shipment_dispatched(order_id, "shp-1", [("S-1", "2")], fully=True)
+    for event_type, payload in (
+        (EventType.STOCK_RESERVED, reserved),
+        (EventType.SHIPMENT_DISPATCHED, shipped),
+    ):
+        event = new_event(event_type, payload, source="/inventory", subject=order_id)
+        await orders_service.send(INVENTORY_EVENTS.name, event, order_id)
+
+    async def fulfilment() -> Any:
+        return (await client.get(f"/orders/{order_id}", headers=ALICE)).json()["fulfilment"]
+
+    await eventually(lambda: _when(fulfilment(), "shipped"))
+    invoice = billing_events(order)[0]  # issued after the shipment
+    payment = payment_received(
+        order_id, "242.00", paid_total="242.00", balance="0.00", status="paid"
+    ).model_copy(update={"invoice_id": invoice.data.invoice_id})
+    paid = new_event(EventType.PAYMENT_RECEIVED, payment, source="/billing", subject=order_id)
+    for event in (invoice, paid):
+        await orders_service.send(BILLING_EVENTS.name, event, order_id)
+
+    params = {"customer_id": order["customer"]["id"]}
+
+    async def cycle() -> Any:
+        response = await client.get("/reports/cycle-time", params=params, headers=ALICE)
+        steps = {s["step"]: s for s in response.json()["items"]}
+        return steps if all(s["orders"] == 1 for s in steps.values()) else None
+
+    steps = await eventually(cycle)  # each step made by the one order
+    assert list(steps) == [
+        "confirmed_to_shipped",
+        "shipped_to_invoiced",
+        "invoiced_to_paid",
+        "confirmed_to_paid",
+    ]
+    assert all(step["p50_hours"] is not None for step in steps.values())
+    assert (await client.get("/reports/cycle-time", params=params, headers=BOB)).json()["items"][0][
+        "orders"
+    ] == 0
+    exported = await client.get(
+        "/reports/cycle-time", params={**params, "format": "csv"}, headers=ALICE
+    )
+    assert exported.text.splitlines()[0] == "step,orders,p50_hours,p90_hours"
+
+    # Rebuilt once the relay has published order.shipped and order.paid: the same milestones.
+    live = await model(orders_service)
+    [row] = [r for r in live[3] if r[0] == order_id]
+    assert all(moment is not None for moment in row[1:])
+
+    async def rebuilt_equals_live() -> bool:
+        await sales_model.rebuild(
+            orders_service.runtime.sessionmaker, orders_service.kafka, wait_seconds=60
+        )
+        return await model(orders_service) == live
+
+    await eventually(rebuilt_equals_live, within=60, interval=1)
+    assert await cycle() == steps
+
+
+async def _when(probe: Any, expected: Any) -> Any:
+    found = await probe
+    return found if found == expected else None

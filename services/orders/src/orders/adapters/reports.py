@@ -21,6 +21,7 @@ from orders.adapters.tables import (
     order_timeline,
     orders,
     quotes,
+    sales_milestones,
     sales_revenue,
     sales_settlements,
 )
@@ -28,12 +29,7 @@ from orders.domain.ownership import Viewer
 from orders.domain.reports import ReportFilters, SalesBy
 
 CONFIRMED = ("open", "concluded")
-MILESTONES = {
-    "confirmed": EventType.ORDER_CONFIRMED.value,
-    "shipped": EventType.ORDER_SHIPPED.value,
-    "invoiced": EventType.INVOICE_ISSUED.value,
-    "paid": EventType.ORDER_PAID.value,
-}
+MILESTONES = ("confirmed", "shipped", "invoiced", "paid")
 
 
 def _scope(filters: ReportFilters, viewer: Viewer) -> list[ColumnElement[bool]]:
@@ -118,18 +114,14 @@ class SqlSalesReports:
     async def milestones(
         self, filters: ReportFilters, viewer: Viewer
     ) -> list[dict[str, datetime | None]]:
-        """Per order, when it was first confirmed, shipped, invoiced and paid."""
-        columns = [
-            func.min(order_timeline.c.occurred_at)
-            .filter(order_timeline.c.type == event_type, ~order_timeline.c.stale)
-            .label(name)
-            for name, event_type in MILESTONES.items()
-        ]
+        """Per order, when it was first confirmed, shipped, invoiced and paid (read model)."""
         query = (
-            select(orders.c.id, *columns)
-            .select_from(orders.join(order_timeline, order_timeline.c.order_id == orders.c.id))
+            select(
+                orders.c.id,
+                *(sales_milestones.c[f"{name}_at"].label(name) for name in MILESTONES),
+            )
+            .select_from(orders.join(sales_milestones, sales_milestones.c.order_id == orders.c.id))
             .where(*_scope(filters, viewer))
-            .group_by(orders.c.id)
         )
         return [dict(row._mapping) for row in await self.session.execute(query)]
 

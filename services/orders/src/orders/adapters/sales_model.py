@@ -11,7 +11,10 @@ Two tables (adapters/tables.py) hold what the sales figures need, written only f
   allocated to it (`payment.received`, −), its reversal (`payment.reversed`, +), a credit note
   (− what it took off the invoice), keyed by the allocation or the credit note. An invoice's
   open amount is its gross plus its settlements: a sum, so the order they arrive in does not
-  matter.
+  matter;
+- `sales_milestones`, one row per order: when it was first confirmed (`order.confirmed`),
+  shipped in full (`order.shipped`), invoiced (`invoice.issued`) and paid in full
+  (`order.paid`) — the earliest time of each, so again any order of arrival gives the same row.
 
 Live, `project` runs in the transaction that puts the event on the order's timeline, once per
 event id: with the consumer's inbox (billing's events) or with the outbox row (our own), so the
@@ -29,21 +32,33 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, parse_event
 from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
-from orders.adapters.tables import sales_intake, sales_revenue, sales_settlements
+from orders.adapters.tables import (
+    sales_intake,
+    sales_milestones,
+    sales_revenue,
+    sales_settlements,
+)
 from servicekit.dlq import scan_topic
 from servicekit.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
 INTAKE_TYPES = {EventType.ORDER_CONFIRMED.value, EventType.ORDER_REVISED.value}
+MILESTONES = {
+    EventType.ORDER_CONFIRMED.value: "confirmed_at",
+    EventType.ORDER_SHIPPED.value: "shipped_at",
+    EventType.INVOICE_ISSUED.value: "invoiced_at",
+    EventType.ORDER_PAID.value: "paid_at",
+}
 PROJECTED = {
     *INTAKE_TYPES,
+    *MILESTONES,
     EventType.ORDER_CANCELLED.value,
     EventType.INVOICE_ISSUED.value,
     EventType.CREDIT_NOTE_ISSUED.value,
@@ -56,6 +71,9 @@ TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name)
 async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one event to the read model (events of other types are ignored)."""
     kind, data = event.type, event.data
+    if kind in MILESTONES:
+        order_id = data.order.order_id if kind in INTAKE_TYPES else data.order_id
+        await _milestone(session, MILESTONES[kind], order_id, event)
     if kind in INTAKE_TYPES:
         await _intake(session, event)
     elif kind == EventType.ORDER_CANCELLED.value:
@@ -81,6 +99,19 @@ def _older_than(event: CloudEvent[Any]) -> Any:
     if event.sequence is None:
         return sales_intake.c.sequence.is_(None)
     return or_(sales_intake.c.sequence.is_(None), sales_intake.c.sequence < event.sequence)
+
+
+async def _milestone(
+    session: AsyncSession, column: str, order_id: str, event: CloudEvent[Any]
+) -> None:
+    """The milestone's time is the earliest of its events (PostgreSQL's LEAST skips NULL)."""
+    statement = insert(sales_milestones).values(order_id=order_id, **{column: event.time})
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[sales_milestones.c.order_id],
+            set_={column: func.least(sales_milestones.c[column], statement.excluded[column])},
+        )
+    )
 
 
 async def _intake(session: AsyncSession, event: CloudEvent[Any]) -> None:
@@ -159,6 +190,7 @@ async def reset(session: AsyncSession) -> None:
     await session.execute(delete(sales_intake))
     await session.execute(delete(sales_revenue))
     await session.execute(delete(sales_settlements))
+    await session.execute(delete(sales_milestones))
 
 
 async def rebuild(

@@ -592,3 +592,14 @@ sales_settlements = Table(
     CheckConstraint("kind IN ('payment', 'reversal', 'credit_note')", name="kind"),
     Index("ix_sales_settlements_invoice_id", "invoice_id"),
 )
+
+# When each order first reached its milestones (the order cycle time): the earliest event of each.
+sales_milestones = Table(
+    "sales_milestones",
+    metadata,
+    Column("order_id", Uuid(as_uuid=False), primary_key=True),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("shipped_at", DateTime(timezone=True)),
+    Column("invoiced_at", DateTime(timezone=True)),
+    Column("paid_at", DateTime(timezone=True)),
+)
