@@ -53,6 +53,11 @@ async def test_a_schedule_is_paused_resumed_and_ended(
     path = f"/orders/{order.order_id}/recurring-schedule"
 
     assert await _run(billing, date(2025, 1, 20)) == [date(2025, 1, 15)]
+    by_hand = await billing.client.post(
+        f"/orders/{order.order_id}/invoices", json={"lines": [{"line_no": 1, "quantity": "1"}]}
+    )
+    assert by_hand.status_code == 409, by_hand.text  # its schedule invoices it, per period
+    assert "billed per period" in by_hand.json()["detail"]
     paused = await billing.client.post(f"{path}/pause", json={"on": "2025-02-01"})
     assert paused.status_code == 200, paused.text
     assert (paused.json()["status"], paused.json()["pauses"]) == (

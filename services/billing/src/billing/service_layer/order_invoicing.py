@@ -258,7 +258,7 @@ class UnknownLine(model.BillingError):
 
 
 class OrderNotInvoiceable(model.BillingError):
-    """The order was cancelled: nothing more is invoiced by hand."""
+    """The order was cancelled, or is billed per period: nothing is invoiced by hand."""
 
 
 async def chosen_quantities(
@@ -272,12 +272,15 @@ async def chosen_quantities(
     checked against what the order's policy allows: under `on_delivery` what shipped and is not
     invoiced, else what is not invoiced yet (`BeyondInvoiceable`, 409). `OrderUnknown` when
     billing knows no snapshot of the order; `UnknownLine` names the line asked for;
-    `OrderNotInvoiceable` for a cancelled order. The caller holds the order's lock."""
+    `OrderNotInvoiceable` for a cancelled order or one billed per period. The caller holds the
+    order's lock."""
     order = billable.order
     if order is None:
         raise OrderUnknown(billable.order_id)
     if billable.status == "cancelled":
         raise OrderNotInvoiceable(f"order {order.number} is cancelled")
+    if order.recurring is not None:  # its schedule invoices each period: by hand would bill twice
+        raise OrderNotInvoiceable(f"order {order.number} is billed per period")
     lines = stated_lines(order)
     invoiced = await uow.billable_orders.invoiced(order.order_id)
     if billable.policy_or(default_policy) is InvoicingPolicy.ON_DELIVERY:
