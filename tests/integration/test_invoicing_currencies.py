@@ -1,6 +1,6 @@
 """Invoicing across the four services as separate processes: a JPY and a BHD order end to end,
 their totals right on the order, the invoice and the printed PDF; a 30 % down payment, then the
-final invoice deducting it."""
+final invoice deducting it, the order paid only once both invoices are."""
 
 from __future__ import annotations
 
@@ -135,14 +135,16 @@ async def test_a_down_payment_then_the_final_invoice_deducting_it(suite: Suite) 
         down = created.json()
     assert down["totals"]["gross"] == "39.93"
     await lifecycle.order_reaches(suite, order["id"], billing="partially_invoiced")
+    await pay(suite, down["id"], "39.93")
+    # Paid in advance, but most of the order is not even invoiced: not `paid`.
+    await lifecycle.order_reaches(suite, order["id"], billing="partially_paid")
 
     assert (await lifecycle.ship(suite, order["id"], [(code, "10")])).status_code == 201
     await lifecycle.order_reaches(suite, order["id"], fulfilment="shipped")
     assert (await lifecycle.order_action(suite, order["id"], "complete")).status_code == 200
-    settled = await lifecycle.order_reaches(
-        suite, order["id"], status="concluded", billing="invoiced"
+    await lifecycle.order_reaches(
+        suite, order["id"], status="concluded", invoiced_total="133.10", billing="partially_paid"
     )
-    assert settled["invoiced_total"] == "133.10"
     [final] = [i for i in await lifecycle.invoices_of(suite, order["id"]) if i["id"] != down["id"]]
     assert final["totals"]["gross"] == "93.17"
     assert [(x["sku"], x["gross_amount"]) for x in final["lines"]][-1] == (
@@ -157,3 +159,15 @@ async def test_a_down_payment_then_the_final_invoice_deducting_it(suite: Suite) 
     summaries = [entry["summary"] for entry in timeline]
     assert f"Down-payment invoice {down['number']} issued: 39.93 EUR" in summaries
     assert any(s.startswith("Down payment of 39.93 EUR deducted") for s in summaries), summaries
+    await pay(suite, final["id"], "93.17")
+    await lifecycle.order_reaches(suite, order["id"], billing="paid")
+
+
+async def pay(suite: Suite, invoice_id: str, amount: str) -> None:
+    async with suite.client("billing", "accounting") as billing:
+        paid = await billing.post(
+            f"/invoices/{invoice_id}/payments",
+            json={"amount": amount},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+    assert paid.status_code == 201, paid.text
