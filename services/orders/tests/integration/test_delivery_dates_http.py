@@ -5,6 +5,8 @@ confirmed order (on its timeline) and carried in the order's events."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from typing import Any
 
@@ -73,6 +75,15 @@ async def test_an_order_and_its_lines_carry_delivery_dates(orders_service: Any) 
     )
     assert {o["id"] for o in later.json()["items"]} == {order["id"], other["id"]}
     assert undated["promised_delivery_date"] is None
+    exported = await client.get(
+        "/exports/orders.csv", params={"customer_id": customer["id"], "direction": "asc"}
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["requested_delivery_date"], r["promised_delivery_date"]) for r in rows] == [
+        ("2026-12-08", "2026-12-10"),
+        ("2026-12-08", "2026-12-20"),
+        ("2026-12-08", ""),
+    ]
 
     # A draft's dates are edited (null clears); the order date cannot pass a promise.
     url = f"/orders/{order['id']}"
@@ -165,15 +176,17 @@ async def test_imported_orders_carry_their_delivery_dates(orders_service: Any) -
         f"{marker}-A,{customer['id']},EUR,2026-12-01,2026-12-08,2026-12-10,BOLT-6,4,1.50,21",
         f"{marker}-B,{customer['id']},EUR,2026-12-01,,2026-11-30,BOLT-6,4,1.50,21",
     ]
-    csv = {"Content-Type": "text/csv"}
+    text_csv = {"Content-Type": "text/csv"}
     refused = await client.post(
-        "/imports/orders?dry_run=true", content="\n".join(rows).encode(), headers=csv
+        "/imports/orders?dry_run=true", content="\n".join(rows).encode(), headers=text_csv
     )
     assert refused.status_code == 200, refused.text
     assert [(e["line"], e["column"]) for e in refused.json()["errors"]] == [
         (3, "promised_delivery_date")
     ]
-    done = await client.post("/imports/orders", content="\n".join(rows[:2]).encode(), headers=csv)
+    done = await client.post(
+        "/imports/orders", content="\n".join(rows[:2]).encode(), headers=text_csv
+    )
     assert done.status_code == 200, done.text
     [order] = (await client.get("/orders", params={"external_reference": f"{marker}-A"})).json()[
         "items"
