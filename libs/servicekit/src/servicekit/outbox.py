@@ -30,6 +30,7 @@ from servicekit.auth import current_actor
 from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
 from servicekit.http import InvalidInput
+from servicekit.notify import notify
 from servicekit.observability import (
     OUTBOX_BACKLOG,
     OUTBOX_MEASURED,
@@ -183,7 +184,7 @@ async def add_to_outbox(
         )
     )
     # NOTIFY is transactional: the relay is woken only once this transaction commits.
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    await notify(session, NOTIFY_CHANNEL)
 
 
 @dataclass

@@ -74,7 +74,11 @@ class WebhookSettings(BaseSettings):
         default=20, ge=1, description="Consecutive failed attempts that disable a subscription"
     )
     concurrency: int = Field(default=10, ge=1, le=200, description="Attempts in flight at once")
-    poll_interval_seconds: float = Field(default=5.0, gt=0)
+    poll_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="The dispatcher's fallback poll (new deliveries wake it by NOTIFY)",
+    )
     retention_days: float = Field(
         default=30.0, gt=0, description="How long the delivery log keeps finished deliveries"
     )

@@ -51,7 +51,7 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         """Workers send webhook deliveries, run queued imports and keep the sales gauges fresh
         until the runtime stops."""
         if runtime.worker:
-            await dispatcher.start(runtime.sessionmaker)
+            await dispatcher.start(runtime.sessionmaker, runtime.settings.database_url)
             await importer.start(runtime.sessionmaker)
             await sales.start(runtime.sessionmaker)
 

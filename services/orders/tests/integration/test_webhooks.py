@@ -5,6 +5,7 @@ manual redelivery and a timeout that does not stall the other deliveries."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -110,8 +111,10 @@ class Service:
     producer: AIOKafkaProducer
 
 
-@pytest.fixture(scope="module")
-async def service(kafka_bootstrap: str, databases: TemporaryDatabases) -> AsyncIterator[Service]:
+@contextlib.asynccontextmanager
+async def running(
+    kafka_bootstrap: str, databases: TemporaryDatabases, poll_interval_seconds: float
+) -> AsyncIterator[Service]:
     kafka = KafkaSettings(
         bootstrap_servers=kafka_bootstrap, topic_prefix=f"t{uuid.uuid4().hex[:8]}."
     )
@@ -124,7 +127,7 @@ async def service(kafka_bootstrap: str, databases: TemporaryDatabases) -> AsyncI
         first_backoff_seconds=0.3,
         max_backoff_seconds=2,
         disable_after_failures=3,
-        poll_interval_seconds=0.1,
+        poll_interval_seconds=poll_interval_seconds,
     )
     settings = await settings_for_test(
         OrdersSettings, databases, kafka, "orders", webhooks=webhooks, catalogue_required=False
@@ -138,6 +141,22 @@ async def service(kafka_bootstrap: str, databases: TemporaryDatabases) -> AsyncI
             yield Service(client, kafka, producer)
     finally:
         await delete_topics(kafka)
+
+
+@pytest.fixture(scope="module")
+async def service(kafka_bootstrap: str, databases: TemporaryDatabases) -> AsyncIterator[Service]:
+    async with running(kafka_bootstrap, databases, poll_interval_seconds=0.1) as service:
+        yield service
+
+
+@pytest.fixture(scope="module")
+async def slowly_polling(
+    kafka_bootstrap: str, databases: TemporaryDatabases
+) -> AsyncIterator[Service]:
+    """A service whose dispatcher polls only once a minute: what it sends sooner, a NOTIFY
+    woke it for."""
+    async with running(kafka_bootstrap, databases, poll_interval_seconds=60) as service:
+        yield service
 
 
 async def subscribe(service: Service, url: str, *types: str) -> dict[str, Any]:
@@ -342,3 +361,23 @@ async def test_an_order_backordered_by_inventory_is_a_webhook_of_its_own(
     assert (event["type"], event["subject"]) == (EventType.ORDER_BACKORDERED.value, order["id"])
     assert event["causationid"] == cause.id
     assert event["data"]["fulfilment"] == "backordered"
+
+
+async def test_a_new_delivery_and_a_redelivery_wake_the_dispatcher_long_before_its_poll(
+    slowly_polling: Service, receiver: Receiver
+) -> None:
+    path = path_of("ok")
+    subscription = await subscribe(slowly_polling, receiver.url(path))
+    await new_order(slowly_polling)
+
+    # The dispatcher's next poll is a minute away: only the NOTIFY of the order's transaction
+    # can have it send within these 30 seconds.
+    [got] = await eventually(lambda: _async(receiver.at(path)), within=30)
+    [logged] = await eventually(lambda: _succeeded(slowly_polling, subscription["id"]), within=30)
+
+    redelivered = await slowly_polling.client.post(
+        f"/webhooks/{subscription['id']}/deliveries/{logged['id']}/redeliver"
+    )
+    assert redelivered.status_code == 202, redelivered.text
+    again = await eventually(lambda: _async(receiver.at(path)[1:]), within=30)
+    assert again[0].headers["webhook-id"] == got.headers["webhook-id"]

@@ -1,7 +1,9 @@
 """Webhook subscriptions and their delivery outbox on PostgreSQL.
 
 `enqueue_deliveries` runs in the transaction that records a fact: one delivery row per active
-subscription that wants its type, so a fact and its deliveries commit (or roll back) together.
+subscription that wants its type, so a fact and its deliveries commit (or roll back) together;
+a transaction that writes a delivery due now (a new one, a redelivery) NOTIFYs
+`DELIVERIES_CHANNEL`, waking the dispatcher when it commits.
 The dispatcher claims due rows with a lease (`claim_due`): it sends outside any transaction,
 and a dispatcher that dies leaves rows that fall due again when their lease runs out.
 """
@@ -20,9 +22,11 @@ from orders.adapters.tables import webhook_deliveries, webhook_subscriptions
 from orders.domain.webhooks import WEBHOOK_EVENT_TYPES, Delivery, DeliveryStatus, Subscription
 from orders.service_layer.webhooks import DueDelivery
 from servicekit.mapping import copied
+from servicekit.notify import notify
 from servicekit.unit_of_work import SqlRepository
 
 _WANTED_TYPES = frozenset(WEBHOOK_EVENT_TYPES)
+DELIVERIES_CHANNEL = "webhook_deliveries"
 
 
 async def enqueue_deliveries(
@@ -46,7 +50,7 @@ async def enqueue_deliveries(
         subscriptions.event_types.contains(literal([event.type], JSONB)),
     )
     columns = webhook_deliveries.c
-    await session.execute(
+    written = await session.execute(
         insert(webhook_deliveries)
         .from_select(
             [
@@ -62,7 +66,10 @@ async def enqueue_deliveries(
             wanting,
         )
         .on_conflict_do_nothing(constraint="uq_webhook_deliveries_event")
+        .returning(columns.id)
     )
+    if written.first() is not None:
+        await notify(session, DELIVERIES_CHANNEL)
 
 
 def _subscription_values(subscription: Subscription) -> dict[str, Any]:
@@ -168,11 +175,15 @@ class SqlWebhookRepository(SqlRepository):
         return None if row is None else _delivery(row)
 
     async def save_delivery(self, delivery: Delivery) -> None:
+        """Update it; a fresh round (a redelivery: pending, no attempts yet) wakes the
+        dispatcher on commit."""
         await self.session.execute(
             update(webhook_deliveries)
             .where(webhook_deliveries.c.id == delivery.id)
             .values(**_delivery_values(delivery))
         )
+        if delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0:
+            await notify(self.session, DELIVERIES_CHANNEL)
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[DueDelivery]:
         """Up to `limit` due deliveries of active subscriptions, leased for `lease`.

@@ -5,6 +5,11 @@ them), sends them concurrently outside any transaction, each cut at `WEBHOOK_TIM
 (a receiver that never answers holds one slot for that long, never the others), and records each
 outcome in a transaction of its own. It also forgets finished deliveries older than
 `WEBHOOK_RETENTION_DAYS`. Several workers share the outbox: claimed rows are skipped by others.
+
+A new or redelivered delivery wakes it at once: the transaction that writes it NOTIFYs
+`DELIVERIES_CHANNEL`, which the dispatcher LISTENs on (a connection of its own). It still polls
+every `WEBHOOK_POLL_INTERVAL_SECONDS`, for retries falling due and any notification lost while
+its connection was down.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.adapters.webhooks import DELIVERIES_CHANNEL
 from orders.service_layer.webhooks import DueDelivery, RetryRules, record_attempt
 from servicekit.background import BackgroundLoop
+from servicekit.notify import Listener
 from servicekit.webhooks import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_RESPONSE_SECONDS,
@@ -64,8 +71,10 @@ class WebhookDispatcher:
             self._round,
             interval=settings.poll_interval_seconds,
             stop_timeout=settings.timeout_seconds + 5,
+            on_error=self._stop_listening,  # the next round listens on a fresh connection
             logger=log,
         )
+        self._listener: Listener | None = None
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self._client: httpx.AsyncClient | None = None
         self._pruned_at = float("-inf")
@@ -73,18 +82,31 @@ class WebhookDispatcher:
     def wake(self) -> None:
         self._loop.wake()
 
-    async def start(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async def start(
+        self, sessionmaker: async_sessionmaker[AsyncSession], database_url: str | None = None
+    ) -> None:
+        """Run until stopped; with `database_url`, woken at once by new deliveries (else it
+        finds them by polling only)."""
         self._sessionmaker = sessionmaker
         self._client = http_client(self.settings)
+        if database_url is not None:
+            self._listener = Listener(database_url, DELIVERIES_CHANNEL, self._loop.wake)
         await self._loop.start()
 
     async def stop(self) -> None:
         await self._loop.stop()
+        await self._stop_listening()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
+    async def _stop_listening(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+
     async def _round(self) -> float:
+        if self._listener is not None:
+            await self._listener.ensure()
         await self._prune_now_and_then()
         sent = await self.send_due()
         if sent >= self.settings.concurrency:

@@ -1,0 +1,64 @@
+"""Waking a background loop when another transaction commits work for it (LISTEN/NOTIFY).
+
+The writer calls `notify(session, channel)` in the transaction that writes the work: PostgreSQL
+delivers the notification only when that transaction commits (and never if it rolls back). The
+loop keeps a `Listener` on a connection of its own and wakes on each notification; it still
+polls, so a notification lost with a dropped connection only delays the work until the next
+poll.
+
+    listener = Listener(database_url, "webhook_deliveries", loop.wake)
+    async def round() -> float | None:
+        await listener.ensure()        # (re)connects when needed; cheap otherwise
+        ...
+    loop = BackgroundLoop("...", round, interval=5.0, on_error=listener.close)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import asyncpg_dsn
+
+
+async def notify(session: AsyncSession, channel: str) -> None:
+    """Wake the listeners of `channel` once the session's transaction commits."""
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+
+
+class Listener:
+    """A connection of its own that LISTENs on `channel` and calls `wake()` on each NOTIFY."""
+
+    def __init__(self, database_url: str, channel: str, wake: Callable[[], None]) -> None:
+        self.database_url = database_url
+        self.channel = channel
+        self.wake = wake
+        self._connection: asyncpg.Connection | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed()
+
+    async def ensure(self) -> bool:
+        """Listen, connecting first when there is no open connection; True when it (re)connected
+        (the caller should then look for work written while nobody listened)."""
+        if self.listening:
+            return False
+        await self.close()
+        self._connection = await asyncpg.connect(asyncpg_dsn(self.database_url))
+        await self._connection.add_listener(self.channel, self._notified)
+        return True
+
+    def _notified(self, *_: Any) -> None:
+        self.wake()
+
+    async def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
