@@ -109,3 +109,43 @@ async def test_bad_revisions_are_refused_naming_the_field(orders_service: Any) -
     assert refused.status_code == 409
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert (await client.get(url)).json()["items"] == []
+
+
+async def test_a_revision_retried_with_its_idempotency_key_is_made_once(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    order = await an_open_order(orders_service)
+    url = f"/orders/{order['id']}"
+    etag = (await client.get(url)).headers["ETag"]
+    body = {"lines": [{"line_no": 1, "quantity": "6"}]}
+    headers = {**SALES, "If-Match": etag, "Idempotency-Key": "revise-once"}
+    first = await client.post(f"{url}/revisions", json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.headers["ETag"] == (await client.get(url)).headers["ETag"] != etag
+
+    # The retry (its If-Match now stale) gets the first answer, and no second revision is made.
+    again = await client.post(f"{url}/revisions", json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert (again.json(), again.headers["ETag"]) == (first.json(), first.headers["ETag"])
+    listed = (await client.get(f"{url}/revisions")).json()["items"]
+    assert [r["revision"] for r in listed] == [1]
+
+    # The same key with another body is refused and changes nothing.
+    other = await client.post(
+        f"{url}/revisions", json={"lines": [{"line_no": 1, "quantity": "7"}]}, headers=headers
+    )
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    assert [r["revision"] for r in (await client.get(f"{url}/revisions")).json()["items"]] == [1]
+    assert (await client.get(url)).json()["lines"][0]["quantity"] == "6"
+
+    # Another key is another revision.
+    second = await client.post(
+        f"{url}/revisions",
+        json={"lines": [{"line_no": 1, "quantity": "7"}]},
+        headers={**SALES, "Idempotency-Key": "revise-twice"},
+    )
+    assert second.status_code == 200, second.text
+    listed = (await client.get(f"{url}/revisions")).json()["items"]
+    assert [r["revision"] for r in listed] == [1, 2]

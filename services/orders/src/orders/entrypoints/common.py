@@ -175,6 +175,27 @@ def name_and_id_of(item: Any) -> dict[str, Any]:
     return {"name": item.name, "id": item.id}
 
 
+async def _once(
+    request: Request,
+    respond: Callable[[SqlUnitOfWork], Awaitable[tuple[int, Any]]],
+    *,
+    scope: str,
+    key: str | None,
+    body: Any,
+) -> tuple[int, Any]:
+    """`respond(uow)` in one transaction, once per Idempotency-Key (servicekit.http)."""
+    with problems():
+        async with unit_of_work(request) as uow:
+            return await idempotent(
+                uow.session,
+                runtime_of(request).metadata,
+                scope=scope,
+                key=key,
+                body=body,
+                create=lambda: respond(uow),
+            )
+
+
 async def created_once(
     request: Request,
     *,
@@ -185,18 +206,34 @@ async def created_once(
 ) -> JSONResponse:
     """201 with what `create(uow)` made in one transaction; a retry with the same
     Idempotency-Key gets that again."""
-    with problems():
-        async with unit_of_work(request) as uow:
 
-            async def respond() -> tuple[int, Any]:
-                return 201, (await create(uow)).model_dump(mode="json")
+    async def respond(uow: SqlUnitOfWork) -> tuple[int, Any]:
+        return 201, (await create(uow)).model_dump(mode="json")
 
-            status, content = await idempotent(
-                uow.session,
-                runtime_of(request).metadata,
-                scope=scope,
-                key=key,
-                body=body,
-                create=respond,
-            )
+    status, content = await _once(request, respond, scope=scope, key=key, body=body)
     return JSONResponse(content, status_code=status)
+
+
+async def changed_once(
+    request: Request,
+    if_match: str | None,
+    read: Callable[[SqlUnitOfWork, Entity], Awaitable[BaseModel]],
+    current: Callable[[SqlUnitOfWork], Awaitable[Entity]],
+    change: Callable[[SqlUnitOfWork], Awaitable[Entity]],
+    *,
+    scope: str,
+    key: str | None,
+    body: Any,
+) -> JSONResponse:
+    """`run_conditional_change` run once per Idempotency-Key: a retry with the same key gets the
+    first answer again (its `ETag` too) without `If-Match` being checked again, since the first
+    change moved the tag on; the same key with another body → 422."""
+
+    async def respond(uow: SqlUnitOfWork) -> tuple[int, Any]:
+        if if_match is not None:
+            require_match(if_match, entity_tag(await read(uow, await current(uow))))
+        changed = await read(uow, await change(uow))
+        return 200, {"etag": entity_tag(changed), "body": changed.model_dump(mode="json")}
+
+    status, content = await _once(request, respond, scope=scope, key=key, body=body)
+    return JSONResponse(content["body"], status_code=status, headers={"ETag": content["etag"]})

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import LineKind
@@ -13,10 +14,11 @@ from orders.entrypoints.common import (
     CONDITIONAL_PROBLEMS,
     PROBLEMS,
     SALES,
-    run_conditional_change,
+    changed_once,
     run_query,
 )
 from orders.service_layer import orders, revisions
+from servicekit.api import IdempotencyKey
 from servicekit.concurrency import IfMatch
 from servicekit.observability import current_correlation_id
 
@@ -65,16 +67,17 @@ async def revise_order(
     order_id: str,
     body: revisions_schemas.RevisionCreate,
     request: Request,
-    response: Response,
     if_match: IfMatch = None,
-) -> orders_schemas.OrderRead:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Change a confirmed (open) order: quantities, prices, lines added or removed, its date,
     its and its lines' requested and promised delivery dates (`null` clears the order's).
 
     Inventory reserves or releases the difference; the confirmation PDF is rendered again as
     this revision; the timeline shows each changed field and who changed it. 409 unless the
     order is open, or below a shipped quantity; 412 when `If-Match` is stale; 422 naming the
-    field when nothing changes or a line is invalid."""
+    field when nothing changes or a line is invalid. With `Idempotency-Key`, a retry gets the
+    first answer again (the same revision, not a second one); the key with another body → 422."""
     header = {
         name: getattr(body, name)
         for name in REVISABLE_HEADER_FIELDS
@@ -84,17 +87,20 @@ async def revise_order(
     async def locked(uow: SqlUnitOfWork) -> Order:
         return await orders.get_order(uow, order_id, for_update=True)
 
-    return await run_conditional_change(
+    async def revise(uow: SqlUnitOfWork) -> Order:
+        return await revisions.revise_confirmed_order(
+            uow, order_id, header, revised_lines(body), correlation_id=current_correlation_id()
+        )
+
+    return await changed_once(
         request,
-        response,
         if_match,
         mapping.read_order,
         locked,
-        revisions.revise_confirmed_order,
-        order_id,
-        header,
-        revised_lines(body),
-        correlation_id=current_correlation_id(),
+        revise,
+        scope="orders.revisions",
+        key=idempotency_key,
+        body={"order_id": order_id, **body.model_dump(mode="json", exclude_unset=True)},
     )
 
 
