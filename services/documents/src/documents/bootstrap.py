@@ -19,6 +19,7 @@ from documents.domain.emails import RetryPolicy
 from documents.entrypoints.account_handlers import AccountDocumentHandlers
 from documents.entrypoints.documents_api import build_documents_router
 from documents.entrypoints.emails_api import build_emails_router
+from documents.entrypoints.exports_api import build_exports_router
 from documents.entrypoints.handlers import DocumentHandlers
 from documents.entrypoints.notifications import handle_order_milestone
 from documents.entrypoints.notifications_api import build_notifications_router
@@ -159,6 +160,7 @@ def build_spec(
         settings=settings,
         routers=[
             build_documents_router(storage, sender.wake),
+            build_exports_router(),
             build_emails_router(sender.wake),
             build_templates_router(),
             build_notifications_router(),

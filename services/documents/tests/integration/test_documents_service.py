@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -14,7 +15,7 @@ from pypdf import PdfReader
 
 from contracts import CloudEvent, EventType, new_event
 from servicekit import dlq
-from servicekit.testing import eventually, order_event
+from servicekit.testing import bearer, eventually, order_event
 
 
 @pytest.fixture
@@ -179,3 +180,36 @@ async def test_invoices_are_idempotent_and_bad_events_are_dead_lettered(
     assert confirmations.json() == {"items": [], "next_cursor": None}
     bad_cursor = await service.client.get("/documents", params={"cursor": "nonsense"})
     assert bad_cursor.status_code == 422
+
+
+async def test_the_documents_list_exports_to_csv_with_its_filters(
+    service: Any, order_builder
+) -> None:
+    order_id = str(uuid.uuid4())
+    order = order_builder(order_id, "=SO-2026-000777")
+    await service.publish(
+        "orders.events", order_event(EventType.ORDER_CONFIRMED, order), key=order_id
+    )
+    [item] = await eventually(lambda: service.documents_of(order_id), within=30)
+
+    response = await service.client.get("/exports/documents.csv", params={"order_id": order_id})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="documents.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [
+        (r["id"], r["kind"], r["reference"], r["sha256"], r["download_path"]) for r in rows
+    ] == [
+        (
+            item["id"],
+            "order_confirmation",
+            "'=SO-2026-000777",
+            item["sha256"],
+            item["download_path"],
+        )
+    ]
+    invoices = await service.client.get(
+        "/exports/documents.csv", params={"order_id": order_id, "kind": "invoice"}
+    )
+    assert invoices.text.splitlines() == [invoices.text.splitlines()[0]]  # the header alone
+    refused = await service.client.get("/exports/documents.csv", headers=bearer())
+    assert refused.status_code == 403

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from documents.domain.model import Document, DocumentKind
@@ -36,6 +38,31 @@ log = logging.getLogger(__name__)
 OwnerId = Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)]
 
 
+@dataclass(frozen=True)
+class DocumentFilter:
+    order_id: str | None = None
+    quote_id: str | None = None
+    purchase_order_id: str | None = None
+    kind: DocumentKind | None = None
+
+    def arguments(self) -> dict[str, Any]:
+        """As the repository's `list` takes them."""
+        return dataclasses.asdict(self)
+
+
+def _filter(
+    order_id: OwnerId = None,
+    quote_id: OwnerId = None,
+    purchase_order_id: OwnerId = None,
+    kind: Annotated[DocumentKind | None, Query()] = None,
+) -> DocumentFilter:
+    return DocumentFilter(order_id, quote_id, purchase_order_id, kind)
+
+
+# The filters of the documents (their list and their export).
+DocumentQuery = Annotated[DocumentFilter, Depends(_filter)]
+
+
 class StoredFileUnavailable(Problem):
     status = 500
     title = "Stored document unavailable"
@@ -54,23 +81,12 @@ def build_documents_router(storage: DocumentStorage, wake_sender: WakeSender) ->
 
     @router.get("", response_model=DocumentPage)
     async def list_documents(
-        uow: ReadingUnitOfWork,
-        order_id: OwnerId = None,
-        quote_id: OwnerId = None,
-        purchase_order_id: OwnerId = None,
-        kind: Annotated[DocumentKind | None, Query()] = None,
-        limit: Limit = 50,
-        cursor: Cursor = None,
+        uow: ReadingUnitOfWork, where: DocumentQuery, limit: Limit = 50, cursor: Cursor = None
     ) -> DocumentPage:
         """Documents, oldest first, optionally of one order, quote or purchase order and/or one
         kind."""
         found = await uow.documents.list(
-            order_id=order_id,
-            quote_id=quote_id,
-            purchase_order_id=purchase_order_id,
-            kind=kind,
-            after=position(cursor),
-            limit=limit + 1,
+            **where.arguments(), after=position(cursor), limit=limit + 1
         )
         reads = [DocumentRead.model_validate(document) for document in found]
         items, next_cursor = page_of(reads, limit, created_at_and_id_of)
