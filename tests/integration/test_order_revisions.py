@@ -5,6 +5,7 @@ earlier one kept, and the timeline shows what changed and who changed it."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -72,9 +73,22 @@ async def test_a_confirmed_order_revised_up_and_down(suite: Suite) -> None:
     await lifecycle.order_reaches(suite, order_id, fulfilment="reserved")
     assert (await lifecycle.stock(suite, nuts))["reserved"] == D(5)
 
-    # Down: bolts 9 → 2, the nuts line removed; both differences are released.
-    revised = await revise(suite, order_id, {"lines": [{"line_no": 1, "quantity": "2"}]})
+    # Down: bolts 9 → 2, the nuts line removed; both differences are released. The order's
+    # delivery is promised, the bolts' a day later.
+    promised = date.today() + timedelta(days=20)
+    line_promised = promised + timedelta(days=1)
+    revised = await revise(
+        suite,
+        order_id,
+        {
+            "lines": [
+                {"line_no": 1, "quantity": "2", "promised_delivery_date": line_promised.isoformat()}
+            ],
+            "promised_delivery_date": promised.isoformat(),
+        },
+    )
     assert [(line["line_no"], line["quantity"]) for line in revised["lines"]] == [(1, "2")]
+    assert revised["promised_delivery_date"] == promised.isoformat()
 
     async def released() -> bool:
         bolt_level, nut_level = (
@@ -94,6 +108,8 @@ async def test_a_confirmed_order_revised_up_and_down(suite: Suite) -> None:
     text = await lifecycle.pdf_text(suite, latest)
     assert f"{number}-R2" in text
     assert "4.84" in text  # 2 × 2.00 + 21 % tax
+    assert promised.isoformat() in text
+    assert f"Promised delivery: {line_promised.isoformat()}" in text
     current = await lifecycle.get_order(suite, order_id)
     assert {d["reference"] for d in current["documents"]} >= set(references)
 
@@ -104,6 +120,8 @@ async def test_a_confirmed_order_revised_up_and_down(suite: Suite) -> None:
     second = {c["field"]: (c["before"], c["after"]) for c in listed[1]["changes"]}
     assert second["lines.1.quantity"] == ("9", "2")
     assert second["lines.2"][1] is None
+    assert second["promised_delivery_date"] == (None, promised.isoformat())
+    assert second["lines.1.promised_delivery_date"] == (None, line_promised.isoformat())
     types = [entry["type"] for entry in timeline]
     assert types.count("suite.order.revised.v1") == 2
     assert types.count("suite.stock.reservation_changed.v1") == 3  # two revisions, one wait
