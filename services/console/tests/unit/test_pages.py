@@ -1074,3 +1074,43 @@ async def test_the_order_card_shows_the_delivery_dates(client, fake_api, sign_in
     plain = order_doc("open", "reserved")
     fake_api.orders[plain["id"]] = plain
     assert "delivery-dates" not in (await client.get(f"/orders/{plain['id']}")).text
+
+
+async def test_a_revision_moves_the_promised_delivery_dates(client, fake_api, sign_in):
+    line = order_doc()["lines"][0] | {"promised_delivery_date": "2026-12-10"}
+    order = order_doc("open", "reserved", promised_delivery_date="2026-12-12", lines=[line])
+    oid = order["id"]
+    fake_api.orders[oid] = order
+    fake_api.resources[f"orders /orders/{oid}/revisions"] = {"items": []}
+    await sign_in("sales")
+    page = await client.get(f"/orders/{oid}/revisions")
+    assert 'name="promised_delivery_date" type="date" value="2026-12-12"' in page.text
+    assert 'name="promised-1" type="date" value="2026-12-10"' in page.text
+    response = await client.post(
+        f"/orders/{oid}/revisions",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "keep-1": "1",
+            "quantity-1": "3",
+            "promised-1": "2026-12-18",
+            "promised_delivery_date": "2026-12-19",
+        },
+    )
+    assert response.status_code == 303
+    assert fake_api.commands() == [
+        (
+            "POST",
+            f"orders /orders/{oid}/revisions",
+            {
+                "lines": [
+                    {
+                        "line_no": 1,
+                        "quantity": "3",
+                        "unit_price": None,
+                        "promised_delivery_date": "2026-12-18",
+                    }
+                ],
+                "promised_delivery_date": "2026-12-19",
+            },
+        )
+    ]

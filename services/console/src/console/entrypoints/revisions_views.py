@@ -1,5 +1,6 @@
 """An order's revisions (orders): what changed in each and who changed it, and revising an open
-order (sales): its lines' quantities and prices, lines removed, its date. Mounted before the
+order (sales): its lines' quantities, prices and promised delivery dates, lines removed, its
+date and its promised delivery date. Mounted before the
 order actions, whose `/orders/{id}/{action}` would otherwise take the post."""
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ async def _page(
     return render(request, "orders/revisions.html", context, status_code=status_of(problem))
 
 
+def _given(**fields: Any) -> Json:
+    """The fields given (an empty one is left out: the order keeps what it has)."""
+    return {name: value for name, value in fields.items() if value}
+
+
 @router.get("/orders/{order_id}/revisions")
 async def revisions(request: Request, order_id: str, user: CurrentUser, api: Api) -> Response:
     return await _page(request, user, api, order_id)
@@ -69,15 +75,16 @@ async def revise(request: Request, order_id: str, user: CurrentUser, api: Api) -
             "line_no": int(n),
             "quantity": typed.get(f"quantity-{n}") or None,
             "unit_price": typed.get(f"unit_price-{n}") or None,
+            **_given(promised_delivery_date=typed.get(f"promised-{n}")),
         }
         for n in kept
         if n.isdigit()
     ]
-    body: Json = {"lines": lines or None, "order_date": typed.get("order_date") or None}
-    if body["lines"] is None:
-        del body["lines"]
-    if body["order_date"] is None:
-        del body["order_date"]
+    body: Json = _given(
+        lines=lines,
+        order_date=typed.get("order_date"),
+        promised_delivery_date=typed.get("promised_delivery_date"),
+    )
     return await perform(
         request,
         lambda: api.command(user.token, "orders", path("/orders/{}/revisions", order_id), body),
