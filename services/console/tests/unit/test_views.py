@@ -231,15 +231,18 @@ async def test_new_order_looks_items_up_and_shows_errors_next_to_their_fields(
             "lines-0-quantity": "0",
             "lines-0-unit_price": "10",
             "lines-0-tax_rate": "20",
+            "promised_delivery_date": "2026-12-10",
         },
     )
     assert response.status_code == 422
     assert 'id="err-lines-0-quantity"' in response.text
+    assert 'name="promised_delivery_date" type="date" value="2026-12-10"' in response.text
     assert "Input should be greater than 0" in response.text
     ((body, key),) = fake_api.called("create_order")
     assert key == "key-1"
     assert body["currency"] == "EUR"
     assert body["customer_id"] == "c1"
+    assert (body["requested_delivery_date"], body["promised_delivery_date"]) == (None, "2026-12-10")
     assert body["lines"] == [
         {
             "sku": "WIDGET",

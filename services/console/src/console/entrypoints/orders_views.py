@@ -212,6 +212,8 @@ async def _new_order_page(
             "customer_id": customer_id,
             "currency": str(form.get("currency", "") or "EUR"),
             "customer_reference": str(form.get("customer_reference", "") or ""),
+            "requested_delivery_date": str(form.get("requested_delivery_date", "") or ""),
+            "promised_delivery_date": str(form.get("promised_delivery_date", "") or ""),
             "idempotency_key": str(form.get("idempotency_key", "") or uuid.uuid4()),
             "problem": problem,
             "field_errors": problem.field_errors() if problem else {},
@@ -238,6 +240,8 @@ async def create_order(request: Request, user: CurrentUser, api: Api) -> Respons
         "customer_id": form.get("customer_id") or None,
         "currency": str(form.get("currency", "")).strip().upper(),
         "customer_reference": form.get("customer_reference") or None,
+        "requested_delivery_date": form.get("requested_delivery_date") or None,
+        "promised_delivery_date": form.get("promised_delivery_date") or None,
         "lines": [
             {
                 "sku": line["sku"],
