@@ -37,3 +37,12 @@ def totals_columns() -> list[Column[Any]]:
         Column("tax_total", MONEY, nullable=False),
         Column("gross_total", MONEY, nullable=False),
     ]
+
+
+def tax_breakdown_columns() -> list[Column[Any]]:
+    """One tax rate of a document's breakdown: `rate`, the `base` taxed at it, the `amount`."""
+    return [
+        Column("rate", PERCENT, nullable=False),
+        Column("base", MONEY, nullable=False),
+        Column("amount", MONEY, nullable=False),
+    ]

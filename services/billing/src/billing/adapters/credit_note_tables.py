@@ -22,7 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from billing.adapters.tables import metadata
-from servicekit.columns import MONEY, PERCENT, line_amount_columns, totals_columns
+from servicekit.columns import (
+    MONEY,
+    line_amount_columns,
+    tax_breakdown_columns,
+    totals_columns,
+)
 from servicekit.numbering import yearly_counter_table
 
 credit_note_number_counters = yearly_counter_table(
@@ -69,8 +74,6 @@ credit_note_taxes = Table(
     "credit_note_taxes",
     metadata,
     Column("credit_note_id", String(36), ForeignKey("credit_notes.id")),
-    Column("rate", PERCENT, nullable=False),
-    Column("base", MONEY, nullable=False),
-    Column("amount", MONEY, nullable=False),
+    *tax_breakdown_columns(),
     PrimaryKeyConstraint("credit_note_id", "rate"),
 )

@@ -16,7 +16,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from servicekit.columns import MONEY, PERCENT, line_amount_columns, totals_columns
+from servicekit.columns import (
+    MONEY,
+    line_amount_columns,
+    tax_breakdown_columns,
+    totals_columns,
+)
 from servicekit.db import new_metadata
 from servicekit.numbering import yearly_counter_table
 from servicekit.sequencing import add_event_sequences_table
@@ -89,9 +94,7 @@ invoice_taxes = Table(
     "invoice_taxes",
     metadata,
     Column("invoice_id", String(36), ForeignKey("invoices.id")),
-    Column("rate", PERCENT, nullable=False),
-    Column("base", MONEY, nullable=False),
-    Column("amount", MONEY, nullable=False),
+    *tax_breakdown_columns(),
     PrimaryKeyConstraint("invoice_id", "rate"),
 )
 
