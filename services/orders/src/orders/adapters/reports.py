@@ -21,9 +21,11 @@ from orders.adapters.tables import (
     order_timeline,
     orders,
     quotes,
+    sales_lines,
     sales_milestones,
     sales_revenue,
     sales_settlements,
+    sales_shipped,
 )
 from orders.domain.ownership import Viewer
 from orders.domain.reports import ReportFilters, SalesBy
@@ -67,22 +69,22 @@ class SqlSalesReports:
     ) -> list[dict[str, Any]]:
         """Order intake per key and currency: orders, net and gross (products: their lines)."""
         query: Select[Any]
-        if by is SalesBy.PRODUCT:
+        if by is SalesBy.PRODUCT:  # from the read model's lines of each order
             query = (
                 select(
-                    order_lines.c.sku.label("key"),
-                    func.min(order_lines.c.description).label("label"),
+                    sales_lines.c.sku.label("key"),
+                    func.min(sales_lines.c.description).label("label"),
                     orders.c.currency,
                     func.count(func.distinct(orders.c.id)).label("orders"),
-                    func.sum(order_lines.c.quantity).label("quantity"),
-                    func.sum(order_lines.c.net_amount).label("net"),
-                    func.sum(order_lines.c.gross_amount).label("gross"),
+                    func.sum(sales_lines.c.quantity).label("quantity"),
+                    func.sum(sales_lines.c.net).label("net"),
+                    func.sum(sales_lines.c.gross).label("gross"),
                 )
-                .select_from(order_lines.join(orders, orders.c.id == order_lines.c.order_id))
-                .group_by(order_lines.c.sku, orders.c.currency)
+                .select_from(sales_lines.join(orders, orders.c.id == sales_lines.c.order_id))
+                .group_by(sales_lines.c.sku, orders.c.currency)
             )
             if filters.sku is not None:
-                query = query.where(order_lines.c.sku == filters.sku)
+                query = query.where(sales_lines.c.sku == filters.sku)
         else:
             key, label, source = self._key(by)
             query = (
@@ -126,23 +128,51 @@ class SqlSalesReports:
         return [dict(row._mapping) for row in await self.session.execute(query)]
 
     async def fill(self, filters: ReportFilters, viewer: Viewer) -> dict[str, Any]:
-        """Ordered and shipped quantities of the product lines, and lines shipped complete."""
+        """Ordered and shipped quantities of the product lines, and lines shipped complete,
+        from the read model: what shipped of a SKU goes to the order's lines of that SKU in
+        line order, each up to its quantity."""
+        shipped = (
+            select(
+                sales_shipped.c.order_id,
+                sales_shipped.c.sku,
+                func.sum(sales_shipped.c.quantity).label("quantity"),
+            )
+            .group_by(sales_shipped.c.order_id, sales_shipped.c.sku)
+            .subquery()
+        )
+        before = func.sum(sales_lines.c.quantity).over(
+            partition_by=[sales_lines.c.order_id, sales_lines.c.sku],
+            order_by=sales_lines.c.line_no,
+        )
+        lines = (
+            select(
+                sales_lines.c.order_id,
+                sales_lines.c.sku,
+                sales_lines.c.quantity,
+                (before - sales_lines.c.quantity).label("before"),
+            )
+            .where(sales_lines.c.kind == "product")
+            .subquery()
+        )
+        left = func.coalesce(shipped.c.quantity, 0) - lines.c.before
+        line_shipped = func.least(lines.c.quantity, func.greatest(left, 0))
         query = (
             select(
                 func.count().label("lines"),
-                func.count()
-                .filter(order_lines.c.shipped_quantity >= order_lines.c.quantity)
-                .label("lines_complete"),
-                func.coalesce(func.sum(order_lines.c.quantity), 0).label("ordered"),
-                func.coalesce(
-                    func.sum(func.least(order_lines.c.shipped_quantity, order_lines.c.quantity)), 0
-                ).label("shipped"),
+                func.count().filter(line_shipped >= lines.c.quantity).label("lines_complete"),
+                func.coalesce(func.sum(lines.c.quantity), 0).label("ordered"),
+                func.coalesce(func.sum(line_shipped), 0).label("shipped"),
             )
-            .select_from(order_lines.join(orders, orders.c.id == order_lines.c.order_id))
-            .where(order_lines.c.kind == "product", *_scope(filters, viewer))
+            .select_from(
+                lines.join(orders, orders.c.id == lines.c.order_id).outerjoin(
+                    shipped,
+                    (shipped.c.order_id == lines.c.order_id) & (shipped.c.sku == lines.c.sku),
+                )
+            )
+            .where(*_scope(filters, viewer))
         )
         if filters.sku is not None:
-            query = query.where(order_lines.c.sku == filters.sku)
+            query = query.where(lines.c.sku == filters.sku)
         return dict((await self.session.execute(query)).one()._mapping)
 
     async def backorders(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]:

@@ -14,14 +14,18 @@ Two tables (adapters/tables.py) hold what the sales figures need, written only f
   matter;
 - `sales_milestones`, one row per order: when it was first confirmed (`order.confirmed`),
   shipped in full (`order.shipped`), invoiced (`invoice.issued`) and paid in full
-  (`order.paid`) — the earliest time of each, so again any order of arrival gives the same row.
+  (`order.paid`) — the earliest time of each, so again any order of arrival gives the same row;
+- `sales_lines`, the lines of each confirmed order as the snapshot its intake row keeps (replaced
+  with it, so forwards only too), and `sales_shipped`, what each shipment
+  (`shipment.dispatched`, inventory's) took of each SKU, keyed by shipment and SKU: revenue per
+  product and the fill rate.
 
 Live, `project` runs in the transaction that puts the event on the order's timeline, once per
 event id: with the consumer's inbox (billing's events) or with the outbox row (our own), so the
 model is exactly-once like every consumer. Because every write is idempotent and only moves
 forwards, the same events can be applied again in any interleaving with the live ones:
 `rebuild` empties the tables and replays `orders.events` and `billing.events` from their earliest
-offsets, while the service keeps running.
+offsets (and `inventory.events`, for the shipments), while the service keeps running.
 """
 
 from __future__ import annotations
@@ -37,12 +41,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, parse_event
-from contracts.topics import BILLING_EVENTS, ORDERS_EVENTS
+from contracts.topics import BILLING_EVENTS, INVENTORY_EVENTS, ORDERS_EVENTS
 from orders.adapters.tables import (
     sales_intake,
+    sales_lines,
     sales_milestones,
     sales_revenue,
     sales_settlements,
+    sales_shipped,
 )
 from servicekit.dlq import scan_topic
 from servicekit.settings import KafkaSettings
@@ -64,8 +70,9 @@ PROJECTED = {
     EventType.CREDIT_NOTE_ISSUED.value,
     EventType.PAYMENT_RECEIVED.value,
     EventType.PAYMENT_REVERSED.value,
+    EventType.SHIPMENT_DISPATCHED.value,
 }
-TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name)
+TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name, INVENTORY_EVENTS.name)
 
 
 async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
@@ -92,6 +99,8 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
         await _settlement(session, "payment", key, data, -data.amount)
     elif kind == EventType.PAYMENT_REVERSED.value:
         await _settlement(session, "reversal", data.allocation_id, data, data.amount)
+    elif kind == EventType.SHIPMENT_DISPATCHED.value:
+        await _shipped(session, data)
 
 
 def _older_than(event: CloudEvent[Any]) -> Any:
@@ -126,12 +135,53 @@ async def _intake(session: AsyncSession, event: CloudEvent[Any]) -> None:
         "sequence": event.sequence,
     }
     statement = insert(sales_intake).values(order_id=order.order_id, **values)
-    await session.execute(
+    applied = await session.execute(
         statement.on_conflict_do_update(
             index_elements=[sales_intake.c.order_id],
             set_={name: statement.excluded[name] for name in values},
             where=_older_than(event),
+        ).returning(sales_intake.c.order_id)
+    )
+    if applied.first() is None:
+        return  # an older snapshot than the one kept: its lines are older too
+    await session.execute(delete(sales_lines).where(sales_lines.c.order_id == order.order_id))
+    await session.execute(
+        insert(sales_lines),
+        [
+            {
+                "order_id": order.order_id,
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "kind": line.kind.value,
+                "description": line.description,
+                "quantity": line.quantity,
+                "net": line.net_amount,
+                "gross": line.gross_amount,
+            }
+            for line in order.lines
+        ],
+    )
+
+
+async def _shipped(session: AsyncSession, data: Any) -> None:
+    """A shipment's quantities per SKU, once per shipment (under any event id)."""
+    quantities: dict[str, Decimal] = {}
+    for line in data.lines:
+        quantities[line.sku] = quantities.get(line.sku, Decimal(0)) + Decimal(line.quantity)
+    await session.execute(
+        insert(sales_shipped)
+        .values(
+            [
+                {
+                    "shipment_id": data.shipment_id,
+                    "sku": sku,
+                    "order_id": data.order_id,
+                    "quantity": q,
+                }
+                for sku, q in quantities.items()
+            ]
         )
+        .on_conflict_do_nothing(index_elements=[sales_shipped.c.shipment_id, sales_shipped.c.sku])
     )
 
 
@@ -191,6 +241,8 @@ async def reset(session: AsyncSession) -> None:
     await session.execute(delete(sales_revenue))
     await session.execute(delete(sales_settlements))
     await session.execute(delete(sales_milestones))
+    await session.execute(delete(sales_lines))
+    await session.execute(delete(sales_shipped))
 
 
 async def rebuild(

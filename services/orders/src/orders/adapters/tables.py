@@ -603,3 +603,31 @@ sales_milestones = Table(
     Column("invoiced_at", DateTime(timezone=True)),
     Column("paid_at", DateTime(timezone=True)),
 )
+
+# The lines of each confirmed order as last confirmed or revised (per product figures, fill rate).
+sales_lines = Table(
+    "sales_lines",
+    metadata,
+    Column("order_id", Uuid(as_uuid=False), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    Column("net", MONEY, nullable=False),
+    Column("gross", MONEY, nullable=False),
+    PrimaryKeyConstraint("order_id", "line_no", name="pk_sales_lines"),
+    Index("ix_sales_lines_sku", "sku"),
+)
+
+# What each shipment took of each SKU of its order (`shipment.dispatched`).
+sales_shipped = Table(
+    "sales_shipped",
+    metadata,
+    Column("shipment_id", String(200), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("order_id", Uuid(as_uuid=False), nullable=False),
+    Column("quantity", QUANTITY, nullable=False),
+    PrimaryKeyConstraint("shipment_id", "sku", name="pk_sales_shipped"),
+    Index("ix_sales_shipped_order_id", "order_id"),
+)

@@ -16,7 +16,8 @@ REBUILD = "rebuild-sales-model"
 
 
 async def rebuild_sales_model(settings: OrdersSettings) -> int:
-    """Empty the sales read model and replay orders.events and billing.events into it."""
+    """Empty the sales read model and replay orders.events, billing.events and
+    inventory.events into it."""
     engine = make_engine(settings.database_url, pool_size=2)
     try:
         rebuilt = await sales_model.rebuild(make_sessionmaker(engine), settings.kafka)
