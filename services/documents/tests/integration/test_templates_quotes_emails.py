@@ -431,7 +431,7 @@ async def test_the_owner_is_e_mailed_once_unless_opted_out_and_the_outcome_annou
     port = free_port()
     alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
     async with smtp_server(port) as mailbox, documents_service(start_service, port) as service:
-        settings = {"email": "alice@sales.example", "opted_out": ["paid"]}
+        settings = {"email": "alice@sales.example", "opted_out": ["paid"], "language": "es"}
         put = await service.client.put(
             "/me/notifications", json=settings, headers=bearer("sales", subject=alice)
         )
@@ -443,11 +443,15 @@ async def test_the_owner_is_e_mailed_once_unless_opted_out_and_the_outcome_annou
         }
         bad = await service.client.put(
             "/me/notifications",
-            json={"email": "not an address", "opted_out": ["delivered"]},
+            json={"email": "not an address", "opted_out": ["delivered"], "language": "de"},
             headers=bearer("sales", subject=bob),
         )
         assert bad.status_code == 422
-        assert {e["field"] for e in bad.json()["errors"]} == {"body.email", "body.opted_out.0"}
+        assert {e["field"] for e in bad.json()["errors"]} == {
+            "body.email",
+            "body.opted_out.0",
+            "body.language",
+        }
         too_long = await service.client.put(
             "/me/notifications",
             json={"email": f"{'a' * 60}@{'b' * 60}.{'c' * 60}.{'d' * 30}.example"},  # 221
@@ -479,11 +483,11 @@ async def test_the_owner_is_e_mailed_once_unless_opted_out_and_the_outcome_annou
 
         [message] = mailbox.messages()  # nothing for the three before it
         assert message["To"] == "alice@sales.example"
-        assert message["Subject"] == "Order SO-2026-000072 is fully shipped"
+        assert message["Subject"] == "El pedido SO-2026-000072 se ha enviado por completo"
         assert list(message.iter_attachments()) == []
         body = message.get_body(("plain",))
         assert body is not None
-        assert "Every line of order SO-2026-000072 has been shipped." in body.get_content()
+        assert "Todas las líneas del pedido SO-2026-000072 se han enviado." in body.get_content()
 
 
 async def test_a_credit_note_is_rendered_listed_and_emailed_on_request(

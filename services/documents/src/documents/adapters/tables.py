@@ -175,4 +175,5 @@ notification_preferences = Table(
     Column("email", String(200), nullable=True),
     Column("opted_out", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("language", String(8), nullable=True),  # of the e-mails (None: English)
 )

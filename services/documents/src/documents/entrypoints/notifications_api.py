@@ -1,5 +1,6 @@
 """Each user's notification settings: the address to e-mail about the milestones of the orders
-they own (backordered, fully shipped, overdue, paid) and the milestones they opted out of.
+they own (backordered, fully shipped, overdue, paid), the milestones they opted out of and the
+language of the e-mails (English, Spanish or Russian).
 Every signed-in user reads and changes their own."""
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from documents.domain.emails import EMAIL_ADDRESS
-from documents.domain.notifications import Milestone, NotificationPreferences
+from documents.domain.notifications import (
+    Milestone,
+    NotificationLanguage,
+    NotificationPreferences,
+)
 from documents.entrypoints.common import ReadingUnitOfWork, in_transaction
 from documents.service_layer.unit_of_work import UnitOfWork
 from servicekit.auth import current_actor
@@ -27,11 +32,15 @@ class NotificationSettings(BaseModel):
     opted_out: Annotated[list[Milestone], Field(max_length=len(Milestone))] = Field(
         default_factory=list, description="Milestones you do not want to be e-mailed about."
     )
+    language: NotificationLanguage | None = Field(
+        default=None, description="The language of the e-mails (en, es, ru); English if null."
+    )
 
 
 class NotificationSettingsRead(BaseModel):
     email: str | None
     opted_out: list[Milestone]
+    language: str | None
     milestones: list[Milestone] = Field(description="Every milestone there is to hear of.")
 
 
@@ -43,7 +52,10 @@ def _user() -> str:
 
 def _read(preferences: NotificationPreferences) -> NotificationSettingsRead:
     return NotificationSettingsRead(
-        email=preferences.email, opted_out=sorted(preferences.opted_out), milestones=list(Milestone)
+        email=preferences.email,
+        opted_out=sorted(preferences.opted_out),
+        language=preferences.language,
+        milestones=list(Milestone),
     )
 
 
@@ -60,7 +72,9 @@ def build_notifications_router() -> APIRouter:
         request: Request, body: NotificationSettings
     ) -> NotificationSettingsRead:
         """Replace your notification settings."""
-        preferences = NotificationPreferences(_user(), body.email, frozenset(body.opted_out))
+        preferences = NotificationPreferences(
+            _user(), body.email, frozenset(body.opted_out), body.language
+        )
 
         async def save(uow: UnitOfWork) -> None:
             await uow.notification_preferences.save(preferences)

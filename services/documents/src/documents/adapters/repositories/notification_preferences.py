@@ -17,12 +17,13 @@ class SqlNotificationPreferences(SqlRepository):
         if row is None:
             return NotificationPreferences(user)
         opted_out = frozenset(Milestone(value) for value in row.opted_out)
-        return NotificationPreferences(user, row.email, opted_out)
+        return NotificationPreferences(user, row.email, opted_out, row.language)
 
     async def save(self, preferences: NotificationPreferences) -> None:
         values = {
             "email": preferences.email,
             "opted_out": sorted(preferences.opted_out),
+            "language": preferences.language,
             "updated_at": func.now(),
         }
         await self.session.execute(
