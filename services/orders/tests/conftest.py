@@ -22,7 +22,12 @@ import pytest
 from contracts import CloudEvent
 from orders.domain.addresses import CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
-from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
+from orders.domain.catalogue import (
+    Availability,
+    CatalogueItem,
+    KnownWarehouse,
+    StockAvailability,
+)
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Order
@@ -407,6 +412,13 @@ class FakeCatalogue:
     def __init__(self) -> None:
         self.rows: dict[str, CatalogueItem] = {}
         self.levels: dict[tuple[str, str], StockAvailability] = {}
+        self.warehouses = {"MAIN": KnownWarehouse("MAIN", "Main warehouse", is_default=True)}
+
+    async def warehouse(self, code: str, *, for_update: bool = False) -> KnownWarehouse | None:
+        return self.warehouses.get(code)
+
+    async def put_warehouse(self, warehouse: KnownWarehouse) -> None:
+        self.warehouses[warehouse.code] = warehouse
 
     async def get(self, sku: str, *, for_update: bool = False) -> CatalogueItem | None:
         return self.rows.get(sku)

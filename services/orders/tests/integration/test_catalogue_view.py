@@ -136,3 +136,66 @@ async def test_an_inbound_order_for_an_unknown_sku_is_dead_lettered_with_the_rea
     assert "unknown SKU" in letter.error
     listed = await service.client.get("/orders", params={"external_reference": reference})
     assert listed.json()["items"] == []
+
+
+async def test_an_order_names_only_a_warehouse_the_view_knows_as_active(
+    strict_orders_service: Any,
+) -> None:
+    service = strict_orders_service
+    east = f"E{uuid.uuid4().hex[:6].upper()}"
+    customer = await service.new_customer("Almacenes S.L.")
+
+    async def ordered(warehouse: str) -> Any:
+        return await service.client.post(
+            "/orders",
+            json={
+                "customer_id": customer["id"],
+                "currency": "EUR",
+                "warehouse": warehouse,
+                "lines": [
+                    {"sku": "SETUP", "kind": "service", "quantity": "1", "unit_price": "5"}
+                    | {"tax_rate": "21"}
+                ],
+            },
+        )
+
+    assert (await ordered("MAIN")).status_code == 201  # known before any event
+    unknown = await ordered(east)
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "body.warehouse")
+
+    changed = {"code": east, "name": "East", "priority": 5, "is_default": False, "active": True}
+    event = inventory_event(EventType.WAREHOUSE_CHANGED, changed, east, 1)
+    await service.send("inventory.events", event, east)
+    await service.send("inventory.events", event, east)  # redelivered: applied once
+
+    async def accepted() -> Any:
+        response = await ordered(east)
+        return response if response.status_code == 201 else None
+
+    await eventually(accepted, within=20, interval=0.2)
+    gone = {**changed, "active": False}
+    await service.send(
+        "inventory.events", inventory_event(EventType.WAREHOUSE_CHANGED, gone, east, 2), east
+    )
+
+    async def refused() -> Any:
+        response = await ordered(east)
+        return response if response.status_code == 422 else None
+
+    inactive = await eventually(refused, within=20, interval=0.2)
+    [error] = inactive.json()["errors"]
+    assert (error["field"], "inactive" in error["message"]) == ("body.warehouse", True)
+
+    # A warehouse event that is not one goes to the dead-letter topic; the view goes on.
+    broken = event.model_dump(mode="json") | {"id": str(uuid.uuid4()), "data": {"code": east}}
+    await service.send("inventory.events", json.dumps(broken).encode(), east)
+
+    async def dead_letter() -> list[dlq.DeadLetter] | None:
+        letters = await dlq.read_dead_letters(
+            service.kafka, service.kafka.topic("inventory.events.dlq"), wait_seconds=2
+        )
+        mine = [d for d in letters if json.loads(d.value or b"{}")["id"] == broken["id"]]
+        return mine or None
+
+    await eventually(dead_letter, within=20)
+    assert (await ordered(east)).status_code == 422

@@ -33,7 +33,6 @@ def test_every_event_about_orders_is_subscribed_to_once() -> None:
         EventType.STOCK_LOW,
         EventType.TRANSFER_DISPATCHED,
         EventType.TRANSFER_RECEIVED,
-        EventType.WAREHOUSE_CHANGED,
         EventType.REFUND_PAID,
         EventType.PURCHASE_ORDER_SENT,
         EventType.PURCHASE_ORDER_CANCELLED,

@@ -75,11 +75,12 @@ def test_a_subscription_is_disabled_after_consecutive_failures_and_enabling_rese
 def test_the_webhook_catalogue_is_what_lands_on_order_timelines() -> None:
     ours = {t.value for t in ORDERS_EVENTS.event_types} - {EventType.WEBHOOK_DISABLED.value}
     # Not about an order: a submission becomes one; products and stock levels feed the
-    # catalogue view, not a timeline.
+    # catalogue view, warehouses the view of warehouses, not a timeline.
     not_about_an_order = {
         EventType.ORDER_SUBMITTED.value,
         EventType.PRODUCT_CHANGED.value,
         EventType.STOCK_LEVEL_CHANGED.value,
+        EventType.WAREHOUSE_CHANGED.value,
     }
     consumed = {t.value for t in HANDLERS} - not_about_an_order
     assert set(WEBHOOK_EVENT_TYPES) == ours | consumed

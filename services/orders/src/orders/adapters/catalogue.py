@@ -6,13 +6,18 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
 from orders.adapters.rows import text_match
-from orders.adapters.tables import catalogue_items, catalogue_stock
-from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
+from orders.adapters.tables import catalogue_items, catalogue_stock, catalogue_warehouses
+from orders.domain.catalogue import (
+    Availability,
+    CatalogueItem,
+    KnownWarehouse,
+    StockAvailability,
+)
 from servicekit.unit_of_work import SqlRepository
 
 
@@ -43,6 +48,43 @@ def _level(row: Row[Any]) -> StockAvailability:
 
 
 class SqlCatalogueRepository(SqlRepository):
+    async def _replace(self, table: Table, values: dict[str, Any]) -> None:
+        """Insert the row, or replace the one with its primary key."""
+        statement = insert(table).values(values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                constraint=table.primary_key,
+                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
+            )
+        )
+
+    async def warehouse(self, code: str, *, for_update: bool = False) -> KnownWarehouse | None:
+        query = select(catalogue_warehouses).where(catalogue_warehouses.c.code == code)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        return KnownWarehouse(
+            code=row.code,
+            name=row.name,
+            priority=row.priority,
+            is_default=row.is_default,
+            active=row.active,
+            sequence=row.sequence,
+        )
+
+    async def put_warehouse(self, warehouse: KnownWarehouse) -> None:
+        values = {
+            "code": warehouse.code,
+            "name": warehouse.name,
+            "priority": warehouse.priority,
+            "is_default": warehouse.is_default,
+            "active": warehouse.active,
+            "sequence": warehouse.sequence,
+        }
+        await self._replace(catalogue_warehouses, values)
+
     async def get(self, sku: str, *, for_update: bool = False) -> CatalogueItem | None:
         query = select(catalogue_items).where(catalogue_items.c.sku == sku)
         if for_update:
@@ -71,13 +113,7 @@ class SqlCatalogueRepository(SqlRepository):
             "barcode": item.barcode,
             "sequence": item.sequence,
         }
-        statement = insert(catalogue_items).values(values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[catalogue_items.c.sku],
-                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
-            )
-        )
+        await self._replace(catalogue_items, values)
 
     async def level(self, sku: str, warehouse: str) -> StockAvailability | None:
         row = (
@@ -98,13 +134,7 @@ class SqlCatalogueRepository(SqlRepository):
             "available": level.available,
             "sequence": level.sequence,
         }
-        statement = insert(catalogue_stock).values(values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                constraint="pk_catalogue_stock",
-                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
-            )
-        )
+        await self._replace(catalogue_stock, values)
 
     async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
         if not skus:

@@ -503,6 +503,20 @@ catalogue_stock = Table(
     PrimaryKeyConstraint("sku", "warehouse", name="pk_catalogue_stock"),
 )
 
+# The warehouses as inventory announces them (warehouse.changed); MAIN is there from the start
+# (the migration adds it), so orders naming it are taken before the first event.
+catalogue_warehouses = Table(
+    "catalogue_warehouses",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("sequence", BigInteger),  # of the warehouse event applied last (per code)
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # --- price lists (per customer or customer group, one currency, validity, quantity breaks) ---
 
 price_lists = Table(

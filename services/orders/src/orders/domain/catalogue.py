@@ -1,5 +1,6 @@
 """The catalogue as orders sees it: the items inventory announces (product.changed) with their
-list prices and active flag, and what its warehouses hold of them (stock.level_changed).
+list prices and active flag, what its warehouses hold of them (stock.level_changed), and the
+warehouses themselves (warehouse.changed).
 
 A local view, fed by events only (no call to inventory): each entry moves forwards along its
 producer's per-SKU `sequence`, so a late or repeated event never puts an older state back.
@@ -62,6 +63,27 @@ class Availability:
     @property
     def available(self) -> Decimal:
         return sum((w.available for w in self.warehouses), ZERO)
+
+
+@dataclass(frozen=True)
+class KnownWarehouse:
+    """A warehouse as inventory last announced it (warehouse.changed)."""
+
+    code: str
+    name: str
+    priority: int = 100
+    is_default: bool = False
+    active: bool = True
+    sequence: int | None = None  # the warehouse event's per-code number, None if unnumbered
+
+
+def usable_warehouse(found: KnownWarehouse | None, code: str, field_name: str) -> None:
+    """Refuses (naming `field_name`) a warehouse the view does not know or that is inactive:
+    an order naming it would wait there for good."""
+    if found is None:
+        raise InvalidOrder(field_name, f"unknown warehouse {code!r}")
+    if not found.active:
+        raise InvalidOrder(field_name, f"warehouse {code!r} is inactive")
 
 
 def is_newer(sequence: int | None, applied: int | None) -> bool:

@@ -98,4 +98,5 @@ HANDLERS: dict[EventType, Handler] = {
     EventType.EINVOICE_GENERATED: handler(reactions.einvoice_generated),
     EventType.PRODUCT_CHANGED: handler(catalogue.product_changed),
     EventType.STOCK_LEVEL_CHANGED: handler(catalogue.stock_level_changed),
+    EventType.WAREHOUSE_CHANGED: handler(catalogue.warehouse_changed),
 }

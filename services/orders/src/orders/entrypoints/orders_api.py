@@ -272,7 +272,8 @@ async def _transition(request: Request, action: Any, *args: Any) -> orders_schem
 
 @_order_action("/orders/{order_id}/confirm")
 async def confirm_order(order_id: str, request: Request) -> orders_schemas.OrderRead:
-    """draft → open: stock gets reserved; emits order.confirmed. 422 without a customer."""
+    """draft → open: stock gets reserved; emits order.confirmed. 422 without a customer, or
+    naming a warehouse that is unknown or inactive by now (`body.warehouse`)."""
     return await _transition(request, orders.confirm_order, order_id)
 
 

@@ -17,13 +17,15 @@ from datetime import date
 from decimal import Decimal
 
 from contracts import CloudEvent
-from contracts.events import ProductChanged, StockLevelChanged
+from contracts.events import ProductChanged, StockLevelChanged, WarehouseChanged
 from orders.domain.catalogue import (
     Availability,
     CatalogueItem,
+    KnownWarehouse,
     StockAvailability,
     is_newer,
     orderable,
+    usable_warehouse,
 )
 from orders.domain.content import LineInput, LineKind
 from orders.domain.errors import InvalidOrder
@@ -75,6 +77,25 @@ async def stock_level_changed(uow: UnitOfWork, event: CloudEvent[StockLevelChang
     return True
 
 
+async def warehouse_changed(uow: UnitOfWork, event: CloudEvent[WarehouseChanged]) -> bool:
+    """Take the warehouse as announced, unless a newer announcement was applied already."""
+    data = event.data
+    current = await uow.catalogue.warehouse(data.code, for_update=True)
+    if current is not None and not is_newer(event.sequence, current.sequence):
+        return False
+    await uow.catalogue.put_warehouse(
+        KnownWarehouse(
+            code=data.code,
+            name=data.name,
+            priority=data.priority,
+            is_default=data.is_default,
+            active=data.active,
+            sequence=event.sequence,
+        )
+    )
+    return True
+
+
 # --- used by order entry ----------------------------------------------------------------------
 
 
@@ -89,6 +110,14 @@ def _tax_rate(uow: UnitOfWork, item: CatalogueItem | None, sku: str, where: str)
             f"required: no tax rate is configured for tax category {item.tax_category!r}",
         )
     return rate
+
+
+async def check_warehouse(uow: UnitOfWork, code: str | None, field: str = "warehouse") -> None:
+    """An order may name only a warehouse the view knows and that is active (422 naming
+    `field`); none named: inventory's rule picks. Not checked without the catalogue
+    (`catalogue_required` off: a deployment without inventory's events)."""
+    if code is not None and uow.catalogue_required:
+        usable_warehouse(await uow.catalogue.warehouse(code), code, field)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from orders.domain.errors import InvalidOrder
 from orders.domain.numbering import format_order_number
 from orders.domain.order import BLANKED_ON_COPY, Order
 from orders.domain.totals import plain
-from orders.service_layer.catalogue import price_lines
+from orders.service_layer.catalogue import check_warehouse, price_lines
 from orders.service_layer.content import NewContent, resolve_changes, resolve_content
 from orders.service_layer.customers import CustomerNotFound
 from orders.service_layer.events import record_order_event, utcnow
@@ -123,7 +123,9 @@ async def create_order(
     cause: CloudEvent[Any] | None = None,
     external_reference: str | None = None,
 ) -> Order:
-    """A draft with the next number of the year; records order.created."""
+    """A draft with the next number of the year; records order.created. A named warehouse must
+    be known and active (422 naming `warehouse`)."""
+    await check_warehouse(uow, new.warehouse)
     resolved = await resolve_content(uow, new)
     order_date = new.order_date or utcnow().date()
     lines = build_lines(
@@ -208,6 +210,7 @@ async def revise_order(
     """
     order = await get_order(uow, order_id, for_update=True)
     order.ensure_editable()
+    await check_warehouse(uow, changes.get("warehouse"))
     had_customer = order.customer_id is not None
     if lines is not None:
         lines = await price_lines(
@@ -251,9 +254,11 @@ async def confirm_order(
     correlation_id: str | None = None,
     cause: CloudEvent[Any] | None = None,
 ) -> Order:
-    """draft → open; records order.confirmed with the full snapshot."""
+    """draft → open; records order.confirmed with the full snapshot. The warehouse it names
+    must still be known and active (a copy's, or one deactivated since): 422 naming it."""
     order = await get_order(uow, order_id, for_update=True)
-    order.confirm()
+    order.confirm()  # 409 unless a draft, before anything else
+    await check_warehouse(uow, order.warehouse)
     order.updated_at = utcnow()
     await uow.orders.save(order)
     products = len(order.product_lines)

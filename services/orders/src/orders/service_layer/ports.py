@@ -13,7 +13,12 @@ from typing import Any, Protocol
 
 from orders.domain.addresses import CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
-from orders.domain.catalogue import Availability, CatalogueItem, StockAvailability
+from orders.domain.catalogue import (
+    Availability,
+    CatalogueItem,
+    KnownWarehouse,
+    StockAvailability,
+)
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
 from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
@@ -273,6 +278,14 @@ class CatalogueRepository(Protocol):
         ...
 
     async def level(self, sku: str, warehouse: str) -> StockAvailability | None: ...
+
+    async def warehouse(self, code: str, *, for_update: bool = False) -> KnownWarehouse | None:
+        """The warehouse as inventory last announced it (MAIN is known from the start)."""
+        ...
+
+    async def put_warehouse(self, warehouse: KnownWarehouse) -> None:
+        """Create or replace the warehouse."""
+        ...
 
     async def put_level(self, level: StockAvailability) -> None: ...
 
