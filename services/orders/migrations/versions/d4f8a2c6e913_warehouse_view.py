@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4f8a2c6e913"
-down_revision = "c7e1a3b5d924"
+down_revision = "d4a8c2e6f135"
 
 
 def upgrade() -> None:
