@@ -13,13 +13,15 @@ import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from servicekit.testing import ServiceProcess, Suite, eventually, free_port
+from servicekit.testing import ServiceProcess, Suite, bearer, eventually, free_port
 from tests.integration import test_order_lifecycle as lifecycle
 
 CHROMIUM = os.environ.get("CONSOLE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -402,3 +404,88 @@ async def test_a_quote_is_sent_accepted_and_converted_and_an_administrator_sees_
         await expect(admin.page.get_by_test_id(f"service-{service}")).to_be_visible()
         await expect(admin.page.get_by_test_id(f"lag-{service}")).to_be_visible()
     await admin.shot("operations")
+
+
+async def test_my_orders_delivery_dates_contacts_and_stock_per_warehouse(suite: Suite, sign_in):
+    sku = await a_product(suite, on_hand="3")
+    customer = await a_customer(suite)
+    async with suite.client("inventory", "purchasing") as inventory:
+        response = await inventory.put(
+            f"/reorder-points/{sku}", json={"reorder_point": "10", "reorder_quantity": "20"}
+        )
+        assert response.status_code == 200, response.text
+    requested, promised = date.today() + timedelta(days=10), date.today() + timedelta(days=12)
+    async with httpx.AsyncClient(
+        base_url=suite.url("orders"), timeout=30, headers=bearer("sales", subject="sara")
+    ) as orders:
+        response = await orders.post(
+            "/orders",
+            json={
+                "customer_id": customer["id"],
+                "currency": "EUR",
+                "requested_delivery_date": requested.isoformat(),
+                "lines": [
+                    {
+                        "sku": sku,
+                        "kind": "product",
+                        "description": "Console bolt",
+                        "quantity": "1",
+                        "unit_price": "12.50",
+                        "tax_rate": "20",
+                        "promised_delivery_date": promised.isoformat(),
+                    }
+                ],
+            },
+        )
+        assert response.status_code == 201, response.text
+        mine = response.json()
+    theirs = await an_order(suite, customer["id"], sku, confirm=False)
+
+    sales = await sign_in("sales", "sara")
+    page = sales.page
+    await page.get_by_role("link", name="My orders").click()
+    await expect(page).to_have_url(re.compile(r"owner=me"))
+    await expect(page.get_by_label("Owner")).to_have_value("me")
+    table = page.get_by_test_id("orders")
+    await expect(table).to_contain_text(mine["number"])
+    await expect(table).not_to_contain_text(theirs["number"])
+    await sales.shot("my-orders")
+
+    await page.get_by_role("link", name=mine["number"]).click()
+    await expect(page.get_by_test_id("delivery-dates")).to_contain_text(
+        f"{requested:%b} {requested.day}, {requested.year}"
+    )
+    await expect(page.get_by_test_id("lines")).to_contain_text(
+        f"{promised:%b} {promised.day}, {promised.year}"
+    )
+    await sales.shot("order-delivery-dates")
+
+    await page.goto(f"/customers/{customer['id']}")
+    contacts = page.get_by_test_id("contacts")
+    await expect(contacts).to_contain_text("No contacts yet.")
+    await page.get_by_label("Name").fill("Jane Buyer")
+    await page.get_by_label("Position").fill("Purchasing")
+    await page.get_by_label("E-mail").fill("jane@example.com")
+    await page.get_by_role("button", name="Add contact").click()
+    await expect(page.get_by_role("status")).to_have_text("Contact Jane Buyer added.")
+    await expect(contacts.locator("tbody")).to_contain_text("Jane Buyer")
+    await expect(contacts.locator("tbody")).to_contain_text("jane@example.com")
+    await sales.shot("customer-contacts")
+
+    warehouse = await sign_in("warehouse", "walt")
+    page = warehouse.page
+    await page.goto(f"/products/{sku}")
+    per_warehouse = page.get_by_test_id("stock-per-warehouse")
+    await expect(per_warehouse.locator("tbody tr")).to_have_count(1)
+    await expect(per_warehouse).to_contain_text("MAIN")
+    await expect(per_warehouse).to_contain_text("low")
+    await warehouse.shot("stock-per-warehouse")
+    await page.get_by_role("link", name="All products").click()
+    await page.get_by_role("link", name="Low stock").click()
+    await page.get_by_label("Warehouse").select_option("MAIN")
+    await page.get_by_role("button", name="Filter").click()
+    await expect(page).to_have_url(re.compile(r"warehouse=MAIN"))
+    row = page.get_by_test_id("low-stock").locator("tbody tr", has_text=sku)
+    await expect(row).to_contain_text("MAIN")
+    await expect(row.locator("td").nth(5)).to_have_text("7")  # 10 - 3 available
+    await warehouse.shot("low-stock")

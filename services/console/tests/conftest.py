@@ -125,7 +125,7 @@ class FakeSuiteApi:
         if key in self.resources:
             return self.resources[key]
         if path.endswith(
-            ("/notes", "/files", "/deliveries", "/receipts", "/revisions")
+            ("/notes", "/files", "/deliveries", "/receipts", "/revisions", "/contacts")
         ) or path in (
             "/refunds",
             "/webhooks",
@@ -136,6 +136,7 @@ class FakeSuiteApi:
             "/credit-notes",
             "/warehouses",
             "/transfers",
+            "/stock",
         ):
             return [] if path.endswith("/receipts") else {"items": [], "next_cursor": None}
         raise ServiceError(404, "Not Found", f"nothing at {path}")

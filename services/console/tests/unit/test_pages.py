@@ -631,6 +631,9 @@ async def test_webhooks_for_administrators_with_the_secret_shown_once(client, fa
         "/operations",
         "/credit-notes",
         "/warehouses",
+        "/stock/low",
+        "/customers/c1",
+        "/products/WIDGET",
     ],
 )
 async def test_each_new_page_is_labelled_and_in_the_chosen_language(client, fake_api, sign_in, url):

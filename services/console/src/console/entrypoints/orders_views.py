@@ -38,6 +38,8 @@ FILTERS = (
     "date_to",
     "sort",
     "direction",
+    "owner",
+    "team",
 )
 NEW_ORDER_LINES = 3
 MAX_LINES = 50

@@ -1,17 +1,19 @@
-"""Products and stock: the catalogue with each product's on-hand, reserved and available."""
+"""Products and stock: the catalogue with each product's on-hand, reserved and available, a
+product's stock per warehouse, and the products whose stock is under their reorder point."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from console.entrypoints.i18n import N_
 from console.entrypoints.web import Api, CurrentUser, check_csrf, error_page, render, see_other
-from console.service_layer.ports import Json, ServiceError
+from console.service_layer.ports import Json, ServiceError, SuiteApi
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
@@ -58,19 +60,72 @@ async def products_list(
     )
 
 
+async def _per_warehouse(api: SuiteApi, token: str, sku: str) -> list[Json]:
+    """The SKU's stock in each warehouse (the overview searches by text: other SKUs containing
+    it are left out)."""
+    page = await api.read(token, "inventory", "/stock", {"q": sku, "limit": 100})
+    return [_shortfall(row) for row in page.get("items", []) if row.get("sku") == sku]
+
+
+def _shortfall(row: Json) -> Json:
+    """The row with `short`: how far available is under the reorder point (None: not under it,
+    or no reorder point), and `low` when it is."""
+    short: Decimal | None = None
+    try:
+        if row.get("reorder_point") is not None:
+            gap = Decimal(str(row["reorder_point"])) - Decimal(str(row.get("available", "0")))
+            short = gap if gap > 0 else None
+    except InvalidOperation:
+        short = None
+    return {**row, "short": short, "low": short is not None}
+
+
+@router.get("/stock/low")
+async def low_stock(
+    request: Request,
+    user: CurrentUser,
+    api: Api,
+    warehouse: str = "",
+    cursor: str | None = None,
+) -> Response:
+    """Stock under its reorder point, per product and warehouse."""
+    params: dict[str, Any] = {"low_stock": "true", "limit": PAGE_SIZE, "cursor": cursor}
+    try:
+        page, warehouses = await asyncio.gather(
+            api.read(user.token, "inventory", "/stock", {**params, "warehouse": warehouse or None}),
+            api.read(user.token, "inventory", "/warehouses"),
+        )
+    except ServiceError as error:
+        return error_page(request, error)
+    return render(
+        request,
+        "products/low_stock.html",
+        {
+            "rows": [_shortfall(row) for row in page.get("items", [])],
+            "page": page,
+            "warehouse": warehouse,
+            "warehouses": warehouses.get("items", []),
+        },
+    )
+
+
 async def _product_context(api: Api, token: str, sku: str) -> dict[str, object] | None:
     product = await api.get_product(token, sku)
     if product is None:
         return None
     stock: Json | None = None
     movements: Json = {"items": []}
+    warehouses: list[Json] = []
     if product.get("kind") == "product":
-        stock, movements = await asyncio.gather(
-            api.get_stock(token, sku), api.stock_movements(token, sku, {"limit": PAGE_SIZE})
+        stock, movements, warehouses = await asyncio.gather(
+            api.get_stock(token, sku),
+            api.stock_movements(token, sku, {"limit": PAGE_SIZE}),
+            _per_warehouse(api, token, sku),
         )
     return {
         "product": product,
         "stock": stock,
+        "warehouses": warehouses,
         "movements": movements.get("items", []),
         "adjustments": ADJUSTMENTS,
         "adjustment_key": str(uuid.uuid4()),
