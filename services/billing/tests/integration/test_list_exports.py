@@ -1,5 +1,5 @@
-"""Invoices, payments and credit notes as CSV against a real PostgreSQL (invoices from orders
-completed over Kafka): the header, a row's amounts in the currency's minor unit, the list's
+"""Invoices, payments, refunds and credit notes as CSV against a real PostgreSQL (invoices from
+orders completed over Kafka): the header, a row's amounts in the currency's minor unit, the list's
 filters honoured, and a token without a role refused."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import io
 import uuid
 from typing import Any
 
-from billing_harness import Billing, invoices, post, receive
+from billing_harness import CUSTOMER, Billing, invoices, post, receive, refund
 
 from billing.entrypoints.exports_api import (
     CREDIT_NOTE_COLUMNS,
     INVOICE_COLUMNS,
     PAYMENT_COLUMNS,
+    REFUND_COLUMNS,
 )
 from servicekit.testing import bearer
 
@@ -64,6 +65,12 @@ async def test_invoices_payments_and_credit_notes_export_with_their_list_filters
         ("12.50", "received", "wire 7")
     ]
     assert await exported(billing, "payments.csv", PAYMENT_COLUMNS, currency="USD") == []
+    refunded = await refund(billing, "5", reference="back")
+    refunds = await exported(billing, "refunds.csv", REFUND_COLUMNS, customer_id=CUSTOMER["id"])
+    assert [(r["id"], r["amount"], r["currency"], r["reference"]) for r in refunds] == [
+        (refunded["id"], "5.00", "EUR", "back")
+    ]
+    assert await exported(billing, "refunds.csv", REFUND_COLUMNS, customer_id=customer["id"]) == []
 
     note = await post(
         billing,
@@ -80,6 +87,6 @@ async def test_invoices_payments_and_credit_notes_export_with_their_list_filters
     other = await exported(billing, "credit-notes.csv", CREDIT_NOTE_COLUMNS, invoice_id=first["id"])
     assert other == []
 
-    for name in ("invoices.csv", "payments.csv", "credit-notes.csv"):
+    for name in ("invoices.csv", "payments.csv", "credit-notes.csv", "refunds.csv"):
         refused = await billing.client.get(f"/exports/{name}", headers=bearer())
         assert refused.status_code == 403, name

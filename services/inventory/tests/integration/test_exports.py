@@ -115,6 +115,11 @@ async def test_shipments_and_returns_export_one_row_per_line(warehouse: Warehous
         for s in shipped
     ] == [(order_id, bolt, "4", "DHL", "'@TRK")]
     assert await exported(warehouse, "/exports/shipments.csv", order_id=str(uuid.uuid4())) == []
+    held = await exported(warehouse, "/exports/reservations.csv", order_id=order_id)
+    assert [(r["sku"], r["status"], r["quantity"], r["shipped_quantity"]) for r in held] == [
+        (bolt, "shipped", "4", "4")
+    ]
+    assert await exported(warehouse, "/exports/reservations.csv", sku=bolt, status="released") == []
 
     rma = await client.post(
         "/returns",
@@ -130,5 +135,6 @@ async def test_shipments_and_returns_export_one_row_per_line(warehouse: Warehous
         == []
     )
 
-    refused = await client.get("/exports/returns.csv", headers=bearer())
-    assert refused.status_code == 403
+    for name in ("returns", "shipments", "reservations"):
+        refused = await client.get(f"/exports/{name}.csv", headers=bearer())
+        assert refused.status_code == 403, name

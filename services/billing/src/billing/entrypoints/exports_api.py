@@ -21,10 +21,11 @@ from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.domain.credit_notes import CreditNote
 from billing.domain.ledger import COLUMNS, InvalidPeriod, check_period
 from billing.domain.model import Invoice
-from billing.domain.payment import CustomerPayment
+from billing.domain.payment import CustomerPayment, Refund
 from billing.entrypoints.credit_notes_api import CreditNoteQuery
 from billing.entrypoints.customer_payments_api import PaymentQuery
 from billing.entrypoints.invoices_api import InvoiceQuery
+from billing.entrypoints.refunds_api import RefundCustomer
 from billing.service_layer.credit_notes import CreditNotePosition
 from billing.service_layer.customer_payments import PaymentPosition
 from billing.service_layer.ledger import LedgerSource
@@ -272,6 +273,44 @@ async def export_credit_notes(request: Request, where: CreditNoteQuery) -> Strea
     )
     rows = rows_of(found, _credit_note_row)
     return csv_response("credit-notes.csv", CREDIT_NOTE_COLUMNS, rows)
+
+
+REFUND_COLUMNS = (
+    "id",
+    "customer_id",
+    "currency",
+    "amount",
+    "paid_at",
+    "method",
+    "reference",
+    "reason",
+    "created_at",
+)
+
+
+def _refund_row(refund: Refund) -> list[Any]:
+    return [
+        refund.id,
+        refund.customer_id,
+        refund.currency,
+        in_currency(refund.amount, refund.currency),
+        refund.paid_at,
+        refund.method.value,
+        refund.reference,
+        refund.reason,
+        refund.created_at,
+    ]
+
+
+@router.get("/exports/refunds.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_refunds(request: Request, customer_id: RefundCustomer = None) -> StreamingResponse:
+    """Refunds of customer credit, newest first, with the filter of `GET /refunds`."""
+
+    async def search(uow: SqlUnitOfWork, limit: int, after: PaymentPosition | None) -> list[Refund]:
+        return await uow.payments.search_refunds(customer_id, limit=limit, after=after)
+
+    found = paged(_reader(request, search), lambda r: PaymentPosition(_created(r.created_at), r.id))
+    return csv_response("refunds.csv", REFUND_COLUMNS, rows_of(found, _refund_row))
 
 
 def _created(created_at: datetime | None) -> datetime:

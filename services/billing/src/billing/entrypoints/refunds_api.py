@@ -61,12 +61,13 @@ async def create_refund(
     )
 
 
+# The filter of the refunds (their list and their export): one customer's.
+RefundCustomer = Annotated[str | None, Query(max_length=200), Storable]
+
+
 @router.get("/refunds", response_model=RefundPage, responses=problem_responses(422))
 async def list_refunds(
-    uow: UnitOfWorkDep,
-    customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    uow: UnitOfWorkDep, customer_id: RefundCustomer = None, limit: Limit = 50, cursor: Cursor = None
 ) -> RefundPage:
     """Refunds, newest first, filtered by customer."""
     after = cursor_position(cursor, lambda p: PaymentPosition(*created_at_and_id(p)))

@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.purchasing import PurchaseOrder, PurchaseOrderStatus, Vendor
-from inventory.domain.records import Movement, Shipment, StockOverviewRow
+from inventory.domain.records import Movement, ReservationRecord, Shipment, StockOverviewRow
 from inventory.domain.returns import ReturnAuthorisation, ReturnStatus
 from inventory.entrypoints.common import (
     PROBLEMS,
@@ -27,8 +27,9 @@ from inventory.entrypoints.common import (
     RuntimeDep,
     SkuPath,
 )
+from inventory.entrypoints.reservations_api import ReservationQuery
 from inventory.entrypoints.stock_api import StockQuery, WarehouseQuery
-from inventory.service_layer import purchasing, returns, shipments, stock
+from inventory.service_layer import purchasing, reservations, returns, shipments, stock
 from inventory.service_layer.ports import UnitOfWork
 from pricing.amounts import in_currency, plain
 from servicekit.api import Storable, problems_from
@@ -155,6 +156,46 @@ async def export_movements(
 
     found = paged(_reader(runtime, page), lambda movement: movement.id)
     return csv_response("stock-movements.csv", MOVEMENT_COLUMNS, rows_of(found, _movement_row))
+
+
+RESERVATION_COLUMNS = (
+    "order_id",
+    "sku",
+    "warehouse",
+    "status",
+    "quantity",
+    "shipped_quantity",
+    "released_quantity",
+    "created_at",
+    "updated_at",
+)
+
+
+def _reservation_row(line: ReservationRecord) -> list[Any]:
+    return [
+        line.order_id,
+        line.sku,
+        line.warehouse,
+        line.status.value,
+        plain(line.quantity),
+        plain(line.shipped_quantity),
+        plain(line.released_quantity),
+        line.created_at,
+        line.updated_at,
+    ]
+
+
+@router.get("/exports/reservations.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_reservations(runtime: RuntimeDep, where: ReservationQuery) -> StreamingResponse:
+    """Reservation lines (backordered ones included) in (order id, SKU) order, with the filters
+    of `GET /reservations`."""
+
+    async def page(uow: UnitOfWork, after: tuple[str, str] | None) -> Page[ReservationRecord]:
+        return await reservations.list_lines(uow, where, limit=EXPORT_PAGE, after=after)
+
+    found = paged(_reader(runtime, page), lambda line: (line.order_id, line.sku))
+    rows = rows_of(found, _reservation_row)
+    return csv_response("reservations.csv", RESERVATION_COLUMNS, rows)
 
 
 # --- purchasing ------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from inventory.domain.model import LineStatus
 from inventory.domain.records import ReservationFilter
@@ -17,19 +17,24 @@ from servicekit.pagination import cursor_position, keys, next_cursor, text
 router = APIRouter(tags=["reservations"], responses=PROBLEMS)
 
 
+def _filter(
+    order_id: OrderIdQuery = None, sku: SkuQuery = None, status: LineStatus | None = None
+) -> ReservationFilter:
+    return ReservationFilter(order_id=order_id, sku=sku, status=status)
+
+
+# The filters of the reservation lines (their list and their export).
+ReservationQuery = Annotated[ReservationFilter, Depends(_filter)]
+
+
 @router.get("/reservations")
 async def list_reservations(
-    uow: UnitOfWorkDep,
-    order_id: OrderIdQuery = None,
-    sku: SkuQuery = None,
-    status: LineStatus | None = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    uow: UnitOfWorkDep, where: ReservationQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> ReservationPage:
     """What orders hold per SKU; a backordered order's lines have status `backordered`."""
     found, more = await reservations.list_lines(
         uow,
-        ReservationFilter(order_id=order_id, sku=sku, status=status),
+        where,
         limit=limit,
         after=cursor_position(cursor, _order_and_sku),
     )
