@@ -241,6 +241,17 @@ async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
     # The relay publishes our own events after their transactions: rebuilt until it has.
     live = await model(orders_service)
     assert len(live[0]) == 3
+    top = await client.get("/reports/sales?by=customer&top=1")  # admin: all
+    [largest] = top.json()["items"]  # Bob's 300.00 before Alice's 200.00 (revised)
+    assert (largest["orders"], largest["net"], largest["average_order_value"]) == (
+        1,
+        "300.00",
+        "363.00",
+    )
+    reports = {
+        name: (await client.get(name)).json()
+        for name in ("/reports/sales?by=owner", "/reports/sales?by=customer&top=1")
+    }
     rebuilds: list[Any] = []
 
     async def rebuilt_equals_live() -> bool:
@@ -252,6 +263,7 @@ async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
         return await model(orders_service) == live
 
     await eventually(rebuilt_equals_live, within=60, interval=1)
+    assert {name: (await client.get(name)).json() for name in reports} == reports
     assert rebuilds[-1].applied >= 11  # 3 confirmed, 1 revised, 1 cancelled, 6 from billing
     assert len(live[2]) == 4  # the credit note, two payments and a reversal
     assert [row[1:4] for row in live[4] if row[0] == alices["id"]] == [(1, "S-1", "service")]

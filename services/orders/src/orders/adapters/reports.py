@@ -21,6 +21,7 @@ from orders.adapters.tables import (
     order_timeline,
     orders,
     quotes,
+    sales_intake,
     sales_lines,
     sales_milestones,
     sales_revenue,
@@ -67,7 +68,8 @@ class SqlSalesReports:
     async def sales(
         self, by: SalesBy, filters: ReportFilters, viewer: Viewer
     ) -> list[dict[str, Any]]:
-        """Order intake per key and currency: orders, net and gross (products: their lines)."""
+        """Order intake per key and currency: orders, net and gross (products: their lines),
+        from the read model."""
         query: Select[Any]
         if by is SalesBy.PRODUCT:  # from the read model's lines of each order
             query = (
@@ -92,11 +94,12 @@ class SqlSalesReports:
                     key.label("key"),
                     label.label("label"),
                     orders.c.currency,
-                    func.count(orders.c.id).label("orders"),
-                    func.sum(orders.c.net_total).label("net"),
-                    func.sum(orders.c.gross_total).label("gross"),
+                    func.count(sales_intake.c.order_id).label("orders"),
+                    func.sum(sales_intake.c.net).label("net"),
+                    func.sum(sales_intake.c.gross).label("gross"),
                 )
                 .select_from(source)
+                .where(~sales_intake.c.cancelled)
                 .group_by(key, label, orders.c.currency)
             )
         query = query.where(*_scope(filters, viewer)).order_by("key", orders.c.currency)
@@ -104,14 +107,17 @@ class SqlSalesReports:
 
     @staticmethod
     def _key(by: SalesBy) -> tuple[ColumnElement[Any], ColumnElement[Any], Any]:
+        """The key, its label and what to select from: the read model's intake (its net and
+        gross as last revised) with the order (owner, visibility, filters)."""
+        intake = sales_intake.join(orders, orders.c.id == sales_intake.c.order_id)
         if by is SalesBy.PERIOD:
-            month = func.to_char(orders.c.order_date, "YYYY-MM")
-            return month, month, orders
+            month = func.to_char(sales_intake.c.confirmed_on, "YYYY-MM")
+            return month, month, intake
         if by is SalesBy.OWNER:
             owner = func.coalesce(orders.c.owner, "")
-            return owner, owner, orders
-        joined = orders.outerjoin(customers, customers.c.id == orders.c.customer_id)
-        return orders.c.customer_id, func.coalesce(customers.c.name, ""), joined
+            return owner, owner, intake
+        joined = intake.outerjoin(customers, customers.c.id == sales_intake.c.customer_id)
+        return sales_intake.c.customer_id, func.coalesce(customers.c.name, ""), joined
 
     async def milestones(
         self, filters: ReportFilters, viewer: Viewer
