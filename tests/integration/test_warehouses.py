@@ -111,3 +111,47 @@ async def test_reserved_in_the_second_warehouse_then_a_transfer_serves_a_waiting
         return item if places == {"MAIN": "1.000", west: "2.000"} else None
 
     await eventually(both_warehouses, within=60)
+
+
+async def test_orders_learns_warehouses_from_inventory_and_refuses_an_inactive_one(
+    suite: Suite,
+) -> None:
+    east = f"E{uuid.uuid4().hex[:6].upper()}"
+    buyer = await lifecycle.customer(suite, "Depósito Este S.L.")
+
+    async def named(code: str) -> Any:
+        async with suite.client("orders") as orders:
+            return await orders.post(
+                "/orders",
+                json={
+                    "customer_id": buyer["id"],
+                    "currency": "EUR",
+                    "warehouse": code,
+                    "lines": [
+                        {"sku": "SETUP", "kind": "service", "quantity": "1", "unit_price": "5"}
+                        | {"tax_rate": "21"}
+                    ],
+                },
+            )
+
+    unknown = await named(east)
+    assert (unknown.status_code, unknown.json()["errors"][0]["field"]) == (422, "body.warehouse")
+    async with suite.client("inventory") as inventory:
+        created = await inventory.post("/warehouses", json={"code": east, "name": "East"})
+        assert created.status_code == 201, created.text
+
+    async def answered(status: int) -> Any:
+        response = await named(east)
+        return response if response.status_code == status else None
+
+    draft = (await eventually(lambda: answered(201), within=60, interval=0.5)).json()
+    async with suite.client("inventory") as inventory:
+        assert (await inventory.post(f"/warehouses/{east}/deactivate")).status_code == 200
+    refused = await eventually(lambda: answered(422), within=60, interval=0.5)
+    assert "inactive" in refused.json()["errors"][0]["message"]
+    # The draft made while it was active cannot be confirmed into a warehouse that is gone.
+    confirm = await lifecycle.order_action(suite, draft["id"], "confirm")
+    assert (confirm.status_code, confirm.json()["errors"][0]["field"]) == (422, "body.warehouse")
+    async with suite.client("inventory") as inventory:
+        assert (await inventory.post(f"/warehouses/{east}/reactivate")).status_code == 200
+    await eventually(lambda: answered(201), within=60, interval=0.5)
