@@ -99,8 +99,27 @@ async def test_stock_movements_vendors_and_purchase_orders_export_with_their_fil
     )
     assert sent == []
 
-    refused = await client.get("/exports/vendors.csv", headers=bearer())
-    assert refused.status_code == 403
+    code = f"W{uuid.uuid4().hex[:6].upper()}"
+    made = await client.post("/warehouses", json={"code": code, "name": "Nord"})
+    assert made.status_code == 201, made.text
+    moved = await client.post(
+        "/transfers",
+        json={
+            "from_warehouse": "MAIN",
+            "to_warehouse": code,
+            "lines": [{"sku": bolt, "quantity": "2.5"}],
+        },
+    )
+    assert moved.status_code == 201, moved.text
+    transfers = await exported(warehouse, "/exports/transfers.csv", status="in_transit")
+    assert [(t["id"], t["to_warehouse"], t["sku"], t["quantity"]) for t in transfers] == [
+        (moved.json()["id"], code, bolt, "2.5")
+    ]
+    assert await exported(warehouse, "/exports/transfers.csv", status="received") == []
+
+    for name in ("vendors", "purchase-orders", "stock", "transfers"):
+        refused = await client.get(f"/exports/{name}.csv", headers=bearer())
+        assert refused.status_code == 403, name
 
 
 async def test_shipments_and_returns_export_one_row_per_line(warehouse: Warehouse) -> None:

@@ -20,6 +20,7 @@ from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.purchasing import PurchaseOrder, PurchaseOrderStatus, Vendor
 from inventory.domain.records import Movement, ReservationRecord, Shipment, StockOverviewRow
 from inventory.domain.returns import ReturnAuthorisation, ReturnStatus
+from inventory.domain.warehouses import Transfer, TransferStatus
 from inventory.entrypoints.common import (
     PROBLEMS,
     REFUSALS,
@@ -29,7 +30,14 @@ from inventory.entrypoints.common import (
 )
 from inventory.entrypoints.reservations_api import ReservationQuery
 from inventory.entrypoints.stock_api import StockQuery, WarehouseQuery
-from inventory.service_layer import purchasing, reservations, returns, shipments, stock
+from inventory.service_layer import (
+    purchasing,
+    reservations,
+    returns,
+    shipments,
+    stock,
+    warehouses,
+)
 from inventory.service_layer.ports import UnitOfWork
 from pricing.amounts import in_currency, plain
 from servicekit.api import Storable, problems_from
@@ -198,6 +206,50 @@ async def export_reservations(runtime: RuntimeDep, where: ReservationQuery) -> S
     return csv_response("reservations.csv", RESERVATION_COLUMNS, rows)
 
 
+TRANSFER_COLUMNS = (
+    "id",
+    "from_warehouse",
+    "to_warehouse",
+    "status",
+    "sku",
+    "quantity",
+    "note",
+    "created_at",
+    "received_at",
+)
+
+
+def _transfer_rows(transfer: Transfer) -> list[list[Any]]:
+    return [
+        [
+            transfer.id,
+            transfer.from_warehouse,
+            transfer.to_warehouse,
+            transfer.status.value,
+            sku,
+            plain(quantity),
+            transfer.note,
+            transfer.created_at,
+            transfer.received_at,
+        ]
+        for sku, quantity in transfer.lines.items()
+    ]
+
+
+@router.get("/exports/transfers.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_transfers(
+    runtime: RuntimeDep, status: TransferStatus | None = None
+) -> StreamingResponse:
+    """Transfers between warehouses, oldest first, with the filter of `GET /transfers`: one row
+    per line."""
+
+    async def page(uow: UnitOfWork, after: tuple[datetime, str] | None) -> Page[Transfer]:
+        return await warehouses.list_transfers(uow, limit=EXPORT_PAGE, status=status, after=after)
+
+    found = paged(_reader(runtime, page), _created_at_and_id)
+    return csv_response("transfers.csv", TRANSFER_COLUMNS, line_rows_of(found, _transfer_rows))
+
+
 # --- purchasing ------------------------------------------------------------------------------
 
 ADDRESS_PARTS = ("line1", "line2", "postal_code", "city", "region", "country")
@@ -318,7 +370,9 @@ async def export_purchase_orders(
     return csv_response("purchase-orders.csv", PURCHASE_ORDER_COLUMNS, rows)
 
 
-def _created_at_and_id(record: PurchaseOrder | ReturnAuthorisation) -> tuple[datetime, str]:
+def _created_at_and_id(
+    record: PurchaseOrder | ReturnAuthorisation | Transfer,
+) -> tuple[datetime, str]:
     assert record.created_at is not None  # a stored record has its creation time
     return record.created_at, record.id
 
