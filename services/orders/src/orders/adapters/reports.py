@@ -13,12 +13,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import EventType
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.tables import (
     customers,
     order_lines,
-    order_timeline,
     orders,
     quotes,
     sales_intake,
@@ -182,13 +180,10 @@ class SqlSalesReports:
         return dict((await self.session.execute(query)).one()._mapping)
 
     async def backorders(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]:
-        """Open backordered orders, with when their reservation last failed."""
+        """Open backordered orders, with when their reservation last failed (read model)."""
         since = (
-            select(func.max(order_timeline.c.occurred_at))
-            .where(
-                order_timeline.c.order_id == orders.c.id,
-                order_timeline.c.type == EventType.STOCK_RESERVATION_FAILED.value,
-            )
+            select(sales_milestones.c.reservation_failed_at)
+            .where(sales_milestones.c.order_id == orders.c.id)
             .scalar_subquery()
         )
         query = (

@@ -14,7 +14,8 @@ Two tables (adapters/tables.py) hold what the sales figures need, written only f
   matter;
 - `sales_milestones`, one row per order: when it was first confirmed (`order.confirmed`),
   shipped in full (`order.shipped`), invoiced (`invoice.issued`) and paid in full
-  (`order.paid`) — the earliest time of each, so again any order of arrival gives the same row;
+  (`order.paid`) — the earliest time of each, so again any order of arrival gives the same row —
+  and the latest `stock.reservation_failed` (backorder ageing);
 - `sales_lines`, the lines of each confirmed order as the snapshot its intake row keeps (replaced
   with it, so forwards only too), and `sales_shipped`, what each shipment
   (`shipment.dispatched`, inventory's) took of each SKU, keyed by shipment and SKU: revenue per
@@ -62,9 +63,11 @@ MILESTONES = {
     EventType.INVOICE_ISSUED.value: "invoiced_at",
     EventType.ORDER_PAID.value: "paid_at",
 }
+LATEST = {EventType.STOCK_RESERVATION_FAILED.value: "reservation_failed_at"}
 PROJECTED = {
     *INTAKE_TYPES,
     *MILESTONES,
+    *LATEST,
     EventType.ORDER_CANCELLED.value,
     EventType.INVOICE_ISSUED.value,
     EventType.CREDIT_NOTE_ISSUED.value,
@@ -81,6 +84,8 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
     if kind in MILESTONES:
         order_id = data.order.order_id if kind in INTAKE_TYPES else data.order_id
         await _milestone(session, MILESTONES[kind], order_id, event)
+    elif kind in LATEST:
+        await _milestone(session, LATEST[kind], data.order_id, event, latest=True)
     if kind in INTAKE_TYPES:
         await _intake(session, event)
     elif kind == EventType.ORDER_CANCELLED.value:
@@ -111,14 +116,21 @@ def _older_than(event: CloudEvent[Any]) -> Any:
 
 
 async def _milestone(
-    session: AsyncSession, column: str, order_id: str, event: CloudEvent[Any]
+    session: AsyncSession,
+    column: str,
+    order_id: str,
+    event: CloudEvent[Any],
+    *,
+    latest: bool = False,
 ) -> None:
-    """The milestone's time is the earliest of its events (PostgreSQL's LEAST skips NULL)."""
+    """The milestone's time is the earliest of its events, or the latest (PostgreSQL's LEAST
+    and GREATEST skip NULL)."""
     statement = insert(sales_milestones).values(order_id=order_id, **{column: event.time})
+    pick = func.greatest if latest else func.least
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[sales_milestones.c.order_id],
-            set_={column: func.least(sales_milestones.c[column], statement.excluded[column])},
+            set_={column: pick(sales_milestones.c[column], statement.excluded[column])},
         )
     )
 

@@ -616,6 +616,8 @@ sales_milestones = Table(
     Column("shipped_at", DateTime(timezone=True)),
     Column("invoiced_at", DateTime(timezone=True)),
     Column("paid_at", DateTime(timezone=True)),
+    # the latest `stock.reservation_failed` (backorder ageing counts from it)
+    Column("reservation_failed_at", DateTime(timezone=True)),
 )
 
 # The lines of each confirmed order as last confirmed or revised (per product figures, fill rate).
