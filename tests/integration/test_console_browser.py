@@ -406,7 +406,9 @@ async def test_a_quote_is_sent_accepted_and_converted_and_an_administrator_sees_
     await admin.shot("operations")
 
 
-async def test_my_orders_delivery_dates_contacts_and_stock_per_warehouse(suite: Suite, sign_in):
+async def test_my_orders_delivery_dates_contacts_a_new_quote_and_stock_per_warehouse(
+    suite: Suite, sign_in
+):
     sku = await a_product(suite, on_hand="3")
     customer = await a_customer(suite)
     async with suite.client("inventory", "purchasing") as inventory:
@@ -471,6 +473,24 @@ async def test_my_orders_delivery_dates_contacts_and_stock_per_warehouse(suite: 
     await expect(contacts.locator("tbody")).to_contain_text("Jane Buyer")
     await expect(contacts.locator("tbody")).to_contain_text("jane@example.com")
     await sales.shot("customer-contacts")
+
+    await page.get_by_role("link", name="Quotes").click()
+    await page.get_by_role("link", name="New quote").click()
+    await page.get_by_label("Find a customer").fill(customer["name"])
+    await page.get_by_role("radio", name=customer["name"]).check()
+    await page.get_by_label("Valid until").fill(promised.isoformat())
+    await page.get_by_label("Line 1 SKU or name").fill(sku)
+    await page.get_by_label("Line 1 SKU or name").press("Tab")
+    await expect(page.get_by_test_id("available-0")).to_have_text("3")
+    await page.get_by_label("Line 1 quantity").fill("4")
+    await page.get_by_label("Line 1 unit price").fill("12.50")
+    await page.get_by_label("Line 1 tax rate").fill("20")
+    await sales.shot("new-quote")
+    await page.get_by_role("button", name="Create quote").click()
+    await expect(page).to_have_url(re.compile(r"/quotes/[0-9a-f-]{36}$"))
+    await expect(page.get_by_test_id("status")).to_have_text("draft")
+    await expect(page.get_by_test_id("gross")).to_have_text("€60.00")
+    await sales.shot("quote-created")
 
     warehouse = await sign_in("warehouse", "walt")
     page = warehouse.page

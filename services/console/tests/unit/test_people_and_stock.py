@@ -145,3 +145,59 @@ async def test_the_order_card_shows_a_lines_requested_delivery_date_too(client, 
     lines = page.text.split('data-testid="lines"')[1].split("</table>")[0]
     assert "Requested delivery Dec 20, 2026" in lines
     assert "Promised delivery Dec 22, 2026" in lines
+
+
+async def test_sales_creates_a_quote_with_the_order_forms_look_up(client, fake_api, sign_in):
+    await sign_in("viewer")
+    assert 'href="/quotes/new"' not in (await client.get("/quotes")).text
+    await sign_in("sales")
+    assert 'href="/quotes/new"' in (await client.get("/quotes")).text
+    page = await client.get("/quotes/new?customer_q=Acme&lines-0-sku=WIDGET")
+    assert 'action="/quotes/new"' in page.text
+    assert 'id="valid_until"' in page.text
+    assert 'id="requested_delivery_date"' not in page.text  # an order's, not a quote's
+    assert 'data-testid="available-0">8<' in page.text  # the item look-up of the order form
+    fields = {
+        "csrf_token": csrf_of(page.text),
+        "idempotency_key": "k1",
+        "line_count": "3",
+        "customer_id": "c1",
+        "currency": "eur",
+        "valid_until": "2026-12-31",
+        "lines-0-sku": "WIDGET",
+        "lines-0-description": "Widget",
+        "lines-0-quantity": "2",
+        "lines-0-unit_price": "10.00",
+        "lines-0-tax_rate": "20",
+    }
+    fake_api.results["orders /quotes"] = {"id": "q9", "number": "QT-2026-000009"}
+    created = await client.post("/quotes/new", data=fields)
+    assert created.status_code == 303
+    assert created.headers["location"] == "/quotes/q9"
+    method, where, body = fake_api.commands()[0]
+    assert (method, where) == ("POST", "orders /quotes")
+    assert body["currency"] == "EUR"
+    assert body["valid_until"] == "2026-12-31"
+    assert "requested_delivery_date" not in body
+    assert body["lines"] == [
+        {
+            "sku": "WIDGET",
+            "kind": "product",
+            "description": "Widget",
+            "quantity": "2",
+            "unit_price": "10.00",
+            "discount_percent": "0",
+            "tax_rate": "20",
+        }
+    ]
+    assert fake_api.called("command")[0][4] == "k1"
+    fake_api.refuse["orders /quotes"] = ServiceError(
+        422,
+        "Unprocessable Content",
+        "the request is invalid",
+        errors=[{"field": "body.valid_until", "message": "before the quote date"}],
+    )
+    refused = await client.post("/quotes/new", data=fields)
+    assert refused.status_code == 422
+    assert 'id="err-valid_until" role="alert">before the quote date' in refused.text
+    assert 'value="2026-12-31"' in refused.text

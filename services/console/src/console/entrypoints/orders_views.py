@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -173,6 +174,21 @@ async def _look_up(api: SuiteApi, token: str, line: dict[str, str]) -> dict[str,
     return info
 
 
+@dataclass(frozen=True)
+class NewForm:
+    """What differs between the new-order and the new-quote form (same customer search, same
+    lines with the item look-up)."""
+
+    url: str
+    title: str
+    submit: str
+    is_quote: bool = False
+
+
+ORDER_FORM = NewForm("/orders/new", N_("New order"), N_("Create order"))
+QUOTE_FORM = NewForm("/quotes/new", N_("New quote"), N_("Create quote"), is_quote=True)
+
+
 async def _customer_choices(api: SuiteApi, token: str, q: str) -> list[Json]:
     page = await api.list_customers(token, {"q": q, "limit": 10})
     items: list[Json] = page.get("items", [])
@@ -187,6 +203,7 @@ async def _new_order_page(
     *,
     problem: ServiceError | None = None,
     status_code: int = 200,
+    new: NewForm = ORDER_FORM,
 ) -> Response:
     count = _line_count(form.get("line_count"))
     if form.get("add_line"):
@@ -216,6 +233,8 @@ async def _new_order_page(
             "customer_reference": str(form.get("customer_reference", "") or ""),
             "requested_delivery_date": str(form.get("requested_delivery_date", "") or ""),
             "promised_delivery_date": str(form.get("promised_delivery_date", "") or ""),
+            "valid_until": str(form.get("valid_until", "") or ""),
+            "new": new,
             "idempotency_key": str(form.get("idempotency_key", "") or uuid.uuid4()),
             "problem": problem,
             "field_errors": problem.field_errors() if problem else {},
@@ -226,24 +245,24 @@ async def _new_order_page(
 
 @router.get("/orders/new")
 async def new_order(request: Request, user: CurrentUser, api: Api) -> Response:
+    return await new_form_page(request, user, api, ORDER_FORM)
+
+
+async def new_form_page(request: Request, user: User, api: SuiteApi, new: NewForm) -> Response:
+    """The empty form, or the form refreshed by the customer search or an item look-up."""
     try:
-        return await _new_order_page(request, user, api, request.query_params)
+        return await _new_order_page(request, user, api, request.query_params, new=new)
     except ServiceError as error:
         return error_page(request, error)
 
 
-@router.post("/orders/new")
-async def create_order(request: Request, user: CurrentUser, api: Api) -> Response:
-    form = await request.form()
-    if form.get("look_up") or form.get("add_line"):  # the no-JavaScript refresh of the form
-        return await _new_order_page(request, user, api, form)
+def content_body(form: Any) -> Json:
+    """What an order or a quote is made of, from the form: its lines with a SKU."""
     count = _line_count(form.get("line_count"))
-    body: Json = {
+    return {
         "customer_id": form.get("customer_id") or None,
         "currency": str(form.get("currency", "")).strip().upper(),
         "customer_reference": form.get("customer_reference") or None,
-        "requested_delivery_date": form.get("requested_delivery_date") or None,
-        "promised_delivery_date": form.get("promised_delivery_date") or None,
         "lines": [
             {
                 "sku": line["sku"],
@@ -258,12 +277,44 @@ async def create_order(request: Request, user: CurrentUser, api: Api) -> Respons
             if line["sku"]
         ],
     }
+
+
+async def create_from_form(
+    request: Request,
+    user: User,
+    api: SuiteApi,
+    new: NewForm,
+    create: Any,
+) -> Response | Json:
+    """Refresh the form (no-JavaScript look-up), or `create(form)`: its answer, or the form
+    again with the refusal next to the fields it names."""
+    form = await request.form()
+    if form.get("look_up") or form.get("add_line"):  # the no-JavaScript refresh of the form
+        return await _new_order_page(request, user, api, form, new=new)
     try:
-        order = await api.create_order(user.token, body, str(form.get("idempotency_key")))
+        created: Json = await create(form)
     except ServiceError as error:
         if error.status in (401, 403) or error.status >= 500:
             return error_page(request, error)
-        return await _new_order_page(request, user, api, form, problem=error, status_code=422)
+        return await _new_order_page(
+            request, user, api, form, problem=error, status_code=422, new=new
+        )
+    return created
+
+
+@router.post("/orders/new")
+async def create_order(request: Request, user: CurrentUser, api: Api) -> Response:
+    async def create(form: Any) -> Json:
+        body = {
+            **content_body(form),
+            "requested_delivery_date": form.get("requested_delivery_date") or None,
+            "promised_delivery_date": form.get("promised_delivery_date") or None,
+        }
+        return await api.create_order(user.token, body, str(form.get("idempotency_key")))
+
+    order = await create_from_form(request, user, api, ORDER_FORM, create)
+    if isinstance(order, Response):
+        return order
     return see_other(
         request,
         f"/orders/{order['id']}",

@@ -11,6 +11,12 @@ from fastapi.responses import Response
 
 from console.domain.steps import QUOTE_STEPS, step_named, steps_for
 from console.entrypoints.i18n import N_
+from console.entrypoints.orders_views import (
+    QUOTE_FORM,
+    content_body,
+    create_from_form,
+    new_form_page,
+)
 from console.entrypoints.web import (
     Api,
     CurrentUser,
@@ -19,9 +25,10 @@ from console.entrypoints.web import (
     perform,
     refusal,
     render,
+    see_other,
     status_of,
 )
-from console.service_layer.ports import ServiceError, path
+from console.service_layer.ports import Json, ServiceError, path
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
@@ -55,6 +62,31 @@ async def quotes_list(
         request,
         "quotes/list.html",
         {"page": page, "status": status, "q": q, "statuses": QUOTE_STATUSES, "problem": problem},
+    )
+
+
+@router.get("/quotes/new")
+async def new_quote(request: Request, user: CurrentUser, api: Api) -> Response:
+    """The new-order form's customer search and item look-up, for a draft quote."""
+    return await new_form_page(request, user, api, QUOTE_FORM)
+
+
+@router.post("/quotes/new")
+async def create_quote(request: Request, user: CurrentUser, api: Api) -> Response:
+    async def create(form: Any) -> Json:
+        body = {**content_body(form), "valid_until": form.get("valid_until") or None}
+        key = str(form.get("idempotency_key") or "") or None
+        quote: Json = await api.command(user.token, "orders", "/quotes", body, idempotency_key=key)
+        return quote
+
+    quote = await create_from_form(request, user, api, QUOTE_FORM, create)
+    if isinstance(quote, Response):
+        return quote
+    return see_other(
+        request,
+        path("/quotes/{}", quote["id"]),
+        flash=N_("Quote %(number)s created."),
+        number=quote["number"],
     )
 
 
