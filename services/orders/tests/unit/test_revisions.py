@@ -142,6 +142,23 @@ async def test_only_open_orders_are_revised(uow: Any) -> None:
     assert cancelled.value.status is OrderStatus.CANCELLED
 
 
+async def test_an_order_being_closed_short_is_not_revised(uow: Any) -> None:
+    order = await an_open_order(uow, "product")
+    ship = shipment_dispatched(order.id, "s-1", [("SKU-0", "1")], fully=False)
+    await reactions.shipment_dispatched(
+        uow,
+        new_event(EventType.SHIPMENT_DISPATCHED, ship, source="/inventory", subject=order.id),
+    )
+    await orders.close_short_order(uow, order.id, "the rest is discontinued")
+    published = len(uow.outbox)
+    with pytest.raises(IllegalTransition, match="being closed short"):
+        await revisions.revise_confirmed_order(
+            uow, order.id, {}, [RevisedLine(line_no=1, quantity=D("3"))]
+        )
+    assert [line.quantity for line in (await orders.get_order(uow, order.id)).lines] == [D("2")]
+    assert len(uow.outbox) == published
+
+
 @pytest.mark.parametrize(
     ("lines", "field"),
     [

@@ -78,12 +78,17 @@ class Revision:
 
 
 def ensure_revisable(order: Order) -> None:
-    """Only an open (confirmed, not concluded or cancelled) order can be revised."""
+    """Only an open (confirmed, not concluded or cancelled) order can be revised, and not while
+    it is being closed short (inventory is releasing what it held)."""
     if order.status is not OrderStatus.OPEN:
         raise IllegalTransition(
             "revise",
             order.status,
             f"the order is {order.status.value}; only an open order can be revised",
+        )
+    if order.closing_short:
+        raise IllegalTransition(
+            "revise", order.status, "the order is being closed short; it can no longer be revised"
         )
 
 
