@@ -170,6 +170,30 @@ class QuoteSent(Payload):
     content: OrderSnapshot
 
 
+class QuoteAccepted(Payload):
+    """The customer accepted a sent quote (before its validity date passed)."""
+
+    quote_id: str
+    number: str
+
+
+class QuoteRejected(Payload):
+    """The customer rejected a sent quote, with the reason given if any."""
+
+    quote_id: str
+    number: str
+    reason: LongText | None = None
+
+
+class QuoteConverted(Payload):
+    """An accepted quote became a (draft) order: one event per order made from it."""
+
+    quote_id: str
+    number: str
+    order_id: str
+    order_number: str
+
+
 # --- inventory.events -------------------------------------------------------------------------
 
 
@@ -869,6 +893,9 @@ class EventType(StrEnum):
     ORDER_STAGE_CHANGED = f"{PREFIX}.order.stage_changed.v1"
     ORDER_REVISED = f"{PREFIX}.order.revised.v1"
     QUOTE_SENT = f"{PREFIX}.quote.sent.v1"
+    QUOTE_ACCEPTED = f"{PREFIX}.quote.accepted.v1"
+    QUOTE_REJECTED = f"{PREFIX}.quote.rejected.v1"
+    QUOTE_CONVERTED = f"{PREFIX}.quote.converted.v1"
     STOCK_RESERVED = f"{PREFIX}.stock.reserved.v1"
     STOCK_RESERVATION_FAILED = f"{PREFIX}.stock.reservation_failed.v1"
     STOCK_RELEASED = f"{PREFIX}.stock.released.v1"
@@ -929,6 +956,9 @@ PAYLOADS: dict[EventType, type[BaseModel]] = {
     EventType.ORDER_STAGE_CHANGED: OrderStageChanged,
     EventType.ORDER_REVISED: OrderRevised,
     EventType.QUOTE_SENT: QuoteSent,
+    EventType.QUOTE_ACCEPTED: QuoteAccepted,
+    EventType.QUOTE_REJECTED: QuoteRejected,
+    EventType.QUOTE_CONVERTED: QuoteConverted,
     EventType.STOCK_RESERVED: StockReserved,
     EventType.STOCK_RESERVATION_FAILED: StockReservationFailed,
     EventType.STOCK_RELEASED: StockReleased,
