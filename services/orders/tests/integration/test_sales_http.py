@@ -139,8 +139,8 @@ async def test_a_quote_is_sent_accepted_and_converted_into_an_order_with_all_its
     assert [e["type"] for e in timeline] == [
         "orders.quote.created",
         EventType.QUOTE_SENT,
-        "orders.quote.accepted",
-        "orders.quote.converted",
+        EventType.QUOTE_ACCEPTED,
+        EventType.QUOTE_CONVERTED,
     ]
     assert {e["actor"] for e in timeline} == {"test-admin"}
 
@@ -148,10 +148,16 @@ async def test_a_quote_is_sent_accepted_and_converted_into_an_order_with_all_its
         records = await dlq.read_topic(
             orders_service.kafka, orders_service.kafka.topic("orders.events")
         )
-        return [r for r in records if r.key == quote["id"].encode()]
+        found = [r for r in records if r.key == quote["id"].encode()]
+        return found if len(found) == 3 else []
 
-    [record] = await eventually(sent_event, within=20)
-    event = json.loads(record.value)
+    published = [json.loads(r.value) for r in await eventually(sent_event, within=20)]
+    assert [e["type"] for e in published] == [
+        EventType.QUOTE_SENT,
+        EventType.QUOTE_ACCEPTED,
+        EventType.QUOTE_CONVERTED,
+    ]
+    event = published[0]
     assert (event["type"], event["subject"]) == (EventType.QUOTE_SENT, quote["id"])
     content = event["data"]["content"]
     assert (event["data"]["number"], content["number"]) == (quote["number"], quote["number"])

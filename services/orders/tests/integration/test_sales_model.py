@@ -4,6 +4,7 @@ HTTP and as metrics, and a rebuild from the topics that equals the live model.""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from orders_builders import payment_received, shipment_dispatched
 from sqlalchemy import select
 
-from contracts import EventType, new_event
+from contracts import EventType, new_event, parse_event
 from contracts.common import CustomerRef, PaymentTerms, Totals
 from contracts.events import (
     CreditNoteIssued,
@@ -22,17 +23,19 @@ from contracts.events import (
     StockReservationFailed,
     StockReserved,
 )
-from contracts.topics import BILLING_EVENTS, INVENTORY_EVENTS
+from contracts.topics import BILLING_EVENTS, INVENTORY_EVENTS, ORDERS_EVENTS
 from orders.adapters import sales_model
 from orders.adapters.tables import (
     sales_intake,
     sales_lines,
     sales_milestones,
+    sales_quotes,
     sales_revenue,
     sales_settlements,
     sales_shipped,
 )
 from orders.entrypoints import sales_metrics
+from servicekit import dlq
 from servicekit.testing import bearer, eventually
 
 ALICE = bearer("sales", subject="alice")
@@ -164,9 +167,10 @@ async def model(orders_service: Any) -> tuple[list[Any], ...]:
         milestones = (await session.execute(select(sales_milestones).order_by("order_id"))).all()
         lines = (await session.execute(select(sales_lines).order_by("order_id", "line_no"))).all()
         shipped = (await session.execute(select(sales_shipped).order_by("shipment_id"))).all()
+        quoted = (await session.execute(select(sales_quotes).order_by("quote_id"))).all()
     return tuple(
         [tuple(row) for row in rows]
-        for rows in (intake, revenue, settlements, milestones, lines, shipped)
+        for rows in (intake, revenue, settlements, milestones, lines, shipped, quoted)
     )
 
 
@@ -372,6 +376,120 @@ async def test_backorder_ageing_counts_from_the_last_failed_reservation(
 
     await rebuilt_as(orders_service, live)
     assert await backorders() == found
+
+
+async def test_quote_conversion_comes_from_the_quote_events_and_a_rebuild_keeps_it(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    customer = (
+        await client.post("/customers", json={"name": "Q", "email": "q@example.com"}, headers=ALICE)
+    ).json()
+
+    async def quote(*steps: str, **dates: str) -> dict[str, Any]:
+        body = {
+            "customer_id": customer["id"],
+            "currency": "EUR",
+            "lines": [{**LINE, "quantity": "1", "unit_price": "100.00"}],
+            **dates,
+        }
+        made: dict[str, Any] = (await client.post("/quotes", json=body, headers=ALICE)).json()
+        for step in steps:
+            extra = {"json": {"reason": "Too expensive"}} if step == "reject" else {}
+            response = await client.post(f"/quotes/{made['id']}/{step}", headers=ALICE, **extra)
+            assert response.status_code in (200, 201), response.text
+        return made
+
+    won = await quote("send", "accept", "convert")
+    lost = await quote("send", "reject")
+    await quote("send")  # still open
+    await quote()  # a draft: made, never sent
+    old = await quote(quote_date="2020-01-02", valid_until="2020-01-31")  # a draft too
+    params = {"customer_id": customer["id"]}
+
+    async def conversion(who: dict[str, str] = ALICE) -> dict[str, Any]:
+        response = await client.get("/reports/quote-conversion", params=params, headers=who)
+        found: dict[str, Any] = response.json()
+        return found
+
+    expected = {
+        "quotes": 5,
+        "sent": 3,
+        "accepted": 1,
+        "rejected": 1,
+        "expired": 0,
+        "converted": 1,
+        "conversion_rate": "0.3333",
+    }
+    assert await conversion() == expected
+    assert (await conversion(BOB))["quotes"] == 0  # not his
+    exported = await client.get(
+        "/reports/quote-conversion", params={**params, "format": "csv"}, headers=ALICE
+    )
+    assert exported.text.splitlines() == [
+        "quotes,sent,accepted,rejected,expired,converted,conversion_rate",
+        "5,3,1,1,0,1,0.3333",
+    ]
+
+    # Published through the outbox, keyed by the quote: sent, accepted, converted.
+    async def published(quote_id: str, count: int) -> Any:
+        records = await dlq.read_topic(
+            orders_service.kafka, orders_service.kafka.topic(ORDERS_EVENTS.name)
+        )
+        found = [parse_event(r.value) for r in records if r.key == quote_id.encode()]
+        return found if len(found) == count else None
+
+    sent, accepted, converted = await eventually(lambda: published(won["id"], 3))
+    assert [e.type for e in (sent, accepted, converted)] == [
+        EventType.QUOTE_SENT,
+        EventType.QUOTE_ACCEPTED,
+        EventType.QUOTE_CONVERTED,
+    ]
+    order = (await client.get(f"/quotes/{won['id']}", headers=ALICE)).json()["orders"][0]
+    assert (converted.data.order_id, converted.data.order_number) == (order["id"], order["number"])
+    [_, rejected] = await eventually(lambda: published(lost["id"], 2))
+    assert (rejected.type, rejected.data.reason) == (EventType.QUOTE_REJECTED, "Too expensive")
+
+    live = await model(orders_service)
+    rows = {row[0]: row for row in live[6]}
+    assert set(rows) >= {won["id"], lost["id"]}
+    assert old["id"] not in rows  # drafts are no event
+    # sent_at, accepted_at, rejected_at, converted_at
+    assert [moment is not None for moment in rows[won["id"]][6:]] == [True, True, False, True]
+    assert [moment is not None for moment in rows[lost["id"]][6:]] == [True, False, True, False]
+    await rebuilt_as(orders_service, live)
+    assert await conversion() == expected
+
+    # The rebuild applies whatever quote.sent the topic holds: one for the old draft, valid
+    # until a date long past, makes it sent and expired.
+    gone = sent.model_copy(
+        update={
+            "id": str(uuid.uuid4()),
+            "subject": old["id"],
+            "data": sent.data.model_copy(
+                update={
+                    "quote_id": old["id"],
+                    "number": old["number"],
+                    "valid_until": date(2020, 1, 31),
+                }
+            ),
+        }
+    )
+    await orders_service.send(ORDERS_EVENTS.name, gone, old["id"])
+
+    async def expired() -> Any:
+        await sales_model.rebuild(
+            orders_service.runtime.sessionmaker, orders_service.kafka, wait_seconds=60
+        )
+        found = await conversion()
+        return found if found["expired"] == 1 else None
+
+    assert await eventually(expired, within=60, interval=1) == {
+        **expected,
+        "sent": 4,
+        "expired": 1,
+        "conversion_rate": "0.2500",
+    }
 
 
 async def _when(probe: Any, expected: Any) -> Any:

@@ -21,7 +21,7 @@ from orders.domain.content import (
     RecurrenceFrequency,
     Recurring,
 )
-from orders.domain.errors import InvalidOrder, MissingFields
+from orders.domain.errors import IllegalTransition, InvalidOrder, MissingFields
 from orders.domain.order import OrderStatus
 from orders.domain.pipeline import Stage
 from orders.domain.quote import QuoteStatus
@@ -97,13 +97,56 @@ async def test_an_accepted_quote_converts_into_a_draft_with_its_content(uow: Any
     assert order.totals == quote.totals
     assert [(o.id, o.number) for o in converted.orders] == [(order.id, order.number)]
     assert (await quotes.get_quote(uow, quote.id)).orders == converted.orders
-    assert uow.outbox[-1].type == EventType.ORDER_CREATED
+    assert [e.type for e in uow.outbox[-2:]] == [
+        EventType.ORDER_CREATED,
+        EventType.QUOTE_CONVERTED,
+    ]
     assert [e.type for e in await uow.timeline(quote_id=quote.id)] == [
         "orders.quote.created",
         EventType.QUOTE_SENT,
-        "orders.quote.accepted",
-        "orders.quote.converted",
+        EventType.QUOTE_ACCEPTED,
+        EventType.QUOTE_CONVERTED,
     ]
+
+
+async def test_a_quotes_outcome_is_published_with_the_change(uow: Any) -> None:
+    customer = await a_customer(uow, billing_address=HOME)
+    won = await quotes.create_quote(uow, quotes.NewQuote(**content(customer.id)))
+    await quotes.send_quote(uow, won.id)
+    await quotes.accept_quote(uow, won.id, correlation_id="c-2")
+    accepted = uow.outbox[-1]
+    assert (accepted.type, accepted.subject, accepted.correlationid) == (
+        EventType.QUOTE_ACCEPTED,
+        won.id,
+        "c-2",
+    )
+    assert (accepted.data.quote_id, accepted.data.number) == (won.id, won.number)
+    _, first = await quotes.convert_quote(uow, won.id)
+    _, second = await quotes.convert_quote(uow, won.id)
+    conversions = [e.data for e in uow.outbox if e.type == EventType.QUOTE_CONVERTED]
+    assert [(c.quote_id, c.order_id, c.order_number) for c in conversions] == [
+        (won.id, first.id, first.number),
+        (won.id, second.id, second.number),
+    ]
+
+    lost = await quotes.create_quote(uow, quotes.NewQuote(**content(customer.id)))
+    await quotes.send_quote(uow, lost.id)
+    await quotes.reject_quote(uow, lost.id, "Too expensive")
+    rejected = uow.outbox[-1]
+    assert (rejected.type, rejected.subject) == (EventType.QUOTE_REJECTED, lost.id)
+    assert (rejected.data.number, rejected.data.reason) == (lost.number, "Too expensive")
+    timeline = await uow.timeline(quote_id=lost.id)
+    assert (timeline[-1].type, timeline[-1].summary) == (
+        EventType.QUOTE_REJECTED,
+        "Quote rejected: Too expensive",
+    )
+
+    published = len(uow.outbox)
+    with pytest.raises(IllegalTransition):
+        await quotes.accept_quote(uow, lost.id)  # decided already: nothing recorded
+    with pytest.raises(IllegalTransition):
+        await quotes.convert_quote(uow, lost.id)
+    assert len(uow.outbox) == published
 
 
 async def test_a_copy_is_announced_once_it_has_a_customer(uow: Any) -> None:

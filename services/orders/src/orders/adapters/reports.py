@@ -1,5 +1,5 @@
-"""The sales reports' queries over this service's tables (orders, lines, timeline) and the
-sales read model (adapters/sales_model.py).
+"""The sales reports' queries over the sales read model (adapters/sales_model.py), joined with
+this service's orders and quotes (owner, team, visibility, filters).
 
 Every query keeps to confirmed orders (open or concluded) that the viewer may see.
 """
@@ -22,6 +22,7 @@ from orders.adapters.tables import (
     sales_intake,
     sales_lines,
     sales_milestones,
+    sales_quotes,
     sales_revenue,
     sales_settlements,
     sales_shipped,
@@ -203,8 +204,9 @@ class SqlSalesReports:
         return (await self.session.execute(query)).all()
 
     async def quotes(self, filters: ReportFilters, viewer: Viewer, today: date) -> dict[str, Any]:
-        """Quotes by quote date: how many were made, sent, accepted, rejected, expired and
-        converted into at least one order."""
+        """Quotes by quote date: how many were made (the quotes table: a draft is no event),
+        and of them, from the read model, how many were sent, accepted, rejected, expired (sent,
+        undecided, past their validity date) and converted into at least one order."""
         conditions: list[ColumnElement[bool]] = ownership_conditions(
             quotes, owner=filters.owner, team=filters.team, viewer=viewer
         )
@@ -216,17 +218,22 @@ class SqlSalesReports:
             conditions.append(quotes.c.customer_id == filters.customer_id)
         if filters.currency is not None:
             conditions.append(quotes.c.currency == filters.currency)
-        converted = select(orders.c.id).where(orders.c.quote_id == quotes.c.id).exists()
-        query = select(
-            func.count().label("quotes"),
-            func.count().filter(quotes.c.sent_at.is_not(None)).label("sent"),
-            func.count().filter(quotes.c.status == "accepted").label("accepted"),
-            func.count().filter(quotes.c.status == "rejected").label("rejected"),
-            func.count()
-            .filter(quotes.c.status == "sent", quotes.c.valid_until < today)
-            .label("expired"),
-            func.count().filter(converted).label("converted"),
-        ).where(*conditions)
+        model = sales_quotes.c
+        undecided = model.accepted_at.is_(None) & model.rejected_at.is_(None)
+        query = (
+            select(
+                func.count().label("quotes"),
+                func.count().filter(model.sent_at.is_not(None)).label("sent"),
+                func.count().filter(model.accepted_at.is_not(None)).label("accepted"),
+                func.count().filter(model.rejected_at.is_not(None)).label("rejected"),
+                func.count()
+                .filter(model.sent_at.is_not(None), undecided, model.valid_until < today)
+                .label("expired"),
+                func.count().filter(model.converted_at.is_not(None)).label("converted"),
+            )
+            .select_from(quotes.outerjoin(sales_quotes, model.quote_id == quotes.c.id))
+            .where(*conditions)
+        )
         return dict((await self.session.execute(query)).one()._mapping)
 
     async def receivables(self, filters: ReportFilters, viewer: Viewer) -> list[dict[str, Any]]:

@@ -19,7 +19,11 @@ Two tables (adapters/tables.py) hold what the sales figures need, written only f
 - `sales_lines`, the lines of each confirmed order as the snapshot its intake row keeps (replaced
   with it, so forwards only too), and `sales_shipped`, what each shipment
   (`shipment.dispatched`, inventory's) took of each SKU, keyed by shipment and SKU: revenue per
-  product and the fill rate.
+  product and the fill rate;
+- `sales_quotes`, one row per sent quote (`quote.sent`: number, customer, currency, dates) with
+  when it was accepted, rejected and first converted into an order (`quote.accepted`,
+  `quote.rejected`, `quote.converted`): the quote conversion report. Each event writes only its
+  own columns, the earliest time of each, so again any order of arrival gives the same row.
 
 Live, `project` runs in the transaction that puts the event on the order's timeline, once per
 event id: with the consumer's inbox (billing's events) or with the outbox row (our own), so the
@@ -47,6 +51,7 @@ from orders.adapters.tables import (
     sales_intake,
     sales_lines,
     sales_milestones,
+    sales_quotes,
     sales_revenue,
     sales_settlements,
     sales_shipped,
@@ -64,10 +69,17 @@ MILESTONES = {
     EventType.ORDER_PAID.value: "paid_at",
 }
 LATEST = {EventType.STOCK_RESERVATION_FAILED.value: "reservation_failed_at"}
+QUOTE_OUTCOMES = {
+    EventType.QUOTE_ACCEPTED.value: "accepted_at",
+    EventType.QUOTE_REJECTED.value: "rejected_at",
+    EventType.QUOTE_CONVERTED.value: "converted_at",
+}
 PROJECTED = {
     *INTAKE_TYPES,
     *MILESTONES,
     *LATEST,
+    *QUOTE_OUTCOMES,
+    EventType.QUOTE_SENT.value,
     EventType.ORDER_CANCELLED.value,
     EventType.INVOICE_ISSUED.value,
     EventType.CREDIT_NOTE_ISSUED.value,
@@ -106,6 +118,20 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
         await _settlement(session, "reversal", data.allocation_id, data, data.amount)
     elif kind == EventType.SHIPMENT_DISPATCHED.value:
         await _shipped(session, data)
+    elif kind == EventType.QUOTE_SENT.value:
+        content = data.content
+        await _quote(
+            session,
+            data.quote_id,
+            number=data.number,
+            customer_id=content.customer.id,
+            currency=content.currency,
+            quote_date=content.order_date,
+            valid_until=data.valid_until,
+            sent_at=event.time,
+        )
+    elif kind in QUOTE_OUTCOMES:
+        await _quote(session, data.quote_id, **{QUOTE_OUTCOMES[kind]: event.time})
 
 
 def _older_than(event: CloudEvent[Any]) -> Any:
@@ -197,6 +223,24 @@ async def _shipped(session: AsyncSession, data: Any) -> None:
     )
 
 
+async def _quote(session: AsyncSession, quote_id: str, **values: Any) -> None:
+    """A quote's facts: each event sets only its own columns; times keep the earliest (a quote
+    converted into two orders was converted when the first was made)."""
+    statement = insert(sales_quotes).values(quote_id=quote_id, **values)
+    column = sales_quotes.c
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[column.quote_id],
+            set_={
+                name: func.least(column[name], statement.excluded[name])
+                if name.endswith("_at")
+                else statement.excluded[name]
+                for name in values
+            },
+        )
+    )
+
+
 async def _revenue(
     session: AsyncSession, kind: str, document_id: str, data: Any, *, sign: int
 ) -> None:
@@ -255,6 +299,7 @@ async def reset(session: AsyncSession) -> None:
     await session.execute(delete(sales_milestones))
     await session.execute(delete(sales_lines))
     await session.execute(delete(sales_shipped))
+    await session.execute(delete(sales_quotes))
 
 
 async def rebuild(

@@ -636,6 +636,23 @@ sales_lines = Table(
     Index("ix_sales_lines_sku", "sku"),
 )
 
+# Per sent quote: what `quote.sent` said of it and when it was accepted, rejected and first
+# converted into an order (`quote.accepted`, `quote.rejected`, `quote.converted`).
+sales_quotes = Table(
+    "sales_quotes",
+    metadata,
+    Column("quote_id", Uuid(as_uuid=False), primary_key=True),
+    Column("number", String(32)),
+    Column("customer_id", Uuid(as_uuid=False)),
+    Column("currency", String(3)),
+    Column("quote_date", Date),
+    Column("valid_until", Date),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("accepted_at", DateTime(timezone=True)),
+    Column("rejected_at", DateTime(timezone=True)),
+    Column("converted_at", DateTime(timezone=True)),
+)
+
 # What each shipment took of each SKU of its order (`shipment.dispatched`).
 sales_shipped = Table(
     "sales_shipped",

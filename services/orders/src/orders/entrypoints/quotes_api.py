@@ -150,24 +150,38 @@ async def send_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRea
 
 @_quote_action("/quotes/{quote_id}/accept")
 async def accept_quote(quote_id: str, request: Request) -> quotes_schemas.QuoteRead:
-    """sent → accepted (409 once expired)."""
-    return await run_use_case(request, mapping.read_quote, quotes.accept_quote, quote_id)
+    """sent → accepted (409 once expired); emits quote.accepted."""
+    return await run_use_case(
+        request,
+        mapping.read_quote,
+        quotes.accept_quote,
+        quote_id,
+        correlation_id=current_correlation_id(),
+    )
 
 
 @_quote_action("/quotes/{quote_id}/reject")
 async def reject_quote(
     quote_id: str, request: Request, body: quotes_schemas.QuoteReject | None = None
 ) -> quotes_schemas.QuoteRead:
-    """sent → rejected, with an optional reason (409 once expired)."""
+    """sent → rejected, with an optional reason (409 once expired); emits quote.rejected."""
     reason = body.reason if body is not None else None
-    return await run_use_case(request, mapping.read_quote, quotes.reject_quote, quote_id, reason)
+    return await run_use_case(
+        request,
+        mapping.read_quote,
+        quotes.reject_quote,
+        quote_id,
+        reason,
+        correlation_id=current_correlation_id(),
+    )
 
 
 @creating(router, "/quotes/{quote_id}/convert", orders_schemas.OrderRead)
 async def convert_quote(
     quote_id: str, request: Request, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    """An accepted quote → a new draft order with all its content; emits order.created."""
+    """An accepted quote → a new draft order with all its content; emits order.created and
+    quote.converted."""
 
     async def create(uow: SqlUnitOfWork) -> BaseModel:
         _, order = await quotes.convert_quote(

@@ -1,7 +1,9 @@
-"""Use cases of quotes: create, revise, send (quote.sent), accept, reject, convert to orders.
+"""Use cases of quotes: create, revise, send (quote.sent), accept (quote.accepted), reject
+(quote.rejected), convert to orders (quote.converted).
 
-Only sending is an event on the bus (documents renders the quote); the other steps are facts
-this service records on the quote's timeline.
+Sending and the quote's outcome are events on the bus (documents renders the sent quote; the
+sales read model counts them for the quote conversion report); creating a draft is a fact this
+service records on the quote's timeline only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from contracts import EventType, new_event
-from contracts.events import QuoteSent
+from contracts.events import QuoteAccepted, QuoteConverted, QuoteRejected, QuoteSent
 from orders.domain.content import (
     LineInput,
     build_lines,
@@ -154,34 +156,57 @@ async def send_quote(uow: UnitOfWork, quote_id: str, *, correlation_id: str | No
     return quote
 
 
-async def accept_quote(uow: UnitOfWork, quote_id: str) -> Quote:
+async def _record(
+    uow: UnitOfWork,
+    type: EventType,
+    payload: QuoteAccepted | QuoteRejected | QuoteConverted,
+    quote: Quote,
+    *,
+    summary: str,
+    correlation_id: str | None,
+) -> None:
+    """The quote's outcome, through the outbox in the transaction that changed the quote, and
+    on its timeline."""
+    event = new_event(type, payload, source=SOURCE, subject=quote.id, correlation_id=correlation_id)
+    await uow.record(event, summary=summary, quote_id=quote.id)
+
+
+async def accept_quote(
+    uow: UnitOfWork, quote_id: str, *, correlation_id: str | None = None
+) -> Quote:
     """sent → accepted (not once expired)."""
     quote = await get_quote(uow, quote_id, for_update=True)
     now = utcnow()
     quote.accept(now.date(), now)
     quote.updated_at = now
     await uow.quotes.save(quote)
-    await uow.note(
-        "orders.quote.accepted",
+    await _record(
+        uow,
+        EventType.QUOTE_ACCEPTED,
+        QuoteAccepted(quote_id=quote.id, number=quote.number),
+        quote,
         summary="Quote accepted",
-        data={"quote_id": quote.id, "number": quote.number},
-        quote_id=quote.id,
+        correlation_id=correlation_id,
     )
     return quote
 
 
-async def reject_quote(uow: UnitOfWork, quote_id: str, reason: str | None) -> Quote:
+async def reject_quote(
+    uow: UnitOfWork, quote_id: str, reason: str | None, *, correlation_id: str | None = None
+) -> Quote:
     """sent → rejected (not once expired)."""
     quote = await get_quote(uow, quote_id, for_update=True)
     now = utcnow()
     quote.reject(now.date(), now, reason)
     quote.updated_at = now
     await uow.quotes.save(quote)
-    await uow.note(
-        "orders.quote.rejected",
+    await _record(
+        uow,
+        EventType.QUOTE_REJECTED,
+        QuoteRejected(quote_id=quote.id, number=quote.number, reason=reason),
+        quote,
         summary="Quote rejected" + (f": {reason}" if reason else ""),
-        data={"quote_id": quote.id, "number": quote.number, "reason": reason},
-        quote_id=quote.id,
+        correlation_id=correlation_id,
     )
     return quote
 
@@ -213,10 +238,14 @@ async def convert_quote(
     quote.add_order(OrderRef(order.id, order.number))
     quote.updated_at = utcnow()
     await uow.quotes.save(quote)
-    await uow.note(
-        "orders.quote.converted",
+    await _record(
+        uow,
+        EventType.QUOTE_CONVERTED,
+        QuoteConverted(
+            quote_id=quote.id, number=quote.number, order_id=order.id, order_number=order.number
+        ),
+        quote,
         summary=f"Converted to order {order.number}",
-        data={"quote_id": quote.id, "order_id": order.id, "order_number": order.number},
-        quote_id=quote.id,
+        correlation_id=correlation_id,
     )
     return quote, order
