@@ -1,6 +1,6 @@
-"""Invoices, payments, refunds and credit notes as CSV against a real PostgreSQL (invoices from
-orders completed over Kafka): the header, a row's amounts in the currency's minor unit, the list's
-filters honoured, and a token without a role refused."""
+"""Invoices, draft invoices, payments, refunds and credit notes as CSV against a real PostgreSQL
+(invoices from orders completed over Kafka): the header, a row's amounts in the currency's minor
+unit, the list's filters honoured, and a token without a role refused."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import io
 import uuid
 from typing import Any
 
+from billing_builders import confirmed
 from billing_harness import CUSTOMER, Billing, invoices, post, receive, refund
 
 from billing.entrypoints.exports_api import (
     CREDIT_NOTE_COLUMNS,
+    DRAFT_COLUMNS,
     INVOICE_COLUMNS,
     PAYMENT_COLUMNS,
     REFUND_COLUMNS,
 )
-from servicekit.testing import bearer
+from servicekit.testing import bearer, eventually
 
 
 async def exported(
@@ -90,3 +92,38 @@ async def test_invoices_payments_and_credit_notes_export_with_their_list_filters
     for name in ("invoices.csv", "payments.csv", "credit-notes.csv", "refunds.csv"):
         refused = await billing.client.get(f"/exports/{name}", headers=bearer())
         assert refused.status_code == 403, name
+
+
+async def test_draft_invoices_export_with_the_filters_of_their_list(
+    billing: Billing, make_order: Any
+) -> None:
+    order = make_order()  # BOLT-M8 10, NUT-M8 4, INSTALL 1
+    policy = {"policy": "manual"}
+    await billing.client.put(f"/orders/{order.order_id}/invoicing-policy", json=policy)
+    event = confirmed(order)
+    await billing.publish(event, order.order_id)
+    await eventually(lambda: billing.processed(event.id))
+    made = []
+    for quantity in ("4", "1"):
+        body = {"lines": [{"line_no": 1, "quantity": quantity}]}
+        created = await post(billing, f"/orders/{order.order_id}/invoices", body)
+        assert created.status_code == 201, created.text
+        made.append(created.json())
+    discarded = await post(billing, f"/invoice-drafts/{made[1]['id']}/discard", {"reason": "x"})
+    assert discarded.status_code == 200, discarded.text
+
+    rows = await exported(billing, "invoice-drafts.csv", DRAFT_COLUMNS, order_id=order.order_id)
+    assert [r["id"] for r in rows] == [made[1]["id"], made[0]["id"]]  # newest first
+    assert {key: rows[1][key] for key in ("status", "currency", "gross_total", "lines")} == {
+        "status": "draft",
+        "currency": "EUR",
+        "gross_total": "12.10",
+        "lines": "1",
+    }
+    assert (rows[0]["status"], rows[0]["reason"]) == ("discarded", "x")
+    drafts = await exported(
+        billing, "invoice-drafts.csv", DRAFT_COLUMNS, order_id=order.order_id, status="draft"
+    )
+    assert [r["id"] for r in drafts] == [made[0]["id"]]
+    refused = await billing.client.get("/exports/invoice-drafts.csv", headers=bearer())
+    assert refused.status_code == 403

@@ -3,6 +3,8 @@ as orders says who owns them (`suite.customer.changed.v1`); real Kafka, real Pos
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +15,7 @@ from billing_harness import Billing, invoices
 from billing.bootstrap import build_spec
 from billing.config import BillingSettings
 from billing.entrypoints.cli import MIGRATIONS_DIR
+from billing.entrypoints.exports_api import RECEIVABLE_COLUMNS
 from contracts import EventType, new_event
 from contracts.events import CustomerChanged
 from servicekit.settings import KafkaSettings
@@ -111,3 +114,51 @@ async def test_sales_read_the_receivables_of_their_customers(
     await billing.publish(event, CAROL["id"])
     await eventually(lambda: billing.processed(event.id))
     assert await customers("sales", subject="alice") == [ALICE["id"], CAROL["id"]]
+
+
+async def test_the_receivables_export_shows_only_the_callers_customers(
+    billing: Billing, make_order: Any
+) -> None:
+    for customer in (ALICE, BOB):
+        await invoices(billing, make_order, 14, customer=customer)
+    [yen_invoice] = await invoices(billing, make_order, 14, customer=CAROL, currency="JPY")
+    events = [changed(ALICE, "alice", "north", 1), changed(BOB, "bob", "north", 1)]
+    events.append(changed(CAROL, "alice", "north", 1))
+    for event in events:
+        await billing.publish(event, event.subject)
+    await eventually(lambda: billing.processed(*(e.id for e in events)))
+
+    async def rows(*roles: str, subject: str, **params: str) -> list[dict[str, str]]:
+        headers = bearer(*roles, subject=subject)
+        response = await billing.client.get(
+            "/exports/receivables.csv", params=params, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        day = params.get("as_of") or datetime.now(UTC).date().isoformat()
+        disposition = f'attachment; filename="receivables-{day}.csv"'
+        assert response.headers["content-disposition"] == disposition
+        reader = csv.DictReader(io.StringIO(response.text))
+        assert tuple(reader.fieldnames or ()) == RECEIVABLE_COLUMNS
+        return list(reader)
+
+    everyone = await rows("accounting", subject="acc")
+    assert [r["customer_id"] for r in everyone] == [ALICE["id"], BOB["id"], CAROL["id"]]
+    alices = await rows("sales", subject="alice")
+    assert [(r["customer_id"], r["currency"]) for r in alices] == [
+        (ALICE["id"], "EUR"),
+        (CAROL["id"], "JPY"),
+    ]
+    [euro, yen] = alices
+    assert (euro["current"], euro["days_1_30"], euro["total"], euro["invoices"]) == (
+        "133.10",
+        "0.00",
+        "133.10",
+        "1",
+    )
+    assert yen["total"] == yen_invoice["totals"]["gross"]
+    assert "." not in yen["total"]  # no minor unit in yen
+    in_yen = await rows("sales", subject="alice", currency="JPY")
+    assert [r["customer_id"] for r in in_yen] == [CAROL["id"]]
+    assert await rows("sales", subject="bob", customer_id=ALICE["id"]) == []
+    refused = await billing.client.get("/exports/receivables.csv", headers=bearer())
+    assert refused.status_code == 403

@@ -1,5 +1,5 @@
-"""Exports for bookkeeping: the ledger of a period, and the invoices, payments and credit notes
-with the filters of their lists, as CSV, streamed.
+"""Exports for bookkeeping: the ledger of a period, and the invoices, draft invoices, payments,
+refunds, credit notes and receivables with the filters of their lists, as CSV, streamed.
 
 The lists are read a page at a time, each page in a short transaction of its own (keyset
 pagination); amounts are written exactly in their currency's minor unit, never rounded.
@@ -19,15 +19,20 @@ from fastapi.responses import StreamingResponse
 from billing.adapters.ledger_repository import SqlLedger
 from billing.adapters.unit_of_work import SqlUnitOfWork
 from billing.domain.credit_notes import CreditNote
+from billing.domain.drafts import InvoiceDraft
 from billing.domain.ledger import COLUMNS, InvalidPeriod, check_period
 from billing.domain.model import Invoice
 from billing.domain.payment import CustomerPayment, Refund
+from billing.domain.receivables import Ageing
 from billing.entrypoints.credit_notes_api import CreditNoteQuery
 from billing.entrypoints.customer_payments_api import PaymentQuery
+from billing.entrypoints.invoice_drafts_api import DraftQuery
 from billing.entrypoints.invoices_api import InvoiceQuery
+from billing.entrypoints.receivables_api import ReceivablesQuery
 from billing.entrypoints.refunds_api import RefundCustomer
 from billing.service_layer.credit_notes import CreditNotePosition
 from billing.service_layer.customer_payments import PaymentPosition
+from billing.service_layer.drafts import DraftPosition
 from billing.service_layer.ledger import LedgerSource
 from billing.service_layer.unit_of_work import Position
 from pricing.amounts import in_currency
@@ -311,6 +316,101 @@ async def export_refunds(request: Request, customer_id: RefundCustomer = None) -
 
     found = paged(_reader(request, search), lambda r: PaymentPosition(_created(r.created_at), r.id))
     return csv_response("refunds.csv", REFUND_COLUMNS, rows_of(found, _refund_row))
+
+
+DRAFT_COLUMNS = (
+    "id",
+    "status",
+    "order_id",
+    "order_number",
+    "customer_id",
+    "customer_name",
+    "currency",
+    "net_total",
+    "tax_total",
+    "gross_total",
+    "lines",
+    "reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def _draft_row(draft: InvoiceDraft) -> list[Any]:
+    currency = draft.currency
+    totals = draft.totals
+    return [
+        draft.id,
+        draft.status.value,
+        draft.order_id,
+        draft.order_number,
+        draft.customer.id,
+        draft.customer.name,
+        currency,
+        *(in_currency(amount, currency) for amount in (totals.net, totals.tax, totals.gross)),
+        len(draft.lines),
+        draft.reason,
+        draft.created_at,
+        draft.updated_at,
+    ]
+
+
+@router.get("/exports/invoice-drafts.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_invoice_drafts(request: Request, where: DraftQuery) -> StreamingResponse:
+    """Draft invoices (and the issued or discarded ones), newest first, with the filters of
+    `GET /invoice-drafts`, one row each."""
+
+    async def search(
+        uow: SqlUnitOfWork, limit: int, after: DraftPosition | None
+    ) -> list[InvoiceDraft]:
+        return await uow.invoice_drafts.search(where, limit=limit, after=after)
+
+    found = paged(_reader(request, search), lambda d: DraftPosition(_created(d.created_at), d.id))
+    return csv_response("invoice-drafts.csv", DRAFT_COLUMNS, rows_of(found, _draft_row))
+
+
+RECEIVABLE_COLUMNS = (
+    "as_of",
+    "customer_id",
+    "customer_name",
+    "currency",
+    "current",
+    "days_1_30",
+    "days_31_60",
+    "days_61_90",
+    "days_over_90",
+    "total",
+    "invoices",
+)
+
+
+@router.get("/exports/receivables.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_receivables(request: Request, query: ReceivablesQuery) -> StreamingResponse:
+    """What each customer owed on `as_of`, per currency and bucket of days past due, by customer
+    id, with the filters of `GET /receivables` and only the customers the caller may see; one row
+    per customer and currency (the per-currency totals are not rows)."""
+    day, where = query
+
+    async def search(uow: SqlUnitOfWork, limit: int, after: tuple[str, str] | None) -> list[Ageing]:
+        return await uow.receivables.ageing(day, where, limit=limit, after=after)
+
+    def row(ageing: Ageing) -> list[Any]:
+        currency = ageing.currency
+        buckets = (ageing.current, ageing.days_1_30, ageing.days_31_60, ageing.days_61_90)
+        return [
+            day.isoformat(),
+            ageing.customer_id,
+            ageing.customer_name,
+            currency,
+            *(in_currency(amount, currency) for amount in (*buckets, ageing.days_over_90)),
+            in_currency(ageing.total, currency),
+            ageing.invoices,
+        ]
+
+    found = paged(_reader(request, search), lambda a: (a.customer_id or "", a.currency))
+    return csv_response(
+        f"receivables-{day.isoformat()}.csv", RECEIVABLE_COLUMNS, rows_of(found, row)
+    )
 
 
 def _created(created_at: datetime | None) -> datetime:

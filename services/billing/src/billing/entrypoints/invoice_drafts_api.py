@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from billing.config import BillingSettings
@@ -115,19 +115,24 @@ def _position(position: dict[str, Any]) -> DraftPosition:
     return DraftPosition(created_at=created_at, id=draft_id)
 
 
-@router.get("/invoice-drafts", response_model=InvoiceDraftPage, responses=problem_responses(422))
-async def list_invoice_drafts(
-    uow: UnitOfWorkDep,
+def _filter(
     order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     status: DraftStatus | None = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> DraftFilter:
+    return DraftFilter(order_id=order_id, status=status)
+
+
+# The filters of the draft invoices (their list and their export).
+DraftQuery = Annotated[DraftFilter, Depends(_filter)]
+
+
+@router.get("/invoice-drafts", response_model=InvoiceDraftPage, responses=problem_responses(422))
+async def list_invoice_drafts(
+    uow: UnitOfWorkDep, where: DraftQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> InvoiceDraftPage:
     """Draft invoices (and the issued or discarded ones), newest first."""
     found = await uow.invoice_drafts.search(
-        DraftFilter(order_id=order_id, status=status),
-        limit=limit + 1,
-        after=cursor_position(cursor, _position),
+        where, limit=limit + 1, after=cursor_position(cursor, _position)
     )
     page, next_cursor = page_of(
         found, limit, lambda draft: {"created_at": draft.created_at, "id": draft.id}

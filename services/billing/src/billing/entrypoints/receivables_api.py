@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from billing.domain.receivables import Ageing
 from billing.entrypoints.common import UnitOfWorkDep
@@ -31,22 +31,35 @@ def _position_of(ageing: Ageing) -> dict[str, Any]:
     return {"customer_id": ageing.customer_id, "currency": ageing.currency}
 
 
-@router.get("/receivables", response_model=ReceivablesPage, responses=problem_responses(422))
-async def list_receivables(
-    uow: UnitOfWorkDep,
+class AgeingQuery(NamedTuple):
+    as_of: date
+    where: ReceivablesFilter
+
+
+def _filter(
     viewer: ViewerDep,
     as_of: Annotated[date | None, Query(description="Today (UTC) if left out")] = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     currency: Currency = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> AgeingQuery:
+    day = as_of or datetime.now(UTC).date()
+    return AgeingQuery(day, ReceivablesFilter(customer_id, currency, viewer))
+
+
+# The day and filters of the receivables (their list and their export), the caller's visibility
+# included.
+ReceivablesQuery = Annotated[AgeingQuery, Depends(_filter)]
+
+
+@router.get("/receivables", response_model=ReceivablesPage, responses=problem_responses(422))
+async def list_receivables(
+    uow: UnitOfWorkDep, query: ReceivablesQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> ReceivablesPage:
     """What each customer owed on `as_of`, per currency, in buckets of days past due (current,
     1-30, 31-60, 61-90, over 90), by customer id; `totals` per currency over all of them.
     Only the customers the caller may see (BILLING_VISIBILITY: a salesperson's own or team's
     customers, as orders says who owns them)."""
-    day = as_of or datetime.now(UTC).date()
-    where = ReceivablesFilter(customer_id=customer_id, currency=currency, viewer=viewer)
+    day, where = query
     after = cursor_position(cursor, _position)
     found = await uow.receivables.ageing(day, where, limit=limit + 1, after=after)
     page, next_cursor = page_of(found, limit, _position_of)
