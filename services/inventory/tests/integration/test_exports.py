@@ -157,3 +157,49 @@ async def test_shipments_and_returns_export_one_row_per_line(warehouse: Warehous
     for name in ("returns", "shipments", "reservations"):
         refused = await client.get(f"/exports/{name}.csv", headers=bearer())
         assert refused.status_code == 403, name
+
+
+async def test_warehouses_and_purchase_suggestions_export_as_their_lists(
+    warehouse: Warehouse,
+) -> None:
+    client = warehouse.client
+    codes = [f"W{uuid.uuid4().hex[:6].upper()}" for _ in range(2)]
+    for code, priority in zip(codes, (5, 1), strict=True):
+        made = await client.post(
+            "/warehouses", json={"code": code, "name": "=Nord", "priority": priority}
+        )
+        assert made.status_code == 201, made.text
+    assert (await client.post(f"/warehouses/{codes[1]}/deactivate")).status_code == 200
+    rows = await exported(warehouse, "/exports/warehouses.csv")
+    listed = (await client.get("/warehouses")).json()["items"]
+    assert [r["code"] for r in rows] == [w["code"] for w in listed]  # the list's order
+    assert rows[-1]["code"] == codes[1]  # inactive last
+    [row] = [r for r in rows if r["code"] == codes[0]]
+    assert (row["name"], row["priority"], row["is_default"], row["active"]) == (
+        "'=Nord",
+        "5",
+        "false",
+        "true",
+    )
+
+    bolt = f"BOLT-{uuid.uuid4().hex[:6].upper()}"
+    product = await client.put(f"/products/{bolt}", json={"name": bolt, "kind": "product"})
+    assert product.status_code == 201
+    supplies = [{"sku": bolt, "purchase_price": "120", "lead_time_days": 3}]
+    vendor = await client.post(
+        "/vendors", json={"name": f"V {bolt}", "currency": "JPY", "supplies": supplies}
+    )
+    assert vendor.status_code == 201, vendor.text
+    point = {"reorder_point": "10", "reorder_quantity": "25.5"}
+    assert (await client.put(f"/reorder-points/{bolt}", json=point)).status_code == 200
+    suggested = await exported(warehouse, "/exports/purchase-suggestions.csv")
+    picked = ("warehouse", "available", "quantity", "vendor_id", "currency", "purchase_price")
+    assert [[s[k] for k in (*picked, "lead_time_days")] for s in suggested if s["sku"] == bolt] == [
+        ["MAIN", "0", "25.5", vendor.json()["id"], "JPY", "120", "3"]
+    ]
+    header = (await client.get("/exports/purchase-suggestions.csv")).text.splitlines()[0]
+    assert header == ",".join(exports_api.SUGGESTION_COLUMNS)
+
+    for name in ("warehouses", "purchase-suggestions"):
+        refused = await client.get(f"/exports/{name}.csv", headers=bearer())
+        assert refused.status_code == 403, name

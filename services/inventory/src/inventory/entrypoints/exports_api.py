@@ -17,10 +17,10 @@ from fastapi.responses import StreamingResponse
 
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.model import MAIN_WAREHOUSE
-from inventory.domain.purchasing import PurchaseOrder, PurchaseOrderStatus, Vendor
+from inventory.domain.purchasing import PurchaseOrder, PurchaseOrderStatus, Suggestion, Vendor
 from inventory.domain.records import Movement, ReservationRecord, Shipment, StockOverviewRow
 from inventory.domain.returns import ReturnAuthorisation, ReturnStatus
-from inventory.domain.warehouses import Transfer, TransferStatus
+from inventory.domain.warehouses import Transfer, TransferStatus, Warehouse
 from inventory.entrypoints.common import (
     PROBLEMS,
     REFUSALS,
@@ -476,3 +476,89 @@ async def export_returns(
 
     found = paged(_reader(runtime, page), _created_at_and_id)
     return csv_response("returns.csv", RETURN_COLUMNS, line_rows_of(found, _return_rows))
+
+
+# --- lists read whole (no pagination in their list either) ------------------------------------
+
+
+def _whole(items: Sequence[T]) -> Page[T]:
+    return items, False
+
+
+WAREHOUSE_COLUMNS = ("code", "name", "priority", "is_default", "active", "created_at")
+
+
+def _warehouse_row(warehouse: Warehouse) -> list[Any]:
+    return [
+        warehouse.code,
+        warehouse.name,
+        warehouse.priority,
+        "true" if warehouse.is_default else "false",
+        "true" if warehouse.active else "false",
+        warehouse.created_at,
+    ]
+
+
+@router.get("/exports/warehouses.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_warehouses(runtime: RuntimeDep) -> StreamingResponse:
+    """Every warehouse in the order of `GET /warehouses` (the default, then by priority,
+    inactive ones last), one row each."""
+
+    async def page(uow: UnitOfWork, after: None) -> Page[Warehouse]:
+        return _whole(await warehouses.list_warehouses(uow))
+
+    found = paged(_reader(runtime, page), lambda _: None)
+    return csv_response("warehouses.csv", WAREHOUSE_COLUMNS, rows_of(found, _warehouse_row))
+
+
+SUGGESTION_COLUMNS = (
+    "warehouse",
+    "sku",
+    "available",
+    "on_order",
+    "reorder_point",
+    "quantity",
+    "vendor_id",
+    "currency",
+    "purchase_price",
+    "lead_time_days",
+)
+
+Priced = tuple[Suggestion, str | None]  # with the currency of its vendor's price
+
+
+def _suggestion_row(priced: Priced) -> list[Any]:
+    suggestion, currency = priced
+    offer = suggestion.offer
+    return [
+        suggestion.warehouse,
+        suggestion.sku,
+        plain(suggestion.available),
+        plain(suggestion.on_order),
+        plain(suggestion.reorder_point),
+        plain(suggestion.quantity),
+        offer.vendor_id if offer else None,
+        currency,
+        in_currency(offer.purchase_price, currency) if offer else None,
+        offer.lead_time_days if offer else None,
+    ]
+
+
+@router.get(
+    "/exports/purchase-suggestions.csv", response_class=StreamingResponse, responses=CSV_ANSWER
+)
+async def export_purchase_suggestions(runtime: RuntimeDep) -> StreamingResponse:
+    """The suggested purchases as `GET /purchase-suggestions` answers them, one row each, with the
+    currency of the suggested vendor's price."""
+
+    async def page(uow: UnitOfWork, after: None) -> Page[Priced]:
+        found = await purchasing.suggest_purchases(uow)
+        currencies: dict[str, str | None] = {}
+        for offer in {s.offer.vendor_id for s in found if s.offer}:
+            vendor = await uow.vendors.get(offer)
+            currencies[offer] = vendor.currency if vendor else None
+        return _whole([(s, currencies[s.offer.vendor_id] if s.offer else None) for s in found])
+
+    found = paged(_reader(runtime, page), lambda _: None)
+    rows = rows_of(found, _suggestion_row)
+    return csv_response("purchase-suggestions.csv", SUGGESTION_COLUMNS, rows)
