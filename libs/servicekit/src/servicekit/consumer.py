@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState
 
 import contracts
-from contracts import PAYLOADS, CloudEvent, EventType, Topic
+from contracts import PAYLOADS, CloudEvent, EventType, Topic, UnknownEventType
 from servicekit.dlq import dead_letter_headers
 from servicekit.observability import (
     BATCHES_HANDLED_ONE_BY_ONE,
@@ -370,6 +370,10 @@ class EventConsumer:
         for record in records:
             try:
                 events.append((record, parse_event(record.value)))
+            except UnknownEventType as exc:
+                if not exc.from_the_suite:
+                    break  # `process` dead-letters it, in its place among the others
+                self._ignore_newer(record, exc)
             except (ValidationError, ValueError, UnicodeDecodeError):
                 break  # `process` dead-letters it, in its place among the others
         else:
@@ -447,10 +451,24 @@ class EventConsumer:
                 outcomes[id(record)] = ("processed", time.perf_counter() - started)
         return outcomes
 
+    def _ignore_newer(self, record: Record, exc: UnknownEventType) -> None:
+        """A type a newer version of a suite service publishes (contracts only grow): not one
+        this consumer handles, so skipped like any unhandled type, not dead-lettered, while
+        the services are upgraded one by one."""
+        event_type = exc.event_type or "unknown"
+        EVENTS_CONSUMED.labels(self.service, record.topic, event_type, "ignored").inc()
+        log.info("%s from %s: a type this version does not know, ignored", event_type, exc.source)
+
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """Handle one record to completion: processed, skipped or dead-lettered."""
         try:
             event = parse_event(record.value)
+        except UnknownEventType as exc:
+            if exc.from_the_suite:
+                self._ignore_newer(record, exc)
+            else:
+                await self.dead_letter(record, exc, attempts=1, event_type="invalid")
+            return
         except (ValidationError, ValueError, UnicodeDecodeError) as exc:
             await self.dead_letter(record, exc, attempts=1, event_type="invalid")
             return

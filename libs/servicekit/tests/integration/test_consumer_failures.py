@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -347,3 +348,30 @@ async def test_an_invalid_record_in_a_batch_is_dead_lettered_and_the_rest_take_e
     assert letters[0].headers[dlq.ORIGINAL_OFFSET] == "1"
     assert await inbox_rows(setup) == 2
     assert batches_one_by_one(setup.topic) == before  # handled one by one without a first try
+
+
+async def test_a_newer_suite_type_is_skipped_and_an_outsiders_unknown_type_dead_lettered(
+    setup: Setup, consume: Any
+) -> None:
+    handle = noting(setup)
+    order_id = str(uuid.uuid4())
+    await setup.send("one", order_id)
+    template = json.loads(order_cancelled(order_id, reason="x").model_dump_json())
+    newer = {**template, "id": str(uuid.uuid4()), "type": "suite.order.teleported.v1"}
+    outsider = {**newer, "id": str(uuid.uuid4()), "source": "/some-shop"}
+    for unknown in (newer, outsider):
+        await setup.producer.send_and_wait(
+            setup.topic, value=json.dumps(unknown).encode(), key=order_id.encode()
+        )
+    await setup.send("two", order_id)
+    await consume(handle)
+
+    async def both() -> list[str] | None:
+        notes = await setup.notes()
+        return notes if len(notes) == 2 else None
+
+    assert await eventually(both) == ["one", "two"]
+    # Only the outsider's mistake is a dead letter; a newer service's type is no error.
+    [letter] = await eventually(lambda: setup.letters(expected=1))
+    assert letter.headers[dlq.ORIGINAL_OFFSET] == "2"
+    assert "unknown event type 'suite.order.teleported.v1'" in letter.headers[dlq.ERROR]

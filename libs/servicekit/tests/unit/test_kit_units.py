@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from faststream.security import SASLScram512
 from pydantic import BaseModel, Field, ValidationError
 
-from contracts import EventType, new_event
+from contracts import EventType, UnknownEventType, new_event
 from contracts.events import StockReleased
 from servicekit.consumer import RetryPolicy, parse_event
 from servicekit.http import (
@@ -42,8 +42,12 @@ def test_parse_event_types_the_payload() -> None:
 
 def test_parse_event_refuses_unknown_types_and_bad_payloads() -> None:
     raw = json.loads(released_event_json())
-    with pytest.raises(ValueError, match="unknown event type"):
+    with pytest.raises(UnknownEventType, match="unknown event type") as unknown:
         parse_event(json.dumps({**raw, "type": "suite.nope.v1"}).encode())
+    assert (unknown.value.event_type, unknown.value.from_the_suite) == ("suite.nope.v1", True)
+    with pytest.raises(UnknownEventType) as outsider:
+        parse_event(json.dumps({**raw, "type": "nope", "source": "/shop"}).encode())
+    assert outsider.value.from_the_suite is False
     with pytest.raises(ValidationError, match="order_id"):
         parse_event(json.dumps({**raw, "data": {"lines": []}}).encode())
     with pytest.raises(ValidationError):
