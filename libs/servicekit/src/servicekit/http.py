@@ -94,6 +94,20 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location)
 
 
+# The bound a validation error names (`min_length`, `gt`, ...), given to clients as an optional
+# `limit` next to pydantic's `type`, so they can say "at least 3 characters" in their own words.
+_LIMITS = ("min_length", "max_length", "gt", "ge", "lt", "le")
+
+
+def _limit(context: Any) -> dict[str, str]:
+    if not isinstance(context, dict):
+        return {}
+    for name in _LIMITS:
+        if name in context:
+            return {"limit": str(context[name])}
+    return {}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Turn every error into problem+json; validation errors name the fields at fault."""
 
@@ -110,7 +124,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = [
-            {"field": _field_path(error["loc"]), "message": error["msg"], "type": error["type"]}
+            {
+                "field": _field_path(error["loc"]),
+                "message": error["msg"],
+                "type": error["type"],
+                **_limit(error.get("ctx")),
+            }
             for error in exc.errors()
         ]
         fields = ", ".join(e["field"] for e in errors)

@@ -76,6 +76,17 @@ async def test_limit_defaults_and_bounds() -> None:
     assert fields(too_many) == ["query.limit"]
 
 
+async def test_a_validation_error_carries_its_type_and_limit() -> None:
+    async with parameter_app() as client:
+        zero = await client.get("/things", params={"limit": 0})
+        missing = await client.post("/lines", json={})
+    (bound,) = zero.json()["errors"]
+    assert (bound["type"], bound["limit"]) == ("greater_than_equal", "1")
+    (absent,) = missing.json()["errors"]
+    assert absent["type"] == "missing"
+    assert "limit" not in absent
+
+
 async def test_cursor_is_optional_and_bounded() -> None:
     async with parameter_app() as client:
         none = await client.get("/things")

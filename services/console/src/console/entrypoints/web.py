@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from console.domain import orders as order_rules
 from console.domain.user import User
 from console.entrypoints.i18n import LANGUAGES, Formatting, negotiate
+from console.entrypoints.service_texts import field_messages, timeline_text
 from console.service_layer.ports import ServiceError, SuiteApi
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -102,6 +104,10 @@ def render(
     fmt = formatting(request)
     if isinstance(flash, list) and len(flash) == 2:  # [message, parameters] from see_other
         flash = fmt.translate(str(flash[0]), flash[1])
+    context = dict(context or {})
+    problem = context.get("problem")
+    if isinstance(problem, ServiceError) and context.get("field_errors"):
+        context["field_errors"] = field_messages(fmt, problem.errors, context["field_errors"])
     return templates.TemplateResponse(
         request,
         name,
@@ -118,7 +124,8 @@ def render(
             "percent": fmt.percent,
             "day": fmt.day,
             "moment": fmt.moment,
-            **(context or {}),
+            "event_text": functools.partial(timeline_text, fmt),
+            **context,
         },
         status_code=status_code,
     )
