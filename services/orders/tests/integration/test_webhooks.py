@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import csv
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import threading
@@ -29,9 +31,16 @@ from contracts.events import StockReservationFailed
 from orders.bootstrap import build_spec
 from orders.config import OrdersSettings
 from orders.entrypoints.cli import MIGRATIONS_DIR
+from orders.entrypoints.exports_api import DELIVERY_COLUMNS, WEBHOOK_COLUMNS
 from servicekit import dlq
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, eventually, service_with_input, settings_for_test
+from servicekit.testing import (
+    TemporaryDatabases,
+    bearer,
+    eventually,
+    service_with_input,
+    settings_for_test,
+)
 from servicekit.topics import delete_topics, ensure_topics
 from servicekit.webhooks import WebhookSettings
 
@@ -381,3 +390,45 @@ async def test_a_new_delivery_and_a_redelivery_wake_the_dispatcher_long_before_i
     assert redelivered.status_code == 202, redelivered.text
     again = await eventually(lambda: _async(receiver.at(path)[1:]), within=30)
     assert again[0].headers["webhook-id"] == got.headers["webhook-id"]
+
+
+async def test_subscriptions_and_their_deliveries_export_for_administrators_only(
+    service: Service, receiver: Receiver
+) -> None:
+    subscription = await subscribe(service, receiver.url(path_of("csv")))
+    order = await new_order(service)
+    [logged] = await eventually(lambda: _succeeded(service, subscription["id"]), within=10)
+
+    response = await service.client.get("/exports/webhooks.csv")
+    assert response.status_code == 200, response.text
+    assert subscription["secret"] not in response.text  # never the secret
+    reader = csv.DictReader(io.StringIO(response.text))
+    assert tuple(reader.fieldnames or ()) == WEBHOOK_COLUMNS
+    [row] = [r for r in reader if r["id"] == subscription["id"]]
+    assert (row["url"], row["event_types"], row["active"]) == (
+        subscription["url"],
+        CREATED,
+        "true",
+    )
+
+    path = f"/exports/webhooks/{subscription['id']}/deliveries.csv"
+
+    async def rows(**params: str) -> list[dict[str, str]]:
+        answer = await service.client.get(path, params=params)
+        assert answer.status_code == 200, answer.text
+        reader = csv.DictReader(io.StringIO(answer.text))
+        assert tuple(reader.fieldnames or ()) == DELIVERY_COLUMNS
+        return list(reader)
+
+    [delivered] = await rows(status="succeeded")
+    assert (delivered["id"], delivered["order_id"], delivered["last_status_code"]) == (
+        logged["id"],
+        order["id"],
+        "204",
+    )
+    assert await rows(status="failed") == []
+    unknown = await service.client.get(f"/exports/webhooks/{uuid.uuid4()}/deliveries.csv")
+    assert unknown.status_code == 404
+    for refused_path in ("/exports/webhooks.csv", path):
+        refused = await service.client.get(refused_path, headers=bearer("sales"))
+        assert refused.status_code == 403, refused_path

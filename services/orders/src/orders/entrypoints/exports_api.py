@@ -15,17 +15,25 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
-from orders.domain.customer import Customer
+from orders.domain.catalogue import Availability, CatalogueItem
+from orders.domain.customer import Customer, CustomerGroup
 from orders.domain.order import Order
 from orders.domain.price_lists import PriceList
 from orders.domain.quote import Quote
+from orders.domain.webhooks import Delivery, Subscription
 from orders.entrypoints import csv_contacts, csv_customers, csv_price_lists
+from orders.entrypoints.common import PROBLEMS, run_query
 from orders.entrypoints.customers_api import CustomerQuery
+from orders.entrypoints.items_api import ItemQuery
+from orders.entrypoints.opportunities_api import OpportunityId, find_opportunity
 from orders.entrypoints.orders_api import OrderQueryParams, filters_of
 from orders.entrypoints.quotes_api import QuoteQuery
-from orders.service_layer import quotes
+from orders.entrypoints.webhooks_api import MANAGERS, DeliveryStatusQuery
+from orders.entrypoints.webhooks_api import problems as webhook_problems
+from orders.service_layer import customer_groups, quotes, webhooks
 from orders.service_layer.imports import CONTACT, CUSTOMER, PRICE_LIST
 from orders.service_layer.ports import OrderFilters, OrderSort, Position
+from pricing.amounts import in_currency, plain
 from servicekit.api import Storable
 from servicekit.csvfiles import CSV_ANSWER, EXPORT_PAGE, csv_response, line_rows_of, paged, rows_of
 from servicekit.runtime import runtime_of
@@ -147,7 +155,25 @@ def _order_row(order: Order) -> list[Any]:
 @router.get("/exports/orders.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 async def export_orders(request: Request, query: OrderQueryParams) -> StreamingResponse:
     """Orders with the filters and sort of `GET /orders`, one row each."""
-    filters: OrderFilters = filters_of(query)
+    return _orders_csv(request, filters_of(query), "orders.csv")
+
+
+@router.get(
+    "/exports/opportunities/{opportunity_id}/orders.csv",
+    response_class=StreamingResponse,
+    responses={**CSV_ANSWER, **PROBLEMS},
+)
+async def export_opportunity_orders(
+    opportunity_id: OpportunityId, request: Request, query: OrderQueryParams
+) -> StreamingResponse:
+    """The opportunity's orders with the filters and sort of `GET /opportunities/{id}/orders`,
+    in the columns of the orders export; 404 when no order or quote names it."""
+    found = await find_opportunity(request, opportunity_id)
+    filters = filters_of(query, opportunity_id=found.id)
+    return _orders_csv(request, filters, "opportunity-orders.csv")
+
+
+def _orders_csv(request: Request, filters: OrderFilters, filename: str) -> StreamingResponse:
     sessionmaker = runtime_of(request).sessionmaker
 
     async def read(after: Position | None) -> tuple[list[Order], bool]:
@@ -156,7 +182,7 @@ async def export_orders(request: Request, query: OrderQueryParams) -> StreamingR
         return page, len(page) == PAGE
 
     found = paged(read, lambda order: _after(order, filters.sort))
-    return csv_response("orders.csv", ORDER_COLUMNS, rows_of(found, _order_row))
+    return csv_response(filename, ORDER_COLUMNS, rows_of(found, _order_row))
 
 
 QUOTE_COLUMNS = (
@@ -234,3 +260,196 @@ async def export_price_lists(
 
     found = paged(read, lambda pair: (pair[0].created_at, pair[0].id))
     return csv_response("price-lists.csv", csv_price_lists.COLUMNS, line_rows_of(found, _second))
+
+
+# --- the catalogue view and customer groups --------------------------------------------------
+
+ITEM_COLUMNS = (
+    "sku",
+    "name",
+    "kind",
+    "description",
+    "unit_of_measure",
+    "tax_category",
+    "active",
+    "barcode",
+    "list_prices",
+    "on_hand",
+    "reserved",
+    "available",
+)
+
+
+def _item_row(pair: tuple[CatalogueItem, Availability]) -> list[Any]:
+    item, stock = pair
+    prices = " ".join(
+        f"{currency} {in_currency(amount, currency)}"
+        for currency, amount in sorted(item.list_prices.items())
+    )
+    return [
+        item.sku,
+        item.name,
+        item.kind,
+        item.description,
+        item.unit_of_measure,
+        item.tax_category,
+        "true" if item.active else "false",
+        item.barcode,
+        prices or None,
+        plain(stock.on_hand),
+        plain(stock.reserved),
+        plain(stock.available),
+    ]
+
+
+@router.get("/exports/items.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_items(request: Request, where: ItemQuery) -> StreamingResponse:
+    """Catalogue items in SKU order with the filters of `GET /items`, each with its availability
+    over every warehouse; `list_prices` as `EUR 12.50 USD 13.90`."""
+    sessionmaker = runtime_of(request).sessionmaker
+
+    async def read(after: str | None) -> tuple[list[tuple[CatalogueItem, Availability]], bool]:
+        async with sessionmaker() as session, session.begin():
+            catalogue = SqlUnitOfWork(session).catalogue
+            page, more = await catalogue.search(
+                text=where.q, active=where.active, limit=PAGE, after_sku=after
+            )
+            stock = await catalogue.availability([item.sku for item in page])
+        return [(item, stock.get(item.sku, Availability())) for item in page], more
+
+    found = paged(read, lambda pair: pair[0].sku)
+    return csv_response("items.csv", ITEM_COLUMNS, rows_of(found, _item_row))
+
+
+GROUP_COLUMNS = ("code", "name", "description", "created_at")
+
+
+def _group_row(group: CustomerGroup) -> list[Any]:
+    return [group.code, group.name, group.description, group.created_at]
+
+
+@router.get("/exports/customer-groups.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+async def export_customer_groups(request: Request) -> StreamingResponse:
+    """Every customer group by code, as `GET /customer-groups` lists them (one page)."""
+
+    async def read(after: None) -> tuple[list[CustomerGroup], bool]:
+        return await run_query(request, customer_groups.list_groups), False
+
+    found = paged(read, lambda _: None)
+    return csv_response("customer-groups.csv", GROUP_COLUMNS, rows_of(found, _group_row))
+
+
+# --- webhooks (administrators and integrations, as their lists) ---------------------------------
+
+WEBHOOK_COLUMNS = (
+    "id",
+    "url",
+    "event_types",
+    "description",
+    "active",
+    "consecutive_failures",
+    "disabled_reason",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
+
+
+def _webhook_row(subscription: Subscription) -> list[Any]:
+    return [
+        subscription.id,
+        subscription.url,
+        " ".join(subscription.event_types),
+        subscription.description,
+        "true" if subscription.active else "false",
+        subscription.consecutive_failures,
+        subscription.disabled_reason,
+        subscription.created_by,
+        subscription.created_at,
+        subscription.updated_at,
+    ]
+
+
+def _created(item: Subscription | Delivery) -> tuple[datetime, str]:
+    assert item.created_at is not None  # a stored record has its creation time
+    return item.created_at, item.id
+
+
+@router.get(
+    "/exports/webhooks.csv",
+    response_class=StreamingResponse,
+    responses=CSV_ANSWER,
+    dependencies=MANAGERS,
+)
+async def export_webhooks(request: Request) -> StreamingResponse:
+    """Webhook subscriptions, oldest first, as `GET /webhooks` lists them (never the secret)."""
+    sessionmaker = runtime_of(request).sessionmaker
+
+    async def read(after: tuple[datetime, str] | None) -> tuple[list[Subscription], bool]:
+        async with sessionmaker() as session, session.begin():
+            found = await SqlUnitOfWork(session).webhooks.list_all(after=after, limit=PAGE + 1)
+        return found[:PAGE], len(found) > PAGE
+
+    found = paged(read, _created)
+    return csv_response("webhooks.csv", WEBHOOK_COLUMNS, rows_of(found, _webhook_row))
+
+
+DELIVERY_COLUMNS = (
+    "id",
+    "event_id",
+    "event_type",
+    "order_id",
+    "status",
+    "attempts",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+    "response_ms",
+    "next_attempt_at",
+    "delivered_at",
+    "created_at",
+)
+
+
+def _delivery_row(delivery: Delivery) -> list[Any]:
+    return [
+        delivery.id,
+        delivery.event_id,
+        delivery.event_type,
+        delivery.order_id,
+        delivery.status.value,
+        delivery.attempts,
+        delivery.last_attempt_at,
+        delivery.last_status_code,
+        delivery.last_error,
+        delivery.response_ms,
+        delivery.next_attempt_at,
+        delivery.delivered_at,
+        delivery.created_at,
+    ]
+
+
+@router.get(
+    "/exports/webhooks/{subscription_id}/deliveries.csv",
+    response_class=StreamingResponse,
+    responses={**CSV_ANSWER, **PROBLEMS},
+    dependencies=MANAGERS,
+)
+async def export_deliveries(
+    subscription_id: uuid.UUID, request: Request, status: DeliveryStatusQuery = None
+) -> StreamingResponse:
+    """The subscription's delivery log, newest first, with the filter of its list (the payloads
+    left out); 404 for an unknown subscription."""
+    with webhook_problems():
+        await run_query(request, webhooks.get_subscription, str(subscription_id))
+    sessionmaker = runtime_of(request).sessionmaker
+
+    async def read(before: tuple[datetime, str] | None) -> tuple[list[Delivery], bool]:
+        async with sessionmaker() as session, session.begin():
+            found = await SqlUnitOfWork(session).webhooks.deliveries(
+                str(subscription_id), status=status, after=before, limit=PAGE + 1
+            )
+        return found[:PAGE], len(found) > PAGE
+
+    found = paged(read, _created)
+    return csv_response("webhook-deliveries.csv", DELIVERY_COLUMNS, rows_of(found, _delivery_row))

@@ -4,10 +4,11 @@ availability in one answer (kept from inventory's events: no call to inventory).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from orders.domain.catalogue import Availability, CatalogueItem
 from orders.entrypoints.common import PROBLEMS, run_query, unit_of_work
@@ -73,23 +74,36 @@ def _read(item: CatalogueItem, availability: Availability, offer: ItemOffer | No
     )
 
 
-@router.get("/items", response_model=ItemPage, responses=PROBLEMS)
-async def list_items(
-    request: Request,
+@dataclass(frozen=True)
+class ItemFilter:
+    q: str | None = None
+    active: bool | None = None
+
+
+def _filter(
     q: Annotated[
         str | None,
         Query(max_length=200, description="Text in SKU or name, or the barcode"),
         Storable,
     ] = None,
     active: bool | None = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> ItemFilter:
+    return ItemFilter(q=q, active=active)
+
+
+# The filters of the catalogue items (their list and their export).
+ItemQuery = Annotated[ItemFilter, Depends(_filter)]
+
+
+@router.get("/items", response_model=ItemPage, responses=PROBLEMS)
+async def list_items(
+    request: Request, where: ItemQuery, limit: Limit = 50, cursor: Cursor = None
 ) -> ItemPage:
     """Catalogue items in SKU order, each with its availability."""
     after_sku = cursor_position(cursor, lambda position: text(keys("sku")(position)[0]))
     async with unit_of_work(request) as uow:
         found, more = await uow.catalogue.search(
-            text=q, active=active, limit=limit, after_sku=after_sku
+            text=where.q, active=where.active, limit=limit, after_sku=after_sku
         )
         stock = await uow.catalogue.availability([item.sku for item in found])
     return ItemPage(

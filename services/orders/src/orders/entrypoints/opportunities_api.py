@@ -20,7 +20,7 @@ router = APIRouter(tags=["opportunities"])
 OpportunityId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\s/?#]+$"), Storable]
 
 
-async def _opportunity(request: Request, opportunity_id: str) -> Opportunity:
+async def find_opportunity(request: Request, opportunity_id: str) -> Opportunity:
     async with unit_of_work(request) as uow:
         found = await uow.opportunities.get(opportunity_id)
     if found is None:
@@ -37,7 +37,7 @@ async def get_opportunity(
     opportunity_id: OpportunityId, request: Request
 ) -> content_schemas.OpportunityRead:
     """An opportunity as known from the orders and quotes that named it."""
-    found = await _opportunity(request, opportunity_id)
+    found = await find_opportunity(request, opportunity_id)
     return content_schemas.OpportunityRead(
         id=found.id, name=found.name, customer_id=found.customer_id
     )
@@ -56,6 +56,6 @@ async def opportunity_orders(
     cursor: Cursor = None,
 ) -> orders_schemas.OrderPage:
     """The opportunity's orders (any number, at any time), with the filters of GET /orders."""
-    found = await _opportunity(request, opportunity_id)
+    found = await find_opportunity(request, opportunity_id)
     filters = filters_of(query, opportunity_id=found.id)
     return await order_page(request, filters, limit, cursor)

@@ -151,11 +151,15 @@ async def delete_webhook(subscription_id: uuid.UUID, request: Request) -> Respon
     return Response(status_code=204)
 
 
+# The filter of a subscription's deliveries (their list and their export).
+DeliveryStatusQuery = Annotated[DeliveryStatus | None, Query()]
+
+
 @router.get("/webhooks/{subscription_id}/deliveries", response_model=DeliveryPage)
 async def list_deliveries(
     subscription_id: uuid.UUID,
     request: Request,
-    status: Annotated[DeliveryStatus | None, Query()] = None,
+    status: DeliveryStatusQuery = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> DeliveryPage:
