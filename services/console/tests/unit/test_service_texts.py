@@ -134,6 +134,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "Documento generado: confirmación de pedido SO-7",
         "Документ сформирован: подтверждение заказа SO-7",
     ),
+    "delivery_note.generated": (
+        {"reference": "DN-SO-7-1", "shipment_id": "s1"},
+        "Documento generado: albarán DN-SO-7-1",
+        "Документ сформирован: накладная DN-SO-7-1",
+    ),
     "return.received": (
         {"number": "RMA-1", "lines": [{"sku": "WIDGET", "quantity": "1", "disposition": "scrap"}]},
         "Devolución RMA-1 recibida: 1 × WIDGET (desecho)",

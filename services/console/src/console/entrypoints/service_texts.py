@@ -170,6 +170,10 @@ def _document(fmt: Formatting, data: Json) -> str:
     )
 
 
+def _delivery_note(fmt: Formatting, data: Json) -> str:
+    return _document(fmt, {"kind": "delivery_note", "reference": data["reference"]})
+
+
 _DISPOSITIONS = (N_("restock"), N_("scrap"))  # what `label()` says of a returned line
 
 
@@ -214,6 +218,7 @@ TIMELINE: dict[str, Words] = {
     "payment.received": _payment,
     "credit_note.issued": _credit_note,
     "document.generated": _document,
+    "delivery_note.generated": _delivery_note,
     "return.authorised": _return_authorised,
     "return.received": _return_received,
 }
