@@ -3,6 +3,7 @@ PostgreSQL): stored, announced, served; bad events dead-lettered with the reason
 
 from __future__ import annotations
 
+import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from contracts.events import (
     StatementOpenItem,
     StatementPrepared,
 )
+from documents.entrypoints.exports_api import STATEMENT_COLUMNS
 from servicekit import dlq
 from servicekit.testing import bearer, eventually
 
@@ -259,3 +261,42 @@ async def test_salespeople_read_the_statements_of_their_customers(start_service)
         manager = bearer("sales", "sales_manager", subject="mia", team="south")
         listed = await service.client.get("/statements", headers=manager)
         assert [item["id"] for item in listed.json()["items"]] == [theirs.statement_id]
+
+
+async def test_the_statements_export_shows_only_the_callers_customers(start_service) -> None:
+    async with start_service(visibility={"sales": "own"}) as service:
+        mine, also, theirs = (
+            _statement(f"cust-{uuid.uuid4()}").model_copy(update={"owner": owner, "team": "n"})
+            for owner in ("alice", "alice", "carol")
+        )
+        for payload in (mine, also, theirs):
+            await service.publish("billing.events", _prepared(payload), key=payload.customer_id)
+
+        async def rows(headers: dict[str, str], **params: str) -> list[dict[str, str]]:
+            response = await service.client.get(
+                "/exports/statements.csv", params=params, headers=headers
+            )
+            assert response.status_code == 200, response.text
+            disposition = 'attachment; filename="statements.csv"'
+            assert response.headers["content-disposition"] == disposition
+            reader = csv.DictReader(io.StringIO(response.text))
+            assert tuple(reader.fieldnames or ()) == STATEMENT_COLUMNS
+            return list(reader)
+
+        async def three() -> list[dict[str, str]] | None:
+            found = await rows({})
+            return found if len(found) == 3 else None
+
+        everyone = await eventually(three, within=40)
+        alice = bearer("sales", subject="alice", team="n")
+        hers = await rows(alice)
+        assert sorted(r["id"] for r in hers) == sorted([mine.statement_id, also.statement_id])
+        [row] = await rows(alice, customer_id=mine.customer_id)
+        listed = (await service.client.get(f"/statements/{mine.statement_id}")).json()
+        assert {k: row[k] for k in ("customer_id", "from", "to", "sha256", "download_path")} == {
+            k: str(listed[k]) for k in ("customer_id", "from", "to", "sha256", "download_path")
+        }
+        assert await rows(alice, customer_id=theirs.customer_id) == []
+        assert len(everyone) == 3
+        refused = await service.client.get("/exports/statements.csv", headers=bearer())
+        assert refused.status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
 import io
 import logging
 import random
@@ -20,6 +21,7 @@ from smtp_testing import SMTP_PASSWORD, SMTP_USER, documents_service, pdf_text, 
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import DunningLevelReached, OrderMilestone, QuoteSent
+from documents.entrypoints.exports_api import EMAIL_COLUMNS, TEMPLATE_COLUMNS
 from servicekit.testing import (
     bearer,
     eventually,
@@ -544,3 +546,51 @@ async def test_a_credit_note_is_rendered_listed_and_emailed_on_request(
         events = await eventually(announced, within=20)
         kinds = sorted((e.data.kind.value, e.data.reference) for _, e in events)
         assert kinds == [("credit_note", "CN-2026-000003"), ("invoice", "INV-2026-000007")]
+
+
+async def test_emails_and_templates_export_with_the_filters_of_their_lists(
+    start_service, order_builder
+) -> None:
+    async with documents_service(start_service, free_port()) as service:
+        client = service.client  # an administrator
+
+        async def rows(name: str, columns: tuple[str, ...], **params: str) -> list[dict[str, str]]:
+            response = await client.get(f"/exports/{name}", params=params)
+            assert response.status_code == 200, response.text
+            assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+            reader = csv.DictReader(io.StringIO(response.text))
+            assert tuple(reader.fieldnames or ()) == columns
+            return list(reader)
+
+        made = await client.post("/templates", json={"name": "=Nord", "language": "es"})
+        assert made.status_code == 201, made.text
+        [template] = await rows("templates.csv", TEMPLATE_COLUMNS)
+        assert (template["id"], template["name"], template["language"]) == (
+            made.json()["id"],
+            "'=Nord",  # defused for spreadsheets
+            "es",
+        )
+        assert (template["is_default"], template["letterhead_path"]) == (
+            str(made.json()["is_default"]).lower(),
+            "",
+        )
+
+        order_id = str(uuid.uuid4())
+        event = confirmed(order_builder(order_id, "SO-2026-000321"))
+        await service.publish("orders.events", event, key=order_id)
+        [document] = await eventually(lambda: service.documents(order_id=order_id), within=30)
+        body = {"to": ["buyer@example.org", "ap@example.org"], "message": "Attached."}
+        queued = await client.post(f"/documents/{document['id']}/email", json=body, headers=SALES)
+        assert queued.status_code == 202, queued.text
+        [email] = await rows("emails.csv", EMAIL_COLUMNS, document_id=document["id"])
+        assert {k: email[k] for k in ("id", "order_id", "to", "subject", "requested_by")} == {
+            "id": queued.json()["id"],
+            "order_id": order_id,
+            "to": "buyer@example.org ap@example.org",
+            "subject": "Order confirmation SO-2026-000321",
+            "requested_by": "alice",
+        }
+        assert await rows("emails.csv", EMAIL_COLUMNS, document_id=str(uuid.uuid4())) == []
+        for name in ("emails.csv", "templates.csv"):
+            refused = await client.get(f"/exports/{name}", headers=bearer())
+            assert refused.status_code == 403, name

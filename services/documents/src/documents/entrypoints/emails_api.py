@@ -21,6 +21,9 @@ from servicekit.api import Cursor, Limit, described_problems
 from servicekit.http import NotFound
 from servicekit.pagination import created_at_and_id_of, page_of
 
+# The filter of the e-mails (their list and their export).
+EmailDocumentQuery = Annotated[uuid.UUID | None, Query()]
+
 
 def build_emails_router(wake_sender: WakeSender) -> APIRouter:
     """E-mails of documents; `wake_sender` after one is queued again."""
@@ -29,7 +32,7 @@ def build_emails_router(wake_sender: WakeSender) -> APIRouter:
     @router.get("", response_model=EmailPage)
     async def list_emails(
         uow: ReadingUnitOfWork,
-        document_id: Annotated[uuid.UUID | None, Query()] = None,
+        document_id: EmailDocumentQuery = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> EmailPage:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from documents.domain.statements import StatementDocument
 from documents.entrypoints.common import (
@@ -40,22 +40,26 @@ async def _statement(
     return statement
 
 
+def _filter(
+    viewer: ViewerDep,
+    customer_id: Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)] = None,
+) -> StatementFilter:
+    return StatementFilter(customer_id=customer_id, viewer=viewer)
+
+
+# The filter of the statements (their list and their export), the caller's visibility included.
+StatementQuery = Annotated[StatementFilter, Depends(_filter)]
+
+
 def build_statements_router(storage: DocumentStorage) -> APIRouter:
     router = APIRouter(prefix="/statements", tags=["statements"])
 
     @router.get("", response_model=StatementPage, response_model_by_alias=True)
     async def list_statements(
-        uow: ReadingUnitOfWork,
-        viewer: ViewerDep,
-        customer_id: Annotated[
-            str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)
-        ] = None,
-        limit: Limit = 50,
-        cursor: Cursor = None,
+        uow: ReadingUnitOfWork, where: StatementQuery, limit: Limit = 50, cursor: Cursor = None
     ) -> StatementPage:
         """Printed statements, oldest first, optionally of one customer; only those of the
         customers the caller may see (DOCUMENTS_VISIBILITY)."""
-        where = StatementFilter(customer_id=customer_id, viewer=viewer)
         found = await uow.statements.list(where, after=position(cursor), limit=limit + 1)
         reads = [StatementRead.of(statement) for statement in found]
         items, next_cursor = page_of(reads, limit, created_at_and_id_of)
