@@ -153,6 +153,45 @@ def drop_outbox_parking() -> None:
     op.drop_column("outbox", "failed_at")
 
 
+def create_import_jobs_table() -> None:
+    """Create the `import_jobs` table that `servicekit.import_jobs.import_jobs_table` declares
+    (background CSV imports: the file, its progress, its report, who started it). Frozen."""
+    op.create_table(
+        "import_jobs",
+        sa.Column("id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("dry_run", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("total_rows", sa.Integer(), nullable=False),
+        sa.Column("processed_rows", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("report", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=True),
+        sa.Column("created_by_team", sa.String(length=200), nullable=True),
+        sa.Column("visibility", sa.String(length=10), nullable=True),
+        *timestamp_columns(),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'succeeded', 'failed')",
+            name=op.f("ck_import_jobs_import_job_status"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
+    )
+    op.create_index(
+        "ix_import_jobs_waiting",
+        "import_jobs",
+        ["created_at"],
+        unique=False,
+        postgresql_where=sa.text("finished_at IS NULL"),
+    )
+
+
+def drop_import_jobs_table() -> None:
+    """Undo `create_import_jobs_table`."""
+    op.drop_index("ix_import_jobs_waiting", table_name="import_jobs")
+    op.drop_table("import_jobs")
+
+
 def timestamp_columns(*names: str, default_now: bool = True) -> list[sa.Column[Any]]:
     """Not-null `timestamptz` columns, `created_at` and `updated_at` unless other names are
     given, with `DEFAULT now()` unless `default_now=False`. Frozen (see the module docstring).

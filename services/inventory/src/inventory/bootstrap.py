@@ -25,7 +25,7 @@ from inventory.entrypoints.handlers import (
     handle_order_confirmed,
     handle_order_revised,
 )
-from servicekit.runtime import ServiceSpec, Subscription
+from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
 ROUTERS = (
     products_api.router,
@@ -44,6 +44,17 @@ ROUTERS = (
 
 
 def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
+    settings = settings or InventorySettings()
+    importer = products_import.import_runner(settings)
+
+    async def start_background(runtime: Runtime) -> None:
+        """Workers run queued product imports until the runtime stops."""
+        if runtime.worker:
+            await importer.start(runtime.sessionmaker)
+
+    async def stop_background(runtime: Runtime) -> None:
+        await importer.stop()
+
     return ServiceSpec(
         name="inventory",
         title="Inventory service",
@@ -52,7 +63,7 @@ def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
         ),
         version=__version__,
         metadata=metadata,
-        settings=settings or InventorySettings(),
+        settings=settings,
         routers=ROUTERS,
         subscriptions=lambda _runtime: [
             Subscription(
@@ -66,4 +77,7 @@ def build_spec(settings: InventorySettings | None = None) -> ServiceSpec:
             )
         ],
         publishes=[INVENTORY_EVENTS],
+        on_startup=[start_background],
+        on_shutdown=[stop_background],
+        body_limits={"/imports/": settings.import_max_bytes},
     )

@@ -1,6 +1,7 @@
 """Products from CSV over HTTP on a running service (real PostgreSQL and Kafka): a dry run
 reports every bad row by line and column and writes nothing; a real run is all or nothing and
-creates each SKU once; the export writes the import's columns."""
+creates each SKU once; the export writes the import's columns. Files over the threshold are
+queued and run by the worker, with progress and the same report."""
 
 from __future__ import annotations
 
@@ -8,15 +9,32 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
 
+from inventory.adapters.tables import import_jobs
 from inventory.bootstrap import build_spec
 from inventory.config import InventorySettings
+from inventory.entrypoints import products_import
 from inventory.entrypoints.cli import MIGRATIONS_DIR
+from servicekit.csvfiles import ImportReport
+from servicekit.db import new_metadata
+from servicekit.import_jobs import (
+    STALE_AFTER,
+    ImportJob,
+    ImportJobRunner,
+    Progress,
+    SqlImportJobs,
+    import_jobs_table,
+)
+from servicekit.runtime import Runtime
 from servicekit.settings import KafkaSettings
-from servicekit.testing import TemporaryDatabases, bearer, service_under_test
+from servicekit.testing import TemporaryDatabases, bearer, eventually, service_under_test
 
 CSV = {"content-type": "text/csv"}
 
@@ -30,6 +48,21 @@ async def client(
     )
     async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (_, http):
         yield http
+
+
+@pytest.fixture
+async def service(
+    databases: TemporaryDatabases, kafka: KafkaSettings
+) -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """A service importing files over 500 rows in the background."""
+    settings = InventorySettings(
+        database_url=await databases.create("inventory_import_jobs"),
+        kafka=kafka,
+        json_logs=False,
+        import_sync_rows=500,
+    )
+    async with service_under_test(build_spec(settings), MIGRATIONS_DIR) as (runtime, http):
+        yield runtime, http
 
 
 def a_file(*rows: str) -> bytes:
@@ -130,3 +163,148 @@ async def test_a_dry_run_reports_every_bad_row_and_a_fixed_file_imports_once(
         "/imports/products", content=a_file(*good), headers={**CSV, **sales}
     )
     assert refused.status_code == 403
+
+
+def many(tag: str, count: int, broken: dict[int, str] | None = None) -> bytes:
+    rows = [f"P{tag}-{n:04d};Part {n};product;EUR {n}.50;unit;standard;true;" for n in range(count)]
+    for index, row in (broken or {}).items():
+        rows[index] = row
+    return a_file(*rows)
+
+
+async def finished(client: httpx.AsyncClient, job_id: str) -> dict[str, Any] | None:
+    job: dict[str, Any] = (await client.get(f"/imports/{job_id}")).json()
+    return job if job["finished_at"] else None
+
+
+async def exported(client: httpx.AsyncClient, tag: str) -> list[dict[str, str]]:
+    answer = await client.get("/exports/products.csv", params={"q": f"P{tag}-"})
+    assert answer.status_code == 200, answer.text
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+async def test_a_large_file_is_imported_in_the_background_once(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    _, client = service
+    tag = uuid.uuid4().hex[:6].upper()
+    queued = await client.post("/imports/products", content=many(tag, 1000), headers=CSV)
+    assert queued.status_code == 202, queued.text
+    assert queued.headers["location"] == f"/imports/{queued.json()['id']}"
+    assert (queued.json()["status"], queued.json()["total_rows"]) == ("queued", 1000)
+    job = await eventually(lambda: finished(client, queued.json()["id"]), within=120)
+    assert (job["status"], job["processed_rows"], job["kind"]) == ("succeeded", 1000, "product")
+    assert (job["report"]["created"], job["report"]["existing"]) == (1000, 0)
+    assert job["report"]["errors"] == []
+    assert len(await exported(client, tag)) == 1000
+    part = (await client.get(f"/products/P{tag}-0007")).json()
+    assert [(p["currency"], p["amount"]) for p in part["list_prices"]] == [("EUR", "7.50")]
+
+    again = await client.post("/imports/products", content=many(tag, 1000), headers=CSV)
+    assert again.status_code == 202, again.text
+    job = await eventually(lambda: finished(client, again.json()["id"]), within=120)
+    assert job["status"] == "succeeded"
+    assert (job["report"]["created"], job["report"]["existing"]) == (0, 1000)
+    assert len(await exported(client, tag)) == 1000
+
+    small = await client.post(
+        "/imports/products?background=true", content=a_file(f"X{tag};One;;;;;;"), headers=CSV
+    )
+    assert small.status_code == 202, small.text  # asked for
+    assert (await client.get(f"/imports/{uuid.uuid4()}")).status_code == 404
+    sales = bearer("sales", subject="sam")
+    assert (await client.get(small.headers["location"], headers=sales)).status_code == 403
+
+
+async def test_a_bad_row_in_a_background_import_writes_nothing_and_reports_as_the_dry_run(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    _, client = service
+    tag = uuid.uuid4().hex[:6].upper()
+    broken = {
+        6: f"P{tag}-0006;Part 6;gadget;EUR 1;;;;",  # line 8: an unknown kind
+        900: f"P{tag}-0900;Part 900;product;XXQ 1;;;;",  # line 902: not ISO 4217
+    }
+    dry = await client.post(
+        "/imports/products?dry_run=true", content=many(tag, 1000, broken), headers=CSV
+    )
+    assert dry.status_code == 202, dry.text
+    checked = await eventually(lambda: finished(client, dry.json()["id"]), within=120)
+    assert (checked["dry_run"], checked["status"]) == (True, "failed")
+    real = await client.post("/imports/products", content=many(tag, 1000, broken), headers=CSV)
+    assert real.status_code == 202, real.text
+    job = await eventually(lambda: finished(client, real.json()["id"]), within=120)
+    assert (job["status"], job["processed_rows"]) == ("failed", 0)
+    assert [(e["line"], e["column"]) for e in job["report"]["errors"]] == [
+        (8, "kind"),
+        (902, "list_prices"),
+    ]
+    assert job["report"]["errors"] == checked["report"]["errors"]
+    assert job["report"]["created"] == 0
+    assert await exported(client, tag) == []  # nothing written
+
+    not_csv = await client.post(
+        "/imports/products?background=true", content=b"\xff\xfe;", headers=CSV
+    )
+    assert not_csv.status_code == 422  # refused before it is queued
+
+
+async def test_a_running_import_shows_its_progress_every_hundred_rows(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    runtime, client = service
+    tag = uuid.uuid4().hex[:6].upper()
+    content = many(tag, 1000).decode()
+    job = ImportJob(
+        id=str(uuid.uuid4()), kind="product", dry_run=False, content=content, total_rows=1000
+    )
+    async with runtime.sessionmaker() as session, session.begin():
+        jobs = SqlImportJobs(session, import_jobs)
+        await jobs.add(job)
+        claimed = await jobs.claim_next(STALE_AFTER)  # the service's runner
+    assert claimed is not None  # running: the service's own runner cannot take it now
+    assert claimed.id == job.id
+
+    seen: list[tuple[str, int]] = []
+
+    async def watched(job: ImportJob, progress: Progress) -> ImportReport:
+        async def reported(done: int) -> None:
+            await progress(done)
+            read = (await client.get(f"/imports/{job.id}")).json()
+            seen.append((read["status"], read["processed_rows"]))
+
+        return await products_import.run_job(runtime.sessionmaker, 10_000, job, reported)
+
+    runner = ImportJobRunner("test-import-runner", import_jobs, watched, poll_interval=600)
+    await runner.start(runtime.sessionmaker)
+    try:
+        await runner.run(claimed)
+    finally:
+        await runner.stop()
+    assert seen == [("running", done) for done in range(100, 1001, 100)]
+    read = (await client.get(f"/imports/{job.id}")).json()
+    assert (read["status"], read["processed_rows"], read["report"]["created"]) == (
+        "succeeded",
+        1000,
+        1000,
+    )
+    assert len(await exported(client, tag)) == 1000
+
+
+async def test_the_migrated_import_jobs_table_is_the_declared_one(
+    service: tuple[Runtime, httpx.AsyncClient],
+) -> None:
+    declared = new_metadata()
+    import_jobs_table(declared)
+
+    def differences(connection: Connection) -> list[Any]:
+        def ours(_item: Any, name: str | None, kind: str, *_: Any) -> bool:
+            return kind != "table" or name == "import_jobs"
+
+        context = MigrationContext.configure(connection, opts={"include_object": ours})
+        return list(compare_metadata(context, declared))
+
+    runtime, _ = service
+    async with runtime.sessionmaker() as session:
+        connection = await session.connection()
+        assert await connection.run_sync(differences) == []

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.schema import SchemaItem
 
 from servicekit.db import new_metadata
+from servicekit.import_jobs import import_jobs_table
 from servicekit.sequencing import add_event_sequences_table
 
 metadata = new_metadata()
@@ -248,3 +249,6 @@ transfer_lines = Table(
     PrimaryKeyConstraint("transfer_id", "sku", name="pk_transfer_lines"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
+
+# Products CSV imports run in the background: the file, its progress, its report.
+import_jobs = import_jobs_table(metadata)

@@ -1,30 +1,36 @@
 """Products and services to and from CSV: one row per SKU. `GET /exports/products.csv` writes
 the columns the import reads, so an export imports back unchanged.
 
-Import: A dry run reports every row's errors by
-line and column and writes nothing; a real run creates all the new SKUs or nothing. A SKU the
-catalogue has already is left as it is (`existing`), so running a file twice creates nothing
-new; changing a product stays `PUT /products/{sku}`."""
+Import: A dry run reports every row's errors by line and column and writes nothing; a real run
+creates all the new SKUs or nothing. A SKU the catalogue has already is left as it is
+(`existing`), so running a file twice creates nothing new; changing a product stays
+`PUT /products/{sku}`. Files over INVENTORY_IMPORT_SYNC_ROWS rows (or on request) are queued as
+an import job and run by the worker (`servicekit.import_jobs`), as orders' imports are."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.common import Sku
+from inventory.adapters.tables import import_jobs
+from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
+from inventory.config import InventorySettings
 from inventory.domain.catalogue import CatalogueDetails, InvalidCatalogueEntry, gtin, list_prices
 from inventory.domain.commands import UpsertProduct
 from inventory.domain.model import ItemKind
 from inventory.domain.records import Product
-from inventory.entrypoints.common import PROBLEMS, WAREHOUSE_ONLY, RuntimeDep, change
+from inventory.entrypoints.common import PROBLEMS, REFUSALS, WAREHOUSE_ONLY, RuntimeDep
 from inventory.entrypoints.products_schemas import ProductUpdate
 from inventory.service_layer import catalogue
-from inventory.service_layer.ports import UnitOfWork
-from servicekit.auth import current_actor
+from servicekit.api import problems_from
+from servicekit.auth import acting_as, current_actor
 from servicekit.csvfiles import (
     CSV_ANSWER,
     EXPORT_PAGE,
@@ -33,11 +39,22 @@ from servicekit.csvfiles import (
     ImportReport,
     ImportReportRead,
     Row,
+    Table,
     csv_response,
     paged,
     read_table,
     row_errors,
     rows_of,
+)
+from servicekit.http import NotFound
+from servicekit.import_jobs import (
+    PROGRESS_EVERY,
+    ImportJob,
+    ImportJobRead,
+    ImportJobRunner,
+    Progress,
+    SqlImportJobs,
+    queue_import,
 )
 from servicekit.observability import current_correlation_id
 from servicekit.runtime import Runtime
@@ -55,7 +72,7 @@ COLUMNS = (
     "active",
     "barcode",
 )
-MAX_ROWS = 10_000
+PRODUCT = "product"  # the kind of job
 SKU = TypeAdapter(Sku)
 
 
@@ -139,33 +156,77 @@ class _RolledBack(Exception):
         self.report = report
 
 
-async def import_products(
-    runtime: Runtime, commands: list[UpsertProduct], report: ImportReport
-) -> ImportReport:
-    """Create the SKUs not in the catalogue yet, each recording product.changed; committed
-    only in a real run without errors."""
+def read(data: bytes, max_rows: int) -> Table:
+    """The file's rows, or CsvRejected (not UTF-8, a missing column, too many rows)."""
+    return read_table(data, required=("sku", "name"), known=COLUMNS, max_rows=max_rows)
 
-    async def work(uow: UnitOfWork) -> ImportReport:
+
+async def import_products(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    table: Table,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create the SKUs not in the catalogue yet, each recording product.changed, in one
+    transaction committed only in a real run without errors; `progress` told every hundred."""
+    commands, errors = parse_rows(table.rows)
+
+    async def work(session: AsyncSession) -> ImportReport:
+        uow = SqlUnitOfWork(session)
+        report = ImportReport(dry_run=dry_run, rows=len(table.rows), errors=list(errors))
         new = [c for c in commands if await catalogue.get_product(uow, c.sku) is None]
         report.existing = len(commands) - len(new)
         report.created = len(new) if report.ok else 0
         if report.ok and not report.dry_run:
-            for command in new:
+            for done, command in enumerate(new, start=1):
                 await catalogue.upsert_product(uow, command)
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    await progress(report.existing + done)
         if report.dry_run or not report.ok:
             raise _RolledBack(report)
         return report
 
     try:
-        return await change(runtime, work)
+        with problems_from(REFUSALS):
+            return await in_transaction(sessionmaker, work)
     except _RolledBack as done:
         return done.report
+
+
+async def run_job(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    max_rows: int,
+    job: ImportJob,
+    progress: Progress,
+) -> ImportReport:
+    """A queued import, run as the person who started it (the actor of its product.changed)."""
+    table = read(job.content.encode(), max_rows)
+    with acting_as(job.created_by):
+        return await import_products(sessionmaker, table, dry_run=job.dry_run, progress=progress)
+
+
+def import_runner(settings: InventorySettings) -> ImportJobRunner:
+    """The worker's loop over queued product imports."""
+
+    async def run(job: ImportJob, progress: Progress) -> ImportReport:
+        return await run_job(runner.sessionmaker, settings.import_max_rows, job, progress)
+
+    runner = ImportJobRunner("inventory-import-runner", import_jobs, run)
+    return runner
+
+
+def _settings(runtime: Runtime) -> InventorySettings:
+    settings = runtime.settings
+    assert isinstance(settings, InventorySettings)
+    return settings
 
 
 @router.post(
     "/imports/products",
     dependencies=WAREHOUSE_ONLY,
     response_model=ImportReportRead,
+    responses={202: {"model": ImportJobRead, "description": "Queued"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -181,23 +242,49 @@ async def import_products_csv(
     dry_run: Annotated[
         bool, Query(description="Report what would happen, every row's errors included")
     ] = False,
-) -> ImportReportRead:
+    background: Annotated[
+        bool,
+        Query(
+            description="Answer 202 at once and import in the background (GET /imports/{id} "
+            "for progress and report); files over INVENTORY_IMPORT_SYNC_ROWS rows always are"
+        ),
+    ] = False,
+) -> Any:
     """Products from CSV: `sku`, `name` (required), `kind` (product), `description`,
     `list_prices` (currency and amount pairs: `EUR 12.50 USD 13.90`), `unit_of_measure`
     (unit), `tax_category` (standard), `active` (true), `barcode` (a valid GTIN). A SKU the
     catalogue has already is left as it is.
 
     422 when the file is not UTF-8, lacks a required column or has too many rows; in a real
-    run also when any row is bad (the report in `report`, nothing written)."""
-    table = read_table(
-        await request.body(), required=("sku", "name"), known=COLUMNS, max_rows=MAX_ROWS
-    )
-    commands, errors = parse_rows(table.rows)
-    report = ImportReport(dry_run=dry_run, rows=len(table.rows), errors=errors)
-    report = await import_products(runtime, commands, report)
+    run also when any row is bad (the report in `report`, nothing written). Files over
+    INVENTORY_IMPORT_SYNC_ROWS rows (or `background=true`) answer 202 with the queued job."""
+    settings = _settings(runtime)
+    data = await request.body()
+    table = read(data, settings.import_max_rows)
+    if background or len(table.rows) > settings.import_sync_rows:
+        async with runtime.sessionmaker() as session, session.begin():
+            return await queue_import(
+                session,
+                import_jobs,
+                kind=PRODUCT,
+                dry_run=dry_run,
+                data=data,
+                total_rows=len(table.rows),
+            )
+    report = await import_products(runtime.sessionmaker, table, dry_run=dry_run)
     if not report.ok and not dry_run:
         raise ImportFailed(report)
     return ImportReportRead.of(report)
+
+
+@router.get("/imports/{job_id}", dependencies=WAREHOUSE_ONLY, response_model=ImportJobRead)
+async def get_import(job_id: uuid.UUID, runtime: RuntimeDep) -> ImportJobRead:
+    """A background import: its status, rows written so far, and its report once finished."""
+    async with runtime.sessionmaker() as session, session.begin():
+        job = await SqlImportJobs(session, import_jobs).get(str(job_id))
+    if job is None:
+        raise NotFound(f"no import {job_id}")
+    return ImportJobRead.of(job)
 
 
 def export_row(product: Product) -> list[Any]:

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from servicekit.columns import MONEY, PERCENT, QUANTITY, line_amount_columns, totals_columns
 from servicekit.db import new_metadata
+from servicekit.import_jobs import import_jobs_table
 from servicekit.sequencing import add_event_sequences_table
 
 metadata = new_metadata()
@@ -447,29 +448,7 @@ external_references = Table(
 )
 
 # CSV imports run in the background (orders.adapters.imports): the file, its progress, its report.
-import_jobs = Table(
-    "import_jobs",
-    metadata,
-    Column("id", Uuid(as_uuid=False), primary_key=True),
-    Column("kind", String(20), nullable=False),
-    Column("dry_run", Boolean, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("content", Text, nullable=False),  # the file (UTF-8); emptied once finished
-    Column("total_rows", Integer, nullable=False),
-    Column("processed_rows", Integer, nullable=False, server_default=text("0")),
-    Column("report", JSONB),
-    # Who started it: the job runs as them (owner of what it creates, what they may see).
-    Column("created_by", String(200)),
-    Column("created_by_team", String(200)),
-    Column("visibility", String(10)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("finished_at", DateTime(timezone=True)),
-    CheckConstraint(
-        "status IN ('queued', 'running', 'succeeded', 'failed')", name="import_job_status"
-    ),
-    Index("ix_import_jobs_waiting", "created_at", postgresql_where=text("finished_at IS NULL")),
-)
+import_jobs = import_jobs_table(metadata)
 
 # --- the catalogue view, kept from inventory's events (product.changed, stock.level_changed) ---
 

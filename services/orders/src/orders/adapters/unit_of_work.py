@@ -15,17 +15,23 @@ from orders.adapters.catalogue import SqlCatalogueRepository
 from orders.adapters.contacts import SqlContactRepository
 from orders.adapters.customer_groups import SqlCustomerGroupRepository
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
-from orders.adapters.imports import SqlExternalReferences, SqlImportJobs
+from orders.adapters.imports import SqlExternalReferences
 from orders.adapters.opportunities import SqlOpportunityRepository
 from orders.adapters.orders import SqlOrderRepository
 from orders.adapters.price_lists import SqlPriceListRepository
 from orders.adapters.quotes import SqlQuoteRepository
 from orders.adapters.saved_filters import SqlSavedFilterRepository
 from orders.adapters.stages import SqlStageRepository
-from orders.adapters.tables import metadata, order_number_counters, quote_number_counters
+from orders.adapters.tables import (
+    import_jobs,
+    metadata,
+    order_number_counters,
+    quote_number_counters,
+)
 from orders.adapters.timeline import SqlTimeline
 from orders.adapters.webhooks import SqlWebhookRepository
 from servicekit.auth import current_actor
+from servicekit.import_jobs import SqlImportJobs
 from servicekit.numbering import next_in_year
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
@@ -57,7 +63,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.saved_filters = SqlSavedFilterRepository(session)
         self.webhooks = SqlWebhookRepository(session)
         self.references = SqlExternalReferences(session)
-        self.import_jobs = SqlImportJobs(session)
+        self.import_jobs = SqlImportJobs(session, import_jobs)
 
     async def next_order_sequence(self, year: int) -> int:
         # Gapless: the year's row stays locked until commit; a rollback gives the number back.

@@ -10,8 +10,9 @@ from orders.domain.contacts import Contact
 from orders.entrypoints.contacts_schemas import ContactCreate
 from orders.entrypoints.csv_rows import REFERENCE, checked_rows
 from orders.service_layer.contacts import NewContact
-from orders.service_layer.imports import ContactRow, Progress, import_contacts
+from orders.service_layer.imports import ContactRow, import_contacts
 from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
+from servicekit.import_jobs import Progress
 
 FIELDS = ("name", "email", "phone", "position")
 COLUMNS = (REFERENCE, "customer", *FIELDS)

@@ -16,10 +16,10 @@ from orders.entrypoints.customers_schemas import CustomerCreate
 from orders.service_layer.customers import NewCustomer
 from orders.service_layer.imports import (
     CustomerRow,
-    Progress,
     import_customers,
 )
 from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
+from servicekit.import_jobs import Progress
 
 ADDRESS_PARTS = ("name", "line1", "line2", "postal_code", "city", "region", "country")
 KINDS = ("billing", "shipping")

@@ -15,9 +15,10 @@ from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.entrypoints import mapping
 from orders.entrypoints.csv_rows import REFERENCE, differing, grouped_by_reference
 from orders.entrypoints.orders_schemas import OrderCreate
-from orders.service_layer.imports import OrderGroup, Progress, import_orders
+from orders.service_layer.imports import OrderGroup, import_orders
 from orders.service_layer.orders import NewOrder
 from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
+from servicekit.import_jobs import Progress
 
 ORDER_COLUMNS = (
     REFERENCE,

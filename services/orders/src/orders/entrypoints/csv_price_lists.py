@@ -16,8 +16,9 @@ from orders.domain.price_lists import PriceList
 from orders.entrypoints.csv_rows import differing, grouped_by_reference
 from orders.entrypoints.price_lists_api import new_price_list
 from orders.entrypoints.price_lists_schemas import PriceListWrite
-from orders.service_layer.imports import PriceListGroup, Progress, import_price_lists
+from orders.service_layer.imports import PriceListGroup, import_price_lists
 from servicekit.csvfiles import CellError, ImportReport, Row, Table, read_table
+from servicekit.import_jobs import Progress
 
 LIST_COLUMNS = (
     "external_reference",

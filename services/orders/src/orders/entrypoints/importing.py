@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.entrypoints import csv_contacts, csv_customers, csv_orders, csv_price_lists
-from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST, Progress
+from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST
 from servicekit.csvfiles import ImportReport, Table
+from servicekit.import_jobs import Progress
 
 
 @dataclass(frozen=True)

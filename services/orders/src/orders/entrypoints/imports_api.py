@@ -7,17 +7,16 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
 
+from orders.adapters.tables import import_jobs
 from orders.config import OrdersSettings
 from orders.entrypoints.common import PROBLEMS, SALES_OR_INTEGRATION, problems, unit_of_work
 from orders.entrypoints.importing import IMPORTERS, import_table
-from orders.entrypoints.imports_schemas import ImportJobRead
-from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST, ImportJob
+from orders.service_layer.imports import CONTACT, CUSTOMER, ORDER, PRICE_LIST
 from orders.service_layer.ownership import current_viewer
-from servicekit.auth import current_actor
-from servicekit.csvfiles import ImportFailed, ImportReportRead, decode
+from servicekit.csvfiles import ImportFailed, ImportReportRead
 from servicekit.http import NotFound
+from servicekit.import_jobs import ImportJobRead, queue_import
 from servicekit.runtime import runtime_of
 
 router = APIRouter(tags=["imports"])
@@ -54,25 +53,17 @@ async def _import(request: Request, kind: str, dry_run: bool, background: bool) 
     data = await request.body()
     table = IMPORTERS[kind].read(data, settings.import_max_rows)
     if background or len(table.rows) > settings.import_sync_rows:
-        job = ImportJob(
-            id=str(uuid.uuid4()),
-            kind=kind,
-            dry_run=dry_run,
-            content=decode(data),
-            total_rows=len(table.rows),
-            created_by=current_actor(),
-            created_by_team=current_viewer().team,
-            visibility=current_viewer().visibility.value,
-        )
         async with unit_of_work(request) as uow:
-            await uow.import_jobs.add(job)
-            queued = await uow.import_jobs.get(job.id)
-        assert queued is not None
-        return JSONResponse(
-            ImportJobRead.of(queued).model_dump(mode="json"),
-            status_code=202,
-            headers={"Location": f"/imports/{job.id}"},
-        )
+            return await queue_import(
+                uow.session,
+                import_jobs,
+                kind=kind,
+                dry_run=dry_run,
+                data=data,
+                total_rows=len(table.rows),
+                created_by_team=current_viewer().team,
+                visibility=current_viewer().visibility.value,
+            )
     with problems():
         runtime = runtime_of(request)
         report = await import_table(

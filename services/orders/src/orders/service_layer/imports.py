@@ -7,11 +7,9 @@ it is a dry run, creates the rest in the caller's one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from orders.domain.errors import InvalidOrder
 from orders.domain.price_lists import InvalidPriceList, OverlappingPriceList
@@ -22,16 +20,12 @@ from orders.service_layer.ownership import visible
 from orders.service_layer.price_lists import NewPriceList, create_price_list
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.csvfiles import CellError, ImportReport
+from servicekit.import_jobs import PROGRESS_EVERY, Progress
 
 CUSTOMER = "customer"
 CONTACT = "contact"
 ORDER = "order"
 PRICE_LIST = "price_list"
-
-Progress = Callable[[int], Awaitable[None]]
-"""Told how many rows are written so far (a background import shows it)."""
-
-PROGRESS_EVERY = 100
 
 
 class ExternalReferences(Protocol):
@@ -40,33 +34,6 @@ class ExternalReferences(Protocol):
         ...
 
     async def add(self, kind: str, reference: str, entity_id: str) -> None: ...
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"  # imported (or, in a dry run, checked without errors)
-    FAILED = "failed"  # refused: the report (or `error`) says why; nothing written
-
-
-@dataclass
-class ImportJob:
-    """An import processed in the background: its file, its progress, at last its report."""
-
-    id: str
-    kind: str
-    dry_run: bool
-    content: str
-    total_rows: int
-    status: JobStatus = JobStatus.QUEUED
-    processed_rows: int = 0
-    report: dict[str, Any] | None = None
-    created_by: str | None = None
-    created_by_team: str | None = None
-    visibility: str | None = None  # how far its creator sees (None: everything)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True)
