@@ -195,3 +195,6 @@ async def test_imports_see_as_their_starter_and_background_ones_create_as_them(
     [imported] = found.json()["items"]
     assert (imported["owner"], imported["team"]) == ("bob", "north")
     assert imported["id"] not in await _ids(client, "/customers", CAROL)
+    # The job's report holds the file's rows: seen as bob's records are, not by carol.
+    assert (await client.get(queued.headers["location"], headers=CAROL)).status_code == 404
+    assert (await client.get(queued.headers["location"], headers=MANAGER)).status_code == 200

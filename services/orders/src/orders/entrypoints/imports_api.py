@@ -139,9 +139,10 @@ async def import_price_lists(
 
 @router.get("/imports/{job_id}", response_model=ImportJobRead, responses=PROBLEMS)
 async def get_import(job_id: uuid.UUID, request: Request) -> ImportJobRead:
-    """A background import: its status, rows written so far, and its report once finished."""
+    """A background import: its status, rows written so far, and its report once finished.
+    Seen as its starter's records are (the report holds the file's rows): 404 otherwise."""
     async with unit_of_work(request) as uow:
         job = await uow.import_jobs.get(str(job_id))
-    if job is None:
+    if job is None or not current_viewer().sees(job.created_by, job.created_by_team):
         raise NotFound(f"no import {job_id}")
     return ImportJobRead.of(job)
