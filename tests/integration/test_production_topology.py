@@ -58,6 +58,14 @@ async def test_full_life_of_an_order(split_suite: SplitSuite) -> None:
     await lifecycle.test_full_life_of_an_order(split_suite)
 
 
+async def confirm(suite: SplitSuite, order_id: str) -> httpx.Response:
+    # 200 requests at once queue on a small machine: each gets time to be served, since the
+    # race is under test here, not the latency (the benchmark measures that).
+    async with suite.client("orders") as orders:
+        orders.timeout = httpx.Timeout(180)
+        return await orders.post(f"/orders/{order_id}/confirm", json={})
+
+
 async def test_200_confirmations_race_for_50_units(split_suite: SplitSuite) -> None:
     """200 orders of one unit each, confirmed at once, against 50 units: exactly 50 reserved."""
     code = await lifecycle.stocked_product(split_suite, "50")
@@ -69,9 +77,7 @@ async def test_200_confirmations_race_for_50_units(split_suite: SplitSuite) -> N
     inventory_workers = split_suite.workers["inventory"]
     before = [await confirmations_processed(worker) for worker in inventory_workers]
 
-    responses = await asyncio.gather(
-        *(lifecycle.order_action(split_suite, order["id"], "confirm") for order in orders)
-    )
+    responses = await asyncio.gather(*(confirm(split_suite, order["id"]) for order in orders))
     assert [r.status_code for r in responses] == [200] * 200, [
         r.text for r in responses if r.status_code != 200
     ][:3]
