@@ -11,7 +11,8 @@ from orders_builders import an_order
 
 from contracts import EventType, new_event
 from contracts.events import WarehouseChanged
-from orders.domain.errors import InvalidOrder
+from orders.domain.errors import IllegalTransition, InvalidOrder
+from orders.domain.order import OrderStatus
 from orders.service_layer import catalogue, orders
 
 
@@ -55,9 +56,10 @@ async def test_an_order_names_only_a_known_active_warehouse(uow: Any) -> None:
     assert (await uow.catalogue.warehouse("EAST")).active is True  # a stale event changes nothing
 
     assert await catalogue.warehouse_changed(uow, announced("EAST", sequence=3, active=False))
-    with pytest.raises(InvalidOrder, match="inactive") as inactive:
+    with pytest.raises(IllegalTransition, match="inactive") as inactive:
         await orders.confirm_order(uow, order.id)  # deactivated since the draft was made
-    assert inactive.value.field == "warehouse"
+    assert inactive.value.details == {"warehouse": "EAST"}
+    assert (await orders.get_order(uow, order.id)).status is OrderStatus.DRAFT
     draft = await an_order(uow, "service")
     with pytest.raises(InvalidOrder, match="inactive"):
         await orders.revise_order(uow, draft.id, {"warehouse": "EAST"}, None)

@@ -26,7 +26,7 @@ from orders.domain.content import (
     line_inputs_of,
 )
 from orders.domain.customer import Customer
-from orders.domain.errors import InvalidOrder
+from orders.domain.errors import IllegalTransition, InvalidOrder
 from orders.domain.numbering import format_order_number
 from orders.domain.order import BLANKED_ON_COPY, Order
 from orders.domain.totals import plain
@@ -255,10 +255,20 @@ async def confirm_order(
     cause: CloudEvent[Any] | None = None,
 ) -> Order:
     """draft → open; records order.confirmed with the full snapshot. The warehouse it names
-    must still be known and active (a copy's, or one deactivated since): 422 naming it."""
+    must still be known and active (a copy's, or one deactivated since): else 409, since it is
+    the order's own field, not the request's, that stands in the way."""
     order = await get_order(uow, order_id, for_update=True)
+    status = order.status
     order.confirm()  # 409 unless a draft, before anything else
-    await check_warehouse(uow, order.warehouse)
+    try:
+        await check_warehouse(uow, order.warehouse)
+    except InvalidOrder as refused:
+        raise IllegalTransition(
+            "confirm",
+            status,
+            f"{refused.message}: change the order's warehouse first",
+            details={"warehouse": order.warehouse},
+        ) from None
     order.updated_at = utcnow()
     await uow.orders.save(order)
     products = len(order.product_lines)
