@@ -47,6 +47,7 @@ demo:  ## walk one order through its whole life (needs `make up` or `make run`)
 	@. deploy/local/env.sh && uv run --frozen python scripts/demo.py
 
 # `make bench QUICK=1` is the tiny run CI may call; `make bench JSON=bench.json` keeps the figures.
+# `make bench BENCH_ARGS="--steady 10 --minutes 10"`: memory over a steady 10 orders/s.
 bench:  ## measure the running suite against same-run floors (needs `make up`; QUICK=1, JSON=FILE)
 	@. deploy/local/env.sh && uv run --frozen python scripts/bench.py $(if $(QUICK),--quick) \
 		$(if $(JSON),--json $(JSON)) $(BENCH_ARGS)

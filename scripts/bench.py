@@ -3,6 +3,8 @@
 Usage: `make bench` while `make up` runs (`make bench QUICK=1` for a tiny run that finishes in
 seconds, `make bench JSON=bench.json` to keep the figures), or
 `uv run python scripts/bench.py [--quick] [--json FILE]` with `. deploy/local/env.sh` sourced.
+The service processes are found from the pid files in $SUITE_STATE_DIR/run (env.sh sets it to
+the checkout's .local).
 
 Floors: PostgreSQL (pgbench TPC-B when installed, else an asyncpg insert loop; plus the latency of
 a one-row transaction), a raw aiokafka producer (1 KiB, acks=all, idempotent) and the one-hop
@@ -11,6 +13,13 @@ rendering a one-page invoice like the documents service's. The suite: order crea
 confirm → reserved for a burst and for single orders, the full life of N orders at once, PDFs/s,
 and the CPU seconds and peak RSS of every service process. Every figure is printed next to its
 floor and the ratio of the two; `--json` writes the same. Figures are never asserted.
+
+Steady rate (`--steady RATE --minutes M`, e.g. `make bench BENCH_ARGS="--steady 10 --minutes
+10"`): nothing of the above but full lives started at RATE a second for M minutes whether or not
+the earlier ones are done (at most --max-in-flight at a time; a start that waits counts as fallen
+behind), the services' RSS sampled every few seconds; prints RSS per minute, each service's growth
+after the first minute (and its least-squares slope in MiB/min), the rates achieved and the
+per-order latency.
 
 Only loopback addresses are used; every loop is bounded and every wait has a timeout.
 """
@@ -24,6 +33,7 @@ import dataclasses
 import io
 import ipaddress
 import json
+import math
 import os
 import platform
 import re
@@ -213,7 +223,8 @@ class ProcessSampler:
     """Samples every service's process tree (the `uv run` launcher and the Python under it).
 
     CPU counts the whole tree, children that already exited included (their time is in their
-    parent's cutime); RSS leaves out the launcher, which only waits.
+    parent's cutime); RSS leaves out the launcher, which only waits. `rss_history` keeps every
+    sample's RSS per service: (when, {service: bytes}).
     """
 
     def __init__(self, launchers: dict[str, int], interval: float = 0.5) -> None:
@@ -221,6 +232,7 @@ class ProcessSampler:
         self.interval = interval
         self.usage = {name: ProcessUsage(pid) for name, pid in launchers.items()}
         self.marks: dict[str, dict[str, float]] = {}
+        self.rss_history: list[tuple[float, dict[str, int]]] = []
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> dict[str, float]:
@@ -230,6 +242,7 @@ class ProcessSampler:
         for stat in processes:
             children.setdefault(stat.ppid, []).append(stat)
         cpu: dict[str, float] = {}
+        rss_now: dict[str, int] = {}
         for name, usage in self.usage.items():
             root = by_pid.get(usage.launcher_pid)
             if root is None:
@@ -244,6 +257,8 @@ class ProcessSampler:
             rss = sum(stat.rss_bytes for stat in tree if stat.name != "uv")
             usage.peak_rss_bytes = max(usage.peak_rss_bytes, rss)
             cpu[name] = usage.cpu_seconds
+            rss_now[name] = rss
+        self.rss_history.append((now(), rss_now))
         own = resource.getrusage(resource.RUSAGE_SELF)
         cpu["bench client"] = own.ru_utime + own.ru_stime
         return cpu
@@ -1002,50 +1017,68 @@ class Suite:
         return {"orders": self.sizes.single_orders, "latency": latency_summary(latencies)}
 
     async def life(self) -> dict[str, Any]:
-        """N orders at once through create → confirm → reserved → ship → complete → invoiced,
-        with the order confirmation and the invoice as PDFs."""
+        """N orders at once through their full life (see `Lives`)."""
         sizes = self.sizes
-        customer = await self.new_customer("life")
-        reserving = self.watcher(customer, fulfilment="reserving")
-        shipping = self.watcher(customer, fulfilment="reserved")
-        invoicing = self.watcher(customer, status="concluded", billing="not_invoiced")
-        order_ids: list[str] = []
-
-        async def one_life() -> float:
-            begun = now()
-            order_id, _ = await self.create_order(customer)
-            order_ids.append(order_id)
-            await self.confirm(order_id)
-            await reserving.expect(order_id)
-            await self.inventory.call(
-                "POST",
-                "/shipments",
-                headers={"Idempotency-Key": str(uuid.uuid4())},
-                json={"order_id": order_id, "lines": [{"sku": self.sku, "quantity": "1"}]},
-            )
-            await shipping.expect(order_id)
-            await self.orders.call("POST", f"/orders/{order_id}/complete")
-            await invoicing.expect(order_id)
-            await self.docs.expect(order_id, {"order_confirmation", "invoice"})
-            return now() - begun
-
+        lives = Lives(self, await self.new_customer("life"))
         started = now()
         try:
-            durations = await asyncio.gather(*(one_life() for _ in range(sizes.life_orders)))
+            durations = await asyncio.gather(*(lives.one() for _ in range(sizes.life_orders)))
         finally:
-            for watcher in (reserving, shipping, invoicing):
-                await watcher.stop()
+            await lives.stop()
         elapsed = now() - started
         return {
             "orders": sizes.life_orders,
             "orders_per_s": sizes.life_orders / elapsed,
             "seconds": elapsed,
             "latency": latency_summary(durations),
-            "pdfs": len(self.docs.created(order_ids)),
-            "pdfs_per_s": pdfs_per_second(self.docs.created(order_ids)),
-            "polls": sum(w.polls for w in (reserving, shipping, invoicing)),
-            "poll_seconds": sum(w.poll_seconds for w in (reserving, shipping, invoicing)),
+            "pdfs": len(self.docs.created(lives.order_ids)),
+            "pdfs_per_s": pdfs_per_second(self.docs.created(lives.order_ids)),
+            **lives.polling(),
         }
+
+
+class Lives:
+    """Orders of one customer through create → confirm → reserved → ship → complete → invoiced,
+    with the order confirmation and the invoice as PDFs; the watchers are shared by all of them."""
+
+    def __init__(self, suite: Suite, customer: str) -> None:
+        self.suite = suite
+        self.customer = customer
+        self.reserving = suite.watcher(customer, fulfilment="reserving")
+        self.shipping = suite.watcher(customer, fulfilment="reserved")
+        self.invoicing = suite.watcher(customer, status="concluded", billing="not_invoiced")
+        self.order_ids: list[str] = []
+
+    async def one(self) -> float:
+        """One order's full life; how long it took."""
+        suite = self.suite
+        begun = now()
+        order_id, _ = await suite.create_order(self.customer)
+        self.order_ids.append(order_id)
+        await suite.confirm(order_id)
+        await self.reserving.expect(order_id)
+        await suite.inventory.call(
+            "POST",
+            "/shipments",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+            json={"order_id": order_id, "lines": [{"sku": suite.sku, "quantity": "1"}]},
+        )
+        await self.shipping.expect(order_id)
+        await suite.orders.call("POST", f"/orders/{order_id}/complete")
+        await self.invoicing.expect(order_id)
+        await suite.docs.expect(order_id, {"order_confirmation", "invoice"})
+        return now() - begun
+
+    def polling(self) -> dict[str, float]:
+        watchers = (self.reserving, self.shipping, self.invoicing)
+        return {
+            "polls": sum(w.polls for w in watchers),
+            "poll_seconds": sum(w.poll_seconds for w in watchers),
+        }
+
+    async def stop(self) -> None:
+        for watcher in (self.reserving, self.shipping, self.invoicing):
+            await watcher.stop()
 
 
 async def refuse_unless_running() -> None:
@@ -1220,7 +1253,8 @@ async def phase(
     return result
 
 
-async def bench(sizes: Sizes) -> dict[str, Any]:
+async def start_sampling(interval: float) -> ProcessSampler:
+    """Only a running suite on this machine is measured; its processes are sampled from now on."""
     refuse_remote_addresses()
     await refuse_unless_running()
     launchers = service_pid_files()
@@ -1229,10 +1263,25 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
             f"bench: no service pid files in {RUN_DIR}: CPU and memory are not measured",
             file=sys.stderr,
         )
-    load_before = os.getloadavg()
-    sampler = ProcessSampler(launchers)
+    sampler = ProcessSampler(launchers, interval)
     sampler.start()
     sampler.mark("run start")
+    return sampler
+
+
+def machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+    }
+
+
+async def bench(sizes: Sizes) -> dict[str, Any]:
+    load_before = os.getloadavg()
+    sampler = await start_sampling(0.5)
     started = datetime.now().astimezone()
     suite = Suite(sizes)
     try:
@@ -1271,18 +1320,296 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     print_report(rows, processes)
     return {
         "started_at": started.isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "load_average_before": load_before,
-            "load_average_after": os.getloadavg(),
-        },
+        "machine": machine(load_before),
         "sizes": dataclasses.asdict(sizes),
         "rows": [row.as_json() for row in rows],
         "floors": floors,
         "suite": results,
         "processes": processes,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Steady rate: full lives started on a schedule for minutes, RSS sampled all along
+
+
+@dataclasses.dataclass(frozen=True)
+class Steady:
+    """Full lives started at `rate` a second for `minutes`, whether or not earlier ones are done
+    (open loop), at most `max_in_flight` at a time."""
+
+    rate: float
+    minutes: float
+    sample_seconds: float = 5.0
+    max_in_flight: int = 0  # 0: 30 seconds' worth of starts, at least 50
+    late_after: float = 1.0  # a start this late (seconds) counts as fallen behind
+    order_timeout: float = 300.0
+    drain_seconds: float = 300.0
+
+    @property
+    def seconds(self) -> float:
+        return self.minutes * 60
+
+    @property
+    def in_flight_bound(self) -> int:
+        return self.max_in_flight or max(50, math.ceil(self.rate * 30))
+
+
+def schedule(rate: float, seconds: float) -> list[float]:
+    """When each order starts, in seconds from the first: evenly `1 / rate` apart, all before
+    `seconds`."""
+    count = math.ceil(rate * seconds - 1e-9)
+    return [index / rate for index in range(max(0, count))]
+
+
+def rss_series(
+    history: list[tuple[float, dict[str, int]]], started: float
+) -> dict[str, list[tuple[float, float]]]:
+    """Each service's RSS over time: (seconds since `started`, MiB), from the sampler's history."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    for at, rss in history:
+        if at >= started:
+            for name, size in rss.items():
+                series.setdefault(name, []).append((at - started, size / MIB))
+    return series
+
+
+def per_minute(series: list[tuple[float, float]]) -> list[dict[str, float]]:
+    """Min, median and max of the samples taken in each minute (minute 1 is seconds 0-60)."""
+    minutes: dict[int, list[float]] = {}
+    for at, value in series:
+        minutes.setdefault(int(at // 60) + 1, []).append(value)
+    return [
+        {
+            "minute": minute,
+            "min": min(values),
+            "median": statistics.median(values),
+            "max": max(values),
+            "samples": len(values),
+        }
+        for minute, values in sorted(minutes.items())
+    ]
+
+
+def growth(series: list[tuple[float, float]], warmup: float) -> dict[str, float | None]:
+    """The last sample of the warm-up (the first sample if none is that early) against the last
+    sample, and the least-squares slope in MiB/min over the samples from the warm-up's end on, so
+    what the warm-up allocates does not count as growth."""
+    if not series:
+        return {}
+    in_warmup = [sample for sample in series if sample[0] <= warmup] or series[:1]
+    base_at, base = in_warmup[-1]
+    end_at, end = series[-1]
+    after = [(at / 60, value) for at, value in series if at >= base_at]
+    slope = None
+    if len({at for at, _ in after}) >= 2:
+        xs, ys = zip(*after, strict=True)
+        slope = statistics.linear_regression(xs, ys).slope
+    return {
+        "warmup_end_s": base_at,
+        "warmup_end_mib": base,
+        "end_s": end_at,
+        "end_mib": end,
+        "growth_mib": end - base,
+        "growth_percent": (end - base) / base * 100 if base else None,
+        "slope_mib_per_min": slope,
+    }
+
+
+async def steady_lives(suite: Suite, steady: Steady) -> dict[str, Any]:
+    """Starts full lives on schedule; waits (bounded) for the ones in flight at the end."""
+    lives = Lives(suite, await suite.new_customer("steady"))
+    starts = schedule(steady.rate, steady.seconds)
+    bound = steady.in_flight_bound
+    slots = asyncio.Semaphore(bound)
+    late: list[float] = []  # per started order, how long after its time it started
+    durations: list[float] = []
+    finished: list[float] = []
+    failures: list[str] = []
+    tasks: set[asyncio.Task[None]] = set()
+    in_flight = peak_in_flight = 0
+
+    async def one() -> None:
+        nonlocal in_flight
+        try:
+            async with asyncio.timeout(steady.order_timeout):
+                durations.append(await lives.one())
+            finished.append(now())
+        except (TimeoutError, BenchError, DemoError, httpx.HTTPError) as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            in_flight -= 1
+            slots.release()
+
+    def progress(label: str) -> None:
+        print(
+            f"bench: steady: {label}: {len(late)} started, {len(durations)} done, "
+            f"{in_flight} in flight, {len(failures)} failed",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    started = now()
+    window_end = started + steady.seconds
+    next_report = 60.0
+    warned = False
+    try:
+        for offset in starts:
+            due = started + offset
+            if (pause := due - now()) > 0:
+                await asyncio.sleep(pause)
+            if offset >= next_report:
+                progress(f"minute {next_report / 60:.0f}")
+                next_report += 60
+            if slots.locked() and not warned:
+                warned = True
+                print(
+                    f"bench: steady: {bound} orders in flight (the bound, --max-in-flight): the "
+                    f"suite does not keep up with {steady.rate:g} orders/s; later starts wait for "
+                    "a free slot and count as fallen behind",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            remaining = window_end - now()
+            if remaining <= 0:
+                break
+            try:
+                await asyncio.wait_for(slots.acquire(), timeout=remaining)
+            except TimeoutError:
+                break
+            late.append(now() - due)
+            in_flight += 1
+            peak_in_flight = max(peak_in_flight, in_flight)
+            task = asyncio.create_task(one())
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        progress("all started")
+        if tasks:
+            _, unfinished = await asyncio.wait(set(tasks), timeout=steady.drain_seconds)
+            for task in unfinished:
+                task.cancel()
+    finally:
+        for task in list(tasks):
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await lives.stop()
+    ended = max(finished, default=now())
+    return {
+        "rate": steady.rate,
+        "minutes": steady.minutes,
+        "planned": len(starts),
+        "started": len(late),
+        "completed": len(durations),
+        "failed": len(failures),
+        "failures": failures[:5],
+        "unfinished": len(late) - len(durations) - len(failures),
+        "not_started": len(starts) - len(late),
+        "late_starts": sum(1 for delay in late if delay > steady.late_after),
+        "late_after_s": steady.late_after,
+        "max_late_s": max(late, default=0.0),
+        "max_in_flight": bound,
+        "peak_in_flight": peak_in_flight,
+        "started_per_s": len(late) / steady.seconds,
+        "completed_per_s": len(durations) / (ended - started) if durations else 0.0,
+        "latency": latency_summary(durations),
+        "pdfs": len(suite.docs.created(lives.order_ids)),
+        **lives.polling(),
+    }
+
+
+def print_steady_report(run: dict[str, Any], memory: dict[str, Any]) -> None:
+    print()
+    print(
+        f"steady run: {run['rate']:g} orders/s for {run['minutes']:g} min: {run['planned']} "
+        f"planned, {run['started']} started ({run['started_per_s']:.2f}/s), {run['completed']} "
+        f"completed ({run['completed_per_s']:.2f}/s), {run['failed']} failed, "
+        f"{run['unfinished']} unfinished"
+    )
+    print(
+        f"fell behind: {run['late_starts']} started more than {run['late_after_s']:g} s late "
+        f"(worst {run['max_late_s']:.2f} s), {run['not_started']} not started; in flight at "
+        f"most {run['peak_in_flight']} (bound {run['max_in_flight']})"
+    )
+    latency = run["latency"]
+    print(
+        f"per-order full life: p50 {number(latency['p50_ms'])} ms, "
+        f"p99 {number(latency['p99_ms'])} ms"
+    )
+    for failure in run["failures"]:
+        print(f"  failed: {failure}")
+    per_service: dict[str, list[dict[str, float]]] = memory["per_minute"]
+    if not per_service:
+        return
+    widths = {name: max(len(name), 11) + 2 for name in per_service}
+    print()
+    print("RSS MiB per minute (min/median/max of the samples)")
+    print(f"{'minute':>6}  " + "".join(f"{name:<{width}}" for name, width in widths.items()))
+    minutes = sorted({row["minute"] for rows in per_service.values() for row in rows})
+    for minute in minutes:
+        cells = []
+        for name, width in widths.items():
+            row = next((r for r in per_service[name] if r["minute"] == minute), None)
+            cell = "" if row is None else f"{row['min']:.0f}/{row['median']:.0f}/{row['max']:.0f}"
+            cells.append(f"{cell:<{width}}")
+        print(f"{minute:>6.0f}  " + "".join(cells))
+    warmup = memory["warmup_s"]
+    print()
+    print(
+        f"{'service':<22} {f'RSS at {warmup:.0f} s':>13} {'at the end':>11} {'growth MiB':>11} "
+        f"{'growth %':>9} {'MiB/min':>8} {'CPU s':>8}"
+    )
+    print("-" * 88)
+    for name, figures in memory["growth"].items():
+        slope, percent = figures["slope_mib_per_min"], figures["growth_percent"]
+        cpu = memory["cpu_seconds"].get(name)
+        cpu_text = "" if cpu is None else f"{cpu:.1f}"
+        print(
+            f"{name:<22} {figures['warmup_end_mib']:>13.1f} {figures['end_mib']:>11.1f} "
+            f"{figures['growth_mib']:>+11.1f} {'' if percent is None else f'{percent:+.1f}':>9} "
+            f"{'' if slope is None else f'{slope:+.2f}':>8} {cpu_text:>8}"
+        )
+    print(f"(MiB/min: least-squares slope over the samples from {warmup:.0f} s on)")
+
+
+async def steady_bench(steady: Steady) -> dict[str, Any]:
+    """The steady-rate run: no floors, no other phases; RSS sampled every few seconds."""
+    load_before = os.getloadavg()
+    sampler = await start_sampling(steady.sample_seconds)
+    started_at = datetime.now().astimezone()
+    # Stock for every planned order; the whole run, drain included, is bounded.
+    sizes = Sizes(
+        burst_orders=0,
+        single_orders=0,
+        life_orders=len(schedule(steady.rate, steady.seconds)),
+        phase_timeout=steady.seconds + steady.drain_seconds + 60,
+    )
+    suite = Suite(sizes)
+    try:
+        await suite.prepare()
+        started = now()
+        run = await phase("steady", sizes, sampler, lambda: steady_lives(suite, steady))
+        sampler.sample()
+    finally:
+        await suite.aclose()
+        await sampler.stop()
+    series = rss_series(sampler.rss_history, started)
+    duration = max((points[-1][0] for points in series.values()), default=0.0)
+    warmup = min(60.0, duration / 2)  # a short trial run still gets figures
+    memory = {
+        "sample_seconds": steady.sample_seconds,
+        "warmup_s": warmup,
+        "cpu_seconds": sampler.between("steady start", "steady end"),
+        "per_minute": {name: per_minute(points) for name, points in series.items()},
+        "growth": {name: growth(points, warmup) for name, points in series.items()},
+        "samples": series,
+    }
+    print_steady_report(run, memory)
+    return {
+        "mode": "steady",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "machine": machine(load_before),
+        "steady": run,
+        "memory": memory,
     }
 
 
@@ -1293,7 +1620,32 @@ def main() -> int:
     parser.add_argument("--orders", type=int, help="orders in the create/confirm burst")
     parser.add_argument("--life-orders", type=int, help="orders in the full-life run")
     parser.add_argument("--single-orders", type=int, help="orders confirmed one at a time")
+    steady_mode = parser.add_argument_group(
+        "steady rate", "full lives started at a constant rate, RSS sampled (no floors, no phases)"
+    )
+    steady_mode.add_argument(
+        "--steady", type=float, metavar="RATE", help="start RATE full-life orders a second"
+    )
+    steady_mode.add_argument(
+        "--minutes", type=float, default=10.0, help="for how long (default 10; 0.5 is fine)"
+    )
+    steady_mode.add_argument(
+        "--sample-seconds", type=float, default=5.0, help="seconds between RSS samples (default 5)"
+    )
+    steady_mode.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=0,
+        help="orders in flight at the most (default: 30 seconds' worth, at least 50)",
+    )
     args = parser.parse_args()
+    steady = None
+    if args.steady is not None:
+        if not 0 < args.steady <= 100 or not 0 < args.minutes <= 180:
+            parser.error("--steady takes 0 < RATE <= 100 and --minutes 0 < M <= 180")
+        if not 0.5 <= args.sample_seconds <= 60 or args.max_in_flight < 0:
+            parser.error("--sample-seconds takes 0.5 to 60; --max-in-flight 0 or more")
+        steady = Steady(args.steady, args.minutes, args.sample_seconds, args.max_in_flight)
     sizes = Sizes.quick() if args.quick else Sizes()
     overrides = {
         "burst_orders": args.orders,
@@ -1302,7 +1654,7 @@ def main() -> int:
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v})
     try:
-        report = asyncio.run(bench(sizes))
+        report = asyncio.run(bench(sizes) if steady is None else steady_bench(steady))
     except (BenchError, DemoError, httpx.HTTPError, OSError, asyncpg.PostgresError) as exc:
         print(f"bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
