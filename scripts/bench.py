@@ -1374,11 +1374,16 @@ def rss_series(
     return series
 
 
-def per_minute(series: list[tuple[float, float]]) -> list[dict[str, float]]:
-    """Min, median and max of the samples taken in each minute (minute 1 is seconds 0-60)."""
+def by_minute(series: Iterable[tuple[float, float]]) -> dict[int, list[float]]:
+    """The values of (seconds, value) pairs by minute: minute 1 is seconds 0-60."""
     minutes: dict[int, list[float]] = {}
     for at, value in series:
         minutes.setdefault(int(at // 60) + 1, []).append(value)
+    return dict(sorted(minutes.items()))
+
+
+def per_minute(series: list[tuple[float, float]]) -> list[dict[str, float]]:
+    """Min, median and max of the samples taken in each minute."""
     return [
         {
             "minute": minute,
@@ -1387,7 +1392,25 @@ def per_minute(series: list[tuple[float, float]]) -> list[dict[str, float]]:
             "max": max(values),
             "samples": len(values),
         }
-        for minute, values in sorted(minutes.items())
+        for minute, values in by_minute(series).items()
+    ]
+
+
+def lives_per_minute(
+    starts: list[float], lives: list[tuple[float, float]]
+) -> list[dict[str, float]]:
+    """For each minute, the orders started in it (seconds from the first start), how many of them
+    completed and the p50/p99 of their full life (`lives`: start, seconds it took)."""
+    durations = by_minute(lives)
+    return [
+        {
+            "minute": minute,
+            "started": len(started),
+            "completed": len(durations.get(minute, [])),
+            "p50_ms": percentile(durations.get(minute, []), 0.50) * 1000,
+            "p99_ms": percentile(durations.get(minute, []), 0.99) * 1000,
+        }
+        for minute, started in by_minute((start, 1.0) for start in starts).items()
     ]
 
 
@@ -1423,18 +1446,17 @@ async def steady_lives(suite: Suite, steady: Steady) -> dict[str, Any]:
     bound = steady.in_flight_bound
     slots = asyncio.Semaphore(bound)
     late: list[float] = []  # per started order, how long after its time it started
-    durations: list[float] = []
-    finished: list[float] = []
+    begun: list[float] = []  # when each started, in seconds from the first start
+    lived: list[tuple[float, float]] = []  # per completed order: when it started, how long
     failures: list[str] = []
     tasks: set[asyncio.Task[None]] = set()
     in_flight = peak_in_flight = 0
 
-    async def one() -> None:
+    async def one(start: float) -> None:
         nonlocal in_flight
         try:
             async with asyncio.timeout(steady.order_timeout):
-                durations.append(await lives.one())
-            finished.append(now())
+                lived.append((start, await lives.one()))
         except (TimeoutError, BenchError, DemoError, httpx.HTTPError) as exc:
             failures.append(f"{type(exc).__name__}: {exc}")
         finally:
@@ -1443,7 +1465,7 @@ async def steady_lives(suite: Suite, steady: Steady) -> dict[str, Any]:
 
     def progress(label: str) -> None:
         print(
-            f"bench: steady: {label}: {len(late)} started, {len(durations)} done, "
+            f"bench: steady: {label}: {len(late)} started, {len(lived)} done, "
             f"{in_flight} in flight, {len(failures)} failed",
             file=sys.stderr,
             flush=True,
@@ -1478,9 +1500,10 @@ async def steady_lives(suite: Suite, steady: Steady) -> dict[str, Any]:
             except TimeoutError:
                 break
             late.append(now() - due)
+            begun.append(now() - started)
             in_flight += 1
             peak_in_flight = max(peak_in_flight, in_flight)
-            task = asyncio.create_task(one())
+            task = asyncio.create_task(one(begun[-1]))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         progress("all started")
@@ -1493,7 +1516,8 @@ async def steady_lives(suite: Suite, steady: Steady) -> dict[str, Any]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await lives.stop()
-    ended = max(finished, default=now())
+    durations = [took for _, took in lived]
+    last_done = max((start + took for start, took in lived), default=0.0)
     return {
         "rate": steady.rate,
         "minutes": steady.minutes,
@@ -1510,8 +1534,9 @@ async def steady_lives(suite: Suite, steady: Steady) -> dict[str, Any]:
         "max_in_flight": bound,
         "peak_in_flight": peak_in_flight,
         "started_per_s": len(late) / steady.seconds,
-        "completed_per_s": len(durations) / (ended - started) if durations else 0.0,
+        "completed_per_s": len(durations) / last_done if last_done else 0.0,
         "latency": latency_summary(durations),
+        "per_minute": lives_per_minute(begun, lived),
         "pdfs": len(suite.docs.created(lives.order_ids)),
         **lives.polling(),
     }
@@ -1537,6 +1562,13 @@ def print_steady_report(run: dict[str, Any], memory: dict[str, Any]) -> None:
     )
     for failure in run["failures"]:
         print(f"  failed: {failure}")
+    print()
+    print(f"{'minute':>6} {'started':>8} {'completed':>10} {'p50 ms':>9} {'p99 ms':>9}")
+    for row in run["per_minute"]:
+        print(
+            f"{row['minute']:>6} {row['started']:>8} {row['completed']:>10} "
+            f"{number(row['p50_ms']):>9} {number(row['p99_ms']):>9}"
+        )
     per_service: dict[str, list[dict[str, float]]] = memory["per_minute"]
     if not per_service:
         return

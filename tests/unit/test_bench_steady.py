@@ -113,3 +113,18 @@ def test_without_a_sample_in_the_warm_up_the_first_one_is_the_base(bench: Module
 def test_one_sample_has_no_slope_and_none_has_no_figures(bench: ModuleType) -> None:
     assert bench.growth([(0.0, 50.0)], warmup=60.0)["slope_mib_per_min"] is None
     assert bench.growth([], warmup=60.0) == {}
+
+
+def test_the_lives_of_each_minute_are_counted_by_their_start(bench: ModuleType) -> None:
+    starts = [0.0, 30.0, 59.5, 60.0, 125.0]
+    lives = [(0.0, 1.0), (30.0, 3.0), (59.5, 2.0), (125.0, 4.0)]  # the one at 60 s never ended
+    rows = bench.lives_per_minute(starts, lives)
+    assert [(r["minute"], r["started"], r["completed"]) for r in rows] == [
+        (1, 3, 3),
+        (2, 1, 0),
+        (3, 1, 1),
+    ]
+    assert rows[0]["p50_ms"] == 2000.0
+    assert rows[0]["p99_ms"] == 3000.0
+    assert rows[1]["p50_ms"] != rows[1]["p50_ms"]  # NaN: nothing completed
+    assert rows[2]["p99_ms"] == 4000.0
