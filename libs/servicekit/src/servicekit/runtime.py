@@ -99,7 +99,13 @@ class Runtime:
         # Environments sharing a cluster through a topic prefix must not share consumer groups
         # either; without a prefix the group is the service's name, as it always was.
         self.consumer_group = spec.settings.kafka.topic_prefix + spec.name
-        self.engine: AsyncEngine = make_engine(spec.settings.database_url)
+        # A pool as large as the usual concurrency: connections opened past it at every peak and
+        # closed after (max_overflow) cost a new session each, its prepared statements included.
+        self.engine: AsyncEngine = make_engine(
+            spec.settings.database_url,
+            pool_size=spec.settings.database_pool_size,
+            max_overflow=spec.settings.database_max_overflow,
+        )
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         # servicekit.http.idempotent() reads the service's key lifetime from its session
         idempotency_ttl = timedelta(hours=spec.settings.idempotency_ttl_hours)

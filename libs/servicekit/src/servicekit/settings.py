@@ -94,6 +94,12 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     database_url: str
+    database_pool_size: int = Field(
+        default=20, ge=1, le=500, description="connections kept open per process"
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=500, description="opened beyond the pool at peaks, closed after"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
