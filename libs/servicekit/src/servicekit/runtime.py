@@ -24,6 +24,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts import EventType, Topic, event_model
@@ -302,43 +303,7 @@ class Runtime:
             by_prefix=self.spec.body_limits,
         )
 
-        @app.middleware("http")
-        async def correlate_and_measure(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
-            started = time.perf_counter()
-
-            def observe(status: int) -> None:
-                path = getattr(request.scope.get("route"), "path", "unmatched")
-                seconds = time.perf_counter() - started
-                HTTP_SECONDS.labels(service, request.method, path, str(status)).observe(seconds)
-                if not path.startswith(_UNLOGGED_ROUTES):
-                    access_log.info(
-                        "%s %s %d",
-                        request.method,
-                        request.url.path,
-                        status,
-                        extra={
-                            "http_method": request.method,
-                            "http_path": request.url.path,
-                            "http_route": path,
-                            "http_status": status,
-                            "duration_ms": round(seconds * 1000, 1),
-                            "client": request.client.host if request.client else None,
-                        },
-                    )
-
-            with log_context(correlation_id=correlation_id[:200]):
-                try:
-                    response = await call_next(request)
-                except Exception:
-                    # Unexpected: the outermost handler answers 500 after this middleware.
-                    observe(500)
-                    raise
-                observe(response.status_code)  # the access log line carries the correlation id
-            response.headers[CORRELATION_HEADER] = correlation_id
-            return response
+        app.add_middleware(CorrelateAndMeasure, service=service)
 
     def _operations_router(self) -> APIRouter:
         router = APIRouter(tags=["operations"])
@@ -369,6 +334,62 @@ class Runtime:
             return self.asyncapi()
 
         return router
+
+
+class CorrelateAndMeasure:
+    """Each request's correlation id (taken or made, echoed in the response), its duration in
+    the HTTP histogram and its access log line.
+
+    Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs the
+    rest of the app in a task of its own behind memory streams, on every request.
+    """
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = Headers(scope=scope).get(CORRELATION_HEADER) or str(uuid.uuid4())
+        started = time.perf_counter()
+        status = 500  # unless the app starts an answer
+
+        async def send_with_correlation(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = correlation_id
+            await send(message)
+
+        with log_context(correlation_id=correlation_id[:200]):
+            try:
+                await self.app(scope, receive, send_with_correlation)
+            finally:
+                # the router put the matched route into the scope; the log line carries the id
+                self._observe(scope, status, time.perf_counter() - started)
+
+    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+        path = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"]
+        HTTP_SECONDS.labels(self.service, method, path, str(status)).observe(seconds)
+        if not path.startswith(_UNLOGGED_ROUTES):
+            client = scope.get("client")
+            access_log.info(
+                "%s %s %d",
+                method,
+                scope["path"],
+                status,
+                extra={
+                    "http_method": method,
+                    "http_path": scope["path"],
+                    "http_route": path,
+                    "http_status": status,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "client": client[0] if client else None,
+                },
+            )
 
 
 class BodySizeLimit:
