@@ -44,7 +44,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -762,6 +762,10 @@ class PendingWatcher(Watcher):
         return max(self.interval, min(1.0, 2 * (seen - sent)))
 
 
+# Longer than any transaction that writes a document takes (a batch of renders under load).
+LATE_COMMIT_WINDOW = timedelta(seconds=120)
+
+
 class DocumentWatcher(Watcher):
     """Follows the documents service's list (oldest first) from where it stood at the start:
     which PDFs exist for which order, when they were created and when the bench saw them."""
@@ -775,9 +779,15 @@ class DocumentWatcher(Watcher):
         self.resume: str | None = None
 
     async def catch_up(self, *, record: bool) -> None:
-        """Reads the pages from the last (partial) page on; only full pages move the start."""
+        """Reads the pages from the last (partial) page on; only full pages older than
+        LATE_COMMIT_WINDOW move the start.
+
+        A document is listed at its transaction's start time, so one committed after a later
+        one (a batch of renders takes a while) can land behind a page already read.
+        """
+        cursor = self.resume
         for _ in range(10_000):
-            paging = {"limit": 200} | ({"cursor": self.resume} if self.resume else {})
+            paging = {"limit": 200} | ({"cursor": cursor} if cursor else {})
             page = await self.api.call("GET", "/documents", params=paging)
             seen_at = now()
             for item in page["items"]:
@@ -790,7 +800,10 @@ class DocumentWatcher(Watcher):
                     kinds[item["kind"]] = (created, seen_at)
             if not page["next_cursor"]:
                 return
-            self.resume = page["next_cursor"]
+            cursor = page["next_cursor"]
+            last = datetime.fromisoformat(page["items"][-1]["created_at"])
+            if datetime.now(UTC) - last > LATE_COMMIT_WINDOW:
+                self.resume = cursor
         raise BenchError("more than 10000 pages of documents")
 
     def expect(self, order_id: str, kinds: Iterable[str]) -> asyncio.Future[float]:
