@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict
 from typing import Any, TypeVar
 
@@ -45,20 +45,22 @@ async def lines_of(
 
 
 async def add_documents(
-    session: AsyncSession, table: Table, owner: str, owner_id: str, documents: Sequence[Any]
+    session: AsyncSession,
+    table: Table,
+    owner: str,
+    owner_id: str,
+    documents: Sequence[Any],
+    stored: Collection[str] = (),
 ) -> None:
-    """Store the documents not stored yet (a document keeps its first position)."""
-    if documents:
-        await session.execute(
-            insert(table)
-            .values(
-                [
-                    {owner: owner_id, "position": position, **asdict(document)}
-                    for position, document in enumerate(documents)
-                ]
-            )
-            .on_conflict_do_nothing()
-        )
+    """Store the documents not stored yet (a document keeps its first position); those whose
+    ids are in `stored` are known to be stored and not sent again."""
+    new = [
+        {owner: owner_id, "position": position, **asdict(document)}
+        for position, document in enumerate(documents)
+        if document.document_id not in stored
+    ]
+    if new:
+        await session.execute(insert(table).values(new).on_conflict_do_nothing())
 
 
 async def documents_of(

@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, literal, select, tuple_, update
+from sqlalchemy import ColumnElement, bindparam, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orders.adapters.children import (
-    add_documents,
-    documents_of,
-    insert_lines,
-    lines_of,
-    replace_lines,
-)
+from orders.adapters.children import add_documents, insert_lines, replace_lines
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     approval_from_json,
     approval_to_json,
     content_from_row,
     content_values,
+    line_from_row,
     row_by_id,
     text_match,
 )
 from orders.adapters.tables import order_documents, order_lines, order_shipments, orders
+from orders.domain.content import Line
 from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
@@ -74,7 +71,53 @@ def _header_values(order: Order) -> dict[str, Any]:
     }
 
 
+class _LineRow(NamedTuple):
+    """What line_from_row reads of a line, in the order the children statement gives it."""
+
+    line_no: int
+    sku: str
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate: Decimal
+    shipped_quantity: Decimal
+    cancelled_quantity: Decimal
+    returned_quantity: Decimal
+    requested_delivery_date: date | None
+    promised_delivery_date: date | None
+
+
+# The lines, documents and shipments of some orders in one round trip: an array of rows of each
+# per order (asyncpg reads a row of an array as a tuple, its values in their own types).
+_CHILDREN = text(
+    f"""
+    SELECT o.id,
+        ARRAY(SELECT ROW({", ".join(f"l.{name}" for name in _LineRow._fields)})
+              FROM {order_lines.name} l WHERE l.order_id = o.id::uuid
+              ORDER BY l.line_no) AS lines,
+        ARRAY(SELECT ROW(d.document_id, d.kind, d.reference, d.download_path)
+              FROM {order_documents.name} d WHERE d.order_id = o.id::uuid
+              ORDER BY d.position) AS documents,
+        ARRAY(SELECT s.shipment_id
+              FROM {order_shipments.name} s WHERE s.order_id = o.id::uuid) AS shipments
+    FROM unnest(CAST(:ids AS text[])) AS o(id)
+    """  # noqa: S608 (constants: the columns and tables are ours)
+).bindparams(bindparam("ids"))
+
+# The ids of an order's documents and shipments as stored: (documents, shipments).
+Stored = tuple[frozenset[str], frozenset[str]]
+
+
 class SqlOrderRepository(SqlRepository):
+    """Orders; it remembers which documents and shipments of each order it read or wrote, so
+    that a save writes only those added since (the rest are stored already)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._stored: dict[str, Stored] = {}
+
     async def add(self, order: Order) -> None:
         await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
         await insert_lines(self.session, order_lines, "order_id", order.id, order.lines)
@@ -126,32 +169,40 @@ class SqlOrderRepository(SqlRepository):
         return (await orders_of_quotes(self.session, [quote_id]))[quote_id]
 
     async def _save_children(self, order: Order) -> None:
-        if order.shipment_ids:
+        """Store the documents and shipments added since the order was read (all of them when
+        it was not read here); ON CONFLICT keeps a save of another copy of it harmless."""
+        documents, shipments = self._stored.get(order.id, (frozenset(), frozenset()))
+        if new_shipments := order.shipment_ids - shipments:
             await self.session.execute(
                 insert(order_shipments)
-                .values([{"order_id": order.id, "shipment_id": s} for s in order.shipment_ids])
+                .values([{"order_id": order.id, "shipment_id": s} for s in sorted(new_shipments)])
                 .on_conflict_do_nothing()
             )
-        await add_documents(self.session, order_documents, "order_id", order.id, order.documents)
+        await add_documents(
+            self.session, order_documents, "order_id", order.id, order.documents, documents
+        )
+        self._remember(order.id, order.documents, order.shipment_ids)
+
+    def _remember(self, order_id: str, documents: Sequence[Document], shipments: set[str]) -> None:
+        self._stored[order_id] = (
+            frozenset(document.document_id for document in documents),
+            frozenset(shipments),
+        )
 
     async def _assemble(self, rows: Sequence[Row[Any]]) -> list[Order]:
-        """Orders from their header rows, with lines, documents and shipments in 3 queries."""
-        ids = [row.id for row in rows]
-        if not ids:
+        """Orders from their header rows, with their lines, documents and shipments read in one
+        more statement."""
+        if not rows:
             return []
-        lines = await lines_of(self.session, order_lines, "order_id", ids)
-        documents = await documents_of(
-            self.session,
-            order_documents,
-            "order_id",
-            ids,
-            lambda row: Document(row.document_id, row.kind, row.reference, row.download_path),
-        )
-        shipments: dict[str, set[str]] = defaultdict(set)
-        for shipment in await self.session.execute(
-            select(order_shipments).where(order_shipments.c.order_id.in_(ids))
-        ):
-            shipments[shipment.order_id].add(shipment.shipment_id)
+        lines: dict[str, list[Line]] = {}
+        documents: dict[str, list[Document]] = {}
+        shipments: dict[str, set[str]] = {}
+        for children in await self.session.execute(_CHILDREN, {"ids": [row.id for row in rows]}):
+            order_id = children.id
+            lines[order_id] = [line_from_row(_LineRow._make(line)) for line in children.lines]
+            documents[order_id] = [Document(*document) for document in children.documents]
+            shipments[order_id] = set(children.shipments)
+            self._remember(order_id, documents[order_id], shipments[order_id])
         return [
             Order(
                 id=row.id,

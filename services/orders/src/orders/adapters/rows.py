@@ -178,7 +178,8 @@ def line_values(owner_column: str, owner_id: str, line: Line, table: Table) -> d
     return values
 
 
-def line_from_row(row: Row[Any]) -> Line:
+def line_from_row(row: Any) -> Line:
+    """A line from its row (or anything with the same-named attributes)."""
     shipped = getattr(row, "shipped_quantity", None)
     cancelled = getattr(row, "cancelled_quantity", None)
     returned = getattr(row, "returned_quantity", None)

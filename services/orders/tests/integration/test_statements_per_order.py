@@ -1,0 +1,170 @@
+"""How many SQL statements an order's hot paths take: loading and saving the order, and the
+bookkeeping of a received event (timeline, sales model, webhook deliveries, stage timing).
+
+Counted on the engine (`before_cursor_execute`), on a migrated database, each case in a
+transaction rolled back at its end. A round trip more per order is a regression.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts import CloudEvent, EventType, new_event
+from contracts.common import StockLine
+from contracts.events import StockReserved
+from orders.adapters.tables import order_timeline
+from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.content import Line, LineKind
+from orders.domain.customer import Customer
+from orders.domain.order import Document, Fulfilment, Order, OrderStatus
+from orders.entrypoints.cli import MIGRATIONS_DIR
+from servicekit.testing import contract_sessions_fixture, fake_or_sql
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+STAGE = "confirmation_to_reservation"  # order.confirmed → stock.reserved
+
+contract_sessions = contract_sessions_fixture(MIGRATIONS_DIR, "orders_statements")
+
+
+@pytest.fixture
+async def uow(contract_sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[SqlUnitOfWork]:
+    """The SQL unit of work in a transaction rolled back afterwards."""
+    async with fake_or_sql("sql", None, contract_sessions, SqlUnitOfWork) as sql:
+        assert sql is not None
+        yield sql
+
+
+@contextlib.contextmanager
+def statements(uow: SqlUnitOfWork) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs."""
+    sent: list[str] = []
+    engine = uow.session.get_bind()
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def document(kind: str = "order_confirmation") -> Document:
+    document_id = new_id()
+    return Document(document_id, kind, "SO-2026-000001", f"/documents/{document_id}/content")
+
+
+async def open_order(uow: SqlUnitOfWork, **fields: Any) -> Order:
+    """A confirmed order waiting for its reservation: two lines, a document and a shipment."""
+    customer = Customer(id=new_id(), name="Acme", email=f"{new_id()}@example.com", created_at=T0)
+    await uow.customers.add(customer)
+    lines = [
+        Line(
+            line_no=number,
+            sku=f"SKU-{number}",
+            kind=LineKind.PRODUCT,
+            description=f"Item {number}",
+            quantity=D("2.5"),
+            unit_price=D("10.00"),
+            tax_rate=D("21"),
+        )
+        for number in (1, 2)
+    ]
+    order = Order(
+        id=new_id(),
+        number=f"SO-2026-{uuid.uuid4().int % 10**6:06d}",
+        customer_id=customer.id,
+        currency="EUR",
+        order_date=date(2026, 3, 2),
+        lines=lines,
+        created_at=T0,
+        updated_at=T0,
+        status=OrderStatus.OPEN,
+        fulfilment=Fulfilment.RESERVING,
+        documents=[document()],
+        shipment_ids={"SHP-1"},
+        **fields,
+    )
+    await uow.orders.add(order)
+    return order
+
+
+def reserved(order: Order, sequence: int) -> CloudEvent[Any]:
+    lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines]
+    data = StockReserved(order_id=order.id, lines=lines)
+    made = new_event(EventType.STOCK_RESERVED, data, source="/inventory", subject=order.id)
+    return made.model_copy(update={"sequence": sequence})
+
+
+def stage_count() -> float:
+    return REGISTRY.get_sample_value("suite_order_stage_seconds_count", {"stage": STAGE}) or 0.0
+
+
+async def timeline_types(uow: SqlUnitOfWork, order_id: str) -> list[str]:
+    rows = await uow.session.execute(
+        select(order_timeline.c.type)
+        .where(order_timeline.c.order_id == order_id)
+        .order_by(order_timeline.c.id)
+    )
+    return list(rows.scalars())
+
+
+async def test_an_order_loads_in_two_statements_and_saves_only_what_is_new(
+    uow: SqlUnitOfWork,
+) -> None:
+    added = await open_order(uow)
+
+    with statements(uow) as sent:
+        order = await uow.orders.get(added.id, for_update=True)
+    assert order == added
+    assert len(sent) == 2, sent  # the locked header, then its lines, documents and shipments
+
+    with statements(uow) as sent:
+        order.updated_at = T0 + timedelta(minutes=1)
+        await uow.orders.save(order)
+    assert len(sent) == 1, sent  # no child is new: the header only
+
+    invoice = document("invoice")
+    order.add_document(invoice)
+    order.shipment_ids.add("SHP-2")
+    with statements(uow) as sent:
+        await uow.orders.save(order)
+    assert len(sent) == 3, sent  # the header, the new document, the new shipment
+    with statements(uow) as sent:
+        await uow.orders.save(order)
+    assert len(sent) == 1, sent  # saved once: not written again
+
+    with statements(uow) as sent:
+        await uow.orders.save(order, lines=True)
+    assert len(sent) == 3, sent  # the header, then the lines replaced
+
+    again = await uow.orders.get(added.id)
+    assert again == order
+    assert [d.kind for d in again.documents] == ["order_confirmation", "invoice"]
+    assert again.shipment_ids == {"SHP-1", "SHP-2"}
+
+
+async def test_searching_orders_reads_their_children_in_one_statement(uow: SqlUnitOfWork) -> None:
+    first = await open_order(uow)
+    second = await open_order(uow, customer_reference="second")
+    from orders.service_layer.ports import OrderFilters
+
+    with statements(uow) as sent:
+        found = await uow.orders.search(OrderFilters(), limit=10, after=None)
+    assert {order.id: order for order in found} == {first.id: first, second.id: second}
+    assert len(sent) == 2, sent  # the headers, then the children of them all
