@@ -15,19 +15,22 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from orders_builders import document_generated
 from prometheus_client import REGISTRY
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
 from contracts.events import StockReserved
-from orders.adapters.tables import order_timeline
+from orders.adapters.tables import order_timeline, webhook_deliveries
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import Line, LineKind
 from orders.domain.customer import Customer
 from orders.domain.order import Document, Fulfilment, Order, OrderStatus
+from orders.domain.webhooks import Subscription
 from orders.entrypoints.cli import MIGRATIONS_DIR
+from orders.service_layer import reactions
 from servicekit.testing import contract_sessions_fixture, fake_or_sql
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -168,3 +171,73 @@ async def test_searching_orders_reads_their_children_in_one_statement(uow: SqlUn
         found = await uow.orders.search(OrderFilters(), limit=10, after=None)
     assert {order.id: order for order in found} == {first.id: first, second.id: second}
     assert len(sent) == 2, sent  # the headers, then the children of them all
+
+
+async def test_a_received_event_is_booked_in_one_statement(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+    # The stage starts at the order's confirmation.
+    await uow.note(EventType.ORDER_CONFIRMED.value, summary="", data={}, order_id=order.id)
+    observed = stage_count()
+
+    first = reserved(order, 1)
+    with statements(uow) as sent:
+        await uow.note_received(first, summary="Stock reserved", order_id=order.id)
+    # Timeline, webhook deliveries (none wanted) and the stage's start: one statement.
+    assert len(sent) == 1, sent
+    assert stage_count() == observed + 1
+
+    with statements(uow) as sent:
+        await uow.note_received(first, summary="Stock reserved", order_id=order.id)
+    assert len(sent) == 1, sent  # seen before: nothing more
+    assert stage_count() == observed + 1
+    assert await timeline_types(uow, order.id) == [
+        EventType.ORDER_CONFIRMED.value,
+        EventType.STOCK_RESERVED.value,
+    ]
+
+
+async def test_a_subscription_made_just_before_gets_the_next_event(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+    subscription = Subscription(
+        id=new_id(),
+        url="https://hooks.example.com/in",
+        event_types=[EventType.STOCK_RESERVED.value],
+        secret="s" * 32,
+    )
+    await uow.webhooks.add(subscription)
+
+    first = reserved(order, 1)
+    with statements(uow) as sent:
+        await uow.note_received(first, summary="Stock reserved", order_id=order.id)
+    assert len(sent) == 2, sent  # booked with its delivery, and the dispatcher woken
+    stale = reserved(order, 1).model_copy(update={"id": new_id()})
+    await uow.note_received(stale, summary="Stale", order_id=order.id, stale=True)
+
+    deliveries = await uow.session.execute(
+        select(webhook_deliveries.c.event_id, webhook_deliveries.c.order_id).where(
+            webhook_deliveries.c.subscription_id == subscription.id
+        )
+    )
+    assert deliveries.all() == [(first.id, order.id)]  # a stale event is not sent
+
+
+async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+
+    with statements(uow) as sent:
+        await reactions.stock_reserved(uow, reserved(order, 1))
+    # Load (2), save the header (1), book the event (1).
+    assert len(sent) == 4, sent
+    stored = await uow.orders.get(order.id)
+    assert stored is not None
+    assert stored.fulfilment is Fulfilment.RESERVED
+    assert stored.applied_sequences == {"/inventory": 1}
+
+    generated = document_generated(order.id, "INV-2026-000001", document_id=new_id())
+    made = new_event(EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id)
+    with statements(uow) as sent:
+        await reactions.document_generated(uow, made)
+    # Load (2), save the header and the new document (2), book the event (1).
+    assert len(sent) == 5, sent
+    rows = await uow.session.execute(select(func.count()).select_from(order_timeline))
+    assert rows.scalar_one() == 2

@@ -7,19 +7,28 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters import sales_model
 from orders.adapters.tables import order_timeline
-from orders.adapters.webhooks import enqueue_deliveries
+from orders.adapters.webhooks import deliveries_of, wake_dispatcher
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
 from servicekit.mapping import copied
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
+
+
+def _stage_start(order_id: str, started_by: str) -> Any:
+    """When the order's pipeline stage ended by an event started (the last `started_by`)."""
+    return (
+        select(func.max(order_timeline.c.occurred_at))
+        .where(order_timeline.c.order_id == order_id, order_timeline.c.type == started_by)
+        .scalar_subquery()
+    )
 
 
 def _subject(order_id: str | None, quote_id: str | None, customer_id: str | None = None) -> Any:
@@ -44,7 +53,7 @@ class SqlTimeline:
         quote_id: str | None = None,
         stale: bool = False,
     ) -> None:
-        recorded = await self.session.execute(
+        booked = (
             insert(order_timeline)
             .values(
                 order_id=order_id,
@@ -61,34 +70,31 @@ class SqlTimeline:
             )
             .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
             .returning(order_timeline.c.id)
+            .cte("booked")
         )
-        if recorded.first() is None:
+        # In the same statement: its webhook deliveries, once it is booked and not stale (an
+        # overtaken event is not sent again), and when the stage it ends started.
+        columns: list[Any] = [select(booked.c.id).scalar_subquery().label("id")]
+        deliveries = (
+            None
+            if stale
+            else deliveries_of(event, subject=order_id or quote_id, when=exists(booked.select()))
+        )
+        if deliveries is not None:
+            delivered = deliveries.cte("delivered")
+            columns.append(exists(delivered.select()).label("delivered"))
+        stage = None if stale else pipeline_stage_of(event)
+        if stage is not None and order_id is not None:
+            columns.append(_stage_start(order_id, stage[1]).label("started"))
+        recorded = (await self.session.execute(select(*columns))).one()
+        if recorded.id is None:
             return  # seen before: applied once already
         await sales_model.project(self.session, event)  # idempotent, forwards only: stale too
-        if stale:
-            return  # overtaken: neither measured nor sent again
-        await enqueue_deliveries(self.session, event, subject=order_id or quote_id)
-        if order_id is not None:
-            await self._observe_pipeline_stage(order_id, event)
-
-    async def _observe_pipeline_stage(self, order_id: str, event: CloudEvent[Any]) -> None:
-        """Time from the step before to this one (e.g. confirmation to reservation), once."""
-        stage = pipeline_stage_of(event)
-        if stage is None:
-            return
-        name, previous_type = stage
-        started = (
-            await self.session.execute(
-                select(func.max(order_timeline.c.occurred_at)).where(
-                    order_timeline.c.order_id == order_id,
-                    order_timeline.c.type == previous_type,
-                )
-            )
-        ).scalar_one_or_none()
-        if started is not None:
-            ORDER_STAGE_SECONDS.labels(name).observe(
-                max((event.time - started).total_seconds(), 0.0)
-            )
+        if deliveries is not None and recorded.delivered:
+            await wake_dispatcher(self.session)
+        if stage is not None and order_id is not None and recorded.started is not None:
+            seconds = max((event.time - recorded.started).total_seconds(), 0.0)
+            ORDER_STAGE_SECONDS.labels(stage[0]).observe(seconds)
 
     async def note(
         self,

@@ -1,6 +1,6 @@
 """Webhook subscriptions and their delivery outbox on PostgreSQL.
 
-`enqueue_deliveries` runs in the transaction that records a fact: one delivery row per active
+`deliveries_of` runs in the statement that records a fact: one delivery row per active
 subscription that wants its type, so a fact and its deliveries commit (or roll back) together;
 a transaction that writes a delivery due now (a new one, a redelivery) NOTIFYs
 `DELIVERIES_CHANNEL`, waking the dispatcher when it commits.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import ColumnElement, Insert, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,12 +29,17 @@ _WANTED_TYPES = frozenset(WEBHOOK_EVENT_TYPES)
 DELIVERIES_CHANNEL = "webhook_deliveries"
 
 
-async def enqueue_deliveries(
-    session: AsyncSession, event: CloudEvent[Any], *, subject: str | None
-) -> None:
-    """A pending delivery of `event` for each active subscription to its type (once each)."""
+def deliveries_of(
+    event: CloudEvent[Any], *, subject: str | None, when: ColumnElement[bool]
+) -> Insert | None:
+    """The INSERT of a pending delivery of `event` for each active subscription to its type
+    (once each), if `when` holds; None for a type no subscription can want. It returns the ids
+    written: then the transaction must wake the dispatcher (`wake_dispatcher`).
+
+    It is meant to run in the statement that records the fact (a CTE), so the subscriptions are
+    read in that transaction: one made a moment ago by any process gets the event."""
     if event.type not in _WANTED_TYPES:
-        return
+        return None
     subscriptions = webhook_subscriptions.c
     wanting = select(
         func.gen_random_uuid(),
@@ -46,11 +51,12 @@ async def enqueue_deliveries(
         literal(DeliveryStatus.PENDING.value),
         func.now(),
     ).where(
+        when,
         subscriptions.active,
         subscriptions.event_types.contains(literal([event.type], JSONB)),
     )
     columns = webhook_deliveries.c
-    written = await session.execute(
+    return (
         insert(webhook_deliveries)
         .from_select(
             [
@@ -68,8 +74,11 @@ async def enqueue_deliveries(
         .on_conflict_do_nothing(constraint="uq_webhook_deliveries_event")
         .returning(columns.id)
     )
-    if written.first() is not None:
-        await notify(session, DELIVERIES_CHANNEL)
+
+
+async def wake_dispatcher(session: AsyncSession) -> None:
+    """Deliveries were written: the dispatcher looks for them once this transaction commits."""
+    await notify(session, DELIVERIES_CHANNEL)
 
 
 def _subscription_values(subscription: Subscription) -> dict[str, Any]:
@@ -183,7 +192,7 @@ class SqlWebhookRepository(SqlRepository):
             .values(**_delivery_values(delivery))
         )
         if delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0:
-            await notify(self.session, DELIVERIES_CHANNEL)
+            await wake_dispatcher(self.session)
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[DueDelivery]:
         """Up to `limit` due deliveries of active subscriptions, leased for `lease`.
