@@ -59,6 +59,9 @@ from servicekit.tracing import consuming
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[None]]
+# Run in a batch's transaction before its handlers, with the batch's new events: e.g. to lock
+# the rows they will change in one consistent order, so two batches never deadlock.
+BatchPreparation = Callable[[AsyncSession, Sequence[CloudEvent[Any]]], Awaitable[None]]
 """Runs in the transaction that records the event in the inbox. The event it receives is the
 typed model of the type it is registered for, so it may be annotated with its payload:
 `async def handle(event: CloudEvent[OrderCompleted], session: AsyncSession) -> None`."""
@@ -285,6 +288,7 @@ class EventConsumer:
         topic_prefix: str = "",
         batch_size: int = 1,
         batch_timeout_ms: int = 10,
+        prepare_batch: BatchPreparation | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
@@ -296,6 +300,7 @@ class EventConsumer:
         self.service = service
         self.group_id = group_id
         self.topic = topic
+        self.prepare_batch = prepare_batch
         self.topic_name = topic_prefix + topic.name
         self.dlq_name = topic_prefix + topic.dlq
         self.handlers = dict(handlers)
@@ -432,6 +437,10 @@ class EventConsumer:
                     )
                 ).scalars()
             )
+            if self.prepare_batch is not None and claimed:
+                await self.prepare_batch(
+                    session, [e for _, e in first_copies.values() if e.id in claimed]
+                )
             for record, event, handler in work:
                 if event.id not in claimed:  # in the inbox already, or an earlier copy here
                     log.info("duplicate %s %s ignored", event.type, event.id)

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contracts import EventType, Topic, event_model
 from servicekit.admin_api import admin_router
 from servicekit.auth import READ, TokenVerifier, require
-from servicekit.consumer import EventConsumer, Handler, RetryPolicy
+from servicekit.consumer import BatchPreparation, EventConsumer, Handler, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.http import IDEMPOTENCY_TTL_INFO, install_problem_handlers, problem_response
 from servicekit.lag import ConsumerLagMonitor
@@ -61,6 +61,7 @@ class Subscription:
 
     topic: Topic
     handlers: Mapping[EventType, Handler]
+    prepare_batch: BatchPreparation | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class Runtime:
                 topic_prefix=self.settings.kafka.topic_prefix,
                 batch_size=self.settings.consumer_batch_size,
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+                prepare_batch=subscription.prepare_batch,
             )
             consumer.register(broker)
             consumers.append(consumer)

@@ -9,7 +9,7 @@ import asyncio
 import functools
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from contracts import CloudEvent, EventType
 from contracts.events import OrderCancelled
 from contracts.topics import ORDERS_EVENTS
 from servicekit import dlq
-from servicekit.consumer import EventConsumer, PermanentError, RetryPolicy
+from servicekit.consumer import BatchPreparation, EventConsumer, PermanentError, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.settings import KafkaSettings
 from servicekit.testing import TemporaryDatabases, eventually, order_cancelled
@@ -96,10 +96,15 @@ def start(
     setup: Setup, start_consumer: Callable[[EventConsumer], Awaitable[EventConsumer]]
 ) -> Callable[..., Awaitable[EventConsumer]]:
     async def start(
-        handle: Handle, engine: AsyncEngine | None = None, batch: int = 1, **policy: Any
+        handle: Handle,
+        engine: AsyncEngine | None = None,
+        batch: int = 1,
+        prepare_batch: BatchPreparation | None = None,
+        **policy: Any,
     ) -> Any:
         consumer = EventConsumer(
             batch_size=batch,
+            prepare_batch=prepare_batch,
             service="failures",
             group_id=f"failures-{uuid.uuid4().hex[:6]}",
             topic=ORDERS_EVENTS,
@@ -293,6 +298,31 @@ async def test_a_batch_is_one_transaction_with_one_inbox_statement(
     # 21 records in a few batches, one inbox statement each (in one transaction with the effects)
     assert 1 <= len(inbox_statements) <= 10
     assert await setup.letters(expected=1) == []
+
+
+async def test_a_batch_is_prepared_in_its_transaction_with_its_new_events_once(
+    setup: Setup, start: Any
+) -> None:
+    handle = noting(setup)
+    order = str(uuid.uuid4())
+    sent = [await setup.send(f"p{n}", order) for n in range(10)]
+    await setup.producer.send_and_wait(  # a copy of p2, as a relay that crashed before marking
+        setup.topic, value=sent[2].model_dump_json().encode(), key=order.encode()
+    )
+    prepared: list[str] = []
+
+    async def prepare(session: AsyncSession, events: Sequence[CloudEvent[Any]]) -> None:
+        assert session.in_transaction()
+        prepared.extend(event.id for event in events)
+
+    await start(handle, batch=50, prepare_batch=prepare)
+
+    async def all_handled() -> list[str] | None:
+        notes = await setup.notes()
+        return notes if len(notes) == 10 else None
+
+    await eventually(all_handled)
+    assert sorted(prepared) == sorted(event.id for event in sent)  # each new event, once
 
 
 async def test_a_poison_record_in_a_batch_is_dead_lettered_and_the_rest_take_effect(

@@ -18,12 +18,14 @@ import pytest
 from orders_builders import document_generated
 from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
 from contracts.events import StockReserved
-from orders.adapters.tables import order_timeline, webhook_deliveries
+from orders.adapters.batch_locks import lock_orders_of
+from orders.adapters.tables import order_timeline, orders, webhook_deliveries
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import Line, LineKind
 from orders.domain.customer import Customer
@@ -241,3 +243,38 @@ async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitO
     assert len(sent) == 5, sent
     rows = await uow.session.execute(select(func.count()).select_from(order_timeline))
     assert rows.scalar_one() == 2
+
+
+# A consumed batch locks the orders its events are about before its handlers run, in id order,
+# so that two batches about the same orders never deadlock (one would be rolled back and redone
+# one event at a time).
+
+
+def document_event(order_id: str) -> CloudEvent[Any]:
+    payload = document_generated(order_id, "SO-2026-000001", kind="order_confirmation")
+    return new_event(EventType.DOCUMENT_GENERATED, payload, source="/documents", subject=order_id)
+
+
+async def test_a_batch_locks_every_order_its_events_are_about(
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with contract_sessions() as session, session.begin():
+        uow = SqlUnitOfWork(session)
+        first, second, untouched = [await open_order(uow) for _ in range(3)]
+    batch = [document_event(order.id) for order in (second, first, second)]
+
+    async with contract_sessions() as batch_session, batch_session.begin():
+        await lock_orders_of(batch_session, batch)
+        async with contract_sessions() as other, other.begin():
+            for order in (first, second):
+                with pytest.raises(DBAPIError, match="could not obtain lock"):
+                    async with other.begin_nested():
+                        await other.execute(
+                            select(orders.c.id)
+                            .where(orders.c.id == order.id)
+                            .with_for_update(nowait=True)
+                        )
+            free = (
+                select(orders.c.id).where(orders.c.id == untouched.id).with_for_update(nowait=True)
+            )
+            assert (await other.execute(free)).scalar_one() == untouched.id
