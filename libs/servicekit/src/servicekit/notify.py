@@ -16,19 +16,36 @@ poll.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import SessionTransaction
 
 from servicekit.db import asyncpg_dsn
+
+# The transactions and savepoints that have sent a NOTIFY, by channel: PostgreSQL delivers one
+# notification per channel and payload at commit however many were sent, so a second one is a
+# wasted round trip. Keyed by the innermost transaction: a NOTIFY sent in a savepoint that rolls
+# back is gone, and the outer transaction sends its own.
+_notified: weakref.WeakKeyDictionary[SessionTransaction, set[str]] = weakref.WeakKeyDictionary()
 
 
 async def notify(session: AsyncSession, channel: str) -> None:
     """Wake the listeners of `channel` once the session's transaction commits."""
+    if channel in _channels_sent(session):
+        return
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+    _channels_sent(session).add(channel)
+
+
+def _channels_sent(session: AsyncSession) -> set[str]:
+    sync = session.sync_session
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
+    return set() if transaction is None else _notified.setdefault(transaction, set())
 
 
 class Listener:
