@@ -3,18 +3,24 @@ only this service knows."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters import sales_model
 from orders.adapters.tables import order_timeline
-from orders.adapters.webhooks import deliveries_of, wake_dispatcher
+from orders.adapters.webhooks import (
+    deliveries_of,
+    delivery_parameters,
+    wake_dispatcher,
+    wants_deliveries,
+)
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
@@ -22,13 +28,52 @@ from servicekit.mapping import copied
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 
 
-def _stage_start(order_id: str, started_by: str) -> Any:
-    """When the order's pipeline stage ended by an event started (the last `started_by`)."""
-    return (
-        select(func.max(order_timeline.c.occurred_at))
-        .where(order_timeline.c.order_id == order_id, order_timeline.c.type == started_by)
-        .scalar_subquery()
+@functools.cache
+def _booking(*, deliveries: bool, stage: bool) -> Select[Any]:
+    """The one statement that books a received event (built once per shape): the timeline row
+    (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
+    once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
+    occurred (`started`)."""
+    values = {
+        column.name: bindparam(column.name, type_=column.type)
+        for column in order_timeline.c
+        if column.name in _BOOKED
+    }
+    booked = (
+        insert(order_timeline)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
+        .returning(order_timeline.c.id)
+        .cte("booked")
     )
+    columns: list[Any] = [select(booked.c.id).scalar_subquery().label("id")]
+    if deliveries:
+        delivered = deliveries_of(when=exists(booked.select())).cte("delivered")
+        columns.append(exists(delivered.select()).label("delivered"))
+    if stage:
+        started = select(func.max(order_timeline.c.occurred_at)).where(
+            order_timeline.c.order_id == bindparam("order_id"),
+            order_timeline.c.type == bindparam("started_by"),
+        )
+        columns.append(started.scalar_subquery().label("started"))
+    return select(*columns)
+
+
+_BOOKED = frozenset(
+    (
+        "order_id",
+        "quote_id",
+        "event_id",
+        "type",
+        "source",
+        "occurred_at",
+        "summary",
+        "actor",
+        "data",
+        "sequence",
+        "stale",
+    )
+)
 
 
 def _subject(order_id: str | None, quote_id: str | None, customer_id: str | None = None) -> Any:
@@ -53,46 +98,35 @@ class SqlTimeline:
         quote_id: str | None = None,
         stale: bool = False,
     ) -> None:
-        booked = (
-            insert(order_timeline)
-            .values(
-                order_id=order_id,
-                quote_id=quote_id,
-                event_id=event.id,
-                type=event.type,
-                source=event.source,
-                occurred_at=event.time,
-                summary=summary[:500],
-                actor=event.actor,
-                data=event.data.model_dump(mode="json"),
-                sequence=event.sequence,
-                stale=stale,
-            )
-            .on_conflict_do_nothing(index_elements=[order_timeline.c.event_id])
-            .returning(order_timeline.c.id)
-            .cte("booked")
-        )
-        # In the same statement: its webhook deliveries, once it is booked and not stale (an
-        # overtaken event is not sent again), and when the stage it ends started.
-        columns: list[Any] = [select(booked.c.id).scalar_subquery().label("id")]
-        deliveries = (
-            None
-            if stale
-            else deliveries_of(event, subject=order_id or quote_id, when=exists(booked.select()))
-        )
-        if deliveries is not None:
-            delivered = deliveries.cte("delivered")
-            columns.append(exists(delivered.select()).label("delivered"))
-        stage = None if stale else pipeline_stage_of(event)
-        if stage is not None and order_id is not None:
-            columns.append(_stage_start(order_id, stage[1]).label("started"))
-        recorded = (await self.session.execute(select(*columns))).one()
+        # Its webhook deliveries, unless it is stale (an overtaken event is not sent again),
+        # and when the stage it ends started: in the statement that books it.
+        deliveries = not stale and wants_deliveries(event)
+        stage = None if stale or order_id is None else pipeline_stage_of(event)
+        parameters: dict[str, Any] = {
+            "order_id": order_id,
+            "quote_id": quote_id,
+            "event_id": event.id,
+            "type": event.type,
+            "source": event.source,
+            "occurred_at": event.time,
+            "summary": summary[:500],
+            "actor": event.actor,
+            "data": event.data.model_dump(mode="json"),
+            "sequence": event.sequence,
+            "stale": stale,
+        }
+        if deliveries:
+            parameters |= delivery_parameters(event, order_id or quote_id)
+        if stage is not None:
+            parameters["started_by"] = stage[1]
+        statement = _booking(deliveries=deliveries, stage=stage is not None)
+        recorded = (await self.session.execute(statement, parameters)).one()
         if recorded.id is None:
             return  # seen before: applied once already
         await sales_model.project(self.session, event)  # idempotent, forwards only: stale too
-        if deliveries is not None and recorded.delivered:
+        if deliveries and recorded.delivered:
             await wake_dispatcher(self.session)
-        if stage is not None and order_id is not None and recorded.started is not None:
+        if stage is not None and recorded.started is not None:
             seconds = max((event.time - recorded.started).total_seconds(), 0.0)
             ORDER_STAGE_SECONDS.labels(stage[0]).observe(seconds)
 

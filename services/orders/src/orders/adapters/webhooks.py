@@ -13,7 +13,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, delete, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,31 +40,33 @@ _WANTED_TYPES = frozenset(WEBHOOK_EVENT_TYPES)
 DELIVERIES_CHANNEL = "webhook_deliveries"
 
 
-def deliveries_of(
-    event: CloudEvent[Any], *, subject: str | None, when: ColumnElement[bool]
-) -> Insert | None:
-    """The INSERT of a pending delivery of `event` for each active subscription to its type
-    (once each), if `when` holds; None for a type no subscription can want. It returns the ids
-    written: then the transaction must wake the dispatcher (`wake_dispatcher`).
+def wants_deliveries(event: CloudEvent[Any]) -> bool:
+    """Whether a subscription may want `event` (its type is one of the webhook types)."""
+    return event.type in _WANTED_TYPES
+
+
+def deliveries_of(when: ColumnElement[bool]) -> Insert:
+    """The INSERT of a pending delivery of an event for each active subscription to its type
+    (once each), if `when` holds; the event is given as the parameters `delivery_parameters`
+    names. It returns the ids written: then the transaction must wake the dispatcher
+    (`wake_dispatcher`). Built once, like the statement it is part of.
 
     It is meant to run in the statement that records the fact (a CTE), so the subscriptions are
     read in that transaction: one made a moment ago by any process gets the event."""
-    if event.type not in _WANTED_TYPES:
-        return None
     subscriptions = webhook_subscriptions.c
     wanting = select(
         func.gen_random_uuid(),
         subscriptions.id,
-        literal(event.id),
-        literal(event.type),
-        literal(subject),
-        literal(event.model_dump_json()),
+        bindparam("delivery_event_id", type_=String),
+        bindparam("delivery_event_type", type_=String),
+        bindparam("delivery_subject", type_=String),
+        bindparam("delivery_payload", type_=Text),
         literal(DeliveryStatus.PENDING.value),
         func.now(),
     ).where(
         when,
         subscriptions.active,
-        subscriptions.event_types.contains(literal([event.type], JSONB)),
+        subscriptions.event_types.contains(bindparam("delivery_types", type_=JSONB)),
     )
     columns = webhook_deliveries.c
     return (
@@ -74,6 +87,17 @@ def deliveries_of(
         .on_conflict_do_nothing(constraint="uq_webhook_deliveries_event")
         .returning(columns.id)
     )
+
+
+def delivery_parameters(event: CloudEvent[Any], subject: str | None) -> dict[str, Any]:
+    """The parameters of `deliveries_of` for `event` about `subject`."""
+    return {
+        "delivery_event_id": event.id,
+        "delivery_event_type": event.type,
+        "delivery_subject": subject,
+        "delivery_payload": event.model_dump_json(),
+        "delivery_types": [event.type],
+    }
 
 
 async def wake_dispatcher(session: AsyncSession) -> None:
