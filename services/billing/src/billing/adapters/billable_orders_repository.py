@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from billing.adapters.order_tables import (
@@ -22,15 +22,18 @@ from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy
 from billing.service_layer.order_invoicing import BillableOrder
 from servicekit.unit_of_work import SqlRepository
 
+_NEW_ROW = insert(billable_orders).values(order_id=bindparam("order_id"))
+# Created if new, locked (an update to itself locks like FOR UPDATE) and read: one round trip.
+_CREATE_OR_LOCK = _NEW_ROW.on_conflict_do_update(
+    index_elements=[billable_orders.c.order_id],
+    set_={"order_id": _NEW_ROW.excluded.order_id},
+).returning(*billable_orders.c)
+
 
 class SqlBillableOrders(SqlRepository):
     async def lock(self, order_id: str) -> BillableOrder:
-        await self.session.execute(
-            insert(billable_orders).values(order_id=order_id).on_conflict_do_nothing()
-        )
-        query = select(billable_orders).where(billable_orders.c.order_id == order_id)
-        row = (await self.session.execute(query.with_for_update())).mappings().one()
-        return _billable(row)
+        row = (await self.session.execute(_CREATE_OR_LOCK, {"order_id": order_id})).mappings()
+        return _billable(row.one())
 
     async def get(self, order_id: str) -> BillableOrder | None:
         query = select(billable_orders).where(billable_orders.c.order_id == order_id)
