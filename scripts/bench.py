@@ -762,8 +762,9 @@ class PendingWatcher(Watcher):
         return max(self.interval, min(1.0, 2 * (seen - sent)))
 
 
-# Longer than any transaction that writes a document takes (a batch of renders under load).
-LATE_COMMIT_WINDOW = timedelta(seconds=120)
+# Longer than any transaction that writes a document takes (a batch of up to 10 renders, a few
+# seconds under load), and short: every poll reads again what is younger (a page at ~12 PDFs/s).
+LATE_COMMIT_WINDOW = timedelta(seconds=15)
 
 
 class DocumentWatcher(Watcher):
