@@ -181,6 +181,7 @@ def _totals_read(totals: Totals) -> content_schemas.TotalsRead:
 
 
 def _line_fields(line: Line) -> dict[str, Any]:
+    amounts = line.amounts  # priced on each access: once here, not three times
     return {
         "line_no": line.line_no,
         "sku": line.sku,
@@ -190,9 +191,9 @@ def _line_fields(line: Line) -> dict[str, Any]:
         "unit_price": line.unit_price,
         "discount_percent": plain(line.discount_percent),
         "tax_rate": plain(line.tax_rate),
-        "net_amount": line.amounts.net,
-        "tax_amount": line.amounts.tax,
-        "gross_amount": line.amounts.gross,
+        "net_amount": amounts.net,
+        "tax_amount": amounts.tax,
+        "gross_amount": amounts.gross,
         "requested_delivery_date": line.requested_delivery_date,
         "promised_delivery_date": line.promised_delivery_date,
     }

@@ -48,6 +48,7 @@ def recurring_payload(recurring: Recurring | None) -> RecurringBilling | None:
 
 
 def _line(line: Line) -> OrderLine:
+    amounts = line.amounts  # priced on each access
     return OrderLine(
         line_no=line.line_no,
         sku=line.sku,
@@ -57,9 +58,9 @@ def _line(line: Line) -> OrderLine:
         unit_price=line.unit_price,
         discount_percent=plain(line.discount_percent),
         tax_rate=plain(line.tax_rate),
-        net_amount=line.amounts.net,
-        tax_amount=line.amounts.tax,
-        gross_amount=line.amounts.gross,
+        net_amount=amounts.net,
+        tax_amount=amounts.tax,
+        gross_amount=amounts.gross,
         requested_delivery_date=line.requested_delivery_date,
         promised_delivery_date=line.promised_delivery_date,
     )
