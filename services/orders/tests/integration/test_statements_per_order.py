@@ -25,7 +25,7 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
 from contracts.events import StockReserved
 from orders.adapters.batch_locks import lock_orders_of
-from orders.adapters.tables import order_timeline, orders, webhook_deliveries
+from orders.adapters.tables import order_lines, order_timeline, orders, webhook_deliveries
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import Line, LineKind
 from orders.domain.customer import Customer
@@ -120,11 +120,10 @@ def stage_count() -> float:
     return REGISTRY.get_sample_value("suite_order_stage_seconds_count", {"stage": STAGE}) or 0.0
 
 
-async def timeline_types(uow: SqlUnitOfWork, order_id: str) -> list[str]:
+async def stored(uow: SqlUnitOfWork, column: Any, order_id: str, order_by: Any) -> list[Any]:
+    """The values of `column` in the rows of the order (of its table), in `order_by` order."""
     rows = await uow.session.execute(
-        select(order_timeline.c.type)
-        .where(order_timeline.c.order_id == order_id)
-        .order_by(order_timeline.c.id)
+        select(column).where(column.table.c.order_id == order_id).order_by(order_by)
     )
     return list(rows.scalars())
 
@@ -154,14 +153,46 @@ async def test_an_order_loads_in_two_statements_and_saves_only_what_is_new(
         await uow.orders.save(order)
     assert len(sent) == 1, sent  # saved once: not written again
 
-    with statements(uow) as sent:
-        await uow.orders.save(order, lines=True)
-    assert len(sent) == 3, sent  # the header, then the lines replaced
-
     again = await uow.orders.get(added.id)
     assert again == order
     assert [d.kind for d in again.documents] == ["order_confirmation", "invoice"]
     assert again.shipment_ids == {"SHP-1", "SHP-2"}
+
+
+async def test_a_save_updates_changed_quantities_and_replaces_changed_lines(
+    uow: SqlUnitOfWork,
+) -> None:
+    added = await open_order(uow)
+    order = await uow.orders.get(added.id, for_update=True)
+    assert order is not None
+
+    with statements(uow) as sent:
+        await uow.orders.save(order, lines=True)
+    assert len(sent) == 1, sent  # the lines did not change: the header only
+
+    order.lines[1].shipped_quantity = D("2.5")  # shipped, and the rest cancelled: amounts follow
+    order.lines[0].cancelled_quantity = D("1")
+    with statements(uow) as sent:
+        await uow.orders.save(order, lines=True)
+    assert len(sent) == 2, sent  # the header, and the quantities of the changed lines
+    assert await uow.orders.get(added.id) == order
+    assert await stored(uow, order_lines.c.net_amount, order.id, order_lines.c.line_no) == [
+        line.amounts.net for line in order.lines
+    ]
+
+    order.lines[0].returned_quantity = D("0.5")
+    order.lines[1].description = "Item 2, in blue"
+    with statements(uow) as sent:
+        await uow.orders.save(order, lines=True)
+    assert len(sent) == 3, sent  # more than quantities changed: the lines replaced
+    assert await uow.orders.get(added.id) == order
+    assert await stored(uow, order_lines.c.net_amount, order.id, order_lines.c.line_no) == [
+        line.amounts.net for line in order.lines
+    ]
+
+    del order.lines[1]
+    await uow.orders.save(order, lines=True)
+    assert await uow.orders.get(added.id) == order
 
 
 async def test_searching_orders_reads_their_children_in_one_statement(uow: SqlUnitOfWork) -> None:
@@ -192,7 +223,7 @@ async def test_a_received_event_is_booked_in_one_statement(uow: SqlUnitOfWork) -
         await uow.note_received(first, summary="Stock reserved", order_id=order.id)
     assert len(sent) == 1, sent  # seen before: nothing more
     assert stage_count() == observed + 1
-    assert await timeline_types(uow, order.id) == [
+    assert await stored(uow, order_timeline.c.type, order.id, order_timeline.c.id) == [
         EventType.ORDER_CONFIRMED.value,
         EventType.STOCK_RESERVED.value,
     ]

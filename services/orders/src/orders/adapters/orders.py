@@ -21,6 +21,7 @@ from orders.adapters.rows import (
     content_from_row,
     content_values,
     line_from_row,
+    line_values,
     text_match,
 )
 from orders.adapters.tables import order_documents, order_lines, order_shipments, orders
@@ -87,6 +88,31 @@ class _LineRow(NamedTuple):
     returned_quantity: Decimal
     requested_delivery_date: date | None
     promised_delivery_date: date | None
+    net_amount: Decimal
+    tax_amount: Decimal
+    gross_amount: Decimal
+
+
+# What shipments, releases and returns change on a line (its amounts follow what is cancelled):
+# when nothing else changed, a save updates these on the changed lines in one statement.
+_QUANTITY_COLUMNS = (
+    "shipped_quantity",
+    "cancelled_quantity",
+    "returned_quantity",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+)
+_FIXED = [i for i, name in enumerate(_LineRow._fields) if name not in _QUANTITY_COLUMNS]
+_UPDATE_QUANTITIES = text(
+    f"""
+    UPDATE {order_lines.name} l SET {", ".join(f"{name} = v.{name}" for name in _QUANTITY_COLUMNS)}
+    FROM unnest(CAST(:line_nos AS integer[]), {
+        ", ".join(f"CAST(:{name} AS numeric[])" for name in _QUANTITY_COLUMNS)
+    }) AS v(line_no, {", ".join(_QUANTITY_COLUMNS)})
+    WHERE l.order_id = CAST(:order_id AS uuid) AND l.line_no = v.line_no
+    """  # noqa: S608 (constants: the columns and table are ours)
+)
 
 
 # The lines, documents and shipments of some orders in one round trip: an array of rows of each
@@ -123,10 +149,12 @@ class SqlOrderRepository(SqlRepository):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
         self._stored: dict[str, Stored] = {}
+        self._lines: dict[str, dict[int, tuple[Any, ...]]] = {}  # as stored, by line number
 
     async def add(self, order: Order) -> None:
         await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
         await insert_lines(self.session, order_lines, "order_id", order.id, order.lines)
+        self._lines[order.id] = {line[0]: line for line in _line_rows(order)}
         await self._save_children(order)
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
@@ -148,7 +176,7 @@ class SqlOrderRepository(SqlRepository):
     async def save(self, order: Order, *, lines: bool = False) -> None:
         await self.session.execute(_UPDATE_HEADER, {"order_id": order.id, **_header_values(order)})
         if lines:
-            await replace_lines(self.session, order_lines, "order_id", order.id, order.lines)
+            await self._save_lines(order)
         await self._save_children(order)
 
     async def search(
@@ -192,6 +220,28 @@ class SqlOrderRepository(SqlRepository):
         )
         self._remember(order.id, order.documents, order.shipment_ids)
 
+    async def _save_lines(self, order: Order) -> None:
+        """Replace the order's lines; or, when only their quantities changed since they were
+        read (a shipment, a release, a return), update those of the changed lines."""
+        new = _line_rows(order)
+        stored = self._lines.get(order.id)
+        self._lines[order.id] = {line[0]: line for line in new}
+        if stored is None or stored.keys() != {line[0] for line in new}:
+            await replace_lines(self.session, order_lines, "order_id", order.id, order.lines)
+            return
+        if any(_fixed(line) != _fixed(stored[line[0]]) for line in new):
+            await replace_lines(self.session, order_lines, "order_id", order.id, order.lines)
+            return
+        changed = [_LineRow._make(line) for line in new if line != stored[line[0]]]
+        if changed:
+            parameters: dict[str, Any] = {
+                "order_id": order.id,
+                "line_nos": [line.line_no for line in changed],
+            }
+            for name in _QUANTITY_COLUMNS:
+                parameters[name] = [getattr(line, name) for line in changed]
+            await self.session.execute(_UPDATE_QUANTITIES, parameters)
+
     def _remember(self, order_id: str, documents: Sequence[Document], shipments: set[str]) -> None:
         self._stored[order_id] = (
             frozenset(document.document_id for document in documents),
@@ -208,7 +258,9 @@ class SqlOrderRepository(SqlRepository):
         shipments: dict[str, set[str]] = {}
         for children in await self.session.execute(_CHILDREN, {"ids": [row.id for row in rows]}):
             order_id = children.id
-            lines[order_id] = [line_from_row(_LineRow._make(line)) for line in children.lines]
+            read = [_LineRow._make(line) for line in children.lines]
+            lines[order_id] = [line_from_row(line) for line in read]
+            self._lines[order_id] = {line.line_no: tuple(line) for line in read}
             documents[order_id] = [Document(*document) for document in children.documents]
             shipments[order_id] = set(children.shipments)
             self._remember(order_id, documents[order_id], shipments[order_id])
@@ -252,6 +304,19 @@ class SqlOrderRepository(SqlRepository):
             )
             for row in rows
         ]
+
+
+def _line_rows(order: Order) -> list[tuple[Any, ...]]:
+    """The order's lines as the children statement reads them back."""
+    return [
+        tuple(values[name] for name in _LineRow._fields)
+        for values in (line_values("order_id", order.id, line, order_lines) for line in order.lines)
+    ]
+
+
+def _fixed(line: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What a shipment, a release or a return does not change on a line."""
+    return tuple(line[i] for i in _FIXED)
 
 
 def _order_conditions(filters: OrderFilters) -> list[ColumnElement[bool]]:
