@@ -23,9 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
-from contracts.events import StockReserved
+from contracts.events import OrderConfirmed, StockReserved
+from orders.adapters import sales_model
 from orders.adapters.batch_locks import lock_orders_of
-from orders.adapters.tables import order_lines, order_timeline, orders, webhook_deliveries
+from orders.adapters.tables import (
+    order_lines,
+    order_timeline,
+    orders,
+    sales_lines,
+    sales_milestones,
+    webhook_deliveries,
+)
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.content import Line, LineKind
 from orders.domain.customer import Customer
@@ -33,6 +41,7 @@ from orders.domain.order import Document, Fulfilment, Order, OrderStatus
 from orders.domain.webhooks import Subscription
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from orders.service_layer import reactions
+from orders.service_layer.snapshots import snapshot
 from servicekit.testing import contract_sessions_fixture, fake_or_sql
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -309,3 +318,28 @@ async def test_a_batch_locks_every_order_its_events_are_about(
                 select(orders.c.id).where(orders.c.id == untouched.id).with_for_update(nowait=True)
             )
             assert (await other.execute(free)).scalar_one() == untouched.id
+
+
+async def test_a_confirmation_reaches_the_sales_model_in_two_statements(
+    uow: SqlUnitOfWork,
+) -> None:
+    order = await open_order(uow)
+    customer = await uow.customers.get(order.customer_id or "")
+    assert customer is not None
+    payload = OrderConfirmed(order=snapshot(order, customer))
+    made = new_event(EventType.ORDER_CONFIRMED, payload, source="/orders", subject=order.id)
+    confirmed = made.model_copy(update={"sequence": 2})
+
+    with statements(uow) as sent:
+        await sales_model.project(uow.session, confirmed)
+    assert len(sent) == 2, sent  # intake, milestone and the kept lines cleared; the new lines
+    older = confirmed.model_copy(update={"id": new_id(), "sequence": 1, "time": T0})
+    with statements(uow) as sent:
+        await sales_model.project(uow.session, older)
+    assert len(sent) == 1, sent  # an older snapshot: its lines are not taken
+
+    line_nos = await stored(uow, sales_lines.c.line_no, order.id, sales_lines.c.line_no)
+    assert line_nos == [1, 2]
+    assert await stored(
+        uow, sales_milestones.c.confirmed_at, order.id, sales_milestones.c.order_id
+    ) == [T0]

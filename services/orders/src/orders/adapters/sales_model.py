@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, parse_event
@@ -93,14 +93,13 @@ TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name, INVENTORY_EVENTS.name)
 async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one event to the read model (events of other types are ignored)."""
     kind, data = event.type, event.data
-    if kind in MILESTONES:
-        order_id = data.order.order_id if kind in INTAKE_TYPES else data.order_id
-        await _milestone(session, MILESTONES[kind], order_id, event)
+    if kind in INTAKE_TYPES:
+        await _intake(session, event, MILESTONES.get(kind))
+    elif kind in MILESTONES:
+        await _milestone(session, MILESTONES[kind], data.order_id, event)
     elif kind in LATEST:
         await _milestone(session, LATEST[kind], data.order_id, event, latest=True)
-    if kind in INTAKE_TYPES:
-        await _intake(session, event)
-    elif kind == EventType.ORDER_CANCELLED.value:
+    if kind == EventType.ORDER_CANCELLED.value:
         await session.execute(
             update(sales_intake)
             .where(sales_intake.c.order_id == data.order_id, _older_than(event))
@@ -149,19 +148,26 @@ async def _milestone(
     *,
     latest: bool = False,
 ) -> None:
+    await session.execute(_milestone_upsert(column, order_id, event, latest=latest))
+
+
+def _milestone_upsert(
+    column: str, order_id: str, event: CloudEvent[Any], *, latest: bool = False
+) -> Insert:
     """The milestone's time is the earliest of its events, or the latest (PostgreSQL's LEAST
     and GREATEST skip NULL)."""
     statement = insert(sales_milestones).values(order_id=order_id, **{column: event.time})
     pick = func.greatest if latest else func.least
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[sales_milestones.c.order_id],
-            set_={column: pick(sales_milestones.c[column], statement.excluded[column])},
-        )
+    return statement.on_conflict_do_update(
+        index_elements=[sales_milestones.c.order_id],
+        set_={column: pick(sales_milestones.c[column], statement.excluded[column])},
     )
 
 
-async def _intake(session: AsyncSession, event: CloudEvent[Any]) -> None:
+async def _intake(session: AsyncSession, event: CloudEvent[Any], milestone: str | None) -> None:
+    """The order's intake row, if this snapshot is newer than the one kept, with its lines;
+    and its `milestone` (when confirmed). One statement writes the row, the milestone and
+    clears the kept lines (they are another snapshot's), one more inserts the new lines."""
     order = event.data.order
     values = {
         "number": order.number,
@@ -173,16 +179,34 @@ async def _intake(session: AsyncSession, event: CloudEvent[Any]) -> None:
         "sequence": event.sequence,
     }
     statement = insert(sales_intake).values(order_id=order.order_id, **values)
-    applied = await session.execute(
+    applied = (
         statement.on_conflict_do_update(
             index_elements=[sales_intake.c.order_id],
             set_={name: statement.excluded[name] for name in values},
             where=_older_than(event),
-        ).returning(sales_intake.c.order_id)
+        )
+        .returning(sales_intake.c.order_id)
+        .cte("applied")
     )
-    if applied.first() is None:
+    cleared = (
+        delete(sales_lines)
+        .where(sales_lines.c.order_id == order.order_id, exists(applied.select()))
+        .returning(sales_lines.c.order_id)
+        .cte("cleared")
+    )
+    outcome = [
+        exists(applied.select()).label("applied"),
+        select(func.count()).select_from(cleared).scalar_subquery().label("cleared"),
+    ]
+    if milestone is not None:
+        reached = (
+            _milestone_upsert(milestone, order.order_id, event)
+            .returning(sales_milestones.c.order_id)
+            .cte("reached")
+        )
+        outcome.append(exists(reached.select()).label("reached"))
+    if not (await session.execute(select(*outcome))).one().applied:
         return  # an older snapshot than the one kept: its lines are older too
-    await session.execute(delete(sales_lines).where(sales_lines.c.order_id == order.order_id))
     await session.execute(
         insert(sales_lines),
         [
