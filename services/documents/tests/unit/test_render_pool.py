@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +56,45 @@ async def test_a_dead_worker_is_retried_and_the_pool_replaced(pool, order_builde
     assert isinstance(raised.value, OSError)  # the consumer retries, never dead-letters
     assert pool._pool is not executor
     assert await pool.render(printable) == expected
+
+
+# A documents process whose pool is started; it prints its rendering processes' pids.
+SERVICE_WITH_A_POOL = """
+import time
+from documents.adapters.pdf import PooledRenderer
+from documents.bootstrap import build_renderer
+from documents.config import DocumentsSettings
+pool = PooledRenderer(build_renderer(DocumentsSettings()), processes=2)
+pool.start()
+print(" ".join(str(process.pid) for process in pool._pool._processes.values()), flush=True)
+time.sleep(300)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_rendering_processes_leave_when_the_service_is_killed() -> None:
+    service = subprocess.Popen(
+        [sys.executable, "-c", SERVICE_WITH_A_POOL], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert service.stdout is not None
+        workers = [int(pid) for pid in service.stdout.readline().split()]
+        assert len(workers) == 2
+        assert all(_running(pid) for pid in workers)
+        service.kill()  # no chance to stop its pool
+        service.wait()
+        deadline = time.monotonic() + 30
+        while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        service.kill()
+        service.wait()

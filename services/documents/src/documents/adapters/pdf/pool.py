@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -32,11 +34,24 @@ class RendererUnavailable(ConnectionError):
     """
 
 
-def _start_worker(renderer: PdfRenderer) -> None:
+def _start_worker(renderer: PdfRenderer, service_pid: int) -> None:
     """Pool initializer: keep the renderer and register its fonts once per worker process."""
     global _worker_renderer
     renderer.check_fonts()
     _worker_renderer = renderer
+    watch = threading.Thread(
+        target=_leave_with_the_service, args=(service_pid,), name="service-watch", daemon=True
+    )
+    watch.start()
+
+
+def _leave_with_the_service(service_pid: int) -> None:
+    """A service killed outright (SIGKILL, OOM) cannot stop its pool: its rendering processes,
+    adopted by init, would linger holding memory. Each leaves within a second of it instead
+    (at once when the service died while the process was still starting)."""
+    while os.getppid() == service_pid:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _ready() -> bool:
@@ -93,7 +108,7 @@ class PooledRenderer:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.renderer,),
+            initargs=(self.renderer, os.getpid()),
         )
 
     async def render(self, document: PrintableDocument) -> bytes:
