@@ -59,12 +59,12 @@ from servicekit.tracing import consuming
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent[Any], AsyncSession], Awaitable[None]]
-# Run in a batch's transaction before its handlers, with the batch's new events: e.g. to lock
-# the rows they will change in one consistent order, so two batches never deadlock.
-BatchPreparation = Callable[[AsyncSession, Sequence[CloudEvent[Any]]], Awaitable[None]]
 """Runs in the transaction that records the event in the inbox. The event it receives is the
 typed model of the type it is registered for, so it may be annotated with its payload:
 `async def handle(event: CloudEvent[OrderCompleted], session: AsyncSession) -> None`."""
+# Run in a batch's transaction before its handlers, with the batch's new events: e.g. to lock
+# the rows they will change in one consistent order, so two batches never deadlock.
+BatchPreparation = Callable[[AsyncSession, Sequence[CloudEvent[Any]]], Awaitable[None]]
 
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
