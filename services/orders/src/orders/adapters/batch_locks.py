@@ -8,15 +8,15 @@ back and handled again one event at a time.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from typing import Any, TypeGuard
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
+from orders.adapters.rows import canonical_id
 from orders.adapters.tables import orders
 
 # Rows are locked as the sorted result comes out, so every batch takes them in id order.
@@ -30,16 +30,8 @@ _LOCK_IN_ORDER = (
 
 async def lock_orders_of(session: AsyncSession, events: Sequence[CloudEvent[Any]]) -> None:
     """Lock the orders the events are about (their subjects), in id order."""
-    ids = sorted({event.subject for event in events if _is_uuid(event.subject)})
+    ids = sorted(
+        {order_id for event in events if (order_id := canonical_id(event.subject)) is not None}
+    )
     if len(ids) > 1:  # one order: its handler's own lock comes first anyway
         await session.execute(_LOCK_IN_ORDER, {"ids": ids})
-
-
-def _is_uuid(value: str | None) -> TypeGuard[str]:
-    if value is None:
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
