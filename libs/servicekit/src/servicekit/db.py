@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -117,8 +118,35 @@ def _refuse_closed_connection(
         raise exc.DisconnectionError("the server closed this pooled connection")
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+# Where a session finds the engine of `make_numbering_engine` (its maker's `info`).
+NUMBERING_ENGINE_INFO = "servicekit.numbering_engine"
+
+
+def make_numbering_engine(database_url: str) -> AsyncEngine:
+    """A small pool of autocommit connections for numbers taken outside the caller's transaction
+    (`servicekit.numbering.next_in_year_at_once`): one statement each, committed by the server
+    at once. A pool of its own, so that a caller holding a connection of the main pool never
+    waits for a second one of the same pool (all of them could be held by such callers)."""
+    # No overflow: a connection opened and closed per number would cost more than the wait.
+    engine = create_async_engine(
+        database_url, pool_size=4, max_overflow=0, isolation_level="AUTOCOMMIT"
+    )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def make_sessionmaker(
+    engine: AsyncEngine,
+    *,
+    numbering: AsyncEngine | None = None,
+    info: Mapping[str, Any] | None = None,
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`, each with `info`; with `numbering` (`make_numbering_engine`) they
+    can take numbers at once (`servicekit.numbering.next_in_year_at_once`)."""
+    session_info = dict(info or {})
+    if numbering is not None:
+        session_info[NUMBERING_ENGINE_INFO] = numbering
+    return async_sessionmaker(engine, expire_on_commit=False, info=session_info)
 
 
 def asyncpg_dsn(database_url: str) -> str:

@@ -31,7 +31,7 @@ from contracts import EventType, Topic, event_model
 from servicekit.admin_api import admin_router
 from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import BatchPreparation, EventConsumer, Handler, RetryPolicy
-from servicekit.db import make_engine, make_sessionmaker
+from servicekit.db import make_engine, make_numbering_engine, make_sessionmaker
 from servicekit.http import IDEMPOTENCY_TTL_INFO, install_problem_handlers, problem_response
 from servicekit.lag import ConsumerLagMonitor
 from servicekit.observability import log_context
@@ -108,10 +108,15 @@ class Runtime:
             pool_size=spec.settings.database_pool_size,
             max_overflow=spec.settings.database_max_overflow,
         )
-        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        # Opens no connection until a number is taken at once (orders and quotes).
+        self.numbering_engine = make_numbering_engine(spec.settings.database_url)
         # servicekit.http.idempotent() reads the service's key lifetime from its session
         idempotency_ttl = timedelta(hours=spec.settings.idempotency_ttl_hours)
-        self.sessionmaker.configure(info={IDEMPOTENCY_TTL_INFO: idempotency_ttl})
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(
+            self.engine,
+            numbering=self.numbering_engine,
+            info={IDEMPOTENCY_TTL_INFO: idempotency_ttl},
+        )
         self.broker = self._new_broker()
         self.relay: OutboxRelay | None = None
         self.lag_monitor: ConsumerLagMonitor | None = None
@@ -242,6 +247,7 @@ class Runtime:
         # Stops consuming first, then its producer: no dead letter is left half-sent.
         await self.broker.stop()
         await self.engine.dispose()
+        await self.numbering_engine.dispose()
 
     @property
     def required_checks(self) -> frozenset[str]:

@@ -31,7 +31,7 @@ from contracts.common import OrderSnapshot
 from contracts.envelope import CloudEvent, new_event
 from contracts.events import PAYLOADS, EventType, OrderCancelled
 from servicekit.auth import AuthSettings, mint_token
-from servicekit.db import make_engine, make_sessionmaker
+from servicekit.db import make_engine, make_numbering_engine, make_sessionmaker
 from servicekit.migrations import upgrade
 from servicekit.runtime import Runtime, ServiceSpec
 from servicekit.settings import KafkaSettings, ServiceSettings
@@ -200,11 +200,12 @@ async def migrated_sessions(
     service makes it); the engine is disposed of afterwards."""
     url = await databases.create(label)
     await asyncio.to_thread(upgrade, migrations_dir, url)
-    engine = make_engine(url, pool_size=5)
+    engine, numbering = make_engine(url, pool_size=5), make_numbering_engine(url)
     try:
-        yield make_sessionmaker(engine)
+        yield make_sessionmaker(engine, numbering=numbering)
     finally:
         await engine.dispose()
+        await numbering.dispose()
 
 
 UnitOfWorkT = TypeVar("UnitOfWorkT")

@@ -1,4 +1,5 @@
-"""Yearly counters on a real PostgreSQL server: gapless under rollback and concurrency."""
+"""Yearly counters on a real PostgreSQL server: gapless under rollback and concurrency, or
+taken at once without queueing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from servicekit.db import make_engine, make_sessionmaker
-from servicekit.numbering import next_in_year, yearly_counter_table
+from servicekit.db import make_engine, make_numbering_engine, make_sessionmaker
+from servicekit.numbering import next_in_year, next_in_year_at_once, yearly_counter_table
 from servicekit.testing import TemporaryDatabases
 
 
@@ -42,11 +43,13 @@ async def counters(databases: TemporaryDatabases) -> AsyncIterator[Counters]:
         Column("year", Integer, primary_key=True, autoincrement=False),
         Column("last_number", Integer, nullable=False),
     )
-    engine = make_engine(await databases.create("numbering"))
+    url = await databases.create("numbering")
+    engine, numbering = make_engine(url), make_numbering_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-    yield Counters(engine, make_sessionmaker(engine), quotes, invoices)
+    yield Counters(engine, make_sessionmaker(engine, numbering=numbering), quotes, invoices)
     await engine.dispose()
+    await numbering.dispose()
 
 
 async def test_numbers_count_up_per_year_and_table(counters: Counters) -> None:
@@ -80,3 +83,27 @@ async def test_a_concurrent_issuer_waits_and_gets_the_released_number(counters: 
         await first.rollback()
         assert await asyncio.wait_for(second, 10) == 2  # no gap: it takes the released number
     assert await counters.take(counters.quotes, 2026) == 3
+
+
+async def test_a_number_taken_at_once_makes_nobody_wait_and_is_not_given_back(
+    counters: Counters,
+) -> None:
+    async with counters.sessionmaker() as first:
+        await first.begin()
+        assert await next_in_year_at_once(first, counters.quotes, 2026) == 1
+        # Another issuer, gapless or not, does not wait for the first transaction to end.
+        assert await asyncio.wait_for(counters.take(counters.quotes, 2026), 5) == 2
+        async with counters.sessionmaker() as second, second.begin():
+            assert (
+                await asyncio.wait_for(next_in_year_at_once(second, counters.quotes, 2026), 5) == 3
+            )
+        await first.rollback()
+    assert await counters.take(counters.quotes, 2026) == 4  # 1 stays taken: a gap
+
+
+async def test_a_session_without_a_numbering_engine_cannot_take_a_number_at_once(
+    counters: Counters,
+) -> None:
+    async with make_sessionmaker(counters.engine)() as session, session.begin():
+        with pytest.raises(RuntimeError, match="no numbering engine"):
+            await next_in_year_at_once(session, counters.quotes, 2026)

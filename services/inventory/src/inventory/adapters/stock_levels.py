@@ -107,7 +107,7 @@ class SqlStockLevelRepository(WarehouseRepository):
         return ReorderPoint(row.sku, row.reorder_point, row.reorder_quantity)
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
-        await self.session.execute(stock_movements.insert().values(change.entry(level)))
+        await self.session.execute(stock_movements.insert(), change.entry(level))
 
     async def movements(
         self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE

@@ -152,7 +152,8 @@ class SqlOrderRepository(SqlRepository):
         self._lines: dict[str, dict[int, tuple[Any, ...]]] = {}  # as stored, by line number
 
     async def add(self, order: Order) -> None:
-        await self.session.execute(orders.insert().values(id=order.id, **_header_values(order)))
+        # Values as parameters, not .values(): no per-column coercion and cache key each time.
+        await self.session.execute(orders.insert(), {"id": order.id, **_header_values(order)})
         await insert_lines(self.session, order_lines, "order_id", order.id, order.lines)
         self._lines[order.id] = {line[0]: line for line in _line_rows(order)}
         await self._save_children(order)

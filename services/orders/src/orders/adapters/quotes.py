@@ -50,7 +50,7 @@ def _quote_values(quote: Quote) -> dict[str, Any]:
 
 class SqlQuoteRepository(SqlRepository):
     async def add(self, quote: Quote) -> None:
-        await self.session.execute(quotes.insert().values(id=quote.id, **_quote_values(quote)))
+        await self.session.execute(quotes.insert(), {"id": quote.id, **_quote_values(quote)})
         await insert_lines(self.session, quote_lines, "quote_id", quote.id, quote.lines)
         await add_documents(self.session, quote_documents, "quote_id", quote.id, quote.documents)
 

@@ -141,18 +141,19 @@ class SqlTimeline:
         customer_id: str | None = None,
     ) -> None:
         await self.session.execute(
-            order_timeline.insert().values(
-                order_id=order_id,
-                quote_id=quote_id,
-                customer_id=customer_id,
-                event_id=str(uuid.uuid4()),
-                type=type,
-                source=SOURCE,
-                occurred_at=datetime.now(UTC),
-                summary=summary[:500],
-                actor=current_actor(),
-                data=data,
-            )
+            order_timeline.insert(),
+            {
+                "order_id": order_id,
+                "quote_id": quote_id,
+                "customer_id": customer_id,
+                "event_id": str(uuid.uuid4()),
+                "type": type,
+                "source": SOURCE,
+                "occurred_at": datetime.now(UTC),
+                "summary": summary[:500],
+                "actor": current_actor(),
+                "data": data,
+            },
         )
 
     async def timeline(

@@ -32,7 +32,7 @@ from orders.adapters.timeline import SqlTimeline
 from orders.adapters.webhooks import SqlWebhookRepository
 from servicekit.auth import current_actor
 from servicekit.import_jobs import SqlImportJobs
-from servicekit.numbering import next_in_year
+from servicekit.numbering import next_in_year_at_once
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -66,11 +66,12 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.import_jobs = SqlImportJobs(session, import_jobs)
 
     async def next_order_sequence(self, year: int) -> int:
-        # Gapless: the year's row stays locked until commit; a rollback gives the number back.
-        return await next_in_year(self.session, order_number_counters, year)
+        # Committed at once (ADR 32): concurrent creates do not queue on the year's row until
+        # they commit; a create that fails afterwards leaves a gap.
+        return await next_in_year_at_once(self.session, order_number_counters, year)
 
     async def next_quote_sequence(self, year: int) -> int:
-        return await next_in_year(self.session, quote_number_counters, year)
+        return await next_in_year_at_once(self.session, quote_number_counters, year)
 
     async def record(
         self,

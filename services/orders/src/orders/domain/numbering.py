@@ -1,6 +1,8 @@
 """Human numbers: `SO-<year>-<sequence>` for orders, `QT-<year>-<sequence>` for quotes.
 
-At least 6 digits, gapless per year and kind (the counters live in the database).
+At least 6 digits, counted per year and kind (the counters live in the database). A number is
+taken at once, outside the creating transaction, so creates do not queue on the counter: one
+that fails afterwards leaves a gap, as in most ERPs (ADR 32; invoice numbers stay gapless).
 """
 
 from __future__ import annotations

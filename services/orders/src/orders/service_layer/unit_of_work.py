@@ -91,7 +91,8 @@ class UnitOfWork(Protocol):
         ...
 
     async def next_order_sequence(self, year: int) -> int:
-        """Take the next number of the year's counter (released again if the work rolls back)."""
+        """Take the next number of the year's counter, at once: work that rolls back afterwards
+        leaves a gap (ADR 32)."""
         ...
 
     async def next_quote_sequence(self, year: int) -> int:
