@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import MetaData, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -266,13 +267,17 @@ async def idempotent(
         return stored.status_code, stored.body
     status, response = await create()
     await session.execute(
-        insert(table).values(
-            scope=scope,
-            key=key,
-            fingerprint=fingerprint,
-            status_code=status,
-            body=jsonable_encoder(response),
-        )
+        insert(table),
+        {
+            "scope": scope,
+            "key": key,
+            "fingerprint": fingerprint,
+            "status_code": status,
+            # A model dumps itself to JSON types in one pass; jsonable_encoder walks it again.
+            "body": response.model_dump(mode="json", by_alias=True)
+            if isinstance(response, BaseModel)
+            else jsonable_encoder(response),
+        },
     )
     return status, response
 

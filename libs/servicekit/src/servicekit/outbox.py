@@ -174,14 +174,15 @@ async def add_to_outbox(
     if (size := len(payload.encode())) > max_bytes:
         raise EventTooLarge(event.type, size, max_bytes)
     await session.execute(
-        outbox.insert().values(
-            event_id=event.id,
-            event_type=event.type,
-            topic=topic_name,  # the logical name; the relay adds the deployment's prefix
-            key=message_key,
-            payload=payload,
-            headers={"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
-        )
+        outbox.insert(),  # values as parameters: no statement built per event
+        {
+            "event_id": event.id,
+            "event_type": event.type,
+            "topic": topic_name,  # the logical name; the relay adds the deployment's prefix
+            "key": message_key,
+            "payload": payload,
+            "headers": {"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
+        },
     )
     # NOTIFY is transactional: the relay is woken only once this transaction commits.
     await notify(session, NOTIFY_CHANNEL)

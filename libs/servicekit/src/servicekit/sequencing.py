@@ -15,11 +15,14 @@ event it records.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import BigInteger, CheckConstraint, Column, MetaData, String, Table
+from sqlalchemy import BigInteger, CheckConstraint, Column, MetaData, String, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 EVENT_SEQUENCES = "event_sequences"
 
@@ -37,15 +40,21 @@ def add_event_sequences_table(metadata: MetaData) -> Table:
 
 async def next_event_sequence(session: AsyncSession, sequences: Table, key: str) -> int:
     """The next sequence of `key` (1 for its first event), taken in the session's transaction."""
+    statement = _take_next(sequences)
+    sequence: int = (await session.execute(statement, {"key": key})).scalar_one()
+    return sequence
+
+
+@functools.cache
+def _take_next(sequences: Table) -> ReturningInsert[int]:
+    """Upsert `:key`'s counter row (built once per table: it runs for every event recorded)."""
     last = sequences.c["last"]
-    statement = (
+    return (
         insert(sequences)
-        .values(key=key, last=1)
+        .values(key=bindparam("key"), last=1)
         .on_conflict_do_update(index_elements=[sequences.c["key"]], set_={"last": last + 1})
         .returning(last)
     )
-    sequence: int = (await session.execute(statement)).scalar_one()
-    return sequence
 
 
 def create_event_sequences_table() -> None:

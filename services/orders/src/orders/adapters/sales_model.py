@@ -35,13 +35,14 @@ offsets (and `inventory.events`, for the shipments), while the service keeps run
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -148,15 +149,20 @@ async def _milestone(
     *,
     latest: bool = False,
 ) -> None:
-    await session.execute(_milestone_upsert(column, order_id, event, latest=latest))
+    await session.execute(
+        _milestone_upsert(column, latest=latest), {"order_id": order_id, "at": event.time}
+    )
 
 
-def _milestone_upsert(
-    column: str, order_id: str, event: CloudEvent[Any], *, latest: bool = False
-) -> Insert:
-    """The milestone's time is the earliest of its events, or the latest (PostgreSQL's LEAST
-    and GREATEST skip NULL)."""
-    statement = insert(sales_milestones).values(order_id=order_id, **{column: event.time})
+# The statements below are built once per shape and take their values as parameters: building
+# and caching a new statement per event cost more than executing it.
+@functools.cache
+def _milestone_upsert(column: str, *, latest: bool = False) -> Insert:
+    """The milestone's time (`:at`, of order `:order_id`) is the earliest of its events, or the
+    latest (PostgreSQL's LEAST and GREATEST skip NULL)."""
+    statement = insert(sales_milestones).values(
+        order_id=bindparam("order_id"), **{column: bindparam("at")}
+    )
     pick = func.greatest if latest else func.least
     return statement.on_conflict_do_update(
         index_elements=[sales_milestones.c.order_id],
@@ -169,7 +175,8 @@ async def _intake(session: AsyncSession, event: CloudEvent[Any], milestone: str 
     and its `milestone` (when confirmed). One statement writes the row, the milestone and
     clears the kept lines (they are another snapshot's), one more inserts the new lines."""
     order = event.data.order
-    values = {
+    parameters = {
+        "order_id": order.order_id,
         "number": order.number,
         "customer_id": order.customer.id,
         "currency": order.currency,
@@ -177,35 +184,10 @@ async def _intake(session: AsyncSession, event: CloudEvent[Any], milestone: str 
         "net": order.totals.net,
         "gross": order.totals.gross,
         "sequence": event.sequence,
+        "at": event.time,
     }
-    statement = insert(sales_intake).values(order_id=order.order_id, **values)
-    applied = (
-        statement.on_conflict_do_update(
-            index_elements=[sales_intake.c.order_id],
-            set_={name: statement.excluded[name] for name in values},
-            where=_older_than(event),
-        )
-        .returning(sales_intake.c.order_id)
-        .cte("applied")
-    )
-    cleared = (
-        delete(sales_lines)
-        .where(sales_lines.c.order_id == order.order_id, exists(applied.select()))
-        .returning(sales_lines.c.order_id)
-        .cte("cleared")
-    )
-    outcome = [
-        exists(applied.select()).label("applied"),
-        select(func.count()).select_from(cleared).scalar_subquery().label("cleared"),
-    ]
-    if milestone is not None:
-        reached = (
-            _milestone_upsert(milestone, order.order_id, event)
-            .returning(sales_milestones.c.order_id)
-            .cte("reached")
-        )
-        outcome.append(exists(reached.select()).label("reached"))
-    if not (await session.execute(select(*outcome))).one().applied:
+    statement = _intake_upsert(milestone, numbered=event.sequence is not None)
+    if not (await session.execute(statement, parameters)).one().applied:
         return  # an older snapshot than the one kept: its lines are older too
     await session.execute(
         insert(sales_lines),
@@ -223,6 +205,46 @@ async def _intake(session: AsyncSession, event: CloudEvent[Any], milestone: str 
             for line in order.lines
         ],
     )
+
+
+_INTAKE_COLUMNS = ("number", "customer_id", "currency", "confirmed_on", "net", "gross", "sequence")
+
+
+@functools.cache
+def _intake_upsert(milestone: str | None, *, numbered: bool) -> Select[Any]:
+    """Write the intake row of `:order_id` unless a newer snapshot wrote it (`applied`), clear
+    its kept lines if so, and reach `milestone` at `:at` when one is given: one statement."""
+    statement = insert(sales_intake).values(
+        order_id=bindparam("order_id"), **{name: bindparam(name) for name in _INTAKE_COLUMNS}
+    )
+    older: ColumnElement[bool] = sales_intake.c.sequence.is_(None)  # its event had no number, or:
+    if numbered:
+        older = or_(older, sales_intake.c.sequence < bindparam("sequence"))
+    applied = (
+        statement.on_conflict_do_update(
+            index_elements=[sales_intake.c.order_id],
+            set_={name: statement.excluded[name] for name in _INTAKE_COLUMNS},
+            where=or_(older, sales_intake.c.sequence < bindparam("sequence"))
+            if numbered
+            else older,
+        )
+        .returning(sales_intake.c.order_id)
+        .cte("applied")
+    )
+    cleared = (
+        delete(sales_lines)
+        .where(sales_lines.c.order_id == bindparam("order_id"), exists(applied.select()))
+        .returning(sales_lines.c.order_id)
+        .cte("cleared")
+    )
+    outcome = [
+        exists(applied.select()).label("applied"),
+        select(func.count()).select_from(cleared).scalar_subquery().label("cleared"),
+    ]
+    if milestone is not None:
+        reached = _milestone_upsert(milestone).returning(sales_milestones.c.order_id).cte("reached")
+        outcome.append(exists(reached.select()).label("reached"))
+    return select(*outcome)
 
 
 async def _shipped(session: AsyncSession, data: Any) -> None:
