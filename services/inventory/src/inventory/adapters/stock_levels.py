@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy import bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
@@ -16,6 +16,22 @@ from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import Movement, StockChange
 from inventory.service_layer.ports import Page
+
+# Every stock movement checks its level against the reorder point: statements built once.
+_HERE = (
+    stock_levels.c.warehouse == bindparam("level_warehouse"),  # not a column's name: an
+    stock_levels.c.sku == bindparam("level_sku"),  # UPDATE keeps those for its SET clause
+)
+_POINT_OF_LEVEL = effective_point(bindparam("level_sku"), bindparam("level_warehouse"))
+_NO_LONGER_LOW = (
+    update(stock_levels).where(*_HERE, stock_levels.c.low_since.is_not(None)).values(low_since=None)
+)
+_NOW_LOW = (
+    update(stock_levels)
+    .where(*_HERE, stock_levels.c.low_since.is_(None))
+    .values(low_since=func.now())
+    .returning(stock_levels.c.sku)
+)
 
 
 def _level(row: Row[Any]) -> StockLevel:
@@ -85,24 +101,14 @@ class SqlStockLevelRepository(WarehouseRepository):
         )
 
     async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
-        row = (await self.session.execute(effective_point(level.sku, level.warehouse))).first()
+        where = {"level_sku": level.sku, "level_warehouse": level.warehouse}
+        row = (await self.session.execute(_POINT_OF_LEVEL, where)).first()
         if row is None:
             return None  # no reorder point: never low
-        here = (stock_levels.c.warehouse == level.warehouse, stock_levels.c.sku == level.sku)
         if level.available >= row.reorder_point:
-            await self.session.execute(
-                update(stock_levels)
-                .where(*here, stock_levels.c.low_since.is_not(None))
-                .values(low_since=None)
-            )
+            await self.session.execute(_NO_LONGER_LOW, where)
             return None
-        dropped = await self.session.execute(
-            update(stock_levels)
-            .where(*here, stock_levels.c.low_since.is_(None))
-            .values(low_since=func.now())
-            .returning(stock_levels.c.sku)
-        )
-        if dropped.first() is None:
+        if (await self.session.execute(_NOW_LOW, where)).first() is None:
             return None  # it was below already
         return ReorderPoint(row.sku, row.reorder_point, row.reorder_quantity)
 
