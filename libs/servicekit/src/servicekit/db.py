@@ -96,7 +96,9 @@ def add_messaging_tables(metadata: MetaData) -> None:
     )
 
 
-def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def make_engine(
+    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, autocommit: bool = False
+) -> AsyncEngine:
     """An engine whose pooled connections are checked for life without a round trip.
 
     SQLAlchemy's `pool_pre_ping` costs three round trips per checkout with asyncpg (BEGIN, a
@@ -105,7 +107,10 @@ def make_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 1
     the checkout hook below replaces it for free; one that died silently fails its first
     statement, and that disconnect invalidates the whole pool (a consumer retries the batch).
     """
-    engine = create_async_engine(database_url, pool_size=pool_size, max_overflow=max_overflow)
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    engine = create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=max_overflow, **options
+    )
     event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
     return engine
 
@@ -128,11 +133,7 @@ def make_numbering_engine(database_url: str) -> AsyncEngine:
     at once. A pool of its own, so that a caller holding a connection of the main pool never
     waits for a second one of the same pool (all of them could be held by such callers)."""
     # No overflow: a connection opened and closed per number would cost more than the wait.
-    engine = create_async_engine(
-        database_url, pool_size=4, max_overflow=0, isolation_level="AUTOCOMMIT"
-    )
-    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
-    return engine
+    return make_engine(database_url, pool_size=4, max_overflow=0, autocommit=True)
 
 
 def make_sessionmaker(

@@ -103,7 +103,7 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
     if kind == EventType.ORDER_CANCELLED.value:
         await session.execute(
             update(sales_intake)
-            .where(sales_intake.c.order_id == data.order_id, _older_than(event))
+            .where(sales_intake.c.order_id == data.order_id, _older_than(event.sequence))
             .values(cancelled=True, sequence=event.sequence)
         )
     elif kind == EventType.INVOICE_ISSUED.value:
@@ -134,11 +134,13 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
         await _quote(session, data.quote_id, **{QUOTE_OUTCOMES[kind]: event.time})
 
 
-def _older_than(event: CloudEvent[Any]) -> Any:
-    """The row was written by an older event of the order (or by one without a number)."""
-    if event.sequence is None:
-        return sales_intake.c.sequence.is_(None)
-    return or_(sales_intake.c.sequence.is_(None), sales_intake.c.sequence < event.sequence)
+def _older_than(sequence: Any) -> ColumnElement[bool]:
+    """The row was written by an older event of the order (or by one without a number) than
+    the one numbered `sequence` (a value or a bound parameter; None: it has no number)."""
+    kept = sales_intake.c.sequence
+    if sequence is None:
+        return kept.is_(None)
+    return or_(kept.is_(None), kept < sequence)
 
 
 async def _milestone(
@@ -217,16 +219,11 @@ def _intake_upsert(milestone: str | None, *, numbered: bool) -> Select[Any]:
     statement = insert(sales_intake).values(
         order_id=bindparam("order_id"), **{name: bindparam(name) for name in _INTAKE_COLUMNS}
     )
-    older: ColumnElement[bool] = sales_intake.c.sequence.is_(None)  # its event had no number, or:
-    if numbered:
-        older = or_(older, sales_intake.c.sequence < bindparam("sequence"))
     applied = (
         statement.on_conflict_do_update(
             index_elements=[sales_intake.c.order_id],
             set_={name: statement.excluded[name] for name in _INTAKE_COLUMNS},
-            where=or_(older, sales_intake.c.sequence < bindparam("sequence"))
-            if numbered
-            else older,
+            where=_older_than(bindparam("sequence") if numbered else None),
         )
         .returning(sales_intake.c.order_id)
         .cte("applied")
