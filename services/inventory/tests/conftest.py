@@ -48,6 +48,7 @@ from inventory.domain.records import (
 from inventory.domain.revisions import Wait
 from inventory.domain.warehouses import Transfer, TransferStatus, Warehouse
 from inventory.service_layer.ports import Page, UnitOfWork
+from servicekit.unit_of_work import AtCommit
 
 # Both test folders import `purchasing_fakes` from here (pytest does not put test folders on the
 # import path).
@@ -612,6 +613,10 @@ class FakeUnitOfWork:
     @property
     def events(self) -> list[CloudEvent[Any]]:
         return [event for event, _key in self.recorded]
+
+    async def at_commit(self, key: str, work: AtCommit) -> None:
+        """At once: a fake has no commit (SqlUnitOfWork defers it, and runs it once per key)."""
+        await work()
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -55,6 +55,7 @@ from servicekit.observability import (
     log_context,
 )
 from servicekit.tracing import consuming
+from servicekit.unit_of_work import run_at_commit
 
 log = logging.getLogger(__name__)
 
@@ -458,6 +459,7 @@ class EventConsumer:
                     started = time.perf_counter()
                     await handler(event, session)
                 outcomes[id(record)] = ("processed", time.perf_counter() - started)
+            await run_at_commit(session)  # once for the whole batch
         return outcomes
 
     def _ignore_newer(self, record: Record, exc: UnknownEventType) -> None:
@@ -557,6 +559,7 @@ class EventConsumer:
                 log.info("duplicate %s %s ignored", event.type, event.id)
                 return "duplicate"
             await handler(event, session)
+            await run_at_commit(session)
         return "processed"
 
     async def dead_letter(

@@ -8,14 +8,22 @@ given.
 
 A service whose metadata declares the event sequence counters (`servicekit.sequencing`) has
 every event it records numbered per subject: the CloudEvents `sequence` attribute.
+
+Work that should happen once per transaction however many times a use case (or a consumer's
+batch of events) asks for it, such as an event stating a value the transaction may change many
+times, is deferred with `at_commit(key, work)`: whoever commits calls `run_at_commit(session)`
+right before, and a commit that would leave deferred work undone fails instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from sqlalchemy import MetaData, Table
+from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from contracts import CloudEvent
 from servicekit.outbox import add_to_outbox
@@ -28,6 +36,47 @@ class RecordsEvents(Protocol):
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         """Record `event`; it is published only if the caller's transaction commits."""
         ...
+
+
+AtCommit = Callable[[], Awaitable[None]]
+
+# The deferred work of a session's transaction, by key, in its `info`.
+_AT_COMMIT = "servicekit.at_commit"
+
+
+def defer_to_commit(session: AsyncSession, key: str, work: AtCommit) -> None:
+    """Run `work` once, right before the session's transaction commits; a later call with the
+    same `key` in the same transaction is a no-op (the first one's work runs)."""
+    session.info.setdefault(_AT_COMMIT, {}).setdefault(key, work)
+
+
+async def run_at_commit(session: AsyncSession) -> None:
+    """Run the work deferred to this commit, in the order of its keys (so two transactions that
+    lock rows in it lock them in the same order). Call right before committing."""
+    deferred: dict[str, AtCommit] = session.info.get(_AT_COMMIT, {})
+    while deferred:
+        work = deferred.pop(min(deferred))
+        await work()
+
+
+@listens_for(Session, "before_commit")
+def _refuse_commit_with_deferred_work(session: Session) -> None:
+    """A commit that skipped `run_at_commit` would lose what was deferred: refuse it. (Also
+    called when a savepoint is released, which is not the commit the work waits for.)"""
+    if session.info.get(_AT_COMMIT) and not session.in_nested_transaction():
+        raise RuntimeError(
+            "committing with work deferred to the commit still undone (run_at_commit was not "
+            f"called): {sorted(session.info[_AT_COMMIT])}"
+        )
+
+
+@listens_for(Session, "after_transaction_end")
+def _forget_deferred_work(session: Session, transaction: SessionTransaction) -> None:
+    """Work deferred by a transaction that rolled back is not done by the session's next one.
+    Only the outermost transaction's end counts: work deferred before a savepoint that rolls
+    back is still due (the work reads what the transaction commits, not what it was given)."""
+    if transaction.parent is None:
+        session.info.pop(_AT_COMMIT, None)
 
 
 class SqlRepository:
@@ -68,3 +117,7 @@ class SqlUnitOfWorkBase:
         """
         event = await self.sequenced(event, key=key)
         await add_to_outbox(self.session, self.outbox, event, key=key)
+
+    async def at_commit(self, key: str, work: AtCommit) -> None:
+        """Run `work` once, right before the transaction commits (`defer_to_commit`)."""
+        defer_to_commit(self.session, key, work)

@@ -46,6 +46,7 @@ from servicekit.testing import (
     service_with_input,
     settings_for_test,
 )
+from servicekit.unit_of_work import run_at_commit
 
 D = Decimal
 GROUP = "inventory"  # the consumer group, after the topic prefix
@@ -428,6 +429,7 @@ async def test_concurrent_confirmations_never_oversell(inventory: Harness) -> No
     async def confirm(event: CloudEvent[Any]) -> None:
         async with inventory.runtime.sessionmaker() as session, session.begin():
             await handle_order_confirmed(event, session)
+            await run_at_commit(session)  # as the consumer does before it commits
 
     await asyncio.gather(*(confirm(event) for event in orders))
     await assert_consistent(inventory, [widget, gadget], orders)

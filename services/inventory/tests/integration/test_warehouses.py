@@ -31,6 +31,7 @@ from servicekit.testing import (
     service_with_input,
     settings_for_test,
 )
+from servicekit.unit_of_work import run_at_commit
 
 D = Decimal
 
@@ -163,6 +164,7 @@ async def test_warehouses_transfers_and_the_reservation_rule(
     order = confirmed([(bolt, "5")])
     async with runtime.sessionmaker() as session, session.begin():
         await handle_order_confirmed(order, session)
+        await run_at_commit(session)  # as the consumer does before it commits
     assert await level(client, bolt, "EAST") == (D(8), D(5))
     assert await level(client, bolt, "MAIN") == (D(2), D(0))
     held = (await client.get("/reservations", params={"order_id": order.subject})).json()
@@ -276,6 +278,7 @@ async def test_concurrent_confirmations_across_two_warehouses_never_oversell(
     async def confirm(event: CloudEvent[Any]) -> None:
         async with runtime.sessionmaker() as session, session.begin():
             await handle_order_confirmed(event, session)
+            await run_at_commit(session)  # as the consumer does before it commits
 
     await asyncio.gather(*(confirm(event) for event in orders))
 

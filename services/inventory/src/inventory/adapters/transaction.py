@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.service_layer.locking import LockSetKeptChanging
+from servicekit.unit_of_work import run_at_commit
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,14 @@ async def in_transaction(
     *,
     attempts: int = 3,
 ) -> T:
-    """`work(session)` inside `session.begin()`; commits on success, reruns on a deadlock."""
+    """`work(session)` inside `session.begin()`, then the work it deferred to the commit
+    (`run_at_commit`); commits on success, reruns on a deadlock."""
     for attempt in range(1, attempts + 1):
         try:
             async with sessionmaker() as session, session.begin():
-                return await work(session)
+                result = await work(session)
+                await run_at_commit(session)
+                return result
         except (DBAPIError, LockSetKeptChanging) as exc:
             if not is_retryable(exc) or attempt == attempts:
                 raise

@@ -46,9 +46,22 @@ def stock_lines(quantities: Mapping[str, Decimal]) -> list[StockLine]:
 
 
 async def record_level(uow: UnitOfWork, level: StockLevel) -> None:
-    """Record stock.level_changed: what the warehouse now holds of the SKU (keyed by SKU, so
-    the levels of one SKU reach consumers in the order they were committed); and stock.low
-    when available has just dropped below the product's reorder point."""
+    """Record stock.level_changed for the SKU in the warehouse, once per transaction however
+    many movements it makes there: at its commit, with the level it commits (keyed by SKU, so
+    the levels of one SKU reach consumers in the order they were committed). And stock.low when
+    available has just dropped below the product's reorder point."""
+    sku, warehouse = level.sku, level.warehouse
+
+    async def record_committed_level() -> None:
+        # Read again: the transaction may have moved it since, or undone a move (a savepoint).
+        committed = await uow.stock.get(sku, warehouse)
+        if committed is not None:
+            await _record_level_now(uow, committed)
+
+    await uow.at_commit(f"stock.level_changed {sku} {warehouse}", record_committed_level)
+
+
+async def _record_level_now(uow: UnitOfWork, level: StockLevel) -> None:
     payload = StockLevelChanged(
         sku=level.sku,
         warehouse=level.warehouse,

@@ -47,7 +47,7 @@ from inventory.service_layer.purchasing_ports import (
     ReturnRepository,
     VendorRepository,
 )
-from servicekit.unit_of_work import RecordsEvents
+from servicekit.unit_of_work import AtCommit, RecordsEvents
 
 T = TypeVar("T")
 
@@ -345,4 +345,9 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A part that an exception undoes, locks it took included, leaving the rest alone."""
+        ...
+
+    async def at_commit(self, key: str, work: AtCommit) -> None:
+        """Run `work` once, right before the transaction commits: a second call with the same
+        `key` in the same transaction does nothing."""
         ...
