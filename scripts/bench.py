@@ -644,7 +644,9 @@ class Api:
             base_url=URLS[service],
             headers=headers_for(role),
             timeout=30,
-            limits=httpx.Limits(max_connections=concurrency + 4),
+            # Idle connections are dropped before the servers' 5 s keep-alive ends: one reused
+            # while its server closes it fails the request (httpx.ReadError) and the run.
+            limits=httpx.Limits(max_connections=concurrency + 4, keepalive_expiry=2.0),
         )
         self.gate = asyncio.Semaphore(concurrency)
 
