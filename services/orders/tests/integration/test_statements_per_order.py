@@ -39,7 +39,9 @@ from orders.domain.content import Line, LineKind
 from orders.domain.customer import Customer
 from orders.domain.order import Document, Fulfilment, Order, OrderStatus
 from orders.domain.webhooks import Subscription
+from orders.entrypoints import mapping
 from orders.entrypoints.cli import MIGRATIONS_DIR
+from orders.service_layer import orders as orders_service
 from orders.service_layer import reactions
 from orders.service_layer.snapshots import snapshot
 from servicekit.testing import contract_sessions_fixture, fake_or_sql
@@ -343,3 +345,31 @@ async def test_a_confirmation_reaches_the_sales_model_in_two_statements(
     assert await stored(
         uow, sales_milestones.c.confirmed_at, order.id, sales_milestones.c.order_id
     ) == [T0]
+
+
+async def test_a_confirmation_and_its_answer_read_the_customer_once(uow: SqlUnitOfWork) -> None:
+    draft = await open_order(uow)
+    draft.status, draft.fulfilment = OrderStatus.DRAFT, Fulfilment.UNRESERVED
+    await uow.orders.save(draft)
+    request = SqlUnitOfWork(uow.session)  # a request's own unit of work, as the API makes
+    with statements(request) as sent:
+        confirmed = await orders_service.confirm_order(request, draft.id)
+        answer = await mapping.read_order(request, confirmed)
+    assert answer.customer is not None
+    assert answer.customer.name == "Acme"
+    customer_reads = [s for s in sent if s.startswith("SELECT") and "FROM customers" in s]
+    assert len(customer_reads) == 1  # for the event's snapshot; the answer reuses the row
+
+
+async def test_a_customer_saved_is_read_again(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+    assert order.customer_id is not None
+    customer = await uow.customers.get(order.customer_id)
+    assert customer is not None
+    customer.name = "Acme Holdings"
+    assert (await uow.customers.get(order.customer_id)).name == "Acme"  # type: ignore[union-attr]
+    await uow.customers.save(customer)
+    with statements(uow) as sent:
+        again = await uow.customers.get_many({order.customer_id})
+    assert again[order.customer_id].name == "Acme Holdings"
+    assert len(sent) == 1

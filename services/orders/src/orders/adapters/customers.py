@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
@@ -65,7 +66,17 @@ def _changeable_values(customer: Customer) -> dict[str, Any]:
 
 
 class SqlCustomerRepository(SqlRepository):
+    """Customers; rows read by id are kept for the rest of the unit of work (a confirmation
+    reads its customer for the event's snapshot and again for its answer), until it writes one.
+    Each read still builds its own `Customer`, so a change made to one is not seen by another
+    until it is saved."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._rows: dict[str, Row[Any]] = {}
+
     async def add(self, customer: Customer) -> None:
+        self._rows.clear()
         await self.session.execute(
             customers.insert().values(
                 id=customer.id, created_at=customer.created_at, **_changeable_values(customer)
@@ -73,10 +84,17 @@ class SqlCustomerRepository(SqlRepository):
         )
 
     async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None:
+        known = self._rows.get(canonical_id(customer_id) or "")
+        if known is not None and not for_update:  # a lock needs its own statement
+            return _customer(known)
         row = await row_by_id(self.session, customers, customer_id, for_update=for_update)
-        return None if row is None else _customer(row)
+        if row is None:
+            return None
+        self._rows[row.id] = row
+        return _customer(row)
 
     async def save(self, customer: Customer) -> None:
+        self._rows.clear()
         await self.session.execute(
             customers.update()
             .where(customers.c.id == customer.id)
@@ -87,8 +105,11 @@ class SqlCustomerRepository(SqlRepository):
         wanted = sorted({c for c in map(canonical_id, customer_ids) if c is not None})
         if not wanted:
             return {}
-        rows = await self.session.execute(select(customers).where(customers.c.id.in_(wanted)))
-        return {row.id: _customer(row) for row in rows}
+        unknown = [customer_id for customer_id in wanted if customer_id not in self._rows]
+        if unknown:
+            rows = await self.session.execute(select(customers).where(customers.c.id.in_(unknown)))
+            self._rows.update((row.id, row) for row in rows)
+        return {c: _customer(self._rows[c]) for c in wanted if c in self._rows}
 
     async def find_by_email(self, email: str) -> Customer | None:
         row = (
@@ -124,6 +145,7 @@ class SqlCustomerRepository(SqlRepository):
         return bool((await self.session.execute(select(named))).scalar())
 
     async def delete(self, customer_id: str) -> None:
+        self._rows.clear()
         await self.session.execute(
             opportunities.update()
             .where(opportunities.c.customer_id == customer_id)
