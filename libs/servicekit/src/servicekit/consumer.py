@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import asyncpg
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -272,8 +272,8 @@ class EventConsumer:
     redelivers, and the inbox makes the redelivery a no-op.
 
     With `batch_size` > 1, records are read in batches of up to that many and each batch is
-    handled in one transaction (see the module's docstring); `batch_timeout_ms` is how long a
-    read waits for the first record (an idle read also sleeps that long after it).
+    handled in one transaction (see the module's docstring): a read waits for one record, then
+    takes the ones already fetched behind it (docs/adr/0034).
     """
 
     def __init__(
@@ -288,7 +288,6 @@ class EventConsumer:
         retry: RetryPolicy | None = None,
         topic_prefix: str = "",
         batch_size: int = 1,
-        batch_timeout_ms: int = 10,
         prepare_batch: BatchPreparation | None = None,
     ) -> None:
         if batch_size < 1:
@@ -309,7 +308,6 @@ class EventConsumer:
         self.sessionmaker = sessionmaker
         self.retry = retry or RetryPolicy()
         self.batch_size = batch_size
-        self.batch_timeout_ms = batch_timeout_ms
         self._outage = _Outage()
         self._broker: KafkaBroker | None = None
 
@@ -326,18 +324,11 @@ class EventConsumer:
             "title": f"{self.service}:{self.topic_name}",
             "description": f"{self.topic.description}. Handles: {types}. Key: {self.topic.key}.",
         }
-        if self.batch_size > 1:
-            batch_subscriber = broker.subscriber(
-                self.topic_name,
-                batch=True,
-                max_records=self.batch_size,
-                batch_timeout_ms=self.batch_timeout_ms,
-                **options,
-            )
-            batch_subscriber(self.on_batch)
-        else:
-            subscriber = broker.subscriber(self.topic_name, **options)
-            subscriber(self.on_message)
+        # One record at a time from FastStream, which waits for it without polling; a batch
+        # is that record and the ones already fetched behind it (`on_batch`). FastStream's own
+        # batch reads poll: an empty read sleeps before the next, at idle and between bursts.
+        subscriber = broker.subscriber(self.topic_name, **options)
+        subscriber(self.on_batch if self.batch_size > 1 else self.on_message)
 
     async def on_message(self, msg: KafkaMessage) -> None:
         record: Record = msg.raw_message
@@ -346,29 +337,46 @@ class EventConsumer:
         )
 
     async def on_batch(self, msg: KafkaMessage) -> None:
-        records: tuple[Record, ...] = msg.raw_message
-        first, last = records[0], records[-1]
+        first: Record = msg.raw_message
+        records = (first, *await self._fetched_behind(msg))
+        last = records[-1]
         where = f"{len(records)} records of {first.topic} ({first.offset}..{last.offset})"
-        await self._settle(msg, self.process_batch(records), where)
+        await self._settle(msg, self.process_batch(records), where, records)
 
-    async def _settle(self, msg: KafkaMessage, work: Awaitable[None], where: str) -> None:
-        """Commit the offsets of `msg` (a record or a batch) once `work` is done, or seek back."""
+    async def _fetched_behind(self, msg: KafkaMessage) -> list[Record]:
+        """The records the consumer of `msg` has already fetched, up to a batch: taken without
+        waiting, so a lone record is handled at once and a burst in batches."""
+        consumer = msg.consumer
+        if not isinstance(consumer, AIOKafkaConsumer):
+            return []  # FastStream's test broker: batches of one
+        fetched = await consumer.getmany(timeout_ms=0, max_records=self.batch_size - 1)
+        return [record for partition in fetched.values() for record in partition]
+
+    async def _settle(
+        self,
+        msg: KafkaMessage,
+        work: Awaitable[None],
+        where: str,
+        records: Sequence[Record] = (),
+    ) -> None:
+        """Commit the offsets of `msg` (and of the `records` read with it) once `work` is
+        done, or seek back to the first of each partition."""
         try:
             await work
         except HandBack as exc:
             # Read again after one more pause; the poll in between keeps the group membership.
             log.warning("handing %s back: %s", where, exc)
             await asyncio.sleep(self.retry.jittered_delay(self._outage.failures))
-            await msg.nack()
+            await _read_again(msg, records)
             return
         except Exception:
             # Not even the dead letter could be written: leave the offset uncommitted and seek
             # back, so the message is read again rather than lost.
             log.exception("could not process or dead-letter %s", where)
             await asyncio.sleep(self.retry.delay(self.retry.max_attempts))
-            await msg.nack()
+            await _read_again(msg, records)
             return
-        await msg.ack()
+        await msg.ack()  # commits every position read, so the records behind it too
 
     async def process_batch(self, records: Sequence[Record]) -> None:
         """Handle a batch in one transaction; if anything in it fails, one record at a time."""
@@ -590,3 +598,15 @@ class EventConsumer:
         )
         DEAD_LETTERED.labels(self.service, record.topic).inc()
         EVENTS_CONSUMED.labels(self.service, record.topic, event_type, "dead_lettered").inc()
+
+
+async def _read_again(msg: KafkaMessage, records: Sequence[Record]) -> None:
+    """Seek back to `msg` and to the first of `records` in each partition, so nothing read with
+    it is committed past or skipped."""
+    earliest: dict[TopicPartition, int] = {}
+    for record in records:
+        partition = TopicPartition(record.topic, record.partition)
+        earliest[partition] = min(record.offset, earliest.get(partition, record.offset))
+    for partition, offset in earliest.items():
+        msg.consumer.seek(partition, offset)
+    await msg.nack()

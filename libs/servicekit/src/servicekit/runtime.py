@@ -160,7 +160,6 @@ class Runtime:
                 retry=retry,
                 topic_prefix=self.settings.kafka.topic_prefix,
                 batch_size=self.settings.consumer_batch_size,
-                batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
                 prepare_batch=subscription.prepare_batch,
             )
             consumer.register(broker)

@@ -114,9 +114,6 @@ class ServiceSettings(BaseSettings):
         le=5000,
         description="records a consumer handles in one transaction (1: one at a time)",
     )
-    consumer_batch_timeout_ms: int = Field(
-        default=10, ge=1, description="how long a batch read waits for a first record"
-    )
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_max_backoff_seconds: float = Field(default=10.0, ge=0)

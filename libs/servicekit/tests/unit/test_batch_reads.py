@@ -1,0 +1,104 @@
+"""How a consumer of batches reads them (ADR 34), without servers: the record FastStream woke it
+with, then the ones already fetched behind it; a batch handed back seeks every partition it read
+back to its first record."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from faststream.kafka.message import KafkaAckableMessage
+
+from contracts.topics import ORDERS_EVENTS
+from servicekit.consumer import EventConsumer, HandBack, RetryPolicy
+from servicekit.db import new_metadata
+
+
+def record(partition: int, offset: int) -> Any:
+    return SimpleNamespace(topic="orders.events", partition=partition, offset=offset)
+
+
+class FetchedConsumer(AIOKafkaConsumer):  # type: ignore[misc]
+    """An aiokafka consumer that never connects: it holds records already fetched and notes
+    what it is asked."""
+
+    def __init__(self, fetched: dict[TopicPartition, list[Any]]) -> None:
+        self.fetched = fetched
+        self.asked: list[tuple[int, int | None]] = []
+        self.seeks: dict[TopicPartition, int] = {}
+        self.commits = 0
+
+    async def getmany(
+        self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Any]]:
+        self.asked.append((timeout_ms, max_records))
+        return self.fetched
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks[partition] = offset
+
+    async def commit(self, offsets: Any = None) -> None:
+        self.commits += 1
+
+
+class Batches(EventConsumer):
+    """Notes each batch it is given; hands it back while `hand_back` is set."""
+
+    def __init__(self, *, hand_back: bool = False) -> None:
+        super().__init__(
+            service="batches",
+            group_id="batches",
+            topic=ORDERS_EVENTS,
+            handlers={},
+            metadata=new_metadata(),
+            sessionmaker=None,  # type: ignore[arg-type]  # process_batch is replaced
+            retry=RetryPolicy(backoff_seconds=0.001),
+            batch_size=50,
+        )
+        self.hand_back = hand_back
+        self.batches: list[list[tuple[int, int]]] = []
+
+    async def process_batch(self, records: Any) -> None:
+        self.batches.append([(r.partition, r.offset) for r in records])
+        if self.hand_back:
+            raise HandBack("the database is away")
+
+
+def message(first: Any, consumer: FetchedConsumer) -> KafkaAckableMessage:
+    return KafkaAckableMessage(raw_message=first, body=b"", consumer=consumer)
+
+
+async def test_a_batch_is_its_first_record_and_those_fetched_behind_it_taken_without_waiting() -> (
+    None
+):
+    behind = {
+        TopicPartition("orders.events", 0): [record(0, 8), record(0, 9)],
+        TopicPartition("orders.events", 1): [record(1, 3)],
+    }
+    consumer = FetchedConsumer(behind)
+    batches = Batches()
+
+    await batches.on_batch(message(record(0, 7), consumer))
+
+    assert batches.batches == [[(0, 7), (0, 8), (0, 9), (1, 3)]]  # each partition in order
+    assert consumer.asked == [(0, 49)]  # no wait, and no more than a batch holds
+    assert consumer.commits == 1  # after the batch: every position read
+    assert consumer.seeks == {}
+
+
+async def test_a_batch_handed_back_seeks_each_partition_it_read_to_its_first_record() -> None:
+    behind = {
+        TopicPartition("orders.events", 0): [record(0, 8)],
+        TopicPartition("orders.events", 2): [record(2, 40), record(2, 41)],
+    }
+    consumer = FetchedConsumer(behind)
+    batches = Batches(hand_back=True)
+
+    await batches.on_batch(message(record(0, 7), consumer))
+
+    assert consumer.commits == 0
+    assert consumer.seeks == {
+        TopicPartition("orders.events", 0): 7,
+        TopicPartition("orders.events", 2): 40,
+    }
