@@ -175,6 +175,13 @@ def build_spec(
                     EventType.QUOTE_SENT: handlers.handle_quote_sent,
                     **dict.fromkeys(NOTIFIED_MILESTONES, handle_order_milestone),
                 },
+                prepare_batch=handlers.rendering_ahead(
+                    {
+                        EventType.ORDER_CONFIRMED: handlers.order_confirmation,
+                        EventType.ORDER_REVISED: handlers.revised_confirmation,
+                        EventType.QUOTE_SENT: handlers.quotation,
+                    }
+                ),
             ),
             Subscription(
                 topic=BILLING_EVENTS,
@@ -185,6 +192,12 @@ def build_spec(
                     EventType.STATEMENT_PREPARED: account.handle_statement_prepared,
                     EventType.EINVOICE_PREPARED: account.handle_einvoice_prepared,
                 },
+                prepare_batch=handlers.rendering_ahead(
+                    {
+                        EventType.INVOICE_ISSUED: handlers.invoice,
+                        EventType.CREDIT_NOTE_ISSUED: handlers.credit_note,
+                    }
+                ),
             ),
             Subscription(
                 topic=INVENTORY_EVENTS,
@@ -192,6 +205,9 @@ def build_spec(
                     EventType.PURCHASE_ORDER_SENT: supply.handle_purchase_order_sent,
                     EventType.SHIPMENT_DISPATCHED: supply.handle_shipment_dispatched,
                 },
+                prepare_batch=handlers.rendering_ahead(
+                    {EventType.SHIPMENT_DISPATCHED: supply.delivery_note}
+                ),
             ),
         ],
         publishes=[DOCUMENTS_EVENTS],

@@ -8,15 +8,19 @@ instead of dead-lettering every event while the deployment is broken.
 
 The template a document is printed in comes from the order's (or quote's) `template_id`; an
 invoice is printed in the template its order's confirmation asked for.
+
+Each rendering handler builds its printable document first (reads only); a batch's preparation
+(`rendering_ahead`) builds them all before the handlers run and starts their renders side by side.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import CloudEvent
+from contracts import CloudEvent, EventType
 from contracts.events import (
     CreditNoteIssued,
     InvoiceIssued,
@@ -30,10 +34,16 @@ from documents.domain.model import PrintableDocument, ReferenceTaken
 from documents.service_layer import printing
 from documents.service_layer.generation import Generated, generate_document
 from documents.service_layer.ports import DocumentStorage, Renderer
+from documents.service_layer.rendering_ahead import RenderedAhead
 from documents.service_layer.supply import keep_order
 from documents.service_layer.templating import resolve_look
-from documents.service_layer.unit_of_work import UnitOfWork
-from servicekit.consumer import PermanentError
+from servicekit.consumer import BatchPreparation, PermanentError
+
+PrintableOf = Callable[[CloudEvent[Any], SqlUnitOfWork], Awaitable[PrintableDocument]]
+"""Builds the document an event is printed as, reading only (a handler's first step)."""
+
+# Where a batch's renders started ahead wait for its handlers (`session.info`).
+_RENDERED_AHEAD = "documents.rendered_ahead"
 
 
 class DocumentHandlers:
@@ -43,15 +53,34 @@ class DocumentHandlers:
         self.renderer = renderer
         self.storage = storage
 
+    def rendering_ahead(self, printables: Mapping[EventType, PrintableOf]) -> BatchPreparation:
+        """A batch's preparation that starts rendering its documents at once, side by side, for
+        its handlers to take (`RenderedAhead`): `printables` builds each one, by event type."""
+
+        async def prepare(session: AsyncSession, events: Sequence[CloudEvent[Any]]) -> None:
+            uow = SqlUnitOfWork(session)
+            ahead = RenderedAhead(self.renderer)
+            for event in events:
+                printable_of = printables.get(EventType(event.type))
+                if printable_of is not None:
+                    ahead.start(await printable_of(event, uow))
+            session.info[_RENDERED_AHEAD] = ahead
+
+        return prepare
+
     async def handle_order_confirmed(
         self, event: CloudEvent[OrderConfirmed], session: AsyncSession
     ) -> None:
         """Render and store the order confirmation."""
         uow = SqlUnitOfWork(session)
+        await keep_order(uow, event.data.order, event.sequence)  # for its delivery notes
+        await self.generate(event, uow, await self.order_confirmation(event, uow), "order")
+
+    async def order_confirmation(
+        self, event: CloudEvent[OrderConfirmed], uow: SqlUnitOfWork
+    ) -> PrintableDocument:
         order = event.data.order
-        await keep_order(uow, order, event.sequence)  # for the delivery notes of its shipments
-        look = await resolve_look(uow, order.template_id)
-        await self.generate(event, uow, printing.order_confirmation(order, look), "order")
+        return printing.order_confirmation(order, await resolve_look(uow, order.template_id))
 
     async def handle_order_revised(
         self, event: CloudEvent[OrderRevised], session: AsyncSession
@@ -59,20 +88,27 @@ class DocumentHandlers:
         """Render and store the confirmation again, as the order's new revision."""
         uow = SqlUnitOfWork(session)
         await keep_order(uow, event.data.order, event.sequence)  # its shipments print this one
+        await self.generate(event, uow, await self.revised_confirmation(event, uow), "order")
+
+    async def revised_confirmation(
+        self, event: CloudEvent[OrderRevised], uow: SqlUnitOfWork
+    ) -> PrintableDocument:
         look = await resolve_look(uow, event.data.order.template_id)
-        printable = printing.revised_order_confirmation(event.data, look)
-        await self.generate(event, uow, printable, "order")
+        return printing.revised_order_confirmation(event.data, look)
 
     async def handle_invoice_issued(
         self, event: CloudEvent[InvoiceIssued], session: AsyncSession
     ) -> None:
         """Render and store the invoice, in the template its order's confirmation asked for."""
         uow = SqlUnitOfWork(session)
-        issued = event.data
-        template_id = await uow.documents.template_of_order(issued.order_id)
+        await self.generate(event, uow, await self.invoice(event, uow), "order")
+
+    async def invoice(
+        self, event: CloudEvent[InvoiceIssued], uow: SqlUnitOfWork
+    ) -> PrintableDocument:
+        template_id = await uow.documents.template_of_order(event.data.order_id)
         look = await resolve_look(uow, template_id)
-        printable = printing.invoice(issued, look, template_id=template_id)
-        await self.generate(event, uow, printable, "order")
+        return printing.invoice(event.data, look, template_id=template_id)
 
     async def handle_credit_note_issued(
         self, event: CloudEvent[CreditNoteIssued], session: AsyncSession
@@ -80,22 +116,30 @@ class DocumentHandlers:
         """Render and store the credit note, in the template its order's confirmation asked
         for (as its invoice was)."""
         uow = SqlUnitOfWork(session)
-        issued = event.data
-        template_id = await uow.documents.template_of_order(issued.order_id)
+        await self.generate(event, uow, await self.credit_note(event, uow), "order")
+
+    async def credit_note(
+        self, event: CloudEvent[CreditNoteIssued], uow: SqlUnitOfWork
+    ) -> PrintableDocument:
+        template_id = await uow.documents.template_of_order(event.data.order_id)
         look = await resolve_look(uow, template_id)
-        printable = printing.credit_note(issued, look, template_id=template_id)
-        await self.generate(event, uow, printable, "order")
+        return printing.credit_note(event.data, look, template_id=template_id)
 
     async def handle_quote_sent(self, event: CloudEvent[QuoteSent], session: AsyncSession) -> None:
         """Render and store the quotation."""
         uow = SqlUnitOfWork(session)
+        await self.generate(event, uow, await self.quotation(event, uow), "quote")
+
+    async def quotation(
+        self, event: CloudEvent[QuoteSent], uow: SqlUnitOfWork
+    ) -> PrintableDocument:
         look = await resolve_look(uow, event.data.content.template_id)
-        await self.generate(event, uow, printing.quotation(event.data, look), "quote")
+        return printing.quotation(event.data, look)
 
     async def generate(
         self,
         event: CloudEvent[Any],
-        uow: UnitOfWork,
+        uow: SqlUnitOfWork,
         printable: PrintableDocument,
         owner: str,
     ) -> Generated:
@@ -112,7 +156,7 @@ class DocumentHandlers:
                 printable,
                 subject=subject,
                 cause=event,
-                renderer=self.renderer,
+                renderer=uow.session.info.get(_RENDERED_AHEAD, self.renderer),
                 storage=self.storage,
             )
         except (ReferenceTaken, RenderingFailed) as exc:

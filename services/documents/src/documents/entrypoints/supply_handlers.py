@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent
 from contracts.events import PurchaseOrderSent, ShipmentDispatched
 from documents.adapters.unit_of_work import SqlUnitOfWork
+from documents.domain.model import PrintableDocument
 from documents.entrypoints.handlers import DocumentHandlers
 from documents.service_layer import supply
 from documents.service_layer.generation import Outcome
@@ -44,7 +45,11 @@ class SupplyHandlers:
     ) -> None:
         """Render and store the shipment's delivery note, from the order as last confirmed."""
         uow = SqlUnitOfWork(session)
+        await self.documents.generate(event, uow, await self.delivery_note(event, uow), "order")
+
+    async def delivery_note(
+        self, event: CloudEvent[ShipmentDispatched], uow: SqlUnitOfWork
+    ) -> PrintableDocument:
         order = await supply.order_of_shipment(uow, event.data)
         look = await resolve_look(uow, order.template_id)
-        printable = supply.delivery_note(order, event.data, look)
-        await self.documents.generate(event, uow, printable, "order")
+        return supply.delivery_note(order, event.data, look)
