@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from faststream.kafka.message import KafkaAckableMessage
 
 from contracts.topics import ORDERS_EVENTS
@@ -102,3 +103,22 @@ async def test_a_batch_handed_back_seeks_each_partition_it_read_to_its_first_rec
         TopicPartition("orders.events", 0): 7,
         TopicPartition("orders.events", 2): 40,
     }
+
+
+class FailingFetch(FetchedConsumer):
+    """Its read of the records behind fails, as aiokafka's does with a partition's fetch error."""
+
+    async def getmany(
+        self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
+    ) -> dict[TopicPartition, list[Any]]:
+        raise KafkaError("a partition's fetch failed")
+
+
+async def test_a_failed_read_behind_leaves_the_record_in_hand_handled_alone() -> None:
+    consumer = FailingFetch({})
+    batches = Batches()
+
+    await batches.on_batch(message(record(0, 7), consumer))
+
+    assert batches.batches == [[(0, 7)]]
+    assert consumer.commits == 1
