@@ -10,7 +10,7 @@ from contracts.topics import (
     ORDERS_INBOUND,
 )
 from orders import __version__
-from orders.adapters.batch_locks import lock_orders_of
+from orders.adapters.batch_reads import read_orders_of
 from orders.adapters.tables import metadata
 from orders.config import OrdersSettings
 from orders.entrypoints.handlers import handlers_for
@@ -34,7 +34,7 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
         Subscription(
             topic=topic,
             handlers={t: h for t, h in handlers.items() if t in topic.event_types},
-            prepare_batch=lock_orders_of,
+            prepare_batch=read_orders_of,
         )
         for topic in (ORDERS_INBOUND, INVENTORY_EVENTS, BILLING_EVENTS, DOCUMENTS_EVENTS)
     ]

@@ -25,7 +25,7 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
 from contracts.events import OrderConfirmed, StockReserved
 from orders.adapters import sales_model
-from orders.adapters.batch_locks import lock_orders_of
+from orders.adapters.batch_reads import read_orders_of
 from orders.adapters.tables import (
     order_lines,
     order_timeline,
@@ -43,6 +43,7 @@ from orders.entrypoints import mapping
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from orders.service_layer import orders as orders_service
 from orders.service_layer import reactions
+from orders.service_layer.ports import OrderFilters
 from orders.service_layer.snapshots import snapshot
 from servicekit.testing import contract_sessions_fixture, fake_or_sql
 
@@ -209,7 +210,6 @@ async def test_a_save_updates_changed_quantities_and_replaces_changed_lines(
 async def test_searching_orders_reads_their_children_in_one_statement(uow: SqlUnitOfWork) -> None:
     first = await open_order(uow)
     second = await open_order(uow, customer_reference="second")
-    from orders.service_layer.ports import OrderFilters
 
     with statements(uow) as sent:
         found = await uow.orders.search(OrderFilters(), limit=10, after=None)
@@ -287,9 +287,9 @@ async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitO
     assert rows.scalar_one() == 2
 
 
-# A consumed batch locks the orders its events are about before its handlers run, in id order,
-# so that two batches about the same orders never deadlock (one would be rolled back and redone
-# one event at a time).
+# A consumed batch locks and reads the orders its events are about before its handlers run, in
+# id order, so that two batches about the same orders never deadlock (one would be rolled back
+# and redone one event at a time), and its handlers do not read them one by one.
 
 
 def document_event(order_id: str) -> CloudEvent[Any]:
@@ -306,7 +306,7 @@ async def test_a_batch_locks_every_order_its_events_are_about(
     batch = [document_event(order.id) for order in (second, first, second)]
 
     async with contract_sessions() as batch_session, batch_session.begin():
-        await lock_orders_of(batch_session, batch)
+        await read_orders_of(batch_session, batch)
         async with contract_sessions() as other, other.begin():
             for order in (first, second):
                 with pytest.raises(DBAPIError, match="could not obtain lock"):
@@ -320,6 +320,61 @@ async def test_a_batch_locks_every_order_its_events_are_about(
                 select(orders.c.id).where(orders.c.id == untouched.id).with_for_update(nowait=True)
             )
             assert (await other.execute(free)).scalar_one() == untouched.id
+
+
+async def test_a_batch_reads_its_orders_ahead_and_hands_each_out_once(
+    uow: SqlUnitOfWork,
+) -> None:
+    first, second = await open_order(uow), await open_order(uow, customer_reference="second")
+    batch = [document_event(order.id) for order in (second, first, second)]
+    with statements(uow) as sent:
+        await read_orders_of(uow.session, batch)
+    assert len(sent) == 2, sent  # the locked headers, then the children of both
+
+    handler = SqlUnitOfWork(uow.session)  # each handler makes its own, as the consumer does
+    with statements(handler) as sent:
+        taken = await handler.orders.get(second.id.upper(), for_update=True)
+        assert taken == second
+        assert await reactions.stock_reserved(handler, reserved(first, 1)) is not None
+    # The second order taken without a statement; the reaction to the first saved its header
+    # and booked the event only: nothing read.
+    assert len(sent) == 2, sent
+    assert not any("FROM orders" in statement for statement in sent), sent
+
+    with statements(handler) as sent:
+        again = await handler.orders.get(second.id, for_update=True)
+    assert len(sent) == 2, sent  # handed out once: the next get reads it
+    assert again == second
+    assert again is not taken
+    stored_first = await SqlUnitOfWork(uow.session).orders.get(first.id)
+    assert stored_first is not None
+    assert stored_first.fulfilment is Fulfilment.RESERVED  # the reaction's save, not the copy
+
+
+async def test_an_order_written_after_it_was_read_ahead_is_read_again(
+    uow: SqlUnitOfWork,
+) -> None:
+    added = await open_order(uow)
+    await read_orders_of(uow.session, [document_event(added.id)])
+
+    # Written through another copy (a search's) before any handler took the one read ahead.
+    filters = OrderFilters(customer_id=added.customer_id)
+    (found,) = await uow.orders.search(filters, limit=10, after=None)
+    found.add_document(document("invoice"))
+    found.updated_at = T0 + timedelta(minutes=5)
+    await uow.orders.save(found)
+
+    handler = SqlUnitOfWork(uow.session)
+    with statements(handler) as sent:
+        order = await handler.orders.get(added.id, for_update=True)
+    assert len(sent) == 2, sent  # read again: the copy read ahead is out of date
+    assert order == found
+    assert [d.kind for d in order.documents] == ["order_confirmation", "invoice"]
+
+    order.shipment_ids.add("SHP-2")
+    with statements(handler) as sent:
+        await handler.orders.save(order)
+    assert len(sent) == 2, sent  # the header and the new shipment: the invoice is known stored
 
 
 async def test_a_confirmation_reaches_the_sales_model_in_two_statements(
