@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -22,7 +23,8 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql.dml import Insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -154,3 +156,26 @@ def asyncpg_dsn(database_url: str) -> str:
     """The libpq-style DSN asyncpg wants, from an SQLAlchemy URL."""
     url = make_url(database_url).set(drivername="postgresql")
     return url.render_as_string(hide_password=False)
+
+
+async def insert_new_rows(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    conflict_columns: tuple[str, ...] | None = None,
+) -> None:
+    """Insert the rows, skipping each that conflicts with one stored (`ON CONFLICT DO NOTHING`,
+    on `conflict_columns` when given, else on any unique constraint).
+
+    The rows are the parameters of one statement built once per table (an executemany), not a
+    multi-row VALUES clause: SQLAlchemy cannot cache one of those, so it would compile the
+    statement again on every call.
+    """
+    if rows:
+        await session.execute(_insert_ignoring_conflicts(table, conflict_columns), list(rows))
+
+
+@functools.cache
+def _insert_ignoring_conflicts(table: Table, conflict_columns: tuple[str, ...] | None) -> Insert:
+    return insert(table).on_conflict_do_nothing(index_elements=conflict_columns)

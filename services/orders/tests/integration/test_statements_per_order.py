@@ -15,9 +15,10 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-from orders_builders import document_generated
+from orders_builders import document_generated, shipment_dispatched
 from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select
+from sqlalchemy.engine.default import NO_CACHE_KEY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -62,13 +63,15 @@ async def uow(contract_sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 
 @contextlib.contextmanager
-def statements(uow: SqlUnitOfWork) -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs."""
+def statements(uow: SqlUnitOfWork, *, uncacheable: bool = False) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs; with `uncacheable`, only those SQLAlchemy
+    could not cache (compiled anew on every call: a multi-row VALUES clause, for one)."""
     sent: list[str] = []
     engine = uow.session.get_bind()
 
     def count(*args: Any) -> None:
-        sent.append(args[2])
+        if not uncacheable or args[4].cache_hit is NO_CACHE_KEY:
+            sent.append(args[2])
 
     event.listen(engine, "before_cursor_execute", count)
     try:
@@ -285,6 +288,27 @@ async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitO
     assert len(sent) == 5, sent
     rows = await uow.session.execute(select(func.count()).select_from(order_timeline))
     assert rows.scalar_one() == 2
+
+
+async def test_the_reactions_to_documents_and_shipments_send_only_cacheable_statements(
+    uow: SqlUnitOfWork,
+) -> None:
+    order = await open_order(uow)
+    generated = document_generated(order.id, "SO-2026-000001", document_id=new_id())
+    shipped = shipment_dispatched(order.id, "SHP-9", [("SKU-1", "1"), ("SKU-2", "2")], fully=False)
+    documents = new_event(
+        EventType.DOCUMENT_GENERATED, generated, source="/documents", subject=order.id
+    )
+    inventory = new_event(
+        EventType.SHIPMENT_DISPATCHED, shipped, source="/inventory", subject=order.id
+    )
+    with statements(uow) as sent, statements(uow, uncacheable=True) as compiled_each_time:
+        await reactions.document_generated(uow, documents)
+        await reactions.shipment_dispatched(uow, inventory)
+    assert any("INSERT INTO order_documents" in statement for statement in sent), sent
+    assert any("INSERT INTO order_shipments" in statement for statement in sent), sent
+    assert any("INSERT INTO sales_shipped" in statement for statement in sent), sent
+    assert compiled_each_time == []
 
 
 # A consumed batch locks and reads the orders its events are about before its handlers run, in

@@ -20,6 +20,7 @@ from billing.adapters.order_tables import (
 from billing.adapters.tables import invoice_lines, invoices
 from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy
 from billing.service_layer.order_invoicing import BillableOrder
+from servicekit.db import insert_new_rows
 from servicekit.unit_of_work import SqlRepository
 
 _NEW_ROW = insert(billable_orders).values(order_id=bindparam("order_id"))
@@ -58,22 +59,14 @@ class SqlBillableOrders(SqlRepository):
         totals: dict[str, Decimal] = {}
         for sku, quantity in lines:
             totals[sku] = totals.get(sku, Decimal(0)) + quantity
-        if totals:
-            await self.session.execute(
-                insert(order_shipments)
-                .values(
-                    [
-                        {
-                            "order_id": order_id,
-                            "shipment_id": shipment_id,
-                            "sku": sku,
-                            "quantity": q,
-                        }
-                        for sku, q in totals.items()
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
+        await insert_new_rows(
+            self.session,
+            order_shipments,
+            [
+                {"order_id": order_id, "shipment_id": shipment_id, "sku": sku, "quantity": q}
+                for sku, q in totals.items()
+            ],
+        )
 
     async def shipped(self, order_id: str) -> dict[str, Decimal]:
         query = (

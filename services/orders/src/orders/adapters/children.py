@@ -11,12 +11,12 @@ from dataclasses import asdict
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.rows import line_from_row, line_values
 from orders.domain.content import Line
+from servicekit.db import insert_new_rows
 
 Child = TypeVar("Child")
 
@@ -59,8 +59,7 @@ async def add_documents(
         for position, document in enumerate(documents)
         if document.document_id not in stored
     ]
-    if new:
-        await session.execute(insert(table).values(new).on_conflict_do_nothing())
+    await insert_new_rows(session, table, new)
 
 
 async def documents_of(

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, bindparam, literal, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,7 @@ from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatu
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
 from pricing import in_currency
+from servicekit.db import insert_new_rows
 from servicekit.unit_of_work import SqlRepository
 
 SORT_COLUMNS = {
@@ -244,12 +245,12 @@ class SqlOrderRepository(SqlRepository):
         """Store the documents and shipments added since the order was read (all of them when
         it was not read here); ON CONFLICT keeps a save of another copy of it harmless."""
         documents, shipments = self._stored.get(order.id, (frozenset(), frozenset()))
-        if new_shipments := order.shipment_ids - shipments:
-            await self.session.execute(
-                insert(order_shipments)
-                .values([{"order_id": order.id, "shipment_id": s} for s in sorted(new_shipments)])
-                .on_conflict_do_nothing()
-            )
+        new_shipments = sorted(order.shipment_ids - shipments)
+        await insert_new_rows(
+            self.session,
+            order_shipments,
+            [{"order_id": order.id, "shipment_id": shipment} for shipment in new_shipments],
+        )
         await add_documents(
             self.session, order_documents, "order_id", order.id, order.documents, documents
         )

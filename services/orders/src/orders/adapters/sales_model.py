@@ -57,6 +57,7 @@ from orders.adapters.tables import (
     sales_settlements,
     sales_shipped,
 )
+from servicekit.db import insert_new_rows
 from servicekit.dlq import scan_topic
 from servicekit.settings import KafkaSettings
 
@@ -249,20 +250,14 @@ async def _shipped(session: AsyncSession, data: Any) -> None:
     quantities: dict[str, Decimal] = {}
     for line in data.lines:
         quantities[line.sku] = quantities.get(line.sku, Decimal(0)) + Decimal(line.quantity)
-    await session.execute(
-        insert(sales_shipped)
-        .values(
-            [
-                {
-                    "shipment_id": data.shipment_id,
-                    "sku": sku,
-                    "order_id": data.order_id,
-                    "quantity": q,
-                }
-                for sku, q in quantities.items()
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=[sales_shipped.c.shipment_id, sales_shipped.c.sku])
+    await insert_new_rows(
+        session,
+        sales_shipped,
+        [
+            {"shipment_id": data.shipment_id, "sku": sku, "order_id": data.order_id, "quantity": q}
+            for sku, q in quantities.items()
+        ],
+        conflict_columns=("shipment_id", "sku"),
     )
 
 
