@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from functools import lru_cache
 
 from pricing.currency import amount_decimals
 
@@ -34,8 +35,13 @@ def round_money(value: Decimal, currency: str | None = None) -> Decimal:
     BHD 1.2345 → 1.235), expressed with exactly that many decimals; without a currency, to
     the cent.
     """
-    unit = Decimal(1).scaleb(-amount_decimals(currency))
-    return value.quantize(unit, rounding=ROUND_HALF_UP, context=EXACT)
+    return value.quantize(_minor_unit(currency), rounding=ROUND_HALF_UP, context=EXACT)
+
+
+@lru_cache(maxsize=256)
+def _minor_unit(currency: str | None) -> Decimal:
+    """The currency's smallest amount (EUR 0.01, JPY 1, BHD 0.001)."""
+    return Decimal(1).scaleb(-amount_decimals(currency))
 
 
 def in_currency(value: Decimal, currency: str | None = None) -> Decimal:
@@ -46,7 +52,7 @@ def in_currency(value: Decimal, currency: str | None = None) -> Decimal:
     exponent = value.normalize(EXACT).as_tuple().exponent
     if isinstance(exponent, int) and -exponent > decimals:
         return value.normalize(EXACT)
-    return value.quantize(Decimal(1).scaleb(-decimals), context=EXACT)
+    return value.quantize(_minor_unit(currency), context=EXACT)
 
 
 def check_amount(value: Decimal, message: str) -> Decimal:

@@ -7,7 +7,7 @@ docs/adr/0005-one-rounding-rule.md.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from iso4217 import Currency
 
@@ -55,6 +55,7 @@ def minor_units(code: str) -> int | None:
     return currency.exponent
 
 
+@lru_cache(maxsize=256)  # asked for every amount rounded; bounded: codes may come from input
 def amount_decimals(code: str | None) -> int:
     """How many decimals an amount in `code` is rounded to: the currency's minor units (EUR 2,
     JPY 0, BHD 3).

@@ -40,9 +40,20 @@ def copied_or_none(kind: type[Value], source: object | None) -> Value | None:
     return None if source is None else copied(kind, source)
 
 
-def _field_names(kind: type[Any]) -> list[str]:
+# Per type: looked up on every copy (each address of each order listed).
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _field_names(kind: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = _declared_fields(kind)
+    return names
+
+
+def _declared_fields(kind: type[Any]) -> tuple[str, ...]:
     if dataclasses.is_dataclass(kind):
-        return [field.name for field in dataclasses.fields(kind) if field.init]
+        return tuple(field.name for field in dataclasses.fields(kind) if field.init)
     if isinstance(kind, type) and issubclass(kind, BaseModel):
-        return list(kind.model_fields)
+        return tuple(kind.model_fields)
     raise TypeError(f"{kind!r} is neither a dataclass nor a pydantic model")
