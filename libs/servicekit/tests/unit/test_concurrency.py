@@ -8,7 +8,8 @@ from decimal import Decimal
 import httpx
 import pytest
 from fastapi import FastAPI, Response
-from pydantic import BaseModel
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
 
 from servicekit.concurrency import (
     EntityTag,
@@ -45,6 +46,36 @@ def test_the_tag_is_a_strong_digest_of_the_content() -> None:
     assert entity_tag(THING.model_dump(mode="json")) == tag  # the same JSON, the same tag
     assert entity_tag(THING.model_copy(update={"name": "Nut"})) != tag
     assert entity_tag(THING, weak=True) == f"W/{tag}"
+
+
+class Part(BaseModel):
+    sku: str
+    quantity: Decimal
+    note: str | None = None
+
+
+class Assembly(BaseModel):
+    id: str
+    parts: list[Part]
+    made_by: str = Field(alias="madeBy")
+    weights: dict[str, Decimal]
+    built_at: datetime | None
+
+
+def test_a_model_is_tagged_as_its_encoded_json_form() -> None:
+    """Tags stay what FastAPI's encoder made of a model: a tag handed out before is still
+    valid, and processes of different versions agree on it during a rolling upgrade."""
+    assembly = Assembly(
+        id="a-1",
+        parts=[Part(sku="B-1", quantity=Decimal("2.500")), Part(sku="Ñ-2", quantity=Decimal(1))],
+        madeBy="Zoë",
+        weights={"b": Decimal("0.1"), "a": Decimal("-0")},
+        built_at=datetime(2026, 1, 1, 12, 30, tzinfo=UTC),
+    )
+    encoded = jsonable_encoder(assembly)
+    assert encoded["madeBy"] == "Zoë"  # by alias, as the encoder does
+    assert entity_tag(assembly) == entity_tag(encoded)
+    assert entity_tag(assembly) != entity_tag(assembly.model_dump(mode="json"))  # not by name
 
 
 def test_key_order_does_not_change_the_tag() -> None:
