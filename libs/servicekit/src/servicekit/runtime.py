@@ -73,6 +73,10 @@ class ServiceSpec:
     metadata: MetaData
     settings: ServiceSettings
     routers: Sequence[APIRouter] = ()
+    # `Depends(...)` of every route of `routers`, after the token check (e.g. a service's way of
+    # seeing rows as the caller). Given here rather than by nesting the routers in one: each
+    # level of nesting matches a request's path against every route before it once more.
+    route_dependencies: Sequence[Any] = ()
     subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _: ()
     publishes: Sequence[Topic] = ()
     # checks run before anything connects (e.g. that the fonts a renderer needs exist)
@@ -299,8 +303,9 @@ class Runtime:
         if self.api:
             # Every API route needs a valid token with some role; each router or endpoint
             # declares which roles may change things (servicekit.auth.require_for_changes).
+            dependencies = [Depends(require(*READ)), *self.spec.route_dependencies]
             for router in self.spec.routers:
-                app.include_router(router, dependencies=[Depends(require(*READ))])
+                app.include_router(router, dependencies=dependencies)
             app.include_router(admin_router(self))  # /admin: administrators only
         return app
 

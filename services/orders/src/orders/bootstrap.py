@@ -14,7 +14,7 @@ from orders.adapters.batch_reads import read_orders_of
 from orders.adapters.tables import metadata
 from orders.config import OrdersSettings
 from orders.entrypoints.handlers import handlers_for
-from orders.entrypoints.http import router
+from orders.entrypoints.http import ROUTERS, SEE_AS_CALLER
 from orders.entrypoints.import_runner import ImportRunner
 from orders.entrypoints.sales_metrics import SalesMetrics
 from orders.entrypoints.webhook_dispatcher import WebhookDispatcher
@@ -72,7 +72,8 @@ def build_spec(settings: OrdersSettings | None = None) -> ServiceSpec:
         version=__version__,
         metadata=metadata,
         settings=settings,
-        routers=[router],
+        routers=ROUTERS,
+        route_dependencies=[SEE_AS_CALLER],
         subscriptions=subscriptions,
         publishes=[ORDERS_EVENTS],
         on_startup=[start_background],

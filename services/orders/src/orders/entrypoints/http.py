@@ -3,7 +3,7 @@ exports (thin views per module)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from orders.entrypoints import (
     contacts_api,
@@ -26,10 +26,12 @@ from orders.entrypoints import (
     webhooks_api,
 )
 
-# Every route sees customers, quotes and orders as the caller may (ownership_api).
-router = APIRouter(dependencies=[Depends(ownership_api.see_as_caller)])
-for part in (
-    ownership_api.router,  # before the routes whose paths would take `reassign` for an id
+# Every route sees customers, quotes and orders as the caller may (`SEE_AS_CALLER`, a dependency
+# of each route). A request's path is matched against the routes in this order, the first match
+# wins: the routers are listed flat, and the orders' own routes, the busiest, come early.
+ROUTERS = (
+    ownership_api.router,  # first: its `/reassign` paths are never to be taken for an id
+    orders_api.router,
     customers_api.router,
     customer_changes_api.router,
     contacts_api.router,
@@ -37,7 +39,6 @@ for part in (
     reports_api.router,
     sales_figures_api.router,
     quotes_api.router,
-    orders_api.router,
     revisions_api.router,
     stages_api.router,
     saved_filters_api.router,
@@ -47,5 +48,5 @@ for part in (
     exports_api.router,
     items_api.router,
     price_lists_api.router,
-):
-    router.include_router(part)
+)
+SEE_AS_CALLER = Depends(ownership_api.see_as_caller)
