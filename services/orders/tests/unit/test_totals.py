@@ -5,12 +5,14 @@ are orders' own examples and its tax breakdown, highest rate first."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from decimal import Decimal as D
 
 import pytest
 
 import pricing
 from orders.domain import totals as orders_totals
+from orders.domain.content import Line, LineKind
 from orders.domain.totals import (
     AmountTooLarge,
     LineAmounts,
@@ -98,3 +100,56 @@ def test_amounts_that_do_not_fit_are_refused() -> None:
     big = line_amounts(D("1"), D("9000000000000000.00"), D("0"), D("0"))
     with pytest.raises(AmountTooLarge):
         totals([(D("0"), big), (D("0"), big)])
+
+
+def a_line(**changes: object) -> Line:
+    values: dict[str, object] = {
+        "line_no": 1,
+        "sku": "DRILL",
+        "kind": LineKind.PRODUCT,
+        "description": "Drill",
+        "quantity": D("3"),
+        "unit_price": D("19.99"),
+        "tax_rate": D("21"),
+        "currency": "EUR",
+    }
+    return Line(**(values | changes))  # type: ignore[arg-type]
+
+
+def test_a_lines_amounts_follow_every_change_of_its_inputs() -> None:
+    line = a_line()
+    assert line.amounts == line_amounts(D("3"), D("19.99"), D(0), D("21"), currency="EUR")
+    assert line.amounts is line.amounts  # asked again, not worked out again
+    changes: dict[str, object] = {
+        "quantity": D("4"),
+        "cancelled_quantity": D("1"),
+        "unit_price": D("20.00"),
+        "discount_percent": D("10"),
+        "tax_rate": D("7"),
+        "currency": "JPY",
+    }
+    for name, value in changes.items():
+        setattr(line, name, value)
+        expected = line_amounts(
+            line.quantity - line.cancelled_quantity,
+            line.unit_price,
+            line.discount_percent,
+            line.tax_rate,
+            currency=line.currency,
+        )
+        assert line.amounts == expected, name
+
+
+def test_an_equal_input_of_another_sign_is_worked_out_again() -> None:
+    line = a_line(quantity=D("0"))
+    assert str(line.amounts.net) == "0.00"
+    line.quantity = D("-0")  # equal to 0, but its net is -0.00
+    assert str(line.amounts.net) == str(line_amounts(D("-0"), D("19.99"), D(0), D("21")).net)
+
+
+def test_the_memo_is_not_part_of_the_line() -> None:
+    line = a_line()
+    _ = line.amounts
+    assert line == a_line()
+    assert "_amounts_of_inputs" not in asdict(line)
+    assert replace(line, quantity=D("5")).amounts.net == D("99.95")

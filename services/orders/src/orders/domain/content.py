@@ -3,6 +3,7 @@ CRM opportunity; a quote's content becomes an order's on conversion, field by fi
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -83,13 +84,33 @@ class Line:
 
     @property
     def amounts(self) -> LineAmounts:
-        return line_amounts(
+        # An order's answer asks each line for its amounts several times (the line, the totals,
+        # what is left to invoice): worked out again only when an input is another object. By
+        # identity, not equality: equal Decimals can differ in sign (`-0`) and give other
+        # amounts. Kept outside the dataclass fields, so copies and comparisons ignore it.
+        inputs = (
+            self.quantity,
+            self.cancelled_quantity,
+            self.unit_price,
+            self.discount_percent,
+            self.tax_rate,
+            self.currency,
+        )
+        memo: tuple[tuple[object, ...], LineAmounts] | None = self.__dict__.get(_AMOUNTS)
+        if memo is not None and all(map(operator.is_, memo[0], inputs)):
+            return memo[1]
+        amounts = line_amounts(
             self.due_quantity,
             self.unit_price,
             self.discount_percent,
             self.tax_rate,
             currency=self.currency,
         )
+        self.__dict__[_AMOUNTS] = (inputs, amounts)
+        return amounts
+
+
+_AMOUNTS = "_amounts_of_inputs"  # Line's memo: (its inputs, their amounts)
 
 
 def in_currency_of(lines: Iterable[Line], currency: str) -> list[Line]:
