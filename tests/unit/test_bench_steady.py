@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def bench() -> Iterator[ModuleType]:
-    """scripts/bench.py as a module (it imports its neighbour demo.py)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(SCRIPTS))
-        spec = importlib.util.spec_from_file_location("bench", SCRIPTS / "bench.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        patch.setitem(sys.modules, "bench", module)
-        spec.loader.exec_module(module)
-        yield module
 
 
 def test_the_schedule_spaces_the_starts_evenly_within_the_window(bench: ModuleType) -> None:
