@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from reportlab import platypus
+from reportlab.lib.styles import ParagraphStyle
 
 from documents.adapters.pdf import (
     FontUnavailable,
@@ -19,6 +21,7 @@ from documents.adapters.pdf import (
     markup,
     split_text,
 )
+from documents.adapters.pdf import text as pdf_text_module
 from documents.bootstrap import build_renderer
 from documents.config import DocumentsSettings
 from documents.service_layer import printing
@@ -122,6 +125,35 @@ def test_the_table_header_repeats_on_every_page(renderer, order_builder) -> None
 def test_rendering_is_deterministic(renderer, invoice_builder) -> None:
     printable = printing.invoice(invoice_builder("o", "INV-1", "SO-1", line_count=5))
     assert renderer.render(printable) == renderer.render(printable)
+
+
+def test_a_paragraph_broken_once_per_width_gives_reportlabs_lines() -> None:
+    style = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    words = "Installation and training on site, two days, travel included " * 3
+
+    def fresh(width: float) -> tuple[float, float]:
+        return tuple(platypus.Paragraph(words, style).wrap(width, 1000))  # type: ignore[return-value]
+
+    paragraph = pdf_text_module.Paragraph(words, style)
+    for width in (300, 300, 80, 80, 300, 40):
+        assert paragraph.wrap(width, 1000) == fresh(width)
+        assert paragraph.width == width
+    assert fresh(80)[1] > fresh(300)[1]  # the widths tried break the text differently
+
+
+def test_keeping_a_paragraphs_lines_changes_no_byte(
+    renderer, order_builder, invoice_builder, credit_note_builder, monkeypatch
+) -> None:
+    invoice = invoice_builder("o", "INV-1", "SO-1", line_count=40)
+    printables = [
+        printing.order_confirmation(order_builder("o", "SO-1", line_count=120)),
+        printing.invoice(invoice),
+        printing.credit_note(credit_note_builder(invoice, "CN-1", line_count=30)),
+    ]
+    kept = [renderer.render(printable) for printable in printables]
+    for name in ("wrap", "split", "draw"):  # reportlab's own, every time
+        monkeypatch.setattr(pdf_text_module.Paragraph, name, getattr(platypus.Paragraph, name))
+    assert [renderer.render(printable) for printable in printables] == kept
 
 
 def test_a_huge_unbroken_description_still_fits(renderer, order_builder) -> None:

@@ -1,11 +1,11 @@
 """PDF rendering of order confirmations, invoices and quotations with reportlab's platypus.
 
-Layout primitives: `fonts` (the embedded TrueType fonts), `text` (escaping and number formats),
-`styles` (colours and paragraph styles), `tables` (facts, lines, totals), `letterhead` (the
-company block, the template's image, the footer), `canvas` (page numbers). `layout` assembles
-a document from them; what differs per kind of document lives in one module per kind
-(`order_confirmation`, `quotation`, `invoice`). `renderer` is the entry point; `pool` runs it
-in worker processes.
+Layout primitives: `fonts` (the embedded TrueType fonts), `text` (the paragraph, escaping and
+number formats), `styles` (colours and paragraph styles), `tables` (facts, lines, totals),
+`letterhead` (the company block, the template's image, the footer), `canvas` (page numbers).
+`layout` assembles a document from them; what differs per kind of document lives in one module
+per kind (`order_confirmation`, `quotation`, `invoice`). `renderer` is the entry point; `pool`
+runs it in worker processes.
 
 A document without a template look prints the built-in look: English labels, grey headings.
 A template's look changes the language of the labels, puts its letterhead image at the top of

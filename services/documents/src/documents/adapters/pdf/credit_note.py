@@ -4,12 +4,12 @@ off what the invoice owed, the rest kept as the customer's credit)."""
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
 from documents.adapters.pdf.kind import KindLayout
 from documents.adapters.pdf.letterhead import Letterhead
 from documents.adapters.pdf.styles import Styles
-from documents.adapters.pdf.text import format_amount, markup
+from documents.adapters.pdf.text import Paragraph, format_amount, markup
 from documents.domain.labels import Labels
 from documents.domain.model import PrintableDocument
 

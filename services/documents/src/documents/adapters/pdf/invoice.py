@@ -4,12 +4,12 @@ the request to pay and the company's bank details."""
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from documents.adapters.pdf.kind import KindLayout
 from documents.adapters.pdf.letterhead import Letterhead
 from documents.adapters.pdf.styles import Styles
-from documents.adapters.pdf.text import format_amount, markup
+from documents.adapters.pdf.text import Paragraph, format_amount, markup
 from documents.domain.labels import Labels
 from documents.domain.model import PrintableDocument
 

@@ -4,12 +4,12 @@ Everything else is laid out alike."""
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
+from reportlab.platypus import Flowable, KeepTogether
 
 from documents.adapters.pdf.letterhead import Letterhead
 from documents.adapters.pdf.styles import Styles
 from documents.adapters.pdf.tables import lines_table, totals_table
-from documents.adapters.pdf.text import markup
+from documents.adapters.pdf.text import Paragraph, markup
 from documents.domain.labels import Labels
 from documents.domain.model import PrintableDocument
 

@@ -8,7 +8,7 @@ import io
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table
 
 from documents.adapters.pdf.canvas import NumberedCanvas
 from documents.adapters.pdf.credit_note import CreditNoteLayout
@@ -27,7 +27,7 @@ from documents.adapters.pdf.purchase_order import PurchaseOrderLayout
 from documents.adapters.pdf.quotation import QuotationLayout
 from documents.adapters.pdf.styles import GREY, Styles
 from documents.adapters.pdf.tables import facts_table, two_columns
-from documents.adapters.pdf.text import markup
+from documents.adapters.pdf.text import Paragraph, markup
 from documents.domain.model import DocumentKind, PostalAddress, PrintableDocument
 
 FRAME_PADDING = 6

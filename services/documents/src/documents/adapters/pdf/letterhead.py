@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Image, Paragraph
+from reportlab.platypus import Flowable, Image
 
 from documents.adapters.pdf.styles import Styles
-from documents.adapters.pdf.text import CONTROL, fit, markup, text_lines
+from documents.adapters.pdf.text import CONTROL, Paragraph, fit, markup, text_lines
 from documents.domain.labels import Labels
 from documents.domain.templates import CompanyDetails, LetterheadImage
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from documents.adapters.pdf.canvas import NumberedCanvas
 from documents.adapters.pdf.fonts import register_family
@@ -25,7 +25,7 @@ from documents.adapters.pdf.letterhead import Letterhead, company_block, footer_
 from documents.adapters.pdf.renderer import _RENDER_LOCK, PAGE_SIZES, RenderingFailed
 from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
 from documents.adapters.pdf.tables import facts_table, two_columns
-from documents.adapters.pdf.text import format_amount, markup
+from documents.adapters.pdf.text import Paragraph, format_amount, markup
 from documents.domain.labels import labels_for
 from documents.domain.statements import PrintableStatement, StatementAccount
 

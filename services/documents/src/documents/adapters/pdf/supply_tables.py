@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import Table, TableStyle
 
 from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
 from documents.adapters.pdf.text import (
+    Paragraph,
     format_amount,
     format_price,
     format_quantity,

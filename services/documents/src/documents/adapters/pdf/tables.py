@@ -9,10 +9,11 @@ from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 
 from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
 from documents.adapters.pdf.text import (
+    Paragraph,
     format_amount,
     format_percent,
     format_price,

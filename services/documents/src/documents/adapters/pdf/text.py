@@ -1,5 +1,6 @@
-"""Text as reportlab prints it: user text escaped into paragraph markup, numbers formatted,
-long text cut into pieces a table row can hold, a line shortened to fit a width."""
+"""Text as reportlab prints it: the paragraph every document uses, user text escaped into
+paragraph markup, numbers formatted, long text cut into pieces a table row can hold, a line
+shortened to fit a width."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from reportlab import platypus
 from reportlab.pdfbase import pdfmetrics
 
 from documents.domain.model import money, price
@@ -14,6 +16,39 @@ from documents.domain.model import money, price
 # Characters that are not allowed in XML (reportlab parses paragraphs as XML-ish markup).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 DESCRIPTION_CHUNK = 600  # characters per table row: keeps every row far shorter than a page
+
+
+class Paragraph(platypus.Paragraph):  # type: ignore[misc]
+    """reportlab's paragraph, its lines broken once per width.
+
+    A table wraps every cell once to size its rows and again to draw it (and again when it is
+    split over pages), and breaking a paragraph into lines is a fifth of a render. The result of
+    the last wrap is kept with the width it was for and given again for the same width: the lines
+    depend on the width, the text and the style only, so the PDF is byte for byte the same. A
+    split or a draw drops it (they work from the lines; a later wrap starts afresh).
+    """
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            return self._wrapped[1]
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[platypus.Flowable]:
+        try:
+            parts: list[platypus.Flowable] = super().split(availWidth, availHeight)
+            return parts
+        finally:
+            self._wrapped = None
+
+    def draw(self) -> None:
+        try:
+            super().draw()
+        finally:
+            self._wrapped = None
 
 
 def markup(value: str | None) -> str:
