@@ -14,7 +14,8 @@ from ..conftest import FakeSuiteApi
 
 
 async def test_sign_in_redirects_to_the_identity_provider_with_pkce(monkeypatch):
-    for name in ("AUTH_DEV_SECRET", "AUTH_ALLOW_DEV_SECRET"):
+    # Not the local stack's settings (deploy/local/env.sh turns Secure cookies off for plain HTTP).
+    for name in ("AUTH_DEV_SECRET", "AUTH_ALLOW_DEV_SECRET", "CONSOLE_COOKIE_SECURE"):
         monkeypatch.delenv(name, raising=False)
     settings = ConsoleSettings(
         oidc_metadata_url="https://idp.example/.well-known/openid-configuration",
