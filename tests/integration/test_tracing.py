@@ -108,6 +108,13 @@ async def test_an_order_confirmation_is_one_trace_across_orders_and_inventory(
             json={"sku": code, "kind": "receipt", "quantity": "5", "reason": "initial stock"},
         )
         assert receipt.status_code == 201, receipt.text
+
+        # Product lines may only name items orders knows: wait for inventory's event to reach it.
+        async def catalogued() -> bool:
+            item = await orders.get(f"/items/{code}", params={"currency": "EUR"})
+            return item.status_code == 200
+
+        await eventually(catalogued, within=60)
         customer = await orders.post(
             "/customers", json={"name": "Acme", "email": f"b-{uuid.uuid4().hex[:6]}@example.com"}
         )
