@@ -152,6 +152,17 @@ def make_sessionmaker(
     return async_sessionmaker(engine, expire_on_commit=False, info=session_info)
 
 
+def reads_on_their_own(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` (the same pool) with each statement committed on its own, no transaction
+    around them: for work that only reads, without the round trips of its BEGIN and COMMIT.
+
+    At READ COMMITTED, PostgreSQL's default and the suite's, every statement of a transaction
+    takes a snapshot of its own anyway, so a read sees the same either way. Not for anything
+    that writes (each statement would commit alone), locks rows or opens a server-side cursor.
+    """
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def asyncpg_dsn(database_url: str) -> str:
     """The libpq-style DSN asyncpg wants, from an SQLAlchemy URL."""
     url = make_url(database_url).set(drivername="postgresql")

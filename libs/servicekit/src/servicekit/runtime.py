@@ -31,7 +31,12 @@ from contracts import EventType, Topic, event_model
 from servicekit.admin_api import admin_router
 from servicekit.auth import READ, TokenVerifier, require
 from servicekit.consumer import BatchPreparation, EventConsumer, Handler, RetryPolicy
-from servicekit.db import make_engine, make_numbering_engine, make_sessionmaker
+from servicekit.db import (
+    make_engine,
+    make_numbering_engine,
+    make_sessionmaker,
+    reads_on_their_own,
+)
 from servicekit.http import IDEMPOTENCY_TTL_INFO, install_problem_handlers, problem_response
 from servicekit.lag import ConsumerLagMonitor
 from servicekit.observability import log_context
@@ -120,6 +125,10 @@ class Runtime:
             self.engine,
             numbering=self.numbering_engine,
             info={IDEMPOTENCY_TTL_INFO: idempotency_ttl},
+        )
+        # Sessions for requests that only read: no BEGIN and COMMIT around their statements.
+        self.read_sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(
+            reads_on_their_own(self.engine)
         )
         self.broker = self._new_broker()
         self.relay: OutboxRelay | None = None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
+
+from sqlalchemy import event
 
 from contracts import EventType
 from servicekit import dlq
@@ -266,6 +270,44 @@ async def test_amounts_are_in_each_currency_minor_unit(orders_service: Any) -> N
     changed = await orders_service.client.patch(f"/orders/{yen['id']}", json={"currency": "EUR"})
     assert changed.status_code == 200, changed.text
     assert changed.json()["totals"]["gross"] == "1100.55"  # 1000.50 net + 100.05 tax
+
+
+@contextlib.contextmanager
+def order_statements(service: Any) -> Iterator[list[tuple[str, bool]]]:
+    """The statements about orders sent while the block runs, each with whether its connection
+    was in autocommit (no transaction around it)."""
+    sent: list[tuple[str, bool]] = []
+    engine = service.runtime.engine.sync_engine
+
+    def record(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if " orders" in statement:  # not the relay's nor the background loops' statements
+            sent.append((statement, connection.connection.dbapi_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_reads_run_without_a_transaction_and_changes_in_one(orders_service: Any) -> None:
+    customer = await new_customer(orders_service)
+    order = await new_order(orders_service, customer["id"])
+    client = orders_service.client
+
+    with order_statements(orders_service) as reads:
+        assert (await client.get(f"/orders/{order['id']}")).status_code == 200
+        assert (await client.get("/orders", params={"q": order["number"]})).status_code == 200
+        listed = await client.get(f"/customers/{customer['id']}/orders")
+        assert listed.json()["items"][0]["id"] == order["id"]
+    assert reads
+    assert all(autocommit for _, autocommit in reads), reads
+
+    with order_statements(orders_service) as change:
+        confirmed = await client.post(f"/orders/{order['id']}/confirm")
+        assert confirmed.status_code == 200, confirmed.text
+    assert change
+    assert not any(autocommit for _, autocommit in change), change
 
 
 async def test_lists_filter_and_page(orders_service: Any) -> None:

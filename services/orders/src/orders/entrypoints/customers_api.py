@@ -26,6 +26,7 @@ from orders.entrypoints.common import (
     creating,
     name_and_id,
     name_and_id_of,
+    run_lookup,
     run_query,
     unit_of_work,
 )
@@ -80,7 +81,7 @@ async def get_customer(
     customer_id: str, request: Request, response: Response
 ) -> customers_schemas.CustomerRead:
     """One customer, with its default billing and shipping addresses; `ETag` of this content."""
-    customer = await run_query(request, customers.find_customer, customer_id)
+    customer = await run_lookup(request, customers.find_customer, customer_id)
     return tagged(response, mapping.customer_read(customer))
 
 
@@ -136,7 +137,7 @@ async def customer_orders(
     cursor: Cursor = None,
 ) -> orders_schemas.OrderPage:
     """The customer's orders, with the filters and sorts of GET /orders."""
-    customer = await run_query(request, customers.find_customer, customer_id)
+    customer = await run_lookup(request, customers.find_customer, customer_id)
     return await order_page(request, filters_of(query, customer_id=customer.id), limit, cursor)
 
 

@@ -24,11 +24,13 @@ from orders.entrypoints.common import (
     created_once,
     creating,
     pdf_redirect,
+    problems,
+    reading,
     redirect_to_document,
     run_conditional_change,
-    run_query,
+    run_lookup,
+    run_read,
     run_use_case,
-    unit_of_work,
 )
 from orders.service_layer import orders, timeline
 from orders.service_layer.ownership import current_viewer
@@ -112,10 +114,11 @@ async def order_page(
             "id": order.id,
         }
 
-    async with unit_of_work(request) as uow:
-        found = await uow.orders.search(filters, limit=limit + 1, after=after)
-        page, next_cursor = page_of(found, limit, position_of)
-        items = await mapping.order_reads(uow, page)
+    with problems():
+        async with reading(request) as uow:
+            found = await uow.orders.search(filters, limit=limit + 1, after=after)
+            page, next_cursor = page_of(found, limit, position_of)
+            items = await mapping.order_reads(uow, page)
     return orders_schemas.OrderPage(items=items, next_cursor=next_cursor)
 
 
@@ -186,7 +189,7 @@ async def get_order(
     order_id: str, request: Request, response: Response
 ) -> orders_schemas.OrderRead:
     """One order with its lines, totals, state and documents; `ETag` for `If-Match`."""
-    read = await run_use_case(request, mapping.read_order, orders.get_order, order_id)
+    read = await run_read(request, mapping.read_order, orders.get_order, order_id)
     return tagged(response, read)
 
 
@@ -328,7 +331,7 @@ async def order_pdf(
     kind: Literal["order_confirmation", "invoice"] = "order_confirmation",
 ) -> RedirectResponse:
     """Redirect to the latest PDF of the order (its confirmation, or its invoice)."""
-    order = await run_query(request, orders.get_order, order_id)
+    order = await run_lookup(request, orders.get_order, order_id)
     document = order.latest_document(kind)
     if document is None:
         label = kind.replace("_", " ")
@@ -341,4 +344,4 @@ async def order_pdf(
 )
 async def order_timeline(order_id: str, request: Request) -> content_schemas.TimelineRead:
     """Every event about the order, from every service, oldest first."""
-    return mapping.timeline_read(await run_query(request, timeline.order_timeline, order_id))
+    return mapping.timeline_read(await run_lookup(request, timeline.order_timeline, order_id))
