@@ -39,8 +39,9 @@ REFUSALS: ErrorTable = {
 
 
 async def _unit_of_work(request: Request) -> AsyncIterator[SqlUnitOfWork]:
-    """A unit of work over the request's own session, for reading."""
-    async with runtime_of(request).sessionmaker() as session:
+    """A unit of work over the request's own session, for reading only: its statements run
+    without a transaction around them (ADR 36), so nothing may write through it."""
+    async with runtime_of(request).read_sessionmaker() as session:
         yield SqlUnitOfWork(session)
 
 

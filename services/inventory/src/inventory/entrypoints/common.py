@@ -41,8 +41,9 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 async def _unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
-    """A unit of work over the request's own session, for reading."""
-    async with runtime.sessionmaker() as session:
+    """A unit of work over the request's own session, for reading only: its statements run
+    without a transaction around them (ADR 36), so nothing may write through it."""
+    async with runtime.read_sessionmaker() as session:
         yield SqlUnitOfWork(session)
 
 
