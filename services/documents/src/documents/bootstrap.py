@@ -66,7 +66,11 @@ def build_statement_renderer(settings: DocumentsSettings) -> StatementRenderer:
 
 
 def build_pooled_renderer(settings: DocumentsSettings) -> PooledRenderer:
-    return PooledRenderer(build_renderer(settings), processes=settings.render_processes)
+    return PooledRenderer(
+        build_renderer(settings),
+        processes=settings.render_processes,
+        niceness=settings.render_niceness,
+    )
 
 
 def build_mailer(settings: DocumentsSettings) -> SmtpMailer:

@@ -46,6 +46,15 @@ class DocumentsSettings(ServiceSettings):
         ge=0,
         description="Worker processes rendering PDFs (default: the CPU count); 0 or 1: inline",
     )
+    render_niceness: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description=(
+            "How far the rendering processes lower their priority (nice) below the service's: "
+            "on shared cores, event handling and requests go before PDFs; 0: the same priority"
+        ),
+    )
 
     # The letterhead printed on every document.
     company_name: str = Field(default="Example Company Ltd.", max_length=200)

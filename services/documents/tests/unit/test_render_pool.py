@@ -33,6 +33,17 @@ async def test_the_pool_renders_the_same_bytes_as_inline(pool, order_builder) ->
     assert await pool.render(printable) == await inline.render(printable)
 
 
+def test_the_rendering_processes_run_below_the_service_priority() -> None:
+    lowered = PooledRenderer(build_renderer(DocumentsSettings()), processes=2, niceness=3)
+    lowered.start()
+    try:
+        assert lowered._pool is not None
+        in_workers = {lowered._pool.submit(os.nice, 0).result() for _ in range(4)}
+    finally:
+        lowered.stop()
+    assert in_workers == {os.nice(0) + 3}
+
+
 async def test_a_layout_error_in_a_worker_is_a_rendering_failure(order_builder) -> None:
     renderer = build_renderer(DocumentsSettings())
     renderer.page_size = (0.0, 0.0)  # nothing fits on the page

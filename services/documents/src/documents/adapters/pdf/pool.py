@@ -34,9 +34,15 @@ class RendererUnavailable(ConnectionError):
     """
 
 
-def _start_worker(renderer: PdfRenderer, service_pid: int) -> None:
-    """Pool initializer: keep the renderer and register its fonts once per worker process."""
+def _start_worker(renderer: PdfRenderer, service_pid: int, niceness: int) -> None:
+    """Pool initializer: keep the renderer and register its fonts once per worker process.
+
+    The process also lowers its own priority by `niceness`: a PDF may come a little later, but
+    the event loops that reserve stock and answer requests on the same cores go first.
+    """
     global _worker_renderer
+    if niceness:
+        os.nice(niceness)
     renderer.check_fonts()
     _worker_renderer = renderer
     watch = threading.Thread(
@@ -64,11 +70,13 @@ def _render_in_worker(document: PrintableDocument) -> bytes:
 
 
 class PooledRenderer:
-    """Renders in `processes` worker processes; 0 or 1 renders inline in a worker thread."""
+    """Renders in `processes` worker processes, `niceness` below the service's priority;
+    0 or 1 renders inline in a worker thread."""
 
-    def __init__(self, renderer: PdfRenderer, *, processes: int) -> None:
+    def __init__(self, renderer: PdfRenderer, *, processes: int, niceness: int = 0) -> None:
         self.renderer = renderer
         self.processes = processes
+        self.niceness = niceness
         self._pool: ProcessPoolExecutor | None = None
         self._starting = threading.Lock()
 
@@ -108,7 +116,7 @@ class PooledRenderer:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(self.renderer, os.getpid()),
+            initargs=(self.renderer, os.getpid(), self.niceness),
         )
 
     async def render(self, document: PrintableDocument) -> bytes:
