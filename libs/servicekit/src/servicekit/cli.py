@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Callable
@@ -20,6 +21,8 @@ MODES = {"serve": (True, True), "api": (True, False), "worker": (False, True)}
 # After SIGTERM, requests in hand get this long to finish (the Kubernetes APIs' grace period
 # covers their preStop pause plus this; deploy/validate.sh checks it).
 GRACEFUL_SHUTDOWN_SECONDS = 20
+# Net new container objects between two young collections (CPython's default: 700). See ADR 37.
+YOUNG_COLLECTION_THRESHOLD = 10_000
 
 
 def run_service_cli(
@@ -62,6 +65,7 @@ def run_service_cli(
     api, worker = MODES[args.command]
     configure_tracing(spec.name)  # only where OTEL_EXPORTER_OTLP_ENDPOINT is set
     app = Runtime(spec, api=api, worker=worker).create_app()
+    tune_the_collector()
     uvicorn.run(
         app,
         host=args.host,
@@ -71,3 +75,17 @@ def run_service_cli(
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def tune_the_collector() -> None:
+    """Fit CPython's cyclic garbage collector to a long-running service (ADR 37).
+
+    What start-up built (modules, models, tables, routes: ~240,000 objects in orders) lives as
+    long as the process: frozen, a full collection no longer walks it (~160 ms on the event
+    loop each time). A request or an event leaves its objects to reference counting; at the
+    default threshold the many it holds while in flight made a young collection every ~700
+    and promoted them, and collecting was ~5 % of an order create's CPU.
+    """
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
