@@ -24,6 +24,7 @@ from documents.adapters.pdf import (
 from documents.adapters.pdf import text as pdf_text_module
 from documents.bootstrap import build_renderer
 from documents.config import DocumentsSettings
+from documents.domain.model import PrintableDocument
 from documents.service_layer import printing
 
 MARKUP = "<b>bold?</b> & <font color=red>"
@@ -141,19 +142,53 @@ def test_a_paragraph_broken_once_per_width_gives_reportlabs_lines() -> None:
     assert fresh(80)[1] > fresh(300)[1]  # the widths tried break the text differently
 
 
-def test_keeping_a_paragraphs_lines_changes_no_byte(
-    renderer, order_builder, invoice_builder, credit_note_builder, monkeypatch
-) -> None:
+@pytest.fixture
+def long_documents(order_builder, invoice_builder, credit_note_builder) -> list[PrintableDocument]:
+    """An order confirmation, an invoice and a credit note, each over several pages."""
     invoice = invoice_builder("o", "INV-1", "SO-1", line_count=40)
-    printables = [
+    return [
         printing.order_confirmation(order_builder("o", "SO-1", line_count=120)),
         printing.invoice(invoice),
         printing.credit_note(credit_note_builder(invoice, "CN-1", line_count=30)),
     ]
+
+
+def test_keeping_a_paragraphs_lines_changes_no_byte(renderer, long_documents, monkeypatch) -> None:
+    printables = long_documents
     kept = [renderer.render(printable) for printable in printables]
     for name in ("wrap", "split", "draw"):  # reportlab's own, every time
         monkeypatch.setattr(pdf_text_module.Paragraph, name, getattr(platypus.Paragraph, name))
     assert [renderer.render(printable) for printable in printables] == kept
+
+
+def test_parsing_a_paragraph_once_changes_no_byte(renderer, long_documents, monkeypatch) -> None:
+    printables = long_documents
+    pdf_text_module._parsed.clear()
+    parsed_afresh = [renderer.render(printable) for printable in printables]
+    assert pdf_text_module._parsed  # the second renders take the parsed paragraphs
+    assert [renderer.render(printable) for printable in printables] == parsed_afresh
+    monkeypatch.setattr(pdf_text_module.Paragraph, "_setup", platypus.Paragraph._setup)
+    assert [renderer.render(printable) for printable in printables] == parsed_afresh
+
+
+def test_a_parsed_paragraph_is_taken_again_only_with_an_equal_style() -> None:
+    text = "<b>Total</b> due &amp; payable"
+    small = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    same_as_small = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    large = ParagraphStyle("cell", fontName="Helvetica", fontSize=16, leading=20)
+
+    first = pdf_text_module.Paragraph(text, small)
+    again = pdf_text_module.Paragraph(text, same_as_small)
+    larger = pdf_text_module.Paragraph(text, large)
+
+    def printed(paragraph: platypus.Paragraph) -> list[tuple[str, str, float]]:
+        return [(frag.text, frag.fontName, frag.fontSize) for frag in paragraph.frags]
+
+    assert printed(first) == printed(again)
+    assert "".join(frag.text for frag in again.frags) == "Total due & payable"
+    assert printed(again)[0] == ("Total", "Helvetica-Bold", 8)
+    assert {size for _, _, size in printed(larger)} == {16}
+    assert not {id(frag) for frag in first.frags} & {id(frag) for frag in again.frags}
 
 
 def test_a_huge_unbroken_description_still_fits(renderer, order_builder) -> None:

@@ -5,10 +5,14 @@ shortened to fit a width."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
+from weakref import WeakKeyDictionary
 from xml.sax.saxutils import escape
 
 from reportlab import platypus
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 
 from documents.domain.model import money, price
@@ -16,6 +20,22 @@ from documents.domain.model import money, price
 # Characters that are not allowed in XML (reportlab parses paragraphs as XML-ish markup).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 DESCRIPTION_CHUNK = 600  # characters per table row: keeps every row far shorter than a page
+PARSED_PARAGRAPHS_KEPT = 4096  # per rendering process; emptied when full (a few MB at most)
+
+# A paragraph's markup parsed once: (text, style's values) -> its cleaned text and fragments.
+_parsed: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str, list[Any]]] = {}
+_style_values: WeakKeyDictionary[ParagraphStyle, tuple[tuple[str, str], ...]] = WeakKeyDictionary()
+
+
+def _values_of(style: ParagraphStyle) -> tuple[tuple[str, str], ...]:
+    """What a style prints with (a style is not changed once a paragraph uses it)."""
+    values = _style_values.get(style)
+    if values is None:
+        values = tuple(
+            sorted((name, repr(value)) for name, value in vars(style).items() if name != "parent")
+        )
+        _style_values[style] = values
+    return values
 
 
 class Paragraph(platypus.Paragraph):  # type: ignore[misc]
@@ -29,6 +49,32 @@ class Paragraph(platypus.Paragraph):  # type: ignore[misc]
     """
 
     _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def _setup(
+        self,
+        text: str,
+        style: ParagraphStyle,
+        bulletText: Any,
+        frags: list[Any] | None,
+        cleaner: Callable[[str], str],
+    ) -> None:
+        """Parse the markup once per text and style (a document's labels, the letterhead and
+        many values repeat from render to render; parsing was a fifth of a render). Each
+        paragraph gets copies of the fragments: reportlab marks them while breaking lines."""
+        if frags is not None or bulletText is not None:
+            super()._setup(text, style, bulletText, frags, cleaner)
+            return
+        key = (text, _values_of(style))
+        parsed = _parsed.get(key)
+        if parsed is not None:
+            cleaned, kept = parsed
+            super()._setup(cleaned, style, None, [frag.clone() for frag in kept], cleaner)
+            return
+        super()._setup(text, style, None, None, cleaner)
+        if self.style is style and self.bulletText is None:  # no <para> or <bullet> markup
+            if len(_parsed) >= PARSED_PARAGRAPHS_KEPT:
+                _parsed.clear()
+            _parsed[key] = (self.text, [frag.clone() for frag in self.frags])
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         if self._wrapped is not None and self._wrapped[0] == availWidth:
