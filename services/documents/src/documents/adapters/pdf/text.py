@@ -58,9 +58,10 @@ class Paragraph(platypus.Paragraph):  # type: ignore[misc]
         frags: list[Any] | None,
         cleaner: Callable[[str], str],
     ) -> None:
-        """Parse the markup once per text and style (a document's labels, the letterhead and
-        many values repeat from render to render; parsing was a fifth of a render). Each
-        paragraph gets copies of the fragments: reportlab marks them while breaking lines."""
+        """Parse the markup once per text and style: a document's labels, the letterhead and
+        many values repeat from render to render, and parsing was a tenth to a fifth of a
+        render. Each paragraph gets copies of the fragments (reportlab marks them while
+        breaking lines)."""
         if frags is not None or bulletText is not None:
             super()._setup(text, style, bulletText, frags, cleaner)
             return
