@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 from pypdf import PdfReader
 from reportlab import platypus
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFontFace
 
 from documents.adapters.pdf import (
     FontUnavailable,
@@ -21,6 +24,7 @@ from documents.adapters.pdf import (
     markup,
     split_text,
 )
+from documents.adapters.pdf import fonts as pdf_fonts_module
 from documents.adapters.pdf import text as pdf_text_module
 from documents.bootstrap import build_renderer
 from documents.config import DocumentsSettings
@@ -189,6 +193,56 @@ def test_a_parsed_paragraph_is_taken_again_only_with_an_equal_style() -> None:
     assert printed(again)[0] == ("Total", "Helvetica-Bold", 8)
     assert {size for _, _, size in printed(larger)} == {16}
     assert not {id(frag) for frag in first.frags} & {id(frag) for frag in again.frags}
+
+
+@pytest.fixture
+def many_scripts(order_builder) -> PrintableDocument:
+    """An order whose lines use over 256 distinct characters: several subsets of each font."""
+    order = order_builder("o", "SO-SCRIPTS", line_count=4)
+    cyrillic, greek, latin_extended = (
+        range(0x410, 0x450),
+        range(0x3B1, 0x3CA),
+        range(0x100, 0x17F),
+    )
+    alphabets = ["".join(map(chr, letters)) for letters in (cyrillic, greek, latin_extended)]
+    alphabets.append("€ – “quoted” · ½")
+    lines = [
+        line.model_copy(update={"description": alphabet})
+        for line, alphabet in zip(order.lines, alphabets, strict=True)
+    ]
+    return printing.order_confirmation(order.model_copy(update={"lines": lines}))
+
+
+def test_keeping_the_subsets_font_files_changes_no_byte(
+    renderer, long_documents, many_scripts, monkeypatch
+) -> None:
+    printables = [*long_documents, many_scripts]
+    built_afresh = [renderer.render(printable) for printable in printables]
+    cut = []
+    monkeypatch.setattr(
+        pdf_fonts_module.SubsetKeepingFace,
+        "makeSubset",
+        lambda face, subset: cut.append(subset) or TTFontFace.makeSubset(face, subset),
+    )
+    assert [renderer.render(printable) for printable in printables] == built_afresh
+    assert cut == []  # every subset's file was kept from the first renders
+    monkeypatch.setattr(
+        pdf_fonts_module.SubsetKeepingFace, "addSubsetObjects", TTFontFace.addSubsetObjects
+    )
+    assert [renderer.render(printable) for printable in printables] == built_afresh
+    text, _ = pdf_text(built_afresh[-1])
+    for printed in ("АБВГД", "αβγδε", "ĀāĂăĄ", "€ – “quoted” · ½"):
+        assert printed in text
+
+
+def test_a_kept_subset_file_is_taken_again_only_for_the_same_characters_in_order() -> None:
+    face = pdfmetrics.getFont(build_renderer(DocumentsSettings()).fonts()[0]).face
+    latin = [0, *range(32, 127), 0xE9]
+    files = [face._subset_file(tuple(subset), True) for subset in (latin, latin[::-1], latin)]
+    assert files[0] == files[2]
+    assert files[0][1] != files[1][1]  # the same characters in another order: another file
+    assert zlib.decompress(files[0][1]) == face.makeSubset(latin)
+    assert files[0][0] == len(face.makeSubset(latin))
 
 
 def test_a_huge_unbroken_description_still_fits(renderer, order_builder) -> None:
