@@ -9,14 +9,26 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import MetaData, delete, func, select
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Interval,
+    MetaData,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -214,6 +226,27 @@ def idempotency_ttl(session: AsyncSession) -> timedelta:
     return ttl
 
 
+class _IdempotencyStatements(NamedTuple):
+    read: Select[Any]
+    forget: Delete
+    remember: Insert
+
+
+@cache  # built once per table: building them for every request cost more than sending them
+def _idempotency_statements(table: Table) -> _IdempotencyStatements:
+    """Read a key's stored response (and whether it expired), forget it once expired, remember
+    a new one; for the parameters `scope`, `key` and `ttl`."""
+    this_key = (table.c.scope == bindparam("scope"), table.c.key == bindparam("key"))
+    expired = table.c.created_at < func.now() - bindparam("ttl", type_=Interval)
+    return _IdempotencyStatements(
+        read=select(
+            table.c.fingerprint, table.c.status_code, table.c.body, expired.label("expired")
+        ).where(*this_key),
+        forget=delete(table).where(*this_key, expired),
+        remember=insert(table),
+    )
+
+
 async def idempotent(
     session: AsyncSession,
     metadata: MetaData,
@@ -242,22 +275,18 @@ async def idempotent(
         return await create()
     if not 1 <= len(key) <= 200:
         raise InvalidInput.field("header.Idempotency-Key", "must be 1 to 200 characters")
-    table = metadata.tables["idempotency_keys"]
-    scope = idempotency_scope(scope, current_actor())
-    this_key = (table.c.scope == scope, table.c.key == key)
-    expired = table.c.created_at < func.now() - (ttl or idempotency_ttl(session))
+    statements = _idempotency_statements(metadata.tables["idempotency_keys"])
+    this_key = {
+        "scope": idempotency_scope(scope, current_actor()),
+        "key": key,
+        "ttl": ttl or idempotency_ttl(session),
+    }
     fingerprint = request_fingerprint(body)
-    stored = (
-        await session.execute(
-            select(
-                table.c.fingerprint, table.c.status_code, table.c.body, expired.label("expired")
-            ).where(*this_key)
-        )
-    ).first()
+    stored = (await session.execute(statements.read, this_key)).first()
     if stored is not None and stored.expired:
         # Forgotten: the key starts afresh. (A racing request doing the same finds the row
         # gone, then meets this one's new row on the primary key, as for any race.)
-        await session.execute(delete(table).where(*this_key, expired))
+        await session.execute(statements.forget, this_key)
         stored = None
     if stored is not None:
         if stored.fingerprint != fingerprint:
@@ -267,9 +296,9 @@ async def idempotent(
         return stored.status_code, stored.body
     status, response = await create()
     await session.execute(
-        insert(table),
+        statements.remember,
         {
-            "scope": scope,
+            "scope": this_key["scope"],
             "key": key,
             "fingerprint": fingerprint,
             "status_code": status,

@@ -34,11 +34,14 @@ from servicekit.db import asyncpg_dsn
 _notified: weakref.WeakKeyDictionary[SessionTransaction, set[str]] = weakref.WeakKeyDictionary()
 
 
+_NOTIFY = text("SELECT pg_notify(:channel, '')")
+
+
 async def notify(session: AsyncSession, channel: str) -> None:
     """Wake the listeners of `channel` once the session's transaction commits."""
     if channel in _channels_sent(session):
         return
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+    await session.execute(_NOTIFY, {"channel": channel})
     _channels_sent(session).add(channel)
 
 

@@ -16,7 +16,9 @@ Two ways to take one (ADR 32):
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table
+from functools import cache
+
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -66,8 +68,8 @@ async def next_in_year(session: AsyncSession, counters: Table, year: int) -> int
     `counters` has a `year` primary key and one integer column holding the last number (its
     name is free: billing's says `last_number`, orders' `last_value`).
     """
-    statement = _take_next(counters, year)  # a table that is no counter is refused first
-    number: int = (await session.execute(statement)).scalar_one()
+    statement = _take_next(counters)  # a table that is no counter is refused first
+    number: int = (await session.execute(statement, {YEAR: year})).scalar_one()
     return number
 
 
@@ -79,21 +81,23 @@ async def next_in_year_at_once(session: AsyncSession, counters: Table, year: int
     The year's row is locked for that one statement only, so concurrent issuers do not queue
     until the caller's commit; a number whose transaction then rolls back is not given back.
     """
-    statement = _take_next(counters, year)
+    statement = _take_next(counters)
     engine = session.info.get(NUMBERING_ENGINE_INFO)
     if not isinstance(engine, AsyncEngine):
         raise RuntimeError("this session's maker has no numbering engine (make_sessionmaker)")
     async with engine.connect() as connection:
-        number: int = (await connection.execute(statement)).scalar_one()
+        number: int = (await connection.execute(statement, {YEAR: year})).scalar_one()
     return number
 
 
-def _take_next(counters: Table, year: int) -> ReturningInsert[int]:
-    """Upsert the year's row: 1 for its first number, else one more than its last."""
+@cache  # built once per table: building it for every number cost more than sending it
+def _take_next(counters: Table) -> ReturningInsert[int]:
+    """Upsert the year's row (the `year` parameter): 1 for its first number, else one more
+    than its last."""
     last = _value_column(counters)
     return (
         insert(counters)
-        .values({YEAR: year, last.name: 1})
+        .values({YEAR: bindparam(YEAR, type_=Integer), last.name: 1})
         .on_conflict_do_update(index_elements=[counters.c[YEAR]], set_={last.name: last + 1})
         .returning(last)
     )
