@@ -6,8 +6,8 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, Table, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import Row
 
 from orders.adapters.rows import text_match
@@ -19,6 +19,11 @@ from orders.domain.catalogue import (
     StockAvailability,
 )
 from servicekit.unit_of_work import SqlRepository
+
+# Some items by SKU (the `skus` parameter), built once: one statement whatever their number.
+_ITEMS = select(catalogue_items).where(
+    catalogue_items.c.sku == bindparam("skus", type_=ARRAY(String)).any_()
+)
 
 
 def _item(row: Row[Any]) -> CatalogueItem:
@@ -95,9 +100,7 @@ class SqlCatalogueRepository(SqlRepository):
     async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]:
         if not skus:
             return {}
-        rows = await self.session.execute(
-            select(catalogue_items).where(catalogue_items.c.sku.in_(sorted(skus)))
-        )
+        rows = await self.session.execute(_ITEMS, {"skus": list(skus)})
         return {row.sku: _item(row) for row in rows}
 
     async def put(self, item: CatalogueItem) -> None:

@@ -6,9 +6,10 @@ import uuid
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,10 +49,21 @@ async def row_by_id(
     wanted = canonical_id(row_id)
     if wanted is None:
         return None
+    if not conditions:
+        found: Row[Any] | None = (
+            await session.execute(_by_id(table, for_update), {"row_id": wanted})
+        ).first()
+        return found
     query = select(table).where(table.c.id == wanted, *conditions)
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).first()
+
+
+@cache  # built once per table: building it for every read cost more than sending it
+def _by_id(table: Table, for_update: bool) -> Select[Any]:
+    query = select(table).where(table.c.id == bindparam("row_id"))
+    return query.with_for_update() if for_update else query
 
 
 def escape_like(text: str) -> str:
