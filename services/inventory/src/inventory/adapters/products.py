@@ -6,8 +6,8 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import String, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import record_of
@@ -19,6 +19,10 @@ from inventory.service_layer.ports import Page
 from servicekit.unit_of_work import SqlRepository
 
 NO_DETAILS = CatalogueDetails()
+# The kinds of some SKUs (the `skus` parameter), built once: one statement whatever their number.
+_KINDS = select(products.c.sku, products.c.kind).where(
+    products.c.sku == bindparam("skus", type_=ARRAY(String)).any_()
+)
 
 
 def _product(row: Row[Any]) -> Product:
@@ -58,9 +62,7 @@ class SqlProductRepository(SqlRepository):
     async def kinds(self, skus: Collection[str]) -> dict[str, ItemKind]:
         if not skus:
             return {}
-        rows = await self.session.execute(
-            select(products.c.sku, products.c.kind).where(products.c.sku.in_(sorted(skus)))
-        )
+        rows = await self.session.execute(_KINDS, {"skus": list(skus)})
         return {sku: ItemKind(kind) for sku, kind in rows}
 
     async def add(

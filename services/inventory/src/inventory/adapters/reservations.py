@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
@@ -40,6 +40,29 @@ def _line(row: Row[Any]) -> ReservationLine:
     )
 
 
+# An order's demand claimed once (None when it was already), and a reservation line written
+# back: statements built once (building them per call cost more than sending them).
+_CLAIM_DEMAND = (
+    insert(order_demands)
+    .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
+    .returning(order_demands.c.seq)
+)
+_SAVE_LINE = (
+    update(reservation_lines)
+    .where(
+        reservation_lines.c.order_id == bindparam("line_order_id"),  # not the columns' names:
+        reservation_lines.c.warehouse == bindparam("line_warehouse"),  # an UPDATE keeps those
+        reservation_lines.c.sku == bindparam("line_sku"),  # for its SET clause
+    )
+    .values(
+        shipped_quantity=bindparam("shipped_quantity"),
+        released_quantity=bindparam("released_quantity"),
+        status=bindparam("status"),
+        updated_at=func.now(),
+    )
+)
+
+
 def _record(row: Row[Any]) -> ReservationRecord:
     return record_of(ReservationRecord, row, status=LineStatus(row.status))
 
@@ -49,17 +72,15 @@ class SqlReservationRepository(WarehouseRepository):
 
     async def claim_demand(self, demand: OrderDemand, *, causation_id: str | None) -> bool:
         claimed = await self.session.execute(
-            insert(order_demands)
-            .values(
-                order_id=demand.order_id,
-                number=demand.number,
-                status=demand.status.value,
-                correlation_id=demand.correlation_id,
-                causation_id=causation_id,
-                warehouse=demand.warehouse,
-            )
-            .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
-            .returning(order_demands.c.seq)
+            _CLAIM_DEMAND,
+            {
+                "order_id": demand.order_id,
+                "number": demand.number,
+                "status": demand.status.value,
+                "correlation_id": demand.correlation_id,
+                "causation_id": causation_id,
+                "warehouse": demand.warehouse,
+            },
         )
         return claimed.first() is not None
 
@@ -130,18 +151,15 @@ class SqlReservationRepository(WarehouseRepository):
 
     async def save_line(self, line: ReservationLine) -> None:
         await self.session.execute(
-            update(reservation_lines)
-            .where(
-                reservation_lines.c.order_id == line.order_id,
-                reservation_lines.c.warehouse == line.warehouse,
-                reservation_lines.c.sku == line.sku,
-            )
-            .values(
-                shipped_quantity=line.shipped,
-                released_quantity=line.released,
-                status=line.status.value,
-                updated_at=func.now(),
-            )
+            _SAVE_LINE,
+            {
+                "line_order_id": line.order_id,
+                "line_warehouse": line.warehouse,
+                "line_sku": line.sku,
+                "shipped_quantity": line.shipped,
+                "released_quantity": line.released,
+                "status": line.status.value,
+            },
         )
 
     async def drop_backordered_lines(self, order_id: str) -> None:

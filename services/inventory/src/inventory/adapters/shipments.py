@@ -16,6 +16,8 @@ from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.domain.records import Carriage, Shipment
 from inventory.service_layer.ports import Page
 
+_ADD_SHIPMENT = shipments.insert().returning(shipments.c.created_at)  # the values as parameters
+
 
 class SqlShipmentRepository(WarehouseRepository):
     async def add(
@@ -31,17 +33,16 @@ class SqlShipmentRepository(WarehouseRepository):
         carriage = carriage or Carriage()
         created_at: datetime = (
             await self.session.execute(
-                shipments.insert()
-                .values(
-                    id=shipment_id,
-                    order_id=order_id,
-                    warehouse=warehouse,
-                    fully_shipped=fully_shipped,
-                    carrier=carriage.carrier,
-                    tracking_number=carriage.tracking_number,
-                    shipping_date=carriage.shipping_date,
-                )
-                .returning(shipments.c.created_at)
+                _ADD_SHIPMENT,
+                {
+                    "id": shipment_id,
+                    "order_id": order_id,
+                    "warehouse": warehouse,
+                    "fully_shipped": fully_shipped,
+                    "carrier": carriage.carrier,
+                    "tracking_number": carriage.tracking_number,
+                    "shipping_date": carriage.shipping_date,
+                },
             )
         ).scalar_one()
         await self.session.execute(

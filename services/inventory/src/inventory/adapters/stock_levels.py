@@ -17,7 +17,8 @@ from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import Movement, StockChange
 from inventory.service_layer.ports import Page
 
-# Every stock movement checks its level against the reorder point: statements built once.
+# Every stock movement reads, locks and writes its level and checks it against the reorder
+# point: statements built once (building them per call cost more than sending them).
 _HERE = (
     stock_levels.c.warehouse == bindparam("level_warehouse"),  # not a column's name: an
     stock_levels.c.sku == bindparam("level_sku"),  # UPDATE keeps those for its SET clause
@@ -31,6 +32,23 @@ _NOW_LOW = (
     .where(*_HERE, stock_levels.c.low_since.is_(None))
     .values(low_since=func.now())
     .returning(stock_levels.c.sku)
+)
+_LEVEL = select(stock_levels).where(*_HERE)
+_SAVE_LEVEL = (
+    update(stock_levels)
+    .where(*_HERE)
+    .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), updated_at=func.now())
+)
+# Levels locked in one order for every locker (the `places` parameter: (warehouse, sku) pairs).
+_LOCK_IN = (
+    select(stock_levels)
+    .where(
+        tuple_(stock_levels.c.warehouse, stock_levels.c.sku).in_(
+            bindparam("places", expanding=True)
+        )
+    )
+    .order_by(stock_levels.c.warehouse, stock_levels.c.sku)
+    .with_for_update()
 )
 
 
@@ -49,13 +67,8 @@ class SqlStockLevelRepository(WarehouseRepository):
         )
 
     async def get(self, sku: str, warehouse: str = MAIN_WAREHOUSE) -> StockLevel | None:
-        row = (
-            await self.session.execute(
-                select(stock_levels).where(
-                    stock_levels.c.warehouse == warehouse, stock_levels.c.sku == sku
-                )
-            )
-        ).first()
+        where = {"level_sku": sku, "level_warehouse": warehouse}
+        row = (await self.session.execute(_LEVEL, where)).first()
         return _level(row) if row is not None else None
 
     async def lock(
@@ -74,12 +87,7 @@ class SqlStockLevelRepository(WarehouseRepository):
         wanted = sorted(set(places))
         if not wanted:
             return {}
-        rows = await self.session.execute(
-            select(stock_levels)
-            .where(tuple_(stock_levels.c.warehouse, stock_levels.c.sku).in_(wanted))
-            .order_by(stock_levels.c.warehouse, stock_levels.c.sku)
-            .with_for_update()
-        )
+        rows = await self.session.execute(_LOCK_IN, {"places": wanted})
         return {(row.warehouse, row.sku): _level(row) for row in rows}
 
     async def held_in(self, warehouse: str) -> list[StockLevel]:
@@ -95,9 +103,13 @@ class SqlStockLevelRepository(WarehouseRepository):
 
     async def save(self, level: StockLevel) -> None:
         await self.session.execute(
-            update(stock_levels)
-            .where(stock_levels.c.warehouse == level.warehouse, stock_levels.c.sku == level.sku)
-            .values(on_hand=level.on_hand, reserved=level.reserved, updated_at=func.now())
+            _SAVE_LEVEL,
+            {
+                "level_sku": level.sku,
+                "level_warehouse": level.warehouse,
+                "on_hand": level.on_hand,
+                "reserved": level.reserved,
+            },
         )
 
     async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
