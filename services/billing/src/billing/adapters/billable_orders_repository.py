@@ -31,6 +31,44 @@ _CREATE_OR_LOCK = _NEW_ROW.on_conflict_do_update(
 ).returning(*billable_orders.c)
 
 
+_SAVE = (
+    billable_orders.update()
+    .where(billable_orders.c.order_id == bindparam("order_to_save"))  # not the column's name:
+    .values(  # an UPDATE keeps that for its SET clause
+        snapshot=bindparam("snapshot"),
+        policy=bindparam("policy"),
+        status=bindparam("status"),
+        updated_at=func.now(),
+    )
+)
+# What an order shipped, by SKU (the `order_id` parameter).
+_SHIPPED = (
+    select(order_shipments.c.sku, func.sum(order_shipments.c.quantity))
+    .where(order_shipments.c.order_id == bindparam("order_id"))
+    .group_by(order_shipments.c.sku)
+)
+# What an order's lines were invoiced (the `order_id` parameter); recurring invoices, down
+# payments and their deductions are no order lines. Built once: it runs for every invoice.
+_INVOICED = (
+    select(
+        invoice_lines.c.line_no,
+        func.sum(invoice_lines.c.quantity),
+        func.sum(invoice_lines.c.net_amount),
+        func.sum(invoice_lines.c.tax_amount),
+    )
+    .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
+    .where(
+        invoices.c.order_id == bindparam("order_id"),
+        invoices.c.id.not_in(select(recurring_invoices.c.invoice_id)),
+        ~exists().where(
+            down_payment_lines.c.invoice_id == invoice_lines.c.invoice_id,
+            down_payment_lines.c.line_no == invoice_lines.c.line_no,
+        ),
+    )
+    .group_by(invoice_lines.c.line_no)
+)
+
+
 class SqlBillableOrders(SqlRepository):
     async def lock(self, order_id: str) -> BillableOrder:
         row = (await self.session.execute(_CREATE_OR_LOCK, {"order_id": order_id})).mappings()
@@ -43,14 +81,13 @@ class SqlBillableOrders(SqlRepository):
 
     async def save(self, order: BillableOrder) -> None:
         await self.session.execute(
-            billable_orders.update()
-            .where(billable_orders.c.order_id == order.order_id)
-            .values(
-                snapshot=order.snapshot,
-                policy=order.policy.value if order.policy is not None else None,
-                status=order.status,
-                updated_at=func.now(),
-            )
+            _SAVE,
+            {
+                "order_to_save": order.order_id,
+                "snapshot": order.snapshot,
+                "policy": order.policy.value if order.policy is not None else None,
+                "status": order.status,
+            },
         )
 
     async def add_shipment(
@@ -69,35 +106,14 @@ class SqlBillableOrders(SqlRepository):
         )
 
     async def shipped(self, order_id: str) -> dict[str, Decimal]:
-        query = (
-            select(order_shipments.c.sku, func.sum(order_shipments.c.quantity))
-            .where(order_shipments.c.order_id == order_id)
-            .group_by(order_shipments.c.sku)
-        )
-        return {sku: Decimal(total) for sku, total in (await self.session.execute(query)).all()}
+        found = await self.session.execute(_SHIPPED, {"order_id": order_id})
+        return {sku: Decimal(total) for sku, total in found.all()}
 
     async def invoiced(self, order_id: str) -> dict[int, Invoiced]:
-        query = (
-            select(
-                invoice_lines.c.line_no,
-                func.sum(invoice_lines.c.quantity),
-                func.sum(invoice_lines.c.net_amount),
-                func.sum(invoice_lines.c.tax_amount),
-            )
-            .join(invoices, invoices.c.id == invoice_lines.c.invoice_id)
-            .where(
-                invoices.c.order_id == order_id,
-                invoices.c.id.not_in(select(recurring_invoices.c.invoice_id)),
-                ~exists().where(  # down payments and their deductions are no order lines
-                    down_payment_lines.c.invoice_id == invoice_lines.c.invoice_id,
-                    down_payment_lines.c.line_no == invoice_lines.c.line_no,
-                ),
-            )
-            .group_by(invoice_lines.c.line_no)
-        )
+        found = await self.session.execute(_INVOICED, {"order_id": order_id})
         return {
             line_no: Invoiced(quantity=Decimal(q), net=Decimal(net), tax=Decimal(tax))
-            for line_no, q, net, tax in (await self.session.execute(query)).all()
+            for line_no, q, net, tax in found.all()
         }
 
     async def recurring_candidates(self) -> list[str]:
