@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, bindparam, select
 
 from documents.adapters.repositories import rows
 from documents.adapters.tables import documents
@@ -13,6 +13,16 @@ from documents.domain.model import Document, DocumentKind
 from documents.service_layer.unit_of_work import Position
 from servicekit.mapping import copied
 from servicekit.unit_of_work import SqlRepository
+
+# Read on every event that renders a document: statements built once.
+_BY_REFERENCE = select(documents).where(
+    documents.c.kind == bindparam("kind"), documents.c.reference == bindparam("reference")
+)
+_BY_REFERENCE_LOCKED = _BY_REFERENCE.with_for_update()
+_CONFIRMATION_TEMPLATE = select(documents.c.template_id).where(
+    documents.c.order_id == bindparam("order_id"),
+    documents.c.kind == DocumentKind.ORDER_CONFIRMATION.value,
+)
 
 
 def _document(row: RowMapping) -> Document:
@@ -41,12 +51,9 @@ class SqlDocumentRepository(SqlRepository):
     async def get_by_reference(
         self, kind: DocumentKind, reference: str, *, for_update: bool = False
     ) -> Document | None:
-        query = select(documents).where(
-            documents.c.kind == kind.value, documents.c.reference == reference
-        )
-        if for_update:
-            query = query.with_for_update()
-        return await rows.first(self.session, query, _document)
+        query = _BY_REFERENCE_LOCKED if for_update else _BY_REFERENCE
+        where = {"kind": kind.value, "reference": reference}
+        return await rows.first(self.session, query, _document, where)
 
     async def add(self, document: Document) -> None:
         owner = {
@@ -62,11 +69,8 @@ class SqlDocumentRepository(SqlRepository):
         await rows.update(self.session, documents, document, _rendition(document))
 
     async def template_of_order(self, order_id: str) -> str | None:
-        query = select(documents.c.template_id).where(
-            documents.c.order_id == order_id,
-            documents.c.kind == DocumentKind.ORDER_CONFIRMATION.value,
-        )
-        template_id: str | None = (await self.session.execute(query)).scalars().first()
+        found = await self.session.execute(_CONFIRMATION_TEMPLATE, {"order_id": order_id})
+        template_id: str | None = found.scalars().first()
         return template_id
 
     async def list(

@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import RowMapping, Select, Table, func, select, tuple_
+from sqlalchemy import Insert, RowMapping, Select, Table, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from documents.service_layer.unit_of_work import Position
@@ -25,10 +26,13 @@ class Stamped(Protocol):
 
 
 async def first(
-    session: AsyncSession, query: Select[Any], read: Callable[[RowMapping], T]
+    session: AsyncSession,
+    query: Select[Any],
+    read: Callable[[RowMapping], T],
+    parameters: Mapping[str, Any] | None = None,
 ) -> T | None:
-    """The query's first row through `read`, or None."""
-    row = (await session.execute(query)).mappings().first()
+    """The query's first row (with these values of its parameters) through `read`, or None."""
+    row = (await session.execute(query, parameters)).mappings().first()
     return read(row) if row else None
 
 
@@ -36,14 +40,13 @@ async def insert(
     session: AsyncSession, table: Table, item: Stamped, values: Mapping[str, Any]
 ) -> None:
     """Insert `item`'s row; its `created_at` and `updated_at` come back from the database."""
-    row = (
-        await session.execute(
-            table.insert()
-            .values(id=item.id, **values)
-            .returning(table.c.created_at, table.c.updated_at)
-        )
-    ).one()
+    row = (await session.execute(_stamped_insert(table), {"id": item.id, **values})).one()
     item.created_at, item.updated_at = row.created_at, row.updated_at
+
+
+@cache  # built once per table (the values as parameters): building it per row cost more than
+def _stamped_insert(table: Table) -> Insert:  # sending it
+    return table.insert().returning(table.c.created_at, table.c.updated_at)
 
 
 async def update(
