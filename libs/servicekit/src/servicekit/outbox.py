@@ -234,6 +234,7 @@ class OutboxRelay:
         self.sessionmaker = sessionmaker
         self.database_url = database_url
         self.batch_size = batch_size
+        self._next_rows = self._next_rows_of_shards()  # built once: it runs every round
         self.poll_interval = poll_interval
         self._broker = broker  # started and stopped by its owner
         self.topic_prefix = topic_prefix
@@ -270,7 +271,9 @@ class OutboxRelay:
         async with self.sessionmaker() as session, session.begin():
             shards = await self._lock_shards(session)
             OUTBOX_SHARDS_HELD.labels(self.service).set(len(shards))
-            rows = (await session.execute(self._next_rows(shards))).all() if shards else []
+            rows: Sequence[Row[Any]] = []
+            if shards:
+                rows = (await session.execute(self._next_rows, {"shards": shards})).all()
             self._batch_was_full = len(rows) >= self.batch_size
             if not rows:
                 return 0
@@ -299,9 +302,9 @@ class OutboxRelay:
         locked = await session.execute(_LOCK_SHARDS, {"window": 4 * self.batch_size})
         return sorted(locked.scalars())
 
-    def _next_rows(self, shards: list[int]) -> Select[Any]:
-        """The oldest publishable rows of `shards`: not published, not parked, and not behind
-        a parked row of their key."""
+    def _next_rows_of_shards(self) -> Select[Any]:
+        """The oldest publishable rows of some shards (the `shards` parameter): not published,
+        not parked, and not behind a parked row of their key."""
         outbox = self.outbox
         parked = outbox.alias("parked")
         behind_parked = (
@@ -319,9 +322,7 @@ class OutboxRelay:
             .where(
                 outbox.c.published_at.is_(None),
                 outbox.c.failed_at.is_(None),
-                text(f"{_SHARD_OF_KEY} = ANY(CAST(:shards AS integer[]))").bindparams(
-                    shards=shards
-                ),
+                text(f"{_SHARD_OF_KEY} = ANY(CAST(:shards AS integer[]))"),
                 ~behind_parked,
             )
             .order_by(outbox.c.id)
