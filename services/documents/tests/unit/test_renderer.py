@@ -26,9 +26,11 @@ from documents.adapters.pdf import (
 )
 from documents.adapters.pdf import fonts as pdf_fonts_module
 from documents.adapters.pdf import text as pdf_text_module
+from documents.adapters.pdf.styles import styles_for
 from documents.bootstrap import build_renderer
 from documents.config import DocumentsSettings
 from documents.domain.model import PrintableDocument
+from documents.domain.templates import Look
 from documents.service_layer import printing
 
 MARKUP = "<b>bold?</b> & <font color=red>"
@@ -243,6 +245,21 @@ def test_a_kept_subset_file_is_taken_again_only_for_the_same_characters_in_order
     assert files[0][1] != files[1][1]  # the same characters in another order: another file
     assert zlib.decompress(files[0][1]) == face.makeSubset(latin)
     assert files[0][0] == len(face.makeSubset(latin))
+
+
+def test_renders_share_the_styles_of_equal_fonts_and_colours() -> None:
+    plain = styles_for("Regular", "Bold", None)
+    spanish = styles_for("Regular", "Bold", Look(language="es"))
+    branded = styles_for("Regular", "Bold", Look(language="es", primary_color="#003366"))
+    dark_header = styles_for("Regular", "Bold", Look(language="es", accent_color="#000000"))
+    assert plain is spanish  # the language prints other words, in the same styles
+    assert branded is styles_for("Regular", "Bold", Look(language="de", primary_color="#003366"))
+    assert branded is not plain
+    assert branded.title.textColor.hexval() == "0x003366"
+    assert plain.title.textColor.hexval() != "0x003366"
+    assert dark_header.head.textColor.hexval() == "0xffffff"
+    assert styles_for("Other", "Bold", None) is not plain
+    assert styles_for("Other", "Bold", None).base.fontName == "Other"
 
 
 def test_a_huge_unbroken_description_still_fits(renderer, order_builder) -> None:

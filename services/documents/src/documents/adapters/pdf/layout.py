@@ -25,7 +25,7 @@ from documents.adapters.pdf.letterhead import (
 from documents.adapters.pdf.order_confirmation import OrderConfirmationLayout
 from documents.adapters.pdf.purchase_order import PurchaseOrderLayout
 from documents.adapters.pdf.quotation import QuotationLayout
-from documents.adapters.pdf.styles import GREY, Styles
+from documents.adapters.pdf.styles import GREY, styles_for
 from documents.adapters.pdf.tables import facts_table, two_columns
 from documents.adapters.pdf.text import Paragraph, markup
 from documents.domain.model import DocumentKind, PostalAddress, PrintableDocument
@@ -64,7 +64,7 @@ class DocumentLayout:
         self.page_size = page_size
         self.regular = regular
         self.width = self.page_size[0] - 2 * MARGIN
-        self.styles = Styles(regular, bold, self.look)
+        self.styles = styles_for(regular, bold, self.look)
 
     def build(self) -> bytes:
         doc = self.doc

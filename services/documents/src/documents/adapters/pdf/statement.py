@@ -23,7 +23,7 @@ from documents.adapters.pdf.fonts import register_family
 from documents.adapters.pdf.layout import FRAME_PADDING, MARGIN
 from documents.adapters.pdf.letterhead import Letterhead, company_block, footer_left
 from documents.adapters.pdf.renderer import _RENDER_LOCK, PAGE_SIZES, RenderingFailed
-from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
+from documents.adapters.pdf.styles import GREY, RULE, cells, styles_for
 from documents.adapters.pdf.tables import facts_table, two_columns
 from documents.adapters.pdf.text import Paragraph, format_amount, markup
 from documents.domain.labels import labels_for
@@ -86,7 +86,7 @@ class _StatementLayout:
         self.letterhead = letterhead
         self.page_size = page_size
         self.regular = regular
-        self.styles = Styles(regular, bold, None)
+        self.styles = styles_for(regular, bold, None)
         self.labels = labels_for(None)
         self.width = page_size[0] - 2 * MARGIN
 

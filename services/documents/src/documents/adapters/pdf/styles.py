@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from reportlab.lib import colors
@@ -15,12 +16,25 @@ RULE = colors.HexColor("#BBBBBB")
 HEADER_FILL = colors.HexColor("#EDEDED")
 
 
-class Styles:
-    """The paragraph styles of one render, in the embedded fonts and the template's colours:
-    the primary colour for the title and headings, the accent colour for the lines table's
-    header row (with white text on a dark accent)."""
+STYLE_SETS_KEPT = 64  # per process: one per pair of fonts and template colours
 
-    def __init__(self, regular: str, bold: str, look: Look | None) -> None:
+
+def styles_for(regular: str, bold: str, look: Look | None) -> Styles:
+    """The styles of a render in these fonts and this template's colours, built once per
+    process: a style is never changed once built, and paragraphs parsed with an equal style
+    (the same object, so its values are looked up once) are taken again (see `text`)."""
+    primary = look.primary_color if look else None
+    accent = look.accent_color if look else None
+    return _styles(regular, bold, primary, accent)
+
+
+class Styles:
+    """The paragraph styles of a render, in the embedded fonts and the template's colours:
+    the primary colour for the title and headings, the accent colour for the lines table's
+    header row (with white text on a dark accent). Not changed once built: renders share them
+    (`styles_for`)."""
+
+    def __init__(self, regular: str, bold: str, primary: str | None, accent: str | None) -> None:
         self.regular = regular
         self.bold = bold
         self.base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=12)
@@ -29,8 +43,6 @@ class Styles:
         self.strong = ParagraphStyle("strong", parent=self.base, fontName=bold)
         self.company = ParagraphStyle("company", parent=self.strong, fontSize=13, leading=16)
         self.title = ParagraphStyle("title", parent=self.strong, fontSize=16, leading=20)
-        primary = look.primary_color if look else None
-        accent = look.accent_color if look else None
         if primary:
             self.title.textColor = colors.HexColor(primary)
         self.heading = ParagraphStyle(
@@ -48,6 +60,11 @@ class Styles:
             self.head.textColor = colors.white
         self.head_right = ParagraphStyle("head_right", parent=self.head, alignment=TA_RIGHT)
         self.total_right = ParagraphStyle("total_right", parent=self.cell_right, fontName=bold)
+
+
+@lru_cache(maxsize=STYLE_SETS_KEPT)
+def _styles(regular: str, bold: str, primary: str | None, accent: str | None) -> Styles:
+    return Styles(regular, bold, primary, accent)
 
 
 def cells(points: float, font: str) -> list[tuple[Any, ...]]:
