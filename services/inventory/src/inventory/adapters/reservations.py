@@ -62,6 +62,14 @@ _SAVE_LINE = (
     )
 )
 
+# An order's reservation lines (the `order_id` parameter), in SKU order.
+_LINES = (
+    select(reservation_lines)
+    .where(reservation_lines.c.order_id == bindparam("order_id"))
+    .order_by(reservation_lines.c.sku)
+)
+_LINES_LOCKED = _LINES.with_for_update()
+
 
 def _record(row: Row[Any]) -> ReservationRecord:
     return record_of(ReservationRecord, row, status=LineStatus(row.status))
@@ -118,14 +126,9 @@ class SqlReservationRepository(WarehouseRepository):
     # --- reservation lines -----------------------------------------------------------------------
 
     async def lines(self, order_id: str, *, for_update: bool = False) -> dict[str, ReservationLine]:
-        query = (
-            select(reservation_lines)
-            .where(reservation_lines.c.order_id == order_id)
-            .order_by(reservation_lines.c.sku)
-        )
-        if for_update:
-            query = query.with_for_update()
-        return {row.sku: _line(row) for row in await self.session.execute(query)}
+        query = _LINES_LOCKED if for_update else _LINES
+        found = await self.session.execute(query, {"order_id": order_id})
+        return {row.sku: _line(row) for row in found}
 
     async def add_lines(
         self,

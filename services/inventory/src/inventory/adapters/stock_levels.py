@@ -34,6 +34,7 @@ _NOW_LOW = (
     .returning(stock_levels.c.sku)
 )
 _LEVEL = select(stock_levels).where(*_HERE)
+_ADD_MOVEMENT = stock_movements.insert()  # the values as parameters
 _SAVE_LEVEL = (
     update(stock_levels)
     .where(*_HERE)
@@ -125,7 +126,7 @@ class SqlStockLevelRepository(WarehouseRepository):
         return ReorderPoint(row.sku, row.reorder_point, row.reorder_quantity)
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
-        await self.session.execute(stock_movements.insert(), change.entry(level))
+        await self.session.execute(_ADD_MOVEMENT, change.entry(level))
 
     async def movements(
         self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE
