@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import String, Table, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.engine import Row
 
 from orders.adapters.rows import text_match
@@ -52,16 +53,32 @@ def _level(row: Row[Any]) -> StockAvailability:
     )
 
 
+# A stock level, locked (the `level_sku` and `level_warehouse` parameters).
+_LEVEL_LOCKED = (
+    select(catalogue_stock)
+    .where(
+        catalogue_stock.c.sku == bindparam("level_sku"),
+        catalogue_stock.c.warehouse == bindparam("level_warehouse"),
+    )
+    .with_for_update()
+)
+
+
+@cache  # built once per table and columns: every stock event replaces a level
+def _replacing(table: Table, columns: tuple[str, ...]) -> Insert:
+    """Insert a row of these columns (the values as parameters), or replace the one with its
+    primary key."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        constraint=table.primary_key,
+        set_={**{name: statement.excluded[name] for name in columns}, "updated_at": func.now()},
+    )
+
+
 class SqlCatalogueRepository(SqlRepository):
     async def _replace(self, table: Table, values: dict[str, Any]) -> None:
         """Insert the row, or replace the one with its primary key."""
-        statement = insert(table).values(values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                constraint=table.primary_key,
-                set_={**{k: statement.excluded[k] for k in values}, "updated_at": func.now()},
-            )
-        )
+        await self.session.execute(_replacing(table, tuple(values)), values)
 
     async def warehouse(self, code: str, *, for_update: bool = False) -> KnownWarehouse | None:
         query = select(catalogue_warehouses).where(catalogue_warehouses.c.code == code)
@@ -119,13 +136,8 @@ class SqlCatalogueRepository(SqlRepository):
         await self._replace(catalogue_items, values)
 
     async def level(self, sku: str, warehouse: str) -> StockAvailability | None:
-        row = (
-            await self.session.execute(
-                select(catalogue_stock)
-                .where(catalogue_stock.c.sku == sku, catalogue_stock.c.warehouse == warehouse)
-                .with_for_update()
-            )
-        ).first()
+        where = {"level_sku": sku, "level_warehouse": warehouse}
+        row = (await self.session.execute(_LEVEL_LOCKED, where)).first()
         return None if row is None else _level(row)
 
     async def put_level(self, level: StockAvailability) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, func, literal, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, delete, exists, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +65,12 @@ def _changeable_values(customer: Customer) -> dict[str, Any]:
     }
 
 
+# Some customers by id (the `ids` parameter), built once: one statement whatever their number.
+_CUSTOMERS = select(customers).where(
+    customers.c.id == bindparam("ids", type_=ARRAY(UUID(as_uuid=False))).any_()
+)
+
+
 class SqlCustomerRepository(SqlRepository):
     """Customers; rows read by id are kept for the rest of the unit of work (a confirmation
     reads its customer for the event's snapshot and again for its answer), until it writes one.
@@ -107,7 +113,7 @@ class SqlCustomerRepository(SqlRepository):
             return {}
         unknown = [customer_id for customer_id in wanted if customer_id not in self._rows]
         if unknown:
-            rows = await self.session.execute(select(customers).where(customers.c.id.in_(unknown)))
+            rows = await self.session.execute(_CUSTOMERS, {"ids": unknown})
             self._rows.update((row.id, row) for row in rows)
         return {c: _customer(self._rows[c]) for c in wanted if c in self._rows}
 

@@ -279,23 +279,28 @@ async def _quote(session: AsyncSession, quote_id: str, **values: Any) -> None:
     )
 
 
+# An invoice's or credit note's revenue, once (the values as parameters): built once.
+_ADD_REVENUE = insert(sales_revenue).on_conflict_do_nothing(
+    index_elements=[sales_revenue.c.kind, sales_revenue.c.document_id]
+)
+
+
 async def _revenue(
     session: AsyncSession, kind: str, document_id: str, data: Any, *, sign: int
 ) -> None:
     await session.execute(
-        insert(sales_revenue)
-        .values(
-            kind=kind,
-            document_id=document_id,
-            number=data.number,
-            order_id=data.order_id,
-            customer_id=data.customer.id,
-            currency=data.currency,
-            issued_on=data.issue_date,
-            net=sign * Decimal(data.totals.net),
-            gross=sign * Decimal(data.totals.gross),
-        )
-        .on_conflict_do_nothing(index_elements=[sales_revenue.c.kind, sales_revenue.c.document_id])
+        _ADD_REVENUE,
+        {
+            "kind": kind,
+            "document_id": document_id,
+            "number": data.number,
+            "order_id": data.order_id,
+            "customer_id": data.customer.id,
+            "currency": data.currency,
+            "issued_on": data.issue_date,
+            "net": sign * Decimal(data.totals.net),
+            "gross": sign * Decimal(data.totals.gross),
+        },
     )
 
 
