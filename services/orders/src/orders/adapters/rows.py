@@ -49,15 +49,11 @@ async def row_by_id(
     wanted = canonical_id(row_id)
     if wanted is None:
         return None
-    if not conditions:
-        found: Row[Any] | None = (
-            await session.execute(_by_id(table, for_update), {"row_id": wanted})
-        ).first()
-        return found
-    query = select(table).where(table.c.id == wanted, *conditions)
-    if for_update:
-        query = query.with_for_update()
-    return (await session.execute(query)).first()
+    query = _by_id(table, for_update)
+    if conditions:
+        query = query.where(*conditions)
+    found: Row[Any] | None = (await session.execute(query, {"row_id": wanted})).first()
+    return found
 
 
 @cache  # built once per table: building it for every read cost more than sending it

@@ -44,8 +44,9 @@ async def insert(
     item.created_at, item.updated_at = row.created_at, row.updated_at
 
 
-@cache  # built once per table (the values as parameters): building it per row cost more than
-def _stamped_insert(table: Table) -> Insert:  # sending it
+@cache  # built once per table: building it for every row cost more than sending it
+def _stamped_insert(table: Table) -> Insert:
+    """The insert of a row (its values as parameters) giving back its timestamps."""
     return table.insert().returning(table.c.created_at, table.c.updated_at)
 
 
