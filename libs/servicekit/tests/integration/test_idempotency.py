@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, Field
 from sqlalchemy import Column, MetaData, String, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -139,6 +141,54 @@ async def test_the_service_configures_how_long_keys_live(notes: Notes) -> None:
     await notes.age_keys(timedelta(minutes=2))
     assert await notes.create("hello", subject="alice", key="k-1") != first
     assert await notes.count() == 2
+
+
+class NoteRead(BaseModel):
+    id: str
+    text: str
+    created_on: date
+    weight: Decimal = Field(serialization_alias="weightKg")
+
+
+@pytest.mark.parametrize(
+    ("response", "stored"),
+    [
+        # A model is stored as it dumps itself to JSON, with its aliases.
+        (
+            NoteRead(id="n-1", text="Zoë", created_on=date(2026, 12, 1), weight=Decimal("1.50")),
+            {"id": "n-1", "text": "Zoë", "created_on": "2026-12-01", "weightKg": "1.50"},
+        ),
+        # JSON-ready content is stored as it is.
+        ({"id": "n-1", "tags": ["a", "東京"], "total": 2.5}, None),
+        # Other content goes through jsonable_encoder first.
+        (
+            {"id": "n-1", "on": date(2026, 12, 1), "amount": Decimal("2.50")},
+            {"id": "n-1", "on": "2026-12-01", "amount": 2.5},
+        ),
+    ],
+    ids=["model", "json-ready", "needs-encoding"],
+)
+async def test_a_retry_gets_the_stored_response_as_json(
+    notes: Notes, response: Any, stored: Any
+) -> None:
+    async def create(session: AsyncSession) -> tuple[int, Any]:
+        return await idempotent(
+            session,
+            notes.metadata,
+            scope="notes",
+            key="k-1",
+            body={"text": "hello"},
+            create=lambda: _answer(response),
+        )
+
+    async with notes.sessionmaker() as session, session.begin():
+        assert await create(session) == (201, response)
+    async with notes.sessionmaker() as session, session.begin():
+        assert await create(session) == (201, response if stored is None else stored)
+
+
+async def _answer(response: Any) -> tuple[int, Any]:
+    return 201, response
 
 
 async def test_without_a_key_every_request_creates(notes: Notes) -> None:

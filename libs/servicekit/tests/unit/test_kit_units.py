@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from faststream.security import SASLScram512
 from pydantic import BaseModel, Field, ValidationError
 
@@ -19,6 +25,8 @@ from servicekit.http import (
     decode_cursor,
     encode_cursor,
     install_problem_handlers,
+    json_text,
+    request_fingerprint,
 )
 from servicekit.settings import KafkaSettings
 
@@ -67,6 +75,52 @@ def test_parse_event_ignores_unknown_fields_from_newer_producers() -> None:
 def test_retry_backoff_doubles_up_to_the_cap() -> None:
     policy = RetryPolicy(max_attempts=5, backoff_seconds=0.5, max_backoff_seconds=3)
     assert [policy.delay(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Line(BaseModel):
+    sku: str
+    quantity: Decimal
+    due: date
+
+
+def fingerprint_through_jsonable_encoder(body: object) -> str:
+    """How fingerprints were taken before JSON-ready bodies skipped jsonable_encoder."""
+    canonical = json.dumps(jsonable_encoder(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A JSON-ready body, as routes pass it (`model_dump(mode="json")`).
+        Line(sku="SKU-1", quantity=Decimal("2.50"), due=date(2026, 12, 1)).model_dump(mode="json")
+        | {"notes": ["Zoë", "東京"], "discount": 0.5, "rush": True, "contact": None, "n": {"1": 2}},
+        # Not JSON-ready: decimals, dates, ids, enums and models inside.
+        {
+            "quantity": Decimal("2.50"),
+            "when": datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+            "id": uuid.UUID(int=7),
+            "colour": Colour.RED,
+            "lines": (Line(sku="SKU-1", quantity=Decimal("1"), due=date(2026, 1, 2)),),
+        },
+    ],
+    ids=["json-ready", "needs-encoding"],
+)
+def test_a_request_fingerprint_is_the_one_taken_through_jsonable_encoder(body: object) -> None:
+    # Keys remembered before a deploy must still match the retries sent after it.
+    assert request_fingerprint(body) == fingerprint_through_jsonable_encoder(body)
+
+
+def test_json_text_encodes_what_json_cannot_take_as_it_is() -> None:
+    assert json.loads(json_text({"amount": Decimal("2.50"), "on": date(2026, 12, 1)})) == {
+        "amount": 2.5,
+        "on": "2026-12-01",
+    }
+    assert json_text({"b": 1, "a": [1, "x"]}, sort_keys=True) == '{"a": [1, "x"], "b": 1}'
 
 
 def test_cursor_round_trip_and_garbage() -> None:
