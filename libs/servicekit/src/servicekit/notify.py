@@ -16,12 +16,13 @@ poll.
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import Insert, Select, bindparam, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -43,6 +44,32 @@ async def notify(session: AsyncSession, channel: str) -> None:
         return
     await session.execute(_NOTIFY, {"channel": channel})
     _channels_sent(session).add(channel)
+
+
+async def insert_and_notify(
+    session: AsyncSession, insert: Insert, values: Mapping[str, Any], channel: str
+) -> None:
+    """Execute `insert` with `values` and `notify(session, channel)`, both in one round trip.
+
+    `insert` names its values as bind parameters (`.values(sku=bindparam("new_sku"))`): a
+    statement in a `WITH` takes no values by column as a plain INSERT does.
+
+    The first time in a transaction the INSERT goes in a `WITH` of the `SELECT pg_notify`
+    (PostgreSQL runs a data-modifying `WITH` once, whether or not the query reads it); after
+    that the INSERT goes alone, the transaction having sent its notification already.
+    """
+    if channel in _channels_sent(session):
+        await session.execute(insert, values)
+        return
+    await session.execute(_notifying(insert), {**values, "channel": channel})
+    _channels_sent(session).add(channel)
+
+
+@functools.cache  # per INSERT statement, itself built once by the caller
+def _notifying(insert: Insert) -> Select[Any]:
+    """`insert` as the `WITH` of a `SELECT pg_notify(:channel, '')`."""
+    notify_once = select(func.pg_notify(bindparam("channel"), literal_column("''")))
+    return notify_once.add_cte(insert.cte("added"))
 
 
 def _channels_sent(session: AsyncSession) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from faststream.kafka import KafkaBroker
-from sqlalchemy import MetaData, Table, and_, func, select, text
+from sqlalchemy import Insert, MetaData, Table, and_, bindparam, func, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
@@ -30,7 +31,7 @@ from servicekit.auth import current_actor
 from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
 from servicekit.http import InvalidInput
-from servicekit.notify import notify
+from servicekit.notify import insert_and_notify
 from servicekit.observability import (
     OUTBOX_BACKLOG,
     OUTBOX_MEASURED,
@@ -173,19 +174,31 @@ async def add_to_outbox(
     payload = event.model_dump_json()
     if (size := len(payload.encode())) > max_bytes:
         raise EventTooLarge(event.type, size, max_bytes)
-    await session.execute(
-        outbox.insert(),  # values as parameters: no statement built per event
-        {
-            "event_id": event.id,
-            "event_type": event.type,
-            "topic": topic_name,  # the logical name; the relay adds the deployment's prefix
-            "key": message_key,
-            "payload": payload,
-            "headers": {"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
-        },
-    )
+    values = {
+        "event_id": event.id,
+        "event_type": event.type,
+        "topic": topic_name,  # the logical name; the relay adds the deployment's prefix
+        "key": message_key,
+        "payload": payload,
+        "headers": {"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
+    }
     # NOTIFY is transactional: the relay is woken only once this transaction commits.
-    await notify(session, NOTIFY_CHANNEL)
+    await insert_and_notify(
+        session,
+        _insert_into(outbox),
+        {f"new_{column}": value for column, value in values.items()},
+        NOTIFY_CHANNEL,
+    )
+
+
+@functools.cache
+def _insert_into(outbox: Table) -> Insert:
+    """The outbox's INSERT, built once; the value of each column is the parameter `new_<column>`
+    (a column's own name is reserved for SQLAlchemy's automatic parameters)."""
+    columns = ("event_id", "event_type", "topic", "key", "payload", "headers")
+    return outbox.insert().values(
+        {column: bindparam(f"new_{column}", type_=outbox.c[column].type) for column in columns}
+    )
 
 
 @dataclass

@@ -3,16 +3,19 @@ does not swallow the wake-up of the transaction around it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.notify import Listener, notify
+from servicekit.notify import Listener, insert_and_notify, notify
 from servicekit.testing import TemporaryDatabases, eventually
 
 CHANNEL = "work_to_do"
@@ -91,3 +94,30 @@ async def _notify_in_a_savepoint_rolled_back(session: AsyncSession) -> None:
     savepoint = await session.begin_nested()
     await notify(session, CHANNEL)
     await savepoint.rollback()
+
+
+async def test_an_insert_carries_the_first_notify_of_its_transaction(engine: AsyncEngine) -> None:
+    work = Table("work", MetaData(), Column("id", Integer, primary_key=True))
+    add_work = work.insert().values(id=bindparam("new_id"))
+    async with engine.begin() as connection:
+        await connection.run_sync(work.metadata.create_all)
+    listener, woken = await listening(engine)
+    try:
+        with notifies_sent(engine) as sent:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                for row_id in (1, 2, 3):
+                    await insert_and_notify(session, add_work, {"new_id": row_id}, CHANNEL)
+                await notify(session, CHANNEL)  # already sent with the first insert
+            with contextlib.suppress(IntegrityError):
+                async with make_sessionmaker(engine)() as session, session.begin():
+                    await insert_and_notify(session, add_work, {"new_id": 4}, CHANNEL)
+                    await insert_and_notify(session, add_work, {"new_id": 1}, CHANNEL)
+        assert ["WITH" in statement for statement in sent] == [True, True]
+        async with engine.connect() as connection:
+            rows = await connection.execute(select(work.c.id).order_by(work.c.id))
+            assert rows.scalars().all() == [1, 2, 3]  # the rolled back insert left nothing
+        await eventually(woken_times(woken, 1))  # and woke nobody
+        await asyncio.sleep(0.2)
+        assert len(woken) == 1
+    finally:
+        await listener.close()
