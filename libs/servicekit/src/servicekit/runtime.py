@@ -110,8 +110,9 @@ class Runtime:
         # Environments sharing a cluster through a topic prefix must not share consumer groups
         # either; without a prefix the group is the service's name, as it always was.
         self.consumer_group = spec.settings.kafka.topic_prefix + spec.name
-        # A pool as large as the usual concurrency: connections opened past it at every peak and
-        # closed after (max_overflow) cost a new session each, its prepared statements included.
+        # A pool as large as the usual concurrency, kept whole: connections opened past it at
+        # every peak and closed after cost a new session each, prepared statements included
+        # (ADR 38: no overflow by default).
         self.engine: AsyncEngine = make_engine(
             spec.settings.database_url,
             pool_size=spec.settings.database_pool_size,
