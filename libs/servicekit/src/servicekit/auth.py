@@ -112,9 +112,21 @@ def acting_as(actor: str | None) -> Iterator[None]:
         _actor.reset(token)
 
 
+# A client sends the same token with every request until it expires. Once verified, a token's
+# principal is kept while the token is valid, and at most as long as PyJWKClient keeps a fetched
+# signing key (300 s): checking the signature again cost ~2 % of a request (HS256), and a key
+# from a JWKS sent each check to a worker thread. Up to TOKENS_KEPT, then the store starts over.
+TOKENS_KEPT = 1024
+TOKEN_KEPT_SECONDS = 300.0
+
+
 class TokenVerifier:
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(
+        self, settings: AuthSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
+        self._clock = clock
+        self._kept: dict[str, tuple[Principal, float]] = {}  # token → principal, kept until
         self._jwks = (
             jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
         )
@@ -129,7 +141,19 @@ class TokenVerifier:
     def fetches_keys(self) -> bool:
         return self._jwks is not None
 
+    def kept(self, token: str) -> Principal | None:
+        """The principal of `token` if it was verified lately and is still valid, else None."""
+        found = self._kept.get(token)
+        if found is None:
+            return None
+        principal, until = found
+        if self._clock() < until:
+            return principal
+        self._kept.pop(token, None)
+        return None
+
     def verify(self, token: str) -> Principal:
+        """The principal of a valid `token` (else `Unauthenticated`), kept for its next uses."""
         try:
             key, algorithms = self._key_for(token)
             claims: dict[str, Any] = jwt.decode(
@@ -154,11 +178,16 @@ class TokenVerifier:
             roles = roles.split()
         scopes = str(claims.get("scope", "")).split()
         team = claims.get("team")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             roles=frozenset([*roles, *scopes]),
             team=str(team) if team else None,
         )
+        valid_for = float(claims["exp"]) + self.settings.leeway_seconds - time.time()
+        if len(self._kept) >= TOKENS_KEPT:
+            self._kept.clear()
+        self._kept[token] = (principal, self._clock() + min(valid_for, TOKEN_KEPT_SECONDS))
+        return principal
 
     def _key_for(self, token: str) -> tuple[Any, list[str]]:
         if self._jwks is not None:
@@ -183,10 +212,13 @@ async def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("a bearer token is required (Authorization: Bearer <JWT>)")
     verifier = _verifier(request)
-    if verifier.fetches_keys:  # the JWKS client may do blocking HTTP on a cache miss
-        principal = await asyncio.to_thread(verifier.verify, token.strip())
-    else:
-        principal = verifier.verify(token.strip())
+    token = token.strip()
+    principal = verifier.kept(token)
+    if principal is None and verifier.fetches_keys:
+        # The JWKS client may do blocking HTTP on a cache miss.
+        principal = await asyncio.to_thread(verifier.verify, token)
+    elif principal is None:
+        principal = verifier.verify(token)
     # async dependency: set in the request's own context (sync ones run in a worker thread)
     _actor.set(principal.subject)
     return principal
