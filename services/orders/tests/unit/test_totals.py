@@ -6,6 +6,7 @@ are orders' own examples and its tax breakdown, highest rate first."""
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -13,9 +14,11 @@ import pytest
 import pricing
 from orders.domain import totals as orders_totals
 from orders.domain.content import Line, LineKind
+from orders.domain.order import Order
 from orders.domain.totals import (
     AmountTooLarge,
     LineAmounts,
+    Totals,
     line_amounts,
     round_money,
     totals,
@@ -153,3 +156,42 @@ def test_the_memo_is_not_part_of_the_line() -> None:
     assert line == a_line()
     assert "_amounts_of_inputs" not in asdict(line)
     assert replace(line, quantity=D("5")).amounts.net == D("99.95")
+
+
+MOMENT = datetime(2026, 3, 1, 9, tzinfo=UTC)
+A_DRAFT = {"id": "o-1", "number": "SO-2026-000001", "customer_id": "c-1", "currency": "EUR"}
+
+
+def an_order(*lines: Line) -> Order:
+    dates = {"order_date": MOMENT.date(), "created_at": MOMENT, "updated_at": MOMENT}
+    return Order(**A_DRAFT, **dates, lines=list(lines))  # type: ignore[arg-type]
+
+
+def summed(order: Order) -> Totals:
+    return totals(((line.tax_rate, line.amounts) for line in order.lines), currency=order.currency)
+
+
+def test_an_orders_totals_follow_every_change_of_its_lines_and_currency() -> None:
+    order = an_order(a_line(), a_line(line_no=2, tax_rate=D("7"), unit_price=D("5.00")))
+    assert order.totals == summed(order)
+    assert order.totals is order.totals  # asked again, not summed again
+    order.lines[0].quantity = D("5")  # a line changed in place
+    assert order.totals.net == D("114.95")  # 5 × 19.99 + 3 × 5.00
+    order.lines.append(a_line(line_no=3, unit_price=D("1.00"), quantity=D("1")))
+    assert order.totals == summed(order)
+    order.lines = order.lines[:1]
+    assert order.totals == summed(order)
+    order.lines[0] = a_line(line_no=1, tax_rate=D("0"))  # another line in the same place
+    assert order.totals.tax == D("0.00")
+    order.currency = "JPY"
+    order.lines[0].currency = "JPY"
+    assert order.totals == summed(order)
+    assert order.totals.gross == D("60")  # yen have no minor unit: 3 × 19.99 rounds to 60
+
+
+def test_the_totals_memo_is_not_part_of_the_order() -> None:
+    order = an_order(a_line())
+    _ = order.totals
+    assert order == an_order(a_line())
+    assert "_totals_of_inputs" not in asdict(order)
+    assert replace(order, lines=[a_line(quantity=D("1"))]).totals.net == D("19.99")

@@ -33,7 +33,7 @@ from orders.domain.errors import (
     InvalidOrder,
     MissingFields,
 )
-from orders.domain.totals import ZERO, Totals, totals
+from orders.domain.totals import ZERO, LineAmounts, Totals, totals
 
 
 class OrderStatus(StrEnum):
@@ -138,6 +138,11 @@ STAGE_FIELDS = (
 BLANKED_ON_COPY = frozenset({"customer_id", "contact", "opportunity"})
 
 
+# Order's memo of its totals: (the currency, each line's tax rate and amounts, their totals).
+_TOTALS = "_totals_of_inputs"
+_TotalsMemo = tuple[str, list[tuple[Decimal, LineAmounts]], Totals]
+
+
 @dataclass
 class Order:
     id: str
@@ -202,9 +207,24 @@ class Order:
 
     @property
     def totals(self) -> Totals:
-        return totals(
-            ((line.tax_rate, line.amounts) for line in self.lines), currency=self.currency
-        )
+        # A create asks for them five times (the lines, the row, the event, the snapshot, the
+        # answer): summed again only when the currency or a line's tax rate or amounts is
+        # another object, by identity as in `Line.amounts`, whose own memo keeps them the same.
+        rated = [(line.tax_rate, line.amounts) for line in self.lines]
+        memo: _TotalsMemo | None = self.__dict__.get(_TOTALS)
+        if (
+            memo is not None
+            and memo[0] is self.currency
+            and len(memo[1]) == len(rated)
+            and all(
+                old[0] is new[0] and old[1] is new[1]
+                for old, new in zip(memo[1], rated, strict=True)
+            )
+        ):
+            return memo[2]
+        summed = totals(rated, currency=self.currency)
+        self.__dict__[_TOTALS] = (self.currency, rated, summed)
+        return summed
 
     @property
     def product_lines(self) -> list[Line]:
