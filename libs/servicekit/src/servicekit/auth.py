@@ -114,8 +114,9 @@ def acting_as(actor: str | None) -> Iterator[None]:
 
 # A client sends the same token with every request until it expires. Once verified, a token's
 # principal is kept while the token is valid, and at most as long as PyJWKClient keeps a fetched
-# signing key (300 s): checking the signature again cost ~2 % of a request (HS256), and a key
-# from a JWKS sent each check to a worker thread. Up to TOKENS_KEPT, then the store starts over.
+# signing key (300 s): checking the signature again cost 75 µs a request with HS256, 120 µs with
+# an RS256 key, and a key from a JWKS also sent each check to a worker thread. Up to TOKENS_KEPT
+# tokens, then the store starts over.
 TOKENS_KEPT = 1024
 TOKEN_KEPT_SECONDS = 300.0
 
