@@ -174,19 +174,22 @@ async def add_to_outbox(
     payload = event.model_dump_json()
     if (size := len(payload.encode())) > max_bytes:
         raise EventTooLarge(event.type, size, max_bytes)
-    values = {
-        "event_id": event.id,
-        "event_type": event.type,
-        "topic": topic_name,  # the logical name; the relay adds the deployment's prefix
-        "key": message_key,
-        "payload": payload,
-        "headers": {"content-type": CONTENT_TYPE, "ce_type": event.type, "ce_id": event.id},
-    }
     # NOTIFY is transactional: the relay is woken only once this transaction commits.
     await insert_and_notify(
         session,
         _insert_into(outbox),
-        {f"new_{column}": value for column, value in values.items()},
+        {
+            "new_event_id": event.id,
+            "new_event_type": event.type,
+            "new_topic": topic_name,  # the logical name; the relay adds the deployment's prefix
+            "new_key": message_key,
+            "new_payload": payload,
+            "new_headers": {
+                "content-type": CONTENT_TYPE,
+                "ce_type": event.type,
+                "ce_id": event.id,
+            },
+        },
         NOTIFY_CHANNEL,
     )
 

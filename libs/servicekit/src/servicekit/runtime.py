@@ -110,9 +110,7 @@ class Runtime:
         # Environments sharing a cluster through a topic prefix must not share consumer groups
         # either; without a prefix the group is the service's name, as it always was.
         self.consumer_group = spec.settings.kafka.topic_prefix + spec.name
-        # A pool as large as the usual concurrency, kept whole: connections opened past it at
-        # every peak and closed after cost a new session each, prepared statements included
-        # (ADR 38: no overflow by default).
+        # Sized by the settings: kept whole, no overflow by default (ADR 38).
         self.engine: AsyncEngine = make_engine(
             spec.settings.database_url,
             pool_size=spec.settings.database_pool_size,
