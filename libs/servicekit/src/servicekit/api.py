@@ -54,7 +54,7 @@ def storable(value: Any) -> Any:
     Raises ValueError, which pydantic reports as a 422 naming the field.
     """
     if isinstance(value, str):
-        if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        if "\x00" in value or not _encodable(value):
             raise ValueError("must not contain NUL characters or unpaired surrogates")
     elif isinstance(value, list | tuple):
         for item in value:
@@ -64,6 +64,21 @@ def storable(value: Any) -> Any:
             storable(key)
             storable(item)
     return value
+
+
+def _encodable(text: str) -> bool:
+    """No surrogate code point (U+D800 to U+DFFF) in `text`: exactly what UTF-8 refuses.
+
+    Both tests run in C: a loop over the characters in Python cost ~7 µs per 100 of them, and
+    every text field of every body and read model passes here.
+    """
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 Storable = AfterValidator(storable)

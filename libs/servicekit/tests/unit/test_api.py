@@ -134,6 +134,21 @@ def test_storable_looks_into_containers_and_refuses_surrogates() -> None:
             storable(bad)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain ASCII", "Müller, Straße 5", "日本語", "😀 emoji", "\ud7ff\ue000", "\U0010ffff"],
+)
+def test_storable_takes_any_text_without_nul_or_surrogates(text: str) -> None:
+    assert storable(text) is text
+
+
+@pytest.mark.parametrize("surrogate", [0xD800, 0xDBFF, 0xDC00, 0xDFFF])
+def test_storable_refuses_every_surrogate_among_other_characters(surrogate: int) -> None:
+    # Non-ASCII around it, so the check cannot stop at "all ASCII".
+    with pytest.raises(ValueError, match="unpaired surrogates"):
+        storable(f"Straße {chr(surrogate)} 日本")
+
+
 def test_a_subclass_may_strip_whitespace_and_keeps_the_guards() -> None:
     assert Trimmed(name="  Ann ").name == "Ann"
     with pytest.raises(ValidationError, match="extra"):
