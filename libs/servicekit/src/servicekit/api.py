@@ -56,7 +56,7 @@ def storable(value: Any) -> Any:
     if isinstance(value, str):
         if "\x00" in value or not _encodable(value):
             raise ValueError("must not contain NUL characters or unpaired surrogates")
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, (list, tuple)):  # a tuple of types: faster than a union, per call
         for item in value:
             storable(item)
     elif isinstance(value, dict):

@@ -31,7 +31,7 @@ from orders.entrypoints import (
 from orders.service_layer.content import OpportunityInput
 from orders.service_layer.events import utcnow
 from orders.service_layer.unit_of_work import TimelineEntry, UnitOfWork
-from servicekit.mapping import copied_or_none
+from servicekit.mapping import copied, copied_or_none
 
 
 def address(body: shared_schemas.Address | None) -> Address | None:
@@ -176,7 +176,10 @@ def _totals_read(totals: Totals) -> content_schemas.TotalsRead:
         net=totals.net,
         tax=totals.tax,
         gross=totals.gross,
-        taxes=[content_schemas.TaxLineRead(**asdict(tax)) for tax in totals.taxes],
+        taxes=[  # fields named, not asdict(): that deep-copies, at ~7 µs a tax line
+            content_schemas.TaxLineRead(rate=tax.rate, base=tax.base, amount=tax.amount)
+            for tax in totals.taxes
+        ],
     )
 
 
@@ -250,10 +253,10 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
             )
             for line in order.lines
         ],
-        documents=[orders_schemas.DocumentRead(**asdict(d)) for d in order.documents],
+        documents=[copied(orders_schemas.DocumentRead, d) for d in order.documents],
         external_reference=order.external_reference,
         quote_id=order.quote_id,
-        approval=orders_schemas.ApprovalRead(**asdict(order.approval)) if order.approval else None,
+        approval=copied_or_none(orders_schemas.ApprovalRead, order.approval),
         cancellation_reason=order.cancellation_reason,
         closed_short_at=order.closed_short_at,
         archived=order.archived,
@@ -278,7 +281,7 @@ def quote_read(quote: Quote, customer: Customer) -> quotes_schemas.QuoteRead:
         valid_until=quote.valid_until,
         lines=[quotes_schemas.QuoteLineRead(**_line_fields(line)) for line in quote.lines],
         orders=[quotes_schemas.OrderRefRead(id=o.id, number=o.number) for o in quote.orders],
-        documents=[quotes_schemas.QuoteDocumentRead(**asdict(d)) for d in quote.documents],
+        documents=[copied(quotes_schemas.QuoteDocumentRead, d) for d in quote.documents],
         sent_at=quote.sent_at,
         decided_at=quote.decided_at,
         rejection_reason=quote.rejection_reason,
@@ -301,5 +304,5 @@ async def read_quote(uow: UnitOfWork, quote: Quote) -> quotes_schemas.QuoteRead:
 
 def timeline_read(entries: list[TimelineEntry]) -> content_schemas.TimelineRead:
     return content_schemas.TimelineRead(
-        items=[content_schemas.TimelineEntryRead(**asdict(entry)) for entry in entries]
+        items=[copied(content_schemas.TimelineEntryRead, entry) for entry in entries]
     )
