@@ -584,7 +584,11 @@ class FakeUnitOfWork:
         order_id: str | None = None,
         quote_id: str | None = None,
         stale: bool = False,
+        saving: Order | None = None,
+        lines: bool = False,
     ) -> None:
+        if saving is not None:
+            await self.orders.save(saving, lines=lines)
         if any(entry.event_id == event.id for _, entry in self.entries):
             return
         self._append(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, literal, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Update, bindparam, literal, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -138,6 +139,31 @@ _CHILDREN = text(
 _HEADER = select(orders).where(orders.c.id == bindparam("order_id"))
 _HEADER_LOCKED = _HEADER.with_for_update()
 _UPDATE_HEADER = update(orders).where(orders.c.id == bindparam("order_id"))
+
+# The same UPDATE for a statement that carries it (`header_update`): its parameters are named
+# `header_<column>`, apart from those of the statement around it.
+_HEADER_PREFIX = "header_"
+
+
+@functools.cache  # per set of parameters: built once
+def header_update(parameters: tuple[str, ...]) -> Update:
+    """The UPDATE of the header of order `:header_id` from the `parameters` that
+    `SqlOrderRepository.save_all_but_header` gave, each `header_<column>`: to run in a `WITH` of
+    another statement of the same transaction."""
+    key = _HEADER_PREFIX + "id"
+    columns = [orders.c[name.removeprefix(_HEADER_PREFIX)] for name in parameters if name != key]
+    return (
+        update(orders)
+        .where(orders.c.id == bindparam(key))
+        .values(
+            {
+                column: bindparam(_HEADER_PREFIX + column.name, type_=column.type)
+                for column in columns
+            }
+        )
+    )
+
+
 # Some orders' headers, locked in id order (rows are locked as the sorted result comes out).
 _HEADERS_LOCKED_IN_ORDER = (
     select(orders)
@@ -214,6 +240,16 @@ class SqlOrderRepository(SqlRepository):
         if lines:
             await self._save_lines(order)
         await self._save_children(order)
+
+    async def save_all_but_header(self, order: Order, *, lines: bool = False) -> dict[str, Any]:
+        """`save`, but for the header's UPDATE: its parameters are returned, for a statement
+        that runs `header_update()` with them (one round trip fewer)."""
+        self._ahead().pop(order.id, None)
+        if lines:
+            await self._save_lines(order)
+        await self._save_children(order)
+        values = {"id": order.id, **_header_values(order)}
+        return {_HEADER_PREFIX + name: value for name, value in values.items()}
 
     async def search(
         self, filters: OrderFilters, *, limit: int, after: Position | None

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters import sales_model
+from orders.adapters.orders import SqlOrderRepository, header_update
 from orders.adapters.tables import order_timeline
 from orders.adapters.webhooks import (
     deliveries_of,
@@ -21,6 +22,7 @@ from orders.adapters.webhooks import (
     wake_dispatcher,
     wants_deliveries,
 )
+from orders.domain.order import Order
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
@@ -29,11 +31,14 @@ from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 
 
 @functools.cache
-def _booking(*, deliveries: bool, stage: bool) -> Select[Any]:
+def _booking(
+    *, deliveries: bool, stage: bool, header: tuple[str, ...] | None = None
+) -> Select[Any]:
     """The one statement that books a received event (built once per shape): the timeline row
     (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
     once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
-    occurred (`started`)."""
+    occurred (`started`); if `header` (parameter names), the order's header saved first, booked
+    or not, as `save` would."""
     values = {
         column.name: bindparam(column.name, type_=column.type)
         for column in order_timeline.c
@@ -56,7 +61,12 @@ def _booking(*, deliveries: bool, stage: bool) -> Select[Any]:
             order_timeline.c.type == bindparam("started_by"),
         )
         columns.append(started.scalar_subquery().label("started"))
-    return select(*columns)
+    booking = select(*columns)
+    if header is not None:
+        # Run whether or not the query reads it, as every data-modifying WITH; the row is locked
+        # by this transaction already (the order was read for update).
+        booking = booking.add_cte(header_update(header).cte("saved"))
+    return booking
 
 
 _BOOKED = frozenset(
@@ -88,6 +98,7 @@ class SqlTimeline:
     """The timeline part of the unit of work (SqlUnitOfWork builds on it)."""
 
     session: AsyncSession
+    orders: SqlOrderRepository
 
     async def note_received(
         self,
@@ -97,6 +108,8 @@ class SqlTimeline:
         order_id: str | None = None,
         quote_id: str | None = None,
         stale: bool = False,
+        saving: Order | None = None,
+        lines: bool = False,
     ) -> None:
         # Its webhook deliveries, unless it is stale (an overtaken event is not sent again),
         # and when the stage it ends started: in the statement that books it.
@@ -119,7 +132,15 @@ class SqlTimeline:
             parameters |= delivery_parameters(event, order_id or quote_id)
         if stage is not None:
             parameters["started_by"] = stage[1]
-        statement = _booking(deliveries=deliveries, stage=stage is not None)
+        header = None
+        if saving is not None:  # its header in the booking's statement: one round trip fewer
+            header = await self.orders.save_all_but_header(saving, lines=lines)
+            parameters |= header
+        statement = _booking(
+            deliveries=deliveries,
+            stage=stage is not None,
+            header=tuple(header) if header is not None else None,
+        )
         recorded = (await self.session.execute(statement, parameters)).one()
         if recorded.id is None:
             return  # seen before: applied once already

@@ -102,9 +102,15 @@ async def _apply(
         order.updated_at = utcnow()
     else:
         log.info("%s %s changes nothing on order %s", event.type, event.id, order.number)
-    if changed or (in_sequence and fresh and event.sequence is not None):
-        await uow.orders.save(order, lines=lines and changed)  # the sequence moved on
-    await uow.note_received(event, order_id=order.id, summary=summary, stale=not fresh)
+    saving = changed or (in_sequence and fresh and event.sequence is not None)  # or its sequence
+    await uow.note_received(
+        event,
+        order_id=order.id,
+        summary=summary,
+        stale=not fresh,
+        saving=order if saving else None,
+        lines=lines and changed,
+    )
     if changed:  # backordered, fully shipped, paid: an event of ours (and a webhook type)
         await record_milestones(
             uow,

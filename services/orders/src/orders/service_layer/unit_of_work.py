@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from contracts import CloudEvent
+from orders.domain.order import Order
 from orders.service_layer.ports import (
     AddressRepository,
     AttachmentRepository,
@@ -120,9 +121,14 @@ class UnitOfWork(Protocol):
         order_id: str | None = None,
         quote_id: str | None = None,
         stale: bool = False,
+        saving: Order | None = None,
+        lines: bool = False,
     ) -> None:
         """Put an event from elsewhere on the order's (or quote's) timeline, once per event id
-        (`stale`: it was overtaken by a newer event of its producer and changed nothing)."""
+        (`stale`: it was overtaken by a newer event of its producer and changed nothing).
+
+        `saving`: first save this order (`orders.save(saving, lines=lines)`), whether or not
+        the event was booked before; a store may do both in one round trip."""
         ...
 
     async def note(
