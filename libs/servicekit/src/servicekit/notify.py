@@ -40,10 +40,10 @@ _NOTIFY = text("SELECT pg_notify(:channel, '')")
 
 async def notify(session: AsyncSession, channel: str) -> None:
     """Wake the listeners of `channel` once the session's transaction commits."""
-    if channel in _channels_sent(session):
+    if not notification_due(session, channel):
         return
     await session.execute(_NOTIFY, {"channel": channel})
-    _channels_sent(session).add(channel)
+    notified(session, channel)
 
 
 async def insert_and_notify(
@@ -58,10 +58,22 @@ async def insert_and_notify(
     (PostgreSQL runs a data-modifying `WITH` once, whether or not the query reads it); after
     that the INSERT goes alone, the transaction having sent its notification already.
     """
-    if channel in _channels_sent(session):
+    if not notification_due(session, channel):
         await session.execute(insert, values)
         return
     await session.execute(_notifying(insert), {**values, "channel": channel})
+    notified(session, channel)
+
+
+def notification_due(session: AsyncSession, channel: str) -> bool:
+    """Whether the session's transaction has yet to notify `channel`: for a statement of the
+    caller's own that sends it (`SELECT pg_notify(:channel, '')` among its columns), after which
+    the caller says so with `notified`."""
+    return channel not in _channels_sent(session)
+
+
+def notified(session: AsyncSession, channel: str) -> None:
+    """The session's transaction has notified `channel` (see `notification_due`)."""
     _channels_sent(session).add(channel)
 
 

@@ -163,6 +163,25 @@ async def add_to_outbox(
     (the order id for anything about an order): one order's events stay in one partition, in
     order. An event larger than `max_bytes` serialized raises `EventTooLarge`.
     """
+    # NOTIFY is transactional: the relay is woken only once this transaction commits.
+    await insert_and_notify(
+        session,
+        outbox_insert(outbox),
+        outbox_row(event, key=key, topic=topic, max_bytes=max_bytes),
+        NOTIFY_CHANNEL,
+    )
+
+
+def outbox_row(
+    event: CloudEvent[Any],
+    *,
+    key: str | None = None,
+    topic: str | None = None,
+    max_bytes: int = MAX_EVENT_BYTES,
+) -> dict[str, Any]:
+    """The parameters of `outbox_insert` that record `event`, as `add_to_outbox` does: for a
+    service that puts the INSERT in a statement of its own (and then calls
+    `servicekit.notify.notified`, or sends the notification in it)."""
     if event.actor is None and (actor := current_actor()) is not None:
         event = event.model_copy(update={"actor": actor})  # who made the change, from the token
     if (trace_context := trace_extension()) and not (event.model_extra or {}).get("traceparent"):
@@ -174,28 +193,22 @@ async def add_to_outbox(
     payload = event.model_dump_json()
     if (size := len(payload.encode())) > max_bytes:
         raise EventTooLarge(event.type, size, max_bytes)
-    # NOTIFY is transactional: the relay is woken only once this transaction commits.
-    await insert_and_notify(
-        session,
-        _insert_into(outbox),
-        {
-            "new_event_id": event.id,
-            "new_event_type": event.type,
-            "new_topic": topic_name,  # the logical name; the relay adds the deployment's prefix
-            "new_key": message_key,
-            "new_payload": payload,
-            "new_headers": {
-                "content-type": CONTENT_TYPE,
-                "ce_type": event.type,
-                "ce_id": event.id,
-            },
+    return {
+        "new_event_id": event.id,
+        "new_event_type": event.type,
+        "new_topic": topic_name,  # the logical name; the relay adds the deployment's prefix
+        "new_key": message_key,
+        "new_payload": payload,
+        "new_headers": {
+            "content-type": CONTENT_TYPE,
+            "ce_type": event.type,
+            "ce_id": event.id,
         },
-        NOTIFY_CHANNEL,
-    )
+    }
 
 
 @functools.cache
-def _insert_into(outbox: Table) -> Insert:
+def outbox_insert(outbox: Table) -> Insert:
     """The outbox's INSERT, built once; the value of each column is the parameter `new_<column>`
     (a column's own name is reserved for SQLAlchemy's automatic parameters)."""
     columns = ("event_id", "event_type", "topic", "key", "payload", "headers")

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
-from contracts.events import OrderConfirmed, StockReserved
+from contracts.events import OrderConfirmed, OrderMilestone, StockReserved
 from orders.adapters import sales_model
 from orders.adapters.batch_reads import read_orders_of
 from orders.adapters.tables import (
@@ -292,6 +292,52 @@ async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitO
     assert again is not None
     assert again.documents[-1].reference == "INV-2026-000001"
     assert again.updated_at > stored.updated_at  # the header saved with the booking
+
+
+async def test_an_event_of_ours_is_numbered_then_recorded_and_booked_in_one_statement(
+    uow: SqlUnitOfWork,
+) -> None:
+    order = await open_order(uow)
+
+    def shipped() -> CloudEvent[Any]:
+        data = OrderMilestone(
+            order_id=order.id,
+            number=order.number,
+            customer_id=order.customer_id,
+            fulfilment="shipped",
+            billing="not_invoiced",
+        )
+        return new_event(EventType.ORDER_SHIPPED, data, source="/orders", subject=order.id)
+
+    first, second = shipped(), shipped()
+    with statements(uow) as sent:
+        await uow.record(first, summary="Shipped", order_id=order.id)
+    # Its number (1); its outbox row, its timeline entry and the relay's notification (1); the
+    # sales model's milestone (1).
+    assert len(sent) == 3, sent
+    assert "pg_notify" in sent[1]
+    with statements(uow) as sent:
+        await uow.record(second, summary="Shipped again", order_id=order.id)
+    assert len(sent) == 3, sent
+    assert "pg_notify" not in sent[1]  # once per transaction: the first one wakes the relay
+
+    outbox = uow.outbox
+    rows = await uow.session.execute(
+        select(outbox.c.event_id, outbox.c.key, outbox.c.topic, outbox.c.payload)
+        .where(outbox.c.key == order.id)
+        .order_by(outbox.c.id)
+    )
+    recorded = [(row.event_id, row.key, row.topic, row.payload) for row in rows]
+    assert [(event_id, key, topic) for event_id, key, topic, _ in recorded] == [
+        (first.id, order.id, "orders.events"),
+        (second.id, order.id, "orders.events"),
+    ]
+    sequences = [CloudEvent.model_validate_json(payload).sequence for *_, payload in recorded]
+    assert sequences == [1, 2]
+    booked = await stored(uow, order_timeline.c.summary, order.id, order_timeline.c.id)
+    assert booked[-2:] == ["Shipped", "Shipped again"]
+    timeline_sequences = await stored(uow, order_timeline.c.sequence, order.id, order_timeline.c.id)
+    assert timeline_sequences[-2:] == [1, 2]  # the numbers the outbox rows carry
 
 
 async def test_the_reactions_to_documents_and_shipments_send_only_cacheable_statements(

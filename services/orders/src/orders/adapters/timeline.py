@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy import Select, Table, bindparam, exists, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,18 +28,26 @@ from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
 from servicekit.mapping import copied
+from servicekit.notify import notification_due, notified
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
+from servicekit.outbox import NOTIFY_CHANNEL, outbox_insert
 
 
 @functools.cache
 def _booking(
-    *, deliveries: bool, stage: bool, header: tuple[str, ...] | None = None
+    *,
+    deliveries: bool,
+    stage: bool,
+    header: tuple[str, ...] | None = None,
+    outbox: Table | None = None,
+    notify: bool = False,
 ) -> Select[Any]:
     """The one statement that books a received event (built once per shape): the timeline row
     (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
     once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
     occurred (`started`); if `header` (parameter names), the order's header saved first, booked
-    or not, as `save` would."""
+    or not, as `save` would; if `outbox`, the event recorded in it (`outbox_row`'s parameters),
+    booked or not, and if `notify` too, the relay's notification sent (`notified`)."""
     values = {
         column.name: bindparam(column.name, type_=column.type)
         for column in order_timeline.c
@@ -61,11 +70,15 @@ def _booking(
             order_timeline.c.type == bindparam("started_by"),
         )
         columns.append(started.scalar_subquery().label("started"))
+    if notify:  # one row, so one call
+        columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
     booking = select(*columns)
     if header is not None:
         # Run whether or not the query reads it, as every data-modifying WITH; the row is locked
         # by this transaction already (the order was read for update).
         booking = booking.add_cte(header_update(header).cte("saved"))
+    if outbox is not None:
+        booking = booking.add_cte(outbox_insert(outbox).cte("recorded"))
     return booking
 
 
@@ -99,6 +112,7 @@ class SqlTimeline:
 
     session: AsyncSession
     orders: SqlOrderRepository
+    outbox: Table
 
     async def note_received(
         self,
@@ -111,6 +125,30 @@ class SqlTimeline:
         saving: Order | None = None,
         lines: bool = False,
     ) -> None:
+        await self._book(
+            event,
+            summary=summary,
+            order_id=order_id,
+            quote_id=quote_id,
+            stale=stale,
+            saving=saving,
+            lines=lines,
+        )
+
+    async def _book(
+        self,
+        event: CloudEvent[Any],
+        *,
+        summary: str,
+        order_id: str | None,
+        quote_id: str | None,
+        stale: bool = False,
+        saving: Order | None = None,
+        lines: bool = False,
+        recording: Mapping[str, Any] | None = None,
+    ) -> None:
+        """`note_received`; `recording`: the event's outbox row (`outbox_row`), written in the
+        same statement (our own event: one round trip fewer, two when it notifies the relay)."""
         # Its webhook deliveries, unless it is stale (an overtaken event is not sent again),
         # and when the stage it ends started: in the statement that books it.
         deliveries = not stale and wants_deliveries(event)
@@ -136,12 +174,22 @@ class SqlTimeline:
         if saving is not None:  # its header in the booking's statement: one round trip fewer
             header = await self.orders.save_all_but_header(saving, lines=lines)
             parameters |= header
+        notify = False
+        if recording is not None:
+            parameters |= recording
+            notify = notification_due(self.session, NOTIFY_CHANNEL)
+            if notify:
+                parameters["channel"] = NOTIFY_CHANNEL
         statement = _booking(
             deliveries=deliveries,
             stage=stage is not None,
             header=tuple(header) if header is not None else None,
+            outbox=self.outbox if recording is not None else None,
+            notify=notify,
         )
         recorded = (await self.session.execute(statement, parameters)).one()
+        if notify:
+            notified(self.session, NOTIFY_CHANNEL)
         if recorded.id is None:
             return  # seen before: applied once already
         await sales_model.project(self.session, event)  # idempotent, forwards only: stale too

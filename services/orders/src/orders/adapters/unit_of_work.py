@@ -33,6 +33,7 @@ from orders.adapters.webhooks import SqlWebhookRepository
 from servicekit.auth import current_actor
 from servicekit.import_jobs import SqlImportJobs
 from servicekit.numbering import next_in_year_at_once
+from servicekit.outbox import outbox_row
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -87,6 +88,13 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
             event = event.model_copy(update={"actor": actor})  # the person behind the request
         key = key or order_id or quote_id
         event = await self.sequenced(event, key=key)  # numbered once: the timeline shows it too
-        await super().record(event, key=key)
-        if order_id is not None or quote_id is not None:
-            await self.note_received(event, summary=summary, order_id=order_id, quote_id=quote_id)
+        if order_id is None and quote_id is None:
+            await super().record(event, key=key)
+            return
+        await self._book(  # its outbox row written in the statement that books it
+            event,
+            summary=summary,
+            order_id=order_id,
+            quote_id=quote_id,
+            recording=outbox_row(event, key=key),
+        )
