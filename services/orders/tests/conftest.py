@@ -562,8 +562,11 @@ class FakeUnitOfWork:
         order_id: str | None = None,
         quote_id: str | None = None,
         key: str | None = None,
+        saving: Order | None = None,
     ) -> None:
         assert event.subject == (order_id or quote_id or key)
+        if saving is not None:
+            await self.orders.save(saving)
         if event.actor is None and self.actor is not None:
             event = event.model_copy(update={"actor": self.actor})
         if event.sequence is None:  # numbered per subject, as servicekit's record does

@@ -488,6 +488,15 @@ async def test_a_confirmation_and_its_answer_read_the_customer_once(uow: SqlUnit
     assert answer.customer.name == "Acme"
     customer_reads = [s for s in sent if s.startswith("SELECT") and "FROM customers" in s]
     assert len(customer_reads) == 1  # for the event's snapshot; the answer reuses the row
+    # The header is saved in the statement that records order.confirmed, not in one of its own.
+    assert not any(s.startswith("UPDATE orders") for s in sent), sent
+    saved = [s for s in sent if "UPDATE orders" in s]
+    assert len(saved) == 1, sent
+    assert "INSERT INTO outbox" in saved[0], sent
+    stored = await uow.orders.get(draft.id)
+    assert stored is not None
+    assert stored.status is OrderStatus.OPEN
+    assert stored.updated_at == confirmed.updated_at
 
 
 async def test_a_customer_saved_is_read_again(uow: SqlUnitOfWork) -> None:

@@ -30,6 +30,7 @@ from orders.adapters.tables import (
 )
 from orders.adapters.timeline import SqlTimeline
 from orders.adapters.webhooks import SqlWebhookRepository
+from orders.domain.order import Order
 from servicekit.auth import current_actor
 from servicekit.import_jobs import SqlImportJobs
 from servicekit.numbering import next_in_year_at_once
@@ -82,6 +83,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         summary: str = "",
         order_id: str | None = None,
         quote_id: str | None = None,
+        saving: Order | None = None,
     ) -> None:
         """Write the event to the outbox and put it on its order's (or quote's) timeline."""
         if event.actor is None and (actor := current_actor()) is not None:
@@ -89,12 +91,15 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         key = key or order_id or quote_id
         event = await self.sequenced(event, key=key)  # numbered once: the timeline shows it too
         if order_id is None and quote_id is None:
+            if saving is not None:
+                await self.orders.save(saving)
             await super().record(event, key=key)
             return
-        await self._book(  # its outbox row written in the statement that books it
+        await self._book(  # the order saved and its outbox row written in the booking statement
             event,
             summary=summary,
             order_id=order_id,
             quote_id=quote_id,
+            saving=saving,
             recording=outbox_row(event, key=key),
         )

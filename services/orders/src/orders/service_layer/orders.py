@@ -270,7 +270,6 @@ async def confirm_order(
             details={"warehouse": order.warehouse},
         ) from None
     order.updated_at = utcnow()
-    await uow.orders.save(order)
     products = len(order.product_lines)
     summary = "Order confirmed"
     if products:
@@ -283,6 +282,7 @@ async def confirm_order(
         summary=summary,
         correlation_id=correlation_id,
         cause=cause,
+        save=True,
     )
     return order
 
@@ -333,8 +333,7 @@ async def complete_order(
     order = await get_order(uow, order_id, for_update=True)
     order.complete()
     order.updated_at = utcnow()
-    await uow.orders.save(order)
-    await record_completed(uow, order, correlation_id=correlation_id)
+    await record_completed(uow, order, correlation_id=correlation_id, save=True)
     return order
 
 
@@ -344,8 +343,10 @@ async def record_completed(
     *,
     correlation_id: str | None = None,
     cause: CloudEvent[Any] | None = None,
+    save: bool = False,
 ) -> None:
-    """Record order.completed with the snapshot billing invoices (what the lines deliver)."""
+    """Record order.completed with the snapshot billing invoices (what the lines deliver);
+    `save`: save the order with it."""
     summary = f"Order completed: {order.totals.gross} {order.currency} to invoice"
     if order.closed_short_at is not None:
         summary = f"Order completed after closing short: {order.totals.gross} {order.currency} "
@@ -358,6 +359,7 @@ async def record_completed(
         summary=summary,
         correlation_id=correlation_id,
         cause=cause,
+        save=save,
     )
 
 

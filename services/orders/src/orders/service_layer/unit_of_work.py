@@ -108,9 +108,13 @@ class UnitOfWork(Protocol):
         order_id: str | None = None,
         quote_id: str | None = None,
         key: str | None = None,
+        saving: Order | None = None,
     ) -> None:
         """Record an event of ours in the outbox and on the order's (or quote's) timeline;
-        `key` (default: the order or quote id) keys and numbers an event about neither."""
+        `key` (default: the order or quote id) keys and numbers an event about neither.
+
+        `saving`: first save this order's header (`orders.save(saving)`); a store may do both
+        in one round trip."""
         ...
 
     async def note_received(
