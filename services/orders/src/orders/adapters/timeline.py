@@ -148,7 +148,8 @@ class SqlTimeline:
         recording: Mapping[str, Any] | None = None,
     ) -> None:
         """`note_received`; `recording`: the event's outbox row (`outbox_row`), written in the
-        same statement (our own event: one round trip fewer, two when it notifies the relay)."""
+        same statement (our own event: one round trip fewer), with the relay's notification if
+        the transaction has yet to send it."""
         # Its webhook deliveries, unless it is stale (an overtaken event is not sent again),
         # and when the stage it ends started: in the statement that books it.
         deliveries = not stale and wants_deliveries(event)
