@@ -134,22 +134,21 @@ _CHILDREN = text(
     """  # noqa: S608 (constants: the columns and tables are ours)
 ).bindparams(bindparam("ids"))
 
-# An order's header (locked), and every column of it set from the parameters of the same names:
-# statements built once (building the UPDATE per save, value by value, cost more than sending it).
+# An order's header (locked), read by statements built once (building a statement per call cost
+# more than sending it; the header's UPDATE is `header_update`, built once per set of columns).
 _HEADER = select(orders).where(orders.c.id == bindparam("order_id"))
 _HEADER_LOCKED = _HEADER.with_for_update()
-_UPDATE_HEADER = update(orders).where(orders.c.id == bindparam("order_id"))
 
-# The same UPDATE for a statement that carries it (`header_update`): its parameters are named
-# `header_<column>`, apart from those of the statement around it.
+# The header's UPDATE takes parameters named `header_<column>`, apart from those of a statement
+# that carries it in a `WITH` (the timeline booking).
 _HEADER_PREFIX = "header_"
 
 
 @functools.cache  # per set of parameters: built once
 def header_update(parameters: tuple[str, ...]) -> Update:
     """The UPDATE of the header of order `:header_id` from the `parameters` that
-    `SqlOrderRepository.save_all_but_header` gave, each `header_<column>`: to run in a `WITH` of
-    another statement of the same transaction."""
+    `SqlOrderRepository.save_all_but_header` gave, each `header_<column>`: run by `save`, or in
+    a `WITH` of another statement of the same transaction."""
     key = _HEADER_PREFIX + "id"
     columns = [orders.c[name.removeprefix(_HEADER_PREFIX)] for name in parameters if name != key]
     return (
@@ -235,11 +234,8 @@ class SqlOrderRepository(SqlRepository):
         return read_ahead
 
     async def save(self, order: Order, *, lines: bool = False) -> None:
-        self._ahead().pop(order.id, None)
-        await self.session.execute(_UPDATE_HEADER, {"order_id": order.id, **_header_values(order)})
-        if lines:
-            await self._save_lines(order)
-        await self._save_children(order)
+        header = await self.save_all_but_header(order, lines=lines)
+        await self.session.execute(header_update(tuple(header)), header)
 
     async def save_all_but_header(self, order: Order, *, lines: bool = False) -> dict[str, Any]:
         """`save`, but for the header's UPDATE: its parameters are returned, for a statement
