@@ -40,18 +40,22 @@ def add_event_sequences_table(metadata: MetaData) -> Table:
 
 async def next_event_sequence(session: AsyncSession, sequences: Table, key: str) -> int:
     """The next sequence of `key` (1 for its first event), taken in the session's transaction."""
-    statement = _take_next(sequences)
+    statement = take_next_sequence(sequences)
     sequence: int = (await session.execute(statement, {"key": key})).scalar_one()
     return sequence
 
 
 @functools.cache
-def _take_next(sequences: Table) -> ReturningInsert[int]:
-    """Upsert `:key`'s counter row (built once per table: it runs for every event recorded)."""
+def take_next_sequence(sequences: Table, key_parameter: str = "key") -> ReturningInsert[int]:
+    """Upsert the counter row of the key bound as `key_parameter`, returning its new `last`
+    (built once per table and name: it runs for every event recorded). For a statement of the
+    caller's that numbers an event as it writes it, as a `WITH` (`outbox.numbered_outbox_insert`).
+    """
     last = sequences.c["last"]
+    key = bindparam(key_parameter, type_=sequences.c["key"].type)
     return (
         insert(sequences)
-        .values(key=bindparam("key"), last=1)
+        .values(key=key, last=1)
         .on_conflict_do_update(index_elements=[sequences.c["key"]], set_={"last": last + 1})
         .returning(last)
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
@@ -26,9 +26,9 @@ class Refused(Exception):
     pass
 
 
-def cancelled(order_id: str) -> CloudEvent[Any]:
+def cancelled(order_id: str, reason: str = "test") -> CloudEvent[Any]:
     payload = OrderCancelled(
-        order_id=order_id, number="SO-1", reason="test", previous_status="open"
+        order_id=order_id, number="SO-1", reason=reason, previous_status="open"
     )
     return new_event(EventType.ORDER_CANCELLED, payload, source="/tests", subject=order_id)
 
@@ -43,13 +43,16 @@ class Outbox:
         async with self.sessionmaker() as session, session.begin():
             await SqlUnitOfWorkBase(session, self.metadata).record(cancelled(order_id))
 
-    async def sequences(self, order_id: str) -> list[int | None]:
+    async def payloads(self, order_id: str) -> list[str]:
         outbox = self.metadata.tables["outbox"]
         async with self.sessionmaker() as session:
             rows = await session.execute(
                 select(outbox.c.payload).where(outbox.c.key == order_id).order_by(outbox.c.id)
             )
-            return [json.loads(payload)["sequence"] for (payload,) in rows]
+            return list(rows.scalars())
+
+    async def sequences(self, order_id: str) -> list[int | None]:
+        return [json.loads(payload)["sequence"] for payload in await self.payloads(order_id)]
 
 
 @pytest.fixture
@@ -69,6 +72,31 @@ async def test_each_subject_counts_its_own_events(outbox: Outbox) -> None:
         await outbox.record(order_id)
     assert await outbox.sequences(first) == [1, 2, 3]
     assert await outbox.sequences(second) == [1]
+
+
+async def test_an_event_is_numbered_by_the_statement_that_writes_it(outbox: Outbox) -> None:
+    order_id = str(uuid.uuid4())
+    await outbox.record(order_id)
+    # Strings that look like the attribute, in the envelope's attributes and in its data.
+    tricky = cancelled(order_id, reason='"sequence":null, {"sequence":null}')
+    tricky = tricky.model_copy(update={"causationid": '"sequence":null'})
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(outbox.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with outbox.sessionmaker() as session, session.begin():
+            await SqlUnitOfWorkBase(session, outbox.metadata).record(tricky)
+    finally:
+        event.remove(outbox.engine.sync_engine, "before_cursor_execute", count)
+
+    assert len([sql for sql in sent if "event_sequences" in sql]) == 1
+    assert all("outbox" in sql for sql in sent if "event_sequences" in sql)
+    # The bytes are those of the event dumped with its number, its data untouched.
+    numbered = tricky.model_copy(update={"sequence": 2}).model_dump_json()
+    assert (await outbox.payloads(order_id))[1] == numbered
 
 
 async def test_a_rollback_gives_the_sequence_back(outbox: Outbox) -> None:
