@@ -243,15 +243,21 @@ async def test_a_received_event_is_booked_in_one_statement(uow: SqlUnitOfWork) -
     ]
 
 
-async def test_a_subscription_made_just_before_gets_the_next_event(uow: SqlUnitOfWork) -> None:
-    order = await open_order(uow)
+async def subscribed(uow: SqlUnitOfWork, event_type: EventType) -> Subscription:
+    """A webhook subscription to `event_type`, made in the unit of work's transaction."""
     subscription = Subscription(
         id=new_id(),
         url="https://hooks.example.com/in",
-        event_types=[EventType.STOCK_RESERVED.value],
+        event_types=[event_type.value],
         secret="s" * 32,
     )
     await uow.webhooks.add(subscription)
+    return subscription
+
+
+async def test_a_subscription_made_just_before_gets_the_next_event(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+    subscription = await subscribed(uow, EventType.STOCK_RESERVED)
 
     first = reserved(order, 1)
     with statements(uow) as sent:
@@ -294,10 +300,11 @@ async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitO
     assert again.updated_at > stored.updated_at  # the header saved with the booking
 
 
-async def test_an_event_of_ours_is_numbered_then_recorded_and_booked_in_one_statement(
+async def test_an_event_of_ours_is_numbered_recorded_and_booked_in_one_statement(
     uow: SqlUnitOfWork,
 ) -> None:
     order = await open_order(uow)
+    subscription = await subscribed(uow, EventType.ORDER_SHIPPED)
 
     def shipped() -> CloudEvent[Any]:
         data = OrderMilestone(
@@ -312,14 +319,15 @@ async def test_an_event_of_ours_is_numbered_then_recorded_and_booked_in_one_stat
     first, second = shipped(), shipped()
     with statements(uow) as sent:
         await uow.record(first, summary="Shipped", order_id=order.id)
-    # Its number (1); its outbox row, its timeline entry and the relay's notification (1); the
-    # sales model's milestone (1).
+    # Its number, its outbox row, its timeline entry, its webhook delivery and the relay's
+    # notification (1); the sales model's milestone (1); the dispatcher woken (1).
     assert len(sent) == 3, sent
-    assert "pg_notify" in sent[1]
+    assert all(part in sent[0] for part in ("event_sequences", "outbox", "order_timeline"))
+    assert "pg_notify" in sent[0]
     with statements(uow) as sent:
         await uow.record(second, summary="Shipped again", order_id=order.id)
-    assert len(sent) == 3, sent
-    assert "pg_notify" not in sent[1]  # once per transaction: the first one wakes the relay
+    assert len(sent) == 2, sent  # the relay and the dispatcher are woken once per transaction
+    assert "pg_notify" not in sent[0]
 
     outbox = uow.outbox
     rows = await uow.session.execute(
@@ -338,6 +346,17 @@ async def test_an_event_of_ours_is_numbered_then_recorded_and_booked_in_one_stat
     assert booked[-2:] == ["Shipped", "Shipped again"]
     timeline_sequences = await stored(uow, order_timeline.c.sequence, order.id, order_timeline.c.id)
     assert timeline_sequences[-2:] == [1, 2]  # the numbers the outbox rows carry
+    deliveries = await uow.session.execute(
+        select(webhook_deliveries.c.event_id, webhook_deliveries.c.payload).where(
+            webhook_deliveries.c.subscription_id == subscription.id
+        )
+    )
+    # Each delivery is the event with the same number, byte for byte as it would be dumped.
+    delivered = {event_id: payload for event_id, payload in deliveries}
+    assert delivered == {
+        first.id: first.model_copy(update={"sequence": 1}).model_dump_json(),
+        second.id: second.model_copy(update={"sequence": 2}).model_dump_json(),
+    }
 
 
 async def test_the_reactions_to_documents_and_shipments_send_only_cacheable_statements(

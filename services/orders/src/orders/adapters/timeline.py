@@ -30,7 +30,13 @@ from servicekit.auth import current_actor
 from servicekit.mapping import copied
 from servicekit.notify import notification_due, notified
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
-from servicekit.outbox import NOTIFY_CHANNEL, outbox_insert
+from servicekit.outbox import (
+    NOTIFY_CHANNEL,
+    event_numbering,
+    numbered_outbox_insert,
+    numbered_payload,
+    outbox_insert,
+)
 
 
 @functools.cache
@@ -41,18 +47,25 @@ def _booking(
     header: tuple[str, ...] | None = None,
     outbox: Table | None = None,
     notify: bool = False,
+    numbered_by: Table | None = None,
 ) -> Select[Any]:
     """The one statement that books a received event (built once per shape): the timeline row
     (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
     once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
     occurred (`started`); if `header` (parameter names), the order's header saved first, booked
     or not, as `save` would; if `outbox`, the event recorded in it (`outbox_row`'s parameters),
-    booked or not, and if `notify` too, the relay's notification sent (`notified`)."""
-    values = {
+    booked or not, and if `notify` too, the relay's notification sent (`notified`); if
+    `numbered_by` (the event counters) as well, the event numbered by the statement
+    (`numbered_outbox_row`'s parameters; `sequence`), on the timeline, in the outbox and in its
+    deliveries alike."""
+    values: dict[str, Any] = {
         column.name: bindparam(column.name, type_=column.type)
         for column in order_timeline.c
         if column.name in _BOOKED
     }
+    numbering = None if numbered_by is None else event_numbering(numbered_by)
+    if numbering is not None:
+        values["sequence"] = select(numbering.c["last"]).scalar_subquery()
     booked = (
         insert(order_timeline)
         .values(values)
@@ -61,8 +74,11 @@ def _booking(
         .cte("booked")
     )
     columns: list[Any] = [select(booked.c.id).scalar_subquery().label("id")]
+    if numbering is not None:
+        columns.append(select(numbering.c["last"]).scalar_subquery().label("sequence"))
     if deliveries:
-        delivered = deliveries_of(when=exists(booked.select())).cte("delivered")
+        payload = None if numbering is None else numbered_payload("delivery_payload", numbering)
+        delivered = deliveries_of(when=exists(booked.select()), payload=payload).cte("delivered")
         columns.append(exists(delivered.select()).label("delivered"))
     if stage:
         started = select(func.max(order_timeline.c.occurred_at)).where(
@@ -78,7 +94,12 @@ def _booking(
         # by this transaction already (the order was read for update).
         booking = booking.add_cte(header_update(header).cte("saved"))
     if outbox is not None:
-        booking = booking.add_cte(outbox_insert(outbox).cte("recorded"))
+        insert_row = (
+            outbox_insert(outbox)
+            if numbered_by is None
+            else numbered_outbox_insert(outbox, numbered_by)
+        )
+        booking = booking.add_cte(insert_row.cte("recorded"))
     return booking
 
 
@@ -146,10 +167,12 @@ class SqlTimeline:
         saving: Order | None = None,
         lines: bool = False,
         recording: Mapping[str, Any] | None = None,
+        numbered_by: Table | None = None,
     ) -> None:
         """`note_received`; `recording`: the event's outbox row (`outbox_row`), written in the
         same statement (our own event: one round trip fewer), with the relay's notification if
-        the transaction has yet to send it."""
+        the transaction has yet to send it; `numbered_by`: the event counters that number it
+        in that statement too (`recording` is then `numbered_outbox_row`'s)."""
         # Its webhook deliveries, unless it is stale (an overtaken event is not sent again),
         # and when the stage it ends started: in the statement that books it.
         deliveries = not stale and wants_deliveries(event)
@@ -164,11 +187,13 @@ class SqlTimeline:
             "summary": summary[:500],
             "actor": event.actor,
             "data": event.data.model_dump(mode="json"),
-            "sequence": event.sequence,
             "stale": stale,
         }
+        if numbered_by is None:
+            parameters["sequence"] = event.sequence
         if deliveries:
-            parameters |= delivery_parameters(event, order_id or quote_id)
+            subject = order_id or quote_id
+            parameters |= delivery_parameters(event, subject, numbered=numbered_by is not None)
         if stage is not None:
             parameters["started_by"] = stage[1]
         header = None
@@ -187,10 +212,13 @@ class SqlTimeline:
             header=tuple(header) if header is not None else None,
             outbox=self.outbox if recording is not None else None,
             notify=notify,
+            numbered_by=numbered_by,
         )
         recorded = (await self.session.execute(statement, parameters)).one()
         if notify:
             notified(self.session, NOTIFY_CHANNEL)
+        if numbered_by is not None:
+            event = event.model_copy(update={"sequence": recorded.sequence})
         if recorded.id is None:
             return  # seen before: applied once already
         await sales_model.project(self.session, event)  # idempotent, forwards only: stale too

@@ -34,7 +34,7 @@ from orders.domain.order import Order
 from servicekit.auth import current_actor
 from servicekit.import_jobs import SqlImportJobs
 from servicekit.numbering import next_in_year_at_once
-from servicekit.outbox import outbox_row
+from servicekit.outbox import numbered_outbox_row, outbox_row
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -89,17 +89,21 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         if event.actor is None and (actor := current_actor()) is not None:
             event = event.model_copy(update={"actor": actor})  # the person behind the request
         key = key or order_id or quote_id
-        event = await self.sequenced(event, key=key)  # numbered once: the timeline shows it too
         if order_id is None and quote_id is None:
             if saving is not None:
                 await self.orders.save(saving)
             await super().record(event, key=key)
             return
-        await self._book(  # the order saved and its outbox row written in the booking statement
+        # The order saved, and the event numbered and written to the outbox, in the statement
+        # that books it: one number on the timeline, in the outbox and in webhook deliveries.
+        counters = self._numbering(event)
+        recording = outbox_row if counters is None else numbered_outbox_row
+        await self._book(
             event,
             summary=summary,
             order_id=order_id,
             quote_id=quote_id,
             saving=saving,
-            recording=outbox_row(event, key=key),
+            recording=recording(event, key=key),
+            numbered_by=counters,
         )

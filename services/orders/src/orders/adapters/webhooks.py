@@ -34,6 +34,7 @@ from orders.domain.webhooks import WEBHOOK_EVENT_TYPES, Delivery, DeliveryStatus
 from orders.service_layer.webhooks import DueDelivery
 from servicekit.mapping import copied
 from servicekit.notify import notify
+from servicekit.outbox import cut_at_sequence
 from servicekit.unit_of_work import SqlRepository
 
 _WANTED_TYPES = frozenset(WEBHOOK_EVENT_TYPES)
@@ -45,11 +46,12 @@ def wants_deliveries(event: CloudEvent[Any]) -> bool:
     return event.type in _WANTED_TYPES
 
 
-def deliveries_of(when: ColumnElement[bool]) -> Insert:
+def deliveries_of(when: ColumnElement[bool], payload: ColumnElement[str] | None = None) -> Insert:
     """The INSERT of a pending delivery of an event for each active subscription to its type
     (once each), if `when` holds; the event is given as the parameters `delivery_parameters`
-    names. It returns the ids written: then the transaction must wake the dispatcher
-    (`wake_dispatcher`). Built once, like the statement it is part of.
+    names, its JSON as `payload` if given (an event numbered in the same statement). It returns
+    the ids written: then the transaction must wake the dispatcher (`wake_dispatcher`). Built
+    once, like the statement it is part of.
 
     It is meant to run in the statement that records the fact (a CTE), so the subscriptions are
     read in that transaction: one made a moment ago by any process gets the event."""
@@ -60,7 +62,7 @@ def deliveries_of(when: ColumnElement[bool]) -> Insert:
         bindparam("delivery_event_id", type_=String),
         bindparam("delivery_event_type", type_=String),
         bindparam("delivery_subject", type_=String),
-        bindparam("delivery_payload", type_=Text),
+        bindparam("delivery_payload", type_=Text) if payload is None else payload,
         literal(DeliveryStatus.PENDING.value),
         func.now(),
     ).where(
@@ -89,15 +91,23 @@ def deliveries_of(when: ColumnElement[bool]) -> Insert:
     )
 
 
-def delivery_parameters(event: CloudEvent[Any], subject: str | None) -> dict[str, Any]:
-    """The parameters of `deliveries_of` for `event` about `subject`."""
-    return {
+def delivery_parameters(
+    event: CloudEvent[Any], subject: str | None, *, numbered: bool = False
+) -> dict[str, Any]:
+    """The parameters of `deliveries_of` for `event` about `subject`; if `numbered`, its JSON
+    is cut where the number the statement gives it goes (`servicekit.outbox.numbered_payload`
+    with the prefix `delivery_payload`)."""
+    parameters = {
         "delivery_event_id": event.id,
         "delivery_event_type": event.type,
         "delivery_subject": subject,
-        "delivery_payload": event.model_dump_json(),
         "delivery_types": [event.type],
     }
+    payload = event.model_dump_json()
+    if not numbered:
+        return parameters | {"delivery_payload": payload}
+    head, tail = cut_at_sequence(payload)
+    return parameters | {"delivery_payload_head": head, "delivery_payload_tail": tail}
 
 
 async def wake_dispatcher(session: AsyncSession) -> None:
