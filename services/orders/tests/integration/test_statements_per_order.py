@@ -33,6 +33,7 @@ from orders.adapters.tables import (
     orders,
     sales_lines,
     sales_milestones,
+    sales_shipped,
     webhook_deliveries,
 )
 from orders.adapters.unit_of_work import SqlUnitOfWork
@@ -319,15 +320,26 @@ async def test_an_event_of_ours_is_numbered_recorded_and_booked_in_one_statement
     first, second = shipped(), shipped()
     with statements(uow) as sent:
         await uow.record(first, summary="Shipped", order_id=order.id)
-    # Its number, its outbox row, its timeline entry, its webhook delivery and the relay's
-    # notification (1); the sales model's milestone (1); the dispatcher woken (1).
-    assert len(sent) == 3, sent
-    assert all(part in sent[0] for part in ("event_sequences", "outbox", "order_timeline"))
+    # Its number, its outbox row, its timeline entry, its webhook delivery, the sales model's
+    # milestone and the relay's notification (1); the dispatcher woken (1).
+    assert len(sent) == 2, sent
+    parts = (
+        "event_sequences",
+        "outbox",
+        "order_timeline",
+        "webhook_deliveries",
+        "sales_milestones",
+    )
+    assert all(part in sent[0] for part in parts)
     assert "pg_notify" in sent[0]
     with statements(uow) as sent:
         await uow.record(second, summary="Shipped again", order_id=order.id)
-    assert len(sent) == 2, sent  # the relay and the dispatcher are woken once per transaction
+    assert len(sent) == 1, sent  # the relay and the dispatcher are woken once per transaction
     assert "pg_notify" not in sent[0]
+    shipped_at = await uow.session.scalar(
+        select(sales_milestones.c.shipped_at).where(sales_milestones.c.order_id == order.id)
+    )
+    assert shipped_at == min(first.time, second.time)
 
     outbox = uow.outbox
     rows = await uow.session.execute(
@@ -376,8 +388,17 @@ async def test_the_reactions_to_documents_and_shipments_send_only_cacheable_stat
         await reactions.shipment_dispatched(uow, inventory)
     assert any("INSERT INTO order_documents" in statement for statement in sent), sent
     assert any("INSERT INTO order_shipments" in statement for statement in sent), sent
-    assert any("INSERT INTO sales_shipped" in statement for statement in sent), sent
+    # The sales model's quantities per SKU go in the statement that books the shipment.
+    booking = [statement for statement in sent if "INSERT INTO sales_shipped" in statement]
+    assert len(booking) == 1, sent
+    assert "INSERT INTO order_timeline" in booking[0]
     assert compiled_each_time == []
+    rows = await uow.session.execute(
+        select(sales_shipped.c.sku, sales_shipped.c.quantity)
+        .where(sales_shipped.c.shipment_id == "SHP-9")
+        .order_by(sales_shipped.c.sku)
+    )
+    assert [tuple(row) for row in rows] == [("SKU-1", D("1")), ("SKU-2", D("2"))]
 
 
 # A consumed batch locks and reads the orders its events are about before its handlers run, in

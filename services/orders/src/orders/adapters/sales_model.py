@@ -42,7 +42,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -57,7 +69,6 @@ from orders.adapters.tables import (
     sales_settlements,
     sales_shipped,
 )
-from servicekit.db import insert_new_rows
 from servicekit.dlq import scan_topic
 from servicekit.settings import KafkaSettings
 
@@ -92,23 +103,74 @@ PROJECTED = {
 TOPICS = (ORDERS_EVENTS.name, BILLING_EVENTS.name, INVENTORY_EVENTS.name)
 
 
+@dataclass(frozen=True)
+class Fold:
+    """An event's projection as statements that need no answer, for the statement that books
+    the event to run as its `WITH`s (`writes`): one round trip instead of one per table."""
+
+    shape: tuple[Any, ...]  # what `writes` builds the statements from
+    parameters: dict[str, Any]  # their values, every name prefixed with `sales_`
+
+
+def fold_of(event: CloudEvent[Any]) -> Fold | None:
+    """The projection of `event` as a `Fold`, if it is one: a milestone, an invoice's revenue
+    with its milestone, a shipment's quantities. None: `project` applies it (an intake, whose
+    second statement depends on the first's answer; a cancellation; a type not projected)."""
+    kind, data = event.type, event.data
+    if kind in INTAKE_TYPES:
+        return None
+    parameters: dict[str, Any] = {}
+    shape: list[Any] = []
+    if kind in MILESTONES or kind in LATEST:
+        shape.append((MILESTONES.get(kind) or LATEST[kind], kind in LATEST))
+        parameters |= {"sales_order_id": data.order_id, "sales_at": event.time}
+    if kind == EventType.INVOICE_ISSUED.value:
+        shape.append("revenue")
+        parameters |= _revenue_parameters("invoice", data.invoice_id, data, sign=1)
+    elif kind == EventType.SHIPMENT_DISPATCHED.value:
+        shape.append("shipped")
+        quantities = _shipped_quantities(data)
+        parameters |= {
+            "sales_shipment_id": data.shipment_id,
+            "sales_order_id": data.order_id,
+            "sales_skus": list(quantities),
+            "sales_quantities": list(quantities.values()),
+        }
+    return Fold(tuple(shape), parameters) if shape else None
+
+
+@functools.cache
+def writes(shape: tuple[Any, ...], when: ColumnElement[bool] | None = None) -> list[Insert]:
+    """The statements of a `Fold`'s shape (built once per shape and condition), each writing
+    only if `when` holds (the booking's: the event was booked now)."""
+    guard = true() if when is None else when
+    statements: list[Insert] = []
+    for part in shape:
+        if part == "revenue":
+            statements.append(_folded_revenue(guard))
+        elif part == "shipped":
+            statements.append(_folded_shipped(guard))
+        else:
+            column, latest = part
+            statements.append(_folded_milestone(column, guard, latest=latest))
+    return statements
+
+
 async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one event to the read model (events of other types are ignored)."""
+    if (fold := fold_of(event)) is not None:
+        for statement in writes(fold.shape):
+            await session.execute(statement, fold.parameters)
+        return
     kind, data = event.type, event.data
     if kind in INTAKE_TYPES:
         await _intake(session, event, MILESTONES.get(kind))
-    elif kind in MILESTONES:
-        await _milestone(session, MILESTONES[kind], data.order_id, event)
-    elif kind in LATEST:
-        await _milestone(session, LATEST[kind], data.order_id, event, latest=True)
     if kind == EventType.ORDER_CANCELLED.value:
         await session.execute(
             update(sales_intake)
             .where(sales_intake.c.order_id == data.order_id, _older_than(event.sequence))
             .values(cancelled=True, sequence=event.sequence)
         )
-    elif kind == EventType.INVOICE_ISSUED.value:
-        await _revenue(session, "invoice", data.invoice_id, data, sign=1)
     elif kind == EventType.CREDIT_NOTE_ISSUED.value:
         await _revenue(session, "credit_note", data.credit_note_id, data, sign=-1)
         await _settlement(session, "credit_note", data.credit_note_id, data, -data.applied_amount)
@@ -117,8 +179,6 @@ async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
         await _settlement(session, "payment", key, data, -data.amount)
     elif kind == EventType.PAYMENT_REVERSED.value:
         await _settlement(session, "reversal", data.allocation_id, data, data.amount)
-    elif kind == EventType.SHIPMENT_DISPATCHED.value:
-        await _shipped(session, data)
     elif kind == EventType.QUOTE_SENT.value:
         content = data.content
         await _quote(
@@ -144,19 +204,6 @@ def _older_than(sequence: Any) -> ColumnElement[bool]:
     return or_(kept.is_(None), kept < sequence)
 
 
-async def _milestone(
-    session: AsyncSession,
-    column: str,
-    order_id: str,
-    event: CloudEvent[Any],
-    *,
-    latest: bool = False,
-) -> None:
-    await session.execute(
-        _milestone_upsert(column, latest=latest), {"order_id": order_id, "at": event.time}
-    )
-
-
 # The statements below are built once per shape and take their values as parameters: building
 # and caching a new statement per event cost more than executing it.
 @functools.cache
@@ -166,11 +213,27 @@ def _milestone_upsert(column: str, *, latest: bool = False) -> Insert:
     statement = insert(sales_milestones).values(
         order_id=bindparam("order_id"), **{column: bindparam("at")}
     )
+    return _keeping_one_time(statement, column, latest=latest)
+
+
+def _keeping_one_time(statement: Insert, column: str, *, latest: bool) -> Insert:
+    """`statement` (an INSERT into the milestones) keeping the earliest time of `column`, or the
+    latest."""
     pick = func.greatest if latest else func.least
     return statement.on_conflict_do_update(
         index_elements=[sales_milestones.c.order_id],
         set_={column: pick(sales_milestones.c[column], statement.excluded[column])},
     )
+
+
+def _folded_milestone(column: str, when: ColumnElement[bool], *, latest: bool) -> Insert:
+    """`_milestone_upsert` from `:sales_order_id` and `:sales_at`, if `when` holds."""
+    values = select(
+        bindparam("sales_order_id", type_=sales_milestones.c.order_id.type),
+        bindparam("sales_at", type_=sales_milestones.c[column].type),
+    ).where(when)
+    statement = insert(sales_milestones).from_select(["order_id", column], values)
+    return _keeping_one_time(statement, column, latest=latest)
 
 
 async def _intake(session: AsyncSession, event: CloudEvent[Any], milestone: str | None) -> None:
@@ -245,19 +308,37 @@ def _intake_upsert(milestone: str | None, *, numbered: bool) -> Select[Any]:
     return select(*outcome)
 
 
-async def _shipped(session: AsyncSession, data: Any) -> None:
-    """A shipment's quantities per SKU, once per shipment (under any event id)."""
+def _shipped_quantities(data: Any) -> dict[str, Decimal]:
+    """A shipment's quantities per SKU (a SKU on two of its lines counts once, summed)."""
     quantities: dict[str, Decimal] = {}
     for line in data.lines:
         quantities[line.sku] = quantities.get(line.sku, Decimal(0)) + Decimal(line.quantity)
-    await insert_new_rows(
-        session,
-        sales_shipped,
-        [
-            {"shipment_id": data.shipment_id, "sku": sku, "order_id": data.order_id, "quantity": q}
-            for sku, q in quantities.items()
-        ],
-        conflict_columns=("shipment_id", "sku"),
+    return quantities
+
+
+def _folded_shipped(when: ColumnElement[bool]) -> Insert:
+    """A shipment's quantities per SKU, once per shipment (under any event id), if `when`
+    holds: from `:sales_shipment_id`, `:sales_order_id` and the arrays `:sales_skus` and
+    `:sales_quantities` (one statement whatever the number of SKUs)."""
+    column = sales_shipped.c
+    per_sku = (
+        func.unnest(
+            bindparam("sales_skus", type_=ARRAY(column.sku.type)),
+            bindparam("sales_quantities", type_=ARRAY(column.quantity.type)),
+        )
+        .table_valued("sku", "quantity")
+        .render_derived()
+    )  # AS anon(sku, quantity)
+    values = select(
+        bindparam("sales_shipment_id", type_=column.shipment_id.type),
+        per_sku.c.sku,
+        bindparam("sales_order_id", type_=column.order_id.type),
+        per_sku.c.quantity,
+    ).where(when)
+    return (
+        insert(sales_shipped)
+        .from_select(["shipment_id", "sku", "order_id", "quantity"], values)
+        .on_conflict_do_nothing(index_elements=[column.shipment_id, column.sku])
     )
 
 
@@ -279,28 +360,51 @@ async def _quote(session: AsyncSession, quote_id: str, **values: Any) -> None:
     )
 
 
-# An invoice's or credit note's revenue, once (the values as parameters): built once.
-_ADD_REVENUE = insert(sales_revenue).on_conflict_do_nothing(
-    index_elements=[sales_revenue.c.kind, sales_revenue.c.document_id]
+_REVENUE_COLUMNS = (
+    "kind",
+    "document_id",
+    "number",
+    "order_id",
+    "customer_id",
+    "currency",
+    "issued_on",
+    "net",
+    "gross",
 )
 
 
 async def _revenue(
     session: AsyncSession, kind: str, document_id: str, data: Any, *, sign: int
 ) -> None:
-    await session.execute(
-        _ADD_REVENUE,
-        {
-            "kind": kind,
-            "document_id": document_id,
-            "number": data.number,
-            "order_id": data.order_id,
-            "customer_id": data.customer.id,
-            "currency": data.currency,
-            "issued_on": data.issue_date,
-            "net": sign * Decimal(data.totals.net),
-            "gross": sign * Decimal(data.totals.gross),
-        },
+    (statement,) = writes(("revenue",))
+    await session.execute(statement, _revenue_parameters(kind, document_id, data, sign=sign))
+
+
+def _revenue_parameters(kind: str, document_id: str, data: Any, *, sign: int) -> dict[str, Any]:
+    """The revenue row of an invoice or a credit note, as `sales_<column>` parameters."""
+    return {
+        "sales_kind": kind,
+        "sales_document_id": document_id,
+        "sales_number": data.number,
+        "sales_order_id": data.order_id,
+        "sales_customer_id": data.customer.id,
+        "sales_currency": data.currency,
+        "sales_issued_on": data.issue_date,
+        "sales_net": sign * Decimal(data.totals.net),
+        "sales_gross": sign * Decimal(data.totals.gross),
+    }
+
+
+def _folded_revenue(when: ColumnElement[bool]) -> Insert:
+    """An invoice's or credit note's revenue, once, from `_revenue_parameters`, if `when`
+    holds."""
+    values = select(
+        *(bindparam(f"sales_{name}", type_=sales_revenue.c[name].type) for name in _REVENUE_COLUMNS)
+    ).where(when)
+    return (
+        insert(sales_revenue)
+        .from_select(list(_REVENUE_COLUMNS), values)
+        .on_conflict_do_nothing(index_elements=[sales_revenue.c.kind, sales_revenue.c.document_id])
     )
 
 

@@ -48,6 +48,7 @@ def _booking(
     outbox: Table | None = None,
     notify: bool = False,
     numbered_by: Table | None = None,
+    projection: tuple[Any, ...] | None = None,
 ) -> Select[Any]:
     """The one statement that books a received event (built once per shape): the timeline row
     (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
@@ -57,7 +58,8 @@ def _booking(
     booked or not, and if `notify` too, the relay's notification sent (`notified`); if
     `numbered_by` (the event counters) as well, the event numbered by the statement
     (`numbered_outbox_row`'s parameters; `sequence`), on the timeline, in the outbox and in its
-    deliveries alike."""
+    deliveries alike; if `projection` (a `sales_model.Fold`'s shape), the event projected on the
+    sales model once booked (the fold's parameters)."""
     values: dict[str, Any] = {
         column.name: bindparam(column.name, type_=column.type)
         for column in order_timeline.c
@@ -93,6 +95,11 @@ def _booking(
         # Run whether or not the query reads it, as every data-modifying WITH; the row is locked
         # by this transaction already (the order was read for update).
         booking = booking.add_cte(header_update(header).cte("saved"))
+    if projection is not None:
+        # The sales tables are written by nothing else in the statement, and read by none of
+        # its other parts: every part sees the statement's snapshot (ADR 39).
+        for number, write in enumerate(sales_model.writes(projection, exists(booked.select()))):
+            booking = booking.add_cte(write.cte(f"projected_{number}"))
     if outbox is not None:
         insert_row = (
             outbox_insert(outbox)
@@ -206,6 +213,11 @@ class SqlTimeline:
             notify = notification_due(self.session, NOTIFY_CHANNEL)
             if notify:
                 parameters["channel"] = NOTIFY_CHANNEL
+        # Projected on the sales model once booked, stale too (idempotent, forwards only): in
+        # the statement when the projection needs no answer, else right after it.
+        fold = sales_model.fold_of(event)
+        if fold is not None:
+            parameters |= fold.parameters
         statement = _booking(
             deliveries=deliveries,
             stage=stage is not None,
@@ -213,6 +225,7 @@ class SqlTimeline:
             outbox=self.outbox if recording is not None else None,
             notify=notify,
             numbered_by=numbered_by,
+            projection=fold.shape if fold is not None else None,
         )
         recorded = (await self.session.execute(statement, parameters)).one()
         if notify:
@@ -221,7 +234,8 @@ class SqlTimeline:
             event = event.model_copy(update={"sequence": recorded.sequence})
         if recorded.id is None:
             return  # seen before: applied once already
-        await sales_model.project(self.session, event)  # idempotent, forwards only: stale too
+        if fold is None:
+            await sales_model.project(self.session, event)
         if deliveries and recorded.delivered:
             await wake_dispatcher(self.session)
         if stage is not None and recorded.started is not None:
