@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -143,6 +144,11 @@ class FakeBillableOrders:
 
     async def save(self, order: BillableOrder) -> None:
         self.rows[order.order_id] = order
+
+    async def state(self, order_id: str, snapshot: dict[str, Any], status: str) -> BillableOrder:
+        known = await self.lock(order_id)
+        self.rows[order_id] = replace(known, snapshot=snapshot, status=status)
+        return self.rows[order_id]
 
     async def add_shipment(
         self, order_id: str, shipment_id: str, lines: list[tuple[str, Decimal]]

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from billing.adapters.tables import metadata
 from billing.adapters.unit_of_work import SqlUnitOfWork
+from billing.domain.invoicing_policy import InvoicingPolicy
 from billing.domain.model import (
     Address,
     Customer,
@@ -38,6 +39,7 @@ from billing.domain.schedules import Pause, Schedule, ScheduleStatus
 from billing.entrypoints.cli import MIGRATIONS_DIR
 from billing.service_layer.down_payments import MarkedKind
 from billing.service_layer.events import SOURCE, invoice_issued
+from billing.service_layer.order_invoicing import BillableOrder
 from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
 from contracts import CloudEvent, EventType, new_event
 from servicekit.testing import contract_sessions_fixture
@@ -398,3 +400,21 @@ async def test_a_schedule_reads_back_as_saved(storage: Storage) -> None:
                 Pause(date(2025, 5, 1), date(2025, 6, 1)),
             ],
         )
+
+
+async def test_an_order_stated_is_created_or_updated_and_keeps_its_policy(storage: Storage) -> None:
+    order_id = str(uuid.uuid4())
+    async with storage.transaction() as uow:
+        repo: Any = uow
+        first = await repo.billable_orders.state(order_id, {"number": "SO-1"}, "draft")
+        assert first == BillableOrder(order_id, {"number": "SO-1"}, None, "draft")
+        locked = await repo.billable_orders.lock(order_id)
+        await repo.billable_orders.save(replace(locked, policy=InvoicingPolicy.MANUAL))
+    async with storage.transaction() as uow:
+        repo = uow
+        stated = await repo.billable_orders.state(order_id, {"number": "SO-2"}, "open")
+        expected = BillableOrder(order_id, {"number": "SO-2"}, InvoicingPolicy.MANUAL, "open")
+        assert stated == expected
+    async with storage.transaction() as uow:
+        repo = uow
+        assert await repo.billable_orders.get(order_id) == expected

@@ -30,6 +30,19 @@ _CREATE_OR_LOCK = _NEW_ROW.on_conflict_do_update(
     set_={"order_id": _NEW_ROW.excluded.order_id},
 ).returning(*billable_orders.c)
 
+# Created if new, its snapshot and status set, locked and read: one round trip for `lock` and
+# `save` (the policy is kept).
+_NEW_STATE = insert(billable_orders).values(
+    order_id=bindparam("order_id"), snapshot=bindparam("snapshot"), status=bindparam("status")
+)
+_STATE = _NEW_STATE.on_conflict_do_update(
+    index_elements=[billable_orders.c.order_id],
+    set_={
+        "snapshot": _NEW_STATE.excluded.snapshot,
+        "status": _NEW_STATE.excluded.status,
+        "updated_at": func.now(),
+    },
+).returning(*billable_orders.c)
 
 _SAVE = (
     billable_orders.update()
@@ -89,6 +102,10 @@ class SqlBillableOrders(SqlRepository):
                 "status": order.status,
             },
         )
+
+    async def state(self, order_id: str, snapshot: dict[str, Any], status: str) -> BillableOrder:
+        parameters = {"order_id": order_id, "snapshot": snapshot, "status": status}
+        return _billable((await self.session.execute(_STATE, parameters)).mappings().one())
 
     async def add_shipment(
         self, order_id: str, shipment_id: str, lines: Iterable[tuple[str, Decimal]]

@@ -57,6 +57,11 @@ class BillableOrderRepository(Protocol):
 
     async def save(self, order: BillableOrder) -> None: ...
 
+    async def state(self, order_id: str, snapshot: dict[str, Any], status: str) -> BillableOrder:
+        """`lock`, then `save` with the order's latest `snapshot` and `status`, its policy kept:
+        the order as it is then."""
+        ...
+
     async def add_shipment(
         self, order_id: str, shipment_id: str, lines: list[tuple[str, Decimal]]
     ) -> None:
@@ -113,9 +118,8 @@ async def order_known(
 ) -> Invoice | None:
     """Keep the order's latest snapshot and status; under `on_delivery`, invoice what shipped
     before."""
-    billable = await uow.billable_orders.lock(order.order_id)
-    billable = replace(billable, snapshot=order.model_dump(mode="json"), status=status)
-    await uow.billable_orders.save(billable)
+    snapshot = order.model_dump(mode="json")
+    billable = await uow.billable_orders.state(order.order_id, snapshot, status)
     if order.recurring is not None:
         return None  # invoiced per period (`recurring`)
     if billable.policy_or(default_policy) is not InvoicingPolicy.ON_DELIVERY:
@@ -154,9 +158,8 @@ async def order_completed(
 ) -> Invoice | None:
     """Invoice whatever the completed order has not had invoiced (nothing under `manual`)."""
     lines = stated_lines(order)
-    billable = await uow.billable_orders.lock(order.order_id)
-    billable = replace(billable, snapshot=order.model_dump(mode="json"), status="concluded")
-    await uow.billable_orders.save(billable)
+    snapshot = order.model_dump(mode="json")
+    billable = await uow.billable_orders.state(order.order_id, snapshot, "concluded")
     if order.recurring is not None:
         log.info("order %s is billed per period: nothing issued on completion", order.order_id)
         return None
