@@ -110,6 +110,9 @@ class _BillableOrders:
     async def save(self, order: BillableOrder) -> None:
         pass
 
+    async def state(self, order_id: str, snapshot: dict[str, Any], status: str) -> BillableOrder:
+        return BillableOrder(order_id, snapshot, None, status)
+
     async def invoiced(self, order_id: str) -> dict[int, Any]:
         return {}
 
