@@ -261,7 +261,7 @@ def numbered_outbox_row(
 @functools.cache
 def event_numbering(sequences: Table) -> CTE:
     """The `WITH` that takes the next sequence of the outbox row's key (`new_key`) from
-    `sequences`, as `sequencing.next_event_sequence` does: its `last` is the event's number.
+    `sequences` (`sequencing.take_next_sequence`): its `last` is the event's number.
     One object per table, so every part of a statement that reads it reads the same `WITH`."""
     return take_next_sequence(sequences, "new_key").cte("numbered")
 

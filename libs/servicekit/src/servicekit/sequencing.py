@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import BigInteger, CheckConstraint, Column, MetaData, String, Table, bindparam
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 EVENT_SEQUENCES = "event_sequences"
@@ -38,15 +37,8 @@ def add_event_sequences_table(metadata: MetaData) -> Table:
     )
 
 
-async def next_event_sequence(session: AsyncSession, sequences: Table, key: str) -> int:
-    """The next sequence of `key` (1 for its first event), taken in the session's transaction."""
-    statement = take_next_sequence(sequences)
-    sequence: int = (await session.execute(statement, {"key": key})).scalar_one()
-    return sequence
-
-
 @functools.cache
-def take_next_sequence(sequences: Table, key_parameter: str = "key") -> ReturningInsert[int]:
+def take_next_sequence(sequences: Table, key_parameter: str) -> ReturningInsert[int]:
     """Upsert the counter row of the key bound as `key_parameter`, returning its new `last`
     (built once per table and name: it runs for every event recorded). For a statement of the
     caller's that numbers an event as it writes it, as a `WITH` (`outbox.numbered_outbox_insert`).

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from contracts import CloudEvent
 from servicekit.outbox import add_to_outbox
-from servicekit.sequencing import EVENT_SEQUENCES, next_event_sequence
+from servicekit.sequencing import EVENT_SEQUENCES
 
 
 class RecordsEvents(Protocol):
@@ -97,20 +97,9 @@ class SqlUnitOfWorkBase:
         # The per-subject counters, if the service's metadata declares them (it opts in).
         self.sequences: Table | None = self.outbox.metadata.tables.get(EVENT_SEQUENCES)
 
-    async def sequenced(self, event: CloudEvent[Any], *, key: str | None = None) -> CloudEvent[Any]:
-        """`event` numbered with the next sequence of its key (default: its subject).
-
-        Unchanged if it already carries one, or if the service keeps no counters. The counter
-        row stays locked until the transaction ends, so the numbers follow the commits.
-        """
-        message_key = key or event.subject
-        if (counters := self._numbering(event)) is None or not message_key:
-            return event
-        sequence = await next_event_sequence(self.session, counters, message_key)
-        return event.model_copy(update={"sequence": sequence})
-
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
-        """Write `event` to the outbox in the caller's transaction, numbered (`sequenced`).
+        """Write `event` to the outbox in the caller's transaction, numbered with the next
+        sequence of its key unless it carries one (or the service keeps no counters).
 
         The key defaults to the event's subject (the order id for anything about an order),
         so one aggregate's events keep their order in one partition. The number is taken by the
