@@ -190,7 +190,7 @@ OUTBOX_MEASURED = Gauge(
     ["service"],
 )
 OUTBOX_SHARDS_HELD = Gauge(
-    "suite_outbox_shards_held", "Outbox shards this relay published in its last round", ["service"]
+    "suite_outbox_shards_held", "Outbox shards this relay holds", ["service"]
 )
 
 

@@ -8,6 +8,8 @@ import functools
 import hashlib
 import json
 import logging
+import math
+import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,11 +35,8 @@ from sqlalchemy import (
     cast,
     func,
     select,
-    text,
 )
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql import Select
 
 from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
 from servicekit.auth import current_actor
@@ -86,42 +85,48 @@ _SHARD_OF_KEY = "get_byte(decode(md5(key), 'hex'), 0) % 32"  # md5's first byte:
 RELAY_LOCK_SPACE = int.from_bytes(b"outb", "big")
 _PRESENCE = SHARDS
 
-# One statement takes a batch's shards: it counts the relays running (each holds the shared
-# presence lock while it lives) to size this relay's fair share, orders the shards those of the
-# oldest waiting rows first, then the others at random (spreading them evenly over the relays),
-# and takes the transaction's advisory locks of free shards in that order until it holds its
-# share. The order is a MATERIALIZED CTE so that it is complete before the outer WHERE tries
-# the locks (the planner pushes no qual into it; pushed into a plain subquery, the lock function
-# would run on every shard before the sort), and the LIMIT stops the tries at the share. The SQL
-# is a constant: nothing in it comes from input.
-_LOCK_SHARDS = text(
-    "WITH relays AS ("  # noqa: S608 (a constant: the shard expression is ours)
-    " SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted"
-    "  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    f"  AND classid = CAST({RELAY_LOCK_SPACE} AS oid) AND objid = CAST({_PRESENCE} AS oid)"
-    " AND objsubid = 2),"
-    " waiting AS ("
-    f" SELECT {_SHARD_OF_KEY} AS shard, min(id) AS oldest FROM"
-    "  (SELECT id, key FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
-    "   ORDER BY id LIMIT :window) AS oldest_rows"
-    "  GROUP BY 1),"
-    " ordered AS MATERIALIZED ("
-    f" SELECT candidate.shard FROM generate_series(0, {SHARDS - 1}) AS candidate(shard)"
-    "  LEFT JOIN waiting ON waiting.shard = candidate.shard"
-    "  ORDER BY waiting.oldest NULLS LAST, random())"
-    " SELECT shard FROM ordered"
-    f" WHERE pg_try_advisory_xact_lock({RELAY_LOCK_SPACE}, shard)"
-    f" LIMIT (SELECT CAST(ceil({SHARDS} / CAST(greatest(n, 1) AS numeric)) AS integer) FROM relays)"
+# A relay keeps its shards from one batch to the next: session-level advisory locks on its own
+# connection (the one it listens on), so a batch needs no transaction (ADR 41). Every
+# `rebalance_interval` it counts the relays running (each holds the shared presence lock while
+# its connection lives) and keeps its fair share: it gives back shards above the share, and takes
+# free ones below it in a random order (spreading them evenly over the relays). The candidates
+# are a MATERIALIZED CTE so that their order is complete before the outer WHERE tries the locks,
+# and the LIMIT stops the tries at the share. The SQL is constant: nothing in it comes from input.
+_RELAYS_RUNNING = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"  # noqa: S608
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    f" AND classid = CAST({RELAY_LOCK_SPACE} AS oid) AND objid = CAST({_PRESENCE} AS oid)"
+    " AND objsubid = 2"
+)
+_TAKE_SHARDS = (
+    "WITH candidates AS MATERIALIZED ("  # noqa: S608
+    " SELECT shard FROM unnest(CAST($1 AS integer[])) AS candidate(shard) ORDER BY random())"
+    f" SELECT shard FROM candidates WHERE pg_try_advisory_lock({RELAY_LOCK_SPACE}, shard)"
+    " LIMIT $2"
+)
+_GIVE_BACK_SHARDS = (
+    f"SELECT pg_advisory_unlock({RELAY_LOCK_SPACE}, shard)"  # noqa: S608
+    " FROM unnest(CAST($1 AS integer[])) AS given(shard)"
+)
+
+# The oldest publishable rows of some shards ($1), at most $2: not published, not parked, and
+# not behind a parked row of their key (the partial index `ix_outbox_parked`), in id order.
+_NEXT_ROWS = (
+    "SELECT id, event_type, topic, key, payload, CAST(headers AS text) AS headers"  # noqa: S608
+    " FROM outbox WHERE published_at IS NULL AND failed_at IS NULL"
+    f" AND {_SHARD_OF_KEY} = ANY(CAST($1 AS integer[]))"
+    " AND NOT EXISTS (SELECT 1 FROM outbox AS parked WHERE parked.key = outbox.key"
+    "  AND parked.failed_at IS NOT NULL AND parked.published_at IS NULL"
+    "  AND parked.id < outbox.id)"
+    " ORDER BY id LIMIT $2"
 )
 
 # Marking and parking are one statement per batch whatever its size, with the ids (and errors)
 # as arrays: the SQL text never changes, so it is prepared once per connection.
-_MARK_PUBLISHED = text(
-    "UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))"
-)
-_PARK = text(
+_MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY(CAST($1 AS bigint[]))"
+_PARK = (
     "UPDATE outbox SET failed_at = now(), error = parked.error"
-    " FROM unnest(CAST(:ids AS bigint[]), CAST(:errors AS text[])) AS parked(id, error)"
+    " FROM unnest(CAST($1 AS bigint[]), CAST($2 AS text[])) AS parked(id, error)"
     " WHERE outbox.id = parked.id"
 )
 
@@ -300,12 +305,35 @@ def outbox_insert(outbox: Table) -> Insert:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PendingRow:
+    """An outbox row waiting to be published, as the relay reads it."""
+
+    id: int
+    event_type: str
+    topic: str
+    key: str
+    payload: str
+    headers: dict[str, str]
+
+    @classmethod
+    def of(cls, record: asyncpg.Record) -> PendingRow:
+        return cls(
+            id=record["id"],
+            event_type=record["event_type"],
+            topic=record["topic"],
+            key=record["key"],
+            payload=record["payload"],
+            headers=json.loads(record["headers"]),
+        )
+
+
 @dataclass
 class _Outcome:
     """What became of one batch: rows Kafka acknowledged, rows parked with their error."""
 
-    published: list[Row[Any]] = field(default_factory=list)
-    parked: list[tuple[Row[Any], str]] = field(default_factory=list)
+    published: list[PendingRow] = field(default_factory=list)
+    parked: list[tuple[PendingRow, str]] = field(default_factory=list)
 
 
 class OutboxRelay:
@@ -316,13 +344,15 @@ class OutboxRelay:
     `RELIABLE_PRODUCER_OPTIONS`), so a service runs one Kafka producer.
 
     Woken by LISTEN/NOTIFY, with polling as a fallback. Any number of replicas share the work by
-    shards of the key space (ADR 7): each batch runs in a transaction that first takes the
-    transaction-level advisory locks of up to its fair share of shards (SHARDS divided by the
-    relays running, counted by a shared advisory lock each holds on its listening connection),
-    skipping shards another relay holds, then publishes those shards' oldest rows. One key's rows
-    are so published by one transaction at a time, in id order, and a relay that dies releases
-    its shards with its transaction. A crash between the broker's ack and the mark republishes
-    the batch: delivery is at-least-once, and consumers' inboxes make the effect exactly-once.
+    shards of the key space (ADR 7, ADR 41): a relay holds its fair share of the shards (SHARDS
+    divided by the relays running, counted by a shared advisory lock each holds) as session-level
+    advisory locks on its own connection, the one it listens on, and checks the share every
+    `rebalance_interval`. A batch runs on that connection without a transaction: it reads the
+    oldest rows of the relay's shards, publishes them, and marks what Kafka acknowledged (two
+    statements). One key's rows are so published by one relay at a time, in id order. A relay
+    that dies, or whose batch fails, closes that connection: its shards are free for the others
+    at their next check. A crash between the broker's ack and the mark republishes the batch:
+    delivery is at-least-once, and consumers' inboxes make the effect exactly-once.
 
     A row Kafka refuses for good (`PERMANENT_REFUSALS`) is parked (`failed_at`, `error`); the
     later rows of its key wait behind it, other keys keep flowing.
@@ -340,18 +370,22 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 2.0,
         gauge_interval: float = 5.0,
+        rebalance_interval: float = 5.0,
     ) -> None:
         self.service = service
         self.outbox = metadata.tables["outbox"]
-        self.sessionmaker = sessionmaker
+        self.sessionmaker = sessionmaker  # the gauges' reads
         self.database_url = database_url
         self.batch_size = batch_size
-        self._next_rows = self._next_rows_of_shards()  # built once: it runs every round
         self.poll_interval = poll_interval
+        self.rebalance_interval = rebalance_interval
         self._broker = broker  # started and stopped by its owner
         self.topic_prefix = topic_prefix
         self._listener: asyncpg.Connection | None = None
+        self._shards: list[int] = []  # held on `_listener`, lost with it
+        self._next_rebalance = 0.0  # monotonic time of the next check of the share
         self._batch_was_full = False
+        self._one_batch_at_a_time = asyncio.Lock()  # they share one connection
         self._loop = BackgroundLoop(
             f"{service}-outbox-relay",
             self._round,
@@ -364,6 +398,11 @@ class OutboxRelay:
             f"{service}-outbox-gauges", self._measure, interval=gauge_interval, logger=log
         )
 
+    @property
+    def connection(self) -> asyncpg.Connection | None:
+        """The relay's own connection (its LISTEN, its shard locks, its batches), if open."""
+        return self._listener
+
     async def start(self) -> None:
         await self._loop.start()
         await self._gauges.start()
@@ -374,26 +413,39 @@ class OutboxRelay:
         await self._close_listener()
 
     async def _round(self) -> float | None:
-        await self._ensure_listener()
         await self.publish_pending()
         return 0 if self._batch_was_full else None  # a full batch: likely more waiting
 
     async def publish_pending(self) -> int:
-        """Publish one batch of this relay's shards; returns how many rows were published."""
-        async with self.sessionmaker() as session, session.begin():
-            shards = await self._lock_shards(session)
-            OUTBOX_SHARDS_HELD.labels(self.service).set(len(shards))
-            rows: Sequence[Row[Any]] = []
-            if shards:
-                rows = (await session.execute(self._next_rows, {"shards": shards})).all()
+        """Publish one batch of this relay's shards; returns how many rows were published.
+
+        A failure closes the relay's connection, giving its shards back, as the rollback of a
+        batch's transaction did: the next call starts on a fresh connection."""
+        async with self._one_batch_at_a_time:
+            return await self._publish_batch()
+
+    async def _publish_batch(self) -> int:
+        self._batch_was_full = False
+        try:
+            connection = await self._ensure_listener()
+            shards = await self._held_shards(connection)
+            if not shards:
+                return 0
+            rows = [
+                PendingRow.of(r)
+                for r in await connection.fetch(_NEXT_ROWS, shards, self.batch_size)
+            ]
             self._batch_was_full = len(rows) >= self.batch_size
             if not rows:
                 return 0
             outcome = await self._publish(rows)
             if outcome.parked:
-                await self._park(session, outcome.parked)
+                await self._park(connection, outcome.parked)
             if outcome.published:
-                await self._mark_published(session, [row.id for row in outcome.published])
+                await self._mark_published(connection, [row.id for row in outcome.published])
+        except BaseException:
+            await self._close_listener()
+            raise
         for row, error in outcome.parked:
             OUTBOX_PARKED_TOTAL.labels(self.service, row.topic).inc()
             log.error(
@@ -408,49 +460,36 @@ class OutboxRelay:
             count_business_event(self.service, row.event_type, row.payload)
         return len(outcome.published)
 
-    async def _lock_shards(self, session: AsyncSession) -> list[int]:
-        """Take the transaction's advisory locks of up to a fair share of free shards, those of
-        the oldest waiting rows first (one statement, `_LOCK_SHARDS`)."""
-        locked = await session.execute(_LOCK_SHARDS, {"window": 4 * self.batch_size})
-        return sorted(locked.scalars())
+    async def _held_shards(self, connection: asyncpg.Connection) -> list[int]:
+        """The shards this relay holds, its fair share checked first when it is due."""
+        now = time.monotonic()
+        if now >= self._next_rebalance:
+            self._next_rebalance = now + self.rebalance_interval
+            await self._rebalance(connection)
+        return self._shards
 
-    def _next_rows_of_shards(self) -> Select[Any]:
-        """The oldest publishable rows of some shards (the `shards` parameter): not published,
-        not parked, and not behind a parked row of their key."""
-        outbox = self.outbox
-        parked = outbox.alias("parked")
-        behind_parked = (
-            select(parked.c.id)
-            .where(
-                parked.c.key == outbox.c.key,
-                parked.c.failed_at.is_not(None),
-                parked.c.published_at.is_(None),
-                parked.c.id < outbox.c.id,
-            )
-            .exists()
-        )
-        return (
-            select(outbox)
-            .where(
-                outbox.c.published_at.is_(None),
-                outbox.c.failed_at.is_(None),
-                text(f"{_SHARD_OF_KEY} = ANY(CAST(:shards AS integer[]))"),
-                ~behind_parked,
-            )
-            .order_by(outbox.c.id)
-            .limit(self.batch_size)
-            # Relays never contend for rows (the shard locks keep them apart); this only makes
-            # a relay of an earlier release, which claims rows by row locks, wait for us.
-            .with_for_update(of=outbox)
-        )
+    async def _rebalance(self, connection: asyncpg.Connection) -> None:
+        """Hold a fair share of the shards: give back those above it, take free ones below it."""
+        relays = int(await connection.fetchval(_RELAYS_RUNNING))
+        share = math.ceil(SHARDS / max(relays, 1))
+        held = self._shards
+        if len(held) > share:
+            await connection.execute(_GIVE_BACK_SHARDS, held[share:])
+            held = held[:share]
+        elif len(held) < share:
+            free = [shard for shard in range(SHARDS) if shard not in held]
+            taken = await connection.fetch(_TAKE_SHARDS, free, share - len(held))
+            held = sorted([*held, *(record["shard"] for record in taken)])
+        self._shards = held
+        OUTBOX_SHARDS_HELD.labels(self.service).set(len(held))
 
-    async def _publish(self, rows: Sequence[Row[Any]]) -> _Outcome:
+    async def _publish(self, rows: Sequence[PendingRow]) -> _Outcome:
         # With no_confirm, publish() only enqueues, in call order: rows of one key keep their
         # order in the partition, and the batch travels together. Waiting for every confirmation
         # means each row was acknowledged (acks=all) before the caller marks them.
         outcome = _Outcome()
         held_back: set[str] = set()  # keys with a row parked in this batch: the rest waits
-        sent: list[tuple[Row[Any], Awaitable[Any]]] = []
+        sent: list[tuple[PendingRow, Awaitable[Any]]] = []
         for row in rows:
             if row.key in held_back:
                 continue
@@ -481,12 +520,14 @@ class OutboxRelay:
                 outcome.published.append(row)
         return outcome
 
-    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
-        await session.execute(_MARK_PUBLISHED, {"ids": ids})
+    async def _mark_published(self, connection: asyncpg.Connection, ids: list[int]) -> None:
+        await connection.execute(_MARK_PUBLISHED, ids)
 
-    async def _park(self, session: AsyncSession, parked: list[tuple[Row[Any], str]]) -> None:
-        await session.execute(
-            _PARK, {"ids": [row.id for row, _ in parked], "errors": [error for _, error in parked]}
+    async def _park(
+        self, connection: asyncpg.Connection, parked: list[tuple[PendingRow, str]]
+    ) -> None:
+        await connection.execute(
+            _PARK, [row.id for row, _ in parked], [error for _, error in parked]
         )
 
     async def _measure(self) -> None:
@@ -498,21 +539,30 @@ class OutboxRelay:
         OUTBOX_PARKED.labels(self.service).set(parked)
         OUTBOX_MEASURED.labels(self.service).set_to_current_time()
 
-    async def _ensure_listener(self) -> None:
+    async def _ensure_listener(self) -> asyncpg.Connection:
         if self._listener is not None and not self._listener.is_closed():
-            return
-        self._listener = await asyncpg.connect(asyncpg_dsn(self.database_url))
-        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._loop.wake())
-        # Held while this connection lives: the other relays count it to size their share.
-        await self._listener.execute(
-            "SELECT pg_advisory_lock_shared($1, $2)", RELAY_LOCK_SPACE, _PRESENCE
-        )
+            return self._listener
+        self._shards, self._next_rebalance = [], 0.0  # a new connection holds nothing yet
+        listener = await asyncpg.connect(asyncpg_dsn(self.database_url))
+        try:
+            await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._loop.wake())
+            # Held while this connection lives: the other relays count it to size their share.
+            await listener.execute(
+                "SELECT pg_advisory_lock_shared($1, $2)", RELAY_LOCK_SPACE, _PRESENCE
+            )
+        except BaseException:
+            await listener.close()
+            raise
+        self._listener = listener
+        return listener
 
     async def _close_listener(self) -> None:
-        if self._listener is not None:
+        """Close the relay's connection: its shard locks and its presence go with it."""
+        listener, self._listener, self._shards = self._listener, None, []
+        OUTBOX_SHARDS_HELD.labels(self.service).set(0)
+        if listener is not None:
             with contextlib.suppress(Exception):
-                await self._listener.close()
-            self._listener = None
+                await listener.close()
 
 
 async def outbox_state(
@@ -537,7 +587,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _correlation_id(row: Row[Any]) -> str | None:
+def _correlation_id(row: PendingRow) -> str | None:
     """The event's CloudEvents correlation id, for FastStream's `correlation_id` header."""
     try:
         correlation_id = json.loads(row.payload).get("correlationid")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
@@ -202,7 +203,7 @@ async def test_unit_of_work_records_events_in_the_callers_transaction(kit: Kit) 
 class CrashBeforeMarking(OutboxRelay):
     """A relay that dies after Kafka acknowledged the batch but before marking it published."""
 
-    async def _mark_published(self, session: AsyncSession, ids: list[int]) -> None:
+    async def _mark_published(self, connection: asyncpg.Connection, ids: list[int]) -> None:
         raise RuntimeError("killed between publishing and marking")
 
 

@@ -24,6 +24,7 @@ from servicekit import dlq
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.outbox import (
     MAX_EVENT_BYTES,
+    RELAY_LOCK_SPACE,
     RELIABLE_PRODUCER_OPTIONS,
     SHARDS,
     EventTooLarge,
@@ -52,7 +53,9 @@ class Outbox:
         self.brokers.append(broker)
         return broker
 
-    async def relay(self, name: str, **broker_options: Any) -> OutboxRelay:
+    async def relay(
+        self, name: str, *, rebalance_interval: float = 0.5, **broker_options: Any
+    ) -> OutboxRelay:
         return OutboxRelay(
             service=name,  # the metrics' label: tells the relays apart
             metadata=self.metadata,
@@ -62,6 +65,7 @@ class Outbox:
             topic_prefix=self.kafka.topic_prefix,
             poll_interval=0.2,
             gauge_interval=0.2,
+            rebalance_interval=rebalance_interval,
         )
 
     async def unpublished(self) -> int:
@@ -143,8 +147,8 @@ from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
 from servicekit.settings import KafkaSettings
 
 class Reporting(OutboxRelay):
-    async def _mark_published(self, session, ids):
-        await super()._mark_published(session, ids)
+    async def _mark_published(self, connection, ids):
+        await super()._mark_published(connection, ids)
         print("marked", len(ids), flush=True)
 
 async def main():
@@ -155,7 +159,7 @@ async def main():
     engine = make_engine(url)
     relay = Reporting(service="relay-process", metadata=new_metadata(),
         sessionmaker=make_sessionmaker(engine), database_url=url, broker=broker,
-        topic_prefix=kafka.topic_prefix, poll_interval=0.2)
+        topic_prefix=kafka.topic_prefix, poll_interval=0.2, rebalance_interval=0.5)
     await relay.start()
     print("started", flush=True)
     await asyncio.Event().wait()
@@ -314,26 +318,38 @@ async def operator(kit: Outbox, *argv: str) -> str:
     return await run_console_script(["suite-ops", *argv], {"ORDERS_DATABASE_URL": database_url})
 
 
-async def test_a_batch_takes_the_same_few_statements_whatever_its_size(outbox: Outbox) -> None:
-    """Shards locked in one statement, rows read in one, marked in one, parked in one: a batch
-    of 150 rows, two of them refused, costs what a batch of one does."""
-    small = await outbox.relay("relay-statements", max_request_size=50_000)
-    refused = [str(uuid.uuid4()), str(uuid.uuid4())]
+async def test_a_batch_is_three_statements_on_the_relays_connection_without_a_transaction(
+    outbox: Outbox,
+) -> None:
+    """Rows read in one statement, parked in one, marked in one, whatever the batch's size: on
+    the relay's own connection, which holds its shards from one batch to the next (ADR 41), and
+    outside any transaction. A batch of 150 rows, two of them refused."""
+    small = await outbox.relay("relay-statements", rebalance_interval=3600, max_request_size=50_000)
+    # A first batch of two rows, one refused: the relay connects and takes its shards (all of
+    # them), and asyncpg learns the statements' types.
+    refused = [str(uuid.uuid4()) for _ in range(3)]
+    await write(outbox, [step(str(uuid.uuid4()), "first"), step(refused[0], "x" * 100_000)])
+    assert await small.publish_pending() == 1
     await write(outbox, [step(str(uuid.uuid4()), f"n-{n}") for n in range(148)])
-    await write(outbox, [step(key, "big " + "x" * 100_000) for key in refused])
+    await write(outbox, [step(key, "big " + "x" * 100_000) for key in refused[1:]])
     statements: list[str] = []
+    pooled: list[str] = []
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
+    def count_pooled(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        pooled.append(statement)
 
-    event.listen(outbox.engine.sync_engine, "before_cursor_execute", count)
+    connection = small.connection
+    assert connection is not None
+    connection.add_query_logger(lambda logged: statements.append(logged.query))
+    event.listen(outbox.engine.sync_engine, "before_cursor_execute", count_pooled)
     try:
         assert await small.publish_pending() == 148
     finally:
-        event.remove(outbox.engine.sync_engine, "before_cursor_execute", count)
-    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
-    assert len(statements) == 4, statements  # lock shards, read rows, park, mark
-    assert len(updates) == 2
+        event.remove(outbox.engine.sync_engine, "before_cursor_execute", count_pooled)
+        await small.stop()
+    assert len(statements) == 3, statements  # read rows, park, mark
+    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE", "UPDATE"]
+    assert pooled == []  # nothing went through the service's pool, no BEGIN, no COMMIT
     table = outbox.metadata.tables["outbox"]
     async with outbox.sessionmaker() as session:
         rows = (
@@ -341,7 +357,60 @@ async def test_a_batch_takes_the_same_few_statements_whatever_its_size(outbox: O
                 select(table.c.key, table.c.published_at, table.c.failed_at, table.c.error)
             )
         ).all()
-    assert sum(row.published_at is not None for row in rows) == 148
+    assert sum(row.published_at is not None for row in rows) == 1 + 148
     parked = {row.key: row.error for row in rows if row.failed_at is not None}
     assert set(parked) == set(refused)
     assert all(error.startswith("MessageSizeTooLargeError") for error in parked.values())
+
+
+async def shards_held(kit: Outbox, relay: OutboxRelay) -> set[int]:
+    """The shards whose advisory lock the relay's connection holds, as PostgreSQL sees them."""
+    connection = relay.connection
+    if connection is None:
+        return set()
+    async with kit.sessionmaker() as session:
+        held = await session.execute(
+            text(
+                "SELECT CAST(objid AS integer) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND granted AND pid = :pid AND classid = CAST(:space AS oid)"
+                " AND objid < CAST(:shards AS oid) AND objsubid = 2"
+            ),
+            {"pid": connection.get_server_pid(), "space": RELAY_LOCK_SPACE, "shards": SHARDS},
+        )
+        return set(held.scalars())
+
+
+async def test_relays_split_the_shards_and_take_over_those_of_one_that_stops(
+    outbox: Outbox,
+) -> None:
+    first = await outbox.relay("relay-first", rebalance_interval=0.1)
+    second = await outbox.relay("relay-second", rebalance_interval=0.1)
+    try:
+        await first.publish_pending()
+        assert await shards_held(outbox, first) == set(range(SHARDS))  # alone: all of them
+        await second.publish_pending()
+        assert await shards_held(outbox, second) == set()  # none free yet
+
+        async def split() -> bool:
+            await asyncio.sleep(0.1)  # past each relay's next check of its share
+            await first.publish_pending()  # gives back the shards above its share
+            await second.publish_pending()  # takes free ones up to its share
+            return len(await shards_held(outbox, second)) == SHARDS // 2
+
+        await eventually(split, within=10)
+        one, other = await shards_held(outbox, first), await shards_held(outbox, second)
+        assert len(one) == SHARDS // 2
+        assert one.isdisjoint(other)
+        assert one | other == set(range(SHARDS))
+
+        await second.stop()  # closes its connection: its locks and its presence go with it
+
+        async def taken_over() -> bool:
+            await asyncio.sleep(0.1)
+            await first.publish_pending()
+            return await shards_held(outbox, first) == set(range(SHARDS))
+
+        await eventually(taken_over, within=10)
+    finally:
+        await first.stop()
+        await second.stop()
