@@ -13,6 +13,10 @@ Work that should happen once per transaction however many times a use case (or a
 batch of events) asks for it, such as an event stating a value the transaction may change many
 times, is deferred with `at_commit(key, work)`: whoever commits calls `run_at_commit(session)`
 right before, and a commit that would leave deferred work undone fails instead.
+
+What a transaction reads again and again (the warehouses, for every confirmation of a
+consumer's batch) a repository may keep in `transaction_memo(session, name)`: it lasts as long
+as the transaction, and is forgotten when any savepoint of it rolls back.
 """
 
 from __future__ import annotations
@@ -74,9 +78,30 @@ def _refuse_commit_with_deferred_work(session: Session) -> None:
 def _forget_deferred_work(session: Session, transaction: SessionTransaction) -> None:
     """Work deferred by a transaction that rolled back is not done by the session's next one.
     Only the outermost transaction's end counts: work deferred before a savepoint that rolls
-    back is still due (the work reads what the transaction commits, not what it was given)."""
+    back is still due (the work reads what the transaction commits, not what it was given).
+    The transaction's memos go with it."""
     if transaction.parent is None:
         session.info.pop(_AT_COMMIT, None)
+        session.info.pop(_MEMOS, None)
+
+
+# Each transaction's memos, by name, in its session's `info`.
+_MEMOS = "servicekit.transaction_memos"
+
+
+def transaction_memo(session: AsyncSession, name: str) -> dict[Any, Any]:
+    """A dict named `name` that lasts as long as the session's transaction: for a repository
+    to keep rows it will be asked for again (each unit of work of a consumer's batch is a new
+    object on the same session). The repository clears it when it writes what it holds; it is
+    forgotten at the transaction's end and when a savepoint rolls back (which may have undone
+    what was read after a write)."""
+    memos: dict[str, dict[Any, Any]] = session.info.setdefault(_MEMOS, {})
+    return memos.setdefault(name, {})
+
+
+@listens_for(Session, "after_soft_rollback")
+def _forget_memos(session: Session, previous_transaction: SessionTransaction) -> None:
+    session.info.pop(_MEMOS, None)
 
 
 class SqlRepository:

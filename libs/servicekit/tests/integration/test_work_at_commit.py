@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.testing import TemporaryDatabases
-from servicekit.unit_of_work import defer_to_commit, run_at_commit
+from servicekit.unit_of_work import defer_to_commit, run_at_commit, transaction_memo
 
 metadata = MetaData()
 notes = Table(
@@ -108,3 +108,25 @@ async def test_a_rollback_forgets_the_deferred_work(database: Database) -> None:
         async with session.begin():  # the same session's next transaction
             await session.execute(insert(notes).values(text="next"))
     assert await database.texts() == ["next"]
+
+
+async def test_a_memo_lasts_as_long_as_its_transaction(database: Database) -> None:
+    async with database.sessionmaker() as session:
+        async with session.begin():
+            transaction_memo(session, "kinds")["a"] = 1
+            assert transaction_memo(session, "kinds") == {"a": 1}  # the same, asked again
+            assert transaction_memo(session, "other") == {}
+            async with session.begin_nested():
+                transaction_memo(session, "kinds")["b"] = 2
+            assert transaction_memo(session, "kinds") == {"a": 1, "b": 2}  # released: kept
+            with contextlib.suppress(Undone):
+                async with session.begin_nested():
+                    await session.execute(insert(notes).values(text="undone"))
+                    raise Undone
+            assert transaction_memo(session, "kinds") == {}  # a savepoint rolled back
+            transaction_memo(session, "kinds")["c"] = 3
+        async with session.begin():
+            assert transaction_memo(session, "kinds") == {}  # the next transaction's own
+            transaction_memo(session, "kinds")["d"] = 4
+            await session.rollback()
+        assert transaction_memo(session, "kinds") == {}

@@ -9,8 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stdnum import ean
 
 from contracts import EventType, new_event
@@ -29,6 +32,7 @@ from inventory.domain.model import (
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import OrderDemand, ReservationFilter, StockChange, StockFilter
 from inventory.domain.revisions import Wait
+from inventory.domain.warehouses import Warehouse
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
 from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
@@ -92,6 +96,34 @@ async def test_product_kinds_name_only_known_skus(uow: UnitOfWork) -> None:
     kinds = await uow.products.kinds({stocked_sku, service, code("GHOST")})
     assert kinds == {stocked_sku: ItemKind.PRODUCT, service: ItemKind.SERVICE}
     assert await uow.products.kinds(set()) == {}
+
+
+async def test_kinds_read_again_follow_a_change_of_kind(uow: UnitOfWork) -> None:
+    sku = code()
+    await uow.products.add(sku=sku, name="Setup", kind=ItemKind.PRODUCT, description=None)
+    assert await uow.products.kinds([sku]) == {sku: ItemKind.PRODUCT}
+    await uow.products.update(sku=sku, name="Setup", kind=ItemKind.SERVICE, description=None)
+    assert await uow.products.kinds([sku]) == {sku: ItemKind.SERVICE}
+    later = code("LATER")  # added after the first read: known to the next one
+    await uow.products.add(sku=later, name="Later", kind=ItemKind.PRODUCT, description=None)
+    assert await uow.products.kinds([sku, later]) == {
+        sku: ItemKind.SERVICE,
+        later: ItemKind.PRODUCT,
+    }
+
+
+async def test_the_warehouse_list_read_again_follows_its_changes(uow: UnitOfWork) -> None:
+    before = await uow.warehouses.all()
+    added = code("WH")
+    assert await uow.warehouses.add(Warehouse(added, "North", priority=5)) is not None
+    after_add = await uow.warehouses.all()
+    assert [w.code for w in after_add] == sorted([w.code for w in before] + [added])
+    north = next(w for w in after_add if w.code == added)
+    north.name = "changed only in memory"  # each read builds its own warehouses
+    assert next(w for w in await uow.warehouses.all() if w.code == added).name == "North"
+    await uow.warehouses.save(Warehouse(added, "North hall", priority=5, active=False))
+    saved = next(w for w in await uow.warehouses.all() if w.code == added)
+    assert (saved.name, saved.active) == ("North hall", False)
 
 
 async def test_products_page_in_sku_order_with_filters(uow: UnitOfWork) -> None:
@@ -464,3 +496,34 @@ async def test_a_failed_savepoint_undoes_only_what_it_did(uow: UnitOfWork) -> No
     async with uow.savepoint():
         await claim(uow, order, DemandStatus.BACKORDERED)
     assert await uow.reservations.lock_demand(order) is not None  # a savepoint that ends keeps
+
+
+async def test_a_unit_of_work_reads_kinds_and_warehouses_once(
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A batch of confirmations asks for the same SKUs' kinds and the warehouses order after
+    order, each through a unit of work of its own on the batch's session: the SQL adapters read
+    them once per transaction (until one is written)."""
+    async with contract_sessions() as session:
+        await session.begin()
+        try:
+            uow = SqlUnitOfWork(session)
+            sku = code()
+            await uow.products.add(sku=sku, name="Cable", kind=ItemKind.PRODUCT, description=None)
+            statements: list[str] = []
+
+            def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+                statements.append(statement)
+
+            engine = session.get_bind()
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                for _ in range(3):
+                    per_event = SqlUnitOfWork(session)
+                    assert await per_event.products.kinds([sku]) == {sku: ItemKind.PRODUCT}
+                    assert await per_event.warehouses.all()
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            assert len(statements) == 2, statements  # the kinds once, the warehouses once
+        finally:
+            await session.rollback()

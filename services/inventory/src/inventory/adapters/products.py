@@ -16,7 +16,7 @@ from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import ItemKind
 from inventory.domain.records import Product
 from inventory.service_layer.ports import Page
-from servicekit.unit_of_work import SqlRepository
+from servicekit.unit_of_work import SqlRepository, transaction_memo
 
 NO_DETAILS = CatalogueDetails()
 # The kinds of some SKUs (the `skus` parameter), built once: one statement whatever their number.
@@ -52,6 +52,14 @@ def contains(text: str) -> str:
 
 
 class SqlProductRepository(SqlRepository):
+    """Products; the kinds read are kept for the rest of the transaction (a batch of
+    confirmations asks for the same SKUs' kinds order after order) until a product is written
+    through this repository (`transaction_memo`)."""
+
+    @property
+    def _kinds(self) -> dict[str, ItemKind]:
+        return transaction_memo(self.session, "inventory.product_kinds")
+
     async def get(self, sku: str, *, for_update: bool = False) -> Product | None:
         query = select(products).where(products.c.sku == sku)
         if for_update:
@@ -62,8 +70,11 @@ class SqlProductRepository(SqlRepository):
     async def kinds(self, skus: Collection[str]) -> dict[str, ItemKind]:
         if not skus:
             return {}
-        rows = await self.session.execute(_KINDS, {"skus": list(skus)})
-        return {sku: ItemKind(kind) for sku, kind in rows}
+        known = self._kinds
+        if unknown := [sku for sku in skus if sku not in known]:
+            rows = await self.session.execute(_KINDS, {"skus": unknown})
+            known.update((sku, ItemKind(kind)) for sku, kind in rows)
+        return {sku: known[sku] for sku in skus if sku in known}
 
     async def add(
         self,
@@ -74,6 +85,7 @@ class SqlProductRepository(SqlRepository):
         description: str | None,
         details: CatalogueDetails = NO_DETAILS,
     ) -> Product | None:
+        self._kinds.clear()
         row = (
             await self.session.execute(
                 insert(products)
@@ -99,6 +111,7 @@ class SqlProductRepository(SqlRepository):
         description: str | None,
         details: CatalogueDetails = NO_DETAILS,
     ) -> Product:
+        self._kinds.clear()
         row = (
             await self.session.execute(
                 update(products)

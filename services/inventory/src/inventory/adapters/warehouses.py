@@ -15,12 +15,23 @@ from inventory.adapters.rows import record_of
 from inventory.adapters.tables import transfer_lines, transfers, warehouses
 from inventory.domain.warehouses import Transfer, TransferStatus, Warehouse
 from inventory.service_layer.ports import Page
-from servicekit.unit_of_work import SqlRepository
+from servicekit.unit_of_work import SqlRepository, transaction_memo
 
 
 class SqlWarehouseRepository(SqlRepository):
+    """Warehouses; the list read is kept for the rest of the transaction (a batch of
+    confirmations picks among the same warehouses order after order) until a warehouse is
+    written or locked through this repository (`transaction_memo`). Each read still builds its
+    own `Warehouse`s."""
+
+    @property
+    def _memo(self) -> dict[str, list[Row[Any]]]:
+        return transaction_memo(self.session, "inventory.warehouses")
+
     async def all(self) -> list[Warehouse]:
-        rows = await self.session.execute(select(warehouses).order_by(warehouses.c.code))
+        if (rows := self._memo.get("all")) is None:
+            found = await self.session.execute(select(warehouses).order_by(warehouses.c.code))
+            rows = self._memo["all"] = list(found)
         return [record_of(Warehouse, row) for row in rows]
 
     async def get(self, code: str, *, for_update: bool = False) -> Warehouse | None:
@@ -31,12 +42,14 @@ class SqlWarehouseRepository(SqlRepository):
         return record_of(Warehouse, row) if row is not None else None
 
     async def lock_all(self) -> list[Warehouse]:
+        self._memo.clear()
         rows = await self.session.execute(
             select(warehouses).order_by(warehouses.c.code).with_for_update()
         )
         return [record_of(Warehouse, row) for row in rows]
 
     async def add(self, warehouse: Warehouse) -> Warehouse | None:
+        self._memo.clear()
         row = (
             await self.session.execute(
                 insert(warehouses)
@@ -54,6 +67,7 @@ class SqlWarehouseRepository(SqlRepository):
         return record_of(Warehouse, row) if row is not None else None
 
     async def save(self, warehouse: Warehouse) -> None:
+        self._memo.clear()
         await self.session.execute(
             update(warehouses)
             .where(warehouses.c.code == warehouse.code)
