@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -17,13 +17,15 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    TableValuedAlias,
     Text,
+    bindparam,
     event,
     exc,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.dialects.postgresql.dml import Insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -190,3 +192,22 @@ async def insert_new_rows(
 @functools.cache
 def _insert_ignoring_conflicts(table: Table, conflict_columns: tuple[str, ...] | None) -> Insert:
     return insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+def unnested(table: Table, columns: Sequence[str], prefix: str) -> TableValuedAlias:
+    """Rows given as one array parameter per column (`<prefix>_<column>`, typed as `table`'s
+    column), as a FROM: `unnest(...) AS anon(<columns>)`. A statement that writes or matches
+    them is one round trip however many rows (`as_arrays` gives the parameters)."""
+    arrays = [
+        bindparam(f"{prefix}_{column}", type_=ARRAY(table.c[column].type)) for column in columns
+    ]
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def as_arrays(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], prefix: str
+) -> dict[str, list[Any]]:
+    """The parameters of `unnested(table, columns, prefix)` for `rows` (each a mapping with
+    every one of `columns`), in their order."""
+    listed = list(rows)
+    return {f"{prefix}_{column}": [row[column] for row in listed] for column in columns}

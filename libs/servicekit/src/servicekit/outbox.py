@@ -54,7 +54,7 @@ from servicekit.observability import (
     OUTBOX_SHARDS_HELD,
     count_business_event,
 )
-from servicekit.sequencing import take_next_sequence
+from servicekit.sequencing import take_next_sequence, take_next_sequence_if
 from servicekit.tracing import publishing, trace_extension
 
 log = logging.getLogger(__name__)
@@ -286,7 +286,18 @@ def numbered_outbox_insert(outbox: Table, sequences: Table) -> Insert:
     """The outbox's INSERT of an event numbered as it is written (built once), from
     `numbered_outbox_row`'s parameters: the bytes are those of the event dumped with its
     number, in one round trip instead of two."""
-    numbering = event_numbering(sequences)
+    return _numbered_insert(outbox, event_numbering(sequences))
+
+
+def numbered_outbox_insert_if(outbox: Table, sequences: Table, when: ColumnElement[bool]) -> Insert:
+    """`numbered_outbox_insert` as a part of the caller's statement that records the event only
+    if `when` holds (a condition on its other parts): otherwise no row is written and no number
+    taken. Built per call: the caller builds its statement once."""
+    numbering = take_next_sequence_if(sequences, "new_key", when).cte("numbered")
+    return _numbered_insert(outbox, numbering)
+
+
+def _numbered_insert(outbox: Table, numbering: CTE) -> Insert:
     columns = ("event_id", "event_type", "topic", "key", "headers")
     values = [bindparam(f"new_{column}", type_=outbox.c[column].type) for column in columns]
     payload = numbered_payload("new_payload", numbering)

@@ -19,8 +19,19 @@ import functools
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import BigInteger, CheckConstraint, Column, MetaData, String, Table, bindparam
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.sql.dml import ReturningInsert
 
 EVENT_SEQUENCES = "event_sequences"
@@ -43,14 +54,26 @@ def take_next_sequence(sequences: Table, key_parameter: str) -> ReturningInsert[
     (built once per table and name: it runs for every event recorded). For a statement of the
     caller's that numbers an event as it writes it, as a `WITH` (`outbox.numbered_outbox_insert`).
     """
-    last = sequences.c["last"]
     key = bindparam(key_parameter, type_=sequences.c["key"].type)
-    return (
-        insert(sequences)
-        .values(key=key, last=1)
-        .on_conflict_do_update(index_elements=[sequences.c["key"]], set_={"last": last + 1})
-        .returning(last)
-    )
+    return _upsert_counter(sequences, insert(sequences).values(key=key, last=1))
+
+
+def take_next_sequence_if(
+    sequences: Table, key_parameter: str, when: ColumnElement[bool]
+) -> ReturningInsert[int]:
+    """`take_next_sequence`, only if `when` holds (a condition on other parts of the caller's
+    statement): otherwise no counter is touched and no number is taken, so none goes missing.
+    Built per call: the caller builds its statement once."""
+    key = bindparam(key_parameter, type_=sequences.c["key"].type)
+    first = select(key, literal(1, BigInteger)).where(when)
+    return _upsert_counter(sequences, insert(sequences).from_select(["key", "last"], first))
+
+
+def _upsert_counter(sequences: Table, new_row: Insert) -> ReturningInsert[int]:
+    last = sequences.c["last"]
+    return new_row.on_conflict_do_update(
+        index_elements=[sequences.c["key"]], set_={"last": last + 1}
+    ).returning(last)
 
 
 def create_event_sequences_table() -> None:

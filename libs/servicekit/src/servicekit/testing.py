@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +24,8 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.common import OrderSnapshot
@@ -536,3 +537,19 @@ class Suite:
         service.stop()
         service.start()
         await service.wait_ready()
+
+
+@contextlib.contextmanager
+def statements_sent(engine: Engine | Connection) -> Iterator[list[str]]:
+    """The SQL statements `engine` (a session's bind) sends while the block runs, in order: for
+    tests that pin how many round trips a use case costs."""
+    sent: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
