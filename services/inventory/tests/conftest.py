@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import itertools
 import sys
-from collections.abc import AsyncIterator, Collection, Iterable, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ from inventory.domain.model import (
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import (
     Carriage,
+    Move,
     Movement,
     OrderDemand,
     Product,
@@ -192,24 +193,39 @@ class FakeStockLevels:
         if (level.warehouse, level.sku) in self.levels:
             self.levels[level.warehouse, level.sku] = replace(level)
 
-    async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
-        point = (
-            self.points.effective(level.sku, level.warehouse) if self.points is not None else None
-        )
-        if point is None:
+    async def get_with_point(
+        self, sku: str, warehouse: str = MAIN_WAREHOUSE
+    ) -> tuple[StockLevel, ReorderPoint | None] | None:
+        level = await self.get(sku, warehouse)
+        if level is None:
             return None
+        point = self.points.effective(sku, warehouse) if self.points is not None else None
+        return level, point
+
+    async def dropped_below_reorder_point(
+        self, level: StockLevel, point: ReorderPoint | None
+    ) -> bool:
+        if point is None:
+            return False
         place = (level.warehouse, level.sku)
         if level.available >= point.reorder_point:
             self.low.discard(place)
-            return None
+            return False
         if place in self.low:
-            return None
+            return False
         self.low.add(place)
-        return point
+        return True
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         row = change.entry(level)
         self.ledger.append(Movement(id=len(self.ledger) + 1, created_at=self.clock.now, **row))
+
+    async def save_moved(self, moves: Sequence[Move]) -> None:
+        if len({(level.warehouse, level.sku) for level, _change in moves}) < len(moves):
+            raise ValueError("a level moved twice in one statement")
+        for level, change in moves:
+            await self.save(level)
+            await self.add_movement(level, change)
 
     async def movements(
         self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE
@@ -617,6 +633,24 @@ class FakeUnitOfWork:
     async def at_commit(self, key: str, work: AtCommit) -> None:
         """At once: a fake has no commit (SqlUnitOfWork defers it, and runs it once per key)."""
         await work()
+
+    async def claim_reserved(
+        self,
+        demand: OrderDemand,
+        *,
+        causation_id: str | None,
+        moves: Sequence[Move],
+        lines: Mapping[str, Decimal],
+        warehouses: Mapping[str, str],
+        event: CloudEvent[Any],
+    ) -> bool:
+        """The parts in turn: the SQL statement writes them only if it claimed the demand."""
+        if not await self.reservations.claim_demand(demand, causation_id=causation_id):
+            return False
+        await self.stock.save_moved(moves)
+        await self.reservations.add_lines(demand.order_id, lines, LineStatus.RESERVED, warehouses)
+        await self.record(event)
+        return True
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

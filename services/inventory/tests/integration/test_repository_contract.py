@@ -6,21 +6,24 @@ Each SQL case runs in a transaction that is rolled back at its end.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stdnum import ean
 
 from contracts import EventType, new_event
-from contracts.events import StockReleased
+from contracts.common import StockLine
+from contracts.events import StockReleased, StockReserved
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
+    MAIN_WAREHOUSE,
     Backorder,
     DemandStatus,
     ItemKind,
@@ -35,7 +38,7 @@ from inventory.domain.revisions import Wait
 from inventory.domain.warehouses import Warehouse
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.service_layer.ports import UnitOfWork
-from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
+from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture, statements_sent
 
 D = Decimal
 
@@ -273,6 +276,72 @@ async def test_the_ledger_keeps_each_change_with_the_level_it_left(uow: UnitOfWo
     assert await uow.stock.movements(code("NONE"), limit=5, after_id=None) == ([], False)
 
 
+async def test_levels_are_saved_with_their_movements_together(uow: UnitOfWork) -> None:
+    a, b = code("A"), code("B")
+    await stocked(uow, a, "5")
+    await stocked(uow, b, "3", "1")
+    reserving = StockLevel(sku=a, on_hand=D(5), reserved=D(2))
+    shipping = StockLevel(sku=b, on_hand=D(2), reserved=D(0))
+    await uow.stock.save_moved(
+        [
+            (reserving, StockChange.of_order(MovementKind.RESERVATION, "SO-A", D(2), "confirmed")),
+            (shipping, StockChange(MovementKind.SHIPMENT, D(-1), D(-1), "s-1", "shipped", "SO-B")),
+        ]
+    )
+    assert await uow.stock.get(a) == reserving
+    assert await uow.stock.get(b) == shipping
+    (of_a,), _ = await uow.stock.movements(a, limit=5, after_id=None)
+    (of_b,), _ = await uow.stock.movements(b, limit=5, after_id=None)
+    assert (of_a.kind, of_a.reserved_change, of_a.reserved, of_a.order_id) == (
+        MovementKind.RESERVATION,
+        D(2),
+        D(2),
+        "SO-A",
+    )
+    assert (of_b.kind, of_b.on_hand_change, of_b.on_hand, of_b.reason, of_b.reference) == (
+        MovementKind.SHIPMENT,
+        D(-1),
+        D(2),
+        "shipped",
+        "s-1",
+    )
+    await uow.stock.save_moved([])  # nothing to save: nothing sent
+    twice = StockChange(MovementKind.RECEIPT, D(1), D(1), "adj-1")
+    with pytest.raises(ValueError, match="twice"):
+        await uow.stock.save_moved([(reserving, twice), (reserving, twice)])
+
+
+async def test_a_level_is_read_with_its_reorder_point_which_tells_when_it_drops_below(
+    uow: UnitOfWork,
+) -> None:
+    sku = code()
+    await stocked(uow, sku, "10", "2")
+    assert await uow.stock.get_with_point(code("NONE")) is None
+    level = StockLevel(sku=sku, on_hand=D(10), reserved=D(2))
+    assert await uow.stock.get_with_point(sku) == (level, None)
+    assert not await uow.stock.dropped_below_reorder_point(level, None)
+
+    await uow.reorder_points.set(ReorderPoint(sku, D(5), D(20)))
+    read = await uow.stock.get_with_point(sku)
+    assert read is not None
+    assert read[0] == level
+    assert read[1] is not None
+    assert (read[1].reorder_point, read[1].reorder_quantity) == (D(5), D(20))
+    await uow.reorder_points.set(ReorderPoint(sku, D(9), D(30), warehouse=MAIN_WAREHOUSE))
+    own = await uow.stock.get_with_point(sku)
+    assert own is not None
+    assert own[1] is not None
+    assert (own[1].reorder_point, own[1].reorder_quantity) == (D(9), D(30))  # the warehouse's
+
+    point = own[1]
+    low = StockLevel(sku=sku, on_hand=D(10), reserved=D(2))  # 8 available, below 9
+    assert await uow.stock.dropped_below_reorder_point(low, point)
+    assert not await uow.stock.dropped_below_reorder_point(low, point)  # below already
+    back = StockLevel(sku=sku, on_hand=D(20), reserved=D(2))
+    assert not await uow.stock.dropped_below_reorder_point(back, point)
+    assert await uow.stock.dropped_below_reorder_point(low, point)  # below again
+
+
 # --- order demands and reservation lines --------------------------------------------------------
 
 
@@ -292,6 +361,63 @@ async def test_a_demand_is_claimed_once_and_changes_status(uow: UnitOfWork) -> N
     cancelled = await uow.reservations.lock_demand(order)
     assert cancelled is not None
     assert cancelled.status is DemandStatus.CANCELLED
+
+
+async def recorded_ids(uow: UnitOfWork) -> set[str]:
+    """The ids of the events recorded so far in this case (the outbox, on SQL)."""
+    if isinstance(uow, SqlUnitOfWork):
+        return set((await uow.session.execute(select(uow.outbox.c.event_id))).scalars())
+    fake: Any = uow
+    return {event.id for event in fake.events}
+
+
+async def test_a_reservation_is_written_only_by_the_claim_of_its_demand(uow: UnitOfWork) -> None:
+    sku, order = code(), code("SO")
+    await stocked(uow, sku, "10")
+    reserved = StockLevel(sku=sku, on_hand=D(10), reserved=D(4))
+    change = StockChange.of_order(MovementKind.RESERVATION, order, D(4), "confirmed")
+    event = new_event(
+        EventType.STOCK_RESERVED,
+        StockReserved(order_id=order, lines=[StockLine(sku=sku, quantity=D(4))]),
+        source="/inventory",
+        subject=order,
+    )
+    demand = OrderDemand(order, "SO-7", DemandStatus.RESERVED, correlation_id=f"flow-{order}")
+
+    async def reserve(level: StockLevel, announced: Any) -> bool:
+        return await uow.claim_reserved(
+            demand,
+            causation_id="cause-1",
+            moves=[(level, change)],
+            lines={sku: D(4)},
+            warehouses={sku: MAIN_WAREHOUSE},
+            event=announced,
+        )
+
+    assert await reserve(reserved, event)
+    claimed = await uow.reservations.lock_demand(order)
+    assert claimed is not None
+    assert (claimed.number, claimed.status, claimed.correlation_id) == (
+        "SO-7",
+        DemandStatus.RESERVED,
+        f"flow-{order}",
+    )
+    assert await uow.stock.get(sku) == reserved
+    assert [m.reserved for m in (await uow.stock.movements(sku, limit=5, after_id=None))[0]] == [
+        D(4)
+    ]
+    line = (await uow.reservations.lines(order))[sku]
+    assert (line.quantity, line.status, line.warehouse) == (D(4), LineStatus.RESERVED, "MAIN")
+    assert event.id in await recorded_ids(uow)
+
+    # The same order again (a redelivery, or a second confirmation): nothing is written.
+    again = event.model_copy(update={"id": f"{event.id}-again"})
+    more = StockLevel(sku=sku, on_hand=D(10), reserved=D(8))
+    assert not await reserve(more, again)
+    assert await uow.stock.get(sku) == reserved
+    assert len((await uow.stock.movements(sku, limit=5, after_id=None))[0]) == 1
+    assert (await uow.reservations.lines(order))[sku].quantity == D(4)
+    assert again.id not in await recorded_ids(uow)
 
 
 async def test_lines_are_added_saved_and_backordered_ones_dropped(uow: UnitOfWork) -> None:
@@ -510,20 +636,61 @@ async def test_a_unit_of_work_reads_kinds_and_warehouses_once(
             uow = SqlUnitOfWork(session)
             sku = code()
             await uow.products.add(sku=sku, name="Cable", kind=ItemKind.PRODUCT, description=None)
-            statements: list[str] = []
-
-            def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-                statements.append(statement)
-
-            engine = session.get_bind()
-            event.listen(engine, "before_cursor_execute", count)
-            try:
+            with statements_sent(session.get_bind()) as statements:
                 for _ in range(3):
                     per_event = SqlUnitOfWork(session)
                     assert await per_event.products.kinds([sku]) == {sku: ItemKind.PRODUCT}
                     assert await per_event.warehouses.all()
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
             assert len(statements) == 2, statements  # the kinds once, the warehouses once
+        finally:
+            await session.rollback()
+
+
+async def test_a_reservation_is_one_statement_and_a_refused_one_takes_no_number(
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The claim, the level, its movement, the line and the numbered event go in one round trip;
+    a second claim of the order writes nothing, so the order's next event takes the next number
+    (no gap)."""
+    async with contract_sessions() as session:
+        await session.begin()
+        try:
+            uow = SqlUnitOfWork(session)
+            sku, order = code(), code("SO")
+            await stocked(uow, sku, "10")
+            demand = OrderDemand(order, None, DemandStatus.RESERVED, correlation_id="flow")
+
+            def reserved_event() -> Any:
+                payload = StockReserved(order_id=order, lines=[StockLine(sku=sku, quantity=D(1))])
+                return new_event(
+                    EventType.STOCK_RESERVED, payload, source="/inventory", subject=order
+                )
+
+            async def reserve(reserved: str) -> bool:
+                level = StockLevel(sku=sku, on_hand=D(10), reserved=D(reserved))
+                return await uow.claim_reserved(
+                    demand,
+                    causation_id=None,
+                    moves=[
+                        (level, StockChange.of_order(MovementKind.RESERVATION, order, D(1), ""))
+                    ],
+                    lines={sku: D(1)},
+                    warehouses={sku: MAIN_WAREHOUSE},
+                    event=reserved_event(),
+                )
+
+            with statements_sent(session.get_bind()) as statements:
+                assert await reserve("1")
+            assert len(statements) == 1, statements
+
+            assert not await reserve("2")
+            await uow.record(reserved_event())
+            payloads = await session.execute(
+                select(uow.outbox.c.payload)
+                .where(uow.outbox.c.key == order)
+                .order_by(uow.outbox.c.id)
+            )
+            numbers = [json.loads(payload)["sequence"] for payload in payloads.scalars()]
+            assert numbers == [1, 2]
         finally:
             await session.rollback()

@@ -6,15 +6,28 @@ shipments (which take `FOR KEY SHARE`) never wait for them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, tuple_, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import WarehouseRepository, record_of
+from inventory.adapters.stock_levels import moved_levels
 from inventory.adapters.tables import order_demands, reservation_lines
 from inventory.domain.model import (
     Backorder,
@@ -24,6 +37,8 @@ from inventory.domain.model import (
 )
 from inventory.domain.records import OrderDemand, ReservationFilter, ReservationRecord
 from inventory.service_layer.ports import Page
+from servicekit.db import as_arrays, unnested
+from servicekit.outbox import numbered_outbox_insert_if
 
 
 def _demand(row: Row[Any]) -> OrderDemand:
@@ -41,9 +56,17 @@ def _line(row: Row[Any]) -> ReservationLine:
 
 
 # An order's demand claimed once (None when it was already), and a reservation line written
-# back: statements built once (building them per call cost more than sending them).
+# back: statements built once (building them per call cost more than sending them). The claim
+# names its values `demand_<column>` (`demand_parameters`): it is also a part of a statement.
+_CLAIMED_COLUMNS = ("order_id", "number", "status", "correlation_id", "causation_id", "warehouse")
 _CLAIM_DEMAND = (
     insert(order_demands)
+    .values(
+        {
+            column: bindparam(f"demand_{column}", type_=order_demands.c[column].type)
+            for column in _CLAIMED_COLUMNS
+        }
+    )
     .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
     .returning(order_demands.c.seq)
 )
@@ -71,6 +94,70 @@ _LINES = (
 _LINES_LOCKED = _LINES.with_for_update()
 
 
+def demand_parameters(demand: OrderDemand, causation_id: str | None) -> dict[str, Any]:
+    """The parameters of the claim of `demand` (`claim_demand`, `claiming_reservation`)."""
+    return {
+        "demand_order_id": demand.order_id,
+        "demand_number": demand.number,
+        "demand_status": demand.status.value,
+        "demand_correlation_id": demand.correlation_id,
+        "demand_causation_id": causation_id,
+        "demand_warehouse": demand.warehouse,
+    }
+
+
+_LINE_COLUMNS = ("warehouse", "sku", "quantity")
+
+
+def line_parameters(
+    status: LineStatus, quantities: Mapping[str, Decimal], warehouses: Mapping[str, str]
+) -> dict[str, Any]:
+    """The parameters of `claiming_reservation`'s lines: a line per SKU of `quantities`, in the
+    warehouse `warehouses` gives it."""
+    lines = (
+        {"warehouse": warehouses[sku], "sku": sku, "quantity": quantity}
+        for sku, quantity in sorted(quantities.items())
+    )
+    return {"line_status": status.value, **as_arrays(lines, _LINE_COLUMNS, "line")}
+
+
+@functools.cache
+def claiming_reservation(outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]:
+    """One statement (built once per shape) that claims an order's demand (`demand_parameters`)
+    and, only if it claimed it now, saves its levels with their movements (`moved_parameters`),
+    adds its lines (`line_parameters`) and records its event (`numbered_outbox_row`'s
+    parameters); with `notify`, it wakes the relay too (`channel`). Its one row: the demand's
+    `seq` if claimed now, else None.
+
+    Each part writes a table no other part writes or reads; the lines' foreign key, checked at
+    the statement's end, sees the demand it adds (ADR 42)."""
+    claimed = _CLAIM_DEMAND.cte("demand_claimed")
+    now = exists(claimed.select())
+    save, ledger = moved_levels(now)
+    rows = unnested(reservation_lines, _LINE_COLUMNS, "line")
+    lines = reservation_lines.insert().from_select(
+        ["order_id", *_LINE_COLUMNS, "status"],
+        select(
+            bindparam("demand_order_id", type_=reservation_lines.c.order_id.type),
+            *(rows.c[column] for column in _LINE_COLUMNS),
+            bindparam("line_status", type_=reservation_lines.c.status.type),
+        ).where(now),
+    )
+    columns: list[Any] = [select(claimed.c.seq).scalar_subquery().label("claimed")]
+    if notify:  # one row, so one call
+        columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
+    statement = select(*columns)
+    parts = {
+        "levels_saved": save,
+        "movements_added": ledger,
+        "lines_added": lines,
+        "recorded": numbered_outbox_insert_if(outbox, sequences, now),
+    }
+    for name, part in parts.items():
+        statement = statement.add_cte(part.cte(name))
+    return statement
+
+
 def _record(row: Row[Any]) -> ReservationRecord:
     return record_of(ReservationRecord, row, status=LineStatus(row.status))
 
@@ -79,17 +166,7 @@ class SqlReservationRepository(WarehouseRepository):
     # --- order demands ---------------------------------------------------------------------------
 
     async def claim_demand(self, demand: OrderDemand, *, causation_id: str | None) -> bool:
-        claimed = await self.session.execute(
-            _CLAIM_DEMAND,
-            {
-                "order_id": demand.order_id,
-                "number": demand.number,
-                "status": demand.status.value,
-                "correlation_id": demand.correlation_id,
-                "causation_id": causation_id,
-                "warehouse": demand.warehouse,
-            },
-        )
+        claimed = await self.session.execute(_CLAIM_DEMAND, demand_parameters(demand, causation_id))
         return claimed.first() is not None
 
     async def lock_demand(self, order_id: str) -> OrderDemand | None:

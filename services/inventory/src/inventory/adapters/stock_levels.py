@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Update,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 
@@ -14,8 +25,9 @@ from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.tables import stock_levels, stock_movements
 from inventory.domain.model import MAIN_WAREHOUSE, MovementKind, StockLevel
 from inventory.domain.purchasing import ReorderPoint
-from inventory.domain.records import Movement, StockChange
+from inventory.domain.records import Move, Movement, StockChange
 from inventory.service_layer.ports import Page
+from servicekit.db import as_arrays, unnested
 
 # Every stock movement reads, locks and writes its level and checks it against the reorder
 # point: statements built once (building them per call cost more than sending them).
@@ -23,7 +35,13 @@ _HERE = (
     stock_levels.c.warehouse == bindparam("level_warehouse"),  # not a column's name: an
     stock_levels.c.sku == bindparam("level_sku"),  # UPDATE keeps those for its SET clause
 )
-_POINT_OF_LEVEL = effective_point(bindparam("level_sku"), bindparam("level_warehouse"))
+# A level with the reorder point in force for it (none: NULLs), read once for its events.
+_POINT_OF_LEVEL = effective_point(bindparam("level_sku"), bindparam("level_warehouse")).subquery()
+_LEVEL_AND_POINT = (
+    select(stock_levels, _POINT_OF_LEVEL.c.reorder_point, _POINT_OF_LEVEL.c.reorder_quantity)
+    .select_from(stock_levels.outerjoin(_POINT_OF_LEVEL, true()))
+    .where(*_HERE)
+)
 _NO_LONGER_LOW = (
     update(stock_levels).where(*_HERE, stock_levels.c.low_since.is_not(None)).values(low_since=None)
 )
@@ -51,6 +69,54 @@ _LOCK_IN = (
     .order_by(stock_levels.c.warehouse, stock_levels.c.sku)
     .with_for_update()
 )
+
+# Levels saved with their ledger rows, as arrays (`moved_parameters`): one statement for any
+# number of them.
+_SAVED_COLUMNS = ("warehouse", "sku", "on_hand", "reserved")
+_MOVEMENT_COLUMNS = tuple(  # all but the row's id and time, which the database gives
+    column.name for column in stock_movements.c if column.name not in ("id", "created_at")
+)
+
+
+def moved_levels(when: ColumnElement[bool] | None = None) -> tuple[Update, Insert]:
+    """The UPDATE that saves levels and the INSERT that adds their movements, from
+    `moved_parameters`' arrays, each writing only if `when` holds (a condition on the other
+    parts of the caller's statement). Neither reads what the other writes: they may be parts of
+    one statement."""
+    guard = true() if when is None else when
+    saved = unnested(stock_levels, _SAVED_COLUMNS, "level")
+    save = (
+        update(stock_levels)
+        .where(stock_levels.c.warehouse == saved.c.warehouse, stock_levels.c.sku == saved.c.sku)
+        .where(guard)
+        .values(on_hand=saved.c.on_hand, reserved=saved.c.reserved, updated_at=func.now())
+    )
+    moved = unnested(stock_movements, _MOVEMENT_COLUMNS, "movement")
+    ledger = stock_movements.insert().from_select(
+        _MOVEMENT_COLUMNS, select(*(moved.c[column] for column in _MOVEMENT_COLUMNS)).where(guard)
+    )
+    return save, ledger
+
+
+def moved_parameters(moves: Sequence[Move]) -> dict[str, list[Any]]:
+    """The parameters of `moved_levels` for `moves`: each level (already changed) with the
+    change that made it. A level appears once: an UPDATE changes a row once per statement."""
+    levels = [level for level, _change in moves]
+    if len({(level.warehouse, level.sku) for level in levels}) < len(levels):
+        raise ValueError("a level moved twice in one statement: give it once, with both changes")
+    saved = ({column: getattr(level, column) for column in _SAVED_COLUMNS} for level in levels)
+    entries = (change.entry(level) for level, change in moves)
+    return as_arrays(saved, _SAVED_COLUMNS, "level") | as_arrays(
+        entries, _MOVEMENT_COLUMNS, "movement"
+    )
+
+
+def _saving_moves() -> Insert:
+    save, ledger = moved_levels()
+    return ledger.add_cte(save.cte("levels_saved"))
+
+
+_SAVE_MOVED = _saving_moves()
 
 
 def _level(row: Row[Any]) -> StockLevel:
@@ -113,20 +179,39 @@ class SqlStockLevelRepository(WarehouseRepository):
             },
         )
 
-    async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
-        where = {"level_sku": level.sku, "level_warehouse": level.warehouse}
-        row = (await self.session.execute(_POINT_OF_LEVEL, where)).first()
+    async def get_with_point(
+        self, sku: str, warehouse: str = MAIN_WAREHOUSE
+    ) -> tuple[StockLevel, ReorderPoint | None] | None:
+        where = {"level_sku": sku, "level_warehouse": warehouse}
+        row = (await self.session.execute(_LEVEL_AND_POINT, where)).first()
         if row is None:
-            return None  # no reorder point: never low
-        if level.available >= row.reorder_point:
-            await self.session.execute(_NO_LONGER_LOW, where)
             return None
-        if (await self.session.execute(_NOW_LOW, where)).first() is None:
-            return None  # it was below already
-        return ReorderPoint(row.sku, row.reorder_point, row.reorder_quantity)
+        point = (
+            None
+            if row.reorder_point is None
+            else ReorderPoint(sku, row.reorder_point, row.reorder_quantity)
+        )
+        return _level(row), point
+
+    async def dropped_below_reorder_point(
+        self, level: StockLevel, point: ReorderPoint | None
+    ) -> bool:
+        if point is None:
+            return False  # no reorder point: never low
+        where = {"level_sku": level.sku, "level_warehouse": level.warehouse}
+        if level.available >= point.reorder_point:
+            await self.session.execute(_NO_LONGER_LOW, where)
+            return False
+        # False when it was below already
+        return (await self.session.execute(_NOW_LOW, where)).first() is not None
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         await self.session.execute(_ADD_MOVEMENT, change.entry(level))
+
+    async def save_moved(self, moves: Sequence[Move]) -> None:
+        """`save` each level and `add_movement` its change, in one statement."""
+        if moves:
+            await self.session.execute(_SAVE_MOVED, moved_parameters(moves))
 
     async def movements(
         self, sku: str, *, limit: int, after_id: int | None, warehouse: str = MAIN_WAREHOUSE

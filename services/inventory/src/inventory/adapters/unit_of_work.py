@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import CloudEvent
 from inventory.adapters.adjustments import SqlAdjustmentRepository
 from inventory.adapters.products import SqlProductRepository
 from inventory.adapters.purchase_orders import SqlPurchaseOrderRepository
 from inventory.adapters.reorder_points import SqlReorderPointRepository
-from inventory.adapters.reservations import SqlReservationRepository
+from inventory.adapters.reservations import (
+    SqlReservationRepository,
+    claiming_reservation,
+    demand_parameters,
+    line_parameters,
+)
 from inventory.adapters.returns import SqlReturnRepository
 from inventory.adapters.revisions import SqlRevisionRepository
 from inventory.adapters.shipments import SqlShipmentRepository
-from inventory.adapters.stock_levels import SqlStockLevelRepository
+from inventory.adapters.stock_levels import SqlStockLevelRepository, moved_parameters
 from inventory.adapters.stock_overview import SqlStockOverview
 from inventory.adapters.tables import metadata
 from inventory.adapters.vendors import SqlVendorRepository
 from inventory.adapters.warehouses import SqlTransferRepository, SqlWarehouseRepository
+from inventory.domain.model import LineStatus
+from inventory.domain.records import Move, OrderDemand
+from servicekit.notify import notification_due, notified
+from servicekit.outbox import NOTIFY_CHANNEL, numbered_outbox_row
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -41,6 +53,36 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.stock_overview = SqlStockOverview(session)
         self.warehouses = SqlWarehouseRepository(session)
         self.transfers = SqlTransferRepository(session)
+
+    async def claim_reserved(
+        self,
+        demand: OrderDemand,
+        *,
+        causation_id: str | None,
+        moves: Sequence[Move],
+        lines: Mapping[str, Decimal],
+        warehouses: Mapping[str, str],
+        event: CloudEvent[Any],
+    ) -> bool:
+        """Claim the order's demand and, if claimed now, save its reserved levels with their
+        movements, add its reserved lines and record `event`: one statement
+        (`claiming_reservation`). False, and nothing written, if it was claimed before."""
+        if self.sequences is None:  # never: the inventory numbers its events (ADR 8)
+            raise RuntimeError("the inventory's schema declares no event counters")
+        notify = notification_due(self.session, NOTIFY_CHANNEL)
+        statement = claiming_reservation(self.outbox, self.sequences, notify=notify)
+        parameters = (
+            demand_parameters(demand, causation_id)
+            | moved_parameters(moves)
+            | line_parameters(LineStatus.RESERVED, lines, warehouses)
+            | numbered_outbox_row(event)
+        )
+        if notify:
+            parameters["channel"] = NOTIFY_CHANNEL
+        claimed = (await self.session.execute(statement, parameters)).scalar_one() is not None
+        if notify:
+            notified(self.session, NOTIFY_CHANNEL)
+        return claimed
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -74,6 +74,10 @@ class StockChange:
         }
 
 
+# A level already changed, with the change that made it (saved with its ledger row together).
+Move = tuple[StockLevel, StockChange]
+
+
 @dataclass(frozen=True)
 class Movement:
     """One row of the stock ledger: the change and the level it left behind."""

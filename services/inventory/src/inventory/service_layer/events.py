@@ -12,6 +12,7 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.common import StockLine
 from contracts.events import StockLevelChanged, StockLow
 from inventory.domain.model import StockLevel, tidy
+from inventory.domain.purchasing import ReorderPoint
 from inventory.service_layer.ports import UnitOfWork
 
 SOURCE = "/inventory"
@@ -54,14 +55,14 @@ async def record_level(uow: UnitOfWork, level: StockLevel) -> None:
 
     async def record_committed_level() -> None:
         # Read again: the transaction may have moved it since, or undone a move (a savepoint).
-        committed = await uow.stock.get(sku, warehouse)
+        committed = await uow.stock.get_with_point(sku, warehouse)
         if committed is not None:
-            await _record_level_now(uow, committed)
+            await _record_level_now(uow, *committed)
 
     await uow.at_commit(f"stock.level_changed {sku} {warehouse}", record_committed_level)
 
 
-async def _record_level_now(uow: UnitOfWork, level: StockLevel) -> None:
+async def _record_level_now(uow: UnitOfWork, level: StockLevel, point: ReorderPoint | None) -> None:
     payload = StockLevelChanged(
         sku=level.sku,
         warehouse=level.warehouse,
@@ -71,8 +72,7 @@ async def _record_level_now(uow: UnitOfWork, level: StockLevel) -> None:
     )
     event = new_event(EventType.STOCK_LEVEL_CHANGED, payload, source=SOURCE, subject=level.sku)
     await uow.record(event, key=level.sku)
-    point = await uow.stock.dropped_below_reorder_point(level)
-    if point is not None:
+    if point is not None and await uow.stock.dropped_below_reorder_point(level, point):
         low = StockLow(
             sku=level.sku,
             warehouse=level.warehouse,

@@ -10,12 +10,13 @@ the caller's transaction ends.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from contracts import CloudEvent
 from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
     MAIN_WAREHOUSE,
@@ -29,6 +30,7 @@ from inventory.domain.model import (
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import (
     Carriage,
+    Move,
     Movement,
     OrderDemand,
     Product,
@@ -127,13 +129,26 @@ class StockLevelRepository(Protocol):
 
     async def save(self, level: StockLevel) -> None: ...
 
-    async def dropped_below_reorder_point(self, level: StockLevel) -> ReorderPoint | None:
-        """Remember whether the (locked, saved) level's available is below its product's
-        reorder point; the reorder point when it has just dropped below it, else None."""
+    async def get_with_point(
+        self, sku: str, warehouse: str = MAIN_WAREHOUSE
+    ) -> tuple[StockLevel, ReorderPoint | None] | None:
+        """The level and the reorder point in force for it (its warehouse's own, else its
+        product's; None: none), in one read; None without a level."""
+        ...
+
+    async def dropped_below_reorder_point(
+        self, level: StockLevel, point: ReorderPoint | None
+    ) -> bool:
+        """Remember whether the (locked, saved) level's available is below `point`, the reorder
+        point in force for it (`get_with_point`); True when it has just dropped below it."""
         ...
 
     async def add_movement(self, level: StockLevel, change: StockChange) -> None:
         """Write one ledger row: the change and the level it left (`level` is already after)."""
+        ...
+
+    async def save_moved(self, moves: Sequence[Move]) -> None:
+        """`save` each level and `add_movement` its change, in one statement (a level once)."""
         ...
 
     async def movements(
@@ -350,4 +365,19 @@ class UnitOfWork(RecordsEvents, Protocol):
     async def at_commit(self, key: str, work: AtCommit) -> None:
         """Run `work` once, right before the transaction commits: a second call with the same
         `key` in the same transaction does nothing."""
+        ...
+
+    async def claim_reserved(
+        self,
+        demand: OrderDemand,
+        *,
+        causation_id: str | None,
+        moves: Sequence[Move],
+        lines: Mapping[str, Decimal],
+        warehouses: Mapping[str, str],
+        event: CloudEvent[Any],
+    ) -> bool:
+        """Claim the order's demand (`reservations.claim_demand`) and, only if claimed now,
+        `stock.save_moved(moves)`, add its reserved `lines` (SKU → quantity, in `warehouses`)
+        and `record(event)`. False, and nothing written, if it was claimed before."""
         ...

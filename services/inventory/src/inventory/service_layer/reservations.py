@@ -32,6 +32,7 @@ from inventory.domain.model import (
     tidy,
 )
 from inventory.domain.records import (
+    Move,
     OrderDemand,
     ReservationFilter,
     ReservationRecord,
@@ -51,6 +52,19 @@ class ReservationOutcome(StrEnum):
     BACKORDERED = "backordered"
 
 
+def _reservation_moves(
+    order_id: str, demand: Mapping[str, Decimal], levels: Mapping[str, StockLevel], reason: str
+) -> list[Move]:
+    """Levels already reserved in memory, each with its ledger row, in SKU order."""
+    return [
+        (
+            levels[sku],
+            StockChange.of_order(MovementKind.RESERVATION, order_id, demand[sku], reason),
+        )
+        for sku in sorted(demand)
+    ]
+
+
 async def _record_reservations(
     uow: UnitOfWork,
     order_id: str,
@@ -59,31 +73,36 @@ async def _record_reservations(
     reason: str,
 ) -> None:
     """Persist levels already reserved in memory, with one ledger row per SKU."""
+    await uow.stock.save_moved(_reservation_moves(order_id, demand, levels, reason))
     for sku in sorted(demand):
-        level = levels[sku]
-        await uow.stock.save(level)
-        await record_level(uow, level)
-        await uow.stock.add_movement(
-            level, StockChange.of_order(MovementKind.RESERVATION, order_id, demand[sku], reason)
-        )
+        await record_level(uow, levels[sku])
+
+
+Cause = CloudEvent[OrderConfirmed] | CloudEvent[OrderCancelled] | CloudEvent[OrderClosedShort]
+
+
+def _demand_of(
+    cause: Cause,
+    *,
+    order_id: str,
+    number: str | None,
+    status: DemandStatus,
+    warehouse: str | None = None,
+) -> OrderDemand:
+    correlation_id = cause.correlationid or cause.id
+    return OrderDemand(order_id, number, status, correlation_id=correlation_id, warehouse=warehouse)
 
 
 async def _claim(
     uow: UnitOfWork,
-    cause: CloudEvent[OrderConfirmed] | CloudEvent[OrderCancelled] | CloudEvent[OrderClosedShort],
+    cause: Cause,
     *,
     order_id: str,
     number: str | None,
     status: DemandStatus,
     warehouse: str | None = None,
 ) -> bool:
-    demand = OrderDemand(
-        order_id,
-        number,
-        status,
-        correlation_id=cause.correlationid or cause.id,
-        warehouse=warehouse,
-    )
+    demand = _demand_of(cause, order_id=order_id, number=number, status=status, warehouse=warehouse)
     return await uow.reservations.claim_demand(demand, causation_id=cause.id)
 
 
@@ -110,20 +129,18 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
     named = order.warehouse
     tried = candidates(await uow.warehouses.all(), named)
     locked = await uow.stock.lock_in((w, sku) for w in tried for sku in demand)
-    claimed = await _claim(
-        uow,
-        cause,
-        order_id=order_id,
-        number=number,
-        status=DemandStatus.RESERVED,
-        warehouse=named,
-    )
-    if not claimed:
-        return ReservationOutcome.ALREADY_HANDLED
-
     plan = allocate(demand, locked, tried, split=bool(order.split_allowed))
     if plan is None:
-        await uow.reservations.set_demand_status(order_id, DemandStatus.BACKORDERED)
+        claimed = await _claim(
+            uow,
+            cause,
+            order_id=order_id,
+            number=number,
+            status=DemandStatus.BACKORDERED,
+            warehouse=named,
+        )
+        if not claimed:
+            return ReservationOutcome.ALREADY_HANDLED
         waiting_in = named or (tried[0] if tried else MAIN_WAREHOUSE)
         await uow.reservations.add_lines(
             order_id, demand, LineStatus.BACKORDERED, {sku: waiting_in for sku in demand}
@@ -145,17 +162,27 @@ async def reserve_order(uow: UnitOfWork, cause: CloudEvent[OrderConfirmed]) -> R
         await uow.record(failed)
         return ReservationOutcome.BACKORDERED
 
+    # Reserved in memory, then claimed and written in one go: nothing is written if the order
+    # was acted on before (the levels read are then dropped).
     levels = {sku: locked[(plan[sku], sku)] for sku in sorted(demand)}
     for sku in sorted(demand):
         levels[sku].reserve(demand[sku])
-    await _record_reservations(
-        uow, order_id, demand, levels, reason=f"order {number or order_id} confirmed"
-    )
-    await uow.reservations.add_lines(order_id, demand, LineStatus.RESERVED, plan)
+    reason = f"order {number or order_id} confirmed"
     reserved = StockReserved(order_id=order_id, lines=stock_lines(demand))
-    await uow.record(
-        cause.caused(EventType.STOCK_RESERVED, reserved, source=SOURCE, subject=order_id)
+    claimed = await uow.claim_reserved(
+        _demand_of(
+            cause, order_id=order_id, number=number, status=DemandStatus.RESERVED, warehouse=named
+        ),
+        causation_id=cause.id,
+        moves=_reservation_moves(order_id, demand, levels, reason),
+        lines=demand,
+        warehouses=plan,
+        event=cause.caused(EventType.STOCK_RESERVED, reserved, source=SOURCE, subject=order_id),
     )
+    if not claimed:
+        return ReservationOutcome.ALREADY_HANDLED
+    for sku in sorted(demand):
+        await record_level(uow, levels[sku])
     return ReservationOutcome.RESERVED
 
 
@@ -230,6 +257,7 @@ async def release_order(
         text = f"order {number or order_id} {ended}" + (f": {reason}" if reason else "")
         released: dict[str, Decimal] = {}
         freed: dict[str, dict[str, Decimal]] = {}  # warehouse → SKU → released there
+        moves: list[Move] = []
         for sku, line in lines.items():
             if line.open <= 0:
                 continue
@@ -239,11 +267,11 @@ async def release_order(
             released[sku] = amount
             freed.setdefault(line.warehouse, {})[sku] = amount
             await uow.reservations.save_line(line)
-            await uow.stock.save(level)
             await record_level(uow, level)
-            await uow.stock.add_movement(
-                level, StockChange.of_order(MovementKind.RELEASE, order_id, -amount, text)
+            moves.append(
+                (level, StockChange.of_order(MovementKind.RELEASE, order_id, -amount, text))
             )
+        await uow.stock.save_moved(moves)
         await uow.reservations.drop_backordered_lines(order_id)
         await uow.revisions.replace_waits(order_id, {})  # what revisions left waiting
         await uow.reservations.set_demand_status(order_id, DemandStatus.CANCELLED)

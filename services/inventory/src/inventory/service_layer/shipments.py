@@ -55,15 +55,19 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
         carriage=command.carriage,
         warehouse=warehouse,
     )
-    for sku, amount in plan.lines.items():
+    reason = f"shipment {shipment_id} of order {order_id}"
+    for sku in plan.lines:
         await uow.reservations.save_line(held[sku])
-        await uow.stock.save(levels[sku])
         await record_level(uow, levels[sku])
-        reason = f"shipment {shipment_id} of order {order_id}"
-        await uow.stock.add_movement(
-            levels[sku],
-            StockChange(MovementKind.SHIPMENT, -amount, -amount, shipment_id, reason, order_id),
-        )
+    await uow.stock.save_moved(
+        [
+            (
+                levels[sku],
+                StockChange(MovementKind.SHIPMENT, -amount, -amount, shipment_id, reason, order_id),
+            )
+            for sku, amount in plan.lines.items()
+        ]
+    )
     event = command_event(
         EventType.SHIPMENT_DISPATCHED,
         ShipmentDispatched(
