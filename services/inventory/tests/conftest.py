@@ -34,9 +34,9 @@ from inventory.domain.model import (
 )
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import (
-    Carriage,
     Move,
     Movement,
+    NewShipment,
     OrderDemand,
     Product,
     ReservationFilter,
@@ -428,16 +428,17 @@ class FakeReservations:
                 order_id, sku, where, amount, Decimal(0), Decimal(0), status, now, now
             )
 
-    async def save_line(self, line: ReservationLine) -> None:
-        key = (line.order_id, line.sku)
-        if key in self.records:
-            self.records[key] = replace(
-                self.records[key],
-                shipped_quantity=line.shipped,
-                released_quantity=line.released,
-                status=line.status,
-                updated_at=self.clock.now,
-            )
+    async def save_lines(self, lines: Sequence[ReservationLine]) -> None:
+        for line in lines:
+            key = (line.order_id, line.sku)
+            if key in self.records:
+                self.records[key] = replace(
+                    self.records[key],
+                    shipped_quantity=line.shipped,
+                    released_quantity=line.released,
+                    status=line.status,
+                    updated_at=self.clock.now,
+                )
 
     async def drop_backordered_lines(self, order_id: str) -> None:
         for record in self._of(order_id):
@@ -485,28 +486,8 @@ class FakeShipments:
         self.clock = clock
         self.rows: dict[str, Shipment] = {}
 
-    async def add(
-        self,
-        *,
-        shipment_id: str,
-        order_id: str,
-        lines: Mapping[str, Decimal],
-        fully_shipped: bool,
-        carriage: Carriage | None = None,
-        warehouse: str = MAIN_WAREHOUSE,
-    ) -> datetime:
-        carriage = carriage or Carriage()
-        self.rows[shipment_id] = Shipment(
-            shipment_id,
-            order_id,
-            dict(sorted(lines.items())),
-            fully_shipped,
-            self.clock.now,
-            carrier=carriage.carrier,
-            tracking_number=carriage.tracking_number,
-            shipping_date=carriage.shipping_date,
-            warehouse=warehouse,
-        )
+    async def add(self, shipment: NewShipment) -> datetime:
+        self.rows[shipment.id] = shipment.stored(self.clock.now)
         return self.clock.now
 
     async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:
@@ -651,6 +632,21 @@ class FakeUnitOfWork:
         await self.reservations.add_lines(demand.order_id, lines, LineStatus.RESERVED, warehouses)
         await self.record(event)
         return True
+
+    async def ship(
+        self,
+        shipment: NewShipment,
+        *,
+        saved_lines: Sequence[ReservationLine],
+        moves: Sequence[Move],
+        event: CloudEvent[Any],
+    ) -> datetime:
+        """The parts in turn, as the SQL statement writes them together."""
+        created_at = await self.shipments.add(shipment)
+        await self.reservations.save_lines(saved_lines)
+        await self.stock.save_moved(moves)
+        await self.record(event)
+        return created_at
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

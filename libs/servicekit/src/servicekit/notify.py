@@ -22,7 +22,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Insert, Select, bindparam, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Select,
+    UpdateBase,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -75,6 +85,21 @@ def notification_due(session: AsyncSession, channel: str) -> bool:
 def notified(session: AsyncSession, channel: str) -> None:
     """The session's transaction has notified `channel` (see `notification_due`)."""
     _channels_sent(session).add(channel)
+
+
+def with_parts(
+    answer: ColumnElement[Any], parts: Mapping[str, UpdateBase], *, notify: bool
+) -> Select[Any]:
+    """One statement: the SELECT of `answer` (its one column), running each of `parts` as a
+    data-modifying `WITH` named by its key (PostgreSQL runs each once, read or not); with
+    `notify`, it also wakes the listeners of `:channel` at commit (one row, so one call)."""
+    columns: list[ColumnElement[Any]] = [answer]
+    if notify:
+        columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
+    statement = select(*columns)
+    for name, part in parts.items():
+        statement = statement.add_cte(part.cte(name))
+    return statement
 
 
 @functools.cache  # per INSERT statement, itself built once by the caller

@@ -19,7 +19,7 @@ from stdnum import ean
 
 from contracts import EventType, new_event
 from contracts.common import StockLine
-from contracts.events import StockReleased, StockReserved
+from contracts.events import ShipmentDispatched, StockReleased, StockReserved
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.domain.catalogue import CatalogueDetails
 from inventory.domain.model import (
@@ -33,7 +33,14 @@ from inventory.domain.model import (
     StockLevel,
 )
 from inventory.domain.purchasing import ReorderPoint
-from inventory.domain.records import OrderDemand, ReservationFilter, StockChange, StockFilter
+from inventory.domain.records import (
+    Carriage,
+    NewShipment,
+    OrderDemand,
+    ReservationFilter,
+    StockChange,
+    StockFilter,
+)
 from inventory.domain.revisions import Wait
 from inventory.domain.warehouses import Warehouse
 from inventory.entrypoints.cli import MIGRATIONS_DIR
@@ -435,9 +442,9 @@ async def test_lines_are_added_saved_and_backordered_ones_dropped(uow: UnitOfWor
     assert waiting["A"].open == 0
 
     lines["B"].ship(D(1))
-    await uow.reservations.save_line(lines["B"])
     lines["A"].release_open()
-    await uow.reservations.save_line(lines["A"])
+    await uow.reservations.save_lines([lines["B"], lines["A"]])
+    await uow.reservations.save_lines([])  # nothing to save: nothing sent
     saved = await uow.reservations.lines(order)
     assert (saved["B"].shipped, saved["B"].status) == (D(1), LineStatus.PARTIALLY_SHIPPED)
     assert (saved["A"].released, saved["A"].status) == (D("1.5"), LineStatus.RELEASED)
@@ -549,16 +556,10 @@ async def test_shipments_are_stored_with_their_lines_and_paged(uow: UnitOfWork) 
     await claim(uow, order, DemandStatus.RESERVED)
     await claim(uow, other, DemandStatus.RESERVED)
     ids = sorted(str(uuid.uuid4()) for _ in range(3))
-    created = await uow.shipments.add(
-        shipment_id=ids[1], order_id=order, lines={"B": D(1), "A": D(2)}, fully_shipped=False
-    )
+    created = await uow.shipments.add(NewShipment(ids[1], order, {"B": D(1), "A": D(2)}, False))
     assert isinstance(created, datetime)
-    await uow.shipments.add(
-        shipment_id=ids[0], order_id=order, lines={"A": D(1)}, fully_shipped=True
-    )
-    await uow.shipments.add(
-        shipment_id=ids[2], order_id=other, lines={"C": D(1)}, fully_shipped=True
-    )
+    await uow.shipments.add(NewShipment(ids[0], order, {"A": D(1)}, True))
+    await uow.shipments.add(NewShipment(ids[2], other, {"C": D(1)}, True))
 
     shipment = await uow.shipments.get(ids[1])
     assert shipment is not None
@@ -576,6 +577,59 @@ async def test_shipments_are_stored_with_their_lines_and_paged(uow: UnitOfWork) 
         limit=5, order_id=order, after=(first[0].created_at, first[0].id)
     )
     assert ([s.id for s in rest], more) == ([ids[1]], False)
+
+
+async def ship_one(uow: UnitOfWork, sku: str, order: str, shipment_id: str) -> Any:
+    """Ship 1 of `sku` for `order` (reserved 2 of its 10): the shipment.dispatched recorded."""
+    (line,) = (await uow.reservations.lines(order, for_update=True)).values()
+    line.ship(D(1))
+    level = StockLevel(sku=sku, on_hand=D(9), reserved=D(1))
+    event = new_event(
+        EventType.SHIPMENT_DISPATCHED,
+        ShipmentDispatched(
+            order_id=order,
+            shipment_id=shipment_id,
+            lines=[StockLine(sku=sku, quantity=D(1))],
+            fully_shipped=False,
+        ),
+        source="/inventory",
+        subject=order,
+    )
+    carriage = Carriage(carrier="DHL", tracking_number="T-1")
+    await uow.ship(
+        NewShipment(shipment_id, order, {sku: D(1)}, False, carriage, MAIN_WAREHOUSE),
+        saved_lines=[line],
+        moves=[(level, StockChange(MovementKind.SHIPMENT, D(-1), D(-1), shipment_id))],
+        event=event,
+    )
+    return event
+
+
+async def test_a_shipment_is_written_with_its_lines_levels_and_event(uow: UnitOfWork) -> None:
+    sku, order, shipment_id = code(), code("SO"), str(uuid.uuid4())
+    await stocked(uow, sku, "10", "2")
+    await claim(uow, order, DemandStatus.RESERVED)
+    await uow.reservations.add_lines(order, {sku: D(2)}, LineStatus.RESERVED)
+    event = await ship_one(uow, sku, order, shipment_id)
+
+    shipment = await uow.shipments.get(shipment_id)
+    assert shipment is not None
+    assert (shipment.order_id, shipment.lines, shipment.carrier, shipment.warehouse) == (
+        order,
+        {sku: D(1)},
+        "DHL",
+        MAIN_WAREHOUSE,
+    )
+    line = (await uow.reservations.lines(order))[sku]
+    assert (line.shipped, line.status) == (D(1), LineStatus.PARTIALLY_SHIPPED)
+    assert await uow.stock.get(sku) == StockLevel(sku=sku, on_hand=D(9), reserved=D(1))
+    (moved,), _ = await uow.stock.movements(sku, limit=5, after_id=None)
+    assert (moved.kind, moved.reference, moved.on_hand) == (
+        MovementKind.SHIPMENT,
+        shipment_id,
+        D(9),
+    )
+    assert event.id in await recorded_ids(uow)
 
 
 async def test_an_adjustment_is_stored_at_the_time_of_its_transaction(uow: UnitOfWork) -> None:
@@ -646,11 +700,12 @@ async def test_a_unit_of_work_reads_kinds_and_warehouses_once(
             await session.rollback()
 
 
-async def test_a_reservation_is_one_statement_and_a_refused_one_takes_no_number(
+async def test_a_reservation_and_a_shipment_are_one_statement_each(
     contract_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """The claim, the level, its movement, the line and the numbered event go in one round trip;
-    a second claim of the order writes nothing, so the order's next event takes the next number
+    so do a shipment, its lines, the line it ships from, the level, its movement and its event.
+    A second claim of the order writes nothing, so the order's next event takes the next number
     (no gap)."""
     async with contract_sessions() as session:
         await session.begin()
@@ -681,7 +736,8 @@ async def test_a_reservation_is_one_statement_and_a_refused_one_takes_no_number(
 
             with statements_sent(session.get_bind()) as statements:
                 assert await reserve("1")
-            assert len(statements) == 1, statements
+                await ship_one(uow, sku, order, str(uuid.uuid4()))
+            assert len(statements) == 3, statements  # reserved; the lines locked, then shipped
 
             assert not await reserve("2")
             await uow.record(reserved_event())
@@ -691,6 +747,6 @@ async def test_a_reservation_is_one_statement_and_a_refused_one_takes_no_number(
                 .order_by(uow.outbox.c.id)
             )
             numbers = [json.loads(payload)["sequence"] for payload in payloads.scalars()]
-            assert numbers == [1, 2]
+            assert numbers == [1, 2, 3]  # reserved, shipped, then the event after the refusal
         finally:
             await session.rollback()

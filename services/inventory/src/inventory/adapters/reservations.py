@@ -7,18 +7,18 @@ shipments (which take `FOR KEY SHARE`) never wait for them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     exists,
     func,
-    literal_column,
     select,
     tuple_,
     update,
@@ -38,6 +38,7 @@ from inventory.domain.model import (
 from inventory.domain.records import OrderDemand, ReservationFilter, ReservationRecord
 from inventory.service_layer.ports import Page
 from servicekit.db import as_arrays, unnested
+from servicekit.notify import with_parts
 from servicekit.outbox import numbered_outbox_insert_if
 
 
@@ -70,20 +71,56 @@ _CLAIM_DEMAND = (
     .on_conflict_do_nothing(index_elements=[order_demands.c.order_id])
     .returning(order_demands.c.seq)
 )
-_SAVE_LINE = (
-    update(reservation_lines)
-    .where(
-        reservation_lines.c.order_id == bindparam("line_order_id"),  # not the columns' names:
-        reservation_lines.c.warehouse == bindparam("line_warehouse"),  # an UPDATE keeps those
-        reservation_lines.c.sku == bindparam("line_sku"),  # for its SET clause
-    )
-    .values(
-        shipped_quantity=bindparam("shipped_quantity"),
-        released_quantity=bindparam("released_quantity"),
-        status=bindparam("status"),
-        updated_at=func.now(),
-    )
+
+# Lines written back, as arrays (`saved_line_parameters`): one statement for any number.
+_SAVED_LINE_COLUMNS = (
+    "order_id",
+    "warehouse",
+    "sku",
+    "shipped_quantity",
+    "released_quantity",
+    "status",
 )
+
+
+def lines_saved() -> Update:
+    """The UPDATE that writes back reservation lines from `saved_line_parameters`' arrays (a
+    part of a statement that writes no line otherwise)."""
+    saved = unnested(reservation_lines, _SAVED_LINE_COLUMNS, "saved_line")
+    line = reservation_lines.c
+    return (
+        update(reservation_lines)
+        .where(
+            line.order_id == saved.c.order_id,
+            line.warehouse == saved.c.warehouse,
+            line.sku == saved.c.sku,
+        )
+        .values(
+            shipped_quantity=saved.c.shipped_quantity,
+            released_quantity=saved.c.released_quantity,
+            status=saved.c.status,
+            updated_at=func.now(),
+        )
+    )
+
+
+def saved_line_parameters(lines: Sequence[ReservationLine]) -> dict[str, list[Any]]:
+    """The parameters of `lines_saved` for `lines` (each once)."""
+    rows = (
+        {
+            "order_id": line.order_id,
+            "warehouse": line.warehouse,
+            "sku": line.sku,
+            "shipped_quantity": line.shipped,
+            "released_quantity": line.released,
+            "status": line.status.value,
+        }
+        for line in lines
+    )
+    return as_arrays(rows, _SAVED_LINE_COLUMNS, "saved_line")
+
+
+_SAVE_LINES = lines_saved()
 
 # An order's reservation lines (the `order_id` parameter), in SKU order.
 _LINES = (
@@ -143,19 +180,14 @@ def claiming_reservation(outbox: Table, sequences: Table, *, notify: bool) -> Se
             bindparam("line_status", type_=reservation_lines.c.status.type),
         ).where(now),
     )
-    columns: list[Any] = [select(claimed.c.seq).scalar_subquery().label("claimed")]
-    if notify:  # one row, so one call
-        columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
-    statement = select(*columns)
     parts = {
         "levels_saved": save,
         "movements_added": ledger,
         "lines_added": lines,
         "recorded": numbered_outbox_insert_if(outbox, sequences, now),
     }
-    for name, part in parts.items():
-        statement = statement.add_cte(part.cte(name))
-    return statement
+    claimed_now = select(claimed.c.seq).scalar_subquery().label("claimed")
+    return with_parts(claimed_now, parts, notify=notify)
 
 
 def _record(row: Row[Any]) -> ReservationRecord:
@@ -229,18 +261,9 @@ class SqlReservationRepository(WarehouseRepository):
             ],
         )
 
-    async def save_line(self, line: ReservationLine) -> None:
-        await self.session.execute(
-            _SAVE_LINE,
-            {
-                "line_order_id": line.order_id,
-                "line_warehouse": line.warehouse,
-                "line_sku": line.sku,
-                "shipped_quantity": line.shipped,
-                "released_quantity": line.released,
-                "status": line.status.value,
-            },
-        )
+    async def save_lines(self, lines: Sequence[ReservationLine]) -> None:
+        if lines:
+            await self.session.execute(_SAVE_LINES, saved_line_parameters(lines))
 
     async def drop_backordered_lines(self, order_id: str) -> None:
         await self.session.execute(

@@ -2,53 +2,118 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import (
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.dml import ReturningInsert
 
+from inventory.adapters.reservations import lines_saved
 from inventory.adapters.rows import WarehouseRepository, record_of
+from inventory.adapters.stock_levels import moved_levels
 from inventory.adapters.tables import shipment_lines, shipments
-from inventory.domain.model import MAIN_WAREHOUSE
-from inventory.domain.records import Carriage, Shipment
+from inventory.domain.records import NewShipment, Shipment
 from inventory.service_layer.ports import Page
+from servicekit.db import as_arrays, unnested
+from servicekit.notify import with_parts
+from servicekit.outbox import numbered_outbox_insert
 
-_ADD_SHIPMENT = shipments.insert().returning(shipments.c.created_at)  # the values as parameters
+# A shipment and its lines in one statement, built once; its values are `shipment_<column>`
+# and its lines the arrays `shipped_sku` and `shipped_quantity` (`shipment_parameters`).
+_SHIPMENT_COLUMNS = (
+    "id",
+    "order_id",
+    "warehouse",
+    "fully_shipped",
+    "carrier",
+    "tracking_number",
+    "shipping_date",
+)
+_SHIPPED_COLUMNS = ("sku", "quantity")
+
+
+def shipment_added() -> tuple[ReturningInsert[Any], Insert]:
+    """The INSERT of a shipment (returning its creation time) and the INSERT of its lines: parts
+    of one statement (the lines' foreign key is checked at its end)."""
+    shipment = shipments.insert().values(
+        {
+            column: bindparam(f"shipment_{column}", type_=shipments.c[column].type)
+            for column in _SHIPMENT_COLUMNS
+        }
+    )
+    shipped = unnested(shipment_lines, _SHIPPED_COLUMNS, "shipped")
+    lines = shipment_lines.insert().from_select(
+        ["shipment_id", *_SHIPPED_COLUMNS],
+        select(
+            bindparam("shipment_id", type_=shipment_lines.c.shipment_id.type),  # the shipment's
+            *(shipped.c[column] for column in _SHIPPED_COLUMNS),
+        ),
+    )
+    return shipment.returning(shipments.c.created_at), lines
+
+
+def shipment_parameters(shipment: NewShipment) -> dict[str, Any]:
+    """The parameters of `shipment_added`."""
+    carriage = shipment.carriage
+    shipped = ({"sku": sku, "quantity": quantity} for sku, quantity in shipment.lines.items())
+    return {
+        "shipment_id": shipment.id,
+        "shipment_order_id": shipment.order_id,
+        "shipment_warehouse": shipment.warehouse,
+        "shipment_fully_shipped": shipment.fully_shipped,
+        "shipment_carrier": carriage.carrier,
+        "shipment_tracking_number": carriage.tracking_number,
+        "shipment_shipping_date": carriage.shipping_date,
+        **as_arrays(shipped, _SHIPPED_COLUMNS, "shipped"),
+    }
+
+
+def _adding_shipment() -> ReturningInsert[Any]:
+    shipment, lines = shipment_added()
+    return shipment.add_cte(lines.cte("shipment_lines_added"))
+
+
+_ADD_SHIPMENT = _adding_shipment()
+
+
+@functools.cache
+def dispatching(outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]:
+    """One statement (built once per shape) that adds a shipment and its lines
+    (`shipment_parameters`), writes back the reservation lines it ships from
+    (`saved_line_parameters`), saves the levels it takes from with their movements
+    (`moved_parameters`) and records its event (`numbered_outbox_row`'s parameters); with
+    `notify`, it wakes the relay too (`channel`). Its one row: the shipment's creation time.
+
+    Each part writes a table no other part writes or reads (ADR 39, ADR 42)."""
+    shipment, lines = shipment_added()
+    added = shipment.cte("shipment_added")
+    save, ledger = moved_levels()
+    parts = {
+        "shipment_lines_added": lines,
+        "lines_saved": lines_saved(),
+        "levels_saved": save,
+        "movements_added": ledger,
+        "recorded": numbered_outbox_insert(outbox, sequences),
+    }
+    created_at = select(added.c.created_at).scalar_subquery().label("created_at")
+    return with_parts(created_at, parts, notify=notify)
 
 
 class SqlShipmentRepository(WarehouseRepository):
-    async def add(
-        self,
-        *,
-        shipment_id: str,
-        order_id: str,
-        lines: Mapping[str, Decimal],
-        fully_shipped: bool,
-        carriage: Carriage | None = None,
-        warehouse: str = MAIN_WAREHOUSE,
-    ) -> datetime:
-        carriage = carriage or Carriage()
-        created_at: datetime = (
-            await self.session.execute(
-                _ADD_SHIPMENT,
-                {
-                    "id": shipment_id,
-                    "order_id": order_id,
-                    "warehouse": warehouse,
-                    "fully_shipped": fully_shipped,
-                    "carrier": carriage.carrier,
-                    "tracking_number": carriage.tracking_number,
-                    "shipping_date": carriage.shipping_date,
-                },
-            )
-        ).scalar_one()
-        await self.session.execute(
-            shipment_lines.insert(),
-            [{"shipment_id": shipment_id, "sku": sku, "quantity": q} for sku, q in lines.items()],
-        )
+    async def add(self, shipment: NewShipment) -> datetime:
+        parameters = shipment_parameters(shipment)
+        created_at: datetime = (await self.session.execute(_ADD_SHIPMENT, parameters)).scalar_one()
         return created_at
 
     async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None:

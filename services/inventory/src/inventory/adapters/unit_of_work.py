@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import Select, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
@@ -19,20 +21,28 @@ from inventory.adapters.reservations import (
     claiming_reservation,
     demand_parameters,
     line_parameters,
+    saved_line_parameters,
 )
 from inventory.adapters.returns import SqlReturnRepository
 from inventory.adapters.revisions import SqlRevisionRepository
-from inventory.adapters.shipments import SqlShipmentRepository
+from inventory.adapters.shipments import SqlShipmentRepository, dispatching, shipment_parameters
 from inventory.adapters.stock_levels import SqlStockLevelRepository, moved_parameters
 from inventory.adapters.stock_overview import SqlStockOverview
 from inventory.adapters.tables import metadata
 from inventory.adapters.vendors import SqlVendorRepository
 from inventory.adapters.warehouses import SqlTransferRepository, SqlWarehouseRepository
-from inventory.domain.model import LineStatus
-from inventory.domain.records import Move, OrderDemand
+from inventory.domain.model import LineStatus, ReservationLine
+from inventory.domain.records import Move, NewShipment, OrderDemand
 from servicekit.notify import notification_due, notified
 from servicekit.outbox import NOTIFY_CHANNEL, numbered_outbox_row
 from servicekit.unit_of_work import SqlUnitOfWorkBase
+
+
+class Recording(Protocol):
+    """A builder of one statement that writes an event's effects and records it (built once
+    per shape: with the relay's notification or without)."""
+
+    def __call__(self, outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]: ...
 
 
 class SqlUnitOfWork(SqlUnitOfWorkBase):
@@ -67,22 +77,49 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         """Claim the order's demand and, if claimed now, save its reserved levels with their
         movements, add its reserved lines and record `event`: one statement
         (`claiming_reservation`). False, and nothing written, if it was claimed before."""
-        if self.sequences is None:  # never: the inventory numbers its events (ADR 8)
-            raise RuntimeError("the inventory's schema declares no event counters")
-        notify = notification_due(self.session, NOTIFY_CHANNEL)
-        statement = claiming_reservation(self.outbox, self.sequences, notify=notify)
         parameters = (
             demand_parameters(demand, causation_id)
             | moved_parameters(moves)
             | line_parameters(LineStatus.RESERVED, lines, warehouses)
-            | numbered_outbox_row(event)
         )
+        claimed = await self._recording(claiming_reservation, parameters, event)
+        return claimed is not None
+
+    async def ship(
+        self,
+        shipment: NewShipment,
+        *,
+        saved_lines: Sequence[ReservationLine],
+        moves: Sequence[Move],
+        event: CloudEvent[Any],
+    ) -> datetime:
+        """Add the shipment, write back the reservation lines it ships from, save the levels it
+        takes from with their movements and record `event`: one statement (`dispatching`).
+        Returns the shipment's creation time."""
+        parameters = (
+            shipment_parameters(shipment)
+            | saved_line_parameters(saved_lines)
+            | moved_parameters(moves)
+        )
+        created_at: datetime = await self._recording(dispatching, parameters, event)
+        return created_at
+
+    async def _recording(
+        self, statement_of: Recording, parameters: dict[str, Any], event: CloudEvent[Any]
+    ) -> Any:
+        """Send the statement `statement_of` builds with `parameters`, where it records `event`
+        too (and wakes the relay, if this transaction has yet to); its one row's one value."""
+        if self.sequences is None:  # never: the inventory numbers its events (ADR 8)
+            raise RuntimeError("the inventory's schema declares no event counters")
+        notify = notification_due(self.session, NOTIFY_CHANNEL)
+        statement = statement_of(self.outbox, self.sequences, notify=notify)
+        parameters = parameters | numbered_outbox_row(event)
         if notify:
             parameters["channel"] = NOTIFY_CHANNEL
-        claimed = (await self.session.execute(statement, parameters)).scalar_one() is not None
+        value = (await self.session.execute(statement, parameters)).scalar_one()
         if notify:
             notified(self.session, NOTIFY_CHANNEL)
-        return claimed
+        return value
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

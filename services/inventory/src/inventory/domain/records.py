@@ -177,6 +177,32 @@ class Carriage:
 
 
 @dataclass(frozen=True)
+class NewShipment:
+    """A shipment as a use case makes it, before it is stored (which gives it its time)."""
+
+    id: str
+    order_id: str
+    lines: dict[str, Decimal]
+    fully_shipped: bool
+    carriage: Carriage = field(default_factory=Carriage)
+    warehouse: str = "MAIN"  # the warehouse it leaves from
+
+    def stored(self, created_at: datetime) -> Shipment:
+        carriage = self.carriage
+        return Shipment(
+            self.id,
+            self.order_id,
+            dict(sorted(self.lines.items())),
+            self.fully_shipped,
+            created_at,
+            carrier=carriage.carrier,
+            tracking_number=carriage.tracking_number,
+            shipping_date=carriage.shipping_date,
+            warehouse=self.warehouse,
+        )
+
+
+@dataclass(frozen=True)
 class StockFilter:
     """Which stock levels the overview lists; a field left None matches every level."""
 

@@ -29,9 +29,9 @@ from inventory.domain.model import (
 )
 from inventory.domain.purchasing import ReorderPoint
 from inventory.domain.records import (
-    Carriage,
     Move,
     Movement,
+    NewShipment,
     OrderDemand,
     Product,
     ReservationFilter,
@@ -233,7 +233,9 @@ class ReservationRepository(Protocol):
         """Lines of `demand`, each in the warehouse `warehouses` gives its SKU (main: none)."""
         ...
 
-    async def save_line(self, line: ReservationLine) -> None: ...
+    async def save_lines(self, lines: Sequence[ReservationLine]) -> None:
+        """Write back what `lines` shipped and released, and their status (each line once)."""
+        ...
 
     async def drop_backordered_lines(self, order_id: str) -> None: ...
 
@@ -253,17 +255,8 @@ class ReservationRepository(Protocol):
 
 
 class ShipmentRepository(Protocol):
-    async def add(
-        self,
-        *,
-        shipment_id: str,
-        order_id: str,
-        lines: Mapping[str, Decimal],
-        fully_shipped: bool,
-        carriage: Carriage | None = None,
-        warehouse: str = MAIN_WAREHOUSE,
-    ) -> datetime:
-        """Store the shipment; returns its creation time."""
+    async def add(self, shipment: NewShipment) -> datetime:
+        """Store the shipment with its lines; returns its creation time."""
         ...
 
     async def get(self, shipment_id: str, *, for_update: bool = False) -> Shipment | None: ...
@@ -380,4 +373,17 @@ class UnitOfWork(RecordsEvents, Protocol):
         """Claim the order's demand (`reservations.claim_demand`) and, only if claimed now,
         `stock.save_moved(moves)`, add its reserved `lines` (SKU → quantity, in `warehouses`)
         and `record(event)`. False, and nothing written, if it was claimed before."""
+        ...
+
+    async def ship(
+        self,
+        shipment: NewShipment,
+        *,
+        saved_lines: Sequence[ReservationLine],
+        moves: Sequence[Move],
+        event: CloudEvent[Any],
+    ) -> datetime:
+        """`shipments.add(shipment)`, `reservations.save_lines(saved_lines)`,
+        `stock.save_moved(moves)` and `record(event)`, all or nothing; returns the shipment's
+        creation time."""
         ...

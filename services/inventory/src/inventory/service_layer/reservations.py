@@ -266,11 +266,11 @@ async def release_order(
             level.release(amount)
             released[sku] = amount
             freed.setdefault(line.warehouse, {})[sku] = amount
-            await uow.reservations.save_line(line)
             await record_level(uow, level)
             moves.append(
                 (level, StockChange.of_order(MovementKind.RELEASE, order_id, -amount, text))
             )
+        await uow.reservations.save_lines([lines[sku] for sku in released])
         await uow.stock.save_moved(moves)
         await uow.reservations.drop_backordered_lines(order_id)
         await uow.revisions.replace_waits(order_id, {})  # what revisions left waiting

@@ -21,7 +21,7 @@ from inventory.domain.model import (
     fully_shipped,
     ship,
 )
-from inventory.domain.records import Shipment, StockChange
+from inventory.domain.records import NewShipment, Shipment, StockChange
 from inventory.service_layer.events import command_event, record_level, stock_lines
 from inventory.service_layer.ports import Page, UnitOfWork
 
@@ -47,27 +47,7 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
     plan.fully_shipped = fully_shipped(held.values()) and not await uow.revisions.waits(order_id)
 
     shipment_id = str(uuid.uuid4())
-    created_at = await uow.shipments.add(
-        shipment_id=shipment_id,
-        order_id=order_id,
-        lines=plan.lines,
-        fully_shipped=plan.fully_shipped,
-        carriage=command.carriage,
-        warehouse=warehouse,
-    )
     reason = f"shipment {shipment_id} of order {order_id}"
-    for sku in plan.lines:
-        await uow.reservations.save_line(held[sku])
-        await record_level(uow, levels[sku])
-    await uow.stock.save_moved(
-        [
-            (
-                levels[sku],
-                StockChange(MovementKind.SHIPMENT, -amount, -amount, shipment_id, reason, order_id),
-            )
-            for sku, amount in plan.lines.items()
-        ]
-    )
     event = command_event(
         EventType.SHIPMENT_DISPATCHED,
         ShipmentDispatched(
@@ -83,18 +63,24 @@ async def dispatch_shipment(uow: UnitOfWork, command: DispatchShipment) -> Shipm
         subject=order_id,
         by=command,
     )
-    await uow.record(event)
-    return Shipment(
-        id=shipment_id,
-        order_id=order_id,
-        lines=plan.lines,
-        fully_shipped=plan.fully_shipped,
-        created_at=created_at,
-        carrier=command.carriage.carrier,
-        tracking_number=command.carriage.tracking_number,
-        shipping_date=command.carriage.shipping_date,
-        warehouse=warehouse,
+    shipment = NewShipment(
+        shipment_id, order_id, plan.lines, plan.fully_shipped, command.carriage, warehouse
     )
+    created_at = await uow.ship(
+        shipment,
+        saved_lines=[held[sku] for sku in plan.lines],
+        moves=[
+            (
+                levels[sku],
+                StockChange(MovementKind.SHIPMENT, -amount, -amount, shipment_id, reason, order_id),
+            )
+            for sku, amount in plan.lines.items()
+        ],
+        event=event,
+    )
+    for sku in plan.lines:
+        await record_level(uow, levels[sku])
+    return shipment.stored(created_at)
 
 
 async def _leaves_from(uow: UnitOfWork, order_id: str, requested: Mapping[str, Decimal]) -> str:
