@@ -79,7 +79,12 @@ def _booking(
     if numbering is not None:
         columns.append(select(numbering.c["last"]).scalar_subquery().label("sequence"))
     if deliveries:
-        payload = None if numbering is None else numbered_payload("delivery_payload", numbering)
+        # A subquery, so the deliveries' SELECT reads the subscriptions alone (no cross join).
+        payload = (
+            None
+            if numbering is None
+            else select(numbered_payload("delivery_payload", numbering)).scalar_subquery()
+        )
         delivered = deliveries_of(when=exists(booked.select()), payload=payload).cte("delivered")
         columns.append(exists(delivered.select()).label("delivered"))
     if stage:
