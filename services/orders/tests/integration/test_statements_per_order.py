@@ -144,7 +144,7 @@ async def stored(uow: SqlUnitOfWork, column: Any, order_id: str, order_by: Any) 
     return list(rows.scalars())
 
 
-async def test_an_order_loads_in_two_statements_and_saves_only_what_is_new(
+async def test_an_order_loads_in_two_statements_or_one_and_saves_only_what_is_new(
     uow: SqlUnitOfWork,
 ) -> None:
     added = await open_order(uow)
@@ -169,10 +169,13 @@ async def test_an_order_loads_in_two_statements_and_saves_only_what_is_new(
         await uow.orders.save(order)
     assert len(sent) == 1, sent  # saved once: not written again
 
-    again = await uow.orders.get(added.id)
+    with statements(uow) as sent:
+        again = await uow.orders.get(added.id)
+    assert len(sent) == 1, sent  # without a lock: the header and its children together
     assert again == order
     assert [d.kind for d in again.documents] == ["order_confirmation", "invoice"]
     assert again.shipment_ids == {"SHP-1", "SHP-2"}
+    assert await uow.orders.get(new_id()) is None
 
 
 async def test_a_save_updates_changed_quantities_and_replaces_changed_lines(

@@ -8,7 +8,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Update, bindparam, literal, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Update,
+    bindparam,
+    column,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,22 +128,46 @@ _UPDATE_QUANTITIES = text(
 )
 
 
-# The lines, documents and shipments of some orders in one round trip: an array of rows of each
-# per order (asyncpg reads a row of an array as a tuple, its values in their own types).
-_CHILDREN = text(
-    f"""
-    SELECT o.id,
+def _children_of(order_id: str) -> str:
+    """The SQL of an order's lines, documents and shipments (`order_id`: the SQL of its id, a
+    uuid), as three columns: an array of rows of each (asyncpg reads a row of an array as a
+    tuple, its values in their own types)."""
+    return f"""
         ARRAY(SELECT ROW({", ".join(f"l.{name}" for name in _LineRow._fields)})
-              FROM {order_lines.name} l WHERE l.order_id = o.id::uuid
-              ORDER BY l.line_no) AS lines,
+              FROM {order_lines.name} l WHERE l.order_id = {order_id}
+              ORDER BY l.line_no) AS child_lines,
         ARRAY(SELECT ROW(d.document_id, d.kind, d.reference, d.download_path)
-              FROM {order_documents.name} d WHERE d.order_id = o.id::uuid
-              ORDER BY d.position) AS documents,
+              FROM {order_documents.name} d WHERE d.order_id = {order_id}
+              ORDER BY d.position) AS child_documents,
         ARRAY(SELECT s.shipment_id
-              FROM {order_shipments.name} s WHERE s.order_id = o.id::uuid) AS shipments
-    FROM unnest(CAST(:ids AS text[])) AS o(id)
+              FROM {order_shipments.name} s WHERE s.order_id = {order_id}) AS child_shipments
     """  # noqa: S608 (constants: the columns and tables are ours)
-).bindparams(bindparam("ids"))
+
+
+_CHILD_COLUMNS: tuple[ColumnClause[Any], ...] = (
+    column("child_lines"),
+    column("child_documents"),
+    column("child_shipments"),
+)
+
+# The children of some orders in one round trip.
+_CHILDREN = (
+    text(
+        f"SELECT o.id, {_children_of('o.id::uuid')} FROM unnest(CAST(:ids AS text[])) AS o(id)"  # noqa: S608
+    )
+    .bindparams(bindparam("ids"))
+    .columns(column("id"), *_CHILD_COLUMNS)
+)
+
+# An order read whole, without a lock, in one round trip: its header and children. (A locked
+# read takes two: once the lock is granted, PostgreSQL gives the newest header, but the children
+# of the same statement would be those of its first snapshot.)
+_WHOLE = text(
+    f"""
+    SELECT {", ".join(f"h.{header.name}" for header in orders.c)}, {_children_of("h.id")}
+    FROM {orders.name} h WHERE h.id = CAST(:order_id AS uuid)
+    """  # noqa: S608 (constants: the columns and tables are ours)
+).columns(*orders.c, *_CHILD_COLUMNS)
 
 # An order's header (locked), read by statements built once (building a statement per call cost
 # more than sending it; the header's UPDATE is `header_update`, built once per set of columns).
@@ -204,8 +239,10 @@ class SqlOrderRepository(SqlRepository):
         if (ahead := self._ahead().pop(wanted, None)) is not None:
             order, self._stored[wanted], self._lines[wanted] = ahead
             return order
-        query = _HEADER_LOCKED if for_update else _HEADER
-        row = (await self.session.execute(query, {"order_id": wanted})).first()
+        if not for_update:
+            whole = (await self.session.execute(_WHOLE, {"order_id": wanted})).first()
+            return None if whole is None else self._assembled([whole], [whole])[0]
+        row = (await self.session.execute(_HEADER_LOCKED, {"order_id": wanted})).first()
         return None if row is None else (await self._assemble([row]))[0]
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
@@ -321,16 +358,21 @@ class SqlOrderRepository(SqlRepository):
         more statement."""
         if not rows:
             return []
+        children = await self.session.execute(_CHILDREN, {"ids": [row.id for row in rows]})
+        return self._assembled(rows, children.all())
+
+    def _assembled(self, rows: Sequence[Row[Any]], children: Sequence[Row[Any]]) -> list[Order]:
+        """Orders from their header rows and their children's (`_children_of`, by `id`)."""
         lines: dict[str, list[Line]] = {}
         documents: dict[str, list[Document]] = {}
         shipments: dict[str, set[str]] = {}
-        for children in await self.session.execute(_CHILDREN, {"ids": [row.id for row in rows]}):
-            order_id = children.id
-            read = [_LineRow._make(line) for line in children.lines]
+        for child in children:
+            order_id = child.id
+            read = [_LineRow._make(line) for line in child.child_lines]
             lines[order_id] = [line_from_row(line) for line in read]
             self._lines[order_id] = {line.line_no: tuple(line) for line in read}
-            documents[order_id] = [Document(*document) for document in children.documents]
-            shipments[order_id] = set(children.shipments)
+            documents[order_id] = [Document(*document) for document in child.child_documents]
+            shipments[order_id] = set(child.child_shipments)
             self._remember(order_id, documents[order_id], shipments[order_id])
         return [
             Order(
