@@ -42,7 +42,7 @@ from billing.service_layer.events import SOURCE, invoice_issued
 from billing.service_layer.order_invoicing import BillableOrder
 from billing.service_layer.unit_of_work import InvoiceFilter, Position, UnitOfWork
 from contracts import CloudEvent, EventType, new_event
-from servicekit.testing import contract_sessions_fixture
+from servicekit.testing import contract_sessions_fixture, statements_sent
 
 
 class Storage(Protocol):
@@ -203,6 +203,19 @@ async def test_an_added_invoice_reads_back_whole(storage: Storage) -> None:
         assert await uow.invoices.get(invoice.id) == invoice
         assert await uow.invoices.get(invoice.id, for_update=True) == invoice
         assert await uow.invoices.get(str(uuid.uuid4())) is None
+
+
+async def test_an_invoice_its_lines_and_its_taxes_are_added_in_one_statement(
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    invoice = an_invoice()
+    async with contract_sessions() as session, session.begin():
+        with statements_sent(session.get_bind()) as sent:
+            await SqlUnitOfWork(session).invoices.add(invoice)
+        assert len(sent) == 1, sent
+        read = await SqlUnitOfWork(session).invoices.get(invoice.id)
+        assert read == invoice  # two lines, two tax rates
+        await session.rollback()
 
 
 async def test_lock_says_whether_the_invoice_exists(storage: Storage) -> None:

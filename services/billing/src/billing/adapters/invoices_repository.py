@@ -7,7 +7,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Table, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    RowMapping,
+    Table,
+    bindparam,
+    func,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.sql.dml import ReturningInsert
 
 from billing.adapters.payment_tables import customer_payments
 from billing.adapters.tables import (
@@ -32,6 +43,7 @@ from billing.domain.model import (
 )
 from billing.service_layer.unit_of_work import InvoiceFilter, Position
 from pricing import in_currency
+from servicekit.db import as_arrays, unnested
 from servicekit.mapping import copied_or_none
 from servicekit.numbering import next_in_year
 from servicekit.unit_of_work import SqlRepository
@@ -39,6 +51,78 @@ from servicekit.unit_of_work import SqlRepository
 
 def _address_to_json(address: Address | None) -> dict[str, Any] | None:
     return dataclasses.asdict(address) if address is not None else None
+
+
+# An invoice with its lines and taxes in one statement, built once: the header's values are
+# `invoice_<column>`, the children's arrays `line_<column>` and `tax_<column>` (`_added`).
+_HEADER_COLUMNS = tuple(
+    column.name
+    for column in invoices.c
+    if column.name not in ("created_at", "updated_at", "credited_total", "credit_applied")
+)
+_LINE_COLUMNS = tuple(field.name for field in dataclasses.fields(InvoiceLine))
+_TAX_COLUMNS = tuple(field.name for field in dataclasses.fields(TaxAmount))
+
+
+def _children_added(table: Table, columns: tuple[str, ...], prefix: str) -> Insert:
+    rows = unnested(table, columns, prefix)
+    invoice_id = bindparam("invoice_id", type_=table.c.invoice_id.type)  # the header's
+    return table.insert().from_select(
+        ["invoice_id", *columns], select(invoice_id, *(rows.c[column] for column in columns))
+    )
+
+
+def _adding_invoice() -> ReturningInsert[Any]:
+    header = invoices.insert().values(
+        {
+            column: bindparam(f"invoice_{column}", type_=invoices.c[column].type)
+            for column in _HEADER_COLUMNS
+        }
+    )
+    # The children's foreign keys are checked at the statement's end, where the header is.
+    lines = _children_added(invoice_lines, _LINE_COLUMNS, "line")
+    taxes = _children_added(invoice_taxes, _TAX_COLUMNS, "tax")
+    return (
+        header.returning(invoices.c.created_at)
+        .add_cte(lines.cte("lines_added"))
+        .add_cte(taxes.cte("taxes_added"))
+    )
+
+
+_ADD_INVOICE = _adding_invoice()
+
+
+def _added(invoice: Invoice) -> dict[str, Any]:
+    """The parameters of `_ADD_INVOICE` for `invoice`."""
+    header = {
+        "id": invoice.id,
+        "number": invoice.number,
+        "order_id": invoice.order_id,
+        "order_number": invoice.order_number,
+        "customer_id": invoice.customer.id,
+        "customer_name": invoice.customer.name,
+        "customer_email": invoice.customer.email,
+        "billing_address": _address_to_json(invoice.billing_address),
+        "shipping_address": _address_to_json(invoice.shipping_address),
+        "currency": invoice.currency,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "payment_terms_days": invoice.payment_terms.days,
+        "payment_terms_text": invoice.payment_terms.text,
+        "customer_reference": invoice.customer_reference,
+        "opening_text": invoice.opening_text,
+        "closing_text": invoice.closing_text,
+        "net_total": invoice.totals.net,
+        "tax_total": invoice.totals.tax,
+        "gross_total": invoice.totals.gross,
+        "paid_total": invoice.paid_total,
+        "status": invoice.status.value,
+    }
+    return (
+        {f"invoice_{column}": header[column] for column in _HEADER_COLUMNS}
+        | as_arrays(map(dataclasses.asdict, invoice.lines), _LINE_COLUMNS, "line")
+        | as_arrays(map(dataclasses.asdict, invoice.totals.taxes), _TAX_COLUMNS, "tax")
+    )
 
 
 class SqlInvoiceRepository(SqlRepository):
@@ -64,49 +148,9 @@ class SqlInvoiceRepository(SqlRepository):
         return await next_in_year(self.session, invoice_number_counters, year)
 
     async def add(self, invoice: Invoice) -> None:
-        created_at = (
-            await self.session.execute(
-                invoices.insert()
-                .values(
-                    id=invoice.id,
-                    number=invoice.number,
-                    order_id=invoice.order_id,
-                    order_number=invoice.order_number,
-                    customer_id=invoice.customer.id,
-                    customer_name=invoice.customer.name,
-                    customer_email=invoice.customer.email,
-                    billing_address=_address_to_json(invoice.billing_address),
-                    shipping_address=_address_to_json(invoice.shipping_address),
-                    currency=invoice.currency,
-                    issue_date=invoice.issue_date,
-                    due_date=invoice.due_date,
-                    payment_terms_days=invoice.payment_terms.days,
-                    payment_terms_text=invoice.payment_terms.text,
-                    customer_reference=invoice.customer_reference,
-                    opening_text=invoice.opening_text,
-                    closing_text=invoice.closing_text,
-                    net_total=invoice.totals.net,
-                    tax_total=invoice.totals.tax,
-                    gross_total=invoice.totals.gross,
-                    paid_total=invoice.paid_total,
-                    status=invoice.status.value,
-                )
-                .returning(invoices.c.created_at)
-            )
-        ).scalar_one()
-        invoice.created_at = created_at
-        await self.session.execute(
-            invoice_lines.insert(),
-            [{"invoice_id": invoice.id, **dataclasses.asdict(line)} for line in invoice.lines],
-        )
-        if invoice.totals.taxes:
-            await self.session.execute(
-                invoice_taxes.insert(),
-                [
-                    {"invoice_id": invoice.id, **dataclasses.asdict(tax)}
-                    for tax in invoice.totals.taxes
-                ],
-            )
+        """The invoice, its lines and its taxes: one statement."""
+        added = await self.session.execute(_ADD_INVOICE, _added(invoice))
+        invoice.created_at = added.scalar_one()
 
     async def add_payment(self, invoice: Invoice, payment: Payment) -> None:
         # A payment recorded on one invoice is a customer payment of the same id, allocated
