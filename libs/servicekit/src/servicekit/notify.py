@@ -95,11 +95,17 @@ def with_parts(
     `notify`, it also wakes the listeners of `:channel` at commit (one row, so one call)."""
     columns: list[ColumnElement[Any]] = [answer]
     if notify:
-        columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
+        columns.append(notification())
     statement = select(*columns)
     for name, part in parts.items():
         statement = statement.add_cte(part.cte(name))
     return statement
+
+
+def notification() -> ColumnElement[Any]:
+    """A column that wakes the listeners of `:channel` at commit (`notified`), for a statement
+    of one row (one call)."""
+    return func.pg_notify(bindparam("channel"), literal_column("''")).label("notified")
 
 
 @functools.cache  # per INSERT statement, itself built once by the caller
