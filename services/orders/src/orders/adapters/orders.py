@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -11,20 +12,25 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnClause,
     ColumnElement,
+    Insert,
+    Table,
     Update,
     bindparam,
     column,
     literal,
+    literal_column,
     select,
     text,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.dml import UpdateBase
 
-from orders.adapters.children import add_documents, insert_lines, replace_lines
+from orders.adapters.children import replace_lines
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     approval_from_json,
@@ -42,7 +48,8 @@ from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatu
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
 from pricing import in_currency
-from servicekit.db import insert_new_rows
+from servicekit.db import as_arrays, unnested
+from servicekit.notify import with_parts
 from servicekit.unit_of_work import SqlRepository
 
 SORT_COLUMNS = {
@@ -198,6 +205,72 @@ def header_update(parameters: tuple[str, ...]) -> Update:
     )
 
 
+# An added order's lines, and the documents and shipments an add or a save writes, as arrays
+# (`servicekit.db.unnested`): one part of the statement each, however many there are.
+_DOCUMENT_COLUMNS = tuple(column.name for column in order_documents.c)
+_LINE_COLUMNS = tuple(column.name for column in order_lines.c)
+_SHIPMENT_COLUMNS = tuple(column.name for column in order_shipments.c)
+
+# The shape of an order's save: the header's parameter names; documents added, shipments added.
+SaveShape = tuple[tuple[str, ...], bool, bool]
+
+
+@dataclass(frozen=True)
+class OrderSave:
+    """An order's save but for its lines, as one statement's parameters (`save_parts(shape)`
+    are its parts): the header's UPDATE, and the documents and shipments added since it was
+    read."""
+
+    parameters: dict[str, Any]
+    shape: SaveShape
+
+
+@functools.cache  # per shape: built once
+def save_parts(shape: SaveShape) -> dict[str, UpdateBase]:
+    """The parts of an `OrderSave` of this shape, by name, for a statement to run each as a
+    data-modifying `WITH`: they write different tables and read none of them (ADR 39)."""
+    header, documents, shipments = shape
+    parts: dict[str, UpdateBase] = {"saved": header_update(header)}
+    if documents:
+        parts["documents_added"] = _inserted(order_documents, _DOCUMENT_COLUMNS, "document")
+    if shipments:
+        parts["shipments_added"] = _inserted(order_shipments, _SHIPMENT_COLUMNS, "shipment")
+    return parts
+
+
+def _inserted(table: Table, columns: tuple[str, ...], prefix: str) -> Insert:
+    """Rows given as arrays, each skipped if stored already (a save of another copy of the
+    order)."""
+    rows = unnested(table, columns, prefix)
+    chosen = select(*(rows.c[column] for column in columns))
+    return insert(table).from_select(list(columns), chosen).on_conflict_do_nothing()
+
+
+@functools.cache  # per shape: built once
+def _adding(header: tuple[str, ...], lines: bool, documents: bool, shipments: bool) -> Executable:
+    """`add`'s statement: the header (`header_<column>` for each of `header`) and the children
+    there are (arrays, as `save_parts` takes them), each inserted by a `WITH` of its own (the
+    children's foreign keys are checked at the statement's end, when the header is in)."""
+    values = {name: bindparam(_HEADER_PREFIX + name, type_=orders.c[name].type) for name in header}
+    parts: dict[str, UpdateBase] = {"added": orders.insert().values(values)}
+    if lines:
+        parts["lines_added"] = _inserted(order_lines, _LINE_COLUMNS, "line")
+    if documents:
+        parts["documents_added"] = _inserted(order_documents, _DOCUMENT_COLUMNS, "document")
+    if shipments:
+        parts["shipments_added"] = _inserted(order_shipments, _SHIPMENT_COLUMNS, "shipment")
+    return with_parts(literal_column("true").label("written"), parts, notify=False)
+
+
+@functools.cache
+def _save_statement(shape: SaveShape) -> Executable:
+    """`save`'s one statement: the header's UPDATE alone, or with its children as `WITH`s."""
+    parts = save_parts(shape)
+    if len(parts) == 1:
+        return parts["saved"]
+    return with_parts(literal_column("true").label("written"), parts, notify=False)
+
+
 # Some orders' headers, locked in id order (rows are locked as the sorted result comes out).
 _HEADERS_LOCKED_IN_ORDER = (
     select(orders)
@@ -225,12 +298,18 @@ class SqlOrderRepository(SqlRepository):
         self._lines: dict[str, dict[int, tuple[Any, ...]]] = {}  # as stored, by line number
 
     async def add(self, order: Order) -> None:
+        """The order with its lines, documents and shipments: one statement."""
         self._ahead().pop(order.id, None)
-        # Values as parameters, not .values(): no per-column coercion and cache key each time.
-        await self.session.execute(orders.insert(), {"id": order.id, **_header_values(order)})
-        await insert_lines(self.session, order_lines, "order_id", order.id, order.lines)
+        values = {"id": order.id, **_header_values(order)}
+        parameters = {_HEADER_PREFIX + name: value for name, value in values.items()}
+        lines = [line_values("order_id", order.id, line, order_lines) for line in order.lines]
+        documents, shipments = self._new_children(order)
+        parameters |= as_arrays(lines, _LINE_COLUMNS, "line")
+        parameters |= as_arrays(documents, _DOCUMENT_COLUMNS, "document")
+        parameters |= as_arrays(shipments, _SHIPMENT_COLUMNS, "shipment")
+        statement = _adding(tuple(values), bool(lines), bool(documents), bool(shipments))
+        await self.session.execute(statement, parameters)
         self._lines[order.id] = {line[0]: line for line in _line_rows(order)}
-        await self._save_children(order)
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         wanted = canonical_id(order_id)
@@ -271,18 +350,26 @@ class SqlOrderRepository(SqlRepository):
         return read_ahead
 
     async def save(self, order: Order, *, lines: bool = False) -> None:
-        header = await self.save_all_but_header(order, lines=lines)
-        await self.session.execute(header_update(tuple(header)), header)
+        saving = await self.save_all_but_header(order, lines=lines)
+        await self.session.execute(_save_statement(saving.shape), saving.parameters)
 
-    async def save_all_but_header(self, order: Order, *, lines: bool = False) -> dict[str, Any]:
-        """`save`, but for the header's UPDATE: its parameters are returned, for a statement
-        that runs `header_update()` with them (one round trip fewer)."""
+    async def save_all_but_header(self, order: Order, *, lines: bool = False) -> OrderSave:
+        """`save`, but for the statement that writes the header and the new documents and
+        shipments: its parameters and shape are returned, for a statement that runs
+        `save_parts(shape)` with them (one round trip for all, and fewer still in another
+        statement of the transaction)."""
         self._ahead().pop(order.id, None)
         if lines:
             await self._save_lines(order)
-        await self._save_children(order)
         values = {"id": order.id, **_header_values(order)}
-        return {_HEADER_PREFIX + name: value for name, value in values.items()}
+        parameters = {_HEADER_PREFIX + name: value for name, value in values.items()}
+        documents, shipments = self._new_children(order)
+        if documents:
+            parameters |= as_arrays(documents, _DOCUMENT_COLUMNS, "document")
+        if shipments:
+            parameters |= as_arrays(shipments, _SHIPMENT_COLUMNS, "shipment")
+        header = tuple(name for name in parameters if name.startswith(_HEADER_PREFIX))
+        return OrderSave(parameters, (header, bool(documents), bool(shipments)))
 
     async def search(
         self, filters: OrderFilters, *, limit: int, after: Position | None
@@ -310,20 +397,21 @@ class SqlOrderRepository(SqlRepository):
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
         return (await orders_of_quotes(self.session, [quote_id]))[quote_id]
 
-    async def _save_children(self, order: Order) -> None:
-        """Store the documents and shipments added since the order was read (all of them when
-        it was not read here); ON CONFLICT keeps a save of another copy of it harmless."""
+    def _new_children(self, order: Order) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The rows of the documents and of the shipments added since the order was read (all
+        of them when it was not read here), taken as stored from now on."""
         documents, shipments = self._stored.get(order.id, (frozenset(), frozenset()))
-        new_shipments = sorted(order.shipment_ids - shipments)
-        await insert_new_rows(
-            self.session,
-            order_shipments,
-            [{"order_id": order.id, "shipment_id": shipment} for shipment in new_shipments],
-        )
-        await add_documents(
-            self.session, order_documents, "order_id", order.id, order.documents, documents
-        )
+        new_documents = [
+            {"order_id": order.id, "position": position, **asdict(document)}
+            for position, document in enumerate(order.documents)
+            if document.document_id not in documents
+        ]
+        new_shipments = [
+            {"order_id": order.id, "shipment_id": shipment}
+            for shipment in sorted(order.shipment_ids - shipments)
+        ]
         self._remember(order.id, order.documents, order.shipment_ids)
+        return new_documents, new_shipments
 
     async def _save_lines(self, order: Order) -> None:
         """Replace the order's lines; or, when only their quantities changed since they were

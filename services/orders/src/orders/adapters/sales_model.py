@@ -44,12 +44,15 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    CTE,
+    BigInteger,
     ColumnElement,
     Select,
     bindparam,
     delete,
     exists,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -69,6 +72,7 @@ from orders.adapters.tables import (
     sales_settlements,
     sales_shipped,
 )
+from servicekit.db import as_arrays, unnested
 from servicekit.dlq import scan_topic
 from servicekit.settings import KafkaSettings
 
@@ -113,17 +117,21 @@ class Fold:
 
 
 def fold_of(event: CloudEvent[Any]) -> Fold | None:
-    """The projection of `event` as a `Fold`, if it is one: a milestone, an invoice's revenue
-    with its milestone, a shipment's quantities. None: `project` applies it (an intake, whose
-    second statement depends on the first's answer; a cancellation; a type not projected)."""
+    """The projection of `event` as a `Fold`, if it is one: an intake with its lines and
+    milestone, a milestone, an invoice's revenue with its milestone, a shipment's quantities.
+    None: `project` applies it (a cancellation, a credit note, a payment, a quote's event, a
+    type not projected)."""
     kind, data = event.type, event.data
-    if kind in INTAKE_TYPES:
-        return None
     parameters: dict[str, Any] = {}
     shape: list[Any] = []
+    if kind in INTAKE_TYPES:
+        shape.append("intake")
+        parameters |= _intake_parameters(event)
     if kind in MILESTONES or kind in LATEST:
         shape.append((MILESTONES.get(kind) or LATEST[kind], kind in LATEST))
-        parameters |= {"sales_order_id": data.order_id, "sales_at": event.time}
+        parameters["sales_at"] = event.time
+        if "sales_order_id" not in parameters:  # an intake's is its snapshot's
+            parameters["sales_order_id"] = data.order_id
     if kind == EventType.INVOICE_ISSUED.value:
         shape.append("revenue")
         parameters |= _revenue_parameters("invoice", data.invoice_id, data, sign=1)
@@ -139,32 +147,55 @@ def fold_of(event: CloudEvent[Any]) -> Fold | None:
     return Fold(tuple(shape), parameters) if shape else None
 
 
+# An event's number, for the parts that keep it (the intake's): its own, as a parameter.
+EVENT_SEQUENCE = bindparam("sales_sequence", type_=BigInteger)
+
+
 @functools.cache
-def writes(shape: tuple[Any, ...], when: ColumnElement[bool] | None = None) -> list[Insert]:
-    """The statements of a `Fold`'s shape (built once per shape and condition), each writing
-    only if `when` holds (the booking's: the event was booked now)."""
+def writes(
+    shape: tuple[Any, ...],
+    when: ColumnElement[bool] | None = None,
+    sequence: ColumnElement[Any] = EVENT_SEQUENCE,
+) -> list[CTE]:
+    """The parts of a `Fold`'s shape (built once per shape, condition and number), as the
+    `WITH`s of one statement, each writing only if `when` holds (the booking's: the event was
+    booked now); `sequence` is the event's number (the booking's own, when the statement
+    numbers the event). No part reads a table another part writes (ADR 39)."""
     guard = true() if when is None else when
-    statements: list[Insert] = []
+    parts: list[CTE] = []
     for part in shape:
-        if part == "revenue":
-            statements.append(_folded_revenue(guard))
+        if part == "intake":
+            parts.extend(_folded_intake(guard, sequence))
+        elif part == "revenue":
+            parts.append(_folded_revenue(guard).cte("sales_revenue_added"))
         elif part == "shipped":
-            statements.append(_folded_shipped(guard))
+            parts.append(_folded_shipped(guard).cte("sales_shipped_added"))
         else:
             column, latest = part
-            statements.append(_folded_milestone(column, guard, latest=latest))
-    return statements
+            milestone = _folded_milestone(column, guard, latest=latest)
+            parts.append(milestone.cte("sales_milestone_reached"))
+    return parts
+
+
+@functools.cache
+def _fold_statement(shape: tuple[Any, ...]) -> Select[Any]:
+    """A fold's parts as one statement of their own (an event projected outside a booking)."""
+    statement: Select[Any] = select(literal_column("true").label("projected"))
+    for part in writes(shape):
+        statement = statement.add_cte(part)
+    return statement
+
+
+async def _run_fold(session: AsyncSession, fold: Fold) -> None:
+    await session.execute(_fold_statement(fold.shape), fold.parameters)
 
 
 async def project(session: AsyncSession, event: CloudEvent[Any]) -> None:
     """Apply one event to the read model (events of other types are ignored)."""
     if (fold := fold_of(event)) is not None:
-        for statement in writes(fold.shape):
-            await session.execute(statement, fold.parameters)
+        await _run_fold(session, fold)
         return
     kind, data = event.type, event.data
-    if kind in INTAKE_TYPES:
-        await _intake(session, event, MILESTONES.get(kind))
     if kind == EventType.ORDER_CANCELLED.value:
         await session.execute(
             update(sales_intake)
@@ -206,16 +237,6 @@ def _older_than(sequence: Any) -> ColumnElement[bool]:
 
 # The statements below are built once per shape and take their values as parameters: building
 # and caching a new statement per event cost more than executing it.
-@functools.cache
-def _milestone_upsert(column: str, *, latest: bool = False) -> Insert:
-    """The milestone's time (`:at`, of order `:order_id`) is the earliest of its events, or the
-    latest (PostgreSQL's LEAST and GREATEST skip NULL)."""
-    statement = insert(sales_milestones).values(
-        order_id=bindparam("order_id"), **{column: bindparam("at")}
-    )
-    return _keeping_one_time(statement, column, latest=latest)
-
-
 def _keeping_one_time(statement: Insert, column: str, *, latest: bool) -> Insert:
     """`statement` (an INSERT into the milestones) keeping the earliest time of `column`, or the
     latest."""
@@ -227,7 +248,8 @@ def _keeping_one_time(statement: Insert, column: str, *, latest: bool) -> Insert
 
 
 def _folded_milestone(column: str, when: ColumnElement[bool], *, latest: bool) -> Insert:
-    """`_milestone_upsert` from `:sales_order_id` and `:sales_at`, if `when` holds."""
+    """The milestone's time (`:sales_at`, of order `:sales_order_id`), if `when` holds: the
+    earliest of its events, or the latest (PostgreSQL's LEAST and GREATEST skip NULL)."""
     values = select(
         bindparam("sales_order_id", type_=sales_milestones.c.order_id.type),
         bindparam("sales_at", type_=sales_milestones.c[column].type),
@@ -236,76 +258,74 @@ def _folded_milestone(column: str, when: ColumnElement[bool], *, latest: bool) -
     return _keeping_one_time(statement, column, latest=latest)
 
 
-async def _intake(session: AsyncSession, event: CloudEvent[Any], milestone: str | None) -> None:
-    """The order's intake row, if this snapshot is newer than the one kept, with its lines;
-    and its `milestone` (when confirmed). One statement writes the row, the milestone and
-    clears the kept lines (they are another snapshot's), one more inserts the new lines."""
+def _intake_parameters(event: CloudEvent[Any]) -> dict[str, Any]:
+    """The intake row and lines of the snapshot an order event carries, as `sales_<column>`
+    parameters (the lines as `sales_line_<column>` arrays)."""
     order = event.data.order
-    parameters = {
-        "order_id": order.order_id,
-        "number": order.number,
-        "customer_id": order.customer.id,
-        "currency": order.currency,
-        "confirmed_on": order.order_date,
-        "net": order.totals.net,
-        "gross": order.totals.gross,
-        "sequence": event.sequence,
-        "at": event.time,
+    lines = [
+        {
+            "line_no": line.line_no,
+            "sku": line.sku,
+            "kind": line.kind.value,
+            "description": line.description,
+            "quantity": line.quantity,
+            "net": line.net_amount,
+            "gross": line.gross_amount,
+        }
+        for line in order.lines
+    ]
+    return {
+        "sales_order_id": order.order_id,
+        "sales_number": order.number,
+        "sales_customer_id": order.customer.id,
+        "sales_currency": order.currency,
+        "sales_confirmed_on": order.order_date,
+        "sales_net": order.totals.net,
+        "sales_gross": order.totals.gross,
+        "sales_sequence": event.sequence,
+        **as_arrays(lines, _LINE_COLUMNS, "sales_line"),
     }
-    statement = _intake_upsert(milestone, numbered=event.sequence is not None)
-    if not (await session.execute(statement, parameters)).one().applied:
-        return  # an older snapshot than the one kept: its lines are older too
-    await session.execute(
-        insert(sales_lines),
-        [
-            {
-                "order_id": order.order_id,
-                "line_no": line.line_no,
-                "sku": line.sku,
-                "kind": line.kind.value,
-                "description": line.description,
-                "quantity": line.quantity,
-                "net": line.net_amount,
-                "gross": line.gross_amount,
-            }
-            for line in order.lines
-        ],
-    )
 
 
-_INTAKE_COLUMNS = ("number", "customer_id", "currency", "confirmed_on", "net", "gross", "sequence")
+_INTAKE_COLUMNS = ("number", "customer_id", "currency", "confirmed_on", "net", "gross")
+_LINE_COLUMNS = ("line_no", "sku", "kind", "description", "quantity", "net", "gross")
 
 
-@functools.cache
-def _intake_upsert(milestone: str | None, *, numbered: bool) -> Select[Any]:
-    """Write the intake row of `:order_id` unless a newer snapshot wrote it (`applied`), clear
-    its kept lines if so, and reach `milestone` at `:at` when one is given: one statement."""
-    statement = insert(sales_intake).values(
-        order_id=bindparam("order_id"), **{name: bindparam(name) for name in _INTAKE_COLUMNS}
-    )
+def _folded_intake(when: ColumnElement[bool], sequence: ColumnElement[Any]) -> list[CTE]:
+    """The order's intake row from `_intake_parameters`, numbered `sequence`, unless a newer
+    snapshot wrote it; if it did write it, the snapshot's lines replace those kept: lines of
+    numbers it has are written over, the others deleted (two parts on rows of their own, so
+    no row is written twice). Nothing is written unless `when` holds."""
+    order_id = bindparam("sales_order_id", type_=sales_intake.c.order_id.type)
+    values = select(
+        order_id,
+        *(bindparam(f"sales_{name}", type_=sales_intake.c[name].type) for name in _INTAKE_COLUMNS),
+        sequence,
+    ).where(when)
+    intake = insert(sales_intake).from_select(["order_id", *_INTAKE_COLUMNS, "sequence"], values)
     applied = (
-        statement.on_conflict_do_update(
+        intake.on_conflict_do_update(
             index_elements=[sales_intake.c.order_id],
-            set_={name: statement.excluded[name] for name in _INTAKE_COLUMNS},
-            where=_older_than(bindparam("sequence") if numbered else None),
+            set_={name: intake.excluded[name] for name in (*_INTAKE_COLUMNS, "sequence")},
+            where=_older_than(intake.excluded.sequence),
         )
         .returning(sales_intake.c.order_id)
-        .cte("applied")
+        .cte("sales_intake_applied")
     )
-    cleared = (
-        delete(sales_lines)
-        .where(sales_lines.c.order_id == bindparam("order_id"), exists(applied.select()))
-        .returning(sales_lines.c.order_id)
-        .cte("cleared")
+    taken = exists(applied.select())
+    lines = unnested(sales_lines, _LINE_COLUMNS, "sales_line")
+    cleared = delete(sales_lines).where(
+        sales_lines.c.order_id == order_id,
+        sales_lines.c.line_no.not_in(select(lines.c.line_no)),
+        taken,
     )
-    outcome = [
-        exists(applied.select()).label("applied"),
-        select(func.count()).select_from(cleared).scalar_subquery().label("cleared"),
-    ]
-    if milestone is not None:
-        reached = _milestone_upsert(milestone).returning(sales_milestones.c.order_id).cte("reached")
-        outcome.append(exists(reached.select()).label("reached"))
-    return select(*outcome)
+    chosen = select(order_id, *(lines.c[name] for name in _LINE_COLUMNS)).where(taken)
+    kept = insert(sales_lines).from_select(["order_id", *_LINE_COLUMNS], chosen)
+    kept = kept.on_conflict_do_update(
+        index_elements=[sales_lines.c.order_id, sales_lines.c.line_no],
+        set_={name: kept.excluded[name] for name in _LINE_COLUMNS if name != "line_no"},
+    )
+    return [applied, cleared.cte("sales_lines_cleared"), kept.cte("sales_lines_kept")]
 
 
 def _shipped_quantities(data: Any) -> dict[str, Decimal]:
@@ -376,8 +396,8 @@ _REVENUE_COLUMNS = (
 async def _revenue(
     session: AsyncSession, kind: str, document_id: str, data: Any, *, sign: int
 ) -> None:
-    (statement,) = writes(("revenue",))
-    await session.execute(statement, _revenue_parameters(kind, document_id, data, sign=sign))
+    revenue = _revenue_parameters(kind, document_id, data, sign=sign)
+    await _run_fold(session, Fold(("revenue",), revenue))
 
 
 def _revenue_parameters(kind: str, document_id: str, data: Any, *, sign: int) -> dict[str, Any]:

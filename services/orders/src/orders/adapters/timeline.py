@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters import sales_model
-from orders.adapters.orders import SqlOrderRepository, header_update
+from orders.adapters.orders import SaveShape, SqlOrderRepository, save_parts
 from orders.adapters.tables import order_timeline
 from orders.adapters.webhooks import (
     deliveries_of,
@@ -44,7 +44,7 @@ def _booking(
     *,
     deliveries: bool,
     stage: bool,
-    header: tuple[str, ...] | None = None,
+    saving: SaveShape | None = None,
     outbox: Table | None = None,
     notify: bool = False,
     numbered_by: Table | None = None,
@@ -53,13 +53,13 @@ def _booking(
     """The one statement that books a received event (built once per shape): the timeline row
     (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
     once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
-    occurred (`started`); if `header` (parameter names), the order's header saved first, booked
-    or not, as `save` would; if `outbox`, the event recorded in it (`outbox_row`'s parameters),
-    booked or not, and if `notify` too, the relay's notification sent (`notified`); if
-    `numbered_by` (the event counters) as well, the event numbered by the statement
-    (`numbered_outbox_row`'s parameters; `sequence`), on the timeline, in the outbox and in its
-    deliveries alike; if `projection` (a `sales_model.Fold`'s shape), the event projected on the
-    sales model once booked (the fold's parameters)."""
+    occurred (`started`); if `saving` (an `OrderSave`'s shape), the order saved but for its
+    lines, booked or not, as `save` would; if `outbox`, the event recorded in it (`outbox_row`'s
+    parameters), booked or not, and if `notify` too, the relay's notification sent
+    (`notified`); if `numbered_by` (the event counters) as well, the event numbered by the
+    statement (`numbered_outbox_row`'s parameters; `sequence`), on the timeline, in the outbox
+    and in its deliveries alike; if `projection` (a `sales_model.Fold`'s shape), the event
+    projected on the sales model once booked (the fold's parameters)."""
     values: dict[str, Any] = {
         column.name: bindparam(column.name, type_=column.type)
         for column in order_timeline.c
@@ -96,15 +96,21 @@ def _booking(
     if notify:  # one row, so one call
         columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
     booking = select(*columns)
-    if header is not None:
-        # Run whether or not the query reads it, as every data-modifying WITH; the row is locked
-        # by this transaction already (the order was read for update).
-        booking = booking.add_cte(header_update(header).cte("saved"))
+    if saving is not None:
+        # Run whether or not the query reads them, as every data-modifying WITH; the order's
+        # row is locked by this transaction already (it was read for update).
+        for name, part in save_parts(saving).items():
+            booking = booking.add_cte(part.cte(name))
     if projection is not None:
         # The sales tables are written by nothing else in the statement, and read by none of
         # its other parts: every part sees the statement's snapshot (ADR 39).
-        for number, write in enumerate(sales_model.writes(projection, exists(booked.select()))):
-            booking = booking.add_cte(write.cte(f"projected_{number}"))
+        sequence = (
+            sales_model.EVENT_SEQUENCE
+            if numbering is None
+            else select(numbering.c["last"]).scalar_subquery()
+        )
+        for projected in sales_model.writes(projection, exists(booked.select()), sequence):
+            booking = booking.add_cte(projected)
     if outbox is not None:
         insert_row = (
             outbox_insert(outbox)
@@ -208,10 +214,11 @@ class SqlTimeline:
             parameters |= delivery_parameters(event, subject, numbered=numbered_by is not None)
         if stage is not None:
             parameters["started_by"] = stage[1]
-        header = None
-        if saving is not None:  # its header in the booking's statement: one round trip fewer
-            header = await self.orders.save_all_but_header(saving, lines=lines)
-            parameters |= header
+        shape = None
+        if saving is not None:  # saved in the booking's statement: one round trip or more fewer
+            saved = await self.orders.save_all_but_header(saving, lines=lines)
+            parameters |= saved.parameters
+            shape = saved.shape
         notify = False
         if recording is not None:
             parameters |= recording
@@ -226,7 +233,7 @@ class SqlTimeline:
         statement = _booking(
             deliveries=deliveries,
             stage=stage is not None,
-            header=tuple(header) if header is not None else None,
+            saving=shape,
             outbox=self.outbox if recording is not None else None,
             notify=notify,
             numbered_by=numbered_by,
