@@ -24,11 +24,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import TextualSelect
 
 from orders.adapters.children import replace_lines
 from orders.adapters.ownership import ownership_conditions
@@ -166,9 +167,8 @@ _CHILDREN = (
     .columns(column("id"), *_CHILD_COLUMNS)
 )
 
-# An order read whole, without a lock, in one round trip: its header and children. (A locked
-# read takes two: once the lock is granted, PostgreSQL gives the newest header, but the children
-# of the same statement would be those of its first snapshot.)
+# An order read whole, without a lock, in one round trip: its header and children. (Statements
+# are built once: building one per call cost more than sending it.)
 _WHOLE = text(
     f"""
     SELECT {", ".join(f"h.{header.name}" for header in orders.c)}, {_children_of("h.id")}
@@ -176,10 +176,27 @@ _WHOLE = text(
     """  # noqa: S608 (constants: the columns and tables are ours)
 ).columns(*orders.c, *_CHILD_COLUMNS)
 
-# An order's header (locked), read by statements built once (building a statement per call cost
-# more than sending it; the header's UPDATE is `header_update`, built once per set of columns).
-_HEADER = select(orders).where(orders.c.id == bindparam("order_id"))
-_HEADER_LOCKED = _HEADER.with_for_update()
+# An order read whole and locked, in one round trip unless it had to wait for a writer. Once
+# the lock is granted PostgreSQL gives the newest header, but the children (subqueries) are
+# those of the statement's snapshot. Every transaction that writes an order's children writes
+# its header too (`add`, `save`), so `children_current` (the header locked is the version the
+# snapshot saw) says the children are the newest as well; when it is false they are read again.
+_CURRENT = f"h.xmin = (SELECT s.xmin FROM {orders.name} s WHERE s.id = h.id) AS children_current"  # noqa: S608
+
+
+def _whole_locked(where: str) -> TextualSelect:
+    return text(
+        f"""
+        SELECT {", ".join(f"h.{header.name}" for header in orders.c)}, {_children_of("h.id")},
+               {_CURRENT}
+        FROM {orders.name} h WHERE {where} FOR UPDATE
+        """  # noqa: S608 (constants: the columns and tables are ours)
+    ).columns(*orders.c, *_CHILD_COLUMNS, column("children_current"))
+
+
+_WHOLE_LOCKED = _whole_locked("h.id = CAST(:order_id AS uuid)")
+# Some orders read whole and locked, in id order (rows are locked as the sorted result comes out).
+_WHOLES_LOCKED_IN_ORDER = _whole_locked("h.id = ANY(CAST(:ids AS uuid[])) ORDER BY h.id")
 
 # The header's UPDATE takes parameters named `header_<column>`, apart from those of a statement
 # that carries it in a `WITH` (the timeline booking).
@@ -271,14 +288,6 @@ def _save_statement(shape: SaveShape) -> Executable:
     return with_parts(literal_column("true").label("written"), parts, notify=False)
 
 
-# Some orders' headers, locked in id order (rows are locked as the sorted result comes out).
-_HEADERS_LOCKED_IN_ORDER = (
-    select(orders)
-    .where(orders.c.id == bindparam("ids", type_=ARRAY(UUID(as_uuid=False))).any_())
-    .order_by(orders.c.id)
-    .with_for_update()
-)
-
 # The ids of an order's documents and shipments as stored: (documents, shipments).
 Stored = tuple[frozenset[str], frozenset[str]]
 
@@ -290,7 +299,10 @@ ReadAhead = dict[str, tuple[Order, Stored, dict[int, tuple[Any, ...]]]]
 
 class SqlOrderRepository(SqlRepository):
     """Orders; it remembers which documents and shipments of each order it read or wrote, so
-    that a save writes only those added since (the rest are stored already)."""
+    that a save writes only those added since (the rest are stored already).
+
+    It alone writes an order's children, and always with its header (`add`, `save`): a locked
+    read relies on it (`_whole_locked`, ADR 43)."""
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
@@ -318,11 +330,9 @@ class SqlOrderRepository(SqlRepository):
         if (ahead := self._ahead().pop(wanted, None)) is not None:
             order, self._stored[wanted], self._lines[wanted] = ahead
             return order
-        if not for_update:
-            whole = (await self.session.execute(_WHOLE, {"order_id": wanted})).first()
-            return None if whole is None else self._assembled([whole], [whole])[0]
-        row = (await self.session.execute(_HEADER_LOCKED, {"order_id": wanted})).first()
-        return None if row is None else (await self._assemble([row]))[0]
+        query = _WHOLE_LOCKED if for_update else _WHOLE
+        whole = (await self.session.execute(query, {"order_id": wanted})).first()
+        return None if whole is None else (await self._assembled_whole([whole]))[0]
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
         row = (
@@ -340,9 +350,9 @@ class SqlOrderRepository(SqlRepository):
         handler takes it, an order read ahead is what a `get` would read: the lock keeps other
         transactions off it, and a write of it in this one (`add`, `save`) drops it.
         """
-        rows = (await self.session.execute(_HEADERS_LOCKED_IN_ORDER, {"ids": order_ids})).all()
+        rows = (await self.session.execute(_WHOLES_LOCKED_IN_ORDER, {"ids": order_ids})).all()
         ahead = self._ahead()
-        for order in await self._assemble(rows):
+        for order in await self._assembled_whole(rows):
             ahead[order.id] = (order, self._stored[order.id], self._lines[order.id])
 
     def _ahead(self) -> ReadAhead:
@@ -448,6 +458,16 @@ class SqlOrderRepository(SqlRepository):
             return []
         children = await self.session.execute(_CHILDREN, {"ids": [row.id for row in rows]})
         return self._assembled(rows, children.all())
+
+    async def _assembled_whole(self, rows: Sequence[Row[Any]]) -> list[Order]:
+        """Orders from rows of their header and children (`_WHOLE`, `_whole_locked`); the
+        children of those whose `children_current` is false are read again, in one statement."""
+        stale = [row for row in rows if not getattr(row, "children_current", True)]
+        if not stale:
+            return self._assembled(rows, rows)
+        fresh = (await self.session.execute(_CHILDREN, {"ids": [row.id for row in stale]})).all()
+        stale_ids = {row.id for row in stale}
+        return self._assembled(rows, [*(r for r in rows if r.id not in stale_ids), *fresh])
 
     def _assembled(self, rows: Sequence[Row[Any]], children: Sequence[Row[Any]]) -> list[Order]:
         """Orders from their header rows and their children's (`_children_of`, by `id`)."""
