@@ -472,6 +472,12 @@ class FakeUnitOfWork:
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.events.append(event)
 
+    async def add_and_record(
+        self, document: Document, event: CloudEvent[Any], *, key: str | None = None
+    ) -> None:
+        await self.documents.add(document)
+        await self.record(event, key=key)
+
 
 class FakeStorage:
     def __init__(self) -> None:

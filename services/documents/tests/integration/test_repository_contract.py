@@ -10,13 +10,18 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts import CloudEvent
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.emails import Email, EmailStatus, RetryPolicy
 from documents.domain.model import Document, DocumentKind, document_id, storage_key
 from documents.domain.templates import CompanyDetails, LetterheadImage, Look, Template
 from documents.entrypoints.cli import MIGRATIONS_DIR
+from documents.service_layer.generation import generated_event
 from documents.service_layer.unit_of_work import UnitOfWork
-from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture
+from servicekit.testing import contract_sessions_fixture, fake_or_sql_fixture, statements_sent
 
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EVERYTHING = 1000
@@ -110,6 +115,34 @@ async def test_a_document_is_added_and_found_by_id_and_reference(uow: UnitOfWork
     assert found == document
     assert await uow.documents.get_by_reference(DocumentKind.INVOICE, "SO-2026-000001") is None
     assert await uow.documents.get(uuid.uuid4()) is None
+
+
+async def test_a_document_and_its_event_are_added_in_one_statement(
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with contract_sessions() as session, session.begin():
+        uow = SqlUnitOfWork(session)
+        first, second = a_document(), a_document(reference="SO-2026-000002")
+        cause = CloudEvent.model_validate(
+            {"type": "suite.order.confirmed.v1", "source": "/orders", "data": {}}
+        )
+        events = [generated_event(document, cause) for document in (first, second)]
+        with statements_sent(session.get_bind()) as sent:
+            await uow.add_and_record(first, events[0])
+        assert len(sent) == 1, sent  # the row, the event and the relay's notification
+        assert "pg_notify" in sent[0]
+        with statements_sent(session.get_bind()) as sent:
+            await uow.add_and_record(second, events[1])
+        assert len(sent) == 1, sent
+        assert "pg_notify" not in sent[0]  # once per transaction
+
+        assert first.created_at is not None
+        assert await uow.documents.get(first.id) == first
+        assert await uow.documents.get(second.id) == second
+        outbox = uow.outbox
+        rows = await session.execute(select(outbox.c.event_id, outbox.c.key).order_by(outbox.c.id))
+        assert [tuple(row) for row in rows] == [(event.id, "order-1") for event in events]
+        await session.rollback()
 
 
 async def test_an_update_replaces_the_rendition_not_the_owner_or_number(uow: UnitOfWork) -> None:

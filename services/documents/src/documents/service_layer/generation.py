@@ -110,7 +110,7 @@ async def generate_document(
             template_id=printable.template_id,
             language=printable.language,
         )
-        await uow.documents.add(document)
+        await uow.add_and_record(document, generated_event(document, cause))  # one round trip
         outcome = Outcome.CREATED
     else:
         document = existing
@@ -121,8 +121,8 @@ async def generate_document(
         document.template_id = printable.template_id
         document.language = printable.language
         await uow.documents.update(document)
+        await uow.record(generated_event(document, cause))
         outcome = Outcome.UPDATED
-    await uow.record(generated_event(document, cause))
     log.info("%s %s %s (%d bytes)", kind.value, reference, outcome.value, len(content))
     return Generated(document, outcome)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from contracts import CloudEvent
 from contracts.common import OrderSnapshot
 from documents.domain.emails import Email
 from documents.domain.model import Document, DocumentKind
@@ -128,3 +129,10 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def order_snapshots(self) -> OrderSnapshotRepository: ...
+
+    async def add_and_record(
+        self, document: Document, event: CloudEvent[Any], *, key: str | None = None
+    ) -> None:
+        """`documents.add(document)`, then `record(event, key=key)`: one round trip where the
+        store can."""
+        ...

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, select
+from sqlalchemy.sql.dml import ReturningInsert
 
 from documents.adapters.repositories import rows
 from documents.adapters.tables import documents
@@ -43,6 +44,42 @@ def _rendition(document: Document) -> dict[str, Any]:
     }
 
 
+def _row(document: Document) -> dict[str, Any]:
+    """A new document's row, but for the times the database sets."""
+    return {
+        "id": document.id,
+        "order_id": document.order_id,
+        "quote_id": document.quote_id,
+        "purchase_order_id": document.purchase_order_id,
+        "kind": document.kind.value,
+        "reference": document.reference,
+        **_rendition(document),
+    }
+
+
+_ADDED_COLUMNS = tuple(
+    column.name for column in documents.c if column.name not in ("created_at", "updated_at")
+)
+
+# A new document's row from `adding_parameters` (`document_<column>`), giving back its times:
+# for a statement that runs it as a `WITH` (the unit of work's `add_and_record`).
+ADDING: ReturningInsert[Any] = (
+    documents.insert()
+    .values(
+        {
+            name: bindparam(f"document_{name}", type_=documents.c[name].type)
+            for name in _ADDED_COLUMNS
+        }
+    )
+    .returning(documents.c.created_at, documents.c.updated_at)
+)
+
+
+def adding_parameters(document: Document) -> dict[str, Any]:
+    """`ADDING`'s parameters for `document`."""
+    return {f"document_{name}": value for name, value in _row(document).items()}
+
+
 class SqlDocumentRepository(SqlRepository):
     async def get(self, document_id: uuid.UUID) -> Document | None:
         query = select(documents).where(documents.c.id == document_id)
@@ -56,14 +93,9 @@ class SqlDocumentRepository(SqlRepository):
         return await rows.first(self.session, query, _document, where)
 
     async def add(self, document: Document) -> None:
-        owner = {
-            "order_id": document.order_id,
-            "quote_id": document.quote_id,
-            "purchase_order_id": document.purchase_order_id,
-            "kind": document.kind.value,
-            "reference": document.reference,
-        }
-        await rows.insert(self.session, documents, document, {**owner, **_rendition(document)})
+        values = _row(document)
+        del values["id"]
+        await rows.insert(self.session, documents, document, values)
 
     async def update(self, document: Document) -> None:
         await rows.update(self.session, documents, document, _rendition(document))
