@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,8 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     MetaData,
+    Row,
+    Select,
     Table,
     Text,
     and_,
@@ -37,13 +39,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from contracts import CONTENT_TYPE, CloudEvent, EventType, topic_of
 from servicekit.auth import current_actor
 from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
 from servicekit.http import InvalidInput
-from servicekit.notify import insert_and_notify
+from servicekit.notify import insert_and_notify, notification, notification_due, notified
 from servicekit.observability import (
     OUTBOX_BACKLOG,
     OUTBOX_MEASURED,
@@ -165,6 +168,45 @@ class EventTooLarge(InvalidInput):
         self.event_type = event_type
         self.size = size
         self.limit = limit
+
+
+async def write_and_record(
+    session: AsyncSession,
+    outbox: Table,
+    write: ReturningInsert[Any],
+    parameters: Mapping[str, Any],
+    event: CloudEvent[Any],
+    *,
+    key: str | None = None,
+    numbered_by: Table | None = None,
+) -> Row[Any]:
+    """Run `write` (an INSERT … RETURNING of one row, with `WITH`s of its own if it has any)
+    with `parameters`, and record `event` as `add_to_outbox` does, in one statement; the row
+    `write` returns. Its parameters must not be named as the outbox row's."""
+    recording = outbox_row if numbered_by is None else numbered_outbox_row
+    row = recording(event, key=key)
+    notify = notification_due(session, NOTIFY_CHANNEL)
+    values = {**parameters, **row}
+    if notify:
+        values["channel"] = NOTIFY_CHANNEL
+    statement = _written_and_recorded(write, outbox, numbered_by, notify=notify)
+    written: Row[Any] = (await session.execute(statement, values)).one()
+    if notify:
+        notified(session, NOTIFY_CHANNEL)
+    return written
+
+
+@functools.cache  # per statement, outbox, counters and notification: built once
+def _written_and_recorded(
+    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None, *, notify: bool
+) -> Select[Any]:
+    written = write.cte("written")
+    if numbered_by is None:
+        record = outbox_insert(outbox)
+    else:
+        record = numbered_outbox_insert(outbox, numbered_by)
+    statement = select(*written.c, *([notification()] if notify else []))
+    return statement.add_cte(record.cte("recorded"))
 
 
 async def add_to_outbox(

@@ -21,16 +21,17 @@ as the transaction, and is forgotten when any savepoint of it rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Row, Table
 from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.dml import ReturningInsert
 
 from contracts import CloudEvent
-from servicekit.outbox import add_to_outbox
+from servicekit.outbox import add_to_outbox, write_and_record
 from servicekit.sequencing import EVENT_SEQUENCES
 
 
@@ -132,6 +133,26 @@ class SqlUnitOfWorkBase:
         """
         counters = self._numbering(event)
         await add_to_outbox(self.session, self.outbox, event, key=key, numbered_by=counters)
+
+    async def write_and_record(
+        self,
+        write: ReturningInsert[Any],
+        parameters: Mapping[str, Any],
+        event: CloudEvent[Any],
+        *,
+        key: str | None = None,
+    ) -> Row[Any]:
+        """`write` (an INSERT … RETURNING of one row) with `parameters`, and `record(event,
+        key=key)`, in one statement (`servicekit.outbox.write_and_record`); what it returns."""
+        return await write_and_record(
+            self.session,
+            self.outbox,
+            write,
+            parameters,
+            event,
+            key=key,
+            numbered_by=self._numbering(event),
+        )
 
     def _numbering(self, event: CloudEvent[Any]) -> Table | None:
         """The counters that number `event`: None if it is numbered already, or if the service
