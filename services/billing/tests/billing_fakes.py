@@ -212,6 +212,10 @@ class FakeUnitOfWork:
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.events.append(event)
 
+    async def issue(self, invoice: Invoice, event: CloudEvent[Any]) -> None:
+        await self.invoices.add(invoice)
+        await self.record(event)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[FakeUnitOfWork]:
         """All of the block's changes, or none of them if it raises."""

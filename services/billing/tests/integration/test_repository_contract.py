@@ -218,6 +218,33 @@ async def test_an_invoice_its_lines_and_its_taxes_are_added_in_one_statement(
         await session.rollback()
 
 
+async def test_an_invoice_and_its_event_are_issued_in_one_statement(
+    contract_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    invoice = an_invoice()
+    event = new_event(
+        EventType.INVOICE_ISSUED, invoice_issued(invoice), source=SOURCE, subject=invoice.order_id
+    )
+    async with contract_sessions() as session, session.begin():
+        uow = SqlUnitOfWork(session)
+        with statements_sent(session.get_bind()) as sent:
+            await uow.issue(invoice, event)
+        assert len(sent) == 1, sent  # the invoice, lines, taxes, the numbered event, the notice
+        assert "pg_notify" in sent[0]
+        assert invoice.created_at is not None
+        assert await uow.invoices.get(invoice.id) == invoice
+        outbox = uow.outbox
+        rows = await session.execute(
+            select(outbox.c.event_id, outbox.c.key, outbox.c.payload).where(
+                outbox.c.key == invoice.order_id
+            )
+        )
+        ((event_id, key, payload),) = rows.all()
+        assert (event_id, key) == (event.id, invoice.order_id)
+        assert CloudEvent.model_validate_json(payload).sequence == 1  # numbered in the statement
+        await session.rollback()
+
+
 async def test_lock_says_whether_the_invoice_exists(storage: Storage) -> None:
     invoice = an_invoice()
     await stored(storage, invoice)

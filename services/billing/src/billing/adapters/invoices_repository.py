@@ -89,11 +89,12 @@ def _adding_invoice() -> ReturningInsert[Any]:
     )
 
 
-_ADD_INVOICE = _adding_invoice()
+# Run by `add`, or with an event recorded in the same statement (the unit of work's `issue`).
+ADD_INVOICE = _adding_invoice()
 
 
-def _added(invoice: Invoice) -> dict[str, Any]:
-    """The parameters of `_ADD_INVOICE` for `invoice`."""
+def added_parameters(invoice: Invoice) -> dict[str, Any]:
+    """The parameters of `ADD_INVOICE` for `invoice`."""
     header = {
         "id": invoice.id,
         "number": invoice.number,
@@ -149,7 +150,7 @@ class SqlInvoiceRepository(SqlRepository):
 
     async def add(self, invoice: Invoice) -> None:
         """The invoice, its lines and its taxes: one statement."""
-        added = await self.session.execute(_ADD_INVOICE, _added(invoice))
+        added = await self.session.execute(ADD_INVOICE, added_parameters(invoice))
         invoice.created_at = added.scalar_one()
 
     async def add_payment(self, invoice: Invoice, payment: Payment) -> None:

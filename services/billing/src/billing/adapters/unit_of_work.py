@@ -6,6 +6,8 @@ request), so a state change and the outbox rows of its events commit or roll bac
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.adapters.billable_orders_repository import SqlBillableOrders
@@ -14,11 +16,17 @@ from billing.adapters.credit_notes_repository import SqlCreditNoteRepository
 from billing.adapters.customer_owners_repository import SqlCustomerOwners
 from billing.adapters.down_payments_repository import SqlDownPayments
 from billing.adapters.drafts_repository import SqlInvoiceDrafts
-from billing.adapters.invoices_repository import SqlInvoiceRepository
+from billing.adapters.invoices_repository import (
+    ADD_INVOICE,
+    SqlInvoiceRepository,
+    added_parameters,
+)
 from billing.adapters.payments_repository import SqlPaymentRepository
 from billing.adapters.receivables_repository import SqlReceivables
 from billing.adapters.schedules_repository import SqlRecurringSchedules
 from billing.adapters.tables import metadata
+from billing.domain.model import Invoice
+from contracts import CloudEvent
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
@@ -37,3 +45,8 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.down_payments = SqlDownPayments(session)
         self.recurring_schedules = SqlRecurringSchedules(session)
         self.customer_owners = SqlCustomerOwners(session)
+
+    async def issue(self, invoice: Invoice, event: CloudEvent[Any]) -> None:
+        """The invoice with its lines and taxes, and `event` recorded: one statement."""
+        added = await self.write_and_record(ADD_INVOICE, added_parameters(invoice), event)
+        invoice.created_at = added.created_at

@@ -84,7 +84,6 @@ async def issue_for(
         lines=lines,
         totals=totals,
     )
-    await uow.invoices.add(invoice)
     payload = invoice_issued(invoice).model_copy(
         update={
             "order_total": order.totals.gross,
@@ -93,8 +92,7 @@ async def issue_for(
             **(announce or {}),
         }
     )
-    await uow.record(
-        event_of(cause, EventType.INVOICE_ISSUED, payload, invoice.order_id, correlation_id)
-    )
+    event = event_of(cause, EventType.INVOICE_ISSUED, payload, invoice.order_id, correlation_id)
+    await uow.issue(invoice, event)  # the invoice and its event: one round trip
     log.info("issued invoice %s for order %s", invoice.number, invoice.order_id)
     return invoice

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from billing.domain.model import Invoice, InvoiceStatus, Payment
+from contracts import CloudEvent
 from servicekit.unit_of_work import RecordsEvents
 
 
@@ -64,3 +65,8 @@ class UnitOfWork(RecordsEvents, Protocol):
 
     @property
     def invoices(self) -> InvoiceRepository: ...
+
+    async def issue(self, invoice: Invoice, event: CloudEvent[Any]) -> None:
+        """`invoices.add(invoice)`, then `record(event)`: one round trip where the store
+        can."""
+        ...
