@@ -137,6 +137,10 @@ class _UnitOfWork:
     async def record(self, event: CloudEvent[Any], **_: Any) -> None:
         self.recorded.append(event)
 
+    async def issue(self, invoice: Invoice, event: CloudEvent[Any]) -> None:
+        await self.invoices.add(invoice)
+        await self.record(event)
+
 
 def _issue_invoice(order: OrderSnapshot) -> tuple[Invoice, InvoiceIssued]:
     completed = new_event(
