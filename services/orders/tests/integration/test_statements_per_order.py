@@ -634,7 +634,9 @@ async def test_a_newer_snapshot_replaces_the_kept_lines_and_an_older_one_keeps_t
     assert tuple(intake.one()) == (3, order.totals.net)
 
 
-async def test_a_confirmation_and_its_answer_read_the_customer_once(uow: SqlUnitOfWork) -> None:
+async def test_a_confirmation_and_its_answer_read_the_customer_with_the_order(
+    uow: SqlUnitOfWork,
+) -> None:
     draft = await open_order(uow)
     draft.status, draft.fulfilment = OrderStatus.DRAFT, Fulfilment.UNRESERVED
     await uow.orders.save(draft)
@@ -644,8 +646,9 @@ async def test_a_confirmation_and_its_answer_read_the_customer_once(uow: SqlUnit
         answer = await mapping.read_order(request, confirmed)
     assert answer.customer is not None
     assert answer.customer.name == "Acme"
-    customer_reads = [s for s in sent if s.startswith("SELECT") and "FROM customers" in s]
-    assert len(customer_reads) == 1  # for the event's snapshot; the answer reuses the row
+    # The customer is read along with the order, for the event's snapshot and the answer.
+    assert not any(s.lstrip().startswith("SELECT customers") for s in sent), sent
+    assert len(sent) == 2, sent  # the order with its customer; the booking
     # The header is saved in the statement that records order.confirmed, not in one of its own.
     assert not any(s.startswith("UPDATE orders") for s in sent), sent
     saved = [s for s in sent if "UPDATE orders" in s]
@@ -668,6 +671,27 @@ async def test_a_confirmation_and_its_answer_read_the_customer_once(uow: SqlUnit
     assert saved_order is not None
     assert saved_order.status is OrderStatus.OPEN
     assert saved_order.updated_at == confirmed.updated_at
+
+
+async def test_an_order_and_its_answer_are_read_in_one_statement(uow: SqlUnitOfWork) -> None:
+    added = await open_order(uow)
+    request = SqlUnitOfWork(uow.session)
+    with statements(request) as sent:
+        order = await orders_service.get_order(request, added.id)
+        answer = await mapping.read_order(request, order)
+    assert len(sent) == 1, sent  # the order, its children and its customer
+    assert answer.customer is not None
+    assert answer.customer.name == "Acme"
+    customer = await SqlUnitOfWork(uow.session).customers.get(added.customer_id or "")
+    assert customer is not None
+    assert await request.customers.get(customer.id) == customer  # every column read along
+
+    without = await open_order(uow)
+    without.customer_id = None
+    await uow.orders.save(without)
+    again = SqlUnitOfWork(uow.session)
+    assert (await again.orders.get(without.id)) == without  # no customer: nothing read along
+    assert again.customers.known_rows == {}
 
 
 async def test_a_customer_saved_is_read_again(uow: SqlUnitOfWork) -> None:

@@ -32,7 +32,7 @@ from orders.service_layer.ports import CustomerFilters
 from servicekit.unit_of_work import SqlRepository
 
 
-def _customer(row: Row[Any]) -> Customer:
+def _customer(row: Any) -> Customer:
     return Customer(
         id=row.id,
         name=row.name,
@@ -79,7 +79,13 @@ class SqlCustomerRepository(SqlRepository):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
-        self._rows: dict[str, Row[Any]] = {}
+        self._rows: dict[str, Any] = {}  # rows by id, as read (or read along with an order)
+
+    @property
+    def known_rows(self) -> dict[str, Any]:
+        """The rows it read and keeps, by id: another repository of the unit of work that
+        reads a customer along with its own rows adds it here (a row of every column)."""
+        return self._rows
 
     async def add(self, customer: Customer) -> None:
         self._rows.clear()

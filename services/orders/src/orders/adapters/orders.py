@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -43,7 +44,13 @@ from orders.adapters.rows import (
     line_values,
     text_match,
 )
-from orders.adapters.tables import order_documents, order_lines, order_shipments, orders
+from orders.adapters.tables import (
+    customers,
+    order_documents,
+    order_lines,
+    order_shipments,
+    orders,
+)
 from orders.domain.content import Line
 from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
 from orders.domain.quote import OrderRef
@@ -167,36 +174,55 @@ _CHILDREN = (
     .columns(column("id"), *_CHILD_COLUMNS)
 )
 
-# An order read whole, without a lock, in one round trip: its header and children. (Statements
-# are built once: building one per call cost more than sending it.)
-_WHOLE = text(
-    f"""
-    SELECT {", ".join(f"h.{header.name}" for header in orders.c)}, {_children_of("h.id")}
-    FROM {orders.name} h WHERE h.id = CAST(:order_id AS uuid)
-    """  # noqa: S608 (constants: the columns and tables are ours)
-).columns(*orders.c, *_CHILD_COLUMNS)
+# An order's customer read along with it (`customer_row_<column>`, NULL when it has none): the
+# customers repository of the same unit of work keeps the row (the confirmation's snapshot and
+# the answer need it).
+_CUSTOMER_PREFIX = "customer_row_"
+_CUSTOMER_COLUMNS = tuple(column.name for column in customers.c)
 
-# An order read whole and locked, in one round trip unless it had to wait for a writer. Once
-# the lock is granted PostgreSQL gives the newest header, but the children (subqueries) are
-# those of the statement's snapshot. Every transaction that writes an order's children writes
-# its header too (`add`, `save`), so `children_current` (the header locked is the version the
-# snapshot saw) says the children are the newest as well; when it is false they are read again.
+# Whether a locked read's children are current. Once the lock is granted PostgreSQL gives the
+# newest header, but the children (subqueries) are those of the statement's snapshot. Every
+# transaction that writes an order's children writes its header too (`add`, `save`), so the
+# header locked being the version the snapshot saw says the children are the newest as well;
+# when it is not they are read again.
 _CURRENT = f"h.xmin = (SELECT s.xmin FROM {orders.name} s WHERE s.id = h.id) AS children_current"  # noqa: S608
 
 
-def _whole_locked(where: str) -> TextualSelect:
+def _whole(where: str, *, locked: bool, customer: bool) -> TextualSelect:
+    """Orders read whole in one round trip (a locked one unless it had to wait for a writer):
+    their header and children (`_children_of`); if `locked`, `FOR UPDATE` with
+    `children_current`; if `customer`, the customer's row read along. Built once each."""
+    # The columns are declared in the order they are selected: SQLAlchemy matches them by
+    # position, types (and their result processing) included.
+    selected = [f"h.{header.name}" for header in orders.c]
+    declared: list[ColumnClause[Any]] = [*orders.c]
+    joined = ""
+    if locked:
+        selected.append(_CURRENT)
+        declared.append(column("children_current"))
+    if customer:
+        selected += [f"c.{name} AS {_CUSTOMER_PREFIX}{name}" for name in _CUSTOMER_COLUMNS]
+        declared += [
+            column(_CUSTOMER_PREFIX + name, customers.c[name].type) for name in _CUSTOMER_COLUMNS
+        ]
+        # LATERAL: a lock wait rechecks no join condition against a customer read before it.
+        read_along = f"SELECT * FROM {customers.name} WHERE id = h.customer_id"  # noqa: S608
+        joined = f"LEFT JOIN LATERAL ({read_along}) c ON true"
     return text(
         f"""
-        SELECT {", ".join(f"h.{header.name}" for header in orders.c)}, {_children_of("h.id")},
-               {_CURRENT}
-        FROM {orders.name} h WHERE {where} FOR UPDATE
+        SELECT {", ".join(selected)}, {_children_of("h.id")}
+        FROM {orders.name} h {joined} WHERE {where}{" FOR UPDATE OF h" if locked else ""}
         """  # noqa: S608 (constants: the columns and tables are ours)
-    ).columns(*orders.c, *_CHILD_COLUMNS, column("children_current"))
+    ).columns(*declared, *_CHILD_COLUMNS)
 
 
-_WHOLE_LOCKED = _whole_locked("h.id = CAST(:order_id AS uuid)")
+_ONE = "h.id = CAST(:order_id AS uuid)"
+_WHOLE = _whole(_ONE, locked=False, customer=True)
+_WHOLE_LOCKED = _whole(_ONE, locked=True, customer=True)
 # Some orders read whole and locked, in id order (rows are locked as the sorted result comes out).
-_WHOLES_LOCKED_IN_ORDER = _whole_locked("h.id = ANY(CAST(:ids AS uuid[])) ORDER BY h.id")
+_WHOLES_LOCKED_IN_ORDER = _whole(
+    "h.id = ANY(CAST(:ids AS uuid[])) ORDER BY h.id", locked=True, customer=False
+)
 
 # The header's UPDATE takes parameters named `header_<column>`, apart from those of a statement
 # that carries it in a `WITH` (the timeline booking).
@@ -302,10 +328,12 @@ class SqlOrderRepository(SqlRepository):
     that a save writes only those added since (the rest are stored already).
 
     It alone writes an order's children, and always with its header (`add`, `save`): a locked
-    read relies on it (`_whole_locked`, ADR 43)."""
+    read relies on it (`_whole`, ADR 43)."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, customer_rows: dict[str, Any] | None = None) -> None:
         super().__init__(session)
+        # Where the customers repository of the unit of work keeps the rows it read.
+        self._customer_rows = customer_rows
         self._stored: dict[str, Stored] = {}
         self._lines: dict[str, dict[int, tuple[Any, ...]]] = {}  # as stored, by line number
 
@@ -332,7 +360,19 @@ class SqlOrderRepository(SqlRepository):
             return order
         query = _WHOLE_LOCKED if for_update else _WHOLE
         whole = (await self.session.execute(query, {"order_id": wanted})).first()
-        return None if whole is None else (await self._assembled_whole([whole]))[0]
+        if whole is None:
+            return None
+        self._keep_customer(whole)
+        return (await self._assembled_whole([whole]))[0]
+
+    def _keep_customer(self, whole: Row[Any]) -> None:
+        """Hand the customer's row read along with an order to the customers repository (as
+        of the statement's snapshot, as a read of its own would be)."""
+        customer_id = getattr(whole, _CUSTOMER_PREFIX + "id")
+        if self._customer_rows is not None and customer_id is not None:
+            self._customer_rows[customer_id] = SimpleNamespace(
+                **{name: getattr(whole, _CUSTOMER_PREFIX + name) for name in _CUSTOMER_COLUMNS}
+            )
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
         row = (
@@ -460,7 +500,7 @@ class SqlOrderRepository(SqlRepository):
         return self._assembled(rows, children.all())
 
     async def _assembled_whole(self, rows: Sequence[Row[Any]]) -> list[Order]:
-        """Orders from rows of their header and children (`_WHOLE`, `_whole_locked`); the
+        """Orders from rows of their header and children (`_whole`); the
         children of those whose `children_current` is false are read again, in one statement."""
         stale = [row for row in rows if not getattr(row, "children_current", True)]
         if not stale:

@@ -58,7 +58,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.customer_groups = SqlCustomerGroupRepository(session)
         self.contacts = SqlContactRepository(session)
         self.attachments = SqlAttachmentRepository(session)
-        self.orders = SqlOrderRepository(session)
+        self.orders = SqlOrderRepository(session, customer_rows=self.customers.known_rows)
         self.quotes = SqlQuoteRepository(session)
         self.opportunities = SqlOpportunityRepository(session)
         self.stages = SqlStageRepository(session)
