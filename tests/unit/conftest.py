@@ -1,4 +1,5 @@
-"""What the benchmark's tests share: scripts/bench.py loaded as a module."""
+"""What the root unit tests share: scripts/bench.py loaded as a module, and billing's in-memory
+unit of work (`billing_fakes`, a module of billing's test folder) on the import path."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from types import ModuleType
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+
+# The one fake of billing's protocol, shared with billing's own tests (pytest does not put test
+# folders on the import path).
+sys.path.insert(0, str(ROOT / "services" / "billing" / "tests"))
 
 
 @pytest.fixture(scope="module")
