@@ -30,7 +30,7 @@ from orders.domain.catalogue import (
 )
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
-from orders.domain.order import Order
+from orders.domain.order import Order, OrderSummary
 from orders.domain.pipeline import Stage
 from orders.domain.price_lists import PriceList
 from orders.domain.quote import OrderRef, Quote, QuoteStatus
@@ -311,6 +311,11 @@ class FakeOrders:
                 o for o in found if (position(o) < after if descending else position(o) > after)
             ]
         return copy.deepcopy(found[:limit])
+
+    async def summaries(
+        self, filters: OrderFilters, *, limit: int, after: Position | None
+    ) -> list[OrderSummary]:
+        return [o.summary() for o in await self.search(filters, limit=limit, after=after)]
 
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
         mine = sorted(

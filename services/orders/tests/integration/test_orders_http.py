@@ -310,6 +310,43 @@ async def test_reads_run_without_a_transaction_and_changes_in_one(orders_service
     assert not any(autocommit for _, autocommit in change), change
 
 
+async def test_a_summary_list_shows_each_orders_header_as_the_full_list_does(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    customer = await new_customer(orders_service, name=f"Summaries {uuid.uuid4().hex[:8]}")
+    made = [await new_order(orders_service, customer["id"]) for _ in range(3)]
+    await client.post(f"/orders/{made[0]['id']}/confirm")
+    path = f"/customers/{customer['id']}/orders"
+
+    full = (await client.get(path)).json()["items"]
+    summaries: list[dict[str, Any]] = []
+    cursor = None
+    while True:  # paged two at a time, with the cursors the full view uses
+        params: dict[str, Any] = {"view": "summary", "limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await client.get(path, params=params)).json()
+        summaries += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [s["id"] for s in summaries] == [o["id"] for o in full]
+    for summary, order in zip(summaries, full, strict=True):
+        assert "lines" not in summary
+        assert summary["customer_id"] == order["customer"]["id"]
+        for field in ("number", "status", "fulfilment", "billing", "currency", "order_date"):
+            assert summary[field] == order[field], field
+        assert summary["totals"] == {k: order["totals"][k] for k in ("net", "tax", "gross")}
+    assert summaries[-1]["status"] == "open"  # the oldest, confirmed
+
+    same = await client.get("/orders", params={"customer_id": customer["id"], "view": "summary"})
+    assert same.json()["items"] == summaries
+    bad = await client.get("/orders", params={"view": "brief"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "query.view"
+
+
 async def test_lists_filter_and_page(orders_service: Any) -> None:
     client = orders_service.client
     marker = uuid.uuid4().hex[:8]

@@ -30,7 +30,15 @@ from orders.domain.content import (
     Recurring,
 )
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
-from orders.domain.order import Approval, Billing, Document, Fulfilment, Order, OrderStatus
+from orders.domain.order import (
+    Approval,
+    Billing,
+    Document,
+    Fulfilment,
+    Order,
+    OrderStatus,
+    OrderSummary,
+)
 from orders.domain.ownership import Viewer, Visibility
 from orders.domain.pipeline import Stage
 from orders.domain.quote import OrderRef, Quote, QuoteDocument, QuoteStatus
@@ -440,6 +448,53 @@ async def test_orders_are_sorted_and_paged_in_every_sort(
     first = await store.orders.search(filters, limit=2, after=None)
     rest = await store.orders.search(filters, limit=10, after=(values(first[-1]), first[-1].id))
     assert [o.id for o in first + rest] == [o.id for o in expected]
+
+
+def printed(summary: OrderSummary) -> tuple[str, ...]:
+    return tuple(map(str, (summary.net, summary.tax, summary.gross, summary.invoiced_total)))
+
+
+async def test_summaries_are_the_searched_orders_headers_with_the_same_totals(
+    store: UnitOfWork,
+) -> None:
+    [acme, bolt] = await customers(store, "acme", "bolt")
+    made = [
+        an_order(acme, 1, lines=lines("19.99", "5.00"), owner="ana", team="south"),
+        an_order(
+            acme,
+            2,
+            lines=lines("500.00"),
+            status=OrderStatus.OPEN,
+            fulfilment=Fulfilment.RESERVED,
+            stage="execution",
+            external_reference="EXT-2",
+        ),
+        # Totals stored in a currency without decimals, and one already invoiced in part.
+        replace(an_order(bolt, 3, lines=lines("1235", "99")), currency="JPY"),
+        an_order(bolt, 4, lines=lines("0.05"), billing=Billing.PAID, invoiced_total=D("0.15")),
+        an_order(bolt, 5, status=OrderStatus.CONCLUDED, archived_at=T0 + timedelta(days=3)),
+    ]
+    for order in made:
+        await store.orders.add(order)
+
+    for filters in (
+        OrderFilters(),
+        OrderFilters(archived=True),
+        OrderFilters(customer_id=bolt.id, sort=OrderSort.GROSS, direction=Direction.ASC),
+        OrderFilters(fulfilment=Fulfilment.RESERVED),
+    ):
+        found = await store.orders.search(filters, limit=10, after=None)
+        summaries = await store.orders.summaries(filters, limit=10, after=None)
+        assert found, filters
+        assert summaries == [order.summary() for order in found]
+        # The stored totals print as the lines' totals do: the currency's decimals, no more.
+        assert [printed(s) for s in summaries] == [printed(o.summary()) for o in found]
+    # The same positions page them.
+    filters = OrderFilters(sort=OrderSort.GROSS)
+    first = await store.orders.summaries(filters, limit=2, after=None)
+    rest = await store.orders.summaries(filters, limit=10, after=(first[-1].gross, first[-1].id))
+    everything = await store.orders.search(filters, limit=10, after=None)
+    assert [s.id for s in first + rest] == [o.id for o in everything]
 
 
 # --- quotes --------------------------------------------------------------------------------------

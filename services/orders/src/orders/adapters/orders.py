@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Insert,
+    Select,
     Table,
     Update,
     bindparam,
@@ -52,7 +53,7 @@ from orders.adapters.tables import (
     orders,
 )
 from orders.domain.content import Line
-from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus
+from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus, OrderSummary
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
 from pricing import in_currency
@@ -424,25 +425,14 @@ class SqlOrderRepository(SqlRepository):
     async def search(
         self, filters: OrderFilters, *, limit: int, after: Position | None
     ) -> list[Order]:
-        column = SORT_COLUMNS[filters.sort]
-        descending = filters.direction is Direction.DESC
-        query = (
-            select(orders)
-            .order_by(
-                column.desc() if descending else column.asc(),
-                orders.c.id.desc() if descending else orders.c.id.asc(),
-            )
-            .limit(limit)
-        )
-        for condition in _order_conditions(filters):
-            query = query.where(condition)
-        if after is not None:
-            value, last_id = after
-            here = tuple_(column, orders.c.id)
-            there = tuple_(literal(value, column.type), literal(last_id, orders.c.id.type))
-            query = query.where(here < there if descending else here > there)
-        rows = (await self.session.execute(query)).all()
+        rows = (await self.session.execute(_found(select(orders), filters, limit, after))).all()
         return await self._assemble(rows)
+
+    async def summaries(
+        self, filters: OrderFilters, *, limit: int, after: Position | None
+    ) -> list[OrderSummary]:
+        query = _found(select(*_SUMMARY_COLUMNS), filters, limit, after)
+        return [_summary_of(row) for row in (await self.session.execute(query)).all()]
 
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
         return (await orders_of_quotes(self.session, [quote_id]))[quote_id]
@@ -626,3 +616,74 @@ async def orders_of_quotes(
     ):
         found[row.quote_id].append(OrderRef(row.id, row.number))
     return found
+
+
+def _found(query: Select[Any], filters: OrderFilters, limit: int, after: Position | None) -> Any:
+    """`query` over the orders the filters keep, in their sort (id breaks ties), strictly after
+    the position, at most `limit`."""
+    column = SORT_COLUMNS[filters.sort]
+    descending = filters.direction is Direction.DESC
+    query = query.order_by(
+        column.desc() if descending else column.asc(),
+        orders.c.id.desc() if descending else orders.c.id.asc(),
+    ).limit(limit)
+    for condition in _order_conditions(filters):
+        query = query.where(condition)
+    if after is not None:
+        value, last_id = after
+        here = tuple_(column, orders.c.id)
+        there = tuple_(literal(value, column.type), literal(last_id, orders.c.id.type))
+        query = query.where(here < there if descending else here > there)
+    return query
+
+
+# An order's header as a summary shows it: the totals stored with it, no children.
+_SUMMARY_COLUMNS = (
+    orders.c.id,
+    orders.c.number,
+    orders.c.customer_id,
+    orders.c.currency,
+    orders.c.order_date,
+    orders.c.status,
+    orders.c.fulfilment,
+    orders.c.billing,
+    orders.c.stage,
+    orders.c.net_total,
+    orders.c.tax_total,
+    orders.c.gross_total,
+    orders.c.invoiced_total,
+    orders.c.external_reference,
+    orders.c.owner,
+    orders.c.team,
+    orders.c.archived_at,
+    orders.c.created_at,
+    orders.c.updated_at,
+)
+
+
+def _summary_of(row: Row[Any]) -> OrderSummary:
+    currency = row.currency
+    return OrderSummary(
+        id=row.id,
+        number=row.number,
+        customer_id=row.customer_id,
+        currency=currency,
+        order_date=row.order_date,
+        status=OrderStatus(row.status),
+        fulfilment=Fulfilment(row.fulfilment),
+        billing=Billing(row.billing),
+        stage=row.stage,
+        # NUMERIC(20, 4) answers 12.5000; the totals are in the currency's minor unit.
+        net=in_currency(row.net_total, currency),
+        tax=in_currency(row.tax_total, currency),
+        gross=in_currency(row.gross_total, currency),
+        invoiced_total=(
+            in_currency(row.invoiced_total, currency) if row.invoiced_total is not None else None
+        ),
+        external_reference=row.external_reference,
+        owner=row.owner,
+        team=row.team,
+        archived_at=row.archived_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

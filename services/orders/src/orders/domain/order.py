@@ -138,6 +138,32 @@ STAGE_FIELDS = (
 BLANKED_ON_COPY = frozenset({"customer_id", "contact", "opportunity"})
 
 
+@dataclass(frozen=True)
+class OrderSummary:
+    """An order's header alone, as lists that need no lines show it: its states and its totals
+    as stored with it (the same as `Order.totals`, which the lines make)."""
+
+    id: str
+    number: str
+    customer_id: str | None
+    currency: str
+    order_date: date
+    status: OrderStatus
+    fulfilment: Fulfilment
+    billing: Billing
+    stage: str | None
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+    invoiced_total: Decimal | None
+    external_reference: str | None
+    owner: str | None
+    team: str | None
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
 # Order's memo of its totals: (the currency, each line's tax rate and amounts, their totals).
 _TOTALS = "_totals_of_inputs"
 _TotalsMemo = tuple[str, list[tuple[Decimal, LineAmounts]], Totals]
@@ -241,6 +267,30 @@ class Order:
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    def summary(self) -> OrderSummary:
+        totals = self.totals
+        return OrderSummary(
+            id=self.id,
+            number=self.number,
+            customer_id=self.customer_id,
+            currency=self.currency,
+            order_date=self.order_date,
+            status=self.status,
+            fulfilment=self.fulfilment,
+            billing=self.billing,
+            stage=self.stage,
+            net=totals.net,
+            tax=totals.tax,
+            gross=totals.gross,
+            invoiced_total=self.invoiced_total,
+            external_reference=self.external_reference,
+            owner=self.owner,
+            team=self.team,
+            archived_at=self.archived_at,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
 
     def missing(self, required: Iterable[str]) -> list[str]:
         """Those of the `required` stage fields that are still empty, in STAGE_FIELDS order."""

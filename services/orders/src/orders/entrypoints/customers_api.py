@@ -30,7 +30,13 @@ from orders.entrypoints.common import (
     run_query,
     unit_of_work,
 )
-from orders.entrypoints.orders_api import OrderQueryParams, filters_of, order_page
+from orders.entrypoints.orders_api import (
+    OrderPages,
+    OrderQueryParams,
+    ViewParam,
+    filters_of,
+    order_list,
+)
 from orders.entrypoints.ownership_schemas import OwnerParam, TeamParam
 from orders.service_layer import addresses, customers, timeline
 from orders.service_layer.ownership import current_viewer
@@ -126,19 +132,19 @@ async def list_customers(
     )
 
 
-@router.get(
-    "/customers/{customer_id}/orders", response_model=orders_schemas.OrderPage, responses=PROBLEMS
-)
+@router.get("/customers/{customer_id}/orders", response_model=OrderPages, responses=PROBLEMS)
 async def customer_orders(
     customer_id: str,
     request: Request,
     query: OrderQueryParams,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> orders_schemas.OrderPage:
-    """The customer's orders, with the filters and sorts of GET /orders."""
+    view: ViewParam = orders_schemas.OrderView.FULL,
+) -> orders_schemas.OrderPage | Response:
+    """The customer's orders, with the filters, sorts and views of GET /orders."""
     customer = await run_lookup(request, customers.find_customer, customer_id)
-    return await order_page(request, filters_of(query, customer_id=customer.id), limit, cursor)
+    filters = filters_of(query, customer_id=customer.id)
+    return await order_list(request, filters, limit, cursor, view)
 
 
 @router.get(

@@ -18,7 +18,7 @@ from orders.domain.content import (
     Recurring,
 )
 from orders.domain.customer import Customer
-from orders.domain.order import Order
+from orders.domain.order import Order, OrderSummary
 from orders.domain.quote import Quote
 from orders.domain.totals import Totals, plain
 from orders.entrypoints import (
@@ -228,6 +228,31 @@ def _shared_read(source: Order | Quote, customer: Customer | None) -> dict[str, 
         "created_at": source.created_at,
         "updated_at": source.updated_at,
     }
+
+
+def order_summary_read(summary: OrderSummary) -> orders_schemas.OrderSummaryRead:
+    return orders_schemas.OrderSummaryRead(
+        id=summary.id,
+        number=summary.number,
+        customer_id=summary.customer_id,
+        owner=summary.owner,
+        team=summary.team,
+        status=summary.status,
+        fulfilment=summary.fulfilment,
+        billing=summary.billing,
+        stage=summary.stage,
+        currency=summary.currency,
+        order_date=summary.order_date,
+        totals=orders_schemas.SummaryTotalsRead(
+            net=summary.net, tax=summary.tax, gross=summary.gross
+        ),
+        invoiced_total=summary.invoiced_total,
+        external_reference=summary.external_reference,
+        archived=summary.archived_at is not None,
+        archived_at=summary.archived_at,
+        created_at=summary.created_at,
+        updated_at=summary.updated_at,
+    )
 
 
 def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderRead:

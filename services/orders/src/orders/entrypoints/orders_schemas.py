@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -189,6 +190,49 @@ class OrderRead(BaseModel):
 
 
 class OrderPage(Page[OrderRead]):
+    pass
+
+
+class OrderView(StrEnum):
+    """How a list shows each order: whole, or its header alone."""
+
+    FULL = "full"
+    SUMMARY = "summary"
+
+
+class SummaryTotalsRead(BaseModel):
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+class OrderSummaryRead(BaseModel):
+    """An order in a list's summary view (`view=summary`): its header, states and totals,
+    without lines, addresses, documents or the tax breakdown (`GET /orders/{id}` has them)."""
+
+    id: str
+    number: str = Field(examples=["SO-2026-000042"])
+    customer_id: str | None = Field(description="null only on a copy not yet completed")
+    owner: str | None = Field(description="The responsible user (token subject)")
+    team: str | None
+    status: OrderStatus
+    fulfilment: Fulfilment
+    billing: Billing
+    stage: str | None
+    currency: str
+    order_date: date
+    totals: SummaryTotalsRead
+    invoiced_total: Decimal | None = Field(
+        description="The gross its invoices add up to (null: not invoiced)"
+    )
+    external_reference: str | None
+    archived: bool
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderSummaryPage(Page[OrderSummaryRead]):
     pass
 
 

@@ -21,7 +21,7 @@ from orders.domain.catalogue import (
 )
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
-from orders.domain.order import Billing, Fulfilment, Order, OrderStatus
+from orders.domain.order import Billing, Fulfilment, Order, OrderStatus, OrderSummary
 from orders.domain.ownership import EVERYONE, Viewer
 from orders.domain.pipeline import Stage
 from orders.domain.price_lists import PriceList
@@ -213,6 +213,13 @@ class OrderRepository(Protocol):
         self, filters: OrderFilters, *, limit: int, after: Position | None
     ) -> list[Order]:
         """Orders in the filters' sort order (id breaks ties), strictly after the position."""
+        ...
+
+    async def summaries(
+        self, filters: OrderFilters, *, limit: int, after: Position | None
+    ) -> list[OrderSummary]:
+        """The orders `search` finds, each as `Order.summary()` would make it, without reading
+        their lines or documents."""
         ...
 
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
