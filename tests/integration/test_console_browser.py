@@ -14,6 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,14 @@ async def a_product(suite: Suite, on_hand: str = "100") -> str:
             json={"sku": sku, "kind": "receipt", "quantity": on_hand, "reason": "opening stock"},
         )
         assert response.status_code == 201, response.text
-    await lifecycle.catalogued(suite, sku)  # product lines name items orders knows
+
+    # Product lines name items orders knows; its catalogue learns the item and its stock from
+    # two events, and the order and quote forms read availability once, when a SKU is entered.
+    async def stocked() -> bool:
+        item = await lifecycle.catalogued(suite, sku)
+        return Decimal(item["availability"]["on_hand"]) == Decimal(on_hand)
+
+    await eventually(stocked, within=60)
     return sku
 
 
