@@ -166,7 +166,9 @@ async def model(orders_service: Any) -> tuple[list[Any], ...]:
         ).all()
         milestones = (await session.execute(select(sales_milestones).order_by("order_id"))).all()
         lines = (await session.execute(select(sales_lines).order_by("order_id", "line_no"))).all()
-        shipped = (await session.execute(select(sales_shipped).order_by("shipment_id"))).all()
+        shipped = (
+            await session.execute(select(sales_shipped).order_by("shipment_id", "sku"))
+        ).all()
         quoted = (await session.execute(select(sales_quotes).order_by("quote_id"))).all()
     return tuple(
         [tuple(row) for row in rows]
@@ -179,13 +181,39 @@ async def rebuilt_as(orders_service: Any, live: tuple[list[Any], ...]) -> Any:
     their transactions, so the first rebuilds may come before it has. The last rebuild's
     counts."""
 
+    last: list[Any] = []
+
     async def rebuilt() -> Any:
         done = await sales_model.rebuild(
             orders_service.runtime.sessionmaker, orders_service.kafka, wait_seconds=60
         )
-        return done if await model(orders_service) == live else None
+        found = await model(orders_service)
+        last[:] = [done, found]
+        return done if found == live else None
 
-    return await eventually(rebuilt, within=60, interval=1)
+    try:
+        return await eventually(rebuilt, within=60, interval=1)
+    except AssertionError:
+        # Say what differed, so a failure in a long run can be diagnosed from its log alone.
+        done, found = last
+        raise AssertionError(
+            f"the last rebuild ({done}) differs from the live model: {differences(live, found)}"
+        ) from None
+
+
+MODEL_TABLES = ("intake", "revenue", "settlements", "milestones", "lines", "shipped", "quotes")
+
+
+def differences(live: tuple[list[Any], ...], rebuilt: tuple[list[Any], ...]) -> dict[str, Any]:
+    """Per table of the model, the rows only live and only rebuilt."""
+    found = {}
+    for table, live_rows, rebuilt_rows in zip(MODEL_TABLES, live, rebuilt, strict=True):
+        if live_rows != rebuilt_rows:
+            found[table] = {
+                "only live": [row for row in live_rows if row not in rebuilt_rows],
+                "only rebuilt": [row for row in rebuilt_rows if row not in live_rows],
+            }
+    return found
 
 
 async def test_the_read_model_follows_the_events_and_a_rebuild_equals_it(
