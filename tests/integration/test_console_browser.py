@@ -459,6 +459,10 @@ async def test_my_orders_delivery_dates_contacts_a_new_quote_and_stock_per_wareh
     table = page.get_by_test_id("orders")
     await expect(table).to_contain_text(mine["number"])
     await expect(table).not_to_contain_text(theirs["number"])
+    # The list is read in the summary view: its row still names the customer and the gross.
+    row = table.locator("tr", has_text=mine["number"])
+    await expect(row).to_contain_text(customer["name"])
+    await expect(row).to_contain_text("15.00")
     await sales.shot("my-orders")
 
     await page.get_by_role("link", name=mine["number"]).click()

@@ -16,6 +16,38 @@ from console.service_layer.ports import Download, Json, Params, ServiceError
 
 DEV_SECRET = "unit-test-development-secret-0123456789abcdef"
 
+# What the orders service's summary view (`view=summary`) keeps of an order.
+SUMMARY_FIELDS = (
+    "id",
+    "number",
+    "customer",
+    "owner",
+    "team",
+    "status",
+    "fulfilment",
+    "billing",
+    "stage",
+    "currency",
+    "order_date",
+    "invoiced_total",
+    "external_reference",
+    "archived",
+)
+
+
+def in_view(orders: list[Json], params: Params) -> list[Json]:
+    """`orders` as a list in the view `params` ask for answers them."""
+    if params.get("view") != "summary":
+        return orders
+    summaries = []
+    for order in orders:
+        summary = {name: order[name] for name in SUMMARY_FIELDS if name in order}
+        customer = order.get("customer")
+        summary["customer_id"] = customer["id"] if customer else None
+        summary["totals"] = {k: order["totals"][k] for k in ("net", "tax", "gross")}
+        summaries.append(summary)
+    return summaries
+
 
 def order_doc(status: str = "draft", fulfilment: str = "unreserved", **extra: Any) -> Json:
     order_id = extra.pop("id", str(uuid.uuid4()))
@@ -179,7 +211,7 @@ class FakeSuiteApi:
             for o in self.orders.values()
             if not params.get("status") or o["status"] == params["status"]
         ]
-        return {"items": items, "next_cursor": self.next_cursor}
+        return {"items": in_view(items, params), "next_cursor": self.next_cursor}
 
     async def get_order(self, token: str, order_id: str) -> Json:
         self._call("get_order", token, order_id)
@@ -227,7 +259,7 @@ class FakeSuiteApi:
 
     async def customer_orders(self, token: str, customer_id: str, params: Params) -> Json:
         self._call("customer_orders", token, customer_id, dict(params))
-        return {"items": list(self.orders.values()), "next_cursor": None}
+        return {"items": in_view(list(self.orders.values()), params), "next_cursor": None}
 
     async def list_quotes(self, token: str, params: Params) -> Json:
         self._call("list_quotes", token, dict(params))
@@ -294,7 +326,7 @@ class FakeSuiteApi:
 
     async def saved_filter_orders(self, token: str, filter_id: str, params: Params) -> Json:
         self._call("saved_filter_orders", token, filter_id, dict(params))
-        return {"items": list(self.orders.values()), "next_cursor": None}
+        return {"items": in_view(list(self.orders.values()), params), "next_cursor": None}
 
     async def list_products(self, token: str, params: Params) -> Json:
         self._call("list_products", token, dict(params))

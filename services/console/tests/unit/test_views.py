@@ -84,7 +84,9 @@ async def test_the_order_list_passes_the_filters_and_pages_on(client, fake_api, 
     assert params["q"] == "acme"
     assert params["sort"] == "gross"
     assert params["limit"] == 25
+    assert params["view"] == "summary"  # the list needs each order's header alone
     assert 'data-state="reserved"' in page.text
+    assert "Acme GmbH" in page.text  # the summary's customer
     assert "SO-7" in page.text
     assert "cursor=abc" in page.text
     assert "status=open" in re.search(r'href="(/orders\?[^"]*cursor=abc[^"]*)"', page.text)[1]
@@ -407,7 +409,9 @@ async def test_filters_are_saved_and_a_saved_filter_lists_its_orders(client, fak
     ]
     page = await client.get("/orders?saved=f1")
     assert "Open Acme" in page.text
-    assert fake_api.called("saved_filter_orders") == [("f1", {"limit": 25, "cursor": None})]
+    assert fake_api.called("saved_filter_orders") == [
+        ("f1", {"limit": 25, "cursor": None, "view": "summary"})
+    ]
 
 
 async def test_warehouse_adjusts_stock_on_the_product_card(client, fake_api, sign_in):

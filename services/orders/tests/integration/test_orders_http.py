@@ -335,6 +335,7 @@ async def test_a_summary_list_shows_each_orders_header_as_the_full_list_does(
     for summary, order in zip(summaries, full, strict=True):
         assert "lines" not in summary
         assert summary["customer_id"] == order["customer"]["id"]
+        assert summary["customer"] == order["customer"]  # id, name and e-mail
         for field in ("number", "status", "fulfilment", "billing", "currency", "order_date"):
             assert summary[field] == order[field], field
         assert summary["totals"] == {k: order["totals"][k] for k in ("net", "tax", "gross")}

@@ -509,6 +509,11 @@ async def test_filters_sorting_saved_filters_and_archiving(orders_service: Any) 
     direct = (await client.get("/orders", params=query)).json()
     assert via_filter == direct
     assert [o["id"] for o in via_filter["items"]] == [medium["id"], large["id"]]
+    summary = {"view": "summary"}
+    summaries = await client.get(f"/saved-filters/{saved_id}/orders", params=summary)
+    assert summaries.json() == (await client.get("/orders", params=query | summary)).json()
+    assert [o["id"] for o in summaries.json()["items"]] == [medium["id"], large["id"]]
+    assert "lines" not in summaries.json()["items"][0]
     duplicate = await client.post("/saved-filters", json={"name": f"Big {marker}", "query": query})
     assert duplicate.status_code == 409
     bob = bearer("sales", subject=f"bob-{marker}")

@@ -89,7 +89,11 @@ async def _card(
     try:
         customer, orders, contacts = await asyncio.gather(
             api.get_customer(user.token, customer_id),
-            api.customer_orders(user.token, customer_id, {"cursor": cursor, "limit": PAGE_SIZE}),
+            api.customer_orders(
+                user.token,
+                customer_id,
+                {"cursor": cursor, "limit": PAGE_SIZE, "view": "summary"},  # headers suffice
+            ),
             api.read(user.token, "orders", path("/customers/{}/contacts", customer_id)),
         )
     except ServiceError as error:

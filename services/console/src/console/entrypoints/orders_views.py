@@ -65,7 +65,12 @@ async def orders_list(request: Request, user: CurrentUser, api: Api) -> Response
     query = request.query_params
     filters = {name: query.get(name, "") for name in FILTERS}
     saved_id = query.get("saved", "")
-    paging: dict[str, str | int | None] = {"limit": PAGE_SIZE, "cursor": query.get("cursor")}
+    # The list shows each order's header alone: the summary view, a fraction of a full page's cost.
+    paging: dict[str, str | int | None] = {
+        "limit": PAGE_SIZE,
+        "cursor": query.get("cursor"),
+        "view": "summary",
+    }
     problem: ServiceError | None = None
     try:
         if saved_id:

@@ -147,10 +147,9 @@ async def order_summary_page(
     with problems():
         async with reading(request) as uow:
             found = await uow.orders.summaries(filters, limit=limit + 1, after=after)
-    page, next_cursor = page_of(found, limit, _position_of(filters))
-    return orders_schemas.OrderSummaryPage(
-        items=[mapping.order_summary_read(summary) for summary in page], next_cursor=next_cursor
-    )
+            page, next_cursor = page_of(found, limit, _position_of(filters))
+            items = await mapping.order_summary_reads(uow, page)
+    return orders_schemas.OrderSummaryPage(items=items, next_cursor=next_cursor)
 
 
 async def order_list(

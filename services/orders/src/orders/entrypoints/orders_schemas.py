@@ -213,6 +213,10 @@ class OrderSummaryRead(BaseModel):
     id: str
     number: str = Field(examples=["SO-2026-000042"])
     customer_id: str | None = Field(description="null only on a copy not yet completed")
+    customer: CustomerRef | None = Field(
+        default=None,
+        description="As in the full view (null only on a copy not yet completed)",
+    )
     owner: str | None = Field(description="The responsible user (token subject)")
     team: str | None
     status: OrderStatus

@@ -21,7 +21,7 @@ from orders.entrypoints.common import (
     name_and_id_of,
     unit_of_work,
 )
-from orders.entrypoints.orders_api import filters_of, order_page
+from orders.entrypoints.orders_api import OrderPages, ViewParam, filters_of, order_list
 from orders.service_layer.ports import SavedFilter
 from servicekit.api import Cursor, IdempotencyKey, Limit
 from servicekit.auth import current_actor
@@ -112,16 +112,21 @@ async def get_saved_filter(
 
 @router.get(
     "/saved-filters/{filter_id}/orders",
-    response_model=orders_schemas.OrderPage,
+    response_model=OrderPages,
     responses=PROBLEMS,
 )
 async def saved_filter_orders(
-    filter_id: str, request: Request, limit: Limit = 50, cursor: Cursor = None
-) -> orders_schemas.OrderPage:
-    """The orders the saved query finds now: the same as GET /orders with its parameters."""
+    filter_id: str,
+    request: Request,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    view: ViewParam = orders_schemas.OrderView.FULL,
+) -> orders_schemas.OrderPage | Response:
+    """The orders the saved query finds now: the same as GET /orders with its parameters, in
+    the view asked for."""
     saved = await _saved(request, filter_id)
     query = orders_schemas.OrderQuery.model_validate(saved.query)
-    return await order_page(request, filters_of(query), limit, cursor)
+    return await order_list(request, filters_of(query), limit, cursor, view)
 
 
 @router.delete(
