@@ -211,6 +211,30 @@ def service_pid_files() -> dict[str, int]:
     return pids
 
 
+def infrastructure_roots(processes: list[ProcessStat]) -> dict[str, int]:
+    """PostgreSQL's and Kafka's root processes on this machine, for their CPU: each postmaster
+    (a `postgres` whose parent is not one; `postgresql-2`… if several clusters run) and the
+    broker stack.sh started (its pid file), when they are here."""
+    names = {stat.pid: stat.name for stat in processes}
+    roots: dict[str, int] = {}
+    postmasters = sorted(
+        stat.pid
+        for stat in processes
+        if stat.name == "postgres" and names.get(stat.ppid) != "postgres"
+    )
+    for number, pid in enumerate(postmasters, start=1):
+        roots["postgresql" if number == 1 else f"postgresql-{number}"] = pid
+    with contextlib.suppress(OSError, ValueError):
+        kafka = int((RUN_DIR / "kafka.pid").read_text().split()[0])
+        if kafka in names:
+            roots["kafka"] = kafka
+    return roots
+
+
+def is_infrastructure(name: str) -> bool:
+    return name == "kafka" or name.startswith("postgresql")
+
+
 @dataclasses.dataclass
 class ProcessUsage:
     launcher_pid: int
@@ -220,11 +244,13 @@ class ProcessUsage:
 
 
 class ProcessSampler:
-    """Samples every service's process tree (the `uv run` launcher and the Python under it).
+    """Samples every service's process tree (the `uv run` launcher and the Python under it),
+    and PostgreSQL's and Kafka's (`infrastructure_roots`) for their CPU alone.
 
     CPU counts the whole tree, children that already exited included (their time is in their
     parent's cutime); RSS leaves out the launcher, which only waits. `rss_history` keeps every
-    sample's RSS per service: (when, {service: bytes}).
+    sample's RSS per service: (when, {service: bytes}). PostgreSQL's RSS would count its shared
+    memory once per backend, so no infrastructure RSS is kept.
     """
 
     def __init__(self, launchers: dict[str, int], interval: float = 0.5) -> None:
@@ -254,9 +280,11 @@ class ProcessSampler:
                 stack.extend(children.get(stat.pid, []))
             usage.pids.update(stat.pid for stat in tree)
             usage.cpu_seconds = sum(stat.cpu_seconds for stat in tree)
+            cpu[name] = usage.cpu_seconds
+            if is_infrastructure(name):
+                continue
             rss = sum(stat.rss_bytes for stat in tree if stat.name != "uv")
             usage.peak_rss_bytes = max(usage.peak_rss_bytes, rss)
-            cpu[name] = usage.cpu_seconds
             rss_now[name] = rss
         self.rss_history.append((now(), rss_now))
         own = resource.getrusage(resource.RUSAGE_SELF)
@@ -1196,7 +1224,14 @@ def number(value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def rows_of(floors: dict[str, Any], suite: dict[str, Any], cpu_per_order: float) -> list[Row]:
+def rows_of(
+    floors: dict[str, Any],
+    suite: dict[str, Any],
+    cpu_per_order: float,
+    box_cpu_per_order: float | None = None,
+) -> list[Row]:
+    """The report's rows; `box_cpu_per_order`: services, PostgreSQL, Kafka and the bench
+    client together (None when PostgreSQL or Kafka does not run here)."""
     pg, kafka, pdf = floors["postgres"], floors["kafka"], floors["reportlab"]
     tps = pg["throughput"]["tps"]
     pg_tool = "PostgreSQL TPC-B" if "pgbench" in pg["throughput"]["tool"] else "PG inserts"
@@ -1262,6 +1297,11 @@ def rows_of(floors: dict[str, Any], suite: dict[str, Any], cpu_per_order: float)
         Row(f"full life, {life_n} orders, per order p50", life["latency"]["p50_ms"], "ms"),
         Row(f"full life, {life_n} orders, per order p99", life["latency"]["p99_ms"], "ms"),
         Row("full life: service CPU per order", cpu_per_order * 1000, "ms"),
+        Row(
+            "full life: box CPU per order (+ PG, Kafka, bench)",
+            None if box_cpu_per_order is None else box_cpu_per_order * 1000,
+            "ms",
+        ),
         Row(
             "PDFs rendered during the full life",
             life["pdfs_per_s"],
@@ -1329,7 +1369,7 @@ async def start_sampling(interval: float) -> ProcessSampler:
             f"bench: no service pid files in {RUN_DIR}: CPU and memory are not measured",
             file=sys.stderr,
         )
-    sampler = ProcessSampler(launchers, interval)
+    sampler = ProcessSampler({**launchers, **infrastructure_roots(all_processes())}, interval)
     sampler.start()
     sampler.mark("run start")
     return sampler
@@ -1376,13 +1416,26 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     results = {"create": create, "burst": burst, "single": single, "life": life}
     run_cpu = sampler.between("run start", "run end")
     life_cpu = sampler.between("full life start", "full life end")
-    services_life_cpu = sum(cpu for name, cpu in life_cpu.items() if name != "bench client")
+    services_life_cpu = sum(
+        cpu
+        for name, cpu in life_cpu.items()
+        if name != "bench client" and not is_infrastructure(name)
+    )
+    # The whole box's share, when PostgreSQL and Kafka run here to be counted.
+    sampled = set(life_cpu)
+    whole_box = "kafka" in sampled and any(is_infrastructure(n) for n in sampled - {"kafka"})
+    box_life_cpu = sum(life_cpu.values()) if whole_box else None
     processes: dict[str, dict[str, float]] = {}
     for name, cpu in run_cpu.items():
         processes[name] = {"cpu_seconds": cpu, "cpu_seconds_life": life_cpu.get(name, 0.0)}
-        if name in sampler.usage:
+        if name in sampler.usage and not is_infrastructure(name):
             processes[name]["peak_rss_mib"] = sampler.usage[name].peak_rss_bytes / MIB
-    rows = rows_of(floors, results, services_life_cpu / life["orders"])
+    rows = rows_of(
+        floors,
+        results,
+        services_life_cpu / life["orders"],
+        None if box_life_cpu is None else box_life_cpu / life["orders"],
+    )
     print_report(rows, processes)
     return {
         "started_at": started.isoformat(timespec="seconds"),
