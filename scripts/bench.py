@@ -1422,8 +1422,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         if name != "bench client" and not is_infrastructure(name)
     )
     # The whole box's share, when PostgreSQL and Kafka run here to be counted.
-    sampled = set(life_cpu)
-    whole_box = "kafka" in sampled and any(is_infrastructure(n) for n in sampled - {"kafka"})
+    whole_box = "kafka" in life_cpu and "postgresql" in life_cpu
     box_life_cpu = sum(life_cpu.values()) if whole_box else None
     processes: dict[str, dict[str, float]] = {}
     for name, cpu in run_cpu.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -293,13 +294,17 @@ def order_read(order: Order, customer: Customer | None) -> orders_schemas.OrderR
     )
 
 
+async def _customers_of(
+    uow: UnitOfWork, orders: Sequence[Order | OrderSummary]
+) -> list[Customer | None]:
+    """Each order's customer (None on a copy without one), all read in one query."""
+    customers = await uow.customers.get_many({o.customer_id for o in orders if o.customer_id})
+    return [customers.get(o.customer_id) if o.customer_id else None for o in orders]
+
+
 async def order_reads(uow: UnitOfWork, orders: list[Order]) -> list[orders_schemas.OrderRead]:
-    wanted = {order.customer_id for order in orders if order.customer_id is not None}
-    customers = await uow.customers.get_many(wanted)
-    return [
-        order_read(order, customers.get(order.customer_id) if order.customer_id else None)
-        for order in orders
-    ]
+    customers = await _customers_of(uow, orders)
+    return [order_read(order, customer) for order, customer in zip(orders, customers, strict=True)]
 
 
 def quote_read(quote: Quote, customer: Customer) -> quotes_schemas.QuoteRead:
@@ -321,13 +326,10 @@ async def order_summary_reads(
     uow: UnitOfWork, summaries: list[OrderSummary]
 ) -> list[orders_schemas.OrderSummaryRead]:
     """The summaries with their customers, read together as `order_reads` reads them."""
-    wanted = {summary.customer_id for summary in summaries if summary.customer_id is not None}
-    customers = await uow.customers.get_many(wanted)
+    customers = await _customers_of(uow, summaries)
     return [
-        order_summary_read(
-            summary, customers.get(summary.customer_id) if summary.customer_id else None
-        )
-        for summary in summaries
+        order_summary_read(summary, customer)
+        for summary, customer in zip(summaries, customers, strict=True)
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -126,16 +126,40 @@ def _position_of(filters: OrderFilters) -> Callable[[Order | OrderSummary], dict
     return position_of
 
 
+_Found = TypeVar("_Found", Order, OrderSummary)
+_Read = TypeVar("_Read")
+
+
+async def _page_read(
+    request: Request,
+    filters: OrderFilters,
+    limit: int,
+    cursor: str | None,
+    find: Callable[[SqlUnitOfWork, Position | None], Awaitable[list[_Found]]],
+    read: Callable[[SqlUnitOfWork, list[_Found]], Awaitable[list[_Read]]],
+) -> tuple[list[_Read], str | None]:
+    """The page `find(uow, after)` finds (one more than `limit`, to know whether another
+    follows), read by `read`; and the cursor of the next page, in the filters' sort."""
+    after = _position(filters, cursor)
+    with problems():
+        async with reading(request) as uow:
+            found = await find(uow, after)
+            page, next_cursor = page_of(found, limit, _position_of(filters))
+            return await read(uow, page), next_cursor
+
+
 async def order_page(
     request: Request, filters: OrderFilters, limit: int, cursor: str | None
 ) -> orders_schemas.OrderPage:
     """One page of orders in the filters' sort; `next_cursor` continues in the same sort."""
-    after = _position(filters, cursor)
-    with problems():
-        async with reading(request) as uow:
-            found = await uow.orders.search(filters, limit=limit + 1, after=after)
-            page, next_cursor = page_of(found, limit, _position_of(filters))
-            items = await mapping.order_reads(uow, page)
+    items, next_cursor = await _page_read(
+        request,
+        filters,
+        limit,
+        cursor,
+        lambda uow, after: uow.orders.search(filters, limit=limit + 1, after=after),
+        mapping.order_reads,
+    )
     return orders_schemas.OrderPage(items=items, next_cursor=next_cursor)
 
 
@@ -143,12 +167,14 @@ async def order_summary_page(
     request: Request, filters: OrderFilters, limit: int, cursor: str | None
 ) -> orders_schemas.OrderSummaryPage:
     """`order_page` with each order's header alone; its cursors are the same."""
-    after = _position(filters, cursor)
-    with problems():
-        async with reading(request) as uow:
-            found = await uow.orders.summaries(filters, limit=limit + 1, after=after)
-            page, next_cursor = page_of(found, limit, _position_of(filters))
-            items = await mapping.order_summary_reads(uow, page)
+    items, next_cursor = await _page_read(
+        request,
+        filters,
+        limit,
+        cursor,
+        lambda uow, after: uow.orders.summaries(filters, limit=limit + 1, after=after),
+        mapping.order_summary_reads,
+    )
     return orders_schemas.OrderSummaryPage(items=items, next_cursor=next_cursor)
 
 
