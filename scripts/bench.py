@@ -551,21 +551,18 @@ def reportlab_invoice(regular: str, bold: str, number: int) -> bytes:
     parties.setStyle(TableStyle(grid))
     rows: list[list[Any]] = [
         [Paragraph(text, strong) for text in ("#", "SKU", "Description", "Qty", "Price", "Net")],
+        # Numbers as plain strings, text as paragraphs, as the service prints its lines.
         [
-            Paragraph("1", base),
+            "1",
             Paragraph("DRILL-18V", base),
             Paragraph("Cordless drill 18 V", base),
-            Paragraph("3", right),
-            Paragraph("89.90", right),
-            Paragraph("269.70", right),
+            *("3", "89.90", "269.70"),
         ],
         [
-            Paragraph("2", base),
+            "2",
             Paragraph("SETUP", base),
             Paragraph("Installation and training", base),
-            Paragraph("1", right),
-            Paragraph("120.00", right),
-            Paragraph("120.00", right),
+            *("1", "120.00", "120.00"),
         ],
     ]
     lines = Table(rows, colWidths=[8 * mm, 24 * mm, None, 14 * mm, 22 * mm, 24 * mm])
@@ -575,6 +572,9 @@ def reportlab_invoice(regular: str, bold: str, number: int) -> bytes:
                 *grid,
                 ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                ("FONTSIZE", (0, 1), (-1, -1), base.fontSize),
+                ("LEADING", (0, 1), (-1, -1), base.leading),
+                ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
             ]
         )
     )

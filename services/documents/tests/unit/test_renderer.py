@@ -11,8 +11,9 @@ import pytest
 from pypdf import PdfReader
 from reportlab import platypus
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFontFace
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace, makeToUnicodeCMap
 
 from documents.adapters.pdf import (
     FontUnavailable,
@@ -25,10 +26,13 @@ from documents.adapters.pdf import (
     split_text,
 )
 from documents.adapters.pdf import fonts as pdf_fonts_module
+from documents.adapters.pdf import supply_tables as supply_tables_module
+from documents.adapters.pdf import tables as tables_module
 from documents.adapters.pdf import text as pdf_text_module
 from documents.adapters.pdf.styles import styles_for
 from documents.bootstrap import build_renderer
 from documents.config import DocumentsSettings
+from documents.domain.labels import labels_for
 from documents.domain.model import PrintableDocument
 from documents.domain.templates import Look
 from documents.service_layer import printing
@@ -235,6 +239,74 @@ def test_keeping_the_subsets_font_files_changes_no_byte(
     text, _ = pdf_text(built_afresh[-1])
     for printed in ("АБВГД", "αβγδε", "ĀāĂăĄ", "€ – “quoted” · ½"):
         assert printed in text
+
+
+def test_keeping_the_subsets_widths_and_character_maps_changes_no_byte(
+    renderer, long_documents, many_scripts, monkeypatch
+) -> None:
+    printables = [*long_documents, many_scripts]
+    built_afresh = [renderer.render(printable) for printable in printables]
+    mapped = []
+    monkeypatch.setattr(
+        pdf_fonts_module,
+        "makeToUnicodeCMap",
+        lambda name, subset: mapped.append(name) or makeToUnicodeCMap(name, subset),
+    )
+    assert [renderer.render(printable) for printable in printables] == built_afresh
+    assert mapped == []  # every subset's map was kept from the first renders
+    monkeypatch.setattr(pdf_fonts_module.SubsetKeepingFont, "addObjects", TTFont.addObjects)
+    assert [renderer.render(printable) for printable in printables] == built_afresh
+
+
+def text_positions(content: bytes) -> list[tuple[str, float, float]]:
+    """Every piece of text a PDF's first page prints, where its baseline starts on the page."""
+    printed: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            printed.append((text.strip(), round(x, 2), round(y, 2)))
+
+    PdfReader(io.BytesIO(content)).pages[0].extract_text(visitor_text=visit)
+    return sorted(printed)
+
+
+def test_a_number_printed_as_a_plain_string_lands_where_its_paragraph_would(
+    renderer, invoice_builder
+) -> None:
+    """The lines tables print numbers as plain strings (cheaper to lay out and draw); a page
+    must look as it did when every cell was a paragraph."""
+    regular, bold = renderer.fonts()
+    styles = styles_for(regular, bold, None)
+    invoice = printing.invoice(invoice_builder("o", "INV-1", "SO-1", line_count=12))
+    numbers = 0
+
+    def as_paragraphs(table: platypus.Table) -> platypus.Table:
+        """The same table, styled the same, its numbers paragraphs as they used to be."""
+        nonlocal numbers
+        for row in table._cellvalues[1:]:
+            for column, value in enumerate(row):
+                if isinstance(value, str) and value:
+                    numbers += 1
+                    style = styles.cell_right if column >= 3 else styles.cell
+                    row[column] = pdf_text_module.Paragraph(value, style)
+        return table
+
+    def printed(table: platypus.Table) -> bytes:
+        buffer = io.BytesIO()
+        platypus.SimpleDocTemplate(buffer, invariant=1).build([table])
+        return buffer.getvalue()
+
+    for build in (
+        lambda: tables_module.lines_table(invoice, labels_for("en"), styles, 180 * mm),
+        lambda: supply_tables_module.supply_lines_table(
+            invoice, labels_for("en"), styles, 180 * mm, prices=True
+        ),
+    ):
+        plain = printed(build())
+        assert text_positions(plain) == text_positions(printed(as_paragraphs(build())))
+    assert numbers >= 12 * (5 + 3)  # the rows' numbers were strings, all of them compared
 
 
 def test_a_kept_subset_file_is_taken_again_only_for_the_same_characters_in_order() -> None:

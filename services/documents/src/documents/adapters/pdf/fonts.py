@@ -13,10 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, TTFontFace
+from reportlab.pdfbase.ttfonts import (
+    FF_NONSYMBOLIC,
+    FF_SYMBOLIC,
+    SUBSETN,
+    TTFont,
+    TTFontFace,
+    makeToUnicodeCMap,
+)
 
 FONT_PACKAGE = "fonts-dejavu-core"
 SUBSET_FILES_KEPT = 64  # per font and rendering process; emptied when full (~20 KB each)
+SUBSET_DICTIONARIES_KEPT = 64  # per font and rendering process; emptied when full (~2 KB each)
 
 _REGISTRY_LOCK = threading.Lock()
 
@@ -71,9 +79,79 @@ class SubsetKeepingFace(TTFontFace):  # type: ignore[misc]
         return found
 
 
+class FormattedOnce(pdfdoc.PDFArray):  # type: ignore[misc]
+    """An array of numbers formatted the first time a PDF is written, then taken as it is."""
+
+    _formatted: bytes | None = None
+
+    def format(self, document: Any, IND: bytes = b"\n ") -> bytes:
+        if self._formatted is None:
+            self._formatted = bytes(super().format(document, IND))
+        return self._formatted
+
+
+class SubsetKeepingFont(TTFont):  # type: ignore[misc]
+    """A TrueType font whose subsets' widths and character maps are built once per process.
+
+    Each subset a PDF uses is a font dictionary with the widths of its characters and a
+    ToUnicode character map (so text can be copied out of the PDF). reportlab builds and formats
+    both again for every PDF, about a seventh of a render; they depend only on the subset's
+    name and characters, so they are kept (the map compressed as reportlab compresses it) and
+    the PDF is byte for byte the same. The rest is reportlab's `TTFont.addObjects`.
+    """
+
+    def addObjects(self, doc: Any) -> None:
+        try:
+            state = self.state[doc]
+        except KeyError:
+            state = self.state[doc] = TTFont.State(self._asciiReadable)
+        state.frozen = 1
+        for index, subset in enumerate(state.subsets):
+            internal_name = self.getSubsetInternalName(index, doc)[1:]
+            base_font_name = b"".join(
+                (SUBSETN(index), b"+", self.face.name, self.face.subfontNameX)
+            ).decode("pdfdoc")
+            font = pdfdoc.PDFTrueTypeFont()
+            font.__Comment__ = f"Font {self.fontName} subset {index}"
+            font.Name = internal_name
+            font.BaseFont = base_font_name
+            font.FirstChar = 0
+            font.LastChar = len(subset) - 1
+            compressed = bool(doc.compression)
+            font.Widths, character_map = self._subset_dictionary(
+                base_font_name, tuple(subset), compressed
+            )
+            map_stream = pdfdoc.PDFStream(content=character_map)
+            if compressed:  # already applied: the stream must not compress it again
+                map_stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+            font.ToUnicode = doc.Reference(map_stream, "toUnicodeCMap:" + base_font_name)
+            font.FontDescriptor = self.face.addSubsetObjects(doc, base_font_name, subset)
+            doc.Reference(font, internal_name)
+            doc.idToObject["BasicFonts"].dict[internal_name] = font
+        del self.state[doc]
+
+    def _subset_dictionary(
+        self, base_font_name: str, subset: tuple[int, ...], compressed: bool
+    ) -> tuple[FormattedOnce, str | bytes]:
+        """The subset's widths and its ToUnicode map (compressed or not)."""
+        kept: dict[tuple[str, tuple[int, ...], bool], tuple[FormattedOnce, str | bytes]]
+        kept = self.__dict__.setdefault("_kept_subset_dictionaries", {})
+        key = (base_font_name, subset, compressed)
+        found = kept.get(key)
+        if found is None:
+            character_map: str = makeToUnicodeCMap(base_font_name, list(subset))
+            widths = FormattedOnce([self.face.getCharWidth(code) for code in subset])
+            found = (widths, zlib.compress(character_map.encode()) if compressed else character_map)
+            if len(kept) >= SUBSET_DICTIONARIES_KEPT:
+                kept.clear()
+            kept[key] = found
+        return found
+
+
 def embedded_font(name: str, path: Path) -> TTFont:
-    """A TrueType font whose subsets' files are built once per process."""
-    font = TTFont(name, str(path))
+    """A TrueType font whose subsets' files, widths and character maps are built once per
+    process."""
+    font = SubsetKeepingFont(name, str(path))
     # reportlab builds the face inside TTFont's constructor; the subclass only adds a store and
     # changes how subsets are embedded, so the parsed face is kept rather than read again.
     font.face.__class__ = SubsetKeepingFace

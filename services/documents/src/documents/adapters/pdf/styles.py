@@ -77,3 +77,21 @@ def cells(points: float, font: str) -> list[tuple[Any, ...]]:
         ("TOPPADDING", (0, 0), (-1, -1), points),
         ("BOTTOMPADDING", (0, 0), (-1, -1), points),
     ]
+
+
+def number_cells(styles: Styles, *, right_from: int) -> list[tuple[Any, ...]]:
+    """Table style commands for the numbers of a lines table's body (every row below the
+    header), printed as plain strings rather than paragraphs: in the cell style's size, line
+    height and colour, right-aligned from column `right_from` on.
+
+    A number never breaks over lines, and a plain string draws at a paragraph's first baseline
+    (reportlab starts both a font size below the cell's padding), so the page looks the same;
+    laying out and drawing a paragraph costs several times as much, and the numbers are most of
+    a lines table's cells."""
+    cell = styles.cell
+    return [
+        ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
+        ("LEADING", (0, 1), (-1, -1), cell.leading),
+        ("TEXTCOLOR", (0, 1), (-1, -1), cell.textColor),
+        ("ALIGN", (right_from, 1), (-1, -1), "RIGHT"),
+    ]

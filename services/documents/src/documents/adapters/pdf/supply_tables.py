@@ -9,7 +9,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Table, TableStyle
 
-from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
+from documents.adapters.pdf.styles import GREY, RULE, Styles, cells, number_cells
 from documents.adapters.pdf.text import (
     Paragraph,
     format_amount,
@@ -23,6 +23,7 @@ from documents.domain.model import PrintableDocument, PrintLine
 
 # (header, width or None for the rest, right-aligned, the cell's text of a line)
 Column = tuple[str, float | None, bool, Callable[[PrintLine], str]]
+TEXT_COLUMNS = (1, 2)  # the SKU and the description: user text, may break over lines
 
 
 def supply_lines_table(
@@ -65,12 +66,13 @@ def supply_lines_table(
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, GREY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         *cells(2.5, styles.regular),
+        *number_cells(styles, right_from=3),
     ]
     for line in doc.lines:
         pieces = split_text(line.description)
         first = [
-            Paragraph(markup(pieces[0] if index == 2 else text(line)), _style(styles, right))
-            for index, (_, _, right, text) in enumerate(columns)
+            _cell(pieces[0] if index == 2 else text(line), index, styles)
+            for index, (_, _, _, text) in enumerate(columns)
         ]
         rows.append(first)
         for piece in pieces[1:]:
@@ -87,8 +89,9 @@ def supply_lines_table(
     return table
 
 
-def _style(styles: Styles, right: bool) -> Any:
-    return styles.cell_right if right else styles.cell
+def _cell(text: str, column: int, styles: Styles) -> Paragraph | str:
+    """A paragraph of user text, or a number as a plain string (see `number_cells`)."""
+    return Paragraph(markup(text), styles.cell) if column in TEXT_COLUMNS else text
 
 
 def total_table(doc: PrintableDocument, labels: Labels, styles: Styles) -> Table:

@@ -11,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Table, TableStyle
 
-from documents.adapters.pdf.styles import GREY, RULE, Styles, cells
+from documents.adapters.pdf.styles import GREY, RULE, Styles, cells, number_cells
 from documents.adapters.pdf.text import (
     Paragraph,
     format_amount,
@@ -69,6 +69,7 @@ def lines_table(doc: PrintableDocument, labels: Labels, styles: Styles, width: f
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, GREY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         *cells(2.5, styles.regular),
+        *number_cells(styles, right_from=3),
     ]
     promises = dict(doc.line_promises)
     for line in doc.lines:
@@ -93,17 +94,18 @@ def _description_only(description: Paragraph) -> list[Any]:
 
 
 def line_rows(line: PrintLine, styles: Styles, currency: str | None = None) -> list[list[Any]]:
-    """One line: its first row, then a row for each further piece of a long description."""
+    """One line: its first row, then a row for each further piece of a long description. The
+    numbers are plain strings in the table's `number_cells` style."""
     pieces = split_text(line.description)
     first = [
-        Paragraph(str(line.line_no), styles.cell),
+        str(line.line_no),
         Paragraph(markup(line.sku), styles.cell),
         Paragraph(markup(pieces[0]), styles.cell),
-        Paragraph(format_quantity(line.quantity), styles.cell_right),
-        Paragraph(format_price(line.unit_price, currency), styles.cell_right),
-        Paragraph(format_percent(line.discount_percent), styles.cell_right),
-        Paragraph(format_percent(line.tax_rate), styles.cell_right),
-        Paragraph(format_amount(line.net_amount, currency), styles.cell_right),
+        format_quantity(line.quantity),
+        format_price(line.unit_price, currency),
+        format_percent(line.discount_percent),
+        format_percent(line.tax_rate),
+        format_amount(line.net_amount, currency),
     ]
     more = [_description_only(Paragraph(markup(piece), styles.cell)) for piece in pieces[1:]]
     return [first, *more]
