@@ -95,7 +95,7 @@ class SubsetKeepingFont(TTFont):  # type: ignore[misc]
 
     Each subset a PDF uses is a font dictionary with the widths of its characters and a
     ToUnicode character map (so text can be copied out of the PDF). reportlab builds and formats
-    both again for every PDF, about a seventh of a render; they depend only on the subset's
+    both again for every PDF, about a tenth of a render; they depend only on the subset's
     name and characters, so they are kept (the map compressed as reportlab compresses it) and
     the PDF is byte for byte the same. The rest is reportlab's `TTFont.addObjects`.
     """
