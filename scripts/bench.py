@@ -514,7 +514,6 @@ def reportlab_invoice(regular: str, bold: str, number: int) -> bytes:
     strong = ParagraphStyle("strong", parent=base, fontName=bold)
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=colors.grey)
     title = ParagraphStyle("title", parent=base, fontName=bold, fontSize=18, leading=22)
-    right = ParagraphStyle("right", parent=base, alignment=2)
     width = A4[0] - 36 * mm
     grid = [("FONTNAME", (0, 0), (-1, -1), regular), ("VALIGN", (0, 0), (-1, -1), "TOP")]
 
@@ -549,48 +548,36 @@ def reportlab_invoice(regular: str, bold: str, number: int) -> bytes:
     ship = [Paragraph("Ship to", strong), Paragraph("Calle Mayor 1<br/>28013 Madrid", base)]
     parties = Table([[bill, ship]], colWidths=[width * 0.55, width * 0.45])
     parties.setStyle(TableStyle(grid))
+    # Short cells (the header, the numbers and SKUs, the totals) as plain strings and the
+    # descriptions as paragraphs, as the service prints them.
     rows: list[list[Any]] = [
-        [Paragraph(text, strong) for text in ("#", "SKU", "Description", "Qty", "Price", "Net")],
-        # Numbers as plain strings, text as paragraphs, as the service prints its lines.
-        [
-            "1",
-            Paragraph("DRILL-18V", base),
-            Paragraph("Cordless drill 18 V", base),
-            *("3", "89.90", "269.70"),
-        ],
-        [
-            "2",
-            Paragraph("SETUP", base),
-            Paragraph("Installation and training", base),
-            *("1", "120.00", "120.00"),
-        ],
+        ["#", "SKU", "Description", "Qty", "Price", "Net"],
+        ["1", "DRILL-18V", Paragraph("Cordless drill 18 V", base), "3", "89.90", "269.70"],
+        ["2", "SETUP", Paragraph("Installation and training", base), "1", "120.00", "120.00"],
+    ]
+    strings = [
+        ("FONTSIZE", (0, 0), (-1, -1), base.fontSize),
+        ("LEADING", (0, 0), (-1, -1), base.leading),
     ]
     lines = Table(rows, colWidths=[8 * mm, 24 * mm, None, 14 * mm, 22 * mm, 24 * mm])
     lines.setStyle(
         TableStyle(
             [
                 *grid,
+                *strings,
+                ("FONTNAME", (0, 0), (-1, 0), bold),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-                ("FONTSIZE", (0, 1), (-1, -1), base.fontSize),
-                ("LEADING", (0, 1), (-1, -1), base.leading),
-                ("ALIGN", (3, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
             ]
         )
     )
     totals = Table(
-        [
-            [Paragraph(label, base), Paragraph(amount, right)]
-            for label, amount in (
-                ("Net", "389.70"),
-                ("VAT 21 % on 389.70", "81.84"),
-                ("Total EUR", "471.54"),
-            )
-        ],
+        [["Net", "389.70"], ["VAT 21 % on 389.70", "81.84"], ["Total EUR", "471.54"]],
         colWidths=[50 * mm, 30 * mm],
         hAlign="RIGHT",
     )
-    totals.setStyle(TableStyle(grid))
+    totals.setStyle(TableStyle([*grid, *strings, ("ALIGN", (1, 0), (1, -1), "RIGHT")]))
 
     def footer(canvas: Any, _: Any) -> None:
         canvas.saveState()

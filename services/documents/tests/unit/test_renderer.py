@@ -6,6 +6,7 @@ import io
 import zlib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -258,39 +259,57 @@ def test_keeping_the_subsets_widths_and_character_maps_changes_no_byte(
     assert [renderer.render(printable) for printable in printables] == built_afresh
 
 
-def text_positions(content: bytes) -> list[tuple[str, float, float]]:
-    """Every piece of text a PDF's first page prints, where its baseline starts on the page."""
-    printed: list[tuple[str, float, float]] = []
+def text_positions(content: bytes) -> list[tuple[str, float, float, str, float]]:
+    """Every piece of text a PDF's first page prints: where its baseline starts on the page,
+    in which font and size."""
+    printed: list[tuple[str, float, float, str, float]] = []
 
-    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if text.strip():
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            printed.append((text.strip(), round(x, 2), round(y, 2)))
+            name = str(font["/BaseFont"]).split("+")[-1] if font else ""
+            printed.append((text.strip(), round(x, 2), round(y, 2), name, round(size, 2)))
 
     PdfReader(io.BytesIO(content)).pages[0].extract_text(visitor_text=visit)
     return sorted(printed)
 
 
-def test_a_number_printed_as_a_plain_string_lands_where_its_paragraph_would(
+def test_a_short_cell_printed_as_a_plain_string_lands_where_its_paragraph_would(
     renderer, invoice_builder
 ) -> None:
-    """The lines tables print numbers as plain strings (cheaper to lay out and draw); a page
-    must look as it did when every cell was a paragraph."""
+    """The lines and totals tables print numbers, and headers, SKUs and totals that fit, as
+    plain strings (cheaper to lay out and draw); a page must look as it did when every cell was
+    a paragraph: the same text at the same place in the same font and size."""
     regular, bold = renderer.fonts()
-    styles = styles_for(regular, bold, None)
-    invoice = printing.invoice(invoice_builder("o", "INV-1", "SO-1", line_count=12))
-    numbers = 0
+    styles = styles_for(regular, bold, Look(language="en", accent_color="#1F2A44"))
+    issued = invoice_builder("o", "INV-1", "SO-1", line_count=12)
+    invoice = printing.invoice(issued.model_copy(update={"currency": "JPY"}))
+    labels = labels_for("en")
+    strings = 0
 
-    def as_paragraphs(table: platypus.Table) -> platypus.Table:
-        """The same table, styled the same, its numbers paragraphs as they used to be."""
-        nonlocal numbers
-        for row in table._cellvalues[1:]:
+    def lines_style(row: int, column: int) -> ParagraphStyle:
+        if row == 0:
+            return styles.head_right if column >= 3 else styles.head
+        return styles.cell_right if column >= 3 else styles.cell
+
+    def totals_style(row: int, rows: int) -> ParagraphStyle:
+        return styles.total_right if row == rows - 1 else styles.cell_right
+
+    def as_paragraphs(table: platypus.Table, totals: bool) -> platypus.Table:
+        """The same table, styled the same, every string a paragraph as it used to be."""
+        nonlocal strings
+        rows = table._cellvalues
+        for row_index, row in enumerate(rows):
             for column, value in enumerate(row):
                 if isinstance(value, str) and value:
-                    numbers += 1
-                    style = styles.cell_right if column >= 3 else styles.cell
-                    row[column] = pdf_text_module.Paragraph(value, style)
+                    strings += 1
+                    style = (
+                        totals_style(row_index, len(rows))
+                        if totals
+                        else lines_style(row_index, column)
+                    )
+                    row[column] = pdf_text_module.Paragraph(markup(value), style)
         return table
 
     def printed(table: platypus.Table) -> bytes:
@@ -298,15 +317,36 @@ def test_a_number_printed_as_a_plain_string_lands_where_its_paragraph_would(
         platypus.SimpleDocTemplate(buffer, invariant=1).build([table])
         return buffer.getvalue()
 
-    for build in (
-        lambda: tables_module.lines_table(invoice, labels_for("en"), styles, 180 * mm),
-        lambda: supply_tables_module.supply_lines_table(
-            invoice, labels_for("en"), styles, 180 * mm, prices=True
+    for build, totals in (
+        (lambda: tables_module.lines_table(invoice, labels, styles, 180 * mm), False),
+        (
+            lambda: supply_tables_module.supply_lines_table(
+                invoice, labels, styles, 180 * mm, prices=True
+            ),
+            False,
         ),
+        (lambda: tables_module.totals_table(invoice, labels, styles), True),
+        (lambda: supply_tables_module.total_table(invoice, labels, styles), True),
     ):
         plain = printed(build())
-        assert text_positions(plain) == text_positions(printed(as_paragraphs(build())))
-    assert numbers >= 12 * (5 + 3)  # the rows' numbers were strings, all of them compared
+        assert text_positions(plain) == text_positions(printed(as_paragraphs(build(), totals)))
+    # the rows' numbers and SKUs, both headers, the totals' labels and amounts: all compared
+    assert strings >= 12 * (6 + 4) + 8 + 6 + 2 * 4 + 2
+
+
+def test_a_cell_prints_as_a_plain_string_only_what_its_paragraph_would_print() -> None:
+    style = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
+    assert pdf_text_module.fitting("SKU-0001", style, 100) == "SKU-0001"
+    for text, width in (
+        ("SKU-0001", 20),  # too wide: the paragraph wraps it
+        ("A  B", 100),  # a paragraph collapses the spaces
+        (" lead", 100),
+        ("tab\there", 100),
+        ("bell\x07", 100),  # a paragraph drops control characters
+    ):
+        assert isinstance(pdf_text_module.fitting(text, style, width), platypus.Paragraph), text
+    kept = pdf_text_module.fitting("<b>x</b> & y", style, 100)
+    assert kept == "<b>x</b> & y"  # a plain string prints markup characters literally
 
 
 def test_a_kept_subset_file_is_taken_again_only_for_the_same_characters_in_order() -> None:

@@ -79,19 +79,30 @@ def cells(points: float, font: str) -> list[tuple[Any, ...]]:
     ]
 
 
-def number_cells(styles: Styles, *, right_from: int) -> list[tuple[Any, ...]]:
-    """Table style commands for the numbers of a lines table's body (every row below the
-    header), printed as plain strings rather than paragraphs: in the cell style's size, line
-    height and colour, right-aligned from column `right_from` on.
+def string_cells(
+    style: ParagraphStyle, first: tuple[int, int], last: tuple[int, int]
+) -> list[tuple[Any, ...]]:
+    """Table style commands printing the plain strings from cell `first` to `last` as a
+    paragraph in `style` would print them: font, size, line height, colour and alignment.
 
-    A number never breaks over lines, and a plain string draws at a paragraph's first baseline
-    (reportlab starts both a font size below the cell's padding), so the page looks the same;
-    laying out and drawing a paragraph costs several times as much, and the numbers are most of
-    a lines table's cells."""
-    cell = styles.cell
+    reportlab draws a string a font size below the cell's padding, where a paragraph's first
+    baseline is, so a short value printed as a string (see `text.fitting`) looks the same at a
+    fraction of a paragraph's cost to lay out and draw."""
     return [
-        ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
-        ("LEADING", (0, 1), (-1, -1), cell.leading),
-        ("TEXTCOLOR", (0, 1), (-1, -1), cell.textColor),
-        ("ALIGN", (right_from, 1), (-1, -1), "RIGHT"),
+        ("FONTNAME", first, last, style.fontName),
+        ("FONTSIZE", first, last, style.fontSize),
+        ("LEADING", first, last, style.leading),
+        ("TEXTCOLOR", first, last, style.textColor),
+        ("ALIGN", first, last, "RIGHT" if style.alignment == TA_RIGHT else "LEFT"),
+    ]
+
+
+def lines_cells(styles: Styles, *, right_from: int) -> list[tuple[Any, ...]]:
+    """A lines table's strings: the header row in the header's style, the rows below in the
+    cell style, right-aligned from column `right_from` on (the numbers)."""
+    return [
+        *string_cells(styles.head, (0, 0), (right_from - 1, 0)),
+        *string_cells(styles.head_right, (right_from, 0), (-1, 0)),
+        *string_cells(styles.cell, (0, 1), (right_from - 1, -1)),
+        *string_cells(styles.cell_right, (right_from, 1), (-1, -1)),
     ]

@@ -9,9 +9,11 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Table, TableStyle
 
-from documents.adapters.pdf.styles import GREY, RULE, Styles, cells, number_cells
+from documents.adapters.pdf.styles import GREY, RULE, Styles, cells, lines_cells, string_cells
+from documents.adapters.pdf.tables import PAD, PADS, TOTALS_PAD
 from documents.adapters.pdf.text import (
     Paragraph,
+    fitting,
     format_amount,
     format_price,
     format_quantity,
@@ -23,7 +25,7 @@ from documents.domain.model import PrintableDocument, PrintLine
 
 # (header, width or None for the rest, right-aligned, the cell's text of a line)
 Column = tuple[str, float | None, bool, Callable[[PrintLine], str]]
-TEXT_COLUMNS = (1, 2)  # the SKU and the description: user text, may break over lines
+SKU_COLUMN, DESCRIPTION_COLUMN = 1, 2  # user text: may break over lines
 
 
 def supply_lines_table(
@@ -53,25 +55,25 @@ def supply_lines_table(
                 lambda line: format_amount(line.net_amount, currency),
             ),
         ]
-    widths: list[float | None] = [column[1] for column in columns]
-    widths[2] = width - sum(w for w in widths if w is not None)
+    rest = width - sum(column[1] for column in columns if column[1] is not None)
+    widths = [column[1] if column[1] is not None else rest for column in columns]
     rows: list[list[Any]] = [
         [
-            Paragraph(markup(header), styles.head_right if right else styles.head)
-            for header, _, right, _ in columns
+            fitting(header, styles.head_right if right else styles.head, widths[index] - PADS)
+            for index, (header, _, right, _) in enumerate(columns)
         ]
     ]
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), styles.header_fill),
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, GREY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        *cells(2.5, styles.regular),
-        *number_cells(styles, right_from=3),
+        *cells(PAD, styles.regular),
+        *lines_cells(styles, right_from=3),
     ]
     for line in doc.lines:
         pieces = split_text(line.description)
         first = [
-            _cell(pieces[0] if index == 2 else text(line), index, styles)
+            _cell(pieces[0] if index == 2 else text(line), index, styles, widths[index] - PADS)
             for index, (_, _, _, text) in enumerate(columns)
         ]
         rows.append(first)
@@ -89,22 +91,30 @@ def supply_lines_table(
     return table
 
 
-def _cell(text: str, column: int, styles: Styles) -> Paragraph | str:
-    """A paragraph of user text, or a number as a plain string (see `number_cells`)."""
-    return Paragraph(markup(text), styles.cell) if column in TEXT_COLUMNS else text
+def _cell(text: str, column: int, styles: Styles, width: float) -> Paragraph | str:
+    """A number as a plain string, the SKU as one when it fits, the description a paragraph
+    (see `styles.lines_cells`)."""
+    if column == DESCRIPTION_COLUMN:
+        return Paragraph(markup(text), styles.cell)
+    return fitting(text, styles.cell, width) if column == SKU_COLUMN else text
 
 
 def total_table(doc: PrintableDocument, labels: Labels, styles: Styles) -> Table:
     """One row: the total in the document's currency."""
-    amount = f"{format_amount(doc.totals.gross, doc.currency)} {markup(doc.currency)}"
+    label_width, amount_width = 60 * mm, 38 * mm
+    amount = f"{format_amount(doc.totals.gross, doc.currency)} {doc.currency}"
     table = Table(
         [
             [
-                Paragraph(markup(labels.total.format(currency=doc.currency)), styles.total_right),
-                Paragraph(amount, styles.total_right),
+                fitting(
+                    labels.total.format(currency=doc.currency),
+                    styles.total_right,
+                    label_width - 2 * TOTALS_PAD,
+                ),
+                fitting(amount, styles.total_right, amount_width - 2 * TOTALS_PAD),
             ]
         ],
-        colWidths=[60 * mm, 38 * mm],
+        colWidths=[label_width, amount_width],
         hAlign="RIGHT",
     )
     table.setStyle(
@@ -112,7 +122,8 @@ def total_table(doc: PrintableDocument, labels: Labels, styles: Styles) -> Table
             [
                 ("LINEABOVE", (0, -1), (-1, -1), 0.75, GREY),
                 ("LINEBELOW", (0, -1), (-1, -1), 0.75, GREY),
-                *cells(2, styles.regular),
+                *cells(TOTALS_PAD, styles.regular),
+                *string_cells(styles.total_right, (0, 0), (-1, -1)),
             ]
         )
     )

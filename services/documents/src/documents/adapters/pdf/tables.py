@@ -11,9 +11,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Table, TableStyle
 
-from documents.adapters.pdf.styles import GREY, RULE, Styles, cells, number_cells
+from documents.adapters.pdf.styles import GREY, RULE, Styles, cells, lines_cells, string_cells
 from documents.adapters.pdf.text import (
     Paragraph,
+    fitting,
     format_amount,
     format_percent,
     format_price,
@@ -25,6 +26,9 @@ from documents.domain.labels import Labels
 from documents.domain.model import PrintableDocument, PrintLine
 
 LINE_COLUMNS = 8
+PAD = 2.5  # points of padding on each side of a lines table's cells
+PADS = 2 * PAD
+TOTALS_PAD = 2
 
 
 def facts_table(facts: Sequence[tuple[str, str]], styles: Styles) -> Table:
@@ -50,30 +54,33 @@ def two_columns(left: list[Flowable], right: list[Flowable], width: float, style
 def lines_table(doc: PrintableDocument, labels: Labels, styles: Styles, width: float) -> Table:
     """The document's lines; the header row repeats on every page."""
     currency = doc.currency
-    widths = [8 * mm, 22 * mm, None, 14 * mm, 20 * mm, 14 * mm, 13 * mm, 23 * mm]
-    fixed = sum(w for w in widths if w is not None)
-    widths[2] = width - fixed
+    fixed = [8 * mm, 22 * mm, None, 14 * mm, 20 * mm, 14 * mm, 13 * mm, 23 * mm]
+    widths = [w if w is not None else width - sum(w for w in fixed if w) for w in fixed]
+    headers = [
+        labels.column_no,
+        labels.column_sku,
+        labels.column_description,
+        labels.column_quantity,
+        labels.column_unit_price,
+        labels.column_discount,
+        labels.column_tax,
+        labels.column_net.format(currency=currency),
+    ]
     header = [
-        Paragraph(markup(labels.column_no), styles.head),
-        Paragraph(markup(labels.column_sku), styles.head),
-        Paragraph(markup(labels.column_description), styles.head),
-        Paragraph(markup(labels.column_quantity), styles.head_right),
-        Paragraph(markup(labels.column_unit_price), styles.head_right),
-        Paragraph(markup(labels.column_discount), styles.head_right),
-        Paragraph(markup(labels.column_tax), styles.head_right),
-        Paragraph(markup(labels.column_net.format(currency=currency)), styles.head_right),
+        fitting(text, styles.head_right if column >= 3 else styles.head, widths[column] - PADS)
+        for column, text in enumerate(headers)
     ]
     rows: list[list[Any]] = [header]
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), styles.header_fill),
         ("LINEBELOW", (0, 0), (-1, 0), 0.75, GREY),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        *cells(2.5, styles.regular),
-        *number_cells(styles, right_from=3),
+        *cells(PAD, styles.regular),
+        *lines_cells(styles, right_from=3),
     ]
     promises = dict(doc.line_promises)
     for line in doc.lines:
-        rows += line_rows(line, styles, doc.currency)
+        rows += line_rows(line, styles, doc.currency, sku_width=widths[1] - PADS)
         promised = promises.get(line.line_no)
         if promised is not None:
             text = labels.line_promised_delivery.format(date=promised.isoformat())
@@ -93,13 +100,16 @@ def _description_only(description: Paragraph) -> list[Any]:
     return row
 
 
-def line_rows(line: PrintLine, styles: Styles, currency: str | None = None) -> list[list[Any]]:
+def line_rows(
+    line: PrintLine, styles: Styles, currency: str | None = None, *, sku_width: float
+) -> list[list[Any]]:
     """One line: its first row, then a row for each further piece of a long description. The
-    numbers are plain strings in the table's `number_cells` style."""
+    numbers are plain strings, as is the SKU when it fits (`fitting`), in the table's
+    `lines_cells` style."""
     pieces = split_text(line.description)
     first = [
         str(line.line_no),
-        Paragraph(markup(line.sku), styles.cell),
+        fitting(line.sku, styles.cell, sku_width),
         Paragraph(markup(pieces[0]), styles.cell),
         format_quantity(line.quantity),
         format_price(line.unit_price, currency),
@@ -112,37 +122,35 @@ def line_rows(line: PrintLine, styles: Styles, currency: str | None = None) -> l
 
 
 def totals_table(doc: PrintableDocument, labels: Labels, styles: Styles) -> Table:
-    """Net total, tax per rate, total tax and the gross total, right-aligned."""
-    currency = markup(doc.currency)
+    """Net total, tax per rate, total tax and the gross total, right-aligned; plain strings
+    where they fit (`fitting`)."""
+    label_width, amount_width = 60 * mm, 38 * mm
 
-    def amount(value: Decimal, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(
-            f"{format_amount(value, doc.currency)} {currency}", style or styles.cell_right
-        )
+    def row(text: str, value: Decimal, style: ParagraphStyle) -> list[Paragraph | str]:
+        amount = f"{format_amount(value, doc.currency)} {doc.currency}"
+        return [
+            fitting(text, style, label_width - 2 * TOTALS_PAD),
+            fitting(amount, style, amount_width - 2 * TOTALS_PAD),
+        ]
 
-    def label(text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(markup(text), style or styles.cell_right)
-
-    rows: list[list[Any]] = [[label(labels.net_total), amount(doc.totals.net)]]
+    rows: list[list[Any]] = [row(labels.net_total, doc.totals.net, styles.cell_right)]
     for tax in doc.taxes:
         text = labels.tax_on.format(
             rate=format_percent(tax.rate), base=format_amount(tax.base, doc.currency)
         )
-        rows.append([label(text), amount(tax.amount)])
-    rows.append([label(labels.total_tax), amount(doc.totals.tax)])
-    rows.append(
-        [
-            label(labels.total.format(currency=doc.currency), styles.total_right),
-            amount(doc.totals.gross, styles.total_right),
-        ]
-    )
-    table = Table(rows, colWidths=[60 * mm, 38 * mm], hAlign="RIGHT")
+        rows.append(row(text, tax.amount, styles.cell_right))
+    rows.append(row(labels.total_tax, doc.totals.tax, styles.cell_right))
+    total = labels.total.format(currency=doc.currency)
+    rows.append(row(total, doc.totals.gross, styles.total_right))
+    table = Table(rows, colWidths=[label_width, amount_width], hAlign="RIGHT")
     table.setStyle(
         TableStyle(
             [
                 ("LINEABOVE", (0, -1), (-1, -1), 0.75, GREY),
                 ("LINEBELOW", (0, -1), (-1, -1), 0.75, GREY),
-                *cells(2, styles.regular),
+                *cells(TOTALS_PAD, styles.regular),
+                *string_cells(styles.cell_right, (0, 0), (-1, -2)),
+                *string_cells(styles.total_right, (0, -1), (-1, -1)),
             ]
         )
     )

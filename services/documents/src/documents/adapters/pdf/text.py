@@ -98,6 +98,22 @@ class Paragraph(platypus.Paragraph):  # type: ignore[misc]
             self._wrapped = None
 
 
+def fitting(text: str, style: ParagraphStyle, width: float) -> Paragraph | str:
+    """`text` for a table cell `width` points wide inside its padding: a plain string when it
+    prints on one line as its paragraph would, else a paragraph in `style` that wraps.
+
+    A plain string costs a fraction of a paragraph to lay out and draw and lands on the same
+    baseline (see `styles.string_cells`), but prints literally: it is taken only when a
+    paragraph would print exactly it (no markup to escape, no control characters, no runs of
+    spaces to collapse) and it fits the width."""
+    plain = (
+        text == " ".join(text.split())
+        and not CONTROL.search(text)
+        and pdfmetrics.stringWidth(text, style.fontName, style.fontSize) <= width
+    )
+    return text if plain else Paragraph(markup(text), style)
+
+
 def markup(value: str | None) -> str:
     """User text as paragraph markup that prints literally: escaped, line breaks kept."""
     if not value:
