@@ -517,18 +517,27 @@ def reportlab_invoice(regular: str, bold: str, number: int) -> bytes:
     width = A4[0] - 36 * mm
     grid = [("FONTNAME", (0, 0), (-1, -1), regular), ("VALIGN", (0, 0), (-1, -1), "TOP")]
 
-    facts = Table(
+    facts = Table(  # plain strings, as the service prints short facts
         [
-            [Paragraph(label, small), Paragraph(value, base)]
-            for label, value in (
-                ("Invoice no.", f"INV-2026-{number:06d}"),
-                ("Issue date", "2026-12-01"),
-                ("Due date", "2026-12-31"),
-                ("Order no.", f"SO-2026-{number:06d}"),
-                ("Currency", "EUR"),
-            )
+            ["Invoice no.", f"INV-2026-{number:06d}"],
+            ["Issue date", "2026-12-01"],
+            ["Due date", "2026-12-31"],
+            ["Order no.", f"SO-2026-{number:06d}"],
+            ["Currency", "EUR"],
         ],
-        colWidths=[26 * mm, None],
+        colWidths=[26 * mm, width * 0.45 - 26 * mm],
+    )
+    facts.setStyle(
+        TableStyle(
+            [
+                *grid,
+                ("FONTSIZE", (0, 0), (0, -1), small.fontSize),
+                ("LEADING", (0, 0), (0, -1), small.leading),
+                ("TEXTCOLOR", (0, 0), (0, -1), small.textColor),
+                ("FONTSIZE", (1, 0), (1, -1), base.fontSize),
+                ("LEADING", (1, 0), (1, -1), base.leading),
+            ]
+        )
     )
     company = [
         Paragraph("Example Trading GmbH", strong),

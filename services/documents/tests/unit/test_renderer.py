@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -278,9 +279,9 @@ def text_positions(content: bytes) -> list[tuple[str, float, float, str, float]]
 def test_a_short_cell_printed_as_a_plain_string_lands_where_its_paragraph_would(
     renderer, invoice_builder
 ) -> None:
-    """The lines and totals tables print numbers, and headers, SKUs and totals that fit, as
-    plain strings (cheaper to lay out and draw); a page must look as it did when every cell was
-    a paragraph: the same text at the same place in the same font and size."""
+    """The lines, totals and facts tables print numbers, and headers, SKUs, totals and facts
+    that fit, as plain strings (cheaper to lay out and draw); a page must look as it did when
+    every cell was a paragraph: the same text at the same place in the same font and size."""
     regular, bold = renderer.fonts()
     styles = styles_for(regular, bold, Look(language="en", accent_color="#1F2A44"))
     issued = invoice_builder("o", "INV-1", "SO-1", line_count=12)
@@ -288,15 +289,20 @@ def test_a_short_cell_printed_as_a_plain_string_lands_where_its_paragraph_would(
     labels = labels_for("en")
     strings = 0
 
-    def lines_style(row: int, column: int) -> ParagraphStyle:
+    def lines_style(row: int, column: int, rows: int) -> ParagraphStyle:
         if row == 0:
             return styles.head_right if column >= 3 else styles.head
         return styles.cell_right if column >= 3 else styles.cell
 
-    def totals_style(row: int, rows: int) -> ParagraphStyle:
+    def totals_style(row: int, column: int, rows: int) -> ParagraphStyle:
         return styles.total_right if row == rows - 1 else styles.cell_right
 
-    def as_paragraphs(table: platypus.Table, totals: bool) -> platypus.Table:
+    def facts_style(row: int, column: int, rows: int) -> ParagraphStyle:
+        return styles.small_grey if column == 0 else styles.cell
+
+    def as_paragraphs(
+        table: platypus.Table, style_of: Callable[[int, int, int], ParagraphStyle]
+    ) -> platypus.Table:
         """The same table, styled the same, every string a paragraph as it used to be."""
         nonlocal strings
         rows = table._cellvalues
@@ -304,11 +310,7 @@ def test_a_short_cell_printed_as_a_plain_string_lands_where_its_paragraph_would(
             for column, value in enumerate(row):
                 if isinstance(value, str) and value:
                     strings += 1
-                    style = (
-                        totals_style(row_index, len(rows))
-                        if totals
-                        else lines_style(row_index, column)
-                    )
+                    style = style_of(row_index, column, len(rows))
                     row[column] = pdf_text_module.Paragraph(markup(value), style)
         return table
 
@@ -317,21 +319,23 @@ def test_a_short_cell_printed_as_a_plain_string_lands_where_its_paragraph_would(
         platypus.SimpleDocTemplate(buffer, invariant=1).build([table])
         return buffer.getvalue()
 
-    for build, totals in (
-        (lambda: tables_module.lines_table(invoice, labels, styles, 180 * mm), False),
+    facts = [("Invoice no.", "INV-1"), ("Issue date", "2026-03-20"), ("Your reference", "PO 77")]
+    for build, style_of in (
+        (lambda: tables_module.lines_table(invoice, labels, styles, 180 * mm), lines_style),
         (
             lambda: supply_tables_module.supply_lines_table(
                 invoice, labels, styles, 180 * mm, prices=True
             ),
-            False,
+            lines_style,
         ),
-        (lambda: tables_module.totals_table(invoice, labels, styles), True),
-        (lambda: supply_tables_module.total_table(invoice, labels, styles), True),
+        (lambda: tables_module.totals_table(invoice, labels, styles), totals_style),
+        (lambda: supply_tables_module.total_table(invoice, labels, styles), totals_style),
+        (lambda: tables_module.facts_table(facts, styles, 80 * mm), facts_style),
     ):
         plain = printed(build())
-        assert text_positions(plain) == text_positions(printed(as_paragraphs(build(), totals)))
-    # the rows' numbers and SKUs, both headers, the totals' labels and amounts: all compared
-    assert strings >= 12 * (6 + 4) + 8 + 6 + 2 * 4 + 2
+        assert text_positions(plain) == text_positions(printed(as_paragraphs(build(), style_of)))
+    # the rows' numbers and SKUs, both headers, the totals and the facts: all compared
+    assert strings >= 12 * (6 + 4) + 8 + 6 + 2 * 4 + 2 + 2 * 3
 
 
 def test_a_cell_prints_as_a_plain_string_only_what_its_paragraph_would_print() -> None:

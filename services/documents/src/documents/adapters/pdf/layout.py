@@ -26,7 +26,7 @@ from documents.adapters.pdf.order_confirmation import OrderConfirmationLayout
 from documents.adapters.pdf.purchase_order import PurchaseOrderLayout
 from documents.adapters.pdf.quotation import QuotationLayout
 from documents.adapters.pdf.styles import GREY, styles_for
-from documents.adapters.pdf.tables import facts_table, two_columns
+from documents.adapters.pdf.tables import facts_table, right_column, two_columns
 from documents.adapters.pdf.text import Paragraph, markup
 from documents.domain.model import DocumentKind, PostalAddress, PrintableDocument
 
@@ -135,7 +135,7 @@ class DocumentLayout:
         title: list[Flowable] = [
             Paragraph(markup(doc.title), self.styles.title),
             Spacer(1, 2 * mm),
-            facts_table(facts, self.styles),
+            facts_table(facts, self.styles, right_column(self.width)),
         ]
         company = company_block(self.letterhead, labels, self.styles)
         return two_columns(company, title, self.width, self.styles)

@@ -24,7 +24,7 @@ from documents.adapters.pdf.layout import FRAME_PADDING, MARGIN
 from documents.adapters.pdf.letterhead import Letterhead, company_block, footer_left
 from documents.adapters.pdf.renderer import _RENDER_LOCK, PAGE_SIZES, RenderingFailed
 from documents.adapters.pdf.styles import GREY, RULE, cells, styles_for
-from documents.adapters.pdf.tables import facts_table, two_columns
+from documents.adapters.pdf.tables import facts_table, right_column, two_columns
 from documents.adapters.pdf.text import Paragraph, format_amount, markup
 from documents.domain.labels import labels_for
 from documents.domain.statements import PrintableStatement, StatementAccount
@@ -128,7 +128,7 @@ class _StatementLayout:
         head: list[Flowable] = [
             Paragraph(markup(TITLE), styles.title),
             Spacer(1, 2 * mm),
-            facts_table(facts, styles),
+            facts_table(facts, styles, right_column(self.width)),
         ]
         story: list[Flowable] = [
             two_columns(

@@ -29,24 +29,45 @@ LINE_COLUMNS = 8
 PAD = 2.5  # points of padding on each side of a lines table's cells
 PADS = 2 * PAD
 TOTALS_PAD = 2
+FACTS_PAD = 1
+FACT_LABEL_WIDTH = 26 * mm
 
 
-def facts_table(facts: Sequence[tuple[str, str]], styles: Styles) -> Table:
-    """Label and value, one fact a row (the number, dates and currency under the title)."""
+def facts_table(facts: Sequence[tuple[str, str]], styles: Styles, width: float) -> Table:
+    """Label and value, one fact a row (the number, dates and currency under the title), in a
+    block `width` points wide (`right_column`); plain strings where they fit (`fitting`)."""
+    label_width = FACT_LABEL_WIDTH
+    value_width = width - label_width
     table = Table(
         [
-            [Paragraph(markup(label), styles.small_grey), Paragraph(markup(value), styles.cell)]
+            [
+                fitting(label, styles.small_grey, label_width - 2 * FACTS_PAD),
+                fitting(value, styles.cell, value_width - 2 * FACTS_PAD),
+            ]
             for label, value in facts
         ],
-        colWidths=[26 * mm, None],
+        colWidths=[label_width, value_width],
     )
-    table.setStyle(TableStyle(cells(1, styles.regular)))
+    table.setStyle(
+        TableStyle(
+            [
+                *cells(FACTS_PAD, styles.regular),
+                *string_cells(styles.small_grey, (0, 0), (0, -1)),
+                *string_cells(styles.cell, (1, 0), (1, -1)),
+            ]
+        )
+    )
     return table
+
+
+def right_column(width: float) -> float:
+    """The width of `two_columns`' right block."""
+    return width * 0.45
 
 
 def two_columns(left: list[Flowable], right: list[Flowable], width: float, styles: Styles) -> Table:
     """Two blocks side by side, 55% and 45% of the text width, top-aligned."""
-    table = Table([[left, right]], colWidths=[width * 0.55, width * 0.45])
+    table = Table([[left, right]], colWidths=[width * 0.55, right_column(width)])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *cells(0, styles.regular)]))
     return table
 
