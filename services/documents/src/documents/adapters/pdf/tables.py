@@ -75,8 +75,8 @@ def two_columns(left: list[Flowable], right: list[Flowable], width: float, style
 def lines_table(doc: PrintableDocument, labels: Labels, styles: Styles, width: float) -> Table:
     """The document's lines; the header row repeats on every page."""
     currency = doc.currency
-    fixed = [8 * mm, 22 * mm, None, 14 * mm, 20 * mm, 14 * mm, 13 * mm, 23 * mm]
-    widths = [w if w is not None else width - sum(w for w in fixed if w) for w in fixed]
+    widths = [8 * mm, 22 * mm, 0.0, 14 * mm, 20 * mm, 14 * mm, 13 * mm, 23 * mm]
+    widths[2] = width - sum(widths)  # the description takes the rest
     headers = [
         labels.column_no,
         labels.column_sku,
