@@ -1339,6 +1339,92 @@ def print_report(rows: list[Row], processes: dict[str, dict[str, float]]) -> Non
 
 
 # ---------------------------------------------------------------------------------------------
+# Statements per order: pg_stat_statements, when the server loads it (PG_STATEMENT_STATS=1)
+
+SERVICE_DATABASES = ("orders", "inventory", "billing", "documents")
+
+
+@dataclasses.dataclass(frozen=True)
+class StatementStat:
+    """One statement's line in pg_stat_statements: its database, text, calls and time."""
+
+    database: str
+    query: str
+    calls: int
+    exec_ms: float
+
+
+async def reset_statement_stats() -> bool:
+    """Zero the server's statement counts; False when it does not count them."""
+    connection = await pg_connect()
+    try:
+        await connection.execute("SELECT pg_stat_statements_reset()")
+    except asyncpg.PostgresError:  # no extension, or the library is not loaded
+        return False
+    finally:
+        await connection.close()
+    return True
+
+
+async def statement_stats() -> list[StatementStat]:
+    connection = await pg_connect()
+    try:
+        rows = await connection.fetch(
+            "SELECT d.datname, s.query, s.calls, s.total_exec_time"
+            " FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname = ANY($1::text[])",
+            list(SERVICE_DATABASES),
+        )
+    finally:
+        await connection.close()
+    return [StatementStat(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def statements_per_order(
+    stats: Iterable[StatementStat], orders: int, top: int = 5
+) -> dict[str, dict[str, Any]]:
+    """By service: the statements it sent per order (BEGIN and COMMIT included), the server's
+    execution time of them per order, and its `top` statements by calls."""
+    by_database: dict[str, list[StatementStat]] = {name: [] for name in SERVICE_DATABASES}
+    for stat in stats:
+        if stat.database in by_database:  # not the bench's own, nor the admin's
+            by_database[stat.database].append(stat)
+    census: dict[str, dict[str, Any]] = {}
+    for database, statements in by_database.items():
+        busiest = sorted(statements, key=lambda stat: (-stat.calls, stat.query))[:top]
+        census[database] = {
+            "per_order": sum(stat.calls for stat in statements) / orders,
+            "exec_ms_per_order": sum(stat.exec_ms for stat in statements) / orders,
+            "top": [
+                {
+                    "per_order": stat.calls / orders,
+                    "mean_ms": stat.exec_ms / stat.calls if stat.calls else 0.0,
+                    "query": " ".join(stat.query.split()),
+                }
+                for stat in busiest
+            ],
+        }
+    return census
+
+
+def print_statements(census: dict[str, dict[str, Any]] | None, orders: int) -> None:
+    print()
+    if census is None:
+        print("statements per order: not counted (PostgreSQL started without PG_STATEMENT_STATS=1)")
+        return
+    print(f"statements per order in the full life of {orders} (pg_stat_statements)")
+    print(f"{'service':<12} {'per order':>10} {'exec ms':>9}  (for a statement: ms each)")
+    print("-" * 119)
+    for database, figures in census.items():
+        print(f"{database:<12} {figures['per_order']:>10.1f} {figures['exec_ms_per_order']:>9.2f}")
+        for statement in figures["top"]:
+            print(
+                f"{'':<12} {statement['per_order']:>10.2f} {statement['mean_ms']:>9.3f}  "
+                f"{statement['query'][:84]}"
+            )
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 async def phase(
@@ -1400,7 +1486,11 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         create, burst = await phase("create + burst", sizes, sampler, suite.create_and_burst)
         single = await phase("single orders", sizes, sampler, suite.single_orders)
         await suite.settle()
+        counting = await reset_statement_stats()
         life = await phase("full life", sizes, sampler, suite.life)
+        statements = (
+            statements_per_order(await statement_stats(), life["orders"]) if counting else None
+        )
         sampler.mark("run end")
     except BenchError as exc:
         if waiting := suite.still_waiting():
@@ -1432,6 +1522,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         None if box_life_cpu is None else box_life_cpu / life["orders"],
     )
     print_report(rows, processes)
+    print_statements(statements, life["orders"])
     return {
         "started_at": started.isoformat(timespec="seconds"),
         "machine": machine(load_before),
@@ -1440,6 +1531,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         "floors": floors,
         "suite": results,
         "processes": processes,
+        "statements": statements,
     }
 
 

@@ -172,7 +172,25 @@ write_config() {
             echo "synchronous_commit = off"
             echo "full_page_writes = off"
         fi
+        if [ "${PG_STATEMENT_STATS:-0}" = 1 ]; then
+            # Calls and time per statement (`make bench` prints them per order and service);
+            # loaded at start only, and it costs a little on every statement: off by default.
+            echo "shared_preload_libraries = 'pg_stat_statements'"
+            echo "pg_stat_statements.max = 5000"
+        fi
     } | as_pg tee "$PG_DATA/suite.conf" >/dev/null
+}
+
+# With PG_STATEMENT_STATS=1 the view in the postgres database (the bench reads it there); a
+# server started without the option needs a restart to load it.
+ensure_statement_stats() {
+    [ "${PG_STATEMENT_STATS:-0}" = 1 ] || return 0
+    if [[ "$(psql_admin -Atc "SHOW shared_preload_libraries")" != *pg_stat_statements* ]]; then
+        say "PG_STATEMENT_STATS=1 applies at the server's next start (stop, then start it again)"
+        return 0
+    fi
+    psql_admin -c 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_stat_statements' ||
+        die "could not create the pg_stat_statements extension (PG_STATEMENT_STATS=1)"
 }
 
 tail_log() {
@@ -230,6 +248,7 @@ cmd_start() {
     if pg_running; then
         wait_ready
         ensure_databases
+        ensure_statement_stats
         say "already running (pid $(server_pid)) on 127.0.0.1:$POSTGRES_PORT, data in $PG_DATA"
         return 0
     fi
@@ -248,6 +267,7 @@ cmd_start() {
     fi
     wait_ready
     ensure_databases
+    ensure_statement_stats
     say "running (pid $(server_pid)) on 127.0.0.1:$POSTGRES_PORT, data in $PG_DATA"
 }
 
