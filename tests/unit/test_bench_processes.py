@@ -80,6 +80,7 @@ def test_the_box_row_is_empty_without_postgresql_and_kafka(bench: ModuleType) ->
             "orders": 300,
             "orders_per_s": 120.0,
             "latency": latency,
+            "latency_lower_bound": latency,
             "confirmation_pdfs_per_s": 80.0,
         },
         "single": {"latency": latency},
