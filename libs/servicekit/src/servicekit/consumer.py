@@ -29,14 +29,16 @@ import time
 import typing
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
+from faststream._internal.context import Context  # the field class its annotations use
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage as KafkaMessageClass
 from pydantic import ValidationError
 from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import insert
@@ -70,6 +72,21 @@ BatchPreparation = Callable[[AsyncSession, Sequence[CloudEvent[Any]]], Awaitable
 
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+
+class _OnTheLoop(Context):
+    """FastStream's context field, looked up on the event loop. fast_depends runs a custom
+    field's synchronous `use` in a worker thread: with FastStream's own `KafkaMessage`, every
+    delivered message cost a hop to a thread and back for a dictionary lookup."""
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        resolved: dict[str, Any] = super().use(**kwargs)
+        return resolved
+
+
+# The message a subscriber is handed, as `faststream.kafka.annotations.KafkaMessage` but
+# without the thread hop.
+DeliveredMessage: TypeAlias = Annotated[KafkaMessageClass, _OnTheLoop("message")]
 
 # A batch's inbox rows in one statement, the batch's columns as arrays: the SQL text is the same
 # for any batch, so each connection prepares it once. RETURNING names the rows inserted; the
@@ -331,11 +348,11 @@ class EventConsumer:
         subscriber = broker.subscriber(self.topic_name, **options)
         subscriber(self.on_batch if self.batch_size > 1 else self.on_message)
 
-    async def on_message(self, msg: KafkaMessage) -> None:
+    async def on_message(self, msg: DeliveredMessage) -> None:
         record: Record = msg.raw_message
         await self._settle(msg, self.process(record), _where(record))
 
-    async def on_batch(self, msg: KafkaMessage) -> None:
+    async def on_batch(self, msg: DeliveredMessage) -> None:
         first: Record = msg.raw_message
         records = (first, *await self._fetched_behind(msg))
         last = records[-1]
