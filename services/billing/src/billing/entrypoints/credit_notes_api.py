@@ -112,7 +112,7 @@ def _position_of(note: CreditNote) -> dict[str, Any]:
     return {"created_at": note.created_at, "id": note.id}
 
 
-def _filter(
+async def _filter(
     invoice_id: Annotated[str | None, Query(max_length=36), Storable] = None,
     order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,

@@ -116,7 +116,7 @@ async def create_customer_payment(
     )
 
 
-def _filter(
+async def _filter(
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     status: PaymentStatus | None = None,

@@ -115,7 +115,7 @@ def _position(position: dict[str, Any]) -> DraftPosition:
     return DraftPosition(created_at=created_at, id=draft_id)
 
 
-def _filter(
+async def _filter(
     order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     status: DraftStatus | None = None,
 ) -> DraftFilter:

@@ -26,7 +26,7 @@ def _position_of(invoice: Invoice) -> dict[str, Any]:
     return {"created_at": invoice.created_at, "id": invoice.id}
 
 
-def _filter(
+async def _filter(
     order_id: Annotated[str | None, Query(max_length=200), Storable] = None,
     status: InvoiceStatus | None = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,

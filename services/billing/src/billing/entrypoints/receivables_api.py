@@ -36,7 +36,7 @@ class AgeingQuery(NamedTuple):
     where: ReceivablesFilter
 
 
-def _filter(
+async def _filter(
     viewer: ViewerDep,
     as_of: Annotated[date | None, Query(description="Today (UTC) if left out")] = None,
     customer_id: Annotated[str | None, Query(max_length=200), Storable] = None,

@@ -46,7 +46,7 @@ class CsrfRefused(Exception):
     """A form post without this session's CSRF token: refused, nothing is called."""
 
 
-def suite_api(request: Request) -> SuiteApi:
+async def suite_api(request: Request) -> SuiteApi:
     api: SuiteApi = request.app.state.suite_api
     return api
 

@@ -50,7 +50,7 @@ class DocumentFilter:
         return dataclasses.asdict(self)
 
 
-def _filter(
+async def _filter(
     order_id: OwnerId = None,
     quote_id: OwnerId = None,
     purchase_order_id: OwnerId = None,

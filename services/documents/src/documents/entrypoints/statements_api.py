@@ -40,7 +40,7 @@ async def _statement(
     return statement
 
 
-def _filter(
+async def _filter(
     viewer: ViewerDep,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)] = None,
 ) -> StatementFilter:

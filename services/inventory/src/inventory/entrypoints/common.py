@@ -33,7 +33,7 @@ from servicekit.runtime import Runtime, runtime_of
 # --- dependencies -------------------------------------------------------------------------------
 
 
-def _runtime(request: Request) -> Runtime:
+async def _runtime(request: Request) -> Runtime:
     return runtime_of(request)
 
 

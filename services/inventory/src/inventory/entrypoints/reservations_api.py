@@ -17,7 +17,7 @@ from servicekit.pagination import cursor_position, keys, next_cursor, text
 router = APIRouter(tags=["reservations"], responses=PROBLEMS)
 
 
-def _filter(
+async def _filter(
     order_id: OrderIdQuery = None, sku: SkuQuery = None, status: LineStatus | None = None
 ) -> ReservationFilter:
     return ReservationFilter(order_id=order_id, sku=sku, status=status)

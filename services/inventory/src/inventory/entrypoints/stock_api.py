@@ -35,7 +35,7 @@ def _sku_and_warehouse(position: dict[str, Any]) -> tuple[str, str]:
     return text(sku), text(warehouse)
 
 
-def _stock_filter(
+async def _stock_filter(
     warehouse: Annotated[str | None, Query(max_length=32), Storable] = None,
     q: Annotated[
         str | None,

@@ -80,7 +80,7 @@ class ItemFilter:
     active: bool | None = None
 
 
-def _filter(
+async def _filter(
     q: Annotated[
         str | None,
         Query(max_length=200, description="Text in SKU or name, or the barcode"),

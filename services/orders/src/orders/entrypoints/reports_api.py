@@ -31,7 +31,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def report_filters(
+async def report_filters(
     date_from: Annotated[date | None, Query(description="Order date on or after")] = None,
     date_to: Annotated[date | None, Query(description="Order date on or before")] = None,
     owner: OwnerParam = None,
