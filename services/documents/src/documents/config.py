@@ -73,15 +73,6 @@ class DocumentsSettings(ServiceSettings):
         description="Multi-line, printed under the payment terms of invoices (e.g. IBAN, BIC)",
     )
 
-    # A template carries its letterhead image in base64 (up to 1 MiB decoded, ~1.4 MB encoded).
-    # Each event renders a PDF inside the batch's transaction, one after the other: smaller
-    # batches than the other services' keep that transaction short.
-    consumer_batch_size: int = Field(
-        default=10,
-        ge=1,
-        le=5000,
-        description="records a consumer handles in one transaction (1: one at a time)",
-    )
     max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="413 above this")
 
     # E-mail over SMTP.
