@@ -480,10 +480,17 @@ class FakeUnitOfWork:
 
 
 class FakeStorage:
+    """Keeps what it is given by key; notes each write; fails the writes of `failing` keys."""
+
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.written: list[str] = []
+        self.failing: set[str] = set()
 
     async def put(self, key: str, content: bytes) -> None:
+        self.written.append(key)
+        if key in self.failing:
+            raise OSError(f"cannot write {key}")
         self.objects[key] = content
 
     async def get(self, key: str) -> bytes:

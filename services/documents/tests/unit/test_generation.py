@@ -20,8 +20,9 @@ from documents.domain.model import (
     storage_key,
 )
 from documents.service_layer import printing
-from documents.service_layer.generation import Outcome, generate_document
+from documents.service_layer.generation import Outcome, generate_document, new_document_key
 from documents.service_layer.reading import ContentUnavailable, document_content
+from documents.service_layer.rendering_ahead import RenderedAhead
 from servicekit.testing import order_event
 
 ORDER = "9d0f5c8e-0000-4000-8000-000000000001"
@@ -139,6 +140,31 @@ async def test_a_changed_fact_is_a_new_rendition_of_the_same_document(
     assert [e.data.sha256 for e in uow.events] == [first.document.sha256, second.document.sha256]
     # The old rendition's bytes were never overwritten (a reader of the old row still verifies).
     assert hashlib.sha256(storage.objects[old_key]).hexdigest() == first.document.sha256
+
+
+async def test_a_new_document_stored_ahead_is_recorded_under_the_key_written_ahead(
+    uow, storage, renderer, order_builder
+) -> None:
+    event = confirmed(order_builder(ORDER, "SO-2026-000001", line_count=3))
+    printable = printing.order_confirmation(event.data.order)
+    ahead = RenderedAhead(renderer, storage, new_document_key)
+    ahead.start(printable)
+
+    result = await generate_document(
+        uow, printable, subject=event.subject, cause=event, renderer=ahead, storage=ahead
+    )
+
+    assert result.outcome is Outcome.CREATED
+    assert ahead.stored == {result.document.storage_key}
+    assert list(storage.objects) == [result.document.storage_key]
+    assert storage.written == [result.document.storage_key]  # once: ahead
+
+
+async def test_a_document_without_a_number_has_no_key_to_store_ahead(order_builder) -> None:
+    order = order_builder(ORDER, "SO-2026-000001", line_count=1)
+    unnumbered = printing.order_confirmation(order.model_copy(update={"number": " "}))
+
+    assert new_document_key(unnumbered, b"%PDF") is None
 
 
 async def test_a_damaged_stored_file_is_restored_without_a_new_event(

@@ -1,5 +1,5 @@
-"""A batch's documents rendered ahead of its handlers (`RenderedAhead`, the documents consumers'
-batch preparation), with a renderer that notes what it is asked."""
+"""A batch's documents rendered and stored ahead of its handlers (`RenderedAhead`, the documents
+consumers' batch preparation), with a renderer and a storage that note what they are asked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from contracts import EventType
 from documents.domain.model import (
     Customer,
@@ -20,6 +22,7 @@ from documents.domain.model import (
     PrintTotals,
 )
 from documents.entrypoints.handlers import DocumentHandlers
+from documents.service_layer.generation import new_document_key
 from documents.service_layer.rendering_ahead import RenderedAhead
 from servicekit.testing import order_cancelled
 
@@ -60,9 +63,27 @@ class Noting:
         return document.number.encode()
 
 
-async def test_a_started_render_is_taken_by_an_equal_document_once() -> None:
+def key_by_number(document: PrintableDocument, content: bytes) -> str | None:
+    return None if document.number == "unnumbered" else f"key-{document.number}"
+
+
+def rendered_ahead(renderer: Noting, storage: Any) -> RenderedAhead:
+    return RenderedAhead(renderer, storage, key_by_number)
+
+
+def started_ahead(storage: Any, *numbers: str) -> RenderedAhead:
+    """Renders (which finish at once) started for documents of `numbers`."""
     renderer = Noting()
-    ahead = RenderedAhead(renderer)
+    renderer.release.set()
+    ahead = rendered_ahead(renderer, storage)
+    for number in numbers:
+        ahead.start(printable(number))
+    return ahead
+
+
+async def test_a_started_render_is_taken_by_an_equal_document_once(fake_storage: Any) -> None:
+    renderer = Noting()
+    ahead = rendered_ahead(renderer, fake_storage)
     for number in ("1", "2", "3"):
         ahead.start(printable(number))
     await asyncio.sleep(0)
@@ -75,10 +96,10 @@ async def test_a_started_render_is_taken_by_an_equal_document_once() -> None:
     assert ahead.started == 2
 
 
-async def test_a_different_document_is_rendered_as_asked() -> None:
+async def test_a_different_document_is_rendered_as_asked(fake_storage: Any) -> None:
     renderer = Noting()
     renderer.release.set()
-    ahead = RenderedAhead(renderer)
+    ahead = rendered_ahead(renderer, fake_storage)
     ahead.start(printable("1"))
     await asyncio.sleep(0)
     changed = replace(printable("1"), customer_reference="PO-7")  # e.g. read differently later
@@ -88,10 +109,10 @@ async def test_a_different_document_is_rendered_as_asked() -> None:
     assert ahead.started == 1  # the started one is left, unused
 
 
-async def test_a_render_started_and_never_taken_fails_quietly() -> None:
+async def test_a_render_started_and_never_taken_fails_quietly(fake_storage: Any) -> None:
     renderer = Noting(failing=frozenset({"1"}))
     renderer.release.set()
-    ahead = RenderedAhead(renderer)
+    ahead = rendered_ahead(renderer, fake_storage)
     ahead.start(printable("1"))
     unhandled: list[dict[str, Any]] = []
     asyncio.get_running_loop().set_exception_handler(
@@ -104,10 +125,13 @@ async def test_a_render_started_and_never_taken_fails_quietly() -> None:
     assert unhandled == []
 
 
-async def test_a_batch_preparation_starts_the_renders_its_handlers_take() -> None:
+async def test_a_batch_preparation_starts_the_renders_its_handlers_take(
+    fake_storage: Any,
+) -> None:
     renderer = Noting()
     renderer.release.set()
-    handlers = DocumentHandlers(renderer, storage=None)  # type: ignore[arg-type]
+    storage = fake_storage
+    handlers = DocumentHandlers(renderer, storage)
     built: list[str] = []
 
     async def confirmation(event: Any, uow: Any) -> PrintableDocument:
@@ -126,3 +150,44 @@ async def test_a_batch_preparation_starts_the_renders_its_handlers_take() -> Non
     assert ahead.started == 2
     assert await ahead.render(printable("b")) == b"b"
     assert renderer.rendered == ["a", "b"]
+    # Stored under the keys new documents of theirs get.
+    assert ahead.stored == {new_document_key(printable(n), n.encode()) for n in ("a", "b")}
+    assert sorted(storage.objects.values()) == [b"a", b"b"]
+
+
+async def test_a_rendered_document_is_stored_ahead_and_not_written_again(
+    fake_storage: Any,
+) -> None:
+    storage = fake_storage
+    ahead = started_ahead(storage, "1", "2")
+
+    assert await ahead.render(printable("1")) == b"1"
+    assert storage.objects == {"key-1": b"1", "key-2": b"2"}  # both, before their handlers
+    await ahead.put("key-1", b"1")  # the handler's store of the key written ahead
+    await ahead.put("key-9", b"9")  # a key chosen otherwise (an existing row's) is written
+    assert sorted(storage.written) == ["key-1", "key-2", "key-9"]
+    assert await ahead.get("key-2") == b"2"
+
+
+async def test_a_document_without_a_key_is_rendered_ahead_but_not_stored(
+    fake_storage: Any,
+) -> None:
+    storage = fake_storage
+    ahead = started_ahead(storage, "unnumbered")
+
+    assert await ahead.render(printable("unnumbered")) == b"unnumbered"
+    assert storage.written == []
+    assert ahead.stored == frozenset()
+
+
+async def test_a_store_that_fails_ahead_fails_the_handler_that_takes_its_render(
+    fake_storage: Any,
+) -> None:
+    storage = fake_storage
+    storage.failing.add("key-1")
+    ahead = started_ahead(storage, "1")
+
+    # An OSError, which the consumer retries (a broken disk must not dead-letter documents).
+    with pytest.raises(OSError, match="cannot write key-1"):
+        await ahead.render(printable("1"))
+    assert ahead.stored == frozenset()

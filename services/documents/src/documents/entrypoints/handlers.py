@@ -10,7 +10,8 @@ The template a document is printed in comes from the order's (or quote's) `templ
 invoice is printed in the template its order's confirmation asked for.
 
 Each rendering handler builds its printable document first (reads only); a batch's preparation
-(`rendering_ahead`) builds them all before the handlers run and starts their renders side by side.
+(`rendering_ahead`) builds them all before the handlers run and starts their renders, and the
+stores of their files, side by side.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from documents.adapters.pdf import RenderingFailed
 from documents.adapters.unit_of_work import SqlUnitOfWork
 from documents.domain.model import PrintableDocument, ReferenceTaken
 from documents.service_layer import printing
-from documents.service_layer.generation import Generated, generate_document
+from documents.service_layer.generation import Generated, generate_document, new_document_key
 from documents.service_layer.ports import DocumentStorage, Renderer
 from documents.service_layer.rendering_ahead import RenderedAhead
 from documents.service_layer.supply import keep_order
@@ -54,12 +55,13 @@ class DocumentHandlers:
         self.storage = storage
 
     def rendering_ahead(self, printables: Mapping[EventType, PrintableOf]) -> BatchPreparation:
-        """A batch's preparation that starts rendering its documents at once, side by side, for
-        its handlers to take (`RenderedAhead`): `printables` builds each one, by event type."""
+        """A batch's preparation that starts rendering and storing its documents at once, side by
+        side, for its handlers to take (`RenderedAhead`): `printables` builds each one, by event
+        type."""
 
         async def prepare(session: AsyncSession, events: Sequence[CloudEvent[Any]]) -> None:
             uow = SqlUnitOfWork(session)
-            ahead = RenderedAhead(self.renderer)
+            ahead = RenderedAhead(self.renderer, self.storage, new_document_key)
             for event in events:
                 printable_of = printables.get(EventType(event.type))
                 if printable_of is not None:
@@ -150,14 +152,15 @@ class DocumentHandlers:
             )
         if not printable.number.strip():
             raise PermanentError(f"the {printable.kind.value} has no number")
+        ahead: RenderedAhead | None = uow.session.info.get(_RENDERED_AHEAD)
         try:
             return await generate_document(
                 uow,
                 printable,
                 subject=subject,
                 cause=event,
-                renderer=uow.session.info.get(_RENDERED_AHEAD, self.renderer),
-                storage=self.storage,
+                renderer=ahead or self.renderer,
+                storage=ahead or self.storage,
             )
         except (ReferenceTaken, RenderingFailed) as exc:
             raise PermanentError(str(exc)) from exc

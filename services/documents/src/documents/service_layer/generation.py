@@ -80,7 +80,7 @@ async def generate_document(
 
     content = await renderer.render(printable)
     sha256 = hashlib.sha256(content).hexdigest()
-    key = storage_key(kind, doc_id, sha256)
+    key = storage_key(kind, doc_id, sha256)  # as `new_document_key` has it for a new document
 
     if existing is not None and existing.sha256 == sha256 and existing.storage_key == key:
         if await _intact(storage, existing):
@@ -125,6 +125,15 @@ async def generate_document(
         outcome = Outcome.UPDATED
     log.info("%s %s %s (%d bytes)", kind.value, reference, outcome.value, len(content))
     return Generated(document, outcome)
+
+
+def new_document_key(printable: PrintableDocument, content: bytes) -> str | None:
+    """Where `generate_document` stores `content`, rendered from `printable`, when no document
+    shows its number yet (and the event names no other subject); None if it has no number."""
+    if not printable.number.strip():
+        return None  # refused by the handler: nothing to store
+    doc_id = document_id(printable.subject_id, printable.kind, printable.number)
+    return storage_key(printable.kind, doc_id, hashlib.sha256(content).hexdigest())
 
 
 def generated_event(document: Document, cause: CloudEvent[Any]) -> CloudEvent[Any]:

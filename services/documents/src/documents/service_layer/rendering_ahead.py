@@ -1,39 +1,69 @@
-"""A batch's documents rendered side by side, ahead of the handlers that store them.
+"""A batch's documents rendered and stored side by side, ahead of the handlers that record them.
 
 A consumer handles a batch's events one after the other in one transaction, so each handler
-waited for its own render: one rendering process worked while the others had nothing to do.
-Before the handlers run, the batch's preparation builds each event's printable document and
-starts its render; a handler's render then takes the one started for an equal document. Rendering
-is deterministic, so those are the bytes the handler would have rendered itself; a document that
-differs (or was not started) is rendered as before.
+waited for its own render and then for its own file to be written and flushed: one rendering
+process worked while the others had nothing to do, and the disk took one file at a time. Before
+the handlers run, the batch's preparation builds each event's printable document and starts its
+render; once rendered, the file is stored under the key its handler will choose for a new
+document. A handler's render then takes the one started for an equal document, and its store of
+a key already written ahead is done. Rendering is deterministic and keys are content-addressed,
+so those are the bytes and the file the handler would have written itself; a document that
+differs (or was not started), or a key the handler chooses otherwise (an existing row's), is
+rendered and stored as before.
+
+A file stored ahead whose handler then fails is left behind, as one stored before a crash is:
+no row points at it, and a retry writes the same key again.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from documents.domain.model import PrintableDocument
-from documents.service_layer.ports import Renderer
+from documents.service_layer.ports import DocumentStorage, Renderer
+
+KeyOf = Callable[[PrintableDocument, bytes], str | None]
+"""The key a document's rendered bytes would be stored under, or None to leave it to the handler."""
 
 
 class RenderedAhead:
-    """A `Renderer` that first looks among the renders started for it."""
+    """A `Renderer` that first looks among the renders started for it, and a `DocumentStorage`
+    that does not write again what was stored ahead."""
 
-    def __init__(self, renderer: Renderer) -> None:
+    def __init__(self, renderer: Renderer, storage: DocumentStorage, key_of: KeyOf) -> None:
         self._renderer = renderer
+        self._storage = storage
+        self._key_of = key_of
         self._started: list[tuple[PrintableDocument, asyncio.Future[bytes]]] = []
+        self._stored: set[str] = set()
 
     @property
     def started(self) -> int:
         """Renders started and not taken yet."""
         return len(self._started)
 
+    @property
+    def stored(self) -> frozenset[str]:
+        """Keys written ahead."""
+        return frozenset(self._stored)
+
     def start(self, document: PrintableDocument) -> None:
-        """Start rendering `document` now, for a later `render` of an equal document."""
-        future = asyncio.ensure_future(self._renderer.render(document))
+        """Start rendering (and storing) `document` now, for a later `render` of an equal
+        document."""
+        future = asyncio.ensure_future(self._render_and_store(document))
         # A render that no handler takes (its batch failed first) must not log its failure.
         future.add_done_callback(_consume_outcome)
         self._started.append((document, future))
+
+    async def _render_and_store(self, document: PrintableDocument) -> bytes:
+        content = await self._renderer.render(document)
+        key = self._key_of(document, content)
+        if key is not None:
+            # Finished before the render is handed over, so a handler's `put` finds the key.
+            await self._storage.put(key, content)
+            self._stored.add(key)
+        return content
 
     async def render(self, document: PrintableDocument) -> bytes:
         for index, (started, future) in enumerate(self._started):
@@ -41,6 +71,17 @@ class RenderedAhead:
                 del self._started[index]
                 return await future
         return await self._renderer.render(document)
+
+    async def put(self, key: str, content: bytes) -> None:
+        if key in self._stored:
+            return  # the same key is the same bytes: its content hash is in it
+        await self._storage.put(key, content)
+
+    async def get(self, key: str) -> bytes:
+        return await self._storage.get(key)
+
+    async def check(self) -> None:
+        await self._storage.check()
 
 
 def _consume_outcome(future: asyncio.Future[bytes]) -> None:
