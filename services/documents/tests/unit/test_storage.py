@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from documents.adapters import storage as storage_module
 from documents.adapters.storage import FileSystemStorage, StoredObjectMissing
 
 
@@ -40,3 +41,24 @@ async def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
         await storage.put("k/doc.pdf", "not bytes")  # type: ignore[arg-type]
     assert await storage.get("k/doc.pdf") == b"old"
     assert [p.name for p in (tmp_path / "k").iterdir()] == ["doc.pdf"]
+
+
+async def test_new_directories_are_flushed_in_their_parents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushed: list[Path] = []
+    flush = storage_module._flush_directory
+
+    def noting(directory: Path) -> None:
+        flushed.append(directory)
+        flush(directory)
+
+    monkeypatch.setattr(storage_module, "_flush_directory", noting)
+    storage = FileSystemStorage(tmp_path)
+    await storage.put("invoice/abc/1.pdf", b"first")
+    # Each new entry in its parent (invoice in the root, abc in invoice), then the rename.
+    assert flushed == [tmp_path, tmp_path / "invoice", tmp_path / "invoice" / "abc"]
+
+    flushed.clear()
+    await storage.put("invoice/abc/2.pdf", b"second")
+    assert flushed == [tmp_path / "invoice" / "abc"]  # the directories were there

@@ -51,7 +51,7 @@ class FileSystemStorage:
 
     @staticmethod
     def _write(path: Path, content: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_directories(path.parent)
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             os.fchmod(descriptor, 0o644)  # mkstemp's 0600 would hide it from a separate API user
@@ -64,12 +64,7 @@ class FileSystemStorage:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        # Make the rename itself durable.
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        _flush_directory(path.parent)  # the rename itself durable
 
     @staticmethod
     def _read(path: Path) -> bytes:
@@ -77,3 +72,22 @@ class FileSystemStorage:
             return path.read_bytes()
         except FileNotFoundError:
             raise StoredObjectMissing(str(path)) from None
+
+
+def _make_directories(directory: Path) -> None:
+    """Create `directory` and its missing parents, each new entry flushed in its parent: a file
+    flushed in a directory whose own entry was never flushed can be lost with it in a crash."""
+    if directory.is_dir():
+        return
+    _make_directories(directory.parent)
+    with contextlib.suppress(FileExistsError):  # made by another writer meanwhile
+        directory.mkdir()
+    _flush_directory(directory.parent)
+
+
+def _flush_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
