@@ -28,6 +28,17 @@ def test_every_type_has_its_model_with_its_payload_and_only_its_type() -> None:
         assert schema["properties"]["type"]["const"] == event_type.value
 
 
+def test_each_model_has_a_name_of_its_own_even_where_types_share_a_payload() -> None:
+    # Documents that list schemas by name (AsyncAPI) showed one type's model for all the types
+    # of a shared payload, with that one type's `type`.
+    names = [model.__name__ for model in EVENT_MODELS.values()]
+    assert len(set(names)) == len(names)
+    assert PAYLOADS[EventType.TRANSFER_DISPATCHED] is PAYLOADS[EventType.TRANSFER_RECEIVED]
+    assert EVENT_MODELS[EventType.TRANSFER_DISPATCHED].__name__ == "TransferDispatchedEvent"
+    assert EVENT_MODELS[EventType.TRANSFER_RECEIVED].__name__ == "TransferReceivedEvent"
+    assert EVENT_MODELS[EventType.STOCK_RELEASED].__name__ == "StockReleasedEvent"  # unshared
+
+
 def test_parsing_picks_the_model_of_the_type() -> None:
     event = released()
     parsed = parse_event(event.model_dump_json().encode())

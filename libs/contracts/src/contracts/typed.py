@@ -17,6 +17,21 @@ from pydantic import Field, RootModel, ValidationError, create_model
 from contracts.envelope import CloudEvent
 from contracts.events import PAYLOADS, EventType
 
+_SHARED_PAYLOADS = {
+    payload for payload in PAYLOADS.values() if list(PAYLOADS.values()).count(payload) > 1
+}
+
+
+def _model_name(event_type: EventType) -> str:
+    """`<Payload>Event`; for a payload several types share, the type's own name (e.g.
+    `TransferDispatchedEvent`): each model narrows `type` to its one value, and documents that
+    list models by name (AsyncAPI) would otherwise show one type's model for all of them."""
+    payload = PAYLOADS[event_type]
+    if payload not in _SHARED_PAYLOADS:
+        return f"{payload.__name__}Event"
+    name = event_type.value.split(".")[1:-1]  # suite.<entity>.<happening>.v<N>
+    return "".join(word.capitalize() for part in name for word in part.split("_")) + "Event"
+
 
 def _typed_model(event_type: EventType) -> type[CloudEvent[Any]]:
     payload = PAYLOADS[event_type]
@@ -24,7 +39,7 @@ def _typed_model(event_type: EventType) -> type[CloudEvent[Any]]:
     type_field = generic.model_fields["type"]
     only_this_type: Any = Literal[event_type.value]  # built at runtime, opaque to mypy
     model: type[CloudEvent[Any]] = create_model(
-        f"{payload.__name__}Event",
+        _model_name(event_type),
         __base__=generic,
         __module__=__name__,
         type=(only_this_type, Field(description=type_field.description)),
