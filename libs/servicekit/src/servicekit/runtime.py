@@ -173,6 +173,7 @@ class Runtime:
                 topic_prefix=self.settings.kafka.topic_prefix,
                 batch_size=self.settings.consumer_batch_size,
                 prepare_batch=subscription.prepare_batch,
+                commit_interval=self.settings.consumer_commit_interval_seconds,
             )
             consumer.register(broker)
             consumers.append(consumer)
@@ -257,6 +258,8 @@ class Runtime:
         if self.relay:
             await self.relay.stop()
             self.relay = None
+        for consumer in self.consumers:
+            await consumer.close()
         # Stops consuming first, then its producer: no dead letter is left half-sent.
         await self.broker.stop()
         await self.engine.dispose()

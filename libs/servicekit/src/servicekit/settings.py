@@ -116,6 +116,12 @@ class ServiceSettings(BaseSettings):
         le=5000,
         description="records a consumer handles in one transaction (1: one at a time)",
     )
+    consumer_commit_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="offsets committed together at most this often (0: after every batch)",
+    )
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_max_backoff_seconds: float = Field(default=10.0, ge=0)

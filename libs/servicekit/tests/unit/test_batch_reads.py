@@ -4,6 +4,7 @@ back to its first record."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,9 @@ from servicekit.db import new_metadata
 
 
 def record(partition: int, offset: int) -> Any:
-    return SimpleNamespace(topic="orders.events", partition=partition, offset=offset)
+    return SimpleNamespace(
+        topic="orders.events", partition=partition, offset=offset, key=b"k", value=b"{", headers=()
+    )
 
 
 class FetchedConsumer(AIOKafkaConsumer):  # type: ignore[misc]
@@ -28,7 +31,7 @@ class FetchedConsumer(AIOKafkaConsumer):  # type: ignore[misc]
         self.fetched = fetched
         self.asked: list[tuple[int, int | None]] = []
         self.seeks: dict[TopicPartition, int] = {}
-        self.commits = 0
+        self.commits: list[dict[TopicPartition, int]] = []
 
     async def getmany(
         self, *partitions: TopicPartition, timeout_ms: int = 0, max_records: int | None = None
@@ -39,8 +42,11 @@ class FetchedConsumer(AIOKafkaConsumer):  # type: ignore[misc]
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.seeks[partition] = offset
 
-    async def commit(self, offsets: Any = None) -> None:
-        self.commits += 1
+    def assignment(self) -> set[TopicPartition]:
+        return {TopicPartition("orders.events", partition) for partition in range(3)}
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(offsets)
 
 
 class Batches(EventConsumer):
@@ -81,10 +87,14 @@ async def test_a_batch_is_its_first_record_and_those_fetched_behind_it_taken_wit
     batches = Batches()
 
     await batches.on_batch(message(record(0, 7), consumer))
+    await batches.close()
 
     assert batches.batches == [[(0, 7), (0, 8), (0, 9), (1, 3)]]  # each partition in order
     assert consumer.asked == [(0, 49)]  # no wait, and no more than a batch holds
-    assert consumer.commits == 1  # after the batch: every position read
+    # After the batch: the position after each partition's last record.
+    assert consumer.commits == [
+        {TopicPartition("orders.events", 0): 10, TopicPartition("orders.events", 1): 4}
+    ]
     assert consumer.seeks == {}
 
 
@@ -97,8 +107,9 @@ async def test_a_batch_handed_back_seeks_each_partition_it_read_to_its_first_rec
     batches = Batches(hand_back=True)
 
     await batches.on_batch(message(record(0, 7), consumer))
+    await batches.close()
 
-    assert consumer.commits == 0
+    assert consumer.commits == []
     assert consumer.seeks == {
         TopicPartition("orders.events", 0): 7,
         TopicPartition("orders.events", 2): 40,
@@ -119,6 +130,41 @@ async def test_a_failed_read_behind_leaves_the_record_in_hand_handled_alone() ->
     batches = Batches()
 
     await batches.on_batch(message(record(0, 7), consumer))
+    await batches.close()
 
     assert batches.batches == [[(0, 7)]]
-    assert consumer.commits == 1
+    assert consumer.commits == [{TopicPartition("orders.events", 0): 8}]
+
+
+class DeadLettering(Batches):
+    """Dead-letters the first record of each batch (to a broker that acknowledges at once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[int] = []
+
+        async def publish(value: Any, topic: str, **options: Any) -> None:
+            self.sent.append(len(self.sent))
+
+        self._broker = SimpleNamespace(publish=publish)  # type: ignore[assignment]
+
+    async def process_batch(self, records: Any) -> None:
+        await super().process_batch(records)
+        await self.dead_letter(records[0], ValueError("not an event"), attempts=1, event_type="x")
+
+
+async def test_a_batch_with_a_dead_letter_is_committed_before_the_next_read() -> None:
+    consumer = FetchedConsumer({})
+    batches = Batches()
+    await batches.on_batch(message(record(0, 7), consumer))
+    await asyncio.sleep(0)  # the first batch's commit, in the background
+    assert consumer.commits == [{TopicPartition("orders.events", 0): 8}]
+
+    # Within the interval, a batch with a dead letter is still committed at once: a dead
+    # letter is not in the inbox, so reading it again would send it again.
+    dead_lettering = DeadLettering()
+    dead_lettering.offsets = batches.offsets
+    await dead_lettering.on_batch(message(record(0, 8), consumer))
+
+    assert dead_lettering.sent == [0]
+    assert consumer.commits[-1] == {TopicPartition("orders.events", 0): 9}
