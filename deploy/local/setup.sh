@@ -11,8 +11,12 @@ SCRIPT_NAME=setup
 if ! command -v uv >/dev/null 2>&1; then
     command -v python3 >/dev/null 2>&1 || die "python3 is missing: install Python 3.11"
     say "installing uv from PyPI"
+    # A distribution's own Python refuses installs outside a virtualenv (PEP 668): then into
+    # the user's site (~/.local/bin), which touches none of the distribution's packages.
     python3 -m pip install --quiet --disable-pip-version-check uv >&2 \
-        || die "could not install uv with pip (python3 -m pip install uv)"
+        || python3 -m pip install --quiet --disable-pip-version-check --user \
+            --break-system-packages uv >&2 \
+        || die "could not install uv with pip (python3 -m pip install --user uv)"
     # pyenv-managed Pythons expose new console scripts only after a rehash
     if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi
     hash -r
