@@ -9,20 +9,24 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     DateTime,
     Identity,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    Select,
     String,
     Table,
     TableValuedAlias,
     Text,
+    UpdateBase,
     bindparam,
     event,
     exc,
     func,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
@@ -211,3 +215,12 @@ def as_arrays(
     every one of `columns`), in their order."""
     listed = list(rows)
     return {f"{prefix}_{column}": [row[column] for row in listed] for column in columns}
+
+
+def with_parts(answer: ColumnElement[Any], parts: Mapping[str, UpdateBase]) -> Select[Any]:
+    """One statement: the SELECT of `answer` (its one column), running each of `parts` as a
+    data-modifying `WITH` named by its key (PostgreSQL runs each once, read or not)."""
+    statement = select(answer)
+    for name, part in parts.items():
+        statement = statement.add_cte(part.cte(name))
+    return statement

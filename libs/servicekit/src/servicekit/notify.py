@@ -1,10 +1,16 @@
 """Waking a background loop when another transaction commits work for it (LISTEN/NOTIFY).
 
-The writer calls `notify(session, channel)` in the transaction that writes the work: PostgreSQL
-delivers the notification only when that transaction commits (and never if it rolls back). The
-loop keeps a `Listener` on a connection of its own and wakes on each notification; it still
-polls, so a notification lost with a dropped connection only delays the work until the next
-poll.
+The writer calls `wake_after_commit(session, channel)` in the transaction that writes the work.
+Once that transaction commits, a NOTIFY goes out on another connection of the session's engine,
+in a transaction of its own; never if it rolls back. Not in the writer's transaction: PostgreSQL
+serializes the commits of all transactions that sent a NOTIFY, server-wide, holding one lock
+from before each commit until after its WAL flush (ADR 45). The NOTIFYs of one engine go one
+round trip at a time, and the wake-ups asked for meanwhile go together in the next (one per
+channel): under load, one NOTIFY wakes a loop for many commits.
+
+The loop keeps a `Listener` on a connection of its own and wakes on each notification; it still
+polls, so a wake-up lost (a crash between a commit and its NOTIFY, a dropped connection) only
+delays the work until the next poll.
 
     listener = Listener(database_url, "webhook_deliveries", loop.wake)
     async def round() -> float | None:
@@ -15,110 +21,108 @@ poll.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import functools
+import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
-from sqlalchemy import (
-    ColumnElement,
-    Insert,
-    Select,
-    UpdateBase,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    text,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import SessionTransaction
+from sqlalchemy import Engine
+from sqlalchemy.event import listens_for
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from servicekit.db import asyncpg_dsn
 
-# The transactions and savepoints that have sent a NOTIFY, by channel: PostgreSQL delivers one
-# notification per channel and payload at commit however many were sent, so a second one is a
-# wasted round trip. Keyed by the innermost transaction: a NOTIFY sent in a savepoint that rolls
-# back is gone, and the outer transaction sends its own.
-_notified: weakref.WeakKeyDictionary[SessionTransaction, set[str]] = weakref.WeakKeyDictionary()
+log = logging.getLogger(__name__)
+
+# One statement for every channel due: PostgreSQL delivers one notification per channel and
+# payload of a transaction, so a channel asked for twice is sent once.
+_NOTIFY_ALL = "SELECT pg_notify(channel, '') FROM unnest($1::text[]) AS channel"
+
+# The wake-ups a session's transaction asked for, in its `info`: (the engine's waker, channels).
+_WAKES = "servicekit.wakes_after_commit"
 
 
-_NOTIFY = text("SELECT pg_notify(:channel, '')")
+def wake_after_commit(session: AsyncSession, channel: str) -> None:
+    """Wake the listeners of `channel` once the session's transaction commits (not at all if it
+    rolls back; a savepoint rolled back keeps the transaction's wake-up, at worst a loop finds
+    nothing to do)."""
+    bind = session.bind
+    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("wake_after_commit needs a session bound to an engine or a connection")
+    _waker, channels = session.info.setdefault(_WAKES, (_waker_of(engine), set()))
+    channels.add(channel)
 
 
-async def notify(session: AsyncSession, channel: str) -> None:
-    """Wake the listeners of `channel` once the session's transaction commits."""
-    if not notification_due(session, channel):
+@listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    # Also called when a savepoint is released, which is not the commit the wake-up waits for.
+    if session.in_nested_transaction():
         return
-    await session.execute(_NOTIFY, {"channel": channel})
-    notified(session, channel)
+    due: tuple[_Waker, set[str]] | None = session.info.pop(_WAKES, None)
+    if due is not None:
+        waker, channels = due
+        waker.wake(channels)
 
 
-async def insert_and_notify(
-    session: AsyncSession, insert: Insert, values: Mapping[str, Any], channel: str
-) -> None:
-    """Execute `insert` with `values` and `notify(session, channel)`, both in one round trip.
-
-    `insert` names its values as bind parameters (`.values(sku=bindparam("new_sku"))`): a
-    statement in a `WITH` takes no values by column as a plain INSERT does.
-
-    The first time in a transaction the INSERT goes in a `WITH` of the `SELECT pg_notify`
-    (PostgreSQL runs a data-modifying `WITH` once, whether or not the query reads it); after
-    that the INSERT goes alone, the transaction having sent its notification already.
-    """
-    if not notification_due(session, channel):
-        await session.execute(insert, values)
-        return
-    await session.execute(_notifying(insert), {**values, "channel": channel})
-    notified(session, channel)
+@listens_for(Session, "after_transaction_end")
+def _forget_wakes(session: Session, transaction: SessionTransaction) -> None:
+    """The wake-ups of a transaction that rolled back are not sent by the session's next one."""
+    if transaction.parent is None:
+        session.info.pop(_WAKES, None)
 
 
-def notification_due(session: AsyncSession, channel: str) -> bool:
-    """Whether the session's transaction has yet to notify `channel`: for a statement of the
-    caller's own that sends it (`SELECT pg_notify(:channel, '')` among its columns), after which
-    the caller says so with `notified`."""
-    return channel not in _channels_sent(session)
+class _Waker:
+    """Sends the NOTIFYs due after the commits of one engine's sessions: one round trip at a
+    time, on a pooled connection, each for every channel asked for since the last."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = weakref.ref(engine)
+        self._due: set[str] = set()
+        self._sending: asyncio.Task[None] | None = None
+
+    def wake(self, channels: Iterable[str]) -> None:
+        self._due.update(channels)
+        loop = asyncio.get_running_loop()
+        if self._sending is None or self._sending.done() or self._sending.get_loop() is not loop:
+            self._sending = loop.create_task(self._send())
+            _sending.add(self._sending)
+            self._sending.add_done_callback(_sending.discard)
+
+    async def _send(self) -> None:
+        while self._due and (engine := self._engine()) is not None:
+            channels, self._due = sorted(self._due), set()
+            try:
+                async with engine.connect() as connection:
+                    pooled = await connection.get_raw_connection()
+                    # On the driver's connection: no BEGIN, the statement commits on its own.
+                    driver: asyncpg.Connection = pooled.driver_connection
+                    await driver.execute(_NOTIFY_ALL, channels)
+            except Exception as exc:  # the loops poll: a lost wake-up only delays their work
+                log.warning("could not wake the listeners of %s: %s", ", ".join(channels), exc)
 
 
-def notified(session: AsyncSession, channel: str) -> None:
-    """The session's transaction has notified `channel` (see `notification_due`)."""
-    _channels_sent(session).add(channel)
+# One waker per engine (by its synchronous engine, which an AsyncEngine proxies).
+_wakers: weakref.WeakKeyDictionary[Engine, _Waker] = weakref.WeakKeyDictionary()
+# The NOTIFYs on their way, kept referenced until done (the event loop keeps only weak ones).
+_sending: set[asyncio.Task[None]] = set()
 
 
-def with_parts(
-    answer: ColumnElement[Any], parts: Mapping[str, UpdateBase], *, notify: bool
-) -> Select[Any]:
-    """One statement: the SELECT of `answer` (its one column), running each of `parts` as a
-    data-modifying `WITH` named by its key (PostgreSQL runs each once, read or not); with
-    `notify`, it also wakes the listeners of `:channel` at commit (one row, so one call)."""
-    columns: list[ColumnElement[Any]] = [answer]
-    if notify:
-        columns.append(notification())
-    statement = select(*columns)
-    for name, part in parts.items():
-        statement = statement.add_cte(part.cte(name))
-    return statement
+def _waker_of(engine: AsyncEngine) -> _Waker:
+    waker = _wakers.get(engine.sync_engine)
+    if waker is None or waker._engine() is None:
+        waker = _wakers[engine.sync_engine] = _Waker(engine)
+    return waker
 
 
-def notification() -> ColumnElement[Any]:
-    """A column that wakes the listeners of `:channel` at commit (`notified`), for a statement
-    of one row (one call)."""
-    return func.pg_notify(bindparam("channel"), literal_column("''")).label("notified")
-
-
-@functools.cache  # per INSERT statement, itself built once by the caller
-def _notifying(insert: Insert) -> Select[Any]:
-    """`insert` as the `WITH` of a `SELECT pg_notify(:channel, '')`."""
-    notify_once = select(func.pg_notify(bindparam("channel"), literal_column("''")))
-    return notify_once.add_cte(insert.cte("added"))
-
-
-def _channels_sent(session: AsyncSession) -> set[str]:
-    sync = session.sync_session
-    transaction = sync.get_nested_transaction() or sync.get_transaction()
-    return set() if transaction is None else _notified.setdefault(transaction, set())
+async def wakes_sent() -> None:
+    """Wait for the NOTIFYs on their way (before the engines they use are disposed)."""
+    while _sending:
+        await asyncio.gather(*_sending, return_exceptions=True)
 
 
 class Listener:

@@ -46,7 +46,7 @@ from servicekit.auth import current_actor
 from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
 from servicekit.http import InvalidInput
-from servicekit.notify import insert_and_notify, notification, notification_due, notified
+from servicekit.notify import wake_after_commit
 from servicekit.observability import (
     OUTBOX_BACKLOG,
     OUTBOX_MEASURED,
@@ -185,28 +185,22 @@ async def write_and_record(
     `write` returns. Its parameters must not be named as the outbox row's."""
     recording = outbox_row if numbered_by is None else numbered_outbox_row
     row = recording(event, key=key)
-    notify = notification_due(session, NOTIFY_CHANNEL)
-    values = {**parameters, **row}
-    if notify:
-        values["channel"] = NOTIFY_CHANNEL
-    statement = _written_and_recorded(write, outbox, numbered_by, notify=notify)
-    written: Row[Any] = (await session.execute(statement, values)).one()
-    if notify:
-        notified(session, NOTIFY_CHANNEL)
+    statement = _written_and_recorded(write, outbox, numbered_by)
+    written: Row[Any] = (await session.execute(statement, {**parameters, **row})).one()
+    wake_relay_after_commit(session)
     return written
 
 
-@functools.cache  # per statement, outbox, counters and notification: built once
+@functools.cache  # per statement, outbox and counters: built once
 def _written_and_recorded(
-    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None, *, notify: bool
+    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None
 ) -> Select[Any]:
     written = write.cte("written")
     if numbered_by is None:
         record = outbox_insert(outbox)
     else:
         record = numbered_outbox_insert(outbox, numbered_by)
-    statement = select(*written.c, *([notification()] if notify else []))
-    return statement.add_cte(record.cte("recorded"))
+    return select(*written.c).add_cte(record.cte("recorded"))
 
 
 async def add_to_outbox(
@@ -235,8 +229,14 @@ async def add_to_outbox(
     else:
         insert = numbered_outbox_insert(outbox, numbered_by)
         row = numbered_outbox_row(event, key=key, topic=topic, max_bytes=max_bytes)
-    # NOTIFY is transactional: the relay is woken only once this transaction commits.
-    await insert_and_notify(session, insert, row, NOTIFY_CHANNEL)
+    await session.execute(insert, row)
+    wake_relay_after_commit(session)
+
+
+def wake_relay_after_commit(session: AsyncSession) -> None:
+    """The relay looks for the rows this transaction recorded once it commits (for a service
+    that puts the outbox's INSERT in a statement of its own)."""
+    wake_after_commit(session, NOTIFY_CHANNEL)
 
 
 def outbox_row(
@@ -248,7 +248,7 @@ def outbox_row(
 ) -> dict[str, Any]:
     """The parameters of `outbox_insert` that record `event`, as `add_to_outbox` does: for a
     service that puts the INSERT in a statement of its own (and then calls
-    `servicekit.notify.notified`, or sends the notification in it)."""
+    `wake_relay_after_commit`)."""
     if event.actor is None and (actor := current_actor()) is not None:
         event = event.model_copy(update={"actor": actor})  # who made the change, from the token
     if (trace_context := trace_extension()) and not (event.model_extra or {}).get("traceparent"):

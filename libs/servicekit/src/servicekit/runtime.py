@@ -39,6 +39,7 @@ from servicekit.db import (
 )
 from servicekit.http import IDEMPOTENCY_TTL_INFO, install_problem_handlers, problem_response
 from servicekit.lag import ConsumerLagMonitor
+from servicekit.notify import wakes_sent
 from servicekit.observability import log_context
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
 from servicekit.retention import RetentionPolicy, RetentionPruner
@@ -262,6 +263,7 @@ class Runtime:
             await consumer.close()
         # Stops consuming first, then its producer: no dead letter is left half-sent.
         await self.broker.stop()
+        await wakes_sent()  # on the engine's connections
         await self.engine.dispose()
         await self.numbering_engine.dispose()
 

@@ -1,40 +1,45 @@
-"""NOTIFY at commit: one statement per channel and transaction, and a savepoint rolled back
-does not swallow the wake-up of the transaction around it."""
+"""Wake-ups after commit: a NOTIFY per channel once the transaction commits, sent on another
+connection (never inside the writer's transaction, whose commit it would serialize with every
+other notifying commit of the server), none when it rolls back or before the outer commit."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, event, select
+from sqlalchemy import Column, Integer, MetaData, Table, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.notify import Listener, insert_and_notify, notify
+from servicekit.notify import Listener, wake_after_commit, wakes_sent
 from servicekit.testing import TemporaryDatabases, eventually
 
 CHANNEL = "work_to_do"
+work = Table("work", MetaData(), Column("id", Integer, primary_key=True))
 
 
 @pytest.fixture
 async def engine(databases: TemporaryDatabases) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(await databases.create("notify"), pool_size=2)
+    async with engine.begin() as connection:
+        await connection.run_sync(work.metadata.create_all)
     yield engine
+    await wakes_sent()
     await engine.dispose()
 
 
 @contextmanager
-def notifies_sent(engine: AsyncEngine) -> Iterator[list[str]]:
+def statements_sent(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements sessions send through SQLAlchemy (the wake-ups go around it)."""
     sent: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "pg_notify" in statement:
-            sent.append(statement)
+        sent.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
@@ -43,81 +48,100 @@ def notifies_sent(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
-async def listening(engine: AsyncEngine) -> tuple[Listener, list[int]]:
-    woken: list[int] = []
+@contextlib.asynccontextmanager
+async def listening(engine: AsyncEngine, channel: str = CHANNEL) -> AsyncIterator[list[int]]:
+    """The ids of `work` a listener of `channel` saw committed each time it was woken."""
+    seen: list[int] = []
+    woken = asyncio.Queue[None]()
     listener = Listener(
-        engine.url.render_as_string(hide_password=False), CHANNEL, lambda: woken.append(1)
+        engine.url.render_as_string(hide_password=False), channel, lambda: woken.put_nowait(None)
     )
     await listener.ensure()
-    return listener, woken
 
+    async def look() -> None:
+        while True:
+            await woken.get()
+            async with engine.connect() as connection:
+                ids = (await connection.execute(select(work.c.id))).scalars().all()
+            seen.append(len(ids))
 
-def woken_times(woken: list[int], times: int) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        return len(woken) == times
-
-    return probe
-
-
-async def test_one_notify_per_channel_and_transaction(engine: AsyncEngine) -> None:
-    listener, woken = await listening(engine)
+    looking = asyncio.create_task(look())
     try:
-        with notifies_sent(engine) as sent:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                for _ in range(3):
-                    await notify(session, CHANNEL)
-                await notify(session, "other_work")
-            async with make_sessionmaker(engine)() as session, session.begin():
-                await notify(session, CHANNEL)  # a new transaction sends its own
-        assert len(sent) == 3
-        await eventually(woken_times(woken, 2))
+        yield seen
     finally:
+        looking.cancel()
         await listener.close()
 
 
-async def test_a_rolled_back_savepoint_does_not_swallow_the_outer_notify(
+async def test_a_commit_wakes_each_channel_once_after_it(engine: AsyncEngine) -> None:
+    async with listening(engine) as seen, listening(engine, "other_work") as other:
+        with statements_sent(engine) as sent:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await session.execute(work.insert().values(id=1))
+                for _ in range(3):
+                    wake_after_commit(session, CHANNEL)
+                wake_after_commit(session, "other_work")
+        assert not [statement for statement in sent if "pg_notify" in statement]
+        await eventually(lambda: _sized(seen, 1))
+        await eventually(lambda: _sized(other, 1))
+        assert seen == [1]  # woken once, and the row was there to see
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await session.execute(work.insert().values(id=2))
+            wake_after_commit(session, CHANNEL)  # a new transaction wakes again
+        await eventually(lambda: _sized(seen, 2))
+        assert seen == [1, 2]
+        await asyncio.sleep(0.2)
+        assert other == [1]
+
+
+async def test_a_rollback_wakes_nobody(engine: AsyncEngine) -> None:
+    async with listening(engine) as seen:
+        with contextlib.suppress(IntegrityError):
+            async with make_sessionmaker(engine)() as session, session.begin():
+                wake_after_commit(session, CHANNEL)
+                await session.execute(work.insert().values(id=1))
+                await session.execute(work.insert().values(id=1))
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await session.execute(work.insert().values(id=2))  # the next one asks for none
+        await wakes_sent()
+        await asyncio.sleep(0.2)
+        assert seen == []
+
+
+async def test_a_savepoint_neither_wakes_early_nor_swallows_the_wake_up(
     engine: AsyncEngine,
 ) -> None:
-    listener, woken = await listening(engine)
-    try:
-        with notifies_sent(engine) as sent:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                await _notify_in_a_savepoint_rolled_back(session)
-                await notify(session, CHANNEL)
-        assert len(sent) == 2
-        await eventually(woken_times(woken, 1))
-    finally:
-        await listener.close()
+    async with listening(engine) as seen:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            async with session.begin_nested():  # released: not yet the commit
+                await session.execute(work.insert().values(id=1))
+                wake_after_commit(session, CHANNEL)
+            savepoint = await session.begin_nested()
+            wake_after_commit(session, CHANNEL)
+            await savepoint.rollback()  # the transaction still commits its work
+            await wakes_sent()
+            await asyncio.sleep(0.2)
+            assert seen == []
+        await eventually(lambda: _sized(seen, 1))
+        assert seen == [1]
 
 
-async def _notify_in_a_savepoint_rolled_back(session: AsyncSession) -> None:
-    savepoint = await session.begin_nested()
-    await notify(session, CHANNEL)
-    await savepoint.rollback()
+async def test_wake_ups_asked_for_while_one_is_sent_go_together(engine: AsyncEngine) -> None:
+    async with listening(engine) as seen:
+        sessions = make_sessionmaker(engine)
 
+        async def commit(row_id: int) -> None:
+            async with sessions() as session, session.begin():
+                await session.execute(work.insert().values(id=row_id))
+                wake_after_commit(session, CHANNEL)
 
-async def test_an_insert_carries_the_first_notify_of_its_transaction(engine: AsyncEngine) -> None:
-    work = Table("work", MetaData(), Column("id", Integer, primary_key=True))
-    add_work = work.insert().values(id=bindparam("new_id"))
-    async with engine.begin() as connection:
-        await connection.run_sync(work.metadata.create_all)
-    listener, woken = await listening(engine)
-    try:
-        with notifies_sent(engine) as sent:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                for row_id in (1, 2, 3):
-                    await insert_and_notify(session, add_work, {"new_id": row_id}, CHANNEL)
-                await notify(session, CHANNEL)  # already sent with the first insert
-            with contextlib.suppress(IntegrityError):
-                async with make_sessionmaker(engine)() as session, session.begin():
-                    await insert_and_notify(session, add_work, {"new_id": 4}, CHANNEL)
-                    await insert_and_notify(session, add_work, {"new_id": 1}, CHANNEL)
-        assert ["WITH" in statement for statement in sent] == [True, True]
-        async with engine.connect() as connection:
-            rows = await connection.execute(select(work.c.id).order_by(work.c.id))
-            assert rows.scalars().all() == [1, 2, 3]  # the rolled back insert left nothing
-        await eventually(woken_times(woken, 1))  # and woke nobody
+        await asyncio.gather(*(commit(row_id) for row_id in range(1, 21)))
+        await wakes_sent()
+        await eventually(lambda: _sized(seen, 1))
         await asyncio.sleep(0.2)
-        assert len(woken) == 1
-    finally:
-        await listener.close()
+        assert 1 <= len(seen) < 20  # fewer NOTIFYs than commits
+        assert seen[-1] == 20  # the last one after every commit
+
+
+async def _sized(seen: list[int], size: int) -> bool:
+    return len(seen) >= size

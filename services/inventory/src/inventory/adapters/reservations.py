@@ -37,8 +37,7 @@ from inventory.domain.model import (
 )
 from inventory.domain.records import OrderDemand, ReservationFilter, ReservationRecord
 from inventory.service_layer.ports import Page
-from servicekit.db import as_arrays, unnested
-from servicekit.notify import with_parts
+from servicekit.db import as_arrays, unnested, with_parts
 from servicekit.outbox import numbered_outbox_insert_if
 
 
@@ -159,12 +158,11 @@ def line_parameters(
 
 
 @functools.cache
-def claiming_reservation(outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]:
-    """One statement (built once per shape) that claims an order's demand (`demand_parameters`)
-    and, only if it claimed it now, saves its levels with their movements (`moved_parameters`),
-    adds its lines (`line_parameters`) and records its event (`numbered_outbox_row`'s
-    parameters); with `notify`, it wakes the relay too (`channel`). Its one row: the demand's
-    `seq` if claimed now, else None.
+def claiming_reservation(outbox: Table, sequences: Table) -> Select[Any]:
+    """One statement (built once) that claims an order's demand (`demand_parameters`) and,
+    only if it claimed it now, saves its levels with their movements (`moved_parameters`), adds
+    its lines (`line_parameters`) and records its event (`numbered_outbox_row`'s parameters).
+    Its one row: the demand's `seq` if claimed now, else None.
 
     Each part writes a table no other part writes or reads; the lines' foreign key, checked at
     the statement's end, sees the demand it adds (ADR 42)."""
@@ -187,7 +185,7 @@ def claiming_reservation(outbox: Table, sequences: Table, *, notify: bool) -> Se
         "recorded": numbered_outbox_insert_if(outbox, sequences, now),
     }
     claimed_now = select(claimed.c.seq).scalar_subquery().label("claimed")
-    return with_parts(claimed_now, parts, notify=notify)
+    return with_parts(claimed_now, parts)
 
 
 def _record(row: Row[Any]) -> ReservationRecord:

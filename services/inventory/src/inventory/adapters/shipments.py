@@ -25,8 +25,7 @@ from inventory.adapters.stock_levels import moved_levels
 from inventory.adapters.tables import shipment_lines, shipments
 from inventory.domain.records import NewShipment, Shipment
 from inventory.service_layer.ports import Page
-from servicekit.db import as_arrays, unnested
-from servicekit.notify import with_parts
+from servicekit.db import as_arrays, unnested, with_parts
 from servicekit.outbox import numbered_outbox_insert
 
 # A shipment and its lines in one statement, built once; its values are `shipment_<column>`
@@ -88,12 +87,11 @@ _ADD_SHIPMENT = _adding_shipment()
 
 
 @functools.cache
-def dispatching(outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]:
-    """One statement (built once per shape) that adds a shipment and its lines
-    (`shipment_parameters`), writes back the reservation lines it ships from
-    (`saved_line_parameters`), saves the levels it takes from with their movements
-    (`moved_parameters`) and records its event (`numbered_outbox_row`'s parameters); with
-    `notify`, it wakes the relay too (`channel`). Its one row: the shipment's creation time.
+def dispatching(outbox: Table, sequences: Table) -> Select[Any]:
+    """One statement (built once) that adds a shipment and its lines (`shipment_parameters`),
+    writes back the reservation lines it ships from (`saved_line_parameters`), saves the levels
+    it takes from with their movements (`moved_parameters`) and records its event
+    (`numbered_outbox_row`'s parameters). Its one row: the shipment's creation time.
 
     Each part writes a table no other part writes or reads (ADR 39, ADR 42)."""
     shipment, lines = shipment_added()
@@ -107,7 +105,7 @@ def dispatching(outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]
         "recorded": numbered_outbox_insert(outbox, sequences),
     }
     created_at = select(added.c.created_at).scalar_subquery().label("created_at")
-    return with_parts(created_at, parts, notify=notify)
+    return with_parts(created_at, parts)
 
 
 class SqlShipmentRepository(WarehouseRepository):

@@ -33,16 +33,15 @@ from inventory.adapters.vendors import SqlVendorRepository
 from inventory.adapters.warehouses import SqlTransferRepository, SqlWarehouseRepository
 from inventory.domain.model import LineStatus, ReservationLine
 from inventory.domain.records import Move, NewShipment, OrderDemand
-from servicekit.notify import notification_due, notified
-from servicekit.outbox import NOTIFY_CHANNEL, numbered_outbox_row
+from servicekit.outbox import numbered_outbox_row, wake_relay_after_commit
 from servicekit.unit_of_work import SqlUnitOfWorkBase
 
 
 class Recording(Protocol):
-    """A builder of one statement that writes an event's effects and records it (built once
-    per shape: with the relay's notification or without)."""
+    """A builder of one statement that writes an event's effects and records it (built
+    once)."""
 
-    def __call__(self, outbox: Table, sequences: Table, *, notify: bool) -> Select[Any]: ...
+    def __call__(self, outbox: Table, sequences: Table) -> Select[Any]: ...
 
 
 class SqlUnitOfWork(SqlUnitOfWorkBase):
@@ -108,17 +107,13 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self, statement_of: Recording, parameters: dict[str, Any], event: CloudEvent[Any]
     ) -> Any:
         """Send the statement `statement_of` builds with `parameters`, where it records `event`
-        too (and wakes the relay, if this transaction has yet to); its one row's one value."""
+        too (the relay woken after the commit); its one row's one value."""
         if self.sequences is None:  # never: the inventory numbers its events (ADR 8)
             raise RuntimeError("the inventory's schema declares no event counters")
-        notify = notification_due(self.session, NOTIFY_CHANNEL)
-        statement = statement_of(self.outbox, self.sequences, notify=notify)
+        statement = statement_of(self.outbox, self.sequences)
         parameters = parameters | numbered_outbox_row(event)
-        if notify:
-            parameters["channel"] = NOTIFY_CHANNEL
         value = (await self.session.execute(statement, parameters)).scalar_one()
-        if notify:
-            notified(self.session, NOTIFY_CHANNEL)
+        wake_relay_after_commit(self.session)
         return value
 
     @asynccontextmanager

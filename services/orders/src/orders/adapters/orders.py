@@ -57,8 +57,7 @@ from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatu
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
 from pricing import in_currency
-from servicekit.db import as_arrays, unnested
-from servicekit.notify import with_parts
+from servicekit.db import as_arrays, unnested, with_parts
 from servicekit.unit_of_work import SqlRepository
 
 SORT_COLUMNS = {
@@ -303,7 +302,7 @@ def _adding(header: tuple[str, ...], lines: bool, documents: bool, shipments: bo
         parts["documents_added"] = _inserted(order_documents, _DOCUMENT_COLUMNS, "document")
     if shipments:
         parts["shipments_added"] = _inserted(order_shipments, _SHIPMENT_COLUMNS, "shipment")
-    return with_parts(literal_column("true").label("written"), parts, notify=False)
+    return with_parts(literal_column("true").label("written"), parts)
 
 
 @functools.cache
@@ -312,7 +311,7 @@ def _save_statement(shape: SaveShape) -> Executable:
     parts = save_parts(shape)
     if len(parts) == 1:
         return parts["saved"]
-    return with_parts(literal_column("true").label("written"), parts, notify=False)
+    return with_parts(literal_column("true").label("written"), parts)
 
 
 # The ids of an order's documents and shipments as stored: (documents, shipments).

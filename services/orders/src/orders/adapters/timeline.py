@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, exists, func, literal_column, select
+from sqlalchemy import Select, Table, bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,14 +28,13 @@ from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
 from servicekit.mapping import copied
-from servicekit.notify import notification_due, notified
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 from servicekit.outbox import (
-    NOTIFY_CHANNEL,
     event_numbering,
     numbered_outbox_insert,
     numbered_payload,
     outbox_insert,
+    wake_relay_after_commit,
 )
 
 
@@ -46,7 +45,6 @@ def _booking(
     stage: bool,
     saving: SaveShape | None = None,
     outbox: Table | None = None,
-    notify: bool = False,
     numbered_by: Table | None = None,
     projection: tuple[Any, ...] | None = None,
 ) -> Select[Any]:
@@ -55,11 +53,11 @@ def _booking(
     once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
     occurred (`started`); if `saving` (an `OrderSave`'s shape), the order saved but for its
     lines, booked or not, as `save` would; if `outbox`, the event recorded in it (`outbox_row`'s
-    parameters), booked or not, and if `notify` too, the relay's notification sent
-    (`notified`); if `numbered_by` (the event counters) as well, the event numbered by the
-    statement (`numbered_outbox_row`'s parameters; `sequence`), on the timeline, in the outbox
-    and in its deliveries alike; if `projection` (a `sales_model.Fold`'s shape), the event
-    projected on the sales model once booked (the fold's parameters)."""
+    parameters), booked or not; if `numbered_by` (the event counters) as well, the event
+    numbered by the statement (`numbered_outbox_row`'s parameters; `sequence`), on the
+    timeline, in the outbox and in its deliveries alike; if `projection` (a
+    `sales_model.Fold`'s shape), the event projected on the sales model once booked (the fold's
+    parameters)."""
     values: dict[str, Any] = {
         column.name: bindparam(column.name, type_=column.type)
         for column in order_timeline.c
@@ -93,8 +91,6 @@ def _booking(
             order_timeline.c.type == bindparam("started_by"),
         )
         columns.append(started.scalar_subquery().label("started"))
-    if notify:  # one row, so one call
-        columns.append(func.pg_notify(bindparam("channel"), literal_column("''")).label("notified"))
     booking = select(*columns)
     if saving is not None:
         # Run whether or not the query reads them, as every data-modifying WITH; the order's
@@ -219,12 +215,8 @@ class SqlTimeline:
             saved = await self.orders.save_all_but_header(saving, lines=lines)
             parameters |= saved.parameters
             shape = saved.shape
-        notify = False
         if recording is not None:
             parameters |= recording
-            notify = notification_due(self.session, NOTIFY_CHANNEL)
-            if notify:
-                parameters["channel"] = NOTIFY_CHANNEL
         # Projected on the sales model once booked, stale too (idempotent, forwards only): in
         # the statement when the projection needs no answer, else right after it.
         fold = sales_model.fold_of(event)
@@ -235,13 +227,12 @@ class SqlTimeline:
             stage=stage is not None,
             saving=shape,
             outbox=self.outbox if recording is not None else None,
-            notify=notify,
             numbered_by=numbered_by,
             projection=fold.shape if fold is not None else None,
         )
         recorded = (await self.session.execute(statement, parameters)).one()
-        if notify:
-            notified(self.session, NOTIFY_CHANNEL)
+        if recording is not None:
+            wake_relay_after_commit(self.session)
         if numbered_by is not None:
             event = event.model_copy(update={"sequence": recorded.sequence})
         if recorded.id is None:
@@ -249,7 +240,7 @@ class SqlTimeline:
         if fold is None:
             await sales_model.project(self.session, event)
         if deliveries and recorded.delivered:
-            await wake_dispatcher(self.session)
+            wake_dispatcher(self.session)
         if stage is not None and recorded.started is not None:
             seconds = max((event.time - recorded.started).total_seconds(), 0.0)
             ORDER_STAGE_SECONDS.labels(stage[0]).observe(seconds)

@@ -33,7 +33,7 @@ from orders.adapters.tables import webhook_deliveries, webhook_subscriptions
 from orders.domain.webhooks import WEBHOOK_EVENT_TYPES, Delivery, DeliveryStatus, Subscription
 from orders.service_layer.webhooks import DueDelivery
 from servicekit.mapping import copied
-from servicekit.notify import notify
+from servicekit.notify import wake_after_commit
 from servicekit.outbox import cut_at_sequence
 from servicekit.unit_of_work import SqlRepository
 
@@ -110,9 +110,9 @@ def delivery_parameters(
     return parameters | {"delivery_payload_head": head, "delivery_payload_tail": tail}
 
 
-async def wake_dispatcher(session: AsyncSession) -> None:
+def wake_dispatcher(session: AsyncSession) -> None:
     """Deliveries were written: the dispatcher looks for them once this transaction commits."""
-    await notify(session, DELIVERIES_CHANNEL)
+    wake_after_commit(session, DELIVERIES_CHANNEL)
 
 
 def _subscription_values(subscription: Subscription) -> dict[str, Any]:
@@ -226,7 +226,7 @@ class SqlWebhookRepository(SqlRepository):
             .values(**_delivery_values(delivery))
         )
         if delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0:
-            await wake_dispatcher(self.session)
+            wake_dispatcher(self.session)
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[DueDelivery]:
         """Up to `limit` due deliveries of active subscriptions, leased for `lease`.
