@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_only
 
 from servicekit.db import asyncpg_dsn
 
@@ -66,7 +67,11 @@ def _wake_after_commit(session: Session) -> None:
     due: tuple[_Waker, set[str]] | None = session.info.pop(_WAKES, None)
     if due is not None:
         waker, channels = due
-        waker.wake(channels)
+        if waker.wake(channels):
+            # The commit runs in SQLAlchemy's greenlet: yield to the event loop once, so the
+            # NOTIFY is on its way before the committer's caller goes on (an HTTP answer is
+            # built and sent before the loop would run the waker otherwise).
+            await_only(asyncio.sleep(0))
 
 
 @listens_for(Session, "after_transaction_end")
@@ -85,13 +90,17 @@ class _Waker:
         self._due: set[str] = set()
         self._sending: asyncio.Task[None] | None = None
 
-    def wake(self, channels: Iterable[str]) -> None:
+    def wake(self, channels: Iterable[str]) -> bool:
+        """Send a NOTIFY on each of `channels` after the one on its way, if any; True if this
+        starts the sending (none was on its way)."""
         self._due.update(channels)
         loop = asyncio.get_running_loop()
         if self._sending is None or self._sending.done() or self._sending.get_loop() is not loop:
             self._sending = loop.create_task(self._send())
             _sending.add(self._sending)
             self._sending.add_done_callback(_sending.discard)
+            return True
+        return False
 
     async def _send(self) -> None:
         while self._due and (engine := self._engine()) is not None:
