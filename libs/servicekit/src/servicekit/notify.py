@@ -1,8 +1,8 @@
 """Waking a background loop when another transaction commits work for it (LISTEN/NOTIFY).
 
 The writer calls `wake_after_commit(session, channel)` in the transaction that writes the work.
-Once that transaction commits, a NOTIFY goes out on another connection of the session's engine,
-in a transaction of its own; never if it rolls back. Not in the writer's transaction: PostgreSQL
+Once that transaction commits, a NOTIFY goes out to the same database on a connection of its own
+(one per engine), in a transaction of its own; never if it rolls back. Not in the writer's transaction: PostgreSQL
 serializes the commits of all transactions that sent a NOTIFY, server-wide, holding one lock
 from before each commit until after its WAL flush (ADR 45). The NOTIFYs of one engine go one
 round trip at a time, and the wake-ups asked for meanwhile go together in the next (one per
@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
@@ -82,13 +82,17 @@ def _forget_wakes(session: Session, transaction: SessionTransaction) -> None:
 
 
 class _Waker:
-    """Sends the NOTIFYs due after the commits of one engine's sessions: one round trip at a
-    time, on a pooled connection, each for every channel asked for since the last."""
+    """Sends the NOTIFYs due after the commits of one engine's sessions: on a connection of its
+    own (a plain asyncpg connection: a pooled one cost more to check out and in than the NOTIFY
+    itself), one round trip at a time, each for every channel asked for since the last."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = weakref.ref(engine)
+        self._dsn = asyncpg_dsn(engine.url.render_as_string(hide_password=False))
+        self._connection: asyncpg.Connection | None = None
         self._due: set[str] = set()
         self._sending: asyncio.Task[None] | None = None
+        # Disposing of the engine (a shutdown, a test's end) closes this connection too.
+        event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
     def wake(self, channels: Iterable[str]) -> bool:
         """Send a NOTIFY on each of `channels` after the one on its way, if any; True if this
@@ -103,16 +107,21 @@ class _Waker:
         return False
 
     async def _send(self) -> None:
-        while self._due and (engine := self._engine()) is not None:
+        while self._due:
             channels, self._due = sorted(self._due), set()
             try:
-                async with engine.connect() as connection:
-                    pooled = await connection.get_raw_connection()
-                    # On the driver's connection: no BEGIN, the statement commits on its own.
-                    driver: asyncpg.Connection = pooled.driver_connection
-                    await driver.execute(_NOTIFY_ALL, channels)
+                if self._connection is None or self._connection.is_closed():
+                    self._connection = await asyncpg.connect(self._dsn)
+                # No transaction around it: the statement commits on its own.
+                await self._connection.execute(_NOTIFY_ALL, channels)
             except Exception as exc:  # the loops poll: a lost wake-up only delays their work
                 log.warning("could not wake the listeners of %s: %s", ", ".join(channels), exc)
+                self._disposed()  # connect again next time
+
+    def _disposed(self, *_: Any) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.is_closed():
+            connection.terminate()
 
 
 # One waker per engine (by its synchronous engine, which an AsyncEngine proxies).
@@ -123,7 +132,7 @@ _sending: set[asyncio.Task[None]] = set()
 
 def _waker_of(engine: AsyncEngine) -> _Waker:
     waker = _wakers.get(engine.sync_engine)
-    if waker is None or waker._engine() is None:
+    if waker is None:
         waker = _wakers[engine.sync_engine] = _Waker(engine)
     return waker
 

@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, event, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -145,3 +155,38 @@ async def test_wake_ups_asked_for_while_one_is_sent_go_together(engine: AsyncEng
 
 async def _sized(seen: list[int], size: int) -> bool:
     return len(seen) >= size
+
+
+async def test_disposing_of_the_engine_closes_its_wake_up_connection(
+    databases: TemporaryDatabases,
+) -> None:
+    url = await databases.create("notify_disposed")
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(work.metadata.create_all)
+    async with make_sessionmaker(engine)() as session, session.begin():
+        await session.execute(work.insert().values(id=1))
+        wake_after_commit(session, CHANNEL)
+    await wakes_sent()
+    database = engine.url.database
+    admin = make_engine(engine.url.set(database="postgres").render_as_string(hide_password=False))
+
+    async def connections() -> int:
+        async with admin.connect() as connection:
+            count = await connection.scalar(
+                select(func.count())
+                .select_from(text("pg_stat_activity"))
+                .where(literal_column("datname") == database)
+            )
+        return int(count or 0)
+
+    try:
+        assert await connections() >= 2  # the pool's and the wake-ups'
+        await engine.dispose()
+        await eventually(lambda: _none(connections))
+    finally:
+        await admin.dispose()
+
+
+async def _none(count: Callable[[], Awaitable[int]]) -> bool:
+    return await count() == 0
