@@ -1,12 +1,12 @@
 """Waking a background loop when another transaction commits work for it (LISTEN/NOTIFY).
 
 The writer calls `wake_after_commit(session, channel)` in the transaction that writes the work.
-Once that transaction commits, a NOTIFY goes out to the same database on a connection of its own
-(one per engine), in a transaction of its own; never if it rolls back. Not in the writer's transaction: PostgreSQL
-serializes the commits of all transactions that sent a NOTIFY, server-wide, holding one lock
-from before each commit until after its WAL flush (ADR 45). The NOTIFYs of one engine go one
-round trip at a time, and the wake-ups asked for meanwhile go together in the next (one per
-channel): under load, one NOTIFY wakes a loop for many commits.
+Once that transaction commits, a NOTIFY goes out to the same database on a connection of its
+own (one per engine), in a transaction of its own; never if it rolls back. Not in the writer's
+transaction: PostgreSQL serializes the commits of all transactions that sent a NOTIFY,
+server-wide, holding one lock from before each commit until after its WAL flush (ADR 45). The
+NOTIFYs of one engine go one round trip at a time, and the wake-ups asked for meanwhile go
+together in the next (one per channel): under load, one NOTIFY wakes a loop for many commits.
 
 The loop keeps a `Listener` on a connection of its own and wakes on each notification; it still
 polls, so a wake-up lost (a crash between a commit and its NOTIFY, a dropped connection) only
