@@ -24,15 +24,22 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 log = logging.getLogger(__name__)
 
+# How long one commit may take. aiokafka retries a commit in a loop for as long as the broker
+# answers with a retriable error, forever for a partition whose topic was deleted: without a
+# bound a consumer's shutdown would wait for it. A commit cut short stays pending, like a failed
+# one (its records are read again after a restart, and the inbox makes them no-ops).
+COMMIT_TIMEOUT_SECONDS = 10.0
+
 
 class OffsetCommitter:
     """The positions of one consumer's settled records, committed at most every `interval`
     seconds (0: at once, awaited, after every batch)."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, *, timeout: float = COMMIT_TIMEOUT_SECONDS) -> None:
         if interval < 0:
             raise ValueError(f"the commit interval cannot be negative, not {interval}")
         self.interval = interval
+        self.timeout = timeout
         self._pending: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._last_commit = 0.0
@@ -83,7 +90,8 @@ class OffsetCommitter:
         if not offsets:
             return  # revoked meanwhile: the partitions' new owner reads them again
         try:
-            await consumer.commit(offsets)
+            async with asyncio.timeout(self.timeout):
+                await consumer.commit(offsets)
         except asyncio.CancelledError:  # `close` stopped the round: it commits them itself
             self._keep(offsets)
             raise

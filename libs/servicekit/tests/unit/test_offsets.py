@@ -127,3 +127,21 @@ async def test_close_commits_what_is_pending() -> None:
 def test_a_negative_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         OffsetCommitter(interval=-1)
+
+
+class StuckConsumer(NotingConsumer):
+    """A commit that never ends (aiokafka retrying a deleted topic's partition)."""
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_commit_that_never_ends_is_cut_short_and_kept_pending() -> None:
+    consumer = StuckConsumer()
+    offsets = OffsetCommitter(interval=0, timeout=0.05)
+
+    await asyncio.wait_for(offsets.settled(consumer, [record(0, 4)]), timeout=5)
+
+    assert offsets.pending == {P0: 5}  # read again after a restart; the inbox makes it a no-op
+    await asyncio.wait_for(offsets.close(), timeout=5)  # a shutdown is not held up either
+    assert offsets.pending == {P0: 5}
