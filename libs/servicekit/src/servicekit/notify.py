@@ -51,12 +51,14 @@ def wake_after_commit(session: AsyncSession, channel: str) -> None:
     """Wake the listeners of `channel` once the session's transaction commits (not at all if it
     rolls back; a savepoint rolled back keeps the transaction's wake-up, at worst a loop finds
     nothing to do)."""
-    bind = session.bind
-    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
-    if not isinstance(engine, AsyncEngine):
-        raise TypeError("wake_after_commit needs a session bound to an engine or a connection")
-    _waker, channels = session.info.setdefault(_WAKES, (_waker_of(engine), set()))
-    channels.add(channel)
+    due: tuple[_Waker, set[str]] | None = session.info.get(_WAKES)
+    if due is None:  # the transaction's first: find its engine's waker once
+        bind = session.bind
+        engine = bind.engine if isinstance(bind, AsyncConnection) else bind
+        if not isinstance(engine, AsyncEngine):
+            raise TypeError("wake_after_commit needs a session bound to an engine or a connection")
+        due = session.info[_WAKES] = (_waker_of(engine), set())
+    due[1].add(channel)
 
 
 @listens_for(Session, "after_commit")
