@@ -134,7 +134,7 @@ async def test_postgresql_restarted_under_a_burst_nothing_dead_lettered_each_eve
         await asyncio.sleep(0.02)  # a handler's work: the burst takes a few seconds
 
     broker = KafkaBroker(**kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
-    EventConsumer(
+    consumer = EventConsumer(
         service="restart",
         group_id=f"restart-{uuid.uuid4().hex[:6]}",
         topic=ORDERS_EVENTS,
@@ -143,7 +143,8 @@ async def test_postgresql_restarted_under_a_burst_nothing_dead_lettered_each_eve
         sessionmaker=make_sessionmaker(engine),
         retry=RetryPolicy(max_attempts=2, backoff_seconds=0.1, max_backoff_seconds=1.0),
         topic_prefix=kafka.topic_prefix,
-    ).register(broker)
+    )
+    consumer.register(broker)
 
     async def effects_count() -> int:
         async with engine.connect() as connection:
@@ -182,6 +183,7 @@ async def test_postgresql_restarted_under_a_burst_nothing_dead_lettered_each_eve
             rows = await connection.execute(select(effects.c.event_id))
             processed = list(rows.scalars())
     finally:
+        await consumer.close()  # as a runtime stops it: before its broker
         await broker.stop()
         await engine.dispose()
 

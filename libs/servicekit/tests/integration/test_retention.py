@@ -244,7 +244,7 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
         await session.execute(tables.effects.insert().values(event_id=received.id))
 
     broker = KafkaBroker(**kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
-    EventConsumer(
+    consumer = EventConsumer(
         service=service,
         group_id=service,
         topic=ORDERS_EVENTS,
@@ -253,7 +253,8 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
         sessionmaker=tables.sessionmaker,
         retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
         topic_prefix=kafka.topic_prefix,
-    ).register(broker)
+    )
+    consumer.register(broker)
     producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
     await broker.start()
     await producer.start()
@@ -277,6 +278,7 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
         assert await tables.remaining("inbox", "event_id") == [event.id]
     finally:
         await producer.stop()
+        await consumer.close()  # as a runtime stops it: before its broker
         await broker.stop()
 
 
