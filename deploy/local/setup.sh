@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the suite needs on a fresh machine, then the Python workspace:
 #   uv (from PyPI), the Debian packages for fonts (PDFs), PostgreSQL and Chromium (the console's
-#   browser tests), Java + Maven and the pinned Kafka jars (through kafka.sh). Safe to run again: it skips what is already there.
+#   browser tests), Java + Maven and the pinned Kafka jars (through kafka.sh); the workspace on
+#   the distribution's Python 3.11 when there is one. Safe to run again: it skips what is already there.
 set -euo pipefail
 SCRIPT_NAME=setup
 # shellcheck source=lib.sh
@@ -58,6 +59,20 @@ if [ "${SUITE_LOCAL_KAFKA:-1}" != 0 ]; then
     bash "$LOCAL_DIR/kafka.sh" fetch
 fi
 
-say "syncing the Python workspace (uv sync --frozen)"
-(cd "$REPO_ROOT" && uv sync --frozen --quiet) || die "uv sync failed"
+# The workspace's interpreter (docs/adr/0046): SUITE_PYTHON when set; else the distribution's
+# CPython 3.11, built with profile-guided and link-time optimisation into one executable, the
+# interpreter the images run; else whichever Python 3.11 uv finds (a pyenv build, say, which
+# may be compiled without those and run the same code slower). A venv made with another
+# interpreter is made again with this one.
+workspace_python() {
+    if [ -n "${SUITE_PYTHON:-}" ]; then
+        printf '%s\n' "$SUITE_PYTHON"
+    elif [ -x /usr/bin/python3.11 ]; then
+        printf '%s\n' /usr/bin/python3.11
+    fi
+}
+
+python="$(workspace_python)"
+say "syncing the Python workspace (uv sync --frozen${python:+ --python $python})"
+(cd "$REPO_ROOT" && uv sync --frozen --quiet ${python:+--python "$python"}) || die "uv sync failed"
 say "ready"
