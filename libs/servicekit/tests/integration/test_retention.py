@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,7 +20,6 @@ from contracts.topics import ORDERS_EVENTS
 from servicekit.consumer import EventConsumer, RetryPolicy
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
 from servicekit.http import IDEMPOTENCY_TTL_INFO
-from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS
 from servicekit.retention import RetentionPolicy, RetentionPruner
 from servicekit.runtime import Runtime, ServiceSpec
 from servicekit.settings import KafkaSettings, ServiceSettings
@@ -234,7 +232,9 @@ async def _is(value: Any, expected: int) -> bool:
 
 
 async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
-    tables: Tables, kafka: KafkaSettings
+    tables: Tables,
+    kafka: KafkaSettings,
+    start_consumer: Callable[[EventConsumer], Awaitable[EventConsumer]],
 ) -> None:
     service = f"retention-{uuid.uuid4().hex[:6]}"
     order_id = str(uuid.uuid4())
@@ -243,20 +243,19 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
     async def handle(received: Any, session: AsyncSession) -> None:
         await session.execute(tables.effects.insert().values(event_id=received.id))
 
-    broker = KafkaBroker(**kafka.broker_options(), **RELIABLE_PRODUCER_OPTIONS)
-    consumer = EventConsumer(
-        service=service,
-        group_id=service,
-        topic=ORDERS_EVENTS,
-        handlers={EventType.ORDER_CANCELLED: handle},
-        metadata=tables.metadata,
-        sessionmaker=tables.sessionmaker,
-        retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
-        topic_prefix=kafka.topic_prefix,
+    await start_consumer(
+        EventConsumer(
+            service=service,
+            group_id=service,
+            topic=ORDERS_EVENTS,
+            handlers={EventType.ORDER_CANCELLED: handle},
+            metadata=tables.metadata,
+            sessionmaker=tables.sessionmaker,
+            retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
+            topic_prefix=kafka.topic_prefix,
+        )
     )
-    consumer.register(broker)
     producer = AIOKafkaProducer(**kafka.client_options(), acks="all")
-    await broker.start()
     await producer.start()
     try:
         topic = kafka.topic(ORDERS_EVENTS.name)
@@ -278,8 +277,6 @@ async def test_an_event_redelivered_within_the_inbox_window_changes_nothing(
         assert await tables.remaining("inbox", "event_id") == [event.id]
     finally:
         await producer.stop()
-        await consumer.close()  # as a runtime stops it: before its broker
-        await broker.stop()
 
 
 async def _true(value: float | None) -> bool:
