@@ -51,7 +51,13 @@ from documents.domain.model import Document, DocumentKind, PrintableDocument
 from documents.domain.notifications import NotificationPreferences
 from documents.domain.templates import Template
 from documents.entrypoints.cli import MIGRATIONS_DIR
-from documents.service_layer.ports import DocumentStorage, Mailer, Renderer, StoredObjectMissing
+from documents.service_layer.ports import (
+    FoundFile,
+    Mailer,
+    Renderer,
+    StoredObjectMissing,
+    SweptStorage,
+)
 from documents.service_layer.unit_of_work import Position, UnitOfWork
 from servicekit import dlq
 from servicekit.consumer import parse_event
@@ -480,18 +486,26 @@ class FakeUnitOfWork:
 
 
 class FakeStorage:
-    """Keeps what it is given by key; notes each write; fails the writes of `failing` keys."""
+    """Keeps what it is given by key; notes each write; fails the writes of `failing` keys.
+
+    Each write is stamped with the clock's time (`clock`, else now) and a new version; keys that
+    begin with a dot stand for the leftovers of unfinished writes."""
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
         self.written: list[str] = []
         self.failing: set[str] = set()
+        self.modified: dict[str, datetime] = {}
+        self.versions: dict[str, int] = {}
+        self.clock: Callable[[], datetime] = _now
 
     async def put(self, key: str, content: bytes) -> None:
         self.written.append(key)
         if key in self.failing:
             raise OSError(f"cannot write {key}")
         self.objects[key] = content
+        self.modified[key] = self.clock()
+        self.versions[key] = self.versions.get(key, 0) + 1
 
     async def get(self, key: str) -> bytes:
         try:
@@ -501,6 +515,29 @@ class FakeStorage:
 
     async def check(self) -> None:
         return None
+
+    async def files_older_than(
+        self, cutoff: datetime, *, batch: int
+    ) -> AsyncIterator[list[FoundFile]]:
+        found = [
+            FoundFile(
+                name=key,
+                key=None if key.startswith(".") else key,
+                size=len(content),
+                modified_at=self.modified[key],
+                version=str(self.versions[key]),
+            )
+            for key, content in sorted(self.objects.items())
+            if self.modified[key] < cutoff
+        ]
+        for start in range(0, len(found), batch):
+            yield found[start : start + batch]
+
+    async def remove(self, found: FoundFile) -> bool:
+        if str(self.versions.get(found.name)) != found.version or found.name not in self.objects:
+            return False
+        del self.objects[found.name]
+        return True
 
 
 class FakeMailer:
@@ -535,7 +572,7 @@ class FakeRenderer:
 
 def _fakes_are_ports(
     uow: FakeUnitOfWork, storage: FakeStorage, mailer: FakeMailer, renderer: FakeRenderer
-) -> tuple[UnitOfWork, DocumentStorage, Mailer, Renderer]:
+) -> tuple[UnitOfWork, SweptStorage, Mailer, Renderer]:
     """Never called: mypy checks here that every fake implements its Protocol."""
     return uow, storage, mailer, renderer
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from contracts.events import EventType
 from contracts.topics import BILLING_EVENTS, DOCUMENTS_EVENTS, INVENTORY_EVENTS, ORDERS_EVENTS
@@ -20,6 +21,7 @@ from documents.entrypoints.account_handlers import AccountDocumentHandlers
 from documents.entrypoints.documents_api import build_documents_router
 from documents.entrypoints.emails_api import build_emails_router
 from documents.entrypoints.exports_api import build_exports_router
+from documents.entrypoints.file_sweeper import FileSweeper
 from documents.entrypoints.handlers import DocumentHandlers
 from documents.entrypoints.notifications import handle_order_milestone
 from documents.entrypoints.notifications_api import build_notifications_router
@@ -29,7 +31,7 @@ from documents.entrypoints.statements_api import build_statements_router
 from documents.entrypoints.supply_handlers import SupplyHandlers
 from documents.entrypoints.templates_api import build_templates_router
 from documents.service_layer.notifications import NOTIFIED_MILESTONES
-from documents.service_layer.ports import DocumentStorage, Mailer
+from documents.service_layer.ports import DocumentStorage, Mailer, SweptStorage
 from servicekit.runtime import Runtime, ServiceSpec, Subscription
 
 log = logging.getLogger(__name__)
@@ -107,7 +109,7 @@ def build_sender(
 def build_spec(
     settings: DocumentsSettings | None = None,
     *,
-    storage: DocumentStorage | None = None,
+    storage: SweptStorage | None = None,
     mailer: Mailer | None = None,
 ) -> ServiceSpec:
     settings = settings or DocumentsSettings()
@@ -119,6 +121,11 @@ def build_spec(
     )
     supply = SupplyHandlers(handlers)
     sender = build_sender(settings, storage, mailer or build_mailer(settings))
+    sweeper = FileSweeper(
+        storage,
+        interval=settings.file_sweep_interval_seconds,
+        grace=timedelta(seconds=settings.file_sweep_grace_seconds),
+    )
 
     async def check_dependencies(runtime: Runtime) -> None:
         """Fail a worker's start with a clear message when the fonts or storage are unusable.
@@ -151,6 +158,14 @@ def build_spec(
     async def stop_sender(runtime: Runtime) -> None:
         if runtime.worker:
             await sender.stop()
+
+    async def start_sweeper(runtime: Runtime) -> None:
+        """Workers delete unreferenced stored files in the background (unless turned off)."""
+        if runtime.worker and settings.file_sweep_interval_seconds > 0:
+            await sweeper.start(runtime.sessionmaker)
+
+    async def stop_sweeper(runtime: Runtime) -> None:
+        await sweeper.stop()
 
     return ServiceSpec(
         name="documents",
@@ -215,6 +230,6 @@ def build_spec(
             ),
         ],
         publishes=[DOCUMENTS_EVENTS],
-        on_startup=[check_dependencies, start_rendering, start_sender],
-        on_shutdown=[stop_sender, stop_rendering],
+        on_startup=[check_dependencies, start_rendering, start_sender, start_sweeper],
+        on_shutdown=[stop_sweeper, stop_sender, stop_rendering],
     )

@@ -101,6 +101,20 @@ class DocumentsSettings(ServiceSettings):
         default=5.0, gt=0, description="How often the sender looks for due e-mails"
     )
 
+    file_sweep_interval_seconds: float = Field(
+        default=6 * 3600.0,
+        ge=0,
+        description=(
+            "How often a worker deletes the stored files no document points at any more "
+            "(old renditions, files of failed or interrupted writes); 0: never"
+        ),
+    )
+    file_sweep_grace_seconds: float = Field(
+        default=24 * 3600.0,
+        ge=3600,
+        description="How old an unreferenced file must be before the sweep deletes it",
+    )
+
     @model_validator(mode="after")
     def _one_tls_mode(self) -> DocumentsSettings:
         if self.smtp_use_tls and self.smtp_starttls:

@@ -3,6 +3,9 @@ the rendered files and a mailer. Adapters implement these; `bootstrap.py` wires 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from documents.domain.emails import OutgoingEmail
@@ -11,6 +14,17 @@ from documents.domain.model import PrintableDocument
 
 class StoredObjectMissing(LookupError):
     """No object is stored under the key."""
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A stored file as a sweep of the storage found it (`DocumentStorage.files_older_than`)."""
+
+    name: str  # its relative path, for logs
+    key: str | None  # None: the leftover of a write that never finished
+    size: int
+    modified_at: datetime
+    version: str  # changes when the file is written again (a file system: inode, mtime, size)
 
 
 class Renderer(Protocol):
@@ -32,6 +46,19 @@ class DocumentStorage(Protocol):
 
     async def check(self) -> None:
         """Raise if the storage cannot be used (run at startup)."""
+        ...
+
+
+class SweptStorage(DocumentStorage, Protocol):
+    """The storage itself, which the file sweep also lists and deletes from."""
+
+    def files_older_than(self, cutoff: datetime, *, batch: int) -> AsyncIterator[list[FoundFile]]:
+        """Every file last written before `cutoff` (leftovers of unfinished writes too), in
+        lists of at most `batch`."""
+        ...
+
+    async def remove(self, found: FoundFile) -> bool:
+        """Delete the file unless it was written again since it was found; True if deleted."""
         ...
 
 
