@@ -1,4 +1,5 @@
-"""The file sweep's decisions, on the in-memory storage and rows (no database, no broker)."""
+"""The file sweep's decisions and pace, on the in-memory storage and rows (no database, no
+broker)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from documents.domain.model import DocumentKind, storage_key
 from documents.domain.statements import statement_storage_key
+from documents.entrypoints.file_sweeper import FIRST_ROUND_DELAY, FileSweeper
 from documents.service_layer.sweeping import HeldKeys, Owner, owner_of, sweep_files
 
 NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
@@ -124,3 +127,24 @@ async def test_a_sweep_goes_batch_by_batch_and_stops_when_asked(fake_storage) ->
     assert report.files_removed == 3
     assert fake_storage.objects == {}
     assert rows.transactions == 3
+
+
+async def test_the_worker_waits_before_its_first_sweep(fake_storage) -> None:
+    """A starting worker does not walk the storage at once: its first round only waits."""
+    listed: list[datetime] = []
+
+    async def files_older_than(cutoff: datetime, *, batch: int) -> AsyncIterator[list[Any]]:
+        listed.append(cutoff)
+        for _ in ():
+            yield []
+
+    fake_storage.files_older_than = files_older_than
+    for interval, first_wait in ((6 * 3600.0, FIRST_ROUND_DELAY), (30.0, 30.0)):
+        listed.clear()
+        sweeper = FileSweeper(
+            fake_storage, interval=interval, grace=timedelta(days=1), clock=lambda: NOW
+        )
+        assert await sweeper._round() == first_wait
+        assert listed == []
+        assert await sweeper._round() is None  # then every interval
+        assert listed == [CUTOFF]
