@@ -18,7 +18,14 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from servicekit.auth import Role, require
-from servicekit.dlq import DeadLetter, dead_letters_of, letter_document, replay, scan_topic
+from servicekit.dlq import (
+    DeadLetter,
+    copies_of,
+    dead_letters_of,
+    letter_document,
+    replay,
+    scan_topic,
+)
 from servicekit.http import Conflict, NotFound, Problem
 from servicekit.operations import (
     consumer_lag,
@@ -98,6 +105,11 @@ class OriginRead(BaseModel):
     offset: str | None
 
 
+class PositionRead(BaseModel):
+    partition: int
+    offset: int
+
+
 class DeadLetterRead(BaseModel):
     partition: int
     offset: int
@@ -110,10 +122,17 @@ class DeadLetterRead(BaseModel):
     key: str | None
     value: str | None
     headers: dict[str, str]
+    copy_of: PositionRead | None = Field(
+        default=None,
+        description=(
+            "The earlier letter of the same message (dead-lettered again after a restart, or by "
+            "another consumer group): replaying one of them is enough"
+        ),
+    )
 
     @classmethod
-    def of(cls, letter: DeadLetter) -> DeadLetterRead:
-        return cls.model_validate(letter_document(letter, MAX_TEXT))
+    def of(cls, letter: DeadLetter, copy_of: DeadLetter | None = None) -> DeadLetterRead:
+        return cls.model_validate(letter_document(letter, MAX_TEXT, copy_of))
 
 
 class DeadLettersRead(BaseModel):
@@ -221,12 +240,14 @@ def admin_router(runtime: Runtime) -> APIRouter:
             scan = await scan_topic(kafka, dlq_topic, wait_seconds=wait)
         except KafkaError as exc:
             raise KafkaUnavailable(f"Kafka did not answer: {type(exc).__name__}") from exc
+        letters = dead_letters_of(scan)
+        copies = copies_of(letters)
         return DeadLettersRead(
             topic=name,
             dead_letter_topic=dlq_topic,
             complete=scan.complete,
             available=scan.available,
-            messages=[DeadLetterRead.of(letter) for letter in dead_letters_of(scan)],
+            messages=[DeadLetterRead.of(letter, copies.get(letter.position)) for letter in letters],
         )
 
     @router.post(

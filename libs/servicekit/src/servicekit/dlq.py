@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,19 @@ class DeadLetter:
     def error(self) -> str:
         return self.headers.get(ERROR, "")
 
+    @property
+    def position(self) -> tuple[int, int]:
+        """Where it is in the dead-letter topic: partition and offset."""
+        return self.partition, self.offset
+
+    @property
+    def origin(self) -> tuple[str, str, str] | None:
+        """The message it was made of (topic, partition, offset); None without our headers."""
+        partition, offset = self.headers.get(ORIGINAL_PARTITION), self.headers.get(ORIGINAL_OFFSET)
+        if partition is None or offset is None:
+            return None
+        return self.original_topic, partition, offset
+
     @classmethod
     def from_record(cls, record: ConsumerRecord[Any, Any]) -> DeadLetter:
         return cls(
@@ -81,6 +95,27 @@ class DeadLetter:
         )
 
 
+def copies_of(letters: Iterable[DeadLetter]) -> dict[tuple[int, int], DeadLetter]:
+    """The letters made of a message an earlier letter (in the order given) was made of too, by
+    their position, each with that earlier letter.
+
+    A consumer that stops after it dead-letters a message and before its progress is committed
+    reads the message again and dead-letters it again (by another consumer group, the same
+    message is a letter of its own too). Replayed, every copy would be published again; each
+    consumer's inbox makes the second a no-op, but once is enough.
+    """
+    first: dict[tuple[str, str, str], DeadLetter] = {}
+    copies: dict[tuple[int, int], DeadLetter] = {}
+    for letter in letters:
+        if (origin := letter.origin) is None:
+            continue
+        if origin in first:
+            copies[letter.position] = first[origin]
+        else:
+            first[origin] = letter
+    return copies
+
+
 def text_of(data: bytes | None, limit: int) -> str | None:
     """A key or value as text, cut to `limit` characters (saying how long it was)."""
     if data is None:
@@ -89,9 +124,12 @@ def text_of(data: bytes | None, limit: int) -> str | None:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
-def letter_document(letter: DeadLetter, limit: int) -> dict[str, Any]:
+def letter_document(
+    letter: DeadLetter, limit: int, copy_of: DeadLetter | None = None
+) -> dict[str, Any]:
     """A dead letter as an operator reads it (`suite-dlq list --json`, `GET /admin/dead-letters/…`):
-    where it is, where it came from, why it failed, its key and value cut to `limit`."""
+    where it is, where it came from, why it failed, its key and value cut to `limit`, and the
+    earlier letter of the same message it is a copy of (`copies_of`), if any."""
     return {
         "partition": letter.partition,
         "offset": letter.offset,
@@ -108,6 +146,9 @@ def letter_document(letter: DeadLetter, limit: int) -> dict[str, Any]:
         "key": text_of(letter.key, limit),
         "value": text_of(letter.value, limit),
         "headers": letter.headers,
+        "copy_of": (
+            None if copy_of is None else {"partition": copy_of.partition, "offset": copy_of.offset}
+        ),
     }
 
 

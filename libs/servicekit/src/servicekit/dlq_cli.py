@@ -9,6 +9,10 @@ Topics are named as in the catalogue (`orders.inbound`); the `.dlq` suffix and t
 Both read the dead-letter topic up to its end offsets within `--wait` seconds and say how much they
 read. A partial read is an error (exit 3): `list` prints what it got and says what is missing,
 `replay` replays nothing.
+
+A message dead-lettered twice (its consumer stopped before its progress was committed, or two
+consumer groups failed on it) is two letters: `list` marks the later one as a copy of the
+earlier, and `replay` publishes each message once, skipping its copies.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from servicekit.dlq import (
     ORIGINAL_PARTITION,
     DeadLetter,
     TopicScan,
+    copies_of,
     dead_letters_of,
     letter_document,
     replay,
@@ -39,20 +44,24 @@ from servicekit.settings import KafkaSettings
 PARTIAL_READ = 3
 
 
-def as_json(letter: DeadLetter, value_chars: int) -> dict[str, Any]:
-    """One dead letter for `list --json`: where it is, where it came from, why, key and value."""
-    return letter_document(letter, value_chars)
+def as_json(
+    letter: DeadLetter, value_chars: int, copy_of: DeadLetter | None = None
+) -> dict[str, Any]:
+    """One dead letter for `list --json`: where it is, where it came from, why, key and value,
+    and the earlier letter of the same message it is a copy of."""
+    return letter_document(letter, value_chars, copy_of)
 
 
-def _as_line(letter: DeadLetter, value_chars: int) -> str:
+def _as_line(letter: DeadLetter, value_chars: int, copy_of: DeadLetter | None = None) -> str:
     original = (
         f"{letter.original_topic}/{letter.headers.get(ORIGINAL_PARTITION, '?')}"
         f"/{letter.headers.get(ORIGINAL_OFFSET, '?')}"
     )
+    copy = "" if copy_of is None else f"\tcopy of {copy_of.partition}/{copy_of.offset}"
     return (
         f"{letter.partition}/{letter.offset}\t{letter.headers.get(FAILED_AT, '')}\t"
         f"{letter.headers.get(CONSUMER, '')}\t{letter.headers.get(ERROR_TYPE, '')}"
-        f"\tattempts={letter.headers.get(ATTEMPTS, '?')}\tfrom={original}"
+        f"\tattempts={letter.headers.get(ATTEMPTS, '?')}\tfrom={original}{copy}"
         f"\t{letter.error[:200]}\n\tkey={text_of(letter.key, value_chars)}"
         f"\n\tvalue={text_of(letter.value, value_chars)}"
     )
@@ -73,6 +82,7 @@ async def _run(args: argparse.Namespace) -> int:
     dlq_topic = kafka.topic(args.topic if args.topic.endswith(".dlq") else f"{args.topic}.dlq")
     scan = await scan_topic(kafka, dlq_topic, wait_seconds=args.wait)
     letters = dead_letters_of(scan)
+    copies = copies_of(letters)
     report = _report(scan, args.wait)
     if args.command == "list":
         if args.json:
@@ -81,13 +91,16 @@ async def _run(args: argparse.Namespace) -> int:
                 "complete": scan.complete,
                 "read": len(letters),
                 "available": scan.available,
-                "messages": [as_json(letter, args.value_chars) for letter in letters],
+                "messages": [
+                    as_json(letter, args.value_chars, copies.get(letter.position))
+                    for letter in letters
+                ],
             }
             json.dump(document, sys.stdout, indent=2)
             print()
         else:
             for letter in letters:
-                print(_as_line(letter, args.value_chars))
+                print(_as_line(letter, args.value_chars, copies.get(letter.position)))
         print(report, file=sys.stderr)
         return 0 if scan.complete else PARTIAL_READ
     if not scan.complete:
@@ -101,8 +114,11 @@ async def _run(args: argparse.Namespace) -> int:
     if not chosen:
         print("nothing to replay (give --all or existing --offset values)", file=sys.stderr)
         return 1
-    count = await replay(kafka, chosen)
-    print(f"{report}; replayed {count} message(s) to their original topics")
+    once = [letter for letter in chosen if letter.position not in copies_of(chosen)]
+    count = await replay(kafka, once)
+    skipped = len(chosen) - len(once)
+    also = f"; skipped {skipped} copy(ies) of a message replayed once" if skipped else ""
+    print(f"{report}; replayed {count} message(s) to their original topics{also}")
     return 1 if missing else 0
 
 

@@ -348,11 +348,27 @@ async def test_replayed_dead_letter_is_processed_once(kit: Kit, consuming: Any) 
     assert "nothing replayed" in partial.stderr
     assert len(await read_topic(kit.kafka, topic)) == 1
 
+    # Its consumer stopped before committing, read the message again and dead-lettered it
+    # again: a second letter of the same message, marked as a copy and never replayed.
+    (letter,) = letters
+    await kit.producer.send_and_wait(
+        topic + ".dlq",
+        value=letter.value,
+        key=letter.key,
+        partition=letter.partition,
+        headers=[(name, value.encode()) for name, value in letter.headers.items()],
+    )
+    listed = await operator_command(kit, "suite-dlq", "list", "orders.events")
+    assert listed.count("copy of") == 1
+    assert f"copy of {letter.partition}/{letter.offset}" in listed
+
     state["broken"] = False  # the operator fixed the cause, then replays twice by mistake
     assert await dlq.replay(kit.kafka, letters) == 1
     replayed = await operator_command(kit, "suite-dlq", "replay", "orders.events", "--all")
-    assert "read all 1 message(s)" in replayed
+    assert "read all 2 message(s)" in replayed
     assert "replayed 1 message(s)" in replayed
+    assert "skipped 1 copy(ies)" in replayed
+    assert len(await read_topic(kit.kafka, topic)) == 3  # the message and one copy per replay
 
     await eventually(lambda: kit.count("inbox"))
     await eventually(lambda: _offsets_at_least(kit, topic, 3))

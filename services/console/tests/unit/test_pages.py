@@ -721,30 +721,33 @@ async def test_operations_show_each_service_and_one_that_does_not_answer(client,
 
 
 async def test_dead_letters_are_listed_and_one_is_replayed(client, fake_api, sign_in):
+    letter = {
+        "partition": 2,
+        "offset": 5,
+        "original": {"topic": "orders.inbound", "partition": "2", "offset": "40"},
+        "consumer": "orders",
+        "error_type": "ValidationError",
+        "error": "lines.0.sku: unknown SKU",
+        "attempts": "1",
+        "failed_at": "2026-12-01T10:00:00+00:00",
+        "key": "shop-1",
+        "value": '{"data": {}}',
+        "headers": {},
+        "copy_of": None,
+    }
     fake_api.resources["orders /admin/dead-letters/orders.inbound"] = {
         "topic": "orders.inbound",
         "dead_letter_topic": "orders.inbound.dlq",
         "complete": True,
-        "available": 1,
-        "messages": [
-            {
-                "partition": 2,
-                "offset": 5,
-                "original": {"topic": "orders.inbound", "partition": "2", "offset": "40"},
-                "consumer": "orders",
-                "error_type": "ValidationError",
-                "error": "lines.0.sku: unknown SKU",
-                "attempts": "1",
-                "failed_at": "2026-12-01T10:00:00+00:00",
-                "key": "shop-1",
-                "value": '{"data": {}}',
-                "headers": {},
-            }
-        ],
+        "available": 2,
+        "messages": [letter, {**letter, "offset": 6, "copy_of": {"partition": 2, "offset": 5}}],
     }
     await sign_in("admin")
     page = await client.get("/operations/orders/dead-letters/orders.inbound")
-    assert "unknown SKU" in page.text
+    assert page.text.count("unknown SKU") == 2
+    # The second letter is the same message dead-lettered again: said so, once.
+    assert page.text.count('data-testid="copy-of"') == 1
+    assert "A copy of 2/5, the same message: replaying one of them is enough." in page.text
     response = await client.post(
         "/operations/orders/dead-letters/orders.inbound/replay",
         data={"csrf_token": csrf_of(page.text), "partition": "2", "offset": "5"},
