@@ -175,6 +175,7 @@ class Runtime:
                 batch_size=self.settings.consumer_batch_size,
                 prepare_batch=subscription.prepare_batch,
                 commit_interval=self.settings.consumer_commit_interval_seconds,
+                fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
             )
             consumer.register(broker)
             consumers.append(consumer)

@@ -122,6 +122,15 @@ class ServiceSettings(BaseSettings):
         le=60,
         description="offsets committed together at most this often (0: after every batch)",
     )
+    consumer_fetch_wait_ms: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description=(
+            "how long a consumer's fetch lets events gather (up to 1 MiB) before it returns "
+            "them; 0: as soon as there is one (ADR 48)"
+        ),
+    )
     consumer_max_attempts: int = Field(default=5, ge=1)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_max_backoff_seconds: float = Field(default=10.0, ge=0)

@@ -26,6 +26,9 @@ class BillingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BILLING_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://billing:billing@127.0.0.1:55432/billing"
+    # Off the confirm → reserved path: its events may wait 100 ms to gather, leaving the cores to
+    # orders and inventory while an order is reserved (ADR 48).
+    consumer_fetch_wait_ms: int = Field(default=100, ge=0, le=10_000)
     port: int = 8003
     # How an order is invoiced unless it was given a policy of its own (PUT
     # /orders/{id}/invoicing-policy): on_completion, on_delivery or manual.

@@ -25,6 +25,9 @@ class DocumentsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DOCUMENTS_", extra="ignore")
 
     database_url: str = "postgresql+asyncpg://documents:documents@127.0.0.1:55432/documents"
+    # Off the confirm → reserved path: its events may wait 100 ms to gather, leaving the cores to
+    # orders and inventory while an order is reserved (ADR 48).
+    consumer_fetch_wait_ms: int = Field(default=100, ge=0, le=10_000)
     port: int = 8004
     # Which customers' statements each role reads: `own`, `team` or `all` (the customer's owner
     # and team as billing sent them with the statement), e.g.
