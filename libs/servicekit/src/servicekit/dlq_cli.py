@@ -114,7 +114,8 @@ async def _run(args: argparse.Namespace) -> int:
     if not chosen:
         print("nothing to replay (give --all or existing --offset values)", file=sys.stderr)
         return 1
-    once = [letter for letter in chosen if letter.position not in copies_of(chosen)]
+    copies_chosen = copies_of(chosen)
+    once = [letter for letter in chosen if letter.position not in copies_chosen]
     count = await replay(kafka, once)
     skipped = len(chosen) - len(once)
     also = f"; skipped {skipped} copy(ies) of a message replayed once" if skipped else ""

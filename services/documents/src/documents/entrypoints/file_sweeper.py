@@ -55,15 +55,11 @@ class FileSweeper:
             "documents-file-sweeper", self._round, interval=interval, logger=log
         )
         self._sessionmaker: async_sessionmaker[AsyncSession] | None = None
-        self._started = False
-
-    @property
-    def running(self) -> bool:
-        return self._loop.running
+        self._first_wait_done = False
 
     async def start(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
-        self._started = False
+        self._first_wait_done = False
         await self._loop.start()
 
     async def stop(self) -> None:
@@ -94,8 +90,8 @@ class FileSweeper:
         return report
 
     async def _round(self) -> float | None:
-        if not self._started:  # the loop's first call, at once: only wait
-            self._started = True
+        if not self._first_wait_done:  # the loop's first call, at once: only wait
+            self._first_wait_done = True
             return min(self.interval, FIRST_ROUND_DELAY)
         await self.sweep()
         return None
