@@ -32,6 +32,7 @@ import contextlib
 import dataclasses
 import io
 import ipaddress
+import itertools
 import json
 import math
 import os
@@ -87,6 +88,9 @@ class Sizes:
     pg_transactions: int = 200
     pdfs: int = 100
     poll_interval: float = 0.1
+    # Products the orders are spread over, round robin: 1 makes every order's stock row the
+    # same hot one (the default, and the harder case); more measures the suite without it.
+    skus: int = 1
     settle_seconds: float = 2.0
     phase_timeout: float = 300.0
 
@@ -951,7 +955,14 @@ class Suite:
         self.inventory = Api("inventory", "warehouse", concurrency)
         # The watchers poll on connections of their own, not queued behind the load.
         self.observer = Api("orders", "viewer", 4)
-        self.sku = f"BENCH-{uuid.uuid4().hex[:8].upper()}"
+        batch = uuid.uuid4().hex[:8].upper()
+        self.skus = (
+            [f"BENCH-{batch}-{n}" for n in range(sizes.skus)]
+            if sizes.skus > 1
+            else [f"BENCH-{batch}"]
+        )
+        self.sku_of: dict[str, str] = {}
+        self._next_sku = itertools.cycle(self.skus)
         self.docs = DocumentWatcher(sizes.poll_interval)
         self.watchers: list[Watcher] = [self.docs]
 
@@ -963,18 +974,20 @@ class Suite:
     async def prepare(self) -> None:
         sizes = self.sizes
         units = (sizes.burst_orders + sizes.single_orders + sizes.life_orders) * 2 + 10
-        await self.inventory.call(
-            "PUT", f"/products/{self.sku}", json={"name": "Bench drill", "kind": "product"}
-        )
-        await self.inventory.call(
-            "POST",
-            "/stock/adjustments",
-            json={"sku": self.sku, "kind": "receipt", "quantity": str(units), "reason": "bench"},
-        )
-        for _ in range(120):  # product lines name items orders' catalogue view knows
-            if await self.orders.status(f"/items/{self.sku}") == 200:
-                break
-            await asyncio.sleep(0.5)
+        for sku in self.skus:
+            await self.inventory.call(
+                "PUT", f"/products/{sku}", json={"name": "Bench drill", "kind": "product"}
+            )
+            await self.inventory.call(
+                "POST",
+                "/stock/adjustments",
+                json={"sku": sku, "kind": "receipt", "quantity": str(units), "reason": "bench"},
+            )
+        for sku in self.skus:
+            for _ in range(120):  # product lines name items orders' catalogue view knows
+                if await self.orders.status(f"/items/{sku}") == 200:
+                    break
+                await asyncio.sleep(0.5)
         await self.docs.start()
 
     async def new_customer(self, label: str) -> str:
@@ -994,26 +1007,29 @@ class Suite:
         )
         return str(customer["id"])
 
-    def order_body(self, customer_id: str) -> dict[str, Any]:
+    def order_body(self, customer_id: str, sku: str) -> dict[str, Any]:
         return {
             "customer_id": customer_id,
             "currency": "EUR",
             "customer_reference": "BENCH",
             "payment_terms": {"days": 30, "text": "Net 30 days"},
             "lines": [
-                order_line(self.sku, "product", "Cordless drill 18 V", "89.90"),
+                order_line(sku, "product", "Cordless drill 18 V", "89.90"),
                 order_line("SETUP", "service", "Installation and training", "120.00"),
             ],
         }
 
     async def create_order(self, customer_id: str) -> tuple[str, float]:
+        sku = next(self._next_sku)
         body, _, latency = await self.orders.timed(
             "POST",
             "/orders",
             headers={"Idempotency-Key": str(uuid.uuid4())},
-            json=self.order_body(customer_id),
+            json=self.order_body(customer_id, sku),
         )
-        return str(body["id"]), latency
+        order_id = str(body["id"])
+        self.sku_of[order_id] = sku
+        return order_id, latency
 
     async def confirm(self, order_id: str) -> float:
         """Confirms; returns when the request went out."""
@@ -1163,7 +1179,10 @@ class Lives:
             "POST",
             "/shipments",
             headers={"Idempotency-Key": str(uuid.uuid4())},
-            json={"order_id": order_id, "lines": [{"sku": suite.sku, "quantity": "1"}]},
+            json={
+                "order_id": order_id,
+                "lines": [{"sku": suite.sku_of[order_id], "quantity": "1"}],
+            },
         )
         await self.shipping.expect(order_id)
         await suite.orders.call("POST", f"/orders/{order_id}/complete")
@@ -1882,6 +1901,9 @@ def main() -> int:
     parser.add_argument("--orders", type=int, help="orders in the create/confirm burst")
     parser.add_argument("--life-orders", type=int, help="orders in the full-life run")
     parser.add_argument("--single-orders", type=int, help="orders confirmed one at a time")
+    parser.add_argument(
+        "--skus", type=int, help="spread the orders over N products (default 1: one hot stock row)"
+    )
     steady_mode = parser.add_argument_group(
         "steady rate", "full lives started at a constant rate, RSS sampled (no floors, no phases)"
     )
@@ -1908,11 +1930,14 @@ def main() -> int:
         if not 0.5 <= args.sample_seconds <= 60 or args.max_in_flight < 0:
             parser.error("--sample-seconds takes 0.5 to 60; --max-in-flight 0 or more")
         steady = Steady(args.steady, args.minutes, args.sample_seconds, args.max_in_flight)
+    if args.skus is not None and not 1 <= args.skus <= 1000:
+        parser.error("--skus takes 1 to 1000")
     sizes = Sizes.quick() if args.quick else Sizes()
     overrides = {
         "burst_orders": args.orders,
         "life_orders": args.life_orders,
         "single_orders": args.single_orders,
+        "skus": args.skus,
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v})
     try:
