@@ -27,6 +27,7 @@ from orders.domain.catalogue import (
     CatalogueItem,
     KnownWarehouse,
     StockAvailability,
+    is_newer,
 )
 from orders.domain.contacts import Contact
 from orders.domain.customer import Customer, CustomerGroup, Opportunity
@@ -434,11 +435,12 @@ class FakeCatalogue:
     async def put(self, item: CatalogueItem) -> None:
         self.rows[item.sku] = item
 
-    async def level(self, sku: str, warehouse: str) -> StockAvailability | None:
-        return self.levels.get((sku, warehouse))
-
-    async def put_level(self, level: StockAvailability) -> None:
+    async def put_level_if_newer(self, level: StockAvailability) -> bool:
+        stored = self.levels.get((level.sku, level.warehouse))
+        if stored is not None and not is_newer(level.sequence, stored.sequence):
+            return False
         self.levels[(level.sku, level.warehouse)] = level
+        return True
 
     async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
         found: dict[str, list[StockAvailability]] = {}

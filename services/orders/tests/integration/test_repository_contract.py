@@ -19,6 +19,7 @@ from contracts.events import OrderCancelled, StockReleased
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.addresses import AddressKind, CustomerAddress
 from orders.domain.attachments import StoredFile, Subject
+from orders.domain.catalogue import StockAvailability
 from orders.domain.contacts import Contact
 from orders.domain.content import (
     Address,
@@ -727,3 +728,32 @@ async def test_nothing_to_ship_reads_back(store: UnitOfWork) -> None:
     found = await store.orders.get(order.id)
     assert found is not None
     assert found.nothing_to_ship is True
+
+
+# --- the catalogue view --------------------------------------------------------------------------
+
+
+def a_level(sku: str, available: str, sequence: int | None) -> StockAvailability:
+    return StockAvailability(
+        sku=sku,
+        warehouse="MAIN",
+        on_hand=D(available) + 1,
+        reserved=D(1),
+        available=D(available),
+        sequence=sequence,
+    )
+
+
+async def test_a_stock_level_moves_only_forwards(store: UnitOfWork) -> None:
+    sku = f"LVL-{uuid.uuid4().hex[:8].upper()}"
+    assert await store.catalogue.put_level_if_newer(a_level(sku, "7", 5))
+    assert not await store.catalogue.put_level_if_newer(a_level(sku, "9", 4))  # older
+    assert not await store.catalogue.put_level_if_newer(a_level(sku, "8", 5))  # the same
+    assert (await store.catalogue.availability([sku]))[sku].available == D(7)
+
+    assert await store.catalogue.put_level_if_newer(a_level(sku, "6", 6))
+    assert await store.catalogue.put_level_if_newer(a_level(sku, "3", None))  # unnumbered: taken
+    assert (await store.catalogue.availability([sku]))[sku].available == D(3)
+    # After an unnumbered level, any numbered one is taken again.
+    assert await store.catalogue.put_level_if_newer(a_level(sku, "2", 1))
+    assert (await store.catalogue.availability([sku]))[sku].available == D(2)

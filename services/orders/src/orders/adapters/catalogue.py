@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import String, Table, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.dml import ReturningInsert
 
 from orders.adapters.rows import text_match
 from orders.adapters.tables import catalogue_items, catalogue_stock, catalogue_warehouses
@@ -53,18 +54,24 @@ def _level(row: Row[Any]) -> StockAvailability:
     )
 
 
-# A stock level, locked (the `level_sku` and `level_warehouse` parameters).
-_LEVEL_LOCKED = (
-    select(catalogue_stock)
-    .where(
-        catalogue_stock.c.sku == bindparam("level_sku"),
-        catalogue_stock.c.warehouse == bindparam("level_warehouse"),
-    )
-    .with_for_update()
-)
+def _level_forwards() -> ReturningInsert[Any]:
+    """A stock level inserted, or replacing the stored one only when its sequence moves it
+    forwards (`domain.catalogue.is_newer`): one statement, no locked read before it; returns a
+    row only when it wrote one."""
+    statement = insert(catalogue_stock)
+    incoming, stored = statement.excluded.sequence, catalogue_stock.c.sequence
+    columns = ("on_hand", "reserved", "available", "sequence")
+    return statement.on_conflict_do_update(
+        constraint=catalogue_stock.primary_key,
+        set_={**{name: statement.excluded[name] for name in columns}, "updated_at": func.now()},
+        where=or_(incoming.is_(None), stored.is_(None), stored < incoming),
+    ).returning(catalogue_stock.c.sku)
 
 
-@cache  # built once per table and columns: every stock event replaces a level
+_LEVEL_FORWARDS = _level_forwards()
+
+
+@cache  # built once per table and columns: every product or warehouse event replaces a row
 def _replacing(table: Table, columns: tuple[str, ...]) -> Insert:
     """Insert a row of these columns (the values as parameters), or replace the one with its
     primary key."""
@@ -135,12 +142,7 @@ class SqlCatalogueRepository(SqlRepository):
         }
         await self._replace(catalogue_items, values)
 
-    async def level(self, sku: str, warehouse: str) -> StockAvailability | None:
-        where = {"level_sku": sku, "level_warehouse": warehouse}
-        row = (await self.session.execute(_LEVEL_LOCKED, where)).first()
-        return None if row is None else _level(row)
-
-    async def put_level(self, level: StockAvailability) -> None:
+    async def put_level_if_newer(self, level: StockAvailability) -> bool:
         values = {
             "sku": level.sku,
             "warehouse": level.warehouse,
@@ -149,7 +151,8 @@ class SqlCatalogueRepository(SqlRepository):
             "available": level.available,
             "sequence": level.sequence,
         }
-        await self._replace(catalogue_stock, values)
+        written = await self.session.execute(_LEVEL_FORWARDS, values)
+        return written.first() is not None
 
     async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
         if not skus:

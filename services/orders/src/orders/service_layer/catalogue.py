@@ -61,10 +61,7 @@ async def product_changed(uow: UnitOfWork, event: CloudEvent[ProductChanged]) ->
 async def stock_level_changed(uow: UnitOfWork, event: CloudEvent[StockLevelChanged]) -> bool:
     """Take the warehouse's level of the SKU, unless a newer one was applied already."""
     data = event.data
-    current = await uow.catalogue.level(data.sku, data.warehouse)
-    if current is not None and not is_newer(event.sequence, current.sequence):
-        return False
-    await uow.catalogue.put_level(
+    return await uow.catalogue.put_level_if_newer(
         StockAvailability(
             sku=data.sku,
             warehouse=data.warehouse,
@@ -74,7 +71,6 @@ async def stock_level_changed(uow: UnitOfWork, event: CloudEvent[StockLevelChang
             sequence=event.sequence,
         )
     )
-    return True
 
 
 async def warehouse_changed(uow: UnitOfWork, event: CloudEvent[WarehouseChanged]) -> bool:

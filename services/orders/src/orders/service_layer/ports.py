@@ -284,8 +284,6 @@ class CatalogueRepository(Protocol):
         """Create or replace the item."""
         ...
 
-    async def level(self, sku: str, warehouse: str) -> StockAvailability | None: ...
-
     async def warehouse(self, code: str, *, for_update: bool = False) -> KnownWarehouse | None:
         """The warehouse as inventory last announced it (MAIN is known from the start)."""
         ...
@@ -294,7 +292,10 @@ class CatalogueRepository(Protocol):
         """Create or replace the warehouse."""
         ...
 
-    async def put_level(self, level: StockAvailability) -> None: ...
+    async def put_level_if_newer(self, level: StockAvailability) -> bool:
+        """Store the level unless the one stored is newer (`domain.catalogue.is_newer` of their
+        sequences); whether it was stored."""
+        ...
 
     async def availability(self, skus: Collection[str]) -> dict[str, Availability]:
         """Per SKU, its levels in warehouse order (an SKU without levels is left out)."""
