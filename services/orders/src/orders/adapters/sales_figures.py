@@ -10,11 +10,19 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, case, func, select
+from sqlalchemy import ColumnElement, Table, case, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.ownership import ownership_conditions
-from orders.adapters.tables import customers, orders, sales_intake, sales_revenue
+from orders.adapters.tables import (
+    customers,
+    orders,
+    sales_intake,
+    sales_revenue,
+    sales_total_changes,
+    sales_totals,
+)
 from orders.domain.ownership import Viewer
 from orders.domain.reports import ReportFilters, SalesBy
 
@@ -109,24 +117,36 @@ class SqlSalesFigures:
         return [dict(row._mapping) for row in await self.session.execute(query)]
 
     async def totals(self) -> dict[str, dict[str, Decimal]]:
-        """All-time figures per currency for the metrics: revenue net, credited, intake net."""
-        found: dict[str, dict[str, Decimal]] = {}
-        revenue = select(
-            sales_revenue.c.currency,
-            func.sum(sales_revenue.c.net),
-            func.coalesce(
-                func.sum(-sales_revenue.c.net).filter(sales_revenue.c.kind == "credit_note"), ZERO
-            ),
-        ).group_by(sales_revenue.c.currency)
-        for currency, net, credited in await self.session.execute(revenue):
-            found.setdefault(currency, {}).update(revenue_net=net, credited_net=credited)
-        intake = (
-            select(sales_intake.c.currency, func.sum(sales_intake.c.net))
-            .where(~sales_intake.c.cancelled)
-            .group_by(sales_intake.c.currency)
+        """All-time figures per currency for the metrics: revenue net, credited, intake net.
+
+        The changes recorded since the last call are folded into the kept totals first (in the
+        caller's transaction), so the cost follows what changed, not all history (ADR 49).
+        Folders running at once each take the changes they deleted; the totals' rows are
+        locked in one order, so two of them never deadlock."""
+        moved = (
+            delete(sales_total_changes)
+            .returning(
+                sales_total_changes.c.currency,
+                sales_total_changes.c.measure,
+                sales_total_changes.c.amount,
+            )
+            .cte("moved")
         )
-        for currency, net in await self.session.execute(intake):
-            found.setdefault(currency, {})["intake_net"] = net
+        summed = (
+            select(moved.c.currency, moved.c.measure, func.sum(moved.c.amount))
+            .group_by(moved.c.currency, moved.c.measure)
+            .order_by(moved.c.currency, moved.c.measure)
+        )
+        fold = insert(sales_totals).from_select(["currency", "measure", "amount"], summed)
+        fold = fold.on_conflict_do_update(
+            constraint=sales_totals.primary_key,
+            set_={"amount": sales_totals.c.amount + fold.excluded.amount},
+        )
+        await self.session.execute(fold)
+        found: dict[str, dict[str, Decimal]] = {}
+        kept = select(sales_totals.c.currency, sales_totals.c.measure, sales_totals.c.amount)
+        for currency, measure, amount in await self.session.execute(kept):
+            found.setdefault(currency, {})[measure] = amount
         return found
 
     @staticmethod

@@ -615,6 +615,26 @@ sales_lines = Table(
     Index("ix_sales_lines_sku", "sku"),
 )
 
+# The sales gauges' all-time totals per currency and measure (`intake_net`, `revenue_net`,
+# `credited_net`), as of their last refresh; triggers on `sales_intake` and `sales_revenue`
+# append every change of a total to `sales_total_changes`, and the refresh folds them in (ADR 49).
+sales_totals = Table(
+    "sales_totals",
+    metadata,
+    Column("currency", String(3), nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("amount", MONEY, nullable=False),
+    PrimaryKeyConstraint("currency", "measure", name="pk_sales_totals"),
+)
+sales_total_changes = Table(
+    "sales_total_changes",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("amount", MONEY, nullable=False),
+)
+
 # Per sent quote: what `quote.sent` said of it and when it was accepted, rejected and first
 # converted into an order (`quote.accepted`, `quote.rejected`, `quote.converted`).
 sales_quotes = Table(

@@ -36,7 +36,7 @@ GAUGES = {"revenue_net": REVENUE_NET, "credited_net": CREDITED_NET, "intake_net"
 
 async def refresh(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """Set the gauges from the read model."""
-    async with sessionmaker() as session:
+    async with sessionmaker() as session, session.begin():
         totals = await SqlSalesFigures(session).totals()
     for currency, figures in totals.items():
         for name, gauge in GAUGES.items():
