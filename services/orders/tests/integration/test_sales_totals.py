@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from orders.adapters.sales_figures import SqlSalesFigures
@@ -148,6 +148,38 @@ async def test_the_totals_follow_every_change_of_the_rows(databases: TemporaryDa
             "intake_net": D(0),
             "revenue_net": D("-15"),
             "credited_net": D("15"),
+        }
+
+
+async def test_a_truncated_table_takes_its_totals_with_it(databases: TemporaryDatabases) -> None:
+    async with migrated_sessions(databases, MIGRATIONS_DIR, "orders_totals_truncate") as sessions:
+        async with sessions() as session, session.begin():
+            await session.execute(insert(sales_intake), [intake("EUR", "100")])
+            await session.execute(
+                insert(sales_revenue),
+                [revenue("invoice", "EUR", "90"), revenue("credit_note", "EUR", "-15")],
+            )
+        await as_summed(sessions)  # folded: the totals hold them
+        async with sessions() as session, session.begin():
+            # changes not folded yet, then the truncation in the same transaction
+            await session.execute(insert(sales_intake), [intake("EUR", "7"), intake("USD", "3")])
+            await session.execute(text("TRUNCATE sales_intake"))
+            await session.execute(insert(sales_intake), [intake("EUR", "2.5")])
+        totals = await as_summed(sessions)
+        assert totals["EUR"] == {
+            "intake_net": D("2.5"),
+            "revenue_net": D("75"),
+            "credited_net": D("15"),
+        }
+        assert "USD" not in totals  # its change was dropped before any fold
+
+        async with sessions() as session, session.begin():
+            await session.execute(text("TRUNCATE sales_revenue"))
+        totals = await as_summed(sessions)
+        assert totals["EUR"] == {
+            "intake_net": D("2.5"),
+            "revenue_net": D(0),
+            "credited_net": D(0),
         }
 
 
