@@ -153,6 +153,31 @@ def drop_outbox_parking() -> None:
     op.drop_column("outbox", "failed_at")
 
 
+def add_retention_indexes() -> None:
+    """The indexes by which the retention job finds old messaging rows (ADR 50;
+    `servicekit.db.retention_index`). Frozen; every service's migration after its outbox
+    parking calls it. Each is built in the migration's transaction: writes to its table wait
+    for the build (a sort of one timestamp column, seconds at millions of rows)."""
+    op.create_index(
+        "ix_outbox_published_at",
+        "outbox",
+        ["published_at"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NOT NULL"),
+    )
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"], unique=False)
+    op.create_index(
+        "ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], unique=False
+    )
+
+
+def drop_retention_indexes() -> None:
+    """Undo `add_retention_indexes`."""
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+
+
 def create_import_jobs_table() -> None:
     """Create the `import_jobs` table that `servicekit.import_jobs.import_jobs_table` declares
     (background CSV imports: the file, its progress, its report, who started it). Frozen."""

@@ -15,6 +15,9 @@ Every service's database keeps three tables that only grow unless pruned:
   (`servicekit.http.IDEMPOTENCY_TTL`, 24 hours by default); once expired it is ignored by
   `idempotent()`, and deleted here.
 
+Each table has an index on the time it is pruned by (ADR 50): a round that finds nothing old
+enough reads a few index pages, not the whole table.
+
 Deletion goes in batches of `batch_size` rows, each its own short transaction, picking the rows
 with `FOR UPDATE SKIP LOCKED` and deleting them by `ctid`: every worker replica may run the job;
 they take different rows and never wait on each other, and a row another replica deleted first
@@ -48,6 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.background import BackgroundLoop
+from servicekit.db import RETENTION_COLUMNS
 from servicekit.http import IDEMPOTENCY_TTL
 from servicekit.settings import ServiceSettings
 
@@ -122,6 +126,11 @@ def _prune_statement(table: Table, column: str) -> Delete:
     return delete(table).where(ctid == any_(func.array(picked.scalar_subquery())))
 
 
+def _rule(table: Table, age: timedelta) -> _Rule:
+    column = RETENTION_COLUMNS[table.name]
+    return _Rule(table.name, column, age, _prune_statement(table, column))
+
+
 _TABLE_SIZES = text(
     "SELECT c.relname AS name, c.reltuples AS estimate, pg_total_relation_size(c.oid) AS bytes "
     "FROM pg_class c WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(:names) "
@@ -145,14 +154,12 @@ class RetentionPruner:
         self.sessionmaker = sessionmaker
         self.policy = policy or RetentionPolicy()
         tables = metadata.tables
-        self.rules = [
-            _Rule(name, column, age, _prune_statement(tables[name], column))
-            for name, column, age in (
-                ("outbox", "published_at", self.policy.outbox),
-                ("inbox", "processed_at", self.policy.inbox),
-                ("idempotency_keys", "created_at", self.policy.idempotency),
-            )
-        ]
+        ages = {
+            "outbox": self.policy.outbox,
+            "inbox": self.policy.inbox,
+            "idempotency_keys": self.policy.idempotency,
+        }
+        self.rules = [_rule(tables[name], age) for name, age in ages.items()]
         self._loop = BackgroundLoop(
             f"{service}-retention",
             self._round,
