@@ -15,18 +15,19 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
-from sqlalchemy import event
+from sqlalchemy import ClauseElement, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from contracts.common import OrderSnapshot
 from contracts.envelope import CloudEvent, new_event
@@ -207,6 +208,36 @@ async def migrated_sessions(
     finally:
         await engine.dispose()
         await numbering.dispose()
+
+
+async def pages_touched(
+    connection: AsyncConnection,
+    statement: ClauseElement,
+    parameters: Mapping[str, Any] | None = None,
+) -> int:
+    """The pages (shared buffers, found in the cache or read) PostgreSQL touches to run
+    `statement` with `parameters`, from its `EXPLAIN (ANALYZE, BUFFERS)`; whatever it writes is
+    rolled back. For tests that a query reads an index's few pages, not a whole table."""
+    compiled = cast(
+        SQLCompiler,
+        statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True}),
+    )
+    values = compiled.construct_params(dict(parameters or {}))
+    explained = await connection.exec_driver_sql(
+        f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {compiled}",
+        tuple(values[name] for name in compiled.positiontup or ()),
+    )
+    plan = explained.scalar_one()[0]["Plan"]
+    await connection.rollback()
+    return int(plan["Shared Hit Blocks"] + plan["Shared Read Blocks"])
+
+
+async def table_pages(connection: AsyncConnection, table: str) -> int:
+    """The pages of `table`, as its last `ANALYZE` counted them."""
+    pages = await connection.scalar(
+        text("SELECT relpages FROM pg_class WHERE relname = :table"), {"table": table}
+    )
+    return int(pages)
 
 
 UnitOfWorkT = TypeVar("UnitOfWorkT")
