@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from billing.adapters.order_tables import (
+    HAS_RECURRING_SCHEDULE,
     billable_orders,
     down_payment_lines,
     order_shipments,
@@ -22,6 +23,13 @@ from billing.domain.invoicing_policy import Invoiced, InvoicingPolicy
 from billing.service_layer.order_invoicing import BillableOrder
 from servicekit.db import insert_new_rows
 from servicekit.unit_of_work import SqlRepository
+
+# Open and concluded orders with a recurring schedule (the partial index's orders alone).
+RECURRING_CANDIDATES = (
+    select(billable_orders.c.order_id)
+    .where(billable_orders.c.status.in_(("open", "concluded")), HAS_RECURRING_SCHEDULE)
+    .order_by(billable_orders.c.order_id)
+)
 
 _NEW_ROW = insert(billable_orders).values(order_id=bindparam("order_id"))
 # Created if new, locked (an update to itself locks like FOR UPDATE) and read: one round trip.
@@ -134,16 +142,7 @@ class SqlBillableOrders(SqlRepository):
         }
 
     async def recurring_candidates(self) -> list[str]:
-        query = (
-            select(billable_orders.c.order_id)
-            .where(
-                billable_orders.c.status.in_(("open", "concluded")),
-                billable_orders.c.snapshot["recurring"].is_not(None),
-                func.jsonb_typeof(billable_orders.c.snapshot["recurring"]) == "object",
-            )
-            .order_by(billable_orders.c.order_id)
-        )
-        return list((await self.session.execute(query)).scalars())
+        return list((await self.session.execute(RECURRING_CANDIDATES)).scalars())
 
     async def recurring_periods(self, order_id: str) -> set[date]:
         query = select(recurring_invoices.c.period_start).where(

@@ -7,11 +7,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     String,
     Table,
     func,
+    literal_column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -33,6 +35,19 @@ billable_orders = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("policy IN ('on_completion', 'on_delivery', 'manual')", name="policy"),
     CheckConstraint("status IN ('draft', 'open', 'concluded', 'cancelled')", name="status"),
+)
+
+# An order whose snapshot carries a recurring schedule. The recurring job looks at those alone,
+# through a partial index on this very condition (written with literals, not parameters, so the
+# planner can match every plan to the index), not through a scan of every order ever billed
+# (ADR 50).
+HAS_RECURRING_SCHEDULE = func.jsonb_typeof(
+    billable_orders.c.snapshot.op("->")(literal_column("'recurring'"))
+) == literal_column("'object'")
+Index(
+    "ix_billable_orders_recurring",
+    billable_orders.c.order_id,
+    postgresql_where=HAS_RECURRING_SCHEDULE,
 )
 
 # One invoice per recurring order and period, whatever the number of workers or runs.
