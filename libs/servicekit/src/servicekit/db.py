@@ -39,6 +39,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from servicekit.direct import DirectSession
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -173,11 +175,14 @@ def make_sessionmaker(
     info: Mapping[str, Any] | None = None,
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`, each with `info`; with `numbering` (`make_numbering_engine`) they
-    can take numbers at once (`servicekit.numbering.next_in_year_at_once`)."""
+    can take numbers at once (`servicekit.numbering.next_in_year_at_once`). Their statements
+    built once skip SQLAlchemy's execution layer (`servicekit.direct`, ADR 51)."""
     session_info = dict(info or {})
     if numbering is not None:
         session_info[NUMBERING_ENGINE_INFO] = numbering
-    return async_sessionmaker(engine, expire_on_commit=False, info=session_info)
+    return async_sessionmaker(
+        engine, class_=DirectSession, expire_on_commit=False, info=session_info
+    )
 
 
 def reads_on_their_own(engine: AsyncEngine) -> AsyncEngine:

@@ -1,0 +1,273 @@
+"""Statements built once, run on the session's asyncpg connection without SQLAlchemy's
+per-execution layer (ADR 51).
+
+`AsyncSession.execute` costs ~110 µs of CPU per statement on top of asyncpg's own ~65 µs: a
+greenlet spawned for the call, the ORM session's dispatch, the statement's cache key walked
+again, an execution context and a cursor result. A service runs ~50 statements per order, most
+of them module constants (`functools.cache`, built once). `DirectSession.execute` runs such a
+statement, from its second execution on, the way SQLAlchemy would send it: the SQL its own
+compiler made, the parameters through the same bind processors, the rows through the same
+result processors, on the connection, transaction and prepared-statement cache of the
+session's asyncpg adapter, and errors raised as SQLAlchemy's. Anything else (a statement seen
+once, an IN list expanded per call, Python-side column defaults, options, several parameter
+sets, an engine with statement listeners) goes to `AsyncSession.execute` unchanged.
+
+The adapter's coroutine it calls (`_prepare_and_execute`) and the compiled statement's
+positional parameters and result columns are SQLAlchemy's internals: `tests/unit/
+test_direct.py` pins them, and the whole suite runs on this session.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Dialect, Result
+from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import Delete, Insert, Select, TextClause, Update
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import CompoundSelect, TextualSelect
+from sqlalchemy.util import EMPTY_DICT, is_exit_exception
+
+_DIRECT_KINDS = (Select, Insert, Update, Delete, TextClause, TextualSelect, CompoundSelect)
+_HELD = "servicekit.direct.connection"
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(slots=True)
+class DirectPlan:
+    """One statement compiled for one set of parameter names: what `execute` needs per call."""
+
+    compiled: SQLCompiler
+    sql: str
+    positions: tuple[str, ...]  # the parameters' names in $1, $2… order
+    binds: tuple[Processor, ...]  # their bind processors, in the same order
+    keys: tuple[str, ...]  # the result's columns (empty: the statement returns no rows)
+    # Their result processors, which depend on the types the server describes: learnt from the
+    # first execution's description, as SQLAlchemy keeps a compiled statement's result metadata.
+    results: tuple[Processor, ...] | None = None
+    described: bool = False
+
+    def learn(self, description: Sequence[Sequence[Any]] | None, dialect: Dialect) -> None:
+        if description is not None and len(description) == len(self.keys):
+            columns = self.compiled._result_columns
+            results = tuple(
+                column.type._cached_result_processor(dialect, described[1])
+                for column, described in zip(columns, description, strict=True)
+            )
+            self.results = results if any(results) else None
+        self.described = True
+
+
+class _Unsupported:
+    """A statement (for these parameter names) SQLAlchemy keeps running."""
+
+
+_UNSUPPORTED = _Unsupported()
+_Plans = dict[frozenset[str], DirectPlan | _Unsupported]
+
+# Statement → its plans by parameter names; absent: never seen, an empty dict: seen once. A
+# statement built per call is seen once and dropped with it.
+_plans: weakref.WeakKeyDictionary[Any, _Plans] = weakref.WeakKeyDictionary()
+
+
+def plan_of(statement: Any, params: Mapping[str, Any], dialect: Dialect) -> DirectPlan | None:
+    """The statement's plan for these parameter names, or None when SQLAlchemy runs it."""
+    if not isinstance(statement, _DIRECT_KINDS) or statement._execution_options:
+        return None
+    known = _plans.get(statement)
+    if known is None:
+        _plans[statement] = {}
+        return None
+    names = frozenset(params)
+    plan = known.get(names)
+    if plan is None:
+        plan = known[names] = _compile(statement, names, dialect)
+    return plan if isinstance(plan, DirectPlan) else None
+
+
+def _compile(statement: Any, names: frozenset[str], dialect: Dialect) -> DirectPlan | _Unsupported:
+    # As `Connection.execute` compiles it: INSERT and UPDATE columns follow the parameters given.
+    compiled = statement.compile(dialect=dialect, column_keys=sorted(names))
+    if not isinstance(compiled, SQLCompiler) or _needs_sqlalchemy(compiled):
+        return _UNSUPPORTED
+    positions = tuple(compiled.positiontup or ())
+    processors = compiled._bind_processors
+    binds = tuple(_single(processors.get(name)) for name in positions)
+    if any(bind is _UNSUPPORTED for bind in binds):
+        return _UNSUPPORTED
+    columns = compiled._result_columns
+    keys = tuple(column.keyname for column in columns)
+    if len(set(keys)) != len(keys):
+        return _UNSUPPORTED  # SQLAlchemy resolves duplicate names by column; this would not
+    return DirectPlan(
+        compiled=compiled,
+        sql=compiled.string,
+        positions=positions,
+        binds=cast(tuple[Processor, ...], binds),  # _UNSUPPORTED ruled out above
+        keys=keys,
+    )
+
+
+def _needs_sqlalchemy(compiled: SQLCompiler) -> bool:
+    """What only SQLAlchemy's execution context does: values computed in Python before the
+    statement (column defaults), parameters expanded or rendered per call (IN lists), a RETURNING
+    it adds itself, a statement that is not one string."""
+    return bool(
+        compiled.insert_prefetch
+        or compiled.update_prefetch
+        or compiled.implicit_returning
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+        or (compiled.positiontup is None and compiled.bind_names)
+        or compiled.for_executemany
+    )
+
+
+def _single(processor: Any) -> Processor | _Unsupported:
+    """A bind processor, or unsupported for a tuple type's several."""
+    if processor is None or callable(processor):
+        return cast(Processor, processor)
+    return _UNSUPPORTED
+
+
+class DirectResult(IteratorResult[Any]):
+    """The rows of a direct statement with SQLAlchemy's `Result` API, and the rowcount the
+    server reported."""
+
+    def __init__(self, keys: Sequence[str], rows: Sequence[Any], rowcount: int) -> None:
+        super().__init__(SimpleResultMetaData(keys), iter(rows))
+        self.rowcount = rowcount
+
+
+class DirectSession(AsyncSession):
+    """An `AsyncSession` whose `execute` runs statements built once directly (module doc)."""
+
+    async def execute(
+        self,
+        statement: Any,
+        params: Any = None,
+        *,
+        execution_options: Any = EMPTY_DICT,
+        bind_arguments: Any = None,
+        **kw: Any,
+    ) -> Result[Any]:
+        if params is None:
+            params = EMPTY_DICT
+        plan = None
+        bind = self.sync_session.get_bind()
+        # Listeners of the engine's statements (a test's, a tracer's) see them through SQLAlchemy.
+        watched = _watched(bind) or _watched(bind.engine)
+        if not (watched or execution_options or bind_arguments or kw) and isinstance(
+            params, Mapping
+        ):
+            plan = plan_of(statement, params, bind.dialect)
+        if plan is None:
+            return await self._by_sqlalchemy(
+                statement,
+                params,
+                execution_options=execution_options,
+                bind_arguments=bind_arguments,
+                **kw,
+            )
+        try:
+            args = _arguments(plan, params)
+        except exc.SQLAlchemyError:
+            # A missing parameter: SQLAlchemy raises it the way callers know.
+            return await self._by_sqlalchemy(statement, params)
+        return await self._run(plan, args, statement, params)
+
+    async def _by_sqlalchemy(self, statement: Any, params: Any, **options: Any) -> Result[Any]:
+        result: Result[Any] = await super().execute(statement, params, **options)
+        return result
+
+    async def _run(
+        self, plan: DirectPlan, args: list[Any], statement: Any, params: Mapping[str, Any]
+    ) -> Result[Any]:
+        connection, adapted = await self._connection_of_transaction()
+        cursor = adapted.cursor()
+        # As SQLAlchemy's execution context does: prepared statements older than a DDL change
+        # of this process are prepared again.
+        cursor._invalidate_schema_cache_asof = getattr(
+            connection.dialect, "_invalidate_schema_cache_asof", 0
+        )
+        try:
+            await cursor._prepare_and_execute(plan.sql, args)
+        except connection.dialect.loaded_dbapi.Error as error:
+            if adapted._connection.is_closed():
+                # Gone: SQLAlchemy's own execution fails on it too, and invalidates the
+                # connection and the pool as it does for every disconnect.
+                return await self._by_sqlalchemy(statement, params)
+            raise exc.DBAPIError.instance(
+                plan.sql,
+                args,
+                error,
+                connection.dialect.loaded_dbapi.Error,
+                hide_parameters=connection.sync_engine.hide_parameters,
+                dialect=connection.dialect,
+            ) from error
+        except BaseException as error:
+            if is_exit_exception(error):
+                # Interrupted mid-statement (a cancelled task): what the connection was doing is
+                # unknown, so it is invalidated (closed), as SQLAlchemy does on such exceptions.
+                sync = connection.sync_connection
+                assert sync is not None
+                sync.invalidate(error)
+            raise
+        description = cursor.description
+        if not plan.described:
+            plan.learn(description, connection.dialect)
+        rows: Sequence[Any] = cursor._rows if description is not None else ()
+        keys = plan.keys
+        if rows and len(keys) != len(rows[0]):
+            keys = tuple(column[0] for column in description)  # a text() statement
+        elif plan.results is not None:
+            rows = [_processed(row, plan.results) for row in rows]
+        return DirectResult(keys, rows, cursor.rowcount)
+
+    async def _connection_of_transaction(self) -> tuple[AsyncConnection, Any]:
+        """The session's connection and its asyncpg adapter, looked up once per transaction."""
+        transaction = self.sync_session.get_transaction()
+        held = self.info.get(_HELD)
+        if held is not None and held[0] is transaction is not None and transaction.is_active:
+            return held[1], held[2]
+        connection = await self.connection()  # begins the session's transaction
+        sync = connection.sync_connection
+        assert sync is not None  # an AsyncConnection the session began
+        adapted = sync.connection.dbapi_connection
+        self.info[_HELD] = (self.sync_session.get_transaction(), connection, adapted)
+        return connection, adapted
+
+
+# The engine events that see statements; others (an engine's isolation level) do not matter here.
+_STATEMENT_EVENTS = (
+    "before_execute",
+    "after_execute",
+    "before_cursor_execute",
+    "after_cursor_execute",
+)
+
+
+def _watched(bind: Any) -> bool:
+    dispatch = bind.dispatch
+    return bind._has_events and any(getattr(dispatch, name) for name in _STATEMENT_EVENTS)
+
+
+def _arguments(plan: DirectPlan, params: Mapping[str, Any]) -> list[Any]:
+    values = plan.compiled.construct_params(params)
+    return [
+        value if bind is None else bind(value)
+        for value, bind in zip((values[name] for name in plan.positions), plan.binds, strict=True)
+    ]
+
+
+def _processed(row: Any, results: tuple[Processor, ...]) -> tuple[Any, ...]:
+    return tuple(
+        value if process is None else process(value)
+        for value, process in zip(row, results, strict=True)
+    )
