@@ -217,7 +217,9 @@ async def insert_new_rows(
     statement again on every call.
     """
     if rows:
-        await session.execute(_insert_ignoring_conflicts(table, conflict_columns), list(rows))
+        # One row as one parameter set: a statement run directly (ADR 51), not an executemany.
+        parameters = rows[0] if len(rows) == 1 else list(rows)
+        await session.execute(_insert_ignoring_conflicts(table, conflict_columns), parameters)
 
 
 @functools.cache

@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from inventory.adapters.rows import WarehouseRepository
 from inventory.adapters.tables import order_demands, reservation_lines, reservation_waits
 from inventory.domain.model import DemandStatus, ReservationLine
 from inventory.domain.revisions import Wait
+
+# What waits for an order in a warehouse, by SKU; built once (a shipment reads it with the stock
+# row locked).
+_WAITS = (
+    select(reservation_waits.c.sku, reservation_waits.c.quantity)
+    .where(
+        reservation_waits.c.order_id == bindparam("order_id"),
+        reservation_waits.c.warehouse == bindparam("warehouse"),
+    )
+    .order_by(reservation_waits.c.sku)
+)
+_WAITS_LOCKED = _WAITS.with_for_update()
 
 
 class SqlRevisionRepository(WarehouseRepository):
@@ -29,17 +41,9 @@ class SqlRevisionRepository(WarehouseRepository):
         )
 
     async def waits(self, order_id: str, *, for_update: bool = False) -> dict[str, Decimal]:
-        query = (
-            select(reservation_waits.c.sku, reservation_waits.c.quantity)
-            .where(
-                reservation_waits.c.order_id == order_id,
-                reservation_waits.c.warehouse == self.warehouse,
-            )
-            .order_by(reservation_waits.c.sku)
-        )
-        if for_update:
-            query = query.with_for_update()
-        return {sku: quantity for sku, quantity in await self.session.execute(query)}
+        query = _WAITS_LOCKED if for_update else _WAITS
+        where = {"order_id": order_id, "warehouse": self.warehouse}
+        return {sku: quantity for sku, quantity in await self.session.execute(query, where)}
 
     async def replace_waits(self, order_id: str, waits: Mapping[str, Decimal]) -> None:
         """Make `waits` (SKU → quantity > 0) all that waits for the order; a SKU still waiting

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from documents.adapters.tables import notification_preferences
 from documents.domain.notifications import Milestone, NotificationPreferences
 from servicekit.unit_of_work import SqlRepository
 
+# Built once: every order milestone reads its user's preferences.
+_PREFERENCES = select(notification_preferences).where(
+    notification_preferences.c.user_id == bindparam("user_id")
+)
+
 
 class SqlNotificationPreferences(SqlRepository):
     async def get(self, user: str) -> NotificationPreferences:
-        query = select(notification_preferences).where(notification_preferences.c.user_id == user)
-        row = (await self.session.execute(query)).first()
+        row = (await self.session.execute(_PREFERENCES, {"user_id": user})).first()
         if row is None:
             return NotificationPreferences(user)
         opted_out = frozenset(Milestone(value) for value in row.opted_out)
