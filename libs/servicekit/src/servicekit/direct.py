@@ -14,7 +14,7 @@ sets, an engine with statement listeners) goes to `AsyncSession.execute` unchang
 
 The adapter's coroutine it calls (`_prepare_and_execute`) and the compiled statement's
 positional parameters and result columns are SQLAlchemy's internals: `tests/unit/
-test_direct.py` pins them, and the whole suite runs on this session.
+test_direct_plans.py` pins them, and the whole suite runs on this session.
 """
 
 from __future__ import annotations

@@ -267,54 +267,49 @@ SLEEP = text("SELECT pg_sleep(:seconds)")
 BACKEND = text("SELECT pg_backend_pid()")
 
 
-async def one_connection(engine: AsyncEngine) -> AsyncEngine:
-    """An engine of one pooled connection on `engine`'s database, with both statements seen."""
+@pytest.fixture
+async def one_connection(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a pool of one connection to `engine`'s database, with both statements seen."""
     single = make_engine(
         engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
     )
-    async with make_sessionmaker(single)() as session:
+    sessions = make_sessionmaker(single)
+    async with sessions() as session:
         await session.execute(SLEEP, {"seconds": 0})
         await session.execute(BACKEND)
-    return single
+    yield sessions
+    await single.dispose()
 
 
 async def test_a_cancelled_statement_leaves_its_connection_closed_not_reused(
-    engine: AsyncEngine,
+    one_connection: async_sessionmaker[AsyncSession],
 ) -> None:
-    single = await one_connection(engine)
-    sessions = make_sessionmaker(single)
-    try:
-        async with sessions() as session:
-            backend = (await session.execute(BACKEND)).scalar_one()
-            waiting = asyncio.ensure_future(session.execute(SLEEP, {"seconds": 5}))
-            await asyncio.sleep(0.2)
-            waiting.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await waiting
-        async with sessions() as session:  # the pool's one connection: a new one
-            assert (await session.execute(BACKEND)).scalar_one() != backend
-    finally:
-        await single.dispose()
+    sessions = one_connection
+    async with sessions() as session:
+        backend = (await session.execute(BACKEND)).scalar_one()
+        waiting = asyncio.ensure_future(session.execute(SLEEP, {"seconds": 5}))
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    async with sessions() as session:  # the pool's one connection: a new one
+        assert (await session.execute(BACKEND)).scalar_one() != backend
 
 
 async def test_a_connection_killed_under_a_session_fails_as_a_disconnect(
-    engine: AsyncEngine, databases: TemporaryDatabases
+    one_connection: async_sessionmaker[AsyncSession], databases: TemporaryDatabases
 ) -> None:
-    single = await one_connection(engine)
-    sessions = make_sessionmaker(single)
-    try:
-        async with sessions() as session:
-            backend = (await session.execute(BACKEND)).scalar_one()
-            admin = await asyncpg.connect(databases.admin_url)
-            try:
-                await admin.execute("SELECT pg_terminate_backend($1)", backend)
-            finally:
-                await admin.close()
-            await asyncio.sleep(0.2)  # the event loop reads the server's goodbye
-            with pytest.raises(DBAPIError) as raised:
-                await session.execute(BACKEND)
-            assert raised.value.connection_invalidated
-        async with sessions() as session:
-            assert (await session.execute(BACKEND)).scalar_one() != backend
-    finally:
-        await single.dispose()
+    sessions = one_connection
+    async with sessions() as session:
+        backend = (await session.execute(BACKEND)).scalar_one()
+        admin = await asyncpg.connect(databases.admin_url)
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", backend)
+        finally:
+            await admin.close()
+        await asyncio.sleep(0.2)  # the event loop reads the server's goodbye
+        with pytest.raises(DBAPIError) as raised:
+            await session.execute(BACKEND)
+        assert raised.value.connection_invalidated
+    async with sessions() as session:
+        assert (await session.execute(BACKEND)).scalar_one() != backend
