@@ -12,6 +12,10 @@ The loop keeps a `Listener` on a connection of its own and wakes on each notific
 polls, so a wake-up lost (a crash between a commit and its NOTIFY, a dropped connection) only
 delays the work until the next poll.
 
+A loop of the writer's own process that is, for the moment, the only one with work to do on a
+channel (an outbox relay holding every shard) says so with `wake_in_process`: commits of that
+process on the same database then wake it directly, without a NOTIFY (ADR 52).
+
     listener = Listener(database_url, "webhook_deliveries", loop.wake)
     async def round() -> float | None:
         await listener.ensure()        # (re)connects when needed; cheap otherwise
@@ -26,6 +30,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -45,6 +50,50 @@ _NOTIFY_ALL = "SELECT pg_notify(channel, '') FROM unnest($1::text[]) AS channel"
 
 # The wake-ups a session's transaction asked for, in its `info`: (the engine's waker, channels).
 _WAKES = "servicekit.wakes_after_commit"
+
+
+@dataclass(frozen=True, eq=False)
+class _InProcess:
+    """A loop of this process that a commit may wake directly while `alone()` holds."""
+
+    wake: Callable[[], None]
+    alone: Callable[[], bool]
+    loop: asyncio.AbstractEventLoop  # its loop's; a test's finished loop is never woken
+
+
+# By (database, channel): the loops of this process that listen there (`wake_in_process`).
+_in_process: dict[tuple[str, str], list[_InProcess]] = {}
+
+
+def wake_in_process(
+    database_url: str, channel: str, wake: Callable[[], None], alone: Callable[[], bool]
+) -> Callable[[], None]:
+    """Let this process's commits on `database_url` call `wake()` instead of sending a NOTIFY
+    on `channel`, whenever `alone()` is true: the caller is then the only loop, of any process,
+    whose work the wake-up announces. Returns the call that undoes it (a loop that stops).
+
+    Called on the running event loop; only commits on that loop take the shortcut."""
+    key = (asyncpg_dsn(database_url), channel)
+    entry = _InProcess(wake, alone, asyncio.get_running_loop())
+    _in_process.setdefault(key, []).append(entry)
+
+    def undo() -> None:
+        entries = _in_process.get(key, [])
+        if entry in entries:
+            entries.remove(entry)
+        if not entries:
+            _in_process.pop(key, None)
+
+    return undo
+
+
+def _woken_in_process(dsn: str, channel: str, loop: asyncio.AbstractEventLoop) -> bool:
+    """Wake the loop of this process that is alone on `channel`, if there is one."""
+    for entry in _in_process.get((dsn, channel), ()):
+        if entry.loop is loop and entry.alone():
+            entry.wake()
+            return True
+    return False
 
 
 def wake_after_commit(session: AsyncSession, channel: str) -> None:
@@ -86,7 +135,8 @@ def _forget_wakes(session: Session, transaction: SessionTransaction) -> None:
 class _Waker:
     """Sends the NOTIFYs due after the commits of one engine's sessions: on a connection of its
     own (a plain asyncpg connection: a pooled one cost more to check out and in than the NOTIFY
-    itself), one round trip at a time, each for every channel asked for since the last."""
+    itself), one round trip at a time, each for every channel asked for since the last. A
+    channel whose only loop is in this process is woken directly instead."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._dsn = asyncpg_dsn(engine.url.render_as_string(hide_password=False))
@@ -97,10 +147,16 @@ class _Waker:
         event.listen(engine.sync_engine, "engine_disposed", self._disposed)
 
     def wake(self, channels: Iterable[str]) -> bool:
-        """Send a NOTIFY on each of `channels` after the one on its way, if any; True if this
-        starts the sending (none was on its way)."""
-        self._due.update(channels)
+        """Wake each of `channels`: directly when its only loop is in this process, else by a
+        NOTIFY after the one on its way, if any; True if this starts the sending (none was on
+        its way)."""
         loop = asyncio.get_running_loop()
+        remote = [
+            channel for channel in channels if not _woken_in_process(self._dsn, channel, loop)
+        ]
+        if not remote:
+            return False
+        self._due.update(remote)
         if self._sending is None or self._sending.done() or self._sending.get_loop() is not loop:
             self._sending = loop.create_task(self._send())
             _sending.add(self._sending)

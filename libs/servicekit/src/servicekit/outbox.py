@@ -10,7 +10,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +46,7 @@ from servicekit.auth import current_actor
 from servicekit.background import BackgroundLoop
 from servicekit.db import asyncpg_dsn
 from servicekit.http import InvalidInput
-from servicekit.notify import wake_after_commit
+from servicekit.notify import wake_after_commit, wake_in_process
 from servicekit.observability import (
     OUTBOX_BACKLOG,
     OUTBOX_MEASURED,
@@ -396,16 +396,18 @@ class OutboxRelay:
     It publishes through the process's FastStream broker (started by its owner, built with
     `RELIABLE_PRODUCER_OPTIONS`), so a service runs one Kafka producer.
 
-    Woken by LISTEN/NOTIFY, with polling as a fallback. Any number of replicas share the work by
-    shards of the key space (ADR 7, ADR 41): a relay holds its fair share of the shards (SHARDS
-    divided by the relays running, counted by a shared advisory lock each holds) as session-level
-    advisory locks on its own connection, the one it listens on, and checks the share every
-    `rebalance_interval`. A batch runs on that connection without a transaction: it reads the
-    oldest rows of the relay's shards, publishes them, and marks what Kafka acknowledged (two
-    statements). One key's rows are so published by one relay at a time, in id order. A relay
-    that dies, or whose batch fails, closes that connection: its shards are free for the others
-    at their next check. A crash between the broker's ack and the mark republishes the batch:
-    delivery is at-least-once, and consumers' inboxes make the effect exactly-once.
+    Woken by LISTEN/NOTIFY, with polling as a fallback; while it holds every shard, the commits
+    of its own process wake it directly, without a NOTIFY (ADR 52). Any number of replicas share
+    the work by shards of the key space (ADR 7, ADR 41): a relay holds its fair share of the
+    shards (SHARDS divided by the relays running, counted by a shared advisory lock each holds)
+    as session-level advisory locks on its own connection, the one it listens on, and checks the
+    share every `rebalance_interval`. A batch runs on that connection without a transaction: it
+    reads the oldest rows of the relay's shards, publishes them, and marks what Kafka
+    acknowledged (two statements). One key's rows are so published by one relay at a time, in id
+    order. A relay that dies, or whose batch fails, closes that connection: its shards are free
+    for the others at their next check. A crash between the broker's ack and the mark
+    republishes the batch: delivery is at-least-once, and consumers' inboxes make the effect
+    exactly-once.
 
     A row Kafka refuses for good (`PERMANENT_REFUSALS`) is parked (`failed_at`, `error`); the
     later rows of its key wait behind it, other keys keep flowing.
@@ -450,6 +452,7 @@ class OutboxRelay:
         self._gauges = BackgroundLoop(
             f"{service}-outbox-gauges", self._measure, interval=gauge_interval, logger=log
         )
+        self._not_woken_in_process: Callable[[], None] | None = None
 
     @property
     def connection(self) -> asyncpg.Connection | None:
@@ -459,8 +462,15 @@ class OutboxRelay:
     async def start(self) -> None:
         await self._loop.start()
         await self._gauges.start()
+        if self._not_woken_in_process is None:
+            self._not_woken_in_process = wake_in_process(
+                self.database_url, NOTIFY_CHANNEL, self._loop.wake, self._holds_every_shard
+            )
 
     async def stop(self) -> None:
+        if self._not_woken_in_process is not None:
+            self._not_woken_in_process()
+            self._not_woken_in_process = None
         await self._loop.stop()
         await self._gauges.stop()
         await self._close_listener()
@@ -512,6 +522,11 @@ class OutboxRelay:
             OUTBOX_PUBLISHED.labels(self.service, row.topic).inc()
             count_business_event(self.service, row.event_type, row.payload)
         return len(outcome.published)
+
+    def _holds_every_shard(self) -> bool:
+        """No other relay publishes a row of this outbox now: a NOTIFY would wake only this one."""
+        listener = self._listener
+        return len(self._shards) == SHARDS and listener is not None and not listener.is_closed()
 
     async def _held_shards(self, connection: asyncpg.Connection) -> list[int]:
         """The shards this relay holds, its fair share checked first when it is due."""

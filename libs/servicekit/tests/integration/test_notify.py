@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.db import make_engine, make_sessionmaker
-from servicekit.notify import Listener, wake_after_commit, wakes_sent
+from servicekit.notify import Listener, wake_after_commit, wake_in_process, wakes_sent
 from servicekit.testing import TemporaryDatabases, eventually
 
 CHANNEL = "work_to_do"
@@ -190,3 +190,69 @@ async def test_disposing_of_the_engine_closes_its_wake_up_connection(
 
 async def _none(count: Callable[[], Awaitable[int]]) -> bool:
     return await count() == 0
+
+
+async def test_a_loop_alone_in_this_process_is_woken_without_a_notify(engine: AsyncEngine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    woken: list[None] = []
+    alone = True
+    stop_waking = wake_in_process(url, CHANNEL, lambda: woken.append(None), lambda: alone)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with listening(engine) as seen, listening(engine, "other_work") as other:
+            async with sessions() as session, session.begin():
+                await session.execute(work.insert().values(id=1))
+                wake_after_commit(session, CHANNEL)
+                wake_after_commit(session, "other_work")
+                assert woken == []  # not before the commit
+            assert len(woken) == 1  # by the commit itself
+            # The channels of one commit go in one NOTIFY: once the other one has arrived,
+            # this one would have too.
+            await eventually(lambda: _sized(other, 1))
+            await asyncio.sleep(0.2)
+            assert seen == []
+
+            with contextlib.suppress(IntegrityError):
+                async with sessions() as session, session.begin():
+                    wake_after_commit(session, CHANNEL)
+                    await session.execute(work.insert().values(id=1))
+            assert len(woken) == 1  # a rollback wakes nobody
+
+            alone = False  # another loop shares the work now: it must hear of it too
+            async with sessions() as session, session.begin():
+                await session.execute(work.insert().values(id=2))
+                wake_after_commit(session, CHANNEL)
+            await eventually(lambda: _sized(seen, 1))
+            assert seen == [2]
+            assert len(woken) == 1
+
+            alone = True
+            stop_waking()  # the loop stopped: NOTIFY again
+            async with sessions() as session, session.begin():
+                await session.execute(work.insert().values(id=3))
+                wake_after_commit(session, CHANNEL)
+            await eventually(lambda: _sized(seen, 2))
+            assert seen == [2, 3]
+            assert len(woken) == 1
+    finally:
+        stop_waking()
+
+
+async def test_a_loop_on_another_event_loop_is_not_woken_in_its_place(engine: AsyncEngine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    woken: list[None] = []
+
+    async def register() -> Callable[[], None]:
+        return wake_in_process(url, CHANNEL, lambda: woken.append(None), lambda: True)
+
+    # Registered on an event loop of its own (a test's, since finished): never woken from here.
+    stop_waking = await asyncio.to_thread(asyncio.run, register())
+    try:
+        async with listening(engine) as seen:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await session.execute(work.insert().values(id=1))
+                wake_after_commit(session, CHANNEL)
+            await eventually(lambda: _sized(seen, 1))
+        assert woken == []
+    finally:
+        stop_waking()

@@ -22,8 +22,10 @@ from contracts import CloudEvent, EventType, new_event
 from contracts.events import OrderCancelled
 from servicekit import dlq
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.notify import Listener, wakes_sent
 from servicekit.outbox import (
     MAX_EVENT_BYTES,
+    NOTIFY_CHANNEL,
     RELAY_LOCK_SPACE,
     RELIABLE_PRODUCER_OPTIONS,
     SHARDS,
@@ -143,6 +145,7 @@ RELAY_PROCESS = """
 import asyncio, os, sys
 from faststream.kafka import KafkaBroker
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.notify import Listener, wakes_sent
 from servicekit.outbox import RELIABLE_PRODUCER_OPTIONS, OutboxRelay
 from servicekit.settings import KafkaSettings
 
@@ -414,3 +417,44 @@ async def test_relays_split_the_shards_and_take_over_those_of_one_that_stops(
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_a_relay_holding_every_shard_is_woken_by_its_process_without_a_notify(
+    outbox: Outbox,
+) -> None:
+    notified = asyncio.Queue[None]()
+    listener = Listener(
+        outbox.engine.url.render_as_string(hide_password=False),
+        NOTIFY_CHANNEL,
+        lambda: notified.put_nowait(None),
+    )
+    await listener.ensure()
+    relay = OutboxRelay(
+        service="relay-in-process",
+        metadata=outbox.metadata,
+        sessionmaker=outbox.sessionmaker,
+        database_url=outbox.engine.url.render_as_string(hide_password=False),
+        broker=await outbox.broker(),
+        topic_prefix=outbox.kafka.topic_prefix,
+        poll_interval=3600,  # only a wake-up can make it publish within the test
+        rebalance_interval=3600,
+    )
+    try:
+        await relay.start()  # its first round takes every shard: it is alone
+        await eventually(lambda: _holds(outbox, relay, SHARDS))
+        await write(outbox, [step(str(uuid.uuid4()), "woken")])
+        await until(lambda: published_by(relay) == 1)
+        await wakes_sent()
+        await asyncio.sleep(0.2)
+        assert notified.empty()  # nobody else was told
+
+        await relay.stop()  # no relay in this process: the other processes' must hear of it
+        await write(outbox, [step(str(uuid.uuid4()), "notified")])
+        await asyncio.wait_for(notified.get(), 10)
+    finally:
+        await relay.stop()
+        await listener.close()
+
+
+async def _holds(kit: Outbox, relay: OutboxRelay, count: int) -> bool:
+    return len(await shards_held(kit, relay)) == count
