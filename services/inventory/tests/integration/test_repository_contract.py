@@ -251,6 +251,9 @@ async def test_lock_returns_the_existing_levels_in_sku_order(uow: UnitOfWork) ->
     locked = await uow.stock.lock([b, code("GHOST"), a, b])
     assert list(locked) == sorted([a, b])
     assert locked[a] == StockLevel(sku=a, on_hand=D(1), reserved=D(1))
+    # One place (most orders) is a statement of its own.
+    assert await uow.stock.lock([a, a]) == {a: StockLevel(sku=a, on_hand=D(1), reserved=D(1))}
+    assert await uow.stock.lock([code("GHOST")]) == {}
     locked[b].on_hand = D(99)  # the levels are copies: changing one saves nothing
     assert (await uow.stock.get(b)) == StockLevel(sku=b, on_hand=D(3), reserved=D(0))
     assert await uow.stock.lock([]) == {}

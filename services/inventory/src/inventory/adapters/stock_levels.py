@@ -58,6 +58,8 @@ _SAVE_LEVEL = (
     .where(*_HERE)
     .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), updated_at=func.now())
 )
+# One level locked: its own statement, since the IN list below is expanded (compiled) per call.
+_LOCK_ONE = _LEVEL.with_for_update()
 # Levels locked in one order for every locker (the `places` parameter: (warehouse, sku) pairs).
 _LOCK_IN = (
     select(stock_levels)
@@ -154,7 +156,12 @@ class SqlStockLevelRepository(WarehouseRepository):
         wanted = sorted(set(places))
         if not wanted:
             return {}
-        rows = await self.session.execute(_LOCK_IN, {"places": wanted})
+        if len(wanted) == 1:  # most orders: a statement built once, run directly (ADR 51)
+            ((warehouse, sku),) = wanted
+            where = {"level_sku": sku, "level_warehouse": warehouse}
+            rows = await self.session.execute(_LOCK_ONE, where)
+        else:
+            rows = await self.session.execute(_LOCK_IN, {"places": wanted})
         return {(row.warehouse, row.sku): _level(row) for row in rows}
 
     async def held_in(self, warehouse: str) -> list[StockLevel]:
