@@ -280,10 +280,18 @@ async def test_full_life_of_an_order(suite: Suite) -> None:
         for price in ("2.50", "1.25", "25.00", "133.10", "Unit price"):
             assert price not in text, price
 
-    async with suite.client("orders") as orders:
-        timeline = (await orders.get(f"/orders/{order['id']}/timeline")).json()["items"]
-    sources = {entry["source"] for entry in timeline}
-    assert {"/orders", "/inventory", "/billing", "/documents"} <= sources
+    # The documents' own events reach orders after the documents exist: wait for them too.
+    async def timeline_of_every_service() -> list[dict[str, Any]] | None:
+        async with suite.client("orders") as orders:
+            items: list[dict[str, Any]] = (
+                await orders.get(f"/orders/{order['id']}/timeline")
+            ).json()["items"]
+        sources = {entry["source"] for entry in items}
+        generated = EventType.DOCUMENT_GENERATED.value in {entry["type"] for entry in items}
+        every = {"/orders", "/inventory", "/billing", "/documents"} <= sources and generated
+        return items if every else None
+
+    timeline = await eventually(timeline_of_every_service, within=30)
     types = [entry["type"] for entry in timeline]
     for expected in (
         EventType.ORDER_CREATED,
