@@ -1,7 +1,7 @@
 """Idempotent consumers: inbox in the effect's transaction, retries, dead letters, late commits.
 
-What happens to a failed attempt depends on what failed (`classify_failure`, by SQLSTATE where the
-database said one; docs/adr/0002):
+What happens to a failed attempt depends on what failed (`servicekit.failures.classify_failure`, by
+SQLSTATE where the database said one; docs/adr/0002):
 - a conflict (40001 serialization failure, 40P01 deadlock) reruns the transaction at once, a few
   times with a small jittered wait, then with backoff; it is never dead-lettered;
 - the database being away (connection loss, class 08, 57P01/57P02/57P03, 53300) pauses the
@@ -20,18 +20,16 @@ a time, as above: a poison record is so isolated and dead-lettered, and the othe
 from __future__ import annotations
 
 import asyncio
-import enum
 import inspect
 import json
 import logging
 import random
 import time
 import typing
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeAlias
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
@@ -42,13 +40,15 @@ from faststream.kafka.message import KafkaMessage as KafkaMessageClass
 from pydantic import ValidationError
 from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState
 
 import contracts
 from contracts import PAYLOADS, CloudEvent, EventType, Topic, UnknownEventType
 from servicekit.dlq import dead_letter_headers
+from servicekit.failures import FailureKind as FailureKind
+from servicekit.failures import PermanentError as PermanentError
+from servicekit.failures import classify_failure as classify_failure
 from servicekit.observability import (
     BATCHES_HANDLED_ONE_BY_ONE,
     DEAD_LETTERED,
@@ -102,10 +102,6 @@ _CLAIM_BATCH = text(
 )
 
 
-class PermanentError(Exception):
-    """The event can never be processed as it is: dead-letter it at once, without retries."""
-
-
 def parse_event(value: bytes | None) -> CloudEvent[Any]:
     """Bytes from Kafka to the typed event of its `type`; raises ValueError/ValidationError on
     anything invalid (see `contracts.parse_event`)."""
@@ -139,78 +135,6 @@ def check_handler_payload(event_type: EventType, handler: Handler) -> None:
 
 
 FETCH_GATHER_BYTES = 1 << 20  # with a fetch wait: return early only for this much (1 MiB)
-
-
-class FailureKind(enum.Enum):
-    CONFLICT = "conflict"  # the transaction lost a race: run it again at once
-    UNAVAILABLE = "unavailable"  # the database is away: wait for it, never dead-letter
-    PERMANENT = "permanent"  # can never succeed as it is: dead-letter at once
-    UNKNOWN = "unknown"  # retry a few times, then dead-letter
-
-
-_CONFLICT_STATES = frozenset({"40001", "40P01"})
-# admin/crash shutdown, starting up, too many connections; plus all of class 08 (connection)
-_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-_UNAVAILABLE_CLASSES = frozenset({"08"})
-# data exceptions, integrity constraint violations
-_PERMANENT_CLASSES = frozenset({"22", "23"})
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, the driver error SQLAlchemy wraps (`orig`) and their explicit causes."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        for inner in (getattr(current, "orig", None), current.__cause__):
-            if isinstance(inner, BaseException):
-                pending.append(inner)
-
-
-def sqlstate_of(exc: BaseException) -> str | None:
-    """The SQLSTATE PostgreSQL reported, read through SQLAlchemy's and asyncpg's wrappers."""
-    for cause in _causes(exc):
-        state = getattr(cause, "sqlstate", None)
-        if isinstance(state, str) and state:
-            return state
-    return None
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    """Database unreachable without a SQLSTATE: connect refused, connection closed, timeout."""
-    if isinstance(exc, (OperationalError, InterfaceError)):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError))
-
-
-def classify_failure(exc: BaseException) -> FailureKind:
-    """What a failed attempt to handle an event calls for (see the module's docstring)."""
-    if isinstance(exc, (PermanentError, ValidationError)):
-        return FailureKind.PERMANENT
-    state = sqlstate_of(exc)
-    if state is not None:
-        if state in _CONFLICT_STATES:
-            return FailureKind.CONFLICT
-        if state in _UNAVAILABLE_STATES or state[:2] in _UNAVAILABLE_CLASSES:
-            return FailureKind.UNAVAILABLE
-        if state[:2] in _PERMANENT_CLASSES:
-            return FailureKind.PERMANENT
-    # asyncpg refuses a value its column type cannot take before sending it: no SQLSTATE, an
-    # InterfaceError that is also a ValueError (asyncpg.exceptions._base.DataError)
-    if any(
-        isinstance(cause, asyncpg.InterfaceError) and isinstance(cause, ValueError)
-        for cause in _causes(exc)
-    ):
-        return FailureKind.PERMANENT
-    if _is_connection_error(exc):
-        return FailureKind.UNAVAILABLE
-    return FailureKind.UNKNOWN
 
 
 @dataclass

@@ -32,11 +32,16 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.failures import database_unavailable
+
 PROBLEM_JSON = "application/problem+json"
+
+# What a 503 for a database away tells clients to wait: a restart or a failover takes seconds.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,7 @@ def problem_response(
     detail: str,
     instance: str,
     extensions: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """An RFC 9457 body; extension members never override the standard ones."""
     body: dict[str, Any] = {k: v for k, v in (extensions or {}).items() if v is not None}
@@ -102,7 +108,9 @@ def problem_response(
             "instance": instance,
         }
     )
-    return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
@@ -176,8 +184,31 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
+    async def on_database_or_system(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await on_unexpected(request, exc)
+        # The database is away (a restart, a failover, no connection free): a client may retry,
+        # with its Idempotency-Key where the request has one; readiness says the same meanwhile.
+        log.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            f"{type(exc).__name__}: {exc}"[:300],
+        )
+        return problem_response(
+            503,
+            "Service Unavailable",
+            "the service's database is unavailable for the moment; retry the request later",
+            request.url.path,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(Exception, on_unexpected)
+    # Not the catch-all `Exception` (Starlette re-raises from that one, and the server logs a
+    # traceback per request): these are answered here, 503 when the database is away.
+    app.add_exception_handler(SQLAlchemyError, on_database_or_system)
+    app.add_exception_handler(OSError, on_database_or_system)
     app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -8,8 +8,15 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from servicekit.consumer import FailureKind, PermanentError, classify_failure, sqlstate_of
+from servicekit.failures import (
+    FailureKind,
+    PermanentError,
+    classify_failure,
+    database_unavailable,
+    sqlstate_of,
+)
 
 
 def as_sqlalchemy_raises(error: Exception) -> DBAPIError:
@@ -89,3 +96,30 @@ def test_a_value_asyncpg_refuses_before_sending_it_is_permanent() -> None:
     wrapped = SAInterfaceError("INSERT", {}, adapted)
     wrapped.orig.__cause__ = refused  # type: ignore[union-attr]
     assert classify_failure(wrapped) is FailureKind.PERMANENT
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (as_sqlalchemy_raises(asyncpg.exceptions.AdminShutdownError("terminating")), True),
+        (as_sqlalchemy_raises(asyncpg.exceptions.CannotConnectNowError("starting up")), True),
+        (as_sqlalchemy_raises(asyncpg.exceptions.TooManyConnectionsError("too many")), True),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("gone"), True),
+        (PoolTimeoutError("QueuePool limit of size 10 overflow 10 reached"), True),
+        (as_sqlalchemy_raises(asyncpg.exceptions.UniqueViolationError("23505")), False),
+        (as_sqlalchemy_raises(asyncpg.exceptions.SerializationError("40001")), False),
+        (as_sqlalchemy_raises(asyncpg.exceptions.UndefinedTableError("42P01")), False),
+    ],
+)
+def test_an_http_request_calls_the_database_unavailable_only_for_an_outage(
+    error: Exception, unavailable: bool
+) -> None:
+    assert database_unavailable(error) is unavailable
+
+
+def test_an_os_error_is_the_databases_only_when_its_client_raised_it() -> None:
+    # Raised here, by the service's own code (a file, a socket of its own): not the database.
+    with pytest.raises(ConnectionRefusedError) as own:
+        raise ConnectionRefusedError(111, "refused")
+    assert not database_unavailable(own.value)
+    assert not database_unavailable(TimeoutError())

@@ -1,0 +1,99 @@
+"""A request that fails because the database is away answers 503 with Retry-After; other
+failures keep their answers (ADR 53)."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.http import DATABASE_RETRY_AFTER_SECONDS, PROBLEM_JSON, install_problem_handlers
+from servicekit.testing import TemporaryDatabases
+
+
+def app_reading(sessions: async_sessionmaker[AsyncSession], sql: str) -> FastAPI:
+    """An app whose one route runs `sql` in a transaction, as a service's routes do."""
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/work")
+    async def work() -> dict[str, str]:
+        async with sessions() as session, session.begin():
+            await session.execute(text(sql))
+        return {"status": "done"}
+
+    @app.post("/disk")
+    async def disk() -> None:
+        raise OSError(28, "No space left on device")  # not the database's
+
+    return app
+
+
+async def post(app: FastAPI, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.post(path)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.headers["retry-after"] == str(DATABASE_RETRY_AFTER_SECONDS)
+    body = response.json()
+    assert body["status"] == 503
+    assert body["instance"] == "/work"
+    assert "database" in body["detail"]
+
+
+async def test_a_refused_database_connection_answers_503() -> None:
+    url = f"postgresql+asyncpg://suite:suite@127.0.0.1:{closed_port()}/suite"
+    engine = make_engine(url)
+    try:
+        assert_unavailable(await post(app_reading(make_sessionmaker(engine), "SELECT 1"), "/work"))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_lost_mid_request_answers_503_and_the_next_request_works(
+    databases: TemporaryDatabases,
+) -> None:
+    engine = make_engine(await databases.create("unavailable"), pool_size=1, max_overflow=0)
+    sessions = make_sessionmaker(engine)
+    try:
+        # The server ends the request's own connection, as a restart or a failover does.
+        dropped = app_reading(sessions, "SELECT pg_terminate_backend(pg_backend_pid())")
+        assert_unavailable(await post(dropped, "/work"))
+
+        # The pool let go of the dead connection: the next request gets a new one.
+        response = await post(app_reading(sessions, "SELECT 1"), "/work")
+        assert response.status_code == 200, response.text
+    finally:
+        await engine.dispose()
+
+
+async def test_other_failures_keep_their_answers(databases: TemporaryDatabases) -> None:
+    engine = make_engine(await databases.create("not_unavailable"))
+    sessions = make_sessionmaker(engine)
+    try:
+        # A statement the database refuses is the service's fault, not an outage: 500.
+        broken = await post(app_reading(sessions, "SELECT * FROM no_such_table"), "/work")
+        assert broken.status_code == 500, broken.text
+        assert "retry-after" not in broken.headers
+
+        # An OSError that is not the database client's (a full disk) is a 500 as well.
+        disk = await post(app_reading(sessions, "SELECT 1"), "/disk")
+        assert disk.status_code == 500, disk.text
+        assert disk.json()["title"] == "Internal Server Error"
+    finally:
+        await engine.dispose()
