@@ -231,16 +231,21 @@ class DirectSession(AsyncSession):
         return DirectResult(keys, rows, cursor.rowcount)
 
     async def _connection_of_transaction(self) -> tuple[AsyncConnection, Any]:
-        """The session's connection and its asyncpg adapter, looked up once per transaction."""
-        transaction = self.sync_session.get_transaction()
+        """The session's connection and its asyncpg adapter, looked up once per transaction and
+        once per savepoint: SQLAlchemy sends a savepoint's `SAVEPOINT` when the savepoint first
+        asks for the connection, so a savepoint whose statements all ran directly would
+        otherwise never be set, and rolling it back would undo nothing."""
+        sync_session = self.sync_session
+        current = sync_session.get_nested_transaction() or sync_session.get_transaction()
         held = self.info.get(_HELD)
-        if held is not None and held[0] is transaction is not None and transaction.is_active:
+        if held is not None and held[0] is current is not None and current.is_active:
             return held[1], held[2]
-        connection = await self.connection()  # begins the session's transaction
+        connection = await self.connection()  # begins the transaction or sets the savepoint
         sync = connection.sync_connection
         assert sync is not None  # an AsyncConnection the session began
         adapted = sync.connection.dbapi_connection
-        self.info[_HELD] = (self.sync_session.get_transaction(), connection, adapted)
+        current = sync_session.get_nested_transaction() or sync_session.get_transaction()
+        self.info[_HELD] = (current, connection, adapted)
         return connection, adapted
 
 

@@ -313,3 +313,62 @@ async def test_a_connection_killed_under_a_session_fails_as_a_disconnect(
         assert raised.value.connection_invalidated
     async with sessions() as session:
         assert (await session.execute(BACKEND)).scalar_one() != backend
+
+
+async def test_a_failed_transaction_rolls_back_and_gives_its_connection_back(
+    engine: AsyncEngine,
+) -> None:
+    sessions = make_sessionmaker(engine)
+
+    async def failing_use_case() -> None:
+        async with sessions() as session, session.begin():
+            await session.execute(ADD, parameters("r1"))
+            raise RuntimeError("the use case failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_use_case()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with sessions() as session, session.begin():
+        # A savepoint inside a transaction begun at once; the session is used again after.
+        await session.execute(ADD, parameters("r2"))
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await session.execute(ADD, parameters("r2"))
+        assert not session.sync_session.in_nested_transaction()
+    async with sessions() as session:
+        ids = (await session.execute(select(things.c.id).order_by(things.c.id))).scalars().all()
+    assert ids == ["r2"]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+class Restart(Exception):
+    """What a use case raises to start its savepoint's work again (as inventory's locks do)."""
+
+
+async def write_then_restart(session: AsyncSession, id_: str) -> None:
+    async with session.begin_nested():
+        result = await session.execute(ADD, parameters(id_))
+        assert isinstance(result, DirectResult)  # nothing of SQLAlchemy's in the savepoint
+        raise Restart
+
+
+async def test_a_savepoint_whose_statements_all_ran_directly_is_rolled_back(
+    engine: AsyncEngine,
+) -> None:
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        for id_ in ("s0", "s00"):  # ADD is direct from its second execution on
+            await session.execute(ADD, parameters(id_))
+    async with sessions() as session, session.begin():
+        await session.execute(ADD, parameters("s1"))
+        with pytest.raises(Restart):
+            await write_then_restart(session, "s2")
+        # The savepoint's write is undone, the transaction's own kept; and a failed statement
+        # in a savepoint leaves the transaction usable once the savepoint is rolled back.
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await session.execute(ADD, parameters("s1"))
+        await session.execute(ADD, parameters("s3"))
+    async with sessions() as session:
+        ids = (await session.execute(select(things.c.id).order_by(things.c.id))).scalars().all()
+    assert ids == ["s0", "s00", "s1", "s3"]
