@@ -27,7 +27,7 @@ from typing import Any, cast
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, AsyncSessionTransaction
 from sqlalchemy.sql import Delete, Insert, Select, TextClause, Update
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import CompoundSelect, TextualSelect
@@ -146,7 +146,30 @@ class DirectResult(IteratorResult[Any]):
 
 
 class DirectSession(AsyncSession):
-    """An `AsyncSession` whose `execute` runs statements built once directly (module doc)."""
+    """An `AsyncSession` whose `execute` runs statements built once directly (module doc).
+
+    It also begins and closes without a greenlet when that cannot touch the database: `begin()`
+    only makes the ORM's transaction object (the connection and its `BEGIN` come with the first
+    statement), and closing a session whose transaction has ended has no connection to give
+    back. `AsyncSession` runs each in a greenlet, and its `async with` exit in a task of its
+    own, ~60 µs of CPU per transaction together (docs/performance.md, thirty-fifth round).
+    """
+
+    def begin(self) -> AsyncSessionTransaction:
+        return _BegunAtOnce(self)
+
+    async def close(self) -> None:
+        if self.sync_session.in_transaction():
+            await super().close()  # a connection to give back: SQLAlchemy's way
+        else:
+            self.sync_session.close()  # forgets its objects: no I/O, nothing to wait for
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        if self.sync_session.in_transaction():
+            # SQLAlchemy's: closed in a task of its own, which a cancellation cannot cut short.
+            await super().__aexit__(type_, value, traceback)
+        else:
+            self.sync_session.close()
 
     async def execute(
         self,
@@ -247,6 +270,19 @@ class DirectSession(AsyncSession):
         current = sync_session.get_nested_transaction() or sync_session.get_transaction()
         self.info[_HELD] = (current, connection, adapted)
         return connection, adapted
+
+
+class _BegunAtOnce(AsyncSessionTransaction):
+    """`AsyncSessionTransaction` whose start makes the session's transaction without a greenlet:
+    `Session.begin()` does no I/O (no `after_transaction_create` listener of the suite does)."""
+
+    async def start(self, is_ctxmanager: bool = False) -> AsyncSessionTransaction:
+        if self.nested:
+            return await super().start(is_ctxmanager)  # a SAVEPOINT: a statement to send
+        self.sync_transaction = self._assign_proxied(self.session.sync_session.begin())
+        if is_ctxmanager:
+            self.sync_transaction.__enter__()
+        return self
 
 
 # The engine events that see statements; others (an engine's isolation level) do not matter here.

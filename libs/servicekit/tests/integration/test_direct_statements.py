@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import session as session_module
 
 from servicekit.db import make_engine, make_sessionmaker, reads_on_their_own
 from servicekit.direct import DirectResult, DirectSession, plan_of
@@ -315,6 +316,27 @@ async def test_a_connection_killed_under_a_session_fails_as_a_disconnect(
         assert (await session.execute(BACKEND)).scalar_one() != backend
 
 
+async def test_a_transaction_spawns_greenlets_only_for_its_connection_and_commit(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = make_sessionmaker(engine)
+    spawned: list[str] = []
+    spawn = session_module.greenlet_spawn
+
+    async def counting(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        spawned.append(getattr(fn, "__name__", repr(fn)))
+        return await spawn(fn, *args, **kwargs)
+
+    monkeypatch.setattr(session_module, "greenlet_spawn", counting)
+    async with sessions() as session, session.begin():
+        await session.execute(READ_ONE, {"id": "g0"})  # its first execution: SQLAlchemy's
+        await session.execute(READ_ONE, {"id": "g0"})
+    # The connection is taken and the transaction committed by SQLAlchemy; beginning and
+    # closing a session that holds nothing need no greenlet.
+    assert spawned == ["connection", "__exit__"]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
 async def test_a_failed_transaction_rolls_back_and_gives_its_connection_back(
     engine: AsyncEngine,
 ) -> None:
@@ -338,6 +360,22 @@ async def test_a_failed_transaction_rolls_back_and_gives_its_connection_back(
     async with sessions() as session:
         ids = (await session.execute(select(things.c.id).order_by(things.c.id))).scalars().all()
     assert ids == ["r2"]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_session_still_in_its_transaction_is_closed_by_sqlalchemy(
+    engine: AsyncEngine,
+) -> None:
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:  # no begin(): the transaction ends with the session
+        await session.execute(ADD, parameters("c1"))
+        assert session.sync_session.in_transaction()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with sessions() as session:  # never committed: rolled back by the close
+        assert (await session.execute(READ_ONE, {"id": "c1"})).first() is None
+    session = sessions()
+    await session.execute(ADD, parameters("c2"))
+    await session.close()  # an explicit close gives the connection back the same way
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
