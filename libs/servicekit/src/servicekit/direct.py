@@ -152,7 +152,7 @@ class DirectSession(AsyncSession):
     only makes the ORM's transaction object (the connection and its `BEGIN` come with the first
     statement), and closing a session whose transaction has ended has no connection to give
     back. `AsyncSession` runs each in a greenlet, and its `async with` exit in a task of its
-    own, ~60 µs of CPU per transaction together (docs/performance.md, thirty-fifth round).
+    own, ~70–100 µs of CPU per transaction together (docs/performance.md, thirty-fifth round).
     """
 
     def begin(self) -> AsyncSessionTransaction:
