@@ -239,6 +239,44 @@ def is_infrastructure(name: str) -> bool:
     return name == "kafka" or name.startswith("postgresql")
 
 
+# The whole machine's CPU time by state, from the first line of /proc/stat (proc(5)): what
+# shares of the cores the phases ran with. On a virtual machine "steal" is the time the host gave
+# the cores to someone else; while it is high the same work costs more CPU seconds and the
+# rates drop, which is why two runs of the same code can differ by a fifth.
+HOST_CPU_STATES = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def read_host_cpu(stat_file: Path = Path("/proc/stat")) -> dict[str, int] | None:
+    """The machine's CPU ticks by state since boot; None where /proc/stat cannot be read."""
+    try:
+        first = stat_file.read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    if not first or first[0] != "cpu":
+        return None
+    ticks = [int(value) for value in first[1 : 1 + len(HOST_CPU_STATES)]]
+    ticks += [0] * (len(HOST_CPU_STATES) - len(ticks))  # an old kernel: no steal column
+    return dict(zip(HOST_CPU_STATES, ticks, strict=True))
+
+
+def shares_since(start: dict[str, int] | None) -> dict[str, float] | None:
+    """The machine's CPU shares from the reading `start` until now (None without readings)."""
+    end = read_host_cpu()
+    return None if start is None or end is None else host_cpu_shares(start, end)
+
+
+def host_cpu_shares(start: dict[str, int], end: dict[str, int]) -> dict[str, float] | None:
+    """Percentages of the machine's CPU time between two readings: busy (every state but idle,
+    iowait and steal), idle, iowait and steal; None if no time passed."""
+    spent = {state: end[state] - start[state] for state in HOST_CPU_STATES}
+    total = sum(spent.values())
+    if total <= 0:
+        return None
+    waiting = ("idle", "iowait", "steal")
+    busy = total - sum(spent[state] for state in waiting)
+    return {"busy": 100 * busy / total, **{state: 100 * spent[state] / total for state in waiting}}
+
+
 @dataclasses.dataclass
 class ProcessUsage:
     launcher_pid: int
@@ -262,6 +300,7 @@ class ProcessSampler:
         self.interval = interval
         self.usage = {name: ProcessUsage(pid) for name, pid in launchers.items()}
         self.marks: dict[str, dict[str, float]] = {}
+        self.host_marks: dict[str, dict[str, int]] = {}
         self.rss_history: list[tuple[float, dict[str, int]]] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -297,6 +336,15 @@ class ProcessSampler:
 
     def mark(self, label: str) -> None:
         self.marks[label] = self.sample()
+        host = read_host_cpu()
+        if host is not None:
+            self.host_marks[label] = host
+
+    def host_between(self, start: str, end: str) -> dict[str, float] | None:
+        """The machine's CPU shares between two marks (`host_cpu_shares`), when both were read."""
+        if start not in self.host_marks or end not in self.host_marks:
+            return None
+        return host_cpu_shares(self.host_marks[start], self.host_marks[end])
 
     def between(self, start: str, end: str) -> dict[str, float]:
         first, last = self.marks[start], self.marks[end]
@@ -1060,7 +1108,7 @@ class Suite:
         """Order create req/s at the HTTP concurrency; then all those orders confirmed at once."""
         sizes = self.sizes
         customer = await self.new_customer("burst")
-        started = now()
+        started, host_before = now(), read_host_cpu()
         created = await asyncio.gather(
             *(self.create_order(customer) for _ in range(sizes.burst_orders))
         )
@@ -1070,6 +1118,7 @@ class Suite:
             "concurrency": sizes.http_concurrency,
             "req_per_s": sizes.burst_orders / create_elapsed,
             "latency": latency_summary([latency for _, latency in created]),
+            "host_cpu": shares_since(host_before),
         }
         await self.settle()
 
@@ -1082,8 +1131,10 @@ class Suite:
             return sent, accepted, await reserving.expect(order_id)
 
         try:
-            started = now()
+            started, host_before = now(), read_host_cpu()
             timings = await asyncio.gather(*(confirm_one(order_id) for order_id in order_ids))
+            # Up to the last order seen reserved (give or take one poll)
+            host_during = shares_since(host_before)
         finally:
             await reserving.stop()
         last = max(reserved for _, _, reserved in timings)
@@ -1112,6 +1163,7 @@ class Suite:
             "polls": reserving.polls,
             "poll_seconds": reserving.poll_seconds,
             "confirmation_pdfs_per_s": pdfs_per_second(self.docs.created(order_ids)),
+            "host_cpu": host_during,
         }
         return create, burst
 
@@ -1484,6 +1536,36 @@ async def phase(
     return result
 
 
+def phase_host_cpu(
+    sampler: ProcessSampler,
+    labels: list[str],
+    within: dict[str, dict[str, dict[str, float] | None]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """The machine's CPU shares during each phase that has them (none off Linux), each followed
+    by the shares measured `within` it (the burst alone, say), by label."""
+    shares: dict[str, dict[str, float]] = {}
+    for label in labels:
+        rows = {label: sampler.host_between(f"{label} start", f"{label} end")}
+        rows.update((within or {}).get(label, {}))
+        shares.update((name, share) for name, share in rows.items() if share is not None)
+    return shares
+
+
+def print_host_cpu(host_cpu: dict[str, dict[str, float]]) -> None:
+    """How busy the machine was in each phase, and how much of its time the host took away."""
+    if not host_cpu:
+        return
+    print()
+    heading = "the machine, % of its CPU time"
+    print(f"{heading:<36} {'busy':>7} {'idle':>7} {'iowait':>7} {'steal':>7}")
+    print("-" * 68)
+    for label, share in host_cpu.items():
+        print(
+            f"{label:<36} {share['busy']:>7.1f} {share['idle']:>7.1f} {share['iowait']:>7.1f} "
+            f"{share['steal']:>7.1f}"
+        )
+
+
 async def start_sampling(interval: float) -> ProcessSampler:
     """Only a running suite on this machine is measured; its processes are sampled from now on."""
     refuse_remote_addresses()
@@ -1564,7 +1646,19 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         services_life_cpu / life["orders"],
         None if box_life_cpu is None else box_life_cpu / life["orders"],
     )
+    phases = ["postgres floor", "kafka floor", "reportlab floor", "create + burst"]
+    host_cpu = phase_host_cpu(
+        sampler,
+        [*phases, "single orders", "full life"],
+        {
+            "create + burst": {
+                "  the creates alone": create.get("host_cpu"),
+                "  the burst, to its last reserved": burst.get("host_cpu"),
+            }
+        },
+    )
     print_report(rows, processes)
+    print_host_cpu(host_cpu)
     print_statements(statements, life["orders"])
     return {
         "started_at": started.isoformat(timespec="seconds"),
@@ -1574,6 +1668,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         "floors": floors,
         "suite": results,
         "processes": processes,
+        "host_cpu": host_cpu,
         "statements": statements,
     }
 
@@ -1811,6 +1906,8 @@ def print_steady_report(run: dict[str, Any], memory: dict[str, Any]) -> None:
     )
     for failure in run["failures"]:
         print(f"  failed: {failure}")
+    if memory.get("host_cpu"):
+        print_host_cpu({"steady": memory["host_cpu"]})
     print()
     print(f"{'minute':>6} {'started':>8} {'completed':>10} {'p50 ms':>9} {'p99 ms':>9}")
     for row in run["per_minute"]:
@@ -1880,6 +1977,7 @@ async def steady_bench(steady: Steady) -> dict[str, Any]:
         "sample_seconds": steady.sample_seconds,
         "warmup_s": warmup,
         "cpu_seconds": sampler.between("steady start", "steady end"),
+        "host_cpu": sampler.host_between("steady start", "steady end"),
         "per_minute": {name: per_minute(points) for name, points in series.items()},
         "growth": {name: growth(points, warmup) for name, points in series.items()},
         "samples": series,
