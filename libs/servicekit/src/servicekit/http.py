@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servicekit.failures import database_unavailable
+from servicekit.failures import FailureKind, classify_failure, database_unavailable
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -185,6 +185,23 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_database_or_system(request: Request, exc: Exception) -> JSONResponse:
+        if classify_failure(exc) is FailureKind.CONFLICT:
+            # A deadlock or a serialization failure: the transaction lost a race and was rolled
+            # back whole, so the same request sent again may well succeed (as a unique
+            # violation's 409 says; with its Idempotency-Key where it has one).
+            log.warning(
+                "concurrent change on %s %s: %s",
+                request.method,
+                request.url.path,
+                f"{type(exc).__name__}: {exc}"[:300],
+            )
+            return problem_response(
+                409,
+                "Conflict",
+                "the request conflicted with changes made at the same time and was undone; "
+                "retry it",
+                request.url.path,
+            )
         if not database_unavailable(exc):
             return await on_unexpected(request, exc)
         # The database is away (a restart, a failover, no connection free): a client may retry,

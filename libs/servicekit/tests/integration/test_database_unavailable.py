@@ -1,8 +1,9 @@
-"""A request that fails because the database is away answers 503 with Retry-After; other
-failures keep their answers (ADR 53)."""
+"""A request that fails because the database is away answers 503 with Retry-After, one that lost
+a race with another answers 409; other failures keep their answers (ADR 53)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import httpx
@@ -95,5 +96,42 @@ async def test_other_failures_keep_their_answers(databases: TemporaryDatabases) 
         disk = await post(app_reading(sessions, "SELECT 1"), "/disk")
         assert disk.status_code == 500, disk.text
         assert disk.json()["title"] == "Internal Server Error"
+    finally:
+        await engine.dispose()
+
+
+async def test_a_request_that_loses_a_deadlock_answers_409_and_changes_nothing(
+    databases: TemporaryDatabases,
+) -> None:
+    """Two requests lock the same two rows in opposite orders: PostgreSQL breaks the deadlock
+    by failing one of them, which answers 409 (retry it) with its transaction undone."""
+    engine = make_engine(await databases.create("deadlock"))
+    sessions = make_sessionmaker(engine)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/count/{first}/{second}")
+    async def count(first: int, second: int) -> dict[str, str]:
+        async with sessions() as session, session.begin():
+            bump = text("UPDATE counters SET hits = hits + 1 WHERE id = :id")
+            await session.execute(bump, {"id": first})
+            await session.execute(text("SELECT pg_sleep(0.5)"))  # both hold their first row
+            await session.execute(bump, {"id": second})
+        return {"status": "done"}
+
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(text("CREATE TABLE counters (id int PRIMARY KEY, hits int)"))
+            await session.execute(text("INSERT INTO counters VALUES (1, 0), (2, 0)"))
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = await asyncio.gather(client.post("/count/1/2"), client.post("/count/2/1"))
+        assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+        [lost] = [r for r in answers if r.status_code == 409]
+        assert lost.headers["content-type"] == PROBLEM_JSON
+        assert "retry" in lost.json()["detail"]
+        async with sessions() as session:
+            hits = await session.execute(text("SELECT id, hits FROM counters ORDER BY id"))
+            assert [tuple(row) for row in hits] == [(1, 1), (2, 1)]  # the winner's alone
     finally:
         await engine.dispose()
