@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import CloudEvent, EventType
 from contracts.common import CustomerRef, ItemKind, OrderLine, OrderSnapshot, PaymentTerms, Totals
 from contracts.events import OrderCancelled
+from inventory.adapters.reservations import SqlReservationRepository
 from inventory.adapters.tables import order_demands, reservation_lines, stock_levels
 from inventory.adapters.transaction import in_transaction
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.bootstrap import build_spec
 from inventory.config import InventorySettings
 from inventory.domain.commands import AdjustStock
-from inventory.domain.model import AdjustmentKind
+from inventory.domain.model import AdjustmentKind, Backorder
 from inventory.domain.records import Adjustment
 from inventory.entrypoints.cli import MIGRATIONS_DIR
 from inventory.entrypoints.handlers import handle_order_cancelled, handle_order_confirmed
@@ -356,6 +357,63 @@ async def test_cancellation_releases_and_serves_the_waiting_order(inventory: Har
         m["kind"] for m in (await inventory.client.get(f"/stock/{code}/movements")).json()["items"]
     ]
     assert kinds == ["receipt", "reservation", "release", "reservation", "release"]
+
+
+async def test_a_release_started_again_after_its_writes_takes_effect_once(
+    inventory: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cancellation's unlocked read misses an order that waits for one more SKU (as when the
+    order is backordered meanwhile): the attempt releases, writes, then finds under its locks
+    that it must lock that SKU too, and starts again. Its savepoint undoes the first attempt's
+    writes, so the release, its movement and its event happen once."""
+    freed, missing = sku("FREED"), sku("MISSING")
+    await inventory.product(freed, "1")
+    await inventory.product(missing)
+    first = confirmed([(freed, "product", "1")])
+    waiting = confirmed([(freed, "product", "1"), (missing, "product", "1")])
+    await inventory.publish(first)
+    await inventory.events_of(str(first.subject))
+    await inventory.publish(waiting)
+    [short] = await inventory.events_of(str(waiting.subject))
+    assert short["type"] == EventType.STOCK_RESERVATION_FAILED.value
+    await inventory.settled()
+
+    real = SqlReservationRepository.backorders_involving
+    reads: list[list[str]] = []
+
+    async def first_read_misses_the_waiting_order(
+        self: SqlReservationRepository, skus: Collection[str]
+    ) -> list[Backorder]:
+        found = await real(self, skus)
+        reads.append([order.order_id for order in found])
+        return [] if len(reads) == 1 else found
+
+    monkeypatch.setattr(
+        SqlReservationRepository, "backorders_involving", first_read_misses_the_waiting_order
+    )
+    caplog.set_level(logging.INFO, logger="inventory.service_layer.locking")
+    await inventory.publish(cancelled(str(first.subject)))
+    await inventory.settled()
+
+    # Started again: the attempt's own read under the locks saw the waiting order.
+    assert any("starting again with more locks" in r.getMessage() for r in caplog.records)
+    assert len(reads) >= 3  # the missed read, the one under the locks, the second attempt's
+    assert [e["type"] for e in await inventory.events() if e["subject"] == first.subject] == [
+        EventType.STOCK_RESERVED.value,
+        EventType.STOCK_RELEASED.value,
+    ]
+    [line] = await inventory.reservations(str(first.subject))
+    assert (line["status"], line["released_quantity"]) == ("released", "1")
+    assert (await inventory.stock(freed))["reserved"] == 0
+    kinds = [
+        m["kind"] for m in (await inventory.client.get(f"/stock/{freed}/movements")).json()["items"]
+    ]
+    assert kinds == ["receipt", "reservation", "release"]
+    # The waiting order still waits: one of its SKUs has no stock.
+    assert [e["type"] for e in await inventory.events() if e["subject"] == waiting.subject] == [
+        EventType.STOCK_RESERVATION_FAILED.value
+    ]
+    assert all(ids == [str(waiting.subject)] for ids in reads)  # and was seen so each time
 
 
 async def test_partial_then_full_shipment_and_over_shipping(inventory: Harness) -> None:
