@@ -1564,6 +1564,22 @@ def print_host_cpu(host_cpu: dict[str, dict[str, float]]) -> None:
             f"{label:<36} {share['busy']:>7.1f} {share['idle']:>7.1f} {share['iowait']:>7.1f} "
             f"{share['steal']:>7.1f}"
         )
+    for line in stolen_phases(host_cpu):
+        print(line)
+
+
+# Above this share of steal in a phase, its rates say more about the host than about the suite.
+NOTABLE_STEAL_PERCENT = 5.0
+
+
+def stolen_phases(host_cpu: dict[str, dict[str, float]]) -> list[str]:
+    """A warning for each phase the host took a notable share of the machine from."""
+    return [
+        f"note: the host took {share['steal']:.0f} % of the machine's time during {label.strip()}; "
+        "its figures are not comparable with a run on a quiet host"
+        for label, share in host_cpu.items()
+        if share["steal"] >= NOTABLE_STEAL_PERCENT
+    ]
 
 
 async def start_sampling(interval: float) -> ProcessSampler:

@@ -76,3 +76,27 @@ def test_shares_within_a_phase_follow_it(
     assert list(shares) == ["create + burst", "the burst", "full life"]
     assert shares["create + burst"]["busy"] == 100.0
     assert shares["full life"]["idle"] == 100.0
+
+
+def test_a_phase_the_host_took_time_from_is_pointed_out(bench: ModuleType) -> None:
+    quiet = {"busy": 95.0, "idle": 4.9, "iowait": 0.0, "steal": 0.1}
+    stolen = {"busy": 70.0, "idle": 6.0, "iowait": 0.0, "steal": 24.0}
+    notes = bench.stolen_phases({"full life": quiet, "  the burst, to its last reserved": stolen})
+    assert notes == [
+        "note: the host took 24 % of the machine's time during the burst, to its last reserved; "
+        "its figures are not comparable with a run on a quiet host"
+    ]
+
+
+def test_the_table_ends_with_the_notes(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.print_host_cpu(
+        {
+            "kafka floor": {"busy": 60.0, "idle": 27.0, "iowait": 0.0, "steal": 13.0},
+            "full life": {"busy": 95.0, "idle": 4.9, "iowait": 0.0, "steal": 0.1},
+        }
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-3].split() == ["kafka", "floor", "60.0", "27.0", "0.0", "13.0"]
+    assert lines[-1].startswith("note: the host took 13 % of the machine's time during kafka")
