@@ -80,19 +80,6 @@ def children_of(pid: int) -> list[bench.ProcessStat]:
     return [stat for stat in bench.all_processes() if stat.ppid == pid]
 
 
-def tree_cpu(root: int) -> float:
-    processes = bench.all_processes()
-    by_parent: dict[int, list[bench.ProcessStat]] = {}
-    for stat in processes:
-        by_parent.setdefault(stat.ppid, []).append(stat)
-    total, stack = 0.0, [stat for stat in processes if stat.pid == root]
-    while stack:
-        stat = stack.pop()
-        total += stat.cpu_seconds
-        stack.extend(by_parent.get(stat.pid, []))
-    return total
-
-
 def service_process(replica: Replica) -> int:
     """The Python process under the replica's `uv run` launcher."""
     launcher = replica.launcher()
@@ -130,9 +117,13 @@ def work_counted(text: str) -> tuple[float, float]:
     return consumed, published
 
 
-def usage(replica: Replica) -> Usage:
-    consumed, published = metrics(port_of(service_process(replica)))
-    return Usage(tree_cpu(replica.launcher()), consumed, published)
+def usages(replicas: list[Replica]) -> dict[Replica, Usage]:
+    """Each replica's CPU so far (its process tree, as the bench counts a service's) and work."""
+    cpu = bench.ProcessSampler({replica.name: replica.launcher() for replica in replicas}).sample()
+    return {
+        replica: Usage(cpu[replica.name], *metrics(port_of(service_process(replica))))
+        for replica in replicas
+    }
 
 
 def wait_ready(port: int, limit: float = 120.0) -> None:
@@ -197,9 +188,9 @@ def measured(rate: float, minutes: float, services: list[str]) -> dict[Replica, 
     """Each replica's CPU and work over one steady load."""
     replicas = [Replica(service, number) for service in services for number in (1, 2)]
     time.sleep(10)  # the replicas just restarted have joined their groups and settled
-    before = {replica: usage(replica) for replica in replicas}
+    before = usages(replicas)
     steady_load(rate, minutes)
-    after = {replica: usage(replica) for replica in replicas}
+    after = usages(replicas)
     return {
         replica: Usage(
             after[replica].cpu_seconds - before[replica].cpu_seconds,
