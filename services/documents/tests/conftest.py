@@ -478,11 +478,17 @@ class FakeUnitOfWork:
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.events.append(event)
 
-    async def add_and_record(
+    async def add_new_and_record(
         self, document: Document, event: CloudEvent[Any], *, key: str | None = None
-    ) -> None:
-        await self.documents.add(document)
+    ) -> bool:
+        rows = self.documents.rows
+        taken = {(row.kind, row.reference) for row in rows.values()}
+        if document.id in rows or (document.kind, document.reference) in taken:
+            return False  # as the SQL statement's ON CONFLICT DO NOTHING, with no read of ours
+        document.created_at = document.updated_at = _now()
+        rows[document.id] = replace(document)
         await self.record(event, key=key)
+        return True
 
 
 class FakeStorage:

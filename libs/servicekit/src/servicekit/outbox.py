@@ -35,6 +35,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    exists,
     func,
     select,
 )
@@ -191,6 +192,28 @@ async def write_and_record(
     return written
 
 
+async def write_and_record_if_written(
+    session: AsyncSession,
+    outbox: Table,
+    write: ReturningInsert[Any],
+    parameters: Mapping[str, Any],
+    event: CloudEvent[Any],
+    *,
+    key: str | None = None,
+    numbered_by: Table | None = None,
+) -> Row[Any] | None:
+    """`write_and_record` for a `write` that may write nothing (an INSERT … ON CONFLICT DO
+    NOTHING RETURNING): `event` is recorded, and numbered, only if it wrote its row. That row,
+    or None when it wrote nothing (then nothing at all was written)."""
+    recording = outbox_row if numbered_by is None else numbered_outbox_row
+    row = recording(event, key=key)
+    statement = _written_and_recorded_if_written(write, outbox, numbered_by)
+    written: Row[Any] | None = (await session.execute(statement, {**parameters, **row})).first()
+    if written is not None:
+        wake_relay_after_commit(session)
+    return written
+
+
 @functools.cache  # per statement, outbox and counters: built once
 def _written_and_recorded(
     write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None
@@ -200,6 +223,19 @@ def _written_and_recorded(
         record = outbox_insert(outbox)
     else:
         record = numbered_outbox_insert(outbox, numbered_by)
+    return select(*written.c).add_cte(record.cte("recorded"))
+
+
+@functools.cache  # per statement, outbox and counters: built once
+def _written_and_recorded_if_written(
+    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None
+) -> Select[Any]:
+    written = write.cte("written")
+    wrote = exists(written.select())
+    if numbered_by is None:
+        record = outbox_insert_if(outbox, wrote)
+    else:
+        record = numbered_outbox_insert_if(outbox, numbered_by, wrote)
     return select(*written.c).add_cte(record.cte("recorded"))
 
 
@@ -348,14 +384,27 @@ def _numbered_insert(outbox: Table, numbering: CTE) -> Insert:
     )
 
 
+_OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "key", "payload", "headers")
+
+
 @functools.cache
 def outbox_insert(outbox: Table) -> Insert:
     """The outbox's INSERT, built once; the value of each column is the parameter `new_<column>`
     (a column's own name is reserved for SQLAlchemy's automatic parameters)."""
-    columns = ("event_id", "event_type", "topic", "key", "payload", "headers")
     return outbox.insert().values(
-        {column: bindparam(f"new_{column}", type_=outbox.c[column].type) for column in columns}
+        {
+            column: bindparam(f"new_{column}", type_=outbox.c[column].type)
+            for column in _OUTBOX_COLUMNS
+        }
     )
+
+
+def outbox_insert_if(outbox: Table, when: ColumnElement[bool]) -> Insert:
+    """`outbox_insert` as a part of the caller's statement that records the event only if
+    `when` holds (a condition on its other parts). Built per call: the caller builds its
+    statement once."""
+    values = [bindparam(f"new_{column}", type_=outbox.c[column].type) for column in _OUTBOX_COLUMNS]
+    return outbox.insert().from_select(list(_OUTBOX_COLUMNS), select(*values).where(when))
 
 
 @dataclass(frozen=True, slots=True)

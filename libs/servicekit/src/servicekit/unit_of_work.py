@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import ReturningInsert
 
 from contracts import CloudEvent
-from servicekit.outbox import add_to_outbox, write_and_record
+from servicekit.outbox import add_to_outbox, write_and_record, write_and_record_if_written
 from servicekit.sequencing import EVENT_SEQUENCES
 
 
@@ -145,6 +145,27 @@ class SqlUnitOfWorkBase:
         """`write` (an INSERT … RETURNING of one row) with `parameters`, and `record(event,
         key=key)`, in one statement (`servicekit.outbox.write_and_record`); what it returns."""
         return await write_and_record(
+            self.session,
+            self.outbox,
+            write,
+            parameters,
+            event,
+            key=key,
+            numbered_by=self._numbering(event),
+        )
+
+    async def write_and_record_if_written(
+        self,
+        write: ReturningInsert[Any],
+        parameters: Mapping[str, Any],
+        event: CloudEvent[Any],
+        *,
+        key: str | None = None,
+    ) -> Row[Any] | None:
+        """`write_and_record` for a `write` that may write nothing (INSERT … ON CONFLICT DO
+        NOTHING RETURNING): `event` is recorded only with its row; None when neither was
+        written (`servicekit.outbox.write_and_record_if_written`)."""
+        return await write_and_record_if_written(
             self.session,
             self.outbox,
             write,

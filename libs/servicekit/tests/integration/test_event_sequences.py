@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, event, select
+from sqlalchemy import Column, MetaData, String, Table, bindparam, event, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts import CloudEvent, EventType, new_event
@@ -134,3 +135,49 @@ async def test_without_counters_events_carry_no_sequence(outbox: Outbox) -> None
         plain = new_metadata().tables["outbox"]
         await SqlUnitOfWorkBase(session, plain).record(cancelled(order_id))
     assert await outbox.sequences(order_id) == [None]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
+async def test_an_event_is_recorded_only_with_the_row_its_statement_writes(
+    databases: TemporaryDatabases, numbered: bool
+) -> None:
+    metadata = new_metadata()
+    if numbered:
+        add_event_sequences_table(metadata)
+    marks = Table("marks", metadata, Column("id", String(40), primary_key=True))
+    engine = make_engine(await databases.create("written"))
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    sessions = make_sessionmaker(engine)
+    mark = (
+        insert(marks)
+        .values(id=bindparam("mark_id", type_=String))
+        .on_conflict_do_nothing()
+        .returning(marks.c.id)
+    )
+    order_id = str(uuid.uuid4())
+    try:
+        written = []
+        for _ in range(2):
+            async with sessions() as session, session.begin():
+                uow = SqlUnitOfWorkBase(session, metadata)
+                written.append(
+                    await uow.write_and_record_if_written(
+                        mark, {"mark_id": order_id}, cancelled(order_id)
+                    )
+                )
+        assert written[0] is not None
+        assert written[0].id == order_id
+        assert written[1] is None  # its row was there: neither it nor the event written
+        async with sessions() as session, session.begin():
+            await SqlUnitOfWorkBase(session, metadata).record(cancelled(order_id))
+        outbox = metadata.tables["outbox"]
+        async with sessions() as session:
+            payloads = (
+                await session.execute(select(outbox.c.payload).where(outbox.c.key == order_id))
+            ).scalars()
+            sequences = [json.loads(payload)["sequence"] for payload in payloads]
+        # Two events, the second numbered 2: the statement that wrote nothing took no number.
+        assert sequences == ([1, 2] if numbered else [None, None])
+    finally:
+        await engine.dispose()

@@ -117,7 +117,7 @@ async def test_a_document_is_added_and_found_by_id_and_reference(uow: UnitOfWork
     assert await uow.documents.get(uuid.uuid4()) is None
 
 
-async def test_a_document_and_its_event_are_added_in_one_statement(
+async def test_a_new_document_and_its_event_are_added_in_one_statement_or_not_at_all(
     contract_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with contract_sessions() as session, session.begin():
@@ -128,13 +128,19 @@ async def test_a_document_and_its_event_are_added_in_one_statement(
         )
         events = [generated_event(document, cause) for document in (first, second)]
         with statements_sent(session.get_bind()) as sent:
-            await uow.add_and_record(first, events[0])
+            assert await uow.add_new_and_record(first, events[0])
         assert len(sent) == 1, sent  # the row and the event
         # The relay is woken after the commit, by no statement of the transaction (ADR 45).
         assert "pg_notify" not in sent[0]
         with statements_sent(session.get_bind()) as sent:
-            await uow.add_and_record(second, events[1])
+            assert await uow.add_new_and_record(second, events[1])
         assert len(sent) == 1, sent
+        # The number shown already, under another id: neither the row nor its event.
+        again = replace(a_document(), id=uuid.uuid4(), sha256="c" * 64)
+        with statements_sent(session.get_bind()) as sent:
+            assert not await uow.add_new_and_record(again, generated_event(again, cause))
+        assert len(sent) == 1, sent
+        assert await uow.documents.get(again.id) is None
 
         assert first.created_at is not None
         assert await uow.documents.get(first.id) == first

@@ -270,3 +270,22 @@ async def test_a_revision_is_a_new_confirmation_and_the_earlier_one_is_kept(
     assert second.document.kind is DocumentKind.ORDER_CONFIRMATION
     assert set(uow.documents.rows) == {first.document.id, second.document.id}
     assert [e.data.reference for e in uow.events] == ["SO-2026-000001", "SO-2026-000001-R2"]
+
+
+async def test_a_new_document_is_written_with_nothing_read_first(
+    uow, storage, renderer, order_builder, monkeypatch
+) -> None:
+    looked_up: list[str] = []
+    by_reference = uow.documents.get_by_reference
+
+    async def noting(kind: DocumentKind, reference: str, **options: Any) -> Document | None:
+        looked_up.append(reference)
+        return await by_reference(kind, reference, **options)
+
+    monkeypatch.setattr(uow.documents, "get_by_reference", noting)
+    first = confirmed(order_builder(ORDER, "SO-2026-000001", line_count=1))
+    assert (await generate(uow, storage, renderer, first)).outcome is Outcome.CREATED
+    assert looked_up == []  # the insert itself says whether the number is shown already
+    again = await generate(uow, storage, renderer, first)
+    assert again.outcome is Outcome.UNCHANGED
+    assert looked_up == ["SO-2026-000001"]  # shown already: the row is read, and locked

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from documents.adapters.repositories.documents import (
-    ADDING,
+    ADDING_NEW,
     SqlDocumentRepository,
     adding_parameters,
 )
@@ -38,9 +38,15 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
         self.statements = SqlStatementRepository(session)
         self.order_snapshots = SqlOrderSnapshotRepository(session)
 
-    async def add_and_record(
+    async def add_new_and_record(
         self, document: Document, event: CloudEvent[Any], *, key: str | None = None
-    ) -> None:
-        """`documents.add(document)` and `record(event, key=key)`: one statement."""
-        added = await self.write_and_record(ADDING, adding_parameters(document), event, key=key)
+    ) -> bool:
+        """`documents.add(document)` and `record(event, key=key)` in one statement, unless a
+        document of its kind and number is there already: then neither (False)."""
+        added = await self.write_and_record_if_written(
+            ADDING_NEW, adding_parameters(document), event, key=key
+        )
+        if added is None:
+            return False
         document.created_at, document.updated_at = added.created_at, added.updated_at
+        return True

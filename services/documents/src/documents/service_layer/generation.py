@@ -67,22 +67,32 @@ async def generate_document(
     """Render and store `printable`, caused by the event `cause` about order (or quote)
     `subject`."""
     kind, reference = printable.kind, printable.number
-    owner = "quote" if kind.about_quote else "order"
-    if kind.about_purchase_order:
-        owner = "purchase order"
+    content = await renderer.render(printable)
+    sha256 = hashlib.sha256(content).hexdigest()
+
+    # Most documents are new: the row and its event are written unless a document shows the
+    # number already, with nothing read first (one round trip fewer). The file is stored before
+    # the commit either way, so the committed row never points at a file that is not there,
+    # and a retry renders the same bytes and rewrites the same key.
+    document = _new_document(printable, subject, cause, content, sha256)
+    if await uow.add_new_and_record(document, generated_event(document, cause)):
+        await storage.put(document.storage_key, content)
+        log.info("%s %s created (%d bytes)", kind.value, reference, len(content))
+        return Generated(document, Outcome.CREATED)
+
     existing = await uow.documents.get_by_reference(kind, reference, for_update=True)
-    if existing is not None and existing.subject_id != printable.subject_id:
+    if existing is None:  # its row was deleted since the insert met it: the retry adds it
+        raise RuntimeError(f"{kind.value} {reference} was there a moment ago and is gone")
+    if existing.subject_id != printable.subject_id:
+        owner = "quote" if kind.about_quote else "order"
+        if kind.about_purchase_order:
+            owner = "purchase order"
         raise ReferenceTaken(
             f"{kind.value} {reference} already belongs to {owner} {existing.subject_id}, "
             f"not {printable.subject_id}"
         )
-    doc_id = existing.id if existing is not None else document_id(subject, kind, reference)
-
-    content = await renderer.render(printable)
-    sha256 = hashlib.sha256(content).hexdigest()
-    key = storage_key(kind, doc_id, sha256)  # as `new_document_key` has it for a new document
-
-    if existing is not None and existing.sha256 == sha256 and existing.storage_key == key:
+    key = storage_key(kind, existing.id, sha256)
+    if existing.sha256 == sha256 and existing.storage_key == key:
         if await _intact(storage, existing):
             log.info("%s %s is already stored, unchanged", kind.value, reference)
             return Generated(existing, Outcome.UNCHANGED)
@@ -90,41 +100,45 @@ async def generate_document(
         await storage.put(key, content)
         return Generated(existing, Outcome.RESTORED)
 
-    # The file first: if the transaction then fails, a retry renders the same bytes and
-    # rewrites the same key; the row never points at a file that is not there.
     await storage.put(key, content)
-    if existing is None:
-        document = Document(
-            id=doc_id,
-            order_id=printable.subject_id if kind.about_order else None,
-            quote_id=printable.subject_id if kind.about_quote else None,
-            purchase_order_id=printable.subject_id if kind.about_purchase_order else None,
-            kind=kind,
-            reference=reference,
-            filename=filename_for(reference),
-            content_type=PDF,
-            size=len(content),
-            sha256=sha256,
-            storage_key=key,
-            source_event_id=cause.id,
-            template_id=printable.template_id,
-            language=printable.language,
-        )
-        await uow.add_and_record(document, generated_event(document, cause))  # one round trip
-        outcome = Outcome.CREATED
-    else:
-        document = existing
-        document.size = len(content)
-        document.sha256 = sha256
-        document.storage_key = key
-        document.source_event_id = cause.id
-        document.template_id = printable.template_id
-        document.language = printable.language
-        await uow.documents.update(document)
-        await uow.record(generated_event(document, cause))
-        outcome = Outcome.UPDATED
-    log.info("%s %s %s (%d bytes)", kind.value, reference, outcome.value, len(content))
-    return Generated(document, outcome)
+    existing.size = len(content)
+    existing.sha256 = sha256
+    existing.storage_key = key
+    existing.source_event_id = cause.id
+    existing.template_id = printable.template_id
+    existing.language = printable.language
+    await uow.documents.update(existing)
+    await uow.record(generated_event(existing, cause))
+    log.info("%s %s updated (%d bytes)", kind.value, reference, len(content))
+    return Generated(existing, Outcome.UPDATED)
+
+
+def _new_document(
+    printable: PrintableDocument,
+    subject: str,
+    cause: CloudEvent[Any],
+    content: bytes,
+    sha256: str,
+) -> Document:
+    """`printable` rendered as `content`, as a document that no row shows yet."""
+    kind = printable.kind
+    doc_id = document_id(subject, kind, printable.number)
+    return Document(
+        id=doc_id,
+        order_id=printable.subject_id if kind.about_order else None,
+        quote_id=printable.subject_id if kind.about_quote else None,
+        purchase_order_id=printable.subject_id if kind.about_purchase_order else None,
+        kind=kind,
+        reference=printable.number,
+        filename=filename_for(printable.number),
+        content_type=PDF,
+        size=len(content),
+        sha256=sha256,
+        storage_key=storage_key(kind, doc_id, sha256),  # as `new_document_key` has it
+        source_event_id=cause.id,
+        template_id=printable.template_id,
+        language=printable.language,
+    )
 
 
 def new_document_key(printable: PrintableDocument, content: bytes) -> str | None:

@@ -130,9 +130,10 @@ class UnitOfWork(RecordsEvents, Protocol):
     @property
     def order_snapshots(self) -> OrderSnapshotRepository: ...
 
-    async def add_and_record(
+    async def add_new_and_record(
         self, document: Document, event: CloudEvent[Any], *, key: str | None = None
-    ) -> None:
-        """`documents.add(document)`, then `record(event, key=key)`: one round trip where the
-        store can."""
+    ) -> bool:
+        """`documents.add(document)`, then `record(event, key=key)` (one round trip where the
+        store can), unless a document of its kind and number, or its id, is there already:
+        then neither, and False."""
         ...

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.sql.dml import ReturningInsert
 
 from documents.adapters.repositories import rows
@@ -61,16 +62,18 @@ _ADDED_COLUMNS = tuple(
     column.name for column in documents.c if column.name not in ("created_at", "updated_at")
 )
 
-# A new document's row from `adding_parameters` (`document_<column>`), giving back its times:
-# for a statement that runs it as a `WITH` (the unit of work's `add_and_record`).
-ADDING: ReturningInsert[Any] = (
-    documents.insert()
+# A new document's row from `adding_parameters` (`document_<column>`), giving back its times,
+# or nothing when a document of its kind and number (or its id) is there already: for a
+# statement that runs it as a `WITH` (the unit of work's `add_new_and_record`).
+ADDING_NEW: ReturningInsert[Any] = (
+    insert(documents)
     .values(
         {
             name: bindparam(f"document_{name}", type_=documents.c[name].type)
             for name in _ADDED_COLUMNS
         }
     )
+    .on_conflict_do_nothing()
     .returning(documents.c.created_at, documents.c.updated_at)
 )
 
