@@ -81,6 +81,17 @@ def started_ahead(storage: Any, *numbers: str) -> RenderedAhead:
     return ahead
 
 
+class Confirmations:
+    """Builds an order's confirmation from an event about it (`printable`); notes each build."""
+
+    def __init__(self) -> None:
+        self.built: list[str] = []
+
+    async def __call__(self, event: Any, uow: Any) -> PrintableDocument:
+        self.built.append(event.data.order_id)
+        return printable(event.data.order_id)
+
+
 async def test_a_started_render_is_taken_by_an_equal_document_once(fake_storage: Any) -> None:
     renderer = Noting()
     ahead = rendered_ahead(renderer, fake_storage)
@@ -132,11 +143,8 @@ async def test_a_batch_preparation_starts_the_renders_its_handlers_take(
     renderer.release.set()
     storage = fake_storage
     handlers = DocumentHandlers(renderer, storage)
-    built: list[str] = []
-
-    async def confirmation(event: Any, uow: Any) -> PrintableDocument:
-        built.append(event.data.order_id)
-        return printable(event.data.order_id)
+    confirmation = Confirmations()
+    built = confirmation.built
 
     prepare = handlers.rendering_ahead({EventType.ORDER_CANCELLED: confirmation})
     session: Any = SimpleNamespace(info={})
@@ -191,3 +199,42 @@ async def test_a_store_that_fails_ahead_fails_the_handler_that_takes_its_render(
     with pytest.raises(OSError, match="cannot write key-1"):
         await ahead.render(printable("1"))
     assert ahead.stored == frozenset()
+
+
+async def test_a_handler_takes_the_document_built_ahead_when_its_event_is_alone_on_its_subject(
+    fake_storage: Any,
+) -> None:
+    renderer = Noting()
+    renderer.release.set()
+    handlers = DocumentHandlers(renderer, fake_storage)
+    confirmation = Confirmations()
+    built = confirmation.built
+
+    prepare = handlers.rendering_ahead({EventType.ORDER_CANCELLED: confirmation})
+    session: Any = SimpleNamespace(info={})
+    alone, first, second = order_cancelled("a"), order_cancelled("b"), order_cancelled("b")
+    await prepare(session, [alone, first, second])
+    assert built == ["a", "b", "b"]
+    uow: Any = SimpleNamespace(session=session)
+
+    # Built ahead: taken as it is, once, with nothing read or built again.
+    assert await handlers.printable(alone, uow, confirmation) == printable("a")
+    assert built == ["a", "b", "b"]
+    assert await handlers.printable(alone, uow, confirmation) == printable("a")
+    assert built == ["a", "b", "b", "a"]
+    # Two events about one order: an earlier handler may write what the later one reads, so
+    # each builds its own.
+    assert await handlers.printable(second, uow, confirmation) == printable("b")
+    assert built == ["a", "b", "b", "a", "b"]
+
+
+async def test_without_a_batch_preparation_a_handler_builds_its_document(
+    fake_storage: Any,
+) -> None:
+    handlers = DocumentHandlers(Noting(), fake_storage)
+    confirmation = Confirmations()
+    built = confirmation.built
+
+    uow: Any = SimpleNamespace(session=SimpleNamespace(info={}))  # handled one by one
+    assert await handlers.printable(order_cancelled("a"), uow, confirmation) == printable("a")
+    assert built == ["a"]

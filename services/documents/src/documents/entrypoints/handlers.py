@@ -16,6 +16,7 @@ stores of their files, side by side.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -62,13 +63,27 @@ class DocumentHandlers:
         async def prepare(session: AsyncSession, events: Sequence[CloudEvent[Any]]) -> None:
             uow = SqlUnitOfWork(session)
             ahead = RenderedAhead(self.renderer, self.storage, new_document_key)
+            about = Counter(event.subject for event in events)
             for event in events:
                 printable_of = printables.get(EventType(event.type))
                 if printable_of is not None:
-                    ahead.start(await printable_of(event, uow))
+                    printable = await printable_of(event, uow)
+                    ahead.start(printable)
+                    if about[event.subject] == 1:  # no earlier handler writes about it
+                        ahead.keep_built(event.id, printable)
             session.info[_RENDERED_AHEAD] = ahead
 
         return prepare
+
+    async def printable(
+        self, event: CloudEvent[Any], uow: SqlUnitOfWork, build: PrintableOf
+    ) -> PrintableDocument:
+        """What `build` makes of `event`: the document its batch's preparation built, if it
+        kept it for this handler (`RenderedAhead.built_for`)."""
+        ahead: RenderedAhead | None = uow.session.info.get(_RENDERED_AHEAD)
+        if ahead is not None and (built := ahead.built_for(event.id)) is not None:
+            return built
+        return await build(event, uow)
 
     async def handle_order_confirmed(
         self, event: CloudEvent[OrderConfirmed], session: AsyncSession
@@ -76,7 +91,9 @@ class DocumentHandlers:
         """Render and store the order confirmation."""
         uow = SqlUnitOfWork(session)
         await keep_order(uow, event.data.order, event.sequence)  # for its delivery notes
-        await self.generate(event, uow, await self.order_confirmation(event, uow), "order")
+        await self.generate(
+            event, uow, await self.printable(event, uow, self.order_confirmation), "order"
+        )
 
     async def order_confirmation(
         self, event: CloudEvent[OrderConfirmed], uow: SqlUnitOfWork
@@ -90,7 +107,9 @@ class DocumentHandlers:
         """Render and store the confirmation again, as the order's new revision."""
         uow = SqlUnitOfWork(session)
         await keep_order(uow, event.data.order, event.sequence)  # its shipments print this one
-        await self.generate(event, uow, await self.revised_confirmation(event, uow), "order")
+        await self.generate(
+            event, uow, await self.printable(event, uow, self.revised_confirmation), "order"
+        )
 
     async def revised_confirmation(
         self, event: CloudEvent[OrderRevised], uow: SqlUnitOfWork
@@ -103,7 +122,7 @@ class DocumentHandlers:
     ) -> None:
         """Render and store the invoice, in the template its order's confirmation asked for."""
         uow = SqlUnitOfWork(session)
-        await self.generate(event, uow, await self.invoice(event, uow), "order")
+        await self.generate(event, uow, await self.printable(event, uow, self.invoice), "order")
 
     async def invoice(
         self, event: CloudEvent[InvoiceIssued], uow: SqlUnitOfWork
@@ -118,7 +137,7 @@ class DocumentHandlers:
         """Render and store the credit note, in the template its order's confirmation asked
         for (as its invoice was)."""
         uow = SqlUnitOfWork(session)
-        await self.generate(event, uow, await self.credit_note(event, uow), "order")
+        await self.generate(event, uow, await self.printable(event, uow, self.credit_note), "order")
 
     async def credit_note(
         self, event: CloudEvent[CreditNoteIssued], uow: SqlUnitOfWork
@@ -130,7 +149,7 @@ class DocumentHandlers:
     async def handle_quote_sent(self, event: CloudEvent[QuoteSent], session: AsyncSession) -> None:
         """Render and store the quotation."""
         uow = SqlUnitOfWork(session)
-        await self.generate(event, uow, await self.quotation(event, uow), "quote")
+        await self.generate(event, uow, await self.printable(event, uow, self.quotation), "quote")
 
     async def quotation(
         self, event: CloudEvent[QuoteSent], uow: SqlUnitOfWork

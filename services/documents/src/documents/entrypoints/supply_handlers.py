@@ -45,7 +45,8 @@ class SupplyHandlers:
     ) -> None:
         """Render and store the shipment's delivery note, from the order as last confirmed."""
         uow = SqlUnitOfWork(session)
-        await self.documents.generate(event, uow, await self.delivery_note(event, uow), "order")
+        printable = await self.documents.printable(event, uow, self.delivery_note)
+        await self.documents.generate(event, uow, printable, "order")
 
     async def delivery_note(
         self, event: CloudEvent[ShipmentDispatched], uow: SqlUnitOfWork

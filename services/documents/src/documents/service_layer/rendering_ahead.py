@@ -13,6 +13,13 @@ rendered and stored as before.
 
 A file stored ahead whose handler then fails is left behind, as one stored before a crash is:
 no row points at it, and a retry writes the same key again.
+
+The printable document built for an event is kept for its handler too (`built_for`), so the
+handler neither reads nor builds it again, when the event is the only one of its batch about
+its subject: what an earlier handler of the batch wrote about that subject could make the
+handler's own build differ. The preparation reads in the handlers' transaction, before any of
+them runs; another transaction's commit in between is no different from the handler running
+a moment earlier.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class RenderedAhead:
         self._key_of = key_of
         self._started: list[tuple[PrintableDocument, asyncio.Future[bytes]]] = []
         self._stored: set[str] = set()
+        self._built: dict[str, PrintableDocument] = {}
 
     @property
     def started(self) -> int:
@@ -47,6 +55,14 @@ class RenderedAhead:
     def stored(self) -> frozenset[str]:
         """Keys written ahead."""
         return frozenset(self._stored)
+
+    def keep_built(self, event_id: str, document: PrintableDocument) -> None:
+        """`document` is what the handler of event `event_id` would build (`built_for`)."""
+        self._built[event_id] = document
+
+    def built_for(self, event_id: str) -> PrintableDocument | None:
+        """The printable document kept for the handler of event `event_id`, once."""
+        return self._built.pop(event_id, None)
 
     def start(self, document: PrintableDocument) -> None:
         """Start rendering (and storing) `document` now, for a later `render` of an equal
@@ -67,7 +83,7 @@ class RenderedAhead:
 
     async def render(self, document: PrintableDocument) -> bytes:
         for index, (started, future) in enumerate(self._started):
-            if started == document:
+            if started is document or started == document:
                 del self._started[index]
                 return await future
         return await self._renderer.render(document)
