@@ -12,14 +12,22 @@ consumed and processed, events its relay published) and its CPU from /proc.
 Usage, with the stack up in the split shape with two worker replicas:
 
     SUITE_TOPOLOGY=split SUITE_WORKER_REPLICAS=2 make up
-    git worktree add ../before <commit> && (cd ../before && uv sync --frozen)
+    git worktree add ../before <commit>
+    (cd ../before && uv sync --frozen --python /usr/bin/python3.11)
     uv run python scripts/replica_ab.py --other ../before --rate 10 --minutes 3
+
+The other checkout must run the same Python as this one (`make setup` syncs with the
+distribution's, as above; `.venv/pyvenv.cfg` says which): a slower interpreter's replica would
+look like slower code, so the script refuses two different ones.
 
 Events consumed and events published cost different amounts, and the replicas do not always
 get the same mix of them (partitions and outbox shards are handed out separately): a run whose
 two replicas' mix differed by more than 5 points of published share is left out of the ratio,
-and a service left with no run is reported as not comparable. Billing's and documents' replicas
-usually share their work evenly; orders' and inventory's often do not.
+and a service left with no run is compared place by place instead: each replica place against
+itself across the two runs, when its mix was the same in both (the mix then follows the place,
+not the code). That comparison is across time, so the machine's drift between the runs is not
+cancelled, and it is labelled so. Billing's and documents' replicas usually share their work
+evenly; orders' and inventory's usually do not.
 
 Both commits must read the same databases and topics: a change of schema or contract between
 them is not something this can compare. The replicas are left running this checkout at the end.
@@ -227,6 +235,27 @@ def paired_ratio(runs: list[tuple[Usage, Usage]]) -> float | None:
     return math.prod(kept) ** (1 / len(kept)) if kept else None
 
 
+def same_place_ratio(this_first: dict[int, Usage], other_first: dict[int, Usage]) -> float | None:
+    """This checkout's CPU per event over the other's, each replica place (1, 2) compared with
+    itself across the two runs (`this_first`: the run where place 1 ran this checkout) when it
+    did comparable work in both: for a service whose mix of work follows the place, not the code.
+    The geometric mean over the places kept; None if neither was. Runs one after the other are
+    exposed to the machine's drift between them, which the side-by-side ratio cancels."""
+    pairs = [(this_first[1], other_first[1]), (other_first[2], this_first[2])]
+    ratios = [per_event_ms(this) / per_event_ms(other) for this, other in pairs]
+    kept = [r for r, (this, other) in zip(ratios, pairs, strict=True) if comparable(this, other)]
+    return math.prod(kept) ** (1 / len(kept)) if kept else None
+
+
+def interpreter_of(checkout: Path) -> str:
+    """The Python a checkout's environment runs (`.venv/pyvenv.cfg`: where, which version)."""
+    found = {}
+    for line in (checkout / ".venv" / "pyvenv.cfg").read_text().splitlines():
+        name, _, value = line.partition("=")
+        found[name.strip()] = value.strip()
+    return f"{found.get('home', '?')} {found.get('version_info', '?')}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--other", type=Path, required=True, help="the other commit's checkout")
@@ -237,8 +266,15 @@ def main() -> int:
     other = arguments.other.resolve()
     if not (other / ".venv" / "bin" / "python").exists():
         parser.error(f"{other} has no .venv: run `uv sync --frozen` in it first")
-    services = [service for service in arguments.services.split(",") if service]
     this = HERE
+    if interpreter_of(this) != interpreter_of(other):
+        # A slower interpreter's replica would look like slower code.
+        parser.error(
+            f"the checkouts run different Pythons ({interpreter_of(this)} here, "
+            f"{interpreter_of(other)} there): in {other}, run "
+            f"`uv sync --frozen --python {interpreter_of(this).split()[0]}/python3`"
+        )
+    services = [service for service in arguments.services.split(",") if service]
     placements = ((this, other), (other, this))  # (replica 1, replica 2) per run
     runs: list[dict[Replica, Usage]] = []
     try:
@@ -273,10 +309,20 @@ def main() -> int:
                 (spent[Replica(service, this_number)], spent[Replica(service, 3 - this_number)])
             )
         paired = paired_ratio(pairs)
-        if paired is None:
+        if paired is not None:
+            print(f"{service:<10} this / other, CPU per event: {paired:.3f}")
+            continue
+        placed = same_place_ratio(
+            {number: runs[0][Replica(service, number)] for number in (1, 2)},
+            {number: runs[1][Replica(service, number)] for number in (1, 2)},
+        )
+        if placed is None:
             print(f"{service:<10} not comparable: its replicas' work differed in mix in every run")
         else:
-            print(f"{service:<10} this / other, CPU per event: {paired:.3f}")
+            print(
+                f"{service:<10} this / other, CPU per event: {placed:.3f} (each place against "
+                "itself across the runs: the mix followed the place; not side by side)"
+            )
     return 0
 
 

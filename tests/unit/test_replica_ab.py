@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -61,3 +62,28 @@ def test_the_paired_ratio_keeps_the_runs_whose_replicas_did_the_same_mix(
     mixed = [same_mix[0], (usage(6.4, 1600.0, 400.0), usage(5.0, 500.0, 500.0))]
     assert replica_ab.paired_ratio(mixed) == pytest.approx(0.9)
     assert replica_ab.paired_ratio(mixed[1:]) is None
+
+
+def test_a_mix_that_follows_the_place_is_compared_place_by_place(
+    replica_ab: ModuleType,
+) -> None:
+    usage = replica_ab.Usage
+    # Place 1 publishes 10 % of its events in both runs, place 2 50 %: never alike side by side.
+    # `this_first`: place 1 runs this checkout and place 2 the other; `other_first` the reverse.
+    this_first = {1: usage(9.0, 900.0, 100.0), 2: usage(15.0, 500.0, 500.0)}
+    other_first = {1: usage(10.0, 900.0, 100.0), 2: usage(12.0, 500.0, 500.0)}
+    # Place 1: this 9.0 ms per event against the other's 10.0; place 2: this 12.0 against 15.0.
+    assert replica_ab.same_place_ratio(this_first, other_first) == pytest.approx((0.9 * 0.8) ** 0.5)
+    # Place 2's mix changed between the runs: only place 1 is kept.
+    other_first[2] = usage(12.0, 900.0, 100.0)
+    assert replica_ab.same_place_ratio(this_first, other_first) == pytest.approx(0.9)
+
+
+def test_a_checkouts_python_is_read_from_its_environment(
+    replica_ab: ModuleType, tmp_path: Path
+) -> None:
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text(
+        "home = /usr/bin\nimplementation = CPython\nversion_info = 3.11.2\n"
+    )
+    assert replica_ab.interpreter_of(tmp_path) == "/usr/bin 3.11.2"
