@@ -3,15 +3,13 @@ published ones, read from its Prometheus text."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from .conftest import SCRIPTS
+from .conftest import script_module
 
 METRICS = """\
 # HELP suite_events_consumed_total Events taken from Kafka, by outcome
@@ -27,13 +25,8 @@ suite_outbox_published_created{service="orders",topic="orders.events"} 1.7e9
 
 @pytest.fixture(scope="module")
 def replica_ab(bench: ModuleType) -> Iterator[ModuleType]:
-    spec = importlib.util.spec_from_file_location("replica_ab", SCRIPTS / "replica_ab.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(sys.modules, "replica_ab", module)
-        spec.loader.exec_module(module)
+    """scripts/replica_ab.py (it imports bench, loaded first)."""
+    with script_module("replica_ab") as module:
         yield module
 
 
