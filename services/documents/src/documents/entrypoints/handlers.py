@@ -11,7 +11,8 @@ invoice is printed in the template its order's confirmation asked for.
 
 Each rendering handler builds its printable document first (reads only); a batch's preparation
 (`rendering_ahead`) builds them all before the handlers run and starts their renders, and the
-stores of their files, side by side.
+stores of their files, side by side, and a handler whose event is the only one of the batch
+about its subject takes the document built for it (`printable`, ADR 54).
 """
 
 from __future__ import annotations
