@@ -80,8 +80,13 @@ def verdict(first: list[float], second: list[float], unit: str) -> str:
     (`worse`), with the chance of a split as clean between groups of those sizes whatever the
     code (the exact two-sided rank test: 2 / C(n + m, n)); `apart` when that chance is above
     `CHANCE`, which two runs a side always is (1 in 3); `overlap` when neither group won."""
+    return judged(first, second, unit)[0]
+
+
+def judged(first: list[float], second: list[float], unit: str) -> tuple[str, float | None]:
+    """`verdict`'s words, and the chance of the split when it calls a difference (else None)."""
     if len(first) < 2 or len(second) < 2:
-        return ""
+        return "", None
     if unit in LOWER_IS_BETTER:
         first, second = [-value for value in first], [-value for value in second]
     if min(second) > max(first):
@@ -89,11 +94,11 @@ def verdict(first: list[float], second: list[float], unit: str) -> str:
     elif max(second) < min(first):
         direction = "worse"
     else:
-        return "overlap"
+        return "overlap", None
     chance = 2 / math.comb(len(first) + len(second), len(first))
     if chance > CHANCE:
-        return f"apart, too few runs to tell (chance {chance:.2f})"
-    return f"{direction} (chance {chance:.2f})"
+        return f"apart, too few runs to tell (chance {chance:.2f})", None
+    return f"{direction} (chance {chance:.2f})", chance
 
 
 def shown(value: float) -> str:
@@ -103,10 +108,21 @@ def shown(value: float) -> str:
     return f"{value:.3g}"
 
 
-def table(runs: list[Run]) -> list[str]:
+@dataclass(frozen=True)
+class Compared:
+    """One figure across the runs: each group's cell, and the second group's over the first's."""
+
+    name: str
+    unit: str
+    cells: list[str]
+    compared: str  # the ratio and its verdict, or nothing
+    called_at: float | None  # the chance of its split when a difference is called
+
+
+def comparisons(runs: list[Run]) -> list[Compared]:
     labels = list(dict.fromkeys(run.label for run in runs))
     names = list(dict.fromkeys(name for run in runs for name in run.figures))
-    rows = []
+    found = []
     for name in names:
         unit = next(run.figures[name][1] for run in runs if name in run.figures)
         groups = [
@@ -119,14 +135,21 @@ def table(runs: list[Run]) -> list[str]:
             else "—"
             for values in groups
         ]
-        compared = ""
+        compared, called_at = "", None
         if len(labels) == 2 and all(groups) and statistics.median(groups[0]) != 0:
             ratio = statistics.median(groups[1]) / statistics.median(groups[0])
-            compared = f"{ratio:.3f} {verdict(groups[0], groups[1], unit)}".rstrip()
-        rows.append((name[:56], unit, cells, compared))
+            words, called_at = judged(groups[0], groups[1], unit)
+            compared = f"{ratio:.3f} {words}".rstrip()
+        found.append(Compared(name[:56], unit, cells, compared, called_at))
+    return found
+
+
+def table(runs: list[Run]) -> list[str]:
+    labels = list(dict.fromkeys(run.label for run in runs))
+    rows = comparisons(runs)
     titles = [f"{label}: median (runs)" for label in labels]
     widths = [
-        max(len(title), *(len(cells[index]) for _, _, cells, _ in rows))
+        max(len(title), *(len(row.cells[index]) for row in rows))
         for index, title in enumerate(titles)
     ]
     header = f"{'figure':<56} {'unit':<9} " + "  ".join(
@@ -135,11 +158,11 @@ def table(runs: list[Run]) -> list[str]:
     if len(labels) == 2:
         header += f"  {labels[1]} / {labels[0]}"
     lines = [header.rstrip(), "-" * len(header)]
-    for name, unit, cells, compared in rows:
-        line = f"{name:<56} {unit:<9} " + "  ".join(
-            cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
+    for row in rows:
+        line = f"{row.name:<56} {row.unit:<9} " + "  ".join(
+            cell.ljust(width) for cell, width in zip(row.cells, widths, strict=True)
         )
-        lines.append(f"{line}  {compared}".rstrip())
+        lines.append(f"{line}  {row.compared}".rstrip())
     return lines
 
 
@@ -151,21 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         print(f"{run.label}: {run.path}")
     print()
-    lines = table(runs)
-    print("\n".join(lines))
-    called = [line for line in lines if "(chance" in line and "apart" not in line]
+    print("\n".join(table(runs)))
+    rows = comparisons(runs)
+    called = [row.called_at for row in rows if row.called_at is not None]
     if called:
         # Each figure is a test of its own: among some thirty, one may split cleanly by chance.
         print(
-            f"\n{len(called)} of {len(lines) - 2} figures called; at the chance shown, about "
-            f"{(len(lines) - 2) * max(_chance(line) for line in called):.1f} could be by chance "
-            "alone, and a floor called says the machine moved between the groups."
+            f"\n{len(called)} of {len(rows)} figures called; at the chance shown, about "
+            f"{len(rows) * max(called):.1f} could be by chance alone, and a floor called says "
+            "the machine moved between the groups."
         )
     return 0
-
-
-def _chance(line: str) -> float:
-    return float(line.rsplit("(chance ", 1)[1].rstrip(")"))
 
 
 if __name__ == "__main__":

@@ -241,10 +241,7 @@ def same_place_ratio(this_first: dict[int, Usage], other_first: dict[int, Usage]
     did comparable work in both: for a service whose mix of work follows the place, not the code.
     The geometric mean over the places kept; None if neither was. Runs one after the other are
     exposed to the machine's drift between them, which the side-by-side ratio cancels."""
-    pairs = [(this_first[1], other_first[1]), (other_first[2], this_first[2])]
-    ratios = [per_event_ms(this) / per_event_ms(other) for this, other in pairs]
-    kept = [r for r, (this, other) in zip(ratios, pairs, strict=True) if comparable(this, other)]
-    return math.prod(kept) ** (1 / len(kept)) if kept else None
+    return paired_ratio([(this_first[1], other_first[1]), (other_first[2], this_first[2])])
 
 
 def interpreter_of(checkout: Path) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     MetaData,
+    Result,
     Row,
     Select,
     Table,
@@ -184,10 +185,8 @@ async def write_and_record(
     """Run `write` (an INSERT … RETURNING of one row, with `WITH`s of its own if it has any)
     with `parameters`, and record `event` as `add_to_outbox` does, in one statement; the row
     `write` returns. Its parameters must not be named as the outbox row's."""
-    recording = outbox_row if numbered_by is None else numbered_outbox_row
-    row = recording(event, key=key)
-    statement = _written_and_recorded(write, outbox, numbered_by)
-    written: Row[Any] = (await session.execute(statement, {**parameters, **row})).one()
+    sent = await _written_and_recorded(session, outbox, write, parameters, event, key, numbered_by)
+    written: Row[Any] = sent.one()
     wake_relay_after_commit(session)
     return written
 
@@ -205,37 +204,52 @@ async def write_and_record_if_written(
     """`write_and_record` for a `write` that may write nothing (an INSERT … ON CONFLICT DO
     NOTHING RETURNING): `event` is recorded, and numbered, only if it wrote its row. That row,
     or None when it wrote nothing (then nothing at all was written)."""
-    recording = outbox_row if numbered_by is None else numbered_outbox_row
-    row = recording(event, key=key)
-    statement = _written_and_recorded_if_written(write, outbox, numbered_by)
-    written: Row[Any] | None = (await session.execute(statement, {**parameters, **row})).first()
+    sent = await _written_and_recorded(
+        session, outbox, write, parameters, event, key, numbered_by, only_if_written=True
+    )
+    written: Row[Any] | None = sent.first()
     if written is not None:
         wake_relay_after_commit(session)
     return written
 
 
-@functools.cache  # per statement, outbox and counters: built once
-def _written_and_recorded(
-    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None
+async def _written_and_recorded(
+    session: AsyncSession,
+    outbox: Table,
+    write: ReturningInsert[Any],
+    parameters: Mapping[str, Any],
+    event: CloudEvent[Any],
+    key: str | None,
+    numbered_by: Table | None,
+    *,
+    only_if_written: bool = False,
+) -> Result[Any]:
+    """Send the statement of `write` and `event`'s outbox row (`_writing_and_recording`)."""
+    recording = outbox_row if numbered_by is None else numbered_outbox_row
+    statement = _writing_and_recording(write, outbox, numbered_by, only_if_written)
+    sent: Result[Any] = await session.execute(
+        statement, {**parameters, **recording(event, key=key)}
+    )
+    return sent
+
+
+@functools.cache  # per statement, outbox, counters and condition: built once
+def _writing_and_recording(
+    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None, only_if_written: bool
 ) -> Select[Any]:
+    """`write` as a `WITH`, and the outbox's INSERT of the event (numbered by `numbered_by`'s
+    counters, if given); with `only_if_written`, the event only if `write` wrote its row."""
     written = write.cte("written")
-    if numbered_by is None:
+    if only_if_written:
+        wrote = exists(written.select())
+        if numbered_by is None:
+            record = outbox_insert_if(outbox, wrote)
+        else:
+            record = numbered_outbox_insert_if(outbox, numbered_by, wrote)
+    elif numbered_by is None:
         record = outbox_insert(outbox)
     else:
         record = numbered_outbox_insert(outbox, numbered_by)
-    return select(*written.c).add_cte(record.cte("recorded"))
-
-
-@functools.cache  # per statement, outbox and counters: built once
-def _written_and_recorded_if_written(
-    write: ReturningInsert[Any], outbox: Table, numbered_by: Table | None
-) -> Select[Any]:
-    written = write.cte("written")
-    wrote = exists(written.select())
-    if numbered_by is None:
-        record = outbox_insert_if(outbox, wrote)
-    else:
-        record = numbered_outbox_insert_if(outbox, numbered_by, wrote)
     return select(*written.c).add_cte(record.cte("recorded"))
 
 
