@@ -570,8 +570,11 @@ class FakeUnitOfWork:
         quote_id: str | None = None,
         key: str | None = None,
         saving: Order | None = None,
+        adding: Order | None = None,
     ) -> None:
         assert event.subject == (order_id or quote_id or key)
+        if adding is not None:
+            await self.orders.add(adding)
         if saving is not None:
             await self.orders.save(saving)
         if event.actor is None and self.actor is not None:

@@ -205,6 +205,44 @@ async def test_an_order_is_added_with_its_children_in_one_statement(uow: SqlUnit
     assert again == bare
 
 
+async def test_a_new_order_is_stored_with_its_created_event_in_one_statement(
+    uow: SqlUnitOfWork,
+) -> None:
+    first = await open_order(uow)
+    customer = await uow.customers.get(first.customer_id or "")
+    assert customer is not None
+    subscription = await subscribed(uow, EventType.ORDER_CREATED)
+    order = dataclasses.replace(
+        first,
+        id=new_id(),
+        number=f"SO-2026-{uuid.uuid4().int % 10**6:06d}",
+        status=OrderStatus.DRAFT,
+        fulfilment=Fulfilment.UNRESERVED,
+        documents=[],
+    )
+    order.shipment_ids = set()
+
+    with statements(uow) as sent:
+        await orders_service.announce_order(
+            uow, order, customer, "Order created", correlation_id=None, add=True
+        )
+    # The header and its lines, the event's number, its outbox row, its timeline entry and its
+    # webhook delivery: one statement (the foreign keys on the order are checked at its end).
+    assert len(sent) == 1, sent
+    parts = ("INSERT INTO orders", "order_lines", "event_sequences", "outbox", "order_timeline")
+    assert all(part in sent[0] for part in parts), sent[0]
+    assert await uow.orders.get(order.id) == order
+    assert await stored(uow, order_timeline.c.type, order.id, order_timeline.c.id) == [
+        EventType.ORDER_CREATED.value
+    ]
+    deliveries = await uow.session.execute(
+        select(webhook_deliveries.c.order_id).where(
+            webhook_deliveries.c.subscription_id == subscription.id
+        )
+    )
+    assert deliveries.scalars().all() == [order.id]
+
+
 async def until_waiting_for_a_lock(sessions: async_sessionmaker[AsyncSession], pid: int) -> None:
     """Return once the backend `pid` waits for a lock."""
     query = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")

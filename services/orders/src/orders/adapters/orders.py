@@ -289,11 +289,27 @@ def _inserted(table: Table, columns: tuple[str, ...], prefix: str) -> Insert:
     return insert(table).from_select(list(columns), chosen).on_conflict_do_nothing()
 
 
+# The shape of an order's add: the header's parameter names; lines, documents, shipments given.
+AddShape = tuple[tuple[str, ...], bool, bool, bool]
+
+
+@dataclass(frozen=True)
+class OrderAdd:
+    """A new order, as one statement's parameters (`add_parts(shape)` are its parts): the
+    header's INSERT and its children's."""
+
+    parameters: dict[str, Any]
+    shape: AddShape
+
+
 @functools.cache  # per shape: built once
-def _adding(header: tuple[str, ...], lines: bool, documents: bool, shipments: bool) -> Executable:
-    """`add`'s statement: the header (`header_<column>` for each of `header`) and the children
-    there are (arrays, as `save_parts` takes them), each inserted by a `WITH` of its own (the
-    children's foreign keys are checked at the statement's end, when the header is in)."""
+def add_parts(shape: AddShape) -> dict[str, UpdateBase]:
+    """The parts of an `OrderAdd` of this shape, by name, for a statement to run each as a
+    data-modifying `WITH`: the header (`header_<column>` for each of its names) and the
+    children there are (arrays, as `save_parts` takes them). The children's foreign keys are
+    checked at the statement's end, when the header is in; no part reads a table another part
+    writes (ADR 39)."""
+    header, lines, documents, shipments = shape
     values = {name: bindparam(_HEADER_PREFIX + name, type_=orders.c[name].type) for name in header}
     parts: dict[str, UpdateBase] = {"added": orders.insert().values(values)}
     if lines:
@@ -302,7 +318,13 @@ def _adding(header: tuple[str, ...], lines: bool, documents: bool, shipments: bo
         parts["documents_added"] = _inserted(order_documents, _DOCUMENT_COLUMNS, "document")
     if shipments:
         parts["shipments_added"] = _inserted(order_shipments, _SHIPMENT_COLUMNS, "shipment")
-    return with_parts(literal_column("true").label("written"), parts)
+    return parts
+
+
+@functools.cache  # per shape: built once
+def _add_statement(shape: AddShape) -> Executable:
+    """`add`'s one statement: `add_parts(shape)` as its `WITH`s."""
+    return with_parts(literal_column("true").label("written"), add_parts(shape))
 
 
 @functools.cache
@@ -339,6 +361,13 @@ class SqlOrderRepository(SqlRepository):
 
     async def add(self, order: Order) -> None:
         """The order with its lines, documents and shipments: one statement."""
+        added = self.adding(order)
+        await self.session.execute(_add_statement(added.shape), added.parameters)
+
+    def adding(self, order: Order) -> OrderAdd:
+        """`add`, but for the statement: its parameters and shape, for a statement that runs
+        `add_parts(shape)` with them (the booking of the order's first event: one round trip
+        for both). The order counts as stored from now on."""
         self._ahead().pop(order.id, None)
         values = {"id": order.id, **_header_values(order)}
         parameters = {_HEADER_PREFIX + name: value for name, value in values.items()}
@@ -347,9 +376,8 @@ class SqlOrderRepository(SqlRepository):
         parameters |= as_arrays(lines, _LINE_COLUMNS, "line")
         parameters |= as_arrays(documents, _DOCUMENT_COLUMNS, "document")
         parameters |= as_arrays(shipments, _SHIPMENT_COLUMNS, "shipment")
-        statement = _adding(tuple(values), bool(lines), bool(documents), bool(shipments))
-        await self.session.execute(statement, parameters)
         self._lines[order.id] = {line[0]: line for line in _line_rows(order)}
+        return OrderAdd(parameters, (tuple(values), bool(lines), bool(documents), bool(shipments)))
 
     async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
         wanted = canonical_id(order_id)

@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
 from orders.adapters import sales_model
-from orders.adapters.orders import SaveShape, SqlOrderRepository, save_parts
+from orders.adapters.orders import (
+    AddShape,
+    SaveShape,
+    SqlOrderRepository,
+    add_parts,
+    save_parts,
+)
 from orders.adapters.tables import order_timeline
 from orders.adapters.webhooks import (
     deliveries_of,
@@ -44,6 +50,7 @@ def _booking(
     deliveries: bool,
     stage: bool,
     saving: SaveShape | None = None,
+    adding: AddShape | None = None,
     outbox: Table | None = None,
     numbered_by: Table | None = None,
     projection: tuple[Any, ...] | None = None,
@@ -52,7 +59,9 @@ def _booking(
     (its id, None when the event id is booked already); if `deliveries`, its webhook deliveries
     once booked (`delivered`: any written); if `stage`, when the order's last `started_by` event
     occurred (`started`); if `saving` (an `OrderSave`'s shape), the order saved but for its
-    lines, booked or not, as `save` would; if `outbox`, the event recorded in it (`outbox_row`'s
+    lines, booked or not, as `save` would; if `adding` (an `OrderAdd`'s shape), a new order
+    written with its children, as `add` would (its foreign keys are checked at the statement's
+    end); if `outbox`, the event recorded in it (`outbox_row`'s
     parameters), booked or not; if `numbered_by` (the event counters) as well, the event
     numbered by the statement (`numbered_outbox_row`'s parameters; `sequence`), on the
     timeline, in the outbox and in its deliveries alike; if `projection` (a
@@ -96,6 +105,9 @@ def _booking(
         # Run whether or not the query reads them, as every data-modifying WITH; the order's
         # row is locked by this transaction already (it was read for update).
         for name, part in save_parts(saving).items():
+            booking = booking.add_cte(part.cte(name))
+    if adding is not None:
+        for name, part in add_parts(adding).items():
             booking = booking.add_cte(part.cte(name))
     if projection is not None:
         # The sales tables are written by nothing else in the statement, and read by none of
@@ -180,13 +192,15 @@ class SqlTimeline:
         stale: bool = False,
         saving: Order | None = None,
         lines: bool = False,
+        adding: Order | None = None,
         recording: Mapping[str, Any] | None = None,
         numbered_by: Table | None = None,
     ) -> None:
         """`note_received`; `recording`: the event's outbox row (`outbox_row`), written in the
         same statement (our own event: one round trip fewer), with the relay's notification if
         the transaction has yet to send it; `numbered_by`: the event counters that number it
-        in that statement too (`recording` is then `numbered_outbox_row`'s)."""
+        in that statement too (`recording` is then `numbered_outbox_row`'s); `adding`: a new
+        order, written by that statement too (`orders.adding`)."""
         # Its webhook deliveries, unless it is stale (an overtaken event is not sent again),
         # and when the stage it ends started: in the statement that books it.
         deliveries = not stale and wants_deliveries(event)
@@ -215,6 +229,10 @@ class SqlTimeline:
             saved = await self.orders.save_all_but_header(saving, lines=lines)
             parameters |= saved.parameters
             shape = saved.shape
+        added = None
+        if adding is not None:  # the order's first event: it is written with it
+            added = self.orders.adding(adding)
+            parameters |= added.parameters
         if recording is not None:
             parameters |= recording
         # Projected on the sales model once booked, stale too (idempotent, forwards only): in
@@ -226,6 +244,7 @@ class SqlTimeline:
             deliveries=deliveries,
             stage=stage is not None,
             saving=shape,
+            adding=None if added is None else added.shape,
             outbox=self.outbox if recording is not None else None,
             numbered_by=numbered_by,
             projection=fold.shape if fold is not None else None,

@@ -84,12 +84,15 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         order_id: str | None = None,
         quote_id: str | None = None,
         saving: Order | None = None,
+        adding: Order | None = None,
     ) -> None:
         """Write the event to the outbox and put it on its order's (or quote's) timeline."""
         if event.actor is None and (actor := current_actor()) is not None:
             event = event.model_copy(update={"actor": actor})  # the person behind the request
         key = key or order_id or quote_id
         if order_id is None and quote_id is None:
+            if adding is not None:
+                await self.orders.add(adding)
             if saving is not None:
                 await self.orders.save(saving)
             await super().record(event, key=key)
@@ -104,6 +107,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
             order_id=order_id,
             quote_id=quote_id,
             saving=saving,
+            adding=adding,
             recording=recording(event, key=key),
             numbered_by=counters,
         )

@@ -84,8 +84,10 @@ async def announce_order(
     *,
     correlation_id: str | None,
     cause: CloudEvent[Any] | None = None,
+    add: bool = False,
 ) -> None:
-    """Record order.created: the order exists with a customer (copies: once one is chosen)."""
+    """Record order.created: the order exists with a customer (copies: once one is chosen).
+    `add`: the order is new, and stored with its event."""
     await record_order_event(
         uow,
         order,
@@ -94,6 +96,7 @@ async def announce_order(
         summary=summary,
         correlation_id=correlation_id,
         cause=cause,
+        add=add,
     )
 
 
@@ -152,12 +155,17 @@ async def create_order(
     )
     if order.owner is None:  # submitted by another system: the customer's owner takes it
         order.owner, order.team = resolved.customer.owner, resolved.customer.team
-    await uow.orders.add(order)
     summary = created_summary(order)
     if external_reference:
         summary += f", external reference {external_reference}"
     await announce_order(
-        uow, order, resolved.customer, summary, correlation_id=correlation_id, cause=cause
+        uow,
+        order,
+        resolved.customer,
+        summary,
+        correlation_id=correlation_id,
+        cause=cause,
+        add=True,  # stored with its event: one round trip for both
     )
     return order
 

@@ -227,13 +227,13 @@ async def convert_quote(
         lines=build_lines(line_inputs_of(quote.lines), currency=quote.currency),
         quote_id=quote.id,
     )
-    await uow.orders.add(order)
     await announce_order(
         uow,
         order,
         customer,
         f"{created_summary(order)}, from quote {quote.number}",
         correlation_id=correlation_id,
+        add=True,  # stored with its event
     )
     quote.add_order(OrderRef(order.id, order.number))
     quote.updated_at = utcnow()

@@ -109,12 +109,13 @@ class UnitOfWork(Protocol):
         quote_id: str | None = None,
         key: str | None = None,
         saving: Order | None = None,
+        adding: Order | None = None,
     ) -> None:
         """Record an event of ours in the outbox and on the order's (or quote's) timeline;
         `key` (default: the order or quote id) keys and numbers an event about neither.
 
-        `saving`: first save this order's header (`orders.save(saving)`); a store may do both
-        in one round trip."""
+        `saving`: first save this order's header (`orders.save(saving)`); `adding`: first add
+        this new order (`orders.add(adding)`); a store may do either in the same round trip."""
         ...
 
     async def note_received(
