@@ -546,12 +546,18 @@ class FakeUnitOfWork:
         self.stages = FakeStages()
         self.saved_filters = FakeSavedFilters()
         self.counters: dict[int, int] = {}
+        self.read_ahead: list[tuple[str | None, frozenset[str]]] = []  # (customer, SKUs) asked
         self.quote_counters: dict[int, int] = {}
         self.outbox: list[CloudEvent[Any]] = []
         self.customer_outbox: list[CloudEvent[Any]] = []
         self.event_sequences: dict[str, int] = {}
         self.entries: list[tuple[str, TimelineEntry]] = []
         self.actor: str | None = None
+
+    async def read_ahead_for_new_order(
+        self, customer_id: str | None, skus: Collection[str]
+    ) -> None:
+        self.read_ahead.append((customer_id, frozenset(skus)))
 
     async def next_order_sequence(self, year: int) -> int:
         self.counters[year] = self.counters.get(year, 0) + 1

@@ -43,6 +43,7 @@ from orders.adapters.tables import (
     webhook_deliveries,
 )
 from orders.adapters.unit_of_work import SqlUnitOfWork
+from orders.domain.catalogue import CatalogueItem
 from orders.domain.content import Line, LineKind
 from orders.domain.customer import Customer
 from orders.domain.order import Document, Fulfilment, Order, OrderStatus
@@ -241,6 +242,48 @@ async def test_a_new_order_is_stored_with_its_created_event_in_one_statement(
         )
     )
     assert deliveries.scalars().all() == [order.id]
+
+
+async def test_a_new_orders_customer_and_items_are_read_in_one_statement(
+    uow: SqlUnitOfWork,
+) -> None:
+    customer = Customer(id=new_id(), name="Acme", email=f"{new_id()}@example.com", created_at=T0)
+    await uow.customers.add(customer)
+    drill = CatalogueItem(
+        sku=f"DRILL-{new_id()}",
+        name="Cordless drill",
+        kind="product",
+        list_prices={"EUR": D("89.90"), "USD": D("99.00")},
+        barcode="4006381333931",
+        sequence=7,
+    )
+    setup = CatalogueItem(sku=f"SETUP-{new_id()}", name="Set-up", kind="service", active=False)
+    for item in (drill, setup):
+        await uow.catalogue.put(item)
+    unknown = f"NONE-{new_id()}"
+    skus = {drill.sku, setup.sku, unknown}
+    read_alone = await uow.catalogue.items(skus)
+
+    with statements(uow) as sent:
+        await uow.read_ahead_for_new_order(customer.id, skus)
+    assert len(sent) == 1, sent  # the customer and the items together
+    with statements(uow) as sent:
+        assert await uow.customers.get(customer.id.upper()) == customer
+        assert await uow.catalogue.items(skus) == read_alone == {drill.sku: drill, setup.sku: setup}
+        assert await uow.catalogue.items({unknown}) == {}
+    assert sent == []  # each answered from what was read ahead
+
+    with statements(uow) as sent:
+        assert await uow.catalogue.items({drill.sku, f"OTHER-{new_id()}"}) == {drill.sku: drill}
+    assert len(sent) == 1, sent  # a SKU not read ahead: read again
+    await uow.catalogue.put(dataclasses.replace(drill, name="Drill, 18 V"))
+    with statements(uow) as sent:
+        assert (await uow.catalogue.items({drill.sku}))[drill.sku].name == "Drill, 18 V"
+    assert len(sent) == 1, sent  # the catalogue written: what was read ahead is forgotten
+
+    for nobody in (new_id(), "not an id", None):
+        await uow.read_ahead_for_new_order(nobody, {drill.sku})
+    assert await uow.customers.get(new_id()) is None
 
 
 async def until_waiting_for_a_lock(sessions: async_sessionmaker[AsyncSession], pid: int) -> None:

@@ -52,6 +52,14 @@ async def test_create_numbers_orders_and_emits_created(uow: Any) -> None:
     assert entry.summary == f"Order {first.number} created: 1 line(s), 24.20 EUR"
 
 
+async def test_a_create_reads_its_customer_and_items_ahead_once(uow: Any) -> None:
+    customer = await a_customer(uow)
+    order = await an_order(uow, "product", "service", customer=customer)
+    skus = frozenset(line.sku for line in order.lines)
+    assert len(skus) == 2
+    assert uow.read_ahead == [(customer.id, skus)]  # one round trip where the store can
+
+
 async def test_addresses_default_to_the_customers(uow: Any) -> None:
     home = Address("Calle Mayor 1", "28013", "Madrid", "ES")
     depot = Address("Polígono 7", "28500", "Arganda", "ES")

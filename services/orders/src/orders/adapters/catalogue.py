@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, Table, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from orders.adapters.rows import text_match
@@ -22,13 +24,17 @@ from orders.domain.catalogue import (
 )
 from servicekit.unit_of_work import SqlRepository
 
+# An item's columns, in the table's order (a row read along by another statement has them so).
+ITEM_COLUMNS = tuple(column.name for column in catalogue_items.c)
+
 # Some items by SKU (the `skus` parameter), built once: one statement whatever their number.
 _ITEMS = select(catalogue_items).where(
     catalogue_items.c.sku == bindparam("skus", type_=ARRAY(String)).any_()
 )
 
 
-def _item(row: Row[Any]) -> CatalogueItem:
+def _item(row: Any) -> CatalogueItem:
+    """An item from its row (a read of the table's, or one read along by another statement)."""
     return CatalogueItem(
         sku=row.sku,
         name=row.name,
@@ -83,8 +89,23 @@ def _replacing(table: Table, columns: tuple[str, ...]) -> Insert:
 
 
 class SqlCatalogueRepository(SqlRepository):
+    """The catalogue; items read ahead for the unit of work (`know`) answer `items` until it
+    writes the catalogue."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._known: dict[str, CatalogueItem | None] = {}  # by SKU; None: no item has it
+
+    def know(self, skus: Collection[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Keep the items of `skus` that another statement read along, each row's values in
+        the order of the table's columns (`ITEM_COLUMNS`): a SKU without a row has no item."""
+        read = (_item(SimpleNamespace(**dict(zip(ITEM_COLUMNS, row, strict=True)))) for row in rows)
+        found = {item.sku: item for item in read}
+        self._known.update({sku: found.get(sku) for sku in skus})
+
     async def _replace(self, table: Table, values: dict[str, Any]) -> None:
         """Insert the row, or replace the one with its primary key."""
+        self._known.clear()
         await self.session.execute(_replacing(table, tuple(values)), values)
 
     async def warehouse(self, code: str, *, for_update: bool = False) -> KnownWarehouse | None:
@@ -124,6 +145,8 @@ class SqlCatalogueRepository(SqlRepository):
     async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]:
         if not skus:
             return {}
+        if all(sku in self._known for sku in skus):
+            return {sku: item for sku in skus if (item := self._known[sku]) is not None}
         rows = await self.session.execute(_ITEMS, {"skus": list(skus)})
         return {row.sku: _item(row) for row in rows}
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, literal, or_, select, tuple_
+from sqlalchemy import bindparam, column, delete, exists, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
@@ -65,6 +67,27 @@ def _changeable_values(customer: Customer) -> dict[str, Any]:
     }
 
 
+# A customer's row read along with another statement's rows, its columns named with a prefix.
+_COLUMN_NAMES = tuple(column.name for column in customers.c)
+
+
+def read_along(alias: str, prefix: str) -> tuple[list[str], list[ColumnClause[Any]]]:
+    """For a textual statement that reads the customer as `alias`: the SQL of its columns, each
+    named `<prefix><column>`, and the columns to declare for them (types included, so each
+    value is read as a read of the table's gives it)."""
+    selected = [f"{alias}.{name} AS {prefix}{name}" for name in _COLUMN_NAMES]
+    declared = [column(prefix + name, customers.c[name].type) for name in _COLUMN_NAMES]
+    return selected, declared
+
+
+def row_read_along(row: Row[Any], prefix: str) -> Any | None:
+    """The customer's row in `row`, read along by `read_along`'s columns (None: none read),
+    shaped as a read of the table's own."""
+    if getattr(row, prefix + "id") is None:
+        return None
+    return SimpleNamespace(**{name: getattr(row, prefix + name) for name in _COLUMN_NAMES})
+
+
 # Some customers by id (the `ids` parameter), built once: one statement whatever their number.
 _CUSTOMERS = select(customers).where(
     customers.c.id == bindparam("ids", type_=ARRAY(UUID(as_uuid=False))).any_()
@@ -86,6 +109,12 @@ class SqlCustomerRepository(SqlRepository):
         """The rows it read and keeps, by id: another repository of the unit of work that
         reads a customer along with its own rows adds it here (a row of every column)."""
         return self._rows
+
+    def keep_read_along(self, row: Row[Any], prefix: str) -> None:
+        """Keep the customer's row that another statement read along (`read_along`), as of that
+        statement's snapshot, as a read of its own would be; nothing when it read none."""
+        if (read := row_read_along(row, prefix)) is not None:
+            self._rows[read.id] = read
 
     async def add(self, customer: Customer) -> None:
         self._rows.clear()

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -34,6 +33,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import TextualSelect
 
 from orders.adapters.children import replace_lines
+from orders.adapters.customers import read_along, row_read_along
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     approval_from_json,
@@ -178,7 +178,6 @@ _CHILDREN = (
 # customers repository of the same unit of work keeps the row (the confirmation's snapshot and
 # the answer need it).
 _CUSTOMER_PREFIX = "customer_row_"
-_CUSTOMER_COLUMNS = tuple(column.name for column in customers.c)
 
 # Whether a locked read's children are current. Once the lock is granted PostgreSQL gives the
 # newest header, but the children (subqueries) are those of the statement's snapshot. Every
@@ -201,13 +200,12 @@ def _whole(where: str, *, locked: bool, customer: bool) -> TextualSelect:
         selected.append(_CURRENT)
         declared.append(column("children_current"))
     if customer:
-        selected += [f"c.{name} AS {_CUSTOMER_PREFIX}{name}" for name in _CUSTOMER_COLUMNS]
-        declared += [
-            column(_CUSTOMER_PREFIX + name, customers.c[name].type) for name in _CUSTOMER_COLUMNS
-        ]
+        customer_selected, customer_declared = read_along("c", _CUSTOMER_PREFIX)
+        selected += customer_selected
+        declared += customer_declared
         # LATERAL: a lock wait rechecks no join condition against a customer read before it.
-        read_along = f"SELECT * FROM {customers.name} WHERE id = h.customer_id"  # noqa: S608
-        joined = f"LEFT JOIN LATERAL ({read_along}) c ON true"
+        its_customer = f"SELECT * FROM {customers.name} WHERE id = h.customer_id"  # noqa: S608
+        joined = f"LEFT JOIN LATERAL ({its_customer}) c ON true"
     return text(
         f"""
         SELECT {", ".join(selected)}, {_children_of("h.id")}
@@ -396,11 +394,9 @@ class SqlOrderRepository(SqlRepository):
     def _keep_customer(self, whole: Row[Any]) -> None:
         """Hand the customer's row read along with an order to the customers repository (as
         of the statement's snapshot, as a read of its own would be)."""
-        customer_id = getattr(whole, _CUSTOMER_PREFIX + "id")
-        if self._customer_rows is not None and customer_id is not None:
-            self._customer_rows[customer_id] = SimpleNamespace(
-                **{name: getattr(whole, _CUSTOMER_PREFIX + name) for name in _CUSTOMER_COLUMNS}
-            )
+        read = row_read_along(whole, _CUSTOMER_PREFIX)
+        if self._customer_rows is not None and read is not None:
+            self._customer_rows[read.id] = read
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
         row = (

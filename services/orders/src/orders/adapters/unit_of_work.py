@@ -3,7 +3,7 @@ caller's session. The caller (an HTTP dependency or the consumer) owns the trans
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from orders.adapters.contacts import SqlContactRepository
 from orders.adapters.customer_groups import SqlCustomerGroupRepository
 from orders.adapters.customers import SqlAddressRepository, SqlCustomerRepository
 from orders.adapters.imports import SqlExternalReferences
+from orders.adapters.new_order_reads import read_ahead
 from orders.adapters.opportunities import SqlOpportunityRepository
 from orders.adapters.orders import SqlOrderRepository
 from orders.adapters.price_lists import SqlPriceListRepository
@@ -66,6 +67,11 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         self.webhooks = SqlWebhookRepository(session)
         self.references = SqlExternalReferences(session)
         self.import_jobs = SqlImportJobs(session, import_jobs)
+
+    async def read_ahead_for_new_order(
+        self, customer_id: str | None, skus: Collection[str]
+    ) -> None:
+        await read_ahead(self.session, self.customers, self.catalogue, customer_id, skus)
 
     async def next_order_sequence(self, year: int) -> int:
         # Committed at once (ADR 32): concurrent creates do not queue on the year's row until

@@ -128,6 +128,8 @@ async def create_order(
 ) -> Order:
     """A draft with the next number of the year; records order.created. A named warehouse must
     be known and active (422 naming `warehouse`)."""
+    # The customer and the items it names, in one round trip: the reads below take them.
+    await uow.read_ahead_for_new_order(new.customer_id, {line.sku for line in new.lines})
     await check_warehouse(uow, new.warehouse)
     resolved = await resolve_content(uow, new)
     order_date = new.order_date or utcnow().date()

@@ -6,7 +6,7 @@ unit tests use an in-memory fake. Whatever a use case writes here commits or rol
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -89,6 +89,14 @@ class UnitOfWork(Protocol):
     @property
     def tax_rates(self) -> Mapping[str, Decimal]:
         """The tax rate of each tax category, for lines that give none."""
+        ...
+
+    async def read_ahead_for_new_order(
+        self, customer_id: str | None, skus: Collection[str]
+    ) -> None:
+        """Read the customer and the catalogue items a new order names, in one round trip where
+        the store can: `customers.get` and `catalogue.items` of them are then answered from
+        what was read (a store may do nothing here)."""
         ...
 
     async def next_order_sequence(self, year: int) -> int:
