@@ -132,6 +132,14 @@ async def open_order(uow: SqlUnitOfWork, **fields: Any) -> Order:
     return order
 
 
+async def open_order_and_customer(uow: SqlUnitOfWork) -> tuple[Order, Customer]:
+    """`open_order`, and its customer as the unit of work reads it."""
+    order = await open_order(uow)
+    customer = await uow.customers.get(order.customer_id or "")
+    assert customer is not None
+    return order, customer
+
+
 def reserved(order: Order, sequence: int) -> CloudEvent[Any]:
     lines = [StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines]
     data = StockReserved(order_id=order.id, lines=lines)
@@ -209,9 +217,7 @@ async def test_an_order_is_added_with_its_children_in_one_statement(uow: SqlUnit
 async def test_a_new_order_is_stored_with_its_created_event_in_one_statement(
     uow: SqlUnitOfWork,
 ) -> None:
-    first = await open_order(uow)
-    customer = await uow.customers.get(first.customer_id or "")
-    assert customer is not None
+    first, customer = await open_order_and_customer(uow)
     subscription = await subscribed(uow, EventType.ORDER_CREATED)
     order = dataclasses.replace(
         first,
@@ -652,9 +658,7 @@ async def test_an_order_written_after_it_was_read_ahead_is_read_again(
 async def test_a_confirmation_reaches_the_sales_model_in_one_statement(
     uow: SqlUnitOfWork,
 ) -> None:
-    order = await open_order(uow)
-    customer = await uow.customers.get(order.customer_id or "")
-    assert customer is not None
+    order, customer = await open_order_and_customer(uow)
     payload = OrderConfirmed(order=snapshot(order, customer))
     made = new_event(EventType.ORDER_CONFIRMED, payload, source="/orders", subject=order.id)
     confirmed = made.model_copy(update={"sequence": 2})
@@ -677,9 +681,7 @@ async def test_a_confirmation_reaches_the_sales_model_in_one_statement(
 async def test_a_newer_snapshot_replaces_the_kept_lines_and_an_older_one_keeps_them(
     uow: SqlUnitOfWork,
 ) -> None:
-    order = await open_order(uow)
-    customer = await uow.customers.get(order.customer_id or "")
-    assert customer is not None
+    order, customer = await open_order_and_customer(uow)
 
     def revision(sequence: int) -> CloudEvent[Any]:
         payload = OrderConfirmed(order=snapshot(order, customer))
