@@ -67,25 +67,30 @@ def _changeable_values(customer: Customer) -> dict[str, Any]:
     }
 
 
-# A customer's row read along with another statement's rows, its columns named with a prefix.
+# A customer's row read along with another statement's rows, each column named with a prefix.
 _COLUMN_NAMES = tuple(column.name for column in customers.c)
+_READ_ALONG_PREFIX = "customer_row_"
 
 
-def read_along(alias: str, prefix: str) -> tuple[list[str], list[ColumnClause[Any]]]:
+def read_along(alias: str) -> tuple[list[str], list[ColumnClause[Any]]]:
     """For a textual statement that reads the customer as `alias`: the SQL of its columns, each
-    named `<prefix><column>`, and the columns to declare for them (types included, so each
-    value is read as a read of the table's gives it)."""
-    selected = [f"{alias}.{name} AS {prefix}{name}" for name in _COLUMN_NAMES]
-    declared = [column(prefix + name, customers.c[name].type) for name in _COLUMN_NAMES]
+    named with a prefix, and the columns to declare for them (types included, so each value is
+    read as a read of the table's gives it). `keep_read_along` takes the row they read."""
+    selected = [f"{alias}.{name} AS {_READ_ALONG_PREFIX}{name}" for name in _COLUMN_NAMES]
+    declared = [column(_READ_ALONG_PREFIX + name, customers.c[name].type) for name in _COLUMN_NAMES]
     return selected, declared
 
 
-def row_read_along(row: Row[Any], prefix: str) -> Any | None:
-    """The customer's row in `row`, read along by `read_along`'s columns (None: none read),
-    shaped as a read of the table's own."""
-    if getattr(row, prefix + "id") is None:
-        return None
-    return SimpleNamespace(**{name: getattr(row, prefix + name) for name in _COLUMN_NAMES})
+def keep_read_along(known_rows: dict[str, Any], row: Row[Any]) -> None:
+    """Keep in `known_rows` (a customers repository's) the customer's row that `row` read along
+    (`read_along`), shaped as a read of the table's own and as of that statement's snapshot, as
+    a read of its own would be; nothing when it read none."""
+    if getattr(row, _READ_ALONG_PREFIX + "id") is None:
+        return
+    read = SimpleNamespace(
+        **{name: getattr(row, _READ_ALONG_PREFIX + name) for name in _COLUMN_NAMES}
+    )
+    known_rows[read.id] = read
 
 
 # Some customers by id (the `ids` parameter), built once: one statement whatever their number.
@@ -109,12 +114,6 @@ class SqlCustomerRepository(SqlRepository):
         """The rows it read and keeps, by id: another repository of the unit of work that
         reads a customer along with its own rows adds it here (a row of every column)."""
         return self._rows
-
-    def keep_read_along(self, row: Row[Any], prefix: str) -> None:
-        """Keep the customer's row that another statement read along (`read_along`), as of that
-        statement's snapshot, as a read of its own would be; nothing when it read none."""
-        if (read := row_read_along(row, prefix)) is not None:
-            self._rows[read.id] = read
 
     async def add(self, customer: Customer) -> None:
         self._rows.clear()

@@ -1,7 +1,8 @@
 """What a new order names, read in one round trip before its use case runs: its customer and
 its catalogue items. The unit of work's repositories keep them and answer the use case's reads
-of them from what was read (`SqlCustomerRepository.keep_read_along`,
-`SqlCatalogueRepository.know`), as of this statement's snapshot, as reads of their own would."""
+of them from what was read (the customers repository's `known_rows`, as for a customer read
+along with an order; `SqlCatalogueRepository.know`), as of this statement's snapshot, as reads
+of their own would."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from sqlalchemy import column, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.adapters.catalogue import ITEM_COLUMNS, SqlCatalogueRepository
-from orders.adapters.customers import SqlCustomerRepository, read_along
+from orders.adapters.customers import SqlCustomerRepository, keep_read_along, read_along
 from orders.adapters.rows import canonical_id
 from orders.adapters.tables import catalogue_items, customers
 
-_CUSTOMER_PREFIX = "customer_row_"
-_CUSTOMER_SELECTED, _CUSTOMER_DECLARED = read_along("c", _CUSTOMER_PREFIX)
+_CUSTOMER_SELECTED, _CUSTOMER_DECLARED = read_along("c")
 
 # The customer (its columns NULL when there is none) and the items, as an array of rows (asyncpg
 # reads each as a tuple of the columns' values, in their own types). Built once.
@@ -43,5 +43,5 @@ async def read_ahead(
     them to their repositories."""
     wanted = None if customer_id is None else canonical_id(customer_id)
     row = (await session.execute(_READ, {"customer_id": wanted, "skus": sorted(skus)})).one()
-    customers_repository.keep_read_along(row, _CUSTOMER_PREFIX)
+    keep_read_along(customers_repository.known_rows, row)
     catalogue.know(skus, row.items)

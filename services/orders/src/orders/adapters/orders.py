@@ -33,7 +33,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import TextualSelect
 
 from orders.adapters.children import replace_lines
-from orders.adapters.customers import read_along, row_read_along
+from orders.adapters.customers import keep_read_along, read_along
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
     approval_from_json,
@@ -174,10 +174,8 @@ _CHILDREN = (
     .columns(column("id"), *_CHILD_COLUMNS)
 )
 
-# An order's customer read along with it (`customer_row_<column>`, NULL when it has none): the
-# customers repository of the same unit of work keeps the row (the confirmation's snapshot and
-# the answer need it).
-_CUSTOMER_PREFIX = "customer_row_"
+# An order's customer is read along with it (NULL when it has none): the customers repository
+# of the same unit of work keeps the row (the confirmation's snapshot and the answer need it).
 
 # Whether a locked read's children are current. Once the lock is granted PostgreSQL gives the
 # newest header, but the children (subqueries) are those of the statement's snapshot. Every
@@ -200,7 +198,7 @@ def _whole(where: str, *, locked: bool, customer: bool) -> TextualSelect:
         selected.append(_CURRENT)
         declared.append(column("children_current"))
     if customer:
-        customer_selected, customer_declared = read_along("c", _CUSTOMER_PREFIX)
+        customer_selected, customer_declared = read_along("c")
         selected += customer_selected
         declared += customer_declared
         # LATERAL: a lock wait rechecks no join condition against a customer read before it.
@@ -394,9 +392,8 @@ class SqlOrderRepository(SqlRepository):
     def _keep_customer(self, whole: Row[Any]) -> None:
         """Hand the customer's row read along with an order to the customers repository (as
         of the statement's snapshot, as a read of its own would be)."""
-        read = row_read_along(whole, _CUSTOMER_PREFIX)
-        if self._customer_rows is not None and read is not None:
-            self._customer_rows[read.id] = read
+        if self._customer_rows is not None:
+            keep_read_along(self._customer_rows, whole)
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
         row = (
