@@ -7,7 +7,10 @@ Two ways to take one (ADR 32):
   law wants gapless). Take it as late as possible: the lock serialises issuers until commit.
 - `next_in_year_at_once`: the row is upserted and committed at once on a connection of its own
   (`servicekit.db.make_numbering_engine`): nobody queues, and a transaction that rolls back
-  afterwards leaves a gap (sales orders and quotes, as in most ERPs).
+  afterwards leaves a gap (sales orders and quotes, as in most ERPs). Callers that ask while
+  the same year's statement is on its way are served together by the next one, which takes as
+  many numbers as they are (in the order they asked): under load a create does not pay a
+  statement and a commit of its own for its number.
 
     invoice_counters = yearly_counter_table("invoice_number_counters", metadata)
     sequence = await next_in_year(session, invoice_counters, today.year)
@@ -16,6 +19,9 @@ Two ways to take one (ADR 32):
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from dataclasses import dataclass, field
 from functools import cache
 
 from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, bindparam
@@ -69,7 +75,7 @@ async def next_in_year(session: AsyncSession, counters: Table, year: int) -> int
     name is free: billing's says `last_number`, orders' `last_value`).
     """
     statement = _take_next(counters)  # a table that is no counter is refused first
-    number: int = (await session.execute(statement, {YEAR: year})).scalar_one()
+    number: int = (await session.execute(statement, {YEAR: year, _COUNT: 1})).scalar_one()
     return number
 
 
@@ -80,24 +86,84 @@ async def next_in_year_at_once(session: AsyncSession, counters: Table, year: int
 
     The year's row is locked for that one statement only, so concurrent issuers do not queue
     until the caller's commit; a number whose transaction then rolls back is not given back.
+    Callers of one process asking while that year's statement is on its way are served by the
+    next statement together (module doc).
     """
-    statement = _take_next(counters)
+    _take_next(counters)  # a table that is no counter is refused before anything is taken
     engine = session.info.get(NUMBERING_ENGINE_INFO)
     if not isinstance(engine, AsyncEngine):
         raise RuntimeError("this session's maker has no numbering engine (make_sessionmaker)")
-    async with engine.connect() as connection:
-        number: int = (await connection.execute(statement, {YEAR: year})).scalar_one()
-    return number
+    return await _takers_of(engine).take(engine, counters, year)
+
+
+_COUNT = "count"
+
+
+@dataclass(eq=False)
+class _Takers:
+    """The numbers being taken at once on one numbering engine, in one event loop: per counter
+    and year, the callers waiting and the task whose statement is on its way for them. (It
+    holds no reference to the engine: it is the engine's value in a weak mapping.)"""
+
+    loop: asyncio.AbstractEventLoop
+    waiting: dict[tuple[Table, int], list[asyncio.Future[int]]] = field(default_factory=dict)
+    tasks: dict[tuple[Table, int], asyncio.Task[None]] = field(default_factory=dict)
+
+    async def take(self, engine: AsyncEngine, counters: Table, year: int) -> int:
+        key = (counters, year)
+        number: asyncio.Future[int] = self.loop.create_future()
+        self.waiting.setdefault(key, []).append(number)
+        if key not in self.tasks:
+            # A task of its own: a caller cancelled while it waits cuts no statement short.
+            self.tasks[key] = self.loop.create_task(self._serve(engine, key))
+        return await number
+
+    async def _serve(self, engine: AsyncEngine, key: tuple[Table, int]) -> None:
+        """Take numbers for whoever waits, one statement per round, until nobody does."""
+        counters, year = key
+        callers: list[asyncio.Future[int]] = []
+        try:
+            while callers := [f for f in self.waiting.pop(key, []) if not f.done()]:
+                try:
+                    async with engine.connect() as connection:
+                        result = await connection.execute(
+                            _take_next(counters), {YEAR: year, _COUNT: len(callers)}
+                        )
+                        last: int = result.scalar_one()
+                except Exception as error:  # each caller gets it, as it would alone
+                    for caller in callers:
+                        if not caller.done():
+                            caller.set_exception(error)
+                    continue
+                for number, caller in enumerate(callers, start=last - len(callers) + 1):
+                    if not caller.done():  # one cancelled since: its number is a gap
+                        caller.set_result(number)
+        finally:
+            del self.tasks[key]
+            # Cancelled itself (its loop is closing): nobody waits for a number that won't come.
+            for caller in callers + self.waiting.pop(key, []):
+                caller.cancel()
+
+
+_takers: weakref.WeakKeyDictionary[AsyncEngine, _Takers] = weakref.WeakKeyDictionary()
+
+
+def _takers_of(engine: AsyncEngine) -> _Takers:
+    loop = asyncio.get_running_loop()
+    takers = _takers.get(engine)
+    if takers is None or takers.loop is not loop:  # an engine used again in a later loop
+        takers = _takers[engine] = _Takers(loop)
+    return takers
 
 
 @cache  # built once per table: building it for every number cost more than sending it
 def _take_next(counters: Table) -> ReturningInsert[int]:
-    """Upsert the year's row (the `year` parameter): 1 for its first number, else one more
-    than its last."""
+    """Upsert the year's row (the `year` parameter) for `count` numbers: `count` for its first,
+    else its last plus `count`; returns the last of them."""
     last = _value_column(counters)
-    return (
-        insert(counters)
-        .values({YEAR: bindparam(YEAR, type_=Integer), last.name: 1})
-        .on_conflict_do_update(index_elements=[counters.c[YEAR]], set_={last.name: last + 1})
-        .returning(last)
+    upsert = insert(counters).values(
+        {YEAR: bindparam(YEAR, type_=Integer), last.name: bindparam(_COUNT, type_=Integer)}
     )
+    return upsert.on_conflict_do_update(
+        index_elements=[counters.c[YEAR]], set_={last.name: last + upsert.excluded[last.name]}
+    ).returning(last)

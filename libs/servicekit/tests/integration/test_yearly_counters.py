@@ -1,5 +1,5 @@
 """Yearly counters on a real PostgreSQL server: gapless under rollback and concurrency, or
-taken at once without queueing."""
+taken at once without queueing, several callers by one statement."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table
+from sqlalchemy import Column, Integer, MetaData, Table, event
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.db import make_engine, make_numbering_engine, make_sessionmaker
@@ -23,6 +24,7 @@ class Refused(Exception):
 @dataclass
 class Counters:
     engine: AsyncEngine
+    numbering: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     quotes: Table
     invoices: Table
@@ -47,7 +49,9 @@ async def counters(databases: TemporaryDatabases) -> AsyncIterator[Counters]:
     engine, numbering = make_engine(url), make_numbering_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-    yield Counters(engine, make_sessionmaker(engine, numbering=numbering), quotes, invoices)
+    yield Counters(
+        engine, numbering, make_sessionmaker(engine, numbering=numbering), quotes, invoices
+    )
     await engine.dispose()
     await numbering.dispose()
 
@@ -107,3 +111,65 @@ async def test_a_session_without_a_numbering_engine_cannot_take_a_number_at_once
     async with make_sessionmaker(counters.engine)() as session, session.begin():
         with pytest.raises(RuntimeError, match="no numbering engine"):
             await next_in_year_at_once(session, counters.quotes, 2026)
+
+
+def count_statements(engine: AsyncEngine) -> list[str]:
+    """The statements `engine` sends from now on (a listener on its connections' cursors)."""
+    sent: list[str] = []
+    event.listen(
+        engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: sent.append(statement),
+    )
+    return sent
+
+
+async def test_numbers_asked_together_are_taken_by_one_statement_in_the_order_asked(
+    counters: Counters,
+) -> None:
+    assert await counters.take(counters.quotes, 2026) == 1
+    sent = count_statements(counters.numbering)
+    async with counters.sessionmaker() as session:
+        numbers = await asyncio.gather(
+            *(next_in_year_at_once(session, counters.quotes, 2026) for _ in range(20))
+        )
+    assert numbers == list(range(2, 22))
+    assert len(sent) == 1  # all twenty asked before the first statement was sent
+    assert await counters.take(counters.quotes, 2026) == 22
+
+
+async def test_callers_asking_while_a_statement_is_on_its_way_are_served_by_the_next(
+    counters: Counters,
+) -> None:
+    sent = count_statements(counters.numbering)
+    async with counters.sessionmaker() as holder, counters.sessionmaker() as asker:
+        await holder.begin()
+        assert await next_in_year(holder, counters.quotes, 2026) == 1  # the year's row locked
+        first = asyncio.create_task(next_in_year_at_once(asker, counters.quotes, 2026))
+        await asyncio.sleep(0.3)  # its statement waits for the row
+        assert not first.done()
+        later = [
+            asyncio.create_task(next_in_year_at_once(asker, counters.quotes, 2026))
+            for _ in range(4)
+        ]
+        await asyncio.sleep(0.1)
+        later[1].cancel()  # gone before its number was taken: no gap for it
+        await holder.rollback()  # the held number is given back
+        assert await asyncio.wait_for(first, 10) == 1
+        assert [await asyncio.wait_for(later[i], 10) for i in (0, 2, 3)] == [2, 3, 4]
+    assert len(sent) == 2
+    assert await counters.take(counters.quotes, 2026) == 5
+
+
+async def test_a_failed_statement_fails_each_of_its_callers_and_the_next_are_served(
+    counters: Counters,
+) -> None:
+    never_created = yearly_counter_table("order_number_counters", MetaData())
+    async with counters.sessionmaker() as session:
+        failed = await asyncio.gather(
+            *(next_in_year_at_once(session, never_created, 2026) for _ in range(3)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(error, ProgrammingError) for error in failed), failed
+        assert await next_in_year_at_once(session, counters.quotes, 2026) == 1
+        assert await next_in_year_at_once(session, counters.quotes, 2026) == 2
