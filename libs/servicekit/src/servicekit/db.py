@@ -161,9 +161,10 @@ NUMBERING_ENGINE_INFO = "servicekit.numbering_engine"
 
 def make_numbering_engine(database_url: str) -> AsyncEngine:
     """A small pool of autocommit connections for numbers taken outside the caller's transaction
-    (`servicekit.numbering.next_in_year_at_once`): one statement each, committed by the server
-    at once. A pool of its own, so that a caller holding a connection of the main pool never
-    waits for a second one of the same pool (all of them could be held by such callers)."""
+    (`servicekit.numbering.next_in_year_at_once`): one statement per counter and round of
+    callers, committed by the server at once. A pool of its own, so that a caller holding a
+    connection of the main pool never waits for a second one of the same pool (all of them
+    could be held by such callers)."""
     # No overflow: a connection opened and closed per number would cost more than the wait.
     return make_engine(database_url, pool_size=4, max_overflow=0, autocommit=True)
 
