@@ -12,7 +12,13 @@ session's asyncpg adapter, and errors raised as SQLAlchemy's. Anything else (a s
 once, an IN list expanded per call, Python-side column defaults, options, several parameter
 sets, an engine with statement listeners) goes to `AsyncSession.execute` unchanged.
 
-The adapter's coroutine it calls (`_prepare_and_execute`) and the compiled statement's
+In a transaction that pipelines (`pipeline`, a consumer's batch), `execute_one_later` queues
+a statement that returns one row with what to do with it: the queued statements are sent when
+the session next runs anything, or at commit (`flush_pipeline`, which `run_at_commit` calls),
+and consecutive runs of one SQL go to the server in one round trip (asyncpg's `fetchmany`):
+one message out, one answer back, instead of one exchange per statement. Their order is kept.
+
+The adapter's coroutines it calls (`_prepare_and_execute`, `_prepare`) and the compiled statement's
 positional parameters and result columns are SQLAlchemy's internals: `tests/unit/
 test_direct_plans.py` pins them, and the whole suite runs on this session.
 """
@@ -21,13 +27,15 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import exc
-from sqlalchemy.engine import Dialect, Result
+from sqlalchemy.engine import Dialect, Result, Row
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.event import listens_for
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, AsyncSessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import Delete, Insert, Select, TextClause, Update
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import CompoundSelect, TextualSelect
@@ -35,6 +43,7 @@ from sqlalchemy.util import EMPTY_DICT, is_exit_exception
 
 _DIRECT_KINDS = (Select, Insert, Update, Delete, TextClause, TextualSelect, CompoundSelect)
 _HELD = "servicekit.direct.connection"
+_PIPELINE = "servicekit.direct.pipeline"
 
 Processor = Callable[[Any], Any] | None
 
@@ -69,6 +78,22 @@ class _Unsupported:
 
 
 _UNSUPPORTED = _Unsupported()
+
+
+@dataclass(slots=True)
+class _Queued:
+    """A statement waiting in a pipelining transaction, and what takes its one row."""
+
+    plan: DirectPlan
+    args: list[Any]
+    then: Callable[[Row[Any]], object]
+
+
+@dataclass(slots=True)
+class _Pipeline:
+    queued: list[_Queued] = field(default_factory=list)
+
+
 _Plans = dict[frozenset[str], DirectPlan | _Unsupported]
 
 # Statement → its plans by parameter names; absent: never seen, an empty dict: seen once. A
@@ -182,6 +207,7 @@ class DirectSession(AsyncSession):
     ) -> Result[Any]:
         if params is None:
             params = EMPTY_DICT
+        await self.flush_pipeline()  # what was queued ran before this, as it was asked
         plan = None
         bind = self.sync_session.get_bind()
         # Listeners of the engine's statements (a test's, a tracer's) see them through SQLAlchemy.
@@ -204,6 +230,88 @@ class DirectSession(AsyncSession):
             # A missing parameter: SQLAlchemy raises it the way callers know.
             return await self._by_sqlalchemy(statement, params)
         return await self._run(plan, args, statement, params)
+
+    async def execute_one_later(
+        self, statement: Any, params: Mapping[str, Any], then: Callable[[Row[Any]], object]
+    ) -> None:
+        """Run `statement`, which returns exactly one row, and call `then` with that row: now,
+        or, in a pipelining transaction, with the next statements of its SQL in one round trip
+        (module doc). `then` runs no statement: it only takes the row."""
+        pipeline = self.info.get(_PIPELINE)
+        plan = None
+        if pipeline is not None and not self.sync_session.in_nested_transaction():
+            bind = self.sync_session.get_bind()
+            if not (_watched(bind) or _watched(bind.engine)):
+                plan = plan_of(statement, params, bind.dialect)
+        if pipeline is None or plan is None or not plan.described:
+            then((await self.execute(statement, params)).one())
+            return
+        try:
+            args = _arguments(plan, params)
+        except exc.SQLAlchemyError:
+            then((await self.execute(statement, params)).one())  # raised as callers know it
+            return
+        pipeline.queued.append(_Queued(plan, args, then))
+
+    async def flush_pipeline(self) -> None:
+        """Send what is queued, each run of one SQL in one round trip, and hand each its row."""
+        pipeline = self.info.get(_PIPELINE)
+        while pipeline is not None and pipeline.queued:
+            plan = pipeline.queued[0].plan
+            count = 1
+            while count < len(pipeline.queued) and pipeline.queued[count].plan is plan:
+                count += 1
+            run, pipeline.queued[:count] = pipeline.queued[:count], []
+            rows = await self._run_many(plan, [queued.args for queued in run])
+            for queued, row in zip(run, rows, strict=True):
+                queued.then(row)
+
+    async def _run_many(self, plan: DirectPlan, many: list[list[Any]]) -> Sequence[Row[Any]]:
+        connection, adapted = await self._connection_of_transaction()
+        dialect = connection.dialect
+        try:
+            async with adapted._execute_mutex:
+                # As the adapter's cursor does for one statement: the transaction begun if this
+                # is its first exchange, the statement prepared (or taken from the adapter's
+                # cache, prepared again after a DDL change), then run once per argument list.
+                if adapted._transaction is None:
+                    await adapted._start_transaction()
+                prepared, _ = await adapted._prepare(
+                    plan.sql, getattr(dialect, "_invalidate_schema_cache_asof", 0)
+                )
+                try:
+                    records = await prepared.fetchmany(many)
+                except Exception as error:
+                    adapted._handle_exception(error)  # raises it as the DBAPI's error
+        except dialect.loaded_dbapi.Error as error:
+            gone = adapted._connection.is_closed()
+            if gone:  # not given back to the pool: as SQLAlchemy does on a disconnect
+                sync = connection.sync_connection
+                assert sync is not None
+                sync.invalidate(error)
+            raise exc.DBAPIError.instance(
+                plan.sql,
+                many,
+                error,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=connection.sync_engine.hide_parameters,
+                connection_invalidated=gone,
+                dialect=dialect,
+            ) from error
+        except BaseException as error:
+            if is_exit_exception(error):
+                sync = connection.sync_connection
+                assert sync is not None
+                sync.invalidate(error)  # interrupted mid-exchange: as `_run` does
+            raise
+        if len(records) != len(many):
+            raise RuntimeError(
+                f"{len(many)} statements queued to return a row each returned {len(records)} rows"
+            )
+        rows: Sequence[Any] = records
+        if plan.results is not None:
+            rows = [_processed(row, plan.results) for row in rows]
+        return DirectResult(plan.keys, rows, len(rows)).all()
 
     async def _by_sqlalchemy(self, statement: Any, params: Any, **options: Any) -> Result[Any]:
         result: Result[Any] = await super().execute(statement, params, **options)
@@ -270,6 +378,63 @@ class DirectSession(AsyncSession):
         current = sync_session.get_nested_transaction() or sync_session.get_transaction()
         self.info[_HELD] = (current, connection, adapted)
         return connection, adapted
+
+
+def pipeline(session: AsyncSession) -> None:
+    """Let `session`'s transaction queue statements (`execute_one_later`) until it next runs
+    one or commits. A session of another class keeps running each at once."""
+    if isinstance(session, DirectSession):
+        session.info[_PIPELINE] = _Pipeline()
+
+
+async def execute_one_later(
+    session: AsyncSession,
+    statement: Any,
+    params: Mapping[str, Any],
+    then: Callable[[Row[Any]], object],
+) -> None:
+    """`DirectSession.execute_one_later`, or at once on another session."""
+    if isinstance(session, DirectSession):
+        await session.execute_one_later(statement, params, then)
+    else:
+        then((await session.execute(statement, params)).one())
+
+
+async def flush_pipeline(session: AsyncSession) -> None:
+    """Send what `session`'s pipeline holds (`DirectSession.flush_pipeline`), if it has one."""
+    if isinstance(session, DirectSession):
+        await session.flush_pipeline()
+
+
+def end_pipeline(session: Session) -> None:
+    """The transaction is over: its session runs each statement at once again."""
+    session.info.pop(_PIPELINE, None)
+
+
+def pipeline_queued(session: Session) -> int:
+    """How many statements wait in `session`'s pipeline (a sync `Session`: its events see it)."""
+    pipeline = session.info.get(_PIPELINE)
+    return 0 if pipeline is None else len(pipeline.queued)
+
+
+@listens_for(Session, "do_orm_execute")
+def _refuse_overtaking(state: ORMExecuteState) -> None:
+    """A statement run past `DirectSession.execute` (`scalar`, `get`, …) would overtake those
+    queued before it: refused, loudly, rather than run out of order."""
+    _refuse_if_queued(state.session, "a statement")
+
+
+@listens_for(Session, "before_flush")
+def _refuse_flush_overtaking(session: Session, *_: Any) -> None:
+    _refuse_if_queued(session, "an ORM flush")
+
+
+def _refuse_if_queued(session: Session, what: str) -> None:
+    if queued := pipeline_queued(session):
+        raise RuntimeError(
+            f"{what} would overtake {queued} statements queued in the transaction's pipeline: "
+            "run it with `execute`, which sends them first"
+        )
 
 
 class _BegunAtOnce(AsyncSessionTransaction):

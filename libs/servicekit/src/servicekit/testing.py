@@ -23,6 +23,7 @@ from typing import Any, TypeVar, cast
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
+from asyncpg.prepared_stmt import PreparedStatement
 from pydantic import BaseModel
 from sqlalchemy import ClauseElement, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -584,3 +585,30 @@ def statements_sent(engine: Engine | Connection) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+@contextlib.contextmanager
+def exchanges_sent() -> Iterator[list[int]]:
+    """The statements sent while the block runs, as exchanges with the server: how many
+    executions each carried (1 for a statement alone, more for a run of a transaction's
+    pipeline, `servicekit.direct`). For tests that pin round trips where a statement listener
+    (`statements_sent`) would change the path a statement takes. `BEGIN` and `COMMIT` are not
+    prepared statements and are not counted."""
+    sent: list[int] = []
+    fetch, fetchmany = PreparedStatement.fetch, PreparedStatement.fetchmany
+
+    async def fetch_counted(self: PreparedStatement, *args: Any, **kwargs: Any) -> Any:
+        sent.append(1)
+        return await fetch(self, *args, **kwargs)
+
+    async def fetchmany_counted(self: PreparedStatement, many: Any, **kwargs: Any) -> Any:
+        sent.append(len(many))
+        return await fetchmany(self, many, **kwargs)
+
+    PreparedStatement.fetch = fetch_counted
+    PreparedStatement.fetchmany = fetchmany_counted
+    try:
+        yield sent
+    finally:
+        PreparedStatement.fetch = fetch
+        PreparedStatement.fetchmany = fetchmany

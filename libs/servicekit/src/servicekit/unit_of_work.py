@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import ReturningInsert
 
 from contracts import CloudEvent
+from servicekit.direct import end_pipeline, flush_pipeline, pipeline_queued
 from servicekit.outbox import add_to_outbox, write_and_record, write_and_record_if_written
 from servicekit.sequencing import EVENT_SEQUENCES
 
@@ -56,8 +57,10 @@ def defer_to_commit(session: AsyncSession, key: str, work: AtCommit) -> None:
 
 
 async def run_at_commit(session: AsyncSession) -> None:
-    """Run the work deferred to this commit, in the order of its keys (so two transactions that
-    lock rows in it lock them in the same order). Call right before committing."""
+    """Send the statements queued in the transaction's pipeline (`servicekit.direct`), then run
+    the work deferred to this commit, in the order of its keys (so two transactions that lock
+    rows in it lock them in the same order). Call right before committing."""
+    await flush_pipeline(session)
     deferred: dict[str, AtCommit] = session.info.get(_AT_COMMIT, {})
     while deferred:
         work = deferred.pop(min(deferred))
@@ -73,6 +76,11 @@ def _refuse_commit_with_deferred_work(session: Session) -> None:
             "committing with work deferred to the commit still undone (run_at_commit was not "
             f"called): {sorted(session.info[_AT_COMMIT])}"
         )
+    if queued := pipeline_queued(session):
+        raise RuntimeError(
+            f"committing with {queued} statements still queued in the transaction's pipeline "
+            "(run_at_commit was not called)"
+        )
 
 
 @listens_for(Session, "after_transaction_end")
@@ -84,6 +92,7 @@ def _forget_deferred_work(session: Session, transaction: SessionTransaction) -> 
     if transaction.parent is None:
         session.info.pop(_AT_COMMIT, None)
         session.info.pop(_MEMOS, None)
+        end_pipeline(session)  # a rolled-back transaction's queued statements are not sent
 
 
 # Each transaction's memos, by name, in its session's `info`.

@@ -54,7 +54,9 @@ from orders.service_layer import orders as orders_service
 from orders.service_layer import reactions
 from orders.service_layer.ports import OrderFilters
 from orders.service_layer.snapshots import snapshot
-from servicekit.testing import contract_sessions_fixture, fake_or_sql
+from servicekit.direct import pipeline
+from servicekit.testing import contract_sessions_fixture, exchanges_sent, fake_or_sql
+from servicekit.unit_of_work import run_at_commit
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 STAGE = "confirmation_to_reservation"  # order.confirmed → stock.reserved
@@ -571,6 +573,36 @@ async def test_the_reactions_to_documents_and_shipments_send_only_cacheable_stat
 def document_event(order_id: str) -> CloudEvent[Any]:
     payload = document_generated(order_id, "SO-2026-000001", kind="order_confirmation")
     return new_event(EventType.DOCUMENT_GENERATED, payload, source="/documents", subject=order_id)
+
+
+async def test_a_batchs_reactions_book_their_events_in_one_exchange(uow: SqlUnitOfWork) -> None:
+    waiting = [await open_order(uow) for _ in range(5)]
+    for order in waiting:  # the stage starts at the order's confirmation
+        await uow.note(EventType.ORDER_CONFIRMED.value, summary="", data={}, order_id=order.id)
+    # Two reactions first: the booking's statement planned, its result types learnt.
+    for order in waiting[:2]:
+        assert await reactions.stock_reserved(SqlUnitOfWork(uow.session), reserved(order, 1))
+    batch, events = waiting[2:], [reserved(order, 1) for order in waiting[2:]]
+    observed = stage_count()
+
+    pipeline(uow.session)  # as the consumer does for a batch
+    with exchanges_sent() as sent:
+        await read_orders_of(uow.session, events)  # the batch's orders read ahead
+        for event_ in events:
+            assert await reactions.stock_reserved(SqlUnitOfWork(uow.session), event_)
+        assert sent == [1]  # the read-ahead; the bookings wait
+        assert stage_count() == observed
+        await run_at_commit(uow.session)
+    assert sent == [1, 3]  # the three bookings (each with its order's save) in one exchange
+    assert stage_count() == observed + 3  # each booking's row taken when it came
+    for order in batch:
+        stored_order = await uow.orders.get(order.id)
+        assert stored_order is not None
+        assert stored_order.fulfilment is Fulfilment.RESERVED
+        assert await stored(uow, order_timeline.c.type, order.id, order_timeline.c.id) == [
+            EventType.ORDER_CONFIRMED.value,
+            EventType.STOCK_RESERVED.value,
+        ]
 
 
 async def test_a_batch_locks_every_order_its_events_are_about(

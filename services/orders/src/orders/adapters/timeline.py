@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, exists, func, select
+from sqlalchemy import Row, Select, Table, bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from orders.domain.order import Order
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
+from servicekit.direct import execute_one_later
 from servicekit.mapping import copied
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
 from servicekit.outbox import (
@@ -249,20 +250,31 @@ class SqlTimeline:
             numbered_by=numbered_by,
             projection=fold.shape if fold is not None else None,
         )
-        recorded = (await self.session.execute(statement, parameters)).one()
         if recording is not None:
             wake_relay_after_commit(self.session)
-        if numbered_by is not None:
-            event = event.model_copy(update={"sequence": recorded.sequence})
-        if recorded.id is None:
-            return  # seen before: applied once already
-        if fold is None:
+
+        def booked(recorded: Row[Any]) -> bool:
+            """What the booking's row says, once it comes: whether the event was new."""
+            if recorded.id is None:
+                return False  # seen before: applied once already
+            if deliveries and recorded.delivered:
+                wake_dispatcher(self.session)
+            if stage is not None and recorded.started is not None:
+                seconds = max((event.time - recorded.started).total_seconds(), 0.0)
+                ORDER_STAGE_SECONDS.labels(stage[0]).observe(seconds)
+            return True
+
+        if fold is not None or event.type not in sales_model.PROJECTED:
+            # Nothing more to run for it (its projection in the statement, or none): in a
+            # consumer's batch it may go to the server with the bookings after it, in one round
+            # trip (servicekit.direct's pipeline).
+            await execute_one_later(self.session, statement, parameters, booked)
+            return
+        recorded = (await self.session.execute(statement, parameters)).one()
+        if booked(recorded):
+            if numbered_by is not None:
+                event = event.model_copy(update={"sequence": recorded.sequence})
             await sales_model.project(self.session, event)
-        if deliveries and recorded.delivered:
-            wake_dispatcher(self.session)
-        if stage is not None and recorded.started is not None:
-            seconds = max((event.time - recorded.started).total_seconds(), 0.0)
-            ORDER_STAGE_SECONDS.labels(stage[0]).observe(seconds)
 
     async def note(
         self,
