@@ -209,13 +209,8 @@ class DirectSession(AsyncSession):
             params = EMPTY_DICT
         await self.flush_pipeline()  # what was queued ran before this, as it was asked
         plan = None
-        bind = self.sync_session.get_bind()
-        # Listeners of the engine's statements (a test's, a tracer's) see them through SQLAlchemy.
-        watched = _watched(bind) or _watched(bind.engine)
-        if not (watched or execution_options or bind_arguments or kw) and isinstance(
-            params, Mapping
-        ):
-            plan = plan_of(statement, params, bind.dialect)
+        if not (execution_options or bind_arguments or kw) and isinstance(params, Mapping):
+            plan = self._plan(statement, params)
         if plan is None:
             return await self._by_sqlalchemy(
                 statement,
@@ -240,9 +235,7 @@ class DirectSession(AsyncSession):
         pipeline = self.info.get(_PIPELINE)
         plan = None
         if pipeline is not None and not self.sync_session.in_nested_transaction():
-            bind = self.sync_session.get_bind()
-            if not (_watched(bind) or _watched(bind.engine)):
-                plan = plan_of(statement, params, bind.dialect)
+            plan = self._plan(statement, params)
         if pipeline is None or plan is None or not plan.described:
             then((await self.execute(statement, params)).one())
             return
@@ -312,6 +305,14 @@ class DirectSession(AsyncSession):
         if plan.results is not None:
             rows = [_processed(row, plan.results) for row in rows]
         return DirectResult(plan.keys, rows, len(rows)).all()
+
+    def _plan(self, statement: Any, params: Mapping[str, Any]) -> DirectPlan | None:
+        """The statement's plan, unless SQLAlchemy runs it: listeners of the engine's statements
+        (a test's, a tracer's) see them through SQLAlchemy."""
+        bind = self.sync_session.get_bind()
+        if _watched(bind) or _watched(bind.engine):
+            return None
+        return plan_of(statement, params, bind.dialect)
 
     async def _by_sqlalchemy(self, statement: Any, params: Any, **options: Any) -> Result[Any]:
         result: Result[Any] = await super().execute(statement, params, **options)
