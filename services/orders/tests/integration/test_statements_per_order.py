@@ -654,9 +654,82 @@ async def test_a_batch_reads_its_orders_ahead_and_hands_each_out_once(
     assert len(sent) == 1, sent  # handed out once: the next get reads it
     assert again == second
     assert again is not taken
-    stored_first = await SqlUnitOfWork(uow.session).orders.get(first.id)
-    assert stored_first is not None
-    assert stored_first.fulfilment is Fulfilment.RESERVED  # the reaction's save, not the copy
+    fulfilment = select(orders.c.fulfilment).where(orders.c.id == first.id)
+    assert (await uow.session.execute(fulfilment)).scalar_one() == Fulfilment.RESERVED.value
+
+
+def invoice_pdf(order_id: str) -> CloudEvent[Any]:
+    """An invoice PDF of the order, a new document each time."""
+    payload = document_generated(order_id, "INV-2026-000001", document_id=new_id())
+    return new_event(EventType.DOCUMENT_GENERATED, payload, source="/documents", subject=order_id)
+
+
+async def test_an_order_a_handler_saved_goes_to_the_batchs_next_handler_unread(
+    uow: SqlUnitOfWork,
+) -> None:
+    planned, order = await open_order(uow), await open_order(uow)
+    # Two reactions first: the booking's statement planned, its result types learnt.
+    for _ in range(2):
+        planning = SqlUnitOfWork(uow.session)
+        assert await reactions.document_generated(planning, invoice_pdf(planned.id))
+    events = [invoice_pdf(order.id) for _ in range(3)]  # a consumer catching up on one order
+
+    pipeline(uow.session)  # as the consumer does for a batch
+    with exchanges_sent() as sent:
+        await read_orders_of(uow.session, events)
+        handed = [
+            await reactions.document_generated(SqlUnitOfWork(uow.session), event_)
+            for event_ in events
+        ]
+        assert sent == [1]  # the read-ahead alone: each handler took the order saved before
+        await run_at_commit(uow.session)
+    assert sent == [1, 3]  # the three bookings (each with its save) in one exchange
+    assert handed[0] is handed[1] is handed[2]
+    assert await stored(
+        uow, order_documents.c.document_id, order.id, order_documents.c.position
+    ) == [document.document_id for document in handed[2].documents]
+    assert len(handed[2].documents) == 4  # the confirmation's and the three invoices
+    assert (
+        await stored(uow, order_timeline.c.type, order.id, order_timeline.c.id)
+        == [EventType.DOCUMENT_GENERATED.value] * 3
+    )
+
+
+async def test_an_order_changed_after_its_save_is_read_again(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+    await read_orders_of(uow.session, [invoice_pdf(order.id)])
+    handler = SqlUnitOfWork(uow.session)
+    saved = await reactions.document_generated(handler, invoice_pdf(order.id))
+    saved.invoice_states["INV-2026-000001"] = "paid"  # changed in place, and never saved
+
+    rereader = SqlUnitOfWork(uow.session)
+    with statements(uow) as sent:
+        again = await rereader.orders.get(order.id, for_update=True)
+    assert len(sent) == 1, sent  # read again: the copy saved is no longer what was written
+    assert again is not None
+    assert again is not saved
+    assert again.invoice_states == {}
+    assert again.documents == saved.documents
+
+    # Read locked in the batch's transaction, then saved: it waits for the next handler too.
+    await rereader.orders.save(again)
+    with statements(uow) as sent:
+        assert await SqlUnitOfWork(uow.session).orders.get(order.id) is again
+    assert sent == []
+
+
+async def test_a_save_rolled_back_to_a_savepoint_is_not_handed_on(uow: SqlUnitOfWork) -> None:
+    order = await open_order(uow)
+    await read_orders_of(uow.session, [invoice_pdf(order.id)])
+    savepoint = await uow.session.begin_nested()
+    await reactions.document_generated(SqlUnitOfWork(uow.session), invoice_pdf(order.id))
+    await savepoint.rollback()
+
+    with statements(uow) as sent:
+        again = await SqlUnitOfWork(uow.session).orders.get(order.id, for_update=True)
+    assert len(sent) == 1, sent
+    assert again is not None
+    assert [document.kind for document in again.documents] == ["order_confirmation"]
 
 
 async def test_an_order_written_after_it_was_read_ahead_is_read_again(

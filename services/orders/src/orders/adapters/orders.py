@@ -58,7 +58,7 @@ from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
 from pricing import in_currency
 from servicekit.db import as_arrays, unnested, with_parts
-from servicekit.unit_of_work import SqlRepository
+from servicekit.unit_of_work import SqlRepository, transaction_memo
 
 SORT_COLUMNS = {
     OrderSort.CREATED_AT: orders.c.created_at,
@@ -84,8 +84,10 @@ def _header_values(order: Order) -> dict[str, Any]:
         "approval": approval_to_json(order.approval),
         "cancellation_reason": order.cancellation_reason,
         "archived_at": order.archived_at,
-        "applied_sequences": order.applied_sequences,
-        "invoice_states": order.invoice_states,
+        # Copies: a save's parameters may wait for the batch's exchange (ADR 57), and the order
+        # may be handed to the batch's next handler (ADR 58), which may change these in place.
+        "applied_sequences": dict(order.applied_sequences),
+        "invoice_states": dict(order.invoice_states),
         "nothing_to_ship": order.nothing_to_ship,
         "invoiced_total": order.invoiced_total,
         "closed_short_at": order.closed_short_at,
@@ -335,10 +337,53 @@ def _save_statement(shape: SaveShape) -> Executable:
 # The ids of an order's documents and shipments as stored: (documents, shipments).
 Stored = tuple[frozenset[str], frozenset[str]]
 
-# Where orders read ahead for a consumed batch wait in its session (see `read_ahead`): by id,
-# each with what its repository remembers of it as stored (documents and shipments, lines).
-_READ_AHEAD = "orders.read_ahead"
-ReadAhead = dict[str, tuple[Order, Stored, dict[int, tuple[Any, ...]]]]
+# Where the orders of a consumed batch wait for its handlers (`read_ahead`): a memo of its
+# transaction, forgotten with it and when a savepoint rolls back.
+_READ_AHEAD, _BATCH = "orders.read_ahead", "batch"
+
+
+@dataclass(frozen=True)
+class _Copy:
+    """An order as the batch's transaction last read or wrote it, with what its repository
+    remembers of it as stored (documents and shipments, lines by number); `saved`: when it is
+    the copy a handler saved, the header it wrote and its documents then, to see whether it was
+    changed since."""
+
+    order: Order
+    stored: Stored
+    lines: dict[int, tuple[Any, ...]]
+    saved: tuple[dict[str, Any], tuple[Document, ...]] | None = None
+
+    def unchanged(self) -> bool:
+        """Whether the order is still what was read or written (all a save would write)."""
+        if self.saved is None:
+            return True  # as read, and not handed out since
+        header, documents = self.saved
+        order = self.order
+        return (
+            tuple(order.documents) == documents
+            and order.shipment_ids == self.stored[1]
+            and {"id": order.id, **_header_values(order)} == header
+            and {line[0]: line for line in _line_rows(order)} == self.lines
+        )
+
+
+@dataclass
+class _ReadAhead:
+    """The orders a batch locked and read ahead, waiting for its handlers (ADR 35), and the
+    copies handlers took. A copy a handler took and then saved waits again for the next one
+    (ADR 58): it is what the transaction wrote, and the lock keeps other transactions off it."""
+
+    waiting: dict[str, _Copy]
+    handed: dict[str, Order]  # by id, the copy last handed out or read locked
+
+    def take(self, order_id: str) -> _Copy | None:
+        copy = self.waiting.pop(order_id, None)
+        if copy is None or not copy.unchanged():
+            self.handed.pop(order_id, None)
+            return None  # changed after its save: read again
+        self.handed[order_id] = copy.order
+        return copy
 
 
 class SqlOrderRepository(SqlRepository):
@@ -364,7 +409,7 @@ class SqlOrderRepository(SqlRepository):
         """`add`, but for the statement: its parameters and shape, for a statement that runs
         `add_parts(shape)` with them (the booking of the order's first event: one round trip
         for both). The order counts as stored from now on."""
-        self._ahead().pop(order.id, None)
+        self._written(order)
         values = {"id": order.id, **_header_values(order)}
         parameters = {_HEADER_PREFIX + name: value for name, value in values.items()}
         lines = [line_values("order_id", order.id, line, order_lines) for line in order.lines]
@@ -379,15 +424,19 @@ class SqlOrderRepository(SqlRepository):
         wanted = canonical_id(order_id)
         if wanted is None:
             return None  # no id at all: no order has it
-        if (ahead := self._ahead().pop(wanted, None)) is not None:
-            order, self._stored[wanted], self._lines[wanted] = ahead
-            return order
+        ahead = self._read_ahead()
+        if ahead is not None and (copy := ahead.take(wanted)) is not None:
+            self._stored[wanted], self._lines[wanted] = copy.stored, copy.lines
+            return copy.order
         query = _WHOLE_LOCKED if for_update else _WHOLE
         whole = (await self.session.execute(query, {"order_id": wanted})).first()
         if whole is None:
             return None
         self._keep_customer(whole)
-        return (await self._assembled_whole([whole]))[0]
+        order = (await self._assembled_whole([whole]))[0]
+        if ahead is not None and for_update:
+            ahead.handed[wanted] = order  # locked and current, as a copy read ahead
+        return order
 
     def _keep_customer(self, whole: Row[Any]) -> None:
         """Hand the customer's row read along with an order to the customers repository (as
@@ -405,20 +454,38 @@ class SqlOrderRepository(SqlRepository):
 
     async def read_ahead(self, order_ids: Sequence[str]) -> None:
         """Lock and read the orders of a consumed batch before its handlers run, in two
-        statements instead of two per handler; `get` hands each out once.
+        statements instead of two per handler; `get` hands each out once, and again after
+        the handler that took it saved it (ADR 58).
 
         Locked in id order, so that two batches about the same orders never deadlock. Until a
         handler takes it, an order read ahead is what a `get` would read: the lock keeps other
-        transactions off it, and a write of it in this one (`add`, `save`) drops it.
+        transactions off it, and a write of another copy of it in this one (`add`, `save`)
+        drops it.
         """
         rows = (await self.session.execute(_WHOLES_LOCKED_IN_ORDER, {"ids": order_ids})).all()
-        ahead = self._ahead()
+        ahead = transaction_memo(self.session, _READ_AHEAD).setdefault(_BATCH, _ReadAhead({}, {}))
         for order in await self._assembled_whole(rows):
-            ahead[order.id] = (order, self._stored[order.id], self._lines[order.id])
+            ahead.waiting[order.id] = _Copy(order, self._stored[order.id], self._lines[order.id])
 
-    def _ahead(self) -> ReadAhead:
-        read_ahead: ReadAhead = self.session.info.setdefault(_READ_AHEAD, {})
+    def _read_ahead(self) -> _ReadAhead | None:
+        """The transaction's orders read ahead, if it read any (a consumer's batch)."""
+        read_ahead: _ReadAhead | None = transaction_memo(self.session, _READ_AHEAD).get(_BATCH)
         return read_ahead
+
+    def _written(self, order: Order, header: dict[str, Any] | None = None) -> None:
+        """After a write of the order: the copy written waits for the batch's next handler if
+        it is the one handed out (`header`: the header it was saved with); any other copy
+        written makes the one waiting out of date."""
+        ahead = self._read_ahead()
+        if ahead is None:
+            return
+        lines = self._lines.get(order.id)
+        if header is None or lines is None or ahead.handed.get(order.id) is not order:
+            ahead.waiting.pop(order.id, None)
+            ahead.handed.pop(order.id, None)
+            return
+        saved = (header, tuple(order.documents))
+        ahead.waiting[order.id] = _Copy(order, self._stored[order.id], lines, saved)
 
     async def save(self, order: Order, *, lines: bool = False) -> None:
         saving = await self.save_all_but_header(order, lines=lines)
@@ -429,7 +496,6 @@ class SqlOrderRepository(SqlRepository):
         shipments: its parameters and shape are returned, for a statement that runs
         `save_parts(shape)` with them (one round trip for all, and fewer still in another
         statement of the transaction)."""
-        self._ahead().pop(order.id, None)
         if lines:
             await self._save_lines(order)
         values = {"id": order.id, **_header_values(order)}
@@ -439,6 +505,7 @@ class SqlOrderRepository(SqlRepository):
             parameters |= as_arrays(documents, _DOCUMENT_COLUMNS, "document")
         if shipments:
             parameters |= as_arrays(shipments, _SHIPMENT_COLUMNS, "shipment")
+        self._written(order, values)
         header = tuple(name for name in parameters if name.startswith(_HEADER_PREFIX))
         return OrderSave(parameters, (header, bool(documents), bool(shipments)))
 
