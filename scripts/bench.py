@@ -91,6 +91,10 @@ class Sizes:
     # Products the orders are spread over, round robin: 1 makes every order's stock row the
     # same hot one (the default, and the harder case); more measures the suite without it.
     skus: int = 1
+    # A phase of its own for order creates (`--creates N`; 0 leaves it out): N creates at the
+    # HTTP concurrency after `creates_warmup` unmeasured ones, with the CPU each took.
+    creates: int = 0
+    creates_warmup: int = 150
     settle_seconds: float = 2.0
     phase_timeout: float = 300.0
 
@@ -105,9 +109,14 @@ class Sizes:
             pg_seconds=2,
             pg_transactions=30,
             pdfs=5,
+            creates_warmup=10,
             settle_seconds=0.5,
             phase_timeout=40.0,
         )
+
+
+# Where the creates phase's measured creates start and end, among the sampler's marks.
+CREATES_START, CREATES_END = "creates measured start", "creates measured end"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1104,6 +1113,26 @@ class Suite:
 
     # --- scenarios -----------------------------------------------------------------------
 
+    async def sustained_creates(self, mark: Callable[[str], None]) -> dict[str, Any]:
+        """Order creates at the HTTP concurrency, warmed up first (the create + burst phase's
+        creates come cold, right after the floors); `mark` marks where the measured ones start
+        and end, for the processes' CPU between."""
+        sizes = self.sizes
+        customer = await self.new_customer("creates")
+        await asyncio.gather(*(self.create_order(customer) for _ in range(sizes.creates_warmup)))
+        mark(CREATES_START)
+        started = now()
+        created = await asyncio.gather(*(self.create_order(customer) for _ in range(sizes.creates)))
+        elapsed = now() - started
+        mark(CREATES_END)
+        return {
+            "orders": sizes.creates,
+            "warmup": sizes.creates_warmup,
+            "concurrency": sizes.http_concurrency,
+            "req_per_s": sizes.creates / elapsed,
+            "latency": latency_summary([latency for _, latency in created]),
+        }
+
     async def create_and_burst(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Order create req/s at the HTTP concurrency; then all those orders confirmed at once."""
         sizes = self.sizes
@@ -1332,6 +1361,7 @@ def rows_of(
         Row("Kafka: one hop produce → consume, p50", hop, "ms"),
         Row("Kafka: one hop produce → consume, p99", kafka["one_hop"]["p99_ms"], "ms"),
         Row("reportlab: one-page invoice, one core", pdf["pdfs_per_s"], "PDFs/s"),
+        *creates_rows(suite.get("creates"), pg_tool, tps),
         Row(
             f"order create over HTTP, {create['concurrency']} concurrent",
             create["req_per_s"],
@@ -1410,6 +1440,40 @@ def rows_of(
             "PDFs/s",
         ),
     ]
+
+
+def creates_rows(creates: dict[str, Any] | None, pg_tool: str, tps: float) -> list[Row]:
+    """The rows of the creates phase (`--creates`), none when it did not run."""
+    if creates is None:
+        return []
+    label = f"{creates['orders']:,} creates, {creates['concurrency']} concurrent"
+    return [
+        Row(
+            f"order create over HTTP, {label} (warm)",
+            creates["req_per_s"],
+            "req/s",
+            pg_tool,
+            tps,
+            "tps",
+        ),
+        Row(f"{label}: service CPU per create", creates.get("service_cpu_ms_per_create"), "ms"),
+        Row(f"{label}: box CPU per create", creates.get("box_cpu_ms_per_create"), "ms"),
+    ]
+
+
+def creates_cpu(creates: dict[str, Any], cpu: dict[str, float]) -> None:
+    """Add to the creates phase's figures the CPU each process took per create (`cpu`: seconds
+    by process between the measured creates' marks): the services' together, and the whole
+    box's when PostgreSQL and Kafka run here."""
+    per_create = {name: seconds * 1000 / creates["orders"] for name, seconds in cpu.items()}
+    creates["cpu_ms_per_create"] = per_create
+    creates["service_cpu_ms_per_create"] = sum(
+        ms
+        for name, ms in per_create.items()
+        if name != "bench client" and not is_infrastructure(name)
+    )
+    whole_box = "kafka" in cpu and "postgresql" in cpu
+    creates["box_cpu_ms_per_create"] = sum(per_create.values()) if whole_box else None
 
 
 def print_report(rows: list[Row], processes: dict[str, dict[str, float]]) -> None:
@@ -1624,6 +1688,13 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
             ),
         }
         await suite.prepare()
+        creates = None
+        if sizes.creates:
+            creates = await phase(
+                "creates", sizes, sampler, lambda: suite.sustained_creates(sampler.mark)
+            )
+            creates_cpu(creates, sampler.between(CREATES_START, CREATES_END))
+            await suite.settle()
         create, burst = await phase("create + burst", sizes, sampler, suite.create_and_burst)
         single = await phase("single orders", sizes, sampler, suite.single_orders)
         await suite.settle()
@@ -1641,6 +1712,8 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         await suite.aclose()
         await sampler.stop()
     results = {"create": create, "burst": burst, "single": single, "life": life}
+    if creates is not None:
+        results["creates"] = creates
     run_cpu = sampler.between("run start", "run end")
     life_cpu = sampler.between("full life start", "full life end")
     services_life_cpu = sum(
@@ -1662,7 +1735,9 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         services_life_cpu / life["orders"],
         None if box_life_cpu is None else box_life_cpu / life["orders"],
     )
-    phases = ["postgres floor", "kafka floor", "reportlab floor", "create + burst"]
+    phases = ["postgres floor", "kafka floor", "reportlab floor"]
+    phases += ["creates"] if creates is not None else []
+    phases.append("create + burst")
     host_cpu = phase_host_cpu(
         sampler,
         [*phases, "single orders", "full life"],
@@ -2013,6 +2088,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a tiny run (CI keeps it working)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures as JSON")
     parser.add_argument("--orders", type=int, help="orders in the create/confirm burst")
+    parser.add_argument(
+        "--creates",
+        type=int,
+        help="also measure N order creates, after 150 to warm up, with the CPU per create",
+    )
     parser.add_argument("--life-orders", type=int, help="orders in the full-life run")
     parser.add_argument("--single-orders", type=int, help="orders confirmed one at a time")
     parser.add_argument(
@@ -2046,12 +2126,15 @@ def main() -> int:
         steady = Steady(args.steady, args.minutes, args.sample_seconds, args.max_in_flight)
     if args.skus is not None and not 1 <= args.skus <= 1000:
         parser.error("--skus takes 1 to 1000")
+    if args.creates is not None and not 1 <= args.creates <= 20_000:
+        parser.error("--creates takes 1 to 20000")
     sizes = Sizes.quick() if args.quick else Sizes()
     overrides = {
         "burst_orders": args.orders,
         "life_orders": args.life_orders,
         "single_orders": args.single_orders,
         "skus": args.skus,
+        "creates": args.creates,
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v})
     try:
