@@ -245,6 +245,55 @@ async def test_other_services_events_drive_fulfilment_billing_documents_and_time
     assert completed_events[0]["data"]["order"]["totals"]["gross"] == "36.30"
 
 
+async def test_a_run_of_events_about_one_order_applies_each_once_in_order(
+    orders_service: Any,
+) -> None:
+    """Events about one order sent together, as a consumer behind finds them: a batch hands
+    the order each handler saved to the next (ADR 58), and each event still counts once."""
+    service = orders_service
+    order = await create_confirmed_order(service)
+    order_id, number = order["id"], order["number"]
+    pdfs = [
+        event(
+            EventType.DOCUMENT_GENERATED,
+            document_generated(
+                order_id, f"{number}-{n}", kind="invoice", document_id=str(uuid.uuid4())
+            ).model_dump(mode="json"),
+            "/documents",
+            order_id,
+        )
+        for n in range(12)
+    ]
+    topic = service.kafka.topic("documents.events")
+    key = order_id.encode()
+    # Not waited for one by one: the broker gets them together, the consumer in few batches.
+    sent = [
+        await service.producer.send(topic, value=pdf.model_dump_json().encode(), key=key)
+        for pdf in [*pdfs[:5], pdfs[2], *pdfs[5:]]  # one redelivered among them
+    ]
+    for delivery in sent:
+        await delivery
+
+    found = await order_matches(
+        service,
+        order_id,
+        documents=[
+            {
+                "document_id": pdf.data.document_id,
+                "kind": "invoice",
+                "reference": pdf.data.reference,
+                "download_path": pdf.data.download_path,
+            }
+            for pdf in pdfs
+        ],
+    )
+    assert found["fulfilment"] == "reserving"  # nothing else changed
+    listed = await service.client.get(f"/orders/{order_id}/timeline", params={"limit": 100})
+    timeline = listed.json()["items"]
+    booked = [e["event_id"] for e in timeline if e["type"] == EventType.DOCUMENT_GENERATED]
+    assert booked == [pdf.id for pdf in pdfs]
+
+
 def submission(reference: str, *, confirm: bool) -> CloudEvent[Any]:
     payload = OrderSubmitted.model_validate(
         {
