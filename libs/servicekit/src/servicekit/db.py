@@ -129,9 +129,19 @@ def add_messaging_tables(metadata: MetaData) -> None:
 
 
 def make_engine(
-    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, autocommit: bool = False
+    database_url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    autocommit: bool = False,
+    plan_cache_mode: str = "auto",
 ) -> AsyncEngine:
     """An engine whose pooled connections are checked for life without a round trip.
+
+    `plan_cache_mode` is set on each connection as it opens, when it is not the server's
+    `auto` (ADR 59): with `force_generic_plan` a prepared statement is planned once per
+    connection instead of for each of its first five runs, and for every run of one whose
+    plan depends on the length of the arrays it is given.
 
     SQLAlchemy's `pool_pre_ping` costs three round trips per checkout with asyncpg (BEGIN, a
     ping, ROLLBACK), on every transaction. A connection the server closed (a restart, a
@@ -140,6 +150,8 @@ def make_engine(
     statement, and that disconnect invalidates the whole pool (a consumer retries the batch).
     """
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    if plan_cache_mode != "auto":
+        options["connect_args"] = {"server_settings": {"plan_cache_mode": plan_cache_mode}}
     engine = create_async_engine(
         database_url, pool_size=pool_size, max_overflow=max_overflow, **options
     )

@@ -126,6 +126,8 @@ _NEXT_ROWS = (
     " ORDER BY id LIMIT $2"
 )
 
+RELAY_SERVER_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+
 # Marking and parking are one statement per batch whatever its size, with the ids (and errors)
 # as arrays: the SQL text never changes, so it is prepared once per connection.
 _MARK_PUBLISHED = "UPDATE outbox SET published_at = now() WHERE id = ANY(CAST($1 AS bigint[]))"
@@ -674,7 +676,11 @@ class OutboxRelay:
         if self._listener is not None and not self._listener.is_closed():
             return self._listener
         self._shards, self._next_rebalance = [], 0.0  # a new connection holds nothing yet
-        listener = await asyncpg.connect(asyncpg_dsn(self.database_url))
+        # Its statements find rows by keys and id arrays: planned once each, not at every
+        # batch (the marking's plan otherwise depends on the number of ids; ADR 59).
+        listener = await asyncpg.connect(
+            asyncpg_dsn(self.database_url), server_settings=RELAY_SERVER_SETTINGS
+        )
         try:
             await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._loop.wake())
             # Held while this connection lives: the other relays count it to size their share.

@@ -116,6 +116,7 @@ class Runtime:
             spec.settings.database_url,
             pool_size=spec.settings.database_pool_size,
             max_overflow=spec.settings.database_max_overflow,
+            plan_cache_mode=spec.settings.database_plan_cache_mode,
         )
         # Opens no connection until a number is taken at once (orders and quotes).
         self.numbering_engine = make_numbering_engine(spec.settings.database_url)

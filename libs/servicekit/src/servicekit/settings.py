@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.auth import AuthSettings
 
+# PostgreSQL's `plan_cache_mode` values (ADR 59).
+PlanCacheMode = Literal["auto", "force_generic_plan", "force_custom_plan"]
+
 
 class KafkaSettings(BaseSettings):
     """Kafka connection (`KAFKA_*`), identical for every service of one deployment."""
@@ -101,6 +104,12 @@ class ServiceSettings(BaseSettings):
     )
     database_max_overflow: int = Field(
         default=0, ge=0, le=500, description="opened beyond the pool at peaks, closed after"
+    )
+    # PostgreSQL's own choice by default; a service whose statements all find their rows by
+    # keys and arrays of keys can plan each once per connection (ADR 59).
+    database_plan_cache_mode: PlanCacheMode = Field(
+        default="auto",
+        description="plan_cache_mode of the service's connections: how prepared statements plan",
     )
     host: str = "127.0.0.1"
     port: int = 8000

@@ -366,6 +366,25 @@ async def test_a_batch_is_three_statements_on_the_relays_connection_without_a_tr
     assert all(error.startswith("MessageSizeTooLargeError") for error in parked.values())
 
 
+async def test_the_relays_connection_plans_its_marking_once(outbox: Outbox) -> None:
+    """The marking's plan depends on how many ids it is given, so PostgreSQL would plan it again
+    for every batch, forever; the relay's connection plans it once (ADR 59). Seven batches."""
+    relay = await outbox.relay("relay-plans", rebalance_interval=3600)
+    try:
+        for n in range(7):
+            await write(outbox, [step(str(uuid.uuid4()), f"n-{n}") for _ in range(n % 3 + 1)])
+            assert await relay.publish_pending() == n % 3 + 1
+        connection = relay.connection
+        assert connection is not None
+        plans = await connection.fetch(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE 'UPDATE outbox SET published_at%'"
+        )
+    finally:
+        await relay.stop()
+    assert [(row["generic_plans"], row["custom_plans"]) for row in plans] == [(7, 0)]
+
+
 async def shards_held(kit: Outbox, relay: OutboxRelay) -> set[int]:
     """The shards whose advisory lock the relay's connection holds, as PostgreSQL sees them."""
     connection = relay.connection

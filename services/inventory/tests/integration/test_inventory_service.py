@@ -16,7 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent, EventType
@@ -414,6 +414,13 @@ async def test_a_release_started_again_after_its_writes_takes_effect_once(
         EventType.STOCK_RESERVATION_FAILED.value
     ]
     assert all(ids == [str(waiting.subject)] for ids in reads)  # and was seen so each time
+
+
+async def test_inventorys_connections_plan_each_statement_once(inventory: Harness) -> None:
+    """Its statements find rows by keys and arrays of keys: generic plans, made once per
+    connection, instead of a plan per shipment (ADR 59)."""
+    async with inventory.runtime.engine.connect() as connection:
+        assert await connection.scalar(text("SHOW plan_cache_mode")) == "force_generic_plan"
 
 
 async def test_partial_then_full_shipment_and_over_shipping(inventory: Harness) -> None:
