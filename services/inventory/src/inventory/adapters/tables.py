@@ -211,6 +211,8 @@ shipments = Table(
     Column("delivered_at", DateTime(timezone=True)),
     _timestamp("created_at"),
     Index("ix_shipments_order_id", "order_id", "created_at", "id"),
+    # GET /shipments without an order: the oldest first, a page at a time
+    Index("ix_shipments_created_at_id", "created_at", "id"),
 )
 
 shipment_lines = Table(
