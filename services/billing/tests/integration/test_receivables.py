@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from billing_harness import CUSTOMER, Billing, invoices, post, receive, refund
@@ -118,3 +119,32 @@ async def test_a_statement_lists_every_movement_with_the_running_balance(
     assert {first["id"], second["id"]} == {
         line["id"] for line in statement["accounts"][0]["lines"] if line["kind"] == "invoice"
     }
+
+
+async def test_an_invoices_payments_and_credit_notes_each_count_once(
+    billing: Billing, make_order: Any
+) -> None:
+    """Two payments and two credit notes on one invoice: each is taken off once, whatever the
+    others (the credit notes are summed per invoice before they meet the payments)."""
+    [invoice] = await invoices(billing, make_order, 30)
+    owed_before = Decimal(invoice["totals"]["gross"])
+    for amount in ("10.00", "20.00"):
+        await receive(
+            billing, amount, allocations=[{"invoice_id": invoice["id"], "amount": amount}]
+        )
+    notes = []
+    for line_no in (1, 2):
+        note = await post(
+            billing,
+            f"/invoices/{invoice['id']}/credit-notes",
+            {"reason": "damaged", "lines": [{"line_no": line_no, "quantity": "1"}]},
+        )
+        assert note.status_code == 201, note.text
+        notes.append(Decimal(note.json()["totals"]["gross"]))
+    open_now = owed_before - Decimal("30.00") - sum(notes)
+    assert open_now > 0
+
+    page = (await billing.client.get("/receivables")).json()
+    [row] = page["items"]
+    assert (Decimal(row["total"]), row["invoices"]) == (open_now, 1)
+    assert [Decimal(t["total"]) for t in page["totals"]] == [open_now]
