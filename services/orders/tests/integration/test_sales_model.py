@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from orders_builders import payment_received, shipment_dispatched
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from contracts import EventType, new_event, parse_event
 from contracts.common import CustomerRef, PaymentTerms, Totals
@@ -385,6 +385,48 @@ async def test_cycle_time_comes_from_the_milestones_and_a_rebuild_keeps_them(
     assert await cycle() == steps
     assert (await client.get("/reports/fill-rate", params=params, headers=ALICE)).json() == fill
     assert len(live[5]) == 1  # the shipment
+
+
+async def test_cycle_times_are_nearest_rank_percentiles_of_the_orders_that_made_the_step(
+    orders_service: Any,
+) -> None:
+    """Five orders shipped 1, 2, 3, 4 and 10 hours after their confirmation and one not
+    shipped: the p50 is the third (3 h), the p90 the fifth (10 h), nearest rank; a step no
+    order made has no percentiles."""
+    client = orders_service.client
+    seller = bearer("sales", subject=f"cycle-{uuid.uuid4().hex[:8]}")  # sees these orders only
+    made = [await confirmed(client, seller, "1") for _ in range(6)]
+
+    async def ship(hours_after: tuple[int | None, ...]) -> None:
+        """Written into the read model directly (the sixth order is never shipped)."""
+        async with orders_service.runtime.sessionmaker() as session, session.begin():
+            for order, after in zip(made, hours_after, strict=False):
+                moment = None if after is None else timedelta(hours=after)
+                shipped = await session.execute(
+                    update(sales_milestones)
+                    .where(sales_milestones.c.order_id == order["id"])
+                    .values(
+                        shipped_at=None
+                        if moment is None
+                        else sales_milestones.c.confirmed_at + moment
+                    )
+                )
+                assert shipped.rowcount == 1  # confirmed: its milestone is there
+
+    await ship((1, 2, 3, 4, 10))
+    response = await client.get("/reports/cycle-time", headers=seller)
+    # As the events left them: the module's later tests compare the model with a rebuild.
+    await ship((None,) * 5)
+    assert response.status_code == 200, response.text
+    steps = {s["step"]: s for s in response.json()["items"]}
+    shipping = steps["confirmed_to_shipped"]
+    assert (shipping["orders"], shipping["p50_hours"], shipping["p90_hours"]) == (5, 3.0, 10.0)
+    assert steps["shipped_to_invoiced"] == {
+        "step": "shipped_to_invoiced",
+        "orders": 0,
+        "p50_hours": None,
+        "p90_hours": None,
+    }
 
 
 async def test_backorder_ageing_counts_from_the_last_failed_reservation(

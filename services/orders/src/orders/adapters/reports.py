@@ -7,7 +7,7 @@ Every query keeps to confirmed orders (open or concluded) that the viewer may se
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -28,10 +28,9 @@ from orders.adapters.tables import (
     sales_shipped,
 )
 from orders.domain.ownership import Viewer
-from orders.domain.reports import ReportFilters, SalesBy
+from orders.domain.reports import CycleTime, ReportFilters, SalesBy
 
 CONFIRMED = ("open", "concluded")
-MILESTONES = ("confirmed", "shipped", "invoiced", "paid")
 
 
 def _scope(filters: ReportFilters, viewer: Viewer) -> list[ColumnElement[bool]]:
@@ -118,19 +117,32 @@ class SqlSalesReports:
         joined = intake.outerjoin(customers, customers.c.id == sales_intake.c.customer_id)
         return sales_intake.c.customer_id, func.coalesce(customers.c.name, ""), joined
 
-    async def milestones(
-        self, filters: ReportFilters, viewer: Viewer
-    ) -> list[dict[str, datetime | None]]:
-        """Per order, when it was first confirmed, shipped, invoiced and paid (read model)."""
+    async def cycle_times(
+        self, filters: ReportFilters, viewer: Viewer, steps: Sequence[tuple[str, str, str]]
+    ) -> list[CycleTime]:
+        """Per step (its name and the milestones it runs between): how many orders made it and
+        the nearest-rank p50 and p90 of how long they took (`percentile_disc`), from the read
+        model, in one statement: the server orders the durations, where reading every order's
+        milestones into Python took most of a second at 130,000 orders."""
+        figures: list[ColumnElement[Any]] = []
+        for _, start, end in steps:
+            began, ended = sales_milestones.c[f"{start}_at"], sales_milestones.c[f"{end}_at"]
+            took, made_it = ended - began, ended >= began  # NULL unless both were reached
+            figures += [
+                func.count().filter(made_it),
+                func.percentile_disc(0.5).within_group(took).filter(made_it),
+                func.percentile_disc(0.9).within_group(took).filter(made_it),
+            ]
         query = (
-            select(
-                orders.c.id,
-                *(sales_milestones.c[f"{name}_at"].label(name) for name in MILESTONES),
-            )
+            select(*figures)
             .select_from(orders.join(sales_milestones, sales_milestones.c.order_id == orders.c.id))
             .where(*_scope(filters, viewer))
         )
-        return [dict(row._mapping) for row in await self.session.execute(query)]
+        row = (await self.session.execute(query)).one()
+        return [
+            CycleTime(name, row[3 * n], row[3 * n + 1], row[3 * n + 2])
+            for n, (name, _, _) in enumerate(steps)
+        ]
 
     async def fill(self, filters: ReportFilters, viewer: Viewer) -> dict[str, Any]:
         """Ordered and shipped quantities of the product lines, and lines shipped complete,

@@ -1,14 +1,12 @@
 """The figures of the sales reports, as this service defines them (see the README's Reports).
 
-Pure Python: percentiles of cycle times and ageing buckets of backorders.
+Pure Python: cycle times in hours and ageing buckets of backorders.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 
 
@@ -30,19 +28,20 @@ class ReportFilters:
     currency: str | None = None
 
 
-def percentile(values: Sequence[float], share: float) -> float | None:
-    """The nearest-rank percentile (`share` in 0..1) of the values, None without any."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(math.ceil(share * len(ordered)), 1)
-    return ordered[rank - 1]
+@dataclass(frozen=True)
+class CycleTime:
+    """One step of the cycle time report: how many orders made it, and the nearest-rank p50
+    and p90 of how long it took them (None without any)."""
+
+    step: str
+    orders: int
+    p50: timedelta | None
+    p90: timedelta | None
 
 
-def hours_between(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None or end < start:
-        return None
-    return round((end - start).total_seconds() / 3600, 2)
+def hours(duration: timedelta | None) -> float | None:
+    """A duration in hours, to the hundredth."""
+    return None if duration is None else round(duration.total_seconds() / 3600, 2)
 
 
 AGE_BUCKETS = ((0, 7, "0-7"), (8, 30, "8-30"), (31, None, "31+"))

@@ -11,11 +11,11 @@ from typing import Any, Protocol
 from orders.domain.ownership import Viewer
 from orders.domain.reports import (
     AGE_BUCKETS,
+    CycleTime,
     ReportFilters,
     SalesBy,
     age_bucket,
-    hours_between,
-    percentile,
+    hours,
 )
 from pricing.amounts import in_currency, round_money
 
@@ -32,9 +32,9 @@ class SalesReports(Protocol):
         self, by: SalesBy, filters: ReportFilters, viewer: Viewer
     ) -> list[dict[str, Any]]: ...
 
-    async def milestones(
-        self, filters: ReportFilters, viewer: Viewer
-    ) -> list[dict[str, datetime | None]]: ...
+    async def cycle_times(
+        self, filters: ReportFilters, viewer: Viewer, steps: Sequence[tuple[str, str, str]]
+    ) -> list[CycleTime]: ...
 
     async def fill(self, filters: ReportFilters, viewer: Viewer) -> dict[str, Any]: ...
 
@@ -83,19 +83,15 @@ async def cycle_time(
 ) -> list[dict[str, Any]]:
     """Per step (confirmed → shipped → invoiced → paid): how many orders made it, and the p50
     and p90 of the hours it took."""
-    orders = await reports.milestones(filters, viewer)
-    found = []
-    for name, start, end in STEPS:
-        hours = [h for o in orders if (h := hours_between(o[start], o[end])) is not None]
-        found.append(
-            {
-                "step": name,
-                "orders": len(hours),
-                "p50_hours": percentile(hours, 0.5),
-                "p90_hours": percentile(hours, 0.9),
-            }
-        )
-    return found
+    return [
+        {
+            "step": step.step,
+            "orders": step.orders,
+            "p50_hours": hours(step.p50),
+            "p90_hours": hours(step.p90),
+        }
+        for step in await reports.cycle_times(filters, viewer, STEPS)
+    ]
 
 
 async def fill_rate(
