@@ -1467,13 +1467,18 @@ def creates_cpu(creates: dict[str, Any], cpu: dict[str, float]) -> None:
     box's when PostgreSQL and Kafka run here."""
     per_create = {name: seconds * 1000 / creates["orders"] for name, seconds in cpu.items()}
     creates["cpu_ms_per_create"] = per_create
-    creates["service_cpu_ms_per_create"] = sum(
-        ms
-        for name, ms in per_create.items()
-        if name != "bench client" and not is_infrastructure(name)
+    services, box = services_and_box(per_create)
+    creates["service_cpu_ms_per_create"], creates["box_cpu_ms_per_create"] = services, box
+
+
+def services_and_box(cpu: dict[str, float]) -> tuple[float, float | None]:
+    """Of CPU by process: the services' together, and the whole box's when PostgreSQL and Kafka
+    run here to be counted (else None)."""
+    services = sum(
+        used for name, used in cpu.items() if name != "bench client" and not is_infrastructure(name)
     )
     whole_box = "kafka" in cpu and "postgresql" in cpu
-    creates["box_cpu_ms_per_create"] = sum(per_create.values()) if whole_box else None
+    return services, sum(cpu.values()) if whole_box else None
 
 
 def print_report(rows: list[Row], processes: dict[str, dict[str, float]]) -> None:
@@ -1716,14 +1721,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         results["creates"] = creates
     run_cpu = sampler.between("run start", "run end")
     life_cpu = sampler.between("full life start", "full life end")
-    services_life_cpu = sum(
-        cpu
-        for name, cpu in life_cpu.items()
-        if name != "bench client" and not is_infrastructure(name)
-    )
-    # The whole box's share, when PostgreSQL and Kafka run here to be counted.
-    whole_box = "kafka" in life_cpu and "postgresql" in life_cpu
-    box_life_cpu = sum(life_cpu.values()) if whole_box else None
+    services_life_cpu, box_life_cpu = services_and_box(life_cpu)
     processes: dict[str, dict[str, float]] = {}
     for name, cpu in run_cpu.items():
         processes[name] = {"cpu_seconds": cpu, "cpu_seconds_life": life_cpu.get(name, 0.0)}

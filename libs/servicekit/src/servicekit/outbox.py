@@ -126,7 +126,7 @@ _NEXT_ROWS = (
     " ORDER BY id LIMIT $2"
 )
 
-RELAY_SERVER_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+_RELAY_SERVER_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
 
 # Marking and parking are one statement per batch whatever its size, with the ids (and errors)
 # as arrays: the SQL text never changes, so it is prepared once per connection.
@@ -679,7 +679,7 @@ class OutboxRelay:
         # Its statements find rows by keys and id arrays: planned once each, not at every
         # batch (the marking's plan otherwise depends on the number of ids; ADR 59).
         listener = await asyncpg.connect(
-            asyncpg_dsn(self.database_url), server_settings=RELAY_SERVER_SETTINGS
+            asyncpg_dsn(self.database_url), server_settings=_RELAY_SERVER_SETTINGS
         )
         try:
             await listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._loop.wake())
