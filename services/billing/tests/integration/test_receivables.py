@@ -68,6 +68,8 @@ async def test_ageing_buckets_at_each_boundary_as_of_a_date(
     ]
     assert keys == list(rows)
     assert second.json()["next_cursor"] is None
+    # Every page's totals are over every customer, not only those after its cursor.
+    assert first.json()["totals"] == second.json()["totals"] == page["totals"]
     yesterday = (today - timedelta(days=1)).isoformat()
     empty = await billing.client.get("/receivables", params={"as_of": yesterday})
     assert (empty.json()["items"], empty.json()["totals"]) == ([], [])

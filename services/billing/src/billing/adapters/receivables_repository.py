@@ -21,6 +21,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
     or_,
     select,
     tuple_,
@@ -119,6 +120,27 @@ def _bucket_sums(open_: Any, as_of: date) -> list[ColumnElement[Any]]:
     return sums
 
 
+def _per_customer(as_of: date, where: ReceivablesFilter) -> Select[Any]:
+    """The open invoices' count and bucket sums per customer and currency."""
+    open_ = _open_invoices(as_of, where)
+    return select(
+        open_.c.customer_id,
+        func.max(open_.c.customer_name).label("customer_name"),
+        open_.c.currency,
+        func.count().label("invoices"),
+        *_bucket_sums(open_, as_of),
+    ).group_by(open_.c.customer_id, open_.c.currency)
+
+
+def _page_of(per_customer: Any, limit: int, after: tuple[str, str] | None) -> Select[Any]:
+    """`limit` rows of `per_customer` by customer id and currency, after the keyset `after`."""
+    key = tuple_(per_customer.c.customer_id, per_customer.c.currency)
+    query = select(per_customer)
+    if after is not None:
+        query = query.where(key > tuple_(*after))
+    return query.order_by(per_customer.c.customer_id, per_customer.c.currency).limit(limit)
+
+
 def _ageing(row: Any, *, per_customer: bool) -> Ageing:
     return Ageing(
         currency=row.currency,
@@ -156,33 +178,44 @@ class SqlReceivables(SqlRepository):
         limit: int,
         after: tuple[str, str] | None = None,
     ) -> list[Ageing]:
-        open_ = _open_invoices(as_of, where)
-        query: Select[Any] = select(
-            open_.c.customer_id,
-            func.max(open_.c.customer_name).label("customer_name"),
-            open_.c.currency,
-            func.count().label("invoices"),
-            *_bucket_sums(open_, as_of),
-        ).group_by(open_.c.customer_id, open_.c.currency)
-        if after is not None:
-            query = query.where(tuple_(open_.c.customer_id, open_.c.currency) > tuple_(*after))
-        query = query.order_by(open_.c.customer_id, open_.c.currency).limit(limit)
+        per_customer = _per_customer(as_of, where).subquery("per_customer")
+        query = _page_of(per_customer, limit, after)
         rows = (await self.session.execute(query)).all()
         return [_ageing(row, per_customer=True) for row in rows]
 
-    async def ageing_totals(self, as_of: date, where: ReceivablesFilter) -> list[Ageing]:
-        open_ = _open_invoices(as_of, where)
-        query = (
-            select(
-                open_.c.currency,
-                func.count().label("invoices"),
-                *_bucket_sums(open_, as_of),
+    async def ageing_with_totals(
+        self,
+        as_of: date,
+        where: ReceivablesFilter,
+        *,
+        limit: int,
+        after: tuple[str, str] | None = None,
+    ) -> tuple[list[Ageing], list[Ageing]]:
+        # One statement: the page and the totals are sums over the same open invoices, which
+        # are most of what the page costs (two statements took 0.26 s at 70,000 open invoices).
+        per_customer = _per_customer(as_of, where).cte("per_customer")
+        page = _page_of(per_customer, limit, after).subquery("page")
+        totals = select(
+            literal(True).label("is_total"),
+            cast(null(), String).label("customer_id"),
+            cast(null(), String).label("customer_name"),
+            per_customer.c.currency,
+            cast(func.sum(per_customer.c.invoices), Integer).label("invoices"),
+            *(func.sum(per_customer.c[name]).label(name) for name, _, _ in AGEING),
+        ).group_by(per_customer.c.currency)
+        query = union_all(
+            select(literal(False).label("is_total"), *page.c),
+            totals,
+        ).subquery("answer")
+        rows = (
+            await self.session.execute(
+                select(query).order_by(query.c.is_total, query.c.customer_id, query.c.currency)
             )
-            .group_by(open_.c.currency)
-            .order_by(open_.c.currency)
+        ).all()
+        return (
+            [_ageing(row, per_customer=True) for row in rows if not row.is_total],
+            [_ageing(row, per_customer=False) for row in rows if row.is_total],
         )
-        rows = (await self.session.execute(query)).all()
-        return [_ageing(row, per_customer=False) for row in rows]
 
     async def open_items(self, as_of: date, where: ReceivablesFilter) -> list[OpenItem]:
         open_ = _open_invoices(as_of, where)

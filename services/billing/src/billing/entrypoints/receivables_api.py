@@ -61,9 +61,10 @@ async def list_receivables(
     customers, as orders says who owns them)."""
     day, where = query
     after = cursor_position(cursor, _position)
-    found = await uow.receivables.ageing(day, where, limit=limit + 1, after=after)
+    found, totals = await uow.receivables.ageing_with_totals(
+        day, where, limit=limit + 1, after=after
+    )
     page, next_cursor = page_of(found, limit, _position_of)
-    totals = await uow.receivables.ageing_totals(day, where)
     return ReceivablesPage(
         as_of=day,
         items=[AgeingRead.of(ageing) for ageing in page],

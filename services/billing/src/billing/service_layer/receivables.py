@@ -33,8 +33,16 @@ class ReceivablesView(Protocol):
         ordered by customer id and currency (keyset `after`)."""
         ...
 
-    async def ageing_totals(self, as_of: date, where: ReceivablesFilter) -> list[Ageing]:
-        """The same over every customer, per currency."""
+    async def ageing_with_totals(
+        self,
+        as_of: date,
+        where: ReceivablesFilter,
+        *,
+        limit: int,
+        after: tuple[str, str] | None = None,
+    ) -> tuple[list[Ageing], list[Ageing]]:
+        """The page `ageing` gives, and the same sums over every customer, per currency (the
+        keyset `after` does not narrow them)."""
         ...
 
     async def open_items(self, as_of: date, where: ReceivablesFilter) -> list[OpenItem]:
