@@ -153,6 +153,57 @@ async def test_reports_hold_what_the_caller_sees(orders_service: Any) -> None:
     assert all(s["orders"] == 0 for s in cycle)  # nothing fully shipped yet
 
 
+async def test_the_fill_rate_fills_a_skus_lines_in_line_order_within_the_reports_dates(
+    orders_service: Any,
+) -> None:
+    client = orders_service.client
+    dave = bearer("sales", subject="dave", team="south")  # sees only his own orders
+    customer = (
+        await client.post(
+            "/customers", json={"name": "Fill", "email": "f@example.com"}, headers=dave
+        )
+    ).json()
+
+    async def confirmed(on: str, lines: list[dict[str, str]]) -> Any:
+        body = {"customer_id": customer["id"], "currency": "EUR", "order_date": on, "lines": lines}
+        order = (await client.post("/orders", json=body, headers=dave)).json()
+        response = await client.post(f"/orders/{order['id']}/confirm", headers=dave)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    march = await confirmed(
+        "2020-03-10",
+        [_line("W-1", "3", "1.00"), _line("W-2", "1", "1.00"), _line("W-1", "2", "1.00")],
+    )
+    april = await confirmed("2020-04-10", [_line("W-1", "5", "1.00")])
+    for order, shipment, quantity in ((march, "shp-m", "4"), (april, "shp-a", "5")):
+        dispatched = shipment_dispatched(
+            order["id"], shipment, [("W-1", quantity)], fully=order is april
+        )
+        event = new_event(
+            EventType.SHIPMENT_DISPATCHED, dispatched, source="/inventory", subject=order["id"]
+        )
+        await orders_service.send("inventory.events", event, order["id"])
+
+    async def fill(**params: str) -> Any:
+        figures = (await client.get("/reports/fill-rate", params=params, headers=dave)).json()
+        return (
+            figures["ordered_quantity"],
+            figures["shipped_quantity"],
+            figures["lines"],
+            figures["lines_complete"],
+        )
+
+    everything = await eventually(lambda: _when(fill(), lambda f: f[1] == "9.000"))
+    assert everything == ("11.000", "9.000", 4, 2)
+    # March alone: its 4 of W-1 fill the first W-1 line (3) and 1 of the second; April's
+    # shipment, though of the same SKU, is not March's.
+    in_march = {"date_from": "2020-03-01", "date_to": "2020-03-31"}
+    assert await fill(**in_march) == ("6.000", "4.000", 3, 1)
+    assert await fill(**in_march, sku="W-1") == ("5.000", "4.000", 2, 1)
+    assert await fill(date_from="2020-04-01", sku="W-1") == ("5.000", "5.000", 1, 1)
+
+
 async def test_quote_conversion_per_owner(orders_service: Any) -> None:
     client = orders_service.client
     service_line = {**_line("S-1", "1", "100.00"), "kind": "service"}

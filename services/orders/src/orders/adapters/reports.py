@@ -148,14 +148,18 @@ class SqlSalesReports:
         """Ordered and shipped quantities of the product lines, and lines shipped complete,
         from the read model: what shipped of a SKU goes to the order's lines of that SKU in
         line order, each up to its quantity."""
-        shipped = (
+        # The orders in scope joined first: the running sum over lines and the shipped sums are
+        # then taken over their lines only (over every line they took 0.22 s for a month's
+        # orders). A subquery, not a CTE, so that each join is planned with its own indexes.
+        scoped = select(orders.c.id).where(*_scope(filters, viewer)).subquery("scoped")
+        shipments = (
             select(
                 sales_shipped.c.order_id,
                 sales_shipped.c.sku,
                 func.sum(sales_shipped.c.quantity).label("quantity"),
             )
+            .join(scoped, scoped.c.id == sales_shipped.c.order_id)
             .group_by(sales_shipped.c.order_id, sales_shipped.c.sku)
-            .subquery()
         )
         before = func.sum(sales_lines.c.quantity).over(
             partition_by=[sales_lines.c.order_id, sales_lines.c.sku],
@@ -168,28 +172,26 @@ class SqlSalesReports:
                 sales_lines.c.quantity,
                 (before - sales_lines.c.quantity).label("before"),
             )
+            .join(scoped, scoped.c.id == sales_lines.c.order_id)
             .where(sales_lines.c.kind == "product")
-            .subquery()
         )
-        left = func.coalesce(shipped.c.quantity, 0) - lines.c.before
-        line_shipped = func.least(lines.c.quantity, func.greatest(left, 0))
-        query = (
-            select(
-                func.count().label("lines"),
-                func.count().filter(line_shipped >= lines.c.quantity).label("lines_complete"),
-                func.coalesce(func.sum(lines.c.quantity), 0).label("ordered"),
-                func.coalesce(func.sum(line_shipped), 0).label("shipped"),
+        if filters.sku is not None:  # a SKU's lines only: its running sum is its own
+            lines = lines.where(sales_lines.c.sku == filters.sku)
+            shipments = shipments.where(sales_shipped.c.sku == filters.sku)
+        lines_, shipped = lines.subquery(), shipments.subquery()
+        left = func.coalesce(shipped.c.quantity, 0) - lines_.c.before
+        line_shipped = func.least(lines_.c.quantity, func.greatest(left, 0))
+        query = select(
+            func.count().label("lines"),
+            func.count().filter(line_shipped >= lines_.c.quantity).label("lines_complete"),
+            func.coalesce(func.sum(lines_.c.quantity), 0).label("ordered"),
+            func.coalesce(func.sum(line_shipped), 0).label("shipped"),
+        ).select_from(
+            lines_.outerjoin(
+                shipped,
+                (shipped.c.order_id == lines_.c.order_id) & (shipped.c.sku == lines_.c.sku),
             )
-            .select_from(
-                lines.join(orders, orders.c.id == lines.c.order_id).outerjoin(
-                    shipped,
-                    (shipped.c.order_id == lines.c.order_id) & (shipped.c.sku == lines.c.sku),
-                )
-            )
-            .where(*_scope(filters, viewer))
         )
-        if filters.sku is not None:
-            query = query.where(lines.c.sku == filters.sku)
         return dict((await self.session.execute(query)).one()._mapping)
 
     async def backorders(self, filters: ReportFilters, viewer: Viewer) -> Sequence[Any]:
