@@ -152,7 +152,7 @@ class SqlSalesReports:
         # then taken over their lines only (over every line they took 0.22 s for a month's
         # orders). A subquery, not a CTE, so that each join is planned with its own indexes.
         scoped = select(orders.c.id).where(*_scope(filters, viewer)).subquery("scoped")
-        shipments = (
+        shipments_query = (
             select(
                 sales_shipped.c.order_id,
                 sales_shipped.c.sku,
@@ -165,7 +165,7 @@ class SqlSalesReports:
             partition_by=[sales_lines.c.order_id, sales_lines.c.sku],
             order_by=sales_lines.c.line_no,
         )
-        lines = (
+        lines_query = (
             select(
                 sales_lines.c.order_id,
                 sales_lines.c.sku,
@@ -176,20 +176,20 @@ class SqlSalesReports:
             .where(sales_lines.c.kind == "product")
         )
         if filters.sku is not None:  # a SKU's lines only: its running sum is its own
-            lines = lines.where(sales_lines.c.sku == filters.sku)
-            shipments = shipments.where(sales_shipped.c.sku == filters.sku)
-        lines_, shipped = lines.subquery(), shipments.subquery()
-        left = func.coalesce(shipped.c.quantity, 0) - lines_.c.before
-        line_shipped = func.least(lines_.c.quantity, func.greatest(left, 0))
+            lines_query = lines_query.where(sales_lines.c.sku == filters.sku)
+            shipments_query = shipments_query.where(sales_shipped.c.sku == filters.sku)
+        lines, shipped = lines_query.subquery(), shipments_query.subquery()
+        left = func.coalesce(shipped.c.quantity, 0) - lines.c.before
+        line_shipped = func.least(lines.c.quantity, func.greatest(left, 0))
         query = select(
             func.count().label("lines"),
-            func.count().filter(line_shipped >= lines_.c.quantity).label("lines_complete"),
-            func.coalesce(func.sum(lines_.c.quantity), 0).label("ordered"),
+            func.count().filter(line_shipped >= lines.c.quantity).label("lines_complete"),
+            func.coalesce(func.sum(lines.c.quantity), 0).label("ordered"),
             func.coalesce(func.sum(line_shipped), 0).label("shipped"),
         ).select_from(
-            lines_.outerjoin(
+            lines.outerjoin(
                 shipped,
-                (shipped.c.order_id == lines_.c.order_id) & (shipped.c.sku == lines_.c.sku),
+                (shipped.c.order_id == lines.c.order_id) & (shipped.c.sku == lines.c.sku),
             )
         )
         return dict((await self.session.execute(query)).one()._mapping)
