@@ -24,6 +24,8 @@ SCRIPT_NAME=postgres
 SERVICES=(orders inventory billing documents)
 : "${POSTGRES_START_TIMEOUT:=60}"
 : "${POSTGRES_STOP_TIMEOUT:=60}"
+# How long to wait for a closed connection (TIME-WAIT, a minute on Linux) to let go of the port.
+: "${POSTGRES_PORT_WAIT:=90}"
 
 # --- binaries -------------------------------------------------------------------------------
 
@@ -198,6 +200,39 @@ tail_log() {
     tail -n 30 "$PG_LOG" >&2 2>/dev/null || true
 }
 
+# The port lies in the kernel's ephemeral range: with nothing listening on it, it may still be
+# the local end of another program's outgoing connection, which a bind cannot share. A closed
+# one lingers in TIME-WAIT for a minute, so that case is waited out; a live one is reported.
+port_holders() {
+    command -v ss >/dev/null 2>&1 || return 0
+    ss -tanpH "( sport = :$POSTGRES_PORT )" 2>/dev/null
+}
+
+# pg_ctl start, retried while the port is held only by connections in TIME-WAIT.
+start_server() {
+    local deadline=$((SECONDS + POSTGRES_PORT_WAIT)) log_from holders
+    while :; do
+        log_from=$(($(stat -c %s "$PG_LOG" 2>/dev/null || echo 0) + 1))
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$POSTGRES_START_TIMEOUT" -s start &&
+            return 0
+        holders=""
+        if tail -c "+$log_from" "$PG_LOG" 2>/dev/null | grep -q "Address already in use"; then
+            holders="$(port_holders)"
+        fi
+        if [ -n "$holders" ] && ! grep -qv '^TIME-WAIT' <<<"$holders" && [ "$SECONDS" -lt "$deadline" ]; then
+            say "127.0.0.1:$POSTGRES_PORT is still the local end of a closed connection (TIME-WAIT); retrying in 5 s"
+            sleep 5
+            continue
+        fi
+        tail_log
+        if [ -n "$holders" ]; then
+            say "127.0.0.1:$POSTGRES_PORT is the local end of these connections (ports in the ephemeral range are lent to outgoing ones); close them or set POSTGRES_PORT:"
+            printf '%s\n' "$holders" >&2
+        fi
+        return 1
+    done
+}
+
 wait_ready() {
     local deadline=$((SECONDS + POSTGRES_START_TIMEOUT))
     until "$PG_ISREADY" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -t 2; do
@@ -261,10 +296,7 @@ cmd_start() {
     write_config
     link_log
     say "starting PostgreSQL $("$PG_BIN/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$POSTGRES_PORT (log: $PG_LOG)"
-    if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t "$POSTGRES_START_TIMEOUT" -s start; then
-        tail_log
-        die "pg_ctl start failed"
-    fi
+    start_server || die "pg_ctl start failed"
     wait_ready
     ensure_databases
     ensure_statement_stats

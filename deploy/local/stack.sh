@@ -371,8 +371,11 @@ cmd_up() {
         trap 'exit 130' INT TERM
     fi
     infra_kafka fetch
-    infra_kafka start
+    # PostgreSQL first: its port lies in the kernel's ephemeral range (32768-60999), and a
+    # broker started before it may hold that port as the local end of one of its own
+    # connections, so PostgreSQL could not bind it. Kafka's ports lie below the range.
     infra_pg start
+    infra_kafka start
     if [ "$infra_only" = 0 ]; then
         say "creating the topics of the catalogue"
         uv_run suite-topics ensure || die "'uv run suite-topics ensure' failed (output above)"

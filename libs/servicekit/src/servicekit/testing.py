@@ -98,6 +98,26 @@ def start_infrastructure() -> Infrastructure:
     env_postgres = os.environ.get("POSTGRES_ADMIN_URL")
     docker = (not env_kafka or not env_postgres) and _docker_available()
 
+    # PostgreSQL first: its local port (55432) lies in the kernel's ephemeral range, where a
+    # broker started before it may have taken it for one of its own connections.
+    if env_postgres:
+        infra.postgres_admin_url = env_postgres
+        infra.description.append("PostgreSQL from the environment")
+    elif docker:
+        from testcontainers.postgres import PostgresContainer
+
+        pg_container = PostgresContainer("postgres:16", driver=None)
+        pg_container.start()
+        infra._cleanups.append(pg_container.stop)
+        infra.postgres_admin_url = pg_container.get_connection_url()
+        infra.description.append("PostgreSQL 16 in a container")
+    else:
+        was_running = _port_open("127.0.0.1:55432")
+        _local("postgres.sh", "start")
+        if not was_running:
+            infra._cleanups.append(lambda: print(_local("postgres.sh", "stop")))
+        infra.postgres_admin_url = LOCAL_POSTGRES
+        infra.description.append("PostgreSQL (local stack) at 127.0.0.1:55432")
     if env_kafka:
         infra.kafka_bootstrap = env_kafka
         infra.description.append(f"Kafka from the environment at {env_kafka}")
@@ -136,24 +156,6 @@ def start_infrastructure() -> Infrastructure:
             f"Apache Kafka {version} broker (KRaft, local stack) at {LOCAL_KAFKA}"
         )
 
-    if env_postgres:
-        infra.postgres_admin_url = env_postgres
-        infra.description.append("PostgreSQL from the environment")
-    elif docker:
-        from testcontainers.postgres import PostgresContainer
-
-        pg_container = PostgresContainer("postgres:16", driver=None)
-        pg_container.start()
-        infra._cleanups.append(pg_container.stop)
-        infra.postgres_admin_url = pg_container.get_connection_url()
-        infra.description.append("PostgreSQL 16 in a container")
-    else:
-        was_running = _port_open("127.0.0.1:55432")
-        _local("postgres.sh", "start")
-        if not was_running:
-            infra._cleanups.append(lambda: print(_local("postgres.sh", "stop")))
-        infra.postgres_admin_url = LOCAL_POSTGRES
-        infra.description.append("PostgreSQL (local stack) at 127.0.0.1:55432")
     return infra
 
 
