@@ -77,9 +77,9 @@ say "syncing the Python workspace (uv sync --frozen --compile-bytecode${python:+
 (cd "$REPO_ROOT" && uv sync --frozen --quiet --compile-bytecode ${python:+--python "$python"}) ||
     die "uv sync failed"
 # Bytecode written ahead, for the dependencies (above) and the workspace's own modules and
-# migrations: where the environment says not to write it (PYTHONDONTWRITEBYTECODE, as on some
-# CI machines and in the image), every process would otherwise compile each module it imports
-# again, about two seconds of CPU per service process started. Only what changed is compiled.
+# migrations: where the environment says not to write it (PYTHONDONTWRITEBYTECODE), every
+# process would otherwise compile each module it imports again, about two seconds of CPU per
+# service process started. Only what changed since is compiled again.
 (cd "$REPO_ROOT" && .venv/bin/python -m compileall -q -j 0 libs/*/src services/*/src \
     services/*/migrations scripts) || die "compiling the workspace's modules failed"
 say "ready"
