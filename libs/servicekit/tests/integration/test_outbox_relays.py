@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import pytest
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
@@ -21,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from contracts import CloudEvent, EventType, new_event
 from contracts.events import OrderCancelled
 from servicekit import dlq
-from servicekit.db import make_engine, make_sessionmaker, new_metadata
+from servicekit.db import asyncpg_dsn, make_engine, make_sessionmaker, new_metadata
 from servicekit.notify import Listener, wakes_sent
 from servicekit.outbox import (
+    _NEXT_ROWS,
+    _RELAY_SERVER_SETTINGS,
     MAX_EVENT_BYTES,
     NOTIFY_CHANNEL,
     RELAY_LOCK_SPACE,
@@ -351,7 +354,7 @@ async def test_a_batch_is_three_statements_on_the_relays_connection_without_a_tr
         event.remove(outbox.engine.sync_engine, "before_cursor_execute", count_pooled)
         await small.stop()
     assert len(statements) == 3, statements  # read rows, park, mark
-    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE", "UPDATE"]
+    assert [s.split()[0] for s in statements] == ["WITH", "UPDATE", "UPDATE"]
     assert pooled == []  # nothing went through the service's pool, no BEGIN, no COMMIT
     table = outbox.metadata.tables["outbox"]
     async with outbox.sessionmaker() as session:
@@ -364,6 +367,46 @@ async def test_a_batch_is_three_statements_on_the_relays_connection_without_a_tr
     parked = {row.key: row.error for row in rows if row.failed_at is not None}
     assert set(parked) == set(refused)
     assert all(error.startswith("MessageSizeTooLargeError") for error in parked.values())
+
+
+async def test_a_batch_behind_a_backlog_costs_the_backlog_not_the_backlog_times_the_batch(
+    outbox: Outbox,
+) -> None:
+    """The relay plans its statements once per connection, generically, typically when almost
+    nothing waits: statistics taken over published rows make the planner expect one unpublished
+    row. A batch of 500 behind 2,000 waiting rows (one of their keys parked) must still read
+    fewer buffers than there are waiting rows; looking up parked rows per candidate read every
+    waiting row again for each of the 500 (~10^6 buffers)."""
+    await write(outbox, [step(str(uuid.uuid4()), f"old-{n}") for n in range(300)])
+    async with outbox.engine.begin() as connection:
+        await connection.execute(text("UPDATE outbox SET published_at = now()"))
+    async with outbox.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("ANALYZE outbox"))
+    keys = [str(uuid.uuid4()) for _ in range(100)]
+    await write(outbox, [step(keys[n % 100], f"waiting-{n}") for n in range(2000)])
+    async with outbox.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE outbox SET failed_at = now(), error = 'refused' WHERE id ="
+                " (SELECT min(id) FROM outbox WHERE key = :key AND published_at IS NULL)"
+            ),
+            {"key": keys[7]},
+        )
+    relay_like = await asyncpg.connect(
+        asyncpg_dsn(outbox.engine.url.render_as_string(hide_password=False)),
+        server_settings=_RELAY_SERVER_SETTINGS,
+    )
+    try:
+        explained = await relay_like.fetchval(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + _NEXT_ROWS, list(range(SHARDS)), 500
+        )
+    finally:
+        await relay_like.close()
+    plan = json.loads(explained)[0]["Plan"]
+    assert plan["Actual Rows"] == 500  # the 2,000 less the 20 of the parked key, in id order
+    buffers = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    assert buffers < 2000, f"{buffers} buffers for a batch of 500 behind 2,000 waiting rows"
 
 
 async def test_the_relays_connection_plans_its_marking_once(outbox: Outbox) -> None:
