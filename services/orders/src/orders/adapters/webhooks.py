@@ -10,6 +10,7 @@ and a dispatcher that dies leaves rows that fall due again when their lease runs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from sqlalchemy import (
     Insert,
     String,
     Text,
+    Uuid,
+    any_,
     bindparam,
     delete,
     func,
@@ -25,7 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import CloudEvent
@@ -127,7 +130,20 @@ def _subscription_values(subscription: Subscription) -> dict[str, Any]:
     }
 
 
+_DELIVERY_COLUMNS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+    "response_ms",
+    "delivered_at",
+)
+
+
 def _delivery_values(delivery: Delivery) -> dict[str, Any]:
+    """The columns an attempt or a redelivery changes (`_DELIVERY_COLUMNS`)."""
     return {
         "status": delivery.status.value,
         "attempts": delivery.attempts,
@@ -138,6 +154,27 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
         "response_ms": delivery.response_ms,
         "delivered_at": delivery.delivered_at,
     }
+
+
+# Rows by id (the `ids` parameter), locked in the order of their ids: statements built once.
+_DELIVERIES_LOCKED = (
+    select(webhook_deliveries)
+    .where(webhook_deliveries.c.id == any_(bindparam("ids", type_=ARRAY(Uuid(as_uuid=False)))))
+    .order_by(webhook_deliveries.c.id)
+    .with_for_update()
+)
+_SUBSCRIPTIONS_LOCKED = (
+    select(webhook_subscriptions)
+    .where(webhook_subscriptions.c.id == any_(bindparam("ids", type_=ARRAY(Uuid(as_uuid=False)))))
+    .order_by(webhook_subscriptions.c.id)
+    .with_for_update()
+)
+# One delivery's columns (`_delivery_values`, each as `new_<column>`), by its `delivery_id`.
+_SAVE_DELIVERY = (
+    update(webhook_deliveries)
+    .where(webhook_deliveries.c.id == bindparam("delivery_id"))
+    .values({name: bindparam(f"new_{name}") for name in _DELIVERY_COLUMNS})
+)
 
 
 def _delivery(row: Any) -> Delivery:
@@ -226,6 +263,37 @@ class SqlWebhookRepository(SqlRepository):
             .values(**_delivery_values(delivery))
         )
         if delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0:
+            wake_dispatcher(self.session)
+
+    async def deliveries_locked(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
+        if not delivery_ids:
+            return {}
+        rows = await self.session.execute(_DELIVERIES_LOCKED, {"ids": list(delivery_ids)})
+        return {row.id: _delivery(row) for row in rows}
+
+    async def subscriptions_locked(
+        self, subscription_ids: Sequence[str]
+    ) -> dict[str, Subscription]:
+        if not subscription_ids:
+            return {}
+        rows = await self.session.execute(
+            _SUBSCRIPTIONS_LOCKED, {"ids": sorted(set(subscription_ids))}
+        )
+        return {row.id: copied(Subscription, row) for row in rows}
+
+    async def save_deliveries(self, deliveries: Sequence[Delivery]) -> None:
+        """Update them in one round trip (an executemany); a fresh round among them wakes the
+        dispatcher on commit, as `save_delivery`."""
+        if not deliveries:
+            return
+        await self.session.execute(
+            _SAVE_DELIVERY,
+            [
+                {"delivery_id": d.id} | {f"new_{k}": v for k, v in _delivery_values(d).items()}
+                for d in deliveries
+            ],
+        )
+        if any(d.status is DeliveryStatus.PENDING and d.attempts == 0 for d in deliveries):
             wake_dispatcher(self.session)
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[DueDelivery]:

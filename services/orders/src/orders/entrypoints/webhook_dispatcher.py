@@ -3,8 +3,9 @@
 Each round claims up to `WEBHOOK_CONCURRENCY` due deliveries (a short transaction that leases
 them), sends them concurrently outside any transaction, each cut at `WEBHOOK_TIMEOUT_SECONDS`
 (a receiver that never answers holds one slot for that long, never the others), and records each
-outcome in a transaction of its own. It also forgets finished deliveries older than
-`WEBHOOK_RETENTION_DAYS`. Several workers share the outbox: claimed rows are skipped by others.
+outcome as soon as it is known, in one transaction with the others known by then (under load,
+most of a round's). It also forgets finished deliveries older than `WEBHOOK_RETENTION_DAYS`.
+Several workers share the outbox: claimed rows are skipped by others.
 
 A new or redelivered delivery wakes it at once: the transaction that writes it NOTIFYs
 `DELIVERIES_CHANNEL`, which the dispatcher LISTENs on (a connection of its own). It still polls
@@ -25,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.adapters.webhooks import DELIVERIES_CHANNEL
-from orders.service_layer.webhooks import DueDelivery, RetryRules, record_attempt
+from orders.service_layer.webhooks import DueDelivery, RetryRules, record_attempts
 from servicekit.background import BackgroundLoop
 from servicekit.notify import Listener
 from servicekit.webhooks import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_RESPONSE_SECONDS,
+    Attempt,
     Resolver,
     WebhookSettings,
     http_client,
@@ -120,12 +122,20 @@ class WebhookDispatcher:
             claimed = await SqlUnitOfWork(session).webhooks.claim_due(
                 self.settings.concurrency, self.lease
             )
-        await asyncio.gather(*(self._attempt(due) for due in claimed))
+        sending = {asyncio.ensure_future(self._attempt(due)) for due in claimed}
+        try:
+            while sending:
+                # Each outcome is recorded as soon as it is known; those known together (a
+                # receiver answers in a few ms) in one transaction.
+                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                await self._record([task.result() for task in done])
+        finally:
+            for task in sending:  # the round failed or was cancelled: so are its attempts
+                task.cancel()
         return len(claimed)
 
-    async def _attempt(self, due: DueDelivery) -> None:
+    async def _attempt(self, due: DueDelivery) -> tuple[DueDelivery, Attempt]:
         assert self._client is not None
-        assert self._sessionmaker is not None
         delivery = due.delivery
         now = self.clock()
         headers = signed_headers(due.secret, delivery.message_id, delivery.payload, now)
@@ -136,21 +146,19 @@ class WebhookDispatcher:
         WEBHOOK_RESPONSE_SECONDS.labels("orders").observe(attempt.response_ms / 1000)
         if not attempt.delivered:
             log.info("webhook delivery %s to %s failed: %s", delivery.id, due.url, attempt.error)
+        return due, attempt
+
+    async def _record(self, attempts: list[tuple[DueDelivery, Attempt]]) -> None:
+        assert self._sessionmaker is not None
         try:
             async with self._sessionmaker() as session, session.begin():
-                await record_attempt(
-                    SqlUnitOfWork(session),
-                    due,
-                    delivered=attempt.delivered,
-                    status_code=attempt.status_code,
-                    error=attempt.error,
-                    response_ms=attempt.response_ms,
-                    now=self.clock(),
-                    rules=self.rules,
+                await record_attempts(
+                    SqlUnitOfWork(session), attempts, now=self.clock(), rules=self.rules
                 )
         except Exception:
-            # Its lease runs out and it is attempted again: at least once, never lost.
-            log.exception("could not record the attempt of webhook delivery %s", delivery.id)
+            # Their leases run out and they are attempted again: at least once, never lost.
+            ids = ", ".join(due.delivery.id for due, _ in attempts)
+            log.exception("could not record the attempts of webhook deliveries %s", ids)
 
     async def _seconds_until_next(self) -> float:
         assert self._sessionmaker is not None

@@ -1,4 +1,4 @@
-"""Use cases of webhooks: managing subscriptions, redelivering, and recording each attempt.
+"""Use cases of webhooks: managing subscriptions, redelivering, and recording attempts.
 
 The target URL is checked by a port (`TargetCheck`: scheme, and the addresses its host
 resolves to) when a subscription is created or its URL changed; the dispatcher checks it again
@@ -7,8 +7,8 @@ before every attempt.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from orders.domain.webhooks import (
     new_id,
 )
 from orders.service_layer.events import SOURCE
-from servicekit.webhooks import WEBHOOK_SUBSCRIPTIONS_DISABLED
+from servicekit.webhooks import WEBHOOK_SUBSCRIPTIONS_DISABLED, Attempt
 
 TargetCheck = Callable[[str], Awaitable[None]]
 """Raises ValueError naming the reason when a URL may not be a target."""
@@ -75,6 +75,20 @@ class WebhookRepository(Protocol):
     ) -> Delivery | None: ...
 
     async def save_delivery(self, delivery: Delivery) -> None: ...
+
+    async def deliveries_locked(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
+        """The deliveries of these ids that exist, by id, locked in the order of their ids."""
+        ...
+
+    async def subscriptions_locked(
+        self, subscription_ids: Sequence[str]
+    ) -> dict[str, Subscription]:
+        """The subscriptions of these ids that exist, by id, locked in the order of their ids."""
+        ...
+
+    async def save_deliveries(self, deliveries: Sequence[Delivery]) -> None:
+        """`save_delivery` each, together."""
+        ...
 
 
 class WebhookUnitOfWork(Protocol):
@@ -180,45 +194,56 @@ async def redeliver(
     return delivery
 
 
-async def record_attempt(
+async def record_attempts(
     uow: WebhookUnitOfWork,
-    due: DueDelivery,
+    attempts: Sequence[tuple[DueDelivery, Attempt]],
     *,
-    delivered: bool,
-    status_code: int | None,
-    error: str | None,
-    response_ms: int,
     now: datetime,
     rules: RetryRules,
-) -> Delivery | None:
-    """Record an attempt's outcome on the delivery and its subscription.
+) -> list[Delivery]:
+    """Record the outcomes of attempts on their deliveries and subscriptions, in the order given.
 
-    A subscription whose attempts failed `disable_after_failures` times in a row is disabled:
-    suite.webhook.disabled.v1 is recorded and counted. None when the delivery is gone (its
-    subscription was deleted meanwhile).
+    The deliveries are locked first, then their subscriptions, each once and in the order of
+    their ids (as every recorder locks them). A subscription whose attempts failed
+    `disable_after_failures` times in a row is disabled: suite.webhook.disabled.v1 is recorded
+    and counted. A subscription is written only if an outcome changed it. Returns the
+    deliveries recorded: not one that was deleted meanwhile, or is no longer pending.
     """
-    sent = due.delivery
-    delivery = await uow.webhooks.delivery(sent.subscription_id, sent.id, lock=True)
-    subscription = await uow.webhooks.get(sent.subscription_id, lock=True)
-    if delivery is None or subscription is None or delivery.status is not DeliveryStatus.PENDING:
-        return delivery
-    if delivered:
-        delivery.succeeded(now, status_code, response_ms)
-        subscription.attempt_succeeded()
-    else:
-        delivery.failed(
-            now,
-            status_code,
-            error or "failed",
-            response_ms,
-            max_attempts=rules.max_attempts,
-            retry_in=rules.retry_delay(delivery.attempts + 1),
-        )
-        if subscription.attempt_failed(rules.disable_after_failures):
-            await _announce_disabled(uow, subscription)
-    await uow.webhooks.save_delivery(delivery)
-    await uow.webhooks.save(subscription)
-    return delivery
+    deliveries = await uow.webhooks.deliveries_locked([due.delivery.id for due, _ in attempts])
+    subscriptions = await uow.webhooks.subscriptions_locked(
+        [due.delivery.subscription_id for due, _ in attempts]
+    )
+    as_read = {key: replace(subscription) for key, subscription in subscriptions.items()}
+    recorded: list[Delivery] = []
+    for due, attempt in attempts:
+        delivery = deliveries.get(due.delivery.id)
+        subscription = subscriptions.get(due.delivery.subscription_id)
+        if (
+            delivery is None
+            or subscription is None
+            or delivery.status is not DeliveryStatus.PENDING
+        ):
+            continue
+        if attempt.delivered:
+            delivery.succeeded(now, attempt.status_code, attempt.response_ms)
+            subscription.attempt_succeeded()
+        else:
+            delivery.failed(
+                now,
+                attempt.status_code,
+                attempt.error or "failed",
+                attempt.response_ms,
+                max_attempts=rules.max_attempts,
+                retry_in=rules.retry_delay(delivery.attempts + 1),
+            )
+            if subscription.attempt_failed(rules.disable_after_failures):
+                await _announce_disabled(uow, subscription)
+        recorded.append(delivery)
+    await uow.webhooks.save_deliveries(recorded)
+    for key, subscription in sorted(subscriptions.items()):
+        if subscription != as_read[key]:
+            await uow.webhooks.save(subscription)
+    return recorded
 
 
 async def _announce_disabled(uow: WebhookUnitOfWork, subscription: Subscription) -> None:
