@@ -157,6 +157,9 @@ def _delivery_values(delivery: Delivery) -> dict[str, Any]:
 
 
 # Rows by id (the `ids` parameter), locked in the order of their ids: statements built once.
+# A subscription is locked `FOR NO KEY UPDATE`, as an UPDATE of it does: the foreign key of
+# every delivery written meanwhile (in the transaction of each fact about an order) takes a key
+# share of it, which `FOR UPDATE` would wait for and then block until its own commit.
 _DELIVERIES_LOCKED = (
     select(webhook_deliveries)
     .where(webhook_deliveries.c.id == any_(bindparam("ids", type_=ARRAY(Uuid(as_uuid=False)))))
@@ -167,7 +170,7 @@ _SUBSCRIPTIONS_LOCKED = (
     select(webhook_subscriptions)
     .where(webhook_subscriptions.c.id == any_(bindparam("ids", type_=ARRAY(Uuid(as_uuid=False)))))
     .order_by(webhook_subscriptions.c.id)
-    .with_for_update()
+    .with_for_update(key_share=True)
 )
 # One delivery's columns (`_delivery_values`, each as `new_<column>`), by its `delivery_id`.
 _SAVE_DELIVERY = (
@@ -195,7 +198,8 @@ class SqlWebhookRepository(SqlRepository):
 
     async def get(self, subscription_id: str, *, lock: bool = False) -> Subscription | None:
         query = select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_id)
-        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        locked = query.with_for_update(key_share=True)  # see _SUBSCRIPTIONS_LOCKED
+        row = (await self.session.execute(locked if lock else query)).first()
         return None if row is None else copied(Subscription, row)
 
     async def save(self, subscription: Subscription) -> None:
