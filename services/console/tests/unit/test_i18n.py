@@ -91,3 +91,6 @@ def test_money_dates_and_numbers_follow_the_language():
     assert russian.translate("Order %(number)s created.", {"number": "SO-1"}) == (
         "Заказ SO-1 создан."
     )
+    # A language Babel does not know formats as English, the first time and every time after.
+    assert [Formatting("zz-unknown").money("1234.5", "EUR") for _ in range(2)] == ["€1,234.50"] * 2
+    assert spanish.money("1234.5", "EUR") == "1.234,50\xa0€"  # a locale parsed once, kept as is

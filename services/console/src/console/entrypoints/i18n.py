@@ -101,6 +101,16 @@ def negotiate(choice: Any, accept_language: str | None) -> str:
     return DEFAULT
 
 
+@functools.cache
+def locale_of(language: str) -> Locale:
+    """Babel's locale of `language` (English's if Babel has none), parsed once per process: a
+    page formats every amount and date of its tables with it."""
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT)
+
+
 @dataclass(frozen=True)
 class Formatting:
     """What the templates call: `_`, `label`, `money`, `number`, `percent`, `day`, `moment`."""
@@ -109,10 +119,7 @@ class Formatting:
 
     @property
     def locale(self) -> Locale:
-        try:
-            return Locale.parse(self.language)
-        except (UnknownLocaleError, ValueError):
-            return Locale.parse(DEFAULT)
+        return locale_of(self.language)
 
     def gettext(self) -> Callable[[str], str]:
         return translations(self.language).gettext
