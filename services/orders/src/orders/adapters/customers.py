@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, column, delete, exists, func, literal, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy import (
+    String,
+    bindparam,
+    column,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, distinct_on, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
@@ -31,7 +43,7 @@ from orders.adapters.tables import (
 from orders.domain.addresses import AddressKind, CustomerAddress
 from orders.domain.customer import Customer
 from orders.service_layer.ports import CustomerFilters
-from servicekit.unit_of_work import SqlRepository
+from servicekit.unit_of_work import SqlRepository, transaction_memo
 
 
 def _customer(row: Any) -> Customer:
@@ -93,6 +105,24 @@ def keep_read_along(known_rows: dict[str, Any], row: Row[Any]) -> None:
     known_rows[read.id] = read
 
 
+# The first customer of each e-mail (the `emails` parameter, lower-cased), as `find_by_email`
+# finds one: one statement for a consumed batch's submissions (`read_ahead_by_email`).
+_FIRST_BY_EMAIL = (
+    select(customers, func.lower(customers.c.email).label("email_key"))
+    .where(func.lower(customers.c.email) == bindparam("emails", type_=ARRAY(String)).any_())
+    .order_by(func.lower(customers.c.email), customers.c.created_at, customers.c.id)
+    .ext(distinct_on(func.lower(customers.c.email)))
+)
+_FIRST_OF_EMAIL = (
+    select(customers)
+    .where(func.lower(customers.c.email) == bindparam("email"))
+    .order_by(customers.c.created_at, customers.c.id)
+    .limit(1)
+)
+# The first customer of each e-mail found in the transaction, by lower-cased e-mail (None: no
+# customer has it), as `find_by_email` and `read_ahead_by_email` found them.
+_BY_EMAIL = "orders.customers_by_email"
+
 # Some customers by id (the `ids` parameter), built once: one statement whatever their number.
 _CUSTOMERS = select(customers).where(
     customers.c.id == bindparam("ids", type_=ARRAY(UUID(as_uuid=False))).any_()
@@ -117,6 +147,7 @@ class SqlCustomerRepository(SqlRepository):
 
     async def add(self, customer: Customer) -> None:
         self._rows.clear()
+        transaction_memo(self.session, _BY_EMAIL).pop(customer.email.lower(), None)
         await self.session.execute(
             customers.insert().values(
                 id=customer.id, created_at=customer.created_at, **_changeable_values(customer)
@@ -135,6 +166,7 @@ class SqlCustomerRepository(SqlRepository):
 
     async def save(self, customer: Customer) -> None:
         self._rows.clear()
+        self._forget_emails()
         await self.session.execute(
             customers.update()
             .where(customers.c.id == customer.id)
@@ -151,15 +183,28 @@ class SqlCustomerRepository(SqlRepository):
             self._rows.update((row.id, row) for row in rows)
         return {c: _customer(self._rows[c]) for c in wanted if c in self._rows}
 
+    async def read_ahead_by_email(self, emails: Sequence[str]) -> None:
+        """The first customer of each e-mail, read in one statement before a consumed batch's
+        handlers run, for `find_by_email`."""
+        wanted = sorted({email.lower() for email in emails})
+        rows = await self.session.execute(_FIRST_BY_EMAIL, {"emails": wanted})
+        known: dict[str, Any] = dict.fromkeys(wanted)
+        known.update((row.email_key, row) for row in rows)  # lower-cased as the server does
+        transaction_memo(self.session, _BY_EMAIL).update(known)
+
+    def _forget_emails(self) -> None:
+        transaction_memo(self.session, _BY_EMAIL).clear()
+
     async def find_by_email(self, email: str) -> Customer | None:
-        row = (
-            await self.session.execute(
-                select(customers)
-                .where(func.lower(customers.c.email) == email.lower())
-                .order_by(customers.c.created_at, customers.c.id)
-                .limit(1)
-            )
-        ).first()
+        """The first customer of `email` (in any case), found once per transaction: until the
+        transaction adds a customer of that e-mail, or saves or deletes any. (A customer of the
+        same e-mail that another transaction commits meanwhile is not seen; nothing keeps two
+        customers from sharing an e-mail.)"""
+        key = email.lower()
+        known = transaction_memo(self.session, _BY_EMAIL)
+        if key not in known:
+            known[key] = (await self.session.execute(_FIRST_OF_EMAIL, {"email": key})).first()
+        row = known[key]
         return None if row is None else _customer(row)
 
     async def with_tax_id_or_email(
@@ -186,6 +231,7 @@ class SqlCustomerRepository(SqlRepository):
 
     async def delete(self, customer_id: str) -> None:
         self._rows.clear()
+        self._forget_emails()
         await self.session.execute(
             opportunities.update()
             .where(opportunities.c.customer_id == customer_id)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     Select,
+    String,
     Table,
     Update,
     bindparam,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.base import Executable
@@ -340,6 +341,12 @@ Stored = tuple[frozenset[str], frozenset[str]]
 # Where the orders of a consumed batch wait for its handlers (`read_ahead`): a memo of its
 # transaction, forgotten with it and when a savepoint rolls back.
 _READ_AHEAD, _BATCH = "orders.read_ahead", "batch"
+# The external references a batch's submissions carry that no order had when it began
+# (`read_ahead_references`), as `{"absent": set}`: until an order is written with one.
+_ABSENT_REFERENCES = "orders.absent_references"
+_TAKEN_REFERENCES = select(orders.c.external_reference).where(
+    orders.c.external_reference == bindparam("references", type_=ARRAY(String)).any_()
+)
 
 
 @dataclass(frozen=True)
@@ -445,6 +452,8 @@ class SqlOrderRepository(SqlRepository):
             keep_read_along(self._customer_rows, whole)
 
     async def find_by_external_reference(self, reference: str) -> Order | None:
+        if reference in transaction_memo(self.session, _ABSENT_REFERENCES).get("absent", ()):
+            return None  # none when the batch began, and none written since
         row = (
             await self.session.execute(
                 select(orders).where(orders.c.external_reference == reference)
@@ -472,10 +481,24 @@ class SqlOrderRepository(SqlRepository):
         read_ahead: _ReadAhead | None = transaction_memo(self.session, _READ_AHEAD).get(_BATCH)
         return read_ahead
 
+    async def read_ahead_references(self, references: Sequence[str]) -> None:
+        """Which of a consumed batch's external references no order has yet, in one statement
+        before its handlers run: `find_by_external_reference` then answers None for those
+        without a statement of its own, until an order is written with one of them."""
+        wanted = sorted(set(references))
+        taken = set(
+            (await self.session.execute(_TAKEN_REFERENCES, {"references": wanted})).scalars()
+        )
+        transaction_memo(self.session, _ABSENT_REFERENCES)["absent"] = set(wanted) - taken
+
     def _written(self, order: Order, header: dict[str, Any] | None = None) -> None:
         """After a write of the order: the copy written waits for the batch's next handler if
         it is the one handed out (`header`: the header it was saved with); any other copy
-        written makes the one waiting out of date."""
+        written makes the one waiting out of date. Its external reference is no longer absent."""
+        if order.external_reference is not None:
+            absent = transaction_memo(self.session, _ABSENT_REFERENCES).get("absent")
+            if absent is not None:
+                absent.discard(order.external_reference)
         ahead = self._read_ahead()
         if ahead is None:
             return
