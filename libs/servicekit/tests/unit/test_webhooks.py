@@ -178,10 +178,15 @@ class _ModuleSearches(importlib.abc.MetaPathFinder):
 
 
 async def _no_content(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while await reader.readuntil(b"\r\n\r\n"):
-        await reader.readexactly(2)  # the body: {}
-        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
-        await writer.drain()
+    try:
+        while await reader.readuntil(b"\r\n\r\n"):
+            await reader.readexactly(2)  # the body: {}
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionResetError):
+        pass  # the client closed its connection
+    finally:
+        writer.close()
 
 
 async def test_a_request_of_the_webhook_client_searches_for_no_module() -> None:
