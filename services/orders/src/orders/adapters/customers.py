@@ -113,12 +113,6 @@ _FIRST_BY_EMAIL = (
     .order_by(func.lower(customers.c.email), customers.c.created_at, customers.c.id)
     .ext(distinct_on(func.lower(customers.c.email)))
 )
-_FIRST_OF_EMAIL = (
-    select(customers)
-    .where(func.lower(customers.c.email) == bindparam("email"))
-    .order_by(customers.c.created_at, customers.c.id)
-    .limit(1)
-)
 # The first customer of each e-mail found in the transaction, by lower-cased e-mail (None: no
 # customer has it), as `find_by_email` and `read_ahead_by_email` found them.
 _BY_EMAIL = "orders.customers_by_email"
@@ -203,7 +197,7 @@ class SqlCustomerRepository(SqlRepository):
         key = email.lower()
         known = transaction_memo(self.session, _BY_EMAIL)
         if key not in known:
-            known[key] = (await self.session.execute(_FIRST_OF_EMAIL, {"email": key})).first()
+            known[key] = (await self.session.execute(_FIRST_BY_EMAIL, {"emails": [key]})).first()
         row = known[key]
         return None if row is None else _customer(row)
 

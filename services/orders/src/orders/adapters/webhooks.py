@@ -144,16 +144,8 @@ _DELIVERY_COLUMNS = (
 
 def _delivery_values(delivery: Delivery) -> dict[str, Any]:
     """The columns an attempt or a redelivery changes (`_DELIVERY_COLUMNS`)."""
-    return {
-        "status": delivery.status.value,
-        "attempts": delivery.attempts,
-        "next_attempt_at": delivery.next_attempt_at,
-        "last_attempt_at": delivery.last_attempt_at,
-        "last_status_code": delivery.last_status_code,
-        "last_error": delivery.last_error,
-        "response_ms": delivery.response_ms,
-        "delivered_at": delivery.delivered_at,
-    }
+    values = {name: getattr(delivery, name) for name in _DELIVERY_COLUMNS}
+    return values | {"status": delivery.status.value}
 
 
 # Rows by id (the `ids` parameter), locked in the order of their ids: statements built once.
@@ -261,13 +253,7 @@ class SqlWebhookRepository(SqlRepository):
     async def save_delivery(self, delivery: Delivery) -> None:
         """Update it; a fresh round (a redelivery: pending, no attempts yet) wakes the
         dispatcher on commit."""
-        await self.session.execute(
-            update(webhook_deliveries)
-            .where(webhook_deliveries.c.id == delivery.id)
-            .values(**_delivery_values(delivery))
-        )
-        if delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0:
-            wake_dispatcher(self.session)
+        await self.save_deliveries([delivery])
 
     async def deliveries_locked(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
         if not delivery_ids:
@@ -286,8 +272,7 @@ class SqlWebhookRepository(SqlRepository):
         return {row.id: copied(Subscription, row) for row in rows}
 
     async def save_deliveries(self, deliveries: Sequence[Delivery]) -> None:
-        """Update them in one round trip (an executemany); a fresh round among them wakes the
-        dispatcher on commit, as `save_delivery`."""
+        """`save_delivery` each, in one round trip (an executemany)."""
         if not deliveries:
             return
         await self.session.execute(
