@@ -10,7 +10,9 @@ Two ways to take one (ADR 32):
   afterwards leaves a gap (sales orders and quotes, as in most ERPs). Callers that ask while
   the same year's statement is on its way are served together by the next one, which takes as
   many numbers as they are (in the order they asked): under load a create does not pay a
-  statement and a commit of its own for its number.
+  statement and a commit of its own for its number. `numbers_in_year_at_once` takes several
+  for one caller (a consumer's batch creating orders one after the other, which would
+  otherwise ask one at a time).
 
     invoice_counters = yearly_counter_table("invoice_number_counters", metadata)
     sequence = await next_in_year(session, invoice_counters, today.year)
@@ -39,6 +41,7 @@ __all__ = [
     "format_yearly_number",
     "next_in_year",
     "next_in_year_at_once",
+    "numbers_in_year_at_once",
     "yearly_counter_table",
 ]
 
@@ -89,11 +92,22 @@ async def next_in_year_at_once(session: AsyncSession, counters: Table, year: int
     Callers of one process asking while that year's statement is on its way are served by the
     next statement together (module doc).
     """
+    return (await numbers_in_year_at_once(session, counters, year, 1))[0]
+
+
+async def numbers_in_year_at_once(
+    session: AsyncSession, counters: Table, year: int, count: int
+) -> range:
+    """The next `count` numbers of `year`, consecutive, taken as `next_in_year_at_once` takes
+    one (with those of other callers asking meanwhile, in one statement)."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, not {count}")
     _take_next(counters)  # a table that is no counter is refused before anything is taken
     engine = session.info.get(NUMBERING_ENGINE_INFO)
     if not isinstance(engine, AsyncEngine):
         raise RuntimeError("this session's maker has no numbering engine (make_sessionmaker)")
-    return await _takers_of(engine).take(engine, counters, year)
+    first = await _takers_of(engine).take(engine, counters, year, count)
+    return range(first, first + count)
 
 
 _COUNT = "count"
@@ -102,17 +116,20 @@ _COUNT = "count"
 @dataclass(eq=False)
 class _Takers:
     """The numbers being taken at once on one numbering engine, in one event loop: per counter
-    and year, the callers waiting and the task whose statement is on its way for them. (It
-    holds no reference to the engine: it is the engine's value in a weak mapping.)"""
+    and year, the callers waiting (each with how many numbers it wants, its future answered
+    with the first) and the task whose statement is on its way for them. (It holds no
+    reference to the engine: it is the engine's value in a weak mapping.)"""
 
     loop: asyncio.AbstractEventLoop
-    waiting: dict[tuple[Table, int], list[asyncio.Future[int]]] = field(default_factory=dict)
+    waiting: dict[tuple[Table, int], list[tuple[asyncio.Future[int], int]]] = field(
+        default_factory=dict
+    )
     tasks: dict[tuple[Table, int], asyncio.Task[None]] = field(default_factory=dict)
 
-    async def take(self, engine: AsyncEngine, counters: Table, year: int) -> int:
+    async def take(self, engine: AsyncEngine, counters: Table, year: int, count: int) -> int:
         key = (counters, year)
         number: asyncio.Future[int] = self.loop.create_future()
-        self.waiting.setdefault(key, []).append(number)
+        self.waiting.setdefault(key, []).append((number, count))
         if key not in self.tasks:
             # A task of its own: a caller cancelled while it waits cuts no statement short.
             self.tasks[key] = self.loop.create_task(self._serve(engine, key))
@@ -121,27 +138,30 @@ class _Takers:
     async def _serve(self, engine: AsyncEngine, key: tuple[Table, int]) -> None:
         """Take numbers for whoever waits, one statement per round, until nobody does."""
         counters, year = key
-        callers: list[asyncio.Future[int]] = []
+        callers: list[tuple[asyncio.Future[int], int]] = []
         try:
-            while callers := [f for f in self.waiting.pop(key, []) if not f.done()]:
+            while callers := [(f, n) for f, n in self.waiting.pop(key, []) if not f.done()]:
+                wanted = sum(count for _, count in callers)
                 try:
                     async with engine.connect() as connection:
                         result = await connection.execute(
-                            _take_next(counters), {YEAR: year, _COUNT: len(callers)}
+                            _take_next(counters), {YEAR: year, _COUNT: wanted}
                         )
                         last: int = result.scalar_one()
                 except Exception as error:  # each caller gets it, as it would alone
-                    for caller in callers:
+                    for caller, _ in callers:
                         if not caller.done():
                             caller.set_exception(error)
                     continue
-                for number, caller in enumerate(callers, start=last - len(callers) + 1):
-                    if not caller.done():  # one cancelled since: its number is a gap
-                        caller.set_result(number)
+                first = last - wanted + 1
+                for caller, count in callers:
+                    if not caller.done():  # one cancelled since: its numbers are a gap
+                        caller.set_result(first)
+                    first += count
         finally:
             del self.tasks[key]
             # Cancelled itself (its loop is closing): nobody waits for a number that won't come.
-            for caller in callers + self.waiting.pop(key, []):
+            for caller, _ in callers + self.waiting.pop(key, []):
                 caller.cancel()
 
 

@@ -13,7 +13,12 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.db import make_engine, make_numbering_engine, make_sessionmaker
-from servicekit.numbering import next_in_year, next_in_year_at_once, yearly_counter_table
+from servicekit.numbering import (
+    next_in_year,
+    next_in_year_at_once,
+    numbers_in_year_at_once,
+    yearly_counter_table,
+)
 from servicekit.testing import TemporaryDatabases
 
 
@@ -136,6 +141,24 @@ async def test_numbers_asked_together_are_taken_by_one_statement_in_the_order_as
     assert numbers == list(range(2, 22))
     assert len(sent) == 1  # all twenty asked before the first statement was sent
     assert await counters.take(counters.quotes, 2026) == 22
+
+
+async def test_a_caller_asking_for_several_numbers_gets_consecutive_ones_in_its_turn(
+    counters: Counters,
+) -> None:
+    assert await counters.take(counters.quotes, 2026) == 1
+    sent = count_statements(counters.numbering)
+    async with counters.sessionmaker() as session:
+        three, one, two = await asyncio.gather(
+            numbers_in_year_at_once(session, counters.quotes, 2026, 3),
+            next_in_year_at_once(session, counters.quotes, 2026),
+            numbers_in_year_at_once(session, counters.quotes, 2026, 2),
+        )
+        assert (three, one, two) == (range(2, 5), 5, range(6, 8))
+        assert len(sent) == 1
+        with pytest.raises(ValueError, match="at least 1"):
+            await numbers_in_year_at_once(session, counters.quotes, 2026, 0)
+    assert await counters.take(counters.quotes, 2026) == 8
 
 
 async def test_callers_asking_while_a_statement_is_on_its_way_are_served_by_the_next(

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import String, Table, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
 from orders.adapters.rows import text_match
@@ -22,7 +21,7 @@ from orders.domain.catalogue import (
     KnownWarehouse,
     StockAvailability,
 )
-from servicekit.unit_of_work import SqlRepository
+from servicekit.unit_of_work import SqlRepository, transaction_memo
 
 # An item's columns, in the table's order (a row read along by another statement has them so).
 ITEM_COLUMNS = tuple(column.name for column in catalogue_items.c)
@@ -31,6 +30,9 @@ ITEM_COLUMNS = tuple(column.name for column in catalogue_items.c)
 _ITEMS = select(catalogue_items).where(
     catalogue_items.c.sku == bindparam("skus", type_=ARRAY(String)).any_()
 )
+# The items the transaction read (`know`, `read_ahead_items`) by SKU, None for a SKU without
+# one: until it writes the catalogue.
+_KNOWN_ITEMS = "orders.catalogue_items"
 
 
 def _item(row: Any) -> CatalogueItem:
@@ -89,19 +91,33 @@ def _replacing(table: Table, columns: tuple[str, ...]) -> Insert:
 
 
 class SqlCatalogueRepository(SqlRepository):
-    """The catalogue; items read ahead for the unit of work (`know`) answer `items` until it
-    writes the catalogue."""
+    """The catalogue; items read ahead in the transaction (`know`, `read_ahead_items`) answer
+    `items` until it writes the catalogue."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self._known: dict[str, CatalogueItem | None] = {}  # by SKU; None: no item has it
+    @property
+    def _known(self) -> dict[str, CatalogueItem | None]:
+        """By SKU, None when no item has it: the transaction's, so the units of work of a
+        consumer's batch share it."""
+        return transaction_memo(self.session, _KNOWN_ITEMS)
 
     def know(self, skus: Collection[str], rows: Iterable[Sequence[Any]]) -> None:
         """Keep the items of `skus` that another statement read along, each row's values in
         the order of the table's columns (`ITEM_COLUMNS`): a SKU without a row has no item."""
         read = (_item(SimpleNamespace(**dict(zip(ITEM_COLUMNS, row, strict=True)))) for row in rows)
-        found = {item.sku: item for item in read}
+        self._keep(skus, read)
+
+    async def read_ahead_items(self, skus: Collection[str]) -> None:
+        """Read the items of `skus` in one statement, for a consumed batch's handlers."""
+        wanted = sorted(set(skus))
+        self._keep(wanted, map(_item, await self.session.execute(_ITEMS, {"skus": wanted})))
+
+    def _keep(self, skus: Collection[str], items: Iterable[CatalogueItem]) -> None:
+        found = {item.sku: item for item in items}
         self._known.update({sku: found.get(sku) for sku in skus})
+
+    def knows(self, skus: Collection[str]) -> bool:
+        """Whether `items` of `skus` is answered from what the transaction read."""
+        return all(sku in self._known for sku in skus)
 
     async def _replace(self, table: Table, values: dict[str, Any]) -> None:
         """Insert the row, or replace the one with its primary key."""
@@ -145,8 +161,9 @@ class SqlCatalogueRepository(SqlRepository):
     async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]:
         if not skus:
             return {}
-        if all(sku in self._known for sku in skus):
-            return {sku: item for sku in skus if (item := self._known[sku]) is not None}
+        known = self._known
+        if all(sku in known for sku in skus):
+            return {sku: item for sku in skus if (item := known[sku]) is not None}
         rows = await self.session.execute(_ITEMS, {"skus": list(skus)})
         return {row.sku: _item(row) for row in rows}
 

@@ -199,7 +199,10 @@ class SqlCustomerRepository(SqlRepository):
         if key not in known:
             known[key] = (await self.session.execute(_FIRST_BY_EMAIL, {"emails": [key]})).first()
         row = known[key]
-        return None if row is None else _customer(row)
+        if row is None:
+            return None
+        self._rows[row.id] = row  # a `get` of it needs no statement of its own
+        return _customer(row)
 
     async def with_tax_id_or_email(
         self, tax_id: str | None, email: str | None, *, besides: str | None = None

@@ -481,15 +481,18 @@ class SqlOrderRepository(SqlRepository):
         read_ahead: _ReadAhead | None = transaction_memo(self.session, _READ_AHEAD).get(_BATCH)
         return read_ahead
 
-    async def read_ahead_references(self, references: Sequence[str]) -> None:
+    async def read_ahead_references(self, references: Sequence[str]) -> int:
         """Which of a consumed batch's external references no order has yet, in one statement
         before its handlers run: `find_by_external_reference` then answers None for those
-        without a statement of its own, until an order is written with one of them."""
+        without a statement of its own, until an order is written with one of them. Returns
+        how many are absent."""
         wanted = sorted(set(references))
         taken = set(
             (await self.session.execute(_TAKEN_REFERENCES, {"references": wanted})).scalars()
         )
-        transaction_memo(self.session, _ABSENT_REFERENCES)["absent"] = set(wanted) - taken
+        absent = set(wanted) - taken
+        transaction_memo(self.session, _ABSENT_REFERENCES)["absent"] = absent
+        return len(absent)
 
     def _written(self, order: Order, header: dict[str, Any] | None = None) -> None:
         """After a write of the order: the copy written waits for the batch's next handler if

@@ -3,6 +3,7 @@ caller's session. The caller (an HTTP dependency or the consumer) owns the trans
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from orders.adapters.opportunities import SqlOpportunityRepository
 from orders.adapters.orders import SqlOrderRepository
 from orders.adapters.price_lists import SqlPriceListRepository
 from orders.adapters.quotes import SqlQuoteRepository
+from orders.adapters.rows import canonical_id
 from orders.adapters.saved_filters import SqlSavedFilterRepository
 from orders.adapters.stages import SqlStageRepository
 from orders.adapters.tables import (
@@ -34,9 +36,22 @@ from orders.adapters.webhooks import SqlWebhookRepository
 from orders.domain.order import Order
 from servicekit.auth import current_actor
 from servicekit.import_jobs import SqlImportJobs
-from servicekit.numbering import next_in_year_at_once
+from servicekit.numbering import next_in_year_at_once, numbers_in_year_at_once
 from servicekit.outbox import numbered_outbox_row, outbox_row
-from servicekit.unit_of_work import SqlUnitOfWorkBase
+from servicekit.unit_of_work import SqlUnitOfWorkBase, transaction_memo
+
+# Order numbers a consumed batch took for the orders it is about to create
+# (`take_order_numbers_ahead`), by year: handed out in turn by `next_order_sequence`.
+_ORDER_NUMBERS_AHEAD = "orders.order_numbers_ahead"
+
+
+async def take_order_numbers_ahead(session: AsyncSession, year: int, count: int) -> None:
+    """Take `count` order numbers of `year` in one statement, for the orders a consumed batch
+    will create one after the other (each would otherwise take its own, a statement and a
+    commit apiece). Those left unused when its transaction ends are gaps, as a create that
+    fails leaves one (ADR 32)."""
+    numbers = await numbers_in_year_at_once(session, order_number_counters, year, count)
+    transaction_memo(session, _ORDER_NUMBERS_AHEAD).setdefault(year, deque()).extend(numbers)
 
 
 class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
@@ -71,11 +86,19 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
     async def read_ahead_for_new_order(
         self, customer_id: str | None, skus: Collection[str]
     ) -> None:
+        known_rows = self.customers.known_rows
+        if (
+            customer_id is None or canonical_id(customer_id) in known_rows
+        ) and self.catalogue.knows(skus):
+            return  # read already (a submitted order's, with the rest of its batch)
         await read_ahead(self.session, self.customers, self.catalogue, customer_id, skus)
 
     async def next_order_sequence(self, year: int) -> int:
         # Committed at once (ADR 32): concurrent creates do not queue on the year's row until
         # they commit; a create that fails afterwards leaves a gap.
+        ahead: deque[int] | None = transaction_memo(self.session, _ORDER_NUMBERS_AHEAD).get(year)
+        if ahead:
+            return ahead.popleft()
         return await next_in_year_at_once(self.session, order_number_counters, year)
 
     async def next_quote_sequence(self, year: int) -> int:
