@@ -20,6 +20,7 @@ from orders.adapters.tables import customers, orders
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.catalogue import CatalogueItem
 from orders.domain.errors import InvalidOrder
+from orders.domain.order import OrderStatus
 from orders.entrypoints.cli import MIGRATIONS_DIR
 from orders.service_layer.inbound import submit_order
 from servicekit.db import NUMBERING_ENGINE_INFO
@@ -27,7 +28,12 @@ from servicekit.testing import TemporaryDatabases, migrated_sessions, statements
 
 
 def submission(
-    reference: str, email: str, name: str = "Webshop Customer", *, sku: str = "BOLT"
+    reference: str,
+    email: str,
+    name: str = "Webshop Customer",
+    *,
+    sku: str = "BOLT",
+    confirm: bool = False,
 ) -> CloudEvent[Any]:
     payload = OrderSubmitted.model_validate(
         {
@@ -35,6 +41,7 @@ def submission(
             "customer": {"name": name, "email": email},
             "currency": "EUR",
             "lines": [{"sku": sku, "quantity": "1", "unit_price": "9.99", "tax_rate": "21"}],
+            "confirm": confirm,
         }
     )
     return new_event(EventType.ORDER_SUBMITTED, payload, source="/webshop", subject=reference)
@@ -180,3 +187,30 @@ async def test_a_batch_reads_its_customers_and_items_and_takes_its_numbers_befor
         ]
         with pytest.raises(InvalidOrder, match="NONE"):
             await handled_as_a_batch(sessions, unknown, catalogue_required=True)
+
+
+async def test_a_submitted_order_confirmed_at_once_is_not_read_again_and_is_stored_as_confirmed(
+    databases: TemporaryDatabases,
+) -> None:
+    async with migrated_sessions(databases, MIGRATIONS_DIR, "orders_submitted_confirm") as sessions:
+        run = uuid.uuid4().hex[:8]
+        events = [
+            submission(f"{r}-{run}", f"c-{run}@example.com", confirm=True) for r in ("A", "B")
+        ]
+        async with sessions() as session, session.begin():
+            with statements_sent(session.get_bind()) as sent:
+                await read_orders_of(session, events)
+                confirmed = [
+                    await submit_order(SqlUnitOfWork(session, catalogue_required=False), each)
+                    for each in events
+                ]
+        # Created, then confirmed as created: the batch's look-up of its references is the one
+        # statement that reads orders.
+        reads = [s for s in sent if s.lstrip().startswith("SELECT") and "FROM orders" in s]
+        assert len(reads) == 1, reads
+        for order in confirmed:
+            assert order is not None
+            async with sessions() as session:
+                stored = await SqlUnitOfWork(session).orders.get(order.id)
+            assert stored == order
+            assert stored.status is OrderStatus.OPEN

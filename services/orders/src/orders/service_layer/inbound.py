@@ -9,7 +9,7 @@ from contracts.events import OrderSubmitted
 from orders.domain.content import Address, LineInput, LineKind, PaymentTerms
 from orders.domain.order import Order
 from orders.service_layer.customers import NewCustomer, create_customer
-from orders.service_layer.orders import NewOrder, confirm_order, create_order
+from orders.service_layer.orders import NewOrder, confirm_locked_order, create_order
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.mapping import copied_or_none
 
@@ -77,5 +77,5 @@ async def submit_order(uow: UnitOfWork, event: CloudEvent[OrderSubmitted]) -> Or
         summary=f"Order {data.external_reference} submitted by {event.source}",
     )
     if data.confirm:
-        order = await confirm_order(uow, order.id, cause=event)
+        order = await confirm_locked_order(uow, order, cause=event)
     return order

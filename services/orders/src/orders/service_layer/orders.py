@@ -268,6 +268,18 @@ async def confirm_order(
     must still be known and active (a copy's, or one deactivated since): else 409, since it is
     the order's own field, not the request's, that stands in the way."""
     order = await get_order(uow, order_id, for_update=True)
+    return await confirm_locked_order(uow, order, correlation_id=correlation_id, cause=cause)
+
+
+async def confirm_locked_order(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    correlation_id: str | None = None,
+    cause: CloudEvent[Any] | None = None,
+) -> Order:
+    """`confirm_order` of an order the unit of work read locked, or created: nobody else sees
+    an order before the transaction that creates it commits, so it need not be read again."""
     status = order.status
     order.confirm()  # 409 unless a draft, before anything else
     try:
