@@ -294,6 +294,9 @@ class FakeOrders:
                 return copy.deepcopy(order)
         return None
 
+    async def absent_references(self, references: Collection[str]) -> set[str]:
+        return set(references) - {order.external_reference for order in self.rows.values()}
+
     async def search(
         self, filters: OrderFilters, *, limit: int, after: Position | None
     ) -> list[Order]:
@@ -432,6 +435,9 @@ class FakeCatalogue:
     async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]:
         return {sku: self.rows[sku] for sku in sorted(skus) if sku in self.rows}
 
+    async def read_ahead_items(self, skus: Collection[str]) -> None:
+        pass  # its items are in memory already
+
     async def put(self, item: CatalogueItem) -> None:
         self.rows[item.sku] = item
 
@@ -546,6 +552,7 @@ class FakeUnitOfWork:
         self.stages = FakeStages()
         self.saved_filters = FakeSavedFilters()
         self.counters: dict[int, int] = {}
+        self.numbers_ahead: dict[int, list[int]] = {}  # taken together, not handed out yet
         self.read_ahead: list[tuple[str | None, frozenset[str]]] = []  # (customer, SKUs) asked
         self.quote_counters: dict[int, int] = {}
         self.outbox: list[CloudEvent[Any]] = []
@@ -560,8 +567,15 @@ class FakeUnitOfWork:
         self.read_ahead.append((customer_id, frozenset(skus)))
 
     async def next_order_sequence(self, year: int) -> int:
+        if self.numbers_ahead.get(year):
+            return self.numbers_ahead[year].pop(0)
         self.counters[year] = self.counters.get(year, 0) + 1
         return self.counters[year]
+
+    async def take_order_numbers_ahead(self, year: int, count: int) -> None:
+        first = self.counters.get(year, 0) + 1
+        self.counters[year] = first + count - 1
+        self.numbers_ahead.setdefault(year, []).extend(range(first, first + count))
 
     async def next_quote_sequence(self, year: int) -> int:
         self.quote_counters[year] = self.quote_counters.get(year, 0) + 1

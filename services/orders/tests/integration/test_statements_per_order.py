@@ -44,18 +44,25 @@ from orders.adapters.tables import (
 )
 from orders.adapters.unit_of_work import SqlUnitOfWork
 from orders.domain.catalogue import CatalogueItem
-from orders.domain.content import Line, LineKind
+from orders.domain.content import Line, LineInput, LineKind
 from orders.domain.customer import Customer
 from orders.domain.order import Document, Fulfilment, Order, OrderStatus
 from orders.domain.webhooks import Subscription
 from orders.entrypoints import mapping
 from orders.entrypoints.cli import MIGRATIONS_DIR
+from orders.service_layer import imports, reactions
 from orders.service_layer import orders as orders_service
-from orders.service_layer import reactions
 from orders.service_layer.ports import OrderFilters
 from orders.service_layer.snapshots import snapshot
+from servicekit.csvfiles import ImportReport
+from servicekit.db import NUMBERING_ENGINE_INFO
 from servicekit.direct import pipeline
-from servicekit.testing import contract_sessions_fixture, exchanges_sent, fake_or_sql
+from servicekit.testing import (
+    contract_sessions_fixture,
+    exchanges_sent,
+    fake_or_sql,
+    statements_sent,
+)
 from servicekit.unit_of_work import run_at_commit
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -893,3 +900,36 @@ async def test_a_customer_saved_is_read_again(uow: SqlUnitOfWork) -> None:
         again = await uow.customers.get_many({order.customer_id})
     assert again[order.customer_id].name == "Acme Holdings"
     assert len(sent) == 1
+
+
+async def test_a_files_orders_ask_for_their_references_numbers_and_items_together(
+    uow: SqlUnitOfWork,
+) -> None:
+    customer = Customer(id=new_id(), name="Acme", email=f"{new_id()}@example.com", created_at=T0)
+    await uow.customers.add(customer)
+    await uow.references.add(imports.CUSTOMER, f"ACME-{customer.id}", customer.id)
+    skus = [f"SKU-{new_id()}" for _ in range(3)]
+    for sku in skus:
+        await uow.catalogue.put(CatalogueItem(sku=sku, name=sku, kind="product"))
+    taken = await open_order(uow, external_reference=f"EXT-{new_id()}")
+
+    def group(reference: str, sku: str) -> imports.OrderGroup:
+        line = LineInput(sku, LineKind.PRODUCT, sku, D("1"), D("2.50"), tax_rate=D("21"))
+        order = orders_service.NewOrder(customer_id=None, currency="EUR", lines=[line])
+        return imports.OrderGroup(reference, 2, f"ACME-{customer.id}", order, (2,))
+
+    groups = [group(f"EXT-{new_id()}", sku) for sku in skus]
+    groups.append(group(taken.external_reference or "", skus[0]))  # imported before
+    report = ImportReport(dry_run=False, rows=len(groups))
+    numbering = uow.session.info[NUMBERING_ENGINE_INFO]
+    with statements(uow) as sent, statements_sent(numbering.sync_engine) as numbers_taken:
+        await imports.import_orders(uow, uow.references, groups, report)
+    assert (report.created, report.existing, report.errors) == (3, 1, [])
+    # The customers' references, the customers, the orders' references and the items: one
+    # statement each for the whole file.
+    reads = [s for s in sent if s.lstrip().startswith("SELECT")]
+    assert len(reads) == 4, reads
+    assert len(numbers_taken) == 1, numbers_taken  # the three new orders' numbers together
+    made = [await uow.orders.find_by_external_reference(g.reference) for g in groups[:3]]
+    sequences = [int(order.number.rsplit("-", 1)[1]) for order in made if order is not None]
+    assert sequences == list(range(sequences[0], sequences[0] + 3))

@@ -42,11 +42,11 @@ async def read_orders_of(session: AsyncSession, events: Sequence[CloudEvent[Any]
         await SqlOrderRepository(session).read_ahead(ids)
     submitted = [event.data for event in events if isinstance(event.data, OrderSubmitted)]
     if submitted:
-        new_orders = await SqlOrderRepository(session).read_ahead_references(
+        absent = await SqlOrderRepository(session).absent_references(
             [data.external_reference for data in submitted]
         )
-        if new_orders > 1:  # for one, its own number costs the same
-            await take_order_numbers_ahead(session, datetime.now(UTC).year, new_orders)
+        if len(absent) > 1:  # for one, its own number costs the same
+            await take_order_numbers_ahead(session, datetime.now(UTC).year, len(absent))
         await SqlCustomerRepository(session).read_ahead_by_email(
             [data.customer.email for data in submitted]
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -342,7 +342,7 @@ Stored = tuple[frozenset[str], frozenset[str]]
 # transaction, forgotten with it and when a savepoint rolls back.
 _READ_AHEAD, _BATCH = "orders.read_ahead", "batch"
 # The external references a batch's submissions carry that no order had when it began
-# (`read_ahead_references`), as `{"absent": set}`: until an order is written with one.
+# (`absent_references`), as `{"absent": set}`: until an order is written with one.
 _ABSENT_REFERENCES = "orders.absent_references"
 _TAKEN_REFERENCES = select(orders.c.external_reference).where(
     orders.c.external_reference == bindparam("references", type_=ARRAY(String)).any_()
@@ -481,18 +481,17 @@ class SqlOrderRepository(SqlRepository):
         read_ahead: _ReadAhead | None = transaction_memo(self.session, _READ_AHEAD).get(_BATCH)
         return read_ahead
 
-    async def read_ahead_references(self, references: Sequence[str]) -> int:
-        """Which of a consumed batch's external references no order has yet, in one statement
-        before its handlers run: `find_by_external_reference` then answers None for those
-        without a statement of its own, until an order is written with one of them. Returns
-        how many are absent."""
+    async def absent_references(self, references: Collection[str]) -> set[str]:
+        """In one statement (a consumed batch's submissions, a file's orders)."""
         wanted = sorted(set(references))
         taken = set(
             (await self.session.execute(_TAKEN_REFERENCES, {"references": wanted})).scalars()
         )
         absent = set(wanted) - taken
-        transaction_memo(self.session, _ABSENT_REFERENCES)["absent"] = absent
-        return len(absent)
+        transaction_memo(self.session, _ABSENT_REFERENCES).setdefault("absent", set()).update(
+            absent
+        )
+        return absent
 
     def _written(self, order: Order, header: dict[str, Any] | None = None) -> None:
         """After a write of the order: the copy written waits for the batch's next handler if

@@ -101,6 +101,9 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
             return ahead.popleft()
         return await next_in_year_at_once(self.session, order_number_counters, year)
 
+    async def take_order_numbers_ahead(self, year: int, count: int) -> None:
+        await take_order_numbers_ahead(self.session, year, count)
+
     async def next_quote_sequence(self, year: int) -> int:
         return await next_in_year_at_once(self.session, quote_number_counters, year)
 

@@ -15,6 +15,7 @@ from orders.domain.errors import InvalidOrder
 from orders.domain.price_lists import InvalidPriceList, OverlappingPriceList
 from orders.service_layer.contacts import NewContact, add_contact
 from orders.service_layer.customers import CustomerNotFound, NewCustomer, create_customer
+from orders.service_layer.events import utcnow
 from orders.service_layer.orders import NewOrder, create_order
 from orders.service_layer.ownership import visible
 from orders.service_layer.price_lists import NewPriceList, create_price_list
@@ -131,10 +132,14 @@ async def import_orders(
         if group.customer not in customers:
             message = "no customer has this external reference or id"
             report.errors.append(CellError(group.line, "customer", message))
-    new = [g for g in groups if await uow.orders.find_by_external_reference(g.reference) is None]
+    absent = await uow.orders.absent_references([group.reference for group in groups])
+    new = [group for group in groups if group.reference in absent]
     report.existing = len(groups) - len(new)
     if not report.ok:
         return report
+    if len(new) > 1:  # their numbers and items asked for together, not for each order
+        await uow.take_order_numbers_ahead(utcnow().year, len(new))
+        await uow.catalogue.read_ahead_items({line.sku for g in new for line in g.order.lines})
     for done, group in enumerate(new, start=1):
         order = replace(group.order, customer_id=customers[group.customer])
         try:

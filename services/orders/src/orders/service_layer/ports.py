@@ -209,6 +209,12 @@ class OrderRepository(Protocol):
 
     async def find_by_external_reference(self, reference: str) -> Order | None: ...
 
+    async def absent_references(self, references: Collection[str]) -> set[str]:
+        """Those of `references` no order has, asked together; `find_by_external_reference`
+        of one of them then answers None without asking again, until an order is written
+        with it."""
+        ...
+
     async def search(
         self, filters: OrderFilters, *, limit: int, after: Position | None
     ) -> list[Order]:
@@ -279,6 +285,12 @@ class CatalogueRepository(Protocol):
     async def get(self, sku: str, *, for_update: bool = False) -> CatalogueItem | None: ...
 
     async def items(self, skus: Collection[str]) -> dict[str, CatalogueItem]: ...
+
+    async def read_ahead_items(self, skus: Collection[str]) -> None:
+        """Read the items of `skus` together, for orders about to be created one after the
+        other: `items` of them is then answered from what was read until the catalogue is
+        written (a store may do nothing here)."""
+        ...
 
     async def put(self, item: CatalogueItem) -> None:
         """Create or replace the item."""

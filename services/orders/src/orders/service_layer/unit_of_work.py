@@ -104,6 +104,12 @@ class UnitOfWork(Protocol):
         leaves a gap (ADR 32)."""
         ...
 
+    async def take_order_numbers_ahead(self, year: int, count: int) -> None:
+        """Take `count` numbers of the year at once, for orders about to be created one after
+        the other in this unit of work: `next_order_sequence` hands them out in turn. Those
+        left when it ends are gaps."""
+        ...
+
     async def next_quote_sequence(self, year: int) -> int:
         """The same for quotes, with a counter of their own."""
         ...
