@@ -237,10 +237,23 @@ async def test_orders_import_one_row_per_line_dry_run_then_once(orders_service: 
 
     assert await imported() == []
 
+    async def next_number() -> int:
+        line = {
+            "sku": "BOLT-10",
+            "kind": "product",
+            "quantity": "1",
+            "unit_price": "2.50",
+            "tax_rate": "21",
+        }
+        body = {"customer_id": by_id["id"], "currency": "EUR", "lines": [line]}
+        return int((await orders_service.created("/orders", body))["number"].rsplit("-", 1)[1])
+
     good = orders_file()
+    before = await next_number()
     would = await client.post("/imports/orders?dry_run=true", content=good, headers=CSV)
     assert (would.json()["created"], would.json()["errors"]) == (2, [])
     assert await imported() == []
+    assert await next_number() == before + 1  # the dry run took no order number
 
     done = await client.post("/imports/orders", content=good, headers=CSV)
     assert done.status_code == 200, done.text

@@ -3,6 +3,8 @@ caller's session. The caller (an HTTP dependency or the consumer) owns the trans
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from collections import deque
 from collections.abc import Collection, Mapping
 from decimal import Decimal
@@ -63,8 +65,16 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         *,
         catalogue_required: bool = True,
         tax_rates: Mapping[str, Decimal] | None = None,
+        provisional_numbers: bool = False,
     ) -> None:
+        """`provisional_numbers`: for work that is always rolled back (an import's dry run),
+        number new orders without taking numbers from the year's counter."""
         super().__init__(session, metadata)
+        # From a random start far above any counter's numbers: two dry runs at once are most
+        # unlikely to write the same number (the unique index would make one wait for the other).
+        self._provisional = (
+            itertools.count(secrets.randbelow(8 * 10**9) + 10**9) if provisional_numbers else None
+        )
         self.tax_rates: Mapping[str, Decimal] = tax_rates or {}
         self.catalogue = SqlCatalogueRepository(session)
         self.price_lists = SqlPriceListRepository(session)
@@ -96,13 +106,16 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
     async def next_order_sequence(self, year: int) -> int:
         # Committed at once (ADR 32): concurrent creates do not queue on the year's row until
         # they commit; a create that fails afterwards leaves a gap.
+        if self._provisional is not None:
+            return next(self._provisional)
         ahead: deque[int] | None = transaction_memo(self.session, _ORDER_NUMBERS_AHEAD).get(year)
         if ahead:
             return ahead.popleft()
         return await next_in_year_at_once(self.session, order_number_counters, year)
 
     async def take_order_numbers_ahead(self, year: int, count: int) -> None:
-        await take_order_numbers_ahead(self.session, year, count)
+        if self._provisional is None:
+            await take_order_numbers_ahead(self.session, year, count)
 
     async def next_quote_sequence(self, year: int) -> int:
         return await next_in_year_at_once(self.session, quote_number_counters, year)

@@ -1,5 +1,6 @@
 """Running a CSV import of any kind, in the request or in the background: one transaction that
-commits only a real run without errors (a dry run does the work, then rolls it back)."""
+commits only a real run without errors (a dry run does the work, then rolls it back; the
+orders it creates get provisional numbers, so it leaves no gap in the year's)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ async def import_table(
     Order lines are checked against the catalogue view as over HTTP (`catalogue_required`)."""
     try:
         async with sessionmaker() as session, session.begin():
-            uow = SqlUnitOfWork(session, catalogue_required=catalogue_required)
+            uow = SqlUnitOfWork(
+                session, catalogue_required=catalogue_required, provisional_numbers=dry_run
+            )
             report = await IMPORTERS[kind].run(uow, table, dry_run=dry_run, progress=progress)
             if dry_run or not report.ok:
                 raise _RolledBack(report)
