@@ -341,8 +341,8 @@ Stored = tuple[frozenset[str], frozenset[str]]
 # Where the orders of a consumed batch wait for its handlers (`read_ahead`): a memo of its
 # transaction, forgotten with it and when a savepoint rolls back.
 _READ_AHEAD, _BATCH = "orders.read_ahead", "batch"
-# The external references a batch's submissions carry that no order had when it began
-# (`absent_references`), as `{"absent": set}`: until an order is written with one.
+# The external references the transaction found no order has (`absent_references`), as
+# `{"absent": set}`: until an order is written with one.
 _ABSENT_REFERENCES = "orders.absent_references"
 _TAKEN_REFERENCES = select(orders.c.external_reference).where(
     orders.c.external_reference == bindparam("references", type_=ARRAY(String)).any_()
@@ -482,7 +482,8 @@ class SqlOrderRepository(SqlRepository):
         return read_ahead
 
     async def absent_references(self, references: Collection[str]) -> set[str]:
-        """In one statement (a consumed batch's submissions, a file's orders)."""
+        """In one statement (a consumed batch's submissions, a file's orders); kept for the
+        transaction, for `find_by_external_reference`."""
         wanted = sorted(set(references))
         taken = set(
             (await self.session.execute(_TAKEN_REFERENCES, {"references": wanted})).scalars()

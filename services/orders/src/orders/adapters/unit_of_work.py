@@ -42,16 +42,17 @@ from servicekit.numbering import next_in_year_at_once, numbers_in_year_at_once
 from servicekit.outbox import numbered_outbox_row, outbox_row
 from servicekit.unit_of_work import SqlUnitOfWorkBase, transaction_memo
 
-# Order numbers a consumed batch took for the orders it is about to create
-# (`take_order_numbers_ahead`), by year: handed out in turn by `next_order_sequence`.
+# Order numbers taken together for orders about to be created one after the other (a consumed
+# batch's submissions, a file's orders: `take_order_numbers_ahead`), by year: handed out in turn
+# by `next_order_sequence`.
 _ORDER_NUMBERS_AHEAD = "orders.order_numbers_ahead"
 
 
 async def take_order_numbers_ahead(session: AsyncSession, year: int, count: int) -> None:
-    """Take `count` order numbers of `year` in one statement, for the orders a consumed batch
+    """Take `count` order numbers of `year` in one statement, for the orders the transaction
     will create one after the other (each would otherwise take its own, a statement and a
-    commit apiece). Those left unused when its transaction ends are gaps, as a create that
-    fails leaves one (ADR 32)."""
+    commit apiece). Those left unused when it ends are gaps, as a create that fails leaves one
+    (ADR 32, 62)."""
     numbers = await numbers_in_year_at_once(session, order_number_counters, year, count)
     transaction_memo(session, _ORDER_NUMBERS_AHEAD).setdefault(year, deque()).extend(numbers)
 
@@ -100,7 +101,7 @@ class SqlUnitOfWork(SqlTimeline, SqlUnitOfWorkBase):
         if (
             customer_id is None or canonical_id(customer_id) in known_rows
         ) and self.catalogue.knows(skus):
-            return  # read already (a submitted order's, with the rest of its batch)
+            return  # read already, with the rest of a consumed batch or of a file
         await read_ahead(self.session, self.customers, self.catalogue, customer_id, skus)
 
     async def next_order_sequence(self, year: int) -> int:
