@@ -11,7 +11,9 @@ its `webhooks` modules); what does not depend on those tables lives here:
   subscription must not turn the service into a probe of its own network.
 - `post()`: one delivery attempt to an address checked just before (no second look-up a
   rebinding DNS server could answer otherwise), redirects not followed, bounded by a total
-  timeout.
+  timeout. The request keeps its host name (its `Host`, its TLS server name and certificate,
+  and the connection pool's key): `http_client()`'s connections go to the address `pinning()`
+  names for the host, so a kept-alive connection serves only the host it was opened for.
 - `retry_delay()`: the exponential backoff between attempts.
 """
 
@@ -19,15 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import contextvars
 import ipaddress
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from prometheus_client import Counter, Histogram
 from pydantic import Field
@@ -192,20 +197,59 @@ async def resolve_target(
     return addresses
 
 
-def pinned(url: str, addresses: list[str]) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The URL to connect to one of the checked `addresses` instead of resolving the host
-    again (which could answer otherwise: DNS rebinding), with the `Host` header and the TLS
-    server name (SNI, and so the certificate checked) of the original host."""
-    parts = urlsplit(url)
-    host = parts.hostname
-    if not addresses or host is None or _is_ip_literal(host):
-        return url, {}, {}
-    address = addresses[0]
-    netloc = f"[{address}]" if ":" in address else address
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return parts._replace(netloc=netloc).geturl(), {"host": parts.netloc}, extensions
+# The address each host name connects to, in this context (an attempt's task): `pinning()`.
+_PINNED: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "webhook_pinned_addresses", default=None
+)
+
+
+@contextlib.contextmanager
+def pinning(addresses: Mapping[str, str]) -> Iterator[None]:
+    """While the block runs (in this task), `http_client()`'s new connections to a host named
+        in `addresses` go to its address there, not to what resolving the name again would answer
+        (DNS rebinding). Names as a URL carries them to the network (`httpx.URL(url).raw_host`,
+    IDNA-encoded)."""
+    token = _PINNED.set(addresses)
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
+def pinned_address(host: str) -> str | None:
+    """The address `host` connects to in this context, if `pinning()` named one."""
+    return (_PINNED.get() or {}).get(host)
+
+
+class _PinningBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting to the pinned address of a host if it has one.
+    The URL, and so the pool's key, the `Host` header and the TLS server name, keep the host."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._backend.connect_tcp(
+            pinned_address(host) or host, port, timeout, local_address, socket_options
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return await self._backend.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
 
 
 def _is_ip_literal(host: str) -> bool:
@@ -248,14 +292,11 @@ async def post(
     try:
         async with asyncio.timeout(settings.timeout_seconds):
             addresses = await resolve_target(url, settings, resolver)
-            target, host_header, extensions = pinned(url, addresses)
-            response = await client.post(
-                target,
-                content=body.encode(),
-                headers={**headers, **host_header},
-                extensions=extensions,
-                follow_redirects=False,
-            )
+            host = httpx.URL(url).raw_host.decode("ascii")  # as the pool will connect to it
+            with pinning({host: addresses[0]} if addresses and not _is_ip_literal(host) else {}):
+                response = await client.post(
+                    url, content=body.encode(), headers=headers, follow_redirects=False
+                )
     except UnsafeTarget as exc:
         return outcome(None, f"target refused: {exc}")
     except TimeoutError:
@@ -273,12 +314,21 @@ async def post(
 
 
 def http_client(settings: WebhookSettings) -> httpx.AsyncClient:
-    """The client attempts are sent with: no redirects, no proxies from the environment."""
+    """The client attempts are sent with: no redirects, no proxies from the environment, and
+    connections made to the addresses `pinning()` names."""
+    transport = httpx.AsyncHTTPTransport(
+        trust_env=False, limits=httpx.Limits(max_connections=settings.concurrency * 2)
+    )
+    # httpx takes no network backend; its pool does (`network_backend=`), and keeps it here.
+    pool = transport._pool
+    if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(pool, "_network_backend"):
+        raise RuntimeError("httpx's transport no longer keeps an httpcore pool: pin otherwise")
+    pool._network_backend = _PinningBackend(pool._network_backend)
     return httpx.AsyncClient(
+        transport=transport,
         timeout=httpx.Timeout(settings.timeout_seconds),
         follow_redirects=False,
         trust_env=False,
-        limits=httpx.Limits(max_connections=settings.concurrency * 2),
         headers={"user-agent": "sales-order-suite-webhooks/1"},
     )
 

@@ -23,6 +23,8 @@ from servicekit.webhooks import (
     check_target,
     http_client,
     new_secret,
+    pinned_address,
+    pinning,
     post,
     resolve_target,
     retry_delay,
@@ -116,10 +118,10 @@ async def test_an_attempt_connects_to_the_address_checked_not_to_a_second_look_u
     async def rebinding(host: str, port: int) -> list[str]:
         return next(answers)
 
-    sent: list[httpx.Request] = []
+    sent: list[tuple[httpx.Request, str | None]] = []
 
     def receiver(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
+        sent.append((request, pinned_address(request.url.host)))  # where it would connect
         return httpx.Response(204)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as client:
@@ -127,10 +129,12 @@ async def test_an_attempt_connects_to_the_address_checked_not_to_a_second_look_u
             client, "https://hooks.example.com:8443/in?x=1", "{}", {}, STRICT, rebinding
         )
         assert attempt.delivered, attempt
-        [request] = sent
-        assert str(request.url) == "https://93.184.215.14:8443/in?x=1"
+        [(request, address)] = sent
+        # Its host name kept (its Host, its TLS server name and certificate), its address pinned.
+        assert str(request.url) == "https://hooks.example.com:8443/in?x=1"
         assert request.headers["host"] == "hooks.example.com:8443"
-        assert request.extensions["sni_hostname"] == "hooks.example.com"  # its certificate
+        assert address == "93.184.215.14"
+        assert pinned_address("hooks.example.com") is None  # only while the attempt runs
         refused = await post(
             client, "https://hooks.example.com:8443/in", "{}", {}, STRICT, rebinding
         )
@@ -146,22 +150,48 @@ async def test_an_ipv6_address_is_bracketed_and_a_literal_or_an_open_network_lef
     async def v6(host: str, port: int) -> list[str]:
         return ["2606:2800:220:1:248:1893:25c8:1946"]
 
-    sent: list[httpx.Request] = []
+    pins: list[str | None] = []
 
     def receiver(request: httpx.Request) -> httpx.Response:
-        sent.append(request)
+        pins.append(pinned_address(request.url.raw_host.decode()))
         return httpx.Response(200)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as client:
         await post(client, "https://hooks.example.com/in", "{}", {}, STRICT, v6)
         await post(client, "https://93.184.215.14/in", "{}", {}, STRICT, v6)
         await post(client, "http://hooks.example.com/in", "{}", {}, OPEN, v6)
-    assert [str(r.url) for r in sent] == [
-        "https://[2606:2800:220:1:248:1893:25c8:1946]/in",
-        "https://93.184.215.14/in",
-        "http://hooks.example.com/in",  # every address allowed: nothing to pin
+        await post(client, "https://bücher.example/in", "{}", {}, STRICT, v6)
+    assert pins == [
+        "2606:2800:220:1:248:1893:25c8:1946",
+        None,  # a literal address: nothing to resolve
+        None,  # every address allowed: nothing to pin
+        "2606:2800:220:1:248:1893:25c8:1946",  # pinned by the name the pool connects to
     ]
-    assert sent[0].headers["host"] == "hooks.example.com"
+
+
+async def test_the_client_connects_to_the_pinned_address_and_keeps_a_connection_per_host() -> None:
+    accepted: list[int] = []
+
+    async def counting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        await _no_content(reader, writer)
+
+    server = await asyncio.start_server(counting, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    # Names no resolver knows: the requests arrive only because their address is pinned.
+    hosts = ["hooks.shop.invalid", "hooks.erp.invalid"]
+    try:
+        async with http_client(OPEN) as client:
+            answers = []
+            for host in hosts * 2:
+                with pinning({host: "127.0.0.1"}):
+                    answers.append(await client.post(f"http://{host}:{port}/in", content=b"{}"))
+    finally:
+        server.close()
+    assert [answer.status_code for answer in answers] == [204] * 4
+    # One connection a host, kept alive: never one opened for another host's name (its TLS
+    # server name, its certificate), though both are at the same address.
+    assert len(accepted) == 2
 
 
 class _ModuleSearches(importlib.abc.MetaPathFinder):
