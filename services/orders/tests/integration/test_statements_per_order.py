@@ -933,3 +933,19 @@ async def test_a_files_orders_ask_for_their_references_numbers_and_items_togethe
     made = [await uow.orders.find_by_external_reference(g.reference) for g in groups[:3]]
     sequences = [int(order.number.rsplit("-", 1)[1]) for order in made if order is not None]
     assert sequences == list(range(sequences[0], sequences[0] + 3))
+
+
+async def test_a_files_references_are_looked_up_in_one_statement_however_many(
+    uow: SqlUnitOfWork,
+) -> None:
+    customer = Customer(id=new_id(), name="Acme", email=f"{new_id()}@example.com", created_at=T0)
+    await uow.customers.add(customer)
+    await uow.references.add(imports.CUSTOMER, "ACME-1", customer.id)
+    # More than the 32,767 parameters a statement can have: one array, not one parameter each.
+    wanted = [f"UNKNOWN-{n}" for n in range(40_000)] + ["ACME-1", customer.id, new_id()]
+    with statements(uow) as sent:
+        known = await uow.references.known(imports.CUSTOMER, wanted)
+        of_ids = await uow.references.of_entities(imports.CUSTOMER, [customer.id, new_id()])
+    assert known == {"ACME-1": customer.id, customer.id: customer.id}  # a customer's id names it
+    assert of_ids == {customer.id: "ACME-1"}
+    assert len(sent) == 3, sent  # the references, the ids among them, the ids' references

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from orders.adapters.tables import (
     customer_contacts,
@@ -29,7 +31,7 @@ class SqlExternalReferences(SqlRepository):
         table = external_references.c
         rows = await self.session.execute(
             select(table.reference, table.entity_id).where(
-                table.kind == kind, table.reference.in_(list(references))
+                table.kind == kind, table.reference == _any_of(references, String())
             )
         )
         found = {row.reference: row.entity_id for row in rows}
@@ -42,7 +44,9 @@ class SqlExternalReferences(SqlRepository):
             ids = [ref for ref in references if ref not in found and _is_uuid(ref)]
             if ids:
                 existing = await self.session.execute(
-                    select(table_of_kind.c.id).where(table_of_kind.c.id.in_(ids))
+                    select(table_of_kind.c.id).where(
+                        table_of_kind.c.id == _any_of(ids, UUID(as_uuid=False))
+                    )
                 )
                 found.update({entity_id: entity_id for entity_id in existing.scalars()})
         return found
@@ -59,10 +63,16 @@ class SqlExternalReferences(SqlRepository):
         table = external_references.c
         rows = await self.session.execute(
             select(table.entity_id, table.reference).where(
-                table.kind == kind, table.entity_id.in_(list(ids))
+                table.kind == kind, table.entity_id == _any_of(ids, UUID(as_uuid=False))
             )
         )
         return {row.entity_id: row.reference for row in rows}
+
+
+def _any_of(values: Collection[str], item_type: String | UUID[str]) -> Any:
+    """`= ANY` of one array parameter: a file's references may be more than the 32,767
+    parameters a statement can have, which `IN` would take one each."""
+    return bindparam("values", list(values), type_=ARRAY(item_type), unique=True).any_()
 
 
 def _is_uuid(text: str) -> bool:
