@@ -117,6 +117,24 @@ _FIRST_BY_EMAIL = (
 # customer has it), as `find_by_email` and `read_ahead_by_email` found them.
 _BY_EMAIL = "orders.customers_by_email"
 
+# Built once, so that they run directly (ADR 51): the columns follow the parameters given.
+_ADD_CUSTOMER = customers.insert()
+# An address's columns a save writes, besides its id.
+_ADDRESS_VALUES = (
+    "customer_id",
+    "kind",
+    "label",
+    "address",
+    "is_default",
+    "created_at",
+    "updated_at",
+)
+_upsert_address = insert(customer_addresses)
+_SAVE_ADDRESS = _upsert_address.on_conflict_do_update(
+    index_elements=[customer_addresses.c.id],
+    set_={name: _upsert_address.excluded[name] for name in _ADDRESS_VALUES},
+)
+
 # Some customers by id (the `ids` parameter), built once: one statement whatever their number.
 _CUSTOMERS = select(customers).where(
     customers.c.id == bindparam("ids", type_=ARRAY(UUID(as_uuid=False))).any_()
@@ -143,9 +161,8 @@ class SqlCustomerRepository(SqlRepository):
         self._rows.clear()
         transaction_memo(self.session, _BY_EMAIL).pop(customer.email.lower(), None)
         await self.session.execute(
-            customers.insert().values(
-                id=customer.id, created_at=customer.created_at, **_changeable_values(customer)
-            )
+            _ADD_CUSTOMER,
+            {"id": customer.id, "created_at": customer.created_at, **_changeable_values(customer)},
         )
 
     async def get(self, customer_id: str, *, for_update: bool = False) -> Customer | None:
@@ -315,8 +332,4 @@ class SqlAddressRepository(SqlRepository):
                 "created_at": address.created_at,
                 "updated_at": address.updated_at,
             }
-            await self.session.execute(
-                insert(customer_addresses)
-                .values(id=address.id, **values)
-                .on_conflict_do_update(index_elements=[customer_addresses.c.id], set_=values)
-            )
+            await self.session.execute(_SAVE_ADDRESS, {"id": address.id, **values})

@@ -17,6 +17,8 @@ from orders.adapters.tables import (
 )
 from servicekit.unit_of_work import SqlRepository
 
+_ADD_REFERENCE = external_references.insert()  # built once: it runs directly (ADR 51)
+
 
 class SqlExternalReferences(SqlRepository):
     async def known(self, kind: str, references: Collection[str]) -> dict[str, str]:
@@ -52,9 +54,8 @@ class SqlExternalReferences(SqlRepository):
         return found
 
     async def add(self, kind: str, reference: str, entity_id: str) -> None:
-        await self.session.execute(
-            external_references.insert().values(kind=kind, reference=reference, entity_id=entity_id)
-        )
+        parameters = {"kind": kind, "reference": reference, "entity_id": entity_id}
+        await self.session.execute(_ADD_REFERENCE, parameters)
 
     async def of_entities(self, kind: str, ids: Collection[str]) -> dict[str, str]:
         """The references of these records: id -> reference (records without one left out)."""
