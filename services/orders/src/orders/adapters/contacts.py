@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 
-from orders.adapters.rows import row_by_id
+from orders.adapters.rows import row_by_id, upserting
 from orders.adapters.tables import customer_contacts
 from orders.domain.contacts import Contact
 from servicekit.mapping import copied
@@ -48,11 +47,8 @@ class SqlContactRepository(SqlRepository):
             "created_at": contact.created_at,
             "updated_at": contact.updated_at,
         }
-        await self.session.execute(
-            insert(customer_contacts)
-            .values(id=contact.id, **values)
-            .on_conflict_do_update(index_elements=[customer_contacts.c.id], set_=values)
-        )
+        saving = upserting(customer_contacts, tuple(values))
+        await self.session.execute(saving, {"id": contact.id, **values})
 
     async def delete(self, contact_id: str) -> None:
         await self.session.execute(

@@ -18,7 +18,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, distinct_on, insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, distinct_on
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
@@ -30,6 +30,7 @@ from orders.adapters.rows import (
     canonical_id,
     escape_like,
     row_by_id,
+    upserting,
 )
 from orders.adapters.tables import (
     customer_addresses,
@@ -128,11 +129,6 @@ _ADDRESS_VALUES = (
     "is_default",
     "created_at",
     "updated_at",
-)
-_upsert_address = insert(customer_addresses)
-_SAVE_ADDRESS = _upsert_address.on_conflict_do_update(
-    index_elements=[customer_addresses.c.id],
-    set_={name: _upsert_address.excluded[name] for name in _ADDRESS_VALUES},
 )
 
 # Some customers by id (the `ids` parameter), built once: one statement whatever their number.
@@ -332,4 +328,5 @@ class SqlAddressRepository(SqlRepository):
                 "created_at": address.created_at,
                 "updated_at": address.updated_at,
             }
-            await self.session.execute(_SAVE_ADDRESS, {"id": address.id, **values})
+            saving = upserting(customer_addresses, _ADDRESS_VALUES)
+            await self.session.execute(saving, {"id": address.id, **values})

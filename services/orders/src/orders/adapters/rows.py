@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,16 @@ async def row_by_id(
 def _by_id(table: Table, for_update: bool) -> Select[Any]:
     query = select(table).where(table.c.id == bindparam("row_id"))
     return query.with_for_update() if for_update else query
+
+
+@cache  # built once per table and columns: it runs directly (ADR 51)
+def upserting(table: Table, columns: tuple[str, ...]) -> Insert:
+    """Insert a row (its `id` and `columns` as parameters), or write `columns` of the row that
+    has its id."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id], set_={name: statement.excluded[name] for name in columns}
+    )
 
 
 def escape_like(text: str) -> str:
