@@ -206,8 +206,8 @@ _PINNED: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextV
 @contextlib.contextmanager
 def pinning(addresses: Mapping[str, str]) -> Iterator[None]:
     """While the block runs (in this task), `http_client()`'s new connections to a host named
-        in `addresses` go to its address there, not to what resolving the name again would answer
-        (DNS rebinding). Names as a URL carries them to the network (`httpx.URL(url).raw_host`,
+    in `addresses` go to its address there, not to what resolving the name again would answer
+    (DNS rebinding). Names as a URL carries them to the network (`httpx.URL(url).raw_host`,
     IDNA-encoded)."""
     token = _PINNED.set(addresses)
     try:
