@@ -11,8 +11,10 @@ a one-row transaction), a raw aiokafka producer (1 KiB, acks=all, idempotent) an
 latency produce → consume on a topic of its own (deleted afterwards), and a raw reportlab loop
 rendering a one-page invoice like the documents service's. The suite: order create over HTTP,
 confirm → reserved for a burst and for single orders, the full life of N orders at once, PDFs/s,
-and the CPU seconds and peak RSS of every service process. Every figure is printed next to its
-floor and the ratio of the two; `--json` writes the same. Figures are never asserted.
+and the CPU seconds and peak RSS of every service process; with `--creates N` a phase of warm
+creates, with `--inbound N` one of N orders submitted at once on orders.inbound. Every figure
+is printed next to its floor and the ratio of the two; `--json` writes the same. Figures are
+never asserted.
 
 Steady rate (`--steady RATE --minutes M`, e.g. `make bench BENCH_ARGS="--steady 10 --minutes
 10"`): nothing of the above but full lives started at RATE a second for M minutes whether or not
@@ -95,6 +97,11 @@ class Sizes:
     # HTTP concurrency after `creates_warmup` unmeasured ones, with the CPU each took.
     creates: int = 0
     creates_warmup: int = 150
+    # A phase of its own for orders other systems submit (`--inbound N`; 0 leaves it out): N
+    # `order.submitted` events put on orders.inbound at once, as a shop's day arrives, each
+    # asking for its order to be confirmed; their customers, matched by e-mail, are this many.
+    inbound: int = 0
+    inbound_customers: int = 20
     settle_seconds: float = 2.0
     phase_timeout: float = 300.0
 
@@ -117,6 +124,8 @@ class Sizes:
 
 # Where the creates phase's measured creates start and end, among the sampler's marks.
 CREATES_START, CREATES_END = "creates measured start", "creates measured end"
+# Where the inbound phase's submissions start and the last of their orders is reserved.
+INBOUND_START, INBOUND_END = "inbound submitted", "inbound all reserved"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -879,6 +888,92 @@ class PendingWatcher(Watcher):
         return max(self.interval, min(1.0, 2 * (seen - sent)))
 
 
+def topic_name(name: str) -> str:
+    """A topic of the suite by its catalogue name, with the deployment's prefix."""
+    return os.environ.get("KAFKA_TOPIC_PREFIX", "") + name
+
+
+async def consumer_at_end(*topics: str) -> AIOKafkaConsumer:
+    """A consumer of `topics` positioned at their end now: what is published from now on is
+    read. No group: every partition is assigned to it, and nothing is committed."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=KAFKA_BOOTSTRAP,
+        enable_auto_commit=False,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=100,
+        request_timeout_ms=30_000,
+    )
+    await consumer.start()
+    try:
+        for _ in range(300):
+            assigned = consumer.assignment()
+            if {partition.topic for partition in assigned} >= set(topics):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise BenchError(
+                f"not every partition of {topics} assigned within 30 s: is the suite up?"
+            )
+        for partition in assigned:  # the end now, not at the first read, which could be later
+            await consumer.position(partition)
+    except BaseException:
+        await consumer.stop()
+        raise
+    return consumer
+
+
+class EventWatcher(Watcher):
+    """Follows topics of the suite on Kafka from their end at `start`: `note` records what each
+    event says, `resolve` answers the waiting futures from what was recorded. The topics rather
+    than the services' APIs: the services measured should not pay for being watched."""
+
+    def __init__(self, label: str, interval: float, *topics: str) -> None:
+        super().__init__(label, interval)
+        self.topics = topics
+        self.waiting: list[tuple[Any, ...]] = []  # each ends with its future
+        self.consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        """Positions at the end of the topics: what is published from now on is read."""
+        self.consumer = await consumer_at_end(*self.topics)
+
+    def _wait_for(self, *what: Any) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting.append((*what, future))
+        self._ensure_running()
+        return future
+
+    def waiting_futures(self) -> list[asyncio.Future[float]]:
+        return [future for *_, future in self.waiting]
+
+    def clear(self) -> None:
+        self.waiting.clear()
+
+    def note(self, value: bytes | None, seen_at: float) -> None:
+        raise NotImplementedError
+
+    def resolve(self) -> None:
+        raise NotImplementedError
+
+    async def poll(self) -> float:
+        if self.consumer is None:
+            raise BenchError(f"the {self.label} watcher was not started")
+        batches = await self.consumer.getmany(timeout_ms=int(self.interval * 1000))
+        seen_at = now()
+        for records in batches.values():
+            for record in records:
+                self.note(record.value, seen_at)
+        self.resolve()
+        return 0.0  # the read itself waits for events
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self.consumer is not None:
+            await self.consumer.stop()
+            self.consumer = None
+
+
 # The events that say a PDF of an order exists, and the kind each one names.
 DOCUMENT_EVENT_KINDS: dict[str, str | None] = {
     "suite.document.generated.v1": None,  # the kind is in the payload
@@ -886,50 +981,23 @@ DOCUMENT_EVENT_KINDS: dict[str, str | None] = {
 }
 
 
-class DocumentWatcher(Watcher):
-    """Follows the documents service's events on Kafka from the end of its topic at the start:
-    which PDFs exist for which order, when each was made (the event's time, stamped in the
-    transaction that stored the document) and when the bench learnt of it.
+class DocumentWatcher(EventWatcher):
+    """Follows the documents service's events: which PDFs exist for which order, when each was
+    made (the event's time, stamped in the transaction that stored the document) and when the
+    bench learnt of it.
 
-    The topic rather than `GET /documents`: the service measured should not pay for being
-    watched. Reading the list again ten times a second (a page of 200 documents costs the
-    documents process ~13 ms of CPU) took a quarter to over a third of its CPU in a full life.
+    The topic rather than `GET /documents`: reading the list again ten times a second (a page of
+    200 documents costs the documents process ~13 ms of CPU) took a quarter to over a third of
+    its CPU in a full life.
     """
 
     def __init__(self, interval: float) -> None:
-        super().__init__("documents", interval)
-        self.topic = os.environ.get("KAFKA_TOPIC_PREFIX", "") + "documents.events"
+        super().__init__("documents", interval, topic_name("documents.events"))
         self.seen: set[str] = set()
         self.by_order: dict[str, dict[str, tuple[datetime, float]]] = {}
-        self.waiting: list[tuple[str, frozenset[str], asyncio.Future[float]]] = []
-        self.consumer: AIOKafkaConsumer | None = None
-
-    async def start(self) -> None:
-        """Positions at the end of the topic: what is published from now on is read."""
-        consumer = AIOKafkaConsumer(
-            self.topic,
-            bootstrap_servers=KAFKA_BOOTSTRAP,
-            enable_auto_commit=False,
-            auto_offset_reset="latest",
-            fetch_max_wait_ms=100,
-            request_timeout_ms=30_000,
-        )  # no group: every partition is assigned to this consumer
-        await consumer.start()
-        self.consumer = consumer
-        for _ in range(300):
-            if assigned := consumer.assignment():
-                break
-            await asyncio.sleep(0.1)
-        else:
-            raise BenchError(f"no partition of {self.topic} assigned within 30 s: is the suite up?")
-        for partition in assigned:  # the end now, not at the first read, which could be later
-            await consumer.position(partition)
 
     def expect(self, order_id: str, kinds: Iterable[str]) -> asyncio.Future[float]:
-        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self.waiting.append((order_id, frozenset(kinds), future))
-        self._ensure_running()
-        return future
+        return self._wait_for(order_id, frozenset(kinds))
 
     def created(self, order_ids: Iterable[str], kind: str | None = None) -> list[datetime]:
         return [
@@ -938,12 +1006,6 @@ class DocumentWatcher(Watcher):
             for document_kind, (created, _) in self.by_order.get(order_id, {}).items()
             if kind is None or document_kind == kind
         ]
-
-    def waiting_futures(self) -> list[asyncio.Future[float]]:
-        return [future for *_, future in self.waiting]
-
-    def clear(self) -> None:
-        self.waiting.clear()
 
     def note(self, value: bytes | None, seen_at: float) -> None:
         """Records the document an event announces (its first announcement only)."""
@@ -958,14 +1020,7 @@ class DocumentWatcher(Watcher):
         created = datetime.fromisoformat(event["time"])
         self.by_order.setdefault(data["order_id"], {})[kind] = (created, seen_at)
 
-    async def poll(self) -> float:
-        if self.consumer is None:
-            raise BenchError("the documents watcher was not started")
-        batches = await self.consumer.getmany(timeout_ms=int(self.interval * 1000))
-        seen_at = now()
-        for records in batches.values():
-            for record in records:
-                self.note(record.value, seen_at)
+    def resolve(self) -> None:
         still = []
         for order_id, kinds, future in self.waiting:
             have = self.by_order.get(order_id, {})
@@ -974,13 +1029,85 @@ class DocumentWatcher(Watcher):
             elif not future.done():
                 future.set_result(max(have[kind][1] for kind in kinds))
         self.waiting = still
-        return 0.0  # the read itself waits for events
 
-    async def stop(self) -> None:
-        await super().stop()
-        if self.consumer is not None:
-            await self.consumer.stop()
-            self.consumer = None
+
+# What the bench sees of a submitted order on the suite's topics: orders created and confirmed
+# it, and inventory reserved its stock or could not.
+ORDER_CREATED, ORDER_CONFIRMED = "suite.order.created.v1", "suite.order.confirmed.v1"
+STOCK_RESERVED, RESERVATION_FAILED = "suite.stock.reserved.v1", "suite.stock.reservation_failed.v1"
+SUBMISSION_STEPS = ("created", "confirmed", "reserved")
+
+
+class SubmissionWatcher(EventWatcher):
+    """Follows orders.events and inventory.events, as an integrator reads them: for each
+    submitted external reference, its order and when the bench learnt that orders created and
+    confirmed it and that inventory reserved its stock."""
+
+    def __init__(self, interval: float) -> None:
+        topics = (topic_name("orders.events"), topic_name("inventory.events"))
+        super().__init__("submitted orders", interval, *topics)
+        self.order_of: dict[str, str] = {}  # external reference → order id
+        self.seen: dict[str, dict[str, float]] = {}  # order id → step → when the bench saw it
+        self.failed: dict[str, list[Any]] = {}  # order id → inventory's shortages
+
+    def expect(self, reference: str, step: str) -> asyncio.Future[float]:
+        """Resolves with when the bench saw the order submitted as `reference` reach `step`."""
+        return self._wait_for(reference, step)
+
+    def note(self, value: bytes | None, seen_at: float) -> None:
+        """Records the step an event announces (the first time only: a redelivery is no news)."""
+        event = json.loads(value or b"null")
+        data = event.get("data") if isinstance(event, dict) else None
+        if not isinstance(data, dict):
+            return
+        kind = event["type"]
+        if kind == ORDER_CREATED and data.get("external_reference"):
+            order_id = data["order"]["order_id"]
+            self.order_of.setdefault(data["external_reference"], order_id)
+            self.seen.setdefault(order_id, {}).setdefault("created", seen_at)
+        elif kind == ORDER_CONFIRMED:
+            self.seen.setdefault(data["order"]["order_id"], {}).setdefault("confirmed", seen_at)
+        elif kind == STOCK_RESERVED:
+            self.seen.setdefault(data["order_id"], {}).setdefault("reserved", seen_at)
+        elif kind == RESERVATION_FAILED:
+            self.failed[data["order_id"]] = data.get("shortages", [])
+
+    def resolve(self) -> None:
+        """Resolve what the events read so far answer, in whatever order they came."""
+        still = []
+        for reference, step, future in self.waiting:
+            order_id = self.order_of.get(reference)
+            steps = self.seen.get(order_id, {}) if order_id is not None else {}
+            if order_id in self.failed and step == "reserved":
+                shortages = self.failed[order_id]
+                future.set_exception(BenchError(f"{reference} not reserved: short of {shortages}"))
+            elif step in steps:
+                future.set_result(steps[step])
+            else:
+                still.append((reference, step, future))
+        self.waiting = still
+
+
+def submitted_order(reference: str, email: str, sku: str) -> bytes:
+    """An `order.submitted` event as another system puts it on orders.inbound (structured
+    CloudEvents JSON, `libs/contracts/schemas/suite.order.submitted.v1.json`), asking for the
+    order to be confirmed at once."""
+    event = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/bench/shop",
+        "type": "suite.order.submitted.v1",
+        "time": datetime.now().astimezone().isoformat(),
+        "subject": reference,
+        "datacontenttype": "application/json",
+        "data": {
+            "external_reference": reference,
+            "customer": {"name": f"Bench shop customer {email.split('@')[0]}", "email": email},
+            **order_content(sku),
+            "confirm": True,
+        },
+    }
+    return json.dumps(event).encode()
 
 
 def pdfs_per_second(created: list[datetime]) -> float | None:
@@ -989,6 +1116,20 @@ def pdfs_per_second(created: list[datetime]) -> float | None:
         return None
     span = (max(created) - min(created)).total_seconds()
     return (len(created) - 1) / span if span > 0 else None
+
+
+def order_content(sku: str) -> dict[str, Any]:
+    """What every order of the bench holds, whether created over HTTP or submitted: a product
+    and a service line."""
+    return {
+        "currency": "EUR",
+        "customer_reference": "BENCH",
+        "payment_terms": {"days": 30, "text": "Net 30 days"},
+        "lines": [
+            order_line(sku, "product", "Cordless drill 18 V", "89.90"),
+            order_line("SETUP", "service", "Installation and training", "120.00"),
+        ],
+    }
 
 
 def order_line(sku: str, kind: str, description: str, unit_price: str) -> dict[str, str]:
@@ -1030,7 +1171,8 @@ class Suite:
 
     async def prepare(self) -> None:
         sizes = self.sizes
-        units = (sizes.burst_orders + sizes.single_orders + sizes.life_orders) * 2 + 10
+        orders = sizes.burst_orders + sizes.single_orders + sizes.life_orders + sizes.inbound
+        units = orders * 2 + 10
         for sku in self.skus:
             await self.inventory.call(
                 "PUT", f"/products/{sku}", json={"name": "Bench drill", "kind": "product"}
@@ -1065,16 +1207,7 @@ class Suite:
         return str(customer["id"])
 
     def order_body(self, customer_id: str, sku: str) -> dict[str, Any]:
-        return {
-            "customer_id": customer_id,
-            "currency": "EUR",
-            "customer_reference": "BENCH",
-            "payment_terms": {"days": 30, "text": "Net 30 days"},
-            "lines": [
-                order_line(sku, "product", "Cordless drill 18 V", "89.90"),
-                order_line("SETUP", "service", "Installation and training", "120.00"),
-            ],
-        }
+        return {"customer_id": customer_id, **order_content(sku)}
 
     async def create_order(self, customer_id: str) -> tuple[str, float]:
         sku = next(self._next_sku)
@@ -1214,6 +1347,66 @@ class Suite:
                 raise BenchError(f"order {order_id} not reserved within 30 s")
             await self.docs.expect(order_id, {"order_confirmation"})
         return {"orders": self.sizes.single_orders, "latency": latency_summary(latencies)}
+
+    async def inbound(self, mark: Callable[[str], None]) -> dict[str, Any]:
+        """Orders submitted by another system: `inbound` `order.submitted` events put on
+        orders.inbound at once, each confirming its order. How soon orders created and confirmed
+        them all and inventory reserved them, as seen on their topics; `mark` marks when they
+        were sent and when the last was reserved, for the processes' CPU between. Their order
+        confirmations are rendered before it returns, so nothing of the phase runs on after it."""
+        sizes = self.sizes
+        batch = uuid.uuid4().hex[:8]
+        references = [f"BENCH-IN-{batch.upper()}-{n}" for n in range(sizes.inbound)]
+        messages = [
+            submitted_order(
+                reference,
+                f"shop-{batch}-{n % sizes.inbound_customers}@example.com",
+                next(self._next_sku),
+            )
+            for n, reference in enumerate(references)
+        ]
+        watcher = SubmissionWatcher(sizes.poll_interval)
+        await watcher.start()
+        self.watchers.append(watcher)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=KAFKA_BOOTSTRAP,
+            acks="all",
+            enable_idempotence=True,
+            request_timeout_ms=30_000,
+        )
+        await producer.start()
+        try:
+            steps = {
+                step: [watcher.expect(reference, step) for reference in references]
+                for step in SUBMISSION_STEPS
+            }
+            mark(INBOUND_START)
+            started = now()
+            topic = topic_name("orders.inbound")
+            sending = [
+                await producer.send(topic, message, key=reference.encode())
+                for reference, message in zip(references, messages, strict=True)
+            ]
+            await asyncio.gather(*sending)
+            sent = now()
+            seen = {step: await asyncio.gather(*futures) for step, futures in steps.items()}
+            mark(INBOUND_END)
+        finally:
+            await producer.stop()
+            await watcher.stop()
+        order_ids = [watcher.order_of[reference] for reference in references]
+        await asyncio.gather(
+            *(self.docs.expect(order_id, {"order_confirmation"}) for order_id in order_ids)
+        )
+        count = len(references)
+        return {
+            "orders": count,
+            "customers": min(count, sizes.inbound_customers),
+            "sent_after_s": sent - started,
+            **{f"{step}_per_s": count / (max(seen[step]) - started) for step in SUBMISSION_STEPS},
+            "seconds": max(seen["reserved"]) - started,
+            "latency": latency_summary([reserved - started for reserved in seen["reserved"]]),
+        }
 
     async def life(self) -> dict[str, Any]:
         """N orders at once through their full life (see `Lives`)."""
@@ -1439,6 +1632,7 @@ def rows_of(
             pdf["pdfs_per_s"],
             "PDFs/s",
         ),
+        *inbound_rows(suite.get("inbound"), producer),
     ]
 
 
@@ -1465,10 +1659,55 @@ def creates_cpu(creates: dict[str, Any], cpu: dict[str, float]) -> None:
     """Add to the creates phase's figures the CPU each process took per create (`cpu`: seconds
     by process between the measured creates' marks): the services' together, and the whole
     box's when PostgreSQL and Kafka run here."""
-    per_create = {name: seconds * 1000 / creates["orders"] for name, seconds in cpu.items()}
-    creates["cpu_ms_per_create"] = per_create
-    services, box = services_and_box(per_create)
-    creates["service_cpu_ms_per_create"], creates["box_cpu_ms_per_create"] = services, box
+    add_cpu_per(creates, "create", cpu)
+
+
+def inbound_rows(inbound: dict[str, Any] | None, producer_msgs_per_s: float) -> list[Row]:
+    """The rows of the inbound phase (`--inbound`), none when it did not run."""
+    if inbound is None:
+        return []
+    label = f"inbound: {inbound['orders']:,} submitted at once"
+    return [
+        *(
+            Row(
+                f"{label} → {step}",
+                inbound[f"{step}_per_s"],
+                "orders/s",
+                "Kafka producer",
+                producer_msgs_per_s,
+                "msg/s",
+            )
+            for step in ("created", "reserved")
+        ),
+        Row(f"{label}, p99 → reserved", inbound["latency"]["p99_ms"], "ms"),
+        Row(
+            "inbound: orders' CPU per submission",
+            inbound.get("cpu_ms_per_submission", {}).get("orders"),
+            "ms",
+        ),
+        Row(
+            "inbound: service CPU per submission",
+            inbound.get("service_cpu_ms_per_submission"),
+            "ms",
+        ),
+        Row("inbound: box CPU per submission", inbound.get("box_cpu_ms_per_submission"), "ms"),
+    ]
+
+
+def inbound_cpu(inbound: dict[str, Any], cpu: dict[str, float]) -> None:
+    """Add to the inbound phase's figures the CPU each process took per submission (`cpu`:
+    seconds by process from the submissions sent to the last order reserved)."""
+    add_cpu_per(inbound, "submission", cpu)
+
+
+def add_cpu_per(figures: dict[str, Any], item: str, cpu: dict[str, float]) -> None:
+    """Of CPU seconds by process over `figures["orders"]` items: each process's milliseconds
+    per item, the services' together, and the whole box's when PostgreSQL and Kafka run here
+    (`cpu_ms_per_<item>`, `service_…`, `box_…`)."""
+    per_item = {name: seconds * 1000 / figures["orders"] for name, seconds in cpu.items()}
+    figures[f"cpu_ms_per_{item}"] = per_item
+    services, box = services_and_box(per_item)
+    figures[f"service_cpu_ms_per_{item}"], figures[f"box_cpu_ms_per_{item}"] = services, box
 
 
 def services_and_box(cpu: dict[str, float]) -> tuple[float, float | None]:
@@ -1708,6 +1947,11 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         statements = (
             statements_per_order(await statement_stats(), life["orders"]) if counting else None
         )
+        inbound = None
+        if sizes.inbound:
+            await suite.settle()
+            inbound = await phase("inbound", sizes, sampler, lambda: suite.inbound(sampler.mark))
+            inbound_cpu(inbound, sampler.between(INBOUND_START, INBOUND_END))
         sampler.mark("run end")
     except BenchError as exc:
         if waiting := suite.still_waiting():
@@ -1719,6 +1963,8 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     results = {"create": create, "burst": burst, "single": single, "life": life}
     if creates is not None:
         results["creates"] = creates
+    if inbound is not None:
+        results["inbound"] = inbound
     run_cpu = sampler.between("run start", "run end")
     life_cpu = sampler.between("full life start", "full life end")
     services_life_cpu, box_life_cpu = services_and_box(life_cpu)
@@ -1738,7 +1984,7 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     phases.append("create + burst")
     host_cpu = phase_host_cpu(
         sampler,
-        [*phases, "single orders", "full life"],
+        [*phases, "single orders", "full life", *(["inbound"] if inbound is not None else [])],
         {
             "create + burst": {
                 "  the creates alone": create.get("host_cpu"),
@@ -2091,6 +2337,11 @@ def main() -> int:
         type=int,
         help="also measure N order creates, after 150 to warm up, with the CPU per create",
     )
+    parser.add_argument(
+        "--inbound",
+        type=int,
+        help="also measure N orders submitted at once on orders.inbound, each confirmed",
+    )
     parser.add_argument("--life-orders", type=int, help="orders in the full-life run")
     parser.add_argument("--single-orders", type=int, help="orders confirmed one at a time")
     parser.add_argument(
@@ -2126,6 +2377,8 @@ def main() -> int:
         parser.error("--skus takes 1 to 1000")
     if args.creates is not None and not 1 <= args.creates <= 20_000:
         parser.error("--creates takes 1 to 20000")
+    if args.inbound is not None and not 1 <= args.inbound <= 20_000:
+        parser.error("--inbound takes 1 to 20000")
     sizes = Sizes.quick() if args.quick else Sizes()
     overrides = {
         "burst_orders": args.orders,
@@ -2133,6 +2386,7 @@ def main() -> int:
         "single_orders": args.single_orders,
         "skus": args.skus,
         "creates": args.creates,
+        "inbound": args.inbound,
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v})
     try:
