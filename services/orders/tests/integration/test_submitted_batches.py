@@ -189,7 +189,7 @@ async def test_a_batch_reads_its_customers_and_items_and_takes_its_numbers_befor
             await handled_as_a_batch(sessions, unknown, catalogue_required=True)
 
 
-async def test_a_submitted_order_confirmed_at_once_is_not_read_again_and_is_stored_as_confirmed(
+async def test_a_submitted_order_confirmed_at_once_is_stored_confirmed_and_not_read_again(
     databases: TemporaryDatabases,
 ) -> None:
     async with migrated_sessions(databases, MIGRATIONS_DIR, "orders_submitted_confirm") as sessions:
@@ -208,6 +208,11 @@ async def test_a_submitted_order_confirmed_at_once_is_not_read_again_and_is_stor
         # statement that reads orders.
         reads = [s for s in sent if s.lstrip().startswith("SELECT") and "FROM orders" in s]
         assert len(reads) == 1, reads
+        # Stored confirmed: each header written once, not inserted as a draft and then updated.
+        updates = [s for s in sent if "UPDATE orders " in s]
+        assert updates == []
+        inserts = [s for s in sent if "INSERT INTO orders " in s]
+        assert len(inserts) == 2, inserts
         for order in confirmed:
             assert order is not None
             async with sessions() as session:

@@ -9,7 +9,7 @@ from contracts.events import OrderSubmitted
 from orders.domain.content import Address, LineInput, LineKind, PaymentTerms
 from orders.domain.order import Order
 from orders.service_layer.customers import NewCustomer, create_customer
-from orders.service_layer.orders import NewOrder, confirm_locked_order, create_order
+from orders.service_layer.orders import NewOrder, create_order
 from orders.service_layer.unit_of_work import UnitOfWork
 from servicekit.mapping import copied_or_none
 
@@ -70,12 +70,17 @@ async def submit_order(uow: UnitOfWork, event: CloudEvent[OrderSubmitted]) -> Or
         requested_delivery_date=data.requested_delivery_date,
         promised_delivery_date=data.promised_delivery_date,
     )
-    order = await create_order(uow, new, cause=event, external_reference=data.external_reference)
+    order = await create_order(
+        uow,
+        new,
+        cause=event,
+        external_reference=data.external_reference,
+        confirm=data.confirm,
+    )
+    # On the timeline by when it occurred: before the order's own events.
     await uow.note_received(
         event,
         order_id=order.id,
         summary=f"Order {data.external_reference} submitted by {event.source}",
     )
-    if data.confirm:
-        order = await confirm_locked_order(uow, order, cause=event)
     return order

@@ -125,9 +125,12 @@ async def create_order(
     correlation_id: str | None = None,
     cause: CloudEvent[Any] | None = None,
     external_reference: str | None = None,
+    confirm: bool = False,
 ) -> Order:
     """A draft with the next number of the year; records order.created. A named warehouse must
-    be known and active (422 naming `warehouse`)."""
+    be known and active (422 naming `warehouse`). `confirm`: confirmed at once as well, as
+    `confirm_order` would (order.confirmed recorded after order.created), and stored as
+    confirmed: its header is written once, not written and then updated."""
     # The customer and the items it names, in one round trip: the reads below take them.
     await uow.read_ahead_for_new_order(new.customer_id, {line.sku for line in new.lines})
     await check_warehouse(uow, new.warehouse)
@@ -160,6 +163,8 @@ async def create_order(
     summary = created_summary(order)
     if external_reference:
         summary += f", external reference {external_reference}"
+    if confirm:
+        await _confirm_unrecorded(uow, order)  # before it is stored: stored confirmed
     await announce_order(
         uow,
         order,
@@ -169,6 +174,8 @@ async def create_order(
         cause=cause,
         add=True,  # stored with its event: one round trip for both
     )
+    if confirm:
+        await _record_confirmed(uow, order, correlation_id=correlation_id, cause=cause, save=False)
     return order
 
 
@@ -268,18 +275,13 @@ async def confirm_order(
     must still be known and active (a copy's, or one deactivated since): else 409, since it is
     the order's own field, not the request's, that stands in the way."""
     order = await get_order(uow, order_id, for_update=True)
-    return await confirm_locked_order(uow, order, correlation_id=correlation_id, cause=cause)
+    await _confirm_unrecorded(uow, order)
+    await _record_confirmed(uow, order, correlation_id=correlation_id, cause=cause, save=True)
+    return order
 
 
-async def confirm_locked_order(
-    uow: UnitOfWork,
-    order: Order,
-    *,
-    correlation_id: str | None = None,
-    cause: CloudEvent[Any] | None = None,
-) -> Order:
-    """`confirm_order` of an order the unit of work read locked, or created: nobody else sees
-    an order before the transaction that creates it commits, so it need not be read again."""
+async def _confirm_unrecorded(uow: UnitOfWork, order: Order) -> None:
+    """The order confirmed (draft → open), nothing recorded or stored yet."""
     status = order.status
     order.confirm()  # 409 unless a draft, before anything else
     try:
@@ -292,6 +294,18 @@ async def confirm_locked_order(
             details={"warehouse": order.warehouse},
         ) from None
     order.updated_at = utcnow()
+
+
+async def _record_confirmed(
+    uow: UnitOfWork,
+    order: Order,
+    *,
+    correlation_id: str | None,
+    cause: CloudEvent[Any] | None,
+    save: bool,
+) -> None:
+    """Record order.confirmed with the full snapshot; `save`: the order's header with it (not
+    for an order stored confirmed already)."""
     products = len(order.product_lines)
     summary = "Order confirmed"
     if products:
@@ -304,9 +318,8 @@ async def confirm_locked_order(
         summary=summary,
         correlation_id=correlation_id,
         cause=cause,
-        save=True,
+        save=save,
     )
-    return order
 
 
 async def record_cancelled(
