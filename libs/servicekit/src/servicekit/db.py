@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.types import TypeEngine
 
 from servicekit.direct import DirectSession
 
@@ -238,6 +239,14 @@ async def insert_new_rows(
 @functools.cache
 def _insert_ignoring_conflicts(table: Table, conflict_columns: tuple[str, ...] | None) -> Insert:
     return insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+def any_of(values: Iterable[Any], item_type: TypeEngine[Any]) -> ColumnElement[Any]:
+    """`= ANY` of one array parameter, for `column == any_of(values, type)`: a look-up of
+    however many values. `IN` takes a parameter per value, and a statement can have at most
+    32,767 (asyncpg refuses more), which a big file's references or a long stock-out's
+    backorders exceed."""
+    return bindparam("values", list(values), type_=ARRAY(item_type), unique=True).any_()
 
 
 def unnested(table: Table, columns: Sequence[str], prefix: str) -> TableValuedAlias:

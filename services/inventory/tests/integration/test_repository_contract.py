@@ -484,6 +484,19 @@ async def test_backorders_come_oldest_first_with_their_whole_demand(uow: UnitOfW
     assert await uow.reservations.lock_backordered_demands([]) == {}
 
 
+async def test_a_long_stock_outs_backorders_are_locked_in_one_statement(uow: UnitOfWork) -> None:
+    # More orders than a statement can take parameters (32,767): a receipt after a long
+    # stock-out locks the demands of every order waiting for the SKU.
+    waiting = [code("SO") for _ in range(2)]
+    for order in waiting:
+        await claim(uow, order, DemandStatus.BACKORDERED)
+    never_claimed = [code("SO") for _ in range(40_000)]
+
+    locked = await uow.reservations.lock_backordered_demands([*never_claimed, *waiting])
+
+    assert sorted(locked) == sorted(waiting)
+
+
 async def test_revision_waits_queue_oldest_first_for_reserved_orders(uow: UnitOfWork) -> None:
     first, second, waiting = (str(uuid.uuid4()) for _ in range(3))
     bolt, nut = code("BOLT"), code("NUT")

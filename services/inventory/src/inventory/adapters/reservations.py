@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    String,
     Table,
     Update,
     and_,
@@ -37,7 +38,7 @@ from inventory.domain.model import (
 )
 from inventory.domain.records import OrderDemand, ReservationFilter, ReservationRecord
 from inventory.service_layer.ports import Page
-from servicekit.db import as_arrays, unnested, with_parts
+from servicekit.db import any_of, as_arrays, unnested, with_parts
 from servicekit.outbox import numbered_outbox_insert_if
 
 
@@ -222,7 +223,7 @@ class SqlReservationRepository(WarehouseRepository):
         rows = await self.session.execute(
             select(order_demands)
             .where(
-                order_demands.c.order_id.in_(sorted(order_ids)),
+                order_demands.c.order_id == any_of(sorted(order_ids), String()),
                 order_demands.c.status == DemandStatus.BACKORDERED.value,
             )
             .order_by(order_demands.c.seq)

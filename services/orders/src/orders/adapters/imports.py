@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from typing import Any
 
-from sqlalchemy import String, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import String, select
+from sqlalchemy.dialects.postgresql import UUID
 
 from orders.adapters.tables import (
     customer_contacts,
@@ -15,6 +14,7 @@ from orders.adapters.tables import (
     external_references,
     price_lists,
 )
+from servicekit.db import any_of
 from servicekit.unit_of_work import SqlRepository
 
 _ADD_REFERENCE = external_references.insert()  # built once: it runs directly (ADR 51)
@@ -33,7 +33,7 @@ class SqlExternalReferences(SqlRepository):
         table = external_references.c
         rows = await self.session.execute(
             select(table.reference, table.entity_id).where(
-                table.kind == kind, table.reference == _any_of(references, String())
+                table.kind == kind, table.reference == any_of(references, String())
             )
         )
         found = {row.reference: row.entity_id for row in rows}
@@ -47,7 +47,7 @@ class SqlExternalReferences(SqlRepository):
             if ids:
                 existing = await self.session.execute(
                     select(table_of_kind.c.id).where(
-                        table_of_kind.c.id == _any_of(ids, UUID(as_uuid=False))
+                        table_of_kind.c.id == any_of(ids, UUID(as_uuid=False))
                     )
                 )
                 found.update({entity_id: entity_id for entity_id in existing.scalars()})
@@ -64,16 +64,10 @@ class SqlExternalReferences(SqlRepository):
         table = external_references.c
         rows = await self.session.execute(
             select(table.entity_id, table.reference).where(
-                table.kind == kind, table.entity_id == _any_of(ids, UUID(as_uuid=False))
+                table.kind == kind, table.entity_id == any_of(ids, UUID(as_uuid=False))
             )
         )
         return {row.entity_id: row.reference for row in rows}
-
-
-def _any_of(values: Collection[str], item_type: String | UUID[str]) -> Any:
-    """`= ANY` of one array parameter: a file's references may be more than the 32,767
-    parameters a statement can have, which `IN` would take one each."""
-    return bindparam("values", list(values), type_=ARRAY(item_type), unique=True).any_()
 
 
 def _is_uuid(text: str) -> bool:
