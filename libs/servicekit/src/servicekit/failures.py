@@ -81,16 +81,26 @@ def classify_failure(exc: BaseException) -> FailureKind:
             return FailureKind.UNAVAILABLE
         if state[:2] in _PERMANENT_CLASSES:
             return FailureKind.PERMANENT
-    # asyncpg refuses a value its column type cannot take before sending it: no SQLSTATE, an
-    # InterfaceError that is also a ValueError (asyncpg.exceptions._base.DataError)
-    if any(
-        isinstance(cause, asyncpg.InterfaceError) and isinstance(cause, ValueError)
-        for cause in _causes(exc)
-    ):
+    if any(_refused_by_the_client(cause) for cause in _causes(exc)):
         return FailureKind.PERMANENT
     if _is_connection_error(exc):
         return FailureKind.UNAVAILABLE
     return FailureKind.UNKNOWN
+
+
+# How asyncpg refuses a statement with more parameters than its protocol carries (32,767).
+_TOO_MANY_ARGUMENTS = "the number of query arguments cannot exceed"
+
+
+def _refused_by_the_client(cause: BaseException) -> bool:
+    """asyncpg refused the statement before sending it, for what it holds, with no SQLSTATE: a
+    value its column type cannot take (an InterfaceError that is also a ValueError,
+    `asyncpg.exceptions._base.DataError`), or more parameters than the protocol carries. The
+    same statement fails the same way every time; other InterfaceErrors are about the
+    connection."""
+    if not isinstance(cause, asyncpg.InterfaceError):
+        return False
+    return isinstance(cause, ValueError) or str(cause).startswith(_TOO_MANY_ARGUMENTS)
 
 
 # Where the database client's own code runs: an OSError raised in it is the database's.

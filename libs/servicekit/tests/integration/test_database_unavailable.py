@@ -8,7 +8,7 @@ import socket
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.db import make_engine, make_sessionmaker
@@ -30,6 +30,13 @@ def app_reading(sessions: async_sessionmaker[AsyncSession], sql: str) -> FastAPI
     @app.post("/disk")
     async def disk() -> None:
         raise OSError(28, "No space left on device")  # not the database's
+
+    @app.post("/many")
+    async def many() -> None:
+        # One parameter per value (an expanded IN): more than a statement can carry.
+        async with sessions() as session:
+            values = list(range(40_000))
+            await session.execute(select(literal(1)).where(literal(1).in_(values)))
 
     return app
 
@@ -96,6 +103,12 @@ async def test_other_failures_keep_their_answers(databases: TemporaryDatabases) 
         disk = await post(app_reading(sessions, "SELECT 1"), "/disk")
         assert disk.status_code == 500, disk.text
         assert disk.json()["title"] == "Internal Server Error"
+
+        # A statement asyncpg refuses to send for its number of parameters fails every time:
+        # a 500, not a 503 telling the client to retry.
+        many = await post(app_reading(sessions, "SELECT 1"), "/many")
+        assert many.status_code == 500, many.text
+        assert "retry-after" not in many.headers
     finally:
         await engine.dispose()
 

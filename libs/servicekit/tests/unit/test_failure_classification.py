@@ -88,6 +88,17 @@ def test_connection_errors_without_sqlstate_wait_for_the_database() -> None:
     assert classify_failure(SAInterfaceError("SELECT 1", {}, closed)) is FailureKind.UNAVAILABLE
 
 
+def test_a_statement_with_more_parameters_than_asyncpg_carries_is_permanent() -> None:
+    # Not an outage, though asyncpg says it with an InterfaceError, as it says a closed
+    # connection: the same statement fails the same way every time.
+    refused = asyncpg.exceptions.InterfaceError("the number of query arguments cannot exceed 32767")
+    adapted = AsyncAdapt_asyncpg_dbapi.InterfaceError(str(refused), refused)  # type: ignore[no-untyped-call]
+    wrapped = SAInterfaceError("SELECT", {}, adapted)
+    wrapped.orig.__cause__ = refused  # type: ignore[union-attr]
+    assert classify_failure(wrapped) is FailureKind.PERMANENT
+    assert not database_unavailable(wrapped)
+
+
 def test_a_value_asyncpg_refuses_before_sending_it_is_permanent() -> None:
     from asyncpg.exceptions import _base
 
