@@ -221,8 +221,8 @@ class FakeStockLevels:
         self.ledger.append(Movement(id=len(self.ledger) + 1, created_at=self.clock.now, **row))
 
     async def save_moved(self, moves: Sequence[Move]) -> None:
-        if len({(level.warehouse, level.sku) for level, _change in moves}) < len(moves):
-            raise ValueError("a level moved twice in one statement")
+        if len({id(level) for level, _change in moves}) < len(moves):
+            raise ValueError("a level object moved twice: give a copy as each move left it")
         for level, change in moves:
             await self.save(level)
             await self.add_movement(level, change)
@@ -445,6 +445,18 @@ class FakeReservations:
             if record.status is LineStatus.BACKORDERED:
                 del self.records[order_id, record.sku]
 
+    async def mark_backorders_reserved(self, order_ids: Collection[str], warehouse: str) -> None:
+        for order_id in order_ids:
+            for record in self._of(order_id):
+                if record.status is LineStatus.BACKORDERED:
+                    self.records[order_id, record.sku] = replace(
+                        record,
+                        warehouse=warehouse,
+                        status=LineStatus.RESERVED,
+                        updated_at=self.clock.now,
+                    )
+            await self.set_demand_status(order_id, DemandStatus.RESERVED)
+
     async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
         waiting = []
         for held in sorted(self.demands.values(), key=lambda held: held.seq):
@@ -606,6 +618,10 @@ class FakeUnitOfWork:
 
     async def record(self, event: CloudEvent[Any], *, key: str | None = None) -> None:
         self.recorded.append((event, key or event.subject))
+
+    async def record_all(self, events: Sequence[CloudEvent[Any]]) -> None:
+        for event in events:
+            await self.record(event)
 
     @property
     def events(self) -> list[CloudEvent[Any]]:

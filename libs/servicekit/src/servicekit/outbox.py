@@ -292,6 +292,26 @@ async def add_to_outbox(
     wake_relay_after_commit(session)
 
 
+async def add_all_to_outbox(
+    session: AsyncSession,
+    outbox: Table,
+    events: Sequence[CloudEvent[Any]],
+    *,
+    numbered_by: Table | None = None,
+) -> None:
+    """`add_to_outbox` for each of `events`, keyed by its subject, in order: one statement per
+    event (each numbered by its own, as `add_to_outbox` numbers), sent together in one exchange
+    (executemany). For a use case that records an event for each of many aggregates."""
+    if not events:
+        return
+    if numbered_by is None:
+        await session.execute(outbox_insert(outbox), [outbox_row(event) for event in events])
+    else:
+        rows = [numbered_outbox_row(event) for event in events]
+        await session.execute(numbered_outbox_insert(outbox, numbered_by), rows)
+    wake_relay_after_commit(session)
+
+
 def wake_relay_after_commit(session: AsyncSession) -> None:
     """The relay looks for the rows this transaction recorded once it commits (for a service
     that puts the outbox's INSERT in a statement of its own)."""

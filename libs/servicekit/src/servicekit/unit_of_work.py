@@ -21,7 +21,7 @@ as the transaction, and is forgotten when any savepoint of it rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import MetaData, Row, Table
@@ -32,7 +32,12 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from contracts import CloudEvent
 from servicekit.direct import end_pipeline, flush_pipeline, pipeline_queued
-from servicekit.outbox import add_to_outbox, write_and_record, write_and_record_if_written
+from servicekit.outbox import (
+    add_all_to_outbox,
+    add_to_outbox,
+    write_and_record,
+    write_and_record_if_written,
+)
 from servicekit.sequencing import EVENT_SEQUENCES
 
 
@@ -142,6 +147,15 @@ class SqlUnitOfWorkBase:
         """
         counters = self._numbering(event)
         await add_to_outbox(self.session, self.outbox, event, key=key, numbered_by=counters)
+
+    async def record_all(self, events: Sequence[CloudEvent[Any]]) -> None:
+        """`record` each of `events` (keyed by its subject), in one exchange with the database
+        (`add_all_to_outbox`): those numbered already first, as they are, then the others in
+        their order, each numbered with its key's next sequence."""
+        numbered = [event for event in events if event.sequence is not None]
+        unnumbered = [event for event in events if event.sequence is None]
+        await add_all_to_outbox(self.session, self.outbox, numbered)
+        await add_all_to_outbox(self.session, self.outbox, unnumbered, numbered_by=self.sequences)
 
     async def write_and_record(
         self,

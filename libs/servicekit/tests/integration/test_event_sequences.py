@@ -100,6 +100,20 @@ async def test_an_event_is_numbered_by_the_statement_that_writes_it(outbox: Outb
     assert (await outbox.payloads(order_id))[1] == numbered
 
 
+async def test_events_recorded_together_are_numbered_each_by_its_key(outbox: Outbox) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    await outbox.record(first)
+    given = cancelled(second).model_copy(update={"sequence": 7})  # numbered by its producer
+    events = [cancelled(first), cancelled(second), given, cancelled(first, reason="again")]
+    async with outbox.sessionmaker() as session, session.begin():
+        await SqlUnitOfWorkBase(session, outbox.metadata).record_all(events)
+        await SqlUnitOfWorkBase(session, outbox.metadata).record_all([])
+
+    assert await outbox.sequences(first) == [1, 2, 3]
+    assert [json.loads(p)["data"]["reason"] for p in await outbox.payloads(first)][-1] == "again"
+    assert await outbox.sequences(second) == [7, 1]  # the numbered one first, as it was
+
+
 async def test_a_rollback_gives_the_sequence_back(outbox: Outbox) -> None:
     order_id = str(uuid.uuid4())
     await outbox.record(order_id)

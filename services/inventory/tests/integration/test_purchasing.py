@@ -154,6 +154,13 @@ async def test_a_purchase_order_received_in_two_parts_serves_three_backorders_in
         "reserved": "9",
         "available": "1",
     }
+    # Each reservation's ledger row tells the level it left, not the one after the last.
+    ledger = (await purchasing.client.get(f"/stock/{bolt}/movements")).json()["items"]
+    assert [(m["kind"], m["reference"], m["on_hand"], m["reserved"]) for m in ledger[-3:]] == [
+        ("receipt", ledger[-3]["reference"], "10", "4"),
+        ("reservation", waiting[1][0], "10", "6"),
+        ("reservation", waiting[2][0], "10", "9"),
+    ]
     done = (await purchasing.client.get(f"/purchase-orders/{po['id']}")).json()
     assert (done["status"], done["lines"][0]["received"], done["lines"][0]["open"]) == (
         "received",

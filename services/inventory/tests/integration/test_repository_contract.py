@@ -286,6 +286,30 @@ async def test_the_ledger_keeps_each_change_with_the_level_it_left(uow: UnitOfWo
     assert await uow.stock.movements(code("NONE"), limit=5, after_id=None) == ([], False)
 
 
+async def test_a_level_moved_several_times_keeps_each_balance_in_its_row(uow: UnitOfWork) -> None:
+    sku = code()
+    await stocked(uow, sku, "10")
+    after_first = StockLevel(sku=sku, on_hand=D(10), reserved=D(2))
+    after_second = StockLevel(sku=sku, on_hand=D(10), reserved=D(5))
+    await uow.stock.save_moved(
+        [
+            (after_first, StockChange.of_order(MovementKind.RESERVATION, "SO-1", D(2), "first")),
+            (after_second, StockChange.of_order(MovementKind.RESERVATION, "SO-2", D(3), "second")),
+        ]
+    )
+    ledger, _more = await uow.stock.movements(sku, limit=10, after_id=None)
+    assert [(m.order_id, m.reserved_change, m.reserved) for m in ledger[-2:]] == [
+        ("SO-1", D(2), D(2)),
+        ("SO-2", D(3), D(5)),
+    ]
+    saved = await uow.stock.get(sku)
+    assert saved is not None
+    assert saved.reserved == D(5)
+    again = StockChange.of_order(MovementKind.RESERVATION, "SO-3", D(1), "third")
+    with pytest.raises(ValueError, match="copy"):  # one object: every row would say 5
+        await uow.stock.save_moved([(after_second, again), (after_second, again)])
+
+
 async def test_levels_are_saved_with_their_movements_together(uow: UnitOfWork) -> None:
     a, b = code("A"), code("B")
     await stocked(uow, a, "5")
@@ -482,6 +506,36 @@ async def test_backorders_come_oldest_first_with_their_whole_demand(uow: UnitOfW
     assert list(locked) == [first]  # still backordered, re-checked under the lock
     assert locked[first].correlation_id == f"flow-{first}"
     assert await uow.reservations.lock_backordered_demands([]) == {}
+
+
+async def test_backorders_are_marked_reserved_together(uow: UnitOfWork) -> None:
+    scarce, other = code("SCARCE"), code("OTHER")
+    first, second, untouched, reserved = (code("SO") for _ in range(4))
+    for order in (first, second, untouched):
+        await claim(uow, order, DemandStatus.BACKORDERED)
+        await uow.reservations.add_lines(order, {scarce: D(2), other: D(1)}, LineStatus.BACKORDERED)
+    await claim(uow, reserved, DemandStatus.RESERVED)
+    await uow.reservations.add_lines(reserved, {scarce: D(1)}, LineStatus.RESERVED)
+
+    await uow.reservations.mark_backorders_reserved([first, second], "EAST")
+    await uow.reservations.mark_backorders_reserved([], "EAST")  # nothing: nothing sent
+
+    for order in (first, second):
+        lines = await uow.reservations.lines(order)
+        assert {
+            sku: (line.quantity, line.warehouse, line.status) for sku, line in lines.items()
+        } == {
+            scarce: (D(2), "EAST", LineStatus.RESERVED),
+            other: (D(1), "EAST", LineStatus.RESERVED),
+        }
+        demand = await uow.reservations.lock_demand(order)
+        assert demand is not None
+        assert demand.status is DemandStatus.RESERVED
+    assert [order.order_id for order in await uow.reservations.backorders_involving([scarce])] == [
+        untouched
+    ]
+    kept = await uow.reservations.lines(reserved)
+    assert (kept[scarce].warehouse, kept[scarce].status) == (MAIN_WAREHOUSE, LineStatus.RESERVED)
 
 
 async def test_a_long_stock_outs_backorders_are_locked_in_one_statement(uow: UnitOfWork) -> None:

@@ -96,8 +96,21 @@ def test_backorders_are_served_oldest_first_and_a_misfit_does_not_block_younger(
         Backorder("small", {"A": D("2")}),
     ]
     fulfilled = fulfil_backorders(waiting, stock)
-    assert [order.order_id for order in fulfilled] == ["first", "small"]
+    assert [served.order.order_id for served in fulfilled] == ["first", "small"]
     assert (stock["A"].reserved, stock["B"].reserved) == (D("5"), D("1"))
+
+
+def test_each_served_backorder_keeps_its_levels_as_it_left_them() -> None:
+    # Each reservation's ledger row tells the balance after it, not after the last one.
+    stock = levels(A="10", B="2")
+    waiting = [Backorder("first", {"A": D("3"), "B": D("2")}), Backorder("second", {"A": D("4")})]
+    first, second = fulfil_backorders(waiting, stock)
+    assert (first.left["A"].reserved, first.left["B"].reserved) == (D("3"), D("2"))
+    assert list(second.left) == ["A"]
+    assert second.left["A"].reserved == D("7")
+    assert second.left["A"] is not stock["A"]
+    stock["A"].reserve(D("1"))  # the copies do not follow the level
+    assert second.left["A"].reserved == D("7")
 
 
 # --- adjustments --------------------------------------------------------------------------------

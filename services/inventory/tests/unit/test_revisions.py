@@ -12,7 +12,7 @@ from inventory_builders import cancellation, confirmation, level, product, recei
 from contracts import CloudEvent, EventType
 from contracts.events import OrderRevised
 from inventory.domain.commands import DispatchShipment
-from inventory.domain.model import LineStatus
+from inventory.domain.model import LineStatus, MovementKind
 from inventory.service_layer import reservations, revisions, shipments, stock
 from servicekit.testing import from_orders
 
@@ -103,6 +103,24 @@ async def test_an_increase_that_does_not_fit_waits_until_stock_arrives(fake_uow:
     held = await fake_uow.reservations.lines(str(order.subject))
     assert (held["BOLT"].quantity, held["BOLT"].shipped) == (D(8), D(4))
     assert await fake_uow.revisions.waits(str(order.subject)) == {}
+
+
+async def test_waits_served_by_one_receipt_each_tell_their_own_balance(fake_uow: Any) -> None:
+    await product(fake_uow, "BOLT", "4")
+    first, second = confirmation(("BOLT", "2")), confirmation(("BOLT", "2"))
+    for order in (first, second):
+        await reservations.reserve_order(fake_uow, order)
+    for order in (first, second):  # 3 more each: both wait
+        await revisions.revise_reservation(fake_uow, revised(order, 1, ("BOLT", "5")))
+
+    await stock.adjust_stock(fake_uow, receipt("BOLT", "6"))
+
+    served = [m for m in fake_uow.stock.ledger if m.kind is MovementKind.RESERVATION][-2:]
+    assert [(m.order_id, m.reserved_change, m.reserved) for m in served] == [
+        (first.subject, D(3), D(7)),
+        (second.subject, D(3), D(10)),
+    ]
+    assert await level(fake_uow, "BOLT") == (D(10), D(10))
 
 
 async def test_a_decrease_cuts_the_wait_first_and_cancelling_drops_it(fake_uow: Any) -> None:

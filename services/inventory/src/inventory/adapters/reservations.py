@@ -20,11 +20,12 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import Row
 
 from inventory.adapters.rows import WarehouseRepository, record_of
@@ -158,6 +159,32 @@ def line_parameters(
     return {"line_status": status.value, **as_arrays(lines, _LINE_COLUMNS, "line")}
 
 
+def _marking_backorders_reserved() -> Select[Any]:
+    served = bindparam("served_ids", type_=ARRAY(String())).any_()  # one array: any number
+    lines = (
+        update(reservation_lines)
+        .where(
+            reservation_lines.c.order_id == served,
+            reservation_lines.c.status == LineStatus.BACKORDERED.value,
+        )
+        .values(
+            status=LineStatus.RESERVED.value,
+            warehouse=bindparam("served_warehouse", type_=String()),
+            updated_at=func.now(),
+        )
+    )
+    demands = (
+        update(order_demands)
+        .where(order_demands.c.order_id == served)
+        .values(status=DemandStatus.RESERVED.value, updated_at=func.now())
+    )
+    # Each part writes a table the other neither writes nor reads.
+    return with_parts(literal(True), {"lines_reserved": lines, "demands_reserved": demands})
+
+
+_MARK_BACKORDERS_RESERVED = _marking_backorders_reserved()
+
+
 @functools.cache
 def claiming_reservation(outbox: Table, sequences: Table) -> Select[Any]:
     """One statement (built once) that claims an order's demand (`demand_parameters`) and,
@@ -271,6 +298,11 @@ class SqlReservationRepository(WarehouseRepository):
                 reservation_lines.c.status == LineStatus.BACKORDERED.value,
             )
         )
+
+    async def mark_backorders_reserved(self, order_ids: Collection[str], warehouse: str) -> None:
+        if order_ids:
+            parameters = {"served_ids": sorted(order_ids), "served_warehouse": warehouse}
+            await self.session.execute(_MARK_BACKORDERS_RESERVED, parameters)
 
     async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
         if not skus:

@@ -101,12 +101,20 @@ def moved_levels(when: ColumnElement[bool] | None = None) -> tuple[Update, Inser
 
 
 def moved_parameters(moves: Sequence[Move]) -> dict[str, list[Any]]:
-    """The parameters of `moved_levels` for `moves`: each level (already changed) with the
-    change that made it. A level appears once: an UPDATE changes a row once per statement."""
-    levels = [level for level, _change in moves]
-    if len({(level.warehouse, level.sku) for level in levels}) < len(levels):
-        raise ValueError("a level moved twice in one statement: give it once, with both changes")
-    saved = ({column: getattr(level, column) for column in _SAVED_COLUMNS} for level in levels)
+    """The parameters of `moved_levels` for `moves`, in order: each level as its change left
+    it, with the change. A level moved more than once comes as a copy per move (its ledger rows
+    each tell their own balance) and is saved as the last left it: an UPDATE changes a row once
+    per statement."""
+    last: dict[tuple[str, str], StockLevel] = {}
+    given: set[int] = set()
+    for level, _change in moves:
+        if id(level) in given:  # every row would tell the balance after the last move
+            raise ValueError("a level object moved twice: give a copy as each move left it")
+        given.add(id(level))
+        last[level.warehouse, level.sku] = level
+    saved = (
+        {column: getattr(level, column) for column in _SAVED_COLUMNS} for level in last.values()
+    )
     entries = (change.entry(level) for level, change in moves)
     return as_arrays(saved, _SAVED_COLUMNS, "level") | as_arrays(
         entries, _MOVEMENT_COLUMNS, "movement"

@@ -8,7 +8,7 @@ rules what to do, and persists the outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -254,14 +254,27 @@ class Backorder:
     warehouse: str | None = None  # the warehouse the order named (None: any, by the rule)
 
 
+@dataclass(frozen=True)
+class ServedBackorder:
+    """A waiting order reserved, with each of its levels as reserving it left them (copies: the
+    ledger row of each reservation tells the balance after it, not after the last one)."""
+
+    order: Backorder
+    left: Mapping[str, StockLevel]
+
+
 def fulfil_backorders(
     backorders: Sequence[Backorder], levels: Mapping[str, StockLevel]
-) -> list[Backorder]:
+) -> list[ServedBackorder]:
     """Reserve for the waiting orders, oldest first, each all-or-none; returns those reserved.
 
     An order that still does not fit does not block a younger one that does.
     """
-    return [order for order in backorders if not reserve_all_or_none(order.demand, levels)]
+    return [
+        ServedBackorder(order, {sku: replace(levels[sku]) for sku in sorted(order.demand)})
+        for order in backorders
+        if not reserve_all_or_none(order.demand, levels)
+    ]
 
 
 # --- reservation lines and shipments ------------------------------------------------------------

@@ -13,7 +13,7 @@ waiting. Per SKU:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from inventory.domain.model import MAIN_WAREHOUSE, ZERO, ReservationLine, StockLevel
@@ -115,13 +115,16 @@ def holding(
     )
 
 
-def fulfil_waits(waits: Iterable[Wait], levels: Mapping[str, StockLevel]) -> list[Wait]:
-    """Reserve for the waits, oldest first, each whole or not at all; returns those reserved.
+def fulfil_waits(
+    waits: Iterable[Wait], levels: Mapping[str, StockLevel]
+) -> list[tuple[Wait, StockLevel]]:
+    """Reserve for the waits, oldest first, each whole or not at all; returns those reserved,
+    each with a copy of its level as reserving it left it (what its ledger row tells).
     A wait that does not fit does not block a younger (smaller) one."""
     fulfilled = []
     for wait in waits:
         level = levels.get(wait.sku)
         if level is not None and level.available >= wait.quantity:
             level.reserve(wait.quantity)
-            fulfilled.append(wait)
+            fulfilled.append((wait, replace(level)))
     return fulfilled

@@ -148,7 +148,8 @@ class StockLevelRepository(Protocol):
         ...
 
     async def save_moved(self, moves: Sequence[Move]) -> None:
-        """`save` each level and `add_movement` its change, in one statement (a level once)."""
+        """`save` each level and `add_movement` its change, in one statement. A level moved
+        more than once comes as a copy per move, as that move left it (the last is saved)."""
         ...
 
     async def movements(
@@ -238,6 +239,11 @@ class ReservationRepository(Protocol):
         ...
 
     async def drop_backordered_lines(self, order_id: str) -> None: ...
+
+    async def mark_backorders_reserved(self, order_ids: Collection[str], warehouse: str) -> None:
+        """The orders' waiting lines become lines reserved in `warehouse`, and their demands
+        reserved: one statement however many orders (a receipt after a long stock-out)."""
+        ...
 
     async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
         """The waiting orders that need any of `skus`, oldest first, each with its whole demand."""
@@ -358,6 +364,10 @@ class UnitOfWork(RecordsEvents, Protocol):
     async def at_commit(self, key: str, work: AtCommit) -> None:
         """Run `work` once, right before the transaction commits: a second call with the same
         `key` in the same transaction does nothing."""
+        ...
+
+    async def record_all(self, events: Sequence[CloudEvent[Any]]) -> None:
+        """`record` each of `events` (keyed by its subject), in order, in one exchange."""
         ...
 
     async def claim_reserved(

@@ -21,7 +21,6 @@ from contracts.events import (
 from contracts.events import Shortage as ShortagePayload
 from inventory.domain.model import (
     MAIN_WAREHOUSE,
-    Backorder,
     DemandStatus,
     ItemKind,
     LineStatus,
@@ -55,7 +54,8 @@ class ReservationOutcome(StrEnum):
 def _reservation_moves(
     order_id: str, demand: Mapping[str, Decimal], levels: Mapping[str, StockLevel], reason: str
 ) -> list[Move]:
-    """Levels already reserved in memory, each with its ledger row, in SKU order."""
+    """Levels already reserved in memory (as the reservation left them), each with its ledger
+    row, in SKU order."""
     return [
         (
             levels[sku],
@@ -348,37 +348,36 @@ async def _retry_backorders(
         raise MoreLocksNeeded(needed)
     demands = await uow.reservations.lock_backordered_demands([o.order_id for o in waiting])
     candidates = [order for order in waiting if order.order_id in demands]
-    fulfilled = fulfil_backorders(candidates, levels)
-    for order in fulfilled:
-        demand = demands[order.order_id]
-        await _record_reservations(
-            uow,
-            order.order_id,
-            order.demand,
-            levels,
-            reason=f"backordered order {demand.number or order.order_id} reserved",
+    served = fulfil_backorders(candidates, levels)
+    if not served:
+        return []
+    # However many orders waited, a few statements: a receipt after a long stock-out serves
+    # tens of thousands in one transaction, the SKU's stock row locked all along.
+    moves: list[Move] = []
+    events = []
+    for backorder in served:
+        order, demand = backorder.order, demands[backorder.order.order_id]
+        reason = f"backordered order {demand.number or order.order_id} reserved"
+        moves += _reservation_moves(order.order_id, order.demand, backorder.left, reason)
+        payload = StockReserved(order_id=order.order_id, lines=stock_lines(order.demand))
+        events.append(
+            new_event(
+                EventType.STOCK_RESERVED,
+                payload,
+                source=SOURCE,
+                subject=order.order_id,
+                correlation_id=demand.correlation_id,
+                causation_id=causation_id,
+                actor=actor,
+            )
         )
-        await _mark_lines_reserved(uow, order, warehouse)
-        await uow.reservations.set_demand_status(order.order_id, DemandStatus.RESERVED)
-        event = new_event(
-            EventType.STOCK_RESERVED,
-            StockReserved(order_id=order.order_id, lines=stock_lines(order.demand)),
-            source=SOURCE,
-            subject=order.order_id,
-            correlation_id=demand.correlation_id,
-            causation_id=causation_id,
-            actor=actor,
-        )
-        await uow.record(event)
-    return [order.order_id for order in fulfilled]
-
-
-async def _mark_lines_reserved(uow: UnitOfWork, order: Backorder, warehouse: str) -> None:
-    """The waiting lines become reserved lines, in the warehouse that reserved them."""
-    await uow.reservations.drop_backordered_lines(order.order_id)
-    await uow.reservations.add_lines(
-        order.order_id, order.demand, LineStatus.RESERVED, {sku: warehouse for sku in order.demand}
-    )
+    await uow.stock.save_moved(moves)
+    for sku in sorted({sku for backorder in served for sku in backorder.left}):
+        await record_level(uow, levels[sku])
+    order_ids = [backorder.order.order_id for backorder in served]
+    await uow.reservations.mark_backorders_reserved(order_ids, warehouse)
+    await uow.record_all(events)
+    return order_ids
 
 
 async def list_lines(

@@ -39,7 +39,7 @@ async def serve_waits(
             waits.append(wait)
     served = fulfil_waits(waits, levels)
     reserved: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for wait in served:
+    for wait, level_left in served:
         lines = await uow.reservations.lines(wait.order_id, for_update=True)
         line = lines.get(wait.sku)
         await uow.revisions.put_line(
@@ -48,11 +48,11 @@ async def serve_waits(
         await uow.revisions.drop_wait(wait)
         reason = f"order {wait.order_id}: a revision's waiting quantity reserved"
         await uow.stock.add_movement(
-            levels[wait.sku],
+            level_left,
             StockChange.of_order(MovementKind.RESERVATION, wait.order_id, wait.quantity, reason),
         )
         reserved[wait.order_id][wait.sku] = wait.quantity
-    for sku in sorted({wait.sku for wait in served}):
+    for sku in sorted({wait.sku for wait, _level in served}):
         await uow.stock.save(levels[sku])
         await record_level(uow, levels[sku])
     for order_id, quantities in reserved.items():
