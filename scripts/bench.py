@@ -102,6 +102,9 @@ class Sizes:
     # asking for its order to be confirmed; their customers, matched by e-mail, are this many.
     inbound: int = 0
     inbound_customers: int = 20
+    # A phase of its own for a receipt that ends a stock-out (`--backlog N`; 0 leaves it out):
+    # N orders submitted for a product with no stock wait for it, then one receipt covers them.
+    backlog: int = 0
     settle_seconds: float = 2.0
     phase_timeout: float = 300.0
 
@@ -126,6 +129,8 @@ class Sizes:
 CREATES_START, CREATES_END = "creates measured start", "creates measured end"
 # Where the inbound phase's submissions start and the last of their orders is reserved.
 INBOUND_START, INBOUND_END = "inbound submitted", "inbound all reserved"
+# Where the backlog phase's receipt is sent and the last order it served is seen reserved.
+BACKLOG_START, BACKLOG_END = "backlog receipt sent", "backlog all reserved"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1041,11 +1046,14 @@ SUBMISSION_STEPS = ("created", "confirmed", "reserved")
 class SubmissionWatcher(EventWatcher):
     """Follows orders.events and inventory.events, as an integrator reads them: for each
     submitted external reference, its order and when the bench learnt that orders created and
-    confirmed it and that inventory reserved its stock."""
+    confirmed it and that inventory reserved its stock. With `backorders_expected`, an order
+    inventory could not reserve has reached the step "backordered" (its stock may come later);
+    otherwise it fails the phase."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, *, backorders_expected: bool = False) -> None:
         topics = (topic_name("orders.events"), topic_name("inventory.events"))
         super().__init__("submitted orders", interval, *topics)
+        self.backorders_expected = backorders_expected
         self.order_of: dict[str, str] = {}  # external reference → order id
         self.seen: dict[str, dict[str, float]] = {}  # order id → step → when the bench saw it
         self.failed: dict[str, list[Any]] = {}  # order id → inventory's shortages
@@ -1071,6 +1079,7 @@ class SubmissionWatcher(EventWatcher):
             self.seen.setdefault(data["order_id"], {}).setdefault("reserved", seen_at)
         elif kind == RESERVATION_FAILED:
             self.failed[data["order_id"]] = data.get("shortages", [])
+            self.seen.setdefault(data["order_id"], {}).setdefault("backordered", seen_at)
 
     def resolve(self) -> None:
         """Resolve what the events read so far answer, in whatever order they came."""
@@ -1078,8 +1087,8 @@ class SubmissionWatcher(EventWatcher):
         for reference, step, future in self.waiting:
             order_id = self.order_of.get(reference)
             steps = self.seen.get(order_id, {}) if order_id is not None else {}
-            if order_id in self.failed and step == "reserved":
-                shortages = self.failed[order_id]
+            shortages = self.failed.get(order_id) if order_id is not None else None
+            if shortages is not None and step == "reserved" and not self.backorders_expected:
                 future.set_exception(BenchError(f"{reference} not reserved: short of {shortages}"))
             elif step in steps:
                 future.set_result(steps[step])
@@ -1108,6 +1117,27 @@ def submitted_order(reference: str, email: str, sku: str) -> bytes:
         },
     }
     return json.dumps(event).encode()
+
+
+async def submit(references: list[str], messages: list[bytes]) -> None:
+    """Put `messages` on orders.inbound, each keyed by its reference, all at once, as another
+    system does; returns once the broker has them all."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=KAFKA_BOOTSTRAP,
+        acks="all",
+        enable_idempotence=True,
+        request_timeout_ms=30_000,
+    )
+    await producer.start()
+    try:
+        topic = topic_name("orders.inbound")
+        sending = [
+            await producer.send(topic, message, key=reference.encode())
+            for reference, message in zip(references, messages, strict=True)
+        ]
+        await asyncio.gather(*sending)
+    finally:
+        await producer.stop()
 
 
 def pdfs_per_second(created: list[datetime]) -> float | None:
@@ -1183,11 +1213,15 @@ class Suite:
                 json={"sku": sku, "kind": "receipt", "quantity": str(units), "reason": "bench"},
             )
         for sku in self.skus:
-            for _ in range(120):  # product lines name items orders' catalogue view knows
-                if await self.orders.status(f"/items/{sku}") == 200:
-                    break
-                await asyncio.sleep(0.5)
+            await self.known_to_orders(sku)
         await self.docs.start()
+
+    async def known_to_orders(self, sku: str) -> None:
+        """Wait until orders' catalogue view has the product: order lines name items it knows."""
+        for _ in range(120):
+            if await self.orders.status(f"/items/{sku}") == 200:
+                return
+            await asyncio.sleep(0.5)
 
     async def new_customer(self, label: str) -> str:
         customer = await self.orders.call(
@@ -1368,13 +1402,6 @@ class Suite:
         watcher = SubmissionWatcher(sizes.poll_interval)
         await watcher.start()
         self.watchers.append(watcher)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=KAFKA_BOOTSTRAP,
-            acks="all",
-            enable_idempotence=True,
-            request_timeout_ms=30_000,
-        )
-        await producer.start()
         try:
             steps = {
                 step: [watcher.expect(reference, step) for reference in references]
@@ -1382,17 +1409,11 @@ class Suite:
             }
             mark(INBOUND_START)
             started = now()
-            topic = topic_name("orders.inbound")
-            sending = [
-                await producer.send(topic, message, key=reference.encode())
-                for reference, message in zip(references, messages, strict=True)
-            ]
-            await asyncio.gather(*sending)
+            await submit(references, messages)
             sent = now()
             seen = {step: await asyncio.gather(*futures) for step, futures in steps.items()}
             mark(INBOUND_END)
         finally:
-            await producer.stop()
             await watcher.stop()
         order_ids = [watcher.order_of[reference] for reference in references]
         await asyncio.gather(
@@ -1406,6 +1427,61 @@ class Suite:
             **{f"{step}_per_s": count / (max(seen[step]) - started) for step in SUBMISSION_STEPS},
             "seconds": max(seen["reserved"]) - started,
             "latency": latency_summary([reserved - started for reserved in seen["reserved"]]),
+        }
+
+    async def backlog(self, mark: Callable[[str], None]) -> dict[str, Any]:
+        """A receipt that ends a stock-out: `backlog` orders submitted for a product with no
+        stock (each confirmed, so each waits for it), their confirmations rendered, then one
+        receipt that covers them all. How soon it was answered, and how soon the bench saw the
+        last order reserved; `mark` marks both ends, for the processes' CPU between."""
+        sizes = self.sizes
+        batch = uuid.uuid4().hex[:8].upper()
+        sku = f"BENCH-BACKLOG-{batch}"
+        await self.inventory.call(
+            "PUT", f"/products/{sku}", json={"name": "Bench drill, out of stock", "kind": "product"}
+        )
+        await self.known_to_orders(sku)
+        references = [f"BENCH-BL-{batch}-{n}" for n in range(sizes.backlog)]
+        messages = [
+            submitted_order(reference, f"backlog-{batch}-{n % 20}@example.com", sku)
+            for n, reference in enumerate(references)
+        ]
+        watcher = SubmissionWatcher(sizes.poll_interval, backorders_expected=True)
+        await watcher.start()
+        self.watchers.append(watcher)
+        try:
+            waiting = [watcher.expect(reference, "backordered") for reference in references]
+            await submit(references, messages)
+            await asyncio.gather(*waiting)
+            await asyncio.gather(
+                *(
+                    self.docs.expect(watcher.order_of[reference], {"order_confirmation"})
+                    for reference in references
+                )
+            )
+            await self.settle()
+            served = [watcher.expect(reference, "reserved") for reference in references]
+            receipt = {"sku": sku, "kind": "receipt", "quantity": str(len(references))}
+            mark(BACKLOG_START)
+            started = now()
+            await self.inventory.call(
+                "POST",
+                "/stock/adjustments",
+                json={**receipt, "reason": "bench: the stock-out ends"},
+                timeout=aiohttp.ClientTimeout(total=sizes.phase_timeout),
+            )
+            answered = now()
+            seen = await asyncio.gather(*served)
+            mark(BACKLOG_END)
+        finally:
+            await watcher.stop()
+        count = len(references)
+        return {
+            "orders": count,
+            "answered_after_s": answered - started,
+            "served_per_s": count / (answered - started),
+            "all_reserved_after_s": max(seen) - started,
+            "reserved_per_s": count / (max(seen) - started),
         }
 
     async def life(self) -> dict[str, Any]:
@@ -1633,6 +1709,7 @@ def rows_of(
             "PDFs/s",
         ),
         *inbound_rows(suite.get("inbound"), producer),
+        *backlog_rows(suite.get("backlog"), pg_tool, tps),
     ]
 
 
@@ -1691,6 +1768,23 @@ def inbound_rows(inbound: dict[str, Any] | None, producer_msgs_per_s: float) -> 
             "ms",
         ),
         Row("inbound: box CPU per submission", inbound.get("box_cpu_ms_per_submission"), "ms"),
+    ]
+
+
+def backlog_rows(backlog: dict[str, Any] | None, pg_tool: str, tps: float) -> list[Row]:
+    """The rows of the backlog phase (`--backlog`), none when it did not run."""
+    if backlog is None:
+        return []
+    label = f"backlog: {backlog['orders']:,} waiting orders, one receipt"
+    return [
+        Row(f"{label} → answered", backlog["served_per_s"], "orders/s", pg_tool, tps, "tps"),
+        Row(f"{label} → all reserved", backlog["reserved_per_s"], "orders/s", pg_tool, tps, "tps"),
+        Row(
+            "backlog: inventory's CPU per order served",
+            backlog.get("cpu_ms_per_order_served", {}).get("inventory"),
+            "ms",
+        ),
+        Row("backlog: box CPU per order served", backlog.get("box_cpu_ms_per_order_served"), "ms"),
     ]
 
 
@@ -1952,6 +2046,11 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
             await suite.settle()
             inbound = await phase("inbound", sizes, sampler, lambda: suite.inbound(sampler.mark))
             inbound_cpu(inbound, sampler.between(INBOUND_START, INBOUND_END))
+        backlog = None
+        if sizes.backlog:
+            await suite.settle()
+            backlog = await phase("backlog", sizes, sampler, lambda: suite.backlog(sampler.mark))
+            add_cpu_per(backlog, "order_served", sampler.between(BACKLOG_START, BACKLOG_END))
         sampler.mark("run end")
     except BenchError as exc:
         if waiting := suite.still_waiting():
@@ -1965,6 +2064,8 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
         results["creates"] = creates
     if inbound is not None:
         results["inbound"] = inbound
+    if backlog is not None:
+        results["backlog"] = backlog
     run_cpu = sampler.between("run start", "run end")
     life_cpu = sampler.between("full life start", "full life end")
     services_life_cpu, box_life_cpu = services_and_box(life_cpu)
@@ -1984,7 +2085,13 @@ async def bench(sizes: Sizes) -> dict[str, Any]:
     phases.append("create + burst")
     host_cpu = phase_host_cpu(
         sampler,
-        [*phases, "single orders", "full life", *(["inbound"] if inbound is not None else [])],
+        [
+            *phases,
+            "single orders",
+            "full life",
+            *(["inbound"] if inbound is not None else []),
+            *(["backlog"] if backlog is not None else []),
+        ],
         {
             "create + burst": {
                 "  the creates alone": create.get("host_cpu"),
@@ -2342,6 +2449,11 @@ def main() -> int:
         type=int,
         help="also measure N orders submitted at once on orders.inbound, each confirmed",
     )
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        help="also measure one receipt serving N orders that wait for a product out of stock",
+    )
     parser.add_argument("--life-orders", type=int, help="orders in the full-life run")
     parser.add_argument("--single-orders", type=int, help="orders confirmed one at a time")
     parser.add_argument(
@@ -2379,6 +2491,8 @@ def main() -> int:
         parser.error("--creates takes 1 to 20000")
     if args.inbound is not None and not 1 <= args.inbound <= 20_000:
         parser.error("--inbound takes 1 to 20000")
+    if args.backlog is not None and not 1 <= args.backlog <= 20_000:
+        parser.error("--backlog takes 1 to 20000")
     sizes = Sizes.quick() if args.quick else Sizes()
     overrides = {
         "burst_orders": args.orders,
@@ -2387,6 +2501,7 @@ def main() -> int:
         "skus": args.skus,
         "creates": args.creates,
         "inbound": args.inbound,
+        "backlog": args.backlog,
     }
     sizes = dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v})
     try:

@@ -1,5 +1,6 @@
 """The bench's inbound phase (`--inbound N`): the submissions it sends, how it follows their
-orders on the suite's topics, its rows and the CPU each submission took."""
+orders on the suite's topics, its rows and the CPU each submission took; and the backlog phase
+(`--backlog N`), whose submitted orders wait for stock until one receipt serves them."""
 
 from __future__ import annotations
 
@@ -154,3 +155,43 @@ def test_each_submission_costs_the_cpu_between_the_marks_over_the_submissions(
 
 def test_without_the_phase_there_are_no_inbound_rows(bench: ModuleType) -> None:
     assert bench.inbound_rows(None, 10_000.0) == []
+
+
+async def test_a_backlog_order_is_backordered_then_reserved_when_stock_comes(
+    bench: ModuleType,
+) -> None:
+    watcher = bench.SubmissionWatcher(0.1, backorders_expected=True)
+    backordered = watcher.expect("SHOP-4", "backordered")
+    await watcher.stop()
+    watcher.note(created("order-4", "SHOP-4"), 1.0)
+    watcher.note(reservation_failed("order-4"), 2.0)
+    served = watcher.expect("SHOP-4", "reserved")
+    watcher.resolve()
+    assert backordered.result() == 2.0
+    assert not served.done()  # it waits for the receipt, not failed
+
+    watcher.note(reserved("order-4"), 5.0)
+    watcher.resolve()
+    assert served.result() == 5.0
+
+
+def test_the_backlog_rows_tell_the_orders_served_a_second_and_their_cpu(
+    bench: ModuleType,
+) -> None:
+    backlog = {
+        "orders": 5000,
+        "answered_after_s": 2.0,
+        "served_per_s": 2500.0,
+        "all_reserved_after_s": 8.0,
+        "reserved_per_s": 625.0,
+    }
+    cpu = {"inventory": 1.5, "orders": 4.0, "postgresql": 2.0, "kafka": 0.5}
+    bench.add_cpu_per(backlog, "order_served", cpu)
+
+    answered, all_reserved, inventory, box = bench.backlog_rows(backlog, "PostgreSQL TPC-B", 1250.0)
+    assert answered.figure == "backlog: 5,000 waiting orders, one receipt → answered"
+    assert (answered.value, answered.ratio) == (2500.0, pytest.approx(2.0))
+    assert (all_reserved.value, all_reserved.ratio) == (625.0, pytest.approx(0.5))
+    assert inventory.value == pytest.approx(0.3)
+    assert box.value == pytest.approx(1.6)
+    assert bench.backlog_rows(None, "PostgreSQL TPC-B", 1250.0) == []
