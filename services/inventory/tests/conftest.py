@@ -457,10 +457,14 @@ class FakeReservations:
                     )
             await self.set_demand_status(order_id, DemandStatus.RESERVED)
 
-    async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
+    async def backorders_involving(
+        self, skus: Collection[str], *, after: int | None = None, limit: int | None = None
+    ) -> list[Backorder]:
         waiting = []
         for held in sorted(self.demands.values(), key=lambda held: held.seq):
             if held.demand.status is not DemandStatus.BACKORDERED:
+                continue
+            if after is not None and held.seq <= after:
                 continue
             demand = {
                 record.sku: record.quantity
@@ -473,9 +477,13 @@ class FakeReservations:
                         order_id=held.demand.order_id,
                         demand=demand,
                         warehouse=held.demand.warehouse,
+                        place=held.seq,
                     )
                 )
-        return waiting
+        return waiting if limit is None else waiting[:limit]
+
+    async def skus_waited_with(self, skus: Collection[str]) -> set[str]:
+        return {sku for order in await self.backorders_involving(skus) for sku in order.demand}
 
     async def page(
         self, where: ReservationFilter, *, limit: int, after: tuple[str, str] | None

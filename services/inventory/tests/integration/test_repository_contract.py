@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -494,12 +495,25 @@ async def test_backorders_come_oldest_first_with_their_whole_demand(uow: UnitOfW
     await uow.reservations.add_lines(reserved, {scarce: D(1)}, LineStatus.RESERVED)
     await uow.reservations.add_lines(elsewhere, {code("OTHER"): D(1)}, LineStatus.BACKORDERED)
 
-    assert await uow.reservations.backorders_involving([scarce]) == [
+    queue = await uow.reservations.backorders_involving([scarce])
+    assert [replace(order, place=0) for order in queue] == [
         Backorder(order_id=first, demand={plenty: D(1), scarce: D(5)}),
         Backorder(order_id=second, demand={scarce: D(2)}),
     ]
+    assert queue[0].place < queue[1].place
     assert [b.order_id for b in await uow.reservations.backorders_involving([plenty])] == [first]
     assert await uow.reservations.backorders_involving([]) == []
+    # A page at a time, after a place in the queue.
+    [oldest] = await uow.reservations.backorders_involving([scarce], limit=1)
+    assert oldest.order_id == first
+    rest = await uow.reservations.backorders_involving([scarce], after=oldest.place, limit=5)
+    assert [order.order_id for order in rest] == [second]
+    assert await uow.reservations.backorders_involving([scarce], after=rest[0].place) == []
+    # What the orders waiting for a SKU need, without reading them.
+    assert await uow.reservations.skus_waited_with([plenty]) == {plenty, scarce}
+    assert await uow.reservations.skus_waited_with([scarce, code("NONE")]) == {plenty, scarce}
+    assert await uow.reservations.skus_waited_with([code("NONE")]) == set()
+    assert await uow.reservations.skus_waited_with([]) == set()
 
     await uow.reservations.set_demand_status(second, DemandStatus.RESERVED)
     locked = await uow.reservations.lock_backordered_demands([second, first, reserved])

@@ -124,6 +124,59 @@ async def test_a_shortage_backorders_everything_until_a_receipt(fake_uow: Any) -
     assert demand.status is DemandStatus.RESERVED
 
 
+async def test_the_waiting_orders_are_read_a_page_at_a_time_until_the_stock_is_used(
+    fake_uow: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reservations, "_BACKORDERS_PAGE", 2)
+    await product(fake_uow, "CODE")
+    waiting = [confirmation(("CODE", "1")) for _ in range(5)]
+    for order in waiting:
+        assert await reservations.reserve_order(fake_uow, order) is ReservationOutcome.BACKORDERED
+    pages: list[dict[str, Any]] = []
+    read = fake_uow.reservations.backorders_involving
+
+    async def counted(skus: Any, **paging: Any) -> Any:
+        if paging:  # a page of the queue, not the look-up of the SKUs to lock
+            pages.append(paging)
+        return await read(skus, **paging)
+
+    monkeypatch.setattr(fake_uow.reservations, "backorders_involving", counted)
+
+    one = await stock.adjust_stock(fake_uow, receipt("CODE", "1"))
+    assert one.reserved_orders == (waiting[0].subject,)
+    assert len(pages) == 1  # the unit went to the oldest: nothing more was read
+    pages.clear()
+    three = await stock.adjust_stock(fake_uow, receipt("CODE", "3"))
+    assert three.reserved_orders == tuple(order.subject for order in waiting[1:4])
+    assert [page["limit"] for page in pages] == [2, 2]
+    assert pages[1]["after"] > 0
+    assert await level(fake_uow, "CODE") == (D(4), D(4))
+
+
+async def test_an_order_cancelled_before_its_turn_is_locked_lets_the_next_one_fit(
+    fake_uow: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await product(fake_uow, "CODE")
+    first, second = confirmation(("CODE", "2")), confirmation(("CODE", "2"))
+    for order in (first, second):
+        await reservations.reserve_order(fake_uow, order)
+    lock = fake_uow.reservations.lock_backordered_demands
+
+    async def cancelled_meanwhile(order_ids: Any) -> Any:
+        if first.subject in order_ids:  # between the unlocked read and the lock
+            await fake_uow.reservations.set_demand_status(first.subject, DemandStatus.CANCELLED)
+        return await lock(order_ids)
+
+    monkeypatch.setattr(fake_uow.reservations, "lock_backordered_demands", cancelled_meanwhile)
+
+    adjustment = await stock.adjust_stock(fake_uow, receipt("CODE", "2"))
+
+    assert adjustment.reserved_orders == (second.subject,)
+    assert await level(fake_uow, "CODE") == (D(2), D(2))
+    ledger = [m for m in fake_uow.stock.ledger if m.kind is MovementKind.RESERVATION]
+    assert [(m.order_id, m.reserved) for m in ledger] == [(second.subject, D(2))]
+
+
 # --- release on cancellation --------------------------------------------------------------------
 
 

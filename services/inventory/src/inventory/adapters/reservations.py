@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import Row
+from sqlalchemy.orm import aliased
 
 from inventory.adapters.rows import WarehouseRepository, record_of
 from inventory.adapters.stock_levels import moved_levels
@@ -304,7 +305,9 @@ class SqlReservationRepository(WarehouseRepository):
             parameters = {"served_ids": sorted(order_ids), "served_warehouse": warehouse}
             await self.session.execute(_MARK_BACKORDERS_RESERVED, parameters)
 
-    async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
+    async def backorders_involving(
+        self, skus: Collection[str], *, after: int | None = None, limit: int | None = None
+    ) -> list[Backorder]:
         if not skus:
             return []
         waiting = (
@@ -316,24 +319,50 @@ class SqlReservationRepository(WarehouseRepository):
                 reservation_lines.c.sku.in_(sorted(skus)),
             )
             .distinct()
-            .subquery()
+            .order_by(order_demands.c.seq)
         )
+        if after is not None:
+            waiting = waiting.where(order_demands.c.seq > after)
+        if limit is not None:
+            waiting = waiting.limit(limit)
+        queued = waiting.subquery()
         rows = await self.session.execute(
-            select(waiting.c.seq, reservation_lines.c.order_id, reservation_lines.c.sku)
-            .add_columns(reservation_lines.c.quantity, waiting.c.warehouse)
-            .join(reservation_lines, reservation_lines.c.order_id == waiting.c.order_id)
+            select(queued.c.seq, reservation_lines.c.order_id, reservation_lines.c.sku)
+            .add_columns(reservation_lines.c.quantity, queued.c.warehouse)
+            .join(reservation_lines, reservation_lines.c.order_id == queued.c.order_id)
             .where(reservation_lines.c.status == LineStatus.BACKORDERED.value)
-            .order_by(waiting.c.seq, reservation_lines.c.sku)
+            .order_by(queued.c.seq, reservation_lines.c.sku)
         )
         demands: dict[str, dict[str, Decimal]] = {}
-        named: dict[str, str | None] = {}
-        for _seq, order_id, sku, amount, warehouse in rows:
+        named: dict[str, tuple[str | None, int]] = {}
+        for seq, order_id, sku, amount, warehouse in rows:
             demands.setdefault(order_id, {})[sku] = amount
-            named[order_id] = warehouse
+            named[order_id] = (warehouse, seq)
         return [
-            Backorder(order_id=order_id, demand=demand, warehouse=named[order_id])
+            Backorder(
+                order_id=order_id,
+                demand=demand,
+                warehouse=named[order_id][0],
+                place=named[order_id][1],
+            )
             for order_id, demand in demands.items()
         ]
+
+    async def skus_waited_with(self, skus: Collection[str]) -> set[str]:
+        if not skus:
+            return set()
+        waiting = aliased(reservation_lines)
+        rows = await self.session.execute(
+            select(reservation_lines.c.sku)
+            .distinct()
+            .join(waiting, waiting.c.order_id == reservation_lines.c.order_id)
+            .where(
+                waiting.c.sku.in_(sorted(skus)),
+                waiting.c.status == LineStatus.BACKORDERED.value,
+                reservation_lines.c.status == LineStatus.BACKORDERED.value,
+            )
+        )
+        return set(rows.scalars())
 
     async def page(
         self, where: ReservationFilter, *, limit: int, after: tuple[str, str] | None

@@ -252,6 +252,7 @@ class Backorder:
     order_id: str
     demand: Mapping[str, Decimal]
     warehouse: str | None = None  # the warehouse the order named (None: any, by the rule)
+    place: int = 0  # in the queue of waiting orders: older ones have lower places
 
 
 @dataclass(frozen=True)

@@ -245,8 +245,16 @@ class ReservationRepository(Protocol):
         reserved: one statement however many orders (a receipt after a long stock-out)."""
         ...
 
-    async def backorders_involving(self, skus: Collection[str]) -> list[Backorder]:
-        """The waiting orders that need any of `skus`, oldest first, each with its whole demand."""
+    async def backorders_involving(
+        self, skus: Collection[str], *, after: int | None = None, limit: int | None = None
+    ) -> list[Backorder]:
+        """The waiting orders that need any of `skus`, oldest first, each with its whole demand
+        and its place in the queue: those after the place `after`, at most `limit` of them."""
+        ...
+
+    async def skus_waited_with(self, skus: Collection[str]) -> set[str]:
+        """Every SKU that the orders waiting for any of `skus` need (`skus` among them if any
+        waits), read in the database however many orders wait."""
         ...
 
     async def lock_backordered_demands(self, order_ids: Collection[str]) -> dict[str, OrderDemand]:

@@ -5,7 +5,7 @@ Each runs in the caller's transaction (through the unit of work) and records its
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
 
@@ -21,10 +21,12 @@ from contracts.events import (
 from contracts.events import Shortage as ShortagePayload
 from inventory.domain.model import (
     MAIN_WAREHOUSE,
+    Backorder,
     DemandStatus,
     ItemKind,
     LineStatus,
     MovementKind,
+    ServedBackorder,
     StockLevel,
     fulfil_backorders,
     product_demand,
@@ -230,8 +232,7 @@ async def release_order(
         held = await uow.reservations.lines(order_id)
         open_skus = {sku for sku, line in held.items() if line.open > 0}
         places = {held[sku].warehouse for sku in open_skus} or {MAIN_WAREHOUSE}
-        waiting = await uow.reservations.backorders_involving(open_skus)
-        locked = open_skus | extra | {sku for order in waiting for sku in order.demand}
+        locked = open_skus | extra | await uow.reservations.skus_waited_with(open_skus)
         levels = await uow.stock.lock_in((w, sku) for w in places for sku in locked)
         demand = await uow.reservations.lock_demand(order_id)
         if demand is None:
@@ -295,8 +296,7 @@ async def release_order(
 
 async def skus_to_lock_for_increase(uow: UnitOfWork, sku: str) -> set[str]:
     """`sku` and every SKU that the orders waiting for it need (read without locks)."""
-    waiting = await uow.reservations.backorders_involving([sku])
-    return {sku, *(other for order in waiting for other in order.demand)}
+    return {sku, *await uow.reservations.skus_waited_with([sku])}
 
 
 async def retry_backorders(
@@ -327,6 +327,11 @@ async def retry_backorders(
     return served
 
 
+# The waiting orders are read oldest first a page at a time, until the new stock is used up: a
+# unit returned of a SKU that thousands of orders wait for reads the first of them, not all.
+_BACKORDERS_PAGE = 500
+
+
 async def _retry_backorders(
     uow: UnitOfWork,
     skus: Collection[str],
@@ -336,19 +341,24 @@ async def _retry_backorders(
     actor: str | None,
     warehouse: str,
 ) -> list[str]:
-    waiting = [
-        order
-        for order in await uow.reservations.backorders_involving(skus)
-        if order.warehouse in (None, warehouse)
-    ]
-    if not waiting:
-        return []
-    needed = {sku for order in waiting for sku in order.demand} - set(locked)
-    if needed:  # an order was backordered after the caller's unlocked read
-        raise MoreLocksNeeded(needed)
-    demands = await uow.reservations.lock_backordered_demands([o.order_id for o in waiting])
-    candidates = [order for order in waiting if order.order_id in demands]
-    served = fulfil_backorders(candidates, levels)
+    offered = [sku for sku in skus if sku in levels]
+    served: list[ServedBackorder] = []
+    demands: dict[str, OrderDemand] = {}
+    after: int | None = None
+    while any(levels[sku].available > 0 for sku in offered):
+        page = await uow.reservations.backorders_involving(
+            skus, after=after, limit=_BACKORDERS_PAGE
+        )
+        if not page:
+            break
+        after = page[-1].place
+        candidates = [order for order in page if order.warehouse in (None, warehouse)]
+        needed = {sku for order in candidates for sku in order.demand} - set(locked)
+        if needed:  # an order was backordered after the caller's unlocked read
+            raise MoreLocksNeeded(needed)
+        chosen, their_demands = await _serve_page(uow, candidates, levels)
+        served += chosen
+        demands |= their_demands
     if not served:
         return []
     # However many orders waited, a few statements: a receipt after a long stock-out serves
@@ -378,6 +388,25 @@ async def _retry_backorders(
     await uow.reservations.mark_backorders_reserved(order_ids, warehouse)
     await uow.record_all(events)
     return order_ids
+
+
+async def _serve_page(
+    uow: UnitOfWork, candidates: Sequence[Backorder], levels: dict[str, StockLevel]
+) -> tuple[list[ServedBackorder], dict[str, OrderDemand]]:
+    """Reserve in `levels` for the candidates that fit, oldest first, and lock the demands of
+    those alone. One cancelled or served since the unlocked read is left out, and the others
+    are reserved again without it (a younger order may then fit in its place)."""
+    while True:
+        before = {sku: (level.on_hand, level.reserved) for sku, level in levels.items()}
+        chosen = fulfil_backorders(candidates, levels)
+        ids = [served.order.order_id for served in chosen]
+        demands = await uow.reservations.lock_backordered_demands(ids)
+        if len(demands) == len(chosen):
+            return chosen, demands
+        for sku, (on_hand, reserved) in before.items():  # the caller holds these objects
+            levels[sku].on_hand, levels[sku].reserved = on_hand, reserved
+        gone = set(ids) - demands.keys()
+        candidates = [order for order in candidates if order.order_id not in gone]
 
 
 async def list_lines(

@@ -92,8 +92,7 @@ async def revise_reservation(
         # Unlocked reads tell which SKUs to lock; the locks are then taken in the global order.
         held = await uow.reservations.lines(order_id)
         skus = {*demand, *held, *await uow.revisions.waits(order_id)}
-        waiting_orders = await uow.reservations.backorders_involving(skus)
-        locked = skus | extra | {sku for other in waiting_orders for sku in other.demand}
+        locked = skus | extra | await uow.reservations.skus_waited_with(skus)
         # A SKU the order holds stays in its warehouse; a new one goes where the order is held
         # (its first line's warehouse), else where it named, else the default warehouse.
         home = next(iter(held.values())).warehouse if held else order.warehouse or MAIN_WAREHOUSE
