@@ -213,6 +213,34 @@ async def migrated_sessions(
         await numbering.dispose()
 
 
+@dataclass
+class PartlyMigrated:
+    """A database migrated up to a past revision, for a test of the migrations after it: rows
+    written as the schema stood then (`sessions`), then `to_head()`."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    migrations_dir: Path
+    url: str
+
+    async def to_head(self) -> None:
+        await asyncio.to_thread(upgrade, self.migrations_dir, self.url)
+
+
+@contextlib.asynccontextmanager
+async def migrated_up_to(
+    databases: TemporaryDatabases, migrations_dir: Path, label: str, revision: str
+) -> AsyncIterator[PartlyMigrated]:
+    """A fresh database migrated with a service's migrations up to `revision`; the engine is
+    disposed of afterwards."""
+    url = await databases.create(label)
+    await asyncio.to_thread(upgrade, migrations_dir, url, revision)
+    engine = make_engine(url)
+    try:
+        yield PartlyMigrated(make_sessionmaker(engine), migrations_dir, url)
+    finally:
+        await engine.dispose()
+
+
 async def pages_touched(
     connection: AsyncConnection,
     statement: ClauseElement,

@@ -4,19 +4,15 @@ up to the level."""
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal as D
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from inventory.adapters.tables import products, stock_levels, stock_movements
 from inventory.domain.model import MAIN_WAREHOUSE
 from inventory.entrypoints.cli import MIGRATIONS_DIR
-from servicekit.db import make_sessionmaker
-from servicekit.migrations import upgrade
-from servicekit.testing import TemporaryDatabases
+from servicekit.testing import TemporaryDatabases, migrated_up_to
 
 BEFORE_FIX = "d8a4f1c7e903"  # the revision before the ledger's balances were set right
 
@@ -40,12 +36,11 @@ def row(sku: str, kind: str, change: tuple[str, str], left: tuple[str, str]) -> 
 async def test_served_backorders_rows_get_their_running_balance(
     databases: TemporaryDatabases,
 ) -> None:
-    url = await databases.create("inventory_ledger_fix")
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url, BEFORE_FIX)
-    engine = create_async_engine(url)
-    sessions = make_sessionmaker(engine)
     served, partial = "SERVED", "PARTIAL"  # the second's ledger misses a change of its level
-    try:
+    async with migrated_up_to(
+        databases, MIGRATIONS_DIR, "inventory_ledger_fix", BEFORE_FIX
+    ) as database:
+        sessions = database.sessions
         async with sessions() as session, session.begin():
             for sku, on_hand, reserved in ((served, "10", "9"), (partial, "12", "9")):
                 await session.execute(insert(products).values(sku=sku, name=sku, kind="product"))
@@ -70,7 +65,7 @@ async def test_served_backorders_rows_get_their_running_balance(
                     ],
                 )
 
-        await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
+        await database.to_head()
 
         async with sessions() as session:
             ledgers = {
@@ -99,5 +94,3 @@ async def test_served_backorders_rows_get_their_running_balance(
         ]
         # Its ledger does not add up to its level (12 on hand): nothing is guessed.
         assert [balance[1:] for balance in ledgers[partial][1:4]] == [(D(10), D(9))] * 3
-    finally:
-        await engine.dispose()

@@ -11,14 +11,12 @@ from decimal import Decimal as D
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orders.adapters.sales_figures import SqlSalesFigures
 from orders.adapters.tables import sales_intake, sales_revenue, sales_total_changes
 from orders.entrypoints.cli import MIGRATIONS_DIR
-from servicekit.db import make_sessionmaker
-from servicekit.migrations import upgrade
-from servicekit.testing import TemporaryDatabases, migrated_sessions
+from servicekit.testing import TemporaryDatabases, migrated_sessions, migrated_up_to
 
 BEFORE_TOTALS = "f3b9d1e5a726"  # the revision before the totals were kept
 DAY = date(2026, 11, 30)
@@ -199,11 +197,10 @@ async def test_folds_running_at_once_count_each_change_once(
 async def test_the_migration_seeds_the_totals_from_the_rows_already_there(
     databases: TemporaryDatabases,
 ) -> None:
-    url = await databases.create("orders_totals_seed")
-    await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url, BEFORE_TOTALS)
-    engine = create_async_engine(url)
-    sessions = make_sessionmaker(engine)
-    try:
+    async with migrated_up_to(
+        databases, MIGRATIONS_DIR, "orders_totals_seed", BEFORE_TOTALS
+    ) as database:
+        sessions = database.sessions
         async with sessions() as session, session.begin():
             await session.execute(
                 insert(sales_intake), [intake("EUR", "30"), intake("EUR", "5", cancelled=True)]
@@ -212,12 +209,10 @@ async def test_the_migration_seeds_the_totals_from_the_rows_already_there(
                 insert(sales_revenue),
                 [revenue("invoice", "SEK", "1000"), revenue("credit_note", "SEK", "-250")],
             )
-        await asyncio.to_thread(upgrade, MIGRATIONS_DIR, url)
+        await database.to_head()
         async with sessions() as session, session.begin():
             await session.execute(insert(sales_intake), [intake("EUR", "0.5")])
         assert await as_summed(sessions) == {
             "EUR": {"intake_net": D("30.5")},
             "SEK": {"revenue_net": D("750"), "credited_net": D("250")},
         }
-    finally:
-        await engine.dispose()
