@@ -57,6 +57,8 @@ class DirectPlan:
     positions: tuple[str, ...]  # the parameters' names in $1, $2… order
     binds: tuple[Processor, ...]  # their bind processors, in the same order
     keys: tuple[str, ...]  # the result's columns (empty: the statement returns no rows)
+    # Where each position's value comes from (`_sources`), or None: `construct_params` decides.
+    sources: tuple[_Source, ...] | None = None
     # Their result processors, which depend on the types the server describes: learnt from the
     # first execution's description, as SQLAlchemy keeps a compiled statement's result metadata.
     results: tuple[Processor, ...] | None = None
@@ -71,6 +73,11 @@ class DirectPlan:
             )
             self.results = results if any(results) else None
         self.described = True
+
+
+# A position's value: the caller's parameter of that name, else (name None) a value the
+# statement itself holds; and its bind processor.
+_Source = tuple[str | None, Any, "Processor"]
 
 
 class _Unsupported:
@@ -130,13 +137,46 @@ def _compile(statement: Any, names: frozenset[str], dialect: Dialect) -> DirectP
     keys = tuple(column.keyname for column in columns)
     if len(set(keys)) != len(keys):
         return _UNSUPPORTED  # SQLAlchemy resolves duplicate names by column; this would not
+    processors_in_order = cast(tuple[Processor, ...], binds)  # _UNSUPPORTED ruled out above
     return DirectPlan(
         compiled=compiled,
         sql=compiled.string,
         positions=positions,
-        binds=cast(tuple[Processor, ...], binds),  # _UNSUPPORTED ruled out above
+        binds=processors_in_order,
         keys=keys,
+        sources=_sources(compiled, names, positions, processors_in_order),
     )
+
+
+def _sources(
+    compiled: SQLCompiler,
+    names: frozenset[str],
+    positions: tuple[str, ...],
+    binds: tuple[Processor, ...],
+) -> tuple[_Source, ...] | None:
+    """Where each position's value comes from, decided once for parameters named `names`, as
+    `construct_params` decides it on every call: a bind parameter takes the caller's value by
+    its key, else by its compiled name (the statement's own `params()` under the caller's),
+    else the value it was built with. None when a value must be worked out per call (a
+    callable) or a required one is missing (`construct_params` raises it, as callers know)."""
+    collected: Mapping[str, Any] = compiled._collected_params if compiled._collect_params else {}
+    found: dict[str, tuple[str | None, Any]] = {}
+    for bindparam, name in compiled.bind_names.items():
+        for wanted in (bindparam.key, name):
+            if wanted in names:
+                source: tuple[str | None, Any] = (wanted, None)
+                break
+            if wanted in collected:
+                source = (None, collected[wanted])
+                break
+        else:
+            if bindparam.required or bindparam.callable:
+                return None
+            source = (None, bindparam.value)
+        found[name] = source  # the last one wins, as in `construct_params`
+    if set(positions) - found.keys():
+        return None
+    return tuple((*found[position], bind) for position, bind in zip(positions, binds, strict=True))
 
 
 def _needs_sqlalchemy(compiled: SQLCompiler) -> bool:
@@ -466,7 +506,19 @@ def _watched(bind: Any) -> bool:
 
 
 def _arguments(plan: DirectPlan, params: Mapping[str, Any]) -> list[Any]:
-    values = plan.compiled.construct_params(params)
+    """The statement's positional arguments, processed for the driver. With its sources known
+    (almost every plan) the values are taken straight from `params`: `construct_params` walks
+    every bind parameter of the statement, ~0.3 µs each, on every call."""
+    sources = plan.sources
+    if sources is not None:
+        return [
+            (params[key] if key is not None else value)
+            if bind is None
+            else bind(params[key] if key is not None else value)
+            for key, value, bind in sources
+        ]
+    # Named as the positions are: SQLAlchemy's own positional execution does not escape them.
+    values = plan.compiled.construct_params(params, escape_names=False)
     return [
         value if bind is None else bind(value)
         for value, bind in zip((values[name] for name in plan.positions), plan.binds, strict=True)

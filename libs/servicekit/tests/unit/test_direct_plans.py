@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import inspect
 from decimal import Decimal
+from typing import Any
 
+import pytest
 from sqlalchemy import (
     Column,
     Integer,
@@ -14,7 +16,10 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    exc,
     insert,
+    literal,
+    literal_column,
     select,
     text,
 )
@@ -26,7 +31,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import (
 )
 from sqlalchemy.engine.interfaces import Dialect
 
-from servicekit.direct import DirectPlan, plan_of
+from servicekit.direct import DirectPlan, _arguments, plan_of
 
 metadata = MetaData()
 rows = Table(
@@ -80,6 +85,62 @@ def test_a_text_statement_is_planned_with_its_named_parameters_in_order() -> Non
     assert plan.positions == ("b", "a")
 
 
+def _planned(statement: Any, params: dict[str, Any]) -> DirectPlan:
+    plan_of(statement, params, DIALECT)
+    plan = plan_of(statement, params, DIALECT)
+    assert isinstance(plan, DirectPlan)
+    return plan
+
+
+def _as_sqlalchemy_builds_them(plan: DirectPlan, params: dict[str, Any]) -> list[Any]:
+    # As SQLAlchemy's execution context builds a positional statement's arguments.
+    values = plan.compiled.construct_params(params, escape_names=False)
+    return [
+        values[name] if bind is None else bind(values[name])
+        for name, bind in zip(plan.positions, plan.binds, strict=True)
+    ]
+
+
+def test_arguments_come_from_where_sqlalchemy_takes_them() -> None:
+    spaced = Column("a note", String)  # a name SQLAlchemy escapes in its bind names
+    table = Table("spaced", MetaData(), Column("id", String), spaced)
+    statement = (
+        select(rows.c.id, literal(7, Integer).label("seven"), literal_column("1"))
+        .where(
+            rows.c.n == bindparam("n"),
+            rows.c.id == bindparam("id"),
+            rows.c.note == bindparam("id"),  # one parameter in two places
+            rows.c.doc == bindparam("doc", type_=JSONB),
+            rows.c.n > bindparam("floor", 0),  # its own value unless given
+            rows.c.id.in_(select(table.c.id).where(table.c["a note"] == bindparam("a note"))),
+        )
+        .params(n=5)  # the statement's own value, under the caller's
+    )
+    for given in (
+        {"id": "a", "doc": {"k": [1, 2]}, "a note": "x"},
+        {"id": "b", "doc": None, "a note": "y", "n": 9, "floor": 3},
+    ):
+        plan = _planned(statement, given)
+        assert plan.sources is not None
+        assert _arguments(plan, given) == _as_sqlalchemy_builds_them(plan, given)
+    assert _arguments(plan, given)[plan.positions.index("n")] == 9
+
+
+def test_values_worked_out_per_call_or_missing_are_left_to_sqlalchemy() -> None:
+    calls = iter(range(100))
+    computed = select(rows.c.id).where(
+        rows.c.n == bindparam("n", callable_=lambda: next(calls), type_=Integer)
+    )
+    plan = _planned(computed, {})
+    assert plan.sources is None
+    assert _arguments(plan, {}) != _arguments(plan, {})  # a new value each time, as SQLAlchemy's
+    missing = select(rows.c.id).where(rows.c.n == bindparam("n"), rows.c.id == bindparam("id"))
+    plan = _planned(missing, {"n": 1})
+    assert plan.sources is None
+    with pytest.raises(exc.InvalidRequestError, match="'id'"):
+        _arguments(plan, {"n": 1})
+
+
 def test_the_sqlalchemy_internals_used_are_there() -> None:
     # The adapter's cursor coroutine that begins the transaction, prepares through the
     # connection's statement cache and translates errors; its rows and schema-cache stamp.
@@ -97,6 +158,9 @@ def test_the_sqlalchemy_internals_used_are_there() -> None:
     as_float = Numeric(asdecimal=False)._cached_result_processor(DIALECT, 1700)  # NUMERIC's OID
     assert as_float is not None
     assert as_float(Decimal("1.5")) == 1.5
+    assert isinstance(compiled.bind_names, dict)
+    assert isinstance(compiled.escaped_bind_names, dict)
+    assert isinstance(compiled._collect_params, bool)
     for attribute in (
         "insert_prefetch",
         "update_prefetch",
