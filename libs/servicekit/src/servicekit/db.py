@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -154,10 +155,23 @@ def make_engine(
     if plan_cache_mode != "auto":
         options["connect_args"] = {"server_settings": {"plan_cache_mode": plan_cache_mode}}
     engine = create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=max_overflow, **options
+        database_url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        json_serializer=json_column_text,
+        json_deserializer=orjson.loads,
+        **options,
     )
     event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
     return engine
+
+
+def json_column_text(value: Any) -> str:
+    """A JSON or JSONB column's value as the JSON text sent for it: the standard library's
+    `json.dumps` in what it accepts and writes (keys that are numbers, booleans or None as
+    their text), about ten times faster. It also writes what `json.dumps` refuses (dates,
+    UUIDs, dataclasses), and NaN as null, which PostgreSQL refuses in JSON text anyway."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _refuse_closed_connection(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from contracts import EventType, UnknownEventType, new_event
 from contracts.events import StockReleased
 from servicekit.consumer import RetryPolicy, parse_event
+from servicekit.db import json_column_text
 from servicekit.http import (
     Conflict,
     InvalidInput,
@@ -201,3 +202,17 @@ def test_scram_settings_reach_both_clients() -> None:
     assert isinstance(broker["security"], SASLScram512)
     assert "s3cret" not in repr(settings)
     assert settings.topic("orders.events") == "staging.orders.events"
+
+
+def test_json_columns_are_written_as_the_standard_library_would_read_them() -> None:
+    values: list[object] = [
+        {"street": "Hafenstraße 5", "lines": [1, 2.5, None, True], "nested": {"k": {}}},
+        {1: "a", 2.5: "b", None: "c", False: "d"},  # keys that are not text become text
+        ["x", {"y": []}],
+        None,
+    ]
+    for value in values:
+        assert json.loads(json_column_text(value)) == json.loads(json.dumps(value))
+    assert list(json.loads(json_column_text({"b": 1, "a": 2}))) == ["b", "a"]  # in the order given
+    with pytest.raises(TypeError):
+        json_column_text({"amount": Decimal("1.50")})  # money is text in JSON, never a float
