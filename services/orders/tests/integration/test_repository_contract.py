@@ -354,6 +354,62 @@ async def test_saving_an_order_without_its_lines_keeps_the_stored_lines(
     assert found.billing is Billing.INVOICED
 
 
+async def stored_totals(store: UnitOfWork, order: Order) -> tuple[D, D, D]:
+    found = await store.orders.summaries(OrderFilters(), limit=50, after=None)
+    [summary] = [summary for summary in found if summary.id == order.id]
+    return summary.net, summary.tax, summary.gross
+
+
+async def test_the_stored_totals_follow_the_lines_saved(store: UnitOfWork) -> None:
+    [acme] = await customers(store, "acme")
+    order = an_order(acme, 1, lines=lines("10.00", "20.00"))
+    await store.orders.add(order)
+    before = order.totals
+    read = await store.orders.get(order.id, for_update=True)
+    assert read is not None
+    read.confirm()
+    await store.orders.save(read)
+    assert await stored_totals(store, read) == (before.net, before.tax, before.gross)
+    read.lines[1].cancelled_quantity = D("1")  # one of 2.5 no longer delivered: a lower total
+    await store.orders.save(read, lines=True)
+    after = read.totals
+    assert after.gross < before.gross
+    assert await stored_totals(store, read) == (after.net, after.tax, after.gross)
+    read.lines = [*read.lines, *lines("5.00")[:1]]
+    read.lines[-1].line_no = 3
+    await store.orders.save(read, lines=True)
+    more = read.totals
+    assert await stored_totals(store, read) == (more.net, more.tax, more.gross)
+
+
+async def test_a_save_that_changed_no_line_does_not_sum_the_lines_again(
+    store: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not isinstance(store, SqlUnitOfWork):
+        pytest.skip("what a save writes is the SQL adapter's concern")
+    [acme] = await customers(store, "acme")
+    order = an_order(acme, 1, lines=lines("10.00", "20.00"))
+    await store.orders.add(order)
+    read = await store.orders.get(order.id, for_update=True)
+    assert read is not None
+    summed: list[Order] = []
+    worked_out = Order.totals
+
+    def counted(self: Order) -> Any:
+        summed.append(self)
+        return worked_out.fget(self) if worked_out.fget else None
+
+    monkeypatch.setattr(Order, "totals", property(counted))
+    read.confirm()
+    read.stock_reserved()
+    await store.orders.save(read)
+    await store.orders.save(read)
+    assert summed == []
+    read.lines[0].quantity = D("3")
+    await store.orders.save(read)
+    assert summed == [read]
+
+
 async def test_unknown_orders_are_none(store: UnitOfWork) -> None:
     assert await store.orders.get(new_id()) is None
     assert await store.orders.get("SO-2026-000001") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -37,6 +38,7 @@ from orders.adapters.children import replace_lines
 from orders.adapters.customers import keep_read_along, read_along
 from orders.adapters.ownership import ownership_conditions
 from orders.adapters.rows import (
+    StoredTotals,
     approval_from_json,
     approval_to_json,
     canonical_id,
@@ -69,7 +71,9 @@ SORT_COLUMNS = {
 }
 
 
-def _header_values(order: Order) -> dict[str, Any]:
+def _header_values(order: Order, totals: StoredTotals | None = None) -> dict[str, Any]:
+    """The header's columns; `totals` (net, tax, gross) when they are known to be the lines'
+    (`_PricedAs`), else the order's worked out."""
     return {
         "number": order.number,
         "customer_id": order.customer_id,
@@ -77,7 +81,7 @@ def _header_values(order: Order) -> dict[str, Any]:
         "fulfilment": order.fulfilment.value,
         "billing": order.billing.value,
         "order_date": order.order_date,
-        **content_values(order),
+        **content_values(order, totals),
         "external_reference": order.external_reference,
         "contract_number": order.contract_number,
         "quote_id": order.quote_id,
@@ -338,9 +342,46 @@ def _save_statement(shape: SaveShape) -> Executable:
 # The ids of an order's documents and shipments as stored: (documents, shipments).
 Stored = tuple[frozenset[str], frozenset[str]]
 
+
+def _pricing_inputs(order: Order) -> tuple[object, ...]:
+    """Every object an order's totals are worked out from: its currency, and each line with
+    the inputs of its amounts (`Line.amounts`)."""
+    inputs: list[object] = [order.currency]
+    for line in order.lines:
+        inputs += (
+            line,
+            line.quantity,
+            line.cancelled_quantity,
+            line.unit_price,
+            line.discount_percent,
+            line.tax_rate,
+            line.currency,
+        )
+    return tuple(inputs)
+
+
+@dataclass(frozen=True, slots=True)
+class _PricedAs:
+    """The totals stored with an order's header, and the objects they were worked out from:
+    while an order holds those very objects (by identity, as `Order.totals`'s memo compares
+    them; a changed line or amount is another object), a save writes the stored totals again
+    instead of summing the lines anew."""
+
+    inputs: tuple[object, ...]
+    totals: StoredTotals
+
+    def of(self, order: Order) -> StoredTotals | None:
+        inputs = _pricing_inputs(order)
+        if len(inputs) == len(self.inputs) and all(map(operator.is_, inputs, self.inputs)):
+            return self.totals
+        return None
+
+
 # Where the orders of a consumed batch wait for its handlers (`read_ahead`): a memo of its
 # transaction, forgotten with it and when a savepoint rolls back.
 _READ_AHEAD, _BATCH = "orders.read_ahead", "batch"
+# The totals stored with the orders the transaction read or wrote (`_PricedAs`, by id).
+_PRICED = "orders.priced"
 # The external references the transaction found no order has (`absent_references`), as
 # `{"absent": set}`: until an order is written with one.
 _ABSENT_REFERENCES = "orders.absent_references"
@@ -367,10 +408,12 @@ class _Copy:
             return True  # as read, and not handed out since
         header, documents = self.saved
         order = self.order
+        # The totals follow from the lines and the currency, compared here on their own.
+        totals = (header["net_total"], header["tax_total"], header["gross_total"])
         return (
             tuple(order.documents) == documents
             and order.shipment_ids == self.stored[1]
-            and {"id": order.id, **_header_values(order)} == header
+            and {"id": order.id, **_header_values(order, totals)} == header
             and {line[0]: line for line in _line_rows(order)} == self.lines
         )
 
@@ -417,7 +460,7 @@ class SqlOrderRepository(SqlRepository):
         `add_parts(shape)` with them (the booking of the order's first event: one round trip
         for both). The order counts as stored from now on."""
         self._written(order)
-        values = {"id": order.id, **_header_values(order)}
+        values = {"id": order.id, **_header_values(order, self._totals_to_write(order))}
         parameters = {_HEADER_PREFIX + name: value for name, value in values.items()}
         lines = [line_values("order_id", order.id, line, order_lines) for line in order.lines]
         documents, shipments = self._new_children(order)
@@ -524,7 +567,7 @@ class SqlOrderRepository(SqlRepository):
         statement of the transaction)."""
         if lines:
             await self._save_lines(order)
-        values = {"id": order.id, **_header_values(order)}
+        values = {"id": order.id, **_header_values(order, self._totals_to_write(order))}
         parameters = {_HEADER_PREFIX + name: value for name, value in values.items()}
         documents, shipments = self._new_children(order)
         if documents:
@@ -549,6 +592,27 @@ class SqlOrderRepository(SqlRepository):
 
     async def of_quote(self, quote_id: str) -> list[OrderRef]:
         return (await orders_of_quotes(self.session, [quote_id]))[quote_id]
+
+    def _totals_to_write(self, order: Order) -> StoredTotals:
+        """The totals stored with the order, while its lines are the ones they were worked out
+        from (most events change no line: their saves then sum none); else its totals worked
+        out, remembered with what they were worked out from."""
+        priced = self._priced()
+        known = priced.get(order.id)
+        stored = None if known is None else known.of(order)
+        if stored is not None:
+            return stored
+        worked_out = order.totals
+        totals = (worked_out.net, worked_out.tax, worked_out.gross)
+        priced[order.id] = _PricedAs(_pricing_inputs(order), totals)
+        return totals
+
+    def _priced(self) -> dict[str, _PricedAs]:
+        """The totals stored with the orders the transaction read or wrote, by id: a memo of
+        the transaction, since each handler of a batch has a repository of its own and may be
+        handed an order another one read (`read_ahead`)."""
+        priced: dict[str, _PricedAs] = transaction_memo(self.session, _PRICED)
+        return priced
 
     def _new_children(self, order: Order) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The rows of the documents and of the shipments added since the order was read (all
@@ -625,7 +689,7 @@ class SqlOrderRepository(SqlRepository):
             documents[order_id] = [Document(*document) for document in child.child_documents]
             shipments[order_id] = set(child.child_shipments)
             self._remember(order_id, documents[order_id], shipments[order_id])
-        return [
+        assembled = [
             Order(
                 id=row.id,
                 number=row.number,
@@ -665,6 +729,12 @@ class SqlOrderRepository(SqlRepository):
             )
             for row in rows
         ]
+        priced = self._priced()
+        for order, row in zip(assembled, rows, strict=True):
+            priced[order.id] = _PricedAs(
+                _pricing_inputs(order), (row.net_total, row.tax_total, row.gross_total)
+            )
+        return assembled
 
 
 def _line_rows(order: Order) -> list[tuple[Any, ...]]:

@@ -114,12 +114,20 @@ def approval_from_json(data: dict[str, Any] | None) -> Approval | None:
     )
 
 
-def content_values(source: Any) -> dict[str, Any]:
-    """The columns orders and quotes share (their content and totals)."""
+# An order's or quote's totals as its header stores them: net, tax, gross.
+StoredTotals = tuple[Decimal, Decimal, Decimal]
+
+
+def content_values(source: Any, totals: StoredTotals | None = None) -> dict[str, Any]:
+    """The columns orders and quotes share (their content and totals); `totals` when the
+    caller knows them to be the source's, else the source's worked out."""
     terms: PaymentTerms | None = source.payment_terms
     opportunity: OpportunityRef | None = source.opportunity
     recurring: Recurring | None = source.recurring
-    totals: Totals = source.totals
+    if totals is None:
+        worked_out: Totals = source.totals
+        totals = (worked_out.net, worked_out.tax, worked_out.gross)
+    net, tax, gross = totals
     return {
         "currency": source.currency,
         "contact": source.contact,
@@ -137,9 +145,9 @@ def content_values(source: Any) -> dict[str, Any]:
         "recurring_frequency": recurring.frequency.value if recurring else None,
         "recurring_start": recurring.start if recurring else None,
         "recurring_end": recurring.end if recurring else None,
-        "net_total": totals.net,
-        "tax_total": totals.tax,
-        "gross_total": totals.gross,
+        "net_total": net,
+        "tax_total": tax,
+        "gross_total": gross,
     }
 
 
