@@ -170,7 +170,8 @@ def json_column_text(value: Any) -> str:
     """A JSON or JSONB column's value as the JSON text sent for it: the standard library's
     `json.dumps` in what it accepts and writes (keys that are numbers, booleans or None as
     their text), about ten times faster. It also writes what `json.dumps` refuses (dates,
-    UUIDs, dataclasses), and NaN as null, which PostgreSQL refuses in JSON text anyway."""
+    UUIDs, dataclasses), and NaN as null, which PostgreSQL refuses in JSON text anyway; it
+    refuses an integer beyond 64 bits, which `orjson.loads` would read back as a float."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

@@ -216,3 +216,5 @@ def test_json_columns_are_written_as_the_standard_library_would_read_them() -> N
     assert list(json.loads(json_column_text({"b": 1, "a": 2}))) == ["b", "a"]  # in the order given
     with pytest.raises(TypeError):
         json_column_text({"amount": Decimal("1.50")})  # money is text in JSON, never a float
+    with pytest.raises(TypeError):
+        json_column_text({"count": 2**64})  # read back, it would be a float
