@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict
 from datetime import datetime
@@ -27,11 +28,17 @@ from orders.domain.order import Approval
 from orders.domain.totals import ZERO, Totals
 from servicekit.mapping import copied_or_none
 
+# An id already in the canonical form (what the suite itself writes) is its own answer: parsing
+# it for every event was 3 % of applying one.
+_CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 
 def canonical_id(value: object) -> str | None:
     """The canonical form of a UUID id, or None: anything else names nothing here."""
     if not isinstance(value, str):
         return None
+    if _CANONICAL_ID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
