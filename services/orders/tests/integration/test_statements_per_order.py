@@ -440,11 +440,19 @@ async def test_a_subscription_made_just_before_gets_the_next_event(uow: SqlUnitO
     await uow.note_received(stale, summary="Stale", order_id=order.id, stale=True)
 
     deliveries = await uow.session.execute(
-        select(webhook_deliveries.c.event_id, webhook_deliveries.c.order_id).where(
-            webhook_deliveries.c.subscription_id == subscription.id
-        )
+        select(
+            webhook_deliveries.c.event_id,
+            webhook_deliveries.c.order_id,
+            webhook_deliveries.c.payload,
+        ).where(webhook_deliveries.c.subscription_id == subscription.id)
     )
-    assert deliveries.all() == [(first.id, order.id)]  # a stale event is not sent
+    # A stale event is not sent; the one sent is the event byte for byte as it would be dumped,
+    # and the timeline keeps its data.
+    assert deliveries.all() == [(first.id, order.id, first.model_dump_json())]
+    data = await uow.session.scalar(
+        select(order_timeline.c.data).where(order_timeline.c.event_id == first.id)
+    )
+    assert data == first.data.model_dump(mode="json")
 
 
 async def test_a_reaction_to_a_received_event_takes_few_statements(uow: SqlUnitOfWork) -> None:

@@ -33,6 +33,7 @@ from orders.domain.order import Order
 from orders.service_layer.events import SOURCE
 from orders.service_layer.unit_of_work import TimelineEntry
 from servicekit.auth import current_actor
+from servicekit.db import json_column_text
 from servicekit.direct import execute_one_later
 from servicekit.mapping import copied
 from servicekit.observability import ORDER_STAGE_SECONDS, pipeline_stage_of
@@ -206,6 +207,10 @@ class SqlTimeline:
         # and when the stage it ends started: in the statement that books it.
         deliveries = not stale and wants_deliveries(event)
         stage = None if stale or order_id is None else pipeline_stage_of(event)
+        # Dumped once when it has deliveries: the timeline keeps its data, a delivery its JSON
+        # (the text `model_dump_json` writes). Dumping the two apart was 6 % of applying one.
+        dumped = event.model_dump(mode="json") if deliveries else None
+        data = event.data.model_dump(mode="json") if dumped is None else dumped["data"]
         parameters: dict[str, Any] = {
             "order_id": order_id,
             "quote_id": quote_id,
@@ -215,14 +220,19 @@ class SqlTimeline:
             "occurred_at": event.time,
             "summary": summary[:500],
             "actor": event.actor,
-            "data": event.data.model_dump(mode="json"),
+            "data": data,
             "stale": stale,
         }
         if numbered_by is None:
             parameters["sequence"] = event.sequence
-        if deliveries:
+        if dumped is not None:
             subject = order_id or quote_id
-            parameters |= delivery_parameters(event, subject, numbered=numbered_by is not None)
+            parameters |= delivery_parameters(
+                event,
+                subject,
+                numbered=numbered_by is not None,
+                payload=json_column_text(dumped),
+            )
         if stage is not None:
             parameters["started_by"] = stage[1]
         shape = None

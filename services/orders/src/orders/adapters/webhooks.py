@@ -95,18 +95,23 @@ def deliveries_of(when: ColumnElement[bool], payload: ColumnElement[str] | None 
 
 
 def delivery_parameters(
-    event: CloudEvent[Any], subject: str | None, *, numbered: bool = False
+    event: CloudEvent[Any],
+    subject: str | None,
+    *,
+    numbered: bool = False,
+    payload: str | None = None,
 ) -> dict[str, Any]:
     """The parameters of `deliveries_of` for `event` about `subject`; if `numbered`, its JSON
     is cut where the number the statement gives it goes (`servicekit.outbox.numbered_payload`
-    with the prefix `delivery_payload`)."""
+    with the prefix `delivery_payload`). `payload`: its JSON if the caller has it already."""
     parameters = {
         "delivery_event_id": event.id,
         "delivery_event_type": event.type,
         "delivery_subject": subject,
         "delivery_types": [event.type],
     }
-    payload = event.model_dump_json()
+    if payload is None:
+        payload = event.model_dump_json()
     if not numbered:
         return parameters | {"delivery_payload": payload}
     head, tail = cut_at_sequence(payload)
