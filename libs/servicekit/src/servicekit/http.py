@@ -332,6 +332,8 @@ async def idempotent(
     for `ttl` (default: the service's setting, see `idempotency_ttl`); after that it counts as
     new. Call inside the creating transaction, so the stored response commits with what it
     created. A key reused with a different body is refused (422) rather than silently ignored.
+    A model that `create` answers with comes back dumped once, as JSON text (`DumpedJson`); a
+    retry gets the stored JSON read back. `json_answer` makes either the HTTP answer.
     When two requests race with one key, the second fails on the primary key at flush and its
     transaction rolls back: nothing is created twice.
     """
@@ -339,7 +341,8 @@ async def idempotent(
     from servicekit.auth import current_actor
 
     if key is None:
-        return await create()
+        status, response = await create()
+        return status, _dumped(response)
     if not 1 <= len(key) <= 200:
         raise InvalidInput.field("header.Idempotency-Key", "must be 1 to 200 characters")
     statements = _idempotency_statements(metadata.tables["idempotency_keys"])
@@ -362,6 +365,7 @@ async def idempotent(
             )
         return stored.status_code, stored.body
     status, response = await create()
+    response = _dumped(response)
     await session.execute(
         statements.remember,
         {
@@ -369,13 +373,38 @@ async def idempotent(
             "key": key,
             "fingerprint": fingerprint,
             "status_code": status,
-            # A model dumps itself to JSON in one pass; jsonable_encoder would walk it again.
-            "body_json": response.model_dump_json(by_alias=True)
-            if isinstance(response, BaseModel)
-            else json_text(response),
+            "body_json": response.text if isinstance(response, DumpedJson) else json_text(response),
         },
     )
     return status, response
+
+
+class DumpedJson(NamedTuple):
+    """A response already written as JSON text (`idempotent`'s answer for a model)."""
+
+    text: str
+
+
+def _dumped(response: Any) -> Any:
+    """A model as its JSON text, dumped in one pass: that text is both what is stored and what
+    is answered (`json_answer`), with no dict between and no second encoding. Anything else
+    as it is."""
+    if isinstance(response, BaseModel):
+        return DumpedJson(response.model_dump_json(by_alias=True))
+    return response
+
+
+def json_answer(status: int, content: Any) -> JSONResponse:
+    """The HTTP answer with `idempotent`'s status and content: text dumped already sent as it
+    is, anything else (a stored response read back, a JSON value) encoded as JSON."""
+    return _JsonAnswer(content, status_code=status)
+
+
+class _JsonAnswer(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        if isinstance(content, DumpedJson):
+            return content.text.encode()
+        return super().render(content)
 
 
 # --- cursor pagination ------------------------------------------------------------------------

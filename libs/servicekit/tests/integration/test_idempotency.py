@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.auth import acting_as
 from servicekit.db import make_engine, make_sessionmaker, new_metadata
-from servicekit.http import IDEMPOTENCY_TTL_INFO, InvalidInput, idempotent
+from servicekit.http import (
+    IDEMPOTENCY_TTL_INFO,
+    DumpedJson,
+    InvalidInput,
+    idempotent,
+    json_answer,
+)
 from servicekit.testing import TemporaryDatabases
 
 
@@ -182,9 +189,41 @@ async def test_a_retry_gets_the_stored_response_as_json(
         )
 
     async with notes.sessionmaker() as session, session.begin():
-        assert await create(session) == (201, response)
+        first = await create(session)
     async with notes.sessionmaker() as session, session.begin():
         assert await create(session) == (201, response if stored is None else stored)
+    if isinstance(response, BaseModel):
+        # The model is dumped once: that text is what is stored and what is answered.
+        assert first == (201, DumpedJson(response.model_dump_json(by_alias=True)))
+        assert json.loads(first[1].text) == stored
+    else:
+        assert first == (201, response)
+
+
+async def test_without_a_key_a_model_is_answered_as_its_json_text(notes: Notes) -> None:
+    note = NoteRead(id="n-1", text="Zoë", created_on=date(2026, 12, 1), weight=Decimal("1.5"))
+    async with notes.sessionmaker() as session, session.begin():
+        answered = await idempotent(
+            session,
+            notes.metadata,
+            scope="notes",
+            key=None,
+            body={},
+            create=lambda: _answer(note),
+        )
+    assert answered == (201, DumpedJson(note.model_dump_json(by_alias=True)))
+
+
+def test_an_answer_dumped_already_is_sent_as_it_is_and_anything_else_as_json() -> None:
+    text = '{"id":"n-1","text":"Zoë"}'
+    dumped = json_answer(201, DumpedJson(text))
+    assert (dumped.status_code, dumped.body, dumped.media_type) == (
+        201,
+        text.encode(),
+        "application/json",
+    )
+    stored = json_answer(200, {"id": "n-1", "text": "Zoë"})
+    assert (stored.status_code, stored.body) == (200, text.encode())
 
 
 async def _answer(response: Any) -> tuple[int, Any]:

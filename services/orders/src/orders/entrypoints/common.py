@@ -26,7 +26,7 @@ from orders.service_layer.quotes import QuoteNotFound
 from servicekit.api import ErrorTable, described_problems, problem_responses, problems_from
 from servicekit.auth import Forbidden, Role, require
 from servicekit.concurrency import entity_tag, require_match, tagged
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound, idempotent, json_answer
 from servicekit.pagination import keys, text
 from servicekit.runtime import runtime_of
 
@@ -251,10 +251,10 @@ async def created_once(
     Idempotency-Key gets that again."""
 
     async def respond(uow: SqlUnitOfWork) -> tuple[int, Any]:
-        return 201, (await create(uow)).model_dump(mode="json")
+        return 201, await create(uow)
 
     status, content = await _once(request, respond, scope=scope, key=key, body=body)
-    return JSONResponse(content, status_code=status)
+    return json_answer(status, content)
 
 
 async def changed_once(
