@@ -20,7 +20,7 @@ from documents.service_layer.unit_of_work import UnitOfWork
 from servicekit import concurrency
 from servicekit.api import ErrorTable, problems_from
 from servicekit.auth import Role, require
-from servicekit.http import Conflict, NotFound, idempotent
+from servicekit.http import Conflict, NotFound, idempotent, json_answer
 from servicekit.pagination import aware_datetime, cursor_position, text
 from servicekit.runtime import runtime_of
 
@@ -89,7 +89,7 @@ async def create_once(
         async def created() -> tuple[int, Any]:
             with problems_from(REFUSALS):
                 read = await create(SqlUnitOfWork(session))
-            return status, read.model_dump(mode="json")
+            return status, read  # dumped once by `idempotent`
 
         code, content = await idempotent(
             session,
@@ -99,7 +99,7 @@ async def create_once(
             body=body,
             create=created,
         )
-    return JSONResponse(content, status_code=code)
+    return json_answer(code, content)
 
 
 # --- stored files -------------------------------------------------------------------------------

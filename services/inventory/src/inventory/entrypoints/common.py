@@ -27,7 +27,7 @@ from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.warehouses import UnknownTransfer, WarehouseNotFound
 from servicekit.api import ErrorTable, Storable, described_problems, problems_from
 from servicekit.auth import Role, require
-from servicekit.http import Conflict, InvalidInput, NotFound, idempotent
+from servicekit.http import Conflict, InvalidInput, NotFound, idempotent, json_answer
 from servicekit.runtime import Runtime, runtime_of
 
 # --- dependencies -------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ async def create_once(
         async def created() -> tuple[int, Any]:
             with problems_from(REFUSALS):
                 read = await create(SqlUnitOfWork(session))
-            return 201, read.model_dump(mode="json")
+            return 201, read  # dumped once by `idempotent`
 
         return await idempotent(
             session,
@@ -131,7 +131,7 @@ async def create_once(
         )
 
     status, content = await in_transaction(runtime.sessionmaker, attempt)
-    return JSONResponse(content, status_code=status)
+    return json_answer(status, content)
 
 
 # --- body pieces --------------------------------------------------------------------------------
