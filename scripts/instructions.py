@@ -1,0 +1,308 @@
+"""The instructions one path of orders executes, counted by callgrind, for this checkout and
+another: a before/after figure that the machine's drift does not move.
+
+The CPU time of a whole bench, or of one process, moved by a quarter to a third within an hour
+on the shared machine this suite is measured on (docs/performance.md), more than most changes
+move it. The instructions a process executes for the same work hardly move at all from one run to
+the next, so a change of a few per cent shows. They are not time: an instruction that misses the
+cache costs more than one that does not, and the kernel's work (sending to PostgreSQL) is not
+counted. So this is evidence that a change does less work, and the benches still say what it is
+worth.
+
+Paths, each run in one process on the running stack's databases, every transaction rolled back so
+each run starts from the same rows:
+
+- `apply`: orders' own consumer, built by its runtime, applies `stock.reserved` to orders that
+  wait for stock, in batches of 100, as it applies a backlog after a receipt;
+- `create`: orders' API (its app, in the process, over ASGI) creates orders as `POST /orders`
+  with an Idempotency-Key, as the bench's creates do (the in-process client is counted too).
+
+Usage, with the stack up (`make up`) and valgrind installed (`apt-get install valgrind`):
+
+    uv run python scripts/instructions.py create
+    git worktree add ../before <commit>
+    (cd ../before && uv sync --frozen --python /usr/bin/python3.11)
+    uv run python scripts/instructions.py apply --other ../before --pairs 2
+
+The first run makes what the paths need and keeps it: a product with no stock and a customer
+whose orders for it wait (`apply` confirms as many as it applies events to), and their catalogue
+entry. Each measurement warms the path up first and counts only the measured passes (callgrind
+started with its instrumentation off, switched on and off by the process itself). Under callgrind
+a process runs about forty times slower: a path of 200 takes a minute or two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from collections import namedtuple
+from pathlib import Path
+from typing import Any
+
+from bench import Api, order_content
+
+HERE = Path(__file__).resolve().parent.parent
+SKU = "INSTRUMENTS-WAITING"  # no stock, ever: its confirmed orders wait for it
+CUSTOMER = "Instruments customer"
+COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+# --- what the paths need (over HTTP, this checkout) ----------------------------------------------
+
+
+async def prepare(orders_needed: int) -> str:
+    """The customer's id, once the product is known to orders and, if `orders_needed`, that
+    many of its orders wait for stock."""
+    orders, inventory = Api("orders", "sales", 8), Api("inventory", "warehouse", 2)
+    try:
+        await inventory.call(
+            "PUT",
+            f"/products/{SKU}",
+            json={"name": "Instruments: never in stock", "kind": "product"},
+        )
+        for _ in range(120):
+            if await orders.status(f"/items/{SKU}") == 200:
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise SystemExit(f"orders never learnt of {SKU}: is the stack's inventory running?")
+        customer = await customer_id(orders)
+        if orders_needed:
+            await waiting_orders(orders, customer, orders_needed)
+        return customer
+    finally:
+        await orders.aclose()
+        await inventory.aclose()
+
+
+async def customer_id(orders: Api) -> str:
+    found = await orders.call("GET", "/customers", params={"q": CUSTOMER, "limit": 1})
+    if found["items"]:
+        return str(found["items"][0]["id"])
+    body = {
+        "name": CUSTOMER,
+        "email": "instruments@example.com",
+        "billing_address": {
+            "line1": "Calle Mayor 1",
+            "postal_code": "28013",
+            "city": "Madrid",
+            "country": "ES",
+        },
+    }
+    return str((await orders.call("POST", "/customers", json=body))["id"])
+
+
+async def waiting_orders(orders: Api, customer: str, wanted: int) -> None:
+    """Confirms orders of the product until `wanted` of the customer's wait for it."""
+    path = f"/customers/{customer}/orders"
+    params = {"fulfilment": "backordered", "view": "summary"}
+    waiting = len(await orders.pages(path, params))
+    if waiting < wanted:
+        print(f"confirming {wanted - waiting} orders for the product with no stock")
+
+        async def one() -> None:
+            body = {"customer_id": customer, **order_content(SKU)}
+            created = await orders.call("POST", "/orders", json=body)
+            await orders.call("POST", f"/orders/{created['id']}/confirm")
+
+        await asyncio.gather(*(one() for _ in range(wanted - waiting)))
+    for _ in range(600):  # inventory answers each with a backorder
+        if len(await orders.pages(path, params)) >= wanted:
+            return
+        await asyncio.sleep(0.5)
+    raise SystemExit(f"fewer than {wanted} orders of {SKU} were backordered within 5 minutes")
+
+
+# --- one measurement (a child process, under callgrind, with a checkout's code) ------------------
+
+
+def instrumentation(on: bool) -> None:
+    """Callgrind counts from here (`on`) or no more: the process switches it itself."""
+    command = ["callgrind_control", "--instr=on" if on else "--instr=off", str(os.getpid())]
+    subprocess.run(command, check=True, capture_output=True)  # noqa: S603 - valgrind's own tool
+
+
+def roll_back_every_transaction() -> None:
+    """Every outer transaction ends in a rollback where it would commit: each run starts from
+    the same rows, and the paths change nothing."""
+    from sqlalchemy.ext.asyncio.session import AsyncSessionTransaction
+
+    commit_or_rollback = AsyncSessionTransaction.__aexit__
+
+    async def rolled_back(self: Any, kind: Any, error: Any, trace: Any) -> None:
+        if kind is None and not self.nested:
+            await self.rollback()
+            return
+        await commit_or_rollback(self, kind, error, trace)
+
+    AsyncSessionTransaction.__aexit__ = rolled_back  # type: ignore[method-assign,assignment]
+
+
+async def measure_apply(count: int, customer: str) -> None:
+    from sqlalchemy import text
+
+    from contracts import EventType, new_event
+    from contracts.events import StockReserved
+    from orders.bootstrap import build_spec
+    from servicekit.cli import tune_the_collector
+    from servicekit.runtime import Runtime
+
+    runtime = Runtime(build_spec(), api=False, worker=True)
+    [consumer] = [c for c in runtime.consumers if c.topic_name.endswith("inventory.events")]
+    query = text(
+        "SELECT id FROM orders WHERE customer_id = :customer AND status = 'open'"
+        " AND fulfilment = 'backordered' ORDER BY id LIMIT :count"
+    )
+    async with runtime.sessionmaker() as session:
+        ids = (await session.execute(query, {"customer": customer, "count": count})).scalars()
+        order_ids = [str(order_id) for order_id in ids]
+    if len(order_ids) < count:
+        raise SystemExit(f"{len(order_ids)} orders wait for {SKU}, not {count}")
+    record = namedtuple("record", "topic partition offset key value headers timestamp")
+    records = []
+    for offset, order_id in enumerate(order_ids, start=10**9):
+        data = StockReserved.model_validate(
+            {"order_id": order_id, "lines": [{"sku": SKU, "quantity": "1"}]}
+        )
+        event = new_event(EventType.STOCK_RESERVED, data, source="/inventory", subject=order_id)
+        event = event.model_copy(update={"sequence": offset})
+        value = event.model_dump_json().encode()
+        records.append(
+            record("inventory.events", offset % 6, offset, order_id.encode(), value, [], 0)
+        )
+    batches = [records[start : start + 100] for start in range(0, len(records), 100)]
+    tune_the_collector()  # as the service's process does
+    for batch in batches:  # warm: the same events, applied and rolled back
+        await consumer.process_batch(batch)
+    instrumentation(on=True)
+    for batch in batches:
+        await consumer.process_batch(batch)
+    instrumentation(on=False)
+    await runtime.engine.dispose()
+
+
+async def measure_create(count: int, customer: str) -> None:
+    import httpx
+
+    from orders.bootstrap import build_spec
+    from servicekit.auth import AuthSettings, mint_token
+    from servicekit.cli import tune_the_collector
+    from servicekit.runtime import Runtime
+
+    runtime = Runtime(build_spec(), api=True, worker=False)
+    app = runtime.create_app()
+    for hook in runtime.spec.on_startup:
+        await hook(runtime)
+    auth = AuthSettings()
+    assert auth.dev_secret is not None, "AUTH_DEV_SECRET is set by deploy/local/env.sh"
+    token = mint_token(
+        auth.dev_secret.get_secret_value(),
+        subject="instruments",
+        roles=["sales"],
+        issuer=auth.issuer,
+        audience=auth.audience,
+        ttl_seconds=3600,
+    )
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://orders",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = {"customer_id": customer, **order_content(SKU)}
+
+    async def create() -> None:
+        answer = await client.post(
+            "/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json=body
+        )
+        if answer.status_code != 201:
+            raise SystemExit(f"a create answered {answer.status_code}: {answer.text}")
+
+    tune_the_collector()
+    for _ in range(count):  # warm
+        await create()
+    instrumentation(on=True)
+    for _ in range(count):
+        await create()
+    instrumentation(on=False)
+    await client.aclose()
+    await runtime.engine.dispose()
+    await runtime.numbering_engine.dispose()
+
+
+def child(path: str, count: int, customer: str) -> None:
+    roll_back_every_transaction()
+    measure = measure_apply if path == "apply" else measure_create
+    asyncio.run(measure(count, customer))
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def counted(checkout: Path, path: str, count: int, customer: str) -> int:
+    """Instructions per unit of `path` with `checkout`'s code (one process under callgrind)."""
+    python = checkout / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(f"{checkout} has no .venv: run `uv sync --frozen` there first")
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        "--callgrind-out-file=/dev/null",
+        str(python),
+        str(Path(__file__).resolve()),
+        "--child",
+        path,
+        "--count",
+        str(count),
+        "--customer",
+        customer,
+    ]
+    # The same hash seed on both sides: sets and dicts of strings iterate the same way.
+    environment = os.environ | {"PYTHONHASHSEED": "0"}
+    done = subprocess.run(  # noqa: S603 - this script, under valgrind
+        command, cwd=checkout, env=environment, capture_output=True, text=True
+    )
+    found = COLLECTED.findall(done.stderr)
+    if done.returncode != 0 or not found:
+        raise SystemExit(f"the measurement failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return int(found[-1]) // count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", choices=["apply", "create"])
+    parser.add_argument("--count", type=int, default=200, help="events or creates counted")
+    parser.add_argument("--other", type=Path, help="another checkout, measured in turn")
+    parser.add_argument("--pairs", type=int, default=1, help="measurements of each checkout")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--customer", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.path, args.count, args.customer)
+        return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    customer = asyncio.run(prepare(args.count if args.path == "apply" else 0))
+    sides = [("this checkout", HERE)]
+    if args.other is not None:
+        sides.append(("other", args.other.resolve()))
+    figures: dict[str, list[int]] = {label: [] for label, _ in sides}
+    unit = "event" if args.path == "apply" else "create"
+    for _ in range(args.pairs):
+        for label, checkout in sides:
+            figure = counted(checkout, args.path, args.count, customer)
+            figures[label].append(figure)
+            print(f"{time.strftime('%H:%M:%S')} {label}: {figure:,} instructions per {unit}")
+    if args.other is not None:
+        ours, theirs = min(figures["this checkout"]), min(figures["other"])
+        print(f"this checkout / other: {ours / theirs:.4f} (fewest of each)")
+
+
+if __name__ == "__main__":
+    main()
