@@ -416,6 +416,31 @@ async def test_unknown_orders_are_none(store: UnitOfWork) -> None:
     assert await store.orders.find_by_external_reference("EXT-404") is None
 
 
+async def test_a_read_orders_lines_are_its_own_and_priced_in_its_currency(
+    store: UnitOfWork,
+) -> None:
+    [acme] = await customers(store, "acme")
+    euros = an_order(acme, 1, lines=lines("12.5", "0.125"))
+    yen = replace(an_order(acme, 2, lines=lines("1235")), currency="JPY")
+    for order in (euros, yen):
+        await store.orders.add(order)
+
+    read_euros, read_yen = await store.orders.get(euros.id), await store.orders.get(yen.id)
+    assert read_euros is not None
+    assert read_yen is not None
+    # Unit prices as the currency writes them (its decimals at least, no zeros beyond them),
+    # each line priced in the order's currency.
+    assert [str(line.unit_price) for line in read_euros.lines] == ["12.50", "0.125"]
+    assert [str(line.unit_price) for line in read_yen.lines] == ["1235"]
+    assert [line.currency for line in read_euros.lines + read_yen.lines] == ["EUR"] * 2 + ["JPY"]
+    assert read_yen.totals == yen.totals
+    # A line changed on one order read changes no other order's.
+    again = await store.orders.get(euros.id)
+    assert again is not None
+    read_euros.lines[0].shipped_quantity += 1
+    assert again.lines[0].shipped_quantity == euros.lines[0].shipped_quantity
+
+
 async def test_an_order_is_found_by_its_external_reference(store: UnitOfWork) -> None:
     [acme] = await customers(store, "acme")
     order = an_order(acme, 1, external_reference="EXT-9")

@@ -55,7 +55,6 @@ from orders.adapters.tables import (
     order_shipments,
     orders,
 )
-from orders.domain.content import Line
 from orders.domain.order import Billing, Document, Fulfilment, Order, OrderStatus, OrderSummary
 from orders.domain.quote import OrderRef
 from orders.service_layer.ports import Direction, OrderFilters, OrderSort, Position
@@ -689,13 +688,12 @@ class SqlOrderRepository(SqlRepository):
 
     def _assembled(self, rows: Sequence[Row[Any]], children: Sequence[Row[Any]]) -> list[Order]:
         """Orders from their header rows and their children's (`_children_of`, by `id`)."""
-        lines: dict[str, list[Line]] = {}
+        lines: dict[str, list[_LineRow]] = {}
         documents: dict[str, list[Document]] = {}
         shipments: dict[str, set[str]] = {}
         for child in children:
             order_id = child.id
-            read = [_LineRow._make(line) for line in child.child_lines]
-            lines[order_id] = [line_from_row(line) for line in read]
+            read = lines[order_id] = [_LineRow._make(line) for line in child.child_lines]
             self._lines[order_id] = {line.line_no: tuple(line) for line in read}
             documents[order_id] = [Document(*document) for document in child.child_documents]
             shipments[order_id] = set(child.child_shipments)
@@ -706,7 +704,9 @@ class SqlOrderRepository(SqlRepository):
                 number=row.number,
                 customer_id=row.customer_id,
                 order_date=row.order_date,
-                lines=lines[row.id],
+                # Made in the order's currency: the order keeps them (no copy into it).
+                lines=[line_from_row(line, row.currency) for line in lines[row.id]],
+                lines_in_currency=True,
                 created_at=row.created_at,
                 updated_at=row.updated_at,
                 status=OrderStatus(row.status),

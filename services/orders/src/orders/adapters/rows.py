@@ -25,7 +25,7 @@ from orders.domain.content import (
     Recurring,
 )
 from orders.domain.order import Approval
-from orders.domain.totals import ZERO, Totals
+from orders.domain.totals import ZERO, Totals, in_currency
 from servicekit.mapping import copied_or_none
 
 # An id already in the canonical form (what the suite itself writes) is its own answer: parsing
@@ -212,18 +212,20 @@ def line_values(owner_column: str, owner_id: str, line: Line, table: Table) -> d
     return values
 
 
-def line_from_row(row: Any) -> Line:
-    """A line from its row (or anything with the same-named attributes)."""
+def line_from_row(row: Any, currency: str | None = None) -> Line:
+    """A line from its row (or anything with the same-named attributes); priced in `currency`
+    (its unit price written in the currency's form) if given."""
     shipped = getattr(row, "shipped_quantity", None)
     cancelled = getattr(row, "cancelled_quantity", None)
     returned = getattr(row, "returned_quantity", None)
+    unit_price = Decimal(row.unit_price)
     return Line(
         line_no=row.line_no,
         sku=row.sku,
         kind=LineKind(row.kind),
         description=row.description,
         quantity=Decimal(row.quantity),
-        unit_price=Decimal(row.unit_price),
+        unit_price=unit_price if currency is None else in_currency(unit_price, currency),
         discount_percent=Decimal(row.discount_percent),
         tax_rate=Decimal(row.tax_rate),
         shipped_quantity=Decimal(shipped) if shipped is not None else ZERO,
@@ -231,4 +233,5 @@ def line_from_row(row: Any) -> Line:
         returned_quantity=Decimal(returned) if returned is not None else ZERO,
         requested_delivery_date=row.requested_delivery_date,
         promised_delivery_date=row.promised_delivery_date,
+        currency=currency,
     )

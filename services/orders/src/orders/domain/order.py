@@ -8,7 +8,7 @@ second delivery of the same business fact (under another event id) is harmless.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -226,8 +226,13 @@ class Order:
     # released what it still held (see close_short).
     closed_short_at: datetime | None = None
 
-    def __post_init__(self) -> None:
-        self.lines = in_currency_of(self.lines, self.currency)
+    # True only for lines made for this order alone and priced in its currency already (the
+    # repository's, read from their rows): kept as they are instead of copied into it.
+    lines_in_currency: InitVar[bool] = False
+
+    def __post_init__(self, lines_in_currency: bool) -> None:
+        if not lines_in_currency:
+            self.lines = in_currency_of(self.lines, self.currency)
 
     # --- derived ------------------------------------------------------------------------------
 
