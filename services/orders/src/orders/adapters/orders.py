@@ -231,7 +231,7 @@ _WHOLES_LOCKED_IN_ORDER = _whole(
 _HEADER_PREFIX = "header_"
 
 
-@functools.cache  # per set of columns: prefixing each name for every save was 3 % of an event's
+@functools.cache  # per set of columns, not on every save
 def _header_names(columns: tuple[str, ...]) -> tuple[str, ...]:
     """The header parameters' names for `columns`, in their order."""
     return tuple(_HEADER_PREFIX + name for name in columns)

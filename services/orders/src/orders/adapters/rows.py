@@ -28,8 +28,8 @@ from orders.domain.order import Approval
 from orders.domain.totals import ZERO, Totals, in_currency
 from servicekit.mapping import copied_or_none
 
-# An id already in the canonical form (what the suite itself writes) is its own answer: parsing
-# it for every event was 3 % of applying one.
+# An id already in the canonical form (what the suite itself writes) is its own answer: matching
+# it costs a fifth of parsing it, which every event and request did.
 _CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
