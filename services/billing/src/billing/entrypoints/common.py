@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from billing.adapters.unit_of_work import SqlUnitOfWork
 from servicekit.api import NO_NUL, ErrorTable, problems_from
 from servicekit.auth import Role, require_for_changes
-from servicekit.http import idempotent
+from servicekit.http import idempotent, json_answer
 from servicekit.runtime import runtime_of
 
 InvoiceId = Annotated[str, Path(pattern=NO_NUL)]
@@ -59,4 +59,4 @@ async def created_once(
             body=body,
             create=refused_as_problems,
         )
-    return JSONResponse(response, status_code=status)
+    return json_answer(status, response)

@@ -90,7 +90,7 @@ async def create_credit_note(
             today=datetime.now(UTC).date(),
             correlation_id=current_correlation_id(),
         )
-        return 201, CreditNoteRead.of(note).model_dump(mode="json")
+        return 201, CreditNoteRead.of(note)
 
     return await created_once(
         request,

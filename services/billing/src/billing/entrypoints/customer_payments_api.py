@@ -103,7 +103,7 @@ async def create_customer_payment(
         payment = await use_cases.receive_payment(
             uow, new, _requested(body), correlation_id=current_correlation_id()
         )
-        return 201, CustomerPaymentRead.of(payment).model_dump(mode="json")
+        return 201, CustomerPaymentRead.of(payment)
 
     return await created_once(
         request,
@@ -178,7 +178,7 @@ async def allocate_customer_payment(
             at=datetime.now(UTC),
             correlation_id=current_correlation_id(),
         )
-        return 200, CustomerPaymentRead.of(payment).model_dump(mode="json")
+        return 200, CustomerPaymentRead.of(payment)
 
     return await created_once(
         request,
@@ -215,7 +215,7 @@ async def reverse_customer_payment(
             at=body.reversed_at or datetime.now(UTC),
             correlation_id=current_correlation_id(),
         )
-        return 200, CustomerPaymentRead.of(payment).model_dump(mode="json")
+        return 200, CustomerPaymentRead.of(payment)
 
     return await created_once(
         request,
@@ -275,7 +275,7 @@ async def apply_customer_credit(
             allocations=allocations_read(made),
             credit_left=left,
         )
-        return 200, read.model_dump(mode="json")
+        return 200, read
 
     return await created_once(
         request,

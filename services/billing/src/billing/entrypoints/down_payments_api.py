@@ -80,7 +80,7 @@ async def create_down_payment(
             today=datetime.now(UTC).date(),
             correlation_id=current_correlation_id(),
         )
-        return 201, InvoiceRead.of(invoice).model_dump(mode="json")
+        return 201, InvoiceRead.of(invoice)
 
     return await created_once(
         request,

@@ -97,7 +97,7 @@ async def create_invoice_draft(
             default_policy=_default_policy(request),
             correlation_id=current_correlation_id(),
         )
-        return 201, InvoiceDraftRead.of(draft).model_dump(mode="json")
+        return 201, InvoiceDraftRead.of(draft)
 
     return await created_once(
         request,
@@ -212,7 +212,7 @@ async def issue_invoice_draft(
             default_policy=_default_policy(request),
             correlation_id=current_correlation_id(),
         )
-        return 201, InvoiceRead.of(invoice).model_dump(mode="json")
+        return 201, InvoiceRead.of(invoice)
 
     return await created_once(
         request,

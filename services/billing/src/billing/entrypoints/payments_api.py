@@ -62,7 +62,7 @@ async def create_payment(
         invoice, payment = await payments.record_payment(
             uow, invoice_id, new, correlation_id=current_correlation_id()
         )
-        return 201, PaymentRead.of(invoice, payment).model_dump(mode="json")
+        return 201, PaymentRead.of(invoice, payment)
 
     return await created_once(
         request,

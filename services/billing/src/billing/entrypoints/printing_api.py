@@ -108,7 +108,7 @@ async def request_statement(
             to=end,
             document_path=f"/statements/{statement_id}",
         )
-        return 202, read.model_dump(mode="json", by_alias=True)
+        return 202, read
 
     fingerprint = {"customer_id": customer_id, "from": start.isoformat(), "to": end.isoformat()}
     return await created_once(
@@ -164,7 +164,7 @@ async def request_einvoice(
             document_type=prepared.document_type,
             documents_path=f"/documents?kind=einvoice&order_id={invoice.order_id}",
         )
-        return 202, read.model_dump(mode="json")
+        return 202, read
 
     return await created_once(
         request,
@@ -224,7 +224,7 @@ async def request_credit_note_einvoice(
             document_type=prepared.document_type,
             documents_path=f"/documents?kind=einvoice&order_id={note.order_id}",
         )
-        return 202, read.model_dump(mode="json")
+        return 202, read
 
     return await created_once(
         request,

@@ -48,7 +48,7 @@ async def create_refund(
 
     async def create() -> tuple[int, Any]:
         await use_cases.refund_credit(uow, refund, correlation_id=current_correlation_id())
-        return 201, RefundRead.of(refund).model_dump(mode="json")
+        return 201, RefundRead.of(refund)
 
     return await created_once(
         request,
