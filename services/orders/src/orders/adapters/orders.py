@@ -46,6 +46,7 @@ from orders.adapters.rows import (
     content_values,
     line_from_row,
     line_values,
+    stored_totals,
     text_match,
 )
 from orders.adapters.tables import (
@@ -612,8 +613,7 @@ class SqlOrderRepository(SqlRepository):
         stored = None if known is None else known.of(order)
         if stored is not None:
             return stored
-        worked_out = order.totals
-        totals = (worked_out.net, worked_out.tax, worked_out.gross)
+        totals = stored_totals(order.totals)
         priced[order.id] = _PricedAs(_pricing_inputs(order), totals)
         return totals
 

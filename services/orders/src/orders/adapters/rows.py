@@ -125,16 +125,18 @@ def approval_from_json(data: dict[str, Any] | None) -> Approval | None:
 StoredTotals = tuple[Decimal, Decimal, Decimal]
 
 
+def stored_totals(totals: Totals) -> StoredTotals:
+    """What the header stores of `totals`: net, tax and gross."""
+    return totals.net, totals.tax, totals.gross
+
+
 def content_values(source: Any, totals: StoredTotals | None = None) -> dict[str, Any]:
     """The columns orders and quotes share (their content and totals); `totals` when the
     caller knows them to be the source's, else the source's worked out."""
     terms: PaymentTerms | None = source.payment_terms
     opportunity: OpportunityRef | None = source.opportunity
     recurring: Recurring | None = source.recurring
-    if totals is None:
-        worked_out: Totals = source.totals
-        totals = (worked_out.net, worked_out.tax, worked_out.gross)
-    net, tax, gross = totals
+    net, tax, gross = stored_totals(source.totals) if totals is None else totals
     return {
         "currency": source.currency,
         "contact": source.contact,
