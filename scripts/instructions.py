@@ -15,7 +15,11 @@ each run starts from the same rows:
 - `apply`: orders' own consumer, built by its runtime, applies `stock.reserved` to orders that
   wait for stock, in batches of 100, as it applies a backlog after a receipt;
 - `create`: orders' API (its app, in the process, over ASGI) creates orders as `POST /orders`
-  with an Idempotency-Key, as the bench's creates do (the in-process client is counted too).
+  with an Idempotency-Key, as the bench's creates do (the in-process client is counted too);
+- `confirm`: orders' API confirms draft orders (`POST /orders/{id}/confirm`), as every order of
+  the bench's life and burst is confirmed;
+- `reserve`: inventory's own consumer reserves the stock of `order.confirmed` events, in batches
+  of 100, for a product with stock, as it does for every order of a life.
 
 Usage, with the stack up (`make up`) and valgrind installed (`apt-get install valgrind`):
 
@@ -25,16 +29,19 @@ Usage, with the stack up (`make up`) and valgrind installed (`apt-get install va
     uv run python scripts/instructions.py apply --other ../before --pairs 2
 
 The first run makes what the paths need and keeps it: a product with no stock and a customer
-whose orders for it wait (`apply` confirms as many as it applies events to), and their catalogue
-entry. Each measurement warms the path up first and counts only the measured passes (callgrind
-started with its instrumentation off, switched on and off by the process itself). Under callgrind
-a process runs about forty times slower: a path of 200 takes a minute or two.
+whose orders for it wait (`apply` confirms as many as it applies events to) or stay drafts
+(`confirm` makes as many as it confirms), their catalogue entry, and a product with stock enough
+for every reservation (`reserve`). Each measurement warms the path up first and counts only the
+measured passes (callgrind started with its instrumentation off, switched on and off by the
+process itself). Under callgrind a process runs about forty times slower: a path of 200 takes a
+minute or two.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -42,13 +49,21 @@ import subprocess
 import time
 import uuid
 from collections import namedtuple
+from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import httpx
 from bench import Api, order_content
+
+if TYPE_CHECKING:
+    from servicekit.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent.parent
 SKU = "INSTRUMENTS-WAITING"  # no stock, ever: its confirmed orders wait for it
+STOCKED = "INSTRUMENTS-STOCKED"  # stock enough for any count of reservations, never used up
+STOCK_KEPT = 1_000_000
 CUSTOMER = "Instruments customer"
 COLLECTED = re.compile(r"Collected : (\d+)")
 
@@ -56,9 +71,10 @@ COLLECTED = re.compile(r"Collected : (\d+)")
 # --- what the paths need (over HTTP, this checkout) ----------------------------------------------
 
 
-async def prepare(orders_needed: int) -> str:
-    """The customer's id, once the product is known to orders and, if `orders_needed`, that
-    many of its orders wait for stock."""
+async def prepare(path: str, count: int) -> str:
+    """The customer's id, once what `path` needs exists: the product known to orders and, for
+    `apply`, `count` of the customer's orders waiting for it; for `confirm`, `count` drafts; for
+    `reserve`, a product with stock."""
     orders, inventory = Api("orders", "sales", 8), Api("inventory", "warehouse", 2)
     try:
         await inventory.call(
@@ -73,8 +89,12 @@ async def prepare(orders_needed: int) -> str:
         else:
             raise SystemExit(f"orders never learnt of {SKU}: is the stack's inventory running?")
         customer = await customer_id(orders)
-        if orders_needed:
-            await waiting_orders(orders, customer, orders_needed)
+        if path == "apply":
+            await waiting_orders(orders, customer, count)
+        elif path == "confirm":
+            await draft_orders(orders, customer, count)
+        elif path == "reserve":
+            await stocked_product(inventory)
         return customer
     finally:
         await orders.aclose()
@@ -119,6 +139,35 @@ async def waiting_orders(orders: Api, customer: str, wanted: int) -> None:
     raise SystemExit(f"fewer than {wanted} orders of {SKU} were backordered within 5 minutes")
 
 
+async def draft_orders(orders: Api, customer: str, wanted: int) -> None:
+    """Creates drafts of the product until the customer has `wanted` (a confirm is rolled back,
+    so they stay drafts)."""
+    path = f"/customers/{customer}/orders"
+    drafts = len(await orders.pages(path, {"status": "draft", "view": "summary"}))
+    if drafts < wanted:
+        print(f"creating {wanted - drafts} draft orders")
+        body = {"customer_id": customer, **order_content(SKU)}
+        for _ in range(wanted - drafts):
+            await orders.call("POST", "/orders", json=body)
+
+
+async def stocked_product(inventory: Api) -> None:
+    """The product every counted reservation takes from, with its stock (rolled back, so kept)."""
+    await inventory.call(
+        "PUT", f"/products/{STOCKED}", json={"name": "Instruments: in stock", "kind": "product"}
+    )
+    level = await inventory.call("GET", f"/stock/{STOCKED}")
+    missing = STOCK_KEPT - Decimal(level["on_hand"])
+    if missing > 0:
+        body = {
+            "sku": STOCKED,
+            "kind": "receipt",
+            "quantity": str(missing),
+            "reason": "instruments",
+        }
+        await inventory.call("POST", "/stock/adjustments", json=body)
+
+
 # --- one measurement (a child process, under callgrind, with a checkout's code) ------------------
 
 
@@ -144,13 +193,27 @@ def roll_back_every_transaction() -> None:
     AsyncSessionTransaction.__aexit__ = rolled_back  # type: ignore[method-assign,assignment]
 
 
+# A Kafka record as a consumer's batch holds it (what aiokafka's ConsumerRecord has).
+Record = namedtuple("Record", "topic partition offset key value headers timestamp")
+BATCH = 100  # records a consumer's batch holds, as a backlog's batches do
+
+
+def in_batches(consumer: Any, records: list[Any]) -> Callable[[int], Awaitable[None]]:
+    """A step that hands the consumer its records' next batch at each BATCH-th index."""
+
+    async def step(index: int) -> None:
+        if index % BATCH == 0:
+            await consumer.process_batch(records[index : index + BATCH])
+
+    return step
+
+
 async def measure_apply(count: int, customer: str) -> None:
     from sqlalchemy import text
 
     from contracts import EventType, new_event
     from contracts.events import StockReserved
     from orders.bootstrap import build_spec
-    from servicekit.cli import tune_the_collector
     from servicekit.runtime import Runtime
 
     runtime = Runtime(build_spec(), api=False, worker=True)
@@ -164,7 +227,6 @@ async def measure_apply(count: int, customer: str) -> None:
         order_ids = [str(order_id) for order_id in ids]
     if len(order_ids) < count:
         raise SystemExit(f"{len(order_ids)} orders wait for {SKU}, not {count}")
-    record = namedtuple("record", "topic partition offset key value headers timestamp")
     records = []
     for offset, order_id in enumerate(order_ids, start=10**9):
         data = StockReserved.model_validate(
@@ -174,28 +236,20 @@ async def measure_apply(count: int, customer: str) -> None:
         event = event.model_copy(update={"sequence": offset})
         value = event.model_dump_json().encode()
         records.append(
-            record("inventory.events", offset % 6, offset, order_id.encode(), value, [], 0)
+            Record("inventory.events", offset % 6, offset, order_id.encode(), value, [], 0)
         )
-    batches = [records[start : start + 100] for start in range(0, len(records), 100)]
-    tune_the_collector()  # as the service's process does
-    for batch in batches:  # warm: the same events, applied and rolled back
-        await consumer.process_batch(batch)
-    instrumentation(on=True)
-    for batch in batches:
-        await consumer.process_batch(batch)
-    instrumentation(on=False)
+    await counted_twice(count, in_batches(consumer, records))
     await runtime.engine.dispose()
 
 
-async def measure_create(count: int, customer: str) -> None:
-    import httpx
-
+@contextlib.asynccontextmanager
+async def orders_api() -> AsyncIterator[tuple[Runtime, httpx.AsyncClient]]:
+    """Orders' app, started in this process, and a client that calls it over ASGI as sales."""
+    import servicekit.runtime
     from orders.bootstrap import build_spec
     from servicekit.auth import AuthSettings, mint_token
-    from servicekit.cli import tune_the_collector
-    from servicekit.runtime import Runtime
 
-    runtime = Runtime(build_spec(), api=True, worker=False)
+    runtime = servicekit.runtime.Runtime(build_spec(), api=True, worker=False)
     app = runtime.create_app()
     for hook in runtime.spec.on_startup:
         await hook(runtime)
@@ -214,31 +268,114 @@ async def measure_create(count: int, customer: str) -> None:
         base_url="http://orders",
         headers={"Authorization": f"Bearer {token}"},
     )
-    body = {"customer_id": customer, **order_content(SKU)}
+    try:
+        yield runtime, client
+    finally:
+        await client.aclose()
+        await runtime.engine.dispose()
+        await runtime.numbering_engine.dispose()
 
-    async def create() -> None:
-        answer = await client.post(
-            "/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json=body
-        )
-        if answer.status_code != 201:
-            raise SystemExit(f"a create answered {answer.status_code}: {answer.text}")
 
-    tune_the_collector()
-    for _ in range(count):  # warm
-        await create()
+async def counted_twice(count: int, one: Callable[[int], Awaitable[None]]) -> None:
+    """`one` for 0..count-1 to warm up, then again counted."""
+    from servicekit.cli import tune_the_collector
+
+    tune_the_collector()  # as the service's process does
+    for index in range(count):
+        await one(index)
     instrumentation(on=True)
-    for _ in range(count):
-        await create()
+    for index in range(count):
+        await one(index)
     instrumentation(on=False)
-    await client.aclose()
+
+
+async def measure_create(count: int, customer: str) -> None:
+    async with orders_api() as (_, client):
+        body = {"customer_id": customer, **order_content(SKU)}
+
+        async def create(_: int) -> None:
+            answer = await client.post(
+                "/orders", headers={"Idempotency-Key": str(uuid.uuid4())}, json=body
+            )
+            if answer.status_code != 201:
+                raise SystemExit(f"a create answered {answer.status_code}: {answer.text}")
+
+        await counted_twice(count, create)
+
+
+async def measure_confirm(count: int, customer: str) -> None:
+    from sqlalchemy import text
+
+    async with orders_api() as (runtime, client):
+        query = text(
+            "SELECT id FROM orders WHERE customer_id = :customer AND status = 'draft'"
+            " ORDER BY id LIMIT :count"
+        )
+        async with runtime.sessionmaker() as session:
+            found = await session.execute(query, {"customer": customer, "count": count})
+            order_ids = [str(order_id) for order_id in found.scalars()]
+        if len(order_ids) < count:
+            raise SystemExit(f"{len(order_ids)} drafts of {SKU}, not {count}")
+
+        async def confirm(index: int) -> None:
+            answer = await client.post(f"/orders/{order_ids[index]}/confirm")
+            if answer.status_code != 200:
+                raise SystemExit(f"a confirm answered {answer.status_code}: {answer.text}")
+
+        await counted_twice(count, confirm)
+
+
+async def measure_reserve(count: int, customer: str) -> None:
+    from contracts import EventType, new_event
+    from contracts.common import OrderSnapshot
+    from contracts.events import OrderConfirmed
+    from inventory.bootstrap import build_spec
+    from servicekit.runtime import Runtime
+
+    runtime = Runtime(build_spec(), api=False, worker=True)
+    [consumer] = [c for c in runtime.consumers if c.topic_name.endswith("orders.events")]
+    zero, lines = "0", order_content(STOCKED)["lines"]
+    records = []
+    for offset in range(10**9, 10**9 + count):
+        order_id = str(uuid.uuid4())  # a new order each: every event reserves
+        amounts = {"net": "209.90", "tax": zero, "gross": "209.90"}
+        snapshot = OrderSnapshot.model_validate(
+            {
+                "order_id": order_id,
+                "number": f"SO-I{offset}",
+                "customer": {"id": customer, "name": CUSTOMER},
+                "order_date": "2026-12-01",
+                "currency": "EUR",
+                "payment_terms": {"days": 30},
+                "totals": amounts,
+                "lines": [
+                    line
+                    | {"line_no": number, "tax_rate": zero, "net_amount": line["unit_price"]}
+                    | {"tax_amount": zero, "gross_amount": line["unit_price"]}
+                    for number, line in enumerate(lines, start=1)
+                ],
+            }
+        )
+        data = OrderConfirmed(order=snapshot)
+        event = new_event(EventType.ORDER_CONFIRMED, data, source="/orders", subject=order_id)
+        value = event.model_copy(update={"sequence": offset}).model_dump_json().encode()
+        records.append(Record("orders.events", offset % 6, offset, order_id.encode(), value, [], 0))
+    await counted_twice(count, in_batches(consumer, records))
     await runtime.engine.dispose()
-    await runtime.numbering_engine.dispose()
+
+
+MEASURES = {
+    "apply": measure_apply,
+    "create": measure_create,
+    "confirm": measure_confirm,
+    "reserve": measure_reserve,
+}
+UNITS = {"apply": "event", "create": "create", "confirm": "confirm", "reserve": "event"}
 
 
 def child(path: str, count: int, customer: str) -> None:
     roll_back_every_transaction()
-    measure = measure_apply if path == "apply" else measure_create
-    asyncio.run(measure(count, customer))
+    asyncio.run(MEASURES[path](count, customer))
 
 
 # --- the driver ----------------------------------------------------------------------------------
@@ -276,7 +413,7 @@ def counted(checkout: Path, path: str, count: int, customer: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", choices=["apply", "create"])
+    parser.add_argument("path", choices=sorted(MEASURES))
     parser.add_argument("--count", type=int, default=200, help="events or creates counted")
     parser.add_argument("--other", type=Path, help="another checkout, measured in turn")
     parser.add_argument("--pairs", type=int, default=1, help="measurements of each checkout")
@@ -288,12 +425,12 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    customer = asyncio.run(prepare(args.count if args.path == "apply" else 0))
+    customer = asyncio.run(prepare(args.path, args.count))
     sides = [("this checkout", HERE)]
     if args.other is not None:
         sides.append(("other", args.other.resolve()))
     figures: dict[str, list[int]] = {label: [] for label, _ in sides}
-    unit = "event" if args.path == "apply" else "create"
+    unit = UNITS[args.path]
     for _ in range(args.pairs):
         for label, checkout in sides:
             figure = counted(checkout, args.path, args.count, customer)
