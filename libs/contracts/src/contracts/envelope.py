@@ -94,7 +94,7 @@ def new_event(
 ) -> CloudEvent[Any]:
     """Create a fresh event; a new flow correlates with its own id."""
     event_id = str(uuid.uuid4())
-    return CloudEvent[Any](
+    return _ANY_EVENT(
         id=event_id,
         source=source,
         type=event_type,
@@ -104,6 +104,10 @@ def new_event(
         actor=actor,
         data=data,
     )
+
+
+# Parametrized once: `CloudEvent[Any]` looks the class up in pydantic's cache on every use.
+_ANY_EVENT = CloudEvent[Any]
 
 
 def event_model(event_type: str) -> type[CloudEvent[Any]]:
