@@ -4,6 +4,7 @@ work in."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Row
@@ -23,11 +24,17 @@ def record_of(cls: type[T], row: Row[Any], **converted: Any) -> T:
     (enums from their stored text, say)."""
     columns = row._mapping
     values = {
-        field.name: columns[field.name]
-        for field in dataclasses.fields(cls)
-        if field.name not in converted and field.name in columns
+        name: columns[name]
+        for name in _field_names(cls)
+        if name not in converted and name in columns
     }
     return cls(**values, **converted)
+
+
+@functools.cache
+def _field_names(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    # `dataclasses.fields` builds its tuple anew on every call, for every row read.
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 class WarehouseRepository(SqlRepository):

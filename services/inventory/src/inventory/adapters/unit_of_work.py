@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -49,19 +50,61 @@ class SqlUnitOfWork(SqlUnitOfWorkBase):
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, metadata)
-        self.products = SqlProductRepository(session)
-        self.stock = SqlStockLevelRepository(session)
-        self.reservations = SqlReservationRepository(session)
-        self.shipments = SqlShipmentRepository(session)
-        self.revisions = SqlRevisionRepository(session)
-        self.adjustments = SqlAdjustmentRepository(session)
-        self.vendors = SqlVendorRepository(session)
-        self.purchase_orders = SqlPurchaseOrderRepository(session)
-        self.returns = SqlReturnRepository(session)
-        self.reorder_points = SqlReorderPointRepository(session)
-        self.stock_overview = SqlStockOverview(session)
-        self.warehouses = SqlWarehouseRepository(session)
-        self.transfers = SqlTransferRepository(session)
+
+    # The repositories are made when first used: the consumer makes a unit of work for every
+    # event, and a reservation uses four of the thirteen.
+
+    @functools.cached_property
+    def products(self) -> SqlProductRepository:
+        return SqlProductRepository(self.session)
+
+    @functools.cached_property
+    def stock(self) -> SqlStockLevelRepository:
+        return SqlStockLevelRepository(self.session)
+
+    @functools.cached_property
+    def reservations(self) -> SqlReservationRepository:
+        return SqlReservationRepository(self.session)
+
+    @functools.cached_property
+    def shipments(self) -> SqlShipmentRepository:
+        return SqlShipmentRepository(self.session)
+
+    @functools.cached_property
+    def revisions(self) -> SqlRevisionRepository:
+        return SqlRevisionRepository(self.session)
+
+    @functools.cached_property
+    def adjustments(self) -> SqlAdjustmentRepository:
+        return SqlAdjustmentRepository(self.session)
+
+    @functools.cached_property
+    def vendors(self) -> SqlVendorRepository:
+        return SqlVendorRepository(self.session)
+
+    @functools.cached_property
+    def purchase_orders(self) -> SqlPurchaseOrderRepository:
+        return SqlPurchaseOrderRepository(self.session)
+
+    @functools.cached_property
+    def returns(self) -> SqlReturnRepository:
+        return SqlReturnRepository(self.session)
+
+    @functools.cached_property
+    def reorder_points(self) -> SqlReorderPointRepository:
+        return SqlReorderPointRepository(self.session)
+
+    @functools.cached_property
+    def stock_overview(self) -> SqlStockOverview:
+        return SqlStockOverview(self.session)
+
+    @functools.cached_property
+    def warehouses(self) -> SqlWarehouseRepository:
+        return SqlWarehouseRepository(self.session)
+
+    @functools.cached_property
+    def transfers(self) -> SqlTransferRepository:
+        return SqlTransferRepository(self.session)
 
     async def claim_reserved(
         self,
