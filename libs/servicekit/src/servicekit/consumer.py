@@ -408,7 +408,11 @@ class EventConsumer:
 
         Returns, by `id(record)`, `processed` or `duplicate` and the seconds its handler took.
         """
-        first_copies = {event.id: (record, event) for record, event, _ in reversed(work)}
+        # The first copy of each event, in the batch's order: the preparation starts its work
+        # (documents' renders) in the order the handlers then ask for it.
+        first_copies: dict[str, tuple[Record, CloudEvent[Any]]] = {}
+        for record, event, _ in work:
+            first_copies.setdefault(event.id, (record, event))
         outcomes: dict[int, tuple[str, float]] = {}
         async with self.sessionmaker() as session, session.begin():
             # The handlers' statements that only return a row (orders' bookings) may go to the
