@@ -107,6 +107,31 @@ async def test_a_started_render_is_taken_by_an_equal_document_once(fake_storage:
     assert ahead.started == 2
 
 
+async def test_the_very_document_started_is_found_without_comparing_documents(
+    fake_storage: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = [printable(str(number)) for number in range(5)]
+    ahead = started_ahead(fake_storage)
+    for document in reversed(documents):  # handlers may ask in another order than started
+        ahead.start(document)
+    compared: list[str] = []
+    equal = PrintableDocument.__eq__
+
+    def noting_equal(self: PrintableDocument, other: object) -> bool:
+        compared.append(self.number)
+        return equal(self, other)
+
+    monkeypatch.setattr(PrintableDocument, "__eq__", noting_equal)
+
+    assert [await ahead.render(document) for document in documents] == [
+        str(number).encode() for number in range(5)
+    ]
+    assert compared == []  # each one found as itself: no document compared field by field
+    assert await ahead.render(printable("9")) == b"9"  # an unknown one: compared, rendered
+    assert compared == []  # none left to compare it with
+    assert ahead.started == 0
+
+
 async def test_a_different_document_is_rendered_as_asked(fake_storage: Any) -> None:
     renderer = Noting()
     renderer.release.set()

@@ -82,11 +82,24 @@ class RenderedAhead:
         return content
 
     async def render(self, document: PrintableDocument) -> bytes:
-        for index, (started, future) in enumerate(self._started):
-            if started is document or started == document:
-                del self._started[index]
-                return await future
+        found = self._take(document)
+        if found is not None:
+            return await found
         return await self._renderer.render(document)
+
+    def _take(self, document: PrintableDocument) -> asyncio.Future[bytes] | None:
+        """The render started for `document`: the very object first (a handler given the one
+        built ahead, `built_for`), else an equal one. Comparing two documents compares all
+        their fields, which a batch's handlers did for every render started before their own."""
+        for index, (started, future) in enumerate(self._started):
+            if started is document:
+                del self._started[index]
+                return future
+        for index, (started, future) in enumerate(self._started):
+            if started == document:
+                del self._started[index]
+                return future
+        return None
 
     async def put(self, key: str, content: bytes) -> None:
         if key in self._stored:
