@@ -19,7 +19,11 @@ each run starts from the same rows:
 - `confirm`: orders' API confirms draft orders (`POST /orders/{id}/confirm`), as every order of
   the bench's life and burst is confirmed;
 - `reserve`: inventory's own consumer reserves the stock of `order.confirmed` events, in batches
-  of 100, for a product with stock, as it does for every order of a life.
+  of 100, for a product with stock, as it does for every order of a life;
+- `document`: documents' own consumer makes the order confirmation of the same events, in
+  batches of 100. Only documents' own process is counted: its rendering processes are started
+  as the service starts them and callgrind does not follow them (a render's own instructions
+  are another matter, `docs/performance.md`); their PDFs go to a folder of the run's own.
 
 Usage, with the stack up (`make up`) and valgrind installed (`apt-get install valgrind`):
 
@@ -46,6 +50,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections import namedtuple
@@ -93,7 +98,7 @@ async def prepare(path: str, count: int) -> str:
             await waiting_orders(orders, customer, count)
         elif path == "confirm":
             await draft_orders(orders, customer, count)
-        elif path == "reserve":
+        elif path in ("reserve", "document"):
             await stocked_product(inventory)
         return customer
     finally:
@@ -199,11 +204,22 @@ BATCH = 100  # records a consumer's batch holds, as a backlog's batches do
 
 
 def in_batches(consumer: Any, records: list[Any]) -> Callable[[int], Awaitable[None]]:
-    """A step that hands the consumer its records' next batch at each BATCH-th index."""
+    """A step that hands the consumer its records' next batch at each BATCH-th index. A batch
+    that failed as a whole (and was handled again one record at a time) ends the run: that
+    path is not the one to count."""
+    from prometheus_client import REGISTRY
+
+    def one_by_one() -> float:
+        labels = {"service": consumer.service, "topic": records[0].topic}
+        found = REGISTRY.get_sample_value("suite_consumer_batches_one_by_one_total", labels)
+        return found or 0.0
 
     async def step(index: int) -> None:
         if index % BATCH == 0:
+            before = one_by_one()
             await consumer.process_batch(records[index : index + BATCH])
+            if one_by_one() != before:
+                raise SystemExit("a batch failed as a whole: see the consumer's log above")
 
     return step
 
@@ -325,24 +341,21 @@ async def measure_confirm(count: int, customer: str) -> None:
         await counted_twice(count, confirm)
 
 
-async def measure_reserve(count: int, customer: str) -> None:
+def confirmations(count: int, customer: str) -> list[Any]:
+    """`count` records of `order.confirmed`, each of a new order of the stocked product."""
     from contracts import EventType, new_event
     from contracts.common import OrderSnapshot
     from contracts.events import OrderConfirmed
-    from inventory.bootstrap import build_spec
-    from servicekit.runtime import Runtime
 
-    runtime = Runtime(build_spec(), api=False, worker=True)
-    [consumer] = [c for c in runtime.consumers if c.topic_name.endswith("orders.events")]
     zero, lines = "0", order_content(STOCKED)["lines"]
     records = []
     for offset in range(10**9, 10**9 + count):
-        order_id = str(uuid.uuid4())  # a new order each: every event reserves
+        order_id = str(uuid.uuid4())  # a new order each: every event is acted on
         amounts = {"net": "209.90", "tax": zero, "gross": "209.90"}
         snapshot = OrderSnapshot.model_validate(
             {
                 "order_id": order_id,
-                "number": f"SO-I{offset}",
+                "number": f"SO-I{order_id[:8]}",  # documents refuses a number used before
                 "customer": {"id": customer, "name": CUSTOMER},
                 "order_date": "2026-12-01",
                 "currency": "EUR",
@@ -360,8 +373,35 @@ async def measure_reserve(count: int, customer: str) -> None:
         event = new_event(EventType.ORDER_CONFIRMED, data, source="/orders", subject=order_id)
         value = event.model_copy(update={"sequence": offset}).model_dump_json().encode()
         records.append(Record("orders.events", offset % 6, offset, order_id.encode(), value, [], 0))
-    await counted_twice(count, in_batches(consumer, records))
+    return records
+
+
+async def measure_reserve(count: int, customer: str) -> None:
+    from inventory.bootstrap import build_spec
+    from servicekit.runtime import Runtime
+
+    runtime = Runtime(build_spec(), api=False, worker=True)
+    [consumer] = [c for c in runtime.consumers if c.topic_name.endswith("orders.events")]
+    await counted_twice(count, in_batches(consumer, confirmations(count, customer)))
     await runtime.engine.dispose()
+
+
+async def measure_document(count: int, customer: str) -> None:
+    from documents.bootstrap import build_spec
+    from servicekit.runtime import Runtime
+
+    runtime = Runtime(build_spec(), api=False, worker=True)
+    [consumer] = [c for c in runtime.consumers if c.topic_name.endswith("orders.events")]
+    # The rendering processes alone (not the e-mail sender or the file sweeper): they are
+    # started by the service, not traced by callgrind, and the PDFs they make go to a folder
+    # of this run's own (`counted`).
+    hooks = {hook.__name__: hook for hook in [*runtime.spec.on_startup, *runtime.spec.on_shutdown]}
+    await hooks["start_rendering"](runtime)
+    try:
+        await counted_twice(count, in_batches(consumer, confirmations(count, customer)))
+    finally:
+        await hooks["stop_rendering"](runtime)
+        await runtime.engine.dispose()
 
 
 MEASURES = {
@@ -369,8 +409,15 @@ MEASURES = {
     "create": measure_create,
     "confirm": measure_confirm,
     "reserve": measure_reserve,
+    "document": measure_document,
 }
-UNITS = {"apply": "event", "create": "create", "confirm": "confirm", "reserve": "event"}
+UNITS = {
+    "apply": "event",
+    "create": "create",
+    "confirm": "confirm",
+    "reserve": "event",
+    "document": "document",
+}
 
 
 def child(path: str, count: int, customer: str) -> None:
@@ -402,9 +449,12 @@ def counted(checkout: Path, path: str, count: int, customer: str) -> int:
     ]
     # The same hash seed on both sides: sets and dicts of strings iterate the same way.
     environment = os.environ | {"PYTHONHASHSEED": "0"}
-    done = subprocess.run(  # noqa: S603 - this script, under valgrind
-        command, cwd=checkout, env=environment, capture_output=True, text=True
-    )
+    with tempfile.TemporaryDirectory(prefix="instructions-") as documents:
+        # Rendered PDFs (`document`) go here, and go with it: their rows were rolled back.
+        environment["DOCUMENTS_STORAGE_DIR"] = documents
+        done = subprocess.run(  # noqa: S603 - this script, under valgrind
+            command, cwd=checkout, env=environment, capture_output=True, text=True
+        )
     found = COLLECTED.findall(done.stderr)
     if done.returncode != 0 or not found:
         raise SystemExit(f"the measurement failed ({done.returncode}):\n{done.stderr[-3000:]}")
