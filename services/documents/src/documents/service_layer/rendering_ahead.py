@@ -89,8 +89,8 @@ class RenderedAhead:
 
     def _take(self, document: PrintableDocument) -> asyncio.Future[bytes] | None:
         """The render started for `document`: the very object first (a handler given the one
-        built ahead, `built_for`), else an equal one. Comparing two documents compares all
-        their fields, which a batch's handlers did for every render started before their own."""
+        built ahead, `built_for`), else an equal one. Comparing two documents compares every
+        field, so equality is tried only when no render was started for the object itself."""
         for index, (started, future) in enumerate(self._started):
             if started is document:
                 del self._started[index]
